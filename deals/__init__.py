@@ -1,0 +1,1 @@
+"""deals: bilateral AI-chip export deals as parameterized games, and the leverage audit."""

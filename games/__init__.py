@@ -1,0 +1,29 @@
+"""games: domain-free game theory with parameterized payoffs.
+
+Normal-form games with verified equilibria, game trees with subgame perfection, bargaining
+solutions and negotiation frontiers, parameter sweeps. Knows nothing of chips or countries:
+``games`` never imports ``deals``.
+"""
+
+from games.errors import (
+    BargainingError,
+    ExpressionError,
+    FileFormatError,
+    GameError,
+    GameTooLargeError,
+    InvalidGameError,
+    ParameterError,
+    TreeError,
+)
+
+# --- parameters and expressions ---
+
+# --- normal-form games and equilibria ---
+
+# --- symbolic 2x2, regime maps, catalogue, Gambit .nfg ---
+
+# --- bargaining and frontiers ---
+
+# --- game trees ---
+
+# --- sweeps ---

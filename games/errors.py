@@ -1,0 +1,41 @@
+"""Exception types of the game engine.
+
+Every mistake a user can make (a malformed expression, a payoff matrix of the wrong shape,
+a game too large to enumerate, a malformed Gambit file) raises one of these, with a message
+that says what is wrong, where, and how to fix it. All derive from :class:`GameError`, which
+is a ``ValueError`` so that generic callers can still catch it.
+"""
+
+from __future__ import annotations
+
+
+class GameError(ValueError):
+    """Base class of every error raised by chipdeals for bad input."""
+
+
+class ExpressionError(GameError):
+    """An expression is refused by the safe parser or uses an undefined name."""
+
+
+class ParameterError(GameError):
+    """A parameter is malformed (range the wrong way round, value outside it, unknown name)."""
+
+
+class InvalidGameError(GameError):
+    """A game is malformed: wrong shapes, NaN or infinite payoffs, non-numeric entries."""
+
+
+class GameTooLargeError(GameError):
+    """A game is too large for the requested exhaustive method."""
+
+
+class FileFormatError(GameError):
+    """A game file (Gambit .nfg or .efg) cannot be read."""
+
+
+class BargainingError(GameError):
+    """A bargaining problem or one of its solution requests is malformed."""
+
+
+class TreeError(GameError):
+    """A game tree is malformed (bad probabilities, empty moves, payoff vectors of wrong length)."""

@@ -1,0 +1,39 @@
+"""Shared behaviour of result objects: print as a table, show as HTML in Jupyter.
+
+A result class implements ``to_frame()`` (a pandas DataFrame) and, optionally, ``_caption()``
+(one or more lines that say how the result was made: method, tolerance, seed). This mixin
+turns those two into ``__str__`` and ``_repr_html_``.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+
+class TabularResult:
+    """Mixin for results that display as a table with a caption saying how they were made."""
+
+    def to_frame(self) -> pd.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _caption(self) -> str:
+        return ""
+
+    def __str__(self) -> str:
+        frame = self.to_frame()
+        with pd.option_context("display.width", 120, "display.max_columns", 30,
+                               "display.float_format", "{:.6g}".format):
+            body = frame.to_string() if len(frame) else "(empty)"
+        caption = self._caption()
+        return f"{body}\n{caption}" if caption else body
+
+    def _repr_html_(self) -> str:
+        frame = self.to_frame()
+        with pd.option_context("display.float_format", "{:.6g}".format):
+            table = frame.to_html()
+        caption = self._caption()
+        if caption:
+            table += "<p><small>" + html.escape(caption).replace("\n", "<br>") + "</small></p>"
+        return table
