@@ -1,0 +1,459 @@
+"""Read and write Gambit strategic-form game files (``.nfg``), payoff and outcome versions.
+
+The format (Gambit manual, "Game representation formats") is a whitespace-separated token
+stream: a prologue ``NFG 1 R "title" { "player" ... }``, the strategies (a nested list of
+quoted names, or a list of counts), an optional quoted comment, then either the payoffs of
+every contingency (payoff version) or a list of outcomes followed by one outcome index per
+contingency (outcome version, index 0 meaning all payoffs zero). Contingencies are listed
+with the first player's strategy changing fastest. Labels are double-quoted; a quote inside a
+label is written ``\\"``. Numbers may be integers, decimals, exponents (``1.5e-3``) or
+rationals (``3/2``). The format has no comments.
+
+Every error names the file, the line and column, what was expected and what was found.
+Nothing in a file is evaluated: numbers are parsed by ``fractions.Fraction``/``float``.
+
+>>> game = read_nfg('NFG 1 R "PD" { "Row" "Col" } { 2 2 } 3 3 5 0 0 5 1 1')
+>>> game.payoffs[0].tolist()
+[[3.0, 0.0], [5.0, 1.0]]
+>>> read_nfg(write_nfg(game)).payoffs[1].tolist()
+[[3.0, 5.0], [0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from games.errors import FileFormatError
+
+__all__ = ["read_nfg", "write_nfg"]
+
+# A number token must stand alone: followed by a delimiter, not glued to letters.
+_NUMBER = re.compile(
+    r"[+-]?(?:\d+/\d+|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
+    r"(?=[\s{},\"]|\Z)"
+)
+_SYMBOL = re.compile(r"[^\s{},\"]+")
+_WHITESPACE = re.compile(r"\s+")
+_PUNCTUATION = {"{": "'{'", "}": "'}'", ",": "','"}
+
+# Strategy counts above this are refused before any array is allocated: a mangled count
+# must not make us reserve gigabytes.
+_MAX_CONTINGENCIES = 10_000_000
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "{", "}", ",", "number", "text", "symbol", "end"
+    text: str
+    line: int
+    column: int
+
+    def describe(self) -> str:
+        if self.kind == "end":
+            return "the end of the file"
+        if self.kind == "text":
+            shown = self.text if len(self.text) <= 30 else self.text[:27] + "..."
+            return f'the label "{shown}"'
+        shown = self.text if len(self.text) <= 30 else self.text[:27] + "..."
+        return f"'{shown}'"
+
+
+@dataclass(frozen=True)
+class NfgContents:
+    """What an .nfg file says, before it becomes a game: labels and one payoff array per player."""
+
+    title: str
+    comment: str
+    players: tuple[str, ...]
+    strategies: tuple[tuple[str, ...], ...]
+    payoffs: tuple[np.ndarray, ...]
+    form: Literal["payoff", "outcome"]
+
+
+def _tokenize(text: str, where: str) -> list[_Token]:
+    """Split the file into tokens, keeping line and column for error messages."""
+    tokens: list[_Token] = []
+    pos, line, line_start = 0, 1, 0
+    n = len(text)
+    while pos < n:
+        char = text[pos]
+        if char.isspace():
+            match = _WHITESPACE.match(text, pos)
+            chunk = match.group()
+            newlines = chunk.count("\n")
+            if newlines:
+                line += newlines
+                line_start = pos + chunk.rindex("\n") + 1
+            pos = match.end()
+            continue
+        column = pos - line_start + 1
+        if char in _PUNCTUATION:
+            tokens.append(_Token(char, char, line, column))
+            pos += 1
+        elif char == '"':
+            begin_line = line
+            label, pos, line, line_start = _read_label(text, pos, line, line_start, where)
+            tokens.append(_Token("text", label, begin_line, column))
+        else:
+            number = _NUMBER.match(text, pos)
+            if number:
+                tokens.append(_Token("number", number.group(), line, column))
+                pos = number.end()
+            else:
+                symbol = _SYMBOL.match(text, pos)
+                tokens.append(_Token("symbol", symbol.group(), line, column))
+                pos = symbol.end()
+    column = n - line_start + 1
+    tokens.append(_Token("end", "", line, column))
+    return tokens
+
+
+def _read_label(text: str, start: int, line: int, line_start: int, where: str):
+    """Read a double-quoted label from ``text[start] == '"'``; ``\\"`` is a quote, ``\\\\`` a backslash."""
+    parts: list[str] = []
+    pos = start + 1
+    n = len(text)
+    begin_line, begin_column = line, start - line_start + 1
+    while pos < n:
+        char = text[pos]
+        if char == "\\" and pos + 1 < n and text[pos + 1] in '"\\':
+            parts.append(text[pos + 1])
+            pos += 2
+            continue
+        if char == '"':
+            return "".join(parts), pos + 1, line, line_start
+        if char == "\n":
+            line += 1
+            line_start = pos + 1
+        parts.append(char)
+        pos += 1
+    raise FileFormatError(
+        f"{where}: line {begin_line}, column {begin_column}: the label that starts here has no "
+        f'closing double quote (the file ends inside it); close it with " (write \\" for a '
+        f"quote inside a label)"
+    )
+
+
+class _Parser:
+    """Recursive-descent reader over the token list, one method per part of the file."""
+
+    def __init__(self, text: str, where: str):
+        self.where = where
+        self.tokens = _tokenize(text, where)
+        self.index = 0
+
+    # -- token access ---------------------------------------------------------------------
+    @property
+    def current(self) -> _Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> _Token:
+        token = self.tokens[self.index]
+        if token.kind != "end":
+            self.index += 1
+        return token
+
+    def fail(self, expected: str, token: _Token | None = None, fix: str = "") -> FileFormatError:
+        token = token or self.current
+        message = (f"{self.where}: line {token.line}, column {token.column}: expected {expected}, "
+                   f"found {token.describe()}")
+        if token.kind == "end":
+            message += " (the file looks truncated)"
+        if fix:
+            message += f"; {fix}"
+        return FileFormatError(message)
+
+    def expect(self, kind: str, expected: str, fix: str = "") -> _Token:
+        if self.current.kind != kind:
+            raise self.fail(expected, fix=fix)
+        return self.advance()
+
+    def number(self, expected: str) -> float:
+        token = self.expect("number", expected)
+        return _to_float(token, self)
+
+    def count(self, expected: str) -> int:
+        token = self.expect("number", expected)
+        if not re.fullmatch(r"\+?\d+", token.text) or int(token.text) < 1:
+            raise self.fail(expected, token, "a strategy count is a positive whole number")
+        return int(token.text)
+
+    # -- grammar --------------------------------------------------------------------------
+    def parse(self) -> NfgContents:
+        head = self.current
+        if head.kind != "symbol" or head.text != "NFG":
+            raise self.fail("the file type 'NFG'", fix="a strategic-form Gambit file starts "
+                            "with NFG 1 R (an extensive game starts with EFG: not this reader)")
+        self.advance()
+        version = self.expect("number", "the version number 1")
+        if version.text != "1":
+            raise self.fail("the version number 1", version,
+                            "only version 1 of the .nfg format exists since the 1990s")
+        kind = self.expect("symbol", "the data type R or D")
+        if kind.text not in ("R", "D"):
+            raise self.fail("the data type R or D", kind)
+        title = self.expect("text", 'the quoted game title (may be "")').text
+        players = self.labels("the list of player names", "a quoted player name or '}'")
+        if not players:
+            raise self.fail("at least one player", self.tokens[self.index - 1])
+        strategies = self.strategies(len(players))
+        comment = self.advance().text if self.current.kind == "text" else ""
+        if self.current.kind == "{":
+            payoffs, form = self.outcome_body(len(players), strategies), "outcome"
+        elif self.current.kind == "number":
+            payoffs, form = self.payoff_body(len(players), strategies), "payoff"
+        else:
+            raise self.fail("the payoffs (numbers) or the outcome list ('{')")
+        if self.current.kind != "end":
+            raise self.fail("the end of the file", fix="more numbers than contingencies x "
+                            "players: check the strategy counts")
+        return NfgContents(title, comment, players, strategies, payoffs, form)
+
+    def labels(self, what: str, inner: str) -> tuple[str, ...]:
+        self.expect("{", f"'{{' opening {what}")
+        names = []
+        while self.current.kind == "text":
+            names.append(self.advance().text)
+        self.expect("}", inner)
+        return tuple(names)
+
+    def strategies(self, n_players: int) -> tuple[tuple[str, ...], ...]:
+        self.expect("{", "'{' opening the strategies (names per player, or counts)")
+        result = []
+        if self.current.kind == "{":
+            for player in range(n_players):
+                names = self.labels(f"the strategy names of player {player + 1}",
+                                    "a quoted strategy name or '}'")
+                if not names:
+                    raise self.fail(f"at least one strategy for player {player + 1}",
+                                    self.tokens[self.index - 1])
+                result.append(names)
+        else:
+            for player in range(n_players):
+                size = self.count(f"the number of strategies of player {player + 1}")
+                result.append(tuple(str(k + 1) for k in range(size)))
+        self.expect("}", f"'}}' closing the strategies of the {n_players} players")
+        return tuple(result)
+
+    def check_size(self, shape: tuple[int, ...], per_contingency: int) -> int:
+        cells = math.prod(shape)
+        # Each contingency needs at least one token: refuse impossible sizes before allocating.
+        remaining = len(self.tokens) - self.index
+        if cells > _MAX_CONTINGENCIES or cells * per_contingency > remaining:
+            raise self.fail(
+                f"{cells * per_contingency} numbers for {cells} contingencies",
+                self.tokens[-1],
+                f"the file has only {remaining - 1} tokens left; check the strategy counts "
+                f"{'x'.join(map(str, shape))} or whether the file was cut short",
+            )
+        return cells
+
+    def payoff_body(self, n_players: int, strategies) -> tuple[np.ndarray, ...]:
+        shape = tuple(len(s) for s in strategies)
+        cells = self.check_size(shape, n_players)
+        flat = np.empty((cells, n_players))
+        for cell in range(cells):
+            for player in range(n_players):
+                flat[cell, player] = self.number(
+                    f"the payoff of player {player + 1} in contingency {cell + 1} of {cells}")
+        return _unflatten(flat, shape)
+
+    def outcome_body(self, n_players: int, strategies) -> tuple[np.ndarray, ...]:
+        self.expect("{", "'{' opening the outcome list")
+        outcomes = [np.zeros(n_players)]  # index 0: the null outcome, all payoffs zero
+        while self.current.kind == "{":
+            self.advance()
+            number = len(outcomes)
+            self.expect("text", f'the quoted name of outcome {number} (may be "")')
+            vector = np.empty(n_players)
+            for player in range(n_players):
+                vector[player] = self.number(f"the payoff of player {player + 1} in outcome {number}")
+                if self.current.kind == ",":
+                    self.advance()
+            self.expect("}", f"'}}' closing outcome {number} after its {n_players} payoffs")
+            outcomes.append(vector)
+        self.expect("}", "'{' opening another outcome, or '}' closing the outcome list")
+        shape = tuple(len(s) for s in strategies)
+        cells = self.check_size(shape, 1)
+        table = np.stack(outcomes)
+        flat = np.empty((cells, n_players))
+        for cell in range(cells):
+            token = self.expect("number", f"the outcome index of contingency {cell + 1} of {cells}")
+            if not re.fullmatch(r"\+?\d+", token.text) or int(token.text) >= len(outcomes):
+                raise self.fail(f"an outcome index between 0 and {len(outcomes) - 1}", token)
+            flat[cell] = table[int(token.text)]
+        return _unflatten(flat, shape)
+
+
+def _to_float(token: _Token, parser: _Parser) -> float:
+    """Convert a number token to float exactly where possible (rationals via Fraction)."""
+    text = token.text
+    try:
+        if "/" in text:
+            numerator, denominator = text.split("/")
+            if len(numerator) > 400 or len(denominator) > 400:
+                raise OverflowError
+            value = float(Fraction(int(numerator), int(denominator)))
+        else:
+            value = float(text)
+    except ZeroDivisionError:
+        raise parser.fail("a number", token, "a rational payoff has a zero denominator") from None
+    except (OverflowError, ValueError):
+        raise parser.fail("a number in floating-point range", token) from None
+    if not math.isfinite(value):
+        raise parser.fail("a finite number", token, "payoffs must be finite")
+    return value
+
+
+def _unflatten(flat: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
+    # The file lists contingencies with the first player's strategy changing fastest:
+    # that is Fortran (column-major) order over the strategy axes.
+    return tuple(np.reshape(flat[:, p], shape, order="F").copy() for p in range(flat.shape[1]))
+
+
+def parse_nfg(text: str, where: str = "<text>") -> NfgContents:
+    """Parse the text of an .nfg file into labels and payoff arrays (no game is built).
+
+    >>> parse_nfg('NFG 1 R "" { "A" "B" } { 1 2 } 1 2 3 4').payoffs[1].tolist()
+    [[2.0, 4.0]]
+    """
+    return _Parser(text, where).parse()
+
+
+def _distinct(labels: tuple[str, ...], default) -> tuple[str, ...]:
+    """Give empty labels a default and make repeated ones distinct (``x``, ``x_2``, ...).
+
+    Gambit allows empty and repeated labels; our games need distinct names to address players
+    and strategies, so the reader renames them (recent Gambit versions do the same).
+    """
+    named = [label if label else default(k) for k, label in enumerate(labels)]
+    seen: set[str] = set()
+    out = []
+    for label in named:
+        candidate, suffix = label, 2
+        while candidate in seen or (candidate != label and candidate in named):
+            candidate, suffix = f"{label}_{suffix}", suffix + 1
+        seen.add(candidate)
+        out.append(candidate)
+    return tuple(out)
+
+
+def read_nfg(source: str | os.PathLike) -> "NormalFormGame":  # noqa: F821
+    """Read a Gambit .nfg game from a path or from the file's text (payoff or outcome version).
+
+    Text is recognised by starting with ``NFG``; anything else is taken as a path. Empty or
+    repeated player and strategy names are made distinct (``Player 1``, ``x_2``); the game's
+    comment, outcome names and the exactness of rationals such as ``1/3`` are not kept (payoffs
+    become float64).
+
+    >>> text = 'NFG 1 R "MP" { "1" "2" } { { "H" "T" } { "H" "T" } } "" ' \\
+    ...        '{ { "win" 1, -1 } { "lose" -1, 1 } } 1 2 2 1'
+    >>> game = read_nfg(text)
+    >>> game.strategies, game.payoffs[0].tolist()
+    ((('H', 'T'), ('H', 'T')), [[1.0, -1.0], [-1.0, 1.0]])
+    """
+    from games.normal_form import NormalFormGame
+
+    if isinstance(source, str) and source.lstrip().startswith("NFG"):
+        text, where = source, "<nfg text>"
+    else:
+        path = Path(source)
+        where = str(path)
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            raise FileFormatError(
+                f"{where}: cannot read the file ({exc.strerror or exc}); give the path of an "
+                f".nfg file, or the file's text starting with NFG") from None
+    contents = parse_nfg(text, where)
+    players = _distinct(contents.players, lambda k: f"Player {k + 1}")
+    strategies = [_distinct(s, lambda k: str(k + 1)) for s in contents.strategies]
+    if len(players) < 2:
+        raise FileFormatError(
+            f"{where}: the game has {len(players)} player; our games need at least two "
+            f"(add a player with a single strategy if the other side is passive)")
+    return NormalFormGame.from_arrays(*contents.payoffs, players=players, strategies=strategies,
+                                      title=contents.title)
+
+
+def _quote(label: str) -> str:
+    """Quote a label; escape quotes, and backslashes only where a reader would misread them."""
+    out = []
+    for k, char in enumerate(label):
+        if char == '"':
+            out.append('\\"')
+        elif char == "\\" and (k + 1 == len(label) or label[k + 1] in '"\\'):
+            out.append("\\\\")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _format_number(value: float) -> str:
+    """Shortest text that reads back to the same float; integers without a decimal point."""
+    if float(value).is_integer() and abs(value) < 2**53:
+        return str(int(value))
+    return repr(float(value))
+
+
+def write_nfg(game: "NormalFormGame", path: str | os.PathLike | None = None, *,  # noqa: F821
+              form: Literal["payoff", "outcome"] = "payoff") -> str:
+    """Write a numeric game as Gambit .nfg text (payoff version by default); save it if ``path``.
+
+    The outcome version lists each distinct payoff vector once and refers to it by index.
+    Floats are written in their shortest exact form, so reading back gives identical payoffs.
+
+    >>> from games.normal_form import NormalFormGame
+    >>> game = NormalFormGame.from_arrays([[1, 0], [0, 1]], [[1, 0], [0, 1]], title="Coordination")
+    >>> print(write_nfg(game, form="outcome"))
+    NFG 1 R "Coordination" { "Player 1" "Player 2" }
+    <BLANKLINE>
+    { { "s1" "s2" }
+    { "s1" "s2" }
+    }
+    ""
+    <BLANKLINE>
+    {
+    { "" 1, 1 }
+    { "" 0, 0 }
+    }
+    1 2 2 1
+    <BLANKLINE>
+    """
+    if form not in ("payoff", "outcome"):
+        raise FileFormatError(f'form must be "payoff" or "outcome", got {form!r}')
+    if getattr(game, "is_symbolic", False):
+        raise FileFormatError(
+            "the .nfg format holds numbers only and this game is symbolic; write game.bind(...) "
+            "at the parameter values you want")
+    payoffs = game.payoffs
+    # Contingencies in the file's order: first player's strategy fastest (Fortran order).
+    flat = np.stack([np.ravel(p, order="F") for p in payoffs], axis=1)
+    lines = [f"NFG 1 R {_quote(game.title)} {{ {' '.join(_quote(p) for p in game.players)} }}", ""]
+    lines.append("{ " + "\n".join("{ " + " ".join(_quote(s) for s in names) + " }"
+                                  for names in game.strategies))
+    lines += ["}", '""', ""]
+    if form == "payoff":
+        lines.append(" ".join(_format_number(v) for v in flat.ravel()))
+    else:
+        index: dict[tuple[float, ...], int] = {}
+        cells = []
+        for row in flat:
+            key = tuple(float(v) for v in row)
+            cells.append(index.setdefault(key, len(index) + 1))
+        lines.append("{")
+        lines += ['{ "" ' + ", ".join(_format_number(v) for v in key) + " }" for key in index]
+        lines.append("}")
+        lines.append(" ".join(map(str, cells)))
+    text = "\n".join(lines) + "\n"
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
