@@ -1,0 +1,490 @@
+"""Normal-form (strategic-form) games: n players, named strategies, numeric or symbolic payoffs.
+
+A :class:`NormalFormGame` is immutable. Numeric games come from payoff arrays
+(:meth:`NormalFormGame.from_arrays`, :meth:`NormalFormGame.from_nashpy`); symbolic games come
+from payoff expressions of named parameters (:meth:`NormalFormGame.from_expressions`) and turn
+numeric with :meth:`NormalFormGame.bind` (one point) or :meth:`NormalFormGame.payoff_arrays`
+(a stack of games, one per parameter draw, for the batch solvers).
+
+Payoff arrays follow the usual convention: player ``i``'s array has shape ``(m1, ..., mn)`` and
+entry ``[s1, ..., sn]`` is what player ``i`` gets when player ``j`` plays strategy ``sj``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from numbers import Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from games.errors import InvalidGameError, ParameterError
+from games.results import TabularResult
+
+
+def _default_players(n: int) -> tuple[str, ...]:
+    return tuple(f"Player {i + 1}" for i in range(n))
+
+
+def _check_names(players: Sequence[str] | None, strategies: Sequence[Sequence[str]] | None,
+                 shape: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """Validate (or default) player and strategy names against the payoff shape."""
+    n = len(shape)
+    if players is None:
+        players = _default_players(n)
+    players = tuple(str(p) for p in players)
+    if len(players) != n:
+        raise InvalidGameError(
+            f"{len(players)} player names given ({', '.join(players)}) for a game of {n} players; "
+            f"give one name per player")
+    if len(set(players)) != n:
+        raise InvalidGameError(f"player names must be distinct, got {players}")
+    if strategies is None:
+        strategies = [None] * n
+    strategies = list(strategies)
+    if len(strategies) != n:
+        raise InvalidGameError(
+            f"strategy names given for {len(strategies)} players in a game of {n} players; "
+            f"give one list of strategy names per player (or None for the defaults s1, s2, ...)")
+    named = []
+    for player, names, m in zip(players, strategies, shape):
+        if names is None:
+            names = tuple(f"s{k + 1}" for k in range(m))
+        names = tuple(str(s) for s in names)
+        if len(names) != m:
+            raise InvalidGameError(
+                f"{player} has {m} strategies in the payoff arrays but {len(names)} strategy "
+                f"names were given ({', '.join(names)}); give exactly {m}")
+        if len(set(names)) != m:
+            raise InvalidGameError(f"{player}'s strategy names must be distinct, got {names}")
+        named.append(names)
+    return players, tuple(named)
+
+
+def _split_arrays(arrays: tuple[Any, ...]) -> list[Any]:
+    """Accept ``(A, B, ...)``, ``([A, B, ...],)`` or a stacked array of shape (n, m1..mn)."""
+    if len(arrays) == 1:
+        only = arrays[0]
+        if isinstance(only, (list, tuple)) and len(only) >= 2:
+            first = np.asarray(only[0], dtype=object)
+            if first.ndim == len(only):
+                return list(only)
+        if isinstance(only, np.ndarray) and only.ndim >= 3 and only.shape[0] == only.ndim - 1:
+            return list(only)
+        matrix = np.asarray(only, dtype=object)
+        if matrix.ndim == 2:
+            # One matrix: the zero-sum game it describes (as nashpy reads a single matrix).
+            return [only, -_to_float(only, "Player 1")]
+        raise InvalidGameError(
+            "from_arrays needs one payoff array per player, e.g. from_arrays(A, B) or "
+            "from_arrays([A1, A2, A3]); got a single array of shape "
+            f"{matrix.shape}")
+    return list(arrays)
+
+
+def _to_float(values: Any, player: str) -> np.ndarray:
+    """Convert one player's payoffs to float64, naming the first bad entry if any."""
+    raw = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if raw.dtype.kind in "biuf":
+        out = raw.astype(np.float64)
+    else:
+        if raw.dtype == object and raw.ndim == 0 and isinstance(raw.item(), (list, tuple)):
+            raise InvalidGameError(f"{player}'s payoffs are ragged (rows of unequal length)")
+        out = np.empty(raw.shape, dtype=np.float64)
+        for index, entry in np.ndenumerate(raw):
+            if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, (Real, np.number)):
+                raise InvalidGameError(
+                    f"{player}'s payoff at {index} is {entry!r}, which is not a number; payoffs "
+                    f"must be real numbers (use from_expressions for symbolic payoffs)")
+            out[index] = float(entry)
+    bad = np.argwhere(~np.isfinite(out))
+    if len(bad):
+        index = tuple(int(i) for i in bad[0])
+        raise InvalidGameError(
+            f"{player}'s payoff at {index} is {out[index]}; payoffs must be finite numbers "
+            f"(replace NaN or infinite entries)")
+    return out
+
+
+def _as_payoff_array(values: Any, player: str) -> np.ndarray:
+    try:
+        raw = np.asarray(values) if isinstance(values, np.ndarray) else np.array(values, dtype=object)
+    except ValueError as exc:  # ragged nested lists
+        raise InvalidGameError(f"{player}'s payoffs are ragged (rows of unequal length): {exc}") from None
+    if raw.dtype == object and any(isinstance(e, (list, tuple)) for e in raw.flat):
+        raise InvalidGameError(f"{player}'s payoffs are ragged (rows of unequal length)")
+    return raw
+
+
+class NormalFormGame(TabularResult):
+    """A finite game in normal form: build it with ``from_arrays`` or ``from_expressions``.
+
+    >>> game = NormalFormGame.from_arrays([[3, 0], [5, 1]], [[3, 5], [0, 1]],
+    ...                                   strategies=[("C", "D"), ("C", "D")])
+    >>> game.shape
+    (2, 2)
+    >>> print(game)
+                Player 2: C Player 2: D
+    Player 1: C        3, 3        0, 5
+    Player 1: D        5, 0        1, 1
+    """
+
+    __slots__ = ("_payoffs", "_expressions", "_players", "_strategies", "_title", "_parameters")
+
+    def __init__(self, payoffs: Sequence[np.ndarray] | None, players: tuple[str, ...],
+                 strategies: tuple[tuple[str, ...], ...], title: str = "",
+                 expressions: Sequence[np.ndarray] | None = None, parameters: Any = None):
+        # Internal constructor: users go through from_arrays / from_expressions, which validate.
+        object.__setattr__(self, "_payoffs", None if payoffs is None else tuple(payoffs))
+        object.__setattr__(self, "_expressions", None if expressions is None else tuple(expressions))
+        object.__setattr__(self, "_players", players)
+        object.__setattr__(self, "_strategies", strategies)
+        object.__setattr__(self, "_title", title)
+        object.__setattr__(self, "_parameters", parameters)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("NormalFormGame is immutable; build a new game instead")
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_arrays(cls, *arrays: Any, players: Sequence[str] | None = None,
+                    strategies: Sequence[Sequence[str] | None] | None = None,
+                    title: str = "") -> NormalFormGame:
+        """Build a numeric game from one payoff array per player (``A, B`` or ``[A1, A2, A3]``).
+
+        A single matrix ``A`` gives the zero-sum game ``(A, -A)``.
+
+        >>> NormalFormGame.from_arrays([[1, -1], [-1, 1]]).is_zero_sum()
+        True
+        >>> NormalFormGame.from_arrays([[1, 2]], [[1, 2], [3, 4]])
+        Traceback (most recent call last):
+        ...
+        games.errors.InvalidGameError: Player 2's payoff array has shape (2, 2) but Player 1's has shape (1, 2); every player's array must have the same shape (strategies of Player 1, ..., strategies of Player 2)
+        """
+        parts = _split_arrays(arrays)
+        n = len(parts)
+        names = _default_players(n) if players is None else tuple(str(p) for p in players)
+        if len(names) != n:
+            raise InvalidGameError(
+                f"{len(names)} player names given for {n} payoff arrays; give one name per array")
+        if n < 2:
+            raise InvalidGameError("a game needs at least two players' payoff arrays")
+        raws = [_as_payoff_array(a, p) for a, p in zip(parts, names)]
+        for raw, player in zip(raws, names):
+            if raw.ndim != n:
+                raise InvalidGameError(
+                    f"{player}'s payoff array has shape {raw.shape}, but a game of {n} players "
+                    f"needs {n}-dimensional arrays of shape (strategies of Player 1, ..., "
+                    f"strategies of Player {n})")
+        shape = raws[0].shape
+        for raw, player in zip(raws[1:], names[1:]):
+            if raw.shape != shape:
+                raise InvalidGameError(
+                    f"{player}'s payoff array has shape {raw.shape} but {names[0]}'s has shape "
+                    f"{shape}; every player's array must have the same shape (strategies of "
+                    f"{names[0]}, ..., strategies of {names[-1]})")
+        if 0 in shape:
+            raise InvalidGameError(f"every player needs at least one strategy; shape is {shape}")
+        payoffs = []
+        for raw, player in zip(raws, names):
+            array = _to_float(raw, player)
+            array.setflags(write=False)
+            payoffs.append(array)
+        players_, strategies_ = _check_names(names, strategies, shape)
+        return cls(payoffs, players_, strategies_, title=str(title))
+
+    @classmethod
+    def from_nashpy(cls, game: Any, *, players: Sequence[str] | None = None,
+                    strategies: Sequence[Sequence[str] | None] | None = None,
+                    title: str = "") -> NormalFormGame:
+        """Wrap a ``nashpy.Game`` (its two payoff matrices) as a NormalFormGame."""
+        try:
+            A, B = game.payoff_matrices
+        except AttributeError:
+            raise InvalidGameError(
+                f"expected a nashpy.Game, got {type(game).__name__}") from None
+        return cls.from_arrays(A, B, players=players, strategies=strategies, title=title)
+
+    def to_nashpy(self) -> Any:
+        """The same two-player numeric game as a ``nashpy.Game``."""
+        import nashpy
+
+        self._require_numeric("to_nashpy")
+        if self.n_players != 2:
+            raise InvalidGameError(
+                f"nashpy handles two-player games only; this game has {self.n_players} players")
+        return nashpy.Game(np.array(self._payoffs[0]), np.array(self._payoffs[1]))
+
+    @classmethod
+    def from_expressions(cls, payoffs: Sequence[Any], parameters: Any = None, *,
+                         players: Sequence[str] | None = None,
+                         strategies: Sequence[Sequence[str] | None] | None = None,
+                         title: str = "") -> NormalFormGame:
+        """Build a symbolic game: one nested list per player of expression texts or numbers.
+
+        ``parameters`` is a ``ParameterSet`` (its point values are defaults for ``bind``), a
+        mapping name -> default value, or an iterable of allowed names.
+        """
+        return _build_symbolic(cls, payoffs, parameters, players, strategies, str(title))
+
+    # ----------------------------------------------------------------- accessors
+    @property
+    def players(self) -> tuple[str, ...]:
+        """The players' names, in payoff-array axis order."""
+        return self._players
+
+    @property
+    def strategies(self) -> tuple[tuple[str, ...], ...]:
+        """Each player's strategy names."""
+        return self._strategies
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Number of strategies of each player, ``(m1, ..., mn)``."""
+        return tuple(len(s) for s in self._strategies)
+
+    @property
+    def n_players(self) -> int:
+        return len(self._players)
+
+    @property
+    def title(self) -> str:
+        return self._title
+
+    @property
+    def is_symbolic(self) -> bool:
+        """True when payoffs are expressions of parameters (call ``bind`` for numbers)."""
+        return self._expressions is not None
+
+    @property
+    def payoffs(self) -> tuple[np.ndarray, ...]:
+        """One read-only float array per player, each of shape ``(m1, ..., mn)``."""
+        self._require_numeric("payoffs")
+        return self._payoffs
+
+    @property
+    def expressions(self) -> tuple[np.ndarray, ...] | None:
+        """For a symbolic game, one object array per player of Expressions or floats."""
+        return self._expressions
+
+    @property
+    def parameters(self) -> Any:
+        """The ParameterSet (or mapping of defaults) a symbolic game was built with."""
+        return self._parameters
+
+    @property
+    def payoff_range(self) -> float:
+        """Largest minus smallest payoff over all players (1.0 for a constant game)."""
+        spread = max(float(p.max()) for p in self.payoffs) - min(float(p.min()) for p in self.payoffs)
+        return spread if spread > 0 else 1.0
+
+    def _require_numeric(self, what: str) -> None:
+        if self._payoffs is None:
+            raise InvalidGameError(
+                f"{what} needs a numeric game but this game is symbolic in "
+                f"{', '.join(self.parameter_names) or 'no parameters'}; call .bind(...) first")
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        """Names of the parameters used by a symbolic game's payoffs (empty when numeric)."""
+        if self._expressions is None:
+            return ()
+        used: dict[str, None] = {}
+        for array in self._expressions:
+            for entry in array.flat:
+                for name in getattr(entry, "names", ()):
+                    used[name] = None
+        return tuple(used)
+
+    # ----------------------------------------------------------------- symbolic -> numeric
+    def bind(self, **values: float) -> NormalFormGame:
+        """The numeric game at the given parameter values (others at their point values)."""
+        if self._expressions is None:
+            if values:
+                raise ParameterError(
+                    f"this game is numeric and has no parameters; got {', '.join(sorted(values))}")
+            return self
+        payoffs = _evaluate(self, values, stacked=False)
+        return NormalFormGame(payoffs, self._players, self._strategies, title=self._title)
+
+    def payoff_arrays(self, **arrays: Any) -> tuple[np.ndarray, ...]:
+        """Payoffs over stacked parameter values: one array per player of shape (k, m1..mn)."""
+        if self._expressions is None:
+            raise ParameterError(
+                "payoff_arrays evaluates a symbolic game over parameter arrays; this game is "
+                "numeric (use .payoffs)")
+        return _evaluate(self, arrays, stacked=True)
+
+    # ----------------------------------------------------------------- properties of the game
+    def is_zero_sum(self, tol: float = 1e-9) -> bool:
+        """True when the payoffs of every profile sum to zero (within ``tol`` x payoff range)."""
+        total = np.sum(self.payoffs, axis=0)
+        return bool(np.all(np.abs(total) <= tol * self.payoff_range))
+
+    def is_constant_sum(self, tol: float = 1e-9) -> bool:
+        """True when the payoffs of every profile sum to the same constant (strategically zero-sum)."""
+        total = np.sum(self.payoffs, axis=0)
+        return bool(np.ptp(total) <= tol * self.payoff_range)
+
+    # ----------------------------------------------------------------- display and equality
+    def _cell_text(self, index: tuple[int, ...]) -> str:
+        if self._expressions is not None:
+            parts = [e.text if hasattr(e, "text") else f"{e:g}"
+                     for e in (array[index] for array in self._expressions)]
+        else:
+            parts = [f"{float(array[index]):.6g}" for array in self._payoffs]
+        return ", ".join(parts)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The payoff table: rows are player 1's strategies, cells read "u1, u2, ...".
+
+        With more than two players the rows are the profiles of players 1 and 3..n.
+        """
+        shape = self.shape
+        p1, p2 = self._players[0], self._players[1]
+        columns = [f"{p2}: {s}" for s in self._strategies[1]]
+        if self.n_players == 2:
+            rows = [f"{p1}: {s}" for s in self._strategies[0]]
+            data = [[self._cell_text((i, j)) for j in range(shape[1])] for i in range(shape[0])]
+            return pd.DataFrame(data, index=rows, columns=columns)
+        others = [k for k in range(self.n_players) if k != 1]
+        profiles = list(np.ndindex(*(shape[k] for k in others)))
+        index = pd.MultiIndex.from_tuples(
+            [tuple(self._strategies[k][i] for k, i in zip(others, profile)) for profile in profiles],
+            names=[self._players[k] for k in others])
+        data = []
+        for profile in profiles:
+            row = []
+            for j in range(shape[1]):
+                full = list(profile)
+                full.insert(1, j)
+                row.append(self._cell_text(tuple(full)))
+            data.append(row)
+        return pd.DataFrame(data, index=index, columns=columns)
+
+    def _caption(self) -> str:
+        return self._title
+
+    def __repr__(self) -> str:
+        kind = "symbolic " if self.is_symbolic else ""
+        size = "x".join(str(m) for m in self.shape)
+        title = f", title={self._title!r}" if self._title else ""
+        return f"<{kind}NormalFormGame {size}, players={list(self._players)}{title}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NormalFormGame):
+            return NotImplemented
+        if (self._players, self._strategies) != (other._players, other._strategies):
+            return False
+        if self.is_symbolic or other.is_symbolic:
+            return self is other
+        return all(np.array_equal(a, b) for a, b in zip(self._payoffs, other._payoffs))
+
+    def __hash__(self) -> int:
+        if self._payoffs is None:
+            return id(self)
+        return hash((self._players, self._strategies, tuple(p.tobytes() for p in self._payoffs)))
+
+
+def _names_from(parameters: Any) -> tuple[Iterable[str] | None, dict[str, float]]:
+    """Allowed names and default values from a ParameterSet, a mapping, or a list of names."""
+    if parameters is None:
+        return None, {}
+    if hasattr(parameters, "point"):
+        return tuple(parameters), dict(parameters.point())
+    if isinstance(parameters, Mapping):
+        return tuple(parameters), {k: float(v) for k, v in parameters.items() if v is not None}
+    return tuple(str(p) for p in parameters), {}
+
+
+def _build_symbolic(cls: type, payoffs: Sequence[Any], parameters: Any,
+                    players: Sequence[str] | None, strategies: Any, title: str) -> NormalFormGame:
+    from games.expressions import parse_expression
+
+    allowed, defaults = _names_from(parameters)
+    parts = list(payoffs)
+    n = len(parts)
+    names = _default_players(n) if players is None else tuple(str(p) for p in players)
+    if n < 2 or len(names) != n:
+        raise InvalidGameError(
+            f"from_expressions needs one payoff table per player (at least two), got {n} tables "
+            f"for players {names}")
+    raws = [_as_payoff_array(part, player) for part, player in zip(parts, names)]
+    shape = raws[0].shape
+    for raw, player in zip(raws, names):
+        if raw.ndim != n or raw.shape != shape:
+            raise InvalidGameError(
+                f"{player}'s payoff table has shape {raw.shape}; every player's table must have "
+                f"the shape {shape} with one axis per player ({n} axes)")
+    players_, strategies_ = _check_names(names, strategies, shape)
+    tables = []
+    for raw, player in zip(raws, players_):
+        table = np.empty(shape, dtype=object)
+        for index, entry in np.ndenumerate(raw):
+            cell = ", ".join(s[i] for s, i in zip(strategies_, index))
+            if isinstance(entry, str) or hasattr(entry, "sympy"):
+                entry = parse_expression(entry, allowed, where=f"payoff of {player} at ({cell})")
+            elif isinstance(entry, (Real, np.number)) and not isinstance(entry, (bool, np.bool_)):
+                if not np.isfinite(entry):
+                    raise InvalidGameError(f"payoff of {player} at ({cell}) is {entry}; must be finite")
+                entry = float(entry)
+            else:
+                raise InvalidGameError(
+                    f"payoff of {player} at ({cell}) is {entry!r}; give a number, an expression "
+                    f"text such as \"a - c\", or an Expression")
+            table[index] = entry
+        table.setflags(write=False)
+        tables.append(table)
+    return cls(None, players_, strategies_, title=title, expressions=tables,
+               parameters=parameters if parameters is not None else None)
+
+
+def _evaluate(game: NormalFormGame, values: Mapping[str, Any], stacked: bool) -> tuple[np.ndarray, ...]:
+    """Evaluate a symbolic game's payoffs at a point (stacked=False) or over arrays (k,)."""
+    allowed, defaults = _names_from(game.parameters)
+    known = tuple(allowed) if allowed is not None else game.parameter_names
+    unknown = sorted(set(values) - set(known) - set(game.parameter_names))
+    if unknown:
+        raise ParameterError(
+            f"unknown parameter(s) {', '.join(unknown)}; this game's parameters are "
+            f"{', '.join(known) or '(none)'}")
+    point = {**defaults, **values}
+    missing = [name for name in game.parameter_names if name not in point]
+    if missing:
+        raise ParameterError(
+            f"no value for parameter(s) {', '.join(missing)} and no point value to fall back on; "
+            f"pass them, e.g. bind({missing[0]}=1.0)")
+    if stacked:
+        try:
+            arrays = np.broadcast_arrays(*(np.asarray(point[n], dtype=float).reshape(-1)
+                                           if np.ndim(point[n]) else np.asarray(point[n], dtype=float)
+                                           for n in game.parameter_names))
+        except ValueError:
+            sizes = {n: np.shape(point[n]) for n in game.parameter_names}
+            raise ParameterError(f"parameter arrays must have one common length; got {sizes}") from None
+        k = max([a.size for a in arrays if a.ndim] + [1])
+        point = {n: np.broadcast_to(a, (k,)) for n, a in zip(game.parameter_names, arrays)}
+    out = []
+    for player, table in zip(game.players, game.expressions):
+        shape = (k,) + table.shape if stacked else table.shape
+        result = np.empty(shape, dtype=np.float64)
+        for index, entry in np.ndenumerate(table):
+            if hasattr(entry, "names"):
+                value = entry(**{n: point[n] for n in entry.names})
+            else:
+                value = entry
+            if stacked:
+                result[(slice(None),) + index] = np.broadcast_to(np.asarray(value, dtype=float), (k,))
+            else:
+                result[index] = float(value)
+        bad = np.argwhere(~np.isfinite(result))
+        if len(bad):
+            where = tuple(int(i) for i in bad[0])
+            cell = where[1:] if stacked else where
+            draw = f" in draw {where[0]}" if stacked else ""
+            raise InvalidGameError(
+                f"payoff of {player} at {cell}{draw} evaluates to {result[where]} at these "
+                f"parameter values; payoffs must be finite")
+        out.append(result)
+    return tuple(out)
