@@ -19,6 +19,7 @@ from games.errors import (
 # --- parameters and expressions ---
 
 # --- normal-form games and equilibria ---
+from games.normal_form import NormalFormGame
 
 # --- symbolic 2x2, regime maps, catalogue, Gambit .nfg ---
 
