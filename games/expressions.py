@@ -1,0 +1,377 @@
+"""Safe expressions: text to sympy through an allow-list over Python's ``ast``.
+
+A deal file is data, so the text of a payoff or utility must never be able to run code. The
+parser here never calls ``eval``, ``sympify`` or ``parse_expr``: it reads the text with
+``ast.parse`` and rebuilds it node by node, accepting only numbers, names, arithmetic,
+comparisons, boolean connectives, ``a if cond else b`` and a fixed set of functions. Anything
+else (attribute access, subscripts, lambdas, comprehensions, strings, calls of other names,
+dunder names, absurd sizes such as ``9**9**9``) is refused with an :class:`ExpressionError`
+before any arithmetic is done.
+
+>>> e = parse_expression("margin * chips / 1e5 - max(0, cost - 1)", names=["margin", "chips", "cost"])
+>>> e.names
+('chips', 'cost', 'margin')
+>>> round(e(margin=2.0, chips=3e5, cost=0.5), 9)
+6.0
+>>> e(margin=2.0, chips=[1e5, 2e5], cost=3.0).tolist()
+[0.0, 2.0]
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, Iterable, Mapping
+
+import numpy as np
+import sympy
+
+from games.errors import ExpressionError
+
+#: Longest expression text accepted, in characters.
+MAX_LENGTH = 10_000
+#: Deepest nesting of operations accepted.
+MAX_DEPTH = 100
+#: Largest number of syntax nodes accepted.
+MAX_NODES = 5_000
+#: Largest magnitude (in decimal digits) of a power of two numbers computed while parsing.
+MAX_POWER_DIGITS = 300
+
+
+def _where(condition: Any, if_true: Any, if_false: Any) -> sympy.Expr:
+    return sympy.Piecewise((if_true, condition), (if_false, True))
+
+
+def _log(x: Any, base: Any = None) -> sympy.Expr:
+    return sympy.log(x) if base is None else sympy.log(x, base)
+
+
+#: The functions an expression may call: name -> (sympy builder, allowed argument counts).
+FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, ...]]] = {
+    "min": (sympy.Min, (2, 3, 4, 5, 6, 7, 8)),
+    "max": (sympy.Max, (2, 3, 4, 5, 6, 7, 8)),
+    "abs": (sympy.Abs, (1,)),
+    "exp": (sympy.exp, (1,)),
+    "log": (_log, (1, 2)),
+    "sqrt": (sympy.sqrt, (1,)),
+    "where": (_where, (3,)),
+}
+
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a**b,
+}
+_COMPARE = {
+    ast.Lt: sympy.Lt,
+    ast.LtE: sympy.Le,
+    ast.Gt: sympy.Gt,
+    ast.GtE: sympy.Ge,
+    ast.Eq: sympy.Eq,
+    ast.NotEq: sympy.Ne,
+}
+_SYMBOLS: dict[str, sympy.Symbol] = {}
+
+
+def symbol(name: str) -> sympy.Symbol:
+    """The sympy symbol chipdeals uses for a named quantity (real-valued)."""
+    found = _SYMBOLS.get(name)
+    if found is None:
+        found = _SYMBOLS[name] = sympy.Symbol(name, real=True)
+    return found
+
+
+def _located(where: str) -> str:
+    return f" in {where}" if where else ""
+
+
+class _Builder:
+    """Rebuilds an allowed ``ast`` tree as a sympy expression, refusing everything else."""
+
+    def __init__(self, text: str, names: frozenset[str] | None, where: str):
+        self.text = text
+        self.names = names
+        self.where = where
+        self.used: set[str] = set()
+        self.undefined: set[str] = set()
+        self.nodes = 0
+
+    def refuse(self, what: str, fix: str = "") -> ExpressionError:
+        message = f"expression{_located(self.where)} is refused: {what} (in {self.text!r})"
+        if fix:
+            message += f". {fix}"
+        return ExpressionError(message)
+
+    def build(self, node: ast.AST, depth: int = 0) -> Any:
+        self.nodes += 1
+        if depth > MAX_DEPTH:
+            raise self.refuse(f"nesting deeper than {MAX_DEPTH} levels", "Simplify the expression")
+        if self.nodes > MAX_NODES:
+            raise self.refuse(f"more than {MAX_NODES} terms", "Simplify the expression")
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise self.refuse(_describe(node), "Only numbers, names, + - * / **, comparisons, "
+                              "and/or/not, 'a if cond else b' and the functions "
+                              f"{', '.join(sorted(FUNCTIONS))} are allowed")
+        return method(node, depth + 1)
+
+    def _Constant(self, node: ast.Constant, depth: int) -> Any:
+        value = node.value
+        if isinstance(value, bool):
+            return sympy.true if value else sympy.false
+        if isinstance(value, int):
+            if abs(value) >= 10**MAX_POWER_DIGITS:
+                raise self.refuse(f"a number with more than {MAX_POWER_DIGITS} digits")
+            return sympy.Integer(value)
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise self.refuse("an infinite number")
+            return sympy.Float(value)
+        raise self.refuse(_describe(node))
+
+    def _Name(self, node: ast.Name, depth: int) -> Any:
+        name = node.id
+        if name.startswith("__") or name.startswith("_"):
+            raise self.refuse(f"the name {name!r} (names may not start with an underscore)")
+        if name in FUNCTIONS:
+            raise self.refuse(f"the function {name!r} used as a value", f"Call it: {name}(...)")
+        if name in ("True", "False"):
+            return sympy.true if name == "True" else sympy.false
+        if self.names is not None and name not in self.names:
+            self.undefined.add(name)
+        self.used.add(name)
+        return symbol(name)
+
+    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Any:
+        operand = self.build(node.operand, depth)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        if isinstance(node.op, ast.Not):
+            return sympy.Not(operand)
+        raise self.refuse(f"the operator {type(node.op).__name__}")
+
+    def _BinOp(self, node: ast.BinOp, depth: int) -> Any:
+        combine = _BINARY.get(type(node.op))
+        if combine is None:
+            raise self.refuse(f"the operator {_OPERATOR_TEXT.get(type(node.op), type(node.op).__name__)}",
+                              "Use + - * / or **")
+        left = self.build(node.left, depth)
+        right = self.build(node.right, depth)
+        if isinstance(node.op, ast.Pow):
+            self._check_power(left, right)
+        if isinstance(node.op, ast.Div) and right == 0:
+            raise self.refuse("division by the constant zero")
+        return combine(left, right)
+
+    def _check_power(self, base: Any, exponent: Any) -> None:
+        # sympy evaluates powers of numbers exactly and eagerly: 9**9**9 would never finish.
+        if not (getattr(base, "is_number", False) and getattr(exponent, "is_number", False)):
+            return
+        try:
+            b = abs(float(base))
+            e = float(exponent)
+        except (TypeError, ValueError, OverflowError):
+            raise self.refuse("a power too large to compute") from None
+        if b in (0.0, 1.0):
+            return
+        if not math.isfinite(e) or abs(e) * abs(math.log10(b)) > MAX_POWER_DIGITS:
+            raise self.refuse(f"a power with more than {MAX_POWER_DIGITS} digits")
+
+    def _BoolOp(self, node: ast.BoolOp, depth: int) -> Any:
+        values = [self.build(v, depth) for v in node.values]
+        return sympy.And(*values) if isinstance(node.op, ast.And) else sympy.Or(*values)
+
+    def _Compare(self, node: ast.Compare, depth: int) -> Any:
+        terms = [self.build(node.left, depth)] + [self.build(c, depth) for c in node.comparators]
+        parts = []
+        for op, left, right in zip(node.ops, terms, terms[1:]):
+            relation = _COMPARE.get(type(op))
+            if relation is None:
+                raise self.refuse(f"the comparison {type(op).__name__}", "Use < <= > >= == !=")
+            parts.append(relation(left, right))
+        return parts[0] if len(parts) == 1 else sympy.And(*parts)
+
+    def _IfExp(self, node: ast.IfExp, depth: int) -> Any:
+        return _where(self.build(node.test, depth), self.build(node.body, depth),
+                      self.build(node.orelse, depth))
+
+    def _Call(self, node: ast.Call, depth: int) -> Any:
+        if not isinstance(node.func, ast.Name):
+            raise self.refuse("a call of something that is not a plain function name",
+                              f"Allowed functions: {', '.join(sorted(FUNCTIONS))}")
+        name = node.func.id
+        if name not in FUNCTIONS:
+            raise self.refuse(f"a call of {name!r}", f"Allowed functions: {', '.join(sorted(FUNCTIONS))}")
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.refuse(f"keyword or starred arguments to {name}()")
+        builder, counts = FUNCTIONS[name]
+        if len(node.args) not in counts:
+            raise self.refuse(f"{name}() with {len(node.args)} arguments",
+                              f"{name}() takes {' or '.join(map(str, counts[:2]))}"
+                              + (" or more" if len(counts) > 2 else "") + " arguments")
+        args = [self.build(a, depth) for a in node.args]
+        try:
+            return builder(*args)
+        except (TypeError, ValueError) as exc:
+            raise self.refuse(f"{name}() cannot take these arguments ({exc})") from None
+
+
+_OPERATOR_TEXT = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitAnd: "&",
+                  ast.BitOr: "|", ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>"}
+
+
+def _describe(node: ast.AST) -> str:
+    kinds = {
+        ast.Attribute: "attribute access (a.b)",
+        ast.Subscript: "subscripts (a[b])",
+        ast.Lambda: "lambdas",
+        ast.ListComp: "comprehensions", ast.SetComp: "comprehensions",
+        ast.DictComp: "comprehensions", ast.GeneratorExp: "comprehensions",
+        ast.List: "lists", ast.Tuple: "tuples", ast.Dict: "dicts", ast.Set: "sets",
+        ast.JoinedStr: "strings", ast.NamedExpr: "assignment (:=)",
+        ast.Starred: "starred arguments", ast.Await: "await", ast.Yield: "yield",
+    }
+    if isinstance(node, ast.Constant):
+        return f"the constant {node.value!r} (only numbers are allowed)"
+    return kinds.get(type(node), f"the syntax {type(node).__name__}")
+
+
+@dataclass(frozen=True, eq=False)
+class Expression:
+    """A parsed, safe expression of named quantities, compiled once to a numpy function.
+
+    Build one with :func:`parse_expression`. Call it with keyword values (numbers or arrays,
+    which broadcast) to evaluate it; extra keywords are ignored, so a whole parameter set can
+    be passed.
+
+    >>> e = parse_expression("a * x if x > 1 else 0", names=["a", "x"])
+    >>> e(a=2, x=[0.5, 3.0]).tolist()
+    [0.0, 6.0]
+    """
+
+    text: str
+    sympy: Any
+    names: tuple[str, ...]
+    where: str = field(default="", compare=False)
+
+    @cached_property
+    def _compiled(self) -> Callable[..., Any]:
+        arguments = [symbol(n) for n in self.names]
+        return sympy.lambdify(arguments, self.sympy, modules="numpy")
+
+    @property
+    def is_constant(self) -> bool:
+        """True when the expression names no quantity."""
+        return not self.names
+
+    def __call__(self, **values: Any) -> Any:
+        missing = [n for n in self.names if n not in values]
+        if missing:
+            raise ExpressionError(
+                f"expression{_located(self.where)} {self.text!r} needs values for "
+                f"{', '.join(missing)}")
+        arrays = [np.asarray(values[n], dtype=float) for n in self.names]
+        with np.errstate(all="ignore"):
+            result = self._compiled(*arrays)
+        result = np.asarray(result, dtype=float)
+        shape = np.broadcast_shapes(*(a.shape for a in arrays)) if arrays else ()
+        if result.shape != shape:
+            result = np.broadcast_to(result, shape).copy()
+        return result if result.ndim else float(result)
+
+    def substitute(self, **values: float) -> "Expression":
+        """The same expression with some names fixed to numbers (a partial binding)."""
+        known = {symbol(n): v for n, v in values.items() if n in self.names}
+        if not known:
+            return self
+        expr = self.sympy.subs(known)
+        return Expression(self.text, expr, tuple(n for n in self.names if n not in values), self.where)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Expression) and self.text == other.text and self.sympy == other.sympy
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.sympy))
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Expression({self.text!r})"
+
+
+def parse_expression(text: str | int | float | Expression,
+                     names: Iterable[str] | Mapping[str, Any] | None = None,
+                     *, where: str = "") -> Expression:
+    """Parse text into a safe :class:`Expression`; refuse anything that is not plain arithmetic.
+
+    ``names`` is the set of names the expression may use (``None`` allows any name); an
+    expression using others raises :class:`ExpressionError` listing them. ``where`` says where
+    the text came from (a file and field) so errors can name it.
+
+    >>> parse_expression("2 * x + y", names=["x", "y"]).sympy
+    2*x + y
+    >>> parse_expression("x.__class__")
+    Traceback (most recent call last):
+    ...
+    games.errors.ExpressionError: expression is refused: attribute access (a.b) (in 'x.__class__'). Only numbers, names, + - * / **, comparisons, and/or/not, 'a if cond else b' and the functions abs, exp, log, max, min, sqrt, where are allowed
+    """
+    allowed = None if names is None else frozenset(names)
+    if isinstance(text, Expression):
+        _check_names(text.names, allowed, text.text, where)
+        return text
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)):
+        raise ExpressionError(f"expression{_located(where)} must be text or a number, "
+                              f"not {type(text).__name__}")
+    if not isinstance(text, str):
+        if not math.isfinite(text):
+            raise ExpressionError(f"expression{_located(where)} is not a finite number: {text!r}")
+        value = sympy.Integer(text) if isinstance(text, int) else sympy.Float(text)
+        return Expression(repr(text), value, (), where)
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"expression{_located(where)} is refused: longer than "
+                              f"{MAX_LENGTH} characters")
+    if not text.strip():
+        raise ExpressionError(f"expression{_located(where)} is empty")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"expression{_located(where)} does not parse: {exc.msg} "
+                              f"(in {text!r})") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError(f"expression{_located(where)} is refused: too deeply nested "
+                              f"or malformed (in {text[:60]!r}...)") from None
+    builder = _Builder(text, allowed, where)
+    try:
+        value = builder.build(tree.body)
+    except RecursionError:
+        raise builder.refuse(f"nesting deeper than {MAX_DEPTH} levels") from None
+    used = tuple(sorted(builder.used))
+    _check_names(used, allowed, text, where)
+    return Expression(text, value, used, where)
+
+
+def _check_names(used: Iterable[str], allowed: frozenset[str] | None, text: str, where: str) -> None:
+    if allowed is None:
+        return
+    undefined = sorted(set(used) - allowed)
+    if not undefined:
+        return
+    hints = []
+    for name in undefined:
+        close = difflib.get_close_matches(name, sorted(allowed), n=1)
+        if close:
+            hints.append(f"did you mean {close[0]!r} for {name!r}?")
+    message = (f"expression{_located(where)} uses undefined name"
+               f"{'s' if len(undefined) > 1 else ''} {', '.join(undefined)} (in {text!r}). "
+               f"Defined names: {', '.join(sorted(allowed)) or '(none)'}")
+    if hints:
+        message += ". " + " ".join(hints)
+    raise ExpressionError(message)
