@@ -31,7 +31,7 @@ from typing import Literal
 
 import numpy as np
 
-from games.errors import FileFormatError
+from games.errors import FileFormatError, GameError
 
 __all__ = ["read_nfg", "write_nfg"]
 
@@ -362,17 +362,18 @@ def read_nfg(source: str | os.PathLike) -> "NormalFormGame":  # noqa: F821
     """
     from games.normal_form import NormalFormGame
 
-    if isinstance(source, str) and source.lstrip().startswith("NFG"):
+    if isinstance(source, str) and (source.lstrip().startswith(("NFG", "EFG")) or "\n" in source
+                                    or "{" in source):
         text, where = source, "<nfg text>"
     else:
-        path = Path(source)
-        where = str(path)
+        where = str(source)
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
+            text = Path(source).read_text(encoding="utf-8", errors="replace")
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
             raise FileFormatError(
-                f"{where}: cannot read the file ({exc.strerror or exc}); give the path of an "
-                f".nfg file, or the file's text starting with NFG") from None
+                f"{where[:200]}: cannot read the file ({reason}); give the path of an .nfg file, "
+                f"or the file's text starting with NFG") from None
     contents = parse_nfg(text, where)
     players = _distinct(contents.players, lambda k: f"Player {k + 1}")
     strategies = [_distinct(s, lambda k: str(k + 1)) for s in contents.strategies]
@@ -380,8 +381,11 @@ def read_nfg(source: str | os.PathLike) -> "NormalFormGame":  # noqa: F821
         raise FileFormatError(
             f"{where}: the game has {len(players)} player; our games need at least two "
             f"(add a player with a single strategy if the other side is passive)")
-    return NormalFormGame.from_arrays(*contents.payoffs, players=players, strategies=strategies,
-                                      title=contents.title)
+    try:
+        return NormalFormGame.from_arrays(*contents.payoffs, players=players,
+                                          strategies=strategies, title=contents.title)
+    except GameError as exc:  # pragma: no cover - the parser already checked what this checks
+        raise FileFormatError(f"{where}: {exc}") from None
 
 
 def _quote(label: str) -> str:
