@@ -17,6 +17,8 @@ from games.errors import (
 )
 
 # --- parameters and expressions ---
+from games.expressions import Expression, parse_expression
+from games.parameters import Parameter, ParameterSet
 
 # --- normal-form games and equilibria ---
 from games.normal_form import NormalFormGame
