@@ -30,3 +30,4 @@ from games.normal_form import NormalFormGame
 # --- game trees ---
 
 # --- sweeps ---
+from games.sweeps import SweepResult, sweep
