@@ -1,0 +1,24 @@
+"""Game trees: build, solve by backward induction, convert to normal form, read and write .efg.
+
+One module per idea: ``tree`` (the data), ``backward_induction`` (subgame perfection),
+``normal_form_conversion`` (reduced normal form), ``credibility`` (non-credible threats and
+subgame decomposition), ``bayesian`` (types, Bayesian Nash, screening), ``gambit_efg`` (files),
+``plots`` (drawing).
+"""
+
+from games.trees.tree import Chance, Decision, GameTree, Terminal, chance, decision, describe, terminal
+from games.trees.backward_induction import (
+    SubgamePerfectEquilibrium,
+    SubgamePerfectSet,
+    backward_induction,
+    subgame_perfect_equilibria,
+)
+
+__all__ = [
+    "Chance", "Decision", "GameTree", "Terminal", "chance", "decision", "describe", "terminal",
+    "SubgamePerfectEquilibrium", "SubgamePerfectSet", "backward_induction",
+    "subgame_perfect_equilibria",
+]
+from games.trees.normal_form_conversion import ReducedForm, reduced_form_arrays, reduced_normal_form
+
+__all__ += ["ReducedForm", "reduced_form_arrays", "reduced_normal_form"]

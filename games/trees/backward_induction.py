@@ -1,0 +1,325 @@
+"""Backward induction: subgame-perfect equilibria of perfect-information trees (chance allowed).
+
+Zermelo's algorithm (Osborne & Rubinstein 1994, Prop. 99.2): solve the deepest decisions
+first, replace each solved node by the payoffs its mover's best action leads to, and move up.
+Chance nodes take the expected payoffs. The tree is solved a whole depth level at a time with
+numpy ``reduceat`` over the breadth-first numbering (see ``tree._Flat``).
+
+>>> from games.trees import GameTree, decision, terminal, backward_induction
+>>> entry = GameTree(["Entrant", "Incumbent"], decision("Entrant", {
+...     "Out": terminal(0, 2),
+...     "In": decision("Incumbent", {"Fight": terminal(-1, -1), "Accommodate": terminal(1, 1)}),
+... }))
+>>> spe = backward_induction(entry)
+>>> spe.path, spe.payoffs
+(('In', 'Accommodate'), (1.0, 1.0))
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from games.errors import GameTooLargeError, TreeError
+from games.results import TabularResult
+from games.trees.tree import GameTree, History, _Flat, describe
+
+TIE_BREAK = "first listed action among the mover's best"
+
+
+def _tolerance(flat: _Flat, tol: float) -> float:
+    """Absolute tolerance: ``tol`` relative to the payoff scale (payoffs in millions tie the same)."""
+    scale = float(np.max(np.abs(flat.payoff))) if flat.n else 1.0
+    return tol * max(1.0, scale)
+
+
+def _require_perfect_information(tree: GameTree, what: str) -> None:
+    if not tree.is_perfect_information:
+        shared = [f"{p}'s {name!r}" for (p, name), h in tree.infosets.items() if len(h) > 1]
+        raise TreeError(
+            f"{what} needs perfect information, but {', '.join(shared[:3])} "
+            f"{'is an information set' if len(shared) == 1 else 'are information sets'} "
+            f"with several nodes; use solve_by_subgames(tree) or reduced_normal_form(tree)")
+
+
+def _blocks(flat: _Flat):
+    """Per depth level, deepest first: its nonterminal nodes and their children's block."""
+    for start, end in reversed(flat.levels):
+        inner = start + np.flatnonzero(flat.kind[start:end] != 0)
+        if not len(inner):
+            continue
+        counts = flat.child_count[inner]
+        first_child = int(flat.child_start[inner[0]])
+        offsets = flat.child_start[inner] - first_child
+        children = np.arange(first_child, first_child + int(counts.sum()))
+        yield inner, counts, offsets, children
+
+
+def _mover_column(flat: _Flat, value: np.ndarray, inner: np.ndarray, counts: np.ndarray,
+                  children: np.ndarray) -> np.ndarray:
+    """Each child's value to the player who moves at its parent (chance parents: column 0)."""
+    mover = np.repeat(flat.player[inner], counts)
+    return value[children, np.maximum(mover, 0)]
+
+
+def solve_levels(flat: _Flat, atol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Values and chosen action index of every node, deepest level first.
+
+    Each level's nonterminal nodes have their children as one contiguous block (the next
+    level), so the mover's best child and the chance expectation are each a single
+    ``reduceat`` over that block. Ties go to the first listed best action.
+    """
+    value = flat.payoff.copy()
+    choice = np.full(flat.n, -1, dtype=np.int64)
+    for inner, counts, offsets, children in _blocks(flat):
+        criterion = _mover_column(flat, value, inner, counts, children)
+        best = np.maximum.reduceat(criterion, offsets)
+        is_best = criterion >= np.repeat(best, counts) - atol
+        position = np.where(is_best, np.arange(len(children)), len(children))
+        first_best = np.minimum.reduceat(position, offsets)
+        weighted = value[children] * flat.edge_probability[children, None]
+        expected = np.add.reduceat(weighted, offsets, axis=0)
+        is_decision = flat.kind[inner] == 1
+        value[inner[is_decision]] = value[children[0] + first_best[is_decision]]
+        choice[inner[is_decision]] = first_best[is_decision] - offsets[is_decision]
+        value[inner[~is_decision]] = expected[~is_decision]
+    return value, choice
+
+
+def profile_values(flat: _Flat, choice: np.ndarray) -> np.ndarray:
+    """Expected payoffs at every node when every mover plays ``choice`` (a pure profile)."""
+    value = flat.payoff.copy()
+    for inner, counts, offsets, children in _blocks(flat):
+        weighted = value[children] * flat.edge_probability[children, None]
+        expected = np.add.reduceat(weighted, offsets, axis=0)
+        is_decision = flat.kind[inner] == 1
+        decided = inner[is_decision]
+        value[decided] = value[flat.child_start[decided] + choice[decided]]
+        value[inner[~is_decision]] = expected[~is_decision]
+    return value
+
+
+def deviation_gains(flat: _Flat, choice: np.ndarray, atol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per decision node: the mover's gain from its best one-shot deviation, and a tie flag.
+
+    By the one-shot deviation principle (Osborne & Rubinstein 1994, Lemma 98.2) a profile of
+    a finite tree is subgame perfect exactly when every gain is zero.
+    """
+    value = profile_values(flat, choice)
+    gain = np.zeros(flat.n)
+    tie = np.zeros(flat.n, dtype=bool)
+    for inner, counts, offsets, children in _blocks(flat):
+        criterion = _mover_column(flat, value, inner, counts, children)
+        best = np.maximum.reduceat(criterion, offsets)
+        n_best = np.add.reduceat((criterion >= np.repeat(best, counts) - atol).astype(np.int64),
+                                 offsets)
+        is_decision = flat.kind[inner] == 1
+        decided = inner[is_decision]
+        gain[decided] = best[is_decision] - value[decided, flat.player[decided]]
+        tie[decided] = n_best[is_decision] > 1
+    return gain, tie
+
+
+def reach_probabilities(flat: _Flat, choice: np.ndarray) -> np.ndarray:
+    """Probability of reaching each node when the movers play ``choice``."""
+    reach = np.zeros(flat.n)
+    reach[0] = 1.0
+    for start, end in flat.levels[1:]:
+        nodes = np.arange(start, end)
+        parents = flat.parent[nodes]
+        played = np.where(flat.kind[parents] == 2, flat.edge_probability[nodes],
+                          (choice[parents] == flat.action_index[nodes]).astype(float))
+        reach[nodes] = reach[parents] * played
+    return reach
+
+
+@dataclass(frozen=True, eq=False)
+class SubgamePerfectEquilibrium(TabularResult):
+    """A pure subgame-perfect equilibrium: an action at every decision node, its payoffs and path.
+
+    ``strategies`` maps each decision node's history to its action; ``path`` is the play from
+    the root (at a chance node it follows the likeliest outcome; ``outcomes`` lists every end
+    reached, with its probability); ``ties`` lists the nodes where the mover was indifferent.
+    """
+
+    players: tuple[str, ...]
+    payoffs: tuple[float, ...]
+    regret: float
+    tolerance: float
+    tie_break: str
+    method: str
+    _flat: _Flat = field(repr=False)
+    _choice: np.ndarray = field(repr=False)
+    _tie: np.ndarray = field(repr=False)
+
+    @cached_property
+    def strategies(self) -> dict[History, str]:
+        flat = self._flat
+        return {flat.history(int(i)): flat.nodes[i].actions[int(self._choice[i])]
+                for i in np.flatnonzero(flat.kind == 1)}
+
+    @cached_property
+    def ties(self) -> tuple[History, ...]:
+        return tuple(self._flat.history(int(i)) for i in np.flatnonzero(self._tie))
+
+    @cached_property
+    def _reach(self) -> np.ndarray:
+        return reach_probabilities(self._flat, self._choice)
+
+    @cached_property
+    def outcomes(self) -> dict[History, float]:
+        flat = self._flat
+        ends = np.flatnonzero((flat.kind == 0) & (self._reach > 0))
+        return {flat.history(int(i)): float(self._reach[i]) for i in ends}
+
+    @cached_property
+    def path(self) -> tuple[str, ...]:
+        flat, i, actions = self._flat, 0, []
+        while flat.kind[i] != 0:
+            first, count = int(flat.child_start[i]), int(flat.child_count[i])
+            k = (int(self._choice[i]) if flat.kind[i] == 1
+                 else int(np.argmax(flat.edge_probability[first:first + count])))
+            actions.append(flat.nodes[i].actions[k])
+            i = first + k
+        return tuple(actions)
+
+    def to_frame(self) -> pd.DataFrame:
+        flat, rows = self._flat, []
+        for i in np.flatnonzero(flat.kind == 1):
+            rows.append({"node": describe(flat.history(int(i))),
+                         "player": self.players[flat.player[i]],
+                         "action": flat.nodes[i].actions[int(self._choice[i])],
+                         "on path": bool(self._reach[i] > 0), "tie": bool(self._tie[i])})
+        return pd.DataFrame(rows, columns=["node", "player", "action", "on path", "tie"])
+
+    def _caption(self) -> str:
+        pay = ", ".join(f"{p} {v:.6g}" for p, v in zip(self.players, self.payoffs))
+        return (f"{self.method}: payoffs {pay}; path {' > '.join(self.path) or '(root)'}; "
+                f"one-shot regret {self.regret:.3g} (tolerance {self.tolerance:.3g})"
+                + (f"; {len(self.ties)} tie(s) broken by {self.tie_break}" if self.ties else ""))
+
+
+def _result(flat: _Flat, tree: GameTree, choice: np.ndarray, atol: float, method: str,
+            tie_break: str) -> SubgamePerfectEquilibrium:
+    gain, tie = deviation_gains(flat, choice, atol)
+    regret = float(gain.max(initial=0.0))
+    if regret > atol:  # pragma: no cover - would be a bug in the solver, never a user's mistake
+        raise AssertionError(f"backward induction produced a profile with regret {regret}")
+    value = profile_values(flat, choice)
+    return SubgamePerfectEquilibrium(tree.players, tuple(float(v) for v in value[0]), regret, atol,
+                                     tie_break, method, flat, choice, tie)
+
+
+def backward_induction(tree: GameTree, *, tol: float = 1e-9) -> SubgamePerfectEquilibrium:
+    """Solve a perfect-information tree by backward induction; ties go to the first listed action.
+
+    ``tol`` is relative to the largest absolute payoff. The result is checked: its one-shot
+    regret (the subgame-perfection test) is reported and is zero within the tolerance. For
+    every subgame-perfect equilibrium when there are ties, use
+    :func:`subgame_perfect_equilibria`.
+
+    >>> from games.trees import GameTree, chance, decision, terminal
+    >>> bet = GameTree(["Bettor"], decision("Bettor", {
+    ...     "Bet": chance({"Win": (0.4, terminal(10)), "Lose": (0.6, terminal(-5))}),
+    ...     "Pass": terminal(0)}))
+    >>> backward_induction(bet).payoffs
+    (1.0,)
+    """
+    _require_perfect_information(tree, "backward_induction")
+    flat = tree._flat
+    atol = _tolerance(flat, tol)
+    _, choice = solve_levels(flat, atol)
+    return _result(flat, tree, choice, atol, "backward induction", TIE_BREAK)
+
+
+@dataclass(frozen=True, eq=False)
+class SubgamePerfectSet(TabularResult, Sequence):
+    """Every pure subgame-perfect equilibrium of a tree (one per way of breaking the ties)."""
+
+    equilibria: tuple[SubgamePerfectEquilibrium, ...]
+    method: str
+    tolerance: float
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.equilibria[index]
+
+    def __len__(self) -> int:
+        return len(self.equilibria)
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = []
+        for k, e in enumerate(self.equilibria):
+            row: dict[str, Any] = {"equilibrium": k, "path": " > ".join(e.path)}
+            row.update({f"payoff {p}": v for p, v in zip(e.players, e.payoffs)})
+            row["regret"] = e.regret
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("equilibrium") if rows else pd.DataFrame()
+
+    def _caption(self) -> str:
+        return f"{len(self)} pure subgame-perfect equilibria by {self.method} (tolerance {self.tolerance:.3g})"
+
+
+def subgame_perfect_equilibria(tree: GameTree, *, tol: float = 1e-9,
+                               limit: int = 1000) -> SubgamePerfectSet:
+    """Every pure subgame-perfect equilibrium of a perfect-information tree (ties explored).
+
+    Backward induction keeping, at each node, every profile of its subtree that is optimal
+    for each mover; a tie at one node can change what players above prefer, so each
+    combination is carried up. Refuses (GameTooLargeError) beyond ``limit`` equilibria.
+
+    >>> from games.trees import GameTree, decision, terminal
+    >>> tied = GameTree(["A", "B"], decision("A", {
+    ...     "L": decision("B", {"x": terminal(2, 0), "y": terminal(0, 0)}), "R": terminal(1, 1)}))
+    >>> sorted(e.path for e in subgame_perfect_equilibria(tied))
+    [('L', 'x'), ('R',)]
+    """
+    _require_perfect_information(tree, "subgame_perfect_equilibria")
+    flat = tree._flat
+    atol = _tolerance(flat, tol)
+    # options[i]: list of (value vector, {node: action index}) for the subtree at node i.
+    options: dict[int, list[tuple[np.ndarray, dict[int, int]]]] = {}
+    for start, end in reversed(flat.levels):
+        for i in range(start, end):
+            if flat.kind[i] == 0:
+                options[i] = [(flat.payoff[i], {})]
+                continue
+            first, count = int(flat.child_start[i]), int(flat.child_count[i])
+            child_options = [options.pop(first + k) for k in range(count)]
+            size = int(np.prod([len(o) for o in child_options], dtype=float))
+            if size > limit:
+                raise GameTooLargeError(
+                    f"more than {limit} subgame-perfect equilibria {describe(flat.history(i))} "
+                    f"(ties multiply them); use backward_induction(tree) for one, or raise limit")
+            mine: list[tuple[np.ndarray, dict[int, int]]] = []
+            for combo in itertools.product(*child_options):
+                merged: dict[int, int] = {}
+                for _, chosen in combo:
+                    merged.update(chosen)
+                if flat.kind[i] == 2:
+                    probs = flat.edge_probability[first:first + count]
+                    mine.append((sum(p * v for p, (v, _) in zip(probs, combo)), merged))
+                    continue
+                p = int(flat.player[i])
+                best = max(v[p] for v, _ in combo)
+                for k, (v, _) in enumerate(combo):
+                    if v[p] >= best - atol:
+                        mine.append((v, {**merged, i: k}))
+            if len(mine) > limit:
+                raise GameTooLargeError(
+                    f"more than {limit} subgame-perfect equilibria; use backward_induction(tree) "
+                    f"for one, or raise limit")
+            options[i] = mine
+    results = []
+    for _, chosen in options[0]:
+        choice = np.full(flat.n, -1, dtype=np.int64)
+        for node, k in chosen.items():
+            choice[node] = k
+        results.append(_result(flat, tree, choice, atol, "backward induction over all ties",
+                               "every tie explored"))
+    return SubgamePerfectSet(tuple(results), "backward induction over all ties", atol)

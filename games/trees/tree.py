@@ -1,0 +1,418 @@
+"""Game trees: players, decision and chance nodes, terminal payoffs, information sets.
+
+Build a tree from three node constructors, nested the way the game is drawn:
+
+>>> from games.trees import GameTree, decision, terminal
+>>> entry = GameTree(["Entrant", "Incumbent"], decision("Entrant", {
+...     "Out": terminal(0, 2),
+...     "In": decision("Incumbent", {"Fight": terminal(-1, -1), "Accommodate": terminal(1, 1)}),
+... }))
+>>> entry.node_count, entry.is_perfect_information
+(5, True)
+
+Payoffs and chance probabilities are numbers or expression texts of named parameters
+(parsed by the safe parser); :meth:`GameTree.bind` turns them into numbers. A node is
+identified by its *history*: the tuple of action labels from the root (``()`` is the root).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cached_property
+from numbers import Real
+from typing import Any, Union
+
+import numpy as np
+
+from games.errors import ExpressionError, ParameterError, TreeError
+from games.expressions import Expression, parse_expression
+
+Value = Union[float, Expression]
+History = tuple[str, ...]
+
+#: Chance probabilities may be off by rounding (decimals such as .333333 in files); beyond
+#: this the tree is refused rather than silently renormalised.
+PROBABILITY_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """An end of the game: one payoff per player (numbers or expressions)."""
+
+    payoffs: Any
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A player's move: labelled actions, one child each; ``infoset`` groups nodes the mover cannot tell apart."""
+
+    player: str
+    actions: tuple[str, ...]
+    children: tuple[Any, ...]
+    infoset: str | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Chance:
+    """A move of nature: labelled outcomes, each with a probability (number or expression)."""
+
+    actions: tuple[str, ...]
+    probabilities: tuple[Any, ...]
+    children: tuple[Any, ...]
+    label: str = ""
+
+
+Node = Union[Terminal, Decision, Chance]
+
+
+def terminal(*payoffs: Any, label: str = "") -> Terminal:
+    """An end node: ``terminal(1, 2)``, ``terminal([1, 2])`` or ``terminal({"Buyer": 1, "Seller": 2})``.
+
+    Payoffs given in order follow the tree's player order; a mapping names its players.
+
+    >>> terminal(1, "a - c").payoffs
+    (1, 'a - c')
+    """
+    if len(payoffs) == 1 and isinstance(payoffs[0], (Mapping, list, tuple)):
+        payoffs = payoffs[0]
+    return Terminal(dict(payoffs) if isinstance(payoffs, Mapping) else tuple(payoffs), str(label))
+
+
+def decision(player: str, actions: Mapping[str, Node], *, infoset: str | None = None,
+             label: str = "") -> Decision:
+    """A decision node: ``decision("Buyer", {"Accept": child, "Reject": child})``.
+
+    Give ``infoset`` the same name at every node the player cannot tell apart (the nodes
+    must offer the same actions, in the same order).
+
+    >>> decision("Buyer", {"Accept": terminal(1, 1), "Reject": terminal(0, 0)}).actions
+    ('Accept', 'Reject')
+    """
+    if not isinstance(actions, Mapping):
+        raise TreeError(f"{player}'s actions must be a mapping {{action label: child node}}, "
+                        f"got {type(actions).__name__}")
+    return Decision(str(player), tuple(str(a) for a in actions), tuple(actions.values()),
+                    None if infoset is None else str(infoset), str(label))
+
+
+def chance(outcomes: Mapping[str, tuple[Any, Node]], *, label: str = "") -> Chance:
+    """A chance node: ``chance({"High": (0.3, child), "Low": (0.7, child)})``.
+
+    >>> chance({"H": ("p", terminal(1, 0)), "T": ("1 - p", terminal(0, 1))}).probabilities
+    ('p', '1 - p')
+    """
+    if not isinstance(outcomes, Mapping):
+        raise TreeError("chance outcomes must be a mapping {label: (probability, child node)}")
+    probs, children = [], []
+    for name, pair in outcomes.items():
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise TreeError(f"chance outcome {name!r} must be a pair (probability, child node), "
+                            f"got {pair!r}")
+        probs.append(pair[0])
+        children.append(pair[1])
+    return Chance(tuple(str(a) for a in outcomes), tuple(probs), tuple(children), str(label))
+
+
+def describe(history: History) -> str:
+    """Where a node is, in words: ``"at the root"`` or ``"after In, Fight"``."""
+    return "at the root" if not history else "after " + ", ".join(history)
+
+
+class _Flat:
+    """The tree numbered breadth-first, as arrays, for the vectorised solvers.
+
+    Breadth-first numbering makes every depth level a contiguous block and every node's
+    children a contiguous block of the next level, so a level can be solved with one
+    ``reduceat`` call per operation.
+    """
+
+    def __init__(self, tree: GameTree):
+        players = {p: i for i, p in enumerate(tree.players)}
+        nodes: list[Node] = [tree.root]
+        parent, action_index, depth = [-1], [-1], [0]
+        child_start: list[int] = []
+        queue = 0
+        # Nodes are appended as discovered; a plain index walk over the growing list is BFS.
+        while queue < len(nodes):
+            node = nodes[queue]
+            child_start.append(len(nodes))
+            if not isinstance(node, Terminal):
+                for k, child in enumerate(node.children):
+                    nodes.append(child)
+                    parent.append(queue)
+                    action_index.append(k)
+                    depth.append(depth[queue] + 1)
+            queue += 1
+        n = len(nodes)
+        self.nodes = nodes
+        self.n = n
+        self.parent = np.asarray(parent, dtype=np.int64)
+        self.action_index = np.asarray(action_index, dtype=np.int64)
+        self.depth = np.asarray(depth, dtype=np.int64)
+        self.child_start = np.asarray(child_start, dtype=np.int64)
+        self.child_count = np.array([0 if isinstance(x, Terminal) else len(x.children) for x in nodes],
+                                    dtype=np.int64)
+        self.kind = np.array([0 if isinstance(x, Terminal) else 1 if isinstance(x, Decision) else 2
+                              for x in nodes], dtype=np.int8)
+        self.player = np.array([players[x.player] if isinstance(x, Decision) else -1 for x in nodes],
+                               dtype=np.int64)
+        self.payoff = np.zeros((n, len(players)))
+        self.edge_probability = np.ones(n)
+        for i, x in enumerate(nodes):
+            if isinstance(x, Terminal):
+                self.payoff[i] = x.payoffs
+            elif isinstance(x, Chance):
+                start = child_start[i]
+                self.edge_probability[start:start + len(x.children)] = x.probabilities
+        bounds = np.searchsorted(self.depth, np.arange(self.depth[-1] + 2))
+        self.levels = [(int(bounds[d]), int(bounds[d + 1])) for d in range(len(bounds) - 1)]
+        # Information sets: defaults are singletons named by history.
+        self.infoset = np.full(n, -1, dtype=np.int64)
+        self.infoset_names: list[tuple[str, str]] = []
+        index: dict[tuple[str, str], int] = {}
+        for i, x in enumerate(nodes):
+            if isinstance(x, Decision):
+                key = (x.player, x.infoset if x.infoset is not None else "\0" + str(i))
+                if key not in index:
+                    index[key] = len(self.infoset_names)
+                    self.infoset_names.append(key)
+                self.infoset[i] = index[key]
+        self.infoset_player = np.array([players[p] for p, _ in self.infoset_names], dtype=np.int64)
+
+    def history(self, i: int) -> History:
+        actions = []
+        while self.parent[i] >= 0:
+            p = int(self.parent[i])
+            actions.append(self.nodes[p].actions[int(self.action_index[i])])
+            i = p
+        return tuple(reversed(actions))
+
+
+class GameTree:
+    """A finite game in extensive form: players and a root node built with decision/chance/terminal.
+
+    ``parameters`` (a ParameterSet or a mapping name -> value) names the quantities that
+    expressions may use and gives their default values for :meth:`bind`.
+
+    >>> tree = GameTree(["Row", "Col"], decision("Row", {
+    ...     "L": terminal("a", 0), "R": terminal(1, 1)}), parameters={"a": 2})
+    >>> tree.is_numeric, tree.bind(a=3).root.children[0].payoffs
+    (False, (3.0, 0.0))
+    """
+
+    def __init__(self, players: Sequence[str], root: Node, *, title: str = "",
+                 parameters: Any = None):
+        players = tuple(str(p) for p in players)
+        if len(players) < 1 or len(set(players)) != len(players):
+            raise TreeError(f"players must be one or more distinct names, got {players}")
+        self.players = players
+        self.title = str(title)
+        self.parameters = _parameter_defaults(parameters)
+        names = None if self.parameters is None else frozenset(self.parameters)
+        self._infosets: dict[tuple[str, str], tuple[tuple[str, ...], list[History]]] = {}
+        self.root = self._normalise(root, (), names)
+        self.node_count = sum(1 for _ in self.walk())
+
+    # ----------------------------------------------------------------- validation
+    def _normalise(self, node: Any, history: History, names: frozenset[str] | None) -> Node:
+        where = describe(history)
+        if isinstance(node, Terminal):
+            return Terminal(self._payoffs(node.payoffs, where, names), node.label)
+        if isinstance(node, Decision):
+            if node.player not in self.players:
+                raise TreeError(f"decision node {where} belongs to {node.player!r}, who is not a "
+                                f"player of this tree ({', '.join(self.players)}); add the player "
+                                f"or fix the name")
+            self._check_actions(node, where)
+            if node.infoset is not None:
+                key = (node.player, node.infoset)
+                seen = self._infosets.setdefault(key, (node.actions, []))
+                if seen[0] != node.actions:
+                    raise TreeError(
+                        f"information set {node.infoset!r} of {node.player} has actions "
+                        f"{list(seen[0])} at {describe(seen[1][0])} but {list(node.actions)} "
+                        f"{where}; nodes a player cannot tell apart must offer the same actions")
+                seen[1].append(history)
+            children = tuple(self._normalise(c, history + (a,), names)
+                             for a, c in zip(node.actions, node.children))
+            return Decision(node.player, node.actions, children, node.infoset, node.label)
+        if isinstance(node, Chance):
+            self._check_actions(node, where)
+            probs = tuple(_value(p, f"chance probability of {a!r} {where}", names)
+                          for a, p in zip(node.actions, node.probabilities))
+            probs = _check_probabilities(probs, node.actions, where)
+            children = tuple(self._normalise(c, history + (a,), names)
+                             for a, c in zip(node.actions, node.children))
+            return Chance(node.actions, probs, children, node.label)
+        raise TreeError(f"the node {where} is a {type(node).__name__}; build nodes with "
+                        f"decision(), chance() and terminal()")
+
+    def _check_actions(self, node: Decision | Chance, where: str) -> None:
+        mover = node.player if isinstance(node, Decision) else "chance"
+        if not node.actions:
+            raise TreeError(f"{mover}'s node {where} has no actions; give at least one action, "
+                            f"or make it a terminal node")
+        if len(node.actions) != len(node.children):
+            raise TreeError(f"{mover}'s node {where} has {len(node.actions)} actions but "
+                            f"{len(node.children)} children")
+        if len(set(node.actions)) != len(node.actions):
+            raise TreeError(f"{mover}'s node {where} repeats an action label: {list(node.actions)}")
+
+    def _payoffs(self, payoffs: Any, where: str, names: frozenset[str] | None) -> tuple[Value, ...]:
+        if isinstance(payoffs, Mapping):
+            unknown = sorted(set(payoffs) - set(self.players))
+            missing = [p for p in self.players if p not in payoffs]
+            if unknown or missing:
+                raise TreeError(f"terminal payoffs {where} name {sorted(payoffs)}; "
+                                f"expected exactly the players {list(self.players)}"
+                                + (f" (unknown: {unknown})" if unknown else "")
+                                + (f" (missing: {missing})" if missing else ""))
+            payoffs = [payoffs[p] for p in self.players]
+        if len(payoffs) != len(self.players):
+            raise TreeError(f"terminal {where} has {len(payoffs)} payoffs but the tree has "
+                            f"{len(self.players)} players ({', '.join(self.players)}); give one "
+                            f"payoff per player, in that order")
+        return tuple(_value(v, f"payoff of {p} {where}", names) for p, v in zip(self.players, payoffs))
+
+    # ----------------------------------------------------------------- structure
+    def walk(self) -> Iterator[tuple[History, Node]]:
+        """Every node with its history, in depth-first (pre-)order."""
+        stack: list[tuple[History, Node]] = [((), self.root)]
+        while stack:
+            history, node = stack.pop()
+            yield history, node
+            if not isinstance(node, Terminal):
+                stack.extend((history + (a,), c)
+                             for a, c in reversed(list(zip(node.actions, node.children))))
+
+    def node(self, history: Sequence[str]) -> Node:
+        """The node reached by a sequence of action labels from the root."""
+        node: Node = self.root
+        for k, action in enumerate(history):
+            if isinstance(node, Terminal) or action not in node.actions:
+                raise TreeError(f"no action {action!r} {describe(tuple(history[:k]))}")
+            node = node.children[node.actions.index(action)]
+        return node
+
+    @property
+    def is_perfect_information(self) -> bool:
+        """True when no information set holds more than one node."""
+        return all(len(h) == 1 for _, h in self._infosets.values())
+
+    @property
+    def infosets(self) -> dict[tuple[str, str], tuple[History, ...]]:
+        """Named information sets: (player, name) -> histories of its nodes."""
+        return {k: tuple(h) for k, (_, h) in self._infosets.items()}
+
+    # ----------------------------------------------------------------- parameters
+    @cached_property
+    def parameter_names(self) -> tuple[str, ...]:
+        """Names used by payoff and probability expressions, sorted."""
+        used: set[str] = set()
+        for _, node in self.walk():
+            values = node.payoffs if isinstance(node, Terminal) else (
+                node.probabilities if isinstance(node, Chance) else ())
+            used.update(n for v in values if isinstance(v, Expression) for n in v.names)
+        return tuple(sorted(used))
+
+    @property
+    def is_numeric(self) -> bool:
+        """True when every payoff and probability is a number."""
+        return not self.parameter_names
+
+    def bind(self, **values: float) -> GameTree:
+        """The numeric tree at these parameter values (defaults from ``parameters`` fill the rest)."""
+        merged = dict(self.parameters or {})
+        merged.update(values)
+        missing = [n for n in self.parameter_names if n not in merged]
+        if missing:
+            raise ParameterError(f"bind needs values for {', '.join(missing)}; pass them as "
+                                 f"keywords, e.g. tree.bind({missing[0]}=...)")
+        root = _bind_node(self.root, merged, ())
+        return GameTree(self.players, root, title=self.title,
+                        parameters=None if self.parameters is None else merged)
+
+    def numeric(self, what: str) -> GameTree:
+        """This tree if numeric, else bound at the default parameter values, else an error."""
+        if self.is_numeric:
+            return self
+        if self.parameters is not None:
+            return self.bind()
+        raise TreeError(f"{what} needs numbers, but the tree uses parameters "
+                        f"{', '.join(self.parameter_names)}; call tree.bind(...) first")
+
+    @cached_property
+    def _flat(self) -> _Flat:
+        return _Flat(self.numeric("solving"))
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, GameTree) and self.players == other.players
+                and self.root == other.root)
+
+    def __repr__(self) -> str:
+        title = f" {self.title!r}" if self.title else ""
+        return f"<GameTree{title}: {', '.join(self.players)}; {self.node_count} nodes>"
+
+
+def _parameter_defaults(parameters: Any) -> dict[str, float] | None:
+    if parameters is None:
+        return None
+    if hasattr(parameters, "point"):
+        return dict(parameters.point())
+    if isinstance(parameters, Mapping):
+        return {str(k): float(v) for k, v in parameters.items()}
+    return {str(n): math.nan for n in parameters}
+
+
+def _value(value: Any, where: str, names: frozenset[str] | None) -> Value:
+    if isinstance(value, bool):
+        raise TreeError(f"{where} is a boolean ({value}); give a number or an expression")
+    if isinstance(value, (Real, Fraction)):
+        number = float(value)
+        if not math.isfinite(number):
+            raise TreeError(f"{where} is not a finite number: {value!r}")
+        return number
+    if isinstance(value, (str, Expression)):
+        expression = parse_expression(value, names, where=where)
+        if expression.is_constant:
+            return float(expression())
+        return expression
+    raise TreeError(f"{where} must be a number or an expression text, got {type(value).__name__}")
+
+
+def _check_probabilities(probs: tuple[Value, ...], actions: tuple[str, ...],
+                         where: str) -> tuple[Value, ...]:
+    if any(isinstance(p, Expression) for p in probs):
+        return probs  # checked when bound
+    negative = [a for a, p in zip(actions, probs) if p < 0]
+    if negative:
+        raise TreeError(f"chance node {where} gives negative probability to {negative}")
+    total = sum(probs)
+    if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+        raise TreeError(f"chance probabilities {where} sum to {total:.6g}, not 1 "
+                        f"({dict(zip(actions, probs))}); fix them so that they add up to 1")
+    return tuple(p / total for p in probs)
+
+
+def _bind_node(node: Node, values: Mapping[str, float], history: History) -> Node:
+    def number(v: Value) -> float:
+        if not isinstance(v, Expression):
+            return v
+        try:
+            return float(v(**values))
+        except ExpressionError as exc:
+            raise ParameterError(f"{describe(history)}: {exc}") from None
+
+    if isinstance(node, Terminal):
+        return Terminal(tuple(number(v) for v in node.payoffs), node.label)
+    children = tuple(_bind_node(c, values, history + (a,))
+                     for a, c in zip(node.actions, node.children))
+    if isinstance(node, Decision):
+        return Decision(node.player, node.actions, children, node.infoset, node.label)
+    return Chance(node.actions, tuple(number(p) for p in node.probabilities), children, node.label)
