@@ -1,1 +1,20 @@
-"""deals: bilateral AI-chip export deals as parameterized games, and the leverage audit."""
+"""deals: bilateral AI-chip export deals as parameterized games, and the leverage audit.
+
+>>> import deals
+>>> deal = deals.load("gulf-divestment-uae")
+>>> deal.partner
+'UAE'
+"""
+
+from deals.errors import DealError, DealFileError
+from deals.files import dump, dumps, library_names, library_path, load, loads
+from deals.model import Belief, Deal, Issue, Stance, Terms
+
+# --- analysis (games, trees, bargaining views of a deal) ---
+
+# --- assessment and comparison (leverage) ---
+
+__all__ = [
+    "Belief", "Deal", "DealError", "DealFileError", "Issue", "Stance", "Terms",
+    "dump", "dumps", "library_names", "library_path", "load", "loads",
+]

@@ -1,0 +1,32 @@
+"""Exception types of the deal layer.
+
+A mistake in a deal (an issue given by nobody, a stance that fixes an issue its side does not
+give, a proposal outside an issue's range) raises :class:`DealError`; a deal *file* that cannot
+be read or does not follow the schema raises :class:`DealFileError`, whose message starts with
+the file and the field. Both derive from :class:`games.GameError`, so one ``except`` catches
+every bad-input error of chipdeals.
+"""
+
+from __future__ import annotations
+
+from games.errors import GameError
+
+
+class DealError(GameError):
+    """A deal is malformed: names, sides, ranges or terms do not fit together."""
+
+
+class DealFileError(DealError):
+    """A deal file cannot be read or breaks the schema; the message names the file and field.
+
+    >>> err = DealFileError("too large", path="big.toml", field="(file)")
+    >>> str(err)
+    'big.toml: (file): too large'
+    """
+
+    def __init__(self, message: str, *, path: str = "<text>", field: str = "") -> None:
+        self.path = str(path)
+        self.field = field
+        self.reason = message
+        where = f"{self.path}: {field}: " if field else f"{self.path}: "
+        super().__init__(where + message)

@@ -1,0 +1,171 @@
+"""Deal files: load (safely, with a size limit), write, and find the bundled library.
+
+Deal files are data and are read as data: the file is checked for size before it is parsed,
+decoded as strict UTF-8, parsed with the standard library's ``tomllib``, and every expression
+goes through the engine's safe parser. Nothing in a file can run code.
+
+>>> "gulf-divestment-uae" in library_names()
+True
+>>> deal = load("gulf-divestment-uae")
+>>> loads(dumps(deal)) == deal
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from deals.errors import DealFileError
+from deals.model import Deal
+from deals.schema import deal_from_dict, deal_to_dict
+
+#: Deal files above this size are refused before they are read: real ones are a few kB.
+MAX_FILE_BYTES = 1_000_000
+
+LIBRARY = Path(__file__).parent / "library"
+
+
+def library_names() -> list[str]:
+    """Names of the deals bundled with chipdeals, sorted."""
+    return sorted(p.stem for p in LIBRARY.glob("*.toml"))
+
+
+def library_path(name: str) -> Path:
+    """The file of a bundled deal (a :class:`DealFileError` suggests names if unknown)."""
+    path = LIBRARY / f"{name}.toml"
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not path.is_file():
+        names = library_names()
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise DealFileError(f"no such deal file or library deal{hint}; the library has "
+                            f"{', '.join(names)}", path=name, field="(name)")
+    return path
+
+
+def load(name_or_path: str | os.PathLike[str]) -> Deal:
+    """Load and validate a deal: a library name such as ``"gulf-divestment-uae"`` or a path.
+
+    Raises :class:`DealFileError` naming the file and field for anything wrong.
+    """
+    text = str(name_or_path)
+    is_path = isinstance(name_or_path, os.PathLike) or text.endswith(".toml") or os.sep in text
+    path = Path(text) if is_path else library_path(text)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DealFileError(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit "
+                                "for deal files; is this really a deal file?", path=text,
+                                field="(file)")
+        with open(path, "rb") as handle:
+            # Read at most one byte past the limit: the size of a pipe or device can lie.
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise DealFileError("no such file; give a path to a .toml deal file or a library name "
+                            f"({', '.join(library_names())})", path=text, field="(file)") from None
+    except IsADirectoryError:
+        raise DealFileError("is a directory; give a .toml deal file", path=text,
+                            field="(file)") from None
+    except OSError as exc:
+        raise DealFileError(f"cannot read the file: {exc.strerror}", path=text,
+                            field="(file)") from None
+    return loads(data, path=text)
+
+
+def loads(data: str | bytes, path: str = "<text>") -> Deal:
+    """Parse and validate a deal from TOML text or bytes (``path`` is used in messages)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise DealFileError(f"over the {MAX_FILE_BYTES:,}-byte limit for deal files", path=path,
+                            field="(file)")
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise DealFileError(f"line {line}: not valid UTF-8 (byte {exc.start}); save the file "
+                                "as UTF-8", path=path, field="(file)") from None
+    try:
+        doc = tomllib.loads(data)
+    except tomllib.TOMLDecodeError as exc:
+        raise DealFileError(f"not valid TOML: {exc}", path=path, field="(file)") from None
+    except RecursionError:
+        raise DealFileError("not a deal file: nested too deeply", path=path,
+                            field="(file)") from None
+    return deal_from_dict(doc, path=path)
+
+
+def dump(deal: Deal, path: str | os.PathLike[str]) -> None:
+    """Write a deal to a TOML file that :func:`load` reads back to the same deal."""
+    Path(path).write_text(dumps(deal), encoding="utf-8")
+
+
+def dumps(deal: Deal) -> str:
+    """The TOML text of a deal."""
+    return toml_text(deal_to_dict(deal))
+
+
+# ---- a small TOML writer for the shapes a deal document has --------------------------------
+# (tables of scalars, lists of numbers and sub-tables; the standard library only reads TOML)
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b",
+            "\f": "\\f"}
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _string(key)
+
+
+def _string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")  # pragma: no cover
+
+
+def toml_text(doc: Mapping[str, Any]) -> str:
+    """TOML text of nested dicts of scalars and lists (dicts become ``[a.b]`` sections)."""
+    lines: list[str] = []
+
+    def section(table: Mapping[str, Any], path: list[str]) -> None:
+        scalars = [(k, v) for k, v in table.items() if not isinstance(v, Mapping)]
+        tables = [(k, v) for k, v in table.items() if isinstance(v, Mapping)]
+        if path and (scalars or not tables):
+            if lines:
+                lines.append("")
+            lines.append("[" + ".".join(_key(p) for p in path) + "]")
+        lines.extend(f"{_key(k)} = {_value(v)}" for k, v in scalars)
+        for k, v in tables:
+            section(v, [*path, k])
+
+    section(doc, [])
+    return "\n".join(lines) + "\n"

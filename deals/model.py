@@ -1,0 +1,423 @@
+"""The deal model: two parties, the issues they trade, sourced parameters, utilities, stances.
+
+A :class:`Deal` is data: everything an analyst needs to state a bilateral chip deal, validated
+when it is built (in Python or from a TOML file, see :mod:`deals.schema`). The algorithms that
+solve it live in the engine (``games``); :mod:`deals.analysis` connects the two.
+
+Conventions. Each issue runs from the least its giver gives (its status quo, unless a
+``default`` says otherwise) to the most. Utilities and outside options are expressions of the
+parameters, the issues and the deal's named ``definitions`` (evaluated in order, so one may use
+the ones before it). A stance fixes some of the issues its own side gives, or walks away.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from deals.errors import DealError
+from games.errors import ParameterError
+from games.expressions import Expression, parse_expression
+from games.parameters import ParameterSet
+
+SIDES = ("supplier", "partner")
+_TOL = 1e-9
+
+
+def _check_side(side: str, where: str) -> None:
+    if side not in SIDES:
+        raise DealError(f"{where}: {side!r} is not a party; use 'supplier' or 'partner'")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A negotiable quantity: its range, unit and the side that gives it.
+
+    >>> Issue("divest", (0.0, 1.0), giver="partner", unit="share").status_quo
+    0.0
+    """
+
+    name: str
+    range: tuple[float, float]
+    giver: str
+    unit: str = ""
+    description: str = ""
+    levels: tuple[float, ...] | None = None
+    default: float | None = None
+
+    def __post_init__(self) -> None:
+        where = f"issues.{self.name}"
+        _check_side(self.giver, f"{where}.giver")
+        lo, hi = (float(v) for v in self.range)
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise DealError(f"{where}.range: bounds must be finite numbers, got {self.range}")
+        if lo > hi:
+            raise DealError(f"{where}.range: lower bound {lo:g} is above upper bound {hi:g}; "
+                            "swap them")
+        object.__setattr__(self, "range", (lo, hi))
+        if self.levels is not None:
+            levels = tuple(sorted(float(v) for v in self.levels))
+            if not levels:
+                raise DealError(f"{where}.levels: give at least one level, or drop the field "
+                                "for a continuous issue")
+            for v in levels:
+                if not (lo - _TOL <= v <= hi + _TOL):
+                    raise DealError(f"{where}.levels: {v:g} is outside the range "
+                                    f"[{lo:g}, {hi:g}]")
+            object.__setattr__(self, "levels", levels)
+        if self.default is not None:
+            object.__setattr__(self, "default", float(self.default))
+            self.check(self.default, f"{where}.default")
+
+    @property
+    def discrete(self) -> bool:
+        """True when the issue takes only the listed ``levels``."""
+        return self.levels is not None
+
+    @property
+    def status_quo(self) -> float:
+        """The value when nobody agrees to anything: ``default``, else the lower bound."""
+        return self.range[0] if self.default is None else self.default
+
+    def check(self, value: float, where: str) -> float:
+        """Return ``value`` as a float if it is a value this issue can take, else raise."""
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise DealError(f"{where}: {value!r} is not a number") from None
+        lo, hi = self.range
+        span = max(1.0, abs(lo), abs(hi))
+        if not (lo - _TOL * span <= v <= hi + _TOL * span):
+            raise DealError(f"{where}: {v:g} is outside the range [{lo:g}, {hi:g}] of issue "
+                            f"{self.name!r}; use a value inside it or widen the range")
+        if self.levels is not None and min(abs(v - x) for x in self.levels) > _TOL * span:
+            raise DealError(f"{where}: {v:g} is not one of the levels {list(self.levels)} of "
+                            f"issue {self.name!r}")
+        return v
+
+
+@dataclass(frozen=True)
+class Stance:
+    """A named strategy of one side: values of issues it gives, or walking away.
+
+    >>> Stance("deny", "supplier", walk_away=True).label
+    'deny'
+    """
+
+    name: str
+    side: str
+    fixes: Mapping[str, float] = field(default_factory=dict)
+    walk_away: bool = False
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _check_side(self.side, f"stances.{self.side}")
+        object.__setattr__(self, "fixes", {k: float(v) for k, v in self.fixes.items()})
+        if self.walk_away and self.fixes:
+            raise DealError(f"stances.{self.side}.{self.name}: a stance that walks away fixes "
+                            "no issues; drop the issue values or walk_away")
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Values of some issues, with what they are and where they come from.
+
+    Used for the proposal on the table and for the deal as actually struck.
+    """
+
+    values: Mapping[str, float]
+    description: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", {k: float(v) for k, v in self.values.items()})
+
+
+@dataclass(frozen=True)
+class Belief:
+    """The parameter values the drafter of a proposal assumed."""
+
+    values: Mapping[str, float]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", {k: float(v) for k, v in self.values.items()})
+
+
+def _as_parameter_set(parameters: Any) -> ParameterSet:
+    if isinstance(parameters, ParameterSet):
+        return parameters
+    if isinstance(parameters, Mapping):
+        parameters = parameters.values()
+    return ParameterSet(list(parameters))
+
+
+def _parse(text: Any, names: Iterable[str], where: str) -> Expression:
+    if isinstance(text, Expression):
+        text = text.text
+    if not isinstance(text, str):
+        raise DealError(f"{where}: expected an expression as text, got {type(text).__name__}")
+    # TOML multi-line strings are convenient for long utilities; the parser wants one line.
+    return parse_expression(" ".join(text.split()), names=set(names), where=where)
+
+
+@dataclass(frozen=True, eq=False)
+class Deal:
+    """A bilateral chip deal: parties, issues, sourced parameters, utilities and outside options.
+
+    Build one in Python or load one with :func:`deals.load`. ``bind`` returns the same deal
+    at other parameter values; :mod:`deals.analysis` adds the games and bargaining views.
+
+    >>> from games.parameters import Parameter
+    >>> deal = Deal(name="toy", title="Toy", supplier="US", partner="P",
+    ...     issues=[Issue("chips", (0, 1), giver="supplier"),
+    ...             Issue("pay", (0, 1), giver="partner")],
+    ...     parameters=[Parameter("v", 2.0, range=(1.0, 3.0))],
+    ...     utility={"supplier": "pay - 0.5 * chips", "partner": "v * chips - pay"},
+    ...     outside_option={"supplier": "0", "partner": "0"})
+    >>> deal.utilities({"chips": 1.0, "pay": 0.5})
+    (0.0, 1.5)
+    >>> deal.bind(v=3.0).utilities({"chips": 1.0, "pay": 0.5})[1]
+    2.5
+    """
+
+    name: str
+    title: str
+    supplier: str
+    partner: str
+    issues: tuple[Issue, ...]
+    parameters: ParameterSet
+    utility: Mapping[str, Expression]
+    outside_option: Mapping[str, Expression]
+    definitions: Mapping[str, Expression] = field(default_factory=dict)
+    discount: Mapping[str, Expression] | None = None
+    stances: tuple[Stance, ...] = ()
+    proposal: Terms | None = None
+    belief: Belief | None = None
+    outcome: Terms | None = None
+    description: str = ""
+    months_between_offers: float = 1.0
+    bound: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise DealError("deal.name: give the deal a non-empty name")
+        set_("issues", tuple(self.issues))
+        set_("parameters", _as_parameter_set(self.parameters))
+        set_("stances", tuple(self.stances))
+        if not self.issues:
+            raise DealError("issues: a deal needs at least one issue")
+        self._check_names()
+        known = set(self.parameters) | {i.name for i in self.issues}
+        definitions: dict[str, Expression] = {}
+        for name, text in dict(self.definitions).items():
+            definitions[name] = _parse(text, known, f"definitions.{name}")
+            known.add(name)
+        set_("definitions", definitions)
+        for table in ("utility", "outside_option"):
+            exprs = dict(getattr(self, table))
+            missing = [s for s in SIDES if s not in exprs]
+            extra = [s for s in exprs if s not in SIDES]
+            if missing or extra:
+                raise DealError(f"{table}: give exactly one expression for each of 'supplier' "
+                                f"and 'partner' (missing {missing}, unknown {extra})")
+            set_(table, {s: _parse(exprs[s], known, f"{table}.{s}") for s in SIDES})
+        for side in SIDES:
+            for name in self.outside_option[side].names:
+                if name in self._issue_map:
+                    raise DealError(f"outside_option.{side}: uses issue {name!r}, but the outside "
+                                    "option is what a side gets with no deal; use parameters only")
+        if self.discount is not None:
+            exprs = dict(self.discount)
+            if set(exprs) != set(SIDES):
+                raise DealError("discount: give a monthly discount factor for both 'supplier' "
+                                "and 'partner'")
+            set_("discount", {s: _parse(exprs[s], set(self.parameters), f"discount.{s}")
+                              for s in SIDES})
+        if not (self.months_between_offers > 0):
+            raise DealError("deal.months_between_offers: must be positive")
+        self._check_stances()
+        for label, terms in (("proposal", self.proposal), ("outcome", self.outcome)):
+            if terms is not None:
+                self._check_terms(terms.values, f"{label}.terms")
+        if self.belief is not None:
+            self._check_values(self.belief.values, "belief.values")
+        set_("bound", {k: float(v) for k, v in dict(self.bound).items()})
+        self._check_values(self.bound, "bind")
+
+    # ---- validation -------------------------------------------------------------------------
+
+    @property
+    def _issue_map(self) -> dict[str, Issue]:
+        return {i.name: i for i in self.issues}
+
+    def _check_names(self) -> None:
+        seen: dict[str, str] = {}
+        groups = (("issues", [i.name for i in self.issues]),
+                  ("parameters", list(self.parameters)),
+                  ("definitions", list(dict(self.definitions))))
+        for group, names in groups:
+            for name in names:
+                if name in seen:
+                    raise DealError(f"{group}.{name}: the name is already used in {seen[name]}; "
+                                    "rename one of them")
+                seen[name] = group
+
+    def _check_stances(self) -> None:
+        issues = self._issue_map
+        seen: set[tuple[str, str]] = set()
+        for stance in self.stances:
+            where = f"stances.{stance.side}.{stance.name}"
+            if (stance.side, stance.name) in seen:
+                raise DealError(f"{where}: two stances share this name; rename one")
+            seen.add((stance.side, stance.name))
+            for key, value in stance.fixes.items():
+                if key not in issues:
+                    raise DealError(f"{where}.{key}: no such issue; the issues are "
+                                    f"{sorted(issues)}")
+                if issues[key].giver != stance.side:
+                    raise DealError(f"{where}.{key}: issue {key!r} is given by the "
+                                    f"{issues[key].giver}, so a {stance.side} stance cannot fix "
+                                    f"it; move it to a {issues[key].giver} stance")
+                issues[key].check(value, f"{where}.{key}")
+        for side in SIDES:
+            own = [s for s in self.stances if s.side == side]
+            if self.stances and not own:
+                raise DealError(f"stances.{side}: give at least one stance for each side "
+                                "(or none at all)")
+
+    def _check_terms(self, values: Mapping[str, float], where: str) -> None:
+        issues = self._issue_map
+        for key, value in values.items():
+            if key not in issues:
+                raise DealError(f"{where}.{key}: no such issue; the issues are {sorted(issues)}")
+            issues[key].check(value, f"{where}.{key}")
+
+    def _check_values(self, values: Mapping[str, float], where: str) -> None:
+        for key, value in values.items():
+            if key not in self.parameters:
+                raise ParameterError(f"{where}.{key}: no such parameter; the parameters are "
+                                     f"{sorted(self.parameters)}")
+            if not math.isfinite(float(value)):
+                raise ParameterError(f"{where}.{key}: {value!r} is not a finite number")
+
+    # ---- access -----------------------------------------------------------------------------
+
+    def issue(self, name: str) -> Issue:
+        """The issue called ``name`` (a :class:`DealError` lists the issues if there is none)."""
+        try:
+            return self._issue_map[name]
+        except KeyError:
+            raise DealError(f"no issue {name!r} in deal {self.name!r}; the issues are "
+                            f"{[i.name for i in self.issues]}") from None
+
+    def party(self, side: str) -> str:
+        """The name of the party on ``side`` ('supplier' or 'partner')."""
+        _check_side(side, "side")
+        return self.supplier if side == "supplier" else self.partner
+
+    def side_stances(self, side: str) -> tuple[Stance, ...]:
+        """The stances of one side, in file order."""
+        _check_side(side, "side")
+        return tuple(s for s in self.stances if s.side == side)
+
+    def values(self) -> dict[str, float]:
+        """Parameter values in force: the point values, overridden by ``bind``."""
+        point = {name: float(p.value) for name, p in self.parameters.items()}
+        point.update(self.bound)
+        return point
+
+    def bind(self, **values: float) -> Deal:
+        """The same deal with some parameters set to other values (names are checked)."""
+        return replace(self, bound={**self.bound, **values})
+
+    def at_belief(self) -> Deal:
+        """The deal at the parameter values the proposal's drafter assumed."""
+        if self.belief is None:
+            raise DealError(f"deal {self.name!r} has no [belief]; add one or use the deal as is")
+        return self.bind(**self.belief.values)
+
+    # ---- evaluation -------------------------------------------------------------------------
+
+    def outcome_values(self, terms: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Every issue's value: those given in ``terms``, the others at their status quo."""
+        terms = dict(terms or {})
+        unknown = set(terms) - set(self._issue_map)
+        if unknown:
+            raise DealError(f"unknown issues {sorted(unknown)}; the issues are "
+                            f"{[i.name for i in self.issues]}")
+        return {i.name: terms.get(i.name, i.status_quo) for i in self.issues}
+
+    def _scope(self, terms: Mapping[str, Any] | None, values: Mapping[str, Any] | None
+               ) -> dict[str, Any]:
+        scope: dict[str, Any] = self.values()
+        if values:
+            scope.update(values)
+        scope.update(self.outcome_values(terms))
+        for name, expr in self.definitions.items():
+            scope[name] = expr(**{n: scope[n] for n in expr.names})
+        return scope
+
+    @staticmethod
+    def _eval(expr: Expression, scope: Mapping[str, Any]) -> Any:
+        out = expr(**{n: scope[n] for n in expr.names})
+        return float(out) if np.ndim(out) == 0 else np.asarray(out, dtype=float)
+
+    def utilities(self, terms: Mapping[str, Any] | None = None,
+                  values: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
+        """(supplier, partner) utility of an outcome; arrays broadcast (vectorised).
+
+        ``terms`` gives some issues (the rest at their status quo); ``values`` overrides
+        parameters for this call only (scalars or arrays, e.g. a Monte Carlo sample).
+        """
+        scope = self._scope(terms, values)
+        return tuple(self._eval(self.utility[s], scope) for s in SIDES)  # type: ignore
+
+    def disagreement(self, values: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
+        """(supplier, partner) outside options: what each side gets if there is no deal."""
+        scope = self._scope(None, values)
+        return tuple(self._eval(self.outside_option[s], scope) for s in SIDES)  # type: ignore
+
+    def gains(self, terms: Mapping[str, Any] | None = None,
+              values: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
+        """(supplier, partner) gain of an outcome over each side's outside option."""
+        u = self.utilities(terms, values)
+        d = self.disagreement(values)
+        return (u[0] - d[0], u[1] - d[1])
+
+    def discount_factors(self, values: Mapping[str, Any] | None = None
+                         ) -> tuple[float, float] | None:
+        """(supplier, partner) discount factor per round of offers, or None if not stated."""
+        if self.discount is None:
+            return None
+        scope = self.values()
+        scope.update(values or {})
+        monthly = [self._eval(self.discount[s], scope) for s in SIDES]
+        for side, d in zip(SIDES, monthly):
+            if not np.all((np.asarray(d) > 0) & (np.asarray(d) < 1)):
+                raise DealError(f"discount.{side}: the monthly discount factor must lie in "
+                                f"(0, 1), got {d}")
+        return tuple(d ** self.months_between_offers for d in monthly)  # type: ignore
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Deal):
+            return NotImplemented
+        from deals.schema import deal_to_dict
+
+        return deal_to_dict(self) == deal_to_dict(other) and self.bound == other.bound
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Deal({self.name!r}: {self.supplier} and {self.partner}, issues "
+                f"{[i.name for i in self.issues]}, {len(self.parameters)} parameters)")
+
