@@ -294,6 +294,15 @@ class Expression:
         expr = self.sympy.subs(known)
         return Expression(self.text, expr, tuple(n for n in self.names if n not in values), self.where)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # The compiled function is generated code and does not pickle; workers recompile it.
+        state = dict(self.__dict__)
+        state.pop("_compiled", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Expression) and self.text == other.text and self.sympy == other.sympy
 

@@ -171,3 +171,13 @@ def test_random_arithmetic_matches_direct_evaluation(tree, x, y):
     text, expected = _render(tree, x, y)
     got = parse_expression(text, names=["x", "y"])(x=x, y=y)
     assert math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def test_compiled_expressions_pickle_for_process_pools():
+    import pickle
+
+    e = parse_expression("a * log(1 + x)", ["a", "x"])
+    e(a=1.0, x=1.0)  # compile before pickling
+    copy = pickle.loads(pickle.dumps(e))
+    assert copy == e
+    assert copy(a=2.0, x=np.e - 1) == pytest.approx(2.0)

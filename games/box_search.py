@@ -1,0 +1,170 @@
+"""Maximise many objectives over one box at once: a grid scan, then a vectorised pattern search.
+
+Parameter sweeps need the same optimisation (a Nash product, a maximin, an expected payoff)
+solved for thousands of parameter draws. Calling a scipy optimiser per draw costs a Python loop;
+here every draw moves together. The box's continuous coordinates start from the best point of a
+coarse grid and move by compass (pattern) search with step halving until the step is below a
+stated resolution; discrete coordinates keep the grid's best level. Each draw's path depends only
+on its own objective values, so results do not depend on how draws are chunked.
+
+The scan is exhaustive on the grid, the refinement local: on objectives with several separated
+optima finer than the grid the answer is a local optimum near the best grid point. The result
+records the grid size and the final step so a caller can state its resolution.
+
+>>> import numpy as np
+>>> box = Box({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+>>> centres = np.array([0.3, 0.8])          # two draws, each with its own optimum at (c, 1 - c)
+>>> def f(x, y):
+...     return -(x - centres[:, None]) ** 2 - (y - 1 + centres[:, None]) ** 2
+>>> best = maximise(f, box, draws=2)
+>>> np.round(best.points["x"], 4).tolist(), np.round(best.points["y"], 4).tolist()
+([0.3, 0.8], [0.7, 0.2])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from games.errors import GameTooLargeError, InvalidGameError
+
+#: Largest number of grid points a scan evaluates per draw.
+MAX_GRID = 200_000
+
+
+@dataclass(frozen=True)
+class Box:
+    """A product of continuous ranges ``(low, high)`` and discrete level lists, by name."""
+
+    ranges: Mapping[str, tuple[float, float] | Sequence[float]]
+
+    def __post_init__(self) -> None:
+        clean: dict[str, tuple[str, np.ndarray]] = {}
+        for name, spec in self.ranges.items():
+            values = np.asarray(spec, dtype=float).ravel()
+            if values.size == 0 or not np.all(np.isfinite(values)):
+                raise InvalidGameError(f"box coordinate {name!r}: bounds must be finite numbers")
+            if isinstance(spec, tuple) and len(spec) == 2:
+                if values[0] > values[1]:
+                    raise InvalidGameError(f"box coordinate {name!r}: range {spec} is the "
+                                           "wrong way round")
+                clean[name] = ("continuous", values)
+            else:
+                clean[name] = ("discrete", np.unique(values))
+        object.__setattr__(self, "_coordinates", clean)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._coordinates)  # type: ignore[attr-defined]
+
+    def is_continuous(self, name: str) -> bool:
+        kind, values = self._coordinates[name]  # type: ignore[attr-defined]
+        return kind == "continuous" and values[1] > values[0]
+
+    def bounds(self, name: str) -> tuple[float, float]:
+        values = self._coordinates[name][1]  # type: ignore[attr-defined]
+        return float(values.min()), float(values.max())
+
+    def grid(self, points: int = 2_000) -> dict[str, np.ndarray]:
+        """About ``points`` grid points, spread evenly over the continuous coordinates."""
+        coords = self._coordinates  # type: ignore[attr-defined]
+        discrete = int(np.prod([len(v) for k, v in coords.values() if k == "discrete"] or [1]))
+        continuous = [n for n in coords if self.is_continuous(n)]
+        per_axis = max(3, int(round((points / discrete) ** (1 / max(1, len(continuous))))))
+        axes = []
+        for name, (kind, values) in coords.items():
+            if self.is_continuous(name):
+                axes.append(np.linspace(values[0], values[1], per_axis))
+            elif kind == "continuous":
+                axes.append(values[:1])
+            else:
+                axes.append(values)
+        size = int(np.prod([len(a) for a in axes]))
+        if size > MAX_GRID:
+            raise GameTooLargeError(f"a grid of {size:,} outcomes exceeds {MAX_GRID:,}; use "
+                                    "fewer discrete levels or issues")
+        mesh = np.meshgrid(*axes, indexing="ij")
+        return {name: m.ravel() for name, m in zip(coords, mesh)}
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Best points found per draw, their objective values, and the resolution reached."""
+
+    points: Mapping[str, np.ndarray]
+    values: np.ndarray
+    grid_size: int
+    resolution: Mapping[str, float]
+
+
+Objective = Callable[..., np.ndarray]
+
+
+def scan(objective: Objective, grid: Mapping[str, np.ndarray], draws: int) -> tuple[np.ndarray, np.ndarray]:
+    """Objective values on the grid for every draw, shape (draws, grid points), and argmax."""
+    values = np.asarray(objective(**{k: v[None, :] for k, v in grid.items()}), dtype=float)
+    size = len(next(iter(grid.values())))
+    values = np.broadcast_to(values, (draws, size))
+    values = np.where(np.isnan(values), -np.inf, values)
+    return values, np.argmax(values, axis=1)
+
+
+def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2_000,
+             resolution: float = 1e-6, max_rounds: int = 200,
+             start: Mapping[str, np.ndarray] | None = None) -> SearchResult:
+    """Maximise ``objective(**coords)`` over ``box`` separately for each of ``draws`` draws.
+
+    ``objective`` receives each coordinate as a 2-D array: shape (1, n) on the grid scan and
+    (draws, 1) during refinement, so per-draw data of shape (draws, 1) broadcasts against both;
+    it returns values of shape (draws, n) or (draws, 1). NaN counts as minus infinity. ``resolution`` is the final step as a share of each
+    continuous range. ``start`` replaces the grid scan with given starting points.
+    """
+    if start is None:
+        grid = box.grid(grid_points)
+        values, best = scan(objective, grid, draws)
+        points = {k: v[best].astype(float) for k, v in grid.items()}
+        current = values[np.arange(draws), best]
+        per_axis = {k: len(np.unique(v)) for k, v in grid.items()}
+        grid_size = len(next(iter(grid.values())))
+    else:
+        points = {k: np.broadcast_to(np.asarray(start[k], dtype=float), (draws,)).copy()
+                  for k in box.names}
+        current = _evaluate(objective, points, draws)
+        per_axis = {k: 9 for k in box.names}
+        grid_size = 0
+    moving = [k for k in box.names if box.is_continuous(k)]
+    spans = {k: box.bounds(k)[1] - box.bounds(k)[0] for k in moving}
+    step = {k: np.full(draws, spans[k] / max(2, per_axis[k] - 1)) for k in moving}
+    for _ in range(max_rounds):
+        if not moving:
+            break
+        active = np.zeros(draws, dtype=bool)
+        for k in moving:
+            active |= step[k] > resolution * spans[k]
+        if not active.any():
+            break
+        improved = np.zeros(draws, dtype=bool)
+        for k in moving:
+            lo, hi = box.bounds(k)
+            for sign in (1.0, -1.0):
+                trial = dict(points)
+                trial[k] = np.clip(points[k] + sign * step[k], lo, hi)
+                value = _evaluate(objective, trial, draws)
+                better = active & (value > current)
+                if better.any():
+                    points[k] = np.where(better, trial[k], points[k])
+                    current = np.where(better, value, current)
+                    improved |= better
+        for k in moving:
+            step[k] = np.where(improved, step[k], step[k] / 2)
+    return SearchResult(points=points, values=current, grid_size=int(grid_size),
+                        resolution={k: float(np.max(step[k]) / spans[k]) for k in moving})
+
+
+def _evaluate(objective: Objective, points: Mapping[str, np.ndarray], draws: int) -> np.ndarray:
+    # Same layout as the scan: draws down the first axis, one candidate per draw.
+    value = objective(**{k: v[:, None] for k, v in points.items()})
+    value = np.broadcast_to(np.asarray(value, dtype=float), (draws, 1))[:, 0]
+    return np.where(np.isnan(value), -np.inf, value)
