@@ -1,0 +1,355 @@
+"""Pareto frontier, zone of possible agreement and concession curves of a bargaining problem.
+
+The frontier of evaluated points is an exact skyline (sort, then a running maximum:
+O(n log n)); with lotteries allowed it is the upper-right convex hull of that skyline. For
+problems over continuous issues it is exact on the evaluated grid, at the stated resolution.
+
+>>> p = BargainingProblem.from_points([(0, 1), (0.4, 0.4), (1, 0), (0.5, 0.6)], (0, 0))
+>>> pareto_frontier(p).utilities.tolist()
+[[0.0, 1.0], [0.5, 0.6], [1.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from games.bargaining.problem import BargainingProblem
+from games.errors import BargainingError
+from games.results import TabularResult
+
+#: Above this many points, dominated points are first discarded against a few frontier pivots.
+_PREFILTER_SIZE = 50_000
+
+
+def skyline(points: np.ndarray) -> np.ndarray:
+    """Indices of the non-dominated points, sorted by the first utility (exact, O(n log n)).
+
+    Sort by u1 descending (u2 descending among ties); a point is on the frontier exactly when
+    its u2 beats every u2 before it. Duplicates keep one copy.
+
+    >>> skyline(np.array([[1, 1], [2, 0], [0, 2], [0.5, 0.5], [1, 1]])).tolist()
+    [2, 0, 1]
+    """
+    candidates = _prefilter(points) if len(points) > _PREFILTER_SIZE else np.arange(len(points))
+    sub = points[candidates]
+    order = np.lexsort((-sub[:, 1], -sub[:, 0]))
+    u2 = sub[order, 1]
+    best_before = np.maximum.accumulate(np.concatenate([[-np.inf], u2[:-1]]))
+    kept = order[u2 > best_before]
+    return candidates[kept[::-1]]
+
+
+def _prefilter(points: np.ndarray) -> np.ndarray:
+    """Drop points dominated by a few frontier points (maximisers of weighted sums)."""
+    lo = points.min(axis=0)
+    span = np.maximum(points.max(axis=0) - lo, 1e-300)
+    keep = np.ones(len(points), dtype=bool)
+    for w in (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65):
+        score = w * (points[:, 0] - lo[0]) / span[0] + (1 - w) * (points[:, 1] - lo[1]) / span[1]
+        pivot = points[int(np.argmax(score))]
+        dominated = (points[:, 0] <= pivot[0]) & (points[:, 1] <= pivot[1])
+        dominated &= (points[:, 0] < pivot[0]) | (points[:, 1] < pivot[1])
+        keep &= ~dominated
+    return np.flatnonzero(keep)
+
+
+def upper_hull(frontier: np.ndarray) -> np.ndarray:
+    """Positions (in the skyline) of the vertices of its upper-right convex hull.
+
+    The skyline is sorted by u1 ascending with u2 strictly decreasing; lotteries between
+    neighbouring vertices make up the frontier of the convex hull (Andrew's monotone chain).
+
+    >>> upper_hull(np.array([[0, 1], [0.4, 0.5], [1, 0]])).tolist()
+    [0, 2]
+    """
+    hull: list[int] = []
+    for k in range(len(frontier)):
+        while len(hull) >= 2:
+            o, a, b = frontier[hull[-2]], frontier[hull[-1]], frontier[k]
+            cross = (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+            if cross < 0:
+                break
+            hull.pop()
+        hull.append(k)
+    return np.asarray(hull, dtype=int)
+
+
+def frontier_indices(problem: BargainingProblem, convex: bool | None = None) -> np.ndarray:
+    """Indices (into ``problem.points``) of the frontier, cached on the problem."""
+    convex = problem.convex if convex is None else bool(convex)
+    key = ("frontier", convex)
+    if key not in problem._cache:
+        sky = problem._cache.get(("frontier", False))
+        if sky is None:
+            sky = skyline(problem.points)
+            problem._cache[("frontier", False)] = sky
+        problem._cache[key] = sky[upper_hull(problem.points[sky])] if convex else sky
+    return problem._cache[key]
+
+
+@dataclass(frozen=True, eq=False)
+class ParetoFrontier(TabularResult):
+    """The Pareto frontier: ``utilities`` (k x 2, u1 ascending) and the outcomes along it."""
+
+    utilities: np.ndarray
+    indices: np.ndarray
+    outcomes: Mapping[str, np.ndarray] | None
+    labels: tuple[Any, ...] | None
+    players: tuple[str, str]
+    convex: bool
+    method: str
+    resolution: int | None
+
+    def __len__(self) -> int:
+        return len(self.utilities)
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.utilities, columns=list(self.players))
+        if self.outcomes is not None:
+            for name, values in self.outcomes.items():
+                frame[name] = values
+        elif self.labels is not None:
+            frame["outcome"] = list(self.labels)
+        return frame
+
+    def _caption(self) -> str:
+        text = f"Pareto frontier: {len(self)} points, method {self.method}"
+        if self.convex:
+            text += "; lotteries allowed: segments between neighbouring points are feasible"
+        if self.resolution:
+            text += f"; exact on a grid of {self.resolution} levels per continuous issue"
+        return text
+
+
+def pareto_frontier(problem: BargainingProblem, *, convex: bool | None = None) -> ParetoFrontier:
+    """The Pareto frontier of a problem, with the outcome behind each point.
+
+    ``convex`` (default: the problem's own setting) says whether lotteries are allowed; then
+    the frontier is the upper-right convex hull of the points, and the segments between
+    neighbouring points are feasible too.
+
+    >>> p = BargainingProblem.from_points([(0, 1), (0.4, 0.5), (1, 0)], (0, 0), convex=True)
+    >>> pareto_frontier(p).utilities.tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
+    convex = problem.convex if convex is None else bool(convex)
+    idx = frontier_indices(problem, convex)
+    outcomes = None if problem.outcomes is None else {
+        n: v[idx] for n, v in problem.outcomes.items()}
+    labels = None
+    if problem.outcomes is None:
+        labels = tuple(problem.labels[i] for i in idx) if problem.labels is not None \
+            else tuple(int(i) for i in idx)
+    method = ("upper convex hull of the skyline" if convex else "exact skyline")
+    return ParetoFrontier(problem.points[idx], idx, outcomes, labels, problem.players, convex,
+                          method, problem.resolution if _has_continuous(problem) else None)
+
+
+def _has_continuous(problem: BargainingProblem) -> bool:
+    return any(i.is_continuous for i in problem.issues)
+
+
+@dataclass(frozen=True, eq=False)
+class ZoneOfAgreement(TabularResult):
+    """The part of the frontier both players weakly prefer to disagreement (may be empty)."""
+
+    utilities: np.ndarray
+    outcomes: Mapping[str, np.ndarray] | None
+    players: tuple[str, str]
+    disagreement: tuple[float, float]
+    message: str
+
+    @property
+    def empty(self) -> bool:
+        """True when no outcome gives both players at least their disagreement payoff."""
+        return len(self.utilities) == 0
+
+    @property
+    def width(self) -> tuple[float, float]:
+        """How far each player's utility ranges over the zone (0, 0 when empty)."""
+        if self.empty:
+            return (0.0, 0.0)
+        span = self.utilities.max(axis=0) - self.utilities.min(axis=0)
+        return (float(span[0]), float(span[1]))
+
+    @property
+    def surplus(self) -> float:
+        """The largest joint gain over disagreement in the zone (0 when empty)."""
+        if self.empty:
+            return 0.0
+        return float((self.utilities - np.asarray(self.disagreement)).sum(axis=1).max())
+
+    def issue_ranges(self) -> dict[str, tuple[float, float]]:
+        """The range of each issue over the zone's frontier outcomes."""
+        if self.outcomes is None or self.empty:
+            return {}
+        return {n: (float(v.min()), float(v.max())) for n, v in self.outcomes.items()}
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame(self.utilities.reshape(-1, 2), columns=list(self.players))
+        for name, values in (self.outcomes or {}).items():
+            frame[name] = values
+        return frame
+
+    def _caption(self) -> str:
+        return self.message
+
+
+def zone_of_agreement(problem: BargainingProblem, *, tol: float = 1e-12) -> ZoneOfAgreement:
+    """The frontier points where both gains are >= 0; empty is a normal, stated answer.
+
+    With lotteries allowed the zone is clipped exactly where the frontier crosses each
+    player's disagreement payoff.
+
+    >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0.2, 0.2), convex=True)
+    >>> z = zone_of_agreement(p)
+    >>> [round(w, 9) for w in z.width]
+    [0.6, 0.6]
+    >>> zone_of_agreement(p.with_disagreement((0.6, 0.6))).empty
+    True
+    """
+    front = pareto_frontier(problem)
+    d = problem.disagreement
+    u = front.utilities
+    inside = (u[:, 0] >= d[0] - tol) & (u[:, 1] >= d[1] - tol)
+    zone = u[inside]
+    outcomes = None if front.outcomes is None else {n: v[inside] for n, v in front.outcomes.items()}
+    if front.convex and len(u) > 1:
+        # u1 increases and u2 decreases along the hull: the zone is one interval of it
+        top2 = np.interp(d[0], u[:, 0], u[:, 1], left=np.nan, right=np.nan)
+        top1 = np.interp(d[1], u[::-1, 1], u[::-1, 0], left=np.nan, right=np.nan)
+        ends = []
+        if np.isfinite(top2) and top2 >= d[1] - tol and d[0] > u[0, 0]:
+            ends.append(("start", (d[0], top2)))
+        if np.isfinite(top1) and top1 >= d[0] - tol and d[1] > u[-1, 1]:
+            ends.append(("end", (top1, d[1])))
+        for where, point in ends:
+            row = np.asarray(point)[None, :]
+            zone = np.vstack([row, zone] if where == "start" else [zone, row])
+        zone = _dedupe(zone)
+        outcomes = None  # interpolated ends are lotteries, not single outcomes
+    players = problem.players
+    if len(zone) == 0:
+        message = (f"zone of agreement is empty: no feasible outcome gives both {players[0]} "
+                   f"(>= {d[0]:g}) and {players[1]} (>= {d[1]:g}) their disagreement payoffs")
+    else:
+        lo, hi = zone.min(axis=0), zone.max(axis=0)
+        message = (f"zone of agreement: {len(zone)} frontier points; {players[0]} gets "
+                   f"{lo[0]:g} to {hi[0]:g}, {players[1]} gets {lo[1]:g} to {hi[1]:g} "
+                   f"(disagreement {d[0]:g}, {d[1]:g})")
+    return ZoneOfAgreement(zone, outcomes, players, (float(d[0]), float(d[1])), message)
+
+
+def _dedupe(points: np.ndarray) -> np.ndarray:
+    if len(points) < 2:
+        return points
+    keep = np.concatenate([[True], np.any(np.abs(np.diff(points, axis=0)) > 1e-15, axis=1)])
+    return points[keep]
+
+
+def _require_issue(problem: BargainingProblem, name: str) -> int:
+    names = [i.name for i in problem.issues]
+    if not names:
+        raise BargainingError("concession curves need a problem built from issues "
+                              "(BargainingProblem.from_issues)")
+    if name not in names:
+        raise BargainingError(f"unknown issue {name!r}; the problem's issues are {names}")
+    return names.index(name)
+
+
+@dataclass(frozen=True, eq=False)
+class ConcessionCurve(TabularResult):
+    """For each level of ``issue``, the most of ``counter_issue`` that ``player`` accepts.
+
+    ``most`` is NaN at levels where no value of the counter issue leaves ``player`` at least
+    the disagreement payoff. ``outcomes`` hold the remaining issues at which it is reached.
+    """
+
+    issue: str
+    counter_issue: str
+    player: str
+    levels: np.ndarray
+    most: np.ndarray
+    outcomes: Mapping[str, np.ndarray]
+    resolution: int | None
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame({self.issue: self.levels,
+                              f"most {self.counter_issue} {self.player} accepts": self.most})
+        for name, values in self.outcomes.items():
+            if name not in (self.issue, self.counter_issue):
+                frame[f"{name} at best"] = values
+        return frame
+
+    def _caption(self) -> str:
+        text = (f"concession curve: for each {self.issue}, the most {self.counter_issue} "
+                f"{self.player} still accepts (gain >= 0), optimising over the other issues")
+        if self.resolution:
+            text += f"; exact on a grid of {self.resolution} levels per continuous issue"
+        return text
+
+
+def concession_curve(problem: BargainingProblem, issue: str, counter_issue: str,
+                     player: int | str, *, tol: float = 1e-12) -> ConcessionCurve:
+    """For each level of ``issue``, the most of ``counter_issue`` that ``player`` accepts.
+
+    "Accepts" means the player's gain over disagreement is >= 0; the other issues are set to
+    whatever allows the most. This is the exchange rate a negotiator can ask for: for each
+    amount one side gives, the most the other side still gives in return.
+
+    >>> p = BargainingProblem.from_issues({"a": (0, 2), "b": (0, 2)},
+    ...     ["b - a / 2", "a - b"], disagreement=(0, 0), resolution=5)
+    >>> concession_curve(p, "a", "b", player=2).most.tolist()
+    [0.0, 0.5, 1.0, 1.5, 2.0]
+    """
+    k = _require_issue(problem, issue)
+    m = _require_issue(problem, counter_issue)
+    if k == m:
+        raise BargainingError(f"issue and counter_issue are both {issue!r}; give two issues")
+    j = _player_index(problem, player)
+    shape = tuple(len(i.grid(problem.resolution or 2)) for i in problem.issues)
+    gain = (problem.points[:, j] - problem.disagreement[j]).reshape(shape)
+    counter = problem.outcomes[counter_issue].reshape(shape)
+    masked = np.where(gain >= -tol, counter, -np.inf)
+    rows = np.moveaxis(masked, k, 0).reshape(shape[k], -1)
+    best = rows.argmax(axis=1)
+    most = rows[np.arange(shape[k]), best]
+    flat = np.moveaxis(np.arange(len(problem.points)).reshape(shape), k, 0).reshape(shape[k], -1)
+    at = flat[np.arange(shape[k]), best]
+    outcomes = {n: np.where(np.isfinite(most), v[at], np.nan) for n, v in problem.outcomes.items()}
+    most = np.where(np.isfinite(most), most, np.nan)
+    levels = problem.issues[k].grid(problem.resolution or 2)
+    return ConcessionCurve(issue, counter_issue, problem.players[j], levels, most, outcomes,
+                           problem.resolution if _has_continuous(problem) else None)
+
+
+def concession_curves(problem: BargainingProblem, issue_1: str, issue_2: str,
+                      ) -> tuple[ConcessionCurve, ConcessionCurve]:
+    """Both concession curves when player 1 gives ``issue_1`` and player 2 gives ``issue_2``.
+
+    The first curve: for each level of ``issue_1``, the most of ``issue_2`` player 2 still
+    accepts to give. The second, the reverse: for each level of ``issue_2``, the most of
+    ``issue_1`` player 1 still accepts to give. Between them lie the acceptable exchanges.
+
+    >>> p = BargainingProblem.from_issues({"a": (0, 2), "b": (0, 2)},
+    ...     ["b - a / 2", "a - b"], disagreement=(0, 0), resolution=5)
+    >>> first, second = concession_curves(p, "a", "b")
+    >>> second.most.tolist()
+    [0.0, 1.0, 2.0, 2.0, 2.0]
+    """
+    return (concession_curve(problem, issue_1, issue_2, 2),
+            concession_curve(problem, issue_2, issue_1, 1))
+
+
+def _player_index(problem: BargainingProblem, player: int | str) -> int:
+    if isinstance(player, str):
+        if player not in problem.players:
+            raise BargainingError(f"unknown player {player!r}; players are {problem.players}")
+        return problem.players.index(player)
+    if not isinstance(player, bool) and player in (1, 2):
+        return int(player) - 1
+    raise BargainingError(f"player must be 1, 2 or a name in {problem.players}, got {player!r}")

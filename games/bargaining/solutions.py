@@ -1,0 +1,321 @@
+"""Axiomatic bargaining solutions: Nash (and asymmetric Nash), Kalai-Smorodinsky, egalitarian,
+utilitarian.
+
+Every solution lies on the Pareto frontier, so each is found there: on the frontier points
+when only the listed outcomes are feasible, on the segments of the upper convex hull when
+lotteries are allowed (closed forms per segment), and, for continuous issues, refined from the
+best grid point by a constrained optimiser. Solutions treat the feasible set as comprehensive
+(free disposal). When no feasible outcome gives both players strictly more than disagreement,
+the solution says so (``agreement`` is False, utilities are the disagreement point).
+
+>>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
+>>> nash_solution(p).utilities
+(0.5, 0.5)
+>>> [round(u, 9) for u in nash_solution(p, power=0.25).utilities]
+[0.25, 0.75]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from games.bargaining.frontier import frontier_indices
+from games.bargaining.problem import BargainingProblem
+from games.bargaining.refine import can_refine, refine_outcome
+from games.errors import BargainingError
+from games.results import TabularResult
+
+#: Relative tolerance (of the utility scale) below which a gain counts as zero.
+GAIN_TOL = 1e-12
+
+
+@dataclass(frozen=True, eq=False)
+class BargainingSolution(TabularResult):
+    """A bargaining solution: utilities, gains, the outcome, and how it was found."""
+
+    solution: str
+    players: tuple[str, str]
+    utilities: tuple[float, float]
+    disagreement: tuple[float, float]
+    agreement: bool
+    message: str
+    outcome: Mapping[str, Any] | None = None
+    lottery: tuple[tuple[Any, float], ...] | None = None
+    method: str = ""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def gains(self) -> tuple[float, float]:
+        """Each player's utility minus the disagreement payoff."""
+        return (self.utilities[0] - self.disagreement[0], self.utilities[1] - self.disagreement[1])
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"utility": self.utilities, "disagreement": self.disagreement,
+                             "gain": self.gains}, index=list(self.players))
+
+    def _caption(self) -> str:
+        lines = [f"{self.solution}: {self.message}"]
+        if self.outcome:
+            lines.append("outcome: " + ", ".join(f"{k}={_fmt(v)}" for k, v in self.outcome.items()))
+        if self.lottery:
+            lines.append("lottery: " + ", ".join(f"{p:.6g} on {o}" for o, p in self.lottery))
+        how = f"method: {self.method}"
+        if self.settings:
+            how += "; " + ", ".join(f"{k}={_fmt(v)}" for k, v in self.settings.items())
+        lines.append(how)
+        return "\n".join(lines)
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
+# ---------------------------------------------------------------------- public solutions
+def nash_solution(problem: BargainingProblem, power: float = 0.5, *,
+                  refine: bool = True) -> BargainingSolution:
+    """Maximise the Nash product (g1 ** power) * (g2 ** (1 - power)) of gains over disagreement.
+
+    ``power`` is player 1's bargaining power, in (0, 1); 0.5 gives the symmetric Nash
+    solution. For point sets, ``problem.convex`` says whether lotteries are allowed.
+
+    >>> p = BargainingProblem.from_points([(0, 4), (4, 0)], (0, 2), convex=True)
+    >>> nash_solution(p).utilities   # split the surplus over (0, 2): gains 1 and 1
+    (1.0, 3.0)
+    """
+    power = _power(power)
+    q = 1.0 - power
+
+    def objective(g: np.ndarray) -> np.ndarray:
+        ok = (g > 0).all(axis=1)
+        with np.errstate(all="ignore"):
+            return np.where(ok, power * np.log(g[:, 0]) + q * np.log(g[:, 1]), -np.inf)
+
+    def segment_t(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # stationary point of power*log(a1 + t b1) + q*log(a2 + t b2); concave where gains > 0
+        return -(power * b[:, 0] * a[:, 1] + q * b[:, 1] * a[:, 0]) / (b[:, 0] * b[:, 1])
+
+    def refined(d: np.ndarray, scale: float) -> Callable[[np.ndarray, np.ndarray], float]:
+        tiny = GAIN_TOL * scale
+        return (lambda u, _: power * np.log(max(u[0] - d[0], tiny))
+                + q * np.log(max(u[1] - d[1], tiny)),
+                lambda u, _: u - d - tiny, (), ())
+
+    name = "Nash" if power == 0.5 else f"asymmetric Nash (power {power:g} to {problem.players[0]})"
+    return _solve(problem, name, objective, segment_t, refined, refine, {"power": power})
+
+
+def kalai_smorodinsky(problem: BargainingProblem, *, refine: bool = True) -> BargainingSolution:
+    """The largest point on the segment from disagreement to the ideal point (best gains).
+
+    The ideal point gives each player the most they can get in an agreement the other
+    accepts. Over a finite set without lotteries, the point maximising the smaller of the two
+    gains as fractions of the ideal gains.
+
+    >>> p = BargainingProblem.from_points([(0, 2), (1, 0)], (0, 0), convex=True)
+    >>> [round(u, 9) for u in kalai_smorodinsky(p).utilities]   # on the ray to (1, 2)
+    [0.5, 1.0]
+    """
+    ideal = ideal_point(problem, refine=refine)
+    d = problem.disagreement
+    reach = np.asarray(ideal) - d
+    if (reach <= 0).any():
+        return _no_agreement(problem, "Kalai-Smorodinsky", "", {})
+    return _max_min(problem, "Kalai-Smorodinsky", reach, refine,
+                    {"ideal point": tuple(round(v, 12) for v in ideal)})
+
+
+def egalitarian(problem: BargainingProblem, *, refine: bool = True) -> BargainingSolution:
+    """The largest equal gain both players can have (Kalai's egalitarian solution).
+
+    >>> p = BargainingProblem.from_points([(0, 3), (3, 0)], (1, 0), convex=True)
+    >>> egalitarian(p).gains
+    (1.0, 1.0)
+    """
+    return _max_min(problem, "egalitarian", np.ones(2), refine, {})
+
+
+def utilitarian(problem: BargainingProblem, *, refine: bool = True) -> BargainingSolution:
+    """The agreement with the largest sum of utilities that both players accept.
+
+    Ties go to the most equal gains.
+
+    >>> p = BargainingProblem.from_points([(0, 3), (2, 2), (3, 0)], (0, 0))
+    >>> utilitarian(p).utilities
+    (2.0, 2.0)
+    """
+    def objective(g: np.ndarray) -> np.ndarray:
+        return np.where((g >= -_tol(g)).all(axis=1), g.sum(axis=1), -np.inf)
+
+    def refined(d: np.ndarray, scale: float):
+        return (lambda u, _: (u[0] + u[1] - d.sum()) / scale, lambda u, _: u - d, (), ())
+
+    return _solve(problem, "utilitarian", objective, None, refined, refine, {})
+
+
+def ideal_point(problem: BargainingProblem, *, refine: bool = True) -> tuple[float, float]:
+    """Each player's best utility over agreements that leave the other at least disagreement.
+
+    >>> ideal_point(BargainingProblem.from_points([(0, 2), (1, 0), (3, -1)], (0, 0)))
+    (1.0, 2.0)
+    """
+    d = problem.disagreement
+    idx = frontier_indices(problem)
+    f = problem.points[idx]
+    ideal = []
+    for k in range(2):
+        other = 1 - k
+        ok = f[:, other] >= d[other] - _tol(f - d)
+        if not ok.any():
+            ideal.append(float(d[k]))
+            continue
+        best = float(f[ok, k].max())
+        if problem.convex and len(f) > 1:
+            # the hull may cross the other's disagreement payoff between two vertices
+            order = np.argsort(f[:, other])
+            cross = np.interp(d[other], f[order, other], f[order, k], left=np.nan, right=np.nan)
+            if np.isfinite(cross):
+                best = max(best, float(cross))
+        if refine and can_refine(problem):
+            start = int(idx[np.flatnonzero(ok)[np.argmax(f[ok, k])]])
+            scale = _scale(problem)
+            found = refine_outcome(problem, start, lambda u, _, k=k: u[k] / scale,
+                                   lambda u, _, o=other: np.array([u[o] - d[o]]))
+            if found is not None:
+                best = max(best, float(found[1][k]))
+        ideal.append(best)
+    return (ideal[0], ideal[1])
+
+
+# ---------------------------------------------------------------------- machinery
+def _max_min(problem: BargainingProblem, name: str, reach: np.ndarray, refine: bool,
+             settings: dict) -> BargainingSolution:
+    """Maximise min(g1 / r1, g2 / r2): KS with r = ideal gains, egalitarian with r = (1, 1)."""
+    r = np.asarray(reach, dtype=float)
+
+    def objective(g: np.ndarray) -> np.ndarray:
+        return np.where((g >= -_tol(g)).all(axis=1), np.minimum(g[:, 0] / r[0], g[:, 1] / r[1]),
+                        -np.inf)
+
+    def segment_t(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # where the segment crosses the ray g1 / r1 = g2 / r2 (b1 > 0 > b2 on a frontier)
+        return (a[:, 1] / r[1] - a[:, 0] / r[0]) / (b[:, 0] / r[0] - b[:, 1] / r[1])
+
+    def refined(d: np.ndarray, scale: float):
+        # epigraph form: maximise t subject to g_i >= t r_i
+        return (lambda u, t: t[0] * min(r) / scale,
+                lambda u, t: u - d - t[0] * r, None, [(None, None)])
+
+    return _solve(problem, name, objective, segment_t, refined, refine, settings)
+
+
+def _solve(problem: BargainingProblem, name: str,
+           objective: Callable[[np.ndarray], np.ndarray],
+           segment_t: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+           refined: Callable[..., Any], refine: bool, settings: dict) -> BargainingSolution:
+    d = problem.disagreement
+    idx = frontier_indices(problem)
+    f = problem.points[idx]
+    g = f - d
+    if not (g > _tol(g)).all(axis=1).any() and not _hull_beats(problem, f, g):
+        return _no_agreement(problem, name, "", settings)
+    cand = g
+    left = right = np.arange(len(f))
+    weight = np.zeros(len(f))
+    if problem.convex and len(f) > 1 and segment_t is not None:
+        a, b = g[:-1], g[1:] - g[:-1]
+        with np.errstate(all="ignore"):
+            t = np.clip(np.nan_to_num(segment_t(a, b), nan=0.0), 0.0, 1.0)
+        cand = np.vstack([g, a + t[:, None] * b])
+        left = np.concatenate([left, np.arange(len(f) - 1)])
+        right = np.concatenate([right, np.arange(1, len(f))])
+        weight = np.concatenate([weight, t])
+    values = objective(cand)
+    top = float(values.max())
+    if not np.isfinite(top):
+        return _no_agreement(problem, name, "", settings)
+    near = np.flatnonzero(values >= top - 1e-12 * max(1.0, abs(top)))
+    best = int(near[np.argmin(np.abs(cand[near, 0] - cand[near, 1]))])
+    u = cand[best] + d
+    w = float(weight[best])
+    i, j = int(idx[left[best]]), int(idx[right[best]])
+    outcome, lottery, method = None, None, "frontier points"
+    if problem.convex:
+        method = "closed form on the segments of the upper convex hull (lotteries allowed)"
+        if 1e-12 < w < 1 - 1e-12:
+            lottery = ((problem.outcome(i)["outcome"], 1.0 - w), (problem.outcome(j)["outcome"], w))
+        else:
+            outcome = problem.outcome(j if w >= 0.5 else i)
+    else:
+        outcome = problem.outcome(i)
+    if problem.outcomes is not None:
+        method = "exact on the outcome grid"
+    if refine and can_refine(problem):
+        scale = _scale(problem)
+        goal, constraint, extra, extra_bounds = refined(d, scale)
+        if extra is None:  # epigraph level starts at the grid value
+            extra = [float(top)]
+        found = refine_outcome(problem, i, goal, constraint, extra, extra_bounds or ())
+        method = (f"grid of {problem.resolution} levels per continuous issue, then SLSQP "
+                  "from the best grid point")
+        if found is not None:
+            outcome, u, _ = found
+            method += " (refined)"
+        else:
+            method += " (grid point kept: no improvement)"
+    return _agreement(problem, name, u, outcome, lottery, method, settings)
+
+
+def _hull_beats(problem: BargainingProblem, f: np.ndarray, g: np.ndarray) -> bool:
+    """With lotteries, a segment can beat disagreement although no vertex does."""
+    if not problem.convex or len(f) < 2:
+        return False
+    cross = np.interp(problem.disagreement[0], f[:, 0], f[:, 1], left=np.nan, right=np.nan)
+    return bool(np.isfinite(cross) and cross > problem.disagreement[1] + _tol(g)
+                and problem.disagreement[0] < f[-1, 0] - _tol(g))
+
+
+def _agreement(problem: BargainingProblem, name: str, u: np.ndarray, outcome: Any,
+               lottery: Any, method: str, settings: dict) -> BargainingSolution:
+    d = problem.disagreement
+    gains = u - d
+    message = (f"agreement; gains over disagreement {gains[0]:.6g} for {problem.players[0]} "
+               f"and {gains[1]:.6g} for {problem.players[1]}")
+    return BargainingSolution(name, problem.players, (float(u[0]), float(u[1])),
+                              (float(d[0]), float(d[1])), True, message, outcome, lottery,
+                              method, dict(settings))
+
+
+def _no_agreement(problem: BargainingProblem, name: str, method: str,
+                  settings: dict) -> BargainingSolution:
+    d = problem.disagreement
+    best = problem.points.max(axis=0)
+    message = (f"no agreement beats disagreement: no feasible outcome gives both "
+               f"{problem.players[0]} more than {d[0]:g} and {problem.players[1]} more than "
+               f"{d[1]:g} (best alone: {best[0]:g} and {best[1]:g})")
+    return BargainingSolution(name, problem.players, (float(d[0]), float(d[1])),
+                              (float(d[0]), float(d[1])), False, message, None, None,
+                              method or "frontier check", dict(settings))
+
+
+def _power(power: float) -> float:
+    try:
+        value = float(power)
+    except (TypeError, ValueError):
+        raise BargainingError(f"power must be a number in (0, 1), got {power!r}") from None
+    if not 0.0 < value < 1.0:
+        raise BargainingError(f"power must lie strictly between 0 and 1 (player 1's bargaining "
+                              f"power; 0.5 is symmetric), got {power!r}")
+    return value
+
+
+def _tol(g: np.ndarray) -> float:
+    return GAIN_TOL * max(1.0, float(np.abs(g).max())) if g.size else GAIN_TOL
+
+
+def _scale(problem: BargainingProblem) -> float:
+    span = problem.points.max(axis=0) - problem.points.min(axis=0)
+    return float(max(span.max(), 1e-12))
