@@ -27,3 +27,6 @@ from games.trees.subgames import SubgameSolution, SubgameStep, proper_subgames, 
 
 __all__ += ["NonCredibleEquilibrium", "NonCredibleSet", "non_credible_equilibria",
             "SubgameSolution", "SubgameStep", "proper_subgames", "solve_by_subgames"]
+from games.trees.gambit_efg import parse_efg, read_efg, write_efg
+
+__all__ += ["parse_efg", "read_efg", "write_efg"]

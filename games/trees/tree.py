@@ -397,7 +397,9 @@ def _check_probabilities(probs: tuple[Value, ...], actions: tuple[str, ...],
     if abs(total - 1.0) > PROBABILITY_TOLERANCE:
         raise TreeError(f"chance probabilities {where} sum to {total:.6g}, not 1 "
                         f"({dict(zip(actions, probs))}); fix them so that they add up to 1")
-    return tuple(p / total for p in probs)
+    # Rescale only visible rounding (.333333 three times), so that exact floats survive a
+    # write/read round trip unchanged.
+    return probs if abs(total - 1.0) <= 1e-12 else tuple(p / total for p in probs)
 
 
 def _bind_node(node: Node, values: Mapping[str, float], history: History) -> Node:
