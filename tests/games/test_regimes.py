@@ -1,0 +1,120 @@
+"""Regime maps: boundaries where the algebra puts them, two methods agreeing, plots."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from games.catalogue import chicken, prisoners_dilemma
+from games.errors import GameError, ParameterError
+from games.normal_form import NormalFormGame
+from games.regimes import plot_regime_map, regime_map
+
+try:
+    from games.equilibria import equilibria as _solver
+except ImportError:  # pragma: no cover
+    _solver = None
+
+# Prisoner's-dilemma family with R=3, P=1 fixed, T and S varying. Algebra (comparing each
+# player's payoffs against C and against D): C is the better reply to C iff R > T, i.e. T < 3;
+# D is the better reply to D iff P > S, i.e. S < 1. So the four quadrants are
+#   T<3, S<1: stag hunt       -> (C,C), (D,D) and a mixed equilibrium
+#   T>3, S<1: prisoner's dilemma -> (D,D) only
+#   T<3, S>1: harmony         -> (C,C) only
+#   T>3, S>1: chicken         -> (C,D), (D,C) and a mixed equilibrium
+def expected_regime(T, S):
+    if T < 3 and S < 1:
+        return "(C,C) & (D,D) & mixed"
+    if T > 3 and S < 1:
+        return "(D,D)"
+    if T < 3 and S > 1:
+        return "(C,C)"
+    return "(C,D) & (D,C) & mixed"
+
+
+T_VALUES = np.linspace(1.01, 5.01, 41)   # steps of 0.1, never exactly 3
+S_VALUES = np.linspace(-1.02, 2.98, 21)  # steps of 0.2, never exactly 1
+METHODS = ["closed-form"] + (["solver"] if _solver is not None else [])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_pd_family_boundaries_fall_where_algebra_says(method):
+    m = regime_map(prisoners_dilemma(symbolic=True), "T", T_VALUES, "S", S_VALUES, method=method)
+    assert m.regimes.shape == (S_VALUES.size, T_VALUES.size)
+    for i, S in enumerate(S_VALUES):
+        for j, T in enumerate(T_VALUES):
+            assert m.regimes[i, j] == expected_regime(T, S), (T, S)
+    assert not m.degenerate.any()
+    assert set(m.labels) == {expected_regime(2, 0), expected_regime(4, 0), expected_regime(2, 2),
+                             expected_regime(4, 2)}
+    counts = {label: n for label, n in zip(m.regimes.ravel(), m.counts.ravel())}
+    assert counts["(D,D)"] == 1 and counts["(C,C) & (D,D) & mixed"] == 3
+
+
+def test_points_on_the_boundary_are_flagged_degenerate():
+    m = regime_map(prisoners_dilemma(symbolic=True), "T", [2.0, 3.0, 4.0], "S", [0.0],
+                   method="closed-form")
+    assert m.degenerate.tolist() == [[False, True, False]]
+    # At T = R both (C,C) and (D,D) still hold (C is a weak best reply to C).
+    assert "(C,C)" in m.regime_at(3.0, 0.0) and "(D,D)" in m.regime_at(3.0, 0.0)
+
+
+def test_hawk_dove_boundary_at_cost_equal_value():
+    values = np.linspace(0.55, 4.95, 23)  # never equal to a cost below
+    costs = np.array([1.0, 2.0, 4.0])
+    m = regime_map(chicken(symbolic=True), "v", values, "c", costs, method="closed-form")
+    for i, c in enumerate(costs):
+        for j, v in enumerate(values):
+            expected = "(H,D) & (D,H) & mixed" if c > v else "(H,H)"
+            assert m.regimes[i, j] == expected
+
+
+def test_builder_function_gives_the_same_map_as_the_symbolic_game():
+    symbolic = regime_map(prisoners_dilemma(symbolic=True), "T", T_VALUES[::5], "S", S_VALUES[::5],
+                          method="closed-form")
+    built = regime_map(lambda T, S: prisoners_dilemma(T=T, S=S), "T", T_VALUES[::5], "S",
+                       S_VALUES[::5], method="closed-form")
+    assert (symbolic.regimes == built.regimes).all()
+
+
+def test_fixed_parameters_move_the_boundary():
+    # With R = 4 instead of 3 the T boundary moves to 4.
+    m = regime_map(prisoners_dilemma(symbolic=True), "T", [3.5, 4.5], "S", [0.0],
+                   fixed={"R": 4.0}, method="closed-form")
+    assert m.regimes.tolist() == [["(C,C) & (D,D) & mixed", "(D,D)"]]
+    assert "R=4" in str(m)
+
+
+def test_frame_has_one_row_per_point():
+    m = regime_map(prisoners_dilemma(symbolic=True), "T", [2.0, 4.0], "S", [0.0, 2.0],
+                   method="closed-form")
+    frame = m.to_frame()
+    assert len(frame) == 4
+    row = frame[(frame["T"] == 4.0) & (frame["S"] == 2.0)].iloc[0]
+    assert row["regime"] == "(C,D) & (D,C) & mixed" and row["equilibria"] == 3
+
+
+def test_errors():
+    game = prisoners_dilemma(symbolic=True)
+    with pytest.raises(ParameterError, match="not a parameter"):
+        regime_map(game, "X", [1], "S", [0])
+    with pytest.raises(ParameterError, match="numeric"):
+        regime_map(prisoners_dilemma(), "T", [1], "S", [0])
+    with pytest.raises(ParameterError, match="different"):
+        regime_map(game, "T", [1], "T", [0])
+    three = NormalFormGame.from_expressions([[["a", 0, 0]] * 3, [[0, "a", "b"]] * 3], {"a": 1.0, "b": 0.0})
+    with pytest.raises(GameError, match="2x2"):
+        regime_map(three, "a", [1, 2], "b", [0], method="closed-form")
+
+
+def test_plot_has_one_legend_entry_per_regime():
+    m = regime_map(prisoners_dilemma(symbolic=True), "T", T_VALUES[::4], "S", S_VALUES[::4],
+                   method="closed-form")
+    ax = plot_regime_map(m)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == list(m.labels)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("T", "S")
