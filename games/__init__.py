@@ -26,6 +26,33 @@ from games.normal_form import NormalFormGame
 # --- symbolic 2x2, regime maps, catalogue, Gambit .nfg ---
 
 # --- bargaining and frontiers ---
+from games.bargaining import (
+    BargainingProblem,
+    BargainingSolution,
+    ConcessionCurve,
+    Issue,
+    ParetoFrontier,
+    RubinsteinAgreement,
+    RubinsteinSplit,
+    UltimatumOffer,
+    ZoneOfAgreement,
+    concession_curve,
+    concession_curves,
+    discount_factor,
+    egalitarian,
+    ideal_point,
+    kalai_smorodinsky,
+    nash_power,
+    nash_solution,
+    pareto_frontier,
+    plot_concession_curves,
+    plot_frontier,
+    rubinstein_solution,
+    rubinstein_split,
+    ultimatum_offer,
+    utilitarian,
+    zone_of_agreement,
+)
 
 # --- game trees ---
 

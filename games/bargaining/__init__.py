@@ -1,4 +1,4 @@
-"""Bargaining: problems, axiomatic solutions, Rubinstein, ultimatum offers, frontiers.
+"""Bargaining: problems, axiomatic solutions, Rubinstein, ultimatum offers, frontiers, plots.
 
 >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
 >>> nash_solution(p).utilities
@@ -14,7 +14,16 @@ from games.bargaining.frontier import (
     pareto_frontier,
     zone_of_agreement,
 )
+from games.bargaining.plots import plot_concession_curves, plot_frontier
 from games.bargaining.problem import BargainingProblem, Issue
+from games.bargaining.rubinstein import (
+    RubinsteinAgreement,
+    RubinsteinSplit,
+    discount_factor,
+    nash_power,
+    rubinstein_solution,
+    rubinstein_split,
+)
 from games.bargaining.solutions import (
     BargainingSolution,
     egalitarian,
@@ -23,10 +32,13 @@ from games.bargaining.solutions import (
     nash_solution,
     utilitarian,
 )
+from games.bargaining.ultimatum import UltimatumOffer, ultimatum_offer
 
 __all__ = [
     "BargainingProblem", "Issue", "BargainingSolution", "nash_solution", "kalai_smorodinsky",
     "egalitarian", "utilitarian", "ideal_point", "ParetoFrontier", "ZoneOfAgreement",
     "ConcessionCurve", "pareto_frontier", "zone_of_agreement", "concession_curve",
-    "concession_curves",
+    "concession_curves", "RubinsteinSplit", "RubinsteinAgreement", "rubinstein_split",
+    "rubinstein_solution", "discount_factor", "nash_power", "UltimatumOffer", "ultimatum_offer",
+    "plot_frontier", "plot_concession_curves",
 ]
