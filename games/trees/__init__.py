@@ -30,3 +30,13 @@ __all__ += ["NonCredibleEquilibrium", "NonCredibleSet", "non_credible_equilibria
 from games.trees.gambit_efg import parse_efg, read_efg, write_efg
 
 __all__ += ["parse_efg", "read_efg", "write_efg"]
+from games.trees.bayesian import (
+    ScreeningOffer,
+    bayesian_nash_equilibria,
+    bayesian_normal_form,
+    screening_offer,
+    screening_tree,
+)
+
+__all__ += ["ScreeningOffer", "bayesian_nash_equilibria", "bayesian_normal_form",
+            "screening_offer", "screening_tree"]

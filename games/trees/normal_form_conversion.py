@@ -27,7 +27,7 @@ import numpy as np
 
 from games.errors import GameTooLargeError, TreeError
 from games.normal_form import NormalFormGame
-from games.trees.tree import GameTree, _Flat
+from games.trees.tree import GameTree, _Flat, describe
 
 #: Refuse normal forms with more cells than this (strategy counts multiply fast).
 MAX_CELLS = 2_000_000
@@ -97,16 +97,26 @@ def _plans(flat: _Flat, player: int, sequences: list) -> list[dict[int, int]]:
     return list(seen.values())
 
 
-def _name(flat: _Flat, infosets: list[int], plan: dict[int, int]) -> str:
+def _name(flat: _Flat, infosets: list[int], plan: dict[int, int], labelled: bool) -> str:
     parts = []
     for h in infosets:
-        node = flat.nodes[int(np.flatnonzero(flat.infoset == h)[0])]
-        parts.append(node.actions[plan[h]] if h in plan else "*")
+        first = int(np.flatnonzero(flat.infoset == h)[0])
+        action = flat.nodes[first].actions[plan[h]] if h in plan else "*"
+        if labelled:
+            name = flat.infoset_names[h][1]
+            where = describe(flat.history(first)) if name.startswith("\0") else name
+            parts.append(f"{where}: {action}")
+        else:
+            parts.append(action)
     return ", ".join(parts) if parts else "(no move)"
 
 
-def reduced_form_arrays(tree: GameTree, max_cells: int = MAX_CELLS) -> ReducedForm:
-    """Payoff arrays, strategy names and plans of the reduced normal form (expected payoffs)."""
+def reduced_form_arrays(tree: GameTree, max_cells: int = MAX_CELLS, *,
+                        labelled: bool = False) -> ReducedForm:
+    """Payoff arrays, strategy names and plans of the reduced normal form (expected payoffs).
+
+    ``labelled`` names strategies ``infoset: action, ...`` instead of ``action, ...``.
+    """
     flat = tree._flat
     n_players = len(tree.players)
     terminals = np.flatnonzero(flat.kind == 0)
@@ -124,7 +134,7 @@ def reduced_form_arrays(tree: GameTree, max_cells: int = MAX_CELLS) -> ReducedFo
         matrix = np.array([[all(plan.get(h) == a for h, a in sequences[z]) for z in terminals]
                            for plan in player_plans], dtype=float).reshape(len(player_plans), -1)
         reach.append(matrix)
-        player_names = [_name(flat, infosets, plan) for plan in player_plans]
+        player_names = [_name(flat, infosets, plan, labelled) for plan in player_plans]
         if len(set(player_names)) != len(player_names):
             player_names = [f"{name} #{k + 1}" for k, name in enumerate(player_names)]
         names.append(tuple(player_names))
