@@ -40,3 +40,6 @@ from games.trees.bayesian import (
 
 __all__ += ["ScreeningOffer", "bayesian_nash_equilibria", "bayesian_normal_form",
             "screening_offer", "screening_tree"]
+from games.trees.plots import plot_tree
+
+__all__ += ["plot_tree"]
