@@ -24,6 +24,22 @@ from games.parameters import Parameter, ParameterSet
 from games.normal_form import NormalFormGame
 
 # --- symbolic 2x2, regime maps, catalogue, Gambit .nfg ---
+from games.catalogue import (
+    CLASSIC_GAMES,
+    ClassicGame,
+    battle_of_the_sexes,
+    chicken,
+    coordination,
+    entry_game,
+    hawk_dove,
+    matching_pennies,
+    prisoners_dilemma,
+    stag_hunt,
+)
+from games.gambit_nfg import read_nfg, write_nfg
+from games.plots_normal_form import plot_best_responses, plot_payoff_table
+from games.regimes import RegimeMap, plot_regime_map, regime_map
+from games.symbolic import Evaluated2x2, Symbolic2x2, symbolic_2x2
 
 # --- bargaining and frontiers ---
 from games.bargaining import (
