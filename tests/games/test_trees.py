@@ -1,0 +1,195 @@
+"""Game trees: building, validation, binding, and backward induction on textbook games."""
+
+from __future__ import annotations
+
+import pytest
+
+from games.errors import ExpressionError, ParameterError, TreeError
+from games.trees import (
+    GameTree,
+    backward_induction,
+    chance,
+    decision,
+    subgame_perfect_equilibria,
+    terminal,
+)
+
+
+def entry_deterrence() -> GameTree:
+    """Selten's chain-store stage game (Osborne 2004, Fig. 155.1 with payoffs in that order)."""
+    return GameTree(["Entrant", "Incumbent"], decision("Entrant", {
+        "Out": terminal(0, 2),
+        "In": decision("Incumbent", {"Fight": terminal(-1, -1), "Accommodate": terminal(1, 1)}),
+    }))
+
+
+def centipede(stages: int) -> GameTree:
+    """Rosenthal's centipede: at stage k the mover may take (k+2 for it, k for the other) or pass."""
+    def stage(k: int):
+        mover = k % 2
+        take = [0, 0]
+        take[mover], take[1 - mover] = k + 2, k
+        if k == stages - 1:
+            last = [0, 0]
+            last[mover], last[1 - mover] = k + 1, k + 3
+            return decision(["A", "B"][mover], {"Take": terminal(*take), "Pass": terminal(*last)})
+        return decision(["A", "B"][mover], {"Take": terminal(*take), "Pass": stage(k + 1)})
+    return GameTree(["A", "B"], stage(0))
+
+
+def ultimatum(pie: int = 10) -> GameTree:
+    """Discrete ultimatum: the proposer offers x of ``pie`` units; the responder accepts or rejects."""
+    return GameTree(["Proposer", "Responder"], decision("Proposer", {
+        f"offer {x}": decision("Responder", {"Accept": terminal(pie - x, x), "Reject": terminal(0, 0)})
+        for x in range(pie + 1)}))
+
+
+def investment(p: object = "p") -> GameTree:
+    """Invest (cost 2) for a prize 10 won with probability p, or keep 3 for sure."""
+    return GameTree(["Firm", "Rival"], decision("Firm", {
+        "Invest": chance({"Success": (p, terminal(8, 0)), "Failure": ("1 - p" if p == "p" else 1 - p,
+                                                                      terminal(-2, 1))}),
+        "Keep": terminal(3, 0)}), parameters={"p": 0.6})
+
+
+# ----------------------------------------------------------------- textbook answers
+
+@pytest.mark.parametrize("tree, path, payoffs", [
+    (entry_deterrence(), ("In", "Accommodate"), (1.0, 1.0)),
+    (centipede(6), ("Take",), (2.0, 0.0)),
+    (centipede(5), ("Take",), (2.0, 0.0)),
+    (investment(0.6), ("Invest", "Success"), (4.0, 0.4)),
+    (investment(0.4), ("Keep",), (3.0, 0.0)),
+], ids=["entry", "centipede6", "centipede5", "invest-p0.6", "invest-p0.4"])
+def test_backward_induction_textbook(tree, path, payoffs):
+    spe = backward_induction(tree)
+    assert spe.path == path
+    assert spe.payoffs == pytest.approx(payoffs)
+    assert spe.regret <= spe.tolerance
+
+
+def test_centipede_every_mover_takes():
+    spe = backward_induction(centipede(6))
+    assert set(spe.strategies.values()) == {"Take"}
+    assert len(spe.strategies) == 6
+
+
+def test_chance_outcomes_carry_probabilities():
+    spe = backward_induction(investment(0.6))
+    assert spe.outcomes == pytest.approx({("Invest", "Success"): 0.6, ("Invest", "Failure"): 0.4})
+
+
+def test_ultimatum_has_exactly_two_subgame_perfect_equilibria():
+    # The responder is indifferent only at offer 0: accepting it gives (10, 0), rejecting
+    # it makes offering 1 optimal, (9, 1) (Osborne 2004, Exercise 181.1).
+    found = subgame_perfect_equilibria(ultimatum(10))
+    assert sorted(e.payoffs for e in found) == [(9.0, 1.0), (10.0, 0.0)]
+    first = backward_induction(ultimatum(10))
+    assert first.payoffs == (10.0, 0.0)  # the tie goes to the first listed action, Accept
+    assert first.ties == (("offer 0",),)
+    assert "tie" in str(first)
+
+
+def test_ties_at_unreached_nodes_multiply_equilibria():
+    tree = GameTree(["A", "B"], decision("A", {
+        "Stop": terminal(5, 0),
+        "Go": decision("B", {"x": terminal(0, 1), "y": terminal(1, 1)})}))
+    found = subgame_perfect_equilibria(tree)
+    assert {e.strategies[("Go",)] for e in found} == {"x", "y"}
+    assert all(e.path == ("Stop",) for e in found)
+
+
+def test_parameters_bind_and_move_the_answer():
+    tree = investment()
+    assert not tree.is_numeric and tree.parameter_names == ("p",)
+    assert backward_induction(tree).path[0] == "Invest"  # default p = 0.6
+    assert backward_induction(tree.bind(p=0.45)).path == ("Keep",)
+    # threshold: 10 p - 2 = 3 at p = 0.5
+    assert backward_induction(tree.bind(p=0.51)).path[0] == "Invest"
+
+
+def test_payoffs_by_player_name():
+    tree = GameTree(["Seller", "Buyer"], decision("Buyer", {
+        "Buy": terminal({"Buyer": 1, "Seller": 3}), "Walk": terminal({"Seller": 0, "Buyer": 0})}))
+    assert backward_induction(tree).payoffs == (3.0, 1.0)
+
+
+def test_payoff_scale_does_not_change_the_answer():
+    big = GameTree(["A", "B"], decision("A", {"L": terminal(1e6, 0), "R": terminal(1e6 + 1, 0)}))
+    spe = backward_induction(big)
+    assert spe.path == ("R",) and spe.ties == ()
+    # ... while rounding noise relative to the scale is a tie, broken towards the first action
+    noisy = GameTree(["A", "B"], decision("A", {"L": terminal(0.3, 0), "R": terminal(0.1 + 0.2, 0)}))
+    assert backward_induction(noisy).ties == ((),)
+
+
+def test_deep_tree_is_solved_without_recursion_limits():
+    tree = centipede(400)
+    assert backward_induction(tree).path == ("Take",)
+
+
+# ----------------------------------------------------------------- malformed trees
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: GameTree(["A", "B"], chance({"H": (0.5, terminal(1, 1)), "T": (0.4, terminal(0, 0))})),
+     "sum to 0.9"),
+    (lambda: GameTree(["A", "B"], chance({"H": (1.5, terminal(1, 1)), "T": (-0.5, terminal(0, 0))})),
+     "negative probability"),
+    (lambda: GameTree(["A", "B"], decision("A", {})), "has no actions"),
+    (lambda: GameTree(["A", "B"], decision("A", {"L": terminal(1, 2, 3)})), "3 payoffs"),
+    (lambda: GameTree(["A", "B"], decision("C", {"L": terminal(1, 2)})), "not a player"),
+    (lambda: GameTree(["A", "B"], decision("A", {"L": terminal({"A": 1})})), "missing"),
+    (lambda: GameTree(["A", "B"], decision("A", {"L": terminal(float("nan"), 0)})), "finite"),
+    (lambda: GameTree(["A", "B"], decision("A", {"L": terminal(True, 0)})), "boolean"),
+    (lambda: GameTree(["A", "A"], terminal(1, 1)), "distinct"),
+    (lambda: GameTree(["A", "B"], decision("A", {"L": "oops"})), "build nodes with"),
+    (lambda: GameTree(["A", "B"], decision("A", {
+        "L": decision("B", {"x": terminal(0, 0)}, infoset="h"),
+        "R": decision("B", {"y": terminal(0, 0)}, infoset="h")})), "same actions"),
+    (lambda: GameTree(["A", "B"], chance({"H": 0.5})), "pair"),
+], ids=["prob-sum", "prob-negative", "no-actions", "payoff-length", "unknown-player",
+        "missing-payoff", "nan", "bool", "duplicate-players", "not-a-node", "infoset-actions",
+        "chance-pair"])
+def test_malformed_trees_are_refused_with_a_message(build, message):
+    with pytest.raises(TreeError, match=message):
+        build()
+
+
+def test_expression_errors_name_the_node():
+    with pytest.raises(ExpressionError, match="after L"):
+        GameTree(["A", "B"], decision("A", {"L": terminal("q + ", 0)}))
+    with pytest.raises(ExpressionError, match="undefined"):
+        GameTree(["A", "B"], decision("A", {"L": terminal("q", 0)}), parameters={"p": 1})
+
+
+def test_probability_expressions_are_checked_when_bound():
+    tree = GameTree(["A", "B"], chance({"H": ("p", terminal(1, 0)), "T": ("p", terminal(0, 1))}))
+    with pytest.raises(TreeError, match="sum to 1.2"):
+        tree.bind(p=0.6)
+    assert tree.bind(p=0.5).is_numeric
+
+
+def test_solving_a_symbolic_tree_without_defaults_asks_for_bind():
+    tree = GameTree(["A", "B"], decision("A", {"L": terminal("a", 0), "R": terminal(0, 0)}))
+    with pytest.raises(TreeError, match="bind"):
+        backward_induction(tree)
+    with pytest.raises(ParameterError, match="a"):
+        tree.bind()
+
+
+def test_imperfect_information_is_refused_by_backward_induction():
+    tree = GameTree(["A", "B"], decision("A", {
+        "L": decision("B", {"x": terminal(1, 0), "y": terminal(0, 1)}, infoset="h"),
+        "R": decision("B", {"x": terminal(0, 1), "y": terminal(1, 0)}, infoset="h")}))
+    with pytest.raises(TreeError, match="solve_by_subgames"):
+        backward_induction(tree)
+
+
+def test_node_lookup_and_result_table():
+    tree = entry_deterrence()
+    assert tree.node(("In", "Fight")).payoffs == (-1.0, -1.0)
+    with pytest.raises(TreeError, match="no action 'Stay'"):
+        tree.node(("Stay",))
+    frame = backward_induction(tree).to_frame()
+    assert list(frame["action"]) == ["In", "Accommodate"]
+    assert list(frame["on path"]) == [True, True]
