@@ -21,7 +21,7 @@ import numpy as np
 
 from deals.errors import DealError
 from games.errors import ParameterError
-from games.expressions import Expression, parse_expression
+from games.expressions import Expression, parse_expression, symbol
 from games.parameters import ParameterSet
 
 SIDES = ("supplier", "partner")
@@ -206,6 +206,8 @@ class Deal:
     description: str = ""
     months_between_offers: float = 1.0
     bound: Mapping[str, float] = field(default_factory=dict)
+    # Evaluated problems of this deal at these values; a new one for every bind (init=False).
+    _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
@@ -382,6 +384,31 @@ class Deal:
         scope = self._scope(terms, values)
         return tuple(self._eval(self.utility[s], scope) for s in SIDES)  # type: ignore
 
+    def inlined(self, side: str) -> Expression:
+        """The side's utility as one expression of parameters and issues (definitions inlined)."""
+        _check_side(side, "side")
+        key = ("inlined", side)
+        if key not in self._cache:
+            expr = self.utility[side].sympy
+            # Substitute the last definition first: later ones may use earlier ones.
+            for name, definition in reversed(list(self.definitions.items())):
+                expr = expr.subs(symbol(name), definition.sympy)
+            names = tuple(sorted(str(s) for s in expr.free_symbols))
+            self._cache[key] = Expression(self.utility[side].text, expr, names,
+                                          f"utility.{side}")
+        return self._cache[key]
+
+    def utility_functions(self) -> tuple[Expression, Expression]:
+        """(supplier, partner) utilities as expressions of the issues alone, parameters bound.
+
+        Compiled once per deal and binding, so the engine's solvers evaluate them fast.
+        """
+        key = ("bound utilities",)
+        if key not in self._cache:
+            values = self.values()
+            self._cache[key] = tuple(self.inlined(s).substitute(**values) for s in SIDES)
+        return self._cache[key]
+
     def disagreement(self, values: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
         """(supplier, partner) outside options: what each side gets if there is no deal."""
         scope = self._scope(None, values)
@@ -407,6 +434,56 @@ class Deal:
                 raise DealError(f"discount.{side}: the monthly discount factor must lie in "
                                 f"(0, 1), got {d}")
         return tuple(d ** self.months_between_offers for d in monthly)  # type: ignore
+
+    # ---- views through the engine (deals.analysis, deals.stances) ----------------------------
+
+    def bargaining_problem(self, *, resolution: int | None = None) -> Any:
+        """The engine's bargaining problem of this deal (see :mod:`deals.analysis`)."""
+        from deals import analysis
+
+        return analysis.bargaining_problem(self, resolution=resolution)
+
+    def frontier(self, *, resolution: int | None = None) -> Any:
+        """The Pareto frontier, with the issue values behind each point."""
+        from deals import analysis
+
+        return analysis.frontier(self, resolution=resolution)
+
+    def zone_of_agreement(self, *, resolution: int | None = None) -> Any:
+        """The frontier outcomes both sides prefer to their outside options."""
+        from deals import analysis
+
+        return analysis.zone_of_agreement(self, resolution=resolution)
+
+    def solutions(self, *, resolution: int | None = None) -> Any:
+        """Nash, asymmetric Nash (power from delay costs), Kalai-Smorodinsky, Rubinstein."""
+        from deals import analysis
+
+        return analysis.solutions(self, resolution=resolution)
+
+    def bargaining_power(self) -> float:
+        """The supplier's bargaining power, from the costs of delay (0.5 if none stated)."""
+        from deals import analysis
+
+        return analysis.bargaining_power(self)
+
+    def concession_curve(self, give: str, get: str, *, resolution: int | None = None) -> Any:
+        """For each level of issue ``give``, the most of issue ``get`` its giver accepts."""
+        from deals import analysis
+
+        return analysis.concession_curve(self, give, get, resolution=resolution)
+
+    def game(self) -> Any:
+        """The normal-form game of the stances (see :mod:`deals.stances`)."""
+        from deals import stances
+
+        return stances.stance_game(self)
+
+    def tree(self) -> Any:
+        """The offer tree: supplier offers, partner accepts, counters or walks away."""
+        from deals import stances
+
+        return stances.offer_tree(self)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Deal):
