@@ -43,3 +43,6 @@ __all__ += ["ScreeningOffer", "bayesian_nash_equilibria", "bayesian_normal_form"
 from games.trees.plots import plot_tree
 
 __all__ += ["plot_tree"]
+from games.trees.textbook import centipede, entry_deterrence, restrict_or_open, risky_investment, ultimatum
+
+__all__ += ["centipede", "entry_deterrence", "restrict_or_open", "risky_investment", "ultimatum"]

@@ -13,43 +13,7 @@ from games.trees import (
     subgame_perfect_equilibria,
     terminal,
 )
-
-
-def entry_deterrence() -> GameTree:
-    """Selten's chain-store stage game (Osborne 2004, Fig. 155.1 with payoffs in that order)."""
-    return GameTree(["Entrant", "Incumbent"], decision("Entrant", {
-        "Out": terminal(0, 2),
-        "In": decision("Incumbent", {"Fight": terminal(-1, -1), "Accommodate": terminal(1, 1)}),
-    }))
-
-
-def centipede(stages: int) -> GameTree:
-    """Rosenthal's centipede: at stage k the mover may take (k+2 for it, k for the other) or pass."""
-    def stage(k: int):
-        mover = k % 2
-        take = [0, 0]
-        take[mover], take[1 - mover] = k + 2, k
-        if k == stages - 1:
-            last = [0, 0]
-            last[mover], last[1 - mover] = k + 1, k + 3
-            return decision(["A", "B"][mover], {"Take": terminal(*take), "Pass": terminal(*last)})
-        return decision(["A", "B"][mover], {"Take": terminal(*take), "Pass": stage(k + 1)})
-    return GameTree(["A", "B"], stage(0))
-
-
-def ultimatum(pie: int = 10) -> GameTree:
-    """Discrete ultimatum: the proposer offers x of ``pie`` units; the responder accepts or rejects."""
-    return GameTree(["Proposer", "Responder"], decision("Proposer", {
-        f"offer {x}": decision("Responder", {"Accept": terminal(pie - x, x), "Reject": terminal(0, 0)})
-        for x in range(pie + 1)}))
-
-
-def investment(p: object = "p") -> GameTree:
-    """Invest (cost 2) for a prize 10 won with probability p, or keep 3 for sure."""
-    return GameTree(["Firm", "Rival"], decision("Firm", {
-        "Invest": chance({"Success": (p, terminal(8, 0)), "Failure": ("1 - p" if p == "p" else 1 - p,
-                                                                      terminal(-2, 1))}),
-        "Keep": terminal(3, 0)}), parameters={"p": 0.6})
+from games.trees.textbook import centipede, entry_deterrence, risky_investment, ultimatum
 
 
 # ----------------------------------------------------------------- textbook answers
@@ -58,8 +22,8 @@ def investment(p: object = "p") -> GameTree:
     (entry_deterrence(), ("In", "Accommodate"), (1.0, 1.0)),
     (centipede(6), ("Take",), (2.0, 0.0)),
     (centipede(5), ("Take",), (2.0, 0.0)),
-    (investment(0.6), ("Invest", "Success"), (4.0, 0.4)),
-    (investment(0.4), ("Keep",), (3.0, 0.0)),
+    (risky_investment(0.6), ("Invest", "Success"), (4.0, 0.4)),
+    (risky_investment(0.4), ("Keep",), (3.0, 0.0)),
 ], ids=["entry", "centipede6", "centipede5", "invest-p0.6", "invest-p0.4"])
 def test_backward_induction_textbook(tree, path, payoffs):
     spe = backward_induction(tree)
@@ -75,7 +39,7 @@ def test_centipede_every_mover_takes():
 
 
 def test_chance_outcomes_carry_probabilities():
-    spe = backward_induction(investment(0.6))
+    spe = backward_induction(risky_investment(0.6))
     assert spe.outcomes == pytest.approx({("Invest", "Success"): 0.6, ("Invest", "Failure"): 0.4})
 
 
@@ -100,7 +64,7 @@ def test_ties_at_unreached_nodes_multiply_equilibria():
 
 
 def test_parameters_bind_and_move_the_answer():
-    tree = investment()
+    tree = risky_investment()
     assert not tree.is_numeric and tree.parameter_names == ("p",)
     assert backward_induction(tree).path[0] == "Invest"  # default p = 0.6
     assert backward_induction(tree.bind(p=0.45)).path == ("Keep",)
