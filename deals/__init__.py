@@ -13,8 +13,11 @@ from deals.model import Belief, Deal, Issue, Stance, Terms
 # --- analysis (games, trees, bargaining views of a deal) ---
 
 # --- assessment and comparison (leverage) ---
+from deals.assessment import Assessment, Thresholds, assess
+from deals.comparison import Comparison, compare
 
 __all__ = [
+    "Assessment", "Comparison", "Thresholds", "assess", "compare",
     "Belief", "Deal", "DealError", "DealFileError", "Issue", "Stance", "Terms",
     "dump", "dumps", "library_names", "library_path", "load", "loads",
 ]

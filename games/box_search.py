@@ -113,26 +113,30 @@ def scan(objective: Objective, grid: Mapping[str, np.ndarray], draws: int) -> tu
 
 def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2_000,
              resolution: float = 1e-6, max_rounds: int = 200,
-             start: Mapping[str, np.ndarray] | None = None) -> SearchResult:
+             start: Mapping[str, np.ndarray] | None = None,
+             first_step: float = 0.125, by_rows: bool = False) -> SearchResult:
     """Maximise ``objective(**coords)`` over ``box`` separately for each of ``draws`` draws.
 
     ``objective`` receives each coordinate as a 2-D array: shape (1, n) on the grid scan and
     (draws, 1) during refinement, so per-draw data of shape (draws, 1) broadcasts against both;
     it returns values of shape (draws, n) or (draws, 1). NaN counts as minus infinity. ``resolution`` is the final step as a share of each
-    continuous range. ``start`` replaces the grid scan with given starting points.
+    continuous range. ``start`` replaces the grid scan with given starting points (one per draw),
+    from which the search first moves by ``first_step`` of each range. With ``by_rows=True``
+    the refinement calls ``objective(rows, **coords)`` with ``rows`` the indices of the draws
+    still moving (coordinates of shape (len(rows), 1)), so converged draws cost nothing.
     """
     if start is None:
         grid = box.grid(grid_points)
         values, best = scan(objective, grid, draws)
         points = {k: v[best].astype(float) for k, v in grid.items()}
-        current = values[np.arange(draws), best]
+        current = values[np.arange(draws), best].copy()
         per_axis = {k: len(np.unique(v)) for k, v in grid.items()}
         grid_size = len(next(iter(grid.values())))
     else:
         points = {k: np.broadcast_to(np.asarray(start[k], dtype=float), (draws,)).copy()
                   for k in box.names}
-        current = _evaluate(objective, points, draws)
-        per_axis = {k: 9 for k in box.names}
+        current = _evaluate(objective, points, np.arange(draws), by_rows)
+        per_axis = {k: 1 + 1 / first_step for k in box.names}
         grid_size = 0
     moving = [k for k in box.names if box.is_continuous(k)]
     spans = {k: box.bounds(k)[1] - box.bounds(k)[0] for k in moving}
@@ -146,25 +150,29 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
         if not active.any():
             break
         improved = np.zeros(draws, dtype=bool)
+        rows = np.flatnonzero(active) if by_rows else np.arange(draws)
         for k in moving:
             lo, hi = box.bounds(k)
             for sign in (1.0, -1.0):
-                trial = dict(points)
-                trial[k] = np.clip(points[k] + sign * step[k], lo, hi)
-                value = _evaluate(objective, trial, draws)
-                better = active & (value > current)
+                trial = {name: v[rows] for name, v in points.items()}
+                trial[k] = np.clip(trial[k] + sign * step[k][rows], lo, hi)
+                value = _evaluate(objective, trial, rows, by_rows)
+                better = active[rows] & (value > current[rows])
                 if better.any():
-                    points[k] = np.where(better, trial[k], points[k])
-                    current = np.where(better, value, current)
-                    improved |= better
+                    chosen = rows[better]
+                    points[k][chosen] = trial[k][better]
+                    current[chosen] = value[better]
+                    improved[chosen] = True
         for k in moving:
             step[k] = np.where(improved, step[k], step[k] / 2)
     return SearchResult(points=points, values=current, grid_size=int(grid_size),
                         resolution={k: float(np.max(step[k]) / spans[k]) for k in moving})
 
 
-def _evaluate(objective: Objective, points: Mapping[str, np.ndarray], draws: int) -> np.ndarray:
+def _evaluate(objective: Objective, points: Mapping[str, np.ndarray], rows: np.ndarray,
+              by_rows: bool) -> np.ndarray:
     # Same layout as the scan: draws down the first axis, one candidate per draw.
-    value = objective(**{k: v[:, None] for k, v in points.items()})
-    value = np.broadcast_to(np.asarray(value, dtype=float), (draws, 1))[:, 0]
+    coords = {k: v[:, None] for k, v in points.items()}
+    value = objective(rows, **coords) if by_rows else objective(**coords)
+    value = np.broadcast_to(np.asarray(value, dtype=float), (len(rows), 1))[:, 0]
     return np.where(np.isnan(value), -np.inf, value)

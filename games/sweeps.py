@@ -80,25 +80,34 @@ class SweepResult(TabularResult):
         return self.summary()._repr_html_() + f"<p><small>{self._caption()}</small></p>"
 
 
-def sweep(function: Callable[..., Any], parameters: ParameterSet, *, draws: int | None = None,
-          seed: int | None = 0, grid: Mapping[str, int | Sequence[float]] | None = None,
+def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, *,
+          draws: int | None = None, seed: int | None = 0,
+          grid: Mapping[str, int | Sequence[float]] | None = None,
+          sample: Mapping[str, Sequence[float]] | None = None,
           executor: Executor | None = None, chunk_size: int | None = None,
           vectorised: bool | None = None, progress: bool | None = None) -> SweepResult:
     """Evaluate ``function`` at every point of a parameter sample; return samples and outputs.
 
     ``function`` takes parameters as keyword arguments (it may name only those it needs) and
     returns a number or a dict of numbers. Give either ``draws`` (seeded Monte Carlo) or
-    ``grid`` (axes as in :meth:`ParameterSet.grid`). With ``vectorised=None`` the function is
+    ``grid`` (axes as in :meth:`ParameterSet.grid`), or a ready ``sample`` (arrays of equal
+    length by name, e.g. draws a caller adjusted; ``parameters`` may then be None). With ``vectorised=None`` the function is
     first tried on whole arrays and, if that fails or returns the wrong shape, called point by
     point. ``executor`` spreads chunks of ``chunk_size`` points over its workers (the function
     must then be picklable: define it at module level). ``progress`` shows a progress bar
     (``None``: only when the run takes more than a second).
     """
-    if not isinstance(parameters, ParameterSet):
+    if sum(x is not None for x in (draws, grid, sample)) != 1:
+        raise ParameterError("give exactly one of draws=N (Monte Carlo), grid={name: points} "
+                             "or sample={name: array}")
+    if sample is None and not isinstance(parameters, ParameterSet):
         raise ParameterError("sweep needs a ParameterSet; build one with ParameterSet([...])")
-    if (draws is None) == (grid is None):
-        raise ParameterError("give exactly one of draws=N (Monte Carlo) or grid={name: points}")
-    if grid is not None:
+    if sample is not None:
+        sample = {k: np.asarray(v, dtype=float).ravel() for k, v in sample.items()}
+        if not sample or len({len(v) for v in sample.values()}) != 1:
+            raise ParameterError("sample must map names to arrays of one common length")
+        design = "given sample"
+    elif grid is not None:
         sample = parameters.grid(**grid)
         design = "grid over " + ", ".join(grid)
     else:
@@ -125,7 +134,7 @@ def sweep(function: Callable[..., Any], parameters: ParameterSet, *, draws: int 
     results = list(_with_progress(results_iter, len(pieces), progress))
     outputs = {k: np.concatenate([r[k] for r in results]) for k in results[0]}
     return SweepResult(samples=sample, outputs=outputs, design=design,
-                       seed=seed if grid is None else None, vectorised=vectorised,
+                       seed=seed if draws is not None else None, vectorised=vectorised,
                        chunks=len(pieces), settings={"chunk_size": size,
                                                      "executor": type(executor).__name__ if executor else None})
 

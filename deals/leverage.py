@@ -1,0 +1,229 @@
+"""Leverage: how a proposal's terms compare with what each side's position supports.
+
+For parameters theta, the supplier S and partner P have utilities u_S, u_P over outcomes x and
+outside options d_S, d_P; gains are g_i(x) = u_i(x) - d_i. For each Monte Carlo draw of theta
+this module finds, all draws at once (:mod:`games.box_search`):
+
+- the benchmark x*(theta): the asymmetric Nash solution, maximising
+  beta log g_S + (1 - beta) log g_P over the zone of agreement, with the supplier's power beta
+  from the two sides' costs of delay through Rubinstein (beta = log d_P / (log d_S + log d_P),
+  the limit of alternating offers as the time between offers shrinks), or 1/2 without them;
+- whether the zone of agreement is empty (the best outcome for the worse-off side, in units of
+  each side's range of gains over the outcome space, is below zero);
+- the leverage ratio rho = g_S(p) / g_S(x*) of the proposal p, and the partner's
+  rho_P = g_P(p) / g_P(x*); both are invariant to rescaling or shifting either side's utility;
+- the largest gain for both over p (each side's gain over p in units of its range of gains):
+  positive when another outcome is better for both, and the package that achieves it.
+
+The functions here return arrays (one value per draw); :mod:`deals.assessment` turns them into
+a verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+
+from deals.model import Deal
+from games.box_search import Box, maximise
+
+#: Relative slack under which a gain counts as zero (rounding of the utilities).
+GAIN_TOLERANCE = 1e-9
+
+
+def outcome_box(deal: Deal) -> Box:
+    """The deal's outcome space: each issue's range, or its levels if it is discrete."""
+    return Box({i.name: (tuple(i.levels) if i.discrete else i.range) for i in deal.issues})
+
+
+def sample_values(deal: Deal, draws: int, seed: int | None) -> dict[str, np.ndarray]:
+    """Seeded draws of every parameter; parameters fixed by ``deal.bind`` stay fixed."""
+    sample = deal.parameters.sample(draws, seed)
+    for name, value in deal.bound.items():
+        sample[name] = np.full(draws, float(value))
+    return sample
+
+
+def point_values(deal: Deal, rows: int = 1) -> dict[str, np.ndarray]:
+    """The deal's parameter values in force, repeated ``rows`` times (for batch evaluation)."""
+    return {k: np.full(rows, v) for k, v in deal.values().items()}
+
+
+def supplier_power(deal: Deal, values: Mapping[str, np.ndarray], power: float | None
+                   ) -> np.ndarray:
+    """The supplier's bargaining power per draw: given, from delay costs, or 1/2."""
+    n = len(next(iter(values.values())))
+    if power is not None:
+        return np.full(n, float(power))
+    factors = deal.discount_factors(values)
+    if factors is None:
+        return np.full(n, 0.5)
+    log_s, log_p = (np.log(np.broadcast_to(np.asarray(f, dtype=float), (n,))) for f in factors)
+    return log_p / (log_s + log_p)
+
+
+@dataclass(frozen=True)
+class DrawSolver:
+    """Per-draw leverage quantities of one proposal, vectorised over parameter draws.
+
+    An instance is a picklable callable, so :func:`games.sweep` can spread it over an executor:
+    ``DrawSolver(deal, proposal)(**values)`` returns a dict of arrays, one entry per draw.
+    """
+
+    deal: Deal
+    proposal: Mapping[str, float]
+    power: float | None = None
+    grid_points: int = 600
+    resolution: float = 1e-4
+    max_rounds: int = 40
+
+    def __call__(self, **values: np.ndarray) -> dict[str, np.ndarray]:
+        deal = self.deal
+        n = len(next(iter(values.values())))
+        column = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
+        box = outcome_box(deal)
+        names = box.names
+        # Outside options do not depend on the outcome: evaluate them once per chunk.
+        d_s, d_p = (np.asarray(d, dtype=float) for d in deal.disagreement(column))
+
+        def gains(outcome, scope=column, ds=d_s, dp=d_p):
+            u_s, u_p = deal.utilities(outcome, scope)
+            return np.asarray(u_s, dtype=float) - ds, np.asarray(u_p, dtype=float) - dp
+
+        proposal = deal.outcome_values(self.proposal)
+        gs_p, gp_p = (np.broadcast_to(g, (n, 1))[:, 0] for g in
+                      gains({k: np.array([[v]]) for k, v in proposal.items()}))
+        grid = box.grid(self.grid_points)
+        size = len(grid[names[0]])
+        gs_grid, gp_grid = (np.broadcast_to(g, (n, size))
+                            for g in gains({k: v[None, :] for k, v in grid.items()}))
+        # Each side's range of gains over the outcome space: the unit for "better for both"
+        # and "zone of agreement", which keeps both tests invariant to rescaling a utility.
+        scale_s = np.maximum(np.ptp(gs_grid, axis=1), 1e-12)[:, None]
+        scale_p = np.maximum(np.ptp(gp_grid, axis=1), 1e-12)[:, None]
+        beta = supplier_power(deal, values, self.power)[:, None]
+
+        # Three searches per draw run as one stacked search (rows: maximin, Nash, better for
+        # both), so each evaluation of the utilities serves all three.
+        def stack(a):
+            return np.concatenate([np.broadcast_to(a, (n,) + np.shape(a)[1:])] * 3)
+
+        column3 = {k: stack(v) for k, v in column.items()}
+        ds3, dp3 = stack(np.broadcast_to(d_s, (n, 1))), stack(np.broadcast_to(d_p, (n, 1)))
+        ss3, sp3, beta3 = stack(scale_s), stack(scale_p), stack(beta)
+        gs_p3, gp_p3 = stack(gs_p[:, None]), stack(gp_p[:, None])
+
+        def objective(kind, g_s, g_p, ss, sp, b, gsp, gpp):
+            if kind == 0:
+                return np.minimum(g_s / ss, g_p / sp)
+            if kind == 1:
+                with np.errstate(all="ignore"):
+                    value = b * np.log(g_s) + (1 - b) * np.log(g_p)
+                return np.where((g_s > 0) & (g_p > 0), value, -np.inf)
+            return np.minimum((g_s - gsp) / ss, (g_p - gpp) / sp)
+
+        def stacked(rows, **x):
+            scope = {k: v[rows] for k, v in column3.items()}
+            g_s, g_p = gains(x, scope, ds3[rows], dp3[rows])
+            g_s, g_p = np.broadcast_arrays(g_s, g_p)
+            kind = rows // n
+            value = np.empty((len(rows), 1))
+            for i in range(3):
+                r = kind == i
+                picked = rows[r]
+                value[r] = objective(i, g_s[r], g_p[r], ss3[picked], sp3[picked],
+                                     beta3[picked], gs_p3[picked], gp_p3[picked])
+            return value
+
+        rows = np.arange(n)
+        grid_values = [objective(kind, gs_grid, gp_grid, scale_s, scale_p, beta, gs_p[:, None],
+                                 gp_p[:, None]) for kind in range(3)]
+        best = [np.argmax(v, axis=1) for v in grid_values]
+        has_nash = np.isfinite(grid_values[1][rows, best[1]])
+        # Where the grid misses a thin zone of agreement, the Nash search starts from the
+        # maximin point, which lies in the zone whenever the zone is not empty.
+        best[1] = np.where(has_nash, best[1], best[0])
+        start = {k: np.concatenate([grid[k][b] for b in best]) for k in names}
+        step = 1.0 / max(2, round(size ** (1 / max(1, len(names)))))
+        found = maximise(stacked, box, 3 * n, start=start, resolution=self.resolution,
+                         first_step=step, max_rounds=self.max_rounds, by_rows=True)
+        zone_value, star_value, better_value = (found.values[i * n:(i + 1) * n] for i in range(3))
+        star = {k: v[n:2 * n] for k, v in found.points.items()}
+        better = {k: v[2 * n:] for k, v in found.points.items()}
+
+        gs_star, gp_star = (np.broadcast_to(g, (n, 1))[:, 0] for g in
+                            gains({k: v[:, None] for k, v in star.items()}))
+        agreement = np.isfinite(star_value) & (zone_value >= -GAIN_TOLERANCE)
+        with np.errstate(all="ignore"):
+            rho = np.where(agreement & (gs_star > 0), gs_p / gs_star, np.nan)
+            rho_partner = np.where(agreement & (gp_star > 0), gp_p / gp_star, np.nan)
+        out = {
+            "supplier_gain": gs_p, "partner_gain": gp_p,
+            "supplier_accepts": gs_p >= -GAIN_TOLERANCE * scale_s[:, 0],
+            "partner_accepts": gp_p >= -GAIN_TOLERANCE * scale_p[:, 0],
+            "zone_margin": zone_value, "zone_empty": zone_value < -GAIN_TOLERANCE,
+            "power": beta[:, 0], "supplier_gain_at_benchmark": gs_star,
+            "partner_gain_at_benchmark": gp_star, "rho": rho, "rho_partner": rho_partner,
+            "better_for_both": better_value,
+            "supplier_scale": scale_s[:, 0], "partner_scale": scale_p[:, 0],
+        }
+        for k in names:
+            out[f"benchmark.{k}"] = np.where(agreement, star[k], np.nan)
+            out[f"better.{k}"] = better[k]
+        return out
+
+
+def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: int = 600,
+                chunk: int = 2_000, resolution: float = 1e-4) -> dict[str, Any]:
+    """The supplier's best take-it-or-leave-it package when the partner's type is uncertain.
+
+    Maximises the expected supplier gain E[g_S(x) 1{g_P(x) >= 0}] over the draws of ``values``
+    (one package for all draws: the supplier does not know theta). A single draw gives the
+    full-information ask. The scan runs in fixed chunks of draws, so the answer does not depend
+    on how a caller split the work.
+    """
+    box = outcome_box(deal)
+    n = len(next(iter(values.values())))
+    grid = box.grid(grid_points)
+    size = len(grid[box.names[0]])
+    total = np.zeros(size)
+    for a in range(0, n, chunk):
+        column = {k: np.asarray(v[a:a + chunk], dtype=float)[:, None] for k, v in values.items()}
+        g_s, g_p = deal.gains({k: v[None, :] for k, v in grid.items()}, column)
+        rows = min(chunk, n - a)
+        g_s = np.broadcast_to(np.asarray(g_s, dtype=float), (rows, size))
+        g_p = np.broadcast_to(np.asarray(g_p, dtype=float), (rows, size))
+        total += np.where(g_p >= 0, g_s, 0.0).sum(axis=0)
+    column_all = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
+
+    def expected(**x):
+        g_s, g_p = deal.gains(x, column_all)
+        g_s, g_p = np.broadcast_arrays(np.asarray(g_s, dtype=float), np.asarray(g_p, dtype=float))
+        return np.where(g_p >= 0, g_s, 0.0).mean(axis=0, keepdims=True)
+
+    best = int(np.argmax(total))
+    result = maximise(expected, box, 1, start={k: np.array([grid[k][best]]) for k in box.names},
+                      resolution=resolution,
+                      first_step=1.0 / max(2, round(size ** (1 / max(1, len(box.names))))))
+    ask = {k: float(v[0]) for k, v in result.points.items()}
+    g_s, g_p = deal.gains({k: np.array([[v]]) for k, v in ask.items()}, column_all)
+    g_s = np.broadcast_to(np.asarray(g_s, dtype=float), (n, 1))[:, 0]
+    g_p = np.broadcast_to(np.asarray(g_p, dtype=float), (n, 1))[:, 0]
+    return {"terms": ask, "acceptance": float(np.mean(g_p >= 0)),
+            "expected_gain": float(np.mean(np.where(g_p >= 0, g_s, 0.0))),
+            "supplier_gain": g_s, "partner_gain": g_p}
+
+
+def acceptance_by_level(deal: Deal, proposal: Mapping[str, float], issue: str,
+                        levels: np.ndarray, values: Mapping[str, np.ndarray], side: str
+                        ) -> np.ndarray:
+    """P(side's gain >= 0) when ``issue`` takes each of ``levels``, the rest as in ``proposal``."""
+    outcome = {k: np.array([[v]]) for k, v in deal.outcome_values(proposal).items()}
+    outcome[issue] = np.asarray(levels, dtype=float)[None, :]
+    column = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
+    g_s, g_p = deal.gains(outcome, column)
+    gain = np.asarray(g_s if side == "supplier" else g_p, dtype=float)
+    n = len(next(iter(values.values())))
+    return np.broadcast_to(gain, (n, len(levels))).__ge__(0).mean(axis=0)
