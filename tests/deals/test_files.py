@@ -1,0 +1,229 @@
+"""Deal files: round trips, schema errors that name file and field, hostile and mangled files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import deals
+from deals import DealFileError
+from deals.files import MAX_FILE_BYTES
+
+TOY = '''
+[deal]
+name = "toy"
+title = "Toy"
+supplier = "US"
+partner = "P"
+
+[parameters.v]
+value = 2.0
+range = [1.0, 3.0]
+source = "judgement"
+
+[issues.chips]
+range = [0, 1]
+giver = "supplier"
+
+[issues.pay]
+range = [0, 1]
+giver = "partner"
+
+[utility]
+supplier = "pay - 0.5 * chips"
+partner = "v * chips - pay"
+
+[outside_option]
+supplier = "0"
+partner = "0"
+
+[stances.supplier]
+deny = { walk_away = true }
+give = { chips = 1 }
+
+[stances.partner]
+pay = { pay = 0.5 }
+'''
+
+
+def test_toy_loads_and_evaluates():
+    deal = deals.loads(TOY)
+    # Hand computation: supplier 0.5 - 0.5 * 1 = 0, partner 2 * 1 - 0.5 = 1.5.
+    assert deal.utilities({"chips": 1, "pay": 0.5}) == (0.0, 1.5)
+    assert deal.bind(v=3.0).utilities({"chips": 1, "pay": 0.5})[1] == 2.5
+
+
+@pytest.mark.parametrize("name", deals.library_names())
+def test_library_round_trip(name, tmp_path):
+    deal = deals.load(name)
+    path = tmp_path / f"{name}.toml"
+    deals.dump(deal, path)
+    again = deals.load(path)
+    assert again == deal
+    # Same numbers too, not only the same text: evaluate both at the proposal.
+    terms = (deal.proposal or deal.outcome).values
+    assert again.utilities(terms) == deal.utilities(terms)
+
+
+def test_round_trip_keeps_awkward_text():
+    text = TOY.replace('title = "Toy"', 'title = "Quotes \\" back\\\\slash, tab\\t and é"')
+    deal = deals.loads(text)
+    assert deals.loads(deals.dumps(deal)).title == 'Quotes " back\\slash, tab\t and é'
+
+
+def test_not_equal_after_a_change():
+    deal = deals.loads(TOY)
+    other = deals.loads(TOY.replace("value = 2.0", "value = 2.5"))
+    assert deal != other
+
+
+# One record per mistake: the text change, the field the message must name, a word of the fix.
+MISTAKES = [
+    ("unknown name", ('"pay - 0.5 * chips"', '"pay - cost"'), "utility.supplier", "cost"),
+    ("bounds reversed", ('range = [0, 1]\ngiver = "supplier"', 'range = [1, 0]\ngiver = "supplier"'),
+     "issues.chips.range", "swap"),
+    ("giver not a party", ('giver = "supplier"', 'giver = "china"'), "issues.chips.giver",
+     "'supplier' or 'partner'"),
+    ("stance on other's issue", ("give = { chips = 1 }", "give = { pay = 1 }"),
+     "stances.supplier.give.pay", "partner stance"),
+    ("stance out of range", ("give = { chips = 1 }", "give = { chips = 5 }"),
+     "stances.supplier.give.chips", "outside the range"),
+    ("parameter range reversed", ("range = [1.0, 3.0]", "range = [3.0, 1.0]"), "parameters.v",
+     "wrong way round"),
+    ("value outside range", ("value = 2.0", "value = 7.0"), "parameters.v", "outside"),
+    ("typo in a field", ('giver = "supplier"', 'givr = "supplier"'), "issues.chips.givr",
+     "did you mean 'giver'"),
+    ("typo in a table", ("[outside_option]", "[outside_optio]"), "outside_optio",
+     "did you mean 'outside_option'"),
+    ("missing field", ('title = "Toy"\n', ""), "deal.title", "add title"),
+    ("number as text", ("value = 2.0", 'value = "2"'), "parameters.v.value", "expected a number"),
+    ("outside option uses an issue", ('supplier = "0"', 'supplier = "chips"'),
+     "outside_option.supplier", "parameters only"),
+    ("bad TOML", ("[stances.partner]", "[stances.partner"), "(file)", "not valid TOML"),
+    ("side missing", ('partner = "v * chips - pay"\n', ""), "utility.partner", "add partner"),
+]
+
+
+@pytest.mark.parametrize("label,change,field,fix", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_mistakes_name_file_field_and_fix(label, change, field, fix):
+    old, new = change
+    assert old in TOY
+    with pytest.raises(DealFileError) as info:
+        deals.loads(TOY.replace(old, new, 1), path="mine.toml")
+    message = str(info.value)
+    assert message.startswith(f"mine.toml: {field}"), message
+    assert info.value.field == field
+    assert fix in message
+
+
+# Hostile expressions: refused by the safe parser, quickly, and nothing runs.
+HOSTILE = [
+    "__import__('os').system('touch /tmp/chipdeals-pwned')",
+    "open('/etc/passwd')",
+    "pay.__class__.__mro__",
+    "(lambda: 1)()",
+    "[x for x in (1, 2)]",
+    "pay[0]",
+    "9**9**9",
+    "(" * 300 + "pay" + ")" * 300,
+    "-" * 5000 + "pay",
+    "exec('1')",
+    "eval('1')",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_expressions_are_refused_fast(text):
+    toml_text = TOY.replace('"pay - 0.5 * chips"', repr(text).replace("'", '"')
+                            if "'" not in text else '"""' + text + '"""')
+    start = time.perf_counter()
+    with pytest.raises(DealFileError) as info:
+        deals.loads(toml_text, path="evil.toml")
+    assert time.perf_counter() - start < 2.0
+    assert "utility.supplier" in str(info.value) or "(file)" in str(info.value)
+    assert not Path("/tmp/chipdeals-pwned").exists()
+
+
+def test_big_file_is_refused_before_reading(tmp_path):
+    path = tmp_path / "big.toml"
+    with open(path, "wb") as handle:
+        handle.write(b"# " + b"x" * (50 * 1024 * 1024))
+    start = time.perf_counter()
+    with pytest.raises(DealFileError, match="over the .*byte limit"):
+        deals.load(path)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_big_text_is_refused():
+    with pytest.raises(DealFileError, match="byte limit"):
+        deals.loads("#" * (MAX_FILE_BYTES + 1))
+
+
+def test_invalid_utf8_names_line(tmp_path):
+    path = tmp_path / "latin.toml"
+    path.write_bytes(TOY.encode().replace(b'title = "Toy"', b'title = "Caf\xe9"'))
+    with pytest.raises(DealFileError, match=r"line 4: not valid UTF-8"):
+        deals.load(path)
+
+
+def test_deep_nesting_is_refused():
+    with pytest.raises(DealFileError, match="(nested|TOML)"):
+        deals.loads("a = " + "[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize("target,match", [
+    ("no-such-deal", "no such deal"),
+    ("gulf-divestment-uea", "did you mean 'gulf-divestment-uae'"),
+    ("missing/file.toml", "no such file"),
+])
+def test_unknown_names_and_paths(target, match):
+    with pytest.raises(DealFileError, match=match):
+        deals.load(target)
+
+
+def test_directory_is_refused(tmp_path):
+    with pytest.raises(DealFileError, match="directory"):
+        deals.load(str(tmp_path) + "/")
+
+
+_LIBRARY_TEXT = deals.library_path("gulf-divestment-uae").read_bytes()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mangled_files_raise_only_deal_file_error(data):
+    """Cut, splice, flip and duplicate bytes of a real deal: DealFileError or a valid deal."""
+    raw = bytearray(_LIBRARY_TEXT)
+    for _ in range(data.draw(st.integers(1, 4))):
+        op = data.draw(st.sampled_from(["cut", "flip", "insert", "dup"]))
+        i = data.draw(st.integers(0, len(raw) - 1))
+        j = min(len(raw), i + data.draw(st.integers(0, 200)))
+        if op == "cut":
+            del raw[i:j]
+        elif op == "flip":
+            raw[i] = data.draw(st.integers(0, 255))
+        elif op == "insert":
+            raw[i:i] = data.draw(st.binary(min_size=1, max_size=40))
+        else:
+            raw[i:i] = raw[i:j]
+        if not raw:
+            raw = bytearray(b"x")
+    try:
+        deal = deals.loads(bytes(raw), path="mangled.toml")
+    except DealFileError as exc:
+        assert str(exc).startswith("mangled.toml: ")
+    else:
+        assert isinstance(deal, deals.Deal)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(max_size=300))
+def test_random_text_raises_only_deal_file_error(text):
+    try:
+        deals.loads(text, path="random.toml")
+    except DealFileError:
+        pass
