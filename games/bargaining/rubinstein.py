@@ -77,9 +77,10 @@ class RubinsteinSplit(TabularResult):
 
     @property
     def by_player(self) -> dict[str, float]:
-        """The shares keyed by player name."""
+        """The shares keyed by player name, in player order."""
         order = self.players if self.first == self.players[0] else self.players[::-1]
-        return dict(zip(order, self.shares))
+        shares = dict(zip(order, self.shares))
+        return {p: shares[p] for p in self.players}
 
     def to_frame(self) -> pd.DataFrame:
         order = self.players if self.first == self.players[0] else self.players[::-1]
