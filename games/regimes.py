@@ -165,9 +165,9 @@ def _closed_form_2x2(payoffs: tuple[np.ndarray, ...], strategies, tol: float):
     return found, degenerate
 
 
-def _supports(equilibrium: Any, tol: float) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(int(i) for i in np.flatnonzero(np.asarray(s) > tol))
-                 for s in equilibrium.strategies)
+def _supports(strategies: Any) -> tuple[tuple[int, ...], ...]:
+    # Probabilities below this are rounding noise, not part of the support.
+    return tuple(tuple(int(i) for i in np.flatnonzero(np.asarray(s) > 1e-9)) for s in strategies)
 
 
 def regime_map(game: NormalFormGame | Callable[..., NormalFormGame], x: str,
@@ -228,16 +228,18 @@ def _solve_points(payoffs, players, strategies, tol, solve, solve_batch, solve_p
     n_players = len(players)
     k = payoffs[0].shape[0]
     if n_players == 2 and solve_batch is not None:
-        sets = solve_batch(payoffs[0], payoffs[1], tol=tol)
-        made_by = "games.equilibria_batch"
+        batch = solve_batch(payoffs[0], payoffs[1], tol=tol)
+        supports = [[_supports(pair) for pair in batch.equilibria_of(g)] for g in range(k)]
+        degenerate = np.asarray(batch.degenerate, dtype=bool)
+        made_by = f"games.equilibria_batch ({batch.method})"
     else:
         function = solve if n_players == 2 else solve_pure
         sets = [function(NormalFormGame.from_arrays(*(p[i] for p in payoffs), players=players,
                                                     strategies=strategies), tol=tol)
                 for i in range(k)]
+        supports = [[_supports(e.strategies) for e in found] for found in sets]
+        degenerate = [bool(getattr(found, "degenerate", False)) for found in sets]
         made_by = "games.equilibria" if n_players == 2 else "games.pure_equilibria (pure only)"
-    supports = [[_supports(e, tol) for e in found] for found in sets]
-    degenerate = [bool(getattr(found, "degenerate", False)) for found in sets]
     return supports, degenerate, made_by
 
 

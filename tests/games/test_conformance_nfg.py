@@ -38,6 +38,7 @@ STATED_COUNTS = {
     "catalog/journals/dcg/vonstengel1999/6x6_game_with_75_eq_small_payoffs.nfg": 75,
     "catalog/journals/ijgt/nau2004/sec3.nfg": 3,  # battle of the sexes
     "contrib/games/2x2.nfg": 1,
+    "contrib/games/2x2a.nfg": 1,
     "contrib/games/2x2const.nfg": 1,
     "contrib/games/8x8.nfg": 5,
     "contrib/games/coord2.nfg": 3,
@@ -62,9 +63,27 @@ HEAVY = {"catalog/journals/dcg/vonstengel1999/6x6_game_with_75_eq.nfg",
          "contrib/games/8x8.nfg"}
 
 
-def two_player(files):
-    return [pytest.param(f, id=i, marks=[pytest.mark.slow] if i in HEAVY else [])
-            for f, i in files if len(parse_nfg(f.read_text()).players) == 2]
+# Disagreements found by this suite and reported to the solver's owner; xfail (not strict) so
+# the rest of the corpus keeps guarding, and an XPASS shows when the fix lands.
+KNOWN_DISAGREEMENTS = {
+    "catalog/journals/dcg/vonstengel1999/6x6_game_with_75_eq.nfg":
+        "support enumeration calls this nondegenerate game degenerate: with payoffs near 1e6 "
+        "the indifference system for supports x{0,1,2,3,5} vs y{0,..,4} is ill-conditioned, "
+        "the float solve puts column 6's payoff 0.14 above the value (exactly it is 0.67 "
+        "below), and the tie count (payoff >= value - 1e-9 x range) takes it as a 6th tie",
+}
+
+
+def two_player(files, known=None):
+    params = []
+    for f, i in files:
+        if len(parse_nfg(f.read_text()).players) != 2:
+            continue
+        marks = [pytest.mark.slow] if i in HEAVY else []
+        if known and i in known:
+            marks.append(pytest.mark.xfail(reason=known[i], strict=False))
+        params.append(pytest.param(f, id=i, marks=marks))
+    return params
 
 
 PAIRS = list(zip(FILES, IDS))
@@ -150,7 +169,7 @@ def same_set(first, second, atol=1e-6):
 
 
 @needs_solvers
-@pytest.mark.parametrize("path", TWO_PLAYER)
+@pytest.mark.parametrize("path", two_player(PAIRS, KNOWN_DISAGREEMENTS))
 def test_two_player_support_and_vertex_enumeration_agree(path):
     game = read_nfg(path)
     support = equilibria(game, method="support")
@@ -164,3 +183,20 @@ def test_two_player_support_and_vertex_enumeration_agree(path):
     stated = STATED_COUNTS.get(str(path.relative_to(GAMBIT)))
     if stated is not None:
         assert len(vertex) == stated
+
+
+@needs_solvers
+@pytest.mark.parametrize("path", TWO_PLAYER)
+def test_two_player_extreme_equilibria_verified_and_counted(path):
+    """Vertex enumeration alone: every equilibrium checked, counts as the papers state."""
+    game = read_nfg(path)
+    found = equilibria(game, method="vertex")
+    assert all(e.regret <= 1e-9 * game.payoff_range for e in found)
+    stated = STATED_COUNTS.get(str(path.relative_to(GAMBIT)))
+    if stated is not None:
+        assert len(found) == stated
+    if not found.degenerate:
+        # Lemke-Howson follows a different path (complementary pivoting) to one equilibrium:
+        # in a nondegenerate game it must be one of the enumerated ones.
+        one = equilibria(game, method="lemke-howson")
+        assert len(one) == 1 and any(same_set(one, [e]) for e in found)
