@@ -21,6 +21,15 @@ from games.expressions import Expression, parse_expression
 from games.parameters import Parameter, ParameterSet
 
 # --- normal-form games and equilibria ---
+from games.equilibria import (
+    BatchEquilibria,
+    Equilibrium,
+    EquilibriumSet,
+    equilibria,
+    equilibria_batch,
+    pure_equilibria,
+    regret,
+)
 from games.normal_form import NormalFormGame
 
 # --- symbolic 2x2, regime maps, catalogue, Gambit .nfg ---

@@ -1,0 +1,96 @@
+"""Nash equilibria of normal-form games, each one checked by its regret.
+
+``equilibria(game)`` finds all equilibria of a two-player game (or one, by Lemke-Howson or the
+zero-sum LP); ``pure_equilibria(game)`` the pure ones of a game with any number of players;
+``equilibria_batch(A, B)`` all equilibria of many same-shape games at once; ``regret`` the
+most a player gains by deviating alone from a profile.
+
+Choice of method for ``method="auto"``: vertex enumeration. It finds every extreme equilibrium
+of any game, degenerate or not, and tests degeneracy exactly (a vertex of a best-response
+polytope with too many labels), at about the cost of support enumeration, which is only
+complete for nondegenerate games. Support enumeration stays available as an independent
+cross-check; on a degenerate game it hands over to vertex enumeration and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from games.equilibria.batch import BatchEquilibria, equilibria_batch
+from games.equilibria.equilibrium import (
+    DEFAULT_TOL,
+    Equilibrium,
+    EquilibriumSet,
+    regret,
+)
+from games.equilibria.exact import exact_equilibrium
+from games.equilibria.lemke_howson import lemke_howson
+from games.equilibria.pure import pure_equilibria
+from games.equilibria.support_enumeration import support_enumeration
+from games.equilibria.vertex_enumeration import vertex_enumeration
+from games.equilibria.zero_sum import zero_sum_equilibrium
+from games.errors import InvalidGameError
+from games.normal_form import NormalFormGame
+
+METHODS = ("auto", "vertex", "support", "lemke-howson", "zero-sum")
+
+__all__ = [
+    "BatchEquilibria", "Equilibrium", "EquilibriumSet", "equilibria", "equilibria_batch",
+    "exact_equilibrium", "lemke_howson", "pure_equilibria", "regret", "support_enumeration",
+    "vertex_enumeration", "zero_sum_equilibrium",
+]
+
+
+def equilibria(game: NormalFormGame, method: str = "auto", tol: float = DEFAULT_TOL, *,
+               exact: bool = False, max_pairs: int | None = None,
+               initial_label: int | None = None) -> EquilibriumSet:
+    """Nash equilibria of a two-player game, each with its regret checked against ``tol``.
+
+    ``method``: "auto" (= "vertex"), "vertex", "support" (all equilibria), "lemke-howson" or
+    "zero-sum" (one equilibrium). ``tol`` is relative to the game's payoff range. With
+    ``exact=True`` each equilibrium is also re-derived and checked in rational arithmetic
+    (``Equilibrium.exact`` holds the fractions, or None where that is not possible).
+    ``max_pairs`` caps the support pairs an enumeration may visit (GameTooLargeError beyond).
+
+    >>> from games.normal_form import NormalFormGame
+    >>> game = NormalFormGame.from_arrays([[3, 3], [2, 5], [0, 6]], [[3, 2], [2, 6], [3, 1]])
+    >>> found = equilibria(game, exact=True)
+    >>> len(found), found.degenerate
+    (3, False)
+    >>> [[str(p) for p in s] for s in found[1].exact]
+    [['4/5', '1/5', '0'], ['2/3', '1/3']]
+    """
+    if not isinstance(game, NormalFormGame):
+        raise InvalidGameError(
+            f"equilibria() takes a NormalFormGame, got {type(game).__name__}; build one with "
+            f"NormalFormGame.from_arrays(A, B)")
+    if game.n_players != 2:
+        raise InvalidGameError(
+            f"equilibria() handles two-player games; this one has {game.n_players} players. "
+            f"Use pure_equilibria(game) for pure equilibria of any game")
+    game.payoffs  # noqa: B018 - raises a clear error for a symbolic game
+    if method == "auto" or method == "vertex":
+        found = vertex_enumeration(game, tol=tol, max_pairs=max_pairs)
+    elif method == "support":
+        found = support_enumeration(game, tol=tol, max_pairs=max_pairs)
+    elif method == "lemke-howson":
+        found = lemke_howson(game, tol=tol, initial_label=initial_label)
+    elif method == "zero-sum":
+        found = zero_sum_equilibrium(game, tol=tol)
+    else:
+        raise InvalidGameError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if method == "auto":
+        found = replace(found, method=f"auto: {found.method}")
+    if exact:
+        found = _with_exact(game, found)
+    return found
+
+
+def _with_exact(game: NormalFormGame, found: EquilibriumSet) -> EquilibriumSet:
+    checked = tuple(replace(eq, exact=exact_equilibrium(game, eq)) for eq in found)
+    certified = sum(eq.exact is not None for eq in checked)
+    note = (f"{certified} of {len(checked)} verified exactly in rational arithmetic"
+            + ("" if certified == len(checked) else
+               " (the others are not pinned down by their supports or failed the exact check)"))
+    return replace(found, equilibria=checked, notes=found.notes + (note,),
+                   settings={**found.settings, "exact": True})

@@ -1,0 +1,223 @@
+"""All equilibria of many same-shape two-player games at once: the engine of parameter sweeps.
+
+For 2 x n games (and n x 2, by swapping the players) everything is vectorised over the stack.
+Player 1's mixture is one number p (the weight on the second row); against it each column j of
+player 2 earns a line  (1 - p) B[0, j] + p B[1, j].  In a nondegenerate game the equilibria are
+
+* the pure profiles where each strategy is a best response to the other (best-response masks);
+* one mixed equilibrium per pair of columns (j, j') whose lines cross at a p in (0, 1) *on the
+  upper envelope* (both columns best responses to p), when the mix y of j and j' that makes
+  player 1 indifferent, q = dA[j'] / (dA[j'] - dA[j]) with dA = A[0] - A[1], lies in (0, 1).
+
+A 2 x n game is degenerate exactly when a row of B has a tie at its maximum, a column of A has
+equal entries, or three or more lines meet on the upper envelope; those games (and games of
+other shapes) are solved one by one by vertex enumeration. Every equilibrium's regret is then
+checked in one vectorised pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from games.equilibria.equilibrium import DEFAULT_TOL
+from games.equilibria.supports import subsets
+from games.errors import InvalidGameError
+from games.normal_form import NormalFormGame
+from games.results import TabularResult
+
+#: Relative slack for ties (degeneracy) and for feasibility; the regret check decides.
+TIE = 1e-9
+FEASIBILITY = 1e-7
+
+
+@dataclass(frozen=True, eq=False)
+class BatchEquilibria(TabularResult):
+    """Equilibria of k games as flat arrays: row r belongs to game ``game_index[r]``.
+
+    ``counts[g]`` is the number of equilibria of game g and ``degenerate[g]`` says whether it
+    is degenerate (its equilibria are then the extreme ones). ``equilibria_of(g)`` lists the
+    strategy pairs of one game.
+    """
+
+    game_index: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    payoffs: np.ndarray
+    regret: np.ndarray
+    counts: np.ndarray
+    degenerate: np.ndarray
+    method: str
+    tolerance: float
+    notes: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def equilibria_of(self, game: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The (x, y) strategy pairs of game number ``game``."""
+        rows = np.flatnonzero(self.game_index == game)
+        return [(self.x[r], self.y[r]) for r in rows]
+
+    def __iter__(self) -> Iterator[list[tuple[np.ndarray, np.ndarray]]]:
+        return (self.equilibria_of(g) for g in range(len(self)))
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame({"game": self.game_index})
+        for i in range(self.x.shape[1]):
+            frame[f"x{i + 1}"] = self.x[:, i]
+        for j in range(self.y.shape[1]):
+            frame[f"y{j + 1}"] = self.y[:, j]
+        frame["payoff 1"], frame["payoff 2"] = self.payoffs[:, 0], self.payoffs[:, 1]
+        frame["regret"] = self.regret
+        return frame
+
+    def _caption(self) -> str:
+        lines = [f"{len(self.x)} equilibria of {len(self)} games by {self.method}; each regret <= "
+                 f"{self.tolerance:g} x its game's payoff range; {int(self.degenerate.sum())} "
+                 f"degenerate game(s) (extreme equilibria listed)"]
+        return "\n".join(lines + list(self.notes))
+
+
+def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
+    arrays = []
+    for name, value in (("A", A), ("B", B)):
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidGameError(f"{name} must be a numeric array of shape (k, m, n)") from None
+        if array.ndim != 3:
+            raise InvalidGameError(
+                f"{name} has shape {array.shape}; equilibria_batch needs stacks of games of "
+                f"shape (k, m, n) (use equilibria() for a single game)")
+        if not np.all(np.isfinite(array)):
+            g = int(np.argwhere(~np.isfinite(array))[0][0])
+            raise InvalidGameError(f"{name} has a NaN or infinite payoff in game {g}")
+        arrays.append(array)
+    if arrays[0].shape != arrays[1].shape:
+        raise InvalidGameError(f"A has shape {arrays[0].shape} but B has shape {arrays[1].shape}; "
+                               f"they must match")
+    if 0 in arrays[0].shape:
+        raise InvalidGameError(f"empty stack or strategy set: shape {arrays[0].shape}")
+    return arrays[0], arrays[1]
+
+
+def payoff_ranges(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """Each game's payoff range (largest minus smallest payoff of either player; 1 if constant)."""
+    flat = np.concatenate([A.reshape(len(A), -1), B.reshape(len(B), -1)], axis=1)
+    spread = flat.max(axis=1) - flat.min(axis=1)
+    return np.where(spread > 0, spread, 1.0)
+
+
+def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Candidate equilibria of stacked 2 x n games and which games are degenerate.
+
+    Returns ([game_index, x, y]) for the nondegenerate games and the degenerate mask.
+    """
+    K, _, n = A.shape
+    scale = payoff_ranges(A, B)
+    tie = TIE * scale
+    # Pure equilibria: each strategy a best response to the other.
+    row_best = A >= np.maximum(A[:, :1], A[:, 1:]) - tie[:, None, None]
+    col_best = B >= B.max(axis=2, keepdims=True) - tie[:, None, None]
+    degenerate = (col_best.sum(axis=2) > 1).any(axis=1)
+    dA = A[:, 0, :] - A[:, 1, :]
+    degenerate |= (np.abs(dA) <= tie[:, None]).any(axis=1)
+    g_pure, i_pure, j_pure = np.nonzero(row_best & col_best)
+    x_pure = np.zeros((len(g_pure), 2))
+    x_pure[np.arange(len(g_pure)), i_pure] = 1.0
+    y_pure = np.zeros((len(g_pure), n))
+    y_pure[np.arange(len(g_pure)), j_pure] = 1.0
+    pieces = [[g_pure, x_pure, y_pure]]
+    if n >= 2:
+        pairs = subsets(n, 2)
+        j1, j2 = pairs[:, 0], pairs[:, 1]
+        # Column j's line: B0[j] + p (B1[j] - B0[j]); crossing of j1 and j2 at p.
+        B0, slope = B[:, 0, :], B[:, 1, :] - B[:, 0, :]
+        gap, turn = B0[:, j2] - B0[:, j1], slope[:, j1] - slope[:, j2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = gap / turn                                       # (K, pairs)
+            level = B0[:, j1] + p * slope[:, j1]
+            lines = B0[:, None, :] + p[:, :, None] * slope[:, None, :]   # (K, pairs, n)
+            inside = np.isfinite(p) & (p > TIE) & (p < 1 - TIE)
+            on_top = inside & (lines.max(axis=2) <= level + FEASIBILITY * scale[:, None])
+            at_top = (lines >= level[:, :, None] - tie[:, None, None]).sum(axis=2)
+            q = dA[:, j2] / (dA[:, j2] - dA[:, j1])
+        degenerate |= (on_top & (at_top >= 3)).any(axis=1)
+        mixed = on_top & (q >= -FEASIBILITY) & (q <= 1 + FEASIBILITY)
+        g_mix, pair = np.nonzero(mixed)
+        p_mix, q_mix = np.clip(p[g_mix, pair], 0, 1), np.clip(q[g_mix, pair], 0, 1)
+        x_mix = np.column_stack([1 - p_mix, p_mix])
+        y_mix = np.zeros((len(g_mix), n))
+        y_mix[np.arange(len(g_mix)), j1[pair]] = q_mix
+        y_mix[np.arange(len(g_mix)), j2[pair]] = 1 - q_mix
+        pieces.append([g_mix, x_mix, y_mix])
+    game_index = np.concatenate([pc[0] for pc in pieces])
+    keep = ~degenerate[game_index]
+    return [game_index[keep], np.vstack([pc[1] for pc in pieces])[keep],
+            np.vstack([pc[2] for pc in pieces])[keep]], degenerate
+
+
+def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibria:
+    """All equilibria of each game in a stack, games of shape (k, m, n); vectorised for 2 x n.
+
+    >>> import numpy as np
+    >>> pennies = np.array([[[1.0, -1.0], [-1.0, 1.0]]])
+    >>> found = equilibria_batch(pennies, -pennies)
+    >>> found.counts.tolist(), found.x.tolist(), found.y.tolist()
+    ([1], [[0.5, 0.5]], [[0.5, 0.5]])
+    """
+    from games.equilibria.vertex_enumeration import vertex_enumeration
+
+    A, B = _check_stack(A, B)
+    K, m, n = A.shape
+    swapped = m > 2 and n == 2
+    if swapped:  # an n x 2 game is a 2 x n game with the players' roles exchanged
+        A, B = np.transpose(B, (0, 2, 1)), np.transpose(A, (0, 2, 1))
+        m, n = n, m
+    notes = []
+    if m == 2:
+        (g, x, y), degenerate = two_by_n(A, B)
+        method = "2 x n upper envelope (vectorised)"
+    else:
+        g, x, y = np.zeros(0, dtype=np.intp), np.zeros((0, m)), np.zeros((0, n))
+        degenerate = np.ones(K, dtype=bool)  # route every game through vertex enumeration
+        method = "vertex enumeration, game by game"
+        notes.append(f"no vectorised path for {m} x {n} games; solved one by one")
+    extra_g, extra_x, extra_y = [g], [x], [y]
+    slow = np.flatnonzero(degenerate)
+    for k in slow:
+        found = vertex_enumeration(NormalFormGame.from_arrays(A[k], B[k]), tol=tol)
+        degenerate[k] = bool(found.degenerate)
+        for eq in found:
+            extra_g.append(np.array([k]))
+            extra_x.append(eq.strategies[0][None, :])
+            extra_y.append(eq.strategies[1][None, :])
+    g, x, y = np.concatenate(extra_g), np.vstack(extra_x), np.vstack(extra_y)
+    order = np.argsort(g, kind="stable")
+    g, x, y = g[order], x[order], y[order]
+    # One vectorised regret check for every equilibrium of every game.
+    Ag, Bg = A[g], B[g]
+    row_values = np.einsum("kij,kj->ki", Ag, y)
+    col_values = np.einsum("kij,ki->kj", Bg, x)
+    u1, u2 = np.sum(row_values * x, axis=1), np.sum(col_values * y, axis=1)
+    regret = np.maximum(row_values.max(axis=1) - u1, col_values.max(axis=1) - u2)
+    regret = np.maximum(regret, 0.0)
+    ok = regret <= tol * payoff_ranges(A, B)[g]
+    if not ok.all():
+        notes.append(f"{int((~ok).sum())} candidate(s) failed the regret check and were left out "
+                     f"(games {sorted(set(g[~ok].tolist()))[:10]})")
+        g, x, y, u1, u2, regret = g[ok], x[ok], y[ok], u1[ok], u2[ok], regret[ok]
+    payoffs = np.column_stack([u1, u2])
+    if swapped:
+        x, y, payoffs = y, x, payoffs[:, ::-1]
+        method += " (players swapped: n x 2)"
+    if len(slow) and m == 2:
+        notes.append(f"{len(slow)} degenerate game(s) solved one by one by vertex enumeration")
+    return BatchEquilibria(g, x, y, payoffs, regret, np.bincount(g, minlength=K), degenerate,
+                           method, tol, tuple(notes), {})

@@ -1,0 +1,223 @@
+"""Equilibrium results and the regret check that every solver's answer goes through.
+
+The *regret* of a strategy profile is the most any one player gains by deviating alone: a
+profile is a Nash equilibrium exactly when its regret is zero, and a floating-point solver's
+answer is accepted when its regret is at most ``tol`` times the game's payoff range.
+:func:`verified_set` is the single gate: solvers hand it candidate profiles, it computes each
+regret, drops duplicates and returns an :class:`EquilibriumSet` that records how it was made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from games.errors import InvalidGameError
+from games.normal_form import NormalFormGame
+from games.results import TabularResult
+
+DEFAULT_TOL = 1e-9
+
+
+def payoff_vectors(game: NormalFormGame, strategies: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """For each player, the payoff of each of their pure strategies against the others' mix."""
+    payoffs = game.payoffs
+    n = game.n_players
+    vectors = []
+    for i in range(n):
+        table = payoffs[i]
+        # Contract the other players' axes from the last one down so earlier axes keep their place.
+        for j in range(n - 1, -1, -1):
+            if j != i:
+                table = np.tensordot(table, strategies[j], axes=([j], [0]))
+        vectors.append(table)
+    return vectors
+
+
+def _as_profile(game: NormalFormGame, strategies: Sequence[Any]) -> tuple[np.ndarray, ...]:
+    if len(strategies) != game.n_players:
+        raise InvalidGameError(
+            f"a strategy profile needs one mixed strategy per player ({game.n_players}); "
+            f"got {len(strategies)}")
+    profile = []
+    for player, names, s in zip(game.players, game.strategies, strategies):
+        s = np.asarray(s, dtype=float)
+        if s.shape != (len(names),):
+            raise InvalidGameError(
+                f"{player}'s mixed strategy has shape {s.shape} but {player} has {len(names)} "
+                f"strategies ({', '.join(names)}); give one probability per strategy")
+        if not np.all(np.isfinite(s)) or np.any(s < -1e-9) or abs(s.sum() - 1.0) > 1e-9:
+            raise InvalidGameError(
+                f"{player}'s mixed strategy {s.tolist()} is not a probability vector "
+                f"(entries >= 0 summing to 1)")
+        profile.append(s)
+    return tuple(profile)
+
+
+def regret(game: NormalFormGame, strategies: Sequence[Any]) -> float:
+    """The most any player gains by deviating alone from ``strategies`` (0 at an equilibrium).
+
+    >>> from games.normal_form import NormalFormGame
+    >>> pennies = NormalFormGame.from_arrays([[1, -1], [-1, 1]])
+    >>> regret(pennies, ([0.5, 0.5], [0.5, 0.5]))
+    0.0
+    >>> regret(pennies, ([1, 0], [1, 0]))
+    2.0
+    """
+    profile = _as_profile(game, strategies)
+    vectors = payoff_vectors(game, profile)
+    return float(max(max(v.max() - v @ s, 0.0) for v, s in zip(vectors, profile)))
+
+
+@dataclass(frozen=True, eq=False)
+class Equilibrium:
+    """One equilibrium: a mixed strategy per player, their payoffs and the checked regret."""
+
+    strategies: tuple[np.ndarray, ...]
+    payoffs: tuple[float, ...]
+    regret: float
+    exact: tuple[tuple[Any, ...], ...] | None = None  # Fractions, when checked exactly
+
+    @property
+    def support(self) -> tuple[tuple[int, ...], ...]:
+        """Indices of the strategies each player uses with positive probability."""
+        return tuple(tuple(int(i) for i in np.flatnonzero(s > 0)) for s in self.strategies)
+
+    @property
+    def is_pure(self) -> bool:
+        return all(len(s) == 1 for s in self.support)
+
+    def __repr__(self) -> str:
+        parts = ", ".join(np.array2string(s, precision=6, suppress_small=True)
+                          for s in self.strategies)
+        return f"Equilibrium(({parts}), payoffs={tuple(round(p, 6) for p in self.payoffs)}, regret={self.regret:.2g})"
+
+
+@dataclass(frozen=True, eq=False)
+class EquilibriumSet(TabularResult, Sequence):
+    """Equilibria of one game with how they were found; list-like, prints as a table.
+
+    ``scope`` says what the set claims to hold: ``"all"`` equilibria (enumeration methods),
+    all ``"pure"`` equilibria, or ``"some"`` (Lemke-Howson, the zero-sum LP). In a
+    ``degenerate`` game the enumeration methods return the extreme equilibria: the vertices of
+    the (convex) equilibrium components, so other equilibria are convex combinations of
+    returned ones. ``degenerate`` is None when the method did not test it.
+    """
+
+    equilibria: tuple[Equilibrium, ...]
+    game: NormalFormGame = field(repr=False)
+    method: str
+    tolerance: float
+    max_regret: float
+    degenerate: bool | None
+    scope: str
+    notes: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.equilibria)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.equilibria[index]
+
+    def __iter__(self) -> Iterator[Equilibrium]:
+        return iter(self.equilibria)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per equilibrium: probabilities, payoffs and regret."""
+        game = self.game
+        rows = []
+        for eq in self.equilibria:
+            row: dict[str, float] = {}
+            for player, names, s in zip(game.players, game.strategies, eq.strategies):
+                for name, p in zip(names, s):
+                    row[f"{player}: {name}"] = float(p)
+            for player, u in zip(game.players, eq.payoffs):
+                row[f"payoff {player}"] = u
+            row["regret"] = eq.regret
+            rows.append(row)
+        columns = [f"{p}: {s}" for p, names in zip(game.players, game.strategies) for s in names]
+        columns += [f"payoff {p}" for p in game.players] + ["regret"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def _caption(self) -> str:
+        count = f"{len(self)} equilibri{'um' if len(self) == 1 else 'a'}"
+        lines = [f"{count} by {self.method}; each regret <= {self.max_regret:.3g} "
+                 f"(tolerance {self.tolerance:g} x payoff range)"]
+        if self.scope == "all" and self.degenerate:
+            lines.append("DEGENERATE game: these are the extreme equilibria; equilibria may form "
+                         "continua (convex combinations within a component are equilibria too)")
+        elif self.scope == "all":
+            lines.append("nondegenerate game: this is the complete set of equilibria")
+        elif self.scope == "pure":
+            lines.append("all pure equilibria; mixed equilibria were not searched"
+                         + (" (ties in best responses: the game is degenerate)" if self.degenerate else ""))
+        else:
+            lines.append("one equilibrium, not necessarily all (use method='vertex' for all); "
+                         "degeneracy not tested")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"<EquilibriumSet of {len(self)} by {self.method}, degenerate={self.degenerate}, "
+                f"scope={self.scope!r}>")
+
+
+def _same(a: Sequence[np.ndarray], b: Sequence[np.ndarray], atol: float = 1e-7) -> bool:
+    return all(np.allclose(x, y, atol=atol, rtol=0) for x, y in zip(a, b))
+
+
+def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]], *,
+                 method: str, tol: float, degenerate: bool | None, scope: str,
+                 notes: Sequence[str] = (), settings: dict[str, Any] | None = None,
+                 strict: bool = False) -> EquilibriumSet:
+    """Check each candidate's regret against ``tol`` x payoff range; keep the equilibria.
+
+    Candidates come from a solver's own (tolerant) feasibility test; the regret check is the
+    final word. Candidates above the tolerance are dropped when ``strict`` is False (an
+    enumeration proposing a point that is not an equilibrium) and raise when it is True (a
+    solver whose single answer must be right).
+    """
+    from games.errors import GameError
+
+    bound = tol * game.payoff_range
+    kept: list[Equilibrium] = []
+    dropped: list[float] = []
+    for candidate in candidates:
+        profile = tuple(_clean(np.asarray(s, dtype=float)) for s in candidate)
+        vectors = payoff_vectors(game, profile)
+        values = tuple(float(v @ s) for v, s in zip(vectors, profile))
+        worst = float(max(max(v.max() - u, 0.0) for v, u in zip(vectors, values)))
+        if worst > bound:
+            if strict:
+                raise GameError(
+                    f"{method} produced a profile with regret {worst:.3g}, above the tolerance "
+                    f"{bound:.3g}; the game may be numerically ill-conditioned. Try "
+                    f"method='vertex' or a larger tol")
+            dropped.append(worst)
+            continue
+        if any(_same(profile, eq.strategies) for eq in kept):
+            continue
+        kept.append(Equilibrium(profile, values, worst))
+    kept.sort(key=lambda eq: tuple(-np.concatenate(eq.strategies)))
+    notes = tuple(notes)
+    if dropped:
+        # Say so: a candidate just above the tolerance may be a true equilibrium lost to rounding.
+        notes += (f"{len(dropped)} candidate(s) failed the regret check and were left out "
+                  f"(smallest regret {min(dropped):.3g} > {bound:.3g}); a larger tol keeps them",)
+    return EquilibriumSet(tuple(kept), game, method, tol, bound, degenerate, scope, notes, dict(settings or {}))
+
+
+def _clean(s: np.ndarray) -> np.ndarray:
+    """Clip rounding-level negatives and renormalise, so supports read as exact zeros."""
+    s = np.where(s < 1e-13 * max(1.0, float(np.abs(s).max())), 0.0, s)
+    total = s.sum()
+    if total <= 0:
+        raise InvalidGameError("a candidate strategy has no positive probability")
+    out = s / total
+    out.setflags(write=False)
+    return out

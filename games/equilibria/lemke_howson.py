@@ -1,0 +1,126 @@
+"""Lemke-Howson: one Nash equilibrium of a bimatrix game by complementary pivoting.
+
+With payoffs made positive, write the best-response polytopes as tableaux (von Stengel,
+"Computing equilibria for two-person games", 2002, section 3.4; Lemke and Howson, 1964):
+
+    P:  B^T x + s = 1   (n rows; x_i carries label i, slack s_j label m + j)
+    Q:  A y + r = 1     (m rows; slack r_i carries label i, y_j label m + j)
+
+Start at the artificial equilibrium x = 0, y = 0 where every label is present twice. Dropping
+one label k (letting its variable enter a basis) leaves one label duplicated; the variable with
+that label in the *other* tableau enters next, and so on, until label k leaves a basis: then
+every label is present exactly once and the pair is an equilibrium. Ties in the ratio test
+(degenerate games) are broken lexicographically, which guarantees termination.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from games.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
+from games.equilibria.vertex_enumeration import normalise
+from games.errors import GameError
+from games.normal_form import NormalFormGame
+
+#: An entry of the pivot column must exceed this to bound the entering variable.
+PIVOT_TOL = 1e-12
+
+
+class Tableau:
+    """A dictionary of one polytope: rows are basic variables, columns are labels + rhs."""
+
+    def __init__(self, coefficients: np.ndarray, basis: list[int], slack_columns: list[int]):
+        self.table = np.hstack([coefficients, np.ones((coefficients.shape[0], 1))])
+        self.basis = basis
+        # The initial basis columns form B^{-1} as pivoting goes on: the lexicographic order.
+        self.lex_columns = [-1] + slack_columns
+
+    def leaving_row(self, column: int) -> int:
+        """Lexicographic minimum-ratio test for the entering column (raises if unbounded)."""
+        entries = self.table[:, column]
+        rows = np.flatnonzero(entries > PIVOT_TOL)
+        if len(rows) == 0:
+            raise GameError(
+                "Lemke-Howson found an unbounded ray; this should not happen on a bounded "
+                "polytope and signals numerical trouble. Try method='vertex'")
+        for col in self.lex_columns:
+            ratios = self.table[rows, col] / entries[rows]
+            best = ratios.min()
+            rows = rows[ratios <= best + 1e-12 * max(1.0, abs(best))]
+            if len(rows) == 1:
+                break
+        return int(rows[0])
+
+    def pivot(self, column: int) -> int:
+        """Let the variable of ``column`` enter the basis; return the label that leaves."""
+        row = self.leaving_row(column)
+        table = self.table
+        table[row] /= table[row, column]
+        factors = table[:, column].copy()
+        factors[row] = 0.0
+        table -= factors[:, None] * table[row]
+        leaving, self.basis[row] = self.basis[row], column
+        return leaving
+
+    def values(self, size: int) -> np.ndarray:
+        """Values of all ``size`` variables (zero when nonbasic)."""
+        out = np.zeros(size)
+        for row, variable in enumerate(self.basis):
+            out[variable] = self.table[row, -1]
+        return out
+
+
+def lemke_howson_path(A: np.ndarray, B: np.ndarray, initial_label: int,
+                      max_pivots: int = 100_000) -> tuple[np.ndarray, np.ndarray, int]:
+    """Follow the path that drops ``initial_label``; return (x, y, pivots) at its end."""
+    m, n = A.shape
+    labels = m + n
+    # Column l of each tableau is the variable with label l.
+    p_coeff = np.hstack([B.T, np.eye(n)])            # P: x (labels 0..m-1), s (labels m..)
+    q_coeff = np.hstack([np.eye(m), A])              # Q: r (labels 0..m-1), y (labels m..)
+    P = Tableau(p_coeff, list(range(m, labels)), list(range(m, labels)))
+    Q = Tableau(q_coeff, list(range(m)), list(range(m)))
+    # A label below m belongs to x in P; a label from m on belongs to y in Q.
+    entering, tableau = initial_label, (P if initial_label < m else Q)
+    for pivots in range(1, max_pivots + 1):
+        leaving = tableau.pivot(entering)
+        if leaving == initial_label:
+            x = P.values(labels)[:m]
+            y = Q.values(labels)[m:]
+            return x, y, pivots
+        entering, tableau = leaving, (Q if tableau is P else P)
+    raise GameError(f"Lemke-Howson did not finish within {max_pivots} pivots; try method='vertex'")
+
+
+def lemke_howson(game: NormalFormGame, tol: float = DEFAULT_TOL,
+                 initial_label: int | None = None) -> EquilibriumSet:
+    """One equilibrium by Lemke-Howson, checked; tries other starting labels if one fails.
+
+    ``initial_label`` (0..m+n-1) picks the path; by default label 0 is tried first, then the
+    others, until a path ends at a profile that passes the regret check.
+
+    >>> from games.normal_form import NormalFormGame
+    >>> game = NormalFormGame.from_arrays([[3, 3], [2, 5], [0, 6]], [[3, 2], [2, 6], [3, 1]])
+    >>> found = lemke_howson(game)
+    >>> found[0].support
+    ((0,), (0,))
+    """
+    A, B = game.payoffs
+    m, n = game.shape
+    labels = [initial_label] if initial_label is not None else list(range(m + n))
+    if any(not 0 <= label < m + n for label in labels):
+        raise GameError(f"initial_label must be in 0..{m + n - 1} for a {m}x{n} game; "
+                        f"got {initial_label}")
+    An, Bn = normalise(A), normalise(B)
+    failures = []
+    for label in labels:
+        try:
+            x, y, pivots = lemke_howson_path(An, Bn, label)
+            found = verified_set(game, [(x / x.sum(), y / y.sum())], method="Lemke-Howson",
+                                 tol=tol, degenerate=None, scope="some", strict=True,
+                                 settings={"initial_label": label, "pivots": pivots})
+            return found
+        except GameError as exc:
+            failures.append(f"label {label}: {exc}")
+    raise GameError("Lemke-Howson found no verified equilibrium from any starting label:\n  "
+                    + "\n  ".join(failures))

@@ -1,0 +1,112 @@
+"""Support enumeration: every Nash equilibrium of a nondegenerate bimatrix game.
+
+In a nondegenerate game both strategies of an equilibrium have supports of equal size k, and on
+a support pair (I, J) the equilibrium is the unique solution of the indifference equations
+(Nisan et al., *Algorithmic Game Theory*, 2007, section 3.3; von Stengel, "Computing equilibria
+for two-person games", 2002, algorithm 2.3):
+
+    sum_{j in J} A[i, j] y_j = u   for i in I,      sum_j y_j = 1,
+    sum_{i in I} B[i, j] x_i = v   for j in J,      sum_i x_i = 1,
+
+kept when x, y >= 0 and no strategy outside the support does better. Unlike nashpy (which
+demands every probability be >= -1e-16 and so loses equilibria to rounding), the feasibility
+tests here are tolerant and the regret check of :func:`verified_set` has the final word.
+
+Degeneracy is detected on the way: a solution whose x has more best responses than its
+support size (or a zero inside its support) witnesses it. In a degenerate game equal-size
+supports are not enough, so the extreme equilibria are then taken from vertex enumeration.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from games.equilibria.equilibrium import EquilibriumSet, verified_set
+from games.equilibria.supports import check_size, solve_many, support_pairs
+from games.normal_form import NormalFormGame
+
+#: Feasibility slack on probabilities and on payoff comparisons (relative to the payoff range):
+#: loose on purpose, the final regret check decides.
+FEASIBILITY = 1e-7
+#: How close (relative) a payoff must be to the best to count as a tie when testing degeneracy.
+TIE = 1e-9
+
+
+def indifference_systems(A: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Stack of bordered matrices [[A_IJ, -1], [1, 0]]: the column player's mix y_J and value u
+    that make the row player indifferent over I (one matrix per support pair)."""
+    pairs, k = rows.shape
+    M = np.zeros((pairs, k + 1, k + 1))
+    M[:, :k, :k] = A[rows[:, :, None], cols[:, None, :]]
+    M[:, :k, k] = -1.0
+    M[:, k, :k] = 1.0
+    return M
+
+
+def scatter(values: np.ndarray, index: np.ndarray, size: int) -> np.ndarray:
+    """Full-length strategy vectors from probabilities on the support ``index``."""
+    full = np.zeros((len(values), size))
+    np.put_along_axis(full, index, values, axis=1)
+    return full
+
+
+def obey_support(mix: np.ndarray, payoff: np.ndarray, value: np.ndarray, ok: np.ndarray,
+                 scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which solutions are feasible mixed strategies with only support strategies optimal
+    against them, and which of those are degenerate (a zero inside the support or a best
+    response outside it)."""
+    with np.errstate(invalid="ignore"):
+        nonnegative = np.all(mix >= -FEASIBILITY, axis=1)
+        best = payoff.max(axis=1) <= value + FEASIBILITY * scale
+        feasible = ok & nonnegative & best
+        zeros = np.sum(np.abs(mix) <= TIE, axis=1)
+        ties = np.sum(payoff >= value[:, None] - TIE * scale, axis=1)
+    k = mix.shape[1]
+    degenerate = feasible & ((zeros > 0) | (ties > k))
+    return feasible, degenerate
+
+
+def support_enumeration(game: NormalFormGame, tol: float = 1e-9,
+                        max_pairs: int | None = None) -> EquilibriumSet:
+    """All equilibria of a two-player game by enumerating equal-size support pairs.
+
+    >>> from games.normal_form import NormalFormGame
+    >>> A = [[3, 3], [2, 5], [0, 6]]
+    >>> B = [[3, 2], [2, 6], [3, 1]]
+    >>> found = support_enumeration(NormalFormGame.from_arrays(A, B))
+    >>> len(found), found.degenerate
+    (3, False)
+    """
+    A, B = game.payoffs
+    m, n = game.shape
+    check_size(m, n, max_pairs, "support enumeration")
+    scale_a = float(np.ptp(A)) or 1.0
+    scale_b = float(np.ptp(B)) or 1.0
+    # B^T rows are player 2's payoffs: the x-systems are the y-systems of the transposed game.
+    Bt = B.T
+    candidates = []
+    degenerate = False
+    for k in range(1, min(m, n) + 1):
+        for I, J in support_pairs(m, n, k):
+            rhs = np.zeros((len(I), k + 1))
+            rhs[:, k] = 1.0
+            y_sol, y_ok = solve_many(indifference_systems(A, I, J), rhs)
+            x_sol, x_ok = solve_many(indifference_systems(Bt, J, I), rhs)
+            y = scatter(y_sol[:, :k], J, n)
+            x = scatter(x_sol[:, :k], I, m)
+            y_feasible, y_degenerate = obey_support(y_sol[:, :k], y @ A.T, y_sol[:, k], y_ok, scale_a)
+            x_feasible, x_degenerate = obey_support(x_sol[:, :k], x @ B, x_sol[:, k], x_ok, scale_b)
+            degenerate = degenerate or bool(y_degenerate.any() or x_degenerate.any())
+            both = np.flatnonzero(x_feasible & y_feasible)
+            candidates.extend(zip(x[both], y[both]))
+    if degenerate:
+        from games.equilibria.vertex_enumeration import vertex_enumeration
+
+        extreme = vertex_enumeration(game, tol=tol, max_pairs=max_pairs)
+        return EquilibriumSet(
+            extreme.equilibria, game, "support enumeration (degenerate: vertex enumeration)",
+            tol, extreme.max_regret, True, "all",
+            ("equal-size supports miss equilibria of degenerate games, so the extreme "
+             "equilibria come from vertex enumeration",), {"max_pairs": max_pairs})
+    return verified_set(game, candidates, method="support enumeration", tol=tol,
+                        degenerate=False, scope="all", settings={"max_pairs": max_pairs})

@@ -1,0 +1,131 @@
+"""Vertex enumeration: all extreme equilibria of a bimatrix game, degenerate or not.
+
+With payoffs made positive, the best-response polytopes are (von Stengel, "Computing equilibria
+for two-person games", Handbook of Game Theory vol. 3, 2002, section 3)
+
+    P = {x in R^m : x >= 0, B^T x <= 1},        Q = {y in R^n : A y <= 1, y >= 0}.
+
+A point of P carries the label i when x_i = 0 and the label m + j when (B^T x)_j = 1 (strategy
+j of player 2 is a best response to x). A pair of nonzero vertices (x, y) whose labels cover
+all of 1..m+n ("completely labeled") is, once normalised, an equilibrium, and these pairs are
+exactly the extreme equilibria: every equilibrium is a convex combination of extreme ones
+within a maximal convex set of equilibria (Winkels 1979; Avis et al., Economic Theory 2010).
+
+Each vertex of P is found from a basis: a set I of rows (the others are zero) and an equal-size
+set T of tight columns with B_IT^T x_I = 1. All bases of one size are solved in one batch.
+The game is degenerate exactly when some vertex has more labels than its dimension.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from games.equilibria.equilibrium import EquilibriumSet, verified_set
+from games.equilibria.supports import check_size, solve_many, support_pairs
+from games.normal_form import NormalFormGame
+
+#: Slack (on payoffs normalised to [1, 2]) for feasibility and for a constraint to count as tight.
+LABEL_TOL = 1e-9
+
+
+def normalise(payoff: np.ndarray) -> np.ndarray:
+    """Affine map of the payoffs onto [1, 2]: keeps best responses, makes the polytope bounded."""
+    low, spread = float(payoff.min()), float(np.ptp(payoff))
+    return (payoff - low) / spread + 1.0 if spread > 0 else np.ones_like(payoff)
+
+
+def polytope_vertices(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nonzero vertices of {z >= 0, M^T z <= 1} and their labels.
+
+    ``M`` is (d, e) with positive entries. Returns the vertices (V, d) and a boolean label
+    matrix (V, d + e): label i for z_i = 0, label d + j for (M^T z)_j = 1.
+    """
+    d, e = M.shape
+    Mt = M.T
+    found_z, found_labels = [], []
+    for k in range(1, min(d, e) + 1):
+        for rows, tight in support_pairs(d, e, k):
+            # Basis: z_i = 0 off ``rows``, and the columns ``tight`` hold with equality.
+            systems = Mt[tight[:, :, None], rows[:, None, :]]
+            z_rows, ok = solve_many(systems, np.ones((len(rows), k)))
+            z = np.zeros((len(rows), d))
+            np.put_along_axis(z, rows, np.where(ok[:, None], z_rows, 0.0), axis=1)
+            with np.errstate(invalid="ignore"):
+                load = z @ M
+                feasible = (ok & np.all(z_rows >= -LABEL_TOL, axis=1)
+                            & np.all(load <= 1.0 + LABEL_TOL, axis=1))
+            if feasible.any():
+                z, load = z[feasible], load[feasible]
+                found_z.append(z)
+                found_labels.append(np.hstack([np.abs(z) <= LABEL_TOL, load >= 1.0 - LABEL_TOL]))
+    if not found_z:
+        return np.zeros((0, d)), np.zeros((0, d + e), dtype=bool)
+    vertices, labels = np.vstack(found_z), np.vstack(found_labels)
+    # A vertex reached from several bases (a degenerate vertex) is one vertex: distinct vertices
+    # have distinct label sets, since a vertex is the only point of P with all of its labels.
+    _, first = np.unique(labels, axis=0, return_index=True)
+    first.sort()
+    vertices, labels = vertices[first], labels[first]
+    if np.any(labels.sum(axis=1) > d):
+        keep = ~strictly_contained(labels)
+        vertices, labels = vertices[keep], labels[keep]
+    return vertices, labels
+
+
+def strictly_contained(labels: np.ndarray) -> np.ndarray:
+    """Which label sets are strict subsets of another one found.
+
+    A nearly singular basis of a degenerate polytope can yield a point inside a face rather
+    than a vertex; its labels are then a strict subset of those of the face's vertices, which
+    are found from their own (regular) bases. Only vertices are kept.
+    """
+    as_float = labels.astype(np.float64)
+    outside = as_float @ (1.0 - as_float).T  # labels of a missing from b
+    np.fill_diagonal(outside, 1.0)
+    return np.any(outside == 0, axis=1)
+
+
+def completely_labeled(labels_x: np.ndarray, labels_y: np.ndarray) -> np.ndarray:
+    """Index pairs (a, b) of vertices whose labels together cover every label."""
+    # Pack each label set into bytes (padding counts as present) and OR every pair at once.
+    pad = (-labels_x.shape[1]) % 8
+    packed_x = np.packbits(np.pad(labels_x, ((0, 0), (0, pad)), constant_values=True), axis=1)
+    packed_y = np.packbits(np.pad(labels_y, ((0, 0), (0, pad)), constant_values=True), axis=1)
+    found = []
+    step = max(1, 2_000_000 // max(1, packed_y.size))
+    for start in range(0, len(packed_x), step):
+        block = packed_x[start:start + step, None, :] | packed_y[None, :, :]
+        a, b = np.nonzero(np.all(block == 0xFF, axis=2))
+        found.append(np.column_stack([a + start, b]))
+    return np.vstack(found) if found else np.zeros((0, 2), dtype=np.intp)
+
+
+def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
+                       max_pairs: int | None = None) -> EquilibriumSet:
+    """All extreme equilibria of a two-player game from the vertices of its best-response polytopes.
+
+    >>> from games.normal_form import NormalFormGame
+    >>> pennies = NormalFormGame.from_arrays([[1, -1], [-1, 1]])
+    >>> [eq.strategies[0].round(9).tolist() for eq in vertex_enumeration(pennies)]
+    [[0.5, 0.5]]
+    """
+    A, B = game.payoffs
+    m, n = game.shape
+    check_size(m, n, max_pairs, "vertex enumeration")
+    # Player 1's polytope P is built on B (player 2's payoffs) and Q on A^T.
+    x_vertices, x_labels = polytope_vertices(normalise(B))
+    y_vertices, y_labels_own = polytope_vertices(normalise(A).T)
+    # Q's own labels are (y_j = 0 for j) then (row i tight); reorder to the shared numbering
+    # 1..m for player 1's strategies and m+1..m+n for player 2's.
+    y_labels = np.hstack([y_labels_own[:, n:], y_labels_own[:, :n]])
+    degenerate = bool(np.any(x_labels.sum(axis=1) > m) or np.any(y_labels.sum(axis=1) > n))
+    pairs = completely_labeled(x_labels, y_labels)
+    candidates = [(x_vertices[a] / x_vertices[a].sum(), y_vertices[b] / y_vertices[b].sum())
+                  for a, b in pairs]
+    notes = ()
+    if degenerate:
+        notes = ("extreme equilibria only: in a degenerate game equilibria can form convex "
+                 "components spanned by these",)
+    return verified_set(game, candidates, method="vertex enumeration", tol=tol,
+                        degenerate=degenerate, scope="all", notes=notes,
+                        settings={"max_pairs": max_pairs, "vertices": (len(x_vertices), len(y_vertices))})
