@@ -60,10 +60,18 @@ def obey_support(mix: np.ndarray, payoff: np.ndarray, value: np.ndarray, ok: np.
         best = payoff.max(axis=1) <= value + FEASIBILITY * scale
         feasible = ok & nonnegative & best
         zeros = np.sum(np.abs(mix) <= TIE, axis=1)
-        ties = np.sum(payoff >= value[:, None] - TIE * scale, axis=1)
+        # A tie is a payoff within TIE of the value on either side; one above it by more is a
+        # (tolerated, near-rounding) violation, not a degeneracy witness.
+        ties = np.sum(np.abs(payoff - value[:, None]) <= TIE * scale, axis=1)
     k = mix.shape[1]
     degenerate = feasible & ((zeros > 0) | (ties > k))
     return feasible, degenerate
+
+
+def rescale(payoff: np.ndarray) -> np.ndarray:
+    """Affine map of one player's payoffs onto [0, 1] (a constant array maps to zeros)."""
+    spread = float(np.ptp(payoff))
+    return (payoff - payoff.min()) / spread if spread > 0 else np.zeros_like(payoff)
 
 
 def support_enumeration(game: NormalFormGame, tol: float = 1e-9,
@@ -77,11 +85,12 @@ def support_enumeration(game: NormalFormGame, tol: float = 1e-9,
     >>> len(found), found.degenerate
     (3, False)
     """
-    A, B = game.payoffs
     m, n = game.shape
     check_size(m, n, max_pairs, "support enumeration")
-    scale_a = float(np.ptp(A)) or 1.0
-    scale_b = float(np.ptp(B)) or 1.0
+    # Payoffs mapped onto [0, 1] (equilibria unchanged): the bordered systems below mix payoffs
+    # with entries of 1, so payoffs in the millions would make them badly scaled.
+    A, B = (rescale(payoff) for payoff in game.payoffs)
+    scale_a = scale_b = 1.0
     # B^T rows are player 2's payoffs: the x-systems are the y-systems of the transposed game.
     Bt = B.T
     candidates = []
