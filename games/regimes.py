@@ -15,6 +15,8 @@ hold, e.g. ``"(C,C) & (D,D) & mixed"`` for a stag hunt. Points where the game is
 
 from __future__ import annotations
 
+import importlib
+
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +97,8 @@ class RegimeMap(TabularResult):
 def _solvers() -> tuple[Callable | None, Callable | None, Callable | None]:
     """The numeric solvers, when the equilibria package provides them."""
     try:
-        from games import equilibria as package
+        # By module path: ``games.equilibria`` as an attribute of ``games`` is the function.
+        package = importlib.import_module("games.equilibria")
     except ImportError:  # pragma: no cover - during development of the solver package
         return None, None, None
     return (getattr(package, "equilibria", None), getattr(package, "equilibria_batch", None),

@@ -118,3 +118,37 @@ def test_plot_has_one_legend_entry_per_regime():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == list(m.labels)
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("T", "S")
+
+
+@pytest.mark.skipif(_solver is None, reason="games.equilibria not available yet")
+def test_three_by_three_coordination_threshold_with_the_solver():
+    # Coordination with diagonal (a, 1, b), zero elsewhere. With a, b > 0 every nonempty
+    # common support gives an equilibrium: 2^3 - 1 = 7. With a < 0 strategy 1 never pays
+    # (it earns a*y1 <= 0 while one of the others earns > 0), leaving the 3 equilibria on {2, 3}.
+    game = NormalFormGame.from_expressions(
+        [[["a", 0, 0], [0, 1, 0], [0, 0, "b"]], [["a", 0, 0], [0, 1, 0], [0, 0, "b"]]],
+        {"a": 1.0, "b": 1.0}, strategies=[("1", "2", "3"), ("1", "2", "3")])
+    m = regime_map(game, "a", [-1.0, -0.5, 0.5, 2.0], "b", [0.5, 3.0], method="solver")
+    assert m.counts.tolist() == [[3, 3, 7, 7], [3, 3, 7, 7]]
+    for i in range(2):
+        for j, a in enumerate(m.x_values):
+            assert ("(1,1)" in m.regimes[i, j]) == (a > 0)
+            assert ("mixed" in m.regimes[i, j]) == (a > 0)
+    assert "(2+3,2+3)" in m.regimes[0, 0]
+
+
+@pytest.mark.skipif(_solver is None, reason="games.equilibria not available yet")
+def test_three_player_unanimity_threshold_uses_pure_equilibria():
+    # Three players each pick A or B; all get c if all pick A, 1 if all pick B, else 0.
+    # c > 0: only the unanimous profiles are stable (a lone dissenter gains by joining).
+    # c < 0: (A,A,A) breaks down, and each profile with a lone B becomes stable (the lone B
+    # would get c < 0 by joining; a majority player switching gets 0 either way): 1 + 3.
+    def table(player):
+        return [[[("c" if (i, j, k) == (0, 0, 0) else 1 if (i, j, k) == (1, 1, 1) else 0)
+                  for k in range(2)] for j in range(2)] for i in range(2)]
+    game = NormalFormGame.from_expressions([table(p) for p in range(3)], {"c": 1.0, "d": 0.0},
+                                           strategies=[("A", "B")] * 3)
+    m = regime_map(game, "c", [-1.0, 2.0], "d", [0.0], method="solver")
+    assert m.method.startswith("games.pure_equilibria")
+    assert m.regimes[0, 1] == "(A,A,A) & (B,B,B)"
+    assert sorted(m.regimes[0, 0].split(" & ")) == ["(A,A,B)", "(A,B,A)", "(B,A,A)", "(B,B,B)"]
