@@ -1,0 +1,93 @@
+"""equilibria_batch: stacks of games solved at once, checked against one-by-one enumeration."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from games.equilibria import equilibria, equilibria_batch
+from games.errors import InvalidGameError
+from games.normal_form import NormalFormGame
+
+
+def assert_matches_enumeration(A, B, found):
+    for k in range(len(A)):
+        reference = equilibria(NormalFormGame.from_arrays(A[k], B[k]))
+        ours = found.equilibria_of(k)
+        assert found.degenerate[k] == reference.degenerate, k
+        assert len(ours) == len(reference) == found.counts[k], k
+        for eq in reference:
+            assert any(np.allclose(x, eq.strategies[0], atol=1e-7)
+                       and np.allclose(y, eq.strategies[1], atol=1e-7) for x, y in ours), k
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 6), swap=st.booleans(),
+       kind=st.sampled_from(["gaussian", "small integers"]))
+def test_batch_agrees_with_vertex_enumeration(seed, n, swap, kind):
+    # Small integers make many games degenerate (ties); those take the one-by-one path.
+    rng = np.random.default_rng(seed)
+    shape = (40, n, 2) if swap else (40, 2, n)
+    if kind == "gaussian":
+        A, B = rng.normal(size=shape), rng.normal(size=shape)
+    else:
+        A, B = rng.integers(-2, 3, size=shape), rng.integers(-2, 3, size=shape)
+    found = equilibria_batch(A, B)
+    assert_matches_enumeration(A, B, found)
+    assert np.all(found.regret <= 1e-9 * (max(A.max(), B.max()) - min(A.min(), B.min())))
+
+
+CLASSIC_2X2 = [
+    # (name, A, B, number of equilibria) from the textbook analyses
+    ("prisoner's dilemma", [[3, 0], [5, 1]], [[3, 5], [0, 1]], 1),
+    ("battle of the sexes", [[3, 0], [0, 2]], [[2, 0], [0, 3]], 3),
+    ("matching pennies", [[1, -1], [-1, 1]], [[-1, 1], [1, -1]], 1),
+    ("stag hunt", [[4, 0], [3, 3]], [[4, 3], [0, 3]], 3),
+    ("chicken", [[0, -1], [1, -10]], [[0, 1], [-1, -10]], 3),
+]
+
+
+def test_classic_games_in_one_batch():
+    A = np.array([c[1] for c in CLASSIC_2X2], dtype=float)
+    B = np.array([c[2] for c in CLASSIC_2X2], dtype=float)
+    found = equilibria_batch(A, B)
+    assert found.counts.tolist() == [c[3] for c in CLASSIC_2X2]
+    assert not found.degenerate.any()
+    # Battle of the sexes' mixed equilibrium: x = (3/5, 2/5), y = (2/5, 3/5).
+    mixed = [(x, y) for x, y in found.equilibria_of(1) if 0 < x[0] < 1]
+    assert np.allclose(mixed[0][0], [0.6, 0.4]) and np.allclose(mixed[0][1], [0.4, 0.6])
+    # Stag hunt's mixed equilibrium: indifference 4q = 3 gives q = 3/4 on stag.
+    mixed = [(x, y) for x, y in found.equilibria_of(3) if 0 < x[0] < 1]
+    assert np.allclose(mixed[0][1], [0.75, 0.25])
+    frame = found.to_frame()
+    assert list(frame["game"]) == sorted(frame["game"])
+    assert len(frame) == sum(c[3] for c in CLASSIC_2X2)
+
+
+def test_larger_shapes_fall_back_to_one_by_one_and_say_so():
+    rng = np.random.default_rng(3)
+    A, B = rng.normal(size=(5, 3, 3)), rng.normal(size=(5, 3, 3))
+    found = equilibria_batch(A, B)
+    assert_matches_enumeration(A, B, found)
+    assert any("one by one" in note for note in found.notes)
+
+
+@pytest.mark.parametrize("A, B, fragment", [
+    (np.zeros((2, 2)), np.zeros((2, 2)), "shape (k, m, n)"),
+    (np.zeros((3, 2, 2)), np.zeros((3, 2, 3)), "must match"),
+    (np.full((3, 2, 2), np.nan), np.zeros((3, 2, 2)), "NaN or infinite payoff in game 0"),
+    ([[["a", "b"], ["c", "d"]]], np.zeros((1, 2, 2)), "numeric array"),
+])
+def test_bad_stacks_raise_invalid_game_error(A, B, fragment):
+    with pytest.raises(InvalidGameError) as info:
+        equilibria_batch(A, B)
+    assert fragment in str(info.value)
+
+
+def test_symbolic_game_sweep_feeds_the_batch():
+    game = NormalFormGame.from_expressions(
+        [[["s", "0"], ["h", "h"]], [["s", "h"], ["0", "h"]]], {"s": 4.0, "h": 3.0})
+    A, B = game.payoff_arrays(s=np.array([4.0, 2.0]), h=np.array([3.0, 3.0]))
+    found = equilibria_batch(A, B)
+    # s > h: a stag hunt with three equilibria; s < h: hare is dominant, one equilibrium.
+    assert found.counts.tolist() == [3, 1]
