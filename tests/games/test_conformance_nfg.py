@@ -63,15 +63,10 @@ HEAVY = {"catalog/journals/dcg/vonstengel1999/6x6_game_with_75_eq.nfg",
          "contrib/games/8x8.nfg"}
 
 
-# Disagreements found by this suite and reported to the solver's owner; xfail (not strict) so
-# the rest of the corpus keeps guarding, and an XPASS shows when the fix lands.
-KNOWN_DISAGREEMENTS = {
-    "catalog/journals/dcg/vonstengel1999/6x6_game_with_75_eq.nfg":
-        "support enumeration calls this nondegenerate game degenerate: with payoffs near 1e6 "
-        "the indifference system for supports x{0,1,2,3,5} vs y{0,..,4} is ill-conditioned, "
-        "the float solve puts column 6's payoff 0.14 above the value (exactly it is 0.67 "
-        "below), and the tie count (payoff >= value - 1e-9 x range) takes it as a 6th tie",
-}
+# Disagreements found by this suite and not yet fixed by the solver's owner go here (path ->
+# reason); they are marked xfail (not strict) so an XPASS shows when the fix lands. Fixed so
+# far: support enumeration took von Stengel's 6x6 game (payoffs near 1e6) for degenerate.
+KNOWN_DISAGREEMENTS: dict[str, str] = {}
 
 
 def two_player(files, known=None):
