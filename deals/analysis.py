@@ -145,6 +145,14 @@ class DealSolutions(TabularResult):
                 return s
         raise KeyError(f"no solution {name!r}; have {[s.solution for s in self.solutions]}")
 
+    @property
+    def benchmark(self) -> BargainingSolution:
+        """Asymmetric Nash with the supplier's power from delay costs (plain Nash at 0.5)."""
+        for s in self.solutions:
+            if s.solution.startswith("asymmetric Nash"):
+                return s
+        return self["Nash"]
+
     def to_frame(self) -> pd.DataFrame:
         rows = []
         for s in self.solutions:

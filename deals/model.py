@@ -305,8 +305,9 @@ class Deal:
             issues[key].check(value, f"{where}.{key}")
 
     def _check_values(self, values: Mapping[str, float], where: str) -> None:
+        known = set(self.parameters)  # (a ParameterSet's `in` raises on unknown names)
         for key, value in values.items():
-            if key not in self.parameters:
+            if key not in known:
                 raise ParameterError(f"{where}.{key}: no such parameter; the parameters are "
                                      f"{sorted(self.parameters)}")
             if not math.isfinite(float(value)):
