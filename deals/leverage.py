@@ -105,10 +105,10 @@ class DrawSolver:
         scale_p = np.maximum(np.ptp(gp_grid, axis=1), 1e-12)[:, None]
         beta = supplier_power(deal, values, self.power)[:, None]
 
-        # Three searches per draw run as one stacked search (rows: maximin, Nash, better for
+        # Searches per draw run as one stacked search (rows: maximin, Nash, better for
         # both), so each evaluation of the utilities serves all three.
         def stack(a):
-            return np.concatenate([np.broadcast_to(a, (n,) + np.shape(a)[1:])] * 3)
+            return np.concatenate([np.broadcast_to(a, (n,) + np.shape(a)[1:])] * 4)
 
         column3 = {k: stack(v) for k, v in column.items()}
         ds3, dp3 = stack(np.broadcast_to(d_s, (n, 1))), stack(np.broadcast_to(d_p, (n, 1)))
@@ -116,12 +116,17 @@ class DrawSolver:
         gs_p3, gp_p3 = stack(gs_p[:, None]), stack(gp_p[:, None])
 
         def objective(kind, g_s, g_p, ss, sp, b, gsp, gpp):
+            # 0: the worse-off side's gain (zone of agreement); 1: the asymmetric Nash product;
+            # 2: the worse-off side's gain over the proposal (better for both); 3: the Nash
+            # product over the proposal, which moves a better-for-both package on to the
+            # frontier where the kinked maximin of kind 2 stalls.
+            if kind in (1, 3):
+                a, c = (g_s, g_p) if kind == 1 else (g_s - gsp, g_p - gpp)
+                with np.errstate(all="ignore"):
+                    value = b * np.log(a) + (1 - b) * np.log(c) if kind == 1 else np.log(a) + np.log(c)
+                return np.where((a > 0) & (c > 0), value, -np.inf)
             if kind == 0:
                 return np.minimum(g_s / ss, g_p / sp)
-            if kind == 1:
-                with np.errstate(all="ignore"):
-                    value = b * np.log(g_s) + (1 - b) * np.log(g_p)
-                return np.where((g_s > 0) & (g_p > 0), value, -np.inf)
             return np.minimum((g_s - gsp) / ss, (g_p - gpp) / sp)
 
         def stacked(rows, **x):
@@ -130,7 +135,7 @@ class DrawSolver:
             g_s, g_p = np.broadcast_arrays(g_s, g_p)
             kind = rows // n
             value = np.empty((len(rows), 1))
-            for i in range(3):
+            for i in range(4):
                 r = kind == i
                 picked = rows[r]
                 value[r] = objective(i, g_s[r], g_p[r], ss3[picked], sp3[picked],
@@ -147,12 +152,34 @@ class DrawSolver:
         best[1] = np.where(has_nash, best[1], best[0])
         start = {k: np.concatenate([grid[k][b] for b in best]) for k in names}
         step = 1.0 / max(2, round(size ** (1 / max(1, len(names)))))
-        found = maximise(stacked, box, 3 * n, start=start, resolution=self.resolution,
+        found = maximise(lambda rows, **x: stacked(rows, **x), box, 3 * n, start=start, resolution=self.resolution,
                          first_step=step, max_rounds=self.max_rounds, by_rows=True)
         zone_value, star_value, better_value = (found.values[i * n:(i + 1) * n] for i in range(3))
         star = {k: v[n:2 * n] for k, v in found.points.items()}
-        better = {k: v[2 * n:] for k, v in found.points.items()}
+        better = {k: v[2 * n:].copy() for k, v in found.points.items()}
+        dominated = np.flatnonzero(better_value > 0)
+        if dominated.size:
+            rows3 = dominated + 3 * n  # kind 3 rows of the stacked layout
 
+            def onward(rows, **x):
+                return stacked(rows3[rows], **x)
+
+            frontier = maximise(onward, box, dominated.size,
+                                start={k: v[dominated] for k, v in better.items()},
+                                resolution=self.resolution, first_step=step,
+                                max_rounds=self.max_rounds, by_rows=True)
+            g_s, g_p = gains({k: v[:, None] for k, v in frontier.points.items()},
+                             {k: v[dominated] for k, v in column.items()},
+                             np.broadcast_to(d_s, (n, 1))[dominated],
+                             np.broadcast_to(d_p, (n, 1))[dominated])
+            gap = objective(2, g_s, g_p, scale_s[dominated], scale_p[dominated], None,
+                            gs_p[dominated, None], gp_p[dominated, None])
+            gap = np.broadcast_to(gap, (dominated.size, 1))[:, 0]
+            moved = gap >= better_value[dominated]
+            for k in names:
+                better[k][dominated[moved]] = frontier.points[k][moved]
+            better_value = better_value.copy()
+            better_value[dominated[moved]] = gap[moved]
         gs_star, gp_star = (np.broadcast_to(g, (n, 1))[:, 0] for g in
                             gains({k: v[:, None] for k, v in star.items()}))
         agreement = np.isfinite(star_value) & (zone_value >= -GAIN_TOLERANCE)
