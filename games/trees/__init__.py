@@ -22,10 +22,15 @@ __all__ = [
 from games.trees.normal_form_conversion import ReducedForm, reduced_form_arrays, reduced_normal_form
 
 __all__ += ["ReducedForm", "reduced_form_arrays", "reduced_normal_form"]
-from games.trees.credibility import NonCredibleEquilibrium, NonCredibleSet, non_credible_equilibria
+from games.trees.credibility import (
+    NonCredibleEquilibrium,
+    NonCredibleSet,
+    non_credible_equilibria,
+    reduced_profile,
+)
 from games.trees.subgames import SubgameSolution, SubgameStep, proper_subgames, solve_by_subgames
 
-__all__ += ["NonCredibleEquilibrium", "NonCredibleSet", "non_credible_equilibria",
+__all__ += ["NonCredibleEquilibrium", "NonCredibleSet", "non_credible_equilibria", "reduced_profile",
             "SubgameSolution", "SubgameStep", "proper_subgames", "solve_by_subgames"]
 from games.trees.gambit_efg import parse_efg, read_efg, write_efg
 

@@ -98,6 +98,24 @@ def _threats(flat: _Flat, players: tuple[str, ...], form: ReducedForm, cell: tup
     return tuple(text for _, text in sorted(found, key=lambda x: x[0]))
 
 
+def reduced_profile(tree: GameTree, equilibrium: Any) -> tuple[str, ...]:
+    """The reduced-normal-form strategy names that a subgame-perfect equilibrium plays.
+
+    >>> from games.trees import backward_induction
+    >>> from games.trees.textbook import centipede
+    >>> reduced_profile(centipede(4), backward_induction(centipede(4)))
+    ('Take, *', 'Take, *')
+    """
+    flat = tree._flat
+    form = reduced_form_arrays(tree)
+    names = []
+    for p in range(len(tree.players)):
+        key = _reduce(flat, _own_sequences(flat, p), equilibrium._choice, p)
+        index = {tuple(sorted(plan.items())): k for k, plan in enumerate(form.plans[p])}
+        names.append(form.names[p][index[key]])
+    return tuple(names)
+
+
 @dataclass(frozen=True)
 class NonCredibleEquilibrium:
     """A pure Nash equilibrium of the reduced normal form that no subgame-perfect equilibrium reduces to."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -56,8 +57,11 @@ def _own_sequences(flat: _Flat, player: int) -> list[tuple[tuple[int, int], ...]
     return sequences
 
 
-def _plans(flat: _Flat, player: int, sequences: list) -> list[dict[int, int]]:
-    """The player's reduced strategies: one action at each information set it can still reach."""
+def _plans(flat: _Flat, player: int, sequences: list, count_only: bool = False) -> Any:
+    """The player's reduced strategies: one action at each information set it can still reach.
+
+    With ``count_only``, just how many there are (an upper bound without perfect recall).
+    """
     infosets = [h for h in range(len(flat.infoset_names)) if flat.infoset_player[h] == player]
     first_node = {h: int(np.flatnonzero(flat.infoset == h)[0]) for h in infosets}
     seqs = {h: {sequences[i] for i in np.flatnonzero(flat.infoset == h)} for h in infosets}
@@ -69,22 +73,32 @@ def _plans(flat: _Flat, player: int, sequences: list) -> list[dict[int, int]]:
             (seq,) = seqs[h]
             below.setdefault(seq[-1] if seq else None, []).append(h)
 
+        def count(roots: list[int]) -> float:
+            return float(np.prod([sum(count(below.get((h, a), [])) for a in range(n_actions[h]))
+                                  for h in roots], dtype=float))
+
         def plans_of(roots: list[int]) -> list[dict[int, int]]:
             result: list[dict[int, int]] = [{}]
             for h in roots:
                 options = [{h: a, **sub} for a in range(n_actions[h])
                            for sub in plans_of(below.get((h, a), []))]
                 result = [{**r, **o} for r in result for o in options]
-                if len(result) > MAX_STRATEGIES:
-                    raise GameTooLargeError(
-                        f"{len(result)}+ reduced strategies for {flat.nodes[first_node[h]].player}; "
-                        f"the normal form is too large, solve the tree directly")
             return result
 
+        # Count first: enumerating only to find out that there are too many is the slow part.
+        total = count(below.get(None, []))
+        if count_only:
+            return total
+        if total > MAX_STRATEGIES:
+            raise GameTooLargeError(
+                f"{total:.0f} reduced strategies for {flat.nodes[first_node[infosets[0]]].player}, "
+                f"more than {MAX_STRATEGIES}; the normal form is too large, solve the tree directly")
         return plans_of(below.get(None, []))
     # Imperfect recall: enumerate all pure strategies and merge those that agree wherever
     # the player's own choices let play reach.
     total = float(np.prod([n_actions[h] for h in infosets], dtype=float))
+    if count_only:
+        return total
     if total > MAX_STRATEGIES:
         raise GameTooLargeError(f"{total:.0f} pure strategies for a player without perfect "
                                 f"recall; the normal form is too large")
@@ -125,9 +139,16 @@ def reduced_form_arrays(tree: GameTree, max_cells: int = MAX_CELLS, *,
     for i in range(1, flat.n):
         nature[i] = nature[flat.parent[i]] * flat.edge_probability[i]
     weights = nature[terminals]
+    sequences_of = [_own_sequences(flat, p) for p in range(n_players)]
+    counts = [_plans(flat, p, sequences_of[p], count_only=True) for p in range(n_players)]
+    cells = float(np.prod(counts, dtype=float))
+    if cells > max_cells:
+        raise GameTooLargeError(
+            f"the reduced normal form has {cells:.0f} cells ({' x '.join(f'{c:.0f}' for c in counts)}), "
+            f"more than {max_cells}; solve the tree directly (backward_induction, solve_by_subgames)")
     reach, names, plans = [], [], []
     for p in range(n_players):
-        sequences = _own_sequences(flat, p)
+        sequences = sequences_of[p]
         player_plans = _plans(flat, p, sequences)
         infosets = [h for h in range(len(flat.infoset_names)) if flat.infoset_player[h] == p]
         # A plan reaches an end when it takes every one of the player's actions on the way.
@@ -139,11 +160,6 @@ def reduced_form_arrays(tree: GameTree, max_cells: int = MAX_CELLS, *,
             player_names = [f"{name} #{k + 1}" for k, name in enumerate(player_names)]
         names.append(tuple(player_names))
         plans.append(tuple(player_plans))
-    cells = float(np.prod([len(x) for x in names], dtype=float))
-    if cells > max_cells:
-        raise GameTooLargeError(
-            f"the reduced normal form has {cells:.0f} cells ({' x '.join(str(len(x)) for x in names)}), "
-            f"more than {max_cells}; solve the tree directly (backward_induction, solve_by_subgames)")
     letters = "abcdefghijklmnopqrstuvwxy"[:n_players]
     spec = ",".join(f"{c}z" for c in letters) + ",z->" + letters
     payoffs = tuple(np.einsum(spec, *reach, weights * flat.payoff[terminals, p], optimize=True)

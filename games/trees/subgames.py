@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from games.errors import TreeError
+from games.errors import GameTooLargeError, TreeError
 from games.results import TabularResult
 from games.trees.backward_induction import backward_induction
 from games.trees.credibility import pure_profiles, profile_regret
@@ -136,7 +136,12 @@ def _solve_mixed(tree: GameTree, root: History, form: Any, tol: float) -> Subgam
         raise TreeError(f"the subgame {describe(root)} has no pure equilibrium; mixed equilibria "
                         f"are computed for two players only ({len(tree.players)} here)")
     game = NormalFormGame.from_arrays(*form.payoffs, players=tree.players, strategies=form.names)
-    found = equilibria(game)
+    try:
+        found = equilibria(game)
+    except GameTooLargeError:
+        # Too many supports to enumerate: one equilibrium by complementary pivoting will do,
+        # since decomposition keeps only one per subgame anyway.
+        found = equilibria(game, method="lemke-howson")
     if not len(found):
         raise TreeError(f"no equilibrium found for the subgame {describe(root)}")
     first = found[0]

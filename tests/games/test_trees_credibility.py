@@ -74,8 +74,10 @@ def test_normal_form_expected_payoffs_over_chance():
 def test_too_large_normal_form_is_refused():
     wide = GameTree(["A", "B"], decision("A", {
         f"a{i}": decision("B", {f"b{j}": terminal(i, j) for j in range(3)}) for i in range(15)}))
-    with pytest.raises(GameTooLargeError, match="reduced strategies for B"):
+    with pytest.raises(GameTooLargeError, match=r"215233605 cells \(15 x 14348907\)"):
         reduced_normal_form(wide)
+    with pytest.raises(GameTooLargeError, match="14348907 reduced strategies for B"):
+        reduced_normal_form(wide, max_cells=10**12)
     with pytest.raises(GameTooLargeError, match="64 cells"):
         reduced_normal_form(ultimatum(3), max_cells=10)
 
