@@ -80,6 +80,32 @@ from games.bargaining import (
 )
 
 # --- game trees ---
+from games.trees import (
+    GameTree,
+    NonCredibleSet,
+    ScreeningOffer,
+    SubgamePerfectEquilibrium,
+    SubgamePerfectSet,
+    SubgameSolution,
+    backward_induction,
+    bayesian_nash_equilibria,
+    bayesian_normal_form,
+    chance,
+    decision,
+    non_credible_equilibria,
+    parse_efg,
+    plot_tree,
+    proper_subgames,
+    read_efg,
+    reduced_normal_form,
+    reduced_profile,
+    screening_offer,
+    screening_tree,
+    solve_by_subgames,
+    subgame_perfect_equilibria,
+    terminal,
+    write_efg,
+)
 
 # --- sweeps ---
 from games.sweeps import SweepResult, sweep
