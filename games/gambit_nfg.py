@@ -32,8 +32,9 @@ from typing import Literal
 import numpy as np
 
 from games.errors import FileFormatError, GameError
+from games.normal_form import NormalFormGame
 
-__all__ = ["read_nfg", "write_nfg"]
+__all__ = ["read_nfg", "write_nfg", "parse_nfg", "NfgContents"]
 
 # A number token must stand alone: followed by a delimiter, not glued to letters.
 _NUMBER = re.compile(
@@ -346,7 +347,7 @@ def _distinct(labels: tuple[str, ...], default) -> tuple[str, ...]:
     return tuple(out)
 
 
-def read_nfg(source: str | os.PathLike) -> "NormalFormGame":  # noqa: F821
+def read_nfg(source: str | os.PathLike) -> NormalFormGame:
     """Read a Gambit .nfg game from a path or from the file's text (payoff or outcome version).
 
     Text is recognised by starting with ``NFG``; anything else is taken as a path. Empty or
@@ -360,8 +361,6 @@ def read_nfg(source: str | os.PathLike) -> "NormalFormGame":  # noqa: F821
     >>> game.strategies, game.payoffs[0].tolist()
     ((('H', 'T'), ('H', 'T')), [[1.0, -1.0], [-1.0, 1.0]])
     """
-    from games.normal_form import NormalFormGame
-
     if isinstance(source, str) and (source.lstrip().startswith(("NFG", "EFG")) or "\n" in source
                                     or "{" in source):
         text, where = source, "<nfg text>"
@@ -408,14 +407,13 @@ def _format_number(value: float) -> str:
     return repr(float(value))
 
 
-def write_nfg(game: "NormalFormGame", path: str | os.PathLike | None = None, *,  # noqa: F821
+def write_nfg(game: NormalFormGame, path: str | os.PathLike | None = None, *,
               form: Literal["payoff", "outcome"] = "payoff") -> str:
     """Write a numeric game as Gambit .nfg text (payoff version by default); save it if ``path``.
 
     The outcome version lists each distinct payoff vector once and refers to it by index.
     Floats are written in their shortest exact form, so reading back gives identical payoffs.
 
-    >>> from games.normal_form import NormalFormGame
     >>> game = NormalFormGame.from_arrays([[1, 0], [0, 1]], [[1, 0], [0, 1]], title="Coordination")
     >>> print(write_nfg(game, form="outcome"))
     NFG 1 R "Coordination" { "Player 1" "Player 2" }
