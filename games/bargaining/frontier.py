@@ -43,18 +43,23 @@ def skyline(points: np.ndarray) -> np.ndarray:
     return candidates[kept[::-1]]
 
 
-def _prefilter(points: np.ndarray) -> np.ndarray:
-    """Drop points dominated by a few frontier points (maximisers of weighted sums)."""
-    lo = points.min(axis=0)
-    span = np.maximum(points.max(axis=0) - lo, 1e-300)
-    keep = np.ones(len(points), dtype=bool)
-    for w in (0.5, 0.2, 0.8, 0.05, 0.95, 0.35, 0.65):
-        score = w * (points[:, 0] - lo[0]) / span[0] + (1 - w) * (points[:, 1] - lo[1]) / span[1]
-        pivot = points[int(np.argmax(score))]
-        dominated = (points[:, 0] <= pivot[0]) & (points[:, 1] <= pivot[1])
-        dominated &= (points[:, 0] < pivot[0]) | (points[:, 1] < pivot[1])
-        keep &= ~dominated
-    return np.flatnonzero(keep)
+def _prefilter(points: np.ndarray, bins: int = 4096) -> np.ndarray:
+    """Drop points beaten by a point in a higher bin of u1 (exact: such a point dominates).
+
+    Binning u1 is monotone, so a point in a strictly higher bin has a strictly larger u1; if
+    the best u2 over higher bins is at least this point's u2, it is dominated. What remains is
+    a thin band along the frontier, which the sort then settles exactly.
+    """
+    u1, u2 = points[:, 0], points[:, 1]
+    lo, hi = float(u1.min()), float(u1.max())
+    if not hi > lo:
+        return np.arange(len(points))
+    which = ((u1 - lo) * (bins / (hi - lo))).astype(np.int64)
+    np.minimum(which, bins - 1, out=which)
+    best = np.full(bins + 1, -np.inf)
+    np.maximum.at(best, which, u2)
+    beyond = np.maximum.accumulate(best[::-1])[::-1][1:]  # best u2 over bins > b
+    return np.flatnonzero(u2 > beyond[which])
 
 
 def upper_hull(frontier: np.ndarray) -> np.ndarray:

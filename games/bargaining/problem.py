@@ -12,7 +12,8 @@ can be refined continuously from the best grid point and report the outcome in i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import copy
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -281,7 +282,7 @@ class BargainingProblem:
     def _checked(cls, pts: np.ndarray, disagreement: Any, players: Any, *, check_bounds: bool,
                  **kwargs: Any) -> "BargainingProblem":
         pts.setflags(write=False)
-        d = _disagreement(disagreement, pts if check_bounds else None)
+        d = _disagreement(disagreement, pts.max(axis=0) if check_bounds else None)
         return cls(points=pts, disagreement=d, players=_players(players), **kwargs)
 
     # ------------------------------------------------------------------ use
@@ -293,8 +294,16 @@ class BargainingProblem:
         >>> p.with_disagreement((0.5, 0)).disagreement.tolist()
         [0.5, 0.0]
         """
-        d = _disagreement(disagreement, self.points if check_bounds else None)
-        return replace(self, disagreement=d, _cache=self._cache)
+        d = _disagreement(disagreement, self._top() if check_bounds else None)
+        twin = copy.copy(self)  # shallow: shares points, outcomes and the frontier cache
+        object.__setattr__(twin, "disagreement", d)
+        return twin
+
+    def _top(self) -> np.ndarray:
+        """Each player's best utility (cached: re-solves must not rescan every outcome)."""
+        if "top" not in self._cache:
+            self._cache["top"] = self.points.max(axis=0)
+        return self._cache["top"]
 
     @property
     def n_outcomes(self) -> int:
@@ -367,7 +376,7 @@ def _players(players: Any) -> tuple[str, str]:
     return players  # type: ignore[return-value]
 
 
-def _disagreement(d: Any, pts: np.ndarray | None) -> np.ndarray:
+def _disagreement(d: Any, top: np.ndarray | None) -> np.ndarray:
     try:
         arr = np.array(d, dtype=float).reshape(-1)
     except (TypeError, ValueError):
@@ -377,8 +386,7 @@ def _disagreement(d: Any, pts: np.ndarray | None) -> np.ndarray:
                               f"got {d!r}")
     if not np.isfinite(arr).all():
         raise BargainingError(f"disagreement point {arr.tolist()} is not finite")
-    if pts is not None:
-        top = pts.max(axis=0)
+    if top is not None:
         for k in range(2):
             if arr[k] > top[k]:
                 raise BargainingError(

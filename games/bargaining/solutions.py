@@ -89,14 +89,14 @@ def nash_solution(problem: BargainingProblem, power: float = 0.5, *,
     power = _power(power)
     q = 1.0 - power
 
-    def objective(g: np.ndarray) -> np.ndarray:
-        ok = (g > 0).all(axis=1)
+    def objective(g: np.ndarray, tol: float) -> np.ndarray:
+        ok = (g[0] > 0) & (g[1] > 0)
         with np.errstate(all="ignore"):
-            return np.where(ok, power * np.log(g[:, 0]) + q * np.log(g[:, 1]), -np.inf)
+            return np.where(ok, power * np.log(g[0]) + q * np.log(g[1]), -np.inf)
 
     def segment_t(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # stationary point of power*log(a1 + t b1) + q*log(a2 + t b2); concave where gains > 0
-        return -(power * b[:, 0] * a[:, 1] + q * b[:, 1] * a[:, 0]) / (b[:, 0] * b[:, 1])
+        return -(power * b[0] * a[1] + q * b[1] * a[0]) / (b[0] * b[1])
 
     def refined(d: np.ndarray, scale: float) -> Callable[[np.ndarray, np.ndarray], float]:
         tiny = GAIN_TOL * scale
@@ -147,8 +147,8 @@ def utilitarian(problem: BargainingProblem, *, refine: bool = True) -> Bargainin
     >>> utilitarian(p).utilities
     (2.0, 2.0)
     """
-    def objective(g: np.ndarray) -> np.ndarray:
-        return np.where((g >= -_tol(g)).all(axis=1), g.sum(axis=1), -np.inf)
+    def objective(g: np.ndarray, tol: float) -> np.ndarray:
+        return np.where((g[0] >= -tol) & (g[1] >= -tol), g[0] + g[1], -np.inf)
 
     def refined(d: np.ndarray, scale: float):
         return (lambda u, _: (u[0] + u[1] - d.sum()) / scale, lambda u, _: u - d, (), ())
@@ -196,13 +196,13 @@ def _max_min(problem: BargainingProblem, name: str, reach: np.ndarray, refine: b
     """Maximise min(g1 / r1, g2 / r2): KS with r = ideal gains, egalitarian with r = (1, 1)."""
     r = np.asarray(reach, dtype=float)
 
-    def objective(g: np.ndarray) -> np.ndarray:
-        return np.where((g >= -_tol(g)).all(axis=1), np.minimum(g[:, 0] / r[0], g[:, 1] / r[1]),
+    def objective(g: np.ndarray, tol: float) -> np.ndarray:
+        return np.where((g[0] >= -tol) & (g[1] >= -tol), np.minimum(g[0] / r[0], g[1] / r[1]),
                         -np.inf)
 
     def segment_t(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # where the segment crosses the ray g1 / r1 = g2 / r2 (b1 > 0 > b2 on a frontier)
-        return (a[:, 1] / r[1] - a[:, 0] / r[0]) / (b[:, 0] / r[0] - b[:, 1] / r[1])
+        return (a[1] / r[1] - a[0] / r[0]) / (b[0] / r[0] - b[1] / r[1])
 
     def refined(d: np.ndarray, scale: float):
         # epigraph form: maximise t subject to g_i >= t r_i
@@ -213,33 +213,40 @@ def _max_min(problem: BargainingProblem, name: str, reach: np.ndarray, refine: b
 
 
 def _solve(problem: BargainingProblem, name: str,
-           objective: Callable[[np.ndarray], np.ndarray],
+           objective: Callable[[np.ndarray, float], np.ndarray],
            segment_t: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
            refined: Callable[..., Any], refine: bool, settings: dict) -> BargainingSolution:
+    """Evaluate ``objective`` on the frontier (and hull segments), then refine if continuous.
+
+    Gains are held as a (2, k) array so each player's row is contiguous: re-solving one
+    problem under many disagreement points costs a few vector operations on the frontier.
+    """
     d = problem.disagreement
-    idx = frontier_indices(problem)
-    f = problem.points[idx]
-    g = f - d
-    if not (g > _tol(g)).all(axis=1).any() and not _hull_beats(problem, f, g):
+    idx, front = _frontier_columns(problem)
+    g = front - d[:, None]
+    tol = GAIN_TOL * max(1.0, float(np.abs(g).max()))
+    k = g.shape[1]
+    if not ((g[0] > tol) & (g[1] > tol)).any() and not _hull_beats(problem, front.T, tol):
         return _no_agreement(problem, name, "", settings)
     cand = g
-    left = right = np.arange(len(f))
-    weight = np.zeros(len(f))
-    if problem.convex and len(f) > 1 and segment_t is not None:
-        a, b = g[:-1], g[1:] - g[:-1]
+    left = right = np.arange(k)
+    weight = np.zeros(k)
+    if problem.convex and k > 1 and segment_t is not None:
+        a, b = g[:, :-1], g[:, 1:] - g[:, :-1]
         with np.errstate(all="ignore"):
             t = np.clip(np.nan_to_num(segment_t(a, b), nan=0.0), 0.0, 1.0)
-        cand = np.vstack([g, a + t[:, None] * b])
-        left = np.concatenate([left, np.arange(len(f) - 1)])
-        right = np.concatenate([right, np.arange(1, len(f))])
+        cand = np.hstack([g, a + t * b])
+        left = np.concatenate([left, np.arange(k - 1)])
+        right = np.concatenate([right, np.arange(1, k)])
         weight = np.concatenate([weight, t])
-    values = objective(cand)
+    values = objective(cand, tol)
     top = float(values.max())
     if not np.isfinite(top):
         return _no_agreement(problem, name, "", settings)
     near = np.flatnonzero(values >= top - 1e-12 * max(1.0, abs(top)))
-    best = int(near[np.argmin(np.abs(cand[near, 0] - cand[near, 1]))])
-    u = cand[best] + d
+    best = int(near[0]) if len(near) == 1 else \
+        int(near[np.argmin(np.abs(cand[0, near] - cand[1, near]))])
+    u = cand[:, best] + d
     w = float(weight[best])
     i, j = int(idx[left[best]]), int(idx[right[best]])
     outcome, lottery, method = None, None, "frontier points"
@@ -269,13 +276,22 @@ def _solve(problem: BargainingProblem, name: str,
     return _agreement(problem, name, u, outcome, lottery, method, settings)
 
 
-def _hull_beats(problem: BargainingProblem, f: np.ndarray, g: np.ndarray) -> bool:
+def _frontier_columns(problem: BargainingProblem) -> tuple[np.ndarray, np.ndarray]:
+    """Frontier indices and their utilities as a contiguous (2, k) array, cached."""
+    key = ("frontier columns", problem.convex)
+    if key not in problem._cache:
+        idx = frontier_indices(problem)
+        problem._cache[key] = (idx, np.ascontiguousarray(problem.points[idx].T))
+    return problem._cache[key]
+
+
+def _hull_beats(problem: BargainingProblem, f: np.ndarray, tol: float) -> bool:
     """With lotteries, a segment can beat disagreement although no vertex does."""
     if not problem.convex or len(f) < 2:
         return False
     cross = np.interp(problem.disagreement[0], f[:, 0], f[:, 1], left=np.nan, right=np.nan)
-    return bool(np.isfinite(cross) and cross > problem.disagreement[1] + _tol(g)
-                and problem.disagreement[0] < f[-1, 0] - _tol(g))
+    return bool(np.isfinite(cross) and cross > problem.disagreement[1] + tol
+                and problem.disagreement[0] < f[-1, 0] - tol)
 
 
 def _agreement(problem: BargainingProblem, name: str, u: np.ndarray, outcome: Any,
@@ -292,7 +308,7 @@ def _agreement(problem: BargainingProblem, name: str, u: np.ndarray, outcome: An
 def _no_agreement(problem: BargainingProblem, name: str, method: str,
                   settings: dict) -> BargainingSolution:
     d = problem.disagreement
-    best = problem.points.max(axis=0)
+    best = problem._top()
     message = (f"no agreement beats disagreement: no feasible outcome gives both "
                f"{problem.players[0]} more than {d[0]:g} and {problem.players[1]} more than "
                f"{d[1]:g} (best alone: {best[0]:g} and {best[1]:g})")

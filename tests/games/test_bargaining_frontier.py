@@ -161,3 +161,14 @@ def test_concession_curve_equals_brute_force_on_the_grid(seed, player):
         ok = (problem.outcomes["a"] == level) & (gain >= 0)
         expected = problem.outcomes["b"][ok].max() if ok.any() else np.nan
         assert most == pytest.approx(expected, nan_ok=True)
+
+
+@PROPERTY
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=60),
+       st.integers(1, 16))
+def test_prefilter_keeps_every_frontier_point(pairs, bins):
+    from games.bargaining.frontier import _prefilter
+
+    points = np.array(pairs, dtype=float)
+    kept = {tuple(p) for p in points[_prefilter(points, bins=bins)]}
+    assert brute_force_frontier(points) <= kept
