@@ -31,7 +31,6 @@ from games.errors import TreeError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
 from games.trees.backward_induction import _tolerance, backward_induction
-from games.trees.credibility import pure_profiles
 from games.trees.normal_form_conversion import reduced_form_arrays
 from games.trees.tree import Chance, Decision, GameTree, History, Terminal, chance, decision, terminal
 
@@ -67,20 +66,10 @@ def bayesian_nash_equilibria(tree: GameTree, *, mixed: bool = False, tol: float 
     Returns an EquilibriumSet over :func:`bayesian_normal_form`; every equilibrium's regret
     is checked against ``tol`` times the payoff range.
     """
-    from games.equilibria.equilibrium import verified_set
+    from games.equilibria import equilibria, pure_equilibria  # the normal-form solvers
 
     game = bayesian_normal_form(tree)
-    if mixed:
-        from games.equilibria import equilibria  # the normal-form solvers
-
-        return equilibria(game, tol=tol)
-    scale = max(1.0, game.payoff_range)
-    candidates = []
-    for cell in pure_profiles(game.payoffs, tol * scale):
-        candidates.append(tuple(np.eye(m)[k] for m, k in zip(game.shape, cell)))
-    return verified_set(game, candidates, method="pure strategy enumeration", tol=tol,
-                        degenerate=False, complete=True,
-                        notes=("pure Bayesian Nash equilibria only; mixed=True for the rest",))
+    return equilibria(game, tol=tol) if mixed else pure_equilibria(game, tol=tol)
 
 
 def screening_tree(proposer: str, responder: str, *, types: Mapping[str, Any],
