@@ -1,0 +1,124 @@
+"""The chipdeals command, run in process (main returns the exit status) and once installed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import deals
+from deals.cli import main
+
+TOY = deals.library_path("chips-for-farm-purchases").read_text()
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_names_every_library_deal(capsys):
+    code, out, err = run(capsys, "list", "--format", "csv")
+    assert code == 0 and err == ""
+    rows = list(csv.DictReader(io.StringIO(out.split("\n", 1)[1])))
+    assert [r["deal"] for r in rows] == deals.library_names()
+
+
+def test_show_json_reports_the_proposal_gains(capsys):
+    code, out, _ = run(capsys, "show", "gulf-divestment-uae", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    terms = {r["terms"]: r for r in data["terms on the table"]["rows"]}
+    deal = deals.load("gulf-divestment-uae")
+    assert terms["proposal"]["US gain"] == pytest.approx(deal.gains(deal.proposal.values)[0])
+    assert {r["parameter"] for r in data["parameters"]["rows"]} == set(deal.parameters)
+
+
+def test_solve_reports_the_tree_and_the_solutions(capsys):
+    code, out, _ = run(capsys, "solve", "allied-sme-netherlands", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    tree = {r[""]: r["value"] for r in data["offer tree"]["rows"]}
+    assert tree["subgame-perfect play"] == "unrestricted for refuse > accept"
+    names = [r["solution"] for r in data["bargaining solutions"]["rows"]]
+    assert "Nash" in names and "Kalai-Smorodinsky" in names and "Rubinstein" in names
+    assert all(r["regret"] <= 1e-7 for r in data["stance game equilibria"]["rows"])
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
+def test_every_format_prints_the_frontier(capsys, fmt):
+    code, out, _ = run(capsys, "frontier", "tier-upgrade-poland", "--format", fmt)
+    assert code == 0 and "Pareto frontier" in out and "screening" in out
+
+
+def test_frontier_plot_writes_a_png(capsys, tmp_path):
+    target = tmp_path / "frontier.png"
+    code, _, _ = run(capsys, "frontier", "chips-for-farm-purchases", "--plot", str(target),
+                     "--points", "3")
+    assert code == 0
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_deal_file_by_path(capsys, tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(TOY.replace('name = "chips-for-farm-purchases"', 'name = "mine"'))
+    code, out, _ = run(capsys, "show", str(path), "--format", "csv")
+    assert code == 0 and "# mine" in out
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["show", "no-such-deal"], "no such deal"),
+    (["show", "gulf-divestment-uea"], "did you mean 'gulf-divestment-uae'"),
+    (["solve", "missing.toml"], "missing.toml: (file): no such file"),
+    (["solve", "gulf-divestment-uae", "--format", "xml"], "invalid choice"),
+    (["explode"], "invalid choice"),
+    (["frontier", "gulf-divestment-uae", "--resolution", "1"], "at least 2"),
+    (["frontier", "gulf-divestment-uae", "--resolution", "many"], "invalid int"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, argv, needle):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and needle in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("change,field", [
+    (('giver = "partner"', 'giver = "nobody"'), "issues.soy.giver"),
+    (('soy_premium * soy"', 'soy_premium * soy.__class__"'), "utility.partner"),
+    (("value = 0.03", "value = 9**9"), "(file)"),
+])
+def test_bad_file_names_file_and_field(capsys, tmp_path, change, field):
+    path = tmp_path / "bad.toml"
+    assert change[0] in TOY
+    path.write_text(TOY.replace(*change, 1))
+    code, out, err = run(capsys, "solve", str(path))
+    assert code == 2 and out == ""
+    assert f"bad.toml: {field}" in err and err.count("\n") == 1
+
+
+def test_plot_to_an_unwritable_place(capsys, tmp_path):
+    code, _, err = run(capsys, "frontier", "chips-for-farm-purchases", "--plot",
+                       str(tmp_path / "no" / "dir" / "f.png"))
+    assert code == 2 and "--plot" in err
+
+
+def test_help_exits_0(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0 and "solve" in out and "frontier" in out
+
+
+def test_installed_console_script():
+    script = shutil.which("chipdeals") or str(Path(sys.executable).parent / "chipdeals")
+    done = subprocess.run([script, "list", "--format", "json"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["deals"]["rows"]
+    assert [r["deal"] for r in rows] == deals.library_names()
+    bad = subprocess.run([script, "show", "nope"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
