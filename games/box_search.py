@@ -151,6 +151,7 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
             break
         improved = np.zeros(draws, dtype=bool)
         rows = np.flatnonzero(active) if by_rows else np.arange(draws)
+        base = {k: points[k].copy() for k in moving}
         for k in moving:
             lo, hi = box.bounds(k)
             for sign in (1.0, -1.0):
@@ -163,6 +164,30 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
                     points[k][chosen] = trial[k][better]
                     current[chosen] = value[better]
                     improved[chosen] = True
+        # Hooke-Jeeves pattern move: where the sweep moved, try going as far again in the same
+        # direction; repeated successes double the stride, so narrow ridges are followed fast.
+        ahead = rows[improved[rows]]
+        while ahead.size:
+            asked = ahead if by_rows else np.arange(draws)
+            trial = {name: v[asked].copy() for name, v in points.items()}
+            for k in moving:
+                lo, hi = box.bounds(k)
+                stride = np.clip(2 * points[k][ahead] - base[k][ahead], lo, hi)
+                if by_rows:
+                    trial[k] = stride
+                else:
+                    trial[k][ahead] = stride
+            value = _evaluate(objective, trial, asked, by_rows)
+            if not by_rows:
+                value = value[ahead]
+                trial = {name: v[ahead] for name, v in trial.items()}
+            better = value > current[ahead]
+            chosen = ahead[better]
+            for k in moving:
+                base[k][chosen] = points[k][chosen]
+                points[k][chosen] = trial[k][better]
+            current[chosen] = value[better]
+            ahead = chosen
         for k in moving:
             step[k] = np.where(improved, step[k], step[k] / 2)
     return SearchResult(points=points, values=current, grid_size=int(grid_size),
