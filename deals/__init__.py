@@ -11,6 +11,8 @@ from deals.files import dump, dumps, library_names, library_path, load, loads
 from deals.model import Belief, Deal, Issue, Stance, Terms
 
 # --- analysis (games, trees, bargaining views of a deal) ---
+from deals.analysis import DealSolutions, bargaining_power, default_resolution
+from deals.stances import TreeOutcome, offer_tree, stance_game, tree_outcome
 
 # --- assessment and comparison (leverage) ---
 from deals.assessment import Assessment, Thresholds, assess
@@ -20,4 +22,6 @@ __all__ = [
     "Assessment", "Comparison", "Thresholds", "assess", "compare",
     "Belief", "Deal", "DealError", "DealFileError", "Issue", "Stance", "Terms",
     "dump", "dumps", "library_names", "library_path", "load", "loads",
+    "DealSolutions", "bargaining_power", "default_resolution",
+    "TreeOutcome", "offer_tree", "stance_game", "tree_outcome",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
@@ -227,3 +228,13 @@ def test_random_text_raises_only_deal_file_error(text):
         deals.loads(text, path="random.toml")
     except DealFileError:
         pass
+
+
+def test_the_documented_minimal_file_loads():
+    doc = (Path(__file__).parents[2] / "docs" / "deal-files.md").read_text()
+    block = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    deal = deals.loads(block, path="docs/deal-files.md")
+    # Its proposal, by hand: supplier 0.5 - 0.5 = 0, partner 2 - 0.5 = 1.5.
+    assert deal.gains(deal.proposal.values) == (0.0, 1.5)
+    assert deal.bargaining_power() == pytest.approx(
+        math.log(0.97) / (math.log(0.99) + math.log(0.97)))
