@@ -50,28 +50,37 @@ def scatter(values: np.ndarray, index: np.ndarray, size: int) -> np.ndarray:
     return full
 
 
-def obey_support(mix: np.ndarray, payoff: np.ndarray, value: np.ndarray, ok: np.ndarray,
-                 scale: float) -> tuple[np.ndarray, np.ndarray]:
-    """Which solutions are feasible mixed strategies with only support strategies optimal
-    against them, and which of those are degenerate (a zero inside the support or a best
-    response outside it)."""
+def obey_support(mix: np.ndarray, index: np.ndarray, payoff: np.ndarray, ok: np.ndarray,
+                 value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which solutions are mixed strategies (>= 0) against which no strategy beats the value.
+
+    ``mix`` holds the probabilities on the support ``index`` of each solution, ``payoff`` is
+    the opponent's (rescaled) payoff matrix with the opponent's strategies as rows. Returns
+    the full strategies of the feasible solutions, their positions, and which of them are
+    degenerate (a zero inside the support, or a best response beyond the support size).
+    """
     with np.errstate(invalid="ignore"):
-        nonnegative = np.all(mix >= -FEASIBILITY, axis=1)
-        best = payoff.max(axis=1) <= value + FEASIBILITY * scale
-        feasible = ok & nonnegative & best
-        zeros = np.sum(np.abs(mix) <= TIE, axis=1)
-        # A tie is a payoff within TIE of the value on either side; one above it by more is a
-        # (tolerated, near-rounding) violation, not a degeneracy witness.
-        ties = np.sum(np.abs(payoff - value[:, None]) <= TIE * scale, axis=1)
-    k = mix.shape[1]
-    degenerate = feasible & ((zeros > 0) | (ties > k))
-    return feasible, degenerate
+        keep = np.flatnonzero(ok & np.all(mix >= -FEASIBILITY, axis=1))
+    full = scatter(mix[keep], index[keep], payoff.shape[1])
+    earned = full @ payoff.T
+    best = earned.max(axis=1) <= value[keep] + FEASIBILITY
+    keep, full, earned = keep[best], full[best], earned[best]
+    zeros = np.sum(np.abs(mix[keep]) <= TIE, axis=1)
+    # A tie is a payoff within TIE of the value on either side; one above it by more is a
+    # (tolerated, near-rounding) violation, not a degeneracy witness.
+    ties = np.sum(np.abs(earned - value[keep, None]) <= TIE, axis=1)
+    degenerate = (zeros > 0) | (ties > mix.shape[1])
+    return full, keep, degenerate
 
 
 def rescale(payoff: np.ndarray) -> np.ndarray:
-    """Affine map of one player's payoffs onto [0, 1] (a constant array maps to zeros)."""
+    """Affine map of one player's payoffs onto [1, 2] (a constant array maps to ones).
+
+    Entries of order one keep the bordered systems well scaled, and positive ones keep their
+    pivots away from zero for the elimination without pivoting in :func:`solve_many`.
+    """
     spread = float(np.ptp(payoff))
-    return (payoff - payoff.min()) / spread if spread > 0 else np.zeros_like(payoff)
+    return (payoff - payoff.min()) / spread + 1.0 if spread > 0 else np.ones_like(payoff)
 
 
 def support_enumeration(game: NormalFormGame, tol: float = 1e-9,
@@ -87,10 +96,9 @@ def support_enumeration(game: NormalFormGame, tol: float = 1e-9,
     """
     m, n = game.shape
     check_size(m, n, max_pairs, "support enumeration")
-    # Payoffs mapped onto [0, 1] (equilibria unchanged): the bordered systems below mix payoffs
+    # Payoffs mapped onto [1, 2] (equilibria unchanged): the bordered systems below mix payoffs
     # with entries of 1, so payoffs in the millions would make them badly scaled.
     A, B = (rescale(payoff) for payoff in game.payoffs)
-    scale_a = scale_b = 1.0
     # B^T rows are player 2's payoffs: the x-systems are the y-systems of the transposed game.
     Bt = B.T
     candidates = []
@@ -101,13 +109,12 @@ def support_enumeration(game: NormalFormGame, tol: float = 1e-9,
             rhs[:, k] = 1.0
             y_sol, y_ok = solve_many(indifference_systems(A, I, J), rhs)
             x_sol, x_ok = solve_many(indifference_systems(Bt, J, I), rhs)
-            y = scatter(y_sol[:, :k], J, n)
-            x = scatter(x_sol[:, :k], I, m)
-            y_feasible, y_degenerate = obey_support(y_sol[:, :k], y @ A.T, y_sol[:, k], y_ok, scale_a)
-            x_feasible, x_degenerate = obey_support(x_sol[:, :k], x @ B, x_sol[:, k], x_ok, scale_b)
+            # y on J against player 1's rows: rows of A are player 1's strategies.
+            y, y_at, y_degenerate = obey_support(y_sol[:, :k], J, A, y_ok, y_sol[:, k])
+            x, x_at, x_degenerate = obey_support(x_sol[:, :k], I, Bt, x_ok, x_sol[:, k])
             degenerate = degenerate or bool(y_degenerate.any() or x_degenerate.any())
-            both = np.flatnonzero(x_feasible & y_feasible)
-            candidates.extend(zip(x[both], y[both]))
+            _, in_y, in_x = np.intersect1d(y_at, x_at, assume_unique=True, return_indices=True)
+            candidates.extend(zip(x[in_x], y[in_y]))
     if degenerate:
         from games.equilibria.vertex_enumeration import vertex_enumeration
 

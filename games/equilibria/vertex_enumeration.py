@@ -48,12 +48,13 @@ def polytope_vertices(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             # Basis: z_i = 0 off ``rows``, and the columns ``tight`` hold with equality.
             systems = Mt[tight[:, :, None], rows[:, None, :]]
             z_rows, ok = solve_many(systems, np.ones((len(rows), k)))
-            z = np.zeros((len(rows), d))
-            np.put_along_axis(z, rows, np.where(ok[:, None], z_rows, 0.0), axis=1)
+            # Cheap test first (z >= 0), the full load test only on the survivors.
             with np.errstate(invalid="ignore"):
-                load = z @ M
-                feasible = (ok & np.all(z_rows >= -LABEL_TOL, axis=1)
-                            & np.all(load <= 1.0 + LABEL_TOL, axis=1))
+                keep = np.flatnonzero(ok & np.all(z_rows >= -LABEL_TOL, axis=1))
+            z = np.zeros((len(keep), d))
+            np.put_along_axis(z, rows[keep], z_rows[keep], axis=1)
+            load = z @ M
+            feasible = np.all(load <= 1.0 + LABEL_TOL, axis=1)
             if feasible.any():
                 z, load = z[feasible], load[feasible]
                 found_z.append(z)
@@ -87,17 +88,17 @@ def strictly_contained(labels: np.ndarray) -> np.ndarray:
 
 def completely_labeled(labels_x: np.ndarray, labels_y: np.ndarray) -> np.ndarray:
     """Index pairs (a, b) of vertices whose labels together cover every label."""
-    # Pack each label set into bytes (padding counts as present) and OR every pair at once.
-    pad = (-labels_x.shape[1]) % 8
-    packed_x = np.packbits(np.pad(labels_x, ((0, 0), (0, pad)), constant_values=True), axis=1)
-    packed_y = np.packbits(np.pad(labels_y, ((0, 0), (0, pad)), constant_values=True), axis=1)
-    found = []
-    step = max(1, 2_000_000 // max(1, packed_y.size))
-    for start in range(0, len(packed_x), step):
-        block = packed_x[start:start + step, None, :] | packed_y[None, :, :]
-        a, b = np.nonzero(np.all(block == 0xFF, axis=2))
-        found.append(np.column_stack([a + start, b]))
-    return np.vstack(found) if found else np.zeros((0, 2), dtype=np.intp)
+    count = labels_x.shape[1]
+    if count <= 63:
+        # One integer bit mask per vertex; OR every pair at once.
+        weights = np.left_shift(np.uint64(1), np.arange(count, dtype=np.uint64))
+        mask_x = (labels_x * weights).sum(axis=1, dtype=np.uint64)
+        mask_y = (labels_y * weights).sum(axis=1, dtype=np.uint64)
+        everything = np.uint64((1 << count) - 1)
+        return np.argwhere((mask_x[:, None] | mask_y[None, :]) == everything)
+    # Larger games: count the labels missing from both as a product of the complements.
+    missing = (~labels_x).astype(np.float64) @ (~labels_y).astype(np.float64).T
+    return np.argwhere(missing == 0)
 
 
 def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
