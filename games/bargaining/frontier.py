@@ -22,7 +22,7 @@ from games.errors import BargainingError
 from games.results import TabularResult
 
 #: Above this many points, dominated points are first discarded against a few frontier pivots.
-_PREFILTER_SIZE = 50_000
+_PREFILTER_SIZE = 2_000
 
 
 def skyline(points: np.ndarray) -> np.ndarray:
@@ -34,7 +34,9 @@ def skyline(points: np.ndarray) -> np.ndarray:
     >>> skyline(np.array([[1, 1], [2, 0], [0, 2], [0.5, 0.5], [1, 1]])).tolist()
     [2, 0, 1]
     """
-    candidates = _prefilter(points) if len(points) > _PREFILTER_SIZE else np.arange(len(points))
+    n = len(points)
+    candidates = _prefilter(points, bins=min(4096, n // 8)) if n > _PREFILTER_SIZE \
+        else np.arange(n)
     sub = points[candidates]
     order = np.lexsort((-sub[:, 1], -sub[:, 0]))
     u2 = sub[order, 1]

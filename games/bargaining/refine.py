@@ -28,12 +28,15 @@ def can_refine(problem: BargainingProblem) -> bool:
 def refine_outcome(problem: BargainingProblem, start: int, objective: Objective,
                    constraints: Constraint | None = None, extra: Sequence[float] = (),
                    extra_bounds: Sequence[tuple[float | None, float | None]] = (),
+                   score: Callable[[np.ndarray], float] | None = None,
                    tol: float = 1e-9) -> tuple[dict[str, float], np.ndarray, np.ndarray] | None:
     """Maximise ``objective(u, extra)`` over the continuous issues from outcome ``start``.
 
     ``u`` is the pair of utilities; ``extra`` holds auxiliary variables (such as the level
     ``t`` of an epigraph form). ``constraints(u, extra) >= 0`` must hold. Returns the outcome,
     its utilities and the extra variables, or ``None`` when no improvement was found.
+    ``score(u)``, when given, judges the answer from the utilities alone (an epigraph's level
+    recomputed exactly), so finite-difference slack in auxiliary variables cannot reject it.
     """
     moving = [i for i in problem.issues if i.is_continuous]
     fixed = {i.name: float(problem.outcomes[i.name][start])
@@ -54,22 +57,62 @@ def refine_outcome(problem: BargainingProblem, start: int, objective: Objective,
         with np.errstate(all="ignore"):
             return np.array([float(f1(**at)), float(f2(**at))])
 
+    m = n + len(extra)
+    step = 1e-7
+    memo: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def stencil(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Utilities at z and at z + step along each variable, in one vectorised call."""
+        key = z.tobytes()
+        if key not in memo:
+            memo.clear()
+            points = np.repeat(z[None, :], m + 1, axis=0)
+            # step inwards at the upper bound so every evaluation stays inside the box
+            h = np.where(z[:n] > 1.0 - step, -step, step) if n else np.zeros(0)
+            points[1 + np.arange(n), np.arange(n)] += h
+            points[1 + n + np.arange(len(extra)), n + np.arange(len(extra))] += step
+            values = lo + np.clip(points[:, :n], 0.0, 1.0) * span
+            at = {**{k: np.full(m + 1, v) for k, v in fixed.items()},
+                  **{i.name: values[:, c] for c, i in enumerate(moving)}}
+            with np.errstate(all="ignore"):
+                u = np.column_stack([np.broadcast_to(np.asarray(f(**at), float), (m + 1,))
+                                     for f in (f1, f2)])
+            memo[key] = (points, np.concatenate([h, np.full(len(extra), step)]), u)
+        return memo[key]
+
+    def value_and_gradient(z: np.ndarray) -> tuple[float, np.ndarray]:
+        points, h, u = stencil(z)
+        values = np.array([-objective(u[k], points[k, n:]) for k in range(m + 1)])
+        return float(values[0]), (values[1:] - values[0]) / h
+
+    def constraint_values(z: np.ndarray) -> np.ndarray:
+        points, _, u = stencil(z)
+        return np.atleast_1d(constraints(u[0], points[0, n:]))
+
+    def constraint_jacobian(z: np.ndarray) -> np.ndarray:
+        points, h, u = stencil(z)
+        rows = np.array([np.atleast_1d(constraints(u[k], points[k, n:])) for k in range(m + 1)])
+        return ((rows[1:] - rows[0]) / h[:, None]).T
+
     x0 = np.concatenate([z0, np.asarray(extra, dtype=float)])
     u0 = utilities(x0)
     start_value = objective(u0, x0[n:])
     cons = [] if constraints is None else [
-        {"type": "ineq", "fun": lambda z: np.atleast_1d(constraints(utilities(z), z[n:]))}]
+        {"type": "ineq", "fun": constraint_values, "jac": constraint_jacobian}]
     bounds = [(0.0, 1.0)] * n + list(extra_bounds or [(None, None)] * len(extra))
     with np.errstate(all="ignore"):
-        res = minimize(lambda z: -objective(utilities(z), z[n:]), x0, method="SLSQP",
+        res = minimize(value_and_gradient, x0, jac=True, method="SLSQP",
                        bounds=bounds, constraints=cons,
                        options={"ftol": 1e-13, "maxiter": 300})
     x = np.asarray(res.x, dtype=float)
     u = utilities(x)
-    value = objective(u, x[n:])
+    if score is not None:
+        value, start_value = score(u), score(u0)
+    else:
+        value = objective(u, x[n:])
+        if constraints is not None and np.min(constraints(u, x[n:])) < -tol:
+            return None
     if not np.all(np.isfinite(u)) or not np.isfinite(value):
-        return None
-    if constraints is not None and np.min(constraints(u, x[n:])) < -tol:
         return None
     if value < start_value + 1e-15 * max(1.0, abs(start_value)):
         return None

@@ -205,9 +205,10 @@ def _max_min(problem: BargainingProblem, name: str, reach: np.ndarray, refine: b
         return (a[1] / r[1] - a[0] / r[0]) / (b[0] / r[0] - b[1] / r[1])
 
     def refined(d: np.ndarray, scale: float):
-        # epigraph form: maximise t subject to g_i >= t r_i
+        # epigraph form: maximise t subject to g_i >= t r_i; judged by min(g / r) itself
         return (lambda u, t: t[0] * min(r) / scale,
-                lambda u, t: u - d - t[0] * r, None, [(None, None)])
+                lambda u, t: u - d - t[0] * r, None, [(None, None)],
+                lambda u: float(np.min((u - d) / r)))
 
     return _solve(problem, name, objective, segment_t, refined, refine, settings)
 
@@ -262,10 +263,11 @@ def _solve(problem: BargainingProblem, name: str,
         method = "exact on the outcome grid"
     if refine and can_refine(problem):
         scale = _scale(problem)
-        goal, constraint, extra, extra_bounds = refined(d, scale)
+        goal, constraint, extra, extra_bounds, *score = refined(d, scale)
         if extra is None:  # epigraph level starts at the grid value
             extra = [float(top)]
-        found = refine_outcome(problem, i, goal, constraint, extra, extra_bounds or ())
+        found = refine_outcome(problem, i, goal, constraint, extra, extra_bounds or (),
+                               score=score[0] if score else None)
         method = (f"grid of {problem.resolution} levels per continuous issue, then SLSQP "
                   "from the best grid point")
         if found is not None:
