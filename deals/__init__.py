@@ -8,7 +8,8 @@
 
 from deals.errors import DealError, DealFileError
 from deals.files import dump, dumps, library_names, library_path, load, loads
-from deals.model import Belief, Deal, Issue, Stance, Terms
+from deals.model import Deal
+from deals.terms import Belief, Issue, Stance, Terms
 
 # --- analysis (games, trees, bargaining views of a deal) ---
 from deals.analysis import DealSolutions, bargaining_power, default_resolution

@@ -1,0 +1,145 @@
+"""The pieces of a deal: issues, stances, terms on the table and a drafter's belief.
+
+Each validates itself when built and names the deal-file field of any mistake
+(``issues.chips.range: ...``), so a file loader only has to add the file name.
+
+>>> Issue("chips", (0, 100), giver="supplier").check(150, "proposal.terms.chips")
+Traceback (most recent call last):
+...
+deals.errors.DealError: proposal.terms.chips: 150 is outside the range [0, 100] of issue 'chips'; use a value inside it or widen the range
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from deals.errors import DealError
+
+SIDES = ("supplier", "partner")
+_TOL = 1e-9
+
+
+def _check_side(side: str, where: str) -> None:
+    if side not in SIDES:
+        raise DealError(f"{where}: {side!r} is not a party; use 'supplier' or 'partner'")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A negotiable quantity: its range, unit and the side that gives it.
+
+    >>> Issue("divest", (0.0, 1.0), giver="partner", unit="share").status_quo
+    0.0
+    """
+
+    name: str
+    range: tuple[float, float]
+    giver: str
+    unit: str = ""
+    description: str = ""
+    levels: tuple[float, ...] | None = None
+    default: float | None = None
+
+    def __post_init__(self) -> None:
+        where = f"issues.{self.name}"
+        _check_side(self.giver, f"{where}.giver")
+        lo, hi = (float(v) for v in self.range)
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise DealError(f"{where}.range: bounds must be finite numbers, got {self.range}")
+        if lo > hi:
+            raise DealError(f"{where}.range: lower bound {lo:g} is above upper bound {hi:g}; "
+                            "swap them")
+        object.__setattr__(self, "range", (lo, hi))
+        if self.levels is not None:
+            levels = tuple(sorted(float(v) for v in self.levels))
+            if not levels:
+                raise DealError(f"{where}.levels: give at least one level, or drop the field "
+                                "for a continuous issue")
+            for v in levels:
+                if not (lo - _TOL <= v <= hi + _TOL):
+                    raise DealError(f"{where}.levels: {v:g} is outside the range "
+                                    f"[{lo:g}, {hi:g}]")
+            object.__setattr__(self, "levels", levels)
+        if self.default is not None:
+            object.__setattr__(self, "default", float(self.default))
+            self.check(self.default, f"{where}.default")
+
+    @property
+    def discrete(self) -> bool:
+        """True when the issue takes only the listed ``levels``."""
+        return self.levels is not None
+
+    @property
+    def status_quo(self) -> float:
+        """The value when nobody agrees to anything: ``default``, else the lower bound."""
+        return self.range[0] if self.default is None else self.default
+
+    def check(self, value: float, where: str) -> float:
+        """Return ``value`` as a float if it is a value this issue can take, else raise."""
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise DealError(f"{where}: {value!r} is not a number") from None
+        lo, hi = self.range
+        span = max(1.0, abs(lo), abs(hi))
+        if not (lo - _TOL * span <= v <= hi + _TOL * span):
+            raise DealError(f"{where}: {v:g} is outside the range [{lo:g}, {hi:g}] of issue "
+                            f"{self.name!r}; use a value inside it or widen the range")
+        if self.levels is not None and min(abs(v - x) for x in self.levels) > _TOL * span:
+            raise DealError(f"{where}: {v:g} is not one of the levels {list(self.levels)} of "
+                            f"issue {self.name!r}")
+        return v
+
+
+@dataclass(frozen=True)
+class Stance:
+    """A named strategy of one side: values of issues it gives, or walking away.
+
+    >>> Stance("deny", "supplier", walk_away=True).label
+    'deny'
+    """
+
+    name: str
+    side: str
+    fixes: Mapping[str, float] = field(default_factory=dict)
+    walk_away: bool = False
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        _check_side(self.side, f"stances.{self.side}")
+        object.__setattr__(self, "fixes", {k: float(v) for k, v in self.fixes.items()})
+        if self.walk_away and self.fixes:
+            raise DealError(f"stances.{self.side}.{self.name}: a stance that walks away fixes "
+                            "no issues; drop the issue values or walk_away")
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Terms:
+    """Values of some issues, with what they are and where they come from.
+
+    Used for the proposal on the table and for the deal as actually struck.
+    """
+
+    values: Mapping[str, float]
+    description: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", {k: float(v) for k, v in self.values.items()})
+
+
+@dataclass(frozen=True)
+class Belief:
+    """The parameter values the drafter of a proposal assumed."""
+
+    values: Mapping[str, float]
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", {k: float(v) for k, v in self.values.items()})
