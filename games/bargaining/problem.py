@@ -282,8 +282,10 @@ class BargainingProblem:
     def _checked(cls, pts: np.ndarray, disagreement: Any, players: Any, *, check_bounds: bool,
                  **kwargs: Any) -> "BargainingProblem":
         pts.setflags(write=False)
-        d = _disagreement(disagreement, pts.max(axis=0) if check_bounds else None)
-        return cls(points=pts, disagreement=d, players=_players(players), **kwargs)
+        top = pts.max(axis=0)
+        d = _disagreement(disagreement, top if check_bounds else None)
+        return cls(points=pts, disagreement=d, players=_players(players), _cache={"top": top},
+                   **kwargs)
 
     # ------------------------------------------------------------------ use
     def with_disagreement(self, disagreement: Sequence[float], *,

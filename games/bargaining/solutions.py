@@ -335,5 +335,8 @@ def _tol(g: np.ndarray) -> float:
 
 
 def _scale(problem: BargainingProblem) -> float:
-    span = problem.points.max(axis=0) - problem.points.min(axis=0)
-    return float(max(span.max(), 1e-12))
+    """The largest utility range, cached: it sets the optimiser's objective scale."""
+    if "scale" not in problem._cache:
+        span = problem._top() - problem.points.min(axis=0)
+        problem._cache["scale"] = float(max(span.max(), 1e-12))
+    return problem._cache["scale"]
