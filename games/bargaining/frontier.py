@@ -132,12 +132,15 @@ class ParetoFrontier(TabularResult):
         return text
 
 
-def pareto_frontier(problem: BargainingProblem, *, convex: bool | None = None) -> ParetoFrontier:
+def pareto_frontier(problem: BargainingProblem, *, convex: bool | None = None,
+                    refine: bool = False) -> ParetoFrontier:
     """The Pareto frontier of a problem, with the outcome behind each point.
 
     ``convex`` (default: the problem's own setting) says whether lotteries are allowed; then
     the frontier is the upper-right convex hull of the points, and the segments between
-    neighbouring points are feasible too.
+    neighbouring points are feasible too. Over continuous issues the frontier is exact on
+    the grid; ``refine=True`` then moves each point onto the continuous frontier by the
+    epsilon-constraint method (the most for player 2 given player 1's utility there).
 
     >>> p = BargainingProblem.from_points([(0, 1), (0.4, 0.5), (1, 0)], (0, 0), convex=True)
     >>> pareto_frontier(p).utilities.tolist()
@@ -145,6 +148,7 @@ def pareto_frontier(problem: BargainingProblem, *, convex: bool | None = None) -
     """
     convex = problem.convex if convex is None else bool(convex)
     idx = frontier_indices(problem, convex)
+    utilities = problem.points[idx]
     outcomes = None if problem.outcomes is None else {
         n: v[idx] for n, v in problem.outcomes.items()}
     labels = None
@@ -152,8 +156,36 @@ def pareto_frontier(problem: BargainingProblem, *, convex: bool | None = None) -
         labels = tuple(problem.labels[i] for i in idx) if problem.labels is not None \
             else tuple(int(i) for i in idx)
     method = ("upper convex hull of the skyline" if convex else "exact skyline")
-    return ParetoFrontier(problem.points[idx], idx, outcomes, labels, problem.players, convex,
-                          method, problem.resolution if _has_continuous(problem) else None)
+    resolution = problem.resolution if _has_continuous(problem) else None
+    if refine and resolution:
+        utilities, outcomes = _epsilon_constraint(problem, idx)
+        method += (f" on a grid of {resolution} levels per continuous issue, then epsilon-"
+                   "constraint (SLSQP) from each grid point")
+        resolution = None
+    return ParetoFrontier(utilities, idx, outcomes, labels, problem.players, convex, method,
+                          resolution)
+
+
+def _epsilon_constraint(problem: BargainingProblem, idx: np.ndarray):
+    """Maximise u2 subject to u1 >= u1(grid point), from each grid frontier point."""
+    from games.bargaining.refine import refine_outcome
+
+    scale = float(max(np.ptp(problem.points, axis=0).max(), 1e-12))
+    rows, found_outcomes = [], []
+    for i in idx:
+        level = float(problem.points[i, 0])
+        found = refine_outcome(problem, int(i), lambda u, _: u[1] / scale,
+                               lambda u, _, lv=level: np.array([u[0] - lv]))
+        if found is None:
+            rows.append(problem.points[i])
+            found_outcomes.append(problem.outcome(int(i)))
+        else:
+            rows.append(found[1])
+            found_outcomes.append(found[0])
+    points = np.asarray(rows, dtype=float)
+    keep = skyline(points)  # polishing can make one grid point's image dominate another's
+    outcomes = {n: np.array([found_outcomes[k][n] for k in keep]) for n in found_outcomes[0]}
+    return points[keep], outcomes
 
 
 def _has_continuous(problem: BargainingProblem) -> bool:

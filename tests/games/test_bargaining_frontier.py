@@ -172,3 +172,28 @@ def test_prefilter_keeps_every_frontier_point(pairs, bins):
     points = np.array(pairs, dtype=float)
     kept = {tuple(p) for p in points[_prefilter(points, bins=bins)]}
     assert brute_force_frontier(points) <= kept
+
+
+def test_epsilon_constraint_refinement_reaches_the_continuous_frontier():
+    # two issues: u1 = x + y / 2, u2 = sqrt(1 - x) + (1 - y) ** 2 / 4; the grid's frontier lies
+    # below the true one between grid points, the refined one on it
+    problem = BargainingProblem.from_issues(
+        {"x": (0, 1), "y": (0, 1)}, ["x + y / 2", "sqrt(1 - x) + (1 - y)**2 / 4"], (0, 0),
+        resolution=9)
+    grid = pareto_frontier(problem)
+    fine = pareto_frontier(problem, refine=True)
+    reference = pareto_frontier(BargainingProblem.from_issues(
+        {"x": (0, 1), "y": (0, 1)}, ["x + y / 2", "sqrt(1 - x) + (1 - y)**2 / 4"], (0, 0),
+        resolution=801))
+    ref = reference.utilities
+
+    def best_below(u):  # the most for player 2 on the fine grid given player 1 gets u1
+        ok = ref[:, 0] >= u[0] - 1e-12
+        return ref[ok, 1].max()
+
+    for u in fine.utilities:
+        assert u[1] >= best_below(u) - 1e-9
+    assert (fine.utilities[:, 1] >= np.interp(fine.utilities[:, 0], grid.utilities[:, 0],
+                                              grid.utilities[:, 1]) - 1e-9).all()
+    u1, u2 = problem.evaluate(x=fine.outcomes["x"], y=fine.outcomes["y"])
+    assert np.allclose(np.c_[u1, u2], fine.utilities)
