@@ -102,6 +102,16 @@ def cmd_show(args: argparse.Namespace) -> list[Section]:
         sections.append(Section("terms on the table", pd.DataFrame(rows).set_index("terms"),
                                 "gains over outside options, $bn per year at point values; "
                                 + notes))
+    if deal.belief is not None:
+        point = deal.values()
+        frame = pd.DataFrame([{"parameter": k, "point value": point[k], "drafter assumed": v}
+                              for k, v in deal.belief.values.items()]).set_index("parameter")
+        at = deal.at_belief()
+        terms = deal.proposal.values if deal.proposal else {}
+        g = at.gains(terms)
+        sections.append(Section("drafter's belief", frame, deal.belief.description
+                                + f"; at these values the proposal's gains are {g[0]:.4g} "
+                                f"({deal.supplier}) and {g[1]:.4g} ({deal.partner})"))
     return sections
 
 

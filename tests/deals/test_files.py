@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import deals
 from deals import DealFileError
 from deals.files import MAX_FILE_BYTES
+from games import Parameter
 
 TOY = '''
 [deal]
@@ -238,3 +239,64 @@ def test_the_documented_minimal_file_loads():
     assert deal.gains(deal.proposal.values) == (0.0, 1.5)
     assert deal.bargaining_power() == pytest.approx(
         math.log(0.97) / (math.log(0.99) + math.log(0.97)))
+
+
+_names = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True).filter(
+    lambda n: n not in {"walk_away", "description", "where", "min", "max", "abs", "exp", "log",
+                        "sqrt", "and", "or", "not", "if", "else", "in", "is", "for", "lambda",
+                        "def", "del", "as", "with", "from", "import", "pass", "try", "class",
+                        "return", "yield", "while", "global", "raise", "assert", "break",
+                        "async", "await", "elif", "except", "finally", "continue", "nonlocal",
+                        "none", "true", "false"})
+_finite = st.floats(-1e12, 1e12, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def python_deals(draw):
+    names = draw(st.lists(_names, min_size=3, max_size=7, unique=True))
+    n_issues = draw(st.integers(1, len(names) - 2))
+    issue_names, parameter_names = names[:n_issues], names[n_issues:]
+    parameters = []
+    for name in parameter_names:
+        lo, hi = sorted(draw(st.tuples(_finite, _finite)))
+        value = draw(st.floats(lo, hi)) if lo < hi else lo
+        parameters.append(Parameter(name, value, range=(lo, hi) if draw(st.booleans()) else None,
+                                    unit=draw(st.text(max_size=12)),
+                                    source=draw(st.text(max_size=30))))
+    issues = []
+    for k, name in enumerate(issue_names):
+        lo, hi = sorted(draw(st.tuples(_finite, _finite)))
+        issues.append(deals.Issue(name, (lo, hi), giver=("supplier", "partner")[k % 2],
+                                  unit=draw(st.text(max_size=12)),
+                                  description=draw(st.text(max_size=40))))
+    every = issue_names + parameter_names
+
+    def expression():
+        terms = draw(st.lists(st.tuples(st.sampled_from(every), _finite), min_size=1, max_size=4))
+        return " + ".join(f"({c!r}) * {n}" for n, c in terms)
+
+    stances = []
+    for issue in issues:
+        stances.append(deals.Stance(f"s_{issue.name}", issue.giver, {issue.name: issue.range[1]},
+                                    description=draw(st.text(max_size=20))))
+    for side in ("supplier", "partner"):
+        if not any(s.side == side for s in stances):
+            stances.append(deals.Stance("leave", side, walk_away=True))
+    return deals.Deal(
+        name=draw(st.text(min_size=1, max_size=20).filter(str.strip)),
+        title=draw(st.text(max_size=40)), supplier=draw(st.text(max_size=10)),
+        partner=draw(st.text(max_size=10)), description=draw(st.text(max_size=80)),
+        issues=issues, parameters=parameters,
+        utility={"supplier": expression(), "partner": expression()},
+        outside_option={"supplier": repr(draw(_finite)), "partner": repr(draw(_finite))},
+        stances=stances,
+        proposal=deals.Terms({i.name: i.range[0] for i in issues},
+                             description=draw(st.text(max_size=30))))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(python_deals())
+def test_any_valid_deal_round_trips_through_toml(deal):
+    """Text with quotes, backslashes, control characters and any unicode; floats of any
+    size: write, read, and the deal is the same."""
+    assert deals.loads(deals.dumps(deal)) == deal
