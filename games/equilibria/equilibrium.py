@@ -167,10 +167,6 @@ class EquilibriumSet(TabularResult, Sequence):
                 f"scope={self.scope!r}>")
 
 
-def _same(a: Sequence[np.ndarray], b: Sequence[np.ndarray], atol: float = 1e-7) -> bool:
-    return all(np.allclose(x, y, atol=atol, rtol=0) for x, y in zip(a, b))
-
-
 def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]], *,
                  method: str, tol: float, degenerate: bool | None, scope: str,
                  notes: Sequence[str] = (), settings: dict[str, Any] | None = None,
@@ -186,6 +182,7 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
 
     bound = tol * game.payoff_range
     kept: list[Equilibrium] = []
+    flat_kept: list[np.ndarray] = []
     dropped: list[float] = []
     for candidate in candidates:
         profile = tuple(_clean(np.asarray(s, dtype=float)) for s in candidate)
@@ -200,8 +197,10 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
                     f"method='vertex' or a larger tol")
             dropped.append(worst)
             continue
-        if any(_same(profile, eq.strategies) for eq in kept):
-            continue
+        flat = np.concatenate(profile)
+        if flat_kept and np.min(np.abs(np.array(flat_kept) - flat).max(axis=1)) <= 1e-7:
+            continue  # the same equilibrium found twice (from two supports or bases)
+        flat_kept.append(flat)
         kept.append(Equilibrium(profile, values, worst))
     kept.sort(key=lambda eq: tuple(-np.concatenate(eq.strategies)))
     notes = tuple(notes)

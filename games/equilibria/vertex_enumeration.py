@@ -11,9 +11,11 @@ all of 1..m+n ("completely labeled") is, once normalised, an equilibrium, and th
 exactly the extreme equilibria: every equilibrium is a convex combination of extreme ones
 within a maximal convex set of equilibria (Winkels 1979; Avis et al., Economic Theory 2010).
 
-Each vertex of P is found from a basis: a set I of rows (the others are zero) and an equal-size
-set T of tight columns with B_IT^T x_I = 1. All bases of one size are solved in one batch.
-The game is degenerate exactly when some vertex has more labels than its dimension.
+The vertices are found by pivoting from the origin over the polytope's graph
+(:mod:`games.equilibria.polytope`); :func:`polytope_vertices_by_bases` instead solves every
+candidate basis (rows I with B_IT^T x_I = 1 for equal-size column sets T) and serves as an
+independent check. The game is degenerate exactly when some vertex has more labels than its
+dimension.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from games.equilibria.equilibrium import EquilibriumSet, verified_set
+from games.equilibria.polytope import feasible_bases, vertices_from_bases
 from games.equilibria.supports import check_size, solve_many, support_pairs
 from games.normal_form import NormalFormGame
 
@@ -35,7 +38,40 @@ def normalise(payoff: np.ndarray) -> np.ndarray:
 
 
 def polytope_vertices(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nonzero vertices of {z >= 0, M^T z <= 1} and their labels.
+    """Nonzero vertices of {z >= 0, M^T z <= 1} and their labels, by pivoting.
+
+    ``M`` is (d, e) with positive entries. Returns the vertices (V, d) and a boolean label
+    matrix (V, d + e): label i for z_i = 0, label d + j for (M^T z)_j = 1.
+    """
+    z = vertices_from_bases(M, feasible_bases(M))
+    load = z @ M
+    with np.errstate(invalid="ignore"):
+        real = ((z.sum(axis=1) > LABEL_TOL) & np.all(z >= -LABEL_TOL, axis=1)
+                & np.all(load <= 1.0 + LABEL_TOL, axis=1))
+    return distinct_vertices(z[real], np.hstack([np.abs(z[real]) <= LABEL_TOL,
+                                                 load[real] >= 1.0 - LABEL_TOL]))
+
+
+def distinct_vertices(vertices: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One entry per vertex: a degenerate vertex is reached from several bases.
+
+    Distinct vertices have distinct label sets, since a vertex is the only point of the
+    polytope with all of its labels.
+    """
+    _, first = np.unique(labels, axis=0, return_index=True)
+    first.sort()
+    vertices, labels = vertices[first], labels[first]
+    if np.any(labels.sum(axis=1) > vertices.shape[1]):
+        keep = ~strictly_contained(labels)
+        vertices, labels = vertices[keep], labels[keep]
+    return vertices, labels
+
+
+def polytope_vertices_by_bases(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nonzero vertices of {z >= 0, M^T z <= 1} and their labels, trying every basis.
+
+    The slow, simple way (C(d + e, d) linear systems), kept as an independent check of
+    :func:`polytope_vertices`.
 
     ``M`` is (d, e) with positive entries. Returns the vertices (V, d) and a boolean label
     matrix (V, d + e): label i for z_i = 0, label d + j for (M^T z)_j = 1.
@@ -61,16 +97,7 @@ def polytope_vertices(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 found_labels.append(np.hstack([np.abs(z) <= LABEL_TOL, load >= 1.0 - LABEL_TOL]))
     if not found_z:
         return np.zeros((0, d)), np.zeros((0, d + e), dtype=bool)
-    vertices, labels = np.vstack(found_z), np.vstack(found_labels)
-    # A vertex reached from several bases (a degenerate vertex) is one vertex: distinct vertices
-    # have distinct label sets, since a vertex is the only point of P with all of its labels.
-    _, first = np.unique(labels, axis=0, return_index=True)
-    first.sort()
-    vertices, labels = vertices[first], labels[first]
-    if np.any(labels.sum(axis=1) > d):
-        keep = ~strictly_contained(labels)
-        vertices, labels = vertices[keep], labels[keep]
-    return vertices, labels
+    return distinct_vertices(np.vstack(found_z), np.vstack(found_labels))
 
 
 def strictly_contained(labels: np.ndarray) -> np.ndarray:

@@ -108,3 +108,19 @@ def test_pure_equilibria_are_among_the_extreme_ones_in_degenerate_games(shape, d
     assert {eq.support for eq in found if eq.is_pure} == {eq.support for eq in pure_equilibria(game)}
     assert all(eq.regret <= 1e-9 * game.payoff_range for eq in found)
     assert len(found) >= 1  # Nash: every finite game has an equilibrium
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=SIZES, data=st.data(), small=st.booleans())
+def test_pivoting_finds_the_same_vertices_as_trying_every_basis(shape, data, small):
+    # Two independent ways to list the vertices of {z >= 0, M^T z <= 1}: breadth-first
+    # lexicographic pivoting, and solving all C(d + e, d) candidate bases. Small integer
+    # entries make degenerate polytopes (vertices with extra labels) common.
+    import importlib
+
+    vertex_module = importlib.import_module("games.equilibria.vertex_enumeration")
+    elements = st.integers(0, 2) if small else st.integers(-1000, 1000)
+    M = vertex_module.normalise(data.draw(arrays(np.int64, shape, elements=elements)).astype(float))
+    by_pivoting = vertex_module.polytope_vertices(M)
+    by_bases = vertex_module.polytope_vertices_by_bases(M)
+    assert {tuple(row) for row in by_pivoting[1]} == {tuple(row) for row in by_bases[1]}
