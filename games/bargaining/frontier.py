@@ -336,8 +336,8 @@ def concession_curve(problem: BargainingProblem, issue: str, counter_issue: str,
                      player: int | str, *, tol: float = 1e-12) -> ConcessionCurve:
     """For each level of ``issue``, the most of ``counter_issue`` that ``player`` accepts.
 
-    "Accepts" means the player's gain over disagreement is >= 0; the other issues are set to
-    whatever allows the most. This is the exchange rate a negotiator can ask for: for each
+    ``player`` is 1, 2 or a player's name. "Accepts" means the player's gain over
+    disagreement is >= 0; the other issues are set to whatever allows the most. This is the exchange rate a negotiator can ask for: for each
     amount one side gives, the most the other side still gives in return.
 
     >>> p = BargainingProblem.from_issues({"a": (0, 2), "b": (0, 2)},

@@ -277,3 +277,24 @@ def test_closed_form_on_hull_matches_dense_lotteries(points, power, solver):
             g, h = np.array(s.gains), np.array(r.gains)
             assert power * np.log(g[0]) + (1 - power) * np.log(g[1]) >= \
                 power * np.log(h[0]) + (1 - power) * np.log(h[1]) - 1e-12
+
+
+def test_engine_objects_plug_in_normal_form_game_parameter_set_expression():
+    from games import NormalFormGame
+    from games.expressions import parse_expression
+    from games.parameters import Parameter, ParameterSet
+
+    game = NormalFormGame.from_arrays([[2, 0], [0, 1]], [[1, 0], [0, 2]], players=["Ann", "Bob"],
+                                      strategies=[["Opera", "Fight"], ["Opera", "Fight"]])
+    s = nash_solution(BargainingProblem.from_bimatrix(game))
+    assert s.players == ("Ann", "Bob")
+    assert dict(s.lottery) == pytest.approx({("Opera", "Opera"): 0.5, ("Fight", "Fight"): 0.5})
+    # a ParameterSet supplies point values; an Expression object is used as parsed
+    params = ParameterSet([Parameter("a", 2.0, range=(1, 3))])
+    problem = BargainingProblem.from_issues(
+        {"x": (0, 1)}, [parse_expression("a * x", names=["a", "x"]), "1 - x"], (0, 0),
+        parameters=params, resolution=11)
+    # maximise 2x (1 - x): x = 1/2 whatever a is (scale invariance), utilities (1, 0.5)
+    t = nash_solution(problem)
+    assert t.outcome["x"] == pytest.approx(0.5, abs=1e-7)
+    assert t.utilities == pytest.approx((1.0, 0.5), abs=1e-7)
