@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -231,7 +231,7 @@ def _flags(accept_other: float, rho: Mapping[str, float], dominated: float, t: T
 def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            thresholds: Thresholds | None = None, power: float | None = None,
            executor: Executor | None = None, chunk_size: int | None = None,
-           progress: bool | None = None, grid_points: int = 600) -> Assessment:
+           progress: bool | None = None, grid_points: int = 150) -> Assessment:
     """Audit the leverage of a deal's proposal over ``draws`` seeded parameter draws.
 
     Without a proposal, the deal's belief defines one: the supplier's optimal full-information
@@ -250,7 +250,9 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     else:
         raise DealError(f"deal {deal.name!r} has neither a [proposal] nor a [belief] to assess; "
                         "add the terms on the table as [proposal]")
-    solver = DrawSolver(deal, proposal, power=power, grid_points=grid_points)
+    solver = DrawSolver(deal, proposal, power=power, grid_points=grid_points,
+                        efficiency_margin=t.efficiency_margin)
+    exact = replace(solver, exhaustive=True, max_rounds=400)  # few rows: converge fully
     values = sample_values(deal, draws, seed)
     result = sweep(solver, sample=values, executor=executor, chunk_size=chunk_size or 5_000,
                    vectorised=True, progress=progress).outputs
@@ -264,7 +266,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         ask_gain = ask["supplier_gain"]
         rho_ask = _percentiles(np.where(ask_gain > 0, result["supplier_gain"] / ask_gain, np.nan))
 
-    point = solver(**point_values(deal))
+    point = exact(**point_values(deal))
     names = [i.name for i in deal.issues]
     benchmark = {k: float(point[f"benchmark.{k}"][0]) for k in names}
     better = None

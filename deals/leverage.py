@@ -70,14 +70,22 @@ class DrawSolver:
 
     An instance is a picklable callable, so :func:`games.sweep` can spread it over an executor:
     ``DrawSolver(deal, proposal)(**values)`` returns a dict of arrays, one entry per draw.
+
+    The Nash benchmark is refined for every draw. The zone-of-agreement search is refined only
+    where the grid found no outcome with both gains positive, and the better-for-both search only
+    where the grid has not already shown the proposal dominated by ``efficiency_margin``; with
+    ``exhaustive=True`` every search is refined and better-for-both packages are moved on to the
+    frontier (used for the few point-value solves whose packages are reported).
     """
 
     deal: Deal
     proposal: Mapping[str, float]
     power: float | None = None
-    grid_points: int = 600
+    grid_points: int = 150
     resolution: float = 1e-4
     max_rounds: int = 40
+    efficiency_margin: float = 0.02
+    exhaustive: bool = False
 
     def __call__(self, **values: np.ndarray) -> dict[str, np.ndarray]:
         deal = self.deal
@@ -152,17 +160,30 @@ class DrawSolver:
         best[1] = np.where(has_nash, best[1], best[0])
         start = {k: np.concatenate([grid[k][b] for b in best]) for k in names}
         step = 1.0 / max(2, round(size ** (1 / max(1, len(names)))))
-        found = maximise(lambda rows, **x: stacked(rows, **x), box, 3 * n, start=start, resolution=self.resolution,
-                         first_step=step, max_rounds=self.max_rounds, by_rows=True)
-        zone_value, star_value, better_value = (found.values[i * n:(i + 1) * n] for i in range(3))
-        star = {k: v[n:2 * n] for k, v in found.points.items()}
-        better = {k: v[2 * n:].copy() for k, v in found.points.items()}
-        dominated = np.flatnonzero(better_value > 0)
+        grid_best = [v[rows, b] for v, b in zip(grid_values, best)]
+        if self.exhaustive:
+            wanted = [rows, rows, rows]
+        else:
+            wanted = [rows[~has_nash], rows, rows[grid_best[2] < self.efficiency_margin]]
+        chosen = np.concatenate([w + i * n for i, w in enumerate(wanted)])
+        found = maximise(lambda r, **x: stacked(chosen[r], **x), box, chosen.size,
+                         start={k: v[chosen] for k, v in start.items()},
+                         resolution=self.resolution, first_step=step,
+                         max_rounds=self.max_rounds, by_rows=True)
+        values_all = np.concatenate(grid_best)
+        points_all = {k: v.copy() for k, v in start.items()}
+        values_all[chosen] = found.values
+        for k in names:
+            points_all[k][chosen] = found.points[k]
+        zone_value, star_value, better_value = (values_all[i * n:(i + 1) * n] for i in range(3))
+        star = {k: v[n:2 * n] for k, v in points_all.items()}
+        better = {k: v[2 * n:].copy() for k, v in points_all.items()}
+        dominated = np.flatnonzero(better_value > 0) if self.exhaustive else np.array([], int)
         if dominated.size:
             rows3 = dominated + 3 * n  # kind 3 rows of the stacked layout
 
-            def onward(rows, **x):
-                return stacked(rows3[rows], **x)
+            def onward(r, **x):
+                return stacked(rows3[r], **x)
 
             frontier = maximise(onward, box, dominated.size,
                                 start={k: v[dominated] for k, v in better.items()},
@@ -175,14 +196,17 @@ class DrawSolver:
             gap = objective(2, g_s, g_p, scale_s[dominated], scale_p[dominated], None,
                             gs_p[dominated, None], gp_p[dominated, None])
             gap = np.broadcast_to(gap, (dominated.size, 1))[:, 0]
-            moved = gap >= better_value[dominated]
+            # The package reported is the frontier point (Pareto optimal, better for both); the
+            # margin is the larger of the two lower bounds on the best improvement for both.
+            moved = np.isfinite(frontier.values) & (gap > 0)
             for k in names:
                 better[k][dominated[moved]] = frontier.points[k][moved]
             better_value = better_value.copy()
-            better_value[dominated[moved]] = gap[moved]
+            better_value[dominated] = np.maximum(better_value[dominated], gap)
         gs_star, gp_star = (np.broadcast_to(g, (n, 1))[:, 0] for g in
                             gains({k: v[:, None] for k, v in star.items()}))
-        agreement = np.isfinite(star_value) & (zone_value >= -GAIN_TOLERANCE)
+        # Agreement: an outcome where both sides gain strictly (the Nash product is finite).
+        agreement = np.isfinite(star_value)
         with np.errstate(all="ignore"):
             rho = np.where(agreement & (gs_star > 0), gs_p / gs_star, np.nan)
             rho_partner = np.where(agreement & (gp_star > 0), gp_p / gp_star, np.nan)
@@ -190,7 +214,8 @@ class DrawSolver:
             "supplier_gain": gs_p, "partner_gain": gp_p,
             "supplier_accepts": gs_p >= -GAIN_TOLERANCE * scale_s[:, 0],
             "partner_accepts": gp_p >= -GAIN_TOLERANCE * scale_p[:, 0],
-            "zone_margin": zone_value, "zone_empty": zone_value < -GAIN_TOLERANCE,
+            "zone_margin": zone_value,
+            "zone_empty": ~agreement & (zone_value < -GAIN_TOLERANCE),
             "power": beta[:, 0], "supplier_gain_at_benchmark": gs_star,
             "partner_gain_at_benchmark": gp_star, "rho": rho, "rho_partner": rho_partner,
             "better_for_both": better_value,
@@ -202,8 +227,8 @@ class DrawSolver:
         return out
 
 
-def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: int = 600,
-                chunk: int = 2_000, resolution: float = 1e-4) -> dict[str, Any]:
+def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: int = 150,
+                chunk: int = 2_000, resolution: float = 1e-3) -> dict[str, Any]:
     """The supplier's best take-it-or-leave-it package when the partner's type is uncertain.
 
     Maximises the expected supplier gain E[g_S(x) 1{g_P(x) >= 0}] over the draws of ``values``

@@ -32,6 +32,8 @@ from games.errors import GameTooLargeError, InvalidGameError
 
 #: Largest number of grid points a scan evaluates per draw.
 MAX_GRID = 200_000
+#: Most pattern moves (each twice as long as the one before) after one round of polling.
+MAX_STRIDES = 4
 
 
 @dataclass(frozen=True)
@@ -165,9 +167,12 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
                     current[chosen] = value[better]
                     improved[chosen] = True
         # Hooke-Jeeves pattern move: where the sweep moved, try going as far again in the same
-        # direction; repeated successes double the stride, so narrow ridges are followed fast.
+        # direction, and on success twice as far (at most MAX_STRIDES doublings a round), so a
+        # narrow ridge is followed in a few rounds instead of step by step.
         ahead = rows[improved[rows]]
-        while ahead.size:
+        for _ in range(MAX_STRIDES):
+            if not ahead.size:
+                break
             asked = ahead if by_rows else np.arange(draws)
             trial = {name: v[asked].copy() for name, v in points.items()}
             for k in moving:
@@ -184,7 +189,6 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
             better = value > current[ahead]
             chosen = ahead[better]
             for k in moving:
-                base[k][chosen] = points[k][chosen]
                 points[k][chosen] = trial[k][better]
             current[chosen] = value[better]
             ahead = chosen
