@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from deals.errors import DealError
-from deals.model import SIDES, Deal
+from deals.model import Deal
 from games.bargaining import (
     BargainingProblem,
     BargainingSolution,
@@ -195,7 +195,3 @@ def solutions(deal: Deal, *, resolution: int | None = None) -> DealSolutions:
     return DealSolutions(deal.name, problem.players, tuple(found), power, factors,
                          problem.resolution or 0, deal.values())
 
-
-def side_index(side: str) -> int:
-    """0 for the supplier, 1 for the partner."""
-    return SIDES.index(side)
