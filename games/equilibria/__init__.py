@@ -43,6 +43,7 @@ __all__ = [
 
 def equilibria(game: NormalFormGame, method: str = "auto", tol: float = DEFAULT_TOL, *,
                exact: bool = False, max_pairs: int | None = None,
+               max_vertices: int | None = None,
                initial_label: int | None = None) -> EquilibriumSet:
     """Nash equilibria of a two-player game, each with its regret checked against ``tol``.
 
@@ -50,7 +51,10 @@ def equilibria(game: NormalFormGame, method: str = "auto", tol: float = DEFAULT_
     "zero-sum" (one equilibrium). ``tol`` is relative to the game's payoff range. With
     ``exact=True`` each equilibrium is also re-derived and checked in rational arithmetic
     (``Equilibrium.exact`` holds the fractions, or None where that is not possible).
-    ``max_pairs`` caps the support pairs an enumeration may visit (GameTooLargeError beyond).
+    Size limits, each raising GameTooLargeError (which suggests Lemke-Howson) when exceeded:
+    ``max_pairs`` caps the support pairs of support enumeration (default 1,000,000, about
+    11x11), ``max_vertices`` the vertices of each best-response polytope visited by vertex
+    enumeration (default 20,000: a random 12x12 game has about 8,000).
 
     >>> from games.normal_form import NormalFormGame
     >>> game = NormalFormGame.from_arrays([[3, 3], [2, 5], [0, 6]], [[3, 2], [2, 6], [3, 1]])
@@ -70,7 +74,7 @@ def equilibria(game: NormalFormGame, method: str = "auto", tol: float = DEFAULT_
             f"Use pure_equilibria(game) for pure equilibria of any game")
     game.payoffs  # noqa: B018 - raises a clear error for a symbolic game
     if method == "auto" or method == "vertex":
-        found = vertex_enumeration(game, tol=tol, max_pairs=max_pairs)
+        found = vertex_enumeration(game, tol=tol, max_vertices=max_vertices)
     elif method == "support":
         found = support_enumeration(game, tol=tol, max_pairs=max_pairs)
     elif method == "lemke-howson":

@@ -52,7 +52,7 @@ def basis_masks(bases: np.ndarray) -> np.ndarray:
     return np.bitwise_or.reduce(np.left_shift(np.uint64(1), bases.astype(np.uint64)), axis=1)
 
 
-def feasible_bases(M: np.ndarray, max_bases: int = 500_000) -> np.ndarray:
+def feasible_bases(M: np.ndarray, max_bases: int = 100_000) -> np.ndarray:
     """All lexicographically feasible bases of {z >= 0, M^T z <= 1}, one row of e indices each.
 
     Variables 0..d-1 are z, d..d+e-1 the slacks. ``M`` must have positive entries.
@@ -100,8 +100,9 @@ def feasible_bases(M: np.ndarray, max_bases: int = 500_000) -> np.ndarray:
         found.append(frontier_b)
         if len(seen) > max_bases:
             raise GameTooLargeError(
-                f"the best-response polytope has more than {max_bases:,} vertices; use "
-                f"method='lemke-howson' for one equilibrium")
+                f"a best-response polytope of this game has more than {max_bases:,} vertices "
+                f"(the limit); use method='lemke-howson' for one equilibrium, or raise "
+                f"max_vertices if you can wait")
     return np.vstack(found)
 
 

@@ -118,7 +118,7 @@ def support_enumeration(game: NormalFormGame, tol: float = 1e-9,
     if degenerate:
         from games.equilibria.vertex_enumeration import vertex_enumeration
 
-        extreme = vertex_enumeration(game, tol=tol, max_pairs=max_pairs)
+        extreme = vertex_enumeration(game, tol=tol)
         return EquilibriumSet(
             extreme.equilibria, game, "support enumeration (degenerate: vertex enumeration)",
             tol, extreme.max_regret, True, "all",

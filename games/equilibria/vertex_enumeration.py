@@ -24,8 +24,11 @@ import numpy as np
 
 from games.equilibria.equilibrium import EquilibriumSet, verified_set
 from games.equilibria.polytope import feasible_bases, vertices_from_bases
-from games.equilibria.supports import check_size, solve_many, support_pairs
+from games.equilibria.supports import solve_many, support_pairs
 from games.normal_form import NormalFormGame
+
+#: Default cap on the vertices (feasible bases) of each best-response polytope.
+MAX_VERTICES = 20_000
 
 #: Slack (on payoffs normalised to [1, 2]) for feasibility and for a constraint to count as tight.
 LABEL_TOL = 1e-9
@@ -37,13 +40,14 @@ def normalise(payoff: np.ndarray) -> np.ndarray:
     return (payoff - low) / spread + 1.0 if spread > 0 else np.ones_like(payoff)
 
 
-def polytope_vertices(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def polytope_vertices(M: np.ndarray, max_vertices: int | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Nonzero vertices of {z >= 0, M^T z <= 1} and their labels, by pivoting.
 
     ``M`` is (d, e) with positive entries. Returns the vertices (V, d) and a boolean label
     matrix (V, d + e): label i for z_i = 0, label d + j for (M^T z)_j = 1.
     """
-    z = vertices_from_bases(M, feasible_bases(M))
+    z = vertices_from_bases(M, feasible_bases(M, max_vertices or MAX_VERTICES))
     load = z @ M
     with np.errstate(invalid="ignore"):
         real = ((z.sum(axis=1) > LABEL_TOL) & np.all(z >= -LABEL_TOL, axis=1)
@@ -113,24 +117,46 @@ def strictly_contained(labels: np.ndarray) -> np.ndarray:
     return np.any(outside == 0, axis=1)
 
 
-def completely_labeled(labels_x: np.ndarray, labels_y: np.ndarray) -> np.ndarray:
-    """Index pairs (a, b) of vertices whose labels together cover every label."""
+def completely_labeled(labels_x: np.ndarray, labels_y: np.ndarray,
+                       simple: bool = False) -> np.ndarray:
+    """Index pairs (a, b) of vertices whose labels together cover every label.
+
+    With ``simple`` (no vertex has extra labels: a nondegenerate game) a vertex's partner
+    must carry exactly the complementary labels, found by a sorted lookup; otherwise every
+    pair is tested.
+    """
     count = labels_x.shape[1]
-    if count <= 63:
-        # One integer bit mask per vertex; OR every pair at once.
-        weights = np.left_shift(np.uint64(1), np.arange(count, dtype=np.uint64))
-        mask_x = (labels_x * weights).sum(axis=1, dtype=np.uint64)
-        mask_y = (labels_y * weights).sum(axis=1, dtype=np.uint64)
-        everything = np.uint64((1 << count) - 1)
-        return np.argwhere((mask_x[:, None] | mask_y[None, :]) == everything)
-    # Larger games: count the labels missing from both as a product of the complements.
-    missing = (~labels_x).astype(np.float64) @ (~labels_y).astype(np.float64).T
-    return np.argwhere(missing == 0)
+    if count > 63:
+        # Count the labels missing from both as a product of the complements.
+        missing = (~labels_x).astype(np.float64) @ (~labels_y).astype(np.float64).T
+        return np.argwhere(missing == 0)
+    # One integer bit mask per vertex.
+    weights = np.left_shift(np.uint64(1), np.arange(count, dtype=np.uint64))
+    mask_x = (labels_x * weights).sum(axis=1, dtype=np.uint64)
+    mask_y = (labels_y * weights).sum(axis=1, dtype=np.uint64)
+    everything = np.uint64((1 << count) - 1)
+    if len(mask_x) == 0 or len(mask_y) == 0:
+        return np.zeros((0, 2), dtype=np.intp)
+    if simple:
+        order = np.argsort(mask_y)
+        wanted = everything ^ mask_x
+        spot = np.minimum(np.searchsorted(mask_y[order], wanted), len(order) - 1)
+        hit = mask_y[order][spot] == wanted
+        return np.column_stack([np.flatnonzero(hit), order[spot[hit]]])
+    found = []
+    step = max(1, 4_000_000 // len(mask_y))  # bounds the memory of the pair table
+    for start in range(0, len(mask_x), step):
+        a, b = np.nonzero((mask_x[start:start + step, None] | mask_y[None, :]) == everything)
+        found.append(np.column_stack([a + start, b]))
+    return np.vstack(found)
 
 
 def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
-                       max_pairs: int | None = None) -> EquilibriumSet:
+                       max_vertices: int | None = None) -> EquilibriumSet:
     """All extreme equilibria of a two-player game from the vertices of its best-response polytopes.
+
+    ``max_vertices`` caps the feasible bases visited in each polytope (default
+    ``MAX_VERTICES``); beyond it GameTooLargeError suggests Lemke-Howson.
 
     >>> from games.normal_form import NormalFormGame
     >>> pennies = NormalFormGame.from_arrays([[1, -1], [-1, 1]])
@@ -139,15 +165,14 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
     """
     A, B = game.payoffs
     m, n = game.shape
-    check_size(m, n, max_pairs, "vertex enumeration")
     # Player 1's polytope P is built on B (player 2's payoffs) and Q on A^T.
-    x_vertices, x_labels = polytope_vertices(normalise(B))
-    y_vertices, y_labels_own = polytope_vertices(normalise(A).T)
+    x_vertices, x_labels = polytope_vertices(normalise(B), max_vertices)
+    y_vertices, y_labels_own = polytope_vertices(normalise(A).T, max_vertices)
     # Q's own labels are (y_j = 0 for j) then (row i tight); reorder to the shared numbering
     # 1..m for player 1's strategies and m+1..m+n for player 2's.
     y_labels = np.hstack([y_labels_own[:, n:], y_labels_own[:, :n]])
     degenerate = bool(np.any(x_labels.sum(axis=1) > m) or np.any(y_labels.sum(axis=1) > n))
-    pairs = completely_labeled(x_labels, y_labels)
+    pairs = completely_labeled(x_labels, y_labels, simple=not degenerate)
     candidates = [(x_vertices[a] / x_vertices[a].sum(), y_vertices[b] / y_vertices[b].sum())
                   for a, b in pairs]
     notes = ()
@@ -156,4 +181,4 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
                  "components spanned by these",)
     return verified_set(game, candidates, method="vertex enumeration", tol=tol,
                         degenerate=degenerate, scope="all", notes=notes,
-                        settings={"max_pairs": max_pairs, "vertices": (len(x_vertices), len(y_vertices))})
+                        settings={"max_vertices": max_vertices or MAX_VERTICES, "vertices": (len(x_vertices), len(y_vertices))})

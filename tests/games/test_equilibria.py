@@ -171,11 +171,16 @@ def test_result_records_method_tolerance_and_frame():
 def test_game_too_large_suggests_lemke_howson():
     rng = np.random.default_rng(0)
     game = NormalFormGame.from_arrays(rng.random((12, 12)), rng.random((12, 12)))
-    with pytest.raises(GameTooLargeError, match="lemke-howson"):
-        equilibria(game)
+    # Support enumeration: C(24, 12) - 1 = 2,704,155 support pairs, over the 1,000,000 limit.
+    with pytest.raises(GameTooLargeError, match="2,704,155 support pairs.*lemke-howson"):
+        equilibria(game, method="support")
+    small = NormalFormGame.from_arrays(rng.random((5, 5)), rng.random((5, 5)))
     with pytest.raises(GameTooLargeError, match="limit 100"):
-        equilibria(NormalFormGame.from_arrays(rng.random((5, 5)), rng.random((5, 5))),
-                   method="support", max_pairs=100)
+        equilibria(small, method="support", max_pairs=100)
+    # Vertex enumeration: a random 8x8 polytope has hundreds of vertices, over a cap of 50.
+    with pytest.raises(GameTooLargeError, match="50 vertices.*lemke-howson"):
+        equilibria(NormalFormGame.from_arrays(rng.random((8, 8)), rng.random((8, 8))),
+                   max_vertices=50)
     # The suggested method works on the large game.
     assert equilibria(game, method="lemke-howson")[0].regret <= 1e-9
 
