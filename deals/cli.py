@@ -38,7 +38,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _deal(args: argparse.Namespace) -> Deal:
-    return deals.load(args.deal)
+    deal = deals.load(args.deal)
+    values = {}
+    for item in getattr(args, "set", None) or ():
+        name, sep, text = item.partition("=")
+        try:
+            values[name.strip()] = float(text)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise _UsageError(f"chipdeals: --set {item!r}: write NAME=NUMBER, e.g. "
+                              "--set china_ties=4")
+    return deal.bind(**values) if values else deal
 
 
 def _terms_text(values: dict[str, float]) -> str:
@@ -194,6 +205,8 @@ def _add_deal_command(sub: Any, name: str, func: Callable[..., list[Section]], h
     parser = sub.add_parser(name, help=help, description=help)
     if needs_deal:
         parser.add_argument("deal", metavar="DEAL", help="a library name or a .toml file")
+        parser.add_argument("--set", action="append", metavar="NAME=VALUE",
+                            help="use another value for a parameter (repeatable)")
     parser.add_argument("--format", choices=FORMATS, default="table",
                         help="output format (default: table)")
     parser.set_defaults(func=func)

@@ -122,3 +122,22 @@ def test_installed_console_script():
     assert [r["deal"] for r in rows] == deals.library_names()
     bad = subprocess.run([script, "show", "nope"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_set_binds_parameters(capsys):
+    deal = deals.load("gulf-divestment-saudi")
+    code, out, _ = run(capsys, "show", "gulf-divestment-saudi", "--set", "china_ties=8",
+                       "--format", "json")
+    assert code == 0
+    rows = {r["terms"]: r for r in json.loads(out)["terms on the table"]["rows"]}
+    expected = deal.bind(china_ties=8.0).gains(deal.proposal.values)[1]
+    assert rows["proposal"]["Saudi Arabia gain"] == pytest.approx(expected)
+    assert expected < 0  # at the top of its range, full divestment is rejected
+
+
+@pytest.mark.parametrize("setting,needle", [("china_ties", "NAME=NUMBER"),
+                                            ("china_ties=lots", "NAME=NUMBER"),
+                                            ("no_such=1", "bind.no_such: no such parameter")])
+def test_bad_set_exits_2(capsys, setting, needle):
+    code, out, err = run(capsys, "show", "gulf-divestment-saudi", "--set", setting)
+    assert code == 2 and needle in err and err.count("\n") == 1
