@@ -12,7 +12,7 @@ entry ``[s1, ..., sn]`` is what player ``i`` gets when player ``j`` plays strate
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from numbers import Real
 from typing import Any
 
@@ -224,9 +224,19 @@ class NormalFormGame(TabularResult):
         """Build a symbolic game: one nested list per player of expression texts or numbers.
 
         ``parameters`` is a ``ParameterSet`` (its point values are defaults for ``bind``), a
-        mapping name -> default value, or an iterable of allowed names.
+        mapping name -> default value, or an iterable of allowed names. Texts go through the
+        safe parser (``games.expressions.parse_expression``): nothing in them runs as code.
+
+        >>> stag_hunt = NormalFormGame.from_expressions(
+        ...     [[["s", "0"], ["h", "h"]], [["s", "h"], ["0", "h"]]], {"s": 4.0, "h": 3.0})
+        >>> stag_hunt.bind(h=2).payoffs[0].tolist()
+        [[4.0, 0.0], [2.0, 2.0]]
+        >>> [a.tolist() for a in stag_hunt.payoff_arrays(s=[4.0, 5.0])[0][:, 0, 0]]
+        [4.0, 5.0]
         """
-        return _build_symbolic(cls, payoffs, parameters, players, strategies, str(title))
+        from games.payoff_expressions import build_symbolic_game
+
+        return build_symbolic_game(cls, payoffs, parameters, players, strategies, str(title))
 
     # ----------------------------------------------------------------- accessors
     @property
@@ -299,22 +309,32 @@ class NormalFormGame(TabularResult):
 
     # ----------------------------------------------------------------- symbolic -> numeric
     def bind(self, **values: float) -> NormalFormGame:
-        """The numeric game at the given parameter values (others at their point values)."""
+        """The numeric game at the given parameter values (others at their point values).
+
+        Unknown names raise ParameterError listing the game's parameters.
+        """
         if self._expressions is None:
             if values:
                 raise ParameterError(
                     f"this game is numeric and has no parameters; got {', '.join(sorted(values))}")
             return self
-        payoffs = _evaluate(self, values, stacked=False)
+        from games.payoff_expressions import evaluate_payoffs
+
+        payoffs = evaluate_payoffs(self, values, stacked=False)
         return NormalFormGame(payoffs, self._players, self._strategies, title=self._title)
 
     def payoff_arrays(self, **arrays: Any) -> tuple[np.ndarray, ...]:
-        """Payoffs over stacked parameter values: one array per player of shape (k, m1..mn)."""
+        """Payoffs over stacked parameter values: one array per player of shape (k, m1..mn).
+
+        Feed them to ``equilibria_batch`` to solve every draw of a parameter sweep at once.
+        """
         if self._expressions is None:
             raise ParameterError(
                 "payoff_arrays evaluates a symbolic game over parameter arrays; this game is "
                 "numeric (use .payoffs)")
-        return _evaluate(self, arrays, stacked=True)
+        from games.payoff_expressions import evaluate_payoffs
+
+        return evaluate_payoffs(self, arrays, stacked=True)
 
     # ----------------------------------------------------------------- properties of the game
     def is_zero_sum(self, tol: float = 1e-9) -> bool:
@@ -385,106 +405,3 @@ class NormalFormGame(TabularResult):
         if self._payoffs is None:
             return id(self)
         return hash((self._players, self._strategies, tuple(p.tobytes() for p in self._payoffs)))
-
-
-def _names_from(parameters: Any) -> tuple[Iterable[str] | None, dict[str, float]]:
-    """Allowed names and default values from a ParameterSet, a mapping, or a list of names."""
-    if parameters is None:
-        return None, {}
-    if hasattr(parameters, "point"):
-        return tuple(parameters), dict(parameters.point())
-    if isinstance(parameters, Mapping):
-        return tuple(parameters), {k: float(v) for k, v in parameters.items() if v is not None}
-    return tuple(str(p) for p in parameters), {}
-
-
-def _build_symbolic(cls: type, payoffs: Sequence[Any], parameters: Any,
-                    players: Sequence[str] | None, strategies: Any, title: str) -> NormalFormGame:
-    from games.expressions import parse_expression
-
-    allowed, defaults = _names_from(parameters)
-    parts = list(payoffs)
-    n = len(parts)
-    names = _default_players(n) if players is None else tuple(str(p) for p in players)
-    if n < 2 or len(names) != n:
-        raise InvalidGameError(
-            f"from_expressions needs one payoff table per player (at least two), got {n} tables "
-            f"for players {names}")
-    raws = [_as_payoff_array(part, player) for part, player in zip(parts, names)]
-    shape = raws[0].shape
-    for raw, player in zip(raws, names):
-        if raw.ndim != n or raw.shape != shape:
-            raise InvalidGameError(
-                f"{player}'s payoff table has shape {raw.shape}; every player's table must have "
-                f"the shape {shape} with one axis per player ({n} axes)")
-    players_, strategies_ = _check_names(names, strategies, shape)
-    tables = []
-    for raw, player in zip(raws, players_):
-        table = np.empty(shape, dtype=object)
-        for index, entry in np.ndenumerate(raw):
-            cell = ", ".join(s[i] for s, i in zip(strategies_, index))
-            if isinstance(entry, str) or hasattr(entry, "sympy"):
-                entry = parse_expression(entry, allowed, where=f"payoff of {player} at ({cell})")
-            elif isinstance(entry, (Real, np.number)) and not isinstance(entry, (bool, np.bool_)):
-                if not np.isfinite(entry):
-                    raise InvalidGameError(f"payoff of {player} at ({cell}) is {entry}; must be finite")
-                entry = float(entry)
-            else:
-                raise InvalidGameError(
-                    f"payoff of {player} at ({cell}) is {entry!r}; give a number, an expression "
-                    f"text such as \"a - c\", or an Expression")
-            table[index] = entry
-        table.setflags(write=False)
-        tables.append(table)
-    return cls(None, players_, strategies_, title=title, expressions=tables,
-               parameters=parameters if parameters is not None else None)
-
-
-def _evaluate(game: NormalFormGame, values: Mapping[str, Any], stacked: bool) -> tuple[np.ndarray, ...]:
-    """Evaluate a symbolic game's payoffs at a point (stacked=False) or over arrays (k,)."""
-    allowed, defaults = _names_from(game.parameters)
-    known = tuple(allowed) if allowed is not None else game.parameter_names
-    unknown = sorted(set(values) - set(known) - set(game.parameter_names))
-    if unknown:
-        raise ParameterError(
-            f"unknown parameter(s) {', '.join(unknown)}; this game's parameters are "
-            f"{', '.join(known) or '(none)'}")
-    point = {**defaults, **values}
-    missing = [name for name in game.parameter_names if name not in point]
-    if missing:
-        raise ParameterError(
-            f"no value for parameter(s) {', '.join(missing)} and no point value to fall back on; "
-            f"pass them, e.g. bind({missing[0]}=1.0)")
-    if stacked:
-        try:
-            arrays = np.broadcast_arrays(*(np.asarray(point[n], dtype=float).reshape(-1)
-                                           if np.ndim(point[n]) else np.asarray(point[n], dtype=float)
-                                           for n in game.parameter_names))
-        except ValueError:
-            sizes = {n: np.shape(point[n]) for n in game.parameter_names}
-            raise ParameterError(f"parameter arrays must have one common length; got {sizes}") from None
-        k = max([a.size for a in arrays if a.ndim] + [1])
-        point = {n: np.broadcast_to(a, (k,)) for n, a in zip(game.parameter_names, arrays)}
-    out = []
-    for player, table in zip(game.players, game.expressions):
-        shape = (k,) + table.shape if stacked else table.shape
-        result = np.empty(shape, dtype=np.float64)
-        for index, entry in np.ndenumerate(table):
-            if hasattr(entry, "names"):
-                value = entry(**{n: point[n] for n in entry.names})
-            else:
-                value = entry
-            if stacked:
-                result[(slice(None),) + index] = np.broadcast_to(np.asarray(value, dtype=float), (k,))
-            else:
-                result[index] = float(value)
-        bad = np.argwhere(~np.isfinite(result))
-        if len(bad):
-            where = tuple(int(i) for i in bad[0])
-            cell = where[1:] if stacked else where
-            draw = f" in draw {where[0]}" if stacked else ""
-            raise InvalidGameError(
-                f"payoff of {player} at {cell}{draw} evaluates to {result[where]} at these "
-                f"parameter values; payoffs must be finite")
-        out.append(result)
-    return tuple(out)
