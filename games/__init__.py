@@ -75,6 +75,7 @@ from games.bargaining import (
     rubinstein_solution,
     rubinstein_split,
     ultimatum_offer,
+    ultimatum_on_frontier,
     utilitarian,
     zone_of_agreement,
 )

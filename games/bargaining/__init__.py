@@ -32,7 +32,7 @@ from games.bargaining.solutions import (
     nash_solution,
     utilitarian,
 )
-from games.bargaining.ultimatum import UltimatumOffer, ultimatum_offer
+from games.bargaining.ultimatum import UltimatumOffer, ultimatum_offer, ultimatum_on_frontier
 
 __all__ = [
     "BargainingProblem", "Issue", "BargainingSolution", "nash_solution", "kalai_smorodinsky",
@@ -40,5 +40,6 @@ __all__ = [
     "ConcessionCurve", "pareto_frontier", "zone_of_agreement", "concession_curve",
     "concession_curves", "RubinsteinSplit", "RubinsteinAgreement", "rubinstein_split",
     "rubinstein_solution", "discount_factor", "nash_power", "UltimatumOffer", "ultimatum_offer",
+    "ultimatum_on_frontier",
     "plot_frontier", "plot_concession_curves",
 ]

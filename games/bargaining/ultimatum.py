@@ -15,12 +15,14 @@ monopoly-pricing trade-off (e.g. Osborne, *An Introduction to Game Theory*, ch. 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
+from games.bargaining.frontier import pareto_frontier
+from games.bargaining.problem import BargainingProblem
 from games.errors import BargainingError
 from games.results import TabularResult
 
@@ -46,6 +48,7 @@ class UltimatumOffer(TabularResult):
     players: tuple[str, str]
     method: str
     message: str
+    outcome: Mapping[str, Any] | None = None
 
     @property
     def value_of_information(self) -> float:
@@ -63,8 +66,15 @@ class UltimatumOffer(TabularResult):
         return pd.DataFrame({"value": list(rows.values())}, index=list(rows))
 
     def _caption(self) -> str:
-        return (f"ultimatum offer of a surplus {self.surplus:g} under uncertainty about "
-                f"{self.players[1]}'s reservation value; {self.message}; method: {self.method}")
+        what = (f"of a surplus {self.surplus:g}" if np.isfinite(self.surplus)
+                else "on a bargaining frontier (offer and ask in each player's utility)")
+        text = (f"ultimatum offer {what} under uncertainty about {self.players[1]}'s "
+                f"reservation value; {self.message}; method: {self.method}")
+        if self.outcome:
+            text += "\noutcome: " + ", ".join(
+                f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
+                for k, v in self.outcome.items())
+        return text
 
 
 def ultimatum_offer(reservation: Any, *, surplus: float = 1.0,
@@ -74,7 +84,8 @@ def ultimatum_offer(reservation: Any, *, surplus: float = 1.0,
 
     ``reservation``: the responder's reservation value as a frozen ``scipy.stats``
     distribution, or a sample (array of draws; the answer is then exact for the empirical
-    distribution). The responder accepts offers at least its reservation value.
+    distribution). The responder accepts offers at least its reservation value; offers lie
+    between 0 and the surplus.
 
     >>> o = ultimatum_offer([0.1, 0.2, 0.6])          # offer 0.2: kept 0.8 with prob. 2/3
     >>> round(o.offer, 6), round(o.expected_payoff, 6), round(o.full_information_payoff, 6)
@@ -102,10 +113,91 @@ def ultimatum_offer(reservation: Any, *, surplus: float = 1.0,
         payoff = dp + (size - offer - dp) * accept
         message = f"offer {offer:.6g}, accepted with probability {accept:.6g}"
     return UltimatumOffer(float(offer), float(size - offer), float(accept), float(payoff),
-                          float(mean), float(full), size, dp, names, method, message)
+                          max(float(mean), 0.0), float(full), size, dp, names, method, message)
 
 
-def _from_sample(sample: Any, size: float, dp: float, cap: float):
+def ultimatum_on_frontier(problem: BargainingProblem, reservation: Any, *,
+                          proposer: int | str = 1, resolution: int = 2001) -> UltimatumOffer:
+    """The proposer's optimal take-it-or-leave-it point of a frontier, responder type uncertain.
+
+    The responder accepts a point when its utility there is at least its reservation
+    utility R (a frozen ``scipy.stats`` distribution or a sample, in the responder's utility
+    units); the proposer, whose fallback is its disagreement payoff, picks the frontier point
+    maximising its expected utility. With lotteries allowed, points along the hull's
+    segments are considered too. ``offer`` is the responder's utility there, ``ask`` the
+    proposer's; the outcome behind the point is reported.
+
+    >>> p = BargainingProblem.from_points([(1, 0), (0, 1)], (0, 0), convex=True)
+    >>> o = ultimatum_on_frontier(p, [0.1, 0.2, 0.6])   # the split of a unit surplus again
+    >>> round(o.ask, 6), round(o.acceptance_probability, 6)
+    (0.8, 0.666667)
+    """
+    from games.bargaining.frontier import _player_index
+
+    k = _player_index(problem, proposer)
+    r = 1 - k
+    front = pareto_frontier(problem)
+    is_dist = hasattr(reservation, "cdf") and hasattr(reservation, "ppf")
+    if is_dist:
+        with np.errstate(all="ignore"):
+            draws = np.asarray(reservation.ppf(np.linspace(0.5, resolution - 0.5, resolution)
+                                               / resolution), dtype=float)
+        draws = draws[np.isfinite(draws)]
+        mean = float(reservation.mean())
+        method = f"{resolution} quantiles of the distribution as candidate offers"
+    else:
+        draws = _sample(reservation)
+        mean = float(draws.mean())
+        method = f"exact over the empirical distribution of {draws.size} draws"
+    pts = front.utilities
+    if front.convex and len(pts) > 1:
+        # with lotteries, the best offer leaves the responder exactly at some type's
+        # reservation utility: add the hull point at each such level
+        order = np.argsort(pts[:, r], kind="stable")
+        xs, ys = pts[order, r], pts[order, k]
+        levels = np.unique(draws[(draws >= xs[0]) & (draws <= xs[-1])])
+        extra = np.empty((len(levels), 2))
+        extra[:, r], extra[:, k] = levels, np.interp(levels, xs, ys)
+        pts = np.vstack([pts, extra])
+        method += "; lotteries along the hull"
+    dp = float(problem.disagreement[k])
+    mine, theirs = pts[:, k], pts[:, r]
+    if is_dist:
+        accept = np.asarray(reservation.cdf(theirs), dtype=float)
+    else:
+        accept = np.searchsorted(draws, theirs, side="right") / draws.size
+    value = dp + (mine - dp) * accept
+    best = int(np.argmax(value))
+    # full information: for each type, the proposer's best point that type accepts
+    by_theirs = np.argsort(theirs)
+    best_from = np.maximum.accumulate(mine[by_theirs][::-1])[::-1]
+    at = np.searchsorted(theirs[by_theirs], np.sort(draws), side="left")
+    gets = np.where(at < len(by_theirs), best_from[np.minimum(at, len(by_theirs) - 1)], -np.inf)
+    full = float(np.mean(np.maximum(gets, dp)))
+    typical = np.searchsorted(theirs[by_theirs], mean, side="left")
+    full_offer = float(theirs[by_theirs][typical]) if typical < len(by_theirs) else float("nan")
+    if front.convex and len(front.utilities) > 1 and xs[0] <= mean <= xs[-1]:
+        full_offer = mean  # a lottery leaves the mean type exactly indifferent
+    names = (problem.players[k], problem.players[r])
+    if value[best] <= dp or accept[best] <= 0:
+        return UltimatumOffer(float("nan"), float("nan"), 0.0, dp, full_offer, full, float("nan"),
+                              dp, names, method, "no point the proposer prefers to disagreement "
+                              "is ever accepted: make no acceptable offer")
+    if best < len(front.utilities):
+        outcome = problem.outcome(int(front.indices[best]))
+    else:  # a lottery between the two hull vertices around the responder's level
+        level = theirs[best]
+        j = int(np.clip(np.searchsorted(xs, level), 1, len(xs) - 1))
+        w = float((level - xs[j - 1]) / (xs[j] - xs[j - 1]))
+        lo, hi = (problem.outcome(int(front.indices[order[m]])) for m in (j - 1, j))
+        outcome = {"lottery": ((lo.get("outcome", lo), 1.0 - w), (hi.get("outcome", hi), w))}
+    return UltimatumOffer(float(theirs[best]), float(mine[best]), float(accept[best]),
+                          float(value[best]), full_offer, full, float("nan"), dp, names, method,
+                          f"ask {mine[best]:.6g}, leaving {theirs[best]:.6g}, accepted with "
+                          f"probability {accept[best]:.6g}", outcome)
+
+
+def _sample(sample: Any) -> np.ndarray:
     try:
         r = np.sort(np.asarray(sample, dtype=float).ravel())
     except (TypeError, ValueError):
@@ -115,15 +207,21 @@ def _from_sample(sample: Any, size: float, dp: float, cap: float):
         raise BargainingError("the reservation sample is empty; give at least one draw")
     if not np.isfinite(r).all():
         raise BargainingError("the reservation sample contains NaN or infinite draws; drop them")
-    # the best offer is one of the draws: between draws, offering less keeps more
-    accept = np.searchsorted(r, r, side="right") / r.size
-    value = np.where(r <= cap, (size - r - dp) * accept, -np.inf)
+    return r
+
+
+def _from_sample(sample: Any, size: float, dp: float, cap: float):
+    r = _sample(sample)
+    # the best offer is 0 or one of the draws: between draws, offering less keeps more
+    offers = np.maximum(r, 0.0)
+    accept = np.searchsorted(r, offers, side="right") / r.size
+    value = np.where(offers <= cap, (size - offers - dp) * accept, -np.inf)
     k = int(np.argmax(value))
-    full = float(np.mean(np.maximum(size - r, dp)))
+    full = float(np.mean(np.maximum(size - offers, dp)))
     method = f"exact over the empirical distribution of {r.size} draws"
-    if not np.isfinite(value[k]) or value[k] < 0:
+    if not np.isfinite(value[k]) or value[k] <= 0:
         return float("nan"), 0.0, float(r.mean()), full, method
-    return float(r[k]), float(accept[k]), float(r.mean()), full, method
+    return float(offers[k]), float(accept[k]), float(r.mean()), full, method
 
 
 def _from_distribution(dist: Any, size: float, dp: float, cap: float, resolution: int):
@@ -136,7 +234,7 @@ def _from_distribution(dist: Any, size: float, dp: float, cap: float, resolution
     grid = grid[np.isfinite(grid)]
     if grid.size == 0:
         raise BargainingError("the reservation distribution has no finite quantiles")
-    grid = np.unique(np.clip(grid, None, cap))
+    grid = np.unique(np.clip(grid, 0.0, max(cap, 0.0)))
 
     def payoff(s: float) -> float:
         return (size - s - dp) * float(dist.cdf(s))
@@ -161,10 +259,10 @@ def _from_distribution(dist: Any, size: float, dp: float, cap: float, resolution
 
 
 def _expected_positive_part(dist: Any, cap: float) -> float:
-    """E[(cap - R)^+] = integral of the cdf up to cap."""
+    """E[(cap - max(R, 0))^+] = integral of the cdf from 0 up to cap (offers are >= 0)."""
     from scipy.integrate import quad
 
-    lower = float(dist.ppf(1e-12))
+    lower = max(float(dist.ppf(1e-12)), 0.0)
     if not np.isfinite(lower) or lower >= cap:
         return 0.0 if lower >= cap else float("nan")
     value, _ = quad(lambda s: float(dist.cdf(s)), lower, cap, limit=200)

@@ -178,11 +178,11 @@ def test_exponential_reservation_against_first_order_condition():
 def test_sample_offer_beats_every_offer_on_a_fine_grid(draws, dp):
     o = ultimatum_offer(draws, proposer_disagreement=dp)
     r = np.array(draws)
-    grid = np.linspace(-0.6, 1.6, 2201)
+    grid = np.linspace(0, 1.6, 1601)  # offers are shares: never negative
     accept = (r[None, :] <= grid[:, None]).mean(axis=1)
     best_on_grid = np.max(dp + (1 - grid - dp) * accept)
     assert o.expected_payoff >= max(best_on_grid, dp) - 1e-12
-    assert o.full_information_payoff == pytest.approx(np.mean(np.maximum(1 - r, dp)))
+    assert o.full_information_payoff == pytest.approx(np.mean(np.maximum(1 - np.maximum(r, 0), dp)))
 
 
 def test_large_sample_agrees_with_its_distribution():
@@ -197,3 +197,43 @@ def test_ultimatum_with_no_profitable_offer_says_so():
     o = ultimatum_offer(stats.uniform(2, 1))
     assert o.acceptance_probability == 0 and o.expected_payoff == 0
     assert "no offer" in o.message and np.isnan(o.offer)
+
+
+# ---------------------------------------------------------------------- ultimatum on a frontier
+@PROPERTY
+@given(st.lists(st.floats(-0.5, 1.5), min_size=1, max_size=30), st.sampled_from([1, 2]))
+def test_frontier_ultimatum_on_a_split_equals_the_split_ultimatum(draws, proposer):
+    problem = BargainingProblem.from_points([(1, 0), (0, 1)], (0, 0), convex=True)
+    from games import ultimatum_on_frontier
+
+    ours = ultimatum_on_frontier(problem, draws, proposer=proposer)
+    split = ultimatum_offer(draws)
+    assert ours.expected_payoff == pytest.approx(split.expected_payoff, abs=1e-12)
+    assert ours.acceptance_probability == pytest.approx(split.acceptance_probability, abs=1e-12)
+    assert ours.full_information_payoff == pytest.approx(split.full_information_payoff, abs=1e-12)
+
+
+@PROPERTY
+@given(st.integers(0, 2**32 - 1))
+def test_frontier_ultimatum_beats_every_point_without_lotteries(seed):
+    from games import ultimatum_on_frontier
+
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(0, 1, size=(rng.integers(1, 40), 2))
+    draws = rng.uniform(0, 1, size=rng.integers(1, 20))
+    problem = BargainingProblem.from_points(points, (0.1, 0.0), check_bounds=False)
+    o = ultimatum_on_frontier(problem, draws)
+    accept = (draws[None, :] <= points[:, 1:2]).mean(axis=1)
+    brute = np.max(0.1 + (points[:, 0] - 0.1) * accept)
+    assert o.expected_payoff == pytest.approx(max(brute, 0.1), abs=1e-12)
+
+
+def test_frontier_ultimatum_over_issues_with_a_distribution():
+    from games import ultimatum_on_frontier
+
+    problem = BargainingProblem.from_issues({"x": (0, 1)}, ["x", "1 - x"], (0, 0),
+                                            resolution=1001)
+    o = ultimatum_on_frontier(problem, stats.uniform(0, 1))
+    assert o.offer == pytest.approx(0.5, abs=2e-3) and o.outcome["x"] == pytest.approx(0.5, abs=2e-3)
+    assert o.expected_payoff == pytest.approx(0.25, abs=1e-5)
+    assert o.full_information_payoff == pytest.approx(0.5, abs=1e-3)
