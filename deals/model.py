@@ -109,11 +109,18 @@ class Deal:
                 raise DealError(f"{table}: give exactly one expression for each of 'supplier' "
                                 f"and 'partner' (missing {missing}, unknown {extra})")
             set_(table, {s: _parse(exprs[s], known, f"{table}.{s}") for s in SIDES})
+        # Which definitions depend, directly or through earlier ones, on an issue.
+        on_issues = set(self._issue_map)
+        for name, expr in definitions.items():
+            if on_issues.intersection(expr.names):
+                on_issues.add(name)
         for side in SIDES:
             for name in self.outside_option[side].names:
-                if name in self._issue_map:
-                    raise DealError(f"outside_option.{side}: uses issue {name!r}, but the outside "
-                                    "option is what a side gets with no deal; use parameters only")
+                if name in on_issues:
+                    kind = "issue" if name in self._issue_map else "definition (of issues)"
+                    raise DealError(f"outside_option.{side}: uses {kind} {name!r}, but the "
+                                    "outside option is what a side gets with no deal; use "
+                                    "parameters, or definitions of parameters only")
         if self.discount is not None:
             exprs = dict(self.discount)
             if set(exprs) != set(SIDES):

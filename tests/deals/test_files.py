@@ -105,6 +105,10 @@ MISTAKES = [
     ("number as text", ("value = 2.0", 'value = "2"'), "parameters.v.value", "expected a number"),
     ("outside option uses an issue", ('supplier = "0"', 'supplier = "chips"'),
      "outside_option.supplier", "parameters only"),
+    ("outside option uses an issue through a definition",
+     ('[outside_option]\nsupplier = "0"',
+      '[definitions]\nspend = "2 * pay"\n\n[outside_option]\nsupplier = "spend"'),
+     "outside_option.supplier", "definitions of parameters only"),
     ("bad TOML", ("[stances.partner]", "[stances.partner"), "(file)", "not valid TOML"),
     ("side missing", ('partner = "v * chips - pay"\n', ""), "utility.partner", "add partner"),
 ]
