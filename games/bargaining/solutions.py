@@ -98,7 +98,7 @@ def nash_solution(problem: BargainingProblem, power: float = 0.5, *,
         # stationary point of power*log(a1 + t b1) + q*log(a2 + t b2); concave where gains > 0
         return -(power * b[0] * a[1] + q * b[1] * a[0]) / (b[0] * b[1])
 
-    def refined(d: np.ndarray, scale: float) -> Callable[[np.ndarray, np.ndarray], float]:
+    def refined(d: np.ndarray, scale: float) -> tuple:
         tiny = GAIN_TOL * scale
         return (lambda u, _: power * np.log(max(u[0] - d[0], tiny))
                 + q * np.log(max(u[1] - d[1], tiny)),
