@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
+from scipy.optimize import minimize
 
 from deals.model import Deal
 from games.box_search import Box, maximise
@@ -255,11 +256,36 @@ def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: in
         g_s, g_p = np.broadcast_arrays(np.asarray(g_s, dtype=float), np.asarray(g_p, dtype=float))
         return np.where(g_p >= 0, g_s, 0.0).mean(axis=0, keepdims=True)
 
-    best = int(np.argmax(total))
-    result = maximise(expected, box, 1, start={k: np.array([grid[k][best]]) for k in box.names},
-                      resolution=resolution,
-                      first_step=1.0 / max(2, round(size ** (1 / max(1, len(box.names))))))
-    ask = {k: float(v[0]) for k, v in result.points.items()}
+    # The objective jumps where a draw's partner stops accepting, and its optimum often lies on
+    # that acceptance boundary, along which a compass search stalls; Nelder-Mead's simplex
+    # follows such ridges. It starts from the best few grid points.
+    step = 1.0 / max(2, round(size ** (1 / max(1, len(box.names)))))
+    moving = [k for k in box.names if box.is_continuous(k)]
+    lows = np.array([box.bounds(k)[0] for k in moving])
+    spans = np.array([box.bounds(k)[1] - box.bounds(k)[0] for k in moving])
+    candidates = []
+    for index in np.argsort(-total, kind="stable")[:3]:
+        fixed = {k: float(grid[k][index]) for k in box.names}
+        if not moving:
+            candidates.append((total[index] / n, fixed))
+            continue
+
+        def negative(z, fixed=fixed):
+            x = dict(fixed)
+            x.update({k: np.array([[lo + zi * sp]]) for k, lo, sp, zi in zip(moving, lows, spans, z)})
+            return -float(expected(**x)[0, 0])
+
+        z0 = np.array([(fixed[k] - lo) / sp for k, lo, sp in zip(moving, lows, spans)])
+        simplex = np.vstack([z0] + [np.clip(z0 + step * e, 0, 1) if z0 @ e + step <= 1
+                                    else np.clip(z0 - step * e, 0, 1)
+                                    for e in np.eye(len(moving))])
+        found = minimize(negative, z0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(moving),
+                         options={"initial_simplex": simplex, "xatol": resolution,
+                                  "fatol": 1e-12, "maxfev": 400 * len(moving)})
+        point = dict(fixed)
+        point.update({k: float(lo + zi * sp) for k, lo, sp, zi in zip(moving, lows, spans, found.x)})
+        candidates.append((-found.fun, point))
+    ask = max(candidates, key=lambda c: c[0])[1]
     g_s, g_p = deal.gains({k: np.array([[v]]) for k, v in ask.items()}, column_all)
     g_s = np.broadcast_to(np.asarray(g_s, dtype=float), (n, 1))[:, 0]
     g_p = np.broadcast_to(np.asarray(g_p, dtype=float), (n, 1))[:, 0]

@@ -123,3 +123,30 @@ def test_a_deal_without_proposal_or_belief_is_refused():
 
     with pytest.raises(DealError, match="proposal"):
         assess(replace(deal, proposal=None), draws=10)
+
+
+def test_without_a_proposal_the_belief_defines_the_ask():
+    # The drafter believed v = 1.9; the full-information ask there is chips = 1 and pay = 1.9
+    # (the partner's whole value). The analyst's v is uniform on [1, 2]: only v >= 1.9 accepts.
+    from dataclasses import replace
+
+    from deals import Belief
+
+    deal = replace(toy(pay=0.85), proposal=None, belief=Belief({"v": 1.9}))
+    a = assess(deal, draws=4000, seed=9)
+    assert a.proposal_source.startswith("optimal ask")
+    assert a.proposal["chips"] == pytest.approx(1.0, abs=1e-3)
+    assert a.proposal["pay"] == pytest.approx(1.9, abs=5e-3)
+    assert a.acceptance["partner"] == pytest.approx(0.1, abs=0.03)
+    assert a.flags["supplier"] == "over"
+
+
+def test_optimal_ask_under_uncertainty_matches_the_closed_form():
+    # With v uniform on [1, 2] and chips = 1, asking pay q earns (q - c) P(v >= q) = (q - c)(2 - q),
+    # maximised at q = (2 + c) / 2 = 1.1 with acceptance 0.9 and expected gain 0.81. The
+    # optimum is flat (q = 1.12 still earns 0.8096), so the sample optimum may sit a little off.
+    a = assess(toy(pay=0.85), draws=20000, seed=10)
+    assert a.ask["terms"]["chips"] == pytest.approx(1.0, abs=1e-3)
+    assert 1.05 <= a.ask["terms"]["pay"] <= 1.15
+    assert a.ask["expected_gain"] == pytest.approx(0.81, rel=0.01)
+    assert a.ask["acceptance"] == pytest.approx(2 - a.ask["terms"]["pay"], abs=0.02)
