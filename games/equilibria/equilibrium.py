@@ -149,8 +149,10 @@ class EquilibriumSet(TabularResult, Sequence):
         lines = [f"{count} by {self.method}; each regret <= {self.max_regret:.3g} "
                  f"(tolerance {self.tolerance:g} x payoff range)"]
         if self.scope == "all" and self.degenerate:
+            groups = "; ".join("{" + ", ".join(str(i) for i in c) + "}" for c in self.components)
             lines.append("DEGENERATE game: these are the extreme equilibria; equilibria may form "
-                         "continua (convex combinations within a component are equilibria too)")
+                         "continua (mixing two extreme equilibria that share one player's "
+                         f"strategy gives equilibria too). Components (rows): {groups}")
         elif self.scope == "all":
             lines.append("nondegenerate game: this is the complete set of equilibria")
         elif self.scope == "pure":
@@ -161,6 +163,35 @@ class EquilibriumSet(TabularResult, Sequence):
                          "degeneracy not tested")
         lines.extend(self.notes)
         return "\n".join(lines)
+
+    @property
+    def components(self) -> tuple[tuple[int, ...], ...]:
+        """Groups of equilibria (row indices) joined by a shared strategy of either player.
+
+        For the extreme equilibria of a game (scope "all") these are the connected components
+        of the set of equilibria (Avis, Rosenberg, Savani and von Stengel, Economic Theory
+        42, 2010): two maximal convex sets of equilibria that meet share an extreme point.
+        Equilibria (x, y1) and (x, y2) with a common x are joined by the segment
+        (x, t y1 + (1 - t) y2) of equilibria. In a nondegenerate game every equilibrium is
+        its own component.
+        """
+        parent = list(range(len(self.equilibria)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for i, first in enumerate(self.equilibria):
+            for j in range(i):
+                second = self.equilibria[j]
+                if any(np.allclose(a, b, atol=1e-9) for a, b in zip(first.strategies, second.strategies)):
+                    parent[root(i)] = root(j)
+        groups: dict[int, list[int]] = {}
+        for i in range(len(parent)):
+            groups.setdefault(root(i), []).append(i)
+        return tuple(tuple(g) for g in groups.values())
 
     def __repr__(self) -> str:
         return (f"<EquilibriumSet of {len(self)} by {self.method}, degenerate={self.degenerate}, "

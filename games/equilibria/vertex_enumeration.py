@@ -175,10 +175,6 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
     pairs = completely_labeled(x_labels, y_labels, simple=not degenerate)
     candidates = [(x_vertices[a] / x_vertices[a].sum(), y_vertices[b] / y_vertices[b].sum())
                   for a, b in pairs]
-    notes = ()
-    if degenerate:
-        notes = ("extreme equilibria only: in a degenerate game equilibria can form convex "
-                 "components spanned by these",)
     return verified_set(game, candidates, method="vertex enumeration", tol=tol,
-                        degenerate=degenerate, scope="all", notes=notes,
+                        degenerate=degenerate, scope="all",
                         settings={"max_vertices": max_vertices or MAX_VERTICES, "vertices": (len(x_vertices), len(y_vertices))})

@@ -77,6 +77,8 @@ def test_known_equilibria(name, A, B, expected, degenerate, method):
     assert_same_set(found, expected)
     assert found.degenerate is degenerate
     assert found.scope == "all"
+    if not degenerate:
+        assert len(found.components) == len(found)
     for eq in found:
         assert eq.regret <= 1e-9 * game.payoff_range
         assert regret(game, eq.strategies) == pytest.approx(eq.regret, abs=1e-12)
@@ -92,6 +94,11 @@ def test_exact_check_recovers_the_fractions(name, A, B, expected, degenerate):
 def test_degenerate_result_says_equilibria_may_form_continua():
     found = equilibria(NormalFormGame.from_arrays(STENGEL_A, STENGEL_DEGENERATE_B))
     assert "continua" in str(found)
+    # Hand derivation above: the two equilibria with x = row 1 form one component (a segment),
+    # the mixed equilibrium is isolated.
+    assert sorted(len(c) for c in found.components) == [1, 2]
+    pair = next(c for c in found.components if len(c) == 2)
+    assert all(found[i].strategies[0].tolist() == [1.0, 0.0, 0.0] for i in pair)
     # Every convex combination of the two extreme equilibria of the component is one too.
     x = found[0].strategies[0]
     for t in np.linspace(0, 1, 5):

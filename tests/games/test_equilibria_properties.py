@@ -108,6 +108,14 @@ def test_pure_equilibria_are_among_the_extreme_ones_in_degenerate_games(shape, d
     assert {eq.support for eq in found if eq.is_pure} == {eq.support for eq in pure_equilibria(game)}
     assert all(eq.regret <= 1e-9 * game.payoff_range for eq in found)
     assert len(found) >= 1  # Nash: every finite game has an equilibrium
+    # Extreme equilibria sharing one player's strategy span a segment of equilibria: check the
+    # midpoint with the regret written out here.
+    for i, first in enumerate(found):
+        for second in list(found)[:i]:
+            for shared in (0, 1):
+                if np.allclose(first.strategies[shared], second.strategies[shared]):
+                    mid = [(a + b) / 2 for a, b in zip(first.strategies, second.strategies)]
+                    assert independent_regret(game, *mid) <= 1e-9 * game.payoff_range
 
 
 @settings(max_examples=60, deadline=None)
