@@ -105,8 +105,9 @@ def profile_values(flat: _Flat, choice: np.ndarray) -> np.ndarray:
     return value
 
 
-def deviation_gains(flat: _Flat, choice: np.ndarray, atol: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per decision node: the mover's gain from its best one-shot deviation, and a tie flag.
+def deviation_gains(flat: _Flat, choice: np.ndarray,
+                    atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per decision node: the mover's gain from its best one-shot deviation, a tie flag, and the values.
 
     By the one-shot deviation principle (Osborne & Rubinstein 1994, Lemma 98.2) a profile of
     a finite tree is subgame perfect exactly when every gain is zero.
@@ -123,7 +124,7 @@ def deviation_gains(flat: _Flat, choice: np.ndarray, atol: float) -> tuple[np.nd
         decided = inner[is_decision]
         gain[decided] = best[is_decision] - value[decided, flat.player[decided]]
         tie[decided] = n_best[is_decision] > 1
-    return gain, tie
+    return gain, tie, value
 
 
 def reach_probabilities(flat: _Flat, choice: np.ndarray) -> np.ndarray:
@@ -207,11 +208,10 @@ class SubgamePerfectEquilibrium(TabularResult):
 
 def _result(flat: _Flat, tree: GameTree, choice: np.ndarray, atol: float, method: str,
             tie_break: str) -> SubgamePerfectEquilibrium:
-    gain, tie = deviation_gains(flat, choice, atol)
+    gain, tie, value = deviation_gains(flat, choice, atol)
     regret = float(gain.max(initial=0.0))
     if regret > atol:  # pragma: no cover - would be a bug in the solver, never a user's mistake
         raise AssertionError(f"backward induction produced a profile with regret {regret}")
-    value = profile_values(flat, choice)
     return SubgamePerfectEquilibrium(tree.players, tuple(float(v) for v in value[0]), regret, atol,
                                      tie_break, method, flat, choice, tie)
 

@@ -124,6 +124,19 @@ def describe(history: History) -> str:
     return "at the root" if not history else "after " + ", ".join(history)
 
 
+class _Where:
+    """Where a node or value is, formatted only when an error message needs it."""
+
+    __slots__ = ("history", "parts")
+
+    def __init__(self, history: History, *parts: str):
+        self.history = history
+        self.parts = parts
+
+    def __str__(self) -> str:
+        return " ".join((*self.parts, describe(self.history)))
+
+
 class _Flat:
     """The tree numbered breadth-first, as arrays, for the vectorised solvers.
 
@@ -163,13 +176,12 @@ class _Flat:
         self.player = np.array([players[x.player] if isinstance(x, Decision) else -1 for x in nodes],
                                dtype=np.int64)
         self.payoff = np.zeros((n, len(players)))
+        ends = np.flatnonzero(self.kind == 0)
+        self.payoff[ends] = [nodes[i].payoffs for i in ends]
         self.edge_probability = np.ones(n)
-        for i, x in enumerate(nodes):
-            if isinstance(x, Terminal):
-                self.payoff[i] = x.payoffs
-            elif isinstance(x, Chance):
-                start = child_start[i]
-                self.edge_probability[start:start + len(x.children)] = x.probabilities
+        for i in np.flatnonzero(self.kind == 2):
+            start = child_start[i]
+            self.edge_probability[start:start + len(nodes[i].children)] = nodes[i].probabilities
         bounds = np.searchsorted(self.depth, np.arange(self.depth[-1] + 2))
         self.levels = [(int(bounds[d]), int(bounds[d + 1])) for d in range(len(bounds) - 1)]
         # Information sets: defaults are singletons named by history.
@@ -216,12 +228,13 @@ class GameTree:
         self.parameters = _parameter_defaults(parameters)
         names = None if self.parameters is None else frozenset(self.parameters)
         self._infosets: dict[tuple[str, str], tuple[tuple[str, ...], list[History]]] = {}
+        self.node_count = 0
         self.root = self._normalise(root, (), names)
-        self.node_count = sum(1 for _ in self.walk())
 
     # ----------------------------------------------------------------- validation
     def _normalise(self, node: Any, history: History, names: frozenset[str] | None) -> Node:
-        where = describe(history)
+        self.node_count += 1
+        where = _Where(history)
         if isinstance(node, Terminal):
             return Terminal(self._payoffs(node.payoffs, where, names), node.label)
         if isinstance(node, Decision):
@@ -244,7 +257,7 @@ class GameTree:
             return Decision(node.player, node.actions, children, node.infoset, node.label)
         if isinstance(node, Chance):
             self._check_actions(node, where)
-            probs = tuple(_value(p, f"chance probability of {a!r} {where}", names)
+            probs = tuple(_value(p, _Where(history, "chance probability of", repr(a)), names)
                           for a, p in zip(node.actions, node.probabilities))
             probs = _check_probabilities(probs, node.actions, where)
             children = tuple(self._normalise(c, history + (a,), names)
@@ -253,7 +266,7 @@ class GameTree:
         raise TreeError(f"the node {where} is a {type(node).__name__}; build nodes with "
                         f"decision(), chance() and terminal()")
 
-    def _check_actions(self, node: Decision | Chance, where: str) -> None:
+    def _check_actions(self, node: Decision | Chance, where: _Where) -> None:
         mover = node.player if isinstance(node, Decision) else "chance"
         if not node.actions:
             raise TreeError(f"{mover}'s node {where} has no actions; give at least one action, "
@@ -264,7 +277,7 @@ class GameTree:
         if len(set(node.actions)) != len(node.actions):
             raise TreeError(f"{mover}'s node {where} repeats an action label: {list(node.actions)}")
 
-    def _payoffs(self, payoffs: Any, where: str, names: frozenset[str] | None) -> tuple[Value, ...]:
+    def _payoffs(self, payoffs: Any, where: _Where, names: frozenset[str] | None) -> tuple[Value, ...]:
         if isinstance(payoffs, Mapping):
             unknown = sorted(set(payoffs) - set(self.players))
             missing = [p for p in self.players if p not in payoffs]
@@ -278,7 +291,12 @@ class GameTree:
             raise TreeError(f"terminal {where} has {len(payoffs)} payoffs but the tree has "
                             f"{len(self.players)} players ({', '.join(self.players)}); give one "
                             f"payoff per player, in that order")
-        return tuple(_value(v, f"payoff of {p} {where}", names) for p, v in zip(self.players, payoffs))
+        if all(type(v) is float or type(v) is int for v in payoffs):  # fast path: plain numbers
+            numbers = tuple(map(float, payoffs))
+            if math.isfinite(sum(numbers)):
+                return numbers
+        return tuple(_value(v, _Where(where.history, "payoff of", p), names)
+                     for p, v in zip(self.players, payoffs))
 
     # ----------------------------------------------------------------- structure
     def walk(self) -> Iterator[tuple[History, Node]]:
@@ -370,7 +388,11 @@ def _parameter_defaults(parameters: Any) -> dict[str, float] | None:
     return {str(n): math.nan for n in parameters}
 
 
-def _value(value: Any, where: str, names: frozenset[str] | None) -> Value:
+def _value(value: Any, where: Any, names: frozenset[str] | None) -> Value:
+    if type(value) is float or type(value) is int:  # the common case, checked cheaply
+        if math.isfinite(value):
+            return float(value)
+        raise TreeError(f"{where} is not a finite number: {value!r}")
     if isinstance(value, bool):
         raise TreeError(f"{where} is a boolean ({value}); give a number or an expression")
     if isinstance(value, (Real, Fraction)):
@@ -379,7 +401,7 @@ def _value(value: Any, where: str, names: frozenset[str] | None) -> Value:
             raise TreeError(f"{where} is not a finite number: {value!r}")
         return number
     if isinstance(value, (str, Expression)):
-        expression = parse_expression(value, names, where=where)
+        expression = parse_expression(value, names, where=str(where))
         if expression.is_constant:
             return float(expression())
         return expression
@@ -387,7 +409,7 @@ def _value(value: Any, where: str, names: frozenset[str] | None) -> Value:
 
 
 def _check_probabilities(probs: tuple[Value, ...], actions: tuple[str, ...],
-                         where: str) -> tuple[Value, ...]:
+                         where: Any) -> tuple[Value, ...]:
     if any(isinstance(p, Expression) for p in probs):
         return probs  # checked when bound
     negative = [a for a, p in zip(actions, probs) if p < 0]
