@@ -18,7 +18,7 @@ numpy ``reduceat`` over the breadth-first numbering (see ``tree._Flat``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any

@@ -32,7 +32,7 @@ from games.normal_form import NormalFormGame
 from games.results import TabularResult
 from games.trees.backward_induction import _tolerance, backward_induction
 from games.trees.normal_form_conversion import reduced_form_arrays
-from games.trees.tree import Chance, Decision, GameTree, History, Terminal, chance, decision, terminal
+from games.trees.tree import Chance, Decision, GameTree, Terminal, chance, decision, terminal
 
 
 def _require_types(tree: GameTree, what: str) -> Chance:

@@ -18,7 +18,6 @@ identified by its *history*: the tuple of action labels from the root (``()`` is
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction

@@ -7,7 +7,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
 
 from games.trees import backward_induction, chance, decision, GameTree, plot_tree, terminal  # noqa: E402
 from games.trees.plots import CHOICE_COLOUR, PATH_COLOUR  # noqa: E402
