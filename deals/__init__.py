@@ -18,9 +18,12 @@ from deals.stances import TreeOutcome, offer_tree, stance_game, tree_outcome
 # --- assessment and comparison (leverage) ---
 from deals.assessment import Assessment, Thresholds, assess
 from deals.comparison import Comparison, compare
+from deals.explorer import ConcessionExplorer, ExplorerState
+from deals.sensitivity import FlagMap, flag_map
 
 __all__ = [
     "Assessment", "Comparison", "Thresholds", "assess", "compare",
+    "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map",
     "Belief", "Deal", "DealError", "DealFileError", "Issue", "Stance", "Terms",
     "dump", "dumps", "library_names", "library_path", "load", "loads",
     "DealSolutions", "bargaining_power", "default_resolution",
