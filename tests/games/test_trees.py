@@ -157,3 +157,35 @@ def test_node_lookup_and_result_table():
     frame = backward_induction(tree).to_frame()
     assert list(frame["action"]) == ["In", "Accommodate"]
     assert list(frame["on path"]) == [True, True]
+
+
+def test_parameter_set_gives_names_and_defaults():
+    from games.parameters import Parameter, ParameterSet
+
+    params = ParameterSet([Parameter("p", 0.3, range=(0.0, 1.0)), Parameter("prize", 8.0)])
+    tree = GameTree(["Firm", "Rival"], decision("Firm", {
+        "Invest": chance({"Success": ("p", terminal("prize", 0)), "Failure": ("1 - p", terminal(-2, 1))}),
+        "Keep": terminal(3, 0)}), parameters=params)
+    assert tree.parameter_names == ("p", "prize")
+    assert backward_induction(tree).path == ("Keep",)           # 0.3 * 10 - 2 = 1 < 3
+    assert backward_induction(tree.bind(p=0.7)).path[0] == "Invest"  # 0.7 * 10 - 2 = 5 > 3
+    assert backward_induction(tree.bind(prize=20)).path[0] == "Invest"  # 0.3 * 22 - 2 = 4.6
+
+
+def test_programmatic_construction_from_stances():
+    # How a domain builds a tree from data: a proposer offers one of its stances, the
+    # responder accepts, counters with one of its own, or walks away.
+    stances = {"low": 1.0, "high": 3.0}
+    counters = {"meet": 2.0}
+    tree = GameTree(["Proposer", "Responder"], decision("Proposer", {
+        offer: decision("Responder", {
+            "Accept": terminal(ask, 4 - ask),
+            **{f"Counter {c}": terminal(v, 4 - v) for c, v in counters.items()},
+            "Walk away": terminal(0, 1.5)})
+        for offer, ask in stances.items()}))
+    spe = backward_induction(tree)
+    # The responder accepts the low ask (3 > 2 > 1.5) and counters the high one (2 > 1.5 > 1),
+    # so the proposer asks high and ends at the counter.
+    assert spe.path == ("high", "Counter meet")
+    assert spe.payoffs == (2.0, 2.0) and spe.ties == ()
+    assert spe.strategies[("low",)] == "Accept"

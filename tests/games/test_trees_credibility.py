@@ -151,7 +151,9 @@ def test_spe_is_among_the_normal_form_equilibria_and_the_rest_are_non_credible(t
         payoff = tuple(float(t[cell]) for t in game.payoffs)
         assert any(np.allclose(payoff, v) for v in spe_payoffs)
     for e in result:
-        assert e.threats and e.regret <= 1e-9
+        assert e.regret <= 1e-9
+        assert e.threats and all(t.split(":")[0] in tree.players and "is not a best response there" in t
+                                 for t in e.threats)
 
 
 @settings(max_examples=25, deadline=None)
