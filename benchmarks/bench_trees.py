@@ -20,7 +20,8 @@ import numpy as np
 
 from games.trees import GameTree, backward_induction
 from games.trees.backward_induction import _tolerance, solve_levels
-from games.trees.tree import Chance, Decision, Terminal, _Flat
+from games.trees.flat import FlatTree
+from games.trees.tree import Chance, Decision, Terminal
 
 sys.setrecursionlimit(10_000)
 
@@ -73,7 +74,7 @@ def bench(nodes: int, seed: int) -> None:
     start = time.perf_counter()
     tree = GameTree(names, root)  # validation of every node and payoff
     built = time.perf_counter() - start
-    flat_time, flat = timed(lambda: _Flat(tree), repeat=1)
+    flat_time, flat = timed(lambda: FlatTree(tree), repeat=1)
     players = list(tree.players)
     naive_time, naive = timed(lambda: naive_backward_induction(tree.root, players))
     atol = _tolerance(flat, 1e-9)

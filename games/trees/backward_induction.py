@@ -3,7 +3,7 @@
 Zermelo's algorithm (Osborne & Rubinstein 1994, Prop. 99.2): solve the deepest decisions
 first, replace each solved node by the payoffs its mover's best action leads to, and move up.
 Chance nodes take the expected payoffs. The tree is solved a whole depth level at a time with
-numpy ``reduceat`` over the breadth-first numbering (see ``tree._Flat``).
+numpy ``reduceat`` over the breadth-first numbering (see ``flat.FlatTree``).
 
 >>> from games.trees import GameTree, decision, terminal, backward_induction
 >>> entry = GameTree(["Entrant", "Incumbent"], decision("Entrant", {
@@ -28,12 +28,13 @@ import pandas as pd
 
 from games.errors import GameTooLargeError, TreeError
 from games.results import TabularResult
-from games.trees.tree import GameTree, History, _Flat, describe
+from games.trees.flat import FlatTree
+from games.trees.tree import GameTree, History, describe
 
 TIE_BREAK = "first listed action among the mover's best"
 
 
-def _tolerance(flat: _Flat, tol: float) -> float:
+def _tolerance(flat: FlatTree, tol: float) -> float:
     """Absolute tolerance: ``tol`` relative to the payoff scale (payoffs in millions tie the same)."""
     scale = float(np.max(np.abs(flat.payoff))) if flat.n else 1.0
     return tol * max(1.0, scale)
@@ -48,7 +49,7 @@ def _require_perfect_information(tree: GameTree, what: str) -> None:
             f"with several nodes; use solve_by_subgames(tree) or reduced_normal_form(tree)")
 
 
-def _blocks(flat: _Flat):
+def _blocks(flat: FlatTree):
     """Per depth level, deepest first: its nonterminal nodes and their children's block."""
     for start, end in reversed(flat.levels):
         inner = start + np.flatnonzero(flat.kind[start:end] != 0)
@@ -61,14 +62,14 @@ def _blocks(flat: _Flat):
         yield inner, counts, offsets, children
 
 
-def _mover_column(flat: _Flat, value: np.ndarray, inner: np.ndarray, counts: np.ndarray,
+def _mover_column(flat: FlatTree, value: np.ndarray, inner: np.ndarray, counts: np.ndarray,
                   children: np.ndarray) -> np.ndarray:
     """Each child's value to the player who moves at its parent (chance parents: column 0)."""
     mover = np.repeat(flat.player[inner], counts)
     return value[children, np.maximum(mover, 0)]
 
 
-def solve_levels(flat: _Flat, atol: float) -> tuple[np.ndarray, np.ndarray]:
+def solve_levels(flat: FlatTree, atol: float) -> tuple[np.ndarray, np.ndarray]:
     """Values and chosen action index of every node, deepest level first.
 
     Each level's nonterminal nodes have their children as one contiguous block (the next
@@ -92,7 +93,7 @@ def solve_levels(flat: _Flat, atol: float) -> tuple[np.ndarray, np.ndarray]:
     return value, choice
 
 
-def profile_values(flat: _Flat, choice: np.ndarray) -> np.ndarray:
+def profile_values(flat: FlatTree, choice: np.ndarray) -> np.ndarray:
     """Expected payoffs at every node when every mover plays ``choice`` (a pure profile)."""
     value = flat.payoff.copy()
     for inner, counts, offsets, children in _blocks(flat):
@@ -105,7 +106,7 @@ def profile_values(flat: _Flat, choice: np.ndarray) -> np.ndarray:
     return value
 
 
-def deviation_gains(flat: _Flat, choice: np.ndarray,
+def deviation_gains(flat: FlatTree, choice: np.ndarray,
                     atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per decision node: the mover's gain from its best one-shot deviation, a tie flag, and the values.
 
@@ -127,7 +128,7 @@ def deviation_gains(flat: _Flat, choice: np.ndarray,
     return gain, tie, value
 
 
-def reach_probabilities(flat: _Flat, choice: np.ndarray) -> np.ndarray:
+def reach_probabilities(flat: FlatTree, choice: np.ndarray) -> np.ndarray:
     """Probability of reaching each node when the movers play ``choice``."""
     reach = np.zeros(flat.n)
     reach[0] = 1.0
@@ -155,7 +156,7 @@ class SubgamePerfectEquilibrium(TabularResult):
     tolerance: float
     tie_break: str
     method: str
-    _flat: _Flat = field(repr=False)
+    _flat: FlatTree = field(repr=False)
     _choice: np.ndarray = field(repr=False)
     _tie: np.ndarray = field(repr=False)
 
@@ -206,7 +207,7 @@ class SubgamePerfectEquilibrium(TabularResult):
                 + (f"; {len(self.ties)} tie(s) broken by {self.tie_break}" if self.ties else ""))
 
 
-def _result(flat: _Flat, tree: GameTree, choice: np.ndarray, atol: float, method: str,
+def _result(flat: FlatTree, tree: GameTree, choice: np.ndarray, atol: float, method: str,
             tie_break: str) -> SubgamePerfectEquilibrium:
     gain, tie, value = deviation_gains(flat, choice, atol)
     regret = float(gain.max(initial=0.0))

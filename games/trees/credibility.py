@@ -31,7 +31,8 @@ from games.trees.backward_induction import (
     subgame_perfect_equilibria,
 )
 from games.trees.normal_form_conversion import ReducedForm, _own_sequences, reduced_form_arrays
-from games.trees.tree import GameTree, _Flat, describe
+from games.trees.flat import FlatTree
+from games.trees.tree import GameTree, describe
 
 
 def pure_profiles(payoffs: Sequence[np.ndarray], atol: float) -> list[tuple[int, ...]]:
@@ -51,7 +52,7 @@ def profile_regret(payoffs: Sequence[np.ndarray], cell: tuple[int, ...]) -> floa
     return max(gains)
 
 
-def _reduce(flat: _Flat, sequences: list, choice: np.ndarray, player: int) -> tuple:
+def _reduce(flat: FlatTree, sequences: list, choice: np.ndarray, player: int) -> tuple:
     """A full pure strategy (action at every node) reduced to the nodes its owner can reach."""
     plan = {}
     for i in np.flatnonzero((flat.kind == 1) & (flat.player == player)):
@@ -60,7 +61,7 @@ def _reduce(flat: _Flat, sequences: list, choice: np.ndarray, player: int) -> tu
     return tuple(sorted(plan.items()))
 
 
-def _threats(flat: _Flat, players: tuple[str, ...], form: ReducedForm, cell: tuple[int, ...],
+def _threats(flat: FlatTree, players: tuple[str, ...], form: ReducedForm, cell: tuple[int, ...],
              atol: float) -> tuple[str, ...]:
     """Nodes where the profile's action is worse for its mover than another action there.
 

@@ -28,7 +28,8 @@ import numpy as np
 
 from games.errors import GameTooLargeError, TreeError
 from games.normal_form import NormalFormGame
-from games.trees.tree import GameTree, _Flat, describe
+from games.trees.flat import FlatTree
+from games.trees.tree import GameTree, describe
 
 #: Refuse normal forms with more cells than this (strategy counts multiply fast).
 MAX_CELLS = 2_000_000
@@ -45,7 +46,7 @@ class ReducedForm:
     plans: tuple[tuple[dict[int, int], ...], ...]
 
 
-def _own_sequences(flat: _Flat, player: int) -> list[tuple[tuple[int, int], ...]]:
+def _own_sequences(flat: FlatTree, player: int) -> list[tuple[tuple[int, int], ...]]:
     """For every node, the player's own (infoset, action) choices on the path to it."""
     sequences: list[tuple[tuple[int, int], ...]] = [()] * flat.n
     for i in range(1, flat.n):
@@ -57,7 +58,7 @@ def _own_sequences(flat: _Flat, player: int) -> list[tuple[tuple[int, int], ...]
     return sequences
 
 
-def _plans(flat: _Flat, player: int, sequences: list, count_only: bool = False) -> Any:
+def _plans(flat: FlatTree, player: int, sequences: list, count_only: bool = False) -> Any:
     """The player's reduced strategies: one action at each information set it can still reach.
 
     With ``count_only``, just how many there are (an upper bound without perfect recall).
@@ -111,7 +112,7 @@ def _plans(flat: _Flat, player: int, sequences: list, count_only: bool = False) 
     return list(seen.values())
 
 
-def _name(flat: _Flat, infosets: list[int], plan: dict[int, int], labelled: bool) -> str:
+def _name(flat: FlatTree, infosets: list[int], plan: dict[int, int], labelled: bool) -> str:
     parts = []
     for h in infosets:
         first = int(np.flatnonzero(flat.infoset == h)[0])

@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
 from numbers import Real
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-import numpy as np
 
 from games.errors import ExpressionError, ParameterError, TreeError
 from games.expressions import Expression, parse_expression
+
+if TYPE_CHECKING:
+    from games.trees.flat import FlatTree
 
 Value = Union[float, Expression]
 History = tuple[str, ...]
@@ -134,75 +136,6 @@ class _Where:
 
     def __str__(self) -> str:
         return " ".join((*self.parts, describe(self.history)))
-
-
-class _Flat:
-    """The tree numbered breadth-first, as arrays, for the vectorised solvers.
-
-    Breadth-first numbering makes every depth level a contiguous block and every node's
-    children a contiguous block of the next level, so a level can be solved with one
-    ``reduceat`` call per operation.
-    """
-
-    def __init__(self, tree: GameTree):
-        players = {p: i for i, p in enumerate(tree.players)}
-        nodes: list[Node] = [tree.root]
-        parent, action_index, depth = [-1], [-1], [0]
-        child_start: list[int] = []
-        queue = 0
-        # Nodes are appended as discovered; a plain index walk over the growing list is BFS.
-        while queue < len(nodes):
-            node = nodes[queue]
-            child_start.append(len(nodes))
-            if not isinstance(node, Terminal):
-                for k, child in enumerate(node.children):
-                    nodes.append(child)
-                    parent.append(queue)
-                    action_index.append(k)
-                    depth.append(depth[queue] + 1)
-            queue += 1
-        n = len(nodes)
-        self.nodes = nodes
-        self.n = n
-        self.parent = np.asarray(parent, dtype=np.int64)
-        self.action_index = np.asarray(action_index, dtype=np.int64)
-        self.depth = np.asarray(depth, dtype=np.int64)
-        self.child_start = np.asarray(child_start, dtype=np.int64)
-        self.child_count = np.array([0 if isinstance(x, Terminal) else len(x.children) for x in nodes],
-                                    dtype=np.int64)
-        self.kind = np.array([0 if isinstance(x, Terminal) else 1 if isinstance(x, Decision) else 2
-                              for x in nodes], dtype=np.int8)
-        self.player = np.array([players[x.player] if isinstance(x, Decision) else -1 for x in nodes],
-                               dtype=np.int64)
-        self.payoff = np.zeros((n, len(players)))
-        ends = np.flatnonzero(self.kind == 0)
-        self.payoff[ends] = [nodes[i].payoffs for i in ends]
-        self.edge_probability = np.ones(n)
-        for i in np.flatnonzero(self.kind == 2):
-            start = child_start[i]
-            self.edge_probability[start:start + len(nodes[i].children)] = nodes[i].probabilities
-        bounds = np.searchsorted(self.depth, np.arange(self.depth[-1] + 2))
-        self.levels = [(int(bounds[d]), int(bounds[d + 1])) for d in range(len(bounds) - 1)]
-        # Information sets: defaults are singletons named by history.
-        self.infoset = np.full(n, -1, dtype=np.int64)
-        self.infoset_names: list[tuple[str, str]] = []
-        index: dict[tuple[str, str], int] = {}
-        for i, x in enumerate(nodes):
-            if isinstance(x, Decision):
-                key = (x.player, x.infoset if x.infoset is not None else "\0" + str(i))
-                if key not in index:
-                    index[key] = len(self.infoset_names)
-                    self.infoset_names.append(key)
-                self.infoset[i] = index[key]
-        self.infoset_player = np.array([players[p] for p, _ in self.infoset_names], dtype=np.int64)
-
-    def history(self, i: int) -> History:
-        actions = []
-        while self.parent[i] >= 0:
-            p = int(self.parent[i])
-            actions.append(self.nodes[p].actions[int(self.action_index[i])])
-            i = p
-        return tuple(reversed(actions))
 
 
 class GameTree:
@@ -365,8 +298,10 @@ class GameTree:
                         f"{', '.join(self.parameter_names)}; call tree.bind(...) first")
 
     @cached_property
-    def _flat(self) -> _Flat:
-        return _Flat(self.numeric("solving"))
+    def _flat(self) -> FlatTree:
+        from games.trees.flat import FlatTree  # the numbering needs the node classes above
+
+        return FlatTree(self.numeric("solving"))
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, GameTree) and self.players == other.players
