@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from games.errors import TreeError
 from games.trees.tree import Chance, Decision, GameTree, History, Terminal
 
 PATH_COLOUR = "#d62728"
@@ -55,6 +56,9 @@ def _highlight(equilibrium: Any) -> tuple[set[History], set[History]]:
     if isinstance(equilibrium, Sequence) and all(isinstance(a, str) for a in equilibrium):
         path = tuple(equilibrium)
         return {path[:k] for k in range(1, len(path) + 1)}, set()
+    if not hasattr(equilibrium, "strategies") or not hasattr(equilibrium, "outcomes"):
+        raise TreeError(f"plot_tree highlights a backward-induction result or a sequence of "
+                        f"actions, not a {type(equilibrium).__name__}")
     strategies = equilibrium.strategies
     chosen = {h + (a,) for h, a in strategies.items()}
     reached = {h for h in equilibrium.outcomes}
@@ -107,12 +111,15 @@ def plot_tree(tree: GameTree, equilibrium: Any = None, *, ax: Any = None,
         else:
             ax.scatter([x], [y], s=100, marker="s", color="lightgrey", zorder=3, edgecolors="black")
             ax.text(x, y + 0.15, "chance", ha="center", va="bottom", fontsize=8, color="dimgrey")
-    for (_, name), histories in tree.infosets.items():
-        if len(histories) > 1:
-            points = sorted(position[h] for h in histories)
-            ax.plot([p[0] for p in points], [p[1] for p in points], linestyle=":", color="black",
-                    linewidth=1.2, zorder=2)
-            ax.text(points[-1][0] + 0.15, points[-1][1], name, fontsize=7, va="center", style="italic")
+    shared = [(key, h) for key, h in tree.infosets.items() if len(h) > 1]
+    for k, ((player, name), histories) in enumerate(shared):
+        # Alternate small vertical offsets so neighbouring sets on one level stay apart.
+        lift = 0.06 * (k % 3 - 1)
+        points = sorted(position[h] for h in histories)
+        ax.plot([p[0] for p in points], [p[1] + lift for p in points], linestyle=":",
+                color=colours(tree.players.index(player) % 10), linewidth=1.5, zorder=2)
+        ax.text(points[-1][0] + 0.15, points[-1][1] + lift, name, fontsize=7, va="center",
+                style="italic")
     ax.set_xlim(-0.7, leaves - 0.3)
     ax.set_ylim(-depth - 0.6, 0.6)
     ax.set_axis_off()

@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
 
 from games.trees import backward_induction, chance, decision, GameTree, plot_tree, terminal  # noqa: E402
 from games.trees.plots import CHOICE_COLOUR, PATH_COLOUR  # noqa: E402
@@ -57,3 +58,10 @@ def test_thirty_node_tree_keeps_labels_apart():
     xs = sorted(t.get_position()[0] for t in payoffs)
     assert len(payoffs) == 15 and min(b - a for a, b in zip(xs, xs[1:])) >= 1.0
     plt.close(ax.figure)
+
+
+def test_unsupported_highlight_is_refused():
+    from games.errors import TreeError
+
+    with pytest.raises(TreeError, match="backward-induction result or a sequence"):
+        plot_tree(entry_deterrence(), 3.5)
