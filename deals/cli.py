@@ -260,9 +260,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GameError as exc:
         print("chipdeals: error: " + " ".join(str(exc).split()), file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(text)
+    try:
+        print(text)
+    except BrokenPipeError:  # `chipdeals compare | head`: the reader left; not an error
+        sys.stderr.close()
     return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def _register_leverage_commands() -> None:
+    from deals.cli_leverage import register
+
+    if register not in EXTRA_COMMANDS:
+        EXTRA_COMMANDS.append(register)
+
+
+_register_leverage_commands()
