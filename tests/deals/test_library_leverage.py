@@ -1,0 +1,106 @@
+"""Each library deal's leverage verdict, stated and explained.
+
+One comparison of the whole library (seeded) is shared by the tests. Each record names the
+supplier's flag the model must give and why, in words an analyst would accept, and checks the
+figures that carry the reason (not just the label).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import deals
+
+
+@pytest.fixture(scope="module")
+def library():
+    return deals.compare(draws=1500, seed=11)
+
+
+def test_every_library_deal_is_audited_with_a_verdict(library):
+    assert sorted(a.deal for a in library) == sorted(deals.library_names())
+    for a in library:
+        assert a.flags["supplier"] in deals.assessment.FLAGS
+        assert a.flags["partner"] in deals.assessment.FLAGS
+
+
+def test_farm_purchases_under_estimate_the_supplier_leverage(library):
+    """The article's own example: a strategic technology for a trivial concession.
+
+    Buying US soybeans instead of Brazilian ones costs the buyer a few percent of the purchase,
+    while the chips are worth several times their price to it: it accepts the proposal in
+    (almost) every plausible world, and would accept far more soybeans for the same chips. The US,
+    meanwhile, earns a thin farm margin against the diversion risk of unsafeguarded chips, so its
+    gain is a small share of what its position supports (median rho well below 0.8).
+    """
+    a = library["chips-for-farm-purchases"]
+    assert a.flags["supplier"] == "under"
+    assert a.acceptance["partner"] >= 0.95
+    assert a.rho["supplier"]["median"] < 0.5
+    assert a.surplus["supplier"]["soy"] > 5.0  # $bn a year more, still accepted in 90% of worlds
+
+
+def test_uae_framework_gives_volume_away(library):
+    """With Huawei able to export almost nothing, the UAE accepts full divestment and safeguards
+    at the framework's volume in nearly every world; but 1.1M H100e a year costs the US more in
+    diversion and control than the divestment is worth in most worlds, and the same concessions
+    would be accepted for far fewer chips: leverage under-estimated, chips given away."""
+    a = library["gulf-divestment-uae"]
+    assert a.flags["supplier"] == "under"
+    assert a.acceptance["partner"] >= 0.95
+    assert a.acceptance["supplier"] < 0.5
+    assert a.surplus["supplier"]["chips"] < -500_000  # fewer chips for the same divestment
+    assert a.benchmark["divest"] == pytest.approx(1.0, abs=1e-3)
+    assert a.benchmark["chips"] < a.proposal["chips"]
+
+
+def test_saudi_same_ask_is_closer_to_rejection_than_uae(library):
+    """Saudi ties to China are deeper (Prosperity7 in Zhipu, China's share of greenfield FDI), so
+    full divestment costs it more: the same kind of ask is accepted less often than by the UAE,
+    but still in most worlds, and it claims about what Saudi Arabia's position supports: sound."""
+    saudi, uae = library["gulf-divestment-saudi"], library["gulf-divestment-uae"]
+    assert saudi.acceptance["partner"] < uae.acceptance["partner"] - 0.1
+    assert saudi.flags["supplier"] == "sound"
+    assert 0.5 <= saudi.acceptance["partner"] < 0.9
+
+
+def test_india_full_oil_shift_for_chips_over_estimates_leverage(library):
+    """India loses billions a year by giving up discounted Russian crude; a higher chip cap is
+    worth far less to it, so the article's package is rejected in every plausible world."""
+    a = library["india-energy-trade"]
+    assert a.flags["supplier"] == "over"
+    assert a.acceptance["partner"] < 0.05
+    deal = deals.load("india-energy-trade")
+    assert deal.gains(deal.proposal.values)[1] < 0
+
+
+def test_netherlands_hard_ball_rests_on_a_threat_and_is_rejected(library):
+    """Capping an ally's chips is costly for the US to carry out; the proposal built on that
+    threat asks for full equipment controls, which the ally rejects in most worlds."""
+    a = library["allied-sme-netherlands"]
+    assert a.flags["supplier"] == "over"
+    assert a.acceptance["partner"] < 0.5
+
+
+def test_malaysia_strict_enforcement_is_a_close_call(library):
+    """Strict enforcement is accepted in most but not nearly all worlds, and claims about what
+    the US position supports: sound, with a real risk of rejection."""
+    a = library["malaysia-anti-smuggling"]
+    assert a.flags["supplier"] == "sound"
+    assert 0.5 <= a.acceptance["partner"] < 0.9
+
+
+def test_poland_modest_ask_is_sound(library):
+    """Favoured-tier status is cheap for the US and valuable to Poland; the modest ask (tier
+    upgrade for safeguards) is the bargaining benchmark itself."""
+    a = library["tier-upgrade-poland"]
+    assert a.flags["supplier"] == "sound"
+    assert a.acceptance["partner"] >= 0.9
+    assert a.rho["supplier"]["median"] == pytest.approx(1.0, abs=0.05)
+
+
+def test_comparison_is_sorted_by_how_far_leverage_is_off(library):
+    gaps = [abs(a.leverage_gap) for a in library]
+    assert gaps == sorted(gaps, reverse=True)
+    assert np.isfinite(gaps).all()
