@@ -82,6 +82,7 @@ from games.bargaining import (
 
 # --- game trees ---
 from games.trees import (
+    BatchBackwardInduction,
     GameTree,
     NonCredibleSet,
     ScreeningOffer,
@@ -89,6 +90,7 @@ from games.trees import (
     SubgamePerfectSet,
     SubgameSolution,
     backward_induction,
+    backward_induction_batch,
     bayesian_nash_equilibria,
     bayesian_normal_form,
     chance,
@@ -110,3 +112,6 @@ from games.trees import (
 
 # --- sweeps ---
 from games.sweeps import SweepResult, sweep
+
+# --- teaching ---
+from games.teaching import EXERCISES, Exercise, Feedback, exercise, exercises

@@ -1,0 +1,97 @@
+"""Exercise checkers: each accepts the textbook answer and rejects a wrong one, naming the mistake.
+
+The right answers are written here from the textbooks, not taken from our solvers:
+- prisoner's dilemma T=5, R=3, P=1, S=0: unique equilibrium (D,D) (Axelrod 1984);
+- stag hunt 4/3: (S,S) and (H,H) (Skyrms 2004);
+- battle of the sexes 2/1: mixed p = 2/3, q = 1/3 (Osborne 2004, section 4.3);
+- hawk-dove with c > v: hawk with probability v/c (Maynard Smith 1982);
+- (C,C) is an equilibrium of the symmetric 2x2 game iff R >= T;
+- entry deterrence: subgame perfect In > Accommodate; (Out, Fight) rests on a non-credible
+  threat (Selten 1978);
+- Rubinstein (1982), player 1 first: share (1 - d2) / (1 - d1 d2) = 0.2 / 0.28 for d = 0.9, 0.8;
+- u_A = x, u_B = 1 - x^2, d = (0, 0): Nash maximises x - x^3 at x = 1/sqrt(3); Kalai-Smorodinsky
+  solves x = 1 - x^2, x = (sqrt(5) - 1) / 2.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pytest
+
+from games import GameError
+from games.teaching import Exercise, Feedback, exercise, exercises
+
+NASH_X = 1 / math.sqrt(3)
+KS_X = (math.sqrt(5) - 1) / 2
+
+CASES = [
+    # key, textbook answer, a wrong answer, words the reason must contain
+    ("pd-equilibria", [("D", "D")], [("C", "C")], ["(C,C) is not an equilibrium", "from C to D"]),
+    ("pd-equilibria", "(D,D)", [("C", "C"), ("D", "D")], ["(C,C)", "gains by switching"]),
+    ("stag-hunt-equilibria", [("S", "S"), ("H", "H")], [("S", "S")], ["missed (H,H)"]),
+    ("bos-mixed", (Fraction(2, 3), Fraction(1, 3)), (1 / 3, 2 / 3), ["swapped"]),
+    ("bos-mixed", ("2/3", "1/3"), (0.5, 0.5), ["p = 0.5", "would not mix", "indifferent"]),
+    ("chicken-mixed-symbolic", "v / c", "(c - v) / c", ["probability of D"]),
+    ("chicken-mixed-symbolic", "v/c", "v / 2", ["your expression gives"]),
+    ("pd-cooperation-condition", "T <= R", "R >= P", ["(C,C) is not an equilibrium there"]),
+    ("entry-backward-induction", ("In", "Accommodate"), ("Out",), ["Incumbent after In chooses Accommodate"]),
+    ("entry-non-credible", ("Out", "Fight"), ("In", "Accommodate"), ["subgame perfect"]),
+    ("entry-non-credible", [("Out", "Fight")], ("In", "Fight"), ["not even a Nash equilibrium"]),
+    ("rubinstein-share", 0.2 / 0.28, 0.1 / 0.28, ["proposer's own discount factor"]),
+    ("rubinstein-share", "5/7", 0.5, ["equal split"]),
+    ("nash-vs-kalai-smorodinsky", {"Nash": NASH_X, "Kalai-Smorodinsky": KS_X},
+     {"Nash": KS_X, "Kalai-Smorodinsky": NASH_X}, ["swapped"]),
+    ("nash-vs-kalai-smorodinsky", {"Nash": NASH_X, "Kalai-Smorodinsky": KS_X},
+     {"Nash": 0.5, "Kalai-Smorodinsky": KS_X}, ["Nash is not 0.5", "product of gains"]),
+]
+
+
+@pytest.mark.parametrize("key, right, wrong, words", CASES)
+def test_checker_accepts_the_textbook_answer(key, right, wrong, words):
+    feedback = exercise(key).check(right)
+    assert isinstance(feedback, Feedback)
+    assert feedback.correct, feedback.why
+
+
+@pytest.mark.parametrize("key, right, wrong, words", CASES)
+def test_checker_rejects_a_wrong_answer_naming_the_mistake(key, right, wrong, words):
+    feedback = exercise(key).check(wrong)
+    assert not feedback.correct
+    assert not feedback
+    for word in words:
+        assert word in feedback.why, feedback.why
+
+
+def test_every_exercise_is_tested_and_its_solution_passes_its_own_checker():
+    keys = set(exercises().index)
+    assert keys == {c[0] for c in CASES}
+    for key in keys:
+        ex = exercise(key)
+        assert isinstance(ex, Exercise) and ex.prompt
+        assert ex.check(ex.solution()).correct
+
+
+@pytest.mark.parametrize("key, answer, words", [
+    ("pd-equilibria", [("C", "X")], ["no strategy 'X'"]),
+    ("pd-equilibria", [("C",)], ["one per player"]),
+    ("chicken-mixed-symbolic", "v / k", ["k"]),
+    ("chicken-mixed-symbolic", "__import__('os')", ["refused"]),
+    ("bos-mixed", ("two thirds", 0.5), ["could not read"]),
+])
+def test_unreadable_answers_are_explained_not_raised(key, answer, words):
+    feedback = exercise(key).check(answer)
+    assert not feedback.correct
+    for word in words:
+        assert word in feedback.why, feedback.why
+
+
+def test_unknown_exercise_lists_the_keys():
+    with pytest.raises(GameError, match="pd-equilibria"):
+        exercise("no-such-exercise")
+
+
+def test_feedback_reads_as_a_sentence():
+    assert str(Feedback(False, "you swapped them")) == "Not yet. You swapped them"
+    assert "Correct." in Feedback(True, "fine")._repr_html_()
