@@ -51,3 +51,6 @@ __all__ += ["plot_tree"]
 from games.trees.textbook import centipede, entry_deterrence, restrict_or_open, risky_investment, ultimatum
 
 __all__ += ["centipede", "entry_deterrence", "restrict_or_open", "risky_investment", "ultimatum"]
+from games.trees.batch import BatchBackwardInduction, backward_induction_batch
+
+__all__ += ["BatchBackwardInduction", "backward_induction_batch"]

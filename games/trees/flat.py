@@ -49,13 +49,15 @@ class FlatTree:
                               for x in nodes], dtype=np.int8)
         self.player = np.array([players[x.player] if isinstance(x, Decision) else -1 for x in nodes],
                                dtype=np.int64)
+        # A symbolic tree is numbered for its structure only; the batch solver fills values.
         self.payoff = np.zeros((n, len(players)))
-        ends = np.flatnonzero(self.kind == 0)
-        self.payoff[ends] = [nodes[i].payoffs for i in ends]
         self.edge_probability = np.ones(n)
-        for i in np.flatnonzero(self.kind == 2):
-            start = child_start[i]
-            self.edge_probability[start:start + len(nodes[i].children)] = nodes[i].probabilities
+        if tree.is_numeric:
+            ends = np.flatnonzero(self.kind == 0)
+            self.payoff[ends] = [nodes[i].payoffs for i in ends]
+            for i in np.flatnonzero(self.kind == 2):
+                start = child_start[i]
+                self.edge_probability[start:start + len(nodes[i].children)] = nodes[i].probabilities
         bounds = np.searchsorted(self.depth, np.arange(self.depth[-1] + 2))
         self.levels = [(int(bounds[d]), int(bounds[d + 1])) for d in range(len(bounds) - 1)]
         # Information sets: defaults are singletons named by history.
