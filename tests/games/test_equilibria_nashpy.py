@@ -4,6 +4,7 @@ import warnings
 
 import nashpy
 import numpy as np
+import pytest
 
 from games.equilibria import equilibria
 from games.normal_form import NormalFormGame
@@ -33,3 +34,25 @@ def test_nashpy_support_enumeration_drops_equilibria_that_we_find_and_verify():
     # And vertex enumeration agrees with our support enumeration.
     vertex = equilibria(NormalFormGame.from_arrays(A, B), method="vertex")
     assert len(vertex) == 7
+
+
+# A degenerate 6x3 game (small random integers, found by search) on which nashpy's
+# Lemke-Howson, dropping label 0, ends at a profile that is not an equilibrium.
+DEGENERATE_A = [[-1, 1, 0], [0, 1, -1], [-1, 0, 1], [-1, 0, 0], [-1, 0, 0], [0, -1, 0]]
+DEGENERATE_B = [[1, -1, -1], [1, -1, 1], [0, 1, 0], [1, 0, 0], [0, -1, -1], [1, 0, 0]]
+
+
+def test_nashpy_lemke_howson_fails_on_a_degenerate_game_where_ours_is_verified():
+    A, B = np.array(DEGENERATE_A), np.array(DEGENERATE_B)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        x, y = nashpy.Game(A, B).lemke_howson(initial_dropped_label=0)
+    # nashpy's answer: row 2 against column 2, where player 2 gains 2 by switching to column 1.
+    assert (x @ B).max() - x @ B @ y == pytest.approx(2.0)
+    game = NormalFormGame.from_arrays(A, B)
+    ours = equilibria(game, method="lemke-howson", initial_label=0)[0]
+    x, y = ours.strategies
+    assert max((A @ y).max() - x @ A @ y, (x @ B).max() - x @ B @ y) <= 1e-12
+    # And it is one of the extreme equilibria that vertex enumeration lists.
+    assert any(np.allclose(x, eq.strategies[0]) and np.allclose(y, eq.strategies[1])
+               for eq in equilibria(game))
