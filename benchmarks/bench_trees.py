@@ -1,7 +1,10 @@
 """Time backward induction on large random trees against a naive recursive solver; print ratios.
 
     python benchmarks/bench_trees.py            # trees of about 30k, 300k and 1M nodes
-    python benchmarks/bench_trees.py --quick    # about 30k nodes only
+    python benchmarks/bench_trees.py --quick    # about 30k nodes, 10k parameter draws
+
+Second part: a symbolic tree solved at many parameter points at once
+(``backward_induction_batch``) against binding and solving it point by point.
 
 The anchor is the textbook recursion (solve the children, keep the mover's best, average at
 chance nodes) written plainly in Python over the same node objects; it is what one writes
@@ -18,7 +21,7 @@ import time
 
 import numpy as np
 
-from games.trees import GameTree, backward_induction
+from games.trees import GameTree, backward_induction, backward_induction_batch, decision, terminal
 from games.trees.backward_induction import _tolerance, solve_levels
 from games.trees.flat import FlatTree
 from games.trees.tree import Chance, Decision, Terminal
@@ -87,6 +90,27 @@ def bench(nodes: int, seed: int) -> None:
           f"({naive_time / full_time:5.1f}x)")
 
 
+def bench_sample(draws: int, looped: int, seed: int) -> None:
+    """A symbolic tree solved at ``draws`` parameter points at once vs bind-and-solve per point."""
+    tree = GameTree(["Proposer", "Responder"], decision("Proposer", {
+        "Greedy": decision("Responder", {"Accept": terminal("0.8 * v", "0.2 * v"),
+                                         "Walk": terminal(0, "w")}),
+        "Fair": decision("Responder", {"Accept": terminal("0.5 * v", "0.5 * v"),
+                                       "Walk": terminal(0, "w")}),
+        "Stay out": terminal("c", 0)}), parameters={"v": 10.0, "w": 1.0, "c": 1.0})
+    rng = np.random.default_rng(seed)
+    v, w, c = rng.uniform(0, 20, draws), rng.uniform(0, 8, draws), rng.uniform(-1, 6, draws)
+    batch_time, batch = timed(lambda: backward_induction_batch(tree, v=v, w=w, c=c))
+    start = time.perf_counter()
+    for k in range(looped):
+        one = backward_induction(tree.bind(v=v[k], w=w[k], c=c[k]))
+        assert np.allclose(one.payoffs, batch.payoffs[k]), "batch and single solver disagree"
+    per_point = (time.perf_counter() - start) / looped
+    print(f"{draws:>9,} draws   | batch {batch_time * 1e3:8.1f} ms | bind + solve per point "
+          f"{per_point * 1e3:6.2f} ms x {draws:,} = {per_point * draws:6.1f} s "
+          f"({per_point * draws / batch_time:,.0f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one tree of about 30k nodes")
@@ -96,6 +120,9 @@ def main() -> None:
     print("backward induction, random trees (2-4 actions, 10% chance nodes, 2 players)")
     for size in sizes:
         bench(size, args.seed)
+    print("a symbolic 3-offer bargaining tree over a parameter sample (looped: first 200 points)")
+    for draws in ([10_000] if args.quick else [10_000, 1_000_000]):
+        bench_sample(draws, 200, args.seed)
 
 
 if __name__ == "__main__":
