@@ -25,12 +25,13 @@ __all__ += ["ReducedForm", "reduced_form_arrays", "reduced_normal_form"]
 from games.trees.credibility import (
     NonCredibleEquilibrium,
     NonCredibleSet,
+    Threat,
     non_credible_equilibria,
     reduced_profile,
 )
 from games.trees.subgames import SubgameSolution, SubgameStep, proper_subgames, solve_by_subgames
 
-__all__ += ["NonCredibleEquilibrium", "NonCredibleSet", "non_credible_equilibria", "reduced_profile",
+__all__ += ["NonCredibleEquilibrium", "NonCredibleSet", "Threat", "non_credible_equilibria", "reduced_profile",
             "SubgameSolution", "SubgameStep", "proper_subgames", "solve_by_subgames"]
 from games.trees.gambit_efg import parse_efg, read_efg, write_efg
 

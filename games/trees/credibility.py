@@ -32,7 +32,7 @@ from games.trees.backward_induction import (
 )
 from games.trees.normal_form_conversion import ReducedForm, _own_sequences, reduced_form_arrays
 from games.trees.flat import FlatTree
-from games.trees.tree import GameTree, describe
+from games.trees.tree import GameTree, History, describe
 
 
 def pure_profiles(payoffs: Sequence[np.ndarray], atol: float) -> list[tuple[int, ...]]:
@@ -61,8 +61,43 @@ def _reduce(flat: FlatTree, sequences: list, choice: np.ndarray, player: int) ->
     return tuple(sorted(plan.items()))
 
 
+class Threat(str):
+    """A choice that is not a best response where it would be made; reads as its sentence.
+
+    Being a ``str``, it prints and compares as the sentence; its parts are attributes:
+    ``player``, ``action``, ``history`` (the node), ``value`` (what the action gives the
+    player there), ``best_action`` and ``best_value``.
+
+    >>> t = Threat("Buyer", "Retaliate", ("Restrict",), 0.0, "Accept", 1.0)
+    >>> print(t)
+    Buyer: Retaliate after Restrict is not a best response there (Retaliate gives 0, Accept gives 1)
+    >>> t.action, t.history
+    ('Retaliate', ('Restrict',))
+    """
+
+    player: str
+    action: str
+    history: History
+    value: float
+    best_action: str
+    best_value: float
+
+    def __new__(cls, player: str, action: str, history: History, value: float,
+                best_action: str, best_value: float) -> Threat:
+        text = (f"{player}: {action} {describe(history)} is not a best response there "
+                f"({action} gives {value:.6g}, {best_action} gives {best_value:.6g})")
+        self = super().__new__(cls, text)
+        self.player, self.action, self.history = player, action, tuple(history)
+        self.value, self.best_action, self.best_value = value, best_action, best_value
+        return self
+
+    def __reduce__(self) -> Any:
+        return (Threat, (self.player, self.action, self.history, self.value, self.best_action,
+                         self.best_value))
+
+
 def _threats(flat: FlatTree, players: tuple[str, ...], form: ReducedForm, cell: tuple[int, ...],
-             atol: float) -> tuple[str, ...]:
+             atol: float) -> tuple[Threat, ...]:
     """Nodes where the profile's action is worse for its mover than another action there.
 
     Solved bottom-up: below a node, play follows the profile where it says something and
@@ -91,9 +126,8 @@ def _threats(flat: FlatTree, players: tuple[str, ...], form: ReducedForm, cell: 
             elif block[k, p] < block[best, p] - atol:
                 node = flat.nodes[i]
                 found.append((int(flat.depth[i]),
-                              f"{players[p]}: {node.actions[k]} {describe(flat.history(i))} is not "
-                              f"a best response there ({node.actions[k]} gives {block[k, p]:.6g}, "
-                              f"{node.actions[best]} gives {block[best, p]:.6g})"))
+                              Threat(players[p], node.actions[k], flat.history(i), float(block[k, p]),
+                                     node.actions[best], float(block[best, p]))))
             value[i] = block[k]
     # Shallowest first: the threat that supports the equilibrium path is usually the first.
     return tuple(text for _, text in sorted(found, key=lambda x: x[0]))
@@ -124,7 +158,7 @@ class NonCredibleEquilibrium:
     strategies: tuple[str, ...]
     payoffs: tuple[float, ...]
     regret: float
-    threats: tuple[str, ...]
+    threats: tuple[Threat, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -186,9 +220,9 @@ def non_credible_equilibria(tree: GameTree, *, tol: float = 1e-9,
     for cell in nash:
         if cell in credible_cells:
             continue
-        threats = _threats(flat, tree.players, form, cell, atol) or (
-            "no single choice is at fault: the equilibrium needs a tie at an unreached node "
-            "broken against the mover's own later interest",)
+        threats = _threats(flat, tree.players, form, cell, atol)
+        if not threats:  # pragma: no cover - completing with best choices would make it credible
+            raise AssertionError(f"non-credible equilibrium {cell} without a faulty choice")
         results.append(NonCredibleEquilibrium(
             tuple(form.names[p][k] for p, k in enumerate(cell)),
             tuple(float(table[cell]) for table in form.payoffs),

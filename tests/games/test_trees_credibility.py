@@ -177,3 +177,13 @@ def test_textbook_normal_forms_solved_by_vertex_enumeration_contain_the_spe():
         found = equilibria.equilibria(game, method="vertex")
         spe = backward_induction(tree)
         assert any(e.is_pure and np.allclose(e.payoffs, spe.payoffs) for e in found), tree
+
+
+def test_threats_carry_their_parts():
+    (e,) = non_credible_equilibria(restrict_or_open())
+    (t,) = e.threats
+    assert (t.player, t.action, t.history, t.best_action) == ("Buyer", "Retaliate", ("Restrict",), "Accept")
+    assert (t.value, t.best_value) == (0.0, 1.0)
+    import pickle
+
+    assert pickle.loads(pickle.dumps(t)).history == ("Restrict",)
