@@ -108,6 +108,12 @@ def test_pure_equilibria_are_among_the_extreme_ones_in_degenerate_games(shape, d
     assert {eq.support for eq in found if eq.is_pure} == {eq.support for eq in pure_equilibria(game)}
     assert all(eq.regret <= 1e-9 * game.payoff_range for eq in found)
     assert len(found) >= 1  # Nash: every finite game has an equilibrium
+    # Lemke-Howson (lexicographic) ends at a completely labeled vertex pair, so from every
+    # starting label it must land on one of the extreme equilibria.
+    for label in range(sum(shape)):
+        one = equilibria(game, method="lemke-howson", initial_label=label)[0]
+        assert any(all(np.allclose(s, t, atol=1e-9) for s, t in zip(one.strategies, eq.strategies))
+                   for eq in found), label
     # Extreme equilibria sharing one player's strategy span a segment of equilibria: check the
     # midpoint with the regret written out here.
     for i, first in enumerate(found):
