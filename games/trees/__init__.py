@@ -1,9 +1,26 @@
 """Game trees: build, solve by backward induction, convert to normal form, read and write .efg.
 
-One module per idea: ``tree`` (the data), ``backward_induction`` (subgame perfection),
-``normal_form_conversion`` (reduced normal form), ``credibility`` (non-credible threats and
-subgame decomposition), ``bayesian`` (types, Bayesian Nash, screening), ``gambit_efg`` (files),
-``plots`` (drawing).
+One module per idea: ``tree`` (the data and its builder), ``flat`` (the solvers' array view),
+``backward_induction`` (subgame perfection), ``batch`` (the same over a parameter sample),
+``normal_form_conversion`` (reduced normal form), ``credibility`` (non-credible threats),
+``subgames`` (imperfect information, subgame by subgame), ``bayesian`` (types, Bayesian Nash,
+screening), ``gambit_efg`` (files), ``plots`` (drawing), ``textbook`` (known games).
+
+>>> from games.trees import GameTree, decision, terminal, backward_induction
+>>> from games.trees import non_credible_equilibria, reduced_normal_form
+>>> tree = GameTree(["Seller", "Buyer"], decision("Seller", {
+...     "Open": terminal(2, 2),
+...     "Restrict": decision("Buyer", {"Retaliate": terminal(0, 0), "Accept": terminal(3, 1)})}))
+>>> backward_induction(tree).path
+('Restrict', 'Accept')
+>>> print(non_credible_equilibria(tree)[0].threats[0])
+Buyer: Retaliate after Restrict is not a best response there (Retaliate gives 0, Accept gives 1)
+
+Trees with information sets go through their reduced normal form to the normal-form solvers:
+
+>>> from games.equilibria import equilibria
+>>> len(equilibria(reduced_normal_form(tree)))  # (Restrict, Accept); Open against Retaliate w.p. 1 or 1/3
+3
 """
 
 from games.trees.tree import Chance, Decision, GameTree, Terminal, chance, decision, describe, terminal
