@@ -34,7 +34,7 @@ PROBABILITY_TOLERANCE = 1e-9
 
 
 def _sample(tree: GameTree, values: dict[str, Any]) -> tuple[dict[str, np.ndarray], int]:
-    merged: dict[str, Any] = dict(tree.parameters or {})
+    merged: dict[str, Any] = {k: v for k, v in (tree.parameters or {}).items() if not np.isnan(v)}
     merged.update(values)
     missing = [n for n in tree.parameter_names if n not in merged]
     if missing:

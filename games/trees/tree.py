@@ -152,6 +152,9 @@ class GameTree:
 
     def __init__(self, players: Sequence[str], root: Node, *, title: str = "",
                  parameters: Any = None):
+        if isinstance(players, str):
+            raise TreeError(f"players must be a list of names, got the single string {players!r}; "
+                            f"write [{players!r}] for one player")
         players = tuple(str(p) for p in players)
         if len(players) < 1 or len(set(players)) != len(players):
             raise TreeError(f"players must be one or more distinct names, got {players}")
@@ -278,7 +281,8 @@ class GameTree:
 
     def bind(self, **values: float) -> GameTree:
         """The numeric tree at these parameter values (defaults from ``parameters`` fill the rest)."""
-        merged = dict(self.parameters or {})
+        # Names declared without a value default to NaN: those still need one here.
+        merged = {k: v for k, v in (self.parameters or {}).items() if not math.isnan(v)}
         merged.update(values)
         missing = [n for n in self.parameter_names if n not in merged]
         if missing:

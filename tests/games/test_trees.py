@@ -189,3 +189,13 @@ def test_programmatic_construction_from_stances():
     assert spe.path == ("high", "Counter meet")
     assert spe.payoffs == (2.0, 2.0) and spe.ties == ()
     assert spe.strategies[("low",)] == "Accept"
+
+
+def test_declared_names_without_values_must_be_bound():
+    tree = GameTree(["A", "B"], decision("A", {"x": terminal("a", 0), "y": terminal(1, 0)}),
+                    parameters=["a"])
+    with pytest.raises(ParameterError, match="needs values for a"):
+        tree.bind()
+    assert backward_induction(tree.bind(a=2)).path == ("x",)
+    with pytest.raises(TreeError, match="single string"):
+        GameTree("AB", terminal(1, 1))
