@@ -85,6 +85,7 @@ class Assessment(TabularResult):
     benchmark: Mapping[str, float]
     ask: Mapping[str, Any]
     dominated_share: float
+    frontier_distance: float
     better_package: Mapping[str, float] | None
     better_gains: Mapping[str, float] | None
     surplus: Mapping[str, Mapping[str, float]]
@@ -144,7 +145,8 @@ class Assessment(TabularResult):
                 ("rho p10", self.rho["supplier"]["p10"]), ("rho p90", self.rho["supplier"]["p90"]),
                 ("rho vs optimal ask (median)", self.rho_ask["median"]),
                 ("partner rho median", self.rho["partner"]["median"]),
-                ("supplier power", self.power), ("share of draws dominated", self.dominated_share)]
+                ("supplier power", self.power), ("share of draws dominated", self.dominated_share),
+                ("distance to frontier (median)", self.frontier_distance)]
         rows += [(f"proposal {k}", v) for k, v in self.proposal.items()]
         rows += [(f"benchmark {k}", v) for k, v in self.benchmark.items()]
         rows += [(f"optimal ask {k}", v) for k, v in self.ask["terms"].items()]
@@ -171,7 +173,8 @@ class Assessment(TabularResult):
             "benchmark": dict(self.benchmark),
             "optimal_ask": {"terms": dict(self.ask["terms"]), "acceptance": self.ask["acceptance"],
                             "expected_gain": self.ask["expected_gain"]},
-            "dominated_share": self.dominated_share, "better_package": self.better_package,
+            "dominated_share": self.dominated_share, "frontier_distance": self.frontier_distance,
+            "better_package": self.better_package,
             "better_gains": self.better_gains,
             "surplus": {k: dict(v) for k, v in self.surplus.items()},
             "surplus_text": {k: list(v) for k, v in self.surplus_text.items()},
@@ -261,6 +264,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
               "supplier": float(result["supplier_accepts"].mean())}
     rho = {"supplier": _percentiles(result["rho"]), "partner": _percentiles(result["rho_partner"])}
     dominated = float(np.mean(result["better_for_both"] >= t.efficiency_margin))
+    # How far inside the frontier p lies: the best improvement for both, in gain-range units.
+    distance = float(np.median(np.maximum(result["better_for_both"], 0.0)))
     ask = optimal_ask(deal, values)
     with np.errstate(all="ignore"):
         ask_gain = ask["supplier_gain"]
@@ -290,7 +295,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         power=float(np.median(result["power"])), acceptance=accept,
         zone_empty=float(result["zone_empty"].mean()), rho=rho, rho_ask=rho_ask,
         benchmark=benchmark, ask={k: v for k, v in ask.items() if k in ("terms", "acceptance", "expected_gain")},
-        dominated_share=dominated, better_package=better, better_gains=better_gains,
+        dominated_share=dominated, frontier_distance=distance, better_package=better, better_gains=better_gains,
         surplus=surplus, surplus_text=surplus_text, flags=flags, flag_sets=flag_sets,
         drivers=drivers, tornado=tornado,
         units={i.name: i.unit for i in deal.issues},
@@ -356,7 +361,8 @@ def _drivers(deal: Deal, values: Mapping[str, np.ndarray], result: Mapping[str, 
     """Spearman rank correlation of each uncertain parameter with what decides the flags."""
     targets = {"partner acceptance margin": result["partner_gain"] / result["partner_scale"],
                "supplier acceptance margin": result["supplier_gain"] / result["supplier_scale"],
-               "rho": result["rho"]}
+               "rho": result["rho"],
+               "zone of agreement margin": result["zone_margin"]}
     rows = {}
     for name in _varying(deal):
         row = {}

@@ -8,8 +8,7 @@ this module finds, all draws at once (:mod:`games.box_search`):
   beta log g_S + (1 - beta) log g_P over the zone of agreement, with the supplier's power beta
   from the two sides' costs of delay through Rubinstein (beta = log d_P / (log d_S + log d_P),
   the limit of alternating offers as the time between offers shrinks), or 1/2 without them;
-- whether the zone of agreement is empty (the best outcome for the worse-off side, in units of
-  each side's range of gains over the outcome space, is below zero);
+- whether the zone of agreement is empty (no outcome gives both sides a strictly positive gain);
 - the leverage ratio rho = g_S(p) / g_S(x*) of the proposal p, and the partner's
   rho_P = g_P(p) / g_P(x*); both are invariant to rescaling or shifting either side's utility;
 - the largest gain for both over p (each side's gain over p in units of its range of gains):
@@ -32,6 +31,8 @@ from games.box_search import Box, maximise
 
 #: Relative slack under which a gain counts as zero (rounding of the utilities).
 GAIN_TOLERANCE = 1e-9
+#: Shifts of the homotopy that looks for a zone of agreement the grid missed (gain-range units).
+ZONE_SHIFTS = (0.05, 0.005, 0.0005, 0.0)
 
 
 def outcome_box(deal: Deal) -> Box:
@@ -177,6 +178,27 @@ class DrawSolver:
         for k in names:
             points_all[k][chosen] = found.points[k]
         zone_value, star_value, better_value = (values_all[i * n:(i + 1) * n] for i in range(3))
+        zone = {k: v[:n].copy() for k, v in points_all.items()}
+        missed = rows[~has_nash]
+        if missed.size:
+            zone_value = zone_value.copy()
+            found_zone = self._zone_search(box, missed, zone, zone_value[missed], column,
+                                           d_s, d_p, scale_s, scale_p, step)
+            for k in names:
+                zone[k][missed] = found_zone[0][k]
+            zone_value[missed] = found_zone[1]
+        # Where the grid held no outcome with both gains positive but the zone search found
+        # one, search the Nash product again from there.
+        late = rows[~has_nash & (zone_value > GAIN_TOLERANCE)]
+        if late.size:
+            again = maximise(lambda r, **x: stacked(late[r] + n, **x), box, late.size,
+                             start={k: v[late] for k, v in zone.items()},
+                             resolution=self.resolution, first_step=step,
+                             max_rounds=self.max_rounds, by_rows=True)
+            values_all[late + n] = again.values
+            for k in names:
+                points_all[k][late + n] = again.points[k]
+        star_value = values_all[n:2 * n]
         star = {k: v[n:2 * n] for k, v in points_all.items()}
         better = {k: v[2 * n:].copy() for k, v in points_all.items()}
         dominated = np.flatnonzero(better_value > 0) if self.exhaustive else np.array([], int)
@@ -206,8 +228,10 @@ class DrawSolver:
             better_value[dominated] = np.maximum(better_value[dominated], gap)
         gs_star, gp_star = (np.broadcast_to(g, (n, 1))[:, 0] for g in
                             gains({k: v[:, None] for k, v in star.items()}))
-        # Agreement: an outcome where both sides gain strictly (the Nash product is finite).
-        agreement = np.isfinite(star_value)
+        # Agreement: an outcome where both sides gain strictly. A zone holding only outcomes
+        # where a side gains nothing (such as trading nothing at all) is empty.
+        agreement = (np.isfinite(star_value) & (gs_star > GAIN_TOLERANCE * scale_s[:, 0])
+                     & (gp_star > GAIN_TOLERANCE * scale_p[:, 0]))
         with np.errstate(all="ignore"):
             rho = np.where(agreement & (gs_star > 0), gs_p / gs_star, np.nan)
             rho_partner = np.where(agreement & (gp_star > 0), gp_p / gp_star, np.nan)
@@ -216,7 +240,7 @@ class DrawSolver:
             "supplier_accepts": gs_p >= -GAIN_TOLERANCE * scale_s[:, 0],
             "partner_accepts": gp_p >= -GAIN_TOLERANCE * scale_p[:, 0],
             "zone_margin": zone_value,
-            "zone_empty": ~agreement & (zone_value < -GAIN_TOLERANCE),
+            "zone_empty": ~agreement,
             "power": beta[:, 0], "supplier_gain_at_benchmark": gs_star,
             "partner_gain_at_benchmark": gp_star, "rho": rho, "rho_partner": rho_partner,
             "better_for_both": better_value,
@@ -226,6 +250,51 @@ class DrawSolver:
             out[f"benchmark.{k}"] = np.where(agreement, star[k], np.nan)
             out[f"better.{k}"] = better[k]
         return out
+
+
+    def _zone_search(self, box: Box, rows: np.ndarray, start: Mapping[str, np.ndarray],
+                     start_value: np.ndarray, column: Mapping[str, np.ndarray], d_s: np.ndarray,
+                     d_p: np.ndarray, scale_s: np.ndarray, scale_p: np.ndarray, step: float
+                     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Look for outcomes with both gains positive where the grid found none.
+
+        The worse-off side's gain is kinked where the two sides' gains cross, and a zone shaped
+        like a thin wedge is entered only along that crease, which a compass search cannot
+        follow. The shifted Nash product log(a + e) + log(b + e) (a, b the gains in units of
+        their ranges) is smooth, finite wherever both exceed -e, and peaks inside the zone as
+        e falls to zero: the search follows it through ZONE_SHIFTS, each from the last point.
+        """
+        deal = self.deal
+        sub = {k: v[rows] for k, v in column.items()}
+        ds = np.broadcast_to(d_s, (len(scale_s), 1))[rows]
+        dp = np.broadcast_to(d_p, (len(scale_s), 1))[rows]
+        ss, sp = scale_s[rows], scale_p[rows]
+        points = {k: v[rows] for k, v in start.items()}
+        offset = np.maximum(0.0, -start_value)[:, None]
+
+        def worse_off(points):
+            u_s, u_p = deal.utilities({k: v[:, None] for k, v in points.items()}, sub)
+            a = (np.asarray(u_s, dtype=float) - ds) / ss
+            b = (np.asarray(u_p, dtype=float) - dp) / sp
+            return np.broadcast_to(np.minimum(a, b), (len(rows), 1))[:, 0]
+
+        for shift in ZONE_SHIFTS:
+            e = offset + shift
+            if not np.any(e > 0):
+                break
+
+            def shifted(r, **x):
+                u_s, u_p = deal.utilities(x, {k: v[r] for k, v in sub.items()})
+                a = (np.asarray(u_s, dtype=float) - ds[r]) / ss[r] + e[r]
+                b = (np.asarray(u_p, dtype=float) - dp[r]) / sp[r] + e[r]
+                with np.errstate(all="ignore"):
+                    return np.where((a > 0) & (b > 0), np.log(a) + np.log(b), -np.inf)
+
+            found = maximise(shifted, box, len(rows), start=points, resolution=self.resolution,
+                             first_step=step, max_rounds=self.max_rounds, by_rows=True)
+            points = {k: v.copy() for k, v in found.points.items()}
+            offset = np.maximum(0.0, -worse_off(points))[:, None] * 0.5
+        return points, worse_off(points)
 
 
 def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: int = 150,

@@ -110,6 +110,35 @@ def test_same_seed_same_json_whatever_the_executor_and_chunks():
     assert assess(deal, draws=3000, seed=8).to_json() != reference
 
 
+def test_process_pool_gives_the_same_audit():
+    from concurrent.futures import ProcessPoolExecutor
+
+    deal = toy(pay=0.7)
+    reference = assess(deal, draws=1200, seed=12).to_json()
+    with ProcessPoolExecutor(2) as pool:
+        assert assess(deal, draws=1200, seed=12, executor=pool, chunk_size=500).to_json() == reference
+
+
+def test_zone_of_agreement_empties_when_the_partner_values_chips_below_their_cost():
+    # v ~ U(1, 2) but c drawn from [0.5, 1.5]: the zone is empty exactly when v < c.
+    from dataclasses import replace
+
+    deal = toy(pay=0.9)
+    params = [p if p.name != "c" else Parameter("c", 1.0, range=(0.5, 1.5)) for p in deal.parameters.values()]
+    deal = replace(deal, parameters=params)
+    a = assess(deal, draws=4000, seed=13)
+    sample = deal.parameters.sample(4000, seed=13)
+    assert a.zone_empty == pytest.approx(np.mean(sample["v"] < sample["c"]), abs=0.005)
+    assert a.drivers["zone of agreement margin"].abs().idxmax() in ("v", "c")
+
+
+def test_distance_to_frontier_is_zero_on_it_and_positive_inside():
+    on = assess(toy(pay=0.85), draws=500, seed=14)
+    inside = assess(toy(pay=0.6, chips=0.5), draws=500, seed=14)
+    assert on.frontier_distance == pytest.approx(0.0, abs=1e-3)
+    assert inside.frontier_distance > 0.05
+
+
 def test_thresholds_are_printed_and_checked():
     a = assess(toy(pay=0.85), draws=300, seed=0, thresholds=Thresholds(under_rho=0.5))
     assert "median rho <= 0.5" in str(a)
