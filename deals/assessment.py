@@ -234,7 +234,7 @@ def _flags(accept_other: float, rho: Mapping[str, float], dominated: float, t: T
 def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            thresholds: Thresholds | None = None, power: float | None = None,
            executor: Executor | None = None, chunk_size: int | None = None,
-           progress: bool | None = None, grid_points: int = 150) -> Assessment:
+           progress: bool | None = None, grid_points: int = 350) -> Assessment:
     """Audit the leverage of a deal's proposal over ``draws`` seeded parameter draws.
 
     Without a proposal, the deal's belief defines one: the supplier's optimal full-information

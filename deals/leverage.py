@@ -33,6 +33,33 @@ from games.box_search import Box, maximise
 GAIN_TOLERANCE = 1e-9
 #: Shifts of the homotopy that looks for a zone of agreement the grid missed (gain-range units).
 ZONE_SHIFTS = (0.05, 0.005, 0.0005, 0.0)
+#: Draws on which the optimal ask's simplex search runs (its figures use all draws).
+ASK_SEARCH_DRAWS = 4_000
+
+
+def utilities(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any]
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """(supplier, partner) utilities, evaluated through the deal's inlined expressions.
+
+    One compiled function per side instead of one per definition: the hot path of the audit.
+    ``values`` must hold every parameter and ``outcome`` every issue (arrays broadcast).
+    """
+    scope = {**values, **outcome}
+    u_s, u_p = deal.inlined("supplier"), deal.inlined("partner")
+    return (np.asarray(u_s(**{n: scope[n] for n in u_s.names}), dtype=float),
+            np.asarray(u_p(**{n: scope[n] for n in u_p.names}), dtype=float))
+
+
+def gains(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any],
+          disagreement: tuple[Any, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(supplier, partner) gains over the outside options, on the fast path of :func:`utilities`.
+
+    Pass ``disagreement`` (from ``deal.disagreement(values)``) when evaluating many outcomes
+    at the same values: the outside options do not depend on the outcome.
+    """
+    u_s, u_p = utilities(deal, outcome, values)
+    d_s, d_p = deal.disagreement(values) if disagreement is None else disagreement
+    return u_s - np.asarray(d_s, dtype=float), u_p - np.asarray(d_p, dtype=float)
 
 
 def outcome_box(deal: Deal) -> Box:
@@ -83,7 +110,7 @@ class DrawSolver:
     deal: Deal
     proposal: Mapping[str, float]
     power: float | None = None
-    grid_points: int = 150
+    grid_points: int = 350
     resolution: float = 1e-4
     max_rounds: int = 40
     efficiency_margin: float = 0.02
@@ -99,7 +126,7 @@ class DrawSolver:
         d_s, d_p = (np.asarray(d, dtype=float) for d in deal.disagreement(column))
 
         def gains(outcome, scope=column, ds=d_s, dp=d_p):
-            u_s, u_p = deal.utilities(outcome, scope)
+            u_s, u_p = utilities(deal, outcome, scope)
             return np.asarray(u_s, dtype=float) - ds, np.asarray(u_p, dtype=float) - dp
 
         proposal = deal.outcome_values(self.proposal)
@@ -269,31 +296,37 @@ class DrawSolver:
         ds = np.broadcast_to(d_s, (len(scale_s), 1))[rows]
         dp = np.broadcast_to(d_p, (len(scale_s), 1))[rows]
         ss, sp = scale_s[rows], scale_p[rows]
-        points = {k: v[rows] for k, v in start.items()}
+        points = {k: v[rows].copy() for k, v in start.items()}
         offset = np.maximum(0.0, -start_value)[:, None]
 
         def worse_off(points):
-            u_s, u_p = deal.utilities({k: v[:, None] for k, v in points.items()}, sub)
+            u_s, u_p = utilities(deal, {k: v[:, None] for k, v in points.items()}, sub)
             a = (np.asarray(u_s, dtype=float) - ds) / ss
             b = (np.asarray(u_p, dtype=float) - dp) / sp
             return np.broadcast_to(np.minimum(a, b), (len(rows), 1))[:, 0]
 
+        todo = np.arange(len(rows))
         for shift in ZONE_SHIFTS:
             e = offset + shift
-            if not np.any(e > 0):
+            if not todo.size or not np.any(e[todo] > 0):
                 break
 
             def shifted(r, **x):
-                u_s, u_p = deal.utilities(x, {k: v[r] for k, v in sub.items()})
+                r = todo[r]
+                u_s, u_p = utilities(deal, x, {k: v[r] for k, v in sub.items()})
                 a = (np.asarray(u_s, dtype=float) - ds[r]) / ss[r] + e[r]
                 b = (np.asarray(u_p, dtype=float) - dp[r]) / sp[r] + e[r]
                 with np.errstate(all="ignore"):
                     return np.where((a > 0) & (b > 0), np.log(a) + np.log(b), -np.inf)
 
-            found = maximise(shifted, box, len(rows), start=points, resolution=self.resolution,
-                             first_step=step, max_rounds=self.max_rounds, by_rows=True)
-            points = {k: v.copy() for k, v in found.points.items()}
-            offset = np.maximum(0.0, -worse_off(points))[:, None] * 0.5
+            found = maximise(shifted, box, todo.size, start={k: v[todo] for k, v in points.items()},
+                             resolution=self.resolution, first_step=step,
+                             max_rounds=self.max_rounds, by_rows=True)
+            for k in points:
+                points[k][todo] = found.points[k]
+            gap = worse_off(points)
+            offset = np.maximum(0.0, -gap)[:, None] * 0.5
+            todo = todo[gap[todo] <= GAIN_TOLERANCE]  # rows with a point in the zone are done
         return points, worse_off(points)
 
 
@@ -313,15 +346,19 @@ def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: in
     total = np.zeros(size)
     for a in range(0, n, chunk):
         column = {k: np.asarray(v[a:a + chunk], dtype=float)[:, None] for k, v in values.items()}
-        g_s, g_p = deal.gains({k: v[None, :] for k, v in grid.items()}, column)
+        g_s, g_p = gains(deal, {k: v[None, :] for k, v in grid.items()}, column)
         rows = min(chunk, n - a)
         g_s = np.broadcast_to(np.asarray(g_s, dtype=float), (rows, size))
         g_p = np.broadcast_to(np.asarray(g_p, dtype=float), (rows, size))
         total += np.where(g_p >= 0, g_s, 0.0).sum(axis=0)
     column_all = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
+    # The simplex search uses the first ASK_SEARCH_DRAWS draws; the answer is then evaluated on
+    # all of them. Deterministic for a given sample.
+    column_search = {k: v[:ASK_SEARCH_DRAWS] for k, v in column_all.items()}
+    outside_search = deal.disagreement(column_search)
 
     def expected(**x):
-        g_s, g_p = deal.gains(x, column_all)
+        g_s, g_p = gains(deal, x, column_search, outside_search)
         g_s, g_p = np.broadcast_arrays(np.asarray(g_s, dtype=float), np.asarray(g_p, dtype=float))
         return np.where(g_p >= 0, g_s, 0.0).mean(axis=0, keepdims=True)
 
@@ -333,7 +370,7 @@ def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: in
     lows = np.array([box.bounds(k)[0] for k in moving])
     spans = np.array([box.bounds(k)[1] - box.bounds(k)[0] for k in moving])
     candidates = []
-    for index in np.argsort(-total, kind="stable")[:3]:
+    for index in np.argsort(-total, kind="stable")[:2]:
         fixed = {k: float(grid[k][index]) for k in box.names}
         if not moving:
             candidates.append((total[index] / n, fixed))
@@ -350,12 +387,12 @@ def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: in
                                     for e in np.eye(len(moving))])
         found = minimize(negative, z0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(moving),
                          options={"initial_simplex": simplex, "xatol": resolution,
-                                  "fatol": 1e-12, "maxfev": 400 * len(moving)})
+                                  "fatol": 1e-12, "maxfev": 200 * len(moving)})
         point = dict(fixed)
         point.update({k: float(lo + zi * sp) for k, lo, sp, zi in zip(moving, lows, spans, found.x)})
         candidates.append((-found.fun, point))
     ask = max(candidates, key=lambda c: c[0])[1]
-    g_s, g_p = deal.gains({k: np.array([[v]]) for k, v in ask.items()}, column_all)
+    g_s, g_p = gains(deal, {k: np.array([[v]]) for k, v in ask.items()}, column_all)
     g_s = np.broadcast_to(np.asarray(g_s, dtype=float), (n, 1))[:, 0]
     g_p = np.broadcast_to(np.asarray(g_p, dtype=float), (n, 1))[:, 0]
     return {"terms": ask, "acceptance": float(np.mean(g_p >= 0)),
@@ -370,7 +407,7 @@ def acceptance_by_level(deal: Deal, proposal: Mapping[str, float], issue: str,
     outcome = {k: np.array([[v]]) for k, v in deal.outcome_values(proposal).items()}
     outcome[issue] = np.asarray(levels, dtype=float)[None, :]
     column = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
-    g_s, g_p = deal.gains(outcome, column)
+    g_s, g_p = gains(deal, outcome, column)
     gain = np.asarray(g_s if side == "supplier" else g_p, dtype=float)
     n = len(next(iter(values.values())))
     return np.broadcast_to(gain, (n, len(levels))).__ge__(0).mean(axis=0)

@@ -264,7 +264,8 @@ class Expression:
     @cached_property
     def _compiled(self) -> Callable[..., Any]:
         arguments = [symbol(n) for n in self.names]
-        return sympy.lambdify(arguments, self.sympy, modules="numpy")
+        # Common subexpressions (a definition inlined in several places) are computed once.
+        return sympy.lambdify(arguments, self.sympy, modules="numpy", cse=True)
 
     @property
     def is_constant(self) -> bool:
