@@ -48,8 +48,8 @@ class ExplorerState(TabularResult):
     flag: str
     partner_flag: str
     rho: Mapping[str, float]
-    frontier: np.ndarray
-    disagreement: tuple[float, float]
+    frontier: np.ndarray = field(repr=False)
+    disagreement: tuple[float, float] = field(repr=False)
     proposal_point: tuple[float, float]
     benchmark: Mapping[str, float]
     benchmark_point: tuple[float, float]
