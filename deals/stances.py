@@ -157,8 +157,7 @@ def tree_outcome(deal: Deal) -> TreeOutcome:
     threats: list[str] = []
     for eq in shaky:
         for t in eq.threats:
-            action = t.split(": ", 1)[-1].split(" after ", 1)[0]
-            if action in walks and t not in threats:
+            if getattr(t, "action", None) in walks and t not in threats:
                 threats.append(t)
     d = tuple(float(v) for v in deal.disagreement())
     return TreeOutcome(deal.name, (deal.supplier, deal.partner), tuple(spe.path),
