@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -231,13 +232,12 @@ class ConcessionExplorer:
                 plt.show()
                 plt.close(fig)
 
-        def changed(change: Mapping[str, Any]) -> None:
-            self.update(**{change["owner"]._explorer_name: change["new"]})
+        def changed(name: str, change: Mapping[str, Any]) -> None:
+            self.update(**{name: change["new"]})
             redraw()
 
         for name, slider in sliders.items():
-            slider._explorer_name = name
-            slider.observe(changed, names="value")
+            slider.observe(partial(changed, name), names="value")
         redraw()
         box = w.VBox([w.HTML("<b>Proposal terms</b>")]
                      + [sliders[i.name] for i in self.deal.issues if i.name in sliders]
