@@ -28,7 +28,7 @@ from games.normal_form import NormalFormGame
 from games.trees import GameTree, backward_induction, non_credible_equilibria, reduced_normal_form
 
 __all__ = ["Feedback", "judge_pure", "judge_mixed", "judge_expression", "judge_condition",
-           "judge_path", "judge_threat", "judge_rubinstein", "judge_solutions",
+           "judge_path", "judge_threat", "judge_rubinstein", "judge_power", "judge_solutions",
            "pure_answer", "mixed_answer"]
 
 
@@ -284,6 +284,28 @@ def judge_rubinstein(d1: float, d2: float) -> Callable[[Any, Any], Feedback]:
             why = (f"the responder accepts x if 1 - x >= d2 y, where y is what they would get "
                    "proposing next round; solve the two indifference conditions together")
         return Feedback(False, f"{x:.4g} is not the first proposer's share ({why}).")
+    return judge
+
+
+def judge_power(d1: float, d2: float) -> Callable[[Any, Any], Feedback]:
+    """Check player 1's Nash bargaining power in the limit of frequent offers."""
+    def judge(answer: Any, right: float) -> Feedback:
+        x = _number(answer)
+        if np.isclose(x, right, atol=1e-3):
+            return Feedback(True, f"player 1's power is log d2 / (log d1 + log d2) = {right:.4g}: as "
+                            "offers become frequent, Rubinstein's split tends to the asymmetric Nash "
+                            "solution with this power, and the more patient player has more of it.")
+        if np.isclose(x, 1 - right, atol=1e-3):
+            why = ("that is player 2's power: the more patient player (the discount factor closer "
+                   f"to 1, here {'player 1' if d1 > d2 else 'player 2'}) has more")
+        elif np.isclose(x, 0.5, atol=1e-3):
+            why = "0.5 is the symmetric Nash solution, which ignores the players' patience"
+        elif np.isclose(x, (1 - d2) / (1 - d1 * d2), atol=1e-3):
+            why = ("that is the first proposer's share with one offer a month; the power is the "
+                   "limit as offers become frequent, where moving first no longer matters")
+        else:
+            why = "compare each player's cost of waiting: -log d per period"
+        return Feedback(False, f"{x:.4g} is not player 1's power ({why}).")
     return judge
 
 

@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from games.bargaining import BargainingProblem, kalai_smorodinsky, nash_solution, rubinstein_split
+from games.bargaining import (BargainingProblem, kalai_smorodinsky, nash_power, nash_solution,
+                              rubinstein_split)
 from games.catalogue import battle_of_the_sexes, chicken, prisoners_dilemma, stag_hunt
 from games.checkers import (Feedback, judge_condition, judge_expression, judge_mixed, judge_path,
-                            judge_pure, judge_rubinstein, judge_solutions, judge_threat,
-                            mixed_answer, pure_answer)
+                            judge_power, judge_pure, judge_rubinstein, judge_solutions,
+                            judge_threat, mixed_answer, pure_answer)
 from games.errors import GameError
 from games.symbolic import symbolic_2x2
 from games.trees import backward_induction, non_credible_equilibria
@@ -52,6 +53,8 @@ class Exercise:
 
     def check(self, answer: Any) -> Feedback:
         """Say whether ``answer`` is right, and why (naming the mistake if it is not)."""
+        if answer is None or answer is Ellipsis:
+            return Feedback(False, "no answer yet: replace the placeholder with your answer")
         try:
             return self.judge(answer, self.solve())
         except (GameError, ValueError, TypeError) as exc:
@@ -137,6 +140,13 @@ def _build() -> dict[str, Exercise]:
                  "player 1 get in the subgame-perfect equilibrium?",
                  lambda: rubinstein_split(d1, d2).shares[0], judge_rubinstein(d1, d2),
                  "the responder must be indifferent between accepting now and proposing next round."),
+        Exercise("rubinstein-nash-power", "From Rubinstein to Nash: bargaining power",
+                 "Two players bargain by alternating offers once a month, with monthly discount factors "
+                 "0.99 (player 1) and 0.97 (player 2). As offers become more and more frequent, "
+                 "Rubinstein's agreement tends to an asymmetric Nash solution. What is player 1's "
+                 "bargaining power (the exponent of player 1's gain in the Nash product)?",
+                 lambda: nash_power(0.99, 0.97), judge_power(0.99, 0.97),
+                 "with offers every t months the factors are 0.99**t and 0.97**t; let t go to 0."),
         Exercise("nash-vs-kalai-smorodinsky", "Nash versus Kalai-Smorodinsky",
                  "Players A and B bargain over x in [0, 1] with utilities u_A = x and u_B = 1 - x^2 "
                  "and disagreement (0, 0). Give A's utility under each solution as "

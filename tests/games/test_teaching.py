@@ -9,6 +9,8 @@ The right answers are written here from the textbooks, not taken from our solver
 - entry deterrence: subgame perfect In > Accommodate; (Out, Fight) rests on a non-credible
   threat (Selten 1978);
 - Rubinstein (1982), player 1 first: share (1 - d2) / (1 - d1 d2) = 0.2 / 0.28 for d = 0.9, 0.8;
+- Binmore, Rubinstein and Wolinsky (1986): as offers become frequent, player 1's Nash power is
+  log d2 / (log d1 + log d2);
 - u_A = x, u_B = 1 - x^2, d = (0, 0): Nash maximises x - x^3 at x = 1/sqrt(3); Kalai-Smorodinsky
   solves x = 1 - x^2, x = (sqrt(5) - 1) / 2.
 """
@@ -18,12 +20,17 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from games import GameError
+from games import GameError, NormalFormGame
+from games.checkers import judge_pure, pure_answer
 from games.teaching import Exercise, Feedback, exercise, exercises
 
 NASH_X = 1 / math.sqrt(3)
+POWER = math.log(0.97) / (math.log(0.99) + math.log(0.97))
 KS_X = (math.sqrt(5) - 1) / 2
 
 CASES = [
@@ -41,6 +48,8 @@ CASES = [
     ("entry-non-credible", [("Out", "Fight")], ("In", "Fight"), ["not even a Nash equilibrium"]),
     ("rubinstein-share", 0.2 / 0.28, 0.1 / 0.28, ["proposer's own discount factor"]),
     ("rubinstein-share", "5/7", 0.5, ["equal split"]),
+    ("rubinstein-nash-power", POWER, 1 - POWER, ["player 2's power", "more patient"]),
+    ("rubinstein-nash-power", "log(0.97) / (log(0.99) + log(0.97))", 0.5, ["ignores the players' patience"]),
     ("nash-vs-kalai-smorodinsky", {"Nash": NASH_X, "Kalai-Smorodinsky": KS_X},
      {"Nash": KS_X, "Kalai-Smorodinsky": NASH_X}, ["swapped"]),
     ("nash-vs-kalai-smorodinsky", {"Nash": NASH_X, "Kalai-Smorodinsky": KS_X},
@@ -79,6 +88,7 @@ def test_every_exercise_is_tested_and_its_solution_passes_its_own_checker():
     ("chicken-mixed-symbolic", "v / k", ["k"]),
     ("chicken-mixed-symbolic", "__import__('os')", ["refused"]),
     ("bos-mixed", ("two thirds", 0.5), ["could not read"]),
+    ("rubinstein-share", None, ["no answer yet"]),
 ])
 def test_unreadable_answers_are_explained_not_raised(key, answer, words):
     feedback = exercise(key).check(answer)
@@ -95,3 +105,29 @@ def test_unknown_exercise_lists_the_keys():
 def test_feedback_reads_as_a_sentence():
     assert str(Feedback(False, "you swapped them")) == "Not yet. You swapped them"
     assert "Correct." in Feedback(True, "fine")._repr_html_()
+
+
+def brute_force_pure(a: np.ndarray, b: np.ndarray) -> list[tuple[int, int]]:
+    """Cells where neither player gains by switching alone (the definition, cell by cell)."""
+    return [(i, j) for i in range(a.shape[0]) for j in range(a.shape[1])
+            if a[i, j] >= a[:, j].max() and b[i, j] >= b[i, :].max()]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 3), st.integers(2, 3), st.data())
+def test_pure_checker_agrees_with_the_definition_on_random_games(m, n, data):
+    values = st.integers(-3, 3)
+    a = np.array(data.draw(st.lists(values, min_size=m * n, max_size=m * n)), float).reshape(m, n)
+    b = np.array(data.draw(st.lists(values, min_size=m * n, max_size=m * n)), float).reshape(m, n)
+    game = NormalFormGame.from_arrays(a, b, strategies=(["r0", "r1", "r2"][:m], ["c0", "c1", "c2"][:n]))
+    truth = [(f"r{i}", f"c{j}") for i, j in brute_force_pure(a, b)]
+    judge = judge_pure(game)
+    right = pure_answer(game)
+    assert sorted(right) == sorted(truth)
+    assert judge(truth, right).correct
+    if truth:
+        assert not judge(truth[1:], right).correct          # one equilibrium left out
+    wrong = [(f"r{i}", f"c{j}") for i in range(m) for j in range(n) if (f"r{i}", f"c{j}") not in truth]
+    if wrong:
+        feedback = judge(truth + wrong[:1], right)
+        assert not feedback.correct and "gains by switching" in feedback.why
