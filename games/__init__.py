@@ -114,4 +114,4 @@ from games.trees import (
 from games.sweeps import SweepResult, sweep
 
 # --- teaching ---
-from games.teaching import EXERCISES, Exercise, Feedback, exercise, exercises
+from games.teaching import Exercise, Feedback, exercise, exercises

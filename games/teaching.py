@@ -33,7 +33,7 @@ from games.symbolic import symbolic_2x2
 from games.trees import backward_induction, non_credible_equilibria
 from games.trees.textbook import entry_deterrence
 
-__all__ = ["Exercise", "Feedback", "EXERCISES", "exercise", "exercises"]
+__all__ = ["Exercise", "Feedback", "exercise", "exercises"]
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def _build() -> dict[str, Exercise]:
 
 
 #: Every exercise, by key (built once, on first use).
-EXERCISES: dict[str, Exercise] = {}
+_CATALOGUE: dict[str, Exercise] = {}
 
 
 def exercise(key: str) -> Exercise:
@@ -169,12 +169,12 @@ def exercise(key: str) -> Exercise:
     >>> exercise("rubinstein-share").check(0.5).correct
     False
     """
-    if not EXERCISES:
-        EXERCISES.update(_build())
+    if not _CATALOGUE:
+        _CATALOGUE.update(_build())
     try:
-        return EXERCISES[key]
+        return _CATALOGUE[key]
     except KeyError:
-        raise GameError(f"no exercise {key!r}; the exercises are {sorted(EXERCISES)}") from None
+        raise GameError(f"no exercise {key!r}; the exercises are {sorted(_CATALOGUE)}") from None
 
 
 def exercises() -> pd.DataFrame:
@@ -185,4 +185,4 @@ def exercises() -> pd.DataFrame:
     """
     exercise("pd-equilibria")  # builds the catalogue
     return pd.DataFrame([{"key": e.key, "title": e.title, "prompt": e.prompt}
-                         for e in EXERCISES.values()]).set_index("key")
+                         for e in _CATALOGUE.values()]).set_index("key")
