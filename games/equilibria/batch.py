@@ -1,6 +1,8 @@
 """All equilibria of many same-shape two-player games at once: the engine of parameter sweeps.
 
-For 2 x n games (and n x 2, by swapping the players) everything is vectorised over the stack.
+For 2 x n games (and n x 2, by swapping the players) everything is vectorised over the stack
+by the closed form below; other small shapes go through support enumeration vectorised over
+the stack (:mod:`games.equilibria.batch_support`).
 Player 1's mixture is one number p (the weight on the second row); against it each column j of
 player 2 earns a line  (1 - p) B[0, j] + p B[1, j].  In a nondegenerate game the equilibria are
 
@@ -11,7 +13,7 @@ player 2 earns a line  (1 - p) B[0, j] + p B[1, j].  In a nondegenerate game the
 
 A 2 x n game is degenerate exactly when a row of B has a tie at its maximum, a column of A has
 equal entries, or three or more lines meet on the upper envelope; those games (and games of
-other shapes) are solved one by one by vertex enumeration. Every equilibrium's regret is then
+large shapes) are solved one by one by vertex enumeration. Every equilibrium's regret is then
 checked in one vectorised pass.
 """
 
@@ -25,10 +27,14 @@ import numpy as np
 import pandas as pd
 
 from games.equilibria.equilibrium import DEFAULT_TOL
-from games.equilibria.supports import subsets
+from games.equilibria.batch_support import stacked_support_enumeration
+from games.equilibria.supports import count_support_pairs, subsets
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
+
+#: Larger games than this (support pairs per game) are solved one by one (about 7 x 7).
+MAX_STACKED_PAIRS = 5_000
 
 #: Relative slack for ties (degeneracy) and for feasibility; the regret check decides.
 TIE = 1e-9
@@ -184,11 +190,15 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     if m == 2:
         (g, x, y), degenerate = two_by_n(A, B)
         method = "2 x n upper envelope (vectorised)"
+    elif count_support_pairs(m, n) <= MAX_STACKED_PAIRS:
+        (g, x, y), degenerate = stacked_support_enumeration(A, B)
+        method = "support enumeration over the stack (vectorised)"
     else:
         g, x, y = np.zeros(0, dtype=np.intp), np.zeros((0, m)), np.zeros((0, n))
         degenerate = np.ones(K, dtype=bool)  # route every game through vertex enumeration
         method = "vertex enumeration, game by game"
-        notes.append(f"no vectorised path for {m} x {n} games; solved one by one")
+        notes.append(f"no vectorised path for {m} x {n} games (more than {MAX_STACKED_PAIRS} "
+                     f"support pairs each); solved one by one")
     extra_g, extra_x, extra_y = [g], [x], [y]
     slow = np.flatnonzero(degenerate)
     for k in slow:
@@ -217,7 +227,7 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     if swapped:
         x, y, payoffs = y, x, payoffs[:, ::-1]
         method += " (players swapped: n x 2)"
-    if len(slow) and m == 2:
+    if len(slow) and method != "vertex enumeration, game by game":
         notes.append(f"{len(slow)} degenerate game(s) solved one by one by vertex enumeration")
     return BatchEquilibria(g, x, y, payoffs, regret, np.bincount(g, minlength=K), degenerate,
                            method, tol, tuple(notes), {})

@@ -64,9 +64,24 @@ def test_classic_games_in_one_batch():
     assert len(frame) == sum(c[3] for c in CLASSIC_2X2)
 
 
-def test_larger_shapes_fall_back_to_one_by_one_and_say_so():
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), shape=st.tuples(st.integers(3, 4), st.integers(3, 5)),
+       kind=st.sampled_from(["gaussian", "small integers"]))
+def test_stacked_support_enumeration_agrees_with_vertex_enumeration(seed, shape, kind):
+    rng = np.random.default_rng(seed)
+    size = (30,) + shape
+    if kind == "gaussian":
+        A, B = rng.normal(size=size), rng.normal(size=size)
+    else:
+        A, B = rng.integers(-2, 3, size=size), rng.integers(-2, 3, size=size)
+    found = equilibria_batch(A, B)
+    assert found.method.startswith("support enumeration over the stack")
+    assert_matches_enumeration(A, B, found)
+
+
+def test_large_shapes_fall_back_to_one_by_one_and_say_so():
     rng = np.random.default_rng(3)
-    A, B = rng.normal(size=(5, 3, 3)), rng.normal(size=(5, 3, 3))
+    A, B = rng.normal(size=(2, 8, 8)), rng.normal(size=(2, 8, 8))
     found = equilibria_batch(A, B)
     assert_matches_enumeration(A, B, found)
     assert any("one by one" in note for note in found.notes)
