@@ -27,6 +27,8 @@ def payoff_vectors(game: NormalFormGame, strategies: Sequence[np.ndarray]) -> li
     """For each player, the payoff of each of their pure strategies against the others' mix."""
     payoffs = game.payoffs
     n = game.n_players
+    if n == 2:  # the common case, without the general contraction
+        return [payoffs[0] @ strategies[1], strategies[0] @ payoffs[1]]
     vectors = []
     for i in range(n):
         table = payoffs[i]

@@ -24,24 +24,33 @@ from games.errors import GameTooLargeError
 PIVOT_TOL = 1e-12
 
 
-def lexicographic_rows(columns: np.ndarray, tableaux: np.ndarray, e: int) -> np.ndarray:
-    """Leaving row for each (tableau, entering column): lexicographic minimum-ratio test.
+def lexicographic_rows(columns: np.ndarray, tableaux: np.ndarray, parent: np.ndarray,
+                       e: int) -> np.ndarray:
+    """Leaving row for each entering column: the lexicographic minimum-ratio test.
 
-    ``columns`` (N, e) are the entering columns, ``tableaux`` (N, e, d + e + 1) the matching
-    tableaux whose last e + 1 columns hold B^{-1} and the right-hand side. Returns -1 where
-    no entry is positive (no bound, which cannot happen on a bounded polytope).
+    ``columns`` (N, e) are the entering columns of the tableaux ``tableaux[parent]``, whose
+    last e + 1 columns hold B^{-1} and the right-hand side. Returns -1 where no entry is
+    positive (no bound, which cannot happen on a bounded polytope).
     """
     positive = columns > PIVOT_TOL
-    candidates = positive.copy()
     safe = np.where(positive, columns, 1.0)
-    # Keys in order: the right-hand side, then the columns of B^{-1} (the slack columns).
-    keys = [tableaux[:, :, -1]] + [tableaux[:, :, -1 - e + t] for t in range(e)]
-    for key in keys:
-        ratio = np.where(candidates, key / safe, np.inf)
-        best = ratio.min(axis=1, keepdims=True)
-        candidates &= ratio <= best + 1e-11 * np.maximum(1.0, np.abs(best))
-        if np.all(candidates.sum(axis=1) <= 1):
+    candidates = positive
+    # First key: the right-hand side (the ordinary ratio test); ties are rare, so the next
+    # keys (the columns of B^{-1}) are only computed for the entries still tied.
+    for key_column in [-1] + [-1 - e + t for t in range(e)]:
+        tied = np.flatnonzero(candidates.sum(axis=1) > 1) if key_column != -1 else None
+        if tied is not None and len(tied) == 0:
             break
+        if tied is None:
+            key = tableaux[parent, :, key_column]
+            ratio = np.where(candidates, key / safe, np.inf)
+            best = ratio.min(axis=1, keepdims=True)
+            candidates = candidates & (ratio <= best + 1e-11 * np.maximum(1.0, np.abs(best)))
+        else:
+            key = tableaux[parent[tied], :, key_column]
+            ratio = np.where(candidates[tied], key / safe[tied], np.inf)
+            best = ratio.min(axis=1, keepdims=True)
+            candidates[tied] &= ratio <= best + 1e-11 * np.maximum(1.0, np.abs(best))
     rows = np.argmax(candidates, axis=1)
     rows[~positive.any(axis=1)] = -1
     return rows
@@ -72,31 +81,29 @@ def feasible_bases(M: np.ndarray, max_bases: int = 100_000) -> np.ndarray:
         # The d nonbasic variables of each basis enter in turn.
         nonbasic = np.ones((count, d + e), dtype=bool)
         nonbasic[np.arange(count)[:, None], frontier_b] = False
-        entering = np.broadcast_to(every, (count, d + e))[nonbasic].reshape(count, d)
+        entering = np.broadcast_to(every, (count, d + e))[nonbasic]
         parent = np.repeat(np.arange(count), d)
-        entering = entering.reshape(-1)
-        tables = frontier_t[parent]
-        columns = tables[np.arange(len(parent)), :, entering]
-        rows = lexicographic_rows(columns, tables, e)
-        ok = rows >= 0
-        parent, entering, rows, tables, columns = (
-            parent[ok], entering[ok], rows[ok], tables[ok], columns[ok])
-        bases = frontier_b[parent].copy()
+        columns = frontier_t[parent, :, entering]
+        rows = lexicographic_rows(columns, frontier_t, parent, e)
+        ok = np.flatnonzero(rows >= 0)
+        parent, entering, rows, columns = parent[ok], entering[ok], rows[ok], columns[ok]
+        bases = frontier_b[parent]
         bases[np.arange(len(rows)), rows] = entering
-        masks = basis_masks(bases)
-        masks, first = np.unique(masks, return_index=True)
-        fresh = np.array([mask not in seen for mask in masks.tolist()], dtype=bool)
-        pick = first[fresh]
-        if len(pick) == 0:
+        pick = []
+        for i, mask in enumerate(basis_masks(bases).tolist()):
+            if mask not in seen:
+                seen.add(mask)
+                pick.append(i)
+        if not pick:
             break
         # Pivot only the new bases: divide the pivot row, eliminate the column elsewhere.
-        tables, columns, rows, entering = tables[pick], columns[pick], rows[pick], entering[pick]
+        tables = frontier_t[parent[pick]]
+        columns, rows = columns[pick], rows[pick]
         pick_range = np.arange(len(pick))
         pivot_rows = tables[pick_range, rows] / columns[pick_range, rows][:, None]
-        tables = tables - columns[:, :, None] * pivot_rows[:, None, :]
+        tables -= columns[:, :, None] * pivot_rows[:, None, :]
         tables[pick_range, rows] = pivot_rows
         frontier_t, frontier_b = tables, bases[pick]
-        seen.update(masks[fresh].tolist())
         found.append(frontier_b)
         if len(seen) > max_bases:
             raise GameTooLargeError(

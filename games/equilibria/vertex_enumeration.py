@@ -62,7 +62,11 @@ def distinct_vertices(vertices: np.ndarray, labels: np.ndarray) -> tuple[np.ndar
     Distinct vertices have distinct label sets, since a vertex is the only point of the
     polytope with all of its labels.
     """
-    _, first = np.unique(labels, axis=0, return_index=True)
+    if labels.shape[1] <= 63:  # one integer per label set sorts much faster than rows
+        weights = np.left_shift(np.uint64(1), np.arange(labels.shape[1], dtype=np.uint64))
+        _, first = np.unique((labels * weights).sum(axis=1, dtype=np.uint64), return_index=True)
+    else:
+        _, first = np.unique(labels, axis=0, return_index=True)
     first.sort()
     vertices, labels = vertices[first], labels[first]
     if np.any(labels.sum(axis=1) > vertices.shape[1]):
