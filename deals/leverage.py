@@ -112,7 +112,7 @@ class DrawSolver:
     power: float | None = None
     grid_points: int = 350
     resolution: float = 1e-4
-    max_rounds: int = 40
+    max_rounds: int = 60
     efficiency_margin: float = 0.02
     exhaustive: bool = False
 
