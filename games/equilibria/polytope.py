@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from games.equilibria.supports import solve_carefully
 from games.errors import GameTooLargeError
 
-#: An entry of the entering column must exceed this to bound the step.
-PIVOT_TOL = 1e-12
+#: An entry of the entering column must exceed this to bound the step. Tableau entries are of
+#: order one (payoffs normalised to [1, 2]); smaller entries are rounding noise of zeros, and
+#: pivoting on one would give a basis that is singular in the original data.
+PIVOT_TOL = 1e-9
 
 
 def lexicographic_rows(columns: np.ndarray, tableaux: np.ndarray, parent: np.ndarray,
@@ -114,11 +117,15 @@ def feasible_bases(M: np.ndarray, max_bases: int = 100_000) -> np.ndarray:
 
 
 def vertices_from_bases(M: np.ndarray, bases: np.ndarray) -> np.ndarray:
-    """The point z of each basis, solved afresh from the original data (no pivoting error)."""
+    """The point z of each basis, solved afresh from the original data (no pivoting error).
+
+    A basis that is numerically singular in the original data (possible only when payoffs
+    are equal to within rounding) gives a row of NaN, which callers drop.
+    """
     d, e = M.shape
     columns = np.hstack([M.T, np.eye(e)])                  # (e, d + e)
     systems = columns[:, bases].transpose(1, 0, 2)         # (V, e, e): basic columns
-    values = np.linalg.solve(systems, np.ones((len(bases), e, 1)))[..., 0]
+    values, _ = solve_carefully(systems, np.ones((len(bases), e)))
     z = np.zeros((len(bases), d + e))
     np.put_along_axis(z, bases, values, axis=1)
     return z[:, :d]

@@ -50,8 +50,8 @@ def polytope_vertices(M: np.ndarray, max_vertices: int | None = None
     z = vertices_from_bases(M, feasible_bases(M, max_vertices or MAX_VERTICES))
     load = z @ M
     with np.errstate(invalid="ignore"):
-        real = ((z.sum(axis=1) > LABEL_TOL) & np.all(z >= -LABEL_TOL, axis=1)
-                & np.all(load <= 1.0 + LABEL_TOL, axis=1))
+        real = (np.all(np.isfinite(z), axis=1) & (z.sum(axis=1) > LABEL_TOL)
+                & np.all(z >= -LABEL_TOL, axis=1) & np.all(load <= 1.0 + LABEL_TOL, axis=1))
     return distinct_vertices(z[real], np.hstack([np.abs(z[real]) <= LABEL_TOL,
                                                  load[real] >= 1.0 - LABEL_TOL]))
 
