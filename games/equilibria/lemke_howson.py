@@ -22,8 +22,9 @@ from games.equilibria.vertex_enumeration import normalise
 from games.errors import GameError
 from games.normal_form import NormalFormGame
 
-#: An entry of the pivot column must exceed this to bound the entering variable.
-PIVOT_TOL = 1e-12
+#: An entry of the pivot column must exceed this to bound the entering variable. Entries are of
+#: order one (payoffs normalised to [1, 2]); smaller ones are rounding noise of zeros.
+PIVOT_TOL = 1e-9
 
 
 class Tableau:
