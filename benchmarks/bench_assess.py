@@ -52,7 +52,8 @@ def main() -> None:
           f"(-> {loop_full:8.1f} s for {args.draws:,})")
     print(f"ratio (loop / assess, same draws):     {loop_full / ours:8.1f}x")
 
-    exe = shutil.which("chipdeals")
+    beside = Path(sys.executable).with_name("chipdeals")
+    exe = str(beside) if beside.exists() else shutil.which("chipdeals")
     if exe:
         start = time.perf_counter()
         done = subprocess.run([exe, "compare"], capture_output=True, text=True)

@@ -32,7 +32,7 @@ from games.box_search import Box, maximise
 #: Relative slack under which a gain counts as zero (rounding of the utilities).
 GAIN_TOLERANCE = 1e-9
 #: Shifts of the homotopy that looks for a zone of agreement the grid missed (gain-range units).
-ZONE_SHIFTS = (0.05, 0.005, 0.0005, 0.0)
+ZONE_SHIFTS = (0.05, 0.005, 0.0)
 #: Draws on which the optimal ask's simplex search runs (its figures use all draws).
 ASK_SEARCH_DRAWS = 4_000
 
@@ -321,7 +321,7 @@ class DrawSolver:
 
             found = maximise(shifted, box, todo.size, start={k: v[todo] for k, v in points.items()},
                              resolution=self.resolution, first_step=step,
-                             max_rounds=self.max_rounds, by_rows=True)
+                             max_rounds=min(self.max_rounds, 30), by_rows=True)
             for k in points:
                 points[k][todo] = found.points[k]
             gap = worse_off(points)
