@@ -15,7 +15,7 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.stats import spearmanr
+from scipy.stats import rankdata
 
 from deals.errors import DealError
 from deals.leverage import (DrawSolver, acceptance_by_level, optimal_ask, point_values,
@@ -328,7 +328,7 @@ def _surplus(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, np.
                 if issue.discrete:
                     levels = np.array([v for v in issue.levels if (v >= current if asking_more else v <= current)])
                 else:
-                    levels = np.linspace(current, hi if asking_more else lo, 201)
+                    levels = np.linspace(current, hi if asking_more else lo, 101)
                 if levels.size == 0:
                     continue
                 ok = acceptance_by_level(deal, proposal, issue.name, levels, values, other) >= t.under_acceptance
@@ -351,6 +351,13 @@ def _surplus(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, np.
     return surplus, text
 
 
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    a = a - a.mean()
+    b = b - b.mean()
+    denominator = np.sqrt((a @ a) * (b @ b))
+    return float(a @ b / denominator) if denominator > 0 else 0.0
+
+
 def _varying(deal: Deal) -> list[str]:
     return [k for k, p in deal.parameters.items() if p.range is not None and p.low < p.high
             and k not in deal.bound]
@@ -364,15 +371,21 @@ def _drivers(deal: Deal, values: Mapping[str, np.ndarray], result: Mapping[str, 
                "rho": result["rho"],
                "zone of agreement margin": result["zone_margin"]}
     rows = {}
-    for name in _varying(deal):
-        row = {}
+    names = _varying(deal)
+    if names:
+        # Spearman's coefficient is Pearson's on ranks: rank every column once.
+        ranked = {name: rankdata(values[name]) for name in names}
         for label, target in targets.items():
             ok = np.isfinite(target)
-            if ok.sum() < 3 or np.ptp(target[ok]) == 0:
-                row[label] = 0.0
-            else:
-                row[label] = float(spearmanr(values[name][ok], target[ok]).statistic)
-        rows[name] = row
+            spread = np.ptp(target[ok]) if ok.sum() >= 3 else 0.0
+            target_ranks = rankdata(target[ok]) if spread > 0 else None
+            for name in names:
+                row = rows.setdefault(name, {})
+                if target_ranks is None:
+                    row[label] = 0.0
+                    continue
+                r = ranked[name] if ok.all() else rankdata(values[name][ok])
+                row[label] = _pearson(r, target_ranks)
     frame = pd.DataFrame(rows).T if rows else pd.DataFrame(columns=list(targets))
     if len(frame):
         frame = frame.fillna(0.0)

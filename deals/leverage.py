@@ -34,7 +34,7 @@ GAIN_TOLERANCE = 1e-9
 #: Shifts of the homotopy that looks for a zone of agreement the grid missed (gain-range units).
 ZONE_SHIFTS = (0.05, 0.005, 0.0)
 #: Draws on which the optimal ask's simplex search runs (its figures use all draws).
-ASK_SEARCH_DRAWS = 4_000
+ASK_SEARCH_DRAWS = 2_000
 
 
 def utilities(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any]
@@ -48,6 +48,11 @@ def utilities(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any]
     u_s, u_p = deal.inlined("supplier"), deal.inlined("partner")
     return (np.asarray(u_s(**{n: scope[n] for n in u_s.names}), dtype=float),
             np.asarray(u_p(**{n: scope[n] for n in u_p.names}), dtype=float))
+
+
+def utility_names(deal: Deal) -> frozenset[str]:
+    """The names (parameters and issues) the two inlined utilities use."""
+    return frozenset(deal.inlined("supplier").names) | frozenset(deal.inlined("partner").names)
 
 
 def gains(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any],
@@ -122,8 +127,10 @@ class DrawSolver:
         column = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
         box = outcome_box(deal)
         names = box.names
-        # Outside options do not depend on the outcome: evaluate them once per chunk.
+        # Outside options do not depend on the outcome: evaluate them once per chunk. The
+        # searches below then carry only the parameters the utilities use.
         d_s, d_p = (np.asarray(d, dtype=float) for d in deal.disagreement(column))
+        column = {k: v for k, v in column.items() if k in utility_names(deal)}
 
         def gains(outcome, scope=column, ds=d_s, dp=d_p):
             u_s, u_p = utilities(deal, outcome, scope)
@@ -166,17 +173,24 @@ class DrawSolver:
                 return np.minimum(g_s / ss, g_p / sp)
             return np.minimum((g_s - gsp) / ss, (g_p - gpp) / sp)
 
+        last: dict[str, Any] = {}
+
         def stacked(rows, **x):
-            scope = {k: v[rows] for k, v in column3.items()}
-            g_s, g_p = gains(x, scope, ds3[rows], dp3[rows])
+            # A round polls several moves for the same rows: slice the per-row data once.
+            if last.get("key") is not rows and not (
+                    last.get("rows") is not None and len(last["rows"]) == len(rows)
+                    and np.array_equal(last["rows"], rows)):
+                kind = rows // n
+                parts = [(kind == i, rows[kind == i]) for i in range(4)]
+                last.update(key=rows, rows=rows, scope={k: v[rows] for k, v in column3.items()},
+                            ds=ds3[rows], dp=dp3[rows],
+                            parts=[(i, mask, ss3[p], sp3[p], beta3[p], gs_p3[p], gp_p3[p])
+                                   for i, (mask, p) in enumerate(parts) if p.size])
+            g_s, g_p = gains(x, last["scope"], last["ds"], last["dp"])
             g_s, g_p = np.broadcast_arrays(g_s, g_p)
-            kind = rows // n
             value = np.empty((len(rows), 1))
-            for i in range(4):
-                r = kind == i
-                picked = rows[r]
-                value[r] = objective(i, g_s[r], g_p[r], ss3[picked], sp3[picked],
-                                     beta3[picked], gs_p3[picked], gp_p3[picked])
+            for i, mask, *data in last["parts"]:
+                value[mask] = objective(i, g_s[mask], g_p[mask], *data)
             return value
 
         rows = np.arange(n)

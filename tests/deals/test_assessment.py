@@ -179,3 +179,17 @@ def test_optimal_ask_under_uncertainty_matches_the_closed_form():
     assert 1.05 <= a.ask["terms"]["pay"] <= 1.15
     assert a.ask["expected_gain"] == pytest.approx(0.81, rel=0.01)
     assert a.ask["acceptance"] == pytest.approx(2 - a.ask["terms"]["pay"], abs=0.02)
+
+
+def test_drivers_are_spearman_rank_correlations():
+    from scipy.stats import spearmanr
+
+    from deals.leverage import sample_values
+
+    deal = toy(pay=0.7)
+    a = assess(deal, draws=1500, seed=15)
+    v = sample_values(deal, 1500, 15)["v"]
+    partner_gain = v * 1.0 - 0.7
+    assert a.drivers.loc["v", "partner acceptance margin"] == pytest.approx(
+        spearmanr(v, partner_gain).statistic, abs=1e-12)
+    assert a.drivers.index[0] == "v"  # the only parameter that moves the partner's verdict
