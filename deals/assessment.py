@@ -114,7 +114,7 @@ class Assessment(TabularResult):
     def explain(self) -> str:
         """The verdict in words, with the figures that support it."""
         s, p = self.parties["supplier"], self.parties["partner"]
-        lines = [f"{self.title}: proposal ({self.proposal_source}) {self._terms_text(self.proposal)}"]
+        lines = [f"{self.title}\nTerms audited ({self.proposal_source}): {self._terms_text(self.proposal)}"]
         lines.append(f"{p} accepts in {self.acceptance['partner']:.0%} of plausible worlds; "
                      f"{s} in {self.acceptance['supplier']:.0%}; zone of agreement empty in "
                      f"{self.zone_empty:.0%}.")
@@ -245,7 +245,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     t = thresholds or Thresholds()
     if deal.proposal is not None:
         proposal = deal.outcome_values(deal.proposal.values)
-        source = "proposal"
+        source = "the deal's proposal"
     elif deal.belief is not None:
         believed = point_values(deal.at_belief())
         proposal = optimal_ask(deal, believed)["terms"]
@@ -258,7 +258,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     exact = replace(solver, exhaustive=True, max_rounds=400)  # few rows: converge fully
     values = sample_values(deal, draws, seed)
     result = sweep(solver, sample=values, executor=executor, chunk_size=chunk_size or 5_000,
-                   vectorised=True, progress=progress).outputs
+                   vectorised=True, progress=progress, description=f"assess {deal.name}").outputs
     n = len(result["rho"])
     accept = {"partner": float(result["partner_accepts"].mean()),
               "supplier": float(result["supplier_accepts"].mean())}
@@ -341,11 +341,11 @@ def _surplus(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, np.
                 found[issue.name] = change
                 unit = f" {issue.unit}" if issue.unit else ""
                 if asking_more:
-                    words.append(f"the same terms would still be accepted with {issue.name} "
-                                 f"{'+' if change > 0 else '-'}{_number(abs(change))}{unit}")
+                    words.append(f"{deal.party(other)} would still accept {issue.name} "
+                                 f"+{_number(abs(change))}{unit} (more for the same terms)")
                 else:
-                    words.append(f"the same concessions would be accepted for "
-                                 f"{_number(abs(change))} less {issue.name}{unit}")
+                    words.append(f"{deal.party(other)} would still accept {issue.name} "
+                                 f"-{_number(abs(change))}{unit} (the same concessions for less)")
         surplus[side] = found
         text[side] = tuple(words)
     return surplus, text

@@ -85,7 +85,8 @@ def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, 
           grid: Mapping[str, int | Sequence[float]] | None = None,
           sample: Mapping[str, Sequence[float]] | None = None,
           executor: Executor | None = None, chunk_size: int | None = None,
-          vectorised: bool | None = None, progress: bool | None = None) -> SweepResult:
+          vectorised: bool | None = None, progress: bool | None = None,
+          description: str = "sweep") -> SweepResult:
     """Evaluate ``function`` at every point of a parameter sample; return samples and outputs.
 
     ``function`` takes parameters as keyword arguments (it may name only those it needs) and
@@ -131,7 +132,7 @@ def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, 
     else:
         futures = [executor.submit(_evaluate_chunk, function, piece, vectorised) for piece in pieces]
         results_iter = (f.result() for f in futures)
-    results = list(_with_progress(results_iter, len(pieces), progress))
+    results = list(_with_progress(results_iter, len(pieces), progress, description))
     outputs = {k: np.concatenate([r[k] for r in results]) for k in results[0]}
     return SweepResult(samples=sample, outputs=outputs, design=design,
                        seed=seed if draws is not None else None, vectorised=vectorised,
@@ -194,10 +195,10 @@ def _evaluate_chunk(function: Callable[..., Any], piece: Mapping[str, np.ndarray
     return {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
 
 
-def _with_progress(iterable, total: int, progress: bool | None):
+def _with_progress(iterable, total: int, progress: bool | None, description: str = "sweep"):
     if progress is False or total <= 1 and progress is None:
         return iterable
     from tqdm.auto import tqdm
 
-    return tqdm(iterable, total=total, desc="sweep", unit="chunk",
+    return tqdm(iterable, total=total, desc=description, unit="chunk",
                 delay=0.0 if progress else 1.0, leave=False)
