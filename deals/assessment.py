@@ -109,7 +109,11 @@ class Assessment(TabularResult):
         if accept < self.thresholds.over_acceptance:
             return 1.0 - accept
         median = self.rho["supplier"]["median"]
-        return float(median - 1.0) if np.isfinite(median) else 0.0
+        if np.isfinite(median):
+            return float(median - 1.0)
+        # No zone of agreement: the supplier's shortfall is how often the terms are worse for it
+        # than walking away.
+        return -(1.0 - self.acceptance["supplier"])
 
     def explain(self) -> str:
         """The verdict in words, with the figures that support it."""
@@ -219,12 +223,20 @@ def _rounded(value: Any) -> Any:
     return value
 
 
-def _flags(accept_other: float, rho: Mapping[str, float], dominated: float, t: Thresholds
-           ) -> tuple[str, ...]:
+def _flags(accept_other: float, rho: Mapping[str, float], dominated: float, t: Thresholds,
+           accept_own: float | None = None) -> tuple[str, ...]:
+    """The flags of one side, from the other side's acceptance, the side's rho and dominance.
+
+    ``accept_own`` (the side's own acceptance): terms that leave the side worse off than walking
+    away in most worlds, while the other side accepts almost surely, are ``under`` even where
+    rho is undefined (no zone of agreement): the side gives away what it need not.
+    """
     found = []
+    claims_little = np.isfinite(rho["median"]) and rho["median"] <= t.under_rho
+    gives_away = accept_own is not None and accept_own < t.over_acceptance
     if accept_other < t.over_acceptance:
         found.append("over")
-    elif accept_other >= t.under_acceptance and np.isfinite(rho["median"]) and rho["median"] <= t.under_rho:
+    elif accept_other >= t.under_acceptance and (claims_little or gives_away):
         found.append("under")
     if dominated >= t.inefficient_share:
         found.append("inefficient")
@@ -282,8 +294,10 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         g0 = deal.gains(proposal)
         better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
 
-    flag_sets = {"supplier": _flags(accept["partner"], rho["supplier"], dominated, t),
-                 "partner": _flags(accept["supplier"], rho["partner"], dominated, t)}
+    flag_sets = {"supplier": _flags(accept["partner"], rho["supplier"], dominated, t,
+                                    accept["supplier"]),
+                 "partner": _flags(accept["supplier"], rho["partner"], dominated, t,
+                                   accept["partner"])}
     flags = {side: flag_sets[side][0] for side in SIDES}
     surplus, surplus_text = _surplus(deal, proposal, values, t, accept)
     drivers = _drivers(deal, values, result)

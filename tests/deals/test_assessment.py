@@ -193,3 +193,19 @@ def test_drivers_are_spearman_rank_correlations():
     assert a.drivers.loc["v", "partner acceptance margin"] == pytest.approx(
         spearmanr(v, partner_gain).statistic, abs=1e-12)
     assert a.drivers.index[0] == "v"  # the only parameter that moves the partner's verdict
+
+
+def test_terms_worse_than_walking_away_are_under_even_without_a_zone():
+    # The supplier loses x for every x > 0 (u_S = -x, outside option 0): no zone of agreement
+    # in any world, rho undefined; proposing x = 0.5 gives away half the range for nothing.
+    deal = Deal(name="giveaway", title="Giveaway", supplier="S", partner="P",
+                issues=[Issue("x", (0.0, 1.0), giver="supplier")],
+                parameters=[Parameter("a", 1.0, range=(0.5, 2.0))],
+                utility={"supplier": "-x", "partner": "a * x"},
+                outside_option={"supplier": "0", "partner": "0"}, proposal=Terms({"x": 0.5}))
+    a = assess(deal, draws=200, seed=16)
+    assert a.zone_empty == 1.0 and np.isnan(a.rho["supplier"]["median"])
+    assert a.acceptance == {"partner": 1.0, "supplier": 0.0}
+    assert a.flags["supplier"] == "under"
+    assert a.flags["partner"] == "over"
+    assert a.leverage_gap == -1.0

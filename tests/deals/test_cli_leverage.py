@@ -42,13 +42,14 @@ def test_compare_sorts_by_how_far_leverage_is_off(capsys):
 
 
 def test_thresholds_reach_the_verdict(capsys):
-    # The farm deal is 'under' with the default rho threshold (0.8); with --under-rho -5 no
-    # median rho is that low, so it cannot be 'under'.
+    # The farm deal is 'under' with the defaults. With --under-rho -5 no median rho is that
+    # low, and with --over-acceptance 0.3 the US (which gains in about 45% of worlds) no longer
+    # counts as worse off than walking away in most worlds: so it cannot be 'under'.
     _, out, _ = run(capsys, "compare", "chips-for-farm-purchases", "--draws", "300",
                     "--format", "json")
     assert json.loads(out)["leverage of each deal's proposal"]["rows"][0]["flag (supplier)"] == "under"
     _, out, _ = run(capsys, "compare", "chips-for-farm-purchases", "--draws", "300",
-                    "--under-rho", "-5", "--format", "json")
+                    "--under-rho", "-5", "--over-acceptance", "0.3", "--format", "json")
     assert json.loads(out)["leverage of each deal's proposal"]["rows"][0]["flag (supplier)"] != "under"
 
 
