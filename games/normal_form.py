@@ -88,16 +88,25 @@ def _to_float(values: Any, player: str) -> np.ndarray:
     raw = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
     if raw.dtype.kind in "biuf":
         out = raw.astype(np.float64)
+    elif raw.dtype.kind == "c":  # casting would silently drop the imaginary parts
+        raise InvalidGameError(
+            f"{player}'s payoffs are complex numbers (dtype {raw.dtype}); payoffs must be real")
     else:
         if raw.dtype == object and raw.ndim == 0 and isinstance(raw.item(), (list, tuple)):
             raise InvalidGameError(f"{player}'s payoffs are ragged (rows of unequal length)")
         out = np.empty(raw.shape, dtype=np.float64)
         for index, entry in np.ndenumerate(raw):
-            if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, (Real, np.number)):
+            if (isinstance(entry, (bool, np.bool_, np.complexfloating))
+                    or not isinstance(entry, (Real, np.number))):
                 raise InvalidGameError(
                     f"{player}'s payoff at {index} is {entry!r}, which is not a number; payoffs "
                     f"must be real numbers (use from_expressions for symbolic payoffs)")
-            out[index] = float(entry)
+            try:
+                out[index] = float(entry)
+            except OverflowError:  # a Python int beyond the float range
+                raise InvalidGameError(
+                    f"{player}'s payoff at {index} is too large for a float; rescale the "
+                    f"payoffs") from None
     bad = np.argwhere(~np.isfinite(out))
     if len(bad):
         index = tuple(int(i) for i in bad[0])
@@ -105,6 +114,16 @@ def _to_float(values: Any, player: str) -> np.ndarray:
             f"{player}'s payoff at {index} is {out[index]}; payoffs must be finite numbers "
             f"(replace NaN or infinite entries)")
     return out
+
+
+def _check_spread(payoffs: Sequence[np.ndarray]) -> None:
+    """Refuse payoffs whose range overflows: every tolerance is relative to it."""
+    with np.errstate(over="ignore"):
+        spread = max(float(p.max()) for p in payoffs) - min(float(p.min()) for p in payoffs)
+    if not np.isfinite(spread):
+        raise InvalidGameError(
+            "the payoffs span more than the float range (largest minus smallest overflows); "
+            "rescale them, e.g. divide every payoff by 1e300")
 
 
 def _as_payoff_array(values: Any, player: str) -> np.ndarray:
@@ -191,6 +210,7 @@ class NormalFormGame(TabularResult):
             array = _to_float(raw, player)
             array.setflags(write=False)
             payoffs.append(array)
+        _check_spread(payoffs)
         players_, strategies_ = _check_names(names, strategies, shape)
         return cls(payoffs, players_, strategies_, title=str(title))
 
@@ -321,6 +341,7 @@ class NormalFormGame(TabularResult):
         from games.payoff_expressions import evaluate_payoffs
 
         payoffs = evaluate_payoffs(self, values, stacked=False)
+        _check_spread(payoffs)
         return NormalFormGame(payoffs, self._players, self._strategies, title=self._title)
 
     def payoff_arrays(self, **arrays: Any) -> tuple[np.ndarray, ...]:

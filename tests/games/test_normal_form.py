@@ -59,6 +59,14 @@ def test_immutable():
     (([[1, 2], [3]], [[1, 2], [3, 4]]), "ragged"),
     (([1, 2],), "a single array"),
     ((np.zeros((0, 2)), np.zeros((0, 2))), "at least one strategy"),
+    # Complex arrays used to be cast to float, silently dropping the imaginary parts.
+    ((np.array([[1 + 2j, 2]]), [[1, 2]]), "complex"),
+    (([[1 + 2j, 2]], [[1, 2]]), "which is not a number"),
+    # A Python int beyond float range used to escape as a raw OverflowError.
+    (([[10**400, 2]], [[1, 2]]), "too large for a float"),
+    # Finite payoffs whose range overflows made every tolerance infinite (or NaN), and the
+    # solvers returned no equilibrium at all.
+    (([[1e308, -1e308]], [[1, 2]]), "span more than the float range"),
 ])
 def test_bad_arrays_raise_invalid_game_error(arrays, fragment):
     with pytest.raises(InvalidGameError) as info:
