@@ -291,9 +291,13 @@ def _hull_beats(problem: BargainingProblem, f: np.ndarray, tol: float) -> bool:
     """With lotteries, a segment can beat disagreement although no vertex does."""
     if not problem.convex or len(f) < 2:
         return False
-    cross = np.interp(problem.disagreement[0], f[:, 0], f[:, 1], left=np.nan, right=np.nan)
-    return bool(np.isfinite(cross) and cross > problem.disagreement[1] + tol
-                and problem.disagreement[0] < f[-1, 0] - tol)
+    d = problem.disagreement
+    # player 2's best on the hull where player 1 gets at least d1 (the hull's left end when
+    # d1 lies left of it: a vertex with a gain below tol can still open a segment that beats d)
+    at = max(float(d[0]), float(f[0, 0]))
+    if not at < f[-1, 0] - tol:
+        return False
+    return bool(np.interp(at, f[:, 0], f[:, 1]) > d[1] + tol)
 
 
 def _agreement(problem: BargainingProblem, name: str, u: np.ndarray, outcome: Any,

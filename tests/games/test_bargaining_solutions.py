@@ -56,6 +56,10 @@ KNOWN = [
     ("egalitarian, d=(1,0)", _line(1, 1, 3), (1, 0), True, "egalitarian", {}, (2.0, 1.0)),
     ("utilitarian picks the largest sum", [(0, 3), (2, 2.5), (3, 0)], (0, 0), False,
      "utilitarian", {}, (2.0, 2.5)),
+    # the vertex (1e-13, 1) gains less than the rounding tolerance over d = (0, 0), yet the
+    # segment to (2, 0) beats d: on u2 = 1 - u1 / 2, u1 (1 - u1 / 2) peaks at u1 = 1
+    ("vertex gain below tolerance, segment beats d", [(1e-13, 1), (2, 0)], (0, 0), True,
+     "nash", {}, (1.0, 0.5)),
     ("Nash without lotteries picks a point", [(0, 1), (0.3, 0.6), (0.6, 0.3), (1, 0)], (0, 0),
      False, "nash", {}, (0.3, 0.6)),
 ]
