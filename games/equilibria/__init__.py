@@ -21,7 +21,9 @@ from games.equilibria.equilibrium import (
     DEFAULT_TOL,
     Equilibrium,
     EquilibriumSet,
+    check_tolerance,
     regret,
+    require_game,
 )
 from games.equilibria.exact import exact_equilibrium
 from games.equilibria.lemke_howson import lemke_howson
@@ -64,10 +66,8 @@ def equilibria(game: NormalFormGame, method: str = "auto", tol: float = DEFAULT_
     >>> [[str(p) for p in s] for s in found[1].exact]
     [['4/5', '1/5', '0'], ['2/3', '1/3']]
     """
-    if not isinstance(game, NormalFormGame):
-        raise InvalidGameError(
-            f"equilibria() takes a NormalFormGame, got {type(game).__name__}; build one with "
-            f"NormalFormGame.from_arrays(A, B)")
+    require_game(game, "equilibria()")
+    tol = check_tolerance(tol)
     if game.n_players != 2:
         raise InvalidGameError(
             f"equilibria() handles two-player games; this one has {game.n_players} players. "

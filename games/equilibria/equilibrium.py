@@ -23,6 +23,32 @@ from games.results import TabularResult
 DEFAULT_TOL = 1e-9
 
 
+def check_tolerance(tol: Any) -> float:
+    """The regret tolerance as a float, refused unless it is a finite number >= 0.
+
+    A NaN tolerance would pass every candidate (``regret > nan`` is False) and a negative one
+    would drop every equilibrium, both silently.
+    """
+    try:
+        value = float(tol)
+    except (TypeError, ValueError):
+        raise InvalidGameError(f"tol must be a number (relative to the payoff range), got {tol!r}") from None
+    if not np.isfinite(value) or value < 0:
+        raise InvalidGameError(
+            f"tol must be a finite number >= 0 (relative to the payoff range), got {tol!r}; "
+            f"the default is {DEFAULT_TOL:g}")
+    return value
+
+
+def require_game(game: Any, what: str) -> NormalFormGame:
+    """Refuse anything but a NormalFormGame, pointing to the constructor."""
+    if not isinstance(game, NormalFormGame):
+        raise InvalidGameError(
+            f"{what} takes a NormalFormGame, got {type(game).__name__}; build one with "
+            f"NormalFormGame.from_arrays(A, B)")
+    return game
+
+
 def payoff_vectors(game: NormalFormGame, strategies: Sequence[np.ndarray]) -> list[np.ndarray]:
     """For each player, the payoff of each of their pure strategies against the others' mix."""
     payoffs = game.payoffs
@@ -47,7 +73,11 @@ def _as_profile(game: NormalFormGame, strategies: Sequence[Any]) -> tuple[np.nda
             f"got {len(strategies)}")
     profile = []
     for player, names, s in zip(game.players, game.strategies, strategies):
-        s = np.asarray(s, dtype=float)
+        try:
+            s = np.asarray(s, dtype=float)
+        except (TypeError, ValueError):
+            raise InvalidGameError(
+                f"{player}'s mixed strategy {s!r} is not a vector of probabilities") from None
         if s.shape != (len(names),):
             raise InvalidGameError(
                 f"{player}'s mixed strategy has shape {s.shape} but {player} has {len(names)} "
@@ -70,7 +100,7 @@ def regret(game: NormalFormGame, strategies: Sequence[Any]) -> float:
     >>> regret(pennies, ([1, 0], [1, 0]))
     2.0
     """
-    profile = _as_profile(game, strategies)
+    profile = _as_profile(require_game(game, "regret()"), strategies)
     vectors = payoff_vectors(game, profile)
     return float(max(max(v.max() - v @ s, 0.0) for v, s in zip(vectors, profile)))
 
@@ -213,7 +243,7 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
     """
     from games.errors import GameError
 
-    bound = tol * game.payoff_range
+    bound = check_tolerance(tol) * game.payoff_range
     kept: list[Equilibrium] = []
     flat_kept: list[np.ndarray] = []
     dropped: list[float] = []

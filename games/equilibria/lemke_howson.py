@@ -109,12 +109,13 @@ def lemke_howson(game: NormalFormGame, tol: float = DEFAULT_TOL,
     A, B = game.payoffs
     m, n = game.shape
     labels = [initial_label] if initial_label is not None else list(range(m + n))
-    if any(not 0 <= label < m + n for label in labels):
+    if any(isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer))
+           or not 0 <= label < m + n for label in labels):
         raise GameError(f"initial_label must be in 0..{m + n - 1} for a {m}x{n} game; "
                         f"got {initial_label}")
     An, Bn = normalise(A), normalise(B)
     failures = []
-    for label in labels:
+    for label in map(int, labels):
         try:
             x, y, pivots = lemke_howson_path(An, Bn, label)
             found = verified_set(game, [(x / x.sum(), y / y.sum())], method="Lemke-Howson",

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.equilibria.equilibrium import DEFAULT_TOL, Equilibrium, EquilibriumSet
+from games.equilibria.equilibrium import (
+    DEFAULT_TOL,
+    Equilibrium,
+    EquilibriumSet,
+    check_tolerance,
+    require_game,
+)
 from games.normal_form import NormalFormGame
 
 
@@ -29,7 +35,8 @@ def pure_equilibria(game: NormalFormGame, tol: float = DEFAULT_TOL) -> Equilibri
     >>> [eq.support for eq in pure_equilibria(dilemma)]
     [((1,), (1,))]
     """
-    masks = best_response_masks(game, tol)
+    tol = check_tolerance(tol)
+    masks = best_response_masks(require_game(game, "pure_equilibria()"), tol)
     profiles = np.argwhere(np.logical_and.reduce(masks))
     payoffs = game.payoffs
     # Ties: a player with several best responses at an equilibrium (a degeneracy witness).

@@ -47,7 +47,8 @@ def polytope_vertices(M: np.ndarray, max_vertices: int | None = None
     ``M`` is (d, e) with positive entries. Returns the vertices (V, d) and a boolean label
     matrix (V, d + e): label i for z_i = 0, label d + j for (M^T z)_j = 1.
     """
-    z = vertices_from_bases(M, feasible_bases(M, max_vertices or MAX_VERTICES))
+    limit = MAX_VERTICES if max_vertices is None else max_vertices
+    z = vertices_from_bases(M, feasible_bases(M, limit))
     load = z @ M
     with np.errstate(invalid="ignore"):
         real = (np.all(np.isfinite(z), axis=1) & (z.sum(axis=1) > LABEL_TOL)
@@ -181,4 +182,4 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
                   for a, b in pairs]
     return verified_set(game, candidates, method="vertex enumeration", tol=tol,
                         degenerate=degenerate, scope="all",
-                        settings={"max_vertices": max_vertices or MAX_VERTICES, "vertices": (len(x_vertices), len(y_vertices))})
+                        settings={"max_vertices": MAX_VERTICES if max_vertices is None else max_vertices, "vertices": (len(x_vertices), len(y_vertices))})

@@ -204,6 +204,22 @@ def test_game_too_large_suggests_lemke_howson():
      InvalidGameError, "shape (2,)"),
     (lambda g3, sym: equilibria(NormalFormGame.from_arrays([[1, 2]], [[1, 2]]),
                                 method="lemke-howson", initial_label=7), GameError, "0..2"),
+    # Below: bad input that used to escape as a raw Python error, or pass silently.
+    (lambda g3, sym: equilibria(NormalFormGame.from_arrays([[1, 2]], [[1, 2]]),
+                                method="lemke-howson", initial_label=1.5), GameError, "0..2"),
+    (lambda g3, sym: pure_equilibria([[1, 2]]), InvalidGameError, "NormalFormGame"),
+    (lambda g3, sym: regret([[1, 2]], ([1], [1, 0])), InvalidGameError, "NormalFormGame"),
+    (lambda g3, sym: regret(NormalFormGame.from_arrays([[1, 2]], [[1, 2]]), (["a"], [1, 0])),
+     InvalidGameError, "not a vector of probabilities"),
+    # A NaN tolerance passed every candidate (regret > nan is False); a negative one dropped all.
+    (lambda g3, sym: equilibria(NormalFormGame.from_arrays([[1, 2]], [[1, 2]]), tol=float("nan")),
+     InvalidGameError, "tol must be"),
+    (lambda g3, sym: equilibria(NormalFormGame.from_arrays([[1, 2]], [[1, 2]]), tol=-1e-9),
+     InvalidGameError, "tol must be"),
+    (lambda g3, sym: pure_equilibria(g3, tol="loose"), InvalidGameError, "tol must be"),
+    # max_vertices=0 used to mean "the default" (it was read with `or`).
+    (lambda g3, sym: equilibria(NormalFormGame.from_arrays([[1, 2]], [[1, 2]]), max_vertices=0),
+     GameTooLargeError, "max_vertices"),
 ])
 def test_bad_requests_raise_our_errors(call, error, fragment):
     g3 = NormalFormGame.from_arrays([np.zeros((2, 2, 2))] * 3)
