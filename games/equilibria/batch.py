@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from games.equilibria.equilibrium import DEFAULT_TOL
+from games.equilibria.equilibrium import DEFAULT_TOL, check_tolerance
 from games.equilibria.batch_support import stacked_support_enumeration
 from games.equilibria.supports import count_support_pairs, subsets
 from games.errors import InvalidGameError
@@ -93,6 +93,8 @@ class BatchEquilibria(TabularResult):
 def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
     arrays = []
     for name, value in (("A", A), ("B", B)):
+        if np.iscomplexobj(value):  # casting would silently drop the imaginary parts
+            raise InvalidGameError(f"{name} holds complex numbers; payoffs must be real")
         try:
             array = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
@@ -110,6 +112,12 @@ def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
                                f"they must match")
     if 0 in arrays[0].shape:
         raise InvalidGameError(f"empty stack or strategy set: shape {arrays[0].shape}")
+    with np.errstate(over="ignore"):
+        overflow = ~np.isfinite(payoff_ranges(*arrays))
+    if overflow.any():
+        raise InvalidGameError(
+            f"the payoffs of game {int(np.flatnonzero(overflow)[0])} span more than the float "
+            f"range (largest minus smallest overflows); rescale them")
     return arrays[0], arrays[1]
 
 
@@ -180,6 +188,7 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     """
     from games.equilibria.vertex_enumeration import vertex_enumeration
 
+    tol = check_tolerance(tol)
     A, B = _check_stack(A, B)
     K, m, n = A.shape
     swapped = m > 2 and n == 2

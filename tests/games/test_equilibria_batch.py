@@ -92,8 +92,14 @@ def test_large_shapes_fall_back_to_one_by_one_and_say_so():
     (np.zeros((3, 2, 2)), np.zeros((3, 2, 3)), "must match"),
     (np.full((3, 2, 2), np.nan), np.zeros((3, 2, 2)), "NaN or infinite payoff in game 0"),
     ([[["a", "b"], ["c", "d"]]], np.zeros((1, 2, 2)), "numeric array"),
+    # These two used to be accepted: imaginary parts dropped, and an overflowing payoff range
+    # that made the regret bound infinite.
+    (np.full((1, 2, 2), 1j), np.zeros((1, 2, 2)), "complex"),
+    (np.array([[[1e308, -1e308], [0, 1]]]), np.zeros((1, 2, 2)), "float range"),
 ])
 def test_bad_stacks_raise_invalid_game_error(A, B, fragment):
+    with pytest.raises(InvalidGameError, match="tol must be"):
+        equilibria_batch(np.zeros((1, 2, 2)), np.zeros((1, 2, 2)), tol=float("nan"))
     with pytest.raises(InvalidGameError) as info:
         equilibria_batch(A, B)
     assert fragment in str(info.value)
