@@ -150,10 +150,16 @@ def utilitarian(problem: BargainingProblem, *, refine: bool = True) -> Bargainin
     def objective(g: np.ndarray, tol: float) -> np.ndarray:
         return np.where((g[0] >= -tol) & (g[1] >= -tol), g[0] + g[1], -np.inf)
 
+    def segment_t(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        # the sum is linear along a segment: its better end (clipped by _solve to the part
+        # both players accept); on a level segment, where the gains are equal
+        level = np.abs(b[0] + b[1]) <= 1e-12 * (np.abs(b[0]) + np.abs(b[1]))
+        return np.where(level, (a[1] - a[0]) / (b[0] - b[1]), (b[0] + b[1] > 0).astype(float))
+
     def refined(d: np.ndarray, scale: float):
         return (lambda u, _: (u[0] + u[1] - d.sum()) / scale, lambda u, _: u - d, (), ())
 
-    return _solve(problem, "utilitarian", objective, None, refined, refine, {})
+    return _solve(problem, "utilitarian", objective, segment_t, refined, refine, {})
 
 
 def ideal_point(problem: BargainingProblem, *, refine: bool = True) -> tuple[float, float]:
@@ -235,7 +241,12 @@ def _solve(problem: BargainingProblem, name: str,
     if problem.convex and k > 1 and segment_t is not None:
         a, b = g[:, :-1], g[:, 1:] - g[:, :-1]
         with np.errstate(all="ignore"):
-            t = np.clip(np.nan_to_num(segment_t(a, b), nan=0.0), 0.0, 1.0)
+            t = np.nan_to_num(segment_t(a, b), nan=0.0)
+            # keep t on the part of the segment both players accept (b1 > 0 > b2 on the
+            # hull), so a segment crossing the disagreement lines still offers its best point
+            lo = np.maximum(0.0, np.nan_to_num(-a[0] / b[0], nan=0.0))
+            hi = np.minimum(1.0, np.nan_to_num(a[1] / -b[1], nan=1.0))
+            t = np.clip(np.minimum(np.maximum(t, lo), hi), 0.0, 1.0)
         cand = np.hstack([g, a + t * b])
         left = np.concatenate([left, np.arange(k - 1)])
         right = np.concatenate([right, np.arange(1, k)])

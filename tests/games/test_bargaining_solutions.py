@@ -60,6 +60,14 @@ KNOWN = [
     # segment to (2, 0) beats d: on u2 = 1 - u1 / 2, u1 (1 - u1 / 2) peaks at u1 = 1
     ("vertex gain below tolerance, segment beats d", [(1e-13, 1), (2, 0)], (0, 0), True,
      "nash", {}, (1.0, 0.5)),
+    # lotteries on (4, 8)-(10, 0) with d = (5, 1): u1 + u2 falls as u1 rises (slope -4/3), so
+    # the best sum both accept is where u1 = 5: u2 = 8 - 4/3 = 20/3
+    ("utilitarian, d cuts the segment", [(0, 10), (4, 8), (10, 0)], (5, 1), True,
+     "utilitarian", {}, (5.0, 20 / 3)),
+    # every lottery of (0, 10) and (10, 0) sums to 10; no vertex is acceptable at d = (1, 1);
+    # the tie goes to equal gains
+    ("utilitarian, level segment", [(0, 10), (10, 0)], (1, 1), True, "utilitarian", {},
+     (5.0, 5.0)),
     ("Nash without lotteries picks a point", [(0, 1), (0.3, 0.6), (0.6, 0.3), (1, 0)], (0, 0),
      False, "nash", {}, (0.3, 0.6)),
 ]
@@ -261,7 +269,7 @@ def test_kalai_smorodinsky_individual_monotonicity(points, extra):
 
 
 @PROPERTY
-@given(point_sets(2, 12), st.floats(0.05, 0.95), st.sampled_from(["nash", "ks", "egalitarian"]))
+@given(point_sets(2, 12), st.floats(0.05, 0.95), st.sampled_from(sorted(SOLVERS)))
 def test_closed_form_on_hull_matches_dense_lotteries(points, power, solver):
     """Cross-check: segment closed forms against the same hull sampled densely without lotteries."""
     kwargs = {"power": power} if solver == "nash" else {}
