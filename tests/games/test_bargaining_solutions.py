@@ -68,8 +68,9 @@ KNOWN = [
     # the tie goes to equal gains
     ("utilitarian, level segment", [(0, 10), (10, 0)], (1, 1), True, "utilitarian", {},
      (5.0, 5.0)),
-    ("Nash without lotteries picks a point", [(0, 1), (0.3, 0.6), (0.6, 0.3), (1, 0)], (0, 0),
-     False, "nash", {}, (0.3, 0.6)),
+    # products 0, 0.3 * 0.65 = 0.195, 0.6 * 0.3 = 0.18, 0: no lottery, so the point (0.3, 0.65)
+    ("Nash without lotteries picks a point", [(0, 1), (0.3, 0.65), (0.6, 0.3), (1, 0)], (0, 0),
+     False, "nash", {}, (0.3, 0.65)),
 ]
 
 
