@@ -205,6 +205,31 @@ def test_pareto_optimality(points, convex, solver):
     u = np.array(s.utilities)
     strictly_better = (points >= u - 1e-12).all(axis=1) & (points > u + 1e-9).any(axis=1)
     assert not strictly_better.any()
+    if convex:
+        assert not _lottery_dominates(points, u)
+
+
+def _lottery_dominates(points: np.ndarray, u: np.ndarray) -> bool:
+    """Brute force: does a lottery of two points give both >= u and one of them more?
+
+    In the plane the efficient lotteries mix two points, so every pair (p, q) is checked: the
+    t in [0, 1] with p + t (q - p) >= u form an interval, and the sum of utilities, linear in
+    t, is largest at one of its ends.
+    """
+    p = np.repeat(points[:, None, :], len(points), axis=1)
+    b = points[None, :, :] - p
+    a = p - u + 1e-12  # need a + t b >= 0 in both coordinates
+    lo, hi = np.zeros(b.shape[:2]), np.ones(b.shape[:2])
+    ok = np.ones(b.shape[:2], dtype=bool)
+    with np.errstate(all="ignore"):
+        for k in range(2):
+            edge = -a[..., k] / b[..., k]
+            lo = np.where(b[..., k] > 0, np.maximum(lo, edge), lo)
+            hi = np.where(b[..., k] < 0, np.minimum(hi, edge), hi)
+            ok &= (b[..., k] != 0) | (a[..., k] >= 0)
+    ok &= lo <= hi
+    gain = lambda t: (p.sum(axis=2) + t * b.sum(axis=2)) - u.sum()  # noqa: E731
+    return bool((ok & (np.maximum(gain(lo), gain(hi)) > 1e-9)).any())
 
 
 @PROPERTY
