@@ -23,7 +23,8 @@ __all__ = ["plot_payoff_table", "plot_best_responses"]
 
 
 def _numeric(game: NormalFormGame, values: dict[str, float]) -> NormalFormGame:
-    return game.bind(**values) if game.is_symbolic and values else game
+    # bind() refuses values for a numeric game, rather than drawing it as if they applied.
+    return game.bind(**values) if values else game
 
 
 def _entry_text(entry: Any) -> str:

@@ -11,7 +11,7 @@ import pytest
 from matplotlib.patches import Rectangle
 
 from games.catalogue import battle_of_the_sexes, entry_game, matching_pennies, prisoners_dilemma
-from games.errors import InvalidGameError
+from games.errors import InvalidGameError, ParameterError
 from games.normal_form import NormalFormGame
 from games.plots_normal_form import plot_best_responses, plot_payoff_table
 
@@ -56,3 +56,10 @@ def test_symbolic_game_needs_values_for_best_responses():
 def test_three_by_three_refused_for_best_responses():
     with pytest.raises(InvalidGameError, match="2x2"):
         plot_best_responses(NormalFormGame.from_arrays(np.eye(3), np.eye(3)))
+
+
+def test_parameter_values_for_a_numeric_game_are_refused_not_ignored():
+    # They used to be dropped silently: the figure showed T=5 when T=100 was asked for.
+    for plot in (plot_payoff_table, plot_best_responses):
+        with pytest.raises(ParameterError, match="numeric"):
+            plot(prisoners_dilemma(), T=100)
