@@ -96,7 +96,14 @@ def as_issues(issues: Mapping[str, Any] | Iterable[Issue]) -> tuple[Issue, ...]:
                                           f"(lo, hi), got {spec!r}; use a list for levels")
                 out.append(Issue(name, bounds=spec))
             else:
-                out.append(Issue(name, values=tuple(np.atleast_1d(np.asarray(spec, float)))))
+                try:
+                    if isinstance(spec, (str, bytes)):
+                        raise ValueError(spec)
+                    levels = np.atleast_1d(np.asarray(spec, float))
+                except (TypeError, ValueError):
+                    raise BargainingError(f"issue {name!r}: give (lo, hi) for a continuous range "
+                                          f"or a list of numeric levels, got {spec!r}") from None
+                out.append(Issue(name, values=tuple(levels)))
         result = tuple(out)
     else:
         result = tuple(issues)
@@ -213,7 +220,8 @@ class BargainingProblem:
             raise BargainingError(f"resolution must be an integer >= 2, got {resolution!r}")
         names = [i.name for i in found]
         players = _players(players)
-        if isinstance(utilities, (str, bytes)) or len(utilities) != 2:
+        if isinstance(utilities, (str, bytes)) or not hasattr(utilities, "__len__") \
+                or len(utilities) != 2:
             raise BargainingError("utilities must be a pair: one utility per player")
         values = _parameter_values(parameters)
         functions = tuple(compile_utility(u, names, values, who)

@@ -117,8 +117,13 @@ def rubinstein_split(delta_1: float, delta_2: float, *, first: int | str = 1,
     size = _number(surplus, "surplus")
     if size <= 0:
         raise BargainingError(f"surplus must be positive, got {surplus!r}")
-    w = (0.0, 0.0) if outside_options is None else tuple(
-        _number(v, "outside option") for v in outside_options)
+    if outside_options is None:
+        w: tuple[float, ...] = (0.0, 0.0)
+    elif isinstance(outside_options, (str, bytes)) or not hasattr(outside_options, "__iter__"):
+        raise BargainingError(f"outside_options must give one payoff per player, such as "
+                              f"(0, 0.3), got {outside_options!r}")
+    else:
+        w = tuple(_number(v, "outside option") for v in outside_options)
     if len(w) != 2:
         raise BargainingError("outside_options must give one payoff per player")
     p = _first(first, names)

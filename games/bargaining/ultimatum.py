@@ -92,8 +92,9 @@ def ultimatum_offer(reservation: Any, *, surplus: float = 1.0,
     (0.2, 0.533333, 0.7)
     """
     names = ("proposer", "responder") if players is None else tuple(str(p) for p in players)
-    if len(names) != 2:
-        raise BargainingError(f"give two player names (proposer, responder), got {names}")
+    if len(names) != 2 or names[0] == names[1]:
+        raise BargainingError(f"give two distinct player names (proposer, responder), got "
+                              f"{names}")
     size = _number(surplus, "surplus")
     if size <= 0:
         raise BargainingError(f"surplus must be positive, got {surplus!r}")
@@ -139,6 +140,7 @@ def ultimatum_on_frontier(problem: BargainingProblem, reservation: Any, *,
     front = pareto_frontier(problem)
     is_dist = hasattr(reservation, "cdf") and hasattr(reservation, "ppf")
     if is_dist:
+        resolution = _resolution(resolution)
         with np.errstate(all="ignore"):
             draws = np.asarray(reservation.ppf(np.linspace(0.5, resolution - 0.5, resolution)
                                                / resolution), dtype=float)
@@ -224,11 +226,15 @@ def _from_sample(sample: Any, size: float, dp: float, cap: float):
     return float(offers[k]), float(accept[k]), float(r.mean()), full, method
 
 
-def _from_distribution(dist: Any, size: float, dp: float, cap: float, resolution: int):
+def _resolution(resolution: Any) -> int:
     if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) \
             or resolution < 10:
         raise BargainingError(f"resolution must be an integer >= 10, got {resolution!r}")
-    q = np.linspace(1e-9, 1 - 1e-9, int(resolution))
+    return int(resolution)
+
+
+def _from_distribution(dist: Any, size: float, dp: float, cap: float, resolution: int):
+    q = np.linspace(1e-9, 1 - 1e-9, _resolution(resolution))
     with np.errstate(all="ignore"):
         grid = np.unique(np.asarray(dist.ppf(q), dtype=float))
     grid = grid[np.isfinite(grid)]

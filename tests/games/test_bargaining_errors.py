@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from games import (
     BargainingError,
@@ -28,6 +29,7 @@ from games import (
     rubinstein_solution,
     rubinstein_split,
     ultimatum_offer,
+    ultimatum_on_frontier,
     zone_of_agreement,
 )
 
@@ -97,6 +99,17 @@ BAD = [
     ("empty sample", lambda: ultimatum_offer([]), BargainingError, "empty"),
     ("NaN sample", lambda: ultimatum_offer([0.1, np.nan]), BargainingError, "NaN"),
     ("negative surplus", lambda: ultimatum_offer([0.1], surplus=-1), BargainingError, "surplus"),
+    ("same names twice", lambda: ultimatum_offer([0.1], players=("A", "A")), BargainingError,
+     "distinct"),
+    ("frontier resolution", lambda: ultimatum_on_frontier(
+        BargainingProblem.from_points(LINE, (0, 0)), stats.uniform(0, 1), resolution="x"),
+     BargainingError, "resolution"),
+    ("one outside option", lambda: rubinstein_split(0.5, 0.5, outside_options=0.3),
+     BargainingError, "one payoff per player"),
+    ("no utilities", lambda: BargainingProblem.from_issues({"x": (0, 1)}, None, (0, 0)),
+     BargainingError, "one utility per player"),
+    ("levels as text", lambda: BargainingProblem.from_issues({"x": "low"}, ["x", "1 - x"],
+                                                             (0, 0)), BargainingError, "levels"),
 ]
 
 
