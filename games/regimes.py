@@ -129,6 +129,10 @@ def _points(game: Any, x: str, xs: np.ndarray, y: str, ys: np.ndarray,
         raise ParameterError("regime_map needs a symbolic NormalFormGame or a function "
                              "(x, y) -> NormalFormGame")
     games = [game(**{x: float(a), y: float(b)}, **fixed) for a, b in zip(X.ravel(), Y.ravel())]
+    if not all(isinstance(g, NormalFormGame) for g in games):
+        wrong = next(g for g in games if not isinstance(g, NormalFormGame))
+        raise ParameterError(f"the game builder must return a NormalFormGame; it returned "
+                             f"{type(wrong).__name__}")
     first = games[0]
     if any(g.shape != first.shape for g in games):
         raise GameError("the game builder returned games of different shapes over the grid; a "
@@ -190,14 +194,23 @@ def regime_map(game: NormalFormGame | Callable[..., NormalFormGame], x: str,
     >>> m.regime_at(1.0, 2.0), m.regime_at(3.0, 2.0)
     ('(H,D) & (D,H) & mixed', '(H,H)')
     """
-    xs = np.asarray(x_values, dtype=float).ravel()
-    ys = np.asarray(y_values, dtype=float).ravel()
+    from games.equilibria.equilibrium import check_tolerance
+
+    tol = check_tolerance(tol)  # a NaN tol made every closed-form test fail: "(none found)"
+    try:
+        xs = np.asarray(x_values, dtype=float).ravel()
+        ys = np.asarray(y_values, dtype=float).ravel()
+        fixed = {str(k): float(v) for k, v in dict(fixed or {}).items()}
+    except (TypeError, ValueError):
+        raise ParameterError(f"x_values, y_values and the fixed values must be numbers; got "
+                             f"{x_values!r}, {y_values!r} and {fixed!r}") from None
+    if x in fixed or y in fixed:
+        raise ParameterError(f"{x!r} and {y!r} vary over the grid; leave them out of fixed")
     if xs.size == 0 or ys.size == 0 or not (np.all(np.isfinite(xs)) and np.all(np.isfinite(ys))):
         raise ParameterError(f"x_values and y_values must be non-empty finite numbers; got "
                              f"{xs.size} values of {x} and {ys.size} of {y}")
     if x == y:
         raise ParameterError(f"x and y must be two different parameters; both are {x!r}")
-    fixed = dict(fixed or {})
     payoffs, players, strategies = _points(game, x, xs, y, ys, fixed)
     shape = tuple(len(s) for s in strategies)
     solve, solve_batch, solve_pure = _solvers()

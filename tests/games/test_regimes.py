@@ -109,6 +109,16 @@ def test_errors():
     three = NormalFormGame.from_expressions([[["a", 0, 0]] * 3, [[0, "a", "b"]] * 3], {"a": 1.0, "b": 0.0})
     with pytest.raises(GameError, match="2x2"):
         regime_map(three, "a", [1, 2], "b", [0], method="closed-form")
+    # Each of these used to escape as a raw TypeError/ValueError/AttributeError, or (NaN tol)
+    # to label every point "(none found)".
+    with pytest.raises(GameError, match="tol must be"):
+        regime_map(game, "T", [4], "S", [0], method="closed-form", tol=float("nan"))
+    with pytest.raises(ParameterError, match="must be numbers"):
+        regime_map(game, "T", ["high"], "S", [0])
+    with pytest.raises(ParameterError, match="leave them out of fixed"):
+        regime_map(game, "T", [4], "S", [0], fixed={"T": 5})
+    with pytest.raises(ParameterError, match="must return a NormalFormGame"):
+        regime_map(lambda T, S: [[T, S]], "T", [4], "S", [0])
 
 
 def test_plot_has_one_legend_entry_per_regime():
