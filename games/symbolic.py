@@ -81,8 +81,11 @@ def _matrices(game_or_A: Any, B: Any) -> tuple[sympy.ImmutableMatrix, sympy.Immu
         tables, players, strategies = (game_or_A, B), ("Player 1", "Player 2"), None
     matrices = []
     for player, table in zip(("row player", "column player"), tables):
-        rows = [list(row) for row in (table.tolist() if hasattr(table, "tolist") else table)]
-        if len(rows) != 2 or any(len(row) != 2 for row in rows):
+        try:
+            rows = [list(row) for row in (table.tolist() if hasattr(table, "tolist") else table)]
+        except TypeError:  # a number, or a flat list of numbers
+            rows = None
+        if rows is None or len(rows) != 2 or any(len(row) != 2 for row in rows):
             raise InvalidGameError(f"the {player}'s payoff table must be 2x2, got {rows!r}")
         matrices.append(sympy.ImmutableMatrix(
             [[_to_sympy(rows[i][j], f"{player}'s payoff at ({i}, {j})") for j in range(2)]
@@ -165,6 +168,9 @@ class Symbolic2x2(TabularResult):
         >>> result.holds["(s1,s1)"].tolist(), result.holds["mixed"].tolist()
         ([True, False], [True, False])
         """
+        from games.equilibria.equilibrium import check_tolerance
+
+        tol = check_tolerance(tol)  # a NaN tol made every test fail: no equilibrium anywhere
         missing = sorted(set(self.parameters) - set(values))
         if missing:
             raise ParameterError(

@@ -154,3 +154,8 @@ def test_errors_name_the_problem():
         symbolic_2x2([[1, 2, 3], [4, 5, 6]], [[1, 2], [3, 4]])
     with pytest.raises(ParameterError, match="T"):
         symbolic_2x2([[R, S], [T, P]], [[R, T], [S, P]]).evaluate(R=1, S=0, P=0)
+    # A flat list used to raise a raw TypeError; a NaN tol made every test fail silently.
+    with pytest.raises(InvalidGameError, match="2x2"):
+        symbolic_2x2([1, 2, 3, 4], [[1, 2], [3, 4]])
+    with pytest.raises(InvalidGameError, match="tol must be"):
+        symbolic_2x2([[1, -1], [-1, 1]], [[-1, 1], [1, -1]]).evaluate(tol=float("nan"))
