@@ -85,7 +85,8 @@ def ultimatum_offer(reservation: Any, *, surplus: float = 1.0,
     ``reservation``: the responder's reservation value as a frozen ``scipy.stats``
     distribution, or a sample (array of draws; the answer is then exact for the empirical
     distribution). The responder accepts offers at least its reservation value; offers lie
-    between 0 and the surplus.
+    between 0 and ``surplus - proposer_disagreement`` (beyond it the proposer prefers
+    disagreement), which exceeds the surplus only when disagreement costs the proposer.
 
     >>> o = ultimatum_offer([0.1, 0.2, 0.6])          # offer 0.2: kept 0.8 with prob. 2/3
     >>> round(o.offer, 6), round(o.expected_payoff, 6), round(o.full_information_payoff, 6)
