@@ -361,6 +361,10 @@ def read_nfg(source: str | os.PathLike) -> NormalFormGame:
     >>> game.strategies, game.payoffs[0].tolist()
     ((('H', 'T'), ('H', 'T')), [[1.0, -1.0], [-1.0, 1.0]])
     """
+    if not isinstance(source, (str, os.PathLike)):
+        raise FileFormatError(
+            f"read_nfg takes the path of an .nfg file or the file's text (a str), got "
+            f"{type(source).__name__}")
     if isinstance(source, str) and (source.lstrip().startswith(("NFG", "EFG")) or "\n" in source
                                     or "{" in source):
         text, where = source, "<nfg text>"
@@ -383,7 +387,7 @@ def read_nfg(source: str | os.PathLike) -> NormalFormGame:
     try:
         return NormalFormGame.from_arrays(*contents.payoffs, players=players,
                                           strategies=strategies, title=contents.title)
-    except GameError as exc:  # pragma: no cover - the parser already checked what this checks
+    except GameError as exc:  # e.g. payoffs whose range overflows the float range
         raise FileFormatError(f"{where}: {exc}") from None
 
 
@@ -432,7 +436,9 @@ def write_nfg(game: NormalFormGame, path: str | os.PathLike | None = None, *,
     """
     if form not in ("payoff", "outcome"):
         raise FileFormatError(f'form must be "payoff" or "outcome", got {form!r}')
-    if getattr(game, "is_symbolic", False):
+    if not isinstance(game, NormalFormGame):
+        raise FileFormatError(f"write_nfg writes a NormalFormGame, got {type(game).__name__}")
+    if game.is_symbolic:
         raise FileFormatError(
             "the .nfg format holds numbers only and this game is symbolic; write game.bind(...) "
             "at the parameter values you want")

@@ -139,6 +139,20 @@ def test_missing_file_is_a_file_format_error(tmp_path):
         read_nfg(tmp_path / "nowhere.nfg")
 
 
+def test_wrong_argument_types_are_file_format_errors():
+    # Both used to escape as raw TypeError / AttributeError.
+    with pytest.raises(FileFormatError, match="got int"):
+        read_nfg(123)
+    with pytest.raises(FileFormatError, match="got list"):
+        write_nfg([[1, 2]])
+
+
+def test_payoffs_beyond_float_range_are_a_file_format_error():
+    # Each number is finite, but their difference overflows: every tolerance would be inf.
+    with pytest.raises(FileFormatError, match="float range"):
+        read_nfg('NFG 1 R "" { "A" "B" } { 1 1 } 1e308 -1e308')
+
+
 def test_symbolic_game_is_refused_by_writer():
     game = NormalFormGame.from_expressions([[["a", 0]], [[0, "a"]]], {"a": 1.0})
     with pytest.raises(FileFormatError, match="bind"):
