@@ -197,12 +197,18 @@ def point_sets(min_size=2, max_size=30):
 
 
 @PROPERTY
-@given(point_sets(), st.booleans(), st.sampled_from(sorted(SOLVERS)))
-def test_pareto_optimality(points, convex, solver):
-    problem = BargainingProblem.from_points(points, (0, 0), convex=convex)
+@given(point_sets(), st.booleans(), st.sampled_from(sorted(SOLVERS)),
+       st.sampled_from([(0.0, 0.0), (1.0, 2.5), (4.0, 3.0), (6.0, 0.5)]))
+def test_pareto_optimality(points, convex, solver, d):
+    problem = BargainingProblem.from_points(points, d, convex=convex, check_bounds=False)
     s = SOLVERS[solver](problem)
-    assume(s.agreement)
+    d = np.array(d)
+    if not s.agreement:  # then nothing feasible gives both players more than disagreement
+        assert not (points > d + 1e-9).all(axis=1).any()
+        assert not (convex and _lottery_dominates(points, d + 1e-9))
+        return
     u = np.array(s.utilities)
+    assert (u >= d - 1e-9).all()  # individually rational
     strictly_better = (points >= u - 1e-12).all(axis=1) & (points > u + 1e-9).any(axis=1)
     assert not strictly_better.any()
     if convex:
