@@ -231,7 +231,7 @@ def _solve(problem: BargainingProblem, name: str,
     d = problem.disagreement
     idx, front = _frontier_columns(problem)
     g = front - d[:, None]
-    tol = GAIN_TOL * max(1.0, float(np.abs(g).max()))
+    tol = _tol(g)
     k = g.shape[1]
     if not ((g[0] > tol) & (g[1] > tol)).any() and not _hull_beats(problem, front.T, tol):
         return _no_agreement(problem, name, "", settings)

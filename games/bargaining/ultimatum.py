@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from games.bargaining.frontier import pareto_frontier
+from games.bargaining.frontier import _player_index, pareto_frontier
 from games.bargaining.problem import BargainingProblem
+from games.bargaining.rubinstein import _number
 from games.errors import BargainingError
 from games.results import TabularResult
 
@@ -134,8 +135,6 @@ def ultimatum_on_frontier(problem: BargainingProblem, reservation: Any, *,
     >>> round(o.ask, 6), round(o.acceptance_probability, 6)
     (0.8, 0.666667)
     """
-    from games.bargaining.frontier import _player_index
-
     k = _player_index(problem, proposer)
     r = 1 - k
     front = pareto_frontier(problem)
@@ -274,13 +273,3 @@ def _expected_positive_part(dist: Any, cap: float) -> float:
         return 0.0 if lower >= cap else float("nan")
     value, _ = quad(lambda s: float(dist.cdf(s)), lower, cap, limit=200)
     return float(value)
-
-
-def _number(value: Any, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise BargainingError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(v):
-        raise BargainingError(f"{name} must be finite, got {value!r}")
-    return v
