@@ -239,7 +239,7 @@ def _lottery_dominates(points: np.ndarray, u: np.ndarray) -> bool:
 
 
 @PROPERTY
-@given(point_sets(1, 15), st.floats(0, 3), st.sampled_from(["nash", "ks", "egalitarian"]))
+@given(point_sets(1, 15), st.floats(0, 3), st.sampled_from(sorted(SOLVERS)))
 def test_symmetry(points, c, solver):
     symmetric = np.vstack([points, points[:, ::-1]])
     assume(symmetric.max() > c + 1e-3)
