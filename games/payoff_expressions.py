@@ -28,8 +28,28 @@ def names_and_defaults(parameters: Any) -> tuple[Iterable[str] | None, dict[str,
     if hasattr(parameters, "point"):
         return tuple(parameters), dict(parameters.point())
     if isinstance(parameters, Mapping):
-        return tuple(parameters), {k: float(v) for k, v in parameters.items() if v is not None}
+        return tuple(parameters), {k: _number(v, f"the default value of {k}")
+                                   for k, v in parameters.items() if v is not None}
     return tuple(str(p) for p in parameters), {}
+
+
+def _number(value: Any, what: str) -> float:
+    """One parameter value as a float, or a ParameterError naming it."""
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(f"{what} must be a number, got {value!r}") from None
+
+
+def _values(value: Any, name: str) -> np.ndarray:
+    """One parameter's values for a sweep as a float array, or a ParameterError naming it."""
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(f"the values of {name} must be numbers, got {value!r}") from None
+    if array.size == 0:
+        raise ParameterError(f"no values given for {name}; give at least one")
+    return array.reshape(-1) if array.ndim else array
 
 
 def build_symbolic_game(cls: type, payoffs: Sequence[Any], parameters: Any,
@@ -59,10 +79,14 @@ def build_symbolic_game(cls: type, payoffs: Sequence[Any], parameters: Any,
             cell = ", ".join(s[i] for s, i in zip(strategies_, index))
             if isinstance(entry, str) or hasattr(entry, "sympy"):
                 entry = parse_expression(entry, allowed, where=f"payoff of {player} at ({cell})")
-            elif isinstance(entry, (Real, np.number)) and not isinstance(entry, (bool, np.bool_)):
+            elif (isinstance(entry, (Real, np.number))
+                  and not isinstance(entry, (bool, np.bool_, np.complexfloating))):
+                try:
+                    entry = float(entry)
+                except OverflowError:  # a Python int beyond the float range
+                    entry = float("inf")
                 if not np.isfinite(entry):
                     raise InvalidGameError(f"payoff of {player} at ({cell}) is {entry}; must be finite")
-                entry = float(entry)
             else:
                 raise InvalidGameError(
                     f"payoff of {player} at ({cell}) is {entry!r}; give a number, an expression "
@@ -83,6 +107,10 @@ def evaluate_payoffs(game: NormalFormGame, values: Mapping[str, Any], stacked: b
         raise ParameterError(
             f"unknown parameter(s) {', '.join(unknown)}; this game's parameters are "
             f"{', '.join(known) or '(none)'}")
+    if stacked:
+        values = {name: _values(value, name) for name, value in values.items()}
+    else:
+        values = {name: _number(value, f"the value of {name}") for name, value in values.items()}
     point = {**defaults, **values}
     missing = [name for name in game.parameter_names if name not in point]
     if missing:
@@ -91,9 +119,7 @@ def evaluate_payoffs(game: NormalFormGame, values: Mapping[str, Any], stacked: b
             f"pass them, e.g. bind({missing[0]}=1.0)")
     if stacked:
         try:
-            arrays = np.broadcast_arrays(*(np.asarray(point[n], dtype=float).reshape(-1)
-                                           if np.ndim(point[n]) else np.asarray(point[n], dtype=float)
-                                           for n in game.parameter_names))
+            arrays = np.broadcast_arrays(*(_values(point[n], n) for n in game.parameter_names))
         except ValueError:
             sizes = {n: np.shape(point[n]) for n in game.parameter_names}
             raise ParameterError(f"parameter arrays must have one common length; got {sizes}") from None

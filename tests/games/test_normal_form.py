@@ -162,6 +162,26 @@ def test_bind_errors_name_the_problem():
         game.bind(s=1)
     with pytest.raises(InvalidGameError, match="symbolic"):
         _ = game.payoffs
+    # Each of these used to escape as a raw ValueError/TypeError, or (None) to be reported as
+    # a payoff that "evaluates to nan".
+    for value in ("a", [1, 2], None):
+        with pytest.raises(ParameterError, match="the value of s must be a number"):
+            game.bind(s=value, h=1)
+    with pytest.raises(ParameterError, match="values of s must be numbers"):
+        game.payoff_arrays(s=["a"], h=[1])
+    with pytest.raises(ParameterError, match="no values given for s"):
+        game.payoff_arrays(s=[], h=1)
+    with pytest.raises(ParameterError, match="default value of s"):
+        NormalFormGame.from_expressions(STAG, {"s": "four", "h": 3.0})
+
+
+@pytest.mark.parametrize("entry, fragment", [
+    (np.complex128(1j), "give a number"),  # used to be cast, dropping the imaginary part
+    (10**400, "must be finite"),           # used to raise a raw TypeError
+])
+def test_bad_numeric_entries_of_symbolic_games_are_refused(entry, fragment):
+    with pytest.raises(InvalidGameError, match=fragment):
+        NormalFormGame.from_expressions([[[entry]], [["s"]]], ["s"])
 
 
 def test_expression_with_undefined_name_is_refused():
