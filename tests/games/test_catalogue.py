@@ -112,6 +112,10 @@ def test_entry_game_is_degenerate_with_known_extreme_points():
     # Fighting with probability below 1/2 invites entry: not an equilibrium.
     assert regret_2x2(game, np.array([0., 1]), np.array([.6, .4])) > 0.1
     assert bool(symbolic_2x2(game).evaluate().degenerate)
+    # Our vertex enumeration returns exactly these extreme points and flags the degeneracy.
+    found = solve(game)
+    assert found.degenerate
+    assert same_set([tuple(e.strategies) for e in found], known)
 
 
 def test_symbolic_builders_bind_to_the_numeric_ones():

@@ -98,11 +98,15 @@ def test_large_shapes_fall_back_to_one_by_one_and_say_so():
     (np.array([[[1e308, -1e308], [0, 1]]]), np.zeros((1, 2, 2)), "float range"),
 ])
 def test_bad_stacks_raise_invalid_game_error(A, B, fragment):
-    with pytest.raises(InvalidGameError, match="tol must be"):
-        equilibria_batch(np.zeros((1, 2, 2)), np.zeros((1, 2, 2)), tol=float("nan"))
     with pytest.raises(InvalidGameError) as info:
         equilibria_batch(A, B)
     assert fragment in str(info.value)
+
+
+def test_nan_tolerance_is_refused():
+    # It used to drop every equilibrium silently (regret <= nan is False).
+    with pytest.raises(InvalidGameError, match="tol must be"):
+        equilibria_batch(np.zeros((1, 2, 2)), np.zeros((1, 2, 2)), tol=float("nan"))
 
 
 def test_symbolic_game_sweep_feeds_the_batch():
