@@ -56,7 +56,7 @@ def build_symbolic_game(cls: type, payoffs: Sequence[Any], parameters: Any,
                     players: Sequence[str] | None, strategies: Any, title: str) -> NormalFormGame:
     from games.expressions import parse_expression
 
-    allowed, defaults = names_and_defaults(parameters)
+    allowed, _ = names_and_defaults(parameters)  # also checks the defaults are numbers
     parts = list(payoffs)
     n = len(parts)
     names = _default_players(n) if players is None else tuple(str(p) for p in players)
@@ -95,7 +95,7 @@ def build_symbolic_game(cls: type, payoffs: Sequence[Any], parameters: Any,
         table.setflags(write=False)
         tables.append(table)
     return cls(None, players_, strategies_, title=title, expressions=tables,
-               parameters=parameters if parameters is not None else None)
+               parameters=parameters)
 
 
 def evaluate_payoffs(game: NormalFormGame, values: Mapping[str, Any], stacked: bool) -> tuple[np.ndarray, ...]:

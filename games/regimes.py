@@ -116,7 +116,9 @@ def _points(game: Any, x: str, xs: np.ndarray, y: str, ys: np.ndarray,
                 "a regime map varies parameters; this game is numeric. Build it with "
                 "from_expressions (or a catalogue builder with symbolic=True), or pass a "
                 "function of the two parameters that returns a game")
-        known = set(game.parameter_names) | set(_defaults(game))
+        from games.payoff_expressions import names_and_defaults
+
+        known = set(game.parameter_names) | set(names_and_defaults(game.parameters)[1])
         for name in (x, y, *fixed):
             if name not in known:
                 raise ParameterError(
@@ -139,17 +141,6 @@ def _points(game: Any, x: str, xs: np.ndarray, y: str, ys: np.ndarray,
                         "regime map needs one shape")
     payoffs = tuple(np.stack([g.payoffs[p] for g in games]) for p in range(first.n_players))
     return payoffs, first.players, first.strategies
-
-
-def _defaults(game: NormalFormGame) -> dict[str, float]:
-    parameters = game.parameters
-    if parameters is None:
-        return {}
-    if hasattr(parameters, "point"):
-        return dict(parameters.point())
-    if isinstance(parameters, Mapping):
-        return {k: v for k, v in parameters.items() if v is not None}
-    return {}
 
 
 def _closed_form_2x2(payoffs: tuple[np.ndarray, ...], strategies, tol: float):
