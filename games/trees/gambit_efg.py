@@ -43,6 +43,9 @@ from typing import Any
 from games.errors import FileFormatError, GameError
 from games.trees.tree import Chance, Decision, GameTree, Node, Terminal
 
+#: Exponents beyond this are refused before Fraction builds a power of ten of that size.
+MAX_EXPONENT = 400
+_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)$")
 _TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|([{}])|(,)|([^\s{},"]+))', re.S)
 
 
@@ -76,8 +79,6 @@ class _Tokens:
 
     def error(self, message: str) -> FileFormatError:
         line = self.items[min(self.pos, len(self.items) - 1)][2] if self.items else 1
-        if self.pos >= len(self.items):
-            message += " (the file ends too early: is it truncated?)"
         return self.error_at(line, message)
 
     def peek(self) -> str | None:
@@ -85,23 +86,34 @@ class _Tokens:
 
     def take(self, kind: str, what: str) -> str:
         if self.pos >= len(self.items) or self.items[self.pos][0] != kind:
-            found = "the end of the file" if self.pos >= len(self.items) else repr(self.items[self.pos][1])
-            raise self.error(f"expected {what}, found {found}")
+            if self.pos >= len(self.items):
+                raise self.error(f"expected {what}, found the end of the file (the file ends too "
+                                 f"early: is it truncated?)")
+            raise self.error(f"expected {what}, found {self.items[self.pos][1]!r}")
         self.pos += 1
         return self.items[self.pos - 1][1]
 
     def integer(self, what: str) -> int:
         text = self.take("word", what)
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):  # int() refuses some Unicode digits ("²")
             raise self.error(f"expected {what} (a whole number), found {text!r}")
         return int(text)
 
     def number(self, what: str) -> Fraction:
         text = self.take("word", what)
+        # Fraction("1e99999999") spends minutes building 10**99999999: look at the exponent first.
+        exponent = _EXPONENT.search(text)
         try:
-            return Fraction(text)
+            if exponent and abs(int(exponent.group(1))) > MAX_EXPONENT:
+                raise OverflowError
+            value = Fraction(text)
+            float(value)  # payoffs and probabilities become floats: they must fit in one
         except (ValueError, ZeroDivisionError):
             raise self.error(f"expected {what} (a number such as 3, -1.5 or 2/3), found {text!r}") from None
+        except OverflowError:
+            raise self.error(f"{what} {text!r} is outside the range of floating-point numbers "
+                             f"(about 1e308)") from None
+        return value
 
     def strings(self, what: str) -> list[str]:
         self.take("{", f"'{{' opening {what}")
@@ -178,7 +190,11 @@ class _Reader:
                 payoffs = self.outcome(n) or (Fraction(0),) * n
             else:
                 outcome_label, payoffs = "", (Fraction(0),) * n
-            total = tuple(float(a + b) for a, b in zip(accrued, payoffs))
+            try:
+                total = tuple(float(a + b) for a, b in zip(accrued, payoffs))
+            except OverflowError:
+                raise t.error("the payoffs of this terminal, added to the outcomes above it, are "
+                              "beyond the range of floating-point numbers (about 1e308)") from None
             return Terminal(total, label or outcome_label)
         if kind == "p":
             player = t.integer("the player number")
@@ -248,7 +264,11 @@ def parse_efg(text: str, *, source: str = "<text>") -> GameTree:
     tokens = _Tokens(text, source)
     reader = _Reader(tokens)
     title, players = reader.header()
-    root = reader.node(players, (Fraction(0),) * len(players))
+    try:
+        root = reader.node(players, (Fraction(0),) * len(players))
+    except RecursionError:
+        raise FileFormatError(f"{source}: the tree is nested too deeply to read (more than a few "
+                              f"hundred moves along one path)") from None
     if tokens.pos != len(tokens.items):
         raise tokens.error(f"unexpected {tokens.items[tokens.pos][1]!r} after the last node "
                            f"(the tree is complete; is a node's action list too short?)")
@@ -266,11 +286,13 @@ def parse_efg(text: str, *, source: str = "<text>") -> GameTree:
         else:
             name = f"{label}#{number}"
         names[f"\0{player}\0{number}"] = name
-    root = _name_infosets(root, names)
     try:
-        return GameTree(players, root, title=title)
+        return GameTree(players, _name_infosets(root, names), title=title)
     except GameError as exc:
         raise FileFormatError(f"{source}: {exc}") from None
+    except RecursionError:
+        raise FileFormatError(f"{source}: the tree is nested too deeply to read (more than a few "
+                              f"hundred moves along one path)") from None
 
 
 def read_efg(path: str | PathLike[str]) -> GameTree:
@@ -281,7 +303,7 @@ def read_efg(path: str | PathLike[str]) -> GameTree:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8-sig", errors="replace")  # -sig: editors may add a BOM
     except OSError as exc:
         raise FileFormatError(f"cannot read {path}: {exc.strerror}") from None
     return parse_efg(text, source=str(path))

@@ -139,9 +139,17 @@ def test_symbolic_tree_is_written_at_its_default_values():
     (HEADER + 'p "" 1 1 "" { "a" "b" } 0\np "" 2 1 "" { "x" } 0\nt "" 0\np "" 2 1 "" { "x" "y" } 0\n',
      "1 actions where it first appears and 2 here"),
     (HEADER + 'p "unclosed 1 1 "" { "a" } 0\nt "" 0\n', "line"),
+    # Fraction would spend minutes on 10**99999999 before overflowing a float.
+    (HEADER + 't "" 1 "" { 1e99999999, 0 }\n', "outside the range of floating-point"),
+    (HEADER + 'c "" 1 "" { "a" 1e400 "b" 0 } 0\nt "" 0\nt "" 0\n', "outside the range"),
+    (HEADER + 'p "" 1 1 "" { "a" } 1 "" { 1e308, 0 }\nt "" 2 "" { 1e308, 0 }\n', "beyond the range"),
+    (HEADER + 'p "" \u00b2 1 "" { "a" } 0\nt "" 0\n', "whole number"),  # "²".isdigit() is True
+    (HEADER + 't "" 0 "" { 1, 0 }\n', r"number it from 1$"),  # not blamed on truncation
+    (HEADER + 'p "" 1 1 "" { "a" } 0\n' * 600 + 't "" 0\n', "nested too deeply"),
 ], ids=["truncated", "payoff-count", "node-type", "player", "outcome-undefined", "infoset-actions",
         "probabilities", "bad-number", "no-actions", "trailing", "version", "not-efg", "eof-header",
-        "infoset-mismatch", "unclosed-quote"])
+        "infoset-mismatch", "unclosed-quote", "huge-exponent", "huge-probability", "overflowing-sum",
+        "unicode-digit", "outcome-zero", "too-deep"])
 def test_malformed_files_raise_file_format_errors(text, message):
     with pytest.raises(FileFormatError, match=message):
         parse_efg(text, source="bad.efg")
@@ -150,6 +158,12 @@ def test_malformed_files_raise_file_format_errors(text, message):
 def test_errors_name_the_file_and_line():
     with pytest.raises(FileFormatError, match=r"bad\.efg, line 4"):
         parse_efg(HEADER + 'p "" 1 1 "" { "a" } 0\nt "" 1 "" { 1, x }\n', source="bad.efg")
+
+
+def test_a_byte_order_mark_is_skipped(tmp_path):
+    path = tmp_path / "bom.efg"
+    path.write_text(write_efg(entry_deterrence()), encoding="utf-8-sig")
+    assert read_efg(path) == entry_deterrence()
 
 
 def test_missing_file():
