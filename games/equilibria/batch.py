@@ -221,11 +221,15 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     order = np.argsort(g, kind="stable")
     g, x, y = g[order], x[order], y[order]
     # One vectorised regret check for every equilibrium of every game.
-    Ag, Bg = A[g], B[g]
+    # Payoffs anchored at each game's minimum per player: rounding relative to the range, not
+    # to the payoffs' size (regret is unchanged by adding a constant to a player's payoffs).
+    low_A, low_B = A.min(axis=(1, 2)), B.min(axis=(1, 2))
+    Ag, Bg = A[g] - low_A[g, None, None], B[g] - low_B[g, None, None]
     row_values = np.einsum("kij,kj->ki", Ag, y)
     col_values = np.einsum("kij,ki->kj", Bg, x)
     u1, u2 = np.sum(row_values * x, axis=1), np.sum(col_values * y, axis=1)
     regret = np.maximum(row_values.max(axis=1) - u1, col_values.max(axis=1) - u2)
+    u1, u2 = u1 + low_A[g], u2 + low_B[g]
     regret = np.maximum(regret, 0.0)
     ok = regret <= tol * payoff_ranges(A, B)[g]
     if not ok.all():

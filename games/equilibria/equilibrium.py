@@ -49,9 +49,13 @@ def require_game(game: Any, what: str) -> NormalFormGame:
     return game
 
 
-def payoff_vectors(game: NormalFormGame, strategies: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """For each player, the payoff of each of their pure strategies against the others' mix."""
-    payoffs = game.payoffs
+def payoff_vectors(game: NormalFormGame, strategies: Sequence[np.ndarray],
+                   payoffs: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+    """For each player, the payoff of each of their pure strategies against the others' mix.
+
+    ``payoffs`` replaces the game's own arrays (e.g. the anchored ones of :func:`anchored`).
+    """
+    payoffs = game.payoffs if payoffs is None else payoffs
     n = game.n_players
     if n == 2:  # the common case, without the general contraction
         return [payoffs[0] @ strategies[1], strategies[0] @ payoffs[1]]
@@ -64,6 +68,18 @@ def payoff_vectors(game: NormalFormGame, strategies: Sequence[np.ndarray]) -> li
                 table = np.tensordot(table, strategies[j], axes=([j], [0]))
         vectors.append(table)
     return vectors
+
+
+def anchored(game: NormalFormGame) -> tuple[list[np.ndarray], list[float]]:
+    """Each player's payoffs minus their smallest payoff, and those minima.
+
+    Regret does not change when a constant is added to a player's payoffs, but its rounding
+    error grows with their magnitude: payoffs of 1e10 + (0..6) give rounding errors near 1e-6
+    in an expected payoff, far above a tolerance of 1e-9 x the range 6, and true equilibria
+    failed the check. Anchored payoffs make the error relative to the range.
+    """
+    lows = [float(p.min()) for p in game.payoffs]
+    return [p - low for p, low in zip(game.payoffs, lows)], lows
 
 
 def _as_profile(game: NormalFormGame, strategies: Sequence[Any]) -> tuple[np.ndarray, ...]:
@@ -101,7 +117,7 @@ def regret(game: NormalFormGame, strategies: Sequence[Any]) -> float:
     2.0
     """
     profile = _as_profile(require_game(game, "regret()"), strategies)
-    vectors = payoff_vectors(game, profile)
+    vectors = payoff_vectors(game, profile, anchored(game)[0])
     return float(max(max(v.max() - v @ s, 0.0) for v, s in zip(vectors, profile)))
 
 
@@ -247,11 +263,13 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
     kept: list[Equilibrium] = []
     flat_kept: list[np.ndarray] = []
     dropped: list[float] = []
+    shifted, lows = anchored(game)
     for candidate in candidates:
         profile = tuple(_clean(np.asarray(s, dtype=float)) for s in candidate)
-        vectors = payoff_vectors(game, profile)
-        values = tuple(float(v @ s) for v, s in zip(vectors, profile))
-        worst = float(max(max(v.max() - u, 0.0) for v, u in zip(vectors, values)))
+        vectors = payoff_vectors(game, profile, shifted)
+        relative = [float(v @ s) for v, s in zip(vectors, profile)]
+        worst = float(max(max(v.max() - u, 0.0) for v, u in zip(vectors, relative)))
+        values = tuple(u + low for u, low in zip(relative, lows))
         if worst > bound:
             if strict:
                 raise GameError(

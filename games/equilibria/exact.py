@@ -86,7 +86,8 @@ def exact_equilibrium(game: NormalFormGame, equilibrium: Equilibrium,
     A, B = game.payoffs
     x, y = equilibrium.strategies
     scale = tol * game.payoff_range
-    ay, bx = A @ y, B.T @ x
+    # Anchored at each player's minimum so rounding is relative to the range (see anchored).
+    ay, bx = (A - A.min()) @ y, (B - B.min()).T @ x
     best_rows = [int(i) for i in np.flatnonzero(ay >= ay.max() - scale)]
     best_cols = [int(j) for j in np.flatnonzero(bx >= bx.max() - scale)]
     supp_x = [int(i) for i in np.flatnonzero(x > tol)]

@@ -49,10 +49,15 @@ def zero_sum_equilibrium(game: NormalFormGame, tol: float = DEFAULT_TOL) -> Equi
             f"method='zero-sum' needs a two-player zero- or constant-sum game; here the payoffs "
             f"sum to values from {total.min():g} to {total.max():g}. Use method='vertex'")
     A = game.payoffs[0]
-    x, value = maximin_strategy(A)
-    y, minus_value = maximin_strategy(-A.T)
-    if abs(value + minus_value) > tol * game.payoff_range * 10:
-        raise GameError(f"the two LPs disagree on the value ({value} vs {-minus_value}); "
-                        f"try method='vertex'")
+    # The LPs see A mapped onto [0, 1] (optimal strategies are unchanged): HiGHS's tolerances
+    # are absolute, so payoffs of order 1e-300 (or 1e300) would otherwise defeat it.
+    low, spread = float(A.min()), float(np.ptp(A))
+    scaled = (A - low) / spread if spread > 0 else np.zeros_like(A)
+    x, value = maximin_strategy(scaled)
+    y, minus_value = maximin_strategy(-scaled.T)
+    if abs(value + minus_value) > tol * 10:
+        raise GameError(f"the two LPs disagree on the value ({value} vs {-minus_value}, on "
+                        f"payoffs scaled to [0, 1]); try method='vertex'")
+    value = value * spread + low if spread > 0 else low
     return verified_set(game, [(x, y)], method="zero-sum LP (HiGHS)", tol=tol, degenerate=None,
                         scope="some", strict=True, settings={"value": value})

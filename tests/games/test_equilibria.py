@@ -84,6 +84,33 @@ def test_known_equilibria(name, A, B, expected, degenerate, method):
         assert regret(game, eq.strategies) == pytest.approx(eq.regret, abs=1e-12)
 
 
+@pytest.mark.parametrize("offset, scale", [(1e10, 1.0), (-1e15, 1.0), (0.0, 1e-300),
+                                           (0.0, 1e300)])
+@pytest.mark.parametrize("method", ENUMERATIONS)
+def test_shifted_and_scaled_games_keep_their_equilibria(offset, scale, method):
+    # Adding a constant to a player's payoffs, or scaling them by a positive factor, changes
+    # no best response, so von Stengel's three equilibria must survive (all payoffs here are
+    # exact in float). With an offset of 1e10 the mixed equilibria used to fail the regret
+    # check on rounding (errors ~1e-6 against a tolerance of 6e-9) and were dropped.
+    A, B = np.array(STENGEL_A) * scale + offset, np.array(STENGEL_B) * scale + offset
+    game = NormalFormGame.from_arrays(A, B)
+    found = equilibria(game, method=method, exact=True)
+    assert_same_set(found, STENGEL)
+    assert not found.degenerate and all(eq.exact is not None for eq in found)
+    # The mixed equilibrium (4/5, 1/5, 0), (2/3, 1/3) pays player 2  (3*4 + 2)/5 = 2.8.
+    assert found[1].payoffs[1] == pytest.approx(2.8 * scale + offset, rel=1e-15, abs=1e-6)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+def test_zero_sum_lp_handles_tiny_and_huge_payoffs(scale):
+    # HiGHS's tolerances are absolute: at 1e-300 it used to return a profile that failed the
+    # regret check. Matching pennies' value is 0 and its optimal strategies are half-half.
+    found = equilibria(NormalFormGame.from_arrays(np.array([[1, -1], [-1, 1]]) * scale),
+                       method="zero-sum")
+    np.testing.assert_allclose(found[0].strategies[0], [0.5, 0.5])
+    assert abs(found.settings["value"]) <= 1e-9 * scale
+
+
 @pytest.mark.parametrize("name, A, B, expected, degenerate", CASES, ids=[c[0] for c in CASES])
 def test_exact_check_recovers_the_fractions(name, A, B, expected, degenerate):
     found = equilibria(NormalFormGame.from_arrays(A, B), exact=True)

@@ -109,6 +109,18 @@ def test_nan_tolerance_is_refused():
         equilibria_batch(np.zeros((1, 2, 2)), np.zeros((1, 2, 2)), tol=float("nan"))
 
 
+def test_offset_payoffs_keep_the_mixed_equilibrium():
+    # Battle of the sexes plus 1e14: the mixed equilibrium (3/5, 2/5), (2/5, 3/5) pays each
+    # player 6/5 + 1e14. Its regret, computed on the raw payoffs, used to be rounding noise
+    # far above the tolerance, and the equilibrium was dropped.
+    A = np.array([[[3.0, 0.0], [0.0, 2.0]]]) + 1e14
+    B = np.array([[[2.0, 0.0], [0.0, 3.0]]]) + 1e14
+    found = equilibria_batch(A, B)
+    assert found.counts.tolist() == [3]
+    mixed = [r for r in range(3) if 0 < found.x[r, 0] < 1]
+    np.testing.assert_allclose(found.payoffs[mixed[0]], [1e14 + 1.2] * 2, rtol=1e-15)
+
+
 def test_symbolic_game_sweep_feeds_the_batch():
     game = NormalFormGame.from_expressions(
         [[["s", "0"], ["h", "h"]], [["s", "h"], ["0", "h"]]], {"s": 4.0, "h": 3.0})
