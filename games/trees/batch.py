@@ -28,19 +28,26 @@ from games.expressions import Expression
 from games.results import TabularResult
 from games.trees.backward_induction import _blocks, _require_perfect_information
 from games.trees.flat import FlatTree
-from games.trees.tree import GameTree, History, describe
+from games.trees.tree import GameTree, History, check_parameter_values, describe
 
 PROBABILITY_TOLERANCE = 1e-9
 
 
 def _sample(tree: GameTree, values: dict[str, Any]) -> tuple[dict[str, np.ndarray], int]:
+    check_parameter_values(tree, values, "backward_induction_batch")
     merged: dict[str, Any] = {k: v for k, v in (tree.parameters or {}).items() if not np.isnan(v)}
     merged.update(values)
     missing = [n for n in tree.parameter_names if n not in merged]
     if missing:
         raise ParameterError(f"backward_induction_batch needs values for {', '.join(missing)}; "
                              f"pass arrays as keywords, e.g. {missing[0]}=[...]")
-    arrays = {n: np.atleast_1d(np.asarray(merged[n], dtype=float)).ravel() for n in tree.parameter_names}
+    arrays = {}
+    for n in tree.parameter_names:
+        try:
+            arrays[n] = np.atleast_1d(np.asarray(merged[n], dtype=float)).ravel()
+        except (TypeError, ValueError):
+            raise ParameterError(f"backward_induction_batch: {n} must be numbers (one or an array "
+                                 f"of them), got {merged[n]!r}") from None
     lengths = {len(a) for a in arrays.values() if len(a) != 1}
     if len(lengths) > 1:
         raise ParameterError(f"parameter arrays have different lengths {sorted(lengths)}; give "
@@ -69,7 +76,7 @@ def _values(tree: GameTree, flat: FlatTree, sample: dict[str, np.ndarray],
         node, start = flat.nodes[i], int(flat.child_start[i])
         block = np.array([_evaluate(q, sample, draws) for q in node.probabilities])
         bad = np.flatnonzero((block.min(axis=0) < -PROBABILITY_TOLERANCE)
-                             | (np.abs(block.sum(axis=0) - 1) > 1e-6))
+                             | ~(np.abs(block.sum(axis=0) - 1) <= 1e-6))  # NaN is bad too
         if len(bad):
             d = int(bad[0])
             raise TreeError(f"chance probabilities {describe(flat.history(int(i)))} are "

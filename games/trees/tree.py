@@ -280,7 +280,12 @@ class GameTree:
         return not self.parameter_names
 
     def bind(self, **values: float) -> GameTree:
-        """The numeric tree at these parameter values (defaults from ``parameters`` fill the rest)."""
+        """The numeric tree at these parameter values (defaults from ``parameters`` fill the rest).
+
+        Unknown names and values that are not numbers raise ParameterError (a misspelt name
+        would otherwise leave its parameter at the default without a word).
+        """
+        check_parameter_values(self, values, "bind")
         # Names declared without a value default to NaN: those still need one here.
         merged = {k: v for k, v in (self.parameters or {}).items() if not math.isnan(v)}
         merged.update(values)
@@ -314,6 +319,19 @@ class GameTree:
     def __repr__(self) -> str:
         title = f" {self.title!r}" if self.title else ""
         return f"<GameTree{title}: {', '.join(self.players)}; {self.node_count} nodes>"
+
+
+def check_parameter_values(tree: GameTree, values: Mapping[str, Any], what: str) -> None:
+    """Refuse names the tree neither declares nor uses; for ``bind``, also values that are not numbers."""
+    known = set(tree.parameter_names) | set(tree.parameters or {})
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ParameterError(f"{what}: unknown parameter(s) {', '.join(unknown)}; this tree's "
+                             f"parameters are {', '.join(sorted(known)) or 'none'}")
+    if what == "bind":
+        for name, value in values.items():
+            if isinstance(value, bool) or not isinstance(value, Real):
+                raise ParameterError(f"bind: {name} must be a number, got {value!r}")
 
 
 def _parameter_defaults(parameters: Any) -> dict[str, float] | None:

@@ -133,6 +133,14 @@ def test_probability_expressions_are_checked_when_bound():
     assert tree.bind(p=0.5).is_numeric
 
 
+def test_bind_refuses_unknown_names_and_non_numbers():
+    # A misspelt name used to be ignored, leaving p at its default 0.6 (Invest) unnoticed.
+    with pytest.raises(ParameterError, match="unknown parameter.*P"):
+        risky_investment().bind(P=0.1)
+    with pytest.raises(ParameterError, match="p must be a number"):
+        risky_investment().bind(p="x")
+
+
 def test_solving_a_symbolic_tree_without_defaults_asks_for_bind():
     tree = GameTree(["A", "B"], decision("A", {"L": terminal("a", 0), "R": terminal(0, 0)}))
     with pytest.raises(TreeError, match="bind"):

@@ -76,6 +76,17 @@ def test_bad_probabilities_name_the_draw():
         backward_induction_batch(tree, p=[0.5, 0.7])
 
 
+def test_nan_probabilities_and_non_numbers_are_refused():
+    # NaN slipped through "sum differs from 1" (NaN compares false) and gave the NaN draw
+    # the payoffs of a sure success.
+    with pytest.raises(TreeError, match="at draw 1"):
+        backward_induction_batch(risky_investment(), p=[0.3, float("nan")])
+    with pytest.raises(ParameterError, match="p must be numbers"):
+        backward_induction_batch(risky_investment(), p=["a"])
+    with pytest.raises(ParameterError, match="unknown parameter.*P; this tree's parameters are p"):
+        backward_induction_batch(risky_investment(), P=[0.9])
+
+
 def test_unknown_node_and_action_are_refused():
     batch = backward_induction_batch(risky_investment(), p=[0.3])
     with pytest.raises(TreeError, match="no decision node"):
