@@ -128,20 +128,31 @@ def payoff_ranges(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return np.where(spread > 0, spread, 1.0)
 
 
+def own_ranges(P: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """Each game's range of one player's payoffs (``fallback`` where they are constant).
+
+    Ties and regrets are measured per player, as in ``player_ranges``: a shared range let a
+    player with small payoffs next to one with huge payoffs tie (or deviate) at will.
+    """
+    spread = np.ptp(P.reshape(len(P), -1), axis=1)
+    return np.where(spread > 0, spread, fallback)
+
+
 def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
     """Candidate equilibria of stacked 2 x n games and which games are degenerate.
 
     Returns ([game_index, x, y]) for the nondegenerate games and the degenerate mask.
     """
     K, _, n = A.shape
-    scale = payoff_ranges(A, B)
-    tie = TIE * scale
+    both = payoff_ranges(A, B)
+    scale_B = own_ranges(B, both)
+    tie_A, tie_B = TIE * own_ranges(A, both), TIE * scale_B
     # Pure equilibria: each strategy a best response to the other.
-    row_best = A >= np.maximum(A[:, :1], A[:, 1:]) - tie[:, None, None]
-    col_best = B >= B.max(axis=2, keepdims=True) - tie[:, None, None]
+    row_best = A >= np.maximum(A[:, :1], A[:, 1:]) - tie_A[:, None, None]
+    col_best = B >= B.max(axis=2, keepdims=True) - tie_B[:, None, None]
     degenerate = (col_best.sum(axis=2) > 1).any(axis=1)
     dA = A[:, 0, :] - A[:, 1, :]
-    degenerate |= (np.abs(dA) <= tie[:, None]).any(axis=1)
+    degenerate |= (np.abs(dA) <= tie_A[:, None]).any(axis=1)
     g_pure, i_pure, j_pure = np.nonzero(row_best & col_best)
     x_pure = np.zeros((len(g_pure), 2))
     x_pure[np.arange(len(g_pure)), i_pure] = 1.0
@@ -159,8 +170,8 @@ def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
             level = B0[:, j1] + p * slope[:, j1]
             lines = B0[:, None, :] + p[:, :, None] * slope[:, None, :]   # (K, pairs, n)
             inside = np.isfinite(p) & (p > TIE) & (p < 1 - TIE)
-            on_top = inside & (lines.max(axis=2) <= level + FEASIBILITY * scale[:, None])
-            at_top = (lines >= level[:, :, None] - tie[:, None, None]).sum(axis=2)
+            on_top = inside & (lines.max(axis=2) <= level + FEASIBILITY * scale_B[:, None])
+            at_top = (lines >= level[:, :, None] - tie_B[:, None, None]).sum(axis=2)
             q = dA[:, j2] / (dA[:, j2] - dA[:, j1])
         degenerate |= (on_top & (at_top >= 3)).any(axis=1)
         mixed = on_top & (q >= -FEASIBILITY) & (q <= 1 + FEASIBILITY)
@@ -228,10 +239,11 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     row_values = np.einsum("kij,kj->ki", Ag, y)
     col_values = np.einsum("kij,ki->kj", Bg, x)
     u1, u2 = np.sum(row_values * x, axis=1), np.sum(col_values * y, axis=1)
-    regret = np.maximum(row_values.max(axis=1) - u1, col_values.max(axis=1) - u2)
+    gain_1, gain_2 = row_values.max(axis=1) - u1, col_values.max(axis=1) - u2
     u1, u2 = u1 + low_A[g], u2 + low_B[g]
-    regret = np.maximum(regret, 0.0)
-    ok = regret <= tol * payoff_ranges(A, B)[g]
+    regret = np.maximum(np.maximum(gain_1, gain_2), 0.0)
+    both = payoff_ranges(A, B)
+    ok = (gain_1 <= tol * own_ranges(A, both)[g]) & (gain_2 <= tol * own_ranges(B, both)[g])
     if not ok.all():
         notes.append(f"{int((~ok).sum())} candidate(s) failed the regret check and were left out "
                      f"(games {sorted(set(g[~ok].tolist()))[:10]})")

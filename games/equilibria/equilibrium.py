@@ -82,6 +82,16 @@ def anchored(game: NormalFormGame) -> tuple[list[np.ndarray], list[float]]:
     return [p - low for p, low in zip(game.payoffs, lows)], lows
 
 
+def player_ranges(game: NormalFormGame) -> list[float]:
+    """Each player's own payoff range, the unit of their regret allowance (``tol`` x it).
+
+    A shared allowance (tol x the range over all players) let a player whose payoffs span 1
+    next to one whose payoffs span 1e10 deviate for a gain of 10 and still pass. A player
+    with constant payoffs falls back to the game's range (their regret is exactly 0 anyway).
+    """
+    return [float(np.ptp(p)) or game.payoff_range for p in game.payoffs]
+
+
 def _as_profile(game: NormalFormGame, strategies: Sequence[Any]) -> tuple[np.ndarray, ...]:
     if len(strategies) != game.n_players:
         raise InvalidGameError(
@@ -252,6 +262,9 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
                  strict: bool = False) -> EquilibriumSet:
     """Check each candidate's regret against ``tol`` x payoff range; keep the equilibria.
 
+    Each player's gain from deviating is held to ``tol`` times that player's own payoff range
+    (:func:`player_ranges`), which is at most ``tol`` x the game's payoff range.
+
     Candidates come from a solver's own (tolerant) feasibility test; the regret check is the
     final word. Candidates above the tolerance are dropped when ``strict`` is False (an
     enumeration proposing a point that is not an equilibrium) and raise when it is True (a
@@ -260,6 +273,8 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
     from games.errors import GameError
 
     bound = check_tolerance(tol) * game.payoff_range
+    ranges = player_ranges(game)
+    slacks = [tol * r for r in ranges]
     kept: list[Equilibrium] = []
     flat_kept: list[np.ndarray] = []
     dropped: list[float] = []
@@ -268,15 +283,19 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
         profile = tuple(_clean(np.asarray(s, dtype=float)) for s in candidate)
         vectors = payoff_vectors(game, profile, shifted)
         relative = [float(v @ s) for v, s in zip(vectors, profile)]
-        worst = float(max(max(v.max() - u, 0.0) for v, u in zip(vectors, relative)))
+        gains = [max(float(v.max()) - u, 0.0) for v, u in zip(vectors, relative)]
+        worst = max(gains)
         values = tuple(u + low for u, low in zip(relative, lows))
-        if worst > bound:
+        over = [i for i, (gain, slack) in enumerate(zip(gains, slacks)) if gain > slack]
+        if over:
+            i = over[0]
             if strict:
                 raise GameError(
-                    f"{method} produced a profile with regret {worst:.3g}, above the tolerance "
-                    f"{bound:.3g}; the game may be numerically ill-conditioned. Try "
-                    f"method='vertex' or a larger tol")
-            dropped.append(worst)
+                    f"{method} produced a profile where {game.players[i]} gains "
+                    f"{gains[i]:.3g} by deviating, above the tolerance {slacks[i]:.3g}; the "
+                    f"game may be numerically ill-conditioned. Try method='vertex' or a larger "
+                    f"tol")
+            dropped.append(max(gains[j] / ranges[j] for j in over))  # the tol it would need
             continue
         flat = np.concatenate(profile)
         if flat_kept and np.min(np.abs(np.array(flat_kept) - flat).max(axis=1)) <= 1e-7:
@@ -288,7 +307,7 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
     if dropped:
         # Say so: a candidate just above the tolerance may be a true equilibrium lost to rounding.
         notes += (f"{len(dropped)} candidate(s) failed the regret check and were left out "
-                  f"(smallest regret {min(dropped):.3g} > {bound:.3g}); a larger tol keeps them",)
+                  f"(the closest needs tol >= {min(dropped):.3g}); a larger tol keeps them",)
     return EquilibriumSet(tuple(kept), game, method, tol, bound, degenerate, scope, notes, dict(settings or {}))
 
 

@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from games.equilibria.equilibrium import Equilibrium
+from games.equilibria.equilibrium import Equilibrium, player_ranges
 from games.normal_form import NormalFormGame
 
 Matrix = list[list[Fraction]]
@@ -85,11 +85,11 @@ def exact_equilibrium(game: NormalFormGame, equilibrium: Equilibrium,
     """
     A, B = game.payoffs
     x, y = equilibrium.strategies
-    scale = tol * game.payoff_range
+    range_A, range_B = player_ranges(game)
     # Anchored at each player's minimum so rounding is relative to the range (see anchored).
     ay, bx = (A - A.min()) @ y, (B - B.min()).T @ x
-    best_rows = [int(i) for i in np.flatnonzero(ay >= ay.max() - scale)]
-    best_cols = [int(j) for j in np.flatnonzero(bx >= bx.max() - scale)]
+    best_rows = [int(i) for i in np.flatnonzero(ay >= ay.max() - tol * range_A)]
+    best_cols = [int(j) for j in np.flatnonzero(bx >= bx.max() - tol * range_B)]
     supp_x = [int(i) for i in np.flatnonzero(x > tol)]
     supp_y = [int(j) for j in np.flatnonzero(y > tol)]
     A_q, Bt_q = _as_fractions(A), _as_fractions(B.T)

@@ -15,16 +15,20 @@ from games.equilibria.equilibrium import (
     Equilibrium,
     EquilibriumSet,
     check_tolerance,
+    player_ranges,
     require_game,
 )
 from games.normal_form import NormalFormGame
 
 
 def best_response_masks(game: NormalFormGame, tol: float = DEFAULT_TOL) -> list[np.ndarray]:
-    """For each player, a boolean array over profiles: is their strategy a best response?"""
-    slack = tol * game.payoff_range
-    return [payoff >= payoff.max(axis=i, keepdims=True) - slack
-            for i, payoff in enumerate(game.payoffs)]
+    """For each player, a boolean array over profiles: is their strategy a best response?
+
+    Within ``tol`` times the player's own payoff range (see ``player_ranges``).
+    """
+    ranges = player_ranges(game)
+    return [payoff >= payoff.max(axis=i, keepdims=True) - tol * r
+            for i, (payoff, r) in enumerate(zip(game.payoffs, ranges))]
 
 
 def pure_equilibria(game: NormalFormGame, tol: float = DEFAULT_TOL) -> EquilibriumSet:

@@ -101,6 +101,20 @@ def test_shifted_and_scaled_games_keep_their_equilibria(offset, scale, method):
     assert found[1].payoffs[1] == pytest.approx(2.8 * scale + offset, rel=1e-15, abs=1e-6)
 
 
+def test_each_player_is_held_to_their_own_payoff_range():
+    # Prisoner's dilemma with player 1's payoffs in units of 1e10. (D, C) is not an
+    # equilibrium: player 2 gains 1 - 0 = 1 by defecting. With one allowance for both players
+    # (1e-9 x the range 5e10 = 50) pure_equilibria used to list it.
+    A, B = np.array([[3, 0], [5, 1]]) * 1e10, np.array([[3, 5], [0, 1]])
+    game = NormalFormGame.from_arrays(A, B)
+    assert [eq.support for eq in pure_equilibria(game)] == [((1,), (1,))]
+    assert [eq.support for eq in equilibria(game)] == [((1,), (1,))]
+    # Lemke-Howson must not accept a profile where player 2 gains 1 either: its answer passes
+    # a check written out here against player 2's own range (5).
+    x, y = equilibria(game, method="lemke-howson")[0].strategies
+    assert (x @ B).max() - x @ B @ y <= 1e-9 * 5
+
+
 @pytest.mark.parametrize("scale", [1e-300, 1e300])
 def test_zero_sum_lp_handles_tiny_and_huge_payoffs(scale):
     # HiGHS's tolerances are absolute: at 1e-300 it used to return a profile that failed the

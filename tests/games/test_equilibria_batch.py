@@ -121,6 +121,17 @@ def test_offset_payoffs_keep_the_mixed_equilibrium():
     np.testing.assert_allclose(found.payoffs[mixed[0]], [1e14 + 1.2] * 2, rtol=1e-15)
 
 
+def test_ties_and_regret_are_per_player():
+    # Battle of the sexes with player 1's payoffs times 1e13: with one tie allowance for both
+    # players (1e-9 x 3e13) every column of B "tied" and each game took the slow path
+    # as degenerate. The game is the same as the plain one: three equilibria, nondegenerate.
+    A = np.array([[[3.0, 0.0], [0.0, 2.0]]]) * 1e13
+    B = np.array([[[2.0, 0.0], [0.0, 3.0]]])
+    found = equilibria_batch(A, B)
+    assert found.counts.tolist() == [3] and not found.degenerate.any()
+    assert not found.notes  # no candidate dropped, no game solved one by one
+
+
 def test_symbolic_game_sweep_feeds_the_batch():
     game = NormalFormGame.from_expressions(
         [[["s", "0"], ["h", "h"]], [["s", "h"], ["0", "h"]]], {"s": 4.0, "h": 3.0})
