@@ -12,20 +12,28 @@ the ones before it). A stance fixes some of the issues its own side gives, or wa
 
 from __future__ import annotations
 
+import cmath
+import keyword
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+import sympy
 
 from deals.errors import DealError
 from deals.terms import SIDES, Belief, Issue, Stance, Terms, _check_side
-from games.errors import ParameterError
-from games.expressions import Expression, parse_expression, symbol
+from games.errors import GameError, ParameterError
+from games.expressions import FUNCTIONS, Expression, parse_expression, symbol
 from games.parameters import ParameterSet
 
 __all__ = ["SIDES", "Belief", "Deal", "Issue", "Stance", "Terms"]
+
+#: Most syntax-tree terms a utility may have with its definitions written out (the form the
+#: solvers compile). Library deals have under 100; a chain of definitions that each use the one
+#: before twice doubles at every step, and compiling 2**22 terms takes minutes.
+MAX_INLINED_TERMS = 50_000
 
 
 def _as_parameter_set(parameters: Any) -> ParameterSet:
@@ -42,7 +50,52 @@ def _parse(text: Any, names: Iterable[str], where: str) -> Expression:
     if not isinstance(text, str):
         raise DealError(f"{where}: expected an expression as text, got {type(text).__name__}")
     # TOML multi-line strings are convenient for long utilities; the parser wants one line.
-    return parse_expression(" ".join(text.split()), names=set(names), where=where)
+    try:
+        expr = parse_expression(" ".join(text.split()), names=set(names), where=where)
+    except GameError:
+        raise
+    except (TypeError, AttributeError, ValueError, ArithmeticError) as exc:
+        # sympy refuses some mixes of conditions and numbers, such as (x < y) + 1 or True * x.
+        raise DealError(f"{where}: {text!r} cannot be computed ({exc}); use a condition only "
+                        "as the first argument of where(...) or after 'if'") from None
+    _check_constants(expr, where)
+    return expr
+
+
+def _check_constants(expr: Expression, where: str) -> None:
+    """Refuse an expression with a constant part that has no finite real value.
+
+    The parser folds constants exactly, so ``log(0)``, ``0**-1``, ``log(-1)`` or
+    ``10**299 * 10**299`` become complex infinity, an imaginary number or an integer too large
+    for floating point, which would otherwise fail only later, inside a solver.
+    """
+    walk = sympy.preorder_traversal(expr.sympy)
+    for node in walk:
+        if not isinstance(node, sympy.Expr) or node.free_symbols:
+            continue
+        walk.skip()  # a constant part: check it whole
+        try:
+            value = complex(node.evalf())
+        except (TypeError, ValueError, OverflowError):
+            value = complex("nan")
+        if not (cmath.isfinite(value) and value.imag == 0):
+            shown = str(node)[:60].replace("zoo", "zoo (complex infinity)")
+            raise DealError(f"{where}: the constant part {shown} of {expr.text!r} has "
+                            "no finite real value (a division by zero, a log of zero or of a "
+                            "negative number, or a number too large); rewrite it")
+
+
+def _evaluate(expr: Expression, scope: Mapping[str, Any]) -> Any:
+    """The value of an expression of the deal, with a :class:`DealError` naming its field."""
+    values = {n: scope[n] for n in expr.names}
+    try:
+        return expr(**values)
+    except GameError:
+        raise
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        # e.g. where(chips, 1, 0): a number where numpy wants a condition.
+        raise DealError(f"{expr.where}: {expr.text!r} cannot be evaluated ({exc}); conditions "
+                        "must be comparisons, e.g. where(chips > 0, 1, 0)") from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,6 +162,7 @@ class Deal:
                 raise DealError(f"{table}: give exactly one expression for each of 'supplier' "
                                 f"and 'partner' (missing {missing}, unknown {extra})")
             set_(table, {s: _parse(exprs[s], known, f"{table}.{s}") for s in SIDES})
+        self._check_inlined_size()
         # Which definitions depend, directly or through earlier ones, on an issue.
         on_issues = set(self._issue_map)
         for name, expr in definitions.items():
@@ -155,7 +209,28 @@ class Deal:
                 if name in seen:
                     raise DealError(f"{group}.{name}: the name is already used in {seen[name]}; "
                                     "rename one of them")
+                if keyword.iskeyword(name) or name in FUNCTIONS:
+                    raise DealError(f"{group}.{name}: {name!r} is a reserved word of "
+                                    "expressions and cannot be used as a name; rename it")
                 seen[name] = group
+
+    def _check_inlined_size(self) -> None:
+        """Refuse utilities too large to compile once their definitions are written out."""
+        terms: dict[str, int] = {}
+
+        def written_out(expr: Expression) -> int:
+            return sum(terms.get(node.name, 1) if isinstance(node, sympy.Symbol) else 1
+                       for node in sympy.preorder_traversal(expr.sympy))
+
+        for name, expr in self.definitions.items():
+            terms[name] = written_out(expr)
+        for side in SIDES:
+            size = written_out(self.utility[side])
+            if size > MAX_INLINED_TERMS:
+                raise DealError(f"utility.{side}: with its definitions written out it has "
+                                f"{size:,} terms, more than {MAX_INLINED_TERMS:,} (definitions "
+                                "that use the one before more than once double at each step); "
+                                "simplify the definitions")
 
     def _check_stances(self) -> None:
         issues = self._issue_map
@@ -250,12 +325,12 @@ class Deal:
             scope.update(values)
         scope.update(self.outcome_values(terms))
         for name, expr in self.definitions.items():
-            scope[name] = expr(**{n: scope[n] for n in expr.names})
+            scope[name] = _evaluate(expr, scope)
         return scope
 
     @staticmethod
     def _eval(expr: Expression, scope: Mapping[str, Any]) -> Any:
-        out = expr(**{n: scope[n] for n in expr.names})
+        out = _evaluate(expr, scope)
         return float(out) if np.ndim(out) == 0 else np.asarray(out, dtype=float)
 
     def utilities(self, terms: Mapping[str, Any] | None = None,
@@ -317,7 +392,13 @@ class Deal:
             if not np.all((np.asarray(d) > 0) & (np.asarray(d) < 1)):
                 raise DealError(f"discount.{side}: the monthly discount factor must lie in "
                                 f"(0, 1), got {d}")
-        return tuple(d ** self.months_between_offers for d in monthly)  # type: ignore
+        factors = tuple(d ** self.months_between_offers for d in monthly)
+        for side, f in zip(SIDES, factors):
+            if not np.all((np.asarray(f) > 0) & (np.asarray(f) < 1)):
+                raise DealError(f"deal.months_between_offers: with {self.months_between_offers:g} "
+                                f"months between offers the {side}'s discount factor per round "
+                                f"is {f}, not strictly between 0 and 1; use fewer months")
+        return factors  # type: ignore[return-value]
 
     # ---- views through the engine (deals.analysis, deals.stances) ----------------------------
 

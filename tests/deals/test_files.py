@@ -111,6 +111,12 @@ MISTAKES = [
      "outside_option.supplier", "definitions of parameters only"),
     ("bad TOML", ("[stances.partner]", "[stances.partner"), "(file)", "not valid TOML"),
     ("side missing", ('partner = "v * chips - pay"\n', ""), "utility.partner", "add partner"),
+    ("reserved word as a name", ("[parameters.v]", "[parameters.max]"), "parameters.max",
+     "reserved word"),
+    ("log of zero", ('"pay - 0.5 * chips"', '"pay - log(0)"'), "utility.supplier",
+     "no finite real value"),
+    ("condition used as a number", ('"pay - 0.5 * chips"', '"pay - (chips > 0.5)"'),
+     "utility.supplier", "use a condition only"),
 ]
 
 
@@ -139,6 +145,13 @@ HOSTILE = [
     "-" * 5000 + "pay",
     "exec('1')",
     "eval('1')",
+    # Constants the parser folds to no finite real number, and sympy's refusals of conditions
+    # mixed with numbers: errors at load, not a traceback inside a solver later.
+    "0 ** -1",
+    "log(-1)",
+    "10**299 * 10**299",
+    "True * pay",
+    "log(pay < chips)",
 ]
 
 
@@ -152,6 +165,26 @@ def test_hostile_expressions_are_refused_fast(text):
     assert time.perf_counter() - start < 2.0
     assert "utility.supplier" in str(info.value) or "(file)" in str(info.value)
     assert not Path("/tmp/chipdeals-pwned").exists()
+
+
+def test_definitions_that_double_at_each_step_are_refused_fast():
+    # d_k = d_(k-1) + d_(k-1) * chips written out has 2**k copies of pay: compiling the
+    # utility would take minutes. Refused at load, naming the utility.
+    chain = "\n".join(['d0 = "pay"'] + [f'd{k} = "d{k - 1} + d{k - 1} * chips"'
+                                         for k in range(1, 40)])
+    text = TOY.replace("[utility]", f"[definitions]\n{chain}\n\n[utility]").replace(
+        '"pay - 0.5 * chips"', '"d39 - chips"')
+    start = time.perf_counter()
+    with pytest.raises(DealFileError, match="utility.supplier: with its definitions written out"):
+        deals.loads(text, path="chain.toml")
+    assert time.perf_counter() - start < 2.0
+
+
+def test_a_condition_where_a_number_belongs_is_an_error_naming_the_field():
+    # where(pay, ...) parses (pay could be a condition) but numpy cannot choose on a number.
+    deal = deals.loads(TOY.replace('"pay - 0.5 * chips"', '"where(pay, 1, 0)"'))
+    with pytest.raises(deals.DealError, match="utility.supplier: .*cannot be evaluated"):
+        deal.utilities({"chips": 1, "pay": 0.5})
 
 
 def test_big_file_is_refused_before_reading(tmp_path):
