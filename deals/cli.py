@@ -241,9 +241,19 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
+def _message(exc: GameError, args: argparse.Namespace | None) -> str:
+    """The error in one line; one found after the deal was read also names the deal's file."""
+    text = " ".join(str(exc).split())
+    deal = getattr(args, "deal", None)
+    if deal and not text.startswith((f"{deal}:", "--")):
+        text = f"{deal}: {text}"
+    return text
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input)."""
     parser = build_parser()
+    args = None
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
@@ -251,6 +261,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if getattr(args, "resolution", None) is not None and args.resolution < 2:
             raise _UsageError("chipdeals: --resolution must be at least 2")
+        if getattr(args, "points", 0) < 0:
+            raise _UsageError("chipdeals: --points must be 0 (all points) or more")
         text = render(args.func(args), args.format)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
@@ -258,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except GameError as exc:
-        print("chipdeals: error: " + " ".join(str(exc).split()), file=sys.stderr)
+        print("chipdeals: error: " + _message(exc, args), file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         print(text)

@@ -81,6 +81,7 @@ def test_a_deal_file_by_path(capsys, tmp_path):
     (["explode"], "invalid choice"),
     (["frontier", "gulf-divestment-uae", "--resolution", "1"], "at least 2"),
     (["frontier", "gulf-divestment-uae", "--resolution", "many"], "invalid int"),
+    (["frontier", "gulf-divestment-uae", "--points", "-5"], "--points must be 0"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, argv, needle):
     code, out, err = run(capsys, *argv)
@@ -100,6 +101,15 @@ def test_bad_file_names_file_and_field(capsys, tmp_path, change, field):
     code, out, err = run(capsys, "solve", str(path))
     assert code == 2 and out == ""
     assert f"bad.toml: {field}" in err and err.count("\n") == 1
+
+
+def test_an_error_found_while_solving_names_the_file_and_field(capsys, tmp_path):
+    # The file loads (soy could be a condition), but the stance game cannot be evaluated.
+    path = tmp_path / "cond.toml"
+    path.write_text(TOY.replace('- soy_premium * soy"', '- where(soy, soy_premium, 0)"', 1))
+    code, out, err = run(capsys, "solve", str(path))
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert f"{path}: utility.partner: " in err
 
 
 def test_plot_to_an_unwritable_place(capsys, tmp_path):
