@@ -160,6 +160,8 @@ def solve_by_subgames(tree: GameTree, *, tol: float = 1e-9) -> SubgameSolution:
     subgame-perfect equilibrium.
     """
     tree = tree.numeric("solve_by_subgames")
+    if isinstance(tree.root, Terminal):  # nothing to decide: no subgame, no step
+        return SubgameSolution(tree.players, (), tuple(tree.root.payoffs), tol)
     roots = sorted(proper_subgames(tree), key=len, reverse=True)
     current = tree.root
     steps = []

@@ -77,5 +77,10 @@ def test_decomposition_of_perfect_information_trees_is_backward_induction(tree):
     # Every node of a perfect-information tree starts a proper subgame.
     inner = [h for h, n in tree.walk() if not hasattr(n, "payoffs")]
     assert set(proper_subgames(tree)) == set(inner)
-    if inner:
-        assert solve_by_subgames(tree).payoffs == pytest.approx(backward_induction(tree).payoffs)
+    # A lone terminal included (it used to raise IndexError in solve_by_subgames).
+    assert solve_by_subgames(tree).payoffs == pytest.approx(backward_induction(tree).payoffs)
+
+
+def test_a_tree_that_is_only_an_end_has_no_step():
+    solution = solve_by_subgames(GameTree(["A", "B"], terminal(1, 2)))
+    assert solution.payoffs == (1.0, 2.0) and solution.steps == ()
