@@ -71,7 +71,7 @@ def risky_investment(p: float | str = "p") -> GameTree:
     Investing is optimal when 10 p - 2 > 3, that is p > 1/2. ``p`` defaults to a parameter
     (point value 0.6).
     """
-    failure = "1 - p" if p == "p" else 1 - float(p)
+    failure = f"1 - ({p})" if isinstance(p, str) else 1 - float(p)
     return GameTree(["Firm", "Rival"], decision("Firm", {
         "Invest": chance({"Success": (p, terminal(8, 0)), "Failure": (failure, terminal(-2, 1))}),
         "Keep": terminal(3, 0)}), parameters={"p": 0.6}, title="Risky investment")
