@@ -55,7 +55,14 @@ def test_ultimatum_non_credible_equilibria_reject_fair_offers():
     result = non_credible_equilibria(ultimatum(4))
     # Credible: offer 0 or 1 with acceptance of every positive offer.
     assert {e[0] for e in result.credible} == {"offer 0", "offer 1"}
-    assert len(result) + len(result.credible) == result.nash_count
+    assert result.credible == (("offer 0", "Accept, Accept, Accept, Accept, Accept"),
+                               ("offer 1", "Reject, Accept, Accept, Accept, Accept"))
+    # Counted by hand: the responder must accept an offered x > 0 and reject every smaller
+    # offer the proposer would prefer; offers above x are free. Offer x = 1..4 accepted:
+    # 2^(4-x) completions, 8 + 4 + 2 + 1 = 15. Offer 0 accepted: 2^4 = 16. Offer 0 rejected
+    # (proposer gets 0): offers 1..3 must be rejected, offer 4 (worth 0) is free: 2.
+    # 33 pure Nash equilibria, 2 of them credible.
+    assert result.nash_count == 33 and len(result) == 31
     # Every non-credible one rejects some positive offer, and says which.
     for e in result:
         assert any("Reject after offer" in t for t in e.threats)
