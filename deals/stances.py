@@ -67,6 +67,20 @@ def stance_game(deal: Deal) -> NormalFormGame:
     return deal._cache[key]
 
 
+def _walk_actions(ours: tuple[Stance, ...], theirs: tuple[Stance, ...]) -> tuple[str, str]:
+    """The names of the supplier's and the partner's walk-away moves in the offer tree.
+
+    A walk-away stance lends its name, unless that name is already a move at the same node
+    ('accept', 'counter ...'): two moves with one name would silently become one.
+    """
+    def name(stances: tuple[Stance, ...], default: str) -> str:
+        found = next((s.name for s in stances if s.walk_away), default)
+        taken = found == "accept" or found.startswith("counter ")
+        return f"{found} (walk away)" if taken else found
+
+    return name(ours, "no offer"), name(theirs, "walk away")
+
+
 def offer_label(supplier: Stance, partner: Stance) -> str:
     """The name of the supplier's offer of one of its stances for one of the partner's."""
     return f"{supplier.name} for {partner.name}"
@@ -85,8 +99,7 @@ def offer_tree(deal: Deal) -> GameTree:
     if key in deal._cache:
         return deal._cache[key]
     outside = tuple(float(v) for v in deal.disagreement())
-    our_walk = next((s.name for s in ours if s.walk_away), "no offer")
-    their_walk = next((p.name for p in theirs if p.walk_away), "walk away")
+    our_walk, their_walk = _walk_actions(ours, theirs)
     offers = [s for s in ours if not s.walk_away]
     answers = [p for p in theirs if not p.walk_away]
     if not offers or not answers:
@@ -150,8 +163,7 @@ def tree_outcome(deal: Deal) -> TreeOutcome:
     spe = backward_induction(tree)
     shaky = non_credible_equilibria(tree)
     ours, theirs = _require_stances(deal)
-    walks = {next((s.name for s in ours if s.walk_away), "no offer"),
-             next((p.name for p in theirs if p.walk_away), "walk away")}
+    walks = set(_walk_actions(ours, theirs))
     # Of the engine's list, keep the threats to walk away: those are the leverage claims
     # ("cap your chips unless ..."); the rest are off-path slips of no policy interest.
     threats: list[str] = []

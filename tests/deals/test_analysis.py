@@ -181,3 +181,26 @@ def test_concession_curve_asks_the_giver_of_get(give, get, player):
     # What the other side accepts to give can only grow with what it receives.
     most = curve.most[np.isfinite(curve.most)]
     assert (np.diff(most) >= -1e-9).all()
+
+
+@pytest.mark.parametrize("walk", ["deny", "accept"])
+def test_a_walk_away_stance_named_like_a_move_keeps_both_moves(walk):
+    """By hand: u_S = pay - 0.4 chips, u_P = 2 chips - pay, outside options 0. Whatever the
+    supplier offers (chips 1 for pay 0.5 or 0.9), the partner does best to end at pay 0.5:
+    accept that, or counter with it, which the supplier accepts (0.1 > 0 for walking away).
+    So play ends at (0.1, 1.5), also when the supplier's walk-away stance is called 'accept'
+    (were its walk-away to replace its 'accept' after a counter, the partner would take
+    pay 0.9 and play would end at (0.5, 1.1))."""
+    deal = Deal(name="toy", title="Toy", supplier="US", partner="P",
+                issues=[Issue("chips", (0, 1), giver="supplier"),
+                        Issue("pay", (0, 1), giver="partner")],
+                parameters=[], utility={"supplier": "pay - 0.4 * chips",
+                                        "partner": "2 * chips - pay"},
+                outside_option={"supplier": "0", "partner": "0"},
+                stances=[deals.Stance(walk, "supplier", walk_away=True),
+                         deals.Stance("give", "supplier", {"chips": 1.0}),
+                         deals.Stance("pay", "partner", {"pay": 0.5}),
+                         deals.Stance("paymore", "partner", {"pay": 0.9})])
+    out = tree_outcome(deal)
+    assert out.payoffs == pytest.approx((0.1, 1.5))
+    assert out.path[-1] == "accept"
