@@ -145,21 +145,17 @@ def _points(game: Any, x: str, xs: np.ndarray, y: str, ys: np.ndarray,
 
 def _closed_form_2x2(payoffs: tuple[np.ndarray, ...], strategies, tol: float):
     """All equilibria of many 2x2 games at once from the closed-form conditions."""
-    from games.symbolic import deviation_gains, indifference_flips
+    from games.symbolic import numeric_conditions
 
     A = np.moveaxis(payoffs[0], 0, -1)  # (2, 2, k): strategy axes first, as the formulas index
     B = np.moveaxis(payoffs[1], 0, -1)
-    scale = np.maximum(np.maximum(np.abs(A).max(axis=(0, 1)), np.abs(B).max(axis=(0, 1))), 1.0)
-    slack = tol * scale
+    pure, mixed, degenerate = numeric_conditions(A, B, tol)
     found = [[] for _ in range(A.shape[-1])]
-    for (i, j), (gain_row, gain_col) in deviation_gains(A, B).items():
-        for k in np.flatnonzero((gain_row <= slack) & (gain_col <= slack)):
+    for (i, j), holds in pure.items():
+        for k in np.flatnonzero(holds):
             found[k].append(((i,), (j,)))
-    flip_row, flip_col = indifference_flips(A, B)
-    for k in np.flatnonzero((flip_row > slack**2) & (flip_col > slack**2)):
+    for k in np.flatnonzero(mixed):
         found[k].append(((0, 1), (0, 1)))
-    degenerate = ((np.abs(A[0, 0] - A[1, 0]) <= slack) | (np.abs(A[0, 1] - A[1, 1]) <= slack)
-                  | (np.abs(B[0, 0] - B[0, 1]) <= slack) | (np.abs(B[1, 0] - B[1, 1]) <= slack))
     return found, degenerate
 
 

@@ -120,6 +120,25 @@ def indifference_flips(A: Any, B: Any) -> tuple[Any, Any]:
             (B[0, 0] - B[0, 1]) * (B[1, 1] - B[1, 0]))
 
 
+def numeric_conditions(A: np.ndarray, B: np.ndarray, tol: float
+                       ) -> tuple[dict[tuple[int, int], np.ndarray], np.ndarray, np.ndarray]:
+    """Which pure profiles are equilibria, whether the mixed one exists, and degeneracy.
+
+    ``A`` and ``B`` have shape (2, 2, *points). A gain within ``tol`` times the player's own
+    largest absolute payoff (at least 1) counts as zero: each player is measured on their own
+    scale, so huge payoffs of one player do not make the other's differences look like ties.
+    """
+    slack_A = tol * np.maximum(np.abs(A).max(axis=(0, 1)), 1.0)
+    slack_B = tol * np.maximum(np.abs(B).max(axis=(0, 1)), 1.0)
+    pure = {profile: (gain_row <= slack_A) & (gain_col <= slack_B)
+            for profile, (gain_row, gain_col) in deviation_gains(A, B).items()}
+    flip_row, flip_col = indifference_flips(A, B)
+    mixed = (flip_row > slack_A**2) & (flip_col > slack_B**2)
+    degenerate = ((np.abs(A[0, 0] - A[1, 0]) <= slack_A) | (np.abs(A[0, 1] - A[1, 1]) <= slack_A)
+                  | (np.abs(B[0, 0] - B[0, 1]) <= slack_B) | (np.abs(B[1, 0] - B[1, 1]) <= slack_B))
+    return pure, mixed, degenerate
+
+
 @dataclass(frozen=True)
 class Symbolic2x2(TabularResult):
     """The equilibria of a 2x2 game as sympy expressions and conditions of its parameters.
@@ -158,8 +177,8 @@ class Symbolic2x2(TabularResult):
     def evaluate(self, tol: float = 1e-12, **values: Any) -> Evaluated2x2:
         """Which equilibria hold at the given parameter values (numbers or broadcasting arrays).
 
-        ``tol`` is relative to the largest absolute payoff: a gain within it counts as zero
-        (so ties are equilibria, and the point is reported degenerate).
+        ``tol`` is relative to each player's largest absolute payoff: a gain within it counts
+        as zero (so ties are equilibria, and the point is reported degenerate).
 
         >>> import sympy
         >>> x = sympy.Symbol("x", real=True)
@@ -193,20 +212,14 @@ class Symbolic2x2(TabularResult):
         B = table[1].reshape((2, 2) + shape)
         if not (np.all(np.isfinite(A)) and np.all(np.isfinite(B))):
             raise ParameterError("the payoffs are not finite at some of these parameter values")
-        scale = np.maximum(np.max(np.abs(table), axis=(0, 1)), 1.0)
-        slack = tol * scale
-        holds = {}
-        for (i, j), (gain_row, gain_col) in deviation_gains(A, B).items():
-            holds[_profile_label(self.strategies, i, j)] = (gain_row <= slack) & (gain_col <= slack)
-        flip_row, flip_col = indifference_flips(A, B)
-        holds["mixed"] = (flip_row > slack**2) & (flip_col > slack**2)
+        pure, mixed, degenerate = numeric_conditions(A, B, tol)
+        holds = {_profile_label(self.strategies, i, j): flag for (i, j), flag in pure.items()}
+        holds["mixed"] = mixed
         with np.errstate(all="ignore"):
             p = np.where(holds["mixed"], (B[1, 1] - B[1, 0]) /
                          (B[0, 0] - B[0, 1] - B[1, 0] + B[1, 1]), np.nan)
             q = np.where(holds["mixed"], (A[1, 1] - A[0, 1]) /
                          (A[0, 0] - A[0, 1] - A[1, 0] + A[1, 1]), np.nan)
-        degenerate = ((np.abs(A[0, 0] - A[1, 0]) <= slack) | (np.abs(A[0, 1] - A[1, 1]) <= slack)
-                      | (np.abs(B[0, 0] - B[0, 1]) <= slack) | (np.abs(B[1, 0] - B[1, 1]) <= slack))
         return Evaluated2x2(values={k: arrays[k] for k in self.parameters}, holds=holds, p=p, q=q,
                             degenerate=degenerate, tolerance=tol)
 

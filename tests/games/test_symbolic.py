@@ -147,6 +147,23 @@ def test_ties_are_equilibria_and_flagged_degenerate():
     assert bool(at.degenerate)
 
 
+def test_each_player_is_measured_on_their_own_scale():
+    # Prisoner's dilemma with player 1's payoffs times 1e13. Player 2's gains (5 - 3, 1 - 0)
+    # used to fall within the shared slack 1e-12 x 5e13 = 50, so every profile "held" and the
+    # point was called degenerate. Only (D,D) is an equilibrium, in both the closed form and
+    # the regime map built on it.
+    from games.regimes import regime_map
+
+    A, B = np.array([[3, 0], [5, 1]]) * 1e13, [[3, 5], [0, 1]]
+    at = symbolic_2x2(A, B, strategies=[("C", "D"), ("C", "D")]).evaluate()
+    assert at.equilibria() == ["(D,D)"] and not at.degenerate
+    game = NormalFormGame.from_expressions(
+        [[["3*u", "0"], ["5*u", "u"]], [["3", "5"], ["0", "1"]]], {"u": 1e13, "v": 0.0},
+        strategies=[("C", "D"), ("C", "D")])
+    regimes = regime_map(game, "u", [1e13], "v", [0.0], method="closed-form")
+    assert regimes.regimes.tolist() == [["(D,D)"]] and not regimes.degenerate.any()
+
+
 def test_errors_name_the_problem():
     with pytest.raises(InvalidGameError, match="shape"):
         symbolic_2x2(NormalFormGame.from_arrays(np.zeros((3, 2)), np.zeros((3, 2))))
