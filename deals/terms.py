@@ -45,9 +45,15 @@ class Issue:
     def __post_init__(self) -> None:
         where = f"issues.{self.name}"
         _check_side(self.giver, f"{where}.giver")
-        lo, hi = (float(v) for v in self.range)
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise DealError(f"{where}.range: bounds must be finite numbers, got {self.range}")
+        try:
+            lo, hi = (float(v) for v in self.range)
+        except (TypeError, ValueError):
+            raise DealError(f"{where}.range: give [low, high] as two numbers, got "
+                            f"{self.range!r}") from None
+        # The grids of the solvers need hi - lo as a number too.
+        if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(hi - lo)):
+            raise DealError(f"{where}.range: bounds must be finite numbers less than about "
+                            f"1e308 apart, got {self.range}; use a larger unit")
         if lo > hi:
             raise DealError(f"{where}.range: lower bound {lo:g} is above upper bound {hi:g}; "
                             "swap them")
