@@ -64,9 +64,9 @@ def plot_payoff_table(game: NormalFormGame, ax: Any = None, *, mark_best_respons
     else:
         A, B = game.payoffs
         texts = [np.vectorize(lambda v: f"{v:.4g}", otypes=[object])(t) for t in (A, B)]
-        scale = max(1.0, float(np.abs(A).max()), float(np.abs(B).max()))
-        best = [A >= A.max(axis=0, keepdims=True) - 1e-12 * scale,
-                B >= B.max(axis=1, keepdims=True) - 1e-12 * scale]
+        # Each player's ties on their own scale, as in games.symbolic.numeric_conditions.
+        best = [A >= A.max(axis=0, keepdims=True) - 1e-12 * max(1.0, float(np.abs(A).max())),
+                B >= B.max(axis=1, keepdims=True) - 1e-12 * max(1.0, float(np.abs(B).max()))]
     for i in range(m):
         for j in range(n):
             y = m - 1 - i  # first strategy at the top, as in a printed table
@@ -145,9 +145,9 @@ def plot_best_responses(game: NormalFormGame, ax: Any = None, **values: float) -
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4.5))
     A, B = (np.asarray(p) for p in game.payoffs)
-    tol = 1e-12 * max(1.0, float(np.abs(A).max()), float(np.abs(B).max()))
-    row = _best_reply_path(A[0, 1] - A[1, 1], A[0, 0] - A[1, 0], tol)  # over q
-    col = _best_reply_path(B[1, 0] - B[1, 1], B[0, 0] - B[0, 1], tol)  # over p
+    tol_A, tol_B = (1e-12 * max(1.0, float(np.abs(P).max())) for P in (A, B))
+    row = _best_reply_path(A[0, 1] - A[1, 1], A[0, 0] - A[1, 0], tol_A)  # over q
+    col = _best_reply_path(B[1, 0] - B[1, 1], B[0, 0] - B[0, 1], tol_B)  # over p
     (p1, p2), (s1, s2) = game.players, game.strategies
     if row:
         ax.plot([q for q, _ in row], [p for _, p in row], color="tab:red", lw=2.5,

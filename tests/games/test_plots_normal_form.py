@@ -27,6 +27,9 @@ def shaded_cells(ax):
     (prisoners_dilemma(), [(1, 1)]),                 # (D,D) only
     (battle_of_the_sexes(), [(0, 0), (1, 1)]),       # the two meetings
     (matching_pennies(), []),                        # no pure equilibrium
+    # Player 1's payoffs times 1e13: still only (D,D). Player 2's gains of 1 and 2 used to
+    # count as ties against a shared scale of 5e13, shading every cell.
+    (NormalFormGame.from_arrays(np.array([[3, 0], [5, 1]]) * 1e13, [[3, 5], [0, 1]]), [(1, 1)]),
 ])
 def test_payoff_table_shades_pure_equilibria(game, expected):
     assert shaded_cells(plot_payoff_table(game)) == expected
