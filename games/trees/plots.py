@@ -49,12 +49,15 @@ def _number(v: Any) -> str:
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 
-def _highlight(equilibrium: Any) -> tuple[set[History], set[History]]:
+def _highlight(tree: GameTree, equilibrium: Any) -> tuple[set[History], set[History]]:
     """Edges (as child histories) on the equilibrium path, and other chosen edges."""
     if equilibrium is None:
         return set(), set()
+    if isinstance(equilibrium, str):  # one action, not a sequence of one-letter actions
+        equilibrium = (equilibrium,)
     if isinstance(equilibrium, Sequence) and all(isinstance(a, str) for a in equilibrium):
         path = tuple(equilibrium)
+        tree.node(path)  # a misspelt action is an error, not a path that lights nothing
         return {path[:k] for k in range(1, len(path) + 1)}, set()
     if not hasattr(equilibrium, "strategies") or not hasattr(equilibrium, "outcomes"):
         raise TreeError(f"plot_tree highlights a backward-induction result or a sequence of "
@@ -80,7 +83,7 @@ def plot_tree(tree: GameTree, equilibrium: Any = None, *, ax: Any = None,
     depth = max(len(h) for h in position)
     if ax is None:
         _, ax = plt.subplots(figsize=(max(5.0, 1.0 * leaves), max(3.0, 1.4 * (depth + 1))))
-    on_path, chosen = _highlight(equilibrium)
+    on_path, chosen = _highlight(tree, equilibrium)
     colours = plt.get_cmap("tab10")
     for history, node in tree.walk():
         x, y = position[history]

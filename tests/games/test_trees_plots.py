@@ -65,3 +65,11 @@ def test_unsupported_highlight_is_refused():
 
     with pytest.raises(TreeError, match="backward-induction result or a sequence"):
         plot_tree(entry_deterrence(), 3.5)
+    with pytest.raises(TreeError, match="no action 'Fght' after In"):
+        plot_tree(entry_deterrence(), ("In", "Fght"))
+
+
+def test_a_single_action_given_as_text_is_a_path_of_one():
+    ax = plot_tree(entry_deterrence(), "Out")
+    assert len(lines_of(ax, PATH_COLOUR)) == 1
+    plt.close(ax.figure)
