@@ -23,7 +23,7 @@ import numpy as np
 
 from games.equilibria import equilibria, pure_equilibria
 from games.errors import ExpressionError, GameError
-from games.expressions import parse_expression
+from games.expressions import Expression, parse_expression
 from games.normal_form import NormalFormGame
 from games.trees import GameTree, backward_induction, non_credible_equilibria, reduced_normal_form
 
@@ -56,10 +56,24 @@ def _sentence(text: str) -> str:
 
 # ---- reading answers ------------------------------------------------------------------------
 
+def _value(expr: Expression, point: dict[str, float] | None = None) -> float:
+    """The value of an answer's expression at a point, or an ExpressionError saying why not.
+
+    The parser folds constants exactly, so 'log(0)' or '10**299 * 10**299' only fail here,
+    when the value is computed.
+    """
+    try:
+        return float(expr(**(point or {})))
+    except (KeyError, TypeError, ValueError, OverflowError):
+        raise ExpressionError(f"{expr.text!r} has no finite real value (a division by zero, a "
+                              "log of zero or of a negative number, or a number too large)"
+                              ) from None
+
+
 def _number(value: Any) -> float:
     """A number from a float, a Fraction or a text such as '2/3' (read by the safe parser)."""
     if isinstance(value, str):
-        return float(parse_expression(value, names=(), where="answer")())
+        return _value(parse_expression(value, names=(), where="answer"))
     if isinstance(value, Fraction):
         return float(value)
     return float(value)
@@ -189,7 +203,7 @@ def judge_expression(names: tuple[str, ...], draw, complement_hint: str
             return Feedback(False, str(exc))
         target = parse_expression(str(right), names=names)
         for point in _samples(names, draw):
-            got, want = float(mine(**point)), float(target(**point))
+            got, want = _value(mine, point), _value(target, point)
             if not np.isclose(got, want, rtol=1e-9, atol=1e-12):
                 at = ", ".join(f"{k}={v:.3g}" for k, v in point.items())
                 extra = f" That is {complement_hint}." if np.isclose(got, 1 - want) else ""
@@ -207,7 +221,7 @@ def judge_condition(names: tuple[str, ...], draw, profile: str) -> Callable[[Any
             return Feedback(False, str(exc))
         target = parse_expression(str(right), names=names)
         for point in _samples(names, draw):
-            got, want = bool(mine(**point)), bool(target(**point))
+            got, want = bool(_value(mine, point)), bool(_value(target, point))
             if got != want:
                 at = ", ".join(f"{k}={v:g}" for k, v in point.items())
                 truth = "is" if want else "is not"

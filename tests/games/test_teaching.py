@@ -89,6 +89,8 @@ def test_every_exercise_is_tested_and_its_solution_passes_its_own_checker():
     ("chicken-mixed-symbolic", "__import__('os')", ["refused"]),
     ("bos-mixed", ("two thirds", 0.5), ["could not read"]),
     ("rubinstein-share", None, ["no answer yet"]),
+    ("rubinstein-share", "log(0)", ["no finite real value"]),
+    ("chicken-mixed-symbolic", "10**299 * 10**299 * v", ["no finite real value"]),
 ])
 def test_unreadable_answers_are_explained_not_raised(key, answer, words):
     feedback = exercise(key).check(answer)
