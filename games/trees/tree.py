@@ -164,7 +164,11 @@ class GameTree:
         names = None if self.parameters is None else frozenset(self.parameters)
         self._infosets: dict[tuple[str, str], tuple[tuple[str, ...], list[History]]] = {}
         self.node_count = 0
-        self.root = self._normalise(root, (), names)
+        try:
+            self.root = self._normalise(root, (), names)
+        except RecursionError:
+            raise TreeError("the tree is nested too deeply (more than a few hundred moves along "
+                            "one path) to be checked") from None
 
     # ----------------------------------------------------------------- validation
     def _normalise(self, node: Any, history: History, names: frozenset[str] | None) -> Node:
@@ -313,12 +317,26 @@ class GameTree:
         return FlatTree(self.numeric("solving"))
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, GameTree) and self.players == other.players
-                and self.root == other.root)
+        # Node by node along walk(): comparing the nested roots recurses once per level and
+        # overflows the stack on trees a few hundred moves deep.
+        if not (isinstance(other, GameTree) and self.players == other.players
+                and self.node_count == other.node_count):
+            return False
+        return all(h == g and _shallow(a) == _shallow(b)
+                   for (h, a), (g, b) in zip(self.walk(), other.walk()))
 
     def __repr__(self) -> str:
         title = f" {self.title!r}" if self.title else ""
         return f"<GameTree{title}: {', '.join(self.players)}; {self.node_count} nodes>"
+
+
+def _shallow(node: Node) -> tuple:
+    """A node without its children: what two trees walked in step must agree on."""
+    if isinstance(node, Terminal):
+        return (Terminal, node.payoffs, node.label)
+    if isinstance(node, Decision):
+        return (Decision, node.player, node.actions, node.infoset, node.label)
+    return (Chance, node.actions, node.probabilities, node.label)
 
 
 def check_parameter_values(tree: GameTree, values: Mapping[str, Any], what: str) -> None:

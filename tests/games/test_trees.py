@@ -90,6 +90,15 @@ def test_payoff_scale_does_not_change_the_answer():
 def test_deep_tree_is_solved_without_recursion_limits():
     tree = centipede(400)
     assert backward_induction(tree).path == ("Take",)
+    assert tree == centipede(400) and tree != centipede(399)  # equality used to recurse
+
+
+def test_too_deep_a_tree_is_refused_with_our_error():
+    node = terminal(0, 0)
+    for _ in range(5000):
+        node = decision("A", {"go": node})
+    with pytest.raises(TreeError, match="nested too deeply"):
+        GameTree(["A", "B"], node)
 
 
 # ----------------------------------------------------------------- malformed trees
