@@ -87,8 +87,12 @@ def _json(sections: list[Section]) -> str:
         frame = s.frame
         if any(n is not None for n in frame.index.names):
             frame = frame.reset_index()
-        out[s.title] = {"rows": json.loads(frame.to_json(orient="records", double_precision=15)),
-                        "caption": s.caption}
+        # Titles key the object: a deal called "issues" must not overwrite the issues table.
+        key, n = s.title, 2
+        while key in out:
+            key, n = f"{s.title} ({n})", n + 1
+        out[key] = {"rows": json.loads(frame.to_json(orient="records", double_precision=15)),
+                    "caption": s.caption}
     return json.dumps(out, indent=2, ensure_ascii=False)
 
 

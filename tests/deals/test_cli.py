@@ -41,6 +41,18 @@ def test_show_json_reports_the_proposal_gains(capsys):
     assert {r["parameter"] for r in data["parameters"]["rows"]} == set(deal.parameters)
 
 
+def test_json_keeps_every_section_when_titles_repeat(capsys, tmp_path):
+    # `show` titles its first section with the deal's name; a deal called "issues" must not
+    # replace the issues table in the JSON object.
+    path = tmp_path / "issues.toml"
+    path.write_text(TOY.replace('name = "chips-for-farm-purchases"', 'name = "issues"'))
+    code, out, _ = run(capsys, "show", str(path), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert "title" in {r["field"] for r in data["issues"]["rows"]}
+    assert {r["issue"] for r in data["issues (2)"]["rows"]} == {"chips", "soy"}
+
+
 def test_solve_reports_the_tree_and_the_solutions(capsys):
     code, out, _ = run(capsys, "solve", "allied-sme-netherlands", "--format", "json")
     assert code == 0
