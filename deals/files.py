@@ -75,6 +75,11 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
     except OSError as exc:
         raise DealFileError(f"cannot read the file: {exc.strerror}", path=text,
                             field="(file)") from None
+    except DealFileError:
+        raise
+    except ValueError:  # a path the system cannot take, e.g. with a NUL byte
+        raise DealFileError("not a usable file path; give a path to a .toml deal file",
+                            path=repr(text), field="(file)") from None
     return loads(data, path=text)
 
 

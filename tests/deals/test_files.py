@@ -221,6 +221,7 @@ def test_deep_nesting_is_refused():
     ("no-such-deal", "no such deal"),
     ("gulf-divestment-uea", "did you mean 'gulf-divestment-uae'"),
     ("missing/file.toml", "no such file"),
+    ("bad\0name.toml", "not a usable file path"),
 ])
 def test_unknown_names_and_paths(target, match):
     with pytest.raises(DealFileError, match=match):
