@@ -259,6 +259,34 @@ def _name_infosets(node: Node, names: dict[str, str | None]) -> Node:
     return Decision(node.player, node.actions, children, names[node.infoset], node.label)
 
 
+def _infoset_names(infosets: dict[tuple[int, int], dict[str, Any]]) -> dict[str, str | None]:
+    """Each infoset's name in the GameTree, keyed by its provisional name ``\\0player\\0number``.
+
+    The label when no other infoset of the same player has it, else ``label#number``; none
+    for an unlabelled single node. ``label#number`` names are all distinct, so a kept label
+    that equals one of them ("a#2" beside two infosets labelled "a") takes its own as well,
+    rather than merging two infosets.
+    """
+    uses: dict[tuple[int, str], int] = {}
+    for (player, _), info in infosets.items():
+        uses[(player, info["label"])] = uses.get((player, info["label"]), 0) + 1
+    names: dict[tuple[int, int], str | None] = {}
+    for (player, number), info in infosets.items():
+        label = info["label"]
+        if not label and info["nodes"] == 1:
+            names[(player, number)] = None
+        elif label and uses[(player, label)] == 1:
+            names[(player, number)] = label
+        else:
+            names[(player, number)] = f"{label}#{number}"
+    generated = {(player, name) for (player, number), name in names.items()
+                 if name is not None and name != infosets[(player, number)]["label"]}
+    for (player, number), name in names.items():
+        if name is not None and name == infosets[(player, number)]["label"] and (player, name) in generated:
+            names[(player, number)] = f"{name}#{number}"
+    return {f"\0{player}\0{number}": name for (player, number), name in names.items()}
+
+
 def parse_efg(text: str, *, source: str = "<text>") -> GameTree:
     """Read a GameTree from the text of an ``.efg`` file; ``source`` names it in error messages."""
     tokens = _Tokens(text, source)
@@ -272,20 +300,7 @@ def parse_efg(text: str, *, source: str = "<text>") -> GameTree:
     if tokens.pos != len(tokens.items):
         raise tokens.error(f"unexpected {tokens.items[tokens.pos][1]!r} after the last node "
                            f"(the tree is complete; is a node's action list too short?)")
-    # Infoset names: the label when no other infoset of the same player shares it.
-    uses: dict[tuple[int, str], int] = {}
-    for (player, _), info in reader.infosets.items():
-        uses[(player, info["label"])] = uses.get((player, info["label"]), 0) + 1
-    names: dict[str, str | None] = {}
-    for (player, number), info in reader.infosets.items():
-        label = info["label"]
-        if not label and info["nodes"] == 1:
-            name = None
-        elif label and uses[(player, label)] == 1:
-            name = label
-        else:
-            name = f"{label}#{number}"
-        names[f"\0{player}\0{number}"] = name
+    names = _infoset_names(reader.infosets)
     try:
         return GameTree(players, _name_infosets(root, names), title=title)
     except GameError as exc:

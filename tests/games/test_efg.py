@@ -88,6 +88,16 @@ t "" 4 "" { 1, 0 }
     assert parse_efg(write_efg(tree)) == tree
 
 
+def test_a_label_that_looks_like_a_numbered_name_does_not_merge_infosets():
+    # Infosets 1 and 2 of P2 share the label "a" and become "a#1", "a#2"; infoset 3 is
+    # labelled "a#2" itself and used to merge with infoset 2.
+    tree = parse_efg(HEADER + 'p "" 1 1 "" { "L" "M" "R" } 0\n' + "".join(
+        f'p "" 2 {k} "{label}" {{ "x" "y" }} 0\nt "" 0\nt "" 0\n'
+        for k, label in [(1, "a"), (2, "a"), (3, "a#2")]))
+    assert tree.is_perfect_information
+    assert [tree.node((a,)).infoset for a in "LMR"] == ["a#1", "a#2", "a#2#3"]
+
+
 def test_empty_and_repeated_action_labels_are_numbered():
     tree = parse_efg(HEADER + 'p "" 1 1 "" { "" "go" "go" } 0\nt "" 0\nt "" 0\nt "" 0\n')
     assert tree.root.actions == ("#1", "go", "go#3")
