@@ -127,7 +127,11 @@ class _Tokens:
 def _action_labels(labels: list[str]) -> tuple[str, ...]:
     out: list[str] = []
     for k, label in enumerate(labels, start=1):
-        out.append(label if label and label not in labels[:k - 1] else f"{label}#{k}")
+        # Checked against the labels given so far, numbered ones included: "a#3" in a file
+        # may already be taken when the third "a" comes.
+        while not label or label in out:
+            label = f"{label}#{k}"
+        out.append(label)
     return tuple(out)
 
 

@@ -101,6 +101,9 @@ def test_a_label_that_looks_like_a_numbered_name_does_not_merge_infosets():
 def test_empty_and_repeated_action_labels_are_numbered():
     tree = parse_efg(HEADER + 'p "" 1 1 "" { "" "go" "go" } 0\nt "" 0\nt "" 0\nt "" 0\n')
     assert tree.root.actions == ("#1", "go", "go#3")
+    # A label given in the file that equals a numbered one stays distinct (was refused).
+    tree = parse_efg(HEADER + 'p "" 1 1 "" { "a#3" "a" "a" } 0\nt "" 0\nt "" 0\nt "" 0\n')
+    assert tree.root.actions == ("a#3", "a", "a#3#3")
 
 
 def test_labels_with_quotes_survive_a_round_trip():
