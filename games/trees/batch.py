@@ -53,6 +53,9 @@ def _sample(tree: GameTree, values: dict[str, Any]) -> tuple[dict[str, np.ndarra
         raise ParameterError(f"parameter arrays have different lengths {sorted(lengths)}; give "
                              f"arrays of one common length (or single numbers)")
     draws = lengths.pop() if lengths else 1
+    if draws == 0:
+        raise ParameterError("backward_induction_batch got empty parameter arrays; give at least "
+                             "one draw")
     return {n: np.broadcast_to(a, (draws,)) for n, a in arrays.items()}, draws
 
 

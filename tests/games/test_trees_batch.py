@@ -85,6 +85,8 @@ def test_nan_probabilities_and_non_numbers_are_refused():
         backward_induction_batch(risky_investment(), p=["a"])
     with pytest.raises(ParameterError, match="unknown parameter.*P; this tree's parameters are p"):
         backward_induction_batch(risky_investment(), P=[0.9])
+    with pytest.raises(ParameterError, match="empty"):  # was a result whose shares were NaN
+        backward_induction_batch(risky_investment(), p=[])
 
 
 def test_unknown_node_and_action_are_refused():
