@@ -15,6 +15,7 @@ from __future__ import annotations
 import cmath
 import keyword
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -51,7 +52,11 @@ def _parse(text: Any, names: Iterable[str], where: str) -> Expression:
         raise DealError(f"{where}: expected an expression as text, got {type(text).__name__}")
     # TOML multi-line strings are convenient for long utilities; the parser wants one line.
     try:
-        expr = parse_expression(" ".join(text.split()), names=set(names), where=where)
+        with warnings.catch_warnings():
+            # Python's parser warns on stderr about text such as '1if x else 0'; a deal file's
+            # text gets our errors or none, never a stray warning line.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            expr = parse_expression(" ".join(text.split()), names=set(names), where=where)
     except GameError:
         raise
     except (TypeError, AttributeError, ValueError, ArithmeticError) as exc:

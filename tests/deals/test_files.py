@@ -341,3 +341,15 @@ def test_any_valid_deal_round_trips_through_toml(deal):
     """Text with quotes, backslashes, control characters and any unicode; floats of any
     size: write, read, and the deal is the same."""
     assert deals.loads(deals.dumps(deal)) == deal
+
+
+def test_text_python_warns_about_loads_without_a_warning():
+    # Python's parser warns "invalid decimal literal" on '1else'; the CLI would print it as a
+    # stray line on stderr.
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        deal = deals.loads(TOY.replace('"pay - 0.5 * chips"', '"pay if 1else 0"'))
+    assert not [w for w in caught if issubclass(w.category, SyntaxWarning)]
+    assert deal.utilities({"pay": 0.5})[0] == 0.5
