@@ -29,6 +29,13 @@ from deals.schema import deal_from_dict, deal_to_dict
 #: Deal files above this size are refused before they are read: real ones are a few kB.
 MAX_FILE_BYTES = 1_000_000
 
+#: Most dots outside strings and comments (in dotted keys and decimal numbers) a deal file may
+#: have. The standard library's TOML parser takes time quadratic in the parts of a dotted key
+#: (one of 40,000 parts takes half a minute); library deals have about a hundred such dots.
+MAX_DOTS = 5_000
+_STRINGS_AND_COMMENTS = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
+                                   r"|'[^'\n]*'|#[^\n]*", re.S)
+
 LIBRARY = Path(__file__).parent / "library"
 
 
@@ -95,6 +102,10 @@ def loads(data: str | bytes, path: str = "<text>") -> Deal:
             line = data[: exc.start].count(b"\n") + 1
             raise DealFileError(f"line {line}: not valid UTF-8 (byte {exc.start}); save the file "
                                 "as UTF-8", path=path, field="(file)") from None
+    if data.count(".") > MAX_DOTS and _STRINGS_AND_COMMENTS.sub("", data).count(".") > MAX_DOTS:
+        raise DealFileError(f"more than {MAX_DOTS:,} dots in keys and numbers; a deal file has a "
+                            "few hundred at most. Is this really a deal file?", path=path,
+                            field="(file)")
     try:
         doc = tomllib.loads(data)
     except tomllib.TOMLDecodeError as exc:

@@ -212,6 +212,22 @@ def test_invalid_utf8_names_line(tmp_path):
         deals.load(path)
 
 
+@pytest.mark.parametrize("text", [".".join(["a"] * 100_000) + " = 1",
+                                  "[" + ".".join(["a"] * 100_000) + "]"])
+def test_long_dotted_keys_are_refused_before_parsing(text):
+    # tomllib takes time quadratic in a dotted key's parts: this one would take minutes.
+    start = time.perf_counter()
+    with pytest.raises(DealFileError, match="dots in keys and numbers"):
+        deals.loads(TOY + text)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_dots_inside_strings_and_comments_are_not_counted():
+    prose = "A sentence. " * 6_000
+    text = TOY.replace('title = "Toy"', f'title = "{prose}"\n# {prose}\ndescription = """\n{prose}"""')
+    assert deals.loads(text).title == prose
+
+
 def test_deep_nesting_is_refused():
     with pytest.raises(DealFileError, match="(nested|TOML)"):
         deals.loads("a = " + "[" * 100_000 + "]" * 100_000)
