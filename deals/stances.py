@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from deals.errors import DealError
+from games.errors import GameTooLargeError
 from deals.model import Deal, Stance
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
@@ -135,7 +136,7 @@ class TreeOutcome(TabularResult):
     regret: float
     tolerance: float
     threats: tuple[str, ...]
-    non_credible: int
+    non_credible: int | None  # None: the tree's normal form is too large to check them all
 
     @property
     def agreement(self) -> bool:
@@ -151,27 +152,38 @@ class TreeOutcome(TabularResult):
         return pd.DataFrame(rows).set_index("")
 
     def _caption(self) -> str:
-        return (f"{self.deal}: offer tree solved by backward induction; one-shot regret "
-                f"{self.regret:.3g} (tolerance {self.tolerance:.3g}); {self.non_credible} Nash "
-                "equilibria of its normal form rest on non-credible moves; listed: the threats "
-                "to walk away that would not be carried out")
+        text = (f"{self.deal}: offer tree solved by backward induction; one-shot regret "
+                f"{self.regret:.3g} (tolerance {self.tolerance:.3g}); ")
+        if self.non_credible is None:
+            return text + ("its normal form is too large to list the Nash equilibria that "
+                           "rest on non-credible moves (fewer stances make it possible)")
+        return text + (f"{self.non_credible} Nash equilibria of its normal form rest on "
+                       "non-credible moves; listed: the threats to walk away that would not be "
+                       "carried out")
 
 
 def tree_outcome(deal: Deal) -> TreeOutcome:
     """Solve the offer tree: subgame-perfect path and payoffs, and the non-credible threats."""
     tree = offer_tree(deal)
     spe = backward_induction(tree)
-    shaky = non_credible_equilibria(tree)
+    try:
+        with np.errstate(over="ignore"):  # counting the strategies may overflow to inf
+            shaky = non_credible_equilibria(tree)
+    except GameTooLargeError:
+        # Listing them needs every strategy of the tree (a few stances a side already give
+        # billions); the subgame-perfect play does not, so it is still reported.
+        shaky = None
     ours, theirs = _require_stances(deal)
     walks = set(_walk_actions(ours, theirs))
     # Of the engine's list, keep the threats to walk away: those are the leverage claims
     # ("cap your chips unless ..."); the rest are off-path slips of no policy interest.
     threats: list[str] = []
-    for eq in shaky:
+    for eq in shaky or ():
         for t in eq.threats:
             if getattr(t, "action", None) in walks and t not in threats:
                 threats.append(t)
     d = tuple(float(v) for v in deal.disagreement())
     return TreeOutcome(deal.name, (deal.supplier, deal.partner), tuple(spe.path),
                        (float(spe.payoffs[0]), float(spe.payoffs[1])), d,  # type: ignore[arg-type]
-                       float(spe.regret), float(spe.tolerance), tuple(threats), len(shaky))
+                       float(spe.regret), float(spe.tolerance), tuple(threats),
+                       None if shaky is None else len(shaky))

@@ -204,3 +204,28 @@ def test_a_walk_away_stance_named_like_a_move_keeps_both_moves(walk):
     out = tree_outcome(deal)
     assert out.payoffs == pytest.approx((0.1, 1.5))
     assert out.path[-1] == "accept"
+
+
+def test_offer_tree_with_a_few_stances_a_side_still_has_its_subgame_perfect_play():
+    """Four supplier stances and three partner stances: the tree's reduced normal form has
+    about 10 million cells, too many to list its non-credible equilibria, but backward
+    induction still solves it. By hand (u_S = pay - 0.4 chips, u_P = 2 chips - pay, outside
+    options 0): whatever is offered, the partner ends at the lowest pay the supplier accepts
+    over walking away, the least of 0.2, 0.5, 0.9 above 0.4 chips. The supplier gets
+    0.5 - 0.4 = 0.1 for chips 1, 0.5 - 0.24 = 0.26 for chips 0.6 and 0.2 - 0.1 = 0.1 for
+    chips 0.25, so it offers 0.6 and the partner pays 0.5: (0.26, 1.2 - 0.5)."""
+    deal = Deal(name="toy", title="Toy", supplier="US", partner="P",
+                issues=[Issue("chips", (0, 1), giver="supplier"),
+                        Issue("pay", (0, 1), giver="partner")],
+                parameters=[], utility={"supplier": "pay - 0.4 * chips",
+                                        "partner": "2 * chips - pay"},
+                outside_option={"supplier": "0", "partner": "0"},
+                stances=[deals.Stance("deny", "supplier", walk_away=True)]
+                + [deals.Stance(n, "supplier", {"chips": c})
+                   for n, c in (("all", 1.0), ("most", 0.6), ("few", 0.25))]
+                + [deals.Stance(n, "partner", {"pay": p})
+                   for n, p in (("low", 0.2), ("mid", 0.5), ("high", 0.9))])
+    out = tree_outcome(deal)
+    assert out.payoffs == pytest.approx((0.26, 0.7))
+    assert out.path[0].startswith("most for ")
+    assert out.non_credible is None and "too large" in out._caption()
