@@ -35,6 +35,9 @@ __all__ = ["SIDES", "Belief", "Deal", "Issue", "Stance", "Terms"]
 #: solvers compile). Library deals have under 100; a chain of definitions that each use the one
 #: before twice doubles at every step, and compiling 2**22 terms takes minutes.
 MAX_INLINED_TERMS = 50_000
+#: Most stances a side may have: the stance game has a cell, the offer tree a node, for each
+#: pair (and the equilibrium solvers take about 60 strategies in all).
+MAX_STANCES = 100
 
 
 def _as_parameter_set(parameters: Any) -> ParameterSet:
@@ -256,6 +259,9 @@ class Deal:
                 issues[key].check(value, f"{where}.{key}")
         for side in SIDES:
             own = [s for s in self.stances if s.side == side]
+            if len(own) > MAX_STANCES:
+                raise DealError(f"stances.{side}: {len(own)} stances, more than {MAX_STANCES}; "
+                                "keep the few that matter to the negotiation")
             if self.stances and not own:
                 raise DealError(f"stances.{side}: give at least one stance for each side "
                                 "(or none at all)")

@@ -190,6 +190,15 @@ def test_a_condition_where_a_number_belongs_is_an_error_naming_the_field():
         deal.utilities({"chips": 1, "pay": 0.5})
 
 
+def test_thousands_of_stances_are_refused_at_load():
+    # 3,000 a side would make a stance game of 9 million cells, each evaluated in Python.
+    many = "\n".join(f"s{i} = {{ pay = 0.5 }}" for i in range(3_000))
+    start = time.perf_counter()
+    with pytest.raises(DealFileError, match="stances.partner: 3001 stances, more than"):
+        deals.loads(TOY.replace("pay = { pay = 0.5 }", "pay = { pay = 0.5 }\n" + many))
+    assert time.perf_counter() - start < 2.0
+
+
 def test_big_file_is_refused_before_reading(tmp_path):
     path = tmp_path / "big.toml"
     with open(path, "wb") as handle:
