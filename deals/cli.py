@@ -272,6 +272,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GameError as exc:
         print("chipdeals: error: " + _message(exc, args), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ArithmeticError as exc:
+        # Extreme values (--set x=1e300) can overflow inside a solver: still bad input.
+        print("chipdeals: error: " + _message(GameError(
+            f"numbers out of range while computing ({type(exc).__name__}: {exc}); use "
+            "parameter values of a realistic size"), args), file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         print(text)
     except BrokenPipeError:  # `chipdeals compare | head`: the reader left; not an error

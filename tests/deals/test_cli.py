@@ -157,6 +157,13 @@ def test_set_binds_parameters(capsys):
     assert expected < 0  # at the top of its range, full divestment is rejected
 
 
+def test_absurd_parameter_values_exit_2_not_a_traceback(capsys):
+    # Payoffs of 1e300 overflow inside the bargaining solvers (the square of the scale).
+    code, out, err = run(capsys, "solve", "gulf-divestment-saudi", "--set", "china_ties=1e300")
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("chipdeals: error: gulf-divestment-saudi: ")
+
+
 @pytest.mark.parametrize("setting,needle", [("china_ties", "NAME=NUMBER"),
                                             ("china_ties=lots", "NAME=NUMBER"),
                                             ("no_such=1", "bind.no_such: no such parameter")])
