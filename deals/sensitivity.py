@@ -198,7 +198,8 @@ def flag_map(deal: Deal, x: str, xs: Sequence[float], y: str, ys: Sequence[float
             for j in range(nx):
                 r = _percentiles(rho_cells[side][i, j])
                 medians[side][i, j] = r["median"]
-                flags[side][i, j] = _flags(accepts[other[side]][i, j], r, dominated[i, j], t)[0]
+                flags[side][i, j] = _flags(accepts[other[side]][i, j], r, dominated[i, j], t,
+                                           accepts[side][i, j])[0]
     values = deal.values()
     units = {n: deal.parameters[n].unit for n in (x, y)}
     return FlagMap(deal=deal.name, x=x, y=y, x_values=xs_, y_values=ys_,

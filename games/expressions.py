@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import difflib
 import math
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping
@@ -42,6 +43,10 @@ MAX_POWER_DIGITS = 300
 
 
 def _where(condition: Any, if_true: Any, if_false: Any) -> sympy.Expr:
+    if not (getattr(condition, "is_Relational", False)
+            or isinstance(condition, sympy.logic.boolalg.BooleanFunction)
+            or condition in (sympy.true, sympy.false)):
+        raise TypeError("the condition must be a comparison such as x > 1")
     return sympy.Piecewise((if_true, condition), (if_false, True))
 
 
@@ -351,7 +356,9 @@ def parse_expression(text: str | int | float | Expression,
     if not text.strip():
         raise ExpressionError(f"expression{_located(where)} is empty")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "1else": our error says it, not a stray warning
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"expression{_located(where)} does not parse: {exc.msg} "
                               f"(in {text!r})") from None
@@ -363,6 +370,13 @@ def parse_expression(text: str | int | float | Expression,
         value = builder.build(tree.body)
     except RecursionError:
         raise builder.refuse(f"nesting deeper than {MAX_DEPTH} levels") from None
+    except ExpressionError:
+        raise
+    except (TypeError, AttributeError, ValueError, ArithmeticError) as exc:
+        # sympy refuses some combinations, e.g. a comparison used as a number: (x < y) + 1
+        raise builder.refuse(f"it mixes conditions and numbers or has no value ({exc})") from None
+    if getattr(value, "has", None) and value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
+        raise builder.refuse("a part of it has no finite real value (such as log(0) or 0**-1)")
     used = tuple(sorted(builder.used))
     _check_names(used, allowed, text, where)
     return Expression(text, value, used, where)

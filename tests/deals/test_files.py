@@ -119,7 +119,7 @@ MISTAKES = [
     ("log of zero", ('"pay - 0.5 * chips"', '"pay - log(0)"'), "utility.supplier",
      "no finite real value"),
     ("condition used as a number", ('"pay - 0.5 * chips"', '"pay - (chips > 0.5)"'),
-     "utility.supplier", "use a condition only"),
+     "utility.supplier", "mixes conditions and numbers"),
 ]
 
 
@@ -183,11 +183,10 @@ def test_definitions_that_double_at_each_step_are_refused_fast():
     assert time.perf_counter() - start < 2.0
 
 
-def test_a_condition_where_a_number_belongs_is_an_error_naming_the_field():
-    # where(pay, ...) parses (pay could be a condition) but numpy cannot choose on a number.
-    deal = deals.loads(TOY.replace('"pay - 0.5 * chips"', '"where(pay, 1, 0)"'))
-    with pytest.raises(deals.DealError, match="utility.supplier: .*cannot be evaluated"):
-        deal.utilities({"chips": 1, "pay": 0.5})
+def test_a_number_where_a_condition_belongs_is_an_error_naming_the_field():
+    # where(pay, ...): a number is not a condition; refused when the file is read.
+    with pytest.raises(deals.DealError, match="utility.supplier: .*condition must be a comparison"):
+        deals.loads(TOY.replace('"pay - 0.5 * chips"', '"where(pay, 1, 0)"'))
 
 
 def test_thousands_of_stances_are_refused_at_load():
@@ -375,6 +374,7 @@ def test_text_python_warns_about_loads_without_a_warning():
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        deal = deals.loads(TOY.replace('"pay - 0.5 * chips"', '"pay if 1else 0"'))
+        # the condition '1' is a number, not a comparison: refused, with no stray warning
+        with pytest.raises(DealFileError, match="utility.supplier"):
+            deals.loads(TOY.replace('"pay - 0.5 * chips"', '"pay if 1else 0"'))
     assert not [w for w in caught if issubclass(w.category, SyntaxWarning)]
-    assert deal.utilities({"pay": 0.5})[0] == 0.5
