@@ -51,6 +51,9 @@ def _check_names(players: Sequence[str] | None, strategies: Sequence[Sequence[st
     for player, names, m in zip(players, strategies, shape):
         if names is None:
             names = tuple(f"s{k + 1}" for k in range(m))
+        if isinstance(names, str):
+            raise InvalidGameError(f"{player}'s strategies were given as one text {names!r}; give "
+                                   f"a list of {m} names, e.g. {[f's{k + 1}' for k in range(m)]}")
         names = tuple(str(s) for s in names)
         if len(names) != m:
             raise InvalidGameError(

@@ -208,3 +208,10 @@ def test_payoff_arrays_match_bind_per_draw():
     # A scalar for one parameter broadcasts against the arrays of the others.
     A2, _ = game.payoff_arrays(s=s)
     np.testing.assert_array_equal(A2[:, 1, 0], [3.0, 3.0, 3.0])
+
+
+def test_strategy_names_given_as_one_text_are_refused_not_split_into_letters():
+    from games.errors import InvalidGameError
+
+    with pytest.raises(InvalidGameError, match="one text 'ab'"):
+        NormalFormGame.from_arrays([[1, 2], [3, 4]], [[1, 2], [3, 4]], strategies=["ab", ["x", "y"]])
