@@ -8,6 +8,9 @@ is a ``ValueError`` so that generic callers can still catch it.
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 
 class GameError(ValueError):
     """Base class of every error raised by chipdeals for bad input."""
@@ -39,3 +42,26 @@ class BargainingError(GameError):
 
 class TreeError(GameError):
     """A game tree is malformed (bad probabilities, empty moves, payoff vectors of wrong length)."""
+
+
+def finite_number(value: Any, what: str, error: type[GameError] = GameError) -> float:
+    """``value`` as a finite float, or ``error`` naming ``what`` and what was given.
+
+    >>> finite_number("2.5", "surplus")
+    2.5
+    >>> finite_number(float("nan"), "surplus")
+    Traceback (most recent call last):
+    ...
+    games.errors.GameError: surplus must be finite, got nan
+    """
+    if isinstance(value, bool):
+        raise error(f"{what} must be a number, not a boolean")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise error(f"{what} must be a number, got {value!r}") from None
+    except OverflowError:
+        raise error(f"{what} must be finite, got a number beyond float range") from None
+    if not math.isfinite(number):
+        raise error(f"{what} must be finite, got {value!r}")
+    return number

@@ -23,9 +23,8 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from games.errors import ParameterError
+from games.errors import ParameterError, finite_number
 from games.results import TabularResult
 
 #: Distributions a parameter may declare over its range.
@@ -114,7 +113,9 @@ class Parameter:
             return np.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
         if kind == "triangular":
             c = (v - lo) / (hi - lo)
-            return stats.triang.ppf(u, c, loc=lo, scale=hi - lo)
+            # inverse CDF of the triangular law, in closed form
+            return np.where(u < c, lo + np.sqrt(u * (hi - lo) * (v - lo)),
+                            hi - np.sqrt((1 - u) * (hi - lo) * (hi - v)))
         if kind == "normal":
             return _truncated_normal(u, v, (hi - lo) / (2 * 1.959964), lo, hi)
         # lognormal: a normal in log space, median at the value
@@ -131,19 +132,13 @@ def _truncated_normal(u: np.ndarray, mean: float, sd: float, lo: float, hi: floa
     if sd <= 0:
         return np.full(u.shape, mean)
     a, b = (lo - mean) / sd, (hi - mean) / sd
-    return np.clip(stats.truncnorm.ppf(u, a, b, loc=mean, scale=sd), lo, hi)
+    from scipy.stats import truncnorm  # scipy.stats is slow to import; only these laws need it
+
+    return np.clip(truncnorm.ppf(u, a, b, loc=mean, scale=sd), lo, hi)
 
 
 def _finite(value: Any, what: str) -> float:
-    if isinstance(value, bool):
-        raise ParameterError(f"{what} must be a number, not a boolean")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{what} must be a number, got {value!r}") from None
-    if not math.isfinite(number):
-        raise ParameterError(f"{what} must be finite, got {value!r}")
-    return number
+    return finite_number(value, what, ParameterError)
 
 
 def _count(draws: int) -> int:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 from scipy.optimize import linprog
 
-from games.errors import BargainingError, ExpressionError, GameTooLargeError
+from games.errors import BargainingError, ExpressionError, GameTooLargeError, finite_number
 
 #: Largest number of grid outcomes an issue space may expand to.
 MAX_OUTCOMES = 20_000_000
@@ -74,13 +74,7 @@ class Issue:
 
 
 def _finite(value: Any, what: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise BargainingError(f"{what} must be a number, not {value!r}") from None
-    if not np.isfinite(number):
-        raise BargainingError(f"{what} must be finite, not {number}")
-    return number
+    return finite_number(value, what, BargainingError)
 
 
 def as_issues(issues: Mapping[str, Any] | Iterable[Issue]) -> tuple[Issue, ...]:

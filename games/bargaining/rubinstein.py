@@ -27,7 +27,7 @@ from games.bargaining.frontier import zone_of_agreement
 from games.bargaining.problem import BargainingProblem
 from games.bargaining.refine import can_refine, refine_outcome
 from games.bargaining.solutions import BargainingSolution, _no_agreement
-from games.errors import BargainingError
+from games.errors import BargainingError, finite_number
 from games.results import TabularResult
 
 
@@ -307,10 +307,4 @@ def _delta(value: Any, name: str) -> float:
 
 
 def _number(value: Any, name: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise BargainingError(f"{name} must be a number, got {value!r}") from None
-    if not np.isfinite(v):
-        raise BargainingError(f"{name} must be finite, got {value!r}")
-    return v
+    return finite_number(value, name, BargainingError)
