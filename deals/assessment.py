@@ -15,7 +15,6 @@ from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from deals.errors import DealError
 from deals.leverage import (DrawSolver, acceptance_by_level, optimal_ask, point_values,
@@ -384,6 +383,8 @@ def _drivers(deal: Deal, values: Mapping[str, np.ndarray], result: Mapping[str, 
                "supplier acceptance margin": result["supplier_gain"] / result["supplier_scale"],
                "rho": result["rho"],
                "zone of agreement margin": result["zone_margin"]}
+    from scipy.stats import rankdata  # slow to import: only when drivers are computed
+
     rows = {}
     names = _varying(deal)
     if names:

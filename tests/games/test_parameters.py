@@ -95,3 +95,13 @@ def test_table_lists_sources():
     text = str(ps)
     assert "FACTS.md d" in text and "$bn" in text
     assert "<table" in ps._repr_html_()
+
+
+@pytest.mark.parametrize("low, mode, high", [(1.0, 2.0, 5.0), (1.0, 1.0, 5.0), (0.0, 3.0, 3.0)])
+def test_triangular_draws_follow_scipy_inverse_cdf(low, mode, high):
+    from scipy import stats
+
+    u = np.linspace(0.001, 0.999, 999)
+    p = Parameter("x", mode, range=(low, high), distribution="triangular")
+    expected = stats.triang.ppf(u, (mode - low) / (high - low), loc=low, scale=high - low)
+    np.testing.assert_allclose(p.draw(u), expected, atol=1e-12)
