@@ -8,6 +8,8 @@ turns those two into ``__str__`` and ``_repr_html_``.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -37,3 +39,18 @@ class TabularResult:
         if caption:
             table += "<p><small>" + html.escape(caption).replace("\n", "<br>") + "</small></p>"
         return table
+
+
+class EquilibriumSequence(TabularResult, Sequence):
+    """Mixin for results that are a list of equilibria held in their ``equilibria`` field."""
+
+    equilibria: tuple[Any, ...]
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.equilibria[index]
+
+    def __len__(self) -> int:
+        return len(self.equilibria)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.equilibria)

@@ -9,7 +9,7 @@ regret, drops duplicates and returns an :class:`EquilibriumSet` that records how
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ import pandas as pd
 
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
-from games.results import TabularResult
+from games.results import EquilibriumSequence, TabularResult
 
 DEFAULT_TOL = 1e-9
 
@@ -156,7 +156,7 @@ class Equilibrium:
 
 
 @dataclass(frozen=True, eq=False)
-class EquilibriumSet(TabularResult, Sequence):
+class EquilibriumSet(EquilibriumSequence):
     """Equilibria of one game with how they were found; list-like, prints as a table.
 
     ``scope`` says what the set claims to hold: ``"all"`` equilibria (enumeration methods),
@@ -175,15 +175,6 @@ class EquilibriumSet(TabularResult, Sequence):
     scope: str
     notes: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.equilibria)
-
-    def __getitem__(self, index: Any) -> Any:
-        return self.equilibria[index]
-
-    def __iter__(self) -> Iterator[Equilibrium]:
-        return iter(self.equilibria)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per equilibrium: probabilities, payoffs and regret."""

@@ -18,7 +18,6 @@ numpy ``reduceat`` over the breadth-first numbering (see ``flat.FlatTree``).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -27,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from games.errors import GameTooLargeError, TreeError
-from games.results import TabularResult
+from games.results import EquilibriumSequence, TabularResult
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, describe
 
@@ -240,18 +239,12 @@ def backward_induction(tree: GameTree, *, tol: float = 1e-9) -> SubgamePerfectEq
 
 
 @dataclass(frozen=True, eq=False)
-class SubgamePerfectSet(TabularResult, Sequence):
+class SubgamePerfectSet(EquilibriumSequence):
     """Every pure subgame-perfect equilibrium of a tree (one per way of breaking the ties)."""
 
     equilibria: tuple[SubgamePerfectEquilibrium, ...]
     method: str
     tolerance: float
-
-    def __getitem__(self, index: Any) -> Any:
-        return self.equilibria[index]
-
-    def __len__(self) -> int:
-        return len(self.equilibria)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from games.results import TabularResult
+from games.results import EquilibriumSequence, TabularResult
 from games.trees.backward_induction import (
     _require_perfect_information,
     _tolerance,
@@ -162,7 +162,7 @@ class NonCredibleEquilibrium:
 
 
 @dataclass(frozen=True, eq=False)
-class NonCredibleSet(TabularResult, Sequence):
+class NonCredibleSet(EquilibriumSequence):
     """The non-credible pure equilibria of a tree, with the credible ones for comparison."""
 
     equilibria: tuple[NonCredibleEquilibrium, ...]
@@ -171,12 +171,6 @@ class NonCredibleSet(TabularResult, Sequence):
     nash_count: int
     method: str
     tolerance: float
-
-    def __getitem__(self, index: Any) -> Any:
-        return self.equilibria[index]
-
-    def __len__(self) -> int:
-        return len(self.equilibria)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
