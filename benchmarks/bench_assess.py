@@ -21,15 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deals  # noqa: E402
 from deals.leverage import sample_values  # noqa: E402
 from reference_leverage import rho_loop  # noqa: E402
-
-
-def best_of(repeats: int, run) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from timing import timed  # noqa: E402
 
 
 def main() -> None:
@@ -42,9 +34,9 @@ def main() -> None:
 
     deal = deals.load(args.deal)
     deals.assess(deal, draws=200, seed=1, progress=False)  # compile the expressions once
-    ours = best_of(args.repeats, lambda: deals.assess(deal, draws=args.draws, seed=0, progress=False))
+    ours, _ = timed(lambda: deals.assess(deal, draws=args.draws, seed=0, progress=False), args.repeats)
     values = sample_values(deal, args.loop_draws, seed=0)
-    loop = best_of(1, lambda: rho_loop(deal, values))
+    loop, _ = timed(lambda: rho_loop(deal, values))
     loop_full = loop / args.loop_draws * args.draws
     print(f"deal {args.deal}")
     print(f"assess, {args.draws:,} draws:                 {ours:8.3f} s")

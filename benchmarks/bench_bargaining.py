@@ -22,20 +22,12 @@ import time
 import numpy as np
 
 from games import BargainingProblem, nash_solution, pareto_frontier, zone_of_agreement
+from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 W1 = (1.0, -0.6, -0.3)   # player 1: gains from issue a, loses from b and c
 W2 = (-0.5, 1.0, 0.8)    # player 2: the reverse
 D = (-0.4, 0.2)          # disagreement payoffs
 
-
-def timed(call, repeat: int = 1):
-    """Best-of-``repeat`` wall time in seconds, and the call's result."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = call()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def ours_three_issues(levels: int):

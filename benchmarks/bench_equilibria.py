@@ -20,18 +20,10 @@ import numpy as np
 
 from games.equilibria import equilibria, equilibria_batch
 from games.normal_form import NormalFormGame
+from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 TARGET_MS = {6: 5.0, 8: 30.0}
 
-
-def timed(call, repeat: int = 1) -> tuple[float, object]:
-    """Best-of-``repeat`` wall time in seconds, and the call's result."""
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = call()
-        best = min(best, time.perf_counter() - start)
-    return best, result
 
 
 def bench_size(size: int, games: int, nashpy_games: int, seed: int) -> None:

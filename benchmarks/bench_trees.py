@@ -25,6 +25,7 @@ from games.trees import GameTree, backward_induction, backward_induction_batch, 
 from games.trees.backward_induction import _tolerance, solve_levels
 from games.trees.flat import FlatTree
 from games.trees.tree import Chance, Decision, Terminal
+from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
 
 sys.setrecursionlimit(10_000)
 
@@ -63,14 +64,6 @@ def naive_backward_induction(node, players: list[str]):
     return max(values, key=lambda v: v[mover])
 
 
-def timed(call, repeat: int = 3):
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = call()
-        best = min(best, time.perf_counter() - start)
-    return best, result
-
 
 def bench(nodes: int, seed: int) -> None:
     names, root = random_root(nodes, seed=seed)
@@ -79,10 +72,10 @@ def bench(nodes: int, seed: int) -> None:
     built = time.perf_counter() - start
     flat_time, flat = timed(lambda: FlatTree(tree), repeat=1)
     players = list(tree.players)
-    naive_time, naive = timed(lambda: naive_backward_induction(tree.root, players))
+    naive_time, naive = timed(lambda: naive_backward_induction(tree.root, players), repeat=3)
     atol = _tolerance(flat, 1e-9)
-    core_time, (values, _) = timed(lambda: solve_levels(flat, atol))
-    full_time, spe = timed(lambda: backward_induction(tree))
+    core_time, (values, _) = timed(lambda: solve_levels(flat, atol), repeat=3)
+    full_time, spe = timed(lambda: backward_induction(tree), repeat=3)
     assert np.allclose(values[0], naive) and np.allclose(spe.payoffs, naive), "solvers disagree"
     print(f"{tree.node_count:>9,} nodes | validate {built:5.2f} s, number {flat_time:5.2f} s | "
           f"naive {naive_time * 1e3:8.1f} ms | ours: levels {core_time * 1e3:7.1f} ms "
@@ -100,7 +93,7 @@ def bench_sample(draws: int, looped: int, seed: int) -> None:
         "Stay out": terminal("c", 0)}), parameters={"v": 10.0, "w": 1.0, "c": 1.0})
     rng = np.random.default_rng(seed)
     v, w, c = rng.uniform(0, 20, draws), rng.uniform(0, 8, draws), rng.uniform(-1, 6, draws)
-    batch_time, batch = timed(lambda: backward_induction_batch(tree, v=v, w=w, c=c))
+    batch_time, batch = timed(lambda: backward_induction_batch(tree, v=v, w=w, c=c), repeat=3)
     start = time.perf_counter()
     for k in range(looped):
         one = backward_induction(tree.bind(v=v[k], w=w[k], c=c[k]))
