@@ -19,10 +19,7 @@ from games.catalogue import (
 from games.errors import ParameterError
 from games.symbolic import symbolic_2x2
 
-try:  # the numeric solvers land separately; cross-check against them once they exist
-    from games.equilibria import equilibria as solve
-except ImportError:  # pragma: no cover - depends on the solver package being present
-    solve = None
+from games.equilibria import equilibria as solve
 
 
 def regret_2x2(game, x, y):
@@ -92,7 +89,6 @@ def test_vertex_enumeration_agrees(name, params, expected):
     assert same_set(found, [(np.array(x, float), np.array(y, float)) for x, y in expected])
 
 
-@pytest.mark.skipif(solve is None, reason="games.equilibria not available yet")
 @pytest.mark.parametrize("name, params, expected", TEXTBOOK, ids=IDS)
 def test_our_solver_agrees(name, params, expected):
     result = solve(CLASSIC_GAMES[name].build(**params))

@@ -37,10 +37,7 @@ FILES = sorted(GAMBIT.rglob("*.efg")) if GAMBIT.is_dir() else []
 IDS = [str(f.relative_to(GAMBIT)) for f in FILES]
 pytestmark = pytest.mark.skipif(not FILES, reason=f"no .efg corpus at {GAMBIT}")
 
-try:
-    from games.equilibria import pure_equilibria
-except ImportError:  # pragma: no cover - until the solver package exports it
-    pure_equilibria = None
+from games.equilibria import pure_equilibria
 
 TREES = {name: read_efg(path) for name, path in zip(IDS, FILES)} if FILES else {}
 PERFECT = [name for name, tree in TREES.items() if tree.is_perfect_information]
@@ -106,12 +103,11 @@ def test_perfect_information_trees_by_backward_induction(name):
     profile = reduced_profile(tree, spe)
     cell = tuple(game.strategies[p].index(s) for p, s in enumerate(profile))
     assert tuple(float(t[cell]) for t in game.payoffs) == pytest.approx(spe.payoffs)
-    if pure_equilibria is not None:
-        found = pure_equilibria(game)
-        assert any(all(e.strategies[p][k] == 1 for p, k in enumerate(cell)) for e in found)
-        if every is not None:
-            split = non_credible_equilibria(tree, limit=5000)
-            assert len(split) + len(split.credible) == len(found) == split.nash_count
+    found = pure_equilibria(game)
+    assert any(all(e.strategies[p][k] == 1 for p, k in enumerate(cell)) for e in found)
+    if every is not None:
+        split = non_credible_equilibria(tree, limit=5000)
+        assert len(split) + len(split.credible) == len(found) == split.nash_count
 
 
 @pytest.mark.parametrize("name", sorted(KNOWN_PATHS))

@@ -25,11 +25,7 @@ FILES = sorted(GAMBIT.rglob("*.nfg")) if GAMBIT.is_dir() else []
 IDS = [str(f.relative_to(GAMBIT)) for f in FILES]
 pytestmark = pytest.mark.skipif(not FILES, reason=f"no .nfg corpus at {GAMBIT}")
 
-try:
-    from games.equilibria import equilibria, pure_equilibria
-except ImportError:  # pragma: no cover - until the solver package exports them
-    equilibria = pure_equilibria = None
-needs_solvers = pytest.mark.skipif(equilibria is None, reason="games.equilibria not available")
+from games.equilibria import equilibria, pure_equilibria
 
 # Equilibrium counts stated by the files' titles (from the papers), two-player games.
 # For degenerate games the count is of extreme equilibria.
@@ -136,7 +132,6 @@ def as_profile(equilibrium):
     return tuple(int(np.argmax(s)) for s in equilibrium.strategies)
 
 
-@needs_solvers
 @pytest.mark.parametrize("path", [p.values[0] for p in N_PLAYER + TWO_PLAYER],
                          ids=[p.id for p in N_PLAYER + TWO_PLAYER])
 def test_pure_equilibria_match_brute_force(path):
@@ -163,7 +158,6 @@ def same_set(first, second, atol=1e-6):
     return True
 
 
-@needs_solvers
 @pytest.mark.parametrize("path", two_player(PAIRS, KNOWN_DISAGREEMENTS))
 def test_two_player_support_and_vertex_enumeration_agree(path):
     game = read_nfg(path)
@@ -180,7 +174,6 @@ def test_two_player_support_and_vertex_enumeration_agree(path):
         assert len(vertex) == stated
 
 
-@needs_solvers
 @pytest.mark.parametrize("path", TWO_PLAYER)
 def test_two_player_extreme_equilibria_verified_and_counted(path):
     """Vertex enumeration alone: every equilibrium checked, counts as the papers state."""

@@ -14,11 +14,6 @@ from games.errors import GameError, ParameterError
 from games.normal_form import NormalFormGame
 from games.regimes import plot_regime_map, regime_map
 
-try:
-    from games.equilibria import equilibria as _solver
-except ImportError:  # pragma: no cover
-    _solver = None
-
 # Prisoner's-dilemma family with R=3, P=1 fixed, T and S varying. Algebra (comparing each
 # player's payoffs against C and against D): C is the better reply to C iff R > T, i.e. T < 3;
 # D is the better reply to D iff P > S, i.e. S < 1. So the four quadrants are
@@ -38,7 +33,7 @@ def expected_regime(T, S):
 
 T_VALUES = np.linspace(1.01, 5.01, 41)   # steps of 0.1, never exactly 3
 S_VALUES = np.linspace(-1.02, 2.98, 21)  # steps of 0.2, never exactly 1
-METHODS = ["closed-form"] + (["solver"] if _solver is not None else [])
+METHODS = ["closed-form", "solver"]
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -130,7 +125,6 @@ def test_plot_has_one_legend_entry_per_regime():
     assert (ax.get_xlabel(), ax.get_ylabel()) == ("T", "S")
 
 
-@pytest.mark.skipif(_solver is None, reason="games.equilibria not available yet")
 def test_three_by_three_coordination_threshold_with_the_solver():
     # Coordination with diagonal (a, 1, b), zero elsewhere. With a, b > 0 every nonempty
     # common support gives an equilibrium: 2^3 - 1 = 7. With a < 0 strategy 1 never pays
@@ -147,7 +141,6 @@ def test_three_by_three_coordination_threshold_with_the_solver():
     assert "(2+3,2+3)" in m.regimes[0, 0]
 
 
-@pytest.mark.skipif(_solver is None, reason="games.equilibria not available yet")
 def test_three_player_unanimity_threshold_uses_pure_equilibria():
     # Three players each pick A or B; all get c if all pick A, 1 if all pick B, else 0.
     # c > 0: only the unanimous profiles are stable (a lone dissenter gains by joining).

@@ -15,10 +15,7 @@ from games.errors import InvalidGameError, ParameterError
 from games.normal_form import NormalFormGame
 from games.symbolic import symbolic_2x2
 
-try:  # our numeric solvers, once they exist: a second independent cross-check
-    from games.equilibria import equilibria as solve
-except ImportError:  # pragma: no cover
-    solve = None
+from games.equilibria import equilibria as solve  # a second, independent cross-check
 
 SYMBOLS = sympy.symbols("a0 a1 a2 a3 b0 b1 b2 b3", real=True)
 A_SYM = [[SYMBOLS[0], SYMBOLS[1]], [SYMBOLS[2], SYMBOLS[3]]]
@@ -66,12 +63,11 @@ def test_mixed_equilibrium_matches_vertex_enumeration(values):
     numeric = [(x, y) for x, y in nashpy.Game(A, B).vertex_enumeration()
                if np.all((x > 1e-9) & (x < 1 - 1e-9)) and np.all((y > 1e-9) & (y < 1 - 1e-9))]
     assert bool(result.holds["mixed"]) == (len(numeric) == 1)
-    if solve is not None:
-        ours = solve(NormalFormGame.from_arrays(A, B), method="support")
-        mixed = [e for e in ours if all(len(s) == 2 for s in e.support)]
-        assert len(mixed) == len(numeric)
-        pure = sum(e.is_pure for e in ours)
-        assert pure == sum(bool(result.holds[k]) for k in list(result.holds)[:4])
+    ours = solve(NormalFormGame.from_arrays(A, B), method="support")
+    mixed = [e for e in ours if all(len(s) == 2 for s in e.support)]
+    assert len(mixed) == len(numeric)
+    pure = sum(e.is_pure for e in ours)
+    assert pure == sum(bool(result.holds[k]) for k in list(result.holds)[:4])
     if numeric:
         x, y = numeric[0]
         assert result.p == pytest.approx(x[0], abs=1e-9)
