@@ -1,0 +1,165 @@
+"""Alternating offers: known answers (Rubinstein 1982; Faratin, Sierra and Jennings 1998)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import brentq
+
+from games.negotiation import (STANDARD, AcceptAbove, AcceptAfter, AcceptNext, Boulware,
+                               Conceder, NegotiationError, NegotiationProblem, Negotiator,
+                               RubinsteinOptimal, TimeDependent, negotiate)
+
+GRID = np.linspace(0, 1, 1001)
+
+
+def pie(d_a=1.0, d_b=1.0, grid=GRID):
+    """A pie split by A's share: A's utility is its share, B's the rest."""
+    return NegotiationProblem({"share": grid}, grid, 1 - grid, discount_a=d_a, discount_b=d_b)
+
+
+@pytest.mark.parametrize("d_a, d_b", [(0.9, 0.9), (0.9, 0.8), (0.95, 0.6), (0.5, 0.99)])
+def test_two_rubinstein_agents_agree_at_once_on_rubinsteins_split(d_a, d_b):
+    rubinstein = STANDARD["rubinstein"]
+    trace = negotiate(pie(d_a, d_b), rubinstein, rubinstein, deadline=50)
+    assert trace.round[0] == 1
+    share = (1 - d_b) / (1 - d_a * d_b)  # the first proposer's subgame-perfect share
+    assert trace.utilities[0, 0] == pytest.approx(share, abs=2 * (GRID[1] - GRID[0]))
+    # And the same with B opening: B's share by the same formula, roles swapped.
+    trace = negotiate(pie(d_a, d_b), rubinstein, rubinstein, deadline=50, first=1)
+    assert trace.round[0] == 1
+    assert trace.utilities[1, 0] == pytest.approx((1 - d_a) / (1 - d_a * d_b),
+                                                  abs=2 * (GRID[1] - GRID[0]))
+
+
+def crossing_round(e_a, e_b, deadline):
+    """First round where the responder's share of the offer reaches its own next demand.
+
+    Closed form of the tactics on a pie without discount: A demands 1 - t ** (1 / e_a) at
+    time t = (r - 1) / (deadline - 1), B concedes A the share t ** (1 / e_b); AC_next accepts
+    when what is offered is at least what one's own next offer would keep.
+    """
+    def keep(e, r):
+        return 1 - ((r - 1) / (deadline - 1)) ** (1 / e)
+    for r in range(1, deadline + 1):
+        proposer_keeps = keep(e_a if r % 2 else e_b, r)
+        if r == deadline or 1 - proposer_keeps >= keep(e_b if r % 2 else e_a, r + 1):
+            return r, proposer_keeps if r % 2 else 1 - proposer_keeps
+
+
+def test_two_boulware_agents_agree_at_the_deadline():
+    # Hard-headed sides hold out to the last exchange: in round 19 the responder's own
+    # offer of round 20 would concede everything, so AC_next takes what is on the table.
+    hard = Negotiator("hard", Boulware(0.05))
+    for deadline in (10, 20, 21):
+        trace = negotiate(pie(), hard, hard, deadline=deadline)
+        assert trace.agreed[0] and trace.round[0] == deadline - 1
+        assert crossing_round(0.05, 0.05, deadline)[0] == deadline - 1
+    # Given more rounds they meet earlier, where the closed form says (t = 0.5 ** 0.05).
+    trace = negotiate(pie(), hard, hard, deadline=100)
+    assert trace.round[0] == crossing_round(0.05, 0.05, 100)[0] == 97
+    # Sides that take only (nearly) everything agree in the deadline round itself, when the
+    # last proposer's target has fallen to its reservation.
+    firm = Negotiator("firm", Boulware(0.05), AcceptAbove(0.999))
+    trace = negotiate(pie(), firm, firm, deadline=20)
+    assert trace.agreed[0] and trace.round[0] == 20 and trace.utilities[0, 0] == 1.0  # B proposed
+
+
+def test_boulware_agents_agree_when_the_closed_form_says():
+    soft = Negotiator("b", Boulware(0.3))
+    trace = negotiate(pie(), soft, soft, deadline=40)
+    r, share_a = crossing_round(0.3, 0.3, 40)
+    assert trace.round[0] == r
+    assert trace.utilities[0, 0] == pytest.approx(share_a, abs=0.002)
+    # and the continuous crossing 2 t ** (1 / e) = 1 puts that round near t = 0.5 ** e
+    assert (r - 1) / 39 == pytest.approx(0.5 ** 0.3, abs=2 / 39)
+
+
+def test_conceder_against_boulware_lands_near_the_boulware_side():
+    trace = negotiate(pie(), STANDARD["boulware"], STANDARD["conceder"], deadline=100)
+    # Continuous closed form: they meet where A's concession t ** 5 and B's t ** 0.2 sum to 1.
+    t = brentq(lambda t: t ** 5 + t ** 0.2 - 1, 1e-9, 1)
+    boulware_share = 1 - t ** 5
+    assert trace.agreed[0]
+    assert trace.utilities[0, 0] == pytest.approx(boulware_share, abs=0.01)
+    assert trace.utilities[0, 0] > 0.85
+
+
+def random_problem(seed, draws, k):
+    rng = np.random.default_rng(seed)
+    return NegotiationProblem({"x": np.arange(k)}, rng.normal(size=(draws, k)),
+                              rng.normal(size=(draws, k)), rng.normal(size=draws) - 0.5,
+                              rng.normal(size=draws) - 0.5, rng.uniform(0.8, 1, draws),
+                              rng.uniform(0.8, 1, draws))
+
+
+ALL = list(STANDARD.values()) + [Negotiator("above", Boulware(), AcceptAbove(0.0)),
+                                 Negotiator("after", Conceder(), AcceptAfter(0.2))]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), i=st.integers(0, len(ALL) - 1),
+       j=st.integers(0, len(ALL) - 1), deadline=st.integers(1, 12))
+def test_agreements_never_fall_below_either_reservation(seed, i, j, deadline):
+    problem = random_problem(seed, 20, 15)
+    trace = negotiate(problem, ALL[i], ALL[j], deadline=deadline, seed=seed)
+    u = trace.utilities
+    for s in (0, 1):
+        assert np.all(u[s][trace.agreed] >= problem.reservation(s)[trace.agreed])
+        assert np.all(trace.gains[s] >= 0)
+
+
+def test_a_trace_replays_to_the_same_result_from_its_seed():
+    problem = random_problem(3, 50, 30)
+    walk = STANDARD["random-walk"]
+    trace = negotiate(problem, walk, STANDARD["tit-for-tat"], deadline=30, seed=11)
+    again = trace.replay()
+    assert np.array_equal(trace.offers, again.offers)
+    assert np.array_equal(trace.agreement, again.agreement)
+    other = negotiate(problem, walk, STANDARD["tit-for-tat"], deadline=30, seed=12)
+    assert not np.array_equal(trace.offers, other.offers)  # the seed matters
+
+
+def test_all_draws_advance_together_and_match_one_draw_runs():
+    problem = random_problem(5, 8, 25)
+    trace = negotiate(problem, STANDARD["linear"], STANDARD["nash"], deadline=15)
+    for d in range(8):
+        one = NegotiationProblem(problem.outcomes, problem.utility_a[d], problem.utility_b[d],
+                                 problem.reservation_a[d], problem.reservation_b[d],
+                                 problem.discount_a[d], problem.discount_b[d])
+        # beliefs are averages over draws, so compare only the agents that use none
+        alone = negotiate(one, STANDARD["linear"], STANDARD["boulware"], deadline=15)
+        many = negotiate(problem, STANDARD["linear"], STANDARD["boulware"], deadline=15)
+        assert alone.agreement[0] == many.agreement[d] and alone.round[0] == many.round[d]
+    assert trace.offers.shape[1] == 8
+
+
+def test_trace_frame_tells_one_draw():
+    trace = negotiate(pie(0.9, 0.9), STANDARD["boulware"], STANDARD["linear"], deadline=10)
+    frame = trace.to_frame()
+    assert list(frame.columns[:2]) == ["by", "share"]
+    assert frame["reply"].iloc[-1] in ("accepted", "no agreement")
+    assert (frame["reply"].iloc[:-1] == "refused").all()
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: negotiate(pie(), STANDARD["linear"], STANDARD["linear"], deadline=0), "deadline"),
+    (lambda: TimeDependent(-1), "exponent"),
+    (lambda: AcceptAbove(2), "share"),
+    (lambda: NegotiationProblem({"x": [1, 2]}, [1, 2, 3], [1, 2]), "utility_a"),
+    (lambda: pie(d_a=1.5), "discount_a"),
+    (lambda: Negotiator("x", object()), "offer"),
+])
+def test_bad_settings_are_refused_in_words(make, words):
+    with pytest.raises(NegotiationError, match=words):
+        make()
+
+
+def test_an_agent_that_offers_nonsense_is_named():
+    class Bad:
+        def offer(self, view):
+            return np.full(view.draws, 10**6)
+    with pytest.raises(NegotiationError, match="'bad'"):
+        negotiate(pie(), Negotiator("bad", Bad()), STANDARD["linear"], deadline=5)
