@@ -17,11 +17,15 @@ from games.negotiation.agents import (Boulware, Conceder, Linear, NashSeeking, R
                                       RubinsteinOptimal, TimeDependent, TitForTat)
 from games.negotiation.problem import NegotiationError, NegotiationProblem
 from games.negotiation.protocol import STANDARD, NegotiationTrace, Negotiator, negotiate
+from games.negotiation.plots import plot_tournament, plot_trace
+from games.negotiation.tournament import (METRICS, TournamentResult, distances, play_match,
+                                          tournament)
 from games.negotiation.view import SideView
 
 __all__ = [
     "NegotiationProblem", "NegotiationError", "SideView", "Negotiator", "STANDARD",
     "negotiate", "NegotiationTrace", "TimeDependent", "Boulware", "Linear", "Conceder",
     "TitForTat", "RubinsteinOptimal", "NashSeeking", "RandomWalk", "AcceptNext", "AcceptAbove",
-    "AcceptAfter",
+    "AcceptAfter", "tournament", "play_match", "TournamentResult", "METRICS", "distances",
+    "plot_trace", "plot_tournament",
 ]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from games.negotiation.problem import NegotiationError, row_searchsorted
+from games.negotiation.problem import NegotiationError
 from games.negotiation.view import SideView
 
 
@@ -100,13 +100,13 @@ class RubinsteinOptimal:
     On a pie split by shares this gives the proposer ``(1 - d_o) / (1 - d_s d_o)``.
     """
 
-    iterations: int = 60
+    iterations: int = 50
 
     def offer(self, view: SideView) -> np.ndarray:
         """The outcome giving the other its discounted continuation, and this side the rest."""
-        if "rubinstein" not in view.memo:
-            view.memo["rubinstein"] = self._split(view)
-        return view.memo["rubinstein"]
+        if self not in view.shared:  # it depends on beliefs alone, not on the play
+            view.shared[self] = self._split(view)
+        return view.shared[self]
 
     def _split(self, view: SideView) -> np.ndarray:
         other_u, other_r, d_o = view.belief()
@@ -115,7 +115,7 @@ class RubinsteinOptimal:
         b = np.broadcast_to(other_u - other_r, a.shape)
         b_ok = np.where((a >= 0) & (b >= 0), b, -np.inf)
         # f(g): the other's best believed gain among outcomes giving this side at least g.
-        a_sorted = np.take_along_axis(a, view.order, axis=1)
+        a_sorted = view.sorted - view.reservation[:, None]
         suffix = np.maximum.accumulate(np.take_along_axis(b_ok, view.order, axis=1)[:, ::-1],
                                        axis=1)[:, ::-1]
         suffix = np.column_stack([suffix, np.full(view.draws, -np.inf)])
@@ -124,7 +124,7 @@ class RubinsteinOptimal:
         def f(g):
             # Interpolated between neighbouring outcomes, so a fine grid of outcomes gives the
             # continuous frontier's answer rather than a staircase's.
-            pos = row_searchsorted(a_sorted[:, :-1], g)
+            pos = view.index.position(g + view.reservation)
             below = np.maximum(pos - 1, 0)
             a0, a1 = a_sorted[view.rows, below], a_sorted[view.rows, pos]
             f0, f1 = suffix[view.rows, below], suffix[view.rows, pos]
@@ -164,8 +164,8 @@ class NashSeeking:
 
     def offer(self, view: SideView) -> np.ndarray:
         """The outcome maximising ``power log a + (1 - power) log b`` over believed gains."""
-        if "nash" in view.memo:
-            return view.memo["nash"]
+        if self in view.shared:  # it depends on beliefs alone, not on the play
+            return view.shared[self]
         other_u, other_r, d_o = view.belief()
         if self.power is not None:
             beta = np.full(view.draws, float(self.power))
@@ -181,8 +181,8 @@ class NashSeeking:
                              beta[:, None] * np.log(a) + (1 - beta[:, None]) * np.log(b), -np.inf)
         best = np.argmax(value, axis=1)
         found = np.isfinite(value[view.rows, best])
-        view.memo["nash"] = np.where(found, best, view.at_least(view.best))
-        return view.memo["nash"]
+        view.shared[self] = np.where(found, best, view.at_least(view.best))
+        return view.shared[self]
 
 
 @dataclass(frozen=True)

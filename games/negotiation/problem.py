@@ -45,22 +45,32 @@ def _rows(name: str, value: Any, draws: int | None, size: int | None) -> np.ndar
     return array
 
 
-def row_searchsorted(sorted_rows: np.ndarray, levels: np.ndarray) -> np.ndarray:
-    """For each row i, the first position where ``sorted_rows[i]`` reaches ``levels[i]``.
+class RowIndex:
+    """Rows of values sorted once, searchable for one level per row in one call.
 
-    One flat :func:`numpy.searchsorted` over all rows (each row is shifted by its index into a
-    band of its own), so a round of offers for a thousand draws costs one call.
+    Each row is scaled into a band of its own and the bands laid end to end, so a single
+    :func:`numpy.searchsorted` answers every row: a round of offers for a thousand draws costs
+    one call.
 
-    >>> row_searchsorted(np.array([[0., 1, 2], [5, 6, 7]]), np.array([0.5, 7.0]))
+    >>> RowIndex(np.array([[2., 0, 1], [5, 7, 6]])).position(np.array([0.5, 7.0]))
     array([1, 2])
     """
-    n, k = sorted_rows.shape
-    lo = sorted_rows[:, :1]
-    span = np.maximum(sorted_rows[:, -1:] - lo, 1e-300)
-    band = 4.0 * np.arange(n)[:, None]
-    keys = ((sorted_rows - lo) / span + band).ravel()
-    query = np.clip((np.asarray(levels, dtype=float)[:, None] - lo) / span, -1.0, 2.0) + band
-    return np.searchsorted(keys, query[:, 0], side="left") - np.arange(n) * k
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.order = np.argsort(values, axis=1, kind="stable")
+        self.sorted = np.take_along_axis(values, self.order, axis=1)
+        n, k = self.sorted.shape
+        self.low = self.sorted[:, :1]
+        self.span = np.maximum(self.sorted[:, -1:] - self.low, 1e-300)
+        self.band = 4.0 * np.arange(n)[:, None]
+        self.keys = ((self.sorted - self.low) / self.span + self.band).ravel()
+        self.starts = np.arange(n) * k
+
+    def position(self, levels: np.ndarray) -> np.ndarray:
+        """Per row, how many of its values lie strictly below that row's level."""
+        query = np.clip((np.asarray(levels, dtype=float)[:, None] - self.low) / self.span,
+                        -1.0, 2.0) + self.band
+        return np.searchsorted(self.keys, query[:, 0], side="left") - self.starts
 
 
 @dataclass(frozen=True, eq=False)
@@ -185,7 +195,15 @@ class NegotiationProblem:
 
     def gains(self, side: int) -> np.ndarray:
         """``(draws, K)`` utility over the reservation: positive where the side gains."""
-        return self.utility(side) - self.reservation(side)[:, None]
+        key = ("gains", side)
+        if key not in self._cache:
+            self._cache[key] = self.utility(side) - self.reservation(side)[:, None]
+        return self._cache[key]
+
+    def memo(self, side: int) -> dict:
+        """A dictionary per side where agents keep what depends only on the problem and side
+        (an offer computed once from beliefs), shared by every negotiation on this problem."""
+        return self._cache.setdefault(("memo", side), {})
 
     def ideal_gains(self) -> np.ndarray:
         """``(2, draws)``: each side's largest gain among outcomes both accept (0 if none)."""
@@ -195,6 +213,22 @@ class NegotiationProblem:
             ideal = np.stack([np.where(both, g, 0).max(axis=1, initial=0) for g in (g_a, g_b)])
             self._cache["ideal"] = ideal
         return self._cache["ideal"]
+
+    def scaled_gains(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each side's ``(draws, K)`` gains in units of its ideal gain (NaN where that is 0)."""
+        if "scaled" not in self._cache:
+            ideal = self.ideal_gains()
+            with np.errstate(all="ignore"):
+                scale = np.where(ideal > 0, 1 / ideal, np.nan)
+            self._cache["scaled"] = tuple(self.gains(s) * scale[s][:, None] for s in (0, 1))
+        return self._cache["scaled"]
+
+    def index(self, side: int) -> RowIndex:
+        """The side's utilities sorted per draw, for fast searches by level (cached)."""
+        key = ("index", side)
+        if key not in self._cache:
+            self._cache[key] = RowIndex(self.utility(side))
+        return self._cache[key]
 
     def power(self) -> np.ndarray:
         """A's bargaining power per draw: given, or log d_B / (log d_A + log d_B), or 1/2."""

@@ -10,11 +10,11 @@ never agreed, whatever the agents say.
 
 >>> import numpy as np
 >>> from games.negotiation.problem import NegotiationProblem
->>> x = np.linspace(0, 1, 101)
+>>> x = np.linspace(0, 1, 1001)
 >>> pie = NegotiationProblem({"share": x}, x, 1 - x, discount_a=0.9, discount_b=0.9)
 >>> trace = negotiate(pie, STANDARD["rubinstein"], STANDARD["rubinstein"], deadline=10)
->>> int(trace.round[0]), round(float(trace.utilities[0, 0]), 2)   # (1 - 0.9) / (1 - 0.81)
-(1, 0.53)
+>>> int(trace.round[0]), float(trace.utilities[0, 0])   # (1 - 0.9) / (1 - 0.81) = 0.5263...
+(1, 0.526)
 """
 
 from __future__ import annotations

@@ -17,15 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from games.negotiation.problem import NegotiationProblem, row_searchsorted
+from games.negotiation.problem import NegotiationProblem
 
 
 class SideView:
     """One side's view of a negotiation in progress, for all draws at once.
 
     ``round`` counts from 1; ``my_offers`` and ``their_offers`` list, per past offer, the
-    ``(draws,)`` outcome indices offered. ``rng`` is the side's own seeded generator and
-    ``memo`` a dictionary where an agent may keep what it computed once per negotiation.
+    ``(draws,)`` outcome indices offered. ``rng`` is the side's own seeded generator; ``memo``
+    is a dictionary where an agent may keep what it computed once per negotiation, and
+    ``shared`` one for what depends only on the problem and side (kept across negotiations).
     """
 
     def __init__(self, problem: NegotiationProblem, side: int, deadline: int,
@@ -37,12 +38,13 @@ class SideView:
         self.my_offers: list[np.ndarray] = []
         self.their_offers: list[np.ndarray] = []
         self.rng = rng if rng is not None else np.random.default_rng(0)
-        self.memo: dict[str, Any] = {}
+        self.memo: dict[Any, Any] = {}
+        self.shared = problem.memo(side)
         self.utility = problem.utility(side)
         self.reservation = problem.reservation(side)
         self.discount = problem.discount(side)
-        self.order = np.argsort(self.utility, axis=1, kind="stable")
-        self.sorted = np.take_along_axis(self.utility, self.order, axis=1)
+        self.index = problem.index(side)
+        self.order, self.sorted = self.index.order, self.index.sorted
         self.rows = np.arange(problem.draws)
 
     @property
@@ -62,10 +64,10 @@ class SideView:
     @property
     def resolution(self) -> np.ndarray:
         """Per draw, the widest gap between neighbouring outcomes in this side's utility."""
-        if "resolution" not in self.memo:
+        if "resolution" not in self.shared:
             gaps = np.diff(self.sorted, axis=1)
-            self.memo["resolution"] = gaps.max(axis=1, initial=0.0)
-        return self.memo["resolution"]
+            self.shared["resolution"] = gaps.max(axis=1, initial=0.0)
+        return self.shared["resolution"]
 
     def utility_of(self, offers: np.ndarray) -> np.ndarray:
         """This side's utility of the outcomes ``offers`` (one index per draw)."""
@@ -76,8 +78,7 @@ class SideView:
 
         Where no outcome reaches ``level``, the side's best outcome.
         """
-        pos = np.minimum(row_searchsorted(self.sorted, np.asarray(level, dtype=float)),
-                         self.problem.size - 1)
+        pos = np.minimum(self.index.position(level), self.problem.size - 1)
         return self.order[self.rows, pos]
 
     def belief(self) -> tuple[np.ndarray, float, float]:
