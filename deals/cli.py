@@ -297,3 +297,12 @@ def _register_leverage_commands() -> None:
 
 
 _register_leverage_commands()
+
+
+def _register_negotiate(sub: Any) -> None:  # issue 17: `chipdeals negotiate`, deals/practice.py
+    from deals.practice import register
+
+    register(sub)
+
+
+EXTRA_COMMANDS.append(_register_negotiate)
