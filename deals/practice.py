@@ -34,7 +34,7 @@ from deals.leverage import point_values
 from deals.model import Deal
 from deals.negotiation import UNIT, agent_named, negotiation_problem, outcome_utilities
 from deals.output import FORMATS, Section
-from games.negotiation import STANDARD, SideView
+from games.negotiation import STANDARD, NegotiationTrace, Negotiator, SideView
 
 PAIR = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(\S+)$")
 
@@ -223,6 +223,28 @@ class PracticeSession:
         return [Section("the negotiation", trace, f"{sides[me]} is you; the outcome grid has "
                         f"{p.size} points, your offers are taken as written"),
                 Section("where the agreement sits", verdict, caption)]
+
+
+class PersonAtTable:
+    """The strategy of the person's side in a trace: their offers come from the keyboard."""
+
+    def offer(self, view: SideView) -> np.ndarray:
+        """Not available: a person's offers are typed, not computed."""
+        raise DealError("a person's offers come from the keyboard; play the session instead")
+
+
+def session_trace(session: PracticeSession) -> NegotiationTrace:
+    """The session so far as an engine trace (for :func:`games.negotiation.plot_trace`)."""
+    me = session.person
+    negotiators = [Negotiator("you", PersonAtTable()), session.agent]
+    if me == 1:
+        negotiators.reverse()
+    agreed = session.status == "agreed"
+    return NegotiationTrace(session.problem, tuple(negotiators), session.rounds, 0, 0,
+                            np.array([[i] for _, i in session.offers], dtype=np.int64),
+                            np.array([s for s, _ in session.offers]),
+                            np.array([session.offers[-1][1] if agreed else -1]),
+                            np.array([session.round if agreed else 0]))
 
 
 def play_in_terminal(session: PracticeSession, read: Callable[[str], str] = input,

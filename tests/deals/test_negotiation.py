@@ -119,3 +119,16 @@ def test_bad_arguments_exit_2_with_one_line(args, words):
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0]
+
+
+def test_the_widget_plays_through_its_buttons(capsys):
+    from deals.practice_widget import practice_widget
+
+    box = practice_widget(deals.load(UAE), side="partner", against="linear", rounds=4,
+                          grid_points=200)
+    box.children[1].value = 1_000_000            # the chips slider
+    box.buttons[0].click()                       # offer
+    assert box.session.round == 3 and box.session.offers[1][0] == 1
+    assert box.session.problem.outcome(box.session.offers[1][1])["chips"] == 1_000_000
+    box.buttons[2].click()                       # walk away
+    assert box.session.status == "walked out" and all(b.disabled for b in box.buttons)
