@@ -126,9 +126,10 @@ def test_the_widget_plays_through_its_buttons(capsys):
 
     box = practice_widget(deals.load(UAE), side="partner", against="linear", rounds=4,
                           grid_points=200)
-    box.children[1].value = 1_000_000            # the chips slider
+    box.children[1].value = 1_200_000            # the chips slider
+    box.children[2].value = 0.0                  # divest: an offer the US must refuse
     box.buttons[0].click()                       # offer
     assert box.session.round == 3 and box.session.offers[1][0] == 1
-    assert box.session.problem.outcome(box.session.offers[1][1])["chips"] == 1_000_000
+    assert box.session.problem.outcome(box.session.offers[1][1])["chips"] == 1_200_000
     box.buttons[2].click()                       # walk away
     assert box.session.status == "walked out" and all(b.disabled for b in box.buttons)
