@@ -163,3 +163,58 @@ def test_an_agent_that_offers_nonsense_is_named():
             return np.full(view.draws, 10**6)
     with pytest.raises(NegotiationError, match="'bad'"):
         negotiate(pie(), Negotiator("bad", Bad()), STANDARD["linear"], deadline=5)
+
+
+def test_tournament_scores_match_closed_forms_on_a_pie():
+    from games.negotiation import tournament
+
+    d = 0.9
+    result = tournament(pie(d, d), [STANDARD["rubinstein"], STANDARD["conceder"]], deadline=30)
+    row = result.to_frame().loc[("rubinstein", "rubinstein")]
+    share = (1 - d) / (1 - d * d)
+    # On a pie every split is Pareto optimal; the benchmark is the even split (equal
+    # discounts: power 1/2), so the distance is sqrt(2) times the first mover's extra share.
+    assert row["agreement rate"] == 1.0 and row["rounds used"] == 1.0
+    assert row["distance to frontier"] == pytest.approx(0.0, abs=1e-12)
+    assert row["distance to benchmark"] == pytest.approx(np.sqrt(2) * (share - 0.5), abs=0.003)
+    assert row["A gain"] == pytest.approx(share, abs=0.002)
+    assert result.matrix("agreement rate").shape == (2, 2)
+    with pytest.raises(NegotiationError, match="metric"):
+        result.matrix("fun")
+
+
+def test_tournaments_give_the_same_scores_on_any_executor():
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    from games.negotiation import tournament
+
+    problem = random_problem(9, 30, 20)
+    agents = [STANDARD["random-walk"], STANDARD["nash"], STANDARD["boulware"]]
+    serial = tournament(problem, agents, deadline=15, seed=3).scores
+    with ThreadPoolExecutor(2) as pool:
+        threads = tournament(problem, agents, deadline=15, seed=3, executor=pool).scores
+    with ProcessPoolExecutor(2) as pool:
+        processes = tournament(problem, agents, deadline=15, seed=3, executor=pool).scores
+    assert serial.equals(threads) and serial.equals(processes)
+
+
+def test_plots_draw_the_trace_and_the_heat_map():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from games.negotiation import plot_tournament, plot_trace, tournament
+
+    trace = negotiate(pie(0.95, 0.9, np.linspace(0, 1, 51)), STANDARD["boulware"],
+                      STANDARD["linear"], deadline=12)
+    ax = plot_trace(trace)
+    labels = ax.get_legend_handles_labels()[1]
+    assert "Pareto frontier" in labels and "disagreement" in labels
+    assert any(label.startswith("agreement, round") for label in labels)
+    assert "benchmark (asymmetric Nash)" in labels
+    plt.close(ax.figure)
+    result = tournament(pie(), [STANDARD["linear"], STANDARD["nash"]], deadline=10)
+    ax = plot_tournament(result, "agreement rate")
+    assert len(ax.texts) == 4 and ax.get_ylabel() == "A plays"
+    plt.close(ax.figure)
