@@ -7,8 +7,8 @@ instance serves every negotiation. To write your own, do the same.
 - :class:`TimeDependent` (Faratin, Sierra and Jennings 1998): the side's target utility falls
   from its best to its reservation as the deadline nears, as ``1 - (t / T) ** (1 / e)``;
   ``e < 1`` is Boulware (holds firm, concedes late), ``e = 1`` linear, ``e > 1`` Conceder.
-- :class:`TitForTat`: concedes as much as the other's last offer conceded, both measured in
-  this side's own utility (Faratin et al.'s absolute tit-for-tat; it sees no other utility).
+- :class:`TitForTat`: gives back, in the other's (believed) utility, the share of its range
+  that the other's last offer conceded in this side's own utility (relative tit-for-tat).
 - :class:`RubinsteinOptimal`: offers the subgame-perfect split of alternating offers with
   discounting (Rubinstein 1982) on the frontier it believes in.
 - :class:`NashSeeking`: offers the asymmetric Nash outcome it believes in, every round.
@@ -78,16 +78,46 @@ def Conceder(exponent: float = 5.0) -> TimeDependent:
 
 @dataclass(frozen=True)
 class TitForTat:
-    """Concede, in one's own utility, what the other conceded in one's own utility last time."""
+    """Give back in the other's utility the concession the other made in one's own.
+
+    The other's last step towards this side, as a share of this side's range of gains, is
+    returned as the same share of the other's (believed) range of gains: the next offer is the
+    outcome best for this side among those giving the other at least that much more than
+    this side's last offer did (Faratin et al.'s relative tit-for-tat, in utilities). It
+    opens with its best outcome and never concedes first.
+    """
 
     def offer(self, view: SideView) -> np.ndarray:
-        """The best outcome at first; then the last target lowered by the other's last step."""
+        """The best outcome at first; then the last offer improved for the other in kind."""
         if not view.my_offers or len(view.their_offers) < 2:
             return view.at_least(view.best)
-        step = view.utility_of(view.their_offers[-1]) - view.utility_of(view.their_offers[-2])
-        last = view.utility_of(view.my_offers[-1])
         floor = np.minimum(view.reservation, view.best)
-        return view.at_least(np.clip(last - np.maximum(step, 0.0), floor, view.best))
+        span = np.maximum(view.best - floor, 1e-300)
+        step = (view.utility_of(view.their_offers[-1])
+                - view.utility_of(view.their_offers[-2])) / span
+        other_u, other_r, _ = view.belief()
+        other_span = max(float(other_u.max()) - other_r, 1e-300)
+        level = other_u[view.my_offers[-1]] + np.maximum(step, 0.0) * other_span
+        offer = self._best_for_me_giving(view, other_u, level)
+        mine = view.utility_of(offer)
+        return np.where(mine >= floor, offer, view.at_least(floor))
+
+    @staticmethod
+    def _best_for_me_giving(view: SideView, other_u: np.ndarray, level: np.ndarray
+                            ) -> np.ndarray:
+        # Outcomes by the other's believed utility, best for it first; per draw, the running
+        # best for this side over that order answers "best for me among those giving >= level".
+        if "tit-for-tat order" not in view.shared:
+            order = np.argsort(-other_u, kind="stable")
+            mine = view.utility[:, order]
+            run = np.maximum.accumulate(mine, axis=1)
+            at = np.where(mine == run, np.arange(len(order)), 0)
+            view.shared["tit-for-tat order"] = (order, -other_u[order],
+                                                 np.maximum.accumulate(at, axis=1))
+        order, falling, best_at = view.shared["tit-for-tat order"]
+        count = np.searchsorted(falling, -level, side="right")
+        pos = np.clip(count - 1, 0, len(order) - 1)
+        return order[best_at[view.rows, pos]]
 
 
 @dataclass(frozen=True)

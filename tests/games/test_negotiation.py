@@ -218,3 +218,14 @@ def test_plots_draw_the_trace_and_the_heat_map():
     ax = plot_tournament(result, "agreement rate")
     assert len(ax.texts) == 4 and ax.get_ylabel() == "A plays"
     plt.close(ax.figure)
+
+
+def test_tit_for_tat_gives_back_each_concession_in_kind():
+    # A linear B concedes 1/20 of the pie a round, so 2/20 between its offers. Tit-for-tat
+    # opens greedy (twice, until it has seen a step) and then returns each step: B's share in
+    # A's offers of rounds 5, 7, 9, 11 is 2, 4, 6, 8 twentieths. A takes B's offer of round 12
+    # (11/20) as it beats its own next offer (keeping 1 - 10/20).
+    trace = negotiate(pie(), STANDARD["tit-for-tat"], STANDARD["linear"], deadline=21)
+    b_share = 1 - GRID[trace.offers[:, 0]]
+    assert np.allclose(b_share[[0, 2, 4, 6, 8, 10]], [0, 0, 0.1, 0.2, 0.3, 0.4], atol=0.005)  # grid: 1/1000
+    assert trace.round[0] == 12 and trace.utilities[0, 0] == pytest.approx(0.55, abs=0.002)
