@@ -257,7 +257,7 @@ class NormalFormGame(TabularResult):
         >>> [a.tolist() for a in stag_hunt.payoff_arrays(s=[4.0, 5.0])[0][:, 0, 0]]
         [4.0, 5.0]
         """
-        from games.payoff_expressions import build_symbolic_game
+        from games.normal_form.payoff_expressions import build_symbolic_game
 
         return build_symbolic_game(cls, payoffs, parameters, players, strategies, str(title))
 
@@ -341,7 +341,7 @@ class NormalFormGame(TabularResult):
                 raise ParameterError(
                     f"this game is numeric and has no parameters; got {', '.join(sorted(values))}")
             return self
-        from games.payoff_expressions import evaluate_payoffs
+        from games.normal_form.payoff_expressions import evaluate_payoffs
 
         payoffs = evaluate_payoffs(self, values, stacked=False)
         _check_spread(payoffs)
@@ -356,7 +356,7 @@ class NormalFormGame(TabularResult):
             raise ParameterError(
                 "payoff_arrays evaluates a symbolic game over parameter arrays; this game is "
                 "numeric (use .payoffs)")
-        from games.payoff_expressions import evaluate_payoffs
+        from games.normal_form.payoff_expressions import evaluate_payoffs
 
         return evaluate_payoffs(self, arrays, stacked=True)
 

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from games.errors import InvalidGameError, ParameterError
-from games.normal_form import _as_payoff_array, _check_names, _default_players
+from games.normal_form.game import _as_payoff_array, _check_names, _default_players
 
 if TYPE_CHECKING:
-    from games.normal_form import NormalFormGame
+    from games.normal_form.game import NormalFormGame
 
 
 def names_and_defaults(parameters: Any) -> tuple[Iterable[str] | None, dict[str, float]]:

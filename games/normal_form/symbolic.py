@@ -187,7 +187,7 @@ class Symbolic2x2(TabularResult):
         >>> result.holds["(s1,s1)"].tolist(), result.holds["mixed"].tolist()
         ([True, False], [True, False])
         """
-        from games.equilibria.equilibrium import check_tolerance
+        from games.normal_form.equilibria.equilibrium import check_tolerance
 
         tol = check_tolerance(tol)  # a NaN tol made every test fail: no equilibrium anywhere
         missing = sorted(set(self.parameters) - set(values))

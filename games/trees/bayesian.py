@@ -66,7 +66,7 @@ def bayesian_nash_equilibria(tree: GameTree, *, mixed: bool = False, tol: float 
     Returns an EquilibriumSet over :func:`bayesian_normal_form`; every equilibrium's regret
     is checked against ``tol`` times the payoff range.
     """
-    from games.equilibria import equilibria, pure_equilibria  # the normal-form solvers
+    from games.normal_form.equilibria import equilibria, pure_equilibria  # the normal-form solvers
 
     game = bayesian_normal_form(tree)
     return equilibria(game, tol=tol) if mixed else pure_equilibria(game, tol=tol)

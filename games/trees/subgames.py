@@ -126,7 +126,7 @@ def _solve_one(tree: GameTree, root: History, tol: float) -> SubgameStep:
 
 def _solve_mixed(tree: GameTree, root: History, form: Any, tol: float) -> SubgameStep:
     try:
-        from games.equilibria import equilibria
+        from games.normal_form.equilibria import equilibria
     except ImportError:  # pragma: no cover - the normal-form solvers are part of the package
         raise TreeError(f"the subgame {describe(root)} has no pure equilibrium and the mixed "
                         f"solver (games.equilibria) is not available") from None
@@ -155,7 +155,7 @@ def solve_by_subgames(tree: GameTree, *, tol: float = 1e-9) -> SubgameSolution:
 
     Each subgame goes to backward induction when it has perfect information, otherwise to
     its reduced normal form: the first pure Nash equilibrium if any, else (two players) the
-    first mixed one from :func:`games.equilibria.equilibria`. A subgame with several
+    first mixed one from :func:`games.normal_form.equilibria.equilibria`. A subgame with several
     equilibria is reported (``alternatives``); keeping another one gives another
     subgame-perfect equilibrium.
     """

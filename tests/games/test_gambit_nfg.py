@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from games.errors import FileFormatError
-from games.gambit_nfg import parse_nfg, read_nfg, write_nfg
+from games.gambit.nfg import parse_nfg, read_nfg, write_nfg
 from games.normal_form import NormalFormGame
 
 # The two sample files of the Gambit manual ("The strategic game (.nfg) file format", payoff

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from games.errors import InvalidGameError, ParameterError
 from games.normal_form import NormalFormGame
-from games.symbolic import symbolic_2x2
+from games.normal_form.symbolic import symbolic_2x2
 
-from games.equilibria import equilibria as solve  # a second, independent cross-check
+from games.normal_form.equilibria import equilibria as solve  # a second, independent cross-check
 
 SYMBOLS = sympy.symbols("a0 a1 a2 a3 b0 b1 b2 b3", real=True)
 A_SYM = [[SYMBOLS[0], SYMBOLS[1]], [SYMBOLS[2], SYMBOLS[3]]]
@@ -148,7 +148,7 @@ def test_each_player_is_measured_on_their_own_scale():
     # used to fall within the shared slack 1e-12 x 5e13 = 50, so every profile "held" and the
     # point was called degenerate. Only (D,D) is an equilibrium, in both the closed form and
     # the regime map built on it.
-    from games.regimes import regime_map
+    from games.normal_form.regimes import regime_map
 
     A, B = np.array([[3, 0], [5, 1]]) * 1e13, [[3, 5], [0, 1]]
     at = symbolic_2x2(A, B, strategies=[("C", "D"), ("C", "D")]).evaluate()
