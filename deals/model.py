@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import keyword
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,7 +22,7 @@ import numpy as np
 import sympy
 
 from deals.errors import DealError
-from deals.terms import SIDES, Belief, Issue, Stance, Terms, _check_side
+from deals.terms import SIDES, Belief, Issue, Stance, Terms, check_side
 from games.errors import GameError, ParameterError
 from games.expressions import FUNCTIONS, Expression, parse_expression, symbol
 from games.parameters import ParameterSet
@@ -266,12 +266,12 @@ class Deal:
 
     def party(self, side: str) -> str:
         """The name of the party on ``side`` ('supplier' or 'partner')."""
-        _check_side(side, "side")
+        check_side(side, "side")
         return self.supplier if side == "supplier" else self.partner
 
     def side_stances(self, side: str) -> tuple[Stance, ...]:
         """The stances of one side, in file order."""
-        _check_side(side, "side")
+        check_side(side, "side")
         return tuple(s for s in self.stances if s.side == side)
 
     def values(self) -> dict[str, float]:
@@ -326,30 +326,40 @@ class Deal:
         scope = self._scope(terms, values)
         return tuple(self._eval(self.utility[s], scope) for s in SIDES)  # type: ignore
 
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A view of the deal (a game, a tree, a bargaining problem), computed once by
+        ``compute()`` and kept under ``key``: a deal is immutable, so its views are too.
+
+        >>> import deals
+        >>> deal = deals.load("chips-for-farm-purchases")
+        >>> deal.memo("answer", lambda: 42), deal.memo("answer", lambda: 0)
+        (42, 42)
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
     def inlined(self, side: str) -> Expression:
         """The side's utility as one expression of parameters and issues (definitions inlined)."""
-        _check_side(side, "side")
-        key = ("inlined", side)
-        if key not in self._cache:
+        check_side(side, "side")
+
+        def inline() -> Expression:
             expr = self.utility[side].sympy
             # Substitute the last definition first: later ones may use earlier ones.
             for name, definition in reversed(list(self.definitions.items())):
                 expr = expr.subs(symbol(name), definition.sympy)
             names = tuple(sorted(str(s) for s in expr.free_symbols))
-            self._cache[key] = Expression(self.utility[side].text, expr, names,
-                                          f"utility.{side}")
-        return self._cache[key]
+            return Expression(self.utility[side].text, expr, names, f"utility.{side}")
+
+        return self.memo(("inlined", side), inline)
 
     def utility_functions(self) -> tuple[Expression, Expression]:
         """(supplier, partner) utilities as expressions of the issues alone, parameters bound.
 
         Compiled once per deal and binding, so the engine's solvers evaluate them fast.
         """
-        key = ("bound utilities",)
-        if key not in self._cache:
-            values = self.values()
-            self._cache[key] = tuple(self.inlined(s).substitute(**values) for s in SIDES)
-        return self._cache[key]
+        return self.memo(("bound utilities",), lambda: tuple(
+            self.inlined(s).substitute(**self.values()) for s in SIDES))
 
     def disagreement(self, values: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
         """(supplier, partner) outside options: what each side gets if there is no deal."""

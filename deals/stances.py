@@ -54,18 +54,19 @@ def profile_payoffs(deal: Deal, supplier: Stance, partner: Stance) -> tuple[floa
 def stance_game(deal: Deal) -> NormalFormGame:
     """The normal-form game of the deal's stances (supplier chooses rows, partner columns)."""
     ours, theirs = _require_stances(deal)
-    key = ("stance game",)
-    if key not in deal._cache:
+
+    def game() -> NormalFormGame:
         a = np.empty((len(ours), len(theirs)))
         b = np.empty_like(a)
         for i, s in enumerate(ours):
             for j, p in enumerate(theirs):
                 a[i, j], b[i, j] = profile_payoffs(deal, s, p)
-        deal._cache[key] = NormalFormGame.from_arrays(
+        return NormalFormGame.from_arrays(
             a, b, players=(deal.supplier, deal.partner),
             strategies=([s.name for s in ours], [p.name for p in theirs]),
             title=f"{deal.title}: stances")
-    return deal._cache[key]
+
+    return deal.memo(("stance game",), game)
 
 
 def _walk_actions(ours: tuple[Stance, ...], theirs: tuple[Stance, ...]) -> tuple[str, str]:
@@ -96,9 +97,10 @@ def offer_tree(deal: Deal) -> GameTree:
     ('US', 'Netherlands')
     """
     ours, theirs = _require_stances(deal)
-    key = ("offer tree",)
-    if key in deal._cache:
-        return deal._cache[key]
+    return deal.memo(("offer tree",), lambda: _build_offer_tree(deal, ours, theirs))
+
+
+def _build_offer_tree(deal: Deal, ours: Any, theirs: Any) -> GameTree:
     outside = tuple(float(v) for v in deal.disagreement())
     our_walk, their_walk = _walk_actions(ours, theirs)
     offers = [s for s in ours if not s.walk_away]
@@ -118,10 +120,8 @@ def offer_tree(deal: Deal) -> GameTree:
             reply[their_walk] = terminal(*outside)
             root[offer_label(s, p)] = decision(deal.partner, reply)
     root[our_walk] = terminal(*outside)
-    tree = GameTree([deal.supplier, deal.partner], decision(deal.supplier, root),
+    return GameTree([deal.supplier, deal.partner], decision(deal.supplier, root),
                     title=f"{deal.title}: offers")
-    deal._cache[key] = tree
-    return tree
 
 
 @dataclass(frozen=True, eq=False)

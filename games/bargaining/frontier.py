@@ -88,14 +88,10 @@ def upper_hull(frontier: np.ndarray) -> np.ndarray:
 def frontier_indices(problem: BargainingProblem, convex: bool | None = None) -> np.ndarray:
     """Indices (into ``problem.points``) of the frontier, cached on the problem."""
     convex = problem.convex if convex is None else bool(convex)
-    key = ("frontier", convex)
-    if key not in problem._cache:
-        sky = problem._cache.get(("frontier", False))
-        if sky is None:
-            sky = skyline(problem.points)
-            problem._cache[("frontier", False)] = sky
-        problem._cache[key] = sky[upper_hull(problem.points[sky])] if convex else sky
-    return problem._cache[key]
+    sky = problem.memo(("frontier", False), lambda: skyline(problem.points))
+    if not convex:
+        return sky
+    return problem.memo(("frontier", True), lambda: sky[upper_hull(problem.points[sky])])
 
 
 @dataclass(frozen=True, eq=False)
@@ -349,7 +345,7 @@ def concession_curve(problem: BargainingProblem, issue: str, counter_issue: str,
     m = _require_issue(problem, counter_issue)
     if k == m:
         raise BargainingError(f"issue and counter_issue are both {issue!r}; give two issues")
-    j = _player_index(problem, player)
+    j = problem.player_index(player)
     shape = tuple(len(i.grid(problem.resolution or 2)) for i in problem.issues)
     gain = (problem.points[:, j] - problem.disagreement[j]).reshape(shape)
     counter = problem.outcomes[counter_issue].reshape(shape)
@@ -382,13 +378,3 @@ def concession_curves(problem: BargainingProblem, issue_1: str, issue_2: str,
     """
     return (concession_curve(problem, issue_1, issue_2, 2),
             concession_curve(problem, issue_2, issue_1, 1))
-
-
-def _player_index(problem: BargainingProblem, player: int | str) -> int:
-    if isinstance(player, str):
-        if player not in problem.players:
-            raise BargainingError(f"unknown player {player!r}; players are {problem.players}")
-        return problem.players.index(player)
-    if not isinstance(player, bool) and player in (1, 2):
-        return int(player) - 1
-    raise BargainingError(f"player must be 1, 2 or a name in {problem.players}, got {player!r}")

@@ -298,16 +298,46 @@ class BargainingProblem:
         >>> p.with_disagreement((0.5, 0)).disagreement.tolist()
         [0.5, 0.0]
         """
-        d = _disagreement(disagreement, self._top() if check_bounds else None)
+        d = _disagreement(disagreement, self.best_utilities() if check_bounds else None)
         twin = copy.copy(self)  # shallow: shares points, outcomes and the frontier cache
         object.__setattr__(twin, "disagreement", d)
         return twin
 
-    def _top(self) -> np.ndarray:
-        """Each player's best utility (cached: re-solves must not rescan every outcome)."""
-        if "top" not in self._cache:
-            self._cache["top"] = self.points.max(axis=0)
-        return self._cache["top"]
+    def best_utilities(self) -> np.ndarray:
+        """Each player's best utility over the feasible set (cached: re-solves must not rescan
+        every outcome).
+
+        >>> BargainingProblem.from_points([(0, 3), (2, 1)], (0, 0)).best_utilities().tolist()
+        [2.0, 3.0]
+        """
+        return self.memo("top", lambda: self.points.max(axis=0))
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from the feasible set, computed once by ``compute()`` and kept under
+        ``key`` (the frontier, scales). Copies made by :meth:`with_disagreement` share it, so
+        nothing kept here may depend on the disagreement point.
+
+        >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0))
+        >>> p.memo("size", lambda: len(p.points)), p.memo("size", lambda: -1)
+        (2, 2)
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def player_index(self, player: int | str) -> int:
+        """The axis (0 or 1) of a player given as 1, 2 or a name.
+
+        >>> BargainingProblem.from_points([(0, 1)], (0, 0), players=("A", "B")).player_index("B")
+        1
+        """
+        if isinstance(player, str):
+            if player not in self.players:
+                raise BargainingError(f"unknown player {player!r}; players are {self.players}")
+            return self.players.index(player)
+        if not isinstance(player, bool) and player in (1, 2):
+            return int(player) - 1
+        raise BargainingError(f"player must be 1, 2 or a name in {self.players}, got {player!r}")
 
     @property
     def n_outcomes(self) -> int:

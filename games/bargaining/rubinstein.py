@@ -26,7 +26,7 @@ from scipy.optimize import brentq
 from games.bargaining.frontier import zone_of_agreement
 from games.bargaining.problem import BargainingProblem
 from games.bargaining.refine import can_refine, refine_outcome
-from games.bargaining.solutions import BargainingSolution, _no_agreement
+from games.bargaining.solutions import BargainingSolution, no_agreement
 from games.errors import BargainingError, finite_number
 from games.results import TabularResult
 
@@ -283,7 +283,7 @@ def _continuous_frontier(problem: BargainingProblem, zone: Any):
 
 
 def _rubinstein_none(problem: BargainingProblem, name: str, settings: dict) -> RubinsteinAgreement:
-    base = _no_agreement(problem, name, "zone of agreement check", settings)
+    base = no_agreement(problem, name, "zone of agreement check", settings)
     return RubinsteinAgreement(**{f: getattr(base, f) for f in base.__dataclass_fields__})
 
 

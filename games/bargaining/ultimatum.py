@@ -21,10 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from games.bargaining.frontier import _player_index, pareto_frontier
+from games.bargaining.frontier import pareto_frontier
 from games.bargaining.problem import BargainingProblem
-from games.bargaining.rubinstein import _number
-from games.errors import BargainingError
+from games.errors import BargainingError, finite_number
 from games.results import TabularResult
 
 
@@ -97,10 +96,10 @@ def ultimatum_offer(reservation: Any, *, surplus: float = 1.0,
     if len(names) != 2 or names[0] == names[1]:
         raise BargainingError(f"give two distinct player names (proposer, responder), got "
                               f"{names}")
-    size = _number(surplus, "surplus")
+    size = finite_number(surplus, "surplus", BargainingError)
     if size <= 0:
         raise BargainingError(f"surplus must be positive, got {surplus!r}")
-    dp = _number(proposer_disagreement, "proposer_disagreement")
+    dp = finite_number(proposer_disagreement, "proposer_disagreement", BargainingError)
     cap = size - dp  # offers above this are worse for the proposer than disagreement
     if hasattr(reservation, "cdf") and hasattr(reservation, "ppf"):
         offer, accept, mean, full, method = _from_distribution(reservation, size, dp, cap,
@@ -135,7 +134,7 @@ def ultimatum_on_frontier(problem: BargainingProblem, reservation: Any, *,
     >>> round(o.ask, 6), round(o.acceptance_probability, 6)
     (0.8, 0.666667)
     """
-    k = _player_index(problem, proposer)
+    k = problem.player_index(proposer)
     r = 1 - k
     front = pareto_frontier(problem)
     is_dist = hasattr(reservation, "cdf") and hasattr(reservation, "ppf")

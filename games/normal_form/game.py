@@ -23,16 +23,25 @@ from games.errors import InvalidGameError, ParameterError
 from games.results import TabularResult
 
 
-def _default_players(n: int) -> tuple[str, ...]:
+def default_players(n: int) -> tuple[str, ...]:
+    """The names of ``n`` unnamed players.
+
+    >>> default_players(2)
+    ('Player 1', 'Player 2')
+    """
     return tuple(f"Player {i + 1}" for i in range(n))
 
 
-def _check_names(players: Sequence[str] | None, strategies: Sequence[Sequence[str]] | None,
+def check_names(players: Sequence[str] | None, strategies: Sequence[Sequence[str]] | None,
                  shape: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """Validate (or default) player and strategy names against the payoff shape."""
+    """Validate (or default) player and strategy names against the payoff shape.
+
+    >>> check_names(None, [None, ["L", "R"]], (1, 2))
+    (('Player 1', 'Player 2'), (('s1',), ('L', 'R')))
+    """
     n = len(shape)
     if players is None:
-        players = _default_players(n)
+        players = default_players(n)
     players = tuple(str(p) for p in players)
     if len(players) != n:
         raise InvalidGameError(
@@ -129,7 +138,12 @@ def _check_spread(payoffs: Sequence[np.ndarray]) -> None:
             "rescale them, e.g. divide every payoff by 1e300")
 
 
-def _as_payoff_array(values: Any, player: str) -> np.ndarray:
+def as_payoff_array(values: Any, player: str) -> np.ndarray:
+    """One player's payoff table as an array (object dtype for nested lists), not yet numbers.
+
+    >>> as_payoff_array([[1, "a"], [0, 2]], "Row").shape
+    (2, 2)
+    """
     try:
         raw = np.asarray(values) if isinstance(values, np.ndarray) else np.array(values, dtype=object)
     except ValueError as exc:  # ragged nested lists
@@ -186,13 +200,13 @@ class NormalFormGame(TabularResult):
         """
         parts = _split_arrays(arrays)
         n = len(parts)
-        names = _default_players(n) if players is None else tuple(str(p) for p in players)
+        names = default_players(n) if players is None else tuple(str(p) for p in players)
         if len(names) != n:
             raise InvalidGameError(
                 f"{len(names)} player names given for {n} payoff arrays; give one name per array")
         if n < 2:
             raise InvalidGameError("a game needs at least two players' payoff arrays")
-        raws = [_as_payoff_array(a, p) for a, p in zip(parts, names)]
+        raws = [as_payoff_array(a, p) for a, p in zip(parts, names)]
         for raw, player in zip(raws, names):
             if raw.ndim != n:
                 raise InvalidGameError(
@@ -214,7 +228,7 @@ class NormalFormGame(TabularResult):
             array.setflags(write=False)
             payoffs.append(array)
         _check_spread(payoffs)
-        players_, strategies_ = _check_names(names, strategies, shape)
+        players_, strategies_ = check_names(names, strategies, shape)
         return cls(payoffs, players_, strategies_, title=str(title))
 
     @classmethod

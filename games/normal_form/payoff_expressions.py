@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from games.errors import InvalidGameError, ParameterError
-from games.normal_form.game import _as_payoff_array, _check_names, _default_players
+from games.normal_form.game import as_payoff_array, check_names, default_players
 
 if TYPE_CHECKING:
     from games.normal_form.game import NormalFormGame
@@ -59,19 +59,19 @@ def build_symbolic_game(cls: type, payoffs: Sequence[Any], parameters: Any,
     allowed, _ = names_and_defaults(parameters)  # also checks the defaults are numbers
     parts = list(payoffs)
     n = len(parts)
-    names = _default_players(n) if players is None else tuple(str(p) for p in players)
+    names = default_players(n) if players is None else tuple(str(p) for p in players)
     if n < 2 or len(names) != n:
         raise InvalidGameError(
             f"from_expressions needs one payoff table per player (at least two), got {n} tables "
             f"for players {names}")
-    raws = [_as_payoff_array(part, player) for part, player in zip(parts, names)]
+    raws = [as_payoff_array(part, player) for part, player in zip(parts, names)]
     shape = raws[0].shape
     for raw, player in zip(raws, names):
         if raw.ndim != n or raw.shape != shape:
             raise InvalidGameError(
                 f"{player}'s payoff table has shape {raw.shape}; every player's table must have "
                 f"the shape {shape} with one axis per player ({n} axes)")
-    players_, strategies_ = _check_names(names, strategies, shape)
+    players_, strategies_ = check_names(names, strategies, shape)
     tables = []
     for raw, player in zip(raws, players_):
         table = np.empty(shape, dtype=object)

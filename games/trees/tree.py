@@ -311,7 +311,13 @@ class GameTree:
                         f"{', '.join(self.parameter_names)}; call tree.bind(...) first")
 
     @cached_property
-    def _flat(self) -> FlatTree:
+    def flat(self) -> FlatTree:
+        """The solvers' array view of the numeric tree (bound at default values), built once.
+
+        >>> from games.trees import textbook
+        >>> textbook.entry_deterrence().flat.n  # nodes, root first
+        5
+        """
         from games.trees.flat import FlatTree  # the numbering needs the node classes above
 
         return FlatTree(self.numeric("solving"))
