@@ -162,7 +162,7 @@ class DealSolutions(TabularResult):
             rows.append(row)
         return pd.DataFrame(rows).set_index("solution")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         text = (f"{self.deal}: bargaining solutions ($bn per year); {self.players[0]}'s power "
                 f"{self.power:.3g}")
         if self.discount_factors is not None:

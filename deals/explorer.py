@@ -74,7 +74,7 @@ class ExplorerState(TabularResult):
         rows += [(f"key parameter {k}", v) for k, v in self.values.items()]
         return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         a = self.assessment
         return (f"{self.deal}: audit of {a.draws} draws (seed {a.seed}) with the key parameters "
                 f"fixed; thresholds: {a.thresholds}")

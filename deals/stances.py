@@ -151,7 +151,7 @@ class TreeOutcome(TabularResult):
             rows.append({"": "non-credible threat", "value": t})
         return pd.DataFrame(rows).set_index("")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         text = (f"{self.deal}: offer tree solved by backward induction; one-shot regret "
                 f"{self.regret:.3g} (tolerance {self.tolerance:.3g}); ")
         if self.non_credible is None:

@@ -65,7 +65,7 @@ class SweepResult(TabularResult):
                               "p50": np.nanpercentile(v, 50), "p90": np.nanpercentile(v, 90)}
         return pd.DataFrame(rows).T
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         how = "vectorised" if self.vectorised else "point by point"
         return (f"sweep: {len(self)} points, {self.design}, seed={self.seed}, {how}, "
                 f"{self.chunks} chunk(s)")
@@ -74,10 +74,10 @@ class SweepResult(TabularResult):
         summary = self.summary()
         with pd.option_context("display.float_format", "{:.6g}".format):
             body = summary.to_string() if len(summary) else "(no numeric outputs)"
-        return f"{body}\n{self._caption()}"
+        return f"{body}\n{self.caption()}"
 
     def _repr_html_(self) -> str:
-        return self.summary()._repr_html_() + f"<p><small>{self._caption()}</small></p>"
+        return self.summary()._repr_html_() + f"<p><small>{self.caption()}</small></p>"
 
 
 def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, *,

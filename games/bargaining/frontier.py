@@ -119,7 +119,7 @@ class ParetoFrontier(TabularResult):
             frame["outcome"] = list(self.labels)
         return frame
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         text = f"Pareto frontier: {len(self)} points, method {self.method}"
         if self.convex:
             text += "; lotteries allowed: segments between neighbouring points are feasible"
@@ -230,7 +230,7 @@ class ZoneOfAgreement(TabularResult):
             frame[name] = values
         return frame
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return self.message
 
 
@@ -320,7 +320,7 @@ class ConcessionCurve(TabularResult):
                 frame[f"{name} at best"] = values
         return frame
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         text = (f"concession curve: for each {self.issue}, the most {self.counter_issue} "
                 f"{self.player} still accepts (gain >= 0), optimising over the other issues")
         if self.resolution:

@@ -90,7 +90,7 @@ class RubinsteinSplit(TabularResult):
                              "outside option": [self.outside_options[i] for i in k],
                              "option binding": [self.binding[i] for i in k]}, index=order)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"Rubinstein alternating offers (subgame-perfect, stationary), surplus "
                 f"{self.surplus:g}, {self.first} proposes first: {self.message}")
 

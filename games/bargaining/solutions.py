@@ -57,7 +57,7 @@ class BargainingSolution(TabularResult):
         return pd.DataFrame({"utility": self.utilities, "disagreement": self.disagreement,
                              "gain": self.gains}, index=list(self.players))
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         lines = [f"{self.solution}: {self.message}"]
         if self.outcome:
             lines.append("outcome: " + ", ".join(f"{k}={_fmt(v)}" for k, v in self.outcome.items()))

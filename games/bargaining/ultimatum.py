@@ -65,7 +65,7 @@ class UltimatumOffer(TabularResult):
                 "value of information": self.value_of_information}
         return pd.DataFrame({"value": list(rows.values())}, index=list(rows))
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         what = (f"of a surplus {self.surplus:g}" if np.isfinite(self.surplus)
                 else "on a bargaining frontier (offer and ask in each player's utility)")
         text = (f"ultimatum offer {what} under uncertainty about {self.players[1]}'s "

@@ -421,7 +421,7 @@ class NormalFormGame(TabularResult):
             data.append(row)
         return pd.DataFrame(data, index=index, columns=columns)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return self._title
 
     def __repr__(self) -> str:

@@ -84,7 +84,7 @@ class RegimeMap(TabularResult):
                              "equilibria": self.counts.ravel(),
                              "degenerate": self.degenerate.ravel()})
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         fixed = ", ".join(f"{k}={v:g}" for k, v in self.fixed.items())
         share = float(np.mean(self.degenerate)) if self.degenerate.size else 0.0
         return (f"regime map over {self.x} x {self.y} ({self.regimes.shape[1]} x "

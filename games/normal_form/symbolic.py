@@ -233,7 +233,7 @@ class Symbolic2x2(TabularResult):
         return pd.DataFrame([r[1:] for r in rows], index=[r[0] for r in rows],
                             columns=[self.players[0], self.players[1], "payoffs", "equilibrium when"])
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"method: {self.method}; p, q: probability of each player's first strategy; "
                 f"degenerate (continua possible) when {self.degenerate_condition}")
 
@@ -269,7 +269,7 @@ class Evaluated2x2(TabularResult):
                         "degenerate": np.ravel(self.degenerate)})
         return pd.DataFrame(columns)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"closed-form 2x2 conditions; ties within {self.tolerance:g} x largest payoff "
                 f"count as equilibria and mark the point degenerate")
 

@@ -209,7 +209,7 @@ class SubgamePerfectEquilibrium(TabularResult):
                          "on path": bool(self._reach[i] > 0), "tie": bool(self._tie[i])})
         return pd.DataFrame(rows, columns=["node", "player", "action", "on path", "tie"])
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         pay = ", ".join(f"{p} {v:.6g}" for p, v in zip(self.players, self.payoffs))
         return (f"{self.method}: payoffs {pay}; path {' > '.join(self.path) or '(root)'}; "
                 f"one-shot regret {self.regret:.3g} (tolerance {self.tolerance:.3g})"
@@ -265,7 +265,7 @@ class SubgamePerfectSet(EquilibriumSequence):
             rows.append(row)
         return pd.DataFrame(rows).set_index("equilibrium") if rows else pd.DataFrame()
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return f"{len(self)} pure subgame-perfect equilibria by {self.method} (tolerance {self.tolerance:.3g})"
 
 

@@ -143,7 +143,7 @@ class BatchBackwardInduction(TabularResult):
             rows.append(row)
         return pd.DataFrame(rows).sort_values("share", ascending=False, ignore_index=True)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"backward induction at {self.draws} parameter points; one-shot regret "
                 f"<= {self.regret:.3g} (tolerance {self.tolerance:.3g}); {int(self.ties.sum())} "
                 f"draws with a tie, broken towards the first listed action")

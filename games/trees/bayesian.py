@@ -111,7 +111,7 @@ class ScreeningOffer(TabularResult):
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(list(self.table)).set_index("offer")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         tie = f"; tied with {', '.join(self.ties)} (first listed kept)" if self.ties else ""
         return (f"screening: best offer {self.offer!r} by expected payoff to {self.players[0]}, each "
                 f"type answering by backward induction (tolerance {self.tolerance:.3g}){tie}")

@@ -181,7 +181,7 @@ class NonCredibleSet(EquilibriumSequence):
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"{len(self)} of {self.nash_count} pure Nash equilibria of the reduced normal form "
                 f"are not subgame perfect ({self.method}; tolerance {self.tolerance:.3g}); "
                 f"credible: {len(self.credible)}")

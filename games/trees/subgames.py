@@ -94,7 +94,7 @@ class SubgameSolution(TabularResult):
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         several = [describe(s.root) for s in self.steps if s.alternatives > 1]
         note = (f"; subgames with several equilibria ({', '.join(several)}): the first found was "
                 f"kept, others give other subgame-perfect equilibria") if several else ""
