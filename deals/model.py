@@ -38,14 +38,6 @@ MAX_INLINED_TERMS = 50_000
 MAX_STANCES = 100
 
 
-def _as_parameter_set(parameters: Any) -> ParameterSet:
-    if isinstance(parameters, ParameterSet):
-        return parameters
-    if isinstance(parameters, Mapping):
-        parameters = parameters.values()
-    return ParameterSet(list(parameters))
-
-
 def _parse(text: Any, names: Iterable[str], where: str) -> Expression:
     if isinstance(text, Expression):
         text = text.text
@@ -123,7 +115,7 @@ class Deal:
         if not isinstance(self.name, str) or not self.name.strip():
             raise DealError("deal.name: give the deal a non-empty name")
         set_("issues", tuple(self.issues))
-        set_("parameters", _as_parameter_set(self.parameters))
+        set_("parameters", ParameterSet.coerce(self.parameters))
         set_("stances", tuple(self.stances))
         if not self.issues:
             raise DealError("issues: a deal needs at least one issue")

@@ -20,6 +20,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from games.errors import BargainingError, ExpressionError, GameTooLargeError, finite_number
+from games.parameters import read_parameters
 
 #: Largest number of grid outcomes an issue space may expand to.
 MAX_OUTCOMES = 20_000_000
@@ -133,13 +134,12 @@ def compile_utility(spec: UtilitySpec, issue_names: Sequence[str], parameters: M
 
 
 def _parameter_values(parameters: Any) -> dict[str, float]:
-    if parameters is None:
-        return {}
-    if hasattr(parameters, "point"):  # a games.parameters.ParameterSet
-        return dict(parameters.point())
-    if not isinstance(parameters, Mapping):
-        raise BargainingError("parameters must be a mapping {name: value} or a ParameterSet")
-    return {str(k): _finite(v, f"parameter {k!r}") for k, v in parameters.items()}
+    names, values = read_parameters(parameters, BargainingError)
+    missing = [n for n in names or () if n not in values]
+    if missing:
+        raise BargainingError(f"parameters {', '.join(missing)} have no value; give a mapping "
+                              "{name: value} or a ParameterSet")
+    return values
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from games.errors import InvalidGameError, ParameterError
+from games.parameters import read_parameters
 from games.normal_form.game import as_payoff_array, check_names, default_players
 
 if TYPE_CHECKING:
@@ -22,15 +23,9 @@ if TYPE_CHECKING:
 
 
 def names_and_defaults(parameters: Any) -> tuple[Iterable[str] | None, dict[str, float]]:
-    """Allowed names and default values from a ParameterSet, a mapping, or a list of names."""
-    if parameters is None:
-        return None, {}
-    if hasattr(parameters, "point"):
-        return tuple(parameters), dict(parameters.point())
-    if isinstance(parameters, Mapping):
-        return tuple(parameters), {k: _number(v, f"the default value of {k}")
-                                   for k, v in parameters.items() if v is not None}
-    return tuple(str(p) for p in parameters), {}
+    """Allowed names and default values from a ParameterSet, a mapping, or a list of names
+    (:func:`games.parameters.read_parameters`, the one reader of a "parameters" argument)."""
+    return read_parameters(parameters)
 
 
 def _number(value: Any, what: str) -> float:
