@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import linprog
 
 from games.errors import BargainingError, ExpressionError, GameTooLargeError, finite_number
+from games.normal_form.equilibria.zero_sum import maximin_strategy
 from games.parameters import read_parameters
 
 #: Largest number of grid outcomes an issue space may expand to.
@@ -370,18 +370,17 @@ class BargainingProblem:
 
 
 def maximin_value(payoffs: np.ndarray) -> float:
-    """The row player's security value in mixed strategies (a linear programme, HiGHS)."""
-    m, n = payoffs.shape
-    # variables: m probabilities and the value v; maximise v s.t. x^T A[:, j] >= v for all j
-    cost = np.zeros(m + 1)
-    cost[-1] = -1.0
-    a_ub = np.hstack([-payoffs.T, np.ones((n, 1))])
-    a_eq = np.hstack([np.ones((1, m)), np.zeros((1, 1))])
-    res = linprog(cost, A_ub=a_ub, b_ub=np.zeros(n), A_eq=a_eq, b_eq=[1.0],
-                  bounds=[(0, None)] * m + [(None, None)], method="highs")
-    if not res.success:  # pragma: no cover - a finite matrix game always has a value
-        raise BargainingError(f"maximin linear programme failed: {res.message}")
-    return float(res.x[-1])
+    """The row player's security value in mixed strategies: the zero-sum LP of
+    :func:`games.normal_form.equilibria.zero_sum.maximin_strategy`, on payoffs mapped onto
+    [0, 1] as the zero-sum solver does (HiGHS's tolerances are absolute).
+
+    >>> maximin_value(np.array([[1.0, -1.0], [-1.0, 1.0]]))  # matching pennies
+    0.0
+    """
+    low, spread = float(payoffs.min()), float(np.ptp(payoffs))
+    if spread == 0:
+        return low
+    return maximin_strategy((payoffs - low) / spread)[1] * spread + low
 
 
 def _points(points: Any) -> np.ndarray:
