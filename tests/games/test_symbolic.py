@@ -172,3 +172,21 @@ def test_errors_name_the_problem():
         symbolic_2x2([1, 2, 3, 4], [[1, 2], [3, 4]])
     with pytest.raises(InvalidGameError, match="tol must be"):
         symbolic_2x2([[1, -1], [-1, 1]], [[-1, 1], [1, -1]]).evaluate(tol=float("nan"))
+
+
+def test_tol_means_each_players_payoff_range_as_for_every_normal_form_game():
+    # A prisoner's dilemma with gains of order 1e-4 on top of payoffs of order 1e6: measured
+    # against the largest |payoff| (the old closed-form rule) every gain looked like a tie and
+    # all four profiles "held"; measured against each player's payoff range, as the solvers
+    # do, only mutual defection is an equilibrium, and the two agree.
+    import sympy
+
+    o, s = sympy.symbols("o s", real=True)
+    A = [[o + 3 * s, o], [o + 5 * s, o + s]]
+    B = [[o + 3 * s, o + 5 * s], [o, o + s]]
+    result = symbolic_2x2(A, B).evaluate(o=1e6, s=1e-4)
+    held = sorted(label for label, flag in result.holds.items() if bool(flag))
+    assert held == ["(s2,s2)"]
+    numeric = NormalFormGame.from_arrays(np.array([[3, 0], [5, 1]]) * 1e-4 + 1e6,
+                                         np.array([[3, 5], [0, 1]]) * 1e-4 + 1e6)
+    assert [e.support for e in solve(numeric)] == [((1,), (1,))]
