@@ -30,24 +30,10 @@ from games.normal_form.equilibria import (
     pure_equilibria,
     regret,
 )
-from games.normal_form import NormalFormGame
-
-# --- symbolic 2x2, regime maps, catalogue ---
-from games.normal_form.catalogue import (
-    CLASSIC_GAMES,
-    ClassicGame,
-    battle_of_the_sexes,
-    chicken,
-    coordination,
-    entry_game,
-    hawk_dove,
-    matching_pennies,
-    prisoners_dilemma,
-    stag_hunt,
-)
-from games.normal_form.plots import plot_best_responses, plot_payoff_table
-from games.normal_form.regimes import RegimeMap, plot_regime_map, regime_map
-from games.normal_form.symbolic import Evaluated2x2, Symbolic2x2, symbolic_2x2
+# --- the game class, symbolic 2x2, regime maps, catalogue, plots: the names listed once, in
+# games.normal_form.__all__ ---
+from games.normal_form import *  # noqa: E402,F401,F403
+from games.normal_form import NormalFormGame  # noqa: F401 (named for readers and linters)
 
 # --- bargaining and frontiers ---
 from games.bargaining import (

@@ -12,7 +12,7 @@ entry ``[s1, ..., sn]`` is what player ``i`` gets when player ``j`` plays strate
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from numbers import Real
 from typing import Any
 
@@ -40,15 +40,10 @@ def check_names(players: Sequence[str] | None, strategies: Sequence[Sequence[str
     (('Player 1', 'Player 2'), (('s1',), ('L', 'R')))
     """
     n = len(shape)
-    if players is None:
-        players = default_players(n)
-    players = tuple(str(p) for p in players)
-    if len(players) != n:
-        raise InvalidGameError(
-            f"{len(players)} player names given ({', '.join(players)}) for a game of {n} players; "
-            f"give one name per player")
-    if len(set(players)) != n:
-        raise InvalidGameError(f"player names must be distinct, got {players}")
+    players = _names(default_players(n) if players is None else players, n,
+                     lambda given, listed: f"{given} player names given ({listed}) for a game of "
+                                           f"{n} players; give one name per player",
+                     lambda names: f"player names must be distinct, got {names}")
     if strategies is None:
         strategies = [None] * n
     strategies = list(strategies)
@@ -63,15 +58,23 @@ def check_names(players: Sequence[str] | None, strategies: Sequence[Sequence[str
         if isinstance(names, str):
             raise InvalidGameError(f"{player}'s strategies were given as one text {names!r}; give "
                                    f"a list of {m} names, e.g. {[f's{k + 1}' for k in range(m)]}")
-        names = tuple(str(s) for s in names)
-        if len(names) != m:
-            raise InvalidGameError(
-                f"{player} has {m} strategies in the payoff arrays but {len(names)} strategy "
-                f"names were given ({', '.join(names)}); give exactly {m}")
-        if len(set(names)) != m:
-            raise InvalidGameError(f"{player}'s strategy names must be distinct, got {names}")
-        named.append(names)
+        named.append(_names(
+            names, m,
+            lambda given, listed: f"{player} has {m} strategies in the payoff arrays but {given} "
+                                  f"strategy names were given ({listed}); give exactly {m}",
+            lambda names: f"{player}'s strategy names must be distinct, got {names}"))
     return players, tuple(named)
+
+
+def _names(names: Any, n: int, wrong_count: Callable[[int, str], str],
+           repeated: Callable[[tuple[str, ...]], str]) -> tuple[str, ...]:
+    """``n`` distinct names as texts, or an InvalidGameError with the message for the fault."""
+    names = tuple(str(s) for s in names)
+    if len(names) != n:
+        raise InvalidGameError(wrong_count(len(names), ", ".join(names)))
+    if len(set(names)) != n:
+        raise InvalidGameError(repeated(names))
+    return names
 
 
 def _split_arrays(arrays: tuple[Any, ...]) -> list[Any]:
