@@ -136,6 +136,8 @@ class DealSolutions(TabularResult):
     discount_factors: tuple[float, float] | None
     resolution: int
     values: Mapping[str, float] = field(default_factory=dict)
+    method: str = "the engine's bargaining solutions of the deal's problem at its point values"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> BargainingSolution:
         for s in self.solutions:

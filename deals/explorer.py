@@ -55,6 +55,8 @@ class ExplorerState(TabularResult):
     benchmark: Mapping[str, float]
     benchmark_point: tuple[float, float]
     assessment: Assessment = field(repr=False)
+    method: str = "the deal evaluated at the chosen terms and parameter values"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def gains(self) -> tuple[float, float]:

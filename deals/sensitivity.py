@@ -77,6 +77,7 @@ class FlagMap(TabularResult):
     thresholds: Thresholds
     point: tuple[float, float]
     settings: Mapping[str, Any] = field(default_factory=dict)
+    method: str = "the audit's flags over a grid of two parameters"
 
     @property
     def flags(self) -> np.ndarray:

@@ -21,8 +21,8 @@ away (both sides get their outside options).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -137,6 +137,8 @@ class TreeOutcome(TabularResult):
     tolerance: float
     threats: tuple[str, ...]
     non_credible: int | None  # None: the tree's normal form is too large to check them all
+    method: str = "backward induction over the offer tree; non-credible threats from its reduced normal form"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def agreement(self) -> bool:

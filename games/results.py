@@ -3,6 +3,10 @@
 A result class implements ``to_frame()`` (a pandas DataFrame) and, optionally, ``caption()``
 (one or more lines that say how the result was made: method, tolerance, seed). This mixin
 turns those two into ``__str__`` and ``_repr_html_``.
+
+Every result records how it was made, under the same two names: ``method`` (the algorithm, in
+words) and ``settings`` (a dict of the inputs that changed the answer and have no field of
+their own; the tolerance, resolution or seed are fields where a class has them).
 """
 
 from __future__ import annotations

@@ -45,6 +45,12 @@ class SweepResult(TabularResult):
     chunks: int = 1
     settings: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def method(self) -> str:
+        """How the outputs were computed, in words (its settings are ``settings``, ``seed``)."""
+        how = "vectorised" if self.vectorised else "one call per sample point"
+        return f"{how} sweep over a {self.design} sample in {self.chunks} chunk(s)"
+
     def __len__(self) -> int:
         return len(next(iter(self.samples.values()))) if self.samples else 0
 

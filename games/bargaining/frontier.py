@@ -11,7 +11,7 @@ problems over continuous issues it is exact on the evaluated grid, at the stated
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
@@ -106,6 +106,7 @@ class ParetoFrontier(TabularResult):
     convex: bool
     method: str
     resolution: int | None
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.utilities)
@@ -197,6 +198,8 @@ class ZoneOfAgreement(TabularResult):
     players: tuple[str, str]
     disagreement: tuple[float, float]
     message: str
+    method: str = "the frontier points that give each player at least the disagreement payoff"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -311,6 +314,9 @@ class ConcessionCurve(TabularResult):
     most: np.ndarray
     outcomes: Mapping[str, np.ndarray]
     resolution: int | None
+    method: str = ("scan of the outcome grid: for each level of the issue, the most of the "
+                  "counter-issue the player still accepts")
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame({self.issue: self.levels,

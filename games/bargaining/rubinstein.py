@@ -74,6 +74,8 @@ class RubinsteinSplit(TabularResult):
     agreement: bool
     surplus: float
     message: str
+    method: str = "Rubinstein (1982) stationary subgame-perfect split, with outside options"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def by_player(self) -> dict[str, float]:

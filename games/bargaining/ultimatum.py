@@ -14,7 +14,7 @@ monopoly-pricing trade-off (e.g. Osborne, *An Introduction to Game Theory*, ch. 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -49,6 +49,7 @@ class UltimatumOffer(TabularResult):
     method: str
     message: str
     outcome: Mapping[str, Any] | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def value_of_information(self) -> float:

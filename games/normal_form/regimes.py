@@ -65,6 +65,7 @@ class RegimeMap(TabularResult):
     method: str
     tolerance: float
     fixed: Mapping[str, float] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def labels(self) -> tuple[str, ...]:

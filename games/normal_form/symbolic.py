@@ -169,6 +169,7 @@ class Symbolic2x2(TabularResult):
     parameters: tuple[str, ...]
     method: str = "closed form (indifference and best-response conditions)"
     _compiled: dict = field(default_factory=dict, repr=False, compare=False)
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -261,6 +262,8 @@ class Evaluated2x2(TabularResult):
     q: np.ndarray
     degenerate: np.ndarray
     tolerance: float
+    method: str = "closed-form 2x2 conditions evaluated on parameter arrays"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def equilibria(self) -> list[str]:
         """Labels of the equilibria at a single point (e.g. ``['(C,C)', '(D,D)', 'mixed']``)."""

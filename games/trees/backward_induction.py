@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -168,6 +168,7 @@ class SubgamePerfectEquilibrium(TabularResult):
     flat: FlatTree = field(repr=False)
     choice: np.ndarray = field(repr=False)
     _tie: np.ndarray = field(repr=False)
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @cached_property
     def strategies(self) -> dict[History, str]:
@@ -255,6 +256,7 @@ class SubgamePerfectSet(EquilibriumSequence):
     equilibria: tuple[SubgamePerfectEquilibrium, ...]
     method: str
     tolerance: float
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []

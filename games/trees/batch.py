@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -101,6 +101,8 @@ class BatchBackwardInduction(TabularResult):
     _flat: FlatTree = field(repr=False)
     _choice: np.ndarray = field(repr=False)
     _end: np.ndarray = field(repr=False)
+    method: str = "backward induction, vectorised over the parameter draws"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def draws(self) -> int:

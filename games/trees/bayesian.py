@@ -21,7 +21,7 @@ expected payoff given each type's best answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -103,6 +103,8 @@ class ScreeningOffer(TabularResult):
     table: tuple[dict[str, Any], ...]
     ties: tuple[str, ...]
     tolerance: float
+    method: str = "backward induction over the screening tree (each type answers, the proposer chooses the offer)"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def probability(self, action: str) -> float:
         """Probability (over types) that ``action`` is played after the chosen offer."""

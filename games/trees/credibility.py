@@ -18,8 +18,8 @@ the rest, and each of the rest has its threat named.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -171,6 +171,7 @@ class NonCredibleSet(EquilibriumSequence):
     nash_count: int
     method: str
     tolerance: float
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []

@@ -18,8 +18,8 @@ payoffs yields a subgame-perfect equilibrium of the whole tree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -83,6 +83,9 @@ class SubgameSolution(TabularResult):
     steps: tuple[SubgameStep, ...]
     payoffs: tuple[float, ...]
     tolerance: float
+    method: str = ("subgame by subgame: backward induction at perfect information, the "
+                  "normal-form solvers inside imperfect-information subgames")
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
