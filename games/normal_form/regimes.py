@@ -15,7 +15,6 @@ hold, e.g. ``"(C,C) & (D,D) & mixed"`` for a stag hunt. Points where the game is
 
 from __future__ import annotations
 
-import importlib
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -95,15 +94,11 @@ class RegimeMap(TabularResult):
                    if share else ""))
 
 
-def _solvers() -> tuple[Callable | None, Callable | None, Callable | None]:
-    """The numeric solvers, when the equilibria package provides them."""
-    try:
-        # By module path: ``games.equilibria`` as an attribute of ``games`` is the function.
-        package = importlib.import_module("games.normal_form.equilibria")
-    except ImportError:  # pragma: no cover - during development of the solver package
-        return None, None, None
-    return (getattr(package, "equilibria", None), getattr(package, "equilibria_batch", None),
-            getattr(package, "pure_equilibria", None))
+def _solvers() -> tuple[Callable, Callable, Callable]:
+    """The numeric solvers (imported when used: the solver package imports this package)."""
+    from games.normal_form.equilibria import equilibria, equilibria_batch, pure_equilibria
+
+    return equilibria, equilibria_batch, pure_equilibria
 
 
 def _points(game: Any, x: str, xs: np.ndarray, y: str, ys: np.ndarray,
@@ -203,7 +198,7 @@ def regime_map(game: NormalFormGame | Callable[..., NormalFormGame], x: str,
     shape = tuple(len(s) for s in strategies)
     solve, solve_batch, solve_pure = _solvers()
     if method == "auto":
-        method = "solver" if solve is not None else "closed-form"
+        method = "solver"
     if method == "closed-form":
         if shape != (2, 2):
             raise GameError(f"the closed form covers 2x2 games; this game is "
@@ -227,8 +222,6 @@ def regime_map(game: NormalFormGame | Callable[..., NormalFormGame], x: str,
 
 def _solve_points(payoffs, players, strategies, tol, solve, solve_batch, solve_pure):
     """Equilibrium supports at each point with the numeric solvers (batch when possible)."""
-    if solve is None:
-        raise GameError("games.equilibria is not available; use method='closed-form' (2x2)")
     n_players = len(players)
     k = payoffs[0].shape[0]
     if n_players == 2 and solve_batch is not None:
@@ -243,7 +236,7 @@ def _solve_points(payoffs, players, strategies, tol, solve, solve_batch, solve_p
                 for i in range(k)]
         supports = [[_supports(e.strategies) for e in found] for found in sets]
         degenerate = [bool(getattr(found, "degenerate", False)) for found in sets]
-        made_by = "games.normal_form.equilibria" if n_players == 2 else "games.pure_equilibria (pure only)"
+        made_by = "games.equilibria" if n_players == 2 else "games.pure_equilibria (pure only)"
     return supports, degenerate, made_by
 
 

@@ -128,11 +128,7 @@ def _solve_one(tree: GameTree, root: History, tol: float) -> SubgameStep:
 
 
 def _solve_mixed(tree: GameTree, root: History, form: Any, tol: float) -> SubgameStep:
-    try:
-        from games.normal_form.equilibria import equilibria
-    except ImportError:  # pragma: no cover - the normal-form solvers are part of the package
-        raise TreeError(f"the subgame {describe(root)} has no pure equilibrium and the mixed "
-                        f"solver (games.equilibria) is not available") from None
+    from games.normal_form.equilibria import equilibria  # imported when used: no cycle
     from games.normal_form import NormalFormGame
 
     if len(tree.players) != 2:
