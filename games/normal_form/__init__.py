@@ -1,6 +1,7 @@
 """Normal-form games: the game class, symbolic payoffs, closed-form 2x2, regime maps, catalogue, plots.
 
 One module per idea: ``game`` (:class:`NormalFormGame`, numeric or symbolic payoffs),
+``payoff_tables`` (checked payoff arrays and player and strategy names),
 ``payoff_expressions`` (payoffs written as expressions of parameters, and binding them),
 ``symbolic`` (closed-form equilibria of a 2x2 game as functions of its parameters),
 ``regimes`` (which equilibria hold over a 2-D parameter slice), ``catalogue`` (the classic

@@ -16,7 +16,7 @@ import numpy as np
 
 from games.errors import InvalidGameError, ParameterError
 from games.parameters import read_parameters
-from games.normal_form.game import as_payoff_array, check_names, default_players
+from games.normal_form.payoff_tables import as_payoff_array, check_names, default_players
 
 if TYPE_CHECKING:
     from games.normal_form.game import NormalFormGame
