@@ -8,6 +8,11 @@ One module per idea: ``game`` (:class:`NormalFormGame`, numeric or symbolic payo
 games), ``plots`` (payoff tables and best responses) and the package ``equilibria`` (one solver
 a module; ``batch`` for stacks of games).
 
+``tol`` has one meaning for every normal-form game: a player's gain from deviating alone
+counts as zero when it is at most ``tol`` times that player's own payoff range (the game's
+range for a player with constant payoffs). The solvers' regret check, the closed-form 2x2
+conditions and regime maps all use it.
+
 ``games.equilibria`` is the function most users call; the solver package is
 ``games.normal_form.equilibria``:
 
