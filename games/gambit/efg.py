@@ -131,6 +131,7 @@ class _Reader:
 
     def node(self, players: list[str], accrued: tuple[Fraction, ...]) -> Node:
         t = self.t
+        at = t.current
         kind = t.take("word", "a node: c (chance), p (player) or t (terminal)")
         label = t.take("string", "the node's label in double quotes")
         n = len(players)
@@ -154,7 +155,7 @@ class _Reader:
         elif kind == "c":
             key = (0, t.integer("the chance information set number"))
         else:
-            raise t.error(f"unknown node type {kind!r}; nodes start with c, p or t", t.previous)
+            raise t.error(f"unknown node type {kind!r}; nodes start with c, p or t", at)
         infoset_label = t.take("string", "the infoset label") if t.peek() == "string" else None
         seen = self.infosets.get(key)
         if t.peek() == "{":
