@@ -18,7 +18,7 @@ import warnings
 import nashpy
 import numpy as np
 
-from games.equilibria import equilibria, equilibria_batch
+from games.normal_form.equilibria import equilibria, equilibria_batch
 from games.normal_form import NormalFormGame
 from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
 

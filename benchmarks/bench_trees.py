@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from games.trees import GameTree, backward_induction, backward_induction_batch, decision, terminal
-from games.trees.backward_induction import _tolerance, solve_levels
+from games.trees.backward_induction import absolute_tolerance, solve_levels
 from games.trees.flat import FlatTree
 from games.trees.tree import Chance, Decision, Terminal
 from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
@@ -73,7 +73,7 @@ def bench(nodes: int, seed: int) -> None:
     flat_time, flat = timed(lambda: FlatTree(tree), repeat=1)
     players = list(tree.players)
     naive_time, naive = timed(lambda: naive_backward_induction(tree.root, players), repeat=3)
-    atol = _tolerance(flat, 1e-9)
+    atol = absolute_tolerance(flat, 1e-9)
     core_time, (values, _) = timed(lambda: solve_levels(flat, atol), repeat=3)
     full_time, spe = timed(lambda: backward_induction(tree), repeat=3)
     assert np.allclose(values[0], naive) and np.allclose(spe.payoffs, naive), "solvers disagree"

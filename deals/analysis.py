@@ -63,10 +63,10 @@ def bargaining_problem(deal: Deal, *, resolution: int | None = None) -> Bargaini
     >>> p.players
     ('US', 'Tier-2 buyer')
     """
-    key = ("problem", resolution)
-    cache = deal._cache
-    if key in cache:
-        return cache[key]
+    return deal.memo(("problem", resolution), lambda: _build_problem(deal, resolution))
+
+
+def _build_problem(deal: Deal, resolution: int | None) -> BargainingProblem:
     issues = []
     for issue in deal.issues:
         lo, hi = issue.range
@@ -77,14 +77,12 @@ def bargaining_problem(deal: Deal, *, resolution: int | None = None) -> Bargaini
         else:
             issues.append(EngineIssue(issue.name, bounds=(lo, hi), unit=issue.unit))
     supplier, partner = deal.utility_functions()
-    problem = BargainingProblem.from_issues(
+    return BargainingProblem.from_issues(
         issues, [supplier, partner], deal.disagreement(),
         players=(deal.supplier, deal.partner),
         resolution=resolution or default_resolution(deal),
         # a partner whose outside option beats every outcome is an answer ("no deal"), not an error
         check_bounds=False)
-    cache[key] = problem
-    return problem
 
 
 def bargaining_power(deal: Deal) -> float:
@@ -138,6 +136,8 @@ class DealSolutions(TabularResult):
     discount_factors: tuple[float, float] | None
     resolution: int
     values: Mapping[str, float] = field(default_factory=dict)
+    method: str = "the engine's bargaining solutions of the deal's problem at its point values"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> BargainingSolution:
         for s in self.solutions:
@@ -164,7 +164,7 @@ class DealSolutions(TabularResult):
             rows.append(row)
         return pd.DataFrame(rows).set_index("solution")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         text = (f"{self.deal}: bargaining solutions ($bn per year); {self.players[0]}'s power "
                 f"{self.power:.3g}")
         if self.discount_factors is not None:

@@ -130,7 +130,7 @@ def cmd_show(args: argparse.Namespace) -> list[Section]:
 
 def cmd_solve(args: argparse.Namespace) -> list[Section]:
     from deals.stances import tree_outcome
-    from games.equilibria import equilibria
+    from games import equilibria
 
     deal = _deal(args)
     sections = []

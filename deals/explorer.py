@@ -55,6 +55,8 @@ class ExplorerState(TabularResult):
     benchmark: Mapping[str, float]
     benchmark_point: tuple[float, float]
     assessment: Assessment = field(repr=False)
+    method: str = "the deal evaluated at the chosen terms and parameter values"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def gains(self) -> tuple[float, float]:
@@ -74,7 +76,7 @@ class ExplorerState(TabularResult):
         rows += [(f"key parameter {k}", v) for k, v in self.values.items()]
         return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         a = self.assessment
         return (f"{self.deal}: audit of {a.draws} draws (seed {a.seed}) with the key parameters "
                 f"fixed; thresholds: {a.thresholds}")

@@ -12,11 +12,9 @@ the ones before it). A stance fixes some of the issues its own side gives, or wa
 
 from __future__ import annotations
 
-import cmath
 import keyword
 import math
-import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -24,7 +22,7 @@ import numpy as np
 import sympy
 
 from deals.errors import DealError
-from deals.terms import SIDES, Belief, Issue, Stance, Terms, _check_side
+from deals.terms import SIDES, Belief, Issue, Stance, Terms, check_side
 from games.errors import GameError, ParameterError
 from games.expressions import FUNCTIONS, Expression, parse_expression, symbol
 from games.parameters import ParameterSet
@@ -40,14 +38,6 @@ MAX_INLINED_TERMS = 50_000
 MAX_STANCES = 100
 
 
-def _as_parameter_set(parameters: Any) -> ParameterSet:
-    if isinstance(parameters, ParameterSet):
-        return parameters
-    if isinstance(parameters, Mapping):
-        parameters = parameters.values()
-    return ParameterSet(list(parameters))
-
-
 def _parse(text: Any, names: Iterable[str], where: str) -> Expression:
     if isinstance(text, Expression):
         text = text.text
@@ -55,42 +45,16 @@ def _parse(text: Any, names: Iterable[str], where: str) -> Expression:
         raise DealError(f"{where}: expected an expression as text, got {type(text).__name__}")
     # TOML multi-line strings are convenient for long utilities; the parser wants one line.
     try:
-        with warnings.catch_warnings():
-            # Python's parser warns on stderr about text such as '1if x else 0'; a deal file's
-            # text gets our errors or none, never a stray warning line.
-            warnings.simplefilter("ignore", SyntaxWarning)
-            expr = parse_expression(" ".join(text.split()), names=set(names), where=where)
+        # parse_expression silences Python's SyntaxWarnings and refuses constants with no
+        # finite real value (log(0), 10**299 * 10**299) itself.
+        expr = parse_expression(" ".join(text.split()), names=set(names), where=where)
     except GameError:
         raise
     except (TypeError, AttributeError, ValueError, ArithmeticError) as exc:
         # sympy refuses some mixes of conditions and numbers, such as (x < y) + 1 or True * x.
         raise DealError(f"{where}: {text!r} cannot be computed ({exc}); use a condition only "
                         "as the first argument of where(...) or after 'if'") from None
-    _check_constants(expr, where)
     return expr
-
-
-def _check_constants(expr: Expression, where: str) -> None:
-    """Refuse an expression with a constant part that has no finite real value.
-
-    The parser folds constants exactly, so ``log(0)``, ``0**-1``, ``log(-1)`` or
-    ``10**299 * 10**299`` become complex infinity, an imaginary number or an integer too large
-    for floating point, which would otherwise fail only later, inside a solver.
-    """
-    walk = sympy.preorder_traversal(expr.sympy)
-    for node in walk:
-        if not isinstance(node, sympy.Expr) or node.free_symbols:
-            continue
-        walk.skip()  # a constant part: check it whole
-        try:
-            value = complex(node.evalf())
-        except (TypeError, ValueError, OverflowError):
-            value = complex("nan")
-        if not (cmath.isfinite(value) and value.imag == 0):
-            shown = str(node)[:60].replace("zoo", "zoo (complex infinity)")
-            raise DealError(f"{where}: the constant part {shown} of {expr.text!r} has "
-                            "no finite real value (a division by zero, a log of zero or of a "
-                            "negative number, or a number too large); rewrite it")
 
 
 def _evaluate(expr: Expression, scope: Mapping[str, Any]) -> Any:
@@ -151,7 +115,7 @@ class Deal:
         if not isinstance(self.name, str) or not self.name.strip():
             raise DealError("deal.name: give the deal a non-empty name")
         set_("issues", tuple(self.issues))
-        set_("parameters", _as_parameter_set(self.parameters))
+        set_("parameters", ParameterSet.coerce(self.parameters))
         set_("stances", tuple(self.stances))
         if not self.issues:
             raise DealError("issues: a deal needs at least one issue")
@@ -294,12 +258,12 @@ class Deal:
 
     def party(self, side: str) -> str:
         """The name of the party on ``side`` ('supplier' or 'partner')."""
-        _check_side(side, "side")
+        check_side(side, "side")
         return self.supplier if side == "supplier" else self.partner
 
     def side_stances(self, side: str) -> tuple[Stance, ...]:
         """The stances of one side, in file order."""
-        _check_side(side, "side")
+        check_side(side, "side")
         return tuple(s for s in self.stances if s.side == side)
 
     def values(self) -> dict[str, float]:
@@ -354,30 +318,40 @@ class Deal:
         scope = self._scope(terms, values)
         return tuple(self._eval(self.utility[s], scope) for s in SIDES)  # type: ignore
 
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A view of the deal (a game, a tree, a bargaining problem), computed once by
+        ``compute()`` and kept under ``key``: a deal is immutable, so its views are too.
+
+        >>> import deals
+        >>> deal = deals.load("chips-for-farm-purchases")
+        >>> deal.memo("answer", lambda: 42), deal.memo("answer", lambda: 0)
+        (42, 42)
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
     def inlined(self, side: str) -> Expression:
         """The side's utility as one expression of parameters and issues (definitions inlined)."""
-        _check_side(side, "side")
-        key = ("inlined", side)
-        if key not in self._cache:
+        check_side(side, "side")
+
+        def inline() -> Expression:
             expr = self.utility[side].sympy
             # Substitute the last definition first: later ones may use earlier ones.
             for name, definition in reversed(list(self.definitions.items())):
                 expr = expr.subs(symbol(name), definition.sympy)
             names = tuple(sorted(str(s) for s in expr.free_symbols))
-            self._cache[key] = Expression(self.utility[side].text, expr, names,
-                                          f"utility.{side}")
-        return self._cache[key]
+            return Expression(self.utility[side].text, expr, names, f"utility.{side}")
+
+        return self.memo(("inlined", side), inline)
 
     def utility_functions(self) -> tuple[Expression, Expression]:
         """(supplier, partner) utilities as expressions of the issues alone, parameters bound.
 
         Compiled once per deal and binding, so the engine's solvers evaluate them fast.
         """
-        key = ("bound utilities",)
-        if key not in self._cache:
-            values = self.values()
-            self._cache[key] = tuple(self.inlined(s).substitute(**values) for s in SIDES)
-        return self._cache[key]
+        return self.memo(("bound utilities",), lambda: tuple(
+            self.inlined(s).substitute(**self.values()) for s in SIDES))
 
     def disagreement(self, values: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
         """(supplier, partner) outside options: what each side gets if there is no deal."""

@@ -77,6 +77,7 @@ class FlagMap(TabularResult):
     thresholds: Thresholds
     point: tuple[float, float]
     settings: Mapping[str, Any] = field(default_factory=dict)
+    method: str = "the audit's flags over a grid of two parameters"
 
     @property
     def flags(self) -> np.ndarray:
@@ -102,7 +103,7 @@ class FlagMap(TabularResult):
                              "share dominated": self.dominated[i, j]})
         return pd.DataFrame(rows)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"{self.deal}: flags over {self.x} x {self.y} ({len(self.x_values)} x "
                 f"{len(self.y_values)} grid), the other parameters drawn ({self.draws} draws per "
                 f"cell, seed {self.seed}, the same draws in every cell); thresholds: "

@@ -21,8 +21,8 @@ away (both sides get their outside options).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -54,18 +54,19 @@ def profile_payoffs(deal: Deal, supplier: Stance, partner: Stance) -> tuple[floa
 def stance_game(deal: Deal) -> NormalFormGame:
     """The normal-form game of the deal's stances (supplier chooses rows, partner columns)."""
     ours, theirs = _require_stances(deal)
-    key = ("stance game",)
-    if key not in deal._cache:
+
+    def game() -> NormalFormGame:
         a = np.empty((len(ours), len(theirs)))
         b = np.empty_like(a)
         for i, s in enumerate(ours):
             for j, p in enumerate(theirs):
                 a[i, j], b[i, j] = profile_payoffs(deal, s, p)
-        deal._cache[key] = NormalFormGame.from_arrays(
+        return NormalFormGame.from_arrays(
             a, b, players=(deal.supplier, deal.partner),
             strategies=([s.name for s in ours], [p.name for p in theirs]),
             title=f"{deal.title}: stances")
-    return deal._cache[key]
+
+    return deal.memo(("stance game",), game)
 
 
 def _walk_actions(ours: tuple[Stance, ...], theirs: tuple[Stance, ...]) -> tuple[str, str]:
@@ -96,9 +97,10 @@ def offer_tree(deal: Deal) -> GameTree:
     ('US', 'Netherlands')
     """
     ours, theirs = _require_stances(deal)
-    key = ("offer tree",)
-    if key in deal._cache:
-        return deal._cache[key]
+    return deal.memo(("offer tree",), lambda: _build_offer_tree(deal, ours, theirs))
+
+
+def _build_offer_tree(deal: Deal, ours: Any, theirs: Any) -> GameTree:
     outside = tuple(float(v) for v in deal.disagreement())
     our_walk, their_walk = _walk_actions(ours, theirs)
     offers = [s for s in ours if not s.walk_away]
@@ -118,10 +120,8 @@ def offer_tree(deal: Deal) -> GameTree:
             reply[their_walk] = terminal(*outside)
             root[offer_label(s, p)] = decision(deal.partner, reply)
     root[our_walk] = terminal(*outside)
-    tree = GameTree([deal.supplier, deal.partner], decision(deal.supplier, root),
+    return GameTree([deal.supplier, deal.partner], decision(deal.supplier, root),
                     title=f"{deal.title}: offers")
-    deal._cache[key] = tree
-    return tree
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,6 +137,8 @@ class TreeOutcome(TabularResult):
     tolerance: float
     threats: tuple[str, ...]
     non_credible: int | None  # None: the tree's normal form is too large to check them all
+    method: str = "backward induction over the offer tree; non-credible threats from its reduced normal form"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def agreement(self) -> bool:
@@ -151,7 +153,7 @@ class TreeOutcome(TabularResult):
             rows.append({"": "non-credible threat", "value": t})
         return pd.DataFrame(rows).set_index("")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         text = (f"{self.deal}: offer tree solved by backward induction; one-shot regret "
                 f"{self.regret:.3g} (tolerance {self.tolerance:.3g}); ")
         if self.non_credible is None:

@@ -21,7 +21,15 @@ SIDES = ("supplier", "partner")
 _TOL = 1e-9
 
 
-def _check_side(side: str, where: str) -> None:
+def check_side(side: str, where: str) -> None:
+    """Refuse a side that is not ``"supplier"`` or ``"partner"``; ``where`` names the field.
+
+    >>> check_side("partner", "stances.partner")
+    >>> check_side("buyer", "stances.buyer")
+    Traceback (most recent call last):
+    ...
+    deals.errors.DealError: stances.buyer: 'buyer' is not a party; use 'supplier' or 'partner'
+    """
     if side not in SIDES:
         raise DealError(f"{where}: {side!r} is not a party; use 'supplier' or 'partner'")
 
@@ -44,7 +52,7 @@ class Issue:
 
     def __post_init__(self) -> None:
         where = f"issues.{self.name}"
-        _check_side(self.giver, f"{where}.giver")
+        check_side(self.giver, f"{where}.giver")
         try:
             lo, hi = (float(v) for v in self.range)
         except (TypeError, ValueError):
@@ -114,7 +122,7 @@ class Stance:
     description: str = ""
 
     def __post_init__(self) -> None:
-        _check_side(self.side, f"stances.{self.side}")
+        check_side(self.side, f"stances.{self.side}")
         object.__setattr__(self, "fixes", {k: float(v) for k, v in self.fixes.items()})
         if self.walk_away and self.fixes:
             raise DealError(f"stances.{self.side}.{self.name}: a stance that walks away fixes "

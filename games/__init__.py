@@ -21,7 +21,7 @@ from games.expressions import Expression, parse_expression
 from games.parameters import Parameter, ParameterSet
 
 # --- normal-form games and equilibria ---
-from games.equilibria import (
+from games.normal_form.equilibria import (
     BatchEquilibria,
     Equilibrium,
     EquilibriumSet,
@@ -30,25 +30,10 @@ from games.equilibria import (
     pure_equilibria,
     regret,
 )
-from games.normal_form import NormalFormGame
-
-# --- symbolic 2x2, regime maps, catalogue, Gambit .nfg ---
-from games.catalogue import (
-    CLASSIC_GAMES,
-    ClassicGame,
-    battle_of_the_sexes,
-    chicken,
-    coordination,
-    entry_game,
-    hawk_dove,
-    matching_pennies,
-    prisoners_dilemma,
-    stag_hunt,
-)
-from games.gambit_nfg import read_nfg, write_nfg
-from games.plots_normal_form import plot_best_responses, plot_payoff_table
-from games.regimes import RegimeMap, plot_regime_map, regime_map
-from games.symbolic import Evaluated2x2, Symbolic2x2, symbolic_2x2
+# --- the game class, symbolic 2x2, regime maps, catalogue, plots: the names listed once, in
+# games.normal_form.__all__ ---
+from games.normal_form import *  # noqa: E402,F401,F403
+from games.normal_form import NormalFormGame  # noqa: F401 (named for readers and linters)
 
 # --- bargaining and frontiers ---
 from games.bargaining import (
@@ -109,6 +94,9 @@ from games.trees import (
     terminal,
     write_efg,
 )
+
+# --- Gambit .nfg and .efg files (after trees: the .efg reader builds GameTrees) ---
+from games.gambit import read_nfg, write_nfg
 
 # --- sweeps ---
 from games.sweeps import SweepResult, sweep

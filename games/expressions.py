@@ -20,6 +20,7 @@ before any arithmetic is done.
 from __future__ import annotations
 
 import ast
+import cmath
 import difflib
 import math
 import warnings
@@ -377,9 +378,46 @@ def parse_expression(text: str | int | float | Expression,
         raise builder.refuse(f"it mixes conditions and numbers or has no value ({exc})") from None
     if getattr(value, "has", None) and value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
         raise builder.refuse("a part of it has no finite real value (such as log(0) or 0**-1)")
+    check_finite_constants(value, text, where)
     used = tuple(sorted(builder.used))
     _check_names(used, allowed, text, where)
     return Expression(text, value, used, where)
+
+
+def check_finite_constants(value: Any, text: str = "", where: str = "") -> None:
+    """Refuse an expression whose constant part has no finite real value.
+
+    The parser folds constants exactly, so ``log(-1)`` or ``10**299 * 10**299`` become an
+    imaginary number or an integer too large for floating point, which would otherwise fail
+    only later, as a bare ``OverflowError`` inside a compiled function. Every constant sub-tree
+    is evaluated once, whole; an :class:`ExpressionError` names the part, the text and ``where``.
+    :func:`parse_expression` calls this on everything it builds.
+
+    >>> check_finite_constants(sympy.Integer(10) ** 299 * symbol("a"), "1e299 * a")
+    >>> check_finite_constants(sympy.Integer(10) ** 598 * symbol("a"), "10**299 * 10**299 * a")
+    Traceback (most recent call last):
+    ...
+    games.errors.ExpressionError: expression: the constant part 1000...000 of '10**299 * 10**299 * a' has no finite real value (a division by zero, a log of zero or of a negative number, or a number too large); rewrite it
+    """
+    if not isinstance(value, sympy.Basic):
+        return
+    walk = sympy.preorder_traversal(value)
+    for node in walk:
+        if not isinstance(node, sympy.Expr) or node.free_symbols:
+            continue
+        walk.skip()  # a constant part: check it whole
+        try:
+            number = complex(node.evalf())
+        except (TypeError, ValueError, OverflowError):
+            number = complex("nan")
+        if not (cmath.isfinite(number) and number.imag == 0):
+            shown = str(node)
+            shown = shown if len(shown) <= 24 else f"{shown[:4]}...{shown[-3:]}"
+            shown = shown.replace("zoo", "zoo (complex infinity)")
+            raise ExpressionError(
+                f"expression{_located(where)}: the constant part {shown} of {text!r} has no "
+                "finite real value (a division by zero, a log of zero or of a negative number, "
+                "or a number too large); rewrite it")
 
 
 def _check_names(used: Iterable[str], allowed: frozenset[str] | None, text: str, where: str) -> None:

@@ -174,6 +174,22 @@ class ParameterSet(Mapping[str, Parameter], TabularResult):
         self._items = items
 
     @classmethod
+    def coerce(cls, parameters: Any) -> "ParameterSet":
+        """A ParameterSet from itself, a mapping name -> Parameter or an iterable of Parameters.
+
+        (For a "parameters" argument that may also be plain names or default values, use
+        :func:`read_parameters`.)
+
+        >>> ParameterSet.coerce({"a": Parameter("a", 1.0)}).point()
+        {'a': 1.0}
+        """
+        if isinstance(parameters, ParameterSet):
+            return parameters
+        if isinstance(parameters, Mapping):
+            parameters = parameters.values()
+        return cls(list(parameters))
+
+    @classmethod
     def from_values(cls, **values: float) -> "ParameterSet":
         """A set of fixed parameters (no ranges) from keyword values."""
         return cls(Parameter(name, value) for name, value in values.items())
@@ -259,3 +275,46 @@ class ParameterSet(Mapping[str, Parameter], TabularResult):
                  "unit": p.unit, "source": p.source} for p in self._items.values()]
         return pd.DataFrame(rows, columns=["parameter", "value", "low", "high", "distribution",
                                            "unit", "source"]).set_index("parameter")
+
+
+def read_parameters(parameters: Any, error: type[ParameterError] | type = ParameterError
+                    ) -> tuple[tuple[str, ...] | None, dict[str, float]]:
+    """The one reader of a ``parameters`` argument: the names it allows and their defaults.
+
+    ``parameters`` may be ``None`` (any name, no defaults), a :class:`ParameterSet` or an
+    iterable of :class:`Parameter` (names and point values), a mapping name -> default value
+    (``None`` for no default; a :class:`Parameter` gives its point value) or an iterable of
+    names (no defaults). Every default must be a finite number; otherwise ``error`` names it.
+
+    >>> read_parameters({"a": 1, "b": None})
+    (('a', 'b'), {'a': 1.0})
+    >>> read_parameters(["a", "b"]), read_parameters(None)
+    ((('a', 'b'), {}), (None, {}))
+    >>> read_parameters({"a": "lots"})
+    Traceback (most recent call last):
+    ...
+    games.errors.ParameterError: the default value of a must be a number, got 'lots'
+    """
+    if parameters is None:
+        return None, {}
+    if isinstance(parameters, ParameterSet):
+        return tuple(parameters), parameters.point()
+    if isinstance(parameters, (str, bytes)):
+        raise error(f"parameters must be a ParameterSet, a mapping name -> default value or a "
+                    f"list of names, not the text {parameters!r}")
+    if isinstance(parameters, Mapping):
+        defaults = {}
+        for name, value in parameters.items():
+            if isinstance(value, Parameter):
+                value = value.value
+            if value is not None:
+                defaults[str(name)] = finite_number(value, f"the default value of {name}", error)
+        return tuple(str(k) for k in parameters), defaults
+    try:
+        items = list(parameters)
+    except TypeError:
+        raise error(f"parameters must be a ParameterSet, a mapping name -> default value or a "
+                    f"list of names, not {type(parameters).__name__}") from None
+    if items and all(isinstance(p, Parameter) for p in items):
+        return read_parameters(ParameterSet.coerce(items), error)
+    return tuple(str(p) for p in items), {}

@@ -1,8 +1,12 @@
 """Shared behaviour of result objects: print as a table, show as HTML in Jupyter.
 
-A result class implements ``to_frame()`` (a pandas DataFrame) and, optionally, ``_caption()``
+A result class implements ``to_frame()`` (a pandas DataFrame) and, optionally, ``caption()``
 (one or more lines that say how the result was made: method, tolerance, seed). This mixin
 turns those two into ``__str__`` and ``_repr_html_``.
+
+Every result records how it was made, under the same two names: ``method`` (the algorithm, in
+words) and ``settings`` (a dict of the inputs that changed the answer and have no field of
+their own; the tolerance, resolution or seed are fields where a class has them).
 """
 
 from __future__ import annotations
@@ -20,22 +24,34 @@ class TabularResult:
     def to_frame(self) -> pd.DataFrame:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def caption(self) -> str:
+        """One or more lines saying how the result was made (method, tolerance, seed); may be "".
+
+        >>> from games import equilibria, prisoners_dilemma
+        >>> equilibria(prisoners_dilemma()).caption().startswith("1 equilibrium by auto")
+        True
+        """
+        # A class still overriding the old private hook ``_caption`` is read through it.
+        legacy = type(self)._caption
+        return legacy(self) if legacy is not TabularResult._caption else ""
+
     def _caption(self) -> str:
-        return ""
+        """The old private name of :meth:`caption`, kept while callers move to the public one."""
+        return self.caption()
 
     def __str__(self) -> str:
         frame = self.to_frame()
         with pd.option_context("display.width", 120, "display.max_columns", 30,
                                "display.float_format", "{:.6g}".format):
             body = frame.to_string() if len(frame) else "(empty)"
-        caption = self._caption()
+        caption = self.caption()
         return f"{body}\n{caption}" if caption else body
 
     def _repr_html_(self) -> str:
         frame = self.to_frame()
         with pd.option_context("display.float_format", "{:.6g}".format):
             table = frame.to_html()
-        caption = self._caption()
+        caption = self.caption()
         if caption:
             table += "<p><small>" + html.escape(caption).replace("\n", "<br>") + "</small></p>"
         return table

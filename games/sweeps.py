@@ -45,6 +45,12 @@ class SweepResult(TabularResult):
     chunks: int = 1
     settings: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def method(self) -> str:
+        """How the outputs were computed, in words (its settings are ``settings``, ``seed``)."""
+        how = "vectorised" if self.vectorised else "one call per sample point"
+        return f"{how} sweep over a {self.design} sample in {self.chunks} chunk(s)"
+
     def __len__(self) -> int:
         return len(next(iter(self.samples.values()))) if self.samples else 0
 
@@ -65,7 +71,7 @@ class SweepResult(TabularResult):
                               "p50": np.nanpercentile(v, 50), "p90": np.nanpercentile(v, 90)}
         return pd.DataFrame(rows).T
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         how = "vectorised" if self.vectorised else "point by point"
         return (f"sweep: {len(self)} points, {self.design}, seed={self.seed}, {how}, "
                 f"{self.chunks} chunk(s)")
@@ -74,10 +80,10 @@ class SweepResult(TabularResult):
         summary = self.summary()
         with pd.option_context("display.float_format", "{:.6g}".format):
             body = summary.to_string() if len(summary) else "(no numeric outputs)"
-        return f"{body}\n{self._caption()}"
+        return f"{body}\n{self.caption()}"
 
     def _repr_html_(self) -> str:
-        return self.summary()._repr_html_() + f"<p><small>{self._caption()}</small></p>"
+        return self.summary()._repr_html_() + f"<p><small>{self.caption()}</small></p>"
 
 
 def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, *,

@@ -11,7 +11,7 @@ problems over continuous issues it is exact on the evaluated grid, at the stated
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
@@ -88,14 +88,10 @@ def upper_hull(frontier: np.ndarray) -> np.ndarray:
 def frontier_indices(problem: BargainingProblem, convex: bool | None = None) -> np.ndarray:
     """Indices (into ``problem.points``) of the frontier, cached on the problem."""
     convex = problem.convex if convex is None else bool(convex)
-    key = ("frontier", convex)
-    if key not in problem._cache:
-        sky = problem._cache.get(("frontier", False))
-        if sky is None:
-            sky = skyline(problem.points)
-            problem._cache[("frontier", False)] = sky
-        problem._cache[key] = sky[upper_hull(problem.points[sky])] if convex else sky
-    return problem._cache[key]
+    sky = problem.memo(("frontier", False), lambda: skyline(problem.points))
+    if not convex:
+        return sky
+    return problem.memo(("frontier", True), lambda: sky[upper_hull(problem.points[sky])])
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +106,7 @@ class ParetoFrontier(TabularResult):
     convex: bool
     method: str
     resolution: int | None
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.utilities)
@@ -123,7 +120,7 @@ class ParetoFrontier(TabularResult):
             frame["outcome"] = list(self.labels)
         return frame
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         text = f"Pareto frontier: {len(self)} points, method {self.method}"
         if self.convex:
             text += "; lotteries allowed: segments between neighbouring points are feasible"
@@ -201,6 +198,8 @@ class ZoneOfAgreement(TabularResult):
     players: tuple[str, str]
     disagreement: tuple[float, float]
     message: str
+    method: str = "the frontier points that give each player at least the disagreement payoff"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -234,7 +233,7 @@ class ZoneOfAgreement(TabularResult):
             frame[name] = values
         return frame
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return self.message
 
 
@@ -315,6 +314,9 @@ class ConcessionCurve(TabularResult):
     most: np.ndarray
     outcomes: Mapping[str, np.ndarray]
     resolution: int | None
+    method: str = ("scan of the outcome grid: for each level of the issue, the most of the "
+                  "counter-issue the player still accepts")
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         frame = pd.DataFrame({self.issue: self.levels,
@@ -324,7 +326,7 @@ class ConcessionCurve(TabularResult):
                 frame[f"{name} at best"] = values
         return frame
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         text = (f"concession curve: for each {self.issue}, the most {self.counter_issue} "
                 f"{self.player} still accepts (gain >= 0), optimising over the other issues")
         if self.resolution:
@@ -349,7 +351,7 @@ def concession_curve(problem: BargainingProblem, issue: str, counter_issue: str,
     m = _require_issue(problem, counter_issue)
     if k == m:
         raise BargainingError(f"issue and counter_issue are both {issue!r}; give two issues")
-    j = _player_index(problem, player)
+    j = problem.player_index(player)
     shape = tuple(len(i.grid(problem.resolution or 2)) for i in problem.issues)
     gain = (problem.points[:, j] - problem.disagreement[j]).reshape(shape)
     counter = problem.outcomes[counter_issue].reshape(shape)
@@ -382,13 +384,3 @@ def concession_curves(problem: BargainingProblem, issue_1: str, issue_2: str,
     """
     return (concession_curve(problem, issue_1, issue_2, 2),
             concession_curve(problem, issue_2, issue_1, 1))
-
-
-def _player_index(problem: BargainingProblem, player: int | str) -> int:
-    if isinstance(player, str):
-        if player not in problem.players:
-            raise BargainingError(f"unknown player {player!r}; players are {problem.players}")
-        return problem.players.index(player)
-    if not isinstance(player, bool) and player in (1, 2):
-        return int(player) - 1
-    raise BargainingError(f"player must be 1, 2 or a name in {problem.players}, got {player!r}")

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import linprog
 
 from games.errors import BargainingError, ExpressionError, GameTooLargeError, finite_number
+from games.normal_form.equilibria.zero_sum import maximin_strategy
+from games.parameters import read_parameters
 
 #: Largest number of grid outcomes an issue space may expand to.
 MAX_OUTCOMES = 20_000_000
@@ -133,13 +134,12 @@ def compile_utility(spec: UtilitySpec, issue_names: Sequence[str], parameters: M
 
 
 def _parameter_values(parameters: Any) -> dict[str, float]:
-    if parameters is None:
-        return {}
-    if hasattr(parameters, "point"):  # a games.parameters.ParameterSet
-        return dict(parameters.point())
-    if not isinstance(parameters, Mapping):
-        raise BargainingError("parameters must be a mapping {name: value} or a ParameterSet")
-    return {str(k): _finite(v, f"parameter {k!r}") for k, v in parameters.items()}
+    names, values = read_parameters(parameters, BargainingError)
+    missing = [n for n in names or () if n not in values]
+    if missing:
+        raise BargainingError(f"parameters {', '.join(missing)} have no value; give a mapping "
+                              "{name: value} or a ParameterSet")
+    return values
 
 
 @dataclass(frozen=True, eq=False)
@@ -298,16 +298,46 @@ class BargainingProblem:
         >>> p.with_disagreement((0.5, 0)).disagreement.tolist()
         [0.5, 0.0]
         """
-        d = _disagreement(disagreement, self._top() if check_bounds else None)
+        d = _disagreement(disagreement, self.best_utilities() if check_bounds else None)
         twin = copy.copy(self)  # shallow: shares points, outcomes and the frontier cache
         object.__setattr__(twin, "disagreement", d)
         return twin
 
-    def _top(self) -> np.ndarray:
-        """Each player's best utility (cached: re-solves must not rescan every outcome)."""
-        if "top" not in self._cache:
-            self._cache["top"] = self.points.max(axis=0)
-        return self._cache["top"]
+    def best_utilities(self) -> np.ndarray:
+        """Each player's best utility over the feasible set (cached: re-solves must not rescan
+        every outcome).
+
+        >>> BargainingProblem.from_points([(0, 3), (2, 1)], (0, 0)).best_utilities().tolist()
+        [2.0, 3.0]
+        """
+        return self.memo("top", lambda: self.points.max(axis=0))
+
+    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from the feasible set, computed once by ``compute()`` and kept under
+        ``key`` (the frontier, scales). Copies made by :meth:`with_disagreement` share it, so
+        nothing kept here may depend on the disagreement point.
+
+        >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0))
+        >>> p.memo("size", lambda: len(p.points)), p.memo("size", lambda: -1)
+        (2, 2)
+        """
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def player_index(self, player: int | str) -> int:
+        """The axis (0 or 1) of a player given as 1, 2 or a name.
+
+        >>> BargainingProblem.from_points([(0, 1)], (0, 0), players=("A", "B")).player_index("B")
+        1
+        """
+        if isinstance(player, str):
+            if player not in self.players:
+                raise BargainingError(f"unknown player {player!r}; players are {self.players}")
+            return self.players.index(player)
+        if not isinstance(player, bool) and player in (1, 2):
+            return int(player) - 1
+        raise BargainingError(f"player must be 1, 2 or a name in {self.players}, got {player!r}")
 
     @property
     def n_outcomes(self) -> int:
@@ -340,18 +370,17 @@ class BargainingProblem:
 
 
 def maximin_value(payoffs: np.ndarray) -> float:
-    """The row player's security value in mixed strategies (a linear programme, HiGHS)."""
-    m, n = payoffs.shape
-    # variables: m probabilities and the value v; maximise v s.t. x^T A[:, j] >= v for all j
-    cost = np.zeros(m + 1)
-    cost[-1] = -1.0
-    a_ub = np.hstack([-payoffs.T, np.ones((n, 1))])
-    a_eq = np.hstack([np.ones((1, m)), np.zeros((1, 1))])
-    res = linprog(cost, A_ub=a_ub, b_ub=np.zeros(n), A_eq=a_eq, b_eq=[1.0],
-                  bounds=[(0, None)] * m + [(None, None)], method="highs")
-    if not res.success:  # pragma: no cover - a finite matrix game always has a value
-        raise BargainingError(f"maximin linear programme failed: {res.message}")
-    return float(res.x[-1])
+    """The row player's security value in mixed strategies: the zero-sum LP of
+    :func:`games.normal_form.equilibria.zero_sum.maximin_strategy`, on payoffs mapped onto
+    [0, 1] as the zero-sum solver does (HiGHS's tolerances are absolute).
+
+    >>> maximin_value(np.array([[1.0, -1.0], [-1.0, 1.0]]))  # matching pennies
+    0.0
+    """
+    low, spread = float(payoffs.min()), float(np.ptp(payoffs))
+    if spread == 0:
+        return low
+    return maximin_strategy((payoffs - low) / spread)[1] * spread + low
 
 
 def _points(points: Any) -> np.ndarray:

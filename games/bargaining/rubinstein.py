@@ -26,7 +26,7 @@ from scipy.optimize import brentq
 from games.bargaining.frontier import zone_of_agreement
 from games.bargaining.problem import BargainingProblem
 from games.bargaining.refine import can_refine, refine_outcome
-from games.bargaining.solutions import BargainingSolution, _no_agreement
+from games.bargaining.solutions import BargainingSolution, no_agreement
 from games.errors import BargainingError, finite_number
 from games.results import TabularResult
 
@@ -74,6 +74,8 @@ class RubinsteinSplit(TabularResult):
     agreement: bool
     surplus: float
     message: str
+    method: str = "Rubinstein (1982) stationary subgame-perfect split, with outside options"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def by_player(self) -> dict[str, float]:
@@ -90,7 +92,7 @@ class RubinsteinSplit(TabularResult):
                              "outside option": [self.outside_options[i] for i in k],
                              "option binding": [self.binding[i] for i in k]}, index=order)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"Rubinstein alternating offers (subgame-perfect, stationary), surplus "
                 f"{self.surplus:g}, {self.first} proposes first: {self.message}")
 
@@ -283,7 +285,7 @@ def _continuous_frontier(problem: BargainingProblem, zone: Any):
 
 
 def _rubinstein_none(problem: BargainingProblem, name: str, settings: dict) -> RubinsteinAgreement:
-    base = _no_agreement(problem, name, "zone of agreement check", settings)
+    base = no_agreement(problem, name, "zone of agreement check", settings)
     return RubinsteinAgreement(**{f: getattr(base, f) for f in base.__dataclass_fields__})
 
 

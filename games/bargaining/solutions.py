@@ -57,7 +57,7 @@ class BargainingSolution(TabularResult):
         return pd.DataFrame({"utility": self.utilities, "disagreement": self.disagreement,
                              "gain": self.gains}, index=list(self.players))
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         lines = [f"{self.solution}: {self.message}"]
         if self.outcome:
             lines.append("outcome: " + ", ".join(f"{k}={_fmt(v)}" for k, v in self.outcome.items()))
@@ -123,7 +123,7 @@ def kalai_smorodinsky(problem: BargainingProblem, *, refine: bool = True) -> Bar
     d = problem.disagreement
     reach = np.asarray(ideal) - d
     if (reach <= 0).any():
-        return _no_agreement(problem, "Kalai-Smorodinsky", "", {})
+        return no_agreement(problem, "Kalai-Smorodinsky", "", {})
     return _max_min(problem, "Kalai-Smorodinsky", reach, refine,
                     {"ideal point": tuple(round(v, 12) for v in ideal)})
 
@@ -234,7 +234,7 @@ def _solve(problem: BargainingProblem, name: str,
     tol = _tol(g)
     k = g.shape[1]
     if not ((g[0] > tol) & (g[1] > tol)).any() and not _hull_beats(problem, front.T, tol):
-        return _no_agreement(problem, name, "", settings)
+        return no_agreement(problem, name, "", settings)
     cand = g
     left = right = np.arange(k)
     weight = np.zeros(k)
@@ -254,7 +254,7 @@ def _solve(problem: BargainingProblem, name: str,
     values = objective(cand, tol)
     top = float(values.max())
     if not np.isfinite(top):
-        return _no_agreement(problem, name, "", settings)
+        return no_agreement(problem, name, "", settings)
     near = np.flatnonzero(values >= top - 1e-12 * max(1.0, abs(top)))
     best = int(near[0]) if len(near) == 1 else \
         int(near[np.argmin(np.abs(cand[0, near] - cand[1, near]))])
@@ -291,11 +291,11 @@ def _solve(problem: BargainingProblem, name: str,
 
 def _frontier_columns(problem: BargainingProblem) -> tuple[np.ndarray, np.ndarray]:
     """Frontier indices and their utilities as a contiguous (2, k) array, cached."""
-    key = ("frontier columns", problem.convex)
-    if key not in problem._cache:
+    def columns() -> tuple[np.ndarray, np.ndarray]:
         idx = frontier_indices(problem)
-        problem._cache[key] = (idx, np.ascontiguousarray(problem.points[idx].T))
-    return problem._cache[key]
+        return idx, np.ascontiguousarray(problem.points[idx].T)
+
+    return problem.memo(("frontier columns", problem.convex), columns)
 
 
 def _hull_beats(problem: BargainingProblem, f: np.ndarray, tol: float) -> bool:
@@ -322,10 +322,16 @@ def _agreement(problem: BargainingProblem, name: str, u: np.ndarray, outcome: An
                               method, dict(settings))
 
 
-def _no_agreement(problem: BargainingProblem, name: str, method: str,
-                  settings: dict) -> BargainingSolution:
+def no_agreement(problem: BargainingProblem, name: str, method: str,
+                 settings: dict) -> BargainingSolution:
+    """The solution ``name`` of a problem where no outcome beats disagreement, saying so.
+
+    >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (2, 2), check_bounds=False)
+    >>> no_agreement(p, "Nash", "", {}).agreement
+    False
+    """
     d = problem.disagreement
-    best = problem._top()
+    best = problem.best_utilities()
     message = (f"no agreement beats disagreement: no feasible outcome gives both "
                f"{problem.players[0]} more than {d[0]:g} and {problem.players[1]} more than "
                f"{d[1]:g} (best alone: {best[0]:g} and {best[1]:g})")
@@ -351,7 +357,5 @@ def _tol(g: np.ndarray) -> float:
 
 def _scale(problem: BargainingProblem) -> float:
     """The largest utility range, cached: it sets the optimiser's objective scale."""
-    if "scale" not in problem._cache:
-        span = problem._top() - problem.points.min(axis=0)
-        problem._cache["scale"] = float(max(span.max(), 1e-12))
-    return problem._cache["scale"]
+    return problem.memo("scale", lambda: float(max(
+        (problem.best_utilities() - problem.points.min(axis=0)).max(), 1e-12)))

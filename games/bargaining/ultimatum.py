@@ -14,17 +14,16 @@ monopoly-pricing trade-off (e.g. Osborne, *An Introduction to Game Theory*, ch. 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from games.bargaining.frontier import _player_index, pareto_frontier
+from games.bargaining.frontier import pareto_frontier
 from games.bargaining.problem import BargainingProblem
-from games.bargaining.rubinstein import _number
-from games.errors import BargainingError
+from games.errors import BargainingError, finite_number
 from games.results import TabularResult
 
 
@@ -50,6 +49,7 @@ class UltimatumOffer(TabularResult):
     method: str
     message: str
     outcome: Mapping[str, Any] | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def value_of_information(self) -> float:
@@ -66,7 +66,7 @@ class UltimatumOffer(TabularResult):
                 "value of information": self.value_of_information}
         return pd.DataFrame({"value": list(rows.values())}, index=list(rows))
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         what = (f"of a surplus {self.surplus:g}" if np.isfinite(self.surplus)
                 else "on a bargaining frontier (offer and ask in each player's utility)")
         text = (f"ultimatum offer {what} under uncertainty about {self.players[1]}'s "
@@ -97,10 +97,10 @@ def ultimatum_offer(reservation: Any, *, surplus: float = 1.0,
     if len(names) != 2 or names[0] == names[1]:
         raise BargainingError(f"give two distinct player names (proposer, responder), got "
                               f"{names}")
-    size = _number(surplus, "surplus")
+    size = finite_number(surplus, "surplus", BargainingError)
     if size <= 0:
         raise BargainingError(f"surplus must be positive, got {surplus!r}")
-    dp = _number(proposer_disagreement, "proposer_disagreement")
+    dp = finite_number(proposer_disagreement, "proposer_disagreement", BargainingError)
     cap = size - dp  # offers above this are worse for the proposer than disagreement
     if hasattr(reservation, "cdf") and hasattr(reservation, "ppf"):
         offer, accept, mean, full, method = _from_distribution(reservation, size, dp, cap,
@@ -135,7 +135,7 @@ def ultimatum_on_frontier(problem: BargainingProblem, reservation: Any, *,
     >>> round(o.ask, 6), round(o.acceptance_probability, 6)
     (0.8, 0.666667)
     """
-    k = _player_index(problem, proposer)
+    k = problem.player_index(proposer)
     r = 1 - k
     front = pareto_frontier(problem)
     is_dist = hasattr(reservation, "cdf") and hasattr(reservation, "ppf")

@@ -4,7 +4,10 @@ One module per idea: ``tree`` (the data and its builder), ``flat`` (the solvers'
 ``backward_induction`` (subgame perfection), ``batch`` (the same over a parameter sample),
 ``normal_form_conversion`` (reduced normal form), ``credibility`` (non-credible threats),
 ``subgames`` (imperfect information, subgame by subgame), ``bayesian`` (types, Bayesian Nash,
-screening), ``gambit_efg`` (files), ``plots`` (drawing), ``textbook`` (known games).
+screening), ``games.gambit.efg`` (files), ``plots`` (drawing), ``textbook`` (known games).
+
+``tol`` has one meaning for trees: a gain counts as zero when it is at most ``tol`` times the
+tree's largest absolute payoff, at least 1 (:func:`~games.trees.backward_induction.absolute_tolerance`).
 
 >>> from games.trees import GameTree, decision, terminal, backward_induction
 >>> from games.trees import non_credible_equilibria, reduced_normal_form
@@ -18,7 +21,7 @@ Buyer: Retaliate after Restrict is not a best response there (Retaliate gives 0,
 
 Trees with information sets go through their reduced normal form to the normal-form solvers:
 
->>> from games.equilibria import equilibria
+>>> from games.normal_form.equilibria import equilibria
 >>> len(equilibria(reduced_normal_form(tree)))  # (Restrict, Accept); Open against Retaliate w.p. 1 or 1/3
 3
 """
@@ -50,7 +53,7 @@ from games.trees.subgames import SubgameSolution, SubgameStep, proper_subgames, 
 
 __all__ += ["NonCredibleEquilibrium", "NonCredibleSet", "Threat", "non_credible_equilibria", "reduced_profile",
             "SubgameSolution", "SubgameStep", "proper_subgames", "solve_by_subgames"]
-from games.trees.gambit_efg import parse_efg, read_efg, write_efg
+from games.gambit.efg import parse_efg, read_efg, write_efg
 
 __all__ += ["parse_efg", "read_efg", "write_efg"]
 from games.trees.bayesian import (

@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -33,13 +33,21 @@ from games.trees.tree import GameTree, History, describe
 TIE_BREAK = "first listed action among the mover's best"
 
 
-def _tolerance(flat: FlatTree, tol: float) -> float:
-    """Absolute tolerance: ``tol`` relative to the payoff scale (payoffs in millions tie the same)."""
+def absolute_tolerance(flat: FlatTree, tol: float) -> float:
+    """The meaning of ``tol`` for trees: relative to the largest |payoff|, at least 1.
+
+    Payoffs in millions then tie as payoffs in units do. (Normal-form games measure ``tol``
+    against each player's own payoff range instead: see ``games.normal_form.equilibria``.)
+
+    >>> from games.trees import textbook
+    >>> absolute_tolerance(textbook.entry_deterrence().flat, 1e-9)  # largest |payoff| is 2
+    2e-09
+    """
     scale = float(np.max(np.abs(flat.payoff))) if flat.n else 1.0
     return tol * max(1.0, scale)
 
 
-def _require_perfect_information(tree: GameTree, what: str) -> None:
+def require_perfect_information(tree: GameTree, what: str) -> None:
     if not tree.is_perfect_information:
         shared = [f"{p}'s {name!r}" for (p, name), h in tree.infosets.items() if len(h) > 1]
         raise TreeError(
@@ -48,7 +56,7 @@ def _require_perfect_information(tree: GameTree, what: str) -> None:
             f"with several nodes; use solve_by_subgames(tree) or reduced_normal_form(tree)")
 
 
-def _blocks(flat: FlatTree):
+def level_blocks(flat: FlatTree):
     """Per depth level, deepest first: its nonterminal nodes and their children's block."""
     for start, end in reversed(flat.levels):
         inner = start + np.flatnonzero(flat.kind[start:end] != 0)
@@ -77,7 +85,7 @@ def solve_levels(flat: FlatTree, atol: float) -> tuple[np.ndarray, np.ndarray]:
     """
     value = flat.payoff.copy()
     choice = np.full(flat.n, -1, dtype=np.int64)
-    for inner, counts, offsets, children in _blocks(flat):
+    for inner, counts, offsets, children in level_blocks(flat):
         criterion = _mover_column(flat, value, inner, counts, children)
         best = np.maximum.reduceat(criterion, offsets)
         is_best = criterion >= np.repeat(best, counts) - atol
@@ -95,7 +103,7 @@ def solve_levels(flat: FlatTree, atol: float) -> tuple[np.ndarray, np.ndarray]:
 def profile_values(flat: FlatTree, choice: np.ndarray) -> np.ndarray:
     """Expected payoffs at every node when every mover plays ``choice`` (a pure profile)."""
     value = flat.payoff.copy()
-    for inner, counts, offsets, children in _blocks(flat):
+    for inner, counts, offsets, children in level_blocks(flat):
         weighted = value[children] * flat.edge_probability[children, None]
         expected = np.add.reduceat(weighted, offsets, axis=0)
         is_decision = flat.kind[inner] == 1
@@ -115,7 +123,7 @@ def deviation_gains(flat: FlatTree, choice: np.ndarray,
     value = profile_values(flat, choice)
     gain = np.zeros(flat.n)
     tie = np.zeros(flat.n, dtype=bool)
-    for inner, counts, offsets, children in _blocks(flat):
+    for inner, counts, offsets, children in level_blocks(flat):
         criterion = _mover_column(flat, value, inner, counts, children)
         best = np.maximum.reduceat(criterion, offsets)
         n_best = np.add.reduceat((criterion >= np.repeat(best, counts) - atol).astype(np.int64),
@@ -147,6 +155,8 @@ class SubgamePerfectEquilibrium(TabularResult):
     ``strategies`` maps each decision node's history to its action; ``path`` is the play from
     the root (at a chance node it follows the likeliest outcome; ``outcomes`` lists every end
     reached, with its probability); ``ties`` lists the nodes where the mover was indifferent.
+    ``flat`` is the solved tree's array view and ``choice`` the chosen action's index at each
+    of its nodes (-1 at ends), the seam other tree solvers read.
     """
 
     players: tuple[str, ...]
@@ -155,51 +165,52 @@ class SubgamePerfectEquilibrium(TabularResult):
     tolerance: float
     tie_break: str
     method: str
-    _flat: FlatTree = field(repr=False)
-    _choice: np.ndarray = field(repr=False)
+    flat: FlatTree = field(repr=False)
+    choice: np.ndarray = field(repr=False)
     _tie: np.ndarray = field(repr=False)
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @cached_property
     def strategies(self) -> dict[History, str]:
-        flat = self._flat
-        return {flat.history(int(i)): flat.nodes[i].actions[int(self._choice[i])]
+        flat = self.flat
+        return {flat.history(int(i)): flat.nodes[i].actions[int(self.choice[i])]
                 for i in np.flatnonzero(flat.kind == 1)}
 
     @cached_property
     def ties(self) -> tuple[History, ...]:
-        return tuple(self._flat.history(int(i)) for i in np.flatnonzero(self._tie))
+        return tuple(self.flat.history(int(i)) for i in np.flatnonzero(self._tie))
 
     @cached_property
     def _reach(self) -> np.ndarray:
-        return reach_probabilities(self._flat, self._choice)
+        return reach_probabilities(self.flat, self.choice)
 
     @cached_property
     def outcomes(self) -> dict[History, float]:
-        flat = self._flat
+        flat = self.flat
         ends = np.flatnonzero((flat.kind == 0) & (self._reach > 0))
         return {flat.history(int(i)): float(self._reach[i]) for i in ends}
 
     @cached_property
     def path(self) -> tuple[str, ...]:
-        flat, i, actions = self._flat, 0, []
+        flat, i, actions = self.flat, 0, []
         while flat.kind[i] != 0:
             first, count = int(flat.child_start[i]), int(flat.child_count[i])
-            k = (int(self._choice[i]) if flat.kind[i] == 1
+            k = (int(self.choice[i]) if flat.kind[i] == 1
                  else int(np.argmax(flat.edge_probability[first:first + count])))
             actions.append(flat.nodes[i].actions[k])
             i = first + k
         return tuple(actions)
 
     def to_frame(self) -> pd.DataFrame:
-        flat, rows = self._flat, []
+        flat, rows = self.flat, []
         for i in np.flatnonzero(flat.kind == 1):
             rows.append({"node": describe(flat.history(int(i))),
                          "player": self.players[flat.player[i]],
-                         "action": flat.nodes[i].actions[int(self._choice[i])],
+                         "action": flat.nodes[i].actions[int(self.choice[i])],
                          "on path": bool(self._reach[i] > 0), "tie": bool(self._tie[i])})
         return pd.DataFrame(rows, columns=["node", "player", "action", "on path", "tie"])
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         pay = ", ".join(f"{p} {v:.6g}" for p, v in zip(self.players, self.payoffs))
         return (f"{self.method}: payoffs {pay}; path {' > '.join(self.path) or '(root)'}; "
                 f"one-shot regret {self.regret:.3g} (tolerance {self.tolerance:.3g})"
@@ -231,9 +242,9 @@ def backward_induction(tree: GameTree, *, tol: float = 1e-9) -> SubgamePerfectEq
     >>> backward_induction(bet).payoffs
     (1.0,)
     """
-    _require_perfect_information(tree, "backward_induction")
-    flat = tree._flat
-    atol = _tolerance(flat, tol)
+    require_perfect_information(tree, "backward_induction")
+    flat = tree.flat
+    atol = absolute_tolerance(flat, tol)
     _, choice = solve_levels(flat, atol)
     return _result(flat, tree, choice, atol, "backward induction", TIE_BREAK)
 
@@ -245,6 +256,7 @@ class SubgamePerfectSet(EquilibriumSequence):
     equilibria: tuple[SubgamePerfectEquilibrium, ...]
     method: str
     tolerance: float
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
@@ -255,7 +267,7 @@ class SubgamePerfectSet(EquilibriumSequence):
             rows.append(row)
         return pd.DataFrame(rows).set_index("equilibrium") if rows else pd.DataFrame()
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return f"{len(self)} pure subgame-perfect equilibria by {self.method} (tolerance {self.tolerance:.3g})"
 
 
@@ -273,9 +285,9 @@ def subgame_perfect_equilibria(tree: GameTree, *, tol: float = 1e-9,
     >>> sorted(e.path for e in subgame_perfect_equilibria(tied))
     [('L', 'x'), ('R',)]
     """
-    _require_perfect_information(tree, "subgame_perfect_equilibria")
-    flat = tree._flat
-    atol = _tolerance(flat, tol)
+    require_perfect_information(tree, "subgame_perfect_equilibria")
+    flat = tree.flat
+    atol = absolute_tolerance(flat, tol)
     # options[i]: list of (value vector, {node: action index}) for the subtree at node i.
     options: dict[int, list[tuple[np.ndarray, dict[int, int]]]] = {}
     for start, end in reversed(flat.levels):

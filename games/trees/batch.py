@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ import pandas as pd
 from games.errors import ParameterError, TreeError
 from games.expressions import Expression
 from games.results import TabularResult
-from games.trees.backward_induction import _blocks, _require_perfect_information
+from games.trees.backward_induction import level_blocks, require_perfect_information
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, check_parameter_values, describe
 
@@ -101,6 +101,8 @@ class BatchBackwardInduction(TabularResult):
     _flat: FlatTree = field(repr=False)
     _choice: np.ndarray = field(repr=False)
     _end: np.ndarray = field(repr=False)
+    method: str = "backward induction, vectorised over the parameter draws"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def draws(self) -> int:
@@ -143,7 +145,7 @@ class BatchBackwardInduction(TabularResult):
             rows.append(row)
         return pd.DataFrame(rows).sort_values("share", ascending=False, ignore_index=True)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"backward induction at {self.draws} parameter points; one-shot regret "
                 f"<= {self.regret:.3g} (tolerance {self.tolerance:.3g}); {int(self.ties.sum())} "
                 f"draws with a tie, broken towards the first listed action")
@@ -156,7 +158,7 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
     Parameters not given take the tree's default values. Every draw's answer is checked: the
     largest one-shot deviation gain over all draws and nodes is reported as ``regret``.
     """
-    _require_perfect_information(tree, "backward_induction_batch")
+    require_perfect_information(tree, "backward_induction_batch")
     sample, draws = _sample(tree, values)
     flat = FlatTree(tree)
     payoff, probability = _values(tree, flat, sample, draws)
@@ -166,7 +168,7 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
     tie = np.zeros(draws, dtype=bool)
     regret = 0.0
     columns = np.arange(draws)
-    for inner, counts, offsets, children in _blocks(flat):
+    for inner, counts, offsets, children in level_blocks(flat):
         mover = np.maximum(np.repeat(flat.player[inner], counts), 0)
         criterion = value[children, mover]                                   # (children, draws)
         best = np.maximum.reduceat(criterion, offsets, axis=0)               # (nodes, draws)

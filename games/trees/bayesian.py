@@ -21,7 +21,7 @@ expected payoff given each type's best answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ import pandas as pd
 from games.errors import TreeError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
-from games.trees.backward_induction import _tolerance, backward_induction
+from games.trees.backward_induction import absolute_tolerance, backward_induction
 from games.trees.normal_form_conversion import reduced_form_arrays
 from games.trees.tree import Chance, Decision, GameTree, Terminal, chance, decision, terminal
 
@@ -66,7 +66,7 @@ def bayesian_nash_equilibria(tree: GameTree, *, mixed: bool = False, tol: float 
     Returns an EquilibriumSet over :func:`bayesian_normal_form`; every equilibrium's regret
     is checked against ``tol`` times the payoff range.
     """
-    from games.equilibria import equilibria, pure_equilibria  # the normal-form solvers
+    from games.normal_form.equilibria import equilibria, pure_equilibria  # the normal-form solvers
 
     game = bayesian_normal_form(tree)
     return equilibria(game, tol=tol) if mixed else pure_equilibria(game, tol=tol)
@@ -103,6 +103,8 @@ class ScreeningOffer(TabularResult):
     table: tuple[dict[str, Any], ...]
     ties: tuple[str, ...]
     tolerance: float
+    method: str = "backward induction over the screening tree (each type answers, the proposer chooses the offer)"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def probability(self, action: str) -> float:
         """Probability (over types) that ``action`` is played after the chosen offer."""
@@ -111,7 +113,7 @@ class ScreeningOffer(TabularResult):
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(list(self.table)).set_index("offer")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         tie = f"; tied with {', '.join(self.ties)} (first listed kept)" if self.ties else ""
         return (f"screening: best offer {self.offer!r} by expected payoff to {self.players[0]}, each "
                 f"type answering by backward induction (tolerance {self.tolerance:.3g}){tie}")
@@ -151,7 +153,7 @@ def screening_offer(tree: GameTree, *, tol: float = 1e-9) -> ScreeningOffer:
         rows.append(row)
         values.append(expected)
     criterion = np.array([v[proposer] for v in values])
-    atol = _tolerance(tree._flat, tol)
+    atol = absolute_tolerance(tree.flat, tol)
     best = int(np.argmax(criterion))
     ties = tuple(offers[k] for k in np.flatnonzero(criterion >= criterion[best] - atol) if k != best)
     return ScreeningOffer(tree.players, offers[best], tuple(float(v) for v in values[best]),

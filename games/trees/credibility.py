@@ -18,19 +18,19 @@ the rest, and each of the rest has its threat named.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
 from games.results import EquilibriumSequence, TabularResult
 from games.trees.backward_induction import (
-    _require_perfect_information,
-    _tolerance,
+    require_perfect_information,
+    absolute_tolerance,
     subgame_perfect_equilibria,
 )
-from games.trees.normal_form_conversion import ReducedForm, _own_sequences, reduced_form_arrays
+from games.trees.normal_form_conversion import ReducedForm, own_sequences, reduced_form_arrays
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, describe
 
@@ -141,11 +141,11 @@ def reduced_profile(tree: GameTree, equilibrium: Any) -> tuple[str, ...]:
     >>> reduced_profile(centipede(4), backward_induction(centipede(4)))
     ('Take, *', 'Take, *')
     """
-    flat = tree._flat
+    flat = tree.flat
     form = reduced_form_arrays(tree)
     names = []
     for p in range(len(tree.players)):
-        key = _reduce(flat, _own_sequences(flat, p), equilibrium._choice, p)
+        key = _reduce(flat, own_sequences(flat, p), equilibrium.choice, p)
         index = {tuple(sorted(plan.items())): k for k, plan in enumerate(form.plans[p])}
         names.append(form.names[p][index[key]])
     return tuple(names)
@@ -171,6 +171,7 @@ class NonCredibleSet(EquilibriumSequence):
     nash_count: int
     method: str
     tolerance: float
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
@@ -181,7 +182,7 @@ class NonCredibleSet(EquilibriumSequence):
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"{len(self)} of {self.nash_count} pure Nash equilibria of the reduced normal form "
                 f"are not subgame perfect ({self.method}; tolerance {self.tolerance:.3g}); "
                 f"credible: {len(self.credible)}")
@@ -196,15 +197,15 @@ def non_credible_equilibria(tree: GameTree, *, tol: float = 1e-9,
     with the choices that are not best responses where they would be made. Mixed equilibria
     of the normal form are not examined.
     """
-    _require_perfect_information(tree, "non_credible_equilibria")
-    flat = tree._flat
-    atol = _tolerance(flat, tol)
+    require_perfect_information(tree, "non_credible_equilibria")
+    flat = tree.flat
+    atol = absolute_tolerance(flat, tol)
     form = reduced_form_arrays(tree)
     index = [{tuple(sorted(plan.items())): k for k, plan in enumerate(plans)} for plans in form.plans]
-    sequences = [_own_sequences(flat, p) for p in range(len(tree.players))]
+    sequences = [own_sequences(flat, p) for p in range(len(tree.players))]
     credible_cells = set()
     for spe in subgame_perfect_equilibria(tree, tol=tol, limit=limit):
-        credible_cells.add(tuple(index[p][_reduce(flat, sequences[p], spe._choice, p)]
+        credible_cells.add(tuple(index[p][_reduce(flat, sequences[p], spe.choice, p)]
                                  for p in range(len(tree.players))))
     nash = pure_profiles(form.payoffs, atol)
     missing = credible_cells - set(nash)

@@ -16,7 +16,7 @@ class FlatTree:
     """Node arrays in breadth-first order: kind, mover, parent, children block, payoffs, infoset.
 
     ``levels`` holds each depth's (start, end) numbers; node 0 is the root. Built once per
-    numeric tree (``GameTree._flat``) and shared by every solver.
+    numeric tree (``GameTree.flat``) and shared by every solver.
     """
 
     def __init__(self, tree: GameTree):

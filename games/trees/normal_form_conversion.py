@@ -46,7 +46,7 @@ class ReducedForm:
     plans: tuple[tuple[dict[int, int], ...], ...]
 
 
-def _own_sequences(flat: FlatTree, player: int) -> list[tuple[tuple[int, int], ...]]:
+def own_sequences(flat: FlatTree, player: int) -> list[tuple[tuple[int, int], ...]]:
     """For every node, the player's own (infoset, action) choices on the path to it."""
     sequences: list[tuple[tuple[int, int], ...]] = [()] * flat.n
     for i in range(1, flat.n):
@@ -132,7 +132,7 @@ def reduced_form_arrays(tree: GameTree, max_cells: int = MAX_CELLS, *,
 
     ``labelled`` names strategies ``infoset: action, ...`` instead of ``action, ...``.
     """
-    flat = tree._flat
+    flat = tree.flat
     n_players = len(tree.players)
     terminals = np.flatnonzero(flat.kind == 0)
     # Probability that chance alone lets play reach each node.
@@ -140,7 +140,7 @@ def reduced_form_arrays(tree: GameTree, max_cells: int = MAX_CELLS, *,
     for i in range(1, flat.n):
         nature[i] = nature[flat.parent[i]] * flat.edge_probability[i]
     weights = nature[terminals]
-    sequences_of = [_own_sequences(flat, p) for p in range(n_players)]
+    sequences_of = [own_sequences(flat, p) for p in range(n_players)]
     counts = [_plans(flat, p, sequences_of[p], count_only=True) for p in range(n_players)]
     cells = float(np.prod(counts, dtype=float))
     if cells > max_cells:

@@ -18,8 +18,8 @@ payoffs yields a subgame-perfect equilibrium of the whole tree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -83,6 +83,9 @@ class SubgameSolution(TabularResult):
     steps: tuple[SubgameStep, ...]
     payoffs: tuple[float, ...]
     tolerance: float
+    method: str = ("subgame by subgame: backward induction at perfect information, the "
+                  "normal-form solvers inside imperfect-information subgames")
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
@@ -94,7 +97,7 @@ class SubgameSolution(TabularResult):
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         several = [describe(s.root) for s in self.steps if s.alternatives > 1]
         note = (f"; subgames with several equilibria ({', '.join(several)}): the first found was "
                 f"kept, others give other subgame-perfect equilibria") if several else ""
@@ -125,11 +128,7 @@ def _solve_one(tree: GameTree, root: History, tol: float) -> SubgameStep:
 
 
 def _solve_mixed(tree: GameTree, root: History, form: Any, tol: float) -> SubgameStep:
-    try:
-        from games.equilibria import equilibria
-    except ImportError:  # pragma: no cover - the normal-form solvers are part of the package
-        raise TreeError(f"the subgame {describe(root)} has no pure equilibrium and the mixed "
-                        f"solver (games.equilibria) is not available") from None
+    from games.normal_form.equilibria import equilibria  # imported when used: no cycle
     from games.normal_form import NormalFormGame
 
     if len(tree.players) != 2:
@@ -155,7 +154,7 @@ def solve_by_subgames(tree: GameTree, *, tol: float = 1e-9) -> SubgameSolution:
 
     Each subgame goes to backward induction when it has perfect information, otherwise to
     its reduced normal form: the first pure Nash equilibrium if any, else (two players) the
-    first mixed one from :func:`games.equilibria.equilibria`. A subgame with several
+    first mixed one from :func:`games.normal_form.equilibria.equilibria`. A subgame with several
     equilibria is reported (``alternatives``); keeping another one gives another
     subgame-perfect equilibrium.
     """

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 from games.errors import ExpressionError, ParameterError, TreeError
 from games.expressions import Expression, parse_expression
+from games.parameters import read_parameters
 
 if TYPE_CHECKING:
     from games.trees.flat import FlatTree
@@ -311,7 +312,13 @@ class GameTree:
                         f"{', '.join(self.parameter_names)}; call tree.bind(...) first")
 
     @cached_property
-    def _flat(self) -> FlatTree:
+    def flat(self) -> FlatTree:
+        """The solvers' array view of the numeric tree (bound at default values), built once.
+
+        >>> from games.trees import textbook
+        >>> textbook.entry_deterrence().flat.n  # nodes, root first
+        5
+        """
         from games.trees.flat import FlatTree  # the numbering needs the node classes above
 
         return FlatTree(self.numeric("solving"))
@@ -353,13 +360,9 @@ def check_parameter_values(tree: GameTree, values: Mapping[str, Any], what: str)
 
 
 def _parameter_defaults(parameters: Any) -> dict[str, float] | None:
-    if parameters is None:
-        return None
-    if hasattr(parameters, "point"):
-        return dict(parameters.point())
-    if isinstance(parameters, Mapping):
-        return {str(k): float(v) for k, v in parameters.items()}
-    return {str(n): math.nan for n in parameters}
+    """Every allowed name with its default value (NaN when it has none), or None for any name."""
+    names, defaults = read_parameters(parameters)
+    return None if names is None else {n: defaults.get(n, math.nan) for n in names}
 
 
 def _value(value: Any, where: Any, names: frozenset[str] | None) -> Value:

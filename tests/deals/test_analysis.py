@@ -15,7 +15,7 @@ import deals
 from deals import Deal, DealError, Issue
 from deals.stances import profile_payoffs, tree_outcome
 from games import Parameter
-from games.equilibria import equilibria
+from games.normal_form.equilibria import equilibria
 from games.errors import ParameterError
 
 NAMES = deals.library_names()

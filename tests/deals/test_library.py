@@ -84,7 +84,7 @@ def test_uae_offer_tree_ends_in_alignment():
     simultaneous stance game nothing is enforced and the only pure equilibrium is no deal."""
     outcome = tree_outcome(load("gulf-divestment-uae"))
     assert outcome.agreement and outcome.path[0].endswith("for align")
-    from games.equilibria import pure_equilibria
+    from games.normal_form.equilibria import pure_equilibria
 
     pure = pure_equilibria(load("gulf-divestment-uae").game())
     assert [tuple(int(np.argmax(s)) for s in e.strategies) for e in pure] == [(0, 0)]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import sympy
 
-from games.catalogue import (
+from games.normal_form.catalogue import (
     CLASSIC_GAMES,
     battle_of_the_sexes,
     chicken,
@@ -17,9 +17,9 @@ from games.catalogue import (
     stag_hunt,
 )
 from games.errors import ParameterError
-from games.symbolic import symbolic_2x2
+from games.normal_form.symbolic import symbolic_2x2
 
-from games.equilibria import equilibria as solve
+from games.normal_form.equilibria import equilibria as solve
 
 
 def regret_2x2(game, x, y):

@@ -37,7 +37,7 @@ FILES = sorted(GAMBIT.rglob("*.efg")) if GAMBIT.is_dir() else []
 IDS = [str(f.relative_to(GAMBIT)) for f in FILES]
 pytestmark = pytest.mark.skipif(not FILES, reason=f"no .efg corpus at {GAMBIT}")
 
-from games.equilibria import pure_equilibria
+from games.normal_form.equilibria import pure_equilibria
 
 TREES = {name: read_efg(path) for name, path in zip(IDS, FILES)} if FILES else {}
 PERFECT = [name for name, tree in TREES.items() if tree.is_perfect_information]

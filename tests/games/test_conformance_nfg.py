@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from games.gambit_nfg import parse_nfg, read_nfg, write_nfg
+from games.gambit.nfg import parse_nfg, read_nfg, write_nfg
 
 CORPUS = Path(os.environ.get("CHIPDEALS_CONFORMANCE",
                              Path(__file__).resolve().parents[3] / "shared" / "conformance"))
@@ -25,7 +25,7 @@ FILES = sorted(GAMBIT.rglob("*.nfg")) if GAMBIT.is_dir() else []
 IDS = [str(f.relative_to(GAMBIT)) for f in FILES]
 pytestmark = pytest.mark.skipif(not FILES, reason=f"no .nfg corpus at {GAMBIT}")
 
-from games.equilibria import equilibria, pure_equilibria
+from games.normal_form.equilibria import equilibria, pure_equilibria
 
 # Equilibrium counts stated by the files' titles (from the papers), two-player games.
 # For degenerate games the count is of extreme equilibria.

@@ -70,7 +70,9 @@ t "" 4 "" { 1, 0 }
 
 def test_repeated_infoset_labels_get_the_number_appended():
     # Two different infosets of P2 both labelled "(2,1)": the format identifies infosets by
-    # number, so they stay two infosets, named "(2,1)#1" and "(2,1)#2".
+    # number, so they stay two infosets. By the one rule of games.gambit (the first keeps the
+    # label, a later one takes its number) they are "(2,1)" and "(2,1)#2" (was "(2,1)#1" and
+    # "(2,1)#2" while strategies and actions kept the first label).
     tree = parse_efg(HEADER + '''
 p "same" 1 1 "(1,1)" { "L" "R" } 0
 p "same" 2 1 "(2,1)" { "x" "y" } 0
@@ -80,7 +82,7 @@ p "same" 2 2 "(2,1)" { "x" "y" } 0
 t "" 3 "" { 0, 1 }
 t "" 4 "" { 1, 0 }
 ''')
-    assert tree.node(("L",)).infoset == "(2,1)#1"
+    assert tree.node(("L",)).infoset == "(2,1)"
     assert tree.node(("R",)).infoset == "(2,1)#2"
     assert tree.node(()).infoset == "(1,1)"  # unique label kept as is
     assert tree.is_perfect_information
@@ -89,13 +91,14 @@ t "" 4 "" { 1, 0 }
 
 
 def test_a_label_that_looks_like_a_numbered_name_does_not_merge_infosets():
-    # Infosets 1 and 2 of P2 share the label "a" and become "a#1", "a#2"; infoset 3 is
-    # labelled "a#2" itself and used to merge with infoset 2.
+    # Infosets 1 and 2 of P2 share the label "a"; infoset 3 is labelled "a#2" itself and used
+    # to merge with infoset 2. The made-up name of infoset 2 avoids the label the file gives
+    # infoset 3 (one rule for .nfg and .efg; the names were "a#1", "a#2", "a#2#3").
     tree = parse_efg(HEADER + 'p "" 1 1 "" { "L" "M" "R" } 0\n' + "".join(
         f'p "" 2 {k} "{label}" {{ "x" "y" }} 0\nt "" 0\nt "" 0\n'
         for k, label in [(1, "a"), (2, "a"), (3, "a#2")]))
     assert tree.is_perfect_information
-    assert [tree.node((a,)).infoset for a in "LMR"] == ["a#1", "a#2", "a#2#3"]
+    assert [tree.node((a,)).infoset for a in "LMR"] == ["a", "a#2#2", "a#2"]
 
 
 def test_empty_and_repeated_action_labels_are_numbered():
@@ -169,7 +172,8 @@ def test_malformed_files_raise_file_format_errors(text, message):
 
 
 def test_errors_name_the_file_and_line():
-    with pytest.raises(FileFormatError, match=r"bad\.efg, line 4"):
+    # One error style for .nfg and .efg: file, line and column (was "bad.efg, line 4").
+    with pytest.raises(FileFormatError, match=r"bad\.efg: line 4, column 16"):
         parse_efg(HEADER + 'p "" 1 1 "" { "a" } 0\nt "" 1 "" { 1, x }\n', source="bad.efg")
 
 

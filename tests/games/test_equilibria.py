@@ -5,7 +5,7 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from games.equilibria import equilibria, pure_equilibria, regret
+from games.normal_form.equilibria import equilibria, pure_equilibria, regret
 from games.errors import GameError, GameTooLargeError, InvalidGameError
 from games.normal_form import NormalFormGame
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from games.equilibria import equilibria, equilibria_batch
+from games.normal_form.equilibria import equilibria, equilibria_batch
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
 

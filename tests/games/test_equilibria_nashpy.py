@@ -6,7 +6,7 @@ import nashpy
 import numpy as np
 import pytest
 
-from games.equilibria import equilibria
+from games.normal_form.equilibria import equilibria
 from games.normal_form import NormalFormGame
 
 

@@ -5,7 +5,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from games.equilibria import equilibria
+from games.normal_form.equilibria import equilibria
 from games.normal_form import NormalFormGame
 
 SIZES = st.tuples(st.integers(2, 7), st.integers(2, 7))
@@ -103,7 +103,7 @@ def test_pure_equilibria_are_among_the_extreme_ones_in_degenerate_games(shape, d
     # Payoffs from {-2..2} make ties (degeneracy) common. A pure profile is a vertex of the
     # strategy space, hence extreme in any equilibrium component containing it: vertex
     # enumeration must list every pure equilibrium that the best-response masks find.
-    from games.equilibria import pure_equilibria
+    from games.normal_form.equilibria import pure_equilibria
 
     A = data.draw(arrays(np.int64, shape, elements=st.integers(-2, 2)))
     B = data.draw(arrays(np.int64, shape, elements=st.integers(-2, 2)))
@@ -136,7 +136,7 @@ def test_pivoting_finds_the_same_vertices_as_trying_every_basis(shape, data, sma
     # entries make degenerate polytopes (vertices with extra labels) common.
     import importlib
 
-    vertex_module = importlib.import_module("games.equilibria.vertex_enumeration")
+    vertex_module = importlib.import_module("games.normal_form.equilibria.vertex_enumeration")
     elements = st.integers(0, 2) if small else st.integers(-1000, 1000)
     M = vertex_module.normalise(data.draw(arrays(np.int64, shape, elements=elements)).astype(float))
     by_pivoting = vertex_module.polytope_vertices(M)

@@ -187,3 +187,23 @@ def test_compiled_expressions_pickle_for_process_pools():
     copy = pickle.loads(pickle.dumps(e))
     assert copy == e
     assert copy(a=2.0, x=np.e - 1) == pytest.approx(2.0)
+
+
+# The "finite real constant" check lives in the parser, so every representation built on it
+# refuses such a constant with our error at build time, never a bare OverflowError at bind().
+@pytest.mark.parametrize("text", ["10**299*10**299*a", "log(-1) * a", "a + 10**200 * 10**200"])
+def test_constants_without_a_finite_real_value_are_refused_by_every_representation(text):
+    from games.normal_form import NormalFormGame
+    from games.trees import GameTree, decision, terminal
+
+    with pytest.raises(ExpressionError, match="no finite real value"):
+        parse_expression(text, names=["a"])
+    with pytest.raises(ExpressionError, match="no finite real value"):
+        NormalFormGame.from_expressions([[[text, "0"]], [["0", "a"]]], {"a": 1.0}).bind()
+    with pytest.raises(ExpressionError, match="no finite real value"):
+        GameTree(["P"], decision("P", {"L": terminal(text), "R": terminal(0)}),
+                 parameters={"a": 1.0}).bind()
+
+
+def test_large_but_finite_constants_still_parse():
+    assert parse_expression("10**299 * a", names=["a"])(a=2.0) == pytest.approx(2e299)

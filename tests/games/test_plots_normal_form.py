@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from matplotlib.patches import Rectangle
 
-from games.catalogue import battle_of_the_sexes, entry_game, matching_pennies, prisoners_dilemma
+from games.normal_form.catalogue import battle_of_the_sexes, entry_game, matching_pennies, prisoners_dilemma
 from games.errors import InvalidGameError, ParameterError
 from games.normal_form import NormalFormGame
-from games.plots_normal_form import plot_best_responses, plot_payoff_table
+from games.normal_form.plots import plot_best_responses, plot_payoff_table
 
 
 def shaded_cells(ax):

@@ -9,10 +9,10 @@ matplotlib.use("Agg")
 import numpy as np
 import pytest
 
-from games.catalogue import chicken, prisoners_dilemma
+from games.normal_form.catalogue import chicken, prisoners_dilemma
 from games.errors import GameError, ParameterError
 from games.normal_form import NormalFormGame
-from games.regimes import plot_regime_map, regime_map
+from games.normal_form.regimes import plot_regime_map, regime_map
 
 # Prisoner's-dilemma family with R=3, P=1 fixed, T and S varying. Algebra (comparing each
 # player's payoffs against C and against D): C is the better reply to C iff R > T, i.e. T < 3;

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from games.errors import InvalidGameError, ParameterError
 from games.normal_form import NormalFormGame
-from games.symbolic import symbolic_2x2
+from games.normal_form.symbolic import symbolic_2x2
 
-from games.equilibria import equilibria as solve  # a second, independent cross-check
+from games.normal_form.equilibria import equilibria as solve  # a second, independent cross-check
 
 SYMBOLS = sympy.symbols("a0 a1 a2 a3 b0 b1 b2 b3", real=True)
 A_SYM = [[SYMBOLS[0], SYMBOLS[1]], [SYMBOLS[2], SYMBOLS[3]]]
@@ -148,7 +148,7 @@ def test_each_player_is_measured_on_their_own_scale():
     # used to fall within the shared slack 1e-12 x 5e13 = 50, so every profile "held" and the
     # point was called degenerate. Only (D,D) is an equilibrium, in both the closed form and
     # the regime map built on it.
-    from games.regimes import regime_map
+    from games.normal_form.regimes import regime_map
 
     A, B = np.array([[3, 0], [5, 1]]) * 1e13, [[3, 5], [0, 1]]
     at = symbolic_2x2(A, B, strategies=[("C", "D"), ("C", "D")]).evaluate()
@@ -172,3 +172,21 @@ def test_errors_name_the_problem():
         symbolic_2x2([1, 2, 3, 4], [[1, 2], [3, 4]])
     with pytest.raises(InvalidGameError, match="tol must be"):
         symbolic_2x2([[1, -1], [-1, 1]], [[-1, 1], [1, -1]]).evaluate(tol=float("nan"))
+
+
+def test_tol_means_each_players_payoff_range_as_for_every_normal_form_game():
+    # A prisoner's dilemma with gains of order 1e-4 on top of payoffs of order 1e6: measured
+    # against the largest |payoff| (the old closed-form rule) every gain looked like a tie and
+    # all four profiles "held"; measured against each player's payoff range, as the solvers
+    # do, only mutual defection is an equilibrium, and the two agree.
+    import sympy
+
+    o, s = sympy.symbols("o s", real=True)
+    A = [[o + 3 * s, o], [o + 5 * s, o + s]]
+    B = [[o + 3 * s, o + 5 * s], [o, o + s]]
+    result = symbolic_2x2(A, B).evaluate(o=1e6, s=1e-4)
+    held = sorted(label for label, flag in result.holds.items() if bool(flag))
+    assert held == ["(s2,s2)"]
+    numeric = NormalFormGame.from_arrays(np.array([[3, 0], [5, 1]]) * 1e-4 + 1e6,
+                                         np.array([[3, 5], [0, 1]]) * 1e-4 + 1e6)
+    assert [e.support for e in solve(numeric)] == [((1,), (1,))]

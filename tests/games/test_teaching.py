@@ -26,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from games import GameError, NormalFormGame
-from games.checkers import judge_pure, pure_answer
+from games.teaching.checkers import judge_pure, pure_answer
 from games.teaching import Exercise, Feedback, exercise, exercises
 
 NASH_X = 1 / math.sqrt(3)

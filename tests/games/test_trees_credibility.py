@@ -166,7 +166,7 @@ def test_spe_is_among_the_normal_form_equilibria_and_the_rest_are_non_credible(t
 @settings(max_examples=25, deadline=None)
 @given(random_trees())
 def test_spe_is_an_equilibrium_for_the_normal_form_solvers(tree):
-    equilibria = pytest.importorskip("games.equilibria")
+    equilibria = pytest.importorskip("games.normal_form.equilibria")
     if len(tree.players) != 2:
         return
     game = reduced_normal_form(tree)
@@ -178,7 +178,7 @@ def test_spe_is_an_equilibrium_for_the_normal_form_solvers(tree):
 
 
 def test_textbook_normal_forms_solved_by_vertex_enumeration_contain_the_spe():
-    equilibria = pytest.importorskip("games.equilibria")
+    equilibria = pytest.importorskip("games.normal_form.equilibria")
     for tree in [entry_deterrence(), restrict_or_open(), centipede(4), ultimatum(3)]:
         game = reduced_normal_form(tree)
         found = equilibria.equilibria(game, method="vertex")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linprog
 
-from games.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
+from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
 from games.errors import GameError, InvalidGameError
 from games.normal_form import NormalFormGame
 

@@ -1,6 +1,6 @@
 """Support enumeration over a stack of same-shape games at once (small m x n sweeps).
 
-The same algorithm as :mod:`games.equilibria.support_enumeration`, with one more axis: for
+The same algorithm as :mod:`games.normal_form.equilibria.support_enumeration`, with one more axis: for
 each support size k, the indifference systems of every support pair of every game in the
 stack are solved in one batch. Degeneracy is detected per game on the way (a feasible
 solution with a zero in its support or more best responses than its support size); the
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.equilibria.support_enumeration import FEASIBILITY, TIE
-from games.equilibria.supports import solve_many, subsets
+from games.normal_form.equilibria.support_enumeration import FEASIBILITY, TIE
+from games.normal_form.equilibria.supports import solve_many, subsets
 
 #: Systems per batch (games x support pairs), to bound memory.
 CHUNK = 100_000

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.equilibria.equilibrium import EquilibriumSet, verified_set
-from games.equilibria.supports import check_size, solve_many, support_pairs
+from games.normal_form.equilibria.equilibrium import EquilibriumSet, verified_set
+from games.normal_form.equilibria.supports import check_size, solve_many, support_pairs
 from games.normal_form import NormalFormGame
 
 #: Feasibility slack on probabilities and on payoff comparisons (relative to the payoff range):
@@ -116,7 +116,7 @@ def support_enumeration(game: NormalFormGame, tol: float = 1e-9,
             _, in_y, in_x = np.intersect1d(y_at, x_at, assume_unique=True, return_indices=True)
             candidates.extend(zip(x[in_x], y[in_y]))
     if degenerate:
-        from games.equilibria.vertex_enumeration import vertex_enumeration
+        from games.normal_form.equilibria.vertex_enumeration import vertex_enumeration
 
         extreme = vertex_enumeration(game, tol=tol)
         return EquilibriumSet(

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
-from games.equilibria.vertex_enumeration import normalise
+from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
+from games.normal_form.equilibria.vertex_enumeration import normalise
 from games.errors import GameError
 from games.normal_form import NormalFormGame
 

@@ -2,7 +2,7 @@
 
 Each :class:`Exercise` has a ``prompt``, a ``check(answer)`` that returns :class:`Feedback`
 (``correct`` and ``why``), and a ``solution()`` computed by the solvers (never typed in). The
-checkers (:mod:`games.checkers`) explain a mismatch in the student's terms: which player gains
+checkers (:mod:`games.teaching.checkers`) explain a mismatch in the student's terms: which player gains
 by switching, which threat is not credible, which player's indifference fixes a probability.
 
 >>> ex = exercise("pd-equilibria")
@@ -24,12 +24,12 @@ import pandas as pd
 
 from games.bargaining import (BargainingProblem, kalai_smorodinsky, nash_power, nash_solution,
                               rubinstein_split)
-from games.catalogue import battle_of_the_sexes, chicken, prisoners_dilemma, stag_hunt
-from games.checkers import (Feedback, judge_condition, judge_expression, judge_mixed, judge_path,
+from games.normal_form.catalogue import battle_of_the_sexes, chicken, prisoners_dilemma, stag_hunt
+from games.teaching.checkers import (Feedback, judge_condition, judge_expression, judge_mixed, judge_path,
                             judge_power, judge_pure, judge_rubinstein, judge_solutions,
                             judge_threat, mixed_answer, pure_answer)
 from games.errors import GameError
-from games.symbolic import symbolic_2x2
+from games.normal_form.symbolic import symbolic_2x2
 from games.trees import backward_induction, non_credible_equilibria
 from games.trees.textbook import entry_deterrence
 

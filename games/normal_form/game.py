@@ -13,130 +13,15 @@ entry ``[s1, ..., sn]`` is what player ``i`` gets when player ``j`` plays strate
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from games.errors import InvalidGameError, ParameterError
+from games.normal_form.payoff_tables import (as_payoff_array, check_names, check_spread,
+                                             default_players, payoff_floats, split_arrays)
 from games.results import TabularResult
-
-
-def _default_players(n: int) -> tuple[str, ...]:
-    return tuple(f"Player {i + 1}" for i in range(n))
-
-
-def _check_names(players: Sequence[str] | None, strategies: Sequence[Sequence[str]] | None,
-                 shape: tuple[int, ...]) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """Validate (or default) player and strategy names against the payoff shape."""
-    n = len(shape)
-    if players is None:
-        players = _default_players(n)
-    players = tuple(str(p) for p in players)
-    if len(players) != n:
-        raise InvalidGameError(
-            f"{len(players)} player names given ({', '.join(players)}) for a game of {n} players; "
-            f"give one name per player")
-    if len(set(players)) != n:
-        raise InvalidGameError(f"player names must be distinct, got {players}")
-    if strategies is None:
-        strategies = [None] * n
-    strategies = list(strategies)
-    if len(strategies) != n:
-        raise InvalidGameError(
-            f"strategy names given for {len(strategies)} players in a game of {n} players; "
-            f"give one list of strategy names per player (or None for the defaults s1, s2, ...)")
-    named = []
-    for player, names, m in zip(players, strategies, shape):
-        if names is None:
-            names = tuple(f"s{k + 1}" for k in range(m))
-        if isinstance(names, str):
-            raise InvalidGameError(f"{player}'s strategies were given as one text {names!r}; give "
-                                   f"a list of {m} names, e.g. {[f's{k + 1}' for k in range(m)]}")
-        names = tuple(str(s) for s in names)
-        if len(names) != m:
-            raise InvalidGameError(
-                f"{player} has {m} strategies in the payoff arrays but {len(names)} strategy "
-                f"names were given ({', '.join(names)}); give exactly {m}")
-        if len(set(names)) != m:
-            raise InvalidGameError(f"{player}'s strategy names must be distinct, got {names}")
-        named.append(names)
-    return players, tuple(named)
-
-
-def _split_arrays(arrays: tuple[Any, ...]) -> list[Any]:
-    """Accept ``(A, B, ...)``, ``([A, B, ...],)`` or a stacked array of shape (n, m1..mn)."""
-    if len(arrays) == 1:
-        only = arrays[0]
-        if isinstance(only, (list, tuple)) and len(only) >= 2:
-            first = np.asarray(only[0], dtype=object)
-            if first.ndim == len(only):
-                return list(only)
-        if isinstance(only, np.ndarray) and only.ndim >= 3 and only.shape[0] == only.ndim - 1:
-            return list(only)
-        matrix = np.asarray(only, dtype=object)
-        if matrix.ndim == 2:
-            # One matrix: the zero-sum game it describes (as nashpy reads a single matrix).
-            return [only, -_to_float(only, "Player 1")]
-        raise InvalidGameError(
-            "from_arrays needs one payoff array per player, e.g. from_arrays(A, B) or "
-            "from_arrays([A1, A2, A3]); got a single array of shape "
-            f"{matrix.shape}")
-    return list(arrays)
-
-
-def _to_float(values: Any, player: str) -> np.ndarray:
-    """Convert one player's payoffs to float64, naming the first bad entry if any."""
-    raw = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
-    if raw.dtype.kind in "biuf":
-        out = raw.astype(np.float64)
-    elif raw.dtype.kind == "c":  # casting would silently drop the imaginary parts
-        raise InvalidGameError(
-            f"{player}'s payoffs are complex numbers (dtype {raw.dtype}); payoffs must be real")
-    else:
-        if raw.dtype == object and raw.ndim == 0 and isinstance(raw.item(), (list, tuple)):
-            raise InvalidGameError(f"{player}'s payoffs are ragged (rows of unequal length)")
-        out = np.empty(raw.shape, dtype=np.float64)
-        for index, entry in np.ndenumerate(raw):
-            if (isinstance(entry, (bool, np.bool_, np.complexfloating))
-                    or not isinstance(entry, (Real, np.number))):
-                raise InvalidGameError(
-                    f"{player}'s payoff at {index} is {entry!r}, which is not a number; payoffs "
-                    f"must be real numbers (use from_expressions for symbolic payoffs)")
-            try:
-                out[index] = float(entry)
-            except OverflowError:  # a Python int beyond the float range
-                raise InvalidGameError(
-                    f"{player}'s payoff at {index} is too large for a float; rescale the "
-                    f"payoffs") from None
-    bad = np.argwhere(~np.isfinite(out))
-    if len(bad):
-        index = tuple(int(i) for i in bad[0])
-        raise InvalidGameError(
-            f"{player}'s payoff at {index} is {out[index]}; payoffs must be finite numbers "
-            f"(replace NaN or infinite entries)")
-    return out
-
-
-def _check_spread(payoffs: Sequence[np.ndarray]) -> None:
-    """Refuse payoffs whose range overflows: every tolerance is relative to it."""
-    with np.errstate(over="ignore"):
-        spread = max(float(p.max()) for p in payoffs) - min(float(p.min()) for p in payoffs)
-    if not np.isfinite(spread):
-        raise InvalidGameError(
-            "the payoffs span more than the float range (largest minus smallest overflows); "
-            "rescale them, e.g. divide every payoff by 1e300")
-
-
-def _as_payoff_array(values: Any, player: str) -> np.ndarray:
-    try:
-        raw = np.asarray(values) if isinstance(values, np.ndarray) else np.array(values, dtype=object)
-    except ValueError as exc:  # ragged nested lists
-        raise InvalidGameError(f"{player}'s payoffs are ragged (rows of unequal length): {exc}") from None
-    if raw.dtype == object and any(isinstance(e, (list, tuple)) for e in raw.flat):
-        raise InvalidGameError(f"{player}'s payoffs are ragged (rows of unequal length)")
-    return raw
 
 
 class NormalFormGame(TabularResult):
@@ -184,15 +69,15 @@ class NormalFormGame(TabularResult):
         ...
         games.errors.InvalidGameError: Player 2's payoff array has shape (2, 2) but Player 1's has shape (1, 2); every player's array must have the same shape (strategies of Player 1, ..., strategies of Player 2)
         """
-        parts = _split_arrays(arrays)
+        parts = split_arrays(arrays)
         n = len(parts)
-        names = _default_players(n) if players is None else tuple(str(p) for p in players)
+        names = default_players(n) if players is None else tuple(str(p) for p in players)
         if len(names) != n:
             raise InvalidGameError(
                 f"{len(names)} player names given for {n} payoff arrays; give one name per array")
         if n < 2:
             raise InvalidGameError("a game needs at least two players' payoff arrays")
-        raws = [_as_payoff_array(a, p) for a, p in zip(parts, names)]
+        raws = [as_payoff_array(a, p) for a, p in zip(parts, names)]
         for raw, player in zip(raws, names):
             if raw.ndim != n:
                 raise InvalidGameError(
@@ -210,11 +95,11 @@ class NormalFormGame(TabularResult):
             raise InvalidGameError(f"every player needs at least one strategy; shape is {shape}")
         payoffs = []
         for raw, player in zip(raws, names):
-            array = _to_float(raw, player)
+            array = payoff_floats(raw, player)
             array.setflags(write=False)
             payoffs.append(array)
-        _check_spread(payoffs)
-        players_, strategies_ = _check_names(names, strategies, shape)
+        check_spread(payoffs)
+        players_, strategies_ = check_names(names, strategies, shape)
         return cls(payoffs, players_, strategies_, title=str(title))
 
     @classmethod
@@ -257,7 +142,7 @@ class NormalFormGame(TabularResult):
         >>> [a.tolist() for a in stag_hunt.payoff_arrays(s=[4.0, 5.0])[0][:, 0, 0]]
         [4.0, 5.0]
         """
-        from games.payoff_expressions import build_symbolic_game
+        from games.normal_form.payoff_expressions import build_symbolic_game
 
         return build_symbolic_game(cls, payoffs, parameters, players, strategies, str(title))
 
@@ -341,10 +226,10 @@ class NormalFormGame(TabularResult):
                 raise ParameterError(
                     f"this game is numeric and has no parameters; got {', '.join(sorted(values))}")
             return self
-        from games.payoff_expressions import evaluate_payoffs
+        from games.normal_form.payoff_expressions import evaluate_payoffs
 
         payoffs = evaluate_payoffs(self, values, stacked=False)
-        _check_spread(payoffs)
+        check_spread(payoffs)
         return NormalFormGame(payoffs, self._players, self._strategies, title=self._title)
 
     def payoff_arrays(self, **arrays: Any) -> tuple[np.ndarray, ...]:
@@ -356,7 +241,7 @@ class NormalFormGame(TabularResult):
             raise ParameterError(
                 "payoff_arrays evaluates a symbolic game over parameter arrays; this game is "
                 "numeric (use .payoffs)")
-        from games.payoff_expressions import evaluate_payoffs
+        from games.normal_form.payoff_expressions import evaluate_payoffs
 
         return evaluate_payoffs(self, arrays, stacked=True)
 
@@ -407,7 +292,7 @@ class NormalFormGame(TabularResult):
             data.append(row)
         return pd.DataFrame(data, index=index, columns=columns)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return self._title
 
     def __repr__(self) -> str:

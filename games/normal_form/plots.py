@@ -4,7 +4,7 @@ Each function is one call that returns the matplotlib Axes it drew on.
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")
->>> from games.catalogue import battle_of_the_sexes
+>>> from games.normal_form.catalogue import battle_of_the_sexes
 >>> ax = plot_best_responses(battle_of_the_sexes())
 >>> len(ax.collections[0].get_offsets())  # the three equilibria marked
 3
@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from games.errors import InvalidGameError
-from games.normal_form import NormalFormGame
+from games.normal_form.game import NormalFormGame
 
 __all__ = ["plot_payoff_table", "plot_best_responses"]
 
@@ -41,7 +41,7 @@ def plot_payoff_table(game: NormalFormGame, ax: Any = None, *, mark_best_respons
 
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from games.catalogue import prisoners_dilemma
+    >>> from games.normal_form.catalogue import prisoners_dilemma
     >>> ax = plot_payoff_table(prisoners_dilemma())
     >>> ax.get_title()
     "Prisoner's dilemma"
@@ -64,7 +64,7 @@ def plot_payoff_table(game: NormalFormGame, ax: Any = None, *, mark_best_respons
     else:
         A, B = game.payoffs
         texts = [np.vectorize(lambda v: f"{v:.4g}", otypes=[object])(t) for t in (A, B)]
-        # Each player's ties on their own scale, as in games.symbolic.numeric_conditions.
+        # Each player's ties on their own scale, as in games.normal_form.symbolic.numeric_conditions.
         best = [A >= A.max(axis=0, keepdims=True) - 1e-12 * max(1.0, float(np.abs(A).max())),
                 B >= B.max(axis=1, keepdims=True) - 1e-12 * max(1.0, float(np.abs(B).max()))]
     for i in range(m):
@@ -125,14 +125,14 @@ def plot_best_responses(game: NormalFormGame, ax: Any = None, **values: float) -
 
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from games.catalogue import matching_pennies
+    >>> from games.normal_form.catalogue import matching_pennies
     >>> ax = plot_best_responses(matching_pennies())
     >>> ax.collections[0].get_offsets().tolist()
     [[0.5, 0.5]]
     """
     import matplotlib.pyplot as plt
 
-    from games.symbolic import symbolic_2x2
+    from games.normal_form.symbolic import symbolic_2x2
 
     game = _numeric(game, values)
     if game.is_symbolic:

@@ -2,7 +2,7 @@
 
 Each builder returns a :class:`NormalFormGame`: numeric by default, or symbolic in its
 parameters with ``symbolic=True`` (point values = the arguments), ready for
-:func:`games.symbolic.symbolic_2x2` or a regime map. :data:`CLASSIC_GAMES` records, for each
+:func:`games.normal_form.symbolic.symbolic_2x2` or a regime map. :data:`CLASSIC_GAMES` records, for each
 game, the parameter region where the textbook analysis holds and the equilibria that analysis
 derives (written out by hand from the references, not computed by our solvers), so tests and
 tutorials can check a solver against them.
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from games.errors import ParameterError
-from games.normal_form import NormalFormGame
+from games.normal_form.game import NormalFormGame
 
 __all__ = [
     "prisoners_dilemma", "chicken", "hawk_dove", "stag_hunt", "battle_of_the_sexes",

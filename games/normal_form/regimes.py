@@ -6,7 +6,7 @@ their strategies, ``"(C+D,D)"`` for a partially mixed one, joined with ``" & "``
 hold, e.g. ``"(C,C) & (D,D) & mixed"`` for a stag hunt. Points where the game is degenerate
 (on a boundary, where payoffs tie) are flagged: there equilibria may form continua.
 
->>> from games.catalogue import prisoners_dilemma
+>>> from games.normal_form.catalogue import prisoners_dilemma
 >>> game = prisoners_dilemma(symbolic=True)
 >>> regimes = regime_map(game, "T", [2.0, 4.0], "S", [0.0])
 >>> regimes.regimes.tolist()
@@ -15,7 +15,6 @@ hold, e.g. ``"(C,C) & (D,D) & mixed"`` for a stag hunt. Points where the game is
 
 from __future__ import annotations
 
-import importlib
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from games.errors import GameError, ParameterError
-from games.normal_form import NormalFormGame
+from games.normal_form.game import NormalFormGame
 from games.results import TabularResult
 
 __all__ = ["regime_map", "RegimeMap", "plot_regime_map", "support_label"]
@@ -65,6 +64,7 @@ class RegimeMap(TabularResult):
     method: str
     tolerance: float
     fixed: Mapping[str, float] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -84,7 +84,7 @@ class RegimeMap(TabularResult):
                              "equilibria": self.counts.ravel(),
                              "degenerate": self.degenerate.ravel()})
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         fixed = ", ".join(f"{k}={v:g}" for k, v in self.fixed.items())
         share = float(np.mean(self.degenerate)) if self.degenerate.size else 0.0
         return (f"regime map over {self.x} x {self.y} ({self.regimes.shape[1]} x "
@@ -94,15 +94,11 @@ class RegimeMap(TabularResult):
                    if share else ""))
 
 
-def _solvers() -> tuple[Callable | None, Callable | None, Callable | None]:
-    """The numeric solvers, when the equilibria package provides them."""
-    try:
-        # By module path: ``games.equilibria`` as an attribute of ``games`` is the function.
-        package = importlib.import_module("games.equilibria")
-    except ImportError:  # pragma: no cover - during development of the solver package
-        return None, None, None
-    return (getattr(package, "equilibria", None), getattr(package, "equilibria_batch", None),
-            getattr(package, "pure_equilibria", None))
+def _solvers() -> tuple[Callable, Callable, Callable]:
+    """The numeric solvers (imported when used: the solver package imports this package)."""
+    from games.normal_form.equilibria import equilibria, equilibria_batch, pure_equilibria
+
+    return equilibria, equilibria_batch, pure_equilibria
 
 
 def _points(game: Any, x: str, xs: np.ndarray, y: str, ys: np.ndarray,
@@ -116,7 +112,7 @@ def _points(game: Any, x: str, xs: np.ndarray, y: str, ys: np.ndarray,
                 "a regime map varies parameters; this game is numeric. Build it with "
                 "from_expressions (or a catalogue builder with symbolic=True), or pass a "
                 "function of the two parameters that returns a game")
-        from games.payoff_expressions import names_and_defaults
+        from games.normal_form.payoff_expressions import names_and_defaults
 
         known = set(game.parameter_names) | set(names_and_defaults(game.parameters)[1])
         for name in (x, y, *fixed):
@@ -145,7 +141,7 @@ def _points(game: Any, x: str, xs: np.ndarray, y: str, ys: np.ndarray,
 
 def _closed_form_2x2(payoffs: tuple[np.ndarray, ...], strategies, tol: float):
     """All equilibria of many 2x2 games at once from the closed-form conditions."""
-    from games.symbolic import numeric_conditions
+    from games.normal_form.symbolic import numeric_conditions
 
     A = np.moveaxis(payoffs[0], 0, -1)  # (2, 2, k): strategy axes first, as the formulas index
     B = np.moveaxis(payoffs[1], 0, -1)
@@ -176,12 +172,12 @@ def regime_map(game: NormalFormGame | Callable[..., NormalFormGame], x: str,
     its batch solver for two players, a loop otherwise; pure equilibria for n players), or
     ``"auto"`` (the solver when available, else the closed form for 2x2).
 
-    >>> from games.catalogue import chicken
+    >>> from games.normal_form.catalogue import chicken
     >>> m = regime_map(chicken(symbolic=True), "v", [1.0, 3.0], "c", [2.0], method="closed-form")
     >>> m.regime_at(1.0, 2.0), m.regime_at(3.0, 2.0)
     ('(H,D) & (D,H) & mixed', '(H,H)')
     """
-    from games.equilibria.equilibrium import check_tolerance
+    from games.normal_form.equilibria.equilibrium import check_tolerance
 
     tol = check_tolerance(tol)  # a NaN tol made every closed-form test fail: "(none found)"
     try:
@@ -202,7 +198,7 @@ def regime_map(game: NormalFormGame | Callable[..., NormalFormGame], x: str,
     shape = tuple(len(s) for s in strategies)
     solve, solve_batch, solve_pure = _solvers()
     if method == "auto":
-        method = "solver" if solve is not None else "closed-form"
+        method = "solver"
     if method == "closed-form":
         if shape != (2, 2):
             raise GameError(f"the closed form covers 2x2 games; this game is "
@@ -226,8 +222,6 @@ def regime_map(game: NormalFormGame | Callable[..., NormalFormGame], x: str,
 
 def _solve_points(payoffs, players, strategies, tol, solve, solve_batch, solve_pure):
     """Equilibrium supports at each point with the numeric solvers (batch when possible)."""
-    if solve is None:
-        raise GameError("games.equilibria is not available; use method='closed-form' (2x2)")
     n_players = len(players)
     k = payoffs[0].shape[0]
     if n_players == 2 and solve_batch is not None:
@@ -252,7 +246,7 @@ def plot_regime_map(regimes: RegimeMap, ax: Any = None, *, cmap: str = "tab10",
 
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from games.catalogue import stag_hunt
+    >>> from games.normal_form.catalogue import stag_hunt
     >>> m = regime_map(stag_hunt(symbolic=True), "stag", [1, 2, 3], "hare", [1, 2],
     ...                method="closed-form")
     >>> plot_regime_map(m).get_xlabel()

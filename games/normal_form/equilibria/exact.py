@@ -14,7 +14,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from games.equilibria.equilibrium import Equilibrium, player_ranges
+from games.normal_form.equilibria.equilibrium import Equilibrium, player_ranges
 from games.normal_form import NormalFormGame
 
 Matrix = list[list[Fraction]]
@@ -78,7 +78,7 @@ def exact_equilibrium(game: NormalFormGame, equilibrium: Equilibrium,
     component) or does not survive the exact check; the float regret still stands.
 
     >>> from games.normal_form import NormalFormGame
-    >>> from games.equilibria.vertex_enumeration import vertex_enumeration
+    >>> from games.normal_form.equilibria.vertex_enumeration import vertex_enumeration
     >>> game = NormalFormGame.from_arrays([[3, 3], [2, 5], [0, 6]], [[3, 2], [2, 6], [3, 1]])
     >>> [str(p) for p in exact_equilibrium(game, vertex_enumeration(game)[1])[0]]
     ['4/5', '1/5', '0']

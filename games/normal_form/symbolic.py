@@ -124,12 +124,19 @@ def numeric_conditions(A: np.ndarray, B: np.ndarray, tol: float
                        ) -> tuple[dict[tuple[int, int], np.ndarray], np.ndarray, np.ndarray]:
     """Which pure profiles are equilibria, whether the mixed one exists, and degeneracy.
 
-    ``A`` and ``B`` have shape (2, 2, *points). A gain within ``tol`` times the player's own
-    largest absolute payoff (at least 1) counts as zero: each player is measured on their own
-    scale, so huge payoffs of one player do not make the other's differences look like ties.
+    ``A`` and ``B`` have shape (2, 2, *points). ``tol`` means what it means for every
+    normal-form game (:func:`games.normal_form.equilibria.equilibrium.player_ranges`): a gain
+    within ``tol`` times the player's own payoff range (the game's range for a player with
+    constant payoffs, 1 for a constant game) counts as zero. Each player is measured on their
+    own scale, so huge payoffs of one player do not make the other's differences look like ties,
+    and adding a constant to a player's payoffs changes nothing.
     """
-    slack_A = tol * np.maximum(np.abs(A).max(axis=(0, 1)), 1.0)
-    slack_B = tol * np.maximum(np.abs(B).max(axis=(0, 1)), 1.0)
+    range_A, range_B = np.ptp(A, axis=(0, 1)), np.ptp(B, axis=(0, 1))
+    game_range = np.maximum(A.max(axis=(0, 1)), B.max(axis=(0, 1))) - np.minimum(
+        A.min(axis=(0, 1)), B.min(axis=(0, 1)))
+    game_range = np.where(game_range > 0, game_range, 1.0)
+    slack_A = tol * np.where(range_A > 0, range_A, game_range)
+    slack_B = tol * np.where(range_B > 0, range_B, game_range)
     pure = {profile: (gain_row <= slack_A) & (gain_col <= slack_B)
             for profile, (gain_row, gain_col) in deviation_gains(A, B).items()}
     flip_row, flip_col = indifference_flips(A, B)
@@ -162,6 +169,7 @@ class Symbolic2x2(TabularResult):
     parameters: tuple[str, ...]
     method: str = "closed form (indifference and best-response conditions)"
     _compiled: dict = field(default_factory=dict, repr=False, compare=False)
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -177,8 +185,9 @@ class Symbolic2x2(TabularResult):
     def evaluate(self, tol: float = 1e-12, **values: Any) -> Evaluated2x2:
         """Which equilibria hold at the given parameter values (numbers or broadcasting arrays).
 
-        ``tol`` is relative to each player's largest absolute payoff: a gain within it counts
-        as zero (so ties are equilibria, and the point is reported degenerate).
+        ``tol`` is relative to each player's own payoff range, as for every normal-form game: a
+        gain within it counts as zero (so ties are equilibria, and the point is reported
+        degenerate).
 
         >>> import sympy
         >>> x = sympy.Symbol("x", real=True)
@@ -187,7 +196,7 @@ class Symbolic2x2(TabularResult):
         >>> result.holds["(s1,s1)"].tolist(), result.holds["mixed"].tolist()
         ([True, False], [True, False])
         """
-        from games.equilibria.equilibrium import check_tolerance
+        from games.normal_form.equilibria.equilibrium import check_tolerance
 
         tol = check_tolerance(tol)  # a NaN tol made every test fail: no equilibrium anywhere
         missing = sorted(set(self.parameters) - set(values))
@@ -233,7 +242,7 @@ class Symbolic2x2(TabularResult):
         return pd.DataFrame([r[1:] for r in rows], index=[r[0] for r in rows],
                             columns=[self.players[0], self.players[1], "payoffs", "equilibrium when"])
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"method: {self.method}; p, q: probability of each player's first strategy; "
                 f"degenerate (continua possible) when {self.degenerate_condition}")
 
@@ -253,6 +262,8 @@ class Evaluated2x2(TabularResult):
     q: np.ndarray
     degenerate: np.ndarray
     tolerance: float
+    method: str = "closed-form 2x2 conditions evaluated on parameter arrays"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def equilibria(self) -> list[str]:
         """Labels of the equilibria at a single point (e.g. ``['(C,C)', '(D,D)', 'mixed']``)."""
@@ -269,7 +280,7 @@ class Evaluated2x2(TabularResult):
                         "degenerate": np.ravel(self.degenerate)})
         return pd.DataFrame(columns)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"closed-form 2x2 conditions; ties within {self.tolerance:g} x largest payoff "
                 f"count as equilibria and mark the point degenerate")
 

@@ -12,7 +12,7 @@ exactly the extreme equilibria: every equilibrium is a convex combination of ext
 within a maximal convex set of equilibria (Winkels 1979; Avis et al., Economic Theory 2010).
 
 The vertices are found by pivoting from the origin over the polytope's graph
-(:mod:`games.equilibria.polytope`); :func:`polytope_vertices_by_bases` instead solves every
+(:mod:`games.normal_form.equilibria.polytope`); :func:`polytope_vertices_by_bases` instead solves every
 candidate basis (rows I with B_IT^T x_I = 1 for equal-size column sets T) and serves as an
 independent check. The game is degenerate exactly when some vertex has more labels than its
 dimension.
@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.equilibria.equilibrium import EquilibriumSet, verified_set
-from games.equilibria.polytope import feasible_bases, vertices_from_bases
-from games.equilibria.supports import solve_many, support_pairs
+from games.normal_form.equilibria.equilibrium import EquilibriumSet, verified_set
+from games.normal_form.equilibria.polytope import feasible_bases, vertices_from_bases
+from games.normal_form.equilibria.supports import solve_many, support_pairs
 from games.normal_form import NormalFormGame
 
 #: Default cap on the vertices (feasible bases) of each best-response polytope.

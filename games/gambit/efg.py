@@ -10,14 +10,13 @@ The format (Gambit manual, "Game representation formats") lists nodes in preorde
 
 What the reader does with what the format allows but a GameTree does not:
 
-* Information sets are identified by (player, number), as the format says; labels are only
-  names. Repeated infoset labels are allowed: an infoset keeps its label as its name when no
-  other infoset of the same player uses that label, otherwise its name is ``label#number``
-  (``#number`` when unlabelled). A single-node infoset with no label becomes an ordinary
-  (unnamed) perfect-information node.
+* Labels are made distinct by the rule both Gambit formats follow
+  (:func:`games.gambit.tokens.distinct_labels`): the first of a repeated label keeps it, a
+  later one at position k becomes ``x#k`` (``#k`` when empty). For actions k is the position
+  at the node; for information sets, identified by (player, number) as the format says, k is
+  the infoset's number. A single-node infoset with no label becomes an ordinary (unnamed)
+  perfect-information node.
 * Node labels may repeat freely: a node's identity is its history, not its label.
-* Actions of one node must be distinct labels in a GameTree: an empty or repeated action
-  label ``x`` at position k becomes ``x#k`` (``#k`` when empty).
 * Outcomes at non-terminal nodes are added to the payoffs of every end below them.
 * An outcome number given again without payoffs reuses the payoffs given first.
 * A terminal's label is its node label, or its outcome label when the node has none.
@@ -34,86 +33,44 @@ True
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 from os import PathLike
 from pathlib import Path
 from typing import Any
 
 from games.errors import FileFormatError, GameError
+from games.gambit.tokens import TokenStream, distinct_labels, quote, read_number
 from games.trees.tree import Chance, Decision, GameTree, Node, Terminal
 
-#: Exponents beyond this are refused before Fraction builds a power of ten of that size.
-MAX_EXPONENT = 400
-_EXPONENT = re.compile(r"[eE]([+-]?[0-9]+)$")
-_TOKEN = re.compile(r'\s*(?:("(?:[^"\\]|\\.)*")|([{}])|(,)|([^\s{},"]+))', re.S)
+_KINDS = {"number": "word", "symbol": "word", "text": "string", "{": "{", "}": "}", "end": None}
 
 
-class _Tokens:
-    """The file as a stream of (kind, text, line) tokens, with errors that name the line."""
+class _Tokens(TokenStream):
+    """The file's tokens as the reader asks for them: words (numbers or symbols), strings and
+    braces; commas separate payoffs as spaces do."""
 
     def __init__(self, text: str, source: str):
-        self.source = source
-        self.items: list[tuple[str, str, int]] = []
-        pos, line = 0, 1
-        while pos < len(text):
-            match = _TOKEN.match(text, pos)
-            if match is None or match.end() == pos:
-                if text[pos:].strip():
-                    raise self.error_at(line, f"cannot read {text[pos:pos + 20]!r} (an unclosed quote?)")
-                break
-            line += text.count("\n", pos, match.start(match.lastindex))
-            quoted, brace, _comma, word = match.groups()
-            if quoted is not None:
-                self.items.append(("string", re.sub(r"\\(.)", r"\1", quoted[1:-1]), line))
-            elif brace is not None:
-                self.items.append((brace, brace, line))
-            elif word is not None:
-                self.items.append(("word", word, line))
-            line += text.count("\n", match.start(match.lastindex), match.end())
-            pos = match.end()
-        self.pos = 0
-
-    def error_at(self, line: int, message: str) -> FileFormatError:
-        return FileFormatError(f"{self.source}, line {line}: {message}")
-
-    def error(self, message: str) -> FileFormatError:
-        line = self.items[min(self.pos, len(self.items) - 1)][2] if self.items else 1
-        return self.error_at(line, message)
+        super().__init__(text, source, commas=False)
 
     def peek(self) -> str | None:
-        return self.items[self.pos][0] if self.pos < len(self.items) else None
+        return _KINDS[self.current.kind]
 
     def take(self, kind: str, what: str) -> str:
-        if self.pos >= len(self.items) or self.items[self.pos][0] != kind:
-            if self.pos >= len(self.items):
-                raise self.error(f"expected {what}, found the end of the file (the file ends too "
-                                 f"early: is it truncated?)")
-            raise self.error(f"expected {what}, found {self.items[self.pos][1]!r}")
-        self.pos += 1
-        return self.items[self.pos - 1][1]
+        if self.peek() != kind:
+            raise self.fail(what)
+        return self.advance().text
 
     def integer(self, what: str) -> int:
+        token = self.current
         text = self.take("word", what)
         if not (text.isascii() and text.isdigit()):  # int() refuses some Unicode digits ("²")
-            raise self.error(f"expected {what} (a whole number), found {text!r}")
+            raise self.fail(f"{what} (a whole number)", token)
         return int(text)
 
     def number(self, what: str) -> Fraction:
-        text = self.take("word", what)
-        # Fraction("1e99999999") spends minutes building 10**99999999: look at the exponent first.
-        exponent = _EXPONENT.search(text)
-        try:
-            if exponent and abs(int(exponent.group(1))) > MAX_EXPONENT:
-                raise OverflowError
-            value = Fraction(text)
-            float(value)  # payoffs and probabilities become floats: they must fit in one
-        except (ValueError, ZeroDivisionError):
-            raise self.error(f"expected {what} (a number such as 3, -1.5 or 2/3), found {text!r}") from None
-        except OverflowError:
-            raise self.error(f"{what} {text!r} is outside the range of floating-point numbers "
-                             f"(about 1e308)") from None
-        return value
+        token = self.current
+        self.take("word", what)
+        return read_number(token, self, what)
 
     def strings(self, what: str) -> list[str]:
         self.take("{", f"'{{' opening {what}")
@@ -122,17 +79,6 @@ class _Tokens:
             out.append(self.take("string", what))
         self.take("}", f"'}}' closing {what}")
         return out
-
-
-def _action_labels(labels: list[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for k, label in enumerate(labels, start=1):
-        # Checked against the labels given so far, numbered ones included: "a#3" in a file
-        # may already be taken when the third "a" comes.
-        while not label or label in out:
-            label = f"{label}#{k}"
-        out.append(label)
-    return tuple(out)
 
 
 class _Reader:
@@ -144,13 +90,13 @@ class _Reader:
     def header(self) -> tuple[str, list[str]]:
         t = self.t
         if t.take("word", "'EFG' at the start of the file") != "EFG":
-            raise t.error("not an .efg file: it must start with 'EFG 2 R'")
+            raise t.error("not an .efg file: it must start with 'EFG 2 R'", t.previous)
         version = t.take("word", "the format version 2")
         if version != "2":
-            raise t.error(f"format version {version!r} is not supported; only 'EFG 2' files are read")
+            raise t.error(f"format version {version!r} is not supported; only 'EFG 2' files are read", t.previous)
         kind = t.take("word", "R or D after EFG 2")
         if kind not in ("R", "D"):
-            raise t.error(f"expected R (rational) or D (decimal) after EFG 2, found {kind!r}")
+            raise t.error(f"expected R (rational) or D (decimal) after EFG 2, found {kind!r}", t.previous)
         title = t.take("string", "the game's title in double quotes")
         players = t.strings("the list of player names")
         if not players:
@@ -185,6 +131,7 @@ class _Reader:
 
     def node(self, players: list[str], accrued: tuple[Fraction, ...]) -> Node:
         t = self.t
+        at = t.current
         kind = t.take("word", "a node: c (chance), p (player) or t (terminal)")
         label = t.take("string", "the node's label in double quotes")
         n = len(players)
@@ -203,12 +150,12 @@ class _Reader:
         if kind == "p":
             player = t.integer("the player number")
             if not 1 <= player <= n:
-                raise t.error(f"player {player} does not exist: the game has players 1..{n}")
+                raise t.error(f"player {player} does not exist: the game has players 1..{n}", t.previous)
             key = (player, t.integer("the information set number"))
         elif kind == "c":
             key = (0, t.integer("the chance information set number"))
         else:
-            raise t.error(f"unknown node type {kind!r}; nodes start with c, p or t")
+            raise t.error(f"unknown node type {kind!r}; nodes start with c, p or t", at)
         infoset_label = t.take("string", "the infoset label") if t.peek() == "string" else None
         seen = self.infosets.get(key)
         if t.peek() == "{":
@@ -232,13 +179,13 @@ class _Reader:
             accrued = tuple(a + b for a, b in zip(accrued, outcome))
         children = tuple(self.node(players, accrued) for _ in actions)
         if kind == "c":
-            return Chance(_action_labels(actions), tuple(probs), children, label)
+            return Chance(distinct_labels(actions, lambda k: f"#{k}"), tuple(probs), children, label)
         # The infoset's name is settled after the whole file is read (see _name_infosets).
-        return Decision(players[key[0] - 1], _action_labels(actions), children, f"\0{key[0]}\0{key[1]}", label)
+        return Decision(players[key[0] - 1], distinct_labels(actions, lambda k: f"#{k}"), children, f"\0{key[0]}\0{key[1]}", label)
 
     def _peek_outcome_label(self) -> str:
-        items, pos = self.t.items, self.t.pos
-        return items[pos + 1][1] if pos + 1 < len(items) and items[pos + 1][0] == "string" else ""
+        tokens, index = self.t.tokens, self.t.index
+        return tokens[index + 1].text if tokens[index + 1].kind == "text" else ""
 
     def _actions(self, with_probabilities: bool) -> tuple[list[str], list[Fraction]]:
         t = self.t
@@ -266,28 +213,21 @@ def _name_infosets(node: Node, names: dict[str, str | None]) -> Node:
 def _infoset_names(infosets: dict[tuple[int, int], dict[str, Any]]) -> dict[str, str | None]:
     """Each infoset's name in the GameTree, keyed by its provisional name ``\\0player\\0number``.
 
-    The label when no other infoset of the same player has it, else ``label#number``; none
-    for an unlabelled single node. ``label#number`` names are all distinct, so a kept label
-    that equals one of them ("a#2" beside two infosets labelled "a") takes its own as well,
-    rather than merging two infosets.
+    A player's infosets, in the order of their numbers, are named by the rule every Gambit
+    label follows (:func:`games.gambit.tokens.distinct_labels`, ``k`` being the infoset's
+    number): the first keeps a repeated label, a later one becomes ``label#number``, an
+    unlabelled one ``#number``. An unlabelled single node has no name (perfect information).
     """
-    uses: dict[tuple[int, str], int] = {}
-    for (player, _), info in infosets.items():
-        uses[(player, info["label"])] = uses.get((player, info["label"]), 0) + 1
-    names: dict[tuple[int, int], str | None] = {}
-    for (player, number), info in infosets.items():
-        label = info["label"]
-        if not label and info["nodes"] == 1:
-            names[(player, number)] = None
-        elif label and uses[(player, label)] == 1:
-            names[(player, number)] = label
-        else:
-            names[(player, number)] = f"{label}#{number}"
-    generated = {(player, name) for (player, number), name in names.items()
-                 if name is not None and name != infosets[(player, number)]["label"]}
-    for (player, number), name in names.items():
-        if name is not None and name == infosets[(player, number)]["label"] and (player, name) in generated:
-            names[(player, number)] = f"{name}#{number}"
+    names: dict[tuple[int, int], str | None] = dict.fromkeys(infosets)
+    named: dict[int, list[int]] = {}
+    for player, number in sorted(infosets):
+        info = infosets[(player, number)]
+        if info["label"] or info["nodes"] > 1:
+            named.setdefault(player, []).append(number)
+    for player, numbers in named.items():
+        labels = [infosets[(player, n)]["label"] for n in numbers]
+        for number, name in zip(numbers, distinct_labels(labels, lambda k: f"#{k}", numbers)):
+            names[(player, number)] = name
     return {f"\0{player}\0{number}": name for (player, number), name in names.items()}
 
 
@@ -301,8 +241,8 @@ def parse_efg(text: str, *, source: str = "<text>") -> GameTree:
     except RecursionError:
         raise FileFormatError(f"{source}: the tree is nested too deeply to read (more than a few "
                               f"hundred moves along one path)") from None
-    if tokens.pos != len(tokens.items):
-        raise tokens.error(f"unexpected {tokens.items[tokens.pos][1]!r} after the last node "
+    if not tokens.at_end:
+        raise tokens.error(f"unexpected {tokens.current.describe()} after the last node "
                            f"(the tree is complete; is a node's action list too short?)")
     names = _infoset_names(reader.infosets)
     try:
@@ -328,10 +268,6 @@ def read_efg(path: str | PathLike[str]) -> GameTree:
     return parse_efg(text, source=str(path))
 
 
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _number(value: float) -> str:
     if float(value).is_integer():
         return str(int(value))
@@ -348,7 +284,7 @@ def write_efg(tree: GameTree, path: str | PathLike[str] | None = None) -> str:
     """
     tree = tree.numeric("write_efg")
     players = {p: i + 1 for i, p in enumerate(tree.players)}
-    lines = [f"EFG 2 R {_quote(tree.title)} {{ {' '.join(_quote(p) for p in tree.players)} }}", '""', ""]
+    lines = [f"EFG 2 R {quote(tree.title)} {{ {' '.join(quote(p) for p in tree.players)} }}", '""', ""]
     numbers: dict[tuple[str, str | None], int] = {}
     counters = {p: 0 for p in tree.players}
     chance_count = outcome_count = 0
@@ -356,19 +292,19 @@ def write_efg(tree: GameTree, path: str | PathLike[str] | None = None) -> str:
         if isinstance(node, Terminal):
             outcome_count += 1
             pay = ", ".join(_number(v) for v in node.payoffs)
-            lines.append(f't "" {outcome_count} {_quote(node.label)} {{ {pay} }}')
+            lines.append(f't "" {outcome_count} {quote(node.label)} {{ {pay} }}')
         elif isinstance(node, Chance):
             chance_count += 1
-            acts = " ".join(f"{_quote(a)} {_number(p)}" for a, p in zip(node.actions, node.probabilities))
-            lines.append(f"c {_quote(node.label)} {chance_count} \"\" {{ {acts} }} 0")
+            acts = " ".join(f"{quote(a)} {_number(p)}" for a, p in zip(node.actions, node.probabilities))
+            lines.append(f"c {quote(node.label)} {chance_count} \"\" {{ {acts} }} 0")
         else:
             key = (node.player, node.infoset if node.infoset is not None else "\0" + "\0".join(history))
             if key not in numbers:
                 counters[node.player] += 1
                 numbers[key] = counters[node.player]
-            acts = " ".join(_quote(a) for a in node.actions)
-            lines.append(f"p {_quote(node.label)} {players[node.player]} {numbers[key]} "
-                         f"{_quote(node.infoset or '')} {{ {acts} }} 0")
+            acts = " ".join(quote(a) for a in node.actions)
+            lines.append(f"p {quote(node.label)} {players[node.player]} {numbers[key]} "
+                         f"{quote(node.infoset or '')} {{ {acts} }} 0")
     text = "\n".join(lines) + "\n"
     if path is not None:
         Path(path).write_text(text, encoding="utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.equilibria.equilibrium import (
+from games.normal_form.equilibria.equilibrium import (
     DEFAULT_TOL,
     Equilibrium,
     EquilibriumSet,

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from games.equilibria.batch import BatchEquilibria, equilibria_batch
-from games.equilibria.equilibrium import (
+from games.normal_form.equilibria.batch import BatchEquilibria, equilibria_batch
+from games.normal_form.equilibria.equilibrium import (
     DEFAULT_TOL,
     Equilibrium,
     EquilibriumSet,
@@ -25,12 +25,12 @@ from games.equilibria.equilibrium import (
     regret,
     require_game,
 )
-from games.equilibria.exact import exact_equilibrium
-from games.equilibria.lemke_howson import lemke_howson
-from games.equilibria.pure import pure_equilibria
-from games.equilibria.support_enumeration import support_enumeration
-from games.equilibria.vertex_enumeration import vertex_enumeration
-from games.equilibria.zero_sum import zero_sum_equilibrium
+from games.normal_form.equilibria.exact import exact_equilibrium
+from games.normal_form.equilibria.lemke_howson import lemke_howson
+from games.normal_form.equilibria.pure import pure_equilibria
+from games.normal_form.equilibria.support_enumeration import support_enumeration
+from games.normal_form.equilibria.vertex_enumeration import vertex_enumeration
+from games.normal_form.equilibria.zero_sum import zero_sum_equilibrium
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
 

@@ -9,8 +9,8 @@ with the first player's strategy changing fastest. Labels are double-quoted; a q
 label is written ``\\"``. Numbers may be integers, decimals, exponents (``1.5e-3``) or
 rationals (``3/2``). The format has no comments.
 
-Every error names the file, the line and column, what was expected and what was found.
-Nothing in a file is evaluated: numbers are parsed by ``fractions.Fraction``/``float``.
+Tokens, numbers, errors (file, line and column, what was expected and what was found) and
+the renaming of repeated labels are shared with ``.efg`` (:mod:`games.gambit.tokens`).
 
 >>> game = read_nfg('NFG 1 R "PD" { "Row" "Col" } { 2 2 } 3 3 5 0 0 5 1 1')
 >>> game.payoffs[0].tolist()
@@ -25,46 +25,20 @@ import math
 import os
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from games.errors import FileFormatError, GameError
-from games.normal_form import NormalFormGame
+from games.gambit.tokens import TokenStream, distinct_labels, quote, read_number
+from games.normal_form.game import NormalFormGame
 
 __all__ = ["read_nfg", "write_nfg", "parse_nfg", "NfgContents"]
-
-# A number token must stand alone: followed by a delimiter, not glued to letters.
-_NUMBER = re.compile(
-    r"[+-]?(?:\d+/\d+|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)"
-    r"(?=[\s{},\"]|\Z)"
-)
-_SYMBOL = re.compile(r"[^\s{},\"]+")
-_WHITESPACE = re.compile(r"\s+")
-_PUNCTUATION = {"{": "'{'", "}": "'}'", ",": "','"}
 
 # Strategy counts above this are refused before any array is allocated: a mangled count
 # must not make us reserve gigabytes.
 _MAX_CONTINGENCIES = 10_000_000
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "{", "}", ",", "number", "text", "symbol", "end"
-    text: str
-    line: int
-    column: int
-
-    def describe(self) -> str:
-        if self.kind == "end":
-            return "the end of the file"
-        if self.kind == "text":
-            shown = self.text if len(self.text) <= 30 else self.text[:27] + "..."
-            return f'the label "{shown}"'
-        shown = self.text if len(self.text) <= 30 else self.text[:27] + "..."
-        return f"'{shown}'"
 
 
 @dataclass(frozen=True)
@@ -79,107 +53,11 @@ class NfgContents:
     form: Literal["payoff", "outcome"]
 
 
-def _tokenize(text: str, where: str) -> list[_Token]:
-    """Split the file into tokens, keeping line and column for error messages."""
-    tokens: list[_Token] = []
-    pos, line, line_start = 0, 1, 0
-    n = len(text)
-    while pos < n:
-        char = text[pos]
-        if char.isspace():
-            match = _WHITESPACE.match(text, pos)
-            chunk = match.group()
-            newlines = chunk.count("\n")
-            if newlines:
-                line += newlines
-                line_start = pos + chunk.rindex("\n") + 1
-            pos = match.end()
-            continue
-        column = pos - line_start + 1
-        if char in _PUNCTUATION:
-            tokens.append(_Token(char, char, line, column))
-            pos += 1
-        elif char == '"':
-            begin_line = line
-            label, pos, line, line_start = _read_label(text, pos, line, line_start, where)
-            tokens.append(_Token("text", label, begin_line, column))
-        else:
-            number = _NUMBER.match(text, pos)
-            if number:
-                tokens.append(_Token("number", number.group(), line, column))
-                pos = number.end()
-            else:
-                symbol = _SYMBOL.match(text, pos)
-                tokens.append(_Token("symbol", symbol.group(), line, column))
-                pos = symbol.end()
-    column = n - line_start + 1
-    tokens.append(_Token("end", "", line, column))
-    return tokens
-
-
-def _read_label(text: str, start: int, line: int, line_start: int, where: str):
-    """Read a double-quoted label from ``text[start] == '"'``; ``\\"`` is a quote, ``\\\\`` a backslash."""
-    parts: list[str] = []
-    pos = start + 1
-    n = len(text)
-    begin_line, begin_column = line, start - line_start + 1
-    while pos < n:
-        char = text[pos]
-        if char == "\\" and pos + 1 < n and text[pos + 1] in '"\\':
-            parts.append(text[pos + 1])
-            pos += 2
-            continue
-        if char == '"':
-            return "".join(parts), pos + 1, line, line_start
-        if char == "\n":
-            line += 1
-            line_start = pos + 1
-        parts.append(char)
-        pos += 1
-    raise FileFormatError(
-        f"{where}: line {begin_line}, column {begin_column}: the label that starts here has no "
-        f'closing double quote (the file ends inside it); close it with " (write \\" for a '
-        f"quote inside a label)"
-    )
-
-
-class _Parser:
-    """Recursive-descent reader over the token list, one method per part of the file."""
-
-    def __init__(self, text: str, where: str):
-        self.where = where
-        self.tokens = _tokenize(text, where)
-        self.index = 0
-
-    # -- token access ---------------------------------------------------------------------
-    @property
-    def current(self) -> _Token:
-        return self.tokens[self.index]
-
-    def advance(self) -> _Token:
-        token = self.tokens[self.index]
-        if token.kind != "end":
-            self.index += 1
-        return token
-
-    def fail(self, expected: str, token: _Token | None = None, fix: str = "") -> FileFormatError:
-        token = token or self.current
-        message = (f"{self.where}: line {token.line}, column {token.column}: expected {expected}, "
-                   f"found {token.describe()}")
-        if token.kind == "end":
-            message += " (the file looks truncated)"
-        if fix:
-            message += f"; {fix}"
-        return FileFormatError(message)
-
-    def expect(self, kind: str, expected: str, fix: str = "") -> _Token:
-        if self.current.kind != kind:
-            raise self.fail(expected, fix=fix)
-        return self.advance()
+class _Parser(TokenStream):
+    """Recursive-descent reader over the token stream, one method per part of the file."""
 
     def number(self, expected: str) -> float:
-        token = self.expect("number", expected)
-        return _to_float(token, self)
+        return float(read_number(self.expect("number", expected), self, expected))
 
     def count(self, expected: str) -> int:
         token = self.expect("number", expected)
@@ -294,26 +172,6 @@ class _Parser:
         return _unflatten(flat, shape)
 
 
-def _to_float(token: _Token, parser: _Parser) -> float:
-    """Convert a number token to float exactly where possible (rationals via Fraction)."""
-    text = token.text
-    try:
-        if "/" in text:
-            numerator, denominator = text.split("/")
-            if len(numerator) > 400 or len(denominator) > 400:
-                raise OverflowError
-            value = float(Fraction(int(numerator), int(denominator)))
-        else:
-            value = float(text)
-    except ZeroDivisionError:
-        raise parser.fail("a number", token, "a rational payoff has a zero denominator") from None
-    except (OverflowError, ValueError):
-        raise parser.fail("a number in floating-point range", token) from None
-    if not math.isfinite(value):
-        raise parser.fail("a finite number", token, "payoffs must be finite")
-    return value
-
-
 def _unflatten(flat: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, ...]:
     # The file lists contingencies with the first player's strategy changing fastest:
     # that is Fortran (column-major) order over the strategy axes.
@@ -329,29 +187,12 @@ def parse_nfg(text: str, where: str = "<text>") -> NfgContents:
     return _Parser(text, where).parse()
 
 
-def _distinct(labels: tuple[str, ...], default) -> tuple[str, ...]:
-    """Give empty labels a default and make repeated ones distinct (``x``, ``x_2``, ...).
-
-    Gambit allows empty and repeated labels; our games need distinct names to address players
-    and strategies, so the reader renames them (recent Gambit versions do the same).
-    """
-    named = [label if label else default(k) for k, label in enumerate(labels)]
-    seen: set[str] = set()
-    out = []
-    for label in named:
-        candidate, suffix = label, 2
-        while candidate in seen or (candidate != label and candidate in named):
-            candidate, suffix = f"{label}_{suffix}", suffix + 1
-        seen.add(candidate)
-        out.append(candidate)
-    return tuple(out)
-
-
 def read_nfg(source: str | os.PathLike) -> NormalFormGame:
     """Read a Gambit .nfg game from a path or from the file's text (payoff or outcome version).
 
     Text is recognised by starting with ``NFG``; anything else is taken as a path. Empty or
-    repeated player and strategy names are made distinct (``Player 1``, ``x_2``); the game's
+    repeated player and strategy names are made distinct (``Player 1``, ``x#2``; see
+    :func:`games.gambit.tokens.distinct_labels`); the game's
     comment, outcome names and the exactness of rationals such as ``1/3`` are not kept (payoffs
     become float64).
 
@@ -378,8 +219,8 @@ def read_nfg(source: str | os.PathLike) -> NormalFormGame:
                 f"{where[:200]}: cannot read the file ({reason}); give the path of an .nfg file, "
                 f"or the file's text starting with NFG") from None
     contents = parse_nfg(text, where)
-    players = _distinct(contents.players, lambda k: f"Player {k + 1}")
-    strategies = [_distinct(s, lambda k: str(k + 1)) for s in contents.strategies]
+    players = distinct_labels(contents.players, lambda k: f"Player {k}")
+    strategies = [distinct_labels(s, str) for s in contents.strategies]
     if len(players) < 2:
         raise FileFormatError(
             f"{where}: the game has {len(players)} player; our games need at least two "
@@ -389,19 +230,6 @@ def read_nfg(source: str | os.PathLike) -> NormalFormGame:
                                           strategies=strategies, title=contents.title)
     except GameError as exc:  # e.g. payoffs whose range overflows the float range
         raise FileFormatError(f"{where}: {exc}") from None
-
-
-def _quote(label: str) -> str:
-    """Quote a label; escape quotes, and backslashes only where a reader would misread them."""
-    out = []
-    for k, char in enumerate(label):
-        if char == '"':
-            out.append('\\"')
-        elif char == "\\" and (k + 1 == len(label) or label[k + 1] in '"\\'):
-            out.append("\\\\")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
 
 
 def _format_number(value: float) -> str:
@@ -445,8 +273,8 @@ def write_nfg(game: NormalFormGame, path: str | os.PathLike | None = None, *,
     payoffs = game.payoffs
     # Contingencies in the file's order: first player's strategy fastest (Fortran order).
     flat = np.stack([np.ravel(p, order="F") for p in payoffs], axis=1)
-    lines = [f"NFG 1 R {_quote(game.title)} {{ {' '.join(_quote(p) for p in game.players)} }}", ""]
-    lines.append("{ " + "\n".join("{ " + " ".join(_quote(s) for s in names) + " }"
+    lines = [f"NFG 1 R {quote(game.title)} {{ {' '.join(quote(p) for p in game.players)} }}", ""]
+    lines.append("{ " + "\n".join("{ " + " ".join(quote(s) for s in names) + " }"
                                   for names in game.strategies))
     lines += ["}", '""', ""]
     if form == "payoff":

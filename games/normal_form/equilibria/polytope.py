@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.equilibria.supports import solve_carefully
+from games.normal_form.equilibria.supports import solve_carefully
 from games.errors import GameTooLargeError
 
 #: An entry of the entering column must exceed this to bound the step. Tableau entries are of

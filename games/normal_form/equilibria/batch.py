@@ -2,7 +2,7 @@
 
 For 2 x n games (and n x 2, by swapping the players) everything is vectorised over the stack
 by the closed form below; other small shapes go through support enumeration vectorised over
-the stack (:mod:`games.equilibria.batch_support`).
+the stack (:mod:`games.normal_form.equilibria.batch_support`).
 Player 1's mixture is one number p (the weight on the second row); against it each column j of
 player 2 earns a line  (1 - p) B[0, j] + p B[1, j].  In a nondegenerate game the equilibria are
 
@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from games.equilibria.equilibrium import DEFAULT_TOL, check_tolerance
-from games.equilibria.batch_support import stacked_support_enumeration
-from games.equilibria.supports import count_support_pairs, subsets
+from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, check_tolerance
+from games.normal_form.equilibria.batch_support import stacked_support_enumeration
+from games.normal_form.equilibria.supports import count_support_pairs, subsets
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
@@ -197,7 +197,7 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     >>> found.counts.tolist(), found.x.tolist(), found.y.tolist()
     ([1], [[0.5, 0.5]], [[0.5, 0.5]])
     """
-    from games.equilibria.vertex_enumeration import vertex_enumeration
+    from games.normal_form.equilibria.vertex_enumeration import vertex_enumeration
 
     tol = check_tolerance(tol)
     A, B = _check_stack(A, B)

@@ -15,22 +15,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from games.errors import InvalidGameError, ParameterError
-from games.normal_form import _as_payoff_array, _check_names, _default_players
+from games.parameters import read_parameters
+from games.normal_form.payoff_tables import as_payoff_array, check_names, default_players
 
 if TYPE_CHECKING:
-    from games.normal_form import NormalFormGame
+    from games.normal_form.game import NormalFormGame
 
 
 def names_and_defaults(parameters: Any) -> tuple[Iterable[str] | None, dict[str, float]]:
-    """Allowed names and default values from a ParameterSet, a mapping, or a list of names."""
-    if parameters is None:
-        return None, {}
-    if hasattr(parameters, "point"):
-        return tuple(parameters), dict(parameters.point())
-    if isinstance(parameters, Mapping):
-        return tuple(parameters), {k: _number(v, f"the default value of {k}")
-                                   for k, v in parameters.items() if v is not None}
-    return tuple(str(p) for p in parameters), {}
+    """Allowed names and default values from a ParameterSet, a mapping, or a list of names
+    (:func:`games.parameters.read_parameters`, the one reader of a "parameters" argument)."""
+    return read_parameters(parameters)
 
 
 def _number(value: Any, what: str) -> float:
@@ -59,19 +54,19 @@ def build_symbolic_game(cls: type, payoffs: Sequence[Any], parameters: Any,
     allowed, _ = names_and_defaults(parameters)  # also checks the defaults are numbers
     parts = list(payoffs)
     n = len(parts)
-    names = _default_players(n) if players is None else tuple(str(p) for p in players)
+    names = default_players(n) if players is None else tuple(str(p) for p in players)
     if n < 2 or len(names) != n:
         raise InvalidGameError(
             f"from_expressions needs one payoff table per player (at least two), got {n} tables "
             f"for players {names}")
-    raws = [_as_payoff_array(part, player) for part, player in zip(parts, names)]
+    raws = [as_payoff_array(part, player) for part, player in zip(parts, names)]
     shape = raws[0].shape
     for raw, player in zip(raws, names):
         if raw.ndim != n or raw.shape != shape:
             raise InvalidGameError(
                 f"{player}'s payoff table has shape {raw.shape}; every player's table must have "
                 f"the shape {shape} with one axis per player ({n} axes)")
-    players_, strategies_ = _check_names(names, strategies, shape)
+    players_, strategies_ = check_names(names, strategies, shape)
     tables = []
     for raw, player in zip(raws, players_):
         table = np.empty(shape, dtype=object)

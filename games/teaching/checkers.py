@@ -5,7 +5,7 @@ and returns ``judge(answer, right) -> Feedback``, where ``right`` is the answer 
 package's solvers. A mismatch is explained in the student's terms: which player gains by
 switching, which probability was swapped, which threat would not be carried out.
 
->>> from games.catalogue import prisoners_dilemma
+>>> from games.normal_form.catalogue import prisoners_dilemma
 >>> judge = judge_pure(prisoners_dilemma())
 >>> judge([("D", "C")], [("D", "D")]).why
 '(D,C) is not an equilibrium: Player 2 gains by switching from C to D (1 instead of 0). You missed (D,D): no player gains by switching there.'
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from games.equilibria import equilibria, pure_equilibria
+from games.normal_form.equilibria import equilibria, pure_equilibria
 from games.errors import ExpressionError, GameError
 from games.expressions import Expression, parse_expression
 from games.normal_form import NormalFormGame
