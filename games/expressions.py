@@ -30,6 +30,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import sympy
+from sympy.printing.numpy import NumPyPrinter
 
 from games.errors import ExpressionError
 
@@ -43,12 +44,51 @@ MAX_NODES = 5_000
 MAX_POWER_DIGITS = 300
 
 
+def is_condition(value: Any) -> bool:
+    """True when a built sympy value is a condition (a comparison, and/or/not of them, True/False).
+
+    >>> is_condition(symbol("x") > 1), is_condition(symbol("x") + 1)
+    (True, False)
+    """
+    return bool(getattr(value, "is_Relational", False)
+                or isinstance(value, sympy.logic.boolalg.BooleanFunction)
+                or value in (sympy.true, sympy.false))
+
+
 def _where(condition: Any, if_true: Any, if_false: Any) -> sympy.Expr:
-    if not (getattr(condition, "is_Relational", False)
-            or isinstance(condition, sympy.logic.boolalg.BooleanFunction)
-            or condition in (sympy.true, sympy.false)):
+    if not is_condition(condition):
         raise TypeError("the condition must be a comparison such as x > 1")
+    if is_condition(if_true) or is_condition(if_false):
+        raise TypeError("the two values must be numbers, not conditions")
     return sympy.Piecewise((if_true, condition), (if_false, True))
+
+
+#: The printer settings lambdify uses when it makes its own printer.
+_LAMBDIFY_SETTINGS = {"fully_qualified_modules": False, "inline": True,
+                      "allow_unknown_functions": True, "user_functions": {}}
+
+
+class _ElementwisePrinter(NumPyPrinter):
+    """numpy code in which and/or work elementwise on arrays of different shapes.
+
+    sympy prints ``a & b`` as ``logical_and.reduce((a, b))``, which stacks its operands into
+    one array and so fails when they broadcast (parameters (n, 1) against outcomes (1, k)).
+    Nested two-argument calls broadcast like every other operator.
+    """
+
+    def _nested(self, function: str, args: Any) -> str:
+        name = self._module_format(f"{self._module}.{function}")
+        printed = [self._print(a) for a in args]
+        result = printed[0]
+        for other in printed[1:]:
+            result = f"{name}({result}, {other})"
+        return result
+
+    def _print_And(self, expr: Any) -> str:
+        return self._nested("logical_and", expr.args)
+
+    def _print_Or(self, expr: Any) -> str:
+        return self._nested("logical_or", expr.args)
 
 
 def _log(x: Any, base: Any = None) -> sympy.Expr:
@@ -160,6 +200,7 @@ class _Builder:
         if isinstance(node.op, ast.UAdd):
             return operand
         if isinstance(node.op, ast.Not):
+            self._check_conditions("not", [operand])
             return sympy.Not(operand)
         raise self.refuse(f"the operator {type(node.op).__name__}")
 
@@ -192,7 +233,15 @@ class _Builder:
 
     def _BoolOp(self, node: ast.BoolOp, depth: int) -> Any:
         values = [self.build(v, depth) for v in node.values]
+        self._check_conditions("and" if isinstance(node.op, ast.And) else "or", values)
         return sympy.And(*values) if isinstance(node.op, ast.And) else sympy.Or(*values)
+
+    def _check_conditions(self, word: str, values: list[Any]) -> None:
+        # sympy reads a number as a truth value ("x or 1" is True), Python's rule, not ours.
+        if not all(is_condition(v) for v in values):
+            raise self.refuse(f"'{word}' applied to a number",
+                              f"'{word}' takes conditions such as x > 1, e.g. "
+                              "where(x > 1 and y < 2, x, 0)")
 
     def _Compare(self, node: ast.Compare, depth: int) -> Any:
         terms = [self.build(node.left, depth)] + [self.build(c, depth) for c in node.comparators]
@@ -271,7 +320,8 @@ class Expression:
     def _compiled(self) -> Callable[..., Any]:
         arguments = [symbol(n) for n in self.names]
         # Common subexpressions (a definition inlined in several places) are computed once.
-        return sympy.lambdify(arguments, self.sympy, modules="numpy", cse=True)
+        return sympy.lambdify(arguments, self.sympy, modules="numpy", cse=True,
+                              printer=_ElementwisePrinter(_LAMBDIFY_SETTINGS))
 
     @property
     def is_constant(self) -> bool:
@@ -325,12 +375,14 @@ class Expression:
 
 def parse_expression(text: str | int | float | Expression,
                      names: Iterable[str] | Mapping[str, Any] | None = None,
-                     *, where: str = "") -> Expression:
+                     *, where: str = "", condition: bool = False) -> Expression:
     """Parse text into a safe :class:`Expression`; refuse anything that is not plain arithmetic.
 
     ``names`` is the set of names the expression may use (``None`` allows any name); an
     expression using others raises :class:`ExpressionError` listing them. ``where`` says where
-    the text came from (a file and field) so errors can name it.
+    the text came from (a file and field) so errors can name it. An expression is a number
+    (a comparison such as ``x > 1`` is refused) unless ``condition=True``, which asks for a
+    condition instead (evaluated as 1.0 where it holds and 0.0 elsewhere).
 
     >>> parse_expression("2 * x + y", names=["x", "y"]).sympy
     2*x + y
@@ -376,6 +428,13 @@ def parse_expression(text: str | int | float | Expression,
     except (TypeError, AttributeError, ValueError, ArithmeticError) as exc:
         # sympy refuses some combinations, e.g. a comparison used as a number: (x < y) + 1
         raise builder.refuse(f"it mixes conditions and numbers or has no value ({exc})") from None
+    if condition and not is_condition(value):
+        raise builder.refuse("a number where a condition is wanted",
+                             "Write a comparison such as x > 1, joined by and/or/not")
+    if not condition and is_condition(value):
+        raise builder.refuse("a condition used as a value (it is true or false, not a number)",
+                             "Use a condition only inside where(condition, a, b) or "
+                             "'a if condition else b'")
     if getattr(value, "has", None) and value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I):
         raise builder.refuse("a part of it has no finite real value (such as log(0) or 0**-1)")
     check_finite_constants(value, text, where)

@@ -216,10 +216,10 @@ def judge_expression(names: tuple[str, ...], draw, complement_hint: str
 def judge_condition(names: tuple[str, ...], draw, profile: str) -> Callable[[Any, Any], Feedback]:
     def judge(answer: Any, right: Any) -> Feedback:
         try:
-            mine = parse_expression(str(answer), names=names, where="answer")
+            mine = parse_expression(str(answer), names=names, where="answer", condition=True)
         except ExpressionError as exc:
             return Feedback(False, str(exc))
-        target = parse_expression(str(right), names=names)
+        target = parse_expression(str(right), names=names, condition=True)
         for point in _samples(names, draw):
             got, want = bool(_value(mine, point)), bool(_value(target, point))
             if got != want:

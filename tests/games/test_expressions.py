@@ -35,8 +35,8 @@ KNOWN = [
     ("log(8, 2)", {}, 3.0),
     ("where(x > 1, 10, 20)", {"x": 0.0}, 20.0),
     ("10 if x >= 1 and y < 0 else 20", {"x": 1.0, "y": -1.0}, 10.0),
-    ("1 < x < 3", {"x": 2.0}, 1.0),
-    ("not x > 1", {"x": 2.0}, 0.0),
+    ("where(1 < x < 3, 1, 0)", {"x": 2.0}, 1.0),
+    ("where(not x > 1, 1, 0)", {"x": 2.0}, 0.0),
     ("1_000_000 / 1e5", {}, 10.0),
 ]
 
@@ -115,6 +115,15 @@ HOSTILE = [
     "(x < y) + 1",
     "True * x",
     "where(x, 1, 2)",
+    # a condition is not a number (docs/deal-files.md): refused where a value is wanted
+    "1 < x < 3",
+    "x > 3",
+    "not x > 1",
+    "x or 1",
+    "x and 1",
+    "not x",
+    "where(x > 1 or y, 1, 0)",
+    "where(x > 1, y > 1, 0)",
 ]
 
 
