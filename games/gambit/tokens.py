@@ -203,7 +203,7 @@ def read_number(token: Token, stream: TokenStream, what: str) -> Fraction:
         if (exponent and abs(int(exponent.group(1))) > MAX_EXPONENT) or len(text) > 2 * MAX_EXPONENT:
             raise OverflowError
         value = Fraction(text)
-        float(value)
+        rounded = float(value)
     except ZeroDivisionError:
         raise stream.fail(what, token, "a rational number has a zero denominator") from None
     except ValueError:
@@ -212,6 +212,11 @@ def read_number(token: Token, stream: TokenStream, what: str) -> Fraction:
         raise stream.error(f"expected {what}, found {token.describe()}, which is outside the range "
                            "of floating-point numbers (about 1e308); payoffs must be finite",
                            token) from None
+    if re.fullmatch(r"[+-]?[0-9]+", text) and rounded != value:  # written as an integer
+        raise stream.error(f"expected {what}, found {token.describe()}, an integer beyond float "
+                           "precision (2**53) that would be rounded and could change the game; "
+                           "subtract an offset from every payoff of that player, or rescale",
+                           token)
     return value
 
 

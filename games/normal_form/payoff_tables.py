@@ -13,7 +13,7 @@ games.errors.InvalidGameError: Row's payoff at (0, 1) is 'x', which is not a num
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -109,6 +109,8 @@ def payoff_floats(values: Any, player: str) -> np.ndarray:
     raw = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
     if raw.dtype.kind in "biuf":
         out = raw.astype(np.float64)
+        if raw.dtype.kind in "iu":
+            _check_exact_integers(raw, out, player)
     elif raw.dtype.kind == "c":  # casting would silently drop the imaginary parts
         raise InvalidGameError(
             f"{player}'s payoffs are complex numbers (dtype {raw.dtype}); payoffs must be real")
@@ -128,6 +130,10 @@ def payoff_floats(values: Any, player: str) -> np.ndarray:
                 raise InvalidGameError(
                     f"{player}'s payoff at {index} is too large for a float; rescale the "
                     f"payoffs") from None
+        integers = np.vectorize(lambda e: isinstance(e, Integral), otypes=[bool])(raw) \
+            if raw.size else np.zeros(raw.shape, bool)
+        if integers.any():
+            _check_exact_integers(raw, out, player, integers)
     bad = np.argwhere(~np.isfinite(out))
     if len(bad):
         index = tuple(int(i) for i in bad[0])
@@ -135,6 +141,23 @@ def payoff_floats(values: Any, player: str) -> np.ndarray:
             f"{player}'s payoff at {index} is {out[index]}; payoffs must be finite numbers "
             f"(replace NaN or infinite entries)")
     return out
+
+
+def _check_exact_integers(raw: np.ndarray, floats: np.ndarray, player: str,
+                          integers: np.ndarray | None = None) -> None:
+    """Refuse integers that float64 rounds: 10**18 + 1 and 10**18 would become one payoff."""
+    integers = np.ones(raw.shape, bool) if integers is None else integers
+    large = np.argwhere(integers & (np.abs(floats) >= 2.0**53))
+    for index in map(tuple, large):
+        index = tuple(int(i) for i in index)
+        exact = int(raw[index])
+        if int(floats[index]) != exact:
+            smallest = min(int(v) for v in raw[integers].flat)
+            raise InvalidGameError(
+                f"{player}'s payoff at {index} is {exact}, an integer beyond float precision "
+                f"(2**53), so it would be rounded to {int(floats[index])} and the game could "
+                f"change; subtract an offset from all of {player}'s payoffs (e.g. {smallest}: "
+                f"equilibria do not change) or rescale them")
 
 
 def check_spread(payoffs: Sequence[np.ndarray]) -> None:
