@@ -23,6 +23,39 @@ from games.results import TabularResult
 
 #: Above this many points, dominated points are first discarded against a few frontier pivots.
 _PREFILTER_SIZE = 2_000
+#: Relative tolerance (of the utility range) below which a gain counts as zero.
+GAIN_TOL = 1e-12
+
+
+def utility_range(problem: BargainingProblem) -> float:
+    """The unit of a problem's utilities: the larger of the two players' utility spreads.
+
+    Every tolerance and optimiser scale is relative to it, so a problem and the same problem
+    in other units (times 1e-13 or 1e13) have the same solutions. 1.0 when all points tie.
+
+    >>> utility_range(BargainingProblem.from_points([(0, 4e-13), (4e-13, 0)], (0, 0)))
+    4e-13
+    """
+    def spread() -> float:
+        found = float(np.ptp(problem.points, axis=0).max()) if len(problem.points) else 0.0
+        return found if found > 0 else 1.0
+
+    return problem.memo("utility range", spread)
+
+
+def gain_tolerance(problem: BargainingProblem) -> float:
+    """The gain below which a gain counts as zero: :data:`GAIN_TOL` of the utility range
+    (of the points and the disagreement point), and never below float rounding of the values.
+
+    >>> gain_tolerance(BargainingProblem.from_points([(0, 4e-13), (4e-13, 0)], (0, 0)))
+    4e-25
+    """
+    points, d = problem.points, problem.disagreement
+    lo = np.minimum(points.min(axis=0), d) if len(points) else d
+    hi = np.maximum(points.max(axis=0), d) if len(points) else d
+    spread = float((hi - lo).max())
+    rounding = 8 * np.finfo(float).eps * float(np.abs(np.concatenate([lo, hi])).max())
+    return max(GAIN_TOL * spread, rounding)
 
 
 def skyline(points: np.ndarray) -> np.ndarray:
@@ -167,7 +200,7 @@ def _epsilon_constraint(problem: BargainingProblem, idx: np.ndarray):
     """Maximise u2 subject to u1 >= u1(grid point), from each grid frontier point."""
     from games.bargaining.refine import refine_outcome
 
-    scale = float(max(np.ptp(problem.points, axis=0).max(), 1e-12))
+    scale = utility_range(problem)
     rows, found_outcomes = [], []
     for i in idx:
         level = float(problem.points[i, 0])
@@ -237,8 +270,10 @@ class ZoneOfAgreement(TabularResult):
         return self.message
 
 
-def zone_of_agreement(problem: BargainingProblem, *, tol: float = 1e-12) -> ZoneOfAgreement:
+def zone_of_agreement(problem: BargainingProblem, *, tol: float | None = None) -> ZoneOfAgreement:
     """The frontier points where both gains are >= 0; empty is a normal, stated answer.
+
+    ``tol`` (default :func:`gain_tolerance`) is the gain that still counts as zero.
 
     With lotteries allowed the zone is clipped exactly where the frontier crosses each
     player's disagreement payoff.
@@ -253,6 +288,7 @@ def zone_of_agreement(problem: BargainingProblem, *, tol: float = 1e-12) -> Zone
     front = pareto_frontier(problem)
     d = problem.disagreement
     u = front.utilities
+    tol = gain_tolerance(problem) if tol is None else tol
     inside = (u[:, 0] >= d[0] - tol) & (u[:, 1] >= d[1] - tol)
     zone = u[inside]
     outcomes = None if front.outcomes is None else {n: v[inside] for n, v in front.outcomes.items()}
@@ -268,7 +304,7 @@ def zone_of_agreement(problem: BargainingProblem, *, tol: float = 1e-12) -> Zone
         for where, point in ends:
             row = np.asarray(point)[None, :]
             zone = np.vstack([row, zone] if where == "start" else [zone, row])
-        zone = _dedupe(zone)
+        zone = _dedupe(zone, utility_range(problem))
         outcomes = None  # interpolated ends are lotteries, not single outcomes
     players = problem.players
     if len(zone) == 0:
@@ -282,10 +318,10 @@ def zone_of_agreement(problem: BargainingProblem, *, tol: float = 1e-12) -> Zone
     return ZoneOfAgreement(zone, outcomes, players, (float(d[0]), float(d[1])), message)
 
 
-def _dedupe(points: np.ndarray) -> np.ndarray:
+def _dedupe(points: np.ndarray, unit: float) -> np.ndarray:
     if len(points) < 2:
         return points
-    keep = np.concatenate([[True], np.any(np.abs(np.diff(points, axis=0)) > 1e-15, axis=1)])
+    keep = np.concatenate([[True], np.any(np.abs(np.diff(points, axis=0)) > 1e-15 * unit, axis=1)])
     return points[keep]
 
 
@@ -335,7 +371,7 @@ class ConcessionCurve(TabularResult):
 
 
 def concession_curve(problem: BargainingProblem, issue: str, counter_issue: str,
-                     player: int | str, *, tol: float = 1e-12) -> ConcessionCurve:
+                     player: int | str, *, tol: float | None = None) -> ConcessionCurve:
     """For each level of ``issue``, the most of ``counter_issue`` that ``player`` accepts.
 
     ``player`` is 1, 2 or a player's name. "Accepts" means the player's gain over
@@ -355,6 +391,7 @@ def concession_curve(problem: BargainingProblem, issue: str, counter_issue: str,
     shape = tuple(len(i.grid(problem.resolution or 2)) for i in problem.issues)
     gain = (problem.points[:, j] - problem.disagreement[j]).reshape(shape)
     counter = problem.outcomes[counter_issue].reshape(shape)
+    tol = gain_tolerance(problem) if tol is None else tol
     masked = np.where(gain >= -tol, counter, -np.inf)
     rows = np.moveaxis(masked, k, 0).reshape(shape[k], -1)
     best = rows.argmax(axis=1)

@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 from scipy.optimize import minimize
 
+from games.bargaining.frontier import utility_range
 from games.bargaining.problem import BargainingProblem
 
 Objective = Callable[[np.ndarray, np.ndarray], float]
@@ -35,6 +36,8 @@ def refine_outcome(problem: BargainingProblem, start: int, objective: Objective,
     ``u`` is the pair of utilities; ``extra`` holds auxiliary variables (such as the level
     ``t`` of an epigraph form). ``constraints(u, extra) >= 0`` must hold. Returns the outcome,
     its utilities and the extra variables, or ``None`` when no improvement was found.
+    The answer's constraints are judged in units of the problem's utility range (``tol`` is
+    relative to it), so a problem in tiny units is not "feasible" by SLSQP's absolute slack.
     ``score(u)``, when given, judges the answer from the utilities alone (an epigraph's level
     recomputed exactly), so finite-difference slack in auxiliary variables cannot reject it.
     """
@@ -47,6 +50,7 @@ def refine_outcome(problem: BargainingProblem, start: int, objective: Objective,
                    for i, l, s in zip(moving, lo, span)])
     n = len(moving)
     f1, f2 = problem.utility_functions  # type: ignore[misc]
+    unit = utility_range(problem)
 
     def issues_at(z: np.ndarray) -> dict[str, float]:
         values = lo + np.clip(z[:n], 0.0, 1.0) * span
@@ -110,7 +114,7 @@ def refine_outcome(problem: BargainingProblem, start: int, objective: Objective,
         value, start_value = score(u), score(u0)
     else:
         value = objective(u, x[n:])
-        if constraints is not None and np.min(constraints(u, x[n:])) < -tol:
+        if constraints is not None and np.min(constraints(u, x[n:])) < -tol * unit:
             return None
     if not np.all(np.isfinite(u)) or not np.isfinite(value):
         return None

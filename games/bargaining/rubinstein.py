@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from games.bargaining.frontier import zone_of_agreement
+from games.bargaining.frontier import utility_range, zone_of_agreement
 from games.bargaining.problem import BargainingProblem
 from games.bargaining.refine import can_refine, refine_outcome
 from games.bargaining.solutions import BargainingSolution, no_agreement
@@ -233,7 +233,7 @@ def rubinstein_solution(problem: BargainingProblem, delta_1: float, delta_2: flo
                                 + np.abs(problem.points[:, 1] - u[1])))
         outcome = problem.outcome(nearest)
         if refine and can_refine(problem):
-            scale = float(max(np.ptp(problem.points, axis=0).max(), 1e-12))
+            scale = utility_range(problem)
             found = refine_outcome(problem, nearest,
                                    lambda v, _: -float(np.sum((v - u) ** 2)) / scale ** 2)
             if found is not None:
@@ -264,7 +264,7 @@ def _continuous_frontier(problem: BargainingProblem, zone: Any):
     """Player 2's best gain given player 1's gain, by SLSQP from the nearest grid point."""
     d = problem.disagreement
     pts = problem.points
-    scale = float(max(np.ptp(pts, axis=0).max(), 1e-12))
+    scale = utility_range(problem)
     top = zone.utilities[:, 0].max() - d[0]
 
     def best_other(a: float) -> float:

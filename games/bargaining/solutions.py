@@ -23,14 +23,11 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from games.bargaining.frontier import frontier_indices
+from games.bargaining.frontier import GAIN_TOL, frontier_indices, gain_tolerance, utility_range
 from games.bargaining.problem import BargainingProblem
 from games.bargaining.refine import can_refine, refine_outcome
 from games.errors import BargainingError
 from games.results import TabularResult
-
-#: Relative tolerance (of the utility scale) below which a gain counts as zero.
-GAIN_TOL = 1e-12
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,7 +171,7 @@ def ideal_point(problem: BargainingProblem, *, refine: bool = True) -> tuple[flo
     ideal = []
     for k in range(2):
         other = 1 - k
-        ok = f[:, other] >= d[other] - _tol(f - d)
+        ok = f[:, other] >= d[other] - gain_tolerance(problem)
         if not ok.any():
             ideal.append(float(d[k]))
             continue
@@ -187,7 +184,7 @@ def ideal_point(problem: BargainingProblem, *, refine: bool = True) -> tuple[flo
                 best = max(best, float(cross))
         if refine and can_refine(problem):
             start = int(idx[np.flatnonzero(ok)[np.argmax(f[ok, k])]])
-            scale = _scale(problem)
+            scale = utility_range(problem)
             found = refine_outcome(problem, start, lambda u, _, k=k: u[k] / scale,
                                    lambda u, _, o=other: np.array([u[o] - d[o]]))
             if found is not None:
@@ -231,7 +228,7 @@ def _solve(problem: BargainingProblem, name: str,
     d = problem.disagreement
     idx, front = _frontier_columns(problem)
     g = front - d[:, None]
-    tol = _tol(g)
+    tol = gain_tolerance(problem)
     k = g.shape[1]
     if not ((g[0] > tol) & (g[1] > tol)).any() and not _hull_beats(problem, front.T, tol):
         return no_agreement(problem, name, "", settings)
@@ -255,7 +252,7 @@ def _solve(problem: BargainingProblem, name: str,
     top = float(values.max())
     if not np.isfinite(top):
         return no_agreement(problem, name, "", settings)
-    near = np.flatnonzero(values >= top - 1e-12 * max(1.0, abs(top)))
+    near = np.flatnonzero(values >= top - 1e-12 * abs(top))
     best = int(near[0]) if len(near) == 1 else \
         int(near[np.argmin(np.abs(cand[0, near] - cand[1, near]))])
     u = cand[:, best] + d
@@ -273,7 +270,7 @@ def _solve(problem: BargainingProblem, name: str,
     if problem.outcomes is not None:
         method = "exact on the outcome grid"
     if refine and can_refine(problem):
-        scale = _scale(problem)
+        scale = utility_range(problem)
         goal, constraint, extra, extra_bounds, *score = refined(d, scale)
         if extra is None:  # epigraph level starts at the grid value
             extra = [float(top)]
@@ -351,11 +348,4 @@ def _power(power: float) -> float:
     return value
 
 
-def _tol(g: np.ndarray) -> float:
-    return GAIN_TOL * max(1.0, float(np.abs(g).max())) if g.size else GAIN_TOL
 
-
-def _scale(problem: BargainingProblem) -> float:
-    """The largest utility range, cached: it sets the optimiser's objective scale."""
-    return problem.memo("scale", lambda: float(max(
-        (problem.best_utilities() - problem.points.min(axis=0)).max(), 1e-12)))
