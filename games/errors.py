@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 
 class GameError(ValueError):
     """Base class of every error raised by chipdeals for bad input."""
@@ -64,4 +66,27 @@ def finite_number(value: Any, what: str, error: type[GameError] = GameError) -> 
         raise error(f"{what} must be finite, got a number beyond float range") from None
     if not math.isfinite(number):
         raise error(f"{what} must be finite, got {value!r}")
+    return number
+
+
+def whole_number(value: Any, what: str, error: type[GameError] = GameError, *,
+                 minimum: int = 1) -> int:
+    """``value`` as an int of at least ``minimum``, or ``error`` naming ``what``.
+
+    A float is accepted only when it is whole (``1e6``); text, booleans and NaN are refused.
+
+    >>> whole_number(2000.0, "max_vertices")
+    2000
+    >>> whole_number("a", "max_vertices")
+    Traceback (most recent call last):
+    ...
+    games.errors.GameError: max_vertices must be a whole number >= 1, got 'a'
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise error(f"{what} must be a whole number >= {minimum}, got {value!r}")
+    if isinstance(value, (float, np.floating)) and not (math.isfinite(value) and value == int(value)):
+        raise error(f"{what} must be a whole number >= {minimum}, got {value!r}")
+    number = int(value)
+    if number < minimum:
+        raise error(f"{what} must be a whole number >= {minimum}, got {value!r}")
     return number

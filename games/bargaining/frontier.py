@@ -27,6 +27,21 @@ _PREFILTER_SIZE = 2_000
 GAIN_TOL = 1e-12
 
 
+def require_problem(problem: Any, what: str) -> BargainingProblem:
+    """Refuse anything but a :class:`BargainingProblem`, pointing to its constructors.
+
+    >>> require_problem(None, "nash_solution()")
+    Traceback (most recent call last):
+    ...
+    games.errors.BargainingError: nash_solution() takes a BargainingProblem, got NoneType; build one with BargainingProblem.from_points(points, disagreement) or .from_issues(...)
+    """
+    if not isinstance(problem, BargainingProblem):
+        raise BargainingError(f"{what} takes a BargainingProblem, got {type(problem).__name__}; "
+                              "build one with BargainingProblem.from_points(points, "
+                              "disagreement) or .from_issues(...)")
+    return problem
+
+
 def utility_range(problem: BargainingProblem) -> float:
     """The unit of a problem's utilities: the larger of the two players' utility spreads.
 
@@ -176,6 +191,7 @@ def pareto_frontier(problem: BargainingProblem, *, convex: bool | None = None,
     >>> pareto_frontier(p).utilities.tolist()
     [[0.0, 1.0], [1.0, 0.0]]
     """
+    require_problem(problem, "pareto_frontier()")
     convex = problem.convex if convex is None else bool(convex)
     idx = frontier_indices(problem, convex)
     utilities = problem.points[idx]
@@ -285,7 +301,7 @@ def zone_of_agreement(problem: BargainingProblem, *, tol: float | None = None) -
     >>> zone_of_agreement(p.with_disagreement((0.6, 0.6))).empty
     True
     """
-    front = pareto_frontier(problem)
+    front = pareto_frontier(require_problem(problem, "zone_of_agreement()"))
     d = problem.disagreement
     u = front.utilities
     tol = gain_tolerance(problem) if tol is None else tol
@@ -383,7 +399,7 @@ def concession_curve(problem: BargainingProblem, issue: str, counter_issue: str,
     >>> concession_curve(p, "a", "b", player=2).most.tolist()
     [0.0, 0.5, 1.0, 1.5, 2.0]
     """
-    k = _require_issue(problem, issue)
+    k = _require_issue(require_problem(problem, "concession_curve()"), issue)
     m = _require_issue(problem, counter_issue)
     if k == m:
         raise BargainingError(f"issue and counter_issue are both {issue!r}; give two issues")

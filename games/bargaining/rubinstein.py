@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
-from games.bargaining.frontier import utility_range, zone_of_agreement
+from games.bargaining.frontier import require_problem, utility_range, zone_of_agreement
 from games.bargaining.problem import BargainingProblem
 from games.bargaining.refine import can_refine, refine_outcome
 from games.bargaining.solutions import BargainingSolution, no_agreement
@@ -196,6 +196,7 @@ def rubinstein_solution(problem: BargainingProblem, delta_1: float, delta_2: flo
     >>> [round(u, 6) for u in rubinstein_solution(p, 0.9, 0.8).utilities]
     [0.714286, 0.285714]
     """
+    require_problem(problem, "rubinstein_solution()")
     d1, d2 = _delta(delta_1, "delta_1"), _delta(delta_2, "delta_2")
     p = _first(first, problem.players)
     settings = {"delta_1": d1, "delta_2": d2, "first proposer": problem.players[p]}

@@ -23,7 +23,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from games.bargaining.frontier import GAIN_TOL, frontier_indices, gain_tolerance, utility_range
+from games.bargaining.frontier import (GAIN_TOL, frontier_indices, gain_tolerance, require_problem,
+                                      utility_range)
 from games.bargaining.problem import BargainingProblem
 from games.bargaining.refine import can_refine, refine_outcome
 from games.errors import BargainingError
@@ -83,6 +84,7 @@ def nash_solution(problem: BargainingProblem, power: float = 0.5, *,
     >>> nash_solution(p).utilities   # split the surplus over (0, 2): gains 1 and 1
     (1.0, 3.0)
     """
+    require_problem(problem, "nash_solution()")
     power = _power(power)
     q = 1.0 - power
 
@@ -116,7 +118,7 @@ def kalai_smorodinsky(problem: BargainingProblem, *, refine: bool = True) -> Bar
     >>> [round(u, 9) for u in kalai_smorodinsky(p).utilities]   # on the ray to (1, 2)
     [0.5, 1.0]
     """
-    ideal = ideal_point(problem, refine=refine)
+    ideal = ideal_point(require_problem(problem, "kalai_smorodinsky()"), refine=refine)
     d = problem.disagreement
     reach = np.asarray(ideal) - d
     if (reach <= 0).any():
@@ -165,7 +167,7 @@ def ideal_point(problem: BargainingProblem, *, refine: bool = True) -> tuple[flo
     >>> ideal_point(BargainingProblem.from_points([(0, 2), (1, 0), (3, -1)], (0, 0)))
     (1.0, 2.0)
     """
-    d = problem.disagreement
+    d = require_problem(problem, "ideal_point()").disagreement
     idx = frontier_indices(problem)
     f = problem.points[idx]
     ideal = []
@@ -225,7 +227,7 @@ def _solve(problem: BargainingProblem, name: str,
     Gains are held as a (2, k) array so each player's row is contiguous: re-solving one
     problem under many disagreement points costs a few vector operations on the frontier.
     """
-    d = problem.disagreement
+    d = require_problem(problem, f"{name} solution").disagreement
     idx, front = _frontier_columns(problem)
     g = front - d[:, None]
     tol = gain_tolerance(problem)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from games.bargaining.frontier import pareto_frontier
+from games.bargaining.frontier import pareto_frontier, require_problem
 from games.bargaining.problem import BargainingProblem
 from games.errors import BargainingError, finite_number
 from games.results import TabularResult
@@ -135,7 +135,7 @@ def ultimatum_on_frontier(problem: BargainingProblem, reservation: Any, *,
     >>> round(o.ask, 6), round(o.acceptance_probability, 6)
     (0.8, 0.666667)
     """
-    k = problem.player_index(proposer)
+    k = require_problem(problem, "ultimatum_on_frontier()").player_index(proposer)
     r = 1 - k
     front = pareto_frontier(problem)
     is_dist = hasattr(reservation, "cdf") and hasattr(reservation, "ppf")

@@ -25,10 +25,10 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from games.errors import GameTooLargeError, TreeError
+from games.errors import GameTooLargeError, TreeError, finite_number
 from games.results import EquilibriumSequence, TabularResult
 from games.trees.flat import FlatTree
-from games.trees.tree import GameTree, History, describe
+from games.trees.tree import GameTree, History, describe, require_tree
 
 TIE_BREAK = "first listed action among the mover's best"
 
@@ -43,12 +43,16 @@ def absolute_tolerance(flat: FlatTree, tol: float) -> float:
     >>> absolute_tolerance(textbook.entry_deterrence().flat, 1e-9)  # largest |payoff| is 2
     2e-09
     """
+    tol = finite_number(tol, "tol", TreeError)
+    if tol < 0:
+        raise TreeError(f"tol must be >= 0 (relative to the largest |payoff|), got {tol!r}")
     scale = float(np.max(np.abs(flat.payoff))) if flat.n else 1.0
     return tol * max(1.0, scale)
 
 
 def require_perfect_information(tree: GameTree, what: str) -> None:
-    if not tree.is_perfect_information:
+    """Refuse anything but a GameTree, and a tree with information sets, saying what to use."""
+    if not require_tree(tree, what).is_perfect_information:
         shared = [f"{p}'s {name!r}" for (p, name), h in tree.infosets.items() if len(h) > 1]
         raise TreeError(
             f"{what} needs perfect information, but {', '.join(shared[:3])} "

@@ -32,11 +32,12 @@ from games.normal_form import NormalFormGame
 from games.results import TabularResult
 from games.trees.backward_induction import absolute_tolerance, backward_induction
 from games.trees.normal_form_conversion import reduced_form_arrays
-from games.trees.tree import Chance, Decision, GameTree, Terminal, chance, decision, terminal
+from games.trees.tree import (Chance, Decision, GameTree, Terminal, chance, decision,
+                              require_tree, terminal)
 
 
 def _require_types(tree: GameTree, what: str) -> Chance:
-    if not isinstance(tree.root, Chance):
+    if not isinstance(require_tree(tree, what).root, Chance):
         raise TreeError(f"{what} needs a chance move at the root that draws the types; this "
                         f"tree starts with a {type(tree.root).__name__.lower()} node")
     return tree.root

@@ -29,7 +29,7 @@ import numpy as np
 from games.errors import GameTooLargeError, TreeError
 from games.normal_form import NormalFormGame
 from games.trees.flat import FlatTree
-from games.trees.tree import GameTree, describe
+from games.trees.tree import GameTree, describe, require_tree
 
 #: Refuse normal forms with more cells than this (strategy counts multiply fast).
 MAX_CELLS = 2_000_000
@@ -175,7 +175,7 @@ def reduced_normal_form(tree: GameTree, *, max_cells: int = MAX_CELLS) -> Normal
     appearance (breadth first), ``*`` where the player's own earlier move rules it out.
     Refuses (GameTooLargeError) beyond ``max_cells`` cells.
     """
-    if len(tree.players) < 2:
+    if len(require_tree(tree, "reduced_normal_form").players) < 2:
         raise TreeError("a normal form needs at least two players; this tree has "
                         f"{len(tree.players)} ({', '.join(tree.players)})")
     form = reduced_form_arrays(tree, max_cells)

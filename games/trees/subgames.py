@@ -29,7 +29,8 @@ from games.results import TabularResult
 from games.trees.backward_induction import backward_induction
 from games.trees.credibility import pure_profiles, profile_regret
 from games.trees.normal_form_conversion import reduced_form_arrays
-from games.trees.tree import Chance, Decision, GameTree, History, Node, Terminal, describe
+from games.trees.tree import (Chance, Decision, GameTree, History, Node, Terminal, describe,
+                              require_tree)
 
 
 def proper_subgames(tree: GameTree) -> tuple[History, ...]:
@@ -158,7 +159,7 @@ def solve_by_subgames(tree: GameTree, *, tol: float = 1e-9) -> SubgameSolution:
     equilibria is reported (``alternatives``); keeping another one gives another
     subgame-perfect equilibrium.
     """
-    tree = tree.numeric("solve_by_subgames")
+    tree = require_tree(tree, "solve_by_subgames").numeric("solve_by_subgames")
     if isinstance(tree.root, Terminal):  # nothing to decide: no subgame, no step
         return SubgameSolution(tree.players, (), tuple(tree.root.payoffs), tol)
     roots = sorted(proper_subgames(tree), key=len, reverse=True)

@@ -121,6 +121,20 @@ def chance(outcomes: Mapping[str, tuple[Any, Node]], *, label: str = "") -> Chan
     return Chance(tuple(str(a) for a in outcomes), tuple(probs), tuple(children), str(label))
 
 
+def require_tree(tree: Any, what: str) -> "GameTree":
+    """Refuse anything but a :class:`GameTree`, saying how to build one.
+
+    >>> require_tree(None, "backward_induction")
+    Traceback (most recent call last):
+    ...
+    games.errors.TreeError: backward_induction takes a GameTree, got NoneType; build one with GameTree(players, root) from decision(...), chance(...) and terminal(...)
+    """
+    if not isinstance(tree, GameTree):
+        raise TreeError(f"{what} takes a GameTree, got {type(tree).__name__}; build one with "
+                        "GameTree(players, root) from decision(...), chance(...) and terminal(...)")
+    return tree
+
+
 def describe(history: History) -> str:
     """Where a node is, in words: ``"at the root"`` or ``"after In, Fight"``."""
     return "at the root" if not history else "after " + ", ".join(history)

@@ -13,7 +13,7 @@ from math import comb
 
 import numpy as np
 
-from games.errors import GameTooLargeError
+from games.errors import GameTooLargeError, InvalidGameError, whole_number
 
 #: Default cap on the number of support pairs an exhaustive method may visit (about 11x11).
 MAX_SUPPORT_PAIRS = 1_000_000
@@ -29,7 +29,8 @@ def count_support_pairs(m: int, n: int) -> int:
 
 def check_size(m: int, n: int, max_pairs: int | None, method: str) -> None:
     """Refuse a game whose support pairs exceed ``max_pairs``; point to Lemke-Howson."""
-    limit = MAX_SUPPORT_PAIRS if max_pairs is None else max_pairs
+    limit = MAX_SUPPORT_PAIRS if max_pairs is None else whole_number(
+        max_pairs, "max_pairs", InvalidGameError, minimum=0)
     pairs = count_support_pairs(m, n)
     if pairs > limit:
         raise GameTooLargeError(

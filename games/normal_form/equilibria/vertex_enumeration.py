@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from games.errors import InvalidGameError, whole_number
 from games.normal_form.equilibria.equilibrium import EquilibriumSet, verified_set
 from games.normal_form.equilibria.polytope import feasible_bases, vertices_from_bases
 from games.normal_form.equilibria.supports import solve_many, support_pairs
@@ -47,7 +48,8 @@ def polytope_vertices(M: np.ndarray, max_vertices: int | None = None
     ``M`` is (d, e) with positive entries. Returns the vertices (V, d) and a boolean label
     matrix (V, d + e): label i for z_i = 0, label d + j for (M^T z)_j = 1.
     """
-    limit = MAX_VERTICES if max_vertices is None else max_vertices
+    limit = MAX_VERTICES if max_vertices is None else whole_number(
+        max_vertices, "max_vertices", InvalidGameError, minimum=0)
     z = vertices_from_bases(M, feasible_bases(M, limit))
     load = z @ M
     with np.errstate(invalid="ignore"):
