@@ -67,6 +67,7 @@ def bargaining_problem(deal: Deal, *, resolution: int | None = None) -> Bargaini
 
 
 def _build_problem(deal: Deal, resolution: int | None) -> BargainingProblem:
+    deal.require_point("the bargaining problem")
     issues = []
     for issue in deal.issues:
         lo, hi = issue.range

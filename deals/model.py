@@ -57,6 +57,24 @@ def _parse(text: Any, names: Iterable[str], where: str) -> Expression:
     return expr
 
 
+def _bound_value(value: Any, where: str) -> Any:
+    """A value given to ``bind``: a float, or a read-only float array (a sample)."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise ParameterError(f"{where}: {value!r} is not a number; give a number or an array "
+                             "of numbers")
+    try:
+        array = np.array(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        raise ParameterError(f"{where}: {value!r} is not a number; give a number or an array "
+                             "of numbers") from None
+    if array.ndim == 0:
+        return float(array)
+    if array.dtype != float or array.size == 0:
+        raise ParameterError(f"{where}: give a number or a non-empty array of numbers")
+    array.setflags(write=False)
+    return array
+
+
 def _evaluate(expr: Expression, scope: Mapping[str, Any]) -> Any:
     """The value of an expression of the deal, with a :class:`DealError` naming its field."""
     values = {n: scope[n] for n in expr.names}
@@ -162,7 +180,7 @@ class Deal:
                 self._check_terms(terms.values, f"{label}.terms")
         if self.belief is not None:
             self._check_values(self.belief.values, "belief.values")
-        set_("bound", {k: float(v) for k, v in dict(self.bound).items()})
+        set_("bound", {k: _bound_value(v, f"bind.{k}") for k, v in dict(self.bound).items()})
         self._check_values(self.bound, "bind")
 
     # ---- validation -------------------------------------------------------------------------
@@ -243,8 +261,10 @@ class Deal:
             if key not in known:
                 raise ParameterError(f"{where}.{key}: no such parameter; the parameters are "
                                      f"{sorted(self.parameters)}")
-            if not math.isfinite(float(value)):
-                raise ParameterError(f"{where}.{key}: {value!r} is not a finite number")
+            if not np.isfinite(value).all():
+                raise ParameterError(f"{where}.{key}: {value!r} is not a finite number"
+                                     if np.ndim(value) == 0 else
+                                     f"{where}.{key}: the array has values that are not finite")
 
     # ---- access -----------------------------------------------------------------------------
 
@@ -272,9 +292,28 @@ class Deal:
         point.update(self.bound)
         return point
 
-    def bind(self, **values: float) -> Deal:
-        """The same deal with some parameters set to other values (names are checked)."""
+    def bind(self, **values: Any) -> Deal:
+        """The same deal with some parameters set to other values (names are checked).
+
+        A value is a number, or an array of numbers (a sample) that :meth:`utilities` and
+        :meth:`gains` evaluate elementwise; views that need one value per parameter (the
+        frontier, the stance game) refuse arrays.
+
+        >>> import numpy as np, deals
+        >>> deal = deals.load("chips-for-farm-purchases")
+        >>> name = next(iter(deal.parameters))
+        >>> deal.bind(**{name: np.array([1.0, 2.0])}).gains(deal.proposal.values)[0].shape
+        (2,)
+        """
         return replace(self, bound={**self.bound, **values})
+
+    def require_point(self, what: str) -> None:
+        """Refuse a deal bound to arrays where ``what`` needs one value per parameter."""
+        arrays = sorted(k for k, v in self.bound.items() if np.ndim(v))
+        if arrays:
+            raise DealError(f"bind: {', '.join(arrays)} {'is' if len(arrays) == 1 else 'are'} "
+                            f"bound to an array; {what} needs one value per parameter. Bind "
+                            "numbers, or evaluate the sample with deal.utilities / deal.gains")
 
     def at_belief(self) -> Deal:
         """The deal at the parameter values the proposal's drafter assumed."""
@@ -440,7 +479,8 @@ class Deal:
             return NotImplemented
         from deals.schema import deal_to_dict
 
-        return deal_to_dict(self) == deal_to_dict(other) and self.bound == other.bound
+        return (deal_to_dict(self) == deal_to_dict(other) and self.bound.keys() == other.bound.keys()
+                and all(np.array_equal(v, other.bound[k]) for k, v in self.bound.items()))
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -45,6 +45,7 @@ def _require_stances(deal: Deal) -> tuple[tuple[Stance, ...], tuple[Stance, ...]
 
 def profile_payoffs(deal: Deal, supplier: Stance, partner: Stance) -> tuple[float, float]:
     """(supplier, partner) payoffs when the two stances meet: outside options if one walks away."""
+    deal.require_point("the stance game")
     if supplier.walk_away or partner.walk_away:
         return tuple(float(v) for v in deal.disagreement())  # type: ignore[return-value]
     terms = {**supplier.fixes, **partner.fixes}
