@@ -17,6 +17,7 @@ import difflib
 import math
 import os
 import re
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -59,19 +60,33 @@ def library_path(name: str) -> Path:
 def load(name_or_path: str | os.PathLike[str]) -> Deal:
     """Load and validate a deal: a library name such as ``"gulf-divestment-uae"`` or a path.
 
-    Raises :class:`DealFileError` naming the file and field for anything wrong.
+    Raises :class:`DealFileError` naming the file and field for anything wrong. Only regular
+    files are read: a FIFO or a device would block or never end.
     """
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise DealFileError(f"expected a library name or a path to a .toml deal file, got "
+                            f"{type(name_or_path).__name__}", path=repr(name_or_path),
+                            field="(file)")
     text = str(name_or_path)
     is_path = isinstance(name_or_path, os.PathLike) or text.endswith(".toml") or os.sep in text
     path = Path(text) if is_path else library_path(text)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise DealFileError(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit "
-                                "for deal files; is this really a deal file?", path=text,
-                                field="(file)")
-        with open(path, "rb") as handle:
-            # Read at most one byte past the limit: the size of a pipe or device can lie.
+        # Non-blocking open, then fstat of what was opened: a FIFO would block the open and a
+        # device never end, and a path checked before opening can be swapped in between.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if stat.S_ISDIR(status.st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(status.st_mode):
+                raise DealFileError("not a regular file (a pipe, socket or device); save the "
+                                    "deal to a .toml file and give its path", path=text,
+                                    field="(file)")
+            if status.st_size > MAX_FILE_BYTES:
+                raise DealFileError(f"file is {status.st_size:,} bytes, over the "
+                                    f"{MAX_FILE_BYTES:,}-byte limit for deal files; is this "
+                                    "really a deal file?", path=text, field="(file)")
+            # Read at most one byte past the limit: the file may grow while it is read.
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise DealFileError("no such file; give a path to a .toml deal file or a library name "
@@ -91,7 +106,19 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
 
 
 def loads(data: str | bytes, path: str = "<text>") -> Deal:
-    """Parse and validate a deal from TOML text or bytes (``path`` is used in messages)."""
+    """Parse and validate a deal from TOML text or bytes (``path`` is used in messages).
+
+    >>> loads(5)
+    Traceback (most recent call last):
+    ...
+    deals.errors.DealFileError: <text>: (file): expected the TOML text of a deal (str or bytes), got int; to read a file, use deals.load(path)
+    """
+    if not isinstance(data, (str, bytes, bytearray)):
+        raise DealFileError(f"expected the TOML text of a deal (str or bytes), got "
+                            f"{type(data).__name__}; to read a file, use deals.load(path)",
+                            path=str(path), field="(file)")
+    if isinstance(data, bytearray):
+        data = bytes(data)
     if len(data) > MAX_FILE_BYTES:
         raise DealFileError(f"over the {MAX_FILE_BYTES:,}-byte limit for deal files", path=path,
                             field="(file)")

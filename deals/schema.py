@@ -89,7 +89,7 @@ class _Reader:
         if kind == "expression":
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 raise self.fail(field, f"expected an expression in quotes, got {_kind(value)}")
-            return str(value) if isinstance(value, str) else repr(float(value))
+            return value if isinstance(value, str) else repr(self.number(value, field))
         if kind in ("pair", "numbers"):
             if not isinstance(value, list):
                 raise self.fail(field, f"expected a list of numbers, got {_kind(value)}")
@@ -102,9 +102,14 @@ class _Reader:
     def number(self, value: Any, field: str) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(field, f"expected a number, got {_kind(value)}")
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the float range
+            raise self.fail(field, f"expected a number within the float range (about 1e308), "
+                            f"got an integer of {len(str(abs(value)))} digits") from None
+        if not math.isfinite(number):
             raise self.fail(field, f"expected a finite number, got {value}")
-        return float(value)
+        return number
 
     def name(self, name: str, field: str) -> str:
         if not _NAME.match(name) or name.startswith("_"):

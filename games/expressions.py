@@ -132,6 +132,18 @@ def symbol(name: str) -> sympy.Symbol:
     return found
 
 
+def shown(text: str, width: int = 60) -> str:
+    """The text of an expression for an error message: quoted, cut to about ``width`` characters.
+
+    >>> shown("9" * 300)
+    "'999999999999999999999999999...999999999999999999999999999' (300 characters)"
+    """
+    if len(text) <= width:
+        return repr(text)
+    half = (width - 6) // 2
+    return f"{text[:half]!r}"[:-1] + "..." + f"{text[-half:]!r}"[1:] + f" ({len(text):,} characters)"
+
+
 def _located(where: str) -> str:
     return f" in {where}" if where else ""
 
@@ -148,7 +160,7 @@ class _Builder:
         self.nodes = 0
 
     def refuse(self, what: str, fix: str = "") -> ExpressionError:
-        message = f"expression{_located(self.where)} is refused: {what} (in {self.text!r})"
+        message = f"expression{_located(self.where)} is refused: {what} (in {shown(self.text)})"
         if fix:
             message += f". {fix}"
         return ExpressionError(message)
@@ -414,10 +426,10 @@ def parse_expression(text: str | int | float | Expression,
             tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"expression{_located(where)} does not parse: {exc.msg} "
-                              f"(in {text!r})") from None
+                              f"(in {shown(text)})") from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError(f"expression{_located(where)} is refused: too deeply nested "
-                              f"or malformed (in {text[:60]!r}...)") from None
+                              f"or malformed (in {shown(text)})") from None
     builder = _Builder(text, allowed, where)
     try:
         value = builder.build(tree.body)
@@ -470,11 +482,11 @@ def check_finite_constants(value: Any, text: str = "", where: str = "") -> None:
         except (TypeError, ValueError, OverflowError):
             number = complex("nan")
         if not (cmath.isfinite(number) and number.imag == 0):
-            shown = str(node)
-            shown = shown if len(shown) <= 24 else f"{shown[:4]}...{shown[-3:]}"
-            shown = shown.replace("zoo", "zoo (complex infinity)")
+            part = str(node)
+            part = part if len(part) <= 24 else f"{part[:4]}...{part[-3:]}"
+            part = part.replace("zoo", "zoo (complex infinity)")
             raise ExpressionError(
-                f"expression{_located(where)}: the constant part {shown} of {text!r} has no "
+                f"expression{_located(where)}: the constant part {part} of {shown(text)} has no "
                 "finite real value (a division by zero, a log of zero or of a negative number, "
                 "or a number too large); rewrite it")
 
@@ -491,7 +503,7 @@ def _check_names(used: Iterable[str], allowed: frozenset[str] | None, text: str,
         if close:
             hints.append(f"did you mean {close[0]!r} for {name!r}?")
     message = (f"expression{_located(where)} uses undefined name"
-               f"{'s' if len(undefined) > 1 else ''} {', '.join(undefined)} (in {text!r}). "
+               f"{'s' if len(undefined) > 1 else ''} {', '.join(undefined)} (in {shown(text)}). "
                f"Defined names: {', '.join(sorted(allowed)) or '(none)'}")
     if hints:
         message += ". " + " ".join(hints)
