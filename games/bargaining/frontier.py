@@ -58,19 +58,23 @@ def utility_range(problem: BargainingProblem) -> float:
     return problem.memo("utility range", spread)
 
 
-def gain_tolerance(problem: BargainingProblem) -> float:
-    """The gain below which a gain counts as zero: :data:`GAIN_TOL` of the utility range
-    (of the points and the disagreement point), and never below float rounding of the values.
+def gain_tolerance(problem: BargainingProblem, utilities: Any = None) -> np.ndarray:
+    """For each utility pair (rows of ``utilities``, default the problem's points) and player,
+    the gain over disagreement that still counts as zero: :data:`GAIN_TOL` times the largest
+    of the utility's magnitude, the disagreement payoff's and the player's best utility's
+    (the rounding in ``u - d``, and in computing a utility that cancels to about zero).
 
-    >>> gain_tolerance(BargainingProblem.from_points([(0, 4e-13), (4e-13, 0)], (0, 0)))
-    4e-25
+    Relative, so a problem in other units (times 1e-13 or 1e13) has the same solutions, and
+    absurd outcomes (utilities of -1e300 on most of the box) do not swamp the tolerance of
+    the others.
+
+    >>> p = BargainingProblem.from_points([(0, 4e-13), (4e-13, 0)], (0, 0))
+    >>> gain_tolerance(p).tolist()
+    [[4e-25, 4e-25], [4e-25, 4e-25]]
     """
-    points, d = problem.points, problem.disagreement
-    lo = np.minimum(points.min(axis=0), d) if len(points) else d
-    hi = np.maximum(points.max(axis=0), d) if len(points) else d
-    spread = float((hi - lo).max())
-    rounding = 8 * np.finfo(float).eps * float(np.abs(np.concatenate([lo, hi])).max())
-    return max(GAIN_TOL * spread, rounding)
+    u = problem.points if utilities is None else np.asarray(utilities, dtype=float)
+    typical = np.abs(problem.best_utilities())
+    return GAIN_TOL * np.maximum(np.maximum(np.abs(u), np.abs(problem.disagreement)), typical)
 
 
 def skyline(points: np.ndarray) -> np.ndarray:
@@ -304,8 +308,8 @@ def zone_of_agreement(problem: BargainingProblem, *, tol: float | None = None) -
     front = pareto_frontier(require_problem(problem, "zone_of_agreement()"))
     d = problem.disagreement
     u = front.utilities
-    tol = gain_tolerance(problem) if tol is None else tol
-    inside = (u[:, 0] >= d[0] - tol) & (u[:, 1] >= d[1] - tol)
+    tol = gain_tolerance(problem, u) if tol is None else np.full(u.shape, float(tol))
+    inside = (u[:, 0] >= d[0] - tol[:, 0]) & (u[:, 1] >= d[1] - tol[:, 1])
     zone = u[inside]
     outcomes = None if front.outcomes is None else {n: v[inside] for n, v in front.outcomes.items()}
     if front.convex and len(u) > 1:
@@ -313,9 +317,11 @@ def zone_of_agreement(problem: BargainingProblem, *, tol: float | None = None) -
         top2 = np.interp(d[0], u[:, 0], u[:, 1], left=np.nan, right=np.nan)
         top1 = np.interp(d[1], u[::-1, 1], u[::-1, 0], left=np.nan, right=np.nan)
         ends = []
-        if np.isfinite(top2) and top2 >= d[1] - tol and d[0] > u[0, 0]:
+        if np.isfinite(top2) and top2 >= d[1] - GAIN_TOL * max(abs(top2), abs(d[1])) \
+                and d[0] > u[0, 0]:
             ends.append(("start", (d[0], top2)))
-        if np.isfinite(top1) and top1 >= d[0] - tol and d[1] > u[-1, 1]:
+        if np.isfinite(top1) and top1 >= d[0] - GAIN_TOL * max(abs(top1), abs(d[0])) \
+                and d[1] > u[-1, 1]:
             ends.append(("end", (top1, d[1])))
         for where, point in ends:
             row = np.asarray(point)[None, :]
@@ -407,7 +413,8 @@ def concession_curve(problem: BargainingProblem, issue: str, counter_issue: str,
     shape = tuple(len(i.grid(problem.resolution or 2)) for i in problem.issues)
     gain = (problem.points[:, j] - problem.disagreement[j]).reshape(shape)
     counter = problem.outcomes[counter_issue].reshape(shape)
-    tol = gain_tolerance(problem) if tol is None else tol
+    if tol is None:
+        tol = gain_tolerance(problem)[:, j].reshape(shape)
     masked = np.where(gain >= -tol, counter, -np.inf)
     rows = np.moveaxis(masked, k, 0).reshape(shape[k], -1)
     best = rows.argmax(axis=1)

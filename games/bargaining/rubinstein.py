@@ -236,7 +236,7 @@ def rubinstein_solution(problem: BargainingProblem, delta_1: float, delta_2: flo
         if refine and can_refine(problem):
             scale = utility_range(problem)
             found = refine_outcome(problem, nearest,
-                                   lambda v, _: -float(np.sum((v - u) ** 2)) / scale ** 2)
+                                   lambda v, _: -float(np.sum(((v - u) / scale) ** 2)))
             if found is not None:
                 outcome = found[0]
     proposals = {problem.players[0]: (x[0] + d[0], x[1] + d[1]),

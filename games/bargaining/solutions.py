@@ -147,7 +147,7 @@ def utilitarian(problem: BargainingProblem, *, refine: bool = True) -> Bargainin
     (2.0, 2.0)
     """
     def objective(g: np.ndarray, tol: float) -> np.ndarray:
-        return np.where((g[0] >= -tol) & (g[1] >= -tol), g[0] + g[1], -np.inf)
+        return np.where((g[0] >= -tol[0]) & (g[1] >= -tol[1]), g[0] + g[1], -np.inf)
 
     def segment_t(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # the sum is linear along a segment: its better end (clipped by _solve to the part
@@ -173,7 +173,7 @@ def ideal_point(problem: BargainingProblem, *, refine: bool = True) -> tuple[flo
     ideal = []
     for k in range(2):
         other = 1 - k
-        ok = f[:, other] >= d[other] - gain_tolerance(problem)
+        ok = f[:, other] >= d[other] - gain_tolerance(problem, f)[:, other]
         if not ok.any():
             ideal.append(float(d[k]))
             continue
@@ -202,7 +202,7 @@ def _max_min(problem: BargainingProblem, name: str, reach: np.ndarray, refine: b
     r = np.asarray(reach, dtype=float)
 
     def objective(g: np.ndarray, tol: float) -> np.ndarray:
-        return np.where((g[0] >= -tol) & (g[1] >= -tol), np.minimum(g[0] / r[0], g[1] / r[1]),
+        return np.where((g[0] >= -tol[0]) & (g[1] >= -tol[1]), np.minimum(g[0] / r[0], g[1] / r[1]),
                         -np.inf)
 
     def segment_t(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -230,9 +230,9 @@ def _solve(problem: BargainingProblem, name: str,
     d = require_problem(problem, f"{name} solution").disagreement
     idx, front = _frontier_columns(problem)
     g = front - d[:, None]
-    tol = gain_tolerance(problem)
+    tol = gain_tolerance(problem, front.T).T
     k = g.shape[1]
-    if not ((g[0] > tol) & (g[1] > tol)).any() and not _hull_beats(problem, front.T, tol):
+    if not ((g[0] > tol[0]) & (g[1] > tol[1])).any() and not _hull_beats(problem, front.T):
         return no_agreement(problem, name, "", settings)
     cand = g
     left = right = np.arange(k)
@@ -250,7 +250,7 @@ def _solve(problem: BargainingProblem, name: str,
         left = np.concatenate([left, np.arange(k - 1)])
         right = np.concatenate([right, np.arange(1, k)])
         weight = np.concatenate([weight, t])
-    values = objective(cand, tol)
+    values = objective(cand, gain_tolerance(problem, (cand + d[:, None]).T).T)
     top = float(values.max())
     if not np.isfinite(top):
         return no_agreement(problem, name, "", settings)
@@ -297,7 +297,7 @@ def _frontier_columns(problem: BargainingProblem) -> tuple[np.ndarray, np.ndarra
     return problem.memo(("frontier columns", problem.convex), columns)
 
 
-def _hull_beats(problem: BargainingProblem, f: np.ndarray, tol: float) -> bool:
+def _hull_beats(problem: BargainingProblem, f: np.ndarray) -> bool:
     """With lotteries, a segment can beat disagreement although no vertex does."""
     if not problem.convex or len(f) < 2:
         return False
@@ -305,9 +305,10 @@ def _hull_beats(problem: BargainingProblem, f: np.ndarray, tol: float) -> bool:
     # player 2's best on the hull where player 1 gets at least d1 (the hull's left end when
     # d1 lies left of it: a vertex with a gain below tol can still open a segment that beats d)
     at = max(float(d[0]), float(f[0, 0]))
-    if not at < f[-1, 0] - tol:
+    if not at < f[-1, 0] - GAIN_TOL * max(abs(at), abs(f[-1, 0])):
         return False
-    return bool(np.interp(at, f[:, 0], f[:, 1]) > d[1] + tol)
+    top = float(np.interp(at, f[:, 0], f[:, 1]))
+    return top > d[1] + GAIN_TOL * max(abs(top), abs(d[1]))
 
 
 def _agreement(problem: BargainingProblem, name: str, u: np.ndarray, outcome: Any,

@@ -45,6 +45,16 @@ def test_zone_of_agreement_does_not_admit_points_below_disagreement(scale):
     assert len(zone.utilities) == 2
 
 
+@pytest.mark.parametrize("solve", SOLUTIONS)
+def test_an_absurd_outcome_below_disagreement_changes_nothing(solve):
+    # (10, -1e300) is unacceptable to player 2; a tolerance taken from the whole utility range
+    # (1e300) would have swamped every real gain and reported "no agreement"
+    points = [(0, 4), (4, 0), (1.5, 1.5)]
+    reference = solve(BargainingProblem.from_points(points, (0, 0)))
+    found = solve(BargainingProblem.from_points(points + [(10, -1e300)], (0, 0)))
+    assert found.agreement and found.utilities == pytest.approx(reference.utilities)
+
+
 @pytest.mark.parametrize("scale", [1e-13, 1.0, 1e13])
 def test_issues_problem_tiny_scale_refined(scale):
     # split a pie of size `scale`: Nash and KS give half each, egalitarian too
