@@ -71,6 +71,12 @@ class Stages:
         """This table validated against ``deal`` (names, sides, ranges), expressions parsed."""
         issues = {i.name: i for i in deal.issues}
         params = set(deal.parameters)
+        given = parse
+
+        def parse(value: Any, names: Any, where: str) -> Any:  # numbers are expressions too
+            plain = isinstance(value, (int, float)) and not isinstance(value, bool)
+            return given(repr(float(value)) if plain else value, names, where)
+
         if self.issue not in issues or issues[self.issue].giver != "supplier":
             given = [i.name for i in deal.issues if i.giver == "supplier"]
             raise DealError(f"stages.issue: {self.issue!r} is not an issue the supplier gives; "

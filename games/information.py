@@ -69,7 +69,9 @@ def partial_value(payoffs: np.ndarray, groups: np.ndarray) -> float:
     sums = np.zeros((payoffs.shape[0], len(counts)))
     np.add.at(sums.T, label, payoffs.T)
     informed = float(np.sum(sums.max(axis=0))) / payoffs.shape[1]
-    return max(0.0, informed - float(payoffs.mean(axis=1).max()))
+    gain = informed - float(payoffs.mean(axis=1).max())
+    # Rounding of the sums leaves ~1e-16 where the same action is best in every group.
+    return gain if gain > 1e-12 * max(1.0, float(np.max(np.abs(payoffs)))) else 0.0
 
 
 def quantile_groups(sample: np.ndarray, bins: int) -> np.ndarray:
