@@ -36,10 +36,12 @@ def _need_stages(deal: Deal) -> Any:
     if deal.stages is None:
         raise DealError(f"deal {deal.name!r} has no [stages] table; add one (docs/deal-files.md, "
                         f"'Staged deals') to plan tranches")
-    if deal.proposal is None:
-        raise DealError(f"deal {deal.name!r} has [stages] but no [proposal]: the stages release "
-                        "the proposal's terms; add a [proposal]")
     return deal.stages
+
+
+def staged_terms(deal: Deal) -> dict[str, float]:
+    """Every issue's value under the staged terms (the proposal's, or the outcome's)."""
+    return deal.outcome_values(getattr(deal, _need_stages(deal).terms).values)
 
 
 def offer_label(level: float) -> str:
@@ -99,7 +101,7 @@ def stage_values(deal: Deal, values: dict[str, np.ndarray], *, detection: Any = 
     """
     stages = _need_stages(deal)
     n = len(next(iter(values.values())))
-    terms = deal.outcome_values(deal.proposal.values)
+    terms = staged_terms(deal)
     scope = {**deal.values(), **values, **terms}
     top = stages.tranches[-1]
 
@@ -272,7 +274,7 @@ def solve_stages(deal: Deal, values: dict[str, np.ndarray], **overrides: Any) ->
 
 def worse_type(deal: Deal) -> int:
     """The type least likely to keep the terms through every stage, at the point values."""
-    scope = {**deal.values(), **deal.outcome_values(deal.proposal.values)}
+    scope = {**deal.values(), **staged_terms(deal)}
     keep = [np.prod([float(c(**scope)) for c in t.comply]) for t in deal.stages.types]
     return int(np.argmin(keep))
 

@@ -118,7 +118,7 @@ def snapback_value(deal: Deal, levels: Sequence[float] | None = None, *,
 def information_value(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                       bins: int | None = None, sample: dict[str, Any] | None = None
                       ) -> InformationValues:
-    """EVPI of each uncertain parameter on the supplier's choice of terms (one shot or a tranche).
+    """EVPI of each uncertain parameter on the supplier's choice: no deal, one shot, or a tranche.
 
     Ranked with ``.ranking()``; in utility units per year. Parameters fixed by ``bind`` or
     without a range are left out (learning them teaches nothing). ``sample`` replaces the
@@ -135,8 +135,10 @@ def information_value(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     named = stage_values(deal, values)
     solved = screening_offer_batch(stage_tree(deal), **named)
     uncertain = {k: v for k, v in values.items() if np.ptp(v) > 0}
-    actions = [ONE_SHOT] + [f"first {a:,.0f}" for a in deal.stages.candidates()]
-    return value_of_information(solved.expected[:, :, 0], uncertain, actions=actions, bins=bins)
+    # The choice includes offering nothing (the supplier's outside option).
+    actions = ["no deal", ONE_SHOT] + [f"first {a:,.0f}" for a in deal.stages.candidates()]
+    payoffs = np.vstack([named["S_none"][None, :], solved.expected[:, :, 0]])
+    return value_of_information(payoffs, uncertain, actions=actions, bins=bins)
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ class StageSummary:
 
 def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> StageSummary | None:
     """The staged plan in one record for ``assess``/``compare`` (None for a deal without stages)."""
-    if deal.stages is None or deal.proposal is None:
+    if deal.stages is None:
         return None
     from deals.stage_plan import stage_plan
 

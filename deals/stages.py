@@ -47,7 +47,8 @@ class Stages:
     ``tranches`` are the cumulative levels of ``issue`` during each stage; the first is chosen
     by the plan from ``first_tranche`` (a range searched at ``points`` levels); later ones are
     at least the first. ``breach`` gives the partner's issues while it breaches (by default
-    each partner issue's status quo).
+    each partner issue's status quo). ``terms`` names the deal's table whose terms are staged:
+    ``"proposal"`` (default) or ``"outcome"`` (the deal struck).
     """
 
     issue: str
@@ -57,10 +58,11 @@ class Stages:
     snapback: Any = 1.0
     penalty: Any = 0.0
     breach: Mapping[str, float] = field(default_factory=dict)
-    first_tranche: tuple[float, float] | None = None
+    first_tranche: tuple[float, float] | None = None  # None: just tranches[0]
     points: int = 12
     milestones: tuple[str, ...] = ()
     description: str = ""
+    terms: str = "proposal"
 
     def candidates(self) -> np.ndarray:
         """The first tranches the plan weighs, smallest first."""
@@ -118,6 +120,9 @@ class Stages:
             issues[name].check(v, f"stages.breach.{name}")
         breach = {i.name: float(self.breach.get(i.name, i.status_quo))
                   for i in deal.issues if i.giver == "partner"}
+        if self.terms not in ("proposal", "outcome") or getattr(deal, self.terms) is None:
+            raise DealError(f"stages.terms: the staged terms are the deal's 'proposal' or "
+                            f"'outcome', and that table must exist; got {self.terms!r}")
         if self.milestones and len(self.milestones) != len(tranches):
             raise DealError(f"stages.milestones: give one name per stage ({len(tranches)}), "
                             f"got {len(self.milestones)}")
@@ -132,7 +137,7 @@ class Stages:
 _KEYS = {"issue": str, "tranches": "numbers", "detection": "expression"}
 _OPTIONAL = {"snapback": "expression", "penalty": "expression", "breach": "table",
              "first_tranche": "pair", "points": "number", "milestones": "texts",
-             "description": str, "types": "table"}
+             "description": str, "types": "table", "terms": str}
 
 
 def stages_from_dict(table: Mapping[str, Any], fail: Callable[[str, str], Exception]) -> Stages:
@@ -188,7 +193,7 @@ def stages_from_dict(table: Mapping[str, Any], fail: Callable[[str, str], Except
         breach={k: (numbers([v], f"stages.breach.{k}")[0]) for k, v in breach.items()},
         first_tranche=None if first is None else numbers(first, "stages.first_tranche")[:2]
         if len(first) == 2 else _bad_pair(fail), points=points, milestones=tuple(milestones),
-        description=description)
+        description=description, terms=str(table.get("terms", "proposal")))
 
 
 def _bad_pair(fail: Callable[[str, str], Exception]) -> Any:
@@ -207,6 +212,8 @@ def stages_to_dict(stages: Stages) -> dict[str, Any]:
         out["milestones"] = list(stages.milestones)
     if stages.description:
         out["description"] = stages.description
+    if stages.terms != "proposal":
+        out["terms"] = stages.terms
     out["types"] = {t.name: {"prior": _plain(t.prior), "comply": [_plain(c) for c in t.comply]}
                     for t in stages.types}
     return out
