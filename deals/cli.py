@@ -297,3 +297,13 @@ def _register_leverage_commands() -> None:
 
 
 _register_leverage_commands()
+
+
+def _register_stage_commands() -> None:
+    from deals.cli_stages import register
+
+    if register not in EXTRA_COMMANDS:
+        EXTRA_COMMANDS.append(register)
+
+
+_register_stage_commands()

@@ -249,7 +249,12 @@ class StagePlan(TabularResult):
             safe = "" if np.isnan(r["safe"]) else f"{r['safe']:.0%}"
             lines.append(f"{name:>22} {safe:>6} {r['accepted']:>9.0%} {r['US gain']:>9.2f} "
                          f"{r['vs worse type']:>9.2f}")
+        return "\n".join(lines + self.summary())
+
+    def summary(self) -> list[str]:
+        """The plan in sentences: what the table's columns mean, the plan, its gain, breach reach."""
         plan = self.plan
+        lines = []
         lines.append(f"US gain: mean over draws and types, over its outside option; vs worse: "
                      f"against the {self.worse_type} type (utility units, $bn/yr in the library)")
         if plan is None:
@@ -263,7 +268,7 @@ class StagePlan(TabularResult):
         lines.append(f"Best by expected gain: {self.best:,.0f}. P(breach under way, undetected) "
                      "by stage: " + ", ".join(f"{p:.1%}" for p in self.reach.mean(axis=1)))
         lines.append(f"Solved by screening backward induction, regret <= {self.regret:.2g}.")
-        return "\n".join(lines)
+        return lines
 
 
 def solve_stages(deal: Deal, values: dict[str, np.ndarray], **overrides: Any) -> Any:

@@ -55,8 +55,27 @@ class LeverCurve(TabularResult):
         """Most the supplier should pay for any level on the curve."""
         return max(0.0, max(self.value) - self.current)
 
+    def plot(self, ax: Any = None) -> Any:
+        """The curve, the value under the file's terms and the one-shot value, on matplotlib axes."""
+        if ax is None:
+            import matplotlib.pyplot as plt
+
+            _, ax = plt.subplots(figsize=(7, 4))
+        ax.plot(self.levels, self.value, marker="o", color="#4c72b0",
+                label="best staged plan")
+        ax.axhline(self.current, color="#55a868", ls="--",
+                   label=f"under the file's terms ({self.current:.2f})")
+        ax.axhline(self.one_shot, color="#c44e52", ls=":",
+                   label=f"one shot ({self.one_shot:.2f})")
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xlabel(self.lever)
+        ax.set_ylabel("supplier's mean gain over no deal\n(utility units per year)")
+        ax.set_title(f"{self.deal}: value of the {self.lever}")
+        ax.legend(loc="best", fontsize=8)
+        return ax
+
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame({self.lever: self.levels, "US value": self.value,
+        return pd.DataFrame({self.lever: self.levels, "US gain": self.value,
                              "worth vs now": [max(0.0, v - self.current) for v in self.value],
                              "best first tranche": self.best_first}).set_index(self.lever)
 
