@@ -169,12 +169,15 @@ class StageSummary:
     gain_vs_one_shot: float
     one_shot: float
     issue: str
+    best_first: float = float("nan")
+    best_gain: float = float("nan")
     breach_reach: tuple[float, ...] = field(default=())
 
     def __str__(self) -> str:
         if self.first_tranche is None:
-            return (f"staged: no first tranche of {self.issue} is safe in 90% of draws "
-                    f"(one shot {self.one_shot:,.0f})")
+            return (f"staged: no first tranche of {self.issue} is safe in 90% of draws; the best "
+                    f"({self.best_first:,.0f}) gains {self.best_gain:+.2f}/yr over one shot of "
+                    f"{self.one_shot:,.0f}")
         return (f"staged: first tranche {self.first_tranche:,.0f} {self.issue} (safe in "
                 f"{self.safe_share:.0%} of draws), {self.gain_vs_one_shot:+.2f}/yr over one shot "
                 f"of {self.one_shot:,.0f}")
@@ -190,4 +193,5 @@ def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> Stage
     first = plan.plan
     share = 0.0 if first is None else float(plan.safe[plan.first_tranches.index(first)].mean())
     return StageSummary(first, share, plan.gain_vs_one_shot(first), plan.one_shot, plan.issue,
+                        plan.best, plan.gain_vs_one_shot(plan.best),
                         tuple(float(p) for p in plan.reach.mean(axis=1)))
