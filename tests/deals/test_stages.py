@@ -106,7 +106,8 @@ def test_evpi_equals_brute_force_and_is_zero_for_an_unused_parameter():
         named = stage_values(d, {"q": np.array([row[0]]), "h": np.array([row[1]]),
                                  "dummy": np.array([row[2]])})
         bound = tree.bind(**{k: float(x[0]) for k, x in named.items()})
-        table.append([r["expected S"] for r in screening_offer(bound).table])
+        # the choice: no deal (the outside option), one shot, or a first tranche
+        table.append([float(named["S_none"][0])] + [r["expected S"] for r in screening_offer(bound).table])
     table = np.array(table).T  # actions x draws
     for j, name in enumerate(["q", "h", "dummy"]):
         informed = sum(max(table[a, grid[:, j] == x].sum() for a in range(len(table)))
