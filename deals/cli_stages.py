@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from deals.errors import DealError
 from deals.output import Section
 from deals.stage_plan import stage_plan
 from deals.stage_values import information_value, snapback_value, verification_value
@@ -20,7 +21,7 @@ def cmd_stages(args: argparse.Namespace) -> list[Section]:
 
     deal = _deal(args)
     if args.draws < 1 or args.curve_draws < 1:
-        raise deals_error("--draws and --curve-draws must be at least 1")
+        raise DealError("--draws and --curve-draws must be at least 1")
     plan = stage_plan(deal, args.draws, args.seed, confidence=args.confidence)
     table = plan.to_frame().copy()
     table["safe"] = [("" if pd.isna(x) else f"{x:.0%}") for x in table["safe"]]
@@ -53,12 +54,6 @@ def cmd_stages(args: argparse.Namespace) -> list[Section]:
     return sections
 
 
-def deals_error(message: str) -> Exception:
-    from deals.errors import DealError
-
-    return DealError(message)
-
-
 def _plot(deal: Any, args: argparse.Namespace) -> None:
     import matplotlib
 
@@ -69,7 +64,7 @@ def _plot(deal: Any, args: argparse.Namespace) -> None:
     try:
         ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
     except (OSError, ValueError) as exc:
-        raise deals_error(f"--plot {args.plot}: cannot write the image ({exc}); give a "
+        raise DealError(f"--plot {args.plot}: cannot write the image ({exc}); give a "
                           "writable path ending in .png, .pdf or .svg") from None
     finally:
         plt.close(ax.figure)

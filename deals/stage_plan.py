@@ -32,7 +32,8 @@ from games.trees import GameTree, chance, decision, screening_offer_batch, termi
 ONE_SHOT = "one shot"
 
 
-def _need_stages(deal: Deal) -> Any:
+def stages_of(deal: Deal) -> Any:
+    """The deal's :class:`deals.stages.Stages`, or a DealError saying how to add them."""
     if deal.stages is None:
         raise DealError(f"deal {deal.name!r} has no [stages] table; add one (docs/deal-files.md, "
                         f"'Staged deals') to plan tranches")
@@ -41,7 +42,7 @@ def _need_stages(deal: Deal) -> Any:
 
 def staged_terms(deal: Deal) -> dict[str, float]:
     """Every issue's value under the staged terms (the proposal's, or the outcome's)."""
-    return deal.outcome_values(getattr(deal, _need_stages(deal).terms).values)
+    return deal.outcome_values(getattr(deal, stages_of(deal).terms).values)
 
 
 def offer_label(level: float) -> str:
@@ -78,7 +79,7 @@ def stage_tree(deal: Deal) -> GameTree:
     >>> tree.root.actions, tree.root.children[0].actions[:2]
     (('reliable', 'opportunist'), ('one shot', 'first 88,000'))
     """
-    stages = _need_stages(deal)
+    stages = stages_of(deal)
     offers = [ONE_SHOT] + [offer_label(a) for a in stages.candidates()]
     types = {}
     for t, kind in enumerate(stages.types):
@@ -99,7 +100,7 @@ def stage_values(deal: Deal, values: dict[str, np.ndarray], *, detection: Any = 
     ``detection`` or ``snapback`` (numbers or arrays) replace the file's expressions, for the
     value-of-verification curves.
     """
-    stages = _need_stages(deal)
+    stages = stages_of(deal)
     n = len(next(iter(values.values())))
     terms = staged_terms(deal)
     scope = {**deal.values(), **values, **terms}
@@ -271,12 +272,6 @@ class StagePlan(TabularResult):
         return lines
 
 
-def solve_stages(deal: Deal, values: dict[str, np.ndarray], **overrides: Any) -> Any:
-    """The engine's batch screening solution of the staged deal at these draws."""
-    tree = stage_tree(deal)
-    return screening_offer_batch(tree, **stage_values(deal, values, **overrides))
-
-
 def worse_type(deal: Deal) -> int:
     """The type least likely to keep the terms through every stage, at the point values."""
     scope = {**deal.values(), **staged_terms(deal)}
@@ -290,7 +285,7 @@ def stage_plan(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
 
     ``confidence`` is the share of draws in which the plan over the draws must be safe.
     """
-    stages = _need_stages(deal)
+    stages = stages_of(deal)
     if not 0 < confidence <= 1:
         raise DealError(f"confidence must lie in (0, 1], got {confidence}")
     values = sample_values(deal, draws, seed)

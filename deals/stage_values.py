@@ -26,7 +26,7 @@ import pandas as pd
 from deals.errors import DealError
 from deals.leverage import sample_values
 from deals.model import Deal
-from deals.stage_plan import ONE_SHOT, _need_stages, stage_tree, stage_values
+from deals.stage_plan import ONE_SHOT, stages_of, stage_tree, stage_values
 from games.information import InformationValues, value_of_information
 from games.results import TabularResult
 from games.trees import screening_offer_batch
@@ -105,7 +105,7 @@ def _value_at(deal: Deal, values: dict[str, np.ndarray], levels: Sequence[float]
 def lever_curve(deal: Deal, lever: str, levels: Sequence[float] | None = None, *,
                 draws: int = 2_000, seed: int | None = 0) -> LeverCurve:
     """The value curve of ``lever`` ("detection" or "snapback") over ``levels`` in [0, 1]."""
-    stages = _need_stages(deal)
+    stages_of(deal)
     if lever not in ("detection", "snapback"):
         raise DealError(f"lever must be 'detection' or 'snapback', got {lever!r}")
     levels = tuple(float(x) for x in (np.linspace(0, 1, 11) if levels is None else levels))
@@ -116,7 +116,6 @@ def lever_curve(deal: Deal, lever: str, levels: Sequence[float] | None = None, *
     named = stage_values(deal, values)
     solved = screening_offer_batch(stage_tree(deal), **named)
     current = float(((solved.expected[1:, :, 0] - named["S_none"]).mean(axis=1)).max())
-    del stages
     return LeverCurve(deal.name, "detection probability" if lever == "detection" else
                       "snapback share", levels, tuple(value), tuple(first), one_shot, current,
                       draws, seed)
@@ -144,7 +143,7 @@ def information_value(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     seeded draws (e.g. a grid: arrays of one length for some parameters, the rest at their
     values).
     """
-    _need_stages(deal)
+    stages_of(deal)
     if sample is None:
         values = sample_values(deal, draws, seed)
     else:

@@ -31,6 +31,7 @@ from games.errors import TreeError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
 from games.trees.backward_induction import _tolerance, backward_induction
+from games.trees.batch import backward_induction_batch
 from games.trees.normal_form_conversion import reduced_form_arrays
 from games.trees.tree import Chance, Decision, GameTree, Terminal, chance, decision, terminal
 
@@ -247,8 +248,6 @@ def screening_offer_batch(tree: GameTree, *, tol: float = 1e-9, chunk_size: int 
     >>> [s.offers[k] for k in s.best], s.expected[1, :, 0].round(6).tolist()
     (['price 4', 'price 8'], [3.2, 4.8])
     """
-    from games.trees.batch import backward_induction_batch  # batch imports this package
-
     ordered = proposer_first(tree)
     root = tree.root
     offers, types = ordered.root.actions, root.actions

@@ -13,7 +13,7 @@ from deals.errors import DealError, DealFileError
 from deals.schema import deal_from_dict, deal_to_dict
 from deals.stage_plan import breach_reach, stage_plan, stage_tree, stage_values
 from deals.stage_values import information_value, snapback_value, stage_summary, verification_value
-from games.trees import screening_offer
+from games.trees import screening_offer, screening_offer_batch
 
 
 def toy(q=0.6, p=0.5, sigma=0.5, h=5.0, g=2.5, reliable=False, extra=None):
@@ -70,14 +70,15 @@ def test_value_of_verification_by_hand():
 
 
 def test_certain_detection_and_full_snapback_reach_the_one_shot_level():
-    plan = stage_plan(toy(p=1.0, sigma=1.0, reliable=True), draws=2)
+    d = toy(p=1.0, sigma=1.0, reliable=True)
+    plan = stage_plan(d, draws=2)
+    # every breach is caught and undone, so even the whole release at once is safe
     assert plan.largest_safe.tolist() == [10.0, 10.0] and plan.plan == plan.one_shot
-    # against the reliable type the staged plan gives exactly the one-shot terms
-    solved_reliable = plan.supplier  # mixed; check per type through the tree instead
-    tree = stage_tree(toy(p=1.0, sigma=1.0, reliable=True)).bind(
-        **{k: float(v[0]) for k, v in stage_values(toy(p=1.0, sigma=1.0, reliable=True),
-                                                   {"dummy": np.array([0.5])}).items()})
-    assert screening_offer(tree).payoffs[0] == pytest.approx(solved_reliable[-1, 0])
+    # against the reliable type every staged plan gives exactly the one-shot terms
+    solved = screening_offer_batch(stage_tree(d), **stage_values(d, {"dummy": np.array([0.5])}))
+    reliable = solved.types.index("reliable")
+    assert np.allclose(solved.by_type[:, reliable, 0, 0], solved.by_type[0, reliable, 0, 0])
+    assert solved.by_type[0, reliable, 0, 0] == pytest.approx(12.5)
 
 
 @settings(max_examples=25, deadline=None)
