@@ -161,6 +161,8 @@ def stages_from_dict(table: Mapping[str, Any], fail: Callable[[str, str], Except
             raise fail(where, f"expected a number or an expression text, got {value!r}")
         return value
 
+    if not isinstance(table.get("types", {}), Mapping):
+        raise fail("stages.types", "expected tables [stages.types.NAME] with prior and comply")
     types = []
     for name, spec in dict(table.get("types", {})).items():
         where = f"stages.types.{name}"
@@ -179,25 +181,25 @@ def stages_from_dict(table: Mapping[str, Any], fail: Callable[[str, str], Except
     if not isinstance(milestones, list) or not all(isinstance(m, str) for m in milestones):
         raise fail("stages.milestones", "expected a list of names, one per stage")
     first = table.get("first_tranche")
+    if first is not None and (not isinstance(first, list) or len(first) != 2):
+        raise fail("stages.first_tranche", f"expected [low, high], got {first!r}")
     points = table.get("points", 12)
     if isinstance(points, bool) or not isinstance(points, int):
         raise fail("stages.points", f"expected a whole number, got {points!r}")
     description = table.get("description", "")
     if not isinstance(description, str):
         raise fail("stages.description", "expected text")
+    if not isinstance(table["issue"], str):
+        raise fail("stages.issue", f"expected the name of an issue, got {table['issue']!r}")
     return Stages(
-        issue=str(table["issue"]), tranches=numbers(table["tranches"], "stages.tranches"),
+        issue=table["issue"], tranches=numbers(table["tranches"], "stages.tranches"),
         types=tuple(types), detection=text(table["detection"], "stages.detection"),
         snapback=text(table.get("snapback", 1.0), "stages.snapback"),
         penalty=text(table.get("penalty", 0.0), "stages.penalty"),
         breach={k: (numbers([v], f"stages.breach.{k}")[0]) for k, v in breach.items()},
-        first_tranche=None if first is None else numbers(first, "stages.first_tranche")[:2]
-        if len(first) == 2 else _bad_pair(fail), points=points, milestones=tuple(milestones),
+        first_tranche=None if first is None else numbers(first, "stages.first_tranche"),
+        points=points, milestones=tuple(milestones),
         description=description, terms=str(table.get("terms", "proposal")))
-
-
-def _bad_pair(fail: Callable[[str, str], Exception]) -> Any:
-    raise fail("stages.first_tranche", "expected [low, high]")
 
 
 def stages_to_dict(stages: Stages) -> dict[str, Any]:

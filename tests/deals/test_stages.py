@@ -154,3 +154,17 @@ def test_bad_stage_tables_get_one_line_naming_the_field():
         stage_plan(toy(p=1.5), draws=2)
     with pytest.raises(DealError, match="no \\[stages\\]"):
         stage_plan(deals.load("chips-for-farm-purchases"), draws=2)
+
+
+@pytest.mark.parametrize("key, value, field", [
+    ("first_tranche", 5, "stages.first_tranche"), ("first_tranche", [1, "a"], "stages.first_tranche"),
+    ("first_tranche", [8, 2], "stages.first_tranche"), ("types", [1], "stages.types"),
+    ("tranches", "abc", "stages.tranches"), ("points", 0, "stages.points"),
+    ("points", 2.5, "stages.points"), ("milestones", ["one"], "stages.milestones"),
+    ("breach", {"chips": 0}, "stages.breach.chips"), ("issue", 3, "stages.issue"),
+    ("terms", "outcome", "stages.terms"), ("snapback", True, "stages.snapback")])
+def test_hostile_stage_fields_are_refused_with_the_field(key, value, field):
+    doc = deal_to_dict(toy())
+    doc["stages"][key] = value
+    with pytest.raises(DealError, match=field.replace(".", r"\.")):
+        deal_from_dict(doc, "t.toml")
