@@ -29,3 +29,8 @@ __all__ = [
     "DealSolutions", "bargaining_power", "default_resolution",
     "TreeOutcome", "offer_tree", "stance_game", "tree_outcome",
 ]
+
+# --- staged deals (tranches, types, detection, snapback) ---
+from deals.stage_plan import StagePlan, stage_plan, stage_tree
+
+__all__ += ["StagePlan", "stage_plan", "stage_tree"]

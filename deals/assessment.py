@@ -19,6 +19,7 @@ import pandas as pd
 from deals.errors import DealError
 from deals.leverage import (DrawSolver, acceptance_by_level, optimal_ask, point_values,
                             sample_values)
+from deals.stage_values import stage_summary
 from deals.model import SIDES, Deal
 from games.results import TabularResult
 from games.sweeps import sweep
@@ -95,6 +96,7 @@ class Assessment(TabularResult):
     tornado: pd.DataFrame = field(repr=False, compare=False)
     units: Mapping[str, str] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
+    staged: Any = None  # deals.stage_values.StageSummary of a deal with [stages]
 
     @property
     def flag(self) -> str:
@@ -133,6 +135,8 @@ class Assessment(TabularResult):
         if len(self.drivers):
             top = ", ".join(self.drivers.index[:3])
             lines.append(f"Drivers (rank correlation): {top}.")
+        if self.staged is not None:
+            lines.append(f"One shot as audited above; {self.staged}.")
         return "\n".join(lines)
 
     def _terms_text(self, terms: Mapping[str, float]) -> str:
@@ -314,7 +318,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         units={i.name: i.unit for i in deal.issues},
         settings={"grid_points": grid_points, "power": power,
                   "benchmark": "asymmetric Nash (power from delay costs)" if power is None and deal.discount else
-                  "asymmetric Nash", "resolution": solver.resolution})
+                  "asymmetric Nash", "resolution": solver.resolution},
+        staged=stage_summary(deal, min(n, 2_000), seed))
 
 
 def _surplus(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, np.ndarray],

@@ -306,3 +306,13 @@ def _register_negotiate(sub: Any) -> None:  # issue 17: `chipdeals negotiate`, d
 
 
 EXTRA_COMMANDS.append(_register_negotiate)
+
+
+def _register_stage_commands() -> None:
+    from deals.cli_stages import register
+
+    if register not in EXTRA_COMMANDS:
+        EXTRA_COMMANDS.append(register)
+
+
+_register_stage_commands()

@@ -55,6 +55,7 @@ class Comparison(TabularResult):
                 "leverage gap": a.leverage_gap,
                 "surplus left": "; ".join(a.surplus_text["supplier"]) or "-",
                 "flag (supplier)": a.flags["supplier"], "flag (partner)": a.flags["partner"],
+                "staged plan": "-" if a.staged is None else str(a.staged),
             })
         return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
 

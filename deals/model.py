@@ -107,6 +107,7 @@ class Deal:
     description: str = ""
     months_between_offers: float = 1.0
     bound: Mapping[str, float] = field(default_factory=dict)
+    stages: Any = None  # deals.stages.Stages: tranches on milestones (optional)
     # Evaluated problems of this deal at these values; a new one for every bind (init=False).
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -162,6 +163,8 @@ class Deal:
                 self._check_terms(terms.values, f"{label}.terms")
         if self.belief is not None:
             self._check_values(self.belief.values, "belief.values")
+        if self.stages is not None:
+            set_("stages", self.stages.checked(self, _parse))
         set_("bound", {k: float(v) for k, v in dict(self.bound).items()})
         self._check_values(self.bound, "bind")
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from deals.errors import DealFileError
 from deals.model import SIDES, Belief, Deal, Issue, Stance, Terms
+from deals.stages import stages_from_dict, stages_to_dict
 from games.errors import GameError
 from games.parameters import Parameter
 
@@ -37,7 +38,7 @@ _ISSUE_KEYS = {"range": "pair", "giver": str}
 _ISSUE_OPTIONAL = {"unit": str, "description": str, "levels": "numbers", "default": "number"}
 _TERMS_OPTIONAL = {"description": str, "source": str}
 _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_option", "discount",
-        "stances", "proposal", "belief", "outcome")
+        "stances", "proposal", "belief", "outcome", "stages")
 _STANCE_RESERVED = ("walk_away", "description")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -225,7 +226,9 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
                   outside_option=_sides(r, doc, "outside_option"),
                   discount=_sides(r, doc, "discount", required=False), stances=stances,
                   proposal=_terms(r, doc, "proposal"), outcome=_terms(r, doc, "outcome"),
-                  belief=belief)
+                  belief=belief,
+                  stages=stages_from_dict(r.table(doc, "stages", ""), r.fail)
+                  if "stages" in doc else None)
 
 
 _FIELD = re.compile(r"^(?:expression in )?([A-Za-z_][\w.\[\]]*)(?::| is | must | does | uses )")
@@ -298,4 +301,6 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         spec = {"description": deal.belief.description} if deal.belief.description else {}
         spec["values"] = dict(deal.belief.values)
         doc["belief"] = spec
+    if deal.stages is not None:
+        doc["stages"] = stages_to_dict(deal.stages)
     return doc

@@ -57,6 +57,9 @@ from games.gambit.efg import parse_efg, read_efg, write_efg
 
 __all__ += ["parse_efg", "read_efg", "write_efg"]
 from games.trees.bayesian import (
+    BatchScreening,
+    proposer_first,
+    screening_offer_batch,
     ScreeningOffer,
     bayesian_nash_equilibria,
     bayesian_normal_form,
@@ -64,7 +67,8 @@ from games.trees.bayesian import (
     screening_tree,
 )
 
-__all__ += ["ScreeningOffer", "bayesian_nash_equilibria", "bayesian_normal_form",
+__all__ += ["BatchScreening", "proposer_first", "screening_offer_batch",
+            "ScreeningOffer", "bayesian_nash_equilibria", "bayesian_normal_form",
             "screening_offer", "screening_tree"]
 from games.trees.plots import plot_tree
 
