@@ -3,7 +3,16 @@
 Normal-form games with verified equilibria, game trees with subgame perfection, bargaining
 solutions and negotiation frontiers, parameter sweeps. Knows nothing of chips or countries:
 ``games`` never imports ``deals``.
+
+Importing ``games`` is cheap: every name below loads its module on first use (PEP 562
+``__getattr__``), so numpy, scipy.optimize, sympy, pandas and matplotlib load only where a
+feature needs them.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from games.errors import (
     BargainingError,
@@ -16,102 +25,89 @@ from games.errors import (
     TreeError,
 )
 
-# --- parameters and expressions ---
-from games.expressions import Expression, parse_expression
-from games.parameters import Parameter, ParameterSet
+# Loaded now, not on first use: ``games.equilibria`` names both a subpackage and the function,
+# and importing the subpackage later would bind the name to the module. Costs numpy only.
+from games.equilibria import equilibria
 
-# --- normal-form games and equilibria ---
-from games.equilibria import (
-    BatchEquilibria,
-    Equilibrium,
-    EquilibriumSet,
-    equilibria,
-    equilibria_batch,
-    pure_equilibria,
-    regret,
-)
-from games.normal_form import NormalFormGame
+#: Where each public name lives: module -> names (loaded on first access).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    # --- parameters and expressions ---
+    "games.expressions": (
+        "Expression", "parse_expression",
+    ),
+    "games.parameters": (
+        "Parameter", "ParameterSet",
+    ),
+    # --- normal-form games and equilibria ---
+    "games.equilibria": (
+        "BatchEquilibria", "Equilibrium", "EquilibriumSet", "equilibria_batch", "pure_equilibria",
+        "regret",
+    ),
+    "games.normal_form": (
+        "NormalFormGame",
+    ),
+    # --- symbolic 2x2, regime maps, catalogue, Gambit .nfg ---
+    "games.catalogue": (
+        "CLASSIC_GAMES", "ClassicGame", "battle_of_the_sexes", "chicken", "coordination",
+        "entry_game", "hawk_dove", "matching_pennies", "prisoners_dilemma", "stag_hunt",
+    ),
+    "games.gambit_nfg": (
+        "read_nfg", "write_nfg",
+    ),
+    "games.plots_normal_form": (
+        "plot_best_responses", "plot_payoff_table",
+    ),
+    "games.regimes": (
+        "RegimeMap", "plot_regime_map", "regime_map",
+    ),
+    "games.symbolic": (
+        "Evaluated2x2", "Symbolic2x2", "symbolic_2x2",
+    ),
+    # --- bargaining and frontiers ---
+    "games.bargaining": (
+        "BargainingProblem", "BargainingSolution", "ConcessionCurve", "Issue",
+        "ParetoFrontier", "RubinsteinAgreement", "RubinsteinSplit", "UltimatumOffer",
+        "ZoneOfAgreement", "concession_curve", "concession_curves", "discount_factor",
+        "egalitarian", "ideal_point", "kalai_smorodinsky", "nash_power", "nash_solution",
+        "pareto_frontier", "plot_concession_curves", "plot_frontier", "rubinstein_solution",
+        "rubinstein_split", "ultimatum_offer", "ultimatum_on_frontier", "utilitarian",
+        "zone_of_agreement",
+    ),
+    # --- game trees ---
+    "games.trees": (
+        "BatchBackwardInduction", "GameTree", "NonCredibleSet", "ScreeningOffer",
+        "SubgamePerfectEquilibrium", "SubgamePerfectSet", "SubgameSolution",
+        "backward_induction", "backward_induction_batch", "bayesian_nash_equilibria",
+        "bayesian_normal_form", "chance", "decision", "non_credible_equilibria", "parse_efg",
+        "plot_tree", "proper_subgames", "read_efg", "reduced_normal_form", "reduced_profile",
+        "screening_offer", "screening_tree", "solve_by_subgames", "subgame_perfect_equilibria",
+        "terminal", "write_efg",
+    ),
+    # --- sweeps ---
+    "games.sweeps": (
+        "SweepResult", "sweep",
+    ),
+    # --- teaching ---
+    "games.teaching": (
+        "Exercise", "Feedback", "exercise", "exercises",
+    ),
+}
 
-# --- symbolic 2x2, regime maps, catalogue, Gambit .nfg ---
-from games.catalogue import (
-    CLASSIC_GAMES,
-    ClassicGame,
-    battle_of_the_sexes,
-    chicken,
-    coordination,
-    entry_game,
-    hawk_dove,
-    matching_pennies,
-    prisoners_dilemma,
-    stag_hunt,
-)
-from games.gambit_nfg import read_nfg, write_nfg
-from games.plots_normal_form import plot_best_responses, plot_payoff_table
-from games.regimes import RegimeMap, plot_regime_map, regime_map
-from games.symbolic import Evaluated2x2, Symbolic2x2, symbolic_2x2
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
-# --- bargaining and frontiers ---
-from games.bargaining import (
-    BargainingProblem,
-    BargainingSolution,
-    ConcessionCurve,
-    Issue,
-    ParetoFrontier,
-    RubinsteinAgreement,
-    RubinsteinSplit,
-    UltimatumOffer,
-    ZoneOfAgreement,
-    concession_curve,
-    concession_curves,
-    discount_factor,
-    egalitarian,
-    ideal_point,
-    kalai_smorodinsky,
-    nash_power,
-    nash_solution,
-    pareto_frontier,
-    plot_concession_curves,
-    plot_frontier,
-    rubinstein_solution,
-    rubinstein_split,
-    ultimatum_offer,
-    ultimatum_on_frontier,
-    utilitarian,
-    zone_of_agreement,
-)
+__all__ = sorted([*_MODULE_OF, "equilibria", "BargainingError", "ExpressionError", "FileFormatError", "GameError",
+                  "GameTooLargeError", "InvalidGameError", "ParameterError", "TreeError"])
 
-# --- game trees ---
-from games.trees import (
-    BatchBackwardInduction,
-    GameTree,
-    NonCredibleSet,
-    ScreeningOffer,
-    SubgamePerfectEquilibrium,
-    SubgamePerfectSet,
-    SubgameSolution,
-    backward_induction,
-    backward_induction_batch,
-    bayesian_nash_equilibria,
-    bayesian_normal_form,
-    chance,
-    decision,
-    non_credible_equilibria,
-    parse_efg,
-    plot_tree,
-    proper_subgames,
-    read_efg,
-    reduced_normal_form,
-    reduced_profile,
-    screening_offer,
-    screening_tree,
-    solve_by_subgames,
-    subgame_perfect_equilibria,
-    terminal,
-    write_efg,
-)
 
-# --- sweeps ---
-from games.sweeps import SweepResult, sweep
+def __getattr__(name: str) -> Any:
+    """Load a public name's module on first access and cache the name here (PEP 562)."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'games' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-# --- teaching ---
-from games.teaching import Exercise, Feedback, exercise, exercises
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_MODULE_OF))

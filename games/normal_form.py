@@ -14,13 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from numbers import Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from games.errors import InvalidGameError, ParameterError
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _default_players(n: int) -> tuple[str, ...]:
@@ -385,6 +387,7 @@ class NormalFormGame(TabularResult):
 
         With more than two players the rows are the profiles of players 1 and 3..n.
         """
+        import pandas as pd
         shape = self.shape
         p1, p2 = self._players[0], self._players[1]
         columns = [f"{p2}: {s}" for s in self._strategies[1]]

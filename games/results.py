@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class TabularResult:
@@ -24,6 +25,7 @@ class TabularResult:
         return ""
 
     def __str__(self) -> str:
+        import pandas as pd
         frame = self.to_frame()
         with pd.option_context("display.width", 120, "display.max_columns", 30,
                                "display.float_format", "{:.6g}".format):
@@ -32,6 +34,7 @@ class TabularResult:
         return f"{body}\n{caption}" if caption else body
 
     def _repr_html_(self) -> str:
+        import pandas as pd
         frame = self.to_frame()
         with pd.option_context("display.float_format", "{:.6g}".format):
             table = frame.to_html()

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import linprog
 
 from games.errors import BargainingError, ExpressionError, GameTooLargeError, finite_number
 
@@ -341,6 +340,7 @@ class BargainingProblem:
 
 def maximin_value(payoffs: np.ndarray) -> float:
     """The row player's security value in mixed strategies (a linear programme, HiGHS)."""
+    from scipy.optimize import linprog
     m, n = payoffs.shape
     # variables: m probabilities and the value v; maximise v s.t. x^T A[:, j] >= v for all j
     cost = np.zeros(m + 1)

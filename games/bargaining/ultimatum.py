@@ -15,17 +15,18 @@ monopoly-pricing trade-off (e.g. Osborne, *An Introduction to Game Theory*, ch. 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import minimize_scalar
 
 from games.bargaining.frontier import _player_index, pareto_frontier
 from games.bargaining.problem import BargainingProblem
 from games.bargaining.rubinstein import _number
 from games.errors import BargainingError
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +58,7 @@ class UltimatumOffer(TabularResult):
         return self.full_information_payoff - self.expected_payoff
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         rows = {"offer to " + self.players[1]: self.offer,
                 "ask (" + self.players[0] + " keeps)": self.ask,
                 "acceptance probability": self.acceptance_probability,
@@ -234,6 +236,7 @@ def _resolution(resolution: Any) -> int:
 
 
 def _from_distribution(dist: Any, size: float, dp: float, cap: float, resolution: int):
+    from scipy.optimize import minimize_scalar
     q = np.linspace(1e-9, 1 - 1e-9, _resolution(resolution))
     with np.errstate(all="ignore"):
         grid = np.unique(np.asarray(dist.ppf(q), dtype=float))

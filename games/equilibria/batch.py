@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from games.equilibria.equilibrium import DEFAULT_TOL, check_tolerance
 from games.equilibria.batch_support import stacked_support_enumeration
@@ -32,6 +31,9 @@ from games.equilibria.supports import count_support_pairs, subsets
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Larger games than this (support pairs per game) are solved one by one (about 7 x 7).
 MAX_STACKED_PAIRS = 5_000
@@ -74,6 +76,7 @@ class BatchEquilibria(TabularResult):
         return (self.equilibria_of(g) for g in range(len(self)))
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         frame = pd.DataFrame({"game": self.game_index})
         for i in range(self.x.shape[1]):
             frame[f"x{i + 1}"] = self.x[:, i]

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
 from games.results import EquilibriumSequence, TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_TOL = 1e-9
 
@@ -178,6 +180,7 @@ class EquilibriumSet(EquilibriumSequence):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per equilibrium: probabilities, payoffs and regret."""
+        import pandas as pd
         game = self.game
         rows = []
         for eq in self.equilibria:

@@ -9,8 +9,8 @@ HiGHS through ``scipy.optimize.linprog``; a constant-sum game (A + B = c) is sol
 
 from __future__ import annotations
 
+
 import numpy as np
-from scipy.optimize import linprog
 
 from games.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
 from games.errors import GameError, InvalidGameError
@@ -19,6 +19,7 @@ from games.normal_form import NormalFormGame
 
 def maximin_strategy(A: np.ndarray) -> tuple[np.ndarray, float]:
     """The row player's optimal strategy and the value of the zero-sum game with matrix A."""
+    from scipy.optimize import linprog
     m, n = A.shape
     # Variables (x_1..x_m, v); minimise -v.
     cost = np.zeros(m + 1)

@@ -20,15 +20,17 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from games.errors import GameTooLargeError, TreeError
 from games.results import EquilibriumSequence, TabularResult
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, describe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIE_BREAK = "first listed action among the mover's best"
 
@@ -191,6 +193,7 @@ class SubgamePerfectEquilibrium(TabularResult):
         return tuple(actions)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         flat, rows = self._flat, []
         for i in np.flatnonzero(flat.kind == 1):
             rows.append({"node": describe(flat.history(int(i))),
@@ -247,6 +250,7 @@ class SubgamePerfectSet(EquilibriumSequence):
     tolerance: float
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         rows = []
         for k, e in enumerate(self.equilibria):
             row: dict[str, Any] = {"equilibrium": k, "path": " > ".join(e.path)}

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from games.errors import TreeError
 from games.normal_form import NormalFormGame
@@ -33,6 +32,9 @@ from games.results import TabularResult
 from games.trees.backward_induction import _tolerance, backward_induction
 from games.trees.normal_form_conversion import reduced_form_arrays
 from games.trees.tree import Chance, Decision, GameTree, Terminal, chance, decision, terminal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _require_types(tree: GameTree, what: str) -> Chance:
@@ -109,6 +111,7 @@ class ScreeningOffer(TabularResult):
         return float(sum(p for t, p in self.type_probabilities.items() if action in self.responses[t]))
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         return pd.DataFrame(list(self.table)).set_index("offer")
 
     def _caption(self) -> str:
