@@ -107,3 +107,18 @@ def test_zero_sum_simplex_agrees_with_highs_and_enumeration(degenerate):
         assert found.method == "zero-sum LP (simplex)"
         for eq in equilibria(game):
             assert eq.payoffs[0] == pytest.approx(found.settings["value"], abs=1e-9 * np.ptp(A))
+
+
+@pytest.mark.parametrize("degenerate", [False, True])
+def test_polytopes_walked_together_give_each_ones_own_bases(degenerate):
+    # Walking a stack of polytopes at once must find, for each, exactly the bases (in the
+    # same order) that its own walk finds.
+    from games.equilibria.polytope import feasible_bases, feasible_bases_stack
+
+    rng = np.random.default_rng(5 + degenerate)
+    for d, e in [(1, 1), (2, 3), (3, 3), (5, 4)]:
+        stack = np.stack([normalise(rng.integers(0, 3, (d, e)).astype(float) if degenerate
+                                    else rng.normal(size=(d, e))) for _ in range(4)])
+        owner, bases = feasible_bases_stack(stack)
+        for k, M in enumerate(stack):
+            np.testing.assert_array_equal(bases[owner == k], feasible_bases(M))
