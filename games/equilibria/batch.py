@@ -27,7 +27,7 @@ import numpy as np
 
 from games.equilibria.equilibrium import DEFAULT_TOL, check_tolerance
 from games.equilibria.batch_support import stacked_support_enumeration
-from games.equilibria.supports import count_support_pairs, subsets
+from games.equilibria.supports import count_support_pairs, fold_last, subsets
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
@@ -127,7 +127,7 @@ def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
 def payoff_ranges(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Each game's payoff range (largest minus smallest payoff of either player; 1 if constant)."""
     flat = np.concatenate([A.reshape(len(A), -1), B.reshape(len(B), -1)], axis=1)
-    spread = flat.max(axis=1) - flat.min(axis=1)
+    spread = fold_last(np.maximum, flat) - fold_last(np.minimum, flat)
     return np.where(spread > 0, spread, 1.0)
 
 
@@ -137,7 +137,8 @@ def own_ranges(P: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     Ties and regrets are measured per player, as in ``player_ranges``: a shared range let a
     player with small payoffs next to one with huge payoffs tie (or deviate) at will.
     """
-    spread = np.ptp(P.reshape(len(P), -1), axis=1)
+    flat = P.reshape(len(P), -1)
+    spread = fold_last(np.maximum, flat) - fold_last(np.minimum, flat)
     return np.where(spread > 0, spread, fallback)
 
 
@@ -152,10 +153,10 @@ def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
     tie_A, tie_B = TIE * own_ranges(A, both), TIE * scale_B
     # Pure equilibria: each strategy a best response to the other.
     row_best = A >= np.maximum(A[:, :1], A[:, 1:]) - tie_A[:, None, None]
-    col_best = B >= B.max(axis=2, keepdims=True) - tie_B[:, None, None]
-    degenerate = (col_best.sum(axis=2) > 1).any(axis=1)
+    col_best = B >= fold_last(np.maximum, B)[:, :, None] - tie_B[:, None, None]
+    degenerate = fold_last(np.logical_or, fold_last(np.add, col_best) > 1)
     dA = A[:, 0, :] - A[:, 1, :]
-    degenerate |= (np.abs(dA) <= tie_A[:, None]).any(axis=1)
+    degenerate |= fold_last(np.logical_or, np.abs(dA) <= tie_A[:, None])
     g_pure, i_pure, j_pure = np.nonzero(row_best & col_best)
     x_pure = np.zeros((len(g_pure), 2))
     x_pure[np.arange(len(g_pure)), i_pure] = 1.0
@@ -173,10 +174,10 @@ def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
             level = B0[:, j1] + p * slope[:, j1]
             lines = B0[:, None, :] + p[:, :, None] * slope[:, None, :]   # (K, pairs, n)
             inside = np.isfinite(p) & (p > TIE) & (p < 1 - TIE)
-            on_top = inside & (lines.max(axis=2) <= level + FEASIBILITY * scale_B[:, None])
-            at_top = (lines >= level[:, :, None] - tie_B[:, None, None]).sum(axis=2)
+            on_top = inside & (fold_last(np.maximum, lines) <= level + FEASIBILITY * scale_B[:, None])
+            at_top = fold_last(np.add, lines >= level[:, :, None] - tie_B[:, None, None])
             q = dA[:, j2] / (dA[:, j2] - dA[:, j1])
-        degenerate |= (on_top & (at_top >= 3)).any(axis=1)
+        degenerate |= fold_last(np.logical_or, on_top & (at_top >= 3))
         mixed = on_top & (q >= -FEASIBILITY) & (q <= 1 + FEASIBILITY)
         g_mix, pair = np.nonzero(mixed)
         p_mix, q_mix = np.clip(p[g_mix, pair], 0, 1), np.clip(q[g_mix, pair], 0, 1)
@@ -237,12 +238,14 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     # One vectorised regret check for every equilibrium of every game.
     # Payoffs anchored at each game's minimum per player: rounding relative to the range, not
     # to the payoffs' size (regret is unchanged by adding a constant to a player's payoffs).
-    low_A, low_B = A.min(axis=(1, 2)), B.min(axis=(1, 2))
+    low_A = fold_last(np.minimum, A.reshape(K, -1))
+    low_B = fold_last(np.minimum, B.reshape(K, -1))
     Ag, Bg = A[g] - low_A[g, None, None], B[g] - low_B[g, None, None]
     row_values = np.einsum("kij,kj->ki", Ag, y)
     col_values = np.einsum("kij,ki->kj", Bg, x)
-    u1, u2 = np.sum(row_values * x, axis=1), np.sum(col_values * y, axis=1)
-    gain_1, gain_2 = row_values.max(axis=1) - u1, col_values.max(axis=1) - u2
+    u1, u2 = fold_last(np.add, row_values * x), fold_last(np.add, col_values * y)
+    gain_1 = fold_last(np.maximum, row_values) - u1
+    gain_2 = fold_last(np.maximum, col_values) - u2
     u1, u2 = u1 + low_A[g], u2 + low_B[g]
     regret = np.maximum(np.maximum(gain_1, gain_2), 0.0)
     both = payoff_ranges(A, B)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from games.equilibria.support_enumeration import FEASIBILITY, TIE
-from games.equilibria.supports import solve_many, subsets
+from games.equilibria.supports import fold_last, solve_many, subsets
 
 #: Systems per batch (games x support pairs), to bound memory.
 CHUNK = 100_000
@@ -21,7 +21,8 @@ CHUNK = 100_000
 def rescale_stack(payoff: np.ndarray) -> np.ndarray:
     """Each game's payoffs mapped onto [1, 2] (one affine map per game and player)."""
     flat = payoff.reshape(len(payoff), -1)
-    low, spread = flat.min(axis=1), np.ptp(flat, axis=1)
+    low = fold_last(np.minimum, flat)
+    spread = fold_last(np.maximum, flat) - low
     safe = np.where(spread > 0, spread, 1.0)
     out = (payoff - low[:, None, None]) / safe[:, None, None] + 1.0
     out[spread == 0] = 1.0
@@ -46,14 +47,14 @@ def feasible(mix: np.ndarray, index: np.ndarray, payoff: np.ndarray, game_of: np
     solution's game and ``index`` its support.
     """
     with np.errstate(invalid="ignore"):
-        keep = np.flatnonzero(ok & np.all(mix >= -FEASIBILITY, axis=1))
+        keep = np.flatnonzero(ok & fold_last(np.logical_and, mix >= -FEASIBILITY))
     full = np.zeros((len(keep), payoff.shape[2]))
     np.put_along_axis(full, index[keep], mix[keep], axis=1)
     earned = np.einsum("gij,gj->gi", payoff[game_of[keep]], full)
-    best = earned.max(axis=1) <= value[keep] + FEASIBILITY
+    best = fold_last(np.maximum, earned) <= value[keep] + FEASIBILITY
     keep, full, earned = keep[best], full[best], earned[best]
-    zeros = np.sum(np.abs(mix[keep]) <= TIE, axis=1)
-    ties = np.sum(np.abs(earned - value[keep, None]) <= TIE, axis=1)
+    zeros = fold_last(np.add, np.abs(mix[keep]) <= TIE)
+    ties = fold_last(np.add, np.abs(earned - value[keep, None]) <= TIE)
     return full, keep, (zeros > 0) | (ties > mix.shape[1])
 
 

@@ -52,6 +52,23 @@ def support_pairs(m: int, n: int, k: int) -> Iterator[tuple[np.ndarray, np.ndarr
         yield (np.repeat(block, len(cols), axis=0), np.tile(cols, (len(block), 1)))
 
 
+def fold_last(ufunc: np.ufunc, array: np.ndarray) -> np.ndarray:
+    """``ufunc.reduce(array, axis=-1)`` for a short last axis, one column at a time.
+
+    numpy reduces a short last axis row by row (about 1 ms for 10,000 rows of 4); folding the
+    few columns is one vectorised call per column, dozens of times faster on stacks of small
+    games. Boolean sums count (``np.add`` on booleans gives integers).
+    """
+    if array.dtype == bool and ufunc is np.add:
+        array = array.view(np.uint8)
+        out = array[..., 0].astype(np.intp)
+    else:
+        out = array[..., 0].copy()
+    for j in range(1, array.shape[-1]):
+        ufunc(out, array[..., j], out=out)
+    return out
+
+
 def solve_many(matrices: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Solve a stack of small square systems at once; singular ones are masked out, not raised.
 
@@ -82,8 +99,9 @@ def solve_many(matrices: np.ndarray, rhs: np.ndarray) -> tuple[np.ndarray, np.nd
                 if r != c:
                     work[r, c:] -= work[r, c] * work[c, c:]
         solutions = np.ascontiguousarray(work[:, k, :].T)
-        residual = np.abs(np.einsum("pij,pj->pi", matrices, solutions) - rhs).max(axis=1)
-    redo = ~((smallest > 1e-3 * scale) & (residual <= 1e-13 * (scale + np.abs(rhs).max(axis=1))))
+        residual = fold_last(np.maximum, np.abs(np.einsum("pij,pj->pi", matrices, solutions) - rhs))
+    redo = ~((smallest > 1e-3 * scale)
+             & (residual <= 1e-13 * (scale + fold_last(np.maximum, np.abs(rhs)))))
     ok = np.ones(count, dtype=bool)
     if redo.any():
         solutions[redo], ok[redo] = solve_carefully(matrices[redo], rhs[redo])
