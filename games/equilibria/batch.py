@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from games.equilibria.equilibrium import DEFAULT_TOL, check_tolerance
+from games.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, check_tolerance
 from games.equilibria.batch_support import stacked_support_enumeration
 from games.equilibria.supports import count_support_pairs, fold_last, subsets
 from games.errors import InvalidGameError
@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 #: Larger games than this (support pairs per game) are solved one by one (about 7 x 7).
 MAX_STACKED_PAIRS = 5_000
+
+#: Degenerate games of a stack whose polytopes are walked together (bounds memory).
+STACKED_GAMES = 2_000
 
 #: Relative slack for ties (degeneracy) and for feasibility; the regret check decides.
 TIE = 1e-9
@@ -192,6 +195,33 @@ def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
             np.vstack([pc[2] for pc in pieces])[keep]], degenerate
 
 
+def stacked_vertex_enumeration(A: np.ndarray, B: np.ndarray, tol: float
+                               ) -> Iterator[EquilibriumSet]:
+    """Vertex enumeration of each game of a stack, the polytopes of all games walked together.
+
+    The same equilibria, checked the same way, as ``vertex_enumeration`` game by game; for
+    stacks of large games (beyond ``STACKED_SIZE`` strategies) it is game by game.
+    """
+    from games.equilibria.vertex_enumeration import (
+        STACKED_SIZE, equilibria_from_vertices, normalise, stacked_polytope_vertices,
+        vertex_enumeration)
+
+    K, m, n = A.shape
+    if max(m, n) > STACKED_SIZE:
+        for k in range(K):
+            yield vertex_enumeration(NormalFormGame.from_arrays(A[k], B[k]), tol=tol)
+        return
+    for start in range(0, K, STACKED_GAMES):
+        part = range(start, min(K, start + STACKED_GAMES))
+        P = np.stack([normalise(B[k]) for k in part])
+        Q = np.stack([normalise(A[k]).T for k in part])
+        x_sides = stacked_polytope_vertices(P)
+        y_sides = stacked_polytope_vertices(Q)
+        for i, k in enumerate(part):
+            game = NormalFormGame.from_arrays(A[k], B[k])
+            yield equilibria_from_vertices(game, x_sides[i], y_sides[i], tol, None)
+
+
 def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibria:
     """All equilibria of each game in a stack, games of shape (k, m, n); vectorised for 2 x n.
 
@@ -201,8 +231,6 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     >>> found.counts.tolist(), found.x.tolist(), found.y.tolist()
     ([1], [[0.5, 0.5]], [[0.5, 0.5]])
     """
-    from games.equilibria.vertex_enumeration import vertex_enumeration
-
     tol = check_tolerance(tol)
     A, B = _check_stack(A, B)
     K, m, n = A.shape
@@ -225,8 +253,7 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
                      f"support pairs each); solved one by one")
     extra_g, extra_x, extra_y = [g], [x], [y]
     slow = np.flatnonzero(degenerate)
-    for k in slow:
-        found = vertex_enumeration(NormalFormGame.from_arrays(A[k], B[k]), tol=tol)
+    for k, found in zip(slow, stacked_vertex_enumeration(A[slow], B[slow], tol)):
         degenerate[k] = bool(found.degenerate)
         for eq in found:
             extra_g.append(np.array([k]))

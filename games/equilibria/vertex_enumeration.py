@@ -190,11 +190,18 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
     # two polytopes have one shape and are walked together.
     P, Q = normalise(B), normalise(A).T
     if m == n <= STACKED_SIZE:
-        (x_vertices, x_labels), (y_vertices, y_labels_own) = stacked_polytope_vertices(
-            np.stack([P, Q]), max_vertices)
+        x_side, y_side = stacked_polytope_vertices(np.stack([P, Q]), max_vertices)
     else:
-        x_vertices, x_labels = polytope_vertices(P, max_vertices)
-        y_vertices, y_labels_own = polytope_vertices(Q, max_vertices)
+        x_side, y_side = polytope_vertices(P, max_vertices), polytope_vertices(Q, max_vertices)
+    return equilibria_from_vertices(game, x_side, y_side, tol, max_vertices)
+
+
+def equilibria_from_vertices(game: NormalFormGame, x_side: tuple[np.ndarray, np.ndarray],
+                             y_side: tuple[np.ndarray, np.ndarray], tol: float,
+                             max_vertices: int | None) -> EquilibriumSet:
+    """The checked equilibria of a game from the vertices and labels of its two polytopes."""
+    m, n = game.shape
+    (x_vertices, x_labels), (y_vertices, y_labels_own) = x_side, y_side
     # Q's own labels are (y_j = 0 for j) then (row i tight); reorder to the shared numbering
     # 1..m for player 1's strategies and m+1..m+n for player 2's.
     y_labels = np.hstack([y_labels_own[:, n:], y_labels_own[:, :n]])
