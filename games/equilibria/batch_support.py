@@ -76,10 +76,16 @@ def stacked_support_enumeration(A: np.ndarray, B: np.ndarray
             games = np.arange(start, min(K, start + step))
             game_of = np.repeat(games, pairs)
             I_all, J_all = np.tile(I, (len(games), 1)), np.tile(J, (len(games), 1))
-            rhs = np.zeros((len(game_of), k + 1))
-            rhs[:, k] = 1.0
-            y_sol, y_ok = solve_many(bordered_stack(A1[games], I, J), rhs)
-            x_sol, x_ok = solve_many(bordered_stack(Bt1[games], J, I), rhs)
+            if k == 1:  # pure profiles: the mix is 1 and the value the payoff itself
+                y_sol, x_sol = np.ones((len(game_of), 2)), np.ones((len(game_of), 2))
+                y_sol[:, 1] = A1[game_of, I_all[:, 0], J_all[:, 0]]
+                x_sol[:, 1] = Bt1[game_of, J_all[:, 0], I_all[:, 0]]
+                y_ok = x_ok = np.ones(len(game_of), dtype=bool)
+            else:
+                rhs = np.zeros((len(game_of), k + 1))
+                rhs[:, k] = 1.0
+                y_sol, y_ok = solve_many(bordered_stack(A1[games], I, J), rhs)
+                x_sol, x_ok = solve_many(bordered_stack(Bt1[games], J, I), rhs)
             y, y_at, y_deg = feasible(y_sol[:, :k], J_all, A1, game_of, y_ok, y_sol[:, k])
             x, x_at, x_deg = feasible(x_sol[:, :k], I_all, Bt1, game_of, x_ok, x_sol[:, k])
             degenerate[game_of[y_at[y_deg]]] = True

@@ -122,3 +122,22 @@ def test_polytopes_walked_together_give_each_ones_own_bases(degenerate):
         owner, bases = feasible_bases_stack(stack)
         for k, M in enumerate(stack):
             np.testing.assert_array_equal(bases[owner == k], feasible_bases(M))
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4), (4, 3)])
+def test_degenerate_games_of_a_batch_match_vertex_enumeration_game_by_game(shape):
+    from games.equilibria import equilibria_batch
+
+    rng = np.random.default_rng(sum(shape))
+    A = rng.integers(0, 3, (60, *shape)).astype(float)
+    B = rng.integers(0, 3, (60, *shape)).astype(float)
+    found = equilibria_batch(A, B)
+    assert found.degenerate.sum() > 10   # the stacked walk is exercised
+    for k in range(len(A)):
+        alone = equilibria(NormalFormGame.from_arrays(A[k], B[k]), method="vertex")
+        assert found.degenerate[k] == alone.degenerate
+        ours = found.equilibria_of(k)
+        assert len(ours) == len(alone)
+        for (x, y), eq in zip(sorted(ours, key=lambda p: tuple(-np.concatenate(p))), alone):
+            np.testing.assert_allclose(x, eq.strategies[0], atol=1e-12)
+            np.testing.assert_allclose(y, eq.strategies[1], atol=1e-12)
