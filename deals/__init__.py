@@ -11,10 +11,8 @@ Importing ``deals`` is cheap: each name below loads its module on first use (PEP
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from deals.errors import DealError, DealFileError
+from games.exports import lazy_exports
 
 #: Where each public name lives: module -> names (loaded on first access).
 _EXPORTS: dict[str, tuple[str, ...]] = {
@@ -31,8 +29,6 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deals.sensitivity": ("FlagMap", "flag_map"),
 }
 
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
 __all__ = [
     "Assessment", "Comparison", "Thresholds", "assess", "compare",
     "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map",
@@ -42,16 +38,4 @@ __all__ = [
     "TreeOutcome", "offer_tree", "stance_game", "tree_outcome",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """Load a public name's module on first access and cache the name here (PEP 562)."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'deals' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -11,9 +11,7 @@ feature needs them.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from games.exports import lazy_exports
 from games.errors import (
     BargainingError,
     ExpressionError,
@@ -93,21 +91,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-
-__all__ = sorted([*_MODULE_OF, "equilibria", "BargainingError", "ExpressionError", "FileFormatError", "GameError",
+__all__ = sorted([*(name for names in _EXPORTS.values() for name in names), "equilibria",
+                  "BargainingError", "ExpressionError", "FileFormatError", "GameError",
                   "GameTooLargeError", "InvalidGameError", "ParameterError", "TreeError"])
 
-
-def __getattr__(name: str) -> Any:
-    """Load a public name's module on first access and cache the name here (PEP 562)."""
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'games' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_MODULE_OF))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
