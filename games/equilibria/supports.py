@@ -8,6 +8,7 @@ pairs of one size are stacked and solved by a single batched ``numpy.linalg.solv
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from itertools import combinations
 from math import comb
 
@@ -38,9 +39,13 @@ def check_size(m: int, n: int, max_pairs: int | None, method: str) -> None:
             f"if you can wait")
 
 
+@lru_cache(maxsize=256)
 def subsets(m: int, k: int) -> np.ndarray:
-    """All k-element subsets of range(m), one per row, in lexicographic order."""
-    return np.array(list(combinations(range(m), k)), dtype=np.intp).reshape(-1, k)
+    """All k-element subsets of range(m), one per row, in lexicographic order (read-only:
+    cached per shape, since every solve of an m x n game asks for the same ones)."""
+    found = np.array(list(combinations(range(m), k)), dtype=np.intp).reshape(-1, k)
+    found.setflags(write=False)
+    return found
 
 
 def support_pairs(m: int, n: int, k: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
