@@ -5,7 +5,7 @@ solutions and negotiation frontiers, parameter sweeps. Knows nothing of chips or
 ``games`` never imports ``deals``.
 
 Importing ``games`` is cheap: every name below loads its module on first use (PEP 562
-``__getattr__``), so numpy, scipy.optimize, sympy, pandas and matplotlib load only where a
+``__getattr__``), so scipy.optimize, sympy, pandas and matplotlib load only where a
 feature needs them.
 """
 
