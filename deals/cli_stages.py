@@ -12,7 +12,7 @@ import pandas as pd
 
 from deals.errors import DealError
 from deals.output import Section
-from deals.stage_plan import stage_plan
+from deals.stage_planning import stage_plan
 from deals.stage_values import information_value, snapback_value, verification_value
 
 
