@@ -48,7 +48,7 @@ def _deal(args: argparse.Namespace) -> Deal:
             sep = ""
         if not sep:
             raise _UsageError(f"chipdeals: --set {item!r}: write NAME=NUMBER, e.g. "
-                              "--set china_ties=4")
+                              "--set china_retaliation=4")
     return deal.bind(**values) if values else deal
 
 
