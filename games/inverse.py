@@ -52,6 +52,9 @@ class NearestPoint:
                    "each local minimum, bisection to the feasible end, pruning, shrinking cones")
     tolerance: float = 0.0
     seed: int | None = 0
+    #: For each coordinate, the nearest feasible value with only that coordinate moved (NaN
+    #: where moving it alone, within the box, is not enough).
+    alone: tuple[float, ...] = ()
 
     @property
     def found(self) -> bool:
@@ -91,10 +94,17 @@ def nearest_feasible(miss: Miss, start: Sequence[float], *, tolerance: float = 0
     m0 = float(evaluate(z0[None, :])[0])
     if m0 <= tolerance:
         return NearestPoint(tuple(map(float, z0)), 0.0, m0, seen[0], count[0],
-                            tolerance=tolerance, seed=seed)
+                            tolerance=tolerance, seed=seed, alone=tuple(map(float, z0)))
     eye = np.eye(k)
     rays = np.vstack([eye, -eye, _unit(rng.normal(size=(directions, k)))])
-    best = _along_rays(rays, z0, evaluate, tolerance, grid)
+    ends = _along_rays(rays, z0, evaluate, tolerance, grid)
+    reach = np.linalg.norm(ends - z0, axis=1)  # NaN where the ray has no feasible point
+    both = np.vstack([reach[:k], reach[k:2 * k]])
+    alone = np.full(k, np.nan)
+    has = ~np.all(np.isnan(both), axis=0)
+    side = np.nanargmin(np.where(np.isnan(both), np.inf, both), axis=0)
+    alone[has] = ends[side[has] * k + np.flatnonzero(has), np.flatnonzero(has)]
+    best = ends[np.nanargmin(reach)] if np.isfinite(reach).any() else None
     for r in range(rounds):
         if best is None:
             break
@@ -102,16 +112,17 @@ def nearest_feasible(miss: Miss, start: Sequence[float], *, tolerance: float = 0
         axis = _unit((best - z0)[None, :])[0]
         spread = 0.5 ** (r + 1)
         cone = _unit(axis[None, :] + spread * rng.normal(size=(directions, k)) / np.sqrt(k))
-        found = _along_rays(cone, z0, evaluate, tolerance, grid)
-        if found is not None and np.linalg.norm(found - z0) < np.linalg.norm(best - z0):
-            best = found
+        ends = _along_rays(cone, z0, evaluate, tolerance, grid)
+        reach = np.linalg.norm(ends - z0, axis=1)
+        if np.isfinite(reach).any() and np.nanmin(reach) < np.linalg.norm(best - z0):
+            best = ends[np.nanargmin(reach)]
     if best is None:
         return NearestPoint(None, np.inf, np.inf, seen[0], count[0], tolerance=tolerance,
-                            seed=seed)
+                            seed=seed, alone=tuple(map(float, alone)))
     best = _prune(best, z0, evaluate, tolerance)
     m = float(evaluate(best[None, :])[0])
     return NearestPoint(tuple(map(float, best)), float(np.linalg.norm(best - z0)), m, seen[0],
-                        count[0], tolerance=tolerance, seed=seed)
+                        count[0], tolerance=tolerance, seed=seed, alone=tuple(map(float, alone)))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -119,15 +130,13 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def _along_rays(rays: np.ndarray, z0: np.ndarray, evaluate, tolerance: float, grid: int
-                ) -> np.ndarray | None:
-    """The feasible point nearest z0 on any of the rays z0 + s d, s in [0, s_max(d)]."""
+                ) -> np.ndarray:
+    """On each ray z0 + s d (s in [0, s_max(d)]), the feasible point nearest z0 (NaN if none)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         to_wall = np.where(rays > 0, (1 - z0) / rays, np.where(rays < 0, -z0 / rays, np.inf))
-    s_max = to_wall.min(axis=1)
-    rays, s_max = rays[s_max > 1e-12], s_max[s_max > 1e-12]
-    if not len(rays):
-        return None
+    s_max = np.maximum(to_wall.min(axis=1), 0.0)
     n = len(rays)
+    result = np.full((n, z0.size), np.nan)
     s = np.linspace(0.0, 1.0, grid + 1)[None, :] * s_max[:, None]  # includes z0 at s = 0
     m = np.empty_like(s)
     m[:, 0] = np.inf  # z0 itself is known infeasible
@@ -138,16 +147,17 @@ def _along_rays(rays: np.ndarray, z0: np.ndarray, evaluate, tolerance: float, gr
     left = np.concatenate([np.full((n, 1), np.inf), m], axis=1)[:, :-1]
     local = (m <= left) & (m <= padded[:, 1:]) & np.isfinite(m)
     local[:, 0] = False
+    local &= (s_max > 1e-12)[:, None]
     row, col = np.nonzero(local)
     if not row.size:
-        return None
+        return result
     lo = s[row, col - 1]
     hi = s[row, np.minimum(col + 1, grid)]
     d = rays[row]
     at, value = _golden(lambda t: evaluate(z0 + t[:, None] * d), lo, hi, s[row, col], m[row, col])
     good = value <= tolerance
     if not good.any():
-        return None
+        return result
     row, d, lo, at = row[good], d[good], lo[good], at[good]
     # Bisection between the bracket's near end and the feasible point, to the feasible end.
     a, b = lo, at
@@ -158,8 +168,11 @@ def _along_rays(rays: np.ndarray, z0: np.ndarray, evaluate, tolerance: float, gr
         a = np.where(inside, a, mid)
         if np.all(b - a < 1e-6):
             break
-    points = z0 + b[:, None] * d
-    return points[np.argmin(np.linalg.norm(points - z0, axis=1))]
+    # Several brackets may share a ray: keep the nearest feasible end of each ray.
+    order = np.lexsort((b, row))
+    first = order[np.r_[True, row[order][1:] != row[order][:-1]]]
+    result[row[first]] = z0 + b[first, None] * d[first]
+    return result
 
 
 def _golden(f, lo: np.ndarray, hi: np.ndarray, x: np.ndarray, fx: np.ndarray, steps: int = 30
