@@ -132,30 +132,30 @@ class Calibration(TabularResult):
     free: tuple[str, ...]
     settings: dict[str, Any] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
+    point: dict[str, float] = field(default_factory=dict)
 
     def __iter__(self):
         return iter((self.benchmark, self.ask))
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
+        blank = {"from": np.nan, "to": np.nan, "moved": "", "unit": ""}
         for r in self:
-            label = SOLUTIONS[r.solution].replace("the supplier", self.supplier)
+            label = "benchmark" if r.solution == "benchmark" else f"{self.supplier} best ask"
             if not r.found:
                 rows.append({"to be": label, "parameter": "no values in range make it so",
-                             "unit": "", "analyst": np.nan, "needed": np.nan,
-                             "change": np.nan, "share of range": np.nan})
+                             **blank})
             elif not r.moved:
-                rows.append({"to be": label, "parameter": "(none: true at the point values)",
-                             "unit": "", "analyst": np.nan, "needed": np.nan,
-                             "change": np.nan, "share of range": np.nan})
-            for name, value in r.alone.items():
-                rows.append({"to be": label, "parameter": f"{name} (moved alone)",
-                             "unit": self.units.get(name, ""), "analyst": np.nan,
-                             "needed": value, "change": np.nan, "share of range": np.nan})
+                rows.append({"to be": label, "parameter": "(true at the file's values)",
+                             **blank})
             for m in r.moved:
-                rows.append({"to be": label, "parameter": m.name, "unit": m.unit,
-                             "analyst": m.analyst, "needed": m.needed, "change": m.change,
-                             "share of range": m.share_of_range})
+                rows.append({"to be": label, "parameter": m.name, "from": m.analyst,
+                             "to": m.needed, "moved": f"{m.share_of_range:+.0%}",
+                             "unit": m.unit})
+            for name, value in r.alone.items():
+                rows.append({"to be": label, "parameter": f"{name} alone",
+                             "from": self.point.get(name, np.nan), "to": value, "moved": "",
+                             "unit": self.units.get(name, "")})
         return pd.DataFrame(rows).set_index(["to be", "parameter"])
 
     def _caption(self) -> str:
@@ -200,6 +200,7 @@ def calibrate(deal: Deal, terms: str = "outcome", *, disputed: bool = False,
     return Calibration(deal=deal.name, title=deal.title, supplier=deal.supplier, which=terms,
                        terms=values, benchmark=found["benchmark"], ask=found["ask"], free=free,
                        units={n: bound.parameters[n].unit for n in free},
+                       point={n: point[n] for n in free},
                        settings={"tolerance": tolerance, "seed": seed, "disputed": disputed,
                                  "grid_points": grid_points, "directions": directions,
                                  "ask_power": ASK_POWER, "method": (
