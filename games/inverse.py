@@ -158,8 +158,15 @@ def _along_rays(rays: np.ndarray, z0: np.ndarray, evaluate, tolerance: float, gr
     good = value <= tolerance
     if not good.any():
         return result
-    row, d, lo, at = row[good], d[good], lo[good], at[good]
-    # Bisection between the bracket's near end and the feasible point, to the feasible end.
+    row, col, d, lo, at = row[good], col[good], d[good], lo[good], at[good]
+    # A grid point before the feasible point may itself be feasible: the feasible end is then
+    # before it, between it and the grid point preceding it.
+    feasible_grid = (m <= tolerance)[row] & (np.arange(grid + 1)[None, :] <= col[:, None])
+    first = np.argmax(feasible_grid, axis=1)
+    earlier = feasible_grid.any(axis=1) & (s[row, first] < at)
+    at = np.where(earlier, s[row, first], at)
+    lo = np.where(earlier, s[row, np.maximum(first - 1, 0)], lo)
+    # Bisection between the last point known infeasible and the feasible one.
     a, b = lo, at
     for _ in range(30):
         mid = (a + b) / 2

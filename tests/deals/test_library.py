@@ -30,8 +30,8 @@ def benchmark(name: str):
     return load(name).solutions().benchmark
 
 
-def test_the_library_has_the_seven_deals_of_the_issue():
-    assert set(NAMES) >= {"gulf-divestment-uae", "gulf-divestment-saudi", "india-energy-trade",
+def test_the_library_has_the_eight_deals_of_the_issues():
+    assert set(NAMES) >= {"microsoft-g42", "gulf-divestment-uae", "gulf-divestment-saudi", "india-energy-trade",
                           "chips-for-farm-purchases", "tier-upgrade-poland",
                           "malaysia-anti-smuggling", "allied-sme-netherlands"}
 

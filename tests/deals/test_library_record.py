@@ -223,3 +223,16 @@ def test_every_number_cites_a_row_or_is_a_wide_judgement(name):
         terms = getattr(deal, kind)
         if terms is not None:
             assert CITE.search(terms.source) or "judgement" in terms.source, f"{name}: {kind}"
+
+
+# New: Microsoft-G42 (b6, b7) -------------------------------------------------------------
+
+def test_microsoft_g42_encodes_the_sequence_of_the_record():
+    """b7: divestment and Huawei removal (Feb 2024); b6: Microsoft's $1.5bn (Apr 2024), the
+    licence ~8 months later with conditions; the chips are US-operated."""
+    deal = load("microsoft-g42")
+    assert deal.months_between_offers == 8.0
+    assert deal.outcome.values == {"chips_us": 40_000, "divest": 1.0, "safeguards": 1.0,
+                                   "us_stake": 1.5}
+    assert "b6" in deal.outcome.source and "b7" in deal.outcome.source
+    assert "us_operator_residual" in deal.definitions["exposed"].text
