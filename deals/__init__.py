@@ -21,9 +21,12 @@ from deals.comparison import Comparison, compare
 from deals.explorer import ConcessionExplorer, ExplorerState
 from deals.sensitivity import FlagMap, flag_map
 
+# --- what would have to be true (calibration of struck deals) ---
+from deals.calibration import Calibration, calibrate
+
 __all__ = [
     "Assessment", "Comparison", "Thresholds", "assess", "compare",
-    "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map",
+    "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map", "Calibration", "calibrate",
     "Belief", "Deal", "DealError", "DealFileError", "Issue", "Stance", "Terms",
     "dump", "dumps", "library_names", "library_path", "load", "loads",
     "DealSolutions", "bargaining_power", "default_resolution",
