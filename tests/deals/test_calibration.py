@@ -134,3 +134,18 @@ def test_library_outcome_calibration_is_consistent():
     scale = np.ptp(at.bargaining_problem(resolution=200).gains, axis=0)
     assert abs(g[0] - bench.gains[0]) <= 0.03 * scale[0]
     assert abs(g[1] - bench.gains[1]) <= 0.03 * scale[1]
+
+
+def test_cli_calibrate_prints_the_answer_and_refuses_bad_input(tmp_path, capsys):
+    from deals.cli import main
+
+    path = tmp_path / "toy.toml"
+    path.write_text(TOY % 1.2)
+    assert main(["calibrate", str(path), "--tolerance", "0.001", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert "benchmark" in out and "S best ask" in out and "a alone" in out
+    assert main(["calibrate", str(path), "--tolerance", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--tolerance" in err
+    assert main(["calibrate", str(path), "--terms", "proposal"]) == 2  # the toy has none
+    assert "no [proposal]" in capsys.readouterr().err
