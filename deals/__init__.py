@@ -31,9 +31,12 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deals.stage_planning": ("StagePlan", "stage_plan", "stage_tree"),
 }
 
+# --- what would have to be true (calibration of struck deals) ---
+from deals.calibration import Calibration, calibrate
+
 __all__ = [
     "Assessment", "Comparison", "Thresholds", "assess", "compare",
-    "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map",
+    "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map", "Calibration", "calibrate",
     "Belief", "Deal", "DealError", "DealFileError", "Issue", "Stance", "Terms",
     "dump", "dumps", "library_names", "library_path", "load", "loads",
     "DealSolutions", "bargaining_power", "default_resolution",

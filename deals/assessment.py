@@ -259,7 +259,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     """
     t = thresholds or Thresholds()
     if deal.proposal is not None:
-        proposal = deal.outcome_values(deal.proposal.values)
+        deal, proposal = deal.at_terms("proposal")  # in the proposal's own setting
         source = "the deal's proposal"
     elif deal.belief is not None:
         believed = point_values(deal.at_belief())

@@ -48,7 +48,7 @@ def _deal(args: argparse.Namespace) -> Deal:
             sep = ""
         if not sep:
             raise _UsageError(f"chipdeals: --set {item!r}: write NAME=NUMBER, e.g. "
-                              "--set china_ties=4")
+                              "--set china_retaliation=4")
     return deal.bind(**values) if values else deal
 
 
@@ -170,8 +170,8 @@ def cmd_frontier(args: argparse.Namespace) -> list[Section]:
     if args.plot:
         _plot(deal, args)
         sections.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
-                                "frontier, bargaining solutions, disagreement point and the "
-                                "proposal"))
+                                "frontier, bargaining solutions, disagreement point, the "
+                                "proposal, the benchmark and the outcome as struck"))
     return sections
 
 
@@ -188,6 +188,9 @@ def _plot(deal: Deal, args: argparse.Namespace) -> None:
     proposal = dict(deal.outcome_values(deal.proposal.values)) if deal.proposal else None
     ax = plot_frontier(problem, power=0.5, rubinstein=factors, proposal=proposal,
                        show_points=False)
+    from deals.plots import mark_struck
+
+    mark_struck(ax, deal, problem)
     ax.set_title(deal.title, fontsize=9)
     try:
         ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
@@ -316,3 +319,16 @@ def _register_stage_commands() -> None:
 
 
 _register_stage_commands()
+
+
+def _register_calibrate_command(sub: Any) -> None:
+    from deals.calibration import add_arguments, calibration_sections
+
+    parser = _add_deal_command(
+        sub, "calibrate", lambda args: calibration_sections(_deal(args), args),
+        "what would have to be true: the parameter values, nearest the file's, under which the "
+        "struck deal (or the proposal) is the benchmark or the supplier's optimal ask")
+    add_arguments(parser)
+
+
+EXTRA_COMMANDS.append(_register_calibrate_command)

@@ -68,3 +68,31 @@ def comparison_plot(comparison: "Comparison", ax=None):
     ax.set_title("Leverage of each deal's proposal", fontsize=10)
     ax.legend(fontsize=8, title="supplier flag", title_fontsize=8)
     return ax
+
+
+def mark_struck(ax, deal, problem):
+    """Add the benchmark and the deal as struck to a frontier drawn by ``plot_frontier``.
+
+    The benchmark is the asymmetric Nash solution (power from the delay costs); the struck
+    outcome is the file's ``[outcome]`` with its unset issues at their status quo. Both are
+    placed in gains at the deal's parameter values, like the frontier.
+    """
+    bench = deal.solutions(resolution=problem.resolution).benchmark
+    if bench.agreement:
+        ax.scatter([bench.utilities[0]], [bench.utilities[1]], marker="s", s=110,
+                   facecolor="none", edgecolor="black", linewidth=2,
+                   label="benchmark (asymmetric Nash)", zorder=7)
+    if deal.outcome is not None:
+        u = [float(v) for v in problem.evaluate(**deal.outcome_values(deal.outcome.values))]
+        ax.scatter([u[0]], [u[1]], marker="D", s=90, color="#c44e52", edgecolor="black",
+                   label="outcome (as struck)", zorder=8)
+        if deal.outcome.disputed:
+            terms = deal.outcome_values(deal.outcome.reading(disputed=True))
+            v = [float(x) for x in problem.evaluate(**terms)]
+            ax.scatter([v[0]], [v[1]], marker="D", s=90, facecolor="white",
+                       edgecolor="#c44e52", linewidth=2, label="outcome (disputed reading)",
+                       zorder=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
+    ax.set_xlabel(f"{deal.supplier} utility ($bn per year)")
+    ax.set_ylabel(f"{deal.partner} utility ($bn per year)")
+    return ax

@@ -54,11 +54,12 @@ def test_json_keeps_every_section_when_titles_repeat(capsys, tmp_path):
 
 
 def test_solve_reports_the_tree_and_the_solutions(capsys):
-    code, out, _ = run(capsys, "solve", "allied-sme-netherlands", "--format", "json")
+    code, out, _ = run(capsys, "solve", "allied-sme-netherlands", "--set", "cap_threat=1",
+                       "--format", "json")
     assert code == 0
     data = json.loads(out)
     tree = {r[""]: r["value"] for r in data["offer tree"]["rows"]}
-    assert tree["subgame-perfect play"] == "unrestricted for refuse > accept"
+    assert tree["subgame-perfect play"] == "fdpr for refuse > accept"
     names = [r["solution"] for r in data["bargaining solutions"]["rows"]]
     assert "Nash" in names and "Kalai-Smorodinsky" in names and "Rubinstein" in names
     assert all(r["regret"] <= 1e-7 for r in data["stance game equilibria"]["rows"])
@@ -148,18 +149,18 @@ def test_installed_console_script():
 
 def test_set_binds_parameters(capsys):
     deal = deals.load("gulf-divestment-saudi")
-    code, out, _ = run(capsys, "show", "gulf-divestment-saudi", "--set", "china_ties=8",
+    code, out, _ = run(capsys, "show", "gulf-divestment-saudi", "--set", "china_retaliation=8",
                        "--format", "json")
     assert code == 0
     rows = {r["terms"]: r for r in json.loads(out)["terms on the table"]["rows"]}
-    expected = deal.bind(china_ties=8.0).gains(deal.proposal.values)[1]
+    expected = deal.bind(china_retaliation=8.0).gains(deal.proposal.values)[1]
     assert rows["proposal"]["Saudi Arabia gain"] == pytest.approx(expected)
     assert expected < 0  # at the top of its range, full divestment is rejected
 
 
 def test_absurd_parameter_values_exit_2_not_a_traceback(capsys):
     # Payoffs of 1e300 overflow inside the bargaining solvers (the square of the scale).
-    code, out, err = run(capsys, "solve", "gulf-divestment-saudi", "--set", "china_ties=1e300")
+    code, out, err = run(capsys, "solve", "gulf-divestment-saudi", "--set", "china_retaliation=1e300")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.startswith("chipdeals: error: gulf-divestment-saudi: ")
 
