@@ -10,7 +10,7 @@ DrawSolver`, power from the delay costs), refined off the grid.
 >>> import deals
 >>> problem = negotiation_problem(deals.load("gulf-divestment-uae"), grid_points=100)
 >>> problem.sides, problem.draws, problem.issues
-(('US', 'UAE'), 1, ('chips', 'divest', 'safeguards'))
+(('US', 'UAE'), 1, ('chips', 'chips_us', 'divest', 'safeguards', 'invest_us'))
 """
 
 from __future__ import annotations
