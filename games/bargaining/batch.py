@@ -285,7 +285,8 @@ def better_for_both(problem: BatchProblem, package: Mapping[str, ArrayLike], *,
     margin = max_x min((g_1(x) - g_1(p)) / r_1, (g_2(x) - g_2(p)) / r_2), each side's gain in
     units of its range r_i over the box: positive where another outcome is better for both,
     0 where p is Pareto optimal. ``enough``: draws whose grid scan already shows a margin at
-    least this large are not refined (their margin is then a lower bound, at least ``enough``).
+    least this large are not refined (their margin is then a lower bound, at least ``enough``);
+    ignored for linear problems, whose exact answer costs no more than the scan.
 
     >>> import numpy as np
     >>> def u(x, q):                   # player 1 values only y; player 2 gives y, wants z
@@ -322,9 +323,9 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
     best = np.argmax(on_grid, axis=1)
     margin = on_grid[rows, best].copy()
     points = {k: v[best].astype(float) for k, v in grid.grid.items()}
-    todo = rows if enough is None else rows[margin < enough]
     linear = problem.linear and all(problem.box.is_continuous(k) or not _spans(problem.box, k)
                                     for k in problem.box.names)
+    todo = rows if enough is None or linear else rows[margin < enough]  # an LP is cheap
     method = ("linear programme per draw (exact), checked against a grid scan" if linear else
               "grid scan, compass search, then sequential linear programming (trust region)")
     if todo.size:
@@ -479,12 +480,14 @@ def _lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray], value: 
         for i, k in enumerate(moving):
             points[k][chosen] = moved[better, i]
         current[chosen] = got[better]
-        # Trust region: grow after a step that gained at least half what the model promised,
-        # shrink after a step that gained nothing; converged when the model promises nothing.
+        # Trust region: shrink after a step that gained nothing; converged when the model
+        # promises nothing more.
         promised = lp.values - np.minimum(a[:, 0], b[:, 0])
         radius[active[~better]] /= 4
-        grow = better & (got - np.minimum(a[:, 0], b[:, 0]) >= 0.5 * promised)
-        radius[active[grow]] = np.minimum(1.0, 2 * radius[active[grow]])
+        # After a step, the next region is twice the step taken (shrinking at most fourfold):
+        # secants over a region much wider than the step misjudge a curved function.
+        taken = np.max(np.abs(moved - x) / span, axis=1)
+        radius[chosen] = np.clip(2 * taken[better], radius[chosen] / 4, 1.0)
         done = (radius[active] < resolution) | (better & (promised <= 1e-12))
         if whole_box:  # over the whole box an exact model (affine functions) gives the optimum
             exact = np.abs(got - lp.values) <= 1e-12 * (1 + np.abs(lp.values))
