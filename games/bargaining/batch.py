@@ -50,6 +50,9 @@ from games.optimise import linear_maximin
 
 #: Relative slack (in units of a player's range of gains) under which a gain counts as zero.
 GAIN_TOLERANCE = 1e-9
+#: Most rounds of LP steps (each at least quarters the trust region or gains; they converge in
+#: far fewer on smooth problems).
+LP_ROUNDS = 60
 
 Utilities = Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]],
                      tuple[ArrayLike, ArrayLike]]
@@ -92,23 +95,40 @@ class BatchProblem:
         object.__setattr__(self, "parameters", params)
         object.__setattr__(self, "disagreement", d)
         object.__setattr__(self, "_draws", n)
+        object.__setattr__(self, "_last", [(None, None)])
+
+    def _columns(self, pick: np.ndarray | slice) -> tuple[dict, np.ndarray, np.ndarray]:
+        # A search polls the same draws several times a round: slice the data once per set.
+        # (One tuple read and one written, so threads sharing a problem never mix two sets.)
+        seen, columns = self._last[0]  # type: ignore[attr-defined]
+        if seen is pick or (isinstance(pick, np.ndarray) and isinstance(seen, np.ndarray)
+                            and seen.shape == pick.shape and np.array_equal(seen, pick)):
+            return columns
+        columns = ({k: v[pick][:, None] for k, v in self.parameters.items()},
+                   self.disagreement[0][pick][:, None], self.disagreement[1][pick][:, None])
+        self._last[0] = (pick, columns)  # type: ignore[attr-defined]
+        return columns
 
     @property
     def draws(self) -> int:
         """How many problems the stack holds."""
         return self._draws  # type: ignore[attr-defined]
 
-    def gains(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | None = None
+    def take(self, rows: np.ndarray | slice) -> "BatchProblem":
+        """The stack of the draws ``rows`` only (indices or a slice)."""
+        return BatchProblem(self.utilities, self.box,
+                            {k: v[rows] for k, v in self.parameters.items()},
+                            (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear)
+
+    def gains(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | slice | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
         """Both players' gains at ``outcome`` for the draws ``rows`` (default: all).
 
         Issues of shape (1, m) give an (r, m) table (every outcome for every draw); issues of
         shape (r, 1) one outcome per draw.
         """
-        pick = slice(None) if rows is None else rows
-        params = {k: v[pick][:, None] for k, v in self.parameters.items()}
+        params, d_1, d_2 = self._columns(slice(None) if rows is None else rows)
         u_1, u_2 = self.utilities(outcome, params)
-        d_1, d_2 = (d[pick][:, None] for d in self.disagreement)
         g_1, g_2 = np.broadcast_arrays(np.asarray(u_1, dtype=float) - d_1,
                                        np.asarray(u_2, dtype=float) - d_2)
         return g_1, g_2
@@ -328,37 +348,40 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
     todo = rows if enough is None or linear else rows[margin < enough]  # an LP is cheap
     method = ("linear programme per draw (exact), checked against a grid scan" if linear else
               "grid scan, compass search, then sequential linear programming (trust region)")
-    if todo.size:
+    def pair_over(chosen: np.ndarray) -> Callable:
         def pair(r, x):
-            picked = todo[r]
+            picked = chosen[r]
             g_1, g_2 = problem.gains(x, picked)
             return ((g_1 - offsets[0][picked][:, None]) / r_1[picked][:, None],
                     (g_2 - offsets[1][picked][:, None]) / r_2[picked][:, None])
+        return pair
 
-        start = {k: v[todo] for k, v in points.items()}
-        value = margin[todo]
-        if not linear:
-            # A compass search first (it steps across kinks along the issues), then LP steps
-            # from where it stops (they follow the crease where the two gains are equal).
-            compass = maximise(lambda r, **x: np.minimum(*pair(r, x)), problem.box, todo.size,
-                               start=start, resolution=resolution,
-                               first_step=_first_step(problem.box, grid),
-                               max_rounds=max_rounds, by_rows=True)
-            ahead = compass.values > value
-            start = {k: np.where(ahead, compass.points[k], v) for k, v in start.items()}
-            value = np.maximum(compass.values, value)
-            if package is None:
-                shifted = _shifted_nash(pair, problem.box, start, value, resolution, max_rounds,
-                                        _first_step(problem.box, grid))
-                ahead = shifted[1] > value
-                start = {k: np.where(ahead, shifted[0][k], v) for k, v in start.items()}
-                value = np.maximum(shifted[1], value)
-        found, value = _lp_steps(pair, problem.box, start, value, resolution, max_rounds,
-                                 whole_box=linear)
-        better = value > margin[todo]
-        margin[todo[better]] = value[better]
+    def keep(chosen: np.ndarray, found: Mapping[str, np.ndarray], value: np.ndarray) -> None:
+        better = value > margin[chosen]
+        margin[chosen[better]] = value[better]
         for k in points:
-            points[k][todo[better]] = found[k][better]
+            points[k][chosen[better]] = found[k][better]
+
+    step = _first_step(problem.box, grid)
+    if todo.size and not linear:
+        # better for both: a compass search (it steps across kinks along the issues); the zone
+        # test: a smooth homotopy (it enters thin wedges the grid missed).
+        start = {k: v[todo] for k, v in points.items()}
+        if package is not None:
+            compass = maximise(lambda r, **x: np.minimum(*pair_over(todo)(r, x)), problem.box,
+                               todo.size, start=start, resolution=resolution, first_step=step,
+                               max_rounds=max_rounds, by_rows=True)
+            keep(todo, compass.points, compass.values)
+        else:
+            keep(todo, *_shifted_nash(pair_over(todo), problem.box, start, margin[todo],
+                                      resolution, max_rounds, step))
+        if enough is not None:
+            todo = todo[margin[todo] < enough]
+    if todo.size:
+        # LP steps from there: they follow the crease where the two gains are equal.
+        keep(todo, *_lp_steps(pair_over(todo), problem.box,
+                              {k: v[todo] for k, v in points.items()}, margin[todo],
+                              resolution, min(max_rounds, LP_ROUNDS), whole_box=linear))
     if package is not None:  # the package itself improves on itself by exactly 0
         behind = margin < 0
         margin[behind] = 0.0
@@ -524,13 +547,12 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     size = len(next(iter(grid.values())))
     total = np.zeros(size)
     for a in range(0, n, chunk):
-        rows = np.arange(a, min(n, a + chunk))
-        g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()}, rows)
+        g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()}, slice(a, a + chunk))
         total += np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
-    search = np.arange(min(n, search_draws))
+    search = problem.take(slice(0, search_draws))
 
     def expected(x):
-        g_1, g_2 = problem.gains({k: np.full((1, 1), v) for k, v in x.items()}, search)
+        g_1, g_2 = search.gains({k: np.full((1, 1), v) for k, v in x.items()})
         return float(np.mean(np.where(g_2 >= 0, g_1, 0.0)))
 
     moving = [k for k in box.names if box.is_continuous(k)]
@@ -567,4 +589,4 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
                            float(np.mean(np.where(accepted, g_1, 0.0))), (g_1, g_2),
                            "grid scan over all draws, then Nelder-Mead from the best two",
                            {"grid_points": grid_points, "resolution": resolution,
-                            "search_draws": int(search.size), "chunk": chunk})
+                            "search_draws": search.draws, "chunk": chunk})
