@@ -273,13 +273,20 @@ def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: in
 
 
 def acceptance_by_level(deal: Deal, proposal: Mapping[str, float], issue: str,
-                        levels: np.ndarray, values: Mapping[str, np.ndarray], side: str
-                        ) -> np.ndarray:
-    """P(side's gain >= 0) when ``issue`` takes each of ``levels``, the rest as in ``proposal``."""
+                        levels: np.ndarray, values: Mapping[str, np.ndarray], side: str,
+                        chunk: int = 5_000) -> np.ndarray:
+    """P(side's gain >= 0) when ``issue`` takes each of ``levels``, the rest as in ``proposal``.
+
+    The draws are taken ``chunk`` at a time, so memory does not grow with their number.
+    """
     outcome = {k: np.array([[v]]) for k, v in deal.outcome_values(proposal).items()}
     outcome[issue] = np.asarray(levels, dtype=float)[None, :]
-    column = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
-    g_s, g_p = gains(deal, outcome, column)
-    gain = np.asarray(g_s if side == "supplier" else g_p, dtype=float)
     n = len(next(iter(values.values())))
-    return np.broadcast_to(gain, (n, len(levels))).__ge__(0).mean(axis=0)
+    accepted = np.zeros(len(levels))
+    for a in range(0, n, chunk):
+        column = {k: np.asarray(v[a:a + chunk], dtype=float)[:, None] for k, v in values.items()}
+        g_s, g_p = gains(deal, outcome, column)
+        gain = np.asarray(g_s if side == "supplier" else g_p, dtype=float)
+        rows = len(next(iter(column.values())))
+        accepted += (np.broadcast_to(gain, (rows, len(levels))) >= 0).sum(axis=0)
+    return accepted / n
