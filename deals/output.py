@@ -88,7 +88,7 @@ def snake_case(text: str) -> str:
     >>> snake_case("flag (supplier)")
     'flag_supplier'
     """
-    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_") or "table"
+    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_") or "name"
 
 
 def terminal_width() -> int:
@@ -160,8 +160,8 @@ def _with_index(frame: pd.DataFrame) -> pd.DataFrame:
     named = any(n is not None for n in frame.index.names)
     if named:
         return frame.reset_index()
-    if isinstance(frame.index, pd.RangeIndex):
-        return frame.reset_index(drop=True)
+    if isinstance(frame.index, pd.RangeIndex) or pd.api.types.is_integer_dtype(frame.index):
+        return frame.reset_index(drop=True)  # row numbers carry nothing
     return frame.reset_index(names="name")
 
 
