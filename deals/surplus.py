@@ -14,7 +14,7 @@ level; the surplus is *left on the table* only when the best of these beats the 
 >>> left = surplus_left(deal, deal.outcome_values(deal.proposal.values),
 ...                     sample_values(deal, 300, 0), Thresholds(), "supplier")
 >>> sorted(r["issue"] for r in left)
-['soy']
+['chips', 'soy']
 """
 
 from __future__ import annotations
