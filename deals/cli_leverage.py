@@ -141,6 +141,11 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
         "gain p10": a.gains["proposal"][side]["p10"], "gain p90": a.gains["proposal"][side]["p90"],
         "benchmark gain median": a.gains["benchmark"][side]["median"]}
         for side in ("supplier", "partner")]).set_index("side")
+    shown_verdict = verdict.reset_index()
+    shown_verdict["verdict"] = [_short(a, side) for side in verdict.index]
+    shown_verdict["accepts"] = [people(v, "percent") for v in verdict["accepts"]]
+    for column in ("gain median", "gain p10", "gain p90", "benchmark gain median"):
+        shown_verdict[column] = [people(v) for v in verdict[column]]
     figures = a.to_frame()
     shown = figures.copy()
     shown["value"] = [people(v, "percent" if k.startswith(("P(", "share", "optimal ask acc"))
@@ -152,11 +157,19 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
                            columns=["side", "issue", "proposed", "still_accepted", "acceptance",
                                     "best", "expected_gain_proposed", "expected_gain_best"])
     point = tornado.attrs
+    shown_surplus = pd.DataFrame({
+        "side": surplus["side"], "issue": surplus["issue"],
+        "proposed": [people(v) for v in surplus["proposed"]],
+        "still accepted": [people(v) for v in surplus["still_accepted"]],
+        "best for the side": [people(v) for v in surplus["best"]],
+        f"expected gain up ({u})": [people(b - p) for b, p in
+                                    zip(surplus["expected_gain_best"],
+                                        surplus["expected_gain_proposed"])]})
     return (
         Section(f"{a.deal}: leverage audit of {a.proposal_source}", verdict,
                 f"gains in {u} over no deal, median and p10/p90 over {a.draws:,} draws",
                 name="verdict", notes=tuple(a.explain().splitlines()[1:]),
-                formats={"accepts": "percent"}),
+                display=shown_verdict),
         Section("figures", figures, "rho = the supplier's gain at these terms / its gain at the "
                 "bargaining benchmark: 1 claims what its position supports, below 1 less, below 0 "
                 "the supplier loses from the terms (NaN where no zone of agreement); "
@@ -169,11 +182,12 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
                 f"gains in {u}; at point values: supplier "
                 f"{people(point.get('supplier gain at point values', float('nan')))}, partner "
                 f"{people(point.get('partner gain at point values', float('nan')))}",
-                name="one_at_a_time"),
+                name="one_at_a_time", display=tornado.drop(columns=[
+                    "supplier swing", "partner swing", "largest swing"])),
         Section("surplus left on the table", surplus, "levels the other side still accepts in "
                 f">= {a.thresholds.under_acceptance:.0%} of worlds, one issue at a time; listed "
                 "only where asking for them raises the asker's expected gain (take it or leave it)",
-                name="surplus", formats={"acceptance": "percent"}),
+                name="surplus", display=shown_surplus),
     )
 
 

@@ -209,9 +209,11 @@ def text_table(frame: pd.DataFrame, width: int) -> str:
     numeric = [_numeric(col) for col in cells]
     natural = [max([len(h)] + [len(v) for v in col]) for h, col in zip(columns, cells)]
     words = [max([len(w) for w in h.split()] + [1]) for h in columns]
+    # Text columns wrap between words, never inside one (up to a third of the width).
+    longest = [max([len(w) for v in col for w in v.split()] + [0]) for col in cells]
     floors = [min(max([w] + [len(v) for v in col]), width // 2) if num else
-              min(n, max(MIN_TEXT_WIDTH, w), width // 2)
-              for n, num, w, col in zip(natural, numeric, words, cells)]
+              min(n, max(MIN_TEXT_WIDTH, w, min(lw, width // 3)), width // 2)
+              for n, num, w, lw, col in zip(natural, numeric, words, longest, cells)]
     everything = list(range(len(columns)))
     widths = _fit(natural, floors, width, numeric)
     if widths is not None:
