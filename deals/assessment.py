@@ -20,6 +20,7 @@ from deals.drivers import drivers as driver_table, tornado as tornado_table
 from deals.errors import DealError
 from deals.leverage import DrawSolver, optimal_ask, point_values, sample_values
 from deals.model import SIDES, Deal
+from deals.output import json_value
 from deals.surplus import surplus_left, surplus_sentence
 from deals.verdicts import (amount, headline, sentence_case, terms_records, terms_text, the,
                             verdict_set, words)
@@ -220,6 +221,13 @@ class Assessment(TabularResult):
     def __str__(self) -> str:
         return self.explain() + "\n\n" + super().__str__()
 
+    def _repr_html_(self) -> str:
+        """The verdict in words first, then the table (Jupyter)."""
+        import html
+
+        return (f"<pre style='white-space: pre-wrap'>{html.escape(self.explain())}</pre>"
+                + super()._repr_html_())
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data for JSON: the documented schema (``schema_version``; keys never depend
         on the deal: issues and parameters are lists of records)."""
@@ -249,7 +257,7 @@ class Assessment(TabularResult):
             "drivers": _records(self.drivers), "tornado": _records(self.tornado),
             "settings": dict(self.settings),
         }
-        return _rounded(data)
+        return json_value(data)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, allow_nan=False)
@@ -271,21 +279,6 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = frame.reset_index()
     out.columns = [str(c).replace(" ", "_") for c in out.columns]
     return out.astype(object).to_dict(orient="records")
-
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _rounded(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return None if not np.isfinite(v) else float(f"{v:.10g}")
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def audited_terms(deal: Deal, terms: str = "proposal") -> tuple[dict[str, float], str]:

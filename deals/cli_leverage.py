@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 import deals
-from deals.assessment import TERMS, Assessment, Thresholds
+from deals.assessment import TERMS, Assessment, Thresholds, terms_text_of
 from deals.output import Report, Section, people, terminal_width
 from deals.verdicts import SHORT, sentence_case, the
 
@@ -100,7 +100,7 @@ def compare_notes(comparison: "deals.Comparison") -> tuple[str, ...]:
                 f"{sentence_case(s)}: {a.verdict_text['supplier']}. {sentence_case(p)}: "
                 f"{a.verdict_text['partner']}."]
         text += [f"{t}." for t in a.surplus_text["supplier"]]
-        text.append(f"Best take-it-or-leave-it ask: {a._terms_text(a.ask['terms'])}, accepted "
+        text.append(f"Best take-it-or-leave-it ask: {terms_text_of(a, a.ask['terms'])}, accepted "
                     f"in {people(a.ask['acceptance'], 'percent')}, expected gain "
                     f"{people(a.ask['expected_gain'])} {u}.")
         struck = comparison.struck_of(a.deal)

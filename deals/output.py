@@ -303,11 +303,16 @@ def csv_text(section: Section) -> str:
     return buffer.getvalue().rstrip("\n")
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """Plain JSON data: numpy scalars to Python, floats to 10 significant digits, NaN to None.
+
+    >>> json_value({"p": np.float64(0.1 + 0.2), "n": float("nan"), "k": np.int64(3)})
+    {'p': 0.3, 'n': None, 'k': 3}
+    """
     if isinstance(value, Mapping):
-        return {str(k): _json_value(v) for k, v in value.items()}
+        return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
+        return [json_value(v) for v in value]
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (float, np.floating)):
@@ -320,7 +325,7 @@ def _json_value(value: Any) -> Any:
 
 def _json(report: Report) -> str:
     if report.data is not None:
-        return json.dumps(_json_value(report.data), indent=2, ensure_ascii=False)
+        return json.dumps(json_value(report.data), indent=2, ensure_ascii=False)
     tables: dict[str, Any] = {}
     for s in report.sections:
         key, n = s.key, 2
@@ -328,7 +333,7 @@ def _json(report: Report) -> str:
             key, n = f"{s.key}_{n}", n + 1
         frame = _with_index(s.frame)
         frame.columns = [snake_case(str(c)) for c in frame.columns]
-        rows = [{k: _json_value(v) for k, v in row.items()}
+        rows = [{k: json_value(v) for k, v in row.items()}
                 for row in frame.astype(object).to_dict(orient="records")]
         tables[key] = {"title": s.title, "caption": s.caption, "rows": rows}
     return json.dumps({"schema_version": SCHEMA_VERSION, "tables": tables}, indent=2,

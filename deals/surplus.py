@@ -28,7 +28,7 @@ from deals.model import Deal
 from deals.verdicts import sentence_case, amount, the
 
 #: Levels scanned along a continuous issue, from the proposal to the end of its range.
-LEVELS = 201
+LEVELS = 101
 
 
 # ---- new maths (not in deals.leverage): expected take-it-or-leave-it gain along one issue ----

@@ -54,13 +54,13 @@ def test_under_and_the_surplus_left_in_issue_units():
     assert a.rho["supplier"]["median"] == pytest.approx(np.median(rho), rel=1e-3)
     assert a.flags["supplier"] == "under" and a.verdicts["supplier"] == "underpriced"
     # The partner still accepts (in 90% of worlds) any pay up to the 10th percentile of v:
-    # about 1.1 instead of 0.3; the 201-level scan resolves it to 2.7/200. The supplier's
+    # about 1.1 instead of 0.3; the 101-level scan resolves it to 2.7/100. The supplier's
     # expected gain (q - c) P(v >= q) rises all the way there (its peak, 1.1, is the reach).
     found = {r["issue"]: r for r in a.surplus["supplier"]}
     pay = found["pay"]
     p10 = np.percentile(v, 10)
     assert pay["issue"] == "pay" and pay["proposed"] == pytest.approx(C + 0.1)
-    assert pay["still_accepted"] == pytest.approx(p10, abs=0.015)
+    assert pay["still_accepted"] == pytest.approx(p10, abs=0.03)  # 101 levels: steps of 0.027
     # (q - c)(2 - q) is flat near its peak: the sample optimum may sit a little short of it.
     assert 1.0 <= pay["best"] <= pay["still_accepted"]
     assert pay["expected_gain_best"] - pay["expected_gain_proposed"] == pytest.approx(
