@@ -186,9 +186,6 @@ class Assessment(TabularResult):
                          + ", ".join(self.drivers.index[:3]) + ".")
         return "\n".join(lines)
 
-    def _terms_text(self, terms: Mapping[str, float]) -> str:  # old private name, kept
-        return terms_text_of(self, terms)
-
     def to_frame(self) -> pd.DataFrame:
         g = self.gains
         rows = [("verdict (supplier)", self.verdicts["supplier"]),
