@@ -275,8 +275,9 @@ def frontier_options(parser: argparse.ArgumentParser) -> None:
 
 # ---- the parser -----------------------------------------------------------------------------
 
-def build_parser(commands: Sequence[Command] = COMMANDS) -> argparse.ArgumentParser:
-    """The argument parser: one subparser per entry of ``commands``."""
+def build_parser(commands: Sequence[Command] | None = None) -> argparse.ArgumentParser:
+    """The argument parser: one subparser per entry of ``commands`` (default :data:`COMMANDS`)."""
+    commands = COMMANDS if commands is None else commands
     parser = _Parser(prog="chipdeals", description="Bilateral AI-chip deals as games: "
                      "equilibria, bargaining frontiers, and a leverage audit.",
                      epilog="examples:\n  " + "\n  ".join(c.example for c in commands

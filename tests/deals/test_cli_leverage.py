@@ -169,3 +169,37 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, fragment):
     assert code == 2
     assert fragment in err and len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+def hello(args):
+    """A command handler living outside deals.cli (as other engineers' commands will)."""
+    import pandas as pd
+
+    from deals.output import Section
+
+    return [Section("hello", pd.DataFrame({"greeting": [f"hello {args.name}"]}), name="hello")]
+
+
+def hello_options(parser):
+    parser.add_argument("--name", default="world")
+
+
+def test_a_new_command_is_one_table_entry(capsys, monkeypatch):
+    import deals.cli as cli
+
+    entry = cli.Command("hello", f"{__name__}:hello", "say hello", deal=False,
+                        options=f"{__name__}:hello_options")
+    monkeypatch.setattr(cli, "COMMANDS", cli.COMMANDS + (entry,))
+    code, out, _ = run(capsys, "hello", "--name", "Poland", "--format", "csv")
+    assert code == 0 and out.splitlines() == ["greeting", "hello Poland"]
+
+
+def test_ctrl_c_is_one_line_and_exit_130(capsys, monkeypatch):
+    import deals.cli as cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_list", interrupted)
+    code, out, err = run(capsys, "list")
+    assert code == 130 and out == "" and err == "chipdeals: interrupted\n"
