@@ -16,7 +16,8 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from deals.assessment import GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess
+from deals.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
+                              audited_terms)
 from deals.files import library_names, load
 from deals.model import Deal
 from games.results import TabularResult
@@ -38,6 +39,7 @@ class Comparison(TabularResult):
     terms: str = "proposal"
     struck: tuple[Assessment | None, ...] = ()
     gain_unit: str = GAIN_UNIT
+    skipped: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.assessments)
@@ -85,9 +87,11 @@ class Comparison(TabularResult):
         return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
 
     def _caption(self) -> str:
+        skipped = (f" (left out, no {self.terms} terms: {', '.join(self.skipped)})"
+                   if self.skipped else "")
         return (f"{len(self)} deals, {self.draws:,} draws each, seed {self.seed}; terms audited: "
-                f"{self.terms}; worst first (over-reach, then under-claiming, inefficient, "
-                f"sound); thresholds: {self.thresholds}")
+                f"{self.terms}{skipped}; worst first (over-reach, then under-claiming, "
+                f"inefficient, sound); thresholds: {self.thresholds}")
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON object: ``schema_version`` and one record per deal."""
@@ -100,7 +104,7 @@ class Comparison(TabularResult):
                 "flags": dict(struck.flags), "acceptance": dict(struck.acceptance)}
             records.append(record)
         return {"schema_version": SCHEMA_VERSION, "draws": self.draws, "seed": self.seed,
-                "terms": self.terms, "gain_unit": self.gain_unit,
+                "terms": self.terms, "skipped": list(self.skipped), "gain_unit": self.gain_unit,
                 "thresholds": asdict(self.thresholds), "deals": records}
 
     def plot(self, ax=None):
@@ -122,9 +126,14 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
     """
     chosen: Sequence[Deal | str] = list(library_names() if deals is None else deals)
     t = thresholds or Thresholds()
-    found = []
+    found, skipped = [], []
     for item in _with_progress(chosen, progress):
         deal = load(item) if isinstance(item, str) else item
+        if not has_terms(deal, terms):
+            if deals is not None:  # asked for by name: say why it cannot be audited
+                audited_terms(deal, terms)
+            skipped.append(deal.name)
+            continue
         main = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
                       progress=False, terms=terms, **options)
         outcome = None
@@ -136,7 +145,13 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
         found.append((main, outcome))
     found.sort(key=lambda pair: pair[0].sort_key())
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
-                      tuple(o for _, o in found))
+                      tuple(o for _, o in found), skipped=tuple(skipped))
+
+
+def has_terms(deal: Deal, terms: str) -> bool:
+    """Whether ``deal`` has the terms ``terms`` names (a proposal always has: the belief's ask)."""
+    return {"proposal": deal.proposal is not None or deal.belief is not None,
+            "outcome": deal.outcome is not None, "belief": deal.belief is not None}[terms]
 
 
 def _with_progress(items: Sequence[Any], progress: bool | None):

@@ -203,3 +203,29 @@ def test_ctrl_c_is_one_line_and_exit_130(capsys, monkeypatch):
     monkeypatch.setattr(cli, "cmd_list", interrupted)
     code, out, err = run(capsys, "list")
     assert code == 130 and out == "" and err == "chipdeals: interrupted\n"
+
+
+def test_compare_outcome_leaves_out_deals_without_one(capsys):
+    code, out, _ = run(capsys, "compare", "chips-for-farm-purchases", "tier-upgrade-poland",
+                       "--terms", "outcome", "--draws", "200", "--format", "json")
+    assert code == 2  # named explicitly: the missing [outcome] is an error
+    comparison = deals.compare(None, draws=100, terms="outcome")
+    assert comparison.skipped == ("chips-for-farm-purchases",)
+    from deals.output import json_value
+
+    data = json_value(comparison.to_dict())
+    jsonschema.validate(data, SCHEMA)
+    assert all(r["struck"]["verdicts"] == r["verdicts"] for r in data["deals"])
+
+
+@pytest.mark.slow
+def test_a_progress_bar_at_a_terminal_only():
+    pexpect = pytest.importorskip("pexpect")
+    import os
+
+    root = str(Path(deals.__file__).parent.parent)
+    child = pexpect.spawn(sys.executable, ["-m", "deals", "compare", *TWO, "india-energy-trade",
+                                           "--draws", "3000", "--format", "csv"],
+                          env=dict(os.environ, PYTHONPATH=root), timeout=300, encoding="utf-8")
+    child.expect(pexpect.EOF)
+    assert "deal/s" in child.before or "s/deal" in child.before  # tqdm's rate, in deals
