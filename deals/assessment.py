@@ -158,8 +158,9 @@ class Assessment(TabularResult):
         s, p = (the(self.parties[side]) for side in SIDES)
         g, u = self.gains, self.gain_unit
         lines = [self.title, f"Terms audited ({self.proposal_source}): {self.terms_words}"]
-        lines.append(f"{sentence_case(p)} accepts in {people(self.acceptance['partner'], 'percent')} of plausible "
-                     f"worlds; {s} in {people(self.acceptance['supplier'], 'percent')} (so {s} is "
+        share = {side: people(self.acceptance[side], "percent") for side in SIDES}
+        lines.append(f"{sentence_case(p)} accepts in {share['partner']} of plausible "
+                     f"worlds; {s} in {share['supplier']} (so {s} is "
                      f"worse off than with no deal in "
                      f"{people(self.worse_off['supplier'], 'percent')}).")
         for label, key in (("at these terms", "proposal"), ("at the bargaining benchmark",
@@ -172,7 +173,8 @@ class Assessment(TabularResult):
                      f"{self.power:.2f}): median {people(r['median'])} (p10 {people(r['p10'])}, "
                      f"p90 {people(r['p90'])}); below 0 means {s} loses from the terms.")
         ask = self.ask
-        lines.append(f"{sentence_case(s)}'s best take-it-or-leave-it ask: {terms_text_of(self, ask['terms'])}; "
+        lines.append(f"{sentence_case(s)}'s best take-it-or-leave-it ask: "
+                     f"{terms_text_of(self, ask['terms'])}; "
                      f"accepted in {people(ask['acceptance'], 'percent')}, expected gain "
                      f"{people(ask['expected_gain'])} {u}.")
         for side in SIDES:
@@ -190,7 +192,8 @@ class Assessment(TabularResult):
         g = self.gains
         rows = [("verdict (supplier)", self.verdicts["supplier"]),
                 ("verdict (partner)", self.verdicts["partner"]),
-                ("flag (supplier)", self.flags["supplier"]), ("flag (partner)", self.flags["partner"]),
+                ("flag (supplier)", self.flags["supplier"]),
+                ("flag (partner)", self.flags["partner"]),
                 ("P(partner accepts)", self.acceptance["partner"]),
                 ("P(supplier accepts)", self.acceptance["supplier"]),
                 ("P(zone of agreement empty)", self.zone_empty)]

@@ -147,7 +147,8 @@ def cmd_show(args: argparse.Namespace) -> list[Section]:
                             "status quo": i.status_quo, "description": i.description}
                            for i in deal.issues]).set_index("issue")
     stances = pd.DataFrame([{"side": deal.party(s.side), "stance": s.name,
-                             "terms": "walks away" if s.walk_away else terms_text(deal, dict(s.fixes)),
+                             "terms": "walks away" if s.walk_away
+                             else terms_text(deal, dict(s.fixes)),
                              "description": s.description} for s in deal.stances],
                            columns=["side", "stance", "terms", "description"]
                            ).set_index(["side", "stance"])
