@@ -127,15 +127,22 @@ def level_names(issue: Issue) -> dict[float, str]:
 
 
 def amount(issue: Issue, value: float) -> str:
-    """An issue's value for people: '1,100,000 H100e per year', 'favoured tier'."""
+    """An issue's value for people: '1,100,000 H100e per year', 'favoured tier', '1 (strength, 0-1)'.
+
+    >>> amount(Issue("safeguards", (0, 1), giver="partner", unit="strength, 0-1"), 0.5)
+    '0.5 (strength, 0-1)'
+    """
     from deals.output import people
 
     names = level_names(issue)
     if names:
         nearest = min(names, key=lambda v: abs(v - value))
         return names[nearest]
-    unit = f" {issue.unit}" if issue.unit else ""
-    return f"{people(float(value))}{unit}"
+    if not issue.unit:
+        return people(float(value))
+    if "," in issue.unit:  # a scale such as 'strength, 0-1' reads as a note, not a unit
+        return f"{people(float(value))} ({issue.unit})"
+    return f"{people(float(value))} {issue.unit}"
 
 
 def terms_text(deal: Deal, terms: Mapping[str, float]) -> str:

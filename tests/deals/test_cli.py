@@ -96,6 +96,7 @@ def test_a_deal_file_by_path(capsys, tmp_path):
     (["solve", "missing.toml"], "missing.toml: (file): no such file"),
     (["solve", "gulf-divestment-uae", "--format", "xml"], "invalid choice"),
     (["explode"], "invalid choice"),
+    (["comapre"], "did you mean 'compare'?"),
     (["frontier", "gulf-divestment-uae", "--resolution", "1"], "at least 2"),
     (["frontier", "gulf-divestment-uae", "--resolution", "many"], "invalid int"),
     (["frontier", "gulf-divestment-uae", "--points", "-5"], "--points must be 0"),
