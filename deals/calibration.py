@@ -218,14 +218,14 @@ def _miss(solver: DrawSolver, point: dict[str, float], free: tuple[str, ...],
         values = {k: np.full(n, v) for k, v in point.items()}
         for j, name in enumerate(free):
             values[name] = low[j] + z[:, j] * (high[j] - low[j])
-        out = solver(**values)
+        out = solver.solve(values)
         with np.errstate(all="ignore"):
             gap = np.maximum(
-                np.abs(out["supplier_gain"] - out["supplier_gain_at_benchmark"])
-                / out["supplier_scale"],
-                np.abs(out["partner_gain"] - out["partner_gain_at_benchmark"])
-                / out["partner_scale"])
-        return np.where(out["zone_empty"], np.inf, gap)
+                np.abs(out.supplier_gain - out.supplier_gain_at_benchmark)
+                / out.supplier_scale,
+                np.abs(out.partner_gain - out.partner_gain_at_benchmark)
+                / out.partner_scale)
+        return np.where(out.zone_empty, np.inf, gap)
 
     return miss
 
@@ -270,4 +270,11 @@ def calibration_sections(deal: Deal, args: Any) -> list:
     result = calibrate(deal, args.terms, disputed=args.disputed, tolerance=args.tolerance,
                        seed=args.seed)
     return [Section(f"{deal.name}: what would have to be true", result.to_frame(),
-                    result._caption())]
+                    result.caption())]
+
+
+def cmd_calibrate(args: Any) -> list:
+    """``chipdeals calibrate DEAL``: what would have to be true for the terms to be predicted."""
+    from deals.cli import deal_from_args
+
+    return calibration_sections(deal_from_args(args), args)

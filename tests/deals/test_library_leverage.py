@@ -7,15 +7,45 @@ figures that carry the reason (not just the label).
 
 from __future__ import annotations
 
-import numpy as np
+import re
+
 import pytest
 
 import deals
+from deals.verdicts import SHORT
 
 
 @pytest.fixture(scope="module")
 def library():
     return deals.compare(draws=1500, seed=11)
+
+
+#: A description ends with its audit's finding in a fixed form, which this test reads:
+#: "Audit: the proposal is <verdict> (why ...); as struck, <verdict>." (no struck clause for a
+#: deal without an [outcome]); <verdict> is one of the supplier's labels in deals.verdicts.
+_LABEL = "|".join(re.escape(v) for v in SHORT["supplier"].values())
+CLAIM = re.compile(rf"Audit: the proposal is (?:an |a |in the )?(?P<proposal>{_LABEL})\b"
+                   rf"(?:.*as struck, (?:an |a |in the )?(?P<struck>{_LABEL})\b)?", re.S)
+
+
+def claimed(deal: deals.Deal) -> dict[str, str | None]:
+    """The verdicts a library description states (the supplier's, proposal and as struck)."""
+    found = CLAIM.search(deal.description)
+    assert found, f"{deal.name}: the description does not state its audit ('Audit: ...')"
+    return found.groupdict()
+
+
+@pytest.mark.parametrize("name", deals.library_names())
+def test_each_description_says_what_its_audit_shows(library, name):
+    deal = deals.load(name)
+    claim = claimed(deal)
+    a = library[name]
+    assert claim["proposal"] == SHORT["supplier"][a.verdicts["supplier"]], claim
+    struck = library.struck_of(name)
+    said = claim["struck"]
+    assert (said is None) == (struck is None), "the struck clause must match an [outcome]"
+    if struck is not None:
+        assert said == SHORT["supplier"][struck.verdicts["supplier"]]
 
 
 def test_every_library_deal_is_audited_with_a_verdict(library):
@@ -38,7 +68,8 @@ def test_farm_purchases_under_estimate_the_supplier_leverage(library):
     assert a.flags["supplier"] == "under"
     assert a.acceptance["partner"] >= 0.95
     assert a.rho["supplier"]["median"] < 0.5
-    assert a.surplus["supplier"]["soy"] > 1.5  # $bn a year more, still accepted in 90% of worlds
+    soy = {r["issue"]: r for r in a.surplus["supplier"]}["soy"]
+    assert soy["still_accepted"] - soy["proposed"] > 1.5  # $bn a year more, accepted in 90%
 
 
 def test_uae_framework_is_inefficient(library):
@@ -100,6 +131,7 @@ def test_poland_modest_ask_is_sound(library):
 
 
 def test_comparison_is_sorted_by_how_far_leverage_is_off(library):
-    gaps = [abs(a.leverage_gap) for a in library]
-    assert gaps == sorted(gaps, reverse=True)
-    assert np.isfinite(gaps).all()
+    keys = [a.sort_key() for a in library]
+    assert keys == sorted(keys)
+    order = [deals.assessment.FLAGS.index(a.flags["supplier"]) for a in library]
+    assert order == sorted(order)  # over first, then under, inefficient, sound
