@@ -18,10 +18,9 @@ the solution says so (``agreement`` is False, utilities are the disagreement poi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
-import pandas as pd
 
 from games.bargaining.frontier import (GAIN_TOL, frontier_indices, gain_tolerance, require_problem,
                                       utility_range)
@@ -29,6 +28,9 @@ from games.bargaining.problem import BargainingProblem
 from games.bargaining.refine import can_refine, refine_outcome
 from games.errors import BargainingError
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,6 +54,7 @@ class BargainingSolution(TabularResult):
         return (self.utilities[0] - self.disagreement[0], self.utilities[1] - self.disagreement[1])
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         return pd.DataFrame({"utility": self.utilities, "disagreement": self.disagreement,
                              "gain": self.gains}, index=list(self.players))
 

@@ -1,0 +1,471 @@
+"""A stack of bargaining problems solved at once: one problem per draw of the parameters.
+
+Two players have utilities u_1(x, theta), u_2(x, theta) over a box of issues x (continuous
+ranges, discrete levels, or both) and disagreement payoffs d_i(theta); gains are
+g_i = u_i - d_i. A :class:`BatchProblem` holds the utilities as one vectorised callable, the
+box, and per-draw parameters and disagreement points. Per draw it gives:
+
+- :func:`nash_benchmark`: the asymmetric Nash solution, maximising
+  beta log g_1 + (1 - beta) log g_2 over outcomes with both gains positive (Nash 1950;
+  Kalai 1977 for the asymmetric form; power beta per draw);
+- :func:`zone_test`: the zone of agreement's margin max_x min(g_1 / r_1, g_2 / r_2), with r_i
+  each player's range of gains over the box; the zone is empty when it is not positive;
+- :func:`better_for_both`: the largest common improvement over a package p,
+  max_x min((g_1(x) - g_1(p)) / r_1, (g_2(x) - g_2(p)) / r_2), and the package that achieves it
+  (positive: p is not Pareto optimal; Raiffa, *The Art and Science of Negotiation*, 1982);
+- :func:`optimal_ask`: player 1's take-it-or-leave-it package maximising its expected gain
+  E[g_1(x) 1{g_2(x) >= 0}] over the draws (one package for all draws), with its acceptance.
+
+Measuring gains in units of their ranges keeps the margins invariant to rescaling a utility.
+The max-min problems are solved exactly when both utilities are affine in the issues (declare
+``linear=True``): a linear programme per draw, all draws at once (:func:`games.optimise.
+linear_maximin`). Otherwise sequential linear programming with a trust region: the two gains
+are linearised around the current point and the exact LP step is taken, so the search follows
+the crease where the two gains are equal instead of stalling on it as a compass search does.
+
+>>> import numpy as np
+>>> from games.box_search import Box
+>>> size = np.array([1.0, 2.0])                  # two draws: a pie of size 1, then of size 2
+>>> def split(x, p):                             # player 1 keeps the share x
+...     return x["share"] * p["size"], (1 - x["share"]) * p["size"]
+>>> problem = BatchProblem(split, Box({"share": (0.0, 1.0)}), {"size": size},
+...                        (np.zeros(2), np.zeros(2)), linear=True)
+>>> nash_benchmark(problem, power=[0.5, 0.75]).points["share"].round(4).tolist()
+[0.5, 0.75]
+>>> better_for_both(problem, {"share": 0.5}).margin.round(6).tolist()   # already efficient
+[0.0, 0.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from games.box_search import Box, maximise
+from games.errors import BargainingError
+from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
+
+#: Relative slack (in units of a player's range of gains) under which a gain counts as zero.
+GAIN_TOLERANCE = 1e-9
+#: Most rounds of LP steps (each at least quarters the trust region or gains; they converge in
+#: far fewer on smooth problems).
+LP_ROUNDS = 60
+
+Utilities = Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]],
+                     tuple[ArrayLike, ArrayLike]]
+
+
+@dataclass(frozen=True, eq=False)
+class BatchProblem:
+    """Two players' utilities over a box of issues, for ``draws`` parameter draws at once.
+
+    ``utilities(outcome, parameters)`` returns (u_1, u_2); it receives each issue and each
+    parameter as a 2-D array (draws down the first axis) and must broadcast them. ``parameters``
+    and the two ``disagreement`` payoffs hold one value per draw. ``linear=True`` declares both
+    utilities affine in the issues (it is checked), which makes the max-min problems LPs.
+
+    >>> import numpy as np
+    >>> p = BatchProblem(lambda x, q: (x["a"], q["c"] - x["a"]), Box({"a": (0.0, 1.0)}),
+    ...                  {"c": np.array([1.0, 3.0])}, (0.0, 0.0))
+    >>> p.draws
+    2
+    """
+
+    utilities: Utilities
+    box: Box
+    parameters: Mapping[str, ArrayLike]
+    disagreement: tuple[ArrayLike, ArrayLike]
+    linear: bool = False
+
+    def __post_init__(self) -> None:
+        params = {k: np.asarray(v, dtype=float).ravel() for k, v in self.parameters.items()}
+        sizes = {len(v) for v in params.values()}
+        sizes |= {np.size(d) for d in self.disagreement if np.ndim(d) > 0}
+        if len(sizes) > 1:
+            raise BargainingError(f"batch problem: parameters and disagreement payoffs must hold "
+                                  f"one value per draw; got lengths {sorted(sizes)}")
+        n = sizes.pop() if sizes else 1
+        d = tuple(np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
+                  for v in self.disagreement)
+        if len(d) != 2:
+            raise BargainingError("batch problem: give two disagreement payoffs (player 1, 2)")
+        object.__setattr__(self, "parameters", params)
+        object.__setattr__(self, "disagreement", d)
+        object.__setattr__(self, "_draws", n)
+        object.__setattr__(self, "_last", [(None, None)])
+
+    def _columns(self, pick: np.ndarray | slice) -> tuple[dict, np.ndarray, np.ndarray]:
+        # A search polls the same draws several times a round: slice the data once per set.
+        # (One tuple read and one written, so threads sharing a problem never mix two sets.)
+        seen, columns = self._last[0]  # type: ignore[attr-defined]
+        if seen is pick or (isinstance(pick, np.ndarray) and isinstance(seen, np.ndarray)
+                            and seen.shape == pick.shape and np.array_equal(seen, pick)):
+            return columns
+        columns = ({k: v[pick][:, None] for k, v in self.parameters.items()},
+                   self.disagreement[0][pick][:, None], self.disagreement[1][pick][:, None])
+        self._last[0] = (pick, columns)  # type: ignore[attr-defined]
+        return columns
+
+    @property
+    def draws(self) -> int:
+        """How many problems the stack holds."""
+        return self._draws  # type: ignore[attr-defined]
+
+    def take(self, rows: np.ndarray | slice) -> "BatchProblem":
+        """The stack of the draws ``rows`` only (indices or a slice)."""
+        return BatchProblem(self.utilities, self.box,
+                            {k: v[rows] for k, v in self.parameters.items()},
+                            (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear)
+
+    def gains(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | slice | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """Both players' gains at ``outcome`` for the draws ``rows`` (default: all).
+
+        Issues of shape (1, m) give an (r, m) table (every outcome for every draw); issues of
+        shape (r, 1) one outcome per draw.
+        """
+        params, d_1, d_2 = self._columns(slice(None) if rows is None else rows)
+        u_1, u_2 = self.utilities(outcome, params)
+        g_1, g_2 = np.broadcast_arrays(np.asarray(u_1, dtype=float) - d_1,
+                                       np.asarray(u_2, dtype=float) - d_2)
+        return g_1, g_2
+
+
+@dataclass(frozen=True, eq=False)
+class GridScan:
+    """Both gains on a grid of outcomes for every draw, and each player's range of gains."""
+
+    grid: Mapping[str, np.ndarray]
+    gains: tuple[np.ndarray, np.ndarray]
+    units: tuple[np.ndarray, np.ndarray]
+    grid_points: int
+
+
+def scan(problem: BatchProblem, grid_points: int = 350) -> GridScan:
+    """Evaluate both gains on a grid of about ``grid_points`` outcomes, for every draw.
+
+    The range of each player's gains over the grid (which holds the box's corners, so the
+    range is exact for utilities monotone in each issue) is the unit of the max-min margins.
+
+    >>> import numpy as np
+    >>> p = BatchProblem(lambda x, q: (x["a"], 2 * (1 - x["a"])), Box({"a": (0.0, 1.0)}),
+    ...                  {}, (0.0, 0.0))
+    >>> [float(u[0]) for u in scan(p).units]
+    [1.0, 2.0]
+    """
+    grid = problem.box.grid(grid_points)
+    g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()})
+    shape = (problem.draws, len(next(iter(grid.values()))))
+    g_1, g_2 = np.broadcast_to(g_1, shape), np.broadcast_to(g_2, shape)
+    units = tuple(np.maximum(np.ptp(g, axis=1), 1e-12) for g in (g_1, g_2))
+    return GridScan(grid, (g_1, g_2), units, grid_points)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, eq=False)
+class BatchNash:
+    """Asymmetric Nash solution per draw: the outcome, both gains, whether there is agreement."""
+
+    points: Mapping[str, np.ndarray]
+    gains: tuple[np.ndarray, np.ndarray]
+    agreement: np.ndarray
+    power: np.ndarray
+    method: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class BatchMaximin:
+    """Per draw, the largest common improvement ``margin`` (gain-range units) and its outcome.
+
+    For :func:`zone_test` the improvement is over the disagreement point (``empty``: no outcome
+    gives both players a positive gain); for :func:`better_for_both` over the given package.
+    """
+
+    margin: np.ndarray
+    points: Mapping[str, np.ndarray]
+    units: tuple[np.ndarray, np.ndarray]
+    method: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> np.ndarray:
+        """True where no outcome improves on the reference for both players."""
+        return self.margin <= GAIN_TOLERANCE
+
+
+@dataclass(frozen=True, eq=False)
+class TakeItOrLeaveIt:
+    """Player 1's best single take-it-or-leave-it package against the draws, and its fate."""
+
+    package: Mapping[str, float]
+    acceptance: float
+    expected_gain: float
+    gains: tuple[np.ndarray, np.ndarray]
+    method: str
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _objective_rows(problem: BatchProblem, value: Callable[..., np.ndarray], rows: np.ndarray):
+    """An objective for :func:`games.box_search.maximise` over the draws ``rows``."""
+    def objective(r, **x):
+        picked = rows[r]
+        return value(picked, *problem.gains(x, picked))
+    return objective
+
+
+def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
+                   grid: GridScan | None = None, zone: BatchMaximin | None = None,
+                   grid_points: int = 350, resolution: float = 1e-4,
+                   max_rounds: int = 60) -> BatchNash:
+    """The asymmetric Nash solution of every draw: argmax beta log g_1 + (1 - beta) log g_2.
+
+    ``power`` (beta, player 1's bargaining power) is one number or one per draw. The best grid
+    outcome is refined by a vectorised compass search on the (smooth) log Nash product until
+    its step is below ``resolution`` of each range; where the grid holds no outcome with both
+    gains positive the search starts from the :func:`zone_test` outcome, and a draw whose zone
+    is empty has no agreement (points NaN). Nash (1950), Kalai (1977).
+
+    >>> import numpy as np
+    >>> p = BatchProblem(lambda x, q: (x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}), {},
+    ...                  (0.0, 0.0))
+    >>> round(float(nash_benchmark(p, power=0.3).points["s"][0]), 4)
+    0.3
+    """
+    grid = grid or scan(problem, grid_points)
+    n = problem.draws
+    beta = np.broadcast_to(np.asarray(power, dtype=float), (n,)).copy()
+    if not np.all((beta >= 0) & (beta <= 1)):
+        raise BargainingError("power must lie in [0, 1] for every draw")
+
+    def log_product(rows, g_1, g_2):
+        b = beta[rows][:, None]
+        with np.errstate(all="ignore"):
+            value = b * np.log(g_1) + (1 - b) * np.log(g_2)
+        return np.where((g_1 > 0) & (g_2 > 0), value, -np.inf)
+
+    rows = np.arange(n)
+    on_grid = log_product(rows, *grid.gains)
+    best = np.argmax(on_grid, axis=1)
+    found = np.isfinite(on_grid[rows, best])
+    start = {k: v[best].astype(float) for k, v in grid.grid.items()}
+    missed = rows[~found]
+    if missed.size:
+        zone = zone or zone_test(problem, grid=grid, resolution=resolution, max_rounds=max_rounds)
+        for k in start:
+            start[k][missed] = zone.points[k][missed]
+        found = found | ~zone.empty
+    todo = rows[found]
+    points = {k: np.full(n, np.nan) for k in start}
+    if todo.size:
+        result = maximise(_objective_rows(problem, log_product, todo), problem.box, todo.size,
+                          start={k: v[todo] for k, v in start.items()}, resolution=resolution,
+                          first_step=_first_step(problem.box, grid), max_rounds=max_rounds,
+                          by_rows=True)
+        for k in points:
+            points[k][todo] = result.points[k]
+    g_1, g_2 = (g[:, 0] for g in problem.gains({k: v[:, None] for k, v in points.items()}))
+    agreement = ((g_1 > GAIN_TOLERANCE * grid.units[0]) & (g_2 > GAIN_TOLERANCE * grid.units[1]))
+    return BatchNash(points, (g_1, g_2), agreement, beta,
+                     "grid scan, then compass search on the log Nash product",
+                     {"grid_points": grid.grid_points, "resolution": resolution,
+                      "max_rounds": max_rounds, "tolerance": GAIN_TOLERANCE})
+
+
+def zone_test(problem: BatchProblem, *, grid: GridScan | None = None, grid_points: int = 350,
+              resolution: float = 1e-4, max_rounds: int = 60,
+              enough: float | None = None) -> BatchMaximin:
+    """Whether each draw's zone of agreement is empty, with its margin (gain-range units).
+
+    The margin is max_x min(g_1(x) / r_1, g_2(x) / r_2): positive exactly when some outcome
+    gives both players a positive gain, and then the outcome found lies in the zone.
+    ``enough``: draws whose grid scan already shows a margin at least this large are not
+    refined (a small positive value settles emptiness at the cost of a margin that is only a
+    lower bound where the zone is plainly not empty).
+
+    >>> import numpy as np
+    >>> p = BatchProblem(lambda x, q: (x["s"] - q["c"], 1 - x["s"]), Box({"s": (0.0, 1.0)}),
+    ...                  {"c": np.array([0.2, 1.5])}, (0.0, 0.0), linear=True)
+    >>> zone_test(p).empty.tolist()                # a surplus of 0.8, then none at all
+    [False, True]
+    """
+    grid = grid or scan(problem, grid_points)
+    zero = np.zeros(problem.draws)
+    return _maximin(problem, (zero, zero), grid, resolution, max_rounds, enough)
+
+
+def better_for_both(problem: BatchProblem, package: Mapping[str, ArrayLike], *,
+                    grid: GridScan | None = None, grid_points: int = 350,
+                    resolution: float = 1e-4, max_rounds: int = 60,
+                    enough: float | None = None) -> BatchMaximin:
+    """The largest common improvement over ``package`` per draw, and the package achieving it.
+
+    margin = max_x min((g_1(x) - g_1(p)) / r_1, (g_2(x) - g_2(p)) / r_2), each side's gain in
+    units of its range r_i over the box: positive where another outcome is better for both,
+    0 where p is Pareto optimal. ``enough``: draws whose grid scan already shows a margin at
+    least this large are not refined (their margin is then a lower bound, at least ``enough``);
+    ignored for linear problems, whose exact answer costs no more than the scan.
+
+    >>> import numpy as np
+    >>> def u(x, q):                   # player 1 values only y; player 2 gives y, wants z
+    ...     return x["y"], 1 - x["y"] + x["z"]
+    >>> p = BatchProblem(u, Box({"y": (0.0, 1.0), "z": (0.0, 1.0)}), {}, (0.0, 0.0), linear=True)
+    >>> round(float(better_for_both(p, {"y": 0.5, "z": 0.0}).margin[0]), 6)
+    0.333333
+    """
+    grid = grid or scan(problem, grid_points)
+    g_1, g_2 = problem.gains({k: np.asarray(v, dtype=float).reshape(-1, 1)
+                              for k, v in package.items()})
+    offsets = (g_1[:, 0].copy(), g_2[:, 0].copy())
+    return _maximin(problem, offsets, grid, resolution, max_rounds, enough, package)
+
+
+def _first_step(box: Box, grid: GridScan) -> float:
+    size = len(next(iter(grid.grid.values())))
+    return 1.0 / max(2, round(size ** (1 / max(1, len(box.names)))))
+
+
+def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid: GridScan,
+             resolution: float, max_rounds: int, enough: float | None,
+             package: Mapping[str, ArrayLike] | None = None) -> BatchMaximin:
+    """max_x min((g_1 - o_1) / r_1, (g_2 - o_2) / r_2) per draw: grid scan, then LP steps.
+
+    With ``package`` (whose margin is 0 by definition), a draw where nothing better was found
+    reports the package itself and margin 0.
+    """
+    n = problem.draws
+    r_1, r_2 = grid.units
+    on_grid = np.minimum((grid.gains[0] - offsets[0][:, None]) / r_1[:, None],
+                         (grid.gains[1] - offsets[1][:, None]) / r_2[:, None])
+    rows = np.arange(n)
+    best = np.argmax(on_grid, axis=1)
+    margin = on_grid[rows, best].copy()
+    points = {k: v[best].astype(float) for k, v in grid.grid.items()}
+    linear = problem.linear and all(problem.box.is_continuous(k) or not _spans(problem.box, k)
+                                    for k in problem.box.names)
+    todo = rows if enough is None or linear else rows[margin < enough]  # an LP is cheap
+    method = ("linear programme per draw (exact), checked against a grid scan" if linear else
+              "grid scan, compass search, then sequential linear programming (trust region)")
+    def pair_over(chosen: np.ndarray) -> Callable:
+        def pair(r, x):
+            picked = chosen[r]
+            g_1, g_2 = problem.gains(x, picked)
+            return ((g_1 - offsets[0][picked][:, None]) / r_1[picked][:, None],
+                    (g_2 - offsets[1][picked][:, None]) / r_2[picked][:, None])
+        return pair
+
+    def keep(chosen: np.ndarray, found: Mapping[str, np.ndarray], value: np.ndarray) -> None:
+        better = value > margin[chosen]
+        margin[chosen[better]] = value[better]
+        for k in points:
+            points[k][chosen[better]] = found[k][better]
+
+    step = _first_step(problem.box, grid)
+    if todo.size and not linear:
+        # better for both: a compass search (it steps across kinks along the issues); the zone
+        # test: a smooth homotopy (it enters thin wedges the grid missed).
+        start = {k: v[todo] for k, v in points.items()}
+        if package is not None:
+            compass = maximise(lambda r, **x: np.minimum(*pair_over(todo)(r, x)), problem.box,
+                               todo.size, start=start, resolution=resolution, first_step=step,
+                               max_rounds=max_rounds, by_rows=True)
+            keep(todo, compass.points, compass.values)
+        else:
+            keep(todo, *maximin_by_homotopy(pair_over(todo), problem.box, start, margin[todo],
+                                            resolution, max_rounds, step, GAIN_TOLERANCE))
+        if enough is not None:
+            todo = todo[margin[todo] < enough]
+    if todo.size:
+        # LP steps from there: they follow the crease where the two gains are equal.
+        keep(todo, *maximin_by_lp_steps(pair_over(todo), problem.box,
+                              {k: v[todo] for k, v in points.items()}, margin[todo],
+                              resolution, min(max_rounds, LP_ROUNDS), whole_box=linear))
+    if package is not None:  # the package itself improves on itself by exactly 0
+        behind = margin < 0
+        margin[behind] = 0.0
+        for k in points:
+            points[k][behind] = np.broadcast_to(np.asarray(package[k], dtype=float), (n,))[behind]
+    return BatchMaximin(margin, points, (r_1, r_2), method,
+                        {"grid_points": grid.grid_points, "resolution": resolution,
+                         "max_rounds": max_rounds, "tolerance": GAIN_TOLERANCE,
+                         "enough": enough})
+
+
+def _spans(box: Box, name: str) -> bool:
+    lo, hi = box.bounds(name)
+    return hi > lo
+
+
+def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
+                resolution: float = 1e-3, search_draws: int = 2_000) -> TakeItOrLeaveIt:
+    """Player 1's best take-it-or-leave-it package when player 2's type is one of the draws.
+
+    Maximises the expected gain E[g_1(x) 1{g_2(x) >= 0}] over the draws (each equally likely):
+    one package for all draws, since player 1 does not know which draw holds; player 2 accepts
+    any package that leaves it no worse than disagreement (the monopoly-pricing trade-off of
+    the ultimatum game, Osborne, *An Introduction to Game Theory*, 2004, ch. 6). A grid scan
+    over all draws (in chunks of ``chunk``, so memory does not grow with the draws) picks the
+    two best grid packages; a Nelder-Mead simplex, which follows the ridges where a draw stops
+    accepting, refines each on the first ``search_draws`` draws to ``resolution`` of each
+    range; the answer is then evaluated on all draws. One draw gives the full-information ask.
+
+    >>> import numpy as np
+    >>> reserve = np.array([0.1, 0.2, 0.6])         # player 2 needs at least this share
+    >>> p = BatchProblem(lambda x, q: (1 - x["s"], x["s"] - q["r"]), Box({"s": (0.0, 1.0)}),
+    ...                  {"r": reserve}, (0.0, 0.0))
+    >>> ask = optimal_ask(p)
+    >>> round(ask.package["s"], 3), round(ask.acceptance, 3), round(ask.expected_gain, 3)
+    (0.2, 0.667, 0.533)
+    """
+    from scipy.optimize import minimize
+
+    box, n = problem.box, problem.draws
+    grid = box.grid(grid_points)
+    size = len(next(iter(grid.values())))
+    total = np.zeros(size)
+    for a in range(0, n, chunk):
+        g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()}, slice(a, a + chunk))
+        total += np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
+    search = problem.take(slice(0, search_draws))
+
+    def expected(x):
+        g_1, g_2 = search.gains({k: np.full((1, 1), v) for k, v in x.items()})
+        return float(np.mean(np.where(g_2 >= 0, g_1, 0.0)))
+
+    moving = [k for k in box.names if box.is_continuous(k)]
+    lows = np.array([box.bounds(k)[0] for k in moving])
+    spans = np.array([box.bounds(k)[1] - box.bounds(k)[0] for k in moving])
+    step = 1.0 / max(2, round(size ** (1 / max(1, len(box.names)))))
+    candidates = []
+    for index in np.argsort(-total, kind="stable")[:2]:
+        fixed = {k: float(grid[k][index]) for k in box.names}
+        if not moving:
+            candidates.append((total[index] / n, fixed))
+            continue
+
+        def negative(z, fixed=fixed):
+            return -expected({**fixed, **{k: lo + zi * sp for k, lo, sp, zi
+                                          in zip(moving, lows, spans, z)}})
+
+        z0 = np.array([(fixed[k] - lo) / sp for k, lo, sp in zip(moving, lows, spans)])
+        simplex = np.vstack([z0] + [np.clip(z0 + step * e, 0, 1) if z0 @ e + step <= 1
+                                    else np.clip(z0 - step * e, 0, 1)
+                                    for e in np.eye(len(moving))])
+        found = minimize(negative, z0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(moving),
+                         options={"initial_simplex": simplex, "xatol": resolution,
+                                  "fatol": 1e-12, "maxfev": 200 * len(moving)})
+        point = dict(fixed)
+        point.update({k: float(lo + zi * sp) for k, lo, sp, zi
+                      in zip(moving, lows, spans, found.x)})
+        candidates.append((-found.fun, point))
+    package = max(candidates, key=lambda c: c[0])[1]
+    g_1, g_2 = (g[:, 0] for g in problem.gains({k: np.full((1, 1), v)
+                                                for k, v in package.items()}))
+    accepted = g_2 >= 0
+    return TakeItOrLeaveIt(package, float(np.mean(accepted)),
+                           float(np.mean(np.where(accepted, g_1, 0.0))), (g_1, g_2),
+                           "grid scan over all draws, then Nelder-Mead from the best two",
+                           {"grid_points": grid_points, "resolution": resolution,
+                            "search_draws": search.draws, "chunk": chunk})

@@ -1,0 +1,253 @@
+"""Max-min of two functions over a box, for a whole stack of problems (one per row) at once.
+
+:func:`linear_maximin` solves the affine case exactly; :func:`maximin_by_lp_steps` uses it as
+the step of sequential linear programming for any two functions, and
+:func:`maximin_by_homotopy` finds points where both are positive inside thin wedges.
+
+For two affine functions the linear programme
+
+    maximise t  subject to  a . x + a0 >= t,  b . x + b0 >= t,  low <= x <= high
+
+has, by LP duality, the value min over lam in [0, 1] of
+
+    h(lam) = lam a0 + (1 - lam) b0 + sum_i max(c_i low_i, c_i high_i),  c = lam a + (1 - lam) b,
+
+a convex piecewise-linear function of one variable whose minimum lies at lam = 0, lam = 1 or a
+breakpoint where some c_i changes sign (lam_i = b_i / (b_i - a_i)). Evaluating h at those k + 2
+candidates solves every problem of the stack exactly with array operations, no iterations; the
+maximiser is then recovered by complementary slackness (coordinates with c_i = 0 are moved so
+that the two constraints are equal where they can be). See e.g. Boyd and Vandenberghe,
+*Convex Optimization* (2004), sec. 5.2 (Lagrange dual) and 4.3 (linear programmes).
+
+>>> import numpy as np
+>>> # max min(x, 1 - x) over [0, 1]: 1/2 at x = 1/2
+>>> m = linear_maximin([[1.0]], [0.0], [[-1.0]], [1.0], [0.0], [1.0])
+>>> float(m.values[0]), float(m.points[0, 0])
+(0.5, 0.5)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from games.box_search import Box, maximise
+
+
+@dataclass(frozen=True)
+class LinearMaximin:
+    """Per problem: the maximiser (rows of ``points``), the max-min value, and the dual bound.
+
+    ``values`` is min(a . x + a0, b . x + b0) at ``points`` (attained); ``bounds`` is the dual
+    value h(lam*) (an upper bound); they agree up to rounding, the gap says how closely.
+    """
+
+    points: np.ndarray
+    values: np.ndarray
+    bounds: np.ndarray
+    weights: np.ndarray
+    method: str = "LP by duality over the breakpoints of the dual (exact)"
+
+
+def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
+                   low: ArrayLike, high: ArrayLike) -> LinearMaximin:
+    """Maximise min(a . x + a0, b . x + b0) over the box low <= x <= high, row by row, exactly.
+
+    ``a``, ``b``: shape (n, k) (n problems, k coordinates); ``a0``, ``b0``: shape (n,);
+    ``low``, ``high``: shape (k,) or (n, k). Returns the maximisers, values and dual weights.
+
+    >>> m = linear_maximin([[1.0, 0.0]], [0.0], [[0.0, 1.0]], [0.0], [0.0, 0.0], [2.0, 1.0])
+    >>> float(m.values[0]), m.points[0].tolist()          # max min(x, y) on [0,2] x [0,1]
+    (1.0, [1.0, 1.0])
+    """
+    a, b = np.atleast_2d(np.asarray(a, dtype=float)), np.atleast_2d(np.asarray(b, dtype=float))
+    n, k = a.shape
+    a0, b0 = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (a0, b0))
+    lo = np.broadcast_to(np.asarray(low, dtype=float), (n, k))
+    hi = np.broadcast_to(np.asarray(high, dtype=float), (n, k))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        breaks = np.where(a != b, b / (b - a), np.nan)
+    breaks = np.where((breaks >= 0) & (breaks <= 1), breaks, np.nan)
+    lams = np.concatenate([np.zeros((n, 1)), np.ones((n, 1)), breaks], axis=1)
+    h = _dual(lams, a, a0, b, b0, lo, hi)
+    best = np.nanargmin(np.where(np.isnan(lams), np.inf, h), axis=1)
+    rows = np.arange(n)
+    lam = lams[rows, best]
+    bound = h[rows, best]
+    c = lam[:, None] * a + (1 - lam[:, None]) * b
+    scale = np.abs(a) + np.abs(b)
+    free = np.abs(c) <= 1e-12 * np.maximum(scale, 1e-300)
+    free[rows, np.maximum(best - 2, 0)] |= best >= 2  # the coordinate whose breakpoint it is
+    x = np.where(c > 0, hi, lo)
+    # Complementary slackness: among the maximisers of the Lagrangian (free coordinates anywhere
+    # in their ranges) pick one where the two constraints are as equal as they can be.
+    slope = a - b
+    x = np.where(free, np.where(slope > 0, lo, hi), x)
+    gap = a0 - b0 + np.sum(slope * x, axis=1)           # (a - b) . x + a0 - b0, at its least
+    need = np.maximum(-gap, 0.0)
+    for i in range(k):
+        reach = np.where(free[:, i], np.abs(slope[:, i]) * (hi[:, i] - lo[:, i]), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(reach > 0, np.clip(need / reach, 0.0, 1.0), 0.0)
+        moved = np.where(slope[:, i] > 0, lo[:, i] + share * (hi[:, i] - lo[:, i]),
+                         hi[:, i] - share * (hi[:, i] - lo[:, i]))
+        x[:, i] = np.where(free[:, i], moved, x[:, i])
+        need = need - share * reach
+    values = np.minimum(np.sum(a * x, axis=1) + a0, np.sum(b * x, axis=1) + b0)
+    return LinearMaximin(points=x, values=values, bounds=bound, weights=lam)
+
+
+def _dual(lams: np.ndarray, a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray,
+          lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """h(lam) for every candidate weight: shape (n, candidates)."""
+    lam = np.nan_to_num(lams)[:, :, None]
+    c = lam * a[:, None, :] + (1 - lam) * b[:, None, :]
+    top = np.maximum(c * lo[:, None, :], c * hi[:, None, :]).sum(axis=2)
+    return lams * a0[:, None] + (1 - lams) * b0[:, None] + top
+
+
+#: Shifts of the homotopy that looks for points where both functions are positive.
+ZONE_SHIFTS = (0.05, 0.005, 0.0)
+
+
+def maximin_by_homotopy(pair: Callable, box: Box, start: Mapping[str, np.ndarray],
+                        value: np.ndarray, resolution: float, max_rounds: int,
+                        first_step: float, tolerance: float = 1e-9
+                        ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Look for a point with both A and B positive by a homotopy on a smooth objective.
+
+    A zone shaped like a thin wedge is entered only along the crease of min(A, B). The shifted
+    Nash product log(A + e) + log(B + e) is smooth, finite wherever both exceed -e, and peaks
+    inside the zone as e falls to zero: the search follows it through ZONE_SHIFTS (added to
+    the start's shortfall), each from the last point. Returns the points and min(A, B) there.
+    ``pair(rows, x)`` returns (A, B) for the rows ``rows`` at coordinates ``x`` (arrays of
+    shape (len(rows), m)), as in :func:`maximin_by_lp_steps`.
+
+    >>> import numpy as np
+    >>> def pair(rows, x):                 # a thin wedge around y = x, entered along it
+    ...     return x["y"] - 0.99 * x["x"], 1.01 * x["x"] - x["y"]
+    >>> box = Box({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+    >>> points, value = maximin_by_homotopy(pair, box, {"x": np.array([0.1]),
+    ...     "y": np.array([0.9])}, np.array([-0.8]), 1e-6, 60, 0.125)
+    >>> bool(value[0] > 0)
+    True
+    """
+    m = len(value)
+    points = {k: np.asarray(v, dtype=float).copy() for k, v in start.items()}
+
+    def worse_off(rows, pts):
+        a, b = pair(rows, {k: v[rows][:, None] for k, v in pts.items()})
+        return np.broadcast_to(np.minimum(a, b), (len(rows), 1))[:, 0]
+
+    offset = np.maximum(0.0, -np.asarray(value, dtype=float))
+    todo = np.arange(m)
+    for shift in ZONE_SHIFTS:
+        e = offset + shift
+        if not todo.size or not np.any(e[todo] > 0):
+            break
+
+        def objective(r, todo=todo, e=e, **x):
+            rows = todo[r]
+            a, b = pair(rows, x)
+            a, b = a + e[rows][:, None], b + e[rows][:, None]
+            with np.errstate(all="ignore"):
+                return np.where((a > 0) & (b > 0), np.log(a) + np.log(b), -np.inf)
+
+        found = maximise(objective, box, todo.size, start={k: v[todo] for k, v in points.items()},
+                         resolution=resolution, first_step=first_step,
+                         max_rounds=min(max_rounds, 30), by_rows=True)
+        for k in points:
+            points[k][todo] = found.points[k]
+        gap = worse_off(np.arange(m), points)
+        offset = np.maximum(0.0, -gap) * 0.5
+        todo = todo[gap[todo] <= tolerance]  # rows with a point in the zone are done
+    return points, worse_off(np.arange(m), points)
+
+
+def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray],
+                        value: np.ndarray, resolution: float, max_rounds: int,
+                        whole_box: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Sequential linear programming for max min(A, B) from ``start`` (one point per row).
+
+    Each round models A and B by secants from the current point to the edges of the trust
+    region (a share of each range), one slope up and one down per coordinate, and takes the
+    exact LP step of that model (:func:`linear_maximin`); a step that does not improve
+    min(A, B) quarters the radius. ``whole_box``: the
+    functions are declared affine; the first step spans the whole box and, where the model
+    predicts the value found exactly (the functions are affine there), is the exact answer;
+    elsewhere the rounds go on as for any function. ``pair(rows, x)`` returns (A, B) for the
+    rows ``rows`` (indices into the stack) at coordinates ``x`` (arrays of shape
+    (len(rows), m)); ``value`` holds min(A, B) at ``start``.
+
+    >>> import numpy as np
+    >>> def pair(rows, x):                 # two concave bowls: the max-min is on their crease
+    ...     return (1 - (x["x"] - 1) ** 2 - x["y"] ** 2, 1 - x["x"] ** 2 - (x["y"] - 1) ** 2)
+    >>> box = Box({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+    >>> start = {"x": np.array([0.9]), "y": np.array([0.1])}
+    >>> points, value = maximin_by_lp_steps(pair, box, start, np.array([-0.62]), 1e-7, 60)
+    >>> round(float(value[0]), 4), round(float(points["x"][0]), 3)   # (1/2, 1/2): 1/2
+    (0.5, 0.5)
+    """
+    moving = [k for k in box.names if box.is_continuous(k)]
+    points = {k: np.asarray(v, dtype=float).copy() for k, v in start.items()}
+    current = np.asarray(value, dtype=float).copy()
+    m = current.size
+    if not moving or m == 0:
+        return points, current
+    lo = np.array([box.bounds(k)[0] for k in moving])
+    hi = np.array([box.bounds(k)[1] for k in moving])
+    span = hi - lo
+    radius = np.full(m, 1.0 if whole_box else 0.25)
+    active = np.arange(m)
+    for _ in range(max_rounds):
+        if not active.size:
+            break
+        x = np.column_stack([points[k][active] for k in moving])          # (r, k)
+        width = radius[active][:, None] * span
+        up, down = np.minimum(x + width, hi), np.maximum(x - width, lo)
+        probes = np.concatenate([x[:, None, :]] + [
+            np.where(np.arange(len(moving)) == i, end[:, i:i + 1], x)[:, None, :]
+            for i in range(len(moving)) for end in (up, down)], axis=1)   # (r, 1 + 2k, k)
+        scope = {k: points[k][active][:, None] for k in points}
+        scope.update({k: probes[:, :, i] for i, k in enumerate(moving)})
+        a, b = pair(active, scope)
+        a, b = np.broadcast_to(a, probes.shape[:2]), np.broadcast_to(b, probes.shape[:2])
+        # One secant per side of x and per coordinate: the model is affine in the moves up
+        # (d+ in [0, up - x]) and down (d- in [0, x - down]), so a kink at x is kept, and for
+        # functions concave along each coordinate the model lies below them in the region.
+        rise, fall = up - x, x - down
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slopes = [(np.where(rise > 0, (f[:, 1::2] - f[:, :1]) / rise, 0.0),
+                       np.where(fall > 0, (f[:, :1] - f[:, 2::2]) / fall, 0.0)) for f in (a, b)]
+        (a_up, a_down), (b_up, b_down) = slopes
+        lp = linear_maximin(np.hstack([a_up, -a_down]), a[:, 0], np.hstack([b_up, -b_down]),
+                            b[:, 0], np.zeros(2 * len(moving)), np.hstack([rise, fall]))
+        k_ = len(moving)
+        moved = np.clip(x + lp.points[:, :k_] - lp.points[:, k_:], lo, hi)
+        trial = {k: points[k][active][:, None] for k in points}
+        trial.update({k: moved[:, i:i + 1] for i, k in enumerate(moving)})
+        ta, tb = pair(active, trial)
+        got = np.broadcast_to(np.minimum(ta, tb), (active.size, 1))[:, 0]
+        got = np.where(np.isnan(got), -np.inf, got)
+        better = got > current[active]
+        chosen = active[better]
+        for i, k in enumerate(moving):
+            points[k][chosen] = moved[better, i]
+        current[chosen] = got[better]
+        # Trust region: shrink after a step that gained nothing; converged when the model
+        # promises nothing more.
+        promised = lp.values - np.minimum(a[:, 0], b[:, 0])
+        radius[active[~better]] /= 4
+        # After a step, the next region is twice the step taken (shrinking at most fourfold):
+        # secants over a region much wider than the step misjudge a curved function.
+        taken = np.max(np.abs(moved - x) / span, axis=1)
+        radius[chosen] = np.clip(2 * taken[better], radius[chosen] / 4, 1.0)
+        done = (radius[active] < resolution) | (better & (promised <= 1e-12))
+        if whole_box:  # over the whole box an exact model (affine functions) gives the optimum
+            exact = np.abs(got - lp.values) <= 1e-12 * (1 + np.abs(lp.values))
+            done |= exact & (radius[active] >= 1.0)
+        active = active[~done]
+    return points, current
