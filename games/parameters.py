@@ -149,12 +149,33 @@ def _count(draws: int) -> int:
     return int(draws)
 
 
+def check_seed(seed: Any) -> int | None:
+    """A Monte Carlo seed: a whole number >= 0 of any size (or None for fresh entropy).
+
+    Distinct seeds give distinct draws (numpy's SeedSequence takes the whole number), so a
+    seed is never wrapped to 32 bits; anything else is refused.
+
+    >>> check_seed(2**64)
+    18446744073709551616
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    games.errors.ParameterError: seed must be a whole number >= 0 (or None), got -1
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a whole number >= 0 (or None), got {seed!r}")
+    return int(seed)
+
+
 def _stream(name: str, seed: int | None) -> np.random.Generator:
     # One stream per (seed, name): adding or reordering parameters leaves the others' draws
     # unchanged, so results stay comparable when a model grows.
+    seed = check_seed(seed)
     if seed is None:
         return np.random.default_rng()
-    return np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(name.encode())])
+    return np.random.default_rng([seed, zlib.crc32(name.encode())])
 
 
 class ParameterSet(Mapping[str, Parameter], TabularResult):
@@ -236,6 +257,7 @@ class ParameterSet(Mapping[str, Parameter], TabularResult):
     def sample(self, draws: int, seed: int | None = 0) -> dict[str, np.ndarray]:
         """Seeded Monte Carlo: ``draws`` values of every parameter, as arrays of shape (draws,)."""
         n = _count(draws)
+        check_seed(seed)
         return {name: p.sample(n, seed) for name, p in self._items.items()}
 
     def grid(self, **axes: int | Sequence[float]) -> dict[str, np.ndarray]:
