@@ -90,3 +90,23 @@ def whole_number(value: Any, what: str, error: type[GameError] = GameError, *,
     if number < minimum:
         raise error(f"{what} must be a whole number >= {minimum}, got {value!r}")
     return number
+
+
+class NotFiniteError(BargainingError):
+    """A utility or disagreement payoff has no finite real value where it must be evaluated.
+
+    ``player`` (0 or 1), ``outcome`` (issue values; empty for a disagreement payoff),
+    ``parameters`` (the draw's values) and ``value`` say where, so a caller that knows the
+    names of the two sides can re-word it.
+    """
+
+    def __init__(self, message: str, player: int = 0, outcome: Any = None,
+                 parameters: Any = None, value: float = math.nan) -> None:
+        super().__init__(message)
+        self.player = player
+        self.outcome = dict(outcome or {})
+        self.parameters = dict(parameters or {})
+        self.value = value
+
+    def __reduce__(self) -> Any:  # executors pickle errors raised in workers
+        return (type(self), (str(self), self.player, self.outcome, self.parameters, self.value))

@@ -45,7 +45,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from games.box_search import Box, maximise
-from games.errors import BargainingError
+from games.errors import BargainingError, NotFiniteError
 from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
 
 #: Relative slack (in units of a player's range of gains) under which a gain counts as zero.
@@ -88,10 +88,17 @@ class BatchProblem:
             raise BargainingError(f"batch problem: parameters and disagreement payoffs must hold "
                                   f"one value per draw; got lengths {sorted(sizes)}")
         n = sizes.pop() if sizes else 1
+        if len(self.disagreement) != 2:
+            raise BargainingError("batch problem: give two disagreement payoffs (player 1, 2)")
         d = tuple(np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
                   for v in self.disagreement)
-        if len(d) != 2:
-            raise BargainingError("batch problem: give two disagreement payoffs (player 1, 2)")
+        for player, payoff in enumerate(d):
+            bad = np.flatnonzero(~np.isfinite(payoff))
+            if bad.size:
+                at = {k: float(v[bad[0]]) for k, v in params.items()}
+                raise NotFiniteError(f"disagreement payoff of player {player + 1} is "
+                                     f"{payoff[bad[0]]} at parameters {at}; it must be finite",
+                                     player, {}, at, float(payoff[bad[0]]))
         object.__setattr__(self, "parameters", params)
         object.__setattr__(self, "disagreement", d)
         object.__setattr__(self, "_draws", n)
@@ -128,7 +135,8 @@ class BatchProblem:
         shape (r, 1) one outcome per draw.
         """
         params, d_1, d_2 = self._columns(slice(None) if rows is None else rows)
-        u_1, u_2 = self.utilities(outcome, params)
+        with np.errstate(all="ignore"):  # a NaN or inf is refused by the callers that scan
+            u_1, u_2 = self.utilities(outcome, params)
         g_1, g_2 = np.broadcast_arrays(np.asarray(u_1, dtype=float) - d_1,
                                        np.asarray(u_2, dtype=float) - d_2)
         return g_1, g_2
@@ -160,8 +168,38 @@ def scan(problem: BatchProblem, grid_points: int = 350) -> GridScan:
     g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()})
     shape = (problem.draws, len(next(iter(grid.values()))))
     g_1, g_2 = np.broadcast_to(g_1, shape), np.broadcast_to(g_2, shape)
+    for player, g in enumerate((g_1, g_2)):
+        require_finite(problem, player, g, grid)
     units = tuple(np.maximum(np.ptp(g, axis=1), 1e-12) for g in (g_1, g_2))
     return GridScan(grid, (g_1, g_2), units, grid_points)  # type: ignore[arg-type]
+
+
+def require_finite(problem: BatchProblem, player: int, gains: np.ndarray,
+                   outcomes: Mapping[str, np.ndarray]) -> None:
+    """Refuse gains that are not finite (a division by zero, a root or log of a negative,
+    an overflow), naming the player, the first outcome and the draw where it happens.
+
+    ``gains`` is (draws, outcomes), ``outcomes`` holds one array of issue values per outcome.
+    A NaN or infinite gain would otherwise poison every range and comparison downstream.
+
+    >>> import numpy as np
+    >>> p = BatchProblem(lambda x, q: (x["a"], 1 / x["a"]), Box({"a": (0.0, 1.0)}), {}, (0, 0))
+    >>> scan(p, 5)
+    Traceback (most recent call last):
+    ...
+    games.errors.NotFiniteError: utility of player 2 is inf at outcome {'a': 0.0} (parameters {}); utilities must be finite over the whole outcome space: narrow the ranges or guard divisions, roots and logs
+    """
+    bad = ~np.isfinite(gains)
+    if not bad.any():
+        return
+    row, column = np.unravel_index(int(np.argmax(bad)), bad.shape)
+    at = {k: float(np.ravel(v)[column if np.size(v) > 1 else 0]) for k, v in outcomes.items()}
+    params = {k: float(v[row]) for k, v in problem.parameters.items()}
+    u = gains[row, column] + problem.disagreement[player][row]
+    raise NotFiniteError(f"utility of player {player + 1} is {u} at outcome {at} (parameters "
+                         f"{params}); utilities must be finite over the whole outcome space: "
+                         "narrow the ranges or guard divisions, roots and logs",
+                         player, at, params, float(u))
 
 
 @dataclass(frozen=True, eq=False)
