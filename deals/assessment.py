@@ -18,8 +18,8 @@ import pandas as pd
 
 from deals.drivers import drivers as driver_table, tornado as tornado_table
 from deals.errors import DealError
-from deals.leverage import (DrawSolver, leverage_over_draws, optimal_ask, point_values,
-                            sample_values)
+from deals.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
+                            point_values, sample_values)
 from deals.stage_values import stage_summary
 from deals.model import SIDES, Deal
 from deals.output import json_value
@@ -58,8 +58,38 @@ class Thresholds:
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+                raise DealError(f"threshold {name} must be a number, got {value!r}")
+            if not np.isfinite(value):  # NaN disabled its test; inf made every deal match it
+                raise DealError(f"threshold {name} must be a finite number, got {value}")
             if name != "under_rho" and not 0 <= value <= 1:
                 raise DealError(f"threshold {name} must lie in [0, 1], got {value}")
+            object.__setattr__(self, name, float(value))
+        if self.over_acceptance > self.under_acceptance:
+            raise DealError(f"threshold over_acceptance ({self.over_acceptance:g}) must not exceed "
+                            f"under_acceptance ({self.under_acceptance:g}): below the first a "
+                            "proposal over-reaches, below the second it is at risk")
+
+    @classmethod
+    def coerce(cls, given: Any) -> "Thresholds":
+        """Thresholds from None (the defaults), Thresholds, or a mapping of some of its fields.
+
+        >>> Thresholds.coerce({"under_rho": 0.5}).under_rho
+        0.5
+        """
+        if given is None:
+            return cls()
+        if isinstance(given, cls):
+            return given
+        if isinstance(given, Mapping):
+            names = [f for f in cls.__dataclass_fields__]
+            unknown = sorted(set(map(str, given)) - set(names))
+            if unknown:
+                raise DealError(f"thresholds: unknown {', '.join(unknown)}; the thresholds are "
+                                f"{', '.join(names)}")
+            return cls(**given)
+        raise DealError(f"thresholds: expected deals.Thresholds(...) or a mapping such as "
+                        f"{{'under_rho': 0.8}}, got {type(given).__name__}")
 
     def __str__(self) -> str:
         return (f"over-reach if acceptance < {self.over_acceptance:g}; risk band if acceptance < "
@@ -329,7 +359,12 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         from deals.files import load
 
         deal = load(deal)
-    t = thresholds or Thresholds()
+    if not isinstance(deal, Deal):
+        raise DealError(f"assess() takes a Deal or a library name, got {type(deal).__name__}")
+    draws, seed, power, grid_points, chunk_size = audit_settings(draws, seed, power, grid_points,
+                                                                 chunk_size, executor)
+    t = Thresholds.coerce(thresholds)
+    deal.require_point("the audit (it draws its own sample)")
     deal, proposal, source = audited_terms(deal, terms)
     solver = DrawSolver(deal, proposal, power=power, grid_points=grid_points,
                         efficiency_margin=t.efficiency_margin)

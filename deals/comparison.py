@@ -126,10 +126,10 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
     too, for the comparison's "struck deal" column.
     """
     chosen: Sequence[Deal | str] = list(library_names() if deals is None else deals)
-    t = thresholds or Thresholds()
+    t = Thresholds.coerce(thresholds)
     found, skipped = [], []
     for item in _with_progress(chosen, progress):
-        deal = load(item) if isinstance(item, str) else item
+        deal = item if isinstance(item, Deal) else load(item)
         if not has_terms(deal, terms):
             if deals is not None:  # asked for by name: say why it cannot be audited
                 audited_terms(deal, terms)

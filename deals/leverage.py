@@ -26,13 +26,62 @@ from typing import Any, Mapping
 import numpy as np
 import sympy
 
+from deals.errors import DealError
 from deals.model import Deal
 from games.bargaining import nash_power
 from games.bargaining.batch import (GAIN_TOLERANCE, BatchProblem, TakeItOrLeaveIt,
-                                    better_for_both, nash_benchmark, scan, zone_test)
+                                    better_for_both, nash_benchmark, require_finite, scan,
+                                    zone_test)
 from games.bargaining.batch import optimal_ask as engine_optimal_ask
 from games.box_search import Box
+from games.errors import GameError, NotFiniteError
+from games.parameters import check_seed
 from games.sweeps import sweep
+
+
+#: Most Monte Carlo draws one audit takes (about 300 bytes a draw are kept for the verdict,
+#: so 1,000,000 draws hold some 300 MB; the solvers work ``chunk_size`` draws at a time).
+MAX_DRAWS = 1_000_000
+#: Most grid outcomes per draw the audit scans (each chunk holds chunk_size x grid_points gains).
+MAX_GRID_POINTS = 20_000
+
+
+def audit_settings(draws: Any, seed: Any, power: Any, grid_points: Any, chunk_size: Any,
+                   executor: Any) -> tuple[int, int | None, float | None, int, int | None]:
+    """The audit's settings checked: each refused with a DealError saying what is expected.
+
+    >>> audit_settings(10, 0, None, 350, None, None)
+    (10, 0, None, 350, None)
+    >>> audit_settings(10, 0, 2, 350, None, None)
+    Traceback (most recent call last):
+    ...
+    deals.errors.DealError: power: the supplier's bargaining power must be a number strictly between 0 and 1 (0.5 is symmetric), got 2
+    """
+    def whole(value: Any, name: str, low: int, high: int) -> int:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+                or not low <= value <= high:
+            raise DealError(f"{name}: expected a whole number from {low:,} to {high:,}, "
+                            f"got {value!r}")
+        return int(value)
+
+    draws = whole(draws, "draws", 1, MAX_DRAWS)
+    try:
+        seed = check_seed(seed)
+    except GameError as exc:
+        raise DealError(str(exc)) from None
+    if power is not None:
+        if isinstance(power, (bool, np.bool_)) or not isinstance(power, (int, float, np.number)) \
+                or not 0 < power < 1:
+            raise DealError(f"power: the supplier's bargaining power must be a number strictly "
+                            f"between 0 and 1 (0.5 is symmetric), got {power!r}")
+        power = float(power)
+    grid_points = whole(grid_points, "grid_points", 2, MAX_GRID_POINTS)
+    if chunk_size is not None:
+        chunk_size = whole(chunk_size, "chunk_size", 1, MAX_DRAWS)
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise DealError(f"executor: expected a concurrent.futures.Executor (e.g. "
+                        f"ProcessPoolExecutor()) or a dask Client, got {executor!r}")
+    return draws, seed, power, grid_points, chunk_size
 
 
 def utilities(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any]
@@ -216,6 +265,12 @@ class DrawSolver:
             object.__setattr__(self, "linear", is_linear(self.deal))
 
     def solve(self, values: Mapping[str, np.ndarray]) -> DrawLeverage:
+        try:
+            return self._solve(values)
+        except NotFiniteError as exc:
+            raise not_finite(self.deal, exc) from None
+
+    def _solve(self, values: Mapping[str, np.ndarray]) -> DrawLeverage:
         problem = batch_problem(self.deal, values, linear=self.linear)
         settings = {"resolution": self.resolution, "max_rounds": self.max_rounds}
         grid = scan(problem, self.grid_points)
@@ -225,8 +280,10 @@ class DrawSolver:
         proposal = self.deal.outcome_values(self.proposal)
         better = better_for_both(problem, proposal, grid=grid, **settings,
                                  enough=None if self.exhaustive else self.efficiency_margin)
-        g_s, g_p = (g[:, 0] for g in problem.gains({k: np.full((1, 1), v)
-                                                    for k, v in proposal.items()}))
+        at = {k: np.full((1, 1), v) for k, v in proposal.items()}
+        g_s, g_p = (g[:, 0] for g in problem.gains(at))
+        for player, g in enumerate((g_s, g_p)):
+            require_finite(problem, player, g[:, None], at)
         (s_s, s_p), (n_s, n_p) = grid.units, nash.gains
         agreement = nash.agreement
         with np.errstate(all="ignore"):
@@ -235,8 +292,8 @@ class DrawSolver:
         issues = problem.box.names
         return DrawLeverage(
             issues=issues, supplier_gain=g_s, partner_gain=g_p,
-            supplier_accepts=g_s >= -GAIN_TOLERANCE * s_s,
-            partner_accepts=g_p >= -GAIN_TOLERANCE * s_p,
+            supplier_accepts=accepts(g_s, problem.disagreement[0]),
+            partner_accepts=accepts(g_p, problem.disagreement[1]),
             zone_margin=zone.margin, zone_empty=~agreement, power=nash.power,
             supplier_gain_at_benchmark=n_s, partner_gain_at_benchmark=n_p, rho=rho,
             rho_partner=rho_partner, better_for_both=better.margin,
@@ -247,6 +304,33 @@ class DrawSolver:
 
     def __call__(self, **values: np.ndarray) -> dict[str, np.ndarray]:
         return self.solve(values).columns()
+
+
+def accepts(gain: np.ndarray, disagreement: np.ndarray) -> np.ndarray:
+    """Whether a side accepts: its gain is >= 0 up to the rounding of u - d at that point.
+
+    Only the values at the terms decide (no range over the box, which one extreme outcome
+    could stretch): the slack is GAIN_TOLERANCE times the larger of |u| and |d| there.
+
+    >>> accepts(np.array([-1e-12, -1e-3]), np.array([5.0, 5.0])).tolist()
+    [True, False]
+    """
+    scale = np.maximum(np.abs(gain + disagreement), np.abs(disagreement))
+    return gain >= -GAIN_TOLERANCE * scale
+
+
+def not_finite(deal: Deal, error: NotFiniteError) -> DealError:
+    """The engine's refusal of a non-finite utility, naming the deal's field and where."""
+    side = ("supplier", "partner")[error.player]
+    where = ", ".join(f"{k}={v:g}" for k, v in error.outcome.items())
+    drawn = ", ".join(f"{k}={v:g}" for k, v in error.parameters.items())
+    if not error.outcome:
+        return DealError(f"outside_option.{side}: {error.value} with parameters {drawn}; an "
+                         "outside option must be finite for every plausible parameter value")
+    return DealError(f"utility.{side}: {error.value} at {where}"
+                     + (f" with parameters {drawn}" if drawn else "")
+                     + "; a utility must be finite over the whole outcome space (narrow the "
+                     "issue ranges, or guard divisions, roots and logs, e.g. max(chips, 1))")
 
 
 def leverage_over_draws(solver: DrawSolver, values: Mapping[str, np.ndarray], *,
