@@ -261,7 +261,6 @@ def _plot(deal: Deal, args: argparse.Namespace) -> None:
     import matplotlib
 
     matplotlib.use("Agg")  # a command line draws to files, never to a window
-    import matplotlib.pyplot as plt
 
     from games.bargaining import plot_frontier
 
@@ -270,17 +269,11 @@ def _plot(deal: Deal, args: argparse.Namespace) -> None:
     proposal = dict(deal.outcome_values(deal.proposal.values)) if deal.proposal else None
     ax = plot_frontier(problem, power=0.5, rubinstein=factors, proposal=proposal,
                        show_points=False)
-    from deals.plots import mark_struck
+    from deals.plots import mark_struck, save_figure
 
     mark_struck(ax, deal, problem)
     ax.set_title(deal.title, fontsize=9)
-    try:
-        ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
-    except (OSError, ValueError) as exc:
-        raise deals.DealError(f"--plot {args.plot}: cannot write the image ({exc}); give a "
-                              "writable path ending in .png, .pdf or .svg") from None
-    finally:
-        plt.close(ax.figure)
+    save_figure(ax.figure, args.plot)
 
 
 # ---- options of the commands above ---------------------------------------------------------
@@ -354,6 +347,10 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("chipdeals: --points must be 0 (all points) or more")
     if getattr(args, "draws", 1) < 1:
         raise UsageError(f"chipdeals: --draws must be a positive whole number, got {args.draws}")
+    if getattr(args, "plot", None):
+        from deals.plots import image_format
+
+        image_format(args.plot)  # refused before the work, not after
 
 
 def main(argv: Sequence[str] | None = None) -> int:

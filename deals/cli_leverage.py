@@ -36,15 +36,9 @@ def _progress() -> bool | None:
 
 
 def _save(ax: Any, path: str) -> None:
-    import matplotlib.pyplot as plt
+    from deals.plots import save_figure
 
-    try:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
-    except (OSError, ValueError) as exc:
-        raise deals.DealError(f"--plot {path}: cannot write the image ({exc}); give a writable "
-                              "path ending in .png, .pdf or .svg") from None
-    finally:
-        plt.close(ax.figure)
+    save_figure(ax.figure, path)
 
 
 def _agg() -> None:

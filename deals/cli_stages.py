@@ -58,16 +58,11 @@ def _plot(deal: Any, args: argparse.Namespace) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+
+    from deals.plots import save_figure
 
     ax = verification_value(deal, draws=args.curve_draws, seed=args.seed).plot()
-    try:
-        ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
-    except (OSError, ValueError) as exc:
-        raise DealError(f"--plot {args.plot}: cannot write the image ({exc}); give a "
-                          "writable path ending in .png, .pdf or .svg") from None
-    finally:
-        plt.close(ax.figure)
+    save_figure(ax.figure, args.plot)
 
 
 def stages_options(p: Any) -> None:

@@ -108,3 +108,47 @@ def mark_struck(ax, deal, problem):
     ax.set_xlabel(f"{deal.supplier} utility ($bn per year)")
     ax.set_ylabel(f"{deal.partner} utility ($bn per year)")
     return ax
+
+
+#: Image formats ``save_figure`` writes, by file suffix.
+IMAGE_FORMATS = ("png", "pdf", "svg")
+
+
+def image_format(path: str, option: str = "--plot") -> str:
+    """The format of an image file to write (its suffix), or a DealError naming ``option``.
+
+    A directory or a name without a .png, .pdf or .svg suffix is refused: matplotlib would
+    silently write ``DIR.png`` for a directory DIR.
+
+    >>> image_format("frontier.PNG")
+    'png'
+    """
+    import os
+
+    from deals.errors import DealError
+
+    if os.path.isdir(path):
+        raise DealError(f"{option} {path}: is a directory; give a file name such as "
+                        f"{os.path.join(str(path), 'chart.png')}")
+    suffix = os.path.splitext(str(path))[1].lower().lstrip(".")
+    if suffix not in IMAGE_FORMATS:
+        raise DealError(f"{option} {path}: give a file name ending in "
+                        f"{', '.join('.' + f for f in IMAGE_FORMATS)}")
+    return suffix
+
+
+def save_figure(figure, path: str, option: str = "--plot") -> None:
+    """Write ``figure`` to exactly ``path`` (see :func:`image_format`), then close it."""
+    import matplotlib.pyplot as plt
+
+    from deals.errors import DealError
+
+    try:
+        suffix = image_format(path, option)
+        try:
+            figure.savefig(path, format=suffix, dpi=120, bbox_inches="tight")
+        except (OSError, ValueError) as exc:
+            raise DealError(f"{option} {path}: cannot write the image ({exc}); give a writable "
+                            "path ending in .png, .pdf or .svg") from None
+    finally:
+        plt.close(figure)

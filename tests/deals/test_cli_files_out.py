@@ -1,0 +1,52 @@
+"""--plot writes exactly the path given or refuses in one line; Ctrl-C exits 130 in one line."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from deals.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("command", [["frontier", "chips-for-farm-purchases"],
+                                     ["assess", "chips-for-farm-purchases", "--draws", "20"]])
+def test_plot_to_a_directory_is_refused_and_nothing_is_written(command, tmp_path, capsys):
+    assert main([*command, "--plot", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "is a directory" in err and "\n" not in err
+    assert not list(tmp_path.parent.glob(tmp_path.name + ".*"))  # no DIR.png beside it
+    assert not list(tmp_path.iterdir())
+
+
+def test_plot_without_an_image_suffix_is_refused(tmp_path, capsys):
+    assert main(["frontier", "chips-for-farm-purchases", "--plot", str(tmp_path / "chart")]) == 2
+    assert ".png" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("name", ["chart.png", "chart.SVG", "chart.pdf"])
+def test_plot_writes_exactly_the_given_path(name, tmp_path):
+    target = tmp_path / name
+    assert main(["frontier", "chips-for-farm-purchases", "--plot", str(target)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == [name] and target.stat().st_size > 1000
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
+def test_ctrl_c_during_compare_exits_130_with_one_line():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-m", "deals", "compare", "--draws", "200000"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(5)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert err.strip() == "chipdeals: interrupted"
