@@ -347,6 +347,10 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("chipdeals: --points must be 0 (all points) or more")
     if getattr(args, "draws", 1) < 1:
         raise UsageError(f"chipdeals: --draws must be a positive whole number, got {args.draws}")
+    if getattr(args, "seed", None) is not None:
+        from games.parameters import check_seed
+
+        check_seed(args.seed)  # every command's --seed: numpy refuses negatives with a traceback
     if getattr(args, "plot", None):
         from deals.plots import image_format
 

@@ -16,12 +16,20 @@ from deals.stage_planning import stage_plan
 from deals.stage_values import information_value, snapback_value, verification_value
 
 
+#: Most draws per point of the value curves (each curve has a few dozen points).
+MAX_CURVE_DRAWS = 100_000
+
+
 def cmd_stages(args: argparse.Namespace) -> list[Section]:
     from deals.cli import deal_from_args
 
+    from deals.leverage import MAX_DRAWS
+
     deal = deal_from_args(args)
-    if args.draws < 1 or args.curve_draws < 1:
-        raise DealError("--draws and --curve-draws must be at least 1")
+    if not (1 <= args.draws <= MAX_DRAWS and 1 <= args.curve_draws <= MAX_CURVE_DRAWS):
+        raise DealError(f"--draws must lie from 1 to {MAX_DRAWS:,} and --curve-draws from 1 to "
+                        f"{MAX_CURVE_DRAWS:,} (each point of a value curve solves that many "
+                        "draws)")
     plan = stage_plan(deal, args.draws, args.seed, confidence=args.confidence)
     table = plan.to_frame().copy()
     table["safe"] = [("" if pd.isna(x) else f"{x:.0%}") for x in table["safe"]]

@@ -1,0 +1,111 @@
+"""Fuzz the command line: random argument vectors for every command.
+
+Every run ends with exit 0 or 2 (one line on stderr for 2), never a traceback, within a few
+seconds. Values mix valid ones with hostile ones (NaN, inf, huge, negative, text, paths that
+are directories or devices).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from deals.cli import COMMANDS, build_parser, main
+
+#: A generous bound for one run on a loaded 2-core machine (typical runs take well under it).
+SECONDS = 30
+DEALS = ["chips-for-farm-purchases", "tier-upgrade-poland", "india-energy-trade", "nope",
+         "/dev/null", "/dev/zero", ".", "missing.toml", "", "-", "../x.toml", "a" * 300]
+NUMBERS = ["0", "1", "3", "-1", "2.5", "nan", "inf", "-inf", "1e300", "abc", "", str(10**30),
+           "4294967296", "0x10", "1_000"]
+DRAWS = ["1", "5", "0", "-3", "nan", "abc", str(2_000_000), str(10**26)]
+VALUES = {
+    "--format": ["table", "json", "csv", "markdown", "xml", ""],
+    "--terms": ["proposal", "outcome", "belief", "x"],
+    "--set": ["china_retaliation=4", "x=1", "noeq", "margin=nan", "margin=1e308", "=3",
+              "margin=" + "9" * 300],
+    "--plot": ["out.png", "outdir", ".", "chart", "out.svg"],
+    "--output": ["outdir", "out.png", "/dev/null"],
+    "--as": ["supplier", "partner", "x"],
+    "--against": ["boulware", "conceder", "tit-for-tat", "x"],
+    "--draws": DRAWS, "--curve-draws": DRAWS, "--rounds": ["2", "3", "0", "5000", "x"],
+    "--disputed": [None], "--bogus": [None, "1"], "-x": [None],
+}
+NUMERIC = ["--seed", "--resolution", "--points", "--top", "--confidence", "--tolerance",
+           "--over-acceptance", "--under-acceptance", "--under-rho", "--efficiency-margin"]
+
+
+def _own_flags() -> dict[str, list[str]]:
+    """Each command's own option flags, read from the parser (so new options are fuzzed too)."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.choices and "list" in a.choices)
+    return {name: [s for a in p._actions for s in a.option_strings if s.startswith("--")
+                   and s not in ("--help",)] for name, p in sub.choices.items()}
+
+
+OWN_FLAGS = _own_flags()
+
+
+@st.composite
+def argument_vectors(draw):
+    command = draw(st.sampled_from([c for c in COMMANDS] + [None]))
+    argv = [draw(st.sampled_from(["lists", "", "--version", "-h"]))] if command is None else \
+        [command.name]
+    if command is not None and command.deal and draw(st.integers(0, 9)):
+        valid = draw(st.integers(0, 2))  # mostly a deal that loads, so the options are reached
+        argv.append(draw(st.sampled_from(DEALS[:3] if valid else DEALS)))
+    if command is not None and command.name == "compare":
+        argv += draw(st.lists(st.sampled_from(DEALS[:4]), min_size=1, max_size=2))
+    if command is not None and command.name in ("compare", "assess", "stages"):
+        argv += ["--draws", draw(st.sampled_from(DRAWS))]  # bounded: the run stays short
+    if command is not None and command.name == "stages":
+        argv += ["--curve-draws", draw(st.sampled_from(DRAWS[:4]))]
+    for _ in range(draw(st.integers(0, 3))):
+        own = OWN_FLAGS.get(argv[0], [])
+        flag = draw(st.sampled_from(own if own and draw(st.integers(0, 4)) else
+                                    sorted(VALUES) + NUMERIC))
+        value = draw(st.sampled_from(VALUES.get(flag, NUMBERS)))
+        argv += [flag] if value is None else [flag, value]
+    return argv
+
+
+def run_once(argv, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # negotiate reads moves: none come
+    start = time.monotonic()
+    code = main(argv)  # an exception escaping main is a traceback: the test fails on it
+    took = time.monotonic() - start
+    out, err = capsys.readouterr()
+    assert code in (0, 2), (argv, code, err)
+    assert "Traceback" not in err and "Traceback" not in out, (argv, err)
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1, (argv, err)
+    assert took < SECONDS, (argv, took)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, flags in OWN_FLAGS.items() if "--seed" in flags))
+@pytest.mark.parametrize("seed", ["-1", "1.5"])
+def test_every_seed_option_refuses_bad_seeds_before_work(name, seed, capsys, monkeypatch):
+    command = next(c for c in COMMANDS if c.name == name)
+    argv = [name] + (["chips-for-farm-purchases"] if command.deal else []) + ["--seed", seed]
+    run_once(argv, capsys, monkeypatch)
+
+
+@settings(max_examples=15, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(argv=argument_vectors())
+def test_random_command_lines_exit_0_or_2_in_one_line(argv, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    run_once(argv, capsys, monkeypatch)
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(argv=argument_vectors())
+def test_random_command_lines_exit_0_or_2_in_one_line_more(argv, capsys, monkeypatch,
+                                                           tmp_path):
+    monkeypatch.chdir(tmp_path)
+    run_once(argv, capsys, monkeypatch)
