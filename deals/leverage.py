@@ -323,7 +323,8 @@ def not_finite(deal: Deal, error: NotFiniteError) -> DealError:
     """The engine's refusal of a non-finite utility, naming the deal's field and where."""
     side = ("supplier", "partner")[error.player]
     where = ", ".join(f"{k}={v:g}" for k, v in error.outcome.items())
-    drawn = ", ".join(f"{k}={v:g}" for k, v in error.parameters.items())
+    used = deal.inlined(side).names if error.outcome else deal.outside_option[side].names
+    drawn = ", ".join(f"{k}={v:g}" for k, v in error.parameters.items() if k in used)
     if not error.outcome:
         return DealError(f"outside_option.{side}: {error.value} with parameters {drawn}; an "
                          "outside option must be finite for every plausible parameter value")
