@@ -18,41 +18,15 @@ from deals.assessment import Thresholds
 from deals.cli import main
 from deals.errors import DealError
 from deals.leverage import MAX_DRAWS
+from test_audit_properties import TEMPLATE
 
-TOY = """
-[deal]
-name = "toy"
-title = "Toy"
-supplier = "US"
-partner = "P"
-
-[parameters.v]
-value = 2.0
-range = [1.0, 3.0]
-
-[issues.chips]
-range = [0, 1]
-giver = "supplier"
-
-[issues.pay]
-range = [0, 2]
-giver = "partner"
-
-[utility]
-supplier = "SUPPLIER"
-partner = "v * chips - pay"
-
-[outside_option]
-supplier = "0"
-partner = "0"
-
-[proposal]
-terms = { chips = 1, pay = 0.5 }
-"""
+# One toy deal file for the audit's tests: US gives chips in [0, 1], P pays in [0, 2].
+TOY = dict(v=2.0, v_low=1.0, v_high=3.0, c_low=0.0, c_high=1.0, p_low=0.0, p_high=2.0,
+           partner="v * chips - pay", d_s="0", d_p="0", chips=1.0, pay=0.5)
 
 
 def toy(supplier: str):
-    return deals.loads(TOY.replace("SUPPLIER", supplier), path="toy.toml")
+    return deals.loads(TEMPLATE.format(**TOY, supplier=supplier), path="toy.toml")
 
 
 @pytest.mark.parametrize("utility, value", [
