@@ -355,8 +355,11 @@ def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: in
     >>> 0 <= optimal_ask(deal, point_values(deal)).acceptance <= 1
     True
     """
-    return engine_optimal_ask(batch_problem(deal, values, linear=False), grid_points=grid_points,
-                              chunk=chunk, resolution=resolution)
+    try:
+        return engine_optimal_ask(batch_problem(deal, values, linear=False),
+                                  grid_points=grid_points, chunk=chunk, resolution=resolution)
+    except NotFiniteError as exc:
+        raise not_finite(deal, exc) from None
 
 
 def acceptance_by_level(deal: Deal, proposal: Mapping[str, float], issue: str,

@@ -465,6 +465,9 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     total = np.zeros(size)
     for a in range(0, n, chunk):
         g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()}, slice(a, a + chunk))
+        if not (np.isfinite(g_1).all() and np.isfinite(g_2).all()):
+            for player, g in enumerate((g_1, g_2)):
+                require_finite(problem.take(slice(a, a + chunk)), player, g, grid)
         total += np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
     search = problem.take(slice(0, search_draws))
 

@@ -115,3 +115,12 @@ def test_cli_seeds_beyond_32_bits_differ_and_negative_seeds_are_refused(capsys):
     assert a.gains["proposal"]["supplier"] != b.gains["proposal"]["supplier"]
     assert main(["assess", "chips-for-farm-purchases", "--draws", "20", "--seed", "-1"]) == 2
     assert "seed" in capsys.readouterr().err
+
+
+def test_a_non_finite_utility_is_refused_when_auditing_the_belief_ask_too():
+    text = TEMPLATE.format(**TOY, supplier="pay / chips").replace(
+        "[proposal]\nterms = { chips = 1.0, pay = 0.5 }", "[belief]\nvalues = { v = 2.5 }")
+    deal = deals.loads(text, path="toy.toml")
+    assert deal.proposal is None
+    with pytest.raises(DealError, match=r"^utility.supplier: nan at chips=0"):
+        deals.assess(deal, draws=20)
