@@ -108,7 +108,7 @@ class Control:
         if max(abs(self.low), abs(self.high)) >= 1000 or self.step >= 1:
             return ",.0f"
         decimals = int(max(0, -np.floor(np.log10(self.step))))
-        return f".{decimals}f"
+        return f",.{decimals}f"
 
     def text(self, value: float) -> str:
         """The value as the readout shows it, with the unit: '1,100,000 H100e per year'."""
