@@ -297,3 +297,4 @@ def _register_leverage_commands() -> None:
 
 
 _register_leverage_commands()
+EXTRA_COMMANDS.append(__import__("deals.app", fromlist=["register"]).register)  # explore

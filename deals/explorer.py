@@ -273,16 +273,34 @@ class ConcessionExplorer:
                    zorder=4)
         ax.axvline(st.disagreement[0], color="0.6", lw=0.8, ls=":")
         ax.axhline(st.disagreement[1], color="0.6", lw=0.8, ls=":")
-        ax.scatter(*st.benchmark_point, marker="D", s=60, color="C1", edgecolor="black",
-                   label="bargaining benchmark (asymmetric Nash)", zorder=5)
-        ax.scatter(*st.proposal_point, marker="*", s=220, color=FLAG_COLOURS.get(st.flag, "gold"),
-                   edgecolor="black", label=f"proposal: {st.flag}", zorder=6)
+        # Filled star under hollow markers: a benchmark or struck deal on top of the proposal
+        # shows as a ring around the star instead of hiding it.
+        ax.scatter(*st.proposal_point, marker="*", s=200, color=FLAG_COLOURS.get(st.flag, "gold"),
+                   edgecolor="black", label=f"proposal: {st.flag}", zorder=5)
+        ax.scatter(*st.benchmark_point, marker="D", s=130, facecolor="none", edgecolor="C1",
+                   linewidth=2, label="bargaining benchmark (asymmetric Nash)", zorder=6)
+        if self.deal.outcome is not None:
+            struck = self.deal.bind(**self.values).utilities(
+                self.deal.outcome_values(self.deal.outcome.values))
+            ax.scatter(*struck, marker="s", s=170, facecolor="none", edgecolor="black",
+                       linewidth=1.5, label="deal struck (real outcome)", zorder=7)
+            extra = [tuple(float(v) for v in struck)]
+        else:
+            extra = []
         s, p = st.players
-        ax.set_xlabel(f"{s} utility")
-        ax.set_ylabel(f"{p} utility")
+        ax.set_xlabel(f"{s} utility, $bn per year")
+        ax.set_ylabel(f"{p} utility, $bn per year")
+        # Zoom on the part of the frontier both sides prefer to walking away, with the markers.
+        marks = [st.disagreement, st.proposal_point, st.benchmark_point, *extra]
+        rational = st.frontier[(st.frontier >= np.asarray(st.disagreement)).all(axis=1)]
+        pts = np.vstack([rational if len(rational) else st.frontier, marks])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = np.maximum((hi - lo) * 0.08, 1e-9)
+        ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
         ax.set_title(f"P({p} accepts) = {st.acceptance:.0%}, rho median = "
                      f"{st.rho['median']:.2f}, {s} flag: {st.flag.upper()}", fontsize=10)
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=8, loc="best", framealpha=0.9)
         return ax
 
     def controls(self) -> list[Control]:
