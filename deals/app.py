@@ -247,9 +247,10 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
     try:
         server.io_loop.start()
     except KeyboardInterrupt:
-        print("\nchipdeals explorer stopped", file=sys.stderr, flush=True)
+        pass
     finally:
         server.stop()
+        print("chipdeals explorer stopped", file=sys.stderr, flush=True)
 
 
 def cmd_explore(args: Any) -> list:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -54,8 +55,9 @@ def server(tmp_path_factory):
         proc.kill()
         pytest.fail(f"no URL printed: {found} {proc.stderr.read() if proc.poll() else ''}")
     yield match.group(0), folder
-    proc.terminate()  # what Ctrl-C's SIGINT would do, and the server must stop
-    assert proc.wait(30) is not None
+    proc.send_signal(signal.SIGINT)  # Ctrl-C: a clean stop, no traceback
+    assert proc.wait(30) == 0
+    assert "Traceback" not in proc.stderr.read()
 
 
 @pytest.fixture(scope="module")
