@@ -55,6 +55,10 @@ def cmd_compare(args: argparse.Namespace) -> list[Section]:
         sections.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
                                 "each deal: partner's acceptance probability against the median "
                                 "leverage ratio, coloured by the supplier's flag"))
+    if args.output:  # a spreadsheet, one sheet per table
+        from deals.export import write_xlsx
+
+        write_xlsx(sections, args.output)
     return sections
 
 
@@ -74,6 +78,10 @@ def cmd_assess(args: argparse.Namespace) -> list[Section]:
         _save(a.plot_drivers(), args.plot)
         sections.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
                                 "tornado chart of the leverage ratio"))
+    if args.output:  # a spreadsheet, one sheet per table
+        from deals.export import write_xlsx
+
+        write_xlsx(sections, args.output)
     return sections
 
 
@@ -82,6 +90,8 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
                         help=f"Monte Carlo draws of the parameters (default {draws:,})")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw a chart to a file")
+    parser.add_argument("--output", metavar="FILE.xlsx", help="also write the tables to a "
+                        "spreadsheet, one sheet per table (needs openpyxl)")
     t = Thresholds()
     parser.add_argument("--over-acceptance", type=float, default=t.over_acceptance,
                         help="'over' below this acceptance probability")
