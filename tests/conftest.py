@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from matplotlib.text import Text
 
 
 class TextLayout:
@@ -20,7 +21,7 @@ class TextLayout:
         """The drawn box of a text: its bbox patch where it has one, else the glyphs."""
         patch = text.get_bbox_patch()
         box = patch.get_window_extent(self.renderer) if patch is not None else None
-        glyphs = text.get_window_extent(self.renderer)
+        glyphs = Text.get_window_extent(text, self.renderer)  # an annotation's words only
         return glyphs if box is None else box.union([box, glyphs])
 
     def texts(self, ticks: bool = True):
