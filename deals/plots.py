@@ -20,9 +20,16 @@ def _axes(ax):
 
 
 def tornado_plot(assessment: "Assessment", ax=None, top: int = 10):
-    """Horizontal bars: the supplier's leverage ratio with each parameter at its low and high end."""
+    """Horizontal bars: the supplier's leverage ratio with each parameter at its low and high end.
+
+    Parameters are ranked as :meth:`~deals.Assessment.explain` ranks its drivers (rank
+    correlation with what decides the flags, over all draws), the first at the top; the bars
+    show what one parameter alone does to rho with the others at their point values.
+    """
     ax = _axes(ax)
-    frame = assessment.tornado.head(top).iloc[::-1]
+    ranked = [n for n in assessment.drivers.index if n in assessment.tornado.index][:top]
+    frame = assessment.tornado.loc[ranked].iloc[::-1]
+    frame.attrs = dict(assessment.tornado.attrs)
     base = frame.attrs.get("rho at point values", np.nan)
     y = np.arange(len(frame))
     low = frame["rho at low"].to_numpy(dtype=float)
@@ -30,13 +37,26 @@ def tornado_plot(assessment: "Assessment", ax=None, top: int = 10):
     ax.barh(y, low - base, left=base, color="#4c72b0", label="parameter at its low end")
     ax.barh(y, high - base, left=base, color="#dd8452", label="parameter at its high end")
     ax.axvline(base, color="black", lw=1)
+    # A driver that acts on acceptance, not on rho, has no bar: say where it acts instead.
+    margins = assessment.drivers.drop(columns=["importance", "rho"], errors="ignore")
+    ends = np.concatenate([low, high, [base]])
+    span = float(np.nanmax(ends) - np.nanmin(ends)) if np.isfinite(ends).any() else 1.0
+    left = base > np.nanmin(ends) + span / 2  # write the note on the roomier side of the base
+    for k, name in enumerate(frame.index):
+        if (np.nanmax(np.abs([low[k] - base, high[k] - base, 0.0])) <= 0.01 * span
+                and name in margins.index):
+            where = margins.loc[name].abs().idxmax()
+            ax.annotate(f"rho barely moves; drives the {where}", (base, y[k]),
+                        xytext=(-4 if left else 4, 0), textcoords="offset points",
+                        ha="right" if left else "left", va="center", fontsize=7, color="0.35")
     ax.axvline(assessment.thresholds.under_rho, color="grey", ls=":", lw=1,
                label=f"under threshold (rho = {assessment.thresholds.under_rho:g})")
     ax.set_yticks(y, [f"{n} [{lo:g}, {hi:g}]" for n, lo, hi in
                       zip(frame.index, frame["low"], frame["high"])])
     ax.set_xlabel("leverage ratio rho at point values (supplier gain / Nash benchmark gain)")
-    ax.set_title(f"{assessment.title}\nwhat moves the supplier's leverage ratio", fontsize=10)
-    ax.legend(fontsize=8, loc="best")
+    ax.set_title(f"{assessment.title}\nwhat moves the verdict, strongest driver at the top "
+                 "(as in explain())", fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     return ax
 
 

@@ -59,3 +59,16 @@ def test_leverage_axis_reads_as_plain_numbers(layout):
     assert sum("acceptance" in t for t in legend) == 2 and any("rho <=" in t for t in legend)
     assert [t for t in legend if t.startswith("supplier flag")] == ["supplier flag: sound"]
     plt.close(ax.figure)
+
+
+def test_tornado_ranks_the_drivers_as_explain_does(layout):
+    import deals
+
+    a = deals.assess(deals.load("chips-for-farm-purchases"), draws=300, progress=False)
+    ax = a.plot_drivers()
+    layout(ax)
+    shown = [t.get_text().split(" [")[0] for t in ax.get_yticklabels()][::-1]  # top first
+    named = a.explain().split("Drivers (rank correlation): ")[1].rstrip(".").split(", ")
+    assert shown[:len(named)] == named
+    assert shown == [n for n in a.drivers.index if n in a.tornado.index][:10]
+    plt.close(ax.figure)
