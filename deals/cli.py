@@ -186,8 +186,8 @@ def _plot(deal: Deal, args: argparse.Namespace) -> None:
     problem = deal.bargaining_problem(resolution=args.resolution)
     factors = deal.discount_factors()
     proposal = dict(deal.outcome_values(deal.proposal.values)) if deal.proposal else None
-    ax = plot_frontier(problem, power=0.5, rubinstein=factors, proposal=proposal,
-                       show_points=False)
+    ax = plot_frontier(problem, power=deal.bargaining_power(), rubinstein=factors,
+                       proposal=proposal, show_points=False, unit="$bn per year")
     ax.set_title(deal.title, fontsize=9)
     try:
         ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")

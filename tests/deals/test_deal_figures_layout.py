@@ -72,3 +72,18 @@ def test_tornado_ranks_the_drivers_as_explain_does(layout):
     assert shown[:len(named)] == named
     assert shown == [n for n in a.drivers.index if n in a.tornado.index][:10]
     plt.close(ax.figure)
+
+
+def test_cli_frontier_plot_shows_the_audits_benchmark_with_units(tmp_path, monkeypatch):
+    import deals
+    from deals.cli import main
+    from matplotlib.figure import Figure
+
+    drawn = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: drawn.append(fig))
+    assert main(["frontier", "gulf-divestment-uae", "--plot", str(tmp_path / "f.png")]) == 0
+    ax = drawn[0].axes[0]
+    power = deals.load("gulf-divestment-uae").bargaining_power()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"asymmetric Nash (power {power:.3g} to US)" in labels and "Nash" in labels
+    assert ax.get_xlabel() == "US utility, $bn per year"

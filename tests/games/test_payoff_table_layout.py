@@ -77,3 +77,27 @@ def test_payoffs_keep_four_significant_digits(value, text):
     from games.plots_normal_form import _entry_text
 
     assert _entry_text(value) == text
+
+
+def test_frontier_solutions_that_coincide_stay_visible_and_the_legend_is_beside_the_axes(layout):
+    from games.bargaining import BargainingProblem, plot_frontier
+
+    # A symmetric problem: Nash, Kalai-Smorodinsky, egalitarian and Rubinstein with equal
+    # patience all sit at (0.5, 0.5), on top of the proposal.
+    p = BargainingProblem.from_points([(0, 1), (0.5, 0.5), (1, 0)], (0, 0), convex=True)
+    ax = plot_frontier(p, rubinstein=(0.9, 0.9), proposal=(0.5, 0.5), unit="$bn per year")
+    lay = layout(ax)
+    rings = [c for c in ax.collections if c.get_label() in
+             {"Nash", "Kalai-Smorodinsky", "egalitarian", "utilitarian", "Rubinstein"}]
+    assert len(rings) == 5
+    for c in rings:
+        assert c.get_facecolor().size == 0 or c.get_facecolor()[0][3] == 0   # hollow
+    by_z = sorted(rings, key=lambda c: c.get_zorder())
+    sizes = [c.get_sizes()[0] for c in by_z]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 5   # nested, not stacked
+    star = next(c for c in ax.collections if c.get_label() == "proposal")
+    assert star.get_zorder() < by_z[0].get_zorder()
+    legend = ax.get_legend().get_window_extent(lay.renderer)
+    assert legend.x0 >= ax.get_window_extent(lay.renderer).x1
+    assert ax.get_xlabel() == "player 1 utility, $bn per year"
+    plt.close(ax.figure)
