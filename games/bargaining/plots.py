@@ -88,6 +88,7 @@ def plot_frontier(problem: BargainingProblem, *, solutions: bool | Sequence[Barg
                    linewidth=2, label=s.solution, zorder=6 + k)
     ax.set_xlabel(f"{problem.players[0]} utility, {unit}" if unit else problem.players[0])
     ax.set_ylabel(f"{problem.players[1]} utility, {unit}" if unit else problem.players[1])
+    ax.margins(0.08)  # room for the largest ring at the ends of the frontier
     ax.set_title("Bargaining frontier and solutions")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, fontsize="small")
     return ax
