@@ -240,6 +240,7 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
         raise DealError(f"--port {port}: cannot listen there ({exc.strerror or exc}); give "
                         "another port, or none for a free one") from None
     ExplorerPage(deal, draws=draws, folder=folder)  # warm up: imports, compiled expressions
+    server.io_loop.asyncio_loop.set_exception_handler(_quiet_closed_sockets)
     server.start()
     print(f"chipdeals explorer at {url} (Ctrl-C stops it)", flush=True)
     if open_browser:
@@ -251,6 +252,16 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
     finally:
         server.stop()
         print("chipdeals explorer stopped", file=sys.stderr, flush=True)
+
+
+def _quiet_closed_sockets(loop: Any, context: dict) -> None:
+    """A browser tab closed while the page was being updated is not an error worth a trace."""
+    from tornado.iostream import StreamClosedError
+    from tornado.websocket import WebSocketClosedError
+
+    if isinstance(context.get("exception"), (WebSocketClosedError, StreamClosedError)):
+        return
+    loop.default_exception_handler(context)
 
 
 def cmd_explore(args: Any) -> list:

@@ -57,7 +57,8 @@ def server(tmp_path_factory):
     yield match.group(0), folder
     proc.send_signal(signal.SIGINT)  # Ctrl-C: a clean stop, no traceback
     assert proc.wait(30) == 0
-    assert "Traceback" not in proc.stderr.read()
+    err = proc.stderr.read()
+    assert "Traceback" not in err, err
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +149,13 @@ def test_saved_terms_are_a_deal_file_that_assess_reads_and_the_page_opens(page, 
     page.set_input_files("input[type=file]", str(saved))
     page.wait_for_selector(".readout[data-name=safeguards] >> text=0.99")
     check_verdict(page)
+
+
+def test_the_picker_opens_a_library_deal_with_its_own_sliders(page):
+    page.select_option("select", label="chips-for-farm-purchases")
+    page.wait_for_selector(".readout[data-name=soy]")
+    values = readouts(page)
+    deal = deals.load("chips-for-farm-purchases")
+    assert values["chips"] == deal.proposal.values["chips"]
+    assert "accepts these terms in" in verdict_text(page)
+    assert "gulf" not in page.locator(".readout").first.inner_text()
