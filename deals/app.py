@@ -8,9 +8,10 @@ the explorer's terms as its proposal). :func:`serve` runs the page on 127.0.0.1.
 
 Panel and Bokeh are an optional extra (``pip install chipdeals[app]``), imported here only.
 
->>> page = ExplorerPage("chips-for-farm-purchases", draws=100)   # doctest: +SKIP
->>> page.sliders["chips"].value = 50_000                          # doctest: +SKIP
->>> page.explorer.state.terms["chips"]                            # doctest: +SKIP
+>>> page = ExplorerPage("chips-for-farm-purchases", draws=100)
+>>> page.explorer.update(chips=50_000).terms["chips"]      # code moves the page's slider too
+50000.0
+>>> page.sliders["chips"].value
 50000.0
 """
 
@@ -104,7 +105,7 @@ class ExplorerPage:
     def open(self, deal: str | deals.Deal) -> None:
         """Show another deal (a library name, a path, or a Deal)."""
         try:
-            explorer = ConcessionExplorer(deal, draws=self.draws)
+            explorer = _explorer(deal, self.draws)
         except (GameError, OSError) as exc:
             self._error(exc)
             return
@@ -188,6 +189,19 @@ class ExplorerPage:
             f"{i}. {name}" + (f" ({ex.deal.parameters[name].unit})"
                               if name in ex.deal.parameters and ex.deal.parameters[name].unit
                               else "") for i, name in enumerate(d.index, 1)) or "(none)"
+
+
+#: Each deal's starting explorer, computed once per server and forked for every session.
+_STARTS: dict[tuple[str, int], ConcessionExplorer] = {}
+
+
+def _explorer(deal: str | deals.Deal, draws: int) -> ConcessionExplorer:
+    if not isinstance(deal, str):
+        return ConcessionExplorer(deal, draws=draws)
+    key = (deal, draws)
+    if key not in _STARTS:
+        _STARTS[key] = ConcessionExplorer(deal, draws=draws)
+    return _STARTS[key].fork()
 
 
 def _numeral(c: Control) -> str:

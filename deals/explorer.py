@@ -17,6 +17,7 @@ ipywidgets sliders to :meth:`update` and redraws :meth:`~ConcessionExplorer.plot
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -211,6 +212,20 @@ class ConcessionExplorer:
         for view in list(self.views):
             view(self.state)
         return self.state
+
+    def fork(self) -> "ConcessionExplorer":
+        """An independent explorer at this one's state, without recomputing it (no views).
+
+        >>> a = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=50)
+        >>> b = a.fork()
+        >>> b.update(harm=60.0).values["harm"], a.state.values["harm"]
+        (60.0, 20.0)
+        """
+        twin = copy.copy(self)
+        twin.terms, twin.values = dict(self.terms), dict(self.values)
+        twin._frontiers = dict(self._frontiers)
+        twin.views = []
+        return twin
 
     def reset(self) -> ExplorerState:
         """Back to the terms and key values the explorer started from."""
