@@ -69,13 +69,13 @@ class ExplorerPage:
         self.choices = deal_choices(folder, deal if isinstance(deal, str) else None)
         first = deal if deal is not None else "gulf-divestment-uae"
         label = next((k for k, v in self.choices.items() if v == first), None)
-        self.picker = pn.widgets.Select(name="Deal", options=list(self.choices),
+        self.picker = pn.widgets.Select(label="Deal", options=list(self.choices),
                                         value=label or list(self.choices)[0], width=420)
-        self.upload = pn.widgets.FileInput(accept=".toml", name="or open a deal file",
+        self.upload = pn.widgets.FileInput(accept=".toml", label="or open a deal file",
                                            width=260)
-        self.reset_button = pn.widgets.Button(name="Reset", button_type="default", width=110)
+        self.reset_button = pn.widgets.Button(label="Reset", width=110)
         self.save = pn.widgets.FileDownload(callback=self._deal_file, filename="deal.toml",
-                                            label="Save these terms", button_type="primary",
+                                            label="Save these terms",
                                             width=170)
         self.message = pn.pane.Alert("", alert_type="danger", visible=False, width=640)
         self.title = pn.pane.Markdown("", width=640)
@@ -96,8 +96,9 @@ class ExplorerPage:
             pn.pane.Markdown("**Proposal terms and key parameters**"), self.controls_box,
             pn.Row(self.reset_button, self.save), self.readouts,
             pn.pane.Markdown("**Verdict**"), self.verdict, self.figure,
-            pn.pane.Markdown("**What moves the verdict** (rank correlation with the flag's "
-                             "margin, as in `assess`)"), self.drivers, width=680)
+            pn.pane.Markdown("**What else moves the verdict**: the strongest drivers among the "
+                             "parameters still drawn (ranked as `chipdeals assess` ranks them)"),
+            self.drivers, width=680)
         self.open(deal if deal is not None else first)
 
     # ---- the deal -------------------------------------------------------------------------
@@ -145,10 +146,10 @@ class ExplorerPage:
             label = f"{c.name} ({c.unit})" if c.unit else c.name
             if c.levels is not None:
                 slider = pn.widgets.DiscreteSlider(
-                    name=label, options={f"{v:g}": v for v in c.levels}, value=value, width=600)
+                    label=label, options={f"{v:g}": v for v in c.levels}, value=value, width=600)
             else:
                 slider = pn.widgets.FloatSlider(
-                    name=label, start=c.low, end=c.high, step=c.step, value=value,
+                    label=label, start=c.low, end=c.high, step=c.step, value=value,
                     format=_numeral(c), width=600)
             slider.param.watch(self._moved(c.name), "value_throttled"
                                if c.levels is None else "value")
