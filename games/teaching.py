@@ -8,8 +8,10 @@ by switching, which threat is not credible, which player's indifference fixes a 
 >>> ex = exercise("pd-equilibria")
 >>> ex.check([("D", "D")]).correct
 True
->>> print(ex.check("(C,C)").why)
+>>> print(ex.check("(C,C)", reveal=True).why)
 (C,C) is not an equilibrium: Player 1 gains by switching from C to D (5 instead of 3). You missed (D,D): no player gains by switching there.
+
+Without ``reveal``, a student's first wrong answer gets a hint that keeps the answer back.
 """
 
 from __future__ import annotations
