@@ -167,3 +167,30 @@ def test_the_saved_proposal_is_a_deal_file_that_reads_back_with_the_explorer_ter
     back = loads(dumps(ex.proposal_deal()))
     assert back.proposal.values == {"chips": 0.75, "pay": 2.25}
     assert assess(back, draws=100).proposal == {"chips": 0.75, "pay": 2.25}
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["explore", "no-such-deal", "--no-browser"], "no such deal"),
+    (["explore", "--port", "70000", "--no-browser"], "between 1 and 65535"),
+    (["explore", "--draws", "0", "--no-browser"], "at least 10"),
+])
+def test_explore_refuses_bad_input_in_one_line_before_serving(argv, words, capsys):
+    pytest.importorskip("panel")
+    from deals.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_deal_picker_lists_the_library_then_local_files(tmp_path):
+    from deals import dumps
+    from deals.app import deal_choices
+
+    (tmp_path / "mine.toml").write_text(dumps(toy()))
+    choices = deal_choices(tmp_path)
+    from deals import library_names
+
+    assert list(choices)[:len(library_names())] == library_names()
+    assert choices[f"file: {tmp_path / 'mine.toml'}"] == str(tmp_path / "mine.toml")
+    assert load(choices[f"file: {tmp_path / 'mine.toml'}"]).name == "toy"
