@@ -25,7 +25,8 @@ from games.equilibria import equilibria, pure_equilibria
 from games.errors import ExpressionError, GameError
 from games.expressions import Expression, parse_expression
 from games.normal_form import NormalFormGame
-from games.trees import GameTree, backward_induction, non_credible_equilibria, reduced_normal_form
+from games.trees import (GameTree, Terminal, backward_induction, non_credible_equilibria,
+                         reduced_normal_form)
 
 __all__ = ["TOLERANCE", "Feedback", "close_enough", "judge_pure", "judge_mixed", "judge_expression", "judge_condition",
            "judge_path", "judge_threat", "judge_rubinstein", "judge_power", "judge_solutions",
@@ -292,6 +293,15 @@ def judge_path(tree: GameTree) -> Callable[[Any, Any], Feedback]:
         if given == right:
             return Feedback(True, f"backward induction gives {' > '.join(right)}: each mover's "
                             "choice is best given what follows it.")
+        histories = {h for h, _ in tree.walk()}
+        ends = {h for h, n in tree.walk() if not isinstance(n, Terminal)}
+        if given not in histories:  # a misspelt action, or one that cannot follow the last
+            names = sorted({a for h in histories for a in h})
+            raise GameError(f"{' > '.join(given)} is not a path of this tree; the actions are "
+                            f"{', '.join(names)} (spelt as here)")
+        if given in ends:
+            return Feedback(False, f"{' > '.join(given) or 'nothing'} stops before the game "
+                            "ends: give the whole path, from the first move to the end.")
         spe = backward_induction(tree)
         later = [row for _, row in spe.to_frame().iterrows() if row["node"] != "at the root"]
         reasons = "; ".join(f"{row['player']} {row['node']} chooses {row['action']}" for row in later)

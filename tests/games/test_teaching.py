@@ -230,3 +230,13 @@ def test_the_student_notebook_draws_no_answer_above_the_answer_cell():
     assert tables and all("mark_best_responses=False" in c for c in tables
                           if "symbolic=True" not in c)
     assert not any("plot_tree(" in c and "backward_induction" in c for c in code)
+
+
+@pytest.mark.parametrize("answer, words", [(("in", "accommodate"), ["not a path", "In, Out"]),
+                                           (("Out", "Fight"), ["not a path"]),
+                                           (("In",), ["whole path"])])
+def test_misspelt_or_unfinished_paths_are_not_called_bad_reasoning(answer, words):
+    why = fresh("entry-backward-induction").check(answer).why
+    assert "solve from the end" not in why.lower()
+    for word in words:
+        assert word in why, why
