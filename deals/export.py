@@ -30,17 +30,26 @@ _BAD = re.compile(r"[\[\]:*?/\\]")
 def sheet_name(title: str, taken: Sequence[str] = ()) -> str:
     """A valid, unique Excel sheet name for a table title (31 characters, no []:*?/\\).
 
+    Long titles are cut at a word boundary.
+
     >>> sheet_name("gulf-divestment-uae: leverage audit of the proposal [draft]")
-    'gulf-divestment-uae- leverage a'
+    'gulf-divestment-uae leverage'
     >>> sheet_name("drivers", ["drivers"])
     'drivers (2)'
     """
-    base = _BAD.sub("-", title).strip("' ") or "table"
-    name, n = base[:31], 1
+    base = " ".join(_BAD.sub(" ", title).split()).strip("'") or "table"
+
+    def cut(text: str, room: int) -> str:
+        if len(text) <= room:
+            return text
+        head = text[:room + 1]
+        return head[:head.rfind(" ")] if head.rfind(" ") > room // 3 else text[:room]
+
+    name, n = cut(base, 31), 1
     while name.lower() in {t.lower() for t in taken}:
         n += 1
         suffix = f" ({n})"
-        name = base[:31 - len(suffix)] + suffix
+        name = cut(base, 31 - len(suffix)) + suffix
     return name
 
 
@@ -87,8 +96,11 @@ def write_xlsx(sections: Sequence[Section], path: str | os.PathLike[str]) -> Non
         for j, name in enumerate(frame.columns, start=1):
             width = max([len(str(name))] + [len(str(_cell(v))) for v in frame.iloc[:, j - 1]])
             sheet.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 10), 60)
+            share = str(name).startswith("P(")  # probabilities read as percentages
             for i in range(top + 1, top + 1 + len(frame)):
                 sheet.cell(row=i, column=j).alignment = Alignment(vertical="top")
+                if share:
+                    sheet.cell(row=i, column=j).number_format = "0.0%"
         sheet.freeze_panes = sheet.cell(row=top + 1, column=2)
     try:
         book.save(path)
