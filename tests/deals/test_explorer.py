@@ -194,3 +194,17 @@ def test_the_deal_picker_lists_the_library_then_local_files(tmp_path):
     assert list(choices)[:len(library_names())] == library_names()
     assert choices[f"file: {tmp_path / 'mine.toml'}"] == str(tmp_path / "mine.toml")
     assert load(choices[f"file: {tmp_path / 'mine.toml'}"]).name == "toy"
+
+
+def test_the_verdict_says_in_words_what_each_flag_means():
+    from deals.explorer import verdict
+
+    ex = ConcessionExplorer(toy(), parameters=["v", "c"], draws=400, seed=1)
+    over = verdict(ex.update(v=2.0, c=C, pay=2.6))  # P accepts only if v >= 2.6: never here
+    assert "P accepts these terms in 0%" in over[0]
+    assert over[1].startswith("S asks for too much (OVER): P accepts in only 0% of worlds")
+    under = verdict(ex.update(pay=0.6))    # S gains 0.4 of the 0.9 the benchmark gives it
+    assert under[1].startswith("S asks for too little (UNDER): P accepts in 100% of worlds")
+    assert "gets only 44% of the gain its bargaining position supports" in under[1]
+    sound = verdict(ex.update(pay=(2.0 + C) / 2))
+    assert sound[1].startswith("S's terms match its leverage (SOUND): S gets 100%")
