@@ -266,6 +266,12 @@ class Assessment(TabularResult):
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, allow_nan=False)
 
+    def to_excel(self, path: str) -> None:
+        """Write the audit, its drivers and the tornado table to an .xlsx file (needs openpyxl)."""
+        from deals.export import assessment_sections, write_xlsx
+
+        write_xlsx(assessment_sections(self), path)
+
     def plot_drivers(self, ax=None):
         """Tornado chart: each side's gain at these terms, each parameter at its range's ends."""
         from deals.plots import tornado_plot

@@ -107,7 +107,7 @@ def nash_solution(problem: BargainingProblem, power: float = 0.5, *,
                 + q * np.log(max(u[1] - d[1], tiny)),
                 lambda u, _: u - d - tiny, (), ())
 
-    name = "Nash" if power == 0.5 else f"asymmetric Nash (power {power:g} to {problem.players[0]})"
+    name = "Nash" if power == 0.5 else f"asymmetric Nash (power {power:.3g} to {problem.players[0]})"
     return _solve(problem, name, objective, segment_t, refined, refine, {"power": power})
 
 
