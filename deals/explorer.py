@@ -120,7 +120,8 @@ class Control:
 
 
 def verdict(state: ExplorerState) -> list[str]:
-    """The state's verdict in plain words: one sentence per side, saying what its flag means.
+    """The state's verdict in plain words: each side's acceptance, then each side's verdict and
+    what it means (the audit's own words, :attr:`deals.Assessment.verdict_text`).
 
     >>> import deals
     >>> ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=100)
@@ -129,35 +130,10 @@ def verdict(state: ExplorerState) -> list[str]:
     """
     a = state.assessment
     s, p = state.players
-    t = a.thresholds
-    accept = {"supplier": state.supplier_acceptance, "partner": state.acceptance}
     lines = [f"{p} accepts these terms in {state.acceptance:.0%} of plausible worlds, "
              f"{s} in {state.supplier_acceptance:.0%}."]
-    for side, me, other in (("supplier", s, p), ("partner", p, s)):
-        flag = a.flags[side]
-        yes = accept["partner" if side == "supplier" else "supplier"]
-        rho = a.rho[side]["median"]
-        if flag == "over":
-            text = (f"{me} asks for too much (OVER): {other} accepts in only {yes:.0%} of "
-                    f"worlds, under {t.over_acceptance:.0%}.")
-        elif flag == "under":
-            text = f"{me} asks for too little (UNDER): {other} accepts in {yes:.0%} of worlds, "
-            if not np.isfinite(rho):
-                text += f"yet {me} is worse off than with no deal in most worlds."
-            elif rho < 0:
-                text += (f"yet {me} is worse off than with no deal in the median world "
-                         f"(leverage ratio {rho:.2f}).")
-            else:
-                text += (f"yet {me} gets only {rho:.0%} of the gain its bargaining position "
-                         "supports (median).")
-        elif flag == "inefficient":
-            text = (f"The terms are INEFFICIENT: another package is better for both sides in "
-                    f"{a.dominated_share:.0%} of worlds.")
-        else:
-            text = (f"{me}'s terms match its leverage (SOUND): " + (
-                f"{me} gets {rho:.0%} of the gain its bargaining position supports (median)."
-                if np.isfinite(rho) else f"{other} accepts in {yes:.0%} of worlds."))
-        lines.append(text)
+    for side, me in (("supplier", s), ("partner", p)):
+        lines.append(f"{me}: {a.verdict_text[side]}.")
     return lines
 
 
