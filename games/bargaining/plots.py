@@ -39,7 +39,13 @@ def plot_frontier(problem: BargainingProblem, *, solutions: bool | Sequence[Barg
     ``solutions``: True for the four axiomatic solutions (Nash with ``power``), or a list of
     solutions already computed. ``rubinstein``: discount factors ``(delta_1, delta_2)`` or an
     agreement to mark. ``proposal``: a utility pair, or issue values ``{name: value}`` on a
-    problem with issues.
+    problem with issues. Returns the matplotlib axes.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
+    >>> ax = plot_frontier(p, solutions=[nash_solution(p)])
+    >>> ax.get_legend_handles_labels()[1]
+    ['feasible outcomes', 'Pareto frontier', 'disagreement', 'Nash']
     """
     import matplotlib.pyplot as plt
 
