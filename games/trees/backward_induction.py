@@ -158,7 +158,13 @@ class SubgamePerfectEquilibrium(TabularResult):
     the root (at a chance node it follows the likeliest outcome; ``outcomes`` lists every end
     reached, with its probability); ``ties`` lists the nodes where the mover was indifferent.
     ``flat`` is the solved tree's array view and ``choice`` the chosen action's index at each
-    of its nodes (-1 at ends), the seam other tree solvers read.
+    of its nodes (-1 at ends), the seam other tree solvers read. Returned by
+    :func:`backward_induction`; the entrant enters because the incumbent would accommodate:
+
+    >>> from games.trees import backward_induction, entry_deterrence
+    >>> spe = backward_induction(entry_deterrence())
+    >>> spe.strategies, spe.payoffs
+    ({(): 'In', ('In',): 'Accommodate'}, (1.0, 1.0))
     """
 
     players: tuple[str, ...]
@@ -254,7 +260,16 @@ def backward_induction(tree: GameTree, *, tol: float = 1e-9) -> SubgamePerfectEq
 
 @dataclass(frozen=True, eq=False)
 class SubgamePerfectSet(EquilibriumSequence):
-    """Every pure subgame-perfect equilibrium of a tree (one per way of breaking the ties)."""
+    """Every pure subgame-perfect equilibrium of a tree (one per way of breaking the ties).
+
+    Returned by :func:`subgame_perfect_equilibria`; list-like, prints as a table. The discrete
+    ultimatum game has exactly two: the responder accepts the zero offer, or rejects it and
+    the proposer offers one unit.
+
+    >>> from games.trees import subgame_perfect_equilibria, ultimatum
+    >>> [spe.payoffs for spe in subgame_perfect_equilibria(ultimatum(4))]
+    [(4.0, 0.0), (3.0, 1.0)]
+    """
 
     equilibria: tuple[SubgamePerfectEquilibrium, ...]
     method: str
