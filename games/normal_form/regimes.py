@@ -54,6 +54,13 @@ class RegimeMap(TabularResult):
 
     ``regimes[i, j]`` is the label at ``y_values[i]``, ``x_values[j]``; ``counts`` the number
     of equilibria found there and ``degenerate`` whether the game is degenerate there.
+    Returned by :func:`regime_map`; draw it with :func:`plot_regime_map`. A stag hunt has
+    three equilibria while the stag is worth more than the hare, and only (H,H) after:
+
+    >>> from games import regime_map, stag_hunt
+    >>> hunt = regime_map(stag_hunt(symbolic=True), "hare", [1.0, 5.0], "stag", [4.0])
+    >>> hunt.regimes.tolist(), hunt.counts.tolist()
+    ([['(S,S) & (H,H) & mixed', '(H,H)']], [[3, 1]])
     """
 
     x: str

@@ -34,7 +34,15 @@ __all__ = ["Feedback", "judge_pure", "judge_mixed", "judge_expression", "judge_c
 
 @dataclass(frozen=True)
 class Feedback:
-    """The verdict on an answer: ``correct`` and, in words, ``why``."""
+    """The verdict on an answer: ``correct`` and, in words, ``why``; true when correct.
+
+    Returned by :meth:`Exercise.check`; ``why`` names the mistake in the student's terms.
+
+    >>> from games import exercise
+    >>> feedback = exercise("pd-equilibria").check([("C", "C")])
+    >>> bool(feedback), feedback.why.startswith("(C,C) is not an equilibrium")
+    (False, True)
+    """
 
     correct: bool
     why: str

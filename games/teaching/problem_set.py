@@ -40,7 +40,19 @@ __all__ = ["Exercise", "Feedback", "exercise", "exercises"]
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: a prompt, the right answer from a solver, and a checker that explains."""
+    """One exercise: a prompt, the right answer from a solver, and a checker that explains.
+
+    Get one with :func:`exercise` (names from :func:`exercises`), show ``prompt``, and pass
+    the student's answer to ``check``. ``solution()`` is computed by the solvers: the
+    prisoner's dilemma has the one equilibrium (D,D).
+
+    >>> from games import exercise
+    >>> ex = exercise("pd-equilibria")
+    >>> ex.solution()
+    [('D', 'D')]
+    >>> ex.check(ex.solution()).correct
+    True
+    """
 
     key: str
     title: str
