@@ -120,7 +120,28 @@ class Revealed:
 
 @dataclass(frozen=True)
 class Calibration(TabularResult):
-    """What would have to be true for a deal's terms to be the benchmark or the optimal ask."""
+    """What would have to be true for a deal's terms to be the benchmark or the optimal ask.
+
+    Returned by :func:`calibrate`; ``benchmark`` and ``ask`` each say whether values were
+    ``found``, which parameters ``moved`` and how far; printing gives the table. Below, the
+    partner gains ``a - pay``: the equal-power Nash split pays a/2, so pay = 0.3 is the
+    benchmark at a = 0.6; the supplier's full-information ask takes all, a = 0.3.
+
+    >>> import deals
+    >>> toy = deals.loads('''
+    ... deal = { name = "toy", title = "Toy", supplier = "S", partner = "P" }
+    ... parameters.a = { value = 1.0, range = [0.0, 2.0], source = "judgement" }
+    ... issues.pay = { range = [0, 4], giver = "partner" }
+    ... utility = { supplier = "pay", partner = "a - pay" }
+    ... outside_option = { supplier = "0", partner = "0" }
+    ... outcome = { terms = { pay = 0.3 } }
+    ... ''')
+    >>> found = deals.calibrate(toy, tolerance=0.0001)
+    >>> found.benchmark.found, [move.name for move in found.benchmark.moved]
+    (True, ['a'])
+    >>> round(found.benchmark.values["a"], 2), round(found.ask.values["a"], 2)
+    (0.6, 0.3)
+    """
 
     deal: str
     title: str
@@ -180,7 +201,22 @@ def calibrate(deal: Deal, terms: str = "outcome", *, disputed: bool = False,
 
     ``terms`` is "outcome" (the deal as struck) or "proposal"; the deal is read in the terms'
     own setting (:meth:`Deal.at_terms`), and ``disputed`` uses their disputed reading.
-    Parameters without a range, or bound (by ``bind`` or the setting), stay fixed.
+    Parameters without a range, or bound (by ``bind`` or the setting), stay fixed. Below,
+    pay = 0.3 is half the partner's value a (the equal-power Nash split) at a = 0.6, and all
+    of it (the supplier's ask) at a = 0.3:
+
+    >>> import deals
+    >>> toy = deals.loads('''
+    ... deal = { name = "toy", title = "Toy", supplier = "S", partner = "P" }
+    ... parameters.a = { value = 1.0, range = [0.0, 2.0], source = "judgement" }
+    ... issues.pay = { range = [0, 4], giver = "partner" }
+    ... utility = { supplier = "pay", partner = "a - pay" }
+    ... outside_option = { supplier = "0", partner = "0" }
+    ... outcome = { terms = { pay = 0.3 } }
+    ... ''')
+    >>> result = calibrate(toy, "outcome", tolerance=0.0001)
+    >>> round(result.benchmark.values["a"], 2), round(result.ask.values["a"], 2)
+    (0.6, 0.3)
     """
     bound, values = deal.at_terms(terms, disputed=disputed)
     point = bound.values()
