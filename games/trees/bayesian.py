@@ -221,7 +221,17 @@ class BatchScreening(TabularResult):
     after each offer; ``expected`` (offers, draws, players) averages it over the type draw
     (``type_probabilities``, types x draws); ``best`` is the proposer's best offer index per
     draw (ties to the first listed). ``responses[k][t]`` is the responder's action index at
-    its first move after offer ``k`` when its type is ``t``, per draw.
+    its first move after offer ``k`` when its type is ``t``, per draw. Returned by
+    :func:`screening_offer_batch`. A price of 8 (accepted by the high type only) beats a
+    price of 4 (accepted by both) exactly when the high type's probability exceeds 1/2:
+
+    >>> tree = screening_tree("Seller", "Buyer", types={"low": "1 - h", "high": "h"},
+    ...     offers=["price 4", "price 8"], responses=["Accept", "Reject"],
+    ...     payoffs=lambda t, o, r: (int(o[6:]), (5 if t == "low" else 10) - int(o[6:]))
+    ...     if r == "Accept" else (0, 0))
+    >>> batch = screening_offer_batch(tree, h=[0.3, 0.7])
+    >>> [batch.offers[k] for k in batch.best], batch.expected[1, :, 0].round(9).tolist()
+    (['price 4', 'price 8'], [2.4, 5.6])
     """
 
     players: tuple[str, ...]
