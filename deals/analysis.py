@@ -207,6 +207,14 @@ def solutions(deal: Deal, *, resolution: int | None = None) -> DealSolutions:
 
     Rubinstein's alternating offers start with the supplier and use the deal's discount
     factors per round of offers; it is left out when the deal states no costs of delay.
+    Every solution gives each side at least its outside option:
+
+    >>> import deals
+    >>> found = solutions(deals.load("chips-for-farm-purchases"))
+    >>> [s.solution.split(" (")[0] for s in found.solutions]
+    ['Nash', 'asymmetric Nash', 'Kalai-Smorodinsky', 'Rubinstein']
+    >>> all(min(s.gains) >= 0 for s in found.solutions)
+    True
     """
     problem = bargaining_problem(deal, resolution=resolution)
     power = bargaining_power(deal)
