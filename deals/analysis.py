@@ -138,11 +138,11 @@ def concession_curve(deal: Deal, give: str, get: str, *,
 
 @dataclass(frozen=True, eq=False)
 class DealSolutions(TabularResult):
-    """The bargaining benchmarks of a deal, one row each, with the outcome in issue units.
+    """From :func:`solutions`: a deal's bargaining benchmarks; index by name: ``found["Nash"]``.
 
-    Returned by :func:`deals.analysis.solutions`; index it by solution name. The supplier's
-    ``power`` comes from the two sides' discount factors by Rubinstein's limit,
-    log d2 / (log d1 + log d2), and more power never lowers its utility:
+    One row per solution, the outcome in issue units. The supplier's ``power`` comes from
+    the two sides' discount factors by Rubinstein's limit, log d2 / (log d1 + log d2), and
+    more power never lowers its utility:
 
     >>> import math, deals
     >>> from deals.analysis import solutions

@@ -120,9 +120,10 @@ class Revealed:
 
 @dataclass(frozen=True)
 class Calibration(TabularResult):
-    """What would have to be true for a deal's terms to be the benchmark or the optimal ask.
+    """From :func:`calibrate`: the values that make the terms the ``benchmark`` or the best ``ask``.
 
-    Returned by :func:`calibrate`; ``benchmark`` and ``ask`` each say whether values were
+    At the values found, the terms are the asymmetric Nash benchmark (``benchmark``) or the
+    supplier's optimal ask with full information (``ask``); each says whether values were
     ``found``, which parameters ``moved`` and how far; printing gives the table. Below, the
     partner gains ``a - pay``: the equal-power Nash split pays a/2, so pay = 0.3 is the
     benchmark at a = 0.6; the supplier's full-information ask takes all, a = 0.3.

@@ -34,12 +34,12 @@ from games.trees import screening_offer_batch
 
 @dataclass(frozen=True)
 class LeverCurve(TabularResult):
-    """The supplier's value (best staged plan, mean over draws) at each level of one lever.
+    """From :func:`verification_value` or :func:`snapback_value`: the value at each lever level.
 
-    Returned by :func:`verification_value`, :func:`snapback_value` and :func:`lever_curve`;
-    ``worth(level)`` is the most to pay per year to move the lever there; ``plot()`` draws it.
-    With no detection every type ends with every tranche, so staging is worth exactly the
-    one-shot terms:
+    The value is the supplier's best staged plan, mean over the draws (also from
+    :func:`lever_curve`); ``worth(level)`` is the most to pay per year to move the lever
+    there; ``plot()`` draws the curve. With no detection every type ends with every tranche,
+    so staging is worth exactly the one-shot terms:
 
     >>> import math, deals
     >>> curve = lever_curve(deals.load("gulf-divestment-uae"), "detection", [0.0, 1.0], draws=200)
@@ -202,9 +202,9 @@ def information_value(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
 
 @dataclass(frozen=True)
 class StageSummary:
-    """One line of a staged deal for an audit: the staged plan beside the one-shot terms.
+    """From :func:`stage_summary`: the staged plan in one line for an audit, beside one shot.
 
-    Returned by :func:`stage_summary`; ``first_tranche`` is None when no first tranche is safe
+    ``first_tranche`` is None when no first tranche is safe
     in 90% of the draws, and ``best_first`` is then the one with the best expected gain.
 
     >>> import deals

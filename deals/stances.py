@@ -138,10 +138,10 @@ def _build_offer_tree(deal: Deal, ours: Any, theirs: Any) -> GameTree:
 
 @dataclass(frozen=True, eq=False)
 class TreeOutcome(TabularResult):
-    """The subgame-perfect play of a deal's offer tree, and the threats that are not credible.
+    """From :func:`tree_outcome`: subgame-perfect ``path``, ``payoffs`` and non-credible ``threats``.
 
-    Returned by :func:`tree_outcome`: the ``path`` of play, ``payoffs`` against the outside
-    options (``disagreement``), and the ``threats`` to walk away that no one would carry out.
+    ``payoffs`` sit beside the outside options (``disagreement``); ``threats`` are the threats
+    to walk away that no one would carry out.
     Either side can walk away, so subgame-perfect play gives each at least its outside option:
 
     >>> import deals

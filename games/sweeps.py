@@ -37,10 +37,10 @@ MAX_POINTS = 50_000_000
 
 @dataclass(frozen=True)
 class SweepResult(TabularResult):
-    """The sample and the outputs of a sweep, column by column, with how it was made.
+    """From :func:`sweep`: ``samples`` and ``outputs`` by name, one entry per point.
 
-    Returned by :func:`sweep`. ``samples`` and ``outputs`` map names to arrays of one length
-    (one entry per point); printing gives each output's mean and 10/50/90 percentiles.
+    ``samples`` and ``outputs`` map names to arrays of one length; ``design``, ``seed`` and
+    ``chunks`` say how it was made; printing gives each output's mean and 10/50/90 percentiles.
 
     >>> from games import Parameter, ParameterSet, sweep
     >>> ps = ParameterSet([Parameter("a", 1.0, range=(0.0, 2.0)), Parameter("b", 3.0, range=(1.0, 3.0))])

@@ -98,9 +98,9 @@ def frontier_indices(problem: BargainingProblem, convex: bool | None = None) -> 
 
 @dataclass(frozen=True, eq=False)
 class ParetoFrontier(TabularResult):
-    """The Pareto frontier: ``utilities`` (k x 2, u1 ascending) and the outcomes along it.
+    """From :func:`pareto_frontier`: ``utilities`` (k x 2, u1 ascending) and the outcomes along it.
 
-    Returned by :func:`pareto_frontier`. With lotteries allowed (``convex=True``), a point
+    With lotteries allowed (``convex=True``), a point
     below the line between two others is dominated by a lottery over them and drops out:
 
     >>> from games.bargaining import BargainingProblem, pareto_frontier
@@ -204,10 +204,10 @@ def _has_continuous(problem: BargainingProblem) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class ZoneOfAgreement(TabularResult):
-    """The part of the frontier both players weakly prefer to disagreement (may be empty).
+    """From :func:`zone_of_agreement`: the frontier both prefer to disagreement; check ``empty``.
 
-    Returned by :func:`zone_of_agreement`; check ``empty`` before bargaining over it, and read
-    ``message`` for why it is empty.
+    The part of the frontier both players weakly prefer to disagreement; it may be empty,
+    and ``message`` then says why.
 
     >>> from games.bargaining import BargainingProblem, zone_of_agreement
     >>> points = [(0, 1), (0.5, 0.5), (1, 0)]
@@ -326,12 +326,12 @@ def _require_issue(problem: BargainingProblem, name: str) -> int:
 
 @dataclass(frozen=True, eq=False)
 class ConcessionCurve(TabularResult):
-    """For each level of ``issue``, the most of ``counter_issue`` that ``player`` accepts.
+    """From :func:`concession_curve`: the most of one issue a player accepts per level of another.
 
-    ``most`` is NaN at levels where no value of the counter issue leaves ``player`` at least
+    For each level of ``issue``, ``most`` is the most of ``counter_issue`` that ``player``
+    accepts; it is NaN at levels where no value of the counter issue leaves ``player`` at least
     the disagreement payoff. ``outcomes`` hold the remaining issues at which it is reached.
-    Returned by :func:`concession_curve`. Player 2 gains ``a - b``, so it accepts any ``b``
-    up to ``a``:
+    Player 2 gains ``a - b``, so it accepts any ``b`` up to ``a``:
 
     >>> from games.bargaining import BargainingProblem, concession_curve
     >>> p = BargainingProblem.from_issues({"a": (0, 2), "b": (0, 2)},

@@ -64,9 +64,9 @@ def nash_power(delta_1: float, delta_2: float) -> float:
 
 @dataclass(frozen=True, eq=False)
 class RubinsteinSplit(TabularResult):
-    """The subgame-perfect split of a surplus; ``shares`` lists the first proposer first.
+    """From :func:`rubinstein_split`: the subgame-perfect ``shares``, first proposer first.
 
-    Returned by :func:`rubinstein_split`; ``by_player`` names the shares, ``binding`` says
+    ``by_player`` names the shares, ``binding`` says
     whose outside option moved the split. With a common discount factor d the first proposer
     gets 1 / (1 + d); an outside option above what its holder would get binds, and is then
     exactly what the holder gets (the outside-option principle):
@@ -193,9 +193,9 @@ def _stationary(dp: float, dr: float, wp: float, wr: float, s: float
 
 @dataclass(frozen=True, eq=False)
 class RubinsteinAgreement(BargainingSolution):
-    """The subgame-perfect agreement on a general frontier and both players' proposals.
+    """From :func:`rubinstein_solution`: the agreement on a frontier and both players' proposals.
 
-    Returned by :func:`rubinstein_solution`; a :class:`BargainingSolution` with ``proposals``
+    A :class:`BargainingSolution` of alternating offers, with the stationary ``proposals``
     added. On the frontier of a split surplus it is the Rubinstein split:
 
     >>> from games.bargaining import BargainingProblem, rubinstein_solution, rubinstein_split

@@ -30,13 +30,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, eq=False)
 class UltimatumOffer(TabularResult):
-    """The proposer's optimal offer under uncertainty, next to the full-information benchmark.
+    """From :func:`ultimatum_offer`: the best ``offer`` under uncertainty, and with full information.
 
     ``offer``: the responder's share; ``ask``: what the proposer keeps (surplus - offer).
     ``full_information_offer``: the offer to a responder known to have the mean reservation
     value; ``full_information_payoff``: the proposer's expected payoff if it learned each
     responder's reservation value before offering (the gap is the value of information).
-    Returned by :func:`ultimatum_offer`. Against R ~ U(0, 1) the proposer offers 1/2 for an
+    Against R ~ U(0, 1) the proposer offers 1/2 for an
     expected 1/4; knowing R it would offer exactly R and keep E[1 - R] = 1/2:
 
     >>> from scipy import stats

@@ -213,10 +213,10 @@ def _entry_known(profit: float = 2, monopoly: float = 2, war: float = 0, shared:
 
 @dataclass(frozen=True)
 class ClassicGame:
-    """A catalogue record: the builder, the textbook's equilibria, and where they come from.
+    """A textbook game of :data:`CLASSIC_GAMES`: ``build()`` it, test with ``known_equilibria()``.
 
-    Look one up in :data:`CLASSIC_GAMES` and check a solver against ``known_equilibria()``,
-    which is written out from ``reference``, not computed:
+    A catalogue record: the builder, the textbook's equilibria (``known_equilibria()``,
+    written out from ``reference``, not computed) and where they come from:
 
     >>> from games import CLASSIC_GAMES, equilibria
     >>> pennies = CLASSIC_GAMES["matching_pennies"]

@@ -50,11 +50,11 @@ def _order(strategies: Sequence[Sequence[str]], support: Sequence[Sequence[int]]
 
 @dataclass(frozen=True)
 class RegimeMap(TabularResult):
-    """The regime (set of equilibrium supports) at each point of a two-parameter grid.
+    """From :func:`regime_map`: the set of equilibrium supports at each point of a 2-parameter grid.
 
     ``regimes[i, j]`` is the label at ``y_values[i]``, ``x_values[j]``; ``counts`` the number
     of equilibria found there and ``degenerate`` whether the game is degenerate there.
-    Returned by :func:`regime_map`; draw it with :func:`plot_regime_map`. A stag hunt has
+    Draw it with :func:`plot_regime_map`. A stag hunt has
     three equilibria while the stag is worth more than the hare, and only (H,H) after:
 
     >>> from games import regime_map, stag_hunt

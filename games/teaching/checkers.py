@@ -34,7 +34,7 @@ __all__ = ["Feedback", "judge_pure", "judge_mixed", "judge_expression", "judge_c
 
 @dataclass(frozen=True)
 class Feedback:
-    """The verdict on an answer: ``correct`` and, in words, ``why``; true when correct.
+    """Read ``correct`` and ``why`` (the mistake, in words); true when the answer is correct.
 
     Returned by :meth:`Exercise.check`; ``why`` names the mistake in the student's terms.
 

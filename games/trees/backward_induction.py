@@ -152,14 +152,14 @@ def reach_probabilities(flat: FlatTree, choice: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class SubgamePerfectEquilibrium(TabularResult):
-    """A pure subgame-perfect equilibrium: an action at every decision node, its payoffs and path.
+    """From :func:`backward_induction`: an action at every node, the ``path`` and ``payoffs``.
 
     ``strategies`` maps each decision node's history to its action; ``path`` is the play from
     the root (at a chance node it follows the likeliest outcome; ``outcomes`` lists every end
     reached, with its probability); ``ties`` lists the nodes where the mover was indifferent.
     ``flat`` is the solved tree's array view and ``choice`` the chosen action's index at each
-    of its nodes (-1 at ends), the seam other tree solvers read. Returned by
-    :func:`backward_induction`; the entrant enters because the incumbent would accommodate:
+    of its nodes (-1 at ends), the seam other tree solvers read. The entrant enters because
+    the incumbent would accommodate:
 
     >>> from games.trees import backward_induction, entry_deterrence
     >>> spe = backward_induction(entry_deterrence())
@@ -260,9 +260,9 @@ def backward_induction(tree: GameTree, *, tol: float = 1e-9) -> SubgamePerfectEq
 
 @dataclass(frozen=True, eq=False)
 class SubgamePerfectSet(EquilibriumSequence):
-    """Every pure subgame-perfect equilibrium of a tree (one per way of breaking the ties).
+    """From :func:`subgame_perfect_equilibria`: every pure one, one per way of breaking ties.
 
-    Returned by :func:`subgame_perfect_equilibria`; list-like, prints as a table. The discrete
+    List-like, prints as a table. The discrete
     ultimatum game has exactly two: the responder accepts the zero offer, or rejects it and
     the proposer offers one unit.
 

@@ -96,10 +96,10 @@ def _values(tree: GameTree, flat: FlatTree, sample: dict[str, np.ndarray],
 
 @dataclass(frozen=True, eq=False)
 class BatchBackwardInduction(TabularResult):
-    """Subgame-perfect play at every draw: payoffs (draws x players), choices, and shares of paths.
+    """From :func:`backward_induction_batch`: subgame-perfect payoffs and play per draw.
 
-    Returned by :func:`backward_induction_batch`; ``share(history, action)`` is the share of
-    draws that take ``action`` at ``history``. Investing (8 with probability p, else -2) beats
+    ``payoffs`` is (draws x players); ``share(history, action)`` is the share of draws that
+    take ``action`` at ``history``. Investing (8 with probability p, else -2) beats
     keeping 3 exactly when p > 1/2:
 
     >>> from games.trees import backward_induction_batch, risky_investment

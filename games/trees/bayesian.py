@@ -119,10 +119,10 @@ def screening_tree(proposer: str, responder: str, *, types: Mapping[str, Any],
 
 @dataclass(frozen=True, eq=False)
 class ScreeningOffer(TabularResult):
-    """The proposer's best offer against unknown types, with every offer's expected payoffs.
+    """From :func:`screening_offer`: the proposer's best ``offer`` against unknown types.
 
-    Returned by :func:`screening_offer`: ``offer``, its expected ``payoffs``, each type's
-    ``responses``, and ``table`` with every offer. A price of 4 that both buyer types accept
+    ``payoffs`` are the offer's expected payoffs, ``responses`` each type's answer, ``table``
+    every offer's expected payoffs. A price of 4 that both buyer types accept
     (worth 5 or 10) earns 4; a price of 8 only the high type (probability 0.4) accepts earns 3.2:
 
     >>> from games.trees import screening_tree
@@ -215,15 +215,15 @@ def screening_offer(tree: GameTree, *, tol: float = 1e-9) -> ScreeningOffer:
 
 @dataclass(frozen=True, eq=False)
 class BatchScreening(TabularResult):
-    """The uninformed proposer's offers at many parameter points: every offer's payoffs, per type.
+    """From :func:`screening_offer_batch`: every offer's payoffs per type and draw.
 
     ``by_type`` has shape (offers, types, draws, players): what each type's subgame gives
     after each offer; ``expected`` (offers, draws, players) averages it over the type draw
     (``type_probabilities``, types x draws); ``best`` is the proposer's best offer index per
     draw (ties to the first listed). ``responses[k][t]`` is the responder's action index at
-    its first move after offer ``k`` when its type is ``t``, per draw. Returned by
-    :func:`screening_offer_batch`. A price of 8 (accepted by the high type only) beats a
-    price of 4 (accepted by both) exactly when the high type's probability exceeds 1/2:
+    its first move after offer ``k`` when its type is ``t``, per draw. A price of 8 (accepted
+    by the high type only) beats a price of 4 (accepted by both) exactly when the high
+    type's probability exceeds 1/2:
 
     >>> tree = screening_tree("Seller", "Buyer", types={"low": "1 - h", "high": "h"},
     ...     offers=["price 4", "price 8"], responses=["Accept", "Reject"],

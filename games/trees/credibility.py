@@ -165,11 +165,11 @@ class NonCredibleEquilibrium:
 
 @dataclass(frozen=True, eq=False)
 class NonCredibleSet(EquilibriumSequence):
-    """The non-credible pure equilibria of a tree, with the credible ones for comparison.
+    """From :func:`non_credible_equilibria`: equilibria resting on threats, and the credible ones.
 
-    Returned by :func:`non_credible_equilibria`; list-like over the non-credible equilibria,
-    each with its ``threats``; ``credible`` lists the subgame-perfect profiles. A buyer's
-    threat to retaliate keeps a seller open, but the buyer would accept a restriction:
+    List-like over the non-credible equilibria, each with its ``threats``; ``credible``
+    lists the subgame-perfect profiles. A buyer's threat to retaliate keeps a seller open,
+    but the buyer would accept a restriction:
 
     >>> from games.trees import non_credible_equilibria, restrict_or_open
     >>> found = non_credible_equilibria(restrict_or_open())

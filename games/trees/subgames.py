@@ -87,10 +87,10 @@ class SubgameStep:
 
 @dataclass(frozen=True, eq=False)
 class SubgameSolution(TabularResult):
-    """A subgame-perfect equilibrium found by solving proper subgames bottom-up.
+    """From :func:`solve_by_subgames`: a subgame-perfect equilibrium, solved subgame by subgame.
 
-    Returned by :func:`solve_by_subgames`: ``payoffs`` of the whole tree and the ``steps``,
-    one solved subgame each, deepest last in the table. A player who can quit for 1.5 before
+    ``payoffs`` are the whole tree's; ``steps`` are the solved proper subgames, one each,
+    deepest last in the table. A player who can quit for 1.5 before
     a prisoner's dilemma (whose one equilibrium pays 1 each) quits:
 
     >>> from games.trees import GameTree, decision, terminal
