@@ -202,22 +202,15 @@ def calibrate(deal: Deal, terms: str = "outcome", *, disputed: bool = False,
 
     ``terms`` is "outcome" (the deal as struck) or "proposal"; the deal is read in the terms'
     own setting (:meth:`Deal.at_terms`), and ``disputed`` uses their disputed reading.
-    Parameters without a range, or bound (by ``bind`` or the setting), stay fixed. Below,
-    pay = 0.3 is half the partner's value a (the equal-power Nash split) at a = 0.6, and all
-    of it (the supplier's ask) at a = 0.3:
+    Parameters without a range, or bound (by ``bind`` or the setting), stay fixed. See
+    :class:`Calibration` for a worked example whose answers are known in closed form.
 
     >>> import deals
-    >>> toy = deals.loads('''
-    ... deal = { name = "toy", title = "Toy", supplier = "S", partner = "P" }
-    ... parameters.a = { value = 1.0, range = [0.0, 2.0], source = "judgement" }
-    ... issues.pay = { range = [0, 4], giver = "partner" }
-    ... utility = { supplier = "pay", partner = "a - pay" }
-    ... outside_option = { supplier = "0", partner = "0" }
-    ... outcome = { terms = { pay = 0.3 } }
-    ... ''')
-    >>> result = calibrate(toy, "outcome", tolerance=0.0001)
-    >>> round(result.benchmark.values["a"], 2), round(result.ask.values["a"], 2)
-    (0.6, 0.3)
+    >>> try:
+    ...     calibrate(deals.load("chips-for-farm-purchases"), "struck")
+    ... except deals.DealError as error:
+    ...     print(error)
+    terms 'struck': use 'proposal' or 'outcome'
     """
     bound, values = deal.at_terms(terms, disputed=disputed)
     point = bound.values()

@@ -166,17 +166,8 @@ def screening_offer(tree: GameTree, *, tol: float = 1e-9) -> ScreeningOffer:
 
     The tree's root draws types; below each type the proposer moves in one information set
     (it cannot see the type); the rest has perfect information and is solved by backward
-    induction for each type and offer. A price of 4 accepted by both buyer types (worth 5 or
-    10) earns 4, more than the 0.4 x 8 = 3.2 of a price only the high type accepts:
-
-    >>> from games.trees import screening_tree
-    >>> tree = screening_tree("Seller", "Buyer", types={"low": 0.6, "high": 0.4},
-    ...     offers=["price 4", "price 8"], responses=["Accept", "Reject"],
-    ...     payoffs=lambda t, o, r: (int(o[6:]), (5 if t == "low" else 10) - int(o[6:]))
-    ...     if r == "Accept" else (0, 0))
-    >>> best = screening_offer(tree)
-    >>> best.offer, best.payoffs[0], best.probability("Accept")
-    ('price 4', 4.0, 1.0)
+    induction for each type and offer. See :class:`ScreeningOffer` for an example: a seller
+    who cannot tell a buyer's value picks the price both types accept.
     """
     tree = tree.numeric("screening_offer")
     root = _require_types(tree, "screening_offer")
