@@ -20,7 +20,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deals.model": ("Deal",),
     "deals.terms": ("Belief", "Issue", "Stance", "Terms"),
     # --- analysis (games, trees, bargaining views of a deal) ---
-    "deals.analysis": ("DealSolutions", "bargaining_power", "default_resolution"),
+    "deals.analysis": ("DealSolutions", "bargaining_power", "bargaining_problem",
+                       "default_resolution", "solutions"),
     "deals.stances": ("TreeOutcome", "offer_tree", "stance_game", "tree_outcome"),
     # --- assessment and comparison (leverage) ---
     "deals.assessment": ("Assessment", "Thresholds", "assess"),
@@ -29,6 +30,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deals.sensitivity": ("FlagMap", "flag_map"),
     # --- staged deals (tranches, types, detection, snapback) ---
     "deals.stage_planning": ("StagePlan", "stage_plan", "stage_tree"),
+    "deals.stage_values": ("LeverCurve", "StageSummary", "information_value", "lever_curve",
+                           "snapback_value", "stage_summary", "verification_value"),
+    # --- the deal at the negotiating table (agents from games.negotiation) ---
+    "deals.negotiation": ("deal_tournament", "negotiation_problem"),
 }
 
 # --- what would have to be true (calibration of struck deals) ---
@@ -39,9 +44,12 @@ __all__ = [
     "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map", "Calibration", "calibrate",
     "Belief", "Deal", "DealError", "DealFileError", "Issue", "Stance", "Terms",
     "dump", "dumps", "library_names", "library_path", "load", "loads",
-    "DealSolutions", "bargaining_power", "default_resolution",
+    "DealSolutions", "bargaining_power", "bargaining_problem", "default_resolution", "solutions",
     "TreeOutcome", "offer_tree", "stance_game", "tree_outcome",
     "StagePlan", "stage_plan", "stage_tree",
+    "LeverCurve", "StageSummary", "information_value", "lever_curve", "snapback_value",
+    "stage_summary", "verification_value",
+    "deal_tournament", "negotiation_problem",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

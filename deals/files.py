@@ -40,12 +40,26 @@ LIBRARY = Path(__file__).parent / "library"
 
 
 def library_names() -> list[str]:
-    """Names of the deals bundled with chipdeals, sorted."""
+    """Names of the deals bundled with chipdeals, sorted; give one to :func:`load`.
+
+    >>> names = library_names()
+    >>> "gulf-divestment-uae" in names, names == sorted(names)
+    (True, True)
+    """
     return sorted(p.stem for p in LIBRARY.glob("*.toml"))
 
 
 def library_path(name: str) -> Path:
-    """The file of a bundled deal (a :class:`DealFileError` suggests names if unknown)."""
+    """The file of a bundled deal (a :class:`DealFileError` suggests names if unknown).
+
+    >>> library_path("gulf-divestment-uae").name
+    'gulf-divestment-uae.toml'
+    >>> try:
+    ...     library_path("gulf-divestment-ua")
+    ... except DealFileError as error:
+    ...     print("did you mean 'gulf-divestment-uae'" in str(error))
+    True
+    """
     path = LIBRARY / f"{name}.toml"
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not path.is_file():
         names = library_names()
@@ -60,6 +74,15 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
     """Load and validate a deal: a library name such as ``"gulf-divestment-uae"`` or a path.
 
     Raises :class:`DealFileError` naming the file and field for anything wrong.
+
+    >>> deal = load("gulf-divestment-uae")
+    >>> deal.supplier, deal.partner
+    ('US', 'UAE')
+    >>> try:
+    ...     load("no-such-deal.toml")
+    ... except DealFileError as error:
+    ...     print(error.path, error.field)
+    no-such-deal.toml (file)
     """
     text = str(name_or_path)
     is_path = isinstance(name_or_path, os.PathLike) or text.endswith(".toml") or os.sep in text
@@ -91,7 +114,19 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
 
 
 def loads(data: str | bytes, path: str = "<text>") -> Deal:
-    """Parse and validate a deal from TOML text or bytes (``path`` is used in messages)."""
+    """Parse and validate a deal from TOML text or bytes (``path`` is used in messages).
+
+    The reverse of :func:`dumps`; a mistake names the field (see docs/deal-files.md):
+
+    >>> deal = load("chips-for-farm-purchases")
+    >>> loads(dumps(deal)) == deal
+    True
+    >>> try:
+    ...     loads("[deal]\\nname = 1\\n", path="mine.toml")
+    ... except DealFileError as error:
+    ...     print(error.path)
+    mine.toml
+    """
     if len(data) > MAX_FILE_BYTES:
         raise DealFileError(f"over the {MAX_FILE_BYTES:,}-byte limit for deal files", path=path,
                             field="(file)")
@@ -117,12 +152,27 @@ def loads(data: str | bytes, path: str = "<text>") -> Deal:
 
 
 def dump(deal: Deal, path: str | os.PathLike[str]) -> None:
-    """Write a deal to a TOML file that :func:`load` reads back to the same deal."""
+    """Write a deal to a TOML file that :func:`load` reads back to the same deal.
+
+    >>> import pathlib, tempfile
+    >>> deal = load("chips-for-farm-purchases")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "mine.toml"
+    ...     dump(deal, path)
+    ...     load(path) == deal
+    True
+    """
     Path(path).write_text(dumps(deal), encoding="utf-8")
 
 
 def dumps(deal: Deal) -> str:
-    """The TOML text of a deal."""
+    """The TOML text of a deal, which :func:`loads` reads back to the same deal.
+
+    >>> deal = load("chips-for-farm-purchases")
+    >>> text = dumps(deal)
+    >>> text.splitlines()[0], loads(text) == deal
+    ('[deal]', True)
+    """
     return toml_text(deal_to_dict(deal))
 
 

@@ -44,6 +44,13 @@ def plot_frontier(problem: BargainingProblem, *, solutions: bool | Sequence[Barg
 
     Solutions are hollow markers of decreasing size, so solutions that coincide show as
     nested rings and none hides another or the proposal; the legend sits beside the axes.
+ Returns the matplotlib axes.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
+    >>> ax = plot_frontier(p, solutions=[nash_solution(p)])
+    >>> "Nash" in ax.get_legend_handles_labels()[1]
+    True
     """
     import matplotlib.pyplot as plt
 

@@ -37,7 +37,18 @@ GAIN_TOL = 1e-12
 
 @dataclass(frozen=True, eq=False)
 class BargainingSolution(TabularResult):
-    """A bargaining solution: utilities, gains, the outcome, and how it was found."""
+    """Read a solution's ``utilities``, ``gains`` and ``outcome``; print it for a table.
+
+    Returned by :func:`nash_solution`, :func:`kalai_smorodinsky`, :func:`egalitarian` and
+    :func:`utilitarian`, with ``method`` and ``settings`` saying how it was found. A symmetric
+    problem's Nash solution splits the surplus in the middle:
+
+    >>> from games.bargaining import BargainingProblem, nash_solution
+    >>> split = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
+    >>> s = nash_solution(split)
+    >>> s.agreement, s.utilities, s.gains
+    (True, (0.5, 0.5), (0.5, 0.5))
+    """
 
     solution: str
     players: tuple[str, str]

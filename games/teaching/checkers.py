@@ -39,6 +39,11 @@ class Feedback:
 
     ``hint`` is what to say about a wrong answer without giving the right one away (empty:
     ``why`` gives nothing away); :meth:`games.teaching.Exercise.check` shows it first.
+
+    >>> from games import exercise
+    >>> feedback = exercise("pd-equilibria").check([("C", "C")])
+    >>> bool(feedback)
+    False
     """
 
     correct: bool

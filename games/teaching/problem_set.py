@@ -42,7 +42,19 @@ __all__ = ["Exercise", "Feedback", "exercise", "exercises"]
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: a prompt, the right answer from a solver, and a checker that explains."""
+    """Show ``prompt`` to a student, pass the answer to ``check``; ``solution()`` is computed.
+
+    Get one with :func:`exercise` (names from :func:`exercises`). The right answer comes from
+    the solvers, never typed in, and ``check`` explains a wrong one. The prisoner's dilemma
+    has the one equilibrium (D,D):
+
+    >>> from games import exercise
+    >>> ex = exercise("pd-equilibria")
+    >>> ex.solution()
+    [('D', 'D')]
+    >>> ex.check(ex.solution()).correct
+    True
+    """
 
     key: str
     title: str
