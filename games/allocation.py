@@ -11,7 +11,9 @@ Vandenberghe, *Convex Optimization*, 2004, ch. 5): given p each problem picks
 argmax_l v_kl - p w_kl alone; the total W(p) falls as p rises, and the price is the least p
 with W(p) <= B and q W(p) <= p (then p = q W + lambda, lambda >= 0 the shadow price of the
 budget), found by bisection per draw. At that price the options tied within rounding are
-used to fill the budget, and the better of that and the plain answer is kept.
+used to fill the budget, and the better of that and the plain answer is kept; ``sweeps``
+rounds of coordinate ascent (each problem's best option given the others, under the true
+objective and the budget) can only raise it further.
 
 For every p the dual function D(p) = sum_k max_l (v_kl - p w_kl) + max_{0<=W<=B} (p W - q W^2/2)
 bounds the optimum from above (weak duality), so each draw reports ``gap`` = D - attained:
@@ -88,7 +90,8 @@ def _objective(values, choice, vols, q):
 
 
 def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: ArrayLike = np.inf,
-             quadratic: ArrayLike = 0.0, *, bisections: int = 60) -> Allocation:
+             quadratic: ArrayLike = 0.0, *, bisections: int = 60, sweeps: int = 2
+             ) -> Allocation:
     """Choose one option per problem and draw to maximise total value under a shared budget.
 
     ``values[k]``, ``volumes[k]``: arrays (draws, options of problem k), volumes >= 0; every
@@ -146,14 +149,15 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     better = fbest > best
     choice = np.where(better[:, None], filled, choice)
     vols = np.where(better[:, None], fvols, vols)
-    value = np.where(better, fbest, best)
+    choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps)
+    value = _objective(values, choice, vols, q)
     bound = np.minimum(_dual(values, volumes, hi, B, q), _dual(values, volumes, lo, B, q))
     total = vols.sum(axis=1)
     return Allocation(choice, vols, hi, np.maximum(hi - q * total, 0.0), value,
                       np.maximum(bound, value),
                       "Lagrangian decomposition, price by bisection per draw, budget filled "
-                      "with tied options; dual bound by weak duality",
-                      {"bisections": bisections})
+                      "with tied options, then coordinate ascent; dual bound by weak duality",
+                      {"bisections": bisections, "sweeps": sweeps})
 
 
 def _dual(values, volumes, p, B, q):
@@ -162,6 +166,23 @@ def _dual(values, volumes, p, B, q):
         w = np.where(q > 0, np.clip(p / np.where(q > 0, q, 1.0), 0, B), np.where(p > 0, B, 0.0))
         conj = np.where(w > 0, p * w - q * w ** 2 / 2, 0.0)
     return best.sum(axis=1) + conj
+
+
+def _ascend(values, volumes, choice, vols, B, q, sweeps):
+    """Each problem in turn moves to its best option given the others' (budget respected)."""
+    choice, vols = choice.copy(), vols.copy()
+    for _ in range(sweeps):
+        for k, (v, w) in enumerate(zip(values, volumes)):
+            others = vols.sum(axis=1) - vols[:, k]
+            total = others[:, None] + w
+            score = np.where(total <= B[:, None] * (1 + 1e-12),
+                             v - q[:, None] * total ** 2 / 2, -np.inf)
+            current = np.take_along_axis(score, choice[:, [k]], axis=1)[:, 0]
+            pick = np.argmax(score, axis=1)
+            gain = score[np.arange(len(pick)), pick] > current + 1e-12 * (1 + np.abs(current))
+            choice[:, k] = np.where(gain, pick, choice[:, k])
+            vols[:, k] = np.where(gain, w[np.arange(len(pick)), pick], vols[:, k])
+    return choice, vols
 
 
 def _fill(values, volumes, p, choice, vols, B):

@@ -99,6 +99,12 @@ def best_offers(problem: BatchProblem, issue: str, levels: ArrayLike,
     discrete = [k for k in others if k not in moving and np.unique(corners[k]).size > 1]
     base = {issue: np.broadcast_to(levels[None, :], (n, m)), **{
         k: np.full((n, m), v) for k, v in fixed.items()}}
+    if not discrete and not moving:                  # nothing to choose but the level
+        g_1, g_2 = (np.broadcast_to(g, (n, m)) for g in problem.gains(base))
+        ok = g_2 >= r
+        return OfferTable(levels, np.where(ok, g_1, -np.inf), np.where(ok, g_2, np.nan),
+                          {k: v.copy() for k, v in base.items()}, True,
+                          "the outcome at each level (no other issue to choose)", {})
     if not discrete:
         table = _linear_offers(problem, base, moving, r)
         if table is not None:
