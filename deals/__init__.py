@@ -21,6 +21,10 @@ from deals.comparison import Comparison, compare
 from deals.explorer import ConcessionExplorer, ExplorerState
 from deals.sensitivity import FlagMap, flag_map
 
+# --- linked deals: a portfolio under one chip budget ---
+from deals.portfolio import PortfolioResult, solve_portfolio
+from deals.portfolio_file import Portfolio, load_portfolio, portfolio_names
+
 __all__ = [
     "Assessment", "Comparison", "Thresholds", "assess", "compare",
     "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map",
@@ -28,4 +32,5 @@ __all__ = [
     "dump", "dumps", "library_names", "library_path", "load", "loads",
     "DealSolutions", "bargaining_power", "default_resolution",
     "TreeOutcome", "offer_tree", "stance_game", "tree_outcome",
+    "Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names", "solve_portfolio",
 ]

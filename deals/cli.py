@@ -306,3 +306,12 @@ def _register_negotiate(sub: Any) -> None:  # issue 17: `chipdeals negotiate`, d
 
 
 EXTRA_COMMANDS.append(_register_negotiate)
+
+
+def _register_portfolio(sub: Any) -> None:  # issue 14: `chipdeals portfolio`, deals/portfolio_view.py
+    from deals.portfolio_view import register
+
+    register(sub)
+
+
+EXTRA_COMMANDS.append(_register_portfolio)

@@ -135,8 +135,8 @@ class PortfolioResult:
     def verdict(self, k: int, *, linked: bool) -> str:
         """The deal's proposal judged against the US's best terms, alone or linked.
 
-        'refused' when the partner would refuse it in most draws; otherwise 'too many chips'
-        or 'too few chips' when its volume is above or below the US's best volume in most
+        'refused' when the partner would refuse it in most draws; otherwise 'too many' or
+        'too few' (chips) when its volume is above or below the US's best volume in most
         draws, and 'about right' else.
         """
         key = f"proposal|{k}|volume"
@@ -149,9 +149,9 @@ class PortfolioResult:
             return "refused"
         slack = 1e-6 * (1 + np.abs(best))
         if np.mean(volume > best + slack) >= 0.5:
-            return "too many chips"
+            return "too many"
         if np.mean(volume < best - slack) >= 0.5:
-            return "too few chips"
+            return "too few"
         return "about right"
 
     def changed(self) -> pd.DataFrame:

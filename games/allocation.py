@@ -162,7 +162,7 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
 
 def _dual(values, volumes, p, B, q):
     _, _, best = _respond(values, volumes, p)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         w = np.where(q > 0, np.clip(p / np.where(q > 0, q, 1.0), 0, B), np.where(p > 0, B, 0.0))
         conj = np.where(w > 0, p * w - q * w ** 2 / 2, 0.0)
     return best.sum(axis=1) + conj
