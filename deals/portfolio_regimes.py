@@ -102,20 +102,26 @@ class Chunk:
                precedent: bool = True) -> dict[str, np.ndarray]:
         """Fixed terms evaluated with the links in force, until acceptances stop changing."""
         struck = offered.copy()
-        flows = {k: v.copy() for k, v in self.sq_flows.items()}
+        at = [outcome_at(d, v, o) for d, v, o in zip(self.p.deals, self.values, outcomes)]
+        flows = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
+                                                                     "diverted")}
         for _ in range(SETTLE_ROUNDS):
+            # The state from the current terms and acceptances; stop once neither moves
+            # (a draw that has settled computes the same again, whatever its chunk holds).
             volume = np.where(struck, flows["volume"], self.sq_flows["volume"])
             blocked = np.where(struck, flows["blocked"], self.sq_flows["blocked"])
             state = self._state(volume, struck, blocked, precedent=precedent)
             at = [outcome_at(d, state.values(self.values, k), o)
                   for k, (d, o) in enumerate(zip(self.p.deals, outcomes))]
-            flows = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
-                                                                         "diverted")}
+            new = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
+                                                                       "diverted")}
             partner = np.column_stack([a["partner"] for a in at])
             accept = offered & (partner >= state.reservation - ACCEPT_TOLERANCE)
-            if np.array_equal(accept, struck):
+            still = np.array_equal(accept, struck) and all(
+                np.array_equal(new[k], flows[k]) for k in flows)
+            struck, flows = accept, new
+            if still:
                 break
-            struck = accept
         us = np.column_stack([a["us"] for a in at])
         outside = np.column_stack([a["outside"] for a in at])
         return self.record(struck, us, outside, flows)

@@ -238,10 +238,11 @@ def largest_uniform_cap(preference: Sequence[ArrayLike], volumes: Sequence[Array
         return sum(np.take_along_axis(w, choice[:, [k]], axis=1)[:, 0]
                    for k, w in enumerate(vols))
 
-    top = max(float(np.max(np.where(np.isfinite(v), w, 0))) for v, w in zip(prefs, vols))
-    lo, hi = np.zeros(n), np.full(n, top)
+    top = np.max([np.max(np.where(np.isfinite(v), w, 0), axis=1) for v, w in zip(prefs, vols)],
+                 axis=0)
+    lo, hi = np.zeros(n), top.copy()
     fits_all = total(pick(hi)) <= B * (1 + 1e-12)
-    lo[fits_all] = top
+    lo[fits_all] = top[fits_all]
     for _ in range(bisections):
         mid = (lo + hi) / 2
         good = total(pick(mid)) <= B * (1 + 1e-12)
@@ -256,7 +257,8 @@ def fixed_point(step: Callable[[Mapping[str, np.ndarray]], Mapping[str, np.ndarr
     """Iterate x <- (1 - damping) x + damping step(x) per draw until it stops moving.
 
     ``start`` maps names to arrays (one value per draw). Returns the point, a per-draw flag
-    of convergence (largest change below ``tol`` times 1 + |x|) and the rounds used.
+    of convergence (largest change below ``tol`` times 1 + |x|) and the rounds used. A draw
+    stops moving once it has converged, so its answer does not depend on the other draws.
 
     >>> import numpy as np
     >>> x, ok, _ = fixed_point(lambda x: {"a": np.cos(x["a"])}, {"a": np.zeros(2)})
@@ -273,8 +275,10 @@ def fixed_point(step: Callable[[Mapping[str, np.ndarray]], Mapping[str, np.ndarr
         for k in x:
             moved = (1 - damping) * x[k] + damping * np.asarray(new[k], dtype=float)
             change = np.maximum(change, np.abs(moved - x[k]) / (1 + np.abs(x[k])))
-            x[k] = moved
-        converged = change <= tol
+            # A draw that has converged keeps its point: each draw's answer is then the
+            # same whatever other draws share its chunk.
+            x[k] = np.where(converged, x[k], moved)
+        converged |= change <= tol
         if converged.all():
             break
     return x, converged, rounds
