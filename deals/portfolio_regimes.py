@@ -46,7 +46,7 @@ class PortfolioDraws:
 
     portfolio: Portfolio
     links: bool = True
-    max_rounds: int = 30
+    max_rounds: int = 12
 
     def __call__(self, **flat: np.ndarray) -> dict[str, np.ndarray]:
         count = len(self.portfolio.deals)
@@ -156,20 +156,18 @@ class Chunk:
                    for k, d in enumerate(self.p.deals)]
         limit = self.cap if self.cap is not None else np.max(
             [o.volume.max(axis=1) for o in options], axis=0)
+        vols = [o.volume * t for o, t in zip(options, self.tier2)]
+        # The largest cap the budget allows (the total only rises with the cap), found once.
+        prefs = [self._under(o, limit, t) for o, t in zip(options, self.tier2)]
+        room, _ = largest_uniform_cap(prefs, vols, self.budget, capped=list(self.tier2))
         best: dict[str, np.ndarray] | None = None
         for share in np.linspace(0.0, 1.0, CAP_STEPS):
-            cap = share * limit
-            prefs = []
-            for o, tier2 in zip(options, self.tier2):
-                over = (o.volume > cap[:, None] * (1 + 1e-12)) & tier2
-                over[:, 0] = False
-                prefs.append(np.where(over, -np.inf, o.partner))
-            _, choice = largest_uniform_cap(prefs, [o.volume * t for o, t in
-                                                    zip(options, self.tier2)],
-                                            self.budget, capped=list(self.tier2))
+            cap = np.minimum(share * limit, room)
+            choice = np.column_stack([np.argmax(self._under(o, cap, t), axis=1)
+                                      for o, t in zip(options, self.tier2)])
             outcomes = [o.pick(c) for o, c in zip(options, choice.T)]
             rec = self.settle(outcomes, choice > 0, precedent=False)
-            rec["cap"] = np.minimum(cap, np.where(self.tier2.any(), cap, np.inf))
+            rec["cap"] = cap
             if best is None:
                 best = rec
                 continue
@@ -177,6 +175,15 @@ class Chunk:
             best = {k: np.where(better[:, None] if v.ndim == 2 else better, rec[k], v)
                     for k, v in best.items()}
         return best  # type: ignore[return-value]
+
+    @staticmethod
+    def _under(options, cap: np.ndarray, capped: bool) -> np.ndarray:
+        """The partner's gains, -inf at levels above the cap (no deal always allowed)."""
+        if not capped:
+            return options.partner
+        over = options.volume > cap[:, None] * (1 + 1e-12)
+        over[:, 0] = False
+        return np.where(over, -np.inf, options.partner)
 
     def alone_terms(self) -> tuple[list[dict[str, np.ndarray]], np.ndarray, np.ndarray]:
         """Each deal's best terms for the US against that partner alone: terms, column, volume."""
@@ -214,32 +221,47 @@ class Chunk:
             outcomes.append(o)
         return self.settle(outcomes, (choice > 0) & (cut > 0))
 
+    def rows(self, rows: np.ndarray) -> "Chunk":
+        """The same chunk restricted to some draws."""
+        base = [{k: v[rows] for k, v in b.items()} for b in self.alone_values]
+        return Chunk(self.p, base, {k: v[rows] for k, v in self.top.items()}, self.links,
+                     self.max_rounds)
+
+    def solve_given(self, state: LinkState):
+        """Every deal's offers given the links' state, and the allocation under the budget."""
+        options = [deal_options(d, state.values(self.values, k), state.reservation[:, k],
+                                self.cap) for k, d in enumerate(self.p.deals)]
+        a = allocate([o.value for o in options],
+                     [o.volume * t for o, t in zip(options, self.tier2)], self.budget, self.q)
+        return options, a
+
+    def next_state(self, state: LinkState, links: bool = True) -> LinkState:
+        """The links' state the allocation chosen under ``state`` brings about."""
+        options, a = self.solve_given(state)
+        rows = np.arange(self.n)
+        volume = np.column_stack([o.volume[rows, c] for o, c in zip(options, a.choice.T)])
+        blocked = np.column_stack([o.blocked[rows, c] for o, c in zip(options, a.choice.T)])
+        return self._state(volume, a.choice > 0, blocked, links=links and self.links)
+
     def coordinated(self, links: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """The joint optimum; with ``links=False`` the links are ignored while choosing."""
+        """The joint optimum; with ``links=False`` the links are ignored while choosing.
+
+        The links' state (reservations, Huawei capacity, displaced flows) is iterated to a
+        fixed point: choose the allocation given the state, recompute the state from it.
+        """
         count = len(self.p.deals)
-
-        def solve_given(state: LinkState):
-            options = [deal_options(d, state.values(self.values, k), state.reservation[:, k],
-                                    self.cap) for k, d in enumerate(self.p.deals)]
-            a = allocate([o.value for o in options],
-                         [o.volume * t for o, t in zip(options, self.tier2)], self.budget, self.q)
-            return options, a
-
-        def after(options, a) -> LinkState:
-            rows = np.arange(self.n)
-            volume = np.column_stack([o.volume[rows, c] for o, c in zip(options, a.choice.T)])
-            blocked = np.column_stack([o.blocked[rows, c] for o, c in zip(options, a.choice.T)])
-            return self._state(volume, a.choice > 0, blocked, links=links and self.links)
-
         start = self._state(self.sq_flows["volume"], np.zeros((self.n, count), bool),
                             self.sq_flows["blocked"], links=links and self.links)
         converged, rounds = np.ones(self.n, bool), 0
         if links and self.links and (self.p.links or self.p.china):
-            flat, converged, rounds = fixed_point(
-                lambda x: after(*solve_given(LinkState.from_flat(x, count))).flat(),
-                start.flat(), max_rounds=self.max_rounds)
+            def step(flat, rows):
+                sub = self.rows(rows)
+                return sub.next_state(LinkState.from_flat(flat, count)).flat()
+
+            flat, converged, rounds = fixed_point(step, start.flat(), damping=1.0,
+                                                  max_rounds=self.max_rounds, by_rows=True)
             start = LinkState.from_flat(flat, count)
-        options, a = solve_given(start)
+        options, a = self.solve_given(start)
         outcomes = [o.pick(c) for o, c in zip(options, a.choice.T)]
         info = {"price": a.price, "shadow": a.shadow_price, "gap": a.gap,
                 "converged": converged.astype(float),

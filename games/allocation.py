@@ -69,17 +69,15 @@ class Allocation:
 
 
 def _respond(values, volumes, p):
-    """Each problem's best option at prices p (ties to the smaller volume)."""
+    """Each problem's best option at prices p (ties to the first option)."""
     picks, vols, best = [], [], []
+    rows = np.arange(len(p))
     for v, w in zip(values, volumes):
         reduced = v - p[:, None] * w
-        # Among ties prefer the least volume, so W(p) is monotone in p.
-        top = np.max(reduced, axis=1, keepdims=True)
-        tied = reduced >= top - 1e-12 * (1 + np.abs(top))
-        pick = np.argmin(np.where(tied, w, np.inf), axis=1)
+        pick = np.argmax(reduced, axis=1)
         picks.append(pick)
-        vols.append(np.take_along_axis(w, pick[:, None], axis=1)[:, 0])
-        best.append(top[:, 0])
+        vols.append(w[rows, pick])
+        best.append(reduced[rows, pick])
     return np.column_stack(picks), np.column_stack(vols), np.column_stack(best)
 
 
@@ -90,14 +88,16 @@ def _objective(values, choice, vols, q):
 
 
 def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: ArrayLike = np.inf,
-             quadratic: ArrayLike = 0.0, *, bisections: int = 60, sweeps: int = 2
+             quadratic: ArrayLike = 0.0, *, bisections: int = 32, sweeps: int = 2
              ) -> Allocation:
     """Choose one option per problem and draw to maximise total value under a shared budget.
 
     ``values[k]``, ``volumes[k]``: arrays (draws, options of problem k), volumes >= 0; every
     problem needs at least one available option (value > -inf) per draw. ``budget`` and
-    ``quadratic`` (the cost q on the total) are one number or one per draw. See the module
-    docstring for the method and what ``gap`` means.
+    ``quadratic`` (the cost q on the total) are one number or one per draw. Among options
+    tied at a price the first is taken: list each problem's options by rising volume, so
+    that the total falls as the price rises. See the module docstring for the method and
+    what ``gap`` means.
 
     >>> import numpy as np
     >>> a = allocate([np.array([[0.0, 3.0]])], [np.array([[0.0, 1.0]])], budget=2.0)
@@ -203,7 +203,7 @@ def _fill(values, volumes, p, choice, vols, B):
 
 def largest_uniform_cap(preference: Sequence[ArrayLike], volumes: Sequence[ArrayLike],
                         budget: ArrayLike, *, capped: Sequence[bool] | None = None,
-                        bisections: int = 60) -> tuple[np.ndarray, np.ndarray]:
+                        bisections: int = 32) -> tuple[np.ndarray, np.ndarray]:
     """The largest cap c, one per draw, such that when each capped problem picks its preferred
     option with volume <= c the total volume stays within ``budget``; and those picks.
 
@@ -251,14 +251,17 @@ def largest_uniform_cap(preference: Sequence[ArrayLike], volumes: Sequence[Array
     return lo, pick(lo)
 
 
-def fixed_point(step: Callable[[Mapping[str, np.ndarray]], Mapping[str, np.ndarray]],
+def fixed_point(step: Callable[..., Mapping[str, np.ndarray]],
                 start: Mapping[str, np.ndarray], *, damping: float = 0.5, tol: float = 1e-6,
-                max_rounds: int = 50) -> tuple[dict[str, np.ndarray], np.ndarray, int]:
+                max_rounds: int = 50, by_rows: bool = False
+                ) -> tuple[dict[str, np.ndarray], np.ndarray, int]:
     """Iterate x <- (1 - damping) x + damping step(x) per draw until it stops moving.
 
     ``start`` maps names to arrays (one value per draw). Returns the point, a per-draw flag
     of convergence (largest change below ``tol`` times 1 + |x|) and the rounds used. A draw
     stops moving once it has converged, so its answer does not depend on the other draws.
+    ``by_rows``: ``step(x, rows)`` is called with only the draws still moving (``rows``
+    their indices), which saves the work on the others.
 
     >>> import numpy as np
     >>> x, ok, _ = fixed_point(lambda x: {"a": np.cos(x["a"])}, {"a": np.zeros(2)})
@@ -270,15 +273,16 @@ def fixed_point(step: Callable[[Mapping[str, np.ndarray]], Mapping[str, np.ndarr
     converged = np.zeros(n, dtype=bool)
     rounds = 0
     for rounds in range(1, max_rounds + 1):
-        new = step(x)
-        change = np.zeros(n)
-        for k in x:
-            moved = (1 - damping) * x[k] + damping * np.asarray(new[k], dtype=float)
-            change = np.maximum(change, np.abs(moved - x[k]) / (1 + np.abs(x[k])))
-            # A draw that has converged keeps its point: each draw's answer is then the
-            # same whatever other draws share its chunk.
-            x[k] = np.where(converged, x[k], moved)
-        converged |= change <= tol
-        if converged.all():
+        rows = np.flatnonzero(~converged)
+        if not rows.size:
             break
+        now = {k: v[rows] for k, v in x.items()}
+        new = step(now, rows) if by_rows else {k: np.asarray(v)[rows]
+                                                for k, v in step(x).items()}
+        change = np.zeros(rows.size)
+        for k in x:
+            moved = (1 - damping) * now[k] + damping * np.asarray(new[k], dtype=float)
+            change = np.maximum(change, np.abs(moved - now[k]) / (1 + np.abs(now[k])))
+            x[k][rows] = moved
+        converged[rows] = change <= tol
     return x, converged, rounds
