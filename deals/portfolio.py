@@ -194,8 +194,9 @@ class PortfolioResult:
         exact = bool(np.all(self.column("coordinated", "exact") > 0))
         return (f"{self.draws:,} draws (seed {self.seed}); $bn a year, chips in thousands of "
                 f"H100e a year. Coordinated: median chip price "
-                f"${np.median(self.column('coordinated', 'price')):.3g}bn per 100k H100e, budget "
-                f"shadow price ${np.median(self.column('coordinated', 'shadow')):.3g}bn; duality "
+                f"${np.median(self.column('coordinated', 'price')):.2f}bn per 100k H100e, of which "
+                f"the budget's shadow price ${np.median(self.column('coordinated', 'shadow')):.2f}"
+                f"bn (P(budget binds) {np.mean(self.column('coordinated', 'shadow') > 1e-6):.0%}); duality "
                 f"gap 0 in {np.mean(gap <= 1e-6):.0%} of draws (max ${np.max(gap):.3g}bn); links "
                 f"at a fixed point in {np.mean(conv > 0):.0%}; offers "
                 f"{'exact LPs' if exact else 'partly on a grid'} per volume level.")
