@@ -178,6 +178,31 @@ class PortfolioResult:
                          "why": "; ".join(why) or "the other deals' terms"})
         return pd.DataFrame(rows, columns=["deal", "alone", "linked", "why"]).set_index("deal")
 
+    def drivers(self, better: str = "coordinated", than: str = "framework") -> pd.DataFrame:
+        """What drives one regime's lead over another: Spearman rank correlation of every
+        sampled parameter with the difference in the US's gain, largest first."""
+        from scipy.stats import spearmanr
+
+        lead = self.column(better, "gain") - self.column(than, "gain")
+        keys = [d.key for d in self.portfolio.deals]
+        rows, seen = [], []
+        sample = portfolio_sample(self.portfolio, self.draws, self.seed)
+        # The portfolio's own and shared parameters first; a deal's parameter with the same
+        # draws (a shared one, or one drawn from the same stream) is listed once.
+        for name in sorted(sample, key=lambda n: not n.startswith("@|")):
+            draws = sample[name]
+            where, param = name.split("|", 1)
+            if np.ptp(draws) == 0 or any(np.array_equal(draws, d) for d in seen):
+                continue
+            seen.append(draws)
+            rows.append({"parameter": param if where == "@" else f"{keys[int(where)]}.{param}",
+                         "rank correlation": float(spearmanr(draws, lead).statistic)})
+        frame = pd.DataFrame(rows, columns=["parameter", "rank correlation"])
+        frame = frame.reindex(frame["rank correlation"].abs().sort_values(
+            ascending=False).index).set_index("parameter")
+        frame.attrs["lead"] = f"{LABELS[better]} minus {LABELS[than]}, $bn/yr"
+        return frame
+
     def cost_of_ignoring_links(self) -> str:
         """One sentence: what choosing terms as if the links did not exist costs the US."""
         if "ignoring|gain" not in self.columns:

@@ -13,7 +13,7 @@ expressions; errors as ``FILE: FIELD: message``); the schema is in ``docs/portfo
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -23,7 +23,7 @@ from deals.model import Deal
 from deals.schema import DocumentReader, parameter_from_spec
 from games.errors import GameError
 from games.expressions import Expression, parse_expression, symbol
-from games.parameters import ParameterSet
+from games.parameters import Parameter, ParameterSet
 
 #: Where the bundled portfolios live.
 PORTFOLIOS = Path(__file__).parent / "library" / "portfolios"
@@ -118,6 +118,26 @@ class Portfolio:
                 return d
         raise DealFileError(f"no deal {key!r}; the deals are {[d.key for d in self.deals]}",
                             path=self.path, field="deals")
+
+    def bind(self, **values: float) -> "Portfolio":
+        """The same portfolio with some of its own or shared parameters fixed at values.
+
+        >>> p = load_portfolio("teaching").bind(precedent=0.0)
+        >>> p.parameters["precedent"].value, p.parameters["precedent"].range
+        (0.0, None)
+        """
+        sets = {"parameters": list(self.parameters.values()),
+                "shared": list(self.shared.values())}
+        known = {p.name for group in sets.values() for p in group}
+        for name in values:
+            if name not in known:
+                raise DealFileError(f"no parameter {name!r}; the portfolio's parameters are "
+                                    f"{sorted(known)}", path=self.path, field=f"bind.{name}")
+        for group, items in sets.items():
+            sets[group] = ParameterSet([
+                Parameter(p.name, float(values[p.name]), unit=p.unit, source=p.source)
+                if p.name in values else p for p in items])
+        return replace(self, **sets)
 
     def solve(self, **options: Any) -> Any:
         """Solve every regime over Monte Carlo draws (see :func:`deals.solve_portfolio`)."""
