@@ -185,17 +185,33 @@ class PortfolioResult:
 
         lead = self.column(better, "gain") - self.column(than, "gain")
         keys = [d.key for d in self.portfolio.deals]
-        rows, seen = [], []
         sample = portfolio_sample(self.portfolio, self.draws, self.seed)
-        # The portfolio's own and shared parameters first; a deal's parameter with the same
-        # draws (a shared one, or one drawn from the same stream) is listed once.
+        # Parameters whose draws have the same ranks (a shared quantity, or one name drawn
+        # from the same stream in several deals, as the library's sampling does) are one row.
+        groups: list[tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]] = []
         for name in sorted(sample, key=lambda n: not n.startswith("@|")):
             draws = sample[name]
-            where, param = name.split("|", 1)
-            if np.ptp(draws) == 0 or any(np.array_equal(draws, d) for d in seen):
+            if np.ptp(draws) == 0:
                 continue
-            seen.append(draws)
-            rows.append({"parameter": param if where == "@" else f"{keys[int(where)]}.{param}",
+            where, param = name.split("|", 1)
+            ranks = np.argsort(np.argsort(draws, kind="stable"), kind="stable")
+            owner = "" if where == "@" else keys[int(where)]
+            for group in groups:
+                if np.array_equal(group[0], ranks):
+                    group[2].append((owner, param))
+                    break
+            else:
+                groups.append((ranks, draws, [(owner, param)]))
+        rows = []
+        for _, draws, members in groups:
+            names = {param for _, param in members}
+            if members[0][0] == "":
+                label = members[0][1]
+            elif len(names) == 1:
+                label = f"{members[0][1]} ({', '.join(o for o, _ in members)})"
+            else:
+                label = ", ".join(f"{o}.{p}" for o, p in members)
+            rows.append({"parameter": label,
                          "rank correlation": float(spearmanr(draws, lead).statistic)})
         frame = pd.DataFrame(rows, columns=["parameter", "rank correlation"])
         frame = frame.reindex(frame["rank correlation"].abs().sort_values(
@@ -231,6 +247,10 @@ class PortfolioResult:
         from deals.portfolio_view import plot_portfolio
 
         return plot_portfolio(self, ax)
+
+    def __repr__(self) -> str:
+        return (f"PortfolioResult({self.portfolio.name!r}, {self.draws:,} draws, "
+                f"seed {self.seed})")
 
     def __str__(self) -> str:
         from deals.portfolio_view import text_report
