@@ -95,12 +95,19 @@ def deal_options(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
     deal = entry.deal
     n = len(next(iter(values.values())))
     problem = batch_problem(deal, values)
-    if not bespoke:
+    if not bespoke or entry.hold:
         sq = deal.outcome_values()
-        box = Box({i.name: (tuple(i.levels) if i.discrete else i.range) if i.name == entry.issue
-                   else (float(sq[i.name]), float(sq[i.name])) for i in deal.issues})
-        problem = BatchProblem(problem.utilities, box, problem.parameters, problem.disagreement,
-                               linear=problem.linear)
+
+        def span(i):
+            if i.name in entry.hold:
+                return (entry.hold[i.name], entry.hold[i.name])
+            if bespoke or i.name == entry.issue:
+                return tuple(i.levels) if i.discrete else i.range
+            return (float(sq[i.name]), float(sq[i.name]))
+
+        problem = BatchProblem(problem.utilities, Box({i.name: span(i) for i in deal.issues}),
+                               problem.parameters, problem.disagreement, linear=problem.linear)
+    if not bespoke:
         reservation = -np.inf
     table = best_offers(problem, entry.issue, issue_levels(entry), reservation)
     column = {k: np.asarray(v)[:, None] for k, v in values.items()}

@@ -38,7 +38,8 @@ _HEAD = {"name": str, "title": str}
 _HEAD_OPTIONAL = {"description": str, "year": "number", "smuggling": "expression"}
 _ENTRY = {"deal": str, "volume": "expression", "issue": str}
 _ENTRY_OPTIONAL = {"key": str, "levels": "number", "tier": "number", "blocked": "expression",
-                   "diverted": "expression", "demand": "expression", "optional": "bool"}
+                   "diverted": "expression", "demand": "expression", "optional": "bool",
+                   "hold": "table"}
 _LINKS = {"precedent": ({"from": str, "to": str, "strength": "expression"}, {"note": str}),
           "displacement": ({"from": str, "to": str, "share": "expression"},
                            {"parameter": str, "inflow": str, "note": str})}
@@ -52,7 +53,8 @@ class PortfolioDeal:
     """One deal of a portfolio: the deal and the expressions that read chips off its terms.
 
     ``volume``, ``blocked``, ``diverted`` and ``demand`` are expressions of the deal's names (in
-    100k H100e per year), definitions written out; ``issue`` is the issue that sets the volume.
+    100k H100e per year), definitions written out; ``issue`` is the issue that sets the volume;
+    ``hold`` fixes other issues of the deal (those it has) at a value.
     """
 
     key: str
@@ -64,6 +66,7 @@ class PortfolioDeal:
     blocked: Expression | None = None
     diverted: Expression | None = None
     demand: Expression | None = None
+    hold: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,11 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path) -> PortfolioDeal | 
     if not isinstance(spec, Mapping):
         raise r.fail(where, "expected a table such as { deal = \"gulf-divestment-uae\", "
                      "volume = \"bought\", issue = \"chips\" }")
-    spec = r.keys(spec, where, _ENTRY, _ENTRY_OPTIONAL)
+    hold_spec = spec.get("hold", {}) if isinstance(spec, Mapping) else {}
+    if not isinstance(hold_spec, Mapping):
+        raise r.fail(f"{where}.hold", "expected a table such as { chips_us = 0 }")
+    spec = r.keys({k: v for k, v in spec.items() if k != "hold"}, where, _ENTRY,
+                  _ENTRY_OPTIONAL)
     name = spec["deal"]
     is_path = name.endswith(".toml") or "/" in name or os.sep in name
     exists = (base / name).is_file() if is_path else name in library_names()
@@ -212,10 +219,22 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path) -> PortfolioDeal | 
     tier = spec.get("tier", 2)
     if tier not in (1, 2):
         raise r.fail(f"{where}.tier", "1 (outside the budget) or 2 (counts against it)")
+    issues = {x.name: x for x in deal.issues}
+    hold = {}
+    for name, value in hold_spec.items():
+        value = r.number(value, f"{where}.hold.{name}")
+        if name == spec["issue"]:
+            raise r.fail(f"{where}.hold.{name}", "the volume issue cannot be held")
+        if name in issues:   # an issue the deal does not have is ignored (files evolve)
+            try:
+                issues[name].check(value, f"{where}.hold.{name}")
+            except GameError as exc:
+                raise r.fail(f"{where}.hold.{name}", str(exc).split(": ", 1)[-1]) from None
+            hold[name] = value
     exprs = {k: _deal_expression(r, deal, spec[k], f"{where}.{k}")
              for k in ("volume", "blocked", "diverted", "demand") if k in spec}
     return PortfolioDeal(key, deal, spec["issue"], exprs["volume"], int(levels), int(tier),
-                         exprs.get("blocked"), exprs.get("diverted"), exprs.get("demand"))
+                         exprs.get("blocked"), exprs.get("diverted"), exprs.get("demand"), hold)
 
 
 def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path | None = None

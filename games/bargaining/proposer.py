@@ -33,6 +33,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -47,6 +48,8 @@ from games.errors import BargainingError
 _PROBE = (0.3183, 0.6180, 0.4142, 0.7071, 0.2718, 0.5772, 0.1414, 0.8660)
 #: Relative error under which a utility counts as affine in the other issues.
 AFFINE_TOLERANCE = 1e-9
+#: Most combinations of discrete other issues enumerated (each one exact LP); beyond, a grid.
+MAX_COMBINATIONS = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,13 +108,28 @@ def best_offers(problem: BatchProblem, issue: str, levels: ArrayLike,
         return OfferTable(levels, np.where(ok, g_1, -np.inf), np.where(ok, g_2, np.nan),
                           {k: v.copy() for k, v in base.items()}, True,
                           "the outcome at each level (no other issue to choose)", {})
-    if not discrete:
-        table = _linear_offers(problem, base, moving, r)
-        if table is not None:
-            value, gain, points = table
+    combos = list(itertools.product(*[np.unique(corners[k]) for k in discrete]))
+    if len(combos) <= MAX_COMBINATIONS:
+        # One exact LP over the continuous issues for each combination of discrete levels.
+        best = None
+        for combo in combos:
+            fixed_base = {**base, **{k: np.full((n, m), v) for k, v in zip(discrete, combo)}}
+            table = _linear_offers(problem, fixed_base, moving, r)
+            if table is None:
+                best = None
+                break
+            if best is None:
+                best = table
+                continue
+            better = table[0] > best[0]
+            best = (np.where(better, table[0], best[0]), np.where(better, table[1], best[1]),
+                    {k: np.where(better, table[2][k], best[2][k]) for k in best[2]})
+        if best is not None:
+            value, gain, points = best
             return OfferTable(levels, value, gain, points, True,
-                              "LP per draw and level (one constraint: greedy knapsack), exact",
-                              {"tolerance": AFFINE_TOLERANCE})
+                              "LP per draw and level (one constraint: greedy knapsack) for "
+                              "each combination of discrete levels, exact",
+                              {"tolerance": AFFINE_TOLERANCE, "combinations": len(combos)})
     value, gain, points = _grid_offers(problem, issue, levels, others, r, grid_points)
     return OfferTable(levels, value, gain, points, False,
                       "best point of a grid of the other issues per draw and level",
@@ -133,6 +151,10 @@ def _linear_offers(problem: BatchProblem, base: dict[str, np.ndarray], moving: l
 
     k = len(moving)
     a0, b0 = at(np.zeros(k))
+    if k == 0:
+        ok = b0 >= r
+        return (np.where(ok, a0, -np.inf), np.where(ok, b0, np.nan),
+                {key: v.copy() for key, v in base.items()})
     a = np.stack([at(np.eye(k)[j])[0] - a0 for j in range(k)], axis=-1)   # (n, m, k) per unit z
     b = np.stack([at(np.eye(k)[j])[1] - b0 for j in range(k)], axis=-1)
     probe = np.array([_PROBE[j % len(_PROBE)] for j in range(k)])

@@ -140,3 +140,15 @@ def test_best_offers_falls_back_to_a_grid_when_not_affine():
     table = best_offers(prob, "q", [0.5], reservation=0.5)
     assert not table.exact
     assert table.value[0, 0] == pytest.approx(0.5, abs=0.06)   # y = 1/2, z = 1
+
+
+def test_best_offers_enumerates_discrete_issues_exactly():
+    # A discrete stake s in {0, 1} and a continuous payment t: 1 gets t + 0.5 s, 2 gets
+    # v q - t - 0.2 s; with s = 1 the surplus is 0.3 larger, so 1 asks for s = 1 and t = v q - 0.2.
+    prob = BatchProblem(lambda x, p: (x["t"] + 0.5 * x["s"], p["v"] * x["q"] - x["t"] - 0.2 * x["s"]),
+                        Box({"q": (0.0, 1.0), "t": (0.0, 5.0), "s": [0.0, 1.0]}),
+                        {"v": np.array([2.0])}, (0.0, 0.0))
+    table = best_offers(prob, "q", [1.0])
+    assert table.exact
+    assert table.value[0, 0] == pytest.approx(2.0 - 0.2 + 0.5)
+    assert table.points["s"][0, 0] == 1.0
