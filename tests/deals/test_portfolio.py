@@ -206,3 +206,45 @@ def test_hostile_files_are_refused_before_parsing(tmp_path):
         deals.load_portfolio(dots)
     with pytest.raises(DealFileError, match="no such portfolio"):
         deals.load_portfolio("nonesuch")
+
+
+def test_cli_portfolio_tables_fit_80_columns_and_bad_input_exits_2(tmp_path, capsys):
+    from deals.cli import main
+
+    png = tmp_path / "portfolio.png"
+    assert main(["portfolio", "teaching", "--draws", "20", "--plot", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "coordinated bilateral" in out and png.stat().st_size > 10_000
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert main(["portfolio", "teaching", "--draws", "10", "--format", "json"]) == 0
+    assert '"rows"' in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[portfolio]\nname = "x"\ntitle = "x"\n[[deals]]\ndeal = "nope"\n')
+    assert main(["portfolio", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad.toml: deals[0]" in err
+    assert main(["portfolio", "teaching", "--draws", "0"]) == 2
+
+
+def test_rich_display_in_jupyter():
+    result = deals.solve_portfolio("teaching", draws=10)
+    html = result._repr_html_()
+    assert "<table" in html and "coordinated bilateral" in html
+    assert "teaching" in repr(result)
+
+
+@pytest.mark.slow
+def test_the_same_seed_gives_the_same_result_on_a_process_pool_and_dask():
+    from concurrent.futures import ProcessPoolExecutor
+
+    serial = deals.solve_portfolio("teaching", draws=12, seed=2, chunk_size=12)
+    with ProcessPoolExecutor(2) as pool:
+        spread = deals.solve_portfolio("teaching", draws=12, seed=2, chunk_size=5, executor=pool)
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                            dashboard_address=None) as client:
+        on_dask = deals.solve_portfolio("teaching", draws=12, seed=2, chunk_size=5,
+                                        executor=client.get_executor())
+    for key, column in serial.columns.items():
+        assert np.array_equal(column, spread.columns[key]), key
+        assert np.array_equal(column, on_dask.columns[key]), key
