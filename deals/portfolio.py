@@ -224,8 +224,9 @@ class PortfolioResult:
         if "ignoring|gain" not in self.columns:
             return "The links were switched off, so ignoring them costs nothing here."
         loss = self.column("coordinated", "gain") - self.column("ignoring", "gain")
+        p90 = np.percentile(loss, 90)
         return (f"Choosing the coordinated terms as if the deals were unlinked costs the US "
-                f"${np.median(loss):.2f}bn a year at the median (p90 ${np.percentile(loss, 90):.2f}bn), "
+                f"${np.median(loss):.2f}bn a year at the median (p90 ${p90:.2f}bn), "
                 f"once the links act on those terms.")
 
     def caption(self) -> str:
@@ -233,11 +234,11 @@ class PortfolioResult:
         gap = self.column("coordinated", "gap")
         conv = self.column("coordinated", "converged")
         exact = bool(np.all(self.column("coordinated", "exact") > 0))
+        price, shadow = self.column("coordinated", "price"), self.column("coordinated", "shadow")
         return (f"{self.draws:,} draws (seed {self.seed}); $bn a year, chips in thousands of "
-                f"H100e a year. Coordinated: median chip price "
-                f"${np.median(self.column('coordinated', 'price')):.2f}bn per 100k H100e, of which "
-                f"the budget's shadow price ${np.median(self.column('coordinated', 'shadow')):.2f}"
-                f"bn (P(budget binds) {np.mean(self.column('coordinated', 'shadow') > 1e-6):.0%}); duality "
+                f"H100e a year. Coordinated: median chip price ${np.median(price):.2f}bn per "
+                f"100k H100e, of which the budget's shadow price ${np.median(shadow):.2f}bn "
+                f"(P(budget binds) {np.mean(shadow > 1e-6):.0%}); duality "
                 f"gap 0 in {np.mean(gap <= 1e-6):.0%} of draws (max ${np.max(gap):.3g}bn); links "
                 f"at a fixed point in {np.mean(conv > 0):.0%}; offers "
                 f"{'exact LPs' if exact else 'partly on a grid'} per volume level.")

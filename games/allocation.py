@@ -13,7 +13,8 @@ with W(p) <= B and q W(p) <= p (then p = q W + lambda, lambda >= 0 the shadow pr
 budget), found by bisection per draw. At that price the options tied within rounding are
 used to fill the budget, and the better of that and the plain answer is kept; ``sweeps``
 rounds of coordinate ascent (each problem's best option given the others, under the true
-objective and the budget) can only raise it further.
+objective and the budget) can only raise it further, and the answers at a few prices near
+the critical one are improved the same way, the best kept.
 
 For every p the dual function D(p) = sum_k max_l (v_kl - p w_kl) + max_{0<=W<=B} (p W - q W^2/2)
 bounds the optimum from above (weak duality), so each draw reports ``gap`` = D - attained:
@@ -37,6 +38,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from games.errors import GameError
+
+#: Multiples of the critical price whose Lagrangian answers also seed the search.
+NEARBY_PRICES = (0.6, 0.8, 0.9, 0.95, 1.05, 1.1, 1.25, 1.6)
 
 
 @dataclass(frozen=True, eq=False)
@@ -151,6 +155,17 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     vols = np.where(better[:, None], fvols, vols)
     choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps)
     value = _objective(values, choice, vols, q)
+    # Other prices near the critical one give other starting points (a discrete problem's
+    # best answer need not be a Lagrangian one); each is made feasible and improved the same way.
+    for factor in NEARBY_PRICES:
+        c, w = _respond(values, volumes, hi * factor)[:2]
+        c, w = _shed(values, volumes, c, w, B)
+        c, w = _ascend(values, volumes, c, w, B, q, sweeps)
+        v = _objective(values, c, w, q)
+        better = (v > value + 1e-12 * (1 + np.abs(value))) & (w.sum(axis=1) <= B * (1 + 1e-12))
+        choice = np.where(better[:, None], c, choice)
+        vols = np.where(better[:, None], w, vols)
+        value = np.where(better, v, value)
     bound = np.minimum(_dual(values, volumes, hi, B, q), _dual(values, volumes, lo, B, q))
     total = vols.sum(axis=1)
     return Allocation(choice, vols, hi, np.maximum(hi - q * total, 0.0), value,
@@ -166,6 +181,17 @@ def _dual(values, volumes, p, B, q):
         w = np.where(q > 0, np.clip(p / np.where(q > 0, q, 1.0), 0, B), np.where(p > 0, B, 0.0))
         conj = np.where(w > 0, p * w - q * w ** 2 / 2, 0.0)
     return best.sum(axis=1) + conj
+
+
+def _shed(values, volumes, choice, vols, B):
+    """Over the budget: each problem in turn drops to its least-volume option until it fits."""
+    choice, vols = choice.copy(), vols.copy()
+    for k, (v, w) in enumerate(zip(values, volumes)):
+        over = vols.sum(axis=1) > B * (1 + 1e-12)
+        least = np.argmin(np.where(np.isfinite(v), w, np.inf), axis=1)
+        choice[:, k] = np.where(over, least, choice[:, k])
+        vols[:, k] = np.where(over, w[np.arange(len(least)), least], vols[:, k])
+    return choice, vols
 
 
 def _ascend(values, volumes, choice, vols, B, q, sweeps):

@@ -212,8 +212,9 @@ def _grid_offers(problem: BatchProblem, issue: str, levels: np.ndarray, others: 
                  r: np.ndarray, grid_points: int):
     n, m = problem.draws, levels.size
     corners = problem.box.grid(2)
-    grid = Box({k: problem.box.bounds(k) if problem.box.is_continuous(k)
-                else list(np.unique(corners[k])) for k in others}).grid(grid_points) if others else {}
+    spans = {k: problem.box.bounds(k) if problem.box.is_continuous(k)
+             else list(np.unique(corners[k])) for k in others}
+    grid = Box(spans).grid(grid_points) if others else {}
     size = len(next(iter(grid.values()))) if grid else 1
     value = np.full((n, m), -np.inf)
     gain = np.full((n, m), np.nan)

@@ -248,3 +248,30 @@ def test_the_same_seed_gives_the_same_result_on_a_process_pool_and_dask():
     for key, column in serial.columns.items():
         assert np.array_equal(column, spread.columns[key]), key
         assert np.array_equal(column, on_dask.columns[key]), key
+
+
+def test_the_budget_allocation_equals_brute_force_on_the_teaching_offers():
+    # Every combination of the three deals' 26 options, under the budget and the cost on the
+    # total: the decomposition's answer is the best one in every draw.
+    import itertools
+
+    from deals.portfolio_draws import deal_options
+    from games.allocation import allocate
+
+    portfolio = deals.load_portfolio("teaching")
+    sample = portfolio_sample(portfolio, 20, 0)
+    top = {n[2:]: v for n, v in sample.items() if n.startswith("@|")}
+    options = []
+    for k, entry in enumerate(portfolio.deals):
+        values = {n.split("|", 1)[1]: v for n, v in sample.items() if n.startswith(f"{k}|")}
+        values["control_cost"] = np.zeros(20)
+        options.append(deal_options(entry, values, cap=0.07 * top["compute"]))
+    budget, q = 0.15 * top["compute"], top["control_cost"]
+    a = allocate([o.value for o in options], [o.volume for o in options], budget, q)
+    best = np.full(20, -np.inf)
+    for combo in itertools.product(*[range(o.value.shape[1]) for o in options]):
+        own = sum(o.value[:, j] for o, j in zip(options, combo))
+        w = sum(o.volume[:, j] for o, j in zip(options, combo))
+        best = np.maximum(best, np.where(w <= budget + 1e-12, own - q * w ** 2 / 2, -np.inf))
+    assert a.value == pytest.approx(best, abs=1e-9)
+    assert np.all(a.bound >= best - 1e-9)

@@ -145,7 +145,8 @@ def test_best_offers_falls_back_to_a_grid_when_not_affine():
 def test_best_offers_enumerates_discrete_issues_exactly():
     # A discrete stake s in {0, 1} and a continuous payment t: 1 gets t + 0.5 s, 2 gets
     # v q - t - 0.2 s; with s = 1 the surplus is 0.3 larger, so 1 asks for s = 1 and t = v q - 0.2.
-    prob = BatchProblem(lambda x, p: (x["t"] + 0.5 * x["s"], p["v"] * x["q"] - x["t"] - 0.2 * x["s"]),
+    prob = BatchProblem(lambda x, p: (x["t"] + 0.5 * x["s"],
+                                      p["v"] * x["q"] - x["t"] - 0.2 * x["s"]),
                         Box({"q": (0.0, 1.0), "t": (0.0, 5.0), "s": [0.0, 1.0]}),
                         {"v": np.array([2.0])}, (0.0, 0.0))
     table = best_offers(prob, "q", [1.0])
