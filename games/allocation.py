@@ -92,8 +92,8 @@ def _objective(values, choice, vols, q):
 
 
 def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: ArrayLike = np.inf,
-             quadratic: ArrayLike = 0.0, *, bisections: int = 32, sweeps: int = 2
-             ) -> Allocation:
+             quadratic: ArrayLike = 0.0, *, bisections: int = 32, sweeps: int = 2,
+             nearby: Sequence[float] = NEARBY_PRICES) -> Allocation:
     """Choose one option per problem and draw to maximise total value under a shared budget.
 
     ``values[k]``, ``volumes[k]``: arrays (draws, options of problem k), volumes >= 0; every
@@ -155,24 +155,32 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     vols = np.where(better[:, None], fvols, vols)
     choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps)
     value = _objective(values, choice, vols, q)
-    # Other prices near the critical one give other starting points (a discrete problem's
-    # best answer need not be a Lagrangian one); each is made feasible and improved the same way.
-    for factor in NEARBY_PRICES:
-        c, w = _respond(values, volumes, hi * factor)[:2]
-        c, w = _shed(values, volumes, c, w, B)
-        c, w = _ascend(values, volumes, c, w, B, q, sweeps)
-        v = _objective(values, c, w, q)
-        better = (v > value + 1e-12 * (1 + np.abs(value))) & (w.sum(axis=1) <= B * (1 + 1e-12))
-        choice = np.where(better[:, None], c, choice)
-        vols = np.where(better[:, None], w, vols)
-        value = np.where(better, v, value)
     bound = np.minimum(_dual(values, volumes, hi, B, q), _dual(values, volumes, lo, B, q))
+    # Where a gap remains, other prices near the critical one give other starting points (a
+    # discrete problem's best answer need not be a Lagrangian one); each is made feasible and
+    # improved the same way, the best kept.
+    open_ = np.flatnonzero(bound - value > 1e-9 * (1 + np.abs(value)))
+    if open_.size and nearby:
+        sub_v = [v[open_] for v in values]
+        sub_w = [w[open_] for w in volumes]
+        sub_B, sub_q = B[open_], q[open_]
+        c0, w0, v0 = choice[open_], vols[open_], value[open_]
+        for factor in nearby:
+            c, w = _respond(sub_v, sub_w, hi[open_] * factor)[:2]
+            c, w = _shed(sub_v, sub_w, c, w, sub_B)
+            c, w = _ascend(sub_v, sub_w, c, w, sub_B, sub_q, sweeps)
+            v = _objective(sub_v, c, w, sub_q)
+            better = (v > v0 + 1e-12 * (1 + np.abs(v0))) & (w.sum(axis=1) <= sub_B * (1 + 1e-12))
+            c0 = np.where(better[:, None], c, c0)
+            w0 = np.where(better[:, None], w, w0)
+            v0 = np.where(better, v, v0)
+        choice[open_], vols[open_], value[open_] = c0, w0, v0
     total = vols.sum(axis=1)
     return Allocation(choice, vols, hi, np.maximum(hi - q * total, 0.0), value,
                       np.maximum(bound, value),
                       "Lagrangian decomposition, price by bisection per draw, budget filled "
                       "with tied options, then coordinate ascent; dual bound by weak duality",
-                      {"bisections": bisections, "sweeps": sweeps})
+                      {"bisections": bisections, "sweeps": sweeps, "nearby": tuple(nearby)})
 
 
 def _dual(values, volumes, p, B, q):
