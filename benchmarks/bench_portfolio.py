@@ -1,6 +1,6 @@
 """Time the article's portfolio over Monte Carlo draws, and show memory is set by the chunk.
 
-    python benchmarks/bench_portfolio.py [--portfolio article] [--draws 10000] [--chunk 2000]
+    python benchmarks/bench_portfolio.py [--portfolio article] [--draws 10000] [--chunk 5000]
 
 Prints: solve_portfolio on --draws draws (best of --repeats) beside an anchor, the same draws
 through each deal's standalone offers alone (what the portfolio solves again every round of
@@ -46,7 +46,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--portfolio", default="article")
     parser.add_argument("--draws", type=int, default=10_000)
-    parser.add_argument("--chunk", type=int, default=2_000)
+    parser.add_argument("--chunk", type=int, default=5_000)
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
 

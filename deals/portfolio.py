@@ -49,7 +49,7 @@ def portfolio_sample(portfolio: Portfolio, draws: int, seed: int | None) -> dict
 
 
 def solve_portfolio(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
-                    executor: Executor | None = None, chunk_size: int = 1_000,
+                    executor: Executor | None = None, chunk_size: int = 2_500,
                     links: bool = True, progress: bool | None = False) -> "PortfolioResult":
     """Solve the portfolio's four regimes over ``draws`` Monte Carlo draws of its parameters.
 

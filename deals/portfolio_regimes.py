@@ -33,7 +33,7 @@ REGIMES = ("none", "framework", "alone", "coordinated")
 #: Rounds of re-evaluation when fixed terms meet the links (acceptances settle in a few).
 SETTLE_ROUNDS = 12
 #: Uniform caps the tiered framework tries, evenly spaced from 0 to the per-country limit.
-CAP_STEPS = 9
+CAP_STEPS = 7
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class PortfolioDraws:
 
     portfolio: Portfolio
     links: bool = True
-    max_rounds: int = 12
+    max_rounds: int = 8
 
     def __call__(self, **flat: np.ndarray) -> dict[str, np.ndarray]:
         count = len(self.portfolio.deals)
