@@ -1,36 +1,51 @@
 """deals: bilateral AI-chip export deals as parameterized games, and the leverage audit.
 
+Importing ``deals`` is cheap: each name below loads its module on first use (PEP 562
+``__getattr__``), so sympy, pandas and scipy load only when a deal is read or solved.
+
 >>> import deals
 >>> deal = deals.load("gulf-divestment-uae")
 >>> deal.partner
 'UAE'
 """
 
+from __future__ import annotations
+
 from deals.errors import DealError, DealFileError
-from deals.files import dump, dumps, library_names, library_path, load, loads
-from deals.model import Deal
-from deals.terms import Belief, Issue, Stance, Terms
+from games.exports import lazy_exports
 
-# --- analysis (games, trees, bargaining views of a deal) ---
-from deals.analysis import DealSolutions, bargaining_power, default_resolution
-from deals.stances import TreeOutcome, offer_tree, stance_game, tree_outcome
+#: Where each public name lives: module -> names (loaded on first access).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "deals.files": ("dump", "dumps", "library_names", "library_path", "load", "loads"),
+    "deals.model": ("Deal",),
+    "deals.terms": ("Belief", "Issue", "Stance", "Terms"),
+    # --- analysis (games, trees, bargaining views of a deal) ---
+    "deals.analysis": ("DealSolutions", "bargaining_power", "default_resolution"),
+    "deals.stances": ("TreeOutcome", "offer_tree", "stance_game", "tree_outcome"),
+    # --- assessment and comparison (leverage) ---
+    "deals.assessment": ("Assessment", "Thresholds", "assess"),
+    "deals.comparison": ("Comparison", "compare"),
+    "deals.explorer": ("ConcessionExplorer", "ExplorerState"),
+    "deals.sensitivity": ("FlagMap", "flag_map"),
+    # --- staged deals (tranches, types, detection, snapback) ---
+    "deals.stage_planning": ("StagePlan", "stage_plan", "stage_tree"),
+    # --- linked deals: a portfolio under one chip budget ---
+    "deals.portfolio": ("PortfolioResult", "solve_portfolio"),
+    "deals.portfolio_file": ("Portfolio", "load_portfolio", "portfolio_names"),
+}
 
-# --- assessment and comparison (leverage) ---
-from deals.assessment import Assessment, Thresholds, assess
-from deals.comparison import Comparison, compare
-from deals.explorer import ConcessionExplorer, ExplorerState
-from deals.sensitivity import FlagMap, flag_map
-
-# --- linked deals: a portfolio under one chip budget ---
-from deals.portfolio import PortfolioResult, solve_portfolio
-from deals.portfolio_file import Portfolio, load_portfolio, portfolio_names
+# --- what would have to be true (calibration of struck deals) ---
+from deals.calibration import Calibration, calibrate
 
 __all__ = [
     "Assessment", "Comparison", "Thresholds", "assess", "compare",
-    "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map",
+    "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map", "Calibration", "calibrate",
     "Belief", "Deal", "DealError", "DealFileError", "Issue", "Stance", "Terms",
     "dump", "dumps", "library_names", "library_path", "load", "loads",
     "DealSolutions", "bargaining_power", "default_resolution",
     "TreeOutcome", "offer_tree", "stance_game", "tree_outcome",
+    "StagePlan", "stage_plan", "stage_tree",
     "Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names", "solve_portfolio",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -164,17 +164,11 @@ def _positive(text: str) -> int:
     return value
 
 
-def register(sub: Any) -> None:
-    """Add ``portfolio`` to the ``chipdeals`` subcommands."""
-    from deals.cli import _add_deal_command  # noqa: PLC2701 - the CLI's command helper
-
-    p = _add_deal_command(sub, "portfolio", cmd_portfolio,
-                          "solve linked deals under one chip budget: no deals, a tiered "
-                          "framework, bilateral deals alone and coordinated", needs_deal=False)
-    p.add_argument("portfolio", nargs="?", default="article", metavar="FILE",
-                   help="a bundled portfolio (article, teaching) or a .toml file "
-                   "(default: article)")
-    p.add_argument("--draws", type=_positive, default=PORTFOLIO_DRAWS,
-                   help=f"Monte Carlo draws (default {PORTFOLIO_DRAWS:,})")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--plot", metavar="FILE.png", help="also draw the chart to a file")
+def portfolio_options(parser: argparse.ArgumentParser) -> None:
+    """``portfolio``'s arguments: the portfolio file, draws, seed, plot."""
+    parser.add_argument("portfolio", nargs="?", default="article", metavar="FILE",
+                        help="a bundled portfolio (article, teaching) or a .toml file")
+    parser.add_argument("--draws", type=_positive, default=PORTFOLIO_DRAWS,
+                        help="Monte Carlo draws")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--plot", metavar="FILE.png", help="also draw the chart to a file")

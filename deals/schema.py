@@ -25,6 +25,7 @@ from typing import Any
 
 from deals.errors import DealFileError
 from deals.model import SIDES, Belief, Deal, Issue, Stance, Terms
+from deals.stages import stages_from_dict, stages_to_dict
 from games.errors import GameError
 from games.parameters import Parameter
 
@@ -36,8 +37,9 @@ _PARAMETER_OPTIONAL = {"range": "pair", "distribution": str, "unit": str, "sourc
 _ISSUE_KEYS = {"range": "pair", "giver": str}
 _ISSUE_OPTIONAL = {"unit": str, "description": str, "levels": "numbers", "default": "number"}
 _TERMS_OPTIONAL = {"description": str, "source": str}
+_TERMS_TABLES = ("setting", "disputed")
 _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_option", "discount",
-        "stances", "proposal", "belief", "outcome")
+        "stances", "proposal", "belief", "outcome", "stages")
 _STANCE_RESERVED = ("walk_away", "description")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -145,10 +147,15 @@ def _terms(reader: DocumentReader, doc: Mapping[str, Any], key: str) -> Terms | 
         return None
     table = reader.table(doc, key, "")
     values = reader.table(table, "terms", key)
-    rest = reader.keys({k: v for k, v in table.items() if k != "terms"}, key, {},
-                       _TERMS_OPTIONAL)
+    extra = {}
+    for part in ("setting", "disputed"):
+        extra[part] = {k: reader.number(v, f"{key}.{part}.{k}")
+                       for k, v in reader.table(table, part, key, required=False).items()}
+    rest = reader.keys({k: v for k, v in table.items() if k not in ("terms",) + _TERMS_TABLES},
+                       key, {}, _TERMS_OPTIONAL)
     terms = {k: reader.number(v, f"{key}.terms.{k}") for k, v in values.items()}
-    return Terms(terms, description=rest.get("description", ""), source=rest.get("source", ""))
+    return Terms(terms, description=rest.get("description", ""), source=rest.get("source", ""),
+                 **extra)
 
 
 def parameter_from_spec(r: DocumentReader, name: str, spec: Any, table: str) -> Parameter:
@@ -230,7 +237,9 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
                   outside_option=_sides(r, doc, "outside_option"),
                   discount=_sides(r, doc, "discount", required=False), stances=stances,
                   proposal=_terms(r, doc, "proposal"), outcome=_terms(r, doc, "outcome"),
-                  belief=belief)
+                  belief=belief,
+                  stages=stages_from_dict(r.table(doc, "stages", ""), r.fail)
+                  if "stages" in doc else None)
 
 
 _FIELD = re.compile(r"^(?:expression in )?([A-Za-z_][\w.\[\]]*)(?::| is | must | does | uses )")
@@ -298,9 +307,14 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         if terms is not None:
             spec = {k: getattr(terms, k) for k in ("description", "source") if getattr(terms, k)}
             spec["terms"] = dict(terms.values)
+            for part in _TERMS_TABLES:
+                if getattr(terms, part):
+                    spec[part] = dict(getattr(terms, part))
             doc[key] = spec
     if deal.belief is not None:
         spec = {"description": deal.belief.description} if deal.belief.description else {}
         spec["values"] = dict(deal.belief.values)
         doc["belief"] = spec
+    if deal.stages is not None:
+        doc["stages"] = stages_to_dict(deal.stages)
     return doc

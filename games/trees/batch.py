@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, Mapping, TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from games.errors import ParameterError, TreeError
 from games.expressions import Expression
@@ -29,6 +28,9 @@ from games.results import TabularResult
 from games.trees.backward_induction import level_blocks, require_perfect_information
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, check_parameter_values, describe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PROBABILITY_TOLERANCE = 1e-9
 
@@ -60,6 +62,9 @@ def _sample(tree: GameTree, values: dict[str, Any]) -> tuple[dict[str, np.ndarra
 
 
 def _evaluate(value: Any, sample: dict[str, np.ndarray], draws: int) -> np.ndarray:
+    if isinstance(value, Expression) and value.sympy.is_Symbol:
+        # A bare name (a compiled tree passes precomputed arrays this way): no compiling.
+        return sample[value.names[0]]
     if isinstance(value, Expression):
         return np.broadcast_to(np.asarray(value(**sample), dtype=float), (draws,))
     return np.full(draws, float(value))
@@ -98,6 +103,7 @@ class BatchBackwardInduction(TabularResult):
     regret: float
     tolerance: float
     ties: np.ndarray
+    kept: dict[History, np.ndarray] = field(repr=False)
     _flat: FlatTree = field(repr=False)
     _choice: np.ndarray = field(repr=False)
     _end: np.ndarray = field(repr=False)
@@ -112,6 +118,14 @@ class BatchBackwardInduction(TabularResult):
     def _index(self) -> dict[History, int]:
         flat = self._flat
         return {flat.history(int(i)): int(i) for i in np.flatnonzero(flat.kind == 1)}
+
+    def payoffs_at(self, history: Sequence[str]) -> np.ndarray:
+        """Subgame-perfect payoffs (draws x players) of the subgame at a node named in ``keep``."""
+        history = tuple(history)
+        if history not in self.kept:
+            raise TreeError(f"payoffs {describe(history)} were not kept; pass "
+                            f"keep=[{list(history)!r}] to backward_induction_batch")
+        return self.kept[history]
 
     def choices(self, history: Sequence[str]) -> np.ndarray:
         """The action index chosen at the decision node ``history``, one per draw."""
@@ -135,6 +149,7 @@ class BatchBackwardInduction(TabularResult):
         return {self._flat.history(int(e)): c / self.draws for e, c in zip(ends, counts)}
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         rows = []
         for e in np.unique(self._end):
             mask = self._end == e
@@ -152,12 +167,21 @@ class BatchBackwardInduction(TabularResult):
 
 
 def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
+                             keep: Sequence[Sequence[str]] = (),
                              **values: Any) -> BatchBackwardInduction:
     """Solve a perfect-information tree at many parameter points given as arrays of one length.
 
     Parameters not given take the tree's default values. Every draw's answer is checked: the
     largest one-shot deviation gain over all draws and nodes is reported as ``regret``.
+    ``keep`` lists nodes (histories) whose subgame payoffs to keep, read with ``payoffs_at``;
+    expected values over chance nodes below them included.
+
+    >>> from games.trees import risky_investment
+    >>> b = backward_induction_batch(risky_investment(), p=[0.3, 0.7], keep=[("Invest",)])
+    >>> b.payoffs_at(("Invest",))[:, 0].round(6).tolist()
+    [1.0, 5.0]
     """
+    keep = [tuple(h) for h in keep]
     require_perfect_information(tree, "backward_induction_batch")
     sample, draws = _sample(tree, values)
     flat = FlatTree(tree)
@@ -200,5 +224,6 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
             mask = node == i
             step[mask] = np.argmax(probability[start:start + count, mask], axis=0)
         node = np.where(kind == 0, node, flat.child_start[node] + step)
-    return BatchBackwardInduction(tree.players, value[0].T.copy(), regret, atol, tie, flat,
+    kept = {h: value[flat.index(h)].T.copy() for h in keep}
+    return BatchBackwardInduction(tree.players, value[0].T.copy(), regret, atol, tie, kept, flat,
                                   choice, node)

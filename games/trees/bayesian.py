@@ -22,17 +22,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from games.errors import TreeError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
 from games.trees.backward_induction import absolute_tolerance, backward_induction
+from games.trees.batch import backward_induction_batch
 from games.trees.normal_form_conversion import reduced_form_arrays
 from games.trees.tree import Chance, Decision, GameTree, Terminal, chance, decision, terminal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _require_types(tree: GameTree, what: str) -> Chance:
@@ -111,6 +114,7 @@ class ScreeningOffer(TabularResult):
         return float(sum(p for t, p in self.type_probabilities.items() if action in self.responses[t]))
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         return pd.DataFrame(list(self.table)).set_index("offer")
 
     def caption(self) -> str:
@@ -159,3 +163,123 @@ def screening_offer(tree: GameTree, *, tol: float = 1e-9) -> ScreeningOffer:
     return ScreeningOffer(tree.players, offers[best], tuple(float(v) for v in values[best]),
                           {t: paths[(offers[best], t)] for t in root.actions}, probs, tuple(rows),
                           ties, atol)
+
+
+@dataclass(frozen=True, eq=False)
+class BatchScreening(TabularResult):
+    """The uninformed proposer's offers at many parameter points: every offer's payoffs, per type.
+
+    ``by_type`` has shape (offers, types, draws, players): what each type's subgame gives
+    after each offer; ``expected`` (offers, draws, players) averages it over the type draw
+    (``type_probabilities``, types x draws); ``best`` is the proposer's best offer index per
+    draw (ties to the first listed). ``responses[k][t]`` is the responder's action index at
+    its first move after offer ``k`` when its type is ``t``, per draw.
+    """
+
+    players: tuple[str, ...]
+    offers: tuple[str, ...]
+    types: tuple[str, ...]
+    proposer: int
+    by_type: np.ndarray
+    expected: np.ndarray
+    type_probabilities: np.ndarray
+    responses: np.ndarray
+    regret: float
+    tolerance: float
+    method: str = "batch backward induction of the screening tree, the proposer's offer moved before the type draw"
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def draws(self) -> int:
+        return self.expected.shape[1]
+
+    @property
+    def best(self) -> np.ndarray:
+        """The proposer's best offer (index into ``offers``) at each draw."""
+        return np.argmax(self.expected[:, :, self.proposer], axis=0)
+
+    def best_on_average(self) -> int:
+        """The offer with the best mean payoff to the proposer over the draws (one commitment)."""
+        return int(np.argmax(self.expected[:, :, self.proposer].mean(axis=1)))
+
+    def to_frame(self) -> pd.DataFrame:
+        best = np.bincount(self.best, minlength=len(self.offers)) / self.draws
+        rows = []
+        for k, o in enumerate(self.offers):
+            row: dict[str, Any] = {"offer": o, "best in share of draws": float(best[k])}
+            row.update({f"mean payoff {p}": float(self.expected[k, :, i].mean())
+                        for i, p in enumerate(self.players)})
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("offer")
+
+    def _caption(self) -> str:
+        return (f"screening at {self.draws} parameter points: each type answers by backward "
+                f"induction, the proposer moves without seeing the type; one-shot regret "
+                f"<= {self.regret:.3g} (tolerance {self.tolerance:.3g})")
+
+
+def proposer_first(tree: GameTree) -> GameTree:
+    """The same screening game with the proposer's blind move put before the type draw.
+
+    A move made without seeing nature's draw can equally be made before it: the two trees
+    have the same strategies and payoffs, and the reordered one has perfect information, so
+    backward induction (one draw or a batch of them) solves it.
+    """
+    root = _require_types(tree, "proposer_first")
+    first = root.children[0]
+    if not (isinstance(first, Decision) and first.infoset is not None and all(
+            isinstance(c, Decision) and (c.player, c.infoset) == (first.player, first.infoset)
+            for c in root.children)):
+        raise TreeError("proposer_first needs the same player to move right after the type draw, "
+                        "in one information set across all types (the proposer cannot see the type)")
+    offers = {}
+    for k, offer in enumerate(first.actions):
+        offers[offer] = chance({t: (p, node.children[k]) for t, p, node
+                                in zip(root.actions, root.probabilities, root.children)})
+    return GameTree(tree.players, decision(first.player, offers), title=tree.title,
+                    parameters=tree.parameters)
+
+
+def screening_offer_batch(tree: GameTree, *, tol: float = 1e-9, chunk_size: int = 2_000,
+                          **values: Any) -> BatchScreening:
+    """:func:`screening_offer` at many parameter points at once, with every offer's payoffs.
+
+    Values are arrays of one length (parameters not given take the tree's defaults). The
+    tree is reordered by :func:`proposer_first` and solved by batch backward induction, in
+    chunks of ``chunk_size`` draws (memory grows with nodes x draws).
+
+    >>> tree = screening_tree("Seller", "Buyer", types={"low": "q", "high": "1 - q"},
+    ...     offers=["price 4", "price 8"], responses=["Accept", "Reject"],
+    ...     payoffs=lambda t, o, r: (int(o[6:]), (5 if t == "low" else 10) - int(o[6:])) if r == "Accept" else (0, 0))
+    >>> s = screening_offer_batch(tree, q=[0.6, 0.4])
+    >>> [s.offers[k] for k in s.best], s.expected[1, :, 0].round(6).tolist()
+    (['price 4', 'price 8'], [3.2, 4.8])
+    """
+    ordered = proposer_first(tree)
+    root = tree.root
+    offers, types = ordered.root.actions, root.actions
+    proposer = tree.players.index(ordered.root.player)
+    merged: dict[str, Any] = {k: v for k, v in (tree.parameters or {}).items() if not np.isnan(v)}
+    merged.update(values)
+    lengths = {np.size(v) for v in values.values()} - {1}
+    draws = lengths.pop() if len(lengths) == 1 else 1
+    keep = [(o,) for o in offers] + [(o, t) for o in offers for t in types]
+    by_type = np.empty((len(offers), len(types), draws, len(tree.players)))
+    responses = np.full((len(offers), len(types), draws), -1, dtype=np.int64)
+    regret, atol = 0.0, 0.0
+    for start in range(0, draws, chunk_size):
+        part = {k: (np.asarray(v, dtype=float).ravel()[start:start + chunk_size]
+                    if np.size(v) == draws and draws > 1 else v) for k, v in values.items()}
+        solved = backward_induction_batch(ordered, tol=tol, keep=keep, **part)
+        regret, atol = max(regret, solved.regret), max(atol, solved.tolerance)
+        stop = start + solved.draws
+        for k, o in enumerate(offers):
+            for j, t in enumerate(types):
+                by_type[k, j, start:stop] = solved.payoffs_at((o, t))
+                if isinstance(ordered.node((o, t)), Decision):
+                    responses[k, j, start:stop] = solved.choices((o, t))
+    probabilities = np.array([np.broadcast_to(np.asarray(
+        p(**merged) if not isinstance(p, float) else p, dtype=float), (draws,)) for p in root.probabilities])
+    expected = np.einsum("ktdp,td->kdp", by_type, probabilities)
+    return BatchScreening(tree.players, offers, types, proposer, by_type, expected,
+                          probabilities, responses, regret, atol)

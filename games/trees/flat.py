@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.trees.tree import Decision, GameTree, History, Node, Terminal
+from games.errors import TreeError
+from games.trees.tree import Decision, GameTree, History, Node, Terminal, describe
 
 
 class FlatTree:
@@ -72,6 +73,16 @@ class FlatTree:
                     self.infoset_names.append(key)
                 self.infoset[i] = index[key]
         self.infoset_player = np.array([players[p] for p, _ in self.infoset_names], dtype=np.int64)
+
+    def index(self, history: History) -> int:
+        """The number of the node reached by ``history`` (a TreeError if there is none)."""
+        i = 0
+        for k, action in enumerate(history):
+            node = self.nodes[i]
+            if isinstance(node, Terminal) or action not in node.actions:
+                raise TreeError(f"no action {action!r} {describe(tuple(history[:k]))}")
+            i = int(self.child_start[i]) + node.actions.index(action)
+        return i
 
     def history(self, i: int) -> History:
         actions = []

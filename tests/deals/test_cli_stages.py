@@ -1,0 +1,20 @@
+"""chipdeals stages: the tables a person reads, and one clear line for a deal without stages."""
+
+from __future__ import annotations
+
+from deals.cli import main
+
+
+def test_stages_prints_plan_curves_and_ranking(capsys):
+    assert main(["stages", "gulf-divestment-saudi", "--draws", "300", "--curve-draws", "100"]) == 0
+    out = capsys.readouterr().out
+    for title in ("staged plan for chips", "breach reaches each stage", "value of the detection",
+                  "value of the snapback", "value of perfect information"):
+        assert title in out
+    assert max(len(line) for line in out.splitlines() if not line.startswith(" ")) <= 120
+
+
+def test_a_deal_without_stages_is_one_line_and_exit_2(capsys):
+    assert main(["stages", "chips-for-farm-purchases", "--draws", "10"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "[stages]" in err
