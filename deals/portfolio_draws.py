@@ -12,7 +12,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from deals.leverage import DealUtilities, is_linear, outcome_box, utility_names
+from deals import leverage
 from deals.model import Deal
 from deals.portfolio_file import Portfolio, PortfolioDeal
 from games.bargaining.batch import BatchProblem
@@ -25,18 +25,9 @@ ACCEPT_TOLERANCE = 1e-9
 
 
 def batch_problem(deal: Deal, values: Mapping[str, np.ndarray]) -> BatchProblem:
-    """The deal as one bargaining problem per draw (as :func:`deals.leverage.batch_problem`,
-    with the deal's linearity worked out once per deal rather than once per call)."""
-    column = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
-    n = len(next(iter(values.values())))
-    d_s, d_p = (np.broadcast_to(np.asarray(d, dtype=float), (n, 1))[:, 0]
-                for d in deal.disagreement(column))
-    used = deal.memo(("portfolio", "utility names"), lambda: utility_names(deal))
-    linear = deal.memo(("portfolio", "linear"), lambda: is_linear(deal))
-    return BatchProblem(DealUtilities(deal), deal.memo(("portfolio", "box"),
-                                                       lambda: outcome_box(deal)),
-                        {k: v for k, v in values.items() if k in used}, (d_s, d_p),
-                        linear=linear)
+    """:func:`deals.leverage.batch_problem`, the deal's linearity worked out once per deal."""
+    return leverage.batch_problem(deal, values, linear=deal.memo(
+        ("portfolio", "linear"), lambda: leverage.is_linear(deal)))
 
 
 def evaluate(expr: Expression | None, values: Mapping[str, np.ndarray],
