@@ -18,16 +18,39 @@ from deals.portfolio_file import Portfolio, PortfolioDeal
 from games.bargaining.batch import BatchProblem
 from games.bargaining.proposer import best_offers
 from games.box_search import Box
-from games.expressions import Expression
+from games.expressions import Expression, symbol
 
 #: Slack (in $bn per year) under which a partner's gain counts as acceptance.
 ACCEPT_TOLERANCE = 1e-9
 
 
+def outside_options(deal: Deal, values: Mapping[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Both sides' outside options per draw, from the expressions with their definitions
+    written out (compiled once per deal): only the definitions they use are computed."""
+    def inline(side: str) -> Expression:
+        expr = deal.outside_option[side].sympy
+        for name, definition in reversed(list(deal.definitions.items())):
+            expr = expr.subs(symbol(name), definition.sympy)
+        return Expression(deal.outside_option[side].text, expr,
+                          tuple(sorted(str(x) for x in expr.free_symbols)),
+                          f"outside_option.{side}")
+
+    n = len(next(iter(values.values())))
+    exprs = deal.memo(("portfolio", "outside options"),
+                      lambda: (inline("supplier"), inline("partner")))
+    return tuple(np.broadcast_to(np.asarray(e(**{k: values[k] for k in e.names}), dtype=float),
+                                 (n,)).copy() for e in exprs)
+
+
 def batch_problem(deal: Deal, values: Mapping[str, np.ndarray]) -> BatchProblem:
-    """:func:`deals.leverage.batch_problem`, the deal's linearity worked out once per deal."""
-    return leverage.batch_problem(deal, values, linear=deal.memo(
-        ("portfolio", "linear"), lambda: leverage.is_linear(deal)))
+    """The deal as one bargaining problem per draw (as :func:`deals.leverage.batch_problem`),
+    its linearity and outside options worked out once per deal."""
+    used = deal.memo(("portfolio", "names"), lambda: leverage.utility_names(deal))
+    return BatchProblem(leverage.DealUtilities(deal), leverage.outcome_box(deal),
+                        {k: v for k, v in values.items() if k in used},
+                        outside_options(deal, values),
+                        linear=deal.memo(("portfolio", "linear"),
+                                         lambda: leverage.is_linear(deal)))
 
 
 def evaluate(expr: Expression | None, values: Mapping[str, np.ndarray],
