@@ -21,8 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import deals  # noqa: E402
 from deals.portfolio import portfolio_sample  # noqa: E402
-from deals.portfolio_draws import batch_problem, issue_levels  # noqa: E402
-from games.bargaining.proposer import best_offers  # noqa: E402
+from deals.portfolio_draws import deal_options  # noqa: E402
 from timing import timed  # noqa: E402
 
 
@@ -31,7 +30,7 @@ def standalone(portfolio, draws):
     sample = portfolio_sample(portfolio, draws, 0)
     for k, entry in enumerate(portfolio.deals):
         values = {n.split("|", 1)[1]: v for n, v in sample.items() if n.startswith(f"{k}|")}
-        best_offers(batch_problem(entry.deal, values), entry.issue, issue_levels(entry))
+        deal_options(entry, values)
 
 
 def peak_mb(portfolio, draws, chunk):
