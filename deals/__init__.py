@@ -34,6 +34,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
                            "snapback_value", "stage_summary", "verification_value"),
     # --- the deal at the negotiating table (agents from games.negotiation) ---
     "deals.negotiation": ("deal_tournament", "negotiation_problem"),
+    # --- linked deals: a portfolio under one chip budget ---
+    "deals.portfolio": ("PortfolioResult", "solve_portfolio"),
+    "deals.portfolio_file": ("Portfolio", "load_portfolio", "portfolio_names"),
 }
 
 # --- what would have to be true (calibration of struck deals) ---
@@ -50,6 +53,7 @@ __all__ = [
     "LeverCurve", "StageSummary", "information_value", "lever_curve", "snapback_value",
     "stage_summary", "verification_value",
     "deal_tournament", "negotiation_problem",
+    "Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names", "solve_portfolio",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

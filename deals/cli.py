@@ -96,6 +96,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("explore", "deals.app:cmd_explore", "the concession explorer as a local web page "
             "(127.0.0.1; Ctrl-C stops it)", options="deals.app:explore_options", deal=False,
             example="chipdeals explore gulf-divestment-uae"),
+    Command("portfolio", "deals.portfolio_view:cmd_portfolio", "linked deals under one chip "
+            "budget: no deals, a tiered framework, bilateral deals alone and coordinated",
+            options="deals.portfolio_view:portfolio_options", deal=False,
+            example="chipdeals portfolio teaching --plot portfolio.png"),
 )
 
 

@@ -87,20 +87,26 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
     text = str(name_or_path)
     is_path = isinstance(name_or_path, os.PathLike) or text.endswith(".toml") or os.sep in text
     path = Path(text) if is_path else library_path(text)
+    return loads(read_file(path, text), path=text)
+
+
+def read_file(path: Path, text: str, kind: str = "deal") -> bytes:
+    """The bytes of a data file, refused before reading if over :data:`MAX_FILE_BYTES`."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise DealFileError(f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit "
-                                "for deal files; is this really a deal file?", path=text,
+                                f"for {kind} files; is this really a {kind} file?", path=text,
                                 field="(file)")
         with open(path, "rb") as handle:
             # Read at most one byte past the limit: the size of a pipe or device can lie.
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise DealFileError("no such file; give a path to a .toml deal file or a library name "
-                            f"({', '.join(library_names())})", path=text, field="(file)") from None
+        hint = (f" or a library name ({', '.join(library_names())})" if kind == "deal" else "")
+        raise DealFileError(f"no such file; give a path to a .toml {kind} file{hint}",
+                            path=text, field="(file)") from None
     except IsADirectoryError:
-        raise DealFileError("is a directory; give a .toml deal file", path=text,
+        raise DealFileError(f"is a directory; give a .toml {kind} file", path=text,
                             field="(file)") from None
     except OSError as exc:
         raise DealFileError(f"cannot read the file: {exc.strerror}", path=text,
@@ -108,9 +114,9 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
     except DealFileError:
         raise
     except ValueError:  # a path the system cannot take, e.g. with a NUL byte
-        raise DealFileError("not a usable file path; give a path to a .toml deal file",
+        raise DealFileError(f"not a usable file path; give a path to a .toml {kind} file",
                             path=repr(text), field="(file)") from None
-    return loads(data, path=text)
+    return data
 
 
 def loads(data: str | bytes, path: str = "<text>") -> Deal:
@@ -127,6 +133,11 @@ def loads(data: str | bytes, path: str = "<text>") -> Deal:
     ...     print(error.path)
     mine.toml
     """
+    return deal_from_dict(parse_toml(data, path), path=path)
+
+
+def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
+    """TOML text or bytes to a document, with the size, encoding and dot limits of deal files."""
     if len(data) > MAX_FILE_BYTES:
         raise DealFileError(f"over the {MAX_FILE_BYTES:,}-byte limit for deal files", path=path,
                             field="(file)")
@@ -148,7 +159,7 @@ def loads(data: str | bytes, path: str = "<text>") -> Deal:
     except RecursionError:
         raise DealFileError("not a deal file: nested too deeply", path=path,
                             field="(file)") from None
-    return deal_from_dict(doc, path=path)
+    return doc
 
 
 def dump(deal: Deal, path: str | os.PathLike[str]) -> None:

@@ -44,7 +44,7 @@ _STANCE_RESERVED = ("walk_away", "description")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-class _Reader:
+class DocumentReader:
     """Type-checks one deal document, naming file and field in every error."""
 
     def __init__(self, path: str) -> None:
@@ -134,7 +134,7 @@ def _suggest(key: str, allowed: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _sides(reader: _Reader, doc: Mapping[str, Any], key: str, *, required: bool = True
+def _sides(reader: DocumentReader, doc: Mapping[str, Any], key: str, *, required: bool = True
            ) -> dict[str, str] | None:
     if key not in doc and not required:
         return None
@@ -142,7 +142,7 @@ def _sides(reader: _Reader, doc: Mapping[str, Any], key: str, *, required: bool 
     return reader.keys(table, key, {s: "expression" for s in SIDES}, {})
 
 
-def _terms(reader: _Reader, doc: Mapping[str, Any], key: str) -> Terms | None:
+def _terms(reader: DocumentReader, doc: Mapping[str, Any], key: str) -> Terms | None:
     if key not in doc:
         return None
     table = reader.table(doc, key, "")
@@ -158,9 +158,25 @@ def _terms(reader: _Reader, doc: Mapping[str, Any], key: str) -> Terms | None:
                  **extra)
 
 
+def parameter_from_spec(r: DocumentReader, name: str, spec: Any, table: str) -> Parameter:
+    """One ``[TABLE.NAME]`` parameter table (value, range, distribution, unit, source)."""
+    where = f"{table}.{r.name(name, f'{table}.{name}')}"
+    if not isinstance(spec, Mapping):
+        raise r.fail(where, f"expected a table with value, range, unit, source; got "
+                     f"{_kind(spec)}")
+    spec = r.keys(spec, where, _PARAMETER_KEYS, _PARAMETER_OPTIONAL)
+    try:
+        return Parameter(name, spec["value"],
+                         range=tuple(spec["range"]) if "range" in spec else None,
+                         distribution=spec.get("distribution"),
+                         unit=spec.get("unit", ""), source=spec.get("source", ""))
+    except GameError as exc:
+        raise r.fail(where, str(exc)) from None
+
+
 def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
     """Build a validated :class:`Deal` from a parsed TOML document (errors name ``path``)."""
-    r = _Reader(str(path))
+    r = DocumentReader(str(path))
     if not isinstance(doc, Mapping):
         raise r.fail("(document)", "expected a TOML document of tables")
     for key in doc:
@@ -170,18 +186,7 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
     head = r.keys(r.table(doc, "deal", ""), "deal", _DEAL_KEYS, _DEAL_OPTIONAL)
     parameters = []
     for name, spec in r.table(doc, "parameters", "", required=False).items():
-        where = f"parameters.{r.name(name, f'parameters.{name}')}"
-        if not isinstance(spec, Mapping):
-            raise r.fail(where, f"expected a table with value, range, unit, source; got "
-                         f"{_kind(spec)}")
-        spec = r.keys(spec, where, _PARAMETER_KEYS, _PARAMETER_OPTIONAL)
-        try:
-            parameters.append(Parameter(name, spec["value"],
-                                        range=tuple(spec["range"]) if "range" in spec else None,
-                                        distribution=spec.get("distribution"),
-                                        unit=spec.get("unit", ""), source=spec.get("source", "")))
-        except GameError as exc:
-            raise r.fail(where, str(exc)) from None
+        parameters.append(parameter_from_spec(r, name, spec, "parameters"))
     issues = []
     for name, spec in r.table(doc, "issues", "").items():
         where = f"issues.{r.name(name, f'issues.{name}')}"
@@ -240,7 +245,7 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
 _FIELD = re.compile(r"^(?:expression in )?([A-Za-z_][\w.\[\]]*)(?::| is | must | does | uses )")
 
 
-def _build(r: _Reader, where: str, cls: Any, *args: Any, **kwargs: Any) -> Any:
+def _build(r: DocumentReader, where: str, cls: Any, *args: Any, **kwargs: Any) -> Any:
     """Construct a model object; its own error (which names a field) gains the file name."""
     try:
         return cls(*args, **kwargs)
