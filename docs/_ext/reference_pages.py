@@ -55,8 +55,10 @@ def api_page(package: str) -> str:
             lines += [f".. autoclass:: {package}.{name}", "   :members:", ""]
         elif callable(obj):
             lines += [f".. autofunction:: {package}.{name}", ""]
-        else:
-            lines += [f".. autodata:: {package}.{name}", "   :annotation:", ""]
+        else:  # a constant: its type and size (a dict's own docstring is not about it)
+            size = f" of {len(obj)} entries" if hasattr(obj, "__len__") else ""
+            lines += [f".. py:data:: {package}.{name}", "",
+                      f"   A {type(obj).__name__}{size}; see the examples that use it.", ""]
     lines += ["```", ""]
     return "\n".join(lines)
 

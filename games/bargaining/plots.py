@@ -44,7 +44,7 @@ def plot_frontier(problem: BargainingProblem, *, solutions: bool | Sequence[Barg
 
     Solutions are hollow markers of decreasing size, so solutions that coincide show as
     nested rings and none hides another or the proposal; the legend sits beside the axes.
- Returns the matplotlib axes.
+    Returns the matplotlib axes.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
