@@ -17,12 +17,11 @@ import numpy as np
 import pandas as pd
 
 from deals.errors import DealError
-from deals.leverage import (DrawSolver, acceptance_by_level, optimal_ask, point_values,
-                            sample_values)
+from deals.leverage import (DrawLeverage, DrawSolver, acceptance_by_level, leverage_over_draws,
+                            optimal_ask, point_values, sample_values)
 from deals.stage_values import stage_summary
 from deals.model import SIDES, Deal
 from games.results import TabularResult
-from games.sweeps import sweep
 
 FLAGS = ("over", "under", "inefficient", "sound")
 
@@ -263,7 +262,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         source = "the deal's proposal"
     elif deal.belief is not None:
         believed = point_values(deal.at_belief())
-        proposal = optimal_ask(deal, believed)["terms"]
+        proposal = dict(optimal_ask(deal, believed).package)
         source = "optimal ask under the belief"
     else:
         raise DealError(f"deal {deal.name!r} has neither a [proposal] nor a [belief] to assess; "
@@ -272,27 +271,27 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                         efficiency_margin=t.efficiency_margin)
     exact = replace(solver, exhaustive=True, max_rounds=400)  # few rows: converge fully
     values = sample_values(deal, draws, seed)
-    result = sweep(solver, sample=values, executor=executor, chunk_size=chunk_size or 5_000,
-                   vectorised=True, progress=progress, description=f"assess {deal.name}").outputs
-    n = len(result["rho"])
-    accept = {"partner": float(result["partner_accepts"].mean()),
-              "supplier": float(result["supplier_accepts"].mean())}
-    rho = {"supplier": _percentiles(result["rho"]), "partner": _percentiles(result["rho_partner"])}
-    dominated = float(np.mean(result["better_for_both"] >= t.efficiency_margin))
+    result = leverage_over_draws(solver, values, executor=executor,
+                                 chunk_size=chunk_size or 5_000, progress=progress,
+                                 description=f"assess {deal.name}")
+    n = len(result)
+    accept = {"partner": float(result.partner_accepts.mean()),
+              "supplier": float(result.supplier_accepts.mean())}
+    rho = {"supplier": _percentiles(result.rho), "partner": _percentiles(result.rho_partner)}
+    dominated = float(np.mean(result.better_for_both >= t.efficiency_margin))
     # How far inside the frontier p lies: the best improvement for both, in gain-range units.
-    distance = float(np.median(np.maximum(result["better_for_both"], 0.0)))
+    distance = float(np.median(np.maximum(result.better_for_both, 0.0)))
     ask = optimal_ask(deal, values)
     with np.errstate(all="ignore"):
-        ask_gain = ask["supplier_gain"]
-        rho_ask = _percentiles(np.where(ask_gain > 0, result["supplier_gain"] / ask_gain, np.nan))
+        ask_gain = ask.gains[0]
+        rho_ask = _percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain, np.nan))
 
-    point = exact(**point_values(deal))
-    names = [i.name for i in deal.issues]
-    benchmark = {k: float(point[f"benchmark.{k}"][0]) for k in names}
+    point = exact.solve(point_values(deal))
+    benchmark = point.benchmark_terms()
     better = None
     better_gains = None
-    if point["better_for_both"][0] >= t.efficiency_margin:
-        better = {k: float(point[f"better.{k}"][0]) for k in names}
+    if point.better_for_both[0] >= t.efficiency_margin:
+        better = point.better_terms()
         g = deal.gains(better)
         g0 = deal.gains(proposal)
         better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
@@ -309,9 +308,10 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         deal=deal.name, title=deal.title,
         parties={"supplier": deal.supplier, "partner": deal.partner},
         proposal=proposal, proposal_source=source, draws=n, seed=seed, thresholds=t,
-        power=float(np.median(result["power"])), acceptance=accept,
-        zone_empty=float(result["zone_empty"].mean()), rho=rho, rho_ask=rho_ask,
-        benchmark=benchmark, ask={k: v for k, v in ask.items() if k in ("terms", "acceptance", "expected_gain")},
+        power=float(np.median(result.power)), acceptance=accept,
+        zone_empty=float(result.zone_empty.mean()), rho=rho, rho_ask=rho_ask,
+        benchmark=benchmark, ask={"terms": dict(ask.package), "acceptance": ask.acceptance,
+                                  "expected_gain": ask.expected_gain},
         dominated_share=dominated, frontier_distance=distance, better_package=better, better_gains=better_gains,
         surplus=surplus, surplus_text=surplus_text, flags=flags, flag_sets=flag_sets,
         drivers=drivers, tornado=tornado,
@@ -381,13 +381,13 @@ def _varying(deal: Deal) -> list[str]:
             and k not in deal.bound]
 
 
-def _drivers(deal: Deal, values: Mapping[str, np.ndarray], result: Mapping[str, np.ndarray]
+def _drivers(deal: Deal, values: Mapping[str, np.ndarray], result: DrawLeverage
              ) -> pd.DataFrame:
     """Spearman rank correlation of each uncertain parameter with what decides the flags."""
-    targets = {"partner acceptance margin": result["partner_gain"] / result["partner_scale"],
-               "supplier acceptance margin": result["supplier_gain"] / result["supplier_scale"],
-               "rho": result["rho"],
-               "zone of agreement margin": result["zone_margin"]}
+    targets = {"partner acceptance margin": result.partner_gain / result.partner_scale,
+               "supplier acceptance margin": result.supplier_gain / result.supplier_scale,
+               "rho": result.rho,
+               "zone of agreement margin": result.zone_margin}
     from scipy.stats import rankdata  # slow to import: only when drivers are computed
 
     rows = {}
@@ -427,15 +427,15 @@ def _tornado(deal: Deal, solver: DrawSolver) -> pd.DataFrame:
         p = deal.parameters[name]
         batch[name][2 * i] = p.low
         batch[name][2 * i + 1] = p.high
-    out = solver(**batch)
+    out = solver.solve(batch)
     frame = pd.DataFrame({
         "low": [deal.parameters[n].low for n in names],
         "high": [deal.parameters[n].high for n in names],
-        "rho at low": out["rho"][0:-1:2], "rho at high": out["rho"][1::2],
-        "partner gain at low": out["partner_gain"][0:-1:2],
-        "partner gain at high": out["partner_gain"][1::2],
+        "rho at low": out.rho[0:-1:2], "rho at high": out.rho[1::2],
+        "partner gain at low": out.partner_gain[0:-1:2],
+        "partner gain at high": out.partner_gain[1::2],
     }, index=names)
-    frame.attrs["rho at point values"] = float(out["rho"][-1])
-    frame.attrs["partner gain at point values"] = float(out["partner_gain"][-1])
+    frame.attrs["rho at point values"] = float(out.rho[-1])
+    frame.attrs["partner gain at point values"] = float(out.partner_gain[-1])
     swing = (frame["rho at high"] - frame["rho at low"]).abs().fillna(0.0)
     return frame.loc[swing.sort_values(ascending=False).index]

@@ -24,10 +24,9 @@ import pandas as pd
 
 from deals.assessment import FLAGS, Thresholds, _flags, _percentiles
 from deals.errors import DealError
-from deals.leverage import DrawSolver, optimal_ask, point_values, sample_values
+from deals.leverage import DrawSolver, leverage_over_draws, optimal_ask, point_values, sample_values
 from deals.model import Deal
 from games.results import TabularResult
-from games.sweeps import sweep
 
 __all__ = ["FlagMap", "flag_map", "proposal_terms"]
 
@@ -47,7 +46,7 @@ def proposal_terms(deal: Deal) -> tuple[dict[str, float], str]:
         return deal.outcome_values(deal.proposal.values), "proposal"
     if deal.belief is not None:
         believed = point_values(deal.at_belief())
-        return optimal_ask(deal, believed)["terms"], "optimal ask under the belief"
+        return dict(optimal_ask(deal, believed).package), "optimal ask under the belief"
     raise DealError(f"deal {deal.name!r} has neither a [proposal] nor a [belief] to assess; "
                     "add the terms on the table as [proposal]")
 
@@ -182,10 +181,10 @@ def flag_map(deal: Deal, x: str, xs: Sequence[float], y: str, ys: Sequence[float
     batch[x] = np.repeat(np.tile(xs_, ny), draws)
     batch[y] = np.repeat(np.repeat(ys_, nx), draws)
     solver = DrawSolver(deal, proposal, power=power, efficiency_margin=t.efficiency_margin)
-    out = sweep(solver, sample=batch, chunk_size=5_000, vectorised=True, progress=False).outputs
+    out = leverage_over_draws(solver, batch)
 
     def per_cell(column: str) -> np.ndarray:
-        return np.asarray(out[column], dtype=float).reshape(ny, nx, draws)
+        return np.asarray(getattr(out, column), dtype=float).reshape(ny, nx, draws)
 
     accepts = {"partner": per_cell("partner_accepts").mean(axis=2),
                "supplier": per_cell("supplier_accepts").mean(axis=2)}

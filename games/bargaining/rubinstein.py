@@ -51,14 +51,30 @@ def discount_factor(monthly_cost_of_delay: float, months_between_offers: float =
     return float((1.0 - cost) ** months)
 
 
-def nash_power(delta_1: float, delta_2: float) -> float:
+def nash_power(delta_1: Any, delta_2: Any) -> Any:
     """Player 1's bargaining power in the limit of Rubinstein: log d2 / (log d1 + log d2).
+
+    Arrays of discount factors (one pair per parameter draw) give an array of powers.
 
     >>> round(nash_power(0.9, 0.9), 12)
     0.5
+    >>> nash_power([0.9, 0.81], [0.81, 0.9]).round(6).tolist()
+    [0.666667, 0.333333]
     """
-    d1, d2 = _delta(delta_1, "delta_1"), _delta(delta_2, "delta_2")
-    return float(np.log(d2) / (np.log(d1) + np.log(d2)))
+    if np.ndim(delta_1) == 0 and np.ndim(delta_2) == 0:
+        d1, d2 = _delta(delta_1, "delta_1"), _delta(delta_2, "delta_2")
+        return float(np.log(d2) / (np.log(d1) + np.log(d2)))
+    try:
+        d1, d2 = np.broadcast_arrays(np.asarray(delta_1, dtype=float),
+                                     np.asarray(delta_2, dtype=float))
+    except (TypeError, ValueError):
+        raise BargainingError("delta_1 and delta_2 must be numbers or arrays of one shape, got "
+                              f"{delta_1!r} and {delta_2!r}") from None
+    for d, name in ((d1, "delta_1"), (d2, "delta_2")):
+        if not np.all((d > 0) & (d < 1)):
+            raise BargainingError(f"{name} must hold discount factors strictly between 0 and 1; "
+                                  f"{int(np.sum(~((d > 0) & (d < 1))))} do not")
+    return np.log(d2) / (np.log(d1) + np.log(d2))
 
 
 @dataclass(frozen=True, eq=False)
