@@ -25,6 +25,8 @@ from typing import Any
 
 from deals.errors import DealFileError
 from deals.model import SIDES, Belief, Deal, Issue, Stance, Terms
+from deals.actors import actors_from_dict, actors_to_dict
+from deals.beliefs import beliefs_from_dict, beliefs_to_dict
 from deals.stages import stages_from_dict, stages_to_dict
 from games.errors import GameError
 from games.parameters import Parameter
@@ -38,7 +40,7 @@ _ISSUE_KEYS = {"range": "pair", "giver": str}
 _ISSUE_OPTIONAL = {"unit": str, "description": str, "levels": "numbers", "default": "number"}
 _TERMS_OPTIONAL = {"description": str, "source": str}
 _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_option", "discount",
-        "stances", "proposal", "belief", "outcome", "stages")
+        "stances", "proposal", "belief", "outcome", "stages", "actors", "beliefs")
 _STANCE_RESERVED = ("walk_away", "description")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -228,7 +230,11 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
                   proposal=_terms(r, doc, "proposal"), outcome=_terms(r, doc, "outcome"),
                   belief=belief,
                   stages=stages_from_dict(r.table(doc, "stages", ""), r.fail)
-                  if "stages" in doc else None)
+                  if "stages" in doc else None,
+                  actors=actors_from_dict(r.table(doc, "actors", ""), r.fail)
+                  if "actors" in doc else None,
+                  beliefs=beliefs_from_dict(r.table(doc, "beliefs", ""), r.fail)
+                  if "beliefs" in doc else None)
 
 
 _FIELD = re.compile(r"^(?:expression in )?([A-Za-z_][\w.\[\]]*)(?::| is | must | does | uses )")
@@ -303,4 +309,8 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         doc["belief"] = spec
     if deal.stages is not None:
         doc["stages"] = stages_to_dict(deal.stages)
+    if deal.actors is not None:
+        doc["actors"] = actors_to_dict(deal.actors)
+    if deal.beliefs is not None:
+        doc["beliefs"] = beliefs_to_dict(deal.beliefs)
     return doc

@@ -267,14 +267,18 @@ class SchellingShift:
 
     @property
     def shift(self) -> np.ndarray:
-        both = self.free.agreement & self.constrained.agreement
-        return np.where(both, self.constrained.gains[0] - self.free.gains[0], np.nan)
+        return self.shift_of(0)
 
-    def toward_player_1(self, tol: float = 1e-3) -> np.ndarray:
-        """True where the win-set raised player 1's gain by more than ``tol`` of it (the
+    def shift_of(self, player: int) -> np.ndarray:
+        """The win-set's change of ``player``'s gain (0: player 1, 1: player 2) per draw."""
+        both = self.free.agreement & self.constrained.agreement
+        return np.where(both, self.constrained.gains[player] - self.free.gains[player], np.nan)
+
+    def toward(self, player: int = 0, tol: float = 1e-3) -> np.ndarray:
+        """True where the win-set raised ``player``'s gain by more than ``tol`` of it (the
         benchmarks are found to a resolution of about 1e-4 of each range)."""
-        base = np.abs(self.free.gains[0])
-        return np.nan_to_num(self.shift, nan=-np.inf) > tol * np.maximum(base, 1e-12)
+        base = np.abs(self.free.gains[player])
+        return np.nan_to_num(self.shift_of(player), nan=-np.inf) > tol * np.maximum(base, 1e-12)
 
 
 def schelling_shift(problem: BatchProblem, constraint: Constraint, power: ArrayLike = 0.5,
@@ -300,14 +304,16 @@ class MutualOptimism:
 
     margin: np.ndarray
     expected: tuple[np.ndarray, np.ndarray]
+    zone_empty: np.ndarray
     tolerance: float
     method: str = "zone test with each side's expected gain as its disagreement point"
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def breakdown(self) -> np.ndarray:
-        """True where no package gives both sides what they expect (Fearon's mutual optimism)."""
-        return self.margin < -self.tolerance
+        """True where a zone of agreement exists but no package in it gives both sides what
+        they expect (Fearon's mutual optimism); an empty zone is no deal for another reason."""
+        return (self.margin < -self.tolerance) & ~self.zone_empty
 
     @property
     def probability(self) -> float:
@@ -315,12 +321,14 @@ class MutualOptimism:
 
 
 def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
+                    packages: Sequence[Mapping[str, ArrayLike]] = (),
                     tolerance: float = OPTIMISM_TOLERANCE, grid_points: int = 350
                     ) -> MutualOptimism:
     """Where each side expects more than the other will concede: talks break down.
 
     ``expected`` holds each player's expected gain over its disagreement payoff per draw
-    (from its own beliefs). The margin is max_x min((g_1 - e_1) / r_1, (g_2 - e_2) / r_2)
+    (from its own beliefs); ``packages`` (issue values per draw, e.g. the benchmark each side
+    computed) are tried besides the search. The margin is max_x min((g_1 - e_1) / r_1, (g_2 - e_2) / r_2)
     (:func:`games.bargaining.batch.zone_test` with the expectations as disagreement point):
     negative exactly where no package meets both expectations (Fearon 1995, "Rationalist
     explanations for war", sec. on private information). With a pie, the condition is
@@ -337,5 +345,17 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     shifted = replace(problem, disagreement=(problem.disagreement[0] + e_1,
                                              problem.disagreement[1] + e_2))
     zone = zone_test(shifted, grid_points=grid_points)
-    return MutualOptimism(zone.margin, (e_1.copy(), e_2.copy()), tolerance,
-                          settings={"grid_points": grid_points})
+    margin = zone.margin.copy()
+    # The margin is a maximum over packages, so any package gives a lower bound: the packages
+    # the sides expect (e.g. their benchmarks) settle the case of equal expectations exactly,
+    # where the feasible set is a single point a search would only approach.
+    for package in packages:
+        outcome = {k: np.broadcast_to(np.asarray(v, dtype=float), (problem.draws,))[:, None]
+                   for k, v in package.items()}
+        g_1, g_2 = (g[:, 0] for g in shifted.gains(outcome))
+        with np.errstate(invalid="ignore"):
+            at = np.minimum(g_1 / zone.units[0], g_2 / zone.units[1])
+        margin = np.fmax(margin, at)
+    return MutualOptimism(margin, (e_1.copy(), e_2.copy()),
+                          zone_test(problem, grid_points=grid_points).empty, tolerance,
+                          settings={"grid_points": grid_points, "packages": len(packages)})

@@ -62,7 +62,7 @@ def test_schelling_shift_moves_toward_player_one_or_kills_the_deal():
     alive = c < 1.0 - 1e-9                                   # at c = 1 the partner gains 0
     assert np.array_equal(shift.killed, ~alive)
     assert np.allclose(shift.shift[alive], np.maximum(c - 0.5, 0)[alive], atol=1e-3)
-    assert np.array_equal(shift.toward_player_1(), (c > 0.5 + 1e-2) & alive)
+    assert np.array_equal(shift.toward(0), (c > 0.5 + 1e-2) & alive)
     assert np.all(np.isnan(shift.shift[~alive]))
 
 
