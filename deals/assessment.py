@@ -20,6 +20,7 @@ from deals.errors import DealError
 from deals.leverage import (DrawLeverage, DrawSolver, acceptance_by_level, leverage_over_draws,
                             optimal_ask, point_values, sample_values)
 from deals.stage_values import stage_summary
+from deals.two_level import two_level_summary
 from deals.model import SIDES, Deal
 from games.results import TabularResult
 
@@ -96,6 +97,7 @@ class Assessment(TabularResult):
     units: Mapping[str, str] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
     staged: Any = None  # deals.stage_values.StageSummary of a deal with [stages]
+    two_level: Any = None  # deals.two_level.TwoLevel of a deal with [actors] or [beliefs]
 
     @property
     def flag(self) -> str:
@@ -136,6 +138,8 @@ class Assessment(TabularResult):
             lines.append(f"Drivers (rank correlation): {top}.")
         if self.staged is not None:
             lines.append(f"One shot as audited above; {self.staged}.")
+        if self.two_level is not None:
+            lines.extend(self.two_level.summary())
         return "\n".join(lines)
 
     def _terms_text(self, terms: Mapping[str, float]) -> str:
@@ -157,6 +161,10 @@ class Assessment(TabularResult):
         rows += [(f"benchmark {k}", v) for k, v in self.benchmark.items()]
         rows += [(f"optimal ask {k}", v) for k, v in self.ask["terms"].items()]
         rows.append(("optimal ask acceptance", self.ask["acceptance"]))
+        if self.two_level is not None and "both" in self.two_level.ratified:
+            rows.append(("P(ratified at home)", self.two_level.ratified["both"]))
+        if self.two_level is not None and self.two_level.breakdown is not None:
+            rows.append(("P(breakdown, mutual optimism)", self.two_level.breakdown))
         for side in SIDES:
             rows += [(f"{side}: {t}", "") for t in self.surplus_text.get(side, ())]
         frame = pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
@@ -189,6 +197,10 @@ class Assessment(TabularResult):
             "drivers": self.drivers.reset_index().to_dict(orient="records"),
             "settings": dict(self.settings),
         }
+        if self.two_level is not None:
+            data["two_level"] = {"ratified": dict(self.two_level.ratified),
+                                 "breakdown": self.two_level.breakdown,
+                                 "power_with_latency": self.two_level.power_with_latency}
         return _rounded(data)
 
     def to_json(self) -> str:
@@ -319,7 +331,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         settings={"grid_points": grid_points, "power": power,
                   "benchmark": "asymmetric Nash (power from delay costs)" if power is None and deal.discount else
                   "asymmetric Nash", "resolution": solver.resolution},
-        staged=stage_summary(deal, min(n, 2_000), seed))
+        staged=stage_summary(deal, min(n, 2_000), seed),
+        two_level=two_level_summary(deal, min(n, 2_000), seed))
 
 
 def _surplus(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, np.ndarray],

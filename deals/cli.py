@@ -316,3 +316,13 @@ def _register_stage_commands() -> None:
 
 
 _register_stage_commands()
+
+
+def _register_two_level_commands() -> None:  # issue 16: `chipdeals ratify`, deals/cli_two_level.py
+    from deals.cli_two_level import register
+
+    if register not in EXTRA_COMMANDS:
+        EXTRA_COMMANDS.append(register)
+
+
+_register_two_level_commands()

@@ -56,6 +56,7 @@ class Comparison(TabularResult):
                 "surplus left": "; ".join(a.surplus_text["supplier"]) or "-",
                 "flag (supplier)": a.flags["supplier"], "flag (partner)": a.flags["partner"],
                 "staged plan": "-" if a.staged is None else str(a.staged),
+                "two-level": "-" if a.two_level is None else a.two_level.short(),
             })
         return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
 
