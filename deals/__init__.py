@@ -34,3 +34,11 @@ __all__ = [
 from deals.stage_plan import StagePlan, stage_plan, stage_tree
 
 __all__ += ["StagePlan", "stage_plan", "stage_tree"]
+
+# --- two-level games: actors at home, two-sided beliefs, a doubted threat (issue 16) ---
+from deals.beliefs import belief_cost, mutual_optimism_of
+from deals.doubt import ThreatUnderDoubt, threat_under_doubt
+from deals.two_level import TwoLevel, two_level
+
+__all__ += ["TwoLevel", "two_level", "ThreatUnderDoubt", "threat_under_doubt",
+            "belief_cost", "mutual_optimism_of"]

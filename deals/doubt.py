@@ -13,8 +13,8 @@ ignored and the answer is that of the deal's offer tree after the proposal (subg
 
 >>> import deals
 >>> d = threat_under_doubt(deals.load("allied-sme-netherlands"), draws=200, seed=0)
->>> 0 <= d.tested <= 1 and d.replies[0]
-True
+>>> d.replies[0], 0 <= d.tested <= 1
+('accept', True)
 """
 
 from __future__ import annotations
