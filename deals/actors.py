@@ -68,12 +68,12 @@ class SideActors:
 
 
 @dataclass(frozen=True)
-class HomeActors(Mapping[str, SideActors]):
-    """The ``[actors]`` table: :class:`SideActors` by side ('supplier', 'partner')."""
+class BySide(Mapping[str, Any]):
+    """A deal-file table with one entry per side, iterated supplier first."""
 
-    sides: Mapping[str, SideActors]
+    sides: Mapping[str, Any]
 
-    def __getitem__(self, side: str) -> SideActors:
+    def __getitem__(self, side: str) -> Any:
         return self.sides[side]
 
     def __iter__(self):
@@ -81,6 +81,11 @@ class HomeActors(Mapping[str, SideActors]):
 
     def __len__(self) -> int:
         return len(self.sides)
+
+
+@dataclass(frozen=True)
+class HomeActors(BySide):
+    """The ``[actors]`` table: :class:`SideActors` by side ('supplier', 'partner')."""
 
     def checked(self, deal: Any, parse: Callable[[Any, Any, str], Any]) -> "HomeActors":
         """Validated against ``deal`` (names, rule, chair) with every expression parsed and

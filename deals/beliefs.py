@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from deals.actors import BySide
 from deals.errors import DealError
 from deals.leverage import batch_problem, sample_values, supplier_power
 from deals.terms import SIDES
@@ -62,19 +63,8 @@ class SideBelief:
 
 
 @dataclass(frozen=True)
-class Beliefs(Mapping[str, SideBelief]):
+class Beliefs(BySide):
     """The ``[beliefs]`` table: :class:`SideBelief` by side."""
-
-    sides: Mapping[str, SideBelief]
-
-    def __getitem__(self, side: str) -> SideBelief:
-        return self.sides[side]
-
-    def __iter__(self):
-        return (s for s in SIDES if s in self.sides)
-
-    def __len__(self) -> int:
-        return len(self.sides)
 
     def checked(self, deal: Any) -> "Beliefs":
         """Validated against ``deal``: believed names are its parameters (or ``resolve``)."""
@@ -270,19 +260,12 @@ def beliefs_from_dict(table: Mapping[str, Any], fail: Callable[[str, str], Excep
 
 def beliefs_to_dict(beliefs: Beliefs) -> dict[str, Any]:
     """The ``[beliefs]`` table of a deal file."""
+    from deals.schema import parameter_to_dict  # (the schema imports this module)
+
     out: dict[str, Any] = {}
     for side in beliefs:
         b = beliefs[side]
         spec: dict[str, Any] = {"description": b.description} if b.description else {}
-        for name, p in b.parameters.items():
-            entry: dict[str, Any] = {"value": p.value}
-            if p.range is not None:
-                entry["range"] = list(p.range)
-            if p.distribution:
-                entry["distribution"] = p.distribution
-            for key in ("unit", "source"):
-                if getattr(p, key):
-                    entry[key] = getattr(p, key)
-            spec[name] = entry
+        spec.update({name: parameter_to_dict(p) for name, p in b.parameters.items()})
         out[side] = spec
     return out

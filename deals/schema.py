@@ -253,6 +253,19 @@ def _build(r: _Reader, where: str, cls: Any, *args: Any, **kwargs: Any) -> Any:
         raise r.fail(field, message) from None
 
 
+def parameter_to_dict(p: Parameter) -> dict[str, Any]:
+    """A parameter's table in a deal file: value, and range, distribution, unit, source if set."""
+    spec: dict[str, Any] = {"value": p.value}
+    if p.range is not None:
+        spec["range"] = list(p.range)
+    if p.distribution:
+        spec["distribution"] = p.distribution
+    for key in ("unit", "source"):
+        if getattr(p, key):
+            spec[key] = getattr(p, key)
+    return spec
+
+
 def deal_to_dict(deal: Deal) -> dict[str, Any]:
     """The TOML document of a deal (plain dicts, lists, strings and numbers)."""
     head: dict[str, Any] = {"name": deal.name, "title": deal.title, "supplier": deal.supplier,
@@ -263,15 +276,7 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         head["months_between_offers"] = deal.months_between_offers
     doc: dict[str, Any] = {"deal": head, "parameters": {}, "issues": {}}
     for name, p in deal.parameters.items():
-        spec: dict[str, Any] = {"value": p.value}
-        if p.range is not None:
-            spec["range"] = list(p.range)
-        if p.distribution:
-            spec["distribution"] = p.distribution
-        for key in ("unit", "source"):
-            if getattr(p, key):
-                spec[key] = getattr(p, key)
-        doc["parameters"][name] = spec
+        doc["parameters"][name] = parameter_to_dict(p)
     for issue in deal.issues:
         spec = {"range": list(issue.range), "giver": issue.giver}
         for key in ("unit", "description"):
