@@ -37,7 +37,7 @@ def cmd_ratify(args: argparse.Namespace) -> list[Section]:
                 "best ask gets": round(c.best, 2), "belief costs": round(c.cost, 2),
                 "ask accepted": f"{c.acceptance:.0%}"}
         sections.append(Section(
-            "what each side's belief costs it", pd.DataFrame(rows).T,
+            "what each side's belief costs it", pd.DataFrame(rows).T.rename_axis("side"),
             "$bn per year: each side's take-it-or-leave-it ask designed under its own belief, "
             "judged under the analyst's distribution, against the best ask under that "
             "distribution"))
