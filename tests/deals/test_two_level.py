@@ -188,3 +188,25 @@ def test_library_round_trips_and_carries_the_blocks():
         deal = deals.load(name)
         assert getattr(deal, has) is not None
         assert deal_from_dict(deal_to_dict(deal)) == deal
+
+
+@pytest.mark.parametrize("resolve", [0.3, 0.7])
+def test_the_doubted_threat_answer_is_a_bayesian_nash_equilibrium(resolve):
+    from deals.doubt import doubt_tree, doubt_values
+    from deals.leverage import point_values
+    from games.trees import bayesian_nash_equilibria
+
+    deal = deals.load(NL)
+    tree = doubt_tree(deal).bind(**{k: float(v[0]) for k, v in doubt_values(
+        deal, point_values(deal), resolve).items()})
+    found = threat_under_doubt(deal.bind(**{p: deal.parameters[p].value
+                                            for p in deal.parameters}), 1, None,
+                               resolve=resolve)
+    equilibria = bayesian_nash_equilibria(tree)
+    strategies = equilibria[0].game.strategies if hasattr(equilibria[0], "game") else None
+    answer = int(found.answer[0])
+    # the partner's answer, with the modelled supplier accepting every counter (the cap is
+    # costly at point values), is one of the pure Bayesian Nash equilibria of the tree
+    profiles = [(int(np.argmax(e.strategies[0])), int(np.argmax(e.strategies[1])))
+                for e in equilibria]
+    assert (0, answer) in profiles, (strategies, profiles)
