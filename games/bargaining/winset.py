@@ -15,6 +15,8 @@ and members listed in ``checks`` (a later check, e.g. a legislature) must accept
 rule, s = min(s, min_checks h_m). Then, per draw of a :class:`~games.bargaining.batch.
 BatchProblem`:
 
+- :func:`win_set`: the share of a grid of packages in the win-set, and in the win-set and the
+  zone of agreement;
 - :func:`constrained_nash`: the asymmetric Nash solution over the win-set (the benchmark a
   negotiator can bring home);
 - :func:`schelling_shift`: Schelling's conjecture measured (*The Strategy of Conflict*, 1960,
