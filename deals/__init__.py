@@ -1,44 +1,53 @@
 """deals: bilateral AI-chip export deals as parameterized games, and the leverage audit.
 
+Importing ``deals`` is cheap: each name below loads its module on first use (PEP 562
+``__getattr__``), so sympy, pandas and scipy load only when a deal is read or solved.
+
 >>> import deals
 >>> deal = deals.load("gulf-divestment-uae")
 >>> deal.partner
 'UAE'
 """
 
+from __future__ import annotations
+
 from deals.errors import DealError, DealFileError
-from deals.files import dump, dumps, library_names, library_path, load, loads
-from deals.model import Deal
-from deals.terms import Belief, Issue, Stance, Terms
+from games.exports import lazy_exports
 
-# --- analysis (games, trees, bargaining views of a deal) ---
-from deals.analysis import DealSolutions, bargaining_power, default_resolution
-from deals.stances import TreeOutcome, offer_tree, stance_game, tree_outcome
+#: Where each public name lives: module -> names (loaded on first access).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "deals.files": ("dump", "dumps", "library_names", "library_path", "load", "loads"),
+    "deals.model": ("Deal",),
+    "deals.terms": ("Belief", "Issue", "Stance", "Terms"),
+    # --- analysis (games, trees, bargaining views of a deal) ---
+    "deals.analysis": ("DealSolutions", "bargaining_power", "default_resolution"),
+    "deals.stances": ("TreeOutcome", "offer_tree", "stance_game", "tree_outcome"),
+    # --- assessment and comparison (leverage) ---
+    "deals.assessment": ("Assessment", "Thresholds", "assess"),
+    "deals.comparison": ("Comparison", "compare"),
+    "deals.explorer": ("ConcessionExplorer", "ExplorerState"),
+    "deals.sensitivity": ("FlagMap", "flag_map"),
+    # --- staged deals (tranches, types, detection, snapback) ---
+    "deals.stage_planning": ("StagePlan", "stage_plan", "stage_tree"),
+    # --- two-level games: actors at home, two-sided beliefs, a doubted threat (issue 16) ---
+    "deals.two_level": ("TwoLevel", "two_level"),
+    "deals.doubt": ("ThreatUnderDoubt", "threat_under_doubt"),
+    "deals.beliefs": ("belief_cost", "mutual_optimism_of"),
+}
 
-# --- assessment and comparison (leverage) ---
-from deals.assessment import Assessment, Thresholds, assess
-from deals.comparison import Comparison, compare
-from deals.explorer import ConcessionExplorer, ExplorerState
-from deals.sensitivity import FlagMap, flag_map
+# --- what would have to be true (calibration of struck deals) ---
+from deals.calibration import Calibration, calibrate
 
 __all__ = [
     "Assessment", "Comparison", "Thresholds", "assess", "compare",
-    "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map",
+    "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map", "Calibration", "calibrate",
     "Belief", "Deal", "DealError", "DealFileError", "Issue", "Stance", "Terms",
     "dump", "dumps", "library_names", "library_path", "load", "loads",
     "DealSolutions", "bargaining_power", "default_resolution",
     "TreeOutcome", "offer_tree", "stance_game", "tree_outcome",
+    "StagePlan", "stage_plan", "stage_tree",
+    "TwoLevel", "two_level", "ThreatUnderDoubt", "threat_under_doubt",
+    "belief_cost", "mutual_optimism_of",
 ]
 
-# --- staged deals (tranches, types, detection, snapback) ---
-from deals.stage_plan import StagePlan, stage_plan, stage_tree
-
-__all__ += ["StagePlan", "stage_plan", "stage_tree"]
-
-# --- two-level games: actors at home, two-sided beliefs, a doubted threat (issue 16) ---
-from deals.beliefs import belief_cost, mutual_optimism_of
-from deals.doubt import ThreatUnderDoubt, threat_under_doubt
-from deals.two_level import TwoLevel, two_level
-
-__all__ += ["TwoLevel", "two_level", "ThreatUnderDoubt", "threat_under_doubt",
-            "belief_cost", "mutual_optimism_of"]
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,9 +1,9 @@
-"""The leverage audit of one deal: acceptance, leverage ratio, efficiency, flags and drivers.
+"""The leverage audit of one deal: acceptance, gains, leverage ratio, efficiency, verdicts, drivers.
 
 >>> import deals
 >>> a = deals.assess(deals.load("chips-for-farm-purchases"), draws=500, seed=0)
->>> a.flags["supplier"]
-'under'
+>>> a.flags["supplier"], a.verdicts["supplier"]
+('under', 'self_defeating')
 """
 
 from __future__ import annotations
@@ -16,26 +16,38 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from deals.drivers import drivers as driver_table, tornado as tornado_table
 from deals.errors import DealError
-from deals.leverage import (DrawLeverage, DrawSolver, acceptance_by_level, leverage_over_draws,
-                            optimal_ask, point_values, sample_values)
+from deals.leverage import (DrawSolver, leverage_over_draws, optimal_ask, point_values,
+                            sample_values)
 from deals.stage_values import stage_summary
 from deals.two_level import two_level_summary
 from deals.model import SIDES, Deal
+from deals.output import json_value
+from deals.surplus import surplus_left, surplus_sentence
+from deals.verdicts import (amount, headline, sentence_case, terms_records, terms_text, the,
+                            verdict_set, words)
 from games.results import TabularResult
 
 FLAGS = ("over", "under", "inefficient", "sound")
+#: What ``terms=`` audits: the terms on the table, the deal as struck, the drafter's belief.
+TERMS = ("proposal", "outcome", "belief")
+#: Version of :meth:`Assessment.to_dict` and of ``chipdeals compare --format json``.
+SCHEMA_VERSION = 1
+#: Money unit of every gain in the library (deal files state it in their header).
+GAIN_UNIT = "$bn per year"
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When a proposal's leverage is called over- or under-estimated, or inefficient.
+    """When a proposal is called an over-reach, at risk, underpriced, or inefficient.
 
-    - ``over``: the other side accepts in fewer than ``over_acceptance`` of plausible worlds.
-    - ``under``: the other side accepts in at least ``under_acceptance`` of them and the median
-      leverage ratio is at most ``under_rho`` (the proposal claims well under what the side's
-      position supports).
-    - ``inefficient``: in at least ``inefficient_share`` of worlds another outcome gives both
+    - over-reach: the other side accepts in fewer than ``over_acceptance`` of plausible worlds;
+      self-defeating: the proposer itself is worse off than no deal in as many;
+    - risk band: the other side accepts, but in fewer than ``under_acceptance`` of worlds;
+    - underpriced: accepted in at least ``under_acceptance`` and the median leverage ratio is at
+      most ``under_rho`` (the proposer gains, but well under what its position supports);
+    - inefficient: in at least ``inefficient_share`` of worlds another outcome gives both
       sides at least ``efficiency_margin`` more (each in units of its range of gains).
     """
 
@@ -51,12 +63,18 @@ class Thresholds:
                 raise DealError(f"threshold {name} must lie in [0, 1], got {value}")
 
     def __str__(self) -> str:
-        return (f"over if acceptance < {self.over_acceptance:g}; under if acceptance >= "
-                f"{self.under_acceptance:g} and median rho <= {self.under_rho:g}; inefficient if "
-                f"dominated by >= {self.efficiency_margin:g} in >= {self.inefficient_share:g} of draws")
+        return (f"over-reach if acceptance < {self.over_acceptance:g}; risk band if acceptance < "
+                f"{self.under_acceptance:g}; underpriced if median rho <= {self.under_rho:g}; "
+                f"inefficient if dominated by >= {self.efficiency_margin:g} in >= "
+                f"{self.inefficient_share:g} of draws")
 
 
-def _percentiles(values: np.ndarray) -> dict[str, float]:
+def percentiles(values: np.ndarray) -> dict[str, float]:
+    """10th, 50th and 90th percentiles over the finite values, and the share that is finite.
+
+    >>> percentiles(np.array([1.0, 2.0, 3.0, np.nan]))["median"]
+    2.0
+    """
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return {"p10": float("nan"), "median": float("nan"), "p90": float("nan"), "defined": 0.0}
@@ -67,7 +85,7 @@ def _percentiles(values: np.ndarray) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Assessment(TabularResult):
-    """The leverage audit of one proposal over the analyst's parameter distribution."""
+    """The leverage audit of one set of terms over the analyst's parameter distribution."""
 
     deal: str
     title: str
@@ -88,7 +106,7 @@ class Assessment(TabularResult):
     frontier_distance: float
     better_package: Mapping[str, float] | None
     better_gains: Mapping[str, float] | None
-    surplus: Mapping[str, Mapping[str, float]]
+    surplus: Mapping[str, tuple[Mapping[str, Any], ...]]
     surplus_text: Mapping[str, tuple[str, ...]]
     flags: Mapping[str, str]
     flag_sets: Mapping[str, tuple[str, ...]]
@@ -96,6 +114,14 @@ class Assessment(TabularResult):
     tornado: pd.DataFrame = field(repr=False, compare=False)
     units: Mapping[str, str] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
+    terms: str = "proposal"
+    verdicts: Mapping[str, str] = field(default_factory=dict)
+    verdict_sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    verdict_text: Mapping[str, str] = field(default_factory=dict)
+    gains: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
+    gain_unit: str = GAIN_UNIT
+    terms_words: str = ""
+    records: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     staged: Any = None  # deals.stage_values.StageSummary of a deal with [stages]
     two_level: Any = None  # deals.two_level.TwoLevel of a deal with [actors] or [beliefs]
 
@@ -105,180 +131,213 @@ class Assessment(TabularResult):
         return self.flags["supplier"]
 
     @property
+    def worse_off(self) -> dict[str, float]:
+        """P(each side is worse off than with no deal): 1 - its acceptance."""
+        return {side: 1.0 - self.acceptance[side] for side in SIDES}
+
+    @property
     def leverage_gap(self) -> float:
-        """Signed misjudgement: positive claims too much (rejection), negative too little."""
+        """Kept for old callers: 1 - acceptance when over-reaching, else median rho - 1."""
         accept = self.acceptance["partner"]
         if accept < self.thresholds.over_acceptance:
             return 1.0 - accept
         median = self.rho["supplier"]["median"]
         if np.isfinite(median):
             return float(median - 1.0)
-        # No zone of agreement: the supplier's shortfall is how often the terms are worse for it
-        # than walking away.
         return -(1.0 - self.acceptance["supplier"])
+
+    def sort_key(self) -> tuple:
+        """The comparison's order: over, under, inefficient, sound; the worst first in each."""
+        flag = self.flags["supplier"]
+        if flag == "under":
+            within = (self.acceptance["supplier"], np.nan_to_num(self.rho["supplier"]["median"]))
+        else:
+            within = (self.acceptance["partner"], 0.0)
+        return (FLAGS.index(flag), *within, self.deal)
 
     def explain(self) -> str:
         """The verdict in words, with the figures that support it."""
-        s, p = self.parties["supplier"], self.parties["partner"]
-        lines = [f"{self.title}\nTerms audited ({self.proposal_source}): {self._terms_text(self.proposal)}"]
-        lines.append(f"{p} accepts in {self.acceptance['partner']:.0%} of plausible worlds; "
-                     f"{s} in {self.acceptance['supplier']:.0%}; zone of agreement empty in "
-                     f"{self.zone_empty:.0%}.")
+        from deals.output import people
+
+        s, p = (the(self.parties[side]) for side in SIDES)
+        g, u = self.gains, self.gain_unit
+        lines = [self.title, f"Terms audited ({self.proposal_source}): {self.terms_words}"]
+        share = {side: people(self.acceptance[side], "percent") for side in SIDES}
+        lines.append(f"{sentence_case(p)} accepts in {share['partner']} of plausible "
+                     f"worlds; {s} in {share['supplier']} (so {s} is "
+                     f"worse off than with no deal in "
+                     f"{people(self.worse_off['supplier'], 'percent')}).")
+        for label, key in (("at these terms", "proposal"), ("at the bargaining benchmark",
+                                                             "benchmark")):
+            r = g[key]["supplier"]
+            lines.append(f"{sentence_case(s)}'s gain {label}: median {people(r['median'])} {u} "
+                         f"(p10 {people(r['p10'])}, p90 {people(r['p90'])}).")
         r = self.rho["supplier"]
-        lines.append(f"Leverage ratio rho (supplier gain / asymmetric Nash gain, power "
-                     f"{self.power:.2f}): median {r['median']:.2f} [p10 {r['p10']:.2f}, p90 "
-                     f"{r['p90']:.2f}].")
+        lines.append(f"Leverage ratio rho (gain at these terms / gain at the benchmark, power "
+                     f"{self.power:.2f}): median {people(r['median'])} (p10 {people(r['p10'])}, "
+                     f"p90 {people(r['p90'])}); below 0 means {s} loses from the terms.")
+        ask = self.ask
+        lines.append(f"{sentence_case(s)}'s best take-it-or-leave-it ask: "
+                     f"{terms_text_of(self, ask['terms'])}; "
+                     f"accepted in {people(ask['acceptance'], 'percent')}, expected gain "
+                     f"{people(ask['expected_gain'])} {u}.")
         for side in SIDES:
-            lines.append(f"{self.parties[side]} ({side}): {self.flags[side].upper()}"
-                         + "".join(f"; {t}" for t in self.surplus_text.get(side, ())))
+            lines.append(f"{self.parties[side]} ({side}): {self.verdict_text[side]}.")
+            lines += [f"  {t}." for t in self.surplus_text.get(side, ())]
         if self.better_package:
-            lines.append(f"Better for both at point values: {self._terms_text(self.better_package)}")
+            lines.append(f"Better for both at point values: "
+                         f"{terms_text_of(self, self.better_package)}.")
         if len(self.drivers):
-            top = ", ".join(self.drivers.index[:3])
-            lines.append(f"Drivers (rank correlation): {top}.")
+            lines.append("Drivers (swing of the gains at these terms): "
+                         + ", ".join(self.drivers.index[:3]) + ".")
         if self.staged is not None:
             lines.append(f"One shot as audited above; {self.staged}.")
         if self.two_level is not None:
             lines.extend(self.two_level.summary())
         return "\n".join(lines)
 
-    def _terms_text(self, terms: Mapping[str, float]) -> str:
-        return ", ".join(f"{k}={_number(v)}" + (f" {self.units[k]}" if self.units.get(k) else "")
-                         for k, v in terms.items())
-
     def to_frame(self) -> pd.DataFrame:
-        rows = [("flag (supplier)", self.flags["supplier"]), ("flag (partner)", self.flags["partner"]),
+        g = self.gains
+        rows = [("verdict (supplier)", self.verdicts["supplier"]),
+                ("verdict (partner)", self.verdicts["partner"]),
+                ("flag (supplier)", self.flags["supplier"]),
+                ("flag (partner)", self.flags["partner"]),
                 ("P(partner accepts)", self.acceptance["partner"]),
                 ("P(supplier accepts)", self.acceptance["supplier"]),
-                ("P(zone of agreement empty)", self.zone_empty),
-                ("rho median", self.rho["supplier"]["median"]),
-                ("rho p10", self.rho["supplier"]["p10"]), ("rho p90", self.rho["supplier"]["p90"]),
-                ("rho vs optimal ask (median)", self.rho_ask["median"]),
-                ("partner rho median", self.rho["partner"]["median"]),
-                ("supplier power", self.power), ("share of draws dominated", self.dominated_share),
-                ("distance to frontier (median)", self.frontier_distance)]
-        rows += [(f"proposal {k}", v) for k, v in self.proposal.items()]
+                ("P(zone of agreement empty)", self.zone_empty)]
+        for key in ("proposal", "benchmark"):
+            for side in SIDES:
+                for stat in ("median", "p10", "p90"):
+                    rows.append((f"{side} gain at {key} {stat}", g[key][side][stat]))
+        rows += [("rho median", self.rho["supplier"]["median"]),
+                 ("rho p10", self.rho["supplier"]["p10"]), ("rho p90", self.rho["supplier"]["p90"]),
+                 ("partner rho median", self.rho["partner"]["median"]),
+                 ("rho vs optimal ask (median)", self.rho_ask["median"]),
+                 ("supplier power", self.power), ("share of draws dominated", self.dominated_share),
+                 ("distance to frontier (median)", self.frontier_distance),
+                 ("optimal ask acceptance", self.ask["acceptance"]),
+                 ("optimal ask expected gain", self.ask["expected_gain"])]
+        rows += [(f"terms {k}", v) for k, v in self.proposal.items()]
         rows += [(f"benchmark {k}", v) for k, v in self.benchmark.items()]
         rows += [(f"optimal ask {k}", v) for k, v in self.ask["terms"].items()]
-        rows.append(("optimal ask acceptance", self.ask["acceptance"]))
-        if self.two_level is not None and "both" in self.two_level.ratified:
-            rows.append(("P(ratified at home)", self.two_level.ratified["both"]))
-        if self.two_level is not None and self.two_level.breakdown is not None:
-            rows.append(("P(breakdown, mutual optimism)", self.two_level.breakdown))
-        for side in SIDES:
-            rows += [(f"{side}: {t}", "") for t in self.surplus_text.get(side, ())]
-        frame = pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
-        return frame
+        if self.two_level is not None:
+            rows += self.two_level.rows(words=True)
+        return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
 
     def _caption(self) -> str:
-        return (f"{self.deal}: {self.draws} draws, seed {self.seed}; thresholds: {self.thresholds}")
+        return (f"{self.deal}: {self.draws:,} draws, seed {self.seed}; gains in {self.gain_unit}; "
+                f"thresholds: {self.thresholds}")
 
     def __str__(self) -> str:
         return self.explain() + "\n\n" + super().__str__()
 
+    def _repr_html_(self) -> str:
+        """The verdict in words first, then the table (Jupyter)."""
+        import html
+
+        return (f"<pre style='white-space: pre-wrap'>{html.escape(self.explain())}</pre>"
+                + super()._repr_html_())
+
     def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON (floats rounded to 10 significant digits)."""
+        """Plain data for JSON: the documented schema (``schema_version``; keys never depend
+        on the deal: issues and parameters are lists of records)."""
+        r = self.records
         data = {
+            "schema_version": SCHEMA_VERSION,
             "deal": self.deal, "title": self.title, "parties": dict(self.parties),
-            "proposal": dict(self.proposal), "proposal_source": self.proposal_source,
+            "terms": self.terms, "terms_source": self.proposal_source,
+            "terms_text": self.terms_words, "audited_terms": r["audited_terms"],
             "draws": self.draws, "seed": self.seed, "thresholds": asdict(self.thresholds),
-            "power": self.power, "acceptance": dict(self.acceptance), "zone_empty": self.zone_empty,
+            "gain_unit": self.gain_unit, "power": self.power,
+            "acceptance": dict(self.acceptance), "worse_off": self.worse_off,
+            "zone_empty": self.zone_empty,
+            "gains": {k: {s: dict(v) for s, v in sides.items()} for k, sides in self.gains.items()},
             "rho": {k: dict(v) for k, v in self.rho.items()}, "rho_ask": dict(self.rho_ask),
-            "benchmark": dict(self.benchmark),
-            "optimal_ask": {"terms": dict(self.ask["terms"]), "acceptance": self.ask["acceptance"],
+            "benchmark": r["benchmark"],
+            "optimal_ask": {"terms": r["ask"], "acceptance": self.ask["acceptance"],
                             "expected_gain": self.ask["expected_gain"]},
             "dominated_share": self.dominated_share, "frontier_distance": self.frontier_distance,
-            "better_package": self.better_package,
-            "better_gains": self.better_gains,
-            "surplus": {k: dict(v) for k, v in self.surplus.items()},
+            "better_package": r["better"], "better_gains": self.better_gains,
+            "surplus": {k: [dict(x) for x in v] for k, v in self.surplus.items()},
             "surplus_text": {k: list(v) for k, v in self.surplus_text.items()},
             "flags": dict(self.flags), "flag_sets": {k: list(v) for k, v in self.flag_sets.items()},
-            "leverage_gap": self.leverage_gap,
-            "drivers": self.drivers.reset_index().to_dict(orient="records"),
+            "verdicts": dict(self.verdicts),
+            "verdict_sets": {k: list(v) for k, v in self.verdict_sets.items()},
+            "verdict_text": dict(self.verdict_text),
+            "drivers": _records(self.drivers), "tornado": _records(self.tornado),
             "settings": dict(self.settings),
         }
-        if self.two_level is not None:
-            data["two_level"] = {"ratified": dict(self.two_level.ratified),
-                                 "breakdown": self.two_level.breakdown,
-                                 "power_with_latency": self.two_level.power_with_latency}
-        return _rounded(data)
+        data["two_level"] = None if self.two_level is None else dict(self.two_level.rows())
+        return json_value(data)
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, allow_nan=True)
+        return json.dumps(self.to_dict(), sort_keys=True, allow_nan=False)
 
     def plot_drivers(self, ax=None):
-        """Tornado chart: the supplier's leverage ratio at each parameter's low and high end."""
+        """Tornado chart: each side's gain at these terms, each parameter at its range's ends."""
         from deals.plots import tornado_plot
 
         return tornado_plot(self, ax=ax)
 
 
-def _number(value: float) -> str:
-    """Readable issue amounts: 913,000 rather than 9.13e+05; 0.33 rather than 0.330000."""
-    if not np.isfinite(value):
-        return "n/a"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+def terms_text_of(a: Assessment, terms: Mapping[str, float]) -> str:
+    """Terms of an assessment's deal in words ('chips 1,100,000 H100e per year; ...')."""
+    issues = a.records["issues"]
+    return "; ".join(f"{k} {amount(issues[k], v)}" for k, v in terms.items())
 
 
-def _rounded(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _rounded(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return None if not np.isfinite(v) else float(f"{v:.10g}")
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = frame.reset_index()
+    out.columns = [str(c).replace(" ", "_") for c in out.columns]
+    return out.astype(object).to_dict(orient="records")
 
 
-def _flags(accept_other: float, rho: Mapping[str, float], dominated: float, t: Thresholds,
-           accept_own: float | None = None) -> tuple[str, ...]:
-    """The flags of one side, from the other side's acceptance, the side's rho and dominance.
+def audited_terms(deal: Deal, terms: str = "proposal") -> tuple[Deal, dict[str, float], str]:
+    """The deal in the setting of the terms ``terms=`` names, those terms as outcome values, and
+    where they come from.
 
-    ``accept_own`` (the side's own acceptance): terms that leave the side worse off than walking
-    away in most worlds, while the other side accepts almost surely, are ``under`` even where
-    rho is undefined (no zone of agreement): the side gives away what it need not.
+    ``proposal``: the deal's ``[proposal]`` (without one, the belief's ask as below);
+    ``outcome``: the deal as struck (``[outcome]``); ``belief``: the supplier's optimal
+    full-information ask at the drafter's believed values (``[belief]``).
+
+    >>> import deals
+    >>> audited_terms(deals.load("gulf-divestment-uae"), "outcome")[2]
+    'the deal as struck'
     """
-    found = []
-    claims_little = np.isfinite(rho["median"]) and rho["median"] <= t.under_rho
-    gives_away = accept_own is not None and accept_own < t.over_acceptance
-    if accept_other < t.over_acceptance:
-        found.append("over")
-    elif accept_other >= t.under_acceptance and (claims_little or gives_away):
-        found.append("under")
-    if dominated >= t.inefficient_share:
-        found.append("inefficient")
-    return tuple(found) or ("sound",)
+    if terms not in TERMS:
+        raise DealError(f"terms must be one of {', '.join(TERMS)}, got {terms!r}")
+    if terms == "proposal" and deal.proposal is not None:
+        return (*deal.at_terms("proposal"), "the deal's proposal")  # in its own setting
+    if terms == "outcome":
+        if deal.outcome is None:
+            raise DealError(f"deal {deal.name!r} has no [outcome] (the deal as struck) to audit; "
+                            "use --terms proposal")
+        return (*deal.at_terms("outcome"), "the deal as struck")
+    if deal.belief is None:
+        missing = "[belief]" if terms == "belief" else "[proposal] nor a [belief]"
+        raise DealError(f"deal {deal.name!r} has no {missing} to assess; add the terms on "
+                        "the table as [proposal]")
+    believed = point_values(deal.at_belief())
+    return deal, dict(optimal_ask(deal, believed).package), "optimal ask under the belief"
 
 
 def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            thresholds: Thresholds | None = None, power: float | None = None,
            executor: Executor | None = None, chunk_size: int | None = None,
-           progress: bool | None = None, grid_points: int = 350) -> Assessment:
-    """Audit the leverage of a deal's proposal over ``draws`` seeded parameter draws.
+           progress: bool | None = None, grid_points: int = 350,
+           terms: str = "proposal") -> Assessment:
+    """Audit a deal's terms (``terms``: see :func:`audited_terms`) over seeded parameter draws.
 
-    Without a proposal, the deal's belief defines one: the supplier's optimal full-information
-    ask at the believed parameter values. ``power`` fixes the supplier's bargaining power
-    (default: from the deal's delay costs, else 1/2). ``executor`` and ``chunk_size`` spread
-    the draws as in :func:`games.sweep`; results do not depend on them.
+    ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
+    1/2). ``executor`` and ``chunk_size`` spread the draws as in :func:`games.sweep`; results
+    do not depend on them.
     """
+    if isinstance(deal, str):
+        from deals.files import load
+
+        deal = load(deal)
     t = thresholds or Thresholds()
-    if deal.proposal is not None:
-        proposal = deal.outcome_values(deal.proposal.values)
-        source = "the deal's proposal"
-    elif deal.belief is not None:
-        believed = point_values(deal.at_belief())
-        proposal = dict(optimal_ask(deal, believed).package)
-        source = "optimal ask under the belief"
-    else:
-        raise DealError(f"deal {deal.name!r} has neither a [proposal] nor a [belief] to assess; "
-                        "add the terms on the table as [proposal]")
+    deal, proposal, source = audited_terms(deal, terms)
     solver = DrawSolver(deal, proposal, power=power, grid_points=grid_points,
                         efficiency_margin=t.efficiency_margin)
     exact = replace(solver, exhaustive=True, max_rounds=400)  # few rows: converge fully
@@ -289,166 +348,65 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     n = len(result)
     accept = {"partner": float(result.partner_accepts.mean()),
               "supplier": float(result.supplier_accepts.mean())}
-    rho = {"supplier": _percentiles(result.rho), "partner": _percentiles(result.rho_partner)}
+    rho = {"supplier": percentiles(result.rho), "partner": percentiles(result.rho_partner)}
+    gains = {"proposal": {"supplier": percentiles(result.supplier_gain),
+                          "partner": percentiles(result.partner_gain)},
+             "benchmark": {"supplier": percentiles(result.supplier_gain_at_benchmark),
+                           "partner": percentiles(result.partner_gain_at_benchmark)}}
     dominated = float(np.mean(result.better_for_both >= t.efficiency_margin))
     # How far inside the frontier p lies: the best improvement for both, in gain-range units.
     distance = float(np.median(np.maximum(result.better_for_both, 0.0)))
-    ask = optimal_ask(deal, values)
+    found_ask = optimal_ask(deal, values)
+    ask = {"terms": dict(found_ask.package), "acceptance": found_ask.acceptance,
+           "expected_gain": found_ask.expected_gain}
     with np.errstate(all="ignore"):
-        ask_gain = ask.gains[0]
-        rho_ask = _percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain, np.nan))
+        ask_gain = found_ask.gains[0]
+        rho_ask = percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain, np.nan))
 
     point = exact.solve(point_values(deal))
     benchmark = point.benchmark_terms()
-    better = None
-    better_gains = None
+    better = better_gains = None
     if point.better_for_both[0] >= t.efficiency_margin:
         better = point.better_terms()
-        g = deal.gains(better)
-        g0 = deal.gains(proposal)
+        g, g0 = deal.gains(better), deal.gains(proposal)
         better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
 
-    flag_sets = {"supplier": _flags(accept["partner"], rho["supplier"], dominated, t,
-                                    accept["supplier"]),
-                 "partner": _flags(accept["supplier"], rho["partner"], dominated, t,
-                                   accept["partner"])}
-    flags = {side: flag_sets[side][0] for side in SIDES}
-    surplus, surplus_text = _surplus(deal, proposal, values, t, accept)
-    drivers = _drivers(deal, values, result)
-    tornado = _tornado(deal, solver)
+    other = {"supplier": "partner", "partner": "supplier"}
+    parties = {"supplier": deal.supplier, "partner": deal.partner}
+    verdict_sets = {s: verdict_set(accept[other[s]], accept[s], rho[s]["median"], dominated, t)
+                    for s in SIDES}
+    verdicts = {s: verdict_sets[s][0] for s in SIDES}
+    flags = {s: headline(verdict_sets[s]) for s in SIDES}
+    flag_sets = {s: tuple(dict.fromkeys(headline((v,)) for v in verdict_sets[s])) for s in SIDES}
+    surplus, surplus_text = {}, {}
+    for s in SIDES:
+        found = surplus_left(deal, proposal, values, t, s) if accept[other[s]] >= \
+            t.under_acceptance else []
+        surplus[s] = tuple(found)
+        surplus_text[s] = tuple(surplus_sentence(deal, r, s, GAIN_UNIT, t.under_acceptance)
+                                for r in found)
+    swings = tornado_table(deal, proposal)
+    drivers = driver_table(swings, values, result.supplier_gain, result.partner_gain)
+    records = {"audited_terms": terms_records(deal, proposal),
+               "benchmark": terms_records(deal, benchmark),
+               "ask": terms_records(deal, ask["terms"]), "better": terms_records(deal, better),
+               "issues": {i.name: i for i in deal.issues}}
     return Assessment(
-        deal=deal.name, title=deal.title,
-        parties={"supplier": deal.supplier, "partner": deal.partner},
+        deal=deal.name, title=deal.title, parties=parties,
         proposal=proposal, proposal_source=source, draws=n, seed=seed, thresholds=t,
         power=float(np.median(result.power)), acceptance=accept,
         zone_empty=float(result.zone_empty.mean()), rho=rho, rho_ask=rho_ask,
-        benchmark=benchmark, ask={"terms": dict(ask.package), "acceptance": ask.acceptance,
-                                  "expected_gain": ask.expected_gain},
-        dominated_share=dominated, frontier_distance=distance, better_package=better, better_gains=better_gains,
-        surplus=surplus, surplus_text=surplus_text, flags=flags, flag_sets=flag_sets,
-        drivers=drivers, tornado=tornado,
+        benchmark=benchmark, ask=ask,
+        dominated_share=dominated, frontier_distance=distance, better_package=better,
+        better_gains=better_gains, surplus=surplus, surplus_text=surplus_text, flags=flags,
+        flag_sets=flag_sets, drivers=drivers, tornado=swings,
         units={i.name: i.unit for i in deal.issues},
         settings={"grid_points": grid_points, "power": power,
-                  "benchmark": "asymmetric Nash (power from delay costs)" if power is None and deal.discount else
-                  "asymmetric Nash", "resolution": solver.resolution},
-        staged=stage_summary(deal, min(n, 2_000), seed),
-        two_level=two_level_summary(deal, min(n, 2_000), seed))
-
-
-def _surplus(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, np.ndarray],
-             t: Thresholds, accept: Mapping[str, float]
-             ) -> tuple[dict[str, dict[str, float]], dict[str, tuple[str, ...]]]:
-    """What each side could still have asked for, in issue units, accepted as often as needed.
-
-    For the supplier: each issue the partner gives could rise to the largest level the partner
-    still accepts in ``under_acceptance`` of worlds, all else as proposed ("the same chips would
-    buy more divestment"); each issue the supplier gives could fall to the least level the
-    partner still accepts as often ("the same divestment for fewer chips"). For the partner,
-    the mirror image.
-    """
-    surplus: dict[str, dict[str, float]] = {}
-    text: dict[str, tuple[str, ...]] = {}
-    for side, other in (("supplier", "partner"), ("partner", "supplier")):
-        found: dict[str, float] = {}
-        words = []
-        if accept[other] >= t.under_acceptance:
-            for issue in deal.issues:
-                lo, hi = issue.range
-                current = proposal[issue.name]
-                asking_more = issue.giver == other
-                if issue.discrete:
-                    levels = np.array([v for v in issue.levels if (v >= current if asking_more else v <= current)])
-                else:
-                    levels = np.linspace(current, hi if asking_more else lo, 101)
-                if levels.size == 0:
-                    continue
-                ok = acceptance_by_level(deal, proposal, issue.name, levels, values, other) >= t.under_acceptance
-                if not ok[0]:
-                    continue
-                reach = levels[np.argmin(ok) - 1] if not ok.all() else levels[-1]
-                change = float(reach - current)
-                if abs(change) <= 1e-9 * max(1.0, hi - lo):
-                    continue
-                found[issue.name] = change
-                unit = f" {issue.unit}" if issue.unit else ""
-                if asking_more:
-                    words.append(f"{deal.party(other)} would still accept {issue.name} "
-                                 f"+{_number(abs(change))}{unit} (more for the same terms)")
-                else:
-                    words.append(f"{deal.party(other)} would still accept {issue.name} "
-                                 f"-{_number(abs(change))}{unit} (the same concessions for less)")
-        surplus[side] = found
-        text[side] = tuple(words)
-    return surplus, text
-
-
-def _pearson(a: np.ndarray, b: np.ndarray) -> float:
-    a = a - a.mean()
-    b = b - b.mean()
-    denominator = np.sqrt((a @ a) * (b @ b))
-    return float(a @ b / denominator) if denominator > 0 else 0.0
-
-
-def _varying(deal: Deal) -> list[str]:
-    return [k for k, p in deal.parameters.items() if p.range is not None and p.low < p.high
-            and k not in deal.bound]
-
-
-def _drivers(deal: Deal, values: Mapping[str, np.ndarray], result: DrawLeverage
-             ) -> pd.DataFrame:
-    """Spearman rank correlation of each uncertain parameter with what decides the flags."""
-    targets = {"partner acceptance margin": result.partner_gain / result.partner_scale,
-               "supplier acceptance margin": result.supplier_gain / result.supplier_scale,
-               "rho": result.rho,
-               "zone of agreement margin": result.zone_margin}
-    from scipy.stats import rankdata  # slow to import: only when drivers are computed
-
-    rows = {}
-    names = _varying(deal)
-    if names:
-        # Spearman's coefficient is Pearson's on ranks: rank every column once.
-        ranked = {name: rankdata(values[name]) for name in names}
-        for label, target in targets.items():
-            ok = np.isfinite(target)
-            spread = np.ptp(target[ok]) if ok.sum() >= 3 else 0.0
-            target_ranks = rankdata(target[ok]) if spread > 0 else None
-            for name in names:
-                row = rows.setdefault(name, {})
-                if target_ranks is None:
-                    row[label] = 0.0
-                    continue
-                r = ranked[name] if ok.all() else rankdata(values[name][ok])
-                row[label] = _pearson(r, target_ranks)
-    frame = pd.DataFrame(rows).T if rows else pd.DataFrame(columns=list(targets))
-    if len(frame):
-        frame = frame.fillna(0.0)
-        frame["importance"] = frame.abs().max(axis=1)
-        frame = frame.sort_values("importance", ascending=False)
-    return frame
-
-
-def _tornado(deal: Deal, solver: DrawSolver) -> pd.DataFrame:
-    """One at a time: each uncertain parameter at its low and high end, the rest at point values."""
-    names = _varying(deal)
-    if not names:
-        return pd.DataFrame(columns=["low", "high", "rho at low", "rho at high",
-                                     "partner gain at low", "partner gain at high"])
-    base = deal.values()
-    rows = 2 * len(names) + 1
-    batch = {k: np.full(rows, v) for k, v in base.items()}
-    for i, name in enumerate(names):
-        p = deal.parameters[name]
-        batch[name][2 * i] = p.low
-        batch[name][2 * i + 1] = p.high
-    out = solver.solve(batch)
-    frame = pd.DataFrame({
-        "low": [deal.parameters[n].low for n in names],
-        "high": [deal.parameters[n].high for n in names],
-        "rho at low": out.rho[0:-1:2], "rho at high": out.rho[1::2],
-        "partner gain at low": out.partner_gain[0:-1:2],
-        "partner gain at high": out.partner_gain[1::2],
-    }, index=names)
-    frame.attrs["rho at point values"] = float(out.rho[-1])
-    frame.attrs["partner gain at point values"] = float(out.partner_gain[-1])
-    swing = (frame["rho at high"] - frame["rho at low"]).abs().fillna(0.0)
-    return frame.loc[swing.sort_values(ascending=False).index]
+                  "benchmark": "asymmetric Nash (power from delay costs)"
+                  if power is None and deal.discount else "asymmetric Nash",
+                  "resolution": solver.resolution},
+        terms=terms, verdicts=verdicts, verdict_sets=verdict_sets,
+        verdict_text={s: words(verdicts[s], s, parties) for s in SIDES}, gains=gains,
+        terms_words=terms_text(deal, proposal), records=records,
+        staged=stage_summary(deal, min(n, 2_000), seed) if terms == "proposal" else None,
+        two_level=two_level_summary(deal, min(n, 2_000), seed) if terms == "proposal" else None)

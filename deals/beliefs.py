@@ -92,6 +92,17 @@ class Beliefs(BySide):
         return self
 
 
+def in_proposal_setting(deal: Any) -> Any:
+    """The deal bound at its ``[proposal]``'s setting (its own status quo, e.g. a threat
+    carried out), as the leverage audit reads the proposal; unchanged without a proposal.
+
+    >>> import deals
+    >>> in_proposal_setting(deals.load("allied-sme-netherlands")).values()["cap_threat"]
+    1.0
+    """
+    return deal if deal.proposal is None else deal.at_terms("proposal")[0]
+
+
 def believed_values(deal: Any, side: str, values: Mapping[str, np.ndarray],
                     seed: int | None) -> dict[str, np.ndarray]:
     """The analyst's draws with ``side``'s believed parameters drawn from its own belief.
@@ -158,6 +169,7 @@ def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     >>> 0 <= m.probability <= 1
     True
     """
+    deal = in_proposal_setting(deal)
     values = sample_values(deal, draws, seed)
     expected, packages = expected_gains(deal, values, seed, power)
     return mutual_optimism(batch_problem(deal, values), expected, packages=packages)
@@ -194,6 +206,7 @@ def belief_cost(deal: Any, side: str, draws: int = 2_000, seed: int | None = 0) 
     """
     if side not in SIDES:
         raise DealError(f"side {side!r}: use 'supplier' or 'partner'")
+    deal = in_proposal_setting(deal)
     values = sample_values(deal, draws, seed)
     truth = _problem(deal, values, side)
     believed = optimal_ask(_problem(deal, believed_values(deal, side, values, seed), side))

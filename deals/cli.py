@@ -1,11 +1,23 @@
-"""The ``chipdeals`` command: list, show, solve and draw the frontier of deals.
+"""The ``chipdeals`` command line: one table of commands, one parser, one error policy.
 
-DEAL is a library name (``chipdeals list``) or a path to a TOML deal file. Output is a
-readable table by default, or ``--format json|csv|markdown``. Exit status: 0 on success, 2 on
-bad input, with a one-line message on stderr that names the file and field.
+DEAL is a library name (``chipdeals list``) or a path to a TOML deal file. Output is a table
+that fits the terminal (``COLUMNS``, default 80) by default, or ``--format json|csv|markdown``;
+``--output DIR`` also writes every table as its own CSV file. Exit status: 0 on success, 2 on
+bad input (one line on stderr naming the file and field), 130 on Ctrl-C.
+
+Every command is one :class:`Command` in :data:`COMMANDS`; its handler (which may live in any
+module, named ``"module:function"``) takes the parsed arguments and returns a
+:class:`deals.output.Report` or a list of :class:`deals.output.Section`. To add a command, add
+one entry::
+
+    Command("negotiate", "deals.negotiation:cmd_negotiate", "play a deal's offer game",
+            options="deals.negotiation:negotiate_options")
+
+where ``negotiate_options(parser)`` adds the command's own arguments. ``python -m deals``,
+``python -m deals.cli`` and the ``chipdeals`` script all run :func:`main`.
 
 >>> main(["list", "--format", "csv"]) == 0    # doctest: +ELLIPSIS
-# deals
+deal,partner,title,issues
 ...
 True
 """
@@ -13,8 +25,10 @@ True
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import numpy as np
@@ -22,22 +36,97 @@ import pandas as pd
 
 import deals
 from deals.model import Deal
-from deals.output import FORMATS, Section, render
+from deals.output import FORMATS, Report, Section, render, write_tables
+from deals.verdicts import terms_text
 from games.errors import GameError
 
-EXIT_OK, EXIT_BAD_INPUT = 0, 2
+EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
 
 
-class _UsageError(Exception):
-    """A command line argparse refuses (reported in one line, exit 2)."""
+@dataclass(frozen=True)
+class Command:
+    """One ``chipdeals`` command.
+
+    ``handler`` and ``options`` are ``"module:function"`` names, imported when needed:
+    ``handler(args)`` returns a Report or a list of Sections; ``options(parser)`` adds the
+    command's own arguments. ``deal``: the command takes a DEAL argument and ``--set``.
+    """
+
+    name: str
+    handler: str
+    help: str
+    options: str | None = None
+    deal: bool = True
+    example: str = ""
+
+
+#: Every command of ``chipdeals``, in the order ``--help`` lists them.
+COMMANDS: tuple[Command, ...] = (
+    Command("list", "deals.cli:cmd_list", "list the deals in the library", deal=False,
+            example="chipdeals list"),
+    Command("show", "deals.cli:cmd_show", "show a deal: issues, parameters, stances, terms",
+            example="chipdeals show gulf-divestment-uae"),
+    Command("solve", "deals.cli:cmd_solve", "solve a deal: stance game, offer tree, bargaining "
+            "solutions, zone of agreement", options="deals.cli:resolution_options",
+            example="chipdeals solve tier-upgrade-poland"),
+    Command("frontier", "deals.cli:cmd_frontier", "the Pareto frontier of a deal",
+            options="deals.cli:frontier_options",
+            example="chipdeals frontier gulf-divestment-uae --plot frontier.png"),
+    Command("compare", "deals.cli_leverage:cmd_compare", "audit the leverage of many deals "
+            "(default: the whole library) in one table, worst first", deal=False,
+            options="deals.cli_leverage:compare_options",
+            example="COLUMNS=120 chipdeals compare --terms outcome"),
+    Command("assess", "deals.cli_leverage:cmd_assess", "audit one deal's terms in depth: "
+            "acceptance, gains, leverage ratio, surplus left, drivers",
+            options="deals.cli_leverage:assess_options",
+            example="chipdeals assess gulf-divestment-uae --output audit/"),
+    Command("calibrate", "deals.calibration:cmd_calibrate", "what would have to be true: the "
+            "parameter values, nearest the file's, under which the struck deal (or the proposal) "
+            "is the benchmark or the supplier's optimal ask",
+            options="deals.calibration:add_arguments",
+            example="chipdeals calibrate tier-upgrade-poland"),
+    Command("stages", "deals.cli_stages:cmd_stages", "a staged deal: the largest safe first "
+            "tranche, gain over one shot, value of verification and snapback, and which "
+            "parameter is worth researching", options="deals.cli_stages:stages_options",
+            example="chipdeals stages gulf-divestment-uae --draws 2000"),
+    Command("negotiate", "deals.practice:cmd_negotiate", "play one side of a deal against an "
+            "agent in the terminal, then see the benchmark",
+            options="deals.practice:negotiate_options",
+            example="chipdeals negotiate india-energy-trade --as partner --against boulware"),
+    Command("ratify", "deals.cli_two_level:cmd_ratify", "two-level audit: who at home ratifies "
+            "the proposal, delay and power, Schelling's conjecture, mutual optimism, a doubted "
+            "threat, what each side's belief costs it",
+            options="deals.cli_two_level:ratify_options",
+            example="chipdeals ratify allied-sme-netherlands --draws 1000"),
+)
+
+
+def resolve(name: str) -> Callable[..., Any]:
+    """The function a ``"module:function"`` name points to."""
+    module, _, function = name.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+class UsageError(Exception):
+    """A command line the parser refuses (reported in one line, exit 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
-        raise _UsageError(f"{self.prog}: {message} (see {self.prog.split()[0]} --help)")
+        import difflib
+        import re
+
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:
+            choices = re.findall(r"'([^']*)'", wrong.group(2))
+            close = difflib.get_close_matches(wrong.group(1), choices, n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-def _deal(args: argparse.Namespace) -> Deal:
+def deal_from_args(args: argparse.Namespace) -> Deal:
+    """The DEAL argument loaded, with ``--set NAME=VALUE`` applied."""
     deal = deals.load(args.deal)
     values = {}
     for item in getattr(args, "set", None) or ():
@@ -47,13 +136,9 @@ def _deal(args: argparse.Namespace) -> Deal:
         except ValueError:
             sep = ""
         if not sep:
-            raise _UsageError(f"chipdeals: --set {item!r}: write NAME=NUMBER, e.g. "
-                              "--set china_ties=4")
+            raise UsageError(f"chipdeals: --set {item!r}: write NAME=NUMBER, e.g. "
+                             "--set china_retaliation=4")
     return deal.bind(**values) if values else deal
-
-
-def _terms_text(values: dict[str, float]) -> str:
-    return ", ".join(f"{k}={v:g}" for k, v in values.items()) or "(status quo)"
 
 
 # ---- list -----------------------------------------------------------------------------------
@@ -66,19 +151,19 @@ def cmd_list(args: argparse.Namespace) -> list[Section]:
                      "issues": ", ".join(i.name for i in deal.issues)})
     frame = pd.DataFrame(rows, columns=["deal", "partner", "title", "issues"]).set_index("deal")
     return [Section("deals", frame, f"{len(rows)} deals in the library; "
-                    "show one with: chipdeals show DEAL")]
+                    "show one with: chipdeals show DEAL", name="deals")]
 
 
 # ---- show -----------------------------------------------------------------------------------
 
 def _gains_row(deal: Deal, label: str, values: dict[str, float]) -> dict[str, Any]:
     g = deal.gains(values)
-    return {"terms": label, "issues": _terms_text(values),
+    return {"terms": label, "issues": terms_text(deal, values),
             f"{deal.supplier} gain": g[0], f"{deal.partner} gain": g[1]}
 
 
 def cmd_show(args: argparse.Namespace) -> list[Section]:
-    deal = _deal(args)
+    deal = deal_from_args(args)
     head = pd.DataFrame({"value": [deal.title, deal.supplier, deal.partner,
                                    f"{deal.bargaining_power():.3g}"]},
                         index=pd.Index(["title", "supplier", "partner",
@@ -89,11 +174,12 @@ def cmd_show(args: argparse.Namespace) -> list[Section]:
                             "status quo": i.status_quo, "description": i.description}
                            for i in deal.issues]).set_index("issue")
     stances = pd.DataFrame([{"side": deal.party(s.side), "stance": s.name,
-                             "terms": "walks away" if s.walk_away else _terms_text(dict(s.fixes)),
+                             "terms": "walks away" if s.walk_away
+                             else terms_text(deal, dict(s.fixes)),
                              "description": s.description} for s in deal.stances],
                            columns=["side", "stance", "terms", "description"]
                            ).set_index(["side", "stance"])
-    sections = [Section(deal.name, head, deal.description),
+    sections = [Section(deal.name, head, deal.description, name="deal"),
                 Section("issues", issues, "each issue runs from the least its giver gives"),
                 Section("parameters", deal.parameters.to_frame(),
                         "sources: rows of FACTS.md, or a modelling judgement"),
@@ -132,7 +218,7 @@ def cmd_solve(args: argparse.Namespace) -> list[Section]:
     from deals.stances import tree_outcome
     from games import equilibria
 
-    deal = _deal(args)
+    deal = deal_from_args(args)
     sections = []
     if deal.stances:
         game = deal.game()
@@ -157,7 +243,7 @@ def cmd_solve(args: argparse.Namespace) -> list[Section]:
 # ---- frontier -------------------------------------------------------------------------------
 
 def cmd_frontier(args: argparse.Namespace) -> list[Section]:
-    deal = _deal(args)
+    deal = deal_from_args(args)
     front = deal.frontier(resolution=args.resolution)
     frame = front.to_frame()
     shown = frame
@@ -166,12 +252,13 @@ def cmd_frontier(args: argparse.Namespace) -> list[Section]:
         shown = frame.iloc[keep]
     caption = front._caption() + (f"; {len(shown)} of {len(frame)} points shown "
                                   "(--points 0 for all)" if len(shown) < len(frame) else "")
-    sections = [Section(f"{deal.name}: Pareto frontier ($bn per year)", shown, caption)]
+    sections = [Section(f"{deal.name}: Pareto frontier ($bn per year)", shown, caption,
+                        name="frontier")]
     if args.plot:
         _plot(deal, args)
         sections.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
-                                "frontier, bargaining solutions, disagreement point and the "
-                                "proposal"))
+                                "frontier, bargaining solutions, disagreement point, the "
+                                "proposal, the benchmark and the outcome as struck", name="plot"))
     return sections
 
 
@@ -188,6 +275,9 @@ def _plot(deal: Deal, args: argparse.Namespace) -> None:
     proposal = dict(deal.outcome_values(deal.proposal.values)) if deal.proposal else None
     ax = plot_frontier(problem, power=0.5, rubinstein=factors, proposal=proposal,
                        show_points=False)
+    from deals.plots import mark_struck
+
+    mark_struck(ax, deal, problem)
     ax.set_title(deal.title, fontsize=9)
     try:
         ax.figure.savefig(args.plot, dpi=120, bbox_inches="tight")
@@ -198,47 +288,59 @@ def _plot(deal: Deal, args: argparse.Namespace) -> None:
         plt.close(ax.figure)
 
 
+# ---- options of the commands above ---------------------------------------------------------
+
+def resolution_options(parser: argparse.ArgumentParser) -> None:
+    """``--resolution`` for commands that solve on a grid."""
+    parser.add_argument("--resolution", type=int, default=None,
+                        help="grid levels per continuous issue (default: chosen per deal)")
+
+
+def frontier_options(parser: argparse.ArgumentParser) -> None:
+    """The frontier's options: resolution, plot, points shown."""
+    resolution_options(parser)
+    parser.add_argument("--plot", metavar="FILE.png", help="also draw the frontier to a file")
+    parser.add_argument("--points", type=int, default=30,
+                        help="frontier points to print, evenly spaced (0: all; default 30)")
+
+
 # ---- the parser -----------------------------------------------------------------------------
 
-def _add_deal_command(sub: Any, name: str, func: Callable[..., list[Section]], help: str,
-                      *, needs_deal: bool = True) -> argparse.ArgumentParser:
-    parser = sub.add_parser(name, help=help, description=help)
-    if needs_deal:
-        parser.add_argument("deal", metavar="DEAL", help="a library name or a .toml file")
-        parser.add_argument("--set", action="append", metavar="NAME=VALUE",
-                            help="use another value for a parameter (repeatable)")
-    parser.add_argument("--format", choices=FORMATS, default="table",
-                        help="output format (default: table)")
-    parser.set_defaults(func=func)
-    return parser
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser; each command is one subparser with a ``func`` to run."""
+def build_parser(commands: Sequence[Command] | None = None) -> argparse.ArgumentParser:
+    """The argument parser: one subparser per entry of ``commands`` (default :data:`COMMANDS`)."""
+    commands = COMMANDS if commands is None else commands
     parser = _Parser(prog="chipdeals", description="Bilateral AI-chip deals as games: "
-                     "equilibria, bargaining frontiers, and a leverage audit.")
+                     "equilibria, bargaining frontiers, and a leverage audit.",
+                     epilog="examples:\n  " + "\n  ".join(c.example for c in commands
+                                                           if c.example),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version",
+                        version=f"chipdeals {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _add_deal_command(sub, "list", cmd_list, "list the deals in the library", needs_deal=False)
-    _add_deal_command(sub, "show", cmd_show, "show a deal: issues, parameters, stances, terms")
-    for name, func, help in (("solve", cmd_solve, "solve a deal: stance game, offer tree, "
-                              "bargaining solutions, zone of agreement"),
-                             ("frontier", cmd_frontier, "the Pareto frontier of a deal")):
-        p = _add_deal_command(sub, name, func, help)
-        p.add_argument("--resolution", type=int, default=None,
-                       help="grid levels per continuous issue (default: chosen per deal)")
-        if name == "frontier":
-            p.add_argument("--plot", metavar="FILE.png", help="also draw the frontier to a file")
-            p.add_argument("--points", type=int, default=30,
-                           help="frontier points to print, evenly spaced (0: all; default 30)")
-    # Commands from other modules register here, each with its own add_*_command(sub)
-    # (compare and assess, from the leverage assessment, go here).
-    for register in EXTRA_COMMANDS:
-        register(sub)
+    for command in commands:
+        p = sub.add_parser(command.name, help=command.help, description=command.help,
+                           epilog=f"example: {command.example}" if command.example else None,
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        if command.deal:
+            p.add_argument("deal", metavar="DEAL", help="a library name or a .toml file")
+            p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                           help="use another value for a parameter (repeatable)")
+        p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+        p.add_argument("--output", metavar="DIR",
+                       help="also write every table as its own CSV file in DIR")
+        if command.options:
+            resolve(command.options)(p)
+        p.set_defaults(handler=command.handler)
     return parser
 
 
-#: Functions ``f(subparsers)`` that add further commands (the assessment's compare, assess).
-EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("chipdeals")
+    except Exception:  # not installed (run from a checkout)
+        return "(not installed)"
 
 
 def _message(exc: GameError, args: argparse.Namespace | None) -> str:
@@ -250,27 +352,43 @@ def _message(exc: GameError, args: argparse.Namespace | None) -> str:
     return text
 
 
+def _check(args: argparse.Namespace) -> None:
+    if getattr(args, "resolution", None) is not None and args.resolution < 2:
+        raise UsageError("chipdeals: --resolution must be at least 2")
+    if getattr(args, "points", 0) < 0:
+        raise UsageError("chipdeals: --points must be 0 (all points) or more")
+    if getattr(args, "draws", 1) < 1:
+        raise UsageError(f"chipdeals: --draws must be a positive whole number, got {args.draws}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 ok, 2 bad input)."""
+    """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
     parser = build_parser()
     args = None
     try:
         args = parser.parse_args(argv)
-        if not getattr(args, "func", None):
+        if not getattr(args, "handler", None):
             parser.print_help()
             return EXIT_OK
-        if getattr(args, "resolution", None) is not None and args.resolution < 2:
-            raise _UsageError("chipdeals: --resolution must be at least 2")
-        if getattr(args, "points", 0) < 0:
-            raise _UsageError("chipdeals: --points must be 0 (all points) or more")
-        text = render(args.func(args), args.format)
-    except SystemExit as exc:  # --help
+        _check(args)
+        report = resolve(args.handler)(args)
+        if args.output:
+            written = write_tables(report, args.output)
+            print(f"chipdeals: wrote {len(written)} tables to {args.output}", file=sys.stderr)
+        text = render(report, args.format)
+    except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
-    except _UsageError as exc:
+    except KeyboardInterrupt:
+        print("chipdeals: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except UsageError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except GameError as exc:
         print("chipdeals: error: " + _message(exc, args), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # --output to a place that cannot be written
+        print(f"chipdeals: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ArithmeticError as exc:
         # Extreme values (--set x=1e300) can overflow inside a solver: still bad input.
@@ -287,42 +405,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-
-
-def _register_leverage_commands() -> None:
-    from deals.cli_leverage import register
-
-    if register not in EXTRA_COMMANDS:
-        EXTRA_COMMANDS.append(register)
-
-
-_register_leverage_commands()
-
-
-def _register_negotiate(sub: Any) -> None:  # issue 17: `chipdeals negotiate`, deals/practice.py
-    from deals.practice import register
-
-    register(sub)
-
-
-EXTRA_COMMANDS.append(_register_negotiate)
-
-
-def _register_stage_commands() -> None:
-    from deals.cli_stages import register
-
-    if register not in EXTRA_COMMANDS:
-        EXTRA_COMMANDS.append(register)
-
-
-_register_stage_commands()
-
-
-def _register_two_level_commands() -> None:  # issue 16: `chipdeals ratify`, deals/cli_two_level.py
-    from deals.cli_two_level import register
-
-    if register not in EXTRA_COMMANDS:
-        EXTRA_COMMANDS.append(register)
-
-
-_register_two_level_commands()

@@ -12,14 +12,14 @@ import pandas as pd
 
 from deals.errors import DealError
 from deals.output import Section
-from deals.stage_plan import stage_plan
+from deals.stage_planning import stage_plan
 from deals.stage_values import information_value, snapback_value, verification_value
 
 
 def cmd_stages(args: argparse.Namespace) -> list[Section]:
-    from deals.cli import _deal
+    from deals.cli import deal_from_args
 
-    deal = _deal(args)
+    deal = deal_from_args(args)
     if args.draws < 1 or args.curve_draws < 1:
         raise DealError("--draws and --curve-draws must be at least 1")
     plan = stage_plan(deal, args.draws, args.seed, confidence=args.confidence)
@@ -70,18 +70,13 @@ def _plot(deal: Any, args: argparse.Namespace) -> None:
         plt.close(ax.figure)
 
 
-def register(sub: Any) -> None:
-    """Add ``stages`` to the ``chipdeals`` subcommands."""
-    from deals.cli import _add_deal_command
-
-    p = _add_deal_command(sub, "stages", cmd_stages, "a staged deal: the largest safe first "
-                          "tranche, gain over one shot, value of verification and snapback, "
-                          "and which parameter is worth researching")
-    p.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws (default 10,000)")
+def stages_options(p: Any) -> None:
+    """The ``stages`` command's own options (the command table adds DEAL, ``--set``, formats)."""
+    p.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws")
     p.add_argument("--curve-draws", type=int, default=2_000,
-                   help="draws for each point of the value curves (default 2,000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+                   help="draws for each point of the value curves")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--confidence", type=float, default=0.9,
-                   help="share of draws in which the plan's first tranche must be safe (0.9)")
-    p.add_argument("--top", type=int, default=8, help="parameters to rank (default 8)")
+                   help="share of draws in which the plan's first tranche must be safe")
+    p.add_argument("--top", type=int, default=8, help="parameters to rank")
     p.add_argument("--plot", metavar="FILE.png", help="draw the value-of-verification curve")

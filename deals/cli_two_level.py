@@ -1,7 +1,4 @@
-"""The two-level command of ``chipdeals``: ``ratify DEAL``.
-
-Registered into :mod:`deals.cli` through its ``EXTRA_COMMANDS``.
-"""
+"""The two-level command of ``chipdeals``: ``ratify DEAL`` (an entry of ``deals.cli.COMMANDS``)."""
 
 from __future__ import annotations
 
@@ -17,9 +14,9 @@ from deals.two_level import two_level
 
 
 def cmd_ratify(args: argparse.Namespace) -> list[Section]:
-    from deals.cli import _deal
+    from deals.cli import deal_from_args
 
-    deal = _deal(args)
+    deal = deal_from_args(args)
     if args.draws < 1:
         raise DealError("--draws must be at least 1")
     result = two_level(deal, args.draws, args.seed)
@@ -44,12 +41,7 @@ def cmd_ratify(args: argparse.Namespace) -> list[Section]:
     return sections
 
 
-def register(sub: Any) -> None:
-    """Add ``ratify`` to the ``chipdeals`` subcommands."""
-    from deals.cli import _add_deal_command
-
-    p = _add_deal_command(sub, "ratify", cmd_ratify, "two-level audit: who at home ratifies "
-                          "the proposal, delay and power, Schelling's conjecture, mutual "
-                          "optimism, a doubted threat, what each side's belief costs it")
+def ratify_options(p: Any) -> None:
+    """The ``ratify`` command's own options (the command table adds DEAL, ``--set``, formats)."""
     p.add_argument("--draws", type=int, default=2_000, help="Monte Carlo draws (default 2,000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -1,20 +1,23 @@
-"""Compare the leverage of many deals in one table, sorted by how far their leverage is off.
+"""Compare the leverage of many deals in one table, the worst first.
 
 >>> import deals
 >>> table = deals.compare(["chips-for-farm-purchases", "gulf-divestment-uae"], draws=300)
 >>> list(table.to_frame().columns[:3])
-['supplier', 'partner', 'proposal']
+['supplier', 'partner', 'terms']
+>>> table.to_dict()["schema_version"]
+1
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from deals.assessment import Assessment, Thresholds, assess
+from deals.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
+                              audited_terms)
 from deals.files import library_names, load
 from deals.model import Deal
 from games.results import TabularResult
@@ -22,12 +25,21 @@ from games.results import TabularResult
 
 @dataclass(frozen=True)
 class Comparison(TabularResult):
-    """One row per deal: parties, proposal, acceptance, leverage ratio, surplus left, flags."""
+    """One row per deal: parties, terms, acceptance, the money, verdicts, the struck deal's.
+
+    Sorted by :meth:`Assessment.sort_key`: over-reaching proposals first (least accepted
+    first), then under-claiming ones (the supplier worst off first), inefficient, sound.
+    ``struck`` holds, for each deal, the audit of its ``[outcome]`` (None without one).
+    """
 
     assessments: tuple[Assessment, ...]
     thresholds: Thresholds
     draws: int
     seed: int | None
+    terms: str = "proposal"
+    struck: tuple[Assessment | None, ...] = ()
+    gain_unit: str = GAIN_UNIT
+    skipped: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.assessments)
@@ -42,32 +54,60 @@ class Comparison(TabularResult):
         raise KeyError(f"no deal {name!r} in this comparison; deals: "
                        f"{[a.deal for a in self.assessments]}")
 
+    def struck_of(self, name: str) -> Assessment | None:
+        """The audit of the deal as struck, if it has an ``[outcome]`` and it was audited."""
+        for a, s in zip(self.assessments, self.struck):
+            if a.deal == name:
+                return s
+        return None
+
     def to_frame(self) -> pd.DataFrame:
+        """One row per deal, snake_case columns, raw numbers (gains in ``gain_unit``)."""
         rows = []
         for a in self.assessments:
-            rows.append({
-                "deal": a.deal, "supplier": a.parties["supplier"], "partner": a.parties["partner"],
-                "proposal": a._terms_text(a.proposal),
-                "P(partner accepts)": a.acceptance["partner"],
-                "P(supplier accepts)": a.acceptance["supplier"],
-                "rho median": a.rho["supplier"]["median"],
-                "rho p10": a.rho["supplier"]["p10"], "rho p90": a.rho["supplier"]["p90"],
-                "leverage gap": a.leverage_gap,
-                "surplus left": "; ".join(a.surplus_text["supplier"]) or "-",
-                "flag (supplier)": a.flags["supplier"], "flag (partner)": a.flags["partner"],
-                "staged plan": "-" if a.staged is None else str(a.staged),
-                "two-level": "-" if a.two_level is None else a.two_level.short(),
-            })
+            g = a.gains
+            struck = self.struck_of(a.deal)
+            row = {"deal": a.deal, "supplier": a.parties["supplier"],
+                   "partner": a.parties["partner"], "terms": a.terms_words,
+                   "verdict_supplier": a.verdicts["supplier"],
+                   "verdict_partner": a.verdicts["partner"],
+                   "flag_supplier": a.flags["supplier"], "flag_partner": a.flags["partner"],
+                   "p_partner_accepts": a.acceptance["partner"],
+                   "p_supplier_accepts": a.acceptance["supplier"],
+                   "p_supplier_worse_off": a.worse_off["supplier"]}
+            for key in ("proposal", "benchmark"):
+                for stat in ("median", "p10", "p90"):
+                    row[f"supplier_gain_{key}_{stat}"] = g[key]["supplier"][stat]
+            row.update({"ask_acceptance": a.ask["acceptance"],
+                        "ask_expected_gain": a.ask["expected_gain"],
+                        "surplus_left": " ".join(f"{t}." for t in a.surplus_text["supplier"]),
+                        "struck_verdict_supplier": struck.verdicts["supplier"] if struck else None,
+                        "struck_flag_supplier": struck.flags["supplier"] if struck else None,
+                        "staged_plan": None if a.staged is None else str(a.staged),
+                        **({} if a.two_level is None else dict(a.two_level.rows()))})
+            rows.append(row)
         return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
 
     def _caption(self) -> str:
-        return (f"{len(self)} deals, {self.draws} draws each, seed {self.seed}; sorted by |leverage "
-                f"gap| (positive: claims more than the position supports); thresholds: "
-                f"{self.thresholds}")
+        skipped = (f" (left out, no {self.terms} terms: {', '.join(self.skipped)})"
+                   if self.skipped else "")
+        return (f"{len(self)} deals, {self.draws:,} draws each, seed {self.seed}; terms audited: "
+                f"{self.terms}{skipped}; worst first (over-reach, then under-claiming, "
+                f"inefficient, sound); thresholds: {self.thresholds}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"draws": self.draws, "seed": self.seed,
-                "deals": [a.to_dict() for a in self.assessments]}
+        """The documented JSON object: ``schema_version`` and one record per deal."""
+        records = []
+        for a in self.assessments:
+            record = a.to_dict()
+            struck = self.struck_of(a.deal)
+            record["struck"] = None if struck is None else {
+                "terms_text": struck.terms_words, "verdicts": dict(struck.verdicts),
+                "flags": dict(struck.flags), "acceptance": dict(struck.acceptance)}
+            records.append(record)
+        return {"schema_version": SCHEMA_VERSION, "draws": self.draws, "seed": self.seed,
+                "terms": self.terms, "skipped": list(self.skipped), "gain_unit": self.gain_unit,
+                "thresholds": asdict(self.thresholds), "deals": records}
 
     def plot(self, ax=None):
         """All deals on one chart: partner's acceptance probability against the median rho."""
@@ -78,17 +118,42 @@ class Comparison(TabularResult):
 
 def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, seed: int | None = 0,
             thresholds: Thresholds | None = None, executor: Executor | None = None,
-            progress: bool | None = None, **options: Any) -> Comparison:
-    """Assess every deal (default: the whole library) and sort by how far the leverage is off."""
+            progress: bool | None = None, terms: str = "proposal", struck: bool = True,
+            **options: Any) -> Comparison:
+    """Assess every deal (default: the whole library), the worst first.
+
+    ``terms`` chooses what is audited (see :func:`deals.assessment.audited_terms`); with
+    ``struck`` (and ``terms`` other than ``"outcome"``) each deal's ``[outcome]`` is audited
+    too, for the comparison's "struck deal" column.
+    """
     chosen: Sequence[Deal | str] = list(library_names() if deals is None else deals)
     t = thresholds or Thresholds()
-    found = []
+    found, skipped = [], []
     for item in _with_progress(chosen, progress):
         deal = load(item) if isinstance(item, str) else item
-        found.append(assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
-                            progress=False, **options))
-    found.sort(key=lambda a: (-abs(a.leverage_gap), a.deal))
-    return Comparison(tuple(found), t, draws, seed)
+        if not has_terms(deal, terms):
+            if deals is not None:  # asked for by name: say why it cannot be audited
+                audited_terms(deal, terms)
+            skipped.append(deal.name)
+            continue
+        main = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
+                      progress=False, terms=terms, **options)
+        outcome = None
+        if struck and terms != "outcome" and deal.outcome is not None:
+            outcome = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
+                             progress=False, terms="outcome", **options)
+        elif terms == "outcome":
+            outcome = main
+        found.append((main, outcome))
+    found.sort(key=lambda pair: pair[0].sort_key())
+    return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
+                      tuple(o for _, o in found), skipped=tuple(skipped))
+
+
+def has_terms(deal: Deal, terms: str) -> bool:
+    """Whether ``deal`` has the terms ``terms`` names (a proposal always has: the belief's ask)."""
+    return {"proposal": deal.proposal is not None or deal.belief is not None,
+            "outcome": deal.outcome is not None, "belief": deal.belief is not None}[terms]
 
 
 def _with_progress(items: Sequence[Any], progress: bool | None):

@@ -25,7 +25,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from deals.beliefs import RESOLVE
+from deals.beliefs import RESOLVE, in_proposal_setting
 from deals.errors import DealError
 from deals.leverage import sample_values
 from games.results import TabularResult
@@ -161,8 +161,12 @@ def threat_under_doubt(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     """The partner's answer to the proposal's threat when it doubts it, per draw.
 
     ``resolve`` (a number or one per draw) replaces the partner's belief from the file's
-    ``[beliefs.partner.resolve]``.
+    ``[beliefs.partner.resolve]``. The deal is read in its proposal's setting (where the
+    file gives one, e.g. the threat carried out as the status quo).
     """
+    if deal.proposal is None:
+        raise DealError(f"deal {deal.name!r} has no [proposal] whose threat could be doubted")
+    deal = in_proposal_setting(deal)  # the proposal's own status quo: its threat carried out
     values = sample_values(deal, draws, seed)
     n = len(next(iter(values.values())))
     if resolve is None:

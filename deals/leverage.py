@@ -122,8 +122,11 @@ class DealUtilities:
         return utilities(self.deal, outcome, parameters)
 
 
-def batch_problem(deal: Deal, values: Mapping[str, np.ndarray]) -> BatchProblem:
+def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], *, linear: bool | None = None
+                  ) -> BatchProblem:
     """The deal as one bargaining problem per draw of ``values`` (supplier is player 1).
+
+    ``linear``: whether both utilities are affine in the issues (default: :func:`is_linear`).
 
     >>> import deals
     >>> deal = deals.load("chips-for-farm-purchases")
@@ -137,7 +140,7 @@ def batch_problem(deal: Deal, values: Mapping[str, np.ndarray]) -> BatchProblem:
     return BatchProblem(DealUtilities(deal), outcome_box(deal),
                         {k: np.asarray(v, dtype=float) for k, v in values.items() if k in used},
                         (np.broadcast_to(d_s, (n, 1))[:, 0], np.broadcast_to(d_p, (n, 1))[:, 0]),
-                        linear=is_linear(deal))
+                        linear=is_linear(deal) if linear is None else linear)
 
 
 @dataclass(frozen=True, eq=False)
@@ -206,9 +209,14 @@ class DrawSolver:
     max_rounds: int = 60
     efficiency_margin: float = 0.02
     exhaustive: bool = False
+    linear: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.linear is None:  # decided once per solver, not once per chunk of draws
+            object.__setattr__(self, "linear", is_linear(self.deal))
 
     def solve(self, values: Mapping[str, np.ndarray]) -> DrawLeverage:
-        problem = batch_problem(self.deal, values)
+        problem = batch_problem(self.deal, values, linear=self.linear)
         settings = {"resolution": self.resolution, "max_rounds": self.max_rounds}
         grid = scan(problem, self.grid_points)
         zone = zone_test(problem, grid=grid, **settings, enough=GAIN_TOLERANCE)
@@ -260,18 +268,25 @@ def optimal_ask(deal: Deal, values: Mapping[str, np.ndarray], *, grid_points: in
     >>> 0 <= optimal_ask(deal, point_values(deal)).acceptance <= 1
     True
     """
-    return engine_optimal_ask(batch_problem(deal, values), grid_points=grid_points,
+    return engine_optimal_ask(batch_problem(deal, values, linear=False), grid_points=grid_points,
                               chunk=chunk, resolution=resolution)
 
 
 def acceptance_by_level(deal: Deal, proposal: Mapping[str, float], issue: str,
-                        levels: np.ndarray, values: Mapping[str, np.ndarray], side: str
-                        ) -> np.ndarray:
-    """P(side's gain >= 0) when ``issue`` takes each of ``levels``, the rest as in ``proposal``."""
+                        levels: np.ndarray, values: Mapping[str, np.ndarray], side: str,
+                        chunk: int = 5_000) -> np.ndarray:
+    """P(side's gain >= 0) when ``issue`` takes each of ``levels``, the rest as in ``proposal``.
+
+    The draws are taken ``chunk`` at a time, so memory does not grow with their number.
+    """
     outcome = {k: np.array([[v]]) for k, v in deal.outcome_values(proposal).items()}
     outcome[issue] = np.asarray(levels, dtype=float)[None, :]
-    column = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
-    g_s, g_p = gains(deal, outcome, column)
-    gain = np.asarray(g_s if side == "supplier" else g_p, dtype=float)
     n = len(next(iter(values.values())))
-    return np.broadcast_to(gain, (n, len(levels))).__ge__(0).mean(axis=0)
+    accepted = np.zeros(len(levels))
+    for a in range(0, n, chunk):
+        column = {k: np.asarray(v[a:a + chunk], dtype=float)[:, None] for k, v in values.items()}
+        g_s, g_p = gains(deal, outcome, column)
+        gain = np.asarray(g_s if side == "supplier" else g_p, dtype=float)
+        rows = len(next(iter(column.values())))
+        accepted += (np.broadcast_to(gain, (rows, len(levels))) >= 0).sum(axis=0)
+    return accepted / n

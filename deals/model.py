@@ -163,6 +163,8 @@ class Deal:
         for label, terms in (("proposal", self.proposal), ("outcome", self.outcome)):
             if terms is not None:
                 self._check_terms(terms.values, f"{label}.terms")
+                self._check_terms(terms.disputed, f"{label}.disputed")
+                self._check_values(terms.setting, f"{label}.setting")
         if self.belief is not None:
             self._check_values(self.belief.values, "belief.values")
         if self.stages is not None:
@@ -290,6 +292,29 @@ class Deal:
         if self.belief is None:
             raise DealError(f"deal {self.name!r} has no [belief]; add one or use the deal as is")
         return self.bind(**self.belief.values)
+
+    def at_terms(self, which: str = "outcome", *, disputed: bool = False
+                 ) -> tuple[Deal, dict[str, float]]:
+        """The deal in the setting of its ``[proposal]`` or ``[outcome]``, and every issue's value.
+
+        The deal is bound at the terms' ``setting`` (their own status quo); the values are the
+        terms as stated (or, with ``disputed=True``, at the disputed reading), the issues they
+        leave out at their status quo: a complete, auditable package.
+
+        >>> import deals
+        >>> deal, terms = deals.load("india-energy-trade").at_terms("outcome", disputed=True)
+        >>> terms["oil_shift"], deal.values()["penalty"]
+        (0.3, 1.0)
+        """
+        if which not in ("proposal", "outcome"):
+            raise DealError(f"terms {which!r}: use 'proposal' or 'outcome'")
+        terms = getattr(self, which)
+        if terms is None:
+            raise DealError(f"deal {self.name!r} has no [{which}]; add one to audit it")
+        if disputed and not terms.disputed:
+            raise DealError(f"the [{which}] of deal {self.name!r} has no disputed reading")
+        deal = self.bind(**{k: v for k, v in terms.setting.items() if k not in self.bound})
+        return deal, self.outcome_values(terms.reading(disputed=disputed))
 
     # ---- evaluation -------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ DrawSolver`, power from the delay costs), refined off the grid.
 >>> import deals
 >>> problem = negotiation_problem(deals.load("gulf-divestment-uae"), grid_points=100)
 >>> problem.sides, problem.draws, problem.issues
-(('US', 'UAE'), 1, ('chips', 'divest', 'safeguards'))
+(('US', 'UAE'), 1, ('chips', 'chips_us', 'divest', 'safeguards', 'invest_us'))
 """
 
 from __future__ import annotations
@@ -60,9 +60,9 @@ def negotiation_problem(deal: Deal, *, draws: int | None = None, seed: int | Non
     bench = None
     if benchmark:
         proposal = dict(deal.proposal.values) if deal.proposal else {}
-        found = DrawSolver(deal, proposal)(**values)
-        bench = np.stack([found["supplier_gain_at_benchmark"] + d_s,
-                          found["partner_gain_at_benchmark"] + d_p])
+        found = DrawSolver(deal, proposal).solve(values)
+        bench = np.stack([found.supplier_gain_at_benchmark + d_s,
+                          found.partner_gain_at_benchmark + d_p])
     return NegotiationProblem(grid, u_s, u_p, d_s, d_p, factors[0], factors[1],
                               (deal.supplier, deal.partner), supplier_power(deal, values, None),
                               bench, UNIT)

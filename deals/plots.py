@@ -20,23 +20,35 @@ def _axes(ax):
 
 
 def tornado_plot(assessment: "Assessment", ax=None, top: int = 10):
-    """Horizontal bars: the supplier's leverage ratio with each parameter at its low and high end."""
-    ax = _axes(ax)
+    """Horizontal bars: each side's gain at the audited terms, each parameter at its range's ends.
+
+    The same parameters in the same order as ``assessment.drivers`` (largest swing on top); the
+    bars show the change from the gain at point values, in the deal's money units.
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7.5, 0.55 * min(top, max(1, len(assessment.tornado))) + 1.6))
     frame = assessment.tornado.head(top).iloc[::-1]
-    base = frame.attrs.get("rho at point values", np.nan)
     y = np.arange(len(frame))
-    low = frame["rho at low"].to_numpy(dtype=float)
-    high = frame["rho at high"].to_numpy(dtype=float)
-    ax.barh(y, low - base, left=base, color="#4c72b0", label="parameter at its low end")
-    ax.barh(y, high - base, left=base, color="#dd8452", label="parameter at its high end")
-    ax.axvline(base, color="black", lw=1)
-    ax.axvline(assessment.thresholds.under_rho, color="grey", ls=":", lw=1,
-               label=f"under threshold (rho = {assessment.thresholds.under_rho:g})")
-    ax.set_yticks(y, [f"{n} [{lo:g}, {hi:g}]" for n, lo, hi in
-                      zip(frame.index, frame["low"], frame["high"])])
-    ax.set_xlabel("leverage ratio rho at point values (supplier gain / Nash benchmark gain)")
-    ax.set_title(f"{assessment.title}\nwhat moves the supplier's leverage ratio", fontsize=10)
-    ax.legend(fontsize=8, loc="best")
+    s, p = assessment.parties["supplier"], assessment.parties["partner"]
+    for offset, side, name in ((0.2, "supplier", s), (-0.2, "partner", p)):
+        base = frame.attrs.get(f"{side} gain at point values", 0.0)
+        low = frame[f"{side} gain at low"].to_numpy(dtype=float) - base
+        high = frame[f"{side} gain at high"].to_numpy(dtype=float) - base
+        shade = "#4c72b0" if side == "supplier" else "#dd8452"
+        ax.barh(y + offset, low, height=0.38, color=shade, alpha=0.55,
+                label=f"{name}: parameter at its low end")
+        ax.barh(y + offset, high, height=0.38, color=shade,
+                label=f"{name}: parameter at its high end")
+    ax.axvline(0, color="black", lw=1)
+    ax.set_yticks(y, [f"{n} [{lo:g} to {hi:g}]" for n, lo, hi in
+                      zip(frame.index, frame["low"], frame["high"])], fontsize=8)
+    ax.set_xlabel(f"change in gain at the audited terms ({assessment.gain_unit}), "
+                  "from the point values")
+    ax.set_title(f"{assessment.title}\nwhat moves each side's gain at the audited terms",
+                 fontsize=10)
+    ax.legend(fontsize=7, loc="best")
     return ax
 
 
@@ -67,4 +79,32 @@ def comparison_plot(comparison: "Comparison", ax=None):
     ax.set_ylabel("leverage ratio rho (median, p10-p90)")
     ax.set_title("Leverage of each deal's proposal", fontsize=10)
     ax.legend(fontsize=8, title="supplier flag", title_fontsize=8)
+    return ax
+
+
+def mark_struck(ax, deal, problem):
+    """Add the benchmark and the deal as struck to a frontier drawn by ``plot_frontier``.
+
+    The benchmark is the asymmetric Nash solution (power from the delay costs); the struck
+    outcome is the file's ``[outcome]`` with its unset issues at their status quo. Both are
+    placed in gains at the deal's parameter values, like the frontier.
+    """
+    bench = deal.solutions(resolution=problem.resolution).benchmark
+    if bench.agreement:
+        ax.scatter([bench.utilities[0]], [bench.utilities[1]], marker="s", s=110,
+                   facecolor="none", edgecolor="black", linewidth=2,
+                   label="benchmark (asymmetric Nash)", zorder=7)
+    if deal.outcome is not None:
+        u = [float(v) for v in problem.evaluate(**deal.outcome_values(deal.outcome.values))]
+        ax.scatter([u[0]], [u[1]], marker="D", s=90, color="#c44e52", edgecolor="black",
+                   label="outcome (as struck)", zorder=8)
+        if deal.outcome.disputed:
+            terms = deal.outcome_values(deal.outcome.reading(disputed=True))
+            v = [float(x) for x in problem.evaluate(**terms)]
+            ax.scatter([v[0]], [v[1]], marker="D", s=90, facecolor="white",
+                       edgecolor="#c44e52", linewidth=2, label="outcome (disputed reading)",
+                       zorder=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize="small")
+    ax.set_xlabel(f"{deal.supplier} utility ($bn per year)")
+    ax.set_ylabel(f"{deal.partner} utility ($bn per year)")
     return ax

@@ -288,25 +288,19 @@ def play_in_terminal(session: PracticeSession, read: Callable[[str], str] = inpu
 
 def cmd_negotiate(args: argparse.Namespace) -> list[Section]:
     """``chipdeals negotiate DEAL --as SIDE --against AGENT``: play one side in the terminal."""
-    import deals
+    from deals.cli import deal_from_args
 
-    session = PracticeSession(deals.load(args.deal), side=args.side, against=args.against,
+    session = PracticeSession(deal_from_args(args), side=args.side, against=args.against,
                               rounds=args.rounds, seed=args.seed)
     return play_in_terminal(session)
 
 
-def register(sub: Any) -> None:
-    """Add ``negotiate`` to the ``chipdeals`` command line (``sub``: its subparsers)."""
-    text = "play one side of a deal against an agent, then see the benchmark"
-    parser = sub.add_parser("negotiate", help=text, description=text)
-    parser.add_argument("deal", metavar="DEAL", help="a library name or a .toml file")
+def negotiate_options(parser: argparse.ArgumentParser) -> None:
+    """The ``negotiate`` command's own options (the command table adds DEAL and ``--set``)."""
     parser.add_argument("--as", dest="side", choices=("partner", "supplier"),
-                        default="partner", help="the side you play (default: partner)")
+                        default="partner", help="the side you play")
     parser.add_argument("--against", choices=list(STANDARD), default="boulware",
-                        help="the agent on the other side (default: boulware)")
+                        help="the agent on the other side")
     parser.add_argument("--rounds", type=int, default=12,
-                        help="offers before the deadline, one a month (default: 12)")
+                        help="offers before the deadline, one a month")
     parser.add_argument("--seed", type=int, default=0, help="seed of a random agent")
-    parser.add_argument("--format", choices=FORMATS, default="table",
-                        help="format of the closing tables (default: table)")
-    parser.set_defaults(func=cmd_negotiate)

@@ -39,6 +39,7 @@ _PARAMETER_OPTIONAL = {"range": "pair", "distribution": str, "unit": str, "sourc
 _ISSUE_KEYS = {"range": "pair", "giver": str}
 _ISSUE_OPTIONAL = {"unit": str, "description": str, "levels": "numbers", "default": "number"}
 _TERMS_OPTIONAL = {"description": str, "source": str}
+_TERMS_TABLES = ("setting", "disputed")
 _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_option", "discount",
         "stances", "proposal", "belief", "outcome", "stages", "actors", "beliefs")
 _STANCE_RESERVED = ("walk_away", "description")
@@ -148,10 +149,15 @@ def _terms(reader: _Reader, doc: Mapping[str, Any], key: str) -> Terms | None:
         return None
     table = reader.table(doc, key, "")
     values = reader.table(table, "terms", key)
-    rest = reader.keys({k: v for k, v in table.items() if k != "terms"}, key, {},
-                       _TERMS_OPTIONAL)
+    extra = {}
+    for part in ("setting", "disputed"):
+        extra[part] = {k: reader.number(v, f"{key}.{part}.{k}")
+                       for k, v in reader.table(table, part, key, required=False).items()}
+    rest = reader.keys({k: v for k, v in table.items() if k not in ("terms",) + _TERMS_TABLES},
+                       key, {}, _TERMS_OPTIONAL)
     terms = {k: reader.number(v, f"{key}.terms.{k}") for k, v in values.items()}
-    return Terms(terms, description=rest.get("description", ""), source=rest.get("source", ""))
+    return Terms(terms, description=rest.get("description", ""), source=rest.get("source", ""),
+                 **extra)
 
 
 def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
@@ -307,6 +313,9 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         if terms is not None:
             spec = {k: getattr(terms, k) for k in ("description", "source") if getattr(terms, k)}
             spec["terms"] = dict(terms.values)
+            for part in _TERMS_TABLES:
+                if getattr(terms, part):
+                    spec[part] = dict(getattr(terms, part))
             doc[key] = spec
     if deal.belief is not None:
         spec = {"description": deal.belief.description} if deal.belief.description else {}

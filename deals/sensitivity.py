@@ -22,10 +22,11 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from deals.assessment import FLAGS, Thresholds, _flags, _percentiles
+from deals.assessment import FLAGS, Thresholds, audited_terms, percentiles
 from deals.errors import DealError
-from deals.leverage import DrawSolver, leverage_over_draws, optimal_ask, point_values, sample_values
+from deals.leverage import DrawSolver, leverage_over_draws, sample_values
 from deals.model import Deal
+from deals.verdicts import headline, verdict_set
 from games.results import TabularResult
 
 __all__ = ["FlagMap", "flag_map", "proposal_terms"]
@@ -42,13 +43,8 @@ def proposal_terms(deal: Deal) -> tuple[dict[str, float], str]:
     >>> proposal_terms(deals.load("gulf-divestment-uae"))[1]
     'proposal'
     """
-    if deal.proposal is not None:
-        return deal.outcome_values(deal.proposal.values), "proposal"
-    if deal.belief is not None:
-        believed = point_values(deal.at_belief())
-        return dict(optimal_ask(deal, believed).package), "optimal ask under the belief"
-    raise DealError(f"deal {deal.name!r} has neither a [proposal] nor a [belief] to assess; "
-                    "add the terms on the table as [proposal]")
+    _, proposal, source = audited_terms(deal, "proposal")
+    return proposal, "proposal" if source == "the deal's proposal" else source
 
 
 @dataclass(frozen=True, eq=False)
@@ -196,10 +192,11 @@ def flag_map(deal: Deal, x: str, xs: Sequence[float], y: str, ys: Sequence[float
     for side in other:
         for i in range(ny):
             for j in range(nx):
-                r = _percentiles(rho_cells[side][i, j])
+                r = percentiles(rho_cells[side][i, j])
                 medians[side][i, j] = r["median"]
-                flags[side][i, j] = _flags(accepts[other[side]][i, j], r, dominated[i, j], t,
-                                           accepts[side][i, j])[0]
+                found = verdict_set(accepts[other[side]][i, j], accepts[side][i, j],
+                                    r["median"], dominated[i, j], t)
+                flags[side][i, j] = headline(found)
     values = deal.values()
     units = {n: deal.parameters[n].unit for n in (x, y)}
     return FlagMap(deal=deal.name, x=x, y=y, x_values=xs_, y_values=ys_,

@@ -26,7 +26,7 @@ import pandas as pd
 from deals.errors import DealError
 from deals.leverage import sample_values
 from deals.model import Deal
-from deals.stage_plan import ONE_SHOT, stages_of, stage_tree, stage_values
+from deals.stage_planning import ONE_SHOT, stages_of, stage_tree, stage_values
 from games.information import InformationValues, value_of_information
 from games.results import TabularResult
 from games.trees import screening_offer_batch
@@ -186,7 +186,7 @@ def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> Stage
     """The staged plan in one record for ``assess``/``compare`` (None for a deal without stages)."""
     if deal.stages is None:
         return None
-    from deals.stage_plan import stage_plan
+    from deals.stage_planning import stage_plan
 
     plan = stage_plan(deal, draws, seed)
     first = plan.plan

@@ -137,15 +137,28 @@ class Stance:
 class Terms:
     """Values of some issues, with what they are and where they come from.
 
-    Used for the proposal on the table and for the deal as actually struck.
+    Used for the proposal on the table and for the deal as actually struck. ``setting`` gives
+    parameter values in force when these terms were on the table (e.g. a status quo before a
+    penalty tariff), so terms from different dates are audited against their own baseline;
+    ``disputed`` gives another reading of some issues (e.g. a commitment one side denies).
+
+    >>> Terms({"oil_shift": 1.0}, disputed={"oil_shift": 0.3}).reading(disputed=True)
+    {'oil_shift': 0.3}
     """
 
     values: Mapping[str, float]
     description: str = ""
     source: str = ""
+    setting: Mapping[str, float] = field(default_factory=dict)
+    disputed: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "values", {k: float(v) for k, v in self.values.items()})
+        for key in ("values", "setting", "disputed"):
+            object.__setattr__(self, key, {k: float(v) for k, v in getattr(self, key).items()})
+
+    def reading(self, *, disputed: bool = False) -> dict[str, float]:
+        """The issue values as stated, or with the disputed issues at their other reading."""
+        return {**self.values, **(self.disputed if disputed else {})}
 
 
 @dataclass(frozen=True)

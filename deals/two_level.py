@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from deals.actors import WinSetSlack, latency, member_gains
-from deals.beliefs import mutual_optimism_of
+from deals.beliefs import in_proposal_setting, mutual_optimism_of
 from deals.doubt import threat_under_doubt
 from deals.errors import DealError
 from deals.leverage import batch_problem, sample_values, supplier_power
@@ -130,20 +130,28 @@ class TwoLevel(TabularResult):
                              f"{self.parties['partner']} side doubts.")
         return lines
 
-    def short(self) -> str:
-        """One cell for a comparison table: ratification and breakdown probabilities."""
-        parts = [f"ratified {self.ratified['both']:.0%}"] if "both" in self.ratified else []
+    def rows(self, words: bool = False) -> list[tuple[str, float]]:
+        """The headline probabilities as (name, value) pairs for the assessment's and the
+        comparison's tables: ratification, breakdown, the doubted threat tested (snake_case
+        names, or with ``words`` the names a person reads)."""
+        out = []
+        if "both" in self.ratified:
+            out.append(("p_ratified", "P(ratified at home)", self.ratified["both"]))
         if self.breakdown is not None:
-            parts.append(f"breakdown {self.breakdown:.0%}")
+            out.append(("p_breakdown", "P(breakdown: mutual optimism)", self.breakdown))
+        if self.threat is not None:
+            out.append(("p_threat_tested", "P(the doubted threat is tested)", self.threat.tested))
+        return [(label if words else name, value) for name, label, value in out]
+
+    def short(self) -> str:
+        """One sentence for a comparison's notes."""
+        parts = [f"ratified at home in {self.ratified['both']:.0%} of draws"] \
+            if "both" in self.ratified else []
+        if self.breakdown is not None:
+            parts.append(f"talks break down from mutual optimism in {self.breakdown:.0%}")
         if self.threat is not None and self.threat.rests_on_doubted_threat:
-            parts.append("doubted threat")
-        return "; ".join(parts) or "-"
-
-    def _caption(self) -> str:
-        return f"{self.deal}: two-level audit, {self.draws} draws, seed {self.seed}"
-
-    def __str__(self) -> str:
-        return "\n".join(self.summary()) + "\n\n" + super().__str__()
+            parts.append("its leverage rests on a threat the partner doubts")
+        return ("Two-level: " + "; ".join(parts) + ".") if parts else ""
 
 
 def two_level_summary(deal: Any, draws: int, seed: int | None) -> TwoLevel | None:
@@ -186,8 +194,9 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
                         "[actors.supplier] or [beliefs.supplier] (docs/deal-files.md)")
     if deal.proposal is None:
         raise DealError(f"deal {deal.name!r} has no [proposal] to ratify")
+    given = deal
+    deal, proposal = deal.at_terms("proposal")  # in the proposal's own setting
     values = sample_values(deal, draws, seed)
-    proposal = deal.outcome_values(deal.proposal.values)
     problem = all_values_problem(deal, values)
     grid = scan(problem, grid_points)
     beta = supplier_power(deal, values, power)
@@ -216,9 +225,9 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
         shares["both"] = float(np.mean(np.logical_and.reduce(list(ratified.values()))))
     breakdown, threat = None, None
     if deal.beliefs is not None:
-        breakdown = mutual_optimism_of(deal, draws, seed, power=power).probability
+        breakdown = mutual_optimism_of(given, draws, seed, power=power).probability
         if "partner" in deal.beliefs and deal.beliefs["partner"].resolve is not None:
-            threat = threat_under_doubt(deal, draws, seed)
+            threat = threat_under_doubt(given, draws, seed)
     return TwoLevel(deal.name, {s: deal.party(s) for s in SIDES}, draws, seed, sides, shares,
                     float(np.median(beta)),
                     float(np.median(power_with_latency(deal, values, months)))
@@ -240,6 +249,7 @@ def schelling_curve(deal: Any, side: str, parameter: str, levels: Any, draws: in
     ['P(ratifies proposal)', 'win-set / zone']
     """
     rows = []
+    deal = in_proposal_setting(deal)
     for level in levels:
         bound = deal.bind(**{parameter: float(level)})
         values = sample_values(bound, draws, seed)

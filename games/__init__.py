@@ -3,8 +3,15 @@
 Normal-form games with verified equilibria, game trees with subgame perfection, bargaining
 solutions and negotiation frontiers, parameter sweeps. Knows nothing of chips or countries:
 ``games`` never imports ``deals``.
+
+Importing ``games`` is cheap: every name below loads its module on first use (PEP 562
+``__getattr__``), so scipy.optimize, sympy, pandas and matplotlib load only where a
+feature needs them.
 """
 
+from __future__ import annotations
+
+from games.exports import lazy_exports
 from games.errors import (
     BargainingError,
     ExpressionError,
@@ -16,90 +23,76 @@ from games.errors import (
     TreeError,
 )
 
-# --- parameters and expressions ---
-from games.expressions import Expression, parse_expression
-from games.parameters import Parameter, ParameterSet
+# Loaded now, not on first use: the function users call is ``games.equilibria``; its solver
+# package is ``games.normal_form.equilibria``. Costs numpy only.
+from games.normal_form.equilibria import equilibria
 
-# --- normal-form games and equilibria ---
-from games.normal_form.equilibria import (
-    BatchEquilibria,
-    Equilibrium,
-    EquilibriumSet,
-    equilibria,
-    equilibria_batch,
-    pure_equilibria,
-    regret,
-)
-# --- the game class, symbolic 2x2, regime maps, catalogue, plots: the names listed once, in
-# games.normal_form.__all__ ---
-from games.normal_form import *  # noqa: E402,F401,F403
-from games.normal_form import NormalFormGame  # noqa: F401 (named for readers and linters)
+#: Where each public name lives: module -> names (loaded on first access).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    # --- parameters and expressions ---
+    "games.expressions": (
+        "Expression", "parse_expression",
+    ),
+    "games.parameters": (
+        "Parameter", "ParameterSet",
+    ),
+    # --- normal-form games and equilibria ---
+    "games.normal_form.equilibria": (
+        "BatchEquilibria", "Equilibrium", "EquilibriumSet", "equilibria_batch", "pure_equilibria",
+        "regret",
+    ),
+    "games.normal_form.game": (
+        "NormalFormGame",
+    ),
+    # --- symbolic 2x2, regime maps, catalogue, Gambit .nfg ---
+    "games.normal_form.catalogue": (
+        "CLASSIC_GAMES", "ClassicGame", "battle_of_the_sexes", "chicken", "coordination",
+        "entry_game", "hawk_dove", "matching_pennies", "prisoners_dilemma", "stag_hunt",
+    ),
+    "games.gambit": (
+        "read_nfg", "write_nfg",
+    ),
+    "games.normal_form.plots": (
+        "plot_best_responses", "plot_payoff_table",
+    ),
+    "games.normal_form.regimes": (
+        "RegimeMap", "plot_regime_map", "regime_map",
+    ),
+    "games.normal_form.symbolic": (
+        "Evaluated2x2", "Symbolic2x2", "symbolic_2x2",
+    ),
+    # --- bargaining and frontiers ---
+    "games.bargaining": (
+        "BargainingProblem", "BargainingSolution", "ConcessionCurve", "Issue",
+        "ParetoFrontier", "RubinsteinAgreement", "RubinsteinSplit", "UltimatumOffer",
+        "ZoneOfAgreement", "concession_curve", "concession_curves", "discount_factor",
+        "egalitarian", "ideal_point", "kalai_smorodinsky", "nash_power", "nash_solution",
+        "pareto_frontier", "plot_concession_curves", "plot_frontier", "rubinstein_solution",
+        "rubinstein_split", "ultimatum_offer", "ultimatum_on_frontier", "utilitarian",
+        "zone_of_agreement",
+    ),
+    # --- game trees ---
+    "games.trees": (
+        "BatchBackwardInduction", "GameTree", "NonCredibleSet", "ScreeningOffer",
+        "SubgamePerfectEquilibrium", "SubgamePerfectSet", "SubgameSolution",
+        "backward_induction", "backward_induction_batch", "bayesian_nash_equilibria",
+        "bayesian_normal_form", "chance", "decision", "non_credible_equilibria", "parse_efg",
+        "plot_tree", "proper_subgames", "read_efg", "reduced_normal_form", "reduced_profile",
+        "screening_offer", "screening_tree", "solve_by_subgames", "subgame_perfect_equilibria",
+        "terminal", "write_efg",
+    ),
+    # --- sweeps ---
+    "games.sweeps": (
+        "SweepResult", "sweep",
+    ),
+    # --- teaching ---
+    "games.teaching": (
+        "Exercise", "Feedback", "exercise", "exercises",
+    ),
+}
 
-# --- bargaining and frontiers ---
-from games.bargaining import (
-    BargainingProblem,
-    BargainingSolution,
-    ConcessionCurve,
-    Issue,
-    ParetoFrontier,
-    RubinsteinAgreement,
-    RubinsteinSplit,
-    UltimatumOffer,
-    ZoneOfAgreement,
-    concession_curve,
-    concession_curves,
-    discount_factor,
-    egalitarian,
-    ideal_point,
-    kalai_smorodinsky,
-    nash_power,
-    nash_solution,
-    pareto_frontier,
-    plot_concession_curves,
-    plot_frontier,
-    rubinstein_solution,
-    rubinstein_split,
-    ultimatum_offer,
-    ultimatum_on_frontier,
-    utilitarian,
-    zone_of_agreement,
-)
+__all__ = sorted([*(name for names in _EXPORTS.values() for name in names), "equilibria",
+                  "BargainingError", "ExpressionError", "FileFormatError", "GameError",
+                  "GameTooLargeError", "InvalidGameError", "ParameterError", "TreeError"])
 
-# --- game trees ---
-from games.trees import (
-    BatchBackwardInduction,
-    GameTree,
-    NonCredibleSet,
-    ScreeningOffer,
-    SubgamePerfectEquilibrium,
-    SubgamePerfectSet,
-    SubgameSolution,
-    backward_induction,
-    backward_induction_batch,
-    bayesian_nash_equilibria,
-    bayesian_normal_form,
-    chance,
-    decision,
-    non_credible_equilibria,
-    parse_efg,
-    plot_tree,
-    proper_subgames,
-    read_efg,
-    reduced_normal_form,
-    reduced_profile,
-    screening_offer,
-    screening_tree,
-    solve_by_subgames,
-    subgame_perfect_equilibria,
-    terminal,
-    write_efg,
-)
-
-# --- Gambit .nfg and .efg files (after trees: the .efg reader builds GameTrees) ---
-from games.gambit import read_nfg, write_nfg
-
-# --- sweeps ---
-from games.sweeps import SweepResult, sweep
-
-# --- teaching ---
-from games.teaching import Exercise, Feedback, exercise, exercises
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -20,7 +20,7 @@ upwards by the noise of the other parameters within a bin.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,8 @@ class InformationValues(TabularResult):
     best_action: str
     draws: int
     bins: int
+    method: str = "expected value of perfect information: per-draw best action against the best action over the draws"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def ranking(self) -> list[tuple[str, float]]:
         """Parameters by their value of information, largest first."""

@@ -1,6 +1,10 @@
-"""Exact max-min of two affine functions over a box, for a whole stack of problems at once.
+"""Max-min of two functions over a box, for a whole stack of problems (one per row) at once.
 
-The linear programme
+:func:`linear_maximin` solves the affine case exactly; :func:`maximin_by_lp_steps` uses it as
+the step of sequential linear programming for any two functions, and
+:func:`maximin_by_homotopy` finds points where both are positive inside thin wedges.
+
+For two affine functions the linear programme
 
     maximise t  subject to  a . x + a0 >= t,  b . x + b0 >= t,  low <= x <= high
 
@@ -25,9 +29,12 @@ that the two constraints are equal where they can be). See e.g. Boyd and Vandenb
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+from games.box_search import Box, maximise
 
 
 @dataclass(frozen=True)
@@ -100,3 +107,147 @@ def _dual(lams: np.ndarray, a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np
     c = lam * a[:, None, :] + (1 - lam) * b[:, None, :]
     top = np.maximum(c * lo[:, None, :], c * hi[:, None, :]).sum(axis=2)
     return lams * a0[:, None] + (1 - lams) * b0[:, None] + top
+
+
+#: Shifts of the homotopy that looks for points where both functions are positive.
+ZONE_SHIFTS = (0.05, 0.005, 0.0)
+
+
+def maximin_by_homotopy(pair: Callable, box: Box, start: Mapping[str, np.ndarray],
+                        value: np.ndarray, resolution: float, max_rounds: int,
+                        first_step: float, tolerance: float = 1e-9
+                        ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Look for a point with both A and B positive by a homotopy on a smooth objective.
+
+    A zone shaped like a thin wedge is entered only along the crease of min(A, B). The shifted
+    Nash product log(A + e) + log(B + e) is smooth, finite wherever both exceed -e, and peaks
+    inside the zone as e falls to zero: the search follows it through ZONE_SHIFTS (added to
+    the start's shortfall), each from the last point. Returns the points and min(A, B) there.
+    ``pair(rows, x)`` returns (A, B) for the rows ``rows`` at coordinates ``x`` (arrays of
+    shape (len(rows), m)), as in :func:`maximin_by_lp_steps`.
+
+    >>> import numpy as np
+    >>> def pair(rows, x):                 # a thin wedge around y = x, entered along it
+    ...     return x["y"] - 0.99 * x["x"], 1.01 * x["x"] - x["y"]
+    >>> box = Box({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+    >>> points, value = maximin_by_homotopy(pair, box, {"x": np.array([0.1]),
+    ...     "y": np.array([0.9])}, np.array([-0.8]), 1e-6, 60, 0.125)
+    >>> bool(value[0] > 0)
+    True
+    """
+    m = len(value)
+    points = {k: np.asarray(v, dtype=float).copy() for k, v in start.items()}
+
+    def worse_off(rows, pts):
+        a, b = pair(rows, {k: v[rows][:, None] for k, v in pts.items()})
+        return np.broadcast_to(np.minimum(a, b), (len(rows), 1))[:, 0]
+
+    offset = np.maximum(0.0, -np.asarray(value, dtype=float))
+    todo = np.arange(m)
+    for shift in ZONE_SHIFTS:
+        e = offset + shift
+        if not todo.size or not np.any(e[todo] > 0):
+            break
+
+        def objective(r, todo=todo, e=e, **x):
+            rows = todo[r]
+            a, b = pair(rows, x)
+            a, b = a + e[rows][:, None], b + e[rows][:, None]
+            with np.errstate(all="ignore"):
+                return np.where((a > 0) & (b > 0), np.log(a) + np.log(b), -np.inf)
+
+        found = maximise(objective, box, todo.size, start={k: v[todo] for k, v in points.items()},
+                         resolution=resolution, first_step=first_step,
+                         max_rounds=min(max_rounds, 30), by_rows=True)
+        for k in points:
+            points[k][todo] = found.points[k]
+        gap = worse_off(np.arange(m), points)
+        offset = np.maximum(0.0, -gap) * 0.5
+        todo = todo[gap[todo] <= tolerance]  # rows with a point in the zone are done
+    return points, worse_off(np.arange(m), points)
+
+
+def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray],
+                        value: np.ndarray, resolution: float, max_rounds: int,
+                        whole_box: bool = False) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Sequential linear programming for max min(A, B) from ``start`` (one point per row).
+
+    Each round models A and B by secants from the current point to the edges of the trust
+    region (a share of each range), one slope up and one down per coordinate, and takes the
+    exact LP step of that model (:func:`linear_maximin`); a step that does not improve
+    min(A, B) quarters the radius. ``whole_box``: the
+    functions are declared affine; the first step spans the whole box and, where the model
+    predicts the value found exactly (the functions are affine there), is the exact answer;
+    elsewhere the rounds go on as for any function. ``pair(rows, x)`` returns (A, B) for the
+    rows ``rows`` (indices into the stack) at coordinates ``x`` (arrays of shape
+    (len(rows), m)); ``value`` holds min(A, B) at ``start``.
+
+    >>> import numpy as np
+    >>> def pair(rows, x):                 # two concave bowls: the max-min is on their crease
+    ...     return (1 - (x["x"] - 1) ** 2 - x["y"] ** 2, 1 - x["x"] ** 2 - (x["y"] - 1) ** 2)
+    >>> box = Box({"x": (0.0, 1.0), "y": (0.0, 1.0)})
+    >>> start = {"x": np.array([0.9]), "y": np.array([0.1])}
+    >>> points, value = maximin_by_lp_steps(pair, box, start, np.array([-0.62]), 1e-7, 60)
+    >>> round(float(value[0]), 4), round(float(points["x"][0]), 3)   # (1/2, 1/2): 1/2
+    (0.5, 0.5)
+    """
+    moving = [k for k in box.names if box.is_continuous(k)]
+    points = {k: np.asarray(v, dtype=float).copy() for k, v in start.items()}
+    current = np.asarray(value, dtype=float).copy()
+    m = current.size
+    if not moving or m == 0:
+        return points, current
+    lo = np.array([box.bounds(k)[0] for k in moving])
+    hi = np.array([box.bounds(k)[1] for k in moving])
+    span = hi - lo
+    radius = np.full(m, 1.0 if whole_box else 0.25)
+    active = np.arange(m)
+    for _ in range(max_rounds):
+        if not active.size:
+            break
+        x = np.column_stack([points[k][active] for k in moving])          # (r, k)
+        width = radius[active][:, None] * span
+        up, down = np.minimum(x + width, hi), np.maximum(x - width, lo)
+        probes = np.concatenate([x[:, None, :]] + [
+            np.where(np.arange(len(moving)) == i, end[:, i:i + 1], x)[:, None, :]
+            for i in range(len(moving)) for end in (up, down)], axis=1)   # (r, 1 + 2k, k)
+        scope = {k: points[k][active][:, None] for k in points}
+        scope.update({k: probes[:, :, i] for i, k in enumerate(moving)})
+        a, b = pair(active, scope)
+        a, b = np.broadcast_to(a, probes.shape[:2]), np.broadcast_to(b, probes.shape[:2])
+        # One secant per side of x and per coordinate: the model is affine in the moves up
+        # (d+ in [0, up - x]) and down (d- in [0, x - down]), so a kink at x is kept, and for
+        # functions concave along each coordinate the model lies below them in the region.
+        rise, fall = up - x, x - down
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slopes = [(np.where(rise > 0, (f[:, 1::2] - f[:, :1]) / rise, 0.0),
+                       np.where(fall > 0, (f[:, :1] - f[:, 2::2]) / fall, 0.0)) for f in (a, b)]
+        (a_up, a_down), (b_up, b_down) = slopes
+        lp = linear_maximin(np.hstack([a_up, -a_down]), a[:, 0], np.hstack([b_up, -b_down]),
+                            b[:, 0], np.zeros(2 * len(moving)), np.hstack([rise, fall]))
+        k_ = len(moving)
+        moved = np.clip(x + lp.points[:, :k_] - lp.points[:, k_:], lo, hi)
+        trial = {k: points[k][active][:, None] for k in points}
+        trial.update({k: moved[:, i:i + 1] for i, k in enumerate(moving)})
+        ta, tb = pair(active, trial)
+        got = np.broadcast_to(np.minimum(ta, tb), (active.size, 1))[:, 0]
+        got = np.where(np.isnan(got), -np.inf, got)
+        better = got > current[active]
+        chosen = active[better]
+        for i, k in enumerate(moving):
+            points[k][chosen] = moved[better, i]
+        current[chosen] = got[better]
+        # Trust region: shrink after a step that gained nothing; converged when the model
+        # promises nothing more.
+        promised = lp.values - np.minimum(a[:, 0], b[:, 0])
+        radius[active[~better]] /= 4
+        # After a step, the next region is twice the step taken (shrinking at most fourfold):
+        # secants over a region much wider than the step misjudge a curved function.
+        taken = np.max(np.abs(moved - x) / span, axis=1)
+        radius[chosen] = np.clip(2 * taken[better], radius[chosen] / 4, 1.0)
+        done = (radius[active] < resolution) | (better & (promised <= 1e-12))
+        if whole_box:  # over the whole box an exact model (affine functions) gives the optimum
+            exact = np.abs(got - lp.values) <= 1e-12 * (1 + np.abs(lp.values))
+            done |= exact & (radius[active] >= 1.0)
+        active = active[~done]
+    return points, current

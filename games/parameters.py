@@ -19,13 +19,15 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from games.errors import ParameterError, finite_number
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Distributions a parameter may declare over its range.
 DISTRIBUTIONS = ("uniform", "triangular", "normal", "lognormal", "loguniform")
@@ -269,6 +271,7 @@ class ParameterSet(Mapping[str, Parameter], TabularResult):
         return out
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         rows = [{"parameter": p.name, "value": p.value,
                  "low": p.low if p.range else None, "high": p.high if p.range else None,
                  "distribution": p.distribution or ("uniform" if p.range else "fixed"),

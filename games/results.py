@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class TabularResult:
@@ -40,6 +41,7 @@ class TabularResult:
         return self.caption()
 
     def __str__(self) -> str:
+        import pandas as pd
         frame = self.to_frame()
         with pd.option_context("display.width", 120, "display.max_columns", 30,
                                "display.float_format", "{:.6g}".format):
@@ -48,6 +50,7 @@ class TabularResult:
         return f"{body}\n{caption}" if caption else body
 
     def _repr_html_(self) -> str:
+        import pandas as pd
         frame = self.to_frame()
         with pd.option_context("display.float_format", "{:.6g}".format):
             table = frame.to_html()

@@ -20,14 +20,16 @@ from __future__ import annotations
 import inspect
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from games.errors import ParameterError
 from games.parameters import ParameterSet
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Largest number of points a sweep evaluates (a guard against a grid that explodes).
 MAX_POINTS = 50_000_000
@@ -56,12 +58,14 @@ class SweepResult(TabularResult):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per sampled point: the parameter values, then the outputs."""
+        import pandas as pd
         columns = {**{k: np.asarray(v) for k, v in self.samples.items()},
                    **{k: np.asarray(v) for k, v in self.outputs.items()}}
         return pd.DataFrame(columns)
 
     def summary(self) -> pd.DataFrame:
         """Mean, 10th, 50th and 90th percentiles of each numeric output."""
+        import pandas as pd
         rows = {}
         for name, values in self.outputs.items():
             v = np.asarray(values)
@@ -77,6 +81,7 @@ class SweepResult(TabularResult):
                 f"{self.chunks} chunk(s)")
 
     def __str__(self) -> str:
+        import pandas as pd
         summary = self.summary()
         with pd.option_context("display.float_format", "{:.6g}".format):
             body = summary.to_string() if len(summary) else "(no numeric outputs)"

@@ -26,7 +26,8 @@ def test_the_notebooks_of_the_issue_are_there():
     names = {p.name for p in NOTEBOOKS}
     for expected in ["01-gulf-divestment.ipynb", "02-india-energy-trade.ipynb",
                      "03-concession-explorer.ipynb", "04-teaching-game-theory.ipynb",
-                     "04-teaching-game-theory-solutions.ipynb", "05-build-your-own-deal.ipynb"]:
+                     "04-teaching-game-theory-solutions.ipynb", "05-build-your-own-deal.ipynb",
+                     "06-struck-deals.ipynb"]:
         assert expected in names
 
 

@@ -1,10 +1,21 @@
-"""Bargaining: problems, axiomatic solutions, Rubinstein, ultimatum offers, frontiers, plots.
+"""Bargaining: problems, axiomatic solutions, Rubinstein, ultimatum offers, frontiers, plots,
+and stacks of problems (one per parameter draw) solved at once (:mod:`games.bargaining.batch`).
 
 >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
 >>> nash_solution(p).utilities
 (0.5, 0.5)
 """
 
+from games.bargaining.batch import (
+    BatchMaximin,
+    BatchNash,
+    BatchProblem,
+    TakeItOrLeaveIt,
+    better_for_both,
+    nash_benchmark,
+    optimal_ask,
+    zone_test,
+)
 from games.bargaining.frontier import (
     ConcessionCurve,
     ParetoFrontier,
@@ -42,4 +53,6 @@ __all__ = [
     "rubinstein_solution", "discount_factor", "nash_power", "UltimatumOffer", "ultimatum_offer",
     "ultimatum_on_frontier",
     "plot_frontier", "plot_concession_curves",
+    "BatchProblem", "BatchNash", "BatchMaximin", "TakeItOrLeaveIt", "nash_benchmark",
+    "zone_test", "better_for_both", "optimal_ask",
 ]

@@ -46,10 +46,13 @@ from numpy.typing import ArrayLike
 
 from games.box_search import Box, maximise
 from games.errors import BargainingError
-from games.optimise import linear_maximin
+from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
 
 #: Relative slack (in units of a player's range of gains) under which a gain counts as zero.
 GAIN_TOLERANCE = 1e-9
+#: Most rounds of LP steps (each at least quarters the trust region or gains; they converge in
+#: far fewer on smooth problems).
+LP_ROUNDS = 60
 
 Utilities = Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]],
                      tuple[ArrayLike, ArrayLike]]
@@ -92,23 +95,40 @@ class BatchProblem:
         object.__setattr__(self, "parameters", params)
         object.__setattr__(self, "disagreement", d)
         object.__setattr__(self, "_draws", n)
+        object.__setattr__(self, "_last", [(None, None)])
+
+    def _columns(self, pick: np.ndarray | slice) -> tuple[dict, np.ndarray, np.ndarray]:
+        # A search polls the same draws several times a round: slice the data once per set.
+        # (One tuple read and one written, so threads sharing a problem never mix two sets.)
+        seen, columns = self._last[0]  # type: ignore[attr-defined]
+        if seen is pick or (isinstance(pick, np.ndarray) and isinstance(seen, np.ndarray)
+                            and seen.shape == pick.shape and np.array_equal(seen, pick)):
+            return columns
+        columns = ({k: v[pick][:, None] for k, v in self.parameters.items()},
+                   self.disagreement[0][pick][:, None], self.disagreement[1][pick][:, None])
+        self._last[0] = (pick, columns)  # type: ignore[attr-defined]
+        return columns
 
     @property
     def draws(self) -> int:
         """How many problems the stack holds."""
         return self._draws  # type: ignore[attr-defined]
 
-    def gains(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | None = None
+    def take(self, rows: np.ndarray | slice) -> "BatchProblem":
+        """The stack of the draws ``rows`` only (indices or a slice)."""
+        return BatchProblem(self.utilities, self.box,
+                            {k: v[rows] for k, v in self.parameters.items()},
+                            (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear)
+
+    def gains(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | slice | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
         """Both players' gains at ``outcome`` for the draws ``rows`` (default: all).
 
         Issues of shape (1, m) give an (r, m) table (every outcome for every draw); issues of
         shape (r, 1) one outcome per draw.
         """
-        pick = slice(None) if rows is None else rows
-        params = {k: v[pick][:, None] for k, v in self.parameters.items()}
+        params, d_1, d_2 = self._columns(slice(None) if rows is None else rows)
         u_1, u_2 = self.utilities(outcome, params)
-        d_1, d_2 = (d[pick][:, None] for d in self.disagreement)
         g_1, g_2 = np.broadcast_arrays(np.asarray(u_1, dtype=float) - d_1,
                                        np.asarray(u_2, dtype=float) - d_2)
         return g_1, g_2
@@ -328,37 +348,40 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
     todo = rows if enough is None or linear else rows[margin < enough]  # an LP is cheap
     method = ("linear programme per draw (exact), checked against a grid scan" if linear else
               "grid scan, compass search, then sequential linear programming (trust region)")
-    if todo.size:
+    def pair_over(chosen: np.ndarray) -> Callable:
         def pair(r, x):
-            picked = todo[r]
+            picked = chosen[r]
             g_1, g_2 = problem.gains(x, picked)
             return ((g_1 - offsets[0][picked][:, None]) / r_1[picked][:, None],
                     (g_2 - offsets[1][picked][:, None]) / r_2[picked][:, None])
+        return pair
 
-        start = {k: v[todo] for k, v in points.items()}
-        value = margin[todo]
-        if not linear:
-            # A compass search first (it steps across kinks along the issues), then LP steps
-            # from where it stops (they follow the crease where the two gains are equal).
-            compass = maximise(lambda r, **x: np.minimum(*pair(r, x)), problem.box, todo.size,
-                               start=start, resolution=resolution,
-                               first_step=_first_step(problem.box, grid),
-                               max_rounds=max_rounds, by_rows=True)
-            ahead = compass.values > value
-            start = {k: np.where(ahead, compass.points[k], v) for k, v in start.items()}
-            value = np.maximum(compass.values, value)
-            if package is None:
-                shifted = _shifted_nash(pair, problem.box, start, value, resolution, max_rounds,
-                                        _first_step(problem.box, grid))
-                ahead = shifted[1] > value
-                start = {k: np.where(ahead, shifted[0][k], v) for k, v in start.items()}
-                value = np.maximum(shifted[1], value)
-        found, value = _lp_steps(pair, problem.box, start, value, resolution, max_rounds,
-                                 whole_box=linear)
-        better = value > margin[todo]
-        margin[todo[better]] = value[better]
+    def keep(chosen: np.ndarray, found: Mapping[str, np.ndarray], value: np.ndarray) -> None:
+        better = value > margin[chosen]
+        margin[chosen[better]] = value[better]
         for k in points:
-            points[k][todo[better]] = found[k][better]
+            points[k][chosen[better]] = found[k][better]
+
+    step = _first_step(problem.box, grid)
+    if todo.size and not linear:
+        # better for both: a compass search (it steps across kinks along the issues); the zone
+        # test: a smooth homotopy (it enters thin wedges the grid missed).
+        start = {k: v[todo] for k, v in points.items()}
+        if package is not None:
+            compass = maximise(lambda r, **x: np.minimum(*pair_over(todo)(r, x)), problem.box,
+                               todo.size, start=start, resolution=resolution, first_step=step,
+                               max_rounds=max_rounds, by_rows=True)
+            keep(todo, compass.points, compass.values)
+        else:
+            keep(todo, *maximin_by_homotopy(pair_over(todo), problem.box, start, margin[todo],
+                                            resolution, max_rounds, step, GAIN_TOLERANCE))
+        if enough is not None:
+            todo = todo[margin[todo] < enough]
+    if todo.size:
+        # LP steps from there: they follow the crease where the two gains are equal.
+        keep(todo, *maximin_by_lp_steps(pair_over(todo), problem.box,
+                              {k: v[todo] for k, v in points.items()}, margin[todo],
+                              resolution, min(max_rounds, LP_ROUNDS), whole_box=linear))
     if package is not None:  # the package itself improves on itself by exactly 0
         behind = margin < 0
         margin[behind] = 0.0
@@ -370,130 +393,9 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
                          "enough": enough})
 
 
-#: Shifts of the homotopy that looks for a zone of agreement the grid missed (gain-range units).
-ZONE_SHIFTS = (0.05, 0.005, 0.0)
-
-
-def _shifted_nash(pair: Callable, box: Box, start: Mapping[str, np.ndarray], value: np.ndarray,
-                  resolution: float, max_rounds: int, first_step: float
-                  ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Look for a point with both A and B positive by a homotopy on a smooth objective.
-
-    A zone shaped like a thin wedge is entered only along the crease of min(A, B). The shifted
-    Nash product log(A + e) + log(B + e) is smooth, finite wherever both exceed -e, and peaks
-    inside the zone as e falls to zero: the search follows it through ZONE_SHIFTS (added to
-    the start's shortfall), each from the last point. Returns the points and min(A, B) there.
-    """
-    m = len(value)
-    points = {k: np.asarray(v, dtype=float).copy() for k, v in start.items()}
-
-    def worse_off(rows, pts):
-        a, b = pair(rows, {k: v[rows][:, None] for k, v in pts.items()})
-        return np.broadcast_to(np.minimum(a, b), (len(rows), 1))[:, 0]
-
-    offset = np.maximum(0.0, -np.asarray(value, dtype=float))
-    todo = np.arange(m)
-    for shift in ZONE_SHIFTS:
-        e = offset + shift
-        if not todo.size or not np.any(e[todo] > 0):
-            break
-
-        def objective(r, todo=todo, e=e, **x):
-            rows = todo[r]
-            a, b = pair(rows, x)
-            a, b = a + e[rows][:, None], b + e[rows][:, None]
-            with np.errstate(all="ignore"):
-                return np.where((a > 0) & (b > 0), np.log(a) + np.log(b), -np.inf)
-
-        found = maximise(objective, box, todo.size, start={k: v[todo] for k, v in points.items()},
-                         resolution=resolution, first_step=first_step,
-                         max_rounds=min(max_rounds, 30), by_rows=True)
-        for k in points:
-            points[k][todo] = found.points[k]
-        gap = worse_off(np.arange(m), points)
-        offset = np.maximum(0.0, -gap) * 0.5
-        todo = todo[gap[todo] <= GAIN_TOLERANCE]  # rows with a point in the zone are done
-    return points, worse_off(np.arange(m), points)
-
-
 def _spans(box: Box, name: str) -> bool:
     lo, hi = box.bounds(name)
     return hi > lo
-
-
-def _lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray], value: np.ndarray,
-              resolution: float, max_rounds: int, whole_box: bool
-              ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Sequential linear programming for max min(A, B) from ``start`` (one point per row).
-
-    Each round models A and B by secants from the current point to the edges of the trust
-    region (a share of each range), one slope up and one down per coordinate, and takes the
-    exact LP step of that model (:func:`linear_maximin`); a step that does not improve
-    min(A, B) quarters the radius. ``whole_box``: the
-    functions are declared affine; the first step spans the whole box and, where the model
-    predicts the value found exactly (the functions are affine there), is the exact answer;
-    elsewhere the rounds go on as for any function.
-    """
-    moving = [k for k in box.names if box.is_continuous(k)]
-    points = {k: np.asarray(v, dtype=float).copy() for k, v in start.items()}
-    current = np.asarray(value, dtype=float).copy()
-    m = current.size
-    if not moving or m == 0:
-        return points, current
-    lo = np.array([box.bounds(k)[0] for k in moving])
-    hi = np.array([box.bounds(k)[1] for k in moving])
-    span = hi - lo
-    radius = np.full(m, 1.0 if whole_box else 0.25)
-    active = np.arange(m)
-    for _ in range(max_rounds):
-        if not active.size:
-            break
-        x = np.column_stack([points[k][active] for k in moving])          # (r, k)
-        width = radius[active][:, None] * span
-        up, down = np.minimum(x + width, hi), np.maximum(x - width, lo)
-        probes = np.concatenate([x[:, None, :]] + [
-            np.where(np.arange(len(moving)) == i, end[:, i:i + 1], x)[:, None, :]
-            for i in range(len(moving)) for end in (up, down)], axis=1)   # (r, 1 + 2k, k)
-        scope = {k: points[k][active][:, None] for k in points}
-        scope.update({k: probes[:, :, i] for i, k in enumerate(moving)})
-        a, b = pair(active, scope)
-        a, b = np.broadcast_to(a, probes.shape[:2]), np.broadcast_to(b, probes.shape[:2])
-        # One secant per side of x and per coordinate: the model is affine in the moves up
-        # (d+ in [0, up - x]) and down (d- in [0, x - down]), so a kink at x is kept, and for
-        # functions concave along each coordinate the model lies below them in the region.
-        rise, fall = up - x, x - down
-        with np.errstate(divide="ignore", invalid="ignore"):
-            slopes = [(np.where(rise > 0, (f[:, 1::2] - f[:, :1]) / rise, 0.0),
-                       np.where(fall > 0, (f[:, :1] - f[:, 2::2]) / fall, 0.0)) for f in (a, b)]
-        (a_up, a_down), (b_up, b_down) = slopes
-        lp = linear_maximin(np.hstack([a_up, -a_down]), a[:, 0], np.hstack([b_up, -b_down]),
-                            b[:, 0], np.zeros(2 * len(moving)), np.hstack([rise, fall]))
-        k_ = len(moving)
-        moved = np.clip(x + lp.points[:, :k_] - lp.points[:, k_:], lo, hi)
-        trial = {k: points[k][active][:, None] for k in points}
-        trial.update({k: moved[:, i:i + 1] for i, k in enumerate(moving)})
-        ta, tb = pair(active, trial)
-        got = np.broadcast_to(np.minimum(ta, tb), (active.size, 1))[:, 0]
-        got = np.where(np.isnan(got), -np.inf, got)
-        better = got > current[active]
-        chosen = active[better]
-        for i, k in enumerate(moving):
-            points[k][chosen] = moved[better, i]
-        current[chosen] = got[better]
-        # Trust region: shrink after a step that gained nothing; converged when the model
-        # promises nothing more.
-        promised = lp.values - np.minimum(a[:, 0], b[:, 0])
-        radius[active[~better]] /= 4
-        # After a step, the next region is twice the step taken (shrinking at most fourfold):
-        # secants over a region much wider than the step misjudge a curved function.
-        taken = np.max(np.abs(moved - x) / span, axis=1)
-        radius[chosen] = np.clip(2 * taken[better], radius[chosen] / 4, 1.0)
-        done = (radius[active] < resolution) | (better & (promised <= 1e-12))
-        if whole_box:  # over the whole box an exact model (affine functions) gives the optimum
-            exact = np.abs(got - lp.values) <= 1e-12 * (1 + np.abs(lp.values))
-            done |= exact & (radius[active] >= 1.0)
-        active = active[~done]
-    return points, current
 
 
 def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
@@ -524,13 +426,12 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     size = len(next(iter(grid.values())))
     total = np.zeros(size)
     for a in range(0, n, chunk):
-        rows = np.arange(a, min(n, a + chunk))
-        g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()}, rows)
+        g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()}, slice(a, a + chunk))
         total += np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
-    search = np.arange(min(n, search_draws))
+    search = problem.take(slice(0, search_draws))
 
     def expected(x):
-        g_1, g_2 = problem.gains({k: np.full((1, 1), v) for k, v in x.items()}, search)
+        g_1, g_2 = search.gains({k: np.full((1, 1), v) for k, v in x.items()})
         return float(np.mean(np.where(g_2 >= 0, g_1, 0.0)))
 
     moving = [k for k in box.names if box.is_continuous(k)]
@@ -567,4 +468,4 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
                            float(np.mean(np.where(accepted, g_1, 0.0))), (g_1, g_2),
                            "grid scan over all draws, then Nelder-Mead from the best two",
                            {"grid_points": grid_points, "resolution": resolution,
-                            "search_draws": int(search.size), "chunk": chunk})
+                            "search_draws": search.draws, "chunk": chunk})

@@ -12,14 +12,16 @@ problems over continuous issues it is exact on the evaluated grid, at the stated
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from games.bargaining.problem import BargainingProblem
 from games.errors import BargainingError
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Above this many points, dominated points are first discarded against a few frontier pivots.
 _PREFILTER_SIZE = 2_000
@@ -112,6 +114,7 @@ class ParetoFrontier(TabularResult):
         return len(self.utilities)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         frame = pd.DataFrame(self.utilities, columns=list(self.players))
         if self.outcomes is not None:
             for name, values in self.outcomes.items():
@@ -228,6 +231,7 @@ class ZoneOfAgreement(TabularResult):
         return {n: (float(v.min()), float(v.max())) for n, v in self.outcomes.items()}
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         frame = pd.DataFrame(self.utilities.reshape(-1, 2), columns=list(self.players))
         for name, values in (self.outcomes or {}).items():
             frame[name] = values
@@ -319,6 +323,7 @@ class ConcessionCurve(TabularResult):
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         frame = pd.DataFrame({self.issue: self.levels,
                               f"most {self.counter_issue} {self.player} accepts": self.most})
         for name, values in self.outcomes.items():

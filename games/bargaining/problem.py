@@ -374,7 +374,7 @@ def maximin_value(payoffs: np.ndarray) -> float:
     :func:`games.normal_form.equilibria.zero_sum.maximin_strategy`, on payoffs mapped onto
     [0, 1] as the zero-sum solver does (HiGHS's tolerances are absolute).
 
-    >>> maximin_value(np.array([[1.0, -1.0], [-1.0, 1.0]]))  # matching pennies
+    >>> round(maximin_value(np.array([[1.0, -1.0], [-1.0, 1.0]])), 12) + 0.0  # matching pennies
     0.0
     """
     low, spread = float(payoffs.min()), float(np.ptp(payoffs))

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-from scipy.optimize import minimize
 
 from games.bargaining.problem import BargainingProblem
 
@@ -38,6 +37,7 @@ def refine_outcome(problem: BargainingProblem, start: int, objective: Objective,
     ``score(u)``, when given, judges the answer from the utilities alone (an epigraph's level
     recomputed exactly), so finite-difference slack in auxiliary variables cannot reject it.
     """
+    from scipy.optimize import minimize
     moving = [i for i in problem.issues if i.is_continuous]
     fixed = {i.name: float(problem.outcomes[i.name][start])
              for i in problem.issues if not i.is_continuous}

@@ -17,11 +17,9 @@ Rubinstein and Wolinsky 1986).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import brentq
 
 from games.bargaining.frontier import zone_of_agreement
 from games.bargaining.problem import BargainingProblem
@@ -29,6 +27,9 @@ from games.bargaining.refine import can_refine, refine_outcome
 from games.bargaining.solutions import BargainingSolution, no_agreement
 from games.errors import BargainingError, finite_number
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def discount_factor(monthly_cost_of_delay: float, months_between_offers: float = 1.0) -> float:
@@ -101,6 +102,7 @@ class RubinsteinSplit(TabularResult):
         return {p: shares[p] for p in self.players}
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         order = self.players if self.first == self.players[0] else self.players[::-1]
         k = [self.players.index(p) for p in order]
         return pd.DataFrame({"role": ["proposer", "responder"], "share": self.shares,
@@ -266,6 +268,7 @@ def rubinstein_solution(problem: BargainingProblem, delta_1: float, delta_2: flo
 def _solve_proposal(frontier: Any, d1: float, d2: float, lo: float, hi: float,
                     start: float | None = None) -> float:
     """Player 1's gain a in its proposal: the largest a with g2(a) >= d2 * g2(d1 * a)."""
+    from scipy.optimize import brentq
     def h(a: float) -> float:
         return frontier(a) - d2 * frontier(d1 * a)
 

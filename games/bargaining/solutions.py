@@ -18,16 +18,18 @@ the solution says so (``agreement`` is False, utilities are the disagreement poi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
-import pandas as pd
 
 from games.bargaining.frontier import frontier_indices
 from games.bargaining.problem import BargainingProblem
 from games.bargaining.refine import can_refine, refine_outcome
 from games.errors import BargainingError
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Relative tolerance (of the utility scale) below which a gain counts as zero.
 GAIN_TOL = 1e-12
@@ -54,6 +56,7 @@ class BargainingSolution(TabularResult):
         return (self.utilities[0] - self.disagreement[0], self.utilities[1] - self.disagreement[1])
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         return pd.DataFrame({"utility": self.utilities, "disagreement": self.disagreement,
                              "gain": self.gains}, index=list(self.players))
 

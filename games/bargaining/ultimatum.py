@@ -15,16 +15,17 @@ monopoly-pricing trade-off (e.g. Osborne, *An Introduction to Game Theory*, ch. 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy.optimize import minimize_scalar
 
 from games.bargaining.frontier import pareto_frontier
 from games.bargaining.problem import BargainingProblem
 from games.errors import BargainingError, finite_number
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,6 +58,7 @@ class UltimatumOffer(TabularResult):
         return self.full_information_payoff - self.expected_payoff
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         rows = {"offer to " + self.players[1]: self.offer,
                 "ask (" + self.players[0] + " keeps)": self.ask,
                 "acceptance probability": self.acceptance_probability,
@@ -234,6 +236,7 @@ def _resolution(resolution: Any) -> int:
 
 
 def _from_distribution(dist: Any, size: float, dp: float, cap: float, resolution: int):
+    from scipy.optimize import minimize_scalar
     q = np.linspace(1e-9, 1 - 1e-9, _resolution(resolution))
     with np.errstate(all="ignore"):
         grid = np.unique(np.asarray(dist.ppf(q), dtype=float))

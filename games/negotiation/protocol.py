@@ -20,7 +20,7 @@ never agreed, whatever the agents say.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
@@ -145,6 +145,8 @@ class NegotiationTrace(TabularResult):
     proposer: np.ndarray = field(repr=False)
     agreement: np.ndarray = field(repr=False)
     round: np.ndarray = field(repr=False)
+    method: str = "stacked alternating offers with a deadline, all draws advanced round by round"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def agreed(self) -> np.ndarray:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -93,6 +93,8 @@ class TournamentResult(TabularResult):
     draws: int
     deadline: int
     seed: int
+    method: str = "round robin of alternating-offers negotiations over Monte Carlo draws"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         frame = self.scores.copy()

@@ -22,22 +22,20 @@ conditions and regime maps all use it.
 [((1,), (1,))]
 """
 
-from games.normal_form.game import NormalFormGame
-from games.normal_form.symbolic import Evaluated2x2, Symbolic2x2, symbolic_2x2
-from games.normal_form.catalogue import (
-    CLASSIC_GAMES,
-    ClassicGame,
-    battle_of_the_sexes,
-    chicken,
-    coordination,
-    entry_game,
-    hawk_dove,
-    matching_pennies,
-    prisoners_dilemma,
-    stag_hunt,
-)
-from games.normal_form.regimes import RegimeMap, plot_regime_map, regime_map
-from games.normal_form.plots import plot_best_responses, plot_payoff_table
+from games.exports import lazy_exports
+
+#: Where each public name lives (loaded on first use, so that sympy and matplotlib load only
+#: where a feature needs them).
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "games.normal_form.game": ("NormalFormGame",),
+    "games.normal_form.symbolic": ("Evaluated2x2", "Symbolic2x2", "symbolic_2x2"),
+    "games.normal_form.catalogue": (
+        "CLASSIC_GAMES", "ClassicGame", "battle_of_the_sexes", "chicken", "coordination",
+        "entry_game", "hawk_dove", "matching_pennies", "prisoners_dilemma", "stag_hunt",
+    ),
+    "games.normal_form.regimes": ("RegimeMap", "plot_regime_map", "regime_map"),
+    "games.normal_form.plots": ("plot_best_responses", "plot_payoff_table"),
+}
 
 # The solver package is not re-exported by name here: ``games.normal_form.equilibria`` stays the
 # module (``games.equilibria``, one level up, is the function).
@@ -47,3 +45,5 @@ __all__ = [
     "hawk_dove", "matching_pennies", "prisoners_dilemma", "stag_hunt",
     "RegimeMap", "plot_regime_map", "regime_map", "plot_best_responses", "plot_payoff_table",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

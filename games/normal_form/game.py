@@ -13,15 +13,18 @@ entry ``[s1, ..., sn]`` is what player ``i`` gets when player ``j`` plays strate
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TYPE_CHECKING
+from numbers import Real
 
 import numpy as np
-import pandas as pd
 
 from games.errors import InvalidGameError, ParameterError
 from games.normal_form.payoff_tables import (as_payoff_array, check_names, check_spread,
                                              default_players, payoff_floats, split_arrays)
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class NormalFormGame(TabularResult):
@@ -270,6 +273,7 @@ class NormalFormGame(TabularResult):
 
         With more than two players the rows are the profiles of players 1 and 3..n.
         """
+        import pandas as pd
         shape = self.shape
         p1, p2 = self._players[0], self._players[1]
         columns = [f"{p2}: {s}" for s in self._strategies[1]]

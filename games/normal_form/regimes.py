@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from games.errors import GameError, ParameterError
 from games.normal_form.game import NormalFormGame
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["regime_map", "RegimeMap", "plot_regime_map", "support_label"]
 
@@ -79,6 +81,7 @@ class RegimeMap(TabularResult):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per grid point: the two parameters, the regime, count and degeneracy."""
+        import pandas as pd
         X, Y = np.meshgrid(self.x_values, self.y_values)
         return pd.DataFrame({self.x: X.ravel(), self.y: Y.ravel(), "regime": self.regimes.ravel(),
                              "equilibria": self.counts.ravel(),

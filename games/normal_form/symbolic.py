@@ -29,14 +29,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import sympy
 
 from games.errors import InvalidGameError, ParameterError
 from games.results import TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["symbolic_2x2", "Symbolic2x2", "Evaluated2x2"]
 
@@ -233,6 +235,7 @@ class Symbolic2x2(TabularResult):
                             degenerate=degenerate, tolerance=tol)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         rows = []
         for (i, j), (label, condition) in zip(np.ndindex(2, 2), self.pure_conditions.items()):
             rows.append((label, self.strategies[0][i], self.strategies[1][j],
@@ -273,6 +276,7 @@ class Evaluated2x2(TabularResult):
         return [label for label, flag in self.holds.items() if bool(flag)]
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         columns = {name: np.ravel(np.broadcast_to(v, np.shape(self.p)))
                    for name, v in self.values.items()}
         columns.update({label: np.ravel(flag) for label, flag in self.holds.items()})

@@ -17,10 +17,9 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from games.bargaining import (BargainingProblem, kalai_smorodinsky, nash_power, nash_solution,
                               rubinstein_split)
@@ -32,6 +31,9 @@ from games.errors import GameError
 from games.normal_form.symbolic import symbolic_2x2
 from games.trees import backward_induction, non_credible_equilibria
 from games.trees.textbook import entry_deterrence
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Exercise", "Feedback", "exercise", "exercises"]
 
@@ -183,6 +185,7 @@ def exercises() -> pd.DataFrame:
     >>> "pd-equilibria" in exercises().index
     True
     """
+    import pandas as pd
     exercise("pd-equilibria")  # builds the catalogue
     return pd.DataFrame([{"key": e.key, "title": e.title, "prompt": e.prompt}
                          for e in _CATALOGUE.values()]).set_index("key")

@@ -53,8 +53,6 @@ from games.trees.subgames import SubgameSolution, SubgameStep, proper_subgames, 
 
 __all__ += ["NonCredibleEquilibrium", "NonCredibleSet", "Threat", "non_credible_equilibria", "reduced_profile",
             "SubgameSolution", "SubgameStep", "proper_subgames", "solve_by_subgames"]
-from games.gambit.efg import parse_efg, read_efg, write_efg
-
 __all__ += ["parse_efg", "read_efg", "write_efg"]
 from games.trees.bayesian import (
     BatchScreening,
@@ -79,3 +77,13 @@ __all__ += ["centipede", "entry_deterrence", "restrict_or_open", "risky_investme
 from games.trees.batch import BatchBackwardInduction, backward_induction_batch
 
 __all__ += ["BatchBackwardInduction", "backward_induction_batch"]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - PEP 562
+    """The ``.efg`` functions live in :mod:`games.gambit.efg`, which itself builds trees; they
+    load on first use so that either package can be imported first."""
+    if name in ("parse_efg", "read_efg", "write_efg"):
+        from games.gambit import efg
+
+        return getattr(efg, name)
+    raise AttributeError(f"module 'games.trees' has no attribute {name!r}")

@@ -20,15 +20,17 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, Mapping, TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from games.errors import GameTooLargeError, TreeError
 from games.results import EquilibriumSequence, TabularResult
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, describe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIE_BREAK = "first listed action among the mover's best"
 
@@ -202,6 +204,7 @@ class SubgamePerfectEquilibrium(TabularResult):
         return tuple(actions)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         flat, rows = self.flat, []
         for i in np.flatnonzero(flat.kind == 1):
             rows.append({"node": describe(flat.history(int(i))),
@@ -259,6 +262,7 @@ class SubgamePerfectSet(EquilibriumSequence):
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         rows = []
         for k, e in enumerate(self.equilibria):
             row: dict[str, Any] = {"equilibrium": k, "path": " > ".join(e.path)}

@@ -18,10 +18,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Mapping
+from typing import Any, Mapping, TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from games.errors import ParameterError, TreeError
 from games.expressions import Expression
@@ -29,6 +28,9 @@ from games.results import TabularResult
 from games.trees.backward_induction import level_blocks, require_perfect_information
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, check_parameter_values, describe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PROBABILITY_TOLERANCE = 1e-9
 
@@ -147,6 +149,7 @@ class BatchBackwardInduction(TabularResult):
         return {self._flat.history(int(e)): c / self.draws for e, c in zip(ends, counts)}
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         rows = []
         for e in np.unique(self._end):
             mask = self._end == e

@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from games.errors import TreeError
 from games.normal_form import NormalFormGame
@@ -34,6 +33,9 @@ from games.trees.backward_induction import absolute_tolerance, backward_inductio
 from games.trees.batch import backward_induction_batch
 from games.trees.normal_form_conversion import reduced_form_arrays
 from games.trees.tree import Chance, Decision, GameTree, Terminal, chance, decision, terminal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _require_types(tree: GameTree, what: str) -> Chance:
@@ -112,6 +114,7 @@ class ScreeningOffer(TabularResult):
         return float(sum(p for t, p in self.type_probabilities.items() if action in self.responses[t]))
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         return pd.DataFrame(list(self.table)).set_index("offer")
 
     def caption(self) -> str:
@@ -183,6 +186,8 @@ class BatchScreening(TabularResult):
     responses: np.ndarray
     regret: float
     tolerance: float
+    method: str = "batch backward induction of the screening tree, the proposer's offer moved before the type draw"
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def draws(self) -> int:

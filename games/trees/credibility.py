@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from games.results import EquilibriumSequence, TabularResult
 from games.trees.backward_induction import (
@@ -33,6 +32,9 @@ from games.trees.backward_induction import (
 from games.trees.normal_form_conversion import ReducedForm, own_sequences, reduced_form_arrays
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, describe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def pure_profiles(payoffs: Sequence[np.ndarray], atol: float) -> list[tuple[int, ...]]:
@@ -174,6 +176,7 @@ class NonCredibleSet(EquilibriumSequence):
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         rows = []
         for e in self.equilibria:
             row: dict[str, Any] = dict(zip(self.players, e.strategies))

@@ -19,10 +19,9 @@ payoffs yields a subgame-perfect equilibrium of the whole tree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from games.errors import GameTooLargeError, TreeError
 from games.results import TabularResult
@@ -30,6 +29,9 @@ from games.trees.backward_induction import backward_induction
 from games.trees.credibility import pure_profiles, profile_regret
 from games.trees.normal_form_conversion import reduced_form_arrays
 from games.trees.tree import Chance, Decision, GameTree, History, Node, Terminal, describe
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def proper_subgames(tree: GameTree) -> tuple[History, ...]:
@@ -88,6 +90,7 @@ class SubgameSolution(TabularResult):
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         rows = []
         for s in self.steps:
             row: dict[str, Any] = {"subgame": describe(s.root), "method": s.method}

@@ -52,11 +52,24 @@ def test_under_and_the_surplus_left_in_issue_units():
     v = deal.parameters.sample(4000, seed=2)["v"]
     rho = 0.1 / ((v - C) / 2)
     assert a.rho["supplier"]["median"] == pytest.approx(np.median(rho), rel=1e-3)
-    assert a.flags["supplier"] == "under"
+    assert a.flags["supplier"] == "under" and a.verdicts["supplier"] == "underpriced"
     # The partner still accepts (in 90% of worlds) any pay up to the 10th percentile of v:
-    # about 1.1, i.e. 0.8 more than proposed; the 201-level scan resolves it to 2.8/200.
-    assert a.surplus["supplier"]["pay"] == pytest.approx(np.percentile(v, 10) - (C + 0.1), abs=0.015)
-    assert any("pay +" in line for line in a.surplus_text["supplier"])
+    # about 1.1 instead of 0.3; the 101-level scan resolves it to 2.7/100. The supplier's
+    # expected gain (q - c) P(v >= q) rises all the way there (its peak, 1.1, is the reach).
+    found = {r["issue"]: r for r in a.surplus["supplier"]}
+    pay = found["pay"]
+    p10 = np.percentile(v, 10)
+    assert pay["issue"] == "pay" and pay["proposed"] == pytest.approx(C + 0.1)
+    assert pay["still_accepted"] == pytest.approx(p10, abs=0.03)  # 101 levels: steps of 0.027
+    # (q - c)(2 - q) is flat near its peak: the sample optimum may sit a little short of it.
+    assert 1.0 <= pay["best"] <= pay["still_accepted"]
+    assert pay["expected_gain_best"] - pay["expected_gain_proposed"] == pytest.approx(
+        (p10 - C) * 0.9 - 0.1, abs=0.02)
+    (line,) = [t for t in a.surplus_text["supplier"] if "accept pay" in t]
+    assert "P would still accept pay 1." in line and "instead of 0.3" in line
+    # Fewer chips for the same pay also raise the supplier's gain (it pays c per chip): the
+    # partner still accepts down to 0.3 / p10(v) chips.
+    assert found["chips"]["still_accepted"] == pytest.approx(0.3 / p10, abs=0.01)
 
 
 def test_inefficient_when_another_package_is_better_for_both():
@@ -129,7 +142,7 @@ def test_zone_of_agreement_empties_when_the_partner_values_chips_below_their_cos
     a = assess(deal, draws=4000, seed=13)
     sample = deal.parameters.sample(4000, seed=13)
     assert a.zone_empty == pytest.approx(np.mean(sample["v"] < sample["c"]), abs=0.005)
-    assert a.drivers["zone of agreement margin"].abs().idxmax() in ("v", "c")
+    assert set(a.drivers.index[:2]) == {"v", "c"}
 
 
 def test_distance_to_frontier_is_zero_on_it_and_positive_inside():
@@ -181,7 +194,7 @@ def test_optimal_ask_under_uncertainty_matches_the_closed_form():
     assert a.ask["acceptance"] == pytest.approx(2 - a.ask["terms"]["pay"], abs=0.02)
 
 
-def test_drivers_are_spearman_rank_correlations():
+def test_drivers_carry_spearman_rank_correlations_with_the_raw_gains():
     from scipy.stats import spearmanr
 
     from deals.leverage import sample_values
@@ -190,9 +203,12 @@ def test_drivers_are_spearman_rank_correlations():
     a = assess(deal, draws=1500, seed=15)
     v = sample_values(deal, 1500, 15)["v"]
     partner_gain = v * 1.0 - 0.7
-    assert a.drivers.loc["v", "partner acceptance margin"] == pytest.approx(
+    assert a.drivers.loc["v", "partner rank correlation"] == pytest.approx(
         spearmanr(v, partner_gain).statistic, abs=1e-12)
-    assert a.drivers.index[0] == "v"  # the only parameter that moves the partner's verdict
+    # v swings the partner's gain at the proposal by its range (2 - 1); the discount factors
+    # move nothing at the proposal and are not drivers.
+    assert list(a.drivers.index) == ["v"]
+    assert a.drivers.loc["v", "partner swing"] == pytest.approx(1.0)
 
 
 def test_terms_worse_than_walking_away_are_under_even_without_a_zone():
@@ -206,6 +222,5 @@ def test_terms_worse_than_walking_away_are_under_even_without_a_zone():
     a = assess(deal, draws=200, seed=16)
     assert a.zone_empty == 1.0 and np.isnan(a.rho["supplier"]["median"])
     assert a.acceptance == {"partner": 1.0, "supplier": 0.0}
-    assert a.flags["supplier"] == "under"
-    assert a.flags["partner"] == "over"
-    assert a.leverage_gap == -1.0
+    assert a.flags["supplier"] == "under" and a.verdicts["supplier"] == "self_defeating"
+    assert a.flags["partner"] == "over" and a.verdicts["partner"] == "over_reach"

@@ -27,7 +27,7 @@ def run(capsys, *argv):
 def test_list_names_every_library_deal(capsys):
     code, out, err = run(capsys, "list", "--format", "csv")
     assert code == 0 and err == ""
-    rows = list(csv.DictReader(io.StringIO(out.split("\n", 1)[1])))
+    rows = list(csv.DictReader(io.StringIO(out)))  # plain CSV: no comment line
     assert [r["deal"] for r in rows] == deals.library_names()
 
 
@@ -35,39 +35,45 @@ def test_show_json_reports_the_proposal_gains(capsys):
     code, out, _ = run(capsys, "show", "gulf-divestment-uae", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    terms = {r["terms"]: r for r in data["terms on the table"]["rows"]}
+    assert data["schema_version"] == 1
+    terms = {r["terms"]: r for r in data["tables"]["terms_on_the_table"]["rows"]}
     deal = deals.load("gulf-divestment-uae")
-    assert terms["proposal"]["US gain"] == pytest.approx(deal.gains(deal.proposal.values)[0])
-    assert {r["parameter"] for r in data["parameters"]["rows"]} == set(deal.parameters)
+    assert terms["proposal"]["us_gain"] == pytest.approx(deal.gains(deal.proposal.values)[0])
+    assert {r["parameter"] for r in data["tables"]["parameters"]["rows"]} == set(deal.parameters)
 
 
-def test_json_keeps_every_section_when_titles_repeat(capsys, tmp_path):
-    # `show` titles its first section with the deal's name; a deal called "issues" must not
-    # replace the issues table in the JSON object.
+def test_json_keys_do_not_depend_on_the_deal(capsys, tmp_path):
+    # `show` titles its first section with the deal's name, but keys it "deal": a deal called
+    # "issues" must not replace the issues table, and one jq filter serves every deal.
     path = tmp_path / "issues.toml"
     path.write_text(TOY.replace('name = "chips-for-farm-purchases"', 'name = "issues"'))
     code, out, _ = run(capsys, "show", str(path), "--format", "json")
     assert code == 0
-    data = json.loads(out)
-    assert "title" in {r["field"] for r in data["issues"]["rows"]}
-    assert {r["issue"] for r in data["issues (2)"]["rows"]} == {"chips", "soy"}
+    data = json.loads(out)["tables"]
+    assert "title" in {r["field"] for r in data["deal"]["rows"]}
+    assert {r["issue"] for r in data["issues"]["rows"]} == {"chips", "soy"}
+    run(capsys, "show", "tier-upgrade-poland", "--format", "json")
+    _, other, _ = run(capsys, "show", "tier-upgrade-poland", "--format", "json")
+    assert {"deal", "issues", "parameters"} <= set(json.loads(other)["tables"]) & set(data)
 
 
 def test_solve_reports_the_tree_and_the_solutions(capsys):
-    code, out, _ = run(capsys, "solve", "allied-sme-netherlands", "--format", "json")
+    code, out, _ = run(capsys, "solve", "allied-sme-netherlands", "--set", "cap_threat=1",
+                       "--format", "json")
     assert code == 0
-    data = json.loads(out)
-    tree = {r[""]: r["value"] for r in data["offer tree"]["rows"]}
-    assert tree["subgame-perfect play"] == "unrestricted for refuse > accept"
-    names = [r["solution"] for r in data["bargaining solutions"]["rows"]]
+    data = json.loads(out)["tables"]
+    tree = {r["name"]: r["value"] for r in data["offer_tree"]["rows"]}
+    assert tree["subgame-perfect play"] == "fdpr for refuse > accept"
+    names = [r["solution"] for r in data["bargaining_solutions"]["rows"]]
     assert "Nash" in names and "Kalai-Smorodinsky" in names and "Rubinstein" in names
-    assert all(r["regret"] <= 1e-7 for r in data["stance game equilibria"]["rows"])
+    assert all(r["regret"] <= 1e-7 for r in data["stance_game_equilibria"]["rows"])
 
 
 @pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
 def test_every_format_prints_the_frontier(capsys, fmt):
     code, out, _ = run(capsys, "frontier", "tier-upgrade-poland", "--format", fmt)
-    assert code == 0 and "Pareto frontier" in out and "screening" in out
+    assert code == 0 and "screening" in out
+    assert ("Pareto frontier" in out) == (fmt != "csv")  # csv: the bare table
 
 
 def test_frontier_plot_writes_a_png(capsys, tmp_path):
@@ -81,8 +87,8 @@ def test_frontier_plot_writes_a_png(capsys, tmp_path):
 def test_a_deal_file_by_path(capsys, tmp_path):
     path = tmp_path / "mine.toml"
     path.write_text(TOY.replace('name = "chips-for-farm-purchases"', 'name = "mine"'))
-    code, out, _ = run(capsys, "show", str(path), "--format", "csv")
-    assert code == 0 and "# mine" in out
+    code, out, _ = run(capsys, "show", str(path), "--format", "json")
+    assert code == 0 and json.loads(out)["tables"]["deal"]["title"] == "mine"
 
 
 @pytest.mark.parametrize("argv,needle", [
@@ -91,6 +97,7 @@ def test_a_deal_file_by_path(capsys, tmp_path):
     (["solve", "missing.toml"], "missing.toml: (file): no such file"),
     (["solve", "gulf-divestment-uae", "--format", "xml"], "invalid choice"),
     (["explode"], "invalid choice"),
+    (["comapre"], "did you mean 'compare'?"),
     (["frontier", "gulf-divestment-uae", "--resolution", "1"], "at least 2"),
     (["frontier", "gulf-divestment-uae", "--resolution", "many"], "invalid int"),
     (["frontier", "gulf-divestment-uae", "--points", "-5"], "--points must be 0"),
@@ -140,7 +147,7 @@ def test_installed_console_script():
     done = subprocess.run([script, "list", "--format", "json"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    rows = json.loads(done.stdout)["deals"]["rows"]
+    rows = json.loads(done.stdout)["tables"]["deals"]["rows"]
     assert [r["deal"] for r in rows] == deals.library_names()
     bad = subprocess.run([script, "show", "nope"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
@@ -148,18 +155,18 @@ def test_installed_console_script():
 
 def test_set_binds_parameters(capsys):
     deal = deals.load("gulf-divestment-saudi")
-    code, out, _ = run(capsys, "show", "gulf-divestment-saudi", "--set", "china_ties=8",
+    code, out, _ = run(capsys, "show", "gulf-divestment-saudi", "--set", "china_retaliation=8",
                        "--format", "json")
     assert code == 0
-    rows = {r["terms"]: r for r in json.loads(out)["terms on the table"]["rows"]}
-    expected = deal.bind(china_ties=8.0).gains(deal.proposal.values)[1]
-    assert rows["proposal"]["Saudi Arabia gain"] == pytest.approx(expected)
+    rows = {r["terms"]: r for r in json.loads(out)["tables"]["terms_on_the_table"]["rows"]}
+    expected = deal.bind(china_retaliation=8.0).gains(deal.proposal.values)[1]
+    assert rows["proposal"]["saudi_arabia_gain"] == pytest.approx(expected)
     assert expected < 0  # at the top of its range, full divestment is rejected
 
 
 def test_absurd_parameter_values_exit_2_not_a_traceback(capsys):
     # Payoffs of 1e300 overflow inside the bargaining solvers (the square of the scale).
-    code, out, err = run(capsys, "solve", "gulf-divestment-saudi", "--set", "china_ties=1e300")
+    code, out, err = run(capsys, "solve", "gulf-divestment-saudi", "--set", "china_retaliation=1e300")
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.startswith("chipdeals: error: gulf-divestment-saudi: ")
 

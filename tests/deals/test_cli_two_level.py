@@ -22,7 +22,9 @@ def test_ratify_prints_ratification_threat_and_belief_costs(capsys):
 def test_ratify_json_names_each_side(capsys):
     assert main(["ratify", "india-energy-trade", "--draws", "100", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    costs = data["what each side's belief costs it"]["rows"]
+    tables = data.get("tables", data)
+    costs = next(t for t in tables.values() if t["title"] == "what each side's belief costs it")
+    costs = costs["rows"]
     assert [row["side"] for row in costs] == ["US", "India"]
 
 

@@ -30,8 +30,8 @@ def benchmark(name: str):
     return load(name).solutions().benchmark
 
 
-def test_the_library_has_the_seven_deals_of_the_issue():
-    assert set(NAMES) >= {"gulf-divestment-uae", "gulf-divestment-saudi", "india-energy-trade",
+def test_the_library_has_the_eight_deals_of_the_issues():
+    assert set(NAMES) >= {"microsoft-g42", "gulf-divestment-uae", "gulf-divestment-saudi", "india-energy-trade",
                           "chips-for-farm-purchases", "tier-upgrade-poland",
                           "malaysia-anti-smuggling", "allied-sme-netherlands"}
 
@@ -53,72 +53,82 @@ def test_every_number_is_sourced(name):
 
 # ---- Gulf: UAE ------------------------------------------------------------------------------
 
-def test_uae_zone_includes_full_divestment_at_framework_volume():
-    """With Huawei's export supply near zero, the UAE's outside option is weak (under 1% of
-    what the framework gives it), so the framework's ~1.1M H100e a year for full divestment
-    and strong safeguards lies inside the zone of agreement: both sides gain."""
+def test_uae_zone_includes_the_framework():
+    """With Huawei's export supply near zero, the UAE's outside option is weak (under 5% of
+    what the framework gives it), so the framework's ceiling (~1.1M H100e a year, 20% G42 and
+    80% US-operated) for no re-entry, strong safeguards and the $1.4trn pledge lies inside
+    the zone of agreement: both sides gain, even at the top of Huawei's export capacity."""
     deal = load("gulf-divestment-uae")
     g_us, g_uae = deal.gains(deal.proposal.values)
-    assert deal.proposal.values == {"chips": 1_100_000, "divest": 1.0, "safeguards": 1.0}
     assert g_us > 0 and g_uae > 0
     outside = deal.disagreement()[1]
-    assert outside < 0.01 * deal.utilities(deal.proposal.values)[1]
-    # Even at the top of Huawei's plausible export capacity the conclusion stands.
+    assert outside < 0.05 * deal.utilities(deal.proposal.values)[1]
     assert deal.bind(huawei_supply=0.5).gains(deal.proposal.values)[1] > 0
 
 
-def test_uae_framework_gives_away_volume():
-    """The benchmark keeps full divestment and safeguards but licenses well under half the
-    framework's volume, and gives the US more than the framework does: at these values the
-    framework claims less than the US position supports (leverage ratio below 1)."""
+def test_uae_framework_gives_away_partner_operated_volume():
+    """The benchmark keeps no re-entry, safeguards and the pledge, and licenses the volume to
+    US operators rather than to G42: partner-operated chips cost the US more in diversion and
+    control, so the proposal's G42 share is what the framework gives away (rho below 0.9)."""
     deal = load("gulf-divestment-uae")
     bench = benchmark("gulf-divestment-uae")
     assert bench.outcome["divest"] > 0.99 and bench.outcome["safeguards"] > 0.99
-    assert bench.outcome["chips"] < 0.5 * 1_100_000
+    assert bench.outcome["chips"] < 0.05 * deal.proposal.values["chips"]
+    assert bench.outcome["chips_us"] > 500_000
     rho = deal.gains(deal.proposal.values)[0] / bench.gains[0]
-    assert rho < 0.6
+    assert rho < 0.9
 
 
-def test_uae_offer_tree_ends_in_alignment():
-    """With binding packages, the US offers chips for alignment and the UAE accepts; in the
-    simultaneous stance game nothing is enforced and the only pure equilibrium is no deal."""
+def test_uae_offer_tree_ends_at_the_framework():
+    """At the cap's true yearly rate (~33k, FACTS.md a7) the subgame-perfect offer is the
+    framework; the UAE, whose Chinese stakes are already sold, has little to add and counters
+    with the hedge. Without enforcement, the stance game's only pure equilibrium is the same:
+    the US licenses the framework (mostly US-operated chips pay for themselves) and the UAE
+    hedges."""
     outcome = tree_outcome(load("gulf-divestment-uae"))
-    assert outcome.agreement and outcome.path[0].endswith("for align")
+    assert outcome.agreement and outcome.path[0].startswith("framework for")
     from games.normal_form.equilibria import pure_equilibria
 
-    pure = pure_equilibria(load("gulf-divestment-uae").game())
-    assert [tuple(int(np.argmax(s)) for s in e.strategies) for e in pure] == [(0, 0)]
+    deal = load("gulf-divestment-uae")
+    pure = pure_equilibria(deal.game())
+    names = ([s.name for s in deal.side_stances("supplier")],
+             [s.name for s in deal.side_stances("partner")])
+    found = [tuple(names[i][int(np.argmax(s))] for i, s in enumerate(e.strategies))
+             for e in pure]
+    assert found == [("framework", "hedge")]
 
 
 # ---- Gulf: Saudi Arabia ---------------------------------------------------------------------
 
 def test_saudi_same_ask_is_closer_to_rejection():
-    """Saudi ties to China are deeper, so full divestment costs it more: its gain from the
-    ask is smaller than the UAE's from the framework, the symmetric Nash benchmark keeps only
-    partial divestment for Saudi Arabia but full for the UAE, and at the top of the plausible
-    cost of its China ties Saudi Arabia rejects full divestment while the UAE, at the top of
-    its own range, still accepts."""
+    """Saudi exposure to Chinese retaliation is larger (b14), so a full break costs it more:
+    its gain from the ask is smaller than the UAE's from the framework, the symmetric Nash
+    benchmark keeps no break for Saudi Arabia but a full one for the UAE, and at the top of the
+    plausible retaliation cost Saudi Arabia rejects the ask while the UAE, at the top of its
+    own range, still accepts."""
     uae, ksa = load("gulf-divestment-uae"), load("gulf-divestment-saudi")
     assert ksa.gains(ksa.proposal.values)[1] < uae.gains(uae.proposal.values)[1]
     assert ksa.solutions()["Nash"].outcome["divest"] < 0.9
     assert uae.solutions()["Nash"].outcome["divest"] > 0.99
-    top_ksa = ksa.parameters["china_ties"].range[1]
-    top_uae = uae.parameters["china_ties"].range[1]
-    assert ksa.bind(china_ties=top_ksa).gains(ksa.proposal.values)[1] < 0
-    assert uae.bind(china_ties=top_uae).gains(uae.proposal.values)[1] > 0
+    top_ksa = ksa.parameters["china_retaliation"].range[1]
+    top_uae = uae.parameters["china_retaliation"].range[1]
+    assert ksa.bind(china_retaliation=top_ksa).gains(ksa.proposal.values)[1] < 0
+    assert uae.bind(china_retaliation=top_uae).gains(uae.proposal.values)[1] > 0
 
 
 # ---- India ----------------------------------------------------------------------------------
 
 def test_india_chips_alone_do_not_pay_for_an_oil_shift():
     """Giving up discounted Russian crude costs India about $3.7bn a year (1.7 mb/d at
-    $6/bbl); a chip cap raised to its maximum is worth less than that to India, so a full
-    oil shift for chips alone is rejected, and so is the article's package."""
-    deal = load("india-energy-trade")
+    $6/bbl); in the world the article's package was written for (cap in force, no penalty
+    tariff) a chip cap raised to its maximum is worth less than that, so a full oil shift for
+    chips alone is rejected, and so is the package."""
+    deal, proposal = load("india-energy-trade").at_terms("proposal")
     oil_cost = 1.7 * 6.0 * 0.365
-    assert deal.gains({"chips": 300_000, "oil_shift": 0.0})[1] < oil_cost
-    assert deal.gains({"chips": 300_000, "oil_shift": 1.0})[1] < 0
-    assert deal.gains(deal.proposal.values)[1] < 0
+    base = {"us_tariff_relief": 25}
+    assert deal.gains({"chips": 300_000, "oil_shift": 0.0, **base})[1] < oil_cost
+    assert deal.gains({"chips": 300_000, "oil_shift": 1.0, **base})[1] < 0
+    assert deal.gains(proposal)[1] < 0
 
 
 def test_india_tariff_relief_carries_the_deal():
@@ -126,8 +136,8 @@ def test_india_tariff_relief_carries_the_deal():
     oil shift is acceptable to India and still good for the US. The benchmark uses the cheap
     levers (US tariff relief, enforcement, the oil shift) and not India's own tariff cut,
     which costs India more than it gives the US."""
-    deal = load("india-energy-trade")
-    g_us, g_india = deal.gains(deal.outcome.values)
+    deal, terms = load("india-energy-trade").at_terms("outcome")
+    g_us, g_india = deal.gains(terms)
     assert g_us > 0 and g_india > 0
     bench = benchmark("india-energy-trade")
     assert bench.outcome["us_tariff_relief"] > 25
@@ -139,13 +149,14 @@ def test_india_tariff_relief_carries_the_deal():
 
 def test_farm_purchases_underestimate_leverage():
     """The article's example: for the same 100k H100e the partner would still accept the
-    most soybean purchases in range ($20bn, four times the proposal's $5bn), the US gain from
-    the proposal is small (under $0.5bn a year) and turns negative when a diverted chip does
-    twice the point harm, and the proposal claims well under half the benchmark's US gain."""
+    most one buyer can add ($3bn, FACTS.md e3, three times the proposal's $1bn), the US gain
+    from the proposal is small (under $0.5bn a year) and turns negative when a diverted chip
+    does twice the point harm, and the proposal claims well under half the benchmark's US
+    gain."""
     deal = load("chips-for-farm-purchases")
     curve = deal.concession_curve("chips", "soy")
     at = int(np.argmin(np.abs(curve.levels - 100_000)))
-    assert curve.most[at] >= 4 * deal.proposal.values["soy"]
+    assert curve.most[at] >= 3 * deal.proposal.values["soy"]
     g_us = deal.gains(deal.proposal.values)[0]
     assert 0 < g_us < 0.5
     assert deal.bind(harm=40.0).gains(deal.proposal.values)[0] < 0
@@ -158,10 +169,10 @@ def test_poland_modest_ask_is_sound_heavy_ask_wastes_goodwill():
     """Moving Poland up a tier is cheap for the US and valuable to Poland: the modest ask
     (safeguards only) is the benchmark itself; adding full investment screening raises the US
     gain by under 10% while more than halving Poland's."""
-    deal = load("tier-upgrade-poland")
+    deal = load("tier-upgrade-poland").at_terms("proposal")[0]
     modest = deal.gains(deal.proposal.values)
     heavy = deal.gains({"tier": 1, "safeguards": 1.0, "screening": 1.0})
-    bench = benchmark("tier-upgrade-poland")
+    bench = deal.solutions().benchmark  # in the proposal's setting: the cap in force
     assert modest[0] == pytest.approx(bench.gains[0], rel=0.02)
     assert modest[1] > 0
     assert heavy[0] < 1.10 * modest[0]
@@ -177,15 +188,16 @@ def test_poland_upgrade_is_worth_it_for_the_us_alone():
 
 # ---- Malaysia -------------------------------------------------------------------------------
 
-def test_malaysia_strict_enforcement_over_reaches():
-    """Strict enforcement costs Malaysia about what the chips are worth to it, so the ask is
-    rejected at point values; the permit regime it actually adopted (strength 0.6) is
-    accepted. When most blocked smuggling moves to another hub (displacement 0.9 instead of
-    0.5) the US gain from the strict deal falls by more than half."""
+def test_malaysia_strict_enforcement_is_bought_by_the_walk_aways():
+    """Strict enforcement costs Malaysia about what the chips are worth to it, but without a
+    deal it loses investment to a neighbour and keeps the tariff dispute (c4): the ask is
+    accepted at point values, and so is the permit regime it adopted (strength 0.6). When most
+    blocked smuggling moves to another hub (displacement 0.9 instead of 0.3) the US gain from
+    the strict deal falls by more than half."""
     deal = load("malaysia-anti-smuggling")
-    assert deal.gains(deal.proposal.values)[1] < 0
+    assert deal.gains(deal.proposal.values)[1] > 0
     assert deal.gains(deal.outcome.values)[1] > 0
-    low = deal.gains(deal.proposal.values)[0]
+    low = deal.bind(displacement=0.3).gains(deal.proposal.values)[0]
     high = deal.bind(displacement=0.9).gains(deal.proposal.values)[0]
     assert high < 0.5 * low
 
@@ -193,13 +205,15 @@ def test_malaysia_strict_enforcement_over_reaches():
 # ---- Netherlands ----------------------------------------------------------------------------
 
 def test_netherlands_cap_threat_is_not_credible():
-    """Capping an ally's chips costs the US more than the controls it fails to get
-    (retaliation, lost sales): in the offer tree, if the ally counters with no further
-    controls, the US accepts rather than caps. So the ally refuses, the hard-ball proposal is
-    rejected, and the Nash equilibria where the ally cooperates rest on the US threat to cap."""
+    """Capping an ally's chips costs the US more than the controls it fails to get: even with
+    the threat in force (cap_threat = 1), the US's subgame-perfect move is not the cap but
+    the foreign direct product rule, and the Dutch refuse further controls. The hard-ball
+    proposal is rejected against its own threat; the real Sep 2024 step costs the Dutch
+    money against the uncapped status quo, so what moved them is outside the model."""
     deal = load("allied-sme-netherlands")
-    outcome = tree_outcome(deal)
-    assert outcome.path[-1] == "accept" and "refuse" in outcome.path[0]
-    assert any(t.startswith("US: cap after") for t in outcome.threats)
-    assert deal.gains(deal.proposal.values)[1] < 0
-    assert deal.gains(deal.outcome.values)[1] > 0
+    outcome = tree_outcome(deal.bind(cap_threat=1))
+    assert outcome.path == ("fdpr for refuse", "accept")
+    threat, proposal = deal.at_terms("proposal")
+    assert threat.gains(proposal)[1] < 0
+    status_quo, struck = deal.at_terms("outcome")
+    assert status_quo.gains(struck)[1] < 0

@@ -7,15 +7,45 @@ figures that carry the reason (not just the label).
 
 from __future__ import annotations
 
-import numpy as np
+import re
+
 import pytest
 
 import deals
+from deals.verdicts import SHORT
 
 
 @pytest.fixture(scope="module")
 def library():
     return deals.compare(draws=1500, seed=11)
+
+
+#: A description ends with its audit's finding in a fixed form, which this test reads:
+#: "Audit: the proposal is <verdict> (why ...); as struck, <verdict>." (no struck clause for a
+#: deal without an [outcome]); <verdict> is one of the supplier's labels in deals.verdicts.
+_LABEL = "|".join(re.escape(v) for v in SHORT["supplier"].values())
+CLAIM = re.compile(rf"Audit: the proposal is (?:an |a |in the )?(?P<proposal>{_LABEL})\b"
+                   rf"(?:.*as struck, (?:an |a |in the )?(?P<struck>{_LABEL})\b)?", re.S)
+
+
+def claimed(deal: deals.Deal) -> dict[str, str | None]:
+    """The verdicts a library description states (the supplier's, proposal and as struck)."""
+    found = CLAIM.search(deal.description)
+    assert found, f"{deal.name}: the description does not state its audit ('Audit: ...')"
+    return found.groupdict()
+
+
+@pytest.mark.parametrize("name", deals.library_names())
+def test_each_description_says_what_its_audit_shows(library, name):
+    deal = deals.load(name)
+    claim = claimed(deal)
+    a = library[name]
+    assert claim["proposal"] == SHORT["supplier"][a.verdicts["supplier"]], claim
+    struck = library.struck_of(name)
+    said = claim["struck"]
+    assert (said is None) == (struck is None), "the struck clause must match an [outcome]"
+    if struck is not None:
+        assert said == SHORT["supplier"][struck.verdicts["supplier"]]
 
 
 def test_every_library_deal_is_audited_with_a_verdict(library):
@@ -38,31 +68,30 @@ def test_farm_purchases_under_estimate_the_supplier_leverage(library):
     assert a.flags["supplier"] == "under"
     assert a.acceptance["partner"] >= 0.95
     assert a.rho["supplier"]["median"] < 0.5
-    assert a.surplus["supplier"]["soy"] > 5.0  # $bn a year more, still accepted in 90% of worlds
+    soy = {r["issue"]: r for r in a.surplus["supplier"]}["soy"]
+    assert soy["still_accepted"] - soy["proposed"] > 1.5  # $bn a year more, accepted in 90%
 
 
-def test_uae_framework_gives_volume_away(library):
-    """With Huawei able to export almost nothing, the UAE accepts full divestment and safeguards
-    at the framework's volume in nearly every world; but 1.1M H100e a year costs the US more in
-    diversion and control than the divestment is worth in most worlds, and the same concessions
-    would be accepted for far fewer chips: leverage under-estimated, chips given away."""
+def test_uae_framework_is_inefficient(library):
+    """With Huawei able to export almost nothing, the UAE accepts the framework in nearly every
+    world, and so does the US (the pledge and US-operated chips pay for themselves); but the
+    G42-operated share costs the US diversion risk and control that US operators would avoid
+    at no cost to the UAE: another package is better for both (inefficient)."""
     a = library["gulf-divestment-uae"]
-    assert a.flags["supplier"] == "under"
-    assert a.acceptance["partner"] >= 0.95
-    assert a.acceptance["supplier"] < 0.5
-    assert a.surplus["supplier"]["chips"] < -500_000  # fewer chips for the same divestment
+    assert a.flags["supplier"] == "inefficient"
+    assert a.acceptance["partner"] >= 0.9 and a.acceptance["supplier"] >= 0.9
     assert a.benchmark["divest"] == pytest.approx(1.0, abs=1e-3)
     assert a.benchmark["chips"] < a.proposal["chips"]
 
 
-def test_saudi_same_ask_is_closer_to_rejection_than_uae(library):
-    """Saudi ties to China are deeper (Prosperity7 in Zhipu, China's share of greenfield FDI), so
-    full divestment costs it more: the same kind of ask is accepted less often than by the UAE,
-    but still in most worlds, and it claims about what Saudi Arabia's position supports: sound."""
+def test_saudi_same_ask_is_rejected_where_the_uae_accepts(library):
+    """Saudi exposure to Chinese retaliation is larger (b14) and its demand smaller: the same
+    kind of ask is rejected in most worlds while the UAE accepts in nearly all of them. This is
+    the article's over-reaching demand on a partner with a Chinese alternative."""
     saudi, uae = library["gulf-divestment-saudi"], library["gulf-divestment-uae"]
-    assert saudi.acceptance["partner"] < uae.acceptance["partner"] - 0.1
-    assert saudi.flags["supplier"] == "sound"
-    assert 0.5 <= saudi.acceptance["partner"] < 0.9
+    assert saudi.acceptance["partner"] < uae.acceptance["partner"] - 0.5
+    assert saudi.flags["supplier"] == "over"
+    assert saudi.acceptance["partner"] < 0.5
 
 
 def test_india_full_oil_shift_for_chips_over_estimates_leverage(library):
@@ -83,12 +112,13 @@ def test_netherlands_hard_ball_rests_on_a_threat_and_is_rejected(library):
     assert a.acceptance["partner"] < 0.5
 
 
-def test_malaysia_strict_enforcement_is_a_close_call(library):
-    """Strict enforcement is accepted in most but not nearly all worlds, and claims about what
-    the US position supports: sound, with a real risk of rejection."""
+def test_malaysia_strict_enforcement_is_sound(library):
+    """Against its walk-aways (investment moving to a neighbour, the tariff dispute) Malaysia
+    accepts strict enforcement in nearly every world, and it claims about what the US
+    position supports: sound."""
     a = library["malaysia-anti-smuggling"]
     assert a.flags["supplier"] == "sound"
-    assert 0.5 <= a.acceptance["partner"] < 0.9
+    assert a.acceptance["partner"] >= 0.9
 
 
 def test_poland_modest_ask_is_sound(library):
@@ -101,6 +131,7 @@ def test_poland_modest_ask_is_sound(library):
 
 
 def test_comparison_is_sorted_by_how_far_leverage_is_off(library):
-    gaps = [abs(a.leverage_gap) for a in library]
-    assert gaps == sorted(gaps, reverse=True)
-    assert np.isfinite(gaps).all()
+    keys = [a.sort_key() for a in library]
+    assert keys == sorted(keys)
+    order = [deals.assessment.FLAGS.index(a.flags["supplier"]) for a in library]
+    assert order == sorted(order)  # over first, then under, inefficient, sound

@@ -7,7 +7,7 @@ import pytest
 
 import deals
 from deals.actors import latency, member_gains
-from deals.beliefs import belief_cost, mutual_optimism_of
+from deals.beliefs import belief_cost, in_proposal_setting, mutual_optimism_of
 from deals.doubt import counters, threat_under_doubt
 from deals.errors import DealFileError
 from deals.leverage import DrawSolver, leverage_over_draws, sample_values
@@ -133,6 +133,7 @@ NL = "allied-sme-netherlands"
 
 def answers_of_today(deal, draws, seed):
     """Independent: the partner's answer in today's offer tree after the proposal, per draw."""
+    deal = in_proposal_setting(deal)                         # the threat carried out
     values = sample_values(deal, draws, seed)
     labels = ["accept", *counters(deal), "walk away"]
     out = []
@@ -153,9 +154,10 @@ def test_a_threat_ignored_gives_todays_tree_and_a_certain_one_the_committed_answ
     ignored = threat_under_doubt(deal, draws, seed=5, resolve=0.0)
     assert np.array_equal(ignored.answer, answers_of_today(deal, draws, 5))
     certain = threat_under_doubt(deal, draws, seed=5, resolve=1.0)
-    values = sample_values(deal, draws, 5)
-    p_accept = deal.utilities(deal.proposal.values, values)[1]
-    p_none = deal.disagreement(values)[1]
+    setting = in_proposal_setting(deal)
+    values = sample_values(setting, draws, 5)
+    p_accept = setting.utilities(setting.proposal.values, values)[1]
+    p_none = setting.disagreement(values)[1]
     # committed to the cap, every counter gives the outside option: accept iff it is no worse
     assert np.array_equal(certain.answer == 0, p_accept >= p_none)
     assert certain.carried == pytest.approx(certain.tested)
@@ -196,12 +198,10 @@ def test_the_doubted_threat_answer_is_a_bayesian_nash_equilibrium(resolve):
     from deals.leverage import point_values
     from games.trees import bayesian_nash_equilibria
 
-    deal = deals.load(NL)
+    deal = in_proposal_setting(deals.load(NL))
     tree = doubt_tree(deal).bind(**{k: float(v[0]) for k, v in doubt_values(
         deal, point_values(deal), resolve).items()})
-    found = threat_under_doubt(deal.bind(**{p: deal.parameters[p].value
-                                            for p in deal.parameters}), 1, None,
-                               resolve=resolve)
+    found = threat_under_doubt(deal.bind(**deal.values()), 1, None, resolve=resolve)
     equilibria = bayesian_nash_equilibria(tree)
     strategies = equilibria[0].game.strategies if hasattr(equilibria[0], "game") else None
     answer = int(found.answer[0])

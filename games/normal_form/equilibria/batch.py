@@ -21,20 +21,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, check_tolerance
+from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, check_tolerance, EquilibriumSet
 from games.normal_form.equilibria.batch_support import stacked_support_enumeration
-from games.normal_form.equilibria.supports import count_support_pairs, subsets
+from games.normal_form.equilibria.supports import count_support_pairs, subsets, fold_last
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 #: Larger games than this (support pairs per game) are solved one by one (about 7 x 7).
 MAX_STACKED_PAIRS = 5_000
+
+#: Degenerate games of a stack whose polytopes are walked together (bounds memory).
+STACKED_GAMES = 2_000
 
 #: Relative slack for ties (degeneracy) and for feasibility; the regret check decides.
 TIE = 1e-9
@@ -74,6 +79,7 @@ class BatchEquilibria(TabularResult):
         return (self.equilibria_of(g) for g in range(len(self)))
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
         frame = pd.DataFrame({"game": self.game_index})
         for i in range(self.x.shape[1]):
             frame[f"x{i + 1}"] = self.x[:, i]
@@ -124,7 +130,7 @@ def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
 def payoff_ranges(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """Each game's payoff range (largest minus smallest payoff of either player; 1 if constant)."""
     flat = np.concatenate([A.reshape(len(A), -1), B.reshape(len(B), -1)], axis=1)
-    spread = flat.max(axis=1) - flat.min(axis=1)
+    spread = fold_last(np.maximum, flat) - fold_last(np.minimum, flat)
     return np.where(spread > 0, spread, 1.0)
 
 
@@ -134,7 +140,8 @@ def own_ranges(P: np.ndarray, fallback: np.ndarray) -> np.ndarray:
     Ties and regrets are measured per player, as in ``player_ranges``: a shared range let a
     player with small payoffs next to one with huge payoffs tie (or deviate) at will.
     """
-    spread = np.ptp(P.reshape(len(P), -1), axis=1)
+    flat = P.reshape(len(P), -1)
+    spread = fold_last(np.maximum, flat) - fold_last(np.minimum, flat)
     return np.where(spread > 0, spread, fallback)
 
 
@@ -149,10 +156,10 @@ def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
     tie_A, tie_B = TIE * own_ranges(A, both), TIE * scale_B
     # Pure equilibria: each strategy a best response to the other.
     row_best = A >= np.maximum(A[:, :1], A[:, 1:]) - tie_A[:, None, None]
-    col_best = B >= B.max(axis=2, keepdims=True) - tie_B[:, None, None]
-    degenerate = (col_best.sum(axis=2) > 1).any(axis=1)
+    col_best = B >= fold_last(np.maximum, B)[:, :, None] - tie_B[:, None, None]
+    degenerate = fold_last(np.logical_or, fold_last(np.add, col_best) > 1)
     dA = A[:, 0, :] - A[:, 1, :]
-    degenerate |= (np.abs(dA) <= tie_A[:, None]).any(axis=1)
+    degenerate |= fold_last(np.logical_or, np.abs(dA) <= tie_A[:, None])
     g_pure, i_pure, j_pure = np.nonzero(row_best & col_best)
     x_pure = np.zeros((len(g_pure), 2))
     x_pure[np.arange(len(g_pure)), i_pure] = 1.0
@@ -170,10 +177,10 @@ def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
             level = B0[:, j1] + p * slope[:, j1]
             lines = B0[:, None, :] + p[:, :, None] * slope[:, None, :]   # (K, pairs, n)
             inside = np.isfinite(p) & (p > TIE) & (p < 1 - TIE)
-            on_top = inside & (lines.max(axis=2) <= level + FEASIBILITY * scale_B[:, None])
-            at_top = (lines >= level[:, :, None] - tie_B[:, None, None]).sum(axis=2)
+            on_top = inside & (fold_last(np.maximum, lines) <= level + FEASIBILITY * scale_B[:, None])
+            at_top = fold_last(np.add, lines >= level[:, :, None] - tie_B[:, None, None])
             q = dA[:, j2] / (dA[:, j2] - dA[:, j1])
-        degenerate |= (on_top & (at_top >= 3)).any(axis=1)
+        degenerate |= fold_last(np.logical_or, on_top & (at_top >= 3))
         mixed = on_top & (q >= -FEASIBILITY) & (q <= 1 + FEASIBILITY)
         g_mix, pair = np.nonzero(mixed)
         p_mix, q_mix = np.clip(p[g_mix, pair], 0, 1), np.clip(q[g_mix, pair], 0, 1)
@@ -188,6 +195,33 @@ def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
             np.vstack([pc[2] for pc in pieces])[keep]], degenerate
 
 
+def stacked_vertex_enumeration(A: np.ndarray, B: np.ndarray, tol: float
+                               ) -> Iterator[EquilibriumSet]:
+    """Vertex enumeration of each game of a stack, the polytopes of all games walked together.
+
+    The same equilibria, checked the same way, as ``vertex_enumeration`` game by game; for
+    stacks of large games (beyond ``STACKED_SIZE`` strategies) it is game by game.
+    """
+    from games.normal_form.equilibria.vertex_enumeration import (
+        STACKED_SIZE, equilibria_from_vertices, normalise, stacked_polytope_vertices,
+        vertex_enumeration)
+
+    K, m, n = A.shape
+    if max(m, n) > STACKED_SIZE:
+        for k in range(K):
+            yield vertex_enumeration(NormalFormGame.from_arrays(A[k], B[k]), tol=tol)
+        return
+    for start in range(0, K, STACKED_GAMES):
+        part = range(start, min(K, start + STACKED_GAMES))
+        P = np.stack([normalise(B[k]) for k in part])
+        Q = np.stack([normalise(A[k]).T for k in part])
+        x_sides = stacked_polytope_vertices(P)
+        y_sides = stacked_polytope_vertices(Q)
+        for i, k in enumerate(part):
+            game = NormalFormGame.from_arrays(A[k], B[k])
+            yield equilibria_from_vertices(game, x_sides[i], y_sides[i], tol, None)
+
+
 def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibria:
     """All equilibria of each game in a stack, games of shape (k, m, n); vectorised for 2 x n.
 
@@ -197,8 +231,6 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     >>> found.counts.tolist(), found.x.tolist(), found.y.tolist()
     ([1], [[0.5, 0.5]], [[0.5, 0.5]])
     """
-    from games.normal_form.equilibria.vertex_enumeration import vertex_enumeration
-
     tol = check_tolerance(tol)
     A, B = _check_stack(A, B)
     K, m, n = A.shape
@@ -221,8 +253,7 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
                      f"support pairs each); solved one by one")
     extra_g, extra_x, extra_y = [g], [x], [y]
     slow = np.flatnonzero(degenerate)
-    for k in slow:
-        found = vertex_enumeration(NormalFormGame.from_arrays(A[k], B[k]), tol=tol)
+    for k, found in zip(slow, stacked_vertex_enumeration(A[slow], B[slow], tol)):
         degenerate[k] = bool(found.degenerate)
         for eq in found:
             extra_g.append(np.array([k]))
@@ -234,12 +265,14 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     # One vectorised regret check for every equilibrium of every game.
     # Payoffs anchored at each game's minimum per player: rounding relative to the range, not
     # to the payoffs' size (regret is unchanged by adding a constant to a player's payoffs).
-    low_A, low_B = A.min(axis=(1, 2)), B.min(axis=(1, 2))
+    low_A = fold_last(np.minimum, A.reshape(K, -1))
+    low_B = fold_last(np.minimum, B.reshape(K, -1))
     Ag, Bg = A[g] - low_A[g, None, None], B[g] - low_B[g, None, None]
     row_values = np.einsum("kij,kj->ki", Ag, y)
     col_values = np.einsum("kij,ki->kj", Bg, x)
-    u1, u2 = np.sum(row_values * x, axis=1), np.sum(col_values * y, axis=1)
-    gain_1, gain_2 = row_values.max(axis=1) - u1, col_values.max(axis=1) - u2
+    u1, u2 = fold_last(np.add, row_values * x), fold_last(np.add, col_values * y)
+    gain_1 = fold_last(np.maximum, row_values) - u1
+    gain_2 = fold_last(np.maximum, col_values) - u2
     u1, u2 = u1 + low_A[g], u2 + low_B[g]
     regret = np.maximum(np.maximum(gain_1, gain_2), 0.0)
     both = payoff_ranges(A, B)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from games.normal_form.equilibria.support_enumeration import FEASIBILITY, TIE
-from games.normal_form.equilibria.supports import solve_many, subsets
+from games.normal_form.equilibria.supports import solve_many, subsets, fold_last
 
 #: Systems per batch (games x support pairs), to bound memory.
 CHUNK = 100_000
@@ -21,7 +21,8 @@ CHUNK = 100_000
 def rescale_stack(payoff: np.ndarray) -> np.ndarray:
     """Each game's payoffs mapped onto [1, 2] (one affine map per game and player)."""
     flat = payoff.reshape(len(payoff), -1)
-    low, spread = flat.min(axis=1), np.ptp(flat, axis=1)
+    low = fold_last(np.minimum, flat)
+    spread = fold_last(np.maximum, flat) - low
     safe = np.where(spread > 0, spread, 1.0)
     out = (payoff - low[:, None, None]) / safe[:, None, None] + 1.0
     out[spread == 0] = 1.0
@@ -46,14 +47,14 @@ def feasible(mix: np.ndarray, index: np.ndarray, payoff: np.ndarray, game_of: np
     solution's game and ``index`` its support.
     """
     with np.errstate(invalid="ignore"):
-        keep = np.flatnonzero(ok & np.all(mix >= -FEASIBILITY, axis=1))
+        keep = np.flatnonzero(ok & fold_last(np.logical_and, mix >= -FEASIBILITY))
     full = np.zeros((len(keep), payoff.shape[2]))
     np.put_along_axis(full, index[keep], mix[keep], axis=1)
     earned = np.einsum("gij,gj->gi", payoff[game_of[keep]], full)
-    best = earned.max(axis=1) <= value[keep] + FEASIBILITY
+    best = fold_last(np.maximum, earned) <= value[keep] + FEASIBILITY
     keep, full, earned = keep[best], full[best], earned[best]
-    zeros = np.sum(np.abs(mix[keep]) <= TIE, axis=1)
-    ties = np.sum(np.abs(earned - value[keep, None]) <= TIE, axis=1)
+    zeros = fold_last(np.add, np.abs(mix[keep]) <= TIE)
+    ties = fold_last(np.add, np.abs(earned - value[keep, None]) <= TIE)
     return full, keep, (zeros > 0) | (ties > mix.shape[1])
 
 
@@ -75,10 +76,16 @@ def stacked_support_enumeration(A: np.ndarray, B: np.ndarray
             games = np.arange(start, min(K, start + step))
             game_of = np.repeat(games, pairs)
             I_all, J_all = np.tile(I, (len(games), 1)), np.tile(J, (len(games), 1))
-            rhs = np.zeros((len(game_of), k + 1))
-            rhs[:, k] = 1.0
-            y_sol, y_ok = solve_many(bordered_stack(A1[games], I, J), rhs)
-            x_sol, x_ok = solve_many(bordered_stack(Bt1[games], J, I), rhs)
+            if k == 1:  # pure profiles: the mix is 1 and the value the payoff itself
+                y_sol, x_sol = np.ones((len(game_of), 2)), np.ones((len(game_of), 2))
+                y_sol[:, 1] = A1[game_of, I_all[:, 0], J_all[:, 0]]
+                x_sol[:, 1] = Bt1[game_of, J_all[:, 0], I_all[:, 0]]
+                y_ok = x_ok = np.ones(len(game_of), dtype=bool)
+            else:
+                rhs = np.zeros((len(game_of), k + 1))
+                rhs[:, k] = 1.0
+                y_sol, y_ok = solve_many(bordered_stack(A1[games], I, J), rhs)
+                x_sol, x_ok = solve_many(bordered_stack(Bt1[games], J, I), rhs)
             y, y_at, y_deg = feasible(y_sol[:, :k], J_all, A1, game_of, y_ok, y_sol[:, k])
             x, x_at, x_deg = feasible(x_sol[:, :k], I_all, Bt1, game_of, x_ok, x_sol[:, k])
             degenerate[game_of[y_at[y_deg]]] = True

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
 from games.results import EquilibriumSequence, TabularResult
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_TOL = 1e-9
 
@@ -178,6 +180,7 @@ class EquilibriumSet(EquilibriumSequence):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per equilibrium: probabilities, payoffs and regret."""
+        import pandas as pd
         game = self.game
         rows = []
         for eq in self.equilibria:
@@ -270,11 +273,7 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
     flat_kept: list[np.ndarray] = []
     dropped: list[float] = []
     shifted, lows = anchored(game)
-    for candidate in candidates:
-        profile = tuple(_clean(np.asarray(s, dtype=float)) for s in candidate)
-        vectors = payoff_vectors(game, profile, shifted)
-        relative = [float(v @ s) for v, s in zip(vectors, profile)]
-        gains = [max(float(v.max()) - u, 0.0) for v, u in zip(vectors, relative)]
+    for profile, relative, gains in _checked(game, candidates, shifted):
         worst = max(gains)
         values = tuple(u + low for u, low in zip(relative, lows))
         over = [i for i, (gain, slack) in enumerate(zip(gains, slacks)) if gain > slack]
@@ -292,7 +291,7 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
         if flat_kept and np.min(np.abs(np.array(flat_kept) - flat).max(axis=1)) <= 1e-7:
             continue  # the same equilibrium found twice (from two supports or bases)
         flat_kept.append(flat)
-        kept.append(Equilibrium(profile, values, worst))
+        kept.append(Equilibrium(tuple(_read_only(s) for s in profile), values, worst))
     kept.sort(key=lambda eq: tuple(-np.concatenate(eq.strategies)))
     notes = tuple(notes)
     if dropped:
@@ -300,6 +299,47 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
         notes += (f"{len(dropped)} candidate(s) failed the regret check and were left out "
                   f"(the closest needs tol >= {min(dropped):.3g}); a larger tol keeps them",)
     return EquilibriumSet(tuple(kept), game, method, tol, bound, degenerate, scope, notes, dict(settings or {}))
+
+
+def _checked(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]],
+             shifted: list[np.ndarray]) -> Any:
+    """Each candidate cleaned, with each player's expected payoff and gain from deviating.
+
+    Two-player candidates are checked all at once (one matrix product per player); the
+    arithmetic per candidate is the same as the general loop's.
+    """
+    if game.n_players != 2 or len(candidates) < 2:
+        for candidate in candidates:
+            profile = tuple(_clean(np.asarray(s, dtype=float)) for s in candidate)
+            vectors = payoff_vectors(game, profile, shifted)
+            relative = [float(v @ s) for v, s in zip(vectors, profile)]
+            yield profile, relative, [max(float(v.max()) - u, 0.0) for v, u in zip(vectors, relative)]
+        return
+    X = _clean_rows(np.array([c[0] for c in candidates], dtype=float))
+    Y = _clean_rows(np.array([c[1] for c in candidates], dtype=float))
+    row_values, column_values = Y @ shifted[0].T, X @ shifted[1]
+    u1 = np.einsum("ci,ci->c", row_values, X)
+    u2 = np.einsum("cj,cj->c", column_values, Y)
+    gain_1 = np.maximum(row_values.max(axis=1) - u1, 0.0).tolist()
+    gain_2 = np.maximum(column_values.max(axis=1) - u2, 0.0).tolist()
+    for c, (a, b, g1, g2) in enumerate(zip(u1.tolist(), u2.tolist(), gain_1, gain_2)):
+        yield (X[c], Y[c]), [a, b], [g1, g2]
+
+
+def _clean_rows(S: np.ndarray) -> np.ndarray:
+    """:func:`_clean` of each row."""
+    S = np.where(S < 1e-13 * np.maximum(1.0, np.abs(S).max(axis=1))[:, None], 0.0, S)
+    total = S.sum(axis=1)
+    if np.any(total <= 0):
+        raise InvalidGameError("a candidate strategy has no positive probability")
+    return S / total[:, None]
+
+
+def _read_only(s: np.ndarray) -> np.ndarray:
+    if s.flags.writeable:
+        s = s.copy()
+        s.setflags(write=False)
+    return s
 
 
 def _clean(s: np.ndarray) -> np.ndarray:

@@ -19,68 +19,22 @@ import numpy as np
 
 from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
 from games.normal_form.equilibria.vertex_enumeration import normalise
+from games.normal_form.equilibria.pivoting import Dictionary
 from games.errors import GameError
 from games.normal_form import NormalFormGame
-
-#: An entry of the pivot column must exceed this to bound the entering variable. Entries are of
-#: order one (payoffs normalised to [1, 2]); smaller ones are rounding noise of zeros.
-PIVOT_TOL = 1e-9
-
-
-class Tableau:
-    """A dictionary of one polytope: rows are basic variables, columns are labels + rhs."""
-
-    def __init__(self, coefficients: np.ndarray, basis: list[int], slack_columns: list[int]):
-        self.table = np.hstack([coefficients, np.ones((coefficients.shape[0], 1))])
-        self.basis = basis
-        # The initial basis columns form B^{-1} as pivoting goes on: the lexicographic order.
-        self.lex_columns = [-1] + slack_columns
-
-    def leaving_row(self, column: int) -> int:
-        """Lexicographic minimum-ratio test for the entering column (raises if unbounded)."""
-        entries = self.table[:, column]
-        rows = np.flatnonzero(entries > PIVOT_TOL)
-        if len(rows) == 0:
-            raise GameError(
-                "Lemke-Howson found an unbounded ray; this should not happen on a bounded "
-                "polytope and signals numerical trouble. Try method='vertex'")
-        for col in self.lex_columns:
-            ratios = self.table[rows, col] / entries[rows]
-            best = ratios.min()
-            rows = rows[ratios <= best + 1e-12 * max(1.0, abs(best))]
-            if len(rows) == 1:
-                break
-        return int(rows[0])
-
-    def pivot(self, column: int) -> int:
-        """Let the variable of ``column`` enter the basis; return the label that leaves."""
-        row = self.leaving_row(column)
-        table = self.table
-        table[row] /= table[row, column]
-        factors = table[:, column].copy()
-        factors[row] = 0.0
-        table -= factors[:, None] * table[row]
-        leaving, self.basis[row] = self.basis[row], column
-        return leaving
-
-    def values(self, size: int) -> np.ndarray:
-        """Values of all ``size`` variables (zero when nonbasic)."""
-        out = np.zeros(size)
-        for row, variable in enumerate(self.basis):
-            out[variable] = self.table[row, -1]
-        return out
 
 
 def lemke_howson_path(A: np.ndarray, B: np.ndarray, initial_label: int,
                       max_pivots: int = 100_000) -> tuple[np.ndarray, np.ndarray, int]:
-    """Follow the path that drops ``initial_label``; return (x, y, pivots) at its end."""
+    """Follow the path that drops ``initial_label``; return (x, y, pivots) at its end.
+
+    Both tableaux are dictionaries pivoted in place (:class:`~games.normal_form.equilibria.pivoting.Dictionary`).
+    """
     m, n = A.shape
     labels = m + n
-    # Column l of each tableau is the variable with label l.
-    p_coeff = np.hstack([B.T, np.eye(n)])            # P: x (labels 0..m-1), s (labels m..)
-    q_coeff = np.hstack([np.eye(m), A])              # Q: r (labels 0..m-1), y (labels m..)
-    P = Tableau(p_coeff, list(range(m, labels)), list(range(m, labels)))
-    Q = Tableau(q_coeff, list(range(m)), list(range(m)))
+    # P: B^T x + s = 1, x labelled 0..m-1, s labelled m..; Q: A y + r = 1, r labelled 0..m-1.
+    P = Dictionary(B.T, list(range(m)), list(range(m, labels)))
+    Q = Dictionary(A, list(range(m, labels)), list(range(m)))
     # A label below m belongs to x in P; a label from m on belongs to y in Q.
     entering, tableau = initial_label, (P if initial_label < m else Q)
     for pivots in range(1, max_pivots + 1):

@@ -69,22 +69,38 @@ def feasible_bases(M: np.ndarray, max_bases: int = 100_000) -> np.ndarray:
 
     Variables 0..d-1 are z, d..d+e-1 the slacks. ``M`` must have positive entries.
     """
-    d, e = M.shape
+    return feasible_bases_stack(M[None], max_bases)[1]
+
+
+def feasible_bases_stack(M: np.ndarray, max_bases: int = 100_000
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`feasible_bases` of a stack of polytopes (K, d, e) walked together, level by level.
+
+    Returns (owner, bases): each basis's polytope and its e indices, polytope by polytope in
+    the order a walk of that polytope alone finds them. Walking the polytopes of one game (or of
+    many games of one shape) together pivots each level of all of them in one numpy call.
+    """
+    K, d, e = M.shape
     if d + e > 63:
         raise GameTooLargeError(f"pivoting vertex enumeration handles up to 63 strategies in "
                                 f"all; this game has {d + e}. Use method='lemke-howson'")
-    tableau = np.hstack([M.T, np.eye(e), np.ones((e, 1))])
-    frontier_t = tableau[None]
-    frontier_b = np.arange(d, d + e)[None]
-    seen = set(basis_masks(frontier_b).tolist())
-    found = [frontier_b]
-    every = np.arange(d + e)
+    if K > 1 and (K - 1).bit_length() + d + e > 63:
+        raise GameTooLargeError(f"too many polytopes ({K:,}) to walk together")
+    frontier_t = np.empty((K, e, d + e + 1))
+    frontier_t[:, :, :d] = M.transpose(0, 2, 1)
+    frontier_t[:, :, d:d + e] = np.eye(e)
+    frontier_t[:, :, -1] = 1.0
+    frontier_b = np.broadcast_to(np.arange(d, d + e), (K, e)).copy()
+    frontier_o = np.arange(K)
+    seen = np.sort(keys_of(frontier_o, frontier_b, d + e))
+    found_o, found_b = [frontier_o], [frontier_b]
+    counts = np.ones(K, dtype=np.int64)
     while len(frontier_t):
         count = len(frontier_t)
         # The d nonbasic variables of each basis enter in turn.
         nonbasic = np.ones((count, d + e), dtype=bool)
         nonbasic[np.arange(count)[:, None], frontier_b] = False
-        entering = np.broadcast_to(every, (count, d + e))[nonbasic]
+        entering = np.nonzero(nonbasic)[1]
         parent = np.repeat(np.arange(count), d)
         columns = frontier_t[parent, :, entering]
         rows = lexicographic_rows(columns, frontier_t, parent, e)
@@ -92,13 +108,15 @@ def feasible_bases(M: np.ndarray, max_bases: int = 100_000) -> np.ndarray:
         parent, entering, rows, columns = parent[ok], entering[ok], rows[ok], columns[ok]
         bases = frontier_b[parent]
         bases[np.arange(len(rows)), rows] = entering
-        pick = []
-        for i, mask in enumerate(basis_masks(bases).tolist()):
-            if mask not in seen:
-                seen.add(mask)
-                pick.append(i)
-        if not pick:
+        # New bases: first occurrence of each key among the candidates, not seen before.
+        keys = keys_of(frontier_o[parent], bases, d + e)
+        _, first = np.unique(keys, return_index=True)
+        first.sort()
+        spot = np.minimum(np.searchsorted(seen, keys[first]), len(seen) - 1)
+        pick = first[seen[spot] != keys[first]]
+        if not len(pick):
             break
+        seen = np.sort(np.concatenate([seen, keys[pick]]))
         # Pivot only the new bases: divide the pivot row, eliminate the column elsewhere.
         tables = frontier_t[parent[pick]]
         columns, rows = columns[pick], rows[pick]
@@ -106,25 +124,41 @@ def feasible_bases(M: np.ndarray, max_bases: int = 100_000) -> np.ndarray:
         pivot_rows = tables[pick_range, rows] / columns[pick_range, rows][:, None]
         tables -= columns[:, :, None] * pivot_rows[:, None, :]
         tables[pick_range, rows] = pivot_rows
-        frontier_t, frontier_b = tables, bases[pick]
-        found.append(frontier_b)
-        if len(seen) > max_bases:
+        frontier_t, frontier_b, frontier_o = tables, bases[pick], frontier_o[parent[pick]]
+        found_o.append(frontier_o)
+        found_b.append(frontier_b)
+        counts += np.bincount(frontier_o, minlength=K)
+        if counts.max() > max_bases:
             raise GameTooLargeError(
                 f"a best-response polytope of this game has more than {max_bases:,} vertices "
                 f"(the limit); use method='lemke-howson' for one equilibrium, or raise "
                 f"max_vertices if you can wait")
-    return np.vstack(found)
+    owner, bases = np.concatenate(found_o), np.vstack(found_b)
+    order = np.argsort(owner, kind="stable")
+    return owner[order], bases[order]
 
 
-def vertices_from_bases(M: np.ndarray, bases: np.ndarray) -> np.ndarray:
+def keys_of(owner: np.ndarray, bases: np.ndarray, variables: int) -> np.ndarray:
+    """One integer per (polytope, basis): the polytope's number above the basis's bit mask."""
+    return basis_masks(bases) | (owner.astype(np.uint64) << np.uint64(variables))
+
+
+def vertices_from_bases(M: np.ndarray, bases: np.ndarray,
+                        owner: np.ndarray | None = None) -> np.ndarray:
     """The point z of each basis, solved afresh from the original data (no pivoting error).
 
-    A basis that is numerically singular in the original data (possible only when payoffs
-    are equal to within rounding) gives a row of NaN, which callers drop.
+    ``M`` is one polytope's (d, e) matrix, or a stack (K, d, e) with ``owner`` giving each
+    basis's polytope. A basis that is numerically singular in the original data (possible only
+    when payoffs are equal to within rounding) gives a row of NaN, which callers drop.
     """
-    d, e = M.shape
-    columns = np.hstack([M.T, np.eye(e)])                  # (e, d + e)
-    systems = columns[:, bases].transpose(1, 0, 2)         # (V, e, e): basic columns
+    if owner is None:
+        M, owner = M[None], np.zeros(len(bases), dtype=np.intp)
+    K, d, e = M.shape
+    columns = np.empty((K, e, d + e))
+    columns[:, :, :d] = M.transpose(0, 2, 1)
+    columns[:, :, d:] = np.eye(e)
+    # systems[v] = columns[owner[v]][:, bases[v]]: the basic columns, (V, e, e)
+    systems = columns[owner[:, None, None], np.arange(e)[None, :, None], bases[:, None, :]]
     values, _ = solve_carefully(systems, np.ones((len(bases), e)))
     z = np.zeros((len(bases), d + e))
     np.put_along_axis(z, bases, values, axis=1)

@@ -23,9 +23,12 @@ from __future__ import annotations
 import numpy as np
 
 from games.normal_form.equilibria.equilibrium import EquilibriumSet, verified_set
-from games.normal_form.equilibria.polytope import feasible_bases, vertices_from_bases
+from games.normal_form.equilibria.polytope import feasible_bases, vertices_from_bases, feasible_bases_stack
 from games.normal_form.equilibria.supports import solve_many, support_pairs
 from games.normal_form import NormalFormGame
+
+#: Square games up to this size walk their two polytopes together (larger ones gain nothing).
+STACKED_SIZE = 8
 
 #: Default cap on the vertices (feasible bases) of each best-response polytope.
 MAX_VERTICES = 20_000
@@ -47,14 +50,27 @@ def polytope_vertices(M: np.ndarray, max_vertices: int | None = None
     ``M`` is (d, e) with positive entries. Returns the vertices (V, d) and a boolean label
     matrix (V, d + e): label i for z_i = 0, label d + j for (M^T z)_j = 1.
     """
+    return stacked_polytope_vertices(M[None], max_vertices)[0]
+
+
+def stacked_polytope_vertices(M: np.ndarray, max_vertices: int | None = None
+                              ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`polytope_vertices` of each polytope of a stack (K, d, e), walked together."""
     limit = MAX_VERTICES if max_vertices is None else max_vertices
-    z = vertices_from_bases(M, feasible_bases(M, limit))
-    load = z @ M
+    owner, bases = feasible_bases_stack(M, limit)
+    z = vertices_from_bases(M, bases, owner)
+    load = np.matmul(z[:, None, :], M[owner])[:, 0, :]
     with np.errstate(invalid="ignore"):
         real = (np.all(np.isfinite(z), axis=1) & (z.sum(axis=1) > LABEL_TOL)
                 & np.all(z >= -LABEL_TOL, axis=1) & np.all(load <= 1.0 + LABEL_TOL, axis=1))
-    return distinct_vertices(z[real], np.hstack([np.abs(z[real]) <= LABEL_TOL,
-                                                 load[real] >= 1.0 - LABEL_TOL]))
+    labels = np.hstack([np.abs(z) <= LABEL_TOL, load >= 1.0 - LABEL_TOL])
+    ends = np.searchsorted(owner, np.arange(len(M) + 1))
+    out = []
+    for k in range(len(M)):
+        part = slice(ends[k], ends[k + 1])
+        keep = real[part]
+        out.append(distinct_vertices(z[part][keep], labels[part][keep]))
+    return out
 
 
 def distinct_vertices(vertices: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,9 +186,22 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
     """
     A, B = game.payoffs
     m, n = game.shape
-    # Player 1's polytope P is built on B (player 2's payoffs) and Q on A^T.
-    x_vertices, x_labels = polytope_vertices(normalise(B), max_vertices)
-    y_vertices, y_labels_own = polytope_vertices(normalise(A).T, max_vertices)
+    # Player 1's polytope P is built on B (player 2's payoffs) and Q on A^T; a square game's
+    # two polytopes have one shape and are walked together.
+    P, Q = normalise(B), normalise(A).T
+    if m == n <= STACKED_SIZE:
+        x_side, y_side = stacked_polytope_vertices(np.stack([P, Q]), max_vertices)
+    else:
+        x_side, y_side = polytope_vertices(P, max_vertices), polytope_vertices(Q, max_vertices)
+    return equilibria_from_vertices(game, x_side, y_side, tol, max_vertices)
+
+
+def equilibria_from_vertices(game: NormalFormGame, x_side: tuple[np.ndarray, np.ndarray],
+                             y_side: tuple[np.ndarray, np.ndarray], tol: float,
+                             max_vertices: int | None) -> EquilibriumSet:
+    """The checked equilibria of a game from the vertices and labels of its two polytopes."""
+    m, n = game.shape
+    (x_vertices, x_labels), (y_vertices, y_labels_own) = x_side, y_side
     # Q's own labels are (y_j = 0 for j) then (row i tight); reorder to the shared numbering
     # 1..m for player 1's strategies and m+1..m+n for player 2's.
     y_labels = np.hstack([y_labels_own[:, n:], y_labels_own[:, :n]])

@@ -1,0 +1,124 @@
+"""Surplus left on the table: levels the other side would still accept, said only where true.
+
+For one side (the "asker") and each issue, one at a time with the other issues as proposed:
+the issue moves from its proposed level toward the asker's favour (more of what the other side
+gives, less of what the asker gives) as far as the other side still accepts in at least
+``under_acceptance`` of the draws: the *reach*. Along that path the asker's expected gain as a
+take-it-or-leave-it offer, E[g_asker(x) 1{g_other(x) >= 0}] over the draws, is computed at every
+level; the surplus is *left on the table* only when the best of these beats the proposal.
+
+>>> import deals
+>>> from deals.assessment import Thresholds
+>>> from deals.leverage import sample_values
+>>> deal = deals.load("chips-for-farm-purchases")
+>>> left = surplus_left(deal, deal.outcome_values(deal.proposal.values),
+...                     sample_values(deal, 300, 0), Thresholds(), "supplier")
+>>> sorted(r["issue"] for r in left)
+['chips', 'soy']
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+from deals.leverage import gains
+from deals.model import Deal
+from deals.verdicts import sentence_case, amount, the
+
+#: Levels scanned along a continuous issue, from the proposal to the end of its range.
+LEVELS = 101
+
+
+# ---- new maths (not in deals.leverage): expected take-it-or-leave-it gain along one issue ----
+
+def gains_along(deal: Deal, proposal: Mapping[str, float], issue: str, levels: np.ndarray,
+                values: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(supplier, partner) gains, shape (draws, levels), with ``issue`` at each level."""
+    outcome = {k: np.array([[v]]) for k, v in deal.outcome_values(proposal).items()}
+    outcome[issue] = np.asarray(levels, dtype=float)[None, :]
+    column = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
+    g_s, g_p = gains(deal, outcome, column)
+    n = len(next(iter(values.values())))
+    shape = (n, len(levels))
+    return (np.broadcast_to(np.asarray(g_s, dtype=float), shape),
+            np.broadcast_to(np.asarray(g_p, dtype=float), shape))
+
+
+def expected_offer_gain(own: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """E[own gain if the other side accepts, else 0] over the draws (axis 0).
+
+    >>> expected_offer_gain(np.array([[2.0], [2.0]]), np.array([[1.0], [-1.0]]))
+    array([1.])
+    """
+    return np.where(other >= 0, own, 0.0).mean(axis=0)
+
+
+# ---- the finding in levels and words ---------------------------------------------------------
+
+def surplus_left(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, np.ndarray],
+                 t: Any, side: str) -> list[dict[str, Any]]:
+    """Issues on which ``side`` left surplus: one record per issue, levels and expected gains.
+
+    Each record: ``issue``, ``proposed``, ``still_accepted`` (the reach), ``acceptance`` there,
+    ``best`` (the level on the path with the highest expected gain for ``side``),
+    ``expected_gain_proposed`` and ``expected_gain_best`` (in the deal's money units).
+    """
+    other = "partner" if side == "supplier" else "supplier"
+    found = []
+    for issue in deal.issues:
+        lo, hi = issue.range
+        current = float(proposal[issue.name])
+        asking_more = issue.giver == other
+        if issue.discrete:
+            levels = np.array([current] + [v for v in issue.levels
+                                           if (v > current if asking_more else v < current)])
+            levels = np.sort(levels) if asking_more else -np.sort(-levels)
+        else:
+            levels = np.linspace(current, hi if asking_more else lo, LEVELS)
+        if levels.size < 2 or abs(levels[-1] - current) <= 1e-9 * max(1.0, hi - lo):
+            continue
+        g_s, g_p = gains_along(deal, proposal, issue.name, levels, values)
+        own, theirs = (g_s, g_p) if side == "supplier" else (g_p, g_s)
+        accepted = (theirs >= 0).mean(axis=0)
+        ok = accepted >= t.under_acceptance
+        if not ok[0]:
+            continue
+        reach = int(np.argmin(ok)) - 1 if not ok.all() else len(levels) - 1
+        if reach < 1:
+            continue
+        expected = expected_offer_gain(own, theirs)[:reach + 1]
+        best = int(np.argmax(expected))
+        scale = max(1e-12, float(np.abs(own).max()))
+        if expected[best] <= expected[0] + 1e-9 * scale:
+            continue  # asking for more here would not raise the asker's expected gain
+        found.append({"issue": issue.name, "proposed": current,
+                      "still_accepted": float(levels[reach]),
+                      "acceptance": float(accepted[reach]), "best": float(levels[best]),
+                      "expected_gain_proposed": float(expected[0]),
+                      "expected_gain_best": float(expected[best])})
+    return found
+
+
+def surplus_sentence(deal: Deal, record: Mapping[str, Any], side: str, gain_unit: str,
+                     share: float) -> str:
+    """One surplus record in words: levels, not changes; the gain it would bring."""
+    from deals.output import people
+
+    other = "partner" if side == "supplier" else "supplier"
+    issue = next(i for i in deal.issues if i.name == record["issue"])
+    rest = [i.name for i in deal.issues if i.name != issue.name]
+    same = (" with the same " + (" and ".join([", ".join(rest[:-1]), rest[-1]])
+                                 if len(rest) > 1 else rest[0])) if rest else ""
+    reach = amount(issue, record["still_accepted"])
+    proposed = amount(issue, record["proposed"])
+    if issue.unit and not issue.discrete:
+        proposed = people(float(record["proposed"]))
+    text = (f"{sentence_case(the(deal.party(other)))} would still accept {issue.name} {reach} "
+            f"instead of {proposed}{same} in >= {share:.0%} of worlds")
+    gain = record["expected_gain_best"] - record["expected_gain_proposed"]
+    if record["best"] != record["still_accepted"]:
+        text += (f"; {the(deal.party(side))}'s expected gain is highest at "
+                 f"{amount(issue, record['best'])}")
+    return text + f" (+{people(gain)} {gain_unit} expected for {the(deal.party(side))})"
