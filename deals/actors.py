@@ -140,13 +140,15 @@ def member_gains(deal: Any, side: str, outcome: Mapping[str, Any], values: Mappi
                  ) -> np.ndarray:
     """Each member's utility minus its outside option: shape (members, *broadcast shape).
 
+    Issues missing from ``outcome`` stay at their status quo (as in :meth:`Deal.utilities`).
+
     >>> import deals
     >>> deal = deals.load("gulf-divestment-uae")
     >>> member_gains(deal, "supplier", deal.outcome_values(deal.proposal.values),
     ...              deal.values()).shape
     (3,)
     """
-    scope = {**deal.values(), **values, **outcome}
+    scope = {**deal.values(), **values, **{i.name: i.status_quo for i in deal.issues}, **outcome}
     rows = []
     for m in deal.actors[side].members:
         u = m.utility(**{n: scope[n] for n in m.utility.names})

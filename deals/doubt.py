@@ -149,7 +149,7 @@ class ThreatUnderDoubt(TabularResult):
             rows.append(row)
         return pd.DataFrame(rows).set_index("partner's belief")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"{self.deal}: share of draws in which the partner gives each answer to the "
                 f"proposal; belief in the threat median {np.median(self.resolve):.2f}; threat "
                 f"tested in {self.tested:.0%} of draws, carried out in {self.carried:.0%}; "

@@ -153,6 +153,19 @@ class TwoLevel(TabularResult):
             parts.append("its leverage rests on a threat the partner doubts")
         return ("Two-level: " + "; ".join(parts) + ".") if parts else ""
 
+    def caption(self) -> str:
+        return f"{self.deal}: two-level audit, {self.draws:,} draws, seed {self.seed}"
+
+    def __str__(self) -> str:
+        return "\n".join(self.summary()) + "\n\n" + super().__str__()
+
+    def _repr_html_(self) -> str:
+        """The audit in sentences first, then the table (Jupyter)."""
+        import html
+
+        return (f"<pre style='white-space: pre-wrap'>{html.escape(chr(10).join(self.summary()))}"
+                "</pre>" + super()._repr_html_())
+
 
 def two_level_summary(deal: Any, draws: int, seed: int | None) -> TwoLevel | None:
     """:func:`two_level` for a deal with [actors] or [beliefs] and a proposal, else None
@@ -239,8 +252,9 @@ def schelling_curve(deal: Any, side: str, parameter: str, levels: Any, draws: in
                     seed: int | None = 0) -> pd.DataFrame:
     """Schelling's conjecture as a curve: ``parameter`` (e.g. a hawkish member's weight) set to
     each of ``levels``; per level the side's ratification of the proposal, its win-set's share
-    of the zone, its negotiator's median gain at the benchmark over the win-set, and the share
-    of draws where the deal dies.
+    of the zone, its negotiator's mean gain at the free benchmark and at the benchmark over the
+    win-set (0 where there is no deal), the share of draws where the win-set moves the benchmark
+    toward the side, and the share where the deal dies.
 
     >>> import deals
     >>> curve = schelling_curve(deals.load("gulf-divestment-uae"), "supplier",
@@ -269,8 +283,9 @@ def schelling_curve(deal: Any, side: str, parameter: str, levels: Any, draws: in
                      "P(ratifies proposal)": float(np.mean(
                          bound.actors[side].ratification().ratifies(gains))),
                      "win-set / zone": float(np.nanmedian(inside)),
-                     "gain, free benchmark": float(np.median(
+                     "gain, free benchmark": float(np.mean(
                          np.where(shift.free.agreement, shift.free.gains[player], 0.0))),
-                     "gain, win-set benchmark": float(np.median(constrained)),
+                     "gain, win-set benchmark": float(np.mean(constrained)),
+                     "toward own side": float(np.mean(shift.toward(player))),
                      "deal killed": float(np.mean(shift.killed))})
     return pd.DataFrame(rows).set_index(parameter)
