@@ -21,7 +21,7 @@ BatchProblem`:
   negotiator can bring home);
 - :func:`schelling_shift`: Schelling's conjecture measured (*The Strategy of Conflict*, 1960,
   ch. 2): how a narrower win-set moves player 1's gain at the benchmark, and where it leaves no
-  package both ratified and agreeable (the deal dies);
+  package both ratified and agreeable (the agreement dies);
 - :func:`delayed_power`: Rubinstein's power when a side's ratification takes time: each side's
   discount per round is its monthly factor to the power (months between offers + its latency);
 - :func:`mutual_optimism`: Fearon's (1995) rationalist breakdown: each side expects a gain from
@@ -314,7 +314,7 @@ class MutualOptimism:
     @property
     def breakdown(self) -> np.ndarray:
         """True where a zone of agreement exists but no package in it gives both sides what
-        they expect (Fearon's mutual optimism); an empty zone is no deal for another reason."""
+        they expect (Fearon's mutual optimism); an empty zone is no agreement for another reason."""
         return (self.margin < -self.tolerance) & ~self.zone_empty
 
     @property

@@ -56,7 +56,7 @@ def test_two_members_win_set_and_benchmark_have_their_closed_form():
     assert np.allclose(nash.points["s"][alive], np.clip(0.5, a, b)[alive], atol=1e-3)
 
 
-def test_schelling_shift_moves_toward_player_one_or_kills_the_deal():
+def test_schelling_shift_moves_toward_player_one_or_kills_the_agreement():
     c = np.linspace(0.0, 1.4, 15)
     shift = schelling_shift(pie(c=c), lambda x, q: x["s"] - q["c"], 0.5)
     alive = c < 1.0 - 1e-9                                   # at c = 1 the partner gains 0
