@@ -37,6 +37,10 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     # --- linked deals: a portfolio under one chip budget ---
     "deals.portfolio": ("PortfolioResult", "solve_portfolio"),
     "deals.portfolio_file": ("Portfolio", "load_portfolio", "portfolio_names"),
+    # --- two-level games: actors at home, two-sided beliefs, a doubted threat (issue 16) ---
+    "deals.two_level": ("TwoLevel", "two_level"),
+    "deals.doubt": ("ThreatUnderDoubt", "threat_under_doubt"),
+    "deals.beliefs": ("belief_cost", "mutual_optimism_of"),
 }
 
 # --- what would have to be true (calibration of struck deals) ---
@@ -54,6 +58,8 @@ __all__ = [
     "stage_summary", "verification_value",
     "deal_tournament", "negotiation_problem",
     "Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names", "solve_portfolio",
+    "TwoLevel", "two_level", "ThreatUnderDoubt", "threat_under_doubt",
+    "belief_cost", "mutual_optimism_of",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

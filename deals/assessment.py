@@ -21,6 +21,7 @@ from deals.errors import DealError
 from deals.leverage import (DrawSolver, leverage_over_draws, optimal_ask, point_values,
                             sample_values)
 from deals.stage_values import stage_summary
+from deals.two_level import two_level_summary
 from deals.model import SIDES, Deal
 from deals.output import json_value
 from deals.surplus import surplus_left, surplus_sentence
@@ -122,6 +123,7 @@ class Assessment(TabularResult):
     terms_words: str = ""
     records: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     staged: Any = None  # deals.stage_values.StageSummary of a deal with [stages]
+    two_level: Any = None  # deals.two_level.TwoLevel of a deal with [actors] or [beliefs]
 
     @property
     def flag(self) -> str:
@@ -190,6 +192,8 @@ class Assessment(TabularResult):
                          + ", ".join(self.drivers.index[:3]) + ".")
         if self.staged is not None:
             lines.append(f"One shot as audited above; {self.staged}.")
+        if self.two_level is not None:
+            lines.extend(self.two_level.summary())
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -216,6 +220,8 @@ class Assessment(TabularResult):
         rows += [(f"terms {k}", v) for k, v in self.proposal.items()]
         rows += [(f"benchmark {k}", v) for k, v in self.benchmark.items()]
         rows += [(f"optimal ask {k}", v) for k, v in self.ask["terms"].items()]
+        if self.two_level is not None:
+            rows += self.two_level.rows(words=True)
         return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
 
     def _caption(self) -> str:
@@ -261,6 +267,7 @@ class Assessment(TabularResult):
             "drivers": _records(self.drivers), "tornado": _records(self.tornado),
             "settings": dict(self.settings),
         }
+        data["two_level"] = None if self.two_level is None else dict(self.two_level.rows())
         return json_value(data)
 
     def to_json(self) -> str:
@@ -407,4 +414,5 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         terms=terms, verdicts=verdicts, verdict_sets=verdict_sets,
         verdict_text={s: words(verdicts[s], s, parties) for s in SIDES}, gains=gains,
         terms_words=terms_text(deal, proposal), records=records,
-        staged=stage_summary(deal, min(n, 2_000), seed) if terms == "proposal" else None)
+        staged=stage_summary(deal, min(n, 2_000), seed) if terms == "proposal" else None,
+        two_level=two_level_summary(deal, min(n, 2_000), seed) if terms == "proposal" else None)

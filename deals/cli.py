@@ -100,6 +100,11 @@ COMMANDS: tuple[Command, ...] = (
             "budget: no deals, a tiered framework, bilateral deals alone and coordinated",
             options="deals.portfolio_view:portfolio_options", deal=False,
             example="chipdeals portfolio teaching --plot portfolio.png"),
+    Command("ratify", "deals.cli_two_level:cmd_ratify", "two-level audit: who at home ratifies "
+            "the proposal, delay and power, Schelling's conjecture, mutual optimism, a doubted "
+            "threat, what each side's belief costs it",
+            options="deals.cli_two_level:ratify_options",
+            example="chipdeals ratify allied-sme-netherlands --draws 1000"),
 )
 
 

@@ -83,7 +83,8 @@ class Comparison(TabularResult):
                         "surplus_left": " ".join(f"{t}." for t in a.surplus_text["supplier"]),
                         "struck_verdict_supplier": struck.verdicts["supplier"] if struck else None,
                         "struck_flag_supplier": struck.flags["supplier"] if struck else None,
-                        "staged_plan": None if a.staged is None else str(a.staged)})
+                        "staged_plan": None if a.staged is None else str(a.staged),
+                        **({} if a.two_level is None else dict(a.two_level.rows()))})
             rows.append(row)
         return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
 

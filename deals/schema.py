@@ -25,6 +25,8 @@ from typing import Any
 
 from deals.errors import DealFileError
 from deals.model import SIDES, Belief, Deal, Issue, Stance, Terms
+from deals.actors import actors_from_dict, actors_to_dict
+from deals.beliefs import beliefs_from_dict, beliefs_to_dict
 from deals.stages import stages_from_dict, stages_to_dict
 from games.errors import GameError
 from games.parameters import Parameter
@@ -39,7 +41,7 @@ _ISSUE_OPTIONAL = {"unit": str, "description": str, "levels": "numbers", "defaul
 _TERMS_OPTIONAL = {"description": str, "source": str}
 _TERMS_TABLES = ("setting", "disputed")
 _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_option", "discount",
-        "stances", "proposal", "belief", "outcome", "stages")
+        "stances", "proposal", "belief", "outcome", "stages", "actors", "beliefs")
 _STANCE_RESERVED = ("walk_away", "description")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -239,7 +241,11 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
                   proposal=_terms(r, doc, "proposal"), outcome=_terms(r, doc, "outcome"),
                   belief=belief,
                   stages=stages_from_dict(r.table(doc, "stages", ""), r.fail)
-                  if "stages" in doc else None)
+                  if "stages" in doc else None,
+                  actors=actors_from_dict(r.table(doc, "actors", ""), r.fail)
+                  if "actors" in doc else None,
+                  beliefs=beliefs_from_dict(r.table(doc, "beliefs", ""), r.fail)
+                  if "beliefs" in doc else None)
 
 
 _FIELD = re.compile(r"^(?:expression in )?([A-Za-z_][\w.\[\]]*)(?::| is | must | does | uses )")
@@ -258,6 +264,19 @@ def _build(r: DocumentReader, where: str, cls: Any, *args: Any, **kwargs: Any) -
         raise r.fail(field, message) from None
 
 
+def parameter_to_dict(p: Parameter) -> dict[str, Any]:
+    """A parameter's table in a deal file: value, and range, distribution, unit, source if set."""
+    spec: dict[str, Any] = {"value": p.value}
+    if p.range is not None:
+        spec["range"] = list(p.range)
+    if p.distribution:
+        spec["distribution"] = p.distribution
+    for key in ("unit", "source"):
+        if getattr(p, key):
+            spec[key] = getattr(p, key)
+    return spec
+
+
 def deal_to_dict(deal: Deal) -> dict[str, Any]:
     """The TOML document of a deal (plain dicts, lists, strings and numbers)."""
     head: dict[str, Any] = {"name": deal.name, "title": deal.title, "supplier": deal.supplier,
@@ -268,15 +287,7 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         head["months_between_offers"] = deal.months_between_offers
     doc: dict[str, Any] = {"deal": head, "parameters": {}, "issues": {}}
     for name, p in deal.parameters.items():
-        spec: dict[str, Any] = {"value": p.value}
-        if p.range is not None:
-            spec["range"] = list(p.range)
-        if p.distribution:
-            spec["distribution"] = p.distribution
-        for key in ("unit", "source"):
-            if getattr(p, key):
-                spec[key] = getattr(p, key)
-        doc["parameters"][name] = spec
+        doc["parameters"][name] = parameter_to_dict(p)
     for issue in deal.issues:
         spec = {"range": list(issue.range), "giver": issue.giver}
         for key in ("unit", "description"):
@@ -317,4 +328,8 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         doc["belief"] = spec
     if deal.stages is not None:
         doc["stages"] = stages_to_dict(deal.stages)
+    if deal.actors is not None:
+        doc["actors"] = actors_to_dict(deal.actors)
+    if deal.beliefs is not None:
+        doc["beliefs"] = beliefs_to_dict(deal.beliefs)
     return doc

@@ -203,9 +203,9 @@ def test_the_verdict_says_in_words_what_each_flag_means():
     ex = ConcessionExplorer(toy(), parameters=["v", "c"], draws=400, seed=1)
     over = verdict(ex.update(v=2.0, c=C, pay=2.6))  # P accepts only if v >= 2.6: never here
     assert "P accepts these terms in 0%" in over[0]
-    assert over[1].startswith("S asks for too much (OVER): P accepts in only 0% of worlds")
+    assert over[1] == "S: over-reach (P rejects it in most worlds)."
     under = verdict(ex.update(pay=0.6))    # S gains 0.4 of the 0.9 the benchmark gives it
-    assert under[1].startswith("S asks for too little (UNDER): P accepts in 100% of worlds")
-    assert "gets only 44% of the gain its bargaining position supports" in under[1]
+    assert "P accepts these terms in 100%" in under[0]
+    assert under[1].startswith("S: underpriced (S gains, but well under what its position")
     sound = verdict(ex.update(pay=(2.0 + C) / 2))
-    assert sound[1].startswith("S's terms match its leverage (SOUND): S gets 100%")
+    assert sound[1].startswith("S: sound (accepted almost surely, and S claims about what its")
