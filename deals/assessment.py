@@ -49,6 +49,10 @@ class Thresholds:
       most ``under_rho`` (the proposer gains, but well under what its position supports);
     - inefficient: in at least ``inefficient_share`` of worlds another outcome gives both
       sides at least ``efficiency_margin`` more (each in units of its range of gains).
+
+    >>> t = Thresholds()
+    >>> 0 < t.over_acceptance < t.under_acceptance <= 1   # over-reach sits below the risk band
+    True
     """
 
     over_acceptance: float = 0.5
@@ -85,7 +89,13 @@ def percentiles(values: np.ndarray) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Assessment(TabularResult):
-    """The leverage audit of one set of terms over the analyst's parameter distribution."""
+    """The leverage audit of one set of terms over the analyst's parameter distribution.
+
+    Made by :func:`assess`; ``explain()`` gives the verdict in words, ``to_dict()`` the versioned
+    JSON record, ``plot_drivers()`` the tornado chart.
+
+    See :func:`assess` for an example.
+    """
 
     deal: str
     title: str
@@ -337,6 +347,14 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
     1/2). ``executor`` and ``chunk_size`` spread the draws as in :func:`games.sweep`; results
     do not depend on them.
+
+    >>> import deals
+    >>> audit = deals.assess("chips-for-farm-purchases", draws=200, seed=0, progress=False)
+    >>> audit.flags["supplier"] in ("over", "under", "inefficient", "sound")
+    True
+    >>> again = deals.assess("chips-for-farm-purchases", draws=200, seed=0, progress=False)
+    >>> again.acceptance == audit.acceptance   # the same seed gives the same draws
+    True
     """
     if isinstance(deal, str):
         from deals.files import load

@@ -101,7 +101,10 @@ def doubt_values(deal: Any, values: Mapping[str, np.ndarray], resolve: Any) -> d
 
 @dataclass(frozen=True, eq=False)
 class ThreatUnderDoubt(TabularResult):
-    """The partner's equilibrium answer per draw at its belief, and at certainty and disbelief."""
+    """The partner's equilibrium answer per draw at its belief, and at certainty and disbelief.
+
+    See :func:`threat_under_doubt` and the notebook ``09-two-level``.
+    """
 
     deal: str
     replies: tuple[str, ...]
@@ -163,6 +166,8 @@ def threat_under_doubt(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     ``resolve`` (a number or one per draw) replaces the partner's belief from the file's
     ``[beliefs.partner.resolve]``. The deal is read in its proposal's setting (where the
     file gives one, e.g. the threat carried out as the status quo).
+
+    See the notebook ``09-two-level``, which solves the Netherlands' cap threat under doubt.
     """
     if deal.proposal is None:
         raise DealError(f"deal {deal.name!r} has no [proposal] whose threat could be doubted")

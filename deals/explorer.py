@@ -39,7 +39,10 @@ __all__ = ["ConcessionExplorer", "Control", "ExplorerState", "verdict"]
 
 @dataclass(frozen=True, eq=False)
 class ExplorerState(TabularResult):
-    """What the explorer shows for one setting of the terms and the key parameters."""
+    """What the explorer shows for one setting of the terms and the key parameters.
+
+    See :class:`ConcessionExplorer`: each ``update()`` returns one.
+    """
 
     deal: str
     players: tuple[str, str]
@@ -144,6 +147,11 @@ class ConcessionExplorer:
     drivers); they are fixed at the slider values while the others are drawn (``draws``, kept
     small so an update takes about a second). ``terms`` starts from the deal's proposal, or
     from the optimal ask under its belief.
+
+    >>> ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=100)
+    >>> state = ex.update(chips=50_000)
+    >>> state.terms["chips"], 0 <= state.acceptance <= 1
+    (50000.0, True)
     """
 
     def __init__(self, deal: Deal | str, parameters: Sequence[str] | None = None, *,

@@ -56,6 +56,12 @@ def solve_portfolio(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int
     Chunks of ``chunk_size`` draws run here or on ``executor`` (any ``concurrent.futures``
     executor, a dask client's included); the draws are made up front, so a seed gives the
     same result on any executor and chunking. ``links=False`` switches every link off.
+
+    >>> import deals
+    >>> result = deals.solve_portfolio("teaching", draws=40, seed=0)
+    >>> again = deals.solve_portfolio("teaching", draws=40, seed=0)
+    >>> result.regimes().equals(again.regimes())   # the same seed, the same answer
+    True
     """
     if isinstance(portfolio, str):
         portfolio = load_portfolio(portfolio)
@@ -72,7 +78,10 @@ def solve_portfolio(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int
 
 @dataclass(frozen=True, eq=False)
 class PortfolioResult:
-    """Per-draw columns of every regime, with tables, verdicts and a plot to read them by."""
+    """Per-draw columns of every regime, with tables, verdicts and a plot to read them by.
+
+    See :func:`solve_portfolio` for an example and the notebook ``07-portfolio``.
+    """
 
     portfolio: Portfolio
     columns: Mapping[str, np.ndarray]

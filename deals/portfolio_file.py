@@ -154,7 +154,11 @@ class Portfolio:
 
 
 def portfolio_names() -> list[str]:
-    """Names of the bundled portfolios."""
+    """Names of the bundled portfolios.
+
+    >>> "article" in portfolio_names() and "teaching" in portfolio_names()
+    True
+    """
     return sorted(p.stem for p in PORTFOLIOS.glob("*.toml"))
 
 
@@ -163,6 +167,10 @@ def load_portfolio(name_or_path: str | os.PathLike[str]) -> Portfolio:
 
     Deals are library names or paths relative to the portfolio file; an entry marked
     ``optional = true`` whose deal does not exist is skipped and listed in ``skipped``.
+
+    >>> p = load_portfolio("teaching")
+    >>> len(p.deals)   # three deals, one link of each kind
+    3
     """
     text = str(name_or_path)
     is_path = isinstance(name_or_path, os.PathLike) or text.endswith(".toml") or os.sep in text

@@ -57,7 +57,10 @@ class SideOfTwoLevel:
 
 @dataclass(frozen=True, eq=False)
 class TwoLevel(TabularResult):
-    """The two-level audit of one deal's proposal over the analyst's draws."""
+    """The two-level audit of one deal's proposal over the analyst's draws.
+
+    See :func:`two_level` and the notebook ``09-two-level``.
+    """
 
     deal: str
     parties: Mapping[str, str]

@@ -168,6 +168,8 @@ def screening_offer(tree: GameTree, *, tol: float = 1e-9) -> ScreeningOffer:
     (it cannot see the type); the rest has perfect information and is solved by backward
     induction for each type and offer. See :class:`ScreeningOffer` for an example: a seller
     who cannot tell a buyer's value picks the price both types accept.
+
+    See :class:`ScreeningOffer` for a worked example (the seller and its buyer types).
     """
     tree = tree.numeric("screening_offer")
     root = _require_types(tree, "screening_offer")
