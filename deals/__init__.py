@@ -20,7 +20,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deals.model": ("Deal",),
     "deals.terms": ("Belief", "Issue", "Stance", "Terms"),
     # --- analysis (games, trees, bargaining views of a deal) ---
-    "deals.analysis": ("DealSolutions", "bargaining_power", "default_resolution"),
+    "deals.analysis": ("DealSolutions", "bargaining_power", "bargaining_problem",
+                       "default_resolution", "solutions"),
     "deals.stances": ("TreeOutcome", "offer_tree", "stance_game", "tree_outcome"),
     # --- assessment and comparison (leverage) ---
     "deals.assessment": ("Assessment", "Thresholds", "assess"),
@@ -29,6 +30,17 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deals.sensitivity": ("FlagMap", "flag_map"),
     # --- staged deals (tranches, types, detection, snapback) ---
     "deals.stage_planning": ("StagePlan", "stage_plan", "stage_tree"),
+    "deals.stage_values": ("LeverCurve", "StageSummary", "information_value", "lever_curve",
+                           "snapback_value", "stage_summary", "verification_value"),
+    # --- the deal at the negotiating table (agents from games.negotiation) ---
+    "deals.negotiation": ("deal_tournament", "negotiation_problem"),
+    # --- linked deals: a portfolio under one chip budget ---
+    "deals.portfolio": ("PortfolioResult", "solve_portfolio"),
+    "deals.portfolio_file": ("Portfolio", "load_portfolio", "portfolio_names"),
+    # --- two-level games: actors at home, two-sided beliefs, a doubted threat (issue 16) ---
+    "deals.two_level": ("TwoLevel", "two_level"),
+    "deals.doubt": ("ThreatUnderDoubt", "threat_under_doubt"),
+    "deals.beliefs": ("belief_cost", "mutual_optimism_of"),
 }
 
 # --- what would have to be true (calibration of struck deals) ---
@@ -39,9 +51,15 @@ __all__ = [
     "ConcessionExplorer", "ExplorerState", "FlagMap", "flag_map", "Calibration", "calibrate",
     "Belief", "Deal", "DealError", "DealFileError", "Issue", "Stance", "Terms",
     "dump", "dumps", "library_names", "library_path", "load", "loads",
-    "DealSolutions", "bargaining_power", "default_resolution",
+    "DealSolutions", "bargaining_power", "bargaining_problem", "default_resolution", "solutions",
     "TreeOutcome", "offer_tree", "stance_game", "tree_outcome",
     "StagePlan", "stage_plan", "stage_tree",
+    "LeverCurve", "StageSummary", "information_value", "lever_curve", "snapback_value",
+    "stage_summary", "verification_value",
+    "deal_tournament", "negotiation_problem",
+    "Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names", "solve_portfolio",
+    "TwoLevel", "two_level", "ThreatUnderDoubt", "threat_under_doubt",
+    "belief_cost", "mutual_optimism_of",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -46,7 +46,18 @@ GRID_BUDGET = 60_000
 
 
 def default_resolution(deal: Deal) -> int:
-    """Levels per continuous issue so that the whole grid stays near :data:`GRID_BUDGET`."""
+    """Levels per continuous issue so that the whole grid stays near :data:`GRID_BUDGET`.
+
+    Between 5 and 201 levels; five continuous issues get 9 levels each, 9**5 = 59,049 points:
+
+    >>> import deals
+    >>> from deals.analysis import GRID_BUDGET
+    >>> deal = deals.load("gulf-divestment-uae")
+    >>> continuous = sum(not issue.discrete for issue in deal.issues)
+    >>> levels = default_resolution(deal)
+    >>> continuous, levels, levels ** continuous <= GRID_BUDGET < (levels + 1) ** continuous
+    (5, 9, True)
+    """
     discrete = int(np.prod([len(i.levels) for i in deal.issues if i.discrete] or [1]))
     continuous = sum(1 for i in deal.issues if not i.discrete and i.range[0] < i.range[1])
     if continuous == 0:
@@ -128,7 +139,21 @@ def concession_curve(deal: Deal, give: str, get: str, *,
 
 @dataclass(frozen=True, eq=False)
 class DealSolutions(TabularResult):
-    """The bargaining benchmarks of a deal, one row each, with the outcome in issue units."""
+    """From :func:`solutions`: a deal's bargaining benchmarks; index by name: ``found["Nash"]``.
+
+    One row per solution, the outcome in issue units. The supplier's ``power`` comes from
+    the two sides' discount factors by Rubinstein's limit, log d2 / (log d1 + log d2), and
+    more power never lowers its utility:
+
+    >>> import math, deals
+    >>> from deals.analysis import solutions
+    >>> found = solutions(deals.load("chips-for-farm-purchases"))
+    >>> d1, d2 = found.discount_factors
+    >>> math.isclose(found.power, math.log(d2) / (math.log(d1) + math.log(d2)))
+    True
+    >>> found.power > 0.5, found["asymmetric Nash"].utilities[0] >= found["Nash"].utilities[0]
+    (True, True)
+    """
 
     deal: str
     players: tuple[str, str]
@@ -183,6 +208,14 @@ def solutions(deal: Deal, *, resolution: int | None = None) -> DealSolutions:
 
     Rubinstein's alternating offers start with the supplier and use the deal's discount
     factors per round of offers; it is left out when the deal states no costs of delay.
+    Every solution gives each side at least its outside option:
+
+    >>> import deals
+    >>> found = solutions(deals.load("chips-for-farm-purchases"))
+    >>> [s.solution.split(" (")[0] for s in found.solutions]
+    ['Nash', 'asymmetric Nash', 'Kalai-Smorodinsky', 'Rubinstein']
+    >>> all(min(s.gains) >= 0 for s in found.solutions)
+    True
     """
     problem = bargaining_problem(deal, resolution=resolution)
     power = bargaining_power(deal)

@@ -21,6 +21,7 @@ from deals.errors import DealError
 from deals.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
                             point_values, sample_values)
 from deals.stage_values import stage_summary
+from deals.two_level import two_level_summary
 from deals.model import SIDES, Deal
 from deals.output import json_value
 from deals.surplus import surplus_left, surplus_sentence
@@ -48,6 +49,10 @@ class Thresholds:
       most ``under_rho`` (the proposer gains, but well under what its position supports);
     - inefficient: in at least ``inefficient_share`` of worlds another outcome gives both
       sides at least ``efficiency_margin`` more (each in units of its range of gains).
+
+    >>> t = Thresholds()
+    >>> 0 < t.over_acceptance < t.under_acceptance <= 1   # over-reach sits below the risk band
+    True
     """
 
     over_acceptance: float = 0.5
@@ -114,7 +119,13 @@ def percentiles(values: np.ndarray) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Assessment(TabularResult):
-    """The leverage audit of one set of terms over the analyst's parameter distribution."""
+    """The leverage audit of one set of terms over the analyst's parameter distribution.
+
+    Made by :func:`assess`; ``explain()`` gives the verdict in words, ``to_dict()`` the versioned
+    JSON record, ``plot_drivers()`` the tornado chart.
+
+    See :func:`assess` for an example.
+    """
 
     deal: str
     title: str
@@ -152,6 +163,7 @@ class Assessment(TabularResult):
     terms_words: str = ""
     records: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     staged: Any = None  # deals.stage_values.StageSummary of a deal with [stages]
+    two_level: Any = None  # deals.two_level.TwoLevel of a deal with [actors] or [beliefs]
 
     @property
     def flag(self) -> str:
@@ -220,6 +232,8 @@ class Assessment(TabularResult):
                          + ", ".join(self.drivers.index[:3]) + ".")
         if self.staged is not None:
             lines.append(f"One shot as audited above; {self.staged}.")
+        if self.two_level is not None:
+            lines.extend(self.two_level.summary())
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -246,6 +260,8 @@ class Assessment(TabularResult):
         rows += [(f"terms {k}", v) for k, v in self.proposal.items()]
         rows += [(f"benchmark {k}", v) for k, v in self.benchmark.items()]
         rows += [(f"optimal ask {k}", v) for k, v in self.ask["terms"].items()]
+        if self.two_level is not None:
+            rows += self.two_level.rows(words=True)
         return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
 
     def _caption(self) -> str:
@@ -291,10 +307,17 @@ class Assessment(TabularResult):
             "drivers": _records(self.drivers), "tornado": _records(self.tornado),
             "settings": dict(self.settings),
         }
+        data["two_level"] = None if self.two_level is None else dict(self.two_level.rows())
         return json_value(data)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, allow_nan=False)
+
+    def to_excel(self, path: str) -> None:
+        """Write the audit, its drivers and the tornado table to an .xlsx file (needs openpyxl)."""
+        from deals.export import assessment_sections, write_xlsx
+
+        write_xlsx(assessment_sections(self), path)
 
     def plot_drivers(self, ax=None):
         """Tornado chart: each side's gain at these terms, each parameter at its range's ends."""
@@ -354,6 +377,14 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
     1/2). ``executor`` and ``chunk_size`` spread the draws as in :func:`games.sweep`; results
     do not depend on them.
+
+    >>> import deals
+    >>> audit = deals.assess("chips-for-farm-purchases", draws=200, seed=0, progress=False)
+    >>> audit.flags["supplier"] in ("over", "under", "inefficient", "sound")
+    True
+    >>> again = deals.assess("chips-for-farm-purchases", draws=200, seed=0, progress=False)
+    >>> again.acceptance == audit.acceptance   # the same seed gives the same draws
+    True
     """
     if isinstance(deal, str):
         from deals.files import load
@@ -436,4 +467,5 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         terms=terms, verdicts=verdicts, verdict_sets=verdict_sets,
         verdict_text={s: words(verdicts[s], s, parties) for s in SIDES}, gains=gains,
         terms_words=terms_text(deal, proposal), records=records,
-        staged=stage_summary(deal, min(n, 2_000), seed) if terms == "proposal" else None)
+        staged=stage_summary(deal, min(n, 2_000), seed) if terms == "proposal" else None,
+        two_level=two_level_summary(deal, min(n, 2_000), seed) if terms == "proposal" else None)

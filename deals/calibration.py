@@ -120,7 +120,29 @@ class Revealed:
 
 @dataclass(frozen=True)
 class Calibration(TabularResult):
-    """What would have to be true for a deal's terms to be the benchmark or the optimal ask."""
+    """From :func:`calibrate`: the values that make the terms the ``benchmark`` or the best ``ask``.
+
+    At the values found, the terms are the asymmetric Nash benchmark (``benchmark``) or the
+    supplier's optimal ask with full information (``ask``); each says whether values were
+    ``found``, which parameters ``moved`` and how far; printing gives the table. Below, the
+    partner gains ``a - pay``: the equal-power Nash split pays a/2, so pay = 0.3 is the
+    benchmark at a = 0.6; the supplier's full-information ask takes all, a = 0.3.
+
+    >>> import deals
+    >>> toy = deals.loads('''
+    ... deal = { name = "toy", title = "Toy", supplier = "S", partner = "P" }
+    ... parameters.a = { value = 1.0, range = [0.0, 2.0], source = "judgement" }
+    ... issues.pay = { range = [0, 4], giver = "partner" }
+    ... utility = { supplier = "pay", partner = "a - pay" }
+    ... outside_option = { supplier = "0", partner = "0" }
+    ... outcome = { terms = { pay = 0.3 } }
+    ... ''')
+    >>> found = deals.calibrate(toy, tolerance=0.0001)
+    >>> found.benchmark.found, [move.name for move in found.benchmark.moved]
+    (True, ['a'])
+    >>> round(found.benchmark.values["a"], 2), round(found.ask.values["a"], 2)
+    (0.6, 0.3)
+    """
 
     deal: str
     title: str
@@ -180,7 +202,15 @@ def calibrate(deal: Deal, terms: str = "outcome", *, disputed: bool = False,
 
     ``terms`` is "outcome" (the deal as struck) or "proposal"; the deal is read in the terms'
     own setting (:meth:`Deal.at_terms`), and ``disputed`` uses their disputed reading.
-    Parameters without a range, or bound (by ``bind`` or the setting), stay fixed.
+    Parameters without a range, or bound (by ``bind`` or the setting), stay fixed. See
+    :class:`Calibration` for a worked example whose answers are known in closed form.
+
+    >>> import deals
+    >>> try:
+    ...     calibrate(deals.load("chips-for-farm-purchases"), "struck")
+    ... except deals.DealError as error:
+    ...     print(error)
+    terms 'struck': use 'proposal' or 'outcome'
     """
     bound, values = deal.at_terms(terms, disputed=disputed)
     point = bound.values()

@@ -93,6 +93,18 @@ COMMANDS: tuple[Command, ...] = (
             "agent in the terminal, then see the benchmark",
             options="deals.practice:negotiate_options",
             example="chipdeals negotiate india-energy-trade --as partner --against boulware"),
+    Command("explore", "deals.app:cmd_explore", "the concession explorer as a local web page "
+            "(127.0.0.1; Ctrl-C stops it)", options="deals.app:explore_options", deal=False,
+            example="chipdeals explore gulf-divestment-uae"),
+    Command("portfolio", "deals.portfolio_view:cmd_portfolio", "linked deals under one chip "
+            "budget: no deals, a tiered framework, bilateral deals alone and coordinated",
+            options="deals.portfolio_view:portfolio_options", deal=False,
+            example="chipdeals portfolio teaching --plot portfolio.png"),
+    Command("ratify", "deals.cli_two_level:cmd_ratify", "two-level audit: who at home ratifies "
+            "the proposal, delay and power, Schelling's conjecture, mutual optimism, a doubted "
+            "threat, what each side's belief costs it",
+            options="deals.cli_two_level:ratify_options",
+            example="chipdeals ratify allied-sme-netherlands --draws 1000"),
 )
 
 
@@ -267,11 +279,11 @@ def _plot(deal: Deal, args: argparse.Namespace) -> None:
     problem = deal.bargaining_problem(resolution=args.resolution)
     factors = deal.discount_factors()
     proposal = dict(deal.outcome_values(deal.proposal.values)) if deal.proposal else None
-    ax = plot_frontier(problem, power=0.5, rubinstein=factors, proposal=proposal,
-                       show_points=False)
+    ax = plot_frontier(problem, power=deal.bargaining_power(), rubinstein=factors,
+                       proposal=proposal, show_points=False, unit="$bn per year")
     from deals.plots import mark_struck, save_figure
 
-    mark_struck(ax, deal, problem)
+    mark_struck(ax, deal, problem, benchmark=False)  # plot_frontier drew the benchmark
     ax.set_title(deal.title, fontsize=9)
     save_figure(ax.figure, args.plot)
 
@@ -314,8 +326,9 @@ def build_parser(commands: Sequence[Command] | None = None) -> argparse.Argument
             p.add_argument("--set", action="append", metavar="NAME=VALUE",
                            help="use another value for a parameter (repeatable)")
         p.add_argument("--format", choices=FORMATS, default="table", help="output format")
-        p.add_argument("--output", metavar="DIR",
-                       help="also write every table as its own CSV file in DIR")
+        p.add_argument("--output", metavar="DIR|FILE.xlsx",
+                       help="also write every table as its own CSV file in DIR, or as one "
+                       "sheet each of an Excel workbook FILE.xlsx (needs openpyxl)")
         if command.options:
             resolve(command.options)(p)
         p.set_defaults(handler=command.handler)
@@ -357,6 +370,16 @@ def _check(args: argparse.Namespace) -> None:
         image_format(args.plot)  # refused before the work, not after
 
 
+def _check_output(path: str) -> None:
+    """``--output`` is a folder (one CSV per table) or a workbook ``FILE.xlsx``; nothing else."""
+    from pathlib import Path
+
+    target = Path(path)
+    if target.suffix and target.suffix.lower() != ".xlsx" and not target.is_dir():
+        raise UsageError(f"chipdeals: --output {path!r}: give a folder (one CSV file per table) "
+                         "or a workbook file ending in .xlsx")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
     parser = build_parser()
@@ -369,6 +392,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         _check(args)
         report = resolve(args.handler)(args)
         if args.output:
+            _check_output(args.output)
+        if args.output and str(args.output).lower().endswith(".xlsx"):
+            from deals.export import write_xlsx
+
+            sections = report.sections if isinstance(report, Report) else report
+            write_xlsx(sections, args.output)
+            print(f"chipdeals: wrote {len(sections)} tables to {args.output}", file=sys.stderr)
+        elif args.output:
             written = write_tables(report, args.output)
             print(f"chipdeals: wrote {len(written)} tables to {args.output}", file=sys.stderr)
         text = render(report, args.format)

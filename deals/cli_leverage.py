@@ -100,6 +100,8 @@ def compare_notes(comparison: "deals.Comparison") -> tuple[str, ...]:
         struck = comparison.struck_of(a.deal)
         if struck is not None:
             text.append(f"As struck ({struck.terms_words}): {struck.verdict_text['supplier']}.")
+        if a.two_level is not None:  # issue 16: ratification, breakdown, a doubted threat
+            text.append(a.two_level.short())
         notes.append(" ".join(text))
     return tuple(notes)
 

@@ -30,6 +30,8 @@ class Comparison(TabularResult):
     Sorted by :meth:`Assessment.sort_key`: over-reaching proposals first (least accepted
     first), then under-claiming ones (the supplier worst off first), inefficient, sound.
     ``struck`` holds, for each deal, the audit of its ``[outcome]`` (None without one).
+
+    See :func:`compare` for an example; ``to_dict()`` is the JSON of ``chipdeals compare``.
     """
 
     assessments: tuple[Assessment, ...]
@@ -83,7 +85,8 @@ class Comparison(TabularResult):
                         "surplus_left": " ".join(f"{t}." for t in a.surplus_text["supplier"]),
                         "struck_verdict_supplier": struck.verdicts["supplier"] if struck else None,
                         "struck_flag_supplier": struck.flags["supplier"] if struck else None,
-                        "staged_plan": None if a.staged is None else str(a.staged)})
+                        "staged_plan": None if a.staged is None else str(a.staged),
+                        **({} if a.two_level is None else dict(a.two_level.rows()))})
             rows.append(row)
         return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
 
@@ -124,6 +127,12 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
     ``terms`` chooses what is audited (see :func:`deals.assessment.audited_terms`); with
     ``struck`` (and ``terms`` other than ``"outcome"``) each deal's ``[outcome]`` is audited
     too, for the comparison's "struck deal" column.
+
+    >>> import deals
+    >>> c = deals.compare(["tier-upgrade-poland", "chips-for-farm-purchases"], draws=100,
+    ...                   progress=False, struck=False)
+    >>> sorted(a.deal for a in c.assessments)
+    ['chips-for-farm-purchases', 'tier-upgrade-poland']
     """
     chosen: Sequence[Deal | str] = list(library_names() if deals is None else deals)
     t = Thresholds.coerce(thresholds)

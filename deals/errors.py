@@ -13,7 +13,18 @@ from games.errors import GameError
 
 
 class DealError(GameError):
-    """A deal is malformed: names, sides, ranges or terms do not fit together."""
+    """A deal is malformed: names, sides, ranges or terms do not fit together.
+
+    The message starts with the deal-file field at fault; catch :class:`games.GameError` to
+    handle this and every engine error at once.
+
+    >>> from deals import DealError, Issue
+    >>> try:
+    ...     Issue("chips", (0, 100), giver="supplier").check(150, "proposal.terms.chips")
+    ... except DealError as error:
+    ...     print(str(error).split(":")[0])
+    proposal.terms.chips
+    """
 
 
 class DealFileError(DealError):

@@ -17,7 +17,8 @@ ipywidgets sliders to :meth:`update` and redraws :meth:`~ConcessionExplorer.plot
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import copy
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -33,12 +34,15 @@ from deals.sensitivity import FLAG_COLOURS, proposal_terms
 from deals.terms import Terms
 from games.results import TabularResult
 
-__all__ = ["ConcessionExplorer", "ExplorerState"]
+__all__ = ["ConcessionExplorer", "Control", "ExplorerState", "verdict"]
 
 
 @dataclass(frozen=True, eq=False)
 class ExplorerState(TabularResult):
-    """What the explorer shows for one setting of the terms and the key parameters."""
+    """What the explorer shows for one setting of the terms and the key parameters.
+
+    See :class:`ConcessionExplorer`: each ``update()`` returns one.
+    """
 
     deal: str
     players: tuple[str, str]
@@ -82,6 +86,60 @@ class ExplorerState(TabularResult):
                 f"fixed; thresholds: {a.thresholds}")
 
 
+@dataclass(frozen=True)
+class Control:
+    """One slider of a view: an issue (proposal term) or a key parameter, with its range."""
+
+    name: str
+    kind: str
+    low: float
+    high: float
+    unit: str = ""
+    role: str = ""
+    levels: tuple[float, ...] | None = None
+
+    @property
+    def step(self) -> float:
+        """A round step of about a hundredth of the range: 10,000 rather than 12,000."""
+        span = self.high - self.low
+        if span <= 0:
+            return 1.0
+        raw = span / 100
+        base = 10.0 ** np.floor(np.log10(raw))
+        return float(min((m * base for m in (1, 2, 5, 10) if m * base >= raw * 0.999)))
+
+    @property
+    def readout_format(self) -> str:
+        """A format spec for the slider's readout: thousands separators, no false decimals."""
+        if max(abs(self.low), abs(self.high)) >= 1000 or self.step >= 1:
+            return ",.0f"
+        decimals = int(max(0, -np.floor(np.log10(self.step))))
+        return f",.{decimals}f"
+
+    def text(self, value: float) -> str:
+        """The value as the readout shows it, with the unit: '1,100,000 H100e per year'."""
+        shown = format(value, self.readout_format)
+        return f"{shown} {self.unit}".strip()
+
+
+def verdict(state: ExplorerState) -> list[str]:
+    """The state's verdict in plain words: each side's acceptance, then each side's verdict and
+    what it means (the audit's own words, :attr:`deals.Assessment.verdict_text`).
+
+    >>> import deals
+    >>> ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=100)
+    >>> "accepts these terms in" in verdict(ex.state)[0]
+    True
+    """
+    a = state.assessment
+    s, p = state.players
+    lines = [f"{p} accepts these terms in {state.acceptance:.0%} of plausible worlds, "
+             f"{s} in {state.supplier_acceptance:.0%}."]
+    for side, me in (("supplier", s), ("partner", p)):
+        lines.append(f"{me}: {a.verdict_text[side]}.")
+    return lines
+
+
 class ConcessionExplorer:
     """Explore a deal's proposal: terms and key parameters in, acceptance and flag out.
 
@@ -89,6 +147,11 @@ class ConcessionExplorer:
     drivers); they are fixed at the slider values while the others are drawn (``draws``, kept
     small so an update takes about a second). ``terms`` starts from the deal's proposal, or
     from the optimal ask under its belief.
+
+    >>> ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=100)
+    >>> state = ex.update(chips=50_000)
+    >>> state.terms["chips"], 0 <= state.acceptance <= 1
+    (50000.0, True)
     """
 
     def __init__(self, deal: Deal | str, parameters: Sequence[str] | None = None, *,
@@ -114,6 +177,9 @@ class ConcessionExplorer:
         self.parameters: tuple[str, ...] = tuple(parameters)
         self.values: dict[str, float] = {k: point[k] for k in self.parameters}
         self._frontiers: dict[tuple, tuple[np.ndarray, tuple[float, float]]] = {}
+        self._start = (dict(self.terms), dict(self.values))
+        #: Called with the new state after every update: views (sliders) follow the code.
+        self.views: list[Callable[[ExplorerState], None]] = []
         self.state = self._compute()
 
     # ---- the update logic (plain Python) ---------------------------------------------------
@@ -129,7 +195,40 @@ class ConcessionExplorer:
                 raise DealError(f"explorer: {name!r} is neither an issue {list(self.terms)} nor "
                                 f"a key parameter {list(self.values)}; add it to parameters=")
         self.state = self._compute()
+        for view in list(self.views):
+            view(self.state)
         return self.state
+
+    def fork(self) -> "ConcessionExplorer":
+        """An independent explorer at this one's state, without recomputing it (no views).
+
+        >>> a = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=50)
+        >>> b = a.fork()
+        >>> b.update(harm=60.0).values["harm"], a.state.values["harm"]
+        (60.0, 20.0)
+        """
+        twin = copy.copy(self)
+        twin.terms, twin.values = dict(self.terms), dict(self.values)
+        twin._frontiers = dict(self._frontiers)
+        twin.views = []
+        return twin
+
+    def reset(self) -> ExplorerState:
+        """Back to the terms and key values the explorer started from."""
+        terms, values = self._start
+        return self.update(**terms, **values)
+
+    def proposal_deal(self) -> Deal:
+        """The deal with the explorer's terms as its proposal (parameters as in the file).
+
+        >>> import deals
+        >>> ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=50)
+        >>> deals.loads(deals.dumps(ex.proposal_deal())).proposal.values == ex.terms
+        True
+        """
+        return replace(self.deal, proposal=Terms(
+            dict(self.terms), source="explorer",
+            description="terms set in the concession explorer"))
 
     def _assess(self, deal: Deal) -> Assessment:
         return assess(deal, draws=self.draws, seed=self.seed, thresholds=self.thresholds,
@@ -175,58 +274,93 @@ class ConcessionExplorer:
                    zorder=4)
         ax.axvline(st.disagreement[0], color="0.6", lw=0.8, ls=":")
         ax.axhline(st.disagreement[1], color="0.6", lw=0.8, ls=":")
-        ax.scatter(*st.benchmark_point, marker="D", s=60, color="C1", edgecolor="black",
-                   label="bargaining benchmark (asymmetric Nash)", zorder=5)
-        ax.scatter(*st.proposal_point, marker="*", s=220, color=FLAG_COLOURS.get(st.flag, "gold"),
-                   edgecolor="black", label=f"proposal: {st.flag}", zorder=6)
+        # Filled star under hollow markers: a benchmark or struck deal on top of the proposal
+        # shows as a ring around the star instead of hiding it.
+        ax.scatter(*st.proposal_point, marker="*", s=200, color=FLAG_COLOURS.get(st.flag, "gold"),
+                   edgecolor="black", label=f"proposal: {st.flag}", zorder=5)
+        ax.scatter(*st.benchmark_point, marker="D", s=130, facecolor="none", edgecolor="C1",
+                   linewidth=2, label="bargaining benchmark (asymmetric Nash)", zorder=6)
+        if self.deal.outcome is not None:
+            struck = self.deal.bind(**self.values).utilities(
+                self.deal.outcome_values(self.deal.outcome.values))
+            ax.scatter(*struck, marker="s", s=170, facecolor="none", edgecolor="black",
+                       linewidth=1.5, label="deal struck (real outcome)", zorder=7)
+            extra = [tuple(float(v) for v in struck)]
+        else:
+            extra = []
         s, p = st.players
-        ax.set_xlabel(f"{s} utility")
-        ax.set_ylabel(f"{p} utility")
+        ax.set_xlabel(f"{s} utility, $bn per year")
+        ax.set_ylabel(f"{p} utility, $bn per year")
+        # Zoom on the part of the frontier both sides prefer to walking away, with the markers.
+        marks = [st.disagreement, st.proposal_point, st.benchmark_point, *extra]
+        rational = st.frontier[(st.frontier >= np.asarray(st.disagreement)).all(axis=1)]
+        pts = np.vstack([rational if len(rational) else st.frontier, marks])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = np.maximum((hi - lo) * 0.08, 1e-9)
+        ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
         ax.set_title(f"P({p} accepts) = {st.acceptance:.0%}, rho median = "
                      f"{st.rho['median']:.2f}, {s} flag: {st.flag.upper()}", fontsize=10)
-        ax.legend(fontsize=8, loc="best")
+        ax.legend(fontsize=8, loc="best", framealpha=0.9)
         return ax
 
+    def controls(self) -> list[Control]:
+        """What a view shows as sliders: the movable issues, then the key parameters."""
+        found = []
+        for issue in self.deal.issues:
+            lo, hi = issue.range
+            if lo == hi:
+                continue
+            found.append(Control(issue.name, "issue", lo, hi, issue.unit,
+                                 f"{self.deal.party(issue.giver)} gives",
+                                 tuple(issue.levels) if issue.discrete else None))
+        for name in self.parameters:
+            par = self.deal.parameters[name]
+            lo, hi = (par.low, par.high) if par.range is not None else (par.value, par.value)
+            found.append(Control(name, "parameter", min(lo, self.values[name]),
+                                 max(hi, self.values[name]), par.unit, "key parameter"))
+        return found
+
     def widget(self) -> Any:
-        """ipywidgets sliders for the terms and key parameters, and a live frontier plot."""
+        """ipywidgets sliders for the terms and key parameters, and a live frontier plot.
+
+        The sliders follow :meth:`update` called from code (and :meth:`reset`), so what they
+        show is always what the verdict was computed for.
+        """
         import ipywidgets as w
         import matplotlib.pyplot as plt
 
         out = w.Output()
         sliders: dict[str, Any] = {}
-        style = {"description_width": "initial"}
-        layout = w.Layout(width="520px")
-        for issue in self.deal.issues:
-            lo, hi = issue.range
-            if lo == hi:
-                continue
-            label = f"{issue.name} ({issue.giver} gives{', ' + issue.unit if issue.unit else ''})"
-            if issue.discrete:
-                sliders[issue.name] = w.SelectionSlider(options=list(issue.levels),
-                                                        value=self.terms[issue.name],
-                                                        description=label, style=style,
-                                                        layout=layout, continuous_update=False)
+        style = {"description_width": "230px"}
+        layout = w.Layout(width="640px")
+        for c in self.controls():
+            current = self.terms.get(c.name, self.values.get(c.name))
+            label = f"{c.name} ({c.unit})" if c.unit else c.name
+            if c.levels is not None:
+                sliders[c.name] = w.SelectionSlider(
+                    options=[(f"{v:g}", v) for v in c.levels], value=current, description=label,
+                    style=style, layout=layout, continuous_update=False)
             else:
-                sliders[issue.name] = w.FloatSlider(value=self.terms[issue.name], min=lo, max=hi,
-                                                    step=(hi - lo) / 100, description=label,
-                                                    style=style, layout=layout,
-                                                    continuous_update=False)
-        for name in self.parameters:
-            par = self.deal.parameters[name]
-            lo, hi = (par.low, par.high) if par.range is not None else (par.value, par.value)
-            lo, hi = min(lo, self.values[name]), max(hi, self.values[name])
-            sliders[name] = w.FloatSlider(value=self.values[name], min=lo, max=hi,
-                                          step=(hi - lo) / 100 or 1.0,
-                                          description=f"{name} ({par.unit})" if par.unit else name,
-                                          style=style, layout=layout, continuous_update=False)
+                sliders[c.name] = w.FloatSlider(
+                    value=current, min=c.low, max=c.high, step=c.step, description=label,
+                    readout_format=c.readout_format, style=style, layout=layout,
+                    continuous_update=False)
+            sliders[c.name].description_allow_html = False
         summary = w.HTML()
+        syncing = [False]
 
-        def redraw() -> None:
-            st = self.state
-            summary.value = (f"<b>{self.deal.partner} accepts in {st.acceptance:.0%}</b> of "
-                             f"plausible worlds; {self.deal.supplier} flag <b>{st.flag.upper()}"
-                             f"</b>, partner flag {st.partner_flag.upper()}; rho median "
-                             f"{st.rho['median']:.2f}")
+        def redraw(st: ExplorerState) -> None:
+            syncing[0] = True
+            try:  # the sliders show the values the state was computed for
+                for name, slider in sliders.items():
+                    value = st.terms.get(name, st.values.get(name))
+                    if isinstance(slider, w.FloatSlider):
+                        slider.min, slider.max = min(slider.min, value), max(slider.max, value)
+                    slider.value = value
+            finally:
+                syncing[0] = False
+            summary.value = "<br>".join(verdict(st))
             out.clear_output(wait=True)
             with out:
                 fig, ax = plt.subplots(figsize=(6.5, 4.5))
@@ -235,16 +369,21 @@ class ConcessionExplorer:
                 plt.close(fig)
 
         def changed(name: str, change: Mapping[str, Any]) -> None:
-            self.update(**{name: change["new"]})
-            redraw()
+            if not syncing[0]:
+                self.update(**{name: change["new"]})
 
         for name, slider in sliders.items():
             slider.observe(partial(changed, name), names="value")
-        redraw()
+        reset = w.Button(description="reset", tooltip="back to the starting terms and values")
+        reset.on_click(lambda _: self.reset())
+        self.views.append(redraw)
+        redraw(self.state)
+        names = {c.name: c.kind for c in self.controls()}
         box = w.VBox([w.HTML("<b>Proposal terms</b>")]
-                     + [sliders[i.name] for i in self.deal.issues if i.name in sliders]
+                     + [s for n, s in sliders.items() if names[n] == "issue"]
                      + [w.HTML("<b>Key parameters</b>")]
-                     + [sliders[n] for n in self.parameters] + [summary, out])
+                     + [s for n, s in sliders.items() if names[n] == "parameter"]
+                     + [reset, summary, out])
         box.sliders = sliders  # for scripted use and tests: box.sliders["chips"].value = ...
         return box
 

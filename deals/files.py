@@ -41,12 +41,26 @@ LIBRARY = Path(__file__).parent / "library"
 
 
 def library_names() -> list[str]:
-    """Names of the deals bundled with chipdeals, sorted."""
+    """Names of the deals bundled with chipdeals, sorted; give one to :func:`load`.
+
+    >>> names = library_names()
+    >>> "gulf-divestment-uae" in names, names == sorted(names)
+    (True, True)
+    """
     return sorted(p.stem for p in LIBRARY.glob("*.toml"))
 
 
 def library_path(name: str) -> Path:
-    """The file of a bundled deal (a :class:`DealFileError` suggests names if unknown)."""
+    """The file of a bundled deal (a :class:`DealFileError` suggests names if unknown).
+
+    >>> library_path("gulf-divestment-uae").name
+    'gulf-divestment-uae.toml'
+    >>> try:
+    ...     library_path("gulf-divestment-ua")
+    ... except DealFileError as error:
+    ...     print("did you mean 'gulf-divestment-uae'" in str(error))
+    True
+    """
     path = LIBRARY / f"{name}.toml"
     if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not path.is_file():
         names = library_names()
@@ -62,6 +76,15 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
 
     Raises :class:`DealFileError` naming the file and field for anything wrong. Only regular
     files are read: a FIFO or a device would block or never end.
+
+    >>> deal = load("gulf-divestment-uae")
+    >>> deal.supplier, deal.partner
+    ('US', 'UAE')
+    >>> try:
+    ...     load("no-such-deal.toml")
+    ... except DealFileError as error:
+    ...     print(error.path, error.field)
+    no-such-deal.toml (file)
     """
     if not isinstance(name_or_path, (str, os.PathLike)):
         raise DealFileError(f"expected a library name or a path to a .toml deal file, got "
@@ -70,6 +93,11 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
     text = str(name_or_path)
     is_path = isinstance(name_or_path, os.PathLike) or text.endswith(".toml") or os.sep in text
     path = Path(text) if is_path else library_path(text)
+    return loads(read_file(path, text), path=text)
+
+
+def read_file(path: Path, text: str, kind: str = "deal") -> bytes:
+    """The bytes of a data file, refused before reading if over :data:`MAX_FILE_BYTES`."""
     try:
         # Non-blocking open, then fstat of what was opened: a FIFO would block the open and a
         # device never end, and a path checked before opening can be swapped in between.
@@ -79,20 +107,21 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
             if stat.S_ISDIR(status.st_mode):
                 raise IsADirectoryError
             if not stat.S_ISREG(status.st_mode):
-                raise DealFileError("not a regular file (a pipe, socket or device); save the "
-                                    "deal to a .toml file and give its path", path=text,
+                raise DealFileError(f"not a regular file (a pipe, socket or device); save the "
+                                    f"{kind} to a .toml file and give its path", path=text,
                                     field="(file)")
             if status.st_size > MAX_FILE_BYTES:
                 raise DealFileError(f"file is {status.st_size:,} bytes, over the "
-                                    f"{MAX_FILE_BYTES:,}-byte limit for deal files; is this "
-                                    "really a deal file?", path=text, field="(file)")
+                                    f"{MAX_FILE_BYTES:,}-byte limit for {kind} files; is this "
+                                    f"really a {kind} file?", path=text, field="(file)")
             # Read at most one byte past the limit: the file may grow while it is read.
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise DealFileError("no such file; give a path to a .toml deal file or a library name "
-                            f"({', '.join(library_names())})", path=text, field="(file)") from None
+        hint = (f" or a library name ({', '.join(library_names())})" if kind == "deal" else "")
+        raise DealFileError(f"no such file; give a path to a .toml {kind} file{hint}",
+                            path=text, field="(file)") from None
     except IsADirectoryError:
-        raise DealFileError("is a directory; give a .toml deal file", path=text,
+        raise DealFileError(f"is a directory; give a .toml {kind} file", path=text,
                             field="(file)") from None
     except OSError as exc:
         raise DealFileError(f"cannot read the file: {exc.strerror}", path=text,
@@ -100,19 +129,34 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
     except DealFileError:
         raise
     except ValueError:  # a path the system cannot take, e.g. with a NUL byte
-        raise DealFileError("not a usable file path; give a path to a .toml deal file",
+        raise DealFileError(f"not a usable file path; give a path to a .toml {kind} file",
                             path=repr(text), field="(file)") from None
-    return loads(data, path=text)
+    return data
 
 
 def loads(data: str | bytes, path: str = "<text>") -> Deal:
     """Parse and validate a deal from TOML text or bytes (``path`` is used in messages).
 
+    The reverse of :func:`dumps`; a mistake names the field (see docs/deal-files.md):
+
+    >>> deal = load("chips-for-farm-purchases")
+    >>> loads(dumps(deal)) == deal
+    True
+    >>> try:
+    ...     loads("[deal]\\nname = 1\\n", path="mine.toml")
+    ... except DealFileError as error:
+    ...     print(error.path)
+    mine.toml
     >>> loads(5)
     Traceback (most recent call last):
     ...
     deals.errors.DealFileError: <text>: (file): expected the TOML text of a deal (str or bytes), got int; to read a file, use deals.load(path)
     """
+    return deal_from_dict(parse_toml(data, path), path=path)
+
+
+def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
+    """TOML text or bytes to a document, with the size, encoding and dot limits of deal files."""
     if not isinstance(data, (str, bytes, bytearray)):
         raise DealFileError(f"expected the TOML text of a deal (str or bytes), got "
                             f"{type(data).__name__}; to read a file, use deals.load(path)",
@@ -140,16 +184,31 @@ def loads(data: str | bytes, path: str = "<text>") -> Deal:
     except RecursionError:
         raise DealFileError("not a deal file: nested too deeply", path=path,
                             field="(file)") from None
-    return deal_from_dict(doc, path=path)
+    return doc
 
 
 def dump(deal: Deal, path: str | os.PathLike[str]) -> None:
-    """Write a deal to a TOML file that :func:`load` reads back to the same deal."""
+    """Write a deal to a TOML file that :func:`load` reads back to the same deal.
+
+    >>> import pathlib, tempfile
+    >>> deal = load("chips-for-farm-purchases")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "mine.toml"
+    ...     dump(deal, path)
+    ...     load(path) == deal
+    True
+    """
     Path(path).write_text(dumps(deal), encoding="utf-8")
 
 
 def dumps(deal: Deal) -> str:
-    """The TOML text of a deal."""
+    """The TOML text of a deal, which :func:`loads` reads back to the same deal.
+
+    >>> deal = load("chips-for-farm-purchases")
+    >>> text = dumps(deal)
+    >>> text.splitlines()[0], loads(text) == deal
+    ('[deal]', True)
+    """
     return toml_text(deal_to_dict(deal))
 
 

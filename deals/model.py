@@ -126,6 +126,8 @@ class Deal:
     months_between_offers: float = 1.0
     bound: Mapping[str, float] = field(default_factory=dict)
     stages: Any = None  # deals.stages.Stages: tranches on milestones (optional)
+    actors: Any = None  # deals.actors.HomeActors: who must ratify on each side (optional)
+    beliefs: Any = None  # deals.beliefs.Beliefs: what each side believes (optional)
     # Evaluated problems of this deal at these values; a new one for every bind (init=False).
     _cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -185,6 +187,10 @@ class Deal:
             self._check_values(self.belief.values, "belief.values")
         if self.stages is not None:
             set_("stages", self.stages.checked(self, _parse))
+        if self.actors is not None:
+            set_("actors", self.actors.checked(self, _parse))
+        if self.beliefs is not None:
+            set_("beliefs", self.beliefs.checked(self))
         set_("bound", {k: _bound_value(v, f"bind.{k}") for k, v in dict(self.bound).items()})
         self._check_values(self.bound, "bind")
 
@@ -402,15 +408,23 @@ class Deal:
         """The side's utility as one expression of parameters and issues (definitions inlined)."""
         check_side(side, "side")
 
-        def inline() -> Expression:
-            expr = self.utility[side].sympy
-            # Substitute the last definition first: later ones may use earlier ones.
-            for name, definition in reversed(list(self.definitions.items())):
-                expr = expr.subs(symbol(name), definition.sympy)
-            names = tuple(sorted(str(s) for s in expr.free_symbols))
-            return Expression(self.utility[side].text, expr, names, f"utility.{side}")
+        return self.memo(("inlined", side), lambda: self.inline(self.utility[side]))
 
-        return self.memo(("inlined", side), inline)
+    def inline(self, expression: Expression) -> Expression:
+        """An expression of this deal with its definitions written out (parameters and issues).
+
+        >>> import deals
+        >>> deal = deals.load("chips-for-farm-purchases")
+        >>> set(deal.inline(deal.utility["partner"]).names) <= set(deal.parameters) | {
+        ...     i.name for i in deal.issues}
+        True
+        """
+        expr = expression.sympy
+        # Substitute the last definition first: later ones may use earlier ones.
+        for name, definition in reversed(list(self.definitions.items())):
+            expr = expr.subs(symbol(name), definition.sympy)
+        names = tuple(sorted(str(s) for s in expr.free_symbols))
+        return Expression(expression.text, expr, names, expression.where)
 
     def utility_functions(self) -> tuple[Expression, Expression]:
         """(supplier, partner) utilities as expressions of the issues alone, parameters bound.

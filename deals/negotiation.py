@@ -46,7 +46,16 @@ def negotiation_problem(deal: Deal, *, draws: int | None = None, seed: int | Non
     """The deal as a negotiation problem, at its point values or over ``draws`` draws.
 
     ``benchmark=False`` skips the audit's refined benchmark (the engine then uses the best
-    grid outcome for the same asymmetric Nash product).
+    grid outcome for the same asymmetric Nash product). Play it with
+    :func:`games.negotiation.negotiate` or :func:`deal_tournament`. Each side's reservation
+    is its outside option (here at the deal's point values):
+
+    >>> import numpy as np, deals
+    >>> deal = deals.load("gulf-divestment-uae")
+    >>> problem = negotiation_problem(deal, grid_points=100, benchmark=False)
+    >>> reservations = np.ravel([problem.reservation_a, problem.reservation_b])
+    >>> problem.draws, bool(np.allclose(reservations, np.ravel(deal.disagreement())))
+    (1, True)
     """
     values = deal_values(deal, draws, seed)
     grid = outcome_box(deal).grid(grid_points)

@@ -25,6 +25,8 @@ from typing import Any
 
 from deals.errors import DealFileError
 from deals.model import SIDES, Belief, Deal, Issue, Stance, Terms
+from deals.actors import actors_from_dict, actors_to_dict
+from deals.beliefs import beliefs_from_dict, beliefs_to_dict
 from deals.stages import stages_from_dict, stages_to_dict
 from games.errors import GameError
 from games.parameters import Parameter
@@ -39,12 +41,12 @@ _ISSUE_OPTIONAL = {"unit": str, "description": str, "levels": "numbers", "defaul
 _TERMS_OPTIONAL = {"description": str, "source": str}
 _TERMS_TABLES = ("setting", "disputed")
 _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_option", "discount",
-        "stances", "proposal", "belief", "outcome", "stages")
+        "stances", "proposal", "belief", "outcome", "stages", "actors", "beliefs")
 _STANCE_RESERVED = ("walk_away", "description")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
-class _Reader:
+class DocumentReader:
     """Type-checks one deal document, naming file and field in every error."""
 
     def __init__(self, path: str) -> None:
@@ -139,7 +141,7 @@ def _suggest(key: str, allowed: Any) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _sides(reader: _Reader, doc: Mapping[str, Any], key: str, *, required: bool = True
+def _sides(reader: DocumentReader, doc: Mapping[str, Any], key: str, *, required: bool = True
            ) -> dict[str, str] | None:
     if key not in doc and not required:
         return None
@@ -147,7 +149,7 @@ def _sides(reader: _Reader, doc: Mapping[str, Any], key: str, *, required: bool 
     return reader.keys(table, key, {s: "expression" for s in SIDES}, {})
 
 
-def _terms(reader: _Reader, doc: Mapping[str, Any], key: str) -> Terms | None:
+def _terms(reader: DocumentReader, doc: Mapping[str, Any], key: str) -> Terms | None:
     if key not in doc:
         return None
     table = reader.table(doc, key, "")
@@ -163,9 +165,25 @@ def _terms(reader: _Reader, doc: Mapping[str, Any], key: str) -> Terms | None:
                  **extra)
 
 
+def parameter_from_spec(r: DocumentReader, name: str, spec: Any, table: str) -> Parameter:
+    """One ``[TABLE.NAME]`` parameter table (value, range, distribution, unit, source)."""
+    where = f"{table}.{r.name(name, f'{table}.{name}')}"
+    if not isinstance(spec, Mapping):
+        raise r.fail(where, f"expected a table with value, range, unit, source; got "
+                     f"{_kind(spec)}")
+    spec = r.keys(spec, where, _PARAMETER_KEYS, _PARAMETER_OPTIONAL)
+    try:
+        return Parameter(name, spec["value"],
+                         range=tuple(spec["range"]) if "range" in spec else None,
+                         distribution=spec.get("distribution"),
+                         unit=spec.get("unit", ""), source=spec.get("source", ""))
+    except GameError as exc:
+        raise r.fail(where, str(exc)) from None
+
+
 def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
     """Build a validated :class:`Deal` from a parsed TOML document (errors name ``path``)."""
-    r = _Reader(str(path))
+    r = DocumentReader(str(path))
     if not isinstance(doc, Mapping):
         raise r.fail("(document)", "expected a TOML document of tables")
     for key in doc:
@@ -175,18 +193,7 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
     head = r.keys(r.table(doc, "deal", ""), "deal", _DEAL_KEYS, _DEAL_OPTIONAL)
     parameters = []
     for name, spec in r.table(doc, "parameters", "", required=False).items():
-        where = f"parameters.{r.name(name, f'parameters.{name}')}"
-        if not isinstance(spec, Mapping):
-            raise r.fail(where, f"expected a table with value, range, unit, source; got "
-                         f"{_kind(spec)}")
-        spec = r.keys(spec, where, _PARAMETER_KEYS, _PARAMETER_OPTIONAL)
-        try:
-            parameters.append(Parameter(name, spec["value"],
-                                        range=tuple(spec["range"]) if "range" in spec else None,
-                                        distribution=spec.get("distribution"),
-                                        unit=spec.get("unit", ""), source=spec.get("source", "")))
-        except GameError as exc:
-            raise r.fail(where, str(exc)) from None
+        parameters.append(parameter_from_spec(r, name, spec, "parameters"))
     issues = []
     for name, spec in r.table(doc, "issues", "").items():
         where = f"issues.{r.name(name, f'issues.{name}')}"
@@ -239,13 +246,17 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
                   proposal=_terms(r, doc, "proposal"), outcome=_terms(r, doc, "outcome"),
                   belief=belief,
                   stages=stages_from_dict(r.table(doc, "stages", ""), r.fail)
-                  if "stages" in doc else None)
+                  if "stages" in doc else None,
+                  actors=actors_from_dict(r.table(doc, "actors", ""), r.fail)
+                  if "actors" in doc else None,
+                  beliefs=beliefs_from_dict(r.table(doc, "beliefs", ""), r.fail)
+                  if "beliefs" in doc else None)
 
 
 _FIELD = re.compile(r"^(?:expression in )?([A-Za-z_][\w.\[\]]*)(?::| is | must | does | uses )")
 
 
-def _build(r: _Reader, where: str, cls: Any, *args: Any, **kwargs: Any) -> Any:
+def _build(r: DocumentReader, where: str, cls: Any, *args: Any, **kwargs: Any) -> Any:
     """Construct a model object; its own error (which names a field) gains the file name."""
     try:
         return cls(*args, **kwargs)
@@ -258,6 +269,19 @@ def _build(r: _Reader, where: str, cls: Any, *args: Any, **kwargs: Any) -> Any:
         raise r.fail(field, message) from None
 
 
+def parameter_to_dict(p: Parameter) -> dict[str, Any]:
+    """A parameter's table in a deal file: value, and range, distribution, unit, source if set."""
+    spec: dict[str, Any] = {"value": p.value}
+    if p.range is not None:
+        spec["range"] = list(p.range)
+    if p.distribution:
+        spec["distribution"] = p.distribution
+    for key in ("unit", "source"):
+        if getattr(p, key):
+            spec[key] = getattr(p, key)
+    return spec
+
+
 def deal_to_dict(deal: Deal) -> dict[str, Any]:
     """The TOML document of a deal (plain dicts, lists, strings and numbers)."""
     head: dict[str, Any] = {"name": deal.name, "title": deal.title, "supplier": deal.supplier,
@@ -268,15 +292,7 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         head["months_between_offers"] = deal.months_between_offers
     doc: dict[str, Any] = {"deal": head, "parameters": {}, "issues": {}}
     for name, p in deal.parameters.items():
-        spec: dict[str, Any] = {"value": p.value}
-        if p.range is not None:
-            spec["range"] = list(p.range)
-        if p.distribution:
-            spec["distribution"] = p.distribution
-        for key in ("unit", "source"):
-            if getattr(p, key):
-                spec[key] = getattr(p, key)
-        doc["parameters"][name] = spec
+        doc["parameters"][name] = parameter_to_dict(p)
     for issue in deal.issues:
         spec = {"range": list(issue.range), "giver": issue.giver}
         for key in ("unit", "description"):
@@ -317,4 +333,8 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         doc["belief"] = spec
     if deal.stages is not None:
         doc["stages"] = stages_to_dict(deal.stages)
+    if deal.actors is not None:
+        doc["actors"] = actors_to_dict(deal.actors)
+    if deal.beliefs is not None:
+        doc["beliefs"] = beliefs_to_dict(deal.beliefs)
     return doc

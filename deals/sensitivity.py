@@ -55,6 +55,8 @@ class FlagMap(TabularResult):
     ``y_values[i]``, ``x_values[j]``; ``acceptance[side]`` is the probability that ``side``
     accepts the proposal, ``rho[side]`` the median leverage ratio of ``side``, ``dominated`` the share of draws
     in which another outcome is better for both.
+
+    See :func:`flag_map` for an example.
     """
 
     deal: str
@@ -157,6 +159,12 @@ def flag_map(deal: Deal, x: str, xs: Sequence[float], y: str, ys: Sequence[float
     ``draws`` seeded draws of the other parameters, the same in every cell, with the flag rule
     and ``thresholds`` of the audit. ``proposal`` judges other terms than the deal's own
     (issues not named stay at their status quo). Cost grows as ``len(xs) * len(ys) * draws``.
+
+    >>> import deals
+    >>> deal = deals.load("chips-for-farm-purchases")
+    >>> m = flag_map(deal, "harm", [5.0, 60.0], "margin", [0.6, 0.75], draws=50)
+    >>> m.side_flags["supplier"].shape   # rows: y values, columns: x values
+    (2, 2)
     """
     if x == y:
         raise DealError(f"flag_map: x and y are both {x!r}; name two different parameters")

@@ -173,13 +173,22 @@ def breach_reach(deal: Deal, v: dict[str, np.ndarray]) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class StagePlan(TabularResult):
-    """The supplier's staged plan per draw and over the draws, against the one-shot terms.
+    """From :func:`stage_plan`: the supplier's staged plan per draw and over the draws (``plan``).
 
     Money in the deal's utility units (the library: $bn per year). ``supplier[k]`` is the
     supplier's expected payoff of option ``k`` (0: one shot; then each first tranche) per draw;
     ``worse[k]`` the same against the worse type; ``accepted[k]`` whether every type accepts.
     A first tranche is *safe* at a draw when every type accepts and the supplier's expected
-    payoff against the worse type is at least its outside option.
+    payoff against the worse type is at least its outside option. ``largest_safe`` gives
+    each draw's largest safe first tranche and ``plan`` the one safe in ``confidence`` of the
+    draws (None if none is); option 0 keeps the one-shot terms to compare with.
+
+    >>> import deals
+    >>> plan = deals.stage_plan(deals.load("gulf-divestment-uae"), draws=50, seed=0)
+    >>> plan.supplier.shape == (1 + len(plan.first_tranches), 50)
+    True
+    >>> bool((plan.safe <= plan.accepted[1:]).all())   # a safe tranche is accepted by every type
+    True
     """
 
     deal: str
@@ -284,6 +293,13 @@ def stage_plan(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     """The supplier's staged plan: the largest safe first tranche per draw and over the draws.
 
     ``confidence`` is the share of draws in which the plan over the draws must be safe.
+    Needs a deal file with ``[stages]``. The candidate first tranches rise to the whole
+    one-shot amount:
+
+    >>> import deals
+    >>> plan = stage_plan(deals.load("gulf-divestment-uae"), draws=50, seed=0)
+    >>> plan.issue, plan.first_tranches[-1] == plan.one_shot
+    ('chips', True)
     """
     stages = stages_of(deal)
     if not 0 < confidence <= 1:

@@ -34,7 +34,18 @@ from games.trees import screening_offer_batch
 
 @dataclass(frozen=True)
 class LeverCurve(TabularResult):
-    """The supplier's value (best staged plan, mean over draws) at each level of one lever."""
+    """From :func:`verification_value` or :func:`snapback_value`: the value at each lever level.
+
+    The value is the supplier's best staged plan, mean over the draws (also from
+    :func:`lever_curve`); ``worth(level)`` is the most to pay per year to move the lever
+    there; ``plot()`` draws the curve. With no detection every type ends with every tranche,
+    so staging is worth exactly the one-shot terms:
+
+    >>> import math, deals
+    >>> curve = lever_curve(deals.load("gulf-divestment-uae"), "detection", [0.0, 1.0], draws=200)
+    >>> math.isclose(curve.value[0], curve.one_shot), curve.worth(1.0) == curve.value[1] - curve.current
+    (True, True)
+    """
 
     deal: str
     lever: str
@@ -104,7 +115,15 @@ def _value_at(deal: Deal, values: dict[str, np.ndarray], levels: Sequence[float]
 
 def lever_curve(deal: Deal, lever: str, levels: Sequence[float] | None = None, *,
                 draws: int = 2_000, seed: int | None = 0) -> LeverCurve:
-    """The value curve of ``lever`` ("detection" or "snapback") over ``levels`` in [0, 1]."""
+    """The value curve of ``lever`` ("detection" or "snapback") over ``levels`` in [0, 1].
+
+    Needs a deal file with ``[stages]``; levels default to 0, 0.1, ..., 1.
+
+    >>> import deals
+    >>> curve = lever_curve(deals.load("gulf-divestment-uae"), "snapback", [0.0, 1.0], draws=200)
+    >>> curve.lever, curve.levels
+    ('snapback share', (0.0, 1.0))
+    """
     stages_of(deal)
     if lever not in ("detection", "snapback"):
         raise DealError(f"lever must be 'detection' or 'snapback', got {lever!r}")
@@ -123,13 +142,30 @@ def lever_curve(deal: Deal, lever: str, levels: Sequence[float] | None = None, *
 
 def verification_value(deal: Deal, levels: Sequence[float] | None = None, *,
                        draws: int = 2_000, seed: int | None = 0) -> LeverCurve:
-    """The supplier's value of its best staged plan against the detection probability."""
+    """The supplier's value of its best staged plan against the detection probability.
+
+    Catching every breach never leaves the supplier worse off than catching none:
+
+    >>> import deals
+    >>> curve = verification_value(deals.load("gulf-divestment-uae"), [0.0, 1.0], draws=200)
+    >>> curve.lever, bool(curve.value[1] >= curve.value[0])
+    ('detection probability', True)
+    """
     return lever_curve(deal, "detection", levels, draws=draws, seed=seed)
 
 
 def snapback_value(deal: Deal, levels: Sequence[float] | None = None, *,
                    draws: int = 2_000, seed: int | None = 0) -> LeverCurve:
-    """The same against the snapback's strength (the share of the released gain undone)."""
+    """The supplier's value of its best staged plan against the snapback's strength.
+
+    The strength is the share of the released gain a detected breacher loses; a full
+    snapback never leaves the supplier worse off than none:
+
+    >>> import deals
+    >>> curve = snapback_value(deals.load("gulf-divestment-uae"), [0.0, 1.0], draws=200)
+    >>> bool(curve.value[1] >= curve.value[0])
+    True
+    """
     return lever_curve(deal, "snapback", levels, draws=draws, seed=seed)
 
 
@@ -141,7 +177,12 @@ def information_value(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     Ranked with ``.ranking()``; in utility units per year. Parameters fixed by ``bind`` or
     without a range are left out (learning them teaches nothing). ``sample`` replaces the
     seeded draws (e.g. a grid: arrays of one length for some parameters, the rest at their
-    values).
+    values). Learning one parameter is worth between nothing and learning them all:
+
+    >>> import deals
+    >>> worth = information_value(deals.load("gulf-divestment-uae"), draws=300)
+    >>> all(0 <= v <= worth.total + 1e-12 for v in worth.by_parameter.values())
+    True
     """
     stages_of(deal)
     if sample is None:
@@ -161,7 +202,16 @@ def information_value(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
 
 @dataclass(frozen=True)
 class StageSummary:
-    """One line of a staged deal for an audit: the staged plan beside the one-shot terms."""
+    """From :func:`stage_summary`: the staged plan in one line for an audit, beside one shot.
+
+    ``first_tranche`` is None when no first tranche is safe
+    in 90% of the draws, and ``best_first`` is then the one with the best expected gain.
+
+    >>> import deals
+    >>> summary = stage_summary(deals.load("gulf-divestment-uae"), draws=200)
+    >>> summary.issue, str(summary).startswith("staged: ")
+    ('chips', True)
+    """
 
     first_tranche: float | None
     safe_share: float
@@ -183,7 +233,15 @@ class StageSummary:
 
 
 def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> StageSummary | None:
-    """The staged plan in one record for ``assess``/``compare`` (None for a deal without stages)."""
+    """The staged plan in one record for ``assess``/``compare`` (None for a deal without stages).
+
+    >>> import deals
+    >>> stage_summary(deals.load("chips-for-farm-purchases")) is None
+    True
+    >>> deal = deals.load("gulf-divestment-uae")
+    >>> stage_summary(deal, draws=200).one_shot == deals.stage_plan(deal, draws=200).one_shot
+    True
+    """
     if deal.stages is None:
         return None
     from deals.stage_planning import stage_plan

@@ -53,7 +53,19 @@ def profile_payoffs(deal: Deal, supplier: Stance, partner: Stance) -> tuple[floa
 
 
 def stance_game(deal: Deal) -> NormalFormGame:
-    """The normal-form game of the deal's stances (supplier chooses rows, partner columns)."""
+    """The normal-form game of the deal's stances (supplier chooses rows, partner columns).
+
+    Solve it with :func:`games.equilibria`. A walk-away stance gives both sides their
+    outside options, whatever the other does:
+
+    >>> import deals
+    >>> deal = deals.load("gulf-divestment-uae")
+    >>> game = stance_game(deal)
+    >>> game.strategies[0]
+    ('deny', 'cap', 'framework')
+    >>> [float(u) for u in deal.disagreement()] == [float(game.payoffs[p][0, 1]) for p in (0, 1)]
+    True
+    """
     ours, theirs = _require_stances(deal)
 
     def game() -> NormalFormGame:
@@ -127,7 +139,17 @@ def _build_offer_tree(deal: Deal, ours: Any, theirs: Any) -> GameTree:
 
 @dataclass(frozen=True, eq=False)
 class TreeOutcome(TabularResult):
-    """The subgame-perfect play of a deal's offer tree, and the threats that are not credible."""
+    """From :func:`tree_outcome`: subgame-perfect ``path``, ``payoffs`` and non-credible ``threats``.
+
+    ``payoffs`` sit beside the outside options (``disagreement``); ``threats`` are the threats
+    to walk away that no one would carry out.
+    Either side can walk away, so subgame-perfect play gives each at least its outside option:
+
+    >>> import deals
+    >>> outcome = tree_outcome(deals.load("gulf-divestment-uae"))
+    >>> all(u >= d for u, d in zip(outcome.payoffs, outcome.disagreement))
+    True
+    """
 
     deal: str
     players: tuple[str, str]
@@ -166,7 +188,15 @@ class TreeOutcome(TabularResult):
 
 
 def tree_outcome(deal: Deal) -> TreeOutcome:
-    """Solve the offer tree: subgame-perfect path and payoffs, and the non-credible threats."""
+    """Solve the offer tree: subgame-perfect path and payoffs, and the non-credible threats.
+
+    >>> import deals
+    >>> outcome = tree_outcome(deals.load("gulf-divestment-uae"))
+    >>> outcome.path
+    ('framework for hedge', 'accept')
+    >>> outcome.regret <= outcome.tolerance
+    True
+    """
     tree = offer_tree(deal)
     spe = backward_induction(tree)
     try:

@@ -163,7 +163,16 @@ class Terms:
 
 @dataclass(frozen=True)
 class Belief:
-    """The parameter values the drafter of a proposal assumed."""
+    """The parameter values the drafter of a proposal assumed (a deal file's ``[belief]``).
+
+    :meth:`Deal.at_belief` binds the deal at these values; the other parameters keep theirs.
+
+    >>> import deals
+    >>> deal = deals.load("gulf-divestment-uae")
+    >>> believed = deal.at_belief().values()
+    >>> all(believed[name] == value for name, value in deal.belief.values.items())
+    True
+    """
 
     values: Mapping[str, float]
     description: str = ""

@@ -50,7 +50,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "entry_game", "hawk_dove", "matching_pennies", "prisoners_dilemma", "stag_hunt",
     ),
     "games.gambit": (
-        "read_nfg", "write_nfg",
+        "parse_nfg", "read_nfg", "write_nfg",
     ),
     "games.normal_form.plots": (
         "plot_best_responses", "plot_payoff_table",
@@ -73,13 +73,15 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
     # --- game trees ---
     "games.trees": (
-        "BatchBackwardInduction", "GameTree", "NonCredibleSet", "ScreeningOffer",
+        "BatchBackwardInduction", "BatchScreening", "GameTree", "NonCredibleSet", "ScreeningOffer",
         "SubgamePerfectEquilibrium", "SubgamePerfectSet", "SubgameSolution",
         "backward_induction", "backward_induction_batch", "bayesian_nash_equilibria",
         "bayesian_normal_form", "chance", "decision", "non_credible_equilibria", "parse_efg",
         "plot_tree", "proper_subgames", "read_efg", "reduced_normal_form", "reduced_profile",
-        "screening_offer", "screening_tree", "solve_by_subgames", "subgame_perfect_equilibria",
-        "terminal", "write_efg",
+        "screening_offer", "screening_offer_batch", "screening_tree", "solve_by_subgames",
+        "subgame_perfect_equilibria", "terminal", "write_efg",
+        # textbook trees with known answers (the trees' counterpart of the catalogue)
+        "centipede", "entry_deterrence", "restrict_or_open", "risky_investment", "ultimatum",
     ),
     # --- sweeps ---
     "games.sweeps": (

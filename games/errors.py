@@ -15,35 +15,103 @@ import numpy as np
 
 
 class GameError(ValueError):
-    """Base class of every error raised by chipdeals for bad input."""
+    """Catch this to handle any bad input to chipdeals; every error type here derives from it.
+
+    It is a ``ValueError``, so generic callers that catch ``ValueError`` keep working.
+
+    >>> import games
+    >>> issubclass(games.InvalidGameError, games.GameError), issubclass(games.GameError, ValueError)
+    (True, True)
+    """
 
 
 class ExpressionError(GameError):
-    """An expression is refused by the safe parser or uses an undefined name."""
+    """An expression is refused by the safe parser or uses an undefined name.
+
+    The parser accepts arithmetic of numbers and names only; a call of anything outside its
+    short list of functions is refused before it could run:
+
+    >>> import games
+    >>> try:
+    ...     games.parse_expression("__import__('os')")
+    ... except games.ExpressionError as error:
+    ...     print(type(error).__name__)
+    ExpressionError
+    """
 
 
 class ParameterError(GameError):
-    """A parameter is malformed (range the wrong way round, value outside it, unknown name)."""
+    """A parameter is malformed (range the wrong way round, value outside it, unknown name).
+
+    >>> import games
+    >>> try:
+    ...     games.Parameter("p", 5, range=(0, 1))
+    ... except games.ParameterError as error:
+    ...     print(error)
+    parameter 'p': value 5 is outside its range [0, 1]; widen the range or fix the value
+    """
 
 
 class InvalidGameError(GameError):
-    """A game is malformed: wrong shapes, NaN or infinite payoffs, non-numeric entries."""
+    """A game is malformed: wrong shapes, NaN or infinite payoffs, non-numeric entries.
+
+    >>> import games
+    >>> try:
+    ...     games.NormalFormGame.from_arrays([[float("nan"), 2]], [[1, 2]])
+    ... except games.InvalidGameError as error:
+    ...     print(error)
+    Player 1's payoff at (0, 0) is nan; payoffs must be finite numbers (replace NaN or infinite entries)
+    """
 
 
 class GameTooLargeError(GameError):
-    """A game is too large for the requested exhaustive method."""
+    """A game is too large for the requested exhaustive method; the message names one that fits.
+
+    >>> import numpy as np, games
+    >>> big = games.NormalFormGame.from_arrays(np.zeros((70, 70)), np.zeros((70, 70)))
+    >>> try:
+    ...     games.equilibria(big, method="vertex")
+    ... except games.GameTooLargeError as error:
+    ...     print(type(error).__name__)
+    GameTooLargeError
+    """
 
 
 class FileFormatError(GameError):
-    """A game file (Gambit .nfg or .efg) cannot be read."""
+    """A game file (Gambit .nfg or .efg) cannot be read; the message gives line and column.
+
+    >>> import games
+    >>> try:
+    ...     games.parse_efg("not an efg")
+    ... except games.FileFormatError as error:
+    ...     print(error)
+    <text>: line 1, column 1: not an .efg file: it must start with 'EFG 2 R'
+    """
 
 
 class BargainingError(GameError):
-    """A bargaining problem or one of its solution requests is malformed."""
+    """A bargaining problem or one of its solution requests is malformed.
+
+    >>> import games
+    >>> try:
+    ...     games.rubinstein_split(0.9, 0.9, surplus=-1)
+    ... except games.BargainingError as error:
+    ...     print(error)
+    surplus must be positive, got -1
+    """
 
 
 class TreeError(GameError):
-    """A game tree is malformed (bad probabilities, empty moves, payoff vectors of wrong length)."""
+    """A game tree is malformed (bad probabilities, empty moves, payoff vectors of wrong length).
+
+    >>> import games
+    >>> coin = games.chance({"H": (0.5, games.terminal(1)), "T": (0.6, games.terminal(0))})
+    >>> try:
+    ...     games.GameTree(["Player"], coin)
+    ... except games.TreeError as error:
+    ...     print(type(error).__name__)
+    TreeError
+    """
 
 
 def finite_number(value: Any, what: str, error: type[GameError] = GameError) -> float:

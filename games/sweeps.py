@@ -37,7 +37,19 @@ MAX_POINTS = 50_000_000
 
 @dataclass(frozen=True)
 class SweepResult(TabularResult):
-    """The sample and the outputs of a sweep, column by column, with how it was made."""
+    """From :func:`sweep`: ``samples`` and ``outputs`` by name, one entry per point.
+
+    ``samples`` and ``outputs`` map names to arrays of one length; ``design``, ``seed`` and
+    ``chunks`` say how it was made; printing gives each output's mean and 10/50/90 percentiles.
+
+    >>> from games import Parameter, ParameterSet, sweep
+    >>> ps = ParameterSet([Parameter("a", 1.0, range=(0.0, 2.0)), Parameter("b", 3.0, range=(1.0, 3.0))])
+    >>> result = sweep(lambda a, b: {"product": a * b}, ps, grid={"a": 3, "b": [1.0, 3.0]})
+    >>> result.samples["a"].tolist(), result.samples["b"].tolist()
+    ([0.0, 0.0, 1.0, 1.0, 2.0, 2.0], [1.0, 3.0, 1.0, 3.0, 1.0, 3.0])
+    >>> bool((result.outputs["product"] == result.samples["a"] * result.samples["b"]).all())
+    True
+    """
 
     samples: Mapping[str, np.ndarray]
     outputs: Mapping[str, np.ndarray]
@@ -107,7 +119,15 @@ def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, 
     first tried on whole arrays and, if that fails or returns the wrong shape, called point by
     point. ``executor`` spreads chunks of ``chunk_size`` points over its workers (the function
     must then be picklable: define it at module level). ``progress`` shows a progress bar
-    (``None``: only when the run takes more than a second).
+    (``None``: only when the run takes more than a second). The same seed gives the same
+    draws whatever the chunking:
+
+    >>> from games import Parameter, ParameterSet
+    >>> ps = ParameterSet([Parameter("a", 1.0, range=(0.0, 2.0)), Parameter("b", 3.0)])
+    >>> whole = sweep(lambda a, b: a * b, ps, draws=50, seed=1)
+    >>> chunked = sweep(lambda a, b: a * b, ps, draws=50, seed=1, chunk_size=7)
+    >>> bool((whole.outputs["value"] == chunked.outputs["value"]).all()), chunked.chunks
+    (True, 8)
     """
     if sum(x is not None for x in (draws, grid, sample)) != 1:
         raise ParameterError("give exactly one of draws=N (Monte Carlo), grid={name: points} "

@@ -150,7 +150,17 @@ def frontier_indices(problem: BargainingProblem, convex: bool | None = None) -> 
 
 @dataclass(frozen=True, eq=False)
 class ParetoFrontier(TabularResult):
-    """The Pareto frontier: ``utilities`` (k x 2, u1 ascending) and the outcomes along it."""
+    """From :func:`pareto_frontier`: ``utilities`` (k x 2, u1 ascending) and the outcomes along it.
+
+    With lotteries allowed (``convex=True``), a point
+    below the line between two others is dominated by a lottery over them and drops out:
+
+    >>> from games.bargaining import BargainingProblem, pareto_frontier
+    >>> p = BargainingProblem.from_points([(0, 1), (0.4, 0.4), (1, 0)], (0, 0), convex=True)
+    >>> front = pareto_frontier(p)
+    >>> len(front), front.utilities.tolist()
+    (2, [[0.0, 1.0], [1.0, 0.0]])
+    """
 
     utilities: np.ndarray
     indices: np.ndarray
@@ -247,7 +257,18 @@ def _has_continuous(problem: BargainingProblem) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class ZoneOfAgreement(TabularResult):
-    """The part of the frontier both players weakly prefer to disagreement (may be empty)."""
+    """From :func:`zone_of_agreement`: the frontier both prefer to disagreement; check ``empty``.
+
+    The part of the frontier both players weakly prefer to disagreement; it may be empty,
+    and ``message`` then says why.
+
+    >>> from games.bargaining import BargainingProblem, zone_of_agreement
+    >>> points = [(0, 1), (0.5, 0.5), (1, 0)]
+    >>> zone_of_agreement(BargainingProblem.from_points(points, (0.3, 0.3))).utilities.tolist()
+    [[0.5, 0.5]]
+    >>> zone_of_agreement(BargainingProblem.from_points(points, (0.6, 0.6))).empty
+    True
+    """
 
     utilities: np.ndarray
     outcomes: Mapping[str, np.ndarray] | None
@@ -363,10 +384,19 @@ def _require_issue(problem: BargainingProblem, name: str) -> int:
 
 @dataclass(frozen=True, eq=False)
 class ConcessionCurve(TabularResult):
-    """For each level of ``issue``, the most of ``counter_issue`` that ``player`` accepts.
+    """From :func:`concession_curve`: the most of one issue a player accepts per level of another.
 
-    ``most`` is NaN at levels where no value of the counter issue leaves ``player`` at least
+    For each level of ``issue``, ``most`` is the most of ``counter_issue`` that ``player``
+    accepts; it is NaN at levels where no value of the counter issue leaves ``player`` at least
     the disagreement payoff. ``outcomes`` hold the remaining issues at which it is reached.
+    Player 2 gains ``a - b``, so it accepts any ``b`` up to ``a``:
+
+    >>> from games.bargaining import BargainingProblem, concession_curve
+    >>> p = BargainingProblem.from_issues({"a": (0, 2), "b": (0, 2)},
+    ...     ["b - a / 2", "a - b"], disagreement=(0, 0), resolution=5)
+    >>> curve = concession_curve(p, "a", "b", player=2)
+    >>> bool((curve.most == curve.levels).all())
+    True
     """
 
     issue: str

@@ -33,13 +33,24 @@ _MARKERS = {"Nash": "o", "Kalai-Smorodinsky": "s", "egalitarian": "^", "utilitar
 def plot_frontier(problem: BargainingProblem, *, solutions: bool | Sequence[BargainingSolution] = True,
                   power: float = 0.5, rubinstein: tuple[float, float] | RubinsteinAgreement | None = None,
                   proposal: Sequence[float] | dict | None = None, show_points: bool = True,
-                  ax: Any = None) -> Any:
+                  unit: str = "", ax: Any = None) -> Any:
     """Draw the feasible points, the Pareto frontier, the disagreement point and solutions.
 
-    ``solutions``: True for the four axiomatic solutions (Nash with ``power``), or a list of
-    solutions already computed. ``rubinstein``: discount factors ``(delta_1, delta_2)`` or an
-    agreement to mark. ``proposal``: a utility pair, or issue values ``{name: value}`` on a
-    problem with issues.
+    ``solutions``: True for the four axiomatic solutions (Nash with ``power``; with a power
+    other than 0.5 the symmetric Nash solution is drawn too), or a list of solutions already
+    computed. ``rubinstein``: discount factors ``(delta_1, delta_2)`` or an agreement to mark.
+    ``proposal``: a utility pair, or issue values ``{name: value}`` on a problem with issues.
+    ``unit`` labels the axes ("player 1 utility, $bn per year").
+
+    Solutions are hollow markers of decreasing size, so solutions that coincide show as
+    nested rings and none hides another or the proposal; the legend sits beside the axes.
+    Returns the matplotlib axes.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
+    >>> ax = plot_frontier(p, solutions=[nash_solution(p)])
+    >>> "Nash" in ax.get_legend_handles_labels()[1]
+    True
     """
     import matplotlib.pyplot as plt
 
@@ -61,31 +72,38 @@ def plot_frontier(problem: BargainingProblem, *, solutions: bool | Sequence[Barg
     ax.axhline(d[1], color="0.6", lw=0.8, ls=":")
     marked: list[BargainingSolution] = []
     if solutions is True:
-        marked = [nash_solution(problem, power), kalai_smorodinsky(problem),
-                  egalitarian(problem), utilitarian(problem)]
+        marked = [nash_solution(problem, power)] + (
+            [nash_solution(problem)] if power != 0.5 else []) + [
+            kalai_smorodinsky(problem), egalitarian(problem), utilitarian(problem)]
     elif solutions:
         marked = list(solutions)
     if rubinstein is not None:
         marked.append(rubinstein if isinstance(rubinstein, BargainingSolution)
                       else rubinstein_solution(problem, *rubinstein))
-    for k, s in enumerate(marked):
-        if not s.agreement:
-            continue
-        base = s.solution.split(" (")[0].replace("asymmetric ", "")
-        ax.scatter([s.utilities[0]], [s.utilities[1]], marker=_MARKERS.get(base, "o"), s=70,
-                   color=f"C{k + 1}", edgecolor="black", label=s.solution, zorder=5)
-    if proposal is not None:
+    if proposal is not None:  # filled, under the hollow solution markers
         if isinstance(proposal, dict):
             u = [float(v) for v in problem.evaluate(**proposal)]
         else:
             u = [float(v) for v in proposal]
-        ax.scatter([u[0]], [u[1]], marker="*", s=180, color="gold", edgecolor="black",
-                   label="proposal", zorder=6)
-    ax.set_xlabel(problem.players[0])
-    ax.set_ylabel(problem.players[1])
+        ax.scatter([u[0]], [u[1]], marker="*", s=160, color="gold", edgecolor="black",
+                   label="proposal", zorder=5)
+    shown = [s for s in marked if s.agreement]
+    for k, s in enumerate(shown):
+        base = s.solution.split(" (")[0].replace("asymmetric ", "")
+        ax.scatter([s.utilities[0]], [s.utilities[1]], marker=_MARKERS.get(base, "o"),
+                   s=_ring_size(k, len(shown)), facecolor="none", edgecolor=f"C{k + 1}",
+                   linewidth=2, label=s.solution, zorder=6 + k)
+    ax.set_xlabel(f"{problem.players[0]} utility, {unit}" if unit else problem.players[0])
+    ax.set_ylabel(f"{problem.players[1]} utility, {unit}" if unit else problem.players[1])
+    ax.margins(0.08)  # room for the largest ring at the ends of the frontier
     ax.set_title("Bargaining frontier and solutions")
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, fontsize="small")
     return ax
+
+
+def _ring_size(k: int, count: int) -> float:
+    """Marker area of the k-th solution: the first largest, so coinciding ones nest."""
+    return float(np.interp(k, [0, max(count - 1, 1)], [300, 60]))
 
 
 def plot_concession_curves(curves: ConcessionCurve | Sequence[ConcessionCurve], *,

@@ -80,7 +80,21 @@ def nash_power(delta_1: Any, delta_2: Any) -> Any:
 
 @dataclass(frozen=True, eq=False)
 class RubinsteinSplit(TabularResult):
-    """The subgame-perfect split of a surplus; ``shares`` lists the first proposer first."""
+    """From :func:`rubinstein_split`: the subgame-perfect ``shares``, first proposer first.
+
+    ``by_player`` names the shares, ``binding`` says
+    whose outside option moved the split. With a common discount factor d the first proposer
+    gets 1 / (1 + d); an outside option above what its holder would get binds, and is then
+    exactly what the holder gets (the outside-option principle):
+
+    >>> from games.bargaining import rubinstein_split
+    >>> s = rubinstein_split(0.9, 0.9)
+    >>> round(s.shares[0], 9) == round(1 / 1.9, 9), round(sum(s.shares), 9)
+    (True, 1.0)
+    >>> with_option = rubinstein_split(0.9, 0.9, outside_options=(0, 0.6))
+    >>> [round(x, 9) for x in with_option.shares], with_option.binding
+    ([0.4, 0.6], (False, True))
+    """
 
     players: tuple[str, str]
     first: str
@@ -195,7 +209,17 @@ def _stationary(dp: float, dr: float, wp: float, wr: float, s: float
 
 @dataclass(frozen=True, eq=False)
 class RubinsteinAgreement(BargainingSolution):
-    """The subgame-perfect agreement on a general frontier and both players' proposals."""
+    """From :func:`rubinstein_solution`: the agreement on a frontier and both players' proposals.
+
+    A :class:`BargainingSolution` of alternating offers, with the stationary ``proposals``
+    added. On the frontier of a split surplus it is the Rubinstein split:
+
+    >>> from games.bargaining import BargainingProblem, rubinstein_solution, rubinstein_split
+    >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
+    >>> agreement = rubinstein_solution(p, 0.9, 0.9)
+    >>> [round(u, 6) for u in agreement.utilities] == [round(x, 6) for x in rubinstein_split(0.9, 0.9).shares]
+    True
+    """
 
     proposals: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 

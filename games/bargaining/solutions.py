@@ -35,7 +35,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, eq=False)
 class BargainingSolution(TabularResult):
-    """A bargaining solution: utilities, gains, the outcome, and how it was found."""
+    """Read a solution's ``utilities``, ``gains`` and ``outcome``; print it for a table.
+
+    Returned by :func:`nash_solution`, :func:`kalai_smorodinsky`, :func:`egalitarian` and
+    :func:`utilitarian`, with ``method`` and ``settings`` saying how it was found. A symmetric
+    problem's Nash solution splits the surplus in the middle:
+
+    >>> from games.bargaining import BargainingProblem, nash_solution
+    >>> split = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
+    >>> s = nash_solution(split)
+    >>> s.agreement, s.utilities, s.gains
+    (True, (0.5, 0.5), (0.5, 0.5))
+    """
 
     solution: str
     players: tuple[str, str]
@@ -106,7 +117,7 @@ def nash_solution(problem: BargainingProblem, power: float = 0.5, *,
                 + q * np.log(max(u[1] - d[1], tiny)),
                 lambda u, _: u - d - tiny, (), ())
 
-    name = "Nash" if power == 0.5 else f"asymmetric Nash (power {power:g} to {problem.players[0]})"
+    name = "Nash" if power == 0.5 else f"asymmetric Nash (power {power:.3g} to {problem.players[0]})"
     return _solve(problem, name, objective, segment_t, refined, refine, {"power": power})
 
 

@@ -232,7 +232,19 @@ def _infoset_names(infosets: dict[tuple[int, int], dict[str, Any]]) -> dict[str,
 
 
 def parse_efg(text: str, *, source: str = "<text>") -> GameTree:
-    """Read a GameTree from the text of an ``.efg`` file; ``source`` names it in error messages."""
+    """Read a GameTree from the text of an ``.efg`` file; ``source`` names it in error messages.
+
+    >>> from games.trees import backward_induction
+    >>> tree = parse_efg('''EFG 2 R "Entry" { "Entrant" "Incumbent" } ""
+    ... p "" 1 1 "" { "Out" "In" } 0
+    ... t "" 1 "" { 0, 2 }
+    ... p "" 2 1 "" { "Fight" "Accommodate" } 0
+    ... t "" 2 "" { -1, -1 }
+    ... t "" 3 "" { 1, 1 }
+    ... ''')
+    >>> tree.players, backward_induction(tree).path
+    (('Entrant', 'Incumbent'), ('In', 'Accommodate'))
+    """
     tokens = _Tokens(text, source)
     reader = _Reader(tokens)
     title, players = reader.header()
@@ -281,6 +293,14 @@ def write_efg(tree: GameTree, path: str | PathLike[str] | None = None) -> str:
 
     Each end gets its own outcome; infosets are numbered per player in order of appearance
     and keep their names as labels. Bind a tree with parameters first (``tree.bind()``).
+    :func:`parse_efg` reads the text back to a tree with the same play:
+
+    >>> from games.trees import backward_induction, entry_deterrence
+    >>> text = write_efg(entry_deterrence())
+    >>> text.splitlines()[0]
+    'EFG 2 R "Entry deterrence" { "Entrant" "Incumbent" }'
+    >>> backward_induction(parse_efg(text)).payoffs
+    (1.0, 1.0)
     """
     tree = tree.numeric("write_efg")
     players = {p: i + 1 for i, p in enumerate(tree.players)}

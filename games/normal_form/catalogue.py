@@ -213,7 +213,20 @@ def _entry_known(profit: float = 2, monopoly: float = 2, war: float = 0, shared:
 
 @dataclass(frozen=True)
 class ClassicGame:
-    """A catalogue record: the builder, the textbook's equilibria, and where they come from."""
+    """A textbook game of :data:`CLASSIC_GAMES`: ``build()`` it, test with ``known_equilibria()``.
+
+    A catalogue record: the builder, the textbook's equilibria (``known_equilibria()``,
+    written out from ``reference``, not computed) and where they come from:
+
+    >>> from games import CLASSIC_GAMES, equilibria
+    >>> pennies = CLASSIC_GAMES["matching_pennies"]
+    >>> pennies.reference, [x.tolist() for x, y in pennies.known_equilibria()]
+    ('Osborne 2004, 4.1', [[0.5, 0.5]])
+    >>> import numpy as np
+    >>> found, known = equilibria(pennies.build()), pennies.known_equilibria()
+    >>> len(found) == len(known) and all(np.allclose(s, k) for s, k in zip(found[0].strategies, known[0]))
+    True
+    """
 
     name: str
     build: Callable[..., NormalFormGame]

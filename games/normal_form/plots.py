@@ -28,16 +28,38 @@ def _numeric(game: NormalFormGame, values: dict[str, float]) -> NormalFormGame:
 
 
 def _entry_text(entry: Any) -> str:
-    return entry.text if hasattr(entry, "text") else f"{float(entry):.4g}"
+    return entry.text if hasattr(entry, "text") else _payoff_text(float(entry))
+
+
+def _payoff_text(value: float) -> str:
+    """At most four significant digits, thousands separated: 11.07, -0.006906, 1,235,000."""
+    if value == 0:
+        return "0"
+    if abs(value) >= 10_000:
+        digits = int(np.floor(np.log10(abs(value)))) + 1
+        return f"{round(value, 4 - digits):,.0f}"
+    return f"{value:.4g}"
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width of ``text`` in bold at ``size`` points, in inches (no renderer needed)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    path = TextPath((0, 0), text or " ", size=size, prop=FontProperties(weight="bold"))
+    return float(path.get_extents().width) / 72
 
 
 def plot_payoff_table(game: NormalFormGame, ax: Any = None, *, mark_best_responses: bool = True,
-                      **values: float) -> Any:
+                      unit: str = "", **values: float) -> Any:
     """Draw a two-player game's payoff table; box best replies, shade pure equilibria.
 
-    A symbolic game is drawn with its expressions (or bound first if parameter values are
-    given). Each player's payoff is boxed where it is a best reply to the other's strategy, so
-    a cell with both boxed, shaded, is a pure Nash equilibrium.
+    Each cell holds the row player's payoff (red, top) over the column player's (blue,
+    bottom), so long numbers never run into each other; cells are made wide enough for the
+    longest entry (or, on a given ``ax``, the font shrinks until they fit). A symbolic game is
+    drawn with its expressions (or bound first if parameter values are given). Each payoff is
+    boxed where it is a best reply to the other's strategy, so a cell with both boxed, shaded,
+    is a pure Nash equilibrium. ``unit`` names the payoffs' unit under the table.
 
     >>> import matplotlib
     >>> matplotlib.use("Agg")
@@ -54,8 +76,6 @@ def plot_payoff_table(game: NormalFormGame, ax: Any = None, *, mark_best_respons
                                f"{game.n_players} (draw it with print(game) instead)")
     game = _numeric(game, values)
     m, n = game.shape
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.6 + 1.6 * n, 0.8 + 0.8 * m))
     symbolic = game.is_symbolic
     if symbolic:
         texts = [np.vectorize(_entry_text, otypes=[object])(t)
@@ -63,35 +83,51 @@ def plot_payoff_table(game: NormalFormGame, ax: Any = None, *, mark_best_respons
         best = [np.zeros((m, n), bool), np.zeros((m, n), bool)]
     else:
         A, B = game.payoffs
-        texts = [np.vectorize(lambda v: f"{v:.4g}", otypes=[object])(t) for t in (A, B)]
+        texts = [np.vectorize(_payoff_text, otypes=[object])(t) for t in (A, B)]
         # Each player's ties on their own scale, as in games.normal_form.symbolic.numeric_conditions.
         best = [A >= A.max(axis=0, keepdims=True) - 1e-12 * max(1.0, float(np.abs(A).max())),
                 B >= B.max(axis=1, keepdims=True) - 1e-12 * max(1.0, float(np.abs(B).max()))]
+    fontsize = 10.0
+    widest = max(_text_width(t, fontsize) for k in (0, 1) for t in texts[k].flat)
+    cell_w = max(0.9, widest + 0.35)  # inches, room for the best-reply box
+    cell_h = 0.62
+    if ax is None:
+        labels = max(_text_width(str(s), fontsize) for s in game.strategies[0])
+        _, ax = plt.subplots(figsize=(labels + 0.9 + cell_w * n, 1.3 + cell_h * m))
+    else:  # a given Axes: shrink the font until the widest entry fits its cell
+        box = ax.get_position()
+        fig_w, fig_h = ax.figure.get_size_inches()
+        have = min(box.width * fig_w / n / cell_w, box.height * fig_h / m / cell_h)
+        fontsize = float(np.clip(fontsize * have, 5.0, 10.0))
     for i in range(m):
         for j in range(n):
             y = m - 1 - i  # first strategy at the top, as in a printed table
             both = mark_best_responses and best[0][i, j] and best[1][i, j]
             ax.add_patch(Rectangle((j, y), 1, 1, facecolor="#dbe9f6" if both else "white",
                                    edgecolor="black"))
-            for k, (x, colour) in enumerate(((j + 0.42, "tab:red"), (j + 0.58, "tab:blue"))):
+            for k, (dy, colour) in enumerate(((0.7, "tab:red"), (0.3, "tab:blue"))):
                 marked = mark_best_responses and best[k][i, j]
-                # A best reply is boxed: the box fits the text, whatever its width.
-                ax.text(x, y + 0.5, texts[k][i, j], ha="right" if k == 0 else "left",
-                        va="center", color=colour, fontsize=10,
+                ax.text(j + 0.5, y + dy, texts[k][i, j], ha="center", va="center",
+                        color=colour, fontsize=fontsize,
                         fontweight="bold" if marked else "normal",
-                        bbox=dict(boxstyle="round,pad=0.2", fc="none", ec=colour) if marked else None)
-            ax.text(j + 0.5, y + 0.5, ",", ha="center", va="center", fontsize=10)
+                        bbox=dict(boxstyle="round,pad=0.15", fc="none", ec=colour)
+                        if marked else None)
     ax.set_xlim(0, n)
     ax.set_ylim(0, m)
-    ax.set_xticks(np.arange(n) + 0.5, game.strategies[1])
-    ax.set_yticks(np.arange(m) + 0.5, list(reversed(game.strategies[0])))
+    ax.set_xticks(np.arange(n) + 0.5, game.strategies[1], fontsize=fontsize)
+    ax.set_yticks(np.arange(m) + 0.5, list(reversed(game.strategies[0])), fontsize=fontsize)
     ax.xaxis.tick_top()
     ax.xaxis.set_label_position("top")
-    ax.set_xlabel(f"{game.players[1]} (blue)")
-    ax.set_ylabel(f"{game.players[0]} (red)")
+    ax.set_xlabel(f"{game.players[1]} (blue, bottom of each cell)")
+    ax.set_ylabel(f"{game.players[0]} (red, top)")
     ax.tick_params(length=0)
-    ax.set_aspect("equal")
-    ax.set_title(game.title, pad=28 if game.title else 6)
+    notes = ([f"payoffs in {unit}"] if unit else []) + (
+        ["boxed: a best reply; shaded: both, a pure equilibrium"] if mark_best_responses
+        and not symbolic else [])
+    if notes:
+        ax.text(0.5, -0.04, "; ".join(notes), transform=ax.transAxes, ha="center", va="top",
+                fontsize=8, color="0.3", gid="note")
+    ax.set_title(game.title, pad=8)
     return ax
 
 

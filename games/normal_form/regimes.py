@@ -50,10 +50,17 @@ def _order(strategies: Sequence[Sequence[str]], support: Sequence[Sequence[int]]
 
 @dataclass(frozen=True)
 class RegimeMap(TabularResult):
-    """The regime (set of equilibrium supports) at each point of a two-parameter grid.
+    """From :func:`regime_map`: the set of equilibrium supports at each point of a 2-parameter grid.
 
     ``regimes[i, j]`` is the label at ``y_values[i]``, ``x_values[j]``; ``counts`` the number
     of equilibria found there and ``degenerate`` whether the game is degenerate there.
+    Draw it with :func:`plot_regime_map`. A stag hunt has
+    three equilibria while the stag is worth more than the hare, and only (H,H) after:
+
+    >>> from games import regime_map, stag_hunt
+    >>> hunt = regime_map(stag_hunt(symbolic=True), "hare", [1.0, 5.0], "stag", [4.0])
+    >>> hunt.regimes.tolist(), hunt.counts.tolist()
+    ([['(S,S) & (H,H) & mixed', '(H,H)']], [[3, 1]])
     """
 
     x: str

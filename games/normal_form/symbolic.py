@@ -150,12 +150,20 @@ def numeric_conditions(A: np.ndarray, B: np.ndarray, tol: float
 
 @dataclass(frozen=True)
 class Symbolic2x2(TabularResult):
-    """The equilibria of a 2x2 game as sympy expressions and conditions of its parameters.
+    """From :func:`symbolic_2x2`: a 2x2 game's equilibria as conditions on its parameters.
 
     ``p`` (``q``) is the probability that player 1 (player 2) plays their first strategy in
     the fully mixed equilibrium; ``mixed_condition`` says when that equilibrium exists;
     ``pure_conditions`` maps a profile label such as ``"(C,D)"`` to the condition under which
-    it is an equilibrium; ``degenerate_condition`` says when continua are possible.
+    it is an equilibrium; ``degenerate_condition`` says when continua are possible. In the
+    stag hunt each hunter goes for the stag with probability
+    hare/stag in the mixed equilibrium, and (S,S) holds whenever the stag is worth at least
+    the hare:
+
+    >>> from games import stag_hunt, symbolic_2x2
+    >>> hunt = symbolic_2x2(stag_hunt(symbolic=True))
+    >>> hunt.p, hunt.pure_conditions["(S,S)"]
+    (hare/stag, stag >= hare)
     """
 
     players: tuple[str, str]
@@ -257,7 +265,18 @@ def expression_symbols(result: Symbolic2x2) -> set[sympy.Symbol]:
 
 @dataclass(frozen=True)
 class Evaluated2x2(TabularResult):
-    """Which equilibria of a 2x2 game hold at given parameter values (scalars or arrays)."""
+    """From :meth:`Symbolic2x2.evaluate`: which equilibria hold at given values (scalars or arrays).
+
+    ``holds`` maps each equilibrium label to a
+    boolean array over the points; ``p`` and ``q`` are the mixed equilibrium's probabilities
+    (NaN where it does not exist). A stag hunt with the hare worth more than the stag has
+    only (H,H) left:
+
+    >>> from games import stag_hunt, symbolic_2x2
+    >>> at = symbolic_2x2(stag_hunt(symbolic=True)).evaluate(stag=4, hare=[1, 3, 5])
+    >>> at.holds["(S,S)"].tolist(), at.holds["(H,H)"].tolist(), at.p.tolist()[:2]
+    ([True, True, False], [True, True, True], [0.25, 0.75])
+    """
 
     values: Mapping[str, np.ndarray]
     holds: Mapping[str, np.ndarray]

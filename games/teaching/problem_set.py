@@ -8,8 +8,10 @@ by switching, which threat is not credible, which player's indifference fixes a 
 >>> ex = exercise("pd-equilibria")
 >>> ex.check([("D", "D")]).correct
 True
->>> print(ex.check("(C,C)").why)
+>>> print(ex.check("(C,C)", reveal=True).why)
 (C,C) is not an equilibrium: Player 1 gains by switching from C to D (5 instead of 3). You missed (D,D): no player gains by switching there.
+
+Without ``reveal``, a student's first wrong answer gets a hint that keeps the answer back.
 """
 
 from __future__ import annotations
@@ -40,7 +42,19 @@ __all__ = ["Exercise", "Feedback", "exercise", "exercises"]
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: a prompt, the right answer from a solver, and a checker that explains."""
+    """Show ``prompt`` to a student, pass the answer to ``check``; ``solution()`` is computed.
+
+    Get one with :func:`exercise` (names from :func:`exercises`). The right answer comes from
+    the solvers, never typed in, and ``check`` explains a wrong one. The prisoner's dilemma
+    has the one equilibrium (D,D):
+
+    >>> from games import exercise
+    >>> ex = exercise("pd-equilibria")
+    >>> ex.solution()
+    [('D', 'D')]
+    >>> ex.check(ex.solution()).correct
+    True
+    """
 
     key: str
     title: str
@@ -48,19 +62,46 @@ class Exercise:
     solve: Callable[[], Any] = field(repr=False)
     judge: Callable[[Any, Any], Feedback] = field(repr=False)
     hint: str = ""
+    form: str = "an answer as the prompt shows"
+    wrong_answers: list[Any] = field(default_factory=list, init=False, repr=False,
+                                     compare=False)
 
     def solution(self) -> Any:
         """The right answer, in the form ``check`` expects, computed by the package's solvers."""
         return self.solve()
 
-    def check(self, answer: Any) -> Feedback:
-        """Say whether ``answer`` is right, and why (naming the mistake if it is not)."""
+    def check(self, answer: Any, *, reveal: bool = False) -> Feedback:
+        """Say whether ``answer`` is right, and why (naming the mistake if it is not).
+
+        The first wrong answer gets a hint that does not give the right answer away; from the
+        second on (or with ``reveal=True``) the feedback explains the mistake in full. An
+        answer that cannot be read says how to write one, and does not count as an attempt.
+
+        >>> from dataclasses import replace
+        >>> ex = replace(exercise("pd-equilibria"))          # a fresh copy: no attempts yet
+        >>> "(D,D)" in ex.check([("C", "C")]).why
+        False
+        >>> "(D,D)" in ex.check([("C", "C")]).why
+        True
+        """
         if answer is None or answer is Ellipsis:
             return Feedback(False, "no answer yet: replace the placeholder with your answer")
         try:
-            return self.judge(answer, self.solve())
-        except (GameError, ValueError, TypeError) as exc:
-            return Feedback(False, f"could not read the answer {answer!r}: {exc}")
+            found = self.judge(answer, self.solve())
+        except (GameError, ValueError, TypeError, KeyError) as exc:
+            mine = isinstance(exc, GameError)
+            return Feedback(False, f"could not read the answer {answer!r}: "
+                            + (f"{exc}; " if mine else "") + f"give {self.form}")
+        if found.correct:
+            return found
+        self.wrong_answers.append(answer)
+        if reveal or len(self.wrong_answers) > 1:
+            return found
+        text = (found.hint or found.why).rstrip(".") + "."
+        if self.hint:
+            text += f" Hint: {self.hint}"
+        return Feedback(False, text + " Try again: a second wrong answer, or "
+                        "check(answer, reveal=True), shows the full explanation.", found.hint)
 
     def __str__(self) -> str:
         return f"{self.title}\n\n{self.prompt}" + (f"\n\nHint: {self.hint}" if self.hint else "")
@@ -98,65 +139,76 @@ def _build() -> dict[str, Exercise]:
                  "In the prisoner's dilemma with T=5, R=3, P=1, S=0 (strategies C and D), list "
                  "every pure Nash equilibrium as (row, column), e.g. [('C', 'D')].",
                  lambda: pure_answer(pd_game), judge_pure(pd_game),
-                 "at each cell, ask whether either player would switch alone."),
+                 "at each cell, ask whether either player would switch alone.",
+                 "a list of (row, column) pairs, e.g. [('C', 'D')] or '(C,D), (D,C)'"),
         Exercise("stag-hunt-equilibria", "Stag hunt: pure equilibria",
                  "In the stag hunt with stag=4, hare=3 (strategies S and H), list every pure Nash "
                  "equilibrium as (row, column).",
                  lambda: pure_answer(hunt), judge_pure(hunt),
-                 "hunting stag pays only if the other does too."),
+                 "hunting stag pays only if the other does too.",
+                 "a list of (row, column) pairs, e.g. [('S', 'H')] or '(S,H), (H,S)'"),
         Exercise("bos-mixed", "Battle of the sexes: the mixed equilibrium",
                  "In the battle of the sexes with a=2, b=1 (strategies B and S), give the mixed "
                  "equilibrium as (p, q): p the probability that player 1 plays B, q that player 2 "
-                 "plays B. Fractions such as '2/3' are fine.",
+                 "plays B. Fractions such as '2/3' are fine; decimals within 0.005 count.",
                  lambda: mixed_answer(bos), judge_mixed(bos),
-                 "p must make player 2 indifferent between B and S."),
+                 "p must make player 2 indifferent between B and S.",
+                 "two probabilities (p, q), e.g. (0.25, 0.75) or ('1/4', '3/4')"),
         Exercise("chicken-mixed-symbolic", "Chicken: the mixed equilibrium in symbols",
                  "In chicken (hawk-dove) with prize v and cost of a fight c > v > 0, write the "
                  "probability that a player plays H in the mixed equilibrium as an expression in "
                  "v and c.",
                  lambda: str(chick.p), judge_expression(("v", "c"), _chicken_values,
                                                          "the probability of D, not of H"),
-                 "a hawk meeting a hawk gets (v - c)/2; make the other player indifferent."),
+                 "a hawk meeting a hawk gets (v - c)/2; make the other player indifferent.",
+                 "an expression in v and c as text, e.g. '(c - v) / (2 * c)'"),
         Exercise("pd-cooperation-condition", "When is mutual cooperation an equilibrium?",
                  "In the symmetric 2x2 game with payoffs R (both C), T and S (one defects), P "
                  "(both D), write the condition on T, R, P, S under which (C,C) is a Nash "
                  "equilibrium, e.g. 'R >= P'.",
                  lambda: str(pd_sym.pure_conditions["(C,C)"]),
                  judge_condition(("T", "R", "P", "S"), _positive_pd, "(C,C)"),
-                 "what does a player get by switching from C to D against C?"),
+                 "what does a player get by switching from C to D against C?",
+                 "a condition as text, e.g. 'R >= P' or 'T > R and P > S'"),
         Exercise("entry-backward-induction", "Entry deterrence: backward induction",
                  "An entrant chooses Out (0, 2) or In; after In the incumbent chooses Fight "
                  "(-1, -1) or Accommodate (1, 1). Give the subgame-perfect path, e.g. "
                  "('In', 'Fight').",
                  lambda: tuple(backward_induction(tree).path), judge_path(tree),
-                 "start at the incumbent's decision."),
+                 "start at the incumbent's decision.",
+                 "the actions along the path, e.g. ('In', 'Fight')"),
         Exercise("entry-non-credible", "Entry deterrence: a threat that is not credible",
                  "In the same entry game, one Nash equilibrium rests on a threat the incumbent "
                  "would not carry out. Give it as (entrant's strategy, incumbent's strategy).",
                  lambda: [tuple(eq.strategies) for eq in non_credible_equilibria(tree)],
                  judge_threat(tree),
-                 "a threat is credible only if carrying it out is a best response when the time comes."),
+                 "a threat is credible only if carrying it out is a best response when the time comes.",
+                 "one pair (entrant's strategy, incumbent's strategy), e.g. ('In', 'Fight')"),
         Exercise("rubinstein-share", "Alternating offers: the first proposer's share",
                  f"Two players split a surplus of 1 by alternating offers, player 1 first, with "
                  f"discount factors {d1} (player 1) and {d2} (player 2) per round. What share does "
-                 "player 1 get in the subgame-perfect equilibrium?",
+                 "player 1 get in the subgame-perfect equilibrium? (Within 0.005 counts.)",
                  lambda: rubinstein_split(d1, d2).shares[0], judge_rubinstein(d1, d2),
-                 "the responder must be indifferent between accepting now and proposing next round."),
+                 "the responder must be indifferent between accepting now and proposing next round.",
+                 "one number, e.g. 0.6 or '3/5'"),
         Exercise("rubinstein-nash-power", "From Rubinstein to Nash: bargaining power",
                  "Two players bargain by alternating offers once a month, with monthly discount factors "
                  "0.99 (player 1) and 0.97 (player 2). As offers become more and more frequent, "
                  "Rubinstein's agreement tends to an asymmetric Nash solution. What is player 1's "
-                 "bargaining power (the exponent of player 1's gain in the Nash product)?",
+                 "bargaining power (the exponent of player 1's gain in the Nash product)? "
+                 "(Within 0.005 counts.)",
                  lambda: nash_power(0.99, 0.97), judge_power(0.99, 0.97),
-                 "with offers every t months the factors are 0.99**t and 0.97**t; let t go to 0."),
+                 "with offers every t months the factors are 0.99**t and 0.97**t; let t go to 0.",
+                 "one number, e.g. 0.6 or 'log(0.9) / log(0.8)'"),
         Exercise("nash-vs-kalai-smorodinsky", "Nash versus Kalai-Smorodinsky",
                  "Players A and B bargain over x in [0, 1] with utilities u_A = x and u_B = 1 - x^2 "
                  "and disagreement (0, 0). Give A's utility under each solution as "
-                 "{'Nash': ..., 'Kalai-Smorodinsky': ...}.",
+                 "{'Nash': ..., 'Kalai-Smorodinsky': ...} (within 0.005 counts).",
                  lambda: {"Nash": nash_solution(problem).utilities[0],
                           "Kalai-Smorodinsky": kalai_smorodinsky(problem).utilities[0]},
                  judge_solutions(),
-                 "the ideal point is (1, 1)."),
+                 "the ideal point is (1, 1).",
+                 "a dictionary {'Nash': 0.5, 'Kalai-Smorodinsky': 0.5}"),
     ]
     return {e.key: e for e in found}
 

@@ -156,13 +156,19 @@ def reach_probabilities(flat: FlatTree, choice: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class SubgamePerfectEquilibrium(TabularResult):
-    """A pure subgame-perfect equilibrium: an action at every decision node, its payoffs and path.
+    """From :func:`backward_induction`: an action at every node, the ``path`` and ``payoffs``.
 
     ``strategies`` maps each decision node's history to its action; ``path`` is the play from
     the root (at a chance node it follows the likeliest outcome; ``outcomes`` lists every end
     reached, with its probability); ``ties`` lists the nodes where the mover was indifferent.
     ``flat`` is the solved tree's array view and ``choice`` the chosen action's index at each
-    of its nodes (-1 at ends), the seam other tree solvers read.
+    of its nodes (-1 at ends), the seam other tree solvers read. The entrant enters because
+    the incumbent would accommodate:
+
+    >>> from games.trees import backward_induction, entry_deterrence
+    >>> spe = backward_induction(entry_deterrence())
+    >>> spe.strategies, spe.payoffs
+    ({(): 'In', ('In',): 'Accommodate'}, (1.0, 1.0))
     """
 
     players: tuple[str, ...]
@@ -258,7 +264,16 @@ def backward_induction(tree: GameTree, *, tol: float = 1e-9) -> SubgamePerfectEq
 
 @dataclass(frozen=True, eq=False)
 class SubgamePerfectSet(EquilibriumSequence):
-    """Every pure subgame-perfect equilibrium of a tree (one per way of breaking the ties)."""
+    """From :func:`subgame_perfect_equilibria`: every pure one, one per way of breaking ties.
+
+    List-like, prints as a table. The discrete
+    ultimatum game has exactly two: the responder accepts the zero offer, or rejects it and
+    the proposer offers one unit.
+
+    >>> from games.trees import subgame_perfect_equilibria, ultimatum
+    >>> [spe.payoffs for spe in subgame_perfect_equilibria(ultimatum(4))]
+    [(4.0, 0.0), (3.0, 1.0)]
+    """
 
     equilibria: tuple[SubgamePerfectEquilibrium, ...]
     method: str

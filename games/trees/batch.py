@@ -96,7 +96,17 @@ def _values(tree: GameTree, flat: FlatTree, sample: dict[str, np.ndarray],
 
 @dataclass(frozen=True, eq=False)
 class BatchBackwardInduction(TabularResult):
-    """Subgame-perfect play at every draw: payoffs (draws x players), choices, and shares of paths."""
+    """From :func:`backward_induction_batch`: subgame-perfect payoffs and play per draw.
+
+    ``payoffs`` is (draws x players); ``share(history, action)`` is the share of draws that
+    take ``action`` at ``history``. Investing (8 with probability p, else -2) beats
+    keeping 3 exactly when p > 1/2:
+
+    >>> from games.trees import backward_induction_batch, risky_investment
+    >>> batch = backward_induction_batch(risky_investment(), p=[0.3, 0.7])
+    >>> batch.share((), "Invest"), batch.payoffs[:, 0].round(9).tolist()
+    (0.5, [3.0, 5.0])
+    """
 
     players: tuple[str, ...]
     payoffs: np.ndarray

@@ -68,7 +68,20 @@ def bayesian_nash_equilibria(tree: GameTree, *, mixed: bool = False, tol: float 
     """Bayesian Nash equilibria: the pure ones, or (``mixed=True``, two players) all extreme ones.
 
     Returns an EquilibriumSet over :func:`bayesian_normal_form`; every equilibrium's regret
-    is checked against ``tol`` times the payoff range.
+    is checked against ``tol`` times the payoff range. Below, a seller facing a low-value
+    (worth 5, probability 0.6) or high-value (worth 10) buyer gets 4 from a price of 4 that
+    both accept, and 0.4 x 8 = 3.2 from a price of 8 that only the high type accepts. Both are
+    Bayesian Nash: the price 8 equilibrium rests on the buyer's threat to refuse a price of
+    4, which :func:`screening_offer` (subgame perfection) rules out.
+
+    >>> from games.trees import screening_tree
+    >>> tree = screening_tree("Seller", "Buyer", types={"low": 0.6, "high": 0.4},
+    ...     offers=["price 4", "price 8"], responses=["Accept", "Reject"],
+    ...     payoffs=lambda t, o, r: (int(o[6:]), (5 if t == "low" else 10) - int(o[6:]))
+    ...     if r == "Accept" else (0, 0))
+    >>> from games.trees import bayesian_nash_equilibria
+    >>> sorted({round(e.payoffs[0], 9) for e in bayesian_nash_equilibria(tree)})
+    [3.2, 4.0]
     """
     from games.normal_form.equilibria import equilibria, pure_equilibria  # the normal-form solvers
 
@@ -83,7 +96,17 @@ def screening_tree(proposer: str, responder: str, *, types: Mapping[str, Any],
     """A screening game: chance draws the responder's type, the proposer offers blind, the responder answers.
 
     ``types`` maps type -> probability (number or expression); ``payoffs(type, offer,
-    response)`` gives (proposer, responder) payoffs, numbers or expressions.
+    response)`` gives (proposer, responder) payoffs, numbers or expressions. The tree has a
+    chance root, one proposer node per type (one information set: the proposer cannot see
+    the type), a responder node per type and offer, and an end per response:
+
+    >>> from games.trees import screening_tree
+    >>> tree = screening_tree("Seller", "Buyer", types={"low": 0.6, "high": 0.4},
+    ...     offers=["price 4", "price 8"], responses=["Accept", "Reject"],
+    ...     payoffs=lambda t, o, r: (int(o[6:]), (5 if t == "low" else 10) - int(o[6:]))
+    ...     if r == "Accept" else (0, 0))
+    >>> tree.players, tree.node_count == 1 + 2 + 2 * 2 + 2 * 2 * 2
+    (('Seller', 'Buyer'), True)
     """
     by_type = {}
     for t, p in types.items():
@@ -97,7 +120,22 @@ def screening_tree(proposer: str, responder: str, *, types: Mapping[str, Any],
 
 @dataclass(frozen=True, eq=False)
 class ScreeningOffer(TabularResult):
-    """The proposer's best offer against unknown types, with every offer's expected payoffs."""
+    """From :func:`screening_offer`: the proposer's best ``offer`` against unknown types.
+
+    ``payoffs`` are the offer's expected payoffs, ``responses`` each type's answer, ``table``
+    every offer's expected payoffs. A price of 4 that both buyer types accept
+    (worth 5 or 10) earns 4; a price of 8 only the high type (probability 0.4) accepts earns 3.2:
+
+    >>> from games.trees import screening_tree
+    >>> tree = screening_tree("Seller", "Buyer", types={"low": 0.6, "high": 0.4},
+    ...     offers=["price 4", "price 8"], responses=["Accept", "Reject"],
+    ...     payoffs=lambda t, o, r: (int(o[6:]), (5 if t == "low" else 10) - int(o[6:]))
+    ...     if r == "Accept" else (0, 0))
+    >>> from games.trees import screening_offer
+    >>> best = screening_offer(tree)
+    >>> best.offer, best.responses
+    ('price 4', {'low': ('Accept',), 'high': ('Accept',)})
+    """
 
     players: tuple[str, ...]
     offer: str
@@ -129,7 +167,10 @@ def screening_offer(tree: GameTree, *, tol: float = 1e-9) -> ScreeningOffer:
 
     The tree's root draws types; below each type the proposer moves in one information set
     (it cannot see the type); the rest has perfect information and is solved by backward
-    induction for each type and offer.
+    induction for each type and offer. See :class:`ScreeningOffer` for an example: a seller
+    who cannot tell a buyer's value picks the price both types accept.
+
+    See :class:`ScreeningOffer` for a worked example (the seller and its buyer types).
     """
     tree = tree.numeric("screening_offer")
     root = _require_types(tree, "screening_offer")
@@ -168,13 +209,23 @@ def screening_offer(tree: GameTree, *, tol: float = 1e-9) -> ScreeningOffer:
 
 @dataclass(frozen=True, eq=False)
 class BatchScreening(TabularResult):
-    """The uninformed proposer's offers at many parameter points: every offer's payoffs, per type.
+    """From :func:`screening_offer_batch`: every offer's payoffs per type and draw.
 
     ``by_type`` has shape (offers, types, draws, players): what each type's subgame gives
     after each offer; ``expected`` (offers, draws, players) averages it over the type draw
     (``type_probabilities``, types x draws); ``best`` is the proposer's best offer index per
     draw (ties to the first listed). ``responses[k][t]`` is the responder's action index at
-    its first move after offer ``k`` when its type is ``t``, per draw.
+    its first move after offer ``k`` when its type is ``t``, per draw. A price of 8 (accepted
+    by the high type only) beats a price of 4 (accepted by both) exactly when the high
+    type's probability exceeds 1/2:
+
+    >>> tree = screening_tree("Seller", "Buyer", types={"low": "1 - h", "high": "h"},
+    ...     offers=["price 4", "price 8"], responses=["Accept", "Reject"],
+    ...     payoffs=lambda t, o, r: (int(o[6:]), (5 if t == "low" else 10) - int(o[6:]))
+    ...     if r == "Accept" else (0, 0))
+    >>> batch = screening_offer_batch(tree, h=[0.3, 0.7])
+    >>> [batch.offers[k] for k in batch.best], batch.expected[1, :, 0].round(9).tolist()
+    (['price 4', 'price 8'], [2.4, 5.6])
     """
 
     players: tuple[str, ...]

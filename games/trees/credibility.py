@@ -165,7 +165,17 @@ class NonCredibleEquilibrium:
 
 @dataclass(frozen=True, eq=False)
 class NonCredibleSet(EquilibriumSequence):
-    """The non-credible pure equilibria of a tree, with the credible ones for comparison."""
+    """From :func:`non_credible_equilibria`: equilibria resting on threats, and the credible ones.
+
+    List-like over the non-credible equilibria, each with its ``threats``; ``credible``
+    lists the subgame-perfect profiles. A buyer's threat to retaliate keeps a seller open,
+    but the buyer would accept a restriction:
+
+    >>> from games.trees import non_credible_equilibria, restrict_or_open
+    >>> found = non_credible_equilibria(restrict_or_open())
+    >>> [e.strategies for e in found], found.credible
+    ([('Open', 'Retaliate')], (('Restrict', 'Accept'),))
+    """
 
     equilibria: tuple[NonCredibleEquilibrium, ...]
     players: tuple[str, ...]
@@ -199,6 +209,10 @@ def non_credible_equilibria(tree: GameTree, *, tol: float = 1e-9,
     of all pure subgame-perfect equilibria (ties included); the others are returned, each
     with the choices that are not best responses where they would be made. Mixed equilibria
     of the normal form are not examined.
+
+    >>> from games.trees import restrict_or_open
+    >>> [e.strategies for e in non_credible_equilibria(restrict_or_open())]
+    [('Open', 'Retaliate')]
     """
     require_perfect_information(tree, "non_credible_equilibria")
     flat = tree.flat

@@ -173,7 +173,13 @@ def reduced_normal_form(tree: GameTree, *, max_cells: int = MAX_CELLS) -> Normal
 
     Strategy names list the action at each of the player's information sets in order of
     appearance (breadth first), ``*`` where the player's own earlier move rules it out.
-    Refuses (GameTooLargeError) beyond ``max_cells`` cells.
+    Refuses (GameTooLargeError) beyond ``max_cells`` cells. In a four-stage centipede each
+    player moves twice, but has three reduced strategies, not four: after taking, the later
+    move is never reached.
+
+    >>> from games.trees import centipede
+    >>> reduced_normal_form(centipede(4)).strategies[0]
+    ('Take, *', 'Pass, Take', 'Pass, Pass')
     """
     if len(require_tree(tree, "reduced_normal_form").players) < 2:
         raise TreeError("a normal form needs at least two players; this tree has "

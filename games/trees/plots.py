@@ -75,6 +75,13 @@ def plot_tree(tree: GameTree, equilibrium: Any = None, *, ax: Any = None,
 
     Equilibrium-path edges are thick red, other equilibrium choices orange; information sets
     with several nodes are joined by dotted lines. Returns the matplotlib Axes.
+
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from games.trees import backward_induction, entry_deterrence
+    >>> tree = entry_deterrence()
+    >>> ax = plot_tree(tree, backward_induction(tree))
+    >>> sum(line.get_linewidth() == 3.0 for line in ax.get_lines())   # In, then Accommodate
+    2
     """
     import matplotlib.pyplot as plt
 

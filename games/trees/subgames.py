@@ -36,7 +36,15 @@ if TYPE_CHECKING:
 
 
 def proper_subgames(tree: GameTree) -> tuple[History, ...]:
-    """Histories of the nodes that start a proper subgame (the root always does), in preorder."""
+    """Histories of the nodes that start a proper subgame (the root always does), in preorder.
+
+    With perfect information every decision node starts one; for a node inside an
+    information set of several nodes, see the module example.
+
+    >>> from games.trees import entry_deterrence
+    >>> proper_subgames(entry_deterrence())
+    ((), ('In',))
+    """
     shared = [hs for hs in tree.infosets.values() if len(hs) > 1]
     roots = []
     for history, node in tree.walk():
@@ -80,7 +88,21 @@ class SubgameStep:
 
 @dataclass(frozen=True, eq=False)
 class SubgameSolution(TabularResult):
-    """A subgame-perfect equilibrium found by solving proper subgames bottom-up."""
+    """From :func:`solve_by_subgames`: a subgame-perfect equilibrium, solved subgame by subgame.
+
+    ``payoffs`` are the whole tree's; ``steps`` are the solved proper subgames, one each,
+    deepest last in the table. A player who can quit for 1.5 before
+    a prisoner's dilemma (whose one equilibrium pays 1 each) quits:
+
+    >>> from games.trees import GameTree, decision, terminal
+    >>> dilemma = decision("Row", {
+    ...     "C": decision("Col", {"c": terminal(2, 2), "d": terminal(0, 3)}, infoset="guess"),
+    ...     "D": decision("Col", {"c": terminal(3, 0), "d": terminal(1, 1)}, infoset="guess")})
+    >>> game = GameTree(["Row", "Col"], decision("Row", {"Play": dilemma, "Quit": terminal(1.5, 0)}))
+    >>> solution = solve_by_subgames(game)
+    >>> solution.payoffs, len(solution.steps)
+    ((1.5, 0.0), 2)
+    """
 
     players: tuple[str, ...]
     steps: tuple[SubgameStep, ...]
@@ -160,7 +182,11 @@ def solve_by_subgames(tree: GameTree, *, tol: float = 1e-9) -> SubgameSolution:
     its reduced normal form: the first pure Nash equilibrium if any, else (two players) the
     first mixed one from :func:`games.normal_form.equilibria.equilibria`. A subgame with several
     equilibria is reported (``alternatives``); keeping another one gives another
-    subgame-perfect equilibrium.
+    subgame-perfect equilibrium. With perfect information it agrees with backward induction:
+
+    >>> from games.trees import backward_induction, entry_deterrence
+    >>> solve_by_subgames(entry_deterrence()).payoffs == backward_induction(entry_deterrence()).payoffs
+    True
     """
     tree = require_tree(tree, "solve_by_subgames").numeric("solve_by_subgames")
     if isinstance(tree.root, Terminal):  # nothing to decide: no subgame, no step

@@ -15,6 +15,12 @@ def entry_deterrence() -> GameTree:
 
     One subgame-perfect equilibrium (In, Accommodate); (Out, Fight) is a Nash equilibrium
     resting on a non-credible threat.
+
+    >>> from games.trees import backward_induction, non_credible_equilibria
+    >>> backward_induction(entry_deterrence()).path
+    ('In', 'Accommodate')
+    >>> [e.strategies for e in non_credible_equilibria(entry_deterrence())]
+    [('Out', 'Fight')]
     """
     return GameTree(["Entrant", "Incumbent"], decision("Entrant", {
         "Out": terminal(0, 2),
@@ -27,6 +33,11 @@ def restrict_or_open() -> GameTree:
 
     Subgame perfect: Restrict, Accept. "Retaliate if you restrict" supports the Nash
     equilibrium (Open, Retaliate), a threat the buyer would not carry out.
+
+    >>> from games.trees import backward_induction
+    >>> spe = backward_induction(restrict_or_open())
+    >>> spe.path, spe.payoffs
+    (('Restrict', 'Accept'), (3.0, 1.0))
     """
     return GameTree(["Seller", "Buyer"], decision("Seller", {
         "Open": terminal(2, 2),
@@ -39,6 +50,10 @@ def centipede(stages: int) -> GameTree:
 
     Passing at the last stage gives the mover k+1 and the other k+3. Every Nash equilibrium
     ends with A taking at once, (2, 0).
+
+    >>> from games.trees import backward_induction
+    >>> [backward_induction(centipede(n)).payoffs for n in (2, 5)]
+    [(2.0, 0.0), (2.0, 0.0)]
     """
     def stage(k: int):
         mover = k % 2
@@ -59,6 +74,10 @@ def ultimatum(pie: int = 10) -> GameTree:
 
     Exactly two subgame-perfect equilibria: offer 0 accepted, (pie, 0), and offer 1 with
     offer 0 rejected, (pie - 1, 1).
+
+    >>> from games.trees import subgame_perfect_equilibria
+    >>> [spe.payoffs for spe in subgame_perfect_equilibria(ultimatum(6))]
+    [(6.0, 0.0), (5.0, 1.0)]
     """
     return GameTree(["Proposer", "Responder"], decision("Proposer", {
         f"offer {x}": decision("Responder", {"Accept": terminal(pie - x, x), "Reject": terminal(0, 0)})
@@ -70,6 +89,10 @@ def risky_investment(p: float | str = "p") -> GameTree:
 
     Investing is optimal when 10 p - 2 > 3, that is p > 1/2. ``p`` defaults to a parameter
     (point value 0.6).
+
+    >>> from games.trees import backward_induction
+    >>> [backward_induction(risky_investment(p)).path[0] for p in (0.4, 0.6)]
+    ['Keep', 'Invest']
     """
     failure = f"1 - ({p})" if isinstance(p, str) else 1 - float(p)
     return GameTree(["Firm", "Rival"], decision("Firm", {

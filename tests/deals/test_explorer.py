@@ -118,3 +118,94 @@ def test_library_deal_defaults_to_its_top_drivers_and_plots():
     assert after[0] > before[0] and after[1] < before[1]
     ax = ex.plot()
     assert "flag" in ax.get_title()
+
+
+def _shown(box):
+    return {name: slider.value for name, slider in box.sliders.items()}
+
+
+def test_sliders_show_the_state_after_every_update_from_code():
+    # The notebook bug: code moved the terms, the sliders kept old values, and the verdict
+    # on screen belonged to terms nobody could see.
+    ex = ConcessionExplorer(toy(), parameters=["c", "v"], draws=200, seed=1)
+    box = ex.widget()
+    for change in ({"pay": 2.6}, {"c": 0.25, "chips": 0.4}, {"v": 2.9}, {"pay": 0.3, "v": 1.2}):
+        state = ex.update(**change)
+        assert _shown(box) == pytest.approx({**state.terms, **state.values})
+    state = ex.reset()
+    assert state.terms == {"chips": 1.0, "pay": 1.5}
+    assert _shown(box) == pytest.approx({**state.terms, **state.values})
+    # A slider moved by hand still drives the state, and the other sliders do not move.
+    box.sliders["chips"].value = 0.5
+    assert ex.state.terms["chips"] == 0.5 and _shown(box)["pay"] == 1.5
+
+
+def test_a_key_value_outside_the_slider_range_widens_the_slider_instead_of_clamping():
+    ex = ConcessionExplorer(toy(), parameters=["c"], draws=100)
+    box = ex.widget()
+    ex.update(c=0.9)                          # the file's range for c is [0.1, 0.3]
+    assert box.sliders["c"].value == 0.9 and box.sliders["c"].max >= 0.9
+
+
+@pytest.mark.parametrize("low, high, step, shown", [
+    (0, 1_200_000, 20_000, "1,100,000 H100e"), (0, 1, 0.01, "1,100,000.00 H100e"),
+    (0.1, 3.0, 0.05, "1,100,000.00 H100e"), (5, 60, 1, "1,100,000 H100e")])
+def test_slider_steps_are_round_and_readouts_have_no_false_decimals(low, high, step, shown):
+    from deals.explorer import Control
+
+    c = Control("chips", "issue", low, high, "H100e")
+    assert c.step == pytest.approx(step)
+    # A step is at least a hundredth of the range, and 1, 2 or 5 times a power of ten.
+    assert (high - low) / c.step <= 100 + 1e-9
+    assert c.text(1_100_000) == shown
+
+
+def test_the_saved_proposal_is_a_deal_file_that_reads_back_with_the_explorer_terms():
+    from deals import dumps, loads
+
+    ex = ConcessionExplorer(toy(), parameters=["c"], draws=100)
+    ex.update(pay=2.25, chips=0.75)
+    back = loads(dumps(ex.proposal_deal()))
+    assert back.proposal.values == {"chips": 0.75, "pay": 2.25}
+    assert assess(back, draws=100).proposal == {"chips": 0.75, "pay": 2.25}
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["explore", "no-such-deal", "--no-browser"], "no such deal"),
+    (["explore", "--port", "70000", "--no-browser"], "between 1 and 65535"),
+    (["explore", "--draws", "5", "--no-browser"], "at least 10"),
+])
+def test_explore_refuses_bad_input_in_one_line_before_serving(argv, words, capsys):
+    pytest.importorskip("panel")
+    from deals.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_deal_picker_lists_the_library_then_local_files(tmp_path):
+    from deals import dumps
+    from deals.app import deal_choices
+
+    (tmp_path / "mine.toml").write_text(dumps(toy()))
+    choices = deal_choices(tmp_path)
+    from deals import library_names
+
+    assert list(choices)[:len(library_names())] == library_names()
+    assert choices[f"file: {tmp_path / 'mine.toml'}"] == str(tmp_path / "mine.toml")
+    assert load(choices[f"file: {tmp_path / 'mine.toml'}"]).name == "toy"
+
+
+def test_the_verdict_says_in_words_what_each_flag_means():
+    from deals.explorer import verdict
+
+    ex = ConcessionExplorer(toy(), parameters=["v", "c"], draws=400, seed=1)
+    over = verdict(ex.update(v=2.0, c=C, pay=2.6))  # P accepts only if v >= 2.6: never here
+    assert "P accepts these terms in 0%" in over[0]
+    assert over[1] == "S: over-reach (P rejects it in most worlds)."
+    under = verdict(ex.update(pay=0.6))    # S gains 0.4 of the 0.9 the benchmark gives it
+    assert "P accepts these terms in 100%" in under[0]
+    assert under[1].startswith("S: underpriced (S gains, but well under what its position")
+    sound = verdict(ex.update(pay=(2.0 + C) / 2))
+    assert sound[1].startswith("S: sound (accepted almost surely, and S claims about what its")

@@ -26,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from games import GameError, NormalFormGame
-from games.teaching.checkers import judge_pure, pure_answer
+from games.teaching.checkers import TOLERANCE, judge_pure, pure_answer
 from games.teaching import Exercise, Feedback, exercise, exercises
 
 NASH_X = 1 / math.sqrt(3)
@@ -66,7 +66,7 @@ def test_checker_accepts_the_textbook_answer(key, right, wrong, words):
 
 @pytest.mark.parametrize("key, right, wrong, words", CASES)
 def test_checker_rejects_a_wrong_answer_naming_the_mistake(key, right, wrong, words):
-    feedback = exercise(key).check(wrong)
+    feedback = exercise(key).check(wrong, reveal=True)
     assert not feedback.correct
     assert not feedback
     for word in words:
@@ -133,3 +133,109 @@ def test_pure_checker_agrees_with_the_definition_on_random_games(m, n, data):
     if wrong:
         feedback = judge(truth + wrong[:1], right)
         assert not feedback.correct and "gains by switching" in feedback.why
+
+
+def fresh(key: str) -> Exercise:
+    """A copy of the exercise with no attempts recorded (a new student)."""
+    from dataclasses import replace
+
+    return replace(exercise(key))
+
+
+# The exact answers, from the textbooks (module docstring), and how to nudge them by d.
+NUMERIC = [
+    ("rubinstein-share", 5 / 7, lambda x, d: x + d),
+    ("rubinstein-nash-power", POWER, lambda x, d: x + d),
+    ("bos-mixed", (2 / 3, 1 / 3), lambda x, d: (x[0] + d, x[1] - d)),
+    ("nash-vs-kalai-smorodinsky", {"Nash": NASH_X, "Kalai-Smorodinsky": KS_X},
+     lambda x, d: {"Nash": x["Nash"] - d, "Kalai-Smorodinsky": x["Kalai-Smorodinsky"] + d}),
+]
+
+
+@pytest.mark.parametrize("key, exact, nudge", NUMERIC)
+@pytest.mark.parametrize("d", [0.9, -0.9, 1.2, -1.2])
+def test_one_rounding_rule_for_every_numerical_exercise(key, exact, nudge, d):
+    # Within the stated tolerance is right, beyond it is wrong, whatever the exercise.
+    assert fresh(key).check(nudge(exact, d * TOLERANCE)).correct == (abs(d) < 1)
+    assert "0.005" in exercise(key).prompt
+
+
+@pytest.mark.parametrize("key, answer", [("rubinstein-share", 0.714), ("rubinstein-share", 0.71),
+                                         ("rubinstein-nash-power", 0.752),
+                                         ("bos-mixed", (0.67, 0.33)), ("bos-mixed", (0.666, 0.333)),
+                                         ("nash-vs-kalai-smorodinsky",
+                                          {"Nash": 0.577, "Kalai-Smorodinsky": 0.618})])
+def test_answers_rounded_to_two_or_three_decimals_are_right(key, answer):
+    assert fresh(key).check(answer).correct
+
+
+# A wrong answer, and text of the right answer that the first feedback must not contain.
+GIVEAWAYS = [
+    ("pd-equilibria", [("C", "C")], ["(D,D)"]),
+    ("stag-hunt-equilibria", [("S", "S")], ["(H,H)"]),
+    ("chicken-mixed-symbolic", "v / 2", ["v/c", "0.422"]),
+    ("pd-cooperation-condition", "R >= P", ["R >= T", "T <= R"]),
+    ("entry-backward-induction", ("Out",), ["Accommodate", "In >"]),
+]
+
+
+@pytest.mark.parametrize("key, wrong, answer_text", GIVEAWAYS)
+def test_the_first_wrong_answer_gets_a_hint_not_the_answer(key, wrong, answer_text):
+    ex = fresh(key)
+    first = ex.check(wrong)
+    assert not first.correct and "Hint:" in first.why and "Try again" in first.why
+    assert not any(t in first.why for t in answer_text), first.why
+    second = ex.check(wrong)
+    assert any(t in second.why for t in answer_text), second.why
+    assert any(t in fresh(key).check(wrong, reveal=True).why for t in answer_text)
+
+
+@pytest.mark.parametrize("key, answer", [
+    ("bos-mixed", 0.66), ("bos-mixed", (2 / 3,)), ("nash-vs-kalai-smorodinsky", (0.577, 0.618)),
+    ("rubinstein-share", [0.7, 0.3]), ("nash-vs-kalai-smorodinsky", {"Nash": 0.5}),
+])
+def test_python_errors_become_advice_on_how_to_write_the_answer(key, answer):
+    why = fresh(key).check(answer).why
+    for internal in ("object is not", "unpack", "dictionary update", "argument must be",
+                     "Traceback"):
+        assert internal not in why, why
+    assert "give" in why
+
+
+@pytest.mark.parametrize("key, answer", [("bos-mixed", "2/3, 1/3"), ("bos-mixed", "(2/3, 1/3)"),
+                                         ("stag-hunt-equilibria", "[(S,S),(H,H)]"),
+                                         ("stag-hunt-equilibria", "[('S','S'), ('H','H')]")])
+def test_answers_written_as_text_are_read(key, answer):
+    assert fresh(key).check(answer).correct
+
+
+def test_a_strict_inequality_is_not_the_weak_one():
+    # (C,C) is a (weak) equilibrium at R = T: nobody gains by switching.
+    ex = fresh("pd-cooperation-condition")
+    strict = ex.check("R > T", reveal=True)
+    assert not strict.correct and "tie" in strict.why and "R = T" in strict.why
+    for same in ("R >= T", "T <= R", "not (T > R)"):
+        assert ex.check(same).correct, same
+
+
+def test_the_student_notebook_draws_no_answer_above_the_answer_cell():
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "04-teaching-game-theory.ipynb"
+    code = ["".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+            if c["cell_type"] == "code"]
+    tables = [c for c in code if "plot_payoff_table(" in c]
+    assert tables and all("mark_best_responses=False" in c for c in tables
+                          if "symbolic=True" not in c)
+    assert not any("plot_tree(" in c and "backward_induction" in c for c in code)
+
+
+@pytest.mark.parametrize("answer, words", [(("in", "accommodate"), ["not a path", "In, Out"]),
+                                           (("Out", "Fight"), ["not a path"]),
+                                           (("In",), ["whole path"])])
+def test_misspelt_or_unfinished_paths_are_not_called_bad_reasoning(answer, words):
+    why = fresh("entry-backward-induction").check(answer).why
+    assert "solve from the end" not in why.lower()
+    for word in words:
+        assert word in why, why

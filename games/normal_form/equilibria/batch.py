@@ -48,11 +48,20 @@ FEASIBILITY = 1e-7
 
 @dataclass(frozen=True, eq=False)
 class BatchEquilibria(TabularResult):
-    """Equilibria of k games as flat arrays: row r belongs to game ``game_index[r]``.
+    """From :func:`equilibria_batch`: the equilibria of k games; ``equilibria_of(g)`` lists one's.
 
     ``counts[g]`` is the number of equilibria of game g and ``degenerate[g]`` says whether it
     is degenerate (its equilibria are then the extreme ones). ``equilibria_of(g)`` lists the
-    strategy pairs of one game.
+    strategy pairs of one game; in the flat arrays row r belongs to game ``game_index[r]``.
+    Stack the games' payoff matrices along a first axis:
+
+    >>> import numpy as np
+    >>> from games import equilibria_batch, matching_pennies, prisoners_dilemma
+    >>> games_ = [prisoners_dilemma(), matching_pennies()]
+    >>> A, B = (np.stack([g.payoffs[p] for g in games_]) for p in (0, 1))
+    >>> found = equilibria_batch(A, B)
+    >>> found.counts.tolist(), [x.tolist() for x, y in found.equilibria_of(1)]
+    ([1, 1], [[0.5, 0.5]])
     """
 
     game_index: np.ndarray

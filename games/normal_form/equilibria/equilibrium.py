@@ -135,7 +135,18 @@ def regret(game: NormalFormGame, strategies: Sequence[Any]) -> float:
 
 @dataclass(frozen=True, eq=False)
 class Equilibrium:
-    """One equilibrium: a mixed strategy per player, their payoffs and the checked regret."""
+    """One equilibrium: a mix per player (``strategies``), ``payoffs`` and the checked ``regret``.
+
+    Found in an :class:`EquilibriumSet`. In matching pennies each player mixes 1/2-1/2 and
+    expects 0:
+
+    >>> from games import equilibria, matching_pennies
+    >>> eq = equilibria(matching_pennies())[0]
+    >>> [s.round(9).tolist() for s in eq.strategies], [abs(u) < 1e-9 for u in eq.payoffs]
+    ([[0.5, 0.5], [0.5, 0.5]], [True, True])
+    >>> eq.support
+    ((0, 1), (0, 1))
+    """
 
     strategies: tuple[np.ndarray, ...]
     payoffs: tuple[float, ...]
@@ -159,13 +170,22 @@ class Equilibrium:
 
 @dataclass(frozen=True, eq=False)
 class EquilibriumSet(EquilibriumSequence):
-    """Equilibria of one game with how they were found; list-like, prints as a table.
+    """From :func:`games.equilibria`: the equilibria, list-like, with how they were found.
 
     ``scope`` says what the set claims to hold: ``"all"`` equilibria (enumeration methods),
     all ``"pure"`` equilibria, or ``"some"`` (Lemke-Howson, the zero-sum LP). In a
     ``degenerate`` game the enumeration methods return the extreme equilibria: the vertices of
     the (convex) equilibrium components, so other equilibria are convex combinations of
-    returned ones. ``degenerate`` is None when the method did not test it.
+    returned ones. ``degenerate`` is None when the method did not test it. Prints as a table.
+    The prisoner's dilemma has one equilibrium, the battle of the
+    sexes three (two pure, one mixed):
+
+    >>> from games import battle_of_the_sexes, equilibria, prisoners_dilemma
+    >>> found = equilibria(prisoners_dilemma())
+    >>> len(found), found.scope, found[0].support
+    (1, 'all', ((1,), (1,)))
+    >>> len(equilibria(battle_of_the_sexes()))
+    3
     """
 
     equilibria: tuple[Equilibrium, ...]

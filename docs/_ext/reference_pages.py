@@ -1,0 +1,140 @@
+"""Generate the reference pages that must not drift from the code.
+
+At ``builder-inited`` this writes, under ``docs/reference/_generated/``:
+
+- ``cli.md``: every ``chipdeals`` command with its options, from ``deals.cli.build_parser()``;
+- ``games-api.md`` and ``deals-api.md``: one ``autofunction``/``autoclass`` entry for every name
+  in ``games.__all__`` and ``deals.__all__``.
+
+The generated files are not committed (``.gitignore``); they are rebuilt on every build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import os
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent.parent / "reference" / "_generated"
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:  # argparse keeps subparsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def cli_page() -> str:
+    """The command reference: the top-level help, then each command's ``--help``."""
+    from deals.cli import build_parser
+
+    os.environ["COLUMNS"] = "88"
+    parser = build_parser()
+    lines = ["# Command-line reference", "",
+             "Generated from the parser at build time; `chipdeals COMMAND --help` prints the same.",
+             "Exit status: 0 on success, 2 on bad input (one line on stderr naming the file and",
+             "field), 130 when interrupted.", "",
+             "```text", parser.format_help().rstrip(), "```", ""]
+    for name, sub in sorted(_subcommands(parser).items()):
+        lines += [f"## `chipdeals {name}`", "", "```text", sub.format_help().rstrip(), "```", ""]
+    return "\n".join(lines)
+
+
+def api_page(package: str) -> str:
+    """One autodoc entry per public name of ``package`` (its ``__all__``)."""
+    module = __import__(package)
+    names = list(getattr(module, "__all__", []))
+    lines = [f"# `{package}` API", "",
+             f"Every public name of `{package}` (its `__all__`), with its docstring.", "",
+             "```{eval-rst}", f".. currentmodule:: {package}", ""]
+    for name in names:
+        obj = getattr(module, name)
+        if inspect.isclass(obj):
+            lines += [f".. autoclass:: {package}.{name}", "   :members:", ""]
+        elif callable(obj):
+            lines += [f".. autofunction:: {package}.{name}", ""]
+        else:  # a constant: its type and size (a dict's own docstring is not about it)
+            size = f" of {len(obj)} entries" if hasattr(obj, "__len__") else ""
+            lines += [f".. py:data:: {package}.{name}", "",
+                      f"   A {type(obj).__name__}{size}; see the examples that use it.", ""]
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+def _write(name: str, text: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / name
+    if not path.exists() or path.read_text() != text:  # keep mtimes stable for incremental builds
+        path.write_text(text)
+
+
+def generate(app) -> None:  # noqa: ANN001 - Sphinx application
+    _write("cli.md", cli_page())
+    _write("games-api.md", api_page("games"))
+    _write("deals-api.md", api_page("deals"))
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def library_page() -> str:
+    """The library deals, each with its question, terms, parameters and sources, from the files."""
+    import tomllib
+
+    import deals
+
+    lines = []
+    for name in deals.library_names():
+        with open(deals.library_path(name), "rb") as handle:
+            data = tomllib.load(handle)
+        head = data.get("deal", {})
+        lines += [f"## {head.get('title', name)}", "", f"Library name: `{name}`. "
+                  f"Supplier: {head.get('supplier', '?')}; partner: {head.get('partner', '?')}.", "",
+                  _cell(head.get("description", "")), ""]
+        for key, label in (("proposal", "The terms on the table"), ("outcome", "The deal as struck")):
+            block = data.get(key)
+            if isinstance(block, dict) and isinstance(block.get("terms"), dict):
+                terms = ", ".join(f"{k} = {v:,}" if isinstance(v, (int, float)) else f"{k} = {v}"
+                                  for k, v in block["terms"].items())
+                lines += [f"**{label}:** {terms}. {_cell(block.get('description', ''))}", ""]
+        params = data.get("parameters", {})
+        if params:
+            lines += ["| parameter | value | range | unit | source |", "|---|---|---|---|---|"]
+            for pname, spec in params.items():
+                if not isinstance(spec, dict):
+                    continue
+                rng = spec.get("range")
+                rng_text = f"{rng[0]:g} to {rng[1]:g}" if isinstance(rng, list) and len(rng) == 2 else ""
+                value = spec.get("value", "")
+                lines.append(f"| `{pname}` | {value:g} | {rng_text} | {_cell(spec.get('unit', ''))} | "
+                             f"{_cell(spec.get('source', ''))} |" if isinstance(value, (int, float)) else
+                             f"| `{pname}` | {value} | {rng_text} | {_cell(spec.get('unit', ''))} | "
+                             f"{_cell(spec.get('source', ''))} |")
+            lines.append("")
+            judgements = [p for p, s in params.items()
+                          if isinstance(s, dict) and "judgement" in str(s.get("source", "")).lower()]
+            if judgements:
+                lines += ["Modelling judgements (each with a wide range, so the audit's drivers show "
+                          "how much the verdict rests on it): " + ", ".join(f"`{p}`" for p in judgements)
+                          + ".", ""]
+        lines += ["The audit at 400 draws, as `chipdeals assess` prints it:", "",
+                  f"```{{command-output}} chipdeals assess {name} --draws 400", "```", ""]
+    return "\n".join(lines)
+
+
+def generate_library(app) -> None:  # noqa: ANN001 - Sphinx application
+    target = Path(__file__).resolve().parent.parent / "explanation" / "_generated"
+    target.mkdir(parents=True, exist_ok=True)
+    path = target / "library-deals.md"
+    text = library_page()
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def setup(app):  # noqa: ANN001, ANN201 - Sphinx extension entry point
+    app.connect("builder-inited", generate)
+    app.connect("builder-inited", generate_library)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

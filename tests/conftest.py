@@ -1,0 +1,51 @@
+"""Shared checks for figures: where text lands once matplotlib has laid it out."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from matplotlib.text import Text
+
+
+class TextLayout:
+    """Window extents (pixels) of an Axes' texts after a draw, and checks on them."""
+
+    def __init__(self, ax):
+        self.ax = ax
+        fig = ax.figure
+        fig.canvas.draw()
+        self.renderer = fig.canvas.get_renderer()
+
+    def extent(self, text):
+        """The drawn box of a text: its bbox patch where it has one, else the glyphs."""
+        patch = text.get_bbox_patch()
+        box = patch.get_window_extent(self.renderer) if patch is not None else None
+        glyphs = Text.get_window_extent(text, self.renderer)  # an annotation's words only
+        return glyphs if box is None else box.union([box, glyphs])
+
+    def texts(self, ticks: bool = True):
+        found = [t for t in self.ax.texts if t.get_visible() and t.get_text().strip()]
+        if ticks:
+            found += [t for t in self.ax.get_xticklabels() + self.ax.get_yticklabels()
+                      if t.get_visible() and t.get_text().strip()]
+        return found
+
+    def overlapping(self, texts=None, pad: float = 0.0):
+        """Pairs of texts whose drawn boxes overlap (by more than ``pad`` pixels)."""
+        texts = self.texts() if texts is None else texts
+        boxes = [self.extent(t).expanded(1, 1).padded(-pad) for t in texts]
+        return [(a.get_text(), b.get_text()) for (a, ba), (b, bb) in
+                itertools.combinations(zip(texts, boxes), 2) if ba.overlaps(bb)]
+
+    def inside_axes(self, text) -> bool:
+        ax_box = self.ax.get_window_extent(self.renderer)
+        box = self.extent(text)
+        return (box.x0 >= ax_box.x0 - 0.5 and box.x1 <= ax_box.x1 + 0.5
+                and box.y0 >= ax_box.y0 - 0.5 and box.y1 <= ax_box.y1 + 0.5)
+
+
+@pytest.fixture
+def layout():
+    """``layout(ax)``: a :class:`TextLayout` of the drawn Axes."""
+    return TextLayout

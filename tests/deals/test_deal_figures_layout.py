@@ -1,0 +1,89 @@
+"""Figures of deals read at a glance: labels apart, inside the axes, ticks as numbers.
+
+Checked on the laid-out figure via matplotlib's renderer extents.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from deals.assessment import Thresholds
+from deals.plots import comparison_plot
+
+
+class FakeComparison(list):
+    thresholds = Thresholds()
+
+
+def crowd(n: int, seed: int) -> FakeComparison:
+    """n deals, most of them bunched where the library's sit: acceptance 0.7-1, rho near 1."""
+    rng = np.random.default_rng(seed)
+    out = FakeComparison()
+    for k in range(n):
+        x = float(rng.uniform(0.7, 1.0)) if k % 3 else float(rng.uniform(0, 1))
+        m = float(rng.choice([rng.uniform(0.6, 1.4), rng.uniform(-12, 3)]))
+        out.append(SimpleNamespace(
+            deal=f"deal-number-{k}-{'long-name' if k % 2 else 'x'}", flag="sound",
+            acceptance={"partner": x}, rho={"supplier": {"median": m, "p10": m - 0.5,
+                                                         "p90": m + 0.3}}))
+    return out
+
+
+@pytest.mark.parametrize("n, seed", [(7, 0), (10, 1), (12, 2)])
+def test_comparison_labels_never_overprint_and_stay_inside(n, seed, layout):
+    ax = comparison_plot(crowd(n, seed))
+    lay = layout(ax)
+    labels = [t for t in ax.texts if t.get_text().startswith("deal-number")]
+    assert len(labels) == n
+    assert lay.overlapping(labels) == []
+    assert all(lay.inside_axes(t) for t in labels)
+    plt.close(ax.figure)
+
+
+def test_leverage_axis_reads_as_plain_numbers(layout):
+    ax = comparison_plot(crowd(7, 0))
+    layout(ax)
+    ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert {"-10", "-1", "0", "1"} <= set(ticks)
+    assert not any("^" in t or "$" in t for t in ticks)
+    # Every line in the chart is explained in the legend; only the flags that occur are listed.
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sum("acceptance" in t for t in legend) == 2 and any("rho <=" in t for t in legend)
+    assert [t for t in legend if t.startswith("supplier flag")] == ["supplier flag: sound"]
+    plt.close(ax.figure)
+
+
+def test_tornado_ranks_the_drivers_as_explain_does(layout):
+    import deals
+
+    a = deals.assess(deals.load("chips-for-farm-purchases"), draws=300, progress=False)
+    ax = a.plot_drivers()
+    layout(ax)
+    shown = [t.get_text().split(" [")[0] for t in ax.get_yticklabels()][::-1]  # top first
+    named = a.explain().split("Drivers (swing of the gains at these terms): ")[1].split("\n")[0].rstrip(".").split(", ")
+    assert shown[:len(named)] == named
+    assert shown == [n for n in a.drivers.index if n in a.tornado.index][:10]
+    plt.close(ax.figure)
+
+
+def test_cli_frontier_plot_shows_the_audits_benchmark_with_units(tmp_path, monkeypatch):
+    import deals
+    from deals.cli import main
+    from matplotlib.figure import Figure
+
+    drawn = []
+    monkeypatch.setattr(Figure, "savefig", lambda fig, *a, **k: drawn.append(fig))
+    assert main(["frontier", "gulf-divestment-uae", "--plot", str(tmp_path / "f.png")]) == 0
+    ax = drawn[0].axes[0]
+    power = deals.load("gulf-divestment-uae").bargaining_power()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert f"asymmetric Nash (power {power:.3g} to US)" in labels and "Nash" in labels
+    assert ax.get_xlabel() == "US utility, $bn per year"

@@ -1,0 +1,161 @@
+"""The explorer page in a real browser: Debian's chromium driven by Playwright for Python.
+
+Starts ``chipdeals explore`` as a user would, opens the page, moves a slider with the keyboard,
+reads the verdict and checks it against ``deals.assess`` at the values the page shows, saves
+the terms, reads the file back with ``chipdeals assess`` and opens it on the page again.
+Skipped where no chromium is installed (.ci/run installs it with apt-get). Never downloads a
+browser: the executable is always given.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+import deals
+from deals.terms import Terms
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ROOT = Path(__file__).resolve().parents[2]
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+DEAL = "gulf-divestment-uae"
+DRAWS = 500  # the page's default
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    pytest.importorskip("panel")
+    if CHROMIUM is None:
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    folder = tmp_path_factory.mktemp("explore")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from deals.cli import main; sys.exit(main())",
+         "explore", DEAL, "--no-browser"], cwd=folder, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    found: list[str] = []
+    reader = threading.Thread(target=lambda: found.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(120)
+    match = re.search(r"http://127\.0\.0\.1:\d+/", found[0] if found else "")
+    if not match:
+        proc.kill()
+        pytest.fail(f"no URL printed: {found} {proc.stderr.read() if proc.poll() else ''}")
+    yield match.group(0), folder
+    proc.send_signal(signal.SIGINT)  # Ctrl-C: a clean stop, no traceback
+    assert proc.wait(30) == 0
+    err = proc.stderr.read()
+    assert "Traceback" not in err, err
+
+
+@pytest.fixture(scope="module")
+def page(server, tmp_path_factory):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    profile = tmp_path_factory.mktemp("profile")  # a new user-data-dir
+    with sync_api.sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=ARGS,
+            accept_downloads=True)
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        outside: list[str] = []
+        pg.on("request", lambda r: None if r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1",
+                                                             "data:", "blob:"))
+              else outside.append(r.url))
+        pg.goto(server[0])
+        pg.wait_for_selector(".verdict >> text=accepts these terms")
+        pg.outside = outside
+        yield pg
+        context.close()
+
+
+def readouts(pg) -> dict[str, float]:
+    """The values the page says the verdict was computed for."""
+    out = {}
+    for span in pg.locator(".readout").all():
+        text = span.inner_text().replace(",", "")
+        out[span.get_attribute("data-name")] = float(text.split()[0])
+    return out
+
+
+def verdict_text(pg) -> str:
+    return " ".join(" ".join(pg.locator(".verdict p").all_inner_texts()).split())
+
+
+def expected(values: dict[str, float]) -> deals.Assessment:
+    """deals.assess itself, at the terms and key values read off the page."""
+    deal = deals.load(DEAL)
+    terms = {k: v for k, v in values.items() if k in {i.name for i in deal.issues}}
+    keys = {k: v for k, v in values.items() if k not in terms}
+    bound = deal.bind(**keys)
+    judged = replace(bound, proposal=Terms(deal.outcome_values(terms)))
+    return deals.assess(judged, draws=DRAWS, seed=0, progress=False)
+
+
+def check_verdict(pg) -> dict[str, float]:
+    values = readouts(pg)
+    a = expected(values)
+    text = verdict_text(pg)
+    assert f"accepts these terms in {a.acceptance['partner']:.0%}" in text
+    assert f"US in {a.acceptance['supplier']:.0%}" in text
+    for side in ("supplier", "partner"):
+        assert a.verdict_text[side] in text
+    return values
+
+
+def test_the_first_page_shows_the_deals_proposal_and_its_verdict(page):
+    values = check_verdict(page)
+    assert values["chips"] == 220_000 and values["safeguards"] == 1.0
+    assert page.locator(".readout[data-name=chips]").inner_text() == "220,000 H100e per year"
+    assert page.outside == []          # everything is served from 127.0.0.1
+
+
+def test_moving_a_slider_gives_the_verdict_of_deals_assess_at_the_values_shown(page):
+    handle = page.locator(".noUi-handle").nth(3)          # safeguards: the fourth slider
+    handle.focus()
+    handle.press("ArrowLeft")
+    page.wait_for_selector(".readout[data-name=safeguards] >> text=0.99")
+    values = check_verdict(page)
+    assert values["safeguards"] == pytest.approx(0.99) and values["chips"] == 220_000
+
+
+def test_saved_terms_are_a_deal_file_that_assess_reads_and_the_page_opens(page, tmp_path):
+    from deals.cli import main
+
+    shown = readouts(page)
+    with page.expect_download() as info:
+        page.get_by_text("Save these terms").click()
+    saved = tmp_path / "saved.toml"
+    info.value.save_as(saved)
+    back = deals.load(saved)
+    assert back.proposal.values["safeguards"] == pytest.approx(shown["safeguards"])
+    assert main(["assess", str(saved), "--draws", "200", "--format", "json"]) == 0
+    # Reset, then open the saved file on the page: its terms come back.
+    page.get_by_role("button", name="Reset").click()
+    page.wait_for_selector(".readout[data-name=safeguards] >> text=1.00")
+    page.set_input_files("input[type=file]", str(saved))
+    page.wait_for_selector(".readout[data-name=safeguards] >> text=0.99")
+    check_verdict(page)
+
+
+def test_the_picker_opens_a_library_deal_with_its_own_sliders(page):
+    page.select_option("select", label="chips-for-farm-purchases")
+    page.wait_for_selector(".readout[data-name=soy]")
+    values = readouts(page)
+    deal = deals.load("chips-for-farm-purchases")
+    assert values["chips"] == deal.proposal.values["chips"]
+    assert "accepts these terms in" in verdict_text(page)
+    assert "gulf" not in page.locator(".readout").first.inner_text()
