@@ -360,6 +360,11 @@ def _check(args: argparse.Namespace) -> None:
         raise UsageError("chipdeals: --points must be 0 (all points) or more")
     if getattr(args, "draws", 1) < 1:
         raise UsageError(f"chipdeals: --draws must be a positive whole number, got {args.draws}")
+    from deals.leverage import MAX_DRAWS
+
+    if getattr(args, "draws", 1) > MAX_DRAWS:  # every command's --draws (memory and time)
+        raise UsageError(f"chipdeals: --draws {args.draws:,} is more than {MAX_DRAWS:,}; the "
+                         "percentiles are settled long before")
     if getattr(args, "seed", None) is not None:
         from games.parameters import check_seed
 
