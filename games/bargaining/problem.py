@@ -220,12 +220,14 @@ class BargainingProblem:
         values = _parameter_values(parameters)
         functions = tuple(compile_utility(u, names, values, who)
                           for u, who in zip(utilities, players))
-        levels = [i.grid(int(resolution)) for i in found]
-        size = int(np.prod([len(v) for v in levels], dtype=float))
+        # Count before building: one axis of resolution 2**32 alone would take 32 GB.
+        size = int(np.prod([resolution if i.bounds is not None else len(i.values)
+                            for i in found], dtype=float))
         if size > MAX_OUTCOMES:
             raise GameTooLargeError(f"the issue grid has {size:,} outcomes (more than "
                                     f"{MAX_OUTCOMES:,}); lower resolution={resolution} or fix "
                                     "some issues to discrete levels")
+        levels = [i.grid(int(resolution)) for i in found]
         mesh = np.meshgrid(*levels, indexing="ij")
         outcomes = {n: m.ravel() for n, m in zip(names, mesh)}
         pts = np.empty((size, 2))

@@ -80,3 +80,12 @@ def test_tree_tolerance_is_checked(tol):
 def test_a_problem_still_solves():
     p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0), convex=True)
     assert nash_solution(p).utilities == (0.5, 0.5)
+
+
+def test_a_huge_resolution_is_refused_before_any_grid_is_built():
+    # found by the CLI fuzz: solve --resolution 4294967296 allocated 32 GB for one axis
+    from games.errors import GameTooLargeError
+
+    with pytest.raises(GameTooLargeError, match="4,294,967,296 outcomes"):
+        BargainingProblem.from_issues({"x": (0, 1)}, ["x", "1 - x"], (0, 0),
+                                      resolution=2**32)
