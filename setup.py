@@ -1,0 +1,28 @@
+"""Build of the optional compiled kernels; everything else is declared in pyproject.toml.
+
+games/normal_form/equilibria/_kernels.c needs only a C compiler and the Python headers (arrays
+pass through the buffer protocol, so no NumPy headers). The extension is optional: if it
+does not build, ``pip install .`` still installs the package and the solvers use their
+pure-NumPy paths (games.normal_form.equilibria.kernels says which one is in use).
+For a source checkout:  python setup.py build_ext --inplace
+"""
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+
+class BuildKernels(build_ext):
+    """Turn off fused multiply-add, so the compiled loops round exactly as NumPy does."""
+
+    def build_extensions(self):
+        if self.compiler.compiler_type == "unix":
+            for extension in self.extensions:
+                extension.extra_compile_args += ["-O2", "-ffp-contract=off"]
+        super().build_extensions()
+
+
+setup(
+    ext_modules=[Extension("games.normal_form.equilibria._kernels",
+                           ["games/normal_form/equilibria/_kernels.c"], optional=True)],
+    cmdclass={"build_ext": BuildKernels},
+)
