@@ -49,13 +49,22 @@ def random_games(count, seed, degenerate, largest=8):
             yield rng.normal(size=(m, n)), rng.normal(size=(m, n))
 
 
-def assert_same_sets(first, second):
+def assert_same_sets(first, second, exact=True):
+    """The same equilibria in the same order: bit for bit, or (``exact=False``, vertices solved
+    by another elimination) to rounding, with the same supports."""
     assert len(first) == len(second)
     assert first.degenerate == second.degenerate
     for a, b in zip(first, second):
+        assert a.support == b.support
         for s, t in zip(a.strategies, b.strategies):
-            np.testing.assert_array_equal(s, t)
-        assert a.payoffs == b.payoffs and a.regret == b.regret
+            if exact:
+                np.testing.assert_array_equal(s, t)
+            else:
+                np.testing.assert_allclose(s, t, rtol=0, atol=1e-12)
+        if exact:
+            assert a.payoffs == b.payoffs and a.regret == b.regret
+        else:
+            np.testing.assert_allclose(a.payoffs, b.payoffs, rtol=1e-12, atol=1e-12 * first.max_regret / first.tolerance)
 
 
 @compiled_only
@@ -136,11 +145,11 @@ def games(draw):
 
 
 @compiled_only
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(games(), st.sampled_from(["vertex", "lemke-howson"]))
 def test_the_solvers_answer_the_same_on_both_paths(game, method):
     first, second = both(lambda: equilibria(game, method=method))
-    assert_same_sets(first, second)
+    assert_same_sets(first, second, exact=method == "lemke-howson")
     assert first.settings == second.settings
 
 

@@ -470,10 +470,216 @@ static PyObject *feasible_bases(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* ---------- vertex enumeration of one game (vertex_enumeration.py) ---------- */
+
+#define LABEL_TOL 1e-9
+#define SINGULAR 1e-11
+
+typedef struct { double *z; uint64_t *labels; Py_ssize_t count; } Vertices;
+
+/* z solves  [M^T | I][:, basis] values = 1  (e x e) by Gaussian elimination with partial
+ * pivoting; returns -1 when a pivot is exactly zero (where LAPACK raises), else 0 and in
+ * *nearly_singular whether |det| <= 1e-11 x the product of the row norms (Hadamard's bound):
+ * the test supports.solve_carefully applies to every system once one is exactly singular. */
+static int basis_point(const double *M, int d, int e, const int64_t *basis, double *work,
+                       double *z, int *nearly_singular) {
+    int i, j, c, r, best;
+    double det = 1.0, norms = 1.0;
+    /* work: e rows of e + 1 (system, then right-hand side) */
+    for (i = 0; i < e; i++) {
+        double norm = 0.0;
+        for (j = 0; j < e; j++) {
+            int64_t v = basis[j];
+            double entry = v < d ? M[(size_t)v * e + i] : (v - d == i ? 1.0 : 0.0);
+            work[(size_t)i * (e + 1) + j] = entry;
+            norm += entry * entry;
+        }
+        work[(size_t)i * (e + 1) + e] = 1.0;
+        norms *= sqrt(norm);
+    }
+    for (c = 0; c < e; c++) {
+        double *pivot_row, pivot;
+        best = c;
+        for (r = c + 1; r < e; r++)
+            if (fabs(work[(size_t)r * (e + 1) + c]) > fabs(work[(size_t)best * (e + 1) + c]))
+                best = r;
+        if (best != c) {
+            det = -det;
+            for (j = 0; j <= e; j++) {
+                double t = work[(size_t)c * (e + 1) + j];
+                work[(size_t)c * (e + 1) + j] = work[(size_t)best * (e + 1) + j];
+                work[(size_t)best * (e + 1) + j] = t;
+            }
+        }
+        pivot_row = work + (size_t)c * (e + 1);
+        pivot = pivot_row[c];
+        det *= pivot;
+        if (pivot == 0.0) return -1;
+        for (r = c + 1; r < e; r++) {
+            double *row = work + (size_t)r * (e + 1), factor = row[c] / pivot;
+            for (j = c; j <= e; j++) row[j] -= factor * pivot_row[j];
+        }
+    }
+    *nearly_singular = !(fabs(det) > SINGULAR * norms);
+    for (i = 0; i < d; i++) z[i] = 0.0;
+    for (c = e - 1; c >= 0; c--) {
+        double *row = work + (size_t)c * (e + 1), value = row[e];
+        for (j = c + 1; j < e; j++) value -= row[j] * work[(size_t)j * (e + 1) + e];
+        value /= row[c];
+        row[e] = value;  /* back substitution in place: the solution of unknown c */
+        if (basis[c] < d) z[basis[c]] = value;
+    }
+    return 0;
+}
+
+static int popcount64(uint64_t v) {
+    int count = 0;
+    while (v) { v &= v - 1; count++; }
+    return count;
+}
+
+/* The distinct nonzero vertices of {z >= 0, M^T z <= 1} and their label masks (label i for
+ * z_i = 0, d + j for (M^T z)_j = 1), from the feasible bases: stacked_polytope_vertices and
+ * distinct_vertices. Returns 0, -1 (too many bases), -2 (out of memory). */
+static int polytope_vertices(const double *M, int d, int e, Py_ssize_t max_bases, Vertices *out) {
+    Bytes bases = {0};
+    Py_ssize_t count = walk(M, d, e, max_bases, &bases), b, v, w;
+    double *work = NULL, *load = NULL, *points = NULL;
+    int i, j, wide = 0, singular = 0, *status = NULL;
+    out->z = NULL; out->labels = NULL; out->count = 0;
+    if (count < 0) { free(bases.data); return (int)count; }
+    out->z = malloc(sizeof(double) * (size_t)count * d);
+    out->labels = malloc(sizeof(uint64_t) * (size_t)count);
+    work = malloc(sizeof(double) * (size_t)e * (e + 1));
+    load = malloc(sizeof(double) * (size_t)e);
+    if (!out->z || !out->labels || !work || !load) {
+        free(bases.data); free(work); free(load); return -2;
+    }
+    points = malloc(sizeof(double) * (size_t)count * d);
+    status = malloc(sizeof(int) * (size_t)count);
+    if (!points || !status) {
+        free(bases.data); free(work); free(load); free(points); free(status); return -2;
+    }
+    for (b = 0; b < count; b++) {
+        int nearly_singular = 0;
+        if (basis_point(M, d, e, (const int64_t *)bases.data + (size_t)b * e, work,
+                        points + (size_t)b * d, &nearly_singular) < 0) {
+            status[b] = -1;
+            singular = 1;
+        } else {
+            status[b] = nearly_singular;
+        }
+    }
+    for (b = 0; b < count; b++) {
+        double *z = out->z + (size_t)out->count * d, total = 0.0;
+        uint64_t labels = 0;
+        int real = 1;
+        if (status[b] < 0 || (singular && status[b])) continue;
+        memcpy(z, points + (size_t)b * d, sizeof(double) * d);
+        for (i = 0; i < d; i++) {
+            if (!isfinite(z[i]) || z[i] < -LABEL_TOL) real = 0;
+            total += z[i];
+        }
+        if (!real || !(total > LABEL_TOL)) continue;
+        for (j = 0; j < e; j++) {
+            double sum = 0.0;
+            for (i = 0; i < d; i++) sum += z[i] * M[(size_t)i * e + j];
+            if (!(sum <= 1.0 + LABEL_TOL)) real = 0;
+            load[j] = sum;
+        }
+        if (!real) continue;
+        for (i = 0; i < d; i++)
+            if (fabs(z[i]) <= LABEL_TOL) labels |= (uint64_t)1 << i;
+        for (j = 0; j < e; j++)
+            if (load[j] >= 1.0 - LABEL_TOL) labels |= (uint64_t)1 << (d + j);
+        for (v = 0; v < out->count; v++)  /* a degenerate vertex is reached from several bases */
+            if (out->labels[v] == labels) break;
+        if (v < out->count) continue;
+        out->labels[out->count++] = labels;
+        if (popcount64(labels) > d) wide = 1;
+    }
+    if (wide) {  /* keep vertices only: drop label sets strictly inside another one */
+        Py_ssize_t kept = 0;
+        char *drop = calloc((size_t)out->count + 1, 1);
+        if (!drop) { free(bases.data); free(work); free(load); free(points); free(status); return -2; }
+        for (v = 0; v < out->count; v++)
+            for (w = 0; w < out->count; w++)
+                if (w != v && (out->labels[v] & ~out->labels[w]) == 0) { drop[v] = 1; break; }
+        for (v = 0; v < out->count; v++) {
+            if (drop[v]) continue;
+            memmove(out->z + (size_t)kept * d, out->z + (size_t)v * d, sizeof(double) * d);
+            out->labels[kept++] = out->labels[v];
+        }
+        out->count = kept;
+        free(drop);
+    }
+    free(bases.data); free(work); free(load); free(points); free(status);
+    return 0;
+}
+
+/* vertex_equilibria(P, Q, m, n, max_bases) -> (x bytes, y bytes, degenerate, vertices of P,
+ * vertices of Q), or None when a polytope has more than max_bases feasible bases. P (m x n)
+ * is player 1's polytope matrix, Q (n x m) player 2's; x, y hold the completely labeled pairs
+ * (m and n float64 each, normalised to sum 1), pair by pair in the order of P's vertices. */
+static PyObject *vertex_equilibria(PyObject *self, PyObject *args) {
+    PyObject *p_obj, *q_obj, *result = NULL;
+    int m, n, status, degenerate = 0, i, j;
+    Py_ssize_t max_bases, a, b;
+    Py_buffer pb, qb;
+    Vertices X = {0}, Y = {0};
+    Bytes xs = {0}, ys = {0};
+    uint64_t everything, *y_shared = NULL;
+    if (!PyArg_ParseTuple(args, "OOiin", &p_obj, &q_obj, &m, &n, &max_bases)) return NULL;
+    if (m < 1 || n < 1 || m + n > 63) {
+        PyErr_SetString(PyExc_ValueError, "bad shape (m + n must be at most 63)");
+        return NULL;
+    }
+    if (get_buffer(p_obj, &pb, (Py_ssize_t)m * n, 0, "P") < 0) return NULL;
+    if (get_buffer(q_obj, &qb, (Py_ssize_t)m * n, 0, "Q") < 0) { PyBuffer_Release(&pb); return NULL; }
+    status = polytope_vertices(pb.buf, m, n, max_bases, &X);
+    if (status == 0) status = polytope_vertices(qb.buf, n, m, max_bases, &Y);
+    PyBuffer_Release(&pb); PyBuffer_Release(&qb);
+    if (status == -1) { Py_INCREF(Py_None); result = Py_None; goto done; }
+    if (status < 0) { PyErr_NoMemory(); goto done; }
+    /* Q's own labels: y_j = 0 (bit j), row i tight (bit n + i); shared: i, then m + j. */
+    y_shared = malloc(sizeof(uint64_t) * (size_t)(Y.count + 1));
+    if (!y_shared) { PyErr_NoMemory(); goto done; }
+    for (b = 0; b < Y.count; b++) {
+        uint64_t own = Y.labels[b];
+        y_shared[b] = (own >> n) | ((own & (((uint64_t)1 << n) - 1)) << m);
+        if (popcount64(own) > n) degenerate = 1;
+    }
+    for (a = 0; a < X.count; a++)
+        if (popcount64(X.labels[a]) > m) degenerate = 1;
+    everything = ((uint64_t)1 << (m + n)) - 1;
+    for (a = 0; a < X.count; a++)
+        for (b = 0; b < Y.count; b++) {
+            double *x, *y, total;
+            const double *xa = X.z + (size_t)a * m, *yb = Y.z + (size_t)b * n;
+            if ((X.labels[a] | y_shared[b]) != everything) continue;
+            x = bytes_extend(&xs, sizeof(double) * m);
+            y = bytes_extend(&ys, sizeof(double) * n);
+            if (!x || !y) { PyErr_NoMemory(); goto done; }
+            for (total = 0.0, i = 0; i < m; i++) total += xa[i];
+            for (i = 0; i < m; i++) x[i] = xa[i] / total;
+            for (total = 0.0, j = 0; j < n; j++) total += yb[j];
+            for (j = 0; j < n; j++) y[j] = yb[j] / total;
+        }
+    result = Py_BuildValue("(y#y#Onn)", xs.data ? xs.data : "", (Py_ssize_t)xs.size,
+                           ys.data ? ys.data : "", (Py_ssize_t)ys.size,
+                           degenerate ? Py_True : Py_False, X.count, Y.count);
+done:
+    free(X.z); free(X.labels); free(Y.z); free(Y.labels); free(y_shared);
+    free(xs.data); free(ys.data);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"lemke_howson", lemke_howson, METH_VARARGS, "Lemke-Howson path (see lemke_howson.py)."},
     {"simplex", simplex, METH_VARARGS, "Zero-sum simplex (see zero_sum.py)."},
     {"feasible_bases", feasible_bases, METH_VARARGS, "Walk of feasible bases (see polytope.py)."},
+    {"vertex_equilibria", vertex_equilibria, METH_VARARGS,
+     "Completely labeled vertex pairs of a game (see vertex_enumeration.py)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -292,7 +292,9 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
             continue  # the same equilibrium found twice (from two supports or bases)
         flat_kept.append(flat)
         kept.append(Equilibrium(tuple(_read_only(s) for s in profile), values, worst))
-    kept.sort(key=lambda eq: tuple(-np.concatenate(eq.strategies)))
+    # Largest probabilities first; rounded so that equilibria equal to within rounding keep one
+    # order whichever elimination computed them (the compiled and NumPy paths).
+    kept.sort(key=lambda eq: tuple(-np.concatenate(eq.strategies).round(12)))
     notes = tuple(notes)
     if dropped:
         # Say so: a candidate just above the tolerance may be a true equilibrium lost to rounding.
