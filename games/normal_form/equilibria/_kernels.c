@@ -617,18 +617,58 @@ static int polytope_vertices(const double *M, int d, int e, Py_ssize_t max_bases
     return 0;
 }
 
+/* The completely labeled vertex pairs of one game, appended to xs, ys (normalised, in the
+ * order of P's vertices). P (m x n) is player 1's polytope matrix, Q (n x m) player 2's.
+ * Returns 0, -1 (more than max_bases feasible bases in a polytope), -2 (out of memory). */
+static int game_pairs(const double *P, const double *Q, int m, int n, Py_ssize_t max_bases,
+                      Bytes *xs, Bytes *ys, int *degenerate, Py_ssize_t *x_count,
+                      Py_ssize_t *y_count) {
+    Vertices X = {0}, Y = {0};
+    uint64_t everything, *y_shared = NULL;
+    Py_ssize_t a, b;
+    int status, i, j;
+    *degenerate = 0;
+    status = polytope_vertices(P, m, n, max_bases, &X);
+    if (status == 0) status = polytope_vertices(Q, n, m, max_bases, &Y);
+    if (status < 0) goto done;
+    *x_count = X.count; *y_count = Y.count;
+    /* Q's own labels: y_j = 0 (bit j), row i tight (bit n + i); shared: i, then m + j. */
+    y_shared = malloc(sizeof(uint64_t) * (size_t)(Y.count + 1));
+    if (!y_shared) { status = -2; goto done; }
+    for (b = 0; b < Y.count; b++) {
+        uint64_t own = Y.labels[b];
+        y_shared[b] = (own >> n) | ((own & (((uint64_t)1 << n) - 1)) << m);
+        if (popcount64(own) > n) *degenerate = 1;
+    }
+    for (a = 0; a < X.count; a++)
+        if (popcount64(X.labels[a]) > m) *degenerate = 1;
+    everything = ((uint64_t)1 << (m + n)) - 1;
+    for (a = 0; a < X.count; a++)
+        for (b = 0; b < Y.count; b++) {
+            double *x, *y, total;
+            const double *xa = X.z + (size_t)a * m, *yb = Y.z + (size_t)b * n;
+            if ((X.labels[a] | y_shared[b]) != everything) continue;
+            x = bytes_extend(xs, sizeof(double) * m);
+            y = bytes_extend(ys, sizeof(double) * n);
+            if (!x || !y) { status = -2; goto done; }
+            for (total = 0.0, i = 0; i < m; i++) total += xa[i];
+            for (i = 0; i < m; i++) x[i] = xa[i] / total;
+            for (total = 0.0, j = 0; j < n; j++) total += yb[j];
+            for (j = 0; j < n; j++) y[j] = yb[j] / total;
+        }
+done:
+    free(X.z); free(X.labels); free(Y.z); free(Y.labels); free(y_shared);
+    return status;
+}
+
 /* vertex_equilibria(P, Q, m, n, max_bases) -> (x bytes, y bytes, degenerate, vertices of P,
- * vertices of Q), or None when a polytope has more than max_bases feasible bases. P (m x n)
- * is player 1's polytope matrix, Q (n x m) player 2's; x, y hold the completely labeled pairs
- * (m and n float64 each, normalised to sum 1), pair by pair in the order of P's vertices. */
+ * vertices of Q), or None when a polytope has more than max_bases feasible bases. */
 static PyObject *vertex_equilibria(PyObject *self, PyObject *args) {
     PyObject *p_obj, *q_obj, *result = NULL;
-    int m, n, status, degenerate = 0, i, j;
-    Py_ssize_t max_bases, a, b;
+    int m, n, status, degenerate = 0;
+    Py_ssize_t max_bases, x_count = 0, y_count = 0;
     Py_buffer pb, qb;
-    Vertices X = {0}, Y = {0};
     Bytes xs = {0}, ys = {0};
-    uint64_t everything, *y_shared = NULL;
     if (!PyArg_ParseTuple(args, "OOiin", &p_obj, &q_obj, &m, &n, &max_bases)) return NULL;
     if (m < 1 || n < 1 || m + n > 63) {
         PyErr_SetString(PyExc_ValueError, "bad shape (m + n must be at most 63)");
@@ -636,41 +676,214 @@ static PyObject *vertex_equilibria(PyObject *self, PyObject *args) {
     }
     if (get_buffer(p_obj, &pb, (Py_ssize_t)m * n, 0, "P") < 0) return NULL;
     if (get_buffer(q_obj, &qb, (Py_ssize_t)m * n, 0, "Q") < 0) { PyBuffer_Release(&pb); return NULL; }
-    status = polytope_vertices(pb.buf, m, n, max_bases, &X);
-    if (status == 0) status = polytope_vertices(qb.buf, n, m, max_bases, &Y);
+    status = game_pairs(pb.buf, qb.buf, m, n, max_bases, &xs, &ys, &degenerate, &x_count,
+                        &y_count);
     PyBuffer_Release(&pb); PyBuffer_Release(&qb);
-    if (status == -1) { Py_INCREF(Py_None); result = Py_None; goto done; }
-    if (status < 0) { PyErr_NoMemory(); goto done; }
-    /* Q's own labels: y_j = 0 (bit j), row i tight (bit n + i); shared: i, then m + j. */
-    y_shared = malloc(sizeof(uint64_t) * (size_t)(Y.count + 1));
-    if (!y_shared) { PyErr_NoMemory(); goto done; }
-    for (b = 0; b < Y.count; b++) {
-        uint64_t own = Y.labels[b];
-        y_shared[b] = (own >> n) | ((own & (((uint64_t)1 << n) - 1)) << m);
-        if (popcount64(own) > n) degenerate = 1;
-    }
-    for (a = 0; a < X.count; a++)
-        if (popcount64(X.labels[a]) > m) degenerate = 1;
-    everything = ((uint64_t)1 << (m + n)) - 1;
-    for (a = 0; a < X.count; a++)
-        for (b = 0; b < Y.count; b++) {
-            double *x, *y, total;
-            const double *xa = X.z + (size_t)a * m, *yb = Y.z + (size_t)b * n;
-            if ((X.labels[a] | y_shared[b]) != everything) continue;
-            x = bytes_extend(&xs, sizeof(double) * m);
-            y = bytes_extend(&ys, sizeof(double) * n);
-            if (!x || !y) { PyErr_NoMemory(); goto done; }
-            for (total = 0.0, i = 0; i < m; i++) total += xa[i];
-            for (i = 0; i < m; i++) x[i] = xa[i] / total;
-            for (total = 0.0, j = 0; j < n; j++) total += yb[j];
-            for (j = 0; j < n; j++) y[j] = yb[j] / total;
-        }
-    result = Py_BuildValue("(y#y#Onn)", xs.data ? xs.data : "", (Py_ssize_t)xs.size,
-                           ys.data ? ys.data : "", (Py_ssize_t)ys.size,
-                           degenerate ? Py_True : Py_False, X.count, Y.count);
-done:
-    free(X.z); free(X.labels); free(Y.z); free(Y.labels); free(y_shared);
+    if (status == -1) { Py_INCREF(Py_None); result = Py_None; }
+    else if (status < 0) PyErr_NoMemory();
+    else result = Py_BuildValue("(y#y#Onn)", xs.data ? xs.data : "", (Py_ssize_t)xs.size,
+                                ys.data ? ys.data : "", (Py_ssize_t)ys.size,
+                                degenerate ? Py_True : Py_False, x_count, y_count);
     free(xs.data); free(ys.data);
+    return result;
+}
+
+/* Support order of support enumeration: size, then the row indices, then the column indices
+ * (lexicographically; equal sizes make them base-64 numbers). */
+static void support_key(const double *x, int m, const double *y, int n, uint64_t key[3]) {
+    int i;
+    key[0] = 0; key[1] = 0; key[2] = 0;
+    for (i = 0; i < m; i++) if (x[i] != 0.0) { key[0]++; key[1] = key[1] * 64 + i; }
+    for (i = 0; i < n; i++) if (y[i] != 0.0) key[2] = key[2] * 64 + i;
+}
+
+static int key_less(const uint64_t a[3], const uint64_t b[3]) {
+    if (a[0] != b[0]) return a[0] < b[0];
+    if (a[1] != b[1]) return a[1] < b[1];
+    return a[2] < b[2];
+}
+
+/* vertex_equilibria_stack(P, Q, K, m, n, max_bases, degenerate) -> (games bytes (int64),
+ * x bytes, y bytes) or None (too many bases). P (K, m, n), Q (K, n, m); ``degenerate`` (K
+ * bytes) receives each game's flag. The pairs of the nondegenerate games only, game by game,
+ * each game's in the support order of support enumeration. */
+static PyObject *vertex_equilibria_stack(PyObject *self, PyObject *args) {
+    PyObject *p_obj, *q_obj, *d_obj, *result = NULL;
+    int K, m, n, status = 0, k;
+    Py_ssize_t max_bases, x_count, y_count;
+    Py_buffer pb, qb, db;
+    Bytes xs = {0}, ys = {0}, gs = {0};
+    double *scratch = NULL;
+    if (!PyArg_ParseTuple(args, "OOiiinO", &p_obj, &q_obj, &K, &m, &n, &max_bases, &d_obj))
+        return NULL;
+    if (K < 1 || m < 1 || n < 1 || m + n > 63) {
+        PyErr_SetString(PyExc_ValueError, "bad shape (m + n must be at most 63)");
+        return NULL;
+    }
+    if (get_buffer(p_obj, &pb, (Py_ssize_t)K * m * n, 0, "P") < 0) return NULL;
+    if (get_buffer(q_obj, &qb, (Py_ssize_t)K * m * n, 0, "Q") < 0) { PyBuffer_Release(&pb); return NULL; }
+    if (PyObject_GetBuffer(d_obj, &db, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0 || db.len != K) {
+        if (!PyErr_Occurred()) { PyErr_SetString(PyExc_ValueError, "degenerate: K bytes"); PyBuffer_Release(&db); }
+        PyBuffer_Release(&pb); PyBuffer_Release(&qb);
+        return NULL;
+    }
+    scratch = malloc(sizeof(double) * (m + n));
+    if (!scratch) status = -2;
+    for (k = 0; k < K && status == 0; k++) {
+        size_t x_start = xs.size, y_start = ys.size;
+        int degenerate, count, a, b;
+        status = game_pairs((const double *)pb.buf + (size_t)k * m * n,
+                            (const double *)qb.buf + (size_t)k * m * n, m, n, max_bases, &xs,
+                            &ys, &degenerate, &x_count, &y_count);
+        if (status < 0) break;
+        ((char *)db.buf)[k] = (char)degenerate;
+        count = (int)((xs.size - x_start) / (sizeof(double) * m));
+        if (degenerate) { xs.size = x_start; ys.size = y_start; continue; }
+        /* insertion sort of this game's pairs by support order */
+        for (a = 1; a < count; a++) {
+            double *x = (double *)(xs.data + x_start), *y = (double *)(ys.data + y_start);
+            uint64_t key[3], other[3];
+            support_key(x + (size_t)a * m, m, y + (size_t)a * n, n, key);
+            memcpy(scratch, x + (size_t)a * m, sizeof(double) * m);
+            memcpy(scratch + m, y + (size_t)a * n, sizeof(double) * n);
+            for (b = a - 1; b >= 0; b--) {
+                support_key(x + (size_t)b * m, m, y + (size_t)b * n, n, other);
+                if (!key_less(key, other)) break;
+                memcpy(x + (size_t)(b + 1) * m, x + (size_t)b * m, sizeof(double) * m);
+                memcpy(y + (size_t)(b + 1) * n, y + (size_t)b * n, sizeof(double) * n);
+            }
+            memcpy(x + (size_t)(b + 1) * m, scratch, sizeof(double) * m);
+            memcpy(y + (size_t)(b + 1) * n, scratch + m, sizeof(double) * n);
+        }
+        for (a = 0; a < count; a++) {
+            int64_t *g = bytes_extend(&gs, sizeof(int64_t));
+            if (!g) { status = -2; break; }
+            *g = k;
+        }
+    }
+    PyBuffer_Release(&pb); PyBuffer_Release(&qb); PyBuffer_Release(&db);
+    if (status == -1) { Py_INCREF(Py_None); result = Py_None; }
+    else if (status < 0) PyErr_NoMemory();
+    else result = Py_BuildValue("(y#y#y#)", gs.data ? gs.data : "", (Py_ssize_t)gs.size,
+                                xs.data ? xs.data : "", (Py_ssize_t)xs.size,
+                                ys.data ? ys.data : "", (Py_ssize_t)ys.size);
+    free(xs.data); free(ys.data); free(gs.data); free(scratch);
+    return result;
+}
+
+/* ---------- stacked 2 x n games by the upper envelope (batch.two_by_n) ---------- */
+
+#define TIE 1e-9
+#define FEASIBILITY 1e-7
+
+static double range_of(const double *P, int size) {
+    double low = P[0], high = P[0];
+    int i;
+    for (i = 1; i < size; i++) { if (P[i] < low) low = P[i]; if (P[i] > high) high = P[i]; }
+    return high - low;
+}
+
+/* two_by_n(A, B, K, n, degenerate) -> (games bytes (int64), x bytes, y bytes): the
+ * candidates of the nondegenerate 2 x n games, game by game (pure profiles, then one mixed
+ * profile per pair of columns), the arithmetic of batch.two_by_n entry for entry. */
+static PyObject *two_by_n(PyObject *self, PyObject *args) {
+    PyObject *a_obj, *b_obj, *d_obj, *result = NULL;
+    int K, n, k, i, j, j1, j2, l, failed = 0;
+    Py_buffer ab, bb, db;
+    Bytes xs = {0}, ys = {0}, gs = {0};
+    if (!PyArg_ParseTuple(args, "OOiiO", &a_obj, &b_obj, &K, &n, &d_obj)) return NULL;
+    if (K < 1 || n < 1) { PyErr_SetString(PyExc_ValueError, "bad shape"); return NULL; }
+    if (get_buffer(a_obj, &ab, (Py_ssize_t)K * 2 * n, 0, "A") < 0) return NULL;
+    if (get_buffer(b_obj, &bb, (Py_ssize_t)K * 2 * n, 0, "B") < 0) { PyBuffer_Release(&ab); return NULL; }
+    if (PyObject_GetBuffer(d_obj, &db, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0 || db.len != K) {
+        if (!PyErr_Occurred()) { PyErr_SetString(PyExc_ValueError, "degenerate: K bytes"); PyBuffer_Release(&db); }
+        PyBuffer_Release(&ab); PyBuffer_Release(&bb);
+        return NULL;
+    }
+    for (k = 0; k < K && !failed; k++) {
+        const double *A = (const double *)ab.buf + (size_t)k * 2 * n;
+        const double *B = (const double *)bb.buf + (size_t)k * 2 * n;
+        double low = A[0], high = A[0], both, own_A, own_B, tie_A, tie_B, scale_B;
+        size_t x_start = xs.size, y_start = ys.size, g_start = gs.size;
+        int degenerate = 0, count = 0;
+        for (i = 0; i < 2 * n; i++) {
+            low = A[i] < low ? A[i] : low;
+            high = A[i] > high ? A[i] : high;
+            low = B[i] < low ? B[i] : low;
+            high = B[i] > high ? B[i] : high;
+        }
+        both = high - low;
+        if (!(both > 0)) both = 1.0;
+        own_A = range_of(A, 2 * n); if (!(own_A > 0)) own_A = both;
+        own_B = range_of(B, 2 * n); if (!(own_B > 0)) own_B = both;
+        scale_B = own_B; tie_A = TIE * own_A; tie_B = TIE * scale_B;
+        for (i = 0; i < 2; i++) {  /* ties at the maximum of a row of B */
+            double best = B[(size_t)i * n];
+            int ties = 0;
+            for (j = 1; j < n; j++) if (B[(size_t)i * n + j] > best) best = B[(size_t)i * n + j];
+            for (j = 0; j < n; j++) if (B[(size_t)i * n + j] >= best - tie_B) ties++;
+            if (ties > 1) degenerate = 1;
+        }
+        for (j = 0; j < n; j++)
+            if (fabs(A[j] - A[n + j]) <= tie_A) degenerate = 1;
+        for (i = 0; i < 2 && !degenerate; i++)  /* pure equilibria */
+            for (j = 0; j < n; j++) {
+                double column_best = A[j] > A[n + j] ? A[j] : A[n + j], row_best = B[(size_t)i * n];
+                int l2;
+                for (l2 = 1; l2 < n; l2++)
+                    if (B[(size_t)i * n + l2] > row_best) row_best = B[(size_t)i * n + l2];
+                if (A[(size_t)i * n + j] >= column_best - tie_A &&
+                    B[(size_t)i * n + j] >= row_best - tie_B) {
+                    double *x = bytes_extend(&xs, 2 * sizeof(double));
+                    double *y = bytes_extend(&ys, (size_t)n * sizeof(double));
+                    if (!x || !y) { failed = 1; break; }
+                    x[0] = i == 0; x[1] = i == 1;
+                    for (l = 0; l < n; l++) y[l] = l == j;
+                    count++;
+                }
+            }
+        for (j1 = 0; j1 < n && !degenerate && !failed; j1++)  /* mixed: pairs of columns */
+            for (j2 = j1 + 1; j2 < n; j2++) {
+                double slope1 = B[n + j1] - B[j1], slope2 = B[n + j2] - B[j2];
+                double gap = B[j2] - B[j1], turn = slope1 - slope2, p = gap / turn;
+                double level = B[j1] + p * slope1, top = 0.0, q, dA1, dA2;
+                int at_top = 0, on_top;
+                if (!(isfinite(p) && p > TIE && p < 1 - TIE)) continue;
+                for (l = 0; l < n; l++) {  /* the envelope's height, NaN-propagating as numpy */
+                    double line = B[l] + p * (B[n + l] - B[l]);
+                    top = l == 0 ? line : (isnan(top) || isnan(line) ? NAN : (line > top ? line : top));
+                    if (line >= level - tie_B) at_top++;
+                }
+                on_top = top <= level + FEASIBILITY * scale_B;
+                if (!on_top) continue;
+                if (at_top >= 3) { degenerate = 1; break; }
+                dA1 = A[j1] - A[n + j1]; dA2 = A[j2] - A[n + j2];
+                q = dA2 / (dA2 - dA1);
+                if (q >= -FEASIBILITY && q <= 1 + FEASIBILITY) {
+                    double *x = bytes_extend(&xs, 2 * sizeof(double));
+                    double *y = bytes_extend(&ys, (size_t)n * sizeof(double));
+                    double pc = p < 0 ? 0 : (p > 1 ? 1 : p), qc = q < 0 ? 0 : (q > 1 ? 1 : q);
+                    if (!x || !y) { failed = 1; break; }
+                    x[0] = 1 - pc; x[1] = pc;
+                    for (l = 0; l < n; l++) y[l] = 0.0;
+                    y[j1] = qc; y[j2] = 1 - qc;
+                    count++;
+                }
+            }
+        ((char *)db.buf)[k] = (char)degenerate;
+        if (degenerate) { xs.size = x_start; ys.size = y_start; gs.size = g_start; continue; }
+        for (i = 0; i < count && !failed; i++) {
+            int64_t *g = bytes_extend(&gs, sizeof(int64_t));
+            if (!g) { failed = 1; break; }
+            *g = k;
+        }
+    }
+    PyBuffer_Release(&ab); PyBuffer_Release(&bb); PyBuffer_Release(&db);
+    if (failed) PyErr_NoMemory();
+    else result = Py_BuildValue("(y#y#y#)", gs.data ? gs.data : "", (Py_ssize_t)gs.size,
+                                xs.data ? xs.data : "", (Py_ssize_t)xs.size,
+                                ys.data ? ys.data : "", (Py_ssize_t)ys.size);
+    free(xs.data); free(ys.data); free(gs.data);
     return result;
 }
 
@@ -680,6 +893,9 @@ static PyMethodDef methods[] = {
     {"feasible_bases", feasible_bases, METH_VARARGS, "Walk of feasible bases (see polytope.py)."},
     {"vertex_equilibria", vertex_equilibria, METH_VARARGS,
      "Completely labeled vertex pairs of a game (see vertex_enumeration.py)."},
+    {"vertex_equilibria_stack", vertex_equilibria_stack, METH_VARARGS,
+     "Vertex pairs of the nondegenerate games of a stack (see batch.py)."},
+    {"two_by_n", two_by_n, METH_VARARGS, "Stacked 2 x n games (see batch.two_by_n)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -26,9 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, check_tolerance, EquilibriumSet
-from games.normal_form.equilibria.batch_support import stacked_support_enumeration
+from games.normal_form.equilibria import kernels
+from games.normal_form.equilibria.batch_support import rescale_stack, stacked_support_enumeration
+from games.normal_form.equilibria.polytope import too_many_vertices
+from games.normal_form.equilibria.vertex_enumeration import MAX_VERTICES
 from games.normal_form.equilibria.supports import count_support_pairs, subsets, fold_last
-from games.errors import InvalidGameError
+from games.errors import GameTooLargeError, InvalidGameError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
 
@@ -195,6 +198,21 @@ def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
             np.vstack([pc[2] for pc in pieces])[keep]], degenerate
 
 
+def compiled_candidates(kernel: Any, A: np.ndarray, B: np.ndarray, *arguments: Any
+                        ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Candidates ([game index, x, y]) of the nondegenerate games of a stack from a compiled
+    kernel (:mod:`~games.normal_form.equilibria.kernels`), and the mask of degenerate games."""
+    K, m, n = A.shape
+    degenerate = np.zeros(K, dtype=np.uint8)
+    arrays = [np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a for a in arguments]
+    found = kernel(*arrays, degenerate)
+    if found is None:
+        raise GameTooLargeError(too_many_vertices(MAX_VERTICES))
+    games, xs, ys = found
+    return ([np.frombuffer(games, dtype=np.int64), np.frombuffer(xs).reshape(-1, m),
+             np.frombuffer(ys).reshape(-1, n)], degenerate.view(bool))
+
+
 def stacked_vertex_enumeration(A: np.ndarray, B: np.ndarray, tol: float
                                ) -> Iterator[EquilibriumSet]:
     """Vertex enumeration of each game of a stack, the polytopes of all games walked together.
@@ -239,9 +257,19 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
         A, B = np.transpose(B, (0, 2, 1)), np.transpose(A, (0, 2, 1))
         m, n = n, m
     notes = []
-    if m == 2:
+    compiled = kernels.active()
+    if m == 2 and compiled is not None:
+        (g, x, y), degenerate = compiled_candidates(compiled.two_by_n, A, B, A, B, K, n)
+        method = "2 x n upper envelope (compiled)"
+    elif m == 2:
         (g, x, y), degenerate = two_by_n(A, B)
         method = "2 x n upper envelope (vectorised)"
+    elif compiled is not None and m + n <= 63:
+        P = rescale_stack(B)
+        Q = np.ascontiguousarray(rescale_stack(A).transpose(0, 2, 1))
+        (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A, B, P, Q,
+                                                    K, m, n, MAX_VERTICES)
+        method = "vertex enumeration over the stack (compiled)"
     elif count_support_pairs(m, n) <= MAX_STACKED_PAIRS:
         (g, x, y), degenerate = stacked_support_enumeration(A, B)
         method = "support enumeration over the stack (vectorised)"
