@@ -1,6 +1,6 @@
 """Build of the optional compiled kernels; everything else is declared in pyproject.toml.
 
-games/normal_form/equilibria/_kernels.c needs only a C compiler and the Python headers (arrays
+games/normal_form/equilibria/_*.c need only a C compiler and the Python headers (arrays
 pass through the buffer protocol, so no NumPy headers). The extension is optional: if it
 does not build, ``pip install .`` still installs the package and the solvers use their
 pure-NumPy paths (games.normal_form.equilibria.kernels says which one is in use).
@@ -21,8 +21,13 @@ class BuildKernels(build_ext):
         super().build_extensions()
 
 
+HERE = "games/normal_form/equilibria/"
+
 setup(
-    ext_modules=[Extension("games.normal_form.equilibria._kernels",
-                           ["games/normal_form/equilibria/_kernels.c"], optional=True)],
+    ext_modules=[Extension(
+        "games.normal_form.equilibria._kernels",
+        [HERE + name for name in ("_kernels.c", "_pivoting.c", "_polytope.c", "_vertex_pairs.c",
+                                  "_envelope.c")],
+        depends=[HERE + "_kernels.h"], optional=True)],
     cmdclass={"build_ext": BuildKernels},
 )
