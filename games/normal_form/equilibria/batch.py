@@ -99,8 +99,9 @@ class BatchEquilibria(TabularResult):
         return "\n".join(lines + list(self.notes))
 
 
-def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
-    arrays = []
+def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """The stacks as float arrays, and each game's smallest and largest payoff per player."""
+    arrays, extremes = [], []
     for name, value in (("A", A), ("B", B)):
         if np.iscomplexobj(value):  # casting would silently drop the imaginary parts
             raise InvalidGameError(f"{name} holds complex numbers; payoffs must be real")
@@ -112,22 +113,28 @@ def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
             raise InvalidGameError(
                 f"{name} has shape {array.shape}; equilibria_batch needs stacks of games of "
                 f"shape (k, m, n) (use equilibria() for a single game)")
-        if not np.all(np.isfinite(array)):
-            g = int(np.argwhere(~np.isfinite(array))[0][0])
-            raise InvalidGameError(f"{name} has a NaN or infinite payoff in game {g}")
+        if 0 in array.shape:
+            raise InvalidGameError(f"empty stack or strategy set: shape {array.shape}")
+        # Per game, smallest and largest payoff (NaN propagates; an infinity shows in one).
+        flat = array.reshape(len(array), -1)
+        low, high = fold_last(np.minimum, flat), fold_last(np.maximum, flat)
+        bad = ~(np.isfinite(low) & np.isfinite(high))
+        if bad.any():
+            raise InvalidGameError(
+                f"{name} has a NaN or infinite payoff in game {int(np.flatnonzero(bad)[0])}")
         arrays.append(array)
+        extremes += [low, high]
     if arrays[0].shape != arrays[1].shape:
         raise InvalidGameError(f"A has shape {arrays[0].shape} but B has shape {arrays[1].shape}; "
                                f"they must match")
-    if 0 in arrays[0].shape:
-        raise InvalidGameError(f"empty stack or strategy set: shape {arrays[0].shape}")
     with np.errstate(over="ignore"):
-        overflow = ~np.isfinite(payoff_ranges(*arrays))
+        overflow = ~np.isfinite(np.maximum(extremes[1], extremes[3])
+                                - np.minimum(extremes[0], extremes[2]))
     if overflow.any():
         raise InvalidGameError(
             f"the payoffs of game {int(np.flatnonzero(overflow)[0])} span more than the float "
             f"range (largest minus smallest overflows); rescale them")
-    return arrays[0], arrays[1]
+    return arrays[0], arrays[1], extremes
 
 
 def payoff_ranges(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -250,11 +257,12 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     ([1], [[0.5, 0.5]], [[0.5, 0.5]])
     """
     tol = check_tolerance(tol)
-    A, B = _check_stack(A, B)
+    A, B, (low_A, high_A, low_B, high_B) = _check_stack(A, B)
     K, m, n = A.shape
     swapped = m > 2 and n == 2
     if swapped:  # an n x 2 game is a 2 x n game with the players' roles exchanged
         A, B = np.transpose(B, (0, 2, 1)), np.transpose(A, (0, 2, 1))
+        low_A, high_A, low_B, high_B = low_B, high_B, low_A, high_A
         m, n = n, m
     notes = []
     compiled = kernels.active()
@@ -287,15 +295,15 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
             extra_g.append(np.array([k]))
             extra_x.append(eq.strategies[0][None, :])
             extra_y.append(eq.strategies[1][None, :])
-    g, x, y = np.concatenate(extra_g), np.vstack(extra_x), np.vstack(extra_y)
-    order = np.argsort(g, kind="stable")
-    g, x, y = g[order], x[order], y[order]
+    if len(extra_g) > 1 or compiled is None:  # the compiled kernels list games in order
+        g, x, y = np.concatenate(extra_g), np.vstack(extra_x), np.vstack(extra_y)
+        order = np.argsort(g, kind="stable")
+        g, x, y = g[order], x[order], y[order]
     # One vectorised regret check for every equilibrium of every game.
     # Payoffs anchored at each game's minimum per player: rounding relative to the range, not
     # to the payoffs' size (regret is unchanged by adding a constant to a player's payoffs).
-    low_A = fold_last(np.minimum, A.reshape(K, -1))
-    low_B = fold_last(np.minimum, B.reshape(K, -1))
-    Ag, Bg = A[g] - low_A[g, None, None], B[g] - low_B[g, None, None]
+    Ag = (A - low_A[:, None, None])[g]
+    Bg = (B - low_B[:, None, None])[g]
     row_values = np.einsum("kij,kj->ki", Ag, y)
     col_values = np.einsum("kij,ki->kj", Bg, x)
     u1, u2 = fold_last(np.add, row_values * x), fold_last(np.add, col_values * y)
@@ -303,8 +311,11 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     gain_2 = fold_last(np.maximum, col_values) - u2
     u1, u2 = u1 + low_A[g], u2 + low_B[g]
     regret = np.maximum(np.maximum(gain_1, gain_2), 0.0)
-    both = payoff_ranges(A, B)
-    ok = (gain_1 <= tol * own_ranges(A, both)[g]) & (gain_2 <= tol * own_ranges(B, both)[g])
+    both = np.maximum(high_A, high_B) - np.minimum(low_A, low_B)
+    both = np.where(both > 0, both, 1.0)
+    own_A, own_B = high_A - low_A, high_B - low_B
+    own_A, own_B = np.where(own_A > 0, own_A, both), np.where(own_B > 0, own_B, both)
+    ok = (gain_1 <= tol * own_A[g]) & (gain_2 <= tol * own_B[g])
     if not ok.all():
         notes.append(f"{int((~ok).sum())} candidate(s) failed the regret check and were left out "
                      f"(games {sorted(set(g[~ok].tolist()))[:10]})")
