@@ -101,19 +101,60 @@ static int key_less(const uint64_t a[3], const uint64_t b[3]) {
     return a[2] < b[2];
 }
 
-/* vertex_equilibria_stack(P, Q, K, m, n, max_bases, degenerate) -> (games bytes (int64),
- * x bytes, y bytes) or None (too many bases). P (K, m, n), Q (K, n, m); ``degenerate`` (K
- * bytes) receives each game's flag. The pairs of the nondegenerate games only, game by game,
- * each game's in the support order of support enumeration. */
+/* Insertion sort of one game's pairs into support order. */
+static void sort_by_support(double *x, double *y, int count, int m, int n, double *scratch) {
+    int a, b;
+    for (a = 1; a < count; a++) {
+        uint64_t key[3], other[3];
+        support_key(x + (size_t)a * m, m, y + (size_t)a * n, n, key);
+        memcpy(scratch, x + (size_t)a * m, sizeof(double) * m);
+        memcpy(scratch + m, y + (size_t)a * n, sizeof(double) * n);
+        for (b = a - 1; b >= 0; b--) {
+            support_key(x + (size_t)b * m, m, y + (size_t)b * n, n, other);
+            if (!key_less(key, other)) break;
+            memcpy(x + (size_t)(b + 1) * m, x + (size_t)b * m, sizeof(double) * m);
+            memcpy(y + (size_t)(b + 1) * n, y + (size_t)b * n, sizeof(double) * n);
+        }
+        memcpy(x + (size_t)(b + 1) * m, scratch, sizeof(double) * m);
+        memcpy(y + (size_t)(b + 1) * n, scratch + m, sizeof(double) * n);
+    }
+}
+
+/* Drop a pair within 1e-7 (in every probability) of an earlier one, as verified_set does;
+ * returns the pairs kept. */
+static int drop_repeats(double *x, double *y, int count, int m, int n) {
+    int a, b, i, kept = 0;
+    for (a = 0; a < count; a++) {
+        int repeat = 0;
+        for (b = 0; b < kept && !repeat; b++) {
+            double gap = 0.0;
+            for (i = 0; i < m; i++) gap = fmax(gap, fabs(x[(size_t)a * m + i] - x[(size_t)b * m + i]));
+            for (i = 0; i < n; i++) gap = fmax(gap, fabs(y[(size_t)a * n + i] - y[(size_t)b * n + i]));
+            repeat = gap <= 1e-7;
+        }
+        if (repeat) continue;
+        memmove(x + (size_t)kept * m, x + (size_t)a * m, sizeof(double) * m);
+        memmove(y + (size_t)kept * n, y + (size_t)a * n, sizeof(double) * n);
+        kept++;
+    }
+    return kept;
+}
+
+/* vertex_equilibria_stack(P, Q, K, m, n, max_bases, keep_degenerate, degenerate) -> (games
+ * bytes (int64), x bytes, y bytes) or None (too many bases). P (K, m, n), Q (K, n, m);
+ * ``degenerate`` (K bytes) receives each game's flag. Game by game: the pairs of a
+ * nondegenerate game in the support order of support enumeration; those of a degenerate game
+ * (the extreme equilibria) without repeats, if ``keep_degenerate``, else none. */
 PyObject *vertex_equilibria_stack(PyObject *self, PyObject *args) {
     PyObject *p_obj, *q_obj, *d_obj, *result = NULL;
-    int K, m, n, status = 0, k;
+    int K, m, n, status = 0, k, keep;
     Py_ssize_t max_bases, x_count, y_count;
     Py_buffer pb, qb, db;
     Bytes xs = {0}, ys = {0}, gs = {0};
     double *scratch = NULL;
     PairWork pw = {0};
-    if (!PyArg_ParseTuple(args, "OOiiinO", &p_obj, &q_obj, &K, &m, &n, &max_bases, &d_obj))
+    if (!PyArg_ParseTuple(args, "OOiiinpO", &p_obj, &q_obj, &K, &m, &n, &max_bases, &keep,
+                          &d_obj))
         return NULL;
     if (K < 1 || m < 1 || n < 1 || m + n > 63) {
         PyErr_SetString(PyExc_ValueError, "bad shape (m + n must be at most 63)");
@@ -126,30 +167,21 @@ PyObject *vertex_equilibria_stack(PyObject *self, PyObject *args) {
     if (!scratch) status = -2;
     for (k = 0; k < K && status == 0; k++) {
         size_t x_start = xs.size, y_start = ys.size;
-        int degenerate, count, a, b;
+        int degenerate, count, a;
+        double *x, *y;
         status = game_pairs((const double *)pb.buf + (size_t)k * m * n,
                             (const double *)qb.buf + (size_t)k * m * n, m, n, max_bases, &pw,
                             &xs, &ys, &degenerate, &x_count, &y_count);
         if (status < 0) break;
         ((char *)db.buf)[k] = (char)degenerate;
         count = (int)((xs.size - x_start) / (sizeof(double) * m));
-        if (degenerate) { xs.size = x_start; ys.size = y_start; continue; }
-        /* insertion sort of this game's pairs by support order */
-        for (a = 1; a < count; a++) {
-            double *x = (double *)(xs.data + x_start), *y = (double *)(ys.data + y_start);
-            uint64_t key[3], other[3];
-            support_key(x + (size_t)a * m, m, y + (size_t)a * n, n, key);
-            memcpy(scratch, x + (size_t)a * m, sizeof(double) * m);
-            memcpy(scratch + m, y + (size_t)a * n, sizeof(double) * n);
-            for (b = a - 1; b >= 0; b--) {
-                support_key(x + (size_t)b * m, m, y + (size_t)b * n, n, other);
-                if (!key_less(key, other)) break;
-                memcpy(x + (size_t)(b + 1) * m, x + (size_t)b * m, sizeof(double) * m);
-                memcpy(y + (size_t)(b + 1) * n, y + (size_t)b * n, sizeof(double) * n);
-            }
-            memcpy(x + (size_t)(b + 1) * m, scratch, sizeof(double) * m);
-            memcpy(y + (size_t)(b + 1) * n, scratch + m, sizeof(double) * n);
-        }
+        x = (double *)(xs.data + x_start);
+        y = (double *)(ys.data + y_start);
+        if (degenerate && !keep) count = 0;
+        else if (degenerate) count = drop_repeats(x, y, count, m, n);
+        else sort_by_support(x, y, count, m, n, scratch);
+        xs.size = x_start + sizeof(double) * (size_t)count * m;
+        ys.size = y_start + sizeof(double) * (size_t)count * n;
         for (a = 0; a < count; a++) {
             int64_t *g = bytes_extend(&gs, sizeof(int64_t));
             if (!g) { status = -2; break; }

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, check_tolerance, EquilibriumSet
+from games.normal_form.equilibria.equilibrium import (DEFAULT_TOL, EquilibriumSet, check_tolerance,
+                                                     clean_rows)
 from games.normal_form.equilibria import kernels
 from games.normal_form.equilibria.batch_support import rescale_stack, stacked_support_enumeration
 from games.normal_form.equilibria.polytope import too_many_vertices
@@ -220,6 +221,23 @@ def compiled_candidates(kernel: Any, A: np.ndarray, B: np.ndarray, *arguments: A
              np.frombuffer(ys).reshape(-1, n)], degenerate.view(bool))
 
 
+def compiled_extreme_equilibria(compiled: Any, A: np.ndarray, B: np.ndarray
+                                ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Vertex enumeration of each game of a stack by the compiled kernel, degenerate or not:
+    candidates ([game index, x, y]) cleaned, ordered and without repeats as
+    :func:`~games.normal_form.equilibria.equilibrium.verified_set` does, and the degenerate
+    mask. The same equilibria as :func:`stacked_vertex_enumeration`, to rounding."""
+    K, m, n = A.shape
+    P = rescale_stack(B)
+    Q = np.ascontiguousarray(rescale_stack(A).transpose(0, 2, 1))
+    (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A, B, P, Q, K,
+                                                m, n, MAX_VERTICES, True)
+    x, y = clean_rows(x), clean_rows(y)
+    keys = -np.hstack([x, y]).round(12)  # largest probabilities first, as verified_set
+    order = np.lexsort((*keys.T[::-1], g))
+    return [g[order], x[order], y[order]], degenerate
+
+
 def stacked_vertex_enumeration(A: np.ndarray, B: np.ndarray, tol: float
                                ) -> Iterator[EquilibriumSet]:
     """Vertex enumeration of each game of a stack, the polytopes of all games walked together.
@@ -276,7 +294,7 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
         P = rescale_stack(B)
         Q = np.ascontiguousarray(rescale_stack(A).transpose(0, 2, 1))
         (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A, B, P, Q,
-                                                    K, m, n, MAX_VERTICES)
+                                                    K, m, n, MAX_VERTICES, False)
         method = "vertex enumeration over the stack (compiled)"
     elif count_support_pairs(m, n) <= MAX_STACKED_PAIRS:
         (g, x, y), degenerate = stacked_support_enumeration(A, B)
@@ -289,6 +307,14 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
                      f"support pairs each); solved one by one")
     extra_g, extra_x, extra_y = [g], [x], [y]
     slow = np.flatnonzero(degenerate)
+    if compiled is not None and len(slow) and m + n <= 63:
+        (g_slow, x_slow, y_slow), still = compiled_extreme_equilibria(compiled, A[slow], B[slow])
+        degenerate[slow] = still
+        extra_g.append(slow[g_slow])
+        extra_x.append(x_slow)
+        extra_y.append(y_slow)
+        slow = slow[:0]  # nothing left for the NumPy walk
+        notes.append(f"{int(still.sum())} degenerate game(s): their extreme equilibria")
     for k, found in zip(slow, stacked_vertex_enumeration(A[slow], B[slow], tol)):
         degenerate[k] = bool(found.degenerate)
         for eq in found:

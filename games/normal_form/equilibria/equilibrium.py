@@ -317,8 +317,8 @@ def _checked(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]],
             relative = [float(v @ s) for v, s in zip(vectors, profile)]
             yield profile, relative, [max(float(v.max()) - u, 0.0) for v, u in zip(vectors, relative)]
         return
-    X = _clean_rows(np.array([c[0] for c in candidates], dtype=float))
-    Y = _clean_rows(np.array([c[1] for c in candidates], dtype=float))
+    X = clean_rows(np.array([c[0] for c in candidates], dtype=float))
+    Y = clean_rows(np.array([c[1] for c in candidates], dtype=float))
     row_values, column_values = Y @ shifted[0].T, X @ shifted[1]
     u1 = np.einsum("ci,ci->c", row_values, X)
     u2 = np.einsum("cj,cj->c", column_values, Y)
@@ -328,8 +328,8 @@ def _checked(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]],
         yield (X[c], Y[c]), [a, b], [g1, g2]
 
 
-def _clean_rows(S: np.ndarray) -> np.ndarray:
-    """:func:`_clean` of each row."""
+def clean_rows(S: np.ndarray) -> np.ndarray:
+    """Each row (a candidate mixed strategy) with rounding-level entries set to 0, renormalised."""
     S = np.where(S < 1e-13 * np.maximum(1.0, np.abs(S).max(axis=1))[:, None], 0.0, S)
     total = S.sum(axis=1)
     if np.any(total <= 0):
