@@ -17,7 +17,7 @@ class BuildKernels(build_ext):
     def build_extensions(self):
         if self.compiler.compiler_type == "unix":
             for extension in self.extensions:
-                extension.extra_compile_args += ["-O2", "-ffp-contract=off"]
+                extension.extra_compile_args += ["-O3", "-ffp-contract=off"]
         super().build_extensions()
 
 

@@ -14,6 +14,15 @@
 /* max(1.0, |v|) for a finite v, as Python's max(1.0, abs(v)) and numpy's maximum. */
 #define AT_LEAST_ONE(v) (fabs(v) > 1.0 ? fabs(v) : 1.0)
 
+/* Loops compiled twice, for AVX2 and for the baseline, the one to run picked at load time
+ * (GCC on x86-64 Linux). Element by element the same operations either way: contraction
+ * into fused multiply-adds is off, and AVX2 alone does not enable FMA. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define WIDE_LOOPS __attribute__((target_clones("avx2", "default")))
+#else
+#define WIDE_LOOPS
+#endif
+
 /* A growable byte buffer (results are returned to Python as bytes). */
 typedef struct { char *data; size_t size, capacity; } Bytes;
 void *bytes_extend(Bytes *b, size_t size);

@@ -85,7 +85,7 @@ static int leaving_row(Dictionary *D, int label) {
 }
 
 /* Dictionary.pivot: ``label`` enters at ``row``; returns the label that leaves. */
-static int pivot(Dictionary *D, int label, int row) {
+WIDE_LOOPS static int pivot(Dictionary *D, int label, int row) {
     int k = D->column_of[label], total = D->total, width = D->width, i, j, leaving;
     double *T = D->table, *column = D->column, *pivot_row = T + (size_t)row * width, p, inverse;
     for (i = 0; i < total; i++) column[i] = T[(size_t)i * width + k];
