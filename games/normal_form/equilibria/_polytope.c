@@ -77,7 +77,7 @@ static int walk_leaving_row(const double *T, int e, int width, int d, int v) {
 
 /* Walk one polytope (M is d x e, d + e <= 63); append its bases (e int64 each) to ``out``.
  * Returns the number of bases, -1 when more than max_bases, -2 out of memory. */
-static Py_ssize_t walk(const double *M, int d, int e, Py_ssize_t max_bases, Workspace *w,
+WIDE_LOOPS static Py_ssize_t walk(const double *M, int d, int e, Py_ssize_t max_bases, Workspace *w,
                        Bytes *out) {
     int width = d + e + 1, i, j, v, r, is_basic[64];
     size_t table_size = (size_t)e * width;
@@ -197,7 +197,7 @@ PyObject *feasible_bases(PyObject *self, PyObject *args) {
  * pivoting; returns -1 when a pivot is exactly zero (where LAPACK raises), else 0 and in
  * *nearly_singular whether |det| <= 1e-11 x the product of the row norms (Hadamard's bound):
  * the test supports.solve_carefully applies to every system once one is exactly singular. */
-static int basis_point(const double *M, int d, int e, const int64_t *basis, double *z,
+WIDE_LOOPS static int basis_point(const double *M, int d, int e, const int64_t *basis, double *z,
                        int *nearly_singular) {
     double work[63 * 64], det = 1.0, norms = 1.0;
     int i, j, c, r, best;
@@ -271,6 +271,8 @@ int polytope_vertices(const double *M, int d, int e, Py_ssize_t max_bases, Works
     vertices = bytes_extend(&out->z, sizeof(double) * (size_t)count * d);
     labels = bytes_extend(&out->labels, sizeof(uint64_t) * (size_t)count);
     if (!points || !status || !vertices || !labels) return -2;
+    memset(w->seen.keys, 0, sizeof(uint64_t) * w->seen.capacity);
+    w->seen.count = 0;
     for (b = 0; b < count; b++) {
         int nearly_singular = 0;
         if (basis_point(M, d, e, (const int64_t *)w->bases.data + (size_t)b * e,
@@ -285,6 +287,7 @@ int polytope_vertices(const double *M, int d, int e, Py_ssize_t max_bases, Works
         double *z = vertices + (size_t)out->count * d, total = 0.0;
         uint64_t mask = 0;
         int real = 1;
+        int added;
         if (status[b] < 0 || (singular && status[b])) continue;
         memcpy(z, points + (size_t)b * d, sizeof(double) * d);
         for (i = 0; i < d; i++) {
@@ -303,9 +306,11 @@ int polytope_vertices(const double *M, int d, int e, Py_ssize_t max_bases, Works
             if (fabs(z[i]) <= LABEL_TOL) mask |= (uint64_t)1 << i;
         for (j = 0; j < e; j++)
             if (load[j] >= 1.0 - LABEL_TOL) mask |= (uint64_t)1 << (d + j);
-        for (v = 0; v < out->count; v++)  /* a degenerate vertex is reached from several bases */
-            if (labels[v] == mask) break;
-        if (v < out->count) continue;
+        /* A degenerate vertex is reached from several bases: keep its first (masks are
+         * nonzero, a vertex having d labels; the walk's key set is free again). */
+        added = keyset_add(&w->seen, mask);
+        if (added < 0) return -2;
+        if (!added) continue;
         labels[out->count++] = mask;
         if (popcount64(mask) > d) wide = 1;
     }

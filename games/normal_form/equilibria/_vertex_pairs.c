@@ -5,12 +5,17 @@
  * order of P's vertices). P (m x n) is player 1's polytope matrix, Q (n x m) player 2's.
  * Returns 0, -1 (more than max_bases feasible bases in a polytope), -2 (out of memory). */
 /* Buffers of game_pairs, reused from game to game of a stack. */
-typedef struct { Workspace w; Vertices X, Y; Bytes shared; } PairWork;
+typedef struct { Workspace w; Vertices X, Y; Bytes shared, order; } PairWork;
+
+static int compare_masks(const void *a, const void *b) {
+    uint64_t u = *(const uint64_t *)a, v = *(const uint64_t *)b;
+    return (u > v) - (u < v);
+}
 
 static void pair_work_free(PairWork *p) {
     workspace_free(&p->w);
     free(p->X.z.data); free(p->X.labels.data); free(p->Y.z.data); free(p->Y.labels.data);
-    free(p->shared.data);
+    free(p->shared.data); free(p->order.data);
 }
 
 static int game_pairs(const double *P, const double *Q, int m, int n, Py_ssize_t max_bases,
@@ -41,11 +46,26 @@ static int game_pairs(const double *P, const double *Q, int m, int n, Py_ssize_t
     for (a = 0; a < pw->X.count; a++)
         if (popcount64(x_labels[a]) > m) *degenerate = 1;
     everything = ((uint64_t)1 << (m + n)) - 1;
+    if (!*degenerate) {  /* a vertex's partner carries exactly the other labels: look it up */
+        uint64_t *sorted_masks;
+        pw->order.size = 0;
+        sorted_masks = bytes_extend(&pw->order, sizeof(uint64_t) * (size_t)(pw->Y.count + 1));
+        if (!sorted_masks) return -2;
+        memcpy(sorted_masks, y_shared, sizeof(uint64_t) * (size_t)pw->Y.count);
+        qsort(sorted_masks, (size_t)pw->Y.count, sizeof(uint64_t), compare_masks);
+    }
     for (a = 0; a < pw->X.count; a++)
         for (b = 0; b < pw->Y.count; b++) {
             double *x, *y, total;
-            const double *xa = X + (size_t)a * m, *yb = Y + (size_t)b * n;
+            const double *xa, *yb;
+            if (!*degenerate && b == 0) {  /* skip the games's vertices without a partner */
+                uint64_t wanted = everything ^ x_labels[a];
+                if (!bsearch(&wanted, pw->order.data, (size_t)pw->Y.count, sizeof(uint64_t),
+                             compare_masks))
+                    break;
+            }
             if ((x_labels[a] | y_shared[b]) != everything) continue;
+            xa = X + (size_t)a * m; yb = Y + (size_t)b * n;
             x = bytes_extend(xs, sizeof(double) * m);
             y = bytes_extend(ys, sizeof(double) * n);
             if (!x || !y) return -2;
