@@ -9,6 +9,7 @@ regret, drops duplicates and returns an :class:`EquilibriumSet` that records how
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,7 @@ def check_tolerance(tol: Any) -> float:
         value = float(tol)
     except (TypeError, ValueError):
         raise InvalidGameError(f"tol must be a number (relative to the payoff range), got {tol!r}") from None
-    if not np.isfinite(value) or value < 0:
+    if not math.isfinite(value) or value < 0:
         raise InvalidGameError(
             f"tol must be a finite number >= 0 (relative to the payoff range), got {tol!r}; "
             f"the default is {DEFAULT_TOL:g}")
@@ -266,13 +267,18 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
     """
     from games.errors import GameError
 
-    bound = check_tolerance(tol) * game.payoff_range
-    ranges = player_ranges(game)
+    # The game's extremes once (the arithmetic of payoff_range, player_ranges and anchored).
+    lows = [float(p.min()) for p in game.payoffs]
+    highs = [float(p.max()) for p in game.payoffs]
+    spread = max(highs) - min(lows)
+    payoff_range = spread if spread > 0 else 1.0
+    bound = check_tolerance(tol) * payoff_range
+    ranges = [(high - low) or payoff_range for low, high in zip(lows, highs)]
     slacks = [tol * r for r in ranges]
     kept: list[Equilibrium] = []
     flat_kept: list[np.ndarray] = []
     dropped: list[float] = []
-    shifted, lows = anchored(game)
+    shifted = [p - low for p, low in zip(game.payoffs, lows)]
     for profile, relative, gains in _checked(game, candidates, shifted):
         worst = max(gains)
         values = tuple(u + low for u, low in zip(relative, lows))

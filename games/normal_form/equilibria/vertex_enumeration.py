@@ -43,7 +43,8 @@ LABEL_TOL = 1e-9
 
 def normalise(payoff: np.ndarray) -> np.ndarray:
     """Affine map of the payoffs onto [1, 2]: keeps best responses, makes the polytope bounded."""
-    low, spread = float(payoff.min()), float(np.ptp(payoff))
+    low = float(payoff.min())
+    spread = float(payoff.max()) - low  # np.ptp's arithmetic, one reduction fewer
     return (payoff - low) / spread + 1.0 if spread > 0 else np.ones_like(payoff)
 
 
