@@ -206,11 +206,11 @@ def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
             np.vstack([pc[2] for pc in pieces])[keep]], degenerate
 
 
-def compiled_candidates(kernel: Any, A: np.ndarray, B: np.ndarray, *arguments: Any
+def compiled_candidates(kernel: Any, shape: tuple[int, int, int], *arguments: Any
                         ) -> tuple[list[np.ndarray], np.ndarray]:
-    """Candidates ([game index, x, y]) of the nondegenerate games of a stack from a compiled
-    kernel (:mod:`~games.normal_form.equilibria.kernels`), and the mask of degenerate games."""
-    K, m, n = A.shape
+    """Candidates ([game index, x, y]) of a stack of games of ``shape`` (K, m, n) from a
+    compiled kernel (:mod:`~games.normal_form.equilibria.kernels`), and the degenerate mask."""
+    K, m, n = shape
     degenerate = np.zeros(K, dtype=np.uint8)
     arrays = [np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a for a in arguments]
     found = kernel(*arrays, degenerate)
@@ -230,8 +230,8 @@ def compiled_extreme_equilibria(compiled: Any, A: np.ndarray, B: np.ndarray
     K, m, n = A.shape
     P = rescale_stack(B)
     Q = np.ascontiguousarray(rescale_stack(A).transpose(0, 2, 1))
-    (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A, B, P, Q, K,
-                                                m, n, MAX_VERTICES, True)
+    (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A.shape, P, Q,
+                                                K, m, n, MAX_VERTICES, True)
     x, y = clean_rows(x), clean_rows(y)
     keys = -np.hstack([x, y]).round(12)  # largest probabilities first, as verified_set
     order = np.lexsort((*keys.T[::-1], g))
@@ -285,7 +285,7 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     notes = []
     compiled = kernels.active()
     if m == 2 and compiled is not None:
-        (g, x, y), degenerate = compiled_candidates(compiled.two_by_n, A, B, A, B, K, n)
+        (g, x, y), degenerate = compiled_candidates(compiled.two_by_n, A.shape, A, B, K, n)
         method = "2 x n upper envelope (compiled)"
     elif m == 2:
         (g, x, y), degenerate = two_by_n(A, B)
@@ -293,8 +293,8 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     elif compiled is not None and m + n <= 63:
         P = rescale_stack(B)
         Q = np.ascontiguousarray(rescale_stack(A).transpose(0, 2, 1))
-        (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A, B, P, Q,
-                                                    K, m, n, MAX_VERTICES, False)
+        (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A.shape, P,
+                                                    Q, K, m, n, MAX_VERTICES, False)
         method = "vertex enumeration over the stack (compiled)"
     elif count_support_pairs(m, n) <= MAX_STACKED_PAIRS:
         (g, x, y), degenerate = stacked_support_enumeration(A, B)
