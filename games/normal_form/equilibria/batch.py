@@ -13,8 +13,10 @@ player 2 earns a line  (1 - p) B[0, j] + p B[1, j].  In a nondegenerate game the
 
 A 2 x n game is degenerate exactly when a row of B has a tie at its maximum, a column of A has
 equal entries, or three or more lines meet on the upper envelope; those games (and games of
-large shapes) are solved one by one by vertex enumeration. Every equilibrium's regret is then
-checked in one vectorised pass.
+large shapes) are solved one by one by vertex enumeration. With the compiled kernels
+(:mod:`~games.normal_form.equilibria.kernels`) the closed form runs in C, and larger shapes and
+degenerate games go through vertex enumeration in C, game after game, instead of support
+enumeration. Every equilibrium's regret is then checked in one vectorised pass.
 """
 
 from __future__ import annotations

@@ -1,14 +1,16 @@
 """Which inner loops run compiled: the optional C kernels, or the pure-NumPy reference.
 
-``games/normal_form/equilibria/_kernels.c`` repeats, operation for operation, three NumPy loops
-of this package: the Lemke-Howson path (:mod:`~games.normal_form.equilibria.lemke_howson`), the
-zero-sum simplex (:mod:`~games.normal_form.equilibria.zero_sum`) and the walk over the feasible
-bases of a best-response polytope (:mod:`~games.normal_form.equilibria.polytope`). It is built by
+The C files beside this module (``_kernels.c`` lists them) repeat loops of this package:
+the Lemke-Howson path and the zero-sum simplex (operation for operation, so the same pivots
+and the same numbers, bit for bit), the walk over the feasible bases of a best-response
+polytope (the same bases in the same order), vertex enumeration of one game or of each game
+of a stack (the same walk, each vertex then solved afresh by Gaussian elimination in C rather
+than by LAPACK, so equal to rounding) and the 2 x n closed form of the batch solver (entry for
+entry). Every answer passes the same regret check either way. The kernels are built by
 ``pip install .`` when a C compiler is present (``python setup.py build_ext --inplace`` in a
-source checkout) and is optional: without it, or with the environment variable
-``CHIPDEALS_PURE=1``, every solver runs its NumPy path, silently. Both give the same pivots and
-the same numbers (tests/games/test_equilibria_kernels.py), and every answer is regret-checked
-either way.
+source checkout) and are optional: without them, or with the environment variable
+``CHIPDEALS_PURE=1``, every solver runs its NumPy path, silently.
+tests/games/test_equilibria_kernels.py compares the two paths.
 
 >>> from games.normal_form.equilibria import kernels
 >>> kernels.in_use() in ("compiled", "pure")
