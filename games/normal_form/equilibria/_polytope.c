@@ -46,13 +46,20 @@ void workspace_free(Workspace *w) {
  * lexicographic_rows); -1 when no entry is positive. */
 static int walk_leaving_row(const double *T, int e, int width, int d, int v) {
     int candidates[64], count = 0, kept, i, t, key;
-    double ratios[64], best = INFINITY, bound;
+    double ratios[64], best = INFINITY, bound, cut = INFINITY;
     for (i = 0; i < e; i++) {
         double entry = T[(size_t)i * width + v];
         if (entry > PIVOT_TOL) {
-            double ratio = T[(size_t)i * width + width - 1] / entry;
+            double rhs = T[(size_t)i * width + width - 1], ratio;
+            /* A ratio surely above the tie bound of the best so far (a margin far beyond
+             * rounding) is above the final bound too: skip its division. */
+            if (rhs > cut * entry) continue;
+            ratio = rhs / entry;
             candidates[count] = i; ratios[count++] = ratio;
-            if (ratio < best) best = ratio;
+            if (ratio < best) {
+                best = ratio;
+                cut = best + WALK_TIE * AT_LEAST_ONE(best) + 1e-12 * AT_LEAST_ONE(best);
+            }
         }
     }
     if (count == 0) return -1;
