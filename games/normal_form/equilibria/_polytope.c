@@ -43,30 +43,23 @@ void workspace_free(Workspace *w) {
 }
 
 /* Leaving row of the lexicographic ratio test for entering variable v (polytope.
- * lexicographic_rows); -1 when no entry is positive. */
-static int walk_leaving_row(const double *T, int e, int width, int d, int v) {
+ * lexicographic_rows); -1 when no entry is positive. The first pass has no branches (a
+ * division by 1 where the entry is not positive, its ratio then infinite): the signs of the
+ * entries are as good as random, and mispredicted branches cost more than the divisions. */
+WIDE_LOOPS static int walk_leaving_row(const double *T, int e, int width, int d, int v) {
     int candidates[64], count = 0, kept, i, t, key;
-    double ratios[64], best = INFINITY, bound, cut = INFINITY;
+    double ratios[64], best = INFINITY, bound;
     for (i = 0; i < e; i++) {
-        double entry = T[(size_t)i * width + v];
-        if (entry > PIVOT_TOL) {
-            double rhs = T[(size_t)i * width + width - 1], ratio;
-            /* A ratio surely above the tie bound of the best so far (a margin far beyond
-             * rounding) is above the final bound too: skip its division. */
-            if (rhs > cut * entry) continue;
-            ratio = rhs / entry;
-            candidates[count] = i; ratios[count++] = ratio;
-            if (ratio < best) {
-                best = ratio;
-                cut = best + WALK_TIE * AT_LEAST_ONE(best) + 1e-12 * AT_LEAST_ONE(best);
-            }
-        }
+        double entry = T[(size_t)i * width + v], rhs = T[(size_t)i * width + width - 1];
+        int positive = entry > PIVOT_TOL;
+        double quotient = rhs / (positive ? entry : 1.0);
+        ratios[i] = positive ? quotient : INFINITY;
+        best = ratios[i] < best ? ratios[i] : best;
     }
-    if (count == 0) return -1;
+    if (best == INFINITY) return -1;
     bound = best + WALK_TIE * AT_LEAST_ONE(best);
-    for (t = 0, kept = 0; t < count; t++)
-        if (ratios[t] <= bound) candidates[kept++] = candidates[t];
-    count = kept;
+    for (i = 0; i < e; i++)
+        if (ratios[i] <= bound) { candidates[count] = i; ratios[count++] = ratios[i]; }
     for (key = d; key < d + e && count > 1; key++) {
         best = INFINITY;
         for (t = 0; t < count; t++) {
