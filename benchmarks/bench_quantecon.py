@@ -200,7 +200,7 @@ def main() -> None:
     print()
     print(f"our path: {kernels.in_use()} kernels; pure = the NumPy path (CHIPDEALS_PURE=1)")
     print("warm: medians in one process; ratio = QuantEcon time / ours (> 1: we are faster)")
-    print(f"{'work':<31}{'ours':>8}{'pure':>8}{'QuantEcon':>10}{'ratio':>8}  {'target':<10}"
+    print(f"{'work':<31}{'ours':>8}{'pure':>8}{'QuantEcon':>10}{'ratio':>7}  {'target':<10} "
           f"{'met':>3}")
     for row in args.rows:
         title, target, check = ROWS[row]
@@ -208,7 +208,7 @@ def main() -> None:
         pure, pure_note = warm_ms(row, "pure", args.quick)
         theirs, their_note = warm_ms(row, "qe", args.quick)
         print(f"{title:<31}{fmt(ours):>8}{fmt(pure):>8}{fmt(theirs):>10}"
-              f"{times(theirs / ours):>8}  {target:<10}{'yes' if check(ours, theirs) else 'NO':>3}")
+              f"{times(theirs / ours):>7}  {target:<10} {'yes' if check(ours, theirs) else 'NO':>3}")
         if note:
             print(f"{'':<4}path: ours {note}, pure {pure_note}, QuantEcon {their_note}")
     print("\ncold: first call in a fresh process, from before the imports (QE compiles here)")
