@@ -5,7 +5,9 @@
     python benchmarks/bench_quantecon.py --quick
 
 Each row of issue 18's table is timed in one run, ours and QuantEcon's on the same seeded
-games, and printed as a ratio (QuantEcon's time / ours: above 1 we are faster). *Warm*: medians
+games, and printed as a ratio (QuantEcon's time / ours: above 1 we are faster). "ours" is the
+default path (the compiled kernels when built, see games.normal_form.equilibria.kernels);
+"pure" the NumPy path that CHIPDEALS_PURE=1 forces, timed warm in the same run. *Warm*: medians
 after a first call (QuantEcon's numba functions compiled). *Cold*: a fresh process per side
 (subprocess) that imports, builds the same input and makes the first call; the time is from
 before the imports to the answer, so QuantEcon's pays its compilation. Process rows (imports,
@@ -34,8 +36,8 @@ ROWS = {
     "call2": ("one call, 2x2 game", "<= 0.1 ms", lambda o, t: o <= 0.1),
     "call3": ("one call, 3x3 game", "<= 0.1 ms", lambda o, t: o <= 0.1),
     "call4": ("one call, 4x4 game", "<= 0.1 ms", lambda o, t: o <= 0.1),
-    "batch3": ("10,000 3x3 games, batch vs loop", ">= 10x loop", lambda o, t: t >= 10 * o),
-    "batch4": ("2,000 4x4 games, batch vs loop", ">= 10x loop", lambda o, t: t >= 10 * o),
+    "batch3": ("10,000 3x3 games, batch vs loop", ">= 10x QE", lambda o, t: t >= 10 * o),
+    "batch4": ("2,000 4x4 games, batch vs loop", ">= 10x QE", lambda o, t: t >= 10 * o),
     "batch2": ("10,000 2x2 games, batch vs loop", "<= 2 ms", lambda o, t: o <= 2.0),
     "lh200": ("Lemke-Howson, random 200x200", "<= 1.5x QE", lambda o, t: o <= 1.5 * t),
     "zerosum100": ("zero-sum value, 100x100", "<= 2 ms", lambda o, t: o <= 2.0),
@@ -69,16 +71,24 @@ def calls(row: str, side: str, quick: bool, whole_loop: bool = False):
     QuantEcon's batch rows loop over the first 1,000 games (300 if quick), the time scaled to
     the stack, unless ``whole_loop``.
     """
-    if side == "ours":
-        from games.normal_form.equilibria import equilibria, equilibria_batch
+    if side in ("ours", "pure"):
+        from games.normal_form.equilibria import equilibria, equilibria_batch, kernels
         from games.normal_form import NormalFormGame
 
         if row in BATCH:
             A, B = games_for(row, quick)
-            return [(A, B)], lambda ab: equilibria_batch(*ab)
-        method = {"lh200": "lemke-howson", "zerosum100": "zero-sum"}.get(row, "vertex")
-        games = [NormalFormGame.from_arrays(A, B) for A, B in games_for(row, quick)]
-        return games, lambda g: equilibria(g, method=method)
+            inputs, solve = [(A, B)], lambda ab: equilibria_batch(*ab)
+        else:
+            method = {"lh200": "lemke-howson", "zerosum100": "zero-sum"}.get(row, "vertex")
+            inputs = [NormalFormGame.from_arrays(A, B) for A, B in games_for(row, quick)]
+            solve = lambda g: equilibria(g, method=method)  # noqa: E731
+        if side == "ours":
+            return inputs, solve
+
+        def pure(item):
+            with kernels.pure():
+                return solve(item)
+        return inputs, pure
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import quantecon.game_theory as gt
@@ -124,8 +134,8 @@ def warm_ms(row: str, side: str, quick: bool) -> tuple[float, str]:
         times.append(best)
     note = ""
     if row == "lh200":
-        note = (f"{first.settings['pivots']} pivots" if side == "ours"
-                else f"{first[1].num_iter} pivots")
+        note = (f"{first[1].num_iter} pivots" if side == "qe"
+                else f"{first.settings['pivots']} pivots")
     return 1e3 * statistics.median(times), note
 
 
@@ -154,8 +164,14 @@ def process(command: list[str]) -> tuple[float, float, int]:
     return time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
 
 
+def times(ratio: float) -> str:
+    return f"{ratio:.0f}x" if ratio >= 100 else f"{ratio:.2f}x"
+
+
 def fmt(ms: float) -> str:
-    return f"{ms / 1e3:.2f} s" if ms >= 1e3 else f"{ms:.3g} ms"
+    if ms >= 1e3:
+        return f"{ms / 1e3:.2f} s"
+    return f"{ms:.3g} ms" if ms >= 1 else f"{ms * 1e3:.3g} us"
 
 
 def main() -> None:
@@ -179,25 +195,28 @@ def main() -> None:
         shown = f"{seconds:.2f} s, {mib:.0f} MiB" if code == 0 else f"not run (exit {code})"
         print(f"{title:<36}{shown:>22}  {target}")
 
+    from games.normal_form.equilibria import kernels
+
     print()
+    print(f"our path: {kernels.in_use()} kernels; pure = the NumPy path (CHIPDEALS_PURE=1)")
     print("warm: medians in one process; ratio = QuantEcon time / ours (> 1: we are faster)")
-    print(f"{'work':<33}{'ours':>9}{'QuantEcon':>11}{'ratio':>8}  {'target':<12}{'met':>4}")
-    warm = {}
+    print(f"{'work':<31}{'ours':>8}{'pure':>8}{'QuantEcon':>10}{'ratio':>7}  {'target':<10} "
+          f"{'met':>3}")
     for row in args.rows:
         title, target, check = ROWS[row]
         ours, note = warm_ms(row, "ours", args.quick)
+        pure, pure_note = warm_ms(row, "pure", args.quick)
         theirs, their_note = warm_ms(row, "qe", args.quick)
-        warm[row] = (ours, theirs)
-        print(f"{title:<33}{fmt(ours):>9}{fmt(theirs):>11}{theirs / ours:>7.2f}x  {target:<12}"
-              f"{'yes' if check(ours, theirs) else 'NO':>4}")
+        print(f"{title:<31}{fmt(ours):>8}{fmt(pure):>8}{fmt(theirs):>10}"
+              f"{times(theirs / ours):>7}  {target:<10} {'yes' if check(ours, theirs) else 'NO':>3}")
         if note:
-            print(f"{'':<4}path: ours {note}, QuantEcon {their_note}")
+            print(f"{'':<4}path: ours {note}, pure {pure_note}, QuantEcon {their_note}")
     print("\ncold: first call in a fresh process, from before the imports (QE compiles here)")
     print(f"{'work':<33}{'ours':>9}{'QuantEcon':>11}{'ratio':>8}")
     for row in args.rows:
         ours = cold_ms(row, "ours", args.quick)
         theirs = cold_ms(row, "qe", args.quick)
-        print(f"{ROWS[row][0]:<33}{fmt(ours):>9}{fmt(theirs):>11}{theirs / ours:>7.2f}x")
+        print(f"{ROWS[row][0]:<33}{fmt(ours):>9}{fmt(theirs):>11}{times(theirs / ours):>8}")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ engine (:func:`games.trees.screening_offer_batch`) solves every draw, with its r
 
 >>> import deals
 >>> plan = deals.stage_plan(deals.load("gulf-divestment-uae"), draws=300, seed=0)
->>> plan.first_tranches[0], plan.one_shot
-(88000.0, 1100000.0)
+>>> plan.first_tranches[0], plan.one_shot   # G42's share: from none at first to 220k H100e/yr
+(0.0, 220000.0)
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def stage_tree(deal: Deal) -> GameTree:
     >>> import deals
     >>> tree = stage_tree(deals.load("gulf-divestment-uae"))
     >>> tree.root.actions, tree.root.children[0].actions[:2]
-    (('reliable', 'opportunist'), ('one shot', 'first 88,000'))
+    (('reliable', 'opportunist'), ('one shot', 'first 0'))
     """
     stages = stages_of(deal)
     offers = [ONE_SHOT] + [offer_label(a) for a in stages.candidates()]

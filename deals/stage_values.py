@@ -158,11 +158,13 @@ def snapback_value(deal: Deal, levels: Sequence[float] | None = None, *,
                    draws: int = 2_000, seed: int | None = 0) -> LeverCurve:
     """The supplier's value of its best staged plan against the snapback's strength.
 
-    The strength is the share of the released gain a detected breacher loses; a full
-    snapback never leaves the supplier worse off than none:
+    The strength is the share of the released gain both sides lose on detection. Where a
+    breach leaves the supplier worse off than no deal, as India's resumed Russian crude with
+    the tariff relief out, a full snapback is worth more to it than none (where the breach
+    state still pays the supplier, as the UAE's US-run campus, revoking it can cost more):
 
     >>> import deals
-    >>> curve = snapback_value(deals.load("gulf-divestment-uae"), [0.0, 1.0], draws=200)
+    >>> curve = snapback_value(deals.load("india-energy-trade"), [0.0, 1.0], draws=200)
     >>> bool(curve.value[1] >= curve.value[0])
     True
     """

@@ -62,6 +62,9 @@ nitpicky = False
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "config.cache"]
 
 doctest_global_setup = "import numpy as np\nimport games, deals"
+# Only the pages' own {doctest} blocks: the API docstrings' examples run under
+# ``pytest --doctest-modules`` in their modules' namespaces.
+doctest_test_doctest_blocks = ""
 
 html_theme = "furo"
 html_title = "chipdeals"

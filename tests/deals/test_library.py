@@ -208,12 +208,17 @@ def test_netherlands_cap_threat_is_not_credible():
     """Capping an ally's chips costs the US more than the controls it fails to get: even with
     the threat in force (cap_threat = 1), the US's subgame-perfect move is not the cap but
     the foreign direct product rule, and the Dutch refuse further controls. The hard-ball
-    proposal is rejected against its own threat; the real Sep 2024 step costs the Dutch
-    money against the uncapped status quo, so what moved them is outside the model."""
+    proposal is rejected against its own threat. The real Sep 2024 step costs the Dutch
+    money against the bare uncapped status quo; in its own setting (the US would otherwise
+    impose part of the controls through the FDPR) the Dutch gain controls_cost * (fdpr_reach
+    - 0.5): doing half the controls themselves beats having 60% imposed."""
     deal = load("allied-sme-netherlands")
     outcome = tree_outcome(deal.bind(cap_threat=1))
     assert outcome.path == ("fdpr for refuse", "accept")
     threat, proposal = deal.at_terms("proposal")
     assert threat.gains(proposal)[1] < 0
-    status_quo, struck = deal.at_terms("outcome")
-    assert status_quo.gains(struck)[1] < 0
+    under_fdpr, struck = deal.at_terms("outcome")
+    assert deal.gains(struck)[1] < 0  # against the bare uncapped status quo
+    v = deal.values()
+    controls_cost = v["china_sme_revenue"] * v["share_at_stake"] * v["profit_margin"]
+    assert under_fdpr.gains(struck)[1] == pytest.approx(controls_cost * (v["fdpr_reach"] - 0.5))

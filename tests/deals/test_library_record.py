@@ -237,3 +237,51 @@ def test_microsoft_g42_encodes_the_sequence_of_the_record():
                                    "us_stake": 1.5}
     assert "b6" in deal.outcome.source and "b7" in deal.outcome.source
     assert "us_operator_residual" in deal.definitions["exposed"].text
+
+
+# Staged blocks against the corrected bodies (issue 15 on the issue-13 files) ---------------
+
+STAGED = ("gulf-divestment-uae", "gulf-divestment-saudi", "india-energy-trade", "microsoft-g42")
+
+
+@pytest.mark.parametrize("name", STAGED)
+def test_each_stages_block_releases_the_terms_it_stages(name):
+    """The last tranche is the staged terms' own level of the tranched issue (the one-shot
+    release), so staging and the audit talk about the same deal; for the UAE that issue is the
+    G42-run share (b2's 20% split), starting at the first G42 licence (b5), not the whole
+    campus on top of the US-run chips."""
+    deal = load(name)
+    stages = deal.stages
+    terms = deal.outcome_values(getattr(deal, stages.terms).values)
+    assert stages.tranches[-1] == pytest.approx(terms[stages.issue])
+    if name == "gulf-divestment-uae":
+        assert stages.issue == "chips" and stages.tranches[0] == 88_000
+        assert terms["chips"] + terms["chips_us"] == pytest.approx(1_100_000)
+
+
+@pytest.mark.parametrize("name", GULF)
+def test_gulf_breach_is_of_the_security_terms_not_the_pledge(name):
+    """A breach is re-entering Chinese AI ties and dropping safeguards; the pledge's shortfall is
+    already the realisation share (FACTS.md d), so a breach leaves the pledge as staged."""
+    deal = load(name)
+    breach = deal.stages.breach
+    assert breach["divest"] == 0 and breach["safeguards"] == 0
+    assert breach["invest_us"] == deal.proposal.values["invest_us"]
+
+
+def test_microsoft_g42_china_stakes_is_a_yearly_flow_not_the_holdings_value():
+    """b7, d: the holdings sold were worth $0.1-1bn in all, a stock; their yearly worth is a
+    fraction of it, as in the UAE file (the range was [0.05, 1.0] $bn per year)."""
+    g42, uae = load("microsoft-g42"), load("gulf-divestment-uae")
+    assert g42.parameters["china_stakes"].range == uae.parameters["china_stakes"].range
+    assert g42.parameters["china_stakes"].range[1] < 1.0
+
+
+def test_netherlands_struck_step_is_audited_against_the_fdpr_threat():
+    """The Sep 2024 step's setting is the FDPR threat: without it the Dutch lose from any
+    controls; with it they accept half the controls where the FDPR would reach further."""
+    nl = load("allied-sme-netherlands")
+    assert nl.outcome.setting == {"fdpr_threat": 1}
+    under_fdpr, struck = nl.at_terms("outcome")
+    assert under_fdpr.bind(fdpr_reach=0.45).gains(struck)[1] < 0
+    assert under_fdpr.bind(fdpr_reach=0.55).gains(struck)[1] > 0

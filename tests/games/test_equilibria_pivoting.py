@@ -138,6 +138,6 @@ def test_degenerate_games_of_a_batch_match_vertex_enumeration_game_by_game(shape
         assert found.degenerate[k] == alone.degenerate
         ours = found.equilibria_of(k)
         assert len(ours) == len(alone)
-        for (x, y), eq in zip(sorted(ours, key=lambda p: tuple(-np.concatenate(p))), alone):
+        for (x, y), eq in zip(sorted(ours, key=lambda p: tuple(-np.concatenate(p).round(12))), alone):
             np.testing.assert_allclose(x, eq.strategies[0], atol=1e-12)
             np.testing.assert_allclose(y, eq.strategies[1], atol=1e-12)

@@ -13,8 +13,10 @@ player 2 earns a line  (1 - p) B[0, j] + p B[1, j].  In a nondegenerate game the
 
 A 2 x n game is degenerate exactly when a row of B has a tie at its maximum, a column of A has
 equal entries, or three or more lines meet on the upper envelope; those games (and games of
-large shapes) are solved one by one by vertex enumeration. Every equilibrium's regret is then
-checked in one vectorised pass.
+large shapes) are solved one by one by vertex enumeration. With the compiled kernels
+(:mod:`~games.normal_form.equilibria.kernels`) the closed form runs in C, and larger shapes and
+degenerate games go through vertex enumeration in C, game after game, instead of support
+enumeration. Every equilibrium's regret is then checked in one vectorised pass.
 """
 
 from __future__ import annotations
@@ -25,10 +27,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, check_tolerance, EquilibriumSet
-from games.normal_form.equilibria.batch_support import stacked_support_enumeration
+from games.normal_form.equilibria.equilibrium import (DEFAULT_TOL, EquilibriumSet, check_tolerance,
+                                                     clean_rows)
+from games.normal_form.equilibria import kernels
+from games.normal_form.equilibria.batch_support import rescale_stack, stacked_support_enumeration
+from games.normal_form.equilibria.polytope import too_many_vertices
+from games.normal_form.equilibria.vertex_enumeration import MAX_VERTICES
 from games.normal_form.equilibria.supports import count_support_pairs, subsets, fold_last
-from games.errors import InvalidGameError
+from games.errors import GameTooLargeError, InvalidGameError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
 
@@ -105,8 +111,9 @@ class BatchEquilibria(TabularResult):
         return "\n".join(lines + list(self.notes))
 
 
-def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
-    arrays = []
+def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """The stacks as float arrays, and each game's smallest and largest payoff per player."""
+    arrays, extremes = [], []
     for name, value in (("A", A), ("B", B)):
         if np.iscomplexobj(value):  # casting would silently drop the imaginary parts
             raise InvalidGameError(f"{name} holds complex numbers; payoffs must be real")
@@ -118,22 +125,28 @@ def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
             raise InvalidGameError(
                 f"{name} has shape {array.shape}; equilibria_batch needs stacks of games of "
                 f"shape (k, m, n) (use equilibria() for a single game)")
-        if not np.all(np.isfinite(array)):
-            g = int(np.argwhere(~np.isfinite(array))[0][0])
-            raise InvalidGameError(f"{name} has a NaN or infinite payoff in game {g}")
+        if 0 in array.shape:
+            raise InvalidGameError(f"empty stack or strategy set: shape {array.shape}")
+        # Per game, smallest and largest payoff (NaN propagates; an infinity shows in one).
+        flat = array.reshape(len(array), -1)
+        low, high = fold_last(np.minimum, flat), fold_last(np.maximum, flat)
+        bad = ~(np.isfinite(low) & np.isfinite(high))
+        if bad.any():
+            raise InvalidGameError(
+                f"{name} has a NaN or infinite payoff in game {int(np.flatnonzero(bad)[0])}")
         arrays.append(array)
+        extremes += [low, high]
     if arrays[0].shape != arrays[1].shape:
         raise InvalidGameError(f"A has shape {arrays[0].shape} but B has shape {arrays[1].shape}; "
                                f"they must match")
-    if 0 in arrays[0].shape:
-        raise InvalidGameError(f"empty stack or strategy set: shape {arrays[0].shape}")
     with np.errstate(over="ignore"):
-        overflow = ~np.isfinite(payoff_ranges(*arrays))
+        overflow = ~np.isfinite(np.maximum(extremes[1], extremes[3])
+                                - np.minimum(extremes[0], extremes[2]))
     if overflow.any():
         raise InvalidGameError(
             f"the payoffs of game {int(np.flatnonzero(overflow)[0])} span more than the float "
             f"range (largest minus smallest overflows); rescale them")
-    return arrays[0], arrays[1]
+    return arrays[0], arrays[1], extremes
 
 
 def payoff_ranges(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -204,6 +217,38 @@ def two_by_n(A: np.ndarray, B: np.ndarray) -> tuple[list[np.ndarray], np.ndarray
             np.vstack([pc[2] for pc in pieces])[keep]], degenerate
 
 
+def compiled_candidates(kernel: Any, shape: tuple[int, int, int], *arguments: Any
+                        ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Candidates ([game index, x, y]) of a stack of games of ``shape`` (K, m, n) from a
+    compiled kernel (:mod:`~games.normal_form.equilibria.kernels`), and the degenerate mask."""
+    K, m, n = shape
+    degenerate = np.zeros(K, dtype=np.uint8)
+    arrays = [np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a for a in arguments]
+    found = kernel(*arrays, degenerate)
+    if found is None:
+        raise GameTooLargeError(too_many_vertices(MAX_VERTICES))
+    games, xs, ys = found
+    return ([np.frombuffer(games, dtype=np.int64), np.frombuffer(xs).reshape(-1, m),
+             np.frombuffer(ys).reshape(-1, n)], degenerate.view(bool))
+
+
+def compiled_extreme_equilibria(compiled: Any, A: np.ndarray, B: np.ndarray
+                                ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Vertex enumeration of each game of a stack by the compiled kernel, degenerate or not:
+    candidates ([game index, x, y]) cleaned, ordered and without repeats as
+    :func:`~games.normal_form.equilibria.equilibrium.verified_set` does, and the degenerate
+    mask. The same equilibria as :func:`stacked_vertex_enumeration`, to rounding."""
+    K, m, n = A.shape
+    P = rescale_stack(B)
+    Q = np.ascontiguousarray(rescale_stack(A).transpose(0, 2, 1))
+    (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A.shape, P, Q,
+                                                K, m, n, MAX_VERTICES, True)
+    x, y = clean_rows(x), clean_rows(y)
+    keys = -np.hstack([x, y]).round(12)  # largest probabilities first, as verified_set
+    order = np.lexsort((*keys.T[::-1], g))
+    return [g[order], x[order], y[order]], degenerate
+
+
 def stacked_vertex_enumeration(A: np.ndarray, B: np.ndarray, tol: float
                                ) -> Iterator[EquilibriumSet]:
     """Vertex enumeration of each game of a stack, the polytopes of all games walked together.
@@ -241,16 +286,27 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     ([1], [[0.5, 0.5]], [[0.5, 0.5]])
     """
     tol = check_tolerance(tol)
-    A, B = _check_stack(A, B)
+    A, B, (low_A, high_A, low_B, high_B) = _check_stack(A, B)
     K, m, n = A.shape
     swapped = m > 2 and n == 2
     if swapped:  # an n x 2 game is a 2 x n game with the players' roles exchanged
         A, B = np.transpose(B, (0, 2, 1)), np.transpose(A, (0, 2, 1))
+        low_A, high_A, low_B, high_B = low_B, high_B, low_A, high_A
         m, n = n, m
     notes = []
-    if m == 2:
+    compiled = kernels.active()
+    if m == 2 and compiled is not None:
+        (g, x, y), degenerate = compiled_candidates(compiled.two_by_n, A.shape, A, B, K, n)
+        method = "2 x n upper envelope (compiled)"
+    elif m == 2:
         (g, x, y), degenerate = two_by_n(A, B)
         method = "2 x n upper envelope (vectorised)"
+    elif compiled is not None and m + n <= 63:
+        P = rescale_stack(B)
+        Q = np.ascontiguousarray(rescale_stack(A).transpose(0, 2, 1))
+        (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A.shape, P,
+                                                    Q, K, m, n, MAX_VERTICES, False)
+        method = "vertex enumeration over the stack (compiled)"
     elif count_support_pairs(m, n) <= MAX_STACKED_PAIRS:
         (g, x, y), degenerate = stacked_support_enumeration(A, B)
         method = "support enumeration over the stack (vectorised)"
@@ -262,21 +318,29 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
                      f"support pairs each); solved one by one")
     extra_g, extra_x, extra_y = [g], [x], [y]
     slow = np.flatnonzero(degenerate)
+    if compiled is not None and len(slow) and m + n <= 63:
+        (g_slow, x_slow, y_slow), still = compiled_extreme_equilibria(compiled, A[slow], B[slow])
+        degenerate[slow] = still
+        extra_g.append(slow[g_slow])
+        extra_x.append(x_slow)
+        extra_y.append(y_slow)
+        slow = slow[:0]  # nothing left for the NumPy walk
+        notes.append(f"{int(still.sum())} degenerate game(s): their extreme equilibria")
     for k, found in zip(slow, stacked_vertex_enumeration(A[slow], B[slow], tol)):
         degenerate[k] = bool(found.degenerate)
         for eq in found:
             extra_g.append(np.array([k]))
             extra_x.append(eq.strategies[0][None, :])
             extra_y.append(eq.strategies[1][None, :])
-    g, x, y = np.concatenate(extra_g), np.vstack(extra_x), np.vstack(extra_y)
-    order = np.argsort(g, kind="stable")
-    g, x, y = g[order], x[order], y[order]
+    if len(extra_g) > 1 or compiled is None:  # the compiled kernels list games in order
+        g, x, y = np.concatenate(extra_g), np.vstack(extra_x), np.vstack(extra_y)
+        order = np.argsort(g, kind="stable")
+        g, x, y = g[order], x[order], y[order]
     # One vectorised regret check for every equilibrium of every game.
     # Payoffs anchored at each game's minimum per player: rounding relative to the range, not
     # to the payoffs' size (regret is unchanged by adding a constant to a player's payoffs).
-    low_A = fold_last(np.minimum, A.reshape(K, -1))
-    low_B = fold_last(np.minimum, B.reshape(K, -1))
-    Ag, Bg = A[g] - low_A[g, None, None], B[g] - low_B[g, None, None]
+    Ag = (A - low_A[:, None, None])[g]
+    Bg = (B - low_B[:, None, None])[g]
     row_values = np.einsum("kij,kj->ki", Ag, y)
     col_values = np.einsum("kij,ki->kj", Bg, x)
     u1, u2 = fold_last(np.add, row_values * x), fold_last(np.add, col_values * y)
@@ -284,8 +348,11 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     gain_2 = fold_last(np.maximum, col_values) - u2
     u1, u2 = u1 + low_A[g], u2 + low_B[g]
     regret = np.maximum(np.maximum(gain_1, gain_2), 0.0)
-    both = payoff_ranges(A, B)
-    ok = (gain_1 <= tol * own_ranges(A, both)[g]) & (gain_2 <= tol * own_ranges(B, both)[g])
+    both = np.maximum(high_A, high_B) - np.minimum(low_A, low_B)
+    both = np.where(both > 0, both, 1.0)
+    own_A, own_B = high_A - low_A, high_B - low_B
+    own_A, own_B = np.where(own_A > 0, own_A, both), np.where(own_B > 0, own_B, both)
+    ok = (gain_1 <= tol * own_A[g]) & (gain_2 <= tol * own_B[g])
     if not ok.all():
         notes.append(f"{int((~ok).sum())} candidate(s) failed the regret check and were left out "
                      f"(games {sorted(set(g[~ok].tolist()))[:10]})")

@@ -9,6 +9,7 @@ regret, drops duplicates and returns an :class:`EquilibriumSet` that records how
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,7 @@ def check_tolerance(tol: Any) -> float:
         value = float(tol)
     except (TypeError, ValueError):
         raise InvalidGameError(f"tol must be a number (relative to the payoff range), got {tol!r}") from None
-    if not np.isfinite(value) or value < 0:
+    if not math.isfinite(value) or value < 0:
         raise InvalidGameError(
             f"tol must be a finite number >= 0 (relative to the payoff range), got {tol!r}; "
             f"the default is {DEFAULT_TOL:g}")
@@ -286,13 +287,18 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
     """
     from games.errors import GameError
 
-    bound = check_tolerance(tol) * game.payoff_range
-    ranges = player_ranges(game)
+    # The game's extremes once (the arithmetic of payoff_range, player_ranges and anchored).
+    lows = [float(p.min()) for p in game.payoffs]
+    highs = [float(p.max()) for p in game.payoffs]
+    spread = max(highs) - min(lows)
+    payoff_range = spread if spread > 0 else 1.0
+    bound = check_tolerance(tol) * payoff_range
+    ranges = [(high - low) or payoff_range for low, high in zip(lows, highs)]
     slacks = [tol * r for r in ranges]
     kept: list[Equilibrium] = []
     flat_kept: list[np.ndarray] = []
     dropped: list[float] = []
-    shifted, lows = anchored(game)
+    shifted = [p - low for p, low in zip(game.payoffs, lows)]
     for profile, relative, gains in _checked(game, candidates, shifted):
         worst = max(gains)
         values = tuple(u + low for u, low in zip(relative, lows))
@@ -312,7 +318,9 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
             continue  # the same equilibrium found twice (from two supports or bases)
         flat_kept.append(flat)
         kept.append(Equilibrium(tuple(_read_only(s) for s in profile), values, worst))
-    kept.sort(key=lambda eq: tuple(-np.concatenate(eq.strategies)))
+    # Largest probabilities first; rounded so that equilibria equal to within rounding keep one
+    # order whichever elimination computed them (the compiled and NumPy paths).
+    kept.sort(key=lambda eq: tuple(-np.concatenate(eq.strategies).round(12)))
     notes = tuple(notes)
     if dropped:
         # Say so: a candidate just above the tolerance may be a true equilibrium lost to rounding.
@@ -335,8 +343,8 @@ def _checked(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]],
             relative = [float(v @ s) for v, s in zip(vectors, profile)]
             yield profile, relative, [max(float(v.max()) - u, 0.0) for v, u in zip(vectors, relative)]
         return
-    X = _clean_rows(np.array([c[0] for c in candidates], dtype=float))
-    Y = _clean_rows(np.array([c[1] for c in candidates], dtype=float))
+    X = clean_rows(np.array([c[0] for c in candidates], dtype=float))
+    Y = clean_rows(np.array([c[1] for c in candidates], dtype=float))
     row_values, column_values = Y @ shifted[0].T, X @ shifted[1]
     u1 = np.einsum("ci,ci->c", row_values, X)
     u2 = np.einsum("cj,cj->c", column_values, Y)
@@ -346,8 +354,8 @@ def _checked(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]],
         yield (X[c], Y[c]), [a, b], [g1, g2]
 
 
-def _clean_rows(S: np.ndarray) -> np.ndarray:
-    """:func:`_clean` of each row."""
+def clean_rows(S: np.ndarray) -> np.ndarray:
+    """Each row (a candidate mixed strategy) with rounding-level entries set to 0, renormalised."""
     S = np.where(S < 1e-13 * np.maximum(1.0, np.abs(S).max(axis=1))[:, None], 0.0, S)
     total = S.sum(axis=1)
     if np.any(total <= 0):

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from games.normal_form.equilibria import kernels
 from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
 from games.normal_form.equilibria.vertex_enumeration import normalise
-from games.normal_form.equilibria.pivoting import Dictionary
+from games.normal_form.equilibria.pivoting import UNBOUNDED, Dictionary
 from games.errors import GameError
 from games.normal_form import NormalFormGame
 
@@ -28,8 +29,28 @@ def lemke_howson_path(A: np.ndarray, B: np.ndarray, initial_label: int,
                       max_pivots: int = 100_000) -> tuple[np.ndarray, np.ndarray, int]:
     """Follow the path that drops ``initial_label``; return (x, y, pivots) at its end.
 
-    Both tableaux are dictionaries pivoted in place (:class:`~games.normal_form.equilibria.pivoting.Dictionary`).
+    Both tableaux are dictionaries pivoted in place (:class:`~games.normal_form.equilibria.pivoting.Dictionary`),
+    by the compiled kernel when it is in use (:mod:`~games.normal_form.equilibria.kernels`), which
+    takes the same pivots to the same end point.
     """
+    compiled = kernels.active()
+    if compiled is None:
+        return numpy_path(A, B, initial_label, max_pivots)
+    m, n = A.shape
+    x, y = np.empty(m), np.empty(n)
+    pivots = compiled.lemke_howson(np.ascontiguousarray(A, dtype=float),
+                                   np.ascontiguousarray(B, dtype=float), m, n,
+                                   int(initial_label), max_pivots, x, y)
+    if pivots == -2:
+        raise GameError(UNBOUNDED)
+    if pivots < 0:
+        raise GameError(f"Lemke-Howson did not finish within {max_pivots} pivots; try method='vertex'")
+    return x, y, pivots
+
+
+def numpy_path(A: np.ndarray, B: np.ndarray, initial_label: int,
+               max_pivots: int = 100_000) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`lemke_howson_path` in NumPy: the reference of the compiled kernel."""
     m, n = A.shape
     labels = m + n
     # P: B^T x + s = 1, x labelled 0..m-1, s labelled m..; Q: A y + r = 1, r labelled 0..m-1.

@@ -22,6 +22,9 @@ from games.errors import GameError
 #: order one (payoffs normalised to [1, 2]); smaller ones are rounding noise of zeros.
 PIVOT_TOL = 1e-9
 
+UNBOUNDED = ("a pivot found an unbounded ray; this should not happen on a bounded polytope and "
+             "signals numerical trouble. Try method='vertex'")
+
 
 class Dictionary:
     """The system ``C v + s = 1`` with the slacks ``s`` basic; labels name the variables.
@@ -74,9 +77,7 @@ class Dictionary:
         first = int(ratios.argmin())
         best = ratios[first]
         if best == np.inf:
-            raise GameError(
-                "a pivot found an unbounded ray; this should not happen on a bounded "
-                "polytope and signals numerical trouble. Try method='vertex'")
+            raise GameError(UNBOUNDED)
         close = ratios <= best + 1e-12 * max(1.0, abs(best))
         if np.count_nonzero(close) == 1:
             return first

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from games.normal_form.equilibria import kernels
 from games.normal_form.equilibria.supports import solve_carefully
 from games.errors import GameTooLargeError
 
@@ -79,11 +80,21 @@ def feasible_bases_stack(M: np.ndarray, max_bases: int = 100_000
     Returns (owner, bases): each basis's polytope and its e indices, polytope by polytope in
     the order a walk of that polytope alone finds them. Walking the polytopes of one game (or of
     many games of one shape) together pivots each level of all of them in one numpy call.
+    The compiled kernel, when in use (:mod:`~games.normal_form.equilibria.kernels`), walks each
+    polytope breadth first in C and returns the same bases in the same order.
     """
     K, d, e = M.shape
     if d + e > 63:
         raise GameTooLargeError(f"pivoting vertex enumeration handles up to 63 strategies in "
                                 f"all; this game has {d + e}. Use method='lemke-howson'")
+    compiled = kernels.active()
+    if compiled is not None:
+        walked = compiled.feasible_bases(np.ascontiguousarray(M, dtype=float), K, d, e, max_bases)
+        if walked is None:
+            raise GameTooLargeError(too_many_vertices(max_bases))
+        found, counts = walked
+        bases = np.frombuffer(found, dtype=np.int64).reshape(-1, e)
+        return np.repeat(np.arange(K), counts), bases
     if K > 1 and (K - 1).bit_length() + d + e > 63:
         raise GameTooLargeError(f"too many polytopes ({K:,}) to walk together")
     frontier_t = np.empty((K, e, d + e + 1))
@@ -129,13 +140,17 @@ def feasible_bases_stack(M: np.ndarray, max_bases: int = 100_000
         found_b.append(frontier_b)
         counts += np.bincount(frontier_o, minlength=K)
         if counts.max() > max_bases:
-            raise GameTooLargeError(
-                f"a best-response polytope of this game has more than {max_bases:,} vertices "
-                f"(the limit); use method='lemke-howson' for one equilibrium, or raise "
-                f"max_vertices if you can wait")
+            raise GameTooLargeError(too_many_vertices(max_bases))
     owner, bases = np.concatenate(found_o), np.vstack(found_b)
     order = np.argsort(owner, kind="stable")
     return owner[order], bases[order]
+
+
+def too_many_vertices(max_bases: int) -> str:
+    """The message of a walk stopped at ``max_bases`` feasible bases."""
+    return (f"a best-response polytope of this game has more than {max_bases:,} vertices "
+            f"(the limit); use method='lemke-howson' for one equilibrium, or raise "
+            f"max_vertices if you can wait")
 
 
 def keys_of(owner: np.ndarray, bases: np.ndarray, variables: int) -> np.ndarray:

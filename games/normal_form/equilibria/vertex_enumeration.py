@@ -20,11 +20,14 @@ dimension.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from games.errors import InvalidGameError, whole_number
+from games.errors import GameTooLargeError, InvalidGameError, whole_number
+from games.normal_form.equilibria import kernels
 from games.normal_form.equilibria.equilibrium import EquilibriumSet, verified_set
-from games.normal_form.equilibria.polytope import feasible_bases, vertices_from_bases, feasible_bases_stack
+from games.normal_form.equilibria.polytope import too_many_vertices, vertices_from_bases, feasible_bases_stack
 from games.normal_form.equilibria.supports import solve_many, support_pairs
 from games.normal_form import NormalFormGame
 
@@ -40,7 +43,8 @@ LABEL_TOL = 1e-9
 
 def normalise(payoff: np.ndarray) -> np.ndarray:
     """Affine map of the payoffs onto [1, 2]: keeps best responses, makes the polytope bounded."""
-    low, spread = float(payoff.min()), float(np.ptp(payoff))
+    low = float(payoff.min())
+    spread = float(payoff.max()) - low  # np.ptp's arithmetic, one reduction fewer
     return (payoff - low) / spread + 1.0 if spread > 0 else np.ones_like(payoff)
 
 
@@ -186,16 +190,43 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
     >>> [eq.strategies[0].round(9).tolist() for eq in vertex_enumeration(pennies)]
     [[0.5, 0.5]]
     """
+    if max_vertices is not None:  # checked here so the compiled path is covered too
+        max_vertices = whole_number(max_vertices, "max_vertices", InvalidGameError, minimum=0)
     A, B = game.payoffs
     m, n = game.shape
     # Player 1's polytope P is built on B (player 2's payoffs) and Q on A^T; a square game's
     # two polytopes have one shape and are walked together.
     P, Q = normalise(B), normalise(A).T
+    compiled = kernels.active()
+    if compiled is not None and m + n <= 63:
+        return compiled_vertex_enumeration(compiled, game, P, Q, tol, max_vertices)
     if m == n <= STACKED_SIZE:
         x_side, y_side = stacked_polytope_vertices(np.stack([P, Q]), max_vertices)
     else:
         x_side, y_side = polytope_vertices(P, max_vertices), polytope_vertices(Q, max_vertices)
     return equilibria_from_vertices(game, x_side, y_side, tol, max_vertices)
+
+
+def compiled_vertex_enumeration(compiled: Any, game: NormalFormGame, P: np.ndarray,
+                                Q: np.ndarray, tol: float, max_vertices: int | None
+                                ) -> EquilibriumSet:
+    """:func:`vertex_enumeration` by the compiled kernel (:mod:`~games.normal_form.equilibria.kernels`).
+
+    The same walk, bases and labels as the NumPy path; each vertex is solved afresh from its
+    basis in C (Gaussian elimination with partial pivoting instead of LAPACK's), so the
+    equilibria agree to rounding, and they pass the same regret check.
+    """
+    m, n = game.shape
+    limit = MAX_VERTICES if max_vertices is None else max_vertices
+    found = compiled.vertex_equilibria(np.ascontiguousarray(P), np.ascontiguousarray(Q),
+                                       m, n, limit)
+    if found is None:
+        raise GameTooLargeError(too_many_vertices(limit))
+    xs, ys, degenerate, x_count, y_count = found
+    X, Y = np.frombuffer(xs).reshape(-1, m), np.frombuffer(ys).reshape(-1, n)
+    return verified_set(game, list(zip(X, Y)), method="vertex enumeration", tol=tol,
+                        degenerate=degenerate, scope="all",
+                        settings={"max_vertices": limit, "vertices": (x_count, y_count)})
 
 
 def equilibria_from_vertices(game: NormalFormGame, x_side: tuple[np.ndarray, np.ndarray],

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from games.normal_form.equilibria import kernels
 from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
-from games.normal_form.equilibria.pivoting import PIVOT_TOL, Dictionary
+from games.normal_form.equilibria.pivoting import PIVOT_TOL, UNBOUNDED, Dictionary
 from games.errors import GameError, InvalidGameError
 from games.normal_form import NormalFormGame
 
@@ -29,9 +30,20 @@ def simplex_strategies(M: np.ndarray, max_pivots: int = 100_000
                        ) -> tuple[np.ndarray, np.ndarray, float, int]:
     """Optimal (x, y), the value and the pivots of the zero-sum game M (entries > 0), by simplex.
 
-    Solves max 1^T u s.t. M u <= 1, u >= 0 (rows' slacks labelled 0..m-1, u labelled m..).
+    Solves max 1^T u s.t. M u <= 1, u >= 0 (rows' slacks labelled 0..m-1, u labelled m..),
+    by the compiled kernel when it is in use (:mod:`~games.normal_form.equilibria.kernels`),
+    which takes the same pivots.
     """
     m, n = M.shape
+    compiled = kernels.active()
+    if compiled is not None:
+        u, prices = np.empty(n), np.empty(m)
+        pivots = compiled.simplex(np.ascontiguousarray(M, dtype=float), m, n, max_pivots, u, prices)
+        if pivots == -2:
+            raise GameError(UNBOUNDED)
+        if pivots < 0:
+            raise GameError(f"the zero-sum simplex did not finish within {max_pivots} pivots")
+        return optimal_pair(u, prices, pivots)
     system = Dictionary(M, list(range(m, m + n)), list(range(m)),
                         extra_rows=-np.ones((1, n)), extra_rhs=np.zeros(1))
     objective = system.table[m, :-1]
@@ -47,6 +59,12 @@ def simplex_strategies(M: np.ndarray, max_pivots: int = 100_000
     slack = [(k, label) for k, label in enumerate(system.nonbasic) if label < m]
     for k, label in slack:
         prices[label] = system.table[m, k]
+    return optimal_pair(u, prices, pivots)
+
+
+def optimal_pair(u: np.ndarray, prices: np.ndarray, pivots: int
+                 ) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """(x, y, value, pivots) from the simplex's primal solution ``u`` and row prices."""
     total = float(u.sum())
     if not total > PIVOT_TOL:
         raise GameError("the zero-sum simplex ended at the origin; numerical trouble")

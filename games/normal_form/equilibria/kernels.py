@@ -1,0 +1,64 @@
+"""Which inner loops run compiled: the optional C kernels, or the pure-NumPy reference.
+
+The C files beside this module (``_kernels.c`` lists them) repeat loops of this package:
+the Lemke-Howson path and the zero-sum simplex (operation for operation, so the same pivots
+and the same numbers, bit for bit), the walk over the feasible bases of a best-response
+polytope (the same bases in the same order), vertex enumeration of one game or of each game
+of a stack (the same walk, each vertex then solved afresh by Gaussian elimination in C rather
+than by LAPACK, so equal to rounding) and the 2 x n closed form of the batch solver (entry for
+entry). Every answer passes the same regret check either way. The kernels are built by
+``pip install .`` when a C compiler is present (``python setup.py build_ext --inplace`` in a
+source checkout) and are optional: without them, or with the environment variable
+``CHIPDEALS_PURE=1``, every solver runs its NumPy path, silently.
+tests/games/test_equilibria_kernels.py compares the two paths.
+
+>>> from games.normal_form.equilibria import kernels
+>>> kernels.in_use() in ("compiled", "pure")
+True
+>>> with kernels.pure():
+...     kernels.in_use()
+'pure'
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+
+
+def _load() -> ModuleType | None:
+    if os.environ.get("CHIPDEALS_PURE", "").strip() not in ("", "0"):
+        return None
+    try:
+        from games.normal_form.equilibria import _kernels
+    except ImportError:
+        return None
+    return _kernels
+
+
+#: The compiled module, or None (not built, or CHIPDEALS_PURE set).
+LOADED = _load()
+_state = {"active": LOADED}
+
+
+def active() -> ModuleType | None:
+    """The compiled kernels to call, or None where the pure-NumPy path should run."""
+    return _state["active"]
+
+
+def in_use() -> str:
+    """"compiled" or "pure": which path the solvers take now."""
+    return "pure" if _state["active"] is None else "compiled"
+
+
+@contextmanager
+def pure() -> Iterator[None]:
+    """Run the pure-NumPy paths inside the block (the reference the tests compare against)."""
+    before = _state["active"]
+    _state["active"] = None
+    try:
+        yield
+    finally:
+        _state["active"] = before

@@ -1,0 +1,33 @@
+"""Build of the optional compiled kernels; everything else is declared in pyproject.toml.
+
+games/normal_form/equilibria/_*.c need only a C compiler and the Python headers (arrays
+pass through the buffer protocol, so no NumPy headers). The extension is optional: if it
+does not build, ``pip install .`` still installs the package and the solvers use their
+pure-NumPy paths (games.normal_form.equilibria.kernels says which one is in use).
+For a source checkout:  python setup.py build_ext --inplace
+"""
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+
+class BuildKernels(build_ext):
+    """Turn off fused multiply-add, so the compiled loops round exactly as NumPy does."""
+
+    def build_extensions(self):
+        if self.compiler.compiler_type == "unix":
+            for extension in self.extensions:
+                extension.extra_compile_args += ["-O3", "-ffp-contract=off"]
+        super().build_extensions()
+
+
+HERE = "games/normal_form/equilibria/"
+
+setup(
+    ext_modules=[Extension(
+        "games.normal_form.equilibria._kernels",
+        [HERE + name for name in ("_kernels.c", "_pivoting.c", "_polytope.c", "_vertex_pairs.c",
+                                  "_envelope.c")],
+        depends=[HERE + "_kernels.h"], optional=True)],
+    cmdclass={"build_ext": BuildKernels},
+)
