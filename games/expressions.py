@@ -25,7 +25,7 @@ import difflib
 import math
 import warnings
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
@@ -249,6 +249,22 @@ def _describe(node: ast.AST) -> str:
     return kinds.get(type(node), f"the syntax {type(node).__name__}")
 
 
+@lru_cache(maxsize=4096)
+def compiled(names: tuple[str, ...], expression: Any) -> Callable[..., Any]:
+    """The numpy function of a sympy expression of ``names``, made once per process.
+
+    Loading a deal and setting it at other terms parse the same texts again; the generated code
+    depends only on the names and the expression, so equal expressions share one function
+    (sympy's ``lambdify`` is the slow step of evaluating a deal the first time).
+
+    >>> compiled(("x",), symbol("x") * 2) is compiled(("x",), symbol("x") * 2)
+    True
+    """
+    arguments = [symbol(n) for n in names]
+    # Common subexpressions (a definition inlined in several places) are computed once.
+    return sympy.lambdify(arguments, expression, modules="numpy", cse=True)
+
+
 @dataclass(frozen=True, eq=False)
 class Expression:
     """A parsed, safe expression of named quantities, compiled once to a numpy function.
@@ -269,9 +285,7 @@ class Expression:
 
     @cached_property
     def _compiled(self) -> Callable[..., Any]:
-        arguments = [symbol(n) for n in self.names]
-        # Common subexpressions (a definition inlined in several places) are computed once.
-        return sympy.lambdify(arguments, self.sympy, modules="numpy", cse=True)
+        return compiled(self.names, self.sympy)
 
     @property
     def is_constant(self) -> bool:
