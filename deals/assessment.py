@@ -24,8 +24,8 @@ from deals.stage_values import stage_summary
 from deals.model import SIDES, Deal
 from deals.output import json_value
 from deals.surplus import surplus_left, surplus_sentence
-from deals.verdicts import (amount, headline, sentence_case, terms_records, terms_text, the,
-                            verdict_set, words)
+from deals.verdicts import (headline, issue_text, sentence_case, terms_records, terms_text, the,
+                            verdict_prose, verdict_set, words)
 from games.results import TabularResult
 
 FLAGS = ("over", "under", "inefficient", "sound")
@@ -179,8 +179,8 @@ class Assessment(TabularResult):
                      f"{terms_text_of(self, ask['terms'])}; "
                      f"accepted in {people(ask['acceptance'], 'percent')}, expected gain "
                      f"{people(ask['expected_gain'])} {u}.")
+        lines.append(verdict_prose(self.verdicts, self.parties))
         for side in SIDES:
-            lines.append(f"{self.parties[side]} ({side}): {self.verdict_text[side]}.")
             lines += [f"  {t}." for t in self.surplus_text.get(side, ())]
         if self.better_package:
             lines.append(f"Better for both at point values: "
@@ -282,7 +282,7 @@ class Assessment(TabularResult):
 def terms_text_of(a: Assessment, terms: Mapping[str, float]) -> str:
     """Terms of an assessment's deal in words ('chips 1,100,000 H100e per year; ...')."""
     issues = a.records["issues"]
-    return "; ".join(f"{k} {amount(issues[k], v)}" for k, v in terms.items())
+    return "; ".join(issue_text(issues[k], v) for k, v in terms.items())
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

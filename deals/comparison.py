@@ -90,7 +90,8 @@ class Comparison(TabularResult):
     def _caption(self) -> str:
         skipped = (f" (left out, no {self.terms} terms: {', '.join(self.skipped)})"
                    if self.skipped else "")
-        return (f"{len(self)} deals, {self.draws:,} draws each, seed {self.seed}; terms audited: "
+        count = f"{len(self)} deal" + ("" if len(self) == 1 else "s")
+        return (f"{count}, {self.draws:,} draws each, seed {self.seed}; terms audited: "
                 f"{self.terms}{skipped}; worst first (over-reach, then under-claiming, "
                 f"inefficient, sound); thresholds: {self.thresholds}")
 

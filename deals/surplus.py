@@ -25,10 +25,28 @@ import numpy as np
 
 from deals.leverage import gains
 from deals.model import Deal
-from deals.verdicts import sentence_case, amount, the
+from deals.verdicts import amount, issue_text, sentence_case, the
 
 #: Levels scanned along a continuous issue, from the proposal to the end of its range.
 LEVELS = 101
+#: A rise in the asker's expected gain counts as surplus left only from this share of the
+#: asker's gain scale (:func:`gain_scale`); below it the rise is rounding, not money.
+MATERIAL = 0.01
+
+
+def gain_scale(gain: np.ndarray) -> float:
+    """The size of one side's gains at the proposal: the larger of the mean absolute gain and
+    the 10th-90th percentile spread over the draws (so a gain near zero on average but
+    widely spread still has a scale).
+
+    >>> gain_scale(np.array([-1.0, 1.0, -1.0, 1.0]))
+    2.0
+    """
+    finite = gain[np.isfinite(gain)]
+    if finite.size == 0:
+        return 0.0
+    p10, p90 = np.percentile(finite, [10, 90])
+    return float(max(np.abs(finite).mean(), p90 - p10))
 
 
 # ---- new maths (not in deals.leverage): expected take-it-or-leave-it gain along one issue ----
@@ -61,6 +79,7 @@ def surplus_left(deal: Deal, proposal: Mapping[str, float], values: Mapping[str,
                  t: Any, side: str) -> list[dict[str, Any]]:
     """Issues on which ``side`` left surplus: one record per issue, levels and expected gains.
 
+    A rise smaller than :data:`MATERIAL` of the asker's :func:`gain_scale` is not listed.
     Each record: ``issue``, ``proposed``, ``still_accepted`` (the reach), ``acceptance`` there,
     ``best`` (the level on the path with the highest expected gain for ``side``),
     ``expected_gain_proposed`` and ``expected_gain_best`` (in the deal's money units).
@@ -90,9 +109,8 @@ def surplus_left(deal: Deal, proposal: Mapping[str, float], values: Mapping[str,
             continue
         expected = expected_offer_gain(own, theirs)[:reach + 1]
         best = int(np.argmax(expected))
-        scale = max(1e-12, float(np.abs(own).max()))
-        if expected[best] <= expected[0] + 1e-9 * scale:
-            continue  # asking for more here would not raise the asker's expected gain
+        if expected[best] - expected[0] < MATERIAL * gain_scale(own[:, 0]):
+            continue  # asking for more would not raise the asker's expected gain materially
         found.append({"issue": issue.name, "proposed": current,
                       "still_accepted": float(levels[reach]),
                       "acceptance": float(accepted[reach]), "best": float(levels[best]),
@@ -111,11 +129,9 @@ def surplus_sentence(deal: Deal, record: Mapping[str, Any], side: str, gain_unit
     rest = [i.name for i in deal.issues if i.name != issue.name]
     same = (" with the same " + (" and ".join([", ".join(rest[:-1]), rest[-1]])
                                  if len(rest) > 1 else rest[0])) if rest else ""
-    reach = amount(issue, record["still_accepted"])
-    proposed = amount(issue, record["proposed"])
-    if issue.unit and not issue.discrete:
-        proposed = people(float(record["proposed"]))
-    text = (f"{sentence_case(the(deal.party(other)))} would still accept {issue.name} {reach} "
+    reach = issue_text(issue, record["still_accepted"])
+    proposed = amount(issue, record["proposed"], unit=False)
+    text = (f"{sentence_case(the(deal.party(other)))} would still accept {reach} "
             f"instead of {proposed}{same} in >= {share:.0%} of worlds")
     gain = record["expected_gain_best"] - record["expected_gain_proposed"]
     if record["best"] != record["still_accepted"]:

@@ -99,7 +99,25 @@ def test_numbers_read_like_a_person_wrote_them(capsys, monkeypatch):
     assert "880,000 H100e per year" in out and "%" in out
     assert "chips -" not in out  # levels, not negative changes
     _, out, _ = run(capsys, "show", "tier-upgrade-poland")
-    assert "tier favoured tier" in out  # a discrete level by name
+    assert "favoured tier" in out and "tier favoured tier" not in out  # a level by its name
+    assert "full strength (1 of 1)" in out and "(strength, 0-1)" not in out  # a scale, read
+
+
+def test_levels_shares_and_articles_read_like_a_person(capsys, monkeypatch):
+    """Shares as percentages, scales against their top, 'the' only where English puts it,
+    and no plural for one deal."""
+    monkeypatch.setenv("COLUMNS", "80")
+    _, out, _ = run(capsys, "compare", "microsoft-g42", "--draws", "300")
+    text = " ".join(out.split())
+    assert "divest 100%" in text and "1 share" not in text
+    assert "the G42" not in text and "G42 accepts" in text
+    assert "1 deal," in text and "1 deals" not in text
+    _, out, _ = run(capsys, "compare", "chips-for-farm-purchases", "--draws", "300")
+    text = " ".join(out.split())
+    assert "The Tier-2 buyer would still accept" in text
+    assert "Tier-2 buyer: too generous to Tier-2 buyer" not in text
+    assert "Too generous to the Tier-2 buyer" in text
+    assert "soy $1bn per year" in text
 
 
 def test_assess_output_writes_every_table(capsys, tmp_path):

@@ -109,3 +109,25 @@ def test_drivers_rank_what_decides_acceptance_and_drop_what_does_not_move_the_pr
     assert list(a.drivers.index) == ["v"]
     assert list(a.tornado.index) == list(a.drivers.index)  # the chart and the text agree
     assert "Drivers (swing of the gains at these terms): v." in a.explain()
+
+
+def test_surplus_too_small_to_matter_is_not_surplus_left():
+    """A rise in the asker's expected gain below MATERIAL of its gain scale is rounding, not
+    money: on a deal whose gain along an issue rises by 1e-4 of the gains it is not listed,
+    at a rise of a tenth it is."""
+    import numpy as np
+
+    from deals.assessment import Thresholds
+    from deals.surplus import MATERIAL, gain_scale, surplus_left
+
+    for slope, listed in ((1e-4, False), (0.1, True)):
+        deal = Deal(name="tiny", title="Tiny", supplier="S", partner="P",
+                    issues=[Issue("x", (0.0, 1.0), giver="partner", unit="units")],
+                    parameters=[Parameter("a", 1.0, range=(0.5, 1.5))],
+                    utility={"supplier": f"a + {slope} * x", "partner": "1 - 0.1 * x"},
+                    outside_option={"supplier": "0", "partner": "0"},
+                    proposal=Terms({"x": 0.0}))
+        values = {"a": np.linspace(0.5, 1.5, 101)}
+        found = surplus_left(deal, {"x": 0.0}, values, Thresholds(), "supplier")
+        assert bool(found) is listed
+        assert (slope < MATERIAL * gain_scale(values["a"])) is not listed
