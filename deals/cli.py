@@ -109,6 +109,37 @@ class UsageError(Exception):
     """A command line the parser refuses (reported in one line, exit 2)."""
 
 
+def levels_text(levels: Sequence[float]) -> str:
+    """A discrete issue's levels as a person lists them.
+
+    >>> levels_text((0.0, 1.5)), levels_text((0, 1, 2))
+    ('0 or 1.5', '0, 1 or 2')
+    """
+    from deals.output import people
+
+    said = [people(float(v)) for v in levels]
+    return " or ".join([", ".join(said[:-1]), said[-1]]) if len(said) > 1 else "".join(said)
+
+
+class HelpWithDefaults(argparse.HelpFormatter):
+    """Help text that states a default only where there is one to state (no "default: None")
+    and not twice (a help that already says "default" keeps its own words)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (action.default is None or action.default is False
+                or action.default == argparse.SUPPRESS or "default" in text
+                or not action.option_strings):
+            return text
+        return text + " (default: %(default)s)"
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap  # an example that wraps keeps its continuation indented
+
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent,
+                             subsequent_indent=indent + "  ", break_on_hyphens=False)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
         import difflib
@@ -168,7 +199,7 @@ def cmd_show(args: argparse.Namespace) -> list[Section]:
                                         "supplier's bargaining power"], name="field"))
     issues = pd.DataFrame([{"issue": i.name, "giver": deal.party(i.giver), "low": i.range[0],
                             "high": i.range[1], "unit": i.unit,
-                            "levels": "" if i.levels is None else str(list(i.levels)),
+                            "levels": "" if i.levels is None else levels_text(i.levels),
                             "status quo": i.status_quo, "description": i.description}
                            for i in deal.issues]).set_index("issue")
     stances = pd.DataFrame([{"side": deal.party(s.side), "stance": s.name,
@@ -318,7 +349,7 @@ def build_parser(commands: Sequence[Command] | None = None) -> argparse.Argument
     for command in commands:
         p = sub.add_parser(command.name, help=command.help, description=command.help,
                            epilog=f"example: {command.example}" if command.example else None,
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                           formatter_class=HelpWithDefaults)
         if command.deal:
             p.add_argument("deal", metavar="DEAL", help="a library name or a .toml file")
             p.add_argument("--set", action="append", metavar="NAME=VALUE",

@@ -222,13 +222,13 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw a chart to a file")
     t = Thresholds()
-    parser.add_argument("--over-acceptance", type=float, default=t.over_acceptance,
+    parser.add_argument("--over-acceptance", type=float, metavar="P", default=t.over_acceptance,
                         help="over-reach below this acceptance probability")
-    parser.add_argument("--under-acceptance", type=float, default=t.under_acceptance,
+    parser.add_argument("--under-acceptance", type=float, metavar="P", default=t.under_acceptance,
                         help="risk band below this acceptance probability")
-    parser.add_argument("--under-rho", type=float, default=t.under_rho,
+    parser.add_argument("--under-rho", type=float, metavar="RHO", default=t.under_rho,
                         help="underpriced at a median leverage ratio at most this")
-    parser.add_argument("--efficiency-margin", type=float, default=t.efficiency_margin,
+    parser.add_argument("--efficiency-margin", type=float, metavar="MARGIN", default=t.efficiency_margin,
                         help="inefficient when another package is this much better for both")
 
 
