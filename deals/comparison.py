@@ -29,7 +29,9 @@ class Comparison(TabularResult):
 
     Sorted by :meth:`Assessment.sort_key`: over-reaching proposals first (least accepted
     first), then under-claiming ones (the supplier worst off first), inefficient, sound.
-    ``struck`` holds, for each deal, the audit of its ``[outcome]`` (None without one).
+    ``struck`` holds, for each deal, the audit of its ``[outcome]`` up to the verdict
+    (``assess(..., terms="outcome", detail=False)``: acceptance, gains, rho, verdicts; no
+    optimal ask, drivers or surplus), or None without one.
     """
 
     assessments: tuple[Assessment, ...]
@@ -141,7 +143,7 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
         outcome = None
         if struck and terms != "outcome" and deal.outcome is not None:
             outcome = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
-                             progress=False, terms="outcome", **options)
+                             progress=False, terms="outcome", detail=False, **options)
         elif terms == "outcome":
             outcome = main
         found.append((main, outcome))
