@@ -131,3 +131,17 @@ def test_surplus_too_small_to_matter_is_not_surplus_left():
         found = surplus_left(deal, {"x": 0.0}, values, Thresholds(), "supplier")
         assert bool(found) is listed
         assert (slope < MATERIAL * gain_scale(values["a"])) is not listed
+
+
+def test_driver_ranks_match_scipy_with_ties():
+    """The drivers' own average ranks (no scipy.stats import on the command line) equal
+    scipy.stats.rankdata, ties included."""
+    import numpy as np
+    from scipy.stats import rankdata as reference
+
+    from deals.drivers import rankdata
+
+    rng = np.random.default_rng(7)
+    for size, levels in ((1, 1), (7, 2), (200, 5), (500, 10_000)):
+        a = rng.integers(0, levels, size=size).astype(float)
+        assert np.array_equal(rankdata(a), reference(a))
