@@ -368,6 +368,13 @@ def parse_expression(text: str | int | float | Expression,
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression{_located(where)} is refused: longer than "
                               f"{MAX_LENGTH} characters")
+    return _parse_text(text, allowed, where)
+
+
+@lru_cache(maxsize=8192)
+def _parse_text(text: str, allowed: frozenset[str] | None, where: str) -> Expression:
+    """Parse checked text once per process (a deal set at other terms parses the same texts
+    again; an :class:`Expression` is immutable, so equal requests share one)."""
     if not text.strip():
         raise ExpressionError(f"expression{_located(where)} is empty")
     try:
