@@ -218,7 +218,7 @@ class Assessment(TabularResult):
         rows += [(f"optimal ask {k}", v) for k, v in self.ask["terms"].items()]
         return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"{self.deal}: {self.draws:,} draws, seed {self.seed}; gains in {self.gain_unit}; "
                 f"thresholds: {self.thresholds}")
 

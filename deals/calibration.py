@@ -183,7 +183,7 @@ class Calibration(TabularResult):
                              "unit": self.units.get(name, "")})
         return pd.DataFrame(rows).set_index(["to be", "parameter"])
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         terms = self.terms_words or ", ".join(f"{k}={_number(v)}" for k, v in self.terms.items())
         lines = [f"{self.deal}: the {self.which} ({terms})"]
         lines += [r.sentence(self.supplier, self.which) for r in self]

@@ -255,11 +255,11 @@ def cmd_solve(args: argparse.Namespace) -> list[Section]:
         sections.append(Section("stance game", game.to_frame(),
                                 "payoffs (supplier, partner) in $bn per year when both choose "
                                 "a stance at once; nothing is enforced"))
-        sections.append(Section("stance game equilibria", found.to_frame(), found._caption()))
+        sections.append(Section("stance game equilibria", found.to_frame(), found.caption()))
         outcome = tree_outcome(deal)
-        sections.append(Section("offer tree", outcome.to_frame(), outcome._caption()))
+        sections.append(Section("offer tree", outcome.to_frame(), outcome.caption()))
     sols = deal.solutions(resolution=args.resolution)
-    sections.append(Section("bargaining solutions", sols.to_frame(), sols._caption()))
+    sections.append(Section("bargaining solutions", sols.to_frame(), sols.caption()))
     zone = deal.zone_of_agreement(resolution=args.resolution)
     ranges = zone.issue_ranges()
     frame = pd.DataFrame([{"issue": k, "low": lo, "high": hi} for k, (lo, hi) in ranges.items()],
@@ -279,7 +279,7 @@ def cmd_frontier(args: argparse.Namespace) -> list[Section]:
     if args.points and len(frame) > args.points:
         keep = np.unique(np.linspace(0, len(frame) - 1, args.points).round().astype(int))
         shown = frame.iloc[keep]
-    caption = front._caption() + (f"; {len(shown)} of {len(frame)} points shown "
+    caption = front.caption() + (f"; {len(shown)} of {len(frame)} points shown "
                                   "(--points 0 for all)" if len(shown) < len(frame) else "")
     sections = [Section(f"{deal.name}: Pareto frontier ($bn per year)", shown, caption,
                         name="frontier")]

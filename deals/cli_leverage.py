@@ -115,7 +115,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
                                progress=_progress(), terms=args.terms)
     width = terminal_width()
-    caption = (comparison._caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
+    caption = (comparison.caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
                "benchmark as median" + (" (p10 to p90)" if width >= WIDER else "")
                + "; struck deal: the verdict on [outcome], the deal as struck"
                + ("" if width >= WIDE else "; the benchmark and more in the notes above"))
@@ -180,7 +180,7 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
         Section("figures", figures, "rho = the supplier's gain at these terms / its gain at the "
                 "bargaining benchmark: 1 claims what its position supports, below 1 less, below 0 "
                 "the supplier loses from the terms (NaN where no zone of agreement); "
-                + a._caption(), name="figures", display=shown),
+                + a.caption(), name="figures", display=shown),
         Section("drivers: what moves each side's gain at these terms", drivers,
                 f"swing: |gain with the parameter at its high end - at its low end| ({u}), the "
                 "others at point values; parameters with no swing are left out; rank "

@@ -89,11 +89,13 @@ class Comparison(TabularResult):
             rows.append(row)
         return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         skipped = (f" (left out, no {self.terms} terms: {', '.join(self.skipped)})"
                    if self.skipped else "")
         count = f"{len(self)} deal" + ("" if len(self) == 1 else "s")
-        return (f"{count}, {self.draws:,} draws each, seed {self.seed}; terms audited: "
+        error = 50 / max(self.draws, 1) ** 0.5  # sqrt(p (1 - p) / n) at p = 1/2, in points
+        return (f"{count}, {self.draws:,} draws each, seed {self.seed} (Monte Carlo standard "
+                f"error of each share at most {error:.1f} points); terms audited: "
                 f"{self.terms}{skipped}; worst first (over-reach, then under-claiming, "
                 f"inefficient, sound); thresholds: {self.thresholds}")
 

@@ -90,7 +90,7 @@ class LeverCurve(TabularResult):
                              "worth vs now": [max(0.0, v - self.current) for v in self.value],
                              "best first tranche": self.best_first}).set_index(self.lever)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"{self.deal}: the supplier's mean expected gain from its best staged plan at each "
                 f"{self.lever}, over {self.draws} draws (seed {self.seed}); under the file's terms "
                 f"{self.current:.3g}; one shot {self.one_shot:.3g} (utility units, $bn/yr in the "

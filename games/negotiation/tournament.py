@@ -117,7 +117,7 @@ class TournamentResult(TabularResult):
                                                         d.xs(n, level="B").to_numpy()]))
                           for n in names}, name="mean distance to benchmark").sort_values()
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         near = self.closest_to_benchmark()
         overall = np.nanmean(self.scores["distance to benchmark"].to_numpy())
         return (f"{self.draws} draws, deadline {self.deadline} rounds, seed {self.seed}; gains "
