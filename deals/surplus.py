@@ -29,6 +29,8 @@ from deals.verdicts import amount, issue_text, sentence_case, the
 
 #: Levels scanned along a continuous issue, from the proposal to the end of its range.
 LEVELS = 101
+#: Draws x levels evaluated at once along an issue (the memory of a scan, not its result).
+BLOCK = 400_000
 #: A rise in the asker's expected gain counts as surplus left only from this share of the
 #: asker's gain scale (:func:`gain_scale`); below it the rise is rounding, not money.
 MATERIAL = 0.01
@@ -70,7 +72,27 @@ def expected_offer_gain(own: np.ndarray, other: np.ndarray) -> np.ndarray:
     >>> expected_offer_gain(np.array([[2.0], [2.0]]), np.array([[1.0], [-1.0]]))
     array([1.])
     """
-    return np.where(other >= 0, own, 0.0).mean(axis=0)
+    # Summed level by level over contiguous draws, so a level's figure is the same whether it
+    # is evaluated alone or in a block with others.
+    return np.ascontiguousarray(np.where(other >= 0, own, 0.0).T).mean(axis=1)
+
+
+def _along(deal: Deal, proposal: Mapping[str, float], issue: str, levels: np.ndarray,
+           values: Mapping[str, np.ndarray], side: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """Acceptance by the other side and the asker's expected offer gain at each level, and the
+    asker's :func:`gain_scale` at the proposal; levels in blocks of at most :data:`BLOCK`
+    cells, so memory does not grow with draws x levels (each level's figures are the same)."""
+    n = len(next(iter(values.values())))
+    step = max(1, BLOCK // max(n, 1))
+    accepted, expected, scale = [], [], 0.0
+    for start in range(0, len(levels), step):
+        g_s, g_p = gains_along(deal, proposal, issue, levels[start:start + step], values)
+        own, theirs = (g_s, g_p) if side == "supplier" else (g_p, g_s)
+        accepted.append((theirs >= 0).mean(axis=0))
+        expected.append(expected_offer_gain(own, theirs))
+        if start == 0:
+            scale = gain_scale(own[:, 0])
+    return np.concatenate(accepted), np.concatenate(expected), scale
 
 
 # ---- the finding in levels and words ---------------------------------------------------------
@@ -98,18 +120,16 @@ def surplus_left(deal: Deal, proposal: Mapping[str, float], values: Mapping[str,
             levels = np.linspace(current, hi if asking_more else lo, LEVELS)
         if levels.size < 2 or abs(levels[-1] - current) <= 1e-9 * max(1.0, hi - lo):
             continue
-        g_s, g_p = gains_along(deal, proposal, issue.name, levels, values)
-        own, theirs = (g_s, g_p) if side == "supplier" else (g_p, g_s)
-        accepted = (theirs >= 0).mean(axis=0)
+        accepted, expected, scale = _along(deal, proposal, issue.name, levels, values, side)
         ok = accepted >= t.under_acceptance
         if not ok[0]:
             continue
         reach = int(np.argmin(ok)) - 1 if not ok.all() else len(levels) - 1
         if reach < 1:
             continue
-        expected = expected_offer_gain(own, theirs)[:reach + 1]
+        expected = expected[:reach + 1]
         best = int(np.argmax(expected))
-        if expected[best] - expected[0] < MATERIAL * gain_scale(own[:, 0]):
+        if expected[best] - expected[0] < MATERIAL * scale:
             continue  # asking for more would not raise the asker's expected gain materially
         found.append({"issue": issue.name, "proposed": current,
                       "still_accepted": float(levels[reach]),

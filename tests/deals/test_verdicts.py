@@ -145,3 +145,20 @@ def test_driver_ranks_match_scipy_with_ties():
     for size, levels in ((1, 1), (7, 2), (200, 5), (500, 10_000)):
         a = rng.integers(0, levels, size=size).astype(float)
         assert np.array_equal(rankdata(a), reference(a))
+
+
+def test_surplus_scan_does_not_depend_on_its_block_size(monkeypatch):
+    """The surplus scan evaluates levels in blocks to bound memory; the findings are the same
+    for any block size (one level at a time, a few, or all at once)."""
+    import deals
+    import deals.surplus as surplus
+    from deals.assessment import Thresholds, audited_terms
+    from deals.leverage import sample_values
+
+    deal, proposal, _ = audited_terms(deals.load("chips-for-farm-purchases"), "proposal")
+    values = sample_values(deal, 400, 0)
+    found = []
+    for block in (10**9, 400 * 7, 1):
+        monkeypatch.setattr(surplus, "BLOCK", block)
+        found.append(surplus.surplus_left(deal, proposal, values, Thresholds(), "supplier"))
+    assert found[0] and found[0] == found[1] == found[2]
