@@ -16,7 +16,8 @@ import pandas as pd
 import deals
 from deals.assessment import TERMS, Assessment, Thresholds, terms_text_of
 from deals.output import Report, Section, people, terminal_width
-from deals.verdicts import SHORT, sentence_case, the, verdict_prose
+from deals.surplus import MATERIAL
+from deals.verdicts import SHORT, amount, sentence_case, the, verdict_prose
 
 #: Monte Carlo draws per deal by default: enough for acceptance shares to +-1 point (2 s.e.).
 COMPARE_DRAWS = 2_000
@@ -163,11 +164,16 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
                            columns=["side", "issue", "proposed", "still_accepted", "acceptance",
                                     "best", "expected_gain_proposed", "expected_gain_best"])
     point = tornado.attrs
+    issues = a.records.get("issues", {})
+
+    def level(column: str) -> list[str]:  # in the issue's own words: '100%', '$1bn', '3,000'
+        return [amount(issues[i], v, unit=False) if i in issues else people(v)
+                for i, v in zip(surplus["issue"], surplus[column])]
+
     shown_surplus = pd.DataFrame({
         "side": surplus["side"], "issue": surplus["issue"],
-        "proposed": [people(v) for v in surplus["proposed"]],
-        "still accepted": [people(v) for v in surplus["still_accepted"]],
-        "best for the side": [people(v) for v in surplus["best"]],
+        "proposed": level("proposed"), "still accepted": level("still_accepted"),
+        "best for the side": level("best"),
         f"expected gain up ({u})": [people(b - p) for b, p in
                                     zip(surplus["expected_gain_best"],
                                         surplus["expected_gain_proposed"])]})
@@ -194,7 +200,8 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
                     "supplier swing", "partner swing", "largest swing"])),
         Section("surplus left on the table", surplus, "levels the other side still accepts in "
                 f">= {a.thresholds.under_acceptance:.0%} of worlds, one issue at a time; listed "
-                "only where asking for them raises the asker's expected gain (take it or leave it)",
+                f"only where asking for them raises the asker's expected gain (take it or leave it) by "
+                f"at least {MATERIAL:.0%} of its gains' scale",
                 name="surplus", display=shown_surplus),
     )
 
