@@ -339,7 +339,7 @@ def build_parser(commands: Sequence[Command] | None = None) -> argparse.Argument
     """The argument parser: one subparser per entry of ``commands`` (default :data:`COMMANDS`)."""
     commands = COMMANDS if commands is None else commands
     parser = _Parser(prog="chipdeals", description="Bilateral AI-chip deals as games: "
-                     "equilibria, bargaining frontiers, and a leverage audit.",
+                     "equilibria, bargaining frontiers,\nand a leverage audit.",
                      epilog="examples:\n  " + "\n  ".join(c.example for c in commands
                                                            if c.example),
                      formatter_class=argparse.RawDescriptionHelpFormatter)

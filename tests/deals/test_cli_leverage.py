@@ -247,3 +247,19 @@ def test_a_progress_bar_at_a_terminal_only():
                           env=dict(os.environ, PYTHONPATH=root), timeout=300, encoding="utf-8")
     child.expect(pexpect.EOF)
     assert "deal/s" in child.before or "s/deal" in child.before  # tqdm's rate, in deals
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["negotiate", "--help"], ["compare", "--help"]])
+def test_help_fits_80_columns_and_states_only_real_defaults(capsys, monkeypatch, argv):
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main(argv)
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "default: None" not in out
+
+
+def test_show_lists_discrete_levels_in_words(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    _, out, _ = run(capsys, "show", "microsoft-g42")
+    assert "0 or 1.5" in out and "[0.0, 1.5]" not in out
