@@ -420,7 +420,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         settings={"grid_points": grid_points, "power": power,
                   "benchmark": "asymmetric Nash (power from delay costs)"
                   if power is None and deal.discount else "asymmetric Nash",
-                  "resolution": solver.resolution},
+                  "resolution": solver.resolution, "detail": detail},
         terms=terms, verdicts=verdicts, verdict_sets=verdict_sets,
         verdict_text={s: words(verdicts[s], s, parties) for s in SIDES}, gains=gains,
         terms_words=terms_text(deal, proposal), records=records,
