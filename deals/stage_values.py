@@ -92,7 +92,7 @@ class LeverCurve(TabularResult):
 
     def caption(self) -> str:
         return (f"{self.deal}: the supplier's mean expected gain from its best staged plan at each "
-                f"{self.lever}, over {self.draws} draws (seed {self.seed}); under the file's terms "
+                f"{self.lever}, over {self.draws:,} draws (seed {self.seed}); under the file's terms "
                 f"{self.current:.3g}; one shot {self.one_shot:.3g} (utility units, $bn/yr in the "
                 f"library)")
 
