@@ -99,6 +99,77 @@ class Options:
         rows = np.arange(len(choice))
         return {k: v[rows, choice] for k, v in self.points.items()}
 
+    def take(self, rows: np.ndarray) -> "Options":
+        """The same options for some draws only (copies)."""
+        return Options(self.value[rows], self.partner[rows], self.volume[rows],
+                       self.blocked[rows], self.diverted[rows],
+                       {k: v[rows] for k, v in self.points.items()}, self.outside[rows],
+                       self.exact)
+
+
+class OfferMemo:
+    """Each deal's options per draw, kept between calls on one chunk: a draw whose inputs (the
+    deal's parameter values with the links' overrides, its reservation, the cap) are the same
+    as last time reuses its row, so a fixed-point round or a regime only solves the draws and
+    deals whose inputs moved. Every draw is solved on its own, so the answers are those of
+    solving afresh."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.saved: dict[Any, dict[str, Any]] = {}
+
+    def options(self, key: Any, entry: PortfolioDeal, values: Mapping[str, np.ndarray],
+                rows: np.ndarray, reservation: np.ndarray | float = 0.0,
+                cap: np.ndarray | None = None, *, bespoke: bool = True) -> Options:
+        """:func:`deal_options` for the draws ``rows`` of the chunk (``values`` etc. hold
+        only those draws), computed only where the inputs differ from the last call's."""
+        m = len(rows)
+        inputs = {f"v|{k}": np.asarray(v, dtype=float) for k, v in values.items()}
+        inputs["reservation"] = np.broadcast_to(np.asarray(reservation, dtype=float), (m,))
+        if cap is not None:
+            inputs["cap"] = np.asarray(cap, dtype=float)
+        saved = self.saved.get(key)
+        if saved is None or saved["inputs"].keys() != inputs.keys():
+            miss = np.ones(m, bool)
+        else:
+            miss = ~saved["valid"][rows]
+            for name, v in inputs.items():
+                miss |= saved["inputs"][name][rows] != v
+        if miss.any():
+            local = np.flatnonzero(miss)
+            new = deal_options(entry, {k: np.asarray(v)[local] for k, v in values.items()},
+                               inputs["reservation"][local],
+                               None if cap is None else inputs["cap"][local], bespoke=bespoke)
+            saved = self._store(key, saved, inputs, rows[local], local, new)
+        return saved["options"].take(rows)
+
+    def _store(self, key, saved, inputs, where, local, new: Options) -> dict[str, Any]:
+        n = self.n
+        if saved is None or saved["inputs"].keys() != inputs.keys():
+            def blank(a):
+                return np.full((n,) + a.shape[1:], np.nan)
+            o = new
+            saved = {"inputs": {k: np.full(n, np.nan) for k in inputs},
+                     "valid": np.zeros(n, bool),
+                     "options": Options(blank(o.value), blank(o.partner), blank(o.volume),
+                                        blank(o.blocked), blank(o.diverted),
+                                        {k: blank(v) for k, v in o.points.items()},
+                                        blank(o.outside), True)}
+            self.saved[key] = saved
+        for k, v in inputs.items():
+            saved["inputs"][k][where] = v[local]
+        saved["valid"][where] = True
+        full = saved["options"]
+        for name in ("value", "partner", "volume", "blocked", "diverted", "outside"):
+            getattr(full, name)[where] = getattr(new, name)
+        for k, v in new.points.items():
+            full.points[k][where] = v
+        if not new.exact:
+            saved["options"] = full = Options(full.value, full.partner, full.volume,
+                                              full.blocked, full.diverted, full.points,
+                                              full.outside, False)
+        return saved
+
 
 def deal_options(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
                  reservation: np.ndarray | float = 0.0, cap: np.ndarray | None = None, *,

@@ -23,7 +23,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from deals.portfolio_draws import (ACCEPT_TOLERANCE, LinkState, deal_options, evaluate,
+from deals.portfolio_draws import (ACCEPT_TOLERANCE, LinkState, OfferMemo, deal_options,
+                                   evaluate,
                                    issue_levels, link_state, outcome_at, smuggled_to_china,
                                    status_quo)
 from deals.portfolio_file import Portfolio
@@ -84,6 +85,7 @@ class Chunk:
             outcome_at(d, none.values(self.values, k), sq)["outside"]
             for k, (d, sq) in enumerate(zip(portfolio.deals, self.sq))])
         self.w0 = (self.sq_flows["volume"] * self.tier2).sum(axis=1)
+        self.memo = OfferMemo(n)
 
     def _top(self, expr: Any, default: Any) -> Any:
         if expr is None:
@@ -221,27 +223,36 @@ class Chunk:
             outcomes.append(o)
         return self.settle(outcomes, (choice > 0) & (cut > 0))
 
-    def rows(self, rows: np.ndarray) -> "Chunk":
-        """The same chunk restricted to some draws."""
-        base = [{k: v[rows] for k, v in b.items()} for b in self.alone_values]
-        return Chunk(self.p, base, {k: v[rows] for k, v in self.top.items()}, self.links,
-                     self.max_rounds)
-
-    def solve_given(self, state: LinkState):
-        """Every deal's offers given the links' state, and the allocation under the budget."""
-        options = [deal_options(d, state.values(self.values, k), state.reservation[:, k],
-                                self.cap) for k, d in enumerate(self.p.deals)]
+    def solve_given(self, state: LinkState, rows: np.ndarray | None = None):
+        """Every deal's offers given the links' state, and the allocation under the budget,
+        for the draws ``rows`` (all by default; ``state`` holds only those draws)."""
+        rows = np.arange(self.n) if rows is None else rows
+        cap = None if self.cap is None else self.cap[rows]
+        options = [self.memo.options(k, d, state.values(self.sliced(rows), k), rows,
+                                     state.reservation[:, k], cap)
+                   for k, d in enumerate(self.p.deals)]
         a = allocate([o.value for o in options],
-                     [o.volume * t for o, t in zip(options, self.tier2)], self.budget, self.q)
+                     [o.volume * t for o, t in zip(options, self.tier2)], self.budget[rows],
+                     self.q[rows])
         return options, a
 
-    def next_state(self, state: LinkState, links: bool = True) -> LinkState:
+    def sliced(self, rows: np.ndarray) -> list[dict[str, np.ndarray]]:
+        """The deals' values (portfolio view) for some draws."""
+        if len(rows) == self.n:
+            return self.values
+        return [{k: v[rows] for k, v in b.items()} for b in self.values]
+
+    def next_state(self, state: LinkState, rows: np.ndarray | None = None,
+                   links: bool = True) -> LinkState:
         """The links' state the allocation chosen under ``state`` brings about."""
-        options, a = self.solve_given(state)
-        rows = np.arange(self.n)
-        volume = np.column_stack([o.volume[rows, c] for o, c in zip(options, a.choice.T)])
-        blocked = np.column_stack([o.blocked[rows, c] for o, c in zip(options, a.choice.T)])
-        return self._state(volume, a.choice > 0, blocked, links=links and self.links)
+        rows = np.arange(self.n) if rows is None else rows
+        options, a = self.solve_given(state, rows)
+        at = np.arange(len(rows))
+        volume = np.column_stack([o.volume[at, c] for o, c in zip(options, a.choice.T)])
+        blocked = np.column_stack([o.blocked[at, c] for o, c in zip(options, a.choice.T)])
+        return link_state(self.p, self.sliced(rows), {k: v[rows] for k, v in self.top.items()},
+                          volume, a.choice > 0, blocked, self.demand[rows],
+                          links=links and self.links)
 
     def coordinated(self, links: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """The joint optimum; with ``links=False`` the links are ignored while choosing.
@@ -255,8 +266,7 @@ class Chunk:
         converged, rounds = np.ones(self.n, bool), 0
         if links and self.links and (self.p.links or self.p.china):
             def step(flat, rows):
-                sub = self.rows(rows)
-                return sub.next_state(LinkState.from_flat(flat, count)).flat()
+                return self.next_state(LinkState.from_flat(flat, count), rows).flat()
 
             flat, converged, rounds = fixed_point(step, start.flat(), damping=1.0,
                                                   max_rounds=self.max_rounds, by_rows=True)

@@ -72,17 +72,25 @@ class Allocation:
         return self.volumes.sum(axis=1)
 
 
-def _respond(values, volumes, p):
-    """Each problem's best option at prices p (ties to the first option)."""
-    picks, vols, best = [], [], []
-    rows = np.arange(len(p))
-    for v, w in zip(values, volumes):
-        reduced = v - p[:, None] * w
-        pick = np.argmax(reduced, axis=1)
-        picks.append(pick)
-        vols.append(w[rows, pick])
-        best.append(reduced[rows, pick])
-    return np.column_stack(picks), np.column_stack(vols), np.column_stack(best)
+def _stack(values, volumes):
+    """The problems' options side by side, (draws, problems, options), padded with
+    unavailable options (value -inf, volume 0) after each problem's own."""
+    n, width = values[0].shape[0], max(v.shape[1] for v in values)
+    V = np.full((n, len(values), width), -np.inf)
+    W = np.zeros((n, len(values), width))
+    for k, (v, w) in enumerate(zip(values, volumes)):
+        V[:, k, :v.shape[1]] = v
+        W[:, k, :v.shape[1]] = w
+    return V, W
+
+
+def _respond(V, W, p):
+    """Each problem's best option at prices p (ties to the first option), from the stacked
+    options of :func:`_stack`: choices, volumes and reduced values, (draws, problems) each."""
+    reduced = V - p[:, None, None] * W
+    pick = np.argmax(reduced, axis=2)[..., None]
+    return (pick[..., 0], np.take_along_axis(W, pick, axis=2)[..., 0],
+            np.take_along_axis(reduced, pick, axis=2)[..., 0])
 
 
 def _objective(values, choice, vols, q):
@@ -128,8 +136,10 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     if np.any(least > B * (1 + 1e-12)):
         raise GameError("allocate: the budget is below the least total volume in some draws")
 
+    V, W = _stack(values, volumes)
+
     def ok(p):
-        _, vols, _ = _respond(values, volumes, p)
+        _, vols, _ = _respond(V, W, p)
         total = vols.sum(axis=1)
         return (total <= B * (1 + 1e-12)) & (q * total <= p * (1 + 1e-12) + 1e-300)
 
@@ -146,7 +156,7 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
         good = ok(mid) & ~done
         hi = np.where(good, mid, hi)
         lo = np.where(good | done, lo, mid)
-    choice, vols, _ = _respond(values, volumes, hi)
+    choice, vols, _ = _respond(V, W, hi)
     best = _objective(values, choice, vols, q)
     filled, fvols = _fill(values, volumes, hi, choice, vols, B)
     fbest = _objective(values, filled, fvols, q)
@@ -155,7 +165,7 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     vols = np.where(better[:, None], fvols, vols)
     choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps)
     value = _objective(values, choice, vols, q)
-    bound = np.minimum(_dual(values, volumes, hi, B, q), _dual(values, volumes, lo, B, q))
+    bound = np.minimum(_dual(V, W, hi, B, q), _dual(V, W, lo, B, q))
     # Where a gap remains, other prices near the critical one give other starting points (a
     # discrete problem's best answer need not be a Lagrangian one); each is made feasible and
     # improved the same way, the best kept.
@@ -166,7 +176,7 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
         sub_B, sub_q = B[open_], q[open_]
         c0, w0, v0 = choice[open_], vols[open_], value[open_]
         for factor in nearby:
-            c, w = _respond(sub_v, sub_w, hi[open_] * factor)[:2]
+            c, w = _respond(V[open_], W[open_], hi[open_] * factor)[:2]
             c, w = _shed(sub_v, sub_w, c, w, sub_B)
             c, w = _ascend(sub_v, sub_w, c, w, sub_B, sub_q, sweeps)
             v = _objective(sub_v, c, w, sub_q)
@@ -183,8 +193,8 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
                       {"bisections": bisections, "sweeps": sweeps, "nearby": tuple(nearby)})
 
 
-def _dual(values, volumes, p, B, q):
-    _, _, best = _respond(values, volumes, p)
+def _dual(V, W, p, B, q):
+    _, _, best = _respond(V, W, p)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         w = np.where(q > 0, np.clip(p / np.where(q > 0, q, 1.0), 0, B), np.where(p > 0, B, 0.0))
         conj = np.where(w > 0, p * w - q * w ** 2 / 2, 0.0)
@@ -259,18 +269,22 @@ def largest_uniform_cap(preference: Sequence[ArrayLike], volumes: Sequence[Array
     capped = list(capped) if capped is not None else [True] * len(prefs)
     B = np.broadcast_to(np.asarray(budget, dtype=float), (n,))
 
+    V, W = _stack(prefs, vols)
+    finite = np.isfinite(V)
+    least = np.argmin(np.where(finite, W, np.inf), axis=2)
+    exempt = ~np.asarray(capped, dtype=bool)[None, :, None]
+
     def pick(c):
-        out = []
-        for v, w, cap_it in zip(prefs, vols, capped):
-            allowed = np.isfinite(v) & ((w <= c[:, None]) if cap_it else True)
-            least = np.argmin(np.where(np.isfinite(v), w, np.inf), axis=1)
-            best = np.argmax(np.where(allowed, v, -np.inf), axis=1)
-            out.append(np.where(allowed.any(axis=1), best, least))
-        return np.column_stack(out)
+        allowed = finite & ((W <= c[:, None, None]) | exempt)
+        best = np.argmax(np.where(allowed, V, -np.inf), axis=2)
+        return np.where(allowed.any(axis=2), best, least)
 
     def total(choice):
-        return sum(np.take_along_axis(w, choice[:, [k]], axis=1)[:, 0]
-                   for k, w in enumerate(vols))
+        picked = np.take_along_axis(W, choice[..., None], axis=2)[..., 0]
+        out = picked[:, 0]
+        for k in range(1, picked.shape[1]):          # in order, as the deals are listed
+            out = out + picked[:, k]
+        return out
 
     top = np.max([np.max(np.where(np.isfinite(v), w, 0), axis=1) for v, w in zip(prefs, vols)],
                  axis=0)
