@@ -84,13 +84,24 @@ def _stack(values, volumes):
     return V, W
 
 
-def _respond(V, W, p):
+class _Responses:
     """Each problem's best option at prices p (ties to the first option), from the stacked
-    options of :func:`_stack`: choices, volumes and reduced values, (draws, problems) each."""
-    reduced = V - p[:, None, None] * W
-    pick = np.argmax(reduced, axis=2)[..., None]
-    return (pick[..., 0], np.take_along_axis(W, pick, axis=2)[..., 0],
-            np.take_along_axis(reduced, pick, axis=2)[..., 0])
+    options of :func:`_stack`: choices, volumes and reduced values, (draws, problems) each.
+    One work array is reused across calls (the bisection asks many prices)."""
+
+    def __init__(self, V: np.ndarray, W: np.ndarray) -> None:
+        self.V, self.W = V, W
+        self.work = np.empty_like(V)
+        self.flat = np.arange(V.shape[0] * V.shape[1])
+
+    def __call__(self, p: np.ndarray, reduced: bool = True):
+        n, k, width = self.V.shape
+        work = np.multiply(self.W, p[:, None, None], out=self.work)
+        work = np.subtract(self.V, work, out=work)
+        pick = np.argmax(work, axis=2).ravel()
+        vols = self.W.reshape(n * k, width)[self.flat, pick].reshape(n, k)
+        best = work.reshape(n * k, width)[self.flat, pick].reshape(n, k) if reduced else None
+        return pick.reshape(n, k), vols, best
 
 
 def _objective(values, choice, vols, q):
@@ -137,9 +148,10 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
         raise GameError("allocate: the budget is below the least total volume in some draws")
 
     V, W = _stack(values, volumes)
+    respond = _Responses(V, W)
 
     def ok(p):
-        _, vols, _ = _respond(V, W, p)
+        _, vols, _ = respond(p, reduced=False)
         total = vols.sum(axis=1)
         return (total <= B * (1 + 1e-12)) & (q * total <= p * (1 + 1e-12) + 1e-300)
 
@@ -156,7 +168,7 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
         good = ok(mid) & ~done
         hi = np.where(good, mid, hi)
         lo = np.where(good | done, lo, mid)
-    choice, vols, _ = _respond(V, W, hi)
+    choice, vols, _ = respond(hi, reduced=False)
     best = _objective(values, choice, vols, q)
     filled, fvols = _fill(values, volumes, hi, choice, vols, B)
     fbest = _objective(values, filled, fvols, q)
@@ -165,7 +177,7 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     vols = np.where(better[:, None], fvols, vols)
     choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps)
     value = _objective(values, choice, vols, q)
-    bound = np.minimum(_dual(V, W, hi, B, q), _dual(V, W, lo, B, q))
+    bound = np.minimum(_dual(respond, hi, B, q), _dual(respond, lo, B, q))
     # Where a gap remains, other prices near the critical one give other starting points (a
     # discrete problem's best answer need not be a Lagrangian one); each is made feasible and
     # improved the same way, the best kept.
@@ -175,8 +187,9 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
         sub_w = [w[open_] for w in volumes]
         sub_B, sub_q = B[open_], q[open_]
         c0, w0, v0 = choice[open_], vols[open_], value[open_]
+        near = _Responses(V[open_], W[open_])
         for factor in nearby:
-            c, w = _respond(V[open_], W[open_], hi[open_] * factor)[:2]
+            c, w = near(hi[open_] * factor, reduced=False)[:2]
             c, w = _shed(sub_v, sub_w, c, w, sub_B)
             c, w = _ascend(sub_v, sub_w, c, w, sub_B, sub_q, sweeps)
             v = _objective(sub_v, c, w, sub_q)
@@ -193,8 +206,8 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
                       {"bisections": bisections, "sweeps": sweeps, "nearby": tuple(nearby)})
 
 
-def _dual(V, W, p, B, q):
-    _, _, best = _respond(V, W, p)
+def _dual(respond, p, B, q):
+    _, _, best = respond(p)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         w = np.where(q > 0, np.clip(p / np.where(q > 0, q, 1.0), 0, B), np.where(p > 0, B, 0.0))
         conj = np.where(w > 0, p * w - q * w ** 2 / 2, 0.0)
