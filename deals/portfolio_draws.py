@@ -109,7 +109,7 @@ class Options:
 
 class OfferMemo:
     """Each deal's options per draw, kept between calls on one chunk: a draw whose inputs (the
-    deal's parameter values with the links' overrides, its reservation, the cap) are the same
+    deal's parameter values with the links' overrides, its reservation) are the same
     as last time reuses its row, so a fixed-point round or a regime only solves the draws and
     deals whose inputs moved. Every draw is solved on its own, so the answers are those of
     solving afresh."""
@@ -126,8 +126,6 @@ class OfferMemo:
         m = len(rows)
         inputs = {f"v|{k}": np.asarray(v, dtype=float) for k, v in values.items()}
         inputs["reservation"] = np.broadcast_to(np.asarray(reservation, dtype=float), (m,))
-        if cap is not None:
-            inputs["cap"] = np.asarray(cap, dtype=float)
         saved = self.saved.get(key)
         if saved is None or saved["inputs"].keys() != inputs.keys():
             miss = np.ones(m, bool)
@@ -138,10 +136,9 @@ class OfferMemo:
         if miss.any():
             local = np.flatnonzero(miss)
             new = deal_options(entry, {k: np.asarray(v)[local] for k, v in values.items()},
-                               inputs["reservation"][local],
-                               None if cap is None else inputs["cap"][local], bespoke=bespoke)
+                               inputs["reservation"][local], bespoke=bespoke)
             saved = self._store(key, saved, inputs, rows[local], local, new)
-        return saved["options"].take(rows)
+        return capped(entry, saved["options"].take(rows), cap, bespoke=bespoke)
 
     def _store(self, key, saved, inputs, where, local, new: Options) -> dict[str, Any]:
         n = self.n
@@ -203,15 +200,24 @@ def deal_options(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
     volume = evaluate(entry.volume, column, points, shape)
     value = np.concatenate([np.zeros((n, 1)), table.value], axis=1)
     partner = np.concatenate([np.zeros((n, 1)), table.partner_gain], axis=1)
-    if cap is not None and entry.tier == 2:
-        over = volume > np.asarray(cap)[:, None] * (1 + 1e-12)
-        over[:, 0] = False
-        value = np.where(over, -np.inf, value)
-        if not bespoke:
-            partner = np.where(over, -np.inf, partner)
-    return Options(value, partner, volume, evaluate(entry.blocked, column, points, shape),
-                   evaluate(entry.diverted, column, points, shape), points,
-                   problem.disagreement[0], table.exact)
+    return capped(entry, Options(value, partner, volume,
+                                 evaluate(entry.blocked, column, points, shape),
+                                 evaluate(entry.diverted, column, points, shape), points,
+                                 problem.disagreement[0], table.exact), cap, bespoke=bespoke)
+
+
+def capped(entry: PortfolioDeal, options: Options, cap: np.ndarray | None, *,
+           bespoke: bool = True) -> Options:
+    """The options of a Tier-2 deal with the levels over the per-country ``cap`` closed
+    (for the US; for the partner too under a uniform rule, ``bespoke=False``)."""
+    if cap is None or entry.tier != 2:
+        return options
+    over = options.volume > np.asarray(cap)[:, None] * (1 + 1e-12)
+    over[:, 0] = False
+    partner = options.partner if bespoke else np.where(over, -np.inf, options.partner)
+    return Options(np.where(over, -np.inf, options.value), partner, options.volume,
+                   options.blocked, options.diverted, options.points, options.outside,
+                   options.exact)
 
 
 def outcome_at(entry: PortfolioDeal, values: Mapping[str, np.ndarray],

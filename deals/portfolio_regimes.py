@@ -190,8 +190,9 @@ class Chunk:
     def alone_terms(self) -> tuple[list[dict[str, np.ndarray]], np.ndarray, np.ndarray]:
         """Each deal's best terms for the US against that partner alone: terms, column, volume."""
         terms, choices, volumes = [], [], []
-        for d, v in zip(self.p.deals, self.alone_values):
-            o = deal_options(d, v)
+        everyone = np.arange(self.n)
+        for k, (d, v) in enumerate(zip(self.p.deals, self.alone_values)):
+            o = self.memo.options(k, d, v, everyone)     # kept for the coordinated regime
             c = allocate([o.value], [o.volume]).choice[:, 0]
             terms.append(o.pick(c))
             choices.append(c)

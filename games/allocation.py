@@ -150,24 +150,29 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     V, W = _stack(values, volumes)
     respond = _Responses(V, W)
 
-    def ok(p):
+    def ok(p, respond, B, q):
         _, vols, _ = respond(p, reduced=False)
         total = vols.sum(axis=1)
         return (total <= B * (1 + 1e-12)) & (q * total <= p * (1 + 1e-12) + 1e-300)
 
     lo, hi = np.zeros(n), np.ones(n)
-    done = ok(lo)
+    done = ok(lo, respond, B, q)
     hi[done] = 0.0
-    for _ in range(1100):                               # find a feasible price by doubling
-        bad = ~done & ~ok(hi)
-        if not bad.any():
-            break
-        lo[bad], hi[bad] = hi[bad], hi[bad] * 2
-    for _ in range(bisections):
-        mid = (lo + hi) / 2
-        good = ok(mid) & ~done
-        hi = np.where(good, mid, hi)
-        lo = np.where(good | done, lo, mid)
+    rows = np.flatnonzero(~done)          # the search runs on the draws price 0 does not serve
+    if rows.size:
+        sub = respond if rows.size == n else _Responses(V[rows], W[rows])
+        s_B, s_q, s_lo, s_hi = B[rows], q[rows], lo[rows], hi[rows]
+        for _ in range(1100):                           # find a feasible price by doubling
+            bad = ~ok(s_hi, sub, s_B, s_q)
+            if not bad.any():
+                break
+            s_lo[bad], s_hi[bad] = s_hi[bad], s_hi[bad] * 2
+        for _ in range(bisections):
+            mid = (s_lo + s_hi) / 2
+            good = ok(mid, sub, s_B, s_q)
+            s_hi = np.where(good, mid, s_hi)
+            s_lo = np.where(good, s_lo, mid)
+        lo[rows], hi[rows] = s_lo, s_hi
     choice, vols, _ = respond(hi, reduced=False)
     best = _objective(values, choice, vols, q)
     filled, fvols = _fill(values, volumes, hi, choice, vols, B)
