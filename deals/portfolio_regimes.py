@@ -86,6 +86,7 @@ class Chunk:
             for k, (d, sq) in enumerate(zip(portfolio.deals, self.sq))])
         self.w0 = (self.sq_flows["volume"] * self.tier2).sum(axis=1)
         self.memo = OfferMemo(n)
+        self._outcomes: dict[int, list] = {}
 
     def _top(self, expr: Any, default: Any) -> Any:
         if expr is None:
@@ -104,7 +105,7 @@ class Chunk:
                precedent: bool = True) -> dict[str, np.ndarray]:
         """Fixed terms evaluated with the links in force, until acceptances stop changing."""
         struck = offered.copy()
-        at = [outcome_at(d, v, o) for d, v, o in zip(self.p.deals, self.values, outcomes)]
+        at = [self.outcome(k, v, o) for k, (v, o) in enumerate(zip(self.values, outcomes))]
         flows = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
                                                                      "diverted")}
         for _ in range(SETTLE_ROUNDS):
@@ -113,8 +114,8 @@ class Chunk:
             volume = np.where(struck, flows["volume"], self.sq_flows["volume"])
             blocked = np.where(struck, flows["blocked"], self.sq_flows["blocked"])
             state = self._state(volume, struck, blocked, precedent=precedent)
-            at = [outcome_at(d, state.values(self.values, k), o)
-                  for k, (d, o) in enumerate(zip(self.p.deals, outcomes))]
+            at = [self.outcome(k, state.values(self.values, k), o)
+                  for k, o in enumerate(outcomes)]
             new = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
                                                                        "diverted")}
             partner = np.column_stack([a["partner"] for a in at])
@@ -127,6 +128,23 @@ class Chunk:
         us = np.column_stack([a["us"] for a in at])
         outside = np.column_stack([a["outside"] for a in at])
         return self.record(struck, us, outside, flows)
+
+    def outcome(self, k: int, values: Mapping[str, np.ndarray],
+                terms: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """:func:`outcome_at` for deal k, reusing the last few answers for the same values and
+        terms (a settling round, or the next cap of the framework, moves few deals)."""
+        def same(a, b):
+            return a.keys() == b.keys() and all(
+                x is y or np.array_equal(x, y) for x, y in ((a[n], b[n]) for n in a))
+
+        recent = self._outcomes.setdefault(k, [])
+        for v, t, answer in recent:
+            if same(v, values) and same(t, terms):
+                return answer
+        answer = outcome_at(self.p.deals[k], values, terms)
+        recent.insert(0, (values, terms, answer))
+        del recent[3:]
+        return answer
 
     def record(self, struck, us, outside, flows) -> dict[str, np.ndarray]:
         """A regime's per-draw results, gains against the no-deal reference."""
