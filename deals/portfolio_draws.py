@@ -42,11 +42,13 @@ def outside_options(deal: Deal, values: Mapping[str, np.ndarray]) -> tuple[np.nd
                                  (n,)).copy() for e in exprs)
 
 
-def batch_problem(deal: Deal, values: Mapping[str, np.ndarray]) -> BatchProblem:
+def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], utilities: Any = None
+                  ) -> BatchProblem:
     """The deal as one bargaining problem per draw (as :func:`deals.leverage.batch_problem`),
-    its linearity and outside options worked out once per deal."""
+    its linearity and outside options worked out once per deal. ``utilities``: a callable to
+    use instead of the deal's own (the same function, e.g. remembering its answers)."""
     used = deal.memo(("portfolio", "names"), lambda: leverage.utility_names(deal))
-    return BatchProblem(leverage.DealUtilities(deal), leverage.outcome_box(deal),
+    return BatchProblem(utilities or leverage.DealUtilities(deal), leverage.outcome_box(deal),
                         {k: v for k, v in values.items() if k in used},
                         outside_options(deal, values),
                         linear=deal.memo(("portfolio", "linear"),
@@ -107,76 +109,15 @@ class Options:
                        self.exact)
 
 
-class OfferMemo:
-    """Each deal's options per draw, kept between calls on one chunk: a draw whose inputs (the
-    deal's parameter values with the links' overrides, its reservation) are the same
-    as last time reuses its row, so a fixed-point round or a regime only solves the draws and
-    deals whose inputs moved. Every draw is solved on its own, so the answers are those of
-    solving afresh."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.saved: dict[Any, dict[str, Any]] = {}
-
-    def options(self, key: Any, entry: PortfolioDeal, values: Mapping[str, np.ndarray],
-                rows: np.ndarray, reservation: np.ndarray | float = 0.0,
-                cap: np.ndarray | None = None, *, bespoke: bool = True) -> Options:
-        """:func:`deal_options` for the draws ``rows`` of the chunk (``values`` etc. hold
-        only those draws), computed only where the inputs differ from the last call's."""
-        m = len(rows)
-        inputs = {f"v|{k}": np.asarray(v, dtype=float) for k, v in values.items()}
-        inputs["reservation"] = np.broadcast_to(np.asarray(reservation, dtype=float), (m,))
-        saved = self.saved.get(key)
-        if saved is None or saved["inputs"].keys() != inputs.keys():
-            miss = np.ones(m, bool)
-        else:
-            miss = ~saved["valid"][rows]
-            for name, v in inputs.items():
-                miss |= saved["inputs"][name][rows] != v
-        if miss.any():
-            local = np.flatnonzero(miss)
-            new = deal_options(entry, {k: np.asarray(v)[local] for k, v in values.items()},
-                               inputs["reservation"][local], bespoke=bespoke)
-            saved = self._store(key, saved, inputs, rows[local], local, new)
-        return capped(entry, saved["options"].take(rows), cap, bespoke=bespoke)
-
-    def _store(self, key, saved, inputs, where, local, new: Options) -> dict[str, Any]:
-        n = self.n
-        if saved is None or saved["inputs"].keys() != inputs.keys():
-            def blank(a):
-                return np.full((n,) + a.shape[1:], np.nan)
-            o = new
-            saved = {"inputs": {k: np.full(n, np.nan) for k in inputs},
-                     "valid": np.zeros(n, bool),
-                     "options": Options(blank(o.value), blank(o.partner), blank(o.volume),
-                                        blank(o.blocked), blank(o.diverted),
-                                        {k: blank(v) for k, v in o.points.items()},
-                                        blank(o.outside), True)}
-            self.saved[key] = saved
-        for k, v in inputs.items():
-            saved["inputs"][k][where] = v[local]
-        saved["valid"][where] = True
-        full = saved["options"]
-        for name in ("value", "partner", "volume", "blocked", "diverted", "outside"):
-            getattr(full, name)[where] = getattr(new, name)
-        for k, v in new.points.items():
-            full.points[k][where] = v
-        if not new.exact:
-            saved["options"] = full = Options(full.value, full.partner, full.volume,
-                                              full.blocked, full.diverted, full.points,
-                                              full.outside, False)
-        return saved
-
-
 def deal_options(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
                  reservation: np.ndarray | float = 0.0, cap: np.ndarray | None = None, *,
-                 bespoke: bool = True) -> Options:
+                 bespoke: bool = True, utilities: Any = None) -> Options:
     """The US's best terms at each volume level, the partner accepting (``bespoke``), or the
     status-quo terms at each level whatever the partner thinks (``bespoke=False``: a uniform
     rule offers chips only; the partner then chooses)."""
     deal = entry.deal
     n = len(next(iter(values.values())))
-    problem = batch_problem(deal, values)
+    problem = batch_problem(deal, values, utilities)
     if not bespoke or entry.hold:
         sq = deal.outcome_values()
 

@@ -23,11 +23,12 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from deals.portfolio_draws import (ACCEPT_TOLERANCE, LinkState, OfferMemo, deal_options,
+from deals.portfolio_draws import (ACCEPT_TOLERANCE, LinkState, deal_options,
                                    evaluate,
                                    issue_levels, link_state, outcome_at, smuggled_to_china,
                                    status_quo)
 from deals.portfolio_file import Portfolio
+from deals.portfolio_memo import OfferMemo
 from games.allocation import allocate, fixed_point, largest_uniform_cap
 
 REGIMES = ("none", "framework", "alone", "coordinated")
