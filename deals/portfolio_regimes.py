@@ -29,11 +29,13 @@ from deals.portfolio_draws import (ACCEPT_TOLERANCE, LinkState, deal_options,
                                    status_quo)
 from deals.portfolio_file import Portfolio
 from deals.portfolio_memo import OfferMemo
-from games.allocation import allocate, fixed_point, largest_uniform_cap
+from games.allocation import Allocation, allocate, fixed_point, largest_uniform_cap
 
 REGIMES = ("none", "framework", "alone", "coordinated")
 #: Rounds of re-evaluation when fixed terms meet the links (acceptances settle in a few).
 SETTLE_ROUNDS = 12
+#: What an allocation holds per draw, in the order :class:`games.allocation.Allocation` takes.
+ALLOCATION_FIELDS = ("choice", "volumes", "price", "shadow_price", "value", "bound")
 #: Uniform caps the tiered framework tries, evenly spaced from 0 to the per-country limit.
 CAP_STEPS = 7
 
@@ -88,6 +90,7 @@ class Chunk:
         self.w0 = (self.sq_flows["volume"] * self.tier2).sum(axis=1)
         self.memo = OfferMemo(n)
         self._outcomes: dict[int, list] = {}
+        self._allocation: dict[str, Any] | None = None
 
     def _top(self, expr: Any, default: Any) -> Any:
         if expr is None:
@@ -251,10 +254,41 @@ class Chunk:
         options = [self.memo.options(k, d, state.values(self.sliced(rows), k), rows,
                                      state.reservation[:, k], cap)
                    for k, d in enumerate(self.p.deals)]
-        a = allocate([o.value for o in options],
-                     [o.volume * t for o, t in zip(options, self.tier2)], self.budget[rows],
-                     self.q[rows])
+        a = self.allocation(rows, [o.value for o in options],
+                            [o.volume * t for o, t in zip(options, self.tier2)])
         return options, a
+
+    def allocation(self, rows: np.ndarray, values: list[np.ndarray],
+                   volumes: list[np.ndarray]) -> Allocation:
+        """:func:`games.allocation.allocate` for the draws ``rows``, reusing the last answer
+        of every draw whose options are the same (each draw is allocated on its own)."""
+        saved = self._allocation
+        miss = np.ones(len(rows), bool)
+        if saved is not None:
+            miss = ~saved["have"][rows]
+            for k, (v, w) in enumerate(zip(values, volumes)):
+                miss |= ~((saved["offered values"][k][rows] == v).all(axis=1)
+                          & (saved["offered volumes"][k][rows] == w).all(axis=1))
+        if miss.any():
+            local = np.flatnonzero(miss)
+            a = allocate([v[local] for v in values], [w[local] for w in volumes],
+                         self.budget[rows][local], self.q[rows][local])
+            if saved is None:
+                saved = self._allocation = {
+                    "have": np.zeros(self.n, bool), "method": a.method, "settings": a.settings,
+                    "offered values": [np.zeros((self.n,) + v.shape[1:]) for v in values],
+                    "offered volumes": [np.zeros((self.n,) + w.shape[1:]) for w in volumes],
+                    **{f: np.zeros((self.n,) + getattr(a, f).shape[1:],
+                                   getattr(a, f).dtype) for f in ALLOCATION_FIELDS}}
+            where = rows[local]
+            for k, (v, w) in enumerate(zip(values, volumes)):
+                saved["offered values"][k][where] = v[local]
+                saved["offered volumes"][k][where] = w[local]
+            for f in ALLOCATION_FIELDS:
+                saved[f][where] = getattr(a, f)
+            saved["have"][where] = True
+        return Allocation(*(saved[f][rows] for f in ALLOCATION_FIELDS), saved["method"],
+                          saved["settings"])
 
     def sliced(self, rows: np.ndarray) -> list[dict[str, np.ndarray]]:
         """The deals' values (portfolio view) for some draws."""
