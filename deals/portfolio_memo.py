@@ -120,8 +120,7 @@ class UtilityMemo:
             miss |= saved["params"][k][rows] != v
         if miss.any():
             local = np.flatnonzero(miss)
-            first = {k: np.broadcast_to(a[:1], (local.size,) + a.shape[1:])
-                     for k, a in arrays.items()}
+            first = {k: a[:1] for k, a in arrays.items()}   # one row: issue-only terms once
             u = leverage.utilities(self.deal, first, {k: v[local][:, None]
                                                       for k, v in params.items()})
             where = rows[local]
