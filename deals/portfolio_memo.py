@@ -40,6 +40,7 @@ class OfferMemo:
         """:func:`deal_options` for the draws ``rows`` of the chunk (``values`` etc. hold
         only those draws), computed only where the inputs differ from the last call's."""
         m = len(rows)
+        key = (key, bespoke)
         inputs = {f"v|{k}": np.asarray(v, dtype=float) for k, v in values.items()}
         inputs["reservation"] = np.broadcast_to(np.asarray(reservation, dtype=float), (m,))
         saved = self.saved.get(key)
