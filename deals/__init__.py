@@ -41,10 +41,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deals.two_level": ("TwoLevel", "two_level"),
     "deals.doubt": ("ThreatUnderDoubt", "threat_under_doubt"),
     "deals.beliefs": ("belief_cost", "mutual_optimism_of"),
+    # --- what would have to be true (calibration of struck deals) ---
+    "deals.calibration": ("Calibration", "calibrate"),
 }
-
-# --- what would have to be true (calibration of struck deals) ---
-from deals.calibration import Calibration, calibrate
 
 __all__ = [
     "Assessment", "Comparison", "Thresholds", "assess", "compare",

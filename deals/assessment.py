@@ -25,8 +25,8 @@ from deals.two_level import two_level_summary
 from deals.model import SIDES, Deal
 from deals.output import json_value
 from deals.surplus import surplus_left, surplus_sentence
-from deals.verdicts import (amount, headline, sentence_case, terms_records, terms_text, the,
-                            verdict_set, words)
+from deals.verdicts import (headline, issue_text, sentence_case, terms_records, terms_text, the,
+                            verdict_prose, verdict_set, words)
 from games.results import TabularResult
 
 FLAGS = ("over", "under", "inefficient", "sound")
@@ -221,8 +221,8 @@ class Assessment(TabularResult):
                      f"{terms_text_of(self, ask['terms'])}; "
                      f"accepted in {people(ask['acceptance'], 'percent')}, expected gain "
                      f"{people(ask['expected_gain'])} {u}.")
+        lines.append(verdict_prose(self.verdicts, self.parties))
         for side in SIDES:
-            lines.append(f"{self.parties[side]} ({side}): {self.verdict_text[side]}.")
             lines += [f"  {t}." for t in self.surplus_text.get(side, ())]
         if self.better_package:
             lines.append(f"Better for both at point values: "
@@ -264,7 +264,7 @@ class Assessment(TabularResult):
             rows += self.two_level.rows(words=True)
         return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"{self.deal}: {self.draws:,} draws, seed {self.seed}; gains in {self.gain_unit}; "
                 f"thresholds: {self.thresholds}")
 
@@ -329,7 +329,7 @@ class Assessment(TabularResult):
 def terms_text_of(a: Assessment, terms: Mapping[str, float]) -> str:
     """Terms of an assessment's deal in words ('chips 1,100,000 H100e per year; ...')."""
     issues = a.records["issues"]
-    return "; ".join(f"{k} {amount(issues[k], v)}" for k, v in terms.items())
+    return "; ".join(issue_text(issues[k], v) for k, v in terms.items())
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -371,19 +371,24 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            thresholds: Thresholds | None = None, power: float | None = None,
            executor: Executor | None = None, chunk_size: int | None = None,
            progress: bool | None = None, grid_points: int = 350,
-           terms: str = "proposal") -> Assessment:
+           terms: str = "proposal", detail: bool = True) -> Assessment:
     """Audit a deal's terms (``terms``: see :func:`audited_terms`) over seeded parameter draws.
 
     ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
     1/2). ``executor`` and ``chunk_size`` spread the draws as in :func:`games.sweep`; results
-    do not depend on them.
+    do not depend on them. ``detail=False`` stops at the verdict (acceptance, gains, rho,
+    efficiency, verdicts: the same numbers as in full) and leaves out what only explains it:
+    the optimal ask (NaN), the benchmark and better package at point values, surplus left,
+    drivers, the one-at-a-time table and the staged plan (empty); the comparison's struck-deal
+    column needs no more.
 
     >>> import deals
-    >>> audit = deals.assess("chips-for-farm-purchases", draws=200, seed=0, progress=False)
-    >>> audit.flags["supplier"] in ("over", "under", "inefficient", "sound")
-    True
-    >>> again = deals.assess("chips-for-farm-purchases", draws=200, seed=0, progress=False)
-    >>> again.acceptance == audit.acceptance   # the same seed gives the same draws
+    >>> deal = deals.load("chips-for-farm-purchases")
+    >>> full, brief = assess(deal, draws=300), assess(deal, draws=300, detail=False)
+    >>> brief.verdicts == full.verdicts and brief.gains == full.gains, len(brief.drivers)
+    (True, 0)
+    >>> again = deals.assess("chips-for-farm-purchases", draws=300, seed=0, progress=False)
+    >>> again.acceptance == full.acceptance   # the same seed gives the same draws
     True
     """
     if isinstance(deal, str):
@@ -415,17 +420,21 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     dominated = float(np.mean(result.better_for_both >= t.efficiency_margin))
     # How far inside the frontier p lies: the best improvement for both, in gain-range units.
     distance = float(np.median(np.maximum(result.better_for_both, 0.0)))
-    found_ask = optimal_ask(deal, values)
-    ask = {"terms": dict(found_ask.package), "acceptance": found_ask.acceptance,
-           "expected_gain": found_ask.expected_gain}
-    with np.errstate(all="ignore"):
-        ask_gain = found_ask.gains[0]
-        rho_ask = percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain, np.nan))
-
-    point = exact.solve(point_values(deal))
-    benchmark = point.benchmark_terms()
+    if detail:
+        found_ask = optimal_ask(deal, values)
+        ask = {"terms": dict(found_ask.package), "acceptance": found_ask.acceptance,
+               "expected_gain": found_ask.expected_gain}
+        with np.errstate(all="ignore"):
+            ask_gain = found_ask.gains[0]
+            rho_ask = percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain,
+                                           np.nan))
+        point = exact.solve(point_values(deal))
+        benchmark = point.benchmark_terms()
+    else:
+        ask = {"terms": {}, "acceptance": float("nan"), "expected_gain": float("nan")}
+        rho_ask, point, benchmark = percentiles(np.array([np.nan])), None, {}
     better = better_gains = None
-    if point.better_for_both[0] >= t.efficiency_margin:
+    if point is not None and point.better_for_both[0] >= t.efficiency_margin:
         better = point.better_terms()
         g, g0 = deal.gains(better), deal.gains(proposal)
         better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
@@ -439,13 +448,16 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     flag_sets = {s: tuple(dict.fromkeys(headline((v,)) for v in verdict_sets[s])) for s in SIDES}
     surplus, surplus_text = {}, {}
     for s in SIDES:
-        found = surplus_left(deal, proposal, values, t, s) if accept[other[s]] >= \
+        found = surplus_left(deal, proposal, values, t, s) if detail and accept[other[s]] >= \
             t.under_acceptance else []
         surplus[s] = tuple(found)
         surplus_text[s] = tuple(surplus_sentence(deal, r, s, GAIN_UNIT, t.under_acceptance)
                                 for r in found)
-    swings = tornado_table(deal, proposal)
-    drivers = driver_table(swings, values, result.supplier_gain, result.partner_gain)
+    if detail:
+        swings = tornado_table(deal, proposal)
+        drivers = driver_table(swings, values, result.supplier_gain, result.partner_gain)
+    else:
+        swings = drivers = pd.DataFrame(index=pd.Index([], name="parameter"))
     records = {"audited_terms": terms_records(deal, proposal),
                "benchmark": terms_records(deal, benchmark),
                "ask": terms_records(deal, ask["terms"]), "better": terms_records(deal, better),
@@ -463,9 +475,11 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         settings={"grid_points": grid_points, "power": power,
                   "benchmark": "asymmetric Nash (power from delay costs)"
                   if power is None and deal.discount else "asymmetric Nash",
-                  "resolution": solver.resolution},
+                  "resolution": solver.resolution, "detail": detail},
         terms=terms, verdicts=verdicts, verdict_sets=verdict_sets,
         verdict_text={s: words(verdicts[s], s, parties) for s in SIDES}, gains=gains,
         terms_words=terms_text(deal, proposal), records=records,
-        staged=stage_summary(deal, min(n, 2_000), seed) if terms == "proposal" else None,
-        two_level=two_level_summary(deal, min(n, 2_000), seed) if terms == "proposal" else None)
+        staged=stage_summary(deal, min(n, 2_000), seed) if terms == "proposal" and detail
+        else None,
+        two_level=two_level_summary(deal, min(n, 2_000), seed) if terms == "proposal" and detail
+        else None)

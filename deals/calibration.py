@@ -55,6 +55,7 @@ import pandas as pd
 from deals.errors import DealError
 from deals.leverage import DrawSolver
 from deals.model import Deal
+from deals.verdicts import terms_text, the
 from games.inverse import NearestPoint, nearest_feasible
 from games.results import TabularResult
 
@@ -99,7 +100,7 @@ class Revealed:
     alone: dict[str, float] = field(default_factory=dict)
 
     def sentence(self, party: str, terms_name: str) -> str:
-        what = SOLUTIONS[self.solution].replace("the supplier", party)
+        what = SOLUTIONS[self.solution].replace("the supplier", the(party))
         if not self.found:
             near = ("no agreement at any values tried" if not np.isfinite(self.closest_miss)
                     else f"closest: gains {self.closest_miss:.1%} of their range away")
@@ -155,6 +156,7 @@ class Calibration(TabularResult):
     settings: dict[str, Any] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     point: dict[str, float] = field(default_factory=dict)
+    terms_words: str = ""  # the terms in words (deals.verdicts.terms_text)
 
     def __iter__(self):
         return iter((self.benchmark, self.ask))
@@ -163,7 +165,8 @@ class Calibration(TabularResult):
         rows = []
         blank = {"from": np.nan, "to": np.nan, "moved": "", "unit": ""}
         for r in self:
-            label = "benchmark" if r.solution == "benchmark" else f"{self.supplier} best ask"
+            label = ("benchmark" if r.solution == "benchmark"
+                     else f"{the(self.supplier)}'s best ask")
             if not r.found:
                 rows.append({"to be": label, "parameter": "no values in range make it so",
                              **blank})
@@ -180,8 +183,8 @@ class Calibration(TabularResult):
                              "unit": self.units.get(name, "")})
         return pd.DataFrame(rows).set_index(["to be", "parameter"])
 
-    def _caption(self) -> str:
-        terms = ", ".join(f"{k}={_number(v)}" for k, v in self.terms.items())
+    def caption(self) -> str:
+        terms = self.terms_words or ", ".join(f"{k}={_number(v)}" for k, v in self.terms.items())
         lines = [f"{self.deal}: the {self.which} ({terms})"]
         lines += [r.sentence(self.supplier, self.which) for r in self]
         lines.append(f"searched {len(self.free)} parameters with ranges; solution met when "
@@ -230,7 +233,7 @@ def calibrate(deal: Deal, terms: str = "outcome", *, disputed: bool = False,
     return Calibration(deal=deal.name, title=deal.title, supplier=deal.supplier, which=terms,
                        terms=values, benchmark=found["benchmark"], ask=found["ask"], free=free,
                        units={n: bound.parameters[n].unit for n in free},
-                       point={n: point[n] for n in free},
+                       point={n: point[n] for n in free}, terms_words=terms_text(deal, values),
                        settings={"tolerance": tolerance, "seed": seed, "disputed": disputed,
                                  "grid_points": grid_points, "directions": directions,
                                  "ask_power": ASK_POWER, "method": (

@@ -118,6 +118,37 @@ class UsageError(Exception):
     """A command line the parser refuses (reported in one line, exit 2)."""
 
 
+def levels_text(levels: Sequence[float]) -> str:
+    """A discrete issue's levels as a person lists them.
+
+    >>> levels_text((0.0, 1.5)), levels_text((0, 1, 2))
+    ('0 or 1.5', '0, 1 or 2')
+    """
+    from deals.output import people
+
+    said = [people(float(v)) for v in levels]
+    return " or ".join([", ".join(said[:-1]), said[-1]]) if len(said) > 1 else "".join(said)
+
+
+class HelpWithDefaults(argparse.HelpFormatter):
+    """Help text that states a default only where there is one to state (no "default: None")
+    and not twice (a help that already says "default" keeps its own words)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (action.default is None or action.default is False
+                or action.default == argparse.SUPPRESS or "default" in text
+                or not action.option_strings):
+            return text
+        return text + " (default: %(default)s)"
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap  # an example that wraps keeps its continuation indented
+
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent,
+                             subsequent_indent=indent + "  ", break_on_hyphens=False)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
         import difflib
@@ -177,7 +208,7 @@ def cmd_show(args: argparse.Namespace) -> list[Section]:
                                         "supplier's bargaining power"], name="field"))
     issues = pd.DataFrame([{"issue": i.name, "giver": deal.party(i.giver), "low": i.range[0],
                             "high": i.range[1], "unit": i.unit,
-                            "levels": "" if i.levels is None else str(list(i.levels)),
+                            "levels": "" if i.levels is None else levels_text(i.levels),
                             "status quo": i.status_quo, "description": i.description}
                            for i in deal.issues]).set_index("issue")
     stances = pd.DataFrame([{"side": deal.party(s.side), "stance": s.name,
@@ -233,11 +264,11 @@ def cmd_solve(args: argparse.Namespace) -> list[Section]:
         sections.append(Section("stance game", game.to_frame(),
                                 "payoffs (supplier, partner) in $bn per year when both choose "
                                 "a stance at once; nothing is enforced"))
-        sections.append(Section("stance game equilibria", found.to_frame(), found._caption()))
+        sections.append(Section("stance game equilibria", found.to_frame(), found.caption()))
         outcome = tree_outcome(deal)
-        sections.append(Section("offer tree", outcome.to_frame(), outcome._caption()))
+        sections.append(Section("offer tree", outcome.to_frame(), outcome.caption()))
     sols = deal.solutions(resolution=args.resolution)
-    sections.append(Section("bargaining solutions", sols.to_frame(), sols._caption()))
+    sections.append(Section("bargaining solutions", sols.to_frame(), sols.caption()))
     zone = deal.zone_of_agreement(resolution=args.resolution)
     ranges = zone.issue_ranges()
     frame = pd.DataFrame([{"issue": k, "low": lo, "high": hi} for k, (lo, hi) in ranges.items()],
@@ -257,7 +288,7 @@ def cmd_frontier(args: argparse.Namespace) -> list[Section]:
     if args.points and len(frame) > args.points:
         keep = np.unique(np.linspace(0, len(frame) - 1, args.points).round().astype(int))
         shown = frame.iloc[keep]
-    caption = front._caption() + (f"; {len(shown)} of {len(frame)} points shown "
+    caption = front.caption() + (f"; {len(shown)} of {len(frame)} points shown "
                                   "(--points 0 for all)" if len(shown) < len(frame) else "")
     sections = [Section(f"{deal.name}: Pareto frontier ($bn per year)", shown, caption,
                         name="frontier")]
@@ -310,7 +341,7 @@ def build_parser(commands: Sequence[Command] | None = None) -> argparse.Argument
     """The argument parser: one subparser per entry of ``commands`` (default :data:`COMMANDS`)."""
     commands = COMMANDS if commands is None else commands
     parser = _Parser(prog="chipdeals", description="Bilateral AI-chip deals as games: "
-                     "equilibria, bargaining frontiers, and a leverage audit.",
+                     "equilibria, bargaining frontiers,\nand a leverage audit.",
                      epilog="examples:\n  " + "\n  ".join(c.example for c in commands
                                                            if c.example),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -320,7 +351,7 @@ def build_parser(commands: Sequence[Command] | None = None) -> argparse.Argument
     for command in commands:
         p = sub.add_parser(command.name, help=command.help, description=command.help,
                            epilog=f"example: {command.example}" if command.example else None,
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                           formatter_class=HelpWithDefaults)
         if command.deal:
             p.add_argument("deal", metavar="DEAL", help="a library name or a .toml file")
             p.add_argument("--set", action="append", metavar="NAME=VALUE",

@@ -16,7 +16,8 @@ import pandas as pd
 import deals
 from deals.assessment import TERMS, Assessment, Thresholds, terms_text_of
 from deals.output import Report, Section, people, terminal_width
-from deals.verdicts import SHORT, sentence_case, the
+from deals.surplus import MATERIAL
+from deals.verdicts import SHORT, amount, sentence_case, the, verdict_prose
 
 #: Monte Carlo draws per deal by default: enough for acceptance shares to +-1 point (2 s.e.).
 COMPARE_DRAWS = 2_000
@@ -87,12 +88,11 @@ def compare_notes(comparison: "deals.Comparison") -> tuple[str, ...]:
         s, p = the(a.parties["supplier"]), the(a.parties["partner"])
         g, u = a.gains, a.gain_unit
         text = [f"{i}. {a.deal} ({a.proposal_source}): {a.terms_words}.",
-                f"{sentence_case(s)} gains {_spread(g['proposal']['supplier'])} {u} (median, "
+                f"{sentence_case(s)}'s gain: {_spread(g['proposal']['supplier'])} {u} (median, "
                 f"p10 to p90), against {_spread(g['benchmark']['supplier'])} at the bargaining "
                 f"benchmark; {p} accepts in {people(a.acceptance['partner'], 'percent')}, {s} "
                 f"is worse off than with no deal in {people(a.worse_off['supplier'], 'percent')}.",
-                f"{sentence_case(s)}: {a.verdict_text['supplier']}. {sentence_case(p)}: "
-                f"{a.verdict_text['partner']}."]
+                verdict_prose(a.verdicts, a.parties)]
         text += [f"{t}." for t in a.surplus_text["supplier"]]
         text.append(f"Best take-it-or-leave-it ask: {terms_text_of(a, a.ask['terms'])}, accepted "
                     f"in {people(a.ask['acceptance'], 'percent')}, expected gain "
@@ -112,7 +112,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
                                progress=_progress(), terms=args.terms)
     width = terminal_width()
-    caption = (comparison._caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
+    caption = (comparison.caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
                "benchmark as median" + (" (p10 to p90)" if width >= WIDER else "")
                + "; struck deal: the verdict on [outcome], the deal as struck"
                + ("" if width >= WIDE else "; the benchmark and more in the notes above"))
@@ -137,43 +137,57 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
         "gain p10": a.gains["proposal"][side]["p10"], "gain p90": a.gains["proposal"][side]["p90"],
         "benchmark gain median": a.gains["benchmark"][side]["median"]}
         for side in ("supplier", "partner")]).set_index("side")
-    shown_verdict = verdict.reset_index()
-    shown_verdict["verdict"] = [_short(a, side) for side in verdict.index]
-    shown_verdict["accepts"] = [people(v, "percent") for v in verdict["accepts"]]
-    for column in ("gain median", "gain p10", "gain p90", "benchmark gain median"):
-        shown_verdict[column] = [people(v) for v in verdict[column]]
+    shown_verdict = pd.DataFrame({
+        "side": [f"{a.parties[side]} ({side})" for side in verdict.index],
+        "verdict": [_short(a, side) for side in verdict.index], "flag": verdict["flag"].tolist(),
+        "accepts": [people(v, "percent") for v in verdict["accepts"]],
+        "median gain": [people(v) for v in verdict["gain median"]],
+        "p10": [people(v) for v in verdict["gain p10"]],
+        "p90": [people(v) for v in verdict["gain p90"]],
+        "at benchmark": [people(v) for v in verdict["benchmark gain median"]]})
     figures = a.to_frame()
     shown = figures.copy()
     shown["value"] = [people(v, "percent" if k.startswith(("P(", "share", "optimal ask acc"))
                              else "number") for k, v in figures["value"].items()]
     drivers = a.drivers.copy()
+    shown_drivers = drivers.reset_index().astype(object)
+    for column in drivers.columns:  # correlations to two decimals: 6e-05 is no correlation
+        if "correlation" in str(column):
+            shown_drivers[column] = [f"{round(float(v), 2) + 0.0:.2f}" for v in drivers[column]]
     tornado = a.tornado.copy()
     surplus = pd.DataFrame([{"side": side, **r} for side in ("supplier", "partner")
                             for r in a.surplus[side]],
                            columns=["side", "issue", "proposed", "still_accepted", "acceptance",
                                     "best", "expected_gain_proposed", "expected_gain_best"])
     point = tornado.attrs
+    issues = a.records.get("issues", {})
+
+    def level(column: str) -> list[str]:  # in the issue's own words: '100%', '$1bn', '3,000'
+        return [amount(issues[i], v, unit=False) if i in issues else people(v)
+                for i, v in zip(surplus["issue"], surplus[column])]
+
     shown_surplus = pd.DataFrame({
         "side": surplus["side"], "issue": surplus["issue"],
-        "proposed": [people(v) for v in surplus["proposed"]],
-        "still accepted": [people(v) for v in surplus["still_accepted"]],
-        "best for the side": [people(v) for v in surplus["best"]],
+        "proposed": level("proposed"), "still accepted": level("still_accepted"),
+        "best for the side": level("best"),
         f"expected gain up ({u})": [people(b - p) for b, p in
                                     zip(surplus["expected_gain_best"],
                                         surplus["expected_gain_proposed"])]})
     return (
         Section(f"{a.deal}: leverage audit of {a.proposal_source}", verdict,
-                f"gains in {u} over no deal, median and p10/p90 over {a.draws:,} draws",
+                f"gains in {u} over no deal: median, 10th and 90th percentiles over {a.draws:,} "
+                "draws; at benchmark: the median gain at the bargaining benchmark",
                 name="verdict", notes=tuple(a.explain().splitlines()[1:]),
                 display=shown_verdict),
         Section("figures", figures, "rho = the supplier's gain at these terms / its gain at the "
                 "bargaining benchmark: 1 claims what its position supports, below 1 less, below 0 "
                 "the supplier loses from the terms (NaN where no zone of agreement); "
-                + a._caption(), name="figures", display=shown),
+                + a.caption(), name="figures", display=shown),
         Section("drivers: what moves each side's gain at these terms", drivers,
                 f"swing: |gain with the parameter at its high end - at its low end| ({u}), the "
                 "others at point values; parameters with no swing are left out; rank "
-                "correlation: Spearman, with the gain over the draws", name="drivers"),
+                "correlation: Spearman, with the gain over the draws", name="drivers",
+                display=shown_drivers),
         Section("one parameter at a time (others at point values)", tornado,
                 f"gains in {u}; at point values: supplier "
                 f"{people(point.get('supplier gain at point values', float('nan')))}, partner "
@@ -182,7 +196,8 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
                     "supplier swing", "partner swing", "largest swing"])),
         Section("surplus left on the table", surplus, "levels the other side still accepts in "
                 f">= {a.thresholds.under_acceptance:.0%} of worlds, one issue at a time; listed "
-                "only where asking for them raises the asker's expected gain (take it or leave it)",
+                f"only where asking for them raises the asker's expected gain (take it or leave it) by "
+                f"at least {MATERIAL:.0%} of its gains' scale",
                 name="surplus", display=shown_surplus),
     )
 
@@ -210,13 +225,13 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw a chart to a file")
     t = Thresholds()
-    parser.add_argument("--over-acceptance", type=float, default=t.over_acceptance,
+    parser.add_argument("--over-acceptance", type=float, metavar="P", default=t.over_acceptance,
                         help="over-reach below this acceptance probability")
-    parser.add_argument("--under-acceptance", type=float, default=t.under_acceptance,
+    parser.add_argument("--under-acceptance", type=float, metavar="P", default=t.under_acceptance,
                         help="risk band below this acceptance probability")
-    parser.add_argument("--under-rho", type=float, default=t.under_rho,
+    parser.add_argument("--under-rho", type=float, metavar="RHO", default=t.under_rho,
                         help="underpriced at a median leverage ratio at most this")
-    parser.add_argument("--efficiency-margin", type=float, default=t.efficiency_margin,
+    parser.add_argument("--efficiency-margin", type=float, metavar="MARGIN", default=t.efficiency_margin,
                         help="inefficient when another package is this much better for both")
 
 

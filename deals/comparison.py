@@ -29,7 +29,9 @@ class Comparison(TabularResult):
 
     Sorted by :meth:`Assessment.sort_key`: over-reaching proposals first (least accepted
     first), then under-claiming ones (the supplier worst off first), inefficient, sound.
-    ``struck`` holds, for each deal, the audit of its ``[outcome]`` (None without one).
+    ``struck`` holds, for each deal, the audit of its ``[outcome]`` up to the verdict
+    (``assess(..., terms="outcome", detail=False)``: acceptance, gains, rho, verdicts; no
+    optimal ask, drivers or surplus), or None without one.
 
     See :func:`compare` for an example; ``to_dict()`` is the JSON of ``chipdeals compare``.
     """
@@ -90,10 +92,13 @@ class Comparison(TabularResult):
             rows.append(row)
         return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         skipped = (f" (left out, no {self.terms} terms: {', '.join(self.skipped)})"
                    if self.skipped else "")
-        return (f"{len(self)} deals, {self.draws:,} draws each, seed {self.seed}; terms audited: "
+        count = f"{len(self)} deal" + ("" if len(self) == 1 else "s")
+        error = 50 / max(self.draws, 1) ** 0.5  # sqrt(p (1 - p) / n) at p = 1/2, in points
+        return (f"{count}, {self.draws:,} draws each, seed {self.seed} (Monte Carlo standard "
+                f"error of each share at most {error:.1f} points); terms audited: "
                 f"{self.terms}{skipped}; worst first (over-reach, then under-claiming, "
                 f"inefficient, sound); thresholds: {self.thresholds}")
 
@@ -149,7 +154,7 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
         outcome = None
         if struck and terms != "outcome" and deal.outcome is not None:
             outcome = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
-                             progress=False, terms="outcome", **options)
+                             progress=False, terms="outcome", detail=False, **options)
         elif terms == "outcome":
             outcome = main
         found.append((main, outcome))

@@ -121,9 +121,15 @@ def outcome_box(deal: Deal) -> Box:
     return Box({i.name: (tuple(i.levels) if i.discrete else i.range) for i in deal.issues})
 
 
-def sample_values(deal: Deal, draws: int, seed: int | None) -> dict[str, np.ndarray]:
-    """Seeded draws of every parameter; parameters fixed by ``deal.bind`` stay fixed."""
-    sample = deal.parameters.sample(draws, seed)
+def sample_values(deal: Deal, draws: int, seed: int | None, *, scope: str | None = None
+                  ) -> dict[str, np.ndarray]:
+    """Seeded draws of every parameter; parameters fixed by ``deal.bind`` stay fixed.
+
+    A deal's own audit draws one stream per (seed, parameter name). Within a portfolio each
+    deal passes its own ``scope`` (its key), so a name two deals share (each partner's
+    ``demand``) is drawn independently per deal.
+    """
+    sample = deal.parameters.sample(draws, seed, scope=scope)
     for name, value in deal.bound.items():
         sample[name] = np.full(draws, float(value))
     return sample

@@ -34,14 +34,27 @@ THOUSANDS = 100.0
 
 def portfolio_sample(portfolio: Portfolio, draws: int, seed: int | None) -> dict[str, np.ndarray]:
     """Every deal's parameter draws (shared parameters replacing the deals' own) and the
-    portfolio's, keyed ``"k|name"`` and ``"@|name"``. Each parameter's draws come from its
-    own stream per seed and name, so a name common to several deals with the same range (the
-    chip price) is the same quantity in all of them."""
-    shared = portfolio.shared.sample(draws, seed) if len(portfolio.shared) else {}
-    own = portfolio.parameters.sample(draws, seed) if len(portfolio.parameters) else {}
+    portfolio's, keyed ``"k|name"`` and ``"@|name"``.
+
+    Only the shared parameters are common to the deals. Every other parameter is drawn per
+    deal from a stream of its own, one child of the seed per (deal key, parameter name), so
+    two partners' ``demand`` are independent quantities; the draws do not depend on the
+    chunking, the executor or the other deals in the file. (A deal audited alone keeps its
+    own draws: :func:`deals.leverage.sample_values` without a scope.)
+
+    >>> import numpy as np
+    >>> s = portfolio_sample(load_portfolio("teaching"), 200, 0)
+    >>> bool(np.array_equal(s["0|harm"], s["1|harm"]))       # shared: one quantity
+    True
+    >>> bool(np.array_equal(s["0|demand"], s["1|demand"]))   # each partner's own
+    False
+    """
+    scope = "portfolio"
+    shared = portfolio.shared.sample(draws, seed, scope=scope) if len(portfolio.shared) else {}
+    own = portfolio.parameters.sample(draws, seed, scope=scope) if len(portfolio.parameters) else {}
     flat: dict[str, np.ndarray] = {}
     for k, entry in enumerate(portfolio.deals):
-        values = sample_values(entry.deal, draws, seed)
+        values = sample_values(entry.deal, draws, seed, scope=f"deal {entry.key}")
         values.update({n: v for n, v in shared.items() if n in values})
         flat.update({f"{k}|{n}": v for n, v in values.items()})
     flat.update({f"@|{n}": v for n, v in {**own, **shared}.items()})
@@ -195,31 +208,15 @@ class PortfolioResult:
         lead = self.column(better, "gain") - self.column(than, "gain")
         keys = [d.key for d in self.portfolio.deals]
         sample = portfolio_sample(self.portfolio, self.draws, self.seed)
-        # Parameters whose draws have the same ranks (a shared quantity, or one name drawn
-        # from the same stream in several deals, as the library's sampling does) are one row.
-        groups: list[tuple[np.ndarray, np.ndarray, list[tuple[str, str]]]] = []
-        for name in sorted(sample, key=lambda n: not n.startswith("@|")):
-            draws = sample[name]
-            if np.ptp(draws) == 0:
-                continue
-            where, param = name.split("|", 1)
-            ranks = np.argsort(np.argsort(draws, kind="stable"), kind="stable")
-            owner = "" if where == "@" else keys[int(where)]
-            for group in groups:
-                if np.array_equal(group[0], ranks):
-                    group[2].append((owner, param))
-                    break
-            else:
-                groups.append((ranks, draws, [(owner, param)]))
+        # A shared parameter is one row (the deals hold copies of it); every other parameter
+        # is drawn per deal, so each deal's is a row of its own, named with the deal's key.
+        shared = set(self.portfolio.shared)
         rows = []
-        for _, draws, members in groups:
-            names = {param for _, param in members}
-            if members[0][0] == "":
-                label = members[0][1]
-            elif len(names) == 1:
-                label = f"{members[0][1]} ({', '.join(o for o, _ in members)})"
-            else:
-                label = ", ".join(f"{o}.{p}" for o, p in members)
+        for name, draws in sample.items():
+            where, param = name.split("|", 1)
+            if np.ptp(draws) == 0 or (where != "@" and param in shared):
+                continue
+            label = param if where == "@" else f"{param} ({keys[int(where)]})"
             rows.append({"parameter": label,
                          "rank correlation": float(spearmanr(draws, lead).statistic)})
         frame = pd.DataFrame(rows, columns=["parameter", "rank correlation"])

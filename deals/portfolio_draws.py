@@ -42,11 +42,13 @@ def outside_options(deal: Deal, values: Mapping[str, np.ndarray]) -> tuple[np.nd
                                  (n,)).copy() for e in exprs)
 
 
-def batch_problem(deal: Deal, values: Mapping[str, np.ndarray]) -> BatchProblem:
+def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], utilities: Any = None
+                  ) -> BatchProblem:
     """The deal as one bargaining problem per draw (as :func:`deals.leverage.batch_problem`),
-    its linearity and outside options worked out once per deal."""
+    its linearity and outside options worked out once per deal. ``utilities``: a callable to
+    use instead of the deal's own (the same function, e.g. remembering its answers)."""
     used = deal.memo(("portfolio", "names"), lambda: leverage.utility_names(deal))
-    return BatchProblem(leverage.DealUtilities(deal), leverage.outcome_box(deal),
+    return BatchProblem(utilities or leverage.DealUtilities(deal), leverage.outcome_box(deal),
                         {k: v for k, v in values.items() if k in used},
                         outside_options(deal, values),
                         linear=deal.memo(("portfolio", "linear"),
@@ -99,16 +101,23 @@ class Options:
         rows = np.arange(len(choice))
         return {k: v[rows, choice] for k, v in self.points.items()}
 
+    def take(self, rows: np.ndarray) -> "Options":
+        """The same options for some draws only (copies)."""
+        return Options(self.value[rows], self.partner[rows], self.volume[rows],
+                       self.blocked[rows], self.diverted[rows],
+                       {k: v[rows] for k, v in self.points.items()}, self.outside[rows],
+                       self.exact)
+
 
 def deal_options(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
                  reservation: np.ndarray | float = 0.0, cap: np.ndarray | None = None, *,
-                 bespoke: bool = True) -> Options:
+                 bespoke: bool = True, utilities: Any = None) -> Options:
     """The US's best terms at each volume level, the partner accepting (``bespoke``), or the
     status-quo terms at each level whatever the partner thinks (``bespoke=False``: a uniform
     rule offers chips only; the partner then chooses)."""
     deal = entry.deal
     n = len(next(iter(values.values())))
-    problem = batch_problem(deal, values)
+    problem = batch_problem(deal, values, utilities)
     if not bespoke or entry.hold:
         sq = deal.outcome_values()
 
@@ -132,15 +141,24 @@ def deal_options(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
     volume = evaluate(entry.volume, column, points, shape)
     value = np.concatenate([np.zeros((n, 1)), table.value], axis=1)
     partner = np.concatenate([np.zeros((n, 1)), table.partner_gain], axis=1)
-    if cap is not None and entry.tier == 2:
-        over = volume > np.asarray(cap)[:, None] * (1 + 1e-12)
-        over[:, 0] = False
-        value = np.where(over, -np.inf, value)
-        if not bespoke:
-            partner = np.where(over, -np.inf, partner)
-    return Options(value, partner, volume, evaluate(entry.blocked, column, points, shape),
-                   evaluate(entry.diverted, column, points, shape), points,
-                   problem.disagreement[0], table.exact)
+    return capped(entry, Options(value, partner, volume,
+                                 evaluate(entry.blocked, column, points, shape),
+                                 evaluate(entry.diverted, column, points, shape), points,
+                                 problem.disagreement[0], table.exact), cap, bespoke=bespoke)
+
+
+def capped(entry: PortfolioDeal, options: Options, cap: np.ndarray | None, *,
+           bespoke: bool = True) -> Options:
+    """The options of a Tier-2 deal with the levels over the per-country ``cap`` closed
+    (for the US; for the partner too under a uniform rule, ``bespoke=False``)."""
+    if cap is None or entry.tier != 2:
+        return options
+    over = options.volume > np.asarray(cap)[:, None] * (1 + 1e-12)
+    over[:, 0] = False
+    partner = options.partner if bespoke else np.where(over, -np.inf, options.partner)
+    return Options(np.where(over, -np.inf, options.value), partner, options.volume,
+                   options.blocked, options.diverted, options.points, options.outside,
+                   options.exact)
 
 
 def outcome_at(entry: PortfolioDeal, values: Mapping[str, np.ndarray],

@@ -23,15 +23,19 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from deals.portfolio_draws import (ACCEPT_TOLERANCE, LinkState, deal_options, evaluate,
+from deals.portfolio_draws import (ACCEPT_TOLERANCE, LinkState, deal_options,
+                                   evaluate,
                                    issue_levels, link_state, outcome_at, smuggled_to_china,
                                    status_quo)
 from deals.portfolio_file import Portfolio
-from games.allocation import allocate, fixed_point, largest_uniform_cap
+from deals.portfolio_memo import OfferMemo
+from games.allocation import Allocation, allocate, fixed_point, largest_uniform_cap
 
 REGIMES = ("none", "framework", "alone", "coordinated")
 #: Rounds of re-evaluation when fixed terms meet the links (acceptances settle in a few).
 SETTLE_ROUNDS = 12
+#: What an allocation holds per draw, in the order :class:`games.allocation.Allocation` takes.
+ALLOCATION_FIELDS = ("choice", "volumes", "price", "shadow_price", "value", "bound")
 #: Uniform caps the tiered framework tries, evenly spaced from 0 to the per-country limit.
 CAP_STEPS = 7
 
@@ -84,6 +88,9 @@ class Chunk:
             outcome_at(d, none.values(self.values, k), sq)["outside"]
             for k, (d, sq) in enumerate(zip(portfolio.deals, self.sq))])
         self.w0 = (self.sq_flows["volume"] * self.tier2).sum(axis=1)
+        self.memo = OfferMemo(n)
+        self._outcomes: dict[int, list] = {}
+        self._allocation: dict[str, Any] | None = None
 
     def _top(self, expr: Any, default: Any) -> Any:
         if expr is None:
@@ -102,7 +109,7 @@ class Chunk:
                precedent: bool = True) -> dict[str, np.ndarray]:
         """Fixed terms evaluated with the links in force, until acceptances stop changing."""
         struck = offered.copy()
-        at = [outcome_at(d, v, o) for d, v, o in zip(self.p.deals, self.values, outcomes)]
+        at = [self.outcome(k, v, o) for k, (v, o) in enumerate(zip(self.values, outcomes))]
         flows = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
                                                                      "diverted")}
         for _ in range(SETTLE_ROUNDS):
@@ -111,8 +118,8 @@ class Chunk:
             volume = np.where(struck, flows["volume"], self.sq_flows["volume"])
             blocked = np.where(struck, flows["blocked"], self.sq_flows["blocked"])
             state = self._state(volume, struck, blocked, precedent=precedent)
-            at = [outcome_at(d, state.values(self.values, k), o)
-                  for k, (d, o) in enumerate(zip(self.p.deals, outcomes))]
+            at = [self.outcome(k, state.values(self.values, k), o)
+                  for k, o in enumerate(outcomes)]
             new = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
                                                                        "diverted")}
             partner = np.column_stack([a["partner"] for a in at])
@@ -125,6 +132,23 @@ class Chunk:
         us = np.column_stack([a["us"] for a in at])
         outside = np.column_stack([a["outside"] for a in at])
         return self.record(struck, us, outside, flows)
+
+    def outcome(self, k: int, values: Mapping[str, np.ndarray],
+                terms: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """:func:`outcome_at` for deal k, reusing the last few answers for the same values and
+        terms (a settling round, or the next cap of the framework, moves few deals)."""
+        def same(a, b):
+            return a.keys() == b.keys() and all(
+                x is y or np.array_equal(x, y) for x, y in ((a[n], b[n]) for n in a))
+
+        recent = self._outcomes.setdefault(k, [])
+        for v, t, answer in recent:
+            if same(v, values) and same(t, terms):
+                return answer
+        answer = outcome_at(self.p.deals[k], values, terms)
+        recent.insert(0, (values, terms, answer))
+        del recent[3:]
+        return answer
 
     def record(self, struck, us, outside, flows) -> dict[str, np.ndarray]:
         """A regime's per-draw results, gains against the no-deal reference."""
@@ -188,8 +212,9 @@ class Chunk:
     def alone_terms(self) -> tuple[list[dict[str, np.ndarray]], np.ndarray, np.ndarray]:
         """Each deal's best terms for the US against that partner alone: terms, column, volume."""
         terms, choices, volumes = [], [], []
-        for d, v in zip(self.p.deals, self.alone_values):
-            o = deal_options(d, v)
+        everyone = np.arange(self.n)
+        for k, (d, v) in enumerate(zip(self.p.deals, self.alone_values)):
+            o = self.memo.options(k, d, v, everyone)     # kept for the coordinated regime
             c = allocate([o.value], [o.volume]).choice[:, 0]
             terms.append(o.pick(c))
             choices.append(c)
@@ -221,27 +246,67 @@ class Chunk:
             outcomes.append(o)
         return self.settle(outcomes, (choice > 0) & (cut > 0))
 
-    def rows(self, rows: np.ndarray) -> "Chunk":
-        """The same chunk restricted to some draws."""
-        base = [{k: v[rows] for k, v in b.items()} for b in self.alone_values]
-        return Chunk(self.p, base, {k: v[rows] for k, v in self.top.items()}, self.links,
-                     self.max_rounds)
-
-    def solve_given(self, state: LinkState):
-        """Every deal's offers given the links' state, and the allocation under the budget."""
-        options = [deal_options(d, state.values(self.values, k), state.reservation[:, k],
-                                self.cap) for k, d in enumerate(self.p.deals)]
-        a = allocate([o.value for o in options],
-                     [o.volume * t for o, t in zip(options, self.tier2)], self.budget, self.q)
+    def solve_given(self, state: LinkState, rows: np.ndarray | None = None):
+        """Every deal's offers given the links' state, and the allocation under the budget,
+        for the draws ``rows`` (all by default; ``state`` holds only those draws)."""
+        rows = np.arange(self.n) if rows is None else rows
+        cap = None if self.cap is None else self.cap[rows]
+        options = [self.memo.options(k, d, state.values(self.sliced(rows), k), rows,
+                                     state.reservation[:, k], cap)
+                   for k, d in enumerate(self.p.deals)]
+        a = self.allocation(rows, [o.value for o in options],
+                            [o.volume * t for o, t in zip(options, self.tier2)])
         return options, a
 
-    def next_state(self, state: LinkState, links: bool = True) -> LinkState:
+    def allocation(self, rows: np.ndarray, values: list[np.ndarray],
+                   volumes: list[np.ndarray]) -> Allocation:
+        """:func:`games.allocation.allocate` for the draws ``rows``, reusing the last answer
+        of every draw whose options are the same (each draw is allocated on its own)."""
+        saved = self._allocation
+        miss = np.ones(len(rows), bool)
+        if saved is not None:
+            miss = ~saved["have"][rows]
+            for k, (v, w) in enumerate(zip(values, volumes)):
+                miss |= ~((saved["offered values"][k][rows] == v).all(axis=1)
+                          & (saved["offered volumes"][k][rows] == w).all(axis=1))
+        if miss.any():
+            local = np.flatnonzero(miss)
+            a = allocate([v[local] for v in values], [w[local] for w in volumes],
+                         self.budget[rows][local], self.q[rows][local])
+            if saved is None:
+                saved = self._allocation = {
+                    "have": np.zeros(self.n, bool), "method": a.method, "settings": a.settings,
+                    "offered values": [np.zeros((self.n,) + v.shape[1:]) for v in values],
+                    "offered volumes": [np.zeros((self.n,) + w.shape[1:]) for w in volumes],
+                    **{f: np.zeros((self.n,) + getattr(a, f).shape[1:],
+                                   getattr(a, f).dtype) for f in ALLOCATION_FIELDS}}
+            where = rows[local]
+            for k, (v, w) in enumerate(zip(values, volumes)):
+                saved["offered values"][k][where] = v[local]
+                saved["offered volumes"][k][where] = w[local]
+            for f in ALLOCATION_FIELDS:
+                saved[f][where] = getattr(a, f)
+            saved["have"][where] = True
+        return Allocation(*(saved[f][rows] for f in ALLOCATION_FIELDS), saved["method"],
+                          saved["settings"])
+
+    def sliced(self, rows: np.ndarray) -> list[dict[str, np.ndarray]]:
+        """The deals' values (portfolio view) for some draws."""
+        if len(rows) == self.n:
+            return self.values
+        return [{k: v[rows] for k, v in b.items()} for b in self.values]
+
+    def next_state(self, state: LinkState, rows: np.ndarray | None = None,
+                   links: bool = True) -> LinkState:
         """The links' state the allocation chosen under ``state`` brings about."""
-        options, a = self.solve_given(state)
-        rows = np.arange(self.n)
-        volume = np.column_stack([o.volume[rows, c] for o, c in zip(options, a.choice.T)])
-        blocked = np.column_stack([o.blocked[rows, c] for o, c in zip(options, a.choice.T)])
-        return self._state(volume, a.choice > 0, blocked, links=links and self.links)
+        rows = np.arange(self.n) if rows is None else rows
+        options, a = self.solve_given(state, rows)
+        at = np.arange(len(rows))
+        volume = np.column_stack([o.volume[at, c] for o, c in zip(options, a.choice.T)])
+        blocked = np.column_stack([o.blocked[at, c] for o, c in zip(options, a.choice.T)])
+        return link_state(self.p, self.sliced(rows), {k: v[rows] for k, v in self.top.items()},
+                          volume, a.choice > 0, blocked, self.demand[rows],
+                          links=links and self.links)
 
     def coordinated(self, links: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """The joint optimum; with ``links=False`` the links are ignored while choosing.
@@ -255,8 +320,7 @@ class Chunk:
         converged, rounds = np.ones(self.n, bool), 0
         if links and self.links and (self.p.links or self.p.china):
             def step(flat, rows):
-                sub = self.rows(rows)
-                return sub.next_state(LinkState.from_flat(flat, count)).flat()
+                return self.next_state(LinkState.from_flat(flat, count), rows).flat()
 
             flat, converged, rounds = fixed_point(step, start.flat(), damping=1.0,
                                                   max_rounds=self.max_rounds, by_rows=True)

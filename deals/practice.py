@@ -300,7 +300,8 @@ def negotiate_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="side", choices=("partner", "supplier"),
                         default="partner", help="the side you play")
     parser.add_argument("--against", choices=list(STANDARD), default="boulware",
-                        help="the agent on the other side")
+                        metavar="AGENT",
+                        help=f"the agent on the other side: {', '.join(STANDARD)}")
     parser.add_argument("--rounds", type=int, default=12,
                         help="offers before the deadline, one a month")
     parser.add_argument("--seed", type=int, default=0, help="seed of a random agent")

@@ -102,7 +102,7 @@ class FlagMap(TabularResult):
 
     def caption(self) -> str:
         return (f"{self.deal}: flags over {self.x} x {self.y} ({len(self.x_values)} x "
-                f"{len(self.y_values)} grid), the other parameters drawn ({self.draws} draws per "
+                f"{len(self.y_values)} grid), the other parameters drawn ({self.draws:,} draws per "
                 f"cell, seed {self.seed}, the same draws in every cell); thresholds: "
                 f"{self.thresholds}")
 

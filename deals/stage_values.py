@@ -90,9 +90,9 @@ class LeverCurve(TabularResult):
                              "worth vs now": [max(0.0, v - self.current) for v in self.value],
                              "best first tranche": self.best_first}).set_index(self.lever)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"{self.deal}: the supplier's mean expected gain from its best staged plan at each "
-                f"{self.lever}, over {self.draws} draws (seed {self.seed}); under the file's terms "
+                f"{self.lever}, over {self.draws:,} draws (seed {self.seed}); under the file's terms "
                 f"{self.current:.3g}; one shot {self.one_shot:.3g} (utility units, $bn/yr in the "
                 f"library)")
 
@@ -227,11 +227,12 @@ class StageSummary:
     def __str__(self) -> str:
         if self.first_tranche is None:
             return (f"staged: no first tranche of {self.issue} is safe in 90% of draws; the best "
-                    f"({self.best_first:,.0f}) gains {self.best_gain:+.2f}/yr over one shot of "
+                    f"({self.best_first:,.0f} {self.issue}) gains {self.best_gain:+.2f} a year "
+                    f"(expected, in the deal's gain units) over one shot of "
                     f"{self.one_shot:,.0f}")
         return (f"staged: first tranche {self.first_tranche:,.0f} {self.issue} (safe in "
-                f"{self.safe_share:.0%} of draws), {self.gain_vs_one_shot:+.2f}/yr over one shot "
-                f"of {self.one_shot:,.0f}")
+                f"{self.safe_share:.0%} of draws), {self.gain_vs_one_shot:+.2f} a year (expected, "
+                f"in the deal's gain units) over one shot of {self.one_shot:,.0f}")
 
 
 def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> StageSummary | None:

@@ -25,10 +25,30 @@ import numpy as np
 
 from deals.leverage import gains
 from deals.model import Deal
-from deals.verdicts import sentence_case, amount, the
+from deals.verdicts import amount, issue_text, sentence_case, the
 
 #: Levels scanned along a continuous issue, from the proposal to the end of its range.
 LEVELS = 101
+#: Draws x levels evaluated at once along an issue (the memory of a scan, not its result).
+BLOCK = 400_000
+#: A rise in the asker's expected gain counts as surplus left only from this share of the
+#: asker's gain scale (:func:`gain_scale`); below it the rise is rounding, not money.
+MATERIAL = 0.01
+
+
+def gain_scale(gain: np.ndarray) -> float:
+    """The size of one side's gains at the proposal: the larger of the mean absolute gain and
+    the 10th-90th percentile spread over the draws (so a gain near zero on average but
+    widely spread still has a scale).
+
+    >>> gain_scale(np.array([-1.0, 1.0, -1.0, 1.0]))
+    2.0
+    """
+    finite = gain[np.isfinite(gain)]
+    if finite.size == 0:
+        return 0.0
+    p10, p90 = np.percentile(finite, [10, 90])
+    return float(max(np.abs(finite).mean(), p90 - p10))
 
 
 # ---- new maths (not in deals.leverage): expected take-it-or-leave-it gain along one issue ----
@@ -52,7 +72,27 @@ def expected_offer_gain(own: np.ndarray, other: np.ndarray) -> np.ndarray:
     >>> expected_offer_gain(np.array([[2.0], [2.0]]), np.array([[1.0], [-1.0]]))
     array([1.])
     """
-    return np.where(other >= 0, own, 0.0).mean(axis=0)
+    # Summed level by level over contiguous draws, so a level's figure is the same whether it
+    # is evaluated alone or in a block with others.
+    return np.ascontiguousarray(np.where(other >= 0, own, 0.0).T).mean(axis=1)
+
+
+def _along(deal: Deal, proposal: Mapping[str, float], issue: str, levels: np.ndarray,
+           values: Mapping[str, np.ndarray], side: str) -> tuple[np.ndarray, np.ndarray, float]:
+    """Acceptance by the other side and the asker's expected offer gain at each level, and the
+    asker's :func:`gain_scale` at the proposal; levels in blocks of at most :data:`BLOCK`
+    cells, so memory does not grow with draws x levels (each level's figures are the same)."""
+    n = len(next(iter(values.values())))
+    step = max(1, BLOCK // max(n, 1))
+    accepted, expected, scale = [], [], 0.0
+    for start in range(0, len(levels), step):
+        g_s, g_p = gains_along(deal, proposal, issue, levels[start:start + step], values)
+        own, theirs = (g_s, g_p) if side == "supplier" else (g_p, g_s)
+        accepted.append((theirs >= 0).mean(axis=0))
+        expected.append(expected_offer_gain(own, theirs))
+        if start == 0:
+            scale = gain_scale(own[:, 0])
+    return np.concatenate(accepted), np.concatenate(expected), scale
 
 
 # ---- the finding in levels and words ---------------------------------------------------------
@@ -61,6 +101,7 @@ def surplus_left(deal: Deal, proposal: Mapping[str, float], values: Mapping[str,
                  t: Any, side: str) -> list[dict[str, Any]]:
     """Issues on which ``side`` left surplus: one record per issue, levels and expected gains.
 
+    A rise smaller than :data:`MATERIAL` of the asker's :func:`gain_scale` is not listed.
     Each record: ``issue``, ``proposed``, ``still_accepted`` (the reach), ``acceptance`` there,
     ``best`` (the level on the path with the highest expected gain for ``side``),
     ``expected_gain_proposed`` and ``expected_gain_best`` (in the deal's money units).
@@ -79,20 +120,17 @@ def surplus_left(deal: Deal, proposal: Mapping[str, float], values: Mapping[str,
             levels = np.linspace(current, hi if asking_more else lo, LEVELS)
         if levels.size < 2 or abs(levels[-1] - current) <= 1e-9 * max(1.0, hi - lo):
             continue
-        g_s, g_p = gains_along(deal, proposal, issue.name, levels, values)
-        own, theirs = (g_s, g_p) if side == "supplier" else (g_p, g_s)
-        accepted = (theirs >= 0).mean(axis=0)
+        accepted, expected, scale = _along(deal, proposal, issue.name, levels, values, side)
         ok = accepted >= t.under_acceptance
         if not ok[0]:
             continue
         reach = int(np.argmin(ok)) - 1 if not ok.all() else len(levels) - 1
         if reach < 1:
             continue
-        expected = expected_offer_gain(own, theirs)[:reach + 1]
+        expected = expected[:reach + 1]
         best = int(np.argmax(expected))
-        scale = max(1e-12, float(np.abs(own).max()))
-        if expected[best] <= expected[0] + 1e-9 * scale:
-            continue  # asking for more here would not raise the asker's expected gain
+        if expected[best] - expected[0] < MATERIAL * scale:
+            continue  # asking for more would not raise the asker's expected gain materially
         found.append({"issue": issue.name, "proposed": current,
                       "still_accepted": float(levels[reach]),
                       "acceptance": float(accepted[reach]), "best": float(levels[best]),
@@ -111,11 +149,9 @@ def surplus_sentence(deal: Deal, record: Mapping[str, Any], side: str, gain_unit
     rest = [i.name for i in deal.issues if i.name != issue.name]
     same = (" with the same " + (" and ".join([", ".join(rest[:-1]), rest[-1]])
                                  if len(rest) > 1 else rest[0])) if rest else ""
-    reach = amount(issue, record["still_accepted"])
-    proposed = amount(issue, record["proposed"])
-    if issue.unit and not issue.discrete:
-        proposed = people(float(record["proposed"]))
-    text = (f"{sentence_case(the(deal.party(other)))} would still accept {issue.name} {reach} "
+    reach = issue_text(issue, record["still_accepted"])
+    proposed = amount(issue, record["proposed"], unit=False)
+    text = (f"{sentence_case(the(deal.party(other)))} would still accept {reach} "
             f"instead of {proposed}{same} in >= {share:.0%} of worlds")
     gain = record["expected_gain_best"] - record["expected_gain_proposed"]
     if record["best"] != record["still_accepted"]:

@@ -53,8 +53,9 @@ SHORT = {
 }
 _REASON = {
     "over_reach": "{other} rejects it in most worlds",
-    "over_reach_partner": "{other} is better off with no deal in most worlds",
-    "risk_band_partner": "{other} is better off with no deal in a material share of worlds",
+    "over_reach_partner": "{other} would be better off with no deal in most worlds",
+    "risk_band_partner": "{other} would be better off with no deal in a material share of "
+                         "worlds",
     "self_defeating": "{who} is worse off than with no deal in most worlds",
     "risk_band": "{other} accepts, but rejects it in a material share of worlds",
     "underpriced": "{who} gains, but well under what its position supports",
@@ -90,9 +91,25 @@ def headline(verdicts: tuple[str, ...]) -> str:
     return "sound"
 
 
+#: Names that take "the" in a sentence (countries and blocs whose English names do).
+ARTICLE_NAMES = frozenset({
+    "US", "USA", "United States", "UAE", "United Arab Emirates", "UK", "United Kingdom", "EU",
+    "European Union", "Netherlands", "Philippines", "Czech Republic", "Gulf states"})
+
+
 def the(name: str) -> str:
-    """A country as a sentence names it: 'the UAE', 'the Netherlands', 'India'."""
-    if (len(name) >= 2 and name.isupper()) or name.endswith(("lands", "States", "Kingdom")):
+    """A party as a sentence names it: 'the UAE', 'the Netherlands', 'India', 'G42'.
+
+    The rule is explicit, not guessed from the spelling: a name takes "the" when it is in
+    :data:`ARTICLE_NAMES` (countries and blocs whose English names take the article) or when it
+    is a description rather than a proper name (its last word is lower case, as in
+    'Tier-2 buyer'); every other name (India, Saudi Arabia, G42, Microsoft) takes none.
+
+    >>> [the(n) for n in ("UAE", "Netherlands", "Tier-2 buyer", "India", "G42", "Saudi Arabia")]
+    ['the UAE', 'the Netherlands', 'the Tier-2 buyer', 'India', 'G42', 'Saudi Arabia']
+    """
+    last = name.split()[-1] if name.split() else name
+    if name in ARTICLE_NAMES or (last[:1].islower() and not name.startswith("the ")):
         return f"the {name}"
     return name
 
@@ -108,6 +125,27 @@ def words(verdict: str, side: str, parties: Mapping[str, str]) -> str:
     label = SHORT[side][verdict].format(who=who)
     reason = _REASON.get(f"{verdict}_{side}", _REASON[verdict])
     return f"{label} ({reason.format(who=who, other=them)})"
+
+
+def verdict_prose(verdicts: Mapping[str, str], parties: Mapping[str, str]) -> str:
+    """Both sides' verdicts as sentences, each party named once per finding.
+
+    The supplier's is led by its name; the partner's label already names the partner
+    ('too harsh on India'), so it stands as its own sentence; a finding both sides share
+    (inefficient) is said once.
+
+    >>> verdict_prose({"supplier": "self_defeating", "partner": "over_reach"},
+    ...               {"supplier": "US", "partner": "Tier-2 buyer"})
+    'The US: self-defeating (the US is worse off than with no deal in most worlds). Too generous to the Tier-2 buyer (the US would be better off with no deal in most worlds).'
+    """
+    text = f"{sentence_case(the(parties['supplier']))}: {words(verdicts['supplier'], 'supplier', parties)}."
+    partner = verdicts["partner"]
+    if partner == verdicts["supplier"] and "{who}" not in SHORT["partner"][partner]:
+        return text[:-1].replace(": ", " and " + the(parties["partner"]) + ": ", 1) + "."
+    said = words(partner, "partner", parties)
+    if "{who}" not in SHORT["partner"][partner]:
+        said = f"for {the(parties['partner'])}, {said}"
+    return f"{text} {sentence_case(said)}."
 
 
 # ---- terms and levels ----------------------------------------------------------------------
@@ -126,29 +164,82 @@ def level_names(issue: Issue) -> dict[float, str]:
     return found if set(found) >= set(issue.levels or ()) else {}
 
 
-def amount(issue: Issue, value: float) -> str:
-    """An issue's value for people: '1,100,000 H100e per year', 'favoured tier', '1 (strength, 0-1)'.
+#: A scale unit such as 'strength, 0-1': what is measured, and the scale's ends.
+SCALE = re.compile(r"^\s*([A-Za-z][\w ]*?)\s*,\s*(-?\d+(?:\.\d+)?)\s*-\s*(-?\d+(?:\.\d+)?)\s*$")
 
-    >>> amount(Issue("safeguards", (0, 1), giver="partner", unit="strength, 0-1"), 0.5)
-    '0.5 (strength, 0-1)'
+
+def amount(issue: Issue, value: float, unit: bool = True) -> str:
+    """An issue's value as a person says it; ``unit=False`` drops a trailing plain unit.
+
+    The unit decides the wording: named levels by name ('favoured tier'); a ``share``
+    as a percentage ('100%', '51% of Russian crude replaced'); a scale such as
+    'strength, 0-1' against its top ('full strength (1 of 1)', 'strength 0.6 of 1',
+    'none (0 of 1)'); money in $bn as '$1.5bn'; anything else as the number and the unit.
+
+    >>> safeguards = Issue("safeguards", (0, 1), giver="partner", unit="strength, 0-1")
+    >>> [amount(safeguards, v) for v in (1.0, 0.6, 0.0)]
+    ['full strength (1 of 1)', 'strength 0.6 of 1', 'none (0 of 1)']
+    >>> amount(Issue("divest", (0, 1), giver="partner", unit="share"), 1.0)
+    '100%'
+    >>> amount(Issue("soy", (0, 3), giver="partner", unit="$bn per year"), 1.0)
+    '$1bn per year'
+    >>> amount(Issue("chips", (0, 2e6), giver="supplier", unit="H100e per year"), 1.1e6, False)
+    '1,100,000'
     """
     from deals.output import people
 
-    names = level_names(issue)
+    names = level_names(issue) or _named_ends(issue)
     if names:
         nearest = min(names, key=lambda v: abs(v - value))
-        return names[nearest]
-    if not issue.unit:
+        if issue.discrete or abs(nearest - value) <= 1e-9:
+            return names[nearest]
+    text = issue.unit.strip()
+    if not text:
         return people(float(value))
-    if "," in issue.unit:  # a scale such as 'strength, 0-1' reads as a note, not a unit
-        return f"{people(float(value))} ({issue.unit})"
-    return f"{people(float(value))} {issue.unit}"
+    if text == "share" or text.startswith("share of "):
+        rest = text[len("share"):]
+        return people(float(value), "percent") + (rest if unit else "")
+    scale = SCALE.match(text)
+    if scale:
+        what, top = scale.group(1), float(scale.group(3))
+        of = f"{people(float(value))} of {people(top)}"
+        if abs(value - top) <= 1e-9 * max(1.0, abs(top)):
+            return f"full {what} ({of})"
+        if abs(value - float(scale.group(2))) <= 1e-9 * max(1.0, abs(top)):
+            return f"none ({of})"
+        return f"{what} {of}"
+    if text.startswith("$bn"):
+        v = float(value)
+        money = f"{'-' if v < 0 else ''}${people(abs(v))}bn"
+        return money + (text[3:] if unit else "")
+    if "," in text:  # some other note: keep it in brackets
+        return f"{people(float(value))} ({text})"
+    return f"{people(float(value))} {text}" if unit else people(float(value))
+
+
+def _named_ends(issue: Issue) -> dict[float, str]:
+    """Names of a continuous issue's ends from a unit like '0 not applied, 1 applied'."""
+    found = dict((float(v), name.strip()) for v, name in
+                 re.findall(r"(-?\d+(?:\.\d+)?)\s+([^,;\d][^,;]*)", issue.unit))
+    return found if len(found) >= 2 and set(found) >= {float(x) for x in issue.range} else {}
+
+
+def issue_text(issue: Issue, value: float) -> str:
+    """One issue at one value: 'chips 300,000 H100e per year', 'favoured tier' (a level
+    name that already says the issue stands alone).
+
+    >>> issue_text(Issue("tier", (0, 1), giver="supplier", unit="0 middle tier, 1 favoured tier",
+    ...                  levels=(0, 1)), 1)
+    'favoured tier'
+    """
+    said = amount(issue, value)
+    return said if issue.name.lower() in said.lower().split() else f"{issue.name} {said}"
 
 
 def terms_text(deal: Deal, terms: Mapping[str, float]) -> str:
     """Terms for people, issues separated by semicolons (units hold commas)."""
     issues = {i.name: i for i in deal.issues}
-    return "; ".join(f"{k} {amount(issues[k], v)}" if k in issues else f"{k} {v:g}"
+    return "; ".join(issue_text(issues[k], v) if k in issues else f"{k} {v:g}"
                      for k, v in terms.items()) or "(status quo)"
 
 

@@ -72,17 +72,36 @@ class Allocation:
         return self.volumes.sum(axis=1)
 
 
-def _respond(values, volumes, p):
-    """Each problem's best option at prices p (ties to the first option)."""
-    picks, vols, best = [], [], []
-    rows = np.arange(len(p))
-    for v, w in zip(values, volumes):
-        reduced = v - p[:, None] * w
-        pick = np.argmax(reduced, axis=1)
-        picks.append(pick)
-        vols.append(w[rows, pick])
-        best.append(reduced[rows, pick])
-    return np.column_stack(picks), np.column_stack(vols), np.column_stack(best)
+def _stack(values, volumes):
+    """The problems' options side by side, (draws, problems, options), padded with
+    unavailable options (value -inf, volume 0) after each problem's own."""
+    n, width = values[0].shape[0], max(v.shape[1] for v in values)
+    V = np.full((n, len(values), width), -np.inf)
+    W = np.zeros((n, len(values), width))
+    for k, (v, w) in enumerate(zip(values, volumes)):
+        V[:, k, :v.shape[1]] = v
+        W[:, k, :v.shape[1]] = w
+    return V, W
+
+
+class _Responses:
+    """Each problem's best option at prices p (ties to the first option), from the stacked
+    options of :func:`_stack`: choices, volumes and reduced values, (draws, problems) each.
+    One work array is reused across calls (the bisection asks many prices)."""
+
+    def __init__(self, V: np.ndarray, W: np.ndarray) -> None:
+        self.V, self.W = V, W
+        self.work = np.empty_like(V)
+        self.flat = np.arange(V.shape[0] * V.shape[1])
+
+    def __call__(self, p: np.ndarray, reduced: bool = True):
+        n, k, width = self.V.shape
+        work = np.multiply(self.W, p[:, None, None], out=self.work)
+        work = np.subtract(self.V, work, out=work)
+        pick = np.argmax(work, axis=2).ravel()
+        vols = self.W.reshape(n * k, width)[self.flat, pick].reshape(n, k)
+        best = work.reshape(n * k, width)[self.flat, pick].reshape(n, k) if reduced else None
+        return pick.reshape(n, k), vols, best
 
 
 def _objective(values, choice, vols, q):
@@ -128,25 +147,33 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     if np.any(least > B * (1 + 1e-12)):
         raise GameError("allocate: the budget is below the least total volume in some draws")
 
-    def ok(p):
-        _, vols, _ = _respond(values, volumes, p)
+    V, W = _stack(values, volumes)
+    respond = _Responses(V, W)
+
+    def ok(p, respond, B, q):
+        _, vols, _ = respond(p, reduced=False)
         total = vols.sum(axis=1)
         return (total <= B * (1 + 1e-12)) & (q * total <= p * (1 + 1e-12) + 1e-300)
 
     lo, hi = np.zeros(n), np.ones(n)
-    done = ok(lo)
+    done = ok(lo, respond, B, q)
     hi[done] = 0.0
-    for _ in range(1100):                               # find a feasible price by doubling
-        bad = ~done & ~ok(hi)
-        if not bad.any():
-            break
-        lo[bad], hi[bad] = hi[bad], hi[bad] * 2
-    for _ in range(bisections):
-        mid = (lo + hi) / 2
-        good = ok(mid) & ~done
-        hi = np.where(good, mid, hi)
-        lo = np.where(good | done, lo, mid)
-    choice, vols, _ = _respond(values, volumes, hi)
+    rows = np.flatnonzero(~done)          # the search runs on the draws price 0 does not serve
+    if rows.size:
+        sub = respond if rows.size == n else _Responses(V[rows], W[rows])
+        s_B, s_q, s_lo, s_hi = B[rows], q[rows], lo[rows], hi[rows]
+        for _ in range(1100):                           # find a feasible price by doubling
+            bad = ~ok(s_hi, sub, s_B, s_q)
+            if not bad.any():
+                break
+            s_lo[bad], s_hi[bad] = s_hi[bad], s_hi[bad] * 2
+        for _ in range(bisections):
+            mid = (s_lo + s_hi) / 2
+            good = ok(mid, sub, s_B, s_q)
+            s_hi = np.where(good, mid, s_hi)
+            s_lo = np.where(good, s_lo, mid)
+        lo[rows], hi[rows] = s_lo, s_hi
+    choice, vols, _ = respond(hi, reduced=False)
     best = _objective(values, choice, vols, q)
     filled, fvols = _fill(values, volumes, hi, choice, vols, B)
     fbest = _objective(values, filled, fvols, q)
@@ -155,7 +182,7 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     vols = np.where(better[:, None], fvols, vols)
     choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps)
     value = _objective(values, choice, vols, q)
-    bound = np.minimum(_dual(values, volumes, hi, B, q), _dual(values, volumes, lo, B, q))
+    bound = np.minimum(_dual(respond, hi, B, q), _dual(respond, lo, B, q))
     # Where a gap remains, other prices near the critical one give other starting points (a
     # discrete problem's best answer need not be a Lagrangian one); each is made feasible and
     # improved the same way, the best kept.
@@ -165,8 +192,9 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
         sub_w = [w[open_] for w in volumes]
         sub_B, sub_q = B[open_], q[open_]
         c0, w0, v0 = choice[open_], vols[open_], value[open_]
+        near = _Responses(V[open_], W[open_])
         for factor in nearby:
-            c, w = _respond(sub_v, sub_w, hi[open_] * factor)[:2]
+            c, w = near(hi[open_] * factor, reduced=False)[:2]
             c, w = _shed(sub_v, sub_w, c, w, sub_B)
             c, w = _ascend(sub_v, sub_w, c, w, sub_B, sub_q, sweeps)
             v = _objective(sub_v, c, w, sub_q)
@@ -183,8 +211,8 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
                       {"bisections": bisections, "sweeps": sweeps, "nearby": tuple(nearby)})
 
 
-def _dual(values, volumes, p, B, q):
-    _, _, best = _respond(values, volumes, p)
+def _dual(respond, p, B, q):
+    _, _, best = respond(p)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         w = np.where(q > 0, np.clip(p / np.where(q > 0, q, 1.0), 0, B), np.where(p > 0, B, 0.0))
         conj = np.where(w > 0, p * w - q * w ** 2 / 2, 0.0)
@@ -259,18 +287,22 @@ def largest_uniform_cap(preference: Sequence[ArrayLike], volumes: Sequence[Array
     capped = list(capped) if capped is not None else [True] * len(prefs)
     B = np.broadcast_to(np.asarray(budget, dtype=float), (n,))
 
+    V, W = _stack(prefs, vols)
+    finite = np.isfinite(V)
+    least = np.argmin(np.where(finite, W, np.inf), axis=2)
+    exempt = ~np.asarray(capped, dtype=bool)[None, :, None]
+
     def pick(c):
-        out = []
-        for v, w, cap_it in zip(prefs, vols, capped):
-            allowed = np.isfinite(v) & ((w <= c[:, None]) if cap_it else True)
-            least = np.argmin(np.where(np.isfinite(v), w, np.inf), axis=1)
-            best = np.argmax(np.where(allowed, v, -np.inf), axis=1)
-            out.append(np.where(allowed.any(axis=1), best, least))
-        return np.column_stack(out)
+        allowed = finite & ((W <= c[:, None, None]) | exempt)
+        best = np.argmax(np.where(allowed, V, -np.inf), axis=2)
+        return np.where(allowed.any(axis=2), best, least)
 
     def total(choice):
-        return sum(np.take_along_axis(w, choice[:, [k]], axis=1)[:, 0]
-                   for k, w in enumerate(vols))
+        picked = np.take_along_axis(W, choice[..., None], axis=2)[..., 0]
+        out = picked[:, 0]
+        for k in range(1, picked.shape[1]):          # in order, as the deals are listed
+            out = out + picked[:, k]
+        return out
 
     top = np.max([np.max(np.where(np.isfinite(v), w, 0), axis=1) for v, w in zip(prefs, vols)],
                  axis=0)

@@ -54,9 +54,9 @@ class InformationValues(TabularResult):
                 for n, v in self.ranking()]
         return pd.DataFrame(rows).set_index("parameter") if rows else pd.DataFrame()
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"expected value of perfect information on the choice among {len(self.actions)} "
-                f"actions over {self.draws} draws: {self.total:.4g} in all; without information "
+                f"actions over {self.draws:,} draws: {self.total:.4g} in all; without information "
                 f"the best action is {self.best_action!r} (mean payoff {self.value_without:.4g}); "
                 f"continuous parameters grouped into {self.bins} quantile bins")
 

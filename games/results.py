@@ -32,13 +32,7 @@ class TabularResult:
         >>> equilibria(prisoners_dilemma()).caption().startswith("1 equilibrium by auto")
         True
         """
-        # A class still overriding the old private hook ``_caption`` is read through it.
-        legacy = type(self)._caption
-        return legacy(self) if legacy is not TabularResult._caption else ""
-
-    def _caption(self) -> str:
-        """The old private name of :meth:`caption`, kept while callers move to the public one."""
-        return self.caption()
+        return ""
 
     def __str__(self) -> str:
         import pandas as pd

@@ -360,8 +360,8 @@ def zone_of_agreement(problem: BargainingProblem, *, tol: float | None = None) -
     else:
         lo, hi = zone.min(axis=0), zone.max(axis=0)
         message = (f"zone of agreement: {len(zone)} frontier points; {players[0]} gets "
-                   f"{lo[0]:g} to {hi[0]:g}, {players[1]} gets {lo[1]:g} to {hi[1]:g} "
-                   f"(disagreement {d[0]:g}, {d[1]:g})")
+                   f"{lo[0]:.4g} to {hi[0]:.4g}, {players[1]} gets {lo[1]:.4g} to {hi[1]:.4g} "
+                   f"(disagreement {d[0]:.4g}, {d[1]:.4g})")
     return ZoneOfAgreement(zone, outcomes, players, (float(d[0]), float(d[1])), message)
 
 

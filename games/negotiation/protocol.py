@@ -187,7 +187,7 @@ class NegotiationTrace(TabularResult):
                          f"{p.sides[1]} utility": p.utility_b[draw, offer], "reply": reply})
         return pd.DataFrame(rows).set_index("round") if rows else pd.DataFrame()
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         p, n = self.problem, self.problem.draws
         names = " vs ".join(f"{s} ({g.name})" for s, g in zip(p.sides, self.negotiators))
         share = self.agreed.mean()

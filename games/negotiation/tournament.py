@@ -117,10 +117,10 @@ class TournamentResult(TabularResult):
                                                         d.xs(n, level="B").to_numpy()]))
                           for n in names}, name="mean distance to benchmark").sort_values()
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         near = self.closest_to_benchmark()
         overall = np.nanmean(self.scores["distance to benchmark"].to_numpy())
-        return (f"{self.draws} draws, deadline {self.deadline} rounds, seed {self.seed}; gains "
+        return (f"{self.draws:,} draws, deadline {self.deadline} rounds, seed {self.seed}; gains "
                 f"in {self.unit}, discounted per round; distances (over agreements) in units of "
                 f"each side's ideal gain. Closest to the benchmark: {near.index[0]} (mean distance "
                 f"{near.iloc[0]:.3f}); all play: {overall:.3f}")

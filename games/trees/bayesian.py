@@ -264,7 +264,7 @@ class BatchScreening(TabularResult):
             rows.append(row)
         return pd.DataFrame(rows).set_index("offer")
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         return (f"screening at {self.draws} parameter points: each type answers by backward "
                 f"induction, the proposer moves without seeing the type; one-shot regret "
                 f"<= {self.regret:.3g} (tolerance {self.tolerance:.3g})")

@@ -230,4 +230,4 @@ def test_offer_tree_with_a_few_stances_a_side_still_has_its_subgame_perfect_play
     out = tree_outcome(deal)
     assert out.payoffs == pytest.approx((0.26, 0.7))
     assert out.path[0].startswith("most for ")
-    assert out.non_credible is None and "too large" in out._caption()
+    assert out.non_credible is None and "too large" in out.caption()

@@ -143,7 +143,7 @@ def test_cli_calibrate_prints_the_answer_and_refuses_bad_input(tmp_path, capsys)
     path.write_text(TOY % 1.2)
     assert main(["calibrate", str(path), "--tolerance", "0.001", "--format", "csv"]) == 0
     out = capsys.readouterr().out
-    assert "benchmark" in out and "S best ask" in out and "a alone" in out
+    assert "benchmark" in out and "S's best ask" in out and "a alone" in out
     assert main(["calibrate", str(path), "--tolerance", "2"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--tolerance" in err

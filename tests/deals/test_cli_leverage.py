@@ -99,7 +99,25 @@ def test_numbers_read_like_a_person_wrote_them(capsys, monkeypatch):
     assert "880,000 H100e per year" in out and "%" in out
     assert "chips -" not in out  # levels, not negative changes
     _, out, _ = run(capsys, "show", "tier-upgrade-poland")
-    assert "tier favoured tier" in out  # a discrete level by name
+    assert "favoured tier" in out and "tier favoured tier" not in out  # a level by its name
+    assert "full strength (1 of 1)" in out and "(strength, 0-1)" not in out  # a scale, read
+
+
+def test_levels_shares_and_articles_read_like_a_person(capsys, monkeypatch):
+    """Shares as percentages, scales against their top, 'the' only where English puts it,
+    and no plural for one deal."""
+    monkeypatch.setenv("COLUMNS", "80")
+    _, out, _ = run(capsys, "compare", "microsoft-g42", "--draws", "300")
+    text = " ".join(out.split())
+    assert "divest 100%" in text and "1 share" not in text
+    assert "the G42" not in text and "G42 accepts" in text
+    assert "1 deal," in text and "1 deals" not in text
+    _, out, _ = run(capsys, "compare", "chips-for-farm-purchases", "--draws", "300")
+    text = " ".join(out.split())
+    assert "The Tier-2 buyer would still accept" in text
+    assert "Tier-2 buyer: too generous to Tier-2 buyer" not in text
+    assert "Too generous to the Tier-2 buyer" in text
+    assert "soy $1bn per year" in text
 
 
 def test_assess_output_writes_every_table(capsys, tmp_path):
@@ -229,3 +247,22 @@ def test_a_progress_bar_at_a_terminal_only():
                           env=dict(os.environ, PYTHONPATH=root), timeout=300, encoding="utf-8")
     child.expect(pexpect.EOF)
     assert "deal/s" in child.before or "s/deal" in child.before  # tqdm's rate, in deals
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["negotiate", "--help"], ["compare", "--help"]])
+def test_help_fits_80_columns_and_states_only_real_defaults(capsys, monkeypatch, argv):
+    monkeypatch.setenv("COLUMNS", "80")
+    try:
+        main(argv)
+    except SystemExit:
+        pass
+    out = capsys.readouterr().out
+    assert "usage: chipdeals" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "default: None" not in out
+
+
+def test_show_lists_discrete_levels_in_words(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    _, out, _ = run(capsys, "show", "microsoft-g42")
+    assert "0 or 1.5" in out and "[0.0, 1.5]" not in out

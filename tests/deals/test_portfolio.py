@@ -275,3 +275,43 @@ def test_the_budget_allocation_equals_brute_force_on_the_teaching_offers():
         best = np.maximum(best, np.where(w <= budget + 1e-12, own - q * w ** 2 / 2, -np.inf))
     assert a.value == pytest.approx(best, abs=1e-9)
     assert np.all(a.bound >= best - 1e-9)
+
+
+def test_only_shared_parameters_are_common_to_the_deals():
+    # Same-named parameters of two deals (each partner's demand, price, ...) are drawn
+    # independently unless the portfolio lists them as shared; shared ones are one quantity.
+    import zlib
+
+    from scipy.stats import spearmanr
+
+    from deals.leverage import sample_values
+
+    portfolio = deals.load_portfolio("article")
+    sample = portfolio_sample(portfolio, 2_000, 0)
+    keys = [d.key for d in portfolio.deals]
+    uae, saudi = keys.index("uae"), keys.index("saudi")
+    names = ({n.split("|", 1)[1] for n in sample if n.startswith(f"{uae}|")}
+             & {n.split("|", 1)[1] for n in sample if n.startswith(f"{saudi}|")})
+    unshared = [n for n in names - set(portfolio.shared)
+                if np.ptp(sample[f"{uae}|{n}"]) > 0 and np.ptp(sample[f"{saudi}|{n}"]) > 0]
+    assert "demand" in unshared and len(unshared) >= 5
+    for name in unshared:
+        rho = spearmanr(sample[f"{uae}|{name}"], sample[f"{saudi}|{name}"]).statistic
+        assert abs(rho) < 0.1, name
+    for name in portfolio.shared:
+        holders = [k for k in range(len(keys)) if f"{k}|{name}" in sample]
+        assert len(holders) >= (2 if name == "harm" else 1)
+        for k in holders:
+            assert np.array_equal(sample[f"{k}|{name}"], sample[f"@|{name}"]), (k, name)
+    # A deal audited alone keeps its own draws: one stream per (seed, parameter name).
+    deal = portfolio.deals[uae].deal
+    alone = sample_values(deal, 300, 7)
+    by_name = np.random.default_rng([7, zlib.crc32(b"demand")]).random(300)
+    assert np.array_equal(alone["demand"], deal.parameters["demand"].draw(by_name))
+
+
+def test_drivers_list_each_deals_own_parameters_and_each_shared_one_once():
+    result = deals.solve_portfolio("teaching", draws=40, seed=1)
+    rows = list(result.drivers().index)
+    assert "demand (uae)" in rows and "demand (saudi)" in rows
+    assert rows.count("harm") == 1 and not any(r.startswith("harm (") for r in rows)

@@ -109,3 +109,56 @@ def test_drivers_rank_what_decides_acceptance_and_drop_what_does_not_move_the_pr
     assert list(a.drivers.index) == ["v"]
     assert list(a.tornado.index) == list(a.drivers.index)  # the chart and the text agree
     assert "Drivers (swing of the gains at these terms): v." in a.explain()
+
+
+def test_surplus_too_small_to_matter_is_not_surplus_left():
+    """A rise in the asker's expected gain below MATERIAL of its gain scale is rounding, not
+    money: on a deal whose gain along an issue rises by 1e-4 of the gains it is not listed,
+    at a rise of a tenth it is."""
+    import numpy as np
+
+    from deals.assessment import Thresholds
+    from deals.surplus import MATERIAL, gain_scale, surplus_left
+
+    for slope, listed in ((1e-4, False), (0.1, True)):
+        deal = Deal(name="tiny", title="Tiny", supplier="S", partner="P",
+                    issues=[Issue("x", (0.0, 1.0), giver="partner", unit="units")],
+                    parameters=[Parameter("a", 1.0, range=(0.5, 1.5))],
+                    utility={"supplier": f"a + {slope} * x", "partner": "1 - 0.1 * x"},
+                    outside_option={"supplier": "0", "partner": "0"},
+                    proposal=Terms({"x": 0.0}))
+        values = {"a": np.linspace(0.5, 1.5, 101)}
+        found = surplus_left(deal, {"x": 0.0}, values, Thresholds(), "supplier")
+        assert bool(found) is listed
+        assert (slope < MATERIAL * gain_scale(values["a"])) is not listed
+
+
+def test_driver_ranks_match_scipy_with_ties():
+    """The drivers' own average ranks (no scipy.stats import on the command line) equal
+    scipy.stats.rankdata, ties included."""
+    import numpy as np
+    from scipy.stats import rankdata as reference
+
+    from deals.drivers import rankdata
+
+    rng = np.random.default_rng(7)
+    for size, levels in ((1, 1), (7, 2), (200, 5), (500, 10_000)):
+        a = rng.integers(0, levels, size=size).astype(float)
+        assert np.array_equal(rankdata(a), reference(a))
+
+
+def test_surplus_scan_does_not_depend_on_its_block_size(monkeypatch):
+    """The surplus scan evaluates levels in blocks to bound memory; the findings are the same
+    for any block size (one level at a time, a few, or all at once)."""
+    import deals
+    import deals.surplus as surplus
+    from deals.assessment import Thresholds, audited_terms
+    from deals.leverage import sample_values
+
+    deal, proposal, _ = audited_terms(deals.load("chips-for-farm-purchases"), "proposal")
+    values = sample_values(deal, 400, 0)
+    found = []
+    for block in (10**9, 400 * 7, 1):
+        monkeypatch.setattr(surplus, "BLOCK", block)
+        found.append(surplus.surplus_left(deal, proposal, values, Thresholds(), "supplier"))
+    assert found[0] and found[0] == found[1] == found[2]

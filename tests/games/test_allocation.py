@@ -153,3 +153,22 @@ def test_best_offers_enumerates_discrete_issues_exactly():
     assert table.exact
     assert table.value[0, 0] == pytest.approx(2.0 - 0.2 + 0.5)
     assert table.points["s"][0, 0] == 1.0
+
+
+def test_each_draw_is_allocated_on_its_own():
+    # A draw's answer does not depend on the other draws it is solved with (the portfolio
+    # reuses a draw's allocation when its options have not changed), options of unequal
+    # counts included, and with a budget, a cost on the total and some options unavailable.
+    rng = np.random.default_rng(3)
+    n = 60
+    values = [np.cumsum(rng.normal(0.5, 1.0, (n, m)), axis=1) for m in (4, 7, 5)]
+    values[1][:, -2:][rng.random((n, 2)) < 0.3] = -np.inf
+    volumes = [np.broadcast_to(np.linspace(0, 1, v.shape[1]), v.shape) for v in values]
+    budget, q = rng.uniform(0.5, 2.5, n), rng.uniform(0.0, 1.0, n)
+    whole = allocate(values, volumes, budget, q)
+    rows = np.flatnonzero(rng.random(n) < 0.4)
+    part = allocate([v[rows] for v in values], [w[rows] for w in volumes], budget[rows],
+                    q[rows])
+    for name in ("choice", "volumes", "price", "shadow_price", "value", "bound"):
+        assert np.array_equal(getattr(whole, name)[rows], getattr(part, name)), name
+    assert np.all(whole.value >= brute_force(values, volumes, budget, q) - 1e-9 - whole.gap)

@@ -23,7 +23,7 @@ from games.normal_form import NormalFormGame
 from games.normal_form.equilibria import equilibria, equilibria_batch, kernels
 from games.normal_form.equilibria.lemke_howson import lemke_howson_path
 from games.normal_form.equilibria.polytope import feasible_bases_stack
-from games.normal_form.equilibria.vertex_enumeration import normalise
+from games.normal_form.equilibria.supports import rescale as normalise
 from games.normal_form.equilibria.zero_sum import simplex_strategies
 
 compiled_only = pytest.mark.skipif(kernels.LOADED is None,

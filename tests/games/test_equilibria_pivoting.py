@@ -11,7 +11,7 @@ import pytest
 
 from games import equilibria
 from games.normal_form.equilibria.lemke_howson import lemke_howson_path
-from games.normal_form.equilibria.vertex_enumeration import normalise
+from games.normal_form.equilibria.supports import rescale as normalise
 from games.normal_form.equilibria.zero_sum import linprog_strategies, simplex_strategies
 from games.normal_form import NormalFormGame
 

@@ -30,10 +30,10 @@ import numpy as np
 from games.normal_form.equilibria.equilibrium import (DEFAULT_TOL, EquilibriumSet, check_tolerance,
                                                      clean_rows)
 from games.normal_form.equilibria import kernels
-from games.normal_form.equilibria.batch_support import rescale_stack, stacked_support_enumeration
+from games.normal_form.equilibria.batch_support import stacked_support_enumeration
 from games.normal_form.equilibria.polytope import too_many_vertices
 from games.normal_form.equilibria.vertex_enumeration import MAX_VERTICES
-from games.normal_form.equilibria.supports import count_support_pairs, subsets, fold_last
+from games.normal_form.equilibria.supports import count_support_pairs, fold_last, rescale, subsets
 from games.errors import GameTooLargeError, InvalidGameError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
@@ -104,7 +104,7 @@ class BatchEquilibria(TabularResult):
         frame["regret"] = self.regret
         return frame
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         lines = [f"{len(self.x)} equilibria of {len(self)} games by {self.method}; each regret <= "
                  f"{self.tolerance:g} x its game's payoff range; {int(self.degenerate.sum())} "
                  f"degenerate game(s) (extreme equilibria listed)"]
@@ -239,8 +239,8 @@ def compiled_extreme_equilibria(compiled: Any, A: np.ndarray, B: np.ndarray
     :func:`~games.normal_form.equilibria.equilibrium.verified_set` does, and the degenerate
     mask. The same equilibria as :func:`stacked_vertex_enumeration`, to rounding."""
     K, m, n = A.shape
-    P = rescale_stack(B)
-    Q = np.ascontiguousarray(rescale_stack(A).transpose(0, 2, 1))
+    P = rescale(B)
+    Q = np.ascontiguousarray(rescale(A).transpose(0, 2, 1))
     (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A.shape, P, Q,
                                                 K, m, n, MAX_VERTICES, True)
     x, y = clean_rows(x), clean_rows(y)
@@ -257,7 +257,7 @@ def stacked_vertex_enumeration(A: np.ndarray, B: np.ndarray, tol: float
     stacks of large games (beyond ``STACKED_SIZE`` strategies) it is game by game.
     """
     from games.normal_form.equilibria.vertex_enumeration import (
-        STACKED_SIZE, equilibria_from_vertices, normalise, stacked_polytope_vertices,
+        STACKED_SIZE, equilibria_from_vertices, stacked_polytope_vertices,
         vertex_enumeration)
 
     K, m, n = A.shape
@@ -267,8 +267,8 @@ def stacked_vertex_enumeration(A: np.ndarray, B: np.ndarray, tol: float
         return
     for start in range(0, K, STACKED_GAMES):
         part = range(start, min(K, start + STACKED_GAMES))
-        P = np.stack([normalise(B[k]) for k in part])
-        Q = np.stack([normalise(A[k]).T for k in part])
+        P = np.stack([rescale(B[k]) for k in part])
+        Q = np.stack([rescale(A[k]).T for k in part])
         x_sides = stacked_polytope_vertices(P)
         y_sides = stacked_polytope_vertices(Q)
         for i, k in enumerate(part):
@@ -302,8 +302,8 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
         (g, x, y), degenerate = two_by_n(A, B)
         method = "2 x n upper envelope (vectorised)"
     elif compiled is not None and m + n <= 63:
-        P = rescale_stack(B)
-        Q = np.ascontiguousarray(rescale_stack(A).transpose(0, 2, 1))
+        P = rescale(B)
+        Q = np.ascontiguousarray(rescale(A).transpose(0, 2, 1))
         (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A.shape, P,
                                                     Q, K, m, n, MAX_VERTICES, False)
         method = "vertex enumeration over the stack (compiled)"

@@ -12,21 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from games.normal_form.equilibria.support_enumeration import FEASIBILITY, TIE
-from games.normal_form.equilibria.supports import solve_many, subsets, fold_last
+from games.normal_form.equilibria.supports import rescale, solve_many, subsets, fold_last
 
 #: Systems per batch (games x support pairs), to bound memory.
 CHUNK = 100_000
-
-
-def rescale_stack(payoff: np.ndarray) -> np.ndarray:
-    """Each game's payoffs mapped onto [1, 2] (one affine map per game and player)."""
-    flat = payoff.reshape(len(payoff), -1)
-    low = fold_last(np.minimum, flat)
-    spread = fold_last(np.maximum, flat) - low
-    safe = np.where(spread > 0, spread, 1.0)
-    out = (payoff - low[:, None, None]) / safe[:, None, None] + 1.0
-    out[spread == 0] = 1.0
-    return out
 
 
 def bordered_stack(A: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -63,7 +52,7 @@ def stacked_support_enumeration(A: np.ndarray, B: np.ndarray
     """Candidate equilibria ([game index, x, y]) of the nondegenerate games of a stack, and
     the mask of degenerate games (whose candidates are left out)."""
     K, m, n = A.shape
-    A1, Bt1 = rescale_stack(A), rescale_stack(np.transpose(B, (0, 2, 1)))
+    A1, Bt1 = rescale(A), rescale(np.transpose(B, (0, 2, 1)))
     degenerate = np.zeros(K, dtype=bool)
     found_g, found_x, found_y = [], [], []
     for k in range(1, min(m, n) + 1):

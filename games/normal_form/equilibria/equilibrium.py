@@ -217,7 +217,7 @@ class EquilibriumSet(EquilibriumSequence):
         columns += [f"payoff {p}" for p in game.players] + ["regret"]
         return pd.DataFrame(rows, columns=columns)
 
-    def _caption(self) -> str:
+    def caption(self) -> str:
         count = f"{len(self)} equilibri{'um' if len(self) == 1 else 'a'}"
         lines = [f"{count} by {self.method}; each regret <= {self.max_regret:.3g} "
                  f"(tolerance {self.tolerance:g} x payoff range)"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from games.normal_form.equilibria import kernels
 from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
-from games.normal_form.equilibria.vertex_enumeration import normalise
+from games.normal_form.equilibria.supports import rescale
 from games.normal_form.equilibria.pivoting import UNBOUNDED, Dictionary
 from games.errors import GameError
 from games.normal_form import NormalFormGame
@@ -88,7 +88,7 @@ def lemke_howson(game: NormalFormGame, tol: float = DEFAULT_TOL,
            or not 0 <= label < m + n for label in labels):
         raise GameError(f"initial_label must be in 0..{m + n - 1} for a {m}x{n} game; "
                         f"got {initial_label}")
-    An, Bn = normalise(A), normalise(B)
+    An, Bn = rescale(A), rescale(B)
     failures = []
     for label in map(int, labels):
         try:

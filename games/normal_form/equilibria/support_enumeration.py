@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from games.normal_form.equilibria.equilibrium import EquilibriumSet, verified_set
-from games.normal_form.equilibria.supports import check_size, solve_many, support_pairs
+from games.normal_form.equilibria.supports import check_size, rescale, solve_many, support_pairs
 from games.normal_form import NormalFormGame
 
 #: Feasibility slack on probabilities and on payoff comparisons (relative to the payoff range):
@@ -71,16 +71,6 @@ def obey_support(mix: np.ndarray, index: np.ndarray, payoff: np.ndarray, ok: np.
     ties = np.sum(np.abs(earned - value[keep, None]) <= TIE, axis=1)
     degenerate = (zeros > 0) | (ties > mix.shape[1])
     return full, keep, degenerate
-
-
-def rescale(payoff: np.ndarray) -> np.ndarray:
-    """Affine map of one player's payoffs onto [1, 2] (a constant array maps to ones).
-
-    Entries of order one keep the bordered systems well scaled, and positive ones keep their
-    pivots away from zero for the elimination without pivoting in :func:`solve_many`.
-    """
-    spread = float(np.ptp(payoff))
-    return (payoff - payoff.min()) / spread + 1.0 if spread > 0 else np.ones_like(payoff)
 
 
 def support_enumeration(game: NormalFormGame, tol: float = 1e-9,

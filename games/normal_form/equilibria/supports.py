@@ -23,6 +23,30 @@ MAX_SUPPORT_PAIRS = 1_000_000
 CHUNK = 20_000
 
 
+def rescale(payoff: np.ndarray) -> np.ndarray:
+    """The one payoff rescaler: an affine map of a player's payoffs onto [1, 2].
+
+    A 2-D table is one game; a stack (games on the first axis) maps each game on its own. A
+    constant table maps to ones. Best responses are unchanged; entries of order one keep the
+    bordered systems well scaled, positive ones keep the polytopes bounded and their pivots away
+    from zero.
+
+    >>> rescale(np.array([[0.0, 10.0], [5.0, 10.0]])).tolist()
+    [[1.0, 2.0], [1.5, 2.0]]
+    """
+    if payoff.ndim == 2:
+        low = float(payoff.min())
+        spread = float(payoff.max()) - low
+        return (payoff - low) / spread + 1.0 if spread > 0 else np.ones_like(payoff)
+    flat = payoff.reshape(len(payoff), -1)
+    low = fold_last(np.minimum, flat)
+    spread = fold_last(np.maximum, flat) - low
+    safe = np.where(spread > 0, spread, 1.0)
+    out = (payoff - low[:, None, None]) / safe[:, None, None] + 1.0
+    out[spread == 0] = 1.0
+    return out
+
+
 def count_support_pairs(m: int, n: int) -> int:
     """Number of pairs of equal-size nonempty supports: sum_k C(m,k) C(n,k) = C(m+n, m) - 1."""
     return comb(m + n, m) - 1

@@ -28,7 +28,7 @@ from games.errors import GameTooLargeError, InvalidGameError, whole_number
 from games.normal_form.equilibria import kernels
 from games.normal_form.equilibria.equilibrium import EquilibriumSet, verified_set
 from games.normal_form.equilibria.polytope import too_many_vertices, vertices_from_bases, feasible_bases_stack
-from games.normal_form.equilibria.supports import solve_many, support_pairs
+from games.normal_form.equilibria.supports import rescale, solve_many, support_pairs
 from games.normal_form import NormalFormGame
 
 #: Square games up to this size walk their two polytopes together (larger ones gain nothing).
@@ -39,13 +39,6 @@ MAX_VERTICES = 20_000
 
 #: Slack (on payoffs normalised to [1, 2]) for feasibility and for a constraint to count as tight.
 LABEL_TOL = 1e-9
-
-
-def normalise(payoff: np.ndarray) -> np.ndarray:
-    """Affine map of the payoffs onto [1, 2]: keeps best responses, makes the polytope bounded."""
-    low = float(payoff.min())
-    spread = float(payoff.max()) - low  # np.ptp's arithmetic, one reduction fewer
-    return (payoff - low) / spread + 1.0 if spread > 0 else np.ones_like(payoff)
 
 
 def polytope_vertices(M: np.ndarray, max_vertices: int | None = None
@@ -196,7 +189,7 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
     m, n = game.shape
     # Player 1's polytope P is built on B (player 2's payoffs) and Q on A^T; a square game's
     # two polytopes have one shape and are walked together.
-    P, Q = normalise(B), normalise(A).T
+    P, Q = rescale(B), rescale(A).T
     compiled = kernels.active()
     if compiled is not None and m + n <= 63:
         return compiled_vertex_enumeration(compiled, game, P, Q, tol, max_vertices)
