@@ -225,8 +225,10 @@ class Chunk:
         prefs, vols = [], []
         for k, d in enumerate(self.p.deals):
             levels = issue_levels(d)
-            points = {name: np.broadcast_to(v[:, None], (self.n, levels.size + 1)).copy()
-                      for name, v in terms[k].items()}
+            # Column 0 is no deal: every issue at the status quo, not the alone terms' other
+            # issues (their volume would count against the budget as if struck).
+            points = {name: np.concatenate([self.sq[k][name][:, None], np.broadcast_to(
+                v[:, None], (self.n, levels.size))], axis=1) for name, v in terms[k].items()}
             points[d.issue] = np.concatenate([self.sq[k][d.issue][:, None], np.broadcast_to(
                 levels, (self.n, levels.size))], axis=1)
             column = {name: v[:, None] for name, v in self.values[k].items()}

@@ -315,3 +315,57 @@ def test_drivers_list_each_deals_own_parameters_and_each_shared_one_once():
     rows = list(result.drivers().index)
     assert "demand (uae)" in rows and "demand (saudi)" in rows
     assert rows.count("harm") == 1 and not any(r.startswith("harm (") for r in rows)
+
+
+TWO_ISSUE_DEAL = """
+[deal]
+name = "split"
+title = "A linear deal whose volume has a second issue"
+supplier = "US"
+partner = "Psplit"
+
+[parameters.worth]
+value = 2.0
+source = "constructed"
+
+[issues.chips]
+range = [0, 100_000]
+giver = "supplier"
+
+[issues.extra]
+range = [0, 100_000]
+giver = "supplier"
+
+[definitions]
+bought = "(chips + extra) / 100000"
+
+[utility]
+supplier = "worth * bought"
+partner = "bought"
+
+[outside_option]
+supplier = "0"
+partner = "0"
+"""
+
+
+def test_no_deal_alone_uses_no_chips_of_the_alone_terms_other_issues(tmp_path):
+    # Deal A's volume is chips + extra; alone its best terms are 100k of each (200k), over
+    # the per-country limit of 80k, so the limits leave A at no deal: 0 chips, not the 100k of
+    # `extra` its alone terms held. Deal B (worth 1, up to 100k) then has the 150k budget to
+    # itself and keeps the per-country 80k: gain 0.8. (Counting A's no-deal as 100k left B
+    # 50k, gain 0.5, and cut every deal in the teaching portfolio to 0 chips.)
+    (tmp_path / "a.toml").write_text(TWO_ISSUE_DEAL)
+    (tmp_path / "b.toml").write_text(LINEAR_DEAL.format(name="b", worth=1.0))
+    doc = {"portfolio": {"name": "split", "title": "no deal is the status quo"},
+           "deals": [{"deal": "a.toml", "key": "a", "issue": "chips", "volume": "bought",
+                      "levels": 21},
+                     {"deal": "b.toml", "key": "b", "issue": "chips", "volume": "bought",
+                      "levels": 21}],
+           "budget": {"total": "1.5", "per_country": "0.8"}}
+    result = deals.solve_portfolio(portfolio_from_dict(doc, path="split.toml", base=tmp_path),
+                                   draws=2)
+    assert result.column("alone_terms", "volume", 0) == pytest.approx([2.0] * 2)
+    assert result.column("alone", "volume", 0) == pytest.approx([0.0] * 2)
+    assert result.column("alone", "volume", 1) == pytest.approx([0.8] * 2)
+    assert result.column("alone", "gain") == pytest.approx([0.8] * 2)
