@@ -198,7 +198,16 @@ def _expression(r: DocumentReader, text: str, names: set[str], field: str) -> Ex
         raise r.fail(field, str(exc).replace(f"expression in {field} ", "expression ")) from None
 
 
-def _entry(r: DocumentReader, spec: Any, i: int, base: Path) -> PortfolioDeal | tuple[str, str]:
+def _issues_used(deal: Deal, expr: Expression) -> set[str]:
+    """The deal's issues an expression depends on, through the deal's definitions."""
+    sym = expr.sympy
+    for name, definition in reversed(list(deal.definitions.items())):
+        sym = sym.subs(symbol(name), definition.sympy)
+    return {str(x) for x in sym.free_symbols} & {i.name for i in deal.issues}
+
+
+def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = False
+           ) -> PortfolioDeal | tuple[str, str]:
     where = f"deals[{i}]"
     if not isinstance(spec, Mapping):
         raise r.fail(where, "expected a table such as { deal = \"gulf-divestment-uae\", "
@@ -241,6 +250,11 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path) -> PortfolioDeal | 
             hold[name] = value
     exprs = {k: _deal_expression(r, deal, spec[k], f"{where}.{k}")
              for k in ("volume", "blocked", "diverted", "demand") if k in spec}
+    free = sorted(_issues_used(deal, exprs["volume"]) - {spec["issue"]} - set(hold))
+    if free and limited:
+        raise r.fail(f"{where}.volume", f"moves with issue {free[0]!r} besides "
+                     f"{spec['issue']!r}; under a budget hold it (hold = {{ {free[0]} = 0 }}) "
+                     "or make it the volume issue: the limits cannot cut what it licenses")
     return PortfolioDeal(key, deal, spec["issue"], exprs["volume"], int(levels), int(tier),
                          exprs.get("blocked"), exprs.get("diverted"), exprs.get("demand"), hold)
 
@@ -262,8 +276,10 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
     if len(entries) > MAX_DEALS:
         raise r.fail("deals", f"{len(entries)} deals, more than {MAX_DEALS}")
     deals, skipped = [], []
+    limits = doc.get("budget")
+    limited = isinstance(limits, Mapping) and bool({"total", "per_country"} & set(limits))
     for i, spec in enumerate(entries):
-        got = _entry(r, spec, i, base)
+        got = _entry(r, spec, i, base, limited)
         (skipped if isinstance(got, tuple) else deals).append(got)
     keys = [d.key for d in deals]
     if len(set(keys)) != len(keys):

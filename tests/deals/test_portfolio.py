@@ -94,6 +94,8 @@ def test_no_links_and_a_slack_budget_reproduce_each_deal_alone():
     doc = tomllib.loads((PORTFOLIOS / "teaching.toml").read_text())
     for key in ("links", "china_response", "budget", "total_cost"):
         doc.pop(key)
+    for entry in doc["deals"]:
+        entry.pop("hold", None)       # each deal whole, as its own audit solves it
     portfolio = portfolio_from_dict(doc, path="teaching-unlinked.toml")
     result = deals.solve_portfolio(portfolio, draws=50, seed=4)
     sample = portfolio_sample(portfolio, 50, 4)
@@ -350,16 +352,16 @@ partner = "0"
 
 
 def test_no_deal_alone_uses_no_chips_of_the_alone_terms_other_issues(tmp_path):
-    # Deal A's volume is chips + extra; alone its best terms are 100k of each (200k), over
-    # the per-country limit of 80k, so the limits leave A at no deal: 0 chips, not the 100k of
-    # `extra` its alone terms held. Deal B (worth 1, up to 100k) then has the 150k budget to
+    # Deal A's volume is chips + extra, extra held at 100k (its status quo is 0); alone its
+    # best terms are 100k of each (200k), over the per-country limit of 80k, so the limits
+    # leave A at no deal: 0 chips, not the 100k of `extra` its alone terms held. Deal B (worth 1, up to 100k) then has the 150k budget to
     # itself and keeps the per-country 80k: gain 0.8. (Counting A's no-deal as 100k left B
     # 50k, gain 0.5, and cut every deal in the teaching portfolio to 0 chips.)
     (tmp_path / "a.toml").write_text(TWO_ISSUE_DEAL)
     (tmp_path / "b.toml").write_text(LINEAR_DEAL.format(name="b", worth=1.0))
     doc = {"portfolio": {"name": "split", "title": "no deal is the status quo"},
            "deals": [{"deal": "a.toml", "key": "a", "issue": "chips", "volume": "bought",
-                      "levels": 21},
+                      "levels": 21, "hold": {"extra": 100_000}},
                      {"deal": "b.toml", "key": "b", "issue": "chips", "volume": "bought",
                       "levels": 21}],
            "budget": {"total": "1.5", "per_country": "0.8"}}
@@ -369,3 +371,14 @@ def test_no_deal_alone_uses_no_chips_of_the_alone_terms_other_issues(tmp_path):
     assert result.column("alone", "volume", 0) == pytest.approx([0.0] * 2)
     assert result.column("alone", "volume", 1) == pytest.approx([0.8] * 2)
     assert result.column("alone", "gain") == pytest.approx([0.8] * 2)
+
+
+def test_a_volume_moving_with_an_issue_off_the_grid_is_refused(tmp_path):
+    # Unheld, `extra` would license chips the limits cannot cut (the teaching portfolio's
+    # Gulf deals once did so with chips_us: every offer over the 7% limit, no deal at all).
+    (tmp_path / "a.toml").write_text(TWO_ISSUE_DEAL)
+    doc = {"portfolio": {"name": "split", "title": "t"},
+           "deals": [{"deal": "a.toml", "key": "a", "issue": "chips", "volume": "bought"}],
+           "budget": {"per_country": "0.8"}}
+    with pytest.raises(DealFileError, match=r"deals\[0\]\.volume: moves with issue 'extra'"):
+        portfolio_from_dict(doc, path="split.toml", base=tmp_path)
