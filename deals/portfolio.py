@@ -225,6 +225,24 @@ class PortfolioResult:
         frame.attrs["lead"] = f"{LABELS[better]} minus {LABELS[than]}, $bn/yr"
         return frame
 
+    def why_alone_refused(self) -> str:
+        """One sentence on the deals whose best terms alone exceed the per-country limit:
+        cut to it with their other asks kept, the partner mostly refuses (empty if none)."""
+        keys = [d.key for d in self.portfolio.deals]
+        over = {k: np.mean(self.columns.get(f"alone_terms|{i}|over", 0.0))
+                for i, k in enumerate(keys)}
+        over = {k: v for k, v in over.items() if v >= 0.5}
+        if not over:
+            return ""
+        share = np.mean(np.concatenate([
+            self.column("alone", "struck", keys.index(k)) for k in over]) == 0)
+        return (f"Bilateral, each alone: {' and '.join(over)}'s best terms alone exceed the "
+                f"per-country limit (in {min(over.values()):.0%}+ of draws), so 'alone k' is "
+                f"not what is licensed: cut to the limit they keep asks priced for the larger "
+                f"volume, and an offer struck alone leaves the partner at exactly its unlinked "
+                f"alternative, which precedent and Huawei's capacity (growing with the chips "
+                f"denied) then raise; the partner refuses in {share:.0%} of these draws.")
+
     def cost_of_ignoring_links(self) -> str:
         """One sentence: what choosing terms as if the links did not exist costs the US."""
         if "ignoring|gain" not in self.columns:

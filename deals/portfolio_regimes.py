@@ -368,7 +368,9 @@ class Chunk:
         put("framework", self.framework())
         terms, choice, volume = self.alone_terms()
         put("alone", self.alone(terms, choice))
-        put("alone_terms", {"volume": volume})
+        over = (volume > self.cap[:, None] * (1 + 1e-12)) & self.tier2 if self.cap is not None \
+            else np.zeros_like(volume, bool)
+        put("alone_terms", {"volume": volume, "over": over})
         coordinated, info = self.coordinated()
         state = info.pop("state")
         put("coordinated", {**coordinated, **info})
