@@ -319,35 +319,12 @@ def test_drivers_list_each_deals_own_parameters_and_each_shared_one_once():
     assert rows.count("harm") == 1 and not any(r.startswith("harm (") for r in rows)
 
 
-TWO_ISSUE_DEAL = """
-[deal]
-name = "split"
-title = "A linear deal whose volume has a second issue"
-supplier = "US"
-partner = "Psplit"
-
-[parameters.worth]
-value = 2.0
-source = "constructed"
-
-[issues.chips]
-range = [0, 100_000]
-giver = "supplier"
-
+# The linear deal worth 2, its volume also moving with a second issue, `extra`.
+TWO_ISSUE_DEAL = LINEAR_DEAL.format(name="split", worth=2.0).replace(
+    'bought = "chips / 100000"', 'bought = "(chips + extra) / 100000"') + """
 [issues.extra]
 range = [0, 100_000]
 giver = "supplier"
-
-[definitions]
-bought = "(chips + extra) / 100000"
-
-[utility]
-supplier = "worth * bought"
-partner = "bought"
-
-[outside_option]
-supplier = "0"
-partner = "0"
 """
 
 
