@@ -227,7 +227,13 @@ class PortfolioResult:
 
     def why_alone_refused(self) -> str:
         """One sentence on the deals whose best terms alone exceed the per-country limit:
-        cut to it with their other asks kept, the partner mostly refuses (empty if none)."""
+        cut to it with their other asks kept, the partner mostly refuses (empty if none).
+
+        >>> import deals
+        >>> result = deals.solve_portfolio("teaching", draws=40, seed=1)
+        >>> result.why_alone_refused()[:48]
+        "Bilateral, each alone: uae and saudi's best term"
+        """
         keys = [d.key for d in self.portfolio.deals]
         over = {k: np.mean(self.columns.get(f"alone_terms|{i}|over", 0.0))
                 for i, k in enumerate(keys)}
