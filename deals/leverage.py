@@ -95,8 +95,8 @@ def utilities(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any]
     """
     scope = {**values, **outcome}
     u_s, u_p = deal.inlined("supplier"), deal.inlined("partner")
-    return (np.asarray(u_s(**{n: scope[n] for n in u_s.names}), dtype=float),
-            np.asarray(u_p(**{n: scope[n] for n in u_p.names}), dtype=float))
+    return (np.asarray(u_s.evaluate(scope), dtype=float),
+            np.asarray(u_p.evaluate(scope), dtype=float))
 
 
 def utility_names(deal: Deal) -> frozenset[str]:
