@@ -351,10 +351,10 @@ def shared_benchmarks() -> Iterator[None]:
     >>> import deals
     >>> from deals.assessment import assess
     >>> with shared_benchmarks():
-    ...     a = assess("chips-for-farm-purchases", draws=200, detail=False)
-    ...     b = assess("chips-for-farm-purchases", draws=200, detail=False, terms="outcome")
-    >>> b.verdicts == assess("chips-for-farm-purchases", draws=200, detail=False,
-    ...                      terms="outcome").verdicts
+    ...     a = assess("gulf-divestment-uae", draws=200, detail=False)
+    ...     b = assess("gulf-divestment-uae", draws=200, detail=False, terms="outcome")
+    >>> alone = assess("gulf-divestment-uae", draws=200, detail=False, terms="outcome")
+    >>> b.gains == alone.gains and b.rho == alone.rho
     True
     """
     token = _SHARED.set([])
