@@ -18,8 +18,8 @@ import pandas as pd
 
 from deals.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
                               audited_terms)
+from deals.benchmark_memo import shared_benchmarks
 from deals.files import library_names, load
-from deals.leverage import shared_benchmarks
 from deals.model import Deal
 from games.results import TabularResult
 

@@ -20,14 +20,13 @@ rescaling or shifting either side's utility) and returns them in a :class:`DrawL
 from __future__ import annotations
 
 from concurrent.futures import Executor
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, fields
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import sympy
 
+from deals.benchmark_memo import recall, remember
 from deals.errors import DealError
 from deals.model import Deal
 from games.bargaining import nash_power
@@ -313,55 +312,22 @@ class DrawSolver:
                    settings: Mapping[str, Any]) -> tuple[Any, Any, Any]:
         # The grid scan, zone test and Nash benchmark do not depend on the proposal: within
         # shared_benchmarks(), a second audit at the same deal setting and draws reuses them.
-        memo, d = _SHARED.get(), self.deal
-        model = (d.issues, d.utility, d.outside_option, d.definitions, d.discount)
-        key = (tuple(sorted(d.bound.items())), self.power, self.grid_points,
-               self.resolution, self.max_rounds, self.linear)
-        for (seen_model, seen), drawn, found in memo or ():
-            if seen == key and seen_model == model and \
-                    drawn.keys() == values.keys() and all(
-                    np.array_equal(drawn[k], values[k]) for k in drawn):
-                return found
-        grid = scan(problem, self.grid_points)
-        zone = zone_test(problem, grid=grid, **settings, enough=GAIN_TOLERANCE)
-        nash = nash_benchmark(problem, supplier_power(self.deal, values, self.power), grid=grid,
-                              zone=zone, **settings)
-        if memo is not None and sum(len(found[0].units[0]) for *_, found in memo) + \
-                problem.draws <= SHARED_DRAWS:
-            drawn = {k: np.array(v) for k, v in values.items()}
-            memo.append(((model, key), drawn, (grid, zone, nash)))
-        return grid, zone, nash
+        d = self.deal
+        key = ((d.issues, d.utility, d.outside_option, d.definitions, d.discount),
+               tuple(sorted(d.bound.items())), self.power, self.grid_points, self.resolution,
+               self.max_rounds, self.linear)
+        found = recall(key, values)
+        if found is None:
+            grid = scan(problem, self.grid_points)
+            zone = zone_test(problem, grid=grid, **settings, enough=GAIN_TOLERANCE)
+            nash = nash_benchmark(problem, supplier_power(d, values, self.power), grid=grid,
+                                  zone=zone, **settings)
+            found = grid, zone, nash
+            remember(key, values, found)
+        return found
 
     def __call__(self, **values: np.ndarray) -> dict[str, np.ndarray]:
         return self.solve(values).columns()
-
-
-SHARED_DRAWS = 10_000  # draws whose benchmarks a shared_benchmarks() block keeps (memory)
-_SHARED: ContextVar[list | None] = ContextVar("shared_benchmarks", default=None)
-
-
-@contextmanager
-def shared_benchmarks() -> Iterator[None]:
-    """Within the block, audits of one deal's terms at the same setting, draws and solver
-    settings share the grid scan, zone test and Nash benchmark (they do not depend on the
-    terms); the results are the same as without it. Use one block per deal: it keeps what it
-    found (up to SHARED_DRAWS draws) until the block ends; work done in other processes or
-    threads is not shared.
-
-    >>> import deals
-    >>> from deals.assessment import assess
-    >>> with shared_benchmarks():
-    ...     a = assess("gulf-divestment-uae", draws=200, detail=False)
-    ...     b = assess("gulf-divestment-uae", draws=200, detail=False, terms="outcome")
-    >>> alone = assess("gulf-divestment-uae", draws=200, detail=False, terms="outcome")
-    >>> b.gains == alone.gains and b.rho == alone.rho
-    True
-    """
-    token = _SHARED.set([])
-    try:
-        yield
-    finally:
-        _SHARED.reset(token)
 
 
 def accepts(gain: np.ndarray, disagreement: np.ndarray) -> np.ndarray:
