@@ -18,6 +18,7 @@ import pandas as pd
 
 from deals.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
                               audited_terms)
+from deals.benchmark_memo import shared_benchmarks
 from deals.files import library_names, load
 from deals.model import Deal
 from games.results import TabularResult
@@ -149,14 +150,15 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
                 audited_terms(deal, terms)
             skipped.append(deal.name)
             continue
-        main = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
-                      progress=False, terms=terms, **options)
-        outcome = None
-        if struck and terms != "outcome" and deal.outcome is not None:
-            outcome = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
-                             progress=False, terms="outcome", detail=False, **options)
-        elif terms == "outcome":
-            outcome = main
+        with shared_benchmarks():  # the struck audit reuses the proposal audit's benchmark
+            main = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
+                          progress=False, terms=terms, **options)
+            outcome = None
+            if struck and terms != "outcome" and deal.outcome is not None:
+                outcome = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
+                                 progress=False, terms="outcome", detail=False, **options)
+            elif terms == "outcome":
+                outcome = main
         found.append((main, outcome))
     found.sort(key=lambda pair: pair[0].sort_key())
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,

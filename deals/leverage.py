@@ -26,6 +26,7 @@ from typing import Any, Mapping
 import numpy as np
 import sympy
 
+from deals.benchmark_memo import recall, remember
 from deals.errors import DealError
 from deals.model import Deal
 from games.bargaining import nash_power
@@ -95,8 +96,8 @@ def utilities(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any]
     """
     scope = {**values, **outcome}
     u_s, u_p = deal.inlined("supplier"), deal.inlined("partner")
-    return (np.asarray(u_s(**{n: scope[n] for n in u_s.names}), dtype=float),
-            np.asarray(u_p(**{n: scope[n] for n in u_p.names}), dtype=float))
+    return (np.asarray(u_s.evaluate(scope), dtype=float),
+            np.asarray(u_p.evaluate(scope), dtype=float))
 
 
 def utility_names(deal: Deal) -> frozenset[str]:
@@ -281,10 +282,7 @@ class DrawSolver:
     def _solve(self, values: Mapping[str, np.ndarray]) -> DrawLeverage:
         problem = batch_problem(self.deal, values, linear=self.linear)
         settings = {"resolution": self.resolution, "max_rounds": self.max_rounds}
-        grid = scan(problem, self.grid_points)
-        zone = zone_test(problem, grid=grid, **settings, enough=GAIN_TOLERANCE)
-        nash = nash_benchmark(problem, supplier_power(self.deal, values, self.power), grid=grid,
-                              zone=zone, **settings)
+        grid, zone, nash = self._benchmark(problem, values, settings)
         proposal = self.deal.outcome_values(self.proposal)
         better = better_for_both(problem, proposal, grid=grid, **settings,
                                  enough=None if self.exhaustive else self.efficiency_margin)
@@ -309,6 +307,24 @@ class DrawSolver:
             benchmark=np.column_stack([np.where(agreement, nash.points[k], np.nan)
                                        for k in issues]),
             better=np.column_stack([better.points[k] for k in issues]))
+
+    def _benchmark(self, problem: BatchProblem, values: Mapping[str, np.ndarray],
+                   settings: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+        # The grid scan, zone test and Nash benchmark do not depend on the proposal: within
+        # shared_benchmarks(), a second audit at the same deal setting and draws reuses them.
+        d = self.deal
+        key = ((d.issues, d.utility, d.outside_option, d.definitions, d.discount),
+               tuple(sorted(d.bound.items())), self.power, self.grid_points, self.resolution,
+               self.max_rounds, self.linear)
+        found = recall(key, values)
+        if found is None:
+            grid = scan(problem, self.grid_points)
+            zone = zone_test(problem, grid=grid, **settings, enough=GAIN_TOLERANCE)
+            nash = nash_benchmark(problem, supplier_power(d, values, self.power), grid=grid,
+                                  zone=zone, **settings)
+            found = grid, zone, nash
+            remember(key, values, found)
+        return found
 
     def __call__(self, **values: np.ndarray) -> dict[str, np.ndarray]:
         return self.solve(values).columns()

@@ -54,12 +54,16 @@ def gain_scale(gain: np.ndarray) -> float:
 # ---- new maths (not in deals.leverage): expected take-it-or-leave-it gain along one issue ----
 
 def gains_along(deal: Deal, proposal: Mapping[str, float], issue: str, levels: np.ndarray,
-                values: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(supplier, partner) gains, shape (draws, levels), with ``issue`` at each level."""
+                values: Mapping[str, np.ndarray], disagreement: tuple[Any, Any] | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """(supplier, partner) gains, shape (draws, levels), with ``issue`` at each level.
+
+    ``disagreement``: ``deal.disagreement`` of the draws as columns, when already computed.
+    """
     outcome = {k: np.array([[v]]) for k, v in deal.outcome_values(proposal).items()}
     outcome[issue] = np.asarray(levels, dtype=float)[None, :]
     column = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
-    g_s, g_p = gains(deal, outcome, column)
+    g_s, g_p = gains(deal, outcome, column, disagreement)
     n = len(next(iter(values.values())))
     shape = (n, len(levels))
     return (np.broadcast_to(np.asarray(g_s, dtype=float), shape),
@@ -85,8 +89,12 @@ def _along(deal: Deal, proposal: Mapping[str, float], issue: str, levels: np.nda
     n = len(next(iter(values.values())))
     step = max(1, BLOCK // max(n, 1))
     accepted, expected, scale = [], [], 0.0
+    # The outside options do not depend on the level: evaluated once for all blocks.
+    disagreement = deal.disagreement({k: np.asarray(v, dtype=float)[:, None]
+                                      for k, v in values.items()})
     for start in range(0, len(levels), step):
-        g_s, g_p = gains_along(deal, proposal, issue, levels[start:start + step], values)
+        g_s, g_p = gains_along(deal, proposal, issue, levels[start:start + step], values,
+                               disagreement)
         own, theirs = (g_s, g_p) if side == "supplier" else (g_p, g_s)
         accepted.append((theirs >= 0).mean(axis=0))
         expected.append(expected_offer_gain(own, theirs))

@@ -216,14 +216,16 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     problem = all_values_problem(deal, values)
     grid = scan(problem, grid_points)
     beta = supplier_power(deal, values, power)
-    sides, ratified, months = {}, {}, {}
+    sides, ratified, months, free_nash = {}, {}, {}, None
     for k, side in enumerate(deal.actors or {}):
         home = deal.actors[side]
         ratified_each = home.ratification().ratifies(member_gains(deal, side, proposal, values))
         ratified[side] = np.broadcast_to(ratified_each, (draws,))
         months[side] = np.broadcast_to(latency(deal, side, proposal, values), (draws,))
         slack = side_slack(deal, side)
-        shift = schelling_shift(problem, slack, beta, grid=grid)
+        # The benchmark without a win-set is the same for both sides: found once.
+        shift = schelling_shift(problem, slack, beta, grid=grid, free=free_nash)
+        free_nash = shift.free
         player = SIDES.index(side)
         free = shift.free.agreement
         share = win_set(problem, slack, grid=grid)

@@ -108,8 +108,9 @@ class BatchProblem:
         # A search polls the same draws several times a round: slice the data once per set.
         # (One tuple read and one written, so threads sharing a problem never mix two sets.)
         seen, columns = self._last[0]  # type: ignore[attr-defined]
-        if seen is pick or (isinstance(pick, np.ndarray) and isinstance(seen, np.ndarray)
-                            and seen.shape == pick.shape and np.array_equal(seen, pick)):
+        if seen is pick or (type(pick) is slice and type(seen) is slice and seen == pick) or (
+                isinstance(pick, np.ndarray) and isinstance(seen, np.ndarray)
+                and seen.shape == pick.shape and np.array_equal(seen, pick)):
             return columns
         columns = ({k: v[pick][:, None] for k, v in self.parameters.items()},
                    self.disagreement[0][pick][:, None], self.disagreement[1][pick][:, None])

@@ -200,7 +200,8 @@ def win_set(problem: BatchProblem, constraint: Constraint, *, grid: GridScan | N
 
 def constrained_nash(problem: BatchProblem, constraint: Constraint, power: ArrayLike = 0.5, *,
                      grid: GridScan | None = None, grid_points: int = 350,
-                     resolution: float = 1e-4, max_rounds: int = 60) -> BatchNash:
+                     resolution: float = 1e-4, max_rounds: int = 60,
+                     free: BatchNash | None = None) -> BatchNash:
     """The asymmetric Nash solution over the win-set {x : constraint(x) >= 0}, per draw.
 
     Maximises beta log g_1 + (1 - beta) log g_2 over packages with both gains positive and a
@@ -208,12 +209,16 @@ def constrained_nash(problem: BatchProblem, constraint: Constraint, power: Array
     win-set (the Nash product is then maximal over the smaller set too); elsewhere the best
     grid package inside, refined by pattern search on the product masked outside the win-set
     (a local answer on the win-set's boundary, to the search's resolution). Draws where no grid
-    package is both ratified and agreeable have no agreement (points NaN).
+    package is both ratified and agreeable have no agreement (points NaN). ``free``: the
+    unconstrained solution (:func:`nash_benchmark` of the same problem, power, grid and
+    settings) when the caller has it already.
     """
     grid = grid or scan(problem, grid_points)
     n = problem.draws
     beta = np.broadcast_to(np.asarray(power, dtype=float), (n,)).copy()
-    free = nash_benchmark(problem, beta, grid=grid, resolution=resolution, max_rounds=max_rounds)
+    if free is None:
+        free = nash_benchmark(problem, beta, grid=grid, resolution=resolution,
+                              max_rounds=max_rounds)
     rows = np.arange(n)
     at_free = {k: np.nan_to_num(v)[:, None] for k, v in free.points.items()}
     done = free.agreement & (np.broadcast_to(
@@ -287,6 +292,9 @@ def schelling_shift(problem: BatchProblem, constraint: Constraint, power: ArrayL
                     **options: Any) -> SchellingShift:
     """Schelling's conjecture measured: the benchmark with and without player 1's win-set.
 
+    ``options``: ``grid`` or ``grid_points``, ``resolution``, ``max_rounds``, and ``free`` (the
+    unconstrained :func:`nash_benchmark` at the same power and settings, if already found).
+
     >>> import numpy as np
     >>> from games.box_search import Box
     >>> p = BatchProblem(lambda x, q: (x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}),
@@ -296,8 +304,9 @@ def schelling_shift(problem: BatchProblem, constraint: Constraint, power: ArrayL
     ([0.0, 0.3, nan], [False, False, True])
     """
     grid = options.pop("grid", None) or scan(problem, options.pop("grid_points", 350))
-    free = nash_benchmark(problem, power, grid=grid, **options)
-    return SchellingShift(free, constrained_nash(problem, constraint, power, grid=grid, **options))
+    free = options.pop("free", None) or nash_benchmark(problem, power, grid=grid, **options)
+    return SchellingShift(free, constrained_nash(problem, constraint, power, grid=grid,
+                                                 free=free, **options))
 
 
 @dataclass(frozen=True, eq=False)

@@ -216,3 +216,17 @@ def test_constants_without_a_finite_real_value_are_refused_by_every_representati
 
 def test_large_but_finite_constants_still_parse():
     assert parse_expression("10**299 * a", names=["a"])(a=2.0) == pytest.approx(2e299)
+
+
+@pytest.mark.parametrize("a", [3, [1, 2], np.array([1, 2]), np.array([1.5, 2.5], np.float32),
+                               np.array([[0.5], [2.0]])])
+def test_evaluate_converts_like_numpy_float(a):
+    """Float arrays skip conversion on the fast path; every other input is converted as
+    np.asarray(..., float) would, so the value is x / 4 + b in float64 whatever the input."""
+    e = parse_expression("x / 4 + b", names=["x", "b"])
+    got = e.evaluate({"x": a, "b": np.array([1.0, 2.0]), "unused": "ignored"})
+    x = np.asarray(a, dtype=float)
+    assert np.array_equal(got, x / 4 + np.array([1.0, 2.0]))
+    assert got.dtype == np.float64 and np.array_equal(e(x=a, b=[1.0, 2.0]), got)
+    with pytest.raises(ExpressionError, match="needs values for b"):
+        e.evaluate({"x": a})
