@@ -71,8 +71,9 @@ def sections(result: PortfolioResult) -> list[Section]:
                  "where the regime gives the US most.", *notes])),
             Section("each deal: chips and acceptance", deals_frame(result), _wrap(
                 ["alone/linked k: the US's best volume, median thousand H100e/yr, struck "
-                 "alone (before the limits) and coordinated; acc: the partner's acceptance "
-                 "under each regime.", *filter(None, [result.why_alone_refused()])])),
+                 "alone (before the limits) and coordinated; acc: the share of draws in "
+                 "which a deal is struck under each regime (a low share can mean the partner "
+                 "refuses, or that no offer beats no deal for the US).", *filter(None, [result.why_alone_refused()])])),
             Section("verdicts on each deal's proposal", verdicts, _wrap(
                 ["The proposal against the US's best terms, alone and linked: refused (by "
                  "the partner in most draws), too many / too few chips (than the US's best "
