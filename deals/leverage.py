@@ -34,7 +34,7 @@ from games.bargaining.batch import (GAIN_TOLERANCE, BatchProblem, TakeItOrLeaveI
                                     better_for_both, nash_benchmark, require_finite, scan,
                                     zone_test)
 from games.bargaining.batch import optimal_ask as engine_optimal_ask
-from games.box_search import Box
+from games.outcome_space import Box
 from games.errors import GameError, NotFiniteError
 from games.parameters import check_seed
 from games.sweeps import sweep

@@ -17,7 +17,7 @@ from deals.model import Deal
 from deals.portfolio_file import Portfolio, PortfolioDeal
 from games.bargaining.batch import BatchProblem
 from games.bargaining.proposer import best_offers
-from games.box_search import Box
+from games.outcome_space import Box
 from games.expressions import Expression, symbol
 
 #: Slack (in $bn per year) under which a partner's gain counts as acceptance.

@@ -28,67 +28,11 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from games.errors import GameTooLargeError, InvalidGameError
+from games.errors import InvalidGameError
+from games.outcome_space import Box
 
-#: Largest number of grid points a scan evaluates per draw.
-MAX_GRID = 200_000
 #: Most pattern moves (each twice as long as the one before) after one round of polling.
 MAX_STRIDES = 4
-
-
-@dataclass(frozen=True)
-class Box:
-    """A product of continuous ranges ``(low, high)`` and discrete level lists, by name."""
-
-    ranges: Mapping[str, tuple[float, float] | Sequence[float]]
-
-    def __post_init__(self) -> None:
-        clean: dict[str, tuple[str, np.ndarray]] = {}
-        for name, spec in self.ranges.items():
-            values = np.asarray(spec, dtype=float).ravel()
-            if values.size == 0 or not np.all(np.isfinite(values)):
-                raise InvalidGameError(f"box coordinate {name!r}: bounds must be finite numbers")
-            if isinstance(spec, tuple) and len(spec) == 2:
-                if values[0] > values[1]:
-                    raise InvalidGameError(f"box coordinate {name!r}: range {spec} is the "
-                                           "wrong way round")
-                clean[name] = ("continuous", values)
-            else:
-                clean[name] = ("discrete", np.unique(values))
-        object.__setattr__(self, "_coordinates", clean)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self._coordinates)  # type: ignore[attr-defined]
-
-    def is_continuous(self, name: str) -> bool:
-        kind, values = self._coordinates[name]  # type: ignore[attr-defined]
-        return kind == "continuous" and values[1] > values[0]
-
-    def bounds(self, name: str) -> tuple[float, float]:
-        values = self._coordinates[name][1]  # type: ignore[attr-defined]
-        return float(values.min()), float(values.max())
-
-    def grid(self, points: int = 2_000) -> dict[str, np.ndarray]:
-        """About ``points`` grid points, spread evenly over the continuous coordinates."""
-        coords = self._coordinates  # type: ignore[attr-defined]
-        discrete = int(np.prod([len(v) for k, v in coords.values() if k == "discrete"] or [1]))
-        continuous = [n for n in coords if self.is_continuous(n)]
-        per_axis = max(3, int(round((points / discrete) ** (1 / max(1, len(continuous))))))
-        axes = []
-        for name, (kind, values) in coords.items():
-            if self.is_continuous(name):
-                axes.append(np.linspace(values[0], values[1], per_axis))
-            elif kind == "continuous":
-                axes.append(values[:1])
-            else:
-                axes.append(values)
-        size = int(np.prod([len(a) for a in axes]))
-        if size > MAX_GRID:
-            raise GameTooLargeError(f"a grid of {size:,} outcomes exceeds {MAX_GRID:,}; use "
-                                    "fewer discrete levels or issues")
-        mesh = np.meshgrid(*axes, indexing="ij")
-        return {name: m.ravel() for name, m in zip(coords, mesh)}
 
 
 @dataclass(frozen=True)

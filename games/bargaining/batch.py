@@ -24,7 +24,7 @@ are linearised around the current point and the exact LP step is taken, so the s
 the crease where the two gains are equal instead of stalling on it as a compass search does.
 
 >>> import numpy as np
->>> from games.box_search import Box
+>>> from games.outcome_space import Box
 >>> size = np.array([1.0, 2.0])                  # two draws: a pie of size 1, then of size 2
 >>> def split(x, p):                             # player 1 keeps the share x
 ...     return x["share"] * p["size"], (1 - x["share"]) * p["size"]
@@ -44,7 +44,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from games.box_search import Box, maximise
+from games.box_search import maximise
+from games.outcome_space import Box
 from games.errors import BargainingError, NotFiniteError
 from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
 

@@ -18,7 +18,7 @@ constraint value at the least cost per unit. Otherwise (or with discrete other i
 answer is the best point of a grid of the other issues, and ``exact`` is False.
 
 >>> import numpy as np
->>> from games.box_search import Box
+>>> from games.outcome_space import Box
 >>> from games.bargaining.batch import BatchProblem
 >>> def u(x, p):                          # 1 sells q units, asks for a payment t in return
 ...     return x["t"] - 0.2 * x["q"], p["v"] * x["q"] - x["t"]
@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from games.bargaining.batch import BatchProblem
-from games.box_search import Box
+from games.outcome_space import Box
 from games.errors import BargainingError
 
 #: Probe point (share of each range) at which affinity in the other issues is checked.
@@ -83,7 +83,7 @@ def best_offers(problem: BatchProblem, issue: str, levels: ArrayLike,
     ``grid_points`` outcomes of the other issues otherwise. See the module docstring.
 
     >>> import numpy as np
-    >>> from games.box_search import Box
+    >>> from games.outcome_space import Box
     >>> p = BatchProblem(lambda x, q: (x["y"], 1 - x["y"] - x["z"]),
     ...                  Box({"z": (0.0, 1.0), "y": (0.0, 1.0)}), {}, (0.0, 0.0))
     >>> best_offers(p, "z", [0.0, 0.5], reservation=0.2).value.round(6).tolist()
