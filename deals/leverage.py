@@ -24,7 +24,6 @@ from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
 import numpy as np
-import sympy
 
 from deals.benchmark_memo import recall, remember
 from deals.errors import DealError
@@ -155,18 +154,9 @@ def supplier_power(deal: Deal, values: Mapping[str, np.ndarray], power: float | 
 
 
 def is_linear(deal: Deal) -> bool:
-    """True when both utilities are affine in the issues (then the max-min searches are LPs).
-
-    Affine: every first derivative with respect to an issue is free of the issues (a kink
-    such as min(chips, cap) leaves a step function of chips in its derivative).
-    """
-    names = {i.name for i in deal.issues}
-    for side in ("supplier", "partner"):
-        expr = deal.inlined(side).sympy
-        issues = {s for s in expr.free_symbols if s.name in names}
-        if any(sympy.diff(expr, x).free_symbols & issues for x in issues):
-            return False
-    return True
+    """True when both utilities are affine in the issues (then the max-min searches are LPs)."""
+    names = [i.name for i in deal.issues]
+    return all(deal.inlined(side).is_affine_in(names) for side in ("supplier", "partner"))
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from deals.portfolio_file import Portfolio, PortfolioDeal
 from games.bargaining.batch import BatchProblem
 from games.bargaining.proposer import best_offers
 from games.outcome_space import Box
-from games.expressions import Expression, symbol
+from games.expressions import Expression
 
 #: Slack (in $bn per year) under which a partner's gain counts as acceptance.
 ACCEPT_TOLERANCE = 1e-9
@@ -27,17 +27,10 @@ ACCEPT_TOLERANCE = 1e-9
 def outside_options(deal: Deal, values: Mapping[str, np.ndarray]) -> tuple[np.ndarray, ...]:
     """Both sides' outside options per draw, from the expressions with their definitions
     written out (compiled once per deal): only the definitions they use are computed."""
-    def inline(side: str) -> Expression:
-        expr = deal.outside_option[side].sympy
-        for name, definition in reversed(list(deal.definitions.items())):
-            expr = expr.subs(symbol(name), definition.sympy)
-        return Expression(deal.outside_option[side].text, expr,
-                          tuple(sorted(str(x) for x in expr.free_symbols)),
-                          f"outside_option.{side}")
-
     n = len(next(iter(values.values())))
     exprs = deal.memo(("portfolio", "outside options"),
-                      lambda: (inline("supplier"), inline("partner")))
+                      lambda: tuple(deal.inline(deal.outside_option[side])
+                                    for side in ("supplier", "partner")))
     return tuple(np.broadcast_to(np.asarray(e(**{k: values[k] for k in e.names}), dtype=float),
                                  (n,)).copy() for e in exprs)
 

@@ -367,6 +367,19 @@ class Expression:
         """True when the expression names no quantity."""
         return not self.names
 
+    def is_affine_in(self, names: Iterable[str]) -> bool:
+        """True when the expression is affine in the quantities ``names`` (the rest held fixed):
+        every first derivative with respect to one of them is free of all of them. A kink such
+        as ``min(x, c)`` leaves a step function of ``x`` in its derivative, so it is not affine.
+
+        >>> parse_expression("2 * x - a * y + a ** 2").is_affine_in(["x", "y"])
+        True
+        >>> parse_expression("min(x, 3) + y").is_affine_in(["x", "y"])
+        False
+        """
+        chosen = {s for s in self.sympy.free_symbols if s.name in set(names)}
+        return not any(sympy.diff(self.sympy, x).free_symbols & chosen for x in chosen)
+
     def __call__(self, **values: Any) -> Any:
         return self.evaluate(values)
 
