@@ -5,7 +5,9 @@ the issue moves from its proposed level toward the asker's favour (more of what 
 gives, less of what the asker gives) as far as the other side still accepts in at least
 ``under_acceptance`` of the draws: the *reach*. Along that path the asker's expected gain as a
 take-it-or-leave-it offer, E[g_asker(x) 1{g_other(x) >= 0}] over the draws, is computed at every
-level; the surplus is *left on the table* only when the best of these beats the proposal.
+level (the engine's :func:`games.bargaining.offers_along` and
+:func:`games.bargaining.best_within_reach`); the surplus is *left on the table* only when the
+best of these beats the proposal.
 
 >>> import deals
 >>> from deals.assessment import Thresholds
@@ -24,6 +26,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from deals.leverage import gains
+from games.bargaining.ultimatum import best_within_reach, offers_along
 from deals.model import Deal
 from deals.verdicts import amount, issue_text, sentence_case, the
 
@@ -51,7 +54,7 @@ def gain_scale(gain: np.ndarray) -> float:
     return float(max(np.abs(finite).mean(), p90 - p10))
 
 
-# ---- new maths (not in deals.leverage): expected take-it-or-leave-it gain along one issue ----
+# ---- the deal's gains along one issue (the engine reduces them to offers) --------------------
 
 def gains_along(deal: Deal, proposal: Mapping[str, float], issue: str, levels: np.ndarray,
                 values: Mapping[str, np.ndarray], disagreement: tuple[Any, Any] | None = None
@@ -70,17 +73,6 @@ def gains_along(deal: Deal, proposal: Mapping[str, float], issue: str, levels: n
             np.broadcast_to(np.asarray(g_p, dtype=float), shape))
 
 
-def expected_offer_gain(own: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """E[own gain if the other side accepts, else 0] over the draws (axis 0).
-
-    >>> expected_offer_gain(np.array([[2.0], [2.0]]), np.array([[1.0], [-1.0]]))
-    array([1.])
-    """
-    # Summed level by level over contiguous draws, so a level's figure is the same whether it
-    # is evaluated alone or in a block with others.
-    return np.ascontiguousarray(np.where(other >= 0, own, 0.0).T).mean(axis=1)
-
-
 def _along(deal: Deal, proposal: Mapping[str, float], issue: str, levels: np.ndarray,
            values: Mapping[str, np.ndarray], side: str) -> tuple[np.ndarray, np.ndarray, float]:
     """Acceptance by the other side and the asker's expected offer gain at each level, and the
@@ -96,8 +88,9 @@ def _along(deal: Deal, proposal: Mapping[str, float], issue: str, levels: np.nda
         g_s, g_p = gains_along(deal, proposal, issue, levels[start:start + step], values,
                                disagreement)
         own, theirs = (g_s, g_p) if side == "supplier" else (g_p, g_s)
-        accepted.append((theirs >= 0).mean(axis=0))
-        expected.append(expected_offer_gain(own, theirs))
+        share, gain = offers_along(own, theirs)
+        accepted.append(share)
+        expected.append(gain)
         if start == 0:
             scale = gain_scale(own[:, 0])
     return np.concatenate(accepted), np.concatenate(expected), scale
@@ -129,14 +122,10 @@ def surplus_left(deal: Deal, proposal: Mapping[str, float], values: Mapping[str,
         if levels.size < 2 or abs(levels[-1] - current) <= 1e-9 * max(1.0, hi - lo):
             continue
         accepted, expected, scale = _along(deal, proposal, issue.name, levels, values, side)
-        ok = accepted >= t.under_acceptance
-        if not ok[0]:
+        found_reach = best_within_reach(accepted, expected, t.under_acceptance)
+        if found_reach is None:
             continue
-        reach = int(np.argmin(ok)) - 1 if not ok.all() else len(levels) - 1
-        if reach < 1:
-            continue
-        expected = expected[:reach + 1]
-        best = int(np.argmax(expected))
+        reach, best = found_reach
         if expected[best] - expected[0] < MATERIAL * scale:
             continue  # asking for more would not raise the asker's expected gain materially
         found.append({"issue": issue.name, "proposed": current,

@@ -43,7 +43,8 @@ from games.bargaining.solutions import (
     nash_solution,
     utilitarian,
 )
-from games.bargaining.ultimatum import UltimatumOffer, ultimatum_offer, ultimatum_on_frontier
+from games.bargaining.ultimatum import (UltimatumOffer, best_within_reach, offers_along,
+                                       ultimatum_offer, ultimatum_on_frontier)
 
 __all__ = [
     "BargainingProblem", "Issue", "BargainingSolution", "nash_solution", "kalai_smorodinsky",
@@ -51,7 +52,7 @@ __all__ = [
     "ConcessionCurve", "pareto_frontier", "zone_of_agreement", "concession_curve",
     "concession_curves", "RubinsteinSplit", "RubinsteinAgreement", "rubinstein_split",
     "rubinstein_solution", "discount_factor", "nash_power", "UltimatumOffer", "ultimatum_offer",
-    "ultimatum_on_frontier",
+    "ultimatum_on_frontier", "offers_along", "best_within_reach",
     "plot_frontier", "plot_concession_curves",
     "BatchProblem", "BatchNash", "BatchMaximin", "TakeItOrLeaveIt", "nash_benchmark",
     "zone_test", "better_for_both", "optimal_ask",

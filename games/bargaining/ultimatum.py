@@ -284,3 +284,43 @@ def _expected_positive_part(dist: Any, cap: float) -> float:
         return 0.0 if lower >= cap else float("nan")
     value, _ = quad(lambda s: float(dist.cdf(s)), lower, cap, limit=200)
     return float(value)
+
+
+# ---- take-it-or-leave-it offers along a path of packages, over parameter draws ---------------
+
+def offers_along(own: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For offers along a path (columns) over draws (rows): the share of draws in which the
+    responder accepts (its gain ``other`` >= 0) and the proposer's expected gain as a
+    take-it-or-leave-it offer, E[own gain if accepted, else 0], per offer.
+
+    Each column is reduced on its own (over contiguous draws), so an offer's figures do not
+    depend on which other offers are evaluated beside it.
+
+    >>> own = np.array([[2.0, 3.0], [2.0, 3.0]])
+    >>> other = np.array([[1.0, 0.5], [-1.0, -0.5]])   # the second draw refuses both offers
+    >>> acceptance, expected = offers_along(own, other)
+    >>> acceptance.tolist(), expected.tolist()
+    ([0.5, 0.5], [1.0, 1.5])
+    """
+    accepted = other >= 0
+    expected = np.ascontiguousarray(np.where(accepted, own, 0.0).T).mean(axis=1)
+    return accepted.mean(axis=0), expected
+
+
+def best_within_reach(acceptance: np.ndarray, expected: np.ndarray, min_acceptance: float
+                      ) -> tuple[int, int] | None:
+    """Along a path whose first offer is the status of the talks: the *reach* (the last offer
+    of the unbroken run, from the first, accepted in at least ``min_acceptance`` of the draws)
+    and the offer up to the reach with the highest expected proposer gain; None when even
+    the first offer falls short or the path reaches no further.
+
+    >>> best_within_reach(np.array([1.0, 0.95, 0.9, 0.5]), np.array([1.0, 1.4, 1.2, 2.0]), 0.9)
+    (2, 1)
+    """
+    ok = np.asarray(acceptance) >= min_acceptance
+    if ok.size == 0 or not ok[0]:
+        return None
+    reach = int(np.argmin(ok)) - 1 if not ok.all() else ok.size - 1
+    if reach < 1:
+        return None
+    return reach, int(np.argmax(np.asarray(expected)[:reach + 1]))

@@ -174,3 +174,39 @@ def test_optimal_ask_equals_the_exact_ultimatum_offer_on_a_sample(seed):
     assert exact.expected_payoff - 2e-3 <= ask.expected_gain <= exact.expected_payoff + 1e-12
     # Near-ties between draws make the package itself unstable; its acceptance is what it is.
     assert ask.acceptance == np.mean(reserve <= ask.package["s"])
+
+
+# ---- offers along a path (take-it-or-leave-it over draws) ------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 8), st.integers(0, 10_000))
+def test_offers_along_equals_a_draw_by_draw_count(draws, offers, seed):
+    from games.bargaining import offers_along
+
+    rng = np.random.default_rng(seed)
+    own, other = rng.normal(size=(draws, offers)), rng.normal(size=(draws, offers))
+    acceptance, expected = offers_along(own, other)
+    for j in range(offers):
+        took = [i for i in range(draws) if other[i, j] >= 0]
+        assert acceptance[j] == pytest.approx(len(took) / draws)
+        assert expected[j] == pytest.approx(sum(own[i, j] for i in took) / draws)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=10), st.floats(0.1, 0.95),
+       st.integers(0, 10_000))
+def test_best_within_reach_matches_its_definition(acceptance, threshold, seed):
+    from games.bargaining import best_within_reach
+
+    acceptance = np.array(acceptance)
+    expected = np.random.default_rng(seed).normal(size=acceptance.size)
+    found = best_within_reach(acceptance, expected, threshold)
+    run = 0
+    while run < acceptance.size and acceptance[run] >= threshold:
+        run += 1
+    if run < 2:
+        assert found is None
+    else:
+        reach, best = found
+        assert reach == run - 1
+        assert expected[best] == max(expected[:run])
