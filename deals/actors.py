@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from deals.errors import DealError
-from deals.terms import SIDES
+from deals.terms import SIDES, side_tables
 from games.bargaining.winset import RULES, Ratification
 
 #: Most members a side may list (each adds a utility to every evaluation of the win-set).
@@ -197,13 +197,9 @@ def actors_from_dict(table: Mapping[str, Any], fail: Callable[[str, str], Except
                      ) -> HomeActors:
     """The ``[actors]`` table of a file as :class:`HomeActors` (checked later against the deal)."""
     sides = {}
-    for side, spec in table.items():
-        where = f"actors.{side}"
-        if side not in SIDES:
-            raise fail(where, "actors belong to 'supplier' or 'partner'; write "
-                       "[actors.supplier] or [actors.partner]")
-        if not isinstance(spec, Mapping):
-            raise fail(where, "expected a table with rule and [..members.NAME] tables")
+    for side, where, spec in side_tables(
+            table, "actors", fail, "[actors.supplier] or [actors.partner]",
+            "expected a table with rule and [..members.NAME] tables"):
         for key in spec:
             if key not in _SIDE_KEYS:
                 raise fail(f"{where}.{key}", f"unknown field; the fields are {sorted(_SIDE_KEYS)}")

@@ -31,7 +31,7 @@ import numpy as np
 from deals.actors import BySide
 from deals.errors import DealError
 from deals.leverage import batch_problem, sample_values, supplier_power
-from deals.terms import SIDES
+from deals.terms import SIDES, side_tables
 from games.bargaining.batch import BatchProblem, nash_benchmark, optimal_ask
 from games.bargaining.winset import MutualOptimism, mutual_optimism
 from games.errors import GameError
@@ -231,13 +231,9 @@ _BELIEF_OPTIONAL = {"range", "distribution", "unit", "source"}
 def beliefs_from_dict(table: Mapping[str, Any], fail: Callable[[str, str], Exception]) -> Beliefs:
     """The ``[beliefs]`` table of a file as :class:`Beliefs` (checked later against the deal)."""
     sides = {}
-    for side, spec in table.items():
-        where = f"beliefs.{side}"
-        if side not in SIDES:
-            raise fail(where, "beliefs belong to 'supplier' or 'partner'; write "
-                       "[beliefs.supplier.NAME] or [beliefs.partner.NAME]")
-        if not isinstance(spec, Mapping):
-            raise fail(where, "expected tables [beliefs.SIDE.NAME] with value and range")
+    for side, where, spec in side_tables(
+            table, "beliefs", fail, "[beliefs.supplier.NAME] or [beliefs.partner.NAME]",
+            "expected tables [beliefs.SIDE.NAME] with value and range"):
         description = spec.get("description", "")
         if not isinstance(description, str):
             raise fail(f"{where}.description", "expected text")

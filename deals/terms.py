@@ -12,8 +12,9 @@ deals.errors.DealError: proposal.terms.chips: 150 is outside the range [0, 100] 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from deals.errors import DealError
 
@@ -32,6 +33,24 @@ def check_side(side: str, where: str) -> None:
     """
     if side not in SIDES:
         raise DealError(f"{where}: {side!r} is not a party; use 'supplier' or 'partner'")
+
+
+def side_tables(table: Mapping[str, Any], section: str, fail: Callable[[str, str], Exception],
+                write: str, expected: str) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """Each side's sub-table of a file's per-side table (``[actors]``, ``[beliefs]``), as
+    (side, field name, table); a key that is not a side, or a value that is not a table, is
+    refused through ``fail(field, message)`` with ``write`` and ``expected`` as the advice.
+
+    >>> [side for side, _, _ in side_tables({"partner": {}}, "actors", ValueError, "", "")]
+    ['partner']
+    """
+    for side, spec in table.items():
+        where = f"{section}.{side}"
+        if side not in SIDES:
+            raise fail(where, f"{section} belong to 'supplier' or 'partner'; write {write}")
+        if not isinstance(spec, Mapping):
+            raise fail(where, expected)
+        yield side, where, spec
 
 
 @dataclass(frozen=True)
