@@ -110,7 +110,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
     chosen = args.deals or None
     comparison = deals.compare([deals.load(d) for d in chosen] if chosen else None,
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                               progress=_progress(), terms=args.terms)
+                               progress=_progress(), terms=args.terms, jobs=args.jobs)
     width = terminal_width()
     caption = (comparison.caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
                "benchmark as median" + (" (p10 to p90)" if width >= WIDER else "")
@@ -239,6 +239,9 @@ def compare_options(parser: argparse.ArgumentParser) -> None:
     """``compare``'s arguments: deals, terms, draws, thresholds."""
     parser.add_argument("deals", nargs="*", metavar="DEAL", help="library names or .toml files")
     _common(parser, COMPARE_DRAWS)
+    parser.add_argument("--jobs", type=int, metavar="N", default=0,
+                        help="audit N deals at once in worker processes (default 0: one per "
+                        "core; 1: in this process); the results do not depend on it")
 
 
 def assess_options(parser: argparse.ArgumentParser) -> None:

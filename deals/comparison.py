@@ -11,8 +11,9 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import pandas as pd
 
@@ -21,6 +22,7 @@ from deals.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds,
 from deals.benchmark_memo import shared_benchmarks
 from deals.files import library_names, load
 from deals.model import Deal
+from games.parallel import jobs_for, process_map
 from games.results import TabularResult
 
 
@@ -127,12 +129,14 @@ class Comparison(TabularResult):
 def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, seed: int | None = 0,
             thresholds: Thresholds | None = None, executor: Executor | None = None,
             progress: bool | None = None, terms: str = "proposal", struck: bool = True,
-            **options: Any) -> Comparison:
+            jobs: int | None = 1, **options: Any) -> Comparison:
     """Assess every deal (default: the whole library), the worst first.
 
     ``terms`` chooses what is audited (see :func:`deals.assessment.audited_terms`); with
     ``struck`` (and ``terms`` other than ``"outcome"``) each deal's ``[outcome]`` is audited
-    too, for the comparison's "struck deal" column.
+    too, for the comparison's "struck deal" column. ``jobs`` audits that many deals at once in
+    worker processes (0: one per core; :func:`games.parallel.process_map`); each deal's audit
+    is the same wherever it runs. ``executor`` instead spreads each audit's draws.
 
     >>> import deals
     >>> c = deals.compare(["tier-upgrade-poland", "chips-for-farm-purchases"], draws=100,
@@ -142,14 +146,17 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
     """
     chosen: Sequence[Deal | str] = list(library_names() if deals is None else deals)
     t = Thresholds.coerce(thresholds)
-    found, skipped = [], []
-    for item in _with_progress(chosen, progress):
+    audited, skipped = [], []
+    for item in chosen:
         deal = item if isinstance(item, Deal) else load(item)
         if not has_terms(deal, terms):
             if deals is not None:  # asked for by name: say why it cannot be audited
                 audited_terms(deal, terms)
             skipped.append(deal.name)
             continue
+        audited.append(deal)
+
+    def audit(deal: Deal) -> tuple[Assessment, Assessment | None]:
         with shared_benchmarks():  # the struck audit reuses the proposal audit's benchmark
             main = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
                           progress=False, terms=terms, **options)
@@ -159,10 +166,25 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
                                  progress=False, terms="outcome", detail=False, **options)
             elif terms == "outcome":
                 outcome = main
-        found.append((main, outcome))
+        return main, outcome
+
+    workers = 1 if executor is not None else jobs_for(jobs, len(audited))
+    # The costliest audits start first, so the workers finish together.
+    order = sorted(range(len(audited)), key=lambda k: -audit_cost(audited[k])) \
+        if workers > 1 else list(range(len(audited)))
+    with _progress_bar(len(audited), progress) as tick:
+        results = process_map(audit, [audited[k] for k in order], workers, done=tick)
+    found = [pair for _, pair in sorted(zip(order, results), key=lambda p: p[0])]
     found.sort(key=lambda pair: pair[0].sort_key())
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
                       tuple(o for _, o in found), skipped=tuple(skipped))
+
+
+def audit_cost(deal: Deal) -> int:
+    """A rough rank of how long a deal's audit takes: its issues, and the staged and
+    two-level summaries it adds (only the order in which deals start depends on it)."""
+    return len(deal.issues) * (1 + (deal.stages is not None) + 2 * (deal.actors is not None)
+                               + 3 * (deal.beliefs is not None))
 
 
 def has_terms(deal: Deal, terms: str) -> bool:
@@ -171,9 +193,14 @@ def has_terms(deal: Deal, terms: str) -> bool:
             "outcome": deal.outcome is not None, "belief": deal.belief is not None}[terms]
 
 
-def _with_progress(items: Sequence[Any], progress: bool | None):
-    if progress is False or (progress is None and len(items) < 2):
-        return items
+@contextmanager
+def _progress_bar(total: int, progress: bool | None) -> Iterator[Callable[[int], None] | None]:
+    """A bar that moves as each deal's audit finishes (None when there is nothing to show)."""
+    if progress is False or (progress is None and total < 2):
+        yield None
+        return
     from tqdm.auto import tqdm
 
-    return tqdm(items, desc="compare", unit="deal", leave=False, delay=0.0 if progress else 1.0)
+    with tqdm(total=total, desc="compare", unit="deal", leave=False,
+              delay=0.0 if progress else 1.0) as bar:
+        yield lambda _index: bar.update()

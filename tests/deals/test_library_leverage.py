@@ -17,7 +17,16 @@ from deals.verdicts import SHORT
 
 @pytest.fixture(scope="module")
 def library():
-    return deals.compare(draws=1500, seed=11)
+    return deals.compare(draws=1500, seed=11, jobs=0)
+
+
+def test_deals_audited_in_worker_processes_give_the_same_comparison():
+    import json
+
+    chosen = ["gulf-divestment-uae", "tier-upgrade-poland", "india-energy-trade"]
+    apart, in_turn = (json.dumps(deals.compare(chosen, draws=300, seed=3, jobs=jobs).to_dict())
+                      for jobs in (2, 1))
+    assert apart == in_turn
 
 
 #: A description ends with its audit's finding in a fixed form, which this test reads:

@@ -1,0 +1,127 @@
+"""Independent tasks spread over worker processes, with the answers in the order asked.
+
+A comparison audits each deal on its own draws, and a long audit splits its draws into
+chunks: both are lists of independent tasks whose results do not depend on where they run.
+:func:`process_map` runs such a list on ``jobs`` processes. Workers are forked, so they start
+with everything the caller has loaded (modules, parsed deals, compiled expressions) and only
+an index and the answer cross between processes. Where forking is not the platform's safe
+default (anything but Linux), or inside a worker, or for one task, it runs them in turn.
+
+Ctrl-C stops the workers at once and raises :class:`KeyboardInterrupt` in the caller; an
+exception in a task stops the rest and is raised again in the caller; a worker that dies
+(killed, out of memory) raises ``BrokenProcessPool`` instead of leaving the caller waiting.
+
+>>> process_map(abs, [-3, 1, -2], jobs=2)
+[3, 1, 2]
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from typing import Any, Callable, Iterable, Sequence
+
+from games.errors import GameError
+
+#: The tasks of the process_map running in this process: set before the workers are forked,
+#: so each inherits it and receives only an index.
+_RUNNING: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def available_cores() -> int:
+    """The processor cores this process may run on (its affinity where the system says)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def jobs_for(jobs: Any, tasks: int) -> int:
+    """How many processes to use: ``jobs`` (0 or None: every available core), never more
+    than there are tasks; 1 runs the tasks in this process.
+
+    >>> jobs_for(1, 8), jobs_for(4, 2)
+    (1, 2)
+    >>> jobs_for(-1, 3)
+    Traceback (most recent call last):
+    ...
+    games.errors.GameError: jobs: expected a whole number >= 0 (0 uses every core), got -1
+    """
+    if jobs is None:
+        jobs = 0
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
+        raise GameError(f"jobs: expected a whole number >= 0 (0 uses every core), got {jobs!r}")
+    wanted = available_cores() if jobs == 0 else jobs
+    return max(1, min(wanted, tasks))
+
+
+def can_fork() -> bool:
+    """Whether worker processes can be forked here: on Linux, outside a worker process."""
+    return (sys.platform.startswith("linux")
+            and "fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon)
+
+
+def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any = 0, *,
+                done: Callable[[int], None] | None = None) -> list[Any]:
+    """``[function(item) for item in items]``, computed on up to ``jobs`` processes.
+
+    ``function`` and ``items`` need not pickle (the workers are forked); each answer must.
+    ``done(index)`` is called in this process as each task finishes (for a progress bar).
+    """
+    global _RUNNING
+    tasks = list(items)
+    workers = jobs_for(jobs, len(tasks))
+    if workers == 1 or not can_fork():
+        answers = []
+        for index, item in enumerate(tasks):
+            answers.append(function(item))
+            if done is not None:
+                done(index)
+        return answers
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_ignore_interrupt)
+    answers: list[Any] = [None] * len(tasks)
+    _RUNNING = (function, tasks)
+    try:  # the workers are forked during these submits, each with a copy of _RUNNING
+        futures = {pool.submit(_run, index): index for index in range(len(tasks))}
+    finally:
+        _RUNNING = None
+    try:
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for future in sorted(finished, key=futures.__getitem__):
+                answers[futures[future]] = future.result()  # a task's exception is raised here
+                if done is not None:
+                    done(futures[future])
+    except BaseException:
+        _stop(pool)
+        raise
+    pool.shutdown()
+    return answers
+
+
+def _stop(pool: Any) -> None:
+    """Cancel what has not started and end the workers now (Ctrl-C, or a task failed)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14
+    if terminate is not None:
+        terminate()
+    for process in processes:
+        process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _ignore_interrupt() -> None:
+    # Ctrl-C reaches the whole process group: the caller handles it and stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run(index: int) -> Any:
+    function, tasks = _RUNNING  # type: ignore[misc]
+    return function(tasks[index])
