@@ -371,7 +371,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            thresholds: Thresholds | None = None, power: float | None = None,
            executor: Executor | None = None, chunk_size: int | None = None,
            progress: bool | None = None, grid_points: int = 350,
-           terms: str = "proposal", detail: bool = True) -> Assessment:
+           terms: str = "proposal", detail: bool = True, summaries: bool = True) -> Assessment:
     """Audit a deal's terms (``terms``: see :func:`audited_terms`) over seeded parameter draws.
 
     ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
@@ -380,7 +380,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     efficiency, verdicts: the same numbers as in full) and leaves out what only explains it:
     the optimal ask (NaN), the benchmark and better package at point values, surplus left,
     drivers, the one-at-a-time table and the staged plan (empty); the comparison's struck-deal
-    column needs no more.
+    column needs no more. ``summaries=False`` leaves out the staged plan and the two-level
+    summary (:func:`summary` finds each alone, as :func:`deals.compare` does in parallel).
 
     >>> import deals
     >>> deal = deals.load("chips-for-farm-purchases")
@@ -479,7 +480,25 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         terms=terms, verdicts=verdicts, verdict_sets=verdict_sets,
         verdict_text={s: words(verdicts[s], s, parties) for s in SIDES}, gains=gains,
         terms_words=terms_text(deal, proposal), records=records,
-        staged=stage_summary(deal, min(n, 2_000), seed) if terms == "proposal" and detail
-        else None,
-        two_level=two_level_summary(deal, min(n, 2_000), seed) if terms == "proposal" and detail
-        else None)
+        staged=summary("staged", deal, terms, n, seed) if detail and summaries else None,
+        two_level=summary("two_level", deal, terms, n, seed) if detail and summaries else None)
+
+
+#: Draws of the staged and two-level summaries an audit attaches (at most).
+SUMMARY_DRAWS = 2_000
+
+
+def summary(kind: str, deal: Deal, terms: str, draws: int, seed: int | None) -> Any:
+    """The staged plan (``kind="staged"``) or two-level summary (``"two_level"``) that
+    :func:`assess` attaches to an audit of ``deal``'s ``terms`` at ``draws`` draws: found on
+    ``min(draws, SUMMARY_DRAWS)`` draws, for the proposal only (else None). ``deal`` is the
+    deal as :func:`audited_terms` returns it.
+
+    >>> import deals
+    >>> summary("staged", deals.load("tier-upgrade-poland"), "proposal", 100, 0) is None
+    True
+    """
+    if terms != "proposal":
+        return None
+    found = {"staged": stage_summary, "two_level": two_level_summary}[kind]
+    return found(deal, min(draws, SUMMARY_DRAWS), seed)

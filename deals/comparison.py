@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import pandas as pd
 
 from deals.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
-                              audited_terms)
+                              audited_terms, summary)
 from deals.benchmark_memo import shared_benchmarks
 from deals.files import library_names, load
 from deals.model import Deal
@@ -156,10 +156,23 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
             continue
         audited.append(deal)
 
-    def audit(deal: Deal) -> tuple[Assessment, Assessment | None]:
+    detail = options.get("detail", True) and options.pop("summaries", True)
+    # Each deal's audit, staged plan and two-level summary are separate tasks (the audit
+    # attaches the last two when it is done): more, smaller tasks keep the workers even.
+    tasks = [("audit", k) for k in range(len(audited))]
+    if detail and terms == "proposal":
+        tasks += [(kind, k) for k, deal in enumerate(audited) for kind, needed in
+                  (("staged", deal.stages is not None),
+                   ("two_level", deal.actors is not None or deal.beliefs is not None)) if needed]
+
+    def run(task: tuple[str, int]) -> Any:
+        kind, k = task
+        deal = audited[k]
+        if kind != "audit":
+            return summary(kind, audited_terms(deal, terms)[0], terms, draws, seed)
         with shared_benchmarks():  # the struck audit reuses the proposal audit's benchmark
             main = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
-                          progress=False, terms=terms, **options)
+                          progress=False, terms=terms, summaries=False, **options)
             outcome = None
             if struck and terms != "outcome" and deal.outcome is not None:
                 outcome = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
@@ -168,16 +181,27 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
                 outcome = main
         return main, outcome
 
-    workers = 1 if executor is not None else jobs_for(jobs, len(audited))
-    # The costliest audits start first, so the workers finish together.
-    order = sorted(range(len(audited)), key=lambda k: -audit_cost(audited[k])) \
-        if workers > 1 else list(range(len(audited)))
-    with _progress_bar(len(audited), progress) as tick:
-        results = process_map(audit, [audited[k] for k in order], workers, done=tick)
-    found = [pair for _, pair in sorted(zip(order, results), key=lambda p: p[0])]
+    workers = 1 if executor is not None else jobs_for(jobs, len(tasks))
+    # The costliest tasks start first, so the workers finish together.
+    tasks.sort(key=lambda task: -task_cost(task[0], audited[task[1]]) if workers > 1 else 0)
+    with _progress_bar(len(tasks), progress) as tick:
+        results = dict(zip(tasks, process_map(run, tasks, workers, done=tick)))
+    found = []
+    for k in range(len(audited)):
+        main, outcome = results[("audit", k)]
+        extra = {kind: results.get((kind, k)) for kind in ("staged", "two_level")}
+        if detail and terms == "proposal":
+            main = replace(main, **extra)
+        found.append((main, outcome))
     found.sort(key=lambda pair: pair[0].sort_key())
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
                       tuple(o for _, o in found), skipped=tuple(skipped))
+
+
+def task_cost(kind: str, deal: Deal) -> int:
+    """A rough rank of how long a task of :func:`compare` takes (only the order in which the
+    tasks start depends on it): an audit and a two-level summary grow with the issues."""
+    return len(deal.issues) * {"audit": 3, "two_level": 2, "staged": 1}[kind]
 
 
 def audit_cost(deal: Deal) -> int:

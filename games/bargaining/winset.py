@@ -333,8 +333,8 @@ class MutualOptimism:
 
 def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
                     packages: Sequence[Mapping[str, ArrayLike]] = (),
-                    tolerance: float = OPTIMISM_TOLERANCE, grid_points: int = 350
-                    ) -> MutualOptimism:
+                    tolerance: float = OPTIMISM_TOLERANCE, grid_points: int = 350,
+                    enough: float | None = None) -> MutualOptimism:
     """Where each side expects more than the other will concede: talks break down.
 
     ``expected`` holds each player's expected gain over its disagreement payoff per draw
@@ -343,7 +343,9 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     (:func:`games.bargaining.batch.zone_test` with the expectations as disagreement point):
     negative exactly where no package meets both expectations (Fearon 1995, "Rationalist
     explanations for war", sec. on private information). With a pie, the condition is
-    e_1 + e_2 > surplus.
+    e_1 + e_2 > surplus. ``enough``: draws whose grid scan already shows a margin at least this
+    large are not refined (their margin is then only a lower bound); any ``enough >= -tolerance``
+    leaves :attr:`MutualOptimism.breakdown` unchanged, since refining only raises a margin.
 
     >>> import numpy as np
     >>> from games.outcome_space import Box
@@ -355,7 +357,7 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     e_1, e_2 = (np.broadcast_to(np.asarray(e, dtype=float), (problem.draws,)) for e in expected)
     shifted = replace(problem, disagreement=(problem.disagreement[0] + e_1,
                                              problem.disagreement[1] + e_2))
-    zone = zone_test(shifted, grid_points=grid_points)
+    zone = zone_test(shifted, grid_points=grid_points, enough=enough)
     margin = zone.margin.copy()
     # The margin is a maximum over packages, so any package gives a lower bound: the packages
     # the sides expect (e.g. their benchmarks) settle the case of equal expectations exactly,
@@ -367,6 +369,8 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
         with np.errstate(invalid="ignore"):
             at = np.minimum(g_1 / zone.units[0], g_2 / zone.units[1])
         margin = np.fmax(margin, at)
-    return MutualOptimism(margin, (e_1.copy(), e_2.copy()),
-                          zone_test(problem, grid_points=grid_points).empty, tolerance,
-                          settings={"grid_points": grid_points, "packages": len(packages)})
+    # Only emptiness is kept: a draw the grid already shows non-empty needs no refinement.
+    empty = zone_test(problem, grid_points=grid_points, enough=GAIN_TOLERANCE).empty
+    return MutualOptimism(margin, (e_1.copy(), e_2.copy()), empty, tolerance,
+                          settings={"grid_points": grid_points, "packages": len(packages),
+                                    "enough": enough})
