@@ -18,15 +18,16 @@ import pandas as pd
 
 from deals.drivers import drivers as driver_table, tornado as tornado_table
 from deals.errors import DealError
-from deals.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
-                            point_values, sample_values)
+from deals.leverage import (DrawLeverage, DrawSolver, audit_settings, leverage_over_draws,
+                            optimal_ask, outcome_box, point_values, sample_values)
 from deals.stage_values import stage_summary
 from deals.two_level import two_level_summary
 from deals.model import SIDES, Deal
 from deals.output import json_value
-from deals.surplus import surplus_left, surplus_sentence
+from deals.surplus import surplus_on, surplus_sentence
 from deals.verdicts import (headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
+from games.parallel import process_map, progress_ticks
 from games.results import TabularResult
 
 FLAGS = ("over", "under", "inefficient", "sound")
@@ -371,7 +372,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            thresholds: Thresholds | None = None, power: float | None = None,
            executor: Executor | None = None, chunk_size: int | None = None,
            progress: bool | None = None, grid_points: int = 350,
-           terms: str = "proposal", detail: bool = True, summaries: bool = True) -> Assessment:
+           terms: str = "proposal", detail: bool = True, summaries: bool = True,
+           jobs: int | None = 1) -> Assessment:
     """Audit a deal's terms (``terms``: see :func:`audited_terms`) over seeded parameter draws.
 
     ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
@@ -382,6 +384,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     drivers, the one-at-a-time table and the staged plan (empty); the comparison's struck-deal
     column needs no more. ``summaries=False`` leaves out the staged plan and the two-level
     summary (:func:`summary` finds each alone, as :func:`deals.compare` does in parallel).
+    ``jobs`` spreads the draws' chunks, and then the optimal ask, drivers, surplus scans and
+    summaries, over that many worker processes (0: one per core; the results are the same).
 
     >>> import deals
     >>> deal = deals.load("chips-for-farm-purchases")
@@ -407,9 +411,41 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                         efficiency_margin=t.efficiency_margin)
     exact = replace(solver, exhaustive=True, max_rounds=400)  # few rows: converge fully
     values = sample_values(deal, draws, seed)
-    result = leverage_over_draws(solver, values, executor=executor,
-                                 chunk_size=chunk_size or 5_000, progress=progress,
-                                 description=f"assess {deal.name}")
+    size = chunk_size or 5_000
+
+    def run(task: tuple[Any, ...]) -> Any:
+        kind = task[0]
+        if kind == "draws":  # one chunk of the draws: memory is set by the chunk size
+            return solver.solve({k: v[task[1]:task[2]] for k, v in values.items()}).columns()
+        if kind == "ask":
+            return optimal_ask(deal, values)
+        if kind == "point":
+            return exact.solve(point_values(deal))
+        if kind == "surplus":
+            return surplus_on(deal, proposal, values, t, task[1], task[2])
+        if kind == "drivers":
+            swings = tornado_table(deal, proposal)
+            return swings, driver_table(swings, values, result.supplier_gain,
+                                        result.partner_gain)
+        return summary(kind, deal, terms, draws, seed)
+
+    # Independent pieces of work, the costliest first, spread over ``jobs`` worker processes
+    # (each gives the same answer wherever it runs): the chunks of draws and what does not
+    # depend on them, then what explains the verdict from them (drivers, surplus left).
+    extra = [("ask",)] + [("two_level",)] * summaries if detail else []
+    chunks = [("draws", a, min(a + size, draws)) for a in range(0, draws, size)] \
+        if executor is None else []
+    later = [("point",)] + [("staged",)] * summaries if detail else []
+    with progress_ticks(len(extra + chunks + later), progress, f"assess {deal.name}",
+                        "task") as tick:
+        done = dict(zip(extra + chunks + later,
+                        process_map(run, extra + chunks + later, jobs, done=tick)))
+    if executor is None:
+        result = DrawLeverage.from_columns(outcome_box(deal).names, {
+            k: np.concatenate([done[c][k] for c in chunks]) for k in done[chunks[0]]})
+    else:
+        result = leverage_over_draws(solver, values, executor=executor, chunk_size=size,
+                                     progress=progress, description=f"assess {deal.name}")
     n = len(result)
     accept = {"partner": float(result.partner_accepts.mean()),
               "supplier": float(result.supplier_accepts.mean())}
@@ -418,47 +454,45 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                           "partner": percentiles(result.partner_gain)},
              "benchmark": {"supplier": percentiles(result.supplier_gain_at_benchmark),
                            "partner": percentiles(result.partner_gain_at_benchmark)}}
+    other = {"supplier": "partner", "partner": "supplier"}
     dominated = float(np.mean(result.better_for_both >= t.efficiency_margin))
     # How far inside the frontier p lies: the best improvement for both, in gain-range units.
     distance = float(np.median(np.maximum(result.better_for_both, 0.0)))
     if detail:
-        found_ask = optimal_ask(deal, values)
+        explain = [("drivers",)] + [("surplus", s, i.name) for s in SIDES
+                                    if accept[other[s]] >= t.under_acceptance
+                                    for i in deal.issues]
+        done.update(zip(explain, process_map(run, explain, jobs)))
+        found_ask = done[("ask",)]
         ask = {"terms": dict(found_ask.package), "acceptance": found_ask.acceptance,
                "expected_gain": found_ask.expected_gain}
         with np.errstate(all="ignore"):
             ask_gain = found_ask.gains[0]
             rho_ask = percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain,
                                            np.nan))
-        point = exact.solve(point_values(deal))
+        point = done[("point",)]
         benchmark = point.benchmark_terms()
+        swings, drivers = done[("drivers",)]
     else:
         ask = {"terms": {}, "acceptance": float("nan"), "expected_gain": float("nan")}
         rho_ask, point, benchmark = percentiles(np.array([np.nan])), None, {}
+        swings = drivers = pd.DataFrame(index=pd.Index([], name="parameter"))
     better = better_gains = None
     if point is not None and point.better_for_both[0] >= t.efficiency_margin:
         better = point.better_terms()
         g, g0 = deal.gains(better), deal.gains(proposal)
         better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
 
-    other = {"supplier": "partner", "partner": "supplier"}
     parties = {"supplier": deal.supplier, "partner": deal.partner}
     verdict_sets = {s: verdict_set(accept[other[s]], accept[s], rho[s]["median"], dominated, t)
                     for s in SIDES}
     verdicts = {s: verdict_sets[s][0] for s in SIDES}
     flags = {s: headline(verdict_sets[s]) for s in SIDES}
     flag_sets = {s: tuple(dict.fromkeys(headline((v,)) for v in verdict_sets[s])) for s in SIDES}
-    surplus, surplus_text = {}, {}
-    for s in SIDES:
-        found = surplus_left(deal, proposal, values, t, s) if detail and accept[other[s]] >= \
-            t.under_acceptance else []
-        surplus[s] = tuple(found)
-        surplus_text[s] = tuple(surplus_sentence(deal, r, s, GAIN_UNIT, t.under_acceptance)
-                                for r in found)
-    if detail:
-        swings = tornado_table(deal, proposal)
-        drivers = driver_table(swings, values, result.supplier_gain, result.partner_gain)
-    else:
-        swings = drivers = pd.DataFrame(index=pd.Index([], name="parameter"))
+    surplus = {s: tuple(r for r in (done.get(("surplus", s, i.name)) for i in deal.issues)
+                        if r is not None) for s in SIDES}
+    surplus_text = {s: tuple(surplus_sentence(deal, r, s, GAIN_UNIT, t.under_acceptance)
+                             for r in surplus[s]) for s in SIDES}
     records = {"audited_terms": terms_records(deal, proposal),
                "benchmark": terms_records(deal, benchmark),
                "ask": terms_records(deal, ask["terms"]), "better": terms_records(deal, better),
@@ -480,8 +514,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         terms=terms, verdicts=verdicts, verdict_sets=verdict_sets,
         verdict_text={s: words(verdicts[s], s, parties) for s in SIDES}, gains=gains,
         terms_words=terms_text(deal, proposal), records=records,
-        staged=summary("staged", deal, terms, n, seed) if detail and summaries else None,
-        two_level=summary("two_level", deal, terms, n, seed) if detail and summaries else None)
+        staged=done.get(("staged",)), two_level=done.get(("two_level",)))
 
 
 #: Draws of the staged and two-level summaries an audit attaches (at most).

@@ -207,7 +207,7 @@ def cmd_assess(args: argparse.Namespace) -> Report:
 
     deal = deal_from_args(args)
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                     progress=_progress(), terms=args.terms)
+                     progress=_progress(), terms=args.terms, jobs=args.jobs)
     if args.plot:
         _agg()
         _save(a.plot_drivers(), args.plot)
@@ -235,15 +235,20 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
                         help="inefficient when another package is this much better for both")
 
 
+def _jobs(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--jobs", type=int, metavar="N", default=0,
+                        help=f"{what} (default 0: one per core; 1: all in this process); the "
+                        "results do not depend on it")
+
+
 def compare_options(parser: argparse.ArgumentParser) -> None:
     """``compare``'s arguments: deals, terms, draws, thresholds."""
     parser.add_argument("deals", nargs="*", metavar="DEAL", help="library names or .toml files")
     _common(parser, COMPARE_DRAWS)
-    parser.add_argument("--jobs", type=int, metavar="N", default=0,
-                        help="audit N deals at once in worker processes (default 0: one per "
-                        "core; 1: in this process); the results do not depend on it")
+    _jobs(parser, "audit N deals at once in worker processes")
 
 
 def assess_options(parser: argparse.ArgumentParser) -> None:
     """``assess``'s arguments: terms, draws, thresholds."""
     _common(parser, ASSESS_DRAWS)
+    _jobs(parser, "spread the draws and the rest of the audit over N worker processes")

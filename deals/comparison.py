@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import Executor
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
@@ -22,7 +22,7 @@ from deals.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds,
 from deals.benchmark_memo import shared_benchmarks
 from deals.files import library_names, load
 from deals.model import Deal
-from games.parallel import jobs_for, process_map
+from games.parallel import jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 
 
@@ -184,8 +184,15 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
     workers = 1 if executor is not None else jobs_for(jobs, len(tasks))
     # The costliest tasks start first, so the workers finish together.
     tasks.sort(key=lambda task: -task_cost(task[0], audited[task[1]]) if workers > 1 else 0)
-    with _progress_bar(len(tasks), progress) as tick:
-        results = dict(zip(tasks, process_map(run, tasks, workers, done=tick)))
+    remaining = Counter(k for _, k in tasks)
+
+    with progress_ticks(len(audited), progress, "compare", "deal") as tick:
+        def finished(index: int) -> None:  # the bar counts deals whose every task is done
+            remaining[tasks[index][1]] -= 1
+            if tick is not None and not remaining[tasks[index][1]]:
+                tick(index)
+
+        results = dict(zip(tasks, process_map(run, tasks, workers, done=finished)))
     found = []
     for k in range(len(audited)):
         main, outcome = results[("audit", k)]
@@ -215,16 +222,3 @@ def has_terms(deal: Deal, terms: str) -> bool:
     """Whether ``deal`` has the terms ``terms`` names (a proposal always has: the belief's ask)."""
     return {"proposal": deal.proposal is not None or deal.belief is not None,
             "outcome": deal.outcome is not None, "belief": deal.belief is not None}[terms]
-
-
-@contextmanager
-def _progress_bar(total: int, progress: bool | None) -> Iterator[Callable[[int], None] | None]:
-    """A bar that moves as each deal's audit finishes (None when there is nothing to show)."""
-    if progress is False or (progress is None and total < 2):
-        yield None
-        return
-    from tqdm.auto import tqdm
-
-    with tqdm(total=total, desc="compare", unit="deal", leave=False,
-              delay=0.0 if progress else 1.0) as bar:
-        yield lambda _index: bar.update()

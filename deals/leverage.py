@@ -350,11 +350,12 @@ def not_finite(deal: Deal, error: NotFiniteError) -> DealError:
 
 def leverage_over_draws(solver: DrawSolver, values: Mapping[str, np.ndarray], *,
                         executor: Executor | None = None, chunk_size: int = 5_000,
-                        progress: bool | None = False, description: str = "assess"
-                        ) -> DrawLeverage:
-    """``solver`` over all draws, in chunks of ``chunk_size`` (memory bounded by the chunk)."""
+                        progress: bool | None = False, description: str = "assess",
+                        jobs: int | None = 1) -> DrawLeverage:
+    """``solver`` over all draws, in chunks of ``chunk_size`` (memory bounded by the chunk),
+    spread over ``executor`` or ``jobs`` worker processes (the results are the same)."""
     out = sweep(solver, sample=values, executor=executor, chunk_size=chunk_size,
-                vectorised=True, progress=progress, description=description).outputs
+                vectorised=True, progress=progress, description=description, jobs=jobs).outputs
     return DrawLeverage.from_columns(outcome_box(solver.deal).names, out)
 
 

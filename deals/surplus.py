@@ -107,33 +107,39 @@ def surplus_left(deal: Deal, proposal: Mapping[str, float], values: Mapping[str,
     ``best`` (the level on the path with the highest expected gain for ``side``),
     ``expected_gain_proposed`` and ``expected_gain_best`` (in the deal's money units).
     """
+    return [r for r in (surplus_on(deal, proposal, values, t, side, i.name)
+                        for i in deal.issues) if r is not None]
+
+
+def surplus_on(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, np.ndarray],
+               t: Any, side: str, issue_name: str) -> dict[str, Any] | None:
+    """The :func:`surplus_left` record of one issue, or None where no surplus is left on it
+    (each issue's scan is independent, so a caller may spread them over processes)."""
     other = "partner" if side == "supplier" else "supplier"
-    found = []
-    for issue in deal.issues:
-        lo, hi = issue.range
-        current = float(proposal[issue.name])
-        asking_more = issue.giver == other
-        if issue.discrete:
-            levels = np.array([current] + [v for v in issue.levels
-                                           if (v > current if asking_more else v < current)])
-            levels = np.sort(levels) if asking_more else -np.sort(-levels)
-        else:
-            levels = np.linspace(current, hi if asking_more else lo, LEVELS)
-        if levels.size < 2 or abs(levels[-1] - current) <= 1e-9 * max(1.0, hi - lo):
-            continue
-        accepted, expected, scale = _along(deal, proposal, issue.name, levels, values, side)
-        found_reach = best_within_reach(accepted, expected, t.under_acceptance)
-        if found_reach is None:
-            continue
-        reach, best = found_reach
-        if expected[best] - expected[0] < MATERIAL * scale:
-            continue  # asking for more would not raise the asker's expected gain materially
-        found.append({"issue": issue.name, "proposed": current,
-                      "still_accepted": float(levels[reach]),
-                      "acceptance": float(accepted[reach]), "best": float(levels[best]),
-                      "expected_gain_proposed": float(expected[0]),
-                      "expected_gain_best": float(expected[best])})
-    return found
+    issue = deal.issue(issue_name)
+    lo, hi = issue.range
+    current = float(proposal[issue.name])
+    asking_more = issue.giver == other
+    if issue.discrete:
+        levels = np.array([current] + [v for v in issue.levels
+                                       if (v > current if asking_more else v < current)])
+        levels = np.sort(levels) if asking_more else -np.sort(-levels)
+    else:
+        levels = np.linspace(current, hi if asking_more else lo, LEVELS)
+    if levels.size < 2 or abs(levels[-1] - current) <= 1e-9 * max(1.0, hi - lo):
+        return None
+    accepted, expected, scale = _along(deal, proposal, issue.name, levels, values, side)
+    found_reach = best_within_reach(accepted, expected, t.under_acceptance)
+    if found_reach is None:
+        return None
+    reach, best = found_reach
+    if expected[best] - expected[0] < MATERIAL * scale:
+        return None  # asking for more would not raise the asker's expected gain materially
+    return {"issue": issue.name, "proposed": current,
+            "still_accepted": float(levels[reach]),
+            "acceptance": float(accepted[reach]), "best": float(levels[best]),
+            "expected_gain_proposed": float(expected[0]),
+            "expected_gain_best": float(expected[best])}
 
 
 def surplus_sentence(deal: Deal, record: Mapping[str, Any], side: str, gain_unit: str,

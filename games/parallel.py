@@ -18,10 +18,11 @@ exception in a task stops the rest and is raised again in the caller; a worker t
 from __future__ import annotations
 
 import multiprocessing
+from contextlib import contextmanager
 import os
 import signal
 import sys
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from games.errors import GameError
 
@@ -115,6 +116,23 @@ def _stop(pool: Any) -> None:
     for process in processes:
         process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+@contextmanager
+def progress_ticks(total: int, progress: bool | None, description: str, unit: str
+                   ) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar to pass as :func:`process_map`'s ``done``: it moves one step per finished
+    task. ``progress``: True shows it, False never, None only for two tasks or more that take
+    over a second. Yields None when nothing is shown.
+    """
+    if progress is False or (progress is None and total < 2):
+        yield None
+        return
+    from tqdm.auto import tqdm
+
+    with tqdm(total=total, desc=description, unit=unit, leave=False,
+              delay=0.0 if progress else 1.0) as bar:
+        yield lambda _index: bar.update()
 
 
 def _ignore_interrupt() -> None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 import numpy as np
 
 from games.errors import ParameterError
+from games.parallel import jobs_for, process_map, progress_ticks
 from games.parameters import ParameterSet
 from games.results import TabularResult
 
@@ -109,7 +110,7 @@ def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, 
           sample: Mapping[str, Sequence[float]] | None = None,
           executor: Executor | None = None, chunk_size: int | None = None,
           vectorised: bool | None = None, progress: bool | None = None,
-          description: str = "sweep") -> SweepResult:
+          description: str = "sweep", jobs: int | None = 1) -> SweepResult:
     """Evaluate ``function`` at every point of a parameter sample; return samples and outputs.
 
     ``function`` takes parameters as keyword arguments (it may name only those it needs) and
@@ -118,7 +119,9 @@ def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, 
     length by name, e.g. draws a caller adjusted; ``parameters`` may then be None). With ``vectorised=None`` the function is
     first tried on whole arrays and, if that fails or returns the wrong shape, called point by
     point. ``executor`` spreads chunks of ``chunk_size`` points over its workers (the function
-    must then be picklable: define it at module level). ``progress`` shows a progress bar
+    must then be picklable: define it at module level); ``jobs`` instead spreads them over that
+    many forked worker processes (0: one per core; :func:`games.parallel.process_map`, for
+    which nothing need pickle but the outputs). ``progress`` shows a progress bar
     (``None``: only when the run takes more than a second). The same seed gives the same
     draws whatever the chunking:
 
@@ -153,12 +156,20 @@ def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, 
     sample_for_call = {k: sample[k] for k in wanted}
     if vectorised is None:
         vectorised = _works_on_arrays(function, sample_for_call)
-    size = chunk_size or (n if executor is None and vectorised else max(1, min(n, 2_000)))
+    workers = 1 if executor is not None else jobs_for(jobs, n)
+    size = chunk_size or (n if executor is None and workers == 1 and vectorised
+                          else max(1, min(n, 2_000)))
     if size < 1:
         raise ParameterError(f"chunk_size must be positive, got {chunk_size}")
     bounds = [(i, min(i + size, n)) for i in range(0, n, size)]
     pieces = [{k: v[a:b] for k, v in sample_for_call.items()} for a, b in bounds]
-    if executor is None:
+    if executor is None and workers > 1 and len(pieces) > 1:
+        with progress_ticks(len(pieces), progress, description, "chunk") as tick:
+            results = process_map(lambda piece: _evaluate_chunk(function, piece, vectorised),
+                                  pieces, workers, done=tick)
+        results_iter = iter(results)
+        progress = False
+    elif executor is None:
         results_iter = (_evaluate_chunk(function, piece, vectorised) for piece in pieces)
     else:
         futures = [executor.submit(_evaluate_chunk, function, piece, vectorised) for piece in pieces]
@@ -168,7 +179,8 @@ def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, 
     return SweepResult(samples=sample, outputs=outputs, design=design,
                        seed=seed if draws is not None else None, vectorised=vectorised,
                        chunks=len(pieces), settings={"chunk_size": size,
-                                                     "executor": type(executor).__name__ if executor else None})
+                                                     "executor": type(executor).__name__ if executor else None,
+                                                     "jobs": workers})
 
 
 def _wanted_arguments(function: Callable[..., Any], sample: Mapping[str, np.ndarray]) -> list[str]:
@@ -233,3 +245,4 @@ def _with_progress(iterable, total: int, progress: bool | None, description: str
 
     return tqdm(iterable, total=total, desc=description, unit="chunk",
                 delay=0.0 if progress else 1.0, leave=False)
+

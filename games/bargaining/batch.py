@@ -51,6 +51,8 @@ from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
 
 #: Relative slack (in units of a player's range of gains) under which a gain counts as zero.
 GAIN_TOLERANCE = 1e-9
+#: Most draws x outcomes evaluated in one call of the utilities (a table is split by draws).
+BLOCK_CELLS = 65_536
 #: Most rounds of LP steps (each at least quarters the trust region or gains; they converge in
 #: far fewer on smooth problems).
 LP_ROUNDS = 60
@@ -136,12 +138,33 @@ class BatchProblem:
         Issues of shape (1, m) give an (r, m) table (every outcome for every draw); issues of
         shape (r, 1) one outcome per draw.
         """
-        params, d_1, d_2 = self._columns(slice(None) if rows is None else rows)
+        pick = slice(None) if rows is None else rows
+        count = self.draws if rows is None else (
+            len(range(self.draws)[rows]) if isinstance(rows, slice) else len(rows))
+        width = max((np.shape(v)[1] for v in outcome.values() if np.ndim(v) == 2), default=1)
+        if width > 1 and count > 1 and count * width > BLOCK_CELLS:
+            return self._gains_by_blocks(outcome, pick, count, width)
+        params, d_1, d_2 = self._columns(pick)
         with np.errstate(all="ignore"):  # a NaN or inf is refused by the callers that scan
             u_1, u_2 = self.utilities(outcome, params)
         g_1, g_2 = np.broadcast_arrays(np.asarray(u_1, dtype=float) - d_1,
                                        np.asarray(u_2, dtype=float) - d_2)
         return g_1, g_2
+
+    def _gains_by_blocks(self, outcome: Mapping[str, ArrayLike], pick: np.ndarray | slice,
+                         count: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+        # A table of many draws x outcomes is evaluated a block of draws at a time: each
+        # utility's temporaries then stay in the processor's cache (2-3x faster on a scan),
+        # and each draw's values are the same as in one call (utilities act per draw).
+        chosen = np.arange(self.draws)[pick] if isinstance(pick, slice) else np.asarray(pick)
+        step = max(1, BLOCK_CELLS // width)
+        out = (np.empty((count, width)), np.empty((count, width)))
+        for a in range(0, count, step):
+            part = {k: v[a:a + step] if np.ndim(v) == 2 and np.shape(v)[0] == count else v
+                    for k, v in outcome.items()}
+            for whole, g in zip(out, self.gains(part, chosen[a:a + step])):
+                whole[a:a + step] = g
+        return out
 
 
 @dataclass(frozen=True, eq=False)

@@ -29,6 +29,15 @@ def test_deals_audited_in_worker_processes_give_the_same_comparison():
     assert apart == in_turn
 
 
+def test_an_audit_spread_over_worker_processes_is_the_same_audit():
+    import json
+
+    apart, in_turn = (json.dumps(deals.assess("gulf-divestment-uae", draws=900, seed=2,
+                                              chunk_size=200, jobs=jobs).to_dict())
+                      for jobs in (2, 1))
+    assert apart == in_turn
+
+
 #: A description ends with its audit's finding in a fixed form, which this test reads:
 #: "Audit: the proposal is <verdict> (why ...); as struck, <verdict>." (no struck clause for a
 #: deal without an [outcome]); <verdict> is one of the supplier's labels in deals.verdicts.

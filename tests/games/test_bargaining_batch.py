@@ -210,3 +210,29 @@ def test_best_within_reach_matches_its_definition(acceptance, threshold, seed):
         reach, best = found
         assert reach == run - 1
         assert expected[best] == max(expected[:run])
+
+
+@settings(max_examples=25, deadline=None)
+@given(draws=st.integers(1, 60), width=st.integers(1, 40), block=st.integers(1, 200),
+       seed=st.integers(0, 2**32 - 1))
+def test_a_table_evaluated_by_blocks_of_draws_equals_one_call(draws, width, block, seed):
+    import games.bargaining.batch as batch
+
+    rng = np.random.default_rng(seed)
+    c = rng.normal(size=draws)
+
+    def utilities(x, q):                # per draw, nonlinear, with a per-draw outcome too
+        return np.minimum(x["a"] * q["c"], 1.0) + x["b"] ** 2, np.log1p(x["a"]) - q["c"] * x["b"]
+
+    problem = BatchProblem(utilities, Box({"a": (0.0, 1.0), "b": (0.0, 2.0)}), {"c": c},
+                           (rng.normal(size=draws), rng.normal(size=draws)))
+    outcome = {"a": rng.uniform(0, 1, (1, width)), "b": rng.uniform(0, 2, (draws, 1))}
+    rows = rng.permutation(draws)[: max(1, draws // 2)]
+    whole = [problem.gains(outcome), problem.gains({**outcome, "b": outcome["b"][rows]}, rows)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch, "BLOCK_CELLS", block)
+        blocked = [problem.gains(outcome),
+                   problem.gains({**outcome, "b": outcome["b"][rows]}, rows)]
+    for one, by_blocks in zip(whole, blocked):
+        for g, h in zip(one, by_blocks):
+            np.testing.assert_array_equal(np.broadcast_to(g, h.shape), h)

@@ -61,6 +61,15 @@ def test_process_pool_gives_identical_results():
     np.testing.assert_array_equal(reference.outputs["value"], spread.outputs["value"])
 
 
+def test_forked_workers_give_identical_results_in_order():
+    reference = sweep(surplus, PARAMETERS, draws=300, seed=5)
+    spread = sweep(lambda a, b: surplus(a, b), PARAMETERS, draws=300, seed=5, jobs=2,
+                   chunk_size=40)           # a lambda: nothing but the outputs need pickle
+    for key in reference.outputs:
+        np.testing.assert_array_equal(reference.outputs[key], spread.outputs[key])
+    assert spread.chunks == 8
+
+
 def test_dask_local_cluster_gives_identical_results():
     distributed = pytest.importorskip("distributed")
     reference = sweep(surplus, PARAMETERS, draws=400, seed=4)
