@@ -26,6 +26,8 @@ import time
 import warnings
 from pathlib import Path
 
+from games.parallel import available_cores
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
@@ -181,19 +183,29 @@ def main() -> None:
     args = parser.parse_args()
     # First, while this process is small: a child's peak memory counts its parent's pages
     # from before exec.
-    print("whole processes: wall time and peak memory (max RSS), best of 3")
+    print("whole processes: wall time and peak memory (max RSS of the largest process: with")
+    print(f"--jobs, the main process or one of its workers), best of 3, on "
+          f"{available_cores()} cores")
     python = sys.executable
     rows = [("python -c 'import games'", [python, "-c", "import games"], "<= 0.5 s, 110 MiB"),
             ("python -c 'import deals'", [python, "-c", "import deals"], "<= 0.5 s, 110 MiB"),
             ("python -c 'import nashpy' (anchor)", [python, "-c", "import nashpy"], ""),
             ("chipdeals compare", [python, "-m", "deals.cli", "compare"], "<= 1.5 s"),
+            ("  the same, --jobs 1 (one process)",
+             [python, "-m", "deals.cli", "compare", "--jobs", "1"], ""),
+            ("chipdeals assess, 100,000 draws",
+             [python, "-m", "deals.cli", "assess", "gulf-divestment-uae", "--draws", "100000"],
+             "<= 5 s, 300 MiB"),
+            ("  the same, --jobs 1 (one process)",
+             [python, "-m", "deals.cli", "assess", "gulf-divestment-uae", "--draws", "100000",
+              "--jobs", "1"], ""),
             ("chipdeals solve gulf-divestment-uae",
              [python, "-m", "deals.cli", "solve", "gulf-divestment-uae"], "")]
     for title, command, target in rows:
         runs = [process(command) for _ in range(3)]
         seconds, mib, code = min(runs)
         shown = f"{seconds:.2f} s, {mib:.0f} MiB" if code == 0 else f"not run (exit {code})"
-        print(f"{title:<36}{shown:>22}  {target}")
+        print(f"{title:<36}{shown:>21} {target}")
 
     from games.normal_form.equilibria import kernels
 

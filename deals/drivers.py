@@ -90,19 +90,44 @@ def rankdata(values: np.ndarray) -> np.ndarray:
     return 0.5 * (count[dense] + count[dense - 1] + 1)
 
 
+def parameter_ranks(values: Mapping[str, np.ndarray], names: list[str]) -> dict[str, np.ndarray]:
+    """Each parameter's ranks over all draws, centred on their mean (what
+    :func:`rank_correlations` needs of the parameters; found once, before the targets are known).
+
+    >>> parameter_ranks({"a": np.array([3.0, 1.0, 2.0])}, ["a"])["a"].tolist()
+    [1.0, -1.0, 0.0]
+    """
+    out = {}
+    for name in names:
+        r = rankdata(np.asarray(values[name]))
+        out[name] = r - r.mean()
+    return out
+
+
 def rank_correlations(values: Mapping[str, np.ndarray], names: list[str],
-                      targets: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Spearman rank correlation of each parameter in ``names`` with each target array."""
+                      targets: Mapping[str, np.ndarray],
+                      ranked: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Spearman rank correlation of each parameter in ``names`` with each target array.
+
+    ``ranked``: :func:`parameter_ranks` of ``values``, when already found; they serve every
+    target that is finite in all draws (a target that is not is ranked over its finite draws).
+    """
     out = pd.DataFrame(0.0, index=pd.Index(names, name="parameter"), columns=list(targets))
+    ranked = dict(ranked or {})
     for label, target in targets.items():
         ok = np.isfinite(target)
         if ok.sum() < 3 or np.ptp(target[ok]) == 0:
             continue
         t = rankdata(target[ok])
         t = t - t.mean()
+        every = bool(ok.all())
         for name in names:
-            r = rankdata(np.asarray(values[name])[ok])
-            r = r - r.mean()
+            r = ranked.get(name) if every else None
+            if r is None:
+                r = rankdata(np.asarray(values[name])[ok])
+                r = r - r.mean()
+                if every:
+                    ranked[name] = r
             # Sums, not BLAS dot products: on a busy machine a threaded dot of 100,000 draws
             # spends seconds waiting for its threads.
             denominator = np.sqrt(np.sum(r * r) * np.sum(t * t))
@@ -111,11 +136,13 @@ def rank_correlations(values: Mapping[str, np.ndarray], names: list[str],
 
 
 def drivers(swings: pd.DataFrame, values: Mapping[str, np.ndarray],
-            supplier_gain: np.ndarray, partner_gain: np.ndarray) -> pd.DataFrame:
-    """The drivers table: tornado swings (the ranking) and rank correlations over the draws."""
+            supplier_gain: np.ndarray, partner_gain: np.ndarray,
+            ranked: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """The drivers table: tornado swings (the ranking) and rank correlations over the draws
+    (``ranked``: the parameters' :func:`parameter_ranks`, when already found)."""
     names = list(swings.index)
     rho = rank_correlations(values, names, {"supplier rank correlation": supplier_gain,
-                                            "partner rank correlation": partner_gain})
+                                            "partner rank correlation": partner_gain}, ranked)
     frame = swings[["supplier swing", "partner swing", "largest swing"]].join(rho)
     frame.index.name = "parameter"
     return frame
