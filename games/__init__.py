@@ -87,6 +87,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "games.sweeps": (
         "SweepResult", "sweep",
     ),
+    "games.parallel": (
+        "process_map",
+    ),
     # --- teaching ---
     "games.teaching": (
         "Exercise", "Feedback", "exercise", "exercises",

@@ -10,9 +10,6 @@ default (anything but Linux), or inside a worker, or for one task, it runs them 
 Ctrl-C stops the workers at once and raises :class:`KeyboardInterrupt` in the caller; an
 exception in a task stops the rest and is raised again in the caller; a worker that dies
 (killed, out of memory) raises ``BrokenProcessPool`` instead of leaving the caller waiting.
-
->>> process_map(abs, [-3, 1, -2], jobs=2)
-[3, 1, 2]
 """
 
 from __future__ import annotations
@@ -71,6 +68,9 @@ def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any 
 
     ``function`` and ``items`` need not pickle (the workers are forked); each answer must.
     ``done(index)`` is called in this process as each task finishes (for a progress bar).
+
+    >>> process_map(abs, [-3, 1, -2], jobs=2)
+    [3, 1, 2]
     """
     global _RUNNING
     tasks = list(items)
