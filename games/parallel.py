@@ -130,6 +130,7 @@ def progress_ticks(total: int, progress: bool | None, description: str, unit: st
         return
     from tqdm.auto import tqdm
 
+    tqdm.monitor_interval = 0  # no monitor thread: the workers are forked while it shows
     with tqdm(total=total, desc=description, unit=unit, leave=False,
               delay=0.0 if progress else 1.0) as bar:
         yield lambda _index: bar.update()
