@@ -8,7 +8,8 @@ an index and the answer cross between processes. Where forking is not the platfo
 default (anything but Linux), or inside a worker, or for one task, it runs them in turn.
 
 Ctrl-C stops the workers at once and raises :class:`KeyboardInterrupt` in the caller; an
-exception in a task stops the rest and is raised again in the caller; a worker that dies
+exception in a task stops the tasks after it and is raised again in the caller (the first
+failing task's, whichever finished first, as when they run in turn); a worker that dies
 (killed, out of memory) raises ``BrokenProcessPool`` instead of leaving the caller waiting.
 """
 
@@ -92,17 +93,31 @@ def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any 
         futures = {pool.submit(_run, index): index for index in range(len(tasks))}
     finally:
         _RUNNING = None
+    failed: dict[int, BaseException] = {}
     try:
         pending = set(futures)
         while pending:
             finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
             for future in sorted(finished, key=futures.__getitem__):
-                answers[futures[future]] = future.result()  # a task's exception is raised here
-                if done is not None:
-                    done(futures[future])
+                index = futures[future]
+                error = future.exception()
+                if error is not None:
+                    failed[index] = error
+                elif not failed:
+                    answers[index] = future.result()
+                    if done is not None:
+                        done(index)
+            if failed:  # the error raised is that of the first failing task, as in turn
+                first = min(failed)
+                for future in [f for f in pending if futures[f] > first]:
+                    future.cancel()
+                pending = {f for f in pending if futures[f] < first}
     except BaseException:
         _stop(pool)
         raise
+    if failed:
+        _stop(pool)
+        raise failed[min(failed)]
     pool.shutdown()
     return answers
 

@@ -497,7 +497,10 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     search = problem.take(slice(0, search_draws))
 
     def expected(x):
-        g_1, g_2 = search.gains({k: np.full((1, 1), v) for k, v in x.items()})
+        at = {k: np.full((1, 1), v) for k, v in x.items()}
+        g_1, g_2 = search.gains(at)
+        for player, g in enumerate((g_1, g_2)):  # the simplex may step where the grid did not
+            require_finite(search, player, g, at)
         return float(np.mean(np.where(g_2 >= 0, g_1, 0.0)))
 
     moving = [k for k in box.names if box.is_continuous(k)]

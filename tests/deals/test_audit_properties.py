@@ -139,6 +139,15 @@ def test_generated_deal_files_are_refused_or_audited_right_more(text):
     check_one(text, draws=16)
 
 
+def test_a_division_by_zero_between_grid_points_is_refused_not_warned():
+    # Found by the property test: the grid over chips in [-1, 1] misses 0, where the optimal
+    # ask's simplex then stepped; it must be refused naming the utility, with no numpy warning.
+    text = TEMPLATE.format(v=0.5, v_low=0.5, v_high=2.0, c_low=-1.0, c_high=1.0, p_low=0.0,
+                           p_high=1.0, supplier="pay / chips", partner="chips", d_s="0",
+                           d_p="0", chips=-1.0, pay=0.0)
+    assert check_one(text, draws=16) == "refused"
+
+
 @pytest.mark.parametrize("supplier, expected", [
     ("where(chips > 0.5 and pay > 0.2, pay, 0) - 0.1 * chips", "audited"),
     ("where(chips > 0.5 or pay > 5, pay, 0) - 0.1", "audited"),

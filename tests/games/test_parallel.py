@@ -3,6 +3,7 @@ failures reach the caller instead of a hang."""
 
 import os
 import signal
+import time
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
@@ -55,6 +56,22 @@ def _fails_on_three(x):
 def test_an_exception_in_a_task_is_raised_in_the_caller():
     with pytest.raises(GameError, match="bad item 3"):
         process_map(_fails_on_three, range(6), jobs=2)
+
+
+def _second_fails_slowly(x):
+    if x == 1:
+        time.sleep(0.5)
+        raise GameError("the second task")
+    if x == 3:
+        raise GameError("the fourth task")
+    return x
+
+
+@needs_fork
+def test_the_error_raised_is_the_first_failing_tasks_as_in_turn():
+    for jobs in (1, 2):
+        with pytest.raises(GameError, match="the second task"):
+            process_map(_second_fails_slowly, range(5), jobs=jobs)
 
 
 def _dies(x):
