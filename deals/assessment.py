@@ -442,19 +442,20 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
             return swings, parameter_ranks(values, list(swings.index))
         return summary(kind, deal, terms, draws, seed)
 
-    # Independent pieces of work, the costliest first, spread over ``jobs`` worker processes
-    # (each gives the same answer wherever it runs): the chunks of draws and what does not
-    # depend on them, then what explains the verdict from them (drivers, surplus left).
+    # Independent pieces of work, spread over ``jobs`` worker processes (each gives the same
+    # answer wherever it runs): the chunks of draws and what does not depend on them, then what
+    # explains the verdict from them (drivers, surplus left). In one process the draws come
+    # first, so a deal the solvers refuse is refused before anything else runs; with workers
+    # the longest tasks start first, so the workers finish together.
     extra = [("ask",)] + [("two_level",)] * summaries + [("swings",)] if detail else []
     if detail and ahead:
         extra += [("surplus", s, i.name) for s in SIDES for i in deal.issues]
     chunks = [("draws", a, min(a + size, draws)) for a in range(0, draws, size)] \
         if executor is None else []
     later = [("point",)] + [("staged",)] * summaries if detail else []
-    with progress_ticks(len(extra + chunks + later), progress, f"assess {deal.name}",
-                        "task") as tick:
-        done = dict(zip(extra + chunks + later,
-                        process_map(run, extra + chunks + later, jobs, done=tick)))
+    tasks = extra + chunks + later if ahead else chunks + later + extra
+    with progress_ticks(len(tasks), progress, f"assess {deal.name}", "task") as tick:
+        done = dict(zip(tasks, process_map(run, tasks, jobs, done=tick)))
     if executor is None:
         result = DrawLeverage.from_columns(outcome_box(deal).names, {
             k: np.concatenate([done[c][k] for c in chunks]) for k in done[chunks[0]]})
