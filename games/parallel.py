@@ -27,6 +27,8 @@ from games.errors import GameError
 #: The tasks of the process_map running in this process: set before the workers are forked,
 #: so each inherits it and receives only an index.
 _RUNNING: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+#: True in a worker process of process_map: a map inside a task runs in turn there.
+_IN_WORKER = False
 
 
 def available_cores() -> int:
@@ -58,7 +60,7 @@ def jobs_for(jobs: Any, tasks: int) -> int:
 
 def can_fork() -> bool:
     """Whether worker processes can be forked here: on Linux, outside a worker process."""
-    return (sys.platform.startswith("linux")
+    return (sys.platform.startswith("linux") and not _IN_WORKER
             and "fork" in multiprocessing.get_all_start_methods()
             and not multiprocessing.current_process().daemon)
 
@@ -86,7 +88,7 @@ def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any 
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_ignore_interrupt)
+                               initializer=_start_worker)
     answers: list[Any] = [None] * len(tasks)
     _RUNNING = (function, tasks)
     try:  # the workers are forked during these submits, each with a copy of _RUNNING
@@ -151,7 +153,9 @@ def progress_ticks(total: int, progress: bool | None, description: str, unit: st
         yield lambda _index: bar.update()
 
 
-def _ignore_interrupt() -> None:
+def _start_worker() -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
     # Ctrl-C reaches the whole process group: the caller handles it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 

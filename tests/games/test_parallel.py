@@ -87,12 +87,14 @@ def test_a_worker_that_dies_raises_instead_of_hanging():
 
 
 def _nested(x):
-    return process_map(abs, [-x, x], jobs=2)
+    return os.getpid(), process_map(lambda y: (abs(y), os.getpid()), [-x, x], jobs=2)
 
 
 @needs_fork
-def test_a_map_inside_a_worker_runs_in_turn():
-    assert process_map(_nested, [1, 2], jobs=2) == [[1, 1], [2, 2]]
+def test_a_map_inside_a_worker_runs_in_turn_in_that_worker():
+    for worker, inner in process_map(_nested, [1, 2], jobs=2):
+        assert worker != os.getpid()
+        assert [pid for _, pid in inner] == [worker, worker]
 
 
 @pytest.mark.parametrize("jobs", [-1, 1.5, True, "2"])
