@@ -28,6 +28,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -40,7 +41,7 @@ from deals.output import FORMATS, Report, Section, render, write_tables
 from deals.verdicts import terms_text
 from games.errors import GameError
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 @dataclass(frozen=True)
@@ -453,6 +454,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # --output to a place that cannot be written
         print(f"chipdeals: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenExecutor:  # a worker of --jobs was killed (out of memory, or by a signal)
+        print("chipdeals: error: a worker process stopped before its work was done (out of "
+              "memory, or killed); run again with --jobs 1 or fewer --draws", file=sys.stderr)
+        return EXIT_FAILED
     except ArithmeticError as exc:
         # Extreme values (--set x=1e300) can overflow inside a solver: still bad input.
         print("chipdeals: error: " + _message(GameError(

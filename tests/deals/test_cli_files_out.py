@@ -50,3 +50,17 @@ def test_ctrl_c_during_compare_exits_130_with_one_line():
     _, err = child.communicate(timeout=60)
     assert child.returncode == 130
     assert err.strip() == "chipdeals: interrupted"
+
+
+def test_a_worker_that_dies_gives_one_line_and_exit_1(monkeypatch, capsys):
+    from concurrent.futures.process import BrokenProcessPool
+
+    import deals
+
+    def killed(*args, **kwargs):
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(deals, "compare", killed)
+    assert main(["compare"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("chipdeals: error: a worker process stopped") and "\n" not in err
