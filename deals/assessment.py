@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import Executor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 
-from deals.drivers import drivers as driver_table, parameter_ranks, tornado as tornado_table
+from deals.audit_work import AuditWork
+from deals.drivers import drivers as driver_table
 from deals.errors import DealError
-from deals.leverage import (DrawLeverage, DrawSolver, audit_settings, leverage_over_draws,
-                            optimal_ask, outcome_box, point_values, sample_values)
-from deals.stage_values import stage_summary
-from deals.two_level import two_level_summary
+from deals.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
+                            point_values, sample_values)
 from deals.model import SIDES, Deal
 from deals.output import json_value
-from deals.surplus import surplus_on, surplus_sentence
+from deals.surplus import surplus_sentence
 from deals.verdicts import (headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
 from games.parallel import can_fork, jobs_for, process_map, progress_ticks
@@ -371,8 +370,6 @@ def audited_terms(deal: Deal, terms: str = "proposal") -> tuple[Deal, dict[str, 
 #: Draws solved at once (the audit's memory is set by it; see deals.leverage.MAX_DRAWS), in
 #: this process and in each worker process when ``jobs`` spreads them.
 CHUNK, CHUNK_WITH_WORKERS = 5_000, 10_000
-#: Draws of the staged and two-level summaries an audit attaches (at most).
-SUMMARY_DRAWS = 2_000
 
 
 def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
@@ -390,7 +387,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     the optimal ask (NaN), the benchmark and better package at point values, surplus left,
     drivers, the one-at-a-time table and the staged plan (empty); the comparison's struck-deal
     column needs no more. ``summaries=False`` leaves out the staged plan and the two-level
-    summary (:func:`summary` finds each alone, as :func:`deals.compare` does in parallel).
+    summary (:func:`deals.audit_work.summary` finds each alone, as :func:`deals.compare` does).
     ``jobs`` spreads the draws' chunks, and then the optimal ask, drivers, surplus scans and
     summaries, over that many worker processes (0: one per core; the results are the same).
 
@@ -416,52 +413,22 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     deal, proposal, source = audited_terms(deal, terms)
     solver = DrawSolver(deal, proposal, power=power, grid_points=grid_points,
                         efficiency_margin=t.efficiency_margin)
-    exact = replace(solver, exhaustive=True, max_rounds=400)  # few rows: converge fully
     values = sample_values(deal, draws, seed)
-    # With workers, what does not depend on the draws' solutions also starts at once: each
-    # issue's surplus scan (before it is known whether the audit reports it: only where the
-    # other side accepts in under_acceptance of the draws); it costs spare cores, not waiting.
+    work = AuditWork(deal, proposal, values, solver, t, terms, seed)
     ahead = executor is None and jobs_for(jobs, 2) > 1 and can_fork()
     # A chunk's memory is in its worker, not here: larger chunks there cost fewer rounds of
     # the searches (measured, 100,000 UAE draws on 2 cores: 4.5 s and 209 MiB per worker at
     # 5,000 draws a chunk, 4.1 s and 258 MiB at 10,000).
     size = chunk_size or (CHUNK_WITH_WORKERS if ahead else CHUNK)
-
-    def run(task: tuple[Any, ...]) -> Any:
-        kind = task[0]
-        if kind == "draws":  # one chunk of the draws: memory is set by the chunk size
-            return solver.solve({k: v[task[1]:task[2]] for k, v in values.items()}).columns()
-        if kind == "ask":
-            return optimal_ask(deal, values)
-        if kind == "point":
-            return exact.solve(point_values(deal))
-        if kind == "surplus":
-            return surplus_on(deal, proposal, values, t, task[1], task[2])
-        if kind == "swings":  # the tornado, and the ranks of the parameters it ranks
-            swings = tornado_table(deal, proposal)
-            return swings, parameter_ranks(values, list(swings.index))
-        return summary(kind, deal, terms, draws, seed)
-
-    # Independent pieces of work, spread over ``jobs`` worker processes (each gives the same
-    # answer wherever it runs): the chunks of draws and what does not depend on them, then what
-    # explains the verdict from them (drivers, surplus left). In one process the draws come
-    # first, so a deal the solvers refuse is refused before anything else runs; with workers
-    # the longest tasks start first, so the workers finish together.
-    extra = [("ask",)] + [("two_level",)] * summaries + [("swings",)] if detail else []
-    if detail and ahead:
-        extra += [("surplus", s, i.name) for s in SIDES for i in deal.issues]
-    chunks = [("draws", a, min(a + size, draws)) for a in range(0, draws, size)] \
-        if executor is None else []
-    later = [("point",)] + [("staged",)] * summaries if detail else []
-    tasks = extra + chunks + later if ahead else chunks + later + extra
-    with progress_ticks(len(tasks), progress, f"assess {deal.name}", "task") as tick:
-        done = dict(zip(tasks, process_map(run, tasks, jobs, done=tick)))
-    if executor is None:
-        result = DrawLeverage.from_columns(outcome_box(deal).names, {
-            k: np.concatenate([done[c][k] for c in chunks]) for k in done[chunks[0]]})
-    else:
+    tasks, chunks = work.plan(detail=detail, summaries=summaries, chunk=size, ahead=ahead)
+    if executor is not None:  # the executor solves the draws first; the rest runs here
         result = leverage_over_draws(solver, values, executor=executor, chunk_size=size,
                                      progress=progress, description=f"assess {deal.name}")
+        tasks, jobs = [task for task in tasks if task not in chunks], 1
+    with progress_ticks(len(tasks), progress, f"assess {deal.name}", "task") as tick:
+        done = dict(zip(tasks, process_map(work, tasks, jobs, done=tick)))
+    if executor is None:
+        result = work.draws_solved(done, chunks)
     n = len(result)
     accept = {"partner": float(result.partner_accepts.mean()),
               "supplier": float(result.supplier_accepts.mean())}
@@ -478,7 +445,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     if detail:
         explain = [("surplus", s, i.name) for s in reported for i in deal.issues
                    if ("surplus", s, i.name) not in done]
-        done.update(zip(explain, process_map(run, explain, jobs)))
+        done.update(zip(explain, process_map(work, explain, jobs)))
         found_ask = done[("ask",)]
         ask = {"terms": dict(found_ask.package), "acceptance": found_ask.acceptance,
                "expected_gain": found_ask.expected_gain}
@@ -532,21 +499,3 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         verdict_text={s: words(verdicts[s], s, parties) for s in SIDES}, gains=gains,
         terms_words=terms_text(deal, proposal), records=records,
         staged=done.get(("staged",)), two_level=done.get(("two_level",)))
-
-
-
-
-def summary(kind: str, deal: Deal, terms: str, draws: int, seed: int | None) -> Any:
-    """The staged plan (``kind="staged"``) or two-level summary (``"two_level"``) that
-    :func:`assess` attaches to an audit of ``deal``'s ``terms`` at ``draws`` draws: found on
-    ``min(draws, SUMMARY_DRAWS)`` draws, for the proposal only (else None). ``deal`` is the
-    deal as :func:`audited_terms` returns it.
-
-    >>> import deals
-    >>> summary("staged", deals.load("tier-upgrade-poland"), "proposal", 100, 0) is None
-    True
-    """
-    if terms != "proposal":
-        return None
-    found = {"staged": stage_summary, "two_level": two_level_summary}[kind]
-    return found(deal, min(draws, SUMMARY_DRAWS), seed)

@@ -18,7 +18,8 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from deals.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
-                              audited_terms, summary)
+                              audited_terms)
+from deals.audit_work import summary
 from deals.benchmark_memo import shared_benchmarks
 from deals.files import library_names, load
 from deals.model import Deal
