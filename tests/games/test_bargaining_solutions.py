@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import example, assume, given, settings
 from hypothesis import strategies as st
 
 from games import (
@@ -199,6 +199,7 @@ def point_sets(min_size=2, max_size=30):
 @PROPERTY
 @given(point_sets(), st.booleans(), st.sampled_from(sorted(SOLVERS)),
        st.sampled_from([(0.0, 0.0), (1.0, 2.5), (4.0, 3.0), (6.0, 0.5)]))
+@example(np.array([(0.0, 5e-324), (1.0, 0.0)]), True, "egalitarian", (0.0, 0.0))
 def test_pareto_optimality(points, convex, solver, d):
     problem = BargainingProblem.from_points(points, d, convex=convex, check_bounds=False)
     s = SOLVERS[solver](problem)
@@ -209,19 +210,26 @@ def test_pareto_optimality(points, convex, solver, d):
         return
     u = np.array(s.utilities)
     assert (u >= d - 1e-9).all()  # individually rational
-    strictly_better = (points >= u - 1e-12).all(axis=1) & (points > u + 1e-9).any(axis=1)
+    # Each player's rounding is relative to its own utilities, as in the solvers: a player
+    # whose utilities are all below 1e-300 still has preferences (found: points (0, 5e-324)
+    # and (1, 0), whose egalitarian point (5e-324, 5e-324) no other point dominates).
+    scale = np.maximum(np.abs(points).max(axis=0), np.abs(d))
+    scale = np.where(scale > 0, scale, 1.0)
+    strictly_better = (points >= u - 1e-12 * scale).all(axis=1) & \
+        (points > u + 1e-9 * scale).any(axis=1)
     assert not strictly_better.any()
     if convex:
-        assert not _lottery_dominates(points, u)
+        assert not _lottery_dominates(points, u, scale)
 
 
-def _lottery_dominates(points: np.ndarray, u: np.ndarray) -> bool:
+def _lottery_dominates(points: np.ndarray, u: np.ndarray, scale: np.ndarray = np.ones(2)) -> bool:
     """Brute force: does a lottery of two points give both >= u and one of them more?
 
     In the plane the efficient lotteries mix two points, so every pair (p, q) is checked: the
-    t in [0, 1] with p + t (q - p) >= u form an interval, and the sum of utilities, linear in
-    t, is largest at one of its ends.
+    t in [0, 1] with p + t (q - p) >= u form an interval, and the sum of utilities (each in
+    units of the player's ``scale``), linear in t, is largest at one of its ends.
     """
+    points, u = points / scale, u / scale
     p = np.repeat(points[:, None, :], len(points), axis=1)
     b = points[None, :, :] - p
     a = p - u + 1e-12  # need a + t b >= 0 in both coordinates
