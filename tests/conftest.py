@@ -1,11 +1,21 @@
-"""Shared checks for figures: where text lands once matplotlib has laid it out."""
+"""Shared settings and checks: repeatable property tests; where a figure's text lands once
+matplotlib has laid it out."""
 
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
+from hypothesis import settings
 from matplotlib.text import Text
+
+# Property tests draw the same examples on every run, so whether a change lands does not depend
+# on luck; `HYPOTHESIS_PROFILE=explore` draws new ones (run it before a release and keep each
+# case it finds as an @example).
+settings.register_profile("repeatable", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 class TextLayout:

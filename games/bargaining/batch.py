@@ -145,10 +145,23 @@ class BatchProblem:
         if width > 1 and count > 1 and count * width > BLOCK_CELLS:
             return self._gains_by_blocks(outcome, pick, count, width)
         params, d_1, d_2 = self._columns(pick)
-        with np.errstate(all="ignore"):  # a NaN or inf is refused by the callers that scan
+        with np.errstate(all="ignore"):  # a NaN or inf is refused below, naming where
             u_1, u_2 = self.utilities(outcome, params)
         g_1, g_2 = np.broadcast_arrays(np.asarray(u_1, dtype=float) - d_1,
                                        np.asarray(u_2, dtype=float) - d_2)
+        if not (np.isfinite(g_1).all() and np.isfinite(g_2).all()):
+            # Wherever a scan or a search step finds one, not only on a grid: a search must
+            # not step on through NaN (a utility is finite over the whole box, or refused).
+            # An outcome that is itself NaN (a draw with no agreement) is not a step.
+            rows = np.arange(self.draws)[pick]
+            shape = np.broadcast_shapes(np.atleast_2d(g_1).shape,
+                                        *(np.shape(v) for v in outcome.values()))
+            stepped = np.logical_and.reduce(
+                [np.isfinite(np.broadcast_to(np.asarray(v, dtype=float), shape))
+                 for v in outcome.values()] or [np.ones(shape, dtype=bool)])
+            for player, g in enumerate((g_1, g_2)):
+                require_finite(self, player, np.where(stepped, np.atleast_2d(g), 0.0), outcome,
+                               rows)
         return g_1, g_2
 
     def _gains_by_blocks(self, outcome: Mapping[str, ArrayLike], pick: np.ndarray | slice,
@@ -200,11 +213,12 @@ def scan(problem: BatchProblem, grid_points: int = 350) -> GridScan:
 
 
 def require_finite(problem: BatchProblem, player: int, gains: np.ndarray,
-                   outcomes: Mapping[str, np.ndarray]) -> None:
+                   outcomes: Mapping[str, np.ndarray], rows: np.ndarray | None = None) -> None:
     """Refuse gains that are not finite (a division by zero, a root or log of a negative,
     an overflow), naming the player, the first outcome and the draw where it happens.
 
-    ``gains`` is (draws, outcomes), ``outcomes`` holds one array of issue values per outcome.
+    ``gains`` is (draws, outcomes); ``outcomes`` holds the issue values, broadcastable to its
+    shape; ``rows``: which of the problem's draws the rows of ``gains`` are (default: all).
     A NaN or infinite gain would otherwise poison every range and comparison downstream.
 
     >>> import numpy as np
@@ -218,9 +232,11 @@ def require_finite(problem: BatchProblem, player: int, gains: np.ndarray,
     if not bad.any():
         return
     row, column = np.unravel_index(int(np.argmax(bad)), bad.shape)
-    at = {k: float(np.ravel(v)[column if np.size(v) > 1 else 0]) for k, v in outcomes.items()}
-    params = {k: float(v[row]) for k, v in problem.parameters.items()}
-    u = gains[row, column] + problem.disagreement[player][row]
+    at = {k: float(np.broadcast_to(np.asarray(v, dtype=float), bad.shape)[row, column])
+          for k, v in outcomes.items()}
+    draw = row if rows is None else int(rows[row])
+    params = {k: float(v[draw]) for k, v in problem.parameters.items()}
+    u = gains[row, column] + problem.disagreement[player][draw]
     raise NotFiniteError(f"utility of player {player + 1} is {u} at outcome {at} (parameters "
                          f"{params}); utilities must be finite over the whole outcome space: "
                          "narrow the ranges or guard divisions, roots and logs",

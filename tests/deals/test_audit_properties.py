@@ -139,6 +139,16 @@ def test_generated_deal_files_are_refused_or_audited_right_more(text):
     check_one(text, draws=16)
 
 
+def test_an_overflow_on_a_line_the_grid_misses_is_refused_not_stepped_through():
+    # Found by the property test: exp(chips) with chips up to 1,000 overflows only where
+    # pay == v exactly; a search step landed there and went on through NaN.
+    text = TEMPLATE.format(v=0.5, v_low=0.5, v_high=2.0, c_low=0.0, c_high=1000.0, p_low=0.0,
+                           p_high=10.0, supplier="chips",
+                           partner="exp(where(pay == v, chips, v))", d_s="0", d_p="0",
+                           chips=875.0, pay=0.0)
+    assert check_one(text, draws=16) in ("refused", "audited")
+
+
 def test_a_division_by_zero_between_grid_points_is_refused_not_warned():
     # Found by the property test: the grid over chips in [-1, 1] misses 0, where the optimal
     # ask's simplex then stepped; it must be refused naming the utility, with no numpy warning.
