@@ -212,13 +212,6 @@ def task_cost(kind: str, deal: Deal) -> int:
     return len(deal.issues) * {"audit": 3, "two_level": 2, "staged": 1}[kind]
 
 
-def audit_cost(deal: Deal) -> int:
-    """A rough rank of how long a deal's audit takes: its issues, and the staged and
-    two-level summaries it adds (only the order in which deals start depends on it)."""
-    return len(deal.issues) * (1 + (deal.stages is not None) + 2 * (deal.actors is not None)
-                               + 3 * (deal.beliefs is not None))
-
-
 def has_terms(deal: Deal, terms: str) -> bool:
     """Whether ``deal`` has the terms ``terms`` names (a proposal always has: the belief's ask)."""
     return {"proposal": deal.proposal is not None or deal.belief is not None,

@@ -30,8 +30,7 @@ from deals.errors import DealError
 from deals.model import Deal
 from games.bargaining import nash_power
 from games.bargaining.batch import (GAIN_TOLERANCE, BatchProblem, TakeItOrLeaveIt,
-                                    better_for_both, nash_benchmark, require_finite, scan,
-                                    zone_test)
+                                    better_for_both, nash_benchmark, scan, zone_test)
 from games.bargaining.batch import optimal_ask as engine_optimal_ask
 from games.outcome_space import Box
 from games.errors import GameError, NotFiniteError
@@ -277,9 +276,7 @@ class DrawSolver:
         better = better_for_both(problem, proposal, grid=grid, **settings,
                                  enough=None if self.exhaustive else self.efficiency_margin)
         at = {k: np.full((1, 1), v) for k, v in proposal.items()}
-        g_s, g_p = (g[:, 0] for g in problem.gains(at))
-        for player, g in enumerate((g_s, g_p)):
-            require_finite(problem, player, g[:, None], at)
+        g_s, g_p = (g[:, 0] for g in problem.gains(at))  # finite, or gains refuses
         (s_s, s_p), (n_s, n_p) = grid.units, nash.gains
         agreement = nash.agreement
         with np.errstate(all="ignore"):
@@ -350,12 +347,11 @@ def not_finite(deal: Deal, error: NotFiniteError) -> DealError:
 
 def leverage_over_draws(solver: DrawSolver, values: Mapping[str, np.ndarray], *,
                         executor: Executor | None = None, chunk_size: int = 5_000,
-                        progress: bool | None = False, description: str = "assess",
-                        jobs: int | None = 1) -> DrawLeverage:
-    """``solver`` over all draws, in chunks of ``chunk_size`` (memory bounded by the chunk),
-    spread over ``executor`` or ``jobs`` worker processes (the results are the same)."""
+                        progress: bool | None = False, description: str = "assess"
+                        ) -> DrawLeverage:
+    """``solver`` over all draws, in chunks of ``chunk_size`` (memory bounded by the chunk)."""
     out = sweep(solver, sample=values, executor=executor, chunk_size=chunk_size,
-                vectorised=True, progress=progress, description=description, jobs=jobs).outputs
+                vectorised=True, progress=progress, description=description).outputs
     return DrawLeverage.from_columns(outcome_box(solver.deal).names, out)
 
 

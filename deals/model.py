@@ -13,7 +13,6 @@ the ones before it). A stance fixes some of the issues its own side gives, or wa
 from __future__ import annotations
 
 import keyword
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any

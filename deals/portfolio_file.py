@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from deals.errors import DealFileError
-from deals.files import library_names, library_path, load, parse_toml, read_file
+from deals.files import library_names, load, parse_toml, read_file
 from deals.model import Deal
 from deals.schema import DocumentReader, parameter_from_spec
 from games.errors import GameError

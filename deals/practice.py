@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import re
 import textwrap
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,7 @@ from deals.errors import DealError
 from deals.leverage import point_values
 from deals.model import Deal
 from deals.negotiation import UNIT, agent_named, negotiation_problem, outcome_utilities
-from deals.output import FORMATS, Section
+from deals.output import Section
 from games.negotiation import STANDARD, NegotiationTrace, Negotiator, SideView
 
 PAIR = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(\S+)$")

@@ -214,7 +214,7 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
     for key in table:
         if key not in SIDES:
             raise r.fail(f"stances.{key}", "stances belong to 'supplier' or 'partner'; write "
-                         f"[stances.supplier.NAME] or [stances.partner.NAME]")
+                         "[stances.supplier.NAME] or [stances.partner.NAME]")
     for side in SIDES:
         for name, spec in r.table(table, side, "stances", required=False).items():
             where = f"stances.{side}.{r.name(name, f'stances.{side}.{name}')}"

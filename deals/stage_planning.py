@@ -158,7 +158,6 @@ def breach_reach(deal: Deal, v: dict[str, np.ndarray]) -> np.ndarray:
     payoffs, not chances).
     """
     stages = deal.stages
-    reach = []
     total = 0.0
     for t in range(len(stages.types)):
         kept, breach, row = 1.0, 0.0, []

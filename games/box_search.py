@@ -24,11 +24,10 @@ records the grid size and the final step so a caller can state its resolution.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping
 
 import numpy as np
 
-from games.errors import InvalidGameError
 from games.outcome_space import Box
 
 #: Most pattern moves (each twice as long as the one before) after one round of polling.

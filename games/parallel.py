@@ -16,10 +16,10 @@ failing task's, whichever finished first, as when they run in turn); a worker th
 from __future__ import annotations
 
 import multiprocessing
-from contextlib import contextmanager
 import os
 import signal
 import sys
+from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from games.errors import GameError

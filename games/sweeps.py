@@ -163,18 +163,18 @@ def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, 
         raise ParameterError(f"chunk_size must be positive, got {chunk_size}")
     bounds = [(i, min(i + size, n)) for i in range(0, n, size)]
     pieces = [{k: v[a:b] for k, v in sample_for_call.items()} for a, b in bounds]
-    if executor is None and workers > 1 and len(pieces) > 1:
-        with progress_ticks(len(pieces), progress, description, "chunk") as tick:
+    with progress_ticks(len(pieces), progress, description, "chunk") as tick:
+        if executor is None:  # in turn, or on forked workers (jobs)
             results = process_map(lambda piece: _evaluate_chunk(function, piece, vectorised),
                                   pieces, workers, done=tick)
-        results_iter = iter(results)
-        progress = False
-    elif executor is None:
-        results_iter = (_evaluate_chunk(function, piece, vectorised) for piece in pieces)
-    else:
-        futures = [executor.submit(_evaluate_chunk, function, piece, vectorised) for piece in pieces]
-        results_iter = (f.result() for f in futures)
-    results = list(_with_progress(results_iter, len(pieces), progress, description))
+        else:
+            futures = [executor.submit(_evaluate_chunk, function, piece, vectorised)
+                       for piece in pieces]
+            results = []
+            for index, future in enumerate(futures):
+                results.append(future.result())
+                if tick is not None:
+                    tick(index)
     outputs = {k: np.concatenate([r[k] for r in results]) for k in results[0]}
     return SweepResult(samples=sample, outputs=outputs, design=design,
                        seed=seed if draws is not None else None, vectorised=vectorised,
@@ -236,13 +236,3 @@ def _evaluate_chunk(function: Callable[..., Any], piece: Mapping[str, np.ndarray
     rows = [_as_columns(function(**{k: v[i].item() for k, v in piece.items()}), 1)
             for i in range(n)]
     return {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
-
-
-def _with_progress(iterable, total: int, progress: bool | None, description: str = "sweep"):
-    if progress is False or total <= 1 and progress is None:
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, total=total, desc=description, unit="chunk",
-                delay=0.0 if progress else 1.0, leave=False)
-

@@ -205,9 +205,7 @@ def scan(problem: BatchProblem, grid_points: int = 350) -> GridScan:
     grid = problem.box.grid(grid_points)
     g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()})
     shape = (problem.draws, len(next(iter(grid.values()))))
-    g_1, g_2 = np.broadcast_to(g_1, shape), np.broadcast_to(g_2, shape)
-    for player, g in enumerate((g_1, g_2)):
-        require_finite(problem, player, g, grid)
+    g_1, g_2 = np.broadcast_to(g_1, shape), np.broadcast_to(g_2, shape)  # finite: gains checks
     units = tuple(np.maximum(np.ptp(g, axis=1), 1e-12) for g in (g_1, g_2))
     return GridScan(grid, (g_1, g_2), units, grid_points)  # type: ignore[arg-type]
 
@@ -506,17 +504,11 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     total = np.zeros(size)
     for a in range(0, n, chunk):
         g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()}, slice(a, a + chunk))
-        if not (np.isfinite(g_1).all() and np.isfinite(g_2).all()):
-            for player, g in enumerate((g_1, g_2)):
-                require_finite(problem.take(slice(a, a + chunk)), player, g, grid)
         total += np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
     search = problem.take(slice(0, search_draws))
 
-    def expected(x):
-        at = {k: np.full((1, 1), v) for k, v in x.items()}
-        g_1, g_2 = search.gains(at)
-        for player, g in enumerate((g_1, g_2)):  # the simplex may step where the grid did not
-            require_finite(search, player, g, at)
+    def expected(x):  # gains refuses a non-finite value where the simplex steps
+        g_1, g_2 = search.gains({k: np.full((1, 1), v) for k, v in x.items()})
         return float(np.mean(np.where(g_2 >= 0, g_1, 0.0)))
 
     moving = [k for k in box.names if box.is_continuous(k)]

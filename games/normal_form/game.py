@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, TYPE_CHECKING
-from numbers import Real
 
 import numpy as np
 

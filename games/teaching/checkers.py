@@ -365,7 +365,7 @@ def judge_rubinstein(d1: float, d2: float) -> Callable[[Any, Any], Feedback]:
         elif close_enough(x, 1 - right):
             why = "that is the responder's share"
         else:
-            why = (f"the responder accepts x if 1 - x >= d2 y, where y is what they would get "
+            why = ("the responder accepts x if 1 - x >= d2 y, where y is what they would get "
                    "proposing next round; solve the two indifference conditions together")
         return Feedback(False, f"{x:.4g} is not the first proposer's share ({why}).")
     return judge

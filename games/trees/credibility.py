@@ -23,7 +23,7 @@ from typing import Any, Mapping, TYPE_CHECKING
 
 import numpy as np
 
-from games.results import EquilibriumSequence, TabularResult
+from games.results import EquilibriumSequence
 from games.trees.backward_induction import (
     require_perfect_information,
     absolute_tolerance,

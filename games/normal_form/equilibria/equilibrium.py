@@ -18,7 +18,7 @@ import numpy as np
 
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
-from games.results import EquilibriumSequence, TabularResult
+from games.results import EquilibriumSequence
 
 if TYPE_CHECKING:
     import pandas as pd
