@@ -45,11 +45,16 @@ def absolute_tolerance(flat: FlatTree, tol: float) -> float:
     >>> absolute_tolerance(textbook.entry_deterrence().flat, 1e-9)  # largest |payoff| is 2
     2e-09
     """
+    scale = float(np.max(np.abs(flat.payoff))) if flat.n else 1.0
+    return relative_tolerance(tol) * max(1.0, scale)
+
+
+def relative_tolerance(tol: Any) -> float:
+    """``tol`` checked: a finite number >= 0 (relative to the largest |payoff|)."""
     tol = finite_number(tol, "tol", TreeError)
     if tol < 0:
         raise TreeError(f"tol must be >= 0 (relative to the largest |payoff|), got {tol!r}")
-    scale = float(np.max(np.abs(flat.payoff))) if flat.n else 1.0
-    return tol * max(1.0, scale)
+    return tol
 
 
 def require_perfect_information(tree: GameTree, what: str) -> None:

@@ -25,7 +25,8 @@ import numpy as np
 from games.errors import ParameterError, TreeError
 from games.expressions import Expression
 from games.results import TabularResult
-from games.trees.backward_induction import level_blocks, require_perfect_information
+from games.trees.backward_induction import (level_blocks, relative_tolerance,
+                                             require_perfect_information)
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, check_parameter_values, describe
 
@@ -99,7 +100,9 @@ class BatchBackwardInduction(TabularResult):
     """From :func:`backward_induction_batch`: subgame-perfect payoffs and play per draw.
 
     ``payoffs`` is (draws x players); ``share(history, action)`` is the share of draws that
-    take ``action`` at ``history``. Investing (8 with probability p, else -2) beats
+    take ``action`` at ``history``. ``regret`` is the largest one-shot deviation gain over the
+    draws; each draw's is within its own tolerance, ``tol`` x max(1, that draw's largest
+    |payoff|), as :func:`backward_induction` would judge it alone; ``tolerance`` is the largest. Investing (8 with probability p, else -2) beats
     keeping 3 exactly when p > 1/2:
 
     >>> from games.trees import backward_induction_batch, risky_investment
@@ -172,7 +175,8 @@ class BatchBackwardInduction(TabularResult):
 
     def caption(self) -> str:
         return (f"backward induction at {self.draws} parameter points; one-shot regret "
-                f"<= {self.regret:.3g} (tolerance {self.tolerance:.3g}); {int(self.ties.sum())} "
+                f"<= {self.regret:.3g} (each draw within its own tolerance, at most "
+                f"{self.tolerance:.3g}); {int(self.ties.sum())} "
                 f"draws with a tie, broken towards the first listed action")
 
 
@@ -196,7 +200,10 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
     sample, draws = _sample(tree, values)
     flat = FlatTree(tree)
     payoff, probability = _values(tree, flat, sample, draws)
-    atol = tol * max(1.0, float(np.max(np.abs(payoff))) if payoff.size else 1.0)
+    # Each draw's tolerance is relative to its own largest |payoff|, as the single solver's is,
+    # so a draw's answer does not depend on the other draws solved with it.
+    scale = np.abs(payoff).max(axis=(0, 1)) if flat.n else np.ones(draws)
+    atol = relative_tolerance(tol) * np.maximum(1.0, scale)                  # (draws,)
     value = payoff.copy()
     choice = np.full((flat.n, draws), -1, dtype=np.int64)
     tie = np.zeros(draws, dtype=bool)
@@ -219,9 +226,12 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
         tie |= np.any(n_best[decided] > 1, axis=0)
         # Check: no mover gains by switching at its own node (the one-shot deviation test).
         own = value[inner[decided], flat.player[inner[decided]]]
-        regret = max(regret, float(np.max(best[decided] - own, initial=0.0)))
-    if regret > atol:  # pragma: no cover - a bug, not a user's mistake
-        raise AssertionError(f"batch backward induction left a one-shot regret of {regret}")
+        gain = np.max(best[decided] - own, axis=0, initial=0.0)              # (draws,)
+        if np.any(gain > atol):  # pragma: no cover - a bug, not a user's mistake
+            d = int(np.argmax(gain - atol))
+            raise AssertionError(f"batch backward induction left a one-shot regret of "
+                                 f"{gain[d]} at draw {d} (tolerance {atol[d]})")
+        regret = max(regret, float(gain.max(initial=0.0)))
     # Follow play from the root in every draw at once (likeliest branch at chance nodes).
     node = np.zeros(draws, dtype=np.int64)
     for _ in flat.levels:
@@ -235,5 +245,6 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
             step[mask] = np.argmax(probability[start:start + count, mask], axis=0)
         node = np.where(kind == 0, node, flat.child_start[node] + step)
     kept = {h: value[flat.index(h)].T.copy() for h in keep}
-    return BatchBackwardInduction(tree.players, value[0].T.copy(), regret, atol, tie, kept, flat,
+    return BatchBackwardInduction(tree.players, value[0].T.copy(), regret,
+                                  float(atol.max(initial=0.0)), tie, kept, flat,
                                   choice, node)

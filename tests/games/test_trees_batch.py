@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from games.errors import ParameterError, TreeError
@@ -30,6 +30,9 @@ def bargaining_tree() -> GameTree:
 
 @settings(max_examples=20, deadline=None)
 @given(st.lists(st.tuples(st.floats(0, 20), st.floats(0, 8), st.floats(-1, 6)), min_size=1, max_size=12))
+# Found by exploring: staying out for c = 1.06e-8 beats 0, but a tolerance scaled to the other
+# draw's payoffs (0.8 x 14) called it a tie and chose "Greedy".
+@example([(0.0, 0.0, 1.0564585954418308e-08), (14.0, 0.0, 0.0)])
 def test_batch_matches_the_single_solver_draw_by_draw(points):
     tree = bargaining_tree()
     v, w, c = (np.array(x) for x in zip(*points))
@@ -95,3 +98,20 @@ def test_unknown_node_and_action_are_refused():
         batch.share(("Keep",), "x")
     with pytest.raises(TreeError, match="no action 'Wait'"):
         batch.share((), "Wait")
+
+
+def test_a_draws_answer_does_not_depend_on_the_draws_solved_with_it():
+    """Each draw's ties are judged against its own payoffs: staying out for 1e-8 beats a 0 from
+    bargaining over nothing, alone or beside a draw whose payoffs are a million times larger."""
+    tree = bargaining_tree()
+    alone = backward_induction_batch(tree, v=[0.0], w=[0.0], c=[1e-8])
+    beside = backward_induction_batch(tree, v=[0.0, 1e6], w=[0.0, 0.0], c=[1e-8, 0.0])
+    assert alone.choices(()).tolist() == [2]                      # "Stay out"
+    assert beside.choices(()).tolist() == [2, 0]                  # "Stay out", then "Greedy"
+    assert beside.payoffs[0].tolist() == alone.payoffs[0].tolist() == [1e-8, 0.0]
+
+
+@pytest.mark.parametrize("tol", [-1e-9, float("nan"), float("inf")])
+def test_a_tolerance_that_is_not_a_finite_number_at_least_zero_is_refused(tol):
+    with pytest.raises(TreeError, match="tol"):
+        backward_induction_batch(bargaining_tree(), v=[1.0], tol=tol)
