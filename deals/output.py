@@ -269,7 +269,10 @@ def _table(section: Section, width: int) -> str:
     frame = display_frame(section)
     body = text_table(frame, width) if len(frame) else "(none)"
     lines = [section.title[:width], "-" * min(len(section.title), width), body]
-    lines += _notes(section.notes, width)
+    # Notes stand apart from the table and from the caption, so that the last note and the
+    # caption do not read as one paragraph; without notes the caption stays under the table.
+    if section.notes:
+        lines += [""] + _notes(section.notes, width) + ([""] if section.caption.strip() else [])
     for line in section.caption.splitlines():
         lines.append(textwrap.fill(line, width=width, subsequent_indent="  ",
                                    break_on_hyphens=False))

@@ -50,7 +50,7 @@ def absolute_tolerance(flat: FlatTree, tol: float) -> float:
 
 
 def relative_tolerance(tol: Any) -> float:
-    """``tol`` checked: a finite number >= 0 (relative to the largest |payoff|)."""
+    """``tol`` checked: a finite number >= 0 (relative to the largest absolute payoff)."""
     tol = finite_number(tol, "tol", TreeError)
     if tol < 0:
         raise TreeError(f"tol must be >= 0 (relative to the largest |payoff|), got {tol!r}")

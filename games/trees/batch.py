@@ -101,9 +101,10 @@ class BatchBackwardInduction(TabularResult):
 
     ``payoffs`` is (draws x players); ``share(history, action)`` is the share of draws that
     take ``action`` at ``history``. ``regret`` is the largest one-shot deviation gain over the
-    draws; each draw's is within its own tolerance, ``tol`` x max(1, that draw's largest
-    |payoff|), as :func:`backward_induction` would judge it alone; ``tolerance`` is the largest. Investing (8 with probability p, else -2) beats
-    keeping 3 exactly when p > 1/2:
+    draws; each draw's is within its own tolerance, ``tol`` x max(1, the largest absolute
+    payoff of that draw), as :func:`backward_induction` would judge it alone; ``tolerance`` is
+    the largest. Investing (8 with probability p, else -2) beats keeping 3 exactly when
+    p > 1/2:
 
     >>> from games.trees import backward_induction_batch, risky_investment
     >>> batch = backward_induction_batch(risky_investment(), p=[0.3, 0.7])
