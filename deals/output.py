@@ -103,8 +103,8 @@ def terminal_width() -> int:
 def people(value: Any, kind: str = "number") -> str:
     """A value as a person writes it: three significant figures, thousands separators.
 
-    >>> [people(x) for x in (1.1e6, 387_512.0, 0.7424999, 4.28e-16, -9.89624, 12)]
-    ['1,100,000', '388,000', '0.742', '0', '-9.9', '12']
+    >>> [people(x) for x in (1.1e6, 387_512.0, 0.7424999, 4.28e-16, -9.89624, 12, 6e307)]
+    ['1,100,000', '388,000', '0.742', '0', '-9.9', '12', '6e+307']
     >>> [people(x, "percent") for x in (0.4245, 0.9995, 0.0004, 0.0, 1.0)]
     ['42%', '>99%', '<1%', '0%', '100%']
     """
@@ -128,6 +128,8 @@ def people(value: Any, kind: str = "number") -> str:
     if abs(v) < 1e-9:  # solver noise, not a quantity
         return "0"
     rounded = float(f"{v:.3g}")
+    if abs(rounded) >= 1e15:  # beyond any real quantity: digits would fill the column
+        return f"{rounded:.3g}"
     if abs(rounded) >= 1000:
         return f"{rounded:,.0f}"
     text = f"{rounded:.3g}"

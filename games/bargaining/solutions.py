@@ -216,8 +216,10 @@ def _max_min(problem: BargainingProblem, name: str, reach: np.ndarray, refine: b
     r = np.asarray(reach, dtype=float)
 
     def objective(g: np.ndarray, tol: float) -> np.ndarray:
-        return np.where((g[0] >= -tol[0]) & (g[1] >= -tol[1]), np.minimum(g[0] / r[0], g[1] / r[1]),
-                        -np.inf)
+        # A gain of -1e308 against a small reach overflows to -inf, which ranks as it should.
+        with np.errstate(over="ignore"):
+            ratio = np.minimum(g[0] / r[0], g[1] / r[1])
+        return np.where((g[0] >= -tol[0]) & (g[1] >= -tol[1]), ratio, -np.inf)
 
     def segment_t(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         # where the segment crosses the ray g1 / r1 = g2 / r2 (b1 > 0 > b2 on a frontier)

@@ -102,25 +102,42 @@ def solve_levels(flat: FlatTree, atol: float) -> tuple[np.ndarray, np.ndarray]:
         is_best = criterion >= np.repeat(best, counts) - atol
         position = np.where(is_best, np.arange(len(children)), len(children))
         first_best = np.minimum.reduceat(position, offsets)
-        weighted = value[children] * flat.edge_probability[children, None]
-        expected = np.add.reduceat(weighted, offsets, axis=0)
         is_decision = flat.kind[inner] == 1
         value[inner[is_decision]] = value[children[0] + first_best[is_decision]]
         choice[inner[is_decision]] = first_best[is_decision] - offsets[is_decision]
-        value[inner[~is_decision]] = expected[~is_decision]
+        value[inner[~is_decision]] = chance_values(flat, value, inner, offsets, children,
+                                                   ~is_decision)
     return value, choice
+
+
+def chance_values(flat: FlatTree, value: np.ndarray, inner: np.ndarray, offsets: np.ndarray,
+                  children: np.ndarray, is_chance: np.ndarray) -> np.ndarray:
+    """The expected payoffs at the chance nodes ``inner[is_chance]`` of one level block.
+
+    One ``reduceat`` sums every node's weighted children; the sums at decision nodes are not
+    used (their children's payoffs added up may overflow near the float limit, harmlessly). A
+    chance node's expectation is at most its largest payoff, so it is finite unless payoffs are
+    at the very limit of a float: then it is refused, naming the node.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        weighted = value[children] * flat.edge_probability[children, None]
+        expected = np.add.reduceat(weighted, offsets, axis=0)[is_chance]
+    if not np.all(np.isfinite(expected)):
+        i = int(inner[is_chance][np.flatnonzero(~np.isfinite(expected).all(axis=1))[0]])
+        raise TreeError(f"the expected payoffs of the chance node {describe(flat.history(i))} "
+                        "are not finite: the payoffs below it are too large to add as floats")
+    return expected
 
 
 def profile_values(flat: FlatTree, choice: np.ndarray) -> np.ndarray:
     """Expected payoffs at every node when every mover plays ``choice`` (a pure profile)."""
     value = flat.payoff.copy()
     for inner, counts, offsets, children in level_blocks(flat):
-        weighted = value[children] * flat.edge_probability[children, None]
-        expected = np.add.reduceat(weighted, offsets, axis=0)
         is_decision = flat.kind[inner] == 1
         decided = inner[is_decision]
         value[decided] = value[flat.child_start[decided] + choice[decided]]
-        value[inner[~is_decision]] = expected[~is_decision]
+        value[inner[~is_decision]] = chance_values(flat, value, inner, offsets, children,
+                                                   ~is_decision)
     return value
 
 

@@ -218,12 +218,19 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
         position = np.where(is_best, np.arange(len(children))[:, None], len(children))
         first_best = np.minimum.reduceat(position, offsets, axis=0)
         n_best = np.add.reduceat(is_best.astype(np.int64), offsets, axis=0)
-        expected = np.add.reduceat(value[children] * probability[children][:, None, :], offsets, axis=0)
+        with np.errstate(over="ignore", invalid="ignore"):  # decision nodes' sums: unused
+            expected = np.add.reduceat(value[children] * probability[children][:, None, :],
+                                       offsets, axis=0)
         decided = flat.kind[inner] == 1
         chosen = children[0] + first_best[decided]                           # (decided, draws)
         value[inner[decided]] = value[chosen, :, columns].transpose(0, 2, 1)
         choice[inner[decided]] = first_best[decided] - offsets[decided][:, None]
         value[inner[~decided]] = expected[~decided]
+        if not np.all(np.isfinite(expected[~decided])):
+            i, _, d = np.argwhere(~np.isfinite(expected[~decided]))[0]
+            raise TreeError(f"the expected payoffs of the chance node "
+                            f"{describe(flat.history(int(inner[~decided][i])))} are not finite at "
+                            f"draw {d}: the payoffs below it are too large to add as floats")
         tie |= np.any(n_best[decided] > 1, axis=0)
         # Check: no mover gains by switching at its own node (the one-shot deviation test).
         own = value[inner[decided], flat.player[inner[decided]]]

@@ -126,3 +126,22 @@ def test_every_draws_option_is_capped_before_work(name, capsys, monkeypatch):
     argv = [name] + (["chips-for-farm-purchases"] if command.deal else []) + [
         "--draws", str(10 * MAX_DRAWS)]
     assert run_once(argv, capsys, monkeypatch) == 2
+
+
+def _parameters_at_the_float_limit():
+    from deals.files import library_names, load
+
+    return [(name, p, v) for name in library_names() for p in load(name).parameters
+            for v in ("1e308", "-1e308")]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,parameter,value", _parameters_at_the_float_limit())
+def test_solve_at_the_float_limit_prints_no_numpy_warning(name, parameter, value, capsys,
+                                                          monkeypatch, recwarn):
+    """Every library parameter set to +-1e308: an answer or one line, and no RuntimeWarning
+    from numpy on stderr (sums of a decision node's children and ratios against a tiny reach
+    overflowed harmlessly, but printed four lines of numpy's words)."""
+    run_once(["solve", name, "--set", f"{parameter}={value}"], capsys, monkeypatch)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)], \
+        [str(w.message) for w in recwarn]

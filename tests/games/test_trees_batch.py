@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -115,3 +117,19 @@ def test_a_draws_answer_does_not_depend_on_the_draws_solved_with_it():
 def test_a_tolerance_that_is_not_a_finite_number_at_least_zero_is_refused(tol):
     with pytest.raises(TreeError, match="tol"):
         backward_induction_batch(bargaining_tree(), v=[1.0], tol=tol)
+
+
+def test_payoffs_near_the_float_limit_solve_without_overflow_warnings():
+    """Three actions each worth 1e308 to the mover: summing a decision node's children (which no
+    answer uses) overflows, and must neither warn nor change the answer; the chance node's
+    expectation, 0.5 x 1e308 + 0.5 x 1.2e308, is finite and exact enough to rank."""
+    tree = GameTree(["A", "B"], decision("A", {
+        "x": terminal(1e308, 0),
+        "y": chance({"h": (0.5, terminal(1e308, 1)), "t": (0.5, terminal(1.2e308, 1))}),
+        "z": terminal(1e308, 2)}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        one = backward_induction(tree)
+        batch = backward_induction_batch(tree, keep=[()])
+    assert one.path[0] == "y" and one.payoffs == pytest.approx((1.1e308, 1.0))
+    assert batch.payoffs[0].tolist() == list(one.payoffs)
