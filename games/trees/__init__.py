@@ -6,8 +6,9 @@ One module per idea: ``tree`` (the data and its builder), ``flat`` (the solvers'
 ``subgames`` (imperfect information, subgame by subgame), ``bayesian`` (types, Bayesian Nash,
 screening), ``games.gambit.efg`` (files), ``plots`` (drawing), ``textbook`` (known games).
 
-``tol`` has one meaning for trees: a gain counts as zero when it is at most ``tol`` times the
-tree's largest absolute payoff, at least 1 (:func:`~games.trees.backward_induction.absolute_tolerance`).
+``tol`` has one meaning for trees: a mover's gain counts as zero when it is at most ``tol``
+times that player's largest absolute payoff, at least 1
+(:func:`~games.trees.backward_induction.player_tolerances`).
 
 >>> from games.trees import GameTree, decision, terminal, backward_induction
 >>> from games.trees import non_credible_equilibria, reduced_normal_form

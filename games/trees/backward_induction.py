@@ -35,25 +35,47 @@ if TYPE_CHECKING:
 TIE_BREAK = "first listed action among the mover's best"
 
 
-def absolute_tolerance(flat: FlatTree, tol: float) -> float:
-    """The meaning of ``tol`` for trees: relative to the largest |payoff|, at least 1.
+def player_tolerances(flat: FlatTree, tol: float) -> np.ndarray:
+    """The meaning of ``tol`` for trees, one number per player: ``tol`` times that player's
+    largest absolute payoff, at least 1. A mover's gain within its own tolerance is a tie.
 
-    Payoffs in millions then tie as payoffs in units do. (Normal-form games measure ``tol``
-    against each player's own payoff range instead: see ``games.normal_form.equilibria``.)
+    Payoffs in millions then tie as payoffs in units do, and one player's payoffs in millions
+    do not make another's, in units, look like ties. (Normal-form games measure ``tol`` against
+    each player's own payoff range: see ``games.normal_form.equilibria``.)
+
+    >>> from games.trees import textbook
+    >>> player_tolerances(textbook.entry_deterrence().flat, 1e-9).tolist()  # largest |payoffs| 1, 2
+    [1e-09, 2e-09]
+    """
+    players = flat.payoff.shape[1]
+    scale = np.abs(flat.payoff).max(axis=0) if flat.n else np.ones(players)
+    return relative_tolerance(tol) * np.maximum(1.0, scale)
+
+
+def absolute_tolerance(flat: FlatTree, tol: float) -> float:
+    """The largest of the players' tolerances (:func:`player_tolerances`): ``tol`` times the
+    tree's largest absolute payoff, at least 1; what results report as their tolerance.
 
     >>> from games.trees import textbook
     >>> absolute_tolerance(textbook.entry_deterrence().flat, 1e-9)  # largest |payoff| is 2
     2e-09
     """
-    scale = float(np.max(np.abs(flat.payoff))) if flat.n else 1.0
-    return relative_tolerance(tol) * max(1.0, scale)
+    return float(player_tolerances(flat, tol).max(initial=relative_tolerance(tol)))
+
+
+def mover_tolerances(flat: FlatTree, atol: np.ndarray, inner: np.ndarray,
+                     counts: np.ndarray) -> np.ndarray:
+    """The tolerance of the mover at each of ``inner``'s nodes, repeated over its children (chance
+    nodes get player 0's, unused)."""
+    return np.repeat(atol[np.maximum(flat.player[inner], 0)], counts, axis=0)
 
 
 def relative_tolerance(tol: Any) -> float:
-    """``tol`` checked: a finite number >= 0 (relative to the largest absolute payoff)."""
+    """``tol`` checked: a finite number >= 0 (relative to each player's largest payoff)."""
     tol = finite_number(tol, "tol", TreeError)
     if tol < 0:
-        raise TreeError(f"tol must be >= 0 (relative to the largest |payoff|), got {tol!r}")
+        raise TreeError(f"tol must be >= 0 (relative to each player's largest |payoff|), "
+                        f"got {tol!r}")
     return tol
 
 
@@ -87,7 +109,7 @@ def _mover_column(flat: FlatTree, value: np.ndarray, inner: np.ndarray, counts: 
     return value[children, np.maximum(mover, 0)]
 
 
-def solve_levels(flat: FlatTree, atol: float) -> tuple[np.ndarray, np.ndarray]:
+def solve_levels(flat: FlatTree, atol: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Values and chosen action index of every node, deepest level first.
 
     Each level's nonterminal nodes have their children as one contiguous block (the next
@@ -99,7 +121,7 @@ def solve_levels(flat: FlatTree, atol: float) -> tuple[np.ndarray, np.ndarray]:
     for inner, counts, offsets, children in level_blocks(flat):
         criterion = _mover_column(flat, value, inner, counts, children)
         best = np.maximum.reduceat(criterion, offsets)
-        is_best = criterion >= np.repeat(best, counts) - atol
+        is_best = criterion >= np.repeat(best, counts) - mover_tolerances(flat, atol, inner, counts)
         position = np.where(is_best, np.arange(len(children)), len(children))
         first_best = np.minimum.reduceat(position, offsets)
         is_decision = flat.kind[inner] == 1
@@ -142,7 +164,7 @@ def profile_values(flat: FlatTree, choice: np.ndarray) -> np.ndarray:
 
 
 def deviation_gains(flat: FlatTree, choice: np.ndarray,
-                    atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                    atol: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per decision node: the mover's gain from its best one-shot deviation, a tie flag, and the values.
 
     By the one-shot deviation principle (Osborne & Rubinstein 1994, Lemma 98.2) a profile of
@@ -154,8 +176,8 @@ def deviation_gains(flat: FlatTree, choice: np.ndarray,
     for inner, counts, offsets, children in level_blocks(flat):
         criterion = _mover_column(flat, value, inner, counts, children)
         best = np.maximum.reduceat(criterion, offsets)
-        n_best = np.add.reduceat((criterion >= np.repeat(best, counts) - atol).astype(np.int64),
-                                 offsets)
+        tied = criterion >= np.repeat(best, counts) - mover_tolerances(flat, atol, inner, counts)
+        n_best = np.add.reduceat(tied.astype(np.int64), offsets)
         is_decision = flat.kind[inner] == 1
         decided = inner[is_decision]
         gain[decided] = best[is_decision] - value[decided, flat.player[decided]]
@@ -252,20 +274,23 @@ class SubgamePerfectEquilibrium(TabularResult):
                 + (f"; {len(self.ties)} tie(s) broken by {self.tie_break}" if self.ties else ""))
 
 
-def _result(flat: FlatTree, tree: GameTree, choice: np.ndarray, atol: float, method: str,
+def _result(flat: FlatTree, tree: GameTree, choice: np.ndarray, atol: np.ndarray, method: str,
             tie_break: str) -> SubgamePerfectEquilibrium:
     gain, tie, value = deviation_gains(flat, choice, atol)
     regret = float(gain.max(initial=0.0))
-    if regret > atol:  # pragma: no cover - would be a bug in the solver, never a user's mistake
+    decided = np.flatnonzero(flat.kind == 1)
+    if np.any(gain[decided] > atol[flat.player[decided]]):  # pragma: no cover - a solver bug
         raise AssertionError(f"backward induction produced a profile with regret {regret}")
-    return SubgamePerfectEquilibrium(tree.players, tuple(float(v) for v in value[0]), regret, atol,
-                                     tie_break, method, flat, choice, tie)
+    return SubgamePerfectEquilibrium(tree.players, tuple(float(v) for v in value[0]), regret,
+                                     float(atol.max(initial=0.0)), tie_break, method, flat,
+                                     choice, tie)
 
 
 def backward_induction(tree: GameTree, *, tol: float = 1e-9) -> SubgamePerfectEquilibrium:
     """Solve a perfect-information tree by backward induction; ties go to the first listed action.
 
-    ``tol`` is relative to the largest absolute payoff. The result is checked: its one-shot
+    ``tol`` is relative to each player's largest absolute payoff (:func:`player_tolerances`);
+    the result's ``tolerance`` is the largest of them. The result is checked: its one-shot
     regret (the subgame-perfection test) is reported and is zero within the tolerance. For
     every subgame-perfect equilibrium when there are ties, use
     :func:`subgame_perfect_equilibria`.
@@ -279,7 +304,7 @@ def backward_induction(tree: GameTree, *, tol: float = 1e-9) -> SubgamePerfectEq
     """
     require_perfect_information(tree, "backward_induction")
     flat = tree.flat
-    atol = absolute_tolerance(flat, tol)
+    atol = player_tolerances(flat, tol)
     _, choice = solve_levels(flat, atol)
     return _result(flat, tree, choice, atol, "backward induction", TIE_BREAK)
 
@@ -332,7 +357,7 @@ def subgame_perfect_equilibria(tree: GameTree, *, tol: float = 1e-9,
     """
     require_perfect_information(tree, "subgame_perfect_equilibria")
     flat = tree.flat
-    atol = absolute_tolerance(flat, tol)
+    atol = player_tolerances(flat, tol)
     # options[i]: list of (value vector, {node: action index}) for the subtree at node i.
     options: dict[int, list[tuple[np.ndarray, dict[int, int]]]] = {}
     for start, end in reversed(flat.levels):
@@ -359,7 +384,7 @@ def subgame_perfect_equilibria(tree: GameTree, *, tol: float = 1e-9,
                 p = int(flat.player[i])
                 best = max(v[p] for v, _ in combo)
                 for k, (v, _) in enumerate(combo):
-                    if v[p] >= best - atol:
+                    if v[p] >= best - atol[p]:
                         mine.append((v, {**merged, i: k}))
             if len(mine) > limit:
                 raise GameTooLargeError(
@@ -373,4 +398,5 @@ def subgame_perfect_equilibria(tree: GameTree, *, tol: float = 1e-9,
             choice[node] = k
         results.append(_result(flat, tree, choice, atol, "backward induction over all ties",
                                "every tie explored"))
-    return SubgamePerfectSet(tuple(results), "backward induction over all ties", atol)
+    return SubgamePerfectSet(tuple(results), "backward induction over all ties",
+                             float(atol.max(initial=0.0)))

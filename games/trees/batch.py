@@ -25,7 +25,7 @@ import numpy as np
 from games.errors import ParameterError, TreeError
 from games.expressions import Expression
 from games.results import TabularResult
-from games.trees.backward_induction import (level_blocks, relative_tolerance,
+from games.trees.backward_induction import (level_blocks, mover_tolerances, relative_tolerance,
                                              require_perfect_information)
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, check_parameter_values, describe
@@ -101,9 +101,9 @@ class BatchBackwardInduction(TabularResult):
 
     ``payoffs`` is (draws x players); ``share(history, action)`` is the share of draws that
     take ``action`` at ``history``. ``regret`` is the largest one-shot deviation gain over the
-    draws; each draw's is within its own tolerance, ``tol`` x max(1, the largest absolute
-    payoff of that draw), as :func:`backward_induction` would judge it alone; ``tolerance`` is
-    the largest. Investing (8 with probability p, else -2) beats keeping 3 exactly when
+    draws; each mover's is within its own tolerance in that draw, ``tol`` x max(1, its largest
+    absolute payoff in the draw), as :func:`backward_induction` would judge the draw alone;
+    ``tolerance`` is the largest. Investing (8 with probability p, else -2) beats keeping 3 exactly when
     p > 1/2:
 
     >>> from games.trees import backward_induction_batch, risky_investment
@@ -201,10 +201,11 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
     sample, draws = _sample(tree, values)
     flat = FlatTree(tree)
     payoff, probability = _values(tree, flat, sample, draws)
-    # Each draw's tolerance is relative to its own largest |payoff|, as the single solver's is,
-    # so a draw's answer does not depend on the other draws solved with it.
-    scale = np.abs(payoff).max(axis=(0, 1)) if flat.n else np.ones(draws)
-    atol = relative_tolerance(tol) * np.maximum(1.0, scale)                  # (draws,)
+    # Each player's tolerance in each draw is relative to that player's largest |payoff| in
+    # that draw, as the single solver's is, so a draw's answer does not depend on the other
+    # draws solved with it.
+    scale = np.abs(payoff).max(axis=0) if flat.n else np.ones((len(tree.players), draws))
+    atol = relative_tolerance(tol) * np.maximum(1.0, scale)                  # (players, draws)
     value = payoff.copy()
     choice = np.full((flat.n, draws), -1, dtype=np.int64)
     tie = np.zeros(draws, dtype=bool)
@@ -214,7 +215,8 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
         mover = np.maximum(np.repeat(flat.player[inner], counts), 0)
         criterion = value[children, mover]                                   # (children, draws)
         best = np.maximum.reduceat(criterion, offsets, axis=0)               # (nodes, draws)
-        is_best = criterion >= np.repeat(best, counts, axis=0) - atol
+        is_best = criterion >= np.repeat(best, counts, axis=0) - mover_tolerances(
+            flat, atol, inner, counts)
         position = np.where(is_best, np.arange(len(children))[:, None], len(children))
         first_best = np.minimum.reduceat(position, offsets, axis=0)
         n_best = np.add.reduceat(is_best.astype(np.int64), offsets, axis=0)
@@ -234,11 +236,10 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
         tie |= np.any(n_best[decided] > 1, axis=0)
         # Check: no mover gains by switching at its own node (the one-shot deviation test).
         own = value[inner[decided], flat.player[inner[decided]]]
-        gain = np.max(best[decided] - own, axis=0, initial=0.0)              # (draws,)
-        if np.any(gain > atol):  # pragma: no cover - a bug, not a user's mistake
-            d = int(np.argmax(gain - atol))
+        gain = best[decided] - own                                           # (decided, draws)
+        if np.any(gain > atol[flat.player[inner[decided]]]):  # pragma: no cover - a bug
             raise AssertionError(f"batch backward induction left a one-shot regret of "
-                                 f"{gain[d]} at draw {d} (tolerance {atol[d]})")
+                                 f"{gain.max()}")
         regret = max(regret, float(gain.max(initial=0.0)))
     # Follow play from the root in every draw at once (likeliest branch at chance nodes).
     node = np.zeros(draws, dtype=np.int64)

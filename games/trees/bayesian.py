@@ -29,7 +29,7 @@ import numpy as np
 from games.errors import TreeError
 from games.normal_form import NormalFormGame
 from games.results import TabularResult
-from games.trees.backward_induction import absolute_tolerance, backward_induction
+from games.trees.backward_induction import backward_induction, player_tolerances
 from games.trees.batch import backward_induction_batch
 from games.trees.normal_form_conversion import reduced_form_arrays
 from games.trees.tree import (Chance, Decision, GameTree, Terminal, chance, decision,
@@ -199,7 +199,7 @@ def screening_offer(tree: GameTree, *, tol: float = 1e-9) -> ScreeningOffer:
         rows.append(row)
         values.append(expected)
     criterion = np.array([v[proposer] for v in values])
-    atol = absolute_tolerance(tree.flat, tol)
+    atol = float(player_tolerances(tree.flat, tol)[proposer])  # the proposer's own scale
     best = int(np.argmax(criterion))
     ties = tuple(offers[k] for k in np.flatnonzero(criterion >= criterion[best] - atol) if k != best)
     return ScreeningOffer(tree.players, offers[best], tuple(float(v) for v in values[best]),

@@ -25,8 +25,8 @@ import numpy as np
 
 from games.results import EquilibriumSequence
 from games.trees.backward_induction import (
+    player_tolerances,
     require_perfect_information,
-    absolute_tolerance,
     subgame_perfect_equilibria,
 )
 from games.trees.normal_form_conversion import ReducedForm, own_sequences, reduced_form_arrays
@@ -37,11 +37,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def pure_profiles(payoffs: Sequence[np.ndarray], atol: float) -> list[tuple[int, ...]]:
-    """Cells where every player's payoff is a best response along its own axis (pure Nash)."""
+def pure_profiles(payoffs: Sequence[np.ndarray], atol: float | Sequence[float]
+                  ) -> list[tuple[int, ...]]:
+    """Cells where every player's payoff is a best response along its own axis (pure Nash),
+    within ``atol``: one number for every player, or one per player."""
     stable = np.ones(payoffs[0].shape, dtype=bool)
+    slack = np.broadcast_to(np.asarray(atol, dtype=float), (len(payoffs),))
     for p, table in enumerate(payoffs):
-        stable &= table >= table.max(axis=p, keepdims=True) - atol
+        stable &= table >= table.max(axis=p, keepdims=True) - slack[p]
     return [tuple(int(x) for x in cell) for cell in np.argwhere(stable)]
 
 
@@ -99,7 +102,7 @@ class Threat(str):
 
 
 def _threats(flat: FlatTree, players: tuple[str, ...], form: ReducedForm, cell: tuple[int, ...],
-             atol: float) -> tuple[Threat, ...]:
+             atol: np.ndarray) -> tuple[Threat, ...]:
     """Nodes where the profile's action is worse for its mover than another action there.
 
     Solved bottom-up: below a node, play follows the profile where it says something and
@@ -125,7 +128,7 @@ def _threats(flat: FlatTree, players: tuple[str, ...], form: ReducedForm, cell: 
             k = prescribed.get(int(flat.infoset[i]))
             if k is None:
                 k = best
-            elif block[k, p] < block[best, p] - atol:
+            elif block[k, p] < block[best, p] - atol[p]:
                 node = flat.nodes[i]
                 found.append((int(flat.depth[i]),
                               Threat(players[p], node.actions[k], flat.history(i), float(block[k, p]),
@@ -216,7 +219,7 @@ def non_credible_equilibria(tree: GameTree, *, tol: float = 1e-9,
     """
     require_perfect_information(tree, "non_credible_equilibria")
     flat = tree.flat
-    atol = absolute_tolerance(flat, tol)
+    atol = player_tolerances(flat, tol)
     form = reduced_form_arrays(tree)
     index = [{tuple(sorted(plan.items())): k for k, plan in enumerate(plans)} for plans in form.plans]
     sequences = [own_sequences(flat, p) for p in range(len(tree.players))]
@@ -242,4 +245,4 @@ def non_credible_equilibria(tree: GameTree, *, tol: float = 1e-9,
     credible = tuple(tuple(form.names[p][k] for p, k in enumerate(cell)) for cell in sorted(credible_cells))
     return NonCredibleSet(tuple(results), tree.players, credible, len(nash),
                           "pure Nash of the reduced normal form minus reduced subgame-perfect profiles",
-                          atol)
+                          float(atol.max(initial=0.0)))

@@ -142,8 +142,9 @@ def _solve_one(tree: GameTree, root: History, tol: float) -> SubgameStep:
         return SubgameStep(root, "backward induction", {p: "; ".join(v) for p, v in play.items()},
                            spe.payoffs, spe.regret, 1)
     form = reduced_form_arrays(tree)
-    scale = max(1.0, max(float(np.max(np.abs(t))) for t in form.payoffs))
-    cells = pure_profiles(form.payoffs, tol * scale)
+    # Each player's tolerance on its own scale, as in backward induction (player_tolerances).
+    cells = pure_profiles(form.payoffs, [tol * max(1.0, float(np.max(np.abs(t))))
+                                         for t in form.payoffs])
     if cells:
         cell = cells[0]
         return SubgameStep(root, "pure Nash of the reduced normal form",

@@ -194,3 +194,44 @@ def test_threats_carry_their_parts():
     import pickle
 
     assert pickle.loads(pickle.dumps(t)).history == ("Restrict",)
+
+
+def scaled(tree: GameTree, player: int, factor: float) -> GameTree:
+    """The same tree with one player's payoffs multiplied by ``factor``."""
+    def copy(node):
+        if hasattr(node, "payoffs"):
+            return terminal(*[v * factor if k == player else v for k, v in enumerate(node.payoffs)])
+        children = [copy(c) for c in node.children]
+        if hasattr(node, "probabilities"):
+            return chance({a: (p, c) for a, p, c in zip(node.actions, node.probabilities, children)})
+        return decision(node.player, dict(zip(node.actions, children)))
+
+    return GameTree(list(tree.players), copy(tree.root))
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_trees(), st.data())
+def test_one_players_payoffs_in_other_units_change_no_choice(tree, data):
+    """Multiplying one player's payoffs by a positive number (2**40: exact in floats) is a change
+    of that player's units, so every solver makes the same choices (von Neumann-Morgenstern
+    utilities are unique up to a positive affine map per player). A tolerance scaled to the
+    largest payoff of all players called the others' differences (integers here) ties."""
+    player = data.draw(st.integers(0, len(tree.players) - 1))
+    big = scaled(tree, player, 2.0 ** 40)
+    assert backward_induction(big).strategies == backward_induction(tree).strategies
+    assert ([e.strategies for e in subgame_perfect_equilibria(big)]
+            == [e.strategies for e in subgame_perfect_equilibria(tree)])
+    if len(tree.players) >= 2 and any(n.__class__.__name__ == "Decision" for _, n in tree.walk()):
+        assert ([e.strategies for e in non_credible_equilibria(big)]
+                == [e.strategies for e in non_credible_equilibria(tree)])
+
+
+def test_a_player_in_units_is_not_tied_by_another_in_millions():
+    """B's stake is 1e-4 against A's millions: B still takes x, so A plays L for 1e6 (before, B was
+    called indifferent and the first listed action, y, was chosen)."""
+    tree = GameTree(["A", "B"], decision("A", {
+        "L": decision("B", {"y": terminal(2e6, 0), "x": terminal(1e6, 1e-4)}),
+        "R": terminal(0, 0)}))
+    spe = backward_induction(tree)
+    assert spe.path == ("L", "x") and spe.payoffs == (1e6, 1e-4)
+    assert [e.payoffs for e in subgame_perfect_equilibria(tree)] == [(1e6, 1e-4)]
