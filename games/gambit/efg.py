@@ -267,16 +267,28 @@ def parse_efg(text: str, *, source: str = "<text>") -> GameTree:
 
 
 def read_efg(path: str | PathLike[str]) -> GameTree:
-    """Read a Gambit ``.efg`` file into a GameTree (errors name the file and line).
+    """Read a Gambit ``.efg`` file into a GameTree (errors name the file and line), from its
+    path or, as :func:`games.gambit.read_nfg` does, from the file's text (a str starting with
+    ``EFG``).
 
     See the module documentation for what happens to repeated labels and to outcomes at
     non-terminal nodes.
+
+    >>> read_efg('EFG 2 R "" { "A" "B" } t "" 1 "" { 1, 2 }').root.payoffs
+    (1.0, 2.0)
     """
-    path = Path(path)
+    if not isinstance(path, (str, PathLike)):
+        raise FileFormatError(f"read_efg takes the path of an .efg file or the file's text (a "
+                              f"str), got {type(path).__name__}")
+    if isinstance(path, str) and (path.lstrip().startswith(("EFG", "NFG")) or "\n" in path
+                                  or "{" in path):
+        return parse_efg(path, source="<efg text>")
     try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")  # -sig: editors may add a BOM
-    except OSError as exc:
-        raise FileFormatError(f"cannot read {path}: {exc.strerror}") from None
+        text = Path(path).read_text(encoding="utf-8-sig", errors="replace")  # -sig: a BOM
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise FileFormatError(f"cannot read {str(path)[:200]}: {reason}; give the path of an "
+                              f".efg file, or the file's text starting with EFG") from None
     return parse_efg(text, source=str(path))
 
 

@@ -55,7 +55,11 @@ class Token:
         if self.kind == "end":
             return "the end of the file"
         shown = self.text if len(self.text) <= 30 else self.text[:27] + "..."
-        return f'the label "{shown}"' if self.kind == "text" else f"'{shown}'"
+        # A label that runs over lines (a quote left open) stays on the message's one line.
+        shown = shown.replace("\r", "\\r").replace("\n", "\\n")
+        if self.kind == "text":
+            return f'the label "{shown}"' + (" (a quote left open?)" if "\n" in self.text else "")
+        return f"'{shown}'"
 
 
 def tokenize(text: str, where: str) -> list[Token]:

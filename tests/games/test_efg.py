@@ -215,3 +215,26 @@ def trees(draw):
 @given(trees())
 def test_write_then_read_gives_the_same_tree(tree):
     assert parse_efg(write_efg(tree)) == tree
+
+
+def test_read_efg_takes_the_files_text_as_read_nfg_does():
+    text = write_efg(entry_deterrence())
+    assert backward_induction(read_efg(text)).payoffs == backward_induction(entry_deterrence()).payoffs
+    with pytest.raises(FileFormatError, match="read_efg takes the path"):
+        read_efg(3.5)
+
+
+@pytest.mark.parametrize("text", [
+    HEADER + 'p "" 1 1 "" { "a" "b } 0\nt "" 1 "" { 1, 2 }\nt "" 2 "" { 0, 0 }\n',  # quote open
+    HEADER + 't "" 1 "Out { 1, 2 }\n',
+])
+def test_a_label_left_open_over_lines_gives_a_one_line_error(text):
+    with pytest.raises(FileFormatError) as caught:
+        read_efg(text)
+    assert "\n" not in str(caught.value), str(caught.value)
+
+
+def test_a_path_that_cannot_be_read_is_named_shortly():
+    with pytest.raises(FileFormatError, match="cannot read /no/such/dir/x.efg") as caught:
+        read_efg("/no/such/dir/x.efg")
+    assert "\n" not in str(caught.value)
