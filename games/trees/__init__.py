@@ -7,7 +7,7 @@ One module per idea: ``tree`` (the data and its builder), ``flat`` (the solvers'
 screening), ``games.gambit.efg`` (files), ``plots`` (drawing), ``textbook`` (known games).
 
 ``tol`` has one meaning for trees: a mover's gain counts as zero when it is at most ``tol``
-times that player's largest absolute payoff, at least 1
+times that player's largest absolute payoff
 (:func:`~games.trees.backward_induction.player_tolerances`).
 
 >>> from games.trees import GameTree, decision, terminal, backward_induction

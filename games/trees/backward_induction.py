@@ -37,30 +37,31 @@ TIE_BREAK = "first listed action among the mover's best"
 
 def player_tolerances(flat: FlatTree, tol: float) -> np.ndarray:
     """The meaning of ``tol`` for trees, one number per player: ``tol`` times that player's
-    largest absolute payoff, at least 1. A mover's gain within its own tolerance is a tie.
+    largest absolute payoff. A mover's gain within its own tolerance is a tie.
 
-    Payoffs in millions then tie as payoffs in units do, and one player's payoffs in millions
-    do not make another's, in units, look like ties. (Normal-form games measure ``tol`` against
-    each player's own payoff range: see ``games.normal_form.equilibria``.)
+    A change of one player's units (payoffs in millions, or in millionths) then changes no
+    choice, and one player's payoffs in millions do not make another's, in units, look like
+    ties. (Normal-form games measure ``tol`` against each player's own payoff range: see
+    ``games.normal_form.equilibria``.)
 
     >>> from games.trees import textbook
     >>> player_tolerances(textbook.entry_deterrence().flat, 1e-9).tolist()  # largest |payoffs| 1, 2
     [1e-09, 2e-09]
     """
     players = flat.payoff.shape[1]
-    scale = np.abs(flat.payoff).max(axis=0) if flat.n else np.ones(players)
-    return relative_tolerance(tol) * np.maximum(1.0, scale)
+    scale = np.abs(flat.payoff).max(axis=0) if flat.n else np.zeros(players)
+    return relative_tolerance(tol) * scale
 
 
 def absolute_tolerance(flat: FlatTree, tol: float) -> float:
     """The largest of the players' tolerances (:func:`player_tolerances`): ``tol`` times the
-    tree's largest absolute payoff, at least 1; what results report as their tolerance.
+    tree's largest absolute payoff; what results report as their tolerance.
 
     >>> from games.trees import textbook
     >>> absolute_tolerance(textbook.entry_deterrence().flat, 1e-9)  # largest |payoff| is 2
     2e-09
     """
-    return float(player_tolerances(flat, tol).max(initial=relative_tolerance(tol)))
+    return float(player_tolerances(flat, tol).max(initial=0.0))
 
 
 def mover_tolerances(flat: FlatTree, atol: np.ndarray, inner: np.ndarray,

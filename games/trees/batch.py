@@ -101,8 +101,8 @@ class BatchBackwardInduction(TabularResult):
 
     ``payoffs`` is (draws x players); ``share(history, action)`` is the share of draws that
     take ``action`` at ``history``. ``regret`` is the largest one-shot deviation gain over the
-    draws; each mover's is within its own tolerance in that draw, ``tol`` x max(1, its largest
-    absolute payoff in the draw), as :func:`backward_induction` would judge the draw alone;
+    draws; each mover's is within its own tolerance in that draw, ``tol`` x its largest
+    absolute payoff in the draw, as :func:`backward_induction` would judge the draw alone;
     ``tolerance`` is the largest. Investing (8 with probability p, else -2) beats keeping 3 exactly when
     p > 1/2:
 
@@ -204,8 +204,8 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
     # Each player's tolerance in each draw is relative to that player's largest |payoff| in
     # that draw, as the single solver's is, so a draw's answer does not depend on the other
     # draws solved with it.
-    scale = np.abs(payoff).max(axis=0) if flat.n else np.ones((len(tree.players), draws))
-    atol = relative_tolerance(tol) * np.maximum(1.0, scale)                  # (players, draws)
+    scale = np.abs(payoff).max(axis=0) if flat.n else np.zeros((len(tree.players), draws))
+    atol = relative_tolerance(tol) * scale                                   # (players, draws)
     value = payoff.copy()
     choice = np.full((flat.n, draws), -1, dtype=np.int64)
     tie = np.zeros(draws, dtype=bool)

@@ -143,8 +143,7 @@ def _solve_one(tree: GameTree, root: History, tol: float) -> SubgameStep:
                            spe.payoffs, spe.regret, 1)
     form = reduced_form_arrays(tree)
     # Each player's tolerance on its own scale, as in backward induction (player_tolerances).
-    cells = pure_profiles(form.payoffs, [tol * max(1.0, float(np.max(np.abs(t))))
-                                         for t in form.payoffs])
+    cells = pure_profiles(form.payoffs, [tol * float(np.max(np.abs(t))) for t in form.payoffs])
     if cells:
         cell = cells[0]
         return SubgameStep(root, "pure Nash of the reduced normal form",

@@ -212,12 +212,13 @@ def scaled(tree: GameTree, player: int, factor: float) -> GameTree:
 @settings(max_examples=40, deadline=None)
 @given(random_trees(), st.data())
 def test_one_players_payoffs_in_other_units_change_no_choice(tree, data):
-    """Multiplying one player's payoffs by a positive number (2**40: exact in floats) is a change
-    of that player's units, so every solver makes the same choices (von Neumann-Morgenstern
+    """Multiplying one player's payoffs by a positive number (a power of 2: exact in floats) is a
+    change of that player's units, so every solver makes the same choices (von Neumann-Morgenstern
     utilities are unique up to a positive affine map per player). A tolerance scaled to the
-    largest payoff of all players called the others' differences (integers here) ties."""
+    largest payoff of all players called the others' differences (integers here) ties; one of
+    at least 1 called all of a player's differences ties once its payoffs were in millionths."""
     player = data.draw(st.integers(0, len(tree.players) - 1))
-    big = scaled(tree, player, 2.0 ** 40)
+    big = scaled(tree, player, data.draw(st.sampled_from([2.0 ** 40, 2.0 ** -40])))
     assert backward_induction(big).strategies == backward_induction(tree).strategies
     assert ([e.strategies for e in subgame_perfect_equilibria(big)]
             == [e.strategies for e in subgame_perfect_equilibria(tree)])
