@@ -103,8 +103,8 @@ class BatchBackwardInduction(TabularResult):
     take ``action`` at ``history``. ``regret`` is the largest one-shot deviation gain over the
     draws; each mover's is within its own tolerance in that draw, ``tol`` x its largest
     absolute payoff in the draw, as :func:`backward_induction` would judge the draw alone;
-    ``tolerance`` is the largest. Investing (8 with probability p, else -2) beats keeping 3 exactly when
-    p > 1/2:
+    ``tolerance`` is the largest. Investing (8 with probability p, else -2) beats keeping 3
+    exactly when p > 1/2:
 
     >>> from games.trees import backward_induction_batch, risky_investment
     >>> batch = backward_induction_batch(risky_investment(), p=[0.3, 0.7])
@@ -176,7 +176,7 @@ class BatchBackwardInduction(TabularResult):
 
     def caption(self) -> str:
         return (f"backward induction at {self.draws} parameter points; one-shot regret "
-                f"<= {self.regret:.3g} (each draw within its own tolerance, at most "
+                f"<= {self.regret:.3g} (each mover within its own tolerance, at most "
                 f"{self.tolerance:.3g}); {int(self.ties.sum())} "
                 f"draws with a tie, broken towards the first listed action")
 
