@@ -157,7 +157,8 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
             continue
         audited.append(deal)
 
-    detail = options.get("detail", True) and options.pop("summaries", True)
+    summaries = options.pop("summaries", True)  # compare asks for them as tasks of their own
+    detail = options.get("detail", True) and summaries
     # Each deal's audit, staged plan and two-level summary are separate tasks (the audit
     # attaches the last two when it is done): more, smaller tasks keep the workers even.
     tasks = [("audit", k) for k in range(len(audited))]

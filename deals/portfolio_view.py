@@ -73,7 +73,8 @@ def sections(result: PortfolioResult) -> list[Section]:
                 ["alone/linked k: the US's best volume, median thousand H100e/yr, struck "
                  "alone (before the limits) and coordinated; acc: the share of draws in "
                  "which a deal is struck under each regime (a low share can mean the partner "
-                 "refuses, or that no offer beats no deal for the US).", *filter(None, [result.why_alone_refused()])])),
+                 "refuses, or that no offer beats no deal for the US).",
+                 *filter(None, [result.why_alone_refused()])])),
             Section("verdicts on each deal's proposal", verdicts, _wrap(
                 ["The proposal against the US's best terms, alone and linked: refused (by "
                  "the partner in most draws), too many / too few chips (than the US's best "

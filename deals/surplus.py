@@ -26,9 +26,9 @@ from typing import Any, Mapping
 import numpy as np
 
 from deals.leverage import gains
-from games.bargaining.ultimatum import best_within_reach, offers_along
 from deals.model import Deal
 from deals.verdicts import amount, issue_text, sentence_case, the
+from games.bargaining.ultimatum import best_within_reach, offers_along
 
 #: Levels scanned along a continuous issue, from the proposal to the end of its range.
 LEVELS = 101

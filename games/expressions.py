@@ -377,7 +377,8 @@ class Expression:
         >>> parse_expression("min(x, 3) + y").is_affine_in(["x", "y"])
         False
         """
-        chosen = {s for s in self.sympy.free_symbols if s.name in set(names)}
+        wanted = set(names)
+        chosen = {s for s in self.sympy.free_symbols if s.name in wanted}
         return not any(sympy.diff(self.sympy, x).free_symbols & chosen for x in chosen)
 
     def __call__(self, **values: Any) -> Any:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from games.errors import FileFormatError, GameError
-from games.gambit.tokens import TokenStream, distinct_labels, quote, read_number
+from games.gambit.tokens import TokenStream, distinct_labels, is_file_text, quote, read_number
 from games.trees.tree import Chance, Decision, GameTree, Node, Terminal
 
 _KINDS = {"number": "word", "symbol": "word", "text": "string", "{": "{", "}": "}", "end": None}
@@ -280,8 +280,7 @@ def read_efg(path: str | PathLike[str]) -> GameTree:
     if not isinstance(path, (str, PathLike)):
         raise FileFormatError(f"read_efg takes the path of an .efg file or the file's text (a "
                               f"str), got {type(path).__name__}")
-    if isinstance(path, str) and (path.lstrip().startswith(("EFG", "NFG")) or "\n" in path
-                                  or "{" in path):
+    if is_file_text(path):
         return parse_efg(path, source="<efg text>")
     try:
         text = Path(path).read_text(encoding="utf-8-sig", errors="replace")  # -sig: a BOM

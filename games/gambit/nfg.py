@@ -31,7 +31,7 @@ from typing import Literal
 import numpy as np
 
 from games.errors import FileFormatError, GameError
-from games.gambit.tokens import TokenStream, distinct_labels, quote, read_number
+from games.gambit.tokens import TokenStream, distinct_labels, is_file_text, quote, read_number
 from games.normal_form.game import NormalFormGame
 
 __all__ = ["read_nfg", "write_nfg", "parse_nfg", "NfgContents"]
@@ -206,8 +206,7 @@ def read_nfg(source: str | os.PathLike) -> NormalFormGame:
         raise FileFormatError(
             f"read_nfg takes the path of an .nfg file or the file's text (a str), got "
             f"{type(source).__name__}")
-    if isinstance(source, str) and (source.lstrip().startswith(("NFG", "EFG")) or "\n" in source
-                                    or "{" in source):
+    if is_file_text(source):
         text, where = source, "<nfg text>"
     else:
         where = str(source)

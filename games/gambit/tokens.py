@@ -224,6 +224,17 @@ def read_number(token: Token, stream: TokenStream, what: str) -> Fraction:
     return value
 
 
+def is_file_text(source: object) -> bool:
+    """Whether ``source`` given to a reader is a file's text rather than its path: a str that
+    starts with a Gambit header (``NFG``/``EFG``) or holds a line break or a brace.
+
+    >>> is_file_text('NFG 1 R "" { "A" "B" } { 1 1 } 0 0'), is_file_text("games/pd.nfg")
+    (True, False)
+    """
+    return isinstance(source, str) and (source.lstrip().startswith(("NFG", "EFG"))
+                                        or "\n" in source or "{" in source)
+
+
 def distinct_labels(labels: Sequence[str], empty: Callable[[int], str],
                     numbers: Sequence[int] | None = None) -> tuple[str, ...]:
     """Labels made distinct by the one rule both formats follow.

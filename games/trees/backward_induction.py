@@ -35,9 +35,11 @@ if TYPE_CHECKING:
 TIE_BREAK = "first listed action among the mover's best"
 
 
-def player_tolerances(flat: FlatTree, tol: float) -> np.ndarray:
+def player_tolerances(payoff: np.ndarray, tol: float) -> np.ndarray:
     """The meaning of ``tol`` for trees, one number per player: ``tol`` times that player's
-    largest absolute payoff. A mover's gain within its own tolerance is a tie.
+    largest absolute payoff. A mover's gain within its own tolerance is a tie. ``payoff`` has
+    the players on its second axis: (nodes, players) as :attr:`FlatTree.payoff`, or (nodes,
+    players, draws) for a batch (one tolerance per player and draw).
 
     A change of one player's units (payoffs in millions, or in millionths) then changes no
     choice, and one player's payoffs in millions do not make another's, in units, look like
@@ -45,23 +47,10 @@ def player_tolerances(flat: FlatTree, tol: float) -> np.ndarray:
     ``games.normal_form.equilibria``.)
 
     >>> from games.trees import textbook
-    >>> player_tolerances(textbook.entry_deterrence().flat, 1e-9).tolist()  # largest |payoffs| 1, 2
+    >>> player_tolerances(textbook.entry_deterrence().flat.payoff, 1e-9).tolist()  # 1 and 2
     [1e-09, 2e-09]
     """
-    players = flat.payoff.shape[1]
-    scale = np.abs(flat.payoff).max(axis=0) if flat.n else np.zeros(players)
-    return relative_tolerance(tol) * scale
-
-
-def absolute_tolerance(flat: FlatTree, tol: float) -> float:
-    """The largest of the players' tolerances (:func:`player_tolerances`): ``tol`` times the
-    tree's largest absolute payoff; what results report as their tolerance.
-
-    >>> from games.trees import textbook
-    >>> absolute_tolerance(textbook.entry_deterrence().flat, 1e-9)  # largest |payoff| is 2
-    2e-09
-    """
-    return float(player_tolerances(flat, tol).max(initial=0.0))
+    return relative_tolerance(tol) * np.abs(payoff).max(axis=0, initial=0.0)
 
 
 def mover_tolerances(flat: FlatTree, atol: np.ndarray, inner: np.ndarray,
@@ -128,27 +117,31 @@ def solve_levels(flat: FlatTree, atol: np.ndarray) -> tuple[np.ndarray, np.ndarr
         is_decision = flat.kind[inner] == 1
         value[inner[is_decision]] = value[children[0] + first_best[is_decision]]
         choice[inner[is_decision]] = first_best[is_decision] - offsets[is_decision]
-        value[inner[~is_decision]] = chance_values(flat, value, inner, offsets, children,
-                                                   ~is_decision)
+        weighted = value[children] * flat.edge_probability[children, None]
+        value[inner[~is_decision]] = chance_values(flat, weighted, inner, offsets, ~is_decision)
     return value, choice
 
 
-def chance_values(flat: FlatTree, value: np.ndarray, inner: np.ndarray, offsets: np.ndarray,
-                  children: np.ndarray, is_chance: np.ndarray) -> np.ndarray:
-    """The expected payoffs at the chance nodes ``inner[is_chance]`` of one level block.
+def chance_values(flat: FlatTree, weighted: np.ndarray, inner: np.ndarray, offsets: np.ndarray,
+                  is_chance: np.ndarray) -> np.ndarray:
+    """The expected payoffs at the chance nodes ``inner[is_chance]`` of one level block, from
+    the children's payoffs times their probabilities, ``weighted``: (children, players), or
+    (children, players, draws) for a batch.
 
     One ``reduceat`` sums every node's weighted children; the sums at decision nodes are not
     used (their children's payoffs added up may overflow near the float limit, harmlessly). A
     chance node's expectation is at most its largest payoff, so it is finite unless payoffs are
-    at the very limit of a float: then it is refused, naming the node.
+    at the very limit of a float: then it is refused, naming the node (and the draw).
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        weighted = value[children] * flat.edge_probability[children, None]
         expected = np.add.reduceat(weighted, offsets, axis=0)[is_chance]
-    if not np.all(np.isfinite(expected)):
-        i = int(inner[is_chance][np.flatnonzero(~np.isfinite(expected).all(axis=1))[0]])
-        raise TreeError(f"the expected payoffs of the chance node {describe(flat.history(i))} "
-                        "are not finite: the payoffs below it are too large to add as floats")
+    bad = ~np.isfinite(expected)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        draw = f" at draw {where[2]}" if expected.ndim == 3 else ""
+        raise TreeError(f"the expected payoffs of the chance node "
+                        f"{describe(flat.history(int(inner[is_chance][where[0]])))} are not "
+                        f"finite{draw}: the payoffs below it are too large to add as floats")
     return expected
 
 
@@ -159,8 +152,8 @@ def profile_values(flat: FlatTree, choice: np.ndarray) -> np.ndarray:
         is_decision = flat.kind[inner] == 1
         decided = inner[is_decision]
         value[decided] = value[flat.child_start[decided] + choice[decided]]
-        value[inner[~is_decision]] = chance_values(flat, value, inner, offsets, children,
-                                                   ~is_decision)
+        weighted = value[children] * flat.edge_probability[children, None]
+        value[inner[~is_decision]] = chance_values(flat, weighted, inner, offsets, ~is_decision)
     return value
 
 
@@ -305,7 +298,7 @@ def backward_induction(tree: GameTree, *, tol: float = 1e-9) -> SubgamePerfectEq
     """
     require_perfect_information(tree, "backward_induction")
     flat = tree.flat
-    atol = player_tolerances(flat, tol)
+    atol = player_tolerances(flat.payoff, tol)
     _, choice = solve_levels(flat, atol)
     return _result(flat, tree, choice, atol, "backward induction", TIE_BREAK)
 
@@ -358,7 +351,7 @@ def subgame_perfect_equilibria(tree: GameTree, *, tol: float = 1e-9,
     """
     require_perfect_information(tree, "subgame_perfect_equilibria")
     flat = tree.flat
-    atol = player_tolerances(flat, tol)
+    atol = player_tolerances(flat.payoff, tol)
     # options[i]: list of (value vector, {node: action index}) for the subtree at node i.
     options: dict[int, list[tuple[np.ndarray, dict[int, int]]]] = {}
     for start, end in reversed(flat.levels):

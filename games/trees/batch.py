@@ -25,8 +25,8 @@ import numpy as np
 from games.errors import ParameterError, TreeError
 from games.expressions import Expression
 from games.results import TabularResult
-from games.trees.backward_induction import (level_blocks, mover_tolerances, relative_tolerance,
-                                             require_perfect_information)
+from games.trees.backward_induction import (chance_values, level_blocks, mover_tolerances,
+                                             player_tolerances, require_perfect_information)
 from games.trees.flat import FlatTree
 from games.trees.tree import GameTree, History, check_parameter_values, describe
 
@@ -204,8 +204,7 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
     # Each player's tolerance in each draw is relative to that player's largest |payoff| in
     # that draw, as the single solver's is, so a draw's answer does not depend on the other
     # draws solved with it.
-    scale = np.abs(payoff).max(axis=0) if flat.n else np.zeros((len(tree.players), draws))
-    atol = relative_tolerance(tol) * scale                                   # (players, draws)
+    atol = player_tolerances(payoff, tol)                                    # (players, draws)
     value = payoff.copy()
     choice = np.full((flat.n, draws), -1, dtype=np.int64)
     tie = np.zeros(draws, dtype=bool)
@@ -220,19 +219,12 @@ def backward_induction_batch(tree: GameTree, *, tol: float = 1e-9,
         position = np.where(is_best, np.arange(len(children))[:, None], len(children))
         first_best = np.minimum.reduceat(position, offsets, axis=0)
         n_best = np.add.reduceat(is_best.astype(np.int64), offsets, axis=0)
-        with np.errstate(over="ignore", invalid="ignore"):  # decision nodes' sums: unused
-            expected = np.add.reduceat(value[children] * probability[children][:, None, :],
-                                       offsets, axis=0)
         decided = flat.kind[inner] == 1
         chosen = children[0] + first_best[decided]                           # (decided, draws)
         value[inner[decided]] = value[chosen, :, columns].transpose(0, 2, 1)
         choice[inner[decided]] = first_best[decided] - offsets[decided][:, None]
-        value[inner[~decided]] = expected[~decided]
-        if not np.all(np.isfinite(expected[~decided])):
-            i, _, d = np.argwhere(~np.isfinite(expected[~decided]))[0]
-            raise TreeError(f"the expected payoffs of the chance node "
-                            f"{describe(flat.history(int(inner[~decided][i])))} are not finite at "
-                            f"draw {d}: the payoffs below it are too large to add as floats")
+        weighted = value[children] * probability[children][:, None, :]
+        value[inner[~decided]] = chance_values(flat, weighted, inner, offsets, ~decided)
         tie |= np.any(n_best[decided] > 1, axis=0)
         # Check: no mover gains by switching at its own node (the one-shot deviation test).
         own = value[inner[decided], flat.player[inner[decided]]]

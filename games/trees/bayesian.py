@@ -199,7 +199,7 @@ def screening_offer(tree: GameTree, *, tol: float = 1e-9) -> ScreeningOffer:
         rows.append(row)
         values.append(expected)
     criterion = np.array([v[proposer] for v in values])
-    atol = float(player_tolerances(tree.flat, tol)[proposer])  # the proposer's own scale
+    atol = float(player_tolerances(tree.flat.payoff, tol)[proposer])  # the proposer's own scale
     best = int(np.argmax(criterion))
     ties = tuple(offers[k] for k in np.flatnonzero(criterion >= criterion[best] - atol) if k != best)
     return ScreeningOffer(tree.players, offers[best], tuple(float(v) for v in values[best]),

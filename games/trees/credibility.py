@@ -219,7 +219,7 @@ def non_credible_equilibria(tree: GameTree, *, tol: float = 1e-9,
     """
     require_perfect_information(tree, "non_credible_equilibria")
     flat = tree.flat
-    atol = player_tolerances(flat, tol)
+    atol = player_tolerances(flat.payoff, tol)
     form = reduced_form_arrays(tree)
     index = [{tuple(sorted(plan.items())): k for k, plan in enumerate(plans)} for plans in form.plans]
     sequences = [own_sequences(flat, p) for p in range(len(tree.players))]

@@ -25,7 +25,7 @@ import numpy as np
 
 from games.errors import GameTooLargeError, TreeError
 from games.results import TabularResult
-from games.trees.backward_induction import backward_induction
+from games.trees.backward_induction import backward_induction, player_tolerances
 from games.trees.credibility import pure_profiles, profile_regret
 from games.trees.normal_form_conversion import reduced_form_arrays
 from games.trees.tree import (Chance, Decision, GameTree, History, Node, Terminal, describe,
@@ -142,8 +142,9 @@ def _solve_one(tree: GameTree, root: History, tol: float) -> SubgameStep:
         return SubgameStep(root, "backward induction", {p: "; ".join(v) for p, v in play.items()},
                            spe.payoffs, spe.regret, 1)
     form = reduced_form_arrays(tree)
-    # Each player's tolerance on its own scale, as in backward induction (player_tolerances).
-    cells = pure_profiles(form.payoffs, [tol * float(np.max(np.abs(t))) for t in form.payoffs])
+    # Each player's tolerance on its own scale, as in backward induction.
+    cells = pure_profiles(form.payoffs, player_tolerances(
+        np.column_stack([np.ravel(t) for t in form.payoffs]), tol))
     if cells:
         cell = cells[0]
         return SubgameStep(root, "pure Nash of the reduced normal form",

@@ -38,6 +38,13 @@ def test_an_audit_spread_over_worker_processes_is_the_same_audit():
     assert apart == in_turn
 
 
+def test_a_comparison_without_detail_takes_the_summaries_option_too():
+    """detail=False with summaries=True once passed 'summaries' to each audit twice (TypeError)."""
+    brief = deals.compare(["tier-upgrade-poland"], draws=50, struck=False, detail=False,
+                          summaries=True)
+    assert brief.assessments[0].staged is None and brief.assessments[0].two_level is None
+
+
 #: A description ends with its audit's finding in a fixed form, which this test reads:
 #: "Audit: the proposal is <verdict> (why ...); as struck, <verdict>." (no struck clause for a
 #: deal without an [outcome]); <verdict> is one of the supplier's labels in deals.verdicts.
