@@ -22,7 +22,7 @@ from deals.errors import DealError
 from deals.audit.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
                             point_values, sample_values)
 from deals.deal.model import SIDES, Deal
-from deals.views.output import json_value
+from deals.numbers import json_value, people
 from deals.audit.surplus import surplus_sentence
 from deals.audit.verdicts import (headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
@@ -197,8 +197,6 @@ class Assessment(TabularResult):
 
     def explain(self) -> str:
         """The verdict in words, with the figures that support it."""
-        from deals.views.output import people
-
         s, p = (the(self.parties[side]) for side in SIDES)
         g, u = self.gains, self.gain_unit
         lines = [self.title, f"Terms audited ({self.proposal_source}): {self.terms_words}"]

@@ -1,4 +1,6 @@
-"""The deal-file schema: a TOML document (as a dict) to a validated :class:`Deal`, and back.
+"""The deal-file schema: a TOML document (as a dict) to a validated :class:`Deal`.
+
+The way back, a deal to its document, is :func:`deals.deal.writing.deal_to_dict`.
 
 The schema is documented in ``docs/deal-files.md``. Every error raised here is a
 :class:`DealFileError` naming the file, the field (as a dotted TOML path such as
@@ -11,6 +13,7 @@ The schema is documented in ``docs/deal-files.md``. Every error raised here is a
 ...                "pay": {"range": [0, 1], "giver": "partner"}},
 ...     "utility": {"supplier": "pay - 0.5 * chips", "partner": "v * chips - pay"},
 ...     "outside_option": {"supplier": "0", "partner": "0"}})
+>>> from deals.deal.writing import deal_to_dict
 >>> deal_from_dict(deal_to_dict(deal)) == deal
 True
 """

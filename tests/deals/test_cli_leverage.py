@@ -229,7 +229,7 @@ def test_compare_outcome_leaves_out_deals_without_one(capsys):
     assert code == 2  # named explicitly: the missing [outcome] is an error
     comparison = deals.compare(None, draws=100, terms="outcome")
     assert comparison.skipped == ("chips-for-farm-purchases",)
-    from deals.views.output import json_value
+    from deals.numbers import json_value
 
     data = json_value(comparison.to_dict())
     jsonschema.validate(data, SCHEMA)
