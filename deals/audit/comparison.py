@@ -123,7 +123,7 @@ class Comparison(TabularResult):
 
     def plot(self, ax=None):
         """All deals on one chart: partner's acceptance probability against the median rho."""
-        from deals.views.plots import comparison_plot
+        from deals.views.plots import comparison_plot  # start-up time: plots load matplotlib
 
         return comparison_plot(self, ax=ax)
 

@@ -35,6 +35,10 @@ from typing import Any, NoReturn
 from deals.cli.arguments import UsageError
 from deals.views.output import FORMATS, Report, render, write_tables
 from games.errors import GameError
+from pathlib import Path
+import difflib
+import re
+from importlib.metadata import version
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -131,9 +135,6 @@ class HelpWithDefaults(argparse.HelpFormatter):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, not usage + message
-        import difflib
-        import re
-
         wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
         if wrong:
             choices = re.findall(r"'([^']*)'", wrong.group(2))
@@ -181,8 +182,6 @@ def build_parser(commands: Sequence[Command] | None = None, only: str | None = N
 
 def _version() -> str:
     try:
-        from importlib.metadata import version
-
         return version("chipdeals")
     except Exception:  # not installed (run from a checkout)
         return "(not installed)"
@@ -203,19 +202,17 @@ def _check(args: argparse.Namespace) -> None:
     if getattr(args, "points", 0) < 0:
         raise UsageError("chipdeals: --points must be 0 (all points) or more")
     if getattr(args, "seed", None) is not None:
-        from games.parameters import check_seed
+        from games.parameters import check_seed  # start-up time: parameters load sympy
 
         check_seed(args.seed)  # every command's --seed: numpy refuses negatives with a traceback
     if getattr(args, "plot", None):
-        from deals.views.plots import image_format
+        from deals.views.plots import image_format  # start-up time: plots load matplotlib
 
         image_format(args.plot)  # refused before the work, not after
 
 
 def _check_output(path: str) -> None:
     """``--output`` is a folder (one CSV per table) or a workbook ``FILE.xlsx``; nothing else."""
-    from pathlib import Path
-
     target = Path(path)
     if target.suffix and target.suffix.lower() != ".xlsx" and not target.is_dir():
         raise UsageError(f"chipdeals: --output {path!r}: give a folder (one CSV file per table) "
@@ -237,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.output:
             _check_output(args.output)
         if args.output and str(args.output).lower().endswith(".xlsx"):
-            from deals.views.export import write_xlsx
+            from deals.views.export import write_xlsx  # start-up time: the spreadsheet needs openpyxl
 
             sections = report.sections if isinstance(report, Report) else report
             write_xlsx(sections, args.output)

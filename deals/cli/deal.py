@@ -14,6 +14,8 @@ from deals.deal.model import Deal
 from deals.audit.verdicts import terms_text
 from deals.numbers import people
 from deals.views.output import Section
+from deals.deal.stances import tree_outcome
+from games import equilibria
 
 
 def levels_text(levels: Sequence[float]) -> str:
@@ -89,9 +91,6 @@ def cmd_show(args: argparse.Namespace) -> list[Section]:
 # ---- solve ----------------------------------------------------------------------------------
 
 def cmd_solve(args: argparse.Namespace) -> list[Section]:
-    from deals.deal.stances import tree_outcome
-    from games import equilibria
-
     deal = deal_from_args(args)
     sections = []
     if deal.stances:
@@ -141,14 +140,14 @@ def _plot(deal: Deal, args: argparse.Namespace) -> None:
 
     matplotlib.use("Agg")  # a command line draws to files, never to a window
 
-    from games.bargaining import plot_frontier
+    from games.bargaining import plot_frontier  # start-up time: plots load matplotlib
 
     problem = deal.bargaining_problem(resolution=args.resolution)
     factors = deal.discount_factors()
     proposal = dict(deal.outcome_values(deal.proposal.values)) if deal.proposal else None
     ax = plot_frontier(problem, power=deal.bargaining_power(), rubinstein=factors,
                        proposal=proposal, show_points=False, unit="$bn per year")
-    from deals.views.plots import mark_struck, save_figure
+    from deals.views.plots import mark_struck, save_figure  # start-up time: plots load matplotlib
 
     mark_struck(ax, deal, problem, benchmark=False)  # plot_frontier drew the benchmark
     ax.set_title(deal.title, fontsize=9)

@@ -39,7 +39,7 @@ def _progress() -> bool | None:
 
 
 def _save(ax: Any, path: str) -> None:
-    from deals.views.plots import save_figure
+    from deals.views.plots import save_figure  # start-up time: plots load matplotlib
 
     save_figure(ax.figure, path)
 

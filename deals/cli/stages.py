@@ -63,7 +63,7 @@ def _plot(deal: Any, args: argparse.Namespace) -> None:
 
     matplotlib.use("Agg")
 
-    from deals.views.plots import save_figure
+    from deals.views.plots import save_figure  # start-up time: plots load matplotlib
 
     ax = verification_value(deal, draws=args.curve_draws, seed=args.seed).plot()
     save_figure(ax.figure, args.plot)

@@ -145,7 +145,7 @@ class Portfolio:
 
     def solve(self, **options: Any) -> Any:
         """Solve every regime over Monte Carlo draws (see :func:`deals.solve_portfolio`)."""
-        from deals.portfolio.regimes import solve_portfolio
+        from deals.portfolio.regimes import solve_portfolio  # start-up time: reading a file needs no solver
 
         return solve_portfolio(self, **options)
 

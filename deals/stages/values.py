@@ -26,7 +26,7 @@ import pandas as pd
 from deals.errors import DealError
 from deals.audit.leverage import sample_values
 from deals.deal.model import Deal
-from deals.stages.planning import ONE_SHOT, stages_of, stage_tree, stage_values
+from deals.stages.planning import ONE_SHOT, stage_plan, stage_tree, stage_values, stages_of
 from games.information import InformationValues, value_of_information
 from games.results import TabularResult
 from games.trees import screening_offer_batch
@@ -247,8 +247,6 @@ def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> Stage
     """
     if deal.stages is None:
         return None
-    from deals.stages.planning import stage_plan
-
     plan = stage_plan(deal, draws, seed)
     first = plan.plan
     share = 0.0 if first is None else float(plan.safe[plan.first_tranches.index(first)].mean())
