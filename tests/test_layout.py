@@ -143,3 +143,18 @@ def test_features_are_subpackages():
     """``deals`` keeps only its substrate at the top: features live in their own folders."""
     top = sorted(p.name for p in (ROOT / "deals").glob("*.py"))
     assert top == ["__init__.py", "__main__.py", "errors.py", "numbers.py"]
+
+
+def test_every_deal_file_section_is_registered_documented_and_a_deal_field():
+    from dataclasses import fields
+
+    from deals.deal.model import Deal
+    from deals.deal.sections import SECTIONS
+
+    headings = {line.lstrip("# ").strip() for line in
+                (ROOT / "docs" / "deal-files.md").read_text().splitlines()
+                if line.startswith("## ")}
+    names = {f.name for f in fields(Deal)}
+    for section in SECTIONS:
+        assert section.key in names, section.key
+        assert section.heading in headings, section.heading

@@ -165,6 +165,7 @@ def test_thresholds_reach_the_verdict(capsys):
     assert json.loads(out)["deals"][0]["verdicts"]["supplier"] != "self_defeating"
 
 
+@pytest.mark.slow  # starts worker processes
 def test_every_command_runs_from_python_dash_m():
     for module in ("deals", "deals.cli.commands"):
         done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
