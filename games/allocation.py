@@ -320,17 +320,47 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     Bs, qs, ps = B[rows], q[rows], p[rows]
     best, top = value[rows].copy(), bound[rows]
     slack = tolerance * np.maximum(np.abs(best), np.abs(top))
-    with np.errstate(invalid="ignore"):
-        reduced = np.column_stack([np.max(v[rows] - ps[:, None] * w[rows], axis=1)
-                                   for v, w in zip(values, volumes)])
-    rest = np.concatenate([np.cumsum(reduced[:, ::-1], axis=1)[:, ::-1], np.zeros((r, 1))],
-                          axis=1)
-    draw, W, V = np.arange(r), np.zeros(r), np.zeros(r)
-    back: list[tuple[np.ndarray, np.ndarray]] = []
     dropped = np.full(r, -np.inf)
+    # Reduced-cost fixing: with problem k held at option l the dual bound falls by the
+    # option's shortfall from the best reduced value; an option whose bound cannot beat the
+    # best answer is dropped (its bound kept), and a problem left with one option in every
+    # draw is fixed before the programme runs.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        red = [v[rows] - ps[:, None] * w[rows] for v, w in zip(values, volumes)]
+        reduced = np.column_stack([np.max(x, axis=1) for x in red])
+        room = np.where(qs > 0, np.clip(ps / np.where(qs > 0, qs, 1.0), 0.0, Bs),
+                        np.where(ps > 0, Bs, 0.0))
+        room = np.where(np.isfinite(room), room, 0.0)
+        dual = reduced.sum(axis=1) + ps * room - qs * room ** 2 / 2
+    alive, fixed = [], []
+    for k, x in enumerate(red):
+        ub = dual[:, None] - (reduced[:, [k]] - x)
+        ok = np.isfinite(x) & (ub > (best + slack)[:, None])
+        lost = np.isfinite(x) & ~ok
+        if lost.any():
+            dropped = np.maximum(dropped, np.max(np.where(lost, ub, -np.inf), axis=1))
+        alive.append(ok)
+        if np.all(ok.sum(axis=1) == 1):
+            fixed.append(k)
+    at = np.arange(r)
+    W, V = np.zeros(r), np.zeros(r)
+    fixed_pick = {}
+    for k in fixed:
+        c = np.argmax(alive[k], axis=1)
+        fixed_pick[k] = c
+        W = W + volumes[k][rows][at, c]
+        V = V + values[k][rows][at, c]
+    order = [k for k in range(K) if k not in fixed_pick]
+    tail = np.concatenate([np.cumsum(reduced[:, order][:, ::-1], axis=1)[:, ::-1],
+                           np.zeros((r, 1))], axis=1)
+    draw = at.copy()
+    keep0 = W <= Bs * (1 + 1e-12)
+    draw, W, V = draw[keep0], W[keep0], V[keep0]
+    back: list[tuple[np.ndarray, np.ndarray]] = []
     failed = np.zeros(r, bool)
-    for j in range(K):
-        vj, wj = values[j][rows], volumes[j][rows]
+    for step, j in enumerate(order):
+        vj = np.where(alive[j], values[j][rows], -np.inf)
+        wj = volumes[j][rows]
         m = vj.shape[1]
         d = np.repeat(draw, m)
         w_new = (W[:, None] + wj[draw]).ravel()
@@ -344,16 +374,16 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
             more = np.where(qd > 0, np.clip(pd / np.where(qd > 0, qd, 1.0) - w_new, 0.0, room),
                             np.where(pd > 0, room, 0.0))
             more = np.where(np.isfinite(more), more, 0.0)
-            ub = v_new + rest[d, j + 1] + pd * more - qd * (w_new + more) ** 2 / 2
+            ub = v_new + tail[d, step + 1] + pd * more - qd * (w_new + more) ** 2 / 2
         keep = fits & (ub > best[d] + slack[d])
         lost = fits & ~keep
         np.maximum.at(dropped, d[lost], ub[lost])
         d, w_new, v_new = d[keep], w_new[keep], v_new[keep]
         parent, option = parent[keep], option[keep]
         if d.size:      # non-dominated: more value than every lighter state of the same draw
-            order = np.lexsort((-v_new, w_new, d))
-            d, w_new, v_new = d[order], w_new[order], v_new[order]
-            parent, option = parent[order], option[order]
+            sort = np.lexsort((-v_new, w_new, d))
+            d, w_new, v_new = d[sort], w_new[sort], v_new[sort]
+            parent, option = parent[sort], option[sort]
             levels, rank = np.unique(v_new, return_inverse=True)
             key = d.astype(np.int64) * levels.size + rank.ravel()
             prior = np.concatenate([[-1], np.maximum.accumulate(key)[:-1]])
@@ -367,17 +397,19 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
         back.append((parent, option))
     if draw.size:
         total = V - qs[draw] * W ** 2 / 2
-        order = np.lexsort((total, draw))
-        last = np.flatnonzero(np.r_[draw[order][1:] != draw[order][:-1], True])
-        state = order[last]
+        sort = np.lexsort((total, draw))
+        last = np.flatnonzero(np.r_[draw[sort][1:] != draw[sort][:-1], True])
+        state = sort[last]
         owner = draw[state]
         win = total[state] > best[owner]
         state, owner = state[win], owner[win]
         best[owner] = total[state]
         picks = np.empty((owner.size, K), dtype=choice.dtype)
-        for j in range(K - 1, -1, -1):
-            parent, option = back[j]
-            picks[:, j] = option[state]
+        for k, c in fixed_pick.items():
+            picks[:, k] = c[owner]
+        for step in range(len(order) - 1, -1, -1):
+            parent, option = back[step]
+            picks[:, order[step]] = option[state]
             state = parent[state]
         choice[rows[owner]] = picks
     ok = ~failed

@@ -21,6 +21,7 @@ from deals.errors import DealFileError
 from deals.deal.files import library_names, load, parse_toml, read_file
 from deals.deal.model import Deal
 from deals.deal.schema import DocumentReader, parameter_from_spec
+from deals.portfolio.partners import partner_entries
 from games.errors import GameError
 from games.expressions import Expression, parse_expression, symbol
 from games.parameters import Parameter, ParameterSet
@@ -33,7 +34,7 @@ MAX_DEALS = 40
 MAX_LEVELS = 401
 
 _TOP = ("portfolio", "deals", "parameters", "shared", "budget", "total_cost", "links",
-        "china_response")
+        "china_response", "partners", "archetypes")
 _HEAD = {"name": str, "title": str}
 _HEAD_OPTIONAL = {"description": str, "year": "number", "smuggling": "expression"}
 _ENTRY = {"deal": str, "volume": "expression", "issue": str}
@@ -206,9 +207,9 @@ def _issues_used(deal: Deal, expr: Expression) -> set[str]:
     return {str(x) for x in sym.free_symbols} & {i.name for i in deal.issues}
 
 
-def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = False
-           ) -> PortfolioDeal | tuple[str, str]:
-    where = f"deals[{i}]"
+def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = False, *,
+           where: str = "") -> PortfolioDeal | tuple[str, str]:
+    where = where or f"deals[{i}]"
     if not isinstance(spec, Mapping):
         raise r.fail(where, "expected a table such as { deal = \"gulf-divestment-uae\", "
                      "volume = \"bought\", issue = \"chips\" }")
@@ -270,9 +271,11 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
         if key not in _TOP:
             raise r.fail(key, f"unknown table; the tables are {list(_TOP)}")
     head = r.keys(r.table(doc, "portfolio", ""), "portfolio", _HEAD, _HEAD_OPTIONAL)
-    entries = doc.get("deals")
-    if not isinstance(entries, list) or not entries:
-        raise r.fail("deals", "give the deals as [[deals]] tables (at least one)")
+    table = "partners" in doc
+    entries = doc.get("deals", [] if table else None)
+    if not isinstance(entries, list) or not (entries or table):
+        raise r.fail("deals", "give the deals as [[deals]] tables (at least one), or a "
+                     "[partners] table")
     if len(entries) > MAX_DEALS:
         raise r.fail("deals", f"{len(entries)} deals, more than {MAX_DEALS}")
     deals, skipped = [], []
@@ -281,6 +284,13 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
     for i, spec in enumerate(entries):
         got = _entry(r, spec, i, base, limited)
         (skipped if isinstance(got, tuple) else deals).append(got)
+    if table:        # one deal per Tier-2 row of a partners table (deals/portfolio/partners.py)
+        rows, outside = partner_entries(r, doc, base, limited, _entry,
+                                        lambda p, shown: read_file(p, shown, kind="partners"))
+        deals.extend(rows)
+        skipped.extend(outside)
+    elif "archetypes" in doc:
+        raise r.fail("archetypes", "archetypes are used by a [partners] table; add one")
     keys = [d.key for d in deals]
     if len(set(keys)) != len(keys):
         raise r.fail("deals", f"two deals share a key ({keys}); give each a distinct key")
