@@ -219,12 +219,15 @@ def scaled_parameters(parameters: ParameterSet, row: PartnerRow, scale: Mapping[
     if isinstance(demand_name, str):
         p = parameters[demand_name]
         value, low, high = row.demand
-        changed[demand_name] = Parameter(
-            demand_name, value, range=(low, high) if high > low else None,
-            distribution=p.distribution if high > low else None, unit=p.unit,
-            source=f"{label}")
+        if (value, low, high) != (p.value, p.low, p.high):     # the deal's own: its source
+            changed[demand_name] = Parameter(
+                demand_name, value, range=(low, high) if high > low else None,
+                distribution=(p.distribution or "triangular") if high > low else None,
+                unit=p.unit, source=f"{label}")
     for name in ("china_ties", "alternatives"):
         value, low, high = getattr(row, name)
+        if value == low == high == 1.0:
+            continue                                  # as the archetype's own partner
         for target in scale.get(name, ()) or ():  # type: ignore[union-attr]
             p = changed.get(target, parameters[target])
             lo, hi = p.range if p.range is not None else (p.value, p.value)
