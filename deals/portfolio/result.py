@@ -21,6 +21,7 @@ from deals.errors import DealError
 from deals.audit.leverage import sample_values
 from deals.portfolio.file import Portfolio, load_portfolio, portfolio_names
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS, PortfolioDraws
+from deals.portfolio.stream import solve_in_chunks
 from games.sweeps import sweep
 
 __all__ = ["Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names",
@@ -76,10 +77,15 @@ def solve_portfolio(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int
         portfolio = load_portfolio(portfolio)
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
         raise DealError(f"draws must be a positive whole number, got {draws!r}")
-    sample = portfolio_sample(portfolio, int(draws), seed)
-    out = sweep(PortfolioDraws(portfolio, links=links), sample=sample, executor=executor,
-                chunk_size=chunk_size, vectorised=True, progress=progress,
-                description="portfolio").outputs
+    if seed is not None and not progress:
+        # chunk by chunk, each drawing its own slice: memory set by the chunk (stream.py)
+        out = solve_in_chunks(portfolio, int(draws), seed, executor=executor,
+                              chunk_size=chunk_size, links=links)
+    else:
+        sample = portfolio_sample(portfolio, int(draws), seed)
+        out = sweep(PortfolioDraws(portfolio, links=links), sample=sample, executor=executor,
+                    chunk_size=chunk_size, vectorised=True, progress=progress,
+                    description="portfolio").outputs
     return PortfolioResult(portfolio, dict(out), int(draws), seed,
                            {"chunk_size": chunk_size, "links": links,
                             "executor": type(executor).__name__ if executor else None})

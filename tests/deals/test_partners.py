@@ -193,3 +193,24 @@ def test_a_table_portfolio_gives_the_same_bytes_on_dask_as_here(tmp_path):
     assert here.columns.keys() == there.columns.keys()
     for key, column in here.columns.items():
         assert column.tobytes() == there.columns[key].tobytes(), key
+
+
+def test_chunks_draw_their_own_slice_with_the_same_bytes():
+    # Draws made chunk by chunk (the stream advanced past the earlier draws) equal the whole
+    # sample's slice, and the solved columns equal the one-sample sweep's, whatever the chunk.
+    from deals.portfolio.regimes import PortfolioDraws
+    from deals.portfolio.result import portfolio_sample
+    from deals.portfolio.stream import portfolio_slice, solve_in_chunks
+    from games.sweeps import sweep
+
+    p = deals.load_portfolio("teaching")
+    whole = portfolio_sample(p, 90, 7)
+    part = portfolio_slice(p, 35, 80, 7)
+    assert whole.keys() == part.keys()
+    for key in whole:
+        assert whole[key][35:80].tobytes() == part[key].tobytes(), key
+    old = sweep(PortfolioDraws(p), sample=whole, chunk_size=30, vectorised=True).outputs
+    new = solve_in_chunks(p, 90, 7, chunk_size=30)
+    assert old.keys() == new.keys()
+    for key in old:
+        assert old[key].tobytes() == new[key].tobytes(), key
