@@ -63,22 +63,36 @@ class ChunkOfDraws:
 
 def solve_in_chunks(portfolio: Portfolio, draws: int, seed: int, *,
                     executor: Executor | None = None, chunk_size: int = 2_500,
-                    links: bool = True, window: int = WINDOW) -> dict[str, np.ndarray]:
+                    links: bool = True, window: int = WINDOW,
+                    deal_draws: int | None = None) -> dict[str, np.ndarray]:
     """Every regime's per-draw columns for ``draws`` draws, solved ``chunk_size`` at a time
-    (here, or on ``executor`` with at most ``window`` chunks ahead)."""
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
-            or chunk_size < 1:
-        raise ParameterError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
+    (here, or on ``executor`` with at most ``window`` chunks ahead).
+
+    ``deal_draws``: keep each deal's own columns (``regime|k|quantity``) for the first that
+    many draws only, the portfolio's (``regime|quantity``) for all: with a hundred partners
+    the deals' columns are most of the memory (18 per deal), and their tables (acceptance,
+    volumes, verdicts) are then estimated on those draws. None keeps them all.
+    """
+    for name, value in (("chunk_size", chunk_size), ("deal_draws", deal_draws)):
+        if value is None and name == "deal_draws":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ParameterError(f"{name} must be a positive whole number, got {value!r}")
+    kept = draws if deal_draws is None else min(int(deal_draws), draws)
     task = ChunkOfDraws(portfolio, seed, links)
     bounds = [(a, min(a + int(chunk_size), draws)) for a in range(0, draws, int(chunk_size))]
     out: dict[str, np.ndarray] = {}
 
     def store(a: int, b: int, got: dict[str, np.ndarray]) -> None:
         if not out:
-            out.update({k: np.empty((draws,) + np.shape(v)[1:], np.asarray(v).dtype)
+            out.update({k: np.empty(((kept if k.count("|") == 2 else draws),)
+                                    + np.shape(v)[1:], np.asarray(v).dtype)
                         for k, v in got.items()})
         for k, v in got.items():
-            out[k][a:b] = v
+            if k.count("|") != 2:
+                out[k][a:b] = v
+            elif a < kept:
+                out[k][a:min(b, kept)] = v[:min(b, kept) - a]
 
     if executor is None:
         for a, b in bounds:

@@ -214,3 +214,15 @@ def test_chunks_draw_their_own_slice_with_the_same_bytes():
     assert old.keys() == new.keys()
     for key in old:
         assert old[key].tobytes() == new[key].tobytes(), key
+
+
+def test_deal_draws_keeps_the_deals_columns_for_the_first_draws_only():
+    full = deals.solve_portfolio("teaching", draws=50, seed=2, chunk_size=20)
+    lean = deals.solve_portfolio("teaching", draws=50, seed=2, chunk_size=20, deal_draws=25)
+    for key, column in full.columns.items():
+        if key.count("|") == 2:
+            assert lean.columns[key].tobytes() == column[:25].tobytes(), key
+        else:
+            assert lean.columns[key].tobytes() == column.tobytes(), key
+    assert lean.regimes().equals(full.regimes())
+    assert len(lean.acceptance()) == 3
