@@ -296,12 +296,11 @@ def partner_entries(r, doc: Mapping[str, object], base, limited: bool, entry, re
         raise r.fail("partners.table", f"no such file {shown!r}; give a CSV table (a path "
                      "relative to the portfolio file)")
     rows = read_partners(read(path, shown), shown, list(templates))
-    deals, outside = [], []
+    deals = []
+    listed: dict[int, list[str]] = {1: [], 3: []}
     for row in rows:
         if row.tier != 2:
-            outside.append((row.country, f"Tier {row.tier} of the January 2025 rule: "
-                            + ("no limits, not negotiated" if row.tier == 1
-                               else "no access, not negotiated")))
+            listed[row.tier].append(row.country)
             continue
         t = templates[row.archetype]
         try:
@@ -311,4 +310,9 @@ def partner_entries(r, doc: Mapping[str, object], base, limited: bool, entry, re
             raise DealFileError(str(exc), path=shown, field=row.where) from None
         deal = replace(t.deal, partner=row.country, parameters=params)
         deals.append(replace(t, key=row.key, deal=deal))
+    outside = [(f"{len(names)} Tier-{tier} "
+                f"{'country' if len(names) == 1 else 'countries'} ({', '.join(names)})",
+                f"Tier {tier} of the January 2025 rule: "
+                + ("no limits" if tier == 1 else "no access") + ", not negotiated")
+               for tier, names in listed.items() if names]
     return deals, outside
