@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from deals.errors import DealFileError
+from deals.errors import DealError, DealFileError
 from deals.files import library_names, load, parse_toml, read_file
 from deals.model import Deal
 from deals.schema import DocumentReader, parameter_from_spec
@@ -39,7 +39,7 @@ _HEAD_OPTIONAL = {"description": str, "year": "number", "smuggling": "expression
 _ENTRY = {"deal": str, "volume": "expression", "issue": str}
 _ENTRY_OPTIONAL = {"key": str, "levels": "number", "tier": "number", "blocked": "expression",
                    "diverted": "expression", "demand": "expression", "optional": "bool",
-                   "hold": "table"}
+                   "hold": "table", "setting": str}
 _LINKS = {"precedent": ({"from": str, "to": str, "strength": "expression"}, {"note": str}),
           "displacement": ({"from": str, "to": str, "share": "expression"},
                            {"parameter": str, "inflow": str, "note": str})}
@@ -67,6 +67,7 @@ class PortfolioDeal:
     diverted: Expression | None = None
     demand: Expression | None = None
     hold: Mapping[str, float] = field(default_factory=dict)
+    setting: str = ""
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,17 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = Fal
         deal = load(base / name) if is_path else load(name)
     except DealFileError as exc:
         raise r.fail(f"{where}.deal", f"{exc}") from None
+    setting = spec.get("setting", "")
+    if setting:
+        # The setting the deal's struck [outcome] (or [proposal]) was made in: its status quo
+        # (e.g. a threat carried out), without which the file itself may allow no agreement.
+        if setting not in ("proposal", "outcome"):
+            raise r.fail(f"{where}.setting", f"{setting!r}: use 'outcome' (the struck deal's "
+                         "setting) or 'proposal'")
+        try:
+            deal = deal.at_terms(setting)[0]
+        except DealError as exc:
+            raise r.fail(f"{where}.setting", str(exc)) from None
     key = r.name(spec.get("key", deal.name.replace("-", "_")), f"{where}.key")
     if spec["issue"] not in {x.name for x in deal.issues}:
         raise r.fail(f"{where}.issue", f"deal {deal.name!r} has no issue {spec['issue']!r}; "
@@ -256,7 +268,8 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = Fal
                      f"{spec['issue']!r}; under a budget hold it (hold = {{ {free[0]} = 0 }}) "
                      "or make it the volume issue: the limits cannot cut what it licenses")
     return PortfolioDeal(key, deal, spec["issue"], exprs["volume"], int(levels), int(tier),
-                         exprs.get("blocked"), exprs.get("diverted"), exprs.get("demand"), hold)
+                         exprs.get("blocked"), exprs.get("diverted"), exprs.get("demand"), hold,
+                         setting)
 
 
 def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path | None = None

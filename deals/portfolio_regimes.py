@@ -202,10 +202,13 @@ class Chunk:
 
     @staticmethod
     def _under(options, cap: np.ndarray, capped: bool) -> np.ndarray:
-        """The partner's gains, -inf at levels above the cap (no deal always allowed)."""
+        """The partner's gains, -inf at levels above the cap and at levels that license no
+        more than the status quo (under a uniform rule they are no deal: a cap of 0 is no
+        deals); no deal always allowed."""
         if not capped:
             return options.partner
         over = options.volume > cap[:, None] * (1 + 1e-12)
+        over |= options.volume <= options.volume[:, :1] + 1e-12
         over[:, 0] = False
         return np.where(over, -np.inf, options.partner)
 
