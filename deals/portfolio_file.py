@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from deals.errors import DealError, DealFileError
 from deals.files import library_names, load, parse_toml, read_file
 from deals.model import Deal
+from deals.portfolio_policy_file import Policy, policy_from_table
 from deals.schema import DocumentReader, parameter_from_spec
 from games.errors import GameError
 from games.expressions import Expression, parse_expression, symbol
@@ -33,7 +34,7 @@ MAX_DEALS = 40
 MAX_LEVELS = 401
 
 _TOP = ("portfolio", "deals", "parameters", "shared", "budget", "total_cost", "links",
-        "china_response")
+        "china_response", "policy")
 _HEAD = {"name": str, "title": str}
 _HEAD_OPTIONAL = {"description": str, "year": "number", "smuggling": "expression"}
 _ENTRY = {"deal": str, "volume": "expression", "issue": str}
@@ -68,6 +69,7 @@ class PortfolioDeal:
     demand: Expression | None = None
     hold: Mapping[str, float] = field(default_factory=dict)
     setting: str = ""
+    security: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class Portfolio:
     china: ChinaResponse | None = None
     skipped: tuple[tuple[str, str], ...] = ()
     path: str = "<dict>"
+    policy: Policy = field(default_factory=Policy)
 
     def deal(self, key: str) -> PortfolioDeal:
         """The portfolio's deal called ``key``."""
@@ -216,8 +219,11 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = Fal
     hold_spec = spec.get("hold", {}) if isinstance(spec, Mapping) else {}
     if not isinstance(hold_spec, Mapping):
         raise r.fail(f"{where}.hold", "expected a table such as { chips_us = 0 }")
-    spec = r.keys({k: v for k, v in spec.items() if k != "hold"}, where, _ENTRY,
-                  _ENTRY_OPTIONAL)
+    security = spec.get("security", [])
+    if not isinstance(security, list) or not all(isinstance(x, str) for x in security):
+        raise r.fail(f"{where}.security", "expected a list of issue names, e.g. [\"safeguards\"]")
+    spec = r.keys({k: v for k, v in spec.items() if k not in ("hold", "security")}, where,
+                  _ENTRY, _ENTRY_OPTIONAL)
     name = spec["deal"]
     is_path = name.endswith(".toml") or "/" in name or os.sep in name
     exists = (base / name).is_file() if is_path else name in library_names()
@@ -260,6 +266,10 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = Fal
             except GameError as exc:
                 raise r.fail(f"{where}.hold.{name}", str(exc).split(": ", 1)[-1]) from None
             hold[name] = value
+    for name in security:
+        if name not in issues or name == spec["issue"] or name in hold:
+            raise r.fail(f"{where}.security", f"{name!r} is not one of the deal's other issues "
+                         f"{sorted(set(issues) - {spec['issue']} - set(hold))}")
     exprs = {k: _deal_expression(r, deal, spec[k], f"{where}.{k}")
              for k in ("volume", "blocked", "diverted", "demand") if k in spec}
     free = sorted(_issues_used(deal, exprs["volume"]) - {spec["issue"]} - set(hold))
@@ -269,7 +279,7 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = Fal
                      "or make it the volume issue: the limits cannot cut what it licenses")
     return PortfolioDeal(key, deal, spec["issue"], exprs["volume"], int(levels), int(tier),
                          exprs.get("blocked"), exprs.get("diverted"), exprs.get("demand"), hold,
-                         setting)
+                         setting, tuple(security))
 
 
 def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path | None = None
@@ -333,6 +343,7 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
                              + ("strength" if kind == "precedent" else "share"))
             spec = r.keys(spec, where, *_LINKS[kind])
             links.append(_link(r, kind, spec, where, deals, skipped, top))
+    policy = policy_from_table(r.table(doc, "policy", "", required=False), r.fail, top)
     china = None
     if "china_response" in doc:
         china = _china(r, r.table(doc, "china_response", ""), deals, top)
@@ -346,7 +357,7 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
         total_cost=cost.get("parameter"),
         smuggling=top(head["smuggling"], "portfolio.smuggling") if "smuggling" in head else None,
         links=tuple(l for l in links if l is not None), china=china, skipped=tuple(skipped),
-        path=str(path))
+        path=str(path), policy=policy)
 
 
 def _link(r, kind, spec, where, deals, skipped, top) -> Link | None:
