@@ -142,6 +142,9 @@ class Regimes:
             factor = np.where(bespoke, q.factor[0][:, None], q.factor[1][:, None])
             delay = (rec["deal_gain"] * struck * (factor - 1)).sum(axis=1)
         total = before + delay
+        gain = rec["deal_gain"] * struck
+        self.out[f"{name}|bespoke_gain"] = (gain * bespoke).sum(axis=1)
+        self.out[f"{name}|rule_gain"] = (gain * ~bespoke).sum(axis=1)
         parts = {"nonchip": self.nonchip.sum(axis=1),
                  "refusals": (refused * (self.nonchip - lost)).sum(axis=1) - alien.sum(axis=1),
                  "delay": delay,

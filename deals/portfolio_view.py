@@ -130,7 +130,12 @@ def plot_portfolio(result: PortfolioResult, ax: Any = None) -> Any:
 
 
 def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
-    """``chipdeals portfolio [FILE]``: regimes, deals, verdicts, and optionally a plot."""
+    """``chipdeals portfolio [FILE]``: the article's options (:mod:`deals.portfolio_policy_view`);
+    with ``--links`` or ``--plot`` the coordination report (regimes, deals, verdicts, plot)."""
+    if not args.links and not args.plot:
+        from deals.portfolio_policy_view import cmd_policy
+
+        return cmd_policy(args)
     result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed)
     out = sections(result)
     if args.plot:
@@ -174,4 +179,8 @@ def portfolio_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--draws", type=_positive, default=PORTFOLIO_DRAWS,
                         help="Monte Carlo draws")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--plot", metavar="FILE.png", help="also draw the chart to a file")
+    parser.add_argument("--plot", metavar="FILE.png", help="the coordination report's chart, "
+                        "drawn to a file")
+    from deals.portfolio_policy_view import policy_options
+
+    policy_options(parser)
