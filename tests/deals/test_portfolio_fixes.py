@@ -5,9 +5,9 @@ import tomllib
 import numpy as np
 
 import deals
-from deals.leverage import sample_values
-from deals.portfolio_draws import evaluate
-from deals.portfolio_file import PORTFOLIOS, load_portfolio, portfolio_from_dict
+from deals.audit.leverage import sample_values
+from deals.portfolio.draws import evaluate
+from deals.portfolio.file import PORTFOLIOS, load_portfolio, portfolio_from_dict
 
 
 def teaching_doc():
