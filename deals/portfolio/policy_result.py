@@ -229,10 +229,12 @@ class PolicyResult:
         lead = mean[order[0]] - mean[order[1]]
         knowing = {r: float(np.mean(self.column(r, "knowing"))) for r in OPTIONS}
         bound = float(np.mean(self.column("informed", "gain")))
+        amount = share * lead if np.isfinite(share) else 0.0
         words = [f"On these draws the {LABELS[order[0]]} gives the US most "
                  f"(${mean[order[0]]:.1f}bn a year on average), ${lead:.1f}bn more than the "
-                 f"{LABELS[order[1]]}; the part that carries the lead is "
-                 f"'{part}'" + (f" ({share:.0%} of it)." if np.isfinite(share) else ".")]
+                 f"{LABELS[order[1]]}; the part that carries the lead is '{part}' "
+                 f"(${amount:.1f}bn" + (", more than the whole lead: other parts pull the "
+                                        "other way)." if share > 1 else ").")]
         if self.plan.belief.kind != "truth" and "misjudging" not in self.off:
             words.append(f"The US chooses its terms on {self.plan.belief.describe()}: knowing "
                          f"every partner's costs and alternatives would add "
