@@ -198,14 +198,26 @@ class PolicyResult:
                          ) -> float | None:
         """The smallest multiple of the agencies' capacity at which ``better`` beats
         ``than`` on the mean gain (None: at none of ``factors``; nan: no bandwidth)."""
+        leads = self.capacity_leads(better, than, factors)
+        if leads is None:
+            return float("nan")
+        ahead = [m for m, lead in leads.items() if lead > 0]
+        return min(ahead) if ahead else None
+
+    def capacity_leads(self, better: str = "bilateral", than: str = "framework",
+                       factors: Sequence[float] = tuple(2.0 ** np.arange(-4, 6.5, 0.5))
+                       ) -> dict[float, float] | None:
+        """``better``'s mean lead over ``than`` ($bn/yr) with the agencies' capacity times
+        each factor (the terms and acceptances as solved; only the queue changes)."""
         pol = self.portfolio.policy
         if not pol.bandwidth or "bandwidth" in self.off:
-            return float("nan")
+            return None
         _, top = split(portfolio_sample(self.portfolio, self.draws, self.seed),
                        len(self.portfolio.deals))
         f = {k: top_value(e, top, self.draws) for k, e in pol.fields.items()}
         lat_d = (f.get("deal_latency", 0.0) + f.get("licence_latency", 0.0)) / 12
         lat_l = f.get("licence_latency", np.zeros(self.draws)) / 12
+        leads = {}
         for m in factors:
             means = []
             for r in (better, than):
@@ -216,9 +228,37 @@ class PolicyResult:
                 bespoke, rule = self.column(r, "bespoke_gain"), self.column(r, "rule_gain")
                 means.append(np.mean(base + bespoke * (q.factor[0] - 1)
                                      + rule * (q.factor[1] - 1)))
-            if means[0] > means[1]:
-                return float(m)
-        return None
+            leads[float(m)] = float(means[0] - means[1])
+        return leads
+
+    def what_would_have_to_be_true(self, overrates: Sequence[float] = (-0.3, 0.3),
+                                   draws: int = 1_000) -> pd.DataFrame:
+        """Calibration in the manner of ``chipdeals calibrate``: bilateral deals' mean lead
+        over the framework ($bn/yr) as the US's judgement of leverage and the agencies'
+        capacity change, one at a time. Judgement rows re-solve on ``draws`` draws (same
+        seed); capacity rows re-price the queue of this result."""
+        rows = []
+        n = min(self.draws, draws)
+        for label, belief in [("knows each partner (truth)", Belief("truth")),
+                              *[(f"over-rates its chips by {o:+.0%}",
+                                 Belief(self.plan.belief.kind, {"value_multiple": 1 + o}))
+                                for o in overrates]]:
+            r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=belief,
+                             off=self.off)
+            rows.append({"condition": f"the US {label}", "draws": n, "lead": float(np.mean(
+                r.column("bilateral", "gain") - r.column("framework", "gain")))})
+        leads = self.capacity_leads() or {}
+        for m in (0.25, 1.0, 4.0, 16.0):
+            if m in leads:
+                rows.append({"condition": f"agencies' capacity x{m:g}", "draws": self.draws,
+                             "lead": leads[m]})
+        flip = self.capacity_to_flip()
+        if flip is not None and np.isfinite(flip):
+            rows.append({"condition": f"capacity at which bilateral first leads: x{flip:g}",
+                         "draws": self.draws, "lead": leads[flip]})
+        frame = pd.DataFrame(rows).set_index("condition")
+        frame.attrs["lead"] = "bilateral deals minus the repaired framework, mean $bn/yr"
+        return frame
 
     def why(self) -> str:
         """One paragraph in plain words: the ranking, what carries it, and how much rests
