@@ -57,7 +57,13 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
                  progress: bool | None = False) -> "PolicyResult":
     """The article's four options over ``draws`` draws: terms chosen on ``belief`` (default
     the analyst's distribution), mechanisms in ``off`` switched off (see
-    :data:`deals.portfolio.policy.MECHANISMS`)."""
+    :data:`deals.portfolio.policy.MECHANISMS`).
+
+    >>> import deals
+    >>> r = deals.solve_policy("teaching", draws=30, seed=1, off=["bandwidth"])
+    >>> bool(abs(r.parts()["total"] - r.regimes()["mean"].iloc[1:5].values).max() < 1e-9)
+    True
+    """
     if isinstance(portfolio, str):
         portfolio = load_portfolio(portfolio)
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
@@ -85,7 +91,10 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
 
 @dataclass(frozen=True, eq=False)
 class PolicyResult:
-    """Per-draw columns of every regime, with the tables and words to read them by."""
+    """Per-draw columns of every regime, with the tables and words to read them by.
+
+    See :func:`solve_policy`, ``docs/portfolio.md`` and the notebook ``07-portfolio``.
+    """
 
     portfolio: Portfolio
     plan: Plan
