@@ -6,7 +6,7 @@ mechanism off. The schema is in ``docs/portfolio.md``.
 
 >>> from deals.portfolio.file import load_portfolio
 >>> sorted(load_portfolio("article").policy.fields)[:3]
-['alienation', 'background', 'capacity']
+['alienation', 'capacity', 'chip_revenue']
 """
 
 from __future__ import annotations
