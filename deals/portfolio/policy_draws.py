@@ -97,6 +97,17 @@ class Regimes:
         at = self.c.outcome(k, no_deal_values(self.c, k), terms)
         return at["us"] + at["outside"] - self.c.reference[:, k]
 
+    def net_gain(self, rec: Mapping[str, np.ndarray], struck: np.ndarray) -> np.ndarray:
+        """Per draw and struck deal: its gain net of its share of the control cost on the
+        total (shared by the Tier-2 chips each adds), so a delay postpones both."""
+        c = self.c
+        rise = np.maximum(rec["volume"] - c.sq_flows["volume"], 0.0) * c.tier2 * struck
+        w = (rec["volume"] * c.tier2).sum(axis=1)
+        cost = c.q * (w ** 2 - c.w0 ** 2) / 2
+        total = rise.sum(axis=1, keepdims=True)
+        share = np.divide(rise, total, out=np.zeros_like(rise), where=total > 0)
+        return (rec["deal_gain"] - cost[:, None] * share) * struck
+
     def queue(self, name: str, bespoke: np.ndarray, licensed: np.ndarray):
         """The review queue of a regime needing ``bespoke`` deals and licensing ``licensed``
         (100k H100e/yr) per draw; None where the file states no capacity or it is off."""
@@ -140,9 +151,9 @@ class Regimes:
         delay = np.zeros(self.n)
         if q is not None:
             factor = np.where(bespoke, q.factor[0][:, None], q.factor[1][:, None])
-            delay = (rec["deal_gain"] * struck * (factor - 1)).sum(axis=1)
+            delay = (self.net_gain(rec, struck) * (factor - 1)).sum(axis=1)
         total = before + delay
-        gain = rec["deal_gain"] * struck
+        gain = self.net_gain(rec, struck)
         self.out[f"{name}|bespoke_gain"] = (gain * bespoke).sum(axis=1)
         self.out[f"{name}|rule_gain"] = (gain * ~bespoke).sum(axis=1)
         parts = {"nonchip": self.nonchip.sum(axis=1),

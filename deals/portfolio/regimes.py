@@ -210,9 +210,12 @@ class Chunk:
     def under_cap(options, cap: np.ndarray, capped: bool) -> np.ndarray:
         """The partner's gains, -inf at levels above the cap and at levels that license no
         more than the status quo (under a uniform rule they are no deal: a cap of 0 is no
-        deals); no deal always allowed."""
+        deals); no deal always allowed. A partner outside the caps (Tier 1) already has the
+        rule's access as its status quo: a uniform rule strikes no deal with it."""
         if not capped:
-            return options.partner
+            only = np.full_like(options.partner, -np.inf)
+            only[:, 0] = options.partner[:, 0]
+            return only
         over = options.volume > cap[:, None] * (1 + 1e-12)
         over |= options.volume <= options.volume[:, :1] + 1e-12
         over[:, 0] = False

@@ -27,6 +27,16 @@ def test_a_common_cap_of_zero_is_no_deals_in_every_draw():
     np.testing.assert_allclose(r.column("framework", "smuggled"), r.column("none", "smuggled"))
 
 
+def test_a_common_cap_of_zero_is_no_deals_in_the_article_too_tier_one_included():
+    # The Netherlands (Tier 1) has the rule's access as its status quo: a uniform rule strikes
+    # no deal with it, so at a cap of 0 the framework is no deals in every draw.
+    doc = tomllib.loads((PORTFOLIOS / "article.toml").read_text())
+    doc["budget"]["per_country"] = "0 * compute"
+    p = portfolio_from_dict(doc, path="zero-cap.toml", base=PORTFOLIOS)
+    r = deals.solve_portfolio(p, draws=20, seed=4)
+    np.testing.assert_allclose(r.column("framework", "gain"), 0.0, atol=1e-9)
+
+
 def test_the_netherlands_is_loaded_in_the_setting_its_struck_deal_uses():
     # (b) In its default setting the Dutch file allows no agreement; the struck Sep 2024 step
     # was made against the FDPR threat (its [outcome] setting), which the entry now names.
