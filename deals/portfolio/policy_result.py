@@ -256,6 +256,15 @@ class PolicyResult:
                              off=self.off)
             rows.append({"condition": f"the US {label}", "draws": n, "lead": float(np.mean(
                 r.column("bilateral", "gain") - r.column("framework", "gain")))})
+        for label, mechanism in [("non-chip trades only inside chip deals", "nonchip"),
+                                 ("deals and licences take no time", "bandwidth"),
+                                 ("refused partners are not alienated", "alienation")]:
+            if mechanism in self.off:
+                continue
+            r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=self.plan.belief,
+                             off=self.off | {mechanism})
+            rows.append({"condition": label, "draws": n, "lead": float(np.mean(
+                r.column("bilateral", "gain") - r.column("framework", "gain")))})
         leads = self.capacity_leads() or {}
         for m in (0.25, 1.0, 4.0, 16.0):
             if m in leads:

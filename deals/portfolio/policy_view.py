@@ -64,11 +64,11 @@ def policy_sections(result: PolicyResult) -> list[Section]:
     band = result.bandwidth()
     if len(band):
         shown_b = pd.DataFrame({
-            "deals/yr": band["deals/yr"].map("{:.1f}".format),
-            "licences/yr": band["licences/yr"].map("{:,.0f}".format),
-            "busy": band["utilisation"].map("{:.0%}".format),
-            "wait mo": band["wait months"].map("{:.1f}".format),
-            "queue": band["queue"].map("{:,.1f}".format),
+            "deals/yr": band["deals/yr"].map("{:.1f}".format).values,
+            "licences/yr": band["licences/yr"].map("{:,.0f}".format).values,
+            "busy": band["utilisation"].map("{:.0%}".format).values,
+            "wait mo": band["wait months"].map("{:.1f}".format).values,
+            "queue": band["queue"].map("{:,.1f}".format).values,
             "gain $bn": [f"{money(a)} -> {money(b)}" for a, b in
                          zip(band["before queue"], band["after queue"])]},
             index=pd.Index([SHORT_LABELS[i] for i in band.index], name="regime"))
