@@ -347,8 +347,10 @@ class PolicyResult:
                 entry["parts_bn_mean"] = {key: num(parts.loc[LABELS[r], name])
                                           for name, key in zip(PARTS, PART_KEYS)}
                 entry["value_of_knowing_bn_mean"] = num(np.mean(self.column(r, "knowing")))
-                entry["acceptance"] = {key: num(np.mean(self.column(r, "struck", k)))
-                                       for k, key in enumerate(keys)}
+                entry["deals"] = [{"deal": key,
+                                   "acceptance": num(np.mean(self.column(r, "struck", k))),
+                                   "refused": num(np.mean(self.column(r, "refused", k)))}
+                                  for k, key in enumerate(keys)]
                 if LABELS[r] in band.index:
                     b = band.loc[LABELS[r]]
                     entry["bandwidth"] = {
@@ -359,9 +361,9 @@ class PolicyResult:
                         "backlog_staff_months": num(b["backlog"]),
                         "gain_bn_mean_before_queue": num(b["before queue"])}
             out["regimes"][r] = entry
-        out["value_of_knowing_by_deal_bn_mean"] = {
-            key: num(np.mean(self.column("bilateral", "knowing", k)))
-            for k, key in enumerate(keys)}
+        out["regimes"]["bilateral"]["value_of_knowing_by_deal"] = [
+            {"deal": key, "bn_mean": num(np.mean(self.column("bilateral", "knowing", k)))}
+            for k, key in enumerate(keys)]
         return out
 
     def __repr__(self) -> str:

@@ -125,6 +125,13 @@ def test_the_ranking_is_not_fixed_a_free_monopoly_can_win():
     assert "repeal" not in r.why().split(";")[0].split("gives")[0]
 
 
+def test_the_repairs_can_be_switched_off():
+    r = solve_policy("teaching", draws=30, seed=2, off=["security", "upgrades"])
+    assert r.plan.security is False and r.plan.upgraded == ()
+    with pytest.raises(DealError, match="no mechanism 'magic'"):
+        solve_policy("teaching", draws=30, off=["magic"])
+
+
 @pytest.mark.parametrize("bias", [float("nan"), 0.0, -1.0, float("inf")])
 def test_a_bad_bias_is_refused(bias):
     with pytest.raises(DealError, match="bias"):
@@ -146,6 +153,13 @@ def test_cli_reports_at_80_columns_json_numbers_and_bad_input_exits_2(tmp_path, 
     parts = data["regimes"]["bilateral"]["parts_bn_mean"]
     assert all(isinstance(v, float) for v in parts.values())
     assert sum(parts.values()) == pytest.approx(data["regimes"]["bilateral"]["gain_bn_mean"])
+    # Keys do not depend on the deals: deals are rows with a "deal" field.
+    rows = data["regimes"]["framework"]["deals"]
+    assert [row["deal"] for row in rows] == ["uae", "saudi", "malaysia"]
+    assert all(set(row) == {"deal", "acceptance", "refused"} for row in rows)
+    for fmt in ("csv", "markdown"):
+        assert main(["portfolio", "teaching", "--draws", "20", "--format", fmt]) == 0
+        assert "bilateral" in capsys.readouterr().out
     assert main(["portfolio", "teaching", "--draws", "20", "--overrate", "nan"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "overrate" in err
