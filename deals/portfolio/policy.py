@@ -55,6 +55,7 @@ MECHANISMS = {
     "bandwidth": "deals and licences take no time and the agencies never queue",
     "security": "the framework's tiers carry no security conditions",
     "upgrades": "the framework upgrades no partner by agreement",
+    "allowance": "the framework has no licence-free allowance (every chip needs a licence)",
     "nonchip": "no regime strikes non-chip trades",
     "retaliation": "allies do not retaliate against a monopoly",
     "cloud": "a monopoly loses US clouds no foreign market",

@@ -97,6 +97,13 @@ class Regimes:
         at = self.c.outcome(k, no_deal_values(self.c, k), terms)
         return at["us"] + at["outside"] - self.c.reference[:, k]
 
+    def allowance(self) -> np.ndarray:
+        """Per draw: the licence-free allowance per partner (100k H100e/yr; 0 if off)."""
+        pol = self.p.policy
+        if "allowance" in self.off or not pol.has("allowance"):
+            return np.zeros(self.n)
+        return top_value(pol.fields["allowance"], self.c.top, self.n)
+
     def net_gain(self, rec: Mapping[str, np.ndarray], struck: np.ndarray) -> np.ndarray:
         """Per draw and struck deal: its gain net of its share of the control cost on the
         total (shared by the Tier-2 chips each adds), so a delay postpones both."""
@@ -131,7 +138,7 @@ class Regimes:
     def finish(self, name: str, rec: Mapping[str, np.ndarray], bespoke: np.ndarray,
                terms: list | None = None, extra: np.ndarray | float = 0.0,
                licensed: np.ndarray | None = None, denied: np.ndarray | None = None,
-               queued: bool = True) -> None:
+               queued: bool = True, allowance: bool = False) -> None:
         """A regime's total and parts from its settled record: ``bespoke`` (n, deals) marks
         offers of bespoke terms (``terms[k]``), which a partner may refuse."""
         struck = rec["struck"] > 0
@@ -145,7 +152,12 @@ class Regimes:
             lost[:, k] = np.where(refused[:, k], self.if_accepted(k, terms[k]), 0.0)
         before = rec["gain"] + fallback.sum(axis=1) - alien.sum(axis=1) + extra
         rise = np.maximum(rec["volume"] - self.c.sq_flows["volume"], 0.0) * struck
-        licensed = (rise * self.c.tier2).sum(axis=1) if licensed is None else licensed
+        if licensed is None:
+            # The framework's licence-free allowance: each partner's first chips need no
+            # licence decision (and carry no conditions; their diversion is not repriced).
+            free = self.allowance() if allowance else 0.0
+            licensed = (np.maximum(rise - np.asarray(free)[..., None], 0.0)
+                        * self.c.tier2).sum(axis=1)
         q = self.queue(name, (bespoke & struck).sum(axis=1) + refused.sum(axis=1), licensed) \
             if queued else None
         delay = np.zeros(self.n)
@@ -194,7 +206,7 @@ class Regimes:
                 bespoke[:, k] = True
                 terms[k] = self.fixed(t)
         self.out["framework|knowing"] = best - chosen
-        self.finish("framework", rec, bespoke, terms)
+        self.finish("framework", rec, bespoke, terms, allowance=True)
 
     def bilateral(self, informed_rec: Mapping[str, np.ndarray]) -> None:
         if self.informed:

@@ -29,6 +29,7 @@ FIELDS = {
     "deal_latency": "months a bespoke deal takes besides any queue",
     "licence_latency": "months a licence review takes besides any queue",
     "background": "licence decisions a year of other work, in every regime",
+    "allowance": "100k H100e a year per partner the framework lets through licence-free",
     "tier1_volume": "100k H100e a year to Tier-1 countries that need licences (monopoly)",
     "horizon": "years over which a regime's gains are earned",
 }

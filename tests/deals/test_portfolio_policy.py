@@ -81,6 +81,15 @@ def test_switching_a_mechanism_off_removes_its_part_and_only_that(teaching):
     none = solve_policy("teaching", draws=DRAWS, seed=2, off=["nonchip"])
     for r in OPTIONS:
         assert np.all(none.column(r, "part|nonchip") == 0)
+    # Without the licence-free allowance the framework needs more licence decisions, nothing
+    # else changes before the queue.
+    strict = solve_policy("teaching", draws=DRAWS, seed=2, off=["allowance"])
+    assert np.all(strict.column("framework", "licences_per_year")
+                  >= teaching.column("framework", "licences_per_year"))
+    assert np.any(strict.column("framework", "licences_per_year")
+                  > teaching.column("framework", "licences_per_year"))
+    np.testing.assert_allclose(strict.column("framework", "before_queue"),
+                               teaching.column("framework", "before_queue"))
     # Without alienation a refusal costs only the deal it loses.
     calm = solve_policy("teaching", draws=DRAWS, seed=2, off=["alienation"])
     assert np.all(calm.column("monopoly", "part|refusals") == 0)
