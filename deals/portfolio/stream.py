@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,21 +50,23 @@ def portfolio_slice(portfolio: Portfolio, start: int, stop: int, seed: int
 
 @dataclass(frozen=True)
 class ChunkOfDraws:
-    """Draw and solve draws ``start`` to ``stop``: a picklable task for any executor."""
+    """Draw and solve draws ``start`` to ``stop``: a picklable task for any executor.
+    ``solver`` takes the chunk's sample as keywords (:class:`PortfolioDraws`, or any other
+    per-chunk solver of the portfolio such as the policy regimes')."""
 
     portfolio: Portfolio
     seed: int
-    links: bool = True
+    solver: Any
 
     def __call__(self, start: int, stop: int) -> dict[str, np.ndarray]:
-        sample = portfolio_slice(self.portfolio, start, stop, self.seed)
-        return PortfolioDraws(self.portfolio, links=self.links)(**sample)
+        return self.solver(**portfolio_slice(self.portfolio, start, stop, self.seed))
 
 
 def solve_in_chunks(portfolio: Portfolio, draws: int, seed: int, *,
                     executor: Executor | None = None, chunk_size: int = 2_500,
                     links: bool = True, window: int = WINDOW,
-                    deal_draws: int | None = None) -> dict[str, np.ndarray]:
+                    deal_draws: int | None = None, solver: Any = None
+                    ) -> dict[str, np.ndarray]:
     """Every regime's per-draw columns for ``draws`` draws, solved ``chunk_size`` at a time
     (here, or on ``executor`` with at most ``window`` chunks ahead).
 
@@ -72,6 +74,7 @@ def solve_in_chunks(portfolio: Portfolio, draws: int, seed: int, *,
     many draws only, the portfolio's (``regime|quantity``) for all: with a hundred partners
     the deals' columns are most of the memory (18 per deal), and their tables (acceptance,
     volumes, verdicts) are then estimated on those draws. None keeps them all.
+    ``solver``: what solves a chunk (default :class:`PortfolioDraws` with ``links``).
     """
     for name, value in (("chunk_size", chunk_size), ("deal_draws", deal_draws)):
         if value is None and name == "deal_draws":
@@ -79,7 +82,8 @@ def solve_in_chunks(portfolio: Portfolio, draws: int, seed: int, *,
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ParameterError(f"{name} must be a positive whole number, got {value!r}")
     kept = draws if deal_draws is None else min(int(deal_draws), draws)
-    task = ChunkOfDraws(portfolio, seed, links)
+    task = ChunkOfDraws(portfolio, seed,
+                        solver if solver is not None else PortfolioDraws(portfolio, links=links))
     bounds = [(a, min(a + int(chunk_size), draws)) for a in range(0, draws, int(chunk_size))]
     out: dict[str, np.ndarray] = {}
 

@@ -227,3 +227,16 @@ def test_deal_draws_keeps_the_deals_columns_for_the_first_draws_only():
             assert lean.columns[key].tobytes() == column.tobytes(), key
     assert lean.regimes().equals(full.regimes())
     assert len(lean.acceptance()) == 3
+
+
+@pytest.mark.slow
+def test_the_article_options_on_a_table_portfolio_give_the_same_bytes_on_dask(tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    p = deals.load_portfolio(write_portfolio(tmp_path, GOOD))
+    here = deals.solve_policy(p, draws=40, seed=4, chunk_size=15)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        there = deals.solve_policy(p, draws=40, seed=4, chunk_size=15, executor=client)
+    for key, column in here.columns.items():
+        assert np.asarray(column).tobytes() == np.asarray(there.columns[key]).tobytes(), key
