@@ -38,6 +38,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     # --- linked deals: a portfolio under one chip budget ---
     "deals.portfolio.result": ("PortfolioResult", "solve_portfolio"),
     "deals.portfolio.file": ("Portfolio", "load_portfolio", "portfolio_names"),
+    "deals.portfolio.policy_result": ("PolicyResult", "solve_policy"),
+    "deals.portfolio.policy": ("Belief",),
     # --- two-level games: actors at home, two-sided beliefs, a doubted threat (issue 16) ---
     "deals.two_level.ratification": ("TwoLevel", "two_level"),
     "deals.two_level.doubt": ("ThreatUnderDoubt", "threat_under_doubt"),
@@ -58,6 +60,7 @@ __all__ = [
     "stage_summary", "verification_value",
     "deal_tournament", "negotiation_problem",
     "Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names", "solve_portfolio",
+    "PolicyResult", "solve_policy", "Belief",
     "TwoLevel", "two_level", "ThreatUnderDoubt", "threat_under_doubt",
     "belief_cost", "mutual_optimism_of",
 ]

@@ -10,6 +10,7 @@ from deals.cli.arguments import add_draws
 from deals.portfolio.file import load_portfolio
 from deals.portfolio.result import solve_portfolio
 from deals.portfolio.view import save_plot, sections
+from deals.portfolio.policy_view import cmd_policy, policy_options
 from deals.views.output import Section
 
 #: Monte Carlo draws of ``chipdeals portfolio`` by default.
@@ -17,7 +18,10 @@ PORTFOLIO_DRAWS = 2_000
 
 
 def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
-    """``chipdeals portfolio [FILE]``: regimes, deals, verdicts, and optionally a plot."""
+    """``chipdeals portfolio [FILE]``: the article's options (:func:`cmd_policy`); with
+    ``--links`` or ``--plot`` the coordination report (regimes, deals, verdicts, plot)."""
+    if not args.links and not args.plot:
+        return cmd_policy(args)
     result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed)
     out = sections(result)
     if args.plot:
@@ -33,4 +37,6 @@ def portfolio_options(parser: argparse.ArgumentParser) -> None:
                         help="a bundled portfolio (article, teaching) or a .toml file")
     add_draws(parser, PORTFOLIO_DRAWS)
     parser.add_argument("--seed", type=int, default=0, help="random seed")
-    parser.add_argument("--plot", metavar="FILE.png", help="also draw the chart to a file")
+    parser.add_argument("--plot", metavar="FILE.png", help="the coordination report's chart, "
+                        "drawn to a file")
+    policy_options(parser)

@@ -17,11 +17,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from deals.errors import DealFileError
+from deals.errors import DealError, DealFileError
 from deals.deal.files import load
 from deals.deal.reading import library_names, parse_toml, read_file
 from deals.deal.model import Deal
 from deals.deal.schema import DocumentReader, parameter_from_spec
+from deals.portfolio.partners import partner_entries
+from deals.portfolio.policy_file import Policy, policy_from_table
 from games.errors import GameError
 from games.expressions import Expression, parse_expression, symbol
 from games.parameters import Parameter, ParameterSet
@@ -34,13 +36,13 @@ MAX_DEALS = 40
 MAX_LEVELS = 401
 
 _TOP = ("portfolio", "deals", "parameters", "shared", "budget", "total_cost", "links",
-        "china_response")
+        "china_response", "policy", "partners", "archetypes")
 _HEAD = {"name": str, "title": str}
 _HEAD_OPTIONAL = {"description": str, "year": "number", "smuggling": "expression"}
 _ENTRY = {"deal": str, "volume": "expression", "issue": str}
 _ENTRY_OPTIONAL = {"key": str, "levels": "number", "tier": "number", "blocked": "expression",
                    "diverted": "expression", "demand": "expression", "optional": "bool",
-                   "hold": "table"}
+                   "hold": "table", "setting": str}
 _LINKS = {"precedent": ({"from": str, "to": str, "strength": "expression"}, {"note": str}),
           "displacement": ({"from": str, "to": str, "share": "expression"},
                            {"parameter": str, "inflow": str, "note": str})}
@@ -68,6 +70,8 @@ class PortfolioDeal:
     diverted: Expression | None = None
     demand: Expression | None = None
     hold: Mapping[str, float] = field(default_factory=dict)
+    setting: str = ""
+    security: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ class Portfolio:
     china: ChinaResponse | None = None
     skipped: tuple[tuple[str, str], ...] = ()
     path: str = "<dict>"
+    policy: Policy = field(default_factory=Policy)
 
     def deal(self, key: str) -> PortfolioDeal:
         """The portfolio's deal called ``key``."""
@@ -207,17 +212,20 @@ def _issues_used(deal: Deal, expr: Expression) -> set[str]:
     return {str(x) for x in sym.free_symbols} & {i.name for i in deal.issues}
 
 
-def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = False
-           ) -> PortfolioDeal | tuple[str, str]:
-    where = f"deals[{i}]"
+def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = False, *,
+           where: str = "") -> PortfolioDeal | tuple[str, str]:
+    where = where or f"deals[{i}]"
     if not isinstance(spec, Mapping):
         raise r.fail(where, "expected a table such as { deal = \"gulf-divestment-uae\", "
                      "volume = \"bought\", issue = \"chips\" }")
     hold_spec = spec.get("hold", {}) if isinstance(spec, Mapping) else {}
     if not isinstance(hold_spec, Mapping):
         raise r.fail(f"{where}.hold", "expected a table such as { chips_us = 0 }")
-    spec = r.keys({k: v for k, v in spec.items() if k != "hold"}, where, _ENTRY,
-                  _ENTRY_OPTIONAL)
+    security = spec.get("security", [])
+    if not isinstance(security, list) or not all(isinstance(x, str) for x in security):
+        raise r.fail(f"{where}.security", "expected a list of issue names, e.g. [\"safeguards\"]")
+    spec = r.keys({k: v for k, v in spec.items() if k not in ("hold", "security")}, where,
+                  _ENTRY, _ENTRY_OPTIONAL)
     name = spec["deal"]
     is_path = name.endswith(".toml") or "/" in name or os.sep in name
     exists = (base / name).is_file() if is_path else name in library_names()
@@ -227,6 +235,17 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = Fal
         deal = load(base / name) if is_path else load(name)
     except DealFileError as exc:
         raise r.fail(f"{where}.deal", f"{exc}") from None
+    setting = spec.get("setting", "")
+    if setting:
+        # The setting the deal's struck [outcome] (or [proposal]) was made in: its status quo
+        # (e.g. a threat carried out), without which the file itself may allow no agreement.
+        if setting not in ("proposal", "outcome"):
+            raise r.fail(f"{where}.setting", f"{setting!r}: use 'outcome' (the struck deal's "
+                         "setting) or 'proposal'")
+        try:
+            deal = deal.at_terms(setting)[0]
+        except DealError as exc:
+            raise r.fail(f"{where}.setting", str(exc)) from None
     key = r.name(spec.get("key", deal.name.replace("-", "_")), f"{where}.key")
     if spec["issue"] not in {x.name for x in deal.issues}:
         raise r.fail(f"{where}.issue", f"deal {deal.name!r} has no issue {spec['issue']!r}; "
@@ -249,6 +268,10 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = Fal
             except GameError as exc:
                 raise r.fail(f"{where}.hold.{name}", str(exc).split(": ", 1)[-1]) from None
             hold[name] = value
+    for name in security:
+        if name not in issues or name == spec["issue"] or name in hold:
+            raise r.fail(f"{where}.security", f"{name!r} is not one of the deal's other issues "
+                         f"{sorted(set(issues) - {spec['issue']} - set(hold))}")
     exprs = {k: _deal_expression(r, deal, spec[k], f"{where}.{k}")
              for k in ("volume", "blocked", "diverted", "demand") if k in spec}
     free = sorted(_issues_used(deal, exprs["volume"]) - {spec["issue"]} - set(hold))
@@ -257,7 +280,8 @@ def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = Fal
                      f"{spec['issue']!r}; under a budget hold it (hold = {{ {free[0]} = 0 }}) "
                      "or make it the volume issue: the limits cannot cut what it licenses")
     return PortfolioDeal(key, deal, spec["issue"], exprs["volume"], int(levels), int(tier),
-                         exprs.get("blocked"), exprs.get("diverted"), exprs.get("demand"), hold)
+                         exprs.get("blocked"), exprs.get("diverted"), exprs.get("demand"), hold,
+                         setting, tuple(security))
 
 
 def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path | None = None
@@ -271,9 +295,11 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
         if key not in _TOP:
             raise r.fail(key, f"unknown table; the tables are {list(_TOP)}")
     head = r.keys(r.table(doc, "portfolio", ""), "portfolio", _HEAD, _HEAD_OPTIONAL)
-    entries = doc.get("deals")
-    if not isinstance(entries, list) or not entries:
-        raise r.fail("deals", "give the deals as [[deals]] tables (at least one)")
+    table = "partners" in doc
+    entries = doc.get("deals", [] if table else None)
+    if not isinstance(entries, list) or not (entries or table):
+        raise r.fail("deals", "give the deals as [[deals]] tables (at least one), or a "
+                     "[partners] table")
     if len(entries) > MAX_DEALS:
         raise r.fail("deals", f"{len(entries)} deals, more than {MAX_DEALS}")
     deals, skipped = [], []
@@ -282,6 +308,13 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
     for i, spec in enumerate(entries):
         got = _entry(r, spec, i, base, limited)
         (skipped if isinstance(got, tuple) else deals).append(got)
+    if table:        # one deal per Tier-2 row of a partners table (deals/portfolio/partners.py)
+        rows, outside = partner_entries(r, doc, base, limited, _entry,
+                                        lambda p, shown: read_file(p, shown, kind="partners"))
+        deals.extend(rows)
+        skipped.extend(outside)
+    elif "archetypes" in doc:
+        raise r.fail("archetypes", "archetypes are used by a [partners] table; add one")
     keys = [d.key for d in deals]
     if len(set(keys)) != len(keys):
         raise r.fail("deals", f"two deals share a key ({keys}); give each a distinct key")
@@ -321,6 +354,7 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
                              + ("strength" if kind == "precedent" else "share"))
             spec = r.keys(spec, where, *_LINKS[kind])
             links.append(_link(r, kind, spec, where, deals, skipped, top))
+    policy = policy_from_table(r.table(doc, "policy", "", required=False), r.fail, top)
     china = None
     if "china_response" in doc:
         china = _china(r, r.table(doc, "china_response", ""), deals, top)
@@ -334,7 +368,7 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
         total_cost=cost.get("parameter"),
         smuggling=top(head["smuggling"], "portfolio.smuggling") if "smuggling" in head else None,
         links=tuple(l for l in links if l is not None), china=china, skipped=tuple(skipped),
-        path=str(path))
+        path=str(path), policy=policy)
 
 
 def _link(r, kind, spec, where, deals, skipped, top) -> Link | None:

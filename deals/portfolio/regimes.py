@@ -188,12 +188,12 @@ class Chunk:
             [o.volume.max(axis=1) for o in options], axis=0)
         vols = [o.volume * t for o, t in zip(options, self.tier2)]
         # The largest cap the budget allows (the total only rises with the cap), found once.
-        prefs = [self._under(o, limit, t) for o, t in zip(options, self.tier2)]
+        prefs = [self.under_cap(o, limit, t) for o, t in zip(options, self.tier2)]
         room, _ = largest_uniform_cap(prefs, vols, self.budget, capped=list(self.tier2))
         best: dict[str, np.ndarray] | None = None
         for share in np.linspace(0.0, 1.0, CAP_STEPS):
             cap = np.minimum(share * limit, room)
-            choice = np.column_stack([np.argmax(self._under(o, cap, t), axis=1)
+            choice = np.column_stack([np.argmax(self.under_cap(o, cap, t), axis=1)
                                       for o, t in zip(options, self.tier2)])
             outcomes = [o.pick(c) for o, c in zip(options, choice.T)]
             rec = self.settle(outcomes, choice > 0, precedent=False)
@@ -207,11 +207,17 @@ class Chunk:
         return best  # type: ignore[return-value]
 
     @staticmethod
-    def _under(options, cap: np.ndarray, capped: bool) -> np.ndarray:
-        """The partner's gains, -inf at levels above the cap (no deal always allowed)."""
+    def under_cap(options, cap: np.ndarray, capped: bool) -> np.ndarray:
+        """The partner's gains, -inf at levels above the cap and at levels that license no
+        more than the status quo (under a uniform rule they are no deal: a cap of 0 is no
+        deals); no deal always allowed. A partner outside the caps (Tier 1) already has the
+        rule's access as its status quo: a uniform rule strikes no deal with it."""
         if not capped:
-            return options.partner
+            only = np.full_like(options.partner, -np.inf)
+            only[:, 0] = options.partner[:, 0]
+            return only
         over = options.volume > cap[:, None] * (1 + 1e-12)
+        over |= options.volume <= options.volume[:, :1] + 1e-12
         over[:, 0] = False
         return np.where(over, -np.inf, options.partner)
 

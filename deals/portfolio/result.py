@@ -21,6 +21,7 @@ from deals.errors import DealError
 from deals.audit.leverage import sample_values
 from deals.portfolio.file import Portfolio, load_portfolio, portfolio_names
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS, PortfolioDraws
+from deals.portfolio.stream import solve_in_chunks
 from games.sweeps import sweep
 
 __all__ = ["Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names",
@@ -59,12 +60,15 @@ def portfolio_sample(portfolio: Portfolio, draws: int, seed: int | None) -> dict
 
 def solve_portfolio(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
                     executor: Executor | None = None, chunk_size: int = 2_500,
-                    links: bool = True, progress: bool | None = False) -> "PortfolioResult":
+                    links: bool = True, progress: bool | None = False,
+                    deal_draws: int | None = None) -> "PortfolioResult":
     """Solve the portfolio's four regimes over ``draws`` Monte Carlo draws of its parameters.
 
     Chunks of ``chunk_size`` draws run here or on ``executor`` (any ``concurrent.futures``
     executor, a dask client's included); the draws are made up front, so a seed gives the
     same result on any executor and chunking. ``links=False`` switches every link off.
+    ``deal_draws`` keeps each deal's own columns for that many draws only (memory for a
+    portfolio of many partners; see :func:`deals.portfolio.stream.solve_in_chunks`).
 
     >>> import deals
     >>> result = deals.solve_portfolio("teaching", draws=40, seed=0)
@@ -76,12 +80,20 @@ def solve_portfolio(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int
         portfolio = load_portfolio(portfolio)
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
         raise DealError(f"draws must be a positive whole number, got {draws!r}")
-    sample = portfolio_sample(portfolio, int(draws), seed)
-    out = sweep(PortfolioDraws(portfolio, links=links), sample=sample, executor=executor,
-                chunk_size=chunk_size, vectorised=True, progress=progress,
-                description="portfolio").outputs
+    if seed is not None and not progress:
+        # chunk by chunk, each drawing its own slice: memory set by the chunk (stream.py)
+        out = solve_in_chunks(portfolio, int(draws), seed, executor=executor,
+                              chunk_size=chunk_size, links=links, deal_draws=deal_draws)
+    else:
+        if deal_draws is not None:
+            raise DealError("deal_draws needs a seed and no progress bar (the draws are then "
+                            "made chunk by chunk)")
+        sample = portfolio_sample(portfolio, int(draws), seed)
+        out = sweep(PortfolioDraws(portfolio, links=links), sample=sample, executor=executor,
+                    chunk_size=chunk_size, vectorised=True, progress=progress,
+                    description="portfolio").outputs
     return PortfolioResult(portfolio, dict(out), int(draws), seed,
-                           {"chunk_size": chunk_size, "links": links,
+                           {"chunk_size": chunk_size, "links": links, "deal_draws": deal_draws,
                             "executor": type(executor).__name__ if executor else None})
 
 

@@ -21,6 +21,18 @@ bounds the optimum from above (weak duality), so each draw reports ``gap`` = D -
 0 means the answer is optimal; a positive gap (options not on the upper concave hull of
 value against volume) is the most that is left.
 
+The Lagrangian answer is a heuristic: a discrete problem's optimum need not be a Lagrangian
+one (two problems with options of volume 0, 1, 2, 4 and a budget of 1 can be answered with
+the option worth 0.1 instead of the one worth 1.0). So every draw whose gap is above
+``tolerance`` times its objective is then solved as a mixed-integer programme (one binary
+per option, one option per problem, the budget a row; HiGHS through
+:func:`scipy.optimize.milp`), the quadratic cost on the total by outer approximation: a
+variable t >= q (a W - a^2 / 2) for tangent points a, a cut added at the answer's own total
+until the cost there is exact (Kelley's cutting planes; each total gets at most one cut, and
+there are finitely many totals). The solver's own dual bound then replaces the Lagrangian
+one, so ``gap`` is certified: at most ``tolerance`` times the objective, or (if the solver
+stopped at its node limit) the most that is left.
+
 >>> import numpy as np
 >>> values = [np.array([[0.0, 1.0, 2.0]]), np.array([[0.0, 0.5, 1.0]])]   # 2 and 1 per unit
 >>> volumes = [np.array([[0.0, 0.5, 1.0]]), np.array([[0.0, 0.5, 1.0]])]
@@ -31,16 +43,32 @@ value against volume) is the most that is left.
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from games.errors import GameError
+from games.errors import GameError, InvalidGameError
 
 #: Multiples of the critical price whose Lagrangian answers also seed the search.
 NEARBY_PRICES = (0.6, 0.8, 0.9, 0.95, 1.05, 1.1, 1.25, 1.6)
+#: Default relative gap (of the objective) above which a draw is solved as a MILP.
+TOLERANCE = 1e-6
+#: Branch-and-bound nodes the MILP may use per draw (a count, not a clock: same bytes on
+#: every machine); past it the draw keeps its best answer and reports its gap.
+NODE_LIMIT = 20_000
+#: Cutting-plane rounds for the quadratic cost per draw.
+CUT_ROUNDS = 40
+#: Most (volume, value) states the exact dynamic programme keeps before a draw goes to the MILP.
+MAX_STATES = 2_000
+#: Draws the dynamic programme takes at once (its memory is about DP_CHUNK x MAX_STATES x
+#: options per problem numbers).
+DP_CHUNK = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,36 +140,32 @@ def _objective(values, choice, vols, q):
 
 def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: ArrayLike = np.inf,
              quadratic: ArrayLike = 0.0, *, bisections: int = 32, sweeps: int = 2,
-             nearby: Sequence[float] = NEARBY_PRICES) -> Allocation:
+             nearby: Sequence[float] = NEARBY_PRICES, tolerance: float = TOLERANCE,
+             exact: bool = True) -> Allocation:
     """Choose one option per problem and draw to maximise total value under a shared budget.
 
     ``values[k]``, ``volumes[k]``: arrays (draws, options of problem k), volumes >= 0; every
     problem needs at least one available option (value > -inf) per draw. ``budget`` and
-    ``quadratic`` (the cost q on the total) are one number or one per draw. Among options
+    ``quadratic`` (the cost q >= 0 on the total) are one number or one per draw. Among options
     tied at a price the first is taken: list each problem's options by rising volume, so
-    that the total falls as the price rises. See the module docstring for the method and
-    what ``gap`` means.
+    that the total falls as the price rises. Draws whose gap exceeds ``tolerance`` times the
+    objective are solved as a MILP (``exact=False`` keeps the Lagrangian answer and its
+    bound). See the module docstring for the method and what ``gap`` means.
 
     >>> import numpy as np
     >>> a = allocate([np.array([[0.0, 3.0]])], [np.array([[0.0, 1.0]])], budget=2.0)
     >>> a.volumes.tolist(), float(a.shadow_price[0])        # slack budget: price 0
     ([[1.0]], 0.0)
+    >>> w = np.array([[0.0, 1.0, 2.0, 4.0]])                # the decomposition alone picks 0.1
+    >>> b = allocate([np.array([[0.0, 0.1, 3.0, 2.0]]), np.array([[0.0, 1.0, 6.0, 12.0]])],
+    ...              [w, w], budget=1.0)
+    >>> b.choice.tolist(), float(b.value[0]), float(b.gap[0])
+    ([[0, 1]], 1.0, 0.0)
     """
-    values = [np.asarray(v, dtype=float) for v in values]
-    volumes = [np.broadcast_to(np.asarray(w, dtype=float), v.shape) for v, w in
-               zip(values, volumes)]
-    if not values:
-        raise GameError("allocate: give at least one problem")
+    values, volumes, B, q = _checked(values, volumes, budget, quadratic)
+    if not np.isfinite(tolerance) or tolerance < 0:
+        raise GameError(f"allocate: tolerance must be a number >= 0, not {tolerance!r}")
     n = values[0].shape[0]
-    if any(v.ndim != 2 or v.shape[0] != n for v in values):
-        raise GameError("allocate: each problem's values must be (draws, options) arrays with "
-                        "the same number of draws")
-    if any(np.any(w < 0) for w in volumes):
-        raise GameError("allocate: volumes must be at least 0")
-    if any(np.any(~np.isfinite(v).any(axis=1)) for v in values):
-        raise GameError("allocate: every problem needs an available option in every draw")
-    B = np.broadcast_to(np.asarray(budget, dtype=float), (n,))
-    q = np.broadcast_to(np.asarray(quadratic, dtype=float), (n,))
     least = sum(np.min(np.where(np.isfinite(v), w, np.inf), axis=1)
                 for v, w in zip(values, volumes))
     if np.any(least > B * (1 + 1e-12)):
@@ -182,7 +206,9 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     vols = np.where(better[:, None], fvols, vols)
     choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps)
     value = _objective(values, choice, vols, q)
-    bound = np.minimum(_dual(respond, hi, B, q), _dual(respond, lo, B, q))
+    d_hi, d_lo = _dual(respond, hi, B, q), _dual(respond, lo, B, q)
+    bound = np.minimum(d_hi, d_lo)
+    best_price = np.where(d_hi <= d_lo, hi, lo)      # the price of the tighter bound
     # Where a gap remains, other prices near the critical one give other starting points (a
     # discrete problem's best answer need not be a Lagrangian one); each is made feasible and
     # improved the same way, the best kept.
@@ -203,12 +229,299 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
             w0 = np.where(better[:, None], w, w0)
             v0 = np.where(better, v, v0)
         choice[open_], vols[open_], value[open_] = c0, w0, v0
+    bound = np.maximum(bound, value)
+    method = ("Lagrangian decomposition, price by bisection per draw, budget filled with tied "
+              "options, then coordinate ascent; dual bound by weak duality")
+    if exact:
+        wide = np.flatnonzero(bound - value > tolerance * np.maximum(np.abs(value), np.abs(bound)))
+        for part in np.array_split(wide, max(1, -(-wide.size // DP_CHUNK))):
+            rest = _frontier(values, volumes, B, q, best_price, choice, value, bound,
+                             tolerance, part)
+            for i in rest:                       # too many states: the solver instead
+                found = _milp_draw([v[i] for v in values], [w[i] for w in volumes], B[i],
+                                   q[i], choice[i], value[i], bound[i], tolerance)
+                choice[i], value[i], bound[i] = found
+        vols = np.column_stack([np.take_along_axis(w, choice[:, [k]], axis=1)[:, 0]
+                                for k, w in enumerate(volumes)])
+        method += ("; draws with a gap above the tolerance solved exactly by a dynamic "
+                   "programme over non-dominated (volume, value) states pruned by the dual "
+                   "bound, or past MAX_STATES as a MILP (HiGHS, the quadratic cost by cutting "
+                   "planes)")
     total = vols.sum(axis=1)
-    return Allocation(choice, vols, hi, np.maximum(hi - q * total, 0.0), value,
-                      np.maximum(bound, value),
-                      "Lagrangian decomposition, price by bisection per draw, budget filled "
-                      "with tied options, then coordinate ascent; dual bound by weak duality",
-                      {"bisections": bisections, "sweeps": sweeps, "nearby": tuple(nearby)})
+    return Allocation(choice, vols, hi, np.maximum(hi - q * total, 0.0), value, bound, method,
+                      {"bisections": bisections, "sweeps": sweeps, "nearby": tuple(nearby),
+                       "tolerance": tolerance, "exact": exact})
+
+
+def _checked(values, volumes, budget, quadratic):
+    """The inputs as float arrays, or one line saying which is wrong."""
+    if not len(values):
+        raise GameError("allocate: give at least one problem")
+    if len(values) != len(volumes):
+        raise InvalidGameError(f"allocate: {len(values)} problems' values but "
+                               f"{len(volumes)} problems' volumes")
+    values = [np.asarray(v, dtype=float) for v in values]
+    n = values[0].shape[0] if values[0].ndim == 2 else -1
+    out = []
+    for k, (v, w) in enumerate(zip(values, volumes)):
+        if v.ndim != 2 or v.shape[0] != n or v.shape[1] < 1:
+            raise InvalidGameError(
+                "allocate: each problem's values must be (draws, options) arrays with the "
+                f"same number of draws; problem {k} has shape {v.shape}")
+        w = np.asarray(w, dtype=float)
+        try:
+            w = np.broadcast_to(w, v.shape)
+        except ValueError:
+            raise InvalidGameError(f"allocate: problem {k}'s volumes have shape {w.shape}, "
+                                   f"its values {v.shape}") from None
+        if np.isnan(v).any():
+            raise InvalidGameError(f"allocate: problem {k}'s values are NaN in draw "
+                                   f"{int(np.argwhere(np.isnan(v))[0, 0])}")
+        if np.isposinf(v).any():
+            raise InvalidGameError(f"allocate: problem {k}'s values are +inf in draw "
+                                   f"{int(np.argwhere(np.isposinf(v))[0, 0])}")
+        if not np.isfinite(w).all():
+            raise InvalidGameError(f"allocate: problem {k}'s volumes are not finite in draw "
+                                   f"{int(np.argwhere(~np.isfinite(w))[0, 0])}")
+        if np.any(w < 0):
+            raise GameError("allocate: volumes must be at least 0")
+        if np.any(~np.isfinite(v).any(axis=1)):
+            raise GameError("allocate: every problem needs an available option in every draw")
+        out.append(w)
+    per_draw = {}
+    for name, x in (("budget", budget), ("quadratic cost", quadratic)):
+        x = np.asarray(x, dtype=float)
+        try:
+            x = np.broadcast_to(x, (n,))
+        except ValueError:
+            raise InvalidGameError(f"allocate: the {name} has shape {x.shape}; give one number "
+                                   f"or one per draw ({n})") from None
+        if np.isnan(x).any():
+            raise InvalidGameError(f"allocate: the {name} is NaN in draw "
+                                   f"{int(np.flatnonzero(np.isnan(x))[0])}")
+        per_draw[name] = x
+    B, q = per_draw["budget"], per_draw["quadratic cost"]
+    if np.any(q < 0) or np.isinf(q).any():
+        raise InvalidGameError("allocate: the quadratic cost must be a finite number >= 0 "
+                               f"(draw {int(np.flatnonzero((q < 0) | np.isinf(q))[0])})")
+    return values, out, B, q
+
+
+def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
+    """The draws ``rows`` exactly, all at once, by a dynamic programme over the problems
+    (Nemhauser and Ullmann 1969). A draw's states after problem j are its non-dominated pairs
+    (total volume, total value) of the choices so far (less volume and more value is better,
+    since the cost on the total rises with it). A state whose dual bound on any completion
+    (at the draw's price ``p``, as in :func:`_dual`) cannot beat the best known answer by
+    more than the tolerance is dropped, and the largest such bound is kept, so each draw's
+    returned bound is certified. Updates ``choice``, ``value``, ``bound`` in place for the
+    rows; returns the rows that passed ``MAX_STATES`` states (left to the MILP)."""
+    K, r = len(values), rows.size
+    Bs, qs, ps = B[rows], q[rows], p[rows]
+    best, top = value[rows].copy(), bound[rows]
+    slack = tolerance * np.maximum(np.abs(best), np.abs(top))
+    dropped = np.full(r, -np.inf)
+    # Reduced-cost fixing: with problem k held at option l the dual bound falls by the
+    # option's shortfall from the best reduced value; an option whose bound cannot beat the
+    # best answer is dropped (its bound kept), and a problem left with one option in every
+    # draw is fixed before the programme runs.
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        red = [v[rows] - ps[:, None] * w[rows] for v, w in zip(values, volumes)]
+        reduced = np.column_stack([np.max(x, axis=1) for x in red])
+        room = np.where(qs > 0, np.clip(ps / np.where(qs > 0, qs, 1.0), 0.0, Bs),
+                        np.where(ps > 0, Bs, 0.0))
+        room = np.where(np.isfinite(room), room, 0.0)
+        dual = reduced.sum(axis=1) + ps * room - qs * room ** 2 / 2
+    alive, fixed = [], []
+    for k, x in enumerate(red):
+        ub = dual[:, None] - (reduced[:, [k]] - x)
+        ok = np.isfinite(x) & (ub > (best + slack)[:, None])
+        lost = np.isfinite(x) & ~ok
+        if lost.any():
+            dropped = np.maximum(dropped, np.max(np.where(lost, ub, -np.inf), axis=1))
+        alive.append(ok)
+        if np.all(ok.sum(axis=1) == 1):
+            fixed.append(k)
+    at = np.arange(r)
+    W, V = np.zeros(r), np.zeros(r)
+    fixed_pick = {}
+    for k in fixed:
+        c = np.argmax(alive[k], axis=1)
+        fixed_pick[k] = c
+        W = W + volumes[k][rows][at, c]
+        V = V + values[k][rows][at, c]
+    order = [k for k in range(K) if k not in fixed_pick]
+    tail = np.concatenate([np.cumsum(reduced[:, order][:, ::-1], axis=1)[:, ::-1],
+                           np.zeros((r, 1))], axis=1)
+    draw = at.copy()
+    keep0 = W <= Bs * (1 + 1e-12)
+    draw, W, V = draw[keep0], W[keep0], V[keep0]
+    back: list[tuple[np.ndarray, np.ndarray]] = []
+    failed = np.zeros(r, bool)
+    for step, j in enumerate(order):
+        vj = np.where(alive[j], values[j][rows], -np.inf)
+        wj = volumes[j][rows]
+        m = vj.shape[1]
+        d = np.repeat(draw, m)
+        w_new = (W[:, None] + wj[draw]).ravel()
+        v_new = (V[:, None] + vj[draw]).ravel()
+        parent = np.repeat(np.arange(W.size), m)
+        option = np.tile(np.arange(m), W.size)
+        fits = np.isfinite(v_new) & (w_new <= Bs[d] * (1 + 1e-12))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            room = np.maximum(Bs[d] - w_new, 0.0)
+            qd, pd = qs[d], ps[d]
+            more = np.where(qd > 0, np.clip(pd / np.where(qd > 0, qd, 1.0) - w_new, 0.0, room),
+                            np.where(pd > 0, room, 0.0))
+            more = np.where(np.isfinite(more), more, 0.0)
+            ub = v_new + tail[d, step + 1] + pd * more - qd * (w_new + more) ** 2 / 2
+        keep = fits & (ub > best[d] + slack[d])
+        lost = fits & ~keep
+        np.maximum.at(dropped, d[lost], ub[lost])
+        d, w_new, v_new = d[keep], w_new[keep], v_new[keep]
+        parent, option = parent[keep], option[keep]
+        if d.size:      # non-dominated: more value than every lighter state of the same draw
+            sort = np.lexsort((-v_new, w_new, d))
+            d, w_new, v_new = d[sort], w_new[sort], v_new[sort]
+            parent, option = parent[sort], option[sort]
+            levels, rank = np.unique(v_new, return_inverse=True)
+            key = d.astype(np.int64) * levels.size + rank.ravel()
+            prior = np.concatenate([[-1], np.maximum.accumulate(key)[:-1]])
+            front = key > prior          # a draw's first state beats all earlier draws' keys
+            counts = np.bincount(d[front], minlength=r)
+            failed |= counts > MAX_STATES
+            front &= ~failed[d]
+            d, w_new, v_new = d[front], w_new[front], v_new[front]
+            parent, option = parent[front], option[front]
+        draw, W, V = d, w_new, v_new
+        back.append((parent, option))
+    if draw.size:
+        total = V - qs[draw] * W ** 2 / 2
+        sort = np.lexsort((total, draw))
+        last = np.flatnonzero(np.r_[draw[sort][1:] != draw[sort][:-1], True])
+        state = sort[last]
+        owner = draw[state]
+        win = total[state] > best[owner]
+        state, owner = state[win], owner[win]
+        best[owner] = total[state]
+        picks = np.empty((owner.size, K), dtype=choice.dtype)
+        for k, c in fixed_pick.items():
+            picks[:, k] = c[owner]
+        for step in range(len(order) - 1, -1, -1):
+            parent, option = back[step]
+            picks[:, order[step]] = option[state]
+            state = parent[state]
+        choice[rows[owner]] = picks
+    ok = ~failed
+    value[rows[ok]] = best[ok]
+    bound[rows[ok]] = np.maximum(best, np.minimum(top, dropped))[ok]
+    return rows[failed]
+
+
+_STDOUT_LOCK = threading.Lock()
+
+
+@contextmanager
+def _quiet_stdout():
+    """File descriptor 1 sent to the null device while HiGHS runs: some builds print a
+    debugging line ("HighsMipSolverData::transformNewIntegerFeasibleSolution ...") to the C
+    stdout whatever ``disp`` says, which would land in the middle of a command's output."""
+    with _STDOUT_LOCK:
+        try:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+            saved: int | None = os.dup(1)
+        except (OSError, ValueError):                    # no descriptor 1 (embedded use)
+            saved = None
+        try:
+            if saved is not None:
+                with open(os.devnull, "w") as null:
+                    os.dup2(null.fileno(), 1)
+            yield
+        finally:
+            if saved is not None:
+                os.dup2(saved, 1)
+                os.close(saved)
+
+
+def _milp_draw(values, volumes, B, q, choice, value, bound, tolerance):
+    """One draw exactly: a MILP over one binary per available option (HiGHS), the quadratic
+    cost on the total by tangent cuts added until the cost at the answer is exact. Returns
+    the best choice, its value and the least upper bound found (the Lagrangian ``bound``
+    included)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_array, vstack
+
+    keep = [np.flatnonzero(np.isfinite(v)) for v in values]
+    start = np.cumsum([0] + [len(c) for c in keep])
+    m = int(start[-1])
+    v_all = np.concatenate([v[c] for v, c in zip(values, keep)])
+    w_all = np.concatenate([w[c] for w, c in zip(volumes, keep)])
+    scale = max(float(np.max(np.abs(v_all))), 1e-300)     # the solver's gaps are absolute
+    squared = q > 0
+    size = m + int(squared)
+    cost = np.zeros(size)
+    cost[:m] = -v_all / scale
+    if squared:
+        cost[m] = 1.0 / scale
+    rows = np.repeat(np.arange(len(keep)), np.diff(start))
+    rows_a = [csr_array((np.ones(m), (rows, np.arange(m))), shape=(len(keep), size))]
+    lo, hi = [np.ones(len(keep))], [np.ones(len(keep))]
+    if np.isfinite(B):
+        rows_a.append(csr_array(np.concatenate([w_all, np.zeros(size - m)])[None, :]))
+        lo.append([-np.inf])
+        hi.append([B])
+    integrality = np.ones(size)
+    bounds = Bounds(np.zeros(size), np.ones(size))
+    if squared:
+        integrality[m] = 0
+        bounds = Bounds(np.zeros(size), np.concatenate([np.ones(m), [np.inf]]))
+    cuts: list[float] = []
+
+    def cut(a):                      # t >= q (a W - a^2 / 2), i.e. q a W - t <= q a^2 / 2
+        cuts.append(a)
+        row = np.concatenate([q * a * w_all, [-1.0]])
+        return csr_array(row[None, :]), [-np.inf], [q * a * a / 2]
+
+    def total_of(x):
+        return float(sum(volumes[k][c] for k, c in enumerate(x)))
+
+    best_choice, best_value, best_bound = choice.copy(), float(value), float(bound)
+    if squared:
+        for a in {total_of(choice), (min(B, float(w_all.max()) * len(keep)) if np.isfinite(B)
+                                     else float(w_all.max()) * len(keep)) / 2}:
+            r, l, h = cut(a)
+            rows_a.append(r)
+            lo.append(l)
+            hi.append(h)
+    for _ in range(CUT_ROUNDS if squared else 1):
+        with _quiet_stdout():
+            res = milp(cost, integrality=integrality, bounds=bounds,
+                       constraints=LinearConstraint(vstack(rows_a, format="csr"),
+                                                    np.concatenate(lo), np.concatenate(hi)),
+                       options={"mip_rel_gap": tolerance / 10, "node_limit": NODE_LIMIT})
+        if res.x is None:
+            break
+        upper = -float(res.mip_dual_bound) * scale if res.mip_dual_bound is not None else np.inf
+        best_bound = min(best_bound, upper)
+        x = res.x[:m]
+        pick = np.array([start[k] + int(np.argmax(x[start[k]:start[k + 1]]))
+                         for k in range(len(keep))]) - start[:-1]
+        picked = np.array([keep[k][p] for k, p in enumerate(pick)])
+        total = total_of(picked)
+        got = float(sum(values[k][c] for k, c in enumerate(picked))) - q * total ** 2 / 2
+        if total <= B * (1 + 1e-12) and got > best_value:
+            best_choice, best_value = picked, got
+        if not squared or best_bound - best_value <= tolerance * max(abs(best_value),
+                                                                     abs(best_bound)):
+            break
+        if any(abs(total - a) <= 1e-12 * (1 + abs(a)) for a in cuts):
+            break                            # the cut is already there: nothing more to learn
+        r, l, h = cut(total)
+        rows_a.append(r)
+        lo.append(l)
+        hi.append(h)
+    return best_choice, best_value, max(best_bound, best_value)
 
 
 def _dual(respond, p, B, q):

@@ -218,7 +218,7 @@ def test_cli_portfolio_tables_fit_80_columns_and_bad_input_exits_2(tmp_path, cap
     out = capsys.readouterr().out
     assert "coordinated bilateral" in out and png.stat().st_size > 10_000
     assert max(len(line) for line in out.splitlines()) <= 80
-    assert main(["portfolio", "teaching", "--draws", "10", "--format", "json"]) == 0
+    assert main(["portfolio", "teaching", "--draws", "10", "--links", "--format", "json"]) == 0
     assert '"rows"' in capsys.readouterr().out
     bad = tmp_path / "bad.toml"
     bad.write_text('[portfolio]\nname = "x"\ntitle = "x"\n[[deals]]\ndeal = "nope"\n')

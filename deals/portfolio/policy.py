@@ -1,0 +1,324 @@
+"""The article's four options as regimes over the same draws: terms chosen ex ante on the
+US's belief, partners accepting or refusing world by world, the agencies' bandwidth, and a
+decomposition of every regime's gain that sums to its total in every draw.
+
+Two stages. First the US commits, on its belief (:class:`Belief`: the analyst's distribution,
+the deals' ``[beliefs.supplier]``, a bias such as over-rating its chips by 30%, or the truth
+itself, world by world), to one set of terms per regime: the tiered framework's common cap
+and security conditions and its few upgrades by agreement, each bilateral deal's terms, each
+non-chip trade's terms (:mod:`games.ex_ante` on a menu of candidate terms). Then, in every
+true draw, the partners accept or refuse, the links act, refusals cost alienation, and the
+review queue (:mod:`games.queueing`) delays what needs a deal or a licence.
+
+- framework: a common Tier-2 cap (a share of the per-country limit) with the tier's security
+  conditions (each deal's ``security`` issues at their top, at the deal's own compliance
+  cost), the aggregate limit, and upgrades by agreement (bespoke terms) for a few partners;
+- monopoly: licences everywhere, no new chips abroad; allies' retaliation, lost cloud markets
+  and partners' alienation (their denied demand moving to Chinese chips) as parameters;
+- repeal: no licences, no limits, no conditions: partners buy what suits them;
+- bilateral: bespoke terms partner by partner (coordinated under the budget ex ante);
+- informed (upper bound): today's coordinated optimum, the US knowing every draw.
+
+Every regime may strike the same non-chip trades (the deal's other issues with chips at the
+status quo), so the difference between regimes isolates chips as leverage.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
+from deals.two_level.beliefs import believed_values
+from deals.errors import DealError, DealFileError
+from deals.audit.leverage import batch_problem
+from deals.portfolio.draws import (ACCEPT_TOLERANCE, evaluate, issue_levels, link_state,
+                                   deal_options)
+from deals.portfolio.file import Portfolio, PortfolioDeal
+from deals.portfolio.regimes import CAP_STEPS, Chunk
+from games.allocation import allocate, largest_uniform_cap
+from games.bargaining.batch import BatchProblem
+from games.bargaining.proposer import best_offers
+from games.ex_ante import choose
+from games.outcome_space import Box
+from games.queueing import review_queue
+
+#: The article's four options, in its order.
+OPTIONS = ("framework", "monopoly", "repeal", "bilateral")
+#: Every mechanism that can be switched off (``off=``), and what switching it off means.
+MECHANISMS = {
+    "misjudging": "the US chooses with the truth of every draw (its belief is ignored)",
+    "alienation": "a refused or denied partner's demand does not move to Chinese chips",
+    "bandwidth": "deals and licences take no time and the agencies never queue",
+    "security": "the framework's tiers carry no security conditions",
+    "upgrades": "the framework upgrades no partner by agreement",
+    "allowance": "the framework has no licence-free allowance (every chip needs a licence)",
+    "nonchip": "no regime strikes non-chip trades",
+    "retaliation": "allies do not retaliate against a monopoly",
+    "cloud": "a monopoly loses US clouds no foreign market",
+    "links": "precedent, displacement and China's response are off",
+}
+#: The parts of a regime's gain, in the order they are shown.
+PARTS = ("chip leverage", "non-chip trades", "refusals", "delay and bandwidth",
+         "leakage to China")
+#: Draws of the US's belief on which it chooses (its own seed stream).
+BELIEF_DRAWS = 1_000
+#: Worlds per volume level whose best terms enter the menu of candidate terms.
+MENU_ROWS = 6
+
+
+@dataclass(frozen=True)
+class Belief:
+    """What the US believes when it chooses: ``kind`` 'analyst' (the analyst's distribution),
+    'supplier' (each deal's ``[beliefs.supplier]`` where it has one, else the analyst's) or
+    'truth' (it knows each draw); ``bias`` multiplies named parameters of every deal in the
+    belief, e.g. ``{"value_multiple": 1.3}``: Washington over-rates its chips by 30%.
+
+    >>> Belief("analyst", {"value_multiple": 1.3}).describe()
+    "the analyst's distribution, value_multiple x1.3"
+    """
+
+    kind: str = "analyst"
+    bias: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("analyst", "supplier", "truth"):
+            raise DealError(f"belief {self.kind!r}: use 'analyst', 'supplier' or 'truth'")
+        for name, factor in self.bias.items():
+            if not isinstance(factor, (int, float)) or not math.isfinite(factor) or factor <= 0:
+                raise DealError(f"belief bias {name}: the factor must be a finite number "
+                                f"above 0, got {factor!r}")
+
+    def describe(self) -> str:
+        words = {"analyst": "the analyst's distribution", "truth": "the truth of every draw",
+                 "supplier": "the deals' [beliefs.supplier] (else the analyst's)"}[self.kind]
+        return ", ".join([words] + [f"{k} x{v:g}" for k, v in self.bias.items()])
+
+
+def split(flat: Mapping[str, np.ndarray], count: int):
+    """A flat sample (``k|name``, ``@|name``) as per-deal values and the portfolio's own."""
+    base: list[dict[str, np.ndarray]] = [{} for _ in range(count)]
+    top: dict[str, np.ndarray] = {}
+    for key, v in flat.items():
+        where, name = key.split("|", 1)
+        (top if where == "@" else base[int(where)])[name] = np.asarray(v, dtype=float)
+    return base, top
+
+
+def believed_sample(portfolio: Portfolio, belief: Belief, sample: Mapping[str, np.ndarray],
+                    seed: int | None) -> dict[str, np.ndarray]:
+    """The belief's draws: ``sample`` with each deal's supplier beliefs drawn in (kind
+    'supplier') and the biased parameters multiplied."""
+    out = {k: np.array(v, dtype=float) for k, v in sample.items()}
+    for k, entry in enumerate(portfolio.deals):
+        if belief.kind == "supplier" and entry.deal.beliefs is not None:
+            values = {n.split("|", 1)[1]: v for n, v in out.items() if n.startswith(f"{k}|")}
+            seen = believed_values(entry.deal, "supplier", values, seed)
+            out.update({f"{k}|{n}": v for n, v in seen.items() if f"{k}|{n}" in out})
+    known = {key.split("|", 1)[1] for key in out}
+    for name, factor in belief.bias.items():
+        if name not in known:
+            raise DealError(f"belief bias {name}: no deal or portfolio parameter of that name")
+        for key in out:
+            if key.split("|", 1)[1] == name:
+                out[key] = out[key] * factor
+    return out
+
+
+# ---- menus of candidate terms ------------------------------------------------------------
+
+def offer_problem(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
+                  fixed: Mapping[str, float]) -> BatchProblem:
+    """The deal's bargaining problem with the entry's held issues and ``fixed`` ones fixed."""
+    problem = batch_problem(entry.deal, values)
+    hold = {**entry.hold, **fixed}
+    if not hold:
+        return problem
+    box = Box({i.name: (hold[i.name], hold[i.name]) if i.name in hold else
+               (tuple(i.levels) if i.discrete else i.range) for i in entry.deal.issues})
+    return BatchProblem(problem.utilities, box, problem.parameters, problem.disagreement,
+                        linear=problem.linear)
+
+
+def candidate_terms(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
+                    levels: np.ndarray, rows: int = MENU_ROWS) -> dict[str, np.ndarray]:
+    """A menu of complete terms: the US's best terms at each level of the volume issue in a
+    few of the belief's worlds (spread evenly by the US's gain there), status quo first."""
+    sq = entry.deal.outcome_values()
+    problem = offer_problem(entry, values, {})
+    table = best_offers(problem, entry.issue, levels, 0.0)
+    columns: dict[str, list[np.ndarray]] = {k: [np.array([float(sq[k])])] for k in table.points}
+    for level in range(len(levels)):
+        value = table.value[:, level]
+        ok = np.flatnonzero(np.isfinite(value))
+        if not ok.size:
+            continue
+        order = ok[np.argsort(value[ok], kind="stable")]
+        pick = order[np.unique(np.linspace(0, order.size - 1, rows).round().astype(int))]
+        for k, v in table.points.items():
+            column = v[pick, level]
+            columns[k].append(np.where(np.isnan(column), float(sq[k]), column))
+    menu = {k: np.concatenate(v) for k, v in columns.items()}
+    stacked = np.column_stack([menu[k] for k in menu])
+    _, first = np.unique(stacked.round(12), axis=0, return_index=True)
+    keep = np.sort(first)
+    return {k: v[keep] for k, v in menu.items()}
+
+
+def menu_outcomes(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
+                  menu: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per world and candidate: the US's gain, the partner's gain and the volume."""
+    problem = batch_problem(entry.deal, values)
+    row = {k: np.asarray(v, dtype=float)[None, :] for k, v in menu.items()}
+    n, m = problem.draws, len(next(iter(menu.values())))
+    g_1, g_2 = (np.broadcast_to(g, (n, m)) for g in problem.gains(row))
+    column = {k: np.asarray(v)[:, None] for k, v in values.items()}
+    return g_1, g_2, evaluate(entry.volume, column, row, (n, m))
+
+
+# ---- the plan: terms chosen on the belief --------------------------------------------------
+
+@dataclass(frozen=True)
+class Plan:
+    """The terms the US commits to on its belief, and what it expects of each regime."""
+
+    belief: Belief
+    bilateral: tuple[dict[str, float] | None, ...]
+    nonchip: tuple[dict[str, float] | None, ...]
+    share: float
+    security: bool
+    upgraded: tuple[int, ...]
+    expected: Mapping[str, float]
+
+
+def with_security(entry: PortfolioDeal, on: bool) -> PortfolioDeal:
+    """The entry with its security issues held at their top (a tier's conditions)."""
+    if not on or not entry.security or entry.tier != 2:
+        return entry
+    top = {}
+    for issue in entry.deal.issues:
+        if issue.name in entry.security:
+            top[issue.name] = float(max(issue.levels) if issue.discrete else issue.range[1])
+    return replace(entry, hold={**entry.hold, **top})
+
+
+def refusal_cost(portfolio: Portfolio, chunk: Chunk, off: frozenset[str]) -> np.ndarray:
+    """Per draw and deal: what a refusal (or a denial) costs the US, $bn/yr: the share of the
+    partner's demand that moves to Chinese chips times the US margin on it."""
+    pol = portfolio.policy
+    if "alienation" in off or not (pol.has("alienation") and pol.has("chip_revenue")):
+        return np.zeros_like(chunk.demand)
+    a = top_value(pol.fields["alienation"], chunk.top, chunk.n)
+    r = top_value(pol.fields["chip_revenue"], chunk.top, chunk.n)
+    return (a * r)[:, None] * chunk.demand
+
+
+def top_value(expr: Any, top: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """A ``[policy]`` expression of the portfolio's parameters, one value per draw."""
+    return np.broadcast_to(np.asarray(expr(**{m: top[m] for m in expr.names}), dtype=float),
+                           (n,)).copy()
+
+
+def no_deal_values(chunk: Chunk, k: int) -> dict[str, np.ndarray]:
+    """Deal k's values with the links in their no-deal state."""
+    state = link_state(chunk.p, chunk.values, chunk.top, chunk.sq_flows["volume"],
+                       np.zeros_like(chunk.sq_flows["volume"], bool), chunk.sq_flows["blocked"],
+                       chunk.demand, links=chunk.links)
+    return state.values(chunk.values, k)
+
+
+def uniform(chunk: Chunk, share: float | None, security: bool,
+            bespoke: Mapping[int, Mapping[str, float]] | None = None,
+            cache: dict | None = None) -> dict[str, np.ndarray]:
+    """A uniform rule: a common cap (``share`` of the per-country limit, cut to the aggregate
+    limit; ``None``: no cap and no limit) with or without the tiers' security conditions;
+    partners buy what suits them; ``bespoke`` deals (upgrades) get fixed terms instead."""
+    p, n = chunk.p, chunk.n
+    cache = {} if cache is None else cache
+    if ("options", security) not in cache:
+        entries = [with_security(d, security) for d in p.deals]
+        cache[("options", security)] = [
+            deal_options(e, no_deal_values(chunk, k), cap=None, bespoke=False)
+            for k, e in enumerate(entries)]
+    options = cache[("options", security)]
+    tier2 = chunk.tier2
+    if share is None:
+        cap = np.full(n, np.inf)
+    else:
+        limit = chunk.cap if chunk.cap is not None else np.max(
+            [o.volume.max(axis=1) for o in options], axis=0)
+        if ("room", security) not in cache:
+            prefs = [chunk.under_cap(o, limit, t) for o, t in zip(options, tier2)]
+            vols = [o.volume * t for o, t in zip(options, tier2)]
+            cache[("room", security)] = largest_uniform_cap(prefs, vols, chunk.budget,
+                                                            capped=list(tier2))[0]
+        cap = np.minimum(share * limit, cache[("room", security)])
+    choice = np.column_stack([np.argmax(chunk.under_cap(o, cap, t), axis=1)
+                              for o, t in zip(options, tier2)])
+    outcomes = [o.pick(c) for o, c in zip(options, choice.T)]
+    offered = choice > 0
+    for k, terms in (bespoke or {}).items():
+        outcomes[k] = {name: np.full(n, v) for name, v in terms.items()}
+        offered[:, k] = True
+    return chunk.settle(outcomes, offered, precedent=bool(bespoke))
+
+
+def shares(off: frozenset[str]) -> list[tuple[float, bool]]:
+    """The framework's candidate rules: common caps x with or without security conditions."""
+    conditions = (False,) if "security" in off else (False, True)
+    return [(float(s), c) for c in conditions for s in np.linspace(0.0, 1.0, CAP_STEPS)]
+
+
+def plan_terms(portfolio: Portfolio, belief: Belief, sample: Mapping[str, np.ndarray],
+               off: frozenset[str], seed: int | None) -> Plan:
+    """Choose every regime's terms on the belief's draws ``sample`` (already believed)."""
+    count = len(portfolio.deals)
+    base, top = split(sample, count)
+    chunk = Chunk(portfolio, base, top, "links" not in off, 8)
+    refusal = refusal_cost(portfolio, chunk, off)
+    expected, volumes, menus, nonchip = [], [], [], []
+    for k, entry in enumerate(portfolio.deals):
+        values = no_deal_values(chunk, k)
+        menu = candidate_terms(entry, values, issue_levels(entry))
+        us, partner, volume = menu_outcomes(entry, values, menu)
+        accept = partner >= -ACCEPT_TOLERANCE
+        pay = np.where(accept, us, -refusal[:, [k]]).mean(axis=0)
+        if chunk.cap is not None and entry.tier == 2:   # over the per-country limit: not offered
+            pay = np.where(np.median(volume, axis=0) > np.median(chunk.cap) * (1 + 1e-12),
+                           -np.inf, pay)
+        pay[0] = 0.0
+        expected.append(pay)
+        volumes.append(np.maximum(volume.mean(axis=0), 0.0) * (entry.tier == 2))
+        menus.append(menu)
+        if "nonchip" in off:
+            nonchip.append(None)
+            continue
+        sq_level = np.array([float(entry.deal.outcome_values()[entry.issue])])
+        trade = candidate_terms(entry, values, sq_level)
+        t_us, t_partner, _ = menu_outcomes(entry, values, trade)
+        c = choose(t_us, t_partner >= -ACCEPT_TOLERANCE)
+        nonchip.append(None if c.index == 0 or c.expected <= 0 else
+                       {n: float(v[c.index]) for n, v in trade.items()})
+    a = allocate([e[None, :] for e in expected], [w[None, :] for w in volumes],
+                 float(np.mean(chunk.budget)), float(np.mean(chunk.q)))
+    picks = a.choice[0]
+    bilateral = tuple(None if c == 0 else {n: float(v[c]) for n, v in m.items()}
+                      for c, m in zip(picks, menus))
+    believed_bilateral = float(a.value[0])
+    cache: dict = {}
+    rules = shares(off)
+    gains = [uniform(chunk, s, c, cache=cache) for s, c in rules]
+    best = int(np.argmax([np.mean(g["gain"]) for g in gains]))
+    share, security = rules[best]
+    upgraded: tuple[int, ...] = ()
+    if "upgrades" not in off and portfolio.policy.upgrades:
+        lift = [expected[k][picks[k]] - np.mean(gains[best]["deal_gain"][:, k])
+                if bilateral[k] is not None else -np.inf for k in range(count)]
+        order = [k for k in np.argsort(lift)[::-1] if lift[k] > 1e-9]
+        upgraded = tuple(sorted(int(k) for k in order[:portfolio.policy.upgrades]))
+    return Plan(belief, bilateral, tuple(nonchip), share, security, upgraded,
+                {"framework": float(np.mean(gains[best]["gain"])),
+                 "bilateral": believed_bilateral})

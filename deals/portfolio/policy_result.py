@@ -1,0 +1,376 @@
+"""The article's question answered over draws: which option serves the US, and why.
+
+>>> import deals
+>>> r = solve_policy("teaching", draws=40, seed=0)
+>>> list(r.regimes().index)[:3]
+['no deals', 'tiered framework, repaired', 'US monopoly']
+>>> bool(abs(r.regimes()["P(best)"].sum() - 1) < 1e-9)
+True
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from deals.errors import DealError, DealFileError
+from deals.portfolio.result import THOUSANDS, portfolio_sample
+from deals.portfolio.file import Portfolio, load_portfolio
+from deals.portfolio.policy import (BELIEF_DRAWS, MECHANISMS, OPTIONS, PARTS, Belief, Plan,
+                                    believed_sample, plan_terms, split, top_value)
+from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
+from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
+from games.queueing import review_queue
+from games.sweeps import sweep
+
+LABELS = {"none": "no deals", "framework": "tiered framework, repaired",
+          "monopoly": "US monopoly", "repeal": "repeal, no replacement",
+          "bilateral": "bilateral deals",
+          "informed": "bound: full information"}
+SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
+         "bilateral": "bilateral"}
+
+
+def check_policy(portfolio: Portfolio, sample: Mapping[str, np.ndarray], off: frozenset) -> None:
+    """Refuse a ``[policy]`` quantity that is not finite, negative, or a capacity or horizon
+    of 0, naming the file and field (before any work)."""
+    pol = portfolio.policy
+    _, top = split(sample, len(portfolio.deals))
+    n = len(next(iter(sample.values())))
+    for name, expr in pol.fields.items():
+        v = top_value(expr, top, n)
+        positive = name in ("capacity", "horizon", "licence_size") and "bandwidth" not in off
+        if not np.all(np.isfinite(v)) or np.any(v < 0) or (positive and np.any(v <= 0)):
+            bad = v[~np.isfinite(v) | (v <= 0 if positive else v < 0)][0]
+            raise DealFileError(f"{bad:g} in some draws; it must be a finite number "
+                                f"{'above' if positive else 'of at least'} 0",
+                                path=portfolio.path, field=f"policy.{name}")
+
+
+def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
+                 belief: Belief | None = None, off: Sequence[str] = (),
+                 executor: Executor | None = None, chunk_size: int = 2_500,
+                 progress: bool | None = False) -> "PolicyResult":
+    """The article's four options over ``draws`` draws: terms chosen on ``belief`` (default
+    the analyst's distribution), mechanisms in ``off`` switched off (see
+    :data:`deals.portfolio.policy.MECHANISMS`).
+
+    >>> import deals
+    >>> r = deals.solve_policy("teaching", draws=30, seed=1, off=["bandwidth"])
+    >>> bool(abs(r.parts()["total"] - r.regimes()["mean"].iloc[1:5].values).max() < 1e-9)
+    True
+    """
+    if isinstance(portfolio, str):
+        portfolio = load_portfolio(portfolio)
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
+        raise DealError(f"draws must be a positive whole number, got {draws!r}")
+    belief = belief or Belief()
+    off = frozenset(off)
+    unknown = sorted(off - set(MECHANISMS))
+    if unknown:
+        raise DealError(f"no mechanism {unknown[0]!r}; the mechanisms are {sorted(MECHANISMS)}")
+    sample = portfolio_sample(portfolio, int(draws), seed)
+    check_policy(portfolio, sample, off)
+    count = len(portfolio.deals)
+    if belief.kind == "truth" or "misjudging" in off:
+        plan = Plan(belief, (None,) * count, (None,) * count, 0.0, False, (), {})
+    else:
+        b_seed = None if seed is None else seed + BELIEF_SEED_OFFSET
+        seen = believed_sample(portfolio, belief, portfolio_sample(
+            portfolio, min(int(draws), BELIEF_DRAWS), b_seed), b_seed)
+        plan = plan_terms(portfolio, belief, seen, off, b_seed)
+    out = sweep(PolicyDraws(portfolio, plan, off), sample=sample, executor=executor,
+                chunk_size=chunk_size, vectorised=True, progress=progress,
+                description="policy").outputs
+    return PolicyResult(portfolio, plan, dict(out), int(draws), seed, off)
+
+
+@dataclass(frozen=True, eq=False)
+class PolicyResult:
+    """Per-draw columns of every regime, with the tables and words to read them by.
+
+    See :func:`solve_policy`, ``docs/portfolio.md`` and the notebook ``07-portfolio``.
+    """
+
+    portfolio: Portfolio
+    plan: Plan
+    columns: Mapping[str, np.ndarray]
+    draws: int
+    seed: int | None
+    off: frozenset = field(default_factory=frozenset)
+
+    def column(self, regime: str, quantity: str, deal: int | None = None) -> np.ndarray:
+        key = f"{regime}|{quantity}" if deal is None else f"{regime}|{deal}|{quantity}"
+        return np.asarray(self.columns[key])
+
+    def best(self) -> np.ndarray:
+        """Per draw, the index in OPTIONS of the option that gives the US most."""
+        gains = np.column_stack([self.column(r, "gain") for r in OPTIONS])
+        return np.argmax(gains - 1e-9 * np.arange(len(OPTIONS)), axis=1)
+
+    def ranking(self) -> list[str]:
+        """The options by mean US gain, best first (a mean, so the parts add up to it)."""
+        return sorted(OPTIONS, key=lambda r: -float(np.mean(self.column(r, "gain"))))
+
+    def regimes(self) -> pd.DataFrame:
+        """Per regime: US gain ($bn/yr) median, p10, p90, mean; P(best) among the four
+        options; chips licensed and reaching China (thousand H100e/yr, median)."""
+        best = self.best()
+        rows = {}
+        for r in ("none", *OPTIONS, "informed"):
+            g = self.column(r, "gain")
+            rows[LABELS[r]] = {
+                "median": np.median(g), "p10": np.percentile(g, 10),
+                "p90": np.percentile(g, 90), "mean": np.mean(g),
+                "P(best)": np.mean(best == OPTIONS.index(r)) if r in OPTIONS else np.nan,
+                "licensed k": np.median(self.column(r, "licensed")) * THOUSANDS,
+                "to China k": np.median(self.column(r, "smuggled")) * THOUSANDS}
+        frame = pd.DataFrame(rows).T
+        frame.index.name = "regime"
+        return frame
+
+    def parts(self) -> pd.DataFrame:
+        """Each option's mean gain split into its parts ($bn/yr; they add up to the total in
+        every draw, so their means add up to the mean)."""
+        rows = {LABELS[r]: {**{name: np.mean(self.column(r, f"part|{key}"))
+                               for name, key in zip(PARTS, PART_KEYS)},
+                            "total": np.mean(self.column(r, "gain"))} for r in OPTIONS}
+        frame = pd.DataFrame(rows).T
+        frame.index.name = "regime"
+        return frame
+
+    def bandwidth(self) -> pd.DataFrame:
+        """Per option: bespoke deals and licence decisions a year, utilisation of the
+        agencies, mean wait (months), queue length, backlog at the horizon (staff-months),
+        and the mean gain before and once the queue is paid for (medians of per-draw values
+        except the gains)."""
+        rows = {}
+        for r in OPTIONS:
+            if f"{r}|utilisation" not in self.columns:
+                continue
+            rows[LABELS[r]] = {
+                "deals/yr": np.median(self.column(r, "deals_per_year")),
+                "licences/yr": np.median(self.column(r, "licences_per_year")),
+                "utilisation": np.median(self.column(r, "utilisation")),
+                "wait months": np.median(self.column(r, "wait")),
+                "queue": np.median(self.column(r, "queue")),
+                "backlog": np.median(self.column(r, "backlog")),
+                "before queue": np.mean(self.column(r, "before_queue")),
+                "after queue": np.mean(self.column(r, "gain"))}
+        frame = pd.DataFrame(rows).T
+        frame.index.name = "regime"
+        return frame
+
+    def knowing(self) -> pd.DataFrame:
+        """The value of knowing ($bn/yr, mean): full information minus the terms chosen on
+        the belief, per option, and for bilateral deals per deal; with each deal's
+        acceptance under the bilateral terms."""
+        keys = [d.key for d in self.portfolio.deals]
+        rows = {LABELS[r]: {"value of knowing": np.mean(self.column(r, "knowing")),
+                            "refused offers": np.mean(self.column(r, "refused"))}
+                for r in OPTIONS}
+        for k, key in enumerate(keys):
+            offered = self.plan.bilateral[k] is not None or self.plan.belief.kind == "truth"
+            rows[f"  bilateral: {key}"] = {
+                "value of knowing": np.mean(self.column("bilateral", "knowing", k)),
+                "refused offers": np.mean(self.column("bilateral", "refused", k))
+                if offered else np.nan}
+        frame = pd.DataFrame(rows).T
+        frame.index.name = "regime / deal"
+        return frame
+
+    def acceptance(self) -> pd.DataFrame:
+        """Each deal's share of draws with a deal, per option."""
+        keys = [d.key for d in self.portfolio.deals]
+        return pd.DataFrame({SHORT[r]: [np.mean(self.column(r, "struck", k))
+                                        for k in range(len(keys))] for r in OPTIONS},
+                            index=pd.Index(keys, name="deal"))
+
+    def carried_by(self, better: str | None = None, than: str | None = None) -> tuple[str, float]:
+        """The part that carries most of one option's lead over another (default: the
+        first over the second of the ranking), and its share of the lead."""
+        order = self.ranking()
+        better, than = better or order[0], than or order[1]
+        diff = {name: float(np.mean(self.column(better, f"part|{key}")
+                                    - self.column(than, f"part|{key}")))
+                for name, key in zip(PARTS, PART_KEYS)}
+        lead = sum(diff.values())
+        name = max(diff, key=lambda k: diff[k] if lead >= 0 else -diff[k])
+        return name, (diff[name] / lead if abs(lead) > 1e-12 else float("nan"))
+
+    def capacity_to_flip(self, better: str = "bilateral", than: str = "framework",
+                         factors: Sequence[float] = tuple(2.0 ** np.arange(-4, 6.5, 0.5))
+                         ) -> float | None:
+        """The smallest multiple of the agencies' capacity at which ``better`` beats
+        ``than`` on the mean gain (None: at none of ``factors``; nan: no bandwidth)."""
+        leads = self.capacity_leads(better, than, factors)
+        if leads is None:
+            return float("nan")
+        ahead = [m for m, lead in leads.items() if lead > 0]
+        return min(ahead) if ahead else None
+
+    def capacity_leads(self, better: str = "bilateral", than: str = "framework",
+                       factors: Sequence[float] = tuple(2.0 ** np.arange(-4, 6.5, 0.5))
+                       ) -> dict[float, float] | None:
+        """``better``'s mean lead over ``than`` ($bn/yr) with the agencies' capacity times
+        each factor (the terms and acceptances as solved; only the queue changes)."""
+        pol = self.portfolio.policy
+        if not pol.bandwidth or "bandwidth" in self.off:
+            return None
+        _, top = split(portfolio_sample(self.portfolio, self.draws, self.seed),
+                       len(self.portfolio.deals))
+        f = {k: top_value(e, top, self.draws) for k, e in pol.fields.items()}
+        lat_d = (f.get("deal_latency", 0.0) + f.get("licence_latency", 0.0)) / 12
+        lat_l = f.get("licence_latency", np.zeros(self.draws)) / 12
+        leads = {}
+        for m in factors:
+            means = []
+            for r in (better, than):
+                base = self.column(r, "before_queue")
+                q = review_queue([(self.column(r, "deals_per_year"), f["deal_work"]),
+                                  (self.column(r, "licences_per_year"), f["licence_work"])],
+                                 f["capacity"] * m, [lat_d, lat_l], f["horizon"])
+                bespoke, rule = self.column(r, "bespoke_gain"), self.column(r, "rule_gain")
+                means.append(np.mean(base + bespoke * (q.factor[0] - 1)
+                                     + rule * (q.factor[1] - 1)))
+            leads[float(m)] = float(means[0] - means[1])
+        return leads
+
+    def what_would_have_to_be_true(self, overrates: Sequence[float] = (-0.3, 0.3),
+                                   draws: int = 1_000) -> pd.DataFrame:
+        """Calibration in the manner of ``chipdeals calibrate``: bilateral deals' mean lead
+        over the framework ($bn/yr) as the US's judgement of leverage and the agencies'
+        capacity change, one at a time. Judgement rows re-solve on ``draws`` draws (same
+        seed); capacity rows re-price the queue of this result."""
+        rows = []
+        n = min(self.draws, draws)
+        for label, belief in [("knows each partner (truth)", Belief("truth")),
+                              *[(f"over-rates its chips by {o:+.0%}",
+                                 Belief(self.plan.belief.kind, {"value_multiple": 1 + o}))
+                                for o in overrates]]:
+            r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=belief,
+                             off=self.off)
+            rows.append({"condition": f"the US {label}", "draws": n, "lead": float(np.mean(
+                r.column("bilateral", "gain") - r.column("framework", "gain")))})
+        for label, mechanism in [("non-chip trades only inside chip deals", "nonchip"),
+                                 ("deals and licences take no time", "bandwidth"),
+                                 ("refused partners are not alienated", "alienation")]:
+            if mechanism in self.off:
+                continue
+            r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=self.plan.belief,
+                             off=self.off | {mechanism})
+            rows.append({"condition": label, "draws": n, "lead": float(np.mean(
+                r.column("bilateral", "gain") - r.column("framework", "gain")))})
+        leads = self.capacity_leads() or {}
+        for m in (0.25, 1.0, 4.0, 16.0):
+            if m in leads:
+                rows.append({"condition": f"agencies' capacity x{m:g}", "draws": self.draws,
+                             "lead": leads[m]})
+        flip = self.capacity_to_flip()
+        if flip is not None and np.isfinite(flip):
+            rows.append({"condition": f"capacity at which bilateral first leads: x{flip:g}",
+                         "draws": self.draws, "lead": leads[flip]})
+        frame = pd.DataFrame(rows).set_index("condition")
+        frame.attrs["lead"] = "bilateral deals minus the repaired framework, mean $bn/yr"
+        return frame
+
+    def why(self) -> str:
+        """One paragraph in plain words: the ranking, what carries it, and how much rests
+        on judging leverage well and on the agencies' bandwidth."""
+        order = self.ranking()
+        mean = {r: float(np.mean(self.column(r, "gain"))) for r in OPTIONS}
+        part, share = self.carried_by()
+        lead = mean[order[0]] - mean[order[1]]
+        knowing = {r: float(np.mean(self.column(r, "knowing"))) for r in OPTIONS}
+        bound = float(np.mean(self.column("informed", "gain")))
+        amount = share * lead if np.isfinite(share) else 0.0
+        words = [f"On these draws the {LABELS[order[0]]} gives the US most "
+                 f"(${mean[order[0]]:.1f}bn a year on average), ${lead:.1f}bn more than the "
+                 f"{LABELS[order[1]]}; the part that carries the lead is '{part}' "
+                 f"(${amount:.1f}bn" + (", more than the whole lead: other parts pull the "
+                                        "other way)." if share > 1 else ").")]
+        if self.plan.belief.kind != "truth" and "misjudging" not in self.off:
+            words.append(f"The US chooses its terms on {self.plan.belief.describe()}: knowing "
+                         f"every partner's costs and alternatives would add "
+                         f"${knowing['bilateral']:.1f}bn to bilateral deals and "
+                         f"${knowing['framework']:.1f}bn to the framework; with full "
+                         f"information coordinated deals would give ${bound:.1f}bn (a bound, "
+                         f"not an option).")
+        table = self.bandwidth()
+        if len(table):
+            busy = table["utilisation"].idxmax()
+            words.append(f"The busiest option for the agencies is the {busy} "
+                         f"({table.loc[busy, 'deals/yr']:.1f} deals and "
+                         f"{table.loc[busy, 'licences/yr']:.0f} licences a year, "
+                         f"{table.loc[busy, 'utilisation']:.0%} of capacity); delay and the "
+                         f"queue cost it ${table.loc[busy, 'before queue'] - table.loc[busy, 'after queue']:.1f}bn a year.")
+            flip = self.capacity_to_flip()
+            if flip is not None and np.isfinite(flip) and flip != 2.0 ** -4:
+                words.append(f"Bilateral deals overtake the framework once the agencies have "
+                             f"{flip:g} times the capacity assumed.")
+        if self.off:
+            words.append(f"Switched off: {', '.join(sorted(self.off))}.")
+        return " ".join(words)
+
+    def to_json(self) -> dict[str, Any]:
+        """Numbers under stable keys (units in the key names' documentation, docs/portfolio.md)."""
+        def num(x: Any) -> float | None:
+            x = float(x)
+            return x if np.isfinite(x) else None
+
+        reg, parts, band = self.regimes(), self.parts(), self.bandwidth()
+        keys = [d.key for d in self.portfolio.deals]
+        out: dict[str, Any] = {
+            "portfolio": self.portfolio.name, "draws": self.draws, "seed": self.seed,
+            "belief": {"kind": self.plan.belief.kind, "bias": dict(self.plan.belief.bias)},
+            "off": sorted(self.off), "ranking": self.ranking(),
+            "carried_by": self.carried_by()[0],
+            "plan": {"framework_cap_share": self.plan.share,
+                     "framework_security": self.plan.security,
+                     "framework_upgrades": [keys[k] for k in self.plan.upgraded],
+                     "bilateral_offers": [k for k, t in zip(keys, self.plan.bilateral)
+                                          if t is not None]},
+            "regimes": {}}
+        for r in ("none", *OPTIONS, "informed"):
+            row = reg.loc[LABELS[r]]
+            entry: dict[str, Any] = {
+                "label": LABELS[r], "gain_bn_median": num(row["median"]),
+                "gain_bn_p10": num(row["p10"]), "gain_bn_p90": num(row["p90"]),
+                "gain_bn_mean": num(row["mean"]), "p_best": num(row["P(best)"]),
+                "licensed_k_median": num(row["licensed k"]),
+                "to_china_k_median": num(row["to China k"])}
+            if r in OPTIONS:
+                entry["parts_bn_mean"] = {key: num(parts.loc[LABELS[r], name])
+                                          for name, key in zip(PARTS, PART_KEYS)}
+                entry["value_of_knowing_bn_mean"] = num(np.mean(self.column(r, "knowing")))
+                entry["deals"] = [{"deal": key,
+                                   "acceptance": num(np.mean(self.column(r, "struck", k))),
+                                   "refused": num(np.mean(self.column(r, "refused", k)))}
+                                  for k, key in enumerate(keys)]
+                if LABELS[r] in band.index:
+                    b = band.loc[LABELS[r]]
+                    entry["bandwidth"] = {
+                        "deals_per_year": num(b["deals/yr"]),
+                        "licences_per_year": num(b["licences/yr"]),
+                        "utilisation": num(b["utilisation"]), "wait_months": num(b["wait months"]),
+                        "queue_length": num(b["queue"]),
+                        "backlog_staff_months": num(b["backlog"]),
+                        "gain_bn_mean_before_queue": num(b["before queue"])}
+            out["regimes"][r] = entry
+        out["regimes"]["bilateral"]["value_of_knowing_by_deal"] = [
+            {"deal": key, "bn_mean": num(np.mean(self.column("bilateral", "knowing", k)))}
+            for k, key in enumerate(keys)]
+        return out
+
+    def __repr__(self) -> str:
+        return (f"PolicyResult({self.portfolio.name!r}, {self.draws:,} draws, seed {self.seed}, "
+                f"belief {self.plan.belief.describe()!r})")
+
+    def __str__(self) -> str:
+        from deals.portfolio.policy_view import policy_text
+
+        return policy_text(self)

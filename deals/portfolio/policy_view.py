@@ -1,0 +1,166 @@
+"""``chipdeals portfolio``: the article's options, their parts, the queue, and why.
+
+The tables fit 80 columns; ``--format json`` gives :meth:`PolicyResult.to_json` (numbers under
+stable keys).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import textwrap
+
+import pandas as pd
+
+from deals.views.output import Report, Section, render
+from deals.portfolio.policy import MECHANISMS, OPTIONS, PARTS, Belief
+from deals.portfolio.policy_result import LABELS, PolicyResult, solve_policy
+
+#: Short regime names where a table is wide.
+SHORT_LABELS = {LABELS[r]: r for r in OPTIONS}
+#: Short column names for the parts (80 columns).
+PART_COLUMNS = ("chips", "non-chip", "refusals", "delay", "leakage")
+
+
+def money(x: float, digits: int = 1) -> str:
+    """A $bn figure without '-0.0'."""
+    text = f"{x:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def wrap(lines: list[str]) -> str:
+    return "\n".join(textwrap.fill(line, 78, subsequent_indent="  ") for line in lines)
+
+
+def policy_sections(result: PolicyResult) -> list[Section]:
+    """The report as sections (tables and notes fit 80 columns)."""
+    reg = result.regimes()
+    shown = pd.DataFrame({
+        "gain $bn": reg["median"].map(money),
+        "p10 to p90": [f"{money(a)} to {money(b)}" for a, b in zip(reg["p10"], reg["p90"])],
+        "mean": reg["mean"].map(money),
+        "P(best)": ["" if math.isnan(x) else f"{x:.0%}" for x in reg["P(best)"]],
+        "to China k": reg["to China k"].map("{:.0f}".format)}, index=reg.index)
+    parts = result.parts()
+    parts_shown = pd.DataFrame({c: parts[p].map(money) for c, p in zip(PART_COLUMNS, PARTS)},
+                               index=parts.index)
+    parts_shown["total"] = parts["total"].map(money)
+    out = [
+        Section(f"The article's options ({result.portfolio.name})", reg, wrap([
+            "US gain over no deals, $bn/yr: median, p10 to p90, mean over "
+            f"{result.draws:,} draws (seed {result.seed}); P(best): share of draws in which "
+            "the option gives the US most; to China: chips reaching China, median thousand "
+            "H100e/yr. Terms are chosen on " + result.plan.belief.describe() + "; the bound "
+            "is today's coordinated optimum if Washington knew every draw (not an option)."]),
+            name="regimes", display=shown),
+        Section("What each option's gain is made of", parts, wrap([
+            "Mean $bn/yr; the parts add up to the total in every draw. chips: what chips as "
+            "leverage or as a rule give (net of the control cost, and of retaliation and lost "
+            "clouds under a monopoly); non-chip: tariff, energy and purchase trades open to "
+            "every option; refusals: offers refused (the fallback trade, less alienation, "
+            "less what acceptance would have given); delay: latency and the agencies' queue; "
+            "leakage: the harm of the change in chips reaching China."]),
+            name="parts", display=parts_shown)]
+    band = result.bandwidth()
+    if len(band):
+        shown_b = pd.DataFrame({
+            "deals/yr": band["deals/yr"].map("{:.1f}".format).values,
+            "licences/yr": band["licences/yr"].map("{:,.0f}".format).values,
+            "busy": band["utilisation"].map("{:.0%}".format).values,
+            "wait mo": band["wait months"].map("{:.1f}".format).values,
+            "queue": band["queue"].map("{:,.1f}".format).values,
+            "gain $bn": [f"{money(a)} -> {money(b)}" for a, b in
+                         zip(band["before queue"], band["after queue"])]},
+            index=pd.Index([SHORT_LABELS[i] for i in band.index], name="regime"))
+        out.append(Section("Bandwidth: what each option asks of the agencies", band, wrap([
+            "Medians: bespoke deals and licence decisions a year, share of the agencies' "
+            "capacity used (busy), mean wait in the queue (months), items waiting; gain: mean "
+            "$bn/yr before and once latency and the queue are paid for."]),
+            name="bandwidth", display=shown_b))
+    know = result.knowing()
+    shown_k = pd.DataFrame({
+        "knowing $bn": know["value of knowing"].map(money),
+        "refused": ["" if math.isnan(x) else f"{x:.2f}" for x in know["refused offers"]]},
+        index=know.index)
+    out.append(Section("Misjudged leverage: the value of knowing", know, wrap([
+        "Mean $bn/yr the US would gain by knowing each draw (full information) over the terms "
+        "it chose on its belief; refused: mean number (per deal: share of draws) of offers "
+        "refused."]), name="value_of_knowing", display=shown_k))
+    acc = result.acceptance()
+    out.append(Section("Each partner: share of draws with a deal", acc, "",
+                       name="acceptance", display=acc.map("{:.0%}".format)))
+    out.append(Section("Why this ranking", pd.DataFrame({"ranking": [
+        LABELS[r] for r in result.ranking()]}, index=pd.Index(range(1, 5), name="rank")),
+        wrap([result.why()]), name="why"))
+    return out
+
+
+def what_if_section(result: PolicyResult) -> Section:
+    """What would have to be true for bilateral deals to beat the framework, and the reverse."""
+    frame = result.what_would_have_to_be_true()
+    shown = pd.DataFrame({"draws": frame["draws"].map("{:,}".format),
+                          "lead $bn": frame["lead"].map(money)}, index=frame.index)
+    return Section("What would have to be true", frame, wrap([
+        "Bilateral deals' mean lead over the repaired framework, $bn/yr (above 0: bilateral "
+        "ahead), changing one thing at a time: how well the US judges each partner's "
+        "leverage (terms chosen again), and the agencies' capacity (the queue priced again)."]),
+        name="what_if", display=shown)
+
+
+def policy_text(result: PolicyResult) -> str:
+    """Plain-text report (the command line's table format)."""
+    return render(policy_sections(result), "table")
+
+
+def _bias(text: str) -> tuple[str, float]:
+    name, _, factor = text.partition("=")
+    try:
+        value = float(factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give NAME=FACTOR, e.g. value_multiple=1.3; got "
+                                         f"{text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the factor must be a finite number above 0")
+    return name.strip(), value
+
+
+def cmd_policy(args: argparse.Namespace) -> Report:
+    """``chipdeals portfolio``: the article's options under the US's belief and bandwidth."""
+    bias = dict(args.bias or [])
+    if args.overrate is not None:
+        if not math.isfinite(args.overrate) or args.overrate <= -1:
+            from deals.errors import DealError
+
+            raise DealError(f"--overrate {args.overrate}: give a finite share above -1, e.g. "
+                            "0.3 for 30%")
+        bias["value_multiple"] = 1 + args.overrate
+    result = solve_policy(args.portfolio, draws=args.draws, seed=args.seed,
+                          belief=Belief(args.belief, bias), off=args.off or ())
+    sections = policy_sections(result)
+    data = result.to_json()
+    if args.what_if:
+        section = what_if_section(result)
+        sections.insert(-1, section)
+        data["what_if"] = {"lead": section.frame.attrs["lead"], "rows": [
+            {"condition": c, "draws": int(r["draws"]), "lead_bn": float(r["lead"])}
+            for c, r in section.frame.iterrows()]}
+    return Report(tuple(sections), data=data)
+
+
+def policy_options(parser: argparse.ArgumentParser) -> None:
+    """The belief, the bias and the switches of ``chipdeals portfolio``."""
+    parser.add_argument("--belief", choices=("analyst", "supplier", "truth"),
+                        default="analyst", help="what the US chooses its terms on")
+    parser.add_argument("--overrate", type=float, metavar="SHARE",
+                        help="the US over-rates the value of its chips by SHARE (0.3: 30%%)")
+    parser.add_argument("--bias", type=_bias, action="append", metavar="NAME=FACTOR",
+                        help="multiply a parameter in the US's belief (repeatable)")
+    parser.add_argument("--off", action="append", choices=sorted(MECHANISMS),
+                        help="switch a mechanism off (repeatable)")
+    parser.add_argument("--what-if", action="store_true",
+                        help="also: what would have to be true for bilateral deals to win")
+    parser.add_argument("--links", action="store_true",
+                        help="the coordination report instead (budget, links, verdicts)")
+
+
+assert set(OPTIONS) <= set(LABELS)

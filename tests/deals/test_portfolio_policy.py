@@ -1,0 +1,183 @@
+"""Issue 24: the article's options under misjudged leverage and limited bandwidth."""
+
+import tomllib
+
+import numpy as np
+import pytest
+
+import deals
+from deals.errors import DealError
+from deals.portfolio.file import PORTFOLIOS, load_portfolio, portfolio_from_dict
+from deals.portfolio.policy import OPTIONS, Belief, split, uniform
+from deals.portfolio.policy_draws import PART_KEYS
+from deals.portfolio.policy_result import solve_policy
+from deals.portfolio.regimes import Chunk
+from deals.portfolio.result import portfolio_sample
+
+DRAWS = 60
+#: The repairs and trades today's model lacks, switched off to meet it.
+TODAY = ("bandwidth", "nonchip", "security", "upgrades")
+
+
+def doc(name="teaching"):
+    return tomllib.loads((PORTFOLIOS / f"{name}.toml").read_text())
+
+
+@pytest.fixture(scope="module")
+def teaching():
+    return solve_policy("teaching", draws=DRAWS, seed=2)
+
+
+def test_belief_equal_to_the_truth_and_no_bandwidth_reproduce_todays_numbers():
+    # Knowing every draw and paying nothing for bandwidth, the bilateral regime is today's
+    # coordinated optimum and the framework today's best common cap, draw by draw.
+    today = deals.solve_portfolio("teaching", draws=DRAWS, seed=2)
+    now = solve_policy("teaching", draws=DRAWS, seed=2, belief=Belief("truth"), off=TODAY)
+    np.testing.assert_allclose(now.column("bilateral", "gain"),
+                               today.column("coordinated", "gain"), atol=1e-9)
+    np.testing.assert_allclose(now.column("informed", "gain"),
+                               today.column("coordinated", "gain"), atol=1e-9)
+    np.testing.assert_allclose(now.column("framework", "gain"),
+                               today.column("framework", "gain"), atol=1e-9)
+    for r in OPTIONS:
+        assert np.all(now.column(r, "knowing") == 0) and np.all(now.column(r, "refused") == 0)
+
+
+def test_an_overrated_chip_brings_refusals_and_a_value_of_knowing(teaching):
+    biased = solve_policy("teaching", draws=DRAWS, seed=2,
+                          belief=Belief("analyst", {"value_multiple": 1.3}))
+    assert np.mean(biased.column("bilateral", "refused")) > 0
+    assert np.mean(biased.column("bilateral", "knowing")) > 0
+    # Misjudging cannot beat knowing: the bound is above every draw's bilateral chip gain.
+    assert np.mean(biased.column("informed", "gain")) >= np.mean(
+        biased.column("bilateral", "gain") - biased.column("bilateral", "part|nonchip"))
+    # Choosing on the truth costs nothing to know.
+    truth = solve_policy("teaching", draws=DRAWS, seed=2, belief=Belief("truth"))
+    assert np.all(truth.column("bilateral", "knowing") == 0)
+
+
+def test_the_parts_add_up_to_every_regimes_gain_in_every_draw(teaching):
+    for r in OPTIONS:
+        total = sum(teaching.column(r, f"part|{k}") for k in PART_KEYS)
+        np.testing.assert_allclose(total, teaching.column(r, "gain"), atol=1e-9)
+
+
+def test_leakage_is_the_harm_of_the_change_in_chips_reaching_china(teaching):
+    sample = portfolio_sample(teaching.portfolio, DRAWS, 2)
+    harm = sample["@|harm"]
+    for r in OPTIONS:
+        want = -harm * (teaching.column(r, "smuggled") - teaching.column("none", "smuggled"))
+        np.testing.assert_allclose(teaching.column(r, "part|leakage"), want, atol=1e-12)
+
+
+def test_switching_a_mechanism_off_removes_its_part_and_only_that(teaching):
+    # The plan does not depend on bandwidth: without it, each regime's gain is its gain
+    # before the queue, and the delay part is zero.
+    free = solve_policy("teaching", draws=DRAWS, seed=2, off=["bandwidth"])
+    for r in OPTIONS:
+        assert np.all(free.column(r, "part|delay") == 0)
+        np.testing.assert_allclose(free.column(r, "gain"), teaching.column(r, "before_queue"),
+                                   atol=1e-9)
+    none = solve_policy("teaching", draws=DRAWS, seed=2, off=["nonchip"])
+    for r in OPTIONS:
+        assert np.all(none.column(r, "part|nonchip") == 0)
+    # Without the licence-free allowance the framework needs more licence decisions, nothing
+    # else changes before the queue.
+    strict = solve_policy("teaching", draws=DRAWS, seed=2, off=["allowance"])
+    assert np.all(strict.column("framework", "licences_per_year")
+                  >= teaching.column("framework", "licences_per_year"))
+    assert np.any(strict.column("framework", "licences_per_year")
+                  > teaching.column("framework", "licences_per_year"))
+    np.testing.assert_allclose(strict.column("framework", "before_queue"),
+                               teaching.column("framework", "before_queue"))
+    # Without alienation a refusal costs only the deal it loses.
+    calm = solve_policy("teaching", draws=DRAWS, seed=2, off=["alienation"])
+    assert np.all(calm.column("monopoly", "part|refusals") == 0)
+    assert np.all(teaching.column("monopoly", "part|refusals") <= 0)
+
+
+def test_a_common_cap_of_zero_is_no_deals_in_every_draw_with_or_without_conditions():
+    p = load_portfolio("teaching")
+    sample = portfolio_sample(p, 40, 5)
+    chunk = Chunk(p, *split(sample, len(p.deals)), True, 8)
+    for security in (False, True):
+        rec = uniform(chunk, 0.0, security)
+        assert np.all(rec["struck"] == 0)
+        np.testing.assert_allclose(rec["gain"], 0.0, atol=1e-12)
+    d = doc()
+    d["budget"]["per_country"] = "0 * compute"
+    zero = portfolio_from_dict(d, path="zero.toml", base=PORTFOLIOS)
+    r = solve_policy(zero, draws=30, seed=5, off=["nonchip", "upgrades", "bandwidth"])
+    np.testing.assert_allclose(r.column("framework", "gain"), 0.0, atol=1e-9)
+
+
+def test_a_slower_office_never_raises_a_regimes_gain(teaching):
+    d = doc()
+    d["parameters"]["staff_capacity"] = {"value": 20.0, "source": "constructed"}
+    slow = solve_policy(portfolio_from_dict(d, path="slow.toml", base=PORTFOLIOS),
+                        draws=DRAWS, seed=2)
+    for r in ("framework", "bilateral"):
+        assert np.all(slow.column(r, "utilisation") >= teaching.column(r, "utilisation"))
+        assert np.mean(slow.column(r, "part|delay")) <= np.mean(
+            teaching.column(r, "part|delay")) + 1e-12
+
+
+def test_the_ranking_is_not_fixed_a_free_monopoly_can_win():
+    # No retaliation, no lost clouds, no alienation, and harm of leaked chips huge: keeping
+    # every chip at home beats any option that licenses.
+    d = doc()
+    d["shared"]["harm"] = {"value": 5000.0, "source": "constructed"}
+    p = portfolio_from_dict(d, path="hawk.toml", base=PORTFOLIOS)
+    r = solve_policy(p, draws=30, seed=1, off=["retaliation", "cloud", "alienation"])
+    assert r.ranking()[0] in ("monopoly", "framework", "bilateral")
+    assert r.ranking()[-1] == "repeal"
+    assert "repeal" not in r.why().split(";")[0].split("gives")[0]
+
+
+def test_the_repairs_can_be_switched_off():
+    r = solve_policy("teaching", draws=30, seed=2, off=["security", "upgrades"])
+    assert r.plan.security is False and r.plan.upgraded == ()
+    with pytest.raises(DealError, match="no mechanism 'magic'"):
+        solve_policy("teaching", draws=30, off=["magic"])
+
+
+@pytest.mark.parametrize("bias", [float("nan"), 0.0, -1.0, float("inf")])
+def test_a_bad_bias_is_refused(bias):
+    with pytest.raises(DealError, match="bias"):
+        Belief("analyst", {"value_multiple": bias})
+
+
+def test_cli_reports_at_80_columns_json_numbers_and_bad_input_exits_2(tmp_path, capsys):
+    import json
+
+    from deals.cli import main
+
+    assert main(["portfolio", "teaching", "--draws", "20", "--overrate", "0.3"]) == 0
+    out = capsys.readouterr().out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "Why this ranking" in out and "-0.0" not in out
+    assert main(["portfolio", "teaching", "--draws", "20", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data["regimes"]) == {"none", *OPTIONS, "informed"}
+    parts = data["regimes"]["bilateral"]["parts_bn_mean"]
+    assert all(isinstance(v, float) for v in parts.values())
+    assert sum(parts.values()) == pytest.approx(data["regimes"]["bilateral"]["gain_bn_mean"])
+    # Keys do not depend on the deals: deals are rows with a "deal" field.
+    rows = data["regimes"]["framework"]["deals"]
+    assert [row["deal"] for row in rows] == ["uae", "saudi", "malaysia"]
+    assert all(set(row) == {"deal", "acceptance", "refused"} for row in rows)
+    for fmt in ("csv", "markdown"):
+        assert main(["portfolio", "teaching", "--draws", "20", "--format", fmt]) == 0
+        assert "bilateral" in capsys.readouterr().out
+    assert main(["portfolio", "teaching", "--draws", "20", "--overrate", "nan"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "overrate" in err
+    text = (PORTFOLIOS / "teaching.toml").read_text()
+    old = 'value = 600.0\nrange = [150.0, 2400.0]\ndistribution = "triangular"'
+    assert old in text
+    path = tmp_path / "zero-capacity.toml"
+    path.write_text(text.replace(old, "value = 0.0"))
+    assert main(["portfolio", str(path), "--draws", "20"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "zero-capacity.toml" in err
+    assert "policy.capacity" in err
