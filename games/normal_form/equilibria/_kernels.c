@@ -11,6 +11,9 @@
  *   _vertex_pairs.c vertex_equilibria(_stack): completely labeled pairs of one game or of each
  *                   game of a stack (vertex_enumeration.equilibria_from_vertices)
  *   _envelope.c     two_by_n: stacked 2 x n games (batch.two_by_n)
+ *   _checked.c      checked_vertex_equilibria(_stack): from payoffs to verified equilibria
+ *                   (vertex_enumeration and verified_set; batch.equilibria_batch), small
+ *                   games by their support pairs
  *
  * Arrays come in and go out through the buffer protocol as C-contiguous float64 (and int64)
  * buffers, so no NumPy headers are needed to build this file. The build turns off
@@ -65,6 +68,10 @@ static PyMethodDef methods[] = {
     {"vertex_equilibria_stack", vertex_equilibria_stack, METH_VARARGS,
      "Vertex pairs of the nondegenerate games of a stack (see batch.py)."},
     {"two_by_n", two_by_n, METH_VARARGS, "Stacked 2 x n games (see batch.two_by_n)."},
+    {"checked_vertex_equilibria", checked_vertex_equilibria, METH_VARARGS,
+     "Verified equilibria of a game from its payoffs (see vertex_enumeration.py)."},
+    {"checked_vertex_equilibria_stack", checked_vertex_equilibria_stack, METH_VARARGS,
+     "Verified equilibria of each game of a stack (see batch.py)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,21 +4,19 @@
 /* The completely labeled vertex pairs of one game, appended to xs, ys (normalised, in the
  * order of P's vertices). P (m x n) is player 1's polytope matrix, Q (n x m) player 2's.
  * Returns 0, -1 (more than max_bases feasible bases in a polytope), -2 (out of memory). */
-/* Buffers of game_pairs, reused from game to game of a stack. */
-typedef struct { Workspace w; Vertices X, Y; Bytes shared, order; } PairWork;
 
 static int compare_masks(const void *a, const void *b) {
     uint64_t u = *(const uint64_t *)a, v = *(const uint64_t *)b;
     return (u > v) - (u < v);
 }
 
-static void pair_work_free(PairWork *p) {
+void pair_work_free(PairWork *p) {
     workspace_free(&p->w);
     free(p->X.z.data); free(p->X.labels.data); free(p->Y.z.data); free(p->Y.labels.data);
     free(p->shared.data); free(p->order.data);
 }
 
-static int game_pairs(const double *P, const double *Q, int m, int n, Py_ssize_t max_bases,
+int game_pairs(const double *P, const double *Q, int m, int n, Py_ssize_t max_bases,
                       PairWork *pw, Bytes *xs, Bytes *ys, int *degenerate,
                       Py_ssize_t *x_count, Py_ssize_t *y_count) {
     const uint64_t *x_labels, *y_labels;
