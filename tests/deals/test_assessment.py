@@ -123,6 +123,7 @@ def test_same_seed_same_json_whatever_the_executor_and_chunks():
     assert assess(deal, draws=3000, seed=8).to_json() != reference
 
 
+@pytest.mark.slow  # starts worker processes
 def test_process_pool_gives_the_same_audit():
     from concurrent.futures import ProcessPoolExecutor
 
@@ -197,7 +198,7 @@ def test_optimal_ask_under_uncertainty_matches_the_closed_form():
 def test_drivers_carry_spearman_rank_correlations_with_the_raw_gains():
     from scipy.stats import spearmanr
 
-    from deals.leverage import sample_values
+    from deals.audit.leverage import sample_values
 
     deal = toy(pay=0.7)
     a = assess(deal, draws=1500, seed=15)

@@ -1,0 +1,156 @@
+"""Deal files: load and validate a deal (safely: see :mod:`deals.deal.reading`), and write one.
+
+Every expression in a file goes through the engine's safe parser; nothing in a file can run
+code.
+
+>>> deal = load("gulf-divestment-uae")
+>>> loads(dumps(deal)) == deal
+True
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from deals.errors import DealFileError
+from deals.deal.model import Deal
+from deals.deal.schema import deal_from_dict
+from deals.deal.reading import library_path, parse_toml, read_file
+from deals.deal.writing import deal_to_dict
+
+
+def load(name_or_path: str | os.PathLike[str]) -> Deal:
+    """Load and validate a deal: a library name such as ``"gulf-divestment-uae"`` or a path.
+
+    Raises :class:`DealFileError` naming the file and field for anything wrong. Only regular
+    files are read: a FIFO or a device would block or never end.
+
+    >>> deal = load("gulf-divestment-uae")
+    >>> deal.supplier, deal.partner
+    ('US', 'UAE')
+    >>> try:
+    ...     load("no-such-deal.toml")
+    ... except DealFileError as error:
+    ...     print(error.path, error.field)
+    no-such-deal.toml (file)
+    """
+    if not isinstance(name_or_path, (str, os.PathLike)):
+        raise DealFileError(f"expected a library name or a path to a .toml deal file, got "
+                            f"{type(name_or_path).__name__}", path=repr(name_or_path),
+                            field="(file)")
+    text = str(name_or_path)
+    is_path = isinstance(name_or_path, os.PathLike) or text.endswith(".toml") or os.sep in text
+    path = Path(text) if is_path else library_path(text)
+    return loads(read_file(path, text), path=text)
+
+
+def loads(data: str | bytes, path: str = "<text>") -> Deal:
+    """Parse and validate a deal from TOML text or bytes (``path`` is used in messages).
+
+    The reverse of :func:`dumps`; a mistake names the field (see docs/deal-files.md):
+
+    >>> deal = load("chips-for-farm-purchases")
+    >>> loads(dumps(deal)) == deal
+    True
+    >>> try:
+    ...     loads("[deal]\\nname = 1\\n", path="mine.toml")
+    ... except DealFileError as error:
+    ...     print(error.path)
+    mine.toml
+    >>> loads(5)
+    Traceback (most recent call last):
+    ...
+    deals.errors.DealFileError: <text>: (file): expected the TOML text of a deal (str or bytes), got int; to read a file, use deals.load(path)
+    """
+    return deal_from_dict(parse_toml(data, path), path=path)
+
+
+def dump(deal: Deal, path: str | os.PathLike[str]) -> None:
+    """Write a deal to a TOML file that :func:`load` reads back to the same deal.
+
+    >>> import pathlib, tempfile
+    >>> deal = load("chips-for-farm-purchases")
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "mine.toml"
+    ...     dump(deal, path)
+    ...     load(path) == deal
+    True
+    """
+    Path(path).write_text(dumps(deal), encoding="utf-8")
+
+
+def dumps(deal: Deal) -> str:
+    """The TOML text of a deal, which :func:`loads` reads back to the same deal.
+
+    >>> deal = load("chips-for-farm-purchases")
+    >>> text = dumps(deal)
+    >>> text.splitlines()[0], loads(text) == deal
+    ('[deal]', True)
+    """
+    return toml_text(deal_to_dict(deal))
+
+
+# ---- a small TOML writer for the shapes a deal document has --------------------------------
+# (tables of scalars, lists of numbers and sub-tables; the standard library only reads TOML)
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b",
+            "\f": "\\f"}
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else _string(key)
+
+
+def _string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {type(value).__name__} to TOML")  # pragma: no cover
+
+
+def toml_text(doc: Mapping[str, Any]) -> str:
+    """TOML text of nested dicts of scalars and lists (dicts become ``[a.b]`` sections)."""
+    lines: list[str] = []
+
+    def section(table: Mapping[str, Any], path: list[str]) -> None:
+        scalars = [(k, v) for k, v in table.items() if not isinstance(v, Mapping)]
+        tables = [(k, v) for k, v in table.items() if isinstance(v, Mapping)]
+        if path and (scalars or not tables):
+            if lines:
+                lines.append("")
+            lines.append("[" + ".".join(_key(p) for p in path) + "]")
+        lines.extend(f"{_key(k)} = {_value(v)}" for k, v in scalars)
+        for k, v in tables:
+            section(v, [*path, k])
+
+    section(doc, [])
+    return "\n".join(lines) + "\n"
