@@ -325,7 +325,9 @@ def render_page(results: dict) -> str:
     """The measured part of docs/explanation/anchors.md, from a results file (never typed)."""
     lines = [BEGIN, "",
              f"Measured on {results['date']} by `python benchmarks/bench_quantecon.py` on "
-             f"{results['cores']} cores (shared with other work), chipdeals {results['path']} "
+             f"{results['cores']} cores shared with other work (load average "
+             f"{results['load_average']} at the start), commit {results['commit']}, "
+             f"chipdeals {results['path']} "
              f"as installed ({', '.join(f'{k} {v}' for k, v in results['versions'].items())}). "
              f"Warm: median CPU time per call over {results['rounds']} interleaved rounds; the "
              f"ratio is the fastest peer method's time over chipdeals' (above 1: chipdeals is "
@@ -422,7 +424,10 @@ def main() -> None:
     from games.parallel import available_cores
 
     rounds = args.rounds or (3 if args.quick else 7)
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                            capture_output=True, text=True).stdout.strip()
     results = {"date": datetime.date.today().isoformat(), "cores": available_cores(),
+               "commit": commit or "unknown", "load_average": round(os.getloadavg()[0], 1),
                "path": f"{kernels.in_use()} kernels", "games_from": games_file,
                "versions": versions(), "rounds": rounds, "quick": args.quick,
                "absent": [name for name in ("pygambit", "negmas") if not find_spec(name)],

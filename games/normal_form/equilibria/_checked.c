@@ -83,13 +83,15 @@ static int solve_basis(const double *M, int e, const int *rows, const int *cols,
  * with more labels (the game is degenerate) or a basis that cannot be trusted. The vertex's
  * k entries in the rows go to ``z``. Closed forms for k <= 3 (Cramer's rule; the same
  * Hadamard test of near-singularity, squared), elimination above. */
-static int basis_vertex(const double *M, int d, int e, const int *rows, const int *cols, int k,
+static inline int basis_vertex(const double *M, int d, int e, const int *rows, const int *cols, int k,
                         double *z) {
     const double *r0 = M + rows[0] * e, *r1, *r2;
     double total = 0.0;
     int a, j, labels;
-    if (k == 1) {
-        z[0] = 1.0 / r0[cols[0]];
+    if (k == 1) {  /* a best response of the row, else not a vertex: a quick test first */
+        double v = r0[cols[0]], limit = v * (1.0 + 2 * LABEL_TOL);
+        for (j = 0; j < e; j++) if (r0[j] > limit) return 0;
+        z[0] = 1.0 / v;
     } else if (k == 2) {
         /* sum_a z_a M[rows[a], cols[b]] = 1: S[b][a] = M[rows[a]][cols[b]] */
         double s00, s01, s10, s11, det;
