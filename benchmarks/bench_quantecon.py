@@ -68,8 +68,11 @@ ROWS = {
 }
 #: Peers' loops over a batch longer than this are timed on the first LOOP games and scaled.
 LOOP = 1_000
-#: Rows where nashpy takes part (elsewhere one of its calls takes seconds to minutes).
-NASHPY_ROWS = ("call2", "call3", "call4", "vertex6", "zerosum100")
+#: Rows where nashpy takes part (elsewhere one of its calls takes seconds to minutes), and on
+#: how many of the row's games (its calls take milliseconds to a second each).
+NASHPY_ROWS = {"call2": 10, "call3": 10, "call4": 10, "vertex6": 2, "zerosum100": 5}
+#: Rows timed cold by default (each cold QuantEcon run compiles for seconds).
+COLD_ROWS = ("call3", "vertex10", "batch3", "lh200", "zerosum100")
 
 
 def games_for(row: str, quick: bool):
@@ -194,8 +197,8 @@ def warm(row: str, quick: bool, rounds: int) -> dict:
     prepared = {}
     for side in names:
         inputs, call = calls(row, side, quick)
-        if side.startswith("nashpy") and row == "vertex6":
-            inputs = inputs[:3]  # nashpy takes about a second per 6x6 game
+        if side.startswith("nashpy"):
+            inputs = inputs[:NASHPY_ROWS[row]]
         first = call(inputs[0])
         prepared[side] = (inputs, call, note_of(row, side, first))
     samples = {side: [] for side in names}
@@ -204,11 +207,12 @@ def warm(row: str, quick: bool, rounds: int) -> dict:
         order = names[r % len(names):] + names[:r % len(names)]
         for side in order:
             inputs, call, _ = prepared[side]
+            times_each = 1 if side.startswith("nashpy") else repeat  # milliseconds a call
             for item in inputs:
                 start = time.process_time_ns()
-                for _ in range(repeat):
+                for _ in range(times_each):
                     scale = call(item)
-                took = (time.process_time_ns() - start) / repeat / 1e9
+                took = (time.process_time_ns() - start) / times_each / 1e9
                 samples[side].append(took * scale if isinstance(scale, float) else took)
     return {side: {"seconds": statistics.median(samples[side]), "note": prepared[side][2],
                    "games": len(prepared[side][0])} for side in names}
@@ -426,7 +430,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer games and rounds")
     parser.add_argument("--rows", nargs="*", default=list(ROWS), choices=list(ROWS))
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (warm)")
-    parser.add_argument("--no-cold", action="store_true", help="skip the fresh-process rows")
+    parser.add_argument("--cold-rows", nargs="*", default=list(COLD_ROWS), choices=list(ROWS),
+                        help="rows also timed in fresh processes (none: --cold-rows)")
     parser.add_argument("--no-commands", action="store_true", help="skip the whole commands")
     parser.add_argument("--site", help="a folder made by pip install --target, put first")
     parser.add_argument("--source", action="store_true", help="allow timing this checkout")
@@ -459,17 +464,16 @@ def main() -> None:
         ours = found["ours"]["seconds"]
         print(f"{ROWS[row][0]:<34} ours {fmt(ours):>9}  pure {fmt(found['pure']['seconds']):>9}  "
               f"{peer} {fmt(theirs)}  ratio {times(theirs / ours)}", flush=True)
-    if not args.no_cold:
-        for row in args.rows:
-            peer, _ = fastest_peer(results["warm"][row])
-            runs = {"ours": [], peer: []}
-            for _ in range(results["cold_runs"]):
-                for side in runs:
-                    runs[side].append(cold(row, side, args.quick, args.site, games_file))
-            results["cold"][row] = {"ours": statistics.median(runs["ours"]), "peer": peer,
-                                    "theirs": statistics.median(runs[peer])}
-            print(f"cold {ROWS[row][0]:<29} ours {fmt(results['cold'][row]['ours']):>9}  "
-                  f"{peer} {fmt(results['cold'][row]['theirs'])}", flush=True)
+    for row in [r for r in args.cold_rows if r in args.rows]:
+        peer, _ = fastest_peer(results["warm"][row])
+        runs = {"ours": [], peer: []}
+        for _ in range(results["cold_runs"]):
+            for side in runs:
+                runs[side].append(cold(row, side, args.quick, args.site, games_file))
+        results["cold"][row] = {"ours": statistics.median(runs["ours"]), "peer": peer,
+                                "theirs": statistics.median(runs[peer])}
+        print(f"cold {ROWS[row][0]:<29} ours {fmt(results['cold'][row]['ours']):>9}  "
+              f"{peer} {fmt(results['cold'][row]['theirs'])}", flush=True)
     if not args.no_commands:
         results["commands"] = whole_commands(args.site, 3)
         for c in results["commands"]:
