@@ -56,7 +56,6 @@ int game_pairs(const double *P, const double *Q, int m, int n, Py_ssize_t max_ba
 PyObject *lemke_howson(PyObject *self, PyObject *args);
 PyObject *simplex(PyObject *self, PyObject *args);
 PyObject *feasible_bases(PyObject *self, PyObject *args);
-PyObject *vertex_equilibria(PyObject *self, PyObject *args);
 PyObject *vertex_equilibria_stack(PyObject *self, PyObject *args);
 PyObject *two_by_n(PyObject *self, PyObject *args);
 PyObject *checked_vertex_equilibria(PyObject *self, PyObject *args);
