@@ -27,7 +27,7 @@ setup(
     ext_modules=[Extension(
         "games.normal_form.equilibria._kernels",
         [HERE + name for name in ("_kernels.c", "_pivoting.c", "_polytope.c", "_vertex_pairs.c",
-                                  "_envelope.c")],
+                                  "_envelope.c", "_checked.c")],
         depends=[HERE + "_kernels.h"], optional=True)],
     cmdclass={"build_ext": BuildKernels},
 )

@@ -32,6 +32,7 @@ import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
+from games import expression_cache
 from games.errors import ExpressionError
 
 __all__ = [
@@ -334,15 +335,18 @@ def compiled(names: tuple[str, ...], expression: Any) -> Callable[..., Any]:
 
     Loading a deal and setting it at other terms parse the same texts again; the generated code
     depends only on the names and the expression, so equal expressions share one function
-    (sympy's ``lambdify`` is the slow step of evaluating a deal the first time).
+    (sympy's ``lambdify`` is the slow step of evaluating a deal the first time), and the code
+    is kept on disk for the next run (:mod:`games.expression_cache`).
 
     >>> compiled(("x",), symbol("x") * 2) is compiled(("x",), symbol("x") * 2)
     True
     """
-    arguments = [symbol(n) for n in names]
-    # Common subexpressions (a definition inlined in several places) are computed once.
-    return sympy.lambdify(arguments, expression, modules="numpy", cse=True,
-                          printer=_ElementwisePrinter(_LAMBDIFY_SETTINGS))
+    def make() -> Callable[..., Any]:
+        arguments = [symbol(n) for n in names]
+        # Common subexpressions (a definition inlined in several places) are computed once.
+        return sympy.lambdify(arguments, expression, modules="numpy", cse=True,
+                              printer=_ElementwisePrinter(_LAMBDIFY_SETTINGS))
+    return expression_cache.compiled(names, expression, make)
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 
 import pytest
 from hypothesis import settings
@@ -16,6 +17,11 @@ from matplotlib.text import Text
 settings.register_profile("repeatable", derandomize=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+# Compiled expressions are cached on disk between runs (games.expression_cache); the tests keep
+# theirs in a folder of their own, not in the user's cache.
+os.environ.setdefault("CHIPDEALS_CACHE_DIR", os.path.join(
+    tempfile.gettempdir(), f"chipdeals-test-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"))
 
 
 class TextLayout:

@@ -14,6 +14,7 @@ cross-check; on a degenerate game it hands over to vertex enumeration and says s
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from games.normal_form.equilibria.batch import BatchEquilibria, equilibria_batch
@@ -29,7 +30,9 @@ from games.normal_form.equilibria.exact import exact_equilibrium
 from games.normal_form.equilibria.lemke_howson import lemke_howson
 from games.normal_form.equilibria.pure import pure_equilibria
 from games.normal_form.equilibria.support_enumeration import support_enumeration
-from games.normal_form.equilibria.vertex_enumeration import vertex_enumeration
+from games.normal_form.equilibria import kernels
+from games.normal_form.equilibria.vertex_enumeration import (compiled_vertex_enumeration,
+                                                            vertex_enumeration)
 from games.normal_form.equilibria.zero_sum import zero_sum_equilibrium
 from games.errors import InvalidGameError
 from games.normal_form import NormalFormGame
@@ -56,7 +59,8 @@ def equilibria(game: NormalFormGame, method: str = "auto", tol: float = DEFAULT_
     Size limits, each raising GameTooLargeError (which suggests Lemke-Howson) when exceeded:
     ``max_pairs`` caps the support pairs of support enumeration (default 1,000,000, about
     11x11), ``max_vertices`` the vertices of each best-response polytope visited by vertex
-    enumeration (default 20,000: a random 12x12 game has about 8,000).
+    enumeration (default: what a quarter of the memory available holds, at least 20,000;
+    a random 12x12 game has about 8,000, a 14x14 one about 10^5).
 
     >>> from games.normal_form import NormalFormGame
     >>> game = NormalFormGame.from_arrays([[3, 3], [2, 5], [0, 6]], [[3, 2], [2, 6], [3, 1]])
@@ -66,6 +70,16 @@ def equilibria(game: NormalFormGame, method: str = "auto", tol: float = DEFAULT_
     >>> [[str(p) for p in s] for s in found[1].exact]
     [['4/5', '1/5', '0'], ['2/3', '1/3']]
     """
+    compiled = kernels.active()
+    if (compiled is not None and (method == "auto" or method == "vertex") and not exact
+            and max_vertices is None and type(game) is NormalFormGame and type(tol) is float
+            and 0.0 <= tol < math.inf and not game.is_symbolic and game.n_players == 2
+            and sum(game.payoffs[0].shape) <= 63):
+        # The common call, checked as below: one compiled call from payoffs to verified
+        # equilibria, the result built on first use.
+        return compiled_vertex_enumeration(
+            compiled, game, tol, None,
+            "auto: vertex enumeration" if method == "auto" else "vertex enumeration")
     require_game(game, "equilibria()")
     tol = check_tolerance(tol)
     if game.n_players != 2:

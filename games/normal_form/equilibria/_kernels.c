@@ -8,9 +8,12 @@
  *   _polytope.c     feasible_bases: polytope.feasible_bases_stack (breadth-first walk over the
  *                   feasible bases of {z >= 0, M^T z <= 1}); the vertices and their labels
  *                   (vertex_enumeration.stacked_polytope_vertices, distinct_vertices)
- *   _vertex_pairs.c vertex_equilibria(_stack): completely labeled pairs of one game or of each
- *                   game of a stack (vertex_enumeration.equilibria_from_vertices)
+ *   _vertex_pairs.c game_pairs, vertex_equilibria_stack: completely labeled pairs of one game
+ *                   or of each game of a stack (vertex_enumeration.equilibria_from_vertices)
  *   _envelope.c     two_by_n: stacked 2 x n games (batch.two_by_n)
+ *   _checked.c      checked_vertex_equilibria(_stack): from payoffs to verified equilibria
+ *                   (vertex_enumeration and verified_set; batch.equilibria_batch), small
+ *                   games by their support pairs
  *
  * Arrays come in and go out through the buffer protocol as C-contiguous float64 (and int64)
  * buffers, so no NumPy headers are needed to build this file. The build turns off
@@ -60,11 +63,13 @@ static PyMethodDef methods[] = {
     {"lemke_howson", lemke_howson, METH_VARARGS, "Lemke-Howson path (see lemke_howson.py)."},
     {"simplex", simplex, METH_VARARGS, "Zero-sum simplex (see zero_sum.py)."},
     {"feasible_bases", feasible_bases, METH_VARARGS, "Walk of feasible bases (see polytope.py)."},
-    {"vertex_equilibria", vertex_equilibria, METH_VARARGS,
-     "Completely labeled vertex pairs of a game (see vertex_enumeration.py)."},
     {"vertex_equilibria_stack", vertex_equilibria_stack, METH_VARARGS,
      "Vertex pairs of the nondegenerate games of a stack (see batch.py)."},
     {"two_by_n", two_by_n, METH_VARARGS, "Stacked 2 x n games (see batch.two_by_n)."},
+    {"checked_vertex_equilibria", checked_vertex_equilibria, METH_VARARGS,
+     "Verified equilibria of a game from its payoffs (see vertex_enumeration.py)."},
+    {"checked_vertex_equilibria_stack", checked_vertex_equilibria_stack, METH_VARARGS,
+     "Verified equilibria of each game of a stack (see batch.py)."},
     {NULL, NULL, 0, NULL},
 };
 

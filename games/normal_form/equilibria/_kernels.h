@@ -45,11 +45,20 @@ int polytope_vertices(const double *M, int d, int e, Py_ssize_t max_bases, Works
                       Vertices *out);
 int popcount64(uint64_t v);
 
+/* Buffers of game_pairs, reused from game to game of a stack. */
+typedef struct { Workspace w; Vertices X, Y; Bytes shared, order; } PairWork;
+void pair_work_free(PairWork *p);
+/* The completely labeled vertex pairs of one game by the walk (_vertex_pairs.c). */
+int game_pairs(const double *P, const double *Q, int m, int n, Py_ssize_t max_bases,
+               PairWork *pw, Bytes *xs, Bytes *ys, int *degenerate, Py_ssize_t *x_count,
+               Py_ssize_t *y_count);
+
 PyObject *lemke_howson(PyObject *self, PyObject *args);
 PyObject *simplex(PyObject *self, PyObject *args);
 PyObject *feasible_bases(PyObject *self, PyObject *args);
-PyObject *vertex_equilibria(PyObject *self, PyObject *args);
 PyObject *vertex_equilibria_stack(PyObject *self, PyObject *args);
 PyObject *two_by_n(PyObject *self, PyObject *args);
+PyObject *checked_vertex_equilibria(PyObject *self, PyObject *args);
+PyObject *checked_vertex_equilibria_stack(PyObject *self, PyObject *args);
 
 #endif

@@ -1,24 +1,21 @@
 /* Completely labeled vertex pairs: vertex enumeration of one game or of a stack of games. */
 #include "_kernels.h"
 
-/* The completely labeled vertex pairs of one game, appended to xs, ys (normalised, in the
- * order of P's vertices). P (m x n) is player 1's polytope matrix, Q (n x m) player 2's.
- * Returns 0, -1 (more than max_bases feasible bases in a polytope), -2 (out of memory). */
-/* Buffers of game_pairs, reused from game to game of a stack. */
-typedef struct { Workspace w; Vertices X, Y; Bytes shared, order; } PairWork;
-
 static int compare_masks(const void *a, const void *b) {
     uint64_t u = *(const uint64_t *)a, v = *(const uint64_t *)b;
     return (u > v) - (u < v);
 }
 
-static void pair_work_free(PairWork *p) {
+void pair_work_free(PairWork *p) {
     workspace_free(&p->w);
     free(p->X.z.data); free(p->X.labels.data); free(p->Y.z.data); free(p->Y.labels.data);
     free(p->shared.data); free(p->order.data);
 }
 
-static int game_pairs(const double *P, const double *Q, int m, int n, Py_ssize_t max_bases,
+/* The completely labeled vertex pairs of one game, appended to xs, ys (normalised, in the
+ * order of P's vertices). P (m x n) is player 1's polytope matrix, Q (n x m) player 2's.
+ * Returns 0, -1 (more than max_bases feasible bases in a polytope), -2 (out of memory). */
+int game_pairs(const double *P, const double *Q, int m, int n, Py_ssize_t max_bases,
                       PairWork *pw, Bytes *xs, Bytes *ys, int *degenerate,
                       Py_ssize_t *x_count, Py_ssize_t *y_count) {
     const uint64_t *x_labels, *y_labels;
@@ -75,35 +72,6 @@ static int game_pairs(const double *P, const double *Q, int m, int n, Py_ssize_t
             for (j = 0; j < n; j++) y[j] = yb[j] / total;
         }
     return 0;
-}
-
-/* vertex_equilibria(P, Q, m, n, max_bases) -> (x bytes, y bytes, degenerate, vertices of P,
- * vertices of Q), or None when a polytope has more than max_bases feasible bases. */
-PyObject *vertex_equilibria(PyObject *self, PyObject *args) {
-    PyObject *p_obj, *q_obj, *result = NULL;
-    int m, n, status, degenerate = 0;
-    Py_ssize_t max_bases, x_count = 0, y_count = 0;
-    Py_buffer pb, qb;
-    Bytes xs = {0}, ys = {0};
-    PairWork pw = {0};
-    if (!PyArg_ParseTuple(args, "OOiin", &p_obj, &q_obj, &m, &n, &max_bases)) return NULL;
-    if (m < 1 || n < 1 || m + n > 63) {
-        PyErr_SetString(PyExc_ValueError, "bad shape (m + n must be at most 63)");
-        return NULL;
-    }
-    if (get_buffer(p_obj, &pb, (Py_ssize_t)m * n, 0, "P") < 0) return NULL;
-    if (get_buffer(q_obj, &qb, (Py_ssize_t)m * n, 0, "Q") < 0) { PyBuffer_Release(&pb); return NULL; }
-    status = game_pairs(pb.buf, qb.buf, m, n, max_bases, &pw, &xs, &ys, &degenerate, &x_count,
-                        &y_count);
-    pair_work_free(&pw);
-    PyBuffer_Release(&pb); PyBuffer_Release(&qb);
-    if (status == -1) { Py_INCREF(Py_None); result = Py_None; }
-    else if (status < 0) PyErr_NoMemory();
-    else result = Py_BuildValue("(y#y#Onn)", xs.data ? xs.data : "", (Py_ssize_t)xs.size,
-                                ys.data ? ys.data : "", (Py_ssize_t)ys.size,
-                                degenerate ? Py_True : Py_False, x_count, y_count);
-    free(xs.data); free(ys.data);
-    return result;
 }
 
 /* Support order of support enumeration: size, then the row indices, then the column indices

@@ -276,6 +276,42 @@ def stacked_vertex_enumeration(A: np.ndarray, B: np.ndarray, tol: float
             yield equilibria_from_vertices(game, x_sides[i], y_sides[i], tol, None)
 
 
+def compiled_batch(compiled: Any, A: np.ndarray, B: np.ndarray, tol: float) -> BatchEquilibria:
+    """:func:`equilibria_batch` of m x n games (m, n >= 3) in one compiled call, from the
+    payoffs to the verified equilibria (:mod:`~games.normal_form.equilibria.kernels`).
+
+    Game by game, the same equilibria as :func:`vertex_enumeration` (small games by their
+    support pairs, degenerate and larger ones by the walk) in the order the stacked kernels
+    gave them: a nondegenerate game's in support order, a degenerate game's extreme
+    equilibria without repeats, largest probabilities first; each then passes the regret
+    check of this module (each player's gain within tol x that player's payoff range).
+    """
+    from games.normal_form.equilibria.vertex_enumeration import default_max_vertices
+
+    K, m, n = A.shape
+    limit = default_max_vertices(m, n)
+    degenerate = np.zeros(K, dtype=np.uint8)
+    found = compiled.checked_vertex_equilibria_stack(
+        np.ascontiguousarray(A), np.ascontiguousarray(B), K, m, n, limit, tol, degenerate)
+    if found is None:
+        raise GameTooLargeError(too_many_vertices(limit))
+    games, rows, dropped, lost = found
+    g = np.frombuffer(games, dtype=np.int64).copy()
+    table = np.frombuffer(rows).reshape(-1, m + n + 3)
+    degenerate = degenerate.view(bool)
+    notes = []
+    if degenerate.any():
+        notes.append(f"{int(degenerate.sum())} degenerate game(s): their extreme equilibria")
+    if dropped:
+        games_lost = sorted(set(np.frombuffer(lost, dtype=np.int64).tolist()))
+        notes.append(f"{dropped} candidate(s) failed the regret check and were left out "
+                     f"(games {games_lost[:10]})")
+    return BatchEquilibria(g, table[:, :m].copy(), table[:, m:m + n].copy(),
+                           table[:, m + n:m + n + 2].copy(), table[:, m + n + 2].copy(),
+                           np.bincount(g, minlength=K), degenerate,
+                           "vertex enumeration over the stack (compiled)", tol, tuple(notes), {})
+
+
 def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibria:
     """All equilibria of each game in a stack, games of shape (k, m, n); vectorised for 2 x n.
 
@@ -302,11 +338,7 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
         (g, x, y), degenerate = two_by_n(A, B)
         method = "2 x n upper envelope (vectorised)"
     elif compiled is not None and m + n <= 63:
-        P = rescale(B)
-        Q = np.ascontiguousarray(rescale(A).transpose(0, 2, 1))
-        (g, x, y), degenerate = compiled_candidates(compiled.vertex_equilibria_stack, A.shape, P,
-                                                    Q, K, m, n, MAX_VERTICES, False)
-        method = "vertex enumeration over the stack (compiled)"
+        return compiled_batch(compiled, A, B, tol)
     elif count_support_pairs(m, n) <= MAX_STACKED_PAIRS:
         (g, x, y), degenerate = stacked_support_enumeration(A, B)
         method = "support enumeration over the stack (vectorised)"

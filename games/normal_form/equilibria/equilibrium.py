@@ -199,6 +199,43 @@ class EquilibriumSet(EquilibriumSequence):
     notes: tuple[str, ...] = ()
     settings: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_rows(cls, rows: bytes, count: int, game: NormalFormGame, *, method: str,
+                  tolerance: float, max_regret: float, degenerate: bool | None, scope: str,
+                  notes: tuple[str, ...] = (), settings: dict[str, Any] | None = None
+                  ) -> EquilibriumSet:
+        """A set of equilibria already regret-checked by a compiled kernel, built on first use.
+
+        ``rows`` holds ``count`` rows of float64: each player's mixed strategy, the two
+        payoffs and the regret (the kernel applied :func:`verified_set`'s check, repeats and
+        order). The :class:`Equilibrium` objects are made when ``equilibria`` is first read,
+        so a caller that only counts or tests the answer does not pay for them.
+        """
+        found = object.__new__(cls)
+        found.__dict__.update(game=game, method=method, tolerance=tolerance,
+                              max_regret=max_regret, degenerate=degenerate, scope=scope,
+                              notes=notes, settings=settings or {}, _rows=(rows, count))
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for an attribute that is not set: the equilibria of a set made by
+        # from_rows, before their first use.
+        pending = self.__dict__.get("_rows") if name == "equilibria" else None
+        if pending is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        rows, count = pending
+        m, n = (len(s) for s in self.game.strategies)
+        table = np.frombuffer(rows).reshape(count, m + n + 3)  # read-only
+        built = tuple(Equilibrium((row[:m], row[m:m + n]), (float(row[m + n]), float(row[m + n + 1])),
+                                  float(row[m + n + 2])) for row in table)
+        self.__dict__["equilibria"] = built
+        del self.__dict__["_rows"]
+        return built
+
+    def __len__(self) -> int:
+        pending = self.__dict__.get("_rows")
+        return len(self.equilibria) if pending is None else pending[1]
+
     def to_frame(self) -> pd.DataFrame:
         """One row per equilibrium: probabilities, payoffs and regret."""
         import pandas as pd

@@ -20,6 +20,8 @@ dimension.
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,11 +36,58 @@ from games.normal_form import NormalFormGame
 #: Square games up to this size walk their two polytopes together (larger ones gain nothing).
 STACKED_SIZE = 8
 
-#: Default cap on the vertices (feasible bases) of each best-response polytope.
+#: The least cap on the vertices (feasible bases) of each best-response polytope; the default
+#: cap is set from the memory available (:func:`default_max_vertices`).
 MAX_VERTICES = 20_000
+
+#: The share of the memory available (when first asked) that one polytope's walk may fill.
+MEMORY_SHARE = 0.25
 
 #: Slack (on payoffs normalised to [1, 2]) for feasibility and for a constraint to count as tight.
 LABEL_TOL = 1e-9
+
+
+def bytes_per_vertex(d: int, e: int) -> int:
+    """Memory per feasible basis of the NumPy walk of a polytope in R^d with e inequalities.
+
+    Its largest arrays per basis: the tableau of the walk's frontier (e x (d + e + 1)), the
+    basic columns solved afresh (e x e) and the point, loads and labels (d + e each, with the
+    basis itself); the compiled walk needs less.
+    """
+    return 8 * (e * (d + e + 1) + e * e + 4 * (d + e))
+
+
+@lru_cache(maxsize=1)
+def available_memory() -> int:
+    """Bytes of memory available to this process when first asked (MemAvailable on Linux)."""
+    try:
+        with open("/proc/meminfo") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return 2 << 30  # unknown: assume 2 GiB
+
+
+@lru_cache(maxsize=None)
+def default_max_vertices(m: int, n: int) -> int:
+    """The default cap on the vertices of each polytope of an m x n game: what MEMORY_SHARE of
+    the memory available holds (:func:`bytes_per_vertex` of the larger side), never below
+    MAX_VERTICES.
+
+    A fixed 20,000 refused random 14 x 14 games (about 10^5 vertices per polytope) that take a
+    fraction of a second; the cap exists so that a game too large for this machine is refused
+    with advice rather than exhausting its memory.
+
+    >>> default_max_vertices(14, 14) >= MAX_VERTICES
+    True
+    """
+    side = max(m, n)
+    return max(MAX_VERTICES, int(MEMORY_SHARE * available_memory()) // bytes_per_vertex(side, side))
 
 
 def polytope_vertices(M: np.ndarray, max_vertices: int | None = None
@@ -54,7 +103,7 @@ def polytope_vertices(M: np.ndarray, max_vertices: int | None = None
 def stacked_polytope_vertices(M: np.ndarray, max_vertices: int | None = None
                               ) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`polytope_vertices` of each polytope of a stack (K, d, e), walked together."""
-    limit = MAX_VERTICES if max_vertices is None else whole_number(
+    limit = default_max_vertices(*M.shape[1:]) if max_vertices is None else whole_number(
         max_vertices, "max_vertices", InvalidGameError, minimum=0)
     owner, bases = feasible_bases_stack(M, limit)
     z = vertices_from_bases(M, bases, owner)
@@ -175,8 +224,9 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
                        max_vertices: int | None = None) -> EquilibriumSet:
     """All extreme equilibria of a two-player game from the vertices of its best-response polytopes.
 
-    ``max_vertices`` caps the feasible bases visited in each polytope (default
-    ``MAX_VERTICES``); beyond it GameTooLargeError suggests Lemke-Howson.
+    ``max_vertices`` caps the feasible bases visited in each polytope (default: what a
+    quarter of the memory available holds, :func:`default_max_vertices`); beyond it
+    GameTooLargeError suggests Lemke-Howson.
 
     >>> from games.normal_form import NormalFormGame
     >>> pennies = NormalFormGame.from_arrays([[1, -1], [-1, 1]])
@@ -187,12 +237,12 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
         max_vertices = whole_number(max_vertices, "max_vertices", InvalidGameError, minimum=0)
     A, B = game.payoffs
     m, n = game.shape
+    compiled = kernels.active()
+    if compiled is not None and m + n <= 63:
+        return compiled_vertex_enumeration(compiled, game, tol, max_vertices)
     # Player 1's polytope P is built on B (player 2's payoffs) and Q on A^T; a square game's
     # two polytopes have one shape and are walked together.
     P, Q = rescale(B), rescale(A).T
-    compiled = kernels.active()
-    if compiled is not None and m + n <= 63:
-        return compiled_vertex_enumeration(compiled, game, P, Q, tol, max_vertices)
     if m == n <= STACKED_SIZE:
         x_side, y_side = stacked_polytope_vertices(np.stack([P, Q]), max_vertices)
     else:
@@ -200,26 +250,38 @@ def vertex_enumeration(game: NormalFormGame, tol: float = 1e-9,
     return equilibria_from_vertices(game, x_side, y_side, tol, max_vertices)
 
 
-def compiled_vertex_enumeration(compiled: Any, game: NormalFormGame, P: np.ndarray,
-                                Q: np.ndarray, tol: float, max_vertices: int | None
-                                ) -> EquilibriumSet:
-    """:func:`vertex_enumeration` by the compiled kernel (:mod:`~games.normal_form.equilibria.kernels`).
+def compiled_vertex_enumeration(compiled: Any, game: NormalFormGame, tol: float,
+                                max_vertices: int | None,
+                                method: str = "vertex enumeration") -> EquilibriumSet:
+    """:func:`vertex_enumeration` by the compiled kernel (:mod:`~games.normal_form.equilibria.kernels`),
+    from the payoffs to the verified equilibria in one call.
 
-    The same walk, bases and labels as the NumPy path; each vertex is solved afresh from its
-    basis in C (Gaussian elimination with partial pivoting instead of LAPACK's), so the
-    equilibria agree to rounding, and they pass the same regret check.
+    Games of up to 4 strategies a side solve the bases of both polytopes support pair by
+    support pair (every basis, so every vertex and any degeneracy is seen); a degenerate game
+    or a larger one takes the same walk as the NumPy path, each vertex solved afresh in C
+    (Gaussian elimination with partial pivoting instead of LAPACK's), so the equilibria agree
+    to rounding. The candidates then pass :func:`verified_set`'s regret check, in C, and the
+    result is built on first use (:meth:`EquilibriumSet.from_rows`).
     """
-    m, n = game.shape
-    limit = MAX_VERTICES if max_vertices is None else max_vertices
-    found = compiled.vertex_equilibria(np.ascontiguousarray(P), np.ascontiguousarray(Q),
-                                       m, n, limit)
+    A, B = game.payoffs
+    m, n = A.shape
+    limit = default_max_vertices(m, n) if max_vertices is None else max_vertices
+    found = compiled.checked_vertex_equilibria(A, B, m, n, limit, tol)
+    if found is NotImplemented:  # payoffs not stored as C-contiguous float64
+        found = compiled.checked_vertex_equilibria(np.ascontiguousarray(A, dtype=np.float64),
+                                                   np.ascontiguousarray(B, dtype=np.float64),
+                                                   m, n, limit, tol)
     if found is None:
         raise GameTooLargeError(too_many_vertices(limit))
-    xs, ys, degenerate, x_count, y_count = found
-    X, Y = np.frombuffer(xs).reshape(-1, m), np.frombuffer(ys).reshape(-1, n)
-    return verified_set(game, list(zip(X, Y)), method="vertex enumeration", tol=tol,
-                        degenerate=degenerate, scope="all",
-                        settings={"max_vertices": limit, "vertices": (x_count, y_count)})
+    rows, kept, degenerate, x_count, y_count, dropped, need, bound = found
+    notes: tuple[str, ...] = ()
+    if dropped:
+        notes = (f"{dropped} candidate(s) failed the regret check and were left out "
+                 f"(the closest needs tol >= {need:.3g}); a larger tol keeps them",)
+    return EquilibriumSet.from_rows(rows, kept, game, method=method, tolerance=tol,
+                                    max_regret=bound, degenerate=degenerate, scope="all",
+                                    notes=notes, settings={"max_vertices": limit,
+                                                           "vertices": (x_count, y_count)})
 
 
 def equilibria_from_vertices(game: NormalFormGame, x_side: tuple[np.ndarray, np.ndarray],
@@ -237,4 +299,6 @@ def equilibria_from_vertices(game: NormalFormGame, x_side: tuple[np.ndarray, np.
                   for a, b in pairs]
     return verified_set(game, candidates, method="vertex enumeration", tol=tol,
                         degenerate=degenerate, scope="all",
-                        settings={"max_vertices": MAX_VERTICES if max_vertices is None else max_vertices, "vertices": (len(x_vertices), len(y_vertices))})
+                        settings={"max_vertices": (default_max_vertices(m, n) if max_vertices is None
+                                                   else max_vertices),
+                                  "vertices": (len(x_vertices), len(y_vertices))})
