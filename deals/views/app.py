@@ -30,8 +30,8 @@ import deals
 from deals.errors import DealError
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
 from games.errors import GameError
-from games.parallel import call_limited
 from games.markup import markdown, text
+from games.parallel import call_limited
 
 __all__ = ["ExplorerPage", "deal_choices", "free_port", "serve"]
 
