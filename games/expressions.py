@@ -32,7 +32,7 @@ import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
-from games.errors import ExpressionError
+from games.errors import MAX_LISTED, ExpressionError
 
 #: Longest expression text accepted, in characters.
 MAX_LENGTH = 10_000
@@ -673,6 +673,13 @@ def check_finite_constants(value: Any, text: str = "", where: str = "") -> None:
                 "or a number too large); rewrite it")
 
 
+def _names_listed(names: list[str]) -> str:
+    if not names:
+        return "(none)"
+    more = f", ... {len(names) - MAX_LISTED:,} more" if len(names) > MAX_LISTED else ""
+    return ", ".join(names[:MAX_LISTED]) + more
+
+
 def _check_names(used: Iterable[str], allowed: frozenset[str] | None, text: str, where: str) -> None:
     if allowed is None:
         return
@@ -686,7 +693,7 @@ def _check_names(used: Iterable[str], allowed: frozenset[str] | None, text: str,
             hints.append(f"did you mean {close[0]!r} for {name!r}?")
     message = (f"expression{_located(where)} uses undefined name"
                f"{'s' if len(undefined) > 1 else ''} {', '.join(undefined)} (in {shown(text)}). "
-               f"Defined names: {', '.join(sorted(allowed)) or '(none)'}")
+               f"Defined names: {_names_listed(sorted(allowed))}")
     if hints:
         message += ". " + " ".join(hints)
     raise ExpressionError(message)

@@ -21,7 +21,7 @@ from deals.errors import DealFileError
 from deals.deal.files import library_names, load, parse_toml, read_file
 from deals.deal.model import Deal
 from deals.deal.schema import DocumentReader, parameter_from_spec
-from games.errors import GameError
+from games.errors import GameError, listing
 from games.expressions import Expression, parse_expression, symbol
 from games.parameters import Parameter, ParameterSet
 
@@ -135,7 +135,7 @@ class Portfolio:
         for name in values:
             if name not in known:
                 raise DealFileError(f"no parameter {name!r}; the portfolio's parameters are "
-                                    f"{sorted(known)}", path=self.path, field=f"bind.{name}")
+                                    f"{listing(sorted(known))}", path=self.path, field=f"bind.{name}")
         for group, items in sets.items():
             sets[group] = ParameterSet([
                 Parameter(p.name, float(values[p.name]), unit=p.unit, source=p.source)

@@ -32,6 +32,7 @@ from deals.deal.files import load
 from deals.deal.model import Deal
 from deals.audit.sensitivity import FLAG_COLOURS, proposal_terms
 from deals.deal.terms import Terms
+from games.errors import listing
 from games.markup import lines
 from games.results import TabularResult
 
@@ -192,7 +193,7 @@ class ConcessionExplorer:
         for name in parameters:
             if name not in known:
                 raise DealError(f"explorer: {name!r} is not a parameter of deal "
-                                f"{self.deal.name!r}; the parameters are {sorted(known)}")
+                                f"{self.deal.name!r}; the parameters are {listing(sorted(known))}")
         self.parameters: tuple[str, ...] = tuple(parameters)
         self.values: dict[str, float] = {k: point[k] for k in self.parameters}
         self._frontiers: dict[tuple, tuple[np.ndarray, tuple[float, float]]] = {}
@@ -211,8 +212,8 @@ class ConcessionExplorer:
             elif name in self.values:
                 self.values[name] = self._key_value(name, value)
             else:
-                raise DealError(f"explorer: {name!r} is neither an issue {list(self.terms)} nor "
-                                f"a key parameter {list(self.values)}; add it to parameters=")
+                raise DealError(f"explorer: {name!r} is neither an issue {listing(self.terms)} nor "
+                                f"a key parameter {listing(self.values)}; add it to parameters=")
         self.state = self._compute()
         for view in list(self.views):
             view(self.state)
