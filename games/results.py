@@ -11,9 +11,10 @@ their own; the tolerance, resolution or seed are fields where a class has them).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
+
+from games import markup
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -50,7 +51,7 @@ class TabularResult:
             table = frame.to_html()
         caption = self.caption()
         if caption:
-            table += "<p><small>" + html.escape(caption).replace("\n", "<br>") + "</small></p>"
+            table += "<p><small>" + markup.text(caption).replace("\n", "<br>") + "</small></p>"
         return table
 
 

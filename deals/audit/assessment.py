@@ -26,6 +26,7 @@ from deals.views.output import json_value
 from deals.audit.surplus import surplus_sentence
 from deals.audit.verdicts import (headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
+from games import markup
 from games.parallel import can_fork, jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 
@@ -273,9 +274,7 @@ class Assessment(TabularResult):
 
     def _repr_html_(self) -> str:
         """The verdict in words first, then the table (Jupyter)."""
-        import html
-
-        return (f"<pre style='white-space: pre-wrap'>{html.escape(self.explain())}</pre>"
+        return (f"<pre style='white-space: pre-wrap'>{markup.text(self.explain())}</pre>"
                 + super()._repr_html_())
 
     def to_dict(self) -> dict[str, Any]:

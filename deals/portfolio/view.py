@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import textwrap
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from deals.views.output import Section
+from games import markup
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS
 
 if TYPE_CHECKING:  # a solved result is passed in; the result module draws itself through here
@@ -89,8 +89,8 @@ def html_report(result: PortfolioResult) -> str:
     """HTML report for Jupyter: the tables and the captions."""
     parts = []
     for s in sections(result):
-        parts.append(f"<h4>{html.escape(s.title)}</h4>{s.frame.to_html()}")
-        parts += [f"<p><small>{html.escape(line)}</small></p>" for line in s.caption.splitlines()]
+        parts.append(f"<h4>{markup.text(s.title)}</h4>{s.frame.to_html()}")
+        parts += [f"<p><small>{markup.text(line)}</small></p>" for line in s.caption.splitlines()]
     return "".join(parts)
 
 
