@@ -323,6 +323,12 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
     china = None
     if "china_response" in doc:
         china = _china(r, r.table(doc, "china_response", ""), deals, top)
+        first, last = china.capacity[0][0], china.capacity[-1][0]
+        year = head.get("year", 2026.0)
+        if not first <= year <= last:
+            raise r.fail("portfolio.year", f"{year:g} is outside the years of "
+                         f"china_response.capacity ({first:g} to {last:g}); give a year inside "
+                         "them or extend the curve")
     return Portfolio(
         name=head["name"], title=head["title"], deals=tuple(deals),
         parameters=ParameterSet(own), shared=ParameterSet(shared),
