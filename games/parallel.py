@@ -147,9 +147,10 @@ def progress_ticks(total: int, progress: bool | None, description: str, unit: st
                    ) -> Iterator[Callable[[int], None] | None]:
     """A progress bar to pass as :func:`process_map`'s ``done``: it moves one step per finished
     task. ``progress``: True shows it, False never, None only for two tasks or more that take
-    over a second. Yields None when nothing is shown.
+    over a second, and only where a person watches (stderr is a terminal, or a notebook):
+    a log file or a pipe gets no bar. Yields None when nothing is shown.
     """
-    if progress is False or (progress is None and total < 2):
+    if progress is False or (progress is None and (total < 2 or not watched())):
         yield None
         return
     from tqdm.auto import tqdm
@@ -158,6 +159,26 @@ def progress_ticks(total: int, progress: bool | None, description: str, unit: st
     with tqdm(total=total, desc=description, unit=unit, leave=False,
               delay=0.0 if progress else 1.0) as bar:
         yield lambda _index: bar.update()
+
+
+def watched() -> bool:
+    """Whether a person watches this process's progress: stderr is a terminal, or the code
+    runs in a notebook kernel (where tqdm draws a widget).
+
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()):
+    ...     watched()
+    False
+    """
+    try:
+        if sys.stderr is not None and sys.stderr.isatty():
+            return True
+    except (AttributeError, ValueError):  # a replaced or closed stderr
+        pass
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") \
+        else None
+    return shell is not None and hasattr(shell, "kernel")
 
 
 def _start_worker(parent: int) -> None:

@@ -50,8 +50,11 @@ def gain_scale(gain: np.ndarray) -> float:
     finite = gain[np.isfinite(gain)]
     if finite.size == 0:
         return 0.0
-    p10, p90 = np.percentile(finite, [10, 90])
-    return float(max(np.abs(finite).mean(), p90 - p10))
+    # Gains near the float limit (a --set of 1e300) overflow to inf here; the caller refuses
+    # them with one line, so numpy's warning would only be noise printed before it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        p10, p90 = np.percentile(finite, [10, 90])
+        return float(max(np.abs(finite).mean(), p90 - p10))
 
 
 # ---- the deal's gains along one issue (the engine reduces them to offers) --------------------

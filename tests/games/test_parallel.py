@@ -178,3 +178,19 @@ def test_call_limited_stops_a_task_over_its_cpu_limit_and_returns_answers_and_er
     assert call_limited(sorted, [3, 1, 2], cpu_seconds=5) == [1, 2, 3]
     with pytest.raises(GameError, match="jobs"):
         call_limited(jobs_for, -1, 2, cpu_seconds=5)
+
+
+def test_a_progress_bar_only_where_a_person_watches(monkeypatch):
+    from games import parallel
+    from games.parallel import progress_ticks
+
+    monkeypatch.setattr(parallel, "watched", lambda: False)   # a pipe or a log file
+    with progress_ticks(10, None, "draws", "chunk") as tick:
+        assert tick is None
+    with progress_ticks(10, True, "draws", "chunk") as tick:  # asked for: shown anyway
+        assert tick is not None
+    monkeypatch.setattr(parallel, "watched", lambda: True)
+    with progress_ticks(10, None, "draws", "chunk") as tick:
+        assert tick is not None
+    with progress_ticks(10, False, "draws", "chunk") as tick:
+        assert tick is None
