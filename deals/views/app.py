@@ -22,7 +22,7 @@ import io
 import socket
 import sys
 import webbrowser
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ class ExplorerPage:
         self.sliders: dict[str, Any] = {}
         self._syncing = False
         self.explorer: ConcessionExplorer | None = None
-        self.picker.param.watch(lambda e: self.open(self.choices[e.new]), "value")
+        self.picker.param.watch(self._picked, "value")
         self.upload.param.watch(self._uploaded, "value")
         self.reset_button.on_click(lambda _: self.explorer and self.explorer.reset())
         self.layout = pn.Column(
@@ -122,19 +122,38 @@ class ExplorerPage:
         self._build_sliders()
         self._show(explorer.state)
 
+    async def _picked(self, event: Any) -> None:
+        source = self.choices.get(event.new)  # a client may send a value not offered
+        if source is None:
+            return
+        if source not in deals.library_names():  # a file: as untrusted as an upload
+            try:
+                await self._tried(lambda: deals.load(source), source)
+            except GameError as exc:
+                self._error(exc)
+                return
+        self.open(source)
+
     async def _uploaded(self, event: Any) -> None:
         if not event.new:
             return
         name = self.upload.filename or "<upload>"
-        try:  # first in a child process with a CPU limit, while other sessions go on
-            await asyncio.get_running_loop().run_in_executor(None, lambda: call_limited(
-                _try_upload, event.new, name, self.draws, cpu_seconds=UPLOAD_CPU_SECONDS,
-                what=f"opening {name}"))
+        try:
+            await self._tried(lambda: deals.loads(event.new, path=name), name)
             deal = deals.loads(event.new, path=name)
         except GameError as exc:
             self._error(exc)
             return
         self.open(deal)
+
+    async def _tried(self, read: Callable[[], deals.Deal], name: str) -> None:
+        """``read()`` a deal and compute its first state in a child process with a CPU limit,
+        while the other sessions go on; a GameError says what failed or that it was stopped."""
+        def attempt() -> None:
+            ConcessionExplorer(read(), draws=self.draws)
+
+        await asyncio.get_running_loop().run_in_executor(None, lambda: call_limited(
+            attempt, cpu_seconds=UPLOAD_CPU_SECONDS, what=f"opening {name}"))
 
     def _error(self, exc: Exception) -> None:
         self.message.object = markdown(exc)
@@ -213,11 +232,6 @@ def _explorer(deal: str | deals.Deal, draws: int) -> ConcessionExplorer:
     if key not in _STARTS:
         _STARTS[key] = ConcessionExplorer(deal, draws=draws)
     return _STARTS[key].fork()
-
-
-def _try_upload(data: bytes, name: str, draws: int) -> None:
-    """Read an uploaded deal and compute its first page state (run under a CPU limit)."""
-    ConcessionExplorer(deals.loads(data, path=name), draws=draws)
 
 
 def _numeral(c: Control) -> str:

@@ -240,3 +240,23 @@ def test_a_key_value_that_is_not_a_finite_number_is_refused_from_code_too(value)
     ex = ConcessionExplorer(toy(), parameters=["v"], draws=50)
     with pytest.raises(DealError, match=r"^explorer\.v: "):
         ex.update(v=value)
+
+
+def _spin():
+    while True:
+        pass
+
+
+@pytest.mark.slow
+def test_a_page_stops_an_upload_over_its_cpu_limit_and_says_so(monkeypatch):
+    import asyncio
+
+    pytest.importorskip("panel")
+    from deals.views import app
+    from games.errors import GameError
+
+    monkeypatch.setattr(app, "UPLOAD_CPU_SECONDS", 1)
+    page = app.ExplorerPage(toy(), draws=50)
+    with pytest.raises(GameError, match="opening evil.toml was stopped"):
+        asyncio.run(page._tried(_spin, "evil.toml"))
+    asyncio.run(page._tried(toy, "fine.toml"))  # a good file passes
