@@ -136,7 +136,9 @@ def surplus_on(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, n
     if found_reach is None:
         return None
     reach, best = found_reach
-    if expected[best] - expected[0] < MATERIAL * scale:
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf near the float limit
+        material = expected[best] - expected[0] >= MATERIAL * scale
+    if not material:
         return None  # asking for more would not raise the asker's expected gain materially
     return {"issue": issue.name, "proposed": current,
             "still_accepted": float(levels[reach]),

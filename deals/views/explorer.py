@@ -327,9 +327,12 @@ class ConcessionExplorer:
         rational = st.frontier[(st.frontier >= np.asarray(st.disagreement)).all(axis=1)]
         pts = np.vstack([rational if len(rational) else st.frontier, marks])
         lo, hi = pts.min(axis=0), pts.max(axis=0)
-        pad = np.maximum((hi - lo) * 0.08, 1e-9)
-        ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
-        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+        with np.errstate(over="ignore", invalid="ignore"):  # key values near the float limit
+            pad = np.maximum((hi / 2 - lo / 2) * 0.16, 1e-9)
+            low, high = lo - pad, hi + pad
+        if np.isfinite(low).all() and np.isfinite(high).all():
+            ax.set_xlim(low[0], high[0])
+            ax.set_ylim(low[1], high[1])
         ax.set_title(f"P({p} accepts) = {st.acceptance:.0%}, rho median = "
                      f"{st.rho['median']:.2f}, {s} flag: {st.flag.upper()}", fontsize=10)
         ax.legend(fontsize=8, loc="best", framealpha=0.9)

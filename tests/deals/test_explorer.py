@@ -260,3 +260,14 @@ def test_a_page_stops_an_upload_over_its_cpu_limit_and_says_so(monkeypatch):
     with pytest.raises(GameError, match="opening evil.toml was stopped"):
         asyncio.run(page._tried(_spin, "evil.toml"))
     asyncio.run(page._tried(toy, "fine.toml"))  # a good file passes
+
+
+@pytest.mark.parametrize("harm", [1e200, -1e308])
+def test_key_values_near_the_float_limit_still_plot(harm):
+    from matplotlib.figure import Figure
+
+    ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=50)
+    ex.update(harm=harm)
+    fig = Figure()
+    ex.plot(fig.add_subplot())
+    fig.canvas.draw()  # matplotlib refused infinite axis limits here
