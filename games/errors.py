@@ -166,6 +166,23 @@ def whole_number(value: Any, what: str, error: type[GameError] = GameError, *,
     return number
 
 
+#: Most items an error message lists before it says how many more there are.
+MAX_LISTED = 10
+
+
+def listing(values: Any, most: int = MAX_LISTED) -> str:
+    """``values`` as a bracketed list for an error message, cut after ``most`` items: a file
+    may hold 60,000 levels, and an error is one line a person reads.
+
+    >>> listing(["a", "b"]), listing(range(60_001))
+    ("['a', 'b']", '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ... 59,991 more]')
+    """
+    items = list(values)
+    shown = ", ".join(repr(v) for v in items[:most])
+    more = f", ... {len(items) - most:,} more" if len(items) > most else ""
+    return f"[{shown}{more}]"
+
+
 class NotFiniteError(BargainingError):
     """A utility or disagreement payoff has no finite real value where it must be evaluated.
 

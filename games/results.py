@@ -11,9 +11,10 @@ their own; the tolerance, resolution or seed are fields where a class has them).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
+
+from games import markup
 
 __all__ = [
     "TabularResult", "EquilibriumSequence",
@@ -54,7 +55,7 @@ class TabularResult:
             table = frame.to_html()
         caption = self.caption()
         if caption:
-            table += "<p><small>" + html.escape(caption).replace("\n", "<br>") + "</small></p>"
+            table += "<p><small>" + markup.text(caption).replace("\n", "<br>") + "</small></p>"
         return table
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 import numpy as np
 
 from games.errors import ParameterError
+from games.markup import text
 from games.parallel import jobs_for, process_map, progress_ticks
 from games.parameters import ParameterSet
 from games.results import TabularResult
@@ -105,7 +106,7 @@ class SweepResult(TabularResult):
         return f"{body}\n{self.caption()}"
 
     def _repr_html_(self) -> str:
-        return self.summary()._repr_html_() + f"<p><small>{self.caption()}</small></p>"
+        return self.summary()._repr_html_() + f"<p><small>{text(self.caption())}</small></p>"
 
 
 def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, *,

@@ -26,10 +26,10 @@ from deals.numbers import json_value, people
 from deals.audit.surplus import surplus_sentence
 from deals.audit.verdicts import (headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
+from games import markup
 from games.parallel import can_fork, jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 from deals.deal.files import load
-import html
 
 FLAGS = ("over", "under", "inefficient", "sound")
 #: What ``terms=`` audits: the terms on the table, the deal as struck, the drafter's belief.
@@ -273,7 +273,7 @@ class Assessment(TabularResult):
 
     def _repr_html_(self) -> str:
         """The verdict in words first, then the table (Jupyter)."""
-        return (f"<pre style='white-space: pre-wrap'>{html.escape(self.explain())}</pre>"
+        return (f"<pre style='white-space: pre-wrap'>{markup.text(self.explain())}</pre>"
                 + super()._repr_html_())
 
     def to_dict(self) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from deals.errors import DealError
 from deals.audit.leverage import DrawSolver, leverage_over_draws, sample_values
 from deals.deal.model import Deal
 from deals.audit.verdicts import headline, verdict_set
+from games.errors import listing
 from games.results import TabularResult
 
 __all__ = ["FlagMap", "flag_map", "proposal_terms"]
@@ -143,7 +144,7 @@ def _edges(centres: np.ndarray) -> np.ndarray:
 def _grid_values(deal: Deal, name: str, values: Sequence[float], axis: str) -> np.ndarray:
     if name not in set(deal.parameters):
         raise DealError(f"flag_map: {axis}={name!r} is not a parameter of deal {deal.name!r}; "
-                        f"the parameters are {sorted(deal.parameters)}")
+                        f"the parameters are {listing(sorted(deal.parameters))}")
     out = np.asarray(values, dtype=float).ravel()
     if out.size == 0 or not np.all(np.isfinite(out)):
         raise DealError(f"flag_map: give {axis}s for {name!r} as a non-empty list of finite numbers")

@@ -51,8 +51,11 @@ def gain_scale(gain: np.ndarray) -> float:
     finite = gain[np.isfinite(gain)]
     if finite.size == 0:
         return 0.0
-    p10, p90 = np.percentile(finite, [10, 90])
-    return float(max(np.abs(finite).mean(), p90 - p10))
+    # Gains near the float limit (a --set of 1e300) overflow to inf here; the caller refuses
+    # them with one line, so numpy's warning would only be noise printed before it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        p10, p90 = np.percentile(finite, [10, 90])
+        return float(max(np.abs(finite).mean(), p90 - p10))
 
 
 # ---- the deal's gains along one issue (the engine reduces them to offers) --------------------
@@ -134,7 +137,9 @@ def surplus_on(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, n
     if found_reach is None:
         return None
     reach, best = found_reach
-    if expected[best] - expected[0] < MATERIAL * scale:
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf near the float limit
+        material = expected[best] - expected[0] >= MATERIAL * scale
+    if not material:
         return None  # asking for more would not raise the asker's expected gain materially
     return {"issue": issue.name, "proposed": current,
             "still_accepted": float(levels[reach]),

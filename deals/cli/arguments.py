@@ -7,12 +7,13 @@ line, exit 2) before any work starts.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import deals
 
 if TYPE_CHECKING:
     from deals.deal.model import Deal
+
 
 class UsageError(Exception):
     """A command line the parser refuses (reported in one line, exit 2)."""
@@ -62,3 +63,18 @@ def add_draws(parser: argparse.ArgumentParser, default: int, help: str = "Monte 
               ) -> None:
     """The ``--draws`` option, checked by :func:`draws_count`."""
     parser.add_argument("--draws", type=draws_count, default=default, help=help)
+
+
+def at_least(low: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number ``>= low``."""
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}")
+        return value
+
+    whole.__name__ = f"whole number >= {low}"
+    return whole

@@ -8,7 +8,6 @@ Both are entries of :data:`deals.cli.commands.COMMANDS`. ``--format json`` write
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 import pandas as pd
@@ -31,11 +30,6 @@ WIDE, WIDER = 110, 170
 def _thresholds(args: argparse.Namespace) -> Thresholds:
     return Thresholds(over_acceptance=args.over_acceptance, under_acceptance=args.under_acceptance,
                       under_rho=args.under_rho, efficiency_margin=args.efficiency_margin)
-
-
-def _progress() -> bool | None:
-    """A bar on stderr only at a terminal (and then only once a run takes a while)."""
-    return None if sys.stderr.isatty() else False
 
 
 def _save(ax: Any, path: str) -> None:
@@ -112,7 +106,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
     chosen = args.deals or None
     comparison = deals.compare([deals.load(d) for d in chosen] if chosen else None,
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                               progress=_progress(), terms=args.terms, jobs=args.jobs)
+                               progress=None, terms=args.terms, jobs=args.jobs)
     width = terminal_width()
     caption = (comparison.caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
                "benchmark as median" + (" (p10 to p90)" if width >= WIDER else "")
@@ -207,7 +201,7 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
 def cmd_assess(args: argparse.Namespace) -> Report:
     deal = deal_from_args(args)
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                     progress=_progress(), terms=args.terms, jobs=args.jobs)
+                     progress=None, terms=args.terms, jobs=args.jobs)
     if args.plot:
         _agg()
         _save(a.plot_drivers(), args.plot)

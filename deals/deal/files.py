@@ -22,6 +22,7 @@ from deals.deal.model import Deal
 from deals.deal.schema import deal_from_dict
 from deals.deal.reading import library_path, parse_toml, read_file
 from deals.deal.writing import deal_to_dict
+from games.writing import write_text
 
 
 def load(name_or_path: str | os.PathLike[str]) -> Deal:
@@ -81,7 +82,7 @@ def dump(deal: Deal, path: str | os.PathLike[str]) -> None:
     ...     load(path) == deal
     True
     """
-    Path(path).write_text(dumps(deal), encoding="utf-8")
+    write_text(path, dumps(deal))  # whole or not at all
 
 
 def dumps(deal: Deal) -> str:

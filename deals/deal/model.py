@@ -24,7 +24,7 @@ from deals.errors import DealError
 from deals.deal.sections import SECTIONS
 from deals.deal.terms import SIDES, Belief, Issue, Stance, Terms, check_side
 from deals.deal.writing import deal_to_dict
-from games.errors import GameError, ParameterError
+from games.errors import GameError, ParameterError, listing
 from games.expressions import FUNCTIONS, Expression, parse_expression, symbol
 from games.parameters import ParameterSet
 
@@ -242,7 +242,7 @@ class Deal:
             for key, value in stance.fixes.items():
                 if key not in issues:
                     raise DealError(f"{where}.{key}: no such issue; the issues are "
-                                    f"{sorted(issues)}")
+                                    f"{listing(sorted(issues))}")
                 if issues[key].giver != stance.side:
                     raise DealError(f"{where}.{key}: issue {key!r} is given by the "
                                     f"{issues[key].giver}, so a {stance.side} stance cannot fix "
@@ -261,7 +261,7 @@ class Deal:
         issues = self._issue_map
         for key, value in values.items():
             if key not in issues:
-                raise DealError(f"{where}.{key}: no such issue; the issues are {sorted(issues)}")
+                raise DealError(f"{where}.{key}: no such issue; the issues are {listing(sorted(issues))}")
             issues[key].check(value, f"{where}.{key}")
 
     def _check_values(self, values: Mapping[str, float], where: str) -> None:
@@ -269,7 +269,7 @@ class Deal:
         for key, value in values.items():
             if key not in known:
                 raise ParameterError(f"{where}.{key}: no such parameter; the parameters are "
-                                     f"{sorted(self.parameters)}")
+                                     f"{listing(sorted(self.parameters))}")
             if not np.isfinite(value).all():
                 raise ParameterError(f"{where}.{key}: {value!r} is not a finite number"
                                      if np.ndim(value) == 0 else

@@ -17,6 +17,7 @@ import difflib
 import os
 import re
 import stat
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -118,7 +119,7 @@ def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
                             field="(file)")
     if isinstance(data, bytes):
         try:
-            data = data.decode("utf-8")
+            data = data.decode("utf-8-sig")  # a byte-order mark (Windows editors) is dropped
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise DealFileError(f"line {line}: not valid UTF-8 (byte {exc.start}); save the file "
@@ -127,10 +128,16 @@ def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
         raise DealFileError(f"more than {MAX_DOTS:,} dots in keys and numbers; a deal file has a "
                             "few hundred at most. Is this really a deal file?", path=path,
                             field="(file)")
+    data = data.removeprefix("\ufeff")
     try:
         doc = tomllib.loads(data)
     except tomllib.TOMLDecodeError as exc:
         raise DealFileError(f"not valid TOML: {exc}", path=path, field="(file)") from None
+    except ValueError as exc:  # e.g. an integer over Python's 4,300-digit conversion limit
+        digits = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else 0
+        raise DealFileError(f"not a deal file: a number too long to read ({type(exc).__name__}"
+                            f"{f'; over {digits:,} digits' if digits else ''}); numbers in a "
+                            "deal file have a few digits", path=path, field="(file)") from None
     except RecursionError:
         raise DealFileError("not a deal file: nested too deeply", path=path,
                             field="(file)") from None

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deals.errors import DealError
+from games.errors import listing
 
 SIDES = ("supplier", "partner")
 _TOL = 1e-9
@@ -121,7 +122,7 @@ class Issue:
             raise DealError(f"{where}: {v:g} is outside the range [{lo:g}, {hi:g}] of issue "
                             f"{self.name!r}; use a value inside it or widen the range")
         if self.levels is not None and min(abs(v - x) for x in self.levels) > _TOL * span:
-            raise DealError(f"{where}: {v:g} is not one of the levels {list(self.levels)} of "
+            raise DealError(f"{where}: {v:g} is not one of the levels {listing(self.levels)} of "
                             f"issue {self.name!r}")
         return v
 

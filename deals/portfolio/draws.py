@@ -14,6 +14,7 @@ import numpy as np
 
 from deals.audit import leverage
 from deals.deal.model import Deal
+from deals.errors import DealError
 from games.bargaining.batch import BatchProblem
 from games.bargaining.proposer import best_offers
 from games.optimise.outcome_space import Box
@@ -201,8 +202,13 @@ class LinkState:
 
 
 def capacity_curve(portfolio: Portfolio, year: float) -> float:
-    """China's export capacity curve at ``year`` (linear between the stated years)."""
+    """China's export capacity curve at ``year`` (linear between the stated years; a year
+    outside them is refused, not silently given the nearest end's capacity)."""
     years, caps = zip(*portfolio.china.capacity)  # type: ignore[union-attr]
+    if not years[0] <= year <= years[-1]:  # False for NaN too
+        raise DealError(f"portfolio.year: {year:g} is outside the years of "
+                        f"china_response.capacity ({years[0]:g} to {years[-1]:g}); give a year "
+                        "inside them or extend the curve")
     return float(np.interp(year, years, caps))
 
 
@@ -225,8 +231,7 @@ def link_state(portfolio: Portfolio, base: Sequence[Mapping[str, np.ndarray]],
     if not links:
         return LinkState(tuple(overrides), reservation)
     for link in portfolio.links:
-        amount = np.broadcast_to(np.asarray(link.amount(**{m: top[m] for m in link.amount.names}),
-                                            dtype=float), (n,))
+        amount = _link_amount(link, top, n)
         i = keys.index(link.source)
         if link.kind == "precedent":
             if precedent:
@@ -249,6 +254,22 @@ def link_state(portfolio: Portfolio, base: Sequence[Mapping[str, np.ndarray]],
     return LinkState(tuple(overrides), reservation)
 
 
+def _link_amount(link: Any, top: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    """A link's share (displacement, in [0, 1]) or strength (precedent, >= 0) in each draw,
+    checked where it is read: a share of 1.5 would create chips."""
+    amount = np.broadcast_to(np.asarray(link.amount(**{m: top[m] for m in link.amount.names}),
+                                        dtype=float), (n,))
+    share = link.kind == "displacement"
+    high = 1.0 if share else np.inf
+    bad = ~((amount >= 0) & (amount <= high))  # NaN is bad too
+    if bad.any():
+        field = "share" if share else "strength"
+        raise DealError(f"links.{link.kind} ({link.source} to {link.target}).{field}: "
+                        f"{float(amount[bad][0]):g} at some draws; it must lie in "
+                        f"[0, {'1' if share else 'infinity'}] over the parameters' ranges")
+    return amount
+
+
 def smuggled_to_china(portfolio: Portfolio, top: Mapping[str, np.ndarray], blocked: np.ndarray,
                       diverted: np.ndarray) -> np.ndarray:
     """Chips reaching China a year: the baseline flow, less what enforcement blocks net of
@@ -262,6 +283,5 @@ def smuggled_to_china(portfolio: Portfolio, top: Mapping[str, np.ndarray], block
     back = np.zeros(n)
     for link in portfolio.links:
         if link.kind == "displacement":
-            amount = link.amount(**{m: top[m] for m in link.amount.names})
-            back = back + np.asarray(amount, dtype=float) * blocked[:, keys.index(link.source)]
+            back = back + _link_amount(link, top, n) * blocked[:, keys.index(link.source)]
     return np.maximum(base - blocked.sum(axis=1) + back, 0.0) + diverted.sum(axis=1)

@@ -24,7 +24,7 @@ from deals.deal.model import Deal
 from deals.deal.schema import DocumentReader, parameter_from_spec
 from deals.portfolio.partners import partner_entries
 from deals.portfolio.policy_file import Policy, policy_from_table
-from games.errors import GameError
+from games.errors import GameError, listing
 from games.expressions import Expression, parse_expression, symbol
 from games.parameters import Parameter, ParameterSet
 
@@ -141,7 +141,7 @@ class Portfolio:
         for name in values:
             if name not in known:
                 raise DealFileError(f"no parameter {name!r}; the portfolio's parameters are "
-                                    f"{sorted(known)}", path=self.path, field=f"bind.{name}")
+                                    f"{listing(sorted(known))}", path=self.path, field=f"bind.{name}")
         for group, items in sets.items():
             sets[group] = ParameterSet([
                 Parameter(p.name, float(values[p.name]), unit=p.unit, source=p.source)
@@ -358,6 +358,12 @@ def portfolio_from_dict(doc: Mapping[str, Any], path: str = "<dict>", base: Path
     china = None
     if "china_response" in doc:
         china = _china(r, r.table(doc, "china_response", ""), deals, top)
+        first, last = china.capacity[0][0], china.capacity[-1][0]
+        year = head.get("year", 2026.0)
+        if not first <= year <= last:
+            raise r.fail("portfolio.year", f"{year:g} is outside the years of "
+                         f"china_response.capacity ({first:g} to {last:g}); give a year inside "
+                         "them or extend the curve")
     return Portfolio(
         name=head["name"], title=head["title"], deals=tuple(deals),
         parameters=ParameterSet(own), shared=ParameterSet(shared),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import textwrap
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from deals.errors import DealError
+from games import markup
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS
 from deals.views.output import Section, render
 
@@ -88,8 +88,8 @@ def html_report(result: PortfolioResult) -> str:
     """HTML report for Jupyter: the tables and the captions."""
     parts = []
     for s in sections(result):
-        parts.append(f"<h4>{html.escape(s.title)}</h4>{s.frame.to_html()}")
-        parts += [f"<p><small>{html.escape(line)}</small></p>" for line in s.caption.splitlines()]
+        parts.append(f"<h4>{markup.text(s.title)}</h4>{s.frame.to_html()}")
+        parts += [f"<p><small>{markup.text(line)}</small></p>" for line in s.caption.splitlines()]
     return "".join(parts)
 
 
@@ -130,13 +130,7 @@ def save_plot(result: PortfolioResult, path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from deals.views.plots import save_figure
 
     ax = result.plot()
-    try:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
-    except (OSError, ValueError) as exc:
-        raise DealError(f"--plot {path}: cannot write the image ({exc}); give a writable "
-                        "path ending in .png, .pdf or .svg") from None
-    finally:
-        plt.close(ax.figure)
+    save_figure(ax.figure, path, "--plot")  # checked, written whole, closed

@@ -33,10 +33,10 @@ from deals.two_level.doubt import threat_under_doubt
 from deals.errors import DealError
 from deals.audit.leverage import batch_problem, sample_values, supplier_power
 from deals.deal.terms import SIDES
+from games import markup
 from games.bargaining.batch import scan
 from games.bargaining.winset import delayed_power, schelling_shift, win_set
 from games.results import TabularResult
-import html
 
 #: Below this share of draws the proposer's own side is said not to ratify its proposal.
 RATIFY_THRESHOLD = 0.5
@@ -165,7 +165,7 @@ class TwoLevel(TabularResult):
 
     def _repr_html_(self) -> str:
         """The audit in sentences first, then the table (Jupyter)."""
-        return (f"<pre style='white-space: pre-wrap'>{html.escape(chr(10).join(self.summary()))}"
+        return (f"<pre style='white-space: pre-wrap'>{markup.text(chr(10).join(self.summary()))}"
                 "</pre>" + super()._repr_html_())
 
 

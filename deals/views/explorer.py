@@ -32,6 +32,8 @@ from deals.deal.files import load
 from deals.deal.model import Deal
 from deals.audit.sensitivity import FLAG_COLOURS, proposal_terms
 from deals.deal.terms import Terms
+from games.errors import listing
+from games.markup import lines
 from games.results import TabularResult
 
 __all__ = ["ConcessionExplorer", "Control", "ExplorerState", "verdict"]
@@ -116,6 +118,24 @@ class Control:
         decimals = int(max(0, -np.floor(np.log10(self.step))))
         return f",.{decimals}f"
 
+    def check(self, value: Any) -> float:
+        """``value`` as a float if the slider can show it (inside [low, high]), else a
+        :class:`DealError` naming the control: what a page's client sends is checked here.
+
+        >>> Control("harm", "parameter", 5.0, 60.0).check(-1e308)
+        Traceback (most recent call last):
+        ...
+        deals.errors.DealError: explorer.harm: -1e+308 is outside the slider's range [5, 60]
+        """
+        try:
+            v = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise DealError(f"explorer.{self.name}: {value!r} is not a number") from None
+        if not self.low <= v <= self.high:  # False for NaN too
+            raise DealError(f"explorer.{self.name}: {v:g} is outside the slider's range "
+                            f"[{self.low:g}, {self.high:g}]")
+        return v
+
     def text(self, value: float) -> str:
         """The value as the readout shows it, with the unit: '1,100,000 H100e per year'."""
         shown = format(value, self.readout_format)
@@ -173,7 +193,7 @@ class ConcessionExplorer:
         for name in parameters:
             if name not in known:
                 raise DealError(f"explorer: {name!r} is not a parameter of deal "
-                                f"{self.deal.name!r}; the parameters are {sorted(known)}")
+                                f"{self.deal.name!r}; the parameters are {listing(sorted(known))}")
         self.parameters: tuple[str, ...] = tuple(parameters)
         self.values: dict[str, float] = {k: point[k] for k in self.parameters}
         self._frontiers: dict[tuple, tuple[np.ndarray, tuple[float, float]]] = {}
@@ -190,14 +210,25 @@ class ConcessionExplorer:
             if name in self.terms:
                 self.terms[name] = self.deal.issue(name).check(value, f"explorer.{name}")
             elif name in self.values:
-                self.values[name] = float(value)
+                self.values[name] = self._key_value(name, value)
             else:
-                raise DealError(f"explorer: {name!r} is neither an issue {list(self.terms)} nor "
-                                f"a key parameter {list(self.values)}; add it to parameters=")
+                raise DealError(f"explorer: {name!r} is neither an issue {listing(self.terms)} nor "
+                                f"a key parameter {listing(self.values)}; add it to parameters=")
         self.state = self._compute()
         for view in list(self.views):
             view(self.state)
         return self.state
+
+    def _key_value(self, name: str, value: Any) -> float:
+        # Code may set a key value outside the plausible range (a slider widens to show it);
+        # what no deal can be evaluated at is a value that is not a finite number.
+        try:
+            v = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise DealError(f"explorer.{name}: {value!r} is not a number") from None
+        if not np.isfinite(v):
+            raise DealError(f"explorer.{name}: {v} is not a finite number")
+        return v
 
     def fork(self) -> "ConcessionExplorer":
         """An independent explorer at this one's state, without recomputing it (no views).
@@ -296,9 +327,12 @@ class ConcessionExplorer:
         rational = st.frontier[(st.frontier >= np.asarray(st.disagreement)).all(axis=1)]
         pts = np.vstack([rational if len(rational) else st.frontier, marks])
         lo, hi = pts.min(axis=0), pts.max(axis=0)
-        pad = np.maximum((hi - lo) * 0.08, 1e-9)
-        ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
-        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+        with np.errstate(over="ignore", invalid="ignore"):  # key values near the float limit
+            pad = np.maximum((hi / 2 - lo / 2) * 0.16, 1e-9)
+            low, high = lo - pad, hi + pad
+        if np.isfinite(low).all() and np.isfinite(high).all():
+            ax.set_xlim(low[0], high[0])
+            ax.set_ylim(low[1], high[1])
         ax.set_title(f"P({p} accepts) = {st.acceptance:.0%}, rho median = "
                      f"{st.rho['median']:.2f}, {s} flag: {st.flag.upper()}", fontsize=10)
         ax.legend(fontsize=8, loc="best", framealpha=0.9)
@@ -360,7 +394,7 @@ class ConcessionExplorer:
                     slider.value = value
             finally:
                 syncing[0] = False
-            summary.value = "<br>".join(verdict(st))
+            summary.value = lines(verdict(st))
             out.clear_output(wait=True)
             with out:
                 fig, ax = plt.subplots(figsize=(6.5, 4.5))

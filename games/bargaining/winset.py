@@ -160,7 +160,15 @@ def delayed_power(monthly_1: ArrayLike, monthly_2: ArrayLike, months_1: ArrayLik
 def _slack_rows(problem: BatchProblem, constraint: Constraint, outcome: Mapping[str, Any],
                 rows: np.ndarray) -> np.ndarray:
     params = {k: v[rows][:, None] for k, v in problem.parameters.items()}
-    return np.asarray(constraint(outcome, params), dtype=float)
+    slack = np.asarray(constraint(outcome, params), dtype=float)
+    if np.isnan(slack).any():  # NaN >= 0 is False: it would read as "nothing ratifies"
+        bad = np.argwhere(np.isnan(np.broadcast_to(slack, np.broadcast_shapes(
+            slack.shape, (len(rows), 1)))))[0]
+        raise BargainingError(f"the ratification constraint has no value (NaN) at some "
+                              f"packages of draw {int(rows[bad[0]])}; a constraint must be a "
+                              "number at every package (look for 0/0 or the log of a "
+                              "negative number)")
+    return slack
 
 
 def _grid_step(problem: BatchProblem, grid: GridScan) -> float:

@@ -13,7 +13,6 @@ switching, which probability was swapped, which threat would not be carried out.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -21,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from games import markup
 from games.normal_form.equilibria import equilibria, pure_equilibria
 from games.errors import ExpressionError, GameError
 from games.expressions import Expression, parse_expression
@@ -58,7 +58,7 @@ class Feedback:
 
     def _repr_html_(self) -> str:
         colour, head = ("#2e7d32", "Correct.") if self.correct else ("#c62828", "Not yet.")
-        return f'<p><b style="color:{colour}">{head}</b> {html.escape(_sentence(self.why))}</p>'
+        return f'<p><b style="color:{colour}">{head}</b> {markup.text(_sentence(self.why))}</p>'
 
 
 def _sentence(text: str) -> str:

@@ -16,13 +16,13 @@ Without ``reveal``, a student's first wrong answer gets a hint that keeps the an
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from games import markup
 from games.bargaining import (BargainingProblem, kalai_smorodinsky, nash_power, nash_solution,
                               rubinstein_split)
 from games.normal_form.catalogue import battle_of_the_sexes, chicken, prisoners_dilemma, stag_hunt
@@ -107,9 +107,9 @@ class Exercise:
         return f"{self.title}\n\n{self.prompt}" + (f"\n\nHint: {self.hint}" if self.hint else "")
 
     def _repr_html_(self) -> str:
-        hint = f"<p><i>Hint: {html.escape(self.hint)}</i></p>" if self.hint else ""
-        return (f"<h4>{html.escape(self.title)} <code>{self.key}</code></h4>"
-                f"<p>{html.escape(self.prompt)}</p>{hint}")
+        hint = f"<p><i>Hint: {markup.text(self.hint)}</i></p>" if self.hint else ""
+        return (f"<h4>{markup.text(self.title)} <code>{self.key}</code></h4>"
+                f"<p>{markup.text(self.prompt)}</p>{hint}")
 
 
 def _curve_problem() -> BargainingProblem:

@@ -124,3 +124,15 @@ def test_a_non_finite_utility_is_refused_when_auditing_the_belief_ask_too():
     assert deal.proposal is None
     with pytest.raises(DealError, match=r"^utility.supplier: nan at chips=0"):
         deals.assess(deal, draws=20)
+
+
+def test_gain_scale_near_the_float_limit_warns_nothing():
+    import warnings
+
+    import numpy as np
+
+    from deals.audit.surplus import gain_scale
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning printed before the refusal is noise
+        assert gain_scale(np.array([1e308, -1e308, 1e308, 1.7e308])) == float("inf")

@@ -209,3 +209,65 @@ def test_the_verdict_says_in_words_what_each_flag_means():
     assert under[1].startswith("S: underpriced (S gains, but well under what its position")
     sound = verdict(ex.update(pay=(2.0 + C) / 2))
     assert sound[1].startswith("S: sound (accepted almost surely, and S claims about what its")
+
+
+_CLIENT_VALUES = [-5.0, -1e308, 1e200, 1e308, float("nan"), float("inf"), -float("inf"), "abc",
+                  None, [1], "0.5", 0.0, 1.0, 2.25, 3.0]
+
+
+def test_values_a_page_client_sends_are_checked_against_their_slider():
+    """Whatever a page's client sends for a slider (the page reads it through Control.check):
+    the state at a value inside the slider's range, or one line naming the control."""
+    ex = ConcessionExplorer(toy(), parameters=["v"], draws=50)
+    for control in ex.controls():
+        for value in _CLIENT_VALUES:
+            try:
+                checked = control.check(value)
+            except DealError as exc:
+                assert str(exc).startswith(f"explorer.{control.name}: ") and "\n" not in str(exc)
+                continue
+            assert control.low <= checked <= control.high
+            try:
+                state = ex.update(**{control.name: checked})
+            except DealError as exc:  # a level the issue does not have
+                assert "\n" not in str(exc) and control.name in str(exc)
+                continue
+            assert 0 <= state.acceptance <= 1
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "abc", None])
+def test_a_key_value_that_is_not_a_finite_number_is_refused_from_code_too(value):
+    ex = ConcessionExplorer(toy(), parameters=["v"], draws=50)
+    with pytest.raises(DealError, match=r"^explorer\.v: "):
+        ex.update(v=value)
+
+
+def _spin():
+    while True:
+        pass
+
+
+@pytest.mark.slow
+def test_a_page_stops_an_upload_over_its_cpu_limit_and_says_so(monkeypatch):
+    import asyncio
+
+    pytest.importorskip("panel")
+    from deals.views import app
+    from games.errors import GameError
+
+    monkeypatch.setattr(app, "UPLOAD_CPU_SECONDS", 1)
+    page = app.ExplorerPage(toy(), draws=50)
+    with pytest.raises(GameError, match="opening evil.toml was stopped"):
+        asyncio.run(page._tried(_spin, "evil.toml"))
+    asyncio.run(page._tried(toy, "fine.toml"))  # a good file passes
+
+
+@pytest.mark.parametrize("harm", [1e200, -1e308])
+def test_key_values_near_the_float_limit_still_plot(harm):
+    from matplotlib.figure import Figure
+
+    ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=50)
+    ex.update(harm=harm)
+    fig = Figure()
+    ex.plot(fig.add_subplot())
+    fig.canvas.draw()  # matplotlib refused infinite axis limits here

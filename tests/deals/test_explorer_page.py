@@ -50,7 +50,7 @@ def server(tmp_path_factory):
     reader = threading.Thread(target=lambda: found.append(proc.stdout.readline()), daemon=True)
     reader.start()
     reader.join(120)
-    match = re.search(r"http://127\.0\.0\.1:\d+/", found[0] if found else "")
+    match = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+", found[0] if found else "")
     if not match:
         proc.kill()
         pytest.fail(f"no URL printed: {found} {proc.stderr.read() if proc.poll() else ''}")
@@ -159,3 +159,34 @@ def test_the_picker_opens_a_library_deal_with_its_own_sliders(page):
     assert values["chips"] == deal.proposal.values["chips"]
     assert "accepts these terms in" in verdict_text(page)
     assert "gulf" not in page.locator(".readout").first.inner_text()
+
+
+def test_a_file_with_markup_in_every_field_shows_it_as_text_and_runs_nothing(page, tmp_path):
+    minimal = (ROOT / "docs" / "deal-files.md").read_text().split("## A minimal file")[1]
+    MINIMAL = minimal.split("```toml")[1].split("```")[0]
+    q = '<img src=x onerror=\\"window.pwned=1\\">'
+    hostile = tmp_path / "hostile.toml"
+    hostile.write_text(MINIMAL.replace('title = "Toy: chips for payments"', f'title = "{q}"')
+                       .replace('partner = "P"', f'partner = "P {q}"')
+                       .replace('unit = "$bn per unit of chips"', f'unit = "{q}"'))
+    page.set_input_files("input[type=file]", str(hostile))
+    page.wait_for_selector("h3 >> text=onerror")   # the title, as characters
+    page.wait_for_selector(".verdict >> text=accepts these terms")
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("img[src=x]").count() == 0
+
+
+def test_without_the_token_or_under_another_host_name_the_server_refuses(server):
+    import urllib.error
+    import urllib.request
+
+    url = server[0]
+    port = url.split(":")[2].split("/")[0]
+    for address, host in [(url.split("?")[0], None), (url.replace("token=", "token=x"), None),
+                          (url, f"rebound.example:{port}")]:
+        request = urllib.request.Request(address, headers={"Host": host} if host else {})
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(request, timeout=60)
+        assert info.value.code == 403
+    with urllib.request.urlopen(url, timeout=60) as answer:  # the printed URL opens
+        assert answer.status == 200

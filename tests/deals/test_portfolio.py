@@ -359,3 +359,28 @@ def test_a_volume_moving_with_an_issue_off_the_grid_is_refused(tmp_path):
            "budget": {"per_country": "0.8"}}
     with pytest.raises(DealFileError, match=r"deals\[0\]\.volume: moves with issue 'extra'"):
         portfolio_from_dict(doc, path="split.toml", base=tmp_path)
+
+
+@pytest.mark.parametrize("share", [1.5, -0.2, float("nan")])
+def test_a_displacement_share_outside_0_1_is_refused_where_it_is_read(share):
+    from deals.errors import DealError
+
+    portfolio = deals.load_portfolio("teaching")
+    with pytest.raises(DealError, match=r"links\.displacement .*\.share: .* \[0, 1\]"):
+        _malaysia_us_gain(portfolio, share, 1.0)
+
+
+@pytest.mark.parametrize("year", [2020, 2031])
+def test_a_portfolio_year_outside_the_capacity_curve_is_refused(year):
+    from dataclasses import replace
+
+    from deals.errors import DealError
+    from deals.portfolio.draws import capacity_curve
+
+    path = PORTFOLIOS / "teaching.toml"
+    doc = tomllib.loads(path.read_text())
+    doc["portfolio"]["year"] = year
+    with pytest.raises(DealFileError, match="portfolio.year: .* outside the years"):
+        portfolio_from_dict(doc, path="bad.toml")
+    with pytest.raises(DealError, match="portfolio.year"):
+        capacity_curve(replace(deals.load_portfolio("teaching"), year=year), year)

@@ -155,3 +155,18 @@ def test_bad_rules_are_refused():
         Ratification("chair", 2)
     with pytest.raises(BargainingError, match="members"):
         Ratification("veto", 2).slack(np.ones((3, 1)))
+
+
+def test_a_constraint_that_returns_nan_is_refused_not_read_as_nothing_ratifies():
+    n = 5
+    problem = pie(a=np.full(n, 0.2), b=np.full(n, 0.8))
+    _, constraint = hawk_and_dove("veto")
+
+    def sometimes_nan(x, q):
+        slack = np.asarray(constraint(x, q), dtype=float).copy()
+        return np.where(x["s"] > 0.9, np.nan, slack)
+
+    with pytest.raises(BargainingError, match="NaN"):
+        constrained_nash(problem, sometimes_nan, 0.5)
+    with pytest.raises(BargainingError, match="NaN"):
+        win_set(problem, sometimes_nan, grid_points=101)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import signal
+import time
 
 import numpy as np
 import pytest
@@ -230,3 +231,33 @@ def test_evaluate_converts_like_numpy_float(a):
     assert got.dtype == np.float64 and np.array_equal(e(x=a, b=[1.0, 2.0]), got)
     with pytest.raises(ExpressionError, match="needs values for b"):
         e.evaluate({"x": a})
+
+
+# Constant arithmetic of any shape is bounded by construction: random trees of numbers, with
+# the operations that used to run away (powers, exp, comparisons inside where/max/min), parse
+# in well under a second of CPU time to a finite number or to our refusal.
+_number = st.sampled_from(["0", "1", "2", "3", "10", "0.5", "1e-20", "10**20", "10**300",
+                           "(1 + 1/10**20)", "(1 - 1/10**20)", "100", "-7", "1e308"])
+
+
+def _constant_tree(children):
+    unary = st.tuples(st.sampled_from(["exp", "log", "sqrt", "abs", "-"]), children).map(
+        lambda t: f"-({t[1]})" if t[0] == "-" else f"{t[0]}({t[1]})")
+    binary = st.tuples(st.sampled_from(["+", "-", "*", "/", "**"]), children, children).map(
+        lambda t: f"({t[1]}) {t[0]} ({t[2]})")
+    chosen = st.tuples(st.sampled_from(["max", "min", "where"]), children, children).map(
+        lambda t: f"where(({t[1]}) > ({t[2]}), {t[1]}, {t[2]})" if t[0] == "where"
+        else f"{t[0]}({t[1]}, {t[2]})")
+    return st.one_of(unary, binary, chosen)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(_number, _constant_tree, max_leaves=6), st.sampled_from(["", " * x"]))
+def test_constant_arithmetic_finishes_fast_as_a_finite_number_or_our_refusal(text, times):
+    start = time.process_time()
+    try:
+        value = parse_expression(f"({text}){times}", names=["x"])(x=1.0)
+    except ExpressionError:
+        value = 0.0
+    assert time.process_time() - start < 1.0, text
+    assert math.isfinite(value), text

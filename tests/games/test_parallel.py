@@ -3,14 +3,18 @@ failures reach the caller instead of a hang."""
 
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import pytest
 
 from games.errors import GameError
-from games.parallel import can_fork, jobs_for, process_map
+from games.parallel import available_cores, can_fork, jobs_for, process_map
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="worker processes are forked on Linux")
 
@@ -109,5 +113,90 @@ def test_bad_jobs_are_refused(jobs):
         jobs_for(jobs, 3)
 
 
-def test_never_more_jobs_than_tasks():
-    assert jobs_for(0, 1) == 1 and jobs_for(8, 3) == 3
+def test_never_more_jobs_than_tasks_or_than_the_cores_this_process_may_use(monkeypatch):
+    assert jobs_for(0, 1) == 1 and jobs_for(8, 3) == min(3, available_cores())
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert available_cores() == 2
+    assert jobs_for(0, 100) == 2 and jobs_for(12, 100) == 2 and jobs_for(1, 100) == 1
+
+
+# A parent that forks workers, prints their ids, then waits: the test kills it with SIGKILL,
+# as a job scheduler's timeout does, and its workers must go too.
+_PARENT = textwrap.dedent("""
+    import os, sys, time
+    from games.parallel import process_map
+    def task(i):
+        print(os.getpid(), flush=True)
+        time.sleep(600)
+    process_map(task, range(2), jobs=2)
+""")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@needs_fork
+def test_workers_die_when_their_parent_is_killed():
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT], stdout=subprocess.PIPE,
+                              text=True, env=env)
+    workers = []
+    try:
+        workers = [int(parent.stdout.readline()) for _ in range(2)]
+        assert all(_alive(w) for w in workers)
+        parent.kill()
+        parent.wait()
+        for _ in range(500):  # up to about 5 s: the kernel's signal is immediate
+            if not any(_alive(w) for w in workers):
+                break
+            time.sleep(0.01)
+        assert not any(_alive(w) for w in workers)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        for w in workers:
+            try:
+                os.kill(w, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _spin():
+    while True:
+        pass
+
+
+@pytest.mark.slow
+@needs_fork
+def test_call_limited_stops_a_task_over_its_cpu_limit_and_returns_answers_and_errors():
+    from games.parallel import call_limited
+
+    start = time.process_time()
+    with pytest.raises(GameError, match="the upload was stopped: it took more than 1 s"):
+        call_limited(_spin, cpu_seconds=1, what="the upload")
+    assert time.process_time() - start < 0.5  # the work was the child's, not ours
+    assert call_limited(sorted, [3, 1, 2], cpu_seconds=5) == [1, 2, 3]
+    with pytest.raises(GameError, match="jobs"):
+        call_limited(jobs_for, -1, 2, cpu_seconds=5)
+
+
+def test_a_progress_bar_only_where_a_person_watches(monkeypatch):
+    from games import parallel
+    from games.parallel import progress_ticks
+
+    monkeypatch.setattr(parallel, "watched", lambda: False)   # a pipe or a log file
+    with progress_ticks(10, None, "draws", "chunk") as tick:
+        assert tick is None
+    with progress_ticks(10, True, "draws", "chunk") as tick:  # asked for: shown anyway
+        assert tick is not None
+    monkeypatch.setattr(parallel, "watched", lambda: True)
+    with progress_ticks(10, None, "draws", "chunk") as tick:
+        assert tick is not None
+    with progress_ticks(10, False, "draws", "chunk") as tick:
+        assert tick is None

@@ -22,7 +22,7 @@ from deals.deal.parameter_tables import parameter_to_dict
 from deals.deal.sections.actors import BySide
 from deals.deal.terms import SIDES, side_tables
 from deals.errors import DealError
-from games.errors import GameError
+from games.errors import GameError, listing
 from games.parameters import Parameter, ParameterSet
 
 #: The partner's belief that the supplier carries out its threat (a probability, not a parameter).
@@ -77,7 +77,7 @@ class Beliefs(BySide):
                                         "range inside [0, 1]")
                 elif name not in known:
                     raise DealError(f"{where}.{name}: no such parameter; a belief is about one "
-                                    f"of the deal's parameters {sorted(known)} (or {RESOLVE!r})")
+                                    f"of the deal's parameters {listing(sorted(known))} (or {RESOLVE!r})")
         return self
 
 

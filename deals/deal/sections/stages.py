@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from deals.errors import DealError
+from games.errors import listing
 
 #: Most stages and first-tranche candidates: the compiled tree grows with their product.
 MAX_STAGES = 8
@@ -91,13 +92,13 @@ class Stages:
             issues[self.issue].check(t, f"stages.tranches[{k}]")
         if any(b < a for a, b in zip(tranches, tranches[1:])):
             raise DealError(f"stages.tranches: levels are cumulative and must not fall, got "
-                            f"{list(tranches)}")
+                            f"{listing(tranches)}")
         first = self.first_tranche
         if first is not None:
             first = (float(first[0]), float(first[1]))
             if not (0 <= first[1] - first[0]) or first[1] > tranches[-1]:
                 raise DealError(f"stages.first_tranche: give [low, high] with low <= high <= the "
-                                f"last tranche {tranches[-1]:g}; got {list(first)}")
+                                f"last tranche {tranches[-1]:g}; got {listing(first)}")
             for k, v in enumerate(first):
                 issues[self.issue].check(v, f"stages.first_tranche[{k}]")
         if not 1 <= int(self.points) <= MAX_POINTS:
