@@ -24,16 +24,15 @@ from deals.leverage import (DrawSolver, audit_settings, leverage_over_draws, opt
 from deals.model import SIDES, Deal
 from deals.output import json_value
 from deals.surplus import surplus_sentence
-from deals.verdicts import (headline, issue_text, sentence_case, terms_records, terms_text, the,
+from deals.verdicts import (FLAGS, headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
 from games.parallel import can_fork, jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 
-FLAGS = ("over", "under", "inefficient", "sound")
 #: What ``terms=`` audits: the terms on the table, the deal as struck, the drafter's belief.
 TERMS = ("proposal", "outcome", "belief")
 #: Version of :meth:`Assessment.to_dict` and of ``chipdeals compare --format json``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the partner's verdicts have codes of their own (too_generous, ...)
 #: Money unit of every gain in the library (deal files state it in their header).
 GAIN_UNIT = "$bn per year"
 
@@ -468,8 +467,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
 
     parties = {"supplier": deal.supplier, "partner": deal.partner}
-    verdict_sets = {s: verdict_set(accept[other[s]], accept[s], rho[s]["median"], dominated, t)
-                    for s in SIDES}
+    verdict_sets = {s: verdict_set(accept[other[s]], accept[s], rho[s]["median"], dominated, t,
+                                     side=s) for s in SIDES}
     verdicts = {s: verdict_sets[s][0] for s in SIDES}
     flags = {s: headline(verdict_sets[s]) for s in SIDES}
     flag_sets = {s: tuple(dict.fromkeys(headline((v,)) for v in verdict_sets[s])) for s in SIDES}

@@ -15,9 +15,10 @@ import pandas as pd
 
 import deals
 from deals.assessment import TERMS, Assessment, Thresholds, terms_text_of
+from deals.comparison import main_driver
 from deals.output import Report, Section, people, terminal_width
 from deals.surplus import MATERIAL
-from deals.verdicts import SHORT, amount, sentence_case, the, verdict_prose
+from deals.verdicts import FLAG_WORDS, amount, label, sentence_case, the, verdict, verdict_prose
 
 #: Monte Carlo draws per deal by default: enough for acceptance shares to +-1 point (2 s.e.).
 COMPARE_DRAWS = 2_000
@@ -52,56 +53,82 @@ def _spread(r: dict) -> str:
     return f"{people(r['median'])} ({people(r['p10'])} to {people(r['p90'])})"
 
 
+#: What a table prints for a deal with no struck deal (a verdict word would mislead).
+NOT_STRUCK = "-"
+
+
 def _short(a: Assessment | None, side: str = "supplier") -> str:
     if a is None:
-        return "none"
-    return SHORT[side][a.verdicts[side]].format(who=the(a.parties[side]))
+        return NOT_STRUCK
+    return label(a.verdicts[side], side, a.parties)
+
+
+def _driver(a: Assessment) -> str:
+    return main_driver(a) or "-"
+
+
+def leverage_reading(a: Assessment) -> str:
+    """How the supplier read its leverage, from its verdict: 'over-estimated' (over-reach),
+    'under-estimated' (self-defeating, underpriced), 'about right' (the rest)."""
+    return verdict(a.verdicts["supplier"]).leverage
 
 
 # ---- compare --------------------------------------------------------------------------------
 
 def compare_display(comparison: "deals.Comparison", width: int) -> pd.DataFrame:
-    """The comparison for people: verdicts, acceptance and the money, narrow or wide."""
+    """The comparison for people: verdict, leverage ratio and its reading, acceptance, the
+    main driver, the struck deal's verdict; wider terminals add the money."""
     rows = []
     for a in comparison:
         g = a.gains
         row = {"deal": a.deal, "supplier verdict": _short(a),
+               "leverage (rho)": people(a.rho["supplier"]["median"]),
+               "leverage read": leverage_reading(a),
                "partner accepts": people(a.acceptance["partner"], "percent"),
-               "supplier worse off": people(a.worse_off["supplier"], "percent"),
-               "supplier gain": people(g["proposal"]["supplier"]["median"])}
+               "main driver": _driver(a)}
         if width >= WIDE:
             row["partner verdict"] = _short(a, "partner")
+            row[f"supplier gain ({comparison.gain_unit})"] = people(
+                g["proposal"]["supplier"]["median"])
             row["at benchmark"] = people(g["benchmark"]["supplier"]["median"])
             if width >= WIDER:
-                row["supplier gain"] = _spread(g["proposal"]["supplier"])
+                row[f"supplier gain ({comparison.gain_unit})"] = _spread(g["proposal"]["supplier"])
                 row["at benchmark"] = _spread(g["benchmark"]["supplier"])
-            row["best ask accepted"] = people(a.ask["acceptance"], "percent")
         row["struck deal"] = _short(comparison.struck_of(a.deal))
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def compare_notes(comparison: "deals.Comparison") -> tuple[str, ...]:
-    """One paragraph per deal: terms, the money, both verdicts, surplus, the struck deal."""
+def compare_notes(comparison: "deals.Comparison", detail: bool = False) -> tuple[str, ...]:
+    """One short note per deal (why, in two or three lines); ``detail`` adds the terms, the
+    money, the surplus, the struck deal's terms and the two-level summary."""
     notes = []
     for i, a in enumerate(comparison, 1):
         s, p = the(a.parties["supplier"]), the(a.parties["partner"])
         g, u = a.gains, a.gain_unit
-        text = [f"{i}. {a.deal} ({a.proposal_source}): {a.terms_words}.",
-                f"{sentence_case(s)}'s gain: {_spread(g['proposal']['supplier'])} {u} (median, "
-                f"p10 to p90), against {_spread(g['benchmark']['supplier'])} at the bargaining "
-                f"benchmark; {p} accepts in {people(a.acceptance['partner'], 'percent')}, {s} "
-                f"is worse off than with no deal in {people(a.worse_off['supplier'], 'percent')}.",
-                verdict_prose(a.verdicts, a.parties)]
-        text += [f"{t}." for t in a.surplus_text["supplier"]]
-        text.append(f"Best take-it-or-leave-it ask: {terms_text_of(a, a.ask['terms'])}, accepted "
-                    f"in {people(a.ask['acceptance'], 'percent')}, expected gain "
+        v = verdict(a.verdicts["supplier"])
+        text = [f"{i}. {a.deal}: {v.reason('supplier', s, p)} ({p} accepts "
+                f"{people(a.acceptance['partner'], 'percent')})."]
+        if len(a.drivers):
+            top = a.drivers.iloc[0]
+            swing = max(float(top.get("supplier swing", 0.0)), float(top.get("partner swing", 0.0)))
+            text.append(f"Main driver {_driver(a)}: up to {people(swing)} {u}.")
+        text.append(f"Best take-it-or-leave-it ask accepted in "
+                    f"{people(a.ask['acceptance'], 'percent')}, expected gain "
                     f"{people(a.ask['expected_gain'])} {u}.")
-        struck = comparison.struck_of(a.deal)
-        if struck is not None:
-            text.append(f"As struck ({struck.terms_words}): {struck.verdict_text['supplier']}.")
-        if a.two_level is not None:  # issue 16: ratification, breakdown, a doubted threat
-            text.append(a.two_level.short())
+        if detail:
+            text += [f"Terms ({a.proposal_source}): {a.terms_words}.",
+                     f"{sentence_case(s)}'s gain: {_spread(g['proposal']['supplier'])} {u} "
+                     f"(median, p10 to p90), against {_spread(g['benchmark']['supplier'])} at "
+                     "the bargaining benchmark.", verdict_prose(a.verdicts, a.parties)]
+            text += [f"{t}." for t in a.surplus_text["supplier"]]
+            text.append(f"The ask: {terms_text_of(a, a.ask['terms'])}.")
+            struck = comparison.struck_of(a.deal)
+            if struck is not None:
+                text.append(f"As struck ({struck.terms_words}): "
+                            f"{struck.verdict_text['supplier']}.")
+            if a.two_level is not None:  # issue 16: ratification, breakdown, a doubted threat
+                text.append(a.two_level.short())
         notes.append(" ".join(text))
     return tuple(notes)
 
@@ -114,11 +141,16 @@ def cmd_compare(args: argparse.Namespace) -> Report:
     width = terminal_width()
     caption = (comparison.caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
                "benchmark as median" + (" (p10 to p90)" if width >= WIDER else "")
-               + "; struck deal: the verdict on [outcome], the deal as struck"
-               + ("" if width >= WIDE else "; the benchmark and more in the notes above"))
+               + "; leverage (rho): the supplier's median gain at these terms over its gain at "
+               "the bargaining benchmark (1: claims what its position supports); leverage "
+               "read: over-estimated = the partner rejects it in most worlds, under-estimated = "
+               "the supplier loses or claims well under its position; main driver: the "
+               "parameter that moves the gains most; struck deal: the verdict on the deal as "
+               f"struck ([outcome]), {NOT_STRUCK} where none was struck"
+               + ("" if getattr(args, "detail", False) else "; --detail for terms and money"))
     sections = [Section("leverage of each deal's terms", comparison.to_frame(), caption,
                         name="compare", display=compare_display(comparison, width),
-                        notes=compare_notes(comparison))]
+                        notes=compare_notes(comparison, getattr(args, "detail", False)))]
     if args.plot:
         _agg()
         _save(comparison.plot(), args.plot)
@@ -139,7 +171,7 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
         for side in ("supplier", "partner")]).set_index("side")
     shown_verdict = pd.DataFrame({
         "side": [f"{a.parties[side]} ({side})" for side in verdict.index],
-        "verdict": [_short(a, side) for side in verdict.index], "flag": verdict["flag"].tolist(),
+        "verdict": [_short(a, side) for side in verdict.index],
         "accepts": [people(v, "percent") for v in verdict["accepts"]],
         "median gain": [people(v) for v in verdict["gain median"]],
         "p10": [people(v) for v in verdict["gain p10"]],
@@ -149,6 +181,11 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
     shown = figures.copy()
     shown["value"] = [people(v, "percent" if k.startswith(("P(", "share", "optimal ask acc"))
                              else "number") for k, v in figures["value"].items()]
+    for side in ("supplier", "partner"):  # codes in words, as in every table
+        if f"verdict ({side})" in shown.index:
+            shown.loc[f"verdict ({side})", "value"] = _short(a, side)
+        if f"flag ({side})" in shown.index:
+            shown.loc[f"flag ({side})", "value"] = FLAG_WORDS[side][a.flags[side]]
     drivers = a.drivers.copy()
     shown_drivers = drivers.reset_index().astype(object)
     for column in drivers.columns:  # correlations to two decimals: 6e-05 is no correlation
@@ -224,6 +261,9 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
                         help="Monte Carlo draws of the parameters")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw a chart to a file")
+    parser.add_argument("--detail", action="store_true",
+                        help="also print the specialist lines (terms, money, two-level "
+                        "findings; see the glossary in docs/glossary.md)")
     t = Thresholds()
     parser.add_argument("--over-acceptance", type=float, metavar="P", default=t.over_acceptance,
                         help="over-reach below this acceptance probability")
