@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 from deals import Deal, DealError, Issue, Terms, Thresholds, load
-from deals.sensitivity import flag_map
-from deals.verdicts import FLAG_WORDS
+from deals.audit.sensitivity import flag_map
+from deals.audit.verdicts import FLAG_WORDS
 from games.parameters import Parameter
 
 

@@ -11,14 +11,13 @@ import numpy as np
 import pytest
 
 import deals
-from deals.assessment import Thresholds
-from deals.verdicts import (DOCS_TABLE_MARKERS, FLAG_COLOURS, FLAG_WORDS, FLAGS, VOCABULARY,
+from deals.audit.assessment import Thresholds
+from deals.audit.verdicts import (DOCS_TABLE_MARKERS, FLAG_COLOURS, FLAG_WORDS, FLAGS, VOCABULARY,
                             all_codes, headline, label, schema_enums, verdict, verdict_set,
                             vocabulary_markdown, words)
 
 ROOT = Path(deals.__file__).resolve().parent
-SCHEMA = next(p for p in (ROOT / "audit.schema.json", ROOT.parent / "audit.schema.json")
-              if p.exists())
+SCHEMA = ROOT / "audit.schema.json"
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "leverage.md"
 
 
