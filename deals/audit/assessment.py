@@ -194,8 +194,9 @@ class Assessment(TabularResult):
             within = (self.acceptance["partner"], 0.0)
         return (FLAGS.index(flag), *within, self.deal)
 
-    def explain(self) -> str:
-        """The verdict in words, with the figures that support it."""
+    def explain(self, detail: bool = False) -> str:
+        """The verdict in words, with the figures that support it; ``detail`` adds the
+        specialist two-level lines (power, Schelling's win-sets; docs/glossary.md)."""
         from deals.views.output import people
 
         s, p = (the(self.parties[side]) for side in SIDES)
@@ -232,7 +233,7 @@ class Assessment(TabularResult):
         if self.staged is not None:
             lines.append(f"One shot as audited above; {self.staged}.")
         if self.two_level is not None:
-            lines.extend(self.two_level.summary())
+            lines.extend(self.two_level.summary(detail=detail))
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:

@@ -46,6 +46,9 @@ import pandas as pd
 FORMATS = ("table", "json", "csv", "markdown")
 #: Version of the JSON written by ``--format json`` (see docs/leverage.md, "Machine output").
 SCHEMA_VERSION = 1
+#: The line a plain-words output ends with: where its specialist terms are explained.
+GLOSSARY_LINE = ("\nTerms explained: docs/glossary.md (the docs' glossary page); --detail "
+                 "adds the specialist lines")
 #: Narrowest a wrapped text column may become.
 MIN_TEXT_WIDTH = 10
 
@@ -136,6 +139,20 @@ def people(value: Any, kind: str = "number") -> str:
     if "e" in text:  # tiny but real: say it plainly
         text = f"{rounded:.2e}"
     return text
+
+
+def signed(value: float, digits: int = 2) -> str:
+    """A change with its sign, as a person writes it: '+0.06', '-1.20', and '0' (never '-0.00'
+    or '+0.00') for a change that rounds to nothing.
+
+    >>> [signed(x) for x in (0.0612, -1.2, -0.0004, 0.0, float("nan"))]
+    ['+0.06', '-1.20', '0', '0', 'n/a']
+    """
+    v = float(value)
+    if math.isnan(v):
+        return "n/a"
+    r = round(v, digits) + 0.0
+    return "0" if r == 0 else f"{r:+.{digits}f}"
 
 
 def _cell_text(value: Any, kind: str) -> str:
@@ -322,7 +339,7 @@ def json_value(value: Any) -> Any:
         return bool(value)
     if isinstance(value, (float, np.floating)):
         v = float(value)
-        return float(f"{v:.10g}") if math.isfinite(v) else None
+        return float(f"{v:.10g}") + 0.0 if math.isfinite(v) else None  # + 0.0: no -0.0
     if isinstance(value, np.integer):
         return int(value)
     return value
