@@ -170,6 +170,75 @@ def verdict_set(accept_other: float, accept_own: float, rho_median: float, domin
     return tuple(verdict(c).code_for(side) for c in found) or (verdict("sound").code_for(side),)
 
 
+#: A verdict is borderline when a share that decides it is within this many standard errors
+#: of its threshold.
+BORDERLINE_SE = 2.0
+
+
+def borderline(accept_other: float, accept_own: float, rho_median: float, dominated: float,
+               t: "Thresholds", *, draws: int, rho_below: float = float("nan"),
+               rho_draws: int = 0, side: str = "supplier") -> dict[str, Any] | None:
+    """Whether a side's verdict is within Monte Carlo error of a threshold that decides it.
+
+    Each share the rules compare with a threshold (the other side's acceptance, the side's own,
+    the share dominated, and for the median leverage ratio the share of draws with rho at most
+    ``under_rho``, which is at least a half exactly when the median is) has a standard error
+    sqrt(p (1 - p) / n). The verdict is borderline when moving one such share across its
+    threshold changes the verdict and the share lies within :data:`BORDERLINE_SE` standard
+    errors of it. Returns None, or the closest such share: its name, value, threshold, the
+    verdict on the other side, and the draws that would put the threshold
+    ``BORDERLINE_SE`` standard errors away (None when the share sits on the threshold).
+
+    >>> from deals.audit.assessment import Thresholds
+    >>> b = borderline(0.99, 0.5065, 1.0, 0.0, Thresholds(), draws=2000)  # 4 p (1 - p) / 0.0065**2
+    >>> b["share"], b["other_verdict"], b["draws_to_settle"]
+    ('own acceptance', 'self_defeating', 23665)
+    """
+    now = verdict_set(accept_other, accept_own, rho_median, dominated, t, side)[0]
+    checks = [("other side's acceptance", accept_other, t.over_acceptance, draws, "other"),
+              ("other side's acceptance", accept_other, t.under_acceptance, draws, "other"),
+              ("own acceptance", accept_own, t.over_acceptance, draws, "own"),
+              ("share dominated", dominated, t.inefficient_share, draws, "dominated")]
+    if np.isfinite(rho_below) and rho_draws > 0:
+        checks.append(("share with rho at most under_rho", rho_below, 0.5, rho_draws, "rho"))
+    found = []
+    for name, p, threshold, n, which in checks:
+        if n <= 0 or not np.isfinite(p):
+            continue
+        se = float(np.sqrt(max(p * (1 - p), 0.0) / n))
+        gap = abs(p - threshold)
+        if gap > BORDERLINE_SE * se:
+            continue
+        eps = 1e-9
+        moved = threshold - eps if p >= threshold else threshold + eps
+        args = {"other": accept_other, "own": accept_own, "rho": rho_median,
+                "dominated": dominated}
+        if which == "rho":  # the median crosses under_rho when the share crosses one half
+            args["rho"] = t.under_rho + (eps if moved < 0.5 else -eps)
+        else:
+            args[which] = moved
+        other = verdict_set(args["other"], args["own"], args["rho"], args["dominated"], t,
+                            side)[0]
+        if other == now:
+            continue
+        settle = (None if gap == 0 else
+                  int(np.ceil(BORDERLINE_SE ** 2 * p * (1 - p) / gap ** 2)))
+        found.append((gap / se if se > 0 else 0.0, {
+            "share": name, "value": float(p), "threshold": float(threshold),
+            "other_verdict": other, "draws_to_settle": settle}))
+    return min(found, key=lambda f: f[0])[1] if found else None
+
+
+def edge_words(b: Mapping[str, Any] | None, side: str, parties: Mapping[str, str]) -> str:
+    """'' or ' (on the edge of self-defeating: about 38,000 draws would settle it)'."""
+    if not b:
+        return ""
+    n = b["draws_to_settle"]
+    settle = ("no number of draws settles it" if n is None else
+              f"about {float(f'{n:.2g}'):,.0f} draws would settle it")
+    return f" (on the edge of {label(b['other_verdict'], side, parties)}: {settle})"
+
+
 def headline(verdicts: tuple[str, ...]) -> str:
     """The comparison's category: over before under before inefficient, else sound."""
     flags = {verdict(v).flag for v in verdicts}

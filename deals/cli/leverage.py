@@ -18,7 +18,7 @@ from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
 from deals.audit.comparison import main_driver
 from deals.views.output import Report, Section, people, terminal_width
 from deals.audit.surplus import MATERIAL
-from deals.audit.verdicts import FLAG_WORDS, amount, label, sentence_case, the, verdict, verdict_prose
+from deals.audit.verdicts import FLAG_WORDS, amount, edge_words, label, sentence_case, the, verdict, verdict_prose
 
 #: Monte Carlo draws per deal by default: enough for acceptance shares to +-1 point (2 s.e.).
 COMPARE_DRAWS = 2_000
@@ -57,10 +57,22 @@ def _spread(r: dict) -> str:
 NOT_STRUCK = "-"
 
 
+#: The mark of a verdict within Monte Carlo error of a threshold (explained under the table).
+EDGE = "*"
+
+
 def _short(a: Assessment | None, side: str = "supplier") -> str:
     if a is None:
         return NOT_STRUCK
-    return label(a.verdicts[side], side, a.parties)
+    return label(a.verdicts[side], side, a.parties) + (EDGE if a.borderline.get(side) else "")
+
+
+def edge_caption(audits: list[Assessment | None]) -> str:
+    """The caption's line for borderline verdicts, or '' when there are none."""
+    if not any(a is not None and any(a.borderline.values()) for a in audits):
+        return ""
+    return (f"; {EDGE}: on the edge, a share that decides the verdict is within 2 Monte Carlo "
+            "standard errors of its threshold (more draws settle it; see the notes)")
 
 
 def _driver(a: Assessment) -> str:
@@ -108,7 +120,12 @@ def compare_notes(comparison: "deals.Comparison", detail: bool = False) -> tuple
         g, u = a.gains, a.gain_unit
         v = verdict(a.verdicts["supplier"])
         text = [f"{i}. {a.deal}: {v.reason('supplier', s, p)} ({p} accepts "
-                f"{people(a.acceptance['partner'], 'percent')})."]
+                f"{people(a.acceptance['partner'], 'percent')})"
+                f"{edge_words(a.borderline.get('supplier'), 'supplier', a.parties)}."]
+        struck = comparison.struck_of(a.deal)
+        if struck is not None and struck.borderline.get("supplier"):
+            text.append(f"As struck: {label(struck.verdicts['supplier'], 'supplier', a.parties)}"
+                        f"{edge_words(struck.borderline['supplier'], 'supplier', a.parties)}.")
         if len(a.drivers):
             top = a.drivers.iloc[0]
             swing = max(float(top.get("supplier swing", 0.0)), float(top.get("partner swing", 0.0)))
@@ -123,7 +140,6 @@ def compare_notes(comparison: "deals.Comparison", detail: bool = False) -> tuple
                      "the bargaining benchmark.", verdict_prose(a.verdicts, a.parties)]
             text += [f"{t}." for t in a.surplus_text["supplier"]]
             text.append(f"The ask: {terms_text_of(a, a.ask['terms'])}.")
-            struck = comparison.struck_of(a.deal)
             if struck is not None:
                 text.append(f"As struck ({struck.terms_words}): "
                             f"{struck.verdict_text['supplier']}.")
@@ -147,6 +163,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
                "the supplier loses or claims well under its position; main driver: the "
                "parameter that moves the gains most; struck deal: the verdict on the deal as "
                f"struck ([outcome]), {NOT_STRUCK} where none was struck"
+               + edge_caption([*comparison, *comparison.struck])
                + ("" if getattr(args, "detail", False) else "; --detail for terms and money"))
     sections = [Section("leverage of each deal's terms", comparison.to_frame(), caption,
                         name="compare", display=compare_display(comparison, width),

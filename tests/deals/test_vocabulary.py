@@ -86,3 +86,43 @@ def test_the_partner_words_say_who_the_terms_favour():
     parties = {"supplier": "US", "partner": "Tier-2 buyer"}
     assert words("too_generous", "partner", parties).startswith("too generous to the Tier-2 buyer")
     assert words("over_reach", "supplier", parties).startswith("over-reach (the Tier-2 buyer")
+
+
+# ---- borderline verdicts ---------------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from deals import assess  # noqa: E402
+from deals.audit.verdicts import BORDERLINE_SE, borderline  # noqa: E402
+from tests.deals.test_assessment import toy  # noqa: E402
+
+
+def test_a_proposal_accepted_in_half_the_worlds_is_borderline():
+    # In the toy deal the partner accepts pay q at chips 1 exactly when v >= q, v ~ U[1, 2]:
+    # P(accept) = 2 - q. At q = 1.5 the true share is the over-reach threshold itself.
+    a = assess(toy(pay=1.5), draws=2000, seed=5)
+    b = a.borderline["supplier"]
+    assert b is not None and b["threshold"] == 0.5
+    assert {a.verdicts["supplier"], b["other_verdict"]} == {"over_reach", "risk_band"}
+    assert "on the edge of" in a.verdict_text["supplier"]
+    # Far from every threshold (accepted always, the Nash split): not borderline.
+    far = assess(toy(pay=0.85), draws=2000, seed=5)
+    assert far.borderline == {"supplier": None, "partner": None}
+
+
+@settings(max_examples=200, deadline=None)
+@given(p=st.floats(0.01, 0.99))
+def test_the_draws_to_settle_put_the_threshold_two_standard_errors_away(p):
+    from deals.audit.assessment import Thresholds
+
+    t = Thresholds().over_acceptance  # the supplier's own acceptance decides self-defeating
+    gap = abs(p - t)
+    if gap < 1e-3 or BORDERLINE_SE ** 2 * p * (1 - p) / gap ** 2 < 2:
+        return  # on the threshold, or settled by a single draw
+    n_small = max(1, int(BORDERLINE_SE ** 2 * p * (1 - p) / gap ** 2 / 2))  # surely borderline
+    b = borderline(1.0, p, 1.0, 0.0, Thresholds(), draws=n_small)
+    assert b is not None and b["share"] == "own acceptance"
+    n = b["draws_to_settle"]
+    assert BORDERLINE_SE * (p * (1 - p) / n) ** 0.5 <= gap + 1e-12
+    assert BORDERLINE_SE * (p * (1 - p) / max(n - 1, 1)) ** 0.5 > gap - 1e-12 or n == 1
+    assert borderline(1.0, p, 1.0, 0.0, Thresholds(), draws=n + 1) is None
