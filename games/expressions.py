@@ -42,6 +42,15 @@ MAX_DEPTH = 100
 MAX_NODES = 5_000
 #: Largest magnitude (in decimal digits) of a power of two numbers computed while parsing.
 MAX_POWER_DIGITS = 300
+#: Largest exact constant kept as a fraction (bits of its numerator or denominator); a larger
+#: one becomes a floating-point number, so exact arithmetic never grows without bound.
+MAX_EXACT_BITS = 1_100
+#: Largest whole-number exponent of a quantity kept exact: above it the exponent is a
+#: floating-point number, so sympy never raises a number to it exactly ((3*x)**(10**20)
+#: would otherwise compute 3**(10**20) while parsing).
+MAX_EXACT_EXPONENT = 64
+#: Decimal digits of the arithmetic that decides whether a power of two numbers is finite.
+_GUARD_DIGITS = 40
 
 
 def is_condition(value: Any) -> bool:
@@ -183,7 +192,7 @@ class _Builder:
         if isinstance(value, bool):
             return sympy.true if value else sympy.false
         if isinstance(value, int):
-            if abs(value) >= 10**MAX_POWER_DIGITS:
+            if value.bit_length() > MAX_EXACT_BITS or abs(value) >= 10**MAX_POWER_DIGITS:
                 raise self.refuse(f"a number with more than {MAX_POWER_DIGITS} digits")
             return sympy.Integer(value)
         if isinstance(value, float):
@@ -191,6 +200,29 @@ class _Builder:
                 raise self.refuse("an infinite number")
             return sympy.Float(value)
         raise self.refuse(_describe(node))
+
+    def settle(self, value: Any) -> Any:
+        """A constant as a number, never as a symbolic expression: a small fraction stays
+        exact, anything else becomes a finite floating-point number (or is refused).
+
+        Every operation the builder does passes its result through here, so each operation
+        works on plain numbers: its cost is bounded whatever the text (``exp(exp(exp(100)))``
+        is refused at the second ``exp``, not expanded symbolically for ever).
+        """
+        if (not isinstance(value, sympy.Expr) or value.free_symbols
+                or isinstance(value, sympy.Float)):
+            if isinstance(value, sympy.Float) and not math.isfinite(float(value)):
+                raise self.refuse("a part of it has no finite real value (a number over "
+                                  "1.8e308)")
+            return value
+        if isinstance(value, sympy.Rational):
+            if max(int(value.p).bit_length(), int(value.q).bit_length()) <= MAX_EXACT_BITS:
+                return value
+        number = _number(value)
+        if number is None:
+            raise self.refuse("a part of it has no finite real value (such as log(0), "
+                              "sqrt(-1) or a number over 1.8e308)")
+        return _float(number)
 
     def _Name(self, node: ast.Name, depth: int) -> Any:
         name = node.id
@@ -208,7 +240,7 @@ class _Builder:
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> Any:
         operand = self.build(node.operand, depth)
         if isinstance(node.op, ast.USub):
-            return -operand
+            return self.settle(-operand)
         if isinstance(node.op, ast.UAdd):
             return operand
         if isinstance(node.op, ast.Not):
@@ -224,24 +256,52 @@ class _Builder:
         left = self.build(node.left, depth)
         right = self.build(node.right, depth)
         if isinstance(node.op, ast.Pow):
-            self._check_power(left, right)
+            return self.settle(self._power(left, right))
         if isinstance(node.op, ast.Div) and right == 0:
             raise self.refuse("division by the constant zero")
-        return combine(left, right)
+        return self.settle(combine(left, right))
 
-    def _check_power(self, base: Any, exponent: Any) -> None:
-        # sympy evaluates powers of numbers exactly and eagerly: 9**9**9 would never finish.
-        if not (getattr(base, "is_number", False) and getattr(exponent, "is_number", False)):
-            return
-        try:
-            b = abs(float(base))
-            e = float(exponent)
-        except (TypeError, ValueError, OverflowError):
-            raise self.refuse("a power too large to compute") from None
-        if b in (0.0, 1.0):
-            return
-        if not math.isfinite(e) or abs(e) * abs(math.log10(b)) > MAX_POWER_DIGITS:
-            raise self.refuse(f"a power with more than {MAX_POWER_DIGITS} digits")
+    def _power(self, base: Any, exponent: Any) -> Any:
+        """``base ** exponent`` without ever computing a huge number exactly.
+
+        sympy raises numbers to whole powers exactly and eagerly (``9**9**9`` would never
+        finish), also inside products (``(3*x)**(10**20)`` computes ``3**(10**20)``). So: a
+        power of two numbers is exact only while its size, counted from the exact sizes of
+        base and exponent, is small; otherwise its magnitude is decided in 40-digit
+        arithmetic (``(1 + 1/10**20)**(10**20)`` is about e, not 1) and it is refused over
+        :data:`MAX_POWER_DIGITS` digits or computed in floating point. A large whole exponent
+        of a quantity becomes a floating-point exponent.
+        """
+        if not _is_number(exponent):
+            return base**exponent
+        if not _is_number(base):
+            if isinstance(exponent, sympy.Integer) and abs(int(exponent)) > MAX_EXACT_EXPONENT:
+                exponent = sympy.Float(int(exponent))
+            return base**exponent
+        if base == 0 and exponent < 0:
+            raise self.refuse("a power of zero with a negative exponent (a division by zero)")
+        if (isinstance(exponent, sympy.Integer) and isinstance(base, sympy.Rational)
+                and abs(int(exponent)) * (max(int(base.p).bit_length(),
+                                              int(base.q).bit_length()) - 1) <= MAX_EXACT_BITS):
+            return base**exponent
+        import mpmath
+
+        with mpmath.workdps(_GUARD_DIGITS):
+            b = _mpf(base)
+            e = _mpf(exponent)
+            if b == 0:
+                return sympy.Integer(0) if e > 0 else sympy.Integer(1)
+            if b < 0 and e != mpmath.floor(e):
+                raise self.refuse("a negative number to a fractional power (no real value)")
+            digits = e * mpmath.log10(abs(b))
+            if digits > MAX_POWER_DIGITS:
+                raise self.refuse(f"a power with more than {MAX_POWER_DIGITS} digits")
+            if digits < -MAX_POWER_DIGITS - 30:
+                return sympy.Float(0.0)
+            value = mpmath.power(abs(b), e)
+            if b < 0 and int(e) % 2:
+                value = -value
+            return _float(float(value))
 
     def _BoolOp(self, node: ast.BoolOp, depth: int) -> Any:
         values = [self.build(v, depth) for v in node.values]
@@ -280,14 +340,73 @@ class _Builder:
             raise self.refuse(f"keyword or starred arguments to {name}()")
         builder, counts = FUNCTIONS[name]
         if len(node.args) not in counts:
-            raise self.refuse(f"{name}() with {len(node.args)} arguments",
-                              f"{name}() takes {' or '.join(map(str, counts[:2]))}"
-                              + (" or more" if len(counts) > 2 else "") + " arguments")
+            takes = (f"{counts[0]} to {counts[-1]}" if len(counts) > 2
+                     else " or ".join(map(str, counts)))
+            raise self.refuse(f"{name}() with {len(node.args)} argument"
+                              f"{'' if len(node.args) == 1 else 's'}",
+                              f"{name}() takes {takes} argument{'' if counts == (1,) else 's'}")
         args = [self.build(a, depth) for a in node.args]
+        if name in _NUMERIC and all(_is_number(a) for a in args):
+            return self._numeric_call(name, args)
         try:
-            return builder(*args)
+            return self.settle(builder(*args))
         except (TypeError, ValueError) as exc:
             raise self.refuse(f"{name}() cannot take these arguments ({exc})") from None
+
+    def _numeric_call(self, name: str, args: list[Any]) -> Any:
+        """A function of numbers, computed as a number (never a symbolic ``exp(3)``)."""
+        if name in ("min", "max"):  # numbers compare exactly, in order
+            return (min if name == "min" else max)(args)
+        if name == "abs":
+            return abs(args[0])
+        x = [float(a) for a in args]
+        try:
+            value = _NUMERIC[name](*x)
+        except (ValueError, ZeroDivisionError):
+            raise self.refuse(f"{name}() of {', '.join(f'{v:g}' for v in x)} has no finite "
+                              "real value") from None
+        except OverflowError:
+            raise self.refuse(f"{name}() of {', '.join(f'{v:g}' for v in x)} is over 1.8e308")
+        return self.settle(_float(value))
+
+
+def _log_base(x: float, base: float | None = None) -> float:
+    return math.log(x) if base is None else math.log(x) / math.log(base)
+
+
+#: The functions computed as floating-point numbers when every argument is a number.
+_NUMERIC: dict[str, Callable[..., float]] = {
+    "exp": math.exp, "log": _log_base, "sqrt": math.sqrt, "min": min, "max": max, "abs": abs,
+}
+
+
+def _float(value: float) -> sympy.Float:
+    """A folded constant as a sympy Float that prints as the same double: sympy prints a
+    float's 15 significant digits (``sqrt(2)`` would lose its last bits), 17 always round-trip."""
+    return sympy.Float(value, 17)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, sympy.Number)
+
+
+def _mpf(value: Any) -> Any:
+    import mpmath
+
+    if isinstance(value, sympy.Rational):
+        return mpmath.mpf(int(value.p)) / int(value.q)
+    return mpmath.mpf(float(value))
+
+
+def _number(value: Any) -> float | None:
+    """The finite real float of a constant sympy expression, or None (complex, infinite)."""
+    try:
+        number = complex(value.evalf())
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not (cmath.isfinite(number) and number.imag == 0):
+        return None
+    return number.real
 
 
 _OPERATOR_TEXT = {ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.BitAnd: "&",

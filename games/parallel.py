@@ -15,10 +15,15 @@ failing task's, whichever finished first, as when they run in turn); a worker th
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import pickle
+import select
 import signal
 import sys
+import threading
+import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
@@ -40,11 +45,12 @@ def available_cores() -> int:
 
 
 def jobs_for(jobs: Any, tasks: int) -> int:
-    """How many processes to use: ``jobs`` (0 or None: every available core), never more
-    than there are tasks; 1 runs the tasks in this process.
+    """How many processes to use: ``jobs`` (0 or None: every core this process may run on),
+    never more than those cores (more processes only add memory, not speed) nor than there are
+    tasks; 1 runs the tasks in this process.
 
-    >>> jobs_for(1, 8), jobs_for(4, 2)
-    (1, 2)
+    >>> jobs_for(1, 8), jobs_for(4, 2), jobs_for(10**6, 10**6) == available_cores()
+    (1, 2, True)
     >>> jobs_for(-1, 3)
     Traceback (most recent call last):
     ...
@@ -54,7 +60,8 @@ def jobs_for(jobs: Any, tasks: int) -> int:
         jobs = 0
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 0:
         raise GameError(f"jobs: expected a whole number >= 0 (0 uses every core), got {jobs!r}")
-    wanted = available_cores() if jobs == 0 else jobs
+    cores = available_cores()
+    wanted = cores if jobs == 0 else min(jobs, cores)
     return max(1, min(wanted, tasks))
 
 
@@ -88,7 +95,7 @@ def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any 
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_start_worker)
+                               initializer=_start_worker, initargs=(os.getpid(),))
     answers: list[Any] = [None] * len(tasks)
     _RUNNING = (function, tasks)
     try:  # the workers are forked during these submits, each with a copy of _RUNNING
@@ -153,11 +160,127 @@ def progress_ticks(total: int, progress: bool | None, description: str, unit: st
         yield lambda _index: bar.update()
 
 
-def _start_worker() -> None:
+def _start_worker(parent: int) -> None:
     global _IN_WORKER
     _IN_WORKER = True
     # Ctrl-C reaches the whole process group: the caller handles it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent)
+
+
+#: prctl(2) option: the signal this process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+#: Seconds between a worker's checks that its parent is still alive (the watchdog fallback).
+WATCHDOG_SECONDS = 0.5
+
+
+def die_with_parent(parent: int) -> None:
+    """End this (forked) process when process ``parent`` ends, even by SIGKILL.
+
+    A job scheduler's timeout kills the parent with SIGKILL, which it cannot catch: without
+    this its workers would live on, each holding a copy of its memory. On Linux the kernel
+    sends SIGKILL when the parent dies (``prctl(PR_SET_PDEATHSIG)``); everywhere a daemon
+    thread checks every :data:`WATCHDOG_SECONDS` that the parent is still this process's
+    parent (an orphan is adopted by another process) and exits if not.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no libc prctl: the watchdog
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(WATCHDOG_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def call_limited(function: Callable[..., Any], *args: Any, cpu_seconds: int,
+                 wall_seconds: float | None = None, what: str = "the task") -> Any:
+    """``function(*args)`` in a forked child limited to ``cpu_seconds`` of CPU time (and
+    ``wall_seconds`` of real time, default four times that); its answer (which must pickle)
+    or its exception comes back here. A child over a limit is killed and a :class:`GameError`
+    names ``what`` and the limit. Where there is no fork it runs here, unlimited.
+
+    A server evaluates a visitor's upload this way: however costly the upload, the work of
+    every other visitor goes on, and the server process never runs the unbounded part itself.
+
+    >>> call_limited(pow, 2, 10, cpu_seconds=5)
+    1024
+    """
+    if not (sys.platform.startswith("linux") and hasattr(os, "fork")):  # pragma: no cover
+        return function(*args)
+    import resource
+
+    wall = 4.0 * cpu_seconds if wall_seconds is None else wall_seconds
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            os.close(read_end)
+            die_with_parent(os.getppid())
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+            try:
+                payload = pickle.dumps((True, function(*args)))
+            except BaseException as exc:  # sent to the parent, raised there
+                try:
+                    sent = pickle.dumps(exc)
+                except Exception:
+                    sent = None
+                payload = pickle.dumps((False, (sent, str(exc), isinstance(exc, GameError))))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(payload)
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + wall
+    finished = False
+    try:
+        with os.fdopen(read_end, "rb", buffering=0) as pipe:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([pipe], [], [], left)[0]:
+                    break
+                chunk = pipe.read(1 << 16)
+                if not chunk:
+                    finished = True
+                    break
+                chunks.append(chunk)
+    finally:
+        if not finished:
+            _kill(pid)
+        os.waitpid(pid, 0)
+    if not (finished and chunks):
+        raise GameError(f"{what} was stopped: it took more than {cpu_seconds} s of CPU time "
+                        f"or {wall:g} s in all")
+    ok, value = pickle.loads(b"".join(chunks))
+    if ok:
+        return value
+    sent, text, is_game_error = value
+    try:
+        error = pickle.loads(sent) if sent is not None else None
+    except Exception:
+        error = None
+    if error is not None and str(error) == text:
+        raise error
+    # an exception whose message does not survive pickling: its words, as our own error
+    raise (GameError(text) if is_game_error or error is None else error)
+
+
+def _kill(pid: int) -> None:
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _run(index: int) -> Any:

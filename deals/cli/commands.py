@@ -405,6 +405,9 @@ def _check(args: argparse.Namespace) -> None:
         from deals.views.plots import image_format
 
         image_format(args.plot)  # refused before the work, not after
+        _check_writable(args.plot, "--plot")
+    if getattr(args, "output", None):
+        _check_output(args.output)
 
 
 def _check_output(path: str) -> None:
@@ -415,21 +418,29 @@ def _check_output(path: str) -> None:
     if target.suffix and target.suffix.lower() != ".xlsx" and not target.is_dir():
         raise UsageError(f"chipdeals: --output {path!r}: give a folder (one CSV file per table) "
                          "or a workbook file ending in .xlsx")
+    _check_writable(path, "--output", folder=target.suffix.lower() != ".xlsx")
+
+
+def _check_writable(path: str, option: str, folder: bool = False) -> None:
+    """Refuse an output path that could not be written, before any work is done."""
+    from games.writing import check_writable
+
+    why = check_writable(path, folder=folder)
+    if why is not None:
+        raise UsageError(f"chipdeals: {option} {path!r}: cannot be written: {why}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
-    parser = build_parser()
     args = None
     try:
+        parser = build_parser()
         args = parser.parse_args(argv)
         if not getattr(args, "handler", None):
             parser.print_help()
             return EXIT_OK
         _check(args)
         report = resolve(args.handler)(args)
-        if args.output:
-            _check_output(args.output)
         if args.output and str(args.output).lower().endswith(".xlsx"):
             from deals.views.export import write_xlsx
 
@@ -466,9 +477,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         print(text)
+        sys.stdout.flush()
     except BrokenPipeError:  # `chipdeals compare | head`: the reader left; not an error
+        _silence_stdout()
         sys.stderr.close()
+    except OSError as exc:  # stdout to a full disk (/dev/full) or a closed device
+        _silence_stdout()
+        print(f"chipdeals: error: cannot write the output: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("chipdeals: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's own flush at exit has nothing left to fail on."""
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from deals.cli.arguments import at_least
 from deals.errors import DealError
 from deals.views.output import GLOSSARY_LINE, Report, Section, people
 from deals.stages.planning import stage_plan
@@ -126,13 +127,13 @@ def _plot(deal: Any, args: argparse.Namespace) -> None:
 
 def stages_options(p: Any) -> None:
     """The ``stages`` command's own options (the command table adds DEAL, ``--set``, formats)."""
-    p.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws")
-    p.add_argument("--curve-draws", type=int, default=2_000,
+    p.add_argument("--draws", type=at_least(1), default=10_000, help="Monte Carlo draws")
+    p.add_argument("--curve-draws", type=at_least(1), default=2_000,
                    help="draws for each point of the value curves")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--confidence", type=float, default=0.9,
                    help="share of draws in which the plan's first tranche must be safe")
-    p.add_argument("--top", type=int, default=8, help="parameters to rank")
+    p.add_argument("--top", type=at_least(1), default=8, help="parameters to rank")
     p.add_argument("--plot", metavar="FILE.png", help="draw the value-of-verification curve")
     p.add_argument("--detail", action="store_true",
                    help="also print the specialist lines (the solver, the value of perfect "

@@ -27,6 +27,7 @@ from deals.errors import DealFileError
 from deals.deal.model import Deal
 from deals.deal.schema import deal_from_dict
 from deals.deal.writing import deal_to_dict
+from games.writing import write_text
 
 #: Deal files above this size are refused before they are read: real ones are a few kB.
 MAX_FILE_BYTES = 1_000_000
@@ -199,7 +200,7 @@ def dump(deal: Deal, path: str | os.PathLike[str]) -> None:
     ...     load(path) == deal
     True
     """
-    Path(path).write_text(dumps(deal), encoding="utf-8")
+    write_text(path, dumps(deal))  # whole or not at all
 
 
 def dumps(deal: Deal) -> str:

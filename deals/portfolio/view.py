@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from deals.errors import DealError
 from deals.views.output import Section
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS
 
@@ -132,13 +131,7 @@ def save_plot(result: PortfolioResult, path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from deals.views.plots import save_figure
 
     ax = result.plot()
-    try:
-        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
-    except (OSError, ValueError) as exc:
-        raise DealError(f"--plot {path}: cannot write the image ({exc}); give a writable "
-                        "path ending in .png, .pdf or .svg") from None
-    finally:
-        plt.close(ax.figure)
+    save_figure(ax.figure, path, "--plot")  # checked, written whole, closed

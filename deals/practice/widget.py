@@ -19,6 +19,7 @@ from typing import Any
 from deals.errors import DealError
 from deals.deal.model import Deal
 from deals.practice.session import PracticeSession, session_trace
+from games.markup import text
 
 
 def practice_widget(deal: Deal, *, side: str = "partner", against: str = "boulware",
@@ -90,8 +91,8 @@ def practice_widget(deal: Deal, *, side: str = "partner", against: str = "boulwa
     buttons[1].on_click(lambda _: act("accept"))
     buttons[2].on_click(lambda _: act("walk"))
     me = session.problem.sides[session.person]
-    head = w.HTML(f"<b>{deal.title}</b><br>You are {me}; the other side plays "
-                  f"<i>{session.agent.name}</i>. {rounds} rounds, the supplier opens.")
+    head = w.HTML(f"<b>{text(deal.title)}</b><br>You are {text(me)}; the other side plays "
+                  f"<i>{text(session.agent.name)}</i>. {rounds} rounds, the supplier opens.")
     box = w.VBox([head, *controls.values(), w.HBox(buttons), out])
     box.session, box.buttons = session, buttons
     show()

@@ -45,9 +45,24 @@ def staged_terms(deal: Deal) -> dict[str, float]:
     return deal.outcome_values(getattr(deal, stages_of(deal).terms).values)
 
 
-def offer_label(level: float) -> str:
-    """The tree's name of a staged plan with this first tranche, e.g. ``first 88,000``."""
-    return f"first {level:,.0f}"
+def tranche_texts(levels: Any) -> list[str]:
+    """First tranches as text, with as few decimals as keep them apart: ``88,000`` for chips,
+    ``0.25`` for a share; the tree's offers and the plan's rows are named by them.
+
+    >>> tranche_texts([0, 88_000.4]), tranche_texts([0.0, 0.5, 1.0])
+    (['0', '88,000'], ['0.0', '0.5', '1.0'])
+    """
+    levels = [float(a) for a in levels]
+    for decimals in range(16):
+        texts = [f"{a:,.{decimals}f}" for a in levels]
+        if len(set(texts)) == len(texts):
+            return texts
+    return [repr(a) for a in levels]
+
+
+def offer_labels(levels: Any) -> list[str]:
+    """The tree's names of staged plans with these first tranches, e.g. ``first 88,000``."""
+    return [f"first {t}" for t in tranche_texts(levels)]
 
 
 def _chain(stages: Any, t: int, o: str, staged: bool, k: int = 0) -> Any:
@@ -80,7 +95,7 @@ def stage_tree(deal: Deal) -> GameTree:
     (('reliable', 'opportunist'), ('one shot', 'first 0'))
     """
     stages = stages_of(deal)
-    offers = [ONE_SHOT] + [offer_label(a) for a in stages.candidates()]
+    offers = [ONE_SHOT] + offer_labels(stages.candidates())
     types = {}
     for t, kind in enumerate(stages.types):
         moves = {}
@@ -118,8 +133,9 @@ def stage_values(deal: Deal, values: dict[str, np.ndarray], *, detection: Any = 
     out["S_none"], out["P_none"] = d_s, d_p
     out["S_keep"], out["P_keep"] = (each(x) for x in at(top, False))
     out["S_breach"], out["P_breach"] = (each(x) for x in at(top, True))
-    share = each(stages.snapback(**scope) if snapback is None else snapback)
-    penalty = each(stages.penalty(**scope))
+    share = _in_range(each(stages.snapback(**scope) if snapback is None else snapback),
+                      "stages.snapback", "a share", 0.0, 1.0)
+    penalty = _in_range(each(stages.penalty(**scope)), "stages.penalty", "a cost", 0.0, np.inf)
     for k, a in enumerate(stages.candidates()):
         for j, level in enumerate(stages.tranches):
             u_s, u_p = (each(x) for x in at(max(a, level) if j else a, True))
@@ -132,6 +148,16 @@ def stage_values(deal: Deal, values: dict[str, np.ndarray], *, detection: Any = 
             out[f"keep_{t}_{k}"] = each(c(**scope))
     _check_probabilities(deal, out)
     return out
+
+
+def _in_range(v: np.ndarray, field: str, what: str, low: float, high: float) -> np.ndarray:
+    """``v`` if every draw lies in [low, high]; else one line naming the field and a value."""
+    bad = ~((v >= low - 1e-9) & (v <= high + 1e-9))  # NaN is bad too
+    if bad.any():
+        top = "1" if high == 1 else "infinity"
+        raise DealError(f"{field}: {what} that evaluates to {float(v[bad][0]):g} at some draws; "
+                        f"it must lie in [{low:g}, {top}] over the parameters' ranges")
+    return v
 
 
 def _check_probabilities(deal: Deal, out: dict[str, np.ndarray]) -> None:
@@ -277,8 +303,9 @@ class StagePlan(TabularResult):
                  "accepted": float(self.accepted[0].mean()),
                  "supplier gain": float((self.supplier[0] - self.outside).mean()),
                  "vs worse type": float((self.worse[0] - self.outside).mean())}]
-        for k, a in enumerate(self.first_tranches):
-            rows.append({"first tranche": f"{a:,.0f}", "safe": float(self.safe[k].mean()),
+        for k, (a, shown) in enumerate(zip(self.first_tranches,
+                                           tranche_texts(self.first_tranches))):
+            rows.append({"first tranche": shown, "safe": float(self.safe[k].mean()),
                          "accepted": float(self.accepted[k + 1].mean()),
                          "supplier gain": float((self.supplier[k + 1] - self.outside).mean()),
                          "vs worse type": float((self.worse[k + 1] - self.outside).mean())})

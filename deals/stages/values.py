@@ -26,7 +26,7 @@ import pandas as pd
 from deals.errors import DealError
 from deals.audit.leverage import sample_values
 from deals.deal.model import Deal
-from deals.stages.planning import ONE_SHOT, stages_of, stage_tree, stage_values
+from deals.stages.planning import ONE_SHOT, offer_labels, stages_of, stage_tree, stage_values
 from games.information import InformationValues, value_of_information
 from games.results import TabularResult
 from games.trees import screening_offer_batch
@@ -197,7 +197,7 @@ def information_value(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     solved = screening_offer_batch(stage_tree(deal), **named)
     uncertain = {k: v for k, v in values.items() if np.ptp(v) > 0}
     # The choice includes offering nothing (the supplier's outside option).
-    actions = ["no deal", ONE_SHOT] + [f"first {a:,.0f}" for a in deal.stages.candidates()]
+    actions = ["no deal", ONE_SHOT] + offer_labels(deal.stages.candidates())
     payoffs = np.vstack([named["S_none"][None, :], solved.expected[:, :, 0]])
     return value_of_information(payoffs, uncertain, actions=actions, bins=bins)
 

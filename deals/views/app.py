@@ -17,6 +17,7 @@ Panel and Bokeh are an optional extra (``pip install chipdeals[app]``), imported
 
 from __future__ import annotations
 
+import asyncio
 import io
 import socket
 import sys
@@ -29,11 +30,16 @@ import deals
 from deals.errors import DealError
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
 from games.errors import GameError
+from games.markup import markdown, text
+from games.parallel import call_limited
 
 __all__ = ["ExplorerPage", "deal_choices", "free_port", "serve"]
 
 #: Monte Carlo draws per update on the page: an update takes a fraction of a second.
 PAGE_DRAWS = 500
+#: CPU seconds an uploaded deal may take to be read and evaluated once, in a child process:
+#: a hostile upload is stopped there and never stalls the server's other visitors.
+UPLOAD_CPU_SECONDS = 30
 
 
 def _panel() -> Any:
@@ -116,18 +122,22 @@ class ExplorerPage:
         self._build_sliders()
         self._show(explorer.state)
 
-    def _uploaded(self, event: Any) -> None:
+    async def _uploaded(self, event: Any) -> None:
         if not event.new:
             return
-        try:
-            deal = deals.loads(event.new, path=self.upload.filename or "<upload>")
+        name = self.upload.filename or "<upload>"
+        try:  # first in a child process with a CPU limit, while other sessions go on
+            await asyncio.get_running_loop().run_in_executor(None, lambda: call_limited(
+                _try_upload, event.new, name, self.draws, cpu_seconds=UPLOAD_CPU_SECONDS,
+                what=f"opening {name}"))
+            deal = deals.loads(event.new, path=name)
         except GameError as exc:
             self._error(exc)
             return
         self.open(deal)
 
     def _error(self, exc: Exception) -> None:
-        self.message.object = " ".join(str(exc).split())
+        self.message.object = markdown(exc)
         self.message.visible = True
 
     def _deal_file(self) -> io.StringIO:
@@ -151,7 +161,7 @@ class ExplorerPage:
                 slider = pn.widgets.FloatSlider(
                     label=label, start=c.low, end=c.high, step=c.step, value=value,
                     format=_numeral(c), width=600)
-            slider.param.watch(self._moved(c.name), "value_throttled"
+            slider.param.watch(self._moved(c), "value_throttled"
                                if c.levels is None else "value")
             self.sliders[c.name] = slider
         issues = [s for c, s in zip(ex.controls(), self.sliders.values()) if c.kind == "issue"]
@@ -159,11 +169,11 @@ class ExplorerPage:
         self.controls_box.objects = (issues + [_panel().pane.Markdown("*key parameters*")] + keys)
         self.save.filename = f"{ex.deal.name}-explorer.toml"
 
-    def _moved(self, name: str) -> Any:
+    def _moved(self, control: Control) -> Any:
         def moved(event: Any) -> None:
             if not self._syncing and self.explorer is not None:
-                try:
-                    self.explorer.update(**{name: event.new})
+                try:  # the value comes from the client: it is checked against the slider
+                    self.explorer.update(**{control.name: control.check(event.new)})
                 except GameError as exc:
                     self._error(exc)
         return moved
@@ -181,13 +191,13 @@ class ExplorerPage:
                     slider.value = value
         finally:
             self._syncing = False
-        self.title.object = f"### {ex.deal.title}"
+        self.title.object = f"### {markdown(ex.deal.title)}"
         self.readouts.object = _readouts(ex.controls(), st)
-        self.verdict.object = "\n\n".join(verdict(st))
+        self.verdict.object = "\n\n".join(markdown(line) for line in verdict(st))
         self.figure.object = _figure(ex)
         d = st.assessment.drivers.head(5)
         self.drivers.object = "\n".join(
-            f"{i}. {name}" + (f" ({ex.deal.parameters[name].unit})"
+            f"{i}. {markdown(name)}" + (f" ({markdown(ex.deal.parameters[name].unit)})"
                               if name in ex.deal.parameters and ex.deal.parameters[name].unit
                               else "") for i, name in enumerate(d.index, 1)) or "(none)"
 
@@ -205,6 +215,11 @@ def _explorer(deal: str | deals.Deal, draws: int) -> ConcessionExplorer:
     return _STARTS[key].fork()
 
 
+def _try_upload(data: bytes, name: str, draws: int) -> None:
+    """Read an uploaded deal and compute its first page state (run under a CPU limit)."""
+    ConcessionExplorer(deals.loads(data, path=name), draws=draws)
+
+
 def _numeral(c: Control) -> str:
     """The slider readout in numeral.js terms (Bokeh's), matching Control.readout_format."""
     spec = c.readout_format
@@ -215,8 +230,9 @@ def _numeral(c: Control) -> str:
 def _readouts(controls: list[Control], st: ExplorerState) -> str:
     values: Mapping[str, float] = {**st.terms, **st.values}
     lines = ["| term or parameter | value | |", "|---|---|---|"]
-    lines += [f"| {c.name} | <span class='readout' data-name='{c.name}'>{c.text(values[c.name])}"
-              f"</span> | {c.role} |" for c in controls]
+    lines += [f"| {markdown(c.name)} | <span class='readout' data-name='{text(c.name)}'>"
+              f"{markdown(c.text(values[c.name]))}</span> | {markdown(c.role)} |"
+              for c in controls]
     return "\n".join(lines)
 
 
@@ -237,7 +253,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def serve(deal: str | None = None, *, port: int | None = None, open_browser: bool = True,
           draws: int = PAGE_DRAWS, folder: str | Path = ".") -> None:
-    """Serve the explorer page on 127.0.0.1 until Ctrl-C; print its URL first."""
+    """Serve the explorer page on 127.0.0.1 until Ctrl-C; print its URL (with the token
+    every visitor needs, :mod:`deals.views.page_gate`) first."""
     pn = _panel()
     if deal is not None:
         deals.load(deal)  # a bad name or file is one clear error before anything starts
@@ -246,14 +263,20 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
                         f"{PAGE_DRAWS})")
     if port is not None and not 0 < port < 65536:
         raise DealError(f"--port {port}: give a port between 1 and 65535, or none for a free one")
+    from bokeh.util.token import generate_secret_key
+
+    from deals.views.page_gate import TokenGate, new_token
+
     port = port or free_port()
-    url = f"http://127.0.0.1:{port}/"
+    token = new_token()
+    url = f"http://127.0.0.1:{port}/?token={token}"
     try:
         server = pn.serve({"/": lambda: ExplorerPage(deal, draws=draws, folder=folder).layout},
                           port=port, address="127.0.0.1",
                           websocket_origin=[f"127.0.0.1:{port}", f"localhost:{port}"],
                           show=False, start=False, title="chipdeals concession explorer",
-                          verbose=False)
+                          verbose=False, auth_provider=TokenGate(token, port=port),
+                          sign_sessions=True, secret_key=generate_secret_key())
     except OSError as exc:
         raise DealError(f"--port {port}: cannot listen there ({exc.strerror or exc}); give "
                         "another port, or none for a free one") from None

@@ -32,6 +32,7 @@ from deals.deal.files import load
 from deals.deal.model import Deal
 from deals.audit.sensitivity import FLAG_COLOURS, proposal_terms
 from deals.deal.terms import Terms
+from games.markup import lines
 from games.results import TabularResult
 
 __all__ = ["ConcessionExplorer", "Control", "ExplorerState", "verdict"]
@@ -116,6 +117,24 @@ class Control:
         decimals = int(max(0, -np.floor(np.log10(self.step))))
         return f",.{decimals}f"
 
+    def check(self, value: Any) -> float:
+        """``value`` as a float if the slider can show it (inside [low, high]), else a
+        :class:`DealError` naming the control: what a page's client sends is checked here.
+
+        >>> Control("harm", "parameter", 5.0, 60.0).check(-1e308)
+        Traceback (most recent call last):
+        ...
+        deals.errors.DealError: explorer.harm: -1e+308 is outside the slider's range [5, 60]
+        """
+        try:
+            v = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise DealError(f"explorer.{self.name}: {value!r} is not a number") from None
+        if not self.low <= v <= self.high:  # False for NaN too
+            raise DealError(f"explorer.{self.name}: {v:g} is outside the slider's range "
+                            f"[{self.low:g}, {self.high:g}]")
+        return v
+
     def text(self, value: float) -> str:
         """The value as the readout shows it, with the unit: '1,100,000 H100e per year'."""
         shown = format(value, self.readout_format)
@@ -190,7 +209,7 @@ class ConcessionExplorer:
             if name in self.terms:
                 self.terms[name] = self.deal.issue(name).check(value, f"explorer.{name}")
             elif name in self.values:
-                self.values[name] = float(value)
+                self.values[name] = self._key_value(name, value)
             else:
                 raise DealError(f"explorer: {name!r} is neither an issue {list(self.terms)} nor "
                                 f"a key parameter {list(self.values)}; add it to parameters=")
@@ -198,6 +217,17 @@ class ConcessionExplorer:
         for view in list(self.views):
             view(self.state)
         return self.state
+
+    def _key_value(self, name: str, value: Any) -> float:
+        # Code may set a key value outside the plausible range (a slider widens to show it);
+        # what no deal can be evaluated at is a value that is not a finite number.
+        try:
+            v = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise DealError(f"explorer.{name}: {value!r} is not a number") from None
+        if not np.isfinite(v):
+            raise DealError(f"explorer.{name}: {v} is not a finite number")
+        return v
 
     def fork(self) -> "ConcessionExplorer":
         """An independent explorer at this one's state, without recomputing it (no views).
@@ -360,7 +390,7 @@ class ConcessionExplorer:
                     slider.value = value
             finally:
                 syncing[0] = False
-            summary.value = "<br>".join(verdict(st))
+            summary.value = lines(verdict(st))
             out.clear_output(wait=True)
             with out:
                 fig, ax = plt.subplots(figsize=(6.5, 4.5))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from deals.errors import DealError
 from deals.views.output import Section
+from games.writing import replacing
 
 __all__ = ["assessment_sections", "sheet_name", "write_xlsx"]
 
@@ -103,7 +104,8 @@ def write_xlsx(sections: Sequence[Section], path: str | os.PathLike[str]) -> Non
                     sheet.cell(row=i, column=j).number_format = "0.0%"
         sheet.freeze_panes = sheet.cell(row=top + 1, column=2)
     try:
-        book.save(path)
+        with replacing(path) as out:  # a kill or Ctrl-C mid-write leaves the old workbook
+            book.save(out)
     except OSError as exc:
         raise DealError(f"--output {path}: cannot write the file ({exc.strerror or exc}); give "
                         "a writable path ending in .xlsx") from None

@@ -378,18 +378,16 @@ def render(report: Report | Sequence[Section], fmt: str = "table", width: int | 
 
 
 def write_tables(report: Report | Sequence[Section], directory: str | Path) -> list[Path]:
-    """Every section of the report as its own CSV file in ``directory`` (made if missing)."""
+    """Every section of the report as its own CSV file in ``directory`` (made if missing),
+    all or nothing (:func:`games.writing.replacing_files`)."""
+    from games.writing import replacing_files
+
     sections = report.sections if isinstance(report, Report) else tuple(report)
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    seen: set[str] = set()
+    files = {}
     for s in sections:
         key, n = s.key, 2
-        while key in seen:
+        while f"{key}.csv" in files:
             key, n = f"{s.key}_{n}", n + 1
-        seen.add(key)
-        path = folder / f"{key}.csv"
-        path.write_text(csv_text(s) + "\n")
-        written.append(path)
-    return written
+        files[f"{key}.csv"] = (csv_text(s) + "\n").encode("utf-8")
+    return replacing_files(directory, {name: (lambda out, data=data: out.write(data))
+                                       for name, data in files.items()})

@@ -223,11 +223,13 @@ def save_figure(figure, path: str, option: str = "--plot") -> None:
     import matplotlib.pyplot as plt
 
     from deals.errors import DealError
+    from games.writing import replacing
 
     try:
         suffix = image_format(path, option)
         try:
-            figure.savefig(path, format=suffix, dpi=120, bbox_inches="tight")
+            with replacing(path) as out:  # a kill mid-write leaves the old image, not half
+                figure.savefig(out, format=suffix, dpi=120, bbox_inches="tight")
         except (OSError, ValueError) as exc:
             raise DealError(f"{option} {path}: cannot write the image ({exc}); give a writable "
                             "path ending in .png, .pdf or .svg") from None

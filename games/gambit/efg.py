@@ -41,6 +41,7 @@ from typing import Any
 from games.errors import FileFormatError, GameError
 from games.gambit.tokens import TokenStream, distinct_labels, is_file_text, quote, read_number
 from games.trees.tree import Chance, Decision, GameTree, Node, Terminal
+from games.writing import write_text
 
 _KINDS = {"number": "word", "symbol": "word", "text": "string", "{": "{", "}": "}", "end": None}
 
@@ -338,5 +339,5 @@ def write_efg(tree: GameTree, path: str | PathLike[str] | None = None) -> str:
                          f"{quote(node.infoset or '')} {{ {acts} }} 0")
     text = "\n".join(lines) + "\n"
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text(path, text)  # whole or not at all
     return text

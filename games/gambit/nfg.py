@@ -32,6 +32,7 @@ import numpy as np
 
 from games.errors import FileFormatError, GameError
 from games.gambit.tokens import TokenStream, distinct_labels, is_file_text, quote, read_number
+from games.writing import write_text
 from games.normal_form.game import NormalFormGame
 
 __all__ = ["read_nfg", "write_nfg", "parse_nfg", "NfgContents"]
@@ -290,5 +291,5 @@ def write_nfg(game: NormalFormGame, path: str | os.PathLike | None = None, *,
         lines.append(" ".join(map(str, cells)))
     text = "\n".join(lines) + "\n"
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text(path, text)  # whole or not at all
     return text

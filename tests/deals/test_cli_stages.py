@@ -21,3 +21,10 @@ def test_a_deal_without_stages_is_one_line_and_exit_2(capsys):
     assert main(["stages", "chips-for-farm-purchases", "--draws", "10"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "[stages]" in err
+
+
+def test_a_count_below_one_is_refused_not_silently_dropping_rows(capsys):
+    for option in ("--top", "--draws", "--curve-draws"):
+        assert main(["stages", "gulf-divestment-saudi", option, "-1"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and f"{option}: must be at least 1" in err

@@ -50,7 +50,7 @@ def server(tmp_path_factory):
     reader = threading.Thread(target=lambda: found.append(proc.stdout.readline()), daemon=True)
     reader.start()
     reader.join(120)
-    match = re.search(r"http://127\.0\.0\.1:\d+/", found[0] if found else "")
+    match = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+", found[0] if found else "")
     if not match:
         proc.kill()
         pytest.fail(f"no URL printed: {found} {proc.stderr.read() if proc.poll() else ''}")

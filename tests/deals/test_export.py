@@ -49,7 +49,7 @@ def test_assess_and_compare_write_one_sheet_per_table(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("path, words", [("out.csv", "ending in .xlsx"),
-                                         ("no/such/dir/out.xlsx", "cannot write")])
+                                         ("no/such/dir/out.xlsx", "cannot be written")])
 def test_a_bad_output_path_is_one_line_and_exit_2(tmp_path, capsys, path, words):
     status = main(["assess", "chips-for-farm-purchases", "--draws", "50", "--output",
                    str(tmp_path / path)])

@@ -169,3 +169,34 @@ def test_hostile_stage_fields_are_refused_with_the_field(key, value, field):
     doc["stages"][key] = value
     with pytest.raises(DealError, match=field.replace(".", r"\.")):
         deal_from_dict(doc, "t.toml")
+
+
+@pytest.mark.parametrize("stages", [
+    {"tranches": [0, 1], "first_tranche": [0, 1], "points": 12},     # the docs' chips in [0, 1]
+    {"tranches": [0, 10], "first_tranche": [0, 10], "points": 12},   # 0, 0.909, ... 10
+])
+def test_first_tranches_that_round_to_one_label_still_plan(stages):
+    doc = deal_to_dict(toy())
+    top = stages["tranches"][-1]
+    doc["issues"]["chips"]["range"] = [0, top]
+    doc["proposal"]["terms"]["chips"] = top
+    doc["stages"].update(stages)
+    deal = deal_from_dict(doc, "t.toml")
+    plan = stage_plan(deal, draws=3)
+    offers = stage_tree(deal).root.children[0].actions
+    assert len(set(offers)) == len(offers) == 1 + stages["points"]
+    assert len(plan.first_tranches) == stages["points"]
+    assert len(set(plan.to_frame().index)) == len(plan.to_frame())
+    assert information_value(deal, draws=20) is not None
+    assert snapback_value(deal, [0.0, 1.0], draws=5) is not None
+
+
+@pytest.mark.parametrize("key, text, field", [
+    ("snapback", "-1", "stages.snapback"), ("snapback", "2", "stages.snapback"),
+    ("snapback", "sigma * 3", "stages.snapback"), ("penalty", "-1", "stages.penalty"),
+    ("penalty", "log(0 * h + 1) - h", "stages.penalty")])
+def test_snapback_share_and_penalty_out_of_range_are_refused_with_the_field(key, text, field):
+    doc = deal_to_dict(toy())
+    doc["stages"][key] = text
+    with pytest.raises(DealError, match=field.replace(".", r"\.")):
+        stage_plan(deal_from_dict(doc, "t.toml"), draws=3)
