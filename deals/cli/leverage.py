@@ -16,7 +16,7 @@ import pandas as pd
 import deals
 from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
 from deals.audit.comparison import main_driver
-from deals.views.output import Report, Section, people, terminal_width
+from deals.views.output import GLOSSARY_LINE, Report, Section, people, terminal_width
 from deals.audit.surplus import MATERIAL
 from deals.audit.verdicts import FLAG_WORDS, amount, edge_words, label, sentence_case, the, verdict, verdict_prose
 
@@ -32,9 +32,17 @@ def _thresholds(args: argparse.Namespace) -> Thresholds:
                       under_rho=args.under_rho, efficiency_margin=args.efficiency_margin)
 
 
-def _progress() -> bool | None:
-    """A bar on stderr only at a terminal (and then only once a run takes a while)."""
-    return None if sys.stderr.isatty() else False
+def _progress() -> bool:
+    """A bar on stderr only at a terminal, shown from the start (a pipe or a file gets none)."""
+    return sys.stderr.isatty()
+
+
+def announce(text: str) -> None:
+    """One line on stderr at once, only at a terminal: a long run is visibly under way before
+    its first task ends (the bar then counts the tasks)."""
+    if sys.stderr.isatty():
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
 
 
 def _save(ax: Any, path: str) -> None:
@@ -151,6 +159,9 @@ def compare_notes(comparison: "deals.Comparison", detail: bool = False) -> tuple
 
 def cmd_compare(args: argparse.Namespace) -> Report:
     chosen = args.deals or None
+    count = len(chosen) if chosen else len(deals.library_names())
+    announce(f"chipdeals compare: auditing {count} deal{'s' if count != 1 else ''}, "
+             f"{args.draws:,} draws each ...")
     comparison = deals.compare([deals.load(d) for d in chosen] if chosen else None,
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
                                progress=_progress(), terms=args.terms, jobs=args.jobs)
@@ -176,7 +187,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
 
 # ---- assess ---------------------------------------------------------------------------------
 
-def assess_sections(a: Assessment) -> tuple[Section, ...]:
+def assess_sections(a: Assessment, detail: bool = False) -> tuple[Section, ...]:
     """Every table of one audit: verdict, figures, drivers, one-at-a-time, surplus."""
     u = a.gain_unit
     verdict = pd.DataFrame([{
@@ -230,8 +241,8 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
     return (
         Section(f"{a.deal}: leverage audit of {a.proposal_source}", verdict,
                 f"gains in {u} over no deal: median, 10th and 90th percentiles over {a.draws:,} "
-                "draws; at benchmark: the median gain at the bargaining benchmark",
-                name="verdict", notes=tuple(a.explain().splitlines()[1:]),
+                "draws; at benchmark: the median gain at the bargaining benchmark" + GLOSSARY_LINE,
+                name="verdict", notes=tuple(a.explain(detail=detail).splitlines()[1:]),
                 display=shown_verdict),
         Section("figures", figures, "rho = the supplier's gain at these terms / its gain at the "
                 "bargaining benchmark: 1 claims what its position supports, below 1 less, below 0 "
@@ -260,12 +271,13 @@ def cmd_assess(args: argparse.Namespace) -> Report:
     from deals.cli.commands import deal_from_args
 
     deal = deal_from_args(args)
+    announce(f"chipdeals assess: auditing {deal.name}, {args.draws:,} draws ...")
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
                      progress=_progress(), terms=args.terms, jobs=args.jobs)
     if args.plot:
         _agg()
         _save(a.plot_drivers(), args.plot)
-    return Report(assess_sections(a), data=a.to_dict())
+    return Report(assess_sections(a, getattr(args, "detail", False)), data=a.to_dict())
 
 
 # ---- options --------------------------------------------------------------------------------

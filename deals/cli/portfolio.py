@@ -19,7 +19,7 @@ PORTFOLIO_DRAWS = 2_000
 def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
     """``chipdeals portfolio [FILE]``: regimes, deals, verdicts, and optionally a plot."""
     result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed)
-    out = sections(result)
+    out = sections(result, detail=args.detail)
     if args.plot:
         save_plot(result, args.plot)
         out.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
@@ -35,3 +35,6 @@ def portfolio_options(parser: argparse.ArgumentParser) -> None:
                         help="Monte Carlo draws")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw the chart to a file")
+    parser.add_argument("--detail", action="store_true",
+                        help="also print the solver's figures (budget shadow price, duality "
+                        "gap, fixed point; see docs/glossary.md)")

@@ -126,7 +126,7 @@ class TwoLevel(TabularResult):
                          "draws" + "".join(f"; by the {self.parties[s]} side in "
                                            f"{self.ratified[s]:.0%}" for s in self.sides) + ".")
         for s in self.sides.values():
-            blocking = sorted(((n, p) for n, p in s.blockers.items() if p > 0),
+            blocking = sorted(((n, p) for n, p in s.blockers.items() if p >= 0.005),
                               key=lambda kv: -kv[1])
             if blocking:
                 lines.append(f"Who blocks on the {s.party} side (it refuses in "

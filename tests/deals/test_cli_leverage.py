@@ -266,3 +266,30 @@ def test_show_lists_discrete_levels_in_words(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     _, out, _ = run(capsys, "show", "microsoft-g42")
     assert "0 or 1.5" in out and "[0.0, 1.5]" not in out
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_run_says_so_at_once_on_a_terminal(monkeypatch, capsys):
+    """At a terminal the first stderr line names the work before any audit runs (issue 26:
+    compare showed a blank pane for 20 s); in a pipe stderr stays empty."""
+    said = []
+    real = deals.compare
+
+    def spy(*args, **kwargs):  # what stderr holds when the audits begin
+        said.append(err.getvalue())
+        return real(*args, **kwargs)
+
+    err = _Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    monkeypatch.setattr(deals, "compare", spy)
+    assert main(["compare", "tier-upgrade-poland", "--draws", "50"]) == 0
+    assert said[0].startswith("chipdeals compare: auditing 1 deal, 50 draws each")
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert main(["compare", "tier-upgrade-poland", "--draws", "50"]) == 0
+    assert sys.stderr.getvalue() == ""
