@@ -60,6 +60,20 @@ def people(value: Any, kind: str = "number") -> str:
     return text
 
 
+def signed(value: float, digits: int = 2) -> str:
+    """A change with its sign, as a person writes it: '+0.06', '-1.20', and '0' (never '-0.00'
+    or '+0.00') for a change that rounds to nothing.
+
+    >>> [signed(x) for x in (0.0612, -1.2, -0.0004, 0.0, float("nan"))]
+    ['+0.06', '-1.20', '0', '0', 'n/a']
+    """
+    v = float(value)
+    if math.isnan(v):
+        return "n/a"
+    r = round(v, digits) + 0.0
+    return "0" if r == 0 else f"{r:+.{digits}f}"
+
+
 def json_value(value: Any) -> Any:
     """Plain JSON data: numpy scalars to Python, floats to 10 significant digits, NaN to None.
 
@@ -74,7 +88,7 @@ def json_value(value: Any) -> Any:
         return bool(value)
     if isinstance(value, (float, np.floating)):
         v = float(value)
-        return float(f"{v:.10g}") if math.isfinite(v) else None
+        return float(f"{v:.10g}") + 0.0 if math.isfinite(v) else None  # + 0.0: no -0.0
     if isinstance(value, np.integer):
         return int(value)
     return value

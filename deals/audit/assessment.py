@@ -24,18 +24,17 @@ from deals.audit.leverage import (DrawSolver, audit_settings, leverage_over_draw
 from deals.deal.model import SIDES, Deal
 from deals.numbers import json_value, people
 from deals.audit.surplus import surplus_sentence
-from deals.audit.verdicts import (headline, issue_text, sentence_case, terms_records, terms_text, the,
+from deals.audit.verdicts import (FLAGS, borderline, edge_words, headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
 from games import markup
 from games.parallel import can_fork, jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 from deals.deal.files import load
 
-FLAGS = ("over", "under", "inefficient", "sound")
 #: What ``terms=`` audits: the terms on the table, the deal as struck, the drafter's belief.
 TERMS = ("proposal", "outcome", "belief")
 #: Version of :meth:`Assessment.to_dict` and of ``chipdeals compare --format json``.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the partner's verdicts have codes of their own (too_generous, ...)
 #: Money unit of every gain in the library (deal files state it in their header).
 GAIN_UNIT = "$bn per year"
 
@@ -160,6 +159,9 @@ class Assessment(TabularResult):
     verdicts: Mapping[str, str] = field(default_factory=dict)
     verdict_sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     verdict_text: Mapping[str, str] = field(default_factory=dict)
+    #: Per side: None, or the share within Monte Carlo error of a threshold that decides the
+    #: verdict (:func:`deals.audit.verdicts.borderline`).
+    borderline: Mapping[str, Any] = field(default_factory=dict)
     gains: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
     gain_unit: str = GAIN_UNIT
     terms_words: str = ""
@@ -197,8 +199,9 @@ class Assessment(TabularResult):
             within = (self.acceptance["partner"], 0.0)
         return (FLAGS.index(flag), *within, self.deal)
 
-    def explain(self) -> str:
-        """The verdict in words, with the figures that support it."""
+    def explain(self, detail: bool = False) -> str:
+        """The verdict in words, with the figures that support it; ``detail`` adds the
+        specialist two-level lines (power, Schelling's win-sets; docs/glossary.md)."""
         s, p = (the(self.parties[side]) for side in SIDES)
         g, u = self.gains, self.gain_unit
         lines = [self.title, f"Terms audited ({self.proposal_source}): {self.terms_words}"]
@@ -233,7 +236,7 @@ class Assessment(TabularResult):
         if self.staged is not None:
             lines.append(f"One shot as audited above; {self.staged}.")
         if self.two_level is not None:
-            lines.extend(self.two_level.summary())
+            lines.extend(self.two_level.summary(detail=detail))
         return "\n".join(lines)
 
     def to_frame(self) -> pd.DataFrame:
@@ -302,6 +305,7 @@ class Assessment(TabularResult):
             "verdicts": dict(self.verdicts),
             "verdict_sets": {k: list(v) for k, v in self.verdict_sets.items()},
             "verdict_text": dict(self.verdict_text),
+            "borderline": {k: (None if v is None else dict(v)) for k, v in self.borderline.items()},
             "drivers": _records(self.drivers), "tornado": _records(self.tornado),
             "settings": dict(self.settings),
         }
@@ -464,9 +468,15 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
 
     parties = {"supplier": deal.supplier, "partner": deal.partner}
-    verdict_sets = {s: verdict_set(accept[other[s]], accept[s], rho[s]["median"], dominated, t)
-                    for s in SIDES}
+    verdict_sets = {s: verdict_set(accept[other[s]], accept[s], rho[s]["median"], dominated, t,
+                                     side=s) for s in SIDES}
     verdicts = {s: verdict_sets[s][0] for s in SIDES}
+    rho_finite = {"supplier": result.rho[np.isfinite(result.rho)],
+                  "partner": result.rho_partner[np.isfinite(result.rho_partner)]}
+    edges = {s: borderline(accept[other[s]], accept[s], rho[s]["median"], dominated, t, draws=n,
+                           rho_below=float(np.mean(rho_finite[s] <= t.under_rho))
+                           if rho_finite[s].size else float("nan"),
+                           rho_draws=int(rho_finite[s].size), side=s) for s in SIDES}
     flags = {s: headline(verdict_sets[s]) for s in SIDES}
     flag_sets = {s: tuple(dict.fromkeys(headline((v,)) for v in verdict_sets[s])) for s in SIDES}
     surplus = {s: tuple(r for r in (done.get(("surplus", s, i.name)) for i in deal.issues)
@@ -491,7 +501,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                   "benchmark": "asymmetric Nash (power from delay costs)"
                   if power is None and deal.discount else "asymmetric Nash",
                   "resolution": solver.resolution, "detail": detail},
-        terms=terms, verdicts=verdicts, verdict_sets=verdict_sets,
-        verdict_text={s: words(verdicts[s], s, parties) for s in SIDES}, gains=gains,
+        terms=terms, verdicts=verdicts, verdict_sets=verdict_sets, borderline=edges,
+        verdict_text={s: words(verdicts[s], s, parties) + edge_words(edges[s], s, parties)
+                      for s in SIDES}, gains=gains,
         terms_words=terms_text(deal, proposal), records=records,
         staged=done.get(("staged",)), two_level=done.get(("two_level",)))

@@ -24,6 +24,7 @@ from deals.audit.benchmark_memo import shared_benchmarks
 from deals.deal.files import load
 from deals.deal.reading import library_names
 from deals.deal.model import Deal
+from deals.audit.verdicts import FLAG_WORDS, FLAGS, label, verdict
 from games.parallel import jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 
@@ -80,6 +81,11 @@ class Comparison(TabularResult):
                    "partner": a.parties["partner"], "terms": a.terms_words,
                    "verdict_supplier": a.verdicts["supplier"],
                    "verdict_partner": a.verdicts["partner"],
+                   "verdict_words_supplier": label(a.verdicts["supplier"], "supplier", a.parties),
+                   "verdict_words_partner": label(a.verdicts["partner"], "partner", a.parties),
+                   "rho_supplier_median": a.rho["supplier"]["median"],
+                   "leverage_read": verdict(a.verdicts["supplier"]).leverage,
+                   "main_driver": main_driver(a),
                    "flag_supplier": a.flags["supplier"], "flag_partner": a.flags["partner"],
                    "p_partner_accepts": a.acceptance["partner"],
                    "p_supplier_accepts": a.acceptance["supplier"],
@@ -102,10 +108,10 @@ class Comparison(TabularResult):
                    if self.skipped else "")
         count = f"{len(self)} deal" + ("" if len(self) == 1 else "s")
         error = 50 / max(self.draws, 1) ** 0.5  # sqrt(p (1 - p) / n) at p = 1/2, in points
+        order = ", then ".join(FLAG_WORDS["supplier"][f] for f in FLAGS)
         return (f"{count}, {self.draws:,} draws each, seed {self.seed} (Monte Carlo standard "
                 f"error of each share at most {error:.1f} points); terms audited: "
-                f"{self.terms}{skipped}; worst first (over-reach, then under-claiming, "
-                f"inefficient, sound); thresholds: {self.thresholds}")
+                f"{self.terms}{skipped}; worst first ({order}); thresholds: {self.thresholds}")
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON object: ``schema_version`` and one record per deal."""
@@ -179,7 +185,7 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
             outcome = None
             if struck and terms != "outcome" and deal.outcome is not None:
                 outcome = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
-                                 progress=False, terms="outcome", detail=False, **options)
+                                 progress=False, terms="outcome", **{**options, "detail": False})
             elif terms == "outcome":
                 outcome = main
         return main, outcome
@@ -206,6 +212,12 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
     found.sort(key=lambda pair: pair[0].sort_key())
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
                       tuple(o for _, o in found), skipped=tuple(skipped))
+
+
+def main_driver(a: Assessment) -> str | None:
+    """The top of the audit's tornado: the parameter that moves the gains at the terms most
+    (None for an audit without drivers)."""
+    return str(a.drivers.index[0]) if len(a.drivers) else None
 
 
 def task_cost(kind: str, deal: Deal) -> int:

@@ -26,15 +26,12 @@ from deals.audit.assessment import FLAGS, Thresholds, audited_terms, percentiles
 from deals.errors import DealError
 from deals.audit.leverage import DrawSolver, leverage_over_draws, sample_values
 from deals.deal.model import Deal
-from deals.audit.verdicts import headline, verdict_set
+from deals.audit.verdicts import FLAG_COLOURS, FLAG_WORDS, headline, verdict_set
 from games.errors import listing
 from games.results import TabularResult
 
 __all__ = ["FlagMap", "flag_map", "proposal_terms"]
 
-#: One colour per flag, shared with the comparison chart.
-FLAG_COLOURS = {"over": "#c44e52", "under": "#4c72b0", "inefficient": "#8172b2",
-                "sound": "#55a868"}
 
 
 def proposal_terms(deal: Deal) -> tuple[dict[str, float], str]:
@@ -123,7 +120,7 @@ class FlagMap(TabularResult):
         ax.plot(*self.point, marker="*", ms=14, color="gold", mec="black", ls="none",
                 label="point values")
         present = [f for f in FLAGS if (flags == f).any()]
-        handles = [Patch(color=FLAG_COLOURS[f], label=f) for f in present]
+        handles = [Patch(color=FLAG_COLOURS[f], label=FLAG_WORDS[side][f]) for f in present]
         handles.append(ax.lines[-1])
         ax.legend(handles=handles, title=f"{side} flag", fontsize=8, title_fontsize=8,
                   loc="best")

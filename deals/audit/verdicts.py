@@ -1,33 +1,25 @@
 """The audit's verdict in words: flag distinctions, each side's wording, terms and levels.
 
 Every side gets a *verdict* (the finer finding) and a headline *flag* (the category the
-comparison sorts by). The verdicts, first that applies (all in ``verdict_sets``):
-
-========================  =====================================================  ========
-verdict                   when (for the proposer; the partner's is the mirror)    flag
-========================  =====================================================  ========
-``over_reach``            the other side accepts in < ``over_acceptance``         over
-``self_defeating``        the proposer itself is worse off than no deal in more   under
-                          than ``1 - over_acceptance`` of worlds
-``risk_band``             accepted, but in < ``under_acceptance`` of worlds       sound
-``underpriced``           accepted in >= ``under_acceptance``, median rho <=       under
-                          ``under_rho``: gaining, but well under the benchmark
-``inefficient``           dominated by ``efficiency_margin`` in >= ``inefficient_  inefficient
-                          share`` of worlds
-``sound``                 none of these                                           sound
-========================  =====================================================  ========
+comparison sorts by). Each verdict is one :class:`Verdict` record in :data:`VOCABULARY` (its
+codes for each side, its words, its meaning, its rule and its flag); the tables, plots, CSV,
+xlsx, the JSON schema's enum and the docs' table are all made from those records.
 
 >>> from deals.audit.assessment import Thresholds
 >>> verdict_set(accept_other=0.7, accept_own=1.0, rho_median=1.0, dominated=0.0,
 ...             t=Thresholds())
 ('risk_band',)
->>> words("self_defeating", "partner", {"supplier": "US", "partner": "UAE"})
+>>> words("too_harsh", "partner", {"supplier": "US", "partner": "UAE"})
 'too harsh on the UAE (the UAE is worse off than with no deal in most worlds)'
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
@@ -39,35 +31,131 @@ from deals.numbers import people
 if TYPE_CHECKING:  # pragma: no cover
     from deals.audit.assessment import Thresholds
 
-VERDICTS = ("over_reach", "self_defeating", "risk_band", "underpriced", "inefficient", "sound")
-#: The headline flag (the comparison's category) of each verdict.
-HEADLINE = {"over_reach": "over", "self_defeating": "under", "underpriced": "under",
-            "risk_band": "sound", "inefficient": "inefficient", "sound": "sound"}
-#: Short labels for tables, from the side's own point of view ({who}: the side's name).
-SHORT = {
-    "supplier": {"over_reach": "over-reach", "self_defeating": "self-defeating",
-                 "risk_band": "risk band", "underpriced": "underpriced",
-                 "inefficient": "inefficient", "sound": "sound"},
-    "partner": {"over_reach": "too generous to {who}", "self_defeating": "too harsh on {who}",
-                "risk_band": "generous to {who}, at risk", "underpriced": "harsh on {who}",
-                "inefficient": "inefficient", "sound": "fair to {who}"},
-}
-_REASON = {
-    "over_reach": "{other} rejects it in most worlds",
-    "over_reach_partner": "{other} would be better off with no deal in most worlds",
-    "risk_band_partner": "{other} would be better off with no deal in a material share of "
-                         "worlds",
-    "self_defeating": "{who} is worse off than with no deal in most worlds",
-    "risk_band": "{other} accepts, but rejects it in a material share of worlds",
-    "underpriced": "{who} gains, but well under what its position supports",
-    "inefficient": "another package is better for both sides in most worlds",
-    "sound": "accepted almost surely, and {who} claims about what its position supports",
-}
+@dataclass(frozen=True)
+class Verdict:
+    """One verdict, everything said about it: the one place its codes and words are defined.
+
+    ``code`` is the supplier's code and the name of the rule; ``partner_code`` is the code when
+    the finding is the partner's (the same rule with the roles swapped, named from the partner's
+    side: the partner's ``too_generous`` is the supplier's ``over_reach`` seen from across the
+    table). ``words`` and ``meaning`` are templates from each side's own point of view
+    ({who}: that side, {other}: the other side). ``flag`` is the comparison's category and
+    ``leverage`` how the supplier read its own leverage when this is its verdict.
+    """
+
+    code: str
+    partner_code: str
+    flag: str
+    leverage: str
+    supplier_words: str
+    partner_words: str
+    supplier_meaning: str
+    partner_meaning: str
+    rule: str
+
+    def codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.code, self.partner_code)))
+
+    def code_for(self, side: str) -> str:
+        return self.code if side == "supplier" else self.partner_code
+
+    def label(self, side: str, who: str = "") -> str:
+        """The short label for tables ('over-reach', 'too generous to the UAE')."""
+        return (self.supplier_words if side == "supplier" else self.partner_words).format(who=who)
+
+    def reason(self, side: str, who: str, other: str) -> str:
+        text = self.supplier_meaning if side == "supplier" else self.partner_meaning
+        return text.format(who=who, other=other)
+
+
+#: Every verdict, in the order the rules are tried (the first that applies is the verdict).
+VOCABULARY = (
+    Verdict("over_reach", "too_generous", "over", "over-estimated",
+            "over-reach", "too generous to {who}",
+            "{other} rejects it in most worlds",
+            "{other} would be better off with no deal in most worlds",
+            "the other side accepts in fewer than over_acceptance of the draws"),
+    Verdict("self_defeating", "too_harsh", "under", "under-estimated",
+            "self-defeating", "too harsh on {who}",
+            "{who} is worse off than with no deal in most worlds",
+            "{who} is worse off than with no deal in most worlds",
+            "the side itself is worse off than with no deal in more than 1 - over_acceptance "
+            "of the draws"),
+    Verdict("risk_band", "generous_at_risk", "sound", "about right, at risk",
+            "risk band", "generous to {who}, at risk",
+            "{other} accepts, but rejects it in a material share of worlds",
+            "{other} would be better off with no deal in a material share of worlds",
+            "the other side accepts, but in fewer than under_acceptance of the draws"),
+    Verdict("underpriced", "harsh", "under", "under-estimated",
+            "underpriced", "harsh on {who}",
+            "{who} gains, but well under what its position supports",
+            "{who} gains, but well under what its position supports",
+            "accepted in at least under_acceptance, the side not worse off in most draws, and "
+            "its median leverage ratio at most under_rho"),
+    Verdict("inefficient", "inefficient", "inefficient", "about right",
+            "inefficient", "inefficient",
+            "another package is better for both sides in most worlds",
+            "another package is better for both sides in most worlds",
+            "in at least inefficient_share of the draws another package is better for both by "
+            "at least efficiency_margin"),
+    Verdict("sound", "fair", "sound", "about right",
+            "sound", "fair to {who}",
+            "accepted almost surely, and {who} claims about what its position supports",
+            "accepted almost surely, and {who} claims about what its position supports",
+            "none of the above"),
+)
+#: The verdicts' rule names (the supplier's codes), in the order they are tried.
+VERDICTS = tuple(v.code for v in VOCABULARY)
+#: The comparison's categories, worst first, and what each says about the supplier's leverage.
+FLAGS = ("over", "under", "inefficient", "sound")
+#: A flag in words, from each side's point of view (the supplier's is its leverage reading).
+FLAG_WORDS = {
+    "supplier": {"over": "over-reach (leverage over-estimated)",
+                 "under": "under-claim (leverage under-estimated)",
+                 "inefficient": "inefficient package", "sound": "sound"},
+    "partner": {"over": "too generous to the partner", "under": "too harsh on the partner",
+                "inefficient": "inefficient package", "sound": "fair to the partner"}}
+#: One colour per flag: the comparison chart, the flag maps and the explorer.
+FLAG_COLOURS = {"over": "#c44e52", "under": "#4c72b0", "inefficient": "#8172b2",
+                "sound": "#55a868"}
+_BY_CODE = {c: v for v in VOCABULARY for c in v.codes()}
+
+
+def verdict(code: str) -> Verdict:
+    """The record of a verdict code, either side's (``'over_reach'``, ``'too_generous'``)."""
+    try:
+        return _BY_CODE[code]
+    except KeyError:
+        raise KeyError(f"no verdict {code!r}; the verdicts are {sorted(_BY_CODE)}") from None
+
+
+def all_codes(side: str | None = None) -> tuple[str, ...]:
+    """Every verdict code one side (or, with None, either side) can be given."""
+    sides = ("supplier", "partner") if side is None else (side,)
+    return tuple(dict.fromkeys(v.code_for(s) for s in sides for v in VOCABULARY))
+
+
+def label(code: str, side: str, parties: Mapping[str, str]) -> str:
+    """A verdict's short label for a table, the side named: 'over-reach', 'fair to India'."""
+    return verdict(code).label(side, the(parties[side]))
+
+
+def vocabulary_markdown() -> str:
+    """The vocabulary as a Markdown table (the docs' table is this text; a test checks it)."""
+    rows = ["| supplier's code | partner's code | when (for the side) | flag | supplier reads "
+            "its leverage as | supplier's words | partner's words |",
+            "|---|---|---|---|---|---|---|"]
+    for v in VOCABULARY:
+        rows.append(f"| `{v.code}` | `{v.partner_code}` | {v.rule} | {v.flag} | {v.leverage} "
+                    f"| {v.supplier_words} ({v.supplier_meaning}) "
+                    f"| {v.partner_words} ({v.partner_meaning}) |")
+    return "\n".join(rows) + "\n"
 
 
 def verdict_set(accept_other: float, accept_own: float, rho_median: float, dominated: float,
-                t: "Thresholds") -> tuple[str, ...]:
-    """Every verdict that applies to one side, in the order of :data:`VERDICTS`."""
+                t: "Thresholds", side: str = "supplier") -> tuple[str, ...]:
+    """Every verdict that applies to one side, in the order of :data:`VOCABULARY`, as that
+    side's codes (the partner's ``too_generous`` where the supplier's would be ``over_reach``)."""
     found = []
     if accept_other < t.over_acceptance:
         found.append("over_reach")
@@ -80,13 +168,82 @@ def verdict_set(accept_other: float, accept_own: float, rho_median: float, domin
         found.append("underpriced")
     if dominated >= t.inefficient_share:
         found.append("inefficient")
-    return tuple(found) or ("sound",)
+    return tuple(verdict(c).code_for(side) for c in found) or (verdict("sound").code_for(side),)
+
+
+#: A verdict is borderline when a share that decides it is within this many standard errors
+#: of its threshold.
+BORDERLINE_SE = 2.0
+
+
+def borderline(accept_other: float, accept_own: float, rho_median: float, dominated: float,
+               t: "Thresholds", *, draws: int, rho_below: float = float("nan"),
+               rho_draws: int = 0, side: str = "supplier") -> dict[str, Any] | None:
+    """Whether a side's verdict is within Monte Carlo error of a threshold that decides it.
+
+    Each share the rules compare with a threshold (the other side's acceptance, the side's own,
+    the share dominated, and for the median leverage ratio the share of draws with rho at most
+    ``under_rho``, which is at least a half exactly when the median is) has a standard error
+    sqrt(p (1 - p) / n). The verdict is borderline when moving one such share across its
+    threshold changes the verdict and the share lies within :data:`BORDERLINE_SE` standard
+    errors of it. Returns None, or the closest such share: its name, value, threshold, the
+    verdict on the other side, and the draws that would put the threshold
+    ``BORDERLINE_SE`` standard errors away (None when the share sits on the threshold).
+
+    >>> from deals.audit.assessment import Thresholds
+    >>> b = borderline(0.99, 0.5065, 1.0, 0.0, Thresholds(), draws=2000)  # 4 p (1 - p) / 0.0065**2
+    >>> b["share"], b["other_verdict"], b["draws_to_settle"]
+    ('own acceptance', 'self_defeating', 23665)
+    """
+    now = verdict_set(accept_other, accept_own, rho_median, dominated, t, side)[0]
+    checks = [("other side's acceptance", accept_other, t.over_acceptance, draws, "other"),
+              ("other side's acceptance", accept_other, t.under_acceptance, draws, "other"),
+              ("own acceptance", accept_own, t.over_acceptance, draws, "own"),
+              ("share dominated", dominated, t.inefficient_share, draws, "dominated")]
+    if np.isfinite(rho_below) and rho_draws > 0:
+        checks.append(("share with rho at most under_rho", rho_below, 0.5, rho_draws, "rho"))
+    found = []
+    for name, p, threshold, n, which in checks:
+        if n <= 0 or not np.isfinite(p):
+            continue
+        se = float(np.sqrt(max(p * (1 - p), 0.0) / n))
+        gap = abs(p - threshold)
+        if gap > BORDERLINE_SE * se:
+            continue
+        eps = 1e-9
+        moved = threshold - eps if p >= threshold else threshold + eps
+        args = {"other": accept_other, "own": accept_own, "rho": rho_median,
+                "dominated": dominated}
+        if which == "rho":  # the median crosses under_rho when the share crosses one half
+            args["rho"] = t.under_rho + (eps if moved < 0.5 else -eps)
+        else:
+            args[which] = moved
+        other = verdict_set(args["other"], args["own"], args["rho"], args["dominated"], t,
+                            side)[0]
+        if other == now:
+            continue
+        settle = (None if gap == 0 else
+                  int(np.ceil(BORDERLINE_SE ** 2 * p * (1 - p) / gap ** 2)))
+        found.append((gap / se if se > 0 else 0.0, {
+            "share": name, "value": float(p), "threshold": float(threshold),
+            "other_verdict": other, "draws_to_settle": settle}))
+    return min(found, key=lambda f: f[0])[1] if found else None
+
+
+def edge_words(b: Mapping[str, Any] | None, side: str, parties: Mapping[str, str]) -> str:
+    """'' or ' (on the edge of self-defeating: about 38,000 draws would settle it)'."""
+    if not b:
+        return ""
+    n = b["draws_to_settle"]
+    settle = ("no number of draws settles it" if n is None else
+              f"about {float(f'{n:.2g}'):,.0f} draws would settle it")
+    return f" (on the edge of {label(b['other_verdict'], side, parties)}: {settle})"
 
 
 def headline(verdicts: tuple[str, ...]) -> str:
     """The comparison's category: over before under before inefficient, else sound."""
-    flags = {HEADLINE[v] for v in verdicts}
-    for flag in ("over", "under", "inefficient"):
+    flags = {verdict(v).flag for v in verdicts}
+    for flag in FLAGS:
         if flag in flags:
             return flag
     return "sound"
@@ -119,13 +276,12 @@ def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def words(verdict: str, side: str, parties: Mapping[str, str]) -> str:
+def words(code: str, side: str, parties: Mapping[str, str]) -> str:
     """One side's verdict as a phrase from that side's point of view, with its reason."""
     other = "partner" if side == "supplier" else "supplier"
     who, them = the(parties[side]), the(parties[other])
-    label = SHORT[side][verdict].format(who=who)
-    reason = _REASON.get(f"{verdict}_{side}", _REASON[verdict])
-    return f"{label} ({reason.format(who=who, other=them)})"
+    v = verdict(code)
+    return f"{v.label(side, who)} ({v.reason(side, who, them)})"
 
 
 def verdict_prose(verdicts: Mapping[str, str], parties: Mapping[str, str]) -> str:
@@ -135,16 +291,17 @@ def verdict_prose(verdicts: Mapping[str, str], parties: Mapping[str, str]) -> st
     ('too harsh on India'), so it stands as its own sentence; a finding both sides share
     (inefficient) is said once.
 
-    >>> verdict_prose({"supplier": "self_defeating", "partner": "over_reach"},
+    >>> verdict_prose({"supplier": "self_defeating", "partner": "too_generous"},
     ...               {"supplier": "US", "partner": "Tier-2 buyer"})
     'The US: self-defeating (the US is worse off than with no deal in most worlds). Too generous to the Tier-2 buyer (the US would be better off with no deal in most worlds).'
     """
     text = f"{sentence_case(the(parties['supplier']))}: {words(verdicts['supplier'], 'supplier', parties)}."
-    partner = verdicts["partner"]
-    if partner == verdicts["supplier"] and "{who}" not in SHORT["partner"][partner]:
+    partner = verdict(verdicts["partner"])
+    names_side = "{who}" in partner.partner_words
+    if partner.code == verdict(verdicts["supplier"]).code and not names_side:
         return text[:-1].replace(": ", " and " + the(parties["partner"]) + ": ", 1) + "."
-    said = words(partner, "partner", parties)
-    if "{who}" not in SHORT["partner"][partner]:
+    said = words(verdicts["partner"], "partner", parties)
+    if not names_side:
         said = f"for {the(parties['partner'])}, {said}"
     return f"{text} {sentence_case(said)}."
 
@@ -254,3 +411,47 @@ def terms_records(deal: Deal, terms: Mapping[str, float] | None) -> list[dict[st
         out.append({"issue": k, "value": float(v), "unit": issue.unit if issue else "",
                     "level": names.get(min(names, key=lambda x: abs(x - v))) if names else None})
     return out
+
+
+# ---- what is made from the vocabulary ------------------------------------------------------
+
+#: Where the docs' table of verdicts sits (between these two lines of docs/leverage.md).
+DOCS_TABLE_MARKERS = ("<!-- verdict vocabulary: made by `python -m deals.audit.verdicts` -->",
+                      "<!-- end of the verdict vocabulary -->")
+
+
+def schema_enums(schema: dict[str, Any]) -> dict[str, Any]:
+    """The audit schema with its verdict and flag enums made from :data:`VOCABULARY`."""
+    defs = schema["$defs"]
+    defs["verdict"] = {"enum": list(all_codes("supplier")),
+                       "description": "the supplier's verdict code (see docs/leverage.md)"}
+    defs["verdict_partner"] = {"enum": list(all_codes("partner")),
+                               "description": "the partner's verdict code, named from the "
+                               "partner's side (see docs/leverage.md)"}
+    defs["flag"] = {"enum": list(FLAGS)}
+    return schema
+
+
+def _write_generated() -> list[str]:  # pragma: no cover - run by hand after editing VOCABULARY
+    done = []
+    package = Path(__file__).resolve().parents[1]  # deals/
+    schema_path = package / "audit.schema.json"
+    docs = package.parent / "docs" / "leverage.md"
+    texts = {schema_path: json.dumps(schema_enums(json.loads(schema_path.read_text())),
+                                     indent=1, ensure_ascii=False) + "\n"}
+    if docs.exists():
+        text = docs.read_text()
+        start, end = DOCS_TABLE_MARKERS
+        if start in text and end in text:
+            head, rest = text.split(start, 1)
+            texts[docs] = head + start + "\n" + vocabulary_markdown() + end + rest.split(end, 1)[1]
+    for path, text in texts.items():
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+        done.append(str(path))
+    return done
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print("\n".join(_write_generated()))

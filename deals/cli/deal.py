@@ -99,9 +99,23 @@ def cmd_solve(args: argparse.Namespace) -> list[Section]:
         sections.append(Section("stance game", game.to_frame(),
                                 "payoffs (supplier, partner) in $bn per year when both choose "
                                 "a stance at once; nothing is enforced"))
-        sections.append(Section("stance game equilibria", found.to_frame(), found.caption()))
+        detail = getattr(args, "detail", False)
+        caption = found.caption()
+        if not detail and found.degenerate:
+            caption = (caption.split("\n")[0] + "\nThe game may have whole ranges of equilibria: "
+                       "these rows are their corners (--detail for the solver's notes; the "
+                       "terms in docs/glossary.md)")
+        sections.append(Section("stance game equilibria", found.to_frame(), caption))
         outcome = tree_outcome(deal)
-        sections.append(Section("offer tree", outcome.to_frame(), outcome.caption()))
+        tree = outcome.to_frame()
+        tree_caption = outcome.caption()
+        if not detail and outcome.threats:
+            tree = tree[tree.index != "non-credible threat"]
+            tree_caption = (f"{deal.name}: the offer tree played backwards from its end; "
+                            f"{len(outcome.threats)} threats to walk away would not be carried "
+                            "out if tested (--detail lists them; 'non-credible threat' in "
+                            "docs/glossary.md)")
+        sections.append(Section("offer tree", tree, tree_caption))
     sols = deal.solutions(resolution=args.resolution)
     sections.append(Section("bargaining solutions", sols.to_frame(), sols.caption()))
     zone = deal.zone_of_agreement(resolution=args.resolution)
@@ -157,9 +171,11 @@ def _plot(deal: Deal, args: argparse.Namespace) -> None:
 # ---- options of the commands above ---------------------------------------------------------
 
 def resolution_options(parser: argparse.ArgumentParser) -> None:
-    """``--resolution`` for commands that solve on a grid."""
+    """``--resolution`` for commands that solve on a grid, and ``--detail``."""
     parser.add_argument("--resolution", type=int, default=None,
                         help="grid levels per continuous issue (default: chosen per deal)")
+    parser.add_argument("--detail", action="store_true",
+                        help="also print the specialist lines (see docs/glossary.md)")
 
 
 def frontier_options(parser: argparse.ArgumentParser) -> None:

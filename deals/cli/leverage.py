@@ -8,6 +8,7 @@ Both are entries of :data:`deals.cli.commands.COMMANDS`. ``--format json`` write
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 import pandas as pd
@@ -15,10 +16,11 @@ import pandas as pd
 import deals
 from deals.cli.arguments import add_draws, deal_from_args
 from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
+from deals.audit.comparison import main_driver
 from deals.numbers import people
-from deals.views.output import Report, Section, terminal_width
+from deals.views.output import GLOSSARY_LINE, Report, Section, terminal_width
 from deals.audit.surplus import MATERIAL
-from deals.audit.verdicts import SHORT, amount, sentence_case, the, verdict_prose
+from deals.audit.verdicts import FLAG_WORDS, amount, edge_words, label, sentence_case, the, verdict, verdict_prose
 
 #: Monte Carlo draws per deal by default: enough for acceptance shares to +-1 point (2 s.e.).
 COMPARE_DRAWS = 2_000
@@ -30,6 +32,19 @@ WIDE, WIDER = 110, 170
 def _thresholds(args: argparse.Namespace) -> Thresholds:
     return Thresholds(over_acceptance=args.over_acceptance, under_acceptance=args.under_acceptance,
                       under_rho=args.under_rho, efficiency_margin=args.efficiency_margin)
+
+
+def _progress() -> bool:
+    """A bar on stderr only at a terminal, shown from the start (a pipe or a file gets none)."""
+    return sys.stderr.isatty()
+
+
+def announce(text: str) -> None:
+    """One line on stderr at once, only at a terminal: a long run is visibly under way before
+    its first task ends (the bar then counts the tasks)."""
+    if sys.stderr.isatty():
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
 
 
 def _save(ax: Any, path: str) -> None:
@@ -48,73 +63,124 @@ def _spread(r: dict) -> str:
     return f"{people(r['median'])} ({people(r['p10'])} to {people(r['p90'])})"
 
 
+#: What a table prints for a deal with no struck deal (a verdict word would mislead).
+NOT_STRUCK = "-"
+
+
+#: The mark of a verdict within Monte Carlo error of a threshold (explained under the table).
+EDGE = "*"
+
+
 def _short(a: Assessment | None, side: str = "supplier") -> str:
     if a is None:
-        return "none"
-    return SHORT[side][a.verdicts[side]].format(who=the(a.parties[side]))
+        return NOT_STRUCK
+    return label(a.verdicts[side], side, a.parties) + (EDGE if a.borderline.get(side) else "")
+
+
+def edge_caption(audits: list[Assessment | None]) -> str:
+    """The caption's line for borderline verdicts, or '' when there are none."""
+    if not any(a is not None and any(a.borderline.values()) for a in audits):
+        return ""
+    return (f"; {EDGE}: on the edge, a share that decides the verdict is within 2 Monte Carlo "
+            "standard errors of its threshold (more draws settle it; see the notes)")
+
+
+def _driver(a: Assessment) -> str:
+    return main_driver(a) or "-"
+
+
+def leverage_reading(a: Assessment) -> str:
+    """How the supplier read its leverage, from its verdict: 'over-estimated' (over-reach),
+    'under-estimated' (self-defeating, underpriced), 'about right' (the rest)."""
+    return verdict(a.verdicts["supplier"]).leverage
 
 
 # ---- compare --------------------------------------------------------------------------------
 
 def compare_display(comparison: "deals.Comparison", width: int) -> pd.DataFrame:
-    """The comparison for people: verdicts, acceptance and the money, narrow or wide."""
+    """The comparison for people: verdict, leverage ratio and its reading, acceptance, the
+    main driver, the struck deal's verdict; wider terminals add the money."""
     rows = []
     for a in comparison:
         g = a.gains
         row = {"deal": a.deal, "supplier verdict": _short(a),
+               "leverage (rho)": people(a.rho["supplier"]["median"]),
+               "leverage read": leverage_reading(a),
                "partner accepts": people(a.acceptance["partner"], "percent"),
-               "supplier worse off": people(a.worse_off["supplier"], "percent"),
-               "supplier gain": people(g["proposal"]["supplier"]["median"])}
+               "main driver": _driver(a)}
         if width >= WIDE:
             row["partner verdict"] = _short(a, "partner")
+            row[f"supplier gain ({comparison.gain_unit})"] = people(
+                g["proposal"]["supplier"]["median"])
             row["at benchmark"] = people(g["benchmark"]["supplier"]["median"])
             if width >= WIDER:
-                row["supplier gain"] = _spread(g["proposal"]["supplier"])
+                row[f"supplier gain ({comparison.gain_unit})"] = _spread(g["proposal"]["supplier"])
                 row["at benchmark"] = _spread(g["benchmark"]["supplier"])
-            row["best ask accepted"] = people(a.ask["acceptance"], "percent")
         row["struck deal"] = _short(comparison.struck_of(a.deal))
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def compare_notes(comparison: "deals.Comparison") -> tuple[str, ...]:
-    """One paragraph per deal: terms, the money, both verdicts, surplus, the struck deal."""
+def compare_notes(comparison: "deals.Comparison", detail: bool = False) -> tuple[str, ...]:
+    """One short note per deal (why, in two or three lines); ``detail`` adds the terms, the
+    money, the surplus, the struck deal's terms and the two-level summary."""
     notes = []
     for i, a in enumerate(comparison, 1):
         s, p = the(a.parties["supplier"]), the(a.parties["partner"])
         g, u = a.gains, a.gain_unit
-        text = [f"{i}. {a.deal} ({a.proposal_source}): {a.terms_words}.",
-                f"{sentence_case(s)}'s gain: {_spread(g['proposal']['supplier'])} {u} (median, "
-                f"p10 to p90), against {_spread(g['benchmark']['supplier'])} at the bargaining "
-                f"benchmark; {p} accepts in {people(a.acceptance['partner'], 'percent')}, {s} "
-                f"is worse off than with no deal in {people(a.worse_off['supplier'], 'percent')}.",
-                verdict_prose(a.verdicts, a.parties)]
-        text += [f"{t}." for t in a.surplus_text["supplier"]]
-        text.append(f"Best take-it-or-leave-it ask: {terms_text_of(a, a.ask['terms'])}, accepted "
-                    f"in {people(a.ask['acceptance'], 'percent')}, expected gain "
-                    f"{people(a.ask['expected_gain'])} {u}.")
+        v = verdict(a.verdicts["supplier"])
+        text = [f"{i}. {a.deal}: {v.reason('supplier', s, p)} ({p} accepts "
+                f"{people(a.acceptance['partner'], 'percent')})"
+                f"{edge_words(a.borderline.get('supplier'), 'supplier', a.parties)}."]
         struck = comparison.struck_of(a.deal)
-        if struck is not None:
-            text.append(f"As struck ({struck.terms_words}): {struck.verdict_text['supplier']}.")
-        if a.two_level is not None:  # issue 16: ratification, breakdown, a doubted threat
-            text.append(a.two_level.short())
+        if struck is not None and struck.borderline.get("supplier"):
+            text.append(f"As struck: {label(struck.verdicts['supplier'], 'supplier', a.parties)}"
+                        f"{edge_words(struck.borderline['supplier'], 'supplier', a.parties)}.")
+        if len(a.drivers):
+            top = a.drivers.iloc[0]
+            swing = max(float(top.get("supplier swing", 0.0)), float(top.get("partner swing", 0.0)))
+            text.append(f"Main driver {_driver(a)}: up to {people(swing)} {u}.")
+        text.append(f"Best take-it-or-leave-it ask accepted in "
+                    f"{people(a.ask['acceptance'], 'percent')}, expected gain "
+                    f"{people(a.ask['expected_gain'])} {u}.")
+        if detail:
+            text += [f"Terms ({a.proposal_source}): {a.terms_words}.",
+                     f"{sentence_case(s)}'s gain: {_spread(g['proposal']['supplier'])} {u} "
+                     f"(median, p10 to p90), against {_spread(g['benchmark']['supplier'])} at "
+                     "the bargaining benchmark.", verdict_prose(a.verdicts, a.parties)]
+            text += [f"{t}." for t in a.surplus_text["supplier"]]
+            text.append(f"The ask: {terms_text_of(a, a.ask['terms'])}.")
+            if struck is not None:
+                text.append(f"As struck ({struck.terms_words}): "
+                            f"{struck.verdict_text['supplier']}.")
+            if a.two_level is not None:  # issue 16: ratification, breakdown, a doubted threat
+                text.append(a.two_level.short())
         notes.append(" ".join(text))
     return tuple(notes)
 
 
 def cmd_compare(args: argparse.Namespace) -> Report:
     chosen = args.deals or None
+    count = len(chosen) if chosen else len(deals.library_names())
+    announce(f"chipdeals compare: auditing {count} deal{'s' if count != 1 else ''}, "
+             f"{args.draws:,} draws each ...")
     comparison = deals.compare([deals.load(d) for d in chosen] if chosen else None,
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
                                progress=None, terms=args.terms, jobs=args.jobs)
     width = terminal_width()
     caption = (comparison.caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
                "benchmark as median" + (" (p10 to p90)" if width >= WIDER else "")
-               + "; struck deal: the verdict on [outcome], the deal as struck"
-               + ("" if width >= WIDE else "; the benchmark and more in the notes above"))
+               + "; leverage (rho): the supplier's median gain at these terms over its gain at "
+               "the bargaining benchmark (1: claims what its position supports); leverage "
+               "read: over-estimated = the partner rejects it in most worlds, under-estimated = "
+               "the supplier loses or claims well under its position; main driver: the "
+               "parameter that moves the gains most; struck deal: the verdict on the deal as "
+               f"struck ([outcome]), {NOT_STRUCK} where none was struck"
+               + edge_caption([*comparison, *comparison.struck])
+               + ("" if getattr(args, "detail", False) else "; --detail for terms and money"))
     sections = [Section("leverage of each deal's terms", comparison.to_frame(), caption,
                         name="compare", display=compare_display(comparison, width),
-                        notes=compare_notes(comparison))]
+                        notes=compare_notes(comparison, getattr(args, "detail", False)))]
     if args.plot:
         _agg()
         _save(comparison.plot(), args.plot)
@@ -123,7 +189,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
 
 # ---- assess ---------------------------------------------------------------------------------
 
-def assess_sections(a: Assessment) -> tuple[Section, ...]:
+def assess_sections(a: Assessment, detail: bool = False) -> tuple[Section, ...]:
     """Every table of one audit: verdict, figures, drivers, one-at-a-time, surplus."""
     u = a.gain_unit
     verdict = pd.DataFrame([{
@@ -135,7 +201,7 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
         for side in ("supplier", "partner")]).set_index("side")
     shown_verdict = pd.DataFrame({
         "side": [f"{a.parties[side]} ({side})" for side in verdict.index],
-        "verdict": [_short(a, side) for side in verdict.index], "flag": verdict["flag"].tolist(),
+        "verdict": [_short(a, side) for side in verdict.index],
         "accepts": [people(v, "percent") for v in verdict["accepts"]],
         "median gain": [people(v) for v in verdict["gain median"]],
         "p10": [people(v) for v in verdict["gain p10"]],
@@ -145,6 +211,11 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
     shown = figures.copy()
     shown["value"] = [people(v, "percent" if k.startswith(("P(", "share", "optimal ask acc"))
                              else "number") for k, v in figures["value"].items()]
+    for side in ("supplier", "partner"):  # codes in words, as in every table
+        if f"verdict ({side})" in shown.index:
+            shown.loc[f"verdict ({side})", "value"] = _short(a, side)
+        if f"flag ({side})" in shown.index:
+            shown.loc[f"flag ({side})", "value"] = FLAG_WORDS[side][a.flags[side]]
     drivers = a.drivers.copy()
     shown_drivers = drivers.reset_index().astype(object)
     for column in drivers.columns:  # correlations to two decimals: 6e-05 is no correlation
@@ -172,8 +243,8 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
     return (
         Section(f"{a.deal}: leverage audit of {a.proposal_source}", verdict,
                 f"gains in {u} over no deal: median, 10th and 90th percentiles over {a.draws:,} "
-                "draws; at benchmark: the median gain at the bargaining benchmark",
-                name="verdict", notes=tuple(a.explain().splitlines()[1:]),
+                "draws; at benchmark: the median gain at the bargaining benchmark" + GLOSSARY_LINE,
+                name="verdict", notes=tuple(a.explain(detail=detail).splitlines()[1:]),
                 display=shown_verdict),
         Section("figures", figures, "rho = the supplier's gain at these terms / its gain at the "
                 "bargaining benchmark: 1 claims what its position supports, below 1 less, below 0 "
@@ -200,12 +271,13 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
 
 def cmd_assess(args: argparse.Namespace) -> Report:
     deal = deal_from_args(args)
+    announce(f"chipdeals assess: auditing {deal.name}, {args.draws:,} draws ...")
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
                      progress=None, terms=args.terms, jobs=args.jobs)
     if args.plot:
         _agg()
         _save(a.plot_drivers(), args.plot)
-    return Report(assess_sections(a), data=a.to_dict())
+    return Report(assess_sections(a, getattr(args, "detail", False)), data=a.to_dict())
 
 
 # ---- options --------------------------------------------------------------------------------
@@ -217,6 +289,9 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
     add_draws(parser, draws, "Monte Carlo draws of the parameters")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw a chart to a file")
+    parser.add_argument("--detail", action="store_true",
+                        help="also print the specialist lines (terms, money, two-level "
+                        "findings; see the glossary in docs/glossary.md)")
     t = Thresholds()
     parser.add_argument("--over-acceptance", type=float, metavar="P", default=t.over_acceptance,
                         help="over-reach below this acceptance probability")

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from deals.cli.arguments import deal_from_args
 from deals.practice.session import PracticeSession, play_in_terminal
-from deals.views.output import Section
+from deals.views.output import Report
 from games.negotiation import STANDARD
 
 
-def cmd_negotiate(args: argparse.Namespace) -> list[Section]:
-    """``chipdeals negotiate DEAL --as SIDE --against AGENT``: play one side in the terminal."""
+def cmd_negotiate(args: argparse.Namespace) -> Report:
+    """``chipdeals negotiate DEAL --as SIDE --against AGENT``: play one side in the terminal.
+
+    With a machine format (json, csv, markdown) the game's transcript and prompts go to
+    stderr, so stdout holds only the result."""
     session = PracticeSession(deal_from_args(args), side=args.side, against=args.against,
                               rounds=args.rounds, seed=args.seed)
-    return play_in_terminal(session)
+    if getattr(args, "format", "table") == "table":
+        sections = play_in_terminal(session)
+    else:
+        def read(prompt: str) -> str:
+            sys.stderr.write(prompt)
+            sys.stderr.flush()
+            return input()
+
+        sections = play_in_terminal(session, read=read,
+                                    write=lambda text: print(text, file=sys.stderr))
+    return Report(tuple(sections), data=session.to_data())
 
 
 def negotiate_options(parser: argparse.ArgumentParser) -> None:

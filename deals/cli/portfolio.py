@@ -23,7 +23,7 @@ def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
     if not args.links and not args.plot:
         return cmd_policy(args)
     result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed)
-    out = sections(result)
+    out = sections(result, detail=args.detail)
     if args.plot:
         save_plot(result, args.plot)
         out.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
@@ -40,3 +40,6 @@ def portfolio_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="FILE.png", help="the coordination report's chart, "
                         "drawn to a file")
     policy_options(parser)
+    parser.add_argument("--detail", action="store_true",
+                        help="also print the solver's figures (budget shadow price, duality "
+                        "gap, fixed point; see docs/glossary.md)")

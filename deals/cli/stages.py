@@ -12,7 +12,8 @@ import pandas as pd
 
 from deals.cli.arguments import add_draws, at_least, deal_from_args
 from deals.errors import DealError
-from deals.views.output import Section
+from deals.numbers import people
+from deals.views.output import GLOSSARY_LINE, Report, Section
 from deals.stages.planning import stage_plan
 from deals.stages.values import information_value, snapback_value, verification_value
 
@@ -21,41 +22,92 @@ from deals.stages.values import information_value, snapback_value, verification_
 MAX_CURVE_DRAWS = 100_000
 
 
-def cmd_stages(args: argparse.Namespace) -> list[Section]:
+#: Version of ``chipdeals stages --format json`` (deals/stages.schema.json).
+STAGES_SCHEMA_VERSION = 1
+
+
+def cmd_stages(args: argparse.Namespace) -> Report:
     deal = deal_from_args(args)
     if not 1 <= args.curve_draws <= MAX_CURVE_DRAWS:
         raise DealError(f"--curve-draws must lie from 1 to {MAX_CURVE_DRAWS:,} (each point of a "
                         "value curve solves that many draws)")
     plan = stage_plan(deal, args.draws, args.seed, confidence=args.confidence)
+    money = "$bn per year"
     table = plan.to_frame().copy()
     table["safe"] = [("" if pd.isna(x) else f"{x:.0%}") for x in table["safe"]]
     table["accepted"] = [f"{x:.0%}" for x in table["accepted"]]
-    for col in ("US gain", "vs worse type"):
-        table[col] = table[col].round(2)
-    sections = [Section(f"{deal.name}: staged plan for {plan.issue} ({plan.unit})", table,
-                        "\n".join(plan.summary()))]
+    for col in ("supplier gain", "vs worse type"):
+        table[col] = [people(round(float(x), 2)) for x in table[col]]
+    table = table.rename(columns={"supplier gain": "supplier gain ($bn/yr)",
+                                  "vs worse type": "vs worse type ($bn/yr)"})
+    table.index.name = f"first tranche ({plan.unit})"
+    sections = [Section(f"staged plan for {plan.issue}", table,
+                        "\n".join(plan.summary(detail=args.detail)), name="staged_plan")]
+    milestones = list(deal.stages.milestones) or [""] * len(plan.reach)
     reach = pd.DataFrame({"stage": range(1, len(plan.reach) + 1),
-                          "milestone": list(deal.stages.milestones) or [""] * len(plan.reach),
-                          "P(breach under way)": [f"{p:.1%}" for p in plan.reach.mean(axis=1)]}
+                          "milestone": milestones,
+                          "breach under way, undetected": [f"{p:.1%}"
+                                                           for p in plan.reach.mean(axis=1)]}
                          ).set_index("stage")
-    sections.append(Section("probability that a breach reaches each stage undetected", reach,
-                            "mean over draws and the partner's types"))
+    sections.append(Section("how likely a breach reaches each stage undetected", reach,
+                            "mean over draws and the partner's types", name="breach_reach"))
+    data: dict[str, Any] = {
+        "schema_version": STAGES_SCHEMA_VERSION, "command": "stages", "deal": deal.name,
+        "draws": args.draws, "curve_draws": args.curve_draws, "seed": args.seed,
+        "gain_unit": money, "plan": plan.to_data(),
+        "breach_reach": [{"stage": k + 1, "milestone": m, "p_breach_under_way": float(p)}
+                         for k, (m, p) in enumerate(zip(milestones, plan.reach.mean(axis=1)))],
+        "value_curves": [], "information_value": None}
     for curve in (verification_value(deal, draws=args.curve_draws, seed=args.seed),
                   snapback_value(deal, draws=args.curve_draws, seed=args.seed)):
-        frame = curve.to_frame().round(3)
+        frame = curve.to_frame().copy()
         frame["best first tranche"] = [f"{x:,.0f}" for x in frame["best first tranche"]]
-        sections.append(Section(f"value of the {curve.lever}", frame,
-                                curve.caption() + f"\nMost worth paying for it: "
-                                f"{curve.most_worth:.2f} per year"))
+        for col in ("US gain", "worth vs now"):
+            frame[col] = [people(round(float(x), 3)) for x in frame[col]]
+        frame = frame.rename(columns={"US gain": "supplier gain ($bn/yr)",
+                                      "worth vs now": "worth it ($bn/yr)",
+                                      "best first tranche": "best first tranche"})
+        sections.append(Section(
+            f"value of the {curve.lever}", frame,
+            curve.caption().replace("(utility units, $bn/yr in the library)", f"({money})")
+            + f" (the one-shot value here is over these {curve.draws:,} draws, so it can "
+            f"differ from the plan table's, over {args.draws:,})"
+            + f"; best first tranche in {plan.unit}; worth it: the supplier's gain over the "
+            "file's terms\n"
+            + f"Most worth paying for it: {people(round(curve.most_worth, 3))} {money}",
+            name=f"value_of_{curve.lever.replace(' ', '_')}"))
+        data["value_curves"].append({
+            "lever": curve.lever, "draws": curve.draws, "one_shot": curve.one_shot,
+            "under_the_files_terms": curve.current, "most_worth": curve.most_worth,
+            "points": [{"level": float(x), "supplier_gain": float(v),
+                        "worth_vs_now": max(0.0, float(v) - curve.current),
+                        "best_first_tranche": float(f)}
+                       for x, v, f in zip(curve.levels, curve.value, curve.best_first)]})
     voi = information_value(deal, args.draws, args.seed)
-    ranked = voi.to_frame().head(args.top).round(4)
-    sections.append(Section("what is worth researching: value of perfect information", ranked,
-                            voi.caption()))
+    data["information_value"] = {
+        "total": voi.total, "best_action": voi.best_action, "value_without": voi.value_without,
+        "bins": voi.bins, "parameters": [{"parameter": n, "value": v,
+                                          "share": v / voi.total if voi.total > 0 else 0.0}
+                                         for n, v in voi.ranking()]}
+    if args.detail:
+        ranked = voi.to_frame().head(args.top).round(4)
+        sections.append(Section("what is worth researching: value of perfect information", ranked,
+                                voi.caption() + f" ({money})", name="information_value"))
+    else:
+        ranked = pd.DataFrame([{"parameter": n, f"worth knowing ({money})": people(round(v, 3)),
+                                "share": f"{v / voi.total:.0%}" if voi.total > 0 else "0%"}
+                               for n, v in voi.ranking()[:args.top]])
+        if len(ranked):
+            ranked = ranked.set_index("parameter")
+        sections.append(Section(
+            "what is worth researching", ranked,
+            "how much more the supplier would expect to gain, per year, if it learnt the "
+            "parameter's true value before choosing its first tranche (the value of perfect "
+            f"information, over {voi.draws:,} draws)" + GLOSSARY_LINE,
+            name="information_value"))
     if args.plot:
         _plot(deal, args)
-        sections.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
-                                "the supplier's value against the detection probability"))
-    return sections
+    return Report(tuple(sections), data=data)
 
 
 def _plot(deal: Any, args: argparse.Namespace) -> None:
@@ -79,3 +131,6 @@ def stages_options(p: Any) -> None:
                    help="share of draws in which the plan's first tranche must be safe")
     p.add_argument("--top", type=at_least(1), default=8, help="parameters to rank")
     p.add_argument("--plot", metavar="FILE.png", help="draw the value-of-verification curve")
+    p.add_argument("--detail", action="store_true",
+                   help="also print the specialist lines (the solver, the value of perfect "
+                   "information's method; see docs/glossary.md)")

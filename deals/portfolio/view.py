@@ -57,10 +57,19 @@ def _wrap(lines: list[str]) -> str:
     return "\n".join(textwrap.fill(line, 78, subsequent_indent="  ") for line in lines)
 
 
-def sections(result: PortfolioResult) -> list[Section]:
-    """The report as the command line's sections (tables and captions fit 80 columns)."""
+def plain_caption(result: PortfolioResult) -> str:
+    """How the numbers were made, in plain words (the solver's figures: ``caption()``)."""
+    return (f"{result.draws:,} draws (seed {result.seed}); $bn a year, chips in thousands of "
+            "H100e a year; coordinated: the US chooses every deal's chips at once under the "
+            "budget (--detail for the solver's checks; terms in docs/glossary.md).")
+
+
+def sections(result: PortfolioResult, detail: bool = True) -> list[Section]:
+    """The report as the command line's sections (tables and captions fit 80 columns);
+    ``detail`` keeps the solver's figures (shadow price, duality gap, fixed point)."""
     p = result.portfolio
-    notes = [result.caption(), result.cost_of_ignoring_links()]
+    notes = [result.caption() if detail else plain_caption(result),
+             result.cost_of_ignoring_links()]
     notes += [f"Skipped: {name} ({why})." for name, why in p.skipped]
     verdicts, why = verdicts_frame(result)
     return [Section(f"US gain by regime ({p.name})", regimes_frame(result), _wrap(

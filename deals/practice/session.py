@@ -22,20 +22,26 @@ True
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
 from deals.errors import DealError
 from deals.audit.leverage import point_values
+from deals.audit.verdicts import the
 from deals.deal.model import Deal
 from deals.practice.negotiation import UNIT, agent_named, negotiation_problem, outcome_utilities
 from deals.views.output import Section
 from games.negotiation import NegotiationTrace, Negotiator, SideView
 
 PAIR = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(\S+)$")
+
+
+#: Version of ``chipdeals negotiate --format json`` (deals/negotiate.schema.json).
+NEGOTIATE_SCHEMA_VERSION = 1
 
 
 def number_text(value: float) -> str:
@@ -195,6 +201,60 @@ class PracticeSession:
 
     # ---- the debrief ------------------------------------------------------------------
 
+    def result(self) -> list[dict[str, Any]]:
+        """Each side's result (you first): outside option, outcome, gain, benchmark gain."""
+        p, sides = self.problem, self.problem.sides
+        bench = p.benchmark_utilities()[:, 0]
+        agreed = self.status == "agreed"
+        last = self.offers[-1][1] if agreed else None
+        out = []
+        for role, side in (("you", self.person), ("agent", 1 - self.person)):
+            r = float(p.reservation(side)[0])
+            got = float(p.utility(side)[0, last]) if agreed else r
+            gain, bench_gain = got - r, float(bench[side]) - r
+            wait = float(p.discount(side)[0]) ** (self.round - 1) if agreed else 0.0
+            out.append({"role": role, "side": ("supplier", "partner")[side],
+                        "party": sides[side], "outside_option": r, "outcome": got,
+                        "gain": gain, "gain_discounted": wait * gain,
+                        "benchmark_gain": bench_gain,
+                        "share_of_benchmark_gain": gain / bench_gain if bench_gain > 0
+                        else None})
+        return out
+
+    def result_sentence(self) -> str:
+        """The ending in one plain sentence: 'You got 7% of the gain your position supports;
+        the US got 102%.'"""
+        you, them = self.result()
+        if self.status != "agreed":
+            return (f"No agreement ({self.status}): both sides keep their outside options; "
+                    f"at the benchmark you would have gained {you['benchmark_gain']:.3g} {UNIT}.")
+
+        def share(r: dict[str, Any]) -> str:
+            x = r["share_of_benchmark_gain"]
+            return "n/a" if x is None or x != x else f"{x:.0%}"
+
+        return (f"Agreed in round {self.round}: you got {share(you)} of the gain your position "
+                f"supports ({you['gain']:.3g} of {you['benchmark_gain']:.3g} {UNIT}); "
+                f"{the(them['party'])} got {share(them)}.")
+
+    def to_data(self) -> dict[str, Any]:
+        """The game as data for ``chipdeals negotiate --format json`` (deals/negotiate.schema.json)."""
+        names = self.problem.sides
+        offers = []
+        for r, (side, index) in enumerate(self.offers, start=1):
+            offers.append({
+                "round": r, "by": "you" if side == self.person else "agent",
+                "party": names[side],
+                "terms": [{"issue": k, "value": float(v)}
+                          for k, v in self.problem.outcome(index).items()],
+                "your_utility": self.my_utility(index),
+                "their_utility": float(self.problem.utility(1 - self.person)[0, index])})
+        return {"schema_version": NEGOTIATE_SCHEMA_VERSION, "command": "negotiate",
+                "deal": self.deal.name, "you": ("supplier", "partner")[self.person],
+                "against": self.agent.name, "rounds": self.rounds, "rounds_played": self.round,
+                "status": self.status, "utility_unit": UNIT, "offers": offers,
+                "result": self.result(), "summary": self.result_sentence()}
+
     def debrief(self) -> list[Section]:
         """The trace with both sides' utilities, and the agreement against the benchmark."""
         p, sides = self.problem, self.problem.sides
@@ -219,9 +279,10 @@ class PracticeSession:
                    f"{UNIT}; benchmark: asymmetric Nash with {sides[0]} power {power:.2f} "
                    "(from the costs of delay); discounted: worth at the start of the talks")
         trace = self.history(reveal=True)
-        return [Section("the negotiation", trace, f"{sides[me]} is you; the outcome grid has "
-                        f"{p.size} points, your offers are taken as written"),
-                Section("where the agreement sits", verdict, caption)]
+        return [Section("the negotiation", trace, f"{sides[me]} is you; your offers are taken "
+                        "as written"),
+                Section("where the agreement sits", verdict,
+                        self.result_sentence() + "\n" + caption)]
 
 
 class PersonAtTable:

@@ -255,6 +255,18 @@ class StagePlan(TabularResult):
         """The first tranche with the largest mean expected payoff to the supplier."""
         return float(self.first_tranches[int(np.argmax(self.supplier[1:].mean(axis=1)))])
 
+    def binding_cause(self) -> tuple[str, float, float]:
+        """Why the first tranches are not safe more often, at the tranche safe most often:
+        ``("partner refuses", refuses, costly)`` when some type of partner refuses the plan in
+        more draws than the later tranches leave the supplier below its outside option against
+        the worse type, else ``("later tranches cost the supplier", refuses, costly)``; the two
+        shares are of the draws (a draw can count in both)."""
+        k = int(np.argmax(self.safe.mean(axis=1)))
+        refuses = float(np.mean(~self.accepted[k + 1]))
+        costly = float(np.mean(self.worse[k + 1] < self.outside - 1e-9))
+        cause = "partner refuses" if refuses > costly else "later tranches cost the supplier"
+        return cause, refuses, costly
+
     def gain_vs_one_shot(self, first: float | None = None) -> float:
         """Mean over draws of the supplier's gain from a staged plan over the one-shot terms."""
         first = self.plan if first is None else first
@@ -263,16 +275,39 @@ class StagePlan(TabularResult):
         k = 1 + self.first_tranches.index(first)
         return float((self.supplier[k] - self.supplier[0]).mean())
 
+    def to_data(self) -> dict[str, Any]:
+        """The plan as data (``chipdeals stages --format json``): numbers as numbers, keys that
+        never depend on the deal."""
+        cause, refuses, costly = self.binding_cause()
+        options = [{"first_tranche": self.one_shot, "one_shot": True, "p_safe": None,
+                    "p_accepted": float(self.accepted[0].mean()),
+                    "supplier_gain": float((self.supplier[0] - self.outside).mean()),
+                    "supplier_gain_vs_worse_type": float((self.worse[0] - self.outside).mean())}]
+        for k, a in enumerate(self.first_tranches):
+            options.append({"first_tranche": float(a), "one_shot": False,
+                            "p_safe": float(self.safe[k].mean()),
+                            "p_accepted": float(self.accepted[k + 1].mean()),
+                            "supplier_gain": float((self.supplier[k + 1] - self.outside).mean()),
+                            "supplier_gain_vs_worse_type":
+                                float((self.worse[k + 1] - self.outside).mean())})
+        return {"issue": self.issue, "unit": self.unit, "one_shot": self.one_shot,
+                "first_tranche": self.plan, "confidence": self.confidence,
+                "gain_vs_one_shot": None if self.plan is None else self.gain_vs_one_shot(),
+                "best_by_expected_gain": self.best, "worse_type": self.worse_type,
+                "binding_cause": {"cause": cause, "p_partner_refuses": refuses,
+                                  "p_later_tranches_cost_supplier": costly},
+                "options": options, "regret": float(self.regret)}
+
     def to_frame(self) -> pd.DataFrame:
         rows = [{"first tranche": ONE_SHOT + f" ({self.one_shot:,.0f})", "safe": np.nan,
                  "accepted": float(self.accepted[0].mean()),
-                 "US gain": float((self.supplier[0] - self.outside).mean()),
+                 "supplier gain": float((self.supplier[0] - self.outside).mean()),
                  "vs worse type": float((self.worse[0] - self.outside).mean())}]
         for k, (a, shown) in enumerate(zip(self.first_tranches,
                                            tranche_texts(self.first_tranches))):
             rows.append({"first tranche": shown, "safe": float(self.safe[k].mean()),
                          "accepted": float(self.accepted[k + 1].mean()),
-                         "US gain": float((self.supplier[k + 1] - self.outside).mean()),
+                         "supplier gain": float((self.supplier[k + 1] - self.outside).mean()),
                          "vs worse type": float((self.worse[k + 1] - self.outside).mean())})
         return pd.DataFrame(rows).set_index("first tranche")
 
@@ -280,30 +315,39 @@ class StagePlan(TabularResult):
         frame = self.to_frame()
         lines = [f"{self.deal}: staged release of {self.issue} ({self.unit}); "
                  f"{self.draws:,} draws, seed {self.seed}",
-                 f"{'first tranche':>22} {'safe':>6} {'accepted':>9} {'US gain':>9} {'vs worse':>9}"]
+                 f"{'first tranche':>22} {'safe':>6} {'accepted':>9} {'gain':>9} {'vs worse':>9}"]
         for name, r in frame.iterrows():
             safe = "" if np.isnan(r["safe"]) else f"{r['safe']:.0%}"
-            lines.append(f"{name:>22} {safe:>6} {r['accepted']:>9.0%} {r['US gain']:>9.2f} "
+            lines.append(f"{name:>22} {safe:>6} {r['accepted']:>9.0%} {r['supplier gain']:>9.2f} "
                          f"{r['vs worse type']:>9.2f}")
         return "\n".join(lines + self.summary())
 
-    def summary(self) -> list[str]:
-        """The plan in sentences: what the table's columns mean, the plan, its gain, breach reach."""
+    def summary(self, detail: bool = True) -> list[str]:
+        """The plan in sentences: what the table's columns mean, the plan, its gain, breach reach,
+        and why no larger first tranche is safe (:meth:`binding_cause`)."""
         plan = self.plan
         lines = []
-        lines.append(f"US gain: mean over draws and types, over its outside option; vs worse: "
-                     f"against the {self.worse_type} type (utility units, $bn/yr in the library)")
+        lines.append(f"supplier gain: mean over draws and types, over its outside option; vs "
+                     f"worse: against the {self.worse_type} type ($bn per year)")
+        cause, refuses, costly = self.binding_cause()
+        why = (f"some type of partner refuses the plan in {refuses:.0%} of draws (the later "
+               f"tranches leave the supplier below its outside option in {costly:.0%})"
+               if cause == "partner refuses" else
+               f"against the {self.worse_type} type the later tranches cost the supplier more "
+               f"than its outside option in {costly:.0%} of draws (the partner refuses in "
+               f"{refuses:.0%})")
         if plan is None:
-            lines.append(f"No first tranche is safe in {self.confidence:.0%} of draws: against "
-                         f"the {self.worse_type} type the later tranches already cost the "
-                         f"supplier more than its outside option.")
+            lines.append(f"No first tranche is safe in {self.confidence:.0%} of draws: {why}.")
         else:
-            lines.append(f"Plan: first tranche {plan:,.0f} (largest safe in >= "
+            gain = round(self.gain_vs_one_shot(), 2) + 0.0
+            lines.append(f"Plan: first tranche {plan:,.0f} {self.unit} (largest safe in >= "
                          f"{self.confidence:.0%} of draws); gain over one shot "
-                         f"{self.gain_vs_one_shot():+.2f} per year.")
-        lines.append(f"Best by expected gain: {self.best:,.0f}. P(breach under way, undetected) "
-                     "by stage: " + ", ".join(f"{p:.1%}" for p in self.reach.mean(axis=1)))
-        lines.append(f"Solved by screening backward induction, regret <= {self.regret:.2g}.")
+                         + ("0" if gain == 0 else f"{gain:+.2f}") + " $bn per year.")
+        lines.append(f"Best by expected gain: {self.best:,.0f} {self.unit}. Chance that a breach "
+                     "is under way and undetected, by stage: "
+                     + ", ".join(f"{p:.1%}" for p in self.reach.mean(axis=1)))
+        if detail:
+            lines.append(f"Solved by screening backward induction, regret <= {self.regret:.2g}.")
         return lines
 
 

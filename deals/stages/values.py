@@ -80,7 +80,7 @@ class LeverCurve(TabularResult):
                    label=f"one shot ({self.one_shot:.2f})")
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xlabel(self.lever)
-        ax.set_ylabel("supplier's mean gain over no deal\n(utility units per year)")
+        ax.set_ylabel("supplier's mean gain over no deal\n($bn per year)")
         ax.set_title(f"{self.deal}: value of the {self.lever}")
         ax.legend(loc="best", fontsize=8)
         return ax
@@ -225,14 +225,17 @@ class StageSummary:
     breach_reach: tuple[float, ...] = field(default=())
 
     def __str__(self) -> str:
+        def change(x: float) -> str:  # never '-0.00'
+            r = round(float(x), 2) + 0.0
+            return "0" if r == 0 else f"{r:+.2f}"
+
         if self.first_tranche is None:
             return (f"staged: no first tranche of {self.issue} is safe in 90% of draws; the best "
-                    f"({self.best_first:,.0f} {self.issue}) gains {self.best_gain:+.2f} a year "
-                    f"(expected, in the deal's gain units) over one shot of "
-                    f"{self.one_shot:,.0f}")
+                    f"({self.best_first:,.0f} {self.issue}) gains {change(self.best_gain)} $bn "
+                    f"per year (expected) over one shot of {self.one_shot:,.0f}")
         return (f"staged: first tranche {self.first_tranche:,.0f} {self.issue} (safe in "
-                f"{self.safe_share:.0%} of draws), {self.gain_vs_one_shot:+.2f} a year (expected, "
-                f"in the deal's gain units) over one shot of {self.one_shot:,.0f}")
+                f"{self.safe_share:.0%} of draws), {change(self.gain_vs_one_shot)} $bn per year "
+                f"(expected) over one shot of {self.one_shot:,.0f}")
 
 
 def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> StageSummary | None:

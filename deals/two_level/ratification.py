@@ -38,6 +38,12 @@ from games.bargaining.batch import scan
 from games.bargaining.winset import delayed_power, schelling_shift, win_set
 from games.results import TabularResult
 
+def _change(value: float) -> str:
+    """A signed change to two decimals, '0' where it rounds to nothing (never '-0.00')."""
+    r = round(float(value), 2) + 0.0
+    return "n/a" if r != r else ("0" if r == 0 else f"{r:+.2f}")
+
+
 #: Below this share of draws the proposer's own side is said not to ratify its proposal.
 RATIFY_THRESHOLD = 0.5
 
@@ -54,6 +60,16 @@ class SideOfTwoLevel:
     toward: float                   # P(the win-set moves the benchmark toward the negotiator)
     killed: float                   # P(a zone exists but nothing in it is ratified)
     shift: float                    # mean change of the negotiator's gain ($bn per year)
+    #: Each member: P(it is worse off than its outside option in a draw where the side does
+    #: not ratify), i.e. how often it is among those who block the proposal.
+    blockers: Mapping[str, float] = field(default_factory=dict)
+
+    def main_blocker(self) -> tuple[str, float] | None:
+        """The member that blocks most often and how often (None if the side never blocks)."""
+        if not self.blockers:
+            return None
+        name = max(self.blockers, key=lambda n: self.blockers[n])
+        return (name, self.blockers[name]) if self.blockers[name] > 0 else None
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +106,7 @@ class TwoLevel(TabularResult):
                      (f"{s.party}: win-set share of the zone (median)", f"{s.win_set_share:.0%}"),
                      (f"{s.party}: P(win-set helps its negotiator)", f"{s.toward:.0%}"),
                      (f"{s.party}: P(win-set kills the deal)", f"{s.killed:.0%}"),
-                     (f"{s.party}: negotiator's gain change ($bn/yr, mean)", f"{s.shift:+.2f}")]
+                     (f"{s.party}: negotiator's gain change ($bn/yr, mean)", _change(s.shift))]
         if "both" in self.ratified:
             rows.append(("P(ratified on every side)", f"{self.ratified['both']:.0%}"))
         if self.sides:
@@ -101,38 +117,75 @@ class TwoLevel(TabularResult):
             rows.append(("P(breakdown: mutual optimism)", f"{self.breakdown:.0%}"))
         return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
 
-    def summary(self) -> list[str]:
-        """The audit in sentences."""
+    def summary(self, detail: bool = True) -> list[str]:
+        """The audit in sentences: plain words first; ``detail`` adds the specialist lines
+        (bargaining power, Schelling's win-set conjecture, Fearon's mutual optimism by name;
+        see docs/glossary.md)."""
         lines = []
         if "both" in self.ratified:
             lines.append(f"The proposal is ratified at home in {self.ratified['both']:.0%} of "
                          "draws" + "".join(f"; by the {self.parties[s]} side in "
                                            f"{self.ratified[s]:.0%}" for s in self.sides) + ".")
+        for s in self.sides.values():
+            blocking = sorted(((n, p) for n, p in s.blockers.items() if p >= 0.005),
+                              key=lambda kv: -kv[1])
+            if blocking:
+                lines.append(f"Who blocks on the {s.party} side (it refuses in "
+                             f"{1 - s.ratified:.0%} of draws): " + ", ".join(
+                                 f"{n} objects in {p:.0%}" for n, p in blocking) + ".")
         if self.unratified_at_home:
             lines.append(f"FLAG: the {self.parties['supplier']} side would not ratify its own "
                          "proposal in most draws.")
-        if self.sides:
-            lines.append(f"Supplier power {self.power:.2f} from the stated delay costs; "
-                         f"{self.power_with_latency:.2f} once ratification delays are added.")
-        for s in self.sides.values():
-            lines.append(f"Schelling ({s.party}): its win-set moves the benchmark toward its "
-                         f"negotiator in {s.toward:.0%} of draws (mean gain change "
-                         f"{s.shift:+.2f} $bn/yr) and kills the deal in {s.killed:.0%}.")
         if self.breakdown is not None:
-            lines.append(f"Mutual optimism: each side expects more than the other will concede "
-                         f"in {self.breakdown:.0%} of draws (breakdown, Fearon).")
+            lines.append(f"Talks may break down: each side expects more than the other will "
+                         f"concede in {self.breakdown:.0%} of draws"
+                         + (" (mutual optimism, Fearon)." if detail else "."))
+        if detail and self.sides:
+            lines.append(f"Supplier power {self.power:.2f} from the stated delay costs; "
+                         f"{self.power_with_latency:.2f} once ratification delays are added "
+                         "(0 to 1: the supplier's share of the bargaining weight).")
+        for s in self.sides.values() if detail else ():
+            lines.append(f"Schelling ({s.party}): its win-set (the packages its side would "
+                         f"ratify) moves the benchmark toward its negotiator in {s.toward:.0%} "
+                         f"of draws (mean gain change {_change(s.shift)} $bn per year) and "
+                         f"kills the deal in {s.killed:.0%}.")
         t = self.threat
         if t is not None:
             certain = float(np.mean(t.answer_if_certain == t.replies.index("accept")))
             lines.append(f"Threat under doubt: the {self.parties['partner']} side accepts the "
                          f"proposal in {t.accepts:.0%} of draws at its belief in the threat "
-                         f"(median {np.median(t.resolve):.2f}), in {certain:.0%} if it believed "
-                         f"it fully; the threat is tested in {t.tested:.0%} and carried out in "
-                         f"{t.carried:.0%}.")
+                         f"(median {np.median(t.resolve):.2f} of 1), in {certain:.0%} if it "
+                         f"believed it fully; the threat is tested in {t.tested:.0%} and "
+                         f"carried out in {t.carried:.0%}.")
             if t.rests_on_doubted_threat:
                 lines.append(f"FLAG: the proposal's leverage rests on a threat the "
                              f"{self.parties['partner']} side doubts.")
         return lines
+
+    def to_data(self) -> dict[str, Any]:
+        """The audit as data for ``chipdeals ratify --format json``: numbers as numbers, keys
+        that never depend on the deal (schema: deals/ratify.schema.json)."""
+        t = self.threat
+        return {
+            "deal": self.deal, "draws": self.draws, "seed": self.seed,
+            "gain_unit": "$bn per year",
+            "ratified": {k: self.ratified.get(k) for k in ("supplier", "partner", "both")},
+            "sides": [{"side": s.side, "party": s.party, "p_ratifies": s.ratified,
+                       "delay_months_median": s.latency_months,
+                       "win_set_share_median": s.win_set_share, "p_win_set_helps": s.toward,
+                       "p_win_set_kills": s.killed, "gain_change_mean": s.shift,
+                       "blockers": [{"member": n, "p_blocks": p} for n, p in
+                                    sorted(s.blockers.items(), key=lambda kv: -kv[1])]}
+                      for s in self.sides.values()],
+            "supplier_power": {"stated": self.power if self.sides else None,
+                               "with_ratification_delays":
+                                   self.power_with_latency if self.sides else None},
+            "p_breakdown": self.breakdown,
+            "threat": None if t is None else {
+                "p_accepts": t.accepts, "p_tested": t.tested, "p_carried_out": t.carried,
+                "resolve_median": float(np.median(t.resolve)),
+                "rests_on_doubted_threat": bool(t.rests_on_doubted_threat)},
+            "flags": {"unratified_at_home": self.unratified_at_home}}
 
     def rows(self, words: bool = False) -> list[tuple[str, float]]:
         """The headline probabilities as (name, value) pairs for the assessment's and the
@@ -218,8 +271,12 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     sides, ratified, months, free_nash = {}, {}, {}, None
     for k, side in enumerate(deal.actors or {}):
         home = deal.actors[side]
-        ratified_each = home.ratification().ratifies(member_gains(deal, side, proposal, values))
+        gains_each = member_gains(deal, side, proposal, values)
+        ratified_each = home.ratification().ratifies(gains_each)
         ratified[side] = np.broadcast_to(ratified_each, (draws,))
+        objects = np.broadcast_to(gains_each, (len(home.members), draws)) < 0
+        blockers = {m.name: float(np.mean(objects[j] & ~ratified[side]))
+                    for j, m in enumerate(home.members)}
         months[side] = np.broadcast_to(latency(deal, side, proposal, values), (draws,))
         slack = side_slack(deal, side)
         # The benchmark without a win-set is the same for both sides: found once.
@@ -236,7 +293,8 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
             float(np.median(months[side])),
             float(np.nanmedian(inside)) if np.isfinite(inside).any() else float("nan"),
             float(np.mean(shift.toward(player))), float(np.mean(shift.killed & free)),
-            float(np.nanmean(moved)) if np.isfinite(moved).any() else float("nan"))
+            float(np.nanmean(moved)) if np.isfinite(moved).any() else float("nan"),
+            blockers)
     shares = {s: float(v.mean()) for s, v in ratified.items()}
     if ratified:
         shares["both"] = float(np.mean(np.logical_and.reduce(list(ratified.values()))))

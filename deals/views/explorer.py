@@ -1,9 +1,12 @@
 """A negotiator's concession explorer: move the terms and the key parameters, see the verdict.
 
-:class:`ConcessionExplorer` keeps a proposal's terms and the values of a few key parameters
-(by default the three that drive the audit most). Each :meth:`~ConcessionExplorer.update`
-re-runs a small leverage audit (:func:`deals.assess`, a few hundred draws of the other
-parameters) and recomputes the frontier at the key values, and returns an
+:class:`ConcessionExplorer` keeps a proposal's terms and a few key parameters (by default the
+three that drive the audit most). By default every parameter is drawn, as in the audit, so the
+verdict is :func:`deals.assess`'s for the same terms and draws; setting a key parameter
+*holds* it at that value (:meth:`~ConcessionExplorer.hold`, :meth:`~ConcessionExplorer.release`)
+and the verdict says so. Each :meth:`~ConcessionExplorer.update` re-runs the audit
+(a few hundred draws) and recomputes the frontier at the held values (the others at their
+point values), and returns an
 :class:`ExplorerState`: acceptance probabilities, the flags, the leverage ratio, and the data of
 the frontier plot. All of that is plain Python; :meth:`~ConcessionExplorer.widget` only wires
 ipywidgets sliders to :meth:`update` and redraws :meth:`~ConcessionExplorer.plot`.
@@ -30,7 +33,8 @@ from deals.audit.assessment import Assessment, Thresholds, assess
 from deals.errors import DealError
 from deals.deal.files import load
 from deals.deal.model import Deal
-from deals.audit.sensitivity import FLAG_COLOURS, proposal_terms
+from deals.audit.sensitivity import proposal_terms
+from deals.audit.verdicts import FLAG_COLOURS, FLAG_WORDS, label, sentence_case, the
 from deals.deal.terms import Terms
 from games.errors import listing
 from games.markup import lines
@@ -61,6 +65,10 @@ class ExplorerState(TabularResult):
     benchmark: Mapping[str, float]
     benchmark_point: tuple[float, float]
     assessment: Assessment = field(repr=False)
+    #: The key parameters held at their values (the others are drawn, as in the audit).
+    held: tuple[str, ...] = ()
+    #: With some parameters held: the audit of the same terms with every parameter drawn.
+    all_drawn: Assessment | None = field(default=None, repr=False)
     method: str = "the deal evaluated at the chosen terms and parameter values"
     settings: Mapping[str, Any] = field(default_factory=dict)
 
@@ -79,13 +87,16 @@ class ExplorerState(TabularResult):
                 (f"{s} gain at key values", self.gains[0]), (f"{p} gain at key values", self.gains[1])]
         rows += [(f"proposal {k}", v) for k, v in self.terms.items()]
         rows += [(f"benchmark {k}", v) for k, v in self.benchmark.items()]
-        rows += [(f"key parameter {k}", v) for k, v in self.values.items()]
+        rows += [(f"key parameter {k}" + (" (held)" if k in self.held else " (drawn)"), v)
+                 for k, v in self.values.items()]
         return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
 
     def caption(self) -> str:
         a = self.assessment
-        return (f"{self.deal}: audit of {a.draws} draws (seed {a.seed}) with the key parameters "
-                f"fixed; thresholds: {a.thresholds}")
+        held = (f"{', '.join(self.held)} held, the others drawn" if self.held else
+                "every parameter drawn, as in chipdeals assess")
+        return f"{self.deal}: audit of {a.draws} draws (seed {a.seed}), {held}; thresholds: " \
+               f"{a.thresholds}"
 
 
 @dataclass(frozen=True)
@@ -148,15 +159,29 @@ def verdict(state: ExplorerState) -> list[str]:
 
     >>> import deals
     >>> ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=100)
-    >>> "accepts these terms in" in verdict(ex.state)[0]
+    >>> "accepts these terms in" in verdict(ex.state)[1]
     True
     """
     a = state.assessment
     s, p = state.players
-    lines = [f"{p} accepts these terms in {state.acceptance:.0%} of plausible worlds, "
-             f"{s} in {state.supplier_acceptance:.0%}."]
+    lines = [f"{sentence_case(the(p))} accepts these terms in {state.acceptance:.0%} of "
+             f"plausible worlds, {the(s)} in {state.supplier_acceptance:.0%}."]
     for side, me in (("supplier", s), ("partner", p)):
-        lines.append(f"{me}: {a.verdict_text[side]}.")
+        lines.append(f"{sentence_case(the(me))}: {a.verdict_text[side]}.")
+    units = state.settings.get("units", {})
+    if state.held:
+        held = ", ".join(f"{k} at {state.values[k]:,.4g} {units.get(k, '')}".rstrip()
+                         for k in state.held)
+        lines.insert(0, f"Holding {held}; every other parameter drawn.")
+        full = state.all_drawn
+        if full is not None:
+            lines.append(f"With every parameter drawn (as chipdeals assess): {the(s)} "
+                         f"{label(full.verdicts['supplier'], 'supplier', full.parties)}; "
+                         f"{the(p)} accepts in {full.acceptance['partner']:.0%}, {the(s)} in "
+                         f"{full.acceptance['supplier']:.0%}.")
+    else:
+        lines.insert(0, f"Every parameter drawn over {a.draws:,} plausible worlds: the same "
+                        "numbers as chipdeals assess for these terms.")
     return lines
 
 
@@ -164,9 +189,10 @@ class ConcessionExplorer:
     """Explore a deal's proposal: terms and key parameters in, acceptance and flag out.
 
     ``parameters`` names the key parameters shown as sliders (default: the audit's top three
-    drivers); they are fixed at the slider values while the others are drawn (``draws``, kept
-    small so an update takes about a second). ``terms`` starts from the deal's proposal, or
-    from the optimal ask under its belief.
+    drivers). They are drawn like every other parameter until one is set (``update`` with its
+    name, or :meth:`hold`): then it is held at that value while the others are drawn
+    (``draws``, kept small so an update takes about a second); :meth:`release` draws it again.
+    ``terms`` starts from the deal's proposal, or from the optimal ask under its belief.
 
     >>> ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=100)
     >>> state = ex.update(chips=50_000)
@@ -196,6 +222,7 @@ class ConcessionExplorer:
                                 f"{self.deal.name!r}; the parameters are {listing(sorted(known))}")
         self.parameters: tuple[str, ...] = tuple(parameters)
         self.values: dict[str, float] = {k: point[k] for k in self.parameters}
+        self.held: set[str] = set()
         self._frontiers: dict[tuple, tuple[np.ndarray, tuple[float, float]]] = {}
         self._start = (dict(self.terms), dict(self.values))
         #: Called with the new state after every update: views (sliders) follow the code.
@@ -205,12 +232,14 @@ class ConcessionExplorer:
     # ---- the update logic (plain Python) ---------------------------------------------------
 
     def update(self, **changes: float) -> ExplorerState:
-        """Set some issues (proposal terms) and key parameters; recompute and return the state."""
+        """Set some issues (proposal terms) and key parameters (which holds them at the value);
+        recompute and return the state."""
         for name, value in changes.items():
             if name in self.terms:
                 self.terms[name] = self.deal.issue(name).check(value, f"explorer.{name}")
             elif name in self.values:
                 self.values[name] = self._key_value(name, value)
+                self.held.add(name)
             else:
                 raise DealError(f"explorer: {name!r} is neither an issue {listing(self.terms)} nor "
                                 f"a key parameter {listing(self.values)}; add it to parameters=")
@@ -218,6 +247,19 @@ class ConcessionExplorer:
         for view in list(self.views):
             view(self.state)
         return self.state
+
+    def hold(self, name: str, value: float | None = None) -> ExplorerState:
+        """Hold key parameter ``name`` at ``value`` (default: its current slider value)."""
+        if name not in self.values:
+            raise DealError(f"explorer: {name!r} is not a key parameter {list(self.values)}")
+        return self.update(**{name: self.values[name] if value is None else value})
+
+    def release(self, name: str) -> ExplorerState:
+        """Draw key parameter ``name`` again, as the audit does."""
+        if name not in self.values:
+            raise DealError(f"explorer: {name!r} is not a key parameter {list(self.values)}")
+        self.held.discard(name)
+        return self.update()
 
     def _key_value(self, name: str, value: Any) -> float:
         # Code may set a key value outside the plausible range (a slider widens to show it);
@@ -240,14 +282,17 @@ class ConcessionExplorer:
         """
         twin = copy.copy(self)
         twin.terms, twin.values = dict(self.terms), dict(self.values)
+        twin.held = set(self.held)
         twin._frontiers = dict(self._frontiers)
         twin.views = []
         return twin
 
     def reset(self) -> ExplorerState:
-        """Back to the terms and key values the explorer started from."""
+        """Back to the terms and key values the explorer started from, every parameter drawn."""
         terms, values = self._start
-        return self.update(**terms, **values)
+        self.values.update(values)
+        self.held.clear()
+        return self.update(**terms)
 
     def proposal_deal(self) -> Deal:
         """The deal with the explorer's terms as its proposal (parameters as in the file).
@@ -267,7 +312,7 @@ class ConcessionExplorer:
 
     def _frontier(self, bound: Deal) -> tuple[np.ndarray, tuple[float, float]]:
         # The frontier depends on the parameters only: cache it across moves of the terms.
-        key = tuple(sorted(self.values.items()))
+        key = tuple(sorted((k, v) for k, v in self.values.items() if k in self.held))
         if key not in self._frontiers:
             front = bound.frontier()
             d = tuple(float(v) for v in bound.disagreement())
@@ -275,9 +320,11 @@ class ConcessionExplorer:
         return self._frontiers[key]
 
     def _compute(self) -> ExplorerState:
-        bound = self.deal.bind(**self.values)
-        judged = replace(bound, proposal=Terms(dict(self.terms), source="explorer"))
-        a = self._assess(judged)
+        held = {k: self.values[k] for k in self.parameters if k in self.held}
+        bound = self.deal.bind(**held) if held else self.deal
+        proposal = Terms(dict(self.terms), source="explorer")
+        a = self._assess(replace(bound, proposal=proposal))
+        full = self._assess(replace(self.deal, proposal=proposal)) if held else None
         front, d = self._frontier(bound)
         u = tuple(float(v) for v in bound.utilities(self.terms))
         ub = tuple(float(v) for v in bound.utilities(a.benchmark))
@@ -288,7 +335,9 @@ class ConcessionExplorer:
             flag=a.flags["supplier"], partner_flag=a.flags["partner"],
             rho=dict(a.rho["supplier"]), frontier=front, disagreement=d,  # type: ignore[arg-type]
             proposal_point=u, benchmark=dict(a.benchmark),  # type: ignore[arg-type]
-            benchmark_point=ub, assessment=a)  # type: ignore[arg-type]
+            benchmark_point=ub, assessment=a, held=tuple(held),  # type: ignore[arg-type]
+            all_drawn=full, settings={"units": {k: self.deal.parameters[k].unit
+                                                for k in self.parameters}})
 
     # ---- display ---------------------------------------------------------------------------
 
@@ -308,11 +357,12 @@ class ConcessionExplorer:
         # Filled star under hollow markers: a benchmark or struck deal on top of the proposal
         # shows as a ring around the star instead of hiding it.
         ax.scatter(*st.proposal_point, marker="*", s=200, color=FLAG_COLOURS.get(st.flag, "gold"),
-                   edgecolor="black", label=f"proposal: {st.flag}", zorder=5)
+                   edgecolor="black", label=f"these terms: {FLAG_WORDS['supplier'][st.flag]}",
+                   zorder=5)
         ax.scatter(*st.benchmark_point, marker="D", s=130, facecolor="none", edgecolor="C1",
                    linewidth=2, label="bargaining benchmark (asymmetric Nash)", zorder=6)
         if self.deal.outcome is not None:
-            struck = self.deal.bind(**self.values).utilities(
+            struck = self.deal.bind(**{k: self.values[k] for k in st.held}).utilities(
                 self.deal.outcome_values(self.deal.outcome.values))
             ax.scatter(*struck, marker="s", s=170, facecolor="none", edgecolor="black",
                        linewidth=1.5, label="deal struck (real outcome)", zorder=7)
@@ -333,8 +383,9 @@ class ConcessionExplorer:
         if np.isfinite(low).all() and np.isfinite(high).all():
             ax.set_xlim(low[0], high[0])
             ax.set_ylim(low[1], high[1])
-        ax.set_title(f"P({p} accepts) = {st.acceptance:.0%}, rho median = "
-                     f"{st.rho['median']:.2f}, {s} flag: {st.flag.upper()}", fontsize=10)
+        where = ("held values, others at point values" if st.held else "the file's point values")
+        ax.set_title(f"{p} accepts in {st.acceptance:.0%}; leverage ratio {st.rho['median']:.2f}"
+                     f"\n(frontier at {where}; the verdict is over the draws)", fontsize=9)
         ax.legend(fontsize=8, loc="best", framealpha=0.9)
         return ax
 

@@ -54,6 +54,70 @@ def sheet_name(title: str, taken: Sequence[str] = ()) -> str:
     return name
 
 
+def readable_name(section: Section, taken: Sequence[str] = ()) -> str:
+    """A sheet name a person reads: the title when it fits Excel's 31 characters, else the
+    section's short name in words ('one at a time'), never a title cut mid-phrase.
+
+    >>> readable_name(Section("one parameter at a time (others at point values)", pd.DataFrame(),
+    ...                       name="one_at_a_time"))
+    'one at a time'
+    """
+    title = " ".join(_BAD.sub(" ", section.title).split())
+    if len(title) <= 31 or not section.name:
+        return sheet_name(section.title, taken)
+    return sheet_name(section.name.replace("_", " "), taken)
+
+
+#: Words a header gets its unit from, when it has none in brackets: money and shares.
+_MONEY = re.compile(r"\b(gain|gains|swing|benchmark|expected gain|outcome|outside option)\b",
+                    re.I)
+_SHARE = re.compile(r"^(P\(|p_)|\b(accepts?|acceptance|share|safe|accepted)\b", re.I)
+
+
+def header(name: str) -> str:
+    """A column header in words with its unit: 'expected_gain_best' -> 'expected gain best
+    ($bn/yr)', 'gain median' -> 'gain median ($bn/yr)'; shares and headers that already
+    carry a unit in brackets are left as they are.
+
+    >>> header("expected_gain_best"), header("accepts"), header("US gain ($bn/yr)")
+    ('expected gain best ($bn/yr)', 'accepts', 'US gain ($bn/yr)')
+    """
+    text = str(name).replace("_", " ") if "_" in str(name) and " " not in str(name) else str(name)
+    if "(" in text or _SHARE.search(str(name)) or not _MONEY.search(text):
+        return text
+    return f"{text} ($bn/yr)"
+
+
+def _is_share(name: str) -> bool:
+    return bool(_SHARE.search(str(name))) and "rank" not in str(name).lower()
+
+
+def _words(value: Any) -> Any:
+    """A verdict code in a cell as the vocabulary's words ('too_generous' -> 'too generous
+    to the partner'); any other value as it is."""
+    from deals.audit.verdicts import all_codes, verdict
+
+    if isinstance(value, str) and value in all_codes():
+        v = verdict(value)
+        return (v.supplier_words if value == v.code else
+                v.partner_words.format(who="the partner"))
+    return value
+
+
+def _flag_words(value: Any, column: Any, label: str, first: Any) -> Any:
+    """A flag code ('over') in a 'flag' column or on a 'flag (side)' row, as its words."""
+    from deals.audit.verdicts import FLAG_WORDS
+
+    if not isinstance(value, str) or value not in FLAG_WORDS["supplier"]:
+        return value
+    if str(column) == "flag" and first in FLAG_WORDS:
+        return FLAG_WORDS[first][value]
+    for side in FLAG_WORDS:
+        if label == f"flag ({side})" or str(column) == f"flag_{side}":
+            return FLAG_WORDS[side][value]
+    return value
+
+
 def assessment_sections(a: Any) -> list[Section]:
     """An :class:`~deals.Assessment` as the tables ``chipdeals assess`` prints."""
     rho = a.tornado.attrs.get("rho at point values", float("nan"))
@@ -79,7 +143,7 @@ def write_xlsx(sections: Sequence[Section], path: str | os.PathLike[str]) -> Non
     book.remove(book.active)
     taken: list[str] = []
     for section in sections:
-        sheet = book.create_sheet(sheet_name(section.title, taken))
+        sheet = book.create_sheet(readable_name(section, taken))
         taken.append(sheet.title)
         sheet["A1"] = section.title
         sheet["A1"].font = Font(bold=True, size=12)
@@ -90,18 +154,25 @@ def write_xlsx(sections: Sequence[Section], path: str | os.PathLike[str]) -> Non
         plain = frame.index.name is None and frame.index.equals(pd.RangeIndex(len(frame)))
         frame = frame.reset_index(drop=plain)
         for j, name in enumerate(frame.columns, start=1):
-            sheet.cell(row=top, column=j, value=str(name)).font = Font(bold=True)
+            sheet.cell(row=top, column=j, value=header(name)).font = Font(bold=True)
+        labels = frame.iloc[:, 0].astype(str).tolist() if len(frame.columns) else []
         for i, row in enumerate(frame.itertuples(index=False), start=top + 1):
             for j, value in enumerate(row, start=1):
-                sheet.cell(row=i, column=j, value=_cell(value))
+                value = _flag_words(value, frame.columns[j - 1], labels[i - top - 1],
+                                    row[0] if len(row) else None)
+                cell = sheet.cell(row=i, column=j, value=_cell(_words(value)))
+                cell.alignment = Alignment(vertical="top")
+                name = frame.columns[j - 1]
+                # A row labelled as a probability (a figures sheet) reads as one too.
+                share = _is_share(name) or (j > 1 and _is_share(labels[i - top - 1])
+                                            and str(labels[i - top - 1]).startswith("P("))
+                if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool):
+                    cell.number_format = ("0%" if share and 0 <= cell.value <= 1 else
+                                          "#,##0" if abs(cell.value) >= 1000 else "#,##0.00")
         for j, name in enumerate(frame.columns, start=1):
-            width = max([len(str(name))] + [len(str(_cell(v))) for v in frame.iloc[:, j - 1]])
+            width = max([len(header(name))] + [len(str(_cell(_words(v))))
+                                               for v in frame.iloc[:, j - 1]])
             sheet.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 10), 60)
-            share = str(name).startswith("P(")  # probabilities read as percentages
-            for i in range(top + 1, top + 1 + len(frame)):
-                sheet.cell(row=i, column=j).alignment = Alignment(vertical="top")
-                if share:
-                    sheet.cell(row=i, column=j).number_format = "0.0%"
         sheet.freeze_panes = sheet.cell(row=top + 1, column=2)
     try:
         with replacing(path) as out:  # a kill or Ctrl-C mid-write leaves the old workbook

@@ -48,6 +48,9 @@ if TYPE_CHECKING:  # pandas loads only when a section holds a DataFrame (start-u
 FORMATS = ("table", "json", "csv", "markdown")
 #: Version of the JSON written by ``--format json`` (see docs/leverage.md, "Machine output").
 SCHEMA_VERSION = 1
+#: The line a plain-words output ends with: where its specialist terms are explained.
+GLOSSARY_LINE = ("\nTerms explained: docs/glossary.md (the docs' glossary page); --detail "
+                 "adds the specialist lines")
 #: Narrowest a wrapped text column may become.
 MIN_TEXT_WIDTH = 10
 

@@ -8,6 +8,8 @@ import numpy as np
 import os
 from deals.errors import DealError
 
+from deals.audit.verdicts import FLAG_COLOURS, FLAG_WORDS
+
 if TYPE_CHECKING:  # pragma: no cover
     from deals.audit.assessment import Assessment
     from deals.audit.comparison import Comparison
@@ -124,7 +126,7 @@ def comparison_plot(comparison: "Comparison", ax=None):
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(8, 5))
-    colours = {"over": "#c44e52", "under": "#4c72b0", "inefficient": "#8172b2", "sound": "#55a868"}
+    colours = FLAG_COLOURS
     t = comparison.thresholds
     points, labels, seen, spans = [], [], [], []
     for a in comparison:
@@ -140,15 +142,15 @@ def comparison_plot(comparison: "Comparison", ax=None):
         labels.append(a.deal)
         seen.append(a.flag)
     ax.axvline(t.over_acceptance, color="#c44e52", ls=":", lw=1,
-               label=f"over if acceptance < {t.over_acceptance:.0%}")
+               label=f"over-reach if acceptance < {t.over_acceptance:.0%}")
     ax.axvline(t.under_acceptance, color="#4c72b0", ls=":", lw=1,
-               label=f"under if acceptance >= {t.under_acceptance:.0%} ...")
+               label=f"underpriced if acceptance >= {t.under_acceptance:.0%} ...")
     ax.axhline(t.under_rho, color="#4c72b0", ls="--", lw=0.8,
                label=f"... and rho <= {t.under_rho:g}")
     ax.axhline(1.0, color="black", lw=0.8, label="rho = 1: the bargaining benchmark")
     for flag, colour in colours.items():
         if flag in seen:
-            ax.plot([], [], "o", color=colour, label=f"supplier flag: {flag}")
+            ax.plot([], [], "o", color=colour, label=FLAG_WORDS["supplier"][flag])
     # A proposal that leaves the supplier worse than its outside option has rho far below 0:
     # a symmetric log scale keeps those readable next to the ones near 1.
     ax.set_yscale("symlog", linthresh=1.0)

@@ -224,4 +224,4 @@ def test_terms_worse_than_walking_away_are_under_even_without_a_zone():
     assert a.zone_empty == 1.0 and np.isnan(a.rho["supplier"]["median"])
     assert a.acceptance == {"partner": 1.0, "supplier": 0.0}
     assert a.flags["supplier"] == "under" and a.verdicts["supplier"] == "self_defeating"
-    assert a.flags["partner"] == "over" and a.verdicts["partner"] == "over_reach"
+    assert a.flags["partner"] == "over" and a.verdicts["partner"] == "too_generous"

@@ -38,7 +38,7 @@ def library_json():
 
 def test_compare_json_validates_for_every_library_deal(library_json):
     jsonschema.validate(library_json, SCHEMA)
-    assert library_json["schema_version"] == 1
+    assert library_json["schema_version"] == 2
     records = library_json["deals"]
     assert sorted(r["deal"] for r in records) == deals.library_names()
     keys = {frozenset(r) for r in records}
@@ -94,7 +94,7 @@ def test_tables_fit_the_terminal(capsys, monkeypatch, width, argv):
 
 def test_numbers_read_like_a_person_wrote_them(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
-    _, out, _ = run(capsys, "compare", "gulf-divestment-uae", "--draws", "300")
+    _, out, _ = run(capsys, "compare", "gulf-divestment-uae", "--draws", "300", "--detail")
     assert "e+0" not in out and "e-1" not in out
     assert "880,000 H100e per year" in out and "%" in out
     assert "chips -" not in out  # levels, not negative changes
@@ -107,12 +107,12 @@ def test_levels_shares_and_articles_read_like_a_person(capsys, monkeypatch):
     """Shares as percentages, scales against their top, 'the' only where English puts it,
     and no plural for one deal."""
     monkeypatch.setenv("COLUMNS", "80")
-    _, out, _ = run(capsys, "compare", "microsoft-g42", "--draws", "300")
+    _, out, _ = run(capsys, "compare", "microsoft-g42", "--draws", "300", "--detail")
     text = " ".join(out.split())
     assert "divest 100%" in text and "1 share" not in text
     assert "the G42" not in text and "G42 accepts" in text
     assert "1 deal," in text and "1 deals" not in text
-    _, out, _ = run(capsys, "compare", "chips-for-farm-purchases", "--draws", "300")
+    _, out, _ = run(capsys, "compare", "chips-for-farm-purchases", "--draws", "300", "--detail")
     text = " ".join(out.split())
     assert "The Tier-2 buyer would still accept" in text
     assert "Tier-2 buyer: too generous to Tier-2 buyer" not in text
@@ -267,3 +267,30 @@ def test_show_lists_discrete_levels_in_words(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     _, out, _ = run(capsys, "show", "microsoft-g42")
     assert "0 or 1.5" in out and "[0.0, 1.5]" not in out
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_long_run_says_so_at_once_on_a_terminal(monkeypatch, capsys):
+    """At a terminal the first stderr line names the work before any audit runs (issue 26:
+    compare showed a blank pane for 20 s); in a pipe stderr stays empty."""
+    said = []
+    real = deals.compare
+
+    def spy(*args, **kwargs):  # what stderr holds when the audits begin
+        said.append(err.getvalue())
+        return real(*args, **kwargs)
+
+    err = _Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    monkeypatch.setattr(deals, "compare", spy)
+    assert main(["compare", "tier-upgrade-poland", "--draws", "50"]) == 0
+    assert said[0].startswith("chipdeals compare: auditing 1 deal, 50 draws each")
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert main(["compare", "tier-upgrade-poland", "--draws", "50"]) == 0
+    assert sys.stderr.getvalue() == ""

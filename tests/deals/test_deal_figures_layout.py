@@ -17,6 +17,7 @@ import pytest
 
 from deals.audit.assessment import Thresholds
 from deals.views.plots import comparison_plot
+from deals.audit.verdicts import FLAG_WORDS
 
 
 class FakeComparison(list):
@@ -57,7 +58,8 @@ def test_leverage_axis_reads_as_plain_numbers(layout):
     # Every line in the chart is explained in the legend; only the flags that occur are listed.
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert sum("acceptance" in t for t in legend) == 2 and any("rho <=" in t for t in legend)
-    assert [t for t in legend if t.startswith("supplier flag")] == ["supplier flag: sound"]
+    flags = set(FLAG_WORDS["supplier"].values())
+    assert [t for t in legend if t in flags] == [FLAG_WORDS["supplier"]["sound"]]
     plt.close(ax.figure)
 
 

@@ -117,7 +117,7 @@ def test_library_deal_defaults_to_its_top_drivers_and_plots():
     after = ex.update(chips=0, chips_us=700_000).gains
     assert after[0] > before[0] and after[1] < before[1]
     ax = ex.plot()
-    assert "flag" in ax.get_title()
+    assert "accepts in" in ax.get_title()
 
 
 def _shown(box):
@@ -202,13 +202,15 @@ def test_the_verdict_says_in_words_what_each_flag_means():
 
     ex = ConcessionExplorer(toy(), parameters=["v", "c"], draws=400, seed=1)
     over = verdict(ex.update(v=2.0, c=C, pay=2.6))  # P accepts only if v >= 2.6: never here
-    assert "P accepts these terms in 0%" in over[0]
-    assert over[1] == "S: over-reach (P rejects it in most worlds)."
+    assert over[0].startswith("Holding v at 2, c at 0.2")  # the page says what it holds
+    assert "P accepts these terms in 0%" in over[1]
+    assert over[2] == "S: over-reach (P rejects it in most worlds)."
+    assert over[-1].startswith("With every parameter drawn (as chipdeals assess)")
     under = verdict(ex.update(pay=0.6))    # S gains 0.4 of the 0.9 the benchmark gives it
-    assert "P accepts these terms in 100%" in under[0]
-    assert under[1].startswith("S: underpriced (S gains, but well under what its position")
+    assert "P accepts these terms in 100%" in under[1]
+    assert under[2].startswith("S: underpriced (S gains, but well under what its position")
     sound = verdict(ex.update(pay=(2.0 + C) / 2))
-    assert sound[1].startswith("S: sound (accepted almost surely, and S claims about what its")
+    assert sound[2].startswith("S: sound (accepted almost surely, and S claims about what its")
 
 
 _CLIENT_VALUES = [-5.0, -1e308, 1e200, 1e308, float("nan"), float("inf"), -float("inf"), "abc",
@@ -271,3 +273,26 @@ def test_key_values_near_the_float_limit_still_plot(harm):
     fig = Figure()
     ex.plot(fig.add_subplot())
     fig.canvas.draw()  # matplotlib refused infinite axis limits here
+
+
+
+
+def test_by_default_every_parameter_is_drawn_as_in_the_audit():
+    """Issue 26: the explorer once held its key parameters at point values, and for the farm
+    deal (whose key parameters are its top drivers) said 'underpriced, accepted 94%' where
+    the audit says 'self-defeating, 35%'. By default it is the audit itself."""
+    from deals.views.explorer import verdict
+
+    ex = ConcessionExplorer("chips-for-farm-purchases", draws=300)
+    a = assess(load("chips-for-farm-purchases"), draws=300, seed=0)
+    assert ex.state.held == ()
+    assert ex.state.acceptance == a.acceptance["partner"]
+    assert ex.state.supplier_acceptance == a.acceptance["supplier"]
+    assert ex.state.assessment.verdicts == a.verdicts
+    assert verdict(ex.state)[0].startswith("Every parameter drawn")
+    name = ex.parameters[0]
+    held = ex.hold(name)
+    assert held.held == (name,) and held.all_drawn.acceptance == a.acceptance
+    assert ex.release(name).acceptance == a.acceptance["partner"]
+    ex.update(**{name: ex.values[name]})
+    assert ex.reset().held == ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import deals
+from deals.audit.verdicts import FLAG_WORDS
 from deals.cli.commands import main
 from deals.views.export import sheet_name, write_xlsx
 from deals.views.output import Section
@@ -28,7 +29,8 @@ def test_to_excel_holds_the_assessments_numbers_as_numbers(tmp_path):
     _, rows = _table(book["leverage audit"])
     assert rows["P(partner accepts)"][0] == a.acceptance["partner"]
     assert rows["rho median"][0] == a.rho["supplier"]["median"]
-    assert rows["flag (supplier)"][0] == a.flags["supplier"]
+    # Codes reach the sheet as the vocabulary's words (issue 26), numbers stay numbers.
+    assert rows["flag (supplier)"][0] == FLAG_WORDS["supplier"][a.flags["supplier"]]
     header, drivers = _table(book["drivers"])
     assert list(drivers) == list(a.drivers.index)          # same ranking, same order
     assert book["leverage audit"]["A1"].value == "leverage audit"
@@ -73,3 +75,21 @@ def test_empty_values_are_empty_cells(tmp_path):
     write_xlsx([Section("t", pd.DataFrame({"x": [1.5, float("nan")]}), "")], path)
     rows = list(openpyxl.load_workbook(path)["t"].iter_rows(values_only=True))
     assert rows[-3:] == [("x",), (1.5,), (None,)]
+
+
+def test_the_workbook_is_ready_to_share(capsys, tmp_path):
+    """Readable sheet names (never a title cut mid-phrase), shares as percentages, units in
+    the money headers, verdicts in words (issue 26)."""
+    path = tmp_path / "farm.xlsx"
+    assert main(["assess", "chips-for-farm-purchases", "--draws", "200", "--output",
+                 str(path)]) == 0
+    book = openpyxl.load_workbook(path)
+    assert "one at a time" in book.sheetnames and "verdict" in book.sheetnames
+    assert all(len(n) <= 31 and not n.endswith(("(others", "each side's")) for n in book.sheetnames)
+    sheet = book["verdict"]
+    cells = {c.value: c for row in sheet.iter_rows() for c in row if c.value is not None}
+    assert "gain median ($bn/yr)" in cells and "self_defeating" not in cells
+    assert "self-defeating" in cells and "too generous to the partner" in cells
+    header = next(c for c in cells.values() if c.value == "accepts")
+    accepts = sheet.cell(row=header.row + 1, column=header.column)
+    assert isinstance(accepts.value, float) and accepts.number_format == "0%"

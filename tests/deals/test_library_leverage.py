@@ -12,7 +12,7 @@ import re
 import pytest
 
 import deals
-from deals.audit.verdicts import SHORT
+from deals.audit.verdicts import VOCABULARY, verdict
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_a_comparison_without_detail_takes_the_summaries_option_too():
 #: A description ends with its audit's finding in a fixed form, which this test reads:
 #: "Audit: the proposal is <verdict> (why ...); as struck, <verdict>." (no struck clause for a
 #: deal without an [outcome]); <verdict> is one of the supplier's labels in deals.audit.verdicts.
-_LABEL = "|".join(re.escape(v) for v in SHORT["supplier"].values())
+_LABEL = "|".join(re.escape(v.supplier_words) for v in VOCABULARY)
 CLAIM = re.compile(rf"Audit: the proposal is (?:an |a |in the )?(?P<proposal>{_LABEL})\b"
                    rf"(?:.*as struck, (?:an |a |in the )?(?P<struck>{_LABEL})\b)?", re.S)
 
@@ -67,12 +67,12 @@ def test_each_description_says_what_its_audit_shows(library, name):
     deal = deals.load(name)
     claim = claimed(deal)
     a = library[name]
-    assert claim["proposal"] == SHORT["supplier"][a.verdicts["supplier"]], claim
+    assert claim["proposal"] == verdict(a.verdicts["supplier"]).supplier_words, claim
     struck = library.struck_of(name)
     said = claim["struck"]
     assert (said is None) == (struck is None), "the struck clause must match an [outcome]"
     if struck is not None:
-        assert said == SHORT["supplier"][struck.verdicts["supplier"]]
+        assert said == verdict(struck.verdicts["supplier"]).supplier_words
 
 
 def test_every_library_deal_is_audited_with_a_verdict(library):

@@ -18,6 +18,7 @@ import pytest
 
 from deals import Deal, DealError, Issue, Terms, Thresholds, load
 from deals.audit.sensitivity import flag_map
+from deals.audit.verdicts import FLAG_WORDS
 from games.parameters import Parameter
 
 
@@ -79,7 +80,9 @@ def test_frame_and_plot(fmap):
     assert set(frame["flag (supplier)"]) == set(fmap.flags.ravel())
     ax = fmap.plot()
     assert ax.get_xlabel() == "v"
-    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == ["over", "point values", "sound", "under"]
+    words = FLAG_WORDS["supplier"]  # the vocabulary's words, not the codes
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == sorted(
+        [words["over"], "point values", words["sound"], words["under"]])
 
 
 @pytest.mark.parametrize("args, message", [

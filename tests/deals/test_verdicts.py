@@ -19,11 +19,11 @@ from tests.deals.test_assessment import C, toy
 
 
 @pytest.mark.parametrize("pay, supplier, partner, flag", [
-    (2.5, "over_reach", "self_defeating", "over"),      # P(v >= 2.5) = 0
-    (1.3, "risk_band", "underpriced", "sound"),          # accepted in 70% of worlds
-    (C + 0.1, "underpriced", "sound", "under"),          # accepted always, gains 0.1 of ~0.65
-    (0.1, "self_defeating", "over_reach", "under"),      # the supplier loses 0.1 in every world
-    ((1.5 + C) / 2, "sound", "sound", "sound"),          # the Nash split
+    (2.5, "over_reach", "too_harsh", "over"),      # P(v >= 2.5) = 0
+    (1.3, "risk_band", "harsh", "sound"),          # accepted in 70% of worlds
+    (C + 0.1, "underpriced", "fair", "under"),          # accepted always, gains 0.1 of ~0.65
+    (0.1, "self_defeating", "too_generous", "under"),      # the supplier loses 0.1 in every world
+    ((1.5 + C) / 2, "sound", "fair", "sound"),          # the Nash split
 ])
 def test_each_distinction_on_a_deal_with_a_known_answer(pay, supplier, partner, flag):
     a = assess(toy(pay=pay), draws=2000, seed=1)
@@ -47,8 +47,8 @@ def test_an_inefficient_proposal_is_listed_as_such():
 
 def test_partner_flags_are_worded_from_the_partner_side():
     parties = {"supplier": "US", "partner": "UAE"}
-    assert words("over_reach", "partner", parties).startswith("too generous to the UAE")
-    assert words("self_defeating", "partner", {"supplier": "US", "partner": "India"}
+    assert words("too_generous", "partner", parties).startswith("too generous to the UAE")
+    assert words("too_harsh", "partner", {"supplier": "US", "partner": "India"}
                  ).startswith("too harsh on India")
     assert words("over_reach", "supplier", parties) == \
         "over-reach (the UAE rejects it in most worlds)"
