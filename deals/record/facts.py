@@ -176,6 +176,10 @@ def _facts_from_dict(doc: dict[str, Any], path: str) -> tuple[Fact, ...]:
     if not isinstance(head, dict) or not isinstance(head.get("compiled"), str):
         raise RecordError("missing; add a [record] table with compiled = \"YYYY-MM-DD\"",
                           path=path, field="record.compiled")
+    for key in head:
+        if key not in ("title", "compiled", "seed"):
+            raise RecordError("unknown field; the fields are compiled, seed, title", path=path,
+                              field=f"record.{key}")
     compiled = parse_date(head["compiled"], path=path, field="record.compiled")
     if compiled > dt.date.today():
         raise RecordError(f"{head['compiled']} is in the future", path=path,
