@@ -1,6 +1,6 @@
 """The library read against the record (issue 13): one test per correction.
 
-Each test states the FACTS.md row it rests on and fails on the files as they were before the
+Each test states the row of the record (deals/record/facts.toml) it rests on and fails on the files as they were before the
 correction (commit b77a0cb). Numbers are $bn per year; chips are H100e per year.
 """
 
@@ -17,7 +17,7 @@ from deals.leverage import sample_values
 from deals.stances import tree_outcome
 
 GULF = ("gulf-divestment-uae", "gulf-divestment-saudi")
-CITE = re.compile(r"FACTS\.md [a-e]\d*")
+CITE = re.compile(r"\brecord [a-f]\d+")
 
 
 @functools.cache
@@ -78,13 +78,13 @@ def test_uae_proposal_is_the_ceiling_split_between_operators():
 
 def test_gulf_files_are_harmonised_and_carry_the_investment_pledges():
     """Both Gulf files trade the same issues, including pledged US investment (b4, b11) with
-    the realisation share 0.3 [0.1, 0.7] of FACTS.md d."""
+    the realisation share 0.3 [0.1, 0.7] of the record (d8)."""
     uae, ksa = (load(n) for n in GULF)
     assert [i.name for i in uae.issues] == [i.name for i in ksa.issues]
     assert "invest_us" in {i.name for i in uae.issues}
     for deal in (uae, ksa):
         p = deal.parameters["realisation"]
-        assert p.value == 0.3 and p.range == (0.1, 0.7) and "FACTS.md d" in p.source
+        assert p.value == 0.3 and p.range == (0.1, 0.7) and "record d8" in p.source
     assert uae.issue("invest_us").range[1] == 140  # $1.4trn over 10 years
 
 
@@ -211,7 +211,7 @@ def _wide(p) -> bool:
 
 @pytest.mark.parametrize("name", deals.library_names())
 def test_every_number_cites_a_row_or_is_a_wide_judgement(name):
-    """Every parameter cites a FACTS.md row, or says 'judgement' and carries a wide range
+    """Every parameter cites a row of the record, or says 'judgement' and carries a wide range
     (at least a fifth of its size); every [proposal] and [outcome] names its source."""
     deal = load(name)
     for pname, p in deal.parameters.items():
@@ -262,7 +262,7 @@ def test_each_stages_block_releases_the_terms_it_stages(name):
 @pytest.mark.parametrize("name", GULF)
 def test_gulf_breach_is_of_the_security_terms_not_the_pledge(name):
     """A breach is re-entering Chinese AI ties and dropping safeguards; the pledge's shortfall is
-    already the realisation share (FACTS.md d), so a breach leaves the pledge as staged."""
+    already the realisation share (record d8), so a breach leaves the pledge as staged."""
     deal = load(name)
     breach = deal.stages.breach
     assert breach["divest"] == 0 and breach["safeguards"] == 0
