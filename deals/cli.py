@@ -101,6 +101,9 @@ COMMANDS: tuple[Command, ...] = (
             "budget: no deals, a tiered framework, bilateral deals alone and coordinated",
             options="deals.portfolio_view:portfolio_options", deal=False,
             example="chipdeals portfolio teaching --plot portfolio.png"),
+    Command("facts", "deals.record.view:cmd_facts", "the sourced record the deal files cite: "
+            "one fact in full with its source, or the list", options="deals.record.view:"
+            "facts_options", deal=False, example="chipdeals facts b5"),
     Command("ratify", "deals.cli_two_level:cmd_ratify", "two-level audit: who at home ratifies "
             "the proposal, delay and power, Schelling's conjecture, mutual optimism, a doubted "
             "threat, what each side's belief costs it",
@@ -221,7 +224,7 @@ def cmd_show(args: argparse.Namespace) -> list[Section]:
     sections = [Section(deal.name, head, deal.description, name="deal"),
                 Section("issues", issues, "each issue runs from the least its giver gives"),
                 Section("parameters", deal.parameters.to_frame(),
-                        "sources: rows of FACTS.md, or a modelling judgement"),
+                        "sources: rows of the record (chipdeals facts ID), or a modelling judgement"),
                 Section("utilities", pd.DataFrame(
                     [{"side": deal.party(s), "utility": deal.utility[s].text,
                       "outside option": deal.outside_option[s].text}

@@ -4,7 +4,8 @@ At ``builder-inited`` this writes, under ``docs/reference/_generated/``:
 
 - ``cli.md``: every ``chipdeals`` command with its options, from ``deals.cli.build_parser()``;
 - ``games-api.md`` and ``deals-api.md``: one ``autofunction``/``autoclass`` entry for every name
-  in ``games.__all__`` and ``deals.__all__``.
+  in ``games.__all__`` and ``deals.__all__``;
+- ``record.md``: the sourced record the deal files cite, from ``deals/record/facts.toml``.
 
 The generated files are not committed (``.gitignore``); they are rebuilt on every build.
 """
@@ -74,6 +75,9 @@ def generate(app) -> None:  # noqa: ANN001 - Sphinx application
     _write("cli.md", cli_page())
     _write("games-api.md", api_page("games"))
     _write("deals-api.md", api_page("deals"))
+    from deals.record.view import record_page
+
+    _write("record.md", record_page())
 
 
 def _cell(value: object) -> str:

@@ -125,3 +125,46 @@ def test_a_record_compiled_in_the_future_is_refused(tmp_path):
 def test_the_record_ships_with_the_package():
     text = (ROOT.parent / "pyproject.toml").read_text()
     assert '"record/*.toml"' in text
+
+
+# ---- chipdeals facts and the docs page ----------------------------------------------------------
+
+def test_chipdeals_facts_prints_one_row_and_the_list(capsys):
+    from deals.cli import main
+
+    assert main(["facts", "f11"]) == 0
+    out = capsys.readouterr().out
+    assert "500" in out and "abplive.com" in out and all(len(l) <= 80 for l in out.splitlines())
+    assert main(["facts", "--kind", "judgement", "--format", "json"]) == 0
+    import json
+
+    rows = json.loads(capsys.readouterr().out)["facts"]
+    assert rows and {r["kind"] for r in rows} == {"judgement"}
+
+
+def test_chipdeals_facts_with_an_unknown_id_is_one_line_and_exit_2(capsys):
+    from deals.cli import main
+
+    assert main(["facts", "zz1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "facts.zz1: no fact 'zz1'" in err and "\n" not in err
+
+
+def test_the_facts_command_is_registered_lazily():
+    """Building the parser (what `chipdeals list` does first) reads no record file."""
+    import subprocess
+    import sys
+
+    code = ("import deals.cli as c; c.build_parser(); import deals.record.facts as f; "
+            "print(f._read.cache_info().misses)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["0"]
+
+
+def test_the_docs_page_is_generated_from_the_record():
+    from deals.record.view import record_page
+
+    page = record_page()
+    for f in record.facts():
+        assert f"**{f.id}**" in page
+    assert "<" not in page.replace("\\<", "")  # text from the file never becomes raw HTML
