@@ -97,8 +97,9 @@ class Comparison(TabularResult):
         return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
 
     def caption(self) -> str:
-        skipped = (f" (left out, no {self.terms} terms: {', '.join(self.skipped)})"
-                   if self.skipped else "")
+        skipped = (f" (left out, no {self.terms} terms"
+                   + (" or terms imposed by one side" if self.terms == "outcome" else "")
+                   + f": {', '.join(self.skipped)})" if self.skipped else "")
         count = f"{len(self)} deal" + ("" if len(self) == 1 else "s")
         error = 50 / max(self.draws, 1) ** 0.5  # sqrt(p (1 - p) / n) at p = 1/2, in points
         return (f"{count}, {self.draws:,} draws each, seed {self.seed} (Monte Carlo standard "
@@ -176,7 +177,7 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
             main = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
                           progress=False, terms=terms, summaries=False, **options)
             outcome = None
-            if struck and terms != "outcome" and deal.outcome is not None:
+            if struck and terms != "outcome" and has_terms(deal, "outcome"):
                 outcome = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
                                  progress=False, terms="outcome", detail=False, **options)
             elif terms == "outcome":
@@ -214,6 +215,8 @@ def task_cost(kind: str, deal: Deal) -> int:
 
 
 def has_terms(deal: Deal, terms: str) -> bool:
-    """Whether ``deal`` has the terms ``terms`` names (a proposal always has: the belief's ask)."""
+    """Whether ``deal`` has the terms ``terms`` names (a proposal always has: the belief's ask;
+    an outcome one side imposed does not count: it is not a bargain)."""
     return {"proposal": deal.proposal is not None or deal.belief is not None,
-            "outcome": deal.outcome is not None, "belief": deal.belief is not None}[terms]
+            "outcome": deal.outcome is not None and not deal.outcome.imposed,
+            "belief": deal.belief is not None}[terms]
