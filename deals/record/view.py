@@ -1,6 +1,6 @@
 """The record for people: ``chipdeals facts [ID]`` and the docs page, both made from facts.toml.
 
->>> from deals.output import render
+>>> from deals.views.output import render
 >>> print(render(cmd_facts(_Args(fact_id="f7", kind=None)), "table").splitlines()[0])
 fact f7: 19 % US reciprocal tariff on Malaysia
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from deals.output import Report, Section
+from deals.views.output import Report, Section
 from deals.record.facts import KINDS, Fact, fact, facts
 
 _FIELDS = ("date", "until", "value", "range", "unit", "kind", "confidence", "checked", "see")

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import deals
+from deals.deal.stances import tree_outcome
 from deals.record.facts import citations
-from deals.stances import tree_outcome
 
 NAMES = deals.library_names()
 

@@ -155,7 +155,7 @@ def test_the_facts_command_is_registered_lazily():
     import subprocess
     import sys
 
-    code = ("import deals.cli as c; c.build_parser(); import deals.record.facts as f; "
+    code = ("import deals.cli.commands as c; c.build_parser(); import deals.record.facts as f; "
             "print(f._read.cache_info().misses)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["0"]
