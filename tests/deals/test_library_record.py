@@ -66,7 +66,7 @@ def test_uae_proposal_is_the_ceiling_split_between_operators():
     terms = deal.proposal.values
     assert terms["chips"] + terms["chips_us"] == pytest.approx(1_100_000)
     assert terms["chips_us"] > terms["chips"]
-    assert "ceiling" in deal.proposal.description and "unsourced" in deal.proposal.description
+    assert "ceiling" in deal.proposal.description and "f2" in deal.proposal.source  # issue 25
     same = {"divest": 1.0, "safeguards": 1.0, "invest_us": 140.0}
     own = deal.gains({"chips": 400_000, "chips_us": 0, **same})[0]
     us_run = deal.gains({"chips": 0, "chips_us": 400_000, **same})[0]
@@ -100,16 +100,19 @@ def test_uae_divestment_of_feb_2024_is_in_the_status_quo():
 
 def test_saudi_chinese_alternative_binds_at_defensible_values():
     """b13: the direct stake is small; b14: the retaliation risk is the wide part. With them
-    split, the UAE-style ask is rejected in most worlds, and the reason is the retaliation
-    risk: at its low end the ask is accepted."""
+    split, the UAE-style ask is refused in a material share of worlds (since issue 25, with
+    Humain's own-run premium, record f18, and the pledge over four years, f1: accepted in
+    about three in five, a risk band, not most), and the reason is the retaliation risk: at
+    its low end the ask is accepted, at its high end refused."""
     deal = load("gulf-divestment-saudi")
     assert deal.parameters["china_stakes"].range[1] <= 0.5
     assert deal.parameters["china_retaliation"].range[1] >= 5
     values = sample_values(deal, 2_000, 0)
     g_partner = deal.gains(deal.proposal.values, values)[1]
-    assert np.mean(g_partner >= 0) < 0.5
-    low = deal.parameters["china_retaliation"].range[0]
+    assert 0.5 < np.mean(g_partner >= 0) < 0.8
+    low, high = deal.parameters["china_retaliation"].range
     assert deal.bind(china_retaliation=low).gains(deal.proposal.values)[1] > 0
+    assert deal.bind(china_retaliation=high).gains(deal.proposal.values)[1] < 0
 
 
 # 5. Baselines after the rescission (a1, a17, b21, b22) -------------------------------------
@@ -125,8 +128,10 @@ def test_poland_outcome_is_the_upgrade_for_nothing():
 def test_india_has_two_status_quos_and_a_disputed_oil_shift():
     """b22: the article-style package predates the Aug 2025 penalty tariff and assumed the
     cap; the Feb 2026 deal was struck with the penalty in force and no cap (a17). The oil
-    shift is disputed: at point values the US gains about +0.8 $bn/yr as announced and about
-    -2.0 at the 0.3 reading, a difference of (us_energy_gain + russia_revenue_worth) * 0.7."""
+    shift is disputed: at point values the US gains about +0.9 $bn/yr as announced and about
+    -0.9 at the 0.3 reading, a difference of (us_energy_gain + russia_revenue_worth) * 0.7 on
+    the Russian crude the Oct 2025 sanctions left (1 - sanctions_cut, record f19). (Before
+    issue 25: +0.8 and -2.0, with no purchase intent and the sanctions' cut credited.)"""
     india = load("india-energy-trade")
     before, _ = india.at_terms("proposal")
     after, stated = india.at_terms("outcome")
@@ -135,9 +140,9 @@ def test_india_has_two_status_quos_and_a_disputed_oil_shift():
     assert stated["chips"] > 16_600  # not at a cap that never applied
     _, disputed = india.at_terms("outcome", disputed=True)
     g_stated, g_disputed = after.gains(stated)[0], after.gains(disputed)[0]
-    assert g_stated == pytest.approx(0.8, abs=0.05)
-    assert g_disputed == pytest.approx(-2.0, abs=0.05)
-    assert g_stated - g_disputed == pytest.approx((2.0 + 2.0) * 0.7)
+    assert g_stated == pytest.approx(0.9, abs=0.05)
+    assert g_disputed == pytest.approx(-0.92, abs=0.05)
+    assert g_stated - g_disputed == pytest.approx((2.0 + 2.0) * 0.7 * (1 - 0.35))
 
 
 # 6. Farm purchases (e1-e3) ------------------------------------------------------------------
@@ -233,8 +238,8 @@ def test_microsoft_g42_encodes_the_sequence_of_the_record():
     licence ~8 months later with conditions; the chips are US-operated."""
     deal = load("microsoft-g42")
     assert deal.months_between_offers == 8.0
-    assert deal.outcome.values == {"chips_us": 40_000, "divest": 1.0, "safeguards": 1.0,
-                                   "us_stake": 1.5}
+    assert deal.outcome.values == {"chips_us": 7_000, "divest": 1.0, "safeguards": 1.0,
+                                   "us_stake": 1.5}  # issue 25: the disclosed volume (f6)
     assert "b6" in deal.outcome.source and "b7" in deal.outcome.source
     assert "us_operator_residual" in deal.definitions["exposed"].text
 
