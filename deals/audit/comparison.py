@@ -49,6 +49,8 @@ class Comparison(TabularResult):
     struck: tuple[Assessment | None, ...] = ()
     gain_unit: str = GAIN_UNIT
     skipped: tuple[str, ...] = ()
+    #: Deals whose ``[outcome]`` one side imposed (issue 25): struck, but not audited as a bargain.
+    imposed: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.assessments)
@@ -206,7 +208,9 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
         found.append((main, outcome))
     found.sort(key=lambda pair: pair[0].sort_key())
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
-                      tuple(o for _, o in found), skipped=tuple(skipped))
+                      tuple(o for _, o in found), skipped=tuple(skipped),
+                      imposed=tuple(d.name for d in audited
+                                    if d.outcome is not None and d.outcome.imposed))
 
 
 def task_cost(kind: str, deal: Deal) -> int:

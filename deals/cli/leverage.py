@@ -78,7 +78,8 @@ def compare_display(comparison: "deals.Comparison", width: int) -> pd.DataFrame:
                 row["supplier gain"] = _spread(g["proposal"]["supplier"])
                 row["at benchmark"] = _spread(g["benchmark"]["supplier"])
             row["best ask accepted"] = people(a.ask["acceptance"], "percent")
-        row["struck deal"] = _short(comparison.struck_of(a.deal))
+        row["struck deal"] = ("imposed" if a.deal in comparison.imposed
+                              else _short(comparison.struck_of(a.deal)))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -102,6 +103,9 @@ def compare_notes(comparison: "deals.Comparison") -> tuple[str, ...]:
         struck = comparison.struck_of(a.deal)
         if struck is not None:
             text.append(f"As struck ({struck.terms_words}): {struck.verdict_text['supplier']}.")
+        elif a.deal in comparison.imposed:
+            text.append("As struck: the terms were imposed by one side, not bargained, so they "
+                        "are not audited.")
         if a.two_level is not None:  # issue 16: ratification, breakdown, a doubted threat
             text.append(a.two_level.short())
         notes.append(" ".join(text))

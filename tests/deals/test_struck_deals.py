@@ -160,6 +160,7 @@ def test_poland_rescission_is_marked_imposed_and_not_audited_as_a_bargain():
         deals.assess(deal, draws=50, terms="outcome", progress=False)
     c = deals.compare(["tier-upgrade-poland"], draws=50, progress=False)
     assert c.struck_of("tier-upgrade-poland") is None
+    assert c.imposed == ("tier-upgrade-poland",)  # the table says "imposed", not "none"
     from deals.audit.comparison import has_terms
 
     assert not has_terms(deal, "outcome")  # left out of compare --terms outcome, named so
