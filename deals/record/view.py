@@ -56,7 +56,8 @@ def _one(f: Fact) -> Report:
                          index=pd.Index(list(shown), name="field"))
     notes = [f"measures: {f.measures}", f"source: {f.source}"] + (
         [f"detail: {f.detail}"] if f.detail else [])
-    title = f"fact {f.id}: {f.value_text() if isinstance(f.value, str) else _headline(f)}"
+    headline = f.value_text() if isinstance(f.value, str) else _headline(f)
+    title = f"fact {f.id}: {headline}" if len(headline) <= 66 else f"fact {f.id} ({f.unit})"
     return Report((Section(title, frame, "", name="fact", notes=tuple(notes),
                            formats={"value": "text"}),), data=values)
 
