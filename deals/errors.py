@@ -41,3 +41,12 @@ class DealFileError(DealError):
         self.reason = message
         where = f"{self.path}: {field}: " if field else f"{self.path}: "
         super().__init__(where + message)
+
+
+class RecordError(DealFileError):
+    """The record of facts (``deals/record/facts.toml``) is malformed, or a citation names a
+    fact it does not hold; the message names the file and the field (``facts.b5.date``).
+
+    >>> str(RecordError("no fact 'b99'", path="facts.toml", field="facts.b99"))
+    "facts.toml: facts.b99: no fact 'b99'"
+    """

@@ -50,6 +50,8 @@ class Comparison(TabularResult):
     struck: tuple[Assessment | None, ...] = ()
     gain_unit: str = GAIN_UNIT
     skipped: tuple[str, ...] = ()
+    #: Deals whose ``[outcome]`` one side imposed (issue 25): struck, but not audited as a bargain.
+    imposed: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.assessments)
@@ -104,8 +106,9 @@ class Comparison(TabularResult):
         return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
 
     def caption(self) -> str:
-        skipped = (f" (left out, no {self.terms} terms: {', '.join(self.skipped)})"
-                   if self.skipped else "")
+        skipped = (f" (left out, no {self.terms} terms"
+                   + (" or terms imposed by one side" if self.terms == "outcome" else "")
+                   + f": {', '.join(self.skipped)})" if self.skipped else "")
         count = f"{len(self)} deal" + ("" if len(self) == 1 else "s")
         error = 50 / max(self.draws, 1) ** 0.5  # sqrt(p (1 - p) / n) at p = 1/2, in points
         order = ", then ".join(FLAG_WORDS["supplier"][f] for f in FLAGS)
@@ -183,7 +186,7 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
             main = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
                           progress=False, terms=terms, summaries=False, **options)
             outcome = None
-            if struck and terms != "outcome" and deal.outcome is not None:
+            if struck and terms != "outcome" and has_terms(deal, "outcome"):
                 outcome = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
                                  progress=False, terms="outcome", **{**options, "detail": False})
             elif terms == "outcome":
@@ -211,7 +214,9 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
         found.append((main, outcome))
     found.sort(key=lambda pair: pair[0].sort_key())
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
-                      tuple(o for _, o in found), skipped=tuple(skipped))
+                      tuple(o for _, o in found), skipped=tuple(skipped),
+                      imposed=tuple(d.name for d in audited
+                                    if d.outcome is not None and d.outcome.imposed))
 
 
 def main_driver(a: Assessment) -> str | None:
@@ -227,6 +232,8 @@ def task_cost(kind: str, deal: Deal) -> int:
 
 
 def has_terms(deal: Deal, terms: str) -> bool:
-    """Whether ``deal`` has the terms ``terms`` names (a proposal always has: the belief's ask)."""
+    """Whether ``deal`` has the terms ``terms`` names (a proposal always has: the belief's ask;
+    an outcome one side imposed does not count: it is not a bargain)."""
     return {"proposal": deal.proposal is not None or deal.belief is not None,
-            "outcome": deal.outcome is not None, "belief": deal.belief is not None}[terms]
+            "outcome": deal.outcome is not None and not deal.outcome.imposed,
+            "belief": deal.belief is not None}[terms]

@@ -100,6 +100,9 @@ COMMANDS: tuple[Command, ...] = (
             "budget: no deals, a tiered framework, bilateral deals alone and coordinated",
             options="deals.cli.portfolio:portfolio_options", deal=False,
             example="chipdeals portfolio teaching --plot portfolio.png"),
+    Command("facts", "deals.record.view:cmd_facts", "the sourced record the deal files cite: "
+            "one fact in full with its source, or the list", options="deals.record.view:"
+            "facts_options", deal=False, example="chipdeals facts b5"),
     Command("ratify", "deals.cli.two_level:cmd_ratify", "two-level audit: who at home ratifies "
             "the proposal, delay and power, Schelling's conjecture, mutual optimism, a doubted "
             "threat, what each side's belief costs it",

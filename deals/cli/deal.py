@@ -58,7 +58,8 @@ def cmd_show(args: argparse.Namespace) -> list[Section]:
     sections = [Section(deal.name, head, deal.description, name="deal"),
                 Section("issues", issues, "each issue runs from the least its giver gives"),
                 Section("parameters", deal.parameters.to_frame(),
-                        "sources: rows of FACTS.md, or a modelling judgement"),
+                        "sources: rows of the record (chipdeals facts ID), or a modelling "
+                        "judgement"),
                 Section("utilities", pd.DataFrame(
                     [{"side": deal.party(s), "utility": deal.utility[s].text,
                       "outside option": deal.outside_option[s].text}

@@ -116,7 +116,8 @@ def compare_display(comparison: "deals.Comparison", width: int) -> pd.DataFrame:
             if width >= WIDER:
                 row[f"supplier gain ({comparison.gain_unit})"] = _spread(g["proposal"]["supplier"])
                 row["at benchmark"] = _spread(g["benchmark"]["supplier"])
-        row["struck deal"] = _short(comparison.struck_of(a.deal))
+        row["struck deal"] = ("imposed" if a.deal in comparison.imposed
+                              else _short(comparison.struck_of(a.deal)))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -133,6 +134,9 @@ def compare_notes(comparison: "deals.Comparison", detail: bool = False) -> tuple
                 f"{people(a.acceptance['partner'], 'percent')})"
                 f"{edge_words(a.borderline.get('supplier'), 'supplier', a.parties)}."]
         struck = comparison.struck_of(a.deal)
+        if struck is None and a.deal in comparison.imposed:
+            text.append("As struck: the terms were imposed by one side, not bargained, so "
+                        "they are not audited.")
         if struck is not None and struck.borderline.get("supplier"):
             text.append(f"As struck: {label(struck.verdicts['supplier'], 'supplier', a.parties)}"
                         f"{edge_words(struck.borderline['supplier'], 'supplier', a.parties)}.")

@@ -184,6 +184,10 @@ class Deal:
                 self._check_terms(terms.values, f"{label}.terms")
                 self._check_terms(terms.disputed, f"{label}.disputed")
                 self._check_values(terms.setting, f"{label}.setting")
+                for name in terms.rests_on:
+                    if name not in set(self.parameters):
+                        raise DealError(f"{label}.rests_on: {name!r} is not a parameter of the "
+                                        "deal; name the parameters the verdict rests on")
         if self.belief is not None:
             self._check_values(self.belief.values, "belief.values")
         for section in SECTIONS:  # the optional tables, each checked by its own class

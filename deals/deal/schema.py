@@ -40,7 +40,7 @@ _PARAMETER_KEYS = {"value": "number"}
 _PARAMETER_OPTIONAL = {"range": "pair", "distribution": str, "unit": str, "source": str}
 _ISSUE_KEYS = {"range": "pair", "giver": str}
 _ISSUE_OPTIONAL = {"unit": str, "description": str, "levels": "numbers", "default": "number"}
-_TERMS_OPTIONAL = {"description": str, "source": str}
+_TERMS_OPTIONAL = {"description": str, "source": str, "imposed": str, "rests_on": "list"}
 _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_option", "discount",
         "stances", "proposal", "belief", "outcome", *(s.key for s in SECTIONS))
 _STANCE_RESERVED = ("walk_away", "description")
@@ -95,6 +95,10 @@ class DocumentReader:
             if isinstance(value, bool) or not isinstance(value, (str, int, float)):
                 raise self.fail(field, f"expected an expression in quotes, got {_kind(value)}")
             return value if isinstance(value, str) else repr(self.number(value, field))
+        if kind == "list":
+            if not isinstance(value, list):
+                raise self.fail(field, f"expected a list, got {_kind(value)}")
+            return value
         if kind in ("pair", "numbers"):
             if not isinstance(value, list):
                 raise self.fail(field, f"expected a list of numbers, got {_kind(value)}")
@@ -162,8 +166,15 @@ def _terms(reader: DocumentReader, doc: Mapping[str, Any], key: str) -> Terms | 
     rest = reader.keys({k: v for k, v in table.items() if k not in ("terms",) + TERMS_TABLES},
                        key, {}, _TERMS_OPTIONAL)
     terms = {k: reader.number(v, f"{key}.terms.{k}") for k, v in values.items()}
+    if "imposed" in rest and (key != "outcome" or rest["imposed"] not in SIDES):
+        raise reader.fail(f"{key}.imposed", "only the deal as struck ([outcome]) can be imposed, "
+                          "by \"supplier\" or \"partner\" (the side that set the terms alone)"
+                          if key == "outcome" else "a proposal is not imposed; remove the field")
+    rests_on = rest.get("rests_on", [])
+    if not all(isinstance(n, str) for n in rests_on):
+        raise reader.fail(f"{key}.rests_on", "expected a list of parameter names in quotes")
     return Terms(terms, description=rest.get("description", ""), source=rest.get("source", ""),
-                 **extra)
+                 imposed=rest.get("imposed", ""), rests_on=tuple(rests_on), **extra)
 
 
 def parameter_from_spec(r: DocumentReader, name: str, spec: Any, table: str) -> Parameter:

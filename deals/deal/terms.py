@@ -161,6 +161,9 @@ class Terms:
     parameter values in force when these terms were on the table (e.g. a status quo before a
     penalty tariff), so terms from different dates are audited against their own baseline;
     ``disputed`` gives another reading of some issues (e.g. a commitment one side denies).
+    ``imposed`` names the side that set the terms alone (``"supplier"`` or ``"partner"``; empty
+    when they were bargained): imposed terms are not audited as a bargain. ``rests_on`` names
+    the parameters (judgements) the verdict on these terms rests on.
 
     >>> Terms({"oil_shift": 1.0}, disputed={"oil_shift": 0.3}).reading(disputed=True)
     {'oil_shift': 0.3}
@@ -171,10 +174,15 @@ class Terms:
     source: str = ""
     setting: Mapping[str, float] = field(default_factory=dict)
     disputed: Mapping[str, float] = field(default_factory=dict)
+    imposed: str = ""
+    rests_on: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for key in ("values", "setting", "disputed"):
             object.__setattr__(self, key, {k: float(v) for k, v in getattr(self, key).items()})
+        object.__setattr__(self, "rests_on", tuple(self.rests_on))
+        if self.imposed:
+            check_side(self.imposed, "imposed")
 
     def reading(self, *, disputed: bool = False) -> dict[str, float]:
         """The issue values as stated, or with the disputed issues at their other reading."""

@@ -54,7 +54,10 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
     for key in ("proposal", "outcome"):
         terms = getattr(deal, key)
         if terms is not None:
-            spec = {k: getattr(terms, k) for k in ("description", "source") if getattr(terms, k)}
+            spec = {k: getattr(terms, k) for k in ("description", "source", "imposed")
+                    if getattr(terms, k)}
+            if terms.rests_on:
+                spec["rests_on"] = list(terms.rests_on)
             spec["terms"] = dict(terms.values)
             for part in TERMS_TABLES:
                 if getattr(terms, part):

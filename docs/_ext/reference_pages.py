@@ -5,7 +5,8 @@ At ``builder-inited`` this writes, under ``docs/reference/_generated/``:
 - ``cli.md``: every ``chipdeals`` command with its options, from ``deals.cli.commands.build_parser()``;
 - ``games-api.md`` and ``deals-api.md``: one ``autofunction``/``autoclass`` entry for every name
   in ``games.__all__`` and ``deals.__all__``; ``games-api-*.md``, one page per engine subpackage
-  or module of :data:`SUBMODULES`, for the names of its ``__all__`` not on an earlier page.
+  or module of :data:`SUBMODULES`, for the names of its ``__all__`` not on an earlier page;
+- ``record.md``: the sourced record the deal files cite, from ``deals/record/facts.toml``.
 
 The generated files are not committed (``.gitignore``); they are rebuilt on every build.
 """
@@ -117,6 +118,9 @@ def generate(app) -> None:  # noqa: ANN001 - Sphinx application
     _write("games-subpackages.md", engine_index())
     for name in SUBMODULES:
         _write(f"games-api-{name.removeprefix('games.').replace('.', '-')}.md", api_page(name))
+    from deals.record.view import record_page
+
+    _write("record.md", record_page())
 
 
 def _cell(value: object) -> str:

@@ -8,13 +8,13 @@ power from the two sides' costs of delay (Rubinstein's limit), as the leverage m
 from __future__ import annotations
 
 import functools
-import re
 
 import numpy as np
 import pytest
 
 import deals
 from deals.deal.stances import tree_outcome
+from deals.record.facts import citations
 
 NAMES = deals.library_names()
 
@@ -38,12 +38,12 @@ def test_the_library_has_the_eight_deals_of_the_issues():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_number_is_sourced(name):
-    """Each parameter cites a FACTS.md row or says it is a modelling judgement; judgements
+    """Each parameter cites a row of the record or says it is a modelling judgement; judgements
     carry a range, so the assessment can show how much the verdict depends on them."""
     deal = load(name)
     assert deal.description and deal.proposal is not None
     for pname, p in deal.parameters.items():
-        cites = re.search(r"FACTS\.md [a-d]\d*|FACTS\.md d\b", p.source)
+        cites = citations(p.source)
         judged = "judgement" in p.source
         assert cites or judged, f"{name}: parameter {pname} has no source: {p.source!r}"
         if judged and not cites:
@@ -80,7 +80,7 @@ def test_uae_framework_gives_away_partner_operated_volume():
 
 
 def test_uae_offer_tree_ends_at_the_framework():
-    """At the cap's true yearly rate (~33k, FACTS.md a7) the subgame-perfect offer is the
+    """At the cap's true yearly rate (~33k, record a7) the subgame-perfect offer is the
     framework; the UAE, whose Chinese stakes are already sold, has little to add and counters
     with the hedge. Without enforcement, the stance game's only pure equilibrium is the same:
     the US licenses the framework (mostly US-operated chips pay for themselves) and the UAE
@@ -149,7 +149,7 @@ def test_india_tariff_relief_carries_the_deal():
 
 def test_farm_purchases_underestimate_leverage():
     """The article's example: for the same 100k H100e the partner would still accept the
-    most one buyer can add ($3bn, FACTS.md e3, three times the proposal's $1bn), the US gain
+    most one buyer can add ($3bn, record e3, three times the proposal's $1bn), the US gain
     from the proposal is small (under $0.5bn a year) and turns negative when a diverted chip
     does twice the point harm, and the proposal claims well under half the benchmark's US
     gain."""

@@ -99,26 +99,28 @@ def test_farm_purchases_under_estimate_the_supplier_leverage(library):
     assert soy["still_accepted"] - soy["proposed"] > 1.5  # $bn a year more, accepted in 90%
 
 
-def test_uae_framework_is_inefficient(library):
+def test_uae_framework_is_sound_once_the_uae_values_own_run_compute(library):
     """With Huawei able to export almost nothing, the UAE accepts the framework in nearly every
-    world, and so does the US (the pledge and US-operated chips pay for themselves); but the
-    G42-operated share costs the US diversion risk and control that US operators would avoid
-    at no cost to the UAE: another package is better for both (inefficient)."""
+    world, and so does the US (the pledge and US-operated chips pay for themselves). Before
+    issue 25 the G42-run share was dominated (a US-run chip cost the US less at no cost to the
+    UAE: 'inefficient'); the UAE values compute its own firm runs (own_run_premium, record
+    f18), which the record of a G42 licence (b5) implies, so the framework is sound."""
     a = library["gulf-divestment-uae"]
-    assert a.flags["supplier"] == "inefficient"
+    assert a.flags["supplier"] == "sound"
     assert a.acceptance["partner"] >= 0.9 and a.acceptance["supplier"] >= 0.9
     assert a.benchmark["divest"] == pytest.approx(1.0, abs=1e-3)
-    assert a.benchmark["chips"] < a.proposal["chips"]
 
 
-def test_saudi_same_ask_is_rejected_where_the_uae_accepts(library):
+def test_saudi_same_ask_is_refused_more_often_than_the_uaes(library):
     """Saudi exposure to Chinese retaliation is larger (b14) and its demand smaller: the same
-    kind of ask is rejected in most worlds while the UAE accepts in nearly all of them. This is
-    the article's over-reaching demand on a partner with a Chinese alternative."""
+    kind of ask is refused in a material share of worlds (a risk band; before issue 25, with
+    no value on Humain-run compute and the pledge over ten years, in most) while the UAE
+    accepts in nearly all of them: the article's over-reaching demand on a partner with a
+    Chinese alternative, weaker than it was."""
     saudi, uae = library["gulf-divestment-saudi"], library["gulf-divestment-uae"]
-    assert saudi.acceptance["partner"] < uae.acceptance["partner"] - 0.5
-    assert saudi.flags["supplier"] == "over"
-    assert saudi.acceptance["partner"] < 0.5
+    assert saudi.acceptance["partner"] < uae.acceptance["partner"] - 0.25
+    assert saudi.verdicts["supplier"] == "risk_band"
+    assert saudi.acceptance["partner"] < 0.75
 
 
 def test_india_full_oil_shift_for_chips_over_estimates_leverage(library):
@@ -127,8 +129,8 @@ def test_india_full_oil_shift_for_chips_over_estimates_leverage(library):
     a = library["india-energy-trade"]
     assert a.flags["supplier"] == "over"
     assert a.acceptance["partner"] < 0.05
-    deal = deals.load("india-energy-trade")
-    assert deal.gains(deal.proposal.values)[1] < 0
+    deal, terms = deals.load("india-energy-trade").at_terms("proposal")  # its own setting
+    assert deal.gains(terms)[1] < 0
 
 
 def test_netherlands_hard_ball_rests_on_a_threat_and_is_rejected(library):

@@ -119,7 +119,8 @@ def _malaysia_us_gain(portfolio, share, enforcement):
     top["displacement"] = np.full(20, share)
     zero = np.zeros((20, len(keys)))
     state = link_state(portfolio, base, top, zero, zero.astype(bool), zero, zero)
-    terms = {"chips": np.zeros(20), "enforcement": np.full(20, enforcement)}
+    terms = {"chips": np.zeros(20), "enforcement": np.full(20, enforcement),
+             "us_tariff_relief": np.zeros(20)}  # issue 25: the tariff is an issue
     at = outcome_at(portfolio.deal("malaysia"), state.values(base, k), terms)
     blocked = zero.copy()
     blocked[:, k] = at["blocked"]
