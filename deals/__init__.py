@@ -43,6 +43,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deals.beliefs": ("belief_cost", "mutual_optimism_of"),
     # --- what would have to be true (calibration of struck deals) ---
     "deals.calibration": ("Calibration", "calibrate"),
+    # --- the record: conditioning on what the parties signed (issue 25) ---
+    "deals.record.condition": ("Conditioned", "RecordConflict", "condition"),
+    "deals.record.events": ("Event", "Record", "library_record", "load_record"),
 }
 
 __all__ = [
@@ -59,6 +62,8 @@ __all__ = [
     "Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names", "solve_portfolio",
     "TwoLevel", "two_level", "ThreatUnderDoubt", "threat_under_doubt",
     "belief_cost", "mutual_optimism_of",
+    "Conditioned", "RecordConflict", "condition", "Event", "Record", "library_record",
+    "load_record",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

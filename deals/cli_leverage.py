@@ -108,9 +108,11 @@ def compare_notes(comparison: "deals.Comparison") -> tuple[str, ...]:
 
 def cmd_compare(args: argparse.Namespace) -> Report:
     chosen = args.deals or None
+    given = given_from(args)
     comparison = deals.compare([deals.load(d) for d in chosen] if chosen else None,
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                               progress=_progress(), terms=args.terms, jobs=args.jobs)
+                               progress=_progress(), terms=args.terms, jobs=args.jobs,
+                               **({} if given is None else {"given": given}))
     width = terminal_width()
     caption = (comparison.caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
                "benchmark as median" + (" (p10 to p90)" if width >= WIDER else "")
@@ -122,7 +124,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
     if args.plot:
         _agg()
         _save(comparison.plot(), args.plot)
-    return Report(tuple(sections), data=comparison.to_dict())
+    return Report(tuple(sections + given_section(given)), data=comparison.to_dict())
 
 
 # ---- assess ---------------------------------------------------------------------------------
@@ -206,12 +208,13 @@ def cmd_assess(args: argparse.Namespace) -> Report:
     from deals.cli import deal_from_args
 
     deal = deal_from_args(args)
+    given = given_from(args)
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                     progress=_progress(), terms=args.terms, jobs=args.jobs)
+                     progress=_progress(), terms=args.terms, jobs=args.jobs, given=given)
     if args.plot:
         _agg()
         _save(a.plot_drivers(), args.plot)
-    return Report(assess_sections(a), data=a.to_dict())
+    return Report(assess_sections(a) + tuple(given_section(given)), data=a.to_dict())
 
 
 # ---- options --------------------------------------------------------------------------------
@@ -224,6 +227,7 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
                         help="Monte Carlo draws of the parameters")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw a chart to a file")
+    given_option(parser)
     t = Thresholds()
     parser.add_argument("--over-acceptance", type=float, metavar="P", default=t.over_acceptance,
                         help="over-reach below this acceptance probability")
@@ -233,6 +237,32 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
                         help="underpriced at a median leverage ratio at most this")
     parser.add_argument("--efficiency-margin", type=float, metavar="MARGIN", default=t.efficiency_margin,
                         help="inefficient when another package is this much better for both")
+
+
+def given_option(parser: argparse.ArgumentParser) -> None:
+    """``--given``: audit given the record (the library's struck deals, or a record file)."""
+    parser.add_argument("--given", metavar="record|FILE.toml",
+                        help="audit given the record: 'record' (every library deal's struck "
+                        "terms, signed by both sides) or a record file of signed and refused "
+                        "terms; the parameter draws are those the record leaves possible")
+
+
+def given_from(args: argparse.Namespace) -> Any:
+    """The conditioned distribution ``--given`` asks for (None without it)."""
+    if not getattr(args, "given", None):
+        return None
+    from deals.record.condition import condition
+
+    return condition(args.given, seed=args.seed)
+
+
+def given_section(given: Any) -> list[Section]:
+    """What the record did to the parameters: a table of the ones that moved, if any."""
+    if given is None or given.empty:
+        return []
+    from deals.record.view import conditioning_section
+
+    return [conditioning_section(given)]
 
 
 def _jobs(parser: argparse.ArgumentParser, what: str) -> None:
