@@ -42,8 +42,12 @@ def effective_sample_size(weights: Any) -> float:
     (2.0, 1.0)
     """
     w = _weights(weights)
+    top = float(w.max(initial=0.0))
+    if top == 0:
+        return 0.0
+    w = w / top  # scale-free: tiny or huge weights neither underflow nor overflow when squared
     total = float(w.sum())
-    return 0.0 if total == 0 else total * total / float(np.dot(w, w))
+    return total * total / float(np.dot(w, w))
 
 
 def weighted_quantile(values: Any, weights: Any, q: Any) -> np.ndarray | float:
@@ -140,8 +144,9 @@ class Conditioning(TabularResult):
 
     @property
     def rationalised(self) -> bool:
-        """True when the effective sample reaches the floor (the posterior can be reported)."""
-        return self.ess >= self.floor
+        """True when the effective sample reaches the floor (the posterior can be reported);
+        always true without events."""
+        return not self.holds or self.ess >= self.floor
 
     def quantile(self, name: str, q: Any, *, prior: bool = False) -> np.ndarray | float:
         """Quantile ``q`` of a parameter under the conditioned (or, with ``prior``, the prior)
