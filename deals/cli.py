@@ -106,6 +106,10 @@ COMMANDS: tuple[Command, ...] = (
             "threat, what each side's belief costs it",
             options="deals.cli_two_level:ratify_options",
             example="chipdeals ratify allied-sme-netherlands --draws 1000"),
+    Command("backtest", "deals.record.commands:cmd_backtest", "is each struck deal inside "
+            "the bargaining benchmark's p10-p90 band, before and after conditioning on the "
+            "other deals' records (leave one out)", options="deals.record.commands:"
+            "backtest_options", deal=False, example="chipdeals backtest --format json"),
 )
 
 

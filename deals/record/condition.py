@@ -63,7 +63,7 @@ PER_PARTNER = frozenset({
     "p_opportunist", "realisation", "alignment_stake", "snapback_penalty",
 })
 #: Prior draws weighted by default: the record's events cost one utility evaluation per draw.
-POOL = 20_000
+POOL = 50_000
 
 
 class RecordConflict(DealError):
@@ -185,20 +185,41 @@ def as_record(given: Any) -> Record:
                     f"{type(given).__name__}")
 
 
-def condition(given: Any = None, *, pool: int = POOL, seed: int | None = 0,
-              floor: float = ESS_FLOOR) -> Conditioned:
-    """The parameter distribution given a record (see :func:`as_record` for ``given``).
+@dataclass(frozen=True, eq=False)
+class EvaluatedRecord:
+    """Every event of a record evaluated once on the pool: whether it holds in each draw, its
+    margin, and the parameters' draws; :meth:`conditioned` weights them (all events, or all
+    but one deal's: the backtest's leave-one-out reuses one evaluation)."""
 
-    Every event is evaluated on ``pool`` prior draws (one row = one world shared by every
-    deal); a row keeps weight 1 if every event holds in it, else 0. The result's
-    ``values_for(deal, draws, seed)`` feeds :func:`deals.assess` (``given=``).
-    """
-    record = as_record(given)
+    record: Record
+    pool: int
+    seed: int | None
+    holds: Mapping[str, np.ndarray]
+    margins: Mapping[str, np.ndarray]
+    owners: Mapping[str, str]
+    sample: Mapping[str, np.ndarray]
+
+    def conditioned(self, floor: float = ESS_FLOOR, *, leave_out: str | None = None
+                    ) -> Conditioned:
+        """The conditioned distribution, on every event but those on deal ``leave_out``."""
+        record = self.record if leave_out is None else self.record.without(leave_out)
+        if not len(record):
+            return Conditioned(record, self.pool, self.seed, None)
+        kept = [k for k in self.holds if self.owners[k] != leave_out]
+        try:
+            found = condition_sample(self.sample, {k: self.holds[k] for k in kept},
+                                     margins={k: self.margins[k] for k in kept}, floor=floor)
+        except ParameterError as exc:
+            raise DealError(f"condition: {exc}") from None
+        deals = {e.deal.name: e.deal for e in record.events}
+        return Conditioned(record, self.pool, self.seed, found, deals)
+
+
+def evaluate(record: Record, pool: int = POOL, seed: int | None = 0) -> EvaluatedRecord:
+    """Each event of ``record`` on ``pool`` prior draws (see :class:`EvaluatedRecord`)."""
     if isinstance(pool, bool) or not isinstance(pool, (int, np.integer)) or pool < 1:
         raise DealError(f"pool: expected a positive whole number of draws, got {pool!r}")
-    if not len(record):
-        return Conditioned(record, int(pool), seed, None)
-    holds, margins, sample = {}, {}, {}
+    holds, margins, owners, sample = {}, {}, {}, {}
     for event in record.events:
         deal = event.setting()[0]
         values = pool_values(deal, pool, seed)
@@ -206,14 +227,28 @@ def condition(given: Any = None, *, pool: int = POOL, seed: int | None = 0,
         while label in holds:  # the same terms twice on the record: one event each
             label += "'"
         holds[label], margins[label] = event_margins(event, values)
+        owners[label] = event.deal.name
         for name, p in deal.parameters.items():
             if name in deal.bound or p.range is None or p.low == p.high:
                 continue
             key = f"{name} ({deal.name})" if name in PER_PARTNER else name
             sample.setdefault(key, values[name])
-    try:
-        found = condition_sample(sample, holds, margins=margins, floor=floor)
-    except ParameterError as exc:
-        raise DealError(f"condition: {exc}") from None
-    deals = {e.deal.name: e.deal for e in record.events}
-    return Conditioned(record, int(pool), seed, found, deals)
+    return EvaluatedRecord(record, int(pool), seed, holds, margins, owners, sample)
+
+
+def condition(given: Any = None, *, pool: int = POOL, seed: int | None = 0,
+              floor: float = ESS_FLOOR) -> Conditioned:
+    """The parameter distribution given a record (see :func:`as_record` for ``given``).
+
+    Every event is evaluated on ``pool`` prior draws (one row = one world shared by every
+    deal); a row keeps weight 1 if every event holds in it, else 0. The result's
+    ``values_for(deal, draws, seed)`` feeds :func:`deals.assess` (``given=``). With the
+    default pool and floor, a record that holds in fewer than 0.2% of the prior's worlds
+    cannot be rationalised.
+    """
+    record = as_record(given)
+    if isinstance(pool, bool) or not isinstance(pool, (int, np.integer)) or pool < 1:
+        raise DealError(f"pool: expected a positive whole number of draws, got {pool!r}")
+    if not len(record):
+        return Conditioned(record, int(pool), seed, None)
+    return evaluate(record, pool, seed).conditioned(floor)

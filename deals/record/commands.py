@@ -1,0 +1,49 @@
+"""The record's commands of ``chipdeals``: ``backtest`` (and ``diff``, the library over time).
+
+Both are entries of :data:`deals.cli.COMMANDS` with lazy handlers here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import pandas as pd
+
+from deals.output import Report, Section
+
+
+def backtest_options(parser: argparse.ArgumentParser) -> None:
+    """``backtest``'s arguments: deals, draws, seed, the conditioning pool and floor."""
+    from deals.record.condition import POOL
+    from games.conditioning import ESS_FLOOR
+
+    parser.add_argument("deals", nargs="*", metavar="DEAL",
+                        help="library names or .toml files (default: the whole library)")
+    parser.add_argument("--draws", type=int, default=2_000, help="Monte Carlo draws per deal")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--pool", type=int, default=POOL,
+                        help="prior draws the other deals' records are weighted over")
+    parser.add_argument("--floor", type=float, default=ESS_FLOOR,
+                        help="effective sample below which a record is not rationalised")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD",
+                        help="the library and its record as they stood on this date")
+
+
+def cmd_backtest(args: argparse.Namespace) -> Report:
+    """Every struck deal against the benchmark's band, before and after leave-one-out
+    conditioning; the time taken goes to stderr (it is not part of the result)."""
+    import sys
+
+    from deals.record.backtest import backtest
+    from deals.record.timeline import library_as_of
+
+    chosen = library_as_of(args.as_of, args.deals or None)
+    start, cpu = time.perf_counter(), time.process_time()
+    bt = backtest(chosen, draws=args.draws, seed=args.seed, pool=args.pool, floor=args.floor)
+    print(f"chipdeals: backtest of {len(bt.rows)} struck deals took "
+          f"{time.perf_counter() - start:.1f} s ({time.process_time() - cpu:.1f} s of CPU)",
+          file=sys.stderr)
+    section = Section("the struck deals against the bargaining benchmark", bt.to_frame(),
+                      bt.caption(), name="backtest", display=bt.display(), notes=bt.notes())
+    return Report((section,), data=bt.to_dict())
