@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import deals  # noqa: E402
-from deals.leverage import sample_values  # noqa: E402
+from deals.audit.leverage import sample_values  # noqa: E402
 from reference_leverage import rho_loop  # noqa: E402
 from timing import timed  # noqa: E402
 

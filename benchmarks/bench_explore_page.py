@@ -35,7 +35,7 @@ def main() -> None:
     if chromium is None:
         sys.exit("no chromium: apt-get install chromium")
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; from deals.cli import main; "
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from deals.cli.commands import main; "
                              "sys.exit(main())", "explore", args.deal, "--no-browser"],
                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
     url = re.search(r"http://\S+/", proc.stdout.readline()).group(0)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 
 import deals
-from deals.negotiation import negotiation_problem
+from deals.practice.negotiation import negotiation_problem
 from games.negotiation import STANDARD, NegotiationProblem, tournament
 from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
 

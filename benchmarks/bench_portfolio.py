@@ -22,8 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import deals  # noqa: E402
-from deals.portfolio import portfolio_sample  # noqa: E402
-from deals.portfolio_draws import deal_options  # noqa: E402
+from deals.portfolio.result import portfolio_sample  # noqa: E402
+from deals.portfolio.draws import deal_options  # noqa: E402
 from timing import timed  # noqa: E402
 
 

@@ -190,17 +190,17 @@ def main() -> None:
     rows = [("python -c 'import games'", [python, "-c", "import games"], "<= 0.5 s, 110 MiB"),
             ("python -c 'import deals'", [python, "-c", "import deals"], "<= 0.5 s, 110 MiB"),
             ("python -c 'import nashpy' (anchor)", [python, "-c", "import nashpy"], ""),
-            ("chipdeals compare", [python, "-m", "deals.cli", "compare"], "<= 1.5 s"),
+            ("chipdeals compare", [python, "-m", "deals.cli.commands", "compare"], "<= 1.5 s"),
             ("  the same, --jobs 1 (one process)",
-             [python, "-m", "deals.cli", "compare", "--jobs", "1"], ""),
+             [python, "-m", "deals.cli.commands", "compare", "--jobs", "1"], ""),
             ("chipdeals assess, 100,000 draws",
-             [python, "-m", "deals.cli", "assess", "gulf-divestment-uae", "--draws", "100000"],
+             [python, "-m", "deals.cli.commands", "assess", "gulf-divestment-uae", "--draws", "100000"],
              "<= 5 s, 300 MiB"),
             ("  the same, --jobs 1 (one process)",
-             [python, "-m", "deals.cli", "assess", "gulf-divestment-uae", "--draws", "100000",
+             [python, "-m", "deals.cli.commands", "assess", "gulf-divestment-uae", "--draws", "100000",
               "--jobs", "1"], ""),
             ("chipdeals solve gulf-divestment-uae",
-             [python, "-m", "deals.cli", "solve", "gulf-divestment-uae"], "")]
+             [python, "-m", "deals.cli.commands", "solve", "gulf-divestment-uae"], "")]
     for title, command, target in rows:
         runs = [process(command) for _ in range(3)]
         seconds, mib, code = min(runs)

@@ -17,8 +17,8 @@ import sys
 import numpy as np
 
 import deals
-from deals.leverage import sample_values
-from deals.stage_planning import stage_plan, stage_tree, stage_values
+from deals.audit.leverage import sample_values
+from deals.stages.planning import stage_plan, stage_tree, stage_values
 from games.trees import screening_offer
 from timing import timed  # noqa: E402  (benchmarks/timing.py, beside this script)
 

@@ -4,7 +4,7 @@ This is what an analyst would write without chipdeals' batch solver: for each pa
 maximise the asymmetric Nash product over the outcome box with scipy (Nelder-Mead with bounds,
 from the best point of a coarse grid), then divide the proposal's supplier gain by the
 benchmark's. It is the anchor of benchmarks/bench_assess.py and an independent cross-check of
-deals.leverage in tests/deals/test_leverage_crosscheck.py.
+deals.audit.leverage in tests/deals/test_leverage_crosscheck.py.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Mapping
 import numpy as np
 from scipy.optimize import minimize
 
-from deals.leverage import supplier_power
-from deals.model import Deal
+from deals.audit.leverage import supplier_power
+from deals.deal.model import Deal
 
 
 def nash_benchmark(deal: Deal, values: Mapping[str, float], power: float) -> tuple[dict, float, float]:

@@ -16,33 +16,33 @@ from games.exports import lazy_exports
 
 #: Where each public name lives: module -> names (loaded on first access).
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "deals.files": ("dump", "dumps", "library_names", "library_path", "load", "loads"),
-    "deals.model": ("Deal",),
-    "deals.terms": ("Belief", "Issue", "Stance", "Terms"),
+    "deals.deal.files": ("dump", "dumps", "library_names", "library_path", "load", "loads"),
+    "deals.deal.model": ("Deal",),
+    "deals.deal.terms": ("Belief", "Issue", "Stance", "Terms"),
     # --- analysis (games, trees, bargaining views of a deal) ---
-    "deals.analysis": ("DealSolutions", "bargaining_power", "bargaining_problem",
+    "deals.deal.analysis": ("DealSolutions", "bargaining_power", "bargaining_problem",
                        "default_resolution", "solutions"),
-    "deals.stances": ("TreeOutcome", "offer_tree", "stance_game", "tree_outcome"),
+    "deals.deal.stances": ("TreeOutcome", "offer_tree", "stance_game", "tree_outcome"),
     # --- assessment and comparison (leverage) ---
-    "deals.assessment": ("Assessment", "Thresholds", "assess"),
-    "deals.comparison": ("Comparison", "compare"),
-    "deals.explorer": ("ConcessionExplorer", "ExplorerState"),
-    "deals.sensitivity": ("FlagMap", "flag_map"),
+    "deals.audit.assessment": ("Assessment", "Thresholds", "assess"),
+    "deals.audit.comparison": ("Comparison", "compare"),
+    "deals.views.explorer": ("ConcessionExplorer", "ExplorerState"),
+    "deals.audit.sensitivity": ("FlagMap", "flag_map"),
     # --- staged deals (tranches, types, detection, snapback) ---
-    "deals.stage_planning": ("StagePlan", "stage_plan", "stage_tree"),
-    "deals.stage_values": ("LeverCurve", "StageSummary", "information_value", "lever_curve",
+    "deals.stages.planning": ("StagePlan", "stage_plan", "stage_tree"),
+    "deals.stages.values": ("LeverCurve", "StageSummary", "information_value", "lever_curve",
                            "snapback_value", "stage_summary", "verification_value"),
     # --- the deal at the negotiating table (agents from games.negotiation) ---
-    "deals.negotiation": ("deal_tournament", "negotiation_problem"),
+    "deals.practice.negotiation": ("deal_tournament", "negotiation_problem"),
     # --- linked deals: a portfolio under one chip budget ---
-    "deals.portfolio": ("PortfolioResult", "solve_portfolio"),
-    "deals.portfolio_file": ("Portfolio", "load_portfolio", "portfolio_names"),
+    "deals.portfolio.result": ("PortfolioResult", "solve_portfolio"),
+    "deals.portfolio.file": ("Portfolio", "load_portfolio", "portfolio_names"),
     # --- two-level games: actors at home, two-sided beliefs, a doubted threat (issue 16) ---
-    "deals.two_level": ("TwoLevel", "two_level"),
-    "deals.doubt": ("ThreatUnderDoubt", "threat_under_doubt"),
-    "deals.beliefs": ("belief_cost", "mutual_optimism_of"),
+    "deals.two_level.ratification": ("TwoLevel", "two_level"),
+    "deals.two_level.doubt": ("ThreatUnderDoubt", "threat_under_doubt"),
+    "deals.two_level.beliefs": ("belief_cost", "mutual_optimism_of"),
     # --- what would have to be true (calibration of struck deals) ---
-    "deals.calibration": ("Calibration", "calibrate"),
+    "deals.audit.calibration": ("Calibration", "calibrate"),
     # --- the record: conditioning on what the parties signed (issue 25) ---
     "deals.record.condition": ("Conditioned", "RecordConflict", "condition"),
     "deals.record.events": ("Event", "Record", "library_record", "load_record"),

@@ -1,4 +1,4 @@
-"""``python -m deals``: the ``chipdeals`` command line (:func:`deals.cli.main`)."""
+"""``python -m deals``: the ``chipdeals`` command line (:func:`deals.cli.commands.main`)."""
 
 import sys
 

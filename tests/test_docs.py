@@ -48,7 +48,7 @@ def test_every_public_name_has_a_docstring_with_an_example_or_a_see_line(package
 
 
 def test_the_command_reference_lists_every_command():
-    from deals.cli import build_parser
+    from deals.cli.commands import build_parser
 
     page = reference_pages.cli_page()
     for name in reference_pages._subcommands(build_parser()):

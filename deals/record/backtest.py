@@ -25,15 +25,16 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from deals.drivers import rank_correlations
+from deals.audit.drivers import rank_correlations
+from deals.audit.leverage import (accepts, audit_settings, batch_problem, not_finite,
+                                  sample_values, supplier_power)
+from deals.audit.verdicts import amount, the
+from deals.deal.files import library_names, load
+from deals.deal.model import SIDES, Deal
 from deals.errors import DealError
-from deals.leverage import (accepts, audit_settings, batch_problem, not_finite, sample_values,
-                            supplier_power)
-from deals.model import SIDES, Deal
-from deals.output import json_value, people
 from deals.record.condition import POOL, evaluate
 from deals.record.events import Record, library_record
-from deals.verdicts import amount, the
+from deals.views.output import json_value, people
 from games.bargaining.batch import GAIN_TOLERANCE, nash_benchmark, scan, zone_test
 from games.conditioning import ESS_FLOOR
 from games.errors import NotFiniteError
@@ -277,8 +278,6 @@ def backtest(names: Iterable[str | Deal] | None = None, *, draws: int = 2_000,
              record: Record | None = None) -> Backtest:
     """Backtest every struck deal (default: the library) before and after conditioning on the
     other deals' records (``record``, default: the library's struck deals)."""
-    from deals.files import library_names, load
-
     draws, seed, *_ = audit_settings(draws, seed, None, 2, None, None)
     chosen = [d if isinstance(d, Deal) else load(d)
               for d in (library_names() if names is None else names)]

@@ -1,6 +1,6 @@
 """The record's commands of ``chipdeals``: ``backtest`` (and ``diff``, the library over time).
 
-Both are entries of :data:`deals.cli.COMMANDS` with lazy handlers here.
+Both are entries of :data:`deals.cli.commands.COMMANDS` with lazy handlers here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 
 import pandas as pd
 
-from deals.output import Report, Section
+from deals.views.output import Report, Section
 
 
 def backtest_options(parser: argparse.ArgumentParser) -> None:

@@ -25,7 +25,7 @@ parameters in conflict, instead of an audit from a handful of draws.
 >>> nothing = condition(Record(), pool=2_000)
 >>> import numpy as np
 >>> deal = deals.load("chips-for-farm-purchases")
->>> from deals.leverage import sample_values
+>>> from deals.audit.leverage import sample_values
 >>> all(np.array_equal(v, sample_values(deal, 50, 0)[k])
 ...     for k, v in nothing.values_for(deal, 50, 0).items())
 True
@@ -41,9 +41,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from deals.audit.leverage import accepts, gains, sample_values
+from deals.deal.model import Deal
 from deals.errors import DealError
-from deals.leverage import accepts, gains, sample_values
-from deals.model import Deal
 from deals.record.events import Event, Record, library_record, load_record
 from games.conditioning import ESS_FLOOR, Conditioning
 from games.conditioning import condition as condition_sample
@@ -139,7 +139,7 @@ class Conditioned(TabularResult):
     def values_for(self, deal: Deal, draws: int, seed: int | None = 0) -> dict[str, np.ndarray]:
         """``draws`` parameter draws of ``deal`` (in its setting) given the record.
 
-        With an empty record these are :func:`deals.leverage.sample_values` exactly; otherwise
+        With an empty record these are :func:`deals.audit.leverage.sample_values` exactly; otherwise
         the pool's draws of the deal resampled by the record's weights. Refuses with a
         :class:`RecordConflict` naming the parameters in conflict when the record cannot be
         rationalised."""

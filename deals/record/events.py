@@ -31,8 +31,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from deals.audit.verdicts import the
+from deals.deal.files import library_names, load, parse_toml, read_file
+from deals.deal.model import SIDES, Deal
 from deals.errors import DealError, DealFileError
-from deals.model import SIDES, Deal
 
 _EVENT_KEYS = ("deal", "terms", "signed", "refused", "as_of", "note")
 
@@ -73,8 +75,6 @@ class Event:
     @property
     def label(self) -> str:
         """The event in words, e.g. 'microsoft-g42: signed by the US and G42'."""
-        from deals.verdicts import the
-
         def who(sides: tuple[str, ...]) -> str:
             return " and ".join(the(self.deal.party(s)) for s in sides)
 
@@ -113,8 +113,6 @@ class Record:
 
 def library_record(names: Iterable[str | Deal] | None = None) -> Record:
     """Every deal's ``[outcome]`` as an event signed by both sides (default: the library)."""
-    from deals.files import library_names, load
-
     chosen = list(library_names() if names is None else names)
     events = []
     for item in chosen:
@@ -152,8 +150,6 @@ def check_date(value: Any, where: str, path: str = "<record>", today: dt.date | 
 
 def load_record(path: str | os.PathLike[str]) -> Record:
     """Read a record file (see the module's example); every mistake names the file and field."""
-    from deals.files import load, parse_toml, read_file
-
     text = str(path)
     doc = parse_toml(read_file(Path(text), text, "record"), text)
     unknown = sorted(set(doc) - {"event"})

@@ -5,6 +5,6 @@ Placeholder: replaced below in the same commit series.
 
 
 def library_as_of(date, names=None):
-    from deals.files import library_names, load
+    from deals.deal.files import library_names, load
 
     return [load(n) for n in (names or library_names())]

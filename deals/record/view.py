@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from deals.output import Section, people
+from deals.views.output import Section, people
 from deals.record.condition import Conditioned
 
 #: Parameters listed (those the record moved most, in shares of their prior range of ranks).

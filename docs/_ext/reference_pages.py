@@ -2,7 +2,7 @@
 
 At ``builder-inited`` this writes, under ``docs/reference/_generated/``:
 
-- ``cli.md``: every ``chipdeals`` command with its options, from ``deals.cli.build_parser()``;
+- ``cli.md``: every ``chipdeals`` command with its options, from ``deals.cli.commands.build_parser()``;
 - ``games-api.md`` and ``deals-api.md``: one ``autofunction``/``autoclass`` entry for every name
   in ``games.__all__`` and ``deals.__all__``.
 
@@ -28,7 +28,7 @@ def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.Argument
 
 def cli_page() -> str:
     """The command reference: the top-level help, then each command's ``--help``."""
-    from deals.cli import build_parser
+    from deals.cli.commands import build_parser
 
     os.environ["COLUMNS"] = "88"
     parser = build_parser()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import deals
 from deals import Deal, DealError, Issue
-from deals.stances import profile_payoffs, tree_outcome
+from deals.deal.stances import profile_payoffs, tree_outcome
 from games import Parameter
 from games.normal_form.equilibria import equilibria
 from games.errors import ParameterError

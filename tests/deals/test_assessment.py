@@ -197,7 +197,7 @@ def test_optimal_ask_under_uncertainty_matches_the_closed_form():
 def test_drivers_carry_spearman_rank_correlations_with_the_raw_gains():
     from scipy.stats import spearmanr
 
-    from deals.leverage import sample_values
+    from deals.audit.leverage import sample_values
 
     deal = toy(pay=0.7)
     a = assess(deal, draws=1500, seed=15)

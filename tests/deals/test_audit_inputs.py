@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 import deals
-from deals.assessment import Thresholds
-from deals.cli import main
+from deals.audit.assessment import Thresholds
+from deals.cli.commands import main
 from deals.errors import DealError
-from deals.leverage import MAX_DRAWS
+from deals.audit.leverage import MAX_DRAWS
 from test_audit_properties import TEMPLATE
 
 # One toy deal file for the audit's tests: US gives chips in [0, 1], P pays in [0, 2].

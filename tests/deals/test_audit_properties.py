@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import deals
 from deals.errors import DealError
-from deals.leverage import DrawSolver, sample_values
+from deals.audit.leverage import DrawSolver, sample_values
 
 FIELD = re.compile(r"^(toy\.toml: )?(utility|outside_option|proposal|issues|parameters|"
                    r"definitions|deal)\.?[\w.\[\]]*: ")

@@ -2,7 +2,7 @@
 
 Two routes to the asymmetric Nash solution at the deal's point values: the engine's bargaining
 problem (a grid of outcomes refined continuously, :func:`games.bargaining.nash_solution`) and
-the audit's per-draw batch solver (:mod:`games.bargaining.batch` through :mod:`deals.leverage`).
+the audit's per-draw batch solver (:mod:`games.bargaining.batch` through :mod:`deals.audit.leverage`).
 Both maximise beta log g_S + (1 - beta) log g_P with the same power, so their Nash products must
 agree, and neither may beat the other by more than the refinement's tolerance.
 """
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import deals
-from deals.files import library_names
+from deals.deal.files import library_names
 
 LIBRARY = library_names()
 

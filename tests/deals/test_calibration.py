@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import deals
-from deals.calibration import calibrate
+from deals.audit.calibration import calibrate
 from games.inverse import nearest_feasible
 
 TOY = """
@@ -137,7 +137,7 @@ def test_library_outcome_calibration_is_consistent():
 
 
 def test_cli_calibrate_prints_the_answer_and_refuses_bad_input(tmp_path, capsys):
-    from deals.cli import main
+    from deals.cli.commands import main
 
     path = tmp_path / "toy.toml"
     path.write_text(TOY % 1.2)

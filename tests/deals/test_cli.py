@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import deals
-from deals.cli import main
+from deals.cli.commands import main
 
 TOY = deals.library_path("chips-for-farm-purchases").read_text()
 

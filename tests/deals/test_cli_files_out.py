@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from deals.cli import main
+from deals.cli.commands import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

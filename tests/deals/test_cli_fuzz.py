@@ -13,7 +13,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from deals.cli import COMMANDS, build_parser, main
+from deals.cli.commands import COMMANDS, build_parser, main
 
 #: A generous bound for one run on a loaded 2-core machine (typical runs take well under it).
 SECONDS = 30
@@ -120,7 +120,7 @@ def test_random_command_lines_exit_0_or_2_in_one_line_more(argv, capsys, monkeyp
 @pytest.mark.parametrize("name", sorted(n for n, flags in OWN_FLAGS.items() if "--draws" in flags))
 def test_every_draws_option_is_capped_before_work(name, capsys, monkeypatch):
     # portfolio, ratify and explore took minutes (or a traceback for 10**26) before the cap
-    from deals.leverage import MAX_DRAWS
+    from deals.audit.leverage import MAX_DRAWS
 
     command = next(c for c in COMMANDS if c.name == name)
     argv = [name] + (["chips-for-farm-purchases"] if command.deal else []) + [
@@ -129,7 +129,7 @@ def test_every_draws_option_is_capped_before_work(name, capsys, monkeypatch):
 
 
 def _parameters_at_the_float_limit():
-    from deals.files import library_names, load
+    from deals.deal.files import library_names, load
 
     return [(name, p, v) for name in library_names() for p in load(name).parameters
             for v in ("1e308", "-1e308")]

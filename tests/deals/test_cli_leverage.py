@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 import deals
-from deals.cli import COMMANDS, main
+from deals.cli.commands import COMMANDS, main
 
 TWO = ["chips-for-farm-purchases", "tier-upgrade-poland"]
 SCHEMA = json.loads((Path(deals.__file__).parent / "audit.schema.json").read_text())
@@ -166,7 +166,7 @@ def test_thresholds_reach_the_verdict(capsys):
 
 
 def test_every_command_runs_from_python_dash_m():
-    for module in ("deals", "deals.cli"):
+    for module in ("deals", "deals.cli.commands"):
         done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
                               text=True, timeout=120, cwd=Path(deals.__file__).parent.parent)
         assert done.returncode == 0, done.stderr
@@ -190,10 +190,10 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, fragment):
 
 
 def hello(args):
-    """A command handler living outside deals.cli (as other engineers' commands will)."""
+    """A command handler living outside deals.cli.commands (as other engineers' commands will)."""
     import pandas as pd
 
-    from deals.output import Section
+    from deals.views.output import Section
 
     return [Section("hello", pd.DataFrame({"greeting": [f"hello {args.name}"]}), name="hello")]
 
@@ -203,7 +203,7 @@ def hello_options(parser):
 
 
 def test_a_new_command_is_one_table_entry(capsys, monkeypatch):
-    import deals.cli as cli
+    import deals.cli.commands as cli
 
     entry = cli.Command("hello", f"{__name__}:hello", "say hello", deal=False,
                         options=f"{__name__}:hello_options")
@@ -213,7 +213,7 @@ def test_a_new_command_is_one_table_entry(capsys, monkeypatch):
 
 
 def test_ctrl_c_is_one_line_and_exit_130(capsys, monkeypatch):
-    import deals.cli as cli
+    import deals.cli.commands as cli
 
     def interrupted(args):
         raise KeyboardInterrupt
@@ -229,7 +229,7 @@ def test_compare_outcome_leaves_out_deals_without_one(capsys):
     assert code == 2  # named explicitly: the missing [outcome] is an error
     comparison = deals.compare(None, draws=100, terms="outcome")
     assert comparison.skipped == ("chips-for-farm-purchases",)
-    from deals.output import json_value
+    from deals.views.output import json_value
 
     data = json_value(comparison.to_dict())
     jsonschema.validate(data, SCHEMA)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deals.cli import main
+from deals.cli.commands import main
 
 
 def test_stages_prints_plan_curves_and_ranking(capsys):

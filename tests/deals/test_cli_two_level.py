@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from deals.cli import main
+from deals.cli.commands import main
 
 
 def test_ratify_prints_ratification_threat_and_belief_costs(capsys):

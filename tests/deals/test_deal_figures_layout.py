@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from deals.assessment import Thresholds
-from deals.plots import comparison_plot
+from deals.audit.assessment import Thresholds
+from deals.views.plots import comparison_plot
 
 
 class FakeComparison(list):
@@ -76,7 +76,7 @@ def test_tornado_ranks_the_drivers_as_explain_does(layout):
 
 def test_cli_frontier_plot_shows_the_audits_benchmark_with_units(tmp_path, monkeypatch):
     import deals
-    from deals.cli import main
+    from deals.cli.commands import main
     from matplotlib.figure import Figure
 
     drawn = []

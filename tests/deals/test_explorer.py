@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import pytest
 
 from deals import Deal, DealError, Issue, Terms, assess, load
-from deals.explorer import ConcessionExplorer
+from deals.views.explorer import ConcessionExplorer
 from games.parameters import Parameter
 
 C = 0.2
@@ -151,7 +151,7 @@ def test_a_key_value_outside_the_slider_range_widens_the_slider_instead_of_clamp
     (0, 1_200_000, 20_000, "1,100,000 H100e"), (0, 1, 0.01, "1,100,000.00 H100e"),
     (0.1, 3.0, 0.05, "1,100,000.00 H100e"), (5, 60, 1, "1,100,000 H100e")])
 def test_slider_steps_are_round_and_readouts_have_no_false_decimals(low, high, step, shown):
-    from deals.explorer import Control
+    from deals.views.explorer import Control
 
     c = Control("chips", "issue", low, high, "H100e")
     assert c.step == pytest.approx(step)
@@ -177,7 +177,7 @@ def test_the_saved_proposal_is_a_deal_file_that_reads_back_with_the_explorer_ter
 ])
 def test_explore_refuses_bad_input_in_one_line_before_serving(argv, words, capsys):
     pytest.importorskip("panel")
-    from deals.cli import main
+    from deals.cli.commands import main
 
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -186,7 +186,7 @@ def test_explore_refuses_bad_input_in_one_line_before_serving(argv, words, capsy
 
 def test_the_deal_picker_lists_the_library_then_local_files(tmp_path):
     from deals import dumps
-    from deals.app import deal_choices
+    from deals.views.app import deal_choices
 
     (tmp_path / "mine.toml").write_text(dumps(toy()))
     choices = deal_choices(tmp_path)
@@ -198,7 +198,7 @@ def test_the_deal_picker_lists_the_library_then_local_files(tmp_path):
 
 
 def test_the_verdict_says_in_words_what_each_flag_means():
-    from deals.explorer import verdict
+    from deals.views.explorer import verdict
 
     ex = ConcessionExplorer(toy(), parameters=["v", "c"], draws=400, seed=1)
     over = verdict(ex.update(v=2.0, c=C, pay=2.6))  # P accepts only if v >= 2.6: never here

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import deals
-from deals.terms import Terms
+from deals.deal.terms import Terms
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +43,7 @@ def server(tmp_path_factory):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from deals.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from deals.cli.commands import main; sys.exit(main())",
          "explore", DEAL, "--no-browser"], cwd=folder, env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     found: list[str] = []
@@ -133,7 +133,7 @@ def test_moving_a_slider_gives_the_verdict_of_deals_assess_at_the_values_shown(p
 
 
 def test_saved_terms_are_a_deal_file_that_assess_reads_and_the_page_opens(page, tmp_path):
-    from deals.cli import main
+    from deals.cli.commands import main
 
     shown = readouts(page)
     with page.expect_download() as info:

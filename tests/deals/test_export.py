@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import deals
-from deals.cli import main
-from deals.export import sheet_name, write_xlsx
-from deals.output import Section
+from deals.cli.commands import main
+from deals.views.export import sheet_name, write_xlsx
+from deals.views.output import Section
 
 openpyxl = pytest.importorskip("openpyxl")
 

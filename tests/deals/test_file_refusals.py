@@ -15,7 +15,7 @@ import threading
 import pytest
 
 import deals
-from deals.cli import main
+from deals.cli.commands import main
 from deals.errors import DealFileError
 
 TOY = """

@@ -16,7 +16,7 @@ import pytest
 from scipy.optimize import linprog
 
 from deals import Deal, Issue, Terms, assess
-from deals.leverage import DrawSolver, sample_values
+from deals.audit.leverage import DrawSolver, sample_values
 from games.parameters import Parameter
 
 S_PAY, S_HELP, P_HELP = 1.31, 1.07, 1.37

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import deals
-from deals.leverage import DrawSolver, sample_values, supplier_power
+from deals.audit.leverage import DrawSolver, sample_values, supplier_power
 
 _SPEC = importlib.util.spec_from_file_location(
     "reference_leverage", Path(__file__).resolve().parents[2] / "benchmarks" / "reference_leverage.py")

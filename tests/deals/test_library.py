@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import deals
-from deals.stances import tree_outcome
+from deals.deal.stances import tree_outcome
 
 NAMES = deals.library_names()
 

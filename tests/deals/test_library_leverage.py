@@ -12,7 +12,7 @@ import re
 import pytest
 
 import deals
-from deals.verdicts import SHORT
+from deals.audit.verdicts import SHORT
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_a_comparison_without_detail_takes_the_summaries_option_too():
 
 #: A description ends with its audit's finding in a fixed form, which this test reads:
 #: "Audit: the proposal is <verdict> (why ...); as struck, <verdict>." (no struck clause for a
-#: deal without an [outcome]); <verdict> is one of the supplier's labels in deals.verdicts.
+#: deal without an [outcome]); <verdict> is one of the supplier's labels in deals.audit.verdicts.
 _LABEL = "|".join(re.escape(v) for v in SHORT["supplier"].values())
 CLAIM = re.compile(rf"Audit: the proposal is (?:an |a |in the )?(?P<proposal>{_LABEL})\b"
                    rf"(?:.*as struck, (?:an |a |in the )?(?P<struck>{_LABEL})\b)?", re.S)
@@ -76,8 +76,8 @@ def test_each_description_says_what_its_audit_shows(library, name):
 def test_every_library_deal_is_audited_with_a_verdict(library):
     assert sorted(a.deal for a in library) == sorted(deals.library_names())
     for a in library:
-        assert a.flags["supplier"] in deals.assessment.FLAGS
-        assert a.flags["partner"] in deals.assessment.FLAGS
+        assert a.flags["supplier"] in deals.audit.assessment.FLAGS
+        assert a.flags["partner"] in deals.audit.assessment.FLAGS
 
 
 def test_farm_purchases_under_estimate_the_supplier_leverage(library):
@@ -158,5 +158,5 @@ def test_poland_modest_ask_is_sound(library):
 def test_comparison_is_sorted_by_how_far_leverage_is_off(library):
     keys = [a.sort_key() for a in library]
     assert keys == sorted(keys)
-    order = [deals.assessment.FLAGS.index(a.flags["supplier"]) for a in library]
+    order = [deals.audit.assessment.FLAGS.index(a.flags["supplier"]) for a in library]
     assert order == sorted(order)  # over first, then under, inefficient, sound

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import deals
-from deals.leverage import sample_values
-from deals.stances import tree_outcome
+from deals.audit.leverage import sample_values
+from deals.deal.stances import tree_outcome
 
 GULF = ("gulf-divestment-uae", "gulf-divestment-saudi")
 CITE = re.compile(r"FACTS\.md [a-e]\d*")

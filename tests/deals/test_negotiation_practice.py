@@ -12,10 +12,10 @@ import pytest
 
 import deals
 from deals.errors import DealError
-from deals.leverage import gains as deal_gains
-from deals.leverage import sample_values
-from deals.negotiation import deal_tournament, negotiation_problem
-from deals.practice import PracticeSession
+from deals.audit.leverage import gains as deal_gains
+from deals.audit.leverage import sample_values
+from deals.practice.negotiation import deal_tournament, negotiation_problem
+from deals.practice.session import PracticeSession
 from games.negotiation import STANDARD, negotiate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,7 +83,7 @@ def test_the_practice_game_validates_offers_and_explains(uae):
 
 def run_cli(*args, stdin=""):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
-    code = "import sys; from deals.cli import main; sys.exit(main())"
+    code = "import sys; from deals.cli.commands import main; sys.exit(main())"
     return subprocess.run([sys.executable, "-c", code, *args], input=stdin, text=True,
                           capture_output=True, timeout=120, env=env, cwd=ROOT)
 
@@ -122,7 +122,7 @@ def test_bad_arguments_exit_2_with_one_line(args, words):
 
 
 def test_the_widget_plays_through_its_buttons(capsys):
-    from deals.practice_widget import practice_widget
+    from deals.practice.widget import practice_widget
 
     box = practice_widget(deals.load(UAE), side="partner", against="linear", rounds=4,
                           grid_points=200)

@@ -9,10 +9,10 @@ import pytest
 
 import deals
 from deals.errors import DealFileError
-from deals.leverage import batch_problem
-from deals.portfolio import portfolio_sample
-from deals.portfolio_draws import issue_levels, link_state, outcome_at, smuggled_to_china
-from deals.portfolio_file import PORTFOLIOS, portfolio_from_dict
+from deals.audit.leverage import batch_problem
+from deals.portfolio.result import portfolio_sample
+from deals.portfolio.draws import issue_levels, link_state, outcome_at, smuggled_to_china
+from deals.portfolio.file import PORTFOLIOS, portfolio_from_dict
 from games.bargaining.proposer import best_offers
 
 LINEAR_DEAL = """
@@ -211,7 +211,7 @@ def test_hostile_files_are_refused_before_parsing(tmp_path):
 
 
 def test_cli_portfolio_tables_fit_80_columns_and_bad_input_exits_2(tmp_path, capsys):
-    from deals.cli import main
+    from deals.cli.commands import main
 
     png = tmp_path / "portfolio.png"
     assert main(["portfolio", "teaching", "--draws", "20", "--plot", str(png)]) == 0
@@ -257,7 +257,7 @@ def test_the_budget_allocation_equals_brute_force_on_the_teaching_offers():
     # total: the decomposition's answer is the best one in every draw.
     import itertools
 
-    from deals.portfolio_draws import deal_options
+    from deals.portfolio.draws import deal_options
     from games.allocation import allocate
 
     portfolio = deals.load_portfolio("teaching")
@@ -286,7 +286,7 @@ def test_only_shared_parameters_are_common_to_the_deals():
 
     from scipy.stats import spearmanr
 
-    from deals.leverage import sample_values
+    from deals.audit.leverage import sample_values
 
     portfolio = deals.load_portfolio("article")
     sample = portfolio_sample(portfolio, 2_000, 0)

@@ -12,7 +12,7 @@ import pytest
 
 import deals
 from deals.errors import DealFileError
-from deals.leverage import sample_values
+from deals.audit.leverage import sample_values
 from deals.record.condition import PER_PARTNER, RecordConflict, condition
 from deals.record.events import Event, Record, load_record
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from deals import Deal, DealError, Issue, Terms, Thresholds, load
-from deals.sensitivity import flag_map
+from deals.audit.sensitivity import flag_map
 from games.parameters import Parameter
 
 

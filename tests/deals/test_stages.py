@@ -10,9 +10,10 @@ from hypothesis import given, settings, strategies as st
 
 import deals
 from deals.errors import DealError, DealFileError
-from deals.schema import deal_from_dict, deal_to_dict
-from deals.stage_planning import breach_reach, stage_plan, stage_tree, stage_values
-from deals.stage_values import information_value, snapback_value, stage_summary, verification_value
+from deals.deal.schema import deal_from_dict
+from deals.deal.writing import deal_to_dict
+from deals.stages.planning import breach_reach, stage_plan, stage_tree, stage_values
+from deals.stages.values import information_value, snapback_value, stage_summary, verification_value
 from games.trees import screening_offer, screening_offer_batch
 
 

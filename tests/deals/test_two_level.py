@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 
 import deals
-from deals.actors import latency, member_gains
-from deals.beliefs import belief_cost, in_proposal_setting, mutual_optimism_of
-from deals.doubt import counters, threat_under_doubt
+from deals.deal.sections.actors import latency, member_gains
+from deals.two_level.beliefs import belief_cost, in_proposal_setting, mutual_optimism_of
+from deals.two_level.doubt import counters, threat_under_doubt
 from deals.errors import DealFileError
-from deals.leverage import DrawSolver, leverage_over_draws, sample_values
-from deals.schema import deal_from_dict, deal_to_dict
-from deals.stances import offer_label
-from deals.two_level import power_with_latency, two_level
+from deals.audit.leverage import DrawSolver, leverage_over_draws, sample_values
+from deals.deal.schema import deal_from_dict
+from deals.deal.writing import deal_to_dict
+from deals.deal.stances import offer_label
+from deals.two_level.ratification import power_with_latency, two_level
 from games.trees import GameTree, backward_induction
 
 N = 2_000
@@ -107,7 +108,7 @@ def test_mutual_optimism_share_is_the_share_of_draws_claiming_more_than_the_pie(
     result = mutual_optimism_of(deal, N, seed=4)
     assert result.probability == pytest.approx(0.5, abs=4 * 0.5 / np.sqrt(N))
     values = sample_values(deal, N, 4)
-    from deals.beliefs import believed_values
+    from deals.two_level.beliefs import believed_values
     b_p = believed_values(deal, "supplier", values, 4)["op"]
     b_s = believed_values(deal, "partner", values, 4)["os"]
     claims = (b_s + b_p < -1e-3) | (b_s + b_p > 1e-3)      # away from the knife edge
@@ -194,8 +195,8 @@ def test_library_round_trips_and_carries_the_blocks():
 
 @pytest.mark.parametrize("resolve", [0.3, 0.7])
 def test_the_doubted_threat_answer_is_a_bayesian_nash_equilibrium(resolve):
-    from deals.doubt import doubt_tree, doubt_values
-    from deals.leverage import point_values
+    from deals.two_level.doubt import doubt_tree, doubt_values
+    from deals.audit.leverage import point_values
     from games.trees import bayesian_nash_equilibria
 
     deal = in_proposal_setting(deals.load(NL))

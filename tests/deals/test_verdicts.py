@@ -12,7 +12,7 @@ import re
 import pytest
 
 from deals import Deal, Issue, Terms, assess
-from deals.verdicts import words
+from deals.audit.verdicts import words
 from games.parameters import Parameter
 
 from tests.deals.test_assessment import C, toy
@@ -117,8 +117,8 @@ def test_surplus_too_small_to_matter_is_not_surplus_left():
     at a rise of a tenth it is."""
     import numpy as np
 
-    from deals.assessment import Thresholds
-    from deals.surplus import MATERIAL, gain_scale, surplus_left
+    from deals.audit.assessment import Thresholds
+    from deals.audit.surplus import MATERIAL, gain_scale, surplus_left
 
     for slope, listed in ((1e-4, False), (0.1, True)):
         deal = Deal(name="tiny", title="Tiny", supplier="S", partner="P",
@@ -139,7 +139,7 @@ def test_driver_ranks_match_scipy_with_ties():
     import numpy as np
     from scipy.stats import rankdata as reference
 
-    from deals.drivers import rankdata
+    from deals.audit.drivers import rankdata
 
     rng = np.random.default_rng(7)
     for size, levels in ((1, 1), (7, 2), (200, 5), (500, 10_000)):
@@ -151,9 +151,9 @@ def test_surplus_scan_does_not_depend_on_its_block_size(monkeypatch):
     """The surplus scan evaluates levels in blocks to bound memory; the findings are the same
     for any block size (one level at a time, a few, or all at once)."""
     import deals
-    import deals.surplus as surplus
-    from deals.assessment import Thresholds, audited_terms
-    from deals.leverage import sample_values
+    import deals.audit.surplus as surplus
+    from deals.audit.assessment import Thresholds, audited_terms
+    from deals.audit.leverage import sample_values
 
     deal, proposal, _ = audited_terms(deals.load("chips-for-farm-purchases"), "proposal")
     values = sample_values(deal, 400, 0)

@@ -1,0 +1,506 @@
+"""The leverage audit of one deal: acceptance, gains, leverage ratio, efficiency, verdicts, drivers.
+
+>>> import deals
+>>> a = deals.assess(deals.load("chips-for-farm-purchases"), draws=500, seed=0)
+>>> a.flags["supplier"], a.verdicts["supplier"]
+('under', 'self_defeating')
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+
+from deals.audit.work import AuditWork
+from deals.audit.drivers import drivers as driver_table
+from deals.errors import DealError
+from deals.audit.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
+                            point_values, sample_values)
+from deals.deal.model import SIDES, Deal
+from deals.views.output import json_value
+from deals.audit.surplus import surplus_sentence
+from deals.audit.verdicts import (headline, issue_text, sentence_case, terms_records, terms_text, the,
+                            verdict_prose, verdict_set, words)
+from games.parallel import can_fork, jobs_for, process_map, progress_ticks
+from games.results import TabularResult
+
+FLAGS = ("over", "under", "inefficient", "sound")
+#: What ``terms=`` audits: the terms on the table, the deal as struck, the drafter's belief.
+TERMS = ("proposal", "outcome", "belief")
+#: Version of :meth:`Assessment.to_dict` and of ``chipdeals compare --format json``.
+SCHEMA_VERSION = 1
+#: Money unit of every gain in the library (deal files state it in their header).
+GAIN_UNIT = "$bn per year"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a proposal is called an over-reach, at risk, underpriced, or inefficient.
+
+    - over-reach: the other side accepts in fewer than ``over_acceptance`` of plausible worlds;
+      self-defeating: the proposer itself is worse off than no deal in as many;
+    - risk band: the other side accepts, but in fewer than ``under_acceptance`` of worlds;
+    - underpriced: accepted in at least ``under_acceptance`` and the median leverage ratio is at
+      most ``under_rho`` (the proposer gains, but well under what its position supports);
+    - inefficient: in at least ``inefficient_share`` of worlds another outcome gives both
+      sides at least ``efficiency_margin`` more (each in units of its range of gains).
+
+    >>> t = Thresholds()
+    >>> 0 < t.over_acceptance < t.under_acceptance <= 1   # over-reach sits below the risk band
+    True
+    """
+
+    over_acceptance: float = 0.5
+    under_acceptance: float = 0.9
+    under_rho: float = 0.8
+    efficiency_margin: float = 0.02
+    inefficient_share: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+                raise DealError(f"threshold {name} must be a number, got {value!r}")
+            if not np.isfinite(value):  # NaN disabled its test; inf made every deal match it
+                raise DealError(f"threshold {name} must be a finite number, got {value}")
+            if name != "under_rho" and not 0 <= value <= 1:
+                raise DealError(f"threshold {name} must lie in [0, 1], got {value}")
+            object.__setattr__(self, name, float(value))
+        if self.over_acceptance > self.under_acceptance:
+            raise DealError(f"threshold over_acceptance ({self.over_acceptance:g}) must not exceed "
+                            f"under_acceptance ({self.under_acceptance:g}): below the first a "
+                            "proposal over-reaches, below the second it is at risk")
+
+    @classmethod
+    def coerce(cls, given: Any) -> "Thresholds":
+        """Thresholds from None (the defaults), Thresholds, or a mapping of some of its fields.
+
+        >>> Thresholds.coerce({"under_rho": 0.5}).under_rho
+        0.5
+        """
+        if given is None:
+            return cls()
+        if isinstance(given, cls):
+            return given
+        if isinstance(given, Mapping):
+            names = [f for f in cls.__dataclass_fields__]
+            unknown = sorted(set(map(str, given)) - set(names))
+            if unknown:
+                raise DealError(f"thresholds: unknown {', '.join(unknown)}; the thresholds are "
+                                f"{', '.join(names)}")
+            return cls(**given)
+        raise DealError(f"thresholds: expected deals.Thresholds(...) or a mapping such as "
+                        f"{{'under_rho': 0.8}}, got {type(given).__name__}")
+
+    def __str__(self) -> str:
+        return (f"over-reach if acceptance < {self.over_acceptance:g}; risk band if acceptance < "
+                f"{self.under_acceptance:g}; underpriced if median rho <= {self.under_rho:g}; "
+                f"inefficient if dominated by >= {self.efficiency_margin:g} in >= "
+                f"{self.inefficient_share:g} of draws")
+
+
+def percentiles(values: np.ndarray) -> dict[str, float]:
+    """10th, 50th and 90th percentiles over the finite values, and the share that is finite.
+
+    >>> percentiles(np.array([1.0, 2.0, 3.0, np.nan]))["median"]
+    2.0
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return {"p10": float("nan"), "median": float("nan"), "p90": float("nan"), "defined": 0.0}
+    p10, p50, p90 = np.percentile(finite, [10, 50, 90])
+    return {"p10": float(p10), "median": float(p50), "p90": float(p90),
+            "defined": float(finite.size / values.size)}
+
+
+@dataclass(frozen=True)
+class Assessment(TabularResult):
+    """The leverage audit of one set of terms over the analyst's parameter distribution.
+
+    Made by :func:`assess`; ``explain()`` gives the verdict in words, ``to_dict()`` the versioned
+    JSON record, ``plot_drivers()`` the tornado chart.
+
+    See :func:`assess` for an example.
+    """
+
+    deal: str
+    title: str
+    parties: Mapping[str, str]
+    proposal: Mapping[str, float]
+    proposal_source: str
+    draws: int
+    seed: int | None
+    thresholds: Thresholds
+    power: float
+    acceptance: Mapping[str, float]
+    zone_empty: float
+    rho: Mapping[str, Mapping[str, float]]
+    rho_ask: Mapping[str, float]
+    benchmark: Mapping[str, float]
+    ask: Mapping[str, Any]
+    dominated_share: float
+    frontier_distance: float
+    better_package: Mapping[str, float] | None
+    better_gains: Mapping[str, float] | None
+    surplus: Mapping[str, tuple[Mapping[str, Any], ...]]
+    surplus_text: Mapping[str, tuple[str, ...]]
+    flags: Mapping[str, str]
+    flag_sets: Mapping[str, tuple[str, ...]]
+    drivers: pd.DataFrame = field(repr=False, compare=False)
+    tornado: pd.DataFrame = field(repr=False, compare=False)
+    units: Mapping[str, str] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    terms: str = "proposal"
+    verdicts: Mapping[str, str] = field(default_factory=dict)
+    verdict_sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    verdict_text: Mapping[str, str] = field(default_factory=dict)
+    gains: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
+    gain_unit: str = GAIN_UNIT
+    terms_words: str = ""
+    records: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    staged: Any = None  # deals.stages.values.StageSummary of a deal with [stages]
+    two_level: Any = None  # deals.two_level.ratification.TwoLevel of a deal with [actors] or [beliefs]
+
+    @property
+    def flag(self) -> str:
+        """The supplier's flag (the audit's headline)."""
+        return self.flags["supplier"]
+
+    @property
+    def worse_off(self) -> dict[str, float]:
+        """P(each side is worse off than with no deal): 1 - its acceptance."""
+        return {side: 1.0 - self.acceptance[side] for side in SIDES}
+
+    @property
+    def leverage_gap(self) -> float:
+        """Kept for old callers: 1 - acceptance when over-reaching, else median rho - 1."""
+        accept = self.acceptance["partner"]
+        if accept < self.thresholds.over_acceptance:
+            return 1.0 - accept
+        median = self.rho["supplier"]["median"]
+        if np.isfinite(median):
+            return float(median - 1.0)
+        return -(1.0 - self.acceptance["supplier"])
+
+    def sort_key(self) -> tuple:
+        """The comparison's order: over, under, inefficient, sound; the worst first in each."""
+        flag = self.flags["supplier"]
+        if flag == "under":
+            within = (self.acceptance["supplier"], np.nan_to_num(self.rho["supplier"]["median"]))
+        else:
+            within = (self.acceptance["partner"], 0.0)
+        return (FLAGS.index(flag), *within, self.deal)
+
+    def explain(self) -> str:
+        """The verdict in words, with the figures that support it."""
+        from deals.views.output import people
+
+        s, p = (the(self.parties[side]) for side in SIDES)
+        g, u = self.gains, self.gain_unit
+        lines = [self.title, f"Terms audited ({self.proposal_source}): {self.terms_words}"]
+        share = {side: people(self.acceptance[side], "percent") for side in SIDES}
+        lines.append(f"{sentence_case(p)} accepts in {share['partner']} of plausible "
+                     f"worlds; {s} in {share['supplier']} (so {s} is "
+                     f"worse off than with no deal in "
+                     f"{people(self.worse_off['supplier'], 'percent')}).")
+        for label, key in (("at these terms", "proposal"), ("at the bargaining benchmark",
+                                                             "benchmark")):
+            r = g[key]["supplier"]
+            lines.append(f"{sentence_case(s)}'s gain {label}: median {people(r['median'])} {u} "
+                         f"(p10 {people(r['p10'])}, p90 {people(r['p90'])}).")
+        r = self.rho["supplier"]
+        lines.append(f"Leverage ratio rho (gain at these terms / gain at the benchmark, power "
+                     f"{self.power:.2f}): median {people(r['median'])} (p10 {people(r['p10'])}, "
+                     f"p90 {people(r['p90'])}); below 0 means {s} loses from the terms.")
+        ask = self.ask
+        lines.append(f"{sentence_case(s)}'s best take-it-or-leave-it ask: "
+                     f"{terms_text_of(self, ask['terms'])}; "
+                     f"accepted in {people(ask['acceptance'], 'percent')}, expected gain "
+                     f"{people(ask['expected_gain'])} {u}.")
+        lines.append(verdict_prose(self.verdicts, self.parties))
+        for side in SIDES:
+            lines += [f"  {t}." for t in self.surplus_text.get(side, ())]
+        if self.better_package:
+            lines.append(f"Better for both at point values: "
+                         f"{terms_text_of(self, self.better_package)}.")
+        if len(self.drivers):
+            lines.append("Drivers (swing of the gains at these terms): "
+                         + ", ".join(self.drivers.index[:3]) + ".")
+        if self.staged is not None:
+            lines.append(f"One shot as audited above; {self.staged}.")
+        if self.two_level is not None:
+            lines.extend(self.two_level.summary())
+        return "\n".join(lines)
+
+    def to_frame(self) -> pd.DataFrame:
+        g = self.gains
+        rows = [("verdict (supplier)", self.verdicts["supplier"]),
+                ("verdict (partner)", self.verdicts["partner"]),
+                ("flag (supplier)", self.flags["supplier"]),
+                ("flag (partner)", self.flags["partner"]),
+                ("P(partner accepts)", self.acceptance["partner"]),
+                ("P(supplier accepts)", self.acceptance["supplier"]),
+                ("P(zone of agreement empty)", self.zone_empty)]
+        for key in ("proposal", "benchmark"):
+            for side in SIDES:
+                for stat in ("median", "p10", "p90"):
+                    rows.append((f"{side} gain at {key} {stat}", g[key][side][stat]))
+        rows += [("rho median", self.rho["supplier"]["median"]),
+                 ("rho p10", self.rho["supplier"]["p10"]), ("rho p90", self.rho["supplier"]["p90"]),
+                 ("partner rho median", self.rho["partner"]["median"]),
+                 ("rho vs optimal ask (median)", self.rho_ask["median"]),
+                 ("supplier power", self.power), ("share of draws dominated", self.dominated_share),
+                 ("distance to frontier (median)", self.frontier_distance),
+                 ("optimal ask acceptance", self.ask["acceptance"]),
+                 ("optimal ask expected gain", self.ask["expected_gain"])]
+        rows += [(f"terms {k}", v) for k, v in self.proposal.items()]
+        rows += [(f"benchmark {k}", v) for k, v in self.benchmark.items()]
+        rows += [(f"optimal ask {k}", v) for k, v in self.ask["terms"].items()]
+        if self.two_level is not None:
+            rows += self.two_level.rows(words=True)
+        return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
+
+    def caption(self) -> str:
+        return (f"{self.deal}: {self.draws:,} draws, seed {self.seed}; gains in {self.gain_unit}; "
+                f"thresholds: {self.thresholds}")
+
+    def __str__(self) -> str:
+        return self.explain() + "\n\n" + super().__str__()
+
+    def _repr_html_(self) -> str:
+        """The verdict in words first, then the table (Jupyter)."""
+        import html
+
+        return (f"<pre style='white-space: pre-wrap'>{html.escape(self.explain())}</pre>"
+                + super()._repr_html_())
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON: the documented schema (``schema_version``; keys never depend
+        on the deal: issues and parameters are lists of records)."""
+        r = self.records
+        data = {
+            "schema_version": SCHEMA_VERSION,
+            "deal": self.deal, "title": self.title, "parties": dict(self.parties),
+            "terms": self.terms, "terms_source": self.proposal_source,
+            "terms_text": self.terms_words, "audited_terms": r["audited_terms"],
+            "draws": self.draws, "seed": self.seed, "thresholds": asdict(self.thresholds),
+            "gain_unit": self.gain_unit, "power": self.power,
+            "acceptance": dict(self.acceptance), "worse_off": self.worse_off,
+            "zone_empty": self.zone_empty,
+            "gains": {k: {s: dict(v) for s, v in sides.items()} for k, sides in self.gains.items()},
+            "rho": {k: dict(v) for k, v in self.rho.items()}, "rho_ask": dict(self.rho_ask),
+            "benchmark": r["benchmark"],
+            "optimal_ask": {"terms": r["ask"], "acceptance": self.ask["acceptance"],
+                            "expected_gain": self.ask["expected_gain"]},
+            "dominated_share": self.dominated_share, "frontier_distance": self.frontier_distance,
+            "better_package": r["better"], "better_gains": self.better_gains,
+            "surplus": {k: [dict(x) for x in v] for k, v in self.surplus.items()},
+            "surplus_text": {k: list(v) for k, v in self.surplus_text.items()},
+            "flags": dict(self.flags), "flag_sets": {k: list(v) for k, v in self.flag_sets.items()},
+            "verdicts": dict(self.verdicts),
+            "verdict_sets": {k: list(v) for k, v in self.verdict_sets.items()},
+            "verdict_text": dict(self.verdict_text),
+            "drivers": _records(self.drivers), "tornado": _records(self.tornado),
+            "settings": dict(self.settings),
+        }
+        data["two_level"] = None if self.two_level is None else dict(self.two_level.rows())
+        return json_value(data)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, allow_nan=False)
+
+    def to_excel(self, path: str) -> None:
+        """Write the audit, its drivers and the tornado table to an .xlsx file (needs openpyxl)."""
+        from deals.views.export import assessment_sections, write_xlsx
+
+        write_xlsx(assessment_sections(self), path)
+
+    def plot_drivers(self, ax=None):
+        """Tornado chart: each side's gain at these terms, each parameter at its range's ends."""
+        from deals.views.plots import tornado_plot
+
+        return tornado_plot(self, ax=ax)
+
+
+def terms_text_of(a: Assessment, terms: Mapping[str, float]) -> str:
+    """Terms of an assessment's deal in words ('chips 1,100,000 H100e per year; ...')."""
+    issues = a.records["issues"]
+    return "; ".join(issue_text(issues[k], v) for k, v in terms.items())
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = frame.reset_index()
+    out.columns = [str(c).replace(" ", "_") for c in out.columns]
+    return out.astype(object).to_dict(orient="records")
+
+
+def audited_terms(deal: Deal, terms: str = "proposal") -> tuple[Deal, dict[str, float], str]:
+    """The deal in the setting of the terms ``terms=`` names, those terms as outcome values, and
+    where they come from.
+
+    ``proposal``: the deal's ``[proposal]`` (without one, the belief's ask as below);
+    ``outcome``: the deal as struck (``[outcome]``); ``belief``: the supplier's optimal
+    full-information ask at the drafter's believed values (``[belief]``).
+
+    >>> import deals
+    >>> audited_terms(deals.load("gulf-divestment-uae"), "outcome")[2]
+    'the deal as struck'
+    """
+    if terms not in TERMS:
+        raise DealError(f"terms must be one of {', '.join(TERMS)}, got {terms!r}")
+    if terms == "proposal" and deal.proposal is not None:
+        return (*deal.at_terms("proposal"), "the deal's proposal")  # in its own setting
+    if terms == "outcome":
+        if deal.outcome is None:
+            raise DealError(f"deal {deal.name!r} has no [outcome] (the deal as struck) to audit; "
+                            "use --terms proposal")
+        return (*deal.at_terms("outcome"), "the deal as struck")
+    if deal.belief is None:
+        missing = "[belief]" if terms == "belief" else "[proposal] nor a [belief]"
+        raise DealError(f"deal {deal.name!r} has no {missing} to assess; add the terms on "
+                        "the table as [proposal]")
+    believed = point_values(deal.at_belief())
+    return deal, dict(optimal_ask(deal, believed).package), "optimal ask under the belief"
+
+
+#: Draws solved at once (the audit's memory is set by it; see deals.audit.leverage.MAX_DRAWS), in
+#: this process and in each worker process when ``jobs`` spreads them.
+CHUNK, CHUNK_WITH_WORKERS = 5_000, 10_000
+
+
+def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
+           thresholds: Thresholds | None = None, power: float | None = None,
+           executor: Executor | None = None, chunk_size: int | None = None,
+           progress: bool | None = None, grid_points: int = 350,
+           terms: str = "proposal", detail: bool = True, summaries: bool = True,
+           jobs: int | None = 1, given: Any = None) -> Assessment:
+    """Audit a deal's terms (``terms``: see :func:`audited_terms`) over seeded parameter draws.
+
+    ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
+    1/2). ``executor`` and ``chunk_size`` spread the draws as in :func:`games.sweep`; results
+    do not depend on them. ``detail=False`` stops at the verdict (acceptance, gains, rho,
+    efficiency, verdicts: the same numbers as in full) and leaves out what only explains it:
+    the optimal ask (NaN), the benchmark and better package at point values, surplus left,
+    drivers, the one-at-a-time table and the staged plan (empty); the comparison's struck-deal
+    column needs no more. ``summaries=False`` leaves out the staged plan and the two-level
+    summary (:func:`deals.audit.work.summary` finds each alone, as :func:`deals.compare` does).
+    ``jobs`` spreads the draws' chunks, and then the optimal ask, drivers, surplus scans and
+    summaries, over that many worker processes (0: one per core; the results are the same).
+    ``given`` audits the terms given the record: a :class:`deals.record.condition.Conditioned`
+    (from :func:`deals.condition`) whose draws replace the files' (an empty record changes
+    nothing); the staged and two-level summaries still use the files' ranges.
+
+    >>> import deals
+    >>> deal = deals.load("chips-for-farm-purchases")
+    >>> full, brief = assess(deal, draws=300), assess(deal, draws=300, detail=False)
+    >>> brief.verdicts == full.verdicts and brief.gains == full.gains, len(brief.drivers)
+    (True, 0)
+    >>> again = deals.assess("chips-for-farm-purchases", draws=300, seed=0, progress=False)
+    >>> again.acceptance == full.acceptance   # the same seed gives the same draws
+    True
+    """
+    if isinstance(deal, str):
+        from deals.deal.files import load
+
+        deal = load(deal)
+    if not isinstance(deal, Deal):
+        raise DealError(f"assess() takes a Deal or a library name, got {type(deal).__name__}")
+    draws, seed, power, grid_points, chunk_size = audit_settings(draws, seed, power, grid_points,
+                                                                 chunk_size, executor)
+    t = Thresholds.coerce(thresholds)
+    deal.require_point("the audit (it draws its own sample)")
+    deal, proposal, source = audited_terms(deal, terms)
+    solver = DrawSolver(deal, proposal, power=power, grid_points=grid_points,
+                        efficiency_margin=t.efficiency_margin)
+    values = sample_values(deal, draws, seed) if given is None else \
+        given.values_for(deal, draws, seed)
+    work = AuditWork(deal, proposal, values, solver, t, terms, seed)
+    ahead = executor is None and jobs_for(jobs, 2) > 1 and can_fork()
+    # A chunk's memory is in its worker, not here: larger chunks there cost fewer rounds of
+    # the searches (measured, 100,000 UAE draws on 2 cores: 4.5 s and 209 MiB per worker at
+    # 5,000 draws a chunk, 4.1 s and 258 MiB at 10,000).
+    size = chunk_size or (CHUNK_WITH_WORKERS if ahead else CHUNK)
+    tasks, chunks = work.plan(detail=detail, summaries=summaries, chunk=size, ahead=ahead)
+    if executor is not None:  # the executor solves the draws first; the rest runs here
+        result = leverage_over_draws(solver, values, executor=executor, chunk_size=size,
+                                     progress=progress, description=f"assess {deal.name}")
+        tasks, jobs = [task for task in tasks if task not in chunks], 1
+    with progress_ticks(len(tasks), progress, f"assess {deal.name}", "task") as tick:
+        done = dict(zip(tasks, process_map(work, tasks, jobs, done=tick)))
+    if executor is None:
+        result = work.draws_solved(done, chunks)
+    n = len(result)
+    accept = {"partner": float(result.partner_accepts.mean()),
+              "supplier": float(result.supplier_accepts.mean())}
+    rho = {"supplier": percentiles(result.rho), "partner": percentiles(result.rho_partner)}
+    gains = {"proposal": {"supplier": percentiles(result.supplier_gain),
+                          "partner": percentiles(result.partner_gain)},
+             "benchmark": {"supplier": percentiles(result.supplier_gain_at_benchmark),
+                           "partner": percentiles(result.partner_gain_at_benchmark)}}
+    other = {"supplier": "partner", "partner": "supplier"}
+    dominated = float(np.mean(result.better_for_both >= t.efficiency_margin))
+    # How far inside the frontier p lies: the best improvement for both, in gain-range units.
+    distance = float(np.median(np.maximum(result.better_for_both, 0.0)))
+    reported = [s for s in SIDES if detail and accept[other[s]] >= t.under_acceptance]
+    if detail:
+        explain = [("surplus", s, i.name) for s in reported for i in deal.issues
+                   if ("surplus", s, i.name) not in done]
+        done.update(zip(explain, process_map(work, explain, jobs)))
+        found_ask = done[("ask",)]
+        ask = {"terms": dict(found_ask.package), "acceptance": found_ask.acceptance,
+               "expected_gain": found_ask.expected_gain}
+        with np.errstate(all="ignore"):
+            ask_gain = found_ask.gains[0]
+            rho_ask = percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain,
+                                           np.nan))
+        point = done[("point",)]
+        benchmark = point.benchmark_terms()
+        swings, ranked = done[("swings",)]
+        drivers = driver_table(swings, values, result.supplier_gain, result.partner_gain, ranked)
+    else:
+        ask = {"terms": {}, "acceptance": float("nan"), "expected_gain": float("nan")}
+        rho_ask, point, benchmark = percentiles(np.array([np.nan])), None, {}
+        swings = drivers = pd.DataFrame(index=pd.Index([], name="parameter"))
+    better = better_gains = None
+    if point is not None and point.better_for_both[0] >= t.efficiency_margin:
+        better = point.better_terms()
+        g, g0 = deal.gains(better), deal.gains(proposal)
+        better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
+
+    parties = {"supplier": deal.supplier, "partner": deal.partner}
+    verdict_sets = {s: verdict_set(accept[other[s]], accept[s], rho[s]["median"], dominated, t)
+                    for s in SIDES}
+    verdicts = {s: verdict_sets[s][0] for s in SIDES}
+    flags = {s: headline(verdict_sets[s]) for s in SIDES}
+    flag_sets = {s: tuple(dict.fromkeys(headline((v,)) for v in verdict_sets[s])) for s in SIDES}
+    surplus = {s: tuple(r for r in (done.get(("surplus", s, i.name)) for i in deal.issues)
+                        if r is not None) if s in reported else () for s in SIDES}
+    surplus_text = {s: tuple(surplus_sentence(deal, r, s, GAIN_UNIT, t.under_acceptance)
+                             for r in surplus[s]) for s in SIDES}
+    records = {"audited_terms": terms_records(deal, proposal),
+               "benchmark": terms_records(deal, benchmark),
+               "ask": terms_records(deal, ask["terms"]), "better": terms_records(deal, better),
+               "issues": {i.name: i for i in deal.issues}}
+    return Assessment(
+        deal=deal.name, title=deal.title, parties=parties,
+        proposal=proposal, proposal_source=source, draws=n, seed=seed, thresholds=t,
+        power=float(np.median(result.power)), acceptance=accept,
+        zone_empty=float(result.zone_empty.mean()), rho=rho, rho_ask=rho_ask,
+        benchmark=benchmark, ask=ask,
+        dominated_share=dominated, frontier_distance=distance, better_package=better,
+        better_gains=better_gains, surplus=surplus, surplus_text=surplus_text, flags=flags,
+        flag_sets=flag_sets, drivers=drivers, tornado=swings,
+        units={i.name: i.unit for i in deal.issues},
+        settings={"grid_points": grid_points, "power": power,
+                  "benchmark": "asymmetric Nash (power from delay costs)"
+                  if power is None and deal.discount else "asymmetric Nash",
+                  "resolution": solver.resolution, "detail": detail,
+                  **({} if given is None or given.empty else {"given": given.summary()})},
+        terms=terms, verdicts=verdicts, verdict_sets=verdict_sets,
+        verdict_text={s: words(verdicts[s], s, parties) for s in SIDES}, gains=gains,
+        terms_words=terms_text(deal, proposal), records=records,
+        staged=done.get(("staged",)), two_level=done.get(("two_level",)))

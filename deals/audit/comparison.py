@@ -1,0 +1,219 @@
+"""Compare the leverage of many deals in one table, the worst first.
+
+>>> import deals
+>>> table = deals.compare(["chips-for-farm-purchases", "gulf-divestment-uae"], draws=300)
+>>> list(table.to_frame().columns[:3])
+['supplier', 'partner', 'terms']
+>>> table.to_dict()["schema_version"]
+1
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+
+from deals.audit.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
+                              audited_terms)
+from deals.audit.work import summary
+from deals.audit.benchmark_memo import shared_benchmarks
+from deals.deal.files import library_names, load
+from deals.deal.model import Deal
+from games.parallel import jobs_for, process_map, progress_ticks
+from games.results import TabularResult
+
+
+@dataclass(frozen=True)
+class Comparison(TabularResult):
+    """One row per deal: parties, terms, acceptance, the money, verdicts, the struck deal's.
+
+    Sorted by :meth:`Assessment.sort_key`: over-reaching proposals first (least accepted
+    first), then under-claiming ones (the supplier worst off first), inefficient, sound.
+    ``struck`` holds, for each deal, the audit of its ``[outcome]`` up to the verdict
+    (``assess(..., terms="outcome", detail=False)``: acceptance, gains, rho, verdicts; no
+    optimal ask, drivers or surplus), or None without one.
+
+    See :func:`compare` for an example; ``to_dict()`` is the JSON of ``chipdeals compare``.
+    """
+
+    assessments: tuple[Assessment, ...]
+    thresholds: Thresholds
+    draws: int
+    seed: int | None
+    terms: str = "proposal"
+    struck: tuple[Assessment | None, ...] = ()
+    gain_unit: str = GAIN_UNIT
+    skipped: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.assessments)
+
+    def __iter__(self):
+        return iter(self.assessments)
+
+    def __getitem__(self, name: str) -> Assessment:
+        for a in self.assessments:
+            if a.deal == name:
+                return a
+        raise KeyError(f"no deal {name!r} in this comparison; deals: "
+                       f"{[a.deal for a in self.assessments]}")
+
+    def struck_of(self, name: str) -> Assessment | None:
+        """The audit of the deal as struck, if it has an ``[outcome]`` and it was audited."""
+        for a, s in zip(self.assessments, self.struck):
+            if a.deal == name:
+                return s
+        return None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per deal, snake_case columns, raw numbers (gains in ``gain_unit``)."""
+        rows = []
+        for a in self.assessments:
+            g = a.gains
+            struck = self.struck_of(a.deal)
+            row = {"deal": a.deal, "supplier": a.parties["supplier"],
+                   "partner": a.parties["partner"], "terms": a.terms_words,
+                   "verdict_supplier": a.verdicts["supplier"],
+                   "verdict_partner": a.verdicts["partner"],
+                   "flag_supplier": a.flags["supplier"], "flag_partner": a.flags["partner"],
+                   "p_partner_accepts": a.acceptance["partner"],
+                   "p_supplier_accepts": a.acceptance["supplier"],
+                   "p_supplier_worse_off": a.worse_off["supplier"]}
+            for key in ("proposal", "benchmark"):
+                for stat in ("median", "p10", "p90"):
+                    row[f"supplier_gain_{key}_{stat}"] = g[key]["supplier"][stat]
+            row.update({"ask_acceptance": a.ask["acceptance"],
+                        "ask_expected_gain": a.ask["expected_gain"],
+                        "surplus_left": " ".join(f"{t}." for t in a.surplus_text["supplier"]),
+                        "struck_verdict_supplier": struck.verdicts["supplier"] if struck else None,
+                        "struck_flag_supplier": struck.flags["supplier"] if struck else None,
+                        "staged_plan": None if a.staged is None else str(a.staged),
+                        **({} if a.two_level is None else dict(a.two_level.rows()))})
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("deal") if rows else pd.DataFrame()
+
+    def caption(self) -> str:
+        skipped = (f" (left out, no {self.terms} terms: {', '.join(self.skipped)})"
+                   if self.skipped else "")
+        count = f"{len(self)} deal" + ("" if len(self) == 1 else "s")
+        error = 50 / max(self.draws, 1) ** 0.5  # sqrt(p (1 - p) / n) at p = 1/2, in points
+        return (f"{count}, {self.draws:,} draws each, seed {self.seed} (Monte Carlo standard "
+                f"error of each share at most {error:.1f} points); terms audited: "
+                f"{self.terms}{skipped}; worst first (over-reach, then under-claiming, "
+                f"inefficient, sound); thresholds: {self.thresholds}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON object: ``schema_version`` and one record per deal."""
+        records = []
+        for a in self.assessments:
+            record = a.to_dict()
+            struck = self.struck_of(a.deal)
+            record["struck"] = None if struck is None else {
+                "terms_text": struck.terms_words, "verdicts": dict(struck.verdicts),
+                "flags": dict(struck.flags), "acceptance": dict(struck.acceptance)}
+            records.append(record)
+        return {"schema_version": SCHEMA_VERSION, "draws": self.draws, "seed": self.seed,
+                "terms": self.terms, "skipped": list(self.skipped), "gain_unit": self.gain_unit,
+                "thresholds": asdict(self.thresholds), "deals": records}
+
+    def plot(self, ax=None):
+        """All deals on one chart: partner's acceptance probability against the median rho."""
+        from deals.views.plots import comparison_plot
+
+        return comparison_plot(self, ax=ax)
+
+
+def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, seed: int | None = 0,
+            thresholds: Thresholds | None = None, executor: Executor | None = None,
+            progress: bool | None = None, terms: str = "proposal", struck: bool = True,
+            jobs: int | None = 1, **options: Any) -> Comparison:
+    """Assess every deal (default: the whole library), the worst first.
+
+    ``terms`` chooses what is audited (see :func:`deals.audit.assessment.audited_terms`); with
+    ``struck`` (and ``terms`` other than ``"outcome"``) each deal's ``[outcome]`` is audited
+    too, for the comparison's "struck deal" column. ``jobs`` audits that many deals at once in
+    worker processes (0: one per core; :func:`games.parallel.process_map`); each deal's audit
+    is the same wherever it runs. ``executor`` instead spreads each audit's draws.
+
+    >>> import deals
+    >>> c = deals.compare(["tier-upgrade-poland", "chips-for-farm-purchases"], draws=100,
+    ...                   progress=False, struck=False)
+    >>> sorted(a.deal for a in c.assessments)
+    ['chips-for-farm-purchases', 'tier-upgrade-poland']
+    """
+    chosen: Sequence[Deal | str] = list(library_names() if deals is None else deals)
+    t = Thresholds.coerce(thresholds)
+    audited, skipped = [], []
+    for item in chosen:
+        deal = item if isinstance(item, Deal) else load(item)
+        if not has_terms(deal, terms):
+            if deals is not None:  # asked for by name: say why it cannot be audited
+                audited_terms(deal, terms)
+            skipped.append(deal.name)
+            continue
+        audited.append(deal)
+
+    summaries = options.pop("summaries", True)  # compare asks for them as tasks of their own
+    detail = options.get("detail", True) and summaries
+    # Each deal's audit, staged plan and two-level summary are separate tasks (the audit
+    # attaches the last two when it is done): more, smaller tasks keep the workers even.
+    tasks = [("audit", k) for k in range(len(audited))]
+    if detail and terms == "proposal":
+        tasks += [(kind, k) for k, deal in enumerate(audited) for kind, needed in
+                  (("staged", deal.stages is not None),
+                   ("two_level", deal.actors is not None or deal.beliefs is not None)) if needed]
+
+    def run(task: tuple[str, int]) -> Any:
+        kind, k = task
+        deal = audited[k]
+        if kind != "audit":
+            return summary(kind, audited_terms(deal, terms)[0], terms, draws, seed)
+        with shared_benchmarks():  # the struck audit reuses the proposal audit's benchmark
+            main = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
+                          progress=False, terms=terms, summaries=False, **options)
+            outcome = None
+            if struck and terms != "outcome" and deal.outcome is not None:
+                outcome = assess(deal, draws=draws, seed=seed, thresholds=t, executor=executor,
+                                 progress=False, terms="outcome", detail=False, **options)
+            elif terms == "outcome":
+                outcome = main
+        return main, outcome
+
+    workers = 1 if executor is not None else jobs_for(jobs, len(tasks))
+    # The costliest tasks start first, so the workers finish together.
+    tasks.sort(key=lambda task: -task_cost(task[0], audited[task[1]]) if workers > 1 else 0)
+    remaining = Counter(k for _, k in tasks)
+
+    with progress_ticks(len(audited), progress, "compare", "deal") as tick:
+        def finished(index: int) -> None:  # the bar counts deals whose every task is done
+            remaining[tasks[index][1]] -= 1
+            if tick is not None and not remaining[tasks[index][1]]:
+                tick(index)
+
+        results = dict(zip(tasks, process_map(run, tasks, workers, done=finished)))
+    found = []
+    for k in range(len(audited)):
+        main, outcome = results[("audit", k)]
+        extra = {kind: results.get((kind, k)) for kind in ("staged", "two_level")}
+        if detail and terms == "proposal":
+            main = replace(main, **extra)
+        found.append((main, outcome))
+    found.sort(key=lambda pair: pair[0].sort_key())
+    return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
+                      tuple(o for _, o in found), skipped=tuple(skipped))
+
+
+def task_cost(kind: str, deal: Deal) -> int:
+    """A rough rank of how long a task of :func:`compare` takes (only the order in which the
+    tasks start depends on it): an audit and a two-level summary grow with the issues."""
+    return len(deal.issues) * {"audit": 3, "two_level": 2, "staged": 1}[kind]
+
+
+def has_terms(deal: Deal, terms: str) -> bool:
+    """Whether ``deal`` has the terms ``terms`` names (a proposal always has: the belief's ask)."""
+    return {"proposal": deal.proposal is not None or deal.belief is not None,
+            "outcome": deal.outcome is not None, "belief": deal.belief is not None}[terms]

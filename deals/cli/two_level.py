@@ -1,0 +1,47 @@
+"""The two-level command of ``chipdeals``: ``ratify DEAL`` (an entry of ``deals.cli.commands.COMMANDS``)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import pandas as pd
+
+from deals.two_level.beliefs import belief_cost
+from deals.errors import DealError
+from deals.views.output import Section
+from deals.two_level.ratification import two_level
+
+
+def cmd_ratify(args: argparse.Namespace) -> list[Section]:
+    from deals.cli.commands import deal_from_args
+
+    deal = deal_from_args(args)
+    if args.draws < 1:
+        raise DealError("--draws must be at least 1")
+    result = two_level(deal, args.draws, args.seed)
+    sections = [Section(f"{deal.name}: who at home must say yes, and what each side believes",
+                        result.to_frame(), "\n".join(result.summary()))]
+    if result.threat is not None:
+        sections.append(Section("the proposal's threat under doubt: the partner's answer",
+                                result.threat.to_frame(), result.threat.caption()))
+    if deal.beliefs is not None:
+        rows = {}
+        for side in deal.beliefs:
+            c = belief_cost(deal, side, args.draws, args.seed)
+            rows[deal.party(side)] = {
+                "expects": round(c.expected_by_side, 2), "gets": round(c.realised, 2),
+                "best ask gets": round(c.best, 2), "belief costs": round(c.cost, 2),
+                "ask accepted": f"{c.acceptance:.0%}"}
+        sections.append(Section(
+            "what each side's belief costs it", pd.DataFrame(rows).T.rename_axis("side"),
+            "$bn per year: each side's take-it-or-leave-it ask designed under its own belief, "
+            "judged under the analyst's distribution, against the best ask under that "
+            "distribution"))
+    return sections
+
+
+def ratify_options(p: Any) -> None:
+    """The ``ratify`` command's own options (the command table adds DEAL, ``--set``, formats)."""
+    p.add_argument("--draws", type=int, default=2_000, help="Monte Carlo draws (default 2,000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -1,0 +1,267 @@
+"""Per-draw pieces of a portfolio: each deal's offers, the links' state, fixed terms evaluated.
+
+All functions work on a chunk of draws at once: a deal's values are arrays of shape (n,), an
+outcome maps each issue to an array (n,), options are (n, levels + 1) tables whose column 0
+is "no deal" (the status quo terms). Volumes, flows and capacities are in 100k H100e a year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+import numpy as np
+
+from deals.audit import leverage
+from deals.deal.model import Deal
+from games.bargaining.batch import BatchProblem
+from games.bargaining.proposer import best_offers
+from games.outcome_space import Box
+from games.expressions import Expression
+
+if TYPE_CHECKING:  # the portfolio is passed in; the file module does not need the solver
+    from deals.portfolio.file import Portfolio, PortfolioDeal
+
+#: Slack (in $bn per year) under which a partner's gain counts as acceptance.
+ACCEPT_TOLERANCE = 1e-9
+
+
+def outside_options(deal: Deal, values: Mapping[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Both sides' outside options per draw, from the expressions with their definitions
+    written out (compiled once per deal): only the definitions they use are computed."""
+    n = len(next(iter(values.values())))
+    exprs = deal.memo(("portfolio", "outside options"),
+                      lambda: tuple(deal.inline(deal.outside_option[side])
+                                    for side in ("supplier", "partner")))
+    return tuple(np.broadcast_to(np.asarray(e(**{k: values[k] for k in e.names}), dtype=float),
+                                 (n,)).copy() for e in exprs)
+
+
+def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], utilities: Any = None
+                  ) -> BatchProblem:
+    """The deal as one bargaining problem per draw (as :func:`deals.audit.leverage.batch_problem`),
+    its linearity and outside options worked out once per deal. ``utilities``: a callable to
+    use instead of the deal's own (the same function, e.g. remembering its answers)."""
+    used = deal.memo(("portfolio", "names"), lambda: leverage.utility_names(deal))
+    return BatchProblem(utilities or leverage.DealUtilities(deal), leverage.outcome_box(deal),
+                        {k: v for k, v in values.items() if k in used},
+                        outside_options(deal, values),
+                        linear=deal.memo(("portfolio", "linear"),
+                                         lambda: leverage.is_linear(deal)))
+
+
+def evaluate(expr: Expression | None, values: Mapping[str, np.ndarray],
+             outcome: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """An expression of a deal's names at ``outcome`` (arrays broadcast to ``shape``)."""
+    if expr is None:
+        return np.zeros(shape)
+    scope = {**values, **outcome}
+    return np.broadcast_to(np.asarray(expr(**{n: scope[n] for n in expr.names}), dtype=float),
+                           shape).copy()
+
+
+def issue_levels(entry: PortfolioDeal) -> np.ndarray:
+    """The levels of the volume issue at which the deal is solved."""
+    issue = entry.deal.issue(entry.issue)
+    if issue.discrete:
+        return np.asarray(issue.levels, dtype=float)
+    lo, hi = issue.range
+    return np.linspace(lo, hi, entry.levels)
+
+
+def status_quo(entry: PortfolioDeal, n: int) -> dict[str, np.ndarray]:
+    """The deal's status-quo terms, one per draw."""
+    return {k: np.full(n, float(v)) for k, v in entry.deal.outcome_values().items()}
+
+
+@dataclass(frozen=True, eq=False)
+class Options:
+    """One deal's options per draw: column 0 no deal, then one per level of the volume issue.
+
+    ``value``: the US's gain over its outside option (-inf: the partner refuses, or over the
+    country cap); ``partner``: the partner's gain; ``outside``: the US's outside option.
+    """
+
+    value: np.ndarray
+    partner: np.ndarray
+    volume: np.ndarray
+    blocked: np.ndarray
+    diverted: np.ndarray
+    points: Mapping[str, np.ndarray]
+    outside: np.ndarray
+    exact: bool
+
+    def pick(self, choice: np.ndarray) -> dict[str, np.ndarray]:
+        """The terms of the chosen column, per draw."""
+        rows = np.arange(len(choice))
+        return {k: v[rows, choice] for k, v in self.points.items()}
+
+    def take(self, rows: np.ndarray) -> "Options":
+        """The same options for some draws only (copies)."""
+        return Options(self.value[rows], self.partner[rows], self.volume[rows],
+                       self.blocked[rows], self.diverted[rows],
+                       {k: v[rows] for k, v in self.points.items()}, self.outside[rows],
+                       self.exact)
+
+
+def deal_options(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
+                 reservation: np.ndarray | float = 0.0, cap: np.ndarray | None = None, *,
+                 bespoke: bool = True, utilities: Any = None) -> Options:
+    """The US's best terms at each volume level, the partner accepting (``bespoke``), or the
+    status-quo terms at each level whatever the partner thinks (``bespoke=False``: a uniform
+    rule offers chips only; the partner then chooses)."""
+    deal = entry.deal
+    n = len(next(iter(values.values())))
+    problem = batch_problem(deal, values, utilities)
+    if not bespoke or entry.hold:
+        sq = deal.outcome_values()
+
+        def span(i):
+            if i.name in entry.hold:
+                return (entry.hold[i.name], entry.hold[i.name])
+            if bespoke or i.name == entry.issue:
+                return tuple(i.levels) if i.discrete else i.range
+            return (float(sq[i.name]), float(sq[i.name]))
+
+        problem = BatchProblem(problem.utilities, Box({i.name: span(i) for i in deal.issues}),
+                               problem.parameters, problem.disagreement, linear=problem.linear)
+    if not bespoke:
+        reservation = -np.inf
+    table = best_offers(problem, entry.issue, issue_levels(entry), reservation)
+    column = {k: np.asarray(v)[:, None] for k, v in values.items()}
+    sq = {k: v[:, None] for k, v in status_quo(entry, n).items()}
+    points = {k: np.concatenate([sq[k], np.where(np.isnan(v), sq[k], v)], axis=1)
+              for k, v in table.points.items()}
+    shape = points[entry.issue].shape
+    volume = evaluate(entry.volume, column, points, shape)
+    value = np.concatenate([np.zeros((n, 1)), table.value], axis=1)
+    partner = np.concatenate([np.zeros((n, 1)), table.partner_gain], axis=1)
+    return capped(entry, Options(value, partner, volume,
+                                 evaluate(entry.blocked, column, points, shape),
+                                 evaluate(entry.diverted, column, points, shape), points,
+                                 problem.disagreement[0], table.exact), cap, bespoke=bespoke)
+
+
+def capped(entry: PortfolioDeal, options: Options, cap: np.ndarray | None, *,
+           bespoke: bool = True) -> Options:
+    """The options of a Tier-2 deal with the levels over the per-country ``cap`` closed
+    (for the US; for the partner too under a uniform rule, ``bespoke=False``)."""
+    if cap is None or entry.tier != 2:
+        return options
+    over = options.volume > np.asarray(cap)[:, None] * (1 + 1e-12)
+    over[:, 0] = False
+    partner = options.partner if bespoke else np.where(over, -np.inf, options.partner)
+    return Options(np.where(over, -np.inf, options.value), partner, options.volume,
+                   options.blocked, options.diverted, options.points, options.outside,
+                   options.exact)
+
+
+def outcome_at(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
+               outcome: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Both gains, the US's outside option and the chip flows at fixed terms, per draw."""
+    n = len(next(iter(values.values())))
+    problem = batch_problem(entry.deal, values)
+    out = {k: np.asarray(v, dtype=float)[:, None] for k, v in outcome.items()}
+    g_1, g_2 = (np.broadcast_to(g, (n, 1))[:, 0] for g in problem.gains(out))
+    column = {k: np.asarray(v)[:, None] for k, v in values.items()}
+    flows = {name: evaluate(getattr(entry, name), column, out, (n, 1))[:, 0]
+             for name in ("volume", "blocked", "diverted")}
+    return {"us": g_1, "partner": g_2, "outside": problem.disagreement[0], **flows}
+
+
+# ---- the links' state ----------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class LinkState:
+    """What the links do to each deal: parameter values set, and each partner's reservation."""
+
+    overrides: tuple[dict[str, np.ndarray], ...]
+    reservation: np.ndarray           # (n, deals), $bn per year
+
+    def values(self, base: Sequence[Mapping[str, np.ndarray]], k: int) -> dict[str, np.ndarray]:
+        """Deal k's parameter values with the links' overrides."""
+        return {**base[k], **self.overrides[k]}
+
+    def flat(self) -> dict[str, np.ndarray]:
+        """The state as named arrays (for :func:`games.allocation.fixed_point`)."""
+        out = {f"r|{k}": self.reservation[:, k] for k in range(self.reservation.shape[1])}
+        for k, over in enumerate(self.overrides):
+            out.update({f"o|{k}|{name}": v for name, v in over.items()})
+        return out
+
+    @classmethod
+    def from_flat(cls, flat: Mapping[str, np.ndarray], deals: int) -> "LinkState":
+        overrides: list[dict[str, np.ndarray]] = [{} for _ in range(deals)]
+        reservation = np.column_stack([flat[f"r|{k}"] for k in range(deals)])
+        for key, v in flat.items():
+            if key.startswith("o|"):
+                _, k, name = key.split("|", 2)
+                overrides[int(k)][name] = v
+        return cls(tuple(overrides), reservation)
+
+
+def capacity_curve(portfolio: Portfolio, year: float) -> float:
+    """China's export capacity curve at ``year`` (linear between the stated years)."""
+    years, caps = zip(*portfolio.china.capacity)  # type: ignore[union-attr]
+    return float(np.interp(year, years, caps))
+
+
+def link_state(portfolio: Portfolio, base: Sequence[Mapping[str, np.ndarray]],
+               top: Mapping[str, np.ndarray], volume: np.ndarray, struck: np.ndarray,
+               blocked: np.ndarray, demand: np.ndarray, *, links: bool = True,
+               precedent: bool = True) -> LinkState:
+    """The links' state given each deal's volume, whether it was struck and what it blocks.
+
+    Precedent: partner j's reservation rises by strength x the volume licensed to i.
+    China's response: every listed partner's Huawei parameter is set to curve(year) x scale +
+    response x (chips denied: demand minus volume, summed over the deals). Displacement: the
+    source deal's parameter is set to the share, and the target's inflow parameter rises by
+    share x the flow blocked at the source.
+    """
+    n, count = volume.shape
+    keys = [d.key for d in portfolio.deals]
+    overrides: list[dict[str, np.ndarray]] = [{} for _ in keys]
+    reservation = np.zeros((n, count))
+    if not links:
+        return LinkState(tuple(overrides), reservation)
+    for link in portfolio.links:
+        amount = np.broadcast_to(np.asarray(link.amount(**{m: top[m] for m in link.amount.names}),
+                                            dtype=float), (n,))
+        i = keys.index(link.source)
+        if link.kind == "precedent":
+            if precedent:
+                reservation[:, keys.index(link.target)] += amount * volume[:, i] * struck[:, i]
+            continue
+        if link.parameter:
+            overrides[i][link.parameter] = amount.copy()
+        if link.target != "outside" and link.inflow:
+            j = keys.index(link.target)
+            overrides[j][link.inflow] = base[j][link.inflow] + amount * blocked[:, i]
+    china = portfolio.china
+    if china is not None:
+        denied = np.maximum(demand - volume, 0.0).sum(axis=1)
+        scale = china.scale(**{m: top[m] for m in china.scale.names})
+        response = china.response(**{m: top[m] for m in china.response.names})
+        capacity = np.broadcast_to(capacity_curve(portfolio, portfolio.year) * scale
+                                   + response * denied, (n,)).astype(float)
+        for key in china.deals:
+            overrides[keys.index(key)][china.parameter] = capacity.copy()
+    return LinkState(tuple(overrides), reservation)
+
+
+def smuggled_to_china(portfolio: Portfolio, top: Mapping[str, np.ndarray], blocked: np.ndarray,
+                      diverted: np.ndarray) -> np.ndarray:
+    """Chips reaching China a year: the baseline flow, less what enforcement blocks net of
+    displacement (a displaced share reappears), plus licensed chips diverted."""
+    n = blocked.shape[0]
+    base = np.zeros(n)
+    if portfolio.smuggling is not None:
+        e = portfolio.smuggling
+        base = np.broadcast_to(np.asarray(e(**{m: top[m] for m in e.names}), dtype=float), (n,))
+    keys = [d.key for d in portfolio.deals]
+    back = np.zeros(n)
+    for link in portfolio.links:
+        if link.kind == "displacement":
+            amount = link.amount(**{m: top[m] for m in link.amount.names})
+            back = back + np.asarray(amount, dtype=float) * blocked[:, keys.index(link.source)]
+    return np.maximum(base - blocked.sum(axis=1) + back, 0.0) + diverted.sum(axis=1)

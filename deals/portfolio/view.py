@@ -1,0 +1,144 @@
+"""Reading a solved portfolio: text and HTML reports, the plot, and ``chipdeals portfolio``."""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from deals.errors import DealError
+from deals.views.output import Section
+from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS
+
+if TYPE_CHECKING:  # a solved result is passed in; the result module draws itself through here
+    from deals.portfolio.result import PortfolioResult
+
+SHORT = {"none": "none", "framework": "tiered", "alone": "alone", "coordinated": "coord."}
+
+
+def regimes_frame(result: PortfolioResult) -> pd.DataFrame:
+    """The regimes table rounded for reading (fits 80 columns)."""
+    f = result.regimes()
+    out = pd.DataFrame({
+        "gain $bn": f["US gain"].map("{:.1f}".format),
+        "p10-p90": [f"{a:.1f} to {b:.1f}" for a, b in zip(f["p10"], f["p90"])],
+        "licensed k": f["licensed k"].map("{:.0f}".format),
+        "to China k": f["to China k"].map("{:.0f}".format),
+        "P(best)": f["P(best)"].map("{:.0%}".format)}, index=f.index)
+    return out
+
+
+def deals_frame(result: PortfolioResult) -> pd.DataFrame:
+    """Per deal: median chips alone and linked, and acceptance by regime (80 columns)."""
+    d = result.deals()
+    acc = result.acceptance()
+    return pd.DataFrame({
+        "alone k": d["alone k"].map("{:.0f}".format),
+        "linked k": d["linked k"].map("{:.0f}".format),
+        **{f"acc {SHORT[r]}": acc[LABELS[r]].map("{:.0%}".format) for r in REGIMES[1:]}},
+        index=d.index)
+
+
+def verdicts_frame(result: PortfolioResult) -> tuple[pd.DataFrame, list[str]]:
+    """Each deal's verdict alone and linked, and one line per change saying why."""
+    d = result.deals()
+    changed = result.changed()
+    frame = pd.DataFrame({"alone": d["verdict alone"], "linked": d["verdict linked"],
+                          "changed": ["yes" if k in changed.index else "" for k in d.index]},
+                         index=d.index)
+    return frame, [f"{k}: {row['alone']} -> {row['linked']}: {row['why']}."
+                   for k, row in changed.iterrows()]
+
+
+def _wrap(lines: list[str]) -> str:
+    return "\n".join(textwrap.fill(line, 78, subsequent_indent="  ") for line in lines)
+
+
+def sections(result: PortfolioResult) -> list[Section]:
+    """The report as the command line's sections (tables and captions fit 80 columns)."""
+    p = result.portfolio
+    notes = [result.caption(), result.cost_of_ignoring_links()]
+    notes += [f"Skipped: {name} ({why})." for name, why in p.skipped]
+    verdicts, why = verdicts_frame(result)
+    return [Section(f"US gain by regime ({p.name})", regimes_frame(result), _wrap(
+                ["gain: the US's gain over no deals, median and p10-p90, $bn/yr; licensed "
+                 "and smuggled to China: median thousand H100e/yr; P(best): share of draws "
+                 "where the regime gives the US most.", *notes])),
+            Section("each deal: chips and acceptance", deals_frame(result), _wrap(
+                ["alone/linked k: the US's best volume, median thousand H100e/yr, struck "
+                 "alone (before the limits) and coordinated; acc: the share of draws in "
+                 "which a deal is struck under each regime (a low share can mean the partner "
+                 "refuses, or that no offer beats no deal for the US).",
+                 *filter(None, [result.why_alone_refused()])])),
+            Section("verdicts on each deal's proposal", verdicts, _wrap(
+                ["The proposal against the US's best terms, alone and linked: refused (by "
+                 "the partner in most draws), too many / too few chips (than the US's best "
+                 "volume in most draws), or about right.", *why]))]
+
+
+def text_report(result: PortfolioResult) -> str:
+    """Plain-text report (the command line's table format)."""
+    from deals.views.output import render
+
+    return render(sections(result), "table")
+
+
+def html_report(result: PortfolioResult) -> str:
+    """HTML report for Jupyter: the tables and the captions."""
+    parts = []
+    for s in sections(result):
+        parts.append(f"<h4>{html.escape(s.title)}</h4>{s.frame.to_html()}")
+        parts += [f"<p><small>{html.escape(line)}</small></p>" for line in s.caption.splitlines()]
+    return "".join(parts)
+
+
+def plot_portfolio(result: PortfolioResult, ax: Any = None) -> Any:
+    """Left: the US's gain by regime (10th-90th percentile bar, median dot); right: each
+    deal's mean chips under each regime. Returns the left axes (its figure holds both)."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, (ax, right) = plt.subplots(1, 2, figsize=(11, 4.2),
+                                        gridspec_kw={"width_ratios": [1, 1.4]})
+    else:
+        right = ax.figure.add_subplot(1, 2, 2)
+    f = result.regimes()
+    y = np.arange(len(f))[::-1]
+    ax.hlines(y, f["p10"], f["p90"], color="0.6", lw=6)
+    ax.plot(f["US gain"], y, "o", color="C3")
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set_yticks(y, [i.replace(", ", ",\n") for i in f.index])
+    ax.set_xlabel("US gain over no deals, $bn/yr (median, p10-p90)")
+    ax.set_title("US gain by regime")
+    keys = [d.key for d in result.portfolio.deals]
+    width = 0.8 / 3
+    x = np.arange(len(keys))
+    for i, r in enumerate(REGIMES[1:]):
+        v = [np.mean(result.column(r, "volume", k)) * THOUSANDS for k in range(len(keys))]
+        right.bar(x + (i - 1) * width, v, width, label=LABELS[r], color=f"C{i}")
+    right.set_xticks(x, keys, rotation=30, ha="right")
+    right.set_ylabel("chips, thousand H100e/yr (mean over draws)")
+    right.set_title("each deal's allocation")
+    right.legend(fontsize=8, frameon=False)
+    ax.figure.tight_layout()
+    return ax
+
+
+def save_plot(result: PortfolioResult, path: str) -> None:
+    """Draw the portfolio's chart to ``path`` (no window; a bad path is a DealError)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ax = result.plot()
+    try:
+        ax.figure.savefig(path, dpi=120, bbox_inches="tight")
+    except (OSError, ValueError) as exc:
+        raise DealError(f"--plot {path}: cannot write the image ({exc}); give a writable "
+                        "path ending in .png, .pdf or .svg") from None
+    finally:
+        plt.close(ax.figure)

@@ -1,0 +1,1 @@
+"""Negotiation practice: a deal at the table against an agent, in the terminal or a notebook."""

@@ -1,0 +1,1 @@
+"""Staged deals: tranches on verified milestones, solved as game trees with chance nodes."""

@@ -1,0 +1,1 @@
+"""Two-level games: each side's actors at home, and each side's beliefs about the other."""

@@ -1,0 +1,393 @@
+"""A negotiator's concession explorer: move the terms and the key parameters, see the verdict.
+
+:class:`ConcessionExplorer` keeps a proposal's terms and the values of a few key parameters
+(by default the three that drive the audit most). Each :meth:`~ConcessionExplorer.update`
+re-runs a small leverage audit (:func:`deals.assess`, a few hundred draws of the other
+parameters) and recomputes the frontier at the key values, and returns an
+:class:`ExplorerState`: acceptance probabilities, the flags, the leverage ratio, and the data of
+the frontier plot. All of that is plain Python; :meth:`~ConcessionExplorer.widget` only wires
+ipywidgets sliders to :meth:`update` and redraws :meth:`~ConcessionExplorer.plot`.
+
+>>> import deals
+>>> ex = ConcessionExplorer(deals.load("chips-for-farm-purchases"), parameters=["harm"],
+...                         draws=100)
+>>> ex.update(harm=60.0).values["harm"]
+60.0
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from deals.audit.assessment import Assessment, Thresholds, assess
+from deals.errors import DealError
+from deals.deal.files import load
+from deals.deal.model import Deal
+from deals.audit.sensitivity import FLAG_COLOURS, proposal_terms
+from deals.deal.terms import Terms
+from games.results import TabularResult
+
+__all__ = ["ConcessionExplorer", "Control", "ExplorerState", "verdict"]
+
+
+@dataclass(frozen=True, eq=False)
+class ExplorerState(TabularResult):
+    """What the explorer shows for one setting of the terms and the key parameters.
+
+    See :class:`ConcessionExplorer`: each ``update()`` returns one.
+    """
+
+    deal: str
+    players: tuple[str, str]
+    terms: Mapping[str, float]
+    values: Mapping[str, float]
+    acceptance: float
+    supplier_acceptance: float
+    flag: str
+    partner_flag: str
+    rho: Mapping[str, float]
+    frontier: np.ndarray = field(repr=False)
+    disagreement: tuple[float, float] = field(repr=False)
+    proposal_point: tuple[float, float]
+    benchmark: Mapping[str, float]
+    benchmark_point: tuple[float, float]
+    assessment: Assessment = field(repr=False)
+    method: str = "the deal evaluated at the chosen terms and parameter values"
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def gains(self) -> tuple[float, float]:
+        """(supplier, partner) gain of the proposal over the outside options, at the key values."""
+        return (self.proposal_point[0] - self.disagreement[0],
+                self.proposal_point[1] - self.disagreement[1])
+
+    def to_frame(self) -> pd.DataFrame:
+        s, p = self.players
+        rows = [(f"P({p} accepts)", self.acceptance), (f"P({s} accepts)", self.supplier_acceptance),
+                (f"flag ({s})", self.flag), (f"flag ({p})", self.partner_flag),
+                ("rho median", self.rho["median"]), ("rho p10", self.rho["p10"]),
+                ("rho p90", self.rho["p90"]),
+                (f"{s} gain at key values", self.gains[0]), (f"{p} gain at key values", self.gains[1])]
+        rows += [(f"proposal {k}", v) for k, v in self.terms.items()]
+        rows += [(f"benchmark {k}", v) for k, v in self.benchmark.items()]
+        rows += [(f"key parameter {k}", v) for k, v in self.values.items()]
+        return pd.DataFrame(rows, columns=["quantity", "value"]).set_index("quantity")
+
+    def caption(self) -> str:
+        a = self.assessment
+        return (f"{self.deal}: audit of {a.draws} draws (seed {a.seed}) with the key parameters "
+                f"fixed; thresholds: {a.thresholds}")
+
+
+@dataclass(frozen=True)
+class Control:
+    """One slider of a view: an issue (proposal term) or a key parameter, with its range."""
+
+    name: str
+    kind: str
+    low: float
+    high: float
+    unit: str = ""
+    role: str = ""
+    levels: tuple[float, ...] | None = None
+
+    @property
+    def step(self) -> float:
+        """A round step of about a hundredth of the range: 10,000 rather than 12,000."""
+        span = self.high - self.low
+        if span <= 0:
+            return 1.0
+        raw = span / 100
+        base = 10.0 ** np.floor(np.log10(raw))
+        return float(min((m * base for m in (1, 2, 5, 10) if m * base >= raw * 0.999)))
+
+    @property
+    def readout_format(self) -> str:
+        """A format spec for the slider's readout: thousands separators, no false decimals."""
+        if max(abs(self.low), abs(self.high)) >= 1000 or self.step >= 1:
+            return ",.0f"
+        decimals = int(max(0, -np.floor(np.log10(self.step))))
+        return f",.{decimals}f"
+
+    def text(self, value: float) -> str:
+        """The value as the readout shows it, with the unit: '1,100,000 H100e per year'."""
+        shown = format(value, self.readout_format)
+        return f"{shown} {self.unit}".strip()
+
+
+def verdict(state: ExplorerState) -> list[str]:
+    """The state's verdict in plain words: each side's acceptance, then each side's verdict and
+    what it means (the audit's own words, :attr:`deals.Assessment.verdict_text`).
+
+    >>> import deals
+    >>> ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=100)
+    >>> "accepts these terms in" in verdict(ex.state)[0]
+    True
+    """
+    a = state.assessment
+    s, p = state.players
+    lines = [f"{p} accepts these terms in {state.acceptance:.0%} of plausible worlds, "
+             f"{s} in {state.supplier_acceptance:.0%}."]
+    for side, me in (("supplier", s), ("partner", p)):
+        lines.append(f"{me}: {a.verdict_text[side]}.")
+    return lines
+
+
+class ConcessionExplorer:
+    """Explore a deal's proposal: terms and key parameters in, acceptance and flag out.
+
+    ``parameters`` names the key parameters shown as sliders (default: the audit's top three
+    drivers); they are fixed at the slider values while the others are drawn (``draws``, kept
+    small so an update takes about a second). ``terms`` starts from the deal's proposal, or
+    from the optimal ask under its belief.
+
+    >>> ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=100)
+    >>> state = ex.update(chips=50_000)
+    >>> state.terms["chips"], 0 <= state.acceptance <= 1
+    (50000.0, True)
+    """
+
+    def __init__(self, deal: Deal | str, parameters: Sequence[str] | None = None, *,
+                 draws: int = 500, seed: int | None = 0, thresholds: Thresholds | None = None,
+                 terms: Mapping[str, float] | None = None):
+        self.deal = load(deal) if isinstance(deal, str) else deal
+        self.draws = int(draws)
+        self.seed = seed
+        self.thresholds = thresholds or Thresholds()
+        start = dict(terms) if terms is not None else proposal_terms(self.deal)[0]
+        self.terms: dict[str, float] = self.deal.outcome_values(start)
+        for name, value in self.terms.items():
+            self.deal.issue(name).check(value, f"explorer terms.{name}")
+        point = self.deal.values()
+        if parameters is None:
+            first = self._assess(self.deal)
+            parameters = list(first.drivers.index[:3])
+        known = set(self.deal.parameters)
+        for name in parameters:
+            if name not in known:
+                raise DealError(f"explorer: {name!r} is not a parameter of deal "
+                                f"{self.deal.name!r}; the parameters are {sorted(known)}")
+        self.parameters: tuple[str, ...] = tuple(parameters)
+        self.values: dict[str, float] = {k: point[k] for k in self.parameters}
+        self._frontiers: dict[tuple, tuple[np.ndarray, tuple[float, float]]] = {}
+        self._start = (dict(self.terms), dict(self.values))
+        #: Called with the new state after every update: views (sliders) follow the code.
+        self.views: list[Callable[[ExplorerState], None]] = []
+        self.state = self._compute()
+
+    # ---- the update logic (plain Python) ---------------------------------------------------
+
+    def update(self, **changes: float) -> ExplorerState:
+        """Set some issues (proposal terms) and key parameters; recompute and return the state."""
+        for name, value in changes.items():
+            if name in self.terms:
+                self.terms[name] = self.deal.issue(name).check(value, f"explorer.{name}")
+            elif name in self.values:
+                self.values[name] = float(value)
+            else:
+                raise DealError(f"explorer: {name!r} is neither an issue {list(self.terms)} nor "
+                                f"a key parameter {list(self.values)}; add it to parameters=")
+        self.state = self._compute()
+        for view in list(self.views):
+            view(self.state)
+        return self.state
+
+    def fork(self) -> "ConcessionExplorer":
+        """An independent explorer at this one's state, without recomputing it (no views).
+
+        >>> a = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=50)
+        >>> b = a.fork()
+        >>> b.update(harm=60.0).values["harm"], a.state.values["harm"]
+        (60.0, 20.0)
+        """
+        twin = copy.copy(self)
+        twin.terms, twin.values = dict(self.terms), dict(self.values)
+        twin._frontiers = dict(self._frontiers)
+        twin.views = []
+        return twin
+
+    def reset(self) -> ExplorerState:
+        """Back to the terms and key values the explorer started from."""
+        terms, values = self._start
+        return self.update(**terms, **values)
+
+    def proposal_deal(self) -> Deal:
+        """The deal with the explorer's terms as its proposal (parameters as in the file).
+
+        >>> import deals
+        >>> ex = ConcessionExplorer("chips-for-farm-purchases", parameters=["harm"], draws=50)
+        >>> deals.loads(deals.dumps(ex.proposal_deal())).proposal.values == ex.terms
+        True
+        """
+        return replace(self.deal, proposal=Terms(
+            dict(self.terms), source="explorer",
+            description="terms set in the concession explorer"))
+
+    def _assess(self, deal: Deal) -> Assessment:
+        return assess(deal, draws=self.draws, seed=self.seed, thresholds=self.thresholds,
+                      progress=False)
+
+    def _frontier(self, bound: Deal) -> tuple[np.ndarray, tuple[float, float]]:
+        # The frontier depends on the parameters only: cache it across moves of the terms.
+        key = tuple(sorted(self.values.items()))
+        if key not in self._frontiers:
+            front = bound.frontier()
+            d = tuple(float(v) for v in bound.disagreement())
+            self._frontiers = {key: (np.asarray(front.utilities, dtype=float), d)}  # keep one
+        return self._frontiers[key]
+
+    def _compute(self) -> ExplorerState:
+        bound = self.deal.bind(**self.values)
+        judged = replace(bound, proposal=Terms(dict(self.terms), source="explorer"))
+        a = self._assess(judged)
+        front, d = self._frontier(bound)
+        u = tuple(float(v) for v in bound.utilities(self.terms))
+        ub = tuple(float(v) for v in bound.utilities(a.benchmark))
+        return ExplorerState(
+            deal=self.deal.name, players=(self.deal.supplier, self.deal.partner),
+            terms=dict(self.terms), values=dict(self.values),
+            acceptance=a.acceptance["partner"], supplier_acceptance=a.acceptance["supplier"],
+            flag=a.flags["supplier"], partner_flag=a.flags["partner"],
+            rho=dict(a.rho["supplier"]), frontier=front, disagreement=d,  # type: ignore[arg-type]
+            proposal_point=u, benchmark=dict(a.benchmark),  # type: ignore[arg-type]
+            benchmark_point=ub, assessment=a)  # type: ignore[arg-type]
+
+    # ---- display ---------------------------------------------------------------------------
+
+    def plot(self, ax: Any = None) -> Any:
+        """The frontier at the key values, the outside options, the benchmark and the proposal."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(6.5, 4.5))
+        st = self.state
+        ax.plot(st.frontier[:, 0], st.frontier[:, 1], "-", color="C0", lw=2,
+                label="Pareto frontier")
+        ax.scatter(*st.disagreement, marker="x", s=80, color="black", label="outside options",
+                   zorder=4)
+        ax.axvline(st.disagreement[0], color="0.6", lw=0.8, ls=":")
+        ax.axhline(st.disagreement[1], color="0.6", lw=0.8, ls=":")
+        # Filled star under hollow markers: a benchmark or struck deal on top of the proposal
+        # shows as a ring around the star instead of hiding it.
+        ax.scatter(*st.proposal_point, marker="*", s=200, color=FLAG_COLOURS.get(st.flag, "gold"),
+                   edgecolor="black", label=f"proposal: {st.flag}", zorder=5)
+        ax.scatter(*st.benchmark_point, marker="D", s=130, facecolor="none", edgecolor="C1",
+                   linewidth=2, label="bargaining benchmark (asymmetric Nash)", zorder=6)
+        if self.deal.outcome is not None:
+            struck = self.deal.bind(**self.values).utilities(
+                self.deal.outcome_values(self.deal.outcome.values))
+            ax.scatter(*struck, marker="s", s=170, facecolor="none", edgecolor="black",
+                       linewidth=1.5, label="deal struck (real outcome)", zorder=7)
+            extra = [tuple(float(v) for v in struck)]
+        else:
+            extra = []
+        s, p = st.players
+        ax.set_xlabel(f"{s} utility, $bn per year")
+        ax.set_ylabel(f"{p} utility, $bn per year")
+        # Zoom on the part of the frontier both sides prefer to walking away, with the markers.
+        marks = [st.disagreement, st.proposal_point, st.benchmark_point, *extra]
+        rational = st.frontier[(st.frontier >= np.asarray(st.disagreement)).all(axis=1)]
+        pts = np.vstack([rational if len(rational) else st.frontier, marks])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = np.maximum((hi - lo) * 0.08, 1e-9)
+        ax.set_xlim(lo[0] - pad[0], hi[0] + pad[0])
+        ax.set_ylim(lo[1] - pad[1], hi[1] + pad[1])
+        ax.set_title(f"P({p} accepts) = {st.acceptance:.0%}, rho median = "
+                     f"{st.rho['median']:.2f}, {s} flag: {st.flag.upper()}", fontsize=10)
+        ax.legend(fontsize=8, loc="best", framealpha=0.9)
+        return ax
+
+    def controls(self) -> list[Control]:
+        """What a view shows as sliders: the movable issues, then the key parameters."""
+        found = []
+        for issue in self.deal.issues:
+            lo, hi = issue.range
+            if lo == hi:
+                continue
+            found.append(Control(issue.name, "issue", lo, hi, issue.unit,
+                                 f"{self.deal.party(issue.giver)} gives",
+                                 tuple(issue.levels) if issue.discrete else None))
+        for name in self.parameters:
+            par = self.deal.parameters[name]
+            lo, hi = (par.low, par.high) if par.range is not None else (par.value, par.value)
+            found.append(Control(name, "parameter", min(lo, self.values[name]),
+                                 max(hi, self.values[name]), par.unit, "key parameter"))
+        return found
+
+    def widget(self) -> Any:
+        """ipywidgets sliders for the terms and key parameters, and a live frontier plot.
+
+        The sliders follow :meth:`update` called from code (and :meth:`reset`), so what they
+        show is always what the verdict was computed for.
+        """
+        import ipywidgets as w
+        import matplotlib.pyplot as plt
+
+        out = w.Output()
+        sliders: dict[str, Any] = {}
+        style = {"description_width": "230px"}
+        layout = w.Layout(width="640px")
+        for c in self.controls():
+            current = self.terms.get(c.name, self.values.get(c.name))
+            label = f"{c.name} ({c.unit})" if c.unit else c.name
+            if c.levels is not None:
+                sliders[c.name] = w.SelectionSlider(
+                    options=[(f"{v:g}", v) for v in c.levels], value=current, description=label,
+                    style=style, layout=layout, continuous_update=False)
+            else:
+                sliders[c.name] = w.FloatSlider(
+                    value=current, min=c.low, max=c.high, step=c.step, description=label,
+                    readout_format=c.readout_format, style=style, layout=layout,
+                    continuous_update=False)
+            sliders[c.name].description_allow_html = False
+        summary = w.HTML()
+        syncing = [False]
+
+        def redraw(st: ExplorerState) -> None:
+            syncing[0] = True
+            try:  # the sliders show the values the state was computed for
+                for name, slider in sliders.items():
+                    value = st.terms.get(name, st.values.get(name))
+                    if isinstance(slider, w.FloatSlider):
+                        slider.min, slider.max = min(slider.min, value), max(slider.max, value)
+                    slider.value = value
+            finally:
+                syncing[0] = False
+            summary.value = "<br>".join(verdict(st))
+            out.clear_output(wait=True)
+            with out:
+                fig, ax = plt.subplots(figsize=(6.5, 4.5))
+                self.plot(ax)
+                plt.show()
+                plt.close(fig)
+
+        def changed(name: str, change: Mapping[str, Any]) -> None:
+            if not syncing[0]:
+                self.update(**{name: change["new"]})
+
+        for name, slider in sliders.items():
+            slider.observe(partial(changed, name), names="value")
+        reset = w.Button(description="reset", tooltip="back to the starting terms and values")
+        reset.on_click(lambda _: self.reset())
+        self.views.append(redraw)
+        redraw(self.state)
+        names = {c.name: c.kind for c in self.controls()}
+        box = w.VBox([w.HTML("<b>Proposal terms</b>")]
+                     + [s for n, s in sliders.items() if names[n] == "issue"]
+                     + [w.HTML("<b>Key parameters</b>")]
+                     + [s for n, s in sliders.items() if names[n] == "parameter"]
+                     + [reset, summary, out])
+        box.sliders = sliders  # for scripted use and tests: box.sliders["chips"].value = ...
+        return box
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget())
