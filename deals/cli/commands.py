@@ -110,6 +110,10 @@ COMMANDS: tuple[Command, ...] = (
             "the bargaining benchmark's p10-p90 band, before and after conditioning on the "
             "other deals' records (leave one out)", options="deals.record.commands:"
             "backtest_options", deal=False, example="chipdeals backtest --format json"),
+    Command("diff", "deals.record.commands:cmd_diff", "what changed across the library "
+            "between two dates: each verdict, and the parameters that moved it",
+            options="deals.record.commands:diff_options", deal=False,
+            example="chipdeals diff --from 2025-06-01 --to 2026-01-15"),
 )
 
 

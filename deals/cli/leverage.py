@@ -109,7 +109,14 @@ def compare_notes(comparison: "deals.Comparison") -> tuple[str, ...]:
 def cmd_compare(args: argparse.Namespace) -> Report:
     chosen = args.deals or None
     given = given_from(args)
-    comparison = deals.compare([deals.load(d) for d in chosen] if chosen else None,
+    if args.as_of:  # the library as it stood then: deals without these terms yet are skipped
+        from deals.audit.comparison import has_terms
+        from deals.record.timeline import library_as_of
+
+        then = library_as_of(args.as_of, chosen)
+        chosen = then if args.deals else [d for d in then if has_terms(d, args.terms)]
+    comparison = deals.compare([d if isinstance(d, deals.Deal) else deals.load(d)
+                                for d in chosen] if chosen else None,
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
                                progress=_progress(), terms=args.terms, jobs=args.jobs,
                                **({} if given is None else {"given": given}))
@@ -248,11 +255,17 @@ def given_option(parser: argparse.ArgumentParser) -> None:
 
 
 def given_from(args: argparse.Namespace) -> Any:
-    """The conditioned distribution ``--given`` asks for (None without it)."""
+    """The conditioned distribution ``--given`` asks for (None without it); with ``--as-of``,
+    the library's record as it stood then."""
     if not getattr(args, "given", None):
         return None
     from deals.record.condition import condition
 
+    if args.given == "record" and getattr(args, "as_of", None):
+        from deals.record.events import library_record
+        from deals.record.timeline import library_as_of
+
+        return condition(library_record(library_as_of(args.as_of)), seed=args.seed)
     return condition(args.given, seed=args.seed)
 
 
@@ -274,6 +287,8 @@ def _jobs(parser: argparse.ArgumentParser, what: str) -> None:
 def compare_options(parser: argparse.ArgumentParser) -> None:
     """``compare``'s arguments: deals, terms, draws, thresholds."""
     parser.add_argument("deals", nargs="*", metavar="DEAL", help="library names or .toml files")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD",
+                        help="the library as it stood on this date (dated deal files)")
     _common(parser, COMPARE_DRAWS)
     _jobs(parser, "audit N deals at once in worker processes")
 

@@ -36,14 +36,40 @@ def cmd_backtest(args: argparse.Namespace) -> Report:
     import sys
 
     from deals.record.backtest import backtest
+    from deals.record.events import library_record
     from deals.record.timeline import library_as_of
 
     chosen = library_as_of(args.as_of, args.deals or None)
+    record = library_record(library_as_of(args.as_of)) if args.as_of else None
     start, cpu = time.perf_counter(), time.process_time()
-    bt = backtest(chosen, draws=args.draws, seed=args.seed, pool=args.pool, floor=args.floor)
+    bt = backtest(chosen, draws=args.draws, seed=args.seed, pool=args.pool, floor=args.floor,
+                  record=record)
     print(f"chipdeals: backtest of {len(bt.rows)} struck deals took "
           f"{time.perf_counter() - start:.1f} s ({time.process_time() - cpu:.1f} s of CPU)",
           file=sys.stderr)
     section = Section("the struck deals against the bargaining benchmark", bt.to_frame(),
                       bt.caption(), name="backtest", display=bt.display(), notes=bt.notes())
     return Report((section,), data=bt.to_dict())
+
+
+def diff_options(parser: argparse.ArgumentParser) -> None:
+    """``diff``'s arguments: the two dates, deals, draws, seed."""
+    parser.add_argument("deals", nargs="*", metavar="DEAL",
+                        help="library names or .toml files (default: the whole library)")
+    parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD", required=True,
+                        help="the earlier date")
+    parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", required=True,
+                        help="the later date")
+    parser.add_argument("--draws", type=int, default=1_000,
+                        help="Monte Carlo draws per audit (the same draws at both dates)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+
+
+def cmd_diff(args: argparse.Namespace) -> Report:
+    """What changed across the library between two dates, verdict by verdict."""
+    from deals.record.timeline import diff
+
+    found = diff(args.start, args.end, args.deals or None, draws=args.draws, seed=args.seed)
+    section = Section("what changed", found.to_frame(), found.caption(), name="diff",
+                      display=found.display(), notes=found.notes())
+    return Report((section,), data=found.to_dict())
