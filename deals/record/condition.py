@@ -67,7 +67,9 @@ POOL = 50_000
 
 
 class RecordConflict(DealError):
-    """The record cannot be rationalised by the files' ranges (effective sample below the floor)."""
+    """The record cannot be rationalised by the files' ranges (effective sample below the floor).
+
+    See :meth:`Conditioned.values_for`, which raises it with the parameters in conflict."""
 
 
 def pool_values(deal: Deal, pool: int, seed: int | None) -> dict[str, np.ndarray]:
@@ -102,7 +104,9 @@ def event_margins(event: Event, values: Mapping[str, np.ndarray]
 @dataclass(frozen=True, eq=False)
 class Conditioned(TabularResult):
     """A record's weights over a pool of draws; ``values_for(deal, draws, seed)`` gives any
-    deal's audit its draws given the record. Made by :func:`condition`."""
+    deal's audit its draws given the record. Made by :func:`condition`.
+
+    See :func:`condition` for an example."""
 
     record: Record
     pool: int
@@ -239,6 +243,14 @@ def evaluate(record: Record, pool: int = POOL, seed: int | None = 0) -> Evaluate
 def condition(given: Any = None, *, pool: int = POOL, seed: int | None = 0,
               floor: float = ESS_FLOOR) -> Conditioned:
     """The parameter distribution given a record (see :func:`as_record` for ``given``).
+
+    >>> import deals
+    >>> given = deals.condition(["microsoft-g42"], pool=5_000)
+    >>> given.ess == 5_000 * given.conditioning.joint, given.rationalised  # worlds G42 signs in
+    (True, True)
+    >>> audit = deals.assess("chips-for-farm-purchases", draws=200, given=given, detail=False)
+    >>> audit.settings["given"]["events"]
+    1
 
     Every event is evaluated on ``pool`` prior draws (one row = one world shared by every
     deal); a row keeps weight 1 if every event holds in it, else 0. The result's

@@ -42,7 +42,13 @@ _EVENT_KEYS = ("deal", "terms", "signed", "refused", "as_of", "note")
 @dataclass(frozen=True, eq=False)
 class Event:
     """One decision on the record: on ``terms`` of ``deal`` (None: its ``[outcome]``), the sides
-    in ``signed`` accepted and those in ``refused`` did not."""
+    in ``signed`` accepted and those in ``refused`` did not.
+
+    >>> import deals
+    >>> saudi = deals.load("gulf-divestment-saudi")
+    >>> Event(saudi, {"chips": 1_100_000}, signed=(), refused=("partner",)).label
+    'gulf-divestment-saudi (other terms): refused by Saudi Arabia'
+    """
 
     deal: Deal
     terms: Mapping[str, float] | None = None
@@ -86,7 +92,11 @@ class Event:
 
 @dataclass(frozen=True, eq=False)
 class Record:
-    """The events a model is conditioned on (empty: no conditioning at all)."""
+    """The events a model is conditioned on (empty: no conditioning at all).
+
+    >>> len(Record()), library_record().without("microsoft-g42").deal_names[:2]
+    (0, ('allied-sme-netherlands', 'gulf-divestment-saudi'))
+    """
 
     events: tuple[Event, ...] = ()
     source: str = "the library's struck deals"
@@ -112,7 +122,9 @@ class Record:
 
 
 def library_record(names: Iterable[str | Deal] | None = None) -> Record:
-    """Every deal's ``[outcome]`` as an event signed by both sides (default: the library)."""
+    """Every deal's ``[outcome]`` as an event signed by both sides (default: the library).
+
+    See the module's example."""
     chosen = list(library_names() if names is None else names)
     events = []
     for item in chosen:
@@ -149,7 +161,9 @@ def check_date(value: Any, where: str, path: str = "<record>", today: dt.date | 
 
 
 def load_record(path: str | os.PathLike[str]) -> Record:
-    """Read a record file (see the module's example); every mistake names the file and field."""
+    """Read a record file (see the module's example); every mistake names the file and field.
+
+    See :mod:`deals.record.events` for the file's form."""
     text = str(path)
     doc = parse_toml(read_file(Path(text), text, "record"), text)
     unknown = sorted(set(doc) - {"event"})
