@@ -146,7 +146,7 @@ class Conditioning(TabularResult):
     def rationalised(self) -> bool:
         """True when the effective sample reaches the floor (the posterior can be reported);
         always true without events."""
-        return not self.holds or self.ess >= self.floor
+        return not self.holds or (self.ess > 0 and self.ess >= self.floor)
 
     def quantile(self, name: str, q: Any, *, prior: bool = False) -> np.ndarray | float:
         """Quantile ``q`` of a parameter under the conditioned (or, with ``prior``, the prior)

@@ -32,7 +32,7 @@ from deals.audit.verdicts import amount, the
 from deals.deal.files import library_names, load
 from deals.deal.model import SIDES, Deal
 from deals.errors import DealError
-from deals.record.condition import POOL, evaluate
+from deals.record.condition import POOL, check_pool, evaluate
 from deals.record.events import Record, library_record
 from deals.views.output import json_value, people
 from games.bargaining.batch import GAIN_TOLERANCE, nash_benchmark, scan, zone_test
@@ -279,6 +279,7 @@ def backtest(names: Iterable[str | Deal] | None = None, *, draws: int = 2_000,
     """Backtest every struck deal (default: the library) before and after conditioning on the
     other deals' records (``record``, default: the library's struck deals)."""
     draws, seed, *_ = audit_settings(draws, seed, None, 2, None, None)
+    pool, floor = check_pool(pool, floor)
     chosen = [d if isinstance(d, Deal) else load(d)
               for d in (library_names() if names is None else names)]
     struck = [d for d in chosen if d.outcome is not None]

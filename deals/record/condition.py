@@ -64,6 +64,29 @@ PER_PARTNER = frozenset({
 })
 #: Prior draws weighted by default: the record's events cost one utility evaluation per draw.
 POOL = 50_000
+#: Most prior draws a conditioning takes (each deal's pool is held in memory while weighted).
+MAX_POOL = 1_000_000
+
+
+def check_pool(pool: Any, floor: Any) -> tuple[int, float]:
+    """The pool (a whole number of draws, 1 to MAX_POOL) and the effective-sample floor (a
+    finite number >= 0), or one line saying what is expected.
+
+    >>> check_pool(10, 0)
+    (10, 0.0)
+    >>> check_pool(10, float("nan"))
+    Traceback (most recent call last):
+    ...
+    deals.errors.DealError: floor: expected a finite number of draws >= 0, got nan
+    """
+    if isinstance(pool, (bool, np.bool_)) or not isinstance(pool, (int, np.integer)) \
+            or not 1 <= pool <= MAX_POOL:
+        raise DealError(f"pool: expected a whole number of draws from 1 to {MAX_POOL:,}, "
+                        f"got {pool!r}")
+    if isinstance(floor, (bool, np.bool_)) or not isinstance(floor, (int, float, np.number)) \
+            or not np.isfinite(floor) or floor < 0:
+        raise DealError(f"floor: expected a finite number of draws >= 0, got {floor!r}")
+    return int(pool), float(floor)
 
 
 class RecordConflict(DealError):
@@ -221,8 +244,7 @@ class EvaluatedRecord:
 
 def evaluate(record: Record, pool: int = POOL, seed: int | None = 0) -> EvaluatedRecord:
     """Each event of ``record`` on ``pool`` prior draws (see :class:`EvaluatedRecord`)."""
-    if isinstance(pool, bool) or not isinstance(pool, (int, np.integer)) or pool < 1:
-        raise DealError(f"pool: expected a positive whole number of draws, got {pool!r}")
+    pool = check_pool(pool, 0)[0]
     holds, margins, owners, sample = {}, {}, {}, {}
     for event in record.events:
         deal = event.setting()[0]
@@ -258,9 +280,8 @@ def condition(given: Any = None, *, pool: int = POOL, seed: int | None = 0,
     default pool and floor, a record that holds in fewer than 0.2% of the prior's worlds
     cannot be rationalised.
     """
+    pool, floor = check_pool(pool, floor)
     record = as_record(given)
-    if isinstance(pool, bool) or not isinstance(pool, (int, np.integer)) or pool < 1:
-        raise DealError(f"pool: expected a positive whole number of draws, got {pool!r}")
     if not len(record):
         return Conditioned(record, int(pool), seed, None)
     return evaluate(record, pool, seed).conditioned(floor)
