@@ -293,7 +293,8 @@ def backtest(names: Iterable[str | Deal] | None = None, *, draws: int = 2_000,
         before = phase(deal, sample_values(setting, draws, seed), float(draws))
         given = evaluated.conditioned(floor, leave_out=deal.name)
         if given.rationalised:
-            after = phase(deal, given.values_for(setting, draws, seed), given.ess)
+            after = phase(deal, given.values_for(setting, draws, seed),
+                          float(draws) if given.empty else given.ess)
         else:
             after = Phase((), {s: float("nan") for s in SIDES}, given.ess, given.refusal())
         rows.append(Row(deal.name, {"before": before, "after": after}, deal))
