@@ -46,6 +46,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     # --- the record: conditioning on what the parties signed (issue 25) ---
     "deals.record.condition": ("Conditioned", "RecordConflict", "condition"),
     "deals.record.events": ("Event", "Record", "library_record", "load_record"),
+    "deals.record.backtest": ("Backtest", "backtest"),
+    "deals.record.timeline": ("LibraryDiff", "diff", "library_as_of"),
 }
 
 __all__ = [
@@ -63,7 +65,7 @@ __all__ = [
     "TwoLevel", "two_level", "ThreatUnderDoubt", "threat_under_doubt",
     "belief_cost", "mutual_optimism_of",
     "Conditioned", "RecordConflict", "condition", "Event", "Record", "library_record",
-    "load_record",
+    "load_record", "Backtest", "backtest", "LibraryDiff", "diff", "library_as_of",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -17,8 +17,12 @@ PORTFOLIO_DRAWS = 2_000
 
 def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
     """``chipdeals portfolio [FILE]``: regimes, deals, verdicts, and optionally a plot."""
-    result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed)
-    out = sections(result)
+    from deals.cli.leverage import given_from, given_section
+
+    given = given_from(args)
+    result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed,
+                             given=given)
+    out = sections(result) + given_section(given)
     if args.plot:
         save_plot(result, args.plot)
         out.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
@@ -44,3 +48,6 @@ def portfolio_options(parser: argparse.ArgumentParser) -> None:
                         help="Monte Carlo draws")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw the chart to a file")
+    from deals.cli.leverage import given_option
+
+    given_option(parser)

@@ -30,7 +30,10 @@ def cmd_stages(args: argparse.Namespace) -> list[Section]:
         raise DealError(f"--draws must lie from 1 to {MAX_DRAWS:,} and --curve-draws from 1 to "
                         f"{MAX_CURVE_DRAWS:,} (each point of a value curve solves that many "
                         "draws)")
-    plan = stage_plan(deal, args.draws, args.seed, confidence=args.confidence)
+    from deals.cli.leverage import given_from, given_section
+
+    given = given_from(args)
+    plan = stage_plan(deal, args.draws, args.seed, confidence=args.confidence, given=given)
     table = plan.to_frame().copy()
     table["safe"] = [("" if pd.isna(x) else f"{x:.0%}") for x in table["safe"]]
     table["accepted"] = [f"{x:.0%}" for x in table["accepted"]]
@@ -44,32 +47,33 @@ def cmd_stages(args: argparse.Namespace) -> list[Section]:
                          ).set_index("stage")
     sections.append(Section("probability that a breach reaches each stage undetected", reach,
                             "mean over draws and the partner's types"))
-    for curve in (verification_value(deal, draws=args.curve_draws, seed=args.seed),
-                  snapback_value(deal, draws=args.curve_draws, seed=args.seed)):
+    for curve in (verification_value(deal, draws=args.curve_draws, seed=args.seed, given=given),
+                  snapback_value(deal, draws=args.curve_draws, seed=args.seed, given=given)):
         frame = curve.to_frame().round(3)
         frame["best first tranche"] = [f"{x:,.0f}" for x in frame["best first tranche"]]
         sections.append(Section(f"value of the {curve.lever}", frame,
                                 curve.caption() + f"\nMost worth paying for it: "
                                 f"{curve.most_worth:.2f} per year"))
-    voi = information_value(deal, args.draws, args.seed)
+    voi = information_value(deal, args.draws, args.seed, sample=None if given is None else
+                            given.values_for(deal, args.draws, args.seed))
     ranked = voi.to_frame().head(args.top).round(4)
     sections.append(Section("what is worth researching: value of perfect information", ranked,
                             voi.caption()))
     if args.plot:
-        _plot(deal, args)
+        _plot(deal, args, given)
         sections.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
                                 "the supplier's value against the detection probability"))
-    return sections
+    return sections + given_section(given)
 
 
-def _plot(deal: Any, args: argparse.Namespace) -> None:
+def _plot(deal: Any, args: argparse.Namespace, given: Any = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
 
     from deals.views.plots import save_figure
 
-    ax = verification_value(deal, draws=args.curve_draws, seed=args.seed).plot()
+    ax = verification_value(deal, draws=args.curve_draws, seed=args.seed, given=given).plot()
     save_figure(ax.figure, args.plot)
 
 
@@ -83,3 +87,6 @@ def stages_options(p: Any) -> None:
                    help="share of draws in which the plan's first tranche must be safe")
     p.add_argument("--top", type=int, default=8, help="parameters to rank")
     p.add_argument("--plot", metavar="FILE.png", help="draw the value-of-verification curve")
+    from deals.cli.leverage import given_option
+
+    given_option(p)

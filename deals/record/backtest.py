@@ -119,7 +119,9 @@ class Row:
 
 @dataclass(frozen=True)
 class Backtest:
-    """Every struck deal, before and after conditioning on the others' records."""
+    """Every struck deal, before and after conditioning on the others' records.
+
+    See :func:`backtest` for an example."""
 
     rows: tuple[Row, ...]
     draws: int
@@ -277,7 +279,13 @@ def backtest(names: Iterable[str | Deal] | None = None, *, draws: int = 2_000,
              seed: int | None = 0, pool: int = POOL, floor: float = ESS_FLOOR,
              record: Record | None = None) -> Backtest:
     """Backtest every struck deal (default: the library) before and after conditioning on the
-    other deals' records (``record``, default: the library's struck deals)."""
+    other deals' records (``record``, default: the library's struck deals).
+
+    >>> import deals
+    >>> bt = deals.backtest(["tier-upgrade-poland"], draws=300, pool=5_000)
+    >>> bt.count("before") <= len(bt.rows) == 1
+    True
+    """
     draws, seed, *_ = audit_settings(draws, seed, None, 2, None, None)
     pool, floor = check_pool(pool, floor)
     chosen = [d if isinstance(d, Deal) else load(d)

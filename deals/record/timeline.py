@@ -7,9 +7,7 @@ in each verdict to the parameters that moved: each moved parameter alone is set 
 reading, the rest kept at the earlier ones, with the same draws (common random numbers), and
 what the single moves do not explain is reported as the interaction.
 
->>> import datetime as dt
->>> [d.name for d in library_as_of(None, ["tier-upgrade-poland"])]
-['tier-upgrade-poland']
+See :func:`diff` and :func:`library_as_of` for examples.
 """
 
 from __future__ import annotations
@@ -50,7 +48,11 @@ def date_of(text: Any, option: str = "--as-of") -> dt.date | None:
 
 
 def library_as_of(date: Any, names: Iterable[str | Deal] | None = None) -> list[Deal]:
-    """The deals (default: the library) as they stood on ``date`` (None: as they are)."""
+    """The deals (default: the library) as they stood on ``date`` (None: as they are).
+
+    >>> [d.name for d in library_as_of("2025-06-01", ["chips-for-farm-purchases"])]
+    ['chips-for-farm-purchases']
+    """
     when = date_of(date) if not isinstance(date, dt.date) else date
     chosen = list(library_names() if names is None else names)
     return [d if isinstance(d, Deal) else load(d, as_of=when) for d in chosen]
@@ -114,7 +116,9 @@ class Change:
 
 @dataclass(frozen=True)
 class LibraryDiff:
-    """What changed across the library between two dates (see :func:`diff`)."""
+    """What changed across the library between two dates.
+
+    See :func:`diff` for an example."""
 
     start: dt.date
     end: dt.date
@@ -194,7 +198,12 @@ def _terms(deal: Deal) -> dict[str, Any]:
 
 def diff(start: Any, end: Any, names: Iterable[str] | None = None, *, draws: int = 1_000,
          seed: int | None = 0) -> LibraryDiff:
-    """Every deal (default: the library) at ``start`` and at ``end``; see the module."""
+    """Every deal (default: the library) at ``start`` and at ``end``; see the module.
+
+    >>> found = diff("2025-01-01", "2025-12-31", ["tier-upgrade-poland"], draws=100)
+    >>> [c.moved for c in found.changes]     # an undated file: nothing moved
+    [()]
+    """
     d0, d1 = date_of(start, "--from"), date_of(end, "--to")
     if d0 is None or d1 is None:
         raise DealError("diff: give both dates, --from and --to")
