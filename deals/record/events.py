@@ -35,6 +35,7 @@ from deals.audit.verdicts import the
 from deals.deal.files import library_names, load, parse_toml, read_file
 from deals.deal.model import SIDES, Deal
 from deals.errors import DealError, DealFileError
+from deals.views.output import people
 
 _EVENT_KEYS = ("deal", "terms", "signed", "refused", "as_of", "note")
 
@@ -47,7 +48,7 @@ class Event:
     >>> import deals
     >>> saudi = deals.load("gulf-divestment-saudi")
     >>> Event(saudi, {"chips": 1_100_000}, signed=(), refused=("partner",)).label
-    'gulf-divestment-saudi (other terms): refused by Saudi Arabia'
+    'gulf-divestment-saudi (chips 1,100,000): refused by Saudi Arabia'
     """
 
     deal: Deal
@@ -86,7 +87,8 @@ class Event:
 
         parts = ([f"signed by {who(self.signed)}"] if self.signed else []) + \
                 ([f"refused by {who(self.refused)}"] if self.refused else [])
-        terms = "" if self.terms is None else " (other terms)"
+        terms = "" if self.terms is None else " (" + ", ".join(
+            f"{k} {people(float(v))}" for k, v in self.terms.items()) + ")"
         return f"{self.deal.name}{terms}: {', '.join(parts)}"
 
 
