@@ -53,8 +53,12 @@ def conditioning_section(given: Conditioned) -> Section:
              for label, share in given.holds.items()]
     if not given.rationalised:
         notes.append(given.refusal())
+    c = given.conditioning
+    caption = (f"given {given.record.source} ({len(given.record)} events, all of them possible "
+               f"in {c.joint:.2%} of {given.pool:,} worlds): effective sample "
+               f"{c.ess:,.0f} (floor {c.floor:g})")
     return Section("what the record says about the parameters", frame,
-                   f"{given.caption()}; shift: where the median given the record sits among "
+                   f"{caption}; shift: where the median given the record sits among "
                    "the prior draws, minus 0.5 (0 unmoved, +-0.5 at an end of the range); "
                    f"the {SHOWN} that moved most", name="given_record", display=display,
                    notes=tuple(notes))
