@@ -54,7 +54,8 @@ def cmd_stages(args: argparse.Namespace) -> list[Section]:
         sections.append(Section(f"value of the {curve.lever}", frame,
                                 curve.caption() + f"\nMost worth paying for it: "
                                 f"{curve.most_worth:.2f} per year"))
-    voi = information_value(deal, args.draws, args.seed, sample=None if given is None else
+    voi = information_value(deal, args.draws, args.seed,
+                            sample=None if given is None or given.empty else
                             given.values_for(deal, args.draws, args.seed))
     ranked = voi.to_frame().head(args.top).round(4)
     sections.append(Section("what is worth researching: value of perfect information", ranked,

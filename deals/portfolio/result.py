@@ -54,7 +54,7 @@ def portfolio_sample(portfolio: Portfolio, draws: int, seed: int | None, given: 
         # given (deals.condition): every deal's draws from the same rows of the record's
         # conditioned pool, one world across the deals; the portfolio's own judgements stay.
         values = sample_values(entry.deal, draws, seed, scope=f"deal {entry.key}") \
-            if given is None else given.values_for(entry.deal, draws, seed)
+            if given is None or given.empty else given.values_for(entry.deal, draws, seed)
         values.update({n: v for n, v in shared.items() if n in values})
         flat.update({f"{k}|{n}": v for n, v in values.items()})
     flat.update({f"@|{n}": v for n, v in {**own, **shared}.items()})

@@ -179,9 +179,12 @@ class Conditioned(TabularResult):
 
     def summary(self) -> dict[str, Any]:
         """Plain data for an audit's settings: the record, pool, effective sample, events."""
+        owners = [e.deal.name for e in self.record.events]
         return {"record": self.record.source, "events": len(self.record), "pool": self.pool,
                 "effective_sample": self.ess, "floor": ESS_FLOOR if self.empty
-                else self.conditioning.floor, "holds": self.holds}
+                else self.conditioning.floor,
+                "holds": [{"event": label, "deal": deal, "share": share} for (label, share), deal
+                          in zip(self.holds.items(), owners)]}
 
     def to_frame(self) -> pd.DataFrame:
         if self.empty:

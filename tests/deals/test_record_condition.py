@@ -165,3 +165,24 @@ def test_the_command_line_given_an_empty_record_prints_the_same_bytes(tmp_path):
     given = subprocess.run(base + ["--given", str(path)], capture_output=True, text=True,
                            check=True)
     assert given.stdout == plain.stdout
+
+
+def test_stages_and_portfolio_given_nothing_are_unchanged_and_given_a_record_differ():
+    deal = deals.load("gulf-divestment-uae")
+    plain = deals.stage_plan(deal, 200, 0)
+    assert deals.stage_plan(deal, 200, 0, given=condition(Record())).to_frame().equals(
+        plain.to_frame())
+    given = condition(["microsoft-g42"], pool=5_000)
+    assert not deals.stage_plan(deal, 200, 0, given=given).to_frame().equals(plain.to_frame())
+    base = deals.solve_portfolio("teaching", draws=60, seed=0)
+    again = deals.solve_portfolio("teaching", draws=60, seed=0, given=condition(Record()))
+    assert again.regimes().equals(base.regimes())
+
+
+def test_the_audit_records_what_it_was_given_with_keys_that_do_not_depend_on_the_deal():
+    given = condition(["microsoft-g42", "tier-upgrade-poland"], pool=5_000)
+    record = deals.assess("chips-for-farm-purchases", draws=100, detail=False,
+                          given=given).to_dict()["settings"]["given"]
+    assert record["events"] == 2 and record["effective_sample"] == given.ess
+    assert [set(h) for h in record["holds"]] == [{"event", "deal", "share"}] * 2
+    assert [h["deal"] for h in record["holds"]] == ["microsoft-g42", "tier-upgrade-poland"]
