@@ -165,8 +165,11 @@ class Conditioning(TabularResult):
     def refusal(self) -> str:
         """One line: the events cannot be rationalised, the effective sample, the conflicts."""
         named = "; ".join(str(c) for c in self.conflicts[:3]) or "no single parameter stands out"
+        rarest = sorted(self.holds.items(), key=lambda kv: kv[1])[:2]
+        rare = "" if len(self.holds) < 2 else "; rarest events alone: " + ", ".join(
+            f"{k} {v:.1%}" for k, v in rarest)
         return (f"the events cannot be rationalised: effective sample {self.ess:.0f} of "
-                f"{self.draws:,} draws (floor {self.floor:g}); in conflict: {named}")
+                f"{self.draws:,} draws (floor {self.floor:g}); in conflict: {named}{rare}")
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
