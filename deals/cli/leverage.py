@@ -14,8 +14,11 @@ from typing import Any
 import pandas as pd
 
 import deals
+from deals.cli.arguments import add_draws, deal_from_args
+from deals.cli.given import given_from, given_option, given_section
 from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
-from deals.views.output import Report, Section, people, terminal_width
+from deals.numbers import people
+from deals.views.output import Report, Section, terminal_width
 from deals.audit.surplus import MATERIAL
 from deals.audit.verdicts import SHORT, amount, sentence_case, the, verdict_prose
 
@@ -37,7 +40,7 @@ def _progress() -> bool | None:
 
 
 def _save(ax: Any, path: str) -> None:
-    from deals.views.plots import save_figure
+    from deals.views.plots import save_figure  # start-up time: plots load matplotlib
 
     save_figure(ax.figure, path)
 
@@ -212,8 +215,6 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
 
 
 def cmd_assess(args: argparse.Namespace) -> Report:
-    from deals.cli.commands import deal_from_args
-
     deal = deal_from_args(args)
     given = given_from(args)
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
@@ -230,8 +231,7 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
     parser.add_argument("--terms", choices=TERMS, default="proposal",
                         help="what to audit: the proposal, the deal as struck ([outcome]), or "
                         "the supplier's optimal ask at the drafter's belief ([belief])")
-    parser.add_argument("--draws", type=int, default=draws,
-                        help="Monte Carlo draws of the parameters")
+    add_draws(parser, draws, "Monte Carlo draws of the parameters")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw a chart to a file")
     given_option(parser)
@@ -244,38 +244,6 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
                         help="underpriced at a median leverage ratio at most this")
     parser.add_argument("--efficiency-margin", type=float, metavar="MARGIN", default=t.efficiency_margin,
                         help="inefficient when another package is this much better for both")
-
-
-def given_option(parser: argparse.ArgumentParser) -> None:
-    """``--given``: audit given the record (the library's struck deals, or a record file)."""
-    parser.add_argument("--given", metavar="record|FILE.toml",
-                        help="audit given the record: 'record' (every library deal's struck "
-                        "terms, signed by both sides) or a record file of signed and refused "
-                        "terms; the parameter draws are those the record leaves possible")
-
-
-def given_from(args: argparse.Namespace) -> Any:
-    """The conditioned distribution ``--given`` asks for (None without it); with ``--as-of``,
-    the library's record as it stood then."""
-    if not getattr(args, "given", None):
-        return None
-    from deals.record.condition import condition
-
-    if args.given == "record" and getattr(args, "as_of", None):
-        from deals.record.events import library_record
-        from deals.record.timeline import library_as_of
-
-        return condition(library_record(library_as_of(args.as_of)), seed=args.seed)
-    return condition(args.given, seed=args.seed)
-
-
-def given_section(given: Any) -> list[Section]:
-    """What the record did to the parameters: a table of the ones that moved, if any."""
-    if given is None or given.empty:
-        return []
-    from deals.record.view import conditioning_section
-
-    return [conditioning_section(given)]
 
 
 def _jobs(parser: argparse.ArgumentParser, what: str) -> None:

@@ -6,6 +6,8 @@ import argparse
 
 import pandas as pd
 
+from deals.cli.arguments import add_draws
+from deals.cli.given import given_from, given_option, given_section
 from deals.portfolio.file import load_portfolio
 from deals.portfolio.result import solve_portfolio
 from deals.portfolio.view import save_plot, sections
@@ -17,8 +19,6 @@ PORTFOLIO_DRAWS = 2_000
 
 def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
     """``chipdeals portfolio [FILE]``: regimes, deals, verdicts, and optionally a plot."""
-    from deals.cli.leverage import given_from, given_section
-
     given = given_from(args)
     result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed,
                              given=given)
@@ -30,24 +30,11 @@ def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
     return out
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def portfolio_options(parser: argparse.ArgumentParser) -> None:
     """``portfolio``'s arguments: the portfolio file, draws, seed, plot."""
     parser.add_argument("portfolio", nargs="?", default="article", metavar="FILE",
                         help="a bundled portfolio (article, teaching) or a .toml file")
-    parser.add_argument("--draws", type=_positive, default=PORTFOLIO_DRAWS,
-                        help="Monte Carlo draws")
+    add_draws(parser, PORTFOLIO_DRAWS)
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw the chart to a file")
-    from deals.cli.leverage import given_option
-
     given_option(parser)

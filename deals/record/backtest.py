@@ -29,14 +29,15 @@ from deals.audit.drivers import rank_correlations
 from deals.audit.leverage import (accepts, audit_settings, batch_problem, not_finite,
                                   sample_values, supplier_power)
 from deals.audit.verdicts import amount, the
-from deals.deal.files import library_names, load
+from deals.deal.files import load
+from deals.deal.reading import library_names
 from deals.deal.model import SIDES, Deal
 from deals.errors import DealError
 from deals.record.condition import POOL, check_pool, evaluate
 from deals.record.events import Record, library_record
 from deals.views.output import json_value, people
 from games.bargaining.batch import GAIN_TOLERANCE, nash_benchmark, scan, zone_test
-from games.conditioning import ESS_FLOOR
+from games.decisions.conditioning import ESS_FLOOR
 from games.errors import NotFiniteError
 
 SCHEMA_VERSION = 1
@@ -62,8 +63,8 @@ class Check:
         """The failed check in a sentence, in the issue's own units or $bn per year."""
         if self.kind == "issue":
             issue = deal.issue(self.name)
-            text = (f"{self.name} {amount(issue, self.struck, unit=False)} outside "
-                    f"{amount(issue, self.p10, unit=False)} to {amount(issue, self.p90, unit=False)}")
+            lo, hi = (amount(issue, v, unit=False) for v in (self.p10, self.p90))
+            text = f"{self.name} {amount(issue, self.struck, unit=False)} outside {lo} to {hi}"
         else:
             text = (f"{the(deal.party(self.name))}'s gain {people(self.struck)} outside "
                     f"{people(self.p10)} to {people(self.p90)} $bn/yr")

@@ -16,7 +16,7 @@ from deals.views.output import Report, Section
 def backtest_options(parser: argparse.ArgumentParser) -> None:
     """``backtest``'s arguments: deals, draws, seed, the conditioning pool and floor."""
     from deals.record.condition import POOL
-    from games.conditioning import ESS_FLOOR
+    from games.decisions.conditioning import ESS_FLOOR
 
     parser.add_argument("deals", nargs="*", metavar="DEAL",
                         help="library names or .toml files (default: the whole library)")

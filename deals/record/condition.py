@@ -4,8 +4,8 @@ A deal's audit draws its parameters from the analyst's ranges. The record says m
 signed the struck licence, so in the worlds that can be true its gain there was >= 0. This
 module weights a common pool of draws by every event of a record (0 where a side that signed
 would have lost, or one that refused would have gained; the engine's
-:func:`games.conditioning.condition`) and hands any deal's audit the draws resampled by those
-weights, with the effective sample size.
+:func:`games.decisions.conditioning.condition`) and hands any deal's audit the draws resampled
+by those weights, with the effective sample size.
 
 Deals share the world they live in. A parameter with the same name in several deals (the harm
 of a diverted chip, the US control cost, China's retaliation, Huawei's supply) is one draw of
@@ -45,8 +45,8 @@ from deals.audit.leverage import accepts, gains, sample_values
 from deals.deal.model import Deal
 from deals.errors import DealError
 from deals.record.events import Event, Record, library_record, load_record
-from games.conditioning import ESS_FLOOR, Conditioning
-from games.conditioning import condition as condition_sample
+from games.decisions.conditioning import ESS_FLOOR, Conditioning
+from games.decisions.conditioning import condition as condition_sample
 from games.errors import ParameterError
 from games.results import TabularResult
 

@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from deals.audit.verdicts import the
-from deals.deal.files import library_names, load, parse_toml, read_file
+from deals.deal.files import load
+from deals.deal.reading import library_names, parse_toml, read_file
 from deals.deal.model import SIDES, Deal
 from deals.errors import DealError, DealFileError
 from deals.views.output import people

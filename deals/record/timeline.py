@@ -22,7 +22,8 @@ import pandas as pd
 from deals.audit.assessment import Assessment, assess
 from deals.audit.comparison import has_terms
 from deals.deal.dates import parse_date
-from deals.deal.files import library_names, load
+from deals.deal.files import load
+from deals.deal.reading import library_names
 from deals.deal.model import Deal
 from deals.errors import DealError, DealFileError
 from deals.views.output import json_value, people

@@ -98,7 +98,8 @@ def test_the_json_has_numbers_as_numbers_and_keys_that_do_not_depend_on_the_deal
     assert set(first) == set(second) == {"deal", "before", "after"}
     assert set(first["before"]) == set(second["after"])
     assert isinstance(first["before"]["checks"][0]["p10"], float)
-    assert first["after"]["inside"] is None and "cannot be rationalised" in first["after"]["conflict"]
+    assert first["after"]["inside"] is None
+    assert "cannot be rationalised" in first["after"]["conflict"]
     assert data["inside"] == {"before": 1, "after": 0} and data["struck_deals"] == 2
 
 
@@ -107,7 +108,7 @@ def test_the_display_fits_80_columns():
 
     bt = backtest([linear(1.25), linear(0.6, "other")], draws=300, record=Record())
     text = render(Report((Section("backtest", bt.to_frame(), bt.caption(),
-                                  display=bt.display(), notes=bt.notes()),)), "table")
+                                  display=bt.display(), notes=bt.notes()),)), "table", width=80)
     assert max(len(line) for line in text.splitlines()) <= 80
 
 

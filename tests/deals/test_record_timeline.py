@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import deals
-from deals.deal.files import library_path
+from deals.deal.reading import library_path
 from deals.errors import DealError, DealFileError
 from deals.record.timeline import diff, library_as_of
 

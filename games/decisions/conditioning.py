@@ -29,6 +29,9 @@ import pandas as pd
 from games.errors import ParameterError
 from games.results import TabularResult
 
+__all__ = ["ESS_FLOOR", "Conditioning", "Conflict", "condition", "effective_sample_size",
+           "systematic_resample", "weighted_quantile"]
+
 #: Effective sample below which a conditioned sample is not reported as a distribution.
 ESS_FLOOR = 100
 #: Central share of each event's accepted draws taken as that event's range of a parameter.
@@ -251,7 +254,8 @@ def _conflicts(names: Sequence[str], columns: np.ndarray, held: Mapping[str, np.
     # The draws nearest to satisfying every event: the least total shortfall.
     shortfall = sum(np.minimum(m, 0.0) for m in margins.values())
     near = _nearest(shortfall, floor)
-    ranks = (np.argsort(np.argsort(columns, axis=1, kind="stable"), axis=1) + 0.5) / columns.shape[1]
+    order = np.argsort(columns, axis=1, kind="stable")
+    ranks = (np.argsort(order, axis=1) + 0.5) / columns.shape[1]
     pulls = ranks[:, near].mean(axis=1) - 0.5 if columns.size else np.zeros(0)
     disjoint = {c.parameter for c in found}
     order = np.argsort(-np.abs(pulls), kind="stable")

@@ -1,4 +1,4 @@
-"""games.conditioning: weights, effective sample, weighted quantiles, resampling, conflicts."""
+"""games.decisions.conditioning: weights, effective sample, quantiles, resampling, conflicts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from games.conditioning import (condition, effective_sample_size, systematic_resample,
+from games.decisions.conditioning import (condition, effective_sample_size, systematic_resample,
                                 weighted_quantile)
 from games.errors import ParameterError
 from games.parameters import Parameter
