@@ -105,13 +105,13 @@ COMMANDS: tuple[Command, ...] = (
             "threat, what each side's belief costs it",
             options="deals.cli.two_level:ratify_options",
             example="chipdeals ratify allied-sme-netherlands --draws 1000"),
-    Command("backtest", "deals.record.commands:cmd_backtest", "is each struck deal inside "
+    Command("backtest", "deals.cli.record:cmd_backtest", "is each struck deal inside "
             "the bargaining benchmark's p10-p90 band, before and after conditioning on the "
-            "other deals' records (leave one out)", options="deals.record.commands:"
+            "other deals' records (leave one out)", options="deals.cli.record:"
             "backtest_options", deal=False, example="chipdeals backtest --format json"),
-    Command("diff", "deals.record.commands:cmd_diff", "what changed across the library "
+    Command("diff", "deals.cli.record:cmd_diff", "what changed across the library "
             "between two dates: each verdict, and the parameters that moved it",
-            options="deals.record.commands:diff_options", deal=False,
+            options="deals.cli.record:diff_options", deal=False,
             example="chipdeals diff --from 2025-06-01 --to 2026-01-15"),
 )
 

@@ -8,8 +8,11 @@ table of what moved is added to the command's output.
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
+from deals.record.condition import Conditioned, condition
+from deals.record.events import library_record
+from deals.record.timeline import library_as_of
+from deals.record.view import conditioning_section
 from deals.views.output import Section
 
 
@@ -21,25 +24,18 @@ def given_option(parser: argparse.ArgumentParser) -> None:
                         "terms; the parameter draws are those the record leaves possible")
 
 
-def given_from(args: argparse.Namespace) -> Any:
+def given_from(args: argparse.Namespace) -> Conditioned | None:
     """The conditioned distribution ``--given`` asks for (None without it); with ``--as-of``,
     the library's record as it stood then."""
     if not getattr(args, "given", None):
         return None
-    from deals.record.condition import condition
-
     if args.given == "record" and getattr(args, "as_of", None):
-        from deals.record.events import library_record
-        from deals.record.timeline import library_as_of
-
         return condition(library_record(library_as_of(args.as_of)), seed=args.seed)
     return condition(args.given, seed=args.seed)
 
 
-def given_section(given: Any) -> list[Section]:
+def given_section(given: Conditioned | None) -> list[Section]:
     """What the record did to the parameters: a table of the ones that moved, if any."""
     if given is None or given.empty:
         return []
-    from deals.record.view import conditioning_section
-
     return [conditioning_section(given)]

@@ -16,7 +16,9 @@ import pandas as pd
 import deals
 from deals.cli.arguments import add_draws, deal_from_args
 from deals.cli.given import given_from, given_option, given_section
+from deals.record.timeline import library_as_of
 from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
+from deals.audit.comparison import has_terms
 from deals.numbers import people
 from deals.views.output import Report, Section, terminal_width
 from deals.audit.surplus import MATERIAL
@@ -113,9 +115,6 @@ def cmd_compare(args: argparse.Namespace) -> Report:
     chosen = args.deals or None
     given = given_from(args)
     if args.as_of:  # the library as it stood then: deals without these terms yet are skipped
-        from deals.audit.comparison import has_terms
-        from deals.record.timeline import library_as_of
-
         then = library_as_of(args.as_of, chosen)
         chosen = then if args.deals else [d for d in then if has_terms(d, args.terms)]
     comparison = deals.compare([d if isinstance(d, deals.Deal) else deals.load(d)

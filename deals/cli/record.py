@@ -1,26 +1,28 @@
-"""The record's commands of ``chipdeals``: ``backtest`` (and ``diff``, the library over time).
+"""The record's commands of ``chipdeals``: ``backtest`` and ``diff`` (the library over time).
 
-Both are entries of :data:`deals.cli.commands.COMMANDS` with lazy handlers here.
+Both are entries of :data:`deals.cli.commands.COMMANDS`, with their handlers and options here.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
-import pandas as pd
-
+from deals.cli.arguments import add_draws
+from deals.record.backtest import backtest
+from deals.record.condition import POOL
+from deals.record.events import library_record
+from deals.record.timeline import diff, library_as_of
 from deals.views.output import Report, Section
+from games.decisions.conditioning import ESS_FLOOR
 
 
 def backtest_options(parser: argparse.ArgumentParser) -> None:
-    """``backtest``'s arguments: deals, draws, seed, the conditioning pool and floor."""
-    from deals.record.condition import POOL
-    from games.decisions.conditioning import ESS_FLOOR
-
+    """``backtest``'s arguments: deals, draws, seed, the conditioning pool and floor, a date."""
     parser.add_argument("deals", nargs="*", metavar="DEAL",
                         help="library names or .toml files (default: the whole library)")
-    parser.add_argument("--draws", type=int, default=2_000, help="Monte Carlo draws per deal")
+    add_draws(parser, 2_000, "Monte Carlo draws per deal")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--pool", type=int, default=POOL,
                         help="prior draws the other deals' records are weighted over")
@@ -33,12 +35,6 @@ def backtest_options(parser: argparse.ArgumentParser) -> None:
 def cmd_backtest(args: argparse.Namespace) -> Report:
     """Every struck deal against the benchmark's band, before and after leave-one-out
     conditioning; the time taken goes to stderr (it is not part of the result)."""
-    import sys
-
-    from deals.record.backtest import backtest
-    from deals.record.events import library_record
-    from deals.record.timeline import library_as_of
-
     chosen = library_as_of(args.as_of, args.deals or None)
     record = library_record(library_as_of(args.as_of)) if args.as_of else None
     start, cpu = time.perf_counter(), time.process_time()
@@ -60,15 +56,12 @@ def diff_options(parser: argparse.ArgumentParser) -> None:
                         help="the earlier date")
     parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", required=True,
                         help="the later date")
-    parser.add_argument("--draws", type=int, default=1_000,
-                        help="Monte Carlo draws per audit (the same draws at both dates)")
+    add_draws(parser, 1_000, "Monte Carlo draws per audit (the same draws at both dates)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
 
 
 def cmd_diff(args: argparse.Namespace) -> Report:
     """What changed across the library between two dates, verdict by verdict."""
-    from deals.record.timeline import diff
-
     found = diff(args.start, args.end, args.deals or None, draws=args.draws, seed=args.seed)
     section = Section("what changed", found.to_frame(), found.caption(), name="diff",
                       display=found.display(), notes=found.notes())
