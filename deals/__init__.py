@@ -46,6 +46,11 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deals.two_level.beliefs": ("belief_cost", "mutual_optimism_of"),
     # --- what would have to be true (calibration of struck deals) ---
     "deals.audit.calibration": ("Calibration", "calibrate"),
+    # --- the record: conditioning on what the parties signed (issue 25) ---
+    "deals.record.condition": ("Conditioned", "RecordConflict", "condition"),
+    "deals.record.events": ("Event", "Record", "library_record", "load_record"),
+    "deals.record.backtest": ("Backtest", "backtest"),
+    "deals.record.timeline": ("LibraryDiff", "diff", "library_as_of"),
 }
 
 __all__ = [
@@ -63,6 +68,8 @@ __all__ = [
     "PolicyResult", "solve_policy", "Belief",
     "TwoLevel", "two_level", "ThreatUnderDoubt", "threat_under_doubt",
     "belief_cost", "mutual_optimism_of",
+    "Conditioned", "RecordConflict", "condition", "Event", "Record", "library_record",
+    "load_record", "Backtest", "backtest", "LibraryDiff", "diff", "library_as_of",
 ]
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

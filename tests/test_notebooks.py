@@ -27,7 +27,7 @@ def test_the_notebooks_of_the_issue_are_there():
     for expected in ["01-gulf-divestment.ipynb", "02-india-energy-trade.ipynb",
                      "03-concession-explorer.ipynb", "04-teaching-game-theory.ipynb",
                      "04-teaching-game-theory-solutions.ipynb", "05-build-your-own-deal.ipynb",
-                     "06-struck-deals.ipynb"]:
+                     "06-struck-deals.ipynb", "11-the-record.ipynb"]:
         assert expected in names
 
 

@@ -383,7 +383,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            executor: Executor | None = None, chunk_size: int | None = None,
            progress: bool | None = None, grid_points: int = 350,
            terms: str = "proposal", detail: bool = True, summaries: bool = True,
-           jobs: int | None = 1) -> Assessment:
+           jobs: int | None = 1, given: Any = None) -> Assessment:
     """Audit a deal's terms (``terms``: see :func:`audited_terms`) over seeded parameter draws.
 
     ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
@@ -396,6 +396,9 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     summary (:func:`deals.audit.work.summary` finds each alone, as :func:`deals.compare` does).
     ``jobs`` spreads the draws' chunks, and then the optimal ask, drivers, surplus scans and
     summaries, over that many worker processes (0: one per core; the results are the same).
+    ``given`` audits the terms given the record: a :class:`deals.record.condition.Conditioned`
+    (from :func:`deals.condition`) whose draws replace the files' (an empty record changes
+    nothing); the staged and two-level summaries still use the files' ranges.
 
     >>> import deals
     >>> deal = deals.load("chips-for-farm-purchases")
@@ -417,7 +420,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     deal, proposal, source = audited_terms(deal, terms)
     solver = DrawSolver(deal, proposal, power=power, grid_points=grid_points,
                         efficiency_margin=t.efficiency_margin)
-    values = sample_values(deal, draws, seed)
+    values = sample_values(deal, draws, seed) if given is None else \
+        given.values_for(deal, draws, seed)
     work = AuditWork(deal, proposal, values, solver, t, terms, seed)
     ahead = executor is None and jobs_for(jobs, 2) > 1 and can_fork()
     # A chunk's memory is in its worker, not here: larger chunks there cost fewer rounds of
@@ -504,7 +508,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         settings={"grid_points": grid_points, "power": power,
                   "benchmark": "asymmetric Nash (power from delay costs)"
                   if power is None and deal.discount else "asymmetric Nash",
-                  "resolution": solver.resolution, "detail": detail},
+                  "resolution": solver.resolution, "detail": detail,
+                  **({} if given is None or given.empty else {"given": given.summary()})},
         terms=terms, verdicts=verdicts, verdict_sets=verdict_sets, borderline=edges,
         verdict_text={s: words(verdicts[s], s, parties) + edge_words(edges[s], s, parties)
                       for s in SIDES}, gains=gains,

@@ -100,14 +100,22 @@ COMMANDS: tuple[Command, ...] = (
             "budget: no deals, a tiered framework, bilateral deals alone and coordinated",
             options="deals.cli.portfolio:portfolio_options", deal=False,
             example="chipdeals portfolio teaching --plot portfolio.png"),
-    Command("facts", "deals.record.view:cmd_facts", "the sourced record the deal files cite: "
-            "one fact in full with its source, or the list", options="deals.record.view:"
+    Command("facts", "deals.record.facts_view:cmd_facts", "the sourced record the deal files cite: "
+            "one fact in full with its source, or the list", options="deals.record.facts_view:"
             "facts_options", deal=False, example="chipdeals facts b5"),
     Command("ratify", "deals.cli.two_level:cmd_ratify", "two-level audit: who at home ratifies "
             "the proposal, delay and power, Schelling's conjecture, mutual optimism, a doubted "
             "threat, what each side's belief costs it",
             options="deals.cli.two_level:ratify_options",
             example="chipdeals ratify allied-sme-netherlands --draws 1000"),
+    Command("backtest", "deals.cli.record:cmd_backtest", "is each struck deal inside "
+            "the bargaining benchmark's p10-p90 band, before and after conditioning on the "
+            "other deals' records (leave one out)", options="deals.cli.record:"
+            "backtest_options", deal=False, example="chipdeals backtest --format json"),
+    Command("diff", "deals.cli.record:cmd_diff", "what changed across the library "
+            "between two dates: each verdict, and the parameters that moved it",
+            options="deals.cli.record:diff_options", deal=False,
+            example="chipdeals diff --from 2025-06-01 --to 2026-01-15"),
 )
 
 

@@ -15,8 +15,10 @@ import pandas as pd
 
 import deals
 from deals.cli.arguments import add_draws, deal_from_args
+from deals.cli.given import given_from, given_option, given_section
+from deals.record.timeline import library_as_of
 from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
-from deals.audit.comparison import main_driver
+from deals.audit.comparison import has_terms, main_driver
 from deals.numbers import people
 from deals.views.output import GLOSSARY_LINE, Report, Section, terminal_width
 from deals.audit.surplus import MATERIAL
@@ -165,12 +167,18 @@ def compare_notes(comparison: "deals.Comparison", detail: bool = False) -> tuple
 
 def cmd_compare(args: argparse.Namespace) -> Report:
     chosen = args.deals or None
+    given = given_from(args)
+    if args.as_of:  # the library as it stood then: deals without these terms yet are skipped
+        then = library_as_of(args.as_of, chosen)
+        chosen = then if args.deals else [d for d in then if has_terms(d, args.terms)]
     count = len(chosen) if chosen else len(deals.library_names())
     announce(f"chipdeals compare: auditing {count} deal{'s' if count != 1 else ''}, "
              f"{args.draws:,} draws each ...")
-    comparison = deals.compare([deals.load(d) for d in chosen] if chosen else None,
+    comparison = deals.compare([d if isinstance(d, deals.Deal) else deals.load(d)
+                                for d in chosen] if chosen else None,
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                               progress=None, terms=args.terms, jobs=args.jobs)
+                               progress=None, terms=args.terms, jobs=args.jobs,
+                               **({} if given is None else {"given": given}))
     width = terminal_width()
     caption = (comparison.caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
                "benchmark as median" + (" (p10 to p90)" if width >= WIDER else "")
@@ -188,7 +196,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
     if args.plot:
         _agg()
         _save(comparison.plot(), args.plot)
-    return Report(tuple(sections), data=comparison.to_dict())
+    return Report(tuple(sections + given_section(given)), data=comparison.to_dict())
 
 
 # ---- assess ---------------------------------------------------------------------------------
@@ -275,13 +283,15 @@ def assess_sections(a: Assessment, detail: bool = False) -> tuple[Section, ...]:
 
 def cmd_assess(args: argparse.Namespace) -> Report:
     deal = deal_from_args(args)
+    given = given_from(args)
     announce(f"chipdeals assess: auditing {deal.name}, {args.draws:,} draws ...")
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                     progress=None, terms=args.terms, jobs=args.jobs)
+                     progress=None, terms=args.terms, jobs=args.jobs, given=given)
     if args.plot:
         _agg()
         _save(a.plot_drivers(), args.plot)
-    return Report(assess_sections(a, getattr(args, "detail", False)), data=a.to_dict())
+    return Report(assess_sections(a, getattr(args, "detail", False)) + tuple(given_section(given)),
+                  data=a.to_dict())
 
 
 # ---- options --------------------------------------------------------------------------------
@@ -296,6 +306,7 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
     parser.add_argument("--detail", action="store_true",
                         help="also print the specialist lines (terms, money, two-level "
                         "findings; see the glossary in docs/glossary.md)")
+    given_option(parser)
     t = Thresholds()
     parser.add_argument("--over-acceptance", type=float, metavar="P", default=t.over_acceptance,
                         help="over-reach below this acceptance probability")
@@ -316,6 +327,8 @@ def _jobs(parser: argparse.ArgumentParser, what: str) -> None:
 def compare_options(parser: argparse.ArgumentParser) -> None:
     """``compare``'s arguments: deals, terms, draws, thresholds."""
     parser.add_argument("deals", nargs="*", metavar="DEAL", help="library names or .toml files")
+    parser.add_argument("--as-of", metavar="YYYY-MM-DD",
+                        help="the library as it stood on this date (dated deal files)")
     _common(parser, COMPARE_DRAWS)
     _jobs(parser, "audit N deals at once in worker processes")
 

@@ -7,6 +7,8 @@ import argparse
 import pandas as pd
 
 from deals.cli.arguments import add_draws
+from deals.cli.given import given_from, given_option, given_section
+from deals.errors import DealError
 from deals.portfolio.file import load_portfolio
 from deals.portfolio.result import solve_portfolio
 from deals.portfolio.view import save_plot, sections
@@ -20,10 +22,15 @@ PORTFOLIO_DRAWS = 2_000
 def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
     """``chipdeals portfolio [FILE]``: the article's options (:func:`cmd_policy`); with
     ``--links`` or ``--plot`` the coordination report (regimes, deals, verdicts, plot)."""
+    given = given_from(args)
     if not args.links and not args.plot:
+        if given is not None:
+            raise DealError("--given: conditioning on the record applies to the coordination "
+                            "report; add --links")
         return cmd_policy(args)
-    result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed)
-    out = sections(result, detail=args.detail)
+    result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed,
+                             given=given)
+    out = sections(result, detail=args.detail) + given_section(given)
     if args.plot:
         save_plot(result, args.plot)
         out.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
@@ -43,3 +50,4 @@ def portfolio_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--detail", action="store_true",
                         help="also print the solver's figures (budget shadow price, duality "
                         "gap, fixed point; see docs/glossary.md)")
+    given_option(parser)

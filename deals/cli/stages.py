@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from deals.cli.arguments import add_draws, at_least, deal_from_args
+from deals.cli.given import given_from, given_option, given_section
 from deals.errors import DealError
 from deals.numbers import people
 from deals.views.output import GLOSSARY_LINE, Report, Section
@@ -31,7 +32,8 @@ def cmd_stages(args: argparse.Namespace) -> Report:
     if not 1 <= args.curve_draws <= MAX_CURVE_DRAWS:
         raise DealError(f"--curve-draws must lie from 1 to {MAX_CURVE_DRAWS:,} (each point of a "
                         "value curve solves that many draws)")
-    plan = stage_plan(deal, args.draws, args.seed, confidence=args.confidence)
+    given = given_from(args)
+    plan = stage_plan(deal, args.draws, args.seed, confidence=args.confidence, given=given)
     money = "$bn per year"
     table = plan.to_frame().copy()
     table["safe"] = [("" if pd.isna(x) else f"{x:.0%}") for x in table["safe"]]
@@ -58,8 +60,8 @@ def cmd_stages(args: argparse.Namespace) -> Report:
         "breach_reach": [{"stage": k + 1, "milestone": m, "p_breach_under_way": float(p)}
                          for k, (m, p) in enumerate(zip(milestones, plan.reach.mean(axis=1)))],
         "value_curves": [], "information_value": None}
-    for curve in (verification_value(deal, draws=args.curve_draws, seed=args.seed),
-                  snapback_value(deal, draws=args.curve_draws, seed=args.seed)):
+    for curve in (verification_value(deal, draws=args.curve_draws, seed=args.seed, given=given),
+                  snapback_value(deal, draws=args.curve_draws, seed=args.seed, given=given)):
         frame = curve.to_frame().copy()
         frame["best first tranche"] = [f"{x:,.0f}" for x in frame["best first tranche"]]
         for col in ("US gain", "worth vs now"):
@@ -83,7 +85,9 @@ def cmd_stages(args: argparse.Namespace) -> Report:
                         "worth_vs_now": max(0.0, float(v) - curve.current),
                         "best_first_tranche": float(f)}
                        for x, v, f in zip(curve.levels, curve.value, curve.best_first)]})
-    voi = information_value(deal, args.draws, args.seed)
+    voi = information_value(deal, args.draws, args.seed,
+                            sample=None if given is None or given.empty else
+                            given.values_for(deal, args.draws, args.seed))
     data["information_value"] = {
         "total": voi.total, "best_action": voi.best_action, "value_without": voi.value_without,
         "bins": voi.bins, "parameters": [{"parameter": n, "value": v,
@@ -106,18 +110,18 @@ def cmd_stages(args: argparse.Namespace) -> Report:
             f"information, over {voi.draws:,} draws)" + GLOSSARY_LINE,
             name="information_value"))
     if args.plot:
-        _plot(deal, args)
-    return Report(tuple(sections), data=data)
+        _plot(deal, args, given)
+    return Report(tuple(sections) + tuple(given_section(given)), data=data)
 
 
-def _plot(deal: Any, args: argparse.Namespace) -> None:
+def _plot(deal: Any, args: argparse.Namespace, given: Any = None) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
 
     from deals.views.plots import save_figure  # start-up time: plots load matplotlib
 
-    ax = verification_value(deal, draws=args.curve_draws, seed=args.seed).plot()
+    ax = verification_value(deal, draws=args.curve_draws, seed=args.seed, given=given).plot()
     save_figure(ax.figure, args.plot)
 
 
@@ -134,3 +138,4 @@ def stages_options(p: Any) -> None:
     p.add_argument("--detail", action="store_true",
                    help="also print the specialist lines (the solver, the value of perfect "
                    "information's method; see docs/glossary.md)")
+    given_option(p)

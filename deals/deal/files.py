@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from deals.errors import DealFileError
+from deals.deal.dates import as_stood, parse_date
 from deals.deal.model import Deal
 from deals.deal.schema import deal_from_dict
 from deals.deal.reading import library_path, parse_toml, read_file
@@ -25,8 +26,11 @@ from deals.deal.writing import deal_to_dict
 from games.writing import write_text
 
 
-def load(name_or_path: str | os.PathLike[str]) -> Deal:
+def load(name_or_path: str | os.PathLike[str], as_of: Any = None) -> Deal:
     """Load and validate a deal: a library name such as ``"gulf-divestment-uae"`` or a path.
+
+    ``as_of`` (a date): the deal as it stood then, if its file is dated
+    (:mod:`deals.deal.dates`).
 
     Raises :class:`DealFileError` naming the file and field for anything wrong. Only regular
     files are read: a FIFO or a device would block or never end.
@@ -47,10 +51,10 @@ def load(name_or_path: str | os.PathLike[str]) -> Deal:
     text = str(name_or_path)
     is_path = isinstance(name_or_path, os.PathLike) or text.endswith(".toml") or os.sep in text
     path = Path(text) if is_path else library_path(text)
-    return loads(read_file(path, text), path=text)
+    return loads(read_file(path, text), path=text, as_of=as_of)
 
 
-def loads(data: str | bytes, path: str = "<text>") -> Deal:
+def loads(data: str | bytes, path: str = "<text>", as_of: Any = None) -> Deal:
     """Parse and validate a deal from TOML text or bytes (``path`` is used in messages).
 
     The reverse of :func:`dumps`; a mistake names the field (see docs/deal-files.md):
@@ -68,7 +72,8 @@ def loads(data: str | bytes, path: str = "<text>") -> Deal:
     ...
     deals.errors.DealFileError: <text>: (file): expected the TOML text of a deal (str or bytes), got int; to read a file, use deals.load(path)
     """
-    return deal_from_dict(parse_toml(data, path), path=path)
+    date = None if as_of is None else parse_date(as_of, "as_of", path)
+    return deal_from_dict(as_stood(parse_toml(data, path), date, path), path=path)
 
 
 def dump(deal: Deal, path: str | os.PathLike[str]) -> None:

@@ -29,7 +29,8 @@ __all__ = ["Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names",
 
 
 
-def portfolio_sample(portfolio: Portfolio, draws: int, seed: int | None) -> dict[str, np.ndarray]:
+def portfolio_sample(portfolio: Portfolio, draws: int, seed: int | None, given: Any = None
+                     ) -> dict[str, np.ndarray]:
     """Every deal's parameter draws (shared parameters replacing the deals' own) and the
     portfolio's, keyed ``"k|name"`` and ``"@|name"``.
 
@@ -51,7 +52,10 @@ def portfolio_sample(portfolio: Portfolio, draws: int, seed: int | None) -> dict
     own = portfolio.parameters.sample(draws, seed, scope=scope) if len(portfolio.parameters) else {}
     flat: dict[str, np.ndarray] = {}
     for k, entry in enumerate(portfolio.deals):
-        values = sample_values(entry.deal, draws, seed, scope=f"deal {entry.key}")
+        # given (deals.condition): every deal's draws from the same rows of the record's
+        # conditioned pool, one world across the deals; the portfolio's own judgements stay.
+        values = sample_values(entry.deal, draws, seed, scope=f"deal {entry.key}") \
+            if given is None or given.empty else given.values_for(entry.deal, draws, seed)
         values.update({n: v for n, v in shared.items() if n in values})
         flat.update({f"{k}|{n}": v for n, v in values.items()})
     flat.update({f"@|{n}": v for n, v in {**own, **shared}.items()})
@@ -61,8 +65,10 @@ def portfolio_sample(portfolio: Portfolio, draws: int, seed: int | None) -> dict
 def solve_portfolio(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
                     executor: Executor | None = None, chunk_size: int = 2_500,
                     links: bool = True, progress: bool | None = False,
-                    deal_draws: int | None = None) -> "PortfolioResult":
+                    deal_draws: int | None = None, given: Any = None) -> "PortfolioResult":
     """Solve the portfolio's four regimes over ``draws`` Monte Carlo draws of its parameters.
+
+    ``given`` (from :func:`deals.condition`) draws the deals' parameters given the record.
 
     Chunks of ``chunk_size`` draws run here or on ``executor`` (any ``concurrent.futures``
     executor, a dask client's included); the draws are made up front, so a seed gives the
@@ -80,15 +86,15 @@ def solve_portfolio(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int
         portfolio = load_portfolio(portfolio)
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
         raise DealError(f"draws must be a positive whole number, got {draws!r}")
-    if seed is not None and not progress:
+    if seed is not None and not progress and (given is None or given.empty):
         # chunk by chunk, each drawing its own slice: memory set by the chunk (stream.py)
         out = solve_in_chunks(portfolio, int(draws), seed, executor=executor,
                               chunk_size=chunk_size, links=links, deal_draws=deal_draws)
     else:
         if deal_draws is not None:
-            raise DealError("deal_draws needs a seed and no progress bar (the draws are then "
-                            "made chunk by chunk)")
-        sample = portfolio_sample(portfolio, int(draws), seed)
+            raise DealError("deal_draws needs a seed, no progress bar and no --given (the draws "
+                            "are then made chunk by chunk)")
+        sample = portfolio_sample(portfolio, int(draws), seed, given)
         out = sweep(PortfolioDraws(portfolio, links=links), sample=sample, executor=executor,
                     chunk_size=chunk_size, vectorised=True, progress=progress,
                     description="portfolio").outputs

@@ -22,7 +22,6 @@ True
 from __future__ import annotations
 
 import re
-import sys
 import textwrap
 from typing import Any, Callable
 

@@ -359,10 +359,11 @@ def worse_type(deal: Deal) -> int:
 
 
 def stage_plan(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
-               confidence: float = 0.9) -> StagePlan:
+               confidence: float = 0.9, given: Any = None) -> StagePlan:
     """The supplier's staged plan: the largest safe first tranche per draw and over the draws.
 
-    ``confidence`` is the share of draws in which the plan over the draws must be safe.
+    ``confidence`` is the share of draws in which the plan over the draws must be safe;
+    ``given`` (from :func:`deals.condition`) draws the parameters given the record.
     Needs a deal file with ``[stages]``. The candidate first tranches rise to the whole
     one-shot amount:
 
@@ -374,7 +375,8 @@ def stage_plan(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     stages = stages_of(deal)
     if not 0 < confidence <= 1:
         raise DealError(f"confidence must lie in (0, 1], got {confidence}")
-    values = sample_values(deal, draws, seed)
+    values = sample_values(deal, draws, seed) if given is None else \
+        given.values_for(deal, draws, seed)
     v = stage_values(deal, values)
     solved = screening_offer_batch(stage_tree(deal), **v)
     w = worse_type(deal)

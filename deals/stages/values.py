@@ -114,7 +114,7 @@ def _value_at(deal: Deal, values: dict[str, np.ndarray], levels: Sequence[float]
 
 
 def lever_curve(deal: Deal, lever: str, levels: Sequence[float] | None = None, *,
-                draws: int = 2_000, seed: int | None = 0) -> LeverCurve:
+                draws: int = 2_000, seed: int | None = 0, given: Any = None) -> LeverCurve:
     """The value curve of ``lever`` ("detection" or "snapback") over ``levels`` in [0, 1].
 
     Needs a deal file with ``[stages]``; levels default to 0, 0.1, ..., 1.
@@ -130,7 +130,8 @@ def lever_curve(deal: Deal, lever: str, levels: Sequence[float] | None = None, *
     levels = tuple(float(x) for x in (np.linspace(0, 1, 11) if levels is None else levels))
     if not levels or any(not 0 <= x <= 1 for x in levels):
         raise DealError(f"{lever} levels must be probabilities or shares in [0, 1], got {levels}")
-    values = sample_values(deal, draws, seed)
+    values = sample_values(deal, draws, seed) if given is None else \
+        given.values_for(deal, draws, seed)  # given: the draws the record leaves possible
     value, first, one_shot = _value_at(deal, values, levels, lever)
     named = stage_values(deal, values)
     solved = screening_offer_batch(stage_tree(deal), **named)
@@ -141,7 +142,8 @@ def lever_curve(deal: Deal, lever: str, levels: Sequence[float] | None = None, *
 
 
 def verification_value(deal: Deal, levels: Sequence[float] | None = None, *,
-                       draws: int = 2_000, seed: int | None = 0) -> LeverCurve:
+                       draws: int = 2_000, seed: int | None = 0, given: Any = None
+                       ) -> LeverCurve:
     """The supplier's value of its best staged plan against the detection probability.
 
     Catching every breach never leaves the supplier worse off than catching none:
@@ -151,11 +153,11 @@ def verification_value(deal: Deal, levels: Sequence[float] | None = None, *,
     >>> curve.lever, bool(curve.value[1] >= curve.value[0])
     ('detection probability', True)
     """
-    return lever_curve(deal, "detection", levels, draws=draws, seed=seed)
+    return lever_curve(deal, "detection", levels, draws=draws, seed=seed, given=given)
 
 
 def snapback_value(deal: Deal, levels: Sequence[float] | None = None, *,
-                   draws: int = 2_000, seed: int | None = 0) -> LeverCurve:
+                   draws: int = 2_000, seed: int | None = 0, given: Any = None) -> LeverCurve:
     """The supplier's value of its best staged plan against the snapback's strength.
 
     The strength is the share of the released gain both sides lose on detection. Where a
@@ -168,7 +170,7 @@ def snapback_value(deal: Deal, levels: Sequence[float] | None = None, *,
     >>> bool(curve.value[1] >= curve.value[0])
     True
     """
-    return lever_curve(deal, "snapback", levels, draws=draws, seed=seed)
+    return lever_curve(deal, "snapback", levels, draws=draws, seed=seed, given=given)
 
 
 def information_value(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,

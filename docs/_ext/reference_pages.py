@@ -118,7 +118,7 @@ def generate(app) -> None:  # noqa: ANN001 - Sphinx application
     _write("games-subpackages.md", engine_index())
     for name in SUBMODULES:
         _write(f"games-api-{name.removeprefix('games.').replace('.', '-')}.md", api_page(name))
-    from deals.record.view import record_page
+    from deals.record.facts_view import record_page
 
     _write("record.md", record_page())
 

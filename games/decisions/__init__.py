@@ -1,9 +1,11 @@
-"""Decisions around a game: where to spend a budget, what information is worth, and what would
-have to be true.
+"""Decisions around a game: where to spend a budget, what information is worth, what would
+have to be true, and what the decisions taken reveal.
 
 ``allocation`` (a shared budget over many problems, each choosing one option, with links and
 fixed points), ``information`` (the expected value of perfect and partial information over a
-sample) and ``inverse`` (the nearest parameter values under which a condition holds).
+sample), ``inverse`` (the nearest parameter values under which a condition holds) and
+``conditioning`` (a sample weighted by decisions observed: effective sample size, weighted
+quantiles, resampling, and the parameters in conflict when no draw explains them).
 
 >>> from games.decisions import value_of_information
 >>> callable(value_of_information)
@@ -18,6 +20,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "games.decisions.information": ("InformationValues", "partial_value", "quantile_groups",
                                     "value_of_information"),
     "games.decisions.inverse": ("NearestPoint", "nearest_feasible"),
+    "games.decisions.conditioning": ("ESS_FLOOR", "Conditioning", "Conflict", "condition",
+                                     "effective_sample_size", "systematic_resample",
+                                     "weighted_quantile"),
 }
 
 __all__ = [name for names in _EXPORTS.values() for name in names]

@@ -162,7 +162,7 @@ def test_the_facts_command_is_registered_lazily():
 
 
 def test_the_docs_page_is_generated_from_the_record():
-    from deals.record.view import record_page
+    from deals.record.facts_view import record_page
 
     page = record_page()
     for f in record.facts():

@@ -1,0 +1,41 @@
+"""``--given``: a command's audit given the record (issue 25), shared by ``assess``, ``compare``,
+``stages`` and ``portfolio``.
+
+The record is conditioned once per command (:func:`deals.record.condition.condition`) and its
+table of what moved is added to the command's output.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from deals.record.condition import Conditioned, condition
+from deals.record.events import library_record
+from deals.record.timeline import library_as_of
+from deals.record.conditioning_view import conditioning_section
+from deals.views.output import Section
+
+
+def given_option(parser: argparse.ArgumentParser) -> None:
+    """``--given``: audit given the record (the library's struck deals, or a record file)."""
+    parser.add_argument("--given", metavar="record|FILE.toml",
+                        help="audit given the record: 'record' (every library deal's struck "
+                        "terms, signed by both sides) or a record file of signed and refused "
+                        "terms; the parameter draws are those the record leaves possible")
+
+
+def given_from(args: argparse.Namespace) -> Conditioned | None:
+    """The conditioned distribution ``--given`` asks for (None without it); with ``--as-of``,
+    the library's record as it stood then."""
+    if not getattr(args, "given", None):
+        return None
+    if args.given == "record" and getattr(args, "as_of", None):
+        return condition(library_record(library_as_of(args.as_of)), seed=args.seed)
+    return condition(args.given, seed=args.seed)
+
+
+def given_section(given: Conditioned | None) -> list[Section]:
+    """What the record did to the parameters: a table of the ones that moved, if any."""
+    if given is None or given.empty:
+        return []
+    return [conditioning_section(given)]

@@ -1,0 +1,120 @@
+"""The backtest: a deal whose benchmark is known in closed form, leave-one-out, the JSON."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+import deals
+from deals.record.backtest import backtest
+from deals.record.events import Event, Record
+
+# Nash's split of a linear deal: the supplier gives one chip worth v to the partner at a cost
+# of 0.5 and both have power 1/2, so the benchmark is chips = 1 and pay = (0.5 + v) / 2, each
+# side gaining (v - 0.5) / 2. With v uniform on [1, 3] the benchmark's pay has p10 0.85 and
+# p90 1.65, and each side's gain p10 0.35 and p90 1.15 (closed form).
+LINEAR = """
+[deal]
+name = "{name}"
+title = "A linear deal"
+supplier = "US"
+partner = "P"
+[parameters.v]
+value = 2.0
+range = [1.0, 3.0]
+[issues.chips]
+range = [0, 1]
+giver = "supplier"
+[issues.pay]
+range = [0, 3]
+giver = "partner"
+[utility]
+supplier = "pay - 0.5 * chips"
+partner = "v * chips - pay"
+[outside_option]
+supplier = "0"
+partner = "0"
+[outcome]
+terms = {{ chips = 1.0, pay = {pay} }}
+"""
+
+
+def linear(pay, name="linear"):
+    return deals.loads(LINEAR.format(pay=pay, name=name))
+
+
+def checks(phase):
+    return {(c.kind, c.name): c for c in phase.checks}
+
+
+def test_the_band_is_the_closed_form_and_terms_at_its_middle_are_inside():
+    deal = linear(1.25)
+    row = backtest([deal], draws=2_000, record=Record()).rows[0]
+    before = row.phases["before"]
+    c = checks(before)
+    assert c[("issue", "pay")].p10 == pytest.approx(0.85, abs=0.02)
+    assert c[("issue", "pay")].p90 == pytest.approx(1.65, abs=0.02)
+    for side in ("supplier", "partner"):
+        assert c[("gain", side)].p10 == pytest.approx(0.35, abs=0.02)
+        assert c[("gain", side)].p90 == pytest.approx(1.15, abs=0.02)
+    assert before.inside is True and before.failed == ()
+
+
+def test_terms_outside_the_band_fail_and_name_the_judgement():
+    row = backtest([linear(0.6)], draws=1_000, record=Record()).rows[0]
+    failed = {(c.kind, c.name): c for c in row.phases["before"].failed}
+    assert set(failed) == {("issue", "pay"), ("gain", "supplier"), ("gain", "partner")}
+    assert all(c.turns_on == "v" for c in failed.values())
+    # A higher v raises the benchmark's pay: the struck pay 0.6 needs v lower than its range.
+    assert failed[("issue", "pay")].correlation > 0.99
+
+
+def test_leave_one_out_never_uses_the_deals_own_record():
+    deal = linear(0.6)  # its own record (the partner signed at 0.6) says nothing out of sample
+    bt = backtest([deal], draws=500, record=Record((Event(deal),)))
+    before, after = bt.rows[0].phases["before"], bt.rows[0].phases["after"]
+    assert after.effective_sample == 500 and after.to_dict() == before.to_dict()
+
+
+def test_another_deals_record_moves_a_shared_parameter_out_of_sample():
+    # The other deal's partner paid 2.4 for the chip: v >= 2.4 in every world left. The
+    # left-out deal struck at 1.25 (inside on the files' ranges) is then below the band:
+    # its benchmark pay is (0.5 + v) / 2 >= 1.45.
+    other, tested = linear(2.4, "other"), linear(1.25, "tested")
+    bt = backtest([tested], draws=1_000, pool=20_000, record=Record((Event(other),)))
+    before, after = bt.rows[0].phases["before"], bt.rows[0].phases["after"]
+    assert before.inside is True and after.inside is False
+    assert checks(after)[("issue", "pay")].p10 >= 1.45 - 1e-9
+    assert after.effective_sample == pytest.approx(20_000 * 0.3, rel=0.05)
+
+
+def test_the_json_has_numbers_as_numbers_and_keys_that_do_not_depend_on_the_deal():
+    bt = backtest([linear(1.25), linear(0.6, "other")], draws=300, pool=2_000,
+                  record=Record((Event(linear(1.0, "third")),)), floor=1e5)
+    data = json.loads(bt.to_json())
+    first, second = data["deals"]
+    assert set(first) == set(second) == {"deal", "before", "after"}
+    assert set(first["before"]) == set(second["after"])
+    assert isinstance(first["before"]["checks"][0]["p10"], float)
+    assert first["after"]["inside"] is None
+    assert "cannot be rationalised" in first["after"]["conflict"]
+    assert data["inside"] == {"before": 1, "after": 0} and data["struck_deals"] == 2
+
+
+def test_the_display_fits_80_columns():
+    from deals.views.output import Report, Section, render
+
+    bt = backtest([linear(1.25), linear(0.6, "other")], draws=300, record=Record())
+    text = render(Report((Section("backtest", bt.to_frame(), bt.caption(),
+                                  display=bt.display(), notes=bt.notes()),)), "table", width=80)
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+@pytest.mark.slow
+def test_the_library_backtest_takes_under_30_seconds_of_cpu():
+    start = time.process_time()
+    bt = backtest(draws=2_000)
+    assert time.process_time() - start < 30
+    assert len(bt.rows) == sum(deals.load(n).outcome is not None for n in deals.library_names())
