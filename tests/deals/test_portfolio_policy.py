@@ -201,3 +201,14 @@ def test_two_linear_deals_give_the_options_worked_by_hand(tmp_path):
         np.testing.assert_allclose(r.column(regime, "gain"), want, atol=1e-9)
     assert r.bandwidth().empty and r.ranking() == ["repeal", "bilateral", "framework",
                                                    "monopoly"]
+
+
+def test_the_same_seed_gives_the_same_bytes_in_chunks_on_a_thread_pool():
+    from concurrent.futures import ThreadPoolExecutor
+
+    one = solve_policy("teaching", draws=24, seed=7)
+    with ThreadPoolExecutor(2) as pool:
+        many = solve_policy("teaching", draws=24, seed=7, executor=pool, chunk_size=8)
+    assert one.columns.keys() == many.columns.keys()
+    for key in one.columns:
+        np.testing.assert_array_equal(one.columns[key], many.columns[key], err_msg=key)
