@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 
-from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
 from deals.two_level.beliefs import believed_values
-from deals.errors import DealError, DealFileError
+from deals.errors import DealError
 from deals.audit.leverage import batch_problem
 from deals.portfolio.draws import (ACCEPT_TOLERANCE, evaluate, issue_levels, link_state,
                                    deal_options)
@@ -44,7 +43,6 @@ from games.bargaining.batch import BatchProblem
 from games.bargaining.proposer import best_offers
 from games.ex_ante import choose
 from games.outcome_space import Box
-from games.queueing import review_queue
 
 #: The article's four options, in its order.
 OPTIONS = ("framework", "monopoly", "repeal", "bilateral")

@@ -16,13 +16,13 @@ The parts, in order (see :data:`deals.portfolio.policy.PARTS`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
-from deals.portfolio.draws import ACCEPT_TOLERANCE, issue_levels
+from deals.portfolio.draws import ACCEPT_TOLERANCE
 from deals.portfolio.file import Portfolio
-from deals.portfolio.policy import (OPTIONS, PARTS, Plan, no_deal_values, offer_problem,
+from deals.portfolio.policy import (Plan, no_deal_values, offer_problem,
                                     refusal_cost, shares, split, top_value, uniform)
 from deals.portfolio.regimes import Chunk
 from games.bargaining.proposer import best_offers
@@ -261,5 +261,4 @@ class Regimes:
         self.bilateral(informed_rec)
         for k in range(self.count):
             self.out[f"nonchip|{k}|gain"] = self.nonchip[:, k]
-        assert set(OPTIONS) <= {key.split("|")[0] for key in self.out}
         return {k: np.asarray(v, dtype=float) for k, v in self.out.items()}

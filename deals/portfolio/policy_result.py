@@ -31,6 +31,8 @@ LABELS = {"none": "no deals", "framework": "tiered framework, repaired",
           "monopoly": "US monopoly", "repeal": "repeal, no replacement",
           "bilateral": "bilateral deals",
           "informed": "bound: full information"}
+#: The deals' parameter for what a partner values US chips at (a multiple of their price).
+CHIP_VALUE = "value_multiple"
 SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
          "bilateral": "bilateral"}
 
@@ -248,10 +250,11 @@ class PolicyResult:
         seed); capacity rows re-price the queue of this result."""
         rows = []
         n = min(self.draws, draws)
+        rated = any(CHIP_VALUE in set(d.deal.parameters) for d in self.portfolio.deals)
         for label, belief in [("knows each partner (truth)", Belief("truth")),
                               *[(f"over-rates its chips by {o:+.0%}",
-                                 Belief(self.plan.belief.kind, {"value_multiple": 1 + o}))
-                                for o in overrates]]:
+                                 Belief(self.plan.belief.kind, {CHIP_VALUE: 1 + o}))
+                                for o in (overrates if rated else ())]]:
             r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=belief,
                              off=self.off)
             rows.append({"condition": f"the US {label}", "draws": n, "lead": float(np.mean(

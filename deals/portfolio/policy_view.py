@@ -163,4 +163,3 @@ def policy_options(parser: argparse.ArgumentParser) -> None:
                         help="the coordination report instead (budget, links, verdicts)")
 
 
-assert set(OPTIONS) <= set(LABELS)
