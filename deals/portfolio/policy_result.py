@@ -24,7 +24,7 @@ from deals.portfolio.policy import (BELIEF_DRAWS, MECHANISMS, OPTIONS, PARTS, Be
                                     believed_sample, plan_terms, split, top_value)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
-from games.queueing import review_queue
+from games.decisions.queueing import review_queue
 from games.sweeps import sweep
 
 LABELS = {"none": "no deals", "framework": "tiered framework, repaired",

@@ -23,6 +23,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "games.decisions.conditioning": ("ESS_FLOOR", "Conditioning", "Conflict", "condition",
                                      "effective_sample_size", "systematic_resample",
                                      "weighted_quantile"),
+    "games.decisions.ex_ante": ("ExAnteChoice", "choose", "payoffs", "realised", "value_of_knowing"),
+    "games.decisions.queueing": ("Queue", "review_queue"),
 }
 
 __all__ = [name for names in _EXPORTS.values() for name in names]

@@ -1,12 +1,12 @@
-"""games.ex_ante and games.queueing against independent methods and known answers."""
+"""games.decisions.ex_ante and games.decisions.queueing against independent methods and known answers."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from games.errors import GameError
-from games.ex_ante import choose, realised, value_of_knowing
-from games.queueing import review_queue
+from games.decisions.ex_ante import choose, realised, value_of_knowing
+from games.decisions.queueing import review_queue
 
 
 @settings(max_examples=60, deadline=None)
