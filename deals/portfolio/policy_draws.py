@@ -7,7 +7,7 @@ The parts, in order (see :data:`deals.portfolio.policy.PARTS`):
 - refusals: for each refused offer, the fallback (its non-chip trade) less the alienation
   cost, less what the offer would have given had it been accepted;
 - delay and bandwidth: the share of each struck chip deal's gain lost to its latency and the
-  agencies' queue over the horizon (:func:`games.queueing.review_queue`);
+  agencies' queue over the horizon (:func:`games.decisions.queueing.review_queue`);
 - leakage to China: minus the harm of the change in chips reaching China against no deals;
 - chip leverage: the rest, what chips as leverage (or as a rule) give net of the above,
   including the control cost on the total and, under a monopoly, retaliation and lost clouds.
@@ -26,7 +26,7 @@ from deals.portfolio.policy import (Plan, no_deal_values, offer_problem,
                                     refusal_cost, shares, split, top_value, uniform)
 from deals.portfolio.regimes import Chunk
 from games.bargaining.proposer import best_offers
-from games.queueing import review_queue
+from games.decisions.queueing import review_queue
 
 #: Column names of the parts (``regime|part|<key>``).
 PART_KEYS = ("chips", "nonchip", "refusals", "delay", "leakage")

@@ -20,17 +20,13 @@ import pandas as pd
 from deals.errors import DealError, DealFileError
 from deals.portfolio.result import THOUSANDS, portfolio_sample
 from deals.portfolio.file import Portfolio, load_portfolio
-from deals.portfolio.policy import (BELIEF_DRAWS, MECHANISMS, OPTIONS, PARTS, Belief, Plan,
+from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, MECHANISMS, OPTIONS, PARTS, Belief, Plan,
                                     believed_sample, plan_terms, split, top_value)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
-from games.queueing import review_queue
+from games.decisions.queueing import review_queue
 from games.sweeps import sweep
 
-LABELS = {"none": "no deals", "framework": "tiered framework, repaired",
-          "monopoly": "US monopoly", "repeal": "repeal, no replacement",
-          "bilateral": "bilateral deals",
-          "informed": "bound: full information"}
 #: The deals' parameter for what a partner values US chips at (a multiple of their price).
 CHIP_VALUE = "value_multiple"
 SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
@@ -374,6 +370,6 @@ class PolicyResult:
                 f"belief {self.plan.belief.describe()!r})")
 
     def __str__(self) -> str:
-        from deals.portfolio.policy_view import policy_text
+        from deals.portfolio.policy_view import policy_text  # start-up time: tables for people
 
         return policy_text(self)
