@@ -277,6 +277,26 @@ class PolicyResult:
         frame.attrs["lead"] = "bilateral deals minus the repaired framework, mean $bn/yr"
         return frame
 
+    def capacity_sentence(self) -> str:
+        """One sentence: how far the agencies' capacity would have to move for the order of
+        bilateral deals and the framework to turn (empty without bandwidth)."""
+        leads = self.capacity_leads()
+        if not leads or 1.0 not in leads:
+            return ""
+        scale = sorted(leads)
+        if leads[1.0] < 0:
+            more = [m for m in scale if m > 1 and leads[m] > 0]
+            return (f"Bilateral deals would overtake the framework with {more[0]:g} times the "
+                    "agencies' capacity." if more else
+                    f"Even {scale[-1]:g} times the agencies' capacity would not make bilateral "
+                    "deals overtake the framework: the queue is not what holds them back."
+                    if leads[scale[-1]] < 0 else "")
+        less = [m for m in scale if m < 1 and leads[m] < 0]
+        return (f"The framework would overtake bilateral deals with {less[-1]:g} of the "
+                "agencies' capacity." if less else
+                f"Bilateral deals keep their lead even with {scale[0]:g} of the agencies' "
+                "capacity.")
+
     def why(self) -> str:
         """One paragraph in plain words: the ranking, what carries it, and how much rests
         on judging leverage well and on the agencies' bandwidth."""
@@ -307,10 +327,7 @@ class PolicyResult:
                          f"{table.loc[busy, 'licences/yr']:.0f} licences a year, "
                          f"{table.loc[busy, 'utilisation']:.0%} of capacity); delay and the "
                          f"queue cost it ${table.loc[busy, 'before queue'] - table.loc[busy, 'after queue']:.1f}bn a year.")
-            flip = self.capacity_to_flip()
-            if flip is not None and np.isfinite(flip) and flip != 2.0 ** -4:
-                words.append(f"Bilateral deals overtake the framework once the agencies have "
-                             f"{flip:g} times the capacity assumed.")
+            words.append(self.capacity_sentence())
         if self.off:
             words.append(f"Switched off: {', '.join(sorted(self.off))}.")
         return " ".join(words)
