@@ -265,7 +265,13 @@ def uniform(chunk: Chunk, share: float | None, security: bool,
     for k, terms in (bespoke or {}).items():
         outcomes[k] = {name: np.full(n, v) for name, v in terms.items()}
         offered[:, k] = True
-    return chunk.settle(outcomes, offered, precedent=bool(bespoke))
+    rec = chunk.settle(outcomes, offered, precedent=bool(bespoke))
+    # The terms in force (``t|k|issue``) and whether the tier's conditions applied, so that a
+    # caller can add a partner's non-chip trade to its purchase as one package.
+    for k, o in enumerate(outcomes):
+        rec.update({f"t|{k}|{name}": v for name, v in o.items()})
+    rec["security"] = np.full(n, float(security))
+    return rec
 
 
 def shares(off: frozenset[str]) -> list[tuple[float, bool]]:
