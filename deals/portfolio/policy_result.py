@@ -269,13 +269,27 @@ class PolicyResult:
             if m in leads:
                 rows.append({"condition": f"agencies' capacity x{m:g}", "draws": self.draws,
                              "lead": leads[m]})
-        flip = self.capacity_to_flip()
-        if flip is not None and np.isfinite(flip):
-            rows.append({"condition": f"capacity at which bilateral first leads: x{flip:g}",
-                         "draws": self.draws, "lead": leads[flip]})
+        turn = self.capacity_turn()
+        if turn is not None:
+            words = ("capacity below which the framework leads" if leads[1.0] > 0 else
+                     "capacity from which bilateral deals lead")
+            rows.append({"condition": f"{words}: x{turn:.2g}", "draws": self.draws,
+                         "lead": leads[turn]})
         frame = pd.DataFrame(rows).set_index("condition")
         frame.attrs["lead"] = "bilateral deals minus the repaired framework, mean $bn/yr"
         return frame
+
+    def capacity_turn(self) -> float | None:
+        """The multiple of the agencies' capacity nearest 1 at which the order of bilateral
+        deals and the framework turns (None: it does not turn on the scale, or no bandwidth)."""
+        leads = self.capacity_leads()
+        if not leads or 1.0 not in leads:
+            return None
+        if leads[1.0] < 0:
+            more = [m for m in sorted(leads) if m > 1 and leads[m] > 0]
+            return more[0] if more else None
+        less = [m for m in sorted(leads) if m < 1 and leads[m] < 0]
+        return less[-1] if less else None
 
     def capacity_sentence(self) -> str:
         """One sentence: how far the agencies' capacity would have to move for the order of
@@ -286,15 +300,15 @@ class PolicyResult:
         scale = sorted(leads)
         if leads[1.0] < 0:
             more = [m for m in scale if m > 1 and leads[m] > 0]
-            return (f"Bilateral deals would overtake the framework with {more[0]:g} times the "
+            return (f"Bilateral deals would overtake the framework with {more[0]:.2g} times the "
                     "agencies' capacity." if more else
                     f"Even {scale[-1]:g} times the agencies' capacity would not make bilateral "
                     "deals overtake the framework: the queue is not what holds them back."
                     if leads[scale[-1]] < 0 else "")
         less = [m for m in scale if m < 1 and leads[m] < 0]
-        return (f"The framework would overtake bilateral deals with {less[-1]:g} of the "
+        return (f"The framework would overtake bilateral deals with {less[-1]:.2g} of the "
                 "agencies' capacity." if less else
-                f"Bilateral deals keep their lead even with {scale[0]:g} of the agencies' "
+                f"Bilateral deals keep their lead even with {scale[0]:.2g} of the agencies' "
                 "capacity.")
 
     def why(self) -> str:
