@@ -20,17 +20,13 @@ import pandas as pd
 from deals.errors import DealError, DealFileError
 from deals.portfolio.result import THOUSANDS, portfolio_sample
 from deals.portfolio.file import Portfolio, load_portfolio
-from deals.portfolio.policy import (BELIEF_DRAWS, MECHANISMS, OPTIONS, PARTS, Belief, Plan,
+from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, MECHANISMS, OPTIONS, PARTS, Belief, Plan,
                                     believed_sample, plan_terms, split, top_value)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
 from games.decisions.queueing import review_queue
 from games.sweeps import sweep
 
-LABELS = {"none": "no deals", "framework": "tiered framework, repaired",
-          "monopoly": "US monopoly", "repeal": "repeal, no replacement",
-          "bilateral": "bilateral deals",
-          "informed": "bound: full information"}
 #: The deals' parameter for what a partner values US chips at (a multiple of their price).
 CHIP_VALUE = "value_multiple"
 SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
@@ -273,13 +269,47 @@ class PolicyResult:
             if m in leads:
                 rows.append({"condition": f"agencies' capacity x{m:g}", "draws": self.draws,
                              "lead": leads[m]})
-        flip = self.capacity_to_flip()
-        if flip is not None and np.isfinite(flip):
-            rows.append({"condition": f"capacity at which bilateral first leads: x{flip:g}",
-                         "draws": self.draws, "lead": leads[flip]})
+        turn = self.capacity_turn()
+        if turn is not None:
+            words = ("capacity below which the framework leads" if leads[1.0] > 0 else
+                     "capacity from which bilateral deals lead")
+            rows.append({"condition": f"{words}: x{turn:.2g}", "draws": self.draws,
+                         "lead": leads[turn]})
         frame = pd.DataFrame(rows).set_index("condition")
         frame.attrs["lead"] = "bilateral deals minus the repaired framework, mean $bn/yr"
         return frame
+
+    def capacity_turn(self) -> float | None:
+        """The multiple of the agencies' capacity nearest 1 at which the order of bilateral
+        deals and the framework turns (None: it does not turn on the scale, or no bandwidth)."""
+        leads = self.capacity_leads()
+        if not leads or 1.0 not in leads:
+            return None
+        if leads[1.0] < 0:
+            more = [m for m in sorted(leads) if m > 1 and leads[m] > 0]
+            return more[0] if more else None
+        less = [m for m in sorted(leads) if m < 1 and leads[m] < 0]
+        return less[-1] if less else None
+
+    def capacity_sentence(self) -> str:
+        """One sentence: how far the agencies' capacity would have to move for the order of
+        bilateral deals and the framework to turn (empty without bandwidth)."""
+        leads = self.capacity_leads()
+        if not leads or 1.0 not in leads:
+            return ""
+        scale = sorted(leads)
+        if leads[1.0] < 0:
+            more = [m for m in scale if m > 1 and leads[m] > 0]
+            return (f"Bilateral deals would overtake the framework with {more[0]:.2g} times the "
+                    "agencies' capacity." if more else
+                    f"Even {scale[-1]:g} times the agencies' capacity would not make bilateral "
+                    "deals overtake the framework: the queue is not what holds them back."
+                    if leads[scale[-1]] < 0 else "")
+        less = [m for m in scale if m < 1 and leads[m] < 0]
+        return (f"The framework would overtake bilateral deals with {less[-1]:.2g} of the "
+                "agencies' capacity." if less else
+                f"Bilateral deals keep their lead even with {scale[0]:.2g} of the agencies' "
+                "capacity.")
 
     def why(self) -> str:
         """One paragraph in plain words: the ranking, what carries it, and how much rests
@@ -311,10 +341,7 @@ class PolicyResult:
                          f"{table.loc[busy, 'licences/yr']:.0f} licences a year, "
                          f"{table.loc[busy, 'utilisation']:.0%} of capacity); delay and the "
                          f"queue cost it ${table.loc[busy, 'before queue'] - table.loc[busy, 'after queue']:.1f}bn a year.")
-            flip = self.capacity_to_flip()
-            if flip is not None and np.isfinite(flip) and flip != 2.0 ** -4:
-                words.append(f"Bilateral deals overtake the framework once the agencies have "
-                             f"{flip:g} times the capacity assumed.")
+            words.append(self.capacity_sentence())
         if self.off:
             words.append(f"Switched off: {', '.join(sorted(self.off))}.")
         return " ".join(words)
@@ -374,6 +401,6 @@ class PolicyResult:
                 f"belief {self.plan.belief.describe()!r})")
 
     def __str__(self) -> str:
-        from deals.portfolio.policy_view import policy_text
+        from deals.portfolio.policy_view import policy_text  # start-up time: tables for people
 
         return policy_text(self)

@@ -3,9 +3,11 @@ have to be true, and what the decisions taken reveal.
 
 ``allocation`` (a shared budget over many problems, each choosing one option, with links and
 fixed points), ``information`` (the expected value of perfect and partial information over a
-sample), ``inverse`` (the nearest parameter values under which a condition holds) and
+sample), ``inverse`` (the nearest parameter values under which a condition holds),
 ``conditioning`` (a sample weighted by decisions observed: effective sample size, weighted
-quantiles, resampling, and the parameters in conflict when no draw explains them).
+quantiles, resampling, and the parameters in conflict when no draw explains them),
+``ex_ante`` (one option committed to on a belief, paid in the true worlds: the value of
+knowing) and ``queueing`` (a review office's waits, backlog and the gains its delays cost).
 
 >>> from games.decisions import value_of_information
 >>> callable(value_of_information)
@@ -23,7 +25,8 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "games.decisions.conditioning": ("ESS_FLOOR", "Conditioning", "Conflict", "condition",
                                      "effective_sample_size", "systematic_resample",
                                      "weighted_quantile"),
-    "games.decisions.ex_ante": ("ExAnteChoice", "choose", "payoffs", "realised", "value_of_knowing"),
+    "games.decisions.ex_ante": ("ExAnteChoice", "choose_ex_ante", "ex_ante_payoffs",
+                                "realised_payoff", "value_of_knowing"),
     "games.decisions.queueing": ("Queue", "review_queue"),
 }
 

@@ -212,3 +212,14 @@ def test_the_same_seed_gives_the_same_bytes_in_chunks_on_a_thread_pool():
     assert one.columns.keys() == many.columns.keys()
     for key in one.columns:
         np.testing.assert_array_equal(one.columns[key], many.columns[key], err_msg=key)
+
+
+def test_without_links_no_option_beats_full_information_bespoke_deals():
+    # Every option's packages (a rule's purchase with the partner's trade folded in, an
+    # upgrade, a fallback trade) are feasible bespoke offers at the same volume levels under
+    # the same limits, so with the links off (no precedent, which a uniform rule avoids) the
+    # full-information coordinated optimum bounds every option in every draw.
+    r = solve_policy("teaching", draws=80, seed=3, off=["links"])
+    bound = r.column("informed", "gain")
+    for option in OPTIONS:
+        assert np.all(r.column(option, "gain") <= bound + 1e-9), option
