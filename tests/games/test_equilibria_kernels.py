@@ -211,3 +211,14 @@ def test_random_batches_answer_the_same_on_both_paths(m, n, count, seed, spread)
         np.testing.assert_array_equal(getattr(first, name), getattr(second, name))
     for name in ("x", "y", "payoffs", "regret"):
         np.testing.assert_allclose(getattr(first, name), getattr(second, name), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", ["vertex", "support", "lemke-howson"])
+def test_every_result_records_which_inner_loops_ran(method):
+    from games import NormalFormGame, equilibria
+    from games.normal_form.equilibria import kernels
+
+    game = NormalFormGame.from_arrays([[3, 3], [2, 5], [0, 6]], [[3, 2], [2, 6], [3, 1]])
+    with kernels.pure():
+        assert equilibria(game, method=method).settings["kernels"] == "pure"
+    assert equilibria(game, method=method).settings["kernels"] == kernels.in_use()

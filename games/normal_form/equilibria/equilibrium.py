@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from games.errors import InvalidGameError
+from games.normal_form.equilibria import kernels
 from games.normal_form import NormalFormGame
 from games.results import EquilibriumSequence
 
@@ -214,7 +215,8 @@ class EquilibriumSet(EquilibriumSequence):
         found = object.__new__(cls)
         found.__dict__.update(game=game, method=method, tolerance=tolerance,
                               max_regret=max_regret, degenerate=degenerate, scope=scope,
-                              notes=notes, settings=settings or {}, _rows=(rows, count))
+                              notes=notes, settings={"kernels": "compiled", **(settings or {})},
+                              _rows=(rows, count))
         return found
 
     def __getattr__(self, name: str) -> Any:
@@ -363,7 +365,9 @@ def verified_set(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]
         # Say so: a candidate just above the tolerance may be a true equilibrium lost to rounding.
         notes += (f"{len(dropped)} candidate(s) failed the regret check and were left out "
                   f"(the closest needs tol >= {min(dropped):.3g}); a larger tol keeps them",)
-    return EquilibriumSet(tuple(kept), game, method, tol, bound, degenerate, scope, notes, dict(settings or {}))
+    # Which inner loops this process ran (the compiled kernels or the NumPy reference path).
+    settings = {"kernels": kernels.in_use(), **(settings or {})}
+    return EquilibriumSet(tuple(kept), game, method, tol, bound, degenerate, scope, notes, settings)
 
 
 def _checked(game: NormalFormGame, candidates: Sequence[Sequence[np.ndarray]],
