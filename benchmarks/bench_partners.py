@@ -2,7 +2,7 @@
 the chunk, not the draws.
 
     python benchmarks/bench_partners.py [--portfolio middle-tier] [--draws 10000]
-        [--chunk 500] [--memory-draws 2000 4000] [--deal-draws 1000]
+        [--chunk 200] [--memory-draws 2000 4000] [--deal-draws 1000]
 
 Prints: solve_portfolio on --draws draws, wall and CPU seconds (target: 10,000 draws under
 60 s), the time per draw and the share spent in the budget allocation; the certified gap of
@@ -54,7 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--portfolio", default="middle-tier")
     parser.add_argument("--draws", type=int, default=10_000)
-    parser.add_argument("--chunk", type=int, default=500)
+    parser.add_argument("--chunk", type=int, default=200)
     parser.add_argument("--memory-draws", type=int, nargs="*", default=[2_000, 4_000])
     parser.add_argument("--skip-timing", action="store_true",
                         help="only the memory runs")
