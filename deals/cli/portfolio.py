@@ -1,16 +1,22 @@
-"""``chipdeals portfolio [FILE]``: linked deals under one chip budget, regime by regime."""
+"""``chipdeals portfolio [FILE]``: the article's options under the US's belief and bandwidth
+(``--links``: linked deals under one chip budget, regime by regime)."""
 
 from __future__ import annotations
 
 import argparse
+import math
 
 import pandas as pd
 
+from deals.cli.arguments import add_draws
+from deals.errors import DealError
 from deals.portfolio.file import load_portfolio
+from deals.portfolio.policy import MECHANISMS, Belief
+from deals.portfolio.policy_result import solve_policy
+from deals.portfolio.policy_view import policy_sections, what_if_section
 from deals.portfolio.result import solve_portfolio
 from deals.portfolio.view import save_plot, sections
-from deals.portfolio.policy_view import cmd_policy, policy_options
-from deals.views.output import Section
+from deals.views.output import Report, Section
 
 #: Monte Carlo draws of ``chipdeals portfolio`` by default.
 PORTFOLIO_DRAWS = 2_000
@@ -30,23 +36,63 @@ def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
     return out
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def portfolio_options(parser: argparse.ArgumentParser) -> None:
     """``portfolio``'s arguments: the portfolio file, draws, seed, plot."""
     parser.add_argument("portfolio", nargs="?", default="article", metavar="FILE",
                         help="a bundled portfolio (article, teaching) or a .toml file")
-    parser.add_argument("--draws", type=_positive, default=PORTFOLIO_DRAWS,
-                        help="Monte Carlo draws")
+    add_draws(parser, PORTFOLIO_DRAWS)
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="the coordination report's chart, "
                         "drawn to a file")
     policy_options(parser)
+
+
+def _bias(text: str) -> tuple[str, float]:
+    name, _, factor = text.partition("=")
+    try:
+        value = float(factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give NAME=FACTOR, e.g. value_multiple=1.3; got "
+                                         f"{text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: the factor must be a finite number above 0")
+    return name.strip(), value
+
+
+def cmd_policy(args: argparse.Namespace) -> Report:
+    """``chipdeals portfolio``: the article's options under the US's belief and bandwidth."""
+    bias = dict(args.bias or [])
+    if args.overrate is not None:
+        if not math.isfinite(args.overrate) or args.overrate <= -1:
+            raise DealError(f"--overrate {args.overrate}: give a finite share above -1, e.g. "
+                            "0.3 for 30%")
+        bias["value_multiple"] = 1 + args.overrate
+    result = solve_policy(args.portfolio, draws=args.draws, seed=args.seed,
+                          belief=Belief(args.belief, bias), off=args.off or ())
+    sections = policy_sections(result)
+    data = result.to_json()
+    if args.what_if:
+        section = what_if_section(result)
+        sections.insert(-1, section)
+        data["what_if"] = {"lead": section.frame.attrs["lead"], "rows": [
+            {"condition": c, "draws": int(r["draws"]), "lead_bn": float(r["lead"])}
+            for c, r in section.frame.iterrows()]}
+    return Report(tuple(sections), data=data)
+
+
+def policy_options(parser: argparse.ArgumentParser) -> None:
+    """The belief, the bias and the switches of ``chipdeals portfolio``."""
+    parser.add_argument("--belief", choices=("analyst", "supplier", "truth"),
+                        default="analyst", help="what the US chooses its terms on")
+    parser.add_argument("--overrate", type=float, metavar="SHARE",
+                        help="the US over-rates the value of its chips by SHARE (0.3: 30%%)")
+    parser.add_argument("--bias", type=_bias, action="append", metavar="NAME=FACTOR",
+                        help="multiply a parameter in the US's belief (repeatable)")
+    parser.add_argument("--off", action="append", choices=sorted(MECHANISMS),
+                        help="switch a mechanism off (repeatable)")
+    parser.add_argument("--what-if", action="store_true",
+                        help="also: what would have to be true for bilateral deals to win")
+    parser.add_argument("--links", action="store_true",
+                        help="the coordination report instead (budget, links, verdicts)")
+
+

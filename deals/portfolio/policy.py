@@ -6,9 +6,9 @@ Two stages. First the US commits, on its belief (:class:`Belief`: the analyst's 
 the deals' ``[beliefs.supplier]``, a bias such as over-rating its chips by 30%, or the truth
 itself, world by world), to one set of terms per regime: the tiered framework's common cap
 and security conditions and its few upgrades by agreement, each bilateral deal's terms, each
-non-chip trade's terms (:mod:`games.ex_ante` on a menu of candidate terms). Then, in every
+non-chip trade's terms (:mod:`games.decisions.ex_ante` on a menu of candidate terms). Then, in every
 true draw, the partners accept or refuse, the links act, refusals cost alienation, and the
-review queue (:mod:`games.queueing`) delays what needs a deal or a licence.
+review queue (:mod:`games.decisions.queueing`) delays what needs a deal or a licence.
 
 - framework: a common Tier-2 cap (a share of the per-country limit) with the tier's security
   conditions (each deal's ``security`` issues at their top, at the deal's own compliance
@@ -27,27 +27,29 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 
-from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
 from deals.two_level.beliefs import believed_values
-from deals.errors import DealError, DealFileError
+from deals.errors import DealError
 from deals.audit.leverage import batch_problem
 from deals.portfolio.draws import (ACCEPT_TOLERANCE, evaluate, issue_levels, link_state,
                                    deal_options)
 from deals.portfolio.file import Portfolio, PortfolioDeal
 from deals.portfolio.regimes import CAP_STEPS, Chunk
-from games.allocation import allocate, largest_uniform_cap
+from games.decisions.allocation import allocate, largest_uniform_cap
 from games.bargaining.batch import BatchProblem
 from games.bargaining.proposer import best_offers
-from games.ex_ante import choose
-from games.outcome_space import Box
-from games.queueing import review_queue
+from games.decisions.ex_ante import choose_ex_ante
+from games.optimise.outcome_space import Box
 
 #: The article's four options, in its order.
 OPTIONS = ("framework", "monopoly", "repeal", "bilateral")
+LABELS = {"none": "no deals", "framework": "tiered framework, repaired",
+          "monopoly": "US monopoly", "repeal": "repeal, no replacement",
+          "bilateral": "bilateral deals",
+          "informed": "bound: full information"}
 #: Every mechanism that can be switched off (``off=``), and what switching it off means.
 MECHANISMS = {
     "misjudging": "the US chooses with the truth of every draw (its belief is ignored)",
@@ -263,7 +265,13 @@ def uniform(chunk: Chunk, share: float | None, security: bool,
     for k, terms in (bespoke or {}).items():
         outcomes[k] = {name: np.full(n, v) for name, v in terms.items()}
         offered[:, k] = True
-    return chunk.settle(outcomes, offered, precedent=bool(bespoke))
+    rec = chunk.settle(outcomes, offered, precedent=bool(bespoke))
+    # The terms in force (``t|k|issue``) and whether the tier's conditions applied, so that a
+    # caller can add a partner's non-chip trade to its purchase as one package.
+    for k, o in enumerate(outcomes):
+        rec.update({f"t|{k}|{name}": v for name, v in o.items()})
+    rec["security"] = np.full(n, float(security))
+    return rec
 
 
 def shares(off: frozenset[str]) -> list[tuple[float, bool]]:
@@ -299,7 +307,7 @@ def plan_terms(portfolio: Portfolio, belief: Belief, sample: Mapping[str, np.nda
         sq_level = np.array([float(entry.deal.outcome_values()[entry.issue])])
         trade = candidate_terms(entry, values, sq_level)
         t_us, t_partner, _ = menu_outcomes(entry, values, trade)
-        c = choose(t_us, t_partner >= -ACCEPT_TOLERANCE)
+        c = choose_ex_ante(t_us, t_partner >= -ACCEPT_TOLERANCE)
         nonchip.append(None if c.index == 0 or c.expected <= 0 else
                        {n: float(v[c.index]) for n, v in trade.items()})
     a = allocate([e[None, :] for e in expected], [w[None, :] for w in volumes],

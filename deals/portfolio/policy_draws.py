@@ -7,7 +7,7 @@ The parts, in order (see :data:`deals.portfolio.policy.PARTS`):
 - refusals: for each refused offer, the fallback (its non-chip trade) less the alienation
   cost, less what the offer would have given had it been accepted;
 - delay and bandwidth: the share of each struck chip deal's gain lost to its latency and the
-  agencies' queue over the horizon (:func:`games.queueing.review_queue`);
+  agencies' queue over the horizon (:func:`games.decisions.queueing.review_queue`);
 - leakage to China: minus the harm of the change in chips reaching China against no deals;
 - chip leverage: the rest, what chips as leverage (or as a rule) give net of the above,
   including the control cost on the total and, under a monopoly, retaliation and lost clouds.
@@ -16,17 +16,17 @@ The parts, in order (see :data:`deals.portfolio.policy.PARTS`):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
-from deals.portfolio.draws import ACCEPT_TOLERANCE, issue_levels
+from deals.portfolio.draws import ACCEPT_TOLERANCE
 from deals.portfolio.file import Portfolio
-from deals.portfolio.policy import (OPTIONS, PARTS, Plan, no_deal_values, offer_problem,
+from deals.portfolio.policy import (Plan, no_deal_values, offer_problem,
                                     refusal_cost, shares, split, top_value, uniform)
 from deals.portfolio.regimes import Chunk
 from games.bargaining.proposer import best_offers
-from games.queueing import review_queue
+from games.decisions.queueing import review_queue
 
 #: Column names of the parts (``regime|part|<key>``).
 PART_KEYS = ("chips", "nonchip", "refusals", "delay", "leakage")
@@ -71,6 +71,8 @@ class Regimes:
     def nonchip_gains(self) -> np.ndarray:
         """Per draw and deal: the gain of the non-chip trade (0 where none is struck)."""
         c = self.c
+        self.trade_terms: list = []
+        self.trade_struck = np.zeros((self.n, self.count), bool)
         if "nonchip" in self.off:
             return np.zeros((self.n, self.count))
         outcomes, offered = [], np.zeros((self.n, self.count), bool)
@@ -90,12 +92,52 @@ class Regimes:
             else:
                 outcomes.append(sq)
         rec = c.settle(outcomes, offered, precedent=False)
+        self.trade_terms, self.trade_struck = outcomes, rec["struck"] > 0
         return rec["deal_gain"] * (rec["struck"] > 0)
 
     def if_accepted(self, k: int, terms: Mapping[str, np.ndarray]) -> np.ndarray:
         """Deal k's gain to the US had the partner accepted ``terms`` (links at no deal)."""
         at = self.c.outcome(k, no_deal_values(self.c, k), terms)
         return at["us"] + at["outside"] - self.c.reference[:, k]
+
+    def fold_trades(self, rec: Mapping[str, np.ndarray], bespoke: np.ndarray):
+        """A rule's purchase and the partner's non-chip trade as one package per deal.
+
+        Where a partner buys under a rule and has a trade, the trade's non-chip terms are
+        added to the purchase's terms (the volume issue, held issues and, where the tier
+        carries them, its security conditions stay the rule's); the partner takes the trade
+        on top if it leaves it no worse off than the purchase alone. The US's gain moves by
+        the package's gain less the purchase's (links at no deal): where issues interact
+        (diversion falls with enforcement) the trade is worth what it is worth with the chips,
+        not alone. Returns the record and the (draw, deal) cells where a trade was tried."""
+        tried = np.zeros((self.n, self.count), bool)
+        if not self.trade_terms:
+            return rec, tried
+        rec = dict(rec)
+        gain = rec["deal_gain"].copy()
+        struck = rec["struck"] > 0
+        for k, entry in enumerate(self.p.deals):
+            rows = struck[:, k] & ~bespoke[:, k] & self.trade_struck[:, k]
+            if not rows.any():
+                continue
+            rule = {i: rec[f"t|{k}|{i}"] for i in self.trade_terms[k]}
+            conditions = rec["security"] > 0
+            joint = {}
+            for i, v in rule.items():
+                if i == entry.issue or i in entry.hold:
+                    joint[i] = v
+                elif i in entry.security:
+                    joint[i] = np.where(conditions, v, self.trade_terms[k][i])
+                else:
+                    joint[i] = self.trade_terms[k][i]
+            values = no_deal_values(self.c, k)
+            alone, both = self.c.outcome(k, values, rule), self.c.outcome(k, values, joint)
+            ok = rows & (both["partner"] >= alone["partner"] - ACCEPT_TOLERANCE)
+            gain[:, k] = np.where(ok, gain[:, k] + both["us"] - alone["us"], gain[:, k])
+            tried[:, k] = rows
+        rec["gain"] = rec["gain"] + (gain - rec["deal_gain"]).sum(axis=1)
+        rec["deal_gain"] = gain
+        return rec, tried
 
     def allowance(self) -> np.ndarray:
         """Per draw: the licence-free allowance per partner (100k H100e/yr; 0 if off)."""
@@ -138,7 +180,8 @@ class Regimes:
     def finish(self, name: str, rec: Mapping[str, np.ndarray], bespoke: np.ndarray,
                terms: list | None = None, extra: np.ndarray | float = 0.0,
                licensed: np.ndarray | None = None, denied: np.ndarray | None = None,
-               queued: bool = True, allowance: bool = False) -> None:
+               queued: bool = True, allowance: bool = False,
+               tried: np.ndarray | None = None) -> None:
         """A regime's total and parts from its settled record: ``bespoke`` (n, deals) marks
         offers of bespoke terms (``terms[k]``), which a partner may refuse."""
         struck = rec["struck"] > 0
@@ -146,7 +189,8 @@ class Regimes:
         alien = self.refusal * refused
         if denied is not None:
             alien = alien + self.refusal * denied
-        fallback = np.where(bespoke & struck, 0.0, self.nonchip)
+        taken = bespoke & struck if tried is None else (bespoke & struck) | tried
+        fallback = np.where(taken, 0.0, self.nonchip)
         lost = np.zeros((self.n, self.count))
         for k in np.flatnonzero(refused.any(axis=0)):
             lost[:, k] = np.where(refused[:, k], self.if_accepted(k, terms[k]), 0.0)
@@ -206,7 +250,8 @@ class Regimes:
                 bespoke[:, k] = True
                 terms[k] = self.fixed(t)
         self.out["framework|knowing"] = best - chosen
-        self.finish("framework", rec, bespoke, terms, allowance=True)
+        rec, tried = self.fold_trades(rec, bespoke)
+        self.finish("framework", rec, bespoke, terms, allowance=True, tried=tried)
 
     def bilateral(self, informed_rec: Mapping[str, np.ndarray]) -> None:
         if self.informed:
@@ -243,8 +288,9 @@ class Regimes:
         self.out["monopoly|knowing"] = np.zeros(self.n)
 
     def repeal(self) -> None:
-        rec = uniform(self.c, None, False, cache=self.cache)
-        self.finish("repeal", rec, np.zeros((self.n, self.count), bool), queued=False)
+        none = np.zeros((self.n, self.count), bool)
+        rec, tried = self.fold_trades(uniform(self.c, None, False, cache=self.cache), none)
+        self.finish("repeal", rec, none, queued=False, tried=tried)
         self.out["repeal|knowing"] = np.zeros(self.n)
 
     def solve(self) -> dict[str, np.ndarray]:
@@ -261,5 +307,4 @@ class Regimes:
         self.bilateral(informed_rec)
         for k in range(self.count):
             self.out[f"nonchip|{k}|gain"] = self.nonchip[:, k]
-        assert set(OPTIONS) <= {key.split("|")[0] for key in self.out}
         return {k: np.asarray(v, dtype=float) for k, v in self.out.items()}

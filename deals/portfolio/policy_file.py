@@ -6,7 +6,7 @@ mechanism off. The schema is in ``docs/portfolio.md``.
 
 >>> from deals.portfolio.file import load_portfolio
 >>> sorted(load_portfolio("article").policy.fields)[:3]
-['alienation', 'capacity', 'chip_revenue']
+['alienation', 'allowance', 'capacity']
 """
 
 from __future__ import annotations

@@ -20,17 +20,15 @@ import pandas as pd
 from deals.errors import DealError, DealFileError
 from deals.portfolio.result import THOUSANDS, portfolio_sample
 from deals.portfolio.file import Portfolio, load_portfolio
-from deals.portfolio.policy import (BELIEF_DRAWS, MECHANISMS, OPTIONS, PARTS, Belief, Plan,
+from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, MECHANISMS, OPTIONS, PARTS, Belief, Plan,
                                     believed_sample, plan_terms, split, top_value)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
-from games.queueing import review_queue
+from games.decisions.queueing import review_queue
 from games.sweeps import sweep
 
-LABELS = {"none": "no deals", "framework": "tiered framework, repaired",
-          "monopoly": "US monopoly", "repeal": "repeal, no replacement",
-          "bilateral": "bilateral deals",
-          "informed": "bound: full information"}
+#: The deals' parameter for what a partner values US chips at (a multiple of their price).
+CHIP_VALUE = "value_multiple"
 SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
          "bilateral": "bilateral"}
 
@@ -248,10 +246,11 @@ class PolicyResult:
         seed); capacity rows re-price the queue of this result."""
         rows = []
         n = min(self.draws, draws)
+        rated = any(CHIP_VALUE in set(d.deal.parameters) for d in self.portfolio.deals)
         for label, belief in [("knows each partner (truth)", Belief("truth")),
                               *[(f"over-rates its chips by {o:+.0%}",
-                                 Belief(self.plan.belief.kind, {"value_multiple": 1 + o}))
-                                for o in overrates]]:
+                                 Belief(self.plan.belief.kind, {CHIP_VALUE: 1 + o}))
+                                for o in (overrates if rated else ())]]:
             r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=belief,
                              off=self.off)
             rows.append({"condition": f"the US {label}", "draws": n, "lead": float(np.mean(
@@ -277,6 +276,26 @@ class PolicyResult:
         frame = pd.DataFrame(rows).set_index("condition")
         frame.attrs["lead"] = "bilateral deals minus the repaired framework, mean $bn/yr"
         return frame
+
+    def capacity_sentence(self) -> str:
+        """One sentence: how far the agencies' capacity would have to move for the order of
+        bilateral deals and the framework to turn (empty without bandwidth)."""
+        leads = self.capacity_leads()
+        if not leads or 1.0 not in leads:
+            return ""
+        scale = sorted(leads)
+        if leads[1.0] < 0:
+            more = [m for m in scale if m > 1 and leads[m] > 0]
+            return (f"Bilateral deals would overtake the framework with {more[0]:g} times the "
+                    "agencies' capacity." if more else
+                    f"Even {scale[-1]:g} times the agencies' capacity would not make bilateral "
+                    "deals overtake the framework: the queue is not what holds them back."
+                    if leads[scale[-1]] < 0 else "")
+        less = [m for m in scale if m < 1 and leads[m] < 0]
+        return (f"The framework would overtake bilateral deals with {less[-1]:g} of the "
+                "agencies' capacity." if less else
+                f"Bilateral deals keep their lead even with {scale[0]:g} of the agencies' "
+                "capacity.")
 
     def why(self) -> str:
         """One paragraph in plain words: the ranking, what carries it, and how much rests
@@ -308,10 +327,7 @@ class PolicyResult:
                          f"{table.loc[busy, 'licences/yr']:.0f} licences a year, "
                          f"{table.loc[busy, 'utilisation']:.0%} of capacity); delay and the "
                          f"queue cost it ${table.loc[busy, 'before queue'] - table.loc[busy, 'after queue']:.1f}bn a year.")
-            flip = self.capacity_to_flip()
-            if flip is not None and np.isfinite(flip) and flip != 2.0 ** -4:
-                words.append(f"Bilateral deals overtake the framework once the agencies have "
-                             f"{flip:g} times the capacity assumed.")
+            words.append(self.capacity_sentence())
         if self.off:
             words.append(f"Switched off: {', '.join(sorted(self.off))}.")
         return " ".join(words)
@@ -371,6 +387,6 @@ class PolicyResult:
                 f"belief {self.plan.belief.describe()!r})")
 
     def __str__(self) -> str:
-        from deals.portfolio.policy_view import policy_text
+        from deals.portfolio.policy_view import policy_text  # start-up time: tables for people
 
         return policy_text(self)

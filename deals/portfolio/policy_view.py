@@ -1,20 +1,22 @@
-"""``chipdeals portfolio``: the article's options, their parts, the queue, and why.
+"""The article's options for people: their parts, the queue, the value of knowing, and why.
 
-The tables fit 80 columns; ``--format json`` gives :meth:`PolicyResult.to_json` (numbers under
-stable keys).
+The tables fit 80 columns (``chipdeals portfolio``, :mod:`deals.cli.portfolio`); ``--format
+json`` gives :meth:`PolicyResult.to_json` (numbers under stable keys).
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import textwrap
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from deals.views.output import Report, Section, render
-from deals.portfolio.policy import MECHANISMS, OPTIONS, PARTS, Belief
-from deals.portfolio.policy_result import LABELS, PolicyResult, solve_policy
+from deals.portfolio.policy import LABELS, OPTIONS, PARTS
+from deals.views.output import Section, render
+
+if TYPE_CHECKING:
+    from deals.portfolio.policy_result import PolicyResult
 
 #: Short regime names where a table is wide.
 SHORT_LABELS = {LABELS[r]: r for r in OPTIONS}
@@ -110,57 +112,3 @@ def what_if_section(result: PolicyResult) -> Section:
 def policy_text(result: PolicyResult) -> str:
     """Plain-text report (the command line's table format)."""
     return render(policy_sections(result), "table")
-
-
-def _bias(text: str) -> tuple[str, float]:
-    name, _, factor = text.partition("=")
-    try:
-        value = float(factor)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"give NAME=FACTOR, e.g. value_multiple=1.3; got "
-                                         f"{text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the factor must be a finite number above 0")
-    return name.strip(), value
-
-
-def cmd_policy(args: argparse.Namespace) -> Report:
-    """``chipdeals portfolio``: the article's options under the US's belief and bandwidth."""
-    bias = dict(args.bias or [])
-    if args.overrate is not None:
-        if not math.isfinite(args.overrate) or args.overrate <= -1:
-            from deals.errors import DealError
-
-            raise DealError(f"--overrate {args.overrate}: give a finite share above -1, e.g. "
-                            "0.3 for 30%")
-        bias["value_multiple"] = 1 + args.overrate
-    result = solve_policy(args.portfolio, draws=args.draws, seed=args.seed,
-                          belief=Belief(args.belief, bias), off=args.off or ())
-    sections = policy_sections(result)
-    data = result.to_json()
-    if args.what_if:
-        section = what_if_section(result)
-        sections.insert(-1, section)
-        data["what_if"] = {"lead": section.frame.attrs["lead"], "rows": [
-            {"condition": c, "draws": int(r["draws"]), "lead_bn": float(r["lead"])}
-            for c, r in section.frame.iterrows()]}
-    return Report(tuple(sections), data=data)
-
-
-def policy_options(parser: argparse.ArgumentParser) -> None:
-    """The belief, the bias and the switches of ``chipdeals portfolio``."""
-    parser.add_argument("--belief", choices=("analyst", "supplier", "truth"),
-                        default="analyst", help="what the US chooses its terms on")
-    parser.add_argument("--overrate", type=float, metavar="SHARE",
-                        help="the US over-rates the value of its chips by SHARE (0.3: 30%%)")
-    parser.add_argument("--bias", type=_bias, action="append", metavar="NAME=FACTOR",
-                        help="multiply a parameter in the US's belief (repeatable)")
-    parser.add_argument("--off", action="append", choices=sorted(MECHANISMS),
-                        help="switch a mechanism off (repeatable)")
-    parser.add_argument("--what-if", action="store_true",
-                        help="also: what would have to be true for bilateral deals to win")
-    parser.add_argument("--links", action="store_true",
-                        help="the coordination report instead (budget, links, verdicts)")
-
-
-assert set(OPTIONS) <= set(LABELS)

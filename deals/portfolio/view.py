@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from deals.errors import DealError
-from deals.views.output import Section
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS
+from deals.views.output import Section, render
 
 if TYPE_CHECKING:  # a solved result is passed in; the result module draws itself through here
     from deals.portfolio.result import PortfolioResult
@@ -81,8 +81,6 @@ def sections(result: PortfolioResult) -> list[Section]:
 
 def text_report(result: PortfolioResult) -> str:
     """Plain-text report (the command line's table format)."""
-    from deals.views.output import render
-
     return render(sections(result), "table")
 
 

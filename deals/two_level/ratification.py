@@ -36,6 +36,7 @@ from deals.deal.terms import SIDES
 from games.bargaining.batch import scan
 from games.bargaining.winset import delayed_power, schelling_shift, win_set
 from games.results import TabularResult
+import html
 
 #: Below this share of draws the proposer's own side is said not to ratify its proposal.
 RATIFY_THRESHOLD = 0.5
@@ -164,8 +165,6 @@ class TwoLevel(TabularResult):
 
     def _repr_html_(self) -> str:
         """The audit in sentences first, then the table (Jupyter)."""
-        import html
-
         return (f"<pre style='white-space: pre-wrap'>{html.escape(chr(10).join(self.summary()))}"
                 "</pre>" + super()._repr_html_())
 

@@ -181,3 +181,45 @@ def test_cli_reports_at_80_columns_json_numbers_and_bad_input_exits_2(tmp_path, 
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "zero-capacity.toml" in err
     assert "policy.capacity" in err
+
+
+def test_two_linear_deals_give_the_options_worked_by_hand(tmp_path):
+    # Worth 2 and 1 per 100k H100e, each partner takes all it may (up to 100k), budget 150k,
+    # no uncertainty and no [policy]: bilateral terms chosen ex ante are the full-information
+    # ones (100k and 50k: 2 + 0.5); the framework's common cap is cut to 75k each by the
+    # aggregate limit (2 x 0.75 + 0.75); repeal has no limit (2 + 1); a monopoly licenses
+    # nothing new (0).
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_portfolio import linear_portfolio
+
+    r = solve_policy(linear_portfolio(tmp_path, [2.0, 1.0], budget=1.5), draws=3)
+    for regime, want in (("bilateral", 2.5), ("framework", 2.25), ("repeal", 3.0),
+                         ("monopoly", 0.0), ("informed", 2.5)):
+        np.testing.assert_allclose(r.column(regime, "gain"), want, atol=1e-9)
+    assert r.bandwidth().empty and r.ranking() == ["repeal", "bilateral", "framework",
+                                                   "monopoly"]
+
+
+def test_the_same_seed_gives_the_same_bytes_in_chunks_on_a_thread_pool():
+    from concurrent.futures import ThreadPoolExecutor
+
+    one = solve_policy("teaching", draws=24, seed=7)
+    with ThreadPoolExecutor(2) as pool:
+        many = solve_policy("teaching", draws=24, seed=7, executor=pool, chunk_size=8)
+    assert one.columns.keys() == many.columns.keys()
+    for key in one.columns:
+        np.testing.assert_array_equal(one.columns[key], many.columns[key], err_msg=key)
+
+
+def test_without_links_no_option_beats_full_information_bespoke_deals():
+    # Every option's packages (a rule's purchase with the partner's trade folded in, an
+    # upgrade, a fallback trade) are feasible bespoke offers at the same volume levels under
+    # the same limits, so with the links off (no precedent, which a uniform rule avoids) the
+    # full-information coordinated optimum bounds every option in every draw.
+    r = solve_policy("teaching", draws=80, seed=3, off=["links"])
+    bound = r.column("informed", "gain")
+    for option in OPTIONS:
+        assert np.all(r.column(option, "gain") <= bound + 1e-9), option

@@ -1,12 +1,12 @@
-"""games.ex_ante and games.queueing against independent methods and known answers."""
+"""games.decisions.ex_ante and games.decisions.queueing against independent methods and known answers."""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from games.errors import GameError
-from games.ex_ante import choose, realised, value_of_knowing
-from games.queueing import review_queue
+from games.decisions.ex_ante import choose_ex_ante, realised_payoff, value_of_knowing
+from games.decisions.queueing import review_queue
 
 
 @settings(max_examples=60, deadline=None)
@@ -17,7 +17,7 @@ def test_ex_ante_choice_equals_brute_force_and_full_information_bounds_it(seed):
     value = rng.normal(size=(n, m))
     accept = rng.random((n, m)) < 0.6
     refusal = -rng.random(n)
-    c = choose(value, accept, refusal)
+    c = choose_ex_ante(value, accept, refusal)
     by_hand = [np.mean([value[i, j] if accept[i, j] else refusal[i] for i in range(n)])
                for j in range(m)]
     assert c.expected == pytest.approx(max(by_hand))
@@ -26,7 +26,7 @@ def test_ex_ante_choice_equals_brute_force_and_full_information_bounds_it(seed):
     assert np.all(knowing >= 0)
     # Chosen on the truth itself, one world at a time, the value of knowing is zero.
     for i in range(n):
-        one = choose(value[[i]], accept[[i]], refusal[[i]])
+        one = choose_ex_ante(value[[i]], accept[[i]], refusal[[i]])
         assert value_of_knowing(value[[i]], accept[[i]], one.index, refusal[[i]])[0] == 0
 
 
@@ -34,8 +34,8 @@ def test_a_biased_belief_is_refused_where_the_truth_is_not():
     # The responder needs 0.5 in truth; the proposer believes it needs 0.2 and asks for 0.8.
     asks = np.linspace(0, 1, 11)
     value = np.broadcast_to(asks, (1, 11))
-    believed = choose(value, (1 - asks)[None, :] >= 0.2 - 1e-12)
-    pay, ok = realised(believed.index, value, (1 - asks)[None, :] >= 0.5 - 1e-12, -0.1)
+    believed = choose_ex_ante(value, (1 - asks)[None, :] >= 0.2 - 1e-12)
+    pay, ok = realised_payoff(believed.index, value, (1 - asks)[None, :] >= 0.5 - 1e-12, -0.1)
     assert asks[believed.index] == pytest.approx(0.8) and not ok[0] and pay[0] == -0.1
     assert value_of_knowing(value, (1 - asks)[None, :] >= 0.5 - 1e-12, believed.index,
                             -0.1)[0] == pytest.approx(0.6)
@@ -43,7 +43,7 @@ def test_a_biased_belief_is_refused_where_the_truth_is_not():
 
 def test_nan_values_are_refused():
     with pytest.raises(GameError, match="not finite"):
-        choose([[np.nan]], [[True]])
+        choose_ex_ante([[np.nan]], [[True]])
 
 
 def lindley_mean_wait(rates, works, capacity, customers, seed):

@@ -15,7 +15,7 @@ costs, and the best option chosen world by world (full information) bounds every
 >>> asks = np.array([0.1, 0.2, 0.6])                  # three options: the proposer keeps 1 - ask
 >>> value = np.broadcast_to(1 - asks, (3, 3))
 >>> accept = asks[None, :] >= reserve[:, None]
->>> c = choose(value, accept)
+>>> c = choose_ex_ante(value, accept)
 >>> int(c.index), round(float(c.expected), 3), round(float(c.acceptance), 3)
 (1, 0.533, 0.667)
 >>> round(float(value_of_knowing(value, accept, c.index).mean()), 3)
@@ -31,7 +31,8 @@ from numpy.typing import ArrayLike
 
 from games.errors import GameError
 
-__all__ = ["ExAnteChoice", "choose", "payoffs", "realised", "value_of_knowing"]
+__all__ = ["ExAnteChoice", "choose_ex_ante", "ex_ante_payoffs", "realised_payoff",
+           "value_of_knowing"]
 
 
 @dataclass(frozen=True)
@@ -46,11 +47,11 @@ class ExAnteChoice:
     method: str = "expected payoff over the belief's draws, each equally likely; first on ties"
 
 
-def payoffs(value: ArrayLike, accept: ArrayLike, refusal: ArrayLike = 0.0) -> np.ndarray:
+def ex_ante_payoffs(value: ArrayLike, accept: ArrayLike, refusal: ArrayLike = 0.0) -> np.ndarray:
     """The proposer's payoff in each world and option: ``value`` where accepted, else
     ``refusal`` (one per world, or per world and option).
 
-    >>> payoffs([[2.0, 3.0]], [[True, False]], -1.0).tolist()
+    >>> ex_ante_payoffs([[2.0, 3.0]], [[True, False]], -1.0).tolist()
     [[2.0, -1.0]]
     """
     value = np.asarray(value, dtype=float)
@@ -67,20 +68,20 @@ def payoffs(value: ArrayLike, accept: ArrayLike, refusal: ArrayLike = 0.0) -> np
     return out
 
 
-def choose(value: ArrayLike, accept: ArrayLike, refusal: ArrayLike = 0.0) -> ExAnteChoice:
+def choose_ex_ante(value: ArrayLike, accept: ArrayLike, refusal: ArrayLike = 0.0) -> ExAnteChoice:
     """The option with the largest expected payoff over the belief's worlds (rows)."""
-    pay = payoffs(value, accept, refusal)
+    pay = ex_ante_payoffs(value, accept, refusal)
     mean = pay.mean(axis=0)
     index = int(np.argmax(mean))
     return ExAnteChoice(index, float(mean[index]),
                         float(np.mean(np.asarray(accept, bool)[:, index])), mean)
 
 
-def realised(index: int | ArrayLike, value: ArrayLike, accept: ArrayLike,
+def realised_payoff(index: int | ArrayLike, value: ArrayLike, accept: ArrayLike,
              refusal: ArrayLike = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """The payoff and the acceptance in each true world of the option ``index`` (one for all
     worlds, or one per world)."""
-    pay = payoffs(value, accept, refusal)
+    pay = ex_ante_payoffs(value, accept, refusal)
     rows = np.arange(pay.shape[0])
     index = np.broadcast_to(np.asarray(index, dtype=int), rows.shape)
     return pay[rows, index], np.asarray(accept, bool)[rows, index]
@@ -90,5 +91,5 @@ def value_of_knowing(value: ArrayLike, accept: ArrayLike, index: int | ArrayLike
                      refusal: ArrayLike = 0.0) -> np.ndarray:
     """Per true world: the best option's payoff there (full information) minus the payoff of
     the option committed to; never negative."""
-    pay = payoffs(value, accept, refusal)
-    return pay.max(axis=1) - realised(index, value, accept, refusal)[0]
+    pay = ex_ante_payoffs(value, accept, refusal)
+    return pay.max(axis=1) - realised_payoff(index, value, accept, refusal)[0]

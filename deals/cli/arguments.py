@@ -1,0 +1,64 @@
+"""What every command shares: the DEAL argument with ``--set``, ``--draws``, and the usage error.
+
+Each option is checked once, where it is parsed: a bad value is a :class:`UsageError` (one
+line, exit 2) before any work starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+import deals
+
+if TYPE_CHECKING:
+    from deals.deal.model import Deal
+
+class UsageError(Exception):
+    """A command line the parser refuses (reported in one line, exit 2)."""
+
+
+def deal_from_args(args: argparse.Namespace) -> Deal:
+    """The DEAL argument loaded, with ``--set NAME=VALUE`` applied."""
+    deal = deals.load(args.deal)
+    values = {}
+    for item in getattr(args, "set", None) or ():
+        name, sep, text = item.partition("=")
+        try:
+            values[name.strip()] = float(text)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise UsageError(f"chipdeals: --set {item!r}: write NAME=NUMBER, e.g. "
+                             "--set china_retaliation=4")
+    return deal.bind(**values) if values else deal
+
+
+def draws_count(text: str) -> int:
+    """``--draws``: a whole number from 1 to the audit's ``MAX_DRAWS`` (argparse type; one check).
+
+    >>> draws_count("2000")
+    2000
+    >>> draws_count("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a positive whole number, got 0
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value}")
+    from deals.audit.leverage import MAX_DRAWS  # start-up time: the audit loads sympy and scipy
+
+    if value > MAX_DRAWS:  # memory and time: the percentiles are settled long before
+        raise argparse.ArgumentTypeError(f"{value:,} is more than {MAX_DRAWS:,}; the "
+                                         "percentiles are settled long before")
+    return value
+
+
+def add_draws(parser: argparse.ArgumentParser, default: int, help: str = "Monte Carlo draws"
+              ) -> None:
+    """The ``--draws`` option, checked by :func:`draws_count`."""
+    parser.add_argument("--draws", type=draws_count, default=default, help=help)
