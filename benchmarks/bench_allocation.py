@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from games.allocation import allocate  # noqa: E402
+from games.decisions.allocation import allocate  # noqa: E402
 
 
 def brute_force(values, volumes, budget, q):

@@ -276,7 +276,7 @@ def test_equals_a_milp_where_brute_force_is_out_of_reach():
 def test_the_milp_fallback_is_exact_with_and_without_the_quadratic_cost(monkeypatch, capfd):
     # Past MAX_STATES states a draw goes to the MILP (the quadratic cost by cutting planes);
     # forced here for every draw, it matches brute force, and prints nothing.
-    import games.allocation as module
+    import games.decisions.allocation as module
     monkeypatch.setattr(module, "MAX_STATES", 0)
     rng = np.random.default_rng(8)
     n = 60
