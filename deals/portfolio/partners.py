@@ -40,7 +40,8 @@ import io
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Mapping, Sequence
 
 from deals.errors import DealFileError
@@ -252,9 +253,6 @@ def partner_entries(r, doc: Mapping[str, object], base, limited: bool, entry, re
     """The deals of a portfolio document's ``[partners]`` table: one per Tier-2 row, built
     from its archetype (``entry`` reads an archetype as a ``[[deals]]`` entry; ``read`` reads
     the table's bytes). Returns the deals and the rows not negotiated (name, reason)."""
-    from dataclasses import replace
-    from pathlib import Path
-
     spec = r.keys(r.table(doc, "partners", ""), "partners", {"table": str}, {"source": str})
     table_name = r.typed(spec["table"], str, "partners.table")
     kinds = r.table(doc, "archetypes", "")

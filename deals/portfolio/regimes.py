@@ -265,7 +265,8 @@ class Chunk:
         for the draws ``rows`` (all by default; ``state`` holds only those draws)."""
         rows = np.arange(self.n) if rows is None else rows
         cap = None if self.cap is None else self.cap[rows]
-        options = [self.memo.options(k, d, state.values(self.sliced(rows), k), rows,
+        base = self.sliced(rows)             # once, not once per deal (153 deals: K^2 slices)
+        options = [self.memo.options(k, d, state.values(base, k), rows,
                                      state.reservation[:, k], cap)
                    for k, d in enumerate(self.p.deals)]
         a = self.allocation(rows, [o.value for o in options],

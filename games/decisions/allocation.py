@@ -319,7 +319,10 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     K, r = len(values), rows.size
     Bs, qs, ps = B[rows], q[rows], p[rows]
     best, top = value[rows].copy(), bound[rows]
-    slack = tolerance * np.maximum(np.abs(best), np.abs(top))
+    # The slack a pruned state may have: the tolerance times the smaller of |answer| and
+    # |bound| now, so the final gap is within the tolerance of the final objective (which
+    # lies between them) whenever the two have one sign.
+    slack = tolerance * np.minimum(np.abs(best), np.abs(top))
     dropped = np.full(r, -np.inf)
     # Reduced-cost fixing: with problem k held at option l the dual bound falls by the
     # option's shortfall from the best reduced value; an option whose bound cannot beat the
@@ -358,6 +361,17 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     draw, W, V = draw[keep0], W[keep0], V[keep0]
     back: list[tuple[np.ndarray, np.ndarray]] = []
     failed = np.zeros(r, bool)
+    # Each state completed by the Lagrangian choice of the problems after it is an answer;
+    # the best such raises the incumbent as the programme runs, so later states are pruned
+    # against it (branch and bound's incumbent). Where it is kept, its stage and state are
+    # remembered to rebuild its choice.
+    lagr = {k: np.argmax(red[k], axis=1) for k in order}
+    g_w = np.column_stack([volumes[k][rows][at, lagr[k]] for k in order] + [np.zeros(r)])
+    g_v = np.column_stack([values[k][rows][at, lagr[k]] for k in order] + [np.zeros(r)])
+    g_w = np.cumsum(g_w[:, ::-1], axis=1)[:, ::-1]
+    g_v = np.cumsum(g_v[:, ::-1], axis=1)[:, ::-1]
+    inc_step = np.full(r, -1)
+    inc_state = np.zeros(r, dtype=np.int64)
     for step, j in enumerate(order):
         vj = np.where(alive[j], values[j][rows], -np.inf)
         wj = volumes[j][rows]
@@ -395,6 +409,31 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
             parent, option = parent[front], option[front]
         draw, W, V = d, w_new, v_new
         back.append((parent, option))
+        if draw.size and step + 1 < len(order):
+            w_c = W + g_w[draw, step + 1]
+            v_c = V + g_v[draw, step + 1] - qs[draw] * w_c ** 2 / 2
+            v_c = np.where(w_c <= Bs[draw] * (1 + 1e-12), v_c, -np.inf)
+            sort = np.lexsort((v_c, draw))
+            last = sort[np.flatnonzero(np.r_[draw[sort][1:] != draw[sort][:-1], True])]
+            owner = draw[last]
+            win = v_c[last] > best[owner]
+            best[owner[win]] = v_c[last][win]
+            inc_step[owner[win]] = step
+            inc_state[owner[win]] = last[win]
+    found = (inc_step >= 0) & ~failed          # incumbents from completed states
+    if found.any():
+        for i in np.flatnonzero(found):
+            picks = np.array(choice[rows[i]])
+            for k, c in fixed_pick.items():
+                picks[k] = c[i]
+            state = int(inc_state[i])
+            for step in range(int(inc_step[i]), -1, -1):
+                parent, option = back[step]
+                picks[order[step]] = option[state]
+                state = int(parent[state])
+            for step in range(int(inc_step[i]) + 1, len(order)):
+                picks[order[step]] = lagr[order[step]][i]
+            choice[rows[i]] = picks
     if draw.size:
         total = V - qs[draw] * W ** 2 / 2
         sort = np.lexsort((total, draw))

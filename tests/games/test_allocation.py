@@ -254,7 +254,8 @@ def milp_optimum(values, volumes, budget):
         at += s
     res = milp(-np.where(ok, v, 0.0), integrality=np.ones(v.size),
                bounds=(np.zeros(v.size), ok.astype(float)),
-               constraints=[LinearConstraint(one, 1, 1), LinearConstraint(w[None], -np.inf, budget)],
+               constraints=[LinearConstraint(one, 1, 1),
+                            LinearConstraint(w[None], -np.inf, budget)],
                options={"mip_rel_gap": 0.0})
     return -res.fun
 
