@@ -39,7 +39,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "deals.portfolio.result": ("PortfolioResult", "solve_portfolio"),
     "deals.portfolio.file": ("Portfolio", "load_portfolio", "portfolio_names"),
     "deals.portfolio.policy_result": ("PolicyResult", "solve_policy"),
-    "deals.portfolio.policy": ("Belief",),
+    "deals.portfolio.policy": ("SupplierBelief",),
     # --- two-level games: actors at home, two-sided beliefs, a doubted threat (issue 16) ---
     "deals.two_level.ratification": ("TwoLevel", "two_level"),
     "deals.two_level.doubt": ("ThreatUnderDoubt", "threat_under_doubt"),
@@ -65,7 +65,7 @@ __all__ = [
     "stage_summary", "verification_value",
     "deal_tournament", "negotiation_problem",
     "Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names", "solve_portfolio",
-    "PolicyResult", "solve_policy", "Belief",
+    "PolicyResult", "solve_policy", "SupplierBelief",
     "TwoLevel", "two_level", "ThreatUnderDoubt", "threat_under_doubt",
     "belief_cost", "mutual_optimism_of",
     "Conditioned", "RecordConflict", "condition", "Event", "Record", "library_record",

@@ -12,7 +12,7 @@ from deals.cli.arguments import add_draws
 from deals.cli.given import given_from, given_option, given_section
 from deals.errors import DealError
 from deals.portfolio.file import load_portfolio
-from deals.portfolio.policy import MECHANISMS, Belief
+from deals.portfolio.policy import MECHANISMS, SupplierBelief
 from deals.portfolio.policy_result import solve_policy
 from deals.portfolio.policy_view import policy_sections, what_if_section
 from deals.portfolio.result import solve_portfolio
@@ -78,7 +78,7 @@ def cmd_policy(args: argparse.Namespace) -> Report:
                             "0.3 for 30%")
         bias["value_multiple"] = 1 + args.overrate
     result = solve_policy(args.portfolio, draws=args.draws, seed=args.seed,
-                          belief=Belief(args.belief, bias), off=args.off or ())
+                          belief=SupplierBelief(args.belief, bias), off=args.off or ())
     sections = policy_sections(result)
     data = result.to_json()
     if args.what_if:

@@ -2,7 +2,7 @@
 US's belief, partners accepting or refusing world by world, the agencies' bandwidth, and a
 decomposition of every regime's gain that sums to its total in every draw.
 
-Two stages. First the US commits, on its belief (:class:`Belief`: the analyst's distribution,
+Two stages. First the US commits, on its belief (:class:`SupplierBelief`: the analyst's distribution,
 the deals' ``[beliefs.supplier]``, a bias such as over-rating its chips by 30%, or the truth
 itself, world by world), to one set of terms per regime: the tiered framework's common cap
 and security conditions and its few upgrades by agreement, each bilateral deal's terms, each
@@ -73,13 +73,13 @@ MENU_ROWS = 6
 
 
 @dataclass(frozen=True)
-class Belief:
+class SupplierBelief:
     """What the US believes when it chooses: ``kind`` 'analyst' (the analyst's distribution),
     'supplier' (each deal's ``[beliefs.supplier]`` where it has one, else the analyst's) or
     'truth' (it knows each draw); ``bias`` multiplies named parameters of every deal in the
     belief, e.g. ``{"value_multiple": 1.3}``: Washington over-rates its chips by 30%.
 
-    >>> Belief("analyst", {"value_multiple": 1.3}).describe()
+    >>> SupplierBelief("analyst", {"value_multiple": 1.3}).describe()
     "the analyst's distribution, value_multiple x1.3"
     """
 
@@ -110,7 +110,7 @@ def split(flat: Mapping[str, np.ndarray], count: int):
     return base, top
 
 
-def believed_sample(portfolio: Portfolio, belief: Belief, sample: Mapping[str, np.ndarray],
+def believed_sample(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str, np.ndarray],
                     seed: int | None) -> dict[str, np.ndarray]:
     """The belief's draws: ``sample`` with each deal's supplier beliefs drawn in (kind
     'supplier') and the biased parameters multiplied."""
@@ -187,7 +187,7 @@ def menu_outcomes(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
 class Plan:
     """The terms the US commits to on its belief, and what it expects of each regime."""
 
-    belief: Belief
+    belief: SupplierBelief
     bilateral: tuple[dict[str, float] | None, ...]
     nonchip: tuple[dict[str, float] | None, ...]
     share: float
@@ -280,7 +280,7 @@ def shares(off: frozenset[str]) -> list[tuple[float, bool]]:
     return [(float(s), c) for c in conditions for s in np.linspace(0.0, 1.0, CAP_STEPS)]
 
 
-def plan_terms(portfolio: Portfolio, belief: Belief, sample: Mapping[str, np.ndarray],
+def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str, np.ndarray],
                off: frozenset[str], seed: int | None) -> Plan:
     """Choose every regime's terms on the belief's draws ``sample`` (already believed)."""
     count = len(portfolio.deals)

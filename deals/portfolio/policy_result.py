@@ -20,7 +20,7 @@ import pandas as pd
 from deals.errors import DealError, DealFileError
 from deals.portfolio.result import THOUSANDS, portfolio_sample
 from deals.portfolio.file import Portfolio, load_portfolio
-from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, MECHANISMS, OPTIONS, PARTS, Belief, Plan,
+from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, MECHANISMS, OPTIONS, PARTS, SupplierBelief, Plan,
                                     believed_sample, plan_terms, split, top_value)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
@@ -50,7 +50,7 @@ def check_policy(portfolio: Portfolio, sample: Mapping[str, np.ndarray], off: fr
 
 
 def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
-                 belief: Belief | None = None, off: Sequence[str] = (),
+                 belief: SupplierBelief | None = None, off: Sequence[str] = (),
                  executor: Executor | None = None, chunk_size: int = 2_500,
                  progress: bool | None = False) -> "PolicyResult":
     """The article's four options over ``draws`` draws: terms chosen on ``belief`` (default
@@ -66,7 +66,7 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
         portfolio = load_portfolio(portfolio)
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
         raise DealError(f"draws must be a positive whole number, got {draws!r}")
-    belief = belief or Belief()
+    belief = belief or SupplierBelief()
     off = frozenset(off)
     unknown = sorted(off - set(MECHANISMS))
     if unknown:
@@ -247,9 +247,9 @@ class PolicyResult:
         rows = []
         n = min(self.draws, draws)
         rated = any(CHIP_VALUE in set(d.deal.parameters) for d in self.portfolio.deals)
-        for label, belief in [("knows each partner (truth)", Belief("truth")),
+        for label, belief in [("knows each partner (truth)", SupplierBelief("truth")),
                               *[(f"over-rates its chips by {o:+.0%}",
-                                 Belief(self.plan.belief.kind, {CHIP_VALUE: 1 + o}))
+                                 SupplierBelief(self.plan.belief.kind, {CHIP_VALUE: 1 + o}))
                                 for o in (overrates if rated else ())]]:
             r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=belief,
                              off=self.off)

@@ -8,7 +8,7 @@ import pytest
 import deals
 from deals.errors import DealError
 from deals.portfolio.file import PORTFOLIOS, load_portfolio, portfolio_from_dict
-from deals.portfolio.policy import OPTIONS, Belief, split, uniform
+from deals.portfolio.policy import OPTIONS, SupplierBelief, split, uniform
 from deals.portfolio.policy_draws import PART_KEYS
 from deals.portfolio.policy_result import solve_policy
 from deals.portfolio.regimes import Chunk
@@ -32,7 +32,7 @@ def test_belief_equal_to_the_truth_and_no_bandwidth_reproduce_todays_numbers():
     # Knowing every draw and paying nothing for bandwidth, the bilateral regime is today's
     # coordinated optimum and the framework today's best common cap, draw by draw.
     today = deals.solve_portfolio("teaching", draws=DRAWS, seed=2)
-    now = solve_policy("teaching", draws=DRAWS, seed=2, belief=Belief("truth"), off=TODAY)
+    now = solve_policy("teaching", draws=DRAWS, seed=2, belief=SupplierBelief("truth"), off=TODAY)
     np.testing.assert_allclose(now.column("bilateral", "gain"),
                                today.column("coordinated", "gain"), atol=1e-9)
     np.testing.assert_allclose(now.column("informed", "gain"),
@@ -45,14 +45,14 @@ def test_belief_equal_to_the_truth_and_no_bandwidth_reproduce_todays_numbers():
 
 def test_an_overrated_chip_brings_refusals_and_a_value_of_knowing(teaching):
     biased = solve_policy("teaching", draws=DRAWS, seed=2,
-                          belief=Belief("analyst", {"value_multiple": 1.3}))
+                          belief=SupplierBelief("analyst", {"value_multiple": 1.3}))
     assert np.mean(biased.column("bilateral", "refused")) > 0
     assert np.mean(biased.column("bilateral", "knowing")) > 0
     # Misjudging cannot beat knowing: the bound is above every draw's bilateral chip gain.
     assert np.mean(biased.column("informed", "gain")) >= np.mean(
         biased.column("bilateral", "gain") - biased.column("bilateral", "part|nonchip"))
     # Choosing on the truth costs nothing to know.
-    truth = solve_policy("teaching", draws=DRAWS, seed=2, belief=Belief("truth"))
+    truth = solve_policy("teaching", draws=DRAWS, seed=2, belief=SupplierBelief("truth"))
     assert np.all(truth.column("bilateral", "knowing") == 0)
 
 
@@ -144,7 +144,7 @@ def test_the_repairs_can_be_switched_off():
 @pytest.mark.parametrize("bias", [float("nan"), 0.0, -1.0, float("inf")])
 def test_a_bad_bias_is_refused(bias):
     with pytest.raises(DealError, match="bias"):
-        Belief("analyst", {"value_multiple": bias})
+        SupplierBelief("analyst", {"value_multiple": bias})
 
 
 def test_cli_reports_at_80_columns_json_numbers_and_bad_input_exits_2(tmp_path, capsys):
