@@ -93,8 +93,8 @@ COMMANDS: tuple[Command, ...] = (
             "agent in the terminal, then see the benchmark",
             options="deals.cli.negotiate:negotiate_options",
             example="chipdeals negotiate india-energy-trade --as partner --against boulware"),
-    Command("explore", "deals.views.app:cmd_explore", "the concession explorer as a local web page "
-            "(127.0.0.1; Ctrl-C stops it)", options="deals.views.app:explore_options", deal=False,
+    Command("explore", "deals.cli.explore:cmd_explore", "the concession explorer as a local web page "
+            "(127.0.0.1; Ctrl-C stops it)", options="deals.cli.explore:explore_options", deal=False,
             example="chipdeals explore gulf-divestment-uae"),
     Command("portfolio", "deals.cli.portfolio:cmd_portfolio", "linked deals under one chip "
             "budget: no deals, a tiered framework, bilateral deals alone and coordinated",

@@ -317,16 +317,3 @@ def _quiet_closed_sockets(loop: Any, context: dict) -> None:
     if isinstance(context.get("exception"), (WebSocketClosedError, StreamClosedError)):
         return
     loop.default_exception_handler(context)
-
-
-def cmd_explore(args: Any) -> list:
-    serve(args.deal, port=args.port, open_browser=not args.no_browser, draws=args.draws)
-    return []
-
-
-def explore_options(p: Any) -> None:
-    """The ``explore`` command's own options: an optional DEAL, the port, the browser, draws."""
-    p.add_argument("deal", nargs="?", metavar="DEAL", help="a library name or a .toml file")
-    p.add_argument("--port", type=int, default=None, help="port (default: a free one)")
-    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    p.add_argument("--draws", type=int, default=PAGE_DRAWS, help="Monte Carlo draws per update")
