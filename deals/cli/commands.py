@@ -96,10 +96,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("explore", "deals.cli.explore:cmd_explore", "the concession explorer as a local web page "
             "(127.0.0.1; Ctrl-C stops it)", options="deals.cli.explore:explore_options", deal=False,
             example="chipdeals explore gulf-divestment-uae"),
-    Command("portfolio", "deals.cli.portfolio:cmd_portfolio", "linked deals under one chip "
-            "budget: no deals, a tiered framework, bilateral deals alone and coordinated",
+    Command("portfolio", "deals.cli.portfolio:cmd_portfolio", "the article's four options "
+            "(tiered framework repaired, US monopoly, repeal, bilateral deals) under misjudged "
+            "leverage and limited bandwidth; --links: linked deals under one chip budget",
             options="deals.cli.portfolio:portfolio_options", deal=False,
-            example="chipdeals portfolio teaching --plot portfolio.png"),
+            example="chipdeals portfolio article --overrate 0.3"),
     Command("facts", "deals.record.facts_view:cmd_facts", "the sourced record the deal files cite: "
             "one fact in full with its source, or the list", options="deals.record.facts_view:"
             "facts_options", deal=False, example="chipdeals facts b5"),
