@@ -12,7 +12,7 @@ analyst's point values, inside their ranges, under which the terms are
 packages are equally good (e.g. chips beyond demand): each side's gain at the terms is within
 ``tolerance`` (a share of that side's range of gains over the outcome space) of its gain at
 the solution. Distance is Euclidean in range-normalised units (each parameter's range is 1).
-The search is :func:`games.inverse.nearest_feasible`, each candidate solved by the leverage
+The search is :func:`games.decisions.inverse.nearest_feasible`, each candidate solved by the leverage
 module's per-draw solver, all candidates at once.
 
 >>> import deals
@@ -56,7 +56,7 @@ from deals.errors import DealError
 from deals.audit.leverage import DrawSolver
 from deals.deal.model import Deal
 from deals.audit.verdicts import terms_text, the
-from games.inverse import NearestPoint, nearest_feasible
+from games.decisions.inverse import NearestPoint, nearest_feasible
 from games.results import TabularResult
 
 #: The supplier's power at which the asymmetric Nash solution stands for its optimal ask.
@@ -238,7 +238,7 @@ def calibrate(deal: Deal, terms: str = "outcome", *, disputed: bool = False,
                                  "grid_points": grid_points, "directions": directions,
                                  "ask_power": ASK_POWER, "method": (
                                      "nearest point in range-normalised distance "
-                                     "(games.inverse.nearest_feasible) of the parameters "
+                                     "(games.decisions.inverse.nearest_feasible) of the parameters "
                                      "at which the terms' gains match the solution's")})
 
 

@@ -5,7 +5,7 @@ value is the best mean expected payoff over the draws. Re-solving the staged tre
 detection probability (or the snapback's strength) set to each level of a grid gives the
 curve of that value; the most the supplier should pay for a level is its value there less its
 value under the file's terms. The value of information ranks the uncertain parameters by what
-learning each one before choosing the terms is worth (:func:`games.information.value_of_information`).
+learning each one before choosing the terms is worth (:func:`games.decisions.information.value_of_information`).
 
 >>> import deals
 >>> from deals.stages.values import verification_value
@@ -27,7 +27,7 @@ from deals.errors import DealError
 from deals.audit.leverage import sample_values
 from deals.deal.model import Deal
 from deals.stages.planning import ONE_SHOT, stage_plan, stage_tree, stage_values, stages_of
-from games.information import InformationValues, value_of_information
+from games.decisions.information import InformationValues, value_of_information
 from games.results import TabularResult
 from games.trees import screening_offer_batch
 
