@@ -32,7 +32,7 @@ from games.normal_form.equilibria.equilibrium import (DEFAULT_TOL, EquilibriumSe
 from games.normal_form.equilibria import kernels
 from games.normal_form.equilibria.batch_support import stacked_support_enumeration
 from games.normal_form.equilibria.polytope import too_many_vertices
-from games.normal_form.equilibria.vertex_enumeration import MAX_VERTICES
+from games.normal_form.equilibria.vertex_enumeration import MAX_VERTICES, default_max_vertices
 from games.normal_form.equilibria.supports import count_support_pairs, fold_last, rescale, subsets
 from games.errors import GameTooLargeError, InvalidGameError
 from games.normal_form import NormalFormGame
@@ -295,8 +295,6 @@ def compiled_batch(compiled: Any, A: np.ndarray, B: np.ndarray, tol: float) -> B
     equilibria without repeats, largest probabilities first; each then passes the regret
     check of this module (each player's gain within tol x that player's payoff range).
     """
-    from games.normal_form.equilibria.vertex_enumeration import default_max_vertices
-
     K, m, n = A.shape
     limit = default_max_vertices(m, n)
     degenerate = np.zeros(K, dtype=np.uint8)
