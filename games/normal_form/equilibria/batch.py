@@ -32,7 +32,7 @@ from games.normal_form.equilibria.equilibrium import (DEFAULT_TOL, EquilibriumSe
 from games.normal_form.equilibria import kernels
 from games.normal_form.equilibria.batch_support import stacked_support_enumeration
 from games.normal_form.equilibria.polytope import too_many_vertices
-from games.normal_form.equilibria.vertex_enumeration import MAX_VERTICES
+from games.normal_form.equilibria.vertex_enumeration import MAX_VERTICES, default_max_vertices
 from games.normal_form.equilibria.supports import count_support_pairs, fold_last, rescale, subsets
 from games.errors import GameTooLargeError, InvalidGameError
 from games.normal_form import NormalFormGame
@@ -111,9 +111,10 @@ class BatchEquilibria(TabularResult):
         return "\n".join(lines + list(self.notes))
 
 
-def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """The stacks as float arrays, and each game's smallest and largest payoff per player."""
-    arrays, extremes = [], []
+def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The stacks as float arrays, refused (naming the game) when a payoff is NaN or infinite
+    or a game's payoffs span more than the float range."""
+    arrays = []
     for name, value in (("A", A), ("B", B)):
         if np.iscomplexobj(value):  # casting would silently drop the imaginary parts
             raise InvalidGameError(f"{name} holds complex numbers; payoffs must be real")
@@ -127,26 +128,34 @@ def _check_stack(A: Any, B: Any) -> tuple[np.ndarray, np.ndarray, list[np.ndarra
                 f"shape (k, m, n) (use equilibria() for a single game)")
         if 0 in array.shape:
             raise InvalidGameError(f"empty stack or strategy set: shape {array.shape}")
-        # Per game, smallest and largest payoff (NaN propagates; an infinity shows in one).
-        flat = array.reshape(len(array), -1)
-        low, high = fold_last(np.minimum, flat), fold_last(np.maximum, flat)
-        bad = ~(np.isfinite(low) & np.isfinite(high))
-        if bad.any():
+        if not np.isfinite(array).all():
+            flat = array.reshape(len(array), -1)
+            bad = ~(np.isfinite(fold_last(np.minimum, flat)) & np.isfinite(fold_last(np.maximum, flat)))
             raise InvalidGameError(
                 f"{name} has a NaN or infinite payoff in game {int(np.flatnonzero(bad)[0])}")
         arrays.append(array)
-        extremes += [low, high]
     if arrays[0].shape != arrays[1].shape:
         raise InvalidGameError(f"A has shape {arrays[0].shape} but B has shape {arrays[1].shape}; "
                                f"they must match")
-    with np.errstate(over="ignore"):
-        overflow = ~np.isfinite(np.maximum(extremes[1], extremes[3])
-                                - np.minimum(extremes[0], extremes[2]))
-    if overflow.any():
-        raise InvalidGameError(
-            f"the payoffs of game {int(np.flatnonzero(overflow)[0])} span more than the float "
-            f"range (largest minus smallest overflows); rescale them")
-    return arrays[0], arrays[1], extremes
+    # Only payoffs beyond 1e307 in size can span more than the float range; look closer then.
+    if max(np.abs(arrays[0]).max(), np.abs(arrays[1]).max()) > 1e307:
+        low_A, high_A, low_B, high_B = stack_extremes(*arrays)
+        with np.errstate(over="ignore"):
+            overflow = ~np.isfinite(np.maximum(high_A, high_B) - np.minimum(low_A, low_B))
+        if overflow.any():
+            raise InvalidGameError(
+                f"the payoffs of game {int(np.flatnonzero(overflow)[0])} span more than the "
+                f"float range (largest minus smallest overflows); rescale them")
+    return arrays[0], arrays[1]
+
+
+def stack_extremes(A: np.ndarray, B: np.ndarray) -> list[np.ndarray]:
+    """Each game's smallest and largest payoff of each player: [low A, high A, low B, high B]."""
+    out = []
+    for array in (A, B):
+        flat = array.reshape(len(array), -1)
+        out += [fold_last(np.minimum, flat), fold_last(np.maximum, flat)]
+    return out
 
 
 def payoff_ranges(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -286,8 +295,6 @@ def compiled_batch(compiled: Any, A: np.ndarray, B: np.ndarray, tol: float) -> B
     equilibria without repeats, largest probabilities first; each then passes the regret
     check of this module (each player's gain within tol x that player's payoff range).
     """
-    from games.normal_form.equilibria.vertex_enumeration import default_max_vertices
-
     K, m, n = A.shape
     limit = default_max_vertices(m, n)
     degenerate = np.zeros(K, dtype=np.uint8)
@@ -322,15 +329,18 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
     ([1], [[0.5, 0.5]], [[0.5, 0.5]])
     """
     tol = check_tolerance(tol)
-    A, B, (low_A, high_A, low_B, high_B) = _check_stack(A, B)
+    A, B = _check_stack(A, B)
     K, m, n = A.shape
+    compiled = kernels.active()
+    if compiled is not None and m != 2 and n != 2 and m + n <= 63:
+        return compiled_batch(compiled, A, B, tol)
+    low_A, high_A, low_B, high_B = stack_extremes(A, B)
     swapped = m > 2 and n == 2
     if swapped:  # an n x 2 game is a 2 x n game with the players' roles exchanged
         A, B = np.transpose(B, (0, 2, 1)), np.transpose(A, (0, 2, 1))
         low_A, high_A, low_B, high_B = low_B, high_B, low_A, high_A
         m, n = n, m
     notes = []
-    compiled = kernels.active()
     if m == 2 and compiled is not None:
         (g, x, y), degenerate = compiled_candidates(compiled.two_by_n, A.shape, A, B, K, n)
         method = "2 x n upper envelope (compiled)"
@@ -338,7 +348,7 @@ def equilibria_batch(A: Any, B: Any, tol: float = DEFAULT_TOL) -> BatchEquilibri
         (g, x, y), degenerate = two_by_n(A, B)
         method = "2 x n upper envelope (vectorised)"
     elif compiled is not None and m + n <= 63:
-        return compiled_batch(compiled, A, B, tol)
+        return compiled_batch(compiled, A, B, tol)  # m = 1 or n = 1 after the swap
     elif count_support_pairs(m, n) <= MAX_STACKED_PAIRS:
         (g, x, y), degenerate = stacked_support_enumeration(A, B)
         method = "support enumeration over the stack (vectorised)"
