@@ -43,14 +43,14 @@ def draws_count(text: str) -> int:
     >>> draws_count("0")
     Traceback (most recent call last):
     ...
-    argparse.ArgumentTypeError: must be a positive whole number, got 0
+    argparse.ArgumentTypeError: must be at least 1, got 0
     """
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value}")
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     from deals.audit.leverage import MAX_DRAWS  # start-up time: the audit loads sympy and scipy
 
     if value > MAX_DRAWS:  # memory and time: the percentiles are settled long before
