@@ -11,6 +11,8 @@ API (small on purpose; other modules read the record only through these names):
   ``record b1-b3``, ``record d1 and d9``. Nothing is checked here.
 - ``check_citations(text, where, path=None) -> tuple[Fact, ...]``: the cited facts; an id the
   record does not hold raises RecordError naming ``where`` (a file and field).
+- ``compiled(path=None) -> datetime.date``: the date the record was compiled (no fact is
+  dated after it; a date later than this is in the record's future).
 - ``RECORD_PATH``: the packaged record, ``deals/record/facts.toml``.
 
 A :class:`Fact` has ``id``, ``date`` (ISO: ``2025``, ``2025-05`` or ``2025-05-13``: when it
@@ -156,11 +158,20 @@ def fact(fact_id: str, path: str | Path | None = None) -> Fact:
 
 def facts(path: str | Path | None = None) -> tuple[Fact, ...]:
     """Every fact of the record at ``path`` (default: the packaged record), in file order."""
-    return _read(str(Path(path).resolve()) if path is not None else str(RECORD_PATH))
+    return _read(_key(path))[1]
+
+
+def compiled(path: str | Path | None = None) -> dt.date:
+    """The date the record at ``path`` was compiled: no fact in it is dated later."""
+    return _read(_key(path))[0]
+
+
+def _key(path: str | Path | None) -> str:
+    return str(Path(path).resolve()) if path is not None else str(RECORD_PATH)
 
 
 @functools.cache
-def _read(path: str) -> tuple[Fact, ...]:
+def _read(path: str) -> tuple[dt.date, tuple[Fact, ...]]:
     try:
         with open(path, "rb") as handle:
             doc = tomllib.load(handle)
@@ -171,7 +182,7 @@ def _read(path: str) -> tuple[Fact, ...]:
     return _facts_from_dict(doc, path)
 
 
-def _facts_from_dict(doc: dict[str, Any], path: str) -> tuple[Fact, ...]:
+def _facts_from_dict(doc: dict[str, Any], path: str) -> tuple[dt.date, tuple[Fact, ...]]:
     head = doc.get("record")
     if not isinstance(head, dict) or not isinstance(head.get("compiled"), str):
         raise RecordError("missing; add a [record] table with compiled = \"YYYY-MM-DD\"",
@@ -194,7 +205,7 @@ def _facts_from_dict(doc: dict[str, Any], path: str) -> tuple[Fact, ...]:
             if other not in ids:
                 raise RecordError(f"names {other!r}, which the record does not hold"
                                   + _suggest(other, ids), path=path, field=f"facts.{f.id}.see")
-    return tuple(out)
+    return compiled, tuple(out)
 
 
 def _fact(fid: str, row: Any, path: str, compiled: dt.date) -> Fact:

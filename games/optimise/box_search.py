@@ -109,6 +109,16 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
                     points[k][chosen] = trial[k][better]
                     current[chosen] = value[better]
                     improved[chosen] = True
+                if sign < 0:
+                    # On a plateau (the objective exactly flat, e.g. a licence above demand that
+                    # buys nothing) slide toward the lower bound: from the plateau's far side
+                    # every step of the sweep ties, and the better points past its near edge
+                    # would never be tried. Only downward, so it cannot cycle; the step still
+                    # halves, so it ends.
+                    flat = (active[rows] & ~improved[rows] & (value == current[rows])
+                            & (trial[k] < points[k][rows]))
+                    if flat.any():
+                        points[k][rows[flat]] = trial[k][flat]
         # Hooke-Jeeves pattern move: where the sweep moved, try going as far again in the same
         # direction, and on success twice as far (at most MAX_STRIDES doublings a round), so a
         # narrow ridge is followed in a few rounds instead of step by step.

@@ -56,3 +56,16 @@ def test_bad_box():
         Box({"x": (1.0, 0.0)})
     with pytest.raises(InvalidGameError, match="finite"):
         Box({"x": (0.0, float("nan"))})
+
+
+def test_a_plateau_above_the_optimum_does_not_trap_the_search():
+    """f = 1 - 50 (x - 0.57)^2 below x = 0.6 and flat (its value there) above, as a licence
+    above demand buys nothing. The 5-point grid's best point (0.75) lies on the plateau, 0.5 is
+    worse, and every smaller step from 0.75 lands on the plateau too: without sliding along the
+    tie the search stopped at 0.955; the maximum is 1 at x = 0.57 (closed form)."""
+    def f(x):
+        return 1 - 50 * (np.minimum(x, 0.6) - 0.57) ** 2
+
+    result = maximise(f, Box({"x": (0.0, 1.0)}), draws=1, grid_points=5)
+    assert result.values[0] == pytest.approx(1.0, abs=1e-9)
+    assert result.points["x"][0] == pytest.approx(0.57, abs=1e-5)
