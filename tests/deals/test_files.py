@@ -298,7 +298,8 @@ def test_random_text_raises_only_deal_file_error(text):
 
 def test_the_documented_minimal_file_loads():
     doc = (Path(__file__).parents[2] / "docs" / "deal-files.md").read_text()
-    block = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    section = doc.split("## A minimal file", 1)[1]  # the page's other blocks are fragments
+    block = section.split("```toml\n", 1)[1].split("```", 1)[0]
     deal = deals.loads(block, path="docs/deal-files.md")
     # Its proposal, by hand: supplier 0.5 - 0.5 = 0, partner 2 - 0.5 = 1.5.
     assert deal.gains(deal.proposal.values) == (0.0, 1.5)
