@@ -16,7 +16,7 @@ import numpy as np
 __all__ = [
     "GameError", "ExpressionError", "ParameterError", "InvalidGameError", "GameTooLargeError",
     "FileFormatError", "BargainingError", "TreeError", "finite_number", "whole_number",
-    "NotFiniteError",
+    "MAX_LISTED", "listing", "NotFiniteError",
 ]
 
 

@@ -36,8 +36,9 @@ from games import expression_cache
 from games.errors import MAX_LISTED, ExpressionError
 
 __all__ = [
-    "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_POWER_DIGITS", "is_condition", "FUNCTIONS",
-    "symbol", "shown", "compiled", "Expression", "parse_expression", "check_finite_constants",
+    "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_POWER_DIGITS", "MAX_EXACT_BITS",
+    "MAX_EXACT_EXPONENT", "is_condition", "FUNCTIONS", "symbol", "shown", "compiled",
+    "Expression", "parse_expression", "check_finite_constants",
 ]
 
 #: Longest expression text accepted, in characters.

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor
@@ -39,6 +40,7 @@ from pathlib import Path
 import difflib
 import re
 from importlib.metadata import version
+from games.writing import check_writable
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -237,8 +239,6 @@ def _check_output(path: str) -> None:
 
 def _check_writable(path: str, option: str, folder: bool = False) -> None:
     """Refuse an output path that could not be written, before any work is done."""
-    from games.writing import check_writable
-
     why = check_writable(path, folder=folder)
     if why is not None:
         raise UsageError(f"chipdeals: {option} {path!r}: cannot be written: {why}")
@@ -309,8 +309,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so Python's own flush at exit has nothing left to fail on."""
-    import os
-
     try:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, sys.stdout.fileno())

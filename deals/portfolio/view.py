@@ -138,7 +138,7 @@ def save_plot(result: PortfolioResult, path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from deals.views.plots import save_figure
+    from deals.views.plots import save_figure  # start-up time: plots load matplotlib
 
     ax = result.plot()
     save_figure(ax.figure, path, "--plot")  # checked, written whole, closed

@@ -279,7 +279,7 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
         raise DealError(f"--port {port}: give a port between 1 and 65535, or none for a free one")
     from bokeh.util.token import generate_secret_key
 
-    from deals.views.page_gate import TokenGate, new_token
+    from deals.views.page_gate import TokenGate, new_token  # start-up time: the gate loads tornado
 
     port = port or free_port()
     token = new_token()

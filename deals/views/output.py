@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from deals.numbers import json_value, people, snake_case
+from games.writing import replacing_files
 
 if TYPE_CHECKING:  # pandas loads only when a section holds a DataFrame (start-up time)
     import pandas as pd
@@ -347,8 +348,6 @@ def render(report: Report | Sequence[Section], fmt: str = "table", width: int | 
 def write_tables(report: Report | Sequence[Section], directory: str | Path) -> list[Path]:
     """Every section of the report as its own CSV file in ``directory`` (made if missing),
     all or nothing (:func:`games.writing.replacing_files`)."""
-    from games.writing import replacing_files
-
     sections = report.sections if isinstance(report, Report) else tuple(report)
     files = {}
     for s in sections:

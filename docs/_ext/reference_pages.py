@@ -51,7 +51,7 @@ SUBMODULES = (
     "games.bargaining.batch", "games.bargaining.winset", "games.bargaining.proposer",
     "games.negotiation", "games.gambit", "games.teaching", "games.optimise", "games.decisions",
     "games.parameters", "games.expressions", "games.sweeps", "games.parallel", "games.results",
-    "games.errors", "games.exports",
+    "games.errors", "games.exports", "games.markup", "games.writing",
 )
 
 

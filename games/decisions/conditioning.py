@@ -146,6 +146,12 @@ class Conditioning(TabularResult):
         return int(self.weights.size)
 
     @property
+    def settings(self) -> dict[str, Any]:
+        """The inputs that changed the answer: the draws weighted and the floor of the
+        effective sample under which the events are said not to be rationalised."""
+        return {"draws": self.draws, "floor": self.floor}
+
+    @property
     def rationalised(self) -> bool:
         """True when the effective sample reaches the floor (the posterior can be reported);
         always true without events."""

@@ -243,13 +243,13 @@ def test_the_article_options_on_a_table_portfolio_give_the_same_bytes_on_dask(tm
 
 
 def test_every_number_of_the_middle_tier_is_sourced_or_judged():
-    # As for the library deals (test_library): each parameter cites a FACTS.md row or says it
-    # is a judgement, and a judgement carries a range.
+    # As for the library deals (test_library): each parameter cites a row of the record or says
+    # it is a judgement, and a judgement carries a range.
     import re
 
     for entry in deals.load_portfolio("middle-tier").deals:
         for name, p in entry.deal.parameters.items():
-            cites = re.search(r"FACTS\.md [a-d]\d*|FACTS\.md d\b", p.source)
+            cites = re.search(r"\brecord [a-f]\d+", p.source)
             judged = "judgement" in p.source
             assert cites or judged, f"{entry.key}: {name}: {p.source!r}"
             if judged and not cites:
