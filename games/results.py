@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from games import markup
 
+__all__ = [
+    "TabularResult", "EquilibriumSequence",
+]
+
 if TYPE_CHECKING:
     import pandas as pd
 

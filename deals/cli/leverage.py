@@ -13,8 +13,10 @@ from typing import Any
 import pandas as pd
 
 import deals
+from deals.cli.arguments import add_draws, deal_from_args
 from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
-from deals.views.output import Report, Section, people, terminal_width
+from deals.numbers import people
+from deals.views.output import Report, Section, terminal_width
 from deals.audit.surplus import MATERIAL
 from deals.audit.verdicts import SHORT, amount, sentence_case, the, verdict_prose
 
@@ -31,7 +33,7 @@ def _thresholds(args: argparse.Namespace) -> Thresholds:
 
 
 def _save(ax: Any, path: str) -> None:
-    from deals.views.plots import save_figure
+    from deals.views.plots import save_figure  # start-up time: plots load matplotlib
 
     save_figure(ax.figure, path)
 
@@ -197,8 +199,6 @@ def assess_sections(a: Assessment) -> tuple[Section, ...]:
 
 
 def cmd_assess(args: argparse.Namespace) -> Report:
-    from deals.cli.commands import deal_from_args
-
     deal = deal_from_args(args)
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
                      progress=None, terms=args.terms, jobs=args.jobs)
@@ -214,8 +214,7 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
     parser.add_argument("--terms", choices=TERMS, default="proposal",
                         help="what to audit: the proposal, the deal as struck ([outcome]), or "
                         "the supplier's optimal ask at the drafter's belief ([belief])")
-    parser.add_argument("--draws", type=int, default=draws,
-                        help="Monte Carlo draws of the parameters")
+    add_draws(parser, draws, "Monte Carlo draws of the parameters")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw a chart to a file")
     t = Thresholds()

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from deals.views.output import Section
-from games import markup
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS
+from deals.views.output import Section, render
+from games import markup
 
 if TYPE_CHECKING:  # a solved result is passed in; the result module draws itself through here
     from deals.portfolio.result import PortfolioResult
@@ -80,8 +80,6 @@ def sections(result: PortfolioResult) -> list[Section]:
 
 def text_report(result: PortfolioResult) -> str:
     """Plain-text report (the command line's table format)."""
-    from deals.views.output import render
-
     return render(sections(result), "table")
 
 

@@ -21,7 +21,6 @@ True
 
 from __future__ import annotations
 
-import argparse
 import re
 import textwrap
 from typing import Callable
@@ -34,7 +33,7 @@ from deals.audit.leverage import point_values
 from deals.deal.model import Deal
 from deals.practice.negotiation import UNIT, agent_named, negotiation_problem, outcome_utilities
 from deals.views.output import Section
-from games.negotiation import STANDARD, NegotiationTrace, Negotiator, SideView
+from games.negotiation import NegotiationTrace, Negotiator, SideView
 
 PAIR = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(\S+)$")
 
@@ -284,24 +283,3 @@ def play_in_terminal(session: PracticeSession, read: Callable[[str], str] = inpu
         except DealError as exc:
             write(f"Not taken: {exc}. Try again.")
     return session.debrief()
-
-
-def cmd_negotiate(args: argparse.Namespace) -> list[Section]:
-    """``chipdeals negotiate DEAL --as SIDE --against AGENT``: play one side in the terminal."""
-    from deals.cli.commands import deal_from_args
-
-    session = PracticeSession(deal_from_args(args), side=args.side, against=args.against,
-                              rounds=args.rounds, seed=args.seed)
-    return play_in_terminal(session)
-
-
-def negotiate_options(parser: argparse.ArgumentParser) -> None:
-    """The ``negotiate`` command's own options (the command table adds DEAL and ``--set``)."""
-    parser.add_argument("--as", dest="side", choices=("partner", "supplier"),
-                        default="partner", help="the side you play")
-    parser.add_argument("--against", choices=list(STANDARD), default="boulware",
-                        metavar="AGENT",
-                        help=f"the agent on the other side: {', '.join(STANDARD)}")
-    parser.add_argument("--rounds", type=int, default=12,
-                        help="offers before the deadline, one a month")
-    parser.add_argument("--seed", type=int, default=0, help="seed of a random agent")

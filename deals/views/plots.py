@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+import os
+from deals.errors import DealError
 
 if TYPE_CHECKING:  # pragma: no cover
     from deals.audit.assessment import Assessment
@@ -202,10 +204,6 @@ def image_format(path: str, option: str = "--plot") -> str:
     >>> image_format("frontier.PNG")
     'png'
     """
-    import os
-
-    from deals.errors import DealError
-
     if os.path.isdir(path):
         raise DealError(f"{option} {path}: is a directory; give a file name such as "
                         f"{os.path.join(str(path), 'chart.png')}")
@@ -220,7 +218,6 @@ def save_figure(figure, path: str, option: str = "--plot") -> None:
     """Write ``figure`` to exactly ``path`` (see :func:`image_format`), then close it."""
     import matplotlib.pyplot as plt
 
-    from deals.errors import DealError
     from games.writing import replacing
 
     try:
