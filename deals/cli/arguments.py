@@ -66,7 +66,16 @@ def add_draws(parser: argparse.ArgumentParser, default: int, help: str = "Monte 
 
 
 def at_least(low: int) -> Callable[[str], int]:
-    """An argparse ``type``: a whole number ``>= low``."""
+    """An argparse ``type``: a whole number ``>= low`` (``stages --top -1`` is refused in one
+    line instead of silently dropping rows).
+
+    >>> at_least(1)("3")
+    3
+    >>> at_least(1)("-1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be at least 1
+    """
     def whole(text: str) -> int:
         try:
             value = int(text)

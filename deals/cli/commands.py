@@ -36,6 +36,7 @@ from typing import Any, NoReturn
 from deals.cli.arguments import UsageError
 from deals.views.output import FORMATS, Report, render, write_tables
 from games.errors import GameError
+from games.writing import check_writable
 from pathlib import Path
 import difflib
 import re

@@ -11,6 +11,7 @@ import pandas as pd
 from games import markup
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS
 from deals.views.output import Section, render
+from games import markup
 
 if TYPE_CHECKING:  # a solved result is passed in; the result module draws itself through here
     from deals.portfolio.result import PortfolioResult

@@ -272,9 +272,11 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
     pn = _panel()
     if deal is not None:
         deals.load(deal)  # a bad name or file is one clear error before anything starts
-    if draws < 10:
-        raise DealError(f"--draws {draws}: give at least 10 draws per update (default "
-                        f"{PAGE_DRAWS})")
+    from deals.audit.leverage import MAX_DRAWS
+
+    if not 10 <= draws <= MAX_DRAWS:  # checked before serving: a page that never comes is a hang
+        raise DealError(f"--draws {draws:,}: give at least 10 and at most {MAX_DRAWS:,} draws "
+                        f"per update (default {PAGE_DRAWS})")
     if port is not None and not 0 < port < 65536:
         raise DealError(f"--port {port}: give a port between 1 and 65535, or none for a free one")
     from bokeh.util.token import generate_secret_key

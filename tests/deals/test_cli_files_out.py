@@ -39,8 +39,6 @@ def test_plot_writes_exactly_the_given_path(name, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [name] and target.stat().st_size > 1000
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
 def _loading_the_commands(pid: int) -> bool:
     """True once the process maps pandas: ``import deals`` is done, the command table loads."""
     try:
@@ -49,7 +47,8 @@ def _loading_the_commands(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and sends SIGINT")
 @pytest.mark.parametrize("delay", [0.0, 0.5, 5.0])
 def test_ctrl_c_during_compare_exits_130_with_one_line(delay):
     """Ctrl-C at any moment once ``import deals`` is done (while the command table and numpy

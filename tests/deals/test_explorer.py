@@ -264,6 +264,7 @@ def test_a_page_stops_an_upload_over_its_cpu_limit_and_says_so(monkeypatch):
     asyncio.run(page._tried(toy, "fine.toml"))  # a good file passes
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the audit's own sums at -1e308
 @pytest.mark.parametrize("harm", [1e200, -1e308])
 def test_key_values_near_the_float_limit_still_plot(harm):
     from matplotlib.figure import Figure
