@@ -25,22 +25,21 @@ True
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 from typing import Any, NoReturn
 
 from deals.cli.arguments import UsageError
 from deals.views.output import FORMATS, Report, render, write_tables
 from games.errors import GameError
-from games.writing import check_writable
-from pathlib import Path
-import difflib
-import re
-from importlib.metadata import version
 from games.writing import check_writable
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from games import markup
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS
 from deals.views.output import Section, render
 from games import markup
