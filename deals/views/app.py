@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import deals
+from deals.audit.leverage import MAX_DRAWS
 from deals.errors import DealError
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
 from games.errors import GameError
@@ -272,8 +273,6 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
     pn = _panel()
     if deal is not None:
         deals.load(deal)  # a bad name or file is one clear error before anything starts
-    from deals.audit.leverage import MAX_DRAWS
-
     if not 10 <= draws <= MAX_DRAWS:  # checked before serving: a page that never comes is a hang
         raise DealError(f"--draws {draws:,}: give at least 10 and at most {MAX_DRAWS:,} draws "
                         f"per update (default {PAGE_DRAWS})")
