@@ -208,7 +208,8 @@ class Conditioned(TabularResult):
     def caption(self) -> str:
         if self.empty:
             return "conditioned on nothing: the files' ranges as they are"
-        return (f"given {self.record.source} ({len(self.record)} events): "
+        n = len(self.record)
+        return (f"given {self.record.source} ({n} event{'s' * (n != 1)}): "
                 + self.conditioning.caption())
 
 
