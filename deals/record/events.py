@@ -163,7 +163,11 @@ def load_record(path: str | os.PathLike[str]) -> Record:
                                 field=f"{where}.deal")
         if name.endswith(".toml") and not os.path.isabs(name):
             name = str(Path(text).parent / name)
-        deal = load(name)
+        try:
+            deal = load(name)
+        except DealFileError as exc:
+            raise DealFileError(f"{exc.path}: {exc.reason}", path=text,
+                                field=f"{where}.deal") from None
         terms = item.get("terms", "outcome")
         if terms == "outcome":
             if deal.outcome is None:
