@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 
 from deals.record.condition import Conditioned, condition
-from deals.record.events import library_record
-from deals.record.timeline import library_as_of
+from deals.record.events import library_record, load_record
+from deals.record.timeline import date_of, library_as_of
 from deals.record.conditioning_view import conditioning_section
 from deals.views.output import Section
 
@@ -29,8 +29,11 @@ def given_from(args: argparse.Namespace) -> Conditioned | None:
     the library's record as it stood then."""
     if not getattr(args, "given", None):
         return None
-    if args.given == "record" and getattr(args, "as_of", None):
-        return condition(library_record(library_as_of(args.as_of)), seed=args.seed)
+    as_of = getattr(args, "as_of", None)
+    if args.given == "record" and as_of:
+        return condition(library_record(library_as_of(as_of)), seed=args.seed)
+    if as_of:  # a record file as it stood then: its events dated later are left out
+        return condition(load_record(args.given).until(date_of(as_of)), seed=args.seed)
     return condition(args.given, seed=args.seed)
 
 

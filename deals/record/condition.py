@@ -156,6 +156,20 @@ class Conditioned(TabularResult):
         """The share of the pool's draws in which each event holds on its own."""
         return {} if self.empty else dict(self.conditioning.holds)
 
+    def quantile(self, name: str, q: Any, *, prior: bool = False) -> Any:
+        """Quantile ``q`` of a parameter given the record (``prior``: on the files' ranges).
+        A partner's own parameter is named with its deal, e.g. ``"demand (microsoft-g42)"``.
+
+        >>> given = condition(["microsoft-g42"], pool=5_000)
+        >>> given.quantile("china_retaliation", 0.5) <= given.quantile(
+        ...     "china_retaliation", 0.5, prior=True)   # G42 signed: retaliation was bearable
+        True
+        """
+        if self.empty:
+            raise DealError("the record is empty: nothing to take a quantile of; use the "
+                            "parameter's own range")
+        return self.conditioning.quantile(name, q, prior=prior)
+
     def refusal(self) -> str:
         """Why the record cannot be rationalised, in one line ('' when it can)."""
         if self.rationalised:
@@ -194,7 +208,8 @@ class Conditioned(TabularResult):
     def caption(self) -> str:
         if self.empty:
             return "conditioned on nothing: the files' ranges as they are"
-        return (f"given {self.record.source} ({len(self.record)} events): "
+        n = len(self.record)
+        return (f"given {self.record.source} ({n} event{'s' * (n != 1)}): "
                 + self.conditioning.caption())
 
 

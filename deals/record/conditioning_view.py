@@ -54,7 +54,8 @@ def conditioning_section(given: Conditioned) -> Section:
     if not given.rationalised:
         notes.append(given.refusal())
     c = given.conditioning
-    caption = (f"given {given.record.source} ({len(given.record)} events, all of them possible "
+    n = len(given.record)
+    caption = (f"given {given.record.source} ({n} event{'s' * (n != 1)}, possible together "
                f"in {c.joint:.2%} of {given.pool:,} worlds): effective sample "
                f"{c.ess:,.0f} (floor {c.floor:g})")
     return Section("what the record says about the parameters", frame,

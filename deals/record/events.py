@@ -29,9 +29,9 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from deals.audit.verdicts import the
+from deals.deal.dates import parse_date
 from deals.deal.files import load
 from deals.deal.reading import library_names, parse_toml, read_file
 from deals.deal.model import SIDES, Deal
@@ -132,35 +132,9 @@ def library_record(names: Iterable[str | Deal] | None = None) -> Record:
     events = []
     for item in chosen:
         deal = item if isinstance(item, Deal) else load(item)
-        if deal.outcome is not None:
-            events.append(Event(deal, as_of=outcome_date(deal)))
+        if deal.outcome is not None:  # dated files: load them as of a date to leave out later ones
+            events.append(Event(deal))
     return Record(tuple(events))
-
-
-def outcome_date(deal: Deal) -> dt.date | None:
-    """The date a deal was struck, if its ``[outcome]`` carries one (``as_of``)."""
-    return getattr(deal.outcome, "as_of", None)
-
-
-def check_date(value: Any, where: str, path: str = "<record>", today: dt.date | None = None
-               ) -> dt.date:
-    """A date on the record: a TOML date or 'YYYY-MM-DD', not in the future."""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            raise DealFileError(f"{value!r} is not a date; write YYYY-MM-DD", path=path,
-                                field=where) from None
-    if not isinstance(value, dt.date):
-        raise DealFileError(f"expected a date (YYYY-MM-DD), got {value!r}", path=path, field=where)
-    today = today or dt.date.today()
-    if value > today:
-        raise DealFileError(f"{value.isoformat()} is in the future (today is "
-                            f"{today.isoformat()}); the record holds what has happened",
-                            path=path, field=where)
-    return value
 
 
 def load_record(path: str | os.PathLike[str]) -> Record:
@@ -189,7 +163,11 @@ def load_record(path: str | os.PathLike[str]) -> Record:
                                 field=f"{where}.deal")
         if name.endswith(".toml") and not os.path.isabs(name):
             name = str(Path(text).parent / name)
-        deal = load(name)
+        try:
+            deal = load(name)
+        except DealFileError as exc:
+            raise DealFileError(f"{exc.path}: {exc.reason}", path=text,
+                                field=f"{where}.deal") from None
         terms = item.get("terms", "outcome")
         if terms == "outcome":
             if deal.outcome is None:
@@ -220,7 +198,7 @@ def load_record(path: str | os.PathLike[str]) -> Record:
             sides[field] = tuple(value)
         as_of = item.get("as_of")
         if as_of is not None:
-            as_of = check_date(as_of, f"{where}.as_of", text)
+            as_of = parse_date(as_of, f"{where}.as_of", text)
         try:
             events.append(Event(deal, terms, sides["signed"], sides["refused"], as_of,
                                 str(item.get("note", ""))))

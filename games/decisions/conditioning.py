@@ -193,7 +193,8 @@ class Conditioning(TabularResult):
 
     def caption(self) -> str:
         held = ", ".join(f"{k} {v:.0%}" for k, v in self.holds.items())
-        return (f"conditioned on {len(self.holds)} events over {self.draws:,} draws ({held}; all "
+        n = len(self.holds)
+        return (f"conditioned on {n} event{'s' * (n != 1)} over {self.draws:,} draws ({held}; all "
                 f"{self.joint:.1%}); effective sample {self.ess:.0f} (floor {self.floor:g})")
 
 

@@ -186,3 +186,26 @@ def test_the_audit_records_what_it_was_given_with_keys_that_do_not_depend_on_the
     assert record["events"] == 2 and record["effective_sample"] == given.ess
     assert [set(h) for h in record["holds"]] == [{"event", "deal", "share"}] * 2
     assert [h["deal"] for h in record["holds"]] == ["microsoft-g42", "tier-upgrade-poland"]
+
+
+def test_a_record_file_naming_an_unknown_deal_names_the_record_and_field(tmp_path):
+    path = tmp_path / "record.toml"
+    path.write_text('[[event]]\ndeal = "nope"\nsigned = ["partner"]\n')
+    with pytest.raises(DealFileError, match=r"record.toml: event\[0\].deal: nope: no such deal"):
+        load_record(path)
+
+
+def test_a_contradictory_record_file_is_refused_naming_the_parameter_in_conflict(tmp_path):
+    # Poland signed the tier upgrade for nothing, and (hypothetically) refused the same terms:
+    # no world does both, so nothing is audited given it.
+    path = tmp_path / "record.toml"
+    path.write_text('[[event]]\ndeal = "tier-upgrade-poland"\nsigned = ["partner"]\n'
+                    '[[event]]\ndeal = "tier-upgrade-poland"\nrefused = ["partner"]\n')
+    given = condition(load_record(path), pool=5_000)
+    assert given.ess == 0 and not given.rationalised
+    run = subprocess.run([sys.executable, "-m", "deals", "assess", "chips-for-farm-purchases",
+                          "--given", str(path), "--draws", "50", "--jobs", "1"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and run.stdout == ""
+    assert "cannot be rationalised: effective sample 0" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
