@@ -194,7 +194,7 @@ class PracticeSession:
         self.pending = nxt
         self._agent_offers()
         worth = self.my_utility(self.offers[-1][1])
-        return f"{name} refuses and offers terms worth {worth:.3g} to you.{note}"
+        return f"{name} refuses and offers terms worth {worth:.3g} $bn a year to you.{note}"
 
     # ---- the debrief ------------------------------------------------------------------
 

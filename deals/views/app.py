@@ -28,6 +28,8 @@ from typing import Any
 
 import deals
 from deals.errors import DealError
+from deals.audit.verdicts import the
+from deals.practice.session import number_text
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
 from games.errors import GameError
 from games.markup import markdown, text
@@ -82,9 +84,9 @@ TEMPLATE = """{% extends base %}
 """
 
 #: The one line that says what to do, at the top of the page.
-INSTRUCTION = ("Move the terms on the left; the verdict for each side, on the right, updates "
-               "after each move. Tick \"hold\" to fix a key parameter; otherwise every "
-               "parameter is drawn, as in `chipdeals assess`.")
+INSTRUCTION = ("Move the terms; the verdict for each side (beside them, or below them on a "
+               "phone) updates after each move. Tick \"hold\" to fix a key parameter; "
+               "otherwise every parameter is drawn, as in `chipdeals assess`.")
 #: Width of the sliders' column and of the verdict's column (px): side by side at 1280.
 LEFT, RIGHT = 500, 660
 
@@ -237,7 +239,8 @@ class ExplorerPage:
                                if c.levels is None else "value")
             self.sliders[c.name] = slider
             if c.kind != "issue":
-                box = pn.widgets.Checkbox(name=f"hold {c.name}", value=False,
+                box = pn.widgets.Checkbox(name=f"hold {c.name.replace('_', ' ')} at the value "
+                                          "below", value=False,
                                           css_classes=["hold"])
                 box.param.watch(self._held(c), "value")
                 self.holds[c.name] = box
@@ -343,8 +346,9 @@ class NegotiationTab:
         except GameError as exc:
             self.log.object = markdown(exc)
             return
-        self._lines = [f"You are {text(self.session.problem.sides[self.session.person])}; your "
-                       f"outside option is worth {self.session.my_reservation:.3g} $bn a year."]
+        me = the(self.session.problem.sides[self.session.person])
+        self._lines = [f"You are {me}; your outside option is worth "
+                       f"{self.session.my_reservation:.3g} $bn a year."]
         self._show()
 
     def play(self, move: str) -> None:
@@ -356,7 +360,7 @@ class NegotiationTab:
             said = self.session.respond(move)
         except GameError as exc:
             said = f"Not taken: {exc}"
-        self._lines.append(said)
+        self._lines += [f"You: {move}", said]
         self.move.value = ""
         self._show()
 
@@ -366,7 +370,7 @@ class NegotiationTab:
         table = s.offer_on_table
         if table is not None:
             u = s.my_utility(s.offers[-1][1])
-            offer = "; ".join(f"{markdown(k)} {v:,.4g}" for k, v in table.items())
+            offer = "; ".join(f"{markdown(k)} {number_text(v)}" for k, v in table.items())
             lines.append(f"**Round {s.round} of {s.rounds}**: their offer ({offer}) is worth "
                          f"{u:.3g} $bn a year to you.")
         if s.status != "open":

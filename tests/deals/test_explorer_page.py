@@ -185,7 +185,7 @@ def test_the_picker_opens_a_library_deal_with_its_own_sliders(page):
 def test_the_page_has_a_viewport_meta_tag_and_one_line_saying_what_to_do(page):
     meta = page.locator("meta[name=viewport]")
     assert meta.count() == 1 and "width=device-width" in meta.get_attribute("content")
-    assert page.get_by_text("Move the terms on the left").count() >= 1
+    assert page.get_by_text("Move the terms; the verdict for each side").count() >= 1
 
 
 def test_the_verdict_is_in_view_at_1280_by_800_without_scrolling(page):
