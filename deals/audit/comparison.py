@@ -5,7 +5,7 @@
 >>> list(table.to_frame().columns[:3])
 ['supplier', 'partner', 'terms']
 >>> table.to_dict()["schema_version"]
-1
+2
 """
 
 from __future__ import annotations
