@@ -93,7 +93,7 @@ def _lp_against_linprog(draws: int) -> tuple[float, float]:
     from scipy.optimize import linprog
 
     from games.bargaining.batch import BatchProblem, better_for_both
-    from games.box_search import Box
+    from games.optimise.box_search import Box
 
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(draws, 3)), rng.normal(size=(draws, 3))

@@ -16,7 +16,8 @@ from games.exports import lazy_exports
 
 #: Where each public name lives: module -> names (loaded on first access).
 _EXPORTS: dict[str, tuple[str, ...]] = {
-    "deals.deal.files": ("dump", "dumps", "library_names", "library_path", "load", "loads"),
+    "deals.deal.files": ("dump", "dumps", "load", "loads"),
+    "deals.deal.reading": ("library_names", "library_path"),
     "deals.deal.model": ("Deal",),
     "deals.deal.terms": ("Belief", "Issue", "Stance", "Terms"),
     # --- analysis (games, trees, bargaining views of a deal) ---

@@ -13,6 +13,12 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "GameError", "ExpressionError", "ParameterError", "InvalidGameError", "GameTooLargeError",
+    "FileFormatError", "BargainingError", "TreeError", "finite_number", "whole_number",
+    "NotFiniteError",
+]
+
 
 class GameError(ValueError):
     """Catch this to handle any bad input to chipdeals; every error type here derives from it.

@@ -34,6 +34,11 @@ from sympy.printing.numpy import NumPyPrinter
 
 from games.errors import ExpressionError
 
+__all__ = [
+    "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_POWER_DIGITS", "is_condition", "FUNCTIONS",
+    "symbol", "shown", "compiled", "Expression", "parse_expression", "check_finite_constants",
+]
+
 #: Longest expression text accepted, in characters.
 MAX_LENGTH = 10_000
 #: Deepest nesting of operations accepted.

@@ -29,6 +29,10 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from games.errors import GameError
 
+__all__ = [
+    "available_cores", "jobs_for", "can_fork", "process_map", "progress_ticks", "call_limited",
+]
+
 #: The tasks of the process_map running in this process: set before the workers are forked,
 #: so each inherits it and receives only an index.
 _RUNNING: tuple[Callable[[Any], Any], Sequence[Any]] | None = None

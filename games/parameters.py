@@ -26,6 +26,10 @@ import numpy as np
 from games.errors import ParameterError, finite_number
 from games.results import TabularResult
 
+__all__ = [
+    "DISTRIBUTIONS", "Parameter", "check_seed", "ParameterSet", "read_parameters",
+]
+
 if TYPE_CHECKING:
     import pandas as pd
 

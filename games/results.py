@@ -15,6 +15,10 @@ import html
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+__all__ = [
+    "TabularResult", "EquilibriumSequence",
+]
+
 if TYPE_CHECKING:
     import pandas as pd
 

@@ -29,6 +29,10 @@ from games.parallel import jobs_for, process_map, progress_ticks
 from games.parameters import ParameterSet
 from games.results import TabularResult
 
+__all__ = [
+    "MAX_POINTS", "SweepResult", "sweep",
+]
+
 if TYPE_CHECKING:
     import pandas as pd
 

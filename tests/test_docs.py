@@ -61,3 +61,39 @@ def test_every_library_deal_is_explained():
     page = reference_pages.library_page()
     for name in deals.library_names():
         assert f"`{name}`" in page
+
+
+@pytest.mark.parametrize("package", reference_pages.SUBMODULES)
+def test_every_engine_subpackage_name_is_on_a_reference_page(package):
+    """A name of a subpackage's ``__all__`` is on its page, or on an earlier one (same object)."""
+    page = reference_pages.api_page(package)
+    earlier = reference_pages.documented_elsewhere(package)
+    for name, obj in reference_pages.public_names(package):
+        assert id(obj) in earlier or re.search(rf"\b{re.escape(package)}\.{re.escape(name)}\b",
+                                               page), f"{package}.{name} missing"
+
+
+def test_the_reference_walks_every_engine_subpackage():
+    root = DOCS.parent / "games"
+    packages = {".".join(p.parent.relative_to(root.parent).parts) for p in root.rglob("__init__.py")}
+    assert packages - {"games"} <= set(reference_pages.SUBMODULES)
+
+
+def test_every_engine_name_deals_uses_is_public():
+    """Every ``from games... import name`` in deals names something in a walked ``__all__``."""
+    import ast
+
+    walked = {id(obj) for package in ("games", *reference_pages.SUBMODULES)
+              for _, obj in reference_pages.public_names(package)}
+    missing = []
+    for path in (DOCS.parent / "deals").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "games":
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    obj = getattr(module, alias.name)
+                    if inspect.ismodule(obj):
+                        continue
+                    if id(obj) not in walked:
+                        missing.append(f"{node.module}.{alias.name} ({path.name})")
+    assert sorted(set(missing)) == []

@@ -22,12 +22,14 @@ from deals.errors import DealError
 from deals.audit.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
                             point_values, sample_values)
 from deals.deal.model import SIDES, Deal
-from deals.views.output import json_value
+from deals.numbers import json_value, people
 from deals.audit.surplus import surplus_sentence
 from deals.audit.verdicts import (FLAGS, borderline, edge_words, headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
 from games.parallel import can_fork, jobs_for, process_map, progress_ticks
 from games.results import TabularResult
+from deals.deal.files import load
+import html
 
 #: What ``terms=`` audits: the terms on the table, the deal as struck, the drafter's belief.
 TERMS = ("proposal", "outcome", "belief")
@@ -200,8 +202,6 @@ class Assessment(TabularResult):
     def explain(self, detail: bool = False) -> str:
         """The verdict in words, with the figures that support it; ``detail`` adds the
         specialist two-level lines (power, Schelling's win-sets; docs/glossary.md)."""
-        from deals.views.output import people
-
         s, p = (the(self.parties[side]) for side in SIDES)
         g, u = self.gains, self.gain_unit
         lines = [self.title, f"Terms audited ({self.proposal_source}): {self.terms_words}"]
@@ -276,8 +276,6 @@ class Assessment(TabularResult):
 
     def _repr_html_(self) -> str:
         """The verdict in words first, then the table (Jupyter)."""
-        import html
-
         return (f"<pre style='white-space: pre-wrap'>{html.escape(self.explain())}</pre>"
                 + super()._repr_html_())
 
@@ -319,13 +317,13 @@ class Assessment(TabularResult):
 
     def to_excel(self, path: str) -> None:
         """Write the audit, its drivers and the tornado table to an .xlsx file (needs openpyxl)."""
-        from deals.views.export import assessment_sections, write_xlsx
+        from deals.views.export import assessment_sections, write_xlsx  # start-up time: the spreadsheet needs openpyxl
 
         write_xlsx(assessment_sections(self), path)
 
     def plot_drivers(self, ax=None):
         """Tornado chart: each side's gain at these terms, each parameter at its range's ends."""
-        from deals.views.plots import tornado_plot
+        from deals.views.plots import tornado_plot  # start-up time: plots load matplotlib
 
         return tornado_plot(self, ax=ax)
 
@@ -405,8 +403,6 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     True
     """
     if isinstance(deal, str):
-        from deals.deal.files import load
-
         deal = load(deal)
     if not isinstance(deal, Deal):
         raise DealError(f"assess() takes a Deal or a library name, got {type(deal).__name__}")

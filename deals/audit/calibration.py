@@ -12,7 +12,7 @@ analyst's point values, inside their ranges, under which the terms are
 packages are equally good (e.g. chips beyond demand): each side's gain at the terms is within
 ``tolerance`` (a share of that side's range of gains over the outcome space) of its gain at
 the solution. Distance is Euclidean in range-normalised units (each parameter's range is 1).
-The search is :func:`games.inverse.nearest_feasible`, each candidate solved by the leverage
+The search is :func:`games.decisions.inverse.nearest_feasible`, each candidate solved by the leverage
 module's per-draw solver, all candidates at once.
 
 >>> import deals
@@ -56,7 +56,7 @@ from deals.errors import DealError
 from deals.audit.leverage import DrawSolver
 from deals.deal.model import Deal
 from deals.audit.verdicts import terms_text, the
-from games.inverse import NearestPoint, nearest_feasible
+from games.decisions.inverse import NearestPoint, nearest_feasible
 from games.results import TabularResult
 
 #: The supplier's power at which the asymmetric Nash solution stands for its optimal ask.
@@ -238,7 +238,7 @@ def calibrate(deal: Deal, terms: str = "outcome", *, disputed: bool = False,
                                  "grid_points": grid_points, "directions": directions,
                                  "ask_power": ASK_POWER, "method": (
                                      "nearest point in range-normalised distance "
-                                     "(games.inverse.nearest_feasible) of the parameters "
+                                     "(games.decisions.inverse.nearest_feasible) of the parameters "
                                      "at which the terms' gains match the solution's")})
 
 
@@ -281,33 +281,3 @@ def _revealed(solution: str, nearest: NearestPoint, deal: Deal, point: dict[str,
 
 
 # ---- command line (registered by deals.cli.commands) --------------------------------------------------
-
-def add_arguments(parser: Any) -> None:
-    """The options of ``chipdeals calibrate``."""
-    parser.add_argument("--terms", choices=("outcome", "proposal"), default="outcome",
-                        help="which terms to explain (default: the deal as struck)")
-    parser.add_argument("--disputed", action="store_true",
-                        help="use the terms' disputed reading (e.g. India's oil shift)")
-    parser.add_argument("--tolerance", type=float, default=0.01,
-                        help="how close the gains must be to the solution's, as a share of "
-                        "each side's range of gains (default 0.01)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-
-
-def calibration_sections(deal: Deal, args: Any) -> list:
-    """``chipdeals calibrate DEAL``: the table of moved parameters, with the sentences."""
-    from deals.views.output import Section
-
-    if not 0 < args.tolerance < 1:
-        raise DealError("--tolerance: give a share between 0 and 1, e.g. 0.01")
-    result = calibrate(deal, args.terms, disputed=args.disputed, tolerance=args.tolerance,
-                       seed=args.seed)
-    return [Section(f"{deal.name}: what would have to be true", result.to_frame(),
-                    result.caption())]
-
-
-def cmd_calibrate(args: Any) -> list:
-    """``chipdeals calibrate DEAL``: what would have to be true for the terms to be predicted."""
-    from deals.cli.commands import deal_from_args
-
-    return calibration_sections(deal_from_args(args), args)

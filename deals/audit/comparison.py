@@ -21,7 +21,8 @@ from deals.audit.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thres
                               audited_terms)
 from deals.audit.work import summary
 from deals.audit.benchmark_memo import shared_benchmarks
-from deals.deal.files import library_names, load
+from deals.deal.files import load
+from deals.deal.reading import library_names
 from deals.deal.model import Deal
 from deals.audit.verdicts import FLAG_WORDS, FLAGS, label, verdict
 from games.parallel import jobs_for, process_map, progress_ticks
@@ -128,7 +129,7 @@ class Comparison(TabularResult):
 
     def plot(self, ax=None):
         """All deals on one chart: partner's acceptance probability against the median rho."""
-        from deals.views.plots import comparison_plot
+        from deals.views.plots import comparison_plot  # start-up time: plots load matplotlib
 
         return comparison_plot(self, ax=ax)
 

@@ -32,7 +32,7 @@ from games.bargaining import nash_power
 from games.bargaining.batch import (GAIN_TOLERANCE, BatchProblem, TakeItOrLeaveIt,
                                     better_for_both, nash_benchmark, scan, zone_test)
 from games.bargaining.batch import optimal_ask as engine_optimal_ask
-from games.outcome_space import Box
+from games.optimise.outcome_space import Box
 from games.errors import GameError, NotFiniteError
 from games.parameters import check_seed
 from games.sweeps import sweep

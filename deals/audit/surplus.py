@@ -28,6 +28,7 @@ import numpy as np
 from deals.audit.leverage import gains
 from deals.deal.model import Deal
 from deals.audit.verdicts import amount, issue_text, sentence_case, the
+from deals.numbers import people
 from games.bargaining.ultimatum import best_within_reach, offers_along
 
 #: Levels scanned along a continuous issue, from the proposal to the end of its range.
@@ -145,8 +146,6 @@ def surplus_on(deal: Deal, proposal: Mapping[str, float], values: Mapping[str, n
 def surplus_sentence(deal: Deal, record: Mapping[str, Any], side: str, gain_unit: str,
                      share: float) -> str:
     """One surplus record in words: levels, not changes; the gain it would bring."""
-    from deals.views.output import people
-
     other = "partner" if side == "supplier" else "supplier"
     issue = next(i for i in deal.issues if i.name == record["issue"])
     rest = [i.name for i in deal.issues if i.name != issue.name]

@@ -26,6 +26,7 @@ import numpy as np
 
 from deals.deal.model import Deal
 from deals.deal.terms import Issue
+from deals.numbers import people
 
 if TYPE_CHECKING:  # pragma: no cover
     from deals.audit.assessment import Thresholds
@@ -343,8 +344,6 @@ def amount(issue: Issue, value: float, unit: bool = True) -> str:
     >>> amount(Issue("chips", (0, 2e6), giver="supplier", unit="H100e per year"), 1.1e6, False)
     '1,100,000'
     """
-    from deals.views.output import people
-
     names = level_names(issue) or _named_ends(issue)
     if names:
         nearest = min(names, key=lambda v: abs(v - value))

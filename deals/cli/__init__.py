@@ -16,7 +16,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     like any other (one line, status 130), not a traceback, so the import happens here.
     """
     try:
-        from deals.cli.commands import main as run
+        from deals.cli.commands import main as run  # start-up time: under the Ctrl-C handler
     except KeyboardInterrupt:
         print("chipdeals: interrupted", file=sys.stderr)
         return 130

@@ -1,21 +1,76 @@
-"""Argument types shared by the commands: a whole number with a least value.
+"""What every command shares: the DEAL argument with ``--set``, ``--draws``, and the usage error.
 
-argparse turns a refused value into one line naming the option, exit code 2:
-``chipdeals stages DEAL --top -1`` says ``--top: must be at least 1`` instead of silently
-dropping rows.
-
->>> at_least(1)("3"), at_least(0)("0")
-(3, 0)
+Each option is checked once, where it is parsed: a bad value is a :class:`UsageError` (one
+line, exit 2) before any work starts.
 """
 
 from __future__ import annotations
 
 import argparse
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+import deals
+
+if TYPE_CHECKING:
+    from deals.deal.model import Deal
+
+class UsageError(Exception):
+    """A command line the parser refuses (reported in one line, exit 2)."""
+
+
+def deal_from_args(args: argparse.Namespace) -> Deal:
+    """The DEAL argument loaded, with ``--set NAME=VALUE`` applied."""
+    deal = deals.load(args.deal)
+    values = {}
+    for item in getattr(args, "set", None) or ():
+        name, sep, text = item.partition("=")
+        try:
+            values[name.strip()] = float(text)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise UsageError(f"chipdeals: --set {item!r}: write NAME=NUMBER, e.g. "
+                             "--set china_retaliation=4")
+    return deal.bind(**values) if values else deal
+
+
+def draws_count(text: str) -> int:
+    """``--draws``: a whole number from 1 to the audit's ``MAX_DRAWS`` (argparse type; one check).
+
+    >>> draws_count("2000")
+    2000
+    >>> draws_count("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a positive whole number, got 0
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {value}")
+    from deals.audit.leverage import MAX_DRAWS  # start-up time: the audit loads sympy and scipy
+
+    if value > MAX_DRAWS:  # memory and time: the percentiles are settled long before
+        raise argparse.ArgumentTypeError(f"{value:,} is more than {MAX_DRAWS:,}; the "
+                                         "percentiles are settled long before")
+    return value
+
+
+def add_draws(parser: argparse.ArgumentParser, default: int, help: str = "Monte Carlo draws"
+              ) -> None:
+    """The ``--draws`` option, checked by :func:`draws_count`."""
+    parser.add_argument("--draws", type=draws_count, default=default, help=help)
 
 
 def at_least(low: int) -> Callable[[str], int]:
-    """An argparse ``type``: a whole number ``>= low``."""
+    """An argparse ``type``: a whole number ``>= low`` (a refused value is one line naming the
+    option, exit 2: ``--top -1`` says ``--top: must be at least 1``).
+
+    >>> at_least(1)("3"), at_least(0)("0")
+    (3, 0)
+    """
     def whole(text: str) -> int:
         try:
             value = int(text)

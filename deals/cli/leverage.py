@@ -14,9 +14,11 @@ from typing import Any
 import pandas as pd
 
 import deals
+from deals.cli.arguments import add_draws, deal_from_args
 from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
 from deals.audit.comparison import main_driver
-from deals.views.output import GLOSSARY_LINE, Report, Section, people, terminal_width
+from deals.numbers import people
+from deals.views.output import GLOSSARY_LINE, Report, Section, terminal_width
 from deals.audit.surplus import MATERIAL
 from deals.audit.verdicts import FLAG_WORDS, amount, edge_words, label, sentence_case, the, verdict, verdict_prose
 
@@ -46,7 +48,7 @@ def announce(text: str) -> None:
 
 
 def _save(ax: Any, path: str) -> None:
-    from deals.views.plots import save_figure
+    from deals.views.plots import save_figure  # start-up time: plots load matplotlib
 
     save_figure(ax.figure, path)
 
@@ -268,8 +270,6 @@ def assess_sections(a: Assessment, detail: bool = False) -> tuple[Section, ...]:
 
 
 def cmd_assess(args: argparse.Namespace) -> Report:
-    from deals.cli.commands import deal_from_args
-
     deal = deal_from_args(args)
     announce(f"chipdeals assess: auditing {deal.name}, {args.draws:,} draws ...")
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
@@ -286,8 +286,7 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
     parser.add_argument("--terms", choices=TERMS, default="proposal",
                         help="what to audit: the proposal, the deal as struck ([outcome]), or "
                         "the supplier's optimal ask at the drafter's belief ([belief])")
-    parser.add_argument("--draws", type=int, default=draws,
-                        help="Monte Carlo draws of the parameters")
+    add_draws(parser, draws, "Monte Carlo draws of the parameters")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw a chart to a file")
     parser.add_argument("--detail", action="store_true",

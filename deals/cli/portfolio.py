@@ -6,7 +6,7 @@ import argparse
 
 import pandas as pd
 
-from deals.cli.arguments import at_least
+from deals.cli.arguments import add_draws
 from deals.portfolio.file import load_portfolio
 from deals.portfolio.result import solve_portfolio
 from deals.portfolio.view import save_plot, sections
@@ -31,8 +31,7 @@ def portfolio_options(parser: argparse.ArgumentParser) -> None:
     """``portfolio``'s arguments: the portfolio file, draws, seed, plot."""
     parser.add_argument("portfolio", nargs="?", default="article", metavar="FILE",
                         help="a bundled portfolio (article, teaching) or a .toml file")
-    parser.add_argument("--draws", type=at_least(1), default=PORTFOLIO_DRAWS,
-                        help="Monte Carlo draws")
+    add_draws(parser, PORTFOLIO_DRAWS)
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw the chart to a file")
     parser.add_argument("--detail", action="store_true",

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from deals.cli.arguments import at_least
+from deals.cli.arguments import add_draws, at_least, deal_from_args
 from deals.errors import DealError
 from deals.views.output import GLOSSARY_LINE, Report, Section, people
 from deals.stages.planning import stage_plan
@@ -26,15 +26,10 @@ STAGES_SCHEMA_VERSION = 1
 
 
 def cmd_stages(args: argparse.Namespace) -> Report:
-    from deals.cli.commands import deal_from_args
-
-    from deals.audit.leverage import MAX_DRAWS
-
     deal = deal_from_args(args)
-    if not (1 <= args.draws <= MAX_DRAWS and 1 <= args.curve_draws <= MAX_CURVE_DRAWS):
-        raise DealError(f"--draws must lie from 1 to {MAX_DRAWS:,} and --curve-draws from 1 to "
-                        f"{MAX_CURVE_DRAWS:,} (each point of a value curve solves that many "
-                        "draws)")
+    if not 1 <= args.curve_draws <= MAX_CURVE_DRAWS:
+        raise DealError(f"--curve-draws must lie from 1 to {MAX_CURVE_DRAWS:,} (each point of a "
+                        "value curve solves that many draws)")
     plan = stage_plan(deal, args.draws, args.seed, confidence=args.confidence)
     money = "$bn per year"
     table = plan.to_frame().copy()
@@ -119,7 +114,7 @@ def _plot(deal: Any, args: argparse.Namespace) -> None:
 
     matplotlib.use("Agg")
 
-    from deals.views.plots import save_figure
+    from deals.views.plots import save_figure  # start-up time: plots load matplotlib
 
     ax = verification_value(deal, draws=args.curve_draws, seed=args.seed).plot()
     save_figure(ax.figure, args.plot)
@@ -127,7 +122,7 @@ def _plot(deal: Any, args: argparse.Namespace) -> None:
 
 def stages_options(p: Any) -> None:
     """The ``stages`` command's own options (the command table adds DEAL, ``--set``, formats)."""
-    p.add_argument("--draws", type=at_least(1), default=10_000, help="Monte Carlo draws")
+    add_draws(p, 10_000)
     p.add_argument("--curve-draws", type=at_least(1), default=2_000,
                    help="draws for each point of the value curves")
     p.add_argument("--seed", type=int, default=0, help="random seed")

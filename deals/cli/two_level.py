@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from deals.cli.arguments import at_least
+from deals.cli.arguments import add_draws, deal_from_args
 from deals.two_level.beliefs import belief_cost
 from deals.errors import DealError
 from deals.views.output import GLOSSARY_LINE, Report, Section
@@ -18,8 +18,6 @@ RATIFY_SCHEMA_VERSION = 1
 
 
 def cmd_ratify(args: argparse.Namespace) -> Report:
-    from deals.cli.commands import deal_from_args
-
     deal = deal_from_args(args)
     if args.draws < 1:
         raise DealError("--draws must be at least 1")
@@ -63,7 +61,7 @@ def _plain(frame: pd.DataFrame, detail: bool) -> pd.DataFrame:
 
 def ratify_options(p: Any) -> None:
     """The ``ratify`` command's own options (the command table adds DEAL, ``--set``, formats)."""
-    p.add_argument("--draws", type=at_least(1), default=2_000, help="Monte Carlo draws (default 2,000)")
+    add_draws(p, 2_000)
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--detail", action="store_true",
                    help="also print the specialist lines (bargaining power, Schelling's "

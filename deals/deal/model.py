@@ -21,6 +21,7 @@ import numpy as np
 import sympy
 
 from deals.errors import DealError
+from deals.deal.sections import SECTIONS
 from deals.deal.terms import SIDES, Belief, Issue, Stance, Terms, check_side
 from deals.deal.writing import deal_to_dict
 from games.errors import GameError, ParameterError
@@ -185,12 +186,9 @@ class Deal:
                 self._check_values(terms.setting, f"{label}.setting")
         if self.belief is not None:
             self._check_values(self.belief.values, "belief.values")
-        if self.stages is not None:
-            set_("stages", self.stages.checked(self, _parse))
-        if self.actors is not None:
-            set_("actors", self.actors.checked(self, _parse))
-        if self.beliefs is not None:
-            set_("beliefs", self.beliefs.checked(self))
+        for section in SECTIONS:  # the optional tables, each checked by its own class
+            if getattr(self, section.key) is not None:
+                set_(section.key, getattr(self, section.key).checked(self, _parse))
         set_("bound", {k: _bound_value(v, f"bind.{k}") for k, v in dict(self.bound).items()})
         self._check_values(self.bound, "bind")
 

@@ -1,4 +1,6 @@
-"""The deal-file schema: a TOML document (as a dict) to a validated :class:`Deal`, and back.
+"""The deal-file schema: a TOML document (as a dict) to a validated :class:`Deal`.
+
+The way back, a deal to its document, is :func:`deals.deal.writing.deal_to_dict`.
 
 The schema is documented in ``docs/deal-files.md``. Every error raised here is a
 :class:`DealFileError` naming the file, the field (as a dotted TOML path such as
@@ -11,6 +13,7 @@ The schema is documented in ``docs/deal-files.md``. Every error raised here is a
 ...                "pay": {"range": [0, 1], "giver": "partner"}},
 ...     "utility": {"supplier": "pay - 0.5 * chips", "partner": "v * chips - pay"},
 ...     "outside_option": {"supplier": "0", "partner": "0"}})
+>>> from deals.deal.writing import deal_to_dict
 >>> deal_from_dict(deal_to_dict(deal)) == deal
 True
 """
@@ -26,9 +29,7 @@ from typing import Any
 from deals.errors import DealFileError
 from deals.deal.writing import TERMS_TABLES
 from deals.deal.model import SIDES, Belief, Deal, Issue, Stance, Terms
-from deals.deal.sections.actors import actors_from_dict
-from deals.deal.sections.beliefs import beliefs_from_dict
-from deals.deal.sections.stages import stages_from_dict
+from deals.deal.sections import SECTIONS
 from games.errors import GameError
 from games.parameters import Parameter
 
@@ -41,7 +42,7 @@ _ISSUE_KEYS = {"range": "pair", "giver": str}
 _ISSUE_OPTIONAL = {"unit": str, "description": str, "levels": "numbers", "default": "number"}
 _TERMS_OPTIONAL = {"description": str, "source": str}
 _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_option", "discount",
-        "stances", "proposal", "belief", "outcome", "stages", "actors", "beliefs")
+        "stances", "proposal", "belief", "outcome", *(s.key for s in SECTIONS))
 _STANCE_RESERVED = ("walk_away", "description")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -245,12 +246,8 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
                   discount=_sides(r, doc, "discount", required=False), stances=stances,
                   proposal=_terms(r, doc, "proposal"), outcome=_terms(r, doc, "outcome"),
                   belief=belief,
-                  stages=stages_from_dict(r.table(doc, "stages", ""), r.fail)
-                  if "stages" in doc else None,
-                  actors=actors_from_dict(r.table(doc, "actors", ""), r.fail)
-                  if "actors" in doc else None,
-                  beliefs=beliefs_from_dict(r.table(doc, "beliefs", ""), r.fail)
-                  if "beliefs" in doc else None)
+                  **{s.key: s.read(r.table(doc, s.key, ""), r.fail)
+                     for s in SECTIONS if s.key in doc})
 
 
 _FIELD = re.compile(r"^(?:expression in )?([A-Za-z_][\w.\[\]]*)(?::| is | must | does | uses )")

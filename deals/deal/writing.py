@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from deals.deal.parameter_tables import parameter_to_dict
-from deals.deal.sections.actors import actors_to_dict
-from deals.deal.sections.beliefs import beliefs_to_dict
-from deals.deal.sections.stages import stages_to_dict
+from deals.deal.sections import SECTIONS
 from deals.deal.terms import SIDES
 
 if TYPE_CHECKING:
@@ -66,10 +64,7 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
         spec = {"description": deal.belief.description} if deal.belief.description else {}
         spec["values"] = dict(deal.belief.values)
         doc["belief"] = spec
-    if deal.stages is not None:
-        doc["stages"] = stages_to_dict(deal.stages)
-    if deal.actors is not None:
-        doc["actors"] = actors_to_dict(deal.actors)
-    if deal.beliefs is not None:
-        doc["beliefs"] = beliefs_to_dict(deal.beliefs)
+    for section in SECTIONS:
+        if getattr(deal, section.key) is not None:
+            doc[section.key] = section.write(getattr(deal, section.key))
     return doc

@@ -16,7 +16,7 @@ from deals.audit import leverage
 from deals.deal.model import Deal
 from games.bargaining.batch import BatchProblem
 from games.bargaining.proposer import best_offers
-from games.outcome_space import Box
+from games.optimise.outcome_space import Box
 from games.expressions import Expression
 
 if TYPE_CHECKING:  # the portfolio is passed in; the file module does not need the solver
@@ -183,7 +183,7 @@ class LinkState:
         return {**base[k], **self.overrides[k]}
 
     def flat(self) -> dict[str, np.ndarray]:
-        """The state as named arrays (for :func:`games.allocation.fixed_point`)."""
+        """The state as named arrays (for :func:`games.decisions.allocation.fixed_point`)."""
         out = {f"r|{k}": self.reservation[:, k] for k in range(self.reservation.shape[1])}
         for k, over in enumerate(self.overrides):
             out.update({f"o|{k}|{name}": v for name, v in over.items()})

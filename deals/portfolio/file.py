@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from deals.errors import DealFileError
-from deals.deal.files import library_names, load, parse_toml, read_file
+from deals.deal.files import load
+from deals.deal.reading import library_names, parse_toml, read_file
 from deals.deal.model import Deal
 from deals.deal.schema import DocumentReader, parameter_from_spec
 from games.errors import GameError
@@ -144,7 +145,7 @@ class Portfolio:
 
     def solve(self, **options: Any) -> Any:
         """Solve every regime over Monte Carlo draws (see :func:`deals.solve_portfolio`)."""
-        from deals.portfolio.regimes import solve_portfolio
+        from deals.portfolio.regimes import solve_portfolio  # start-up time: reading a file needs no solver
 
         return solve_portfolio(self, **options)
 

@@ -11,9 +11,9 @@
   evaluated with the links in force: a partner whose reservation or alternative has risen
   may now refuse.
 - coordinated: the joint optimum. A price of a chip decomposes the budget
-  (:func:`games.allocation.allocate`), each deal is solved given the price
+  (:func:`games.decisions.allocation.allocate`), each deal is solved given the price
   (:func:`games.bargaining.proposer.best_offers`), and the links are brought to a fixed point
-  (:func:`games.allocation.fixed_point`).
+  (:func:`games.decisions.allocation.fixed_point`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from deals.portfolio.draws import (ACCEPT_TOLERANCE, LinkState, deal_options,
                                    issue_levels, link_state, outcome_at, smuggled_to_china,
                                    status_quo)
 from deals.portfolio.memo import OfferMemo
-from games.allocation import Allocation, allocate, fixed_point, largest_uniform_cap
+from games.decisions.allocation import Allocation, allocate, fixed_point, largest_uniform_cap
 
 if TYPE_CHECKING:  # the portfolio is passed in; the file module does not need the solver
     from deals.portfolio.file import Portfolio
@@ -40,7 +40,7 @@ LABELS = {"none": "no deals", "framework": "tiered framework",
 THOUSANDS = 100.0
 #: Rounds of re-evaluation when fixed terms meet the links (acceptances settle in a few).
 SETTLE_ROUNDS = 12
-#: What an allocation holds per draw, in the order :class:`games.allocation.Allocation` takes.
+#: What an allocation holds per draw, in the order :class:`games.decisions.allocation.Allocation` takes.
 ALLOCATION_FIELDS = ("choice", "volumes", "price", "shadow_price", "value", "bound")
 #: Uniform caps the tiered framework tries, evenly spaced from 0 to the per-country limit.
 CAP_STEPS = 7
@@ -268,7 +268,7 @@ class Chunk:
 
     def allocation(self, rows: np.ndarray, values: list[np.ndarray],
                    volumes: list[np.ndarray]) -> Allocation:
-        """:func:`games.allocation.allocate` for the draws ``rows``, reusing the last answer
+        """:func:`games.decisions.allocation.allocate` for the draws ``rows``, reusing the last answer
         of every draw whose options are the same (each draw is allocated on its own)."""
         saved = self._allocation
         miss = np.ones(len(rows), bool)

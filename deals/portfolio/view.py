@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from deals.views.output import Section
+from deals.errors import DealError
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS
+from deals.views.output import Section, render
 
 if TYPE_CHECKING:  # a solved result is passed in; the result module draws itself through here
     from deals.portfolio.result import PortfolioResult
@@ -89,8 +90,6 @@ def sections(result: PortfolioResult, detail: bool = True) -> list[Section]:
 
 def text_report(result: PortfolioResult) -> str:
     """Plain-text report (the command line's table format)."""
-    from deals.views.output import render
-
     return render(sections(result), "table")
 
 
@@ -140,7 +139,7 @@ def save_plot(result: PortfolioResult, path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from deals.views.plots import save_figure
+    from deals.views.plots import save_figure  # start-up time: plots load matplotlib
 
     ax = result.plot()
     save_figure(ax.figure, path, "--plot")  # checked, written whole, closed

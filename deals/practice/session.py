@@ -21,9 +21,7 @@ True
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 import textwrap
 from typing import Any, Callable
 
@@ -35,10 +33,14 @@ from deals.audit.leverage import point_values
 from deals.audit.verdicts import the
 from deals.deal.model import Deal
 from deals.practice.negotiation import UNIT, agent_named, negotiation_problem, outcome_utilities
-from deals.views.output import Report, Section
-from games.negotiation import STANDARD, NegotiationTrace, Negotiator, SideView
+from deals.views.output import Section
+from games.negotiation import NegotiationTrace, Negotiator, SideView
 
 PAIR = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(\S+)$")
+
+
+#: Version of ``chipdeals negotiate --format json`` (deals/negotiate.schema.json).
+NEGOTIATE_SCHEMA_VERSION = 1
 
 
 def number_text(value: float) -> str:
@@ -361,41 +363,3 @@ def play_in_terminal(session: PracticeSession, read: Callable[[str], str] = inpu
         except DealError as exc:
             write(f"Not taken: {exc}. Try again.")
     return session.debrief()
-
-
-#: Version of ``chipdeals negotiate --format json`` (deals/negotiate.schema.json).
-NEGOTIATE_SCHEMA_VERSION = 1
-
-
-def cmd_negotiate(args: argparse.Namespace) -> Report:
-    """``chipdeals negotiate DEAL --as SIDE --against AGENT``: play one side in the terminal.
-
-    With a machine format (json, csv, markdown) the game's transcript and prompts go to
-    stderr, so stdout holds only the result."""
-    from deals.cli.commands import deal_from_args
-
-    session = PracticeSession(deal_from_args(args), side=args.side, against=args.against,
-                              rounds=args.rounds, seed=args.seed)
-    if getattr(args, "format", "table") == "table":
-        sections = play_in_terminal(session)
-    else:
-        def read(prompt: str) -> str:
-            sys.stderr.write(prompt)
-            sys.stderr.flush()
-            return input()
-
-        sections = play_in_terminal(session, read=read,
-                                    write=lambda text: print(text, file=sys.stderr))
-    return Report(tuple(sections), data=session.to_data())
-
-
-def negotiate_options(parser: argparse.ArgumentParser) -> None:
-    """The ``negotiate`` command's own options (the command table adds DEAL and ``--set``)."""
-    parser.add_argument("--as", dest="side", choices=("partner", "supplier"),
-                        default="partner", help="the side you play")
-    parser.add_argument("--against", choices=list(STANDARD), default="boulware",
-                        metavar="AGENT",
-                        help=f"the agent on the other side: {', '.join(STANDARD)}")
-    parser.add_argument("--rounds", type=int, default=12,
-                        help="offers before the deadline, one a month")
-    parser.add_argument("--seed", type=int, default=0, help="seed of a random agent")

@@ -72,7 +72,7 @@ def practice_widget(deal: Deal, *, side: str = "partner", against: str = "boulwa
                 display(section.frame)
                 print(section.caption)
             import matplotlib.pyplot as plt
-            from games.negotiation import plot_trace
+            from games.negotiation import plot_trace  # start-up time: plots load matplotlib
 
             ax = plot_trace(session_trace(session))
             ax.set_title(deal.title, fontsize=9)

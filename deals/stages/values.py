@@ -5,7 +5,7 @@ value is the best mean expected payoff over the draws. Re-solving the staged tre
 detection probability (or the snapback's strength) set to each level of a grid gives the
 curve of that value; the most the supplier should pay for a level is its value there less its
 value under the file's terms. The value of information ranks the uncertain parameters by what
-learning each one before choosing the terms is worth (:func:`games.information.value_of_information`).
+learning each one before choosing the terms is worth (:func:`games.decisions.information.value_of_information`).
 
 >>> import deals
 >>> from deals.stages.values import verification_value
@@ -26,8 +26,9 @@ import pandas as pd
 from deals.errors import DealError
 from deals.audit.leverage import sample_values
 from deals.deal.model import Deal
-from deals.stages.planning import ONE_SHOT, offer_labels, stages_of, stage_tree, stage_values
-from games.information import InformationValues, value_of_information
+from deals.stages.planning import (ONE_SHOT, offer_labels, stage_plan, stage_tree, stage_values,
+                                   stages_of)
+from games.decisions.information import InformationValues, value_of_information
 from games.results import TabularResult
 from games.trees import screening_offer_batch
 
@@ -252,8 +253,6 @@ def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> Stage
     """
     if deal.stages is None:
         return None
-    from deals.stages.planning import stage_plan
-
     plan = stage_plan(deal, draws, seed)
     first = plan.plan
     share = 0.0 if first is None else float(plan.safe[plan.first_tranches.index(first)].mean())

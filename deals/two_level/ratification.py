@@ -36,6 +36,7 @@ from deals.deal.terms import SIDES
 from games.bargaining.batch import scan
 from games.bargaining.winset import delayed_power, schelling_shift, win_set
 from games.results import TabularResult
+import html
 
 def _change(value: float) -> str:
     """A signed change to two decimals, '0' where it rounds to nothing (never '-0.00')."""
@@ -217,8 +218,6 @@ class TwoLevel(TabularResult):
 
     def _repr_html_(self) -> str:
         """The audit in sentences first, then the table (Jupyter)."""
-        import html
-
         return (f"<pre style='white-space: pre-wrap'>{html.escape(chr(10).join(self.summary()))}"
                 "</pre>" + super()._repr_html_())
 

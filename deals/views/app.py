@@ -28,11 +28,12 @@ from typing import Any
 
 import deals
 from deals.errors import DealError
-from deals.audit.verdicts import the
-from deals.practice.session import number_text
+from deals.audit.verdicts import level_names, the
+from deals.practice.session import PracticeSession, number_text
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
 from games.errors import GameError
 from games.markup import markdown, text
+from games.negotiation import STANDARD
 from games.parallel import call_limited
 
 __all__ = ["ExplorerPage", "deal_choices", "free_port", "serve"]
@@ -306,8 +307,6 @@ class NegotiationTab:
     (:class:`deals.practice.session.PracticeSession`, as ``chipdeals negotiate``)."""
 
     def __init__(self, page: ExplorerPage):
-        from games.negotiation import STANDARD
-
         pn = _panel()
         self.page = page
         self.session: Any = None
@@ -335,8 +334,6 @@ class NegotiationTab:
         self.log.object = "Press *Start a new game*."
 
     def new_game(self) -> None:
-        from deals.practice.session import PracticeSession
-
         ex = self.page.explorer
         if ex is None:
             return
@@ -379,8 +376,6 @@ class NegotiationTab:
 
 
 def _level_names(deal: deals.Deal, c: Control) -> dict[float, str]:
-    from deals.audit.verdicts import level_names
-
     return level_names(deal.issue(c.name)) if c.kind == "issue" else {}
 
 
@@ -452,7 +447,7 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
         raise DealError(f"--port {port}: give a port between 1 and 65535, or none for a free one")
     from bokeh.util.token import generate_secret_key
 
-    from deals.views.page_gate import TokenGate, new_token
+    from deals.views.page_gate import TokenGate, new_token  # start-up time: with Bokeh
 
     port = port or free_port()
     token = new_token()

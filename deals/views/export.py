@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from deals.audit.verdicts import FLAG_WORDS, all_codes, verdict
 from deals.errors import DealError
 from deals.views.output import Section
 from games.writing import replacing
@@ -95,8 +96,6 @@ def _is_share(name: str) -> bool:
 def _words(value: Any) -> Any:
     """A verdict code in a cell as the vocabulary's words ('too_generous' -> 'too generous
     to the partner'); any other value as it is."""
-    from deals.audit.verdicts import all_codes, verdict
-
     if isinstance(value, str) and value in all_codes():
         v = verdict(value)
         return (v.supplier_words if value == v.code else
@@ -106,8 +105,6 @@ def _words(value: Any) -> Any:
 
 def _flag_words(value: Any, column: Any, label: str, first: Any) -> Any:
     """A flag code ('over') in a 'flag' column or on a 'flag (side)' row, as its words."""
-    from deals.audit.verdicts import FLAG_WORDS
-
     if not isinstance(value, str) or value not in FLAG_WORDS["supplier"]:
         return value
     if str(column) == "flag" and first in FLAG_WORDS:

@@ -29,19 +29,21 @@ uae,0.9995,1234567
 
 from __future__ import annotations
 
+import csv
 import io
 import json
-import math
 import os
 import re
 import shutil
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-import numpy as np
-import pandas as pd
+from deals.numbers import json_value, people, snake_case
+
+if TYPE_CHECKING:  # pandas loads only when a section holds a DataFrame (start-up time)
+    import pandas as pd
 
 FORMATS = ("table", "json", "csv", "markdown")
 #: Version of the JSON written by ``--format json`` (see docs/leverage.md, "Machine output").
@@ -51,6 +53,26 @@ GLOSSARY_LINE = ("\nTerms explained: docs/glossary.md (the docs' glossary page);
                  "adds the specialist lines")
 #: Narrowest a wrapped text column may become.
 MIN_TEXT_WIDTH = 10
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A small table without pandas, for output that must start fast (``chipdeals list``).
+
+    ``columns`` names every column, the first being the index; ``rows`` holds the cells.
+    It renders exactly as a DataFrame with that first column as its named index.
+
+    >>> s = Section("demo", Rows(("deal", "partner"), (("uae", "UAE"),)))
+    >>> print(render([s], "csv"))
+    deal,partner
+    uae,UAE
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 @dataclass(frozen=True)
@@ -64,7 +86,7 @@ class Section:
     """
 
     title: str
-    frame: pd.DataFrame
+    frame: pd.DataFrame | Rows
     caption: str = ""
     name: str = ""
     display: pd.DataFrame | None = None
@@ -85,74 +107,11 @@ class Report:
     data: Mapping[str, Any] | None = None
 
 
-def snake_case(text: str) -> str:
-    """``'P(partner accepts)'`` -> ``'p_partner_accepts'``.
-
-    >>> snake_case("flag (supplier)")
-    'flag_supplier'
-    """
-    return re.sub(r"[^0-9a-z]+", "_", text.lower()).strip("_") or "name"
-
-
 def terminal_width() -> int:
     """``COLUMNS`` if set, else the terminal's width, else 80."""
     if os.environ.get("COLUMNS", "").isdigit():
         return max(40, int(os.environ["COLUMNS"]))
     return max(40, shutil.get_terminal_size((80, 24)).columns)
-
-
-# ---- numbers for people ------------------------------------------------------------------
-
-def people(value: Any, kind: str = "number") -> str:
-    """A value as a person writes it: three significant figures, thousands separators.
-
-    >>> [people(x) for x in (1.1e6, 387_512.0, 0.7424999, 4.28e-16, -9.89624, 12, 6e307)]
-    ['1,100,000', '388,000', '0.742', '0', '-9.9', '12', '6e+307']
-    >>> [people(x, "percent") for x in (0.4245, 0.9995, 0.0004, 0.0, 1.0)]
-    ['42%', '>99%', '<1%', '0%', '100%']
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return f"{int(value):,}"
-    if not isinstance(value, (float, np.floating)):
-        return str(value)
-    v = float(value)
-    if not math.isfinite(v):
-        return "n/a" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-    if kind == "percent":
-        if 0 < v < 0.005:
-            return "<1%"
-        if 0.995 <= v < 1:
-            return ">99%"
-        return f"{v:.0%}"
-    if abs(v) < 1e-9:  # solver noise, not a quantity
-        return "0"
-    rounded = float(f"{v:.3g}")
-    if abs(rounded) >= 1e15:  # beyond any real quantity: digits would fill the column
-        return f"{rounded:.3g}"
-    if abs(rounded) >= 1000:
-        return f"{rounded:,.0f}"
-    text = f"{rounded:.3g}"
-    if "e" in text:  # tiny but real: say it plainly
-        text = f"{rounded:.2e}"
-    return text
-
-
-def signed(value: float, digits: int = 2) -> str:
-    """A change with its sign, as a person writes it: '+0.06', '-1.20', and '0' (never '-0.00'
-    or '+0.00') for a change that rounds to nothing.
-
-    >>> [signed(x) for x in (0.0612, -1.2, -0.0004, 0.0, float("nan"))]
-    ['+0.06', '-1.20', '0', '0', 'n/a']
-    """
-    v = float(value)
-    if math.isnan(v):
-        return "n/a"
-    r = round(v, digits) + 0.0
-    return "0" if r == 0 else f"{r:+.{digits}f}"
 
 
 def _cell_text(value: Any, kind: str) -> str:
@@ -161,6 +120,8 @@ def _cell_text(value: Any, kind: str) -> str:
 
 def display_frame(section: Section) -> pd.DataFrame:
     """The section's table for people: the index as columns, every cell a formatted string."""
+    import pandas as pd  # start-up time: only sections that hold a DataFrame need it
+
     if section.display is not None:
         frame = section.display
         return _with_index(frame).astype(object).map(lambda v: _cell_text(v, "text")
@@ -175,7 +136,21 @@ def display_frame(section: Section) -> pd.DataFrame:
     return out
 
 
+def _cells(section: Section) -> tuple[list[str], list[list[str]]]:
+    """The section for people as column names and string cells, column by column."""
+    if isinstance(section.frame, Rows) and section.display is None:
+        columns = [str(c) for c in section.frame.columns]
+        cells = [[v if isinstance(v, str) else _cell_text(v, "text") for v in column]
+                 for column in zip(*section.frame.rows)] if section.frame.rows else \
+            [[] for _ in columns]
+        return columns, cells
+    frame = display_frame(section)
+    return [str(c) for c in frame.columns], [[str(v) for v in frame[c]] for c in frame.columns]
+
+
 def _with_index(frame: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd  # start-up time: only sections that hold a DataFrame need it
+
     named = any(n is not None for n in frame.index.names)
     if named:
         return frame.reset_index()
@@ -223,8 +198,11 @@ def text_table(frame: pd.DataFrame, width: int) -> str:
     Text columns wrap inside themselves; number columns never wrap. If even the narrowest
     layout is too wide, the columns are printed in blocks, each repeating the first column.
     """
-    columns = [str(c) for c in frame.columns]
-    cells = [[str(v) for v in frame[c]] for c in frame.columns]
+    return _text_table([str(c) for c in frame.columns],
+                       [[str(v) for v in frame[c]] for c in frame.columns], width)
+
+
+def _text_table(columns: list[str], cells: list[list[str]], width: int) -> str:
     numeric = [_numeric(col) for col in cells]
     natural = [max([len(h)] + [len(v) for v in col]) for h, col in zip(columns, cells)]
     words = [max([len(w) for w in h.split()] + [1]) for h in columns]
@@ -285,8 +263,8 @@ def _notes(notes: Sequence[str], width: int) -> list[str]:
 
 
 def _table(section: Section, width: int) -> str:
-    frame = display_frame(section)
-    body = text_table(frame, width) if len(frame) else "(none)"
+    columns, cells = _cells(section)
+    body = _text_table(columns, cells, width) if cells and cells[0] else "(none)"
     lines = [section.title[:width], "-" * min(len(section.title), width), body]
     # Notes stand apart from the table and from the caption, so that the last note and the
     # caption do not read as one paragraph; without notes the caption stays under the table.
@@ -301,13 +279,12 @@ def _table(section: Section, width: int) -> str:
 # ---- machine formats -----------------------------------------------------------------------
 
 def _markdown(section: Section) -> str:
-    frame = display_frame(section)
-    header = [str(c) for c in frame.columns]
+    header, cells = _cells(section)
     lines = [f"## {section.title}", ""]
-    if len(frame):
+    if cells and cells[0]:
         lines.append("| " + " | ".join(header) + " |")
         lines.append("|" + "|".join("---" for _ in header) + "|")
-        for row in frame.itertuples(index=False):
+        for row in zip(*cells):
             cells = [str(v).replace("|", "\\|").replace("\n", " ") for v in row]
             lines.append("| " + " | ".join(cells) + " |")
     else:
@@ -321,28 +298,14 @@ def _markdown(section: Section) -> str:
 def csv_text(section: Section) -> str:
     """One section's data as plain CSV (index kept, floats to 10 significant digits)."""
     buffer = io.StringIO()
+    if isinstance(section.frame, Rows):  # as pandas writes it: minimal quoting, floats to 10 digits
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(section.frame.columns)
+        writer.writerows([f"{v:.10g}" if isinstance(v, float) else v for v in row]
+                         for row in section.frame.rows)
+        return buffer.getvalue().rstrip("\n")
     _with_index(section.frame).to_csv(buffer, index=False, float_format="%.10g")
     return buffer.getvalue().rstrip("\n")
-
-
-def json_value(value: Any) -> Any:
-    """Plain JSON data: numpy scalars to Python, floats to 10 significant digits, NaN to None.
-
-    >>> json_value({"p": np.float64(0.1 + 0.2), "n": float("nan"), "k": np.int64(3)})
-    {'p': 0.3, 'n': None, 'k': 3}
-    """
-    if isinstance(value, Mapping):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_value(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return float(f"{v:.10g}") + 0.0 if math.isfinite(v) else None  # + 0.0: no -0.0
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def _json(report: Report) -> str:
@@ -353,10 +316,14 @@ def _json(report: Report) -> str:
         key, n = s.key, 2
         while key in tables:  # two sections of one name keep both
             key, n = f"{s.key}_{n}", n + 1
-        frame = _with_index(s.frame)
-        frame.columns = [snake_case(str(c)) for c in frame.columns]
-        rows = [{k: json_value(v) for k, v in row.items()}
-                for row in frame.astype(object).to_dict(orient="records")]
+        if isinstance(s.frame, Rows):
+            keys = [snake_case(str(c)) for c in s.frame.columns]
+            rows = [{k: json_value(v) for k, v in zip(keys, row)} for row in s.frame.rows]
+        else:
+            frame = _with_index(s.frame)
+            frame.columns = [snake_case(str(c)) for c in frame.columns]
+            rows = [{k: json_value(v) for k, v in row.items()}
+                    for row in frame.astype(object).to_dict(orient="records")]
         tables[key] = {"title": s.title, "caption": s.caption, "rows": rows}
     return json.dumps({"schema_version": SCHEMA_VERSION, "tables": tables}, indent=2,
                       ensure_ascii=False)
@@ -380,7 +347,7 @@ def render(report: Report | Sequence[Section], fmt: str = "table", width: int | 
 def write_tables(report: Report | Sequence[Section], directory: str | Path) -> list[Path]:
     """Every section of the report as its own CSV file in ``directory`` (made if missing),
     all or nothing (:func:`games.writing.replacing_files`)."""
-    from games.writing import replacing_files
+    from games.writing import replacing_files  # start-up time: only --output DIR writes
 
     sections = report.sections if isinstance(report, Report) else tuple(report)
     files = {}

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import os
+
 import numpy as np
+
+from deals.errors import DealError
+from games.writing import replacing
 
 from deals.audit.verdicts import FLAG_COLOURS, FLAG_WORDS
 
@@ -204,10 +209,6 @@ def image_format(path: str, option: str = "--plot") -> str:
     >>> image_format("frontier.PNG")
     'png'
     """
-    import os
-
-    from deals.errors import DealError
-
     if os.path.isdir(path):
         raise DealError(f"{option} {path}: is a directory; give a file name such as "
                         f"{os.path.join(str(path), 'chart.png')}")
@@ -221,9 +222,6 @@ def image_format(path: str, option: str = "--plot") -> str:
 def save_figure(figure, path: str, option: str = "--plot") -> None:
     """Write ``figure`` to exactly ``path`` (see :func:`image_format`), then close it."""
     import matplotlib.pyplot as plt
-
-    from deals.errors import DealError
-    from games.writing import replacing
 
     try:
         suffix = image_format(path, option)

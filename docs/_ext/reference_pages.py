@@ -4,7 +4,8 @@ At ``builder-inited`` this writes, under ``docs/reference/_generated/``:
 
 - ``cli.md``: every ``chipdeals`` command with its options, from ``deals.cli.commands.build_parser()``;
 - ``games-api.md`` and ``deals-api.md``: one ``autofunction``/``autoclass`` entry for every name
-  in ``games.__all__`` and ``deals.__all__``.
+  in ``games.__all__`` and ``deals.__all__``; ``games-api-*.md``, one page per engine subpackage
+  or module of :data:`SUBMODULES`, for the names of its ``__all__`` not on an earlier page.
 
 The generated files are not committed (``.gitignore``); they are rebuilt on every build.
 """
@@ -42,12 +43,41 @@ def cli_page() -> str:
     return "\n".join(lines)
 
 
+#: The packages and modules whose ``__all__`` the reference walks, after the two top levels:
+#: the engine's subpackages and its substrate modules (names a domain layer builds on).
+SUBMODULES = (
+    "games.normal_form", "games.normal_form.equilibria", "games.trees", "games.bargaining",
+    "games.bargaining.batch", "games.bargaining.winset", "games.bargaining.proposer",
+    "games.negotiation", "games.gambit", "games.teaching", "games.optimise", "games.decisions",
+    "games.parameters", "games.expressions", "games.sweeps", "games.parallel", "games.results",
+    "games.errors", "games.exports", "games.markup", "games.writing",
+)
+
+
+def public_names(package: str) -> list[tuple[str, object]]:
+    """``(name, object)`` for every name in ``package.__all__``."""
+    import importlib
+
+    module = importlib.import_module(package)
+    return [(name, getattr(module, name)) for name in getattr(module, "__all__", [])]
+
+
+def documented_elsewhere(package: str) -> set[int]:
+    """Objects of ``package`` already documented on a page before it (the top level's, or an
+    earlier submodule's): each object gets one entry, so cross-references stay unambiguous."""
+    top = "games" if package.startswith("games") else "deals"
+    before = [top] + [m for m in SUBMODULES[: SUBMODULES.index(package)]] if package in SUBMODULES else []
+    return {id(obj) for name in before for _, obj in public_names(name)}
+
+
 def api_page(package: str) -> str:
-    """One autodoc entry per public name of ``package`` (its ``__all__``)."""
-    module = __import__(package)
-    names = list(getattr(module, "__all__", []))
+    """One autodoc entry per public name of ``package`` (its ``__all__``) not on an earlier page."""
+    module = __import__(package, fromlist=["__all__"])
+    seen = documented_elsewhere(package)
+    names = [name for name, obj in public_names(package) if id(obj) not in seen]
     lines = [f"# `{package}` API", "",
-             f"Every public name of `{package}` (its `__all__`), with its docstring.", "",
+             f"Every public name of `{package}` (its `__all__`), with its docstring"
+             + (" (names also on an earlier page are documented there)." if seen else "."), "",
              "```{eval-rst}", f".. currentmodule:: {package}", ""]
     for name in names:
         obj = getattr(module, name)
@@ -63,6 +93,16 @@ def api_page(package: str) -> str:
     return "\n".join(lines)
 
 
+def engine_index() -> str:
+    """The page that lists the engine's subpackage pages (a toctree)."""
+    lines = ["# `games` by subpackage", "",
+             "The engine's public names module by module, past those of the top level.", "",
+             "```{toctree}", ":maxdepth: 1", ""]
+    lines += [f"games-api-{name.removeprefix('games.').replace('.', '-')}" for name in SUBMODULES]
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
 def _write(name: str, text: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / name
@@ -74,6 +114,9 @@ def generate(app) -> None:  # noqa: ANN001 - Sphinx application
     _write("cli.md", cli_page())
     _write("games-api.md", api_page("games"))
     _write("deals-api.md", api_page("deals"))
+    _write("games-subpackages.md", engine_index())
+    for name in SUBMODULES:
+        _write(f"games-api-{name.removeprefix('games.').replace('.', '-')}.md", api_page(name))
 
 
 def _cell(value: object) -> str:

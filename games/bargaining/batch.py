@@ -24,7 +24,7 @@ are linearised around the current point and the exact LP step is taken, so the s
 the crease where the two gains are equal instead of stalling on it as a compass search does.
 
 >>> import numpy as np
->>> from games.outcome_space import Box
+>>> from games.optimise.outcome_space import Box
 >>> size = np.array([1.0, 2.0])                  # two draws: a pie of size 1, then of size 2
 >>> def split(x, p):                             # player 1 keeps the share x
 ...     return x["share"] * p["size"], (1 - x["share"]) * p["size"]
@@ -44,10 +44,16 @@ from typing import Any, Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from games.box_search import maximise
-from games.outcome_space import Box
+from games.optimise.box_search import maximise
+from games.optimise.outcome_space import Box
 from games.errors import BargainingError, NotFiniteError
 from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
+
+__all__ = [
+    "GAIN_TOLERANCE", "BLOCK_CELLS", "LP_ROUNDS", "BatchProblem", "GridScan", "scan",
+    "require_finite", "BatchNash", "BatchMaximin", "TakeItOrLeaveIt", "nash_benchmark",
+    "zone_test", "better_for_both", "optimal_ask",
+]
 
 #: Relative slack (in units of a player's range of gains) under which a gain counts as zero.
 GAIN_TOLERANCE = 1e-9
@@ -286,7 +292,7 @@ class TakeItOrLeaveIt:
 
 
 def _objective_rows(problem: BatchProblem, value: Callable[..., np.ndarray], rows: np.ndarray):
-    """An objective for :func:`games.box_search.maximise` over the draws ``rows``."""
+    """An objective for :func:`games.optimise.box_search.maximise` over the draws ``rows``."""
     def objective(r, **x):
         picked = rows[r]
         return value(picked, *problem.gains(x, picked))

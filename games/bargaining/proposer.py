@@ -5,7 +5,7 @@ Player 1 makes a take-it-or-leave-it offer with full information (the ultimatum 
 g_1 subject to player 2 accepting, g_2 >= r (a reservation gain, 0 for plain acceptance). Held
 at each of some levels of one issue (the *level issue*, e.g. a quantity player 1 supplies),
 this gives player 1's value of each level, the table a shared-budget allocation
-(:func:`games.allocation.allocate`) chooses from.
+(:func:`games.decisions.allocation.allocate`) chooses from.
 
 For a fixed level the problem over the other issues y in their box is
 
@@ -18,7 +18,7 @@ constraint value at the least cost per unit. Otherwise (or with discrete other i
 answer is the best point of a grid of the other issues, and ``exact`` is False.
 
 >>> import numpy as np
->>> from games.outcome_space import Box
+>>> from games.optimise.outcome_space import Box
 >>> from games.bargaining.batch import BatchProblem
 >>> def u(x, p):                          # 1 sells q units, asks for a payment t in return
 ...     return x["t"] - 0.2 * x["q"], p["v"] * x["q"] - x["t"]
@@ -41,8 +41,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from games.bargaining.batch import BatchProblem
-from games.outcome_space import Box
+from games.optimise.outcome_space import Box
 from games.errors import BargainingError
+
+__all__ = [
+    "AFFINE_TOLERANCE", "MAX_COMBINATIONS", "OfferTable", "best_offers", "knapsack",
+]
 
 #: Probe point (share of each range) at which affinity in the other issues is checked.
 _PROBE = (0.3183, 0.6180, 0.4142, 0.7071, 0.2718, 0.5772, 0.1414, 0.8660)
@@ -83,7 +87,7 @@ def best_offers(problem: BatchProblem, issue: str, levels: ArrayLike,
     ``grid_points`` outcomes of the other issues otherwise. See the module docstring.
 
     >>> import numpy as np
-    >>> from games.outcome_space import Box
+    >>> from games.optimise.outcome_space import Box
     >>> p = BatchProblem(lambda x, q: (x["y"], 1 - x["y"] - x["z"]),
     ...                  Box({"z": (0.0, 1.0), "y": (0.0, 1.0)}), {}, (0.0, 0.0))
     >>> best_offers(p, "z", [0.0, 0.5], reservation=0.2).value.round(6).tolist()

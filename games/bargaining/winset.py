@@ -28,7 +28,7 @@ BatchProblem`:
   its own beliefs; talks fail where no package gives both what they expect.
 
 >>> import numpy as np
->>> from games.outcome_space import Box
+>>> from games.optimise.outcome_space import Box
 >>> from games.bargaining.batch import BatchProblem
 >>> pie = BatchProblem(lambda x, q: (x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}),
 ...                    {"c": np.array([0.2, 0.7, 1.2])}, (0.0, 0.0), linear=True)
@@ -49,8 +49,13 @@ from numpy.typing import ArrayLike
 from games.bargaining.batch import (GAIN_TOLERANCE, BatchNash, BatchProblem, GridScan,
                                     nash_benchmark, scan, zone_test)
 from games.bargaining.rubinstein import nash_power
-from games.box_search import maximise
+from games.optimise.box_search import maximise
 from games.errors import BargainingError
+
+__all__ = [
+    "RULES", "OPTIMISM_TOLERANCE", "Ratification", "delayed_power", "WinSetScan", "win_set",
+    "constrained_nash", "SchellingShift", "schelling_shift", "MutualOptimism", "mutual_optimism",
+]
 
 RULES = ("veto", "majority", "chair")
 
@@ -181,7 +186,7 @@ def win_set(problem: BatchProblem, constraint: Constraint, *, grid: GridScan | N
     """How large the win-set is per draw: its share of the grid and of the zone of agreement.
 
     >>> import numpy as np
-    >>> from games.outcome_space import Box
+    >>> from games.optimise.outcome_space import Box
     >>> p = BatchProblem(lambda x, q: (x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}), {},
     ...                  (0.0, 0.0))
     >>> w = win_set(p, lambda x, q: x["s"] - 0.75, grid_points=101)
@@ -296,7 +301,7 @@ def schelling_shift(problem: BatchProblem, constraint: Constraint, power: ArrayL
     unconstrained :func:`nash_benchmark` at the same power and settings, if already found).
 
     >>> import numpy as np
-    >>> from games.outcome_space import Box
+    >>> from games.optimise.outcome_space import Box
     >>> p = BatchProblem(lambda x, q: (x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}),
     ...                  {"c": np.array([0.3, 0.8, 1.5])}, (0.0, 0.0), linear=True)
     >>> s = schelling_shift(p, lambda x, q: x["s"] - q["c"])
@@ -348,7 +353,7 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     leaves :attr:`MutualOptimism.breakdown` unchanged, since refining only raises a margin.
 
     >>> import numpy as np
-    >>> from games.outcome_space import Box
+    >>> from games.optimise.outcome_space import Box
     >>> pie = BatchProblem(lambda x, q: (x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}), {},
     ...                    (np.zeros(3), np.zeros(3)), linear=True)
     >>> mutual_optimism(pie, ([0.5, 0.6, 0.3], [0.5, 0.5, 0.6])).breakdown.tolist()

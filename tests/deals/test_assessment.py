@@ -123,6 +123,7 @@ def test_same_seed_same_json_whatever_the_executor_and_chunks():
     assert assess(deal, draws=3000, seed=8).to_json() != reference
 
 
+@pytest.mark.slow  # starts worker processes
 def test_process_pool_gives_the_same_audit():
     from concurrent.futures import ProcessPoolExecutor
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import deals
-from deals.deal.files import library_names
+from deals.deal.reading import library_names
 
 LIBRARY = library_names()
 

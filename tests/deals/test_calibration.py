@@ -18,7 +18,7 @@ import pytest
 
 import deals
 from deals.audit.calibration import calibrate
-from games.inverse import nearest_feasible
+from games.decisions.inverse import nearest_feasible
 
 TOY = """
 [deal]

@@ -142,6 +142,7 @@ def test_help_exits_0(capsys):
     assert code == 0 and "solve" in out and "frontier" in out
 
 
+@pytest.mark.slow  # starts worker processes
 def test_installed_console_script():
     script = shutil.which("chipdeals") or str(Path(sys.executable).parent / "chipdeals")
     done = subprocess.run([script, "list", "--format", "json"], capture_output=True, text=True,

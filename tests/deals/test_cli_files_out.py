@@ -73,6 +73,7 @@ def test_ctrl_c_during_compare_exits_130_with_one_line(delay):
     assert err.strip() == "chipdeals: interrupted"
 
 
+@pytest.mark.slow  # starts worker processes
 def test_a_worker_that_dies_gives_one_line_and_exit_1(monkeypatch, capsys):
     from concurrent.futures.process import BrokenProcessPool
 

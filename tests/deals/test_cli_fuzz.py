@@ -129,7 +129,8 @@ def test_every_draws_option_is_capped_before_work(name, capsys, monkeypatch):
 
 
 def _parameters_at_the_float_limit():
-    from deals.deal.files import library_names, load
+    from deals.deal.files import load
+    from deals.deal.reading import library_names
 
     return [(name, p, v) for name in library_names() for p in load(name).parameters
             for v in ("1e308", "-1e308")]

@@ -165,6 +165,7 @@ def test_thresholds_reach_the_verdict(capsys):
     assert json.loads(out)["deals"][0]["verdicts"]["supplier"] != "self_defeating"
 
 
+@pytest.mark.slow  # starts worker processes
 def test_every_command_runs_from_python_dash_m():
     for module in ("deals", "deals.cli.commands"):
         done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
@@ -229,7 +230,7 @@ def test_compare_outcome_leaves_out_deals_without_one(capsys):
     assert code == 2  # named explicitly: the missing [outcome] is an error
     comparison = deals.compare(None, draws=100, terms="outcome")
     assert comparison.skipped == ("chips-for-farm-purchases",)
-    from deals.views.output import json_value
+    from deals.numbers import json_value
 
     data = json_value(comparison.to_dict())
     jsonschema.validate(data, SCHEMA)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import deals
 from deals import DealFileError
-from deals.deal.files import MAX_FILE_BYTES
+from deals.deal.reading import MAX_FILE_BYTES
 from games import Parameter
 
 TOY = '''

@@ -20,6 +20,7 @@ def library():
     return deals.compare(draws=1500, seed=11, jobs=0)
 
 
+@pytest.mark.slow  # starts worker processes
 def test_deals_audited_in_worker_processes_give_the_same_comparison():
     import json
 
@@ -29,6 +30,7 @@ def test_deals_audited_in_worker_processes_give_the_same_comparison():
     assert apart == in_turn
 
 
+@pytest.mark.slow  # starts worker processes
 def test_an_audit_spread_over_worker_processes_is_the_same_audit():
     import json
 

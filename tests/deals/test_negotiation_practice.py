@@ -88,6 +88,7 @@ def run_cli(*args, stdin=""):
                           capture_output=True, timeout=120, env=env, cwd=ROOT)
 
 
+@pytest.mark.slow  # starts worker processes
 def test_negotiate_in_the_terminal_with_bad_values_then_an_agreement():
     done = run_cli("negotiate", UAE, "--as", "partner", "--against", "boulware", "--rounds",
                    "6", stdin="chips=abc\nfoo=1\ndivest=2\nchips=1200000 divest=0\naccept\n")
@@ -100,6 +101,7 @@ def test_negotiate_in_the_terminal_with_bad_values_then_an_agreement():
     assert "Traceback" not in out
 
 
+@pytest.mark.slow  # starts worker processes
 def test_end_of_input_leaves_the_table_cleanly():
     done = run_cli("negotiate", UAE, "--as", "supplier", "--against", "nash",
                    stdin="chips=1100000\n")
@@ -114,6 +116,7 @@ def test_end_of_input_leaves_the_table_cleanly():
     (("negotiate", UAE, "--rounds", "1"), "--rounds 1"),
     (("negotiate", UAE, "--as", "broker"), "invalid choice: 'broker'"),
 ])
+@pytest.mark.slow  # starts worker processes
 def test_bad_arguments_exit_2_with_one_line(args, words):
     done = run_cli(*args)
     assert done.returncode == 2

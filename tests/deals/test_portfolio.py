@@ -258,7 +258,7 @@ def test_the_budget_allocation_equals_brute_force_on_the_teaching_offers():
     import itertools
 
     from deals.portfolio.draws import deal_options
-    from games.allocation import allocate
+    from games.decisions.allocation import allocate
 
     portfolio = deals.load_portfolio("teaching")
     sample = portfolio_sample(portfolio, 20, 0)

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from scipy.optimize import linprog
 
-from games.allocation import allocate, fixed_point, largest_uniform_cap
+from games.decisions.allocation import allocate, fixed_point, largest_uniform_cap
 from games.bargaining.batch import BatchProblem
 from games.bargaining.proposer import best_offers, knapsack
-from games.box_search import Box
+from games.optimise.box_search import Box
 from games.errors import GameError
 
 

@@ -18,7 +18,7 @@ from scipy.optimize import linprog, minimize
 from games.bargaining import ultimatum_offer
 from games.bargaining.batch import (BatchProblem, better_for_both, nash_benchmark,
                                     optimal_ask, scan, zone_test)
-from games.box_search import Box
+from games.optimise.box_search import Box
 from games.optimise import linear_maximin
 
 DRAWS = 12

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from games.bargaining.batch import BatchProblem, nash_benchmark
 from games.bargaining.winset import (Ratification, constrained_nash, delayed_power,
                                      mutual_optimism, schelling_shift, win_set)
-from games.box_search import Box
+from games.optimise.box_search import Box
 from games.errors import BargainingError
 
 RNG = np.random.default_rng(7)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from games.box_search import Box, maximise
+from games.optimise.box_search import Box, maximise
 from games.errors import InvalidGameError
 
 

@@ -189,6 +189,7 @@ def test_batches_answer_the_same_on_both_paths(shape, degenerate):
                                        atol=1e-11)
 
 
+@pytest.mark.slow  # starts worker processes
 def test_the_environment_switch_forces_the_pure_path():
     code = "from games.normal_form.equilibria import kernels; print(kernels.in_use())"
     env = {**os.environ, "CHIPDEALS_PURE": "1"}

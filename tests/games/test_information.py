@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 from hypothesis.extra.numpy import arrays
 
 from games.errors import ParameterError
-from games.information import value_of_information
+from games.decisions.information import value_of_information
 
 
 def brute_force(payoffs, values):

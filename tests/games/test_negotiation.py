@@ -183,6 +183,7 @@ def test_tournament_scores_match_closed_forms_on_a_pie():
         result.matrix("fun")
 
 
+@pytest.mark.slow  # starts worker processes
 def test_tournaments_give_the_same_scores_on_any_executor():
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 

@@ -22,6 +22,7 @@ def _square_after(item):
     return index * index, os.getpid()
 
 
+@pytest.mark.slow  # starts worker processes
 @needs_fork
 def test_answers_in_the_order_asked_and_from_other_processes():
     items = [(k, 200 - 20 * k) for k in range(8)]
@@ -41,6 +42,7 @@ def _closure_over(local):  # not picklable: the workers must inherit it
     return lambda x: x + local
 
 
+@pytest.mark.slow  # starts worker processes
 @needs_fork
 def test_tasks_need_not_pickle():
     assert process_map(_closure_over(10), [1, 2, 3], jobs=2) == [11, 12, 13]
@@ -52,6 +54,7 @@ def _fails_on_three(x):
     return x
 
 
+@pytest.mark.slow  # starts worker processes
 @needs_fork
 def test_an_exception_in_a_task_is_raised_in_the_caller():
     with pytest.raises(GameError, match="bad item 3"):
@@ -67,6 +70,7 @@ def _second_fails_slowly(x):
     return x
 
 
+@pytest.mark.slow  # starts worker processes
 @needs_fork
 def test_the_error_raised_is_the_first_failing_tasks_as_in_turn():
     for jobs in (1, 2):
@@ -80,6 +84,7 @@ def _dies(x):
     return x
 
 
+@pytest.mark.slow  # starts worker processes
 @needs_fork
 def test_a_worker_that_dies_raises_instead_of_hanging():
     with pytest.raises(BrokenProcessPool):
@@ -90,6 +95,7 @@ def _nested(x):
     return os.getpid(), process_map(lambda y: (abs(y), os.getpid()), [-x, x], jobs=2)
 
 
+@pytest.mark.slow  # starts worker processes
 @needs_fork
 def test_a_map_inside_a_worker_runs_in_turn_in_that_worker():
     for worker, inner in process_map(_nested, [1, 2], jobs=2):

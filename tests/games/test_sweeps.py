@@ -54,6 +54,7 @@ def test_same_seed_same_output_across_executors_and_chunks(chunk_size):
     assert threaded.chunks == -(-300 // chunk_size)
 
 
+@pytest.mark.slow  # starts worker processes
 def test_process_pool_gives_identical_results():
     reference = sweep(scalar_only, PARAMETERS, draws=200, seed=3)
     with ProcessPoolExecutor(2) as pool:
@@ -61,6 +62,7 @@ def test_process_pool_gives_identical_results():
     np.testing.assert_array_equal(reference.outputs["value"], spread.outputs["value"])
 
 
+@pytest.mark.slow  # starts worker processes
 def test_forked_workers_give_identical_results_in_order():
     reference = sweep(surplus, PARAMETERS, draws=300, seed=5)
     spread = sweep(lambda a, b: surplus(a, b), PARAMETERS, draws=300, seed=5, jobs=2,
@@ -70,6 +72,7 @@ def test_forked_workers_give_identical_results_in_order():
     assert spread.chunks == 8
 
 
+@pytest.mark.slow  # starts worker processes
 def test_dask_local_cluster_gives_identical_results():
     distributed = pytest.importorskip("distributed")
     reference = sweep(surplus, PARAMETERS, draws=400, seed=4)

@@ -54,8 +54,9 @@ class SideBelief:
 class Beliefs(BySide):
     """The ``[beliefs]`` table: :class:`SideBelief` by side."""
 
-    def checked(self, deal: Any) -> "Beliefs":
-        """Validated against ``deal``: believed names are its parameters (or ``resolve``)."""
+    def checked(self, deal: Any, parse: Any = None) -> "Beliefs":
+        """Validated against ``deal``: believed names are its parameters (or ``resolve``);
+        ``parse`` is unused (a belief holds numbers, not expressions)."""
         known = set(deal.parameters)
         if RESOLVE in known:
             raise DealError(f"parameters.{RESOLVE}: the name is reserved for [beliefs] (the "

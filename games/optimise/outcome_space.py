@@ -1,6 +1,6 @@
 """The outcome space of a bargaining problem: a box of continuous ranges and discrete levels.
 
-Data only: the searches over it live in :mod:`games.box_search` and the solvers of
+Data only: the searches over it live in :mod:`games.optimise.box_search` and the solvers of
 :mod:`games.bargaining`; a domain layer describes its outcomes with a :class:`Box` and hands it
 to them.
 

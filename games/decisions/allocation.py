@@ -324,7 +324,7 @@ def fixed_point(step: Callable[..., Mapping[str, np.ndarray]],
     """Iterate x <- (1 - damping) x + damping step(x) per draw until it stops moving.
 
     ``start`` maps names to arrays (one value per draw). Returns the point, a per-draw flag
-    of convergence (largest change below ``tol`` times 1 + |x|) and the rounds used. A draw
+    of convergence (largest change below ``tol`` times 1 + ``|x|``) and the rounds used. A draw
     stops moving once it has converged, so its answer does not depend on the other draws.
     ``by_rows``: ``step(x, rows)`` is called with only the draws still moving (``rows``
     their indices), which saves the work on the others.

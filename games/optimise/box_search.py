@@ -28,7 +28,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from games.outcome_space import Box
+from games.optimise.outcome_space import Box
 
 #: Most pattern moves (each twice as long as the one before) after one round of polling.
 MAX_STRIDES = 4

@@ -34,7 +34,7 @@ from typing import Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from games.box_search import Box, maximise
+from games.optimise.box_search import Box, maximise
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,38 @@
+"""``chipdeals calibrate DEAL``: what would have to be true for the terms to be predicted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deals.audit.calibration import calibrate
+from deals.cli.arguments import deal_from_args
+from deals.deal.model import Deal
+from deals.errors import DealError
+from deals.views.output import Section
+
+
+def add_arguments(parser: Any) -> None:
+    """The options of ``chipdeals calibrate``."""
+    parser.add_argument("--terms", choices=("outcome", "proposal"), default="outcome",
+                        help="which terms to explain (default: the deal as struck)")
+    parser.add_argument("--disputed", action="store_true",
+                        help="use the terms' disputed reading (e.g. India's oil shift)")
+    parser.add_argument("--tolerance", type=float, default=0.01,
+                        help="how close the gains must be to the solution's, as a share of "
+                        "each side's range of gains (default 0.01)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+
+def calibration_sections(deal: Deal, args: Any) -> list:
+    """``chipdeals calibrate DEAL``: the table of moved parameters, with the sentences."""
+    if not 0 < args.tolerance < 1:
+        raise DealError("--tolerance: give a share between 0 and 1, e.g. 0.01")
+    result = calibrate(deal, args.terms, disputed=args.disputed, tolerance=args.tolerance,
+                       seed=args.seed)
+    return [Section(f"{deal.name}: what would have to be true", result.to_frame(),
+                    result.caption())]
+
+
+def cmd_calibrate(args: Any) -> list:
+    """``chipdeals calibrate DEAL``: what would have to be true for the terms to be predicted."""
+    return calibration_sections(deal_from_args(args), args)

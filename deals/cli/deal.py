@@ -1,0 +1,188 @@
+"""The commands about one deal's model: ``show``, ``solve`` and ``frontier``."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from deals.cli.arguments import deal_from_args
+from deals.deal.model import Deal
+from deals.audit.verdicts import terms_text
+from deals.numbers import people
+from deals.views.output import Section
+from deals.deal.stances import tree_outcome
+from games import equilibria
+
+
+def levels_text(levels: Sequence[float]) -> str:
+    """A discrete issue's levels as a person lists them.
+
+    >>> levels_text((0.0, 1.5)), levels_text((0, 1, 2))
+    ('0 or 1.5', '0, 1 or 2')
+    """
+    said = [people(float(v)) for v in levels]
+    return " or ".join([", ".join(said[:-1]), said[-1]]) if len(said) > 1 else "".join(said)
+
+
+# ---- list -----------------------------------------------------------------------------------
+
+# ---- show -----------------------------------------------------------------------------------
+
+def _gains_row(deal: Deal, label: str, values: dict[str, float]) -> dict[str, Any]:
+    g = deal.gains(values)
+    return {"terms": label, "issues": terms_text(deal, values),
+            f"{deal.supplier} gain": g[0], f"{deal.partner} gain": g[1]}
+
+
+def cmd_show(args: argparse.Namespace) -> list[Section]:
+    deal = deal_from_args(args)
+    head = pd.DataFrame({"value": [deal.title, deal.supplier, deal.partner,
+                                   f"{deal.bargaining_power():.3g}"]},
+                        index=pd.Index(["title", "supplier", "partner",
+                                        "supplier's bargaining power"], name="field"))
+    issues = pd.DataFrame([{"issue": i.name, "giver": deal.party(i.giver), "low": i.range[0],
+                            "high": i.range[1], "unit": i.unit,
+                            "levels": "" if i.levels is None else levels_text(i.levels),
+                            "status quo": i.status_quo, "description": i.description}
+                           for i in deal.issues]).set_index("issue")
+    stances = pd.DataFrame([{"side": deal.party(s.side), "stance": s.name,
+                             "terms": "walks away" if s.walk_away
+                             else terms_text(deal, dict(s.fixes)),
+                             "description": s.description} for s in deal.stances],
+                           columns=["side", "stance", "terms", "description"]
+                           ).set_index(["side", "stance"])
+    sections = [Section(deal.name, head, deal.description, name="deal"),
+                Section("issues", issues, "each issue runs from the least its giver gives"),
+                Section("parameters", deal.parameters.to_frame(),
+                        "sources: rows of FACTS.md, or a modelling judgement"),
+                Section("utilities", pd.DataFrame(
+                    [{"side": deal.party(s), "utility": deal.utility[s].text,
+                      "outside option": deal.outside_option[s].text}
+                     for s in ("supplier", "partner")]).set_index("side"),
+                    "definitions: " + "; ".join(f"{k} = {e.text}"
+                                                for k, e in deal.definitions.items())),
+                Section("stances", stances)]
+    rows = [_gains_row(deal, label, dict(t.values)) for label, t in
+            (("proposal", deal.proposal), ("real outcome", deal.outcome)) if t is not None]
+    if rows:
+        notes = "; ".join(f"{label}: {t.description} [{t.source}]" for label, t in
+                          (("proposal", deal.proposal), ("real outcome", deal.outcome))
+                          if t is not None)
+        sections.append(Section("terms on the table", pd.DataFrame(rows).set_index("terms"),
+                                "gains over outside options, $bn per year at point values; "
+                                + notes))
+    if deal.belief is not None:
+        point = deal.values()
+        frame = pd.DataFrame([{"parameter": k, "point value": point[k], "drafter assumed": v}
+                              for k, v in deal.belief.values.items()]).set_index("parameter")
+        at = deal.at_belief()
+        terms = deal.proposal.values if deal.proposal else {}
+        g = at.gains(terms)
+        sections.append(Section("drafter's belief", frame, deal.belief.description
+                                + f"; at these values the proposal's gains are {g[0]:.4g} "
+                                f"({deal.supplier}) and {g[1]:.4g} ({deal.partner})"))
+    return sections
+
+
+# ---- solve ----------------------------------------------------------------------------------
+
+def cmd_solve(args: argparse.Namespace) -> list[Section]:
+    deal = deal_from_args(args)
+    sections = []
+    if deal.stances:
+        game = deal.game()
+        found = equilibria(game)
+        sections.append(Section("stance game", game.to_frame(),
+                                "payoffs (supplier, partner) in $bn per year when both choose "
+                                "a stance at once; nothing is enforced"))
+        detail = getattr(args, "detail", False)
+        caption = found.caption()
+        if not detail and found.degenerate:
+            caption = (caption.split("\n")[0] + "\nThe game may have whole ranges of equilibria: "
+                       "these rows are their corners (--detail for the solver's notes; the "
+                       "terms in docs/glossary.md)")
+        sections.append(Section("stance game equilibria", found.to_frame(), caption))
+        outcome = tree_outcome(deal)
+        tree = outcome.to_frame()
+        tree_caption = outcome.caption()
+        if not detail and outcome.threats:
+            tree = tree[tree.index != "non-credible threat"]
+            tree_caption = (f"{deal.name}: the offer tree played backwards from its end; "
+                            f"{len(outcome.threats)} threats to walk away would not be carried "
+                            "out if tested (--detail lists them; 'non-credible threat' in "
+                            "docs/glossary.md)")
+        sections.append(Section("offer tree", tree, tree_caption))
+    sols = deal.solutions(resolution=args.resolution)
+    sections.append(Section("bargaining solutions", sols.to_frame(), sols.caption()))
+    zone = deal.zone_of_agreement(resolution=args.resolution)
+    ranges = zone.issue_ranges()
+    frame = pd.DataFrame([{"issue": k, "low": lo, "high": hi} for k, (lo, hi) in ranges.items()],
+                         columns=["issue", "low", "high"]).set_index("issue")
+    sections.append(Section("zone of agreement", frame,
+                            zone.message + "; issue ranges over the zone's frontier outcomes"))
+    return sections
+
+
+# ---- frontier -------------------------------------------------------------------------------
+
+def cmd_frontier(args: argparse.Namespace) -> list[Section]:
+    deal = deal_from_args(args)
+    front = deal.frontier(resolution=args.resolution)
+    frame = front.to_frame()
+    shown = frame
+    if args.points and len(frame) > args.points:
+        keep = np.unique(np.linspace(0, len(frame) - 1, args.points).round().astype(int))
+        shown = frame.iloc[keep]
+    caption = front.caption() if getattr(args, "detail", False) else (
+        f"the packages no other package beats for both sides, at the file's point values "
+        f"({len(frame)} found exactly on the grid; --detail for the method)")
+    caption += (f"; {len(shown)} of {len(frame)} points shown (--points 0 for all)"
+                if len(shown) < len(frame) else "")
+    sections = [Section(f"{deal.name}: Pareto frontier ($bn per year)", shown, caption,
+                        name="frontier")]
+    if args.plot:
+        _plot(deal, args)
+    return sections
+
+
+def _plot(deal: Deal, args: argparse.Namespace) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")  # a command line draws to files, never to a window
+
+    from games.bargaining import plot_frontier  # start-up time: plots load matplotlib
+
+    problem = deal.bargaining_problem(resolution=args.resolution)
+    factors = deal.discount_factors()
+    proposal = dict(deal.outcome_values(deal.proposal.values)) if deal.proposal else None
+    ax = plot_frontier(problem, power=deal.bargaining_power(), rubinstein=factors,
+                       proposal=proposal, show_points=False, unit="$bn per year")
+    from deals.views.plots import mark_struck, save_figure  # start-up time: plots load matplotlib
+
+    mark_struck(ax, deal, problem, benchmark=False)  # plot_frontier drew the benchmark
+    # The chart is one world (the file's point values); the audit's verdict is over the draws.
+    ax.set_title(f"{deal.title}\nat the file's point values (the audit's verdict is over its "
+                 "draws: chipdeals assess)", fontsize=9)
+    save_figure(ax.figure, args.plot)
+
+
+# ---- options of the commands above ---------------------------------------------------------
+
+def resolution_options(parser: argparse.ArgumentParser) -> None:
+    """``--resolution`` for commands that solve on a grid, and ``--detail``."""
+    parser.add_argument("--resolution", type=int, default=None,
+                        help="grid levels per continuous issue (default: chosen per deal)")
+    parser.add_argument("--detail", action="store_true",
+                        help="also print the specialist lines (see docs/glossary.md)")
+
+
+def frontier_options(parser: argparse.ArgumentParser) -> None:
+    """The frontier's options: resolution, plot, points shown."""
+    resolution_options(parser)
+    parser.add_argument("--plot", metavar="FILE.png", help="also draw the frontier to a file")
+    parser.add_argument("--points", type=int, default=30,
+                        help="frontier points to print, evenly spaced (0: all; default 30)")

@@ -1,0 +1,137 @@
+"""Finding and reading deal files: the bundled library, and TOML read with the limits of deal files.
+
+Deal files are data and are read as data: the file is checked for size before it is parsed,
+decoded as strict UTF-8 and parsed with the standard library's ``tomllib``. This module builds
+no deal (it needs neither sympy nor pandas), so listing the library stays cheap; building a
+:class:`~deals.deal.model.Deal` from the document is :mod:`deals.deal.files`.
+
+>>> "gulf-divestment-uae" in library_names()
+True
+>>> parse_toml(read_file(library_path("gulf-divestment-uae"), "uae"))["deal"]["partner"]
+'UAE'
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from deals.errors import DealFileError
+
+#: Deal files above this size are refused before they are read: real ones are a few kB.
+MAX_FILE_BYTES = 1_000_000
+
+#: Most dots outside strings and comments (in dotted keys and decimal numbers) a deal file may
+#: have. The standard library's TOML parser takes time quadratic in the parts of a dotted key
+#: (one of 40,000 parts takes half a minute); library deals have about a hundred such dots.
+MAX_DOTS = 5_000
+_STRINGS_AND_COMMENTS = re.compile(r'"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\'|"(?:[^"\\\n]|\\.)*"'
+                                   r"|'[^'\n]*'|#[^\n]*", re.S)
+
+LIBRARY = Path(__file__).parent.parent / "library"
+
+
+def library_names() -> list[str]:
+    """Names of the deals bundled with chipdeals, sorted; give one to :func:`load`.
+
+    >>> names = library_names()
+    >>> "gulf-divestment-uae" in names, names == sorted(names)
+    (True, True)
+    """
+    return sorted(p.stem for p in LIBRARY.glob("*.toml"))
+
+
+def library_path(name: str) -> Path:
+    """The file of a bundled deal (a :class:`DealFileError` suggests names if unknown).
+
+    >>> library_path("gulf-divestment-uae").name
+    'gulf-divestment-uae.toml'
+    >>> try:
+    ...     library_path("gulf-divestment-ua")
+    ... except DealFileError as error:
+    ...     print("did you mean 'gulf-divestment-uae'" in str(error))
+    True
+    """
+    path = LIBRARY / f"{name}.toml"
+    if not re.fullmatch(r"[A-Za-z0-9_-]+", name) or not path.is_file():
+        names = library_names()
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise DealFileError(f"no such deal file or library deal{hint}; the library has "
+                            f"{', '.join(names)}", path=name, field="(name)")
+    return path
+
+
+def read_file(path: Path, text: str, kind: str = "deal") -> bytes:
+    """The bytes of a data file, refused before reading if over :data:`MAX_FILE_BYTES`."""
+    try:
+        # Non-blocking open, then fstat of what was opened: a FIFO would block the open and a
+        # device never end, and a path checked before opening can be swapped in between.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if stat.S_ISDIR(status.st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(status.st_mode):
+                raise DealFileError(f"not a regular file (a pipe, socket or device); save the "
+                                    f"{kind} to a .toml file and give its path", path=text,
+                                    field="(file)")
+            if status.st_size > MAX_FILE_BYTES:
+                raise DealFileError(f"file is {status.st_size:,} bytes, over the "
+                                    f"{MAX_FILE_BYTES:,}-byte limit for {kind} files; is this "
+                                    f"really a {kind} file?", path=text, field="(file)")
+            # Read at most one byte past the limit: the file may grow while it is read.
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        hint = (f" or a library name ({', '.join(library_names())})" if kind == "deal" else "")
+        raise DealFileError(f"no such file; give a path to a .toml {kind} file{hint}",
+                            path=text, field="(file)") from None
+    except IsADirectoryError:
+        raise DealFileError(f"is a directory; give a .toml {kind} file", path=text,
+                            field="(file)") from None
+    except OSError as exc:
+        raise DealFileError(f"cannot read the file: {exc.strerror}", path=text,
+                            field="(file)") from None
+    except DealFileError:
+        raise
+    except ValueError:  # a path the system cannot take, e.g. with a NUL byte
+        raise DealFileError(f"not a usable file path; give a path to a .toml {kind} file",
+                            path=repr(text), field="(file)") from None
+    return data
+
+
+def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
+    """TOML text or bytes to a document, with the size, encoding and dot limits of deal files."""
+    if not isinstance(data, (str, bytes, bytearray)):
+        raise DealFileError(f"expected the TOML text of a deal (str or bytes), got "
+                            f"{type(data).__name__}; to read a file, use deals.load(path)",
+                            path=str(path), field="(file)")
+    if isinstance(data, bytearray):
+        data = bytes(data)
+    if len(data) > MAX_FILE_BYTES:
+        raise DealFileError(f"over the {MAX_FILE_BYTES:,}-byte limit for deal files", path=path,
+                            field="(file)")
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise DealFileError(f"line {line}: not valid UTF-8 (byte {exc.start}); save the file "
+                                "as UTF-8", path=path, field="(file)") from None
+    if data.count(".") > MAX_DOTS and _STRINGS_AND_COMMENTS.sub("", data).count(".") > MAX_DOTS:
+        raise DealFileError(f"more than {MAX_DOTS:,} dots in keys and numbers; a deal file has a "
+                            "few hundred at most. Is this really a deal file?", path=path,
+                            field="(file)")
+    try:
+        doc = tomllib.loads(data)
+    except tomllib.TOMLDecodeError as exc:
+        raise DealFileError(f"not valid TOML: {exc}", path=path, field="(file)") from None
+    except RecursionError:
+        raise DealFileError("not a deal file: nested too deeply", path=path,
+                            field="(file)") from None
+    return doc
