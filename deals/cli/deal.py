@@ -138,15 +138,15 @@ def cmd_frontier(args: argparse.Namespace) -> list[Section]:
     if args.points and len(frame) > args.points:
         keep = np.unique(np.linspace(0, len(frame) - 1, args.points).round().astype(int))
         shown = frame.iloc[keep]
-    caption = front.caption() + (f"; {len(shown)} of {len(frame)} points shown "
-                                  "(--points 0 for all)" if len(shown) < len(frame) else "")
+    caption = front.caption() if getattr(args, "detail", False) else (
+        f"the packages no other package beats for both sides, at the file's point values "
+        f"({len(frame)} found exactly on the grid; --detail for the method)")
+    caption += (f"; {len(shown)} of {len(frame)} points shown (--points 0 for all)"
+                if len(shown) < len(frame) else "")
     sections = [Section(f"{deal.name}: Pareto frontier ($bn per year)", shown, caption,
                         name="frontier")]
     if args.plot:
         _plot(deal, args)
-        sections.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
-                                "frontier, bargaining solutions, disagreement point, the "
-                                "proposal, the benchmark and the outcome as struck", name="plot"))
     return sections
 
 
@@ -165,7 +165,9 @@ def _plot(deal: Deal, args: argparse.Namespace) -> None:
     from deals.views.plots import mark_struck, save_figure  # start-up time: plots load matplotlib
 
     mark_struck(ax, deal, problem, benchmark=False)  # plot_frontier drew the benchmark
-    ax.set_title(deal.title, fontsize=9)
+    # The chart is one world (the file's point values); the audit's verdict is over the draws.
+    ax.set_title(f"{deal.title}\nat the file's point values (the audit's verdict is over its "
+                 "draws: chipdeals assess)", fontsize=9)
     save_figure(ax.figure, args.plot)
 
 

@@ -15,7 +15,7 @@ def cmd_negotiate(args: argparse.Namespace) -> Report:
     """``chipdeals negotiate DEAL --as SIDE --against AGENT``: play one side in the terminal.
 
     With a machine format (json, csv, markdown) the game's transcript and prompts go to
-    stderr, so stdout holds only the result."""
+    stderr, so stdout holds only the result (schema: deals/negotiate.schema.json)."""
     session = PracticeSession(deal_from_args(args), side=args.side, against=args.against,
                               rounds=args.rounds, seed=args.seed)
     if getattr(args, "format", "table") == "table":

@@ -193,10 +193,30 @@ class PracticeSession:
         if nxt is None:
             self.status = "no agreement"
             return f"{name} refuses your last offer. The deadline has passed: no agreement.{note}"
+        them = 1 - self.person
+        before = next((i for side, i in reversed(self.offers) if side == them), None)
         self.pending = nxt
         self._agent_offers()
         worth = self.my_utility(self.offers[-1][1])
-        return f"{name} refuses and offers terms worth {worth:.3g} to you.{note}"
+        return (f"{name} refuses and offers terms worth {worth:.3g} $bn a year to you"
+                f"{self._concession(before, self.offers[-1][1])}.{note}")
+
+    def _concession(self, before: int | None, after: int) -> str:
+        """What the agent's new offer gives up of its own gain over its last one, in words."""
+        if before is None:
+            return ""
+        side = 1 - self.person
+        r = float(self.problem.reservation(side)[0])
+        old = float(self.problem.utility(side)[0, before]) - r
+        new = float(self.problem.utility(side)[0, after]) - r
+        if old <= 0:
+            return ""
+        change = (old - new) / old
+        if abs(change) < 0.005:
+            return " (it holds firm: its own gain is unchanged)"
+        if change > 0:
+            return f" (it concedes {change:.0%} of its own gain over its last offer)"
+        return f" (it asks for more: {-change:.0%} more gain for itself than its last offer)"
 
     # ---- the debrief ------------------------------------------------------------------
 

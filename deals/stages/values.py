@@ -26,7 +26,8 @@ import pandas as pd
 from deals.errors import DealError
 from deals.audit.leverage import sample_values
 from deals.deal.model import Deal
-from deals.stages.planning import ONE_SHOT, offer_labels, stage_plan, stage_tree, stage_values, stages_of
+from deals.stages.planning import (ONE_SHOT, offer_labels, stage_plan, stage_tree, stage_values,
+                                   stages_of)
 from games.decisions.information import InformationValues, value_of_information
 from games.results import TabularResult
 from games.trees import screening_offer_batch
@@ -78,7 +79,9 @@ class LeverCurve(TabularResult):
                    label=f"under the file's terms ({self.current:.2f})")
         ax.axhline(self.one_shot, color="#c44e52", ls=":",
                    label=f"one shot ({self.one_shot:.2f})")
-        ax.axhline(0, color="grey", lw=0.8)
+        shown = [*self.value, self.current, self.one_shot]
+        if min(shown) <= 0:  # the no-deal line only where the curve comes near it: otherwise
+            ax.axhline(0, color="grey", lw=0.8)  # it squashes the change the chart is about
         ax.set_xlabel(self.lever)
         ax.set_ylabel("supplier's mean gain over no deal\n($bn per year)")
         ax.set_title(f"{self.deal}: value of the {self.lever}")

@@ -29,9 +29,12 @@ from typing import Any
 import deals
 from deals.audit.leverage import MAX_DRAWS
 from deals.errors import DealError
+from deals.audit.verdicts import level_names, the
+from deals.practice.session import PracticeSession, number_text
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
 from games.errors import GameError
 from games.markup import markdown, text
+from games.negotiation import STANDARD
 from games.parallel import call_limited
 
 __all__ = ["ExplorerPage", "deal_choices", "free_port", "serve"]
@@ -66,8 +69,55 @@ def deal_choices(folder: str | Path = ".", extra: str | None = None) -> dict[str
     return choices
 
 
+#: The page's HTML around the Panel layout: a viewport meta tag (so a phone lays the page out
+#: at its own width instead of shrinking a desktop page), the title, and styles that keep the
+#: sliders' column and the verdict's column side by side on a laptop.
+TEMPLATE = """{% extends base %}
+{% block preamble %}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+  body { margin: 8px 12px; font-family: system-ui, sans-serif; }
+  .verdict p { margin: 0.3em 0; }
+</style>
+{% endblock %}
+{% block contents %}
+{{ embed(roots.main) }}
+{% endblock %}
+"""
+
+#: The one line that says what to do, at the top of the page.
+INSTRUCTION = ("Move the terms; the verdict for each side (beside them, or below them on a "
+               "phone) updates after each move. Tick \"hold\" to fix a key parameter; "
+               "otherwise every parameter is drawn, as in `chipdeals assess`.")
+#: Width of the sliders' column and of the verdict's column (px): side by side at 1280.
+LEFT, RIGHT = 500, 660
+
+
+def control_label(c: Control, deal: deals.Deal) -> str:
+    """A slider's label in words with its unit: 'Licensed volume operated by the partner's own
+    firms (H100e/yr)'; a parameter without a description reads as its name in words."""
+    what = ""
+    if c.kind == "issue":
+        what = deal.issue(c.name).description
+    for stop in (" (", ":", ";", ", "):
+        what = what.split(stop)[0]
+    what = what.strip() or c.name.replace("_", " ")
+    if len(what) > 48:
+        what = what[:what.rfind(" ", 0, 46)] + "..."
+    unit = c.unit.replace(" per year", "/yr").replace("per year", "/yr")
+    if unit.startswith("0 ") or "," in unit:  # named levels or a note: too long for a label
+        unit = ""
+    words = what[:1].upper() + what[1:]
+    return f"{words} ({unit})" if unit else words
+
+
 class ExplorerPage:
-    """One session's explorer page; ``layout`` is the Panel object to serve."""
+    """One session's explorer page; ``layout`` is the Panel object to serve.
+
+    Two tabs: the concession explorer (sliders on the left, the verdict and the chart on the
+    right, side by side at a laptop's width and one above the other on a phone) and a
+    negotiation against one of the standard agents (:class:`NegotiationTab`).
+    """
 
     def __init__(self, deal: str | deals.Deal | None = None, *, draws: int = PAGE_DRAWS,
                  folder: str | Path = "."):
@@ -76,37 +126,59 @@ class ExplorerPage:
         self.choices = deal_choices(folder, deal if isinstance(deal, str) else None)
         first = deal if deal is not None else "gulf-divestment-uae"
         label = next((k for k, v in self.choices.items() if v == first), None)
-        self.picker = pn.widgets.Select(label="Deal", options=list(self.choices),
-                                        value=label or list(self.choices)[0], width=420)
-        self.upload = pn.widgets.FileInput(accept=".toml", label="or open a deal file",
-                                           width=260)
-        self.reset_button = pn.widgets.Button(label="Reset", width=110)
+        self.picker = pn.widgets.Select(name="Deal", options=list(self.choices),
+                                        value=label or list(self.choices)[0],
+                                        sizing_mode="stretch_width")
+        self.upload = pn.widgets.FileInput(accept=".toml", name="or open a deal file")
+        self.reset_button = pn.widgets.Button(name="Reset", width=100)
         self.save = pn.widgets.FileDownload(callback=self._deal_file, filename="deal.toml",
-                                            label="Save these terms",
-                                            width=170)
-        self.message = pn.pane.Alert("", alert_type="danger", visible=False, width=640)
-        self.title = pn.pane.Markdown("", width=640)
-        self.controls_box = pn.Column(width=640)
-        self.readouts = pn.pane.Markdown("", width=640, css_classes=["readouts"])
-        self.verdict = pn.pane.Markdown("", width=640, css_classes=["verdict"])
-        self.figure = pn.pane.Matplotlib(None, dpi=96, tight=True, width=640, height=440,
-                                         format="png")
-        self.drivers = pn.pane.Markdown("", width=640, css_classes=["drivers"])
+                                            label="Save these terms", width=170)
+        self.message = pn.pane.Alert("", alert_type="danger", visible=False,
+                                     sizing_mode="stretch_width")
+        self.title = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.controls_box = pn.Column(sizing_mode="stretch_width")
+        self.readouts = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["readouts"])
+        self.verdict = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["verdict"])
+        self.figure = pn.pane.Matplotlib(None, dpi=96, tight=True, format="svg",
+                                         sizing_mode="stretch_width", max_width=RIGHT)
+        self.drivers = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["drivers"])
         self.sliders: dict[str, Any] = {}
+        self.holds: dict[str, Any] = {}
         self._syncing = False
         self.explorer: ConcessionExplorer | None = None
         self.picker.param.watch(self._picked, "value")
         self.upload.param.watch(self._uploaded, "value")
         self.reset_button.on_click(lambda _: self.explorer and self.explorer.reset())
-        self.layout = pn.Column(
-            pn.Row(self.picker, self.upload), self.message, self.title,
-            pn.pane.Markdown("**Proposal terms and key parameters**"), self.controls_box,
-            pn.Row(self.reset_button, self.save), self.readouts,
-            pn.pane.Markdown("**Verdict**"), self.verdict, self.figure,
-            pn.pane.Markdown("**What else moves the verdict**: the strongest drivers among the "
-                             "parameters still drawn (ranked as `chipdeals assess` ranks them)"),
-            self.drivers, width=680)
+        left = pn.Column(
+            self.picker, self.upload, self.message,
+            pn.pane.Markdown("**Terms on the table**"), self.controls_box,
+            pn.Row(self.reset_button, self.save),
+            pn.Card(self.readouts, title="every value, with its unit", collapsed=True,
+                    sizing_mode="stretch_width"),
+            sizing_mode="stretch_width", max_width=LEFT, min_width=300, css_classes=["left"])
+        right = pn.Column(
+            self.verdict, self.figure,
+            pn.pane.Markdown("**What else moves the verdict**: the strongest drivers (as "
+                             "`chipdeals assess` ranks them)"),
+            self.drivers, sizing_mode="stretch_width", max_width=RIGHT, min_width=300,
+            css_classes=["right"])
+        self.explore_tab = pn.Column(
+            self.title, pn.pane.Markdown(INSTRUCTION, css_classes=["instruction"],
+                                         sizing_mode="stretch_width"),
+            pn.FlexBox(left, right, flex_wrap="wrap", gap="16px",
+                       sizing_mode="stretch_width"), sizing_mode="stretch_width")
+        self.negotiation = NegotiationTab(self)
+        self.layout = pn.Tabs(("Explore the terms", self.explore_tab),
+                              ("Practise negotiating", self.negotiation.layout),
+                              sizing_mode="stretch_width", dynamic=False)
         self.open(deal if deal is not None else first)
+
+    def servable(self) -> Any:
+        """The page in its template (viewport meta tag, title), as the server sends it."""
+        pn = _panel()
+        page = pn.Template(TEMPLATE)
+        page.add_panel("main", self.layout)
+        return page
 
     # ---- the deal -------------------------------------------------------------------------
 
@@ -122,6 +194,7 @@ class ExplorerPage:
         explorer.views.append(self._show)
         self._build_sliders()
         self._show(explorer.state)
+        self.negotiation.reset()
 
     async def _picked(self, event: Any) -> None:
         source = self.choices.get(event.new)  # a client may send a value not offered
@@ -170,23 +243,36 @@ class ExplorerPage:
         pn = _panel()
         ex = self.explorer
         assert ex is not None
-        self.sliders = {}
+        self.sliders, self.holds = {}, {}
         for c in ex.controls():
             value = ex.terms.get(c.name, ex.values.get(c.name))
-            label = f"{c.name} ({c.unit})" if c.unit else c.name
+            label = control_label(c, ex.deal)
             if c.levels is not None:
+                names = _level_names(ex.deal, c)
                 slider = pn.widgets.DiscreteSlider(
-                    label=label, options={f"{v:g}": v for v in c.levels}, value=value, width=600)
+                    name=label, options={names.get(v, f"{v:g}"): v for v in c.levels},
+                    value=value, sizing_mode="stretch_width")
             else:
                 slider = pn.widgets.FloatSlider(
-                    label=label, start=c.low, end=c.high, step=c.step, value=value,
-                    format=_numeral(c), width=600)
+                    name=label, start=c.low, end=c.high, step=c.step, value=value,
+                    format=_numeral(c), sizing_mode="stretch_width")
             slider.param.watch(self._moved(c), "value_throttled"
                                if c.levels is None else "value")
             self.sliders[c.name] = slider
-        issues = [s for c, s in zip(ex.controls(), self.sliders.values()) if c.kind == "issue"]
-        keys = [s for c, s in zip(ex.controls(), self.sliders.values()) if c.kind != "issue"]
-        self.controls_box.objects = (issues + [_panel().pane.Markdown("*key parameters*")] + keys)
+            if c.kind != "issue":
+                box = pn.widgets.Checkbox(name=f"hold {c.name.replace('_', ' ')} at the value "
+                                          "below", value=False,
+                                          css_classes=["hold"])
+                box.param.watch(self._held(c), "value")
+                self.holds[c.name] = box
+        objects: list[Any] = [self.sliders[c.name] for c in ex.controls() if c.kind == "issue"]
+        keys = [c for c in ex.controls() if c.kind != "issue"]
+        if keys:
+            objects.append(pn.pane.Markdown(
+                "**Key parameters** (drawn over their ranges unless held; moving one holds it)"))
+            for c in keys:
+                objects += [self.holds[c.name], self.sliders[c.name]]
+        self.controls_box.objects = objects
         self.save.filename = f"{ex.deal.name}-explorer.toml"
 
     def _moved(self, control: Control) -> Any:
@@ -197,6 +283,16 @@ class ExplorerPage:
                 except GameError as exc:
                     self._error(exc)
         return moved
+
+    def _held(self, control: Control) -> Any:
+        def held(event: Any) -> None:
+            if self._syncing or self.explorer is None:
+                return
+            if event.new:
+                self.explorer.hold(control.name, control.check(self.sliders[control.name].value))
+            else:
+                self.explorer.release(control.name)
+        return held
 
     def _show(self, st: ExplorerState) -> None:
         ex = self.explorer
@@ -209,17 +305,98 @@ class ExplorerPage:
                     slider.start, slider.end = min(slider.start, value), max(slider.end, value)
                 if slider.value != value:
                     slider.value = value
+            for name, box in self.holds.items():
+                if box.value != (name in st.held):
+                    box.value = name in st.held
         finally:
             self._syncing = False
         self.title.object = f"### {markdown(ex.deal.title)}"
         self.readouts.object = _readouts(ex.controls(), st)
-        self.verdict.object = "\n\n".join(markdown(line) for line in verdict(st))
+        said = [markdown(line) for line in verdict(st)]
+        self.verdict.object = f"**Verdict**: *{said[0]}*\n\n" + "\n\n".join(said[1:])
         self.figure.object = _figure(ex)
         d = st.assessment.drivers.head(5)
         self.drivers.object = "\n".join(
             f"{i}. {markdown(name)}" + (f" ({markdown(ex.deal.parameters[name].unit)})"
                               if name in ex.deal.parameters and ex.deal.parameters[name].unit
                               else "") for i, name in enumerate(d.index, 1)) or "(none)"
+
+
+class NegotiationTab:
+    """The page's second tab: play one side of the open deal against a standard agent
+    (:class:`deals.practice.session.PracticeSession`, as ``chipdeals negotiate``)."""
+
+    def __init__(self, page: ExplorerPage):
+        pn = _panel()
+        self.page = page
+        self.session: Any = None
+        self.side = pn.widgets.Select(name="You play", options={"the partner": "partner",
+                                                                "the supplier": "supplier"},
+                                      value="partner", width=170)
+        self.against = pn.widgets.Select(name="against", options=list(STANDARD),
+                                         value="boulware", width=170)
+        self.start = pn.widgets.Button(name="Start a new game", button_type="primary", width=170)
+        self.move = pn.widgets.TextInput(name="Your move", placeholder="accept, walk, or e.g. "
+                                         "chips=150000", sizing_mode="stretch_width")
+        self.send = pn.widgets.Button(name="Send", width=100)
+        self.log = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["transcript"])
+        self.start.on_click(lambda _: self.new_game())
+        self.send.on_click(lambda _: self.play(self.move.value))
+        self.layout = pn.Column(
+            pn.pane.Markdown("Play one side of this deal against an agent; after the game you "
+                             "see what you got against the gain your position supports."),
+            pn.FlexBox(self.side, self.against, self.start, flex_wrap="wrap"),
+            pn.Row(self.move, self.send, sizing_mode="stretch_width"),
+            self.log, sizing_mode="stretch_width", max_width=LEFT + RIGHT)
+
+    def reset(self) -> None:
+        self.session = None
+        self.log.object = "Press *Start a new game*."
+
+    def new_game(self) -> None:
+        ex = self.page.explorer
+        if ex is None:
+            return
+        try:
+            self.session = PracticeSession(ex.deal, side=self.side.value,
+                                           against=self.against.value)
+        except GameError as exc:
+            self.log.object = markdown(exc)
+            return
+        me = the(self.session.problem.sides[self.session.person])
+        self._lines = [f"You are {me}; your outside option is worth "
+                       f"{self.session.my_reservation:.3g} $bn a year."]
+        self._show()
+
+    def play(self, move: str) -> None:
+        if self.session is None:
+            self.new_game()
+            if self.session is None:
+                return
+        try:
+            said = self.session.respond(move)
+        except GameError as exc:
+            said = f"Not taken: {exc}"
+        self._lines += [f"You: {move}", said]
+        self.move.value = ""
+        self._show()
+
+    def _show(self) -> None:
+        s = self.session
+        lines = [markdown(line) for line in self._lines]
+        table = s.offer_on_table
+        if table is not None:
+            u = s.my_utility(s.offers[-1][1])
+            offer = "; ".join(f"{markdown(k)} {number_text(v)}" for k, v in table.items())
+            lines.append(f"**Round {s.round} of {s.rounds}**: their offer ({offer}) is worth "
+                         f"{u:.3g} $bn a year to you.")
+        if s.status != "open":
+            lines.append(f"**{markdown(s.result_sentence())}**")
+        self.log.object = "\n\n".join(lines)
+
+
+def _level_names(deal: deals.Deal, c: Control) -> dict[float, str]:
+    return level_names(deal.issue(c.name)) if c.kind == "issue" else {}
 
 
 #: Each deal's starting explorer, computed once per server and forked for every session.
@@ -245,9 +422,14 @@ def _numeral(c: Control) -> str:
 def _readouts(controls: list[Control], st: ExplorerState) -> str:
     values: Mapping[str, float] = {**st.terms, **st.values}
     lines = ["| term or parameter | value | |", "|---|---|---|"]
-    lines += [f"| {markdown(c.name)} | <span class='readout' data-name='{text(c.name)}'>"
-              f"{markdown(c.text(values[c.name]))}</span> | {markdown(c.role)} |"
-              for c in controls]
+    for c in controls:
+        held = c.kind == "issue" or c.name in st.held
+        role = c.role if c.kind == "issue" else (f"{c.role}, held" if held else
+                                                 f"{c.role}, drawn (the value is its point "
+                                                 "value)")
+        lines.append(f"| {markdown(c.name)} | <span class='readout' data-name='{text(c.name)}' "
+                     f"data-held='{'yes' if held else 'no'}'>"
+                     f"{markdown(c.text(values[c.name]))}</span> | {markdown(role)} |")
     return "\n".join(lines)
 
 
@@ -286,7 +468,7 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
     token = new_token()
     url = f"http://127.0.0.1:{port}/?token={token}"
     try:
-        server = pn.serve({"/": lambda: ExplorerPage(deal, draws=draws, folder=folder).layout},
+        server = pn.serve({"/": lambda: ExplorerPage(deal, draws=draws, folder=folder).servable()},
                           port=port, address="127.0.0.1",
                           websocket_origin=[f"127.0.0.1:{port}", f"localhost:{port}"],
                           show=False, start=False, title="chipdeals concession explorer",

@@ -359,8 +359,9 @@ class ConcessionExplorer:
         ax.scatter(*st.proposal_point, marker="*", s=200, color=FLAG_COLOURS.get(st.flag, "gold"),
                    edgecolor="black", label=f"these terms: {FLAG_WORDS['supplier'][st.flag]}",
                    zorder=5)
-        ax.scatter(*st.benchmark_point, marker="D", s=130, facecolor="none", edgecolor="C1",
-                   linewidth=2, label="bargaining benchmark (asymmetric Nash)", zorder=6)
+        if np.all(np.isfinite(st.benchmark_point)):  # none where the zone is empty at these values
+            ax.scatter(*st.benchmark_point, marker="D", s=130, facecolor="none", edgecolor="C1",
+                       linewidth=2, label="bargaining benchmark (asymmetric Nash)", zorder=6)
         if self.deal.outcome is not None:
             struck = self.deal.bind(**{k: self.values[k] for k in st.held}).utilities(
                 self.deal.outcome_values(self.deal.outcome.values))
@@ -376,6 +377,7 @@ class ConcessionExplorer:
         marks = [st.disagreement, st.proposal_point, st.benchmark_point, *extra]
         rational = st.frontier[(st.frontier >= np.asarray(st.disagreement)).all(axis=1)]
         pts = np.vstack([rational if len(rational) else st.frontier, marks])
+        pts = pts[np.isfinite(pts).all(axis=1)]
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         with np.errstate(over="ignore", invalid="ignore"):  # key values near the float limit
             pad = np.maximum((hi / 2 - lo / 2) * 0.16, 1e-9)

@@ -19,10 +19,10 @@ from typing import Any
 
 import pandas as pd
 
+from deals.audit.verdicts import FLAG_WORDS, all_codes, verdict
 from deals.errors import DealError
 from deals.views.output import Section
 from games.writing import replacing
-from deals.audit.verdicts import FLAG_WORDS, all_codes, verdict
 
 __all__ = ["assessment_sections", "sheet_name", "write_xlsx"]
 

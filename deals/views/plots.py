@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import os
+
+import numpy as np
+
 from deals.errors import DealError
+from games.writing import replacing
 
 from deals.audit.verdicts import FLAG_COLOURS, FLAG_WORDS
 
@@ -219,8 +222,6 @@ def image_format(path: str, option: str = "--plot") -> str:
 def save_figure(figure, path: str, option: str = "--plot") -> None:
     """Write ``figure`` to exactly ``path`` (see :func:`image_format`), then close it."""
     import matplotlib.pyplot as plt
-
-    from games.writing import replacing  # start-up time: written only when a figure is saved
 
     try:
         suffix = image_format(path, option)

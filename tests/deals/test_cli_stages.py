@@ -27,4 +27,4 @@ def test_a_count_below_one_is_refused_not_silently_dropping_rows(capsys):
     for option in ("--top", "--draws", "--curve-draws"):
         assert main(["stages", "gulf-divestment-saudi", option, "-1"]) == 2
         err = capsys.readouterr().err.strip()
-        assert len(err.splitlines()) == 1 and option in err
+        assert len(err.splitlines()) == 1 and f"{option}: must be at least 1" in err

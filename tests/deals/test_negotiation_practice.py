@@ -136,3 +136,32 @@ def test_the_widget_plays_through_its_buttons(capsys):
     assert box.session.problem.outcome(box.session.offers[1][1])["chips"] == 1_200_000
     box.buttons[2].click()                       # walk away
     assert box.session.status == "walked out" and all(b.disabled for b in box.buttons)
+
+
+def test_the_agents_moves_are_narrated_with_what_they_give_up():
+    """Issue 26: the Boulware US moved 205,533 -> 111,067 -> 205,533 with no word of why; each
+    counter now says what share of its own gain the agent gives up, computed from its utilities."""
+    import re
+
+    import deals
+    from deals.practice.session import PracticeSession
+
+    s = PracticeSession(deals.load("gulf-divestment-uae"), side="partner", against="boulware")
+    agent = 1 - s.person
+    r = float(s.problem.reservation(agent)[0])
+    for move in ("chips=300000", "chips=250000", "chips=200000", "chips=150000"):
+        before = [i for side, i in s.offers if side == agent][-1]
+        said = s.respond(move)
+        if s.status != "open":
+            break
+        after = s.offers[-1][1]
+        old = float(s.problem.utility(agent)[0, before]) - r
+        new = float(s.problem.utility(agent)[0, after]) - r
+        found = re.search(r"concedes (\d+)%|asks for more: (\d+)%|holds firm", said)
+        assert found, said
+        if found.group(1):
+            assert int(found.group(1)) == round(100 * (old - new) / old)
+        elif found.group(2):
+            assert int(found.group(2)) == round(100 * (new - old) / old)
+        else:
+            assert abs(new - old) < 0.005 * old
