@@ -23,10 +23,6 @@ from games.errors import (
     TreeError,
 )
 
-# Loaded now, not on first use: the function users call is ``games.equilibria``; its solver
-# package is ``games.normal_form.equilibria``. Costs numpy only.
-from games.normal_form.equilibria import equilibria
-
 #: Where each public name lives: module -> names (loaded on first access).
 _EXPORTS: dict[str, tuple[str, ...]] = {
     # --- parameters and expressions ---
@@ -37,9 +33,9 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
         "Parameter", "ParameterSet",
     ),
     # --- normal-form games and equilibria ---
-    "games.normal_form.equilibria": (
-        "BatchEquilibria", "Equilibrium", "EquilibriumSet", "equilibria_batch", "pure_equilibria",
-        "regret",
+    "games.normal_form.equilibria": (  # equilibria: the function users call
+        "BatchEquilibria", "Equilibrium", "EquilibriumSet", "equilibria", "equilibria_batch",
+        "pure_equilibria", "regret",
     ),
     "games.normal_form.game": (
         "NormalFormGame",
@@ -96,7 +92,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-__all__ = sorted([*(name for names in _EXPORTS.values() for name in names), "equilibria",
+__all__ = sorted([*(name for names in _EXPORTS.values() for name in names),
                   "BargainingError", "ExpressionError", "FileFormatError", "GameError",
                   "GameTooLargeError", "InvalidGameError", "ParameterError", "TreeError"])
 

@@ -9,9 +9,9 @@ is a ``ValueError`` so that generic callers can still catch it.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
-import numpy as np
 
 __all__ = [
     "GameError", "ExpressionError", "ParameterError", "InvalidGameError", "GameTooLargeError",
@@ -156,9 +156,10 @@ def whole_number(value: Any, what: str, error: type[GameError] = GameError, *,
     ...
     games.errors.GameError: max_vertices must be a whole number >= 1, got 'a'
     """
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    # numbers.Real covers numpy's scalars too (numpy registers them), without importing numpy
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise error(f"{what} must be a whole number >= {minimum}, got {value!r}")
-    if isinstance(value, (float, np.floating)) and not (math.isfinite(value) and value == int(value)):
+    if not isinstance(value, numbers.Integral) and not (math.isfinite(value) and value == int(value)):
         raise error(f"{what} must be a whole number >= {minimum}, got {value!r}")
     number = int(value)
     if number < minimum:
