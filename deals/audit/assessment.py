@@ -19,15 +19,17 @@ import pandas as pd
 from deals.audit.work import AuditWork
 from deals.audit.drivers import drivers as driver_table
 from deals.errors import DealError
-from deals.audit.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
-                            point_values, sample_values)
+from deals.audit.leverage import (DrawSolver, audit_settings, optimal_ask, outcome_box,
+                                  point_values, sample_values)
+from deals.audit.streaming import (RESERVOIR, DrawSummary, check_kept, draws_table,
+                                   solve_audit)
 from deals.deal.model import SIDES, Deal
 from deals.numbers import json_value, people
 from deals.audit.surplus import surplus_sentence
 from deals.audit.verdicts import (FLAGS, borderline, edge_words, headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
 from games import markup
-from games.parallel import can_fork, jobs_for, process_map, progress_ticks
+from games.parallel import can_fork, jobs_for, process_map
 from games.results import TabularResult
 from deals.deal.files import load
 
@@ -168,6 +170,8 @@ class Assessment(TabularResult):
     records: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     staged: Any = None  # deals.stages.values.StageSummary of a deal with [stages]
     two_level: Any = None  # deals.two_level.ratification.TwoLevel of a deal with [actors] or [beliefs]
+    #: Every draw's parameters and results (a DataFrame), with ``keep_draws=True``; else None.
+    per_draw: Any = field(default=None, repr=False, compare=False)
 
     @property
     def flag(self) -> str:
@@ -383,7 +387,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            executor: Executor | None = None, chunk_size: int | None = None,
            progress: bool | None = None, grid_points: int = 350,
            terms: str = "proposal", detail: bool = True, summaries: bool = True,
-           jobs: int | None = 1, given: Any = None) -> Assessment:
+           jobs: int | None = 1, given: Any = None, keep_draws: bool = False) -> Assessment:
     """Audit a deal's terms (``terms``: see :func:`audited_terms`) over seeded parameter draws.
 
     ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
@@ -399,6 +403,12 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     ``given`` audits the terms given the record: a :class:`deals.record.condition.Conditioned`
     (from :func:`deals.condition`) whose draws replace the files' (an empty record changes
     nothing); the staged and two-level summaries still use the files' ranges.
+
+    The draws are streamed to the summaries (:mod:`deals.audit.streaming`): shares are
+    counted over every draw; up to 100,000 draws every percentile is exact, beyond that
+    the percentiles and the explanation are found on a uniform sample of 100,000 draws
+    (``settings["quantiles"]`` says so), so memory does not grow with ``draws`` (at most
+    10,000,000). ``keep_draws=True`` keeps every draw (at most 200,000) in ``per_draw``.
 
     >>> import deals
     >>> deal = deals.load("chips-for-farm-purchases")
@@ -420,33 +430,33 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     deal, proposal, source = audited_terms(deal, terms)
     solver = DrawSolver(deal, proposal, power=power, grid_points=grid_points,
                         efficiency_margin=t.efficiency_margin)
-    values = sample_values(deal, draws, seed) if given is None else \
-        given.values_for(deal, draws, seed)
+    kept = keep_draws or (given is not None and not given.empty)
+    if kept:
+        check_kept(draws, "keeping the draws (keep_draws, --keep-draws)" if keep_draws
+                   else "an audit given the record")
+    summary = DrawSummary(outcome_box(deal).names, t, draws if kept else RESERVOIR)
+    values = None if draws > summary.reservoir.capacity else \
+        sample_values(deal, draws, seed) if given is None else given.values_for(deal, draws, seed)
     work = AuditWork(deal, proposal, values, solver, t, terms, seed)
     ahead = executor is None and jobs_for(jobs, 2) > 1 and can_fork()
     # A chunk's memory is in its worker, not here: larger chunks there cost fewer rounds of
     # the searches (measured, 100,000 UAE draws on 2 cores: 4.5 s and 209 MiB per worker at
     # 5,000 draws a chunk, 4.1 s and 258 MiB at 10,000).
     size = chunk_size or (CHUNK_WITH_WORKERS if ahead else CHUNK)
-    tasks, chunks = work.plan(detail=detail, summaries=summaries, chunk=size, ahead=ahead)
-    if executor is not None:  # the executor solves the draws first; the rest runs here
-        result = leverage_over_draws(solver, values, executor=executor, chunk_size=size,
-                                     progress=progress, description=f"assess {deal.name}")
-        tasks, jobs = [task for task in tasks if task not in chunks], 1
-    with progress_ticks(len(tasks), progress, f"assess {deal.name}", "task") as tick:
-        done = dict(zip(tasks, process_map(work, tasks, jobs, done=tick)))
-    if executor is None:
-        result = work.draws_solved(done, chunks)
-    n = len(result)
-    accept = {"partner": float(result.partner_accepts.mean()),
-              "supplier": float(result.supplier_accepts.mean())}
-    rho = {"supplier": percentiles(result.rho), "partner": percentiles(result.rho_partner)}
-    gains = {"proposal": {"supplier": percentiles(result.supplier_gain),
-                          "partner": percentiles(result.partner_gain)},
-             "benchmark": {"supplier": percentiles(result.supplier_gain_at_benchmark),
-                           "partner": percentiles(result.partner_gain_at_benchmark)}}
+    work, done, jobs = solve_audit(work, summary, draws=draws, seed=seed, detail=detail,
+                                   summaries=summaries, size=size, ahead=ahead, jobs=jobs,
+                                   executor=executor, progress=progress)
+    # Shares are over every draw; medians and what explains the verdict are over the kept ones.
+    result, values, n = summary.kept(), work.values, summary.count
+    accept = {"partner": summary.share("partner_accepts"),
+              "supplier": summary.share("supplier_accepts")}
+    rho = {"supplier": summary.percentiles("rho"), "partner": summary.percentiles("rho_partner")}
+    gains = {"proposal": {"supplier": summary.percentiles("supplier_gain"),
+                          "partner": summary.percentiles("partner_gain")},
+             "benchmark": {"supplier": summary.percentiles("supplier_gain_at_benchmark"),
+                           "partner": summary.percentiles("partner_gain_at_benchmark")}}
     other = {"supplier": "partner", "partner": "supplier"}
-    dominated = float(np.mean(result.better_for_both >= t.efficiency_margin))
+    dominated = summary.share("dominated")
     # How far inside the frontier p lies: the best improvement for both, in gain-range units.
     distance = float(np.median(np.maximum(result.better_for_both, 0.0)))
     reported = [s for s in SIDES if detail and accept[other[s]] >= t.under_acceptance]
@@ -479,12 +489,9 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     verdict_sets = {s: verdict_set(accept[other[s]], accept[s], rho[s]["median"], dominated, t,
                                      side=s) for s in SIDES}
     verdicts = {s: verdict_sets[s][0] for s in SIDES}
-    rho_finite = {"supplier": result.rho[np.isfinite(result.rho)],
-                  "partner": result.rho_partner[np.isfinite(result.rho_partner)]}
+    below = {"supplier": summary.below_rho("rho"), "partner": summary.below_rho("rho_partner")}
     edges = {s: borderline(accept[other[s]], accept[s], rho[s]["median"], dominated, t, draws=n,
-                           rho_below=float(np.mean(rho_finite[s] <= t.under_rho))
-                           if rho_finite[s].size else float("nan"),
-                           rho_draws=int(rho_finite[s].size), side=s) for s in SIDES}
+                           rho_below=below[s][0], rho_draws=below[s][1], side=s) for s in SIDES}
     flags = {s: headline(verdict_sets[s]) for s in SIDES}
     flag_sets = {s: tuple(dict.fromkeys(headline((v,)) for v in verdict_sets[s])) for s in SIDES}
     surplus = {s: tuple(r for r in (done.get(("surplus", s, i.name)) for i in deal.issues)
@@ -499,7 +506,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         deal=deal.name, title=deal.title, parties=parties,
         proposal=proposal, proposal_source=source, draws=n, seed=seed, thresholds=t,
         power=float(np.median(result.power)), acceptance=accept,
-        zone_empty=float(result.zone_empty.mean()), rho=rho, rho_ask=rho_ask,
+        zone_empty=summary.share("zone_empty"), rho=rho, rho_ask=rho_ask,
         benchmark=benchmark, ask=ask,
         dominated_share=dominated, frontier_distance=distance, better_package=better,
         better_gains=better_gains, surplus=surplus, surplus_text=surplus_text, flags=flags,
@@ -509,9 +516,11 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                   "benchmark": "asymmetric Nash (power from delay costs)"
                   if power is None and deal.discount else "asymmetric Nash",
                   "resolution": solver.resolution, "detail": detail,
-                  **({} if given is None or given.empty else {"given": given.summary()})},
+                  **({} if given is None or given.empty else {"given": given.summary()}),
+                  **summary.settings()},
         terms=terms, verdicts=verdicts, verdict_sets=verdict_sets, borderline=edges,
         verdict_text={s: words(verdicts[s], s, parties) + edge_words(edges[s], s, parties)
                       for s in SIDES}, gains=gains,
         terms_words=terms_text(deal, proposal), records=records,
-        staged=done.get(("staged",)), two_level=done.get(("two_level",)))
+        staged=done.get(("staged",)), two_level=done.get(("two_level",)),
+        per_draw=draws_table(result, values) if keep_draws else None)

@@ -39,10 +39,11 @@ from games.sweeps import sweep
 
 
 #: Most Monte Carlo draws one audit takes. The solvers work ``chunk_size`` draws at a time
-#: (about 80 MB for the default 5,000), and about 1 kB a draw is kept for the verdict (measured
-#: with tracemalloc: 84 MB peak at 4,000 draws, 88 MB at 8,000), so 200,000 draws peak near
-#: 300 MB and take minutes; more would only refine percentiles already settled.
-MAX_DRAWS = 200_000
+#: (about 80 MB for the default 5,000) and the results are streamed to the summaries, which
+#: keep at most 100,000 draws (deals.audit.streaming), so memory does not grow with the draws;
+#: time does (about a minute per 100,000 draws and core). An audit that keeps every draw
+#: takes at most deals.audit.streaming.MAX_KEPT_DRAWS.
+MAX_DRAWS = 10_000_000
 #: Most grid outcomes per draw the audit scans (each chunk holds chunk_size x grid_points gains).
 MAX_GRID_POINTS = 20_000
 

@@ -226,6 +226,8 @@ def _check(args: argparse.Namespace) -> None:
         _check_writable(args.plot, "--plot")
     if getattr(args, "output", None):
         _check_output(args.output)
+    if getattr(args, "keep_draws", None):
+        _check_writable(args.keep_draws, "--keep-draws")
 
 
 def _check_output(path: str) -> None:

@@ -22,6 +22,8 @@ from deals.audit.comparison import has_terms, main_driver
 from deals.numbers import people
 from deals.views.output import GLOSSARY_LINE, Report, Section, terminal_width
 from deals.audit.surplus import MATERIAL
+from deals.audit.streaming import MAX_KEPT_DRAWS
+from games.writing import replacing
 from deals.audit.verdicts import FLAG_WORDS, amount, edge_words, label, sentence_case, the, verdict, verdict_prose
 
 #: Monte Carlo draws per deal by default: enough for acceptance shares to +-1 point (2 s.e.).
@@ -286,7 +288,11 @@ def cmd_assess(args: argparse.Namespace) -> Report:
     given = given_from(args)
     announce(f"chipdeals assess: auditing {deal.name}, {args.draws:,} draws ...")
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                     progress=None, terms=args.terms, jobs=args.jobs, given=given)
+                     progress=None, terms=args.terms, jobs=args.jobs, given=given,
+                     keep_draws=bool(args.keep_draws))
+    if args.keep_draws:
+        with replacing(args.keep_draws, "w", newline="") as out:
+            a.per_draw.to_csv(out)
     if args.plot:
         _agg()
         _save(a.plot_drivers(), args.plot)
@@ -337,3 +343,7 @@ def assess_options(parser: argparse.ArgumentParser) -> None:
     """``assess``'s arguments: terms, draws, thresholds."""
     _common(parser, ASSESS_DRAWS)
     _jobs(parser, "spread the draws and the rest of the audit over N worker processes")
+    parser.add_argument("--keep-draws", metavar="FILE.csv",
+                        help="also write every draw's parameters and results to a CSV file "
+                        f"(at most {MAX_KEPT_DRAWS:,} draws; without it the draws are streamed "
+                        "to the summaries and only 100,000 are kept)")

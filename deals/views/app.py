@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import deals
-from deals.audit.leverage import MAX_DRAWS
+from deals.audit.streaming import MAX_KEPT_DRAWS  # the page keeps every draw
 from deals.errors import DealError
 from deals.audit.verdicts import level_names, the
 from deals.practice.session import PracticeSession, number_text
@@ -455,8 +455,8 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
     pn = _panel()
     if deal is not None:
         deals.load(deal)  # a bad name or file is one clear error before anything starts
-    if not 10 <= draws <= MAX_DRAWS:  # checked before serving: a page that never comes is a hang
-        raise DealError(f"--draws {draws:,}: give at least 10 and at most {MAX_DRAWS:,} draws "
+    if not 10 <= draws <= MAX_KEPT_DRAWS:  # checked before serving: a page that never comes is a hang
+        raise DealError(f"--draws {draws:,}: give at least 10 and at most {MAX_KEPT_DRAWS:,} draws "
                         f"per update (default {PAGE_DRAWS})")
     if port is not None and not 0 < port < 65536:
         raise DealError(f"--port {port}: give a port between 1 and 65535, or none for a free one")
