@@ -104,7 +104,7 @@ class Reservoir:
         self._pending.append((number, keys, arrays))
         self.count += rows
         self._pending_rows += len(number)
-        if self._pending_rows > self.capacity + self.capacity // 4:  # a bounded backlog
+        if self._pending_rows > self.capacity + self.capacity // 16:  # a bounded backlog
             self._compact()
 
     def _compact(self) -> None:
@@ -113,8 +113,6 @@ class Reservoir:
             return
         number = np.concatenate([p[0] for p in self._pending])
         keys = np.concatenate([p[1] for p in self._pending])
-        names = list(self._pending[0][2])
-        columns = {k: np.concatenate([p[2][k] for p in self._pending]) for k in names}
         if len(number) > self.capacity:
             # Ties among 64-bit keys are broken by the row's number, so the kept set is a
             # function of the rows alone, whatever order they came in.
@@ -122,7 +120,10 @@ class Reservoir:
         else:
             kept = np.arange(len(number))
         kept = kept[np.argsort(number[kept], kind="stable")]   # back in the stream's order
-        self._pending = [(number[kept], keys[kept], {k: v[kept] for k, v in columns.items()})]
+        columns = {}
+        for name in list(self._pending[0][2]):  # column by column, each chunk's copy let go
+            columns[name] = np.concatenate([p[2].pop(name) for p in self._pending])[kept]
+        self._pending = [(number[kept], keys[kept], columns)]
         self._pending_rows = len(kept)
         if len(kept) == self.capacity and self.count > self.capacity:
             self._largest = keys[kept].max()
