@@ -106,3 +106,10 @@ def test_the_cli_writes_every_draw_with_keep_draws(tmp_path, capsys):
     assert main(["assess", DEAL, "--draws", str(MAX_KEPT_DRAWS + 1), "--keep-draws",
                  str(path)]) == 2
     assert "200,000" in capsys.readouterr().err
+
+
+@pytest.mark.slow  # starts worker processes
+def test_streamed_on_worker_processes_is_the_same_audit(streamed, monkeypatch):
+    monkeypatch.setattr(assessment, "RESERVOIR", SMALL)
+    spread = deals.assess(DEAL, draws=DRAWS, seed=2, progress=False, chunk_size=333, jobs=2)
+    assert spread.to_json() == streamed.to_json()
