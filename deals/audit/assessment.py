@@ -23,6 +23,7 @@ from deals.audit.leverage import (DrawSolver, audit_settings, leverage_over_draw
                             point_values, sample_values)
 from deals.deal.model import SIDES, Deal
 from deals.numbers import json_value, people
+from deals.audit.sides import Ask, SideAudit, Summary, TermsRecords
 from deals.audit.surplus import surplus_sentence
 from deals.audit.verdicts import (FLAGS, borderline, edge_words, headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
@@ -30,6 +31,8 @@ from games import markup
 from games.parallel import can_fork, jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 from deals.deal.files import load
+from deals.stages.values import StageSummary
+from deals.two_level.ratification import TwoLevel
 
 #: What ``terms=`` audits: the terms on the table, the deal as struck, the drafter's belief.
 TERMS = ("proposal", "outcome", "belief")
@@ -104,18 +107,13 @@ class Thresholds:
                 f"{self.inefficient_share:g} of draws")
 
 
-def percentiles(values: np.ndarray) -> dict[str, float]:
+def percentiles(values: np.ndarray) -> Summary:
     """10th, 50th and 90th percentiles over the finite values, and the share that is finite.
 
     >>> percentiles(np.array([1.0, 2.0, 3.0, np.nan]))["median"]
     2.0
     """
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return {"p10": float("nan"), "median": float("nan"), "p90": float("nan"), "defined": 0.0}
-    p10, p50, p90 = np.percentile(finite, [10, 50, 90])
-    return {"p10": float(p10), "median": float(p50), "p90": float(p90),
-            "defined": float(finite.size / values.size)}
+    return Summary.of(values)
 
 
 @dataclass(frozen=True)
@@ -123,51 +121,107 @@ class Assessment(TabularResult):
     """The leverage audit of one set of terms over the analyst's parameter distribution.
 
     Made by :func:`assess`; ``explain()`` gives the verdict in words, ``to_dict()`` the versioned
-    JSON record, ``plot_drivers()`` the tornado chart.
+    JSON record, ``plot_drivers()`` the tornado chart. What it found for each side is in
+    ``supplier`` and ``partner`` (:class:`deals.audit.sides.SideAudit`: ``a.supplier.gain.median``,
+    ``a.partner.accepts``); ``acceptance``, ``gains``, ``rho``, ``verdicts`` and the other
+    per-side mappings read the same figures by side name.
 
     See :func:`assess` for an example.
     """
 
     deal: str
     title: str
-    parties: Mapping[str, str]
+    supplier: SideAudit
+    partner: SideAudit
     proposal: Mapping[str, float]
     proposal_source: str
     draws: int
     seed: int | None
     thresholds: Thresholds
     power: float
-    acceptance: Mapping[str, float]
     zone_empty: float
-    rho: Mapping[str, Mapping[str, float]]
-    rho_ask: Mapping[str, float]
+    rho_ask: Summary
     benchmark: Mapping[str, float]
-    ask: Mapping[str, Any]
+    ask: Ask
     dominated_share: float
     frontier_distance: float
     better_package: Mapping[str, float] | None
-    better_gains: Mapping[str, float] | None
-    surplus: Mapping[str, tuple[Mapping[str, Any], ...]]
-    surplus_text: Mapping[str, tuple[str, ...]]
-    flags: Mapping[str, str]
-    flag_sets: Mapping[str, tuple[str, ...]]
+    records: TermsRecords = field(repr=False, compare=False)
     drivers: pd.DataFrame = field(repr=False, compare=False)
     tornado: pd.DataFrame = field(repr=False, compare=False)
     units: Mapping[str, str] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
     terms: str = "proposal"
-    verdicts: Mapping[str, str] = field(default_factory=dict)
-    verdict_sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    verdict_text: Mapping[str, str] = field(default_factory=dict)
-    #: Per side: None, or the share within Monte Carlo error of a threshold that decides the
-    #: verdict (:func:`deals.audit.verdicts.borderline`).
-    borderline: Mapping[str, Any] = field(default_factory=dict)
-    gains: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
     gain_unit: str = GAIN_UNIT
     terms_words: str = ""
-    records: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    staged: Any = None  # deals.stages.values.StageSummary of a deal with [stages]
-    two_level: Any = None  # deals.two_level.ratification.TwoLevel of a deal with [actors] or [beliefs]
+    staged: StageSummary | None = None  # of a deal with [stages]
+    two_level: TwoLevel | None = None  # of a deal with [actors] or [beliefs]
+
+    def side(self, side: str) -> SideAudit:
+        """The audit of ``side`` ("supplier" or "partner")."""
+        return {"supplier": self.supplier, "partner": self.partner}[side]
+
+    def _by_side(self, name: str) -> dict[str, Any]:
+        return {s: getattr(self.side(s), name) for s in SIDES}
+
+    @property
+    def parties(self) -> dict[str, str]:
+        """Each side's party, by side."""
+        return self._by_side("party")
+
+    @property
+    def acceptance(self) -> dict[str, float]:
+        """P(each side accepts): the share of draws where it is at least as well off."""
+        return self._by_side("accepts")
+
+    @property
+    def rho(self) -> dict[str, Summary]:
+        """Each side's leverage ratio over the draws."""
+        return self._by_side("rho")
+
+    @property
+    def gains(self) -> dict[str, dict[str, Summary]]:
+        """Gains over no deal, by terms ("proposal": the audited terms; "benchmark") and side."""
+        return {"proposal": self._by_side("gain"), "benchmark": self._by_side("gain_at_benchmark")}
+
+    @property
+    def flags(self) -> dict[str, str]:
+        return self._by_side("flag")
+
+    @property
+    def flag_sets(self) -> dict[str, tuple[str, ...]]:
+        return self._by_side("flags")
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return self._by_side("verdict")
+
+    @property
+    def verdict_sets(self) -> dict[str, tuple[str, ...]]:
+        return self._by_side("verdicts")
+
+    @property
+    def verdict_text(self) -> dict[str, str]:
+        return self._by_side("verdict_text")
+
+    @property
+    def borderline(self) -> dict[str, Mapping[str, Any] | None]:
+        """Per side: None, or the share within Monte Carlo error of a threshold that decides
+        the verdict (:func:`deals.audit.verdicts.borderline`)."""
+        return self._by_side("borderline")
+
+    @property
+    def surplus(self) -> dict[str, tuple[Mapping[str, Any], ...]]:
+        return self._by_side("surplus")
+
+    @property
+    def surplus_text(self) -> dict[str, tuple[str, ...]]:
+        return self._by_side("surplus_text")
+
+    @property
+    def better_gains(self) -> dict[str, float] | None:
+        """What the package better for both adds for each side (None without one)."""
+        return None if self.better_package is None else self._by_side("better_gain")
 
     @property
     def flag(self) -> str:
@@ -177,7 +231,7 @@ class Assessment(TabularResult):
     @property
     def worse_off(self) -> dict[str, float]:
         """P(each side is worse off than with no deal): 1 - its acceptance."""
-        return {side: 1.0 - self.acceptance[side] for side in SIDES}
+        return self._by_side("worse_off")
 
     @property
     def leverage_gap(self) -> float:
@@ -440,11 +494,6 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     n = len(result)
     accept = {"partner": float(result.partner_accepts.mean()),
               "supplier": float(result.supplier_accepts.mean())}
-    rho = {"supplier": percentiles(result.rho), "partner": percentiles(result.rho_partner)}
-    gains = {"proposal": {"supplier": percentiles(result.supplier_gain),
-                          "partner": percentiles(result.partner_gain)},
-             "benchmark": {"supplier": percentiles(result.supplier_gain_at_benchmark),
-                           "partner": percentiles(result.partner_gain_at_benchmark)}}
     other = {"supplier": "partner", "partner": "supplier"}
     dominated = float(np.mean(result.better_for_both >= t.efficiency_margin))
     # How far inside the frontier p lies: the best improvement for both, in gain-range units.
@@ -455,8 +504,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                    if ("surplus", s, i.name) not in done]
         done.update(zip(explain, process_map(work, explain, jobs)))
         found_ask = done[("ask",)]
-        ask = {"terms": dict(found_ask.package), "acceptance": found_ask.acceptance,
-               "expected_gain": found_ask.expected_gain}
+        ask = Ask(dict(found_ask.package), found_ask.acceptance, found_ask.expected_gain)
         with np.errstate(all="ignore"):
             ask_gain = found_ask.gains[0]
             rho_ask = percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain,
@@ -466,7 +514,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         swings, ranked = done[("swings",)]
         drivers = driver_table(swings, values, result.supplier_gain, result.partner_gain, ranked)
     else:
-        ask = {"terms": {}, "acceptance": float("nan"), "expected_gain": float("nan")}
+        ask = Ask.none()
         rho_ask, point, benchmark = percentiles(np.array([np.nan])), None, {}
         swings = drivers = pd.DataFrame(index=pd.Index([], name="parameter"))
     better = better_gains = None
@@ -475,43 +523,57 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         g, g0 = deal.gains(better), deal.gains(proposal)
         better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
 
-    parties = {"supplier": deal.supplier, "partner": deal.partner}
-    verdict_sets = {s: verdict_set(accept[other[s]], accept[s], rho[s]["median"], dominated, t,
-                                     side=s) for s in SIDES}
-    verdicts = {s: verdict_sets[s][0] for s in SIDES}
-    rho_finite = {"supplier": result.rho[np.isfinite(result.rho)],
-                  "partner": result.rho_partner[np.isfinite(result.rho_partner)]}
-    edges = {s: borderline(accept[other[s]], accept[s], rho[s]["median"], dominated, t, draws=n,
-                           rho_below=float(np.mean(rho_finite[s] <= t.under_rho))
-                           if rho_finite[s].size else float("nan"),
-                           rho_draws=int(rho_finite[s].size), side=s) for s in SIDES}
-    flags = {s: headline(verdict_sets[s]) for s in SIDES}
-    flag_sets = {s: tuple(dict.fromkeys(headline((v,)) for v in verdict_sets[s])) for s in SIDES}
-    surplus = {s: tuple(r for r in (done.get(("surplus", s, i.name)) for i in deal.issues)
-                        if r is not None) if s in reported else () for s in SIDES}
-    surplus_text = {s: tuple(surplus_sentence(deal, r, s, GAIN_UNIT, t.under_acceptance)
-                             for r in surplus[s]) for s in SIDES}
-    records = {"audited_terms": terms_records(deal, proposal),
-               "benchmark": terms_records(deal, benchmark),
-               "ask": terms_records(deal, ask["terms"]), "better": terms_records(deal, better),
-               "issues": {i.name: i for i in deal.issues}}
+    columns = {"supplier": (result.supplier_gain, result.supplier_gain_at_benchmark, result.rho),
+               "partner": (result.partner_gain, result.partner_gain_at_benchmark,
+                           result.rho_partner)}
+    sides = {s: side_audit(deal, s, accept, dominated, t, *columns[s],
+                           surplus=tuple(r for r in (done.get(("surplus", s, i.name))
+                                                     for i in deal.issues) if r is not None)
+                           if s in reported else (),
+                           better_gain=None if better_gains is None else better_gains[s])
+             for s in SIDES}
+    records = TermsRecords(terms_records(deal, proposal), terms_records(deal, benchmark),
+                           terms_records(deal, ask.terms), terms_records(deal, better),
+                           {i.name: i for i in deal.issues})
     return Assessment(
-        deal=deal.name, title=deal.title, parties=parties,
+        deal=deal.name, title=deal.title, supplier=sides["supplier"], partner=sides["partner"],
         proposal=proposal, proposal_source=source, draws=n, seed=seed, thresholds=t,
-        power=float(np.median(result.power)), acceptance=accept,
-        zone_empty=float(result.zone_empty.mean()), rho=rho, rho_ask=rho_ask,
+        power=float(np.median(result.power)),
+        zone_empty=float(result.zone_empty.mean()), rho_ask=rho_ask,
         benchmark=benchmark, ask=ask,
         dominated_share=dominated, frontier_distance=distance, better_package=better,
-        better_gains=better_gains, surplus=surplus, surplus_text=surplus_text, flags=flags,
-        flag_sets=flag_sets, drivers=drivers, tornado=swings,
+        records=records, drivers=drivers, tornado=swings,
         units={i.name: i.unit for i in deal.issues},
         settings={"grid_points": grid_points, "power": power,
                   "benchmark": "asymmetric Nash (power from delay costs)"
                   if power is None and deal.discount else "asymmetric Nash",
                   "resolution": solver.resolution, "detail": detail,
                   **({} if given is None or given.empty else {"given": given.summary()})},
-        terms=terms, verdicts=verdicts, verdict_sets=verdict_sets, borderline=edges,
-        verdict_text={s: words(verdicts[s], s, parties) + edge_words(edges[s], s, parties)
-                      for s in SIDES}, gains=gains,
-        terms_words=terms_text(deal, proposal), records=records,
+        terms=terms, terms_words=terms_text(deal, proposal),
         staged=done.get(("staged",)), two_level=done.get(("two_level",)))
+
+
+def side_audit(deal: Deal, side: str, accept: Mapping[str, float], dominated: float,
+               t: Thresholds, gain: np.ndarray, at_benchmark: np.ndarray, ratio: np.ndarray, *,
+               surplus: tuple[Mapping[str, Any], ...], better_gain: float | None) -> SideAudit:
+    """One side's record: its verdicts from both sides' acceptances, the share dominated and
+    its leverage ratio over the draws (``ratio``), and the figures that support them (its
+    ``gain`` over the draws at the terms and ``at_benchmark``)."""
+    other = "partner" if side == "supplier" else "supplier"
+    rho, draws = Summary.of(ratio), len(ratio)
+    parties = {"supplier": deal.supplier, "partner": deal.partner}
+    verdicts = verdict_set(accept[other], accept[side], rho.median, dominated, t, side=side)
+    finite = ratio[np.isfinite(ratio)]
+    edge = borderline(accept[other], accept[side], rho.median, dominated, t, draws=draws,
+                      rho_below=float(np.mean(finite <= t.under_rho)) if finite.size
+                      else float("nan"), rho_draws=int(finite.size), side=side)
+    return SideAudit(
+        party=parties[side], accepts=accept[side], gain=Summary.of(gain),
+        gain_at_benchmark=Summary.of(at_benchmark),
+        rho=rho, verdict=verdicts[0], verdicts=verdicts, flag=headline(verdicts),
+        flags=tuple(dict.fromkeys(headline((v,)) for v in verdicts)),
+        verdict_text=words(verdicts[0], side, parties) + edge_words(edge, side, parties),
+        borderline=edge, surplus=surplus,
+        surplus_text=tuple(surplus_sentence(deal, r, side, GAIN_UNIT, t.under_acceptance)
+                           for r in surplus),
+        better_gain=better_gain)
