@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
+from deals.deal.cache import deal_view
 from deals.errors import DealError
 from games.bargaining import (
     BargainingProblem,
@@ -76,9 +77,10 @@ def bargaining_problem(deal: Deal, *, resolution: int | None = None) -> Bargaini
     >>> p.players
     ('US', 'Tier-2 buyer')
     """
-    return deal.memo(("problem", resolution), lambda: _build_problem(deal, resolution))
+    return _build_problem(deal, resolution)
 
 
+@deal_view
 def _build_problem(deal: Deal, resolution: int | None) -> BargainingProblem:
     deal.require_point("the bargaining problem")
     issues = []
