@@ -16,7 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from deals.audit.work import AuditWork
+from deals.audit.work import AuditWork, Job, Surplus, SummaryField
 from deals.audit.drivers import drivers as driver_table
 from deals.errors import DealError
 from deals.audit.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
@@ -154,8 +154,18 @@ class Assessment(TabularResult):
     terms: str = "proposal"
     gain_unit: str = GAIN_UNIT
     terms_words: str = ""
-    staged: StageSummary | None = None  # of a deal with [stages]
-    two_level: TwoLevel | None = None  # of a deal with [actors] or [beliefs]
+    #: The staged plan of a deal with [stages], and the two-level summary of a deal with
+    #: [actors] or [beliefs]; each found the first time it is read (``assess(summaries=...)``).
+    staged: StageSummary | None = SummaryField()
+    two_level: TwoLevel | None = SummaryField()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickling: the summaries themselves (found now if still pending), not the deal
+        they would be found from."""
+        state = dict(self.__dict__)
+        for name in ("staged", "two_level"):
+            state[f"_{name}_value"] = getattr(self, name)
+        return state
 
     def side(self, side: str) -> SideAudit:
         """The audit of ``side`` ("supplier" or "partner")."""
@@ -436,7 +446,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            thresholds: Thresholds | None = None, power: float | None = None,
            executor: Executor | None = None, chunk_size: int | None = None,
            progress: bool | None = None, grid_points: int = 350,
-           terms: str = "proposal", detail: bool = True, summaries: bool = True,
+           terms: str = "proposal", detail: bool = True, summaries: bool | str = True,
            jobs: int | None = 1, given: Any = None) -> Assessment:
     """Audit a deal's terms (``terms``: see :func:`audited_terms`) over seeded parameter draws.
 
@@ -446,8 +456,11 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     efficiency, verdicts: the same numbers as in full) and leaves out what only explains it:
     the optimal ask (NaN), the benchmark and better package at point values, surplus left,
     drivers, the one-at-a-time table and the staged plan (empty); the comparison's struck-deal
-    column needs no more. ``summaries=False`` leaves out the staged plan and the two-level
-    summary (:func:`deals.audit.work.summary` finds each alone, as :func:`deals.compare` does).
+    column needs no more. The staged plan and the two-level summary are found the first time
+    ``staged`` or ``two_level`` is read (``to_dict()`` and ``explain()`` read them);
+    ``summaries="now"`` finds them with the audit's other tasks (over the workers ``jobs``
+    gives), ``summaries=False`` leaves them out (:func:`deals.audit.work.summary` finds each
+    alone, as :func:`deals.compare` does).
     ``jobs`` spreads the draws' chunks, and then the optimal ask, drivers, surplus scans and
     summaries, over that many worker processes (0: one per core; the results are the same).
     ``given`` audits the terms given the record: a :class:`deals.record.condition.Conditioned`
@@ -482,7 +495,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     # the searches (measured, 100,000 UAE draws on 2 cores: 4.5 s and 209 MiB per worker at
     # 5,000 draws a chunk, 4.1 s and 258 MiB at 10,000).
     size = chunk_size or (CHUNK_WITH_WORKERS if ahead else CHUNK)
-    tasks, chunks = work.plan(detail=detail, summaries=summaries, chunk=size, ahead=ahead)
+    tasks, chunks = work.plan(detail=detail, summaries=summaries == "now", chunk=size,
+                              ahead=ahead)
     if executor is not None:  # the executor solves the draws first; the rest runs here
         result = leverage_over_draws(solver, values, executor=executor, chunk_size=size,
                                      progress=progress, description=f"assess {deal.name}")
@@ -500,18 +514,18 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     distance = float(np.median(np.maximum(result.better_for_both, 0.0)))
     reported = [s for s in SIDES if detail and accept[other[s]] >= t.under_acceptance]
     if detail:
-        explain = [("surplus", s, i.name) for s in reported for i in deal.issues
-                   if ("surplus", s, i.name) not in done]
+        explain = [Surplus(s, i.name) for s in reported for i in deal.issues
+                   if Surplus(s, i.name) not in done]
         done.update(zip(explain, process_map(work, explain, jobs)))
-        found_ask = done[("ask",)]
+        found_ask = done[Job.ASK]
         ask = Ask(dict(found_ask.package), found_ask.acceptance, found_ask.expected_gain)
         with np.errstate(all="ignore"):
             ask_gain = found_ask.gains[0]
             rho_ask = percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain,
                                            np.nan))
-        point = done[("point",)]
+        point = done[Job.POINT]
         benchmark = point.benchmark_terms()
-        swings, ranked = done[("swings",)]
+        swings, ranked = done[Job.SWINGS]
         drivers = driver_table(swings, values, result.supplier_gain, result.partner_gain, ranked)
     else:
         ask = Ask.none()
@@ -523,11 +537,12 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         g, g0 = deal.gains(better), deal.gains(proposal)
         better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
 
+    later = work.summaries(done) if detail and summaries else None
     columns = {"supplier": (result.supplier_gain, result.supplier_gain_at_benchmark, result.rho),
                "partner": (result.partner_gain, result.partner_gain_at_benchmark,
                            result.rho_partner)}
     sides = {s: side_audit(deal, s, accept, dominated, t, *columns[s],
-                           surplus=tuple(r for r in (done.get(("surplus", s, i.name))
+                           surplus=tuple(r for r in (done.get(Surplus(s, i.name))
                                                      for i in deal.issues) if r is not None)
                            if s in reported else (),
                            better_gain=None if better_gains is None else better_gains[s])
@@ -550,7 +565,7 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                   "resolution": solver.resolution, "detail": detail,
                   **({} if given is None or given.empty else {"given": given.summary()})},
         terms=terms, terms_words=terms_text(deal, proposal),
-        staged=done.get(("staged",)), two_level=done.get(("two_level",)))
+        staged=later, two_level=later)
 
 
 def side_audit(deal: Deal, side: str, accept: Mapping[str, float], dominated: float,

@@ -34,7 +34,7 @@ def deal_view(build: Callable[..., View]) -> Callable[..., View]:
     """
     @functools.wraps(build)
     def view(deal: Deal, *args: Any, **kwargs: Any) -> View:
-        key = (build, args, tuple(sorted(kwargs.items())))
+        key = (view, args, tuple(sorted(kwargs.items())))  # view pickles by its name
         if key not in deal._cache:
             deal._cache[key] = build(deal, *args, **kwargs)
         return deal._cache[key]
