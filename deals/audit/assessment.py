@@ -16,11 +16,11 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from deals.audit.work import AuditWork, Job, Surplus, SummaryField
+from deals.audit.work import AuditWork, Job, Surplus, SummaryField, Task
 from deals.audit.drivers import drivers as driver_table
 from deals.errors import DealError
-from deals.audit.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
-                            point_values, sample_values)
+from deals.audit.leverage import (DrawLeverage, DrawSolver, audit_settings, leverage_over_draws,
+                                  optimal_ask, point_values, sample_values)
 from deals.deal.model import SIDES, Deal
 from deals.numbers import json_value, people
 from deals.audit.sides import Ask, SideAudit, Summary, TermsRecords
@@ -490,21 +490,9 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     values = sample_values(deal, draws, seed) if given is None else \
         given.values_for(deal, draws, seed)
     work = AuditWork(deal, proposal, values, solver, t, terms, seed)
-    ahead = executor is None and jobs_for(jobs, 2) > 1 and can_fork()
-    # A chunk's memory is in its worker, not here: larger chunks there cost fewer rounds of
-    # the searches (measured, 100,000 UAE draws on 2 cores: 4.5 s and 209 MiB per worker at
-    # 5,000 draws a chunk, 4.1 s and 258 MiB at 10,000).
-    size = chunk_size or (CHUNK_WITH_WORKERS if ahead else CHUNK)
-    tasks, chunks = work.plan(detail=detail, summaries=summaries == "now", chunk=size,
-                              ahead=ahead)
-    if executor is not None:  # the executor solves the draws first; the rest runs here
-        result = leverage_over_draws(solver, values, executor=executor, chunk_size=size,
-                                     progress=progress, description=f"assess {deal.name}")
-        tasks, jobs = [task for task in tasks if task not in chunks], 1
-    with progress_ticks(len(tasks), progress, f"assess {deal.name}", "task") as tick:
-        done = dict(zip(tasks, process_map(work, tasks, jobs, done=tick)))
-    if executor is None:
-        result = work.draws_solved(done, chunks)
+    result, done = _run(work, executor, jobs, chunk_size, progress, detail=detail,
+                        summaries=summaries == "now")
+    jobs = 1 if executor is not None else jobs  # with an executor, the rest runs here
     n = len(result)
     accept = {"partner": float(result.partner_accepts.mean()),
               "supplier": float(result.supplier_accepts.mean())}
@@ -513,30 +501,8 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     # How far inside the frontier p lies: the best improvement for both, in gain-range units.
     distance = float(np.median(np.maximum(result.better_for_both, 0.0)))
     reported = [s for s in SIDES if detail and accept[other[s]] >= t.under_acceptance]
-    if detail:
-        explain = [Surplus(s, i.name) for s in reported for i in deal.issues
-                   if Surplus(s, i.name) not in done]
-        done.update(zip(explain, process_map(work, explain, jobs)))
-        found_ask = done[Job.ASK]
-        ask = Ask(dict(found_ask.package), found_ask.acceptance, found_ask.expected_gain)
-        with np.errstate(all="ignore"):
-            ask_gain = found_ask.gains[0]
-            rho_ask = percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain,
-                                           np.nan))
-        point = done[Job.POINT]
-        benchmark = point.benchmark_terms()
-        swings, ranked = done[Job.SWINGS]
-        drivers = driver_table(swings, values, result.supplier_gain, result.partner_gain, ranked)
-    else:
-        ask = Ask.none()
-        rho_ask, point, benchmark = percentiles(np.array([np.nan])), None, {}
-        swings = drivers = pd.DataFrame(index=pd.Index([], name="parameter"))
-    better = better_gains = None
-    if point is not None and point.better_for_both[0] >= t.efficiency_margin:
-        better = point.better_terms()
-        g, g0 = deal.gains(better), deal.gains(proposal)
-        better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
-
+    ask, rho_ask, benchmark, swings, drivers, better, better_gains = _explanation(
+        work, done, result, reported, jobs, detail=detail)
     later = work.summaries(done) if detail and summaries else None
     columns = {"supplier": (result.supplier_gain, result.supplier_gain_at_benchmark, result.rho),
                "partner": (result.partner_gain, result.partner_gain_at_benchmark,
@@ -566,6 +532,63 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                   **({} if given is None or given.empty else {"given": given.summary()})},
         terms=terms, terms_words=terms_text(deal, proposal),
         staged=later, two_level=later)
+
+
+def _run(work: AuditWork, executor: Executor | None, jobs: int | None, chunk_size: int | None,
+         progress: bool | None, *, detail: bool, summaries: bool
+         ) -> tuple[DrawLeverage, dict[Task, Any]]:
+    """The draws solved, and the tasks that do not wait for them (:meth:`AuditWork.plan`)
+    done: on ``executor`` (the draws only; the rest here), or over ``jobs`` processes."""
+    deal = work.deal
+    ahead = executor is None and jobs_for(jobs, 2) > 1 and can_fork()
+    # A chunk's memory is in its worker, not here: larger chunks there cost fewer rounds of
+    # the searches (measured, 100,000 UAE draws on 2 cores: 4.5 s and 209 MiB per worker at
+    # 5,000 draws a chunk, 4.1 s and 258 MiB at 10,000).
+    size = chunk_size or (CHUNK_WITH_WORKERS if ahead else CHUNK)
+    tasks, chunks = work.plan(detail=detail, summaries=summaries, chunk=size, ahead=ahead)
+    if executor is not None:  # the executor solves the draws first; the rest runs here
+        result = leverage_over_draws(work.solver, work.values, executor=executor,
+                                     chunk_size=size, progress=progress,
+                                     description=f"assess {deal.name}")
+        tasks, jobs = [task for task in tasks if task not in chunks], 1
+    with progress_ticks(len(tasks), progress, f"assess {deal.name}", "task") as tick:
+        done = dict(zip(tasks, process_map(work, tasks, jobs, done=tick)))
+    if executor is None:
+        result = work.draws_solved(done, chunks)
+    return result, done
+
+
+def _explanation(work: AuditWork, done: dict[Task, Any], result: DrawLeverage,
+                 reported: list[str], jobs: int | None, *, detail: bool) -> tuple:
+    """What explains the verdict (``detail``): the optimal ask and the leverage ratio against
+    it, the benchmark, the tornado and drivers, and the package better for both with what it
+    adds for each side; the surplus scans of the ``reported`` sides are added to ``done``."""
+    deal, t = work.deal, work.thresholds
+    if detail:
+        explain = [Surplus(s, i.name) for s in reported for i in deal.issues
+                   if Surplus(s, i.name) not in done]
+        done.update(zip(explain, process_map(work, explain, jobs)))
+        found_ask = done[Job.ASK]
+        ask = Ask(dict(found_ask.package), found_ask.acceptance, found_ask.expected_gain)
+        with np.errstate(all="ignore"):
+            ask_gain = found_ask.gains[0]
+            rho_ask = percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain,
+                                           np.nan))
+        point = done[Job.POINT]
+        benchmark = point.benchmark_terms()
+        swings, ranked = done[Job.SWINGS]
+        drivers = driver_table(swings, work.values, result.supplier_gain, result.partner_gain,
+                               ranked)
+    else:
+        ask = Ask.none()
+        rho_ask, point, benchmark = percentiles(np.array([np.nan])), None, {}
+        swings = drivers = pd.DataFrame(index=pd.Index([], name="parameter"))
+    better = better_gains = None
+    if point is not None and point.better_for_both[0] >= t.efficiency_margin:
+        better = point.better_terms()
+        g, g0 = deal.gains(better), deal.gains(work.proposal)
+        better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
+    return ask, rho_ask, benchmark, swings, drivers, better, better_gains
 
 
 def side_audit(deal: Deal, side: str, accept: Mapping[str, float], dominated: float,
