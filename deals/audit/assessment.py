@@ -181,8 +181,9 @@ class Assessment(TabularResult):
 
     @property
     def acceptance(self) -> dict[str, float]:
-        """P(each side accepts): the share of draws where it is at least as well off."""
-        return self._by_side("accepts")
+        """P(each side accepts): the share of draws where it is at least as well off (the
+        partner first, the order the JSON has always had)."""
+        return {s: self.side(s).accepts for s in ("partner", "supplier")}
 
     @property
     def rho(self) -> dict[str, Summary]:

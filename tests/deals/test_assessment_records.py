@@ -73,3 +73,12 @@ def test_a_summary_is_the_percentiles_of_the_finite_draws():
     assert s.defined == pytest.approx(101 / 103)
     assert dict(s) == {"p10": 11.0, "median": 51.0, "p90": 91.0, "defined": s.defined}
     assert np.isnan(Summary.of(np.array([np.nan])).median)
+
+
+def test_the_json_keeps_its_key_order(audit):
+    """The CLI writes the record unsorted, so the by-side mappings keep their old order."""
+    data = audit.to_dict()
+    assert list(data["acceptance"]) == ["partner", "supplier"]
+    assert list(data["worse_off"]) == list(data["rho"]) == ["supplier", "partner"]
+    assert list(data["gains"]) == ["proposal", "benchmark"]
+    assert list(data["gains"]["proposal"]["supplier"]) == ["p10", "median", "p90", "defined"]
