@@ -51,12 +51,12 @@ def tornado_plot(assessment: "Assessment", ax=None, top: int = 10):
     ax.axvline(0, color="black", lw=1)
     units = frame["unit"] if "unit" in frame else [""] * len(frame)
     ax.set_yticks(y, [f"{n} [{lo:g} to {hi:g}]" + (f"\n{u}" if u else "") for n, lo, hi, u in
-                      zip(frame.index, frame["low"], frame["high"], units)], fontsize=8)
+                      zip(frame.index, frame["low"], frame["high"], units)], fontsize=9)
     ax.set_xlabel(f"change in gain at the audited terms ({assessment.gain_unit}), "
                   "from the point values")
     ax.set_title(f"{assessment.title}\nwhat moves each side's gain at the audited terms",
                  fontsize=10)
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=8, loc="best")
     return ax
 
 
