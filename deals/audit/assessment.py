@@ -449,25 +449,70 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            progress: bool | None = None, grid_points: int = 350,
            terms: str = "proposal", detail: bool = True, summaries: bool | str = True,
            jobs: int | None = 1, given: Any = None) -> Assessment:
-    """Audit a deal's terms (``terms``: see :func:`audited_terms`) over seeded parameter draws.
+    """Audit a deal's terms over seeded parameter draws: who accepts, who gains, the verdicts.
 
-    ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
-    1/2). ``executor`` and ``chunk_size`` spread the draws as in :func:`games.sweep`; results
-    do not depend on them. ``detail=False`` stops at the verdict (acceptance, gains, rho,
-    efficiency, verdicts: the same numbers as in full) and leaves out what only explains it:
-    the optimal ask (NaN), the benchmark and better package at point values, surplus left,
-    drivers, the one-at-a-time table and the staged plan (empty); the comparison's struck-deal
-    column needs no more. The staged plan and the two-level summary are found the first time
-    ``staged`` or ``two_level`` is read (``to_dict()`` and ``explain()`` read them);
-    ``summaries="now"`` finds them with the audit's other tasks (over the workers ``jobs``
-    gives), ``summaries=False`` leaves them out (:func:`deals.audit.work.summary` finds each
-    alone, as :func:`deals.compare` does).
-    ``jobs`` spreads the draws' chunks, and then the optimal ask, drivers, surplus scans and
-    summaries, over that many worker processes (0: one per core; the results are the same).
-    ``given`` audits the terms given the record: a :class:`deals.record.condition.Conditioned`
-    (from :func:`deals.condition`) whose draws replace the files' (an empty record changes
-    nothing); the staged and two-level summaries still use the files' ranges.
+    Each draw is one plausible world: the deal's uncertain parameters drawn over their ranges.
+    The result (:class:`Assessment`) holds each side's acceptance share, gains, leverage
+    ratio and verdict, and why (drivers, the optimal ask, surplus left); ``.explain()`` says
+    it in words, ``.to_json()`` as data.
 
+    Parameters
+    ----------
+    deal : Deal or str
+        The deal: a :class:`Deal` from :func:`deals.load`, or a library name such as
+        ``"gulf-divestment-uae"``.
+    draws : int, default 10,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    thresholds : Thresholds or None, default None
+        When a verdict is over-reach, at risk, underpriced or inefficient (acceptance
+        shares and a leverage ratio, see :class:`Thresholds`); None: the defaults.
+    power : float or None, default None
+        The supplier's bargaining power, a share from 0 to 1 (None: from the deal's
+        costs of delay by Rubinstein, else 0.5).
+    executor : concurrent.futures.Executor or None, default None
+        Spreads the chunks of draws over its workers (a process pool, or a dask client's
+        executor); the results do not depend on it. None: here, in this process.
+    chunk_size : int or None, default None
+        Draws solved at a time (memory grows with it); the results do not depend on it.
+        None: 5,000 here, 10,000 in each worker process when ``jobs`` spreads them.
+    progress : bool or None, default None
+        Show a progress bar on standard error (None: only when the run takes more than a
+        second).
+    grid_points : int, default 350
+        Outcomes of the grid over the issues scanned in each draw for the frontier, the
+        benchmark and better packages (2 to 20,000); more, finer, slower.
+    terms : str, default "proposal"
+        Which terms are audited: ``"proposal"`` (the file's ``[proposal]``),
+        ``"outcome"`` (the deal as struck, ``[outcome]``) or ``"belief"`` (the
+        supplier's optimal ask at its believed values); see
+        :func:`deals.audit.assessment.audited_terms`.
+    detail : bool, default True
+        False stops at the verdict (acceptance, gains, leverage ratio, efficiency,
+        verdicts: the same numbers as in full) and leaves out what only explains it: the
+        optimal ask (NaN), the benchmark and better package at point values, surplus
+        left, drivers, the one-at-a-time table and the staged plan (empty).
+    summaries : bool or "now", default True
+        True: the staged plan and the two-level summary are found the first time
+        ``staged`` or ``two_level`` is read (``to_dict()`` and ``explain()`` read them);
+        ``"now"`` finds them with the audit's other tasks (over the workers ``jobs``
+        gives); False leaves them out (:func:`deals.audit.work.summary` finds each
+        alone, as :func:`deals.compare` does).
+    jobs : int or None, default 1
+        Worker processes for the draws' chunks, the optimal ask, drivers, surplus scans
+        and summaries (0: one per core); the results are the same.
+    given : Conditioned or None, default None
+        Draw the parameters given the record: a
+        :class:`deals.record.condition.Conditioned` from :func:`deals.condition`, whose
+        draws replace the file's ranges (None: the file's ranges); an empty record
+        changes nothing, and the staged and two-level summaries still use the files'
+        ranges.
+
+    Examples
+    --------
     >>> import deals
     >>> deal = deals.load("chips-for-farm-purchases")
     >>> full, brief = assess(deal, draws=300), assess(deal, draws=300, detail=False)

@@ -59,6 +59,13 @@ def profile_payoffs(deal: Deal, supplier: Stance, partner: Stance) -> tuple[floa
 def stance_game(deal: Deal) -> NormalFormGame:
     """The normal-form game of the deal's stances (supplier chooses rows, partner columns).
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+
+    Examples
+    --------
     Solve it with :func:`games.equilibria`. A walk-away stance gives both sides their
     outside options, whatever the other does:
 
@@ -109,6 +116,13 @@ def offer_label(supplier: Stance, partner: Stance) -> str:
 def offer_tree(deal: Deal) -> GameTree:
     """The offer tree: supplier offers a package; partner accepts, counters or walks away.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+
+    Examples
+    --------
     >>> import deals
     >>> tree = offer_tree(deals.load("allied-sme-netherlands"))
     >>> tree.players
@@ -196,6 +210,13 @@ class TreeOutcome(TabularResult):
 def tree_outcome(deal: Deal) -> TreeOutcome:
     """Solve the offer tree: subgame-perfect path and payoffs, and the non-credible threats.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+
+    Examples
+    --------
     >>> import deals
     >>> outcome = tree_outcome(deals.load("gulf-divestment-uae"))
     >>> outcome.path
