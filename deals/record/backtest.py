@@ -27,7 +27,7 @@ import pandas as pd
 
 from deals.audit.drivers import rank_correlations
 from deals.audit.leverage import (accepts, audit_settings, batch_problem, not_finite,
-                                  sample_values, supplier_power)
+                                  sample_values, supplier_power, utilities)
 from deals.audit.verdicts import amount, the
 from deals.deal.files import load
 from deals.deal.reading import library_names
@@ -209,25 +209,46 @@ def benchmarked(setting: Deal, terms: Mapping[str, float], values: Mapping[str, 
     sample repeats draws)."""
     names = list(values)
     matrix = np.column_stack([np.asarray(values[k], dtype=float) for k in names])
-    unique, back = np.unique(matrix, axis=0, return_inverse=True)
+    rows, back = np.unique(matrix, axis=0, return_inverse=True)
     back = back.ravel()
-    problem = batch_problem(setting, {k: unique[:, j] for j, k in enumerate(names)})
+    unique = {k: rows[:, j] for j, k in enumerate(names)}
+    problem = batch_problem(setting, unique)
     settings = {"resolution": 1e-4, "max_rounds": 60}
     grid = scan(problem, 350)
     zone = zone_test(problem, grid=grid, **settings, enough=GAIN_TOLERANCE)
-    nash = nash_benchmark(problem, supplier_power(setting, {k: unique[:, j] for j, k in
-                                                            enumerate(names)}, None),
+    nash = nash_benchmark(problem, supplier_power(setting, unique, None),
                           grid=grid, zone=zone, **settings)
     at = {k: np.full((1, 1), v) for k, v in setting.outcome_values(terms).items()}
     struck = [g[:, 0] for g in problem.gains(at)]
     issues = problem.box.names
     bench = np.column_stack([np.where(nash.agreement, nash.points[k], np.nan) for k in issues])
+    bench = _as_struck_where_indifferent(setting, terms, bench, issues, unique)
     sides = dict(zip(SIDES, range(2)))
     return Benchmarked(
         issues, bench[back],
         {s: np.where(nash.agreement, nash.gains[i], np.nan)[back] for s, i in sides.items()},
         {s: struck[i][back] for s, i in sides.items()},
         {s: accepts(struck[i], problem.disagreement[i])[back] for s, i in sides.items()})
+
+
+def _as_struck_where_indifferent(setting: Deal, terms: Mapping[str, float], bench: np.ndarray,
+                                 issues: tuple[str, ...], values: Mapping[str, np.ndarray]
+                                 ) -> np.ndarray:
+    """The benchmark's level of each issue, read as the struck level in the draws where moving
+    that issue alone from the benchmark's level to the struck one changes neither side's
+    utility (the benchmark is then a set of equally good levels that holds the struck one, e.g.
+    chips above a partner's demand buy nothing more)."""
+    bench = bench.copy()
+    point = {k: bench[:, j] for j, k in enumerate(issues)}
+    base = [np.asarray(u, dtype=float) for u in utilities(setting, point, values)]
+    for j, k in enumerate(issues):
+        moved = [np.asarray(u, dtype=float) for u in utilities(
+            setting, {**point, k: np.full(len(bench), float(terms[k]))}, values)]
+        same = np.isfinite(bench[:, j]) & np.all(
+            [np.abs(m - b) <= GAIN_TOLERANCE * np.maximum(1.0, np.abs(b))
+             for m, b in zip(moved, base)], axis=0)
+        bench[same, j] = float(terms[k])
+    return bench
 
 
 def phase(deal: Deal, values: Mapping[str, np.ndarray], ess: float) -> Phase:

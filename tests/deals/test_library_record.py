@@ -290,3 +290,21 @@ def test_netherlands_struck_step_is_audited_against_the_fdpr_threat():
     under_fdpr, struck = nl.at_terms("outcome")
     assert under_fdpr.bind(fdpr_reach=0.45).gains(struck)[1] < 0
     assert under_fdpr.bind(fdpr_reach=0.55).gains(struck)[1] > 0
+
+
+@pytest.mark.parametrize("name", ["gulf-divestment-uae", "gulf-divestment-saudi"])
+def test_a_pledge_made_before_the_licence_cannot_be_sold_again_with_it(name):
+    """b4, f1: the pledge was announced before the Nov 2025 licence (b5). In the [outcome]'s
+    setting no level of invest_us changes either side's utility (the benchmark used to ask for a
+    second full pledge, $140-150bn a year more), while the proposal's setting still prices it."""
+    deal = load(name)
+    setting, terms = deal.at_terms("outcome")
+    values = sample_values(setting, 200, 0)
+    top = deal.issue("invest_us").range[1]
+    at = [np.asarray(u) for u in setting.utilities({**terms, "invest_us": 0.0}, values)]
+    full = [np.asarray(u) for u in setting.utilities({**terms, "invest_us": top}, values)]
+    assert all(np.array_equal(a, b) for a, b in zip(at, full))
+    proposal = deal.at_terms("proposal")[0]
+    values = sample_values(proposal, 200, 0)
+    low, high = (proposal.utilities({**terms, "invest_us": v}, values)[0] for v in (0.0, top))
+    assert np.all(np.asarray(high) > np.asarray(low))  # the US still values a pledge to come

@@ -118,3 +118,45 @@ def test_the_library_backtest_takes_under_30_seconds_of_cpu():
     bt = backtest(draws=2_000)
     assert time.process_time() - start < 30
     assert len(bt.rows) == sum(deals.load(n).outcome is not None for n in deals.library_names())
+
+
+SATURATED = """
+[deal]
+name = "saturated"
+title = "Chips beyond demand buy nothing"
+supplier = "US"
+partner = "P"
+[parameters.v]
+value = 2.0
+range = [1.0, 3.0]
+[issues.chips]
+range = [0, 2]
+giver = "supplier"
+[issues.pay]
+range = [0, 3]
+giver = "partner"
+[definitions]
+bought = "min(chips, 1)"
+[utility]
+supplier = "pay - 0.5 * bought"
+partner = "v * bought - pay"
+[outside_option]
+supplier = "0"
+partner = "0"
+[outcome]
+terms = { chips = 2.0, pay = 1.25 }
+"""
+
+
+def test_a_struck_level_the_benchmark_is_indifferent_to_counts_as_the_benchmarks():
+    """Unrestricted chips (2, above the demand of 1) buy what the benchmark's 1 buys: both sides'
+    utilities are the same at either level, so the benchmark is the set [1, 2] and the struck
+    level is inside it (India's struck 300k chips against a demand of 50k-300k)."""
+    row = backtest([deals.loads(SATURATED)], draws=1_000, record=Record()).rows[0]
+    c = checks(row.phases["before"])
+    assert c[("issue", "chips")].inside and c[("issue", "chips")].p10 == 2.0
+    assert row.phases["before"].inside is True
+    # a struck level that does change a side's utility is still checked against the band
+    short = deals.loads(SATURATED.replace("chips = 2.0", "chips = 0.5"))
+    c = checks(backtest([short], draws=1_000, record=Record()).rows[0].phases["before"])
+    assert not c[("issue", "chips")].inside
