@@ -308,3 +308,27 @@ def test_a_pledge_made_before_the_licence_cannot_be_sold_again_with_it(name):
     values = sample_values(proposal, 200, 0)
     low, high = (proposal.utilities({**terms, "invest_us": v}, values)[0] for v in (0.0, top))
     assert np.all(np.asarray(high) > np.asarray(low))  # the US still values a pledge to come
+
+
+@pytest.mark.parametrize("name", ["gulf-divestment-uae", "gulf-divestment-saudi",
+                                  "microsoft-g42"])
+def test_huawei_supply_takes_the_mode_of_the_row_it_cites(name):
+    """d6: Huawei's export capacity to third countries is about 0 in 2025 (range 0-50k H100e a
+    year); the files cited it with a mode of 10k a year, which the row does not say."""
+    from deals.record.facts import fact
+    row = fact("d6")
+    p = load(name).parameters["huawei_supply"]
+    assert "record d6" in p.source
+    assert p.value == row.value / 100_000 and p.range == (0.0, 0.5)
+
+
+def test_microsoft_demand_is_bounded_by_its_disclosed_capital_expenditure():
+    """f20: of Microsoft's $7.3bn in the UAE over 2023-2025, ~$4.6bn was capital expenditure
+    (the rest its G42 stake and operating costs); at d1's $30k per H100e that buys at most ~51k
+    H100e a year, and it bought at least f6's ~6.8k. The file read the whole $15.2bn of
+    2023-2029 as chips (up to 100k a year)."""
+    from deals.record.facts import fact
+    per_year = fact("f20").value * 1e9 / 3 / fact("d1").value / 100_000
+    p = load("microsoft-g42").parameters["demand"]
+    assert p.range[1] <= per_year + 0.01
+    assert p.range[0] >= 6_800 / 100_000 and "record f20" in p.source
