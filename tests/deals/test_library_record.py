@@ -332,3 +332,38 @@ def test_microsoft_demand_is_bounded_by_its_disclosed_capital_expenditure():
     p = load("microsoft-g42").parameters["demand"]
     assert p.range[1] <= per_year + 0.01
     assert p.range[0] >= 6_800 / 100_000 and "record f20" in p.source
+
+
+def _as_of(name, date):
+    return deals.load(name, as_of=date)
+
+
+def _day_before(day):
+    import datetime as dt
+    return day - dt.timedelta(days=1)
+
+
+def test_the_library_is_dated_at_the_records_events():
+    """Issue 25: the readings that changed over 2025-26 change on the dates of the record's
+    rows: China's rare-earth controls (f14) raise retaliation and their suspension (f15) takes
+    it back; the H200 sales to China (f13) lower smuggling; the penalty tariff and the
+    Rosneft/Lukoil sanctions (f9) enter India's no-deal world; struck deals enter the record on
+    the day they were struck (f12 India, f8 Malaysia, b5 the Gulf licences)."""
+    from deals.record.facts import fact
+    controls, suspended, h200, sanctions = (fact(k).start for k in ("f14", "f15", "f13", "f9"))
+    for name in ("gulf-divestment-uae", "gulf-divestment-saudi", "microsoft-g42"):
+        before, during, after = (_as_of(name, d).parameters["china_retaliation"] for d in
+                                 (_day_before(controls), controls, suspended))
+        assert during.value > before.value and during.range[1] > before.range[1]
+        assert (after.value, after.range) == (before.value, before.range)
+        assert "record f15" in after.source and "record f14" in during.source
+    old, new = (_as_of("malaysia-anti-smuggling", d).parameters["smuggled"]
+                for d in (_day_before(h200), h200))
+    assert new.value < old.value and "record f13" in new.source
+    india = [_as_of("india-energy-trade", d) for d in (_day_before(sanctions), sanctions)]
+    assert [d.parameters["sanctions_in_force"].value for d in india] == [0.0, 1.0]
+    for name, row in (("india-energy-trade", "f12"), ("malaysia-anti-smuggling", "f8"),
+                      ("gulf-divestment-uae", "b5"), ("gulf-divestment-saudi", "b5")):
+        day = fact(row).start
+        assert _as_of(name, _day_before(day)).outcome is None
+        assert _as_of(name, day).outcome is not None
