@@ -120,32 +120,12 @@ def test_the_library_backtest_takes_under_30_seconds_of_cpu():
     assert len(bt.rows) == sum(deals.load(n).outcome is not None for n in deals.library_names())
 
 
-SATURATED = """
-[deal]
-name = "saturated"
-title = "Chips beyond demand buy nothing"
-supplier = "US"
-partner = "P"
-[parameters.v]
-value = 2.0
-range = [1.0, 3.0]
-[issues.chips]
-range = [0, 2]
-giver = "supplier"
-[issues.pay]
-range = [0, 3]
-giver = "partner"
-[definitions]
-bought = "min(chips, 1)"
-[utility]
-supplier = "pay - 0.5 * bought"
-partner = "v * bought - pay"
-[outside_option]
-supplier = "0"
-partner = "0"
-[outcome]
-terms = { chips = 2.0, pay = 1.25 }
-"""
+# The linear deal with chips beyond 1 buying nothing more (a partner's demand of 1).
+SATURATED = (LINEAR.format(pay=1.25, name="saturated")
+             .replace("range = [0, 1]", "range = [0, 2]")
+             .replace("0.5 * chips", "0.5 * min(chips, 1)")
+             .replace("v * chips", "v * min(chips, 1)")
+             .replace("chips = 1.0", "chips = 2.0"))
 
 
 def test_a_struck_level_the_benchmark_is_indifferent_to_counts_as_the_benchmarks():
