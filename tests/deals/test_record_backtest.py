@@ -97,3 +97,25 @@ def test_the_library_backtest_takes_under_30_seconds_of_cpu():
     bt = backtest(draws=2_000)
     assert time.process_time() - start < 30
     assert len(bt.rows) == sum(deals.load(n).outcome is not None for n in deals.library_names())
+
+
+# The linear deal with chips beyond 1 buying nothing more (a partner's demand of 1).
+SATURATED = (LINEAR.format(pay=1.25, name="saturated")
+             .replace("range = [0, 1]", "range = [0, 2]")
+             .replace("0.5 * chips", "0.5 * min(chips, 1)")
+             .replace("v * chips", "v * min(chips, 1)")
+             .replace("chips = 1.0", "chips = 2.0"))
+
+
+def test_a_struck_level_the_benchmark_is_indifferent_to_counts_as_the_benchmarks():
+    """Unrestricted chips (2, above the demand of 1) buy what the benchmark's 1 buys: both sides'
+    utilities are the same at either level, so the benchmark is the set [1, 2] and the struck
+    level is inside it (India's struck 300k chips against a demand of 50k-300k)."""
+    row = backtest([deals.loads(SATURATED)], draws=1_000, record=Record()).rows[0]
+    c = checks(row.phases["before"])
+    assert c[("issue", "chips")].inside and c[("issue", "chips")].p10 == 2.0
+    assert row.phases["before"].inside is True
+    # a struck level that does change a side's utility is still checked against the band
+    short = deals.loads(SATURATED.replace("chips = 2.0", "chips = 0.5"))
+    c = checks(backtest([short], draws=1_000, record=Record()).rows[0].phases["before"])
+    assert not c[("issue", "chips")].inside
