@@ -69,3 +69,59 @@ def test_a_plateau_above_the_optimum_does_not_trap_the_search():
     result = maximise(f, Box({"x": (0.0, 1.0)}), draws=1, grid_points=5)
     assert result.values[0] == pytest.approx(1.0, abs=1e-9)
     assert result.points["x"][0] == pytest.approx(0.57, abs=1e-5)
+
+
+def _reference_poll(f, lo, hi, x, current, step, active):
+    """One coordinate's compass poll as the textbook states it, one trial per call: up from
+    x, then down from wherever x is then; a tie going down slides down (the plateau rule)."""
+    x, current = x.copy(), current.copy()
+    improved = np.zeros(len(x), dtype=bool)
+    for sign in (1.0, -1.0):
+        trial = np.clip(x + sign * step, lo, hi)
+        value = np.where(np.isnan(v := f(trial)), -np.inf, v)
+        better = active & (value > current)
+        x[better], current[better], improved[better] = trial[better], value[better], True
+        if sign < 0:
+            flat = active & ~improved & (value == current) & (trial < x)
+            x[flat] = trial[flat]
+    return x, current, improved
+
+
+@pytest.mark.parametrize("by_rows", [False, True])
+def test_one_call_poll_equals_polling_up_then_down(by_rows):
+    # _poll evaluates up and down in one call and re-polls down where up moved: the same
+    # points and values as two calls, bit for bit, with clipping at the bounds and plateaus.
+    from games.optimise.box_search import _poll
+
+    rng = np.random.default_rng(3)
+    n = 400
+    peak = rng.uniform(-0.2, 1.2, size=n)
+    flat = rng.uniform(size=n) < 0.2
+
+    other, lower = rng.uniform(0, 1, size=n), rng.uniform(0, 0.05, size=n)
+
+    def g(s, rows):  # s: (rows, candidates); per-draw data as (rows, 1); two peaks
+        p, q = peak[rows][:, None], flat[rows][:, None]
+        two = np.maximum(-(s - p) ** 2, -(s - other[rows][:, None]) ** 2 - lower[rows][:, None])
+        return np.where(q, np.minimum(0.0, -(s - p) ** 3), two)
+
+    def f(x):
+        return g(x[:, None], np.arange(n))[:, 0]
+
+    def wrapped(*rows, s):
+        return g(s, rows[0] if by_rows else np.arange(n))
+
+    box = Box({"s": (0.0, 1.0)})
+    x = rng.uniform(0, 1, size=n)
+    x[:40] = 1.0  # up is clipped at the bound
+    x[40:60] = peak[40:60].clip(0, 1)  # already at the top: only ties
+    step = {"s": rng.choice([0.5, 0.125, 1e-3], size=n)}
+    active = rng.uniform(size=n) < 0.9
+    current = f(x)
+    want = _reference_poll(f, 0.0, 1.0, x, current, step["s"], active)
+    points, got, improved = {"s": x.copy()}, current.copy(), np.zeros(n, dtype=bool)
+    rows = np.flatnonzero(active) if by_rows else np.arange(n)
+    _poll(wrapped, box, "s", rows, points, got, step, active, improved, by_rows)
+    assert np.array_equal(points["s"], want[0])
+    assert np.array_equal(got, want[1])
+    assert np.array_equal(improved, want[2])
