@@ -51,7 +51,8 @@ from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
 from games.optimise.nash_product import linear_nash_product
 
 __all__ = [
-    "GAIN_TOLERANCE", "AFFINE_TOLERANCE", "EXACT_NASH", "BLOCK_CELLS", "LP_ROUNDS", "BatchProblem", "GridScan", "scan",
+    "GAIN_TOLERANCE", "AFFINE_TOLERANCE", "EXACT_NASH", "BLOCK_CELLS", "LP_ROUNDS",
+    "BatchProblem", "GridScan", "scan",
     "require_finite", "BatchNash", "BatchMaximin", "TakeItOrLeaveIt", "nash_benchmark",
     "zone_test", "better_for_both", "optimal_ask", "affine_gains",
 ]
@@ -60,8 +61,6 @@ __all__ = [
 GAIN_TOLERANCE = 1e-9
 #: Most draws x outcomes evaluated in one call of the utilities (a table is split by draws).
 BLOCK_CELLS = 65_536
-#: Sets of draws whose parameter columns a problem keeps sliced (see BatchProblem._columns).
-COLUMN_SETS = 4
 #: Most rounds of LP steps (each at least quarters the trust region or gains; they converge in
 #: far fewer on smooth problems).
 LP_ROUNDS = 60
@@ -114,25 +113,19 @@ class BatchProblem:
         object.__setattr__(self, "parameters", params)
         object.__setattr__(self, "disagreement", d)
         object.__setattr__(self, "_draws", n)
-        object.__setattr__(self, "_last", [()])
+        object.__setattr__(self, "_last", [(None, None)])
 
     def _columns(self, pick: np.ndarray | slice) -> tuple[dict, np.ndarray, np.ndarray]:
-        # A search polls the same few sets of draws many times a round (all moving draws, then
-        # those an up step moved): slice the data once per set and keep the last COLUMN_SETS.
-        # (The tuple of sets is read once and replaced whole, so threads sharing a problem
-        # never mix two sets.)
-        kept = self._last[0]  # type: ignore[attr-defined]
-        for seen, columns in kept:
-            if (type(pick) is slice and type(seen) is slice and seen == pick) or (
-                    isinstance(pick, np.ndarray) and isinstance(seen, np.ndarray)
-                    and seen.shape == pick.shape and seen.dtype == pick.dtype
-                    and np.array_equal(seen, pick)):
-                return columns
+        # A search polls the same draws several times a round: slice the data once per set.
+        # (One tuple read and one written, so threads sharing a problem never mix two sets.)
+        seen, columns = self._last[0]  # type: ignore[attr-defined]
+        if seen is pick or (type(pick) is slice and type(seen) is slice and seen == pick) or (
+                isinstance(pick, np.ndarray) and isinstance(seen, np.ndarray)
+                and seen.shape == pick.shape and np.array_equal(seen, pick)):
+            return columns
         columns = ({k: v[pick][:, None] for k, v in self.parameters.items()},
                    self.disagreement[0][pick][:, None], self.disagreement[1][pick][:, None])
-        if isinstance(pick, np.ndarray):
-            pick = pick.copy()  # a caller may reuse its array for other draws
-        self._last[0] = ((pick, columns),) + kept[:COLUMN_SETS - 1]  # type: ignore[attr-defined]
+        self._last[0] = (pick, columns)  # type: ignore[attr-defined]
         return columns
 
     @property

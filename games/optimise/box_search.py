@@ -98,7 +98,27 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
         rows = np.flatnonzero(active) if by_rows else np.arange(draws)
         base = {k: points[k].copy() for k in moving}
         for k in moving:
-            _poll(objective, box, k, rows, points, current, step, active, improved, by_rows)
+            lo, hi = box.bounds(k)
+            for sign in (1.0, -1.0):
+                trial = {name: v[rows] for name, v in points.items()}
+                trial[k] = np.clip(trial[k] + sign * step[k][rows], lo, hi)
+                value = _evaluate(objective, trial, rows, by_rows)
+                better = active[rows] & (value > current[rows])
+                if better.any():
+                    chosen = rows[better]
+                    points[k][chosen] = trial[k][better]
+                    current[chosen] = value[better]
+                    improved[chosen] = True
+                if sign < 0:
+                    # On a plateau (the objective exactly flat, e.g. a licence above demand that
+                    # buys nothing) slide toward the lower bound: from the plateau's far side
+                    # every step of the sweep ties, and the better points past its near edge
+                    # would never be tried. Only downward, so it cannot cycle; the step still
+                    # halves, so it ends.
+                    flat = (active[rows] & ~improved[rows] & (value == current[rows])
+                            & (trial[k] < points[k][rows]))
+                    if flat.any():
+                        points[k][rows[flat]] = trial[k][flat]
         # Hooke-Jeeves pattern move: where the sweep moved, try going as far again in the same
         # direction, and on success twice as far (at most MAX_STRIDES doublings a round), so a
         # narrow ridge is followed in a few rounds instead of step by step.
@@ -131,59 +151,10 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
                         resolution={k: float(np.max(step[k]) / spans[k]) for k in moving})
 
 
-def _poll(objective: Objective, box: Box, k: str, rows: np.ndarray,
-          points: dict[str, np.ndarray], current: np.ndarray, step: Mapping[str, np.ndarray],
-          active: np.ndarray, improved: np.ndarray, by_rows: bool) -> None:
-    """One coordinate's poll, up then down, updating ``points``, ``current`` and ``improved``.
-
-    Both trials are evaluated in one call (two candidates per draw). The down trial of a
-    draw whose up trial moved it starts from the moved point, so it is evaluated again for
-    those draws only: the result is that of polling up, then down, one call each.
-    """
-    lo, hi = box.bounds(k)
-    x, s = points[k][rows], step[k][rows]
-    up, down = np.clip(x + s, lo, hi), np.clip(x - s, lo, hi)
-    trial = {name: v[rows] for name, v in points.items()}
-    trial[k] = np.column_stack([up, down])
-    value = _evaluate(objective, trial, rows, by_rows, width=2)
-    better = active[rows] & (value[:, 0] > current[rows])
-    if better.any():
-        chosen = rows[better]
-        points[k][chosen] = up[better]
-        current[chosen] = value[better, 0]
-        improved[chosen] = True
-        # from the moved point, the down trial is clip(up - step): evaluate it there
-        again = rows if not by_rows else chosen
-        retrial = {name: v[again] for name, v in points.items()}
-        retrial[k] = np.clip(points[k][again] - step[k][again], lo, hi)
-        redone = _evaluate(objective, retrial, again, by_rows)
-        if not by_rows:
-            redone, retrial[k] = redone[better], retrial[k][better]
-        value[better, 1] = redone
-        down[better] = retrial[k]
-    value = value[:, 1]
-    better = active[rows] & (value > current[rows])
-    if better.any():
-        chosen = rows[better]
-        points[k][chosen] = down[better]
-        current[chosen] = value[better]
-        improved[chosen] = True
-    # On a plateau (the objective exactly flat, e.g. a licence above demand that buys
-    # nothing) slide toward the lower bound: from the plateau's far side every step of the
-    # sweep ties, and the better points past its near edge would never be tried. Only
-    # downward, so it cannot cycle; the step still halves, so it ends.
-    flat = (active[rows] & ~improved[rows] & (value == current[rows])
-            & (down < points[k][rows]))
-    if flat.any():
-        points[k][rows[flat]] = down[flat]
-
-
 def _evaluate(objective: Objective, points: Mapping[str, np.ndarray], rows: np.ndarray,
-              by_rows: bool, width: int = 1) -> np.ndarray:
-    # Same layout as the scan: draws down the first axis, ``width`` candidates per draw
-    # (coordinates of shape (rows, width); the rest (rows, 1)). One candidate: shape (rows,).
-    coords = {k: v if v.ndim == 2 else v[:, None] for k, v in points.items()}
+              by_rows: bool) -> np.ndarray:
+    # Same layout as the scan: draws down the first axis, one candidate per draw.
+    coords = {k: v[:, None] for k, v in points.items()}
     value = objective(rows, **coords) if by_rows else objective(**coords)
-    value = np.broadcast_to(np.asarray(value, dtype=float), (len(rows), width))
-    value = np.where(np.isnan(value), -np.inf, value)
-    return value[:, 0] if width == 1 else value
+    value = np.broadcast_to(np.asarray(value, dtype=float), (len(rows), 1))[:, 0]
+    return np.where(np.isnan(value), -np.inf, value)
