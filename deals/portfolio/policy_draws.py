@@ -297,6 +297,7 @@ class Regimes:
 
     def solve(self) -> dict[str, np.ndarray]:
         informed_rec, info = self.c.coordinated()
+        self.c.forget()        # the bound's remembered offers: no other regime reads them
         self.out["none|gain"] = self.none["gain"]
         self.out["none|smuggled"] = self.none["smuggled"]
         self.out["none|licensed"] = self.none["licensed"]

@@ -378,6 +378,9 @@ class PolicyResult:
             words.append(self.capacity_sentence())
         if self.off:
             words.append(f"Switched off: {', '.join(sorted(self.off))}.")
+        if not self.complete:
+            words.append(f"Means and shares are over all {self.draws:,} draws; medians and "
+                         f"percentiles over a uniform sample of {self.kept:,} of them.")
         return " ".join(words)
 
     def to_json(self) -> dict[str, Any]:
@@ -399,6 +402,8 @@ class PolicyResult:
                      "bilateral_offers": [k for k, t in zip(keys, self.plan.bilateral)
                                           if t is not None]},
             "regimes": {}}
+        if not self.complete:
+            out["quantiles_on_draws"] = self.kept
         for r in ("none", *OPTIONS, "informed"):
             row = reg.loc[LABELS[r]]
             entry: dict[str, Any] = {

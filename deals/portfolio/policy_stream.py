@@ -133,8 +133,9 @@ class PolicySummary:
         else:
             keep = np.arange(keys.size)
         self.keys, self.index = keys[keep], index[keep]
-        self.columns = {k: np.concatenate([self.columns.get(k, np.empty(0)),
-                                           np.asarray(got[k], dtype=float)])[keep] for k in top}
+        for k in top:              # one column at a time: the old one goes as the new comes
+            self.columns[k] = np.concatenate([self.columns.get(k, np.empty(0)),
+                                              np.asarray(got[k], dtype=float)])[keep]
 
     def mean(self, key: str) -> float:
         """The mean of a column over every draw."""

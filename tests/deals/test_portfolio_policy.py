@@ -259,3 +259,5 @@ def test_many_draws_keep_a_sample_but_every_mean_uses_every_draw(monkeypatch):
     assert lean.ranking() == full.ranking() and lean.carried_by()[0] == full.carried_by()[0]
     with pytest.raises(DealError, match="per-draw columns"):
         lean.column("bilateral", "struck", 0)
+    assert lean.to_json()["quantiles_on_draws"] == 12
+    assert "quantiles_on_draws" not in full.to_json() and "sample of 12" in lean.why()
