@@ -261,3 +261,25 @@ def test_many_draws_keep_a_sample_but_every_mean_uses_every_draw(monkeypatch):
         lean.column("bilateral", "struck", 0)
     assert lean.to_json()["quantiles_on_draws"] == 12
     assert "quantiles_on_draws" not in full.to_json() and "sample of 12" in lean.why()
+
+
+@pytest.mark.slow
+def test_the_article_on_a_dask_cluster_gives_the_bytes_of_one_process(monkeypatch):
+    # Chunks drawn and solved on worker processes, their summaries merged here: the same
+    # JSON and kept columns as one process, also when the quantiles are on a sample.
+    import json
+
+    from dask.distributed import Client, LocalCluster
+
+    import deals.portfolio.policy_stream as stream
+
+    monkeypatch.setattr(stream, "KEEP_NUMBERS", 1_000)
+    monkeypatch.setattr(stream, "KEEP", 9)
+    here = solve_policy("article", draws=24, seed=6, chunk_size=8)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        there = solve_policy("article", draws=24, seed=6, chunk_size=8, executor=client)
+    assert not here.complete and here.kept == 9
+    assert json.dumps(here.to_json()) == json.dumps(there.to_json())
+    for key, column in here.columns.items():
+        assert column.tobytes() == there.columns[key].tobytes(), key
