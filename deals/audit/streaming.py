@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from deals.audit.leverage import DrawLeverage, DrawSolver
-from deals.audit.work import AuditWork, Task
+from deals.audit.sides import Summary
+from deals.audit.work import AuditWork, Draws, Task
 from deals.deal.model import Deal
 from deals.errors import DealError
 from games.parallel import jobs_for, process_map, progress_ticks
@@ -138,17 +139,15 @@ class DrawSummary:
         below = self.counted[f"at_most_under_rho:{name}"]
         return (below / finite if finite else float("nan")), finite
 
-    def percentiles(self, name: str) -> dict[str, float]:
+    def percentiles(self, name: str) -> Summary:
         """10th, 50th and 90th percentiles of column ``name`` over the kept draws' finite
         values (exact while every draw is kept), and the share of all draws where it is
         finite (exact)."""
         finite = self.counted[f"finite:{name}"]
         if finite == 0:
-            return {"p10": float("nan"), "median": float("nan"), "p90": float("nan"),
-                    "defined": 0.0}
+            return Summary(float("nan"), float("nan"), float("nan"), 0.0)
         p10, p50, p90 = self.reservoir.quantiles(name, [10, 50, 90])
-        return {"p10": float(p10), "median": float(p50), "p90": float(p90),
-                "defined": float(finite / self.count)}
+        return Summary(float(p10), float(p50), float(p90), float(finite / self.count))
 
     def kept(self) -> DrawLeverage:
         """The kept draws' results, in draw order (every draw while the reservoir is exact)."""
@@ -244,8 +243,8 @@ def solve_audit(work: AuditWork, summary: DrawSummary, *, draws: int, seed: int 
                  executor=executor, progress=progress, description=description)
         work = replace(work, values=summary.kept_values())  # the explanation: kept draws
         tasks = [task for task in work.plan(detail=detail, summaries=summaries, chunk=size,
-                                            ahead=ahead)[0] if task[0] != "draws"]
-        chunks: list[Task] = []
+                                            ahead=ahead)[0] if not isinstance(task, Draws)]
+        chunks: list[Draws] = []
     else:
         tasks, chunks = work.plan(detail=detail, summaries=summaries, chunk=size, ahead=ahead)
     if executor is not None:
@@ -258,7 +257,7 @@ def solve_audit(work: AuditWork, summary: DrawSummary, *, draws: int, seed: int 
     with progress_ticks(len(tasks), progress, description, "task") as tick:
         done = dict(zip(tasks, process_map(work, tasks, jobs, done=tick)))
     for chunk in chunks:  # in order: the summary is the same however the chunks ran
-        summary.add(chunk[1], done.pop(chunk))
+        summary.add(chunk.start, done.pop(chunk))
     return work, done, jobs
 
 

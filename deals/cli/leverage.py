@@ -289,6 +289,7 @@ def cmd_assess(args: argparse.Namespace) -> Report:
     announce(f"chipdeals assess: auditing {deal.name}, {args.draws:,} draws ...")
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
                      progress=None, terms=args.terms, jobs=args.jobs, given=given,
+                     summaries="now",  # the report shows them: find them with the rest
                      keep_draws=bool(args.keep_draws))
     if args.keep_draws:
         with replacing(args.keep_draws, "w", newline="") as out:
