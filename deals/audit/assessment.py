@@ -536,6 +536,16 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     values = sample_values(deal, draws, seed) if given is None else \
         given.values_for(deal, draws, seed)
     work = AuditWork(deal, proposal, values, solver, t, terms, seed)
+    return _audit(work, source, executor, jobs, chunk_size, progress, detail=detail,
+                  summaries=summaries, given=given, power=power, grid_points=grid_points)
+
+
+def _audit(work: AuditWork, source: str, executor: Executor | None, jobs: int | None,
+           chunk_size: int | None, progress: bool | None, *, detail: bool,
+           summaries: bool | str, given: Any, power: float | None,
+           grid_points: int) -> Assessment:
+    """The audit :func:`assess` sets up in ``work``: its tasks run, then the result built."""
+    deal, proposal, t, seed = work.deal, work.proposal, work.thresholds, work.seed
     result, done = _run(work, executor, jobs, chunk_size, progress, detail=detail,
                         summaries=summaries == "now")
     jobs = 1 if executor is not None else jobs  # with an executor, the rest runs here
@@ -574,9 +584,9 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         settings={"grid_points": grid_points, "power": power,
                   "benchmark": "asymmetric Nash (power from delay costs)"
                   if power is None and deal.discount else "asymmetric Nash",
-                  "resolution": solver.resolution, "detail": detail,
+                  "resolution": work.solver.resolution, "detail": detail,
                   **({} if given is None or given.empty else {"given": given.summary()})},
-        terms=terms, terms_words=terms_text(deal, proposal),
+        terms=work.terms, terms_words=terms_text(deal, proposal),
         staged=later, two_level=later)
 
 
