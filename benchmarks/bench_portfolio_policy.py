@@ -1,12 +1,18 @@
 """Time the article's options (``chipdeals portfolio``) over Monte Carlo draws, part by part.
 
     python benchmarks/bench_portfolio_policy.py [--portfolio article] [--draws 10000]
+        [--dask-draws 1000000 [--workers 2]]
 
 Prints the CPU seconds (the 2 cores are shared: wall time scales with the load, CPU time much
 less) of ``deals.solve_policy`` after the expressions are compiled once, split into the ex-ante
 plan (terms chosen on 1,000 belief draws) and the true draws; and, on one chunk, the share
 taken by today's full-information coordinated optimum (the labelled bound) against the new
 regimes. The brief's target: the article portfolio at 10,000 draws under 5 s.
+
+``--dask-draws N`` instead solves N draws on a dask LocalCluster of ``--workers`` processes
+(the executor path of ``solve_policy``: chunks drawn and solved on the workers, only their
+summaries come back; the same bytes as one process, tests/deals/test_portfolio_policy.py) and
+prints the wall time, with a line every 10% of the chunks.
 """
 
 from __future__ import annotations
@@ -28,12 +34,53 @@ def cpu(function):
     return time.process_time() - start, out
 
 
+class Logged:
+    """An executor that says how many chunks have come back, and when."""
+
+    def __init__(self, client, total: int) -> None:
+        self.client, self.total, self.done, self.start = client, total, 0, time.perf_counter()
+
+    def submit(self, *a, **k):
+        future = self.client.submit(*a, pure=False, **k)
+        outer = self
+
+        class Result:
+            def result(self):
+                got = future.result()
+                outer.done += 1
+                if outer.done % max(1, outer.total // 10) == 0:
+                    print(f"  {outer.done}/{outer.total} chunks, "
+                          f"{time.perf_counter() - outer.start:.0f} s", flush=True)
+                return got
+        return Result()
+
+
+def on_dask(portfolio, draws: int, workers: int) -> None:
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        chunks = -(-draws // 2_500)
+        wall = time.perf_counter()
+        r = deals.solve_policy(portfolio, draws=draws, seed=0,
+                               executor=Logged(client, chunks))
+        wall = time.perf_counter() - wall
+    print(f"solve_policy on dask ({workers} worker processes), {draws:,} draws: {wall:.0f} s "
+          f"wall; quantiles on {r.kept:,} draws")
+    print(r.regimes().round(2).to_string())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--portfolio", default="article")
     parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--dask-draws", type=int)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     portfolio = deals.load_portfolio(args.portfolio)
+    if args.dask_draws:
+        on_dask(portfolio, args.dask_draws, args.workers)
+        return
     warm = deals.solve_policy(portfolio, draws=50)          # compile the expressions once
     print(f"portfolio {portfolio.name}: {len(portfolio.deals)} deals, load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

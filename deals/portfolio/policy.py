@@ -32,7 +32,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from deals.two_level.beliefs import believed_values
-from deals.errors import DealError
+from deals.errors import DealError, DealFileError
 from deals.audit.leverage import batch_problem
 from deals.portfolio.draws import (ACCEPT_TOLERANCE, evaluate, issue_levels, link_state,
                                    deal_options)
@@ -98,6 +98,22 @@ class SupplierBelief:
         words = {"analyst": "the analyst's distribution", "truth": "the truth of every draw",
                  "supplier": "the deals' [beliefs.supplier] (else the analyst's)"}[self.kind]
         return ", ".join([words] + [f"{k} x{v:g}" for k, v in self.bias.items()])
+
+
+def check_policy(portfolio: Portfolio, sample: Mapping[str, np.ndarray], off: frozenset) -> None:
+    """Refuse a ``[policy]`` quantity that is not finite, negative, or a capacity or horizon
+    of 0, naming the file and field (before any work)."""
+    pol = portfolio.policy
+    _, top = split(sample, len(portfolio.deals))
+    n = len(next(iter(sample.values())))
+    for name, expr in pol.fields.items():
+        v = top_value(expr, top, n)
+        positive = name in ("capacity", "horizon", "licence_size") and "bandwidth" not in off
+        if not np.all(np.isfinite(v)) or np.any(v < 0) or (positive and np.any(v <= 0)):
+            bad = v[~np.isfinite(v) | (v <= 0 if positive else v < 0)][0]
+            raise DealFileError(f"{bad:g} in some draws; it must be a finite number "
+                                f"{'above' if positive else 'of at least'} 0",
+                                path=portfolio.path, field=f"policy.{name}")
 
 
 def split(flat: Mapping[str, np.ndarray], count: int):

@@ -22,8 +22,9 @@ import numpy as np
 
 from deals.portfolio.draws import ACCEPT_TOLERANCE
 from deals.portfolio.file import Portfolio
-from deals.portfolio.policy import (Plan, no_deal_values, offer_problem,
+from deals.portfolio.policy import (Plan, check_policy, no_deal_values, offer_problem,
                                     refusal_cost, shares, split, top_value, uniform)
+from deals.portfolio.policy_stream import QUEUE_FIELDS
 from deals.portfolio.regimes import Chunk
 from games.bargaining.proposer import best_offers
 from games.decisions.queueing import review_queue
@@ -43,6 +44,7 @@ class PolicyDraws:
     max_rounds: int = 8
 
     def __call__(self, **flat: np.ndarray) -> dict[str, np.ndarray]:
+        check_policy(self.portfolio, flat, self.off)
         base, top = split(flat, len(self.portfolio.deals))
         chunk = Chunk(self.portfolio, base, top, "links" not in self.off, self.max_rounds)
         return Regimes(chunk, self.plan, self.off).solve()
@@ -295,6 +297,7 @@ class Regimes:
 
     def solve(self) -> dict[str, np.ndarray]:
         informed_rec, info = self.c.coordinated()
+        self.c.forget()        # the bound's remembered offers: no other regime reads them
         self.out["none|gain"] = self.none["gain"]
         self.out["none|smuggled"] = self.none["smuggled"]
         self.out["none|licensed"] = self.none["licensed"]
@@ -307,4 +310,9 @@ class Regimes:
         self.bilateral(informed_rec)
         for k in range(self.count):
             self.out[f"nonchip|{k}|gain"] = self.nonchip[:, k]
+        pol = self.p.policy
+        if pol.bandwidth and "bandwidth" not in self.off:   # to re-price the queue later
+            for name in QUEUE_FIELDS:
+                if name in pol.fields:
+                    self.out[f"policy|{name}"] = top_value(pol.fields[name], self.c.top, self.n)
         return {k: np.asarray(v, dtype=float) for k, v in self.out.items()}

@@ -17,36 +17,23 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from deals.errors import DealError, DealFileError
+from deals.errors import DealError
 from deals.portfolio.result import THOUSANDS, portfolio_sample
 from deals.portfolio.file import Portfolio, load_portfolio
-from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, MECHANISMS, OPTIONS, PARTS, SupplierBelief, Plan,
-                                    believed_sample, plan_terms, split, top_value)
+from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, MECHANISMS, OPTIONS, PARTS,
+                                    SupplierBelief, Plan, believed_sample, check_policy,
+                                    plan_terms)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
+from deals.portfolio.policy_stream import (CAPACITY_FACTORS, KEEP, PolicySummary, best_option,
+                                           queue_gain)
+from deals.portfolio.stream import ChunkOfDraws, portfolio_slice, stream_chunks
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
-from games.decisions.queueing import review_queue
 from games.sweeps import sweep
 
 #: The deals' parameter for what a partner values US chips at (a multiple of their price).
 CHIP_VALUE = "value_multiple"
 SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
          "bilateral": "bilateral"}
-
-
-def check_policy(portfolio: Portfolio, sample: Mapping[str, np.ndarray], off: frozenset) -> None:
-    """Refuse a ``[policy]`` quantity that is not finite, negative, or a capacity or horizon
-    of 0, naming the file and field (before any work)."""
-    pol = portfolio.policy
-    _, top = split(sample, len(portfolio.deals))
-    n = len(next(iter(sample.values())))
-    for name, expr in pol.fields.items():
-        v = top_value(expr, top, n)
-        positive = name in ("capacity", "horizon", "licence_size") and "bandwidth" not in off
-        if not np.all(np.isfinite(v)) or np.any(v < 0) or (positive and np.any(v <= 0)):
-            bad = v[~np.isfinite(v) | (v <= 0 if positive else v < 0)][0]
-            raise DealFileError(f"{bad:g} in some draws; it must be a finite number "
-                                f"{'above' if positive else 'of at least'} 0",
-                                path=portfolio.path, field=f"policy.{name}")
 
 
 def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
@@ -57,6 +44,33 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
     the analyst's distribution), mechanisms in ``off`` switched off (see
     :data:`deals.portfolio.policy.MECHANISMS`).
 
+    Parameters
+    ----------
+    portfolio : Portfolio or str
+        The portfolio, or a bundled name or path for :func:`load_portfolio`.
+    draws : int, default 2,000
+        Monte Carlo draws of the portfolio's parameters; more draws, smaller sampling
+        error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    belief : SupplierBelief or None, default None
+        What the US believes when it chooses the terms (None: the analyst's
+        distribution).
+    off : sequence of str, default ()
+        Mechanisms to switch off, names from :data:`deals.portfolio.policy.MECHANISMS`,
+        so each one's share of the answer can be seen.
+    executor : concurrent.futures.Executor or None, default None
+        Spreads the chunks of draws over its workers (a process pool, or a dask client's
+        executor); the results do not depend on it. None: here, in this process.
+    chunk_size : int, default 2,500
+        Draws solved at a time (memory grows with it); the results do not depend on it.
+    progress : bool or None, default False
+        Show a progress bar on standard error (None: only when the run takes more than a
+        second).
+
+    Examples
+    --------
     >>> import deals
     >>> r = deals.solve_policy("teaching", draws=30, seed=1, off=["bandwidth"])
     >>> bool(abs(r.parts()["total"] - r.regimes()["mean"].iloc[1:5].values).max() < 1e-9)
@@ -71,20 +85,35 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
     unknown = sorted(off - set(MECHANISMS))
     if unknown:
         raise DealError(f"no mechanism {unknown[0]!r}; the mechanisms are {sorted(MECHANISMS)}")
-    sample = portfolio_sample(portfolio, int(draws), seed)
-    check_policy(portfolio, sample, off)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
+            or chunk_size < 1:
+        raise DealError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
+    draws = int(draws)
+    streamed = seed is not None and not progress
+    # The draws chunk by chunk, each drawing its own slice (the same bytes as drawing them
+    # all at once): a bad [policy] quantity is refused on the first chunk, before any work.
+    first = (portfolio_slice(portfolio, 0, min(draws, int(chunk_size)), seed) if streamed
+             else portfolio_sample(portfolio, draws, seed))
+    check_policy(portfolio, first, off)
     count = len(portfolio.deals)
     if belief.kind == "truth" or "misjudging" in off:
         plan = Plan(belief, (None,) * count, (None,) * count, 0.0, False, (), {})
     else:
         b_seed = None if seed is None else seed + BELIEF_SEED_OFFSET
         seen = believed_sample(portfolio, belief, portfolio_sample(
-            portfolio, min(int(draws), BELIEF_DRAWS), b_seed), b_seed)
+            portfolio, min(draws, BELIEF_DRAWS), b_seed), b_seed)
         plan = plan_terms(portfolio, belief, seen, off, b_seed)
-    out = sweep(PolicyDraws(portfolio, plan, off), sample=sample, executor=executor,
-                chunk_size=chunk_size, vectorised=True, progress=progress,
-                description="policy").outputs
-    return PolicyResult(portfolio, plan, dict(out), int(draws), seed, off)
+    solver = PolicyDraws(portfolio, plan, off)
+    summary = PolicySummary(draws, seed, portfolio.policy.bandwidth and "bandwidth" not in off)
+    if streamed:
+        del first
+        stream_chunks(ChunkOfDraws(portfolio, seed, solver), draws, int(chunk_size),
+                      summary.add, executor=executor)
+    else:
+        out = sweep(solver, sample=first, executor=executor, chunk_size=chunk_size,
+                    vectorised=True, progress=progress, description="policy").outputs
+        summary.add(0, draws, out)
+    return PolicyResult(portfolio, plan, summary.columns, draws, seed, off, summary)
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,31 +129,65 @@ class PolicyResult:
     draws: int
     seed: int | None
     off: frozenset = field(default_factory=frozenset)
+    summary: PolicySummary | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether ``columns`` hold every column of every draw (else: the portfolio-level
+        columns of a sample of the draws, :mod:`deals.portfolio.policy_stream`)."""
+        return self.summary is None or bool(self.summary.complete)
+
+    @property
+    def kept(self) -> int:
+        """Draws whose per-draw columns are kept (medians and percentiles are on them)."""
+        return len(next(iter(self.columns.values()))) if self.columns else 0
 
     def column(self, regime: str, quantity: str, deal: int | None = None) -> np.ndarray:
+        """A per-draw column of the kept draws (every draw when :attr:`complete`)."""
         key = f"{regime}|{quantity}" if deal is None else f"{regime}|{deal}|{quantity}"
+        if key not in self.columns and not self.complete and deal is not None:
+            raise DealError(f"{key}: a deal's per-draw columns are kept up to "
+                            f"{KEEP:,} draws x columns; use mean() for its mean over all "
+                            f"{self.draws:,} draws")
         return np.asarray(self.columns[key])
 
+    def mean(self, regime: str, quantity: str, deal: int | None = None) -> float:
+        """A column's mean over every draw."""
+        if self.complete:
+            return np.mean(self.column(regime, quantity, deal))
+        key = f"{regime}|{quantity}" if deal is None else f"{regime}|{deal}|{quantity}"
+        return np.float64(self.summary.mean(key))  # type: ignore[union-attr]
+
     def best(self) -> np.ndarray:
-        """Per draw, the index in OPTIONS of the option that gives the US most."""
-        gains = np.column_stack([self.column(r, "gain") for r in OPTIONS])
-        return np.argmax(gains - 1e-9 * np.arange(len(OPTIONS)), axis=1)
+        """Per kept draw, the index in OPTIONS of the option that gives the US most."""
+        return best_option(self.column)
+
+    def p_best(self, option: str) -> float:
+        """The share of all draws in which ``option`` gives the US most."""
+        if self.complete:
+            return np.mean(self.best() == OPTIONS.index(option))
+        return self.summary.best[OPTIONS.index(option)] / self.draws  # type: ignore[union-attr]
 
     def ranking(self) -> list[str]:
         """The options by mean US gain, best first (a mean, so the parts add up to it)."""
-        return sorted(OPTIONS, key=lambda r: -float(np.mean(self.column(r, "gain"))))
+        return sorted(OPTIONS, key=lambda r: -float(self.mean(r, "gain")))
+
+    def lead(self, better: str = "bilateral", than: str = "framework") -> float:
+        """``better``'s mean gain over ``than``'s ($bn/yr), over every draw."""
+        if self.complete:
+            return float(np.mean(self.column(better, "gain") - self.column(than, "gain")))
+        return float(self.mean(better, "gain") - self.mean(than, "gain"))
 
     def regimes(self) -> pd.DataFrame:
         """Per regime: US gain ($bn/yr) median, p10, p90, mean; P(best) among the four
         options; chips licensed and reaching China (thousand H100e/yr, median)."""
-        best = self.best()
         rows = {}
         for r in ("none", *OPTIONS, "informed"):
             g = self.column(r, "gain")
             rows[LABELS[r]] = {
                 "median": np.median(g), "p10": np.percentile(g, 10),
-                "p90": np.percentile(g, 90), "mean": np.mean(g),
-                "P(best)": np.mean(best == OPTIONS.index(r)) if r in OPTIONS else np.nan,
+                "p90": np.percentile(g, 90), "mean": self.mean(r, "gain"),
+                "P(best)": self.p_best(r) if r in OPTIONS else np.nan,
                 "licensed k": np.median(self.column(r, "licensed")) * THOUSANDS,
                 "to China k": np.median(self.column(r, "smuggled")) * THOUSANDS}
         frame = pd.DataFrame(rows).T
@@ -134,9 +197,9 @@ class PolicyResult:
     def parts(self) -> pd.DataFrame:
         """Each option's mean gain split into its parts ($bn/yr; they add up to the total in
         every draw, so their means add up to the mean)."""
-        rows = {LABELS[r]: {**{name: np.mean(self.column(r, f"part|{key}"))
+        rows = {LABELS[r]: {**{name: self.mean(r, f"part|{key}")
                                for name, key in zip(PARTS, PART_KEYS)},
-                            "total": np.mean(self.column(r, "gain"))} for r in OPTIONS}
+                            "total": self.mean(r, "gain")} for r in OPTIONS}
         frame = pd.DataFrame(rows).T
         frame.index.name = "regime"
         return frame
@@ -157,8 +220,8 @@ class PolicyResult:
                 "wait months": np.median(self.column(r, "wait")),
                 "queue": np.median(self.column(r, "queue")),
                 "backlog": np.median(self.column(r, "backlog")),
-                "before queue": np.mean(self.column(r, "before_queue")),
-                "after queue": np.mean(self.column(r, "gain"))}
+                "before queue": self.mean(r, "before_queue"),
+                "after queue": self.mean(r, "gain")}
         frame = pd.DataFrame(rows).T
         frame.index.name = "regime"
         return frame
@@ -168,14 +231,14 @@ class PolicyResult:
         the belief, per option, and for bilateral deals per deal; with each deal's
         acceptance under the bilateral terms."""
         keys = [d.key for d in self.portfolio.deals]
-        rows = {LABELS[r]: {"value of knowing": np.mean(self.column(r, "knowing")),
-                            "refused offers": np.mean(self.column(r, "refused"))}
+        rows = {LABELS[r]: {"value of knowing": self.mean(r, "knowing"),
+                            "refused offers": self.mean(r, "refused")}
                 for r in OPTIONS}
         for k, key in enumerate(keys):
             offered = self.plan.bilateral[k] is not None or self.plan.belief.kind == "truth"
             rows[f"  bilateral: {key}"] = {
-                "value of knowing": np.mean(self.column("bilateral", "knowing", k)),
-                "refused offers": np.mean(self.column("bilateral", "refused", k))
+                "value of knowing": self.mean("bilateral", "knowing", k),
+                "refused offers": self.mean("bilateral", "refused", k)
                 if offered else np.nan}
         frame = pd.DataFrame(rows).T
         frame.index.name = "regime / deal"
@@ -184,7 +247,7 @@ class PolicyResult:
     def acceptance(self) -> pd.DataFrame:
         """Each deal's share of draws with a deal, per option."""
         keys = [d.key for d in self.portfolio.deals]
-        return pd.DataFrame({SHORT[r]: [np.mean(self.column(r, "struck", k))
+        return pd.DataFrame({SHORT[r]: [self.mean(r, "struck", k)
                                         for k in range(len(keys))] for r in OPTIONS},
                             index=pd.Index(keys, name="deal"))
 
@@ -193,15 +256,19 @@ class PolicyResult:
         first over the second of the ranking), and its share of the lead."""
         order = self.ranking()
         better, than = better or order[0], than or order[1]
-        diff = {name: float(np.mean(self.column(better, f"part|{key}")
-                                    - self.column(than, f"part|{key}")))
-                for name, key in zip(PARTS, PART_KEYS)}
+        if self.complete:
+            diff = {name: float(np.mean(self.column(better, f"part|{key}")
+                                        - self.column(than, f"part|{key}")))
+                    for name, key in zip(PARTS, PART_KEYS)}
+        else:
+            diff = {name: float(self.mean(better, f"part|{key}") - self.mean(than, f"part|{key}"))
+                    for name, key in zip(PARTS, PART_KEYS)}
         lead = sum(diff.values())
         name = max(diff, key=lambda k: diff[k] if lead >= 0 else -diff[k])
         return name, (diff[name] / lead if abs(lead) > 1e-12 else float("nan"))
 
     def capacity_to_flip(self, better: str = "bilateral", than: str = "framework",
-                         factors: Sequence[float] = tuple(2.0 ** np.arange(-4, 6.5, 0.5))
+                         factors: Sequence[float] = CAPACITY_FACTORS
                          ) -> float | None:
         """The smallest multiple of the agencies' capacity at which ``better`` beats
         ``than`` on the mean gain (None: at none of ``factors``; nan: no bandwidth)."""
@@ -212,29 +279,25 @@ class PolicyResult:
         return min(ahead) if ahead else None
 
     def capacity_leads(self, better: str = "bilateral", than: str = "framework",
-                       factors: Sequence[float] = tuple(2.0 ** np.arange(-4, 6.5, 0.5))
+                       factors: Sequence[float] = CAPACITY_FACTORS
                        ) -> dict[float, float] | None:
         """``better``'s mean lead over ``than`` ($bn/yr) with the agencies' capacity times
         each factor (the terms and acceptances as solved; only the queue changes)."""
         pol = self.portfolio.policy
         if not pol.bandwidth or "bandwidth" in self.off:
             return None
-        _, top = split(portfolio_sample(self.portfolio, self.draws, self.seed),
-                       len(self.portfolio.deals))
-        f = {k: top_value(e, top, self.draws) for k, e in pol.fields.items()}
-        lat_d = (f.get("deal_latency", 0.0) + f.get("licence_latency", 0.0)) / 12
-        lat_l = f.get("licence_latency", np.zeros(self.draws)) / 12
+        pair = (better, than)
+        if not self.complete and self.summary is not None and pair == self.summary.pair \
+                and all(float(m) in self.summary.leads for m in factors):
+            return {float(m): self.summary.leads[float(m)][0] / self.draws
+                    - self.summary.leads[float(m)][1] / self.draws for m in factors}
+        # On the kept draws (every draw when complete): the [policy] quantities were kept
+        # per draw with the options' columns.
+        fields = {k[len("policy|"):]: v for k, v in self.columns.items()
+                  if k.startswith("policy|")}
         leads = {}
         for m in factors:
-            means = []
-            for r in (better, than):
-                base = self.column(r, "before_queue")
-                q = review_queue([(self.column(r, "deals_per_year"), f["deal_work"]),
-                                  (self.column(r, "licences_per_year"), f["licence_work"])],
-                                 f["capacity"] * m, [lat_d, lat_l], f["horizon"])
-                bespoke, rule = self.column(r, "bespoke_gain"), self.column(r, "rule_gain")
-                means.append(np.mean(base + bespoke * (q.factor[0] - 1)
-                                     + rule * (q.factor[1] - 1)))
+            means = [np.mean(queue_gain(self.column, fields, r, m)) for r in pair]
             leads[float(m)] = float(means[0] - means[1])
         return leads
 
@@ -253,8 +316,7 @@ class PolicyResult:
                                 for o in (overrates if rated else ())]]:
             r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=belief,
                              off=self.off)
-            rows.append({"condition": f"the US {label}", "draws": n, "lead": float(np.mean(
-                r.column("bilateral", "gain") - r.column("framework", "gain")))})
+            rows.append({"condition": f"the US {label}", "draws": n, "lead": r.lead()})
         for label, mechanism in [("non-chip trades only inside chip deals", "nonchip"),
                                  ("deals and licences take no time", "bandwidth"),
                                  ("refused partners are not alienated", "alienation")]:
@@ -262,8 +324,7 @@ class PolicyResult:
                 continue
             r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=self.plan.belief,
                              off=self.off | {mechanism})
-            rows.append({"condition": label, "draws": n, "lead": float(np.mean(
-                r.column("bilateral", "gain") - r.column("framework", "gain")))})
+            rows.append({"condition": label, "draws": n, "lead": r.lead()})
         leads = self.capacity_leads() or {}
         for m in (0.25, 1.0, 4.0, 16.0):
             if m in leads:
@@ -315,11 +376,11 @@ class PolicyResult:
         """One paragraph in plain words: the ranking, what carries it, and how much rests
         on judging leverage well and on the agencies' bandwidth."""
         order = self.ranking()
-        mean = {r: float(np.mean(self.column(r, "gain"))) for r in OPTIONS}
+        mean = {r: float(self.mean(r, "gain")) for r in OPTIONS}
         part, share = self.carried_by()
         lead = mean[order[0]] - mean[order[1]]
-        knowing = {r: float(np.mean(self.column(r, "knowing"))) for r in OPTIONS}
-        bound = float(np.mean(self.column("informed", "gain")))
+        knowing = {r: float(self.mean(r, "knowing")) for r in OPTIONS}
+        bound = float(self.mean("informed", "gain"))
         amount = share * lead if np.isfinite(share) else 0.0
         words = [f"On these draws the {LABELS[order[0]]} gives the US most "
                  f"(${mean[order[0]]:.1f}bn a year on average), ${lead:.1f}bn more than the "
@@ -344,6 +405,9 @@ class PolicyResult:
             words.append(self.capacity_sentence())
         if self.off:
             words.append(f"Switched off: {', '.join(sorted(self.off))}.")
+        if not self.complete:
+            words.append(f"Means and shares are over all {self.draws:,} draws; medians and "
+                         f"percentiles over a uniform sample of {self.kept:,} of them.")
         return " ".join(words)
 
     def to_json(self) -> dict[str, Any]:
@@ -365,6 +429,8 @@ class PolicyResult:
                      "bilateral_offers": [k for k, t in zip(keys, self.plan.bilateral)
                                           if t is not None]},
             "regimes": {}}
+        if not self.complete:
+            out["quantiles_on_draws"] = self.kept
         for r in ("none", *OPTIONS, "informed"):
             row = reg.loc[LABELS[r]]
             entry: dict[str, Any] = {
@@ -376,10 +442,10 @@ class PolicyResult:
             if r in OPTIONS:
                 entry["parts_bn_mean"] = {key: num(parts.loc[LABELS[r], name])
                                           for name, key in zip(PARTS, PART_KEYS)}
-                entry["value_of_knowing_bn_mean"] = num(np.mean(self.column(r, "knowing")))
+                entry["value_of_knowing_bn_mean"] = num(self.mean(r, "knowing"))
                 entry["deals"] = [{"deal": key,
-                                   "acceptance": num(np.mean(self.column(r, "struck", k))),
-                                   "refused": num(np.mean(self.column(r, "refused", k)))}
+                                   "acceptance": num(self.mean(r, "struck", k)),
+                                   "refused": num(self.mean(r, "refused", k))}
                                   for k, key in enumerate(keys)]
                 if LABELS[r] in band.index:
                     b = band.loc[LABELS[r]]
@@ -392,7 +458,7 @@ class PolicyResult:
                         "gain_bn_mean_before_queue": num(b["before queue"])}
             out["regimes"][r] = entry
         out["regimes"]["bilateral"]["value_of_knowing_by_deal"] = [
-            {"deal": key, "bn_mean": num(np.mean(self.column("bilateral", "knowing", k)))}
+            {"deal": key, "bn_mean": num(self.mean("bilateral", "knowing", k))}
             for k, key in enumerate(keys)]
         return out
 

@@ -98,6 +98,11 @@ class Chunk:
         self._outcomes: dict[int, list] = {}
         self._allocation: dict[str, Any] | None = None
 
+    def forget(self) -> None:
+        """Drop the remembered offers and allocations (memory; answers do not change)."""
+        self.memo = OfferMemo(self.n)
+        self._allocation = None
+
     def _top(self, expr: Any, default: Any) -> Any:
         if expr is None:
             return default if default is None else np.full(self.n, default)

@@ -84,7 +84,6 @@ def solve_in_chunks(portfolio: Portfolio, draws: int, seed: int, *,
     kept = draws if deal_draws is None else min(int(deal_draws), draws)
     task = ChunkOfDraws(portfolio, seed,
                         solver if solver is not None else PortfolioDraws(portfolio, links=links))
-    bounds = [(a, min(a + int(chunk_size), draws)) for a in range(0, draws, int(chunk_size))]
     out: dict[str, np.ndarray] = {}
 
     def store(a: int, b: int, got: dict[str, np.ndarray]) -> None:
@@ -98,19 +97,27 @@ def solve_in_chunks(portfolio: Portfolio, draws: int, seed: int, *,
             elif a < kept:
                 out[k][a:min(b, kept)] = v[:min(b, kept) - a]
 
+    stream_chunks(task, draws, chunk_size, store, executor=executor, window=window)
+    return out
+
+
+def stream_chunks(task: Any, draws: int, chunk_size: int, consume: Any, *,
+                  executor: Executor | None = None, window: int = WINDOW) -> None:
+    """Call ``task(start, stop)`` for every chunk of ``draws`` (here, or on ``executor`` with
+    at most ``window`` chunks ahead) and hand each answer to ``consume(start, stop, answer)``
+    in the order of the draws, so that the caller keeps what it needs of each chunk and
+    nothing else."""
+    bounds = [(a, min(a + int(chunk_size), draws)) for a in range(0, draws, int(chunk_size))]
     if executor is None:
         for a, b in bounds:
-            store(a, b, task(a, b))
-        return out
+            consume(a, b, task(a, b))
+        return
     pending: deque = deque()
-    todo = iter(bounds)
-    for a, b in todo:
+    for a, b in bounds:
         pending.append((a, b, executor.submit(task, a, b)))
         if len(pending) > window:
             x, y, future = pending.popleft()
-            store(x, y, future.result())
+            consume(x, y, future.result())
     while pending:
         x, y, future = pending.popleft()
-        store(x, y, future.result())
-    return out
-
+        consume(x, y, future.result())

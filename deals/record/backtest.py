@@ -322,6 +322,29 @@ def backtest(names: Iterable[str | Deal] | None = None, *, draws: int = 2_000,
     """Backtest every struck deal (default: the library) before and after conditioning on the
     other deals' records (``record``, default: the library's struck deals).
 
+    Parameters
+    ----------
+    names : iterable of str or Deal, or None, default None
+        The deals to backtest (library names, paths or :class:`Deal` objects); None:
+        every deal in the library.
+    draws : int, default 2,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    pool : int, default 50,000
+        Prior draws (worlds shared by every deal) on which each event of the record is
+        evaluated.
+    floor : float, default 100
+        Fewest effective draws (the conditioned weights' effective sample size) for the
+        record to count as rationalised; below it the conditioning says the record
+        cannot be explained by the files' ranges.
+    record : Record or None, default None
+        The record to condition on (None: the other library deals' struck deals).
+
+    Examples
+    --------
     >>> import deals
     >>> bt = deals.backtest(["tier-upgrade-poland"], draws=300, pool=5_000)
     >>> bt.count("before") <= len(bt.rows) == 1

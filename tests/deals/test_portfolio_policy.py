@@ -3,6 +3,7 @@
 import tomllib
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import deals
@@ -223,3 +224,62 @@ def test_without_links_no_option_beats_full_information_bespoke_deals():
     bound = r.column("informed", "gain")
     for option in OPTIONS:
         assert np.all(r.column(option, "gain") <= bound + 1e-9), option
+
+
+def test_many_draws_keep_a_sample_but_every_mean_uses_every_draw(monkeypatch):
+    # Past KEEP_NUMBERS the result keeps the portfolio-level columns of a sample of KEEP
+    # draws (for the quantiles) and sums of every column over all draws: the means, shares
+    # of best, parts, values of knowing, acceptances and the capacity leads equal a run
+    # that keeps everything; the sample is the same whatever the chunking.
+    import deals.portfolio.policy_stream as stream
+
+    full = solve_policy("teaching", draws=36, seed=4, chunk_size=10)
+    assert full.complete and full.kept == 36
+    monkeypatch.setattr(stream, "KEEP_NUMBERS", 100)
+    monkeypatch.setattr(stream, "KEEP", 12)
+    lean = solve_policy("teaching", draws=36, seed=4, chunk_size=10)
+    other = solve_policy("teaching", draws=36, seed=4, chunk_size=7)
+    assert not lean.complete and lean.kept == 12
+    assert not any(stream.is_deal_column(k) for k in lean.columns)
+    keys = stream.draw_keys(0, 36, 4)
+    chosen = np.sort(np.argsort(keys)[:12])
+    for key, column in lean.columns.items():
+        np.testing.assert_array_equal(column, full.columns[key][chosen], err_msg=key)
+        np.testing.assert_array_equal(column, other.columns[key], err_msg=key)
+    pd.testing.assert_frame_equal(lean.parts(), full.parts())
+    pd.testing.assert_frame_equal(lean.knowing(), full.knowing())
+    pd.testing.assert_frame_equal(lean.acceptance(), full.acceptance())
+    for a, b in ((lean.regimes(), full.regimes()), (lean.bandwidth(), full.bandwidth())):
+        for column in ("mean", "P(best)", "before queue", "after queue"):
+            if column in a:
+                np.testing.assert_allclose(a[column], b[column], rtol=1e-12, atol=1e-12)
+    lead, want = lean.capacity_leads(), full.capacity_leads()
+    assert lead.keys() == want.keys()
+    np.testing.assert_allclose(list(lead.values()), list(want.values()), atol=1e-12)
+    assert lean.ranking() == full.ranking() and lean.carried_by()[0] == full.carried_by()[0]
+    with pytest.raises(DealError, match="per-draw columns"):
+        lean.column("bilateral", "struck", 0)
+    assert lean.to_json()["quantiles_on_draws"] == 12
+    assert "quantiles_on_draws" not in full.to_json() and "sample of 12" in lean.why()
+
+
+@pytest.mark.slow
+def test_the_article_on_a_dask_cluster_gives_the_bytes_of_one_process(monkeypatch):
+    # Chunks drawn and solved on worker processes, their summaries merged here: the same
+    # JSON and kept columns as one process, also when the quantiles are on a sample.
+    import json
+
+    from dask.distributed import Client, LocalCluster
+
+    import deals.portfolio.policy_stream as stream
+
+    monkeypatch.setattr(stream, "KEEP_NUMBERS", 1_000)
+    monkeypatch.setattr(stream, "KEEP", 9)
+    here = solve_policy("article", draws=24, seed=6, chunk_size=8)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        there = solve_policy("article", draws=24, seed=6, chunk_size=8, executor=client)
+    assert not here.complete and here.kept == 9
+    assert json.dumps(here.to_json()) == json.dumps(there.to_json())
+    for key, column in here.columns.items():
+        assert column.tobytes() == there.columns[key].tobytes(), key

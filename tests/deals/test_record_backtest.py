@@ -10,35 +10,14 @@ import pytest
 import deals
 from deals.record.backtest import backtest
 from deals.record.events import Event, Record
+from tests.deals.toy import toy_text
 
 # Nash's split of a linear deal: the supplier gives one chip worth v to the partner at a cost
 # of 0.5 and both have power 1/2, so the benchmark is chips = 1 and pay = (0.5 + v) / 2, each
 # side gaining (v - 0.5) / 2. With v uniform on [1, 3] the benchmark's pay has p10 0.85 and
 # p90 1.65, and each side's gain p10 0.35 and p90 1.15 (closed form).
-LINEAR = """
-[deal]
-name = "{name}"
-title = "A linear deal"
-supplier = "US"
-partner = "P"
-[parameters.v]
-value = 2.0
-range = [1.0, 3.0]
-[issues.chips]
-range = [0, 1]
-giver = "supplier"
-[issues.pay]
-range = [0, 3]
-giver = "partner"
-[utility]
-supplier = "pay - 0.5 * chips"
-partner = "v * chips - pay"
-[outside_option]
-supplier = "0"
-partner = "0"
-[outcome]
-terms = {{ chips = 1.0, pay = {pay} }}
-"""
+LINEAR = toy_text(name="{name}", title="A linear deal", pay_range="[0, 3]", v_lines="",
+                  stances=False, extra="[outcome]\nterms = {{ chips = 1.0, pay = {pay} }}\n")
 
 
 def linear(pay, name="linear"):
