@@ -49,6 +49,12 @@ nb_execution_timeout = 300
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_merge_streams = True
+# Offline, no page loads a script from a CDN (tests/test_offline_pages.py): the notebook widgets
+# show their still (deals.views.still: the sliders, the verdict and the chart as HTML with no
+# script) instead of the embedded widget view, whose scripts myst-nb would take from CDNs.
+nb_ipywidgets_js = {}
+nb_mime_priority_overrides = [(builder, "application/vnd.jupyter.widget-view+json", None)
+                              for builder in ("html", "dirhtml", "singlehtml")]
 
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
 autodoc_member_order = "bysource"

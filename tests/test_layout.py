@@ -1,6 +1,7 @@
-"""The packages' shape, checked from the source: no import cycle inside ``deals``, ``games`` never
-imports ``deals``, and an import inside a function is either an optional or heavy extra or says
-why it is there (CONTRIBUTING.md, "Where things go").
+"""The packages' shape, checked from the source: no import cycle inside ``deals`` or ``games``,
+``games`` never imports ``deals``, no function over 100 lines, and an import inside a function
+is either an optional or heavy extra or says why it is there (CONTRIBUTING.md, "Where things
+go").
 
 The graph is read with ``ast`` (nothing is imported): every ``import`` and ``from ... import`` at
 any depth is an edge, except those under ``if TYPE_CHECKING:`` (annotations only).
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,8 +117,9 @@ def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_no_import_cycle_in_deals():
-    assert cycles(graph("deals")) == []
+@pytest.mark.parametrize("package", ["deals", "games"])
+def test_no_import_cycle(package):
+    assert cycles(graph(package)) == []
 
 
 def test_games_never_imports_deals():
@@ -158,3 +162,35 @@ def test_every_deal_file_section_is_registered_documented_and_a_deal_field():
     for section in SECTIONS:
         assert section.key in names, section.key
         assert section.heading in headings, section.heading
+
+
+#: The longest a function (or method) of deals or games may be, in lines from its ``def`` (or
+#: first decorator) to its last line (CONTRIBUTING.md: split a longer one at its seams).
+MAX_FUNCTION_LINES = 100
+
+
+def long_functions(folder: Path, limit: int = MAX_FUNCTION_LINES) -> list[str]:
+    """``path:line name (n lines)`` for every function under ``folder`` longer than ``limit``."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+                length = node.end_lineno - first + 1
+                if length > limit:
+                    found.append(f"{path.relative_to(folder.parent)}:{node.lineno} {node.name} "
+                                 f"({length} lines)")
+    return found
+
+
+def test_the_length_check_sees_a_long_function(tmp_path):
+    body = "\n".join(f"    x{k} = {k}" for k in range(98))
+    (tmp_path / "pkg").mkdir()  # fits: 100 lines; long: its decorator, def, 98 + 1 lines
+    (tmp_path / "pkg" / "mod.py").write_text(
+        f"def fits():\n{body}\n    pass\n\n\n@staticmethod\ndef long():\n{body}\n    pass\n")
+    assert long_functions(tmp_path / "pkg") == ["pkg/mod.py:104 long (101 lines)"]
+
+
+@pytest.mark.parametrize("package", ["deals", "games"])
+def test_no_function_over_100_lines(package):
+    assert long_functions(ROOT / package) == []

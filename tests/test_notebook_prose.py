@@ -47,3 +47,19 @@ def test_notebook_01_does_not_name_the_flag_maps_axes_in_prose():
     text = markdown("01-gulf-divestment.ipynb")
     section = text.split("## 6.")[1]
     assert "control_cost" not in section and "p_divert_strong" not in section
+
+
+def test_notebook_11_names_the_deal_and_parameter_the_october_controls_moved():
+    said = re.search(r"Between 1 and 20 October 2025 the verdict on \*\*([\w-]+)\*\* changes, "
+                     r"and the change is attributed to `(\w+)`", markdown("11-the-record.ipynb"))
+    assert said, "the prose no longer states the October change in the checked form"
+    name, parameter = said.groups()
+    change = {c.deal: c for c in deals.diff("2025-10-01", "2025-10-20", draws=1_000).changes}
+    moved = change[name]
+    assert moved.before.verdicts["supplier"] != moved.after.verdicts["supplier"]
+    assert parameter in moved.moved
+    top = max(moved.by_parameter, key=lambda k: abs(moved.by_parameter[k]["acceptance"]))
+    assert top == parameter
+    unchanged = [c for k, c in change.items() if not c.moved and not c.terms_changed]
+    assert all(c.before.verdicts["supplier"] == c.after.verdicts["supplier"] for c in unchanged
+               if c.before is not None)

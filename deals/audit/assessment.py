@@ -16,13 +16,14 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from deals.audit.work import AuditWork
+from deals.audit.work import AuditWork, Job, Surplus, SummaryField, Task
 from deals.audit.drivers import drivers as driver_table
 from deals.errors import DealError
-from deals.audit.leverage import (DrawSolver, audit_settings, leverage_over_draws, optimal_ask,
-                            point_values, sample_values)
+from deals.audit.leverage import (DrawLeverage, DrawSolver, audit_settings, leverage_over_draws,
+                                  optimal_ask, point_values, sample_values)
 from deals.deal.model import SIDES, Deal
 from deals.numbers import json_value, people
+from deals.audit.sides import Ask, SideAudit, Summary, TermsRecords
 from deals.audit.surplus import surplus_sentence
 from deals.audit.verdicts import (FLAGS, borderline, edge_words, headline, issue_text, sentence_case, terms_records, terms_text, the,
                             verdict_prose, verdict_set, words)
@@ -30,6 +31,8 @@ from games import markup
 from games.parallel import can_fork, jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 from deals.deal.files import load
+from deals.stages.values import StageSummary
+from deals.two_level.ratification import TwoLevel
 
 #: What ``terms=`` audits: the terms on the table, the deal as struck, the drafter's belief.
 TERMS = ("proposal", "outcome", "belief")
@@ -104,18 +107,13 @@ class Thresholds:
                 f"{self.inefficient_share:g} of draws")
 
 
-def percentiles(values: np.ndarray) -> dict[str, float]:
+def percentiles(values: np.ndarray) -> Summary:
     """10th, 50th and 90th percentiles over the finite values, and the share that is finite.
 
     >>> percentiles(np.array([1.0, 2.0, 3.0, np.nan]))["median"]
     2.0
     """
-    finite = values[np.isfinite(values)]
-    if finite.size == 0:
-        return {"p10": float("nan"), "median": float("nan"), "p90": float("nan"), "defined": 0.0}
-    p10, p50, p90 = np.percentile(finite, [10, 50, 90])
-    return {"p10": float(p10), "median": float(p50), "p90": float(p90),
-            "defined": float(finite.size / values.size)}
+    return Summary.of(values)
 
 
 @dataclass(frozen=True)
@@ -123,51 +121,118 @@ class Assessment(TabularResult):
     """The leverage audit of one set of terms over the analyst's parameter distribution.
 
     Made by :func:`assess`; ``explain()`` gives the verdict in words, ``to_dict()`` the versioned
-    JSON record, ``plot_drivers()`` the tornado chart.
+    JSON record, ``plot_drivers()`` the tornado chart. What it found for each side is in
+    ``supplier`` and ``partner`` (:class:`deals.audit.sides.SideAudit`: ``a.supplier.gain.median``,
+    ``a.partner.accepts``); ``acceptance``, ``gains``, ``rho``, ``verdicts`` and the other
+    per-side mappings read the same figures by side name.
 
     See :func:`assess` for an example.
     """
 
     deal: str
     title: str
-    parties: Mapping[str, str]
+    supplier: SideAudit
+    partner: SideAudit
     proposal: Mapping[str, float]
     proposal_source: str
     draws: int
     seed: int | None
     thresholds: Thresholds
     power: float
-    acceptance: Mapping[str, float]
     zone_empty: float
-    rho: Mapping[str, Mapping[str, float]]
-    rho_ask: Mapping[str, float]
+    rho_ask: Summary
     benchmark: Mapping[str, float]
-    ask: Mapping[str, Any]
+    ask: Ask
     dominated_share: float
     frontier_distance: float
     better_package: Mapping[str, float] | None
-    better_gains: Mapping[str, float] | None
-    surplus: Mapping[str, tuple[Mapping[str, Any], ...]]
-    surplus_text: Mapping[str, tuple[str, ...]]
-    flags: Mapping[str, str]
-    flag_sets: Mapping[str, tuple[str, ...]]
+    records: TermsRecords = field(repr=False, compare=False)
     drivers: pd.DataFrame = field(repr=False, compare=False)
     tornado: pd.DataFrame = field(repr=False, compare=False)
     units: Mapping[str, str] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
     terms: str = "proposal"
-    verdicts: Mapping[str, str] = field(default_factory=dict)
-    verdict_sets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    verdict_text: Mapping[str, str] = field(default_factory=dict)
-    #: Per side: None, or the share within Monte Carlo error of a threshold that decides the
-    #: verdict (:func:`deals.audit.verdicts.borderline`).
-    borderline: Mapping[str, Any] = field(default_factory=dict)
-    gains: Mapping[str, Mapping[str, Mapping[str, float]]] = field(default_factory=dict)
     gain_unit: str = GAIN_UNIT
     terms_words: str = ""
-    records: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-    staged: Any = None  # deals.stages.values.StageSummary of a deal with [stages]
-    two_level: Any = None  # deals.two_level.ratification.TwoLevel of a deal with [actors] or [beliefs]
+    #: The staged plan of a deal with [stages], and the two-level summary of a deal with
+    #: [actors] or [beliefs]; each found the first time it is read (``assess(summaries=...)``).
+    staged: StageSummary | None = SummaryField()
+    two_level: TwoLevel | None = SummaryField()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For pickling: the summaries themselves (found now if still pending), not the deal
+        they would be found from."""
+        state = dict(self.__dict__)
+        for name in ("staged", "two_level"):
+            state[f"_{name}_value"] = getattr(self, name)
+        return state
+
+    def side(self, side: str) -> SideAudit:
+        """The audit of ``side`` ("supplier" or "partner")."""
+        return {"supplier": self.supplier, "partner": self.partner}[side]
+
+    def _by_side(self, name: str) -> dict[str, Any]:
+        return {s: getattr(self.side(s), name) for s in SIDES}
+
+    @property
+    def parties(self) -> dict[str, str]:
+        """Each side's party, by side."""
+        return self._by_side("party")
+
+    @property
+    def acceptance(self) -> dict[str, float]:
+        """P(each side accepts): the share of draws where it is at least as well off (the
+        partner first, the order the JSON has always had)."""
+        return {s: self.side(s).accepts for s in ("partner", "supplier")}
+
+    @property
+    def rho(self) -> dict[str, Summary]:
+        """Each side's leverage ratio over the draws."""
+        return self._by_side("rho")
+
+    @property
+    def gains(self) -> dict[str, dict[str, Summary]]:
+        """Gains over no deal, by terms ("proposal": the audited terms; "benchmark") and side."""
+        return {"proposal": self._by_side("gain"), "benchmark": self._by_side("gain_at_benchmark")}
+
+    @property
+    def flags(self) -> dict[str, str]:
+        return self._by_side("flag")
+
+    @property
+    def flag_sets(self) -> dict[str, tuple[str, ...]]:
+        return self._by_side("flags")
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return self._by_side("verdict")
+
+    @property
+    def verdict_sets(self) -> dict[str, tuple[str, ...]]:
+        return self._by_side("verdicts")
+
+    @property
+    def verdict_text(self) -> dict[str, str]:
+        return self._by_side("verdict_text")
+
+    @property
+    def borderline(self) -> dict[str, Mapping[str, Any] | None]:
+        """Per side: None, or the share within Monte Carlo error of a threshold that decides
+        the verdict (:func:`deals.audit.verdicts.borderline`)."""
+        return self._by_side("borderline")
+
+    @property
+    def surplus(self) -> dict[str, tuple[Mapping[str, Any], ...]]:
+        return self._by_side("surplus")
+
+    @property
+    def surplus_text(self) -> dict[str, tuple[str, ...]]:
+        return self._by_side("surplus_text")
+
+    @property
+    def better_gains(self) -> dict[str, float] | None:
+        """What the package better for both adds for each side (None without one)."""
+        return None if self.better_package is None else self._by_side("better_gain")
 
     @property
     def flag(self) -> str:
@@ -177,7 +242,7 @@ class Assessment(TabularResult):
     @property
     def worse_off(self) -> dict[str, float]:
         """P(each side is worse off than with no deal): 1 - its acceptance."""
-        return {side: 1.0 - self.acceptance[side] for side in SIDES}
+        return self._by_side("worse_off")
 
     @property
     def leverage_gap(self) -> float:
@@ -382,24 +447,72 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
            thresholds: Thresholds | None = None, power: float | None = None,
            executor: Executor | None = None, chunk_size: int | None = None,
            progress: bool | None = None, grid_points: int = 350,
-           terms: str = "proposal", detail: bool = True, summaries: bool = True,
+           terms: str = "proposal", detail: bool = True, summaries: bool | str = True,
            jobs: int | None = 1, given: Any = None) -> Assessment:
-    """Audit a deal's terms (``terms``: see :func:`audited_terms`) over seeded parameter draws.
+    """Audit a deal's terms over seeded parameter draws: who accepts, who gains, the verdicts.
 
-    ``power`` fixes the supplier's bargaining power (default: from the deal's delay costs, else
-    1/2). ``executor`` and ``chunk_size`` spread the draws as in :func:`games.sweep`; results
-    do not depend on them. ``detail=False`` stops at the verdict (acceptance, gains, rho,
-    efficiency, verdicts: the same numbers as in full) and leaves out what only explains it:
-    the optimal ask (NaN), the benchmark and better package at point values, surplus left,
-    drivers, the one-at-a-time table and the staged plan (empty); the comparison's struck-deal
-    column needs no more. ``summaries=False`` leaves out the staged plan and the two-level
-    summary (:func:`deals.audit.work.summary` finds each alone, as :func:`deals.compare` does).
-    ``jobs`` spreads the draws' chunks, and then the optimal ask, drivers, surplus scans and
-    summaries, over that many worker processes (0: one per core; the results are the same).
-    ``given`` audits the terms given the record: a :class:`deals.record.condition.Conditioned`
-    (from :func:`deals.condition`) whose draws replace the files' (an empty record changes
-    nothing); the staged and two-level summaries still use the files' ranges.
+    Each draw is one plausible world: the deal's uncertain parameters drawn over their ranges.
+    The result (:class:`Assessment`) holds each side's acceptance share, gains, leverage
+    ratio and verdict, and why (drivers, the optimal ask, surplus left); ``.explain()`` says
+    it in words, ``.to_json()`` as data.
 
+    Parameters
+    ----------
+    deal : Deal or str
+        The deal: a :class:`Deal` from :func:`deals.load`, or a library name such as
+        ``"gulf-divestment-uae"``.
+    draws : int, default 10,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    thresholds : Thresholds or None, default None
+        When a verdict is over-reach, at risk, underpriced or inefficient (acceptance
+        shares and a leverage ratio, see :class:`Thresholds`); None: the defaults.
+    power : float or None, default None
+        The supplier's bargaining power, a share from 0 to 1 (None: from the deal's
+        costs of delay by Rubinstein, else 0.5).
+    executor : concurrent.futures.Executor or None, default None
+        Spreads the chunks of draws over its workers (a process pool, or a dask client's
+        executor); the results do not depend on it. None: here, in this process.
+    chunk_size : int or None, default None
+        Draws solved at a time (memory grows with it); the results do not depend on it.
+        None: 5,000 here, 10,000 in each worker process when ``jobs`` spreads them.
+    progress : bool or None, default None
+        Show a progress bar on standard error (None: only when the run takes more than a
+        second).
+    grid_points : int, default 350
+        Outcomes of the grid over the issues scanned in each draw for the frontier, the
+        benchmark and better packages (2 to 20,000); more, finer, slower.
+    terms : str, default "proposal"
+        Which terms are audited: ``"proposal"`` (the file's ``[proposal]``),
+        ``"outcome"`` (the deal as struck, ``[outcome]``) or ``"belief"`` (the
+        supplier's optimal ask at its believed values); see
+        :func:`deals.audit.assessment.audited_terms`.
+    detail : bool, default True
+        False stops at the verdict (acceptance, gains, leverage ratio, efficiency,
+        verdicts: the same numbers as in full) and leaves out what only explains it: the
+        optimal ask (NaN), the benchmark and better package at point values, surplus
+        left, drivers, the one-at-a-time table and the staged plan (empty).
+    summaries : bool or "now", default True
+        True: the staged plan and the two-level summary are found the first time
+        ``staged`` or ``two_level`` is read (``to_dict()`` and ``explain()`` read them);
+        ``"now"`` finds them with the audit's other tasks (over the workers ``jobs``
+        gives); False leaves them out (:func:`deals.audit.work.summary` finds each
+        alone, as :func:`deals.compare` does).
+    jobs : int or None, default 1
+        Worker processes for the draws' chunks, the optimal ask, drivers, surplus scans
+        and summaries (0: one per core); the results are the same.
+    given : Conditioned or None, default None
+        Draw the parameters given the record: a
+        :class:`deals.record.condition.Conditioned` from :func:`deals.condition`, whose
+        draws replace the file's ranges (None: the file's ranges); an empty record
+        changes nothing, and the staged and two-level summaries still use the files'
+        ranges.
+
+    Examples
+    --------
     >>> import deals
     >>> deal = deals.load("chips-for-farm-purchases")
     >>> full, brief = assess(deal, draws=300), assess(deal, draws=300, detail=False)
@@ -423,6 +536,56 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     values = sample_values(deal, draws, seed) if given is None else \
         given.values_for(deal, draws, seed)
     work = AuditWork(deal, proposal, values, solver, t, terms, seed)
+    result, done = _run(work, executor, jobs, chunk_size, progress, detail=detail,
+                        summaries=summaries == "now")
+    jobs = 1 if executor is not None else jobs  # with an executor, the rest runs here
+    n = len(result)
+    accept = {"partner": float(result.partner_accepts.mean()),
+              "supplier": float(result.supplier_accepts.mean())}
+    other = {"supplier": "partner", "partner": "supplier"}
+    dominated = float(np.mean(result.better_for_both >= t.efficiency_margin))
+    # How far inside the frontier p lies: the best improvement for both, in gain-range units.
+    distance = float(np.median(np.maximum(result.better_for_both, 0.0)))
+    reported = [s for s in SIDES if detail and accept[other[s]] >= t.under_acceptance]
+    ask, rho_ask, benchmark, swings, drivers, better, better_gains = _explanation(
+        work, done, result, reported, jobs, detail=detail)
+    later = work.summaries(done) if detail and summaries else None
+    columns = {"supplier": (result.supplier_gain, result.supplier_gain_at_benchmark, result.rho),
+               "partner": (result.partner_gain, result.partner_gain_at_benchmark,
+                           result.rho_partner)}
+    sides = {s: side_audit(deal, s, accept, dominated, t, *columns[s],
+                           surplus=tuple(r for r in (done.get(Surplus(s, i.name))
+                                                     for i in deal.issues) if r is not None)
+                           if s in reported else (),
+                           better_gain=None if better_gains is None else better_gains[s])
+             for s in SIDES}
+    records = TermsRecords(terms_records(deal, proposal), terms_records(deal, benchmark),
+                           terms_records(deal, ask.terms), terms_records(deal, better),
+                           {i.name: i for i in deal.issues})
+    return Assessment(
+        deal=deal.name, title=deal.title, supplier=sides["supplier"], partner=sides["partner"],
+        proposal=proposal, proposal_source=source, draws=n, seed=seed, thresholds=t,
+        power=float(np.median(result.power)),
+        zone_empty=float(result.zone_empty.mean()), rho_ask=rho_ask,
+        benchmark=benchmark, ask=ask,
+        dominated_share=dominated, frontier_distance=distance, better_package=better,
+        records=records, drivers=drivers, tornado=swings,
+        units={i.name: i.unit for i in deal.issues},
+        settings={"grid_points": grid_points, "power": power,
+                  "benchmark": "asymmetric Nash (power from delay costs)"
+                  if power is None and deal.discount else "asymmetric Nash",
+                  "resolution": solver.resolution, "detail": detail,
+                  **({} if given is None or given.empty else {"given": given.summary()})},
+        terms=terms, terms_words=terms_text(deal, proposal),
+        staged=later, two_level=later)
+
+
+def _run(work: AuditWork, executor: Executor | None, jobs: int | None, chunk_size: int | None,
+         progress: bool | None, *, detail: bool, summaries: bool
+         ) -> tuple[DrawLeverage, dict[Task, Any]]:
+    """The draws solved, and the tasks that do not wait for them (:meth:`AuditWork.plan`)
+    done: on ``executor`` (the draws only; the rest here), or over ``jobs`` processes."""
+    deal = work.deal
     ahead = executor is None and jobs_for(jobs, 2) > 1 and can_fork()
     # A chunk's memory is in its worker, not here: larger chunks there cost fewer rounds of
     # the searches (measured, 100,000 UAE draws on 2 cores: 4.5 s and 209 MiB per worker at
@@ -430,88 +593,71 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     size = chunk_size or (CHUNK_WITH_WORKERS if ahead else CHUNK)
     tasks, chunks = work.plan(detail=detail, summaries=summaries, chunk=size, ahead=ahead)
     if executor is not None:  # the executor solves the draws first; the rest runs here
-        result = leverage_over_draws(solver, values, executor=executor, chunk_size=size,
-                                     progress=progress, description=f"assess {deal.name}")
+        result = leverage_over_draws(work.solver, work.values, executor=executor,
+                                     chunk_size=size, progress=progress,
+                                     description=f"assess {deal.name}")
         tasks, jobs = [task for task in tasks if task not in chunks], 1
     with progress_ticks(len(tasks), progress, f"assess {deal.name}", "task") as tick:
         done = dict(zip(tasks, process_map(work, tasks, jobs, done=tick)))
     if executor is None:
         result = work.draws_solved(done, chunks)
-    n = len(result)
-    accept = {"partner": float(result.partner_accepts.mean()),
-              "supplier": float(result.supplier_accepts.mean())}
-    rho = {"supplier": percentiles(result.rho), "partner": percentiles(result.rho_partner)}
-    gains = {"proposal": {"supplier": percentiles(result.supplier_gain),
-                          "partner": percentiles(result.partner_gain)},
-             "benchmark": {"supplier": percentiles(result.supplier_gain_at_benchmark),
-                           "partner": percentiles(result.partner_gain_at_benchmark)}}
-    other = {"supplier": "partner", "partner": "supplier"}
-    dominated = float(np.mean(result.better_for_both >= t.efficiency_margin))
-    # How far inside the frontier p lies: the best improvement for both, in gain-range units.
-    distance = float(np.median(np.maximum(result.better_for_both, 0.0)))
-    reported = [s for s in SIDES if detail and accept[other[s]] >= t.under_acceptance]
+    return result, done
+
+
+def _explanation(work: AuditWork, done: dict[Task, Any], result: DrawLeverage,
+                 reported: list[str], jobs: int | None, *, detail: bool) -> tuple:
+    """What explains the verdict (``detail``): the optimal ask and the leverage ratio against
+    it, the benchmark, the tornado and drivers, and the package better for both with what it
+    adds for each side; the surplus scans of the ``reported`` sides are added to ``done``."""
+    deal, t = work.deal, work.thresholds
     if detail:
-        explain = [("surplus", s, i.name) for s in reported for i in deal.issues
-                   if ("surplus", s, i.name) not in done]
+        explain = [Surplus(s, i.name) for s in reported for i in deal.issues
+                   if Surplus(s, i.name) not in done]
         done.update(zip(explain, process_map(work, explain, jobs)))
-        found_ask = done[("ask",)]
-        ask = {"terms": dict(found_ask.package), "acceptance": found_ask.acceptance,
-               "expected_gain": found_ask.expected_gain}
+        found_ask = done[Job.ASK]
+        ask = Ask(dict(found_ask.package), found_ask.acceptance, found_ask.expected_gain)
         with np.errstate(all="ignore"):
             ask_gain = found_ask.gains[0]
             rho_ask = percentiles(np.where(ask_gain > 0, result.supplier_gain / ask_gain,
                                            np.nan))
-        point = done[("point",)]
+        point = done[Job.POINT]
         benchmark = point.benchmark_terms()
-        swings, ranked = done[("swings",)]
-        drivers = driver_table(swings, values, result.supplier_gain, result.partner_gain, ranked)
+        swings, ranked = done[Job.SWINGS]
+        drivers = driver_table(swings, work.values, result.supplier_gain, result.partner_gain,
+                               ranked)
     else:
-        ask = {"terms": {}, "acceptance": float("nan"), "expected_gain": float("nan")}
+        ask = Ask.none()
         rho_ask, point, benchmark = percentiles(np.array([np.nan])), None, {}
         swings = drivers = pd.DataFrame(index=pd.Index([], name="parameter"))
     better = better_gains = None
     if point is not None and point.better_for_both[0] >= t.efficiency_margin:
         better = point.better_terms()
-        g, g0 = deal.gains(better), deal.gains(proposal)
+        g, g0 = deal.gains(better), deal.gains(work.proposal)
         better_gains = {"supplier": float(g[0] - g0[0]), "partner": float(g[1] - g0[1])}
+    return ask, rho_ask, benchmark, swings, drivers, better, better_gains
 
+
+def side_audit(deal: Deal, side: str, accept: Mapping[str, float], dominated: float,
+               t: Thresholds, gain: np.ndarray, at_benchmark: np.ndarray, ratio: np.ndarray, *,
+               surplus: tuple[Mapping[str, Any], ...], better_gain: float | None) -> SideAudit:
+    """One side's record: its verdicts from both sides' acceptances, the share dominated and
+    its leverage ratio over the draws (``ratio``), and the figures that support them (its
+    ``gain`` over the draws at the terms and ``at_benchmark``)."""
+    other = "partner" if side == "supplier" else "supplier"
+    rho, draws = Summary.of(ratio), len(ratio)
     parties = {"supplier": deal.supplier, "partner": deal.partner}
-    verdict_sets = {s: verdict_set(accept[other[s]], accept[s], rho[s]["median"], dominated, t,
-                                     side=s) for s in SIDES}
-    verdicts = {s: verdict_sets[s][0] for s in SIDES}
-    rho_finite = {"supplier": result.rho[np.isfinite(result.rho)],
-                  "partner": result.rho_partner[np.isfinite(result.rho_partner)]}
-    edges = {s: borderline(accept[other[s]], accept[s], rho[s]["median"], dominated, t, draws=n,
-                           rho_below=float(np.mean(rho_finite[s] <= t.under_rho))
-                           if rho_finite[s].size else float("nan"),
-                           rho_draws=int(rho_finite[s].size), side=s) for s in SIDES}
-    flags = {s: headline(verdict_sets[s]) for s in SIDES}
-    flag_sets = {s: tuple(dict.fromkeys(headline((v,)) for v in verdict_sets[s])) for s in SIDES}
-    surplus = {s: tuple(r for r in (done.get(("surplus", s, i.name)) for i in deal.issues)
-                        if r is not None) if s in reported else () for s in SIDES}
-    surplus_text = {s: tuple(surplus_sentence(deal, r, s, GAIN_UNIT, t.under_acceptance)
-                             for r in surplus[s]) for s in SIDES}
-    records = {"audited_terms": terms_records(deal, proposal),
-               "benchmark": terms_records(deal, benchmark),
-               "ask": terms_records(deal, ask["terms"]), "better": terms_records(deal, better),
-               "issues": {i.name: i for i in deal.issues}}
-    return Assessment(
-        deal=deal.name, title=deal.title, parties=parties,
-        proposal=proposal, proposal_source=source, draws=n, seed=seed, thresholds=t,
-        power=float(np.median(result.power)), acceptance=accept,
-        zone_empty=float(result.zone_empty.mean()), rho=rho, rho_ask=rho_ask,
-        benchmark=benchmark, ask=ask,
-        dominated_share=dominated, frontier_distance=distance, better_package=better,
-        better_gains=better_gains, surplus=surplus, surplus_text=surplus_text, flags=flags,
-        flag_sets=flag_sets, drivers=drivers, tornado=swings,
-        units={i.name: i.unit for i in deal.issues},
-        settings={"grid_points": grid_points, "power": power,
-                  "benchmark": "asymmetric Nash (power from delay costs)"
-                  if power is None and deal.discount else "asymmetric Nash",
-                  "resolution": solver.resolution, "detail": detail,
-                  **({} if given is None or given.empty else {"given": given.summary()})},
-        terms=terms, verdicts=verdicts, verdict_sets=verdict_sets, borderline=edges,
-        verdict_text={s: words(verdicts[s], s, parties) + edge_words(edges[s], s, parties)
-                      for s in SIDES}, gains=gains,
-        terms_words=terms_text(deal, proposal), records=records,
-        staged=done.get(("staged",)), two_level=done.get(("two_level",)))
+    verdicts = verdict_set(accept[other], accept[side], rho.median, dominated, t, side=side)
+    finite = ratio[np.isfinite(ratio)]
+    edge = borderline(accept[other], accept[side], rho.median, dominated, t, draws=draws,
+                      rho_below=float(np.mean(finite <= t.under_rho)) if finite.size
+                      else float("nan"), rho_draws=int(finite.size), side=side)
+    return SideAudit(
+        party=parties[side], accepts=accept[side], gain=Summary.of(gain),
+        gain_at_benchmark=Summary.of(at_benchmark),
+        rho=rho, verdict=verdicts[0], verdicts=verdicts, flag=headline(verdicts),
+        flags=tuple(dict.fromkeys(headline((v,)) for v in verdicts)),
+        verdict_text=words(verdicts[0], side, parties) + edge_words(edge, side, parties),
+        borderline=edge, surplus=surplus,
+        surplus_text=tuple(surplus_sentence(deal, r, side, GAIN_UNIT, t.under_acceptance)
+                           for r in surplus),
+        better_gain=better_gain)

@@ -208,6 +208,31 @@ def calibrate(deal: Deal, terms: str = "outcome", *, disputed: bool = False,
     Parameters without a range, or bound (by ``bind`` or the setting), stay fixed. See
     :class:`Calibration` for a worked example whose answers are known in closed form.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+    terms : str, default "outcome"
+        The terms to make predicted: ``"outcome"`` (the deal as struck) or
+        ``"proposal"``; the deal is read in the terms' own setting.
+    disputed : bool, default False
+        Use the terms' disputed reading (the file's ``disputed`` values) instead of the
+        agreed one.
+    tolerance : float, default 0.01
+        How close the predicted terms must come: a share of each side's range of gains
+        over the outcome space (0.01: within 1%).
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    grid_points : int, default 150
+        Outcomes of the grid over the issues scanned for each candidate (more: finer,
+        slower).
+    directions : int, default 32
+        Random search directions (rays) tried from the analyst's values towards values that predict
+        the terms.
+
+    Examples
+    --------
     >>> import deals
     >>> try:
     ...     calibrate(deals.load("chips-for-farm-purchases"), "struck")

@@ -149,6 +149,42 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
     worker processes (0: one per core; :func:`games.parallel.process_map`); each deal's audit
     is the same wherever it runs. ``executor`` instead spreads each audit's draws.
 
+    Parameters
+    ----------
+    deals : iterable of Deal or str, or None, default None
+        The deals to audit (library names, paths or :class:`Deal` objects); None: every
+        deal in the library.
+    draws : int, default 2,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    thresholds : Thresholds or None, default None
+        When a verdict is over-reach, at risk, underpriced or inefficient (acceptance
+        shares and a leverage ratio, see :class:`Thresholds`); None: the defaults.
+    executor : concurrent.futures.Executor or None, default None
+        Spreads each audit's draws over its workers (instead of ``jobs``); the results
+        do not depend on it.
+    progress : bool or None, default None
+        Show a progress bar on standard error (None: only when the run takes more than a
+        second).
+    terms : str, default "proposal"
+        Which terms of each deal are audited: ``"proposal"``, ``"outcome"`` or
+        ``"belief"`` (see :func:`deals.audit.assessment.audited_terms`); a deal without
+        them is skipped and listed.
+    struck : bool, default True
+        Also audit each deal's ``[outcome]`` (the deal as struck) for the "struck deal"
+        column, unless ``terms`` is already ``"outcome"``.
+    jobs : int or None, default 1
+        Deals audited at once in worker processes (0: one per core); each audit is the
+        same wherever it runs.
+    options : keyword arguments
+        Passed on to :func:`assess` for every deal (e.g. ``power``, ``grid_points``,
+        ``detail``).
+
+    Examples
+    --------
     >>> import deals
     >>> c = deals.compare(["tier-upgrade-poland", "chips-for-farm-purchases"], draws=100,
     ...                   progress=False, struck=False)

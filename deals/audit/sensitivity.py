@@ -158,6 +158,36 @@ def flag_map(deal: Deal, x: str, xs: Sequence[float], y: str, ys: Sequence[float
     and ``thresholds`` of the audit. ``proposal`` judges other terms than the deal's own
     (issues not named stay at their status quo). Cost grows as ``len(xs) * len(ys) * draws``.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+    x : str
+        The parameter on the horizontal axis (a name in ``deal.parameters``).
+    xs : sequence of float
+        Its values, one column each, in the parameter's own unit.
+    y : str
+        The parameter on the vertical axis.
+    ys : sequence of float
+        Its values, one row each, in the parameter's own unit.
+    draws : int, default 200
+        Draws of the other parameters in each cell, the same in every cell; more draws,
+        smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    thresholds : Thresholds or None, default None
+        When a verdict is over-reach, at risk, underpriced or inefficient (acceptance
+        shares and a leverage ratio, see :class:`Thresholds`); None: the defaults.
+    power : float or None, default None
+        The supplier's bargaining power, a share from 0 to 1 (None: from the deal's
+        costs of delay by Rubinstein, else 0.5).
+    proposal : mapping of str to float, or None, default None
+        Terms to judge instead of the deal's own proposal, issue name to value in the
+        issue's unit (issues not named stay at their status quo).
+
+    Examples
+    --------
     >>> import deals
     >>> deal = deals.load("chips-for-farm-purchases")
     >>> m = flag_map(deal, "harm", [5.0, 60.0], "margin", [0.6, 0.75], draws=50)

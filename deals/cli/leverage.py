@@ -286,7 +286,8 @@ def cmd_assess(args: argparse.Namespace) -> Report:
     given = given_from(args)
     announce(f"chipdeals assess: auditing {deal.name}, {args.draws:,} draws ...")
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                     progress=None, terms=args.terms, jobs=args.jobs, given=given)
+                     progress=None, terms=args.terms, jobs=args.jobs, given=given,
+                     summaries="now")  # the report shows them: find them with the rest
     if args.plot:
         _agg()
         _save(a.plot_drivers(), args.plot)

@@ -29,6 +29,8 @@ STAGES_SCHEMA_VERSION = 1
 
 def cmd_stages(args: argparse.Namespace) -> Report:
     deal = deal_from_args(args)
+    if args.curve_draws is None:  # the plan's own draws: one sample, so one one-shot value
+        args.curve_draws = min(args.draws, MAX_CURVE_DRAWS)
     if not 1 <= args.curve_draws <= MAX_CURVE_DRAWS:
         raise DealError(f"--curve-draws must lie from 1 to {MAX_CURVE_DRAWS:,} (each point of a "
                         "value curve solves that many draws)")
@@ -60,8 +62,9 @@ def cmd_stages(args: argparse.Namespace) -> Report:
         "breach_reach": [{"stage": k + 1, "milestone": m, "p_breach_under_way": float(p)}
                          for k, (m, p) in enumerate(zip(milestones, plan.reach.mean(axis=1)))],
         "value_curves": [], "information_value": None}
-    for curve in (verification_value(deal, draws=args.curve_draws, seed=args.seed, given=given),
-                  snapback_value(deal, draws=args.curve_draws, seed=args.seed, given=given)):
+    curves = (verification_value(deal, draws=args.curve_draws, seed=args.seed, given=given),
+              snapback_value(deal, draws=args.curve_draws, seed=args.seed, given=given))
+    for curve in curves:
         frame = curve.to_frame().copy()
         frame["best first tranche"] = [f"{x:,.0f}" for x in frame["best first tranche"]]
         for col in ("US gain", "worth vs now"):
@@ -69,15 +72,9 @@ def cmd_stages(args: argparse.Namespace) -> Report:
         frame = frame.rename(columns={"US gain": "supplier gain ($bn/yr)",
                                       "worth vs now": "worth it ($bn/yr)",
                                       "best first tranche": "best first tranche"})
-        sections.append(Section(
-            f"value of the {curve.lever}", frame,
-            curve.caption().replace("(utility units, $bn/yr in the library)", f"({money})")
-            + f" (the one-shot value here is over these {curve.draws:,} draws, so it can "
-            f"differ from the plan table's, over {args.draws:,})"
-            + f"; best first tranche in {plan.unit}; worth it: the supplier's gain over the "
-            "file's terms\n"
-            + f"Most worth paying for it: {people(round(curve.most_worth, 3))} {money}",
-            name=f"value_of_{curve.lever.replace(' ', '_')}"))
+        sections.append(Section(f"value of the {curve.lever}", frame,
+                                curve_caption(curve, plan, money),
+                                name=f"value_of_{curve.lever.replace(' ', '_')}"))
         data["value_curves"].append({
             "lever": curve.lever, "draws": curve.draws, "one_shot": curve.one_shot,
             "under_the_files_terms": curve.current, "most_worth": curve.most_worth,
@@ -110,26 +107,41 @@ def cmd_stages(args: argparse.Namespace) -> Report:
             f"information, over {voi.draws:,} draws)" + GLOSSARY_LINE,
             name="information_value"))
     if args.plot:
-        _plot(deal, args, given)
+        _plot(curves[0], args.plot)
     return Report(tuple(sections) + tuple(given_section(given)), data=data)
 
 
-def _plot(deal: Any, args: argparse.Namespace, given: Any = None) -> None:
+def curve_caption(curve: Any, plan: Any, money: str) -> str:
+    """What a value curve's table shows. Over the plan's own draws (the default), its one-shot
+    and file's-terms values are the plan table's, to the digit; over fewer draws they are
+    estimates from another sample, and the caption says so instead of repeating them."""
+    same = curve.draws == plan.draws
+    reference = (f"under the file's terms {people(round(curve.current, 2))} {money}, over the "
+                 f"same {curve.draws:,} draws as the plan table" if same else
+                 f"under the file's terms {people(round(curve.current, 2))} {money} over these "
+                 f"{curve.draws:,} draws (--curve-draws), not the plan table's {plan.draws:,}")
+    return (f"the supplier's mean expected gain from its best staged plan at each "
+            f"{curve.lever} ({money}); {reference}; best first tranche in {plan.unit}; "
+            "worth it: the supplier's gain over the file's terms\n"
+            f"Most worth paying for it: {people(round(curve.most_worth, 3))} {money}")
+
+
+def _plot(curve: Any, path: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
 
     from deals.views.plots import save_figure  # start-up time: plots load matplotlib
 
-    ax = verification_value(deal, draws=args.curve_draws, seed=args.seed, given=given).plot()
-    save_figure(ax.figure, args.plot)
+    save_figure(curve.plot().figure, path)
 
 
 def stages_options(p: Any) -> None:
     """The ``stages`` command's own options (the command table adds DEAL, ``--set``, formats)."""
     add_draws(p, 10_000)
-    p.add_argument("--curve-draws", type=at_least(1), default=2_000,
-                   help="draws for each point of the value curves")
+    p.add_argument("--curve-draws", type=at_least(1), default=None,
+                   help="draws for each point of the value curves (default: the plan's "
+                   "draws, the same sample, so every one-shot value printed is one number)")
     p.add_argument("--seed", type=int, default=0, help="random seed")
     p.add_argument("--confidence", type=float, default=0.9,
                    help="share of draws in which the plan's first tranche must be safe")

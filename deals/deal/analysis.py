@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
+from deals.deal.cache import deal_view
 from deals.errors import DealError
 from games.bargaining import (
     BargainingProblem,
@@ -50,6 +51,13 @@ GRID_BUDGET = 60_000
 def default_resolution(deal: Deal) -> int:
     """Levels per continuous issue so that the whole grid stays near :data:`GRID_BUDGET`.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+
+    Examples
+    --------
     Between 5 and 201 levels; five continuous issues get 9 levels each, 9**5 = 59,049 points:
 
     >>> import deals
@@ -71,14 +79,26 @@ def default_resolution(deal: Deal) -> int:
 def bargaining_problem(deal: Deal, *, resolution: int | None = None) -> BargainingProblem:
     """The deal's bargaining problem at its bound parameter values (players: supplier, partner).
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`, at its bound parameter
+        values.
+    resolution : int or None, default None
+        Levels per continuous issue of the outcome grid (None:
+        :func:`default_resolution`, about 60,000 outcomes in all).
+
+    Examples
+    --------
     >>> import deals
     >>> p = bargaining_problem(deals.load("chips-for-farm-purchases"))
     >>> p.players
     ('US', 'Tier-2 buyer')
     """
-    return deal.memo(("problem", resolution), lambda: _build_problem(deal, resolution))
+    return _build_problem(deal, resolution)
 
 
+@deal_view
 def _build_problem(deal: Deal, resolution: int | None) -> BargainingProblem:
     deal.require_point("the bargaining problem")
     issues = []
@@ -102,6 +122,13 @@ def _build_problem(deal: Deal, resolution: int | None) -> BargainingProblem:
 def bargaining_power(deal: Deal) -> float:
     """The supplier's bargaining power: from the costs of delay via Rubinstein, else 0.5.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+
+    Examples
+    --------
     >>> import deals
     >>> round(bargaining_power(deals.load("gulf-divestment-uae")), 3)
     0.752
@@ -208,6 +235,17 @@ class DealSolutions(TabularResult):
 def solutions(deal: Deal, *, resolution: int | None = None) -> DealSolutions:
     """Nash, asymmetric Nash (power from delay costs), Kalai-Smorodinsky and Rubinstein.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`, at its bound parameter
+        values.
+    resolution : int or None, default None
+        Levels per continuous issue of the outcome grid (None:
+        :func:`default_resolution`, about 60,000 outcomes in all).
+
+    Examples
+    --------
     Rubinstein's alternating offers start with the supplier and use the deal's discount
     factors per round of offers; it is left out when the deal states no costs of delay.
     Every solution gives each side at least its outside option:

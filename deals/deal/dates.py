@@ -147,4 +147,8 @@ def as_stood(doc: Mapping[str, Any], date: dt.date | None = None, path: str = "<
             since = parse_date(table.pop("as_of"), f"{key}.as_of", path)
             if date is not None and since > date:
                 del out[key]
+    stages = out.get("stages")
+    if isinstance(stages, dict) and stages.get("terms") in DATED_TERMS \
+            and stages["terms"] not in out:
+        del out["stages"]  # staged terms not yet made or struck: no plan to stage them then
     return out

@@ -35,6 +35,17 @@ def load(name_or_path: str | os.PathLike[str], as_of: Any = None) -> Deal:
     Raises :class:`DealFileError` naming the file and field for anything wrong. Only regular
     files are read: a FIFO or a device would block or never end.
 
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        A library deal's name (``"gulf-divestment-uae"``) or the path of a deal file
+        (``.toml``).
+    as_of : date, str or None, default None
+        The deal as it stood on that date (``datetime.date`` or ``"YYYY-MM-DD"``), if
+        its file is dated; None: as it is now.
+
+    Examples
+    --------
     >>> deal = load("gulf-divestment-uae")
     >>> deal.supplier, deal.partner
     ('US', 'UAE')
@@ -57,6 +68,17 @@ def load(name_or_path: str | os.PathLike[str], as_of: Any = None) -> Deal:
 def loads(data: str | bytes, path: str = "<text>", as_of: Any = None) -> Deal:
     """Parse and validate a deal from TOML text or bytes (``path`` is used in messages).
 
+    Parameters
+    ----------
+    data : str or bytes
+        The TOML text of a deal file.
+    path : str, default "<text>"
+        The name used for the text in error messages.
+    as_of : date, str or None, default None
+        The deal as it stood on that date, if the text is dated; None: as it is now.
+
+    Examples
+    --------
     The reverse of :func:`dumps`; a mistake names the field (see docs/deal-files.md):
 
     >>> deal = load("chips-for-farm-purchases")
@@ -79,6 +101,16 @@ def loads(data: str | bytes, path: str = "<text>", as_of: Any = None) -> Deal:
 def dump(deal: Deal, path: str | os.PathLike[str]) -> None:
     """Write a deal to a TOML file that :func:`load` reads back to the same deal.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal to write.
+    path : str or os.PathLike
+        The TOML file to write (replaced atomically: a temporary file renamed into
+        place).
+
+    Examples
+    --------
     >>> import pathlib, tempfile
     >>> deal = load("chips-for-farm-purchases")
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -93,6 +125,13 @@ def dump(deal: Deal, path: str | os.PathLike[str]) -> None:
 def dumps(deal: Deal) -> str:
     """The TOML text of a deal, which :func:`loads` reads back to the same deal.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal to write as TOML text.
+
+    Examples
+    --------
     >>> deal = load("chips-for-farm-purchases")
     >>> text = dumps(deal)
     >>> text.splitlines()[0], loads(text) == deal

@@ -13,13 +13,14 @@ the ones before it). A stance fixes some of the issues its own side gives, or wa
 from __future__ import annotations
 
 import keyword
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import sympy
 
+from deals.deal.cache import deal_view
 from deals.errors import DealError
 from deals.deal.sections import SECTIONS
 from deals.deal.terms import SIDES, Belief, Issue, Stance, Terms, check_side
@@ -393,24 +394,15 @@ class Deal:
         scope = self._scope(terms, values)
         return tuple(self._eval(self.utility[s], scope) for s in SIDES)  # type: ignore
 
-    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """A view of the deal (a game, a tree, a bargaining problem), computed once by
-        ``compute()`` and kept under ``key``: a deal is immutable, so its views are too.
-
-        >>> import deals
-        >>> deal = deals.load("chips-for-farm-purchases")
-        >>> deal.memo("answer", lambda: 42), deal.memo("answer", lambda: 0)
-        (42, 42)
-        """
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
-
     def inlined(self, side: str) -> Expression:
         """The side's utility as one expression of parameters and issues (definitions inlined)."""
         check_side(side, "side")
 
-        return self.memo(("inlined", side), lambda: self.inline(self.utility[side]))
+        return self._inlined(side)
+
+    @deal_view
+    def _inlined(self, side: str) -> Expression:
+        return self.inline(self.utility[side])
 
     def inline(self, expression: Expression) -> Expression:
         """An expression of this deal with its definitions written out (parameters and issues).
@@ -433,8 +425,11 @@ class Deal:
 
         Compiled once per deal and binding, so the engine's solvers evaluate them fast.
         """
-        return self.memo(("bound utilities",), lambda: tuple(
-            self.inlined(s).substitute(**self.values()) for s in SIDES))
+        return self._bound_utilities()
+
+    @deal_view
+    def _bound_utilities(self) -> tuple[Expression, Expression]:
+        return tuple(self.inlined(s).substitute(**self.values()) for s in SIDES)
 
     def disagreement(self, values: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
         """(supplier, partner) outside options: what each side gets if there is no deal."""

@@ -50,6 +50,14 @@ def library_names() -> list[str]:
 def library_path(name: str) -> Path:
     """The file of a bundled deal (a :class:`DealFileError` suggests names if unknown).
 
+    Parameters
+    ----------
+    name : str
+        A library deal's name, as :func:`library_names` lists (e.g.
+        ``"gulf-divestment-uae"``).
+
+    Examples
+    --------
     >>> library_path("gulf-divestment-uae").name
     'gulf-divestment-uae.toml'
     >>> try:

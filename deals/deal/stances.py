@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
+from deals.deal.cache import deal_view
 from deals.errors import DealError
 from games.errors import GameTooLargeError
 from deals.deal.terms import Stance
@@ -58,6 +59,13 @@ def profile_payoffs(deal: Deal, supplier: Stance, partner: Stance) -> tuple[floa
 def stance_game(deal: Deal) -> NormalFormGame:
     """The normal-form game of the deal's stances (supplier chooses rows, partner columns).
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+
+    Examples
+    --------
     Solve it with :func:`games.equilibria`. A walk-away stance gives both sides their
     outside options, whatever the other does:
 
@@ -69,20 +77,21 @@ def stance_game(deal: Deal) -> NormalFormGame:
     >>> [float(u) for u in deal.disagreement()] == [float(game.payoffs[p][0, 1]) for p in (0, 1)]
     True
     """
+    return _stance_game(deal)
+
+
+@deal_view
+def _stance_game(deal: Deal) -> NormalFormGame:
     ours, theirs = _require_stances(deal)
-
-    def game() -> NormalFormGame:
-        a = np.empty((len(ours), len(theirs)))
-        b = np.empty_like(a)
-        for i, s in enumerate(ours):
-            for j, p in enumerate(theirs):
-                a[i, j], b[i, j] = profile_payoffs(deal, s, p)
-        return NormalFormGame.from_arrays(
-            a, b, players=(deal.supplier, deal.partner),
-            strategies=([s.name for s in ours], [p.name for p in theirs]),
-            title=f"{deal.title}: stances")
-
-    return deal.memo(("stance game",), game)
+    a = np.empty((len(ours), len(theirs)))
+    b = np.empty_like(a)
+    for i, s in enumerate(ours):
+        for j, p in enumerate(theirs):
+            a[i, j], b[i, j] = profile_payoffs(deal, s, p)
+    return NormalFormGame.from_arrays(
+        a, b, players=(deal.supplier, deal.partner),
+        strategies=([s.name for s in ours], [p.name for p in theirs]),
+        title=f"{deal.title}: stances")
 
 
 def _walk_actions(ours: tuple[Stance, ...], theirs: tuple[Stance, ...]) -> tuple[str, str]:
@@ -107,16 +116,24 @@ def offer_label(supplier: Stance, partner: Stance) -> str:
 def offer_tree(deal: Deal) -> GameTree:
     """The offer tree: supplier offers a package; partner accepts, counters or walks away.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+
+    Examples
+    --------
     >>> import deals
     >>> tree = offer_tree(deals.load("allied-sme-netherlands"))
     >>> tree.players
     ('US', 'Netherlands')
     """
+    return _offer_tree(deal)
+
+
+@deal_view
+def _offer_tree(deal: Deal) -> GameTree:
     ours, theirs = _require_stances(deal)
-    return deal.memo(("offer tree",), lambda: _build_offer_tree(deal, ours, theirs))
-
-
-def _build_offer_tree(deal: Deal, ours: Any, theirs: Any) -> GameTree:
     outside = tuple(float(v) for v in deal.disagreement())
     our_walk, their_walk = _walk_actions(ours, theirs)
     offers = [s for s in ours if not s.walk_away]
@@ -193,6 +210,13 @@ class TreeOutcome(TabularResult):
 def tree_outcome(deal: Deal) -> TreeOutcome:
     """Solve the offer tree: subgame-perfect path and payoffs, and the non-credible threats.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+
+    Examples
+    --------
     >>> import deals
     >>> outcome = tree_outcome(deals.load("gulf-divestment-uae"))
     >>> outcome.path

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import numpy as np
 
 from deals.audit import leverage
+from deals.deal.cache import deal_view
 from deals.deal.model import Deal
 from deals.errors import DealError
 from games.bargaining.batch import BatchProblem
@@ -31,9 +32,7 @@ def outside_options(deal: Deal, values: Mapping[str, np.ndarray]) -> tuple[np.nd
     """Both sides' outside options per draw, from the expressions with their definitions
     written out (compiled once per deal): only the definitions they use are computed."""
     n = len(next(iter(values.values())))
-    exprs = deal.memo(("portfolio", "outside options"),
-                      lambda: tuple(deal.inline(deal.outside_option[side])
-                                    for side in ("supplier", "partner")))
+    exprs = _outside_expressions(deal)
     return tuple(np.broadcast_to(np.asarray(e(**{k: values[k] for k in e.names}), dtype=float),
                                  (n,)).copy() for e in exprs)
 
@@ -43,12 +42,26 @@ def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], utilities: Any =
     """The deal as one bargaining problem per draw (as :func:`deals.audit.leverage.batch_problem`),
     its linearity and outside options worked out once per deal. ``utilities``: a callable to
     use instead of the deal's own (the same function, e.g. remembering its answers)."""
-    used = deal.memo(("portfolio", "names"), lambda: leverage.utility_names(deal))
+    used = _utility_names(deal)
     return BatchProblem(utilities or leverage.DealUtilities(deal), leverage.outcome_box(deal),
                         {k: v for k, v in values.items() if k in used},
                         outside_options(deal, values),
-                        linear=deal.memo(("portfolio", "linear"),
-                                         lambda: leverage.is_linear(deal)))
+                        linear=_is_linear(deal))
+
+
+@deal_view
+def _outside_expressions(deal: Deal) -> tuple[Expression, Expression]:
+    return tuple(deal.inline(deal.outside_option[side]) for side in ("supplier", "partner"))
+
+
+@deal_view
+def _utility_names(deal: Deal) -> Any:
+    return leverage.utility_names(deal)
+
+
+@deal_view
+def _is_linear(deal: Deal) -> bool:
+    return leverage.is_linear(deal)
 
 
 def evaluate(expr: Expression | None, values: Mapping[str, np.ndarray],

@@ -174,6 +174,14 @@ def load_portfolio(name_or_path: str | os.PathLike[str]) -> Portfolio:
     Deals are library names or paths relative to the portfolio file; an entry marked
     ``optional = true`` whose deal does not exist is skipped and listed in ``skipped``.
 
+    Parameters
+    ----------
+    name_or_path : str or os.PathLike
+        A bundled portfolio's name (``"article"``, ``"teaching"``) or the path of a
+        portfolio file.
+
+    Examples
+    --------
     >>> p = load_portfolio("teaching")
     >>> len(p.deals)   # three deals, one link of each kind
     3

@@ -48,6 +48,33 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
     the analyst's distribution), mechanisms in ``off`` switched off (see
     :data:`deals.portfolio.policy.MECHANISMS`).
 
+    Parameters
+    ----------
+    portfolio : Portfolio or str
+        The portfolio, or a bundled name or path for :func:`load_portfolio`.
+    draws : int, default 2,000
+        Monte Carlo draws of the portfolio's parameters; more draws, smaller sampling
+        error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    belief : SupplierBelief or None, default None
+        What the US believes when it chooses the terms (None: the analyst's
+        distribution).
+    off : sequence of str, default ()
+        Mechanisms to switch off, names from :data:`deals.portfolio.policy.MECHANISMS`,
+        so each one's share of the answer can be seen.
+    executor : concurrent.futures.Executor or None, default None
+        Spreads the chunks of draws over its workers (a process pool, or a dask client's
+        executor); the results do not depend on it. None: here, in this process.
+    chunk_size : int, default 2,500
+        Draws solved at a time (memory grows with it); the results do not depend on it.
+    progress : bool or None, default False
+        Show a progress bar on standard error (None: only when the run takes more than a
+        second).
+
+    Examples
+    --------
     >>> import deals
     >>> r = deals.solve_policy("teaching", draws=30, seed=1, off=["bandwidth"])
     >>> bool(abs(r.parts()["total"] - r.regimes()["mean"].iloc[1:5].values).max() < 1e-9)

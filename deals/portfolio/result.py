@@ -76,6 +76,36 @@ def solve_portfolio(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int
     ``deal_draws`` keeps each deal's own columns for that many draws only (memory for a
     portfolio of many partners; see :func:`deals.portfolio.stream.solve_in_chunks`).
 
+    Parameters
+    ----------
+    portfolio : Portfolio or str
+        The portfolio, or a bundled name or path for :func:`load_portfolio`.
+    draws : int, default 2,000
+        Monte Carlo draws of the portfolio's parameters; more draws, smaller sampling
+        error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    executor : concurrent.futures.Executor or None, default None
+        Spreads the chunks of draws over its workers (a process pool, or a dask client's
+        executor); the results do not depend on it. None: here, in this process.
+    chunk_size : int, default 2,500
+        Draws solved at a time (memory grows with it); the results do not depend on it.
+    links : bool, default True
+        False switches every link between the deals off (each deal then stands alone).
+    progress : bool or None, default False
+        Show a progress bar on standard error (None: only when the run takes more than a
+        second).
+    deal_draws : int or None, default None
+        Keep each deal's own columns for that many draws only (memory, for a portfolio
+        of many partners); None: for every draw.
+    given : Conditioned or None, default None
+        Draw the parameters given the record: a
+        :class:`deals.record.condition.Conditioned` from :func:`deals.condition`, whose
+        draws replace the file's ranges (None: the file's ranges).
+
+    Examples
+    --------
     >>> import deals
     >>> result = deals.solve_portfolio("teaching", draws=40, seed=0)
     >>> again = deals.solve_portfolio("teaching", draws=40, seed=0)

@@ -45,6 +45,23 @@ def negotiation_problem(deal: Deal, *, draws: int | None = None, seed: int | Non
                         ) -> NegotiationProblem:
     """The deal as a negotiation problem, at its point values or over ``draws`` draws.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+    draws : int or None, default None
+        Draws of the parameters (None: the deal at its point values).
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    grid_points : int, default 1,000
+        Outcomes of the grid over the issues that the sides can offer.
+    benchmark : bool, default True
+        Refine the asymmetric Nash benchmark as the audit does (False: the best grid
+        outcome for the same Nash product, faster).
+
+    Examples
+    --------
     ``benchmark=False`` skips the audit's refined benchmark (the engine then uses the best
     grid outcome for the same asymmetric Nash product). Play it with
     :func:`games.negotiation.negotiate` or :func:`deal_tournament`. Each side's reservation
@@ -93,6 +110,28 @@ def deal_tournament(deal: Deal, agents: Any = None, *, draws: int = 1_000, seed:
     ``agents`` are names from :data:`games.negotiation.STANDARD` or negotiators (default:
     all standard agents); the supplier is side A, the partner side B.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`.
+    agents : sequence of str or Negotiator, or None, default None
+        The negotiators: names from :data:`games.negotiation.STANDARD` or
+        :class:`games.negotiation.Negotiator` objects (None: every standard agent).
+    draws : int, default 1,000
+        Draws of the parameters; every pair of agents plays each; more draws, smaller
+        sampling error, longer run.
+    seed : int, default 0
+        Seed of the parameter draws and of any randomised agent.
+    deadline : int, default 100
+        Rounds of offers before the talks end without agreement (one round:
+        ``months_between_offers`` of the deal).
+    grid_points : int, default 1,000
+        Outcomes of the grid the agents choose their offers from.
+    executor : concurrent.futures.Executor or None, default None
+        Spreads the games over its workers; the results do not depend on it.
+
+    Examples
+    --------
     >>> import deals
     >>> result = deal_tournament(deals.load("gulf-divestment-uae"), ["boulware", "nash"],
     ...                          draws=20, deadline=20, grid_points=200)

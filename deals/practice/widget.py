@@ -32,6 +32,8 @@ def practice_widget(deal: Deal, *, side: str = "partner", against: str = "boulwa
     import ipywidgets as w
     from IPython.display import display
 
+    from deals.views.still import StillBox  # start-up time: it loads ipywidgets
+
     session = PracticeSession(deal, side=side, against=against, rounds=rounds,
                               grid_points=grid_points, seed=seed)
     controls = {}
@@ -49,34 +51,27 @@ def practice_widget(deal: Deal, *, side: str = "partner", against: str = "boulwa
                ("Offer these terms", "Accept their offer", "Walk away")]
     out = w.Output()
 
+    last = [""]  # the message on screen, for the still
+
     def show(message: str = "") -> None:
+        last[0] = message
+        table = session.offer_on_table
+        for name, value in (table or {}).items():  # start the sliders at their offer
+            controls[name].value = value if deal.issue(name).levels is None else \
+                min(deal.issue(name).levels, key=lambda v: abs(v - value))
         out.clear_output()
         with out:
-            if message:
-                print(message)
-            table = session.offer_on_table
-            if table is not None:
-                for name, value in table.items():  # start the sliders at their offer
-                    controls[name].value = value if deal.issue(name).levels is None else \
-                        min(deal.issue(name).levels, key=lambda v: abs(v - value))
-                u = session.my_utility(session.offers[-1][1])
-                print(f"Round {session.round} of {session.rounds}: their offer is worth "
-                      f"{u:.3g} $bn a year to you (outside option "
-                      f"{session.my_reservation:.3g}).")
-            if session.status == "open":
-                if session.offers:
-                    display(session.history())
-                return
-            for section in session.debrief():
-                print(section.title)
-                display(section.frame)
-                print(section.caption)
-            import matplotlib.pyplot as plt
-            from games.negotiation import plot_trace  # start-up time: plots load matplotlib
+            for item in screen(session, message):
+                if isinstance(item, str):
+                    print(item)
+                elif item is FIGURE:
+                    import matplotlib.pyplot as plt
 
-            ax = plot_trace(session_trace(session))
-            ax.set_title(deal.title, fontsize=9)
-            plt.show()
+                    trace_figure(session)
+                    plt.show()
+                else:
+                    display(item)
+        if session.status != "open":
             for b in buttons:
                 b.disabled = True
 
@@ -93,7 +88,55 @@ def practice_widget(deal: Deal, *, side: str = "partner", against: str = "boulwa
     me = session.problem.sides[session.person]
     head = w.HTML(f"<b>{text(deal.title)}</b><br>You are {text(me)}; the other side plays "
                   f"<i>{text(session.agent.name)}</i>. {rounds} rounds, the supplier opens.")
-    box = w.VBox([head, *controls.values(), w.HBox(buttons), out])
+    box = StillBox([head, *controls.values(), w.HBox(buttons), out],
+                   outputs={out: lambda: still_screen(session, last[0])})
     box.session, box.buttons = session, buttons
     show()
     return box
+
+
+#: Where :func:`screen` puts the debrief's chart.
+FIGURE = object()
+
+
+def screen(session: PracticeSession, message: str = "") -> list[Any]:
+    """What the widget's output area shows: lines of text, tables and (at the end) the chart."""
+    items: list[Any] = [message] if message else []
+    if session.offer_on_table is not None:
+        u = session.my_utility(session.offers[-1][1])
+        items.append(f"Round {session.round} of {session.rounds}: their offer is worth "
+                     f"{u:.3g} $bn a year to you (outside option "
+                     f"{session.my_reservation:.3g} $bn a year).")
+    if session.status == "open":
+        return items + ([session.history()] if session.offers else [])
+    for section in session.debrief():
+        items += [section.title, section.frame, section.caption]
+    return items + [FIGURE]
+
+
+def trace_figure(session: PracticeSession) -> Any:
+    """The game's offers in the utility plane (:func:`games.negotiation.plot_trace`)."""
+    from games.negotiation import plot_trace  # start-up time: plots load matplotlib
+
+    ax = plot_trace(session_trace(session))
+    ax.set_title(session.deal.title, fontsize=9)
+    return ax.figure
+
+
+def still_screen(session: PracticeSession, message: str) -> str:
+    """:func:`screen` as HTML with no script, for the widget's still."""
+    import matplotlib.pyplot as plt
+
+    from deals.views.still import figure_html  # start-up time: it loads ipywidgets
+
+    parts = []
+    for item in screen(session, message):
+        if isinstance(item, str):
+            parts.append(f'<pre style="white-space:pre-wrap;margin:2px 0">{text(item)}</pre>')
+        elif item is FIGURE:
+            fig = trace_figure(session)
+            parts.append(figure_html(fig, "the offers in the utility plane"))
+            plt.close(fig)
+        else:
+            parts.append(item.to_html(escape=True))
+    return "".join(parts)

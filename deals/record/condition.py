@@ -284,6 +284,24 @@ def condition(given: Any = None, *, pool: int = POOL, seed: int | None = 0,
               floor: float = ESS_FLOOR) -> Conditioned:
     """The parameter distribution given a record (see :func:`as_record` for ``given``).
 
+    Parameters
+    ----------
+    given : Record, Deal, iterable of Deal, str, path or None, default None
+        The record to condition on: a :class:`Record`, a deal or several (their
+        ``[outcome]``), a record file's path, or ``"record"`` / None (the library's
+        struck deals).
+    pool : int, default 50,000
+        Prior draws (worlds shared by every deal) on which each event of the record is
+        evaluated.
+    seed : int or None, default 0
+        Seed of the prior draws.
+    floor : float, default 100
+        Fewest effective draws (the conditioned weights' effective sample size) for the
+        record to count as rationalised; below it the conditioning says the record
+        cannot be explained by the files' ranges.
+
+    Examples
+    --------
     >>> import deals
     >>> given = deals.condition(["microsoft-g42"], pool=5_000)
     >>> given.ess == 5_000 * given.conditioning.joint, given.rationalised  # worlds G42 signs in

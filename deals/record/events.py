@@ -127,7 +127,14 @@ class Record:
 def library_record(names: Iterable[str | Deal] | None = None) -> Record:
     """Every deal's ``[outcome]`` as an event signed by both sides (default: the library).
 
-    See the module's example."""
+    See the module's example.
+
+    Parameters
+    ----------
+    names : iterable of str or Deal, or None, default None
+        The deals whose ``[outcome]`` become events signed by both sides (library names,
+        paths or :class:`Deal` objects); None: every deal in the library.
+    """
     chosen = list(library_names() if names is None else names)
     events = []
     for item in chosen:
@@ -140,7 +147,13 @@ def library_record(names: Iterable[str | Deal] | None = None) -> Record:
 def load_record(path: str | os.PathLike[str]) -> Record:
     """Read a record file (see the module's example); every mistake names the file and field.
 
-    See :mod:`deals.record.events` for the file's form."""
+    See :mod:`deals.record.events` for the file's form.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The record file (TOML; see :mod:`deals.record.events`).
+    """
     text = str(path)
     doc = parse_toml(read_file(Path(text), text, "record"), text)
     unknown = sorted(set(doc) - {"event"})

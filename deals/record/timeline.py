@@ -51,6 +51,16 @@ def date_of(text: Any, option: str = "--as-of") -> dt.date | None:
 def library_as_of(date: Any, names: Iterable[str | Deal] | None = None) -> list[Deal]:
     """The deals (default: the library) as they stood on ``date`` (None: as they are).
 
+    Parameters
+    ----------
+    date : date, str or None
+        The date (``datetime.date`` or ``"YYYY-MM-DD"``); None: the deals as they are.
+    names : iterable of str or Deal, or None, default None
+        The deals to read (library names, paths or :class:`Deal` objects); None: every
+        deal in the library.
+
+    Examples
+    --------
     >>> [d.name for d in library_as_of("2025-06-01", ["chips-for-farm-purchases"])]
     ['chips-for-farm-purchases']
     """
@@ -201,6 +211,23 @@ def diff(start: Any, end: Any, names: Iterable[str] | None = None, *, draws: int
          seed: int | None = 0) -> LibraryDiff:
     """Every deal (default: the library) at ``start`` and at ``end``; see the module.
 
+    Parameters
+    ----------
+    start : date or str
+        The first date (``datetime.date`` or ``"YYYY-MM-DD"``).
+    end : date or str
+        The second date.
+    names : iterable of str or None, default None
+        The deals to compare (library names); None: every deal in the library.
+    draws : int, default 1,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+
+    Examples
+    --------
     >>> found = diff("2025-01-01", "2025-12-31", ["tier-upgrade-poland"], draws=100)
     >>> [c.moved for c in found.changes]     # an undated file: nothing moved
     [()]

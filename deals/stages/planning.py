@@ -89,6 +89,14 @@ def stage_tree(deal: Deal) -> GameTree:
     Payoffs and probabilities are named quantities (``S_keep``, ``keep_0_1``, ``detect``, ...)
     that :func:`stage_values` computes per draw from the deal.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`. It needs a ``[stages]``
+        table.
+
+    Examples
+    --------
     >>> import deals
     >>> tree = stage_tree(deals.load("gulf-divestment-uae"))
     >>> tree.root.actions, tree.root.children[0].actions[:2]
@@ -362,6 +370,26 @@ def stage_plan(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                confidence: float = 0.9, given: Any = None) -> StagePlan:
     """The supplier's staged plan: the largest safe first tranche per draw and over the draws.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`, with a ``[stages]`` table.
+    draws : int, default 10,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    confidence : float, default 0.9
+        Share of draws (0 to 1) in which the plan's first tranche must be safe: no type
+        of partner breaches to the supplier's loss.
+    given : Conditioned or None, default None
+        Draw the parameters given the record: a
+        :class:`deals.record.condition.Conditioned` from :func:`deals.condition`, whose
+        draws replace the file's ranges (None: the file's ranges).
+
+    Examples
+    --------
     ``confidence`` is the share of draws in which the plan over the draws must be safe;
     ``given`` (from :func:`deals.condition`) draws the parameters given the record.
     Needs a deal file with ``[stages]``. The candidate first tranches rise to the whole

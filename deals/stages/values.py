@@ -122,6 +122,28 @@ def lever_curve(deal: Deal, lever: str, levels: Sequence[float] | None = None, *
 
     Needs a deal file with ``[stages]``; levels default to 0, 0.1, ..., 1.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`, with a ``[stages]`` table.
+    lever : str
+        ``"detection"`` (the probability that a breach is detected at a milestone) or
+        ``"snapback"`` (the share of the released gain both sides lose on detection).
+    levels : sequence of float or None, default None
+        The lever's levels, each from 0 to 1 (None: 0, 0.1, ..., 1).
+    draws : int, default 2,000
+        Draws of the parameters at each level, the same at every level; more draws,
+        smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    given : Conditioned or None, default None
+        Draw the parameters given the record: a
+        :class:`deals.record.condition.Conditioned` from :func:`deals.condition`, whose
+        draws replace the file's ranges (None: the file's ranges).
+
+    Examples
+    --------
     >>> import deals
     >>> curve = lever_curve(deals.load("gulf-divestment-uae"), "snapback", [0.0, 1.0], draws=200)
     >>> curve.lever, curve.levels
@@ -149,6 +171,25 @@ def verification_value(deal: Deal, levels: Sequence[float] | None = None, *,
                        ) -> LeverCurve:
     """The supplier's value of its best staged plan against the detection probability.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`, with a ``[stages]`` table.
+    levels : sequence of float or None, default None
+        The lever's levels, each from 0 to 1 (None: 0, 0.1, ..., 1).
+    draws : int, default 2,000
+        Draws of the parameters at each level, the same at every level; more draws,
+        smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    given : Conditioned or None, default None
+        Draw the parameters given the record: a
+        :class:`deals.record.condition.Conditioned` from :func:`deals.condition`, whose
+        draws replace the file's ranges (None: the file's ranges).
+
+    Examples
+    --------
     Catching every breach never leaves the supplier worse off than catching none:
 
     >>> import deals
@@ -163,6 +204,25 @@ def snapback_value(deal: Deal, levels: Sequence[float] | None = None, *,
                    draws: int = 2_000, seed: int | None = 0, given: Any = None) -> LeverCurve:
     """The supplier's value of its best staged plan against the snapback's strength.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`, with a ``[stages]`` table.
+    levels : sequence of float or None, default None
+        The lever's levels, each from 0 to 1 (None: 0, 0.1, ..., 1).
+    draws : int, default 2,000
+        Draws of the parameters at each level, the same at every level; more draws,
+        smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    given : Conditioned or None, default None
+        Draw the parameters given the record: a
+        :class:`deals.record.condition.Conditioned` from :func:`deals.condition`, whose
+        draws replace the file's ranges (None: the file's ranges).
+
+    Examples
+    --------
     The strength is the share of the released gain both sides lose on detection. Where a
     breach leaves the supplier worse off than no deal, as India's resumed Russian crude with
     the tariff relief out, a full snapback is worth more to it than none (where the breach
@@ -181,6 +241,25 @@ def information_value(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
                       ) -> InformationValues:
     """EVPI of each uncertain parameter on the supplier's choice: no deal, one shot, or a tranche.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`, with a ``[stages]`` table.
+    draws : int, default 10,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    bins : int or None, default None
+        Quantile bins a continuous parameter is grouped into to estimate what learning
+        it is worth (None: chosen from the number of draws).
+    sample : dict of str to array, or None, default None
+        Values to use instead of the seeded draws (e.g. a grid): arrays of one length
+        for some parameters, the rest at their point values.
+
+    Examples
+    --------
     Ranked with ``.ranking()``; in utility units per year. Parameters fixed by ``bind`` or
     without a range are left out (learning them teaches nothing). ``sample`` replaces the
     seeded draws (e.g. a grid: arrays of one length for some parameters, the rest at their
@@ -246,6 +325,20 @@ class StageSummary:
 def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> StageSummary | None:
     """The staged plan in one record for ``assess``/``compare`` (None for a deal without stages).
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`; a deal without ``[stages]``
+        gives None.
+    draws : int, default 2,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+
+    Examples
+    --------
     >>> import deals
     >>> stage_summary(deals.load("chips-for-farm-purchases")) is None
     True

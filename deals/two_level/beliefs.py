@@ -108,6 +108,23 @@ def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
                        power: float | None = None) -> MutualOptimism:
     """Fearon's breakdown per draw: no package meets both sides' belief-based expectations.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`, with both sides'
+        ``[beliefs]``.
+    draws : int, default 2,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    power : float or None, default None
+        The supplier's bargaining power, a share from 0 to 1 (None: from the deal's
+        costs of delay by Rubinstein, else 0.5).
+
+    Examples
+    --------
     >>> import deals
     >>> m = mutual_optimism_of(deals.load("india-energy-trade"), draws=200, seed=0)
     >>> 0 <= m.probability <= 1
@@ -144,6 +161,22 @@ class BeliefCost:
 def belief_cost(deal: Any, side: str, draws: int = 2_000, seed: int | None = 0) -> BeliefCost:
     """What ``side``'s belief costs it when it makes a take-it-or-leave-it ask.
 
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`, with that side's
+        ``[beliefs]``.
+    side : str
+        ``"supplier"`` or ``"partner"``: the side whose belief is costed.
+    draws : int, default 2,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+
+    Examples
+    --------
     >>> import deals
     >>> c = belief_cost(deals.load("india-energy-trade"), "supplier", draws=200)
     >>> c.cost > -0.05

@@ -169,6 +169,22 @@ def threat_under_doubt(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     file gives one, e.g. the threat carried out as the status quo).
 
     See the notebook ``09-two-level``, which solves the Netherlands' cap threat under doubt.
+
+    Parameters
+    ----------
+    deal : Deal
+        The deal: a :class:`Deal` from :func:`deals.load`, whose proposal carries a
+        threat (``[beliefs.partner.resolve]``).
+    draws : int, default 2,000
+        Monte Carlo draws of the deal's uncertain parameters (each a plausible world);
+        more draws, smaller sampling error, longer run.
+    seed : int or None, default 0
+        Seed of the parameter draws: the same seed gives the same draws (None: fresh
+        ones each call).
+    resolve : float, array or None, default None
+        The partner's belief that the threat will be carried out, a probability from 0
+        to 1, one number or one per draw (None: from the file's
+        ``[beliefs.partner.resolve]``).
     """
     if deal.proposal is None:
         raise DealError(f"deal {deal.name!r} has no [proposal] whose threat could be doubted")

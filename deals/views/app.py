@@ -86,7 +86,7 @@ TEMPLATE = """{% extends base %}
 """
 
 #: The one line that says what to do, at the top of the page.
-INSTRUCTION = ("Move the terms; the verdict for each side (beside them, or below them on a "
+INSTRUCTION = ("Move the terms; the verdict for each side (beside them, or above them on a "
                "phone) updates after each move. Tick \"hold\" to fix a key parameter; "
                "otherwise every parameter is drawn, as in `chipdeals assess`.")
 #: Width of the sliders' column and of the verdict's column (px): side by side at 1280.
@@ -115,7 +115,7 @@ class ExplorerPage:
     """One session's explorer page; ``layout`` is the Panel object to serve.
 
     Two tabs: the concession explorer (sliders on the left, the verdict and the chart on the
-    right, side by side at a laptop's width and one above the other on a phone) and a
+    right, side by side at a laptop's width; on a phone the verdict first, then the sliders) and a
     negotiation against one of the standard agents (:class:`NegotiationTab`).
     """
 
@@ -165,8 +165,12 @@ class ExplorerPage:
         self.explore_tab = pn.Column(
             self.title, pn.pane.Markdown(INSTRUCTION, css_classes=["instruction"],
                                          sizing_mode="stretch_width"),
-            pn.FlexBox(left, right, flex_wrap="wrap", gap="16px",
-                       sizing_mode="stretch_width"), sizing_mode="stretch_width")
+            # The verdict comes first in the page and is laid out right to left: on a laptop
+            # the sliders sit on the left and the verdict beside them; where the two columns
+            # no longer fit (a phone), they wrap and the verdict is on top, then the sliders.
+            pn.FlexBox(right, left, flex_direction="row-reverse", flex_wrap="wrap",
+                       justify_content="flex-end", gap="16px", sizing_mode="stretch_width"),
+            sizing_mode="stretch_width")
         self.negotiation = NegotiationTab(self)
         self.layout = pn.Tabs(("Explore the terms", self.explore_tab),
                               ("Practise negotiating", self.negotiation.layout),

@@ -417,6 +417,8 @@ class ConcessionExplorer:
         import ipywidgets as w
         import matplotlib.pyplot as plt
 
+        from deals.views.still import StillBox  # start-up time: it loads ipywidgets
+
         out = w.Output()
         sliders: dict[str, Any] = {}
         style = {"description_width": "230px"}
@@ -466,13 +468,26 @@ class ConcessionExplorer:
         self.views.append(redraw)
         redraw(self.state)
         names = {c.name: c.kind for c in self.controls()}
-        box = w.VBox([w.HTML("<b>Proposal terms</b>")]
-                     + [s for n, s in sliders.items() if names[n] == "issue"]
-                     + [w.HTML("<b>Key parameters</b>")]
-                     + [s for n, s in sliders.items() if names[n] == "parameter"]
-                     + [reset, summary, out])
+        box = StillBox([w.HTML("<b>Proposal terms</b>")]
+                       + [s for n, s in sliders.items() if names[n] == "issue"]
+                       + [w.HTML("<b>Key parameters</b>")]
+                       + [s for n, s in sliders.items() if names[n] == "parameter"]
+                       + [reset, summary, out], outputs={out: self._still_figure})
         box.sliders = sliders  # for scripted use and tests: box.sliders["chips"].value = ...
         return box
+
+    def _still_figure(self) -> str:
+        """The frontier chart as an inline PNG, for the widget's still (:mod:`deals.views.still`)."""
+        import matplotlib.pyplot as plt
+
+        from deals.views.still import figure_html  # start-up time: it loads ipywidgets
+
+        fig, ax = plt.subplots(figsize=(6.5, 4.5))
+        try:
+            self.plot(ax)
+            return figure_html(fig, f"{self.deal.title}: the frontier at these terms")
+        finally:
+            plt.close(fig)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -35,7 +35,7 @@ def tornado_plot(assessment: "Assessment", ax=None, top: int = 10):
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=(7.5, 0.55 * min(top, max(1, len(assessment.tornado))) + 1.6))
+        _, ax = plt.subplots(figsize=(7.5, 0.7 * min(top, max(1, len(assessment.tornado))) + 1.6))
     frame = assessment.tornado.head(top).iloc[::-1]
     y = np.arange(len(frame))
     s, p = assessment.parties["supplier"], assessment.parties["partner"]
@@ -49,13 +49,14 @@ def tornado_plot(assessment: "Assessment", ax=None, top: int = 10):
         ax.barh(y + offset, high, height=0.38, color=shade,
                 label=f"{name}: parameter at its high end")
     ax.axvline(0, color="black", lw=1)
-    ax.set_yticks(y, [f"{n} [{lo:g} to {hi:g}]" for n, lo, hi in
-                      zip(frame.index, frame["low"], frame["high"])], fontsize=8)
+    units = frame["unit"] if "unit" in frame else [""] * len(frame)
+    ax.set_yticks(y, [f"{n} [{lo:g} to {hi:g}]" + (f"\n{u}" if u else "") for n, lo, hi, u in
+                      zip(frame.index, frame["low"], frame["high"], units)], fontsize=9)
     ax.set_xlabel(f"change in gain at the audited terms ({assessment.gain_unit}), "
                   "from the point values")
     ax.set_title(f"{assessment.title}\nwhat moves each side's gain at the audited terms",
                  fontsize=10)
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=8, loc="best")
     return ax
 
 

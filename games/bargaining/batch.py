@@ -48,11 +48,13 @@ from games.optimise.box_search import maximise
 from games.optimise.outcome_space import Box
 from games.errors import BargainingError, NotFiniteError
 from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
+from games.optimise.nash_product import linear_nash_product
 
 __all__ = [
-    "GAIN_TOLERANCE", "BLOCK_CELLS", "LP_ROUNDS", "BatchProblem", "GridScan", "scan",
+    "GAIN_TOLERANCE", "AFFINE_TOLERANCE", "EXACT_NASH", "BLOCK_CELLS", "LP_ROUNDS",
+    "BatchProblem", "GridScan", "scan",
     "require_finite", "BatchNash", "BatchMaximin", "TakeItOrLeaveIt", "nash_benchmark",
-    "zone_test", "better_for_both", "optimal_ask",
+    "zone_test", "better_for_both", "optimal_ask", "affine_gains",
 ]
 
 #: Relative slack (in units of a player's range of gains) under which a gain counts as zero.
@@ -330,18 +332,19 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
         return np.where((g_1 > 0) & (g_2 > 0), value, -np.inf)
 
     rows = np.arange(n)
+    points = {k: np.full(n, np.nan) for k in problem.box.names}
+    exact = _exact_nash(problem, beta, points)
     on_grid = log_product(rows, *grid.gains)
     best = np.argmax(on_grid, axis=1)
-    found = np.isfinite(on_grid[rows, best])
+    found = np.isfinite(on_grid[rows, best]) & ~exact
     start = {k: v[best].astype(float) for k, v in grid.grid.items()}
-    missed = rows[~found]
+    missed = rows[~found & ~exact]
     if missed.size:
         zone = zone or zone_test(problem, grid=grid, resolution=resolution, max_rounds=max_rounds)
         for k in start:
             start[k][missed] = zone.points[k][missed]
-        found = found | ~zone.empty
+        found = found | (~zone.empty & ~exact)
     todo = rows[found]
-    points = {k: np.full(n, np.nan) for k in start}
     if todo.size:
         result = maximise(_objective_rows(problem, log_product, todo), problem.box, todo.size,
                           start={k: v[todo] for k, v in start.items()}, resolution=resolution,
@@ -351,10 +354,94 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
             points[k][todo] = result.points[k]
     g_1, g_2 = (g[:, 0] for g in problem.gains({k: v[:, None] for k, v in points.items()}))
     agreement = ((g_1 > GAIN_TOLERANCE * grid.units[0]) & (g_2 > GAIN_TOLERANCE * grid.units[1]))
-    return BatchNash(points, (g_1, g_2), agreement, beta,
-                     "grid scan, then compass search on the log Nash product",
+    search = "grid scan, then compass search on the log Nash product"
+    method = (EXACT_NASH if exact.all() else search if not exact.any()
+              else f"{EXACT_NASH} where affine, else {search}")
+    return BatchNash(points, (g_1, g_2), agreement, beta, method,
                      {"grid_points": grid.grid_points, "resolution": resolution,
-                      "max_rounds": max_rounds, "tolerance": GAIN_TOLERANCE})
+                      "max_rounds": max_rounds, "tolerance": GAIN_TOLERANCE,
+                      "exact_draws": int(exact.sum())})
+
+
+#: The method of :func:`nash_benchmark` on draws whose utilities are affine in the issues.
+EXACT_NASH = ("Nash product on the Pareto frontier's edges (exact: utilities affine in the "
+              "issues, checked at the box's corners and an inner point)")
+#: Relative error (of the largest gain in the box) under which a gain counts as affine.
+AFFINE_TOLERANCE = 1e-9
+
+
+def affine_gains(problem: BatchProblem) -> tuple[np.ndarray, ...] | None:
+    """Both gains' coefficients per draw, (a, a0, b, b0, affine), where g_1 = a . x + a0 and
+    g_2 = b . x + b0 on the box's continuous coordinates; None unless the problem is declared
+    ``linear`` and every discrete coordinate holds one level.
+
+    The coefficients come from the gains at the lower corner and one step up each coordinate;
+    ``affine`` is True on the draws where they also predict the gains at the upper corner and at
+    an inner point within AFFINE_TOLERANCE of the largest gain (a wrong declaration, or a
+    gain that is not affine at some draws, is caught there and searched instead).
+
+    >>> import numpy as np
+    >>> p = BatchProblem(lambda x, q: (2 * x["s"] + q["c"], 1 - x["s"]), Box({"s": (0.0, 1.0)}),
+    ...                  {"c": np.array([0.0, 1.0])}, (0.0, 0.0), linear=True)
+    >>> a, a0, b, b0, ok = affine_gains(p)
+    >>> a[:, 0].tolist(), a0.tolist(), b[:, 0].tolist(), ok.tolist()
+    ([2.0, 2.0], [0.0, 1.0], [-1.0, -1.0], [True, True])
+    """
+    box = problem.box
+    if not problem.linear or any(not box.is_continuous(k) and _spans(box, k) for k in box.names):
+        return None
+    moving = [k for k in box.names if box.is_continuous(k)]
+    if not moving:
+        return None
+    lo = np.array([box.bounds(k)[0] for k in box.names])
+    hi = np.array([box.bounds(k)[1] for k in box.names])
+    inner = lo + (hi - lo) * (0.5 + 0.25 * np.sin(np.arange(1, len(lo) + 1)))  # off-centre
+    # Columns: the lower corner, one step up each moving coordinate, the upper corner, inner.
+    probes = np.tile(lo, (len(moving) + 3, 1))
+    for j, k in enumerate(moving):
+        i = box.names.index(k)
+        probes[1 + j, i] = hi[i]
+    probes[-2], probes[-1] = hi, inner
+    g_1, g_2 = problem.gains({k: probes[None, :, i] for i, k in enumerate(box.names)})
+    shape = (problem.draws, len(probes))
+    g_1, g_2 = np.broadcast_to(g_1, shape), np.broadcast_to(g_2, shape)
+    span = np.array([hi[box.names.index(k)] - lo[box.names.index(k)] for k in moving])
+    moved = (probes[:, [box.names.index(k) for k in moving]]
+             - lo[[box.names.index(k) for k in moving]])                   # (probes, m)
+    out, affine = [], np.ones(problem.draws, dtype=bool)
+    for g in (g_1, g_2):
+        slope = (g[:, 1:len(moving) + 1] - g[:, :1]) / span
+        constant = g[:, 0] - slope @ lo[[box.names.index(k) for k in moving]]
+        predicted = g[:, :1] + slope @ moved.T
+        scale = np.max(np.abs(g), axis=1) + np.max(np.abs(predicted), axis=1)
+        slack = AFFINE_TOLERANCE * np.maximum(scale, 1e-300)[:, None]
+        affine &= np.all(np.abs(predicted - g) <= slack, axis=1)
+        out += [slope, constant]
+    return (*out, affine)
+
+
+def _exact_nash(problem: BatchProblem, beta: np.ndarray, points: dict[str, np.ndarray]
+                ) -> np.ndarray:
+    """Solve the draws whose gains are affine exactly (:func:`games.optimise.nash_product.
+    linear_nash_product`), writing their points; True where solved (found or no zone)."""
+    found = affine_gains(problem)
+    if found is None:
+        return np.zeros(problem.draws, dtype=bool)
+    a, a0, b, b0, affine = found
+    box = problem.box
+    moving = [k for k in box.names if box.is_continuous(k)]
+    rows = np.flatnonzero(affine)
+    lo = [box.bounds(k)[0] for k in moving]
+    hi = [box.bounds(k)[1] for k in moving]
+    nash = linear_nash_product(a[rows], a0[rows], b[rows], b0[rows], lo, hi, beta[rows])
+    agreed = np.isfinite(nash.values)
+    for k in box.names:
+        if k in moving:
+            value = nash.points[:, moving.index(k)]
+        else:
+            value = np.full(rows.size, box.bounds(k)[0])
+        points[k][rows[agreed]] = value[agreed]
+    return affine
 
 
 def zone_test(problem: BatchProblem, *, grid: GridScan | None = None, grid_points: int = 350,

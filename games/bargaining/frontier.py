@@ -16,6 +16,7 @@ from typing import Any, Mapping, TYPE_CHECKING
 
 import numpy as np
 
+from games.bargaining.hull import skyline, upper_hull  # noqa: F401 (public here too)
 from games.bargaining.problem import BargainingProblem
 from games.errors import BargainingError
 from games.results import TabularResult
@@ -23,8 +24,6 @@ from games.results import TabularResult
 if TYPE_CHECKING:
     import pandas as pd
 
-#: Above this many points, dominated points are first discarded against a few frontier pivots.
-_PREFILTER_SIZE = 2_000
 #: Relative tolerance (of the utility range) below which a gain counts as zero.
 GAIN_TOL = 1e-12
 
@@ -53,11 +52,7 @@ def utility_range(problem: BargainingProblem) -> float:
     >>> utility_range(BargainingProblem.from_points([(0, 4e-13), (4e-13, 0)], (0, 0)))
     4e-13
     """
-    def spread() -> float:
-        found = float(np.ptp(problem.points, axis=0).max()) if len(problem.points) else 0.0
-        return found if found > 0 else 1.0
-
-    return problem.memo("utility range", spread)
+    return problem.utility_range()
 
 
 def gain_tolerance(problem: BargainingProblem, utilities: Any = None) -> np.ndarray:
@@ -79,73 +74,9 @@ def gain_tolerance(problem: BargainingProblem, utilities: Any = None) -> np.ndar
     return GAIN_TOL * np.maximum(np.maximum(np.abs(u), np.abs(problem.disagreement)), typical)
 
 
-def skyline(points: np.ndarray) -> np.ndarray:
-    """Indices of the non-dominated points, sorted by the first utility (exact, O(n log n)).
-
-    Sort by u1 descending (u2 descending among ties); a point is on the frontier exactly when
-    its u2 beats every u2 before it. Duplicates keep one copy.
-
-    >>> skyline(np.array([[1, 1], [2, 0], [0, 2], [0.5, 0.5], [1, 1]])).tolist()
-    [2, 0, 1]
-    """
-    n = len(points)
-    candidates = _prefilter(points, bins=min(4096, n // 8)) if n > _PREFILTER_SIZE \
-        else np.arange(n)
-    sub = points[candidates]
-    order = np.lexsort((-sub[:, 1], -sub[:, 0]))
-    u2 = sub[order, 1]
-    best_before = np.maximum.accumulate(np.concatenate([[-np.inf], u2[:-1]]))
-    kept = order[u2 > best_before]
-    return candidates[kept[::-1]]
-
-
-def _prefilter(points: np.ndarray, bins: int = 4096) -> np.ndarray:
-    """Drop points beaten by a point in a higher bin of u1 (exact: such a point dominates).
-
-    Binning u1 is monotone, so a point in a strictly higher bin has a strictly larger u1; if
-    the best u2 over higher bins is at least this point's u2, it is dominated. What remains is
-    a thin band along the frontier, which the sort then settles exactly.
-    """
-    u1, u2 = points[:, 0], points[:, 1]
-    lo, hi = float(u1.min()), float(u1.max())
-    if not hi > lo:
-        return np.arange(len(points))
-    which = ((u1 - lo) * (bins / (hi - lo))).astype(np.int64)
-    np.minimum(which, bins - 1, out=which)
-    best = np.full(bins + 1, -np.inf)
-    np.maximum.at(best, which, u2)
-    beyond = np.maximum.accumulate(best[::-1])[::-1][1:]  # best u2 over bins > b
-    return np.flatnonzero(u2 > beyond[which])
-
-
-def upper_hull(frontier: np.ndarray) -> np.ndarray:
-    """Positions (in the skyline) of the vertices of its upper-right convex hull.
-
-    The skyline is sorted by u1 ascending with u2 strictly decreasing; lotteries between
-    neighbouring vertices make up the frontier of the convex hull (Andrew's monotone chain).
-
-    >>> upper_hull(np.array([[0, 1], [0.4, 0.5], [1, 0]])).tolist()
-    [0, 2]
-    """
-    hull: list[int] = []
-    for k in range(len(frontier)):
-        while len(hull) >= 2:
-            o, a, b = frontier[hull[-2]], frontier[hull[-1]], frontier[k]
-            cross = (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-            if cross < 0:
-                break
-            hull.pop()
-        hull.append(k)
-    return np.asarray(hull, dtype=int)
-
-
 def frontier_indices(problem: BargainingProblem, convex: bool | None = None) -> np.ndarray:
-    """Indices (into ``problem.points``) of the frontier, cached on the problem."""
-    convex = problem.convex if convex is None else bool(convex)
-    sky = problem.memo(("frontier", False), lambda: skyline(problem.points))
-    if not convex:
-        return sky
-    return problem.memo(("frontier", True), lambda: sky[upper_hull(problem.points[sky])])
+    """Indices (into ``problem.points``) of the frontier: :meth:`BargainingProblem.frontier_indices`."""
+    return problem.frontier_indices(convex)
 
 
 @dataclass(frozen=True, eq=False)

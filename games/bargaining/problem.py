@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from games.bargaining.hull import skyline, upper_hull
 from games.errors import BargainingError, ExpressionError, GameTooLargeError, finite_number
 from games.normal_form.equilibria.zero_sum import maximin_strategy
 from games.parameters import read_parameters
@@ -312,17 +313,52 @@ class BargainingProblem:
         >>> BargainingProblem.from_points([(0, 3), (2, 1)], (0, 0)).best_utilities().tolist()
         [2.0, 3.0]
         """
-        return self.memo("top", lambda: self.points.max(axis=0))
+        return self._kept("top", lambda: self.points.max(axis=0))
 
-    def memo(self, key: Any, compute: Callable[[], Any]) -> Any:
-        """A value derived from the feasible set, computed once by ``compute()`` and kept under
-        ``key`` (the frontier, scales). Copies made by :meth:`with_disagreement` share it, so
-        nothing kept here may depend on the disagreement point.
+    def utility_range(self) -> float:
+        """The unit of the utilities: the larger of the two players' utility spreads (1.0 when
+        all points tie), cached. Every tolerance and optimiser scale is relative to it.
 
-        >>> p = BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0))
-        >>> p.memo("size", lambda: len(p.points)), p.memo("size", lambda: -1)
+        >>> BargainingProblem.from_points([(0, 4e-13), (4e-13, 0)], (0, 0)).utility_range()
+        4e-13
+        """
+        def spread() -> float:
+            found = float(np.ptp(self.points, axis=0).max()) if len(self.points) else 0.0
+            return found if found > 0 else 1.0
+
+        return self._kept("utility range", spread)
+
+    def frontier_indices(self, convex: bool | None = None) -> np.ndarray:
+        """Indices (into ``points``) of the Pareto frontier: the skyline, or with lotteries
+        (``convex``, default the problem's) the vertices of its upper-right hull; cached.
+
+        >>> p = BargainingProblem.from_points([(0, 1), (0.4, 0.4), (1, 0), (0.5, 0.6)], (0, 0))
+        >>> p.frontier_indices(convex=False).tolist(), p.frontier_indices(convex=True).tolist()
+        ([0, 3, 2], [0, 3, 2])
+        """
+        convex = self.convex if convex is None else bool(convex)
+        sky = self._kept(("frontier", False), lambda: skyline(self.points))
+        if not convex:
+            return sky
+        return self._kept(("frontier", True), lambda: sky[upper_hull(self.points[sky])])
+
+    def frontier_columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """The frontier's indices (at the problem's ``convex``) and its utilities as one
+        contiguous ``(2, k)`` array, cached.
+
+        >>> BargainingProblem.from_points([(0, 1), (1, 0)], (0, 0)).frontier_columns()[1].shape
         (2, 2)
         """
+        def columns() -> tuple[np.ndarray, np.ndarray]:
+            idx = self.frontier_indices()
+            return idx, np.ascontiguousarray(self.points[idx].T)
+
+        return self._kept(("frontier columns", self.convex), columns)
+
+    def _kept(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """A value derived from the feasible set, computed once and kept under ``key``. Copies
+        made by :meth:`with_disagreement` share it, so nothing kept here may depend on the
+        disagreement point."""
         if key not in self._cache:
             self._cache[key] = compute()
         return self._cache[key]

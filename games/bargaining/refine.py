@@ -13,7 +13,6 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from games.bargaining.frontier import utility_range
 from games.bargaining.problem import BargainingProblem
 
 Objective = Callable[[np.ndarray, np.ndarray], float]
@@ -50,7 +49,7 @@ def refine_outcome(problem: BargainingProblem, start: int, objective: Objective,
                    for i, l, s in zip(moving, lo, span)])
     n = len(moving)
     f1, f2 = problem.utility_functions  # type: ignore[misc]
-    unit = utility_range(problem)
+    unit = problem.utility_range()
 
     def issues_at(z: np.ndarray) -> dict[str, float]:
         values = lo + np.clip(z[:n], 0.0, 1.0) * span

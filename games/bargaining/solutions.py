@@ -244,7 +244,7 @@ def _solve(problem: BargainingProblem, name: str,
     problem under many disagreement points costs a few vector operations on the frontier.
     """
     d = require_problem(problem, f"{name} solution").disagreement
-    idx, front = _frontier_columns(problem)
+    idx, front = problem.frontier_columns()
     g = front - d[:, None]
     tol = gain_tolerance(problem, front.T).T
     k = g.shape[1]
@@ -302,15 +302,6 @@ def _solve(problem: BargainingProblem, name: str,
         else:
             method += " (grid point kept: no improvement)"
     return _agreement(problem, name, u, outcome, lottery, method, settings)
-
-
-def _frontier_columns(problem: BargainingProblem) -> tuple[np.ndarray, np.ndarray]:
-    """Frontier indices and their utilities as a contiguous (2, k) array, cached."""
-    def columns() -> tuple[np.ndarray, np.ndarray]:
-        idx = frontier_indices(problem)
-        return idx, np.ascontiguousarray(problem.points[idx].T)
-
-    return problem.memo(("frontier columns", problem.convex), columns)
 
 
 def _hull_beats(problem: BargainingProblem, f: np.ndarray) -> bool:

@@ -175,29 +175,7 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     V, W = _stack(values, volumes)
     respond = _Responses(V, W)
 
-    def ok(p, respond, B, q):
-        _, vols, _ = respond(p, reduced=False)
-        total = vols.sum(axis=1)
-        return (total <= B * (1 + 1e-12)) & (q * total <= p * (1 + 1e-12) + 1e-300)
-
-    lo, hi = np.zeros(n), np.ones(n)
-    done = ok(lo, respond, B, q)
-    hi[done] = 0.0
-    rows = np.flatnonzero(~done)          # the search runs on the draws price 0 does not serve
-    if rows.size:
-        sub = respond if rows.size == n else _Responses(V[rows], W[rows])
-        s_B, s_q, s_lo, s_hi = B[rows], q[rows], lo[rows], hi[rows]
-        for _ in range(1100):                           # find a feasible price by doubling
-            bad = ~ok(s_hi, sub, s_B, s_q)
-            if not bad.any():
-                break
-            s_lo[bad], s_hi[bad] = s_hi[bad], s_hi[bad] * 2
-        for _ in range(bisections):
-            mid = (s_lo + s_hi) / 2
-            good = ok(mid, sub, s_B, s_q)
-            s_hi = np.where(good, mid, s_hi)
-            s_lo = np.where(good, s_lo, mid)
-        lo[rows], hi[rows] = s_lo, s_hi
+    lo, hi = _critical_prices(respond, V, W, B, q, bisections, n)
     choice, vols, _ = respond(hi, reduced=False)
     best = _objective(values, choice, vols, q)
     filled, fvols = _fill(values, volumes, hi, choice, vols, B)
@@ -254,6 +232,39 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
     return Allocation(choice, vols, hi, np.maximum(hi - q * total, 0.0), value, bound, method,
                       {"bisections": bisections, "sweeps": sweeps, "nearby": tuple(nearby),
                        "tolerance": tolerance, "exact": exact})
+
+
+def _serves(p, respond, B, q):
+    """Per draw, whether price ``p`` is high enough: the responses fit the budget, and the
+    price covers the quadratic cost's marginal at their total."""
+    _, vols, _ = respond(p, reduced=False)
+    total = vols.sum(axis=1)
+    return (total <= B * (1 + 1e-12)) & (q * total <= p * (1 + 1e-12) + 1e-300)
+
+
+def _critical_prices(respond, V, W, B, q, bisections, n):
+    """Per draw, prices ``lo`` (too low, or 0) and ``hi`` (high enough) around the critical
+    one, for the ``n`` draws: 0 where it already serves, else by doubling, then
+    ``bisections`` halvings."""
+    lo, hi = np.zeros(n), np.ones(n)
+    done = _serves(lo, respond, B, q)
+    hi[done] = 0.0
+    rows = np.flatnonzero(~done)          # the search runs on the draws price 0 does not serve
+    if rows.size:
+        sub = respond if rows.size == n else _Responses(V[rows], W[rows])
+        s_B, s_q, s_lo, s_hi = B[rows], q[rows], lo[rows], hi[rows]
+        for _ in range(1100):                           # find a feasible price by doubling
+            bad = ~_serves(s_hi, sub, s_B, s_q)
+            if not bad.any():
+                break
+            s_lo[bad], s_hi[bad] = s_hi[bad], s_hi[bad] * 2
+        for _ in range(bisections):
+            mid = (s_lo + s_hi) / 2
+            good = _serves(mid, sub, s_B, s_q)
+            s_hi = np.where(good, mid, s_hi)
+            s_lo = np.where(good, s_lo, mid)
+        lo[rows], hi[rows] = s_lo, s_hi
+    return lo, hi
 
 
 def _checked(values, volumes, budget, quadratic):
@@ -326,28 +337,7 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     # |bound| now, so the final gap is within the tolerance of the final objective (which
     # lies between them) whenever the two have one sign.
     slack = tolerance * np.minimum(np.abs(best), np.abs(top))
-    dropped = np.full(r, -np.inf)
-    # Reduced-cost fixing: with problem k held at option l the dual bound falls by the
-    # option's shortfall from the best reduced value; an option whose bound cannot beat the
-    # best answer is dropped (its bound kept), and a problem left with one option in every
-    # draw is fixed before the programme runs.
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        red = [v[rows] - ps[:, None] * w[rows] for v, w in zip(values, volumes)]
-        reduced = np.column_stack([np.max(x, axis=1) for x in red])
-        room = np.where(qs > 0, np.clip(ps / np.where(qs > 0, qs, 1.0), 0.0, Bs),
-                        np.where(ps > 0, Bs, 0.0))
-        room = np.where(np.isfinite(room), room, 0.0)
-        dual = reduced.sum(axis=1) + ps * room - qs * room ** 2 / 2
-    alive, fixed = [], []
-    for k, x in enumerate(red):
-        ub = dual[:, None] - (reduced[:, [k]] - x)
-        ok = np.isfinite(x) & (ub > (best + slack)[:, None])
-        lost = np.isfinite(x) & ~ok
-        if lost.any():
-            dropped = np.maximum(dropped, np.max(np.where(lost, ub, -np.inf), axis=1))
-        alive.append(ok)
-        if np.all(ok.sum(axis=1) == 1):
-            fixed.append(k)
+    red, reduced, alive, fixed, dropped = _fixing(values, volumes, rows, Bs, qs, ps, best, slack)
     at = np.arange(r)
     W, V = np.zeros(r), np.zeros(r)
     fixed_pick = {}
@@ -368,11 +358,7 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     # the best such raises the incumbent as the programme runs, so later states are pruned
     # against it (branch and bound's incumbent). Where it is kept, its stage and state are
     # remembered to rebuild its choice.
-    lagr = {k: np.argmax(red[k], axis=1) for k in order}
-    g_w = np.column_stack([volumes[k][rows][at, lagr[k]] for k in order] + [np.zeros(r)])
-    g_v = np.column_stack([values[k][rows][at, lagr[k]] for k in order] + [np.zeros(r)])
-    g_w = np.cumsum(g_w[:, ::-1], axis=1)[:, ::-1]
-    g_v = np.cumsum(g_v[:, ::-1], axis=1)[:, ::-1]
+    lagr, g_w, g_v = _completions(values, volumes, rows, red, order)
     inc_step = np.full(r, -1)
     inc_state = np.zeros(r, dtype=np.int64)
     for step, j in enumerate(order):
@@ -424,40 +410,89 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
             inc_step[owner[win]] = step
             inc_state[owner[win]] = last[win]
     found = (inc_step >= 0) & ~failed          # incumbents from completed states
-    if found.any():
-        for i in np.flatnonzero(found):
-            picks = np.array(choice[rows[i]])
-            for k, c in fixed_pick.items():
-                picks[k] = c[i]
-            state = int(inc_state[i])
-            for step in range(int(inc_step[i]), -1, -1):
-                parent, option = back[step]
-                picks[order[step]] = option[state]
-                state = int(parent[state])
-            for step in range(int(inc_step[i]) + 1, len(order)):
-                picks[order[step]] = lagr[order[step]][i]
-            choice[rows[i]] = picks
+    for i in np.flatnonzero(found):
+        choice[rows[i]] = _incumbent(choice[rows[i]], i, fixed_pick, order, back, lagr,
+                                     int(inc_step[i]), int(inc_state[i]))
     if draw.size:
-        total = V - qs[draw] * W ** 2 / 2
-        sort = np.lexsort((total, draw))
-        last = np.flatnonzero(np.r_[draw[sort][1:] != draw[sort][:-1], True])
-        state = sort[last]
-        owner = draw[state]
-        win = total[state] > best[owner]
-        state, owner = state[win], owner[win]
-        best[owner] = total[state]
-        picks = np.empty((owner.size, K), dtype=choice.dtype)
-        for k, c in fixed_pick.items():
-            picks[:, k] = c[owner]
-        for step in range(len(order) - 1, -1, -1):
-            parent, option = back[step]
-            picks[:, order[step]] = option[state]
-            state = parent[state]
-        choice[rows[owner]] = picks
+        _best_last_states(draw, W, V, qs, best, choice, rows, fixed_pick, order, back)
     ok = ~failed
     value[rows[ok]] = best[ok]
     bound[rows[ok]] = np.maximum(best, np.minimum(top, dropped))[ok]
     return rows[failed]
+
+
+def _fixing(values, volumes, rows, Bs, qs, ps, best, slack):
+    """Reduced-cost fixing for :func:`_frontier`: with problem k held at option l the dual
+    bound falls by the option's shortfall from the best reduced value; an option whose bound
+    cannot beat the best answer is dropped (its bound kept in ``dropped``), and a problem
+    left with one option in every draw is ``fixed`` before the programme runs. Also returns
+    the reduced values (``red``, and their maxima ``reduced``) and the options ``alive``."""
+    dropped = np.full(rows.size, -np.inf)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        red = [v[rows] - ps[:, None] * w[rows] for v, w in zip(values, volumes)]
+        reduced = np.column_stack([np.max(x, axis=1) for x in red])
+        room = np.where(qs > 0, np.clip(ps / np.where(qs > 0, qs, 1.0), 0.0, Bs),
+                        np.where(ps > 0, Bs, 0.0))
+        room = np.where(np.isfinite(room), room, 0.0)
+        dual = reduced.sum(axis=1) + ps * room - qs * room ** 2 / 2
+    alive, fixed = [], []
+    for k, x in enumerate(red):
+        ub = dual[:, None] - (reduced[:, [k]] - x)
+        ok = np.isfinite(x) & (ub > (best + slack)[:, None])
+        lost = np.isfinite(x) & ~ok
+        if lost.any():
+            dropped = np.maximum(dropped, np.max(np.where(lost, ub, -np.inf), axis=1))
+        alive.append(ok)
+        if np.all(ok.sum(axis=1) == 1):
+            fixed.append(k)
+    return red, reduced, alive, fixed, dropped
+
+
+def _completions(values, volumes, rows, red, order):
+    """For :func:`_frontier`: each problem's Lagrangian choice (the best reduced value), and
+    per draw the volume and value of that choice summed over the problems from each step of
+    ``order`` on (a last column of zeros: nothing left)."""
+    at, r = np.arange(rows.size), rows.size
+    lagr = {k: np.argmax(red[k], axis=1) for k in order}
+    g_w = np.column_stack([volumes[k][rows][at, lagr[k]] for k in order] + [np.zeros(r)])
+    g_v = np.column_stack([values[k][rows][at, lagr[k]] for k in order] + [np.zeros(r)])
+    return lagr, np.cumsum(g_w[:, ::-1], axis=1)[:, ::-1], np.cumsum(g_v[:, ::-1], axis=1)[:, ::-1]
+
+
+def _incumbent(start, i, fixed_pick, order, back, lagr, inc_step, state):
+    """The choice of draw ``i``'s incumbent in :func:`_frontier`: the fixed problems, the
+    programme's state ``state`` at ``inc_step`` traced back, the Lagrangian choice after it."""
+    picks = np.array(start)
+    for k, c in fixed_pick.items():
+        picks[k] = c[i]
+    for step in range(inc_step, -1, -1):
+        parent, option = back[step]
+        picks[order[step]] = option[state]
+        state = int(parent[state])
+    for step in range(inc_step + 1, len(order)):
+        picks[order[step]] = lagr[order[step]][i]
+    return picks
+
+
+def _best_last_states(draw, W, V, qs, best, choice, rows, fixed_pick, order, back):
+    """Where a draw's best final state of :func:`_frontier` beats its incumbent: that
+    state's objective into ``best`` and its choice, traced back, into ``choice``."""
+    total = V - qs[draw] * W ** 2 / 2
+    sort = np.lexsort((total, draw))
+    last = np.flatnonzero(np.r_[draw[sort][1:] != draw[sort][:-1], True])
+    state = sort[last]
+    owner = draw[state]
+    win = total[state] > best[owner]
+    state, owner = state[win], owner[win]
+    best[owner] = total[state]
+    picks = np.empty((owner.size, len(fixed_pick) + len(order)), dtype=choice.dtype)
+    for k, c in fixed_pick.items():
+        picks[:, k] = c[owner]
+    for step in range(len(order) - 1, -1, -1):
+        parent, option = back[step]
+        picks[:, order[step]] = option[state]
+        state = parent[state]
+    choice[rows[owner]] = picks
 
 
 _STDOUT_LOCK = threading.Lock()

@@ -107,14 +107,14 @@ class TitForTat:
                             ) -> np.ndarray:
         # Outcomes by the other's believed utility, best for it first; per draw, the running
         # best for this side over that order answers "best for me among those giving >= level".
-        if "tit-for-tat order" not in view.shared:
+        def ranked() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             order = np.argsort(-other_u, kind="stable")
             mine = view.utility[:, order]
             run = np.maximum.accumulate(mine, axis=1)
             at = np.where(mine == run, np.arange(len(order)), 0)
-            view.shared["tit-for-tat order"] = (order, -other_u[order],
-                                                 np.maximum.accumulate(at, axis=1))
-        order, falling, best_at = view.shared["tit-for-tat order"]
+            return order, -other_u[order], np.maximum.accumulate(at, axis=1)
+
+        order, falling, best_at = view.once(TitForTat._best_for_me_giving, ranked)
         count = np.searchsorted(falling, -level, side="right")
         pos = np.clip(count - 1, 0, len(order) - 1)
         return order[best_at[view.rows, pos]]
@@ -134,9 +134,7 @@ class RubinsteinOptimal:
 
     def offer(self, view: SideView) -> np.ndarray:
         """The outcome giving the other its discounted continuation, and this side the rest."""
-        if self not in view.shared:  # it depends on beliefs alone, not on the play
-            view.shared[self] = self._split(view)
-        return view.shared[self]
+        return view.once(self, lambda: self._split(view))  # beliefs alone, not the play
 
     def _split(self, view: SideView) -> np.ndarray:
         other_u, other_r, d_o = view.belief()
@@ -194,8 +192,9 @@ class NashSeeking:
 
     def offer(self, view: SideView) -> np.ndarray:
         """The outcome maximising ``power log a + (1 - power) log b`` over believed gains."""
-        if self in view.shared:  # it depends on beliefs alone, not on the play
-            return view.shared[self]
+        return view.once(self, lambda: self._offer(view))  # beliefs alone, not the play
+
+    def _offer(self, view: SideView) -> np.ndarray:
         other_u, other_r, d_o = view.belief()
         if self.power is not None:
             beta = np.full(view.draws, float(self.power))
@@ -211,8 +210,7 @@ class NashSeeking:
                              beta[:, None] * np.log(a) + (1 - beta[:, None]) * np.log(b), -np.inf)
         best = np.argmax(value, axis=1)
         found = np.isfinite(value[view.rows, best])
-        view.shared[self] = np.where(found, best, view.at_least(view.best))
-        return view.shared[self]
+        return np.where(found, best, view.at_least(view.best))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ other is the other's utility, reservation and discount averaged over the draws.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -200,10 +200,14 @@ class NegotiationProblem:
             self._cache[key] = self.utility(side) - self.reservation(side)[:, None]
         return self._cache[key]
 
-    def memo(self, side: int) -> dict:
-        """A dictionary per side where agents keep what depends only on the problem and side
-        (an offer computed once from beliefs), shared by every negotiation on this problem."""
-        return self._cache.setdefault(("memo", side), {})
+    def once(self, side: int, owner: Any, compute: Callable[[], Any]) -> Any:
+        """What ``owner`` (an agent, or the function that needs it) derives from the problem
+        and ``side`` alone, not from the play (an offer computed once from beliefs): computed
+        by ``compute()`` the first time, then shared by every negotiation on this problem."""
+        kept = self._cache.setdefault(("once", side), {})
+        if owner not in kept:
+            kept[owner] = compute()
+        return kept[owner]
 
     def ideal_gains(self) -> np.ndarray:
         """``(2, draws)``: each side's largest gain among outcomes both accept (0 if none)."""

@@ -13,7 +13,7 @@ array([5])
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -26,7 +26,7 @@ class SideView:
     ``round`` counts from 1; ``my_offers`` and ``their_offers`` list, per past offer, the
     ``(draws,)`` outcome indices offered. ``rng`` is the side's own seeded generator; ``memo``
     is a dictionary where an agent may keep what it computed once per negotiation, and
-    ``shared`` one for what depends only on the problem and side (kept across negotiations).
+    :meth:`once` keeps what depends only on the problem and side (across negotiations).
     """
 
     def __init__(self, problem: NegotiationProblem, side: int, deadline: int,
@@ -39,7 +39,6 @@ class SideView:
         self.their_offers: list[np.ndarray] = []
         self.rng = rng if rng is not None else np.random.default_rng(0)
         self.memo: dict[Any, Any] = {}
-        self.shared = problem.memo(side)
         self.utility = problem.utility(side)
         self.reservation = problem.reservation(side)
         self.discount = problem.discount(side)
@@ -64,10 +63,14 @@ class SideView:
     @property
     def resolution(self) -> np.ndarray:
         """Per draw, the widest gap between neighbouring outcomes in this side's utility."""
-        if "resolution" not in self.shared:
-            gaps = np.diff(self.sorted, axis=1)
-            self.shared["resolution"] = gaps.max(axis=1, initial=0.0)
-        return self.shared["resolution"]
+        return self.once(SideView.resolution, lambda: np.diff(self.sorted, axis=1).max(
+            axis=1, initial=0.0))
+
+    def once(self, owner: Any, compute: Callable[[], Any]) -> Any:
+        """What ``owner`` (an agent, or the function that needs it) derives from the problem
+        and this side alone, not from the play: computed by ``compute()`` once, then shared by
+        every negotiation on this problem (:meth:`NegotiationProblem.once`)."""
+        return self.problem.once(self.side, owner, compute)
 
     def utility_of(self, offers: np.ndarray) -> np.ndarray:
         """This side's utility of the outcomes ``offers`` (one index per draw)."""

@@ -3,7 +3,7 @@
 ``outcome_space`` (:class:`Box`: named continuous and discrete variables with bounds),
 ``box_search`` (pattern search seeded by a grid scan: the general case) and ``maximin`` (the
 max-min of two functions: exact for affine ones by LP duality, by LP steps or homotopy
-otherwise). The bargaining and audit solvers call these; a user rarely does.
+otherwise) and ``nash_product`` (the Nash product of two affine functions, exactly). The bargaining and audit solvers call these; a user rarely does.
 
 >>> from games.optimise import Box
 >>> Box({"x": (0.0, 1.0)}).names
@@ -18,6 +18,7 @@ _EXPORTS: dict[str, tuple[str, ...]] = {
     "games.optimise.box_search": ("SearchResult", "maximise", "scan"),
     "games.optimise.maximin": ("LinearMaximin", "linear_maximin", "maximin_by_homotopy",
                                "maximin_by_lp_steps"),
+    "games.optimise.nash_product": ("LinearNash", "linear_nash_product", "log_nash_product"),
 }
 
 __all__ = [name for names in _EXPORTS.values() for name in names]

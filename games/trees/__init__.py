@@ -27,7 +27,8 @@ Trees with information sets go through their reduced normal form to the normal-f
 3
 """
 
-from games.trees.tree import Chance, Decision, GameTree, Terminal, chance, decision, describe, terminal
+from games.trees.nodes import Chance, Decision, Terminal, chance, decision, describe, terminal
+from games.trees.tree import GameTree
 from games.trees.backward_induction import (
     SubgamePerfectEquilibrium,
     SubgamePerfectSet,

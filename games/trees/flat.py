@@ -7,10 +7,15 @@ with one ``reduceat`` per operation (see ``backward_induction.solve_levels``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from games.errors import TreeError
-from games.trees.tree import Decision, GameTree, History, Node, Terminal, describe
+from games.trees.nodes import Decision, History, Node, Terminal, describe
+
+if TYPE_CHECKING:  # a tree is passed in; the tree builds this view of itself
+    from games.trees.tree import GameTree
 
 
 class FlatTree:

@@ -228,13 +228,24 @@ def test_the_verdict_is_in_view_at_1280_by_800_without_scrolling(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280
 
 
-def test_the_page_fits_a_phone(page):
+def test_the_page_fits_a_phone_with_the_verdict_first(page):
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(800)
     try:
+        page.evaluate("window.scrollTo(0, 0)")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        verdict = page.locator(".verdict").first.bounding_box()
+        slider = page.locator(".noUi-handle").first.bounding_box()
+        picker = page.locator("select").first.bounding_box()
+        # The verdict is read first, in the first screen; the controls follow it.
+        assert verdict["y"] + verdict["height"] <= 844
+        assert verdict["y"] + verdict["height"] <= min(slider["y"], picker["y"])
     finally:
         page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_timeout(800)
+    verdict = page.locator(".verdict").first.bounding_box()
+    slider = page.locator(".noUi-handle").first.bounding_box()
+    assert verdict["x"] > slider["x"] + 300 and verdict["y"] < 400  # beside again, at the top
 
 
 @pytest.mark.parametrize("name", deals.library_names())

@@ -15,41 +15,7 @@ from deals import DealFileError
 from deals.deal.reading import MAX_FILE_BYTES
 from games import Parameter
 
-TOY = '''
-[deal]
-name = "toy"
-title = "Toy"
-supplier = "US"
-partner = "P"
-
-[parameters.v]
-value = 2.0
-range = [1.0, 3.0]
-source = "judgement"
-
-[issues.chips]
-range = [0, 1]
-giver = "supplier"
-
-[issues.pay]
-range = [0, 1]
-giver = "partner"
-
-[utility]
-supplier = "pay - 0.5 * chips"
-partner = "v * chips - pay"
-
-[outside_option]
-supplier = "0"
-partner = "0"
-
-[stances.supplier]
-deny = { walk_away = true }
-give = { chips = 1 }
-
-[stances.partner]
-pay = { pay = 0.5 }
-'''
+from tests.deals.toy import TOY
 
 
 def test_toy_loads_and_evaluates():

@@ -163,14 +163,17 @@ def test_malaysia_displacement_moves_the_us_gain_by_the_stated_amount():
     """The US walk-away is its own licence rule, which also stops part of the flow (and is
     also displaced); so the US gain from strict enforcement over its walk-away falls, between
     displacement 0.3 and 0.9, by harm * smuggled * malaysia_share * (1 - licence_effect) * 0.6
-    (3.5 $bn/yr at point values)."""
+    (1.8 $bn/yr at point values since the Dec 2025 H200 decision halved `smuggled`, record
+    f13); the description states the two gains, which must be the file's."""
     deal = load("malaysia-anti-smuggling")
     v = deal.values()
     low = deal.bind(displacement=0.3).gains(deal.proposal.values)[0]
     high = deal.bind(displacement=0.9).gains(deal.proposal.values)[0]
     expected = v["harm"] * v["smuggled"] * v["malaysia_share"] * (1 - v["licence_effect"]) * 0.6
     assert low - high == pytest.approx(expected)
-    assert expected > 3.0
+    said = re.search(r"at the file's values, from ([\d.]+) to ([\d.]+) \$bn a year",
+                     " ".join(deal.description.split()))
+    assert said and (float(said.group(1)), float(said.group(2))) == (round(low, 1), round(high, 1))
     assert deal.disagreement()[0] > 0 and deal.disagreement()[1] < 0  # both walk-aways count
 
 
@@ -290,3 +293,80 @@ def test_netherlands_struck_step_is_audited_against_the_fdpr_threat():
     under_fdpr, struck = nl.at_terms("outcome")
     assert under_fdpr.bind(fdpr_reach=0.45).gains(struck)[1] < 0
     assert under_fdpr.bind(fdpr_reach=0.55).gains(struck)[1] > 0
+
+
+@pytest.mark.parametrize("name", ["gulf-divestment-uae", "gulf-divestment-saudi"])
+def test_a_pledge_made_before_the_licence_cannot_be_sold_again_with_it(name):
+    """b4, f1: the pledge was announced before the Nov 2025 licence (b5). In the [outcome]'s
+    setting no level of invest_us changes either side's utility (the benchmark used to ask for a
+    second full pledge, $140-150bn a year more), while the proposal's setting still prices it."""
+    deal = load(name)
+    setting, terms = deal.at_terms("outcome")
+    values = sample_values(setting, 200, 0)
+    top = deal.issue("invest_us").range[1]
+    at = [np.asarray(u) for u in setting.utilities({**terms, "invest_us": 0.0}, values)]
+    full = [np.asarray(u) for u in setting.utilities({**terms, "invest_us": top}, values)]
+    assert all(np.array_equal(a, b) for a, b in zip(at, full))
+    proposal = deal.at_terms("proposal")[0]
+    values = sample_values(proposal, 200, 0)
+    low, high = (proposal.utilities({**terms, "invest_us": v}, values)[0] for v in (0.0, top))
+    assert np.all(np.asarray(high) > np.asarray(low))  # the US still values a pledge to come
+
+
+@pytest.mark.parametrize("name", ["gulf-divestment-uae", "gulf-divestment-saudi",
+                                  "microsoft-g42"])
+def test_huawei_supply_takes_the_mode_of_the_row_it_cites(name):
+    """d6: Huawei's export capacity to third countries is about 0 in 2025 (range 0-50k H100e a
+    year); the files cited it with a mode of 10k a year, which the row does not say."""
+    from deals.record.facts import fact
+    row = fact("d6")
+    p = load(name).parameters["huawei_supply"]
+    assert "record d6" in p.source
+    assert p.value == row.value / 100_000 and p.range == (0.0, 0.5)
+
+
+def test_microsoft_demand_is_bounded_by_its_disclosed_capital_expenditure():
+    """f20: of Microsoft's $7.3bn in the UAE over 2023-2025, ~$4.6bn was capital expenditure
+    (the rest its G42 stake and operating costs); at d1's $30k per H100e that buys at most ~51k
+    H100e a year, and it bought at least f6's ~6.8k. The file read the whole $15.2bn of
+    2023-2029 as chips (up to 100k a year)."""
+    from deals.record.facts import fact
+    per_year = fact("f20").value * 1e9 / 3 / fact("d1").value / 100_000
+    p = load("microsoft-g42").parameters["demand"]
+    assert p.range[1] <= per_year + 0.01
+    assert p.range[0] >= 6_800 / 100_000 and "record f20" in p.source
+
+
+def _as_of(name, date):
+    return deals.load(name, as_of=date)
+
+
+def _day_before(day):
+    import datetime as dt
+    return day - dt.timedelta(days=1)
+
+
+def test_the_library_is_dated_at_the_records_events():
+    """Issue 25: the readings that changed over 2025-26 change on the dates of the record's
+    rows: China's rare-earth controls (f14) raise retaliation and their suspension (f15) takes
+    it back; the H200 sales to China (f13) lower smuggling; the penalty tariff and the
+    Rosneft/Lukoil sanctions (f9) enter India's no-deal world; struck deals enter the record on
+    the day they were struck (f12 India, f8 Malaysia, b5 the Gulf licences)."""
+    from deals.record.facts import fact
+    controls, suspended, h200, sanctions = (fact(k).start for k in ("f14", "f15", "f13", "f9"))
+    for name in ("gulf-divestment-uae", "gulf-divestment-saudi", "microsoft-g42"):
+        before, during, after = (_as_of(name, d).parameters["china_retaliation"] for d in
+                                 (_day_before(controls), controls, suspended))
+        assert during.value > before.value and during.range[1] > before.range[1]
+        assert (after.value, after.range) == (before.value, before.range)
+        assert "record f15" in after.source and "record f14" in during.source
+    old, new = (_as_of("malaysia-anti-smuggling", d).parameters["smuggled"]
+                for d in (_day_before(h200), h200))
+    assert new.value < old.value and "record f13" in new.source
+    india = [_as_of("india-energy-trade", d) for d in (_day_before(sanctions), sanctions)]
+    assert [d.parameters["sanctions_in_force"].value for d in india] == [0.0, 1.0]
+    for name, row in (("india-energy-trade", "f12"), ("malaysia-anti-smuggling", "f8"),
+                      ("gulf-divestment-uae", "b5"), ("gulf-divestment-saudi", "b5")):
+        day = fact(row).start
+        assert _as_of(name, _day_before(day)).outcome is None
+        assert _as_of(name, day).outcome is not None

@@ -10,35 +10,14 @@ import pytest
 import deals
 from deals.record.backtest import backtest
 from deals.record.events import Event, Record
+from tests.deals.toy import toy_text
 
 # Nash's split of a linear deal: the supplier gives one chip worth v to the partner at a cost
 # of 0.5 and both have power 1/2, so the benchmark is chips = 1 and pay = (0.5 + v) / 2, each
 # side gaining (v - 0.5) / 2. With v uniform on [1, 3] the benchmark's pay has p10 0.85 and
 # p90 1.65, and each side's gain p10 0.35 and p90 1.15 (closed form).
-LINEAR = """
-[deal]
-name = "{name}"
-title = "A linear deal"
-supplier = "US"
-partner = "P"
-[parameters.v]
-value = 2.0
-range = [1.0, 3.0]
-[issues.chips]
-range = [0, 1]
-giver = "supplier"
-[issues.pay]
-range = [0, 3]
-giver = "partner"
-[utility]
-supplier = "pay - 0.5 * chips"
-partner = "v * chips - pay"
-[outside_option]
-supplier = "0"
-partner = "0"
-[outcome]
-terms = {{ chips = 1.0, pay = {pay} }}
-"""
+LINEAR = toy_text(name="{name}", title="A linear deal", pay_range="[0, 3]", v_lines="",
+                  stances=False, extra="[outcome]\nterms = {{ chips = 1.0, pay = {pay} }}\n")
 
 
 def linear(pay, name="linear"):
@@ -118,3 +97,25 @@ def test_the_library_backtest_takes_under_30_seconds_of_cpu():
     bt = backtest(draws=2_000)
     assert time.process_time() - start < 30
     assert len(bt.rows) == sum(deals.load(n).outcome is not None for n in deals.library_names())
+
+
+# The linear deal with chips beyond 1 buying nothing more (a partner's demand of 1).
+SATURATED = (LINEAR.format(pay=1.25, name="saturated")
+             .replace("range = [0, 1]", "range = [0, 2]")
+             .replace("0.5 * chips", "0.5 * min(chips, 1)")
+             .replace("v * chips", "v * min(chips, 1)")
+             .replace("chips = 1.0", "chips = 2.0"))
+
+
+def test_a_struck_level_the_benchmark_is_indifferent_to_counts_as_the_benchmarks():
+    """Unrestricted chips (2, above the demand of 1) buy what the benchmark's 1 buys: both sides'
+    utilities are the same at either level, so the benchmark is the set [1, 2] and the struck
+    level is inside it (India's struck 300k chips against a demand of 50k-300k)."""
+    row = backtest([deals.loads(SATURATED)], draws=1_000, record=Record()).rows[0]
+    c = checks(row.phases["before"])
+    assert c[("issue", "chips")].inside and c[("issue", "chips")].p10 == 2.0
+    assert row.phases["before"].inside is True
+    # a struck level that does change a side's utility is still checked against the band
+    short = deals.loads(SATURATED.replace("chips = 2.0", "chips = 0.5"))
+    c = checks(backtest([short], draws=1_000, record=Record()).rows[0].phases["before"])
+    assert not c[("issue", "chips")].inside

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -15,35 +14,13 @@ from deals.errors import DealFileError
 from deals.audit.leverage import sample_values
 from deals.record.condition import PER_PARTNER, RecordConflict, condition
 from deals.record.events import Event, Record, load_record
+from tests.deals.toy import toy_text
 
-ONE = textwrap.dedent("""
-    [deal]
-    name = "one"
-    title = "One parameter"
-    supplier = "US"
-    partner = "P"
-    [parameters.v]
-    value = 2.0
-    range = [1.0, 3.0]
-    distribution = "triangular"
-    [parameters.{shared}]
-    value = 1.0
-    range = [0.0, 2.0]
-    [issues.chips]
-    range = [0, 1]
-    giver = "supplier"
-    [issues.pay]
-    range = [0, 3]
-    giver = "partner"
-    [utility]
-    supplier = "pay - 0.5 * chips + 0 * {shared}"
-    partner = "v * chips - pay"
-    [outside_option]
-    supplier = "0"
-    partner = "0"
-    [outcome]
-    terms = {{ chips = 1.0, pay = {pay} }}
-""")
+ONE = toy_text(name="one", title="One parameter", pay_range="[0, 3]",
+               v_lines='distribution = "triangular"\n',
+               parameters="[parameters.{shared}]\nvalue = 1.0\nrange = [0.0, 2.0]\n",
+               supplier="pay - 0.5 * chips + 0 * {shared}", stances=False,
+               extra="[outcome]\nterms = {{ chips = 1.0, pay = {pay} }}\n")
 
 
 def one(pay=1.6, shared="harm", name="one"):

@@ -17,6 +17,7 @@ import pytest
 import deals
 from deals.errors import DealError, DealFileError
 from deals.record import facts as record
+from tests.deals.toy import toy_text
 
 DRAWS = 600
 
@@ -184,29 +185,7 @@ def test_each_struck_verdict_names_the_judgements_it_rests_on(name):
 
 # ---- the schema fields ------------------------------------------------------------------------------
 
-_TOY = """
-[deal]
-name = "toy"
-title = "Toy"
-supplier = "US"
-partner = "P"
-[parameters.v]
-value = 2.0
-range = [1.0, 3.0]
-source = "judgement"
-[issues.chips]
-range = [0, 1]
-giver = "supplier"
-[issues.pay]
-range = [0, 1]
-giver = "partner"
-[utility]
-supplier = "pay - 0.5 * chips"
-partner = "v * chips - pay"
-[outside_option]
-supplier = "0"
-partner = "0"
-"""
+_TOY = toy_text(stances=False)
 
 
 @pytest.mark.parametrize("extra, field", [

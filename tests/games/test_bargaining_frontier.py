@@ -14,7 +14,7 @@ from games import (
     pareto_frontier,
     zone_of_agreement,
 )
-from games.bargaining.frontier import skyline
+from games.bargaining.hull import skyline
 
 PROPERTY = settings(max_examples=60, deadline=None)
 
@@ -167,7 +167,7 @@ def test_concession_curve_equals_brute_force_on_the_grid(seed, player):
 @given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9)), min_size=1, max_size=60),
        st.integers(1, 16))
 def test_prefilter_keeps_every_frontier_point(pairs, bins):
-    from games.bargaining.frontier import _prefilter
+    from games.bargaining.hull import _prefilter
 
     points = np.array(pairs, dtype=float)
     kept = {tuple(p) for p in points[_prefilter(points, bins=bins)]}
@@ -197,3 +197,19 @@ def test_epsilon_constraint_refinement_reaches_the_continuous_frontier():
                                               grid.utilities[:, 1]) - 1e-9).all()
     u1, u2 = problem.evaluate(x=fine.outcomes["x"], y=fine.outcomes["y"])
     assert np.allclose(np.c_[u1, u2], fine.utilities)
+
+
+def test_the_problem_owns_its_frontier_cache():
+    """The frontier is a cached method of the problem (no cache key from outside); copies under
+    another disagreement point share it, since the frontier does not depend on that point."""
+    from games.bargaining import BargainingProblem
+
+    p = BargainingProblem.from_points([(0, 1), (0.4, 0.4), (1, 0), (0.5, 0.6)], (0, 0))
+    sky = p.frontier_indices(convex=False)
+    assert sorted(sky.tolist()) == [0, 2, 3]  # (0.4, 0.4) is beaten by (0.5, 0.6)
+    assert p.frontier_indices(convex=False) is sky
+    assert p.with_disagreement((0.1, 0.1)).frontier_indices(convex=False) is sky
+    idx, columns = p.frontier_columns()
+    assert columns.shape == (2, len(idx)) and columns.flags["C_CONTIGUOUS"]
+    assert p.utility_range() == 1.0
+    assert not hasattr(p, "memo")

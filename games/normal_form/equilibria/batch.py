@@ -29,7 +29,7 @@ import numpy as np
 
 from games.normal_form.equilibria.equilibrium import (DEFAULT_TOL, EquilibriumSet, check_tolerance,
                                                      clean_rows)
-from games.normal_form.equilibria import kernels
+import games.normal_form.equilibria.kernels as kernels  # the module, not the package facade
 from games.normal_form.equilibria.batch_support import stacked_support_enumeration
 from games.normal_form.equilibria.polytope import too_many_vertices
 from games.normal_form.equilibria.vertex_enumeration import MAX_VERTICES, default_max_vertices

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from games.errors import InvalidGameError
-from games.normal_form.equilibria import kernels
+import games.normal_form.equilibria.kernels as kernels  # the module, not the package facade
 from games.normal_form import NormalFormGame
 from games.results import EquilibriumSequence
 

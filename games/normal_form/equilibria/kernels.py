@@ -37,7 +37,7 @@ def _load() -> ModuleType | None:
     if os.environ.get("CHIPDEALS_PURE", "").strip() not in ("", "0"):
         return None
     try:
-        from games.normal_form.equilibria import _kernels
+        import games.normal_form.equilibria._kernels as _kernels
     except ImportError:
         return None
     return _kernels

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.normal_form.equilibria import kernels
+import games.normal_form.equilibria.kernels as kernels  # the module, not the package facade
 from games.normal_form.equilibria.equilibrium import DEFAULT_TOL, EquilibriumSet, verified_set
 from games.normal_form.equilibria.supports import rescale
 from games.normal_form.equilibria.pivoting import UNBOUNDED, Dictionary

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from games.normal_form.equilibria import kernels
+import games.normal_form.equilibria.kernels as kernels  # the module, not the package facade
 from games.normal_form.equilibria.supports import solve_carefully
 from games.errors import GameTooLargeError
 

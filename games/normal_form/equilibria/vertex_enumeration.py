@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from games.errors import GameTooLargeError, InvalidGameError, whole_number
-from games.normal_form.equilibria import kernels
+import games.normal_form.equilibria.kernels as kernels  # the module, not the package facade
 from games.normal_form.equilibria.equilibrium import EquilibriumSet, verified_set
 from games.normal_form.equilibria.polytope import too_many_vertices, vertices_from_bases, feasible_bases_stack
 from games.normal_form.equilibria.supports import rescale, solve_many, support_pairs
