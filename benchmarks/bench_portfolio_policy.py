@@ -24,6 +24,7 @@ import time
 import deals
 from deals.portfolio.policy import split
 from deals.portfolio.policy_draws import Regimes
+from deals.portfolio.policy_result import CHUNK
 from deals.portfolio.regimes import Chunk
 from deals.portfolio.result import portfolio_sample
 
@@ -60,7 +61,7 @@ def on_dask(portfolio, draws: int, workers: int) -> None:
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        chunks = -(-draws // 2_500)
+        chunks = -(-draws // CHUNK)
         wall = time.perf_counter()
         r = deals.solve_policy(portfolio, draws=draws, seed=0,
                                executor=Logged(client, chunks))

@@ -43,9 +43,9 @@ def test_every_draw_count_on_the_page_is_within_the_audit_cap_and_is_shrunk_here
 def test_the_pages_examples_run_and_the_cluster_gives_the_one_process_summary(monkeypatch):
     pytest.importorskip("distributed")
     import deals
-    import deals.audit.assessment as assessment
+    import deals.audit.streaming as streaming
 
-    monkeypatch.setattr(assessment, "RESERVOIR", RESERVOIR)
+    monkeypatch.setattr(streaming, "RESERVOIR", RESERVOIR)
     namespace: dict = {}
     code = [small(block) for block in blocks()]
     assert len(code) == 3 and "processes=True" in code[2]

@@ -20,9 +20,8 @@ from deals.audit.work import AuditWork, Job, Surplus, SummaryField, Task
 from deals.audit.drivers import drivers as driver_table
 from deals.errors import DealError
 from deals.audit.leverage import (DrawLeverage, DrawSolver, audit_settings, optimal_ask,
-                                  outcome_box, point_values, sample_values)
-from deals.audit.streaming import (RESERVOIR, DrawSummary, check_kept, draws_table,
-                                   solve_audit)
+                                  point_values)
+from deals.audit.streaming import DrawSummary, draws_table, solve_audit, summary_and_values
 from deals.deal.model import SIDES, Deal
 from deals.numbers import json_value, people
 from deals.audit.sides import Ask, SideAudit, Summary, TermsRecords
@@ -515,12 +514,9 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         changes nothing, and the staged and two-level summaries still use the files'
         ranges.
     keep_draws : bool, default False
-        Keep every draw's parameters and results as the table ``per_draw`` (at most
-        200,000 draws). Without it the draws are streamed to the summaries
-        (:mod:`deals.audit.streaming`): shares are counted over every draw; up to 100,000
-        draws every percentile is exact, beyond that the percentiles and the explanation
-        are found on a uniform sample of 100,000 draws (``settings["quantiles"]`` says so),
-        so memory does not grow with ``draws`` (at most 10,000,000).
+        Keep every draw (at most 200,000) as the table ``per_draw``. Else the draws are
+        streamed (:mod:`deals.audit.streaming`; up to 10,000,000): shares over every draw,
+        percentiles exact up to 100,000 draws, beyond on a sample of 100,000 (``settings``).
 
     Examples
     --------
@@ -544,22 +540,22 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     deal, proposal, source = audited_terms(deal, terms)
     solver = DrawSolver(deal, proposal, power=power, grid_points=grid_points,
                         efficiency_margin=t.efficiency_margin)
-    kept = keep_draws or (given is not None and not given.empty)
-    if kept:
-        check_kept(draws, "keeping the draws (keep_draws, --keep-draws)" if keep_draws
-                   else "an audit given the record")
-    summary = DrawSummary(outcome_box(deal).names, t, draws if kept else RESERVOIR)
-    values = None if draws > summary.reservoir.capacity else \
-        sample_values(deal, draws, seed) if given is None else given.values_for(deal, draws, seed)
+    summary, values = summary_and_values(deal, draws, seed, t, given, keep_draws)
     work = AuditWork(deal, proposal, values, solver, t, terms, seed)
-    ahead = executor is None and jobs_for(jobs, 2) > 1 and can_fork()
-    # A chunk's memory is in its worker, not here: larger chunks there cost fewer rounds of
-    # the searches (measured, 100,000 UAE draws on 2 cores: 4.5 s and 209 MiB per worker at
-    # 5,000 draws a chunk, 4.1 s and 258 MiB at 10,000).
-    work, done, jobs = solve_audit(
-        work, summary, draws=draws, seed=seed, detail=detail, summaries=summaries == "now",
-        size=chunk_size or (CHUNK_WITH_WORKERS if ahead else CHUNK), ahead=ahead, jobs=jobs,
-        executor=executor, progress=progress)
+    return _audit(work, summary, source, executor, jobs, chunk_size, progress, detail=detail,
+                  summaries=summaries, given=given, power=power, grid_points=grid_points,
+                  draws=draws, keep_draws=keep_draws)
+
+
+def _audit(work: AuditWork, summary: DrawSummary, source: str, executor: Executor | None,
+           jobs: int | None, chunk_size: int | None, progress: bool | None, *, detail: bool,
+           summaries: bool | str, given: Any, power: float | None, grid_points: int,
+           draws: int, keep_draws: bool) -> Assessment:
+    """The audit :func:`assess` sets up in ``work``: its draws streamed to ``summary`` and its
+    tasks run, then the result built."""
+    work, done, jobs = _run(work, summary, draws, executor, jobs, chunk_size, progress,
+                            detail=detail, summaries=summaries == "now")
+    deal, proposal, t, seed = work.deal, work.proposal, work.thresholds, work.seed
     # Shares are over every draw; medians and what explains the verdict over the kept ones.
     result, n = summary.kept(), summary.count
     accept = {"partner": summary.share("partner_accepts"),
@@ -597,12 +593,28 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
         settings={"grid_points": grid_points, "power": power,
                   "benchmark": "asymmetric Nash (power from delay costs)"
                   if power is None and deal.discount else "asymmetric Nash",
-                  "resolution": solver.resolution, "detail": detail,
+                  "resolution": work.solver.resolution, "detail": detail,
                   **({} if given is None or given.empty else {"given": given.summary()}),
                   **summary.settings()},
-        terms=terms, terms_words=terms_text(deal, proposal),
+        terms=work.terms, terms_words=terms_text(deal, proposal),
         staged=later, two_level=later,
         per_draw=draws_table(result, work.values) if keep_draws else None)
+
+
+def _run(work: AuditWork, summary: DrawSummary, draws: int, executor: Executor | None,
+         jobs: int | None, chunk_size: int | None, progress: bool | None, *, detail: bool,
+         summaries: bool) -> tuple[AuditWork, dict[Task, Any], int | None]:
+    """The ``draws`` solved into ``summary``, and the tasks that do not wait for them
+    (:meth:`AuditWork.plan`) done (:func:`deals.audit.streaming.solve_audit`): on
+    ``executor`` (the draws only; the rest here), or over ``jobs`` processes."""
+    ahead = executor is None and jobs_for(jobs, 2) > 1 and can_fork()
+    # A chunk's memory is in its worker, not here: larger chunks there cost fewer rounds of
+    # the searches (measured, 100,000 UAE draws on 2 cores: 4.5 s and 209 MiB per worker at
+    # 5,000 draws a chunk, 4.1 s and 258 MiB at 10,000).
+    size = chunk_size or (CHUNK_WITH_WORKERS if ahead else CHUNK)
+    return solve_audit(work, summary, draws=draws, seed=work.seed, detail=detail,
+                       summaries=summaries, size=size, ahead=ahead, jobs=jobs,
+                       executor=executor, progress=progress)
 
 
 def _explanation(work: AuditWork, done: dict[Task, Any], result: DrawLeverage,

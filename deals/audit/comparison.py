@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -193,25 +193,13 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
     """
     chosen: Sequence[Deal | str] = list(library_names() if deals is None else deals)
     t = Thresholds.coerce(thresholds)
-    audited, skipped = [], []
-    for item in chosen:
-        deal = item if isinstance(item, Deal) else load(item)
-        if not has_terms(deal, terms):
-            if deals is not None:  # asked for by name: say why it cannot be audited
-                audited_terms(deal, terms)
-            skipped.append(deal.name)
-            continue
-        audited.append(deal)
+    audited, skipped = _auditable(chosen, terms, named=deals is not None)
 
     summaries = options.pop("summaries", True)  # compare asks for them as tasks of their own
     detail = options.get("detail", True) and summaries
     # Each deal's audit, staged plan and two-level summary are separate tasks (the audit
     # attaches the last two when it is done): more, smaller tasks keep the workers even.
-    tasks = [("audit", k) for k in range(len(audited))]
-    if detail and terms == "proposal":
-        tasks += [(kind, k) for k, deal in enumerate(audited) for kind, needed in
-                  (("staged", deal.stages is not None),
-                   ("two_level", deal.actors is not None or deal.beliefs is not None)) if needed]
+    tasks = _tasks(audited, summaries=detail and terms == "proposal")
 
     def run(task: tuple[str, int]) -> Any:
         kind, k = task
@@ -241,18 +229,53 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
                 tick(index)
 
         results = dict(zip(tasks, process_map(run, tasks, workers, done=finished)))
-    found = []
-    for k in range(len(audited)):
-        main, outcome = results[("audit", k)]
-        extra = {kind: results.get((kind, k)) for kind in ("staged", "two_level")}
-        if detail and terms == "proposal":
-            main = replace(main, **extra)
-        found.append((main, outcome))
-    found.sort(key=lambda pair: pair[0].sort_key())
+    found = _found(results, len(audited), summaries=detail and terms == "proposal")
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
                       tuple(o for _, o in found), skipped=tuple(skipped),
                       imposed=tuple(d.name for d in audited
                                     if d.outcome is not None and d.outcome.imposed))
+
+
+def _auditable(chosen: Sequence[Deal | str], terms: str, *, named: bool
+               ) -> tuple[list[Deal], list[str]]:
+    """The deals of :func:`compare` that have the terms to audit, and the names of those
+    skipped; a deal asked for by name (``named``) without them is refused, saying why."""
+    audited, skipped = [], []
+    for item in chosen:
+        deal = item if isinstance(item, Deal) else load(item)
+        if not has_terms(deal, terms):
+            if named:  # asked for by name: say why it cannot be audited
+                audited_terms(deal, terms)
+            skipped.append(deal.name)
+            continue
+        audited.append(deal)
+    return audited, skipped
+
+
+def _tasks(audited: Sequence[Deal], *, summaries: bool) -> list[tuple[str, int]]:
+    """The tasks of :func:`compare`: each deal's audit, and with ``summaries`` its staged
+    plan and two-level summary where it has them."""
+    tasks = [("audit", k) for k in range(len(audited))]
+    if summaries:
+        tasks += [(kind, k) for k, deal in enumerate(audited) for kind, needed in
+                  (("staged", deal.stages is not None),
+                   ("two_level", deal.actors is not None or deal.beliefs is not None)) if needed]
+    return tasks
+
+
+def _found(results: Mapping[tuple[str, int], Any], count: int, *, summaries: bool
+           ) -> list[tuple[Assessment, Assessment | None]]:
+    """Each deal's audit (with its summaries attached) and struck-deal audit, the worst
+    first."""
+    found = []
+    for k in range(count):
+        main, outcome = results[("audit", k)]
+        extra = {kind: results.get((kind, k)) for kind in ("staged", "two_level")}
+        if summaries:
+            main = replace(main, **extra)
+        found.append((main, outcome))
+    found.sort(key=lambda pair: pair[0].sort_key())
+    return found
 
 
 def main_driver(a: Assessment) -> str | None:

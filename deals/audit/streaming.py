@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from deals.audit.leverage import DrawLeverage, DrawSolver
+from deals.audit.leverage import DrawLeverage, DrawSolver, outcome_box, sample_values
 from deals.audit.sides import Summary
 from deals.audit.work import AuditWork, Draws, Task
 from deals.deal.model import Deal
@@ -164,6 +164,27 @@ class DrawSummary:
         """For the audit's settings when the quantiles are a sample (else nothing, so an
         audit whose draws all fit says the same as before there was a reservoir)."""
         return {} if self.reservoir.exact else self.reservoir.settings()
+
+
+def summary_and_values(deal: Deal, draws: int, seed: int | None, thresholds: Any,
+                       given: Any = None, keep_draws: bool = False
+                       ) -> tuple[DrawSummary, dict[str, np.ndarray] | None]:
+    """An audit's empty :class:`DrawSummary`, and its draws' parameter values if it holds
+    them all (None: the draws are streamed, each chunk drawn where it is solved).
+
+    Every draw is kept with ``keep_draws`` or draws ``given`` by a record (at most
+    :data:`MAX_KEPT_DRAWS`); else :data:`RESERVOIR` of them.
+    """
+    kept = keep_draws or (given is not None and not given.empty)
+    if kept:
+        check_kept(draws, "keeping the draws (keep_draws, --keep-draws)" if keep_draws
+                   else "an audit given the record")
+    summary = DrawSummary(outcome_box(deal).names, thresholds, draws if kept else RESERVOIR)
+    if draws > summary.reservoir.capacity:
+        return summary, None
+    values = sample_values(deal, draws, seed) if given is None else \
+        given.values_for(deal, draws, seed)
+    return summary, values
 
 
 def stream_seed(seed: int | None) -> int:

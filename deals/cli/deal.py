@@ -143,6 +143,9 @@ def cmd_frontier(args: argparse.Namespace) -> list[Section]:
         f"({len(frame)} found exactly on the grid; --detail for the method)")
     caption += (f"; {len(shown)} of {len(frame)} points shown (--points 0 for all)"
                 if len(shown) < len(frame) else "")
+    units = [f"{i.name} in {i.unit}" for i in deal.issues if i.unit and i.name in frame]
+    caption += (f"; {deal.supplier} and {deal.partner}: utility in $bn per year"
+                + "".join(f"; {u}" for u in units))
     sections = [Section(f"{deal.name}: Pareto frontier ($bn per year)", shown, caption,
                         name="frontier")]
     if args.plot:

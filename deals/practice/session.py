@@ -33,7 +33,7 @@ from deals.audit.leverage import point_values
 from deals.audit.verdicts import the
 from deals.deal.model import Deal
 from deals.practice.negotiation import UNIT, agent_named, negotiation_problem, outcome_utilities
-from deals.views.output import Section
+from deals.views.output import Section, terminal_width, text_table
 from games.negotiation import NegotiationTrace, Negotiator, SideView
 
 PAIR = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*)\s*=\s*(\S+)$")
@@ -346,12 +346,14 @@ def play_in_terminal(session: PracticeSession, read: Callable[[str], str] = inpu
         "(issues you leave out keep their value in the offer on the table).", 79))
     while session.status == "open":
         if session.offers:
-            write("\n" + session.history().to_string())
+            offers = session.history().reset_index()  # fits the terminal, wrapped if need be
+            write("\n" + text_table(offers.astype(str), min(terminal_width(), 100)))
         table = session.offer_on_table
         if table is not None:
             u = session.my_utility(session.offers[-1][1])
-            write(f"Round {session.round} of {session.rounds}: their offer is worth {u:.3g} "
-                  f"$bn a year to you (outside option: {session.my_reservation:.3g}).")
+            write(textwrap.fill(
+                f"Round {session.round} of {session.rounds}: their offer is worth {u:.3g} $bn "
+                f"a year to you (outside option: {session.my_reservation:.3g} $bn a year).", 79))
         try:
             text = read("your move> ")
         except (EOFError, KeyboardInterrupt):

@@ -307,19 +307,24 @@ class StageSummary:
     best_first: float = float("nan")
     best_gain: float = float("nan")
     breach_reach: tuple[float, ...] = field(default=())
+    unit: str = ""  # the issue's unit, e.g. "H100e per year"
 
     def __str__(self) -> str:
         def change(x: float) -> str:  # never '-0.00'
             r = round(float(x), 2) + 0.0
             return "0" if r == 0 else f"{r:+.2f}"
 
+        def amount(x: float) -> str:  # '32 percentage points of us_tariff_relief'
+            return f"{x:,.0f} {self.unit} of {self.issue}" if self.unit else \
+                f"{x:,.0f} {self.issue}"
+
         if self.first_tranche is None:
             return (f"staged: no first tranche of {self.issue} is safe in 90% of draws; the best "
-                    f"({self.best_first:,.0f} {self.issue}) gains {change(self.best_gain)} $bn "
-                    f"per year (expected) over one shot of {self.one_shot:,.0f}")
-        return (f"staged: first tranche {self.first_tranche:,.0f} {self.issue} (safe in "
+                    f"({amount(self.best_first)}) gains {change(self.best_gain)} $bn "
+                    f"per year (expected) over one shot of {amount(self.one_shot)}")
+        return (f"staged: first tranche {amount(self.first_tranche)} (safe in "
                 f"{self.safe_share:.0%} of draws), {change(self.gain_vs_one_shot)} $bn per year "
-                f"(expected) over one shot of {self.one_shot:,.0f}")
+                f"(expected) over one shot of {amount(self.one_shot)}")
 
 
 def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> StageSummary | None:
@@ -353,4 +358,4 @@ def stage_summary(deal: Deal, draws: int = 2_000, seed: int | None = 0) -> Stage
     share = 0.0 if first is None else float(plan.safe[plan.first_tranches.index(first)].mean())
     return StageSummary(first, share, plan.gain_vs_one_shot(first), plan.one_shot, plan.issue,
                         plan.best, plan.gain_vs_one_shot(plan.best),
-                        tuple(float(p) for p in plan.reach.mean(axis=1)))
+                        tuple(float(p) for p in plan.reach.mean(axis=1)), plan.unit or "")

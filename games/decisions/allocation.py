@@ -680,12 +680,28 @@ def largest_uniform_cap(preference: Sequence[ArrayLike], volumes: Sequence[Array
     V, W = _stack(prefs, vols)
     finite = np.isfinite(V)
     least = np.argmin(np.where(finite, W, np.inf), axis=2)
-    exempt = ~np.asarray(capped, dtype=bool)[None, :, None]
+    exempt = ~np.asarray(capped, dtype=bool)[None, :]
+    # Each problem's options by rising volume (unavailable ones last, never allowed), and the
+    # preferred option among the first j of them (ties to the first listed, as argmax
+    # would): a cap then only counts the options under it, one comparison per option.
+    volume = np.where(finite, W, np.inf)
+    order = np.argsort(volume, axis=2, kind="stable")
+    sorted_w = np.take_along_axis(volume, order, axis=2)
+    sorted_v = np.take_along_axis(np.where(finite, V, -np.inf), order, axis=2)
+    prefix = np.empty_like(order)
+    top_v = np.full(V.shape[:2], -np.inf)
+    top_i = np.full(V.shape[:2], V.shape[2], dtype=order.dtype)
+    for j in range(V.shape[2]):
+        v, i = sorted_v[..., j], order[..., j]
+        better = (v > top_v) | ((v == top_v) & (i < top_i))
+        top_v, top_i = np.where(better, v, top_v), np.where(better, i, top_i)
+        prefix[..., j] = top_i
+    available = finite.sum(axis=2)
 
     def pick(c):
-        allowed = finite & ((W <= c[:, None, None]) | exempt)
-        best = np.argmax(np.where(allowed, V, -np.inf), axis=2)
-        return np.where(allowed.any(axis=2), best, least)
+        count = np.where(exempt, available, (sorted_w <= c[:, None, None]).sum(axis=2))
+        best = np.take_along_axis(prefix, np.maximum(count - 1, 0)[..., None], axis=2)[..., 0]
+        return np.where(count > 0, best, least)
 
     def total(choice):
         picked = np.take_along_axis(W, choice[..., None], axis=2)[..., 0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 
@@ -21,7 +22,9 @@ def dated_poland(tmp_path, history='[{ as_of = 2025-01-15, value = 0.06, range =
                         "[parameters.tier_prestige]\nvalue = 0.3\nrange = [0.05, 1.0]\n"
                         f"as_of = {as_of}\nhistory = {history}\n", 1)
     assert "history" in text
-    text = text.replace("[outcome]\n", f"[outcome]\nas_of = {outcome}\n", 1)
+    # the library dates the rescission itself (record a17); the copy takes the date asked for
+    text = re.sub(r"\[outcome\]\n(as_of = [^\n]*\n)?", f"[outcome]\nas_of = {outcome}\n", text,
+                  count=1)
     path = tmp_path / "poland.toml"
     path.write_text(text)
     return path

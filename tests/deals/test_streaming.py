@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import deals
-import deals.audit.assessment as assessment
+import deals.audit.streaming as streaming
 from deals.audit.leverage import MAX_DRAWS
 from deals.audit.streaming import MAX_KEPT_DRAWS, draw_values
 from deals.audit.leverage import sample_values
@@ -29,12 +29,12 @@ def kept():
 @pytest.fixture(scope="module")
 def streamed():
     """The same draws streamed through a reservoir of SMALL draws."""
-    before = assessment.RESERVOIR
-    assessment.RESERVOIR = SMALL
+    before = streaming.RESERVOIR
+    streaming.RESERVOIR = SMALL
     try:
         return deals.assess(DEAL, draws=DRAWS, seed=2, progress=False, chunk_size=333)
     finally:
-        assessment.RESERVOIR = before
+        streaming.RESERVOIR = before
 
 
 def test_a_chunk_drawn_on_its_own_is_the_whole_runs_slice():
@@ -73,14 +73,14 @@ def test_streamed_shares_are_exact_and_its_percentiles_within_their_rank_error(k
 
 
 def test_the_streamed_summary_does_not_depend_on_the_chunks_or_who_solved_them(streamed):
-    before = assessment.RESERVOIR
-    assessment.RESERVOIR = SMALL
+    before = streaming.RESERVOIR
+    streaming.RESERVOIR = SMALL
     try:
         with ThreadPoolExecutor(2) as pool:
             spread = deals.assess(DEAL, draws=DRAWS, seed=2, progress=False, chunk_size=500,
                                   executor=pool)
     finally:
-        assessment.RESERVOIR = before
+        streaming.RESERVOIR = before
     assert spread.to_json() == streamed.to_json()
 
 
@@ -110,6 +110,6 @@ def test_the_cli_writes_every_draw_with_keep_draws(tmp_path, capsys):
 
 @pytest.mark.slow  # starts worker processes
 def test_streamed_on_worker_processes_is_the_same_audit(streamed, monkeypatch):
-    monkeypatch.setattr(assessment, "RESERVOIR", SMALL)
+    monkeypatch.setattr(streaming, "RESERVOIR", SMALL)
     spread = deals.assess(DEAL, draws=DRAWS, seed=2, progress=False, chunk_size=333, jobs=2)
     assert spread.to_json() == streamed.to_json()
