@@ -286,7 +286,7 @@ def condition(given: Any = None, *, pool: int = POOL, seed: int | None = 0,
 
     Parameters
     ----------
-    given : Record, Deal, iterable of Deal, str, path or None, default None
+    given : Record, Deal, iterable of Deal, str, os.PathLike or None, default None
         The record to condition on: a :class:`Record`, a deal or several (their
         ``[outcome]``), a record file's path, or ``"record"`` / None (the library's
         struck deals).
