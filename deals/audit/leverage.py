@@ -44,6 +44,10 @@ from games.sweeps import sweep
 #: time does (about a minute per 100,000 draws and core). An audit that keeps every draw
 #: takes at most deals.audit.streaming.MAX_KEPT_DRAWS.
 MAX_DRAWS = 10_000_000
+#: Most draws of anything that holds every draw's parameters at once (:func:`sample_values`):
+#: an audit that keeps its draws, the staged and two-level analyses, the backtest, a portfolio's
+#: linked report. Only the streamed audit and the article's options go beyond it.
+MAX_KEPT_DRAWS = 200_000
 #: Most grid outcomes per draw the audit scans (each chunk holds chunk_size x grid_points gains).
 MAX_GRID_POINTS = 20_000
 
@@ -129,6 +133,10 @@ def sample_values(deal: Deal, draws: int, seed: int | None, *, scope: str | None
     deal passes its own ``scope`` (its key), so a name two deals share (each partner's
     ``demand``) is drawn independently per deal.
     """
+    if draws > MAX_KEPT_DRAWS:  # memory: every draw of every parameter is held at once
+        raise DealError(f"draws: at most {MAX_KEPT_DRAWS:,} draws are held at once here, got "
+                        f"{draws:,} (only a streamed audit, deals.assess, and the article's "
+                        f"options, deals.solve_policy, take more)")
     sample = deal.parameters.sample(draws, seed, scope=scope)
     for name, value in deal.bound.items():
         sample[name] = np.full(draws, float(value))

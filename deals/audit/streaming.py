@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from deals.audit.leverage import DrawLeverage, DrawSolver, outcome_box, sample_values
+from deals.audit.leverage import (MAX_KEPT_DRAWS, DrawLeverage, DrawSolver, outcome_box,
+                                  sample_values)
 from deals.audit.sides import Summary
 from deals.audit.work import AuditWork, Draws, Task
 from deals.deal.model import Deal
@@ -44,9 +45,6 @@ if TYPE_CHECKING:
 
 #: Draws whose results an audit keeps, each (beyond: a uniform sample of this many).
 RESERVOIR = 100_000
-#: Most draws an audit takes when it keeps every draw's results (``keep_draws``, or draws
-#: given by a record), about 1 kB a draw.
-MAX_KEPT_DRAWS = 200_000
 #: The shares of draws a summary counts exactly: the name and the column it counts.
 SHARES = ("supplier_accepts", "partner_accepts", "zone_empty")
 #: The columns whose percentiles an audit reports (each with its share of finite draws).

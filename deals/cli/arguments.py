@@ -35,8 +35,10 @@ def deal_from_args(args: argparse.Namespace) -> Deal:
     return deal.bind(**values) if values else deal
 
 
-def draws_count(text: str) -> int:
-    """``--draws``: a whole number from 1 to the audit's ``MAX_DRAWS`` (argparse type; one check).
+def draws_count(text: str, streamed: bool = False) -> int:
+    """``--draws``: a whole number from 1 to ``MAX_KEPT_DRAWS``, the most draws a command holds
+    at once, or to ``MAX_DRAWS`` where the command streams them (``streamed``: ``assess``,
+    ``compare``, the article's options); argparse type, one check.
 
     >>> draws_count("2000")
     2000
@@ -51,18 +53,29 @@ def draws_count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    from deals.audit.leverage import MAX_DRAWS  # start-up time: the audit loads sympy and scipy
+    from deals.audit.leverage import MAX_DRAWS, MAX_KEPT_DRAWS  # start-up: sympy and scipy
 
     if value > MAX_DRAWS:  # memory and time: the percentiles are settled long before
         raise argparse.ArgumentTypeError(f"{value:,} is more than {MAX_DRAWS:,}; the "
                                          "percentiles are settled long before")
+    if value > MAX_KEPT_DRAWS and not streamed:  # memory: this command holds every draw
+        raise argparse.ArgumentTypeError(f"{value:,} is more than {MAX_KEPT_DRAWS:,}, the most "
+                                         "draws this command holds at once (assess and "
+                                         "compare stream more)")
     return value
 
 
-def add_draws(parser: argparse.ArgumentParser, default: int, help: str = "Monte Carlo draws"
-              ) -> None:
-    """The ``--draws`` option, checked by :func:`draws_count`."""
-    parser.add_argument("--draws", type=draws_count, default=default, help=help)
+def streamed_draws_count(text: str) -> int:
+    """``--draws`` of a command that streams its draws: up to ``MAX_DRAWS``."""
+    return draws_count(text, streamed=True)
+
+
+def add_draws(parser: argparse.ArgumentParser, default: int, help: str = "Monte Carlo draws",
+              *, streamed: bool = False) -> None:
+    """The ``--draws`` option, checked by :func:`draws_count` (``streamed``: the command
+    streams its draws, so it takes up to ``MAX_DRAWS``)."""
+    parser.add_argument("--draws", type=streamed_draws_count if streamed else draws_count,
+                        default=default, help=help)
 
 
 def at_least(low: int) -> Callable[[str], int]:

@@ -307,7 +307,7 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
     parser.add_argument("--terms", choices=TERMS, default="proposal",
                         help="what to audit: the proposal, the deal as struck ([outcome]), or "
                         "the supplier's optimal ask at the drafter's belief ([belief])")
-    add_draws(parser, draws, "Monte Carlo draws of the parameters")
+    add_draws(parser, draws, "Monte Carlo draws of the parameters", streamed=True)
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="also draw a chart to a file")
     parser.add_argument("--detail", action="store_true",

@@ -46,7 +46,7 @@ def portfolio_options(parser: argparse.ArgumentParser) -> None:
     """``portfolio``'s arguments: the portfolio file, draws, seed, plot."""
     parser.add_argument("portfolio", nargs="?", default="article", metavar="FILE",
                         help="a bundled portfolio (article, teaching) or a .toml file")
-    add_draws(parser, PORTFOLIO_DRAWS)
+    add_draws(parser, PORTFOLIO_DRAWS, streamed=True)  # solve_policy streams; --links refuses
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--plot", metavar="FILE.png", help="the coordination report's chart, "
                         "drawn to a file")
