@@ -15,7 +15,8 @@ import deals
 from test_command_schemas import keys, no_strings_for_numbers, run_json
 
 ROOT = Path(deals.__file__).resolve().parent
-NAMES = ("backtest", "diff", "portfolio", "facts", "tables", "list", "show", "calibrate")
+NAMES = ("backtest", "diff", "portfolio", "portfolio_links", "facts", "tables", "list", "show",
+         "calibrate")
 SCHEMAS = {n: json.loads((ROOT / f"{n}.schema.json").read_text()) for n in NAMES}
 LIBRARY = deals.library_names()
 STRUCK = [n for n in LIBRARY if deals.load(n).outcome is not None]
@@ -90,9 +91,16 @@ def test_portfolio_json_validates(portfolio):
     assert parts == pytest.approx(option["gain_bn_mean"], abs=1e-6)  # the parts add up
 
 
-def test_portfolio_links_json_is_tables():
-    data = run_json("portfolio", "--links", "--draws", "100", "--format", "json")
-    jsonschema.validate(data, SCHEMAS["tables"])  # its cells are text: see the schema
+def test_portfolio_links_json_validates_with_numbers_and_fixed_names():
+    runs = [run_json("portfolio", p, "--links", "--draws", "100", "--format", "json")
+            for p in ("article", "teaching")]
+    for data in runs:
+        jsonschema.validate(data, SCHEMAS["portfolio_links"])
+        jsonschema.validate(data, SCHEMAS["tables"])
+        no_strings_for_numbers(data)
+        for row in data["tables"]["regimes"]["rows"]:
+            assert row["gain_bn_p10"] <= row["gain_bn_median"] <= row["gain_bn_p90"]
+    assert keys(runs[0]["tables"]) == keys(runs[1]["tables"])  # not named after the portfolio
 
 
 def test_facts_json_validates_whole_and_one():
