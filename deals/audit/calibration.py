@@ -162,8 +162,9 @@ class Calibration(TabularResult):
         return iter((self.benchmark, self.ask))
 
     def to_frame(self) -> pd.DataFrame:
+        """One row per moved parameter; ``moved`` is the move as a share of its range."""
         rows = []
-        blank = {"from": np.nan, "to": np.nan, "moved": "", "unit": ""}
+        blank = {"from": np.nan, "to": np.nan, "moved": np.nan, "unit": ""}
         for r in self:
             label = ("benchmark" if r.solution == "benchmark"
                      else f"{the(self.supplier)}'s best ask")
@@ -175,11 +176,11 @@ class Calibration(TabularResult):
                              **blank})
             for m in r.moved:
                 rows.append({"to be": label, "parameter": m.name, "from": m.analyst,
-                             "to": m.needed, "moved": f"{m.share_of_range:+.0%}",
+                             "to": m.needed, "moved": m.share_of_range,
                              "unit": m.unit})
             for name, value in r.alone.items():
                 rows.append({"to be": label, "parameter": f"{name} alone",
-                             "from": self.point.get(name, np.nan), "to": value, "moved": "",
+                             "from": self.point.get(name, np.nan), "to": value, "moved": np.nan,
                              "unit": self.units.get(name, "")})
         return pd.DataFrame(rows).set_index(["to be", "parameter"])
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from deals.audit.calibration import calibrate
 from deals.cli.arguments import deal_from_args
 from deals.deal.model import Deal
@@ -29,8 +31,10 @@ def calibration_sections(deal: Deal, args: Any) -> list:
         raise DealError("--tolerance: give a share between 0 and 1, e.g. 0.01")
     result = calibrate(deal, args.terms, disputed=args.disputed, tolerance=args.tolerance,
                        seed=args.seed)
-    return [Section(f"{deal.name}: what would have to be true", result.to_frame(),
-                    result.caption())]
+    frame = result.to_frame()
+    shown = frame.assign(moved=[f"{v:+.0%}" if np.isfinite(v) else "" for v in frame["moved"]])
+    return [Section(f"{deal.name}: what would have to be true", frame, result.caption(),
+                    name="what_would_have_to_be_true", display=shown)]
 
 
 def cmd_calibrate(args: Any) -> list:

@@ -30,6 +30,24 @@ def regimes_frame(result: PortfolioResult) -> pd.DataFrame:
     return out
 
 
+def regimes_numbers(result: PortfolioResult) -> pd.DataFrame:
+    """The regimes table as numbers ($bn/yr, thousand H100e/yr, shares), for programs."""
+    f = result.regimes()
+    return pd.DataFrame({"gain_bn_median": f["US gain"], "gain_bn_p10": f["p10"],
+                         "gain_bn_p90": f["p90"], "licensed_k_median": f["licensed k"],
+                         "to_china_k_median": f["to China k"], "p_best": f["P(best)"]},
+                        index=f.index)
+
+
+def deals_numbers(result: PortfolioResult) -> pd.DataFrame:
+    """Per deal as numbers: median chips (thousand H100e/yr) and acceptance shares."""
+    d = result.deals()
+    acc = result.acceptance()
+    return pd.DataFrame({"alone_k_median": d["alone k"], "linked_k_median": d["linked k"],
+                         **{f"acceptance_{r}": acc[LABELS[r]] for r in REGIMES[1:]}},
+                        index=d.index)
+
+
 def deals_frame(result: PortfolioResult) -> pd.DataFrame:
     """Per deal: median chips alone and linked, and acceptance by regime (80 columns)."""
     d = result.deals()
@@ -71,20 +89,22 @@ def sections(result: PortfolioResult, detail: bool = True) -> list[Section]:
              result.cost_of_ignoring_links()]
     notes += [f"Skipped: {name} ({why})." for name, why in p.skipped]
     verdicts, why = verdicts_frame(result)
-    return [Section(f"US gain by regime ({p.name})", regimes_frame(result), _wrap(
+    return [Section(f"US gain by regime ({p.name})", regimes_numbers(result), _wrap(
                 ["gain: the US's gain over no deals, median and p10-p90, $bn/yr; licensed "
                  "and smuggled to China: median thousand H100e/yr; P(best): share of draws "
-                 "where the regime gives the US most.", *notes])),
-            Section("each deal: chips and acceptance", deals_frame(result), _wrap(
+                 "where the regime gives the US most.", *notes]), name="regimes",
+                    display=regimes_frame(result)),
+            Section("each deal: chips and acceptance", deals_numbers(result), _wrap(
                 ["alone/linked k: the US's best volume, median thousand H100e/yr, struck "
                  "alone (before the limits) and coordinated; acc: the share of draws in "
                  "which a deal is struck under each regime (a low share can mean the partner "
                  "refuses, or that no offer beats no deal for the US).",
-                 *filter(None, [result.why_alone_refused()])])),
+                 *filter(None, [result.why_alone_refused()])]), name="deals",
+                    display=deals_frame(result)),
             Section("verdicts on each deal's proposal", verdicts, _wrap(
                 ["The proposal against the US's best terms, alone and linked: refused (by "
                  "the partner in most draws), too many / too few chips (than the US's best "
-                 "volume in most draws), or about right.", *why]))]
+                 "volume in most draws), or about right.", *why]), name="verdicts")]
 
 
 def text_report(result: PortfolioResult) -> str:
@@ -96,7 +116,8 @@ def html_report(result: PortfolioResult) -> str:
     """HTML report for Jupyter: the tables and the captions."""
     parts = []
     for s in sections(result):
-        parts.append(f"<h4>{markup.text(s.title)}</h4>{s.frame.to_html()}")
+        shown = s.frame if s.display is None else s.display
+        parts.append(f"<h4>{markup.text(s.title)}</h4>{shown.to_html()}")
         parts += [f"<p><small>{markup.text(line)}</small></p>" for line in s.caption.splitlines()]
     return "".join(parts)
 
