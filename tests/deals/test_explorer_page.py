@@ -244,8 +244,10 @@ def test_the_page_fits_a_phone_with_the_verdict_first(page):
         page.set_viewport_size({"width": 1280, "height": 800})
     page.wait_for_timeout(800)
     verdict = page.locator(".verdict").first.bounding_box()
-    slider = page.locator(".noUi-handle").first.bounding_box()
-    assert verdict["x"] > slider["x"] + 300 and verdict["y"] < 400  # beside again, at the top
+    # The slider's track, not its handle: the handle sits wherever an earlier test left the
+    # value (at 482 px, the verdict at 526 px was beside the sliders yet "failed").
+    track = page.locator(".noUi-target").first.bounding_box()
+    assert verdict["x"] >= track["x"] + track["width"] and verdict["y"] < 400  # beside, on top
 
 
 @pytest.mark.parametrize("name", deals.library_names())
