@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -22,6 +23,24 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 # theirs in a folder of their own, not in the user's cache.
 os.environ.setdefault("CHIPDEALS_CACHE_DIR", os.path.join(
     tempfile.gettempdir(), f"chipdeals-test-cache-{os.getuid() if hasattr(os, 'getuid') else 0}"))
+
+
+#: Tests measured at a second or more (tests/slow_tests.txt): marked slow, so the development
+#: loop (-m "not slow") stays near a minute; CI runs every test.
+SLOW_TESTS = Path(__file__).with_name("slow_tests.txt")
+
+
+def slow_entries() -> set[str]:
+    """The entries of tests/slow_tests.txt: test functions and whole modules, by node id."""
+    lines = (line.split("#", 1)[0].strip() for line in SLOW_TESTS.read_text().splitlines())
+    return {line for line in lines if line}
+
+
+def pytest_collection_modifyitems(config, items):
+    entries = slow_entries()
+    for item in items:
+        if item.nodeid.split("[", 1)[0] in entries or item.nodeid.split("::", 1)[0] in entries:
+            item.add_marker(pytest.mark.slow)
 
 
 class TextLayout:

@@ -194,3 +194,19 @@ def test_the_length_check_sees_a_long_function(tmp_path):
 @pytest.mark.parametrize("package", ["deals", "games"])
 def test_no_function_over_100_lines(package):
     assert long_functions(ROOT / package) == []
+
+
+def test_every_slow_entry_names_a_test_that_exists():
+    """tests/slow_tests.txt marks tests slow by name: a renamed test would silently join the
+    fast loop again, so each entry must name a module and a function in it."""
+    lines = (line.split("#", 1)[0].strip()
+             for line in (ROOT / "tests" / "slow_tests.txt").read_text().splitlines())
+    missing = []
+    for entry in filter(None, lines):
+        module, _, function = entry.partition("::")
+        path = ROOT / module
+        if not path.is_file() or (function and not any(
+                isinstance(node, ast.FunctionDef) and node.name == function
+                for node in ast.walk(ast.parse(path.read_text())))):
+            missing.append(entry)
+    assert missing == []

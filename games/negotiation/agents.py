@@ -114,7 +114,7 @@ class TitForTat:
             at = np.where(mine == run, np.arange(len(order)), 0)
             return order, -other_u[order], np.maximum.accumulate(at, axis=1)
 
-        order, falling, best_at = view.once(TitForTat._best_for_me_giving, ranked)
+        order, falling, best_at = view.once("tit-for-tat: best for me giving", ranked)
         count = np.searchsorted(falling, -level, side="right")
         pos = np.clip(count - 1, 0, len(order) - 1)
         return order[best_at[view.rows, pos]]

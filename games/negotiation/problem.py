@@ -201,9 +201,11 @@ class NegotiationProblem:
         return self._cache[key]
 
     def once(self, side: int, owner: Any, compute: Callable[[], Any]) -> Any:
-        """What ``owner`` (an agent, or the function that needs it) derives from the problem
+        """What ``owner`` (an agent, or a name for what needs it) derives from the problem
         and ``side`` alone, not from the play (an offer computed once from beliefs): computed
-        by ``compute()`` the first time, then shared by every negotiation on this problem."""
+        by ``compute()`` the first time, then shared by every negotiation on this problem.
+        ``owner`` must pickle, as the problem does when a tournament runs on processes: an
+        agent or a string, not a property or a lambda."""
         kept = self._cache.setdefault(("once", side), {})
         if owner not in kept:
             kept[owner] = compute()

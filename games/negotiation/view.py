@@ -63,11 +63,11 @@ class SideView:
     @property
     def resolution(self) -> np.ndarray:
         """Per draw, the widest gap between neighbouring outcomes in this side's utility."""
-        return self.once(SideView.resolution, lambda: np.diff(self.sorted, axis=1).max(
+        return self.once("resolution", lambda: np.diff(self.sorted, axis=1).max(
             axis=1, initial=0.0))
 
     def once(self, owner: Any, compute: Callable[[], Any]) -> Any:
-        """What ``owner`` (an agent, or the function that needs it) derives from the problem
+        """What ``owner`` (an agent, or a name for what needs it) derives from the problem
         and this side alone, not from the play: computed by ``compute()`` once, then shared by
         every negotiation on this problem (:meth:`NegotiationProblem.once`)."""
         return self.problem.once(self.side, owner, compute)
