@@ -315,7 +315,7 @@ class PolicyResult:
         n = min(self.draws, draws)
         rated = any(CHIP_VALUE in set(d.deal.parameters) for d in self.portfolio.deals)
         for label, belief in [("knows each partner (truth)", SupplierBelief("truth")),
-                              *[(f"over-rates its chips by {o:+.0%}",
+                              *[(f"{'over' if o > 0 else 'under'}-rates its chips by {abs(o):.0%}",
                                  SupplierBelief(self.plan.belief.kind, {CHIP_VALUE: 1 + o}))
                                 for o in (overrates if rated else ())]]:
             r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=belief,
