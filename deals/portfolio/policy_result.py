@@ -24,6 +24,7 @@ from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, MECHANISMS, OPTIONS, P
                                     SupplierBelief, Plan, believed_sample, check_policy,
                                     plan_terms)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
+from deals.portfolio.policy_record import record_deals
 from deals.portfolio.policy_stream import (CAPACITY_FACTORS, KEEP, PolicySummary, best_option,
                                            queue_gain)
 from deals.portfolio.stream import ChunkOfDraws, portfolio_slice, stream_chunks
@@ -255,6 +256,23 @@ class PolicyResult:
                                         for k in range(len(keys))] for r in OPTIONS},
                             index=pd.Index(keys, name="deal"))
 
+    def record(self) -> pd.DataFrame:
+        """The record check (:mod:`deals.portfolio.policy_record`): for each deal whose file
+        records struck terms, the share of draws in which the partner, the US and both accept
+        those terms inside the portfolio (every struck deal at its terms, the links in
+        force), next to the share in which both accept them alone (the standalone audit's
+        question on the same draws), and the share with a deal under bilateral deals."""
+        keys = [d.key for d in self.portfolio.deals]
+        rows = {keys[k]: {"alone": self.mean("record", "alone", k),
+                          "partner": self.mean("record", "partner", k),
+                          "US": self.mean("record", "us", k),
+                          "both": self.mean("record", "both", k),
+                          "bilateral": self.mean("bilateral", "struck", k)}
+                for k in record_deals(self.portfolio)}
+        frame = pd.DataFrame(rows, index=["alone", "partner", "US", "both", "bilateral"]).T
+        frame.index.name = "deal"
+        return frame
+
     def carried_by(self, better: str | None = None, than: str | None = None) -> tuple[str, float]:
         """The part that carries most of one option's lead over another (default: the
         first over the second of the ranking), and its share of the lead."""
@@ -431,8 +449,19 @@ class PolicyResult:
                      "framework_security": self.plan.security,
                      "framework_upgrades": [keys[k] for k in self.plan.upgraded],
                      "bilateral_offers": [k for k, t in zip(keys, self.plan.bilateral)
-                                          if t is not None]},
+                                          if t is not None],
+                     "bilateral_rounds": self.plan.rounds,
+                     "bilateral_converged": self.plan.converged,
+                     "bilateral_state_gap": num(self.plan.gap)},
             "regimes": {}}
+        rec = self.record()
+        out["record_check"] = {
+            "deals": [{"deal": key, "alone_both": num(row["alone"]),
+                       "portfolio_partner": num(row["partner"]),
+                       "portfolio_us": num(row["US"]), "portfolio_both": num(row["both"]),
+                       "bilateral_deal": num(row["bilateral"])}
+                      for key, row in rec.iterrows()],
+            "all_both": num(self.mean("record", "all")) if len(rec) else None}
         if not self.complete:
             out["quantiles_on_draws"] = self.kept
         for r in ("none", *OPTIONS, "informed"):

@@ -88,6 +88,17 @@ def policy_sections(result: PolicyResult) -> list[Section]:
         "Mean $bn/yr the US would gain by knowing each draw (full information) over the terms "
         "it chose on its belief; refused: mean number (per deal: share of draws) of offers "
         "refused."]), name="value_of_knowing", display=shown_k))
+    rec = result.record()
+    if len(rec):
+        out.append(Section("The record: do the struck deals strike here?", rec, wrap([
+            "Share of draws in which each side accepts the terms its file records as struck: "
+            "alone: both sides, the deal audited alone (no links); partner, US, both: inside "
+            "the portfolio, every struck deal at its terms with the links in force (the US "
+            "counting the control cost its chips add to the total); bilateral: share with a "
+            "deal under bilateral deals. All struck deals accepted by both sides at once in "
+            f"{result.mean('record', 'all'):.0%} of draws. A struck deal is evidence: "
+            "a share far below 'alone' points at the portfolio's links."]),
+            name="record_check", display=rec.map("{:.0%}".format)))
     acc = result.acceptance()
     out.append(Section("Each partner: share of draws with a deal", acc, "",
                        name="acceptance", display=acc.map("{:.0%}".format)))
