@@ -18,14 +18,13 @@ A model in which the partner refuses what it signed in most draws contradicts th
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from deals.portfolio.draws import ACCEPT_TOLERANCE, link_state, outcome_at
-
-if TYPE_CHECKING:  # the chunk is passed in
-    from deals.portfolio.regimes import Chunk
+from deals.portfolio.policy import LINK_MECHANISMS, split
+from deals.portfolio.regimes import Chunk
+from deals.portfolio.result import portfolio_sample
+from games.decisions.conditioning import condition
 
 #: The per-deal columns of the check (``record|k|<name>``), shares of draws when averaged.
 RECORD_KEYS = ("partner", "us", "both", "alone")
@@ -87,3 +86,46 @@ def record_check(chunk: Chunk) -> dict[str, np.ndarray]:
         every &= partner & us
     out["record|all"] = every * 1.0
     return out
+
+
+#: Prior draws weighted when the options are conditioned on the record (at least the run's).
+RECORD_POOL = 20_000
+
+
+def record_given(portfolio, draws: int, seed: int | None, off: frozenset = frozenset(),
+                 pool: int | None = None):
+    """The portfolio's draws given its record: a pool of prior draws weighted by whether
+    every struck deal is accepted by both sides inside the portfolio (the record check),
+    by rejection (0/1 weights, :func:`games.decisions.conditioning.condition`), over ``pool``
+    draws (default :data:`RECORD_POOL`, at least ``draws``).
+
+    Returns the :class:`~games.decisions.conditioning.Conditioning` (effective sample, the
+    share each deal's event holds in, the parameters in conflict when it collapses) and the
+    pool's flat sample; resample its rows with ``conditioning.resample``."""
+    pool = max(int(RECORD_POOL if pool is None else pool), int(draws))
+    flat = portfolio_sample(portfolio, pool, seed)
+    base, top = split(flat, len(portfolio.deals))
+    chunk = Chunk(portfolio, base, top, "links" not in off, 8, off & LINK_MECHANISMS)
+    check = record_check(chunk)
+    keys = [d.key for d in portfolio.deals]
+    events = {f"{keys[k]} signed by both": check[f"record|{k}|both"] > 0.5
+              for k in record_deals(portfolio)}
+    return condition(readable(flat, keys), events), flat
+
+
+def readable(flat, keys: list[str]) -> dict[str, np.ndarray]:
+    """The sample's uncertain parameters by readable names: a parameter shared by every deal
+    that has it (one draw of the world) under its own name, a partner's own as ``name (key)``."""
+    by_name: dict[str, dict[str, np.ndarray]] = {}
+    for key, v in flat.items():
+        where, name = key.split("|", 1)
+        if np.ptp(v) > 0:
+            by_name.setdefault(name, {})["portfolio" if where == "@" else keys[int(where)]] = v
+    named = {}
+    for name, copies in by_name.items():
+        first = next(iter(copies.values()))
+        if all(np.array_equal(v, first) for v in copies.values()):
+            named[name] = first
+        else:
+            named.update({f"{name} ({owner})": v for owner, v in copies.items()})
+    return named

@@ -99,6 +99,16 @@ def policy_sections(result: PolicyResult) -> list[Section]:
             f"{result.mean('record', 'all'):.0%} of draws. A struck deal is evidence: "
             "a share far below 'alone' points at the portfolio's links."]),
             name="record_check", display=rec.map("{:.0%}".format)))
+    if result.given is not None:
+        g = result.given
+        holds = pd.DataFrame({"alone": list(g["holds"].values())},
+                             index=pd.Index(list(g["holds"]), name="event"))
+        out.append(Section("Given the record", holds, wrap([
+            f"Every draw above is given the record: {g['pool']:,} prior draws weighted by "
+            f"whether every struck deal is signed by both sides inside the portfolio (all "
+            f"hold in {g['all_hold']:.1%}), resampled; effective sample {g['effective_sample']:.0f} "
+            f"(floor {g['floor']:g}). alone: share of the prior draws in which each event "
+            "holds on its own."]), name="given", display=holds.map("{:.0%}".format)))
     acc = result.acceptance()
     out.append(Section("Each partner: share of draws with a deal", acc, "",
                        name="acceptance", display=acc.map("{:.0%}".format)))

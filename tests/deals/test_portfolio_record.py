@@ -163,3 +163,37 @@ def test_alone_matches_the_standalone_audit_of_the_struck_deal():
     a = deals.assess(deals.load("gulf-divestment-uae"), draws=2000, seed=0, terms="outcome",
                      detail=False, summaries=False)
     assert abs(np.mean(alone["partner"] >= -1e-9) - a.partner.accepts) < 0.03
+
+
+def test_given_record_keeps_only_draws_in_which_every_struck_deal_is_signed():
+    # Rejection on the record check: in every draw of the conditioned run both sides accept
+    # every struck deal inside the portfolio, and the effective sample is reported.
+    r = deals.solve_policy("article", draws=300, seed=2, given="record")
+    assert r.mean("record", "all") == 1.0
+    for k in record_deals(r.portfolio):
+        assert r.mean("record", "both", k) == 1.0
+    g = r.to_json()["given"]
+    assert g["floor"] <= g["effective_sample"] <= g["pool"]
+    assert 0 < g["all_hold"] <= min(h["share"] for h in g["holds"])
+
+
+def test_given_record_names_the_conflict_when_the_sample_collapses(monkeypatch, capsys):
+    # On a pool of 200 draws the record holds in a handful: the run is refused in one line
+    # naming the record and the parameters in conflict, not reported from a few draws.
+    from deals.cli import main
+    from deals.portfolio import policy_record
+
+    monkeypatch.setattr(policy_record, "RECORD_POOL", 200)
+    with pytest.raises(deals.DealError, match="the record cannot be rationalised.*in conflict"):
+        deals.solve_policy("article", draws=50, seed=0, given="record")
+    assert main(["portfolio", "article", "--draws", "50", "--given", "record"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "effective sample" in err[0]
+
+
+def test_given_a_record_file_on_the_options_is_refused_in_one_line(capsys):
+    from deals.cli import main
+
+    assert main(["portfolio", "article", "--draws", "20", "--given", "x.toml"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--given record" in err[0]
