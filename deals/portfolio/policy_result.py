@@ -20,9 +20,9 @@ import pandas as pd
 from deals.errors import DealError
 from deals.portfolio.result import THOUSANDS, portfolio_sample
 from deals.portfolio.file import Portfolio, load_portfolio
-from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, MECHANISMS, OPTIONS, PARTS,
-                                    SupplierBelief, Plan, believed_sample, check_policy,
-                                    plan_terms)
+from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, LINK_MECHANISMS, MECHANISMS,
+                                    OPTIONS, PARTS, SupplierBelief, Plan, believed_sample,
+                                    check_policy, plan_terms)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
 from deals.portfolio.policy_record import record_deals, record_given
 from deals.record.condition import RecordConflict
@@ -383,8 +383,11 @@ class PolicyResult:
             rows.append({"condition": f"the US {label}", "draws": n, "lead": r.lead()})
         for label, mechanism in [("non-chip trades only inside chip deals", "nonchip"),
                                  ("deals and licences take no time", "bandwidth"),
-                                 ("refused partners are not alienated", "alienation")]:
-            if mechanism in self.off:
+                                 ("refused partners are not alienated", "alienation"),
+                                 ("Huawei's capacity ignores what the US denies",
+                                  "china_response"),
+                                 ("no partner reads another's licence", "precedent")]:
+            if mechanism in self.off or (mechanism in LINK_MECHANISMS and "links" in self.off):
                 continue
             r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=self.plan.belief,
                              off=self.off | {mechanism})

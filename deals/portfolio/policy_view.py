@@ -126,7 +126,8 @@ def what_if_section(result: PolicyResult) -> Section:
     return Section("What would have to be true", frame, wrap([
         "Bilateral deals' mean lead over the repaired framework, $bn/yr (above 0: bilateral "
         "ahead), changing one thing at a time: how well the US judges each partner's "
-        "leverage (terms chosen again), and the agencies' capacity (the queue priced again)."]),
+        "leverage (terms chosen again), one mechanism switched off (--off), and the "
+        "agencies' capacity (the queue priced again)."]),
         name="what_if", display=shown)
 
 
