@@ -31,8 +31,10 @@ RECORD_KEYS = ("partner", "us", "both", "alone")
 
 
 def record_deals(portfolio) -> list[int]:
-    """The indices of the portfolio's deals whose files record struck terms."""
-    return [k for k, e in enumerate(portfolio.deals) if e.deal.outcome is not None]
+    """The indices of the portfolio's deals whose files record struck terms (not the rows of
+    a partners table: their archetype's struck terms are another partner's record)."""
+    return [k for k, e in enumerate(portfolio.deals)
+            if e.deal.outcome is not None and not e.row]
 
 
 def struck_entry(entry):
