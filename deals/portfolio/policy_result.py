@@ -428,16 +428,16 @@ class PolicyResult:
         scale = sorted(leads)
         if leads[1.0] < 0:
             more = [m for m in scale if m > 1 and leads[m] > 0]
-            return (f"Bilateral deals would overtake the framework with {more[0]:.2g} times the "
-                    "agencies' capacity." if more else
+            return (f"Bilateral deals would overtake the framework if the agencies had "
+                    f"{more[0]:.2g} times the capacity assumed here." if more else
                     f"Even {scale[-1]:g} times the agencies' capacity would not make bilateral "
                     "deals overtake the framework: the queue is not what holds them back."
                     if leads[scale[-1]] < 0 else "")
         less = [m for m in scale if m < 1 and leads[m] < 0]
-        return (f"The framework would overtake bilateral deals with {less[-1]:.2g} of the "
-                "agencies' capacity." if less else
-                f"Bilateral deals keep their lead even with {scale[0]:.2g} of the agencies' "
-                "capacity.")
+        return (f"The framework would overtake bilateral deals if the agencies had "
+                f"{less[-1]:.0%} of the capacity assumed here." if less else
+                f"Bilateral deals keep their lead even if the agencies had {scale[0]:.0%} of "
+                "the capacity assumed here.")
 
     def why(self) -> str:
         """One paragraph in plain words: the ranking, what carries it, and how much rests
@@ -449,9 +449,9 @@ class PolicyResult:
         knowing = {r: float(self.mean(r, "knowing")) for r in OPTIONS}
         bound = float(self.mean("informed", "gain"))
         amount = share * lead if np.isfinite(share) else 0.0
-        words = [f"On these draws the {LABELS[order[0]]} gives the US most "
-                 f"(${mean[order[0]]:.1f}bn a year on average), ${lead:.1f}bn more than the "
-                 f"{LABELS[order[1]]}; the part that carries the lead is '{part}' "
+        words = [f"On these draws the US gains most from '{LABELS[order[0]]}' "
+                 f"(${mean[order[0]]:.1f}bn a year on average), ${lead:.1f}bn more than from "
+                 f"'{LABELS[order[1]]}'; the part that carries the lead is '{part}' "
                  f"(${amount:.1f}bn" + (", more than the whole lead: other parts pull the "
                                         "other way)." if share > 1 else ").")]
         if self.plan.belief.kind != "truth" and "misjudging" not in self.off:
@@ -464,7 +464,7 @@ class PolicyResult:
         table = self.bandwidth()
         if len(table):
             busy = table["utilisation"].idxmax()
-            words.append(f"The busiest option for the agencies is the {busy} "
+            words.append(f"The option that keeps the agencies busiest is '{busy}' "
                          f"({table.loc[busy, 'deals/yr']:.1f} deals and "
                          f"{table.loc[busy, 'licences/yr']:.0f} licences a year, "
                          f"{table.loc[busy, 'utilisation']:.0%} of capacity); delay and the "
