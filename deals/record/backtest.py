@@ -376,8 +376,8 @@ def _gain_explained(check: Check, result: Benchmarked, side: str, struck: Terms)
     if not check.p10 - 1e-9 <= moved <= check.p90 + 1e-9:
         return check
     names = ", ".join(struck.explained)
-    return replace(check, explained=f"inside ({people(moved)} $bn/yr) with {names} at the "
-                   "benchmark's level; see " + names)
+    return replace(check, explained=f"the miss on {names} (with {names} at the benchmark's "
+                   f"level this gain is {people(moved)} $bn/yr, inside)")
 
 
 def _band(values: np.ndarray) -> tuple[float, float]:
