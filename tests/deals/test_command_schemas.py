@@ -66,9 +66,21 @@ def test_stages_json_validates_for_every_staged_library_deal(name):
     assert name not in json.dumps(list(keys(data)))  # no key names the deal
 
 
+def key_names(value) -> object:
+    """The keys of a JSON value, nested, without the values: a value that is null for one
+    deal and a number for another (a first tranche some deals have) is the same key."""
+    if isinstance(value, dict):
+        return {k: key_names(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [key_names(value[0])] if value and isinstance(value[0], (dict, list)) else []
+    return "."
+
+
 def test_stages_json_keys_are_the_same_for_every_deal():
-    shapes = {json.dumps(keys(run_json("stages", n, "--draws", "100", "--curve-draws", "20",
-                                       "--format", "json")))
+    # The types are the schema's business (validated above for every deal); this checks that
+    # no key appears, or goes missing, because of the deal.
+    shapes = {json.dumps(key_names(run_json("stages", n, "--draws", "100", "--curve-draws",
+                                            "20", "--format", "json")))
               for n in STAGED}
     assert len(shapes) == 1
 
