@@ -90,6 +90,14 @@ def _evaluate(expr: Expression, scope: Mapping[str, Any]) -> Any:
                         "must be comparisons, e.g. where(chips > 0, 1, 0)") from None
 
 
+def _span(value: Any) -> str:
+    """A value for an error line: the number, or the range over draws (never a dumped array)."""
+    a = np.asarray(value, dtype=float)
+    if a.ndim == 0 or a.size == 1 or np.nanmin(a) == np.nanmax(a):
+        return f"{float(a.reshape(-1)[0]):g}"
+    return f"values from {np.nanmin(a):g} to {np.nanmax(a):g} over the draws"
+
+
 @dataclass(frozen=True, eq=False)
 class Deal:
     """A bilateral chip deal: parties, issues, sourced parameters, utilities and outside options.
@@ -189,6 +197,7 @@ class Deal:
                     if name not in set(self.parameters):
                         raise DealError(f"{label}.rests_on: {name!r} is not a parameter of the "
                                         "deal; name the parameters the verdict rests on")
+                self._check_record_fields(terms, label)
         if self.belief is not None:
             self._check_values(self.belief.values, "belief.values")
         for section in SECTIONS:  # the optional tables, each checked by its own class
@@ -261,6 +270,22 @@ class Deal:
             if self.stances and not own:
                 raise DealError(f"stances.{side}: give at least one stance for each side "
                                 "(or none at all)")
+
+    def _check_record_fields(self, terms: Terms, label: str) -> None:
+        """``unsettled`` and ``explained`` name issues; ``first_tranche`` needs ``[stages]``."""
+        issues = [i.name for i in self.issues]
+        for part in ("unsettled", "explained"):
+            for name in getattr(terms, part):
+                if name not in issues:
+                    raise DealError(f"{label}.{part}: {name!r} is not an issue of the deal; "
+                                    f"use one of {issues}")
+        for name, reason in terms.explained.items():
+            if not reason.strip():
+                raise DealError(f"{label}.explained.{name}: give the sourced reason, citing "
+                                "the record (e.g. \"record f22: ...\")")
+        if terms.first_tranche and self.stages is None:
+            raise DealError(f"{label}.first_tranche: the deal has no [stages] table whose first "
+                            "tranche the struck terms could be")
 
     def _check_terms(self, values: Mapping[str, float], where: str) -> None:
         issues = self._issue_map
@@ -454,13 +479,13 @@ class Deal:
         for side, d in zip(SIDES, monthly):
             if not np.all((np.asarray(d) > 0) & (np.asarray(d) < 1)):
                 raise DealError(f"discount.{side}: the monthly discount factor must lie in "
-                                f"(0, 1), got {d}")
+                                f"(0, 1), got {_span(d)}")
         factors = tuple(d ** self.months_between_offers for d in monthly)
         for side, f in zip(SIDES, factors):
             if not np.all((np.asarray(f) > 0) & (np.asarray(f) < 1)):
                 raise DealError(f"deal.months_between_offers: with {self.months_between_offers:g} "
                                 f"months between offers the {side}'s discount factor per round "
-                                f"is {f}, not strictly between 0 and 1; use fewer months")
+                                f"is {_span(f)}, not strictly between 0 and 1; use fewer months")
         return factors  # type: ignore[return-value]
 
     # ---- views through the engine (deals.deal.analysis, deals.deal.stances) ----------------------------

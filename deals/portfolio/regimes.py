@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
+from deals.errors import DealFileError
+from deals.numbers import people
 from deals.portfolio.draws import (ACCEPT_TOLERANCE, LinkState, deal_options,
                                    evaluate,
                                    issue_levels, link_state, outcome_at, smuggled_to_china,
@@ -72,15 +74,17 @@ class Chunk:
     """One chunk of draws: the deals' values, the reference (no deals) and the regimes."""
 
     def __init__(self, portfolio: Portfolio, base: Sequence[Mapping[str, np.ndarray]],
-                 top: Mapping[str, np.ndarray], links: bool, max_rounds: int) -> None:
+                 top: Mapping[str, np.ndarray], links: bool, max_rounds: int,
+                 links_off: frozenset = frozenset()) -> None:
         self.p, self.top, self.links, self.max_rounds = portfolio, top, links, max_rounds
+        self.links_off = links_off          # single links switched off ("precedent", ...)
         self.n = n = len(next(iter(base[0].values())))
         self.alone_values = [dict(b) for b in base]     # each deal's own view (own cost)
         cost = portfolio.total_cost
         self.values = [{**b, cost: np.zeros(n)} if cost and cost in b else dict(b) for b in base]
         self.q = top[cost] if cost else np.zeros(n)
-        self.budget = self._top(portfolio.budget, np.inf)
-        self.cap = self._top(portfolio.per_country, None)
+        self.budget = self._limit(portfolio.budget, np.inf, "budget.total")
+        self.cap = self._limit(portfolio.per_country, None, "budget.per_country")
         self.tier2 = np.array([d.tier == 2 for d in portfolio.deals])
         self.sq = [status_quo(d, n) for d in portfolio.deals]
         self.demand = np.column_stack([evaluate(d.demand, v, sq, (n,)) for d, v, sq
@@ -109,10 +113,21 @@ class Chunk:
         return np.broadcast_to(np.asarray(expr(**{m: self.top[m] for m in expr.names}),
                                           dtype=float), (self.n,)).copy()
 
+    def _limit(self, expr: Any, default: Any, field: str) -> Any:
+        """A chip limit over the draws; one below 0 or not a number is the file's error."""
+        limit = self._top(expr, default)
+        if limit is not None and not np.all(limit >= 0):
+            bad = limit[~(limit >= 0)]
+            raise DealFileError(f"the limit is {people(float(bad[0]))} (100k H100e per year) in "
+                                f"{bad.size:,} of {limit.size:,} draws; a chip limit must be a "
+                                "number of 0 or more", path=self.p.path, field=field)
+        return limit
+
     def _state(self, volume, struck, blocked, *, precedent: bool = True,
                links: bool | None = None) -> LinkState:
         return link_state(self.p, self.values, self.top, volume, struck, blocked, self.demand,
-                          links=self.links if links is None else links, precedent=precedent)
+                          links=self.links if links is None else links, precedent=precedent,
+                          off=self.links_off, reference=self.sq_flows["volume"])
 
     # ---- fixed terms under the links -------------------------------------------------------
 
@@ -326,7 +341,8 @@ class Chunk:
         blocked = np.column_stack([o.blocked[at, c] for o, c in zip(options, a.choice.T)])
         return link_state(self.p, self.sliced(rows), {k: v[rows] for k, v in self.top.items()},
                           volume, a.choice > 0, blocked, self.demand[rows],
-                          links=links and self.links)
+                          links=links and self.links, off=self.links_off,
+                          reference=self.sq_flows["volume"][rows])
 
     def coordinated(self, links: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """The joint optimum; with ``links=False`` the links are ignored while choosing.
