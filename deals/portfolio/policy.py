@@ -358,9 +358,14 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
     believed_bilateral = float(a.value[0])
     cache: dict = {}
     rules = shares(off)
-    # Each rule's means only (its per-draw columns go as the next rule comes: with 153
-    # partners they were most of the plan's memory).
-    gains = [mean_gains(uniform(chunk, s, c, cache=cache), count) for s, c in rules]
+    # Each rule's means only (its per-draw columns go as the next rule comes), and the
+    # partners' options without the tier's conditions go once the rules with them are done:
+    # with 153 partners these were most of the plan's memory.
+    gains = []
+    for s, c in rules:
+        if c:
+            cache.pop(("options", False), None)
+        gains.append(mean_gains(uniform(chunk, s, c, cache=cache), count))
     best = int(np.argmax([g[0] for g in gains]))
     share, security = rules[best]
     upgraded: tuple[int, ...] = ()

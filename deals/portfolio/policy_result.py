@@ -38,9 +38,10 @@ CHIP_VALUE = "value_multiple"
 #: libraries' own (the bound's remembered offers, 8 deals), so 2,000 keeps a run near 270 MiB
 #: whatever the number of draws; larger chunks are a little faster.
 CHUNK = 2_000
-#: Draws x deals solved at once when the portfolio has more than 8 deals (the memory of a
-#: chunk grows with both: the 153-partner middle tier takes about 0.6 MiB a draw).
-CHUNK_DEALS = 8 * CHUNK
+#: Draws x deals solved at once when the portfolio has more than 16 deals (the memory of a
+#: chunk grows with both: the 153-partner middle tier takes about 2 MiB a draw; at 209 draws
+#: a chunk is no larger than the plan's 1,000 belief draws, at 104 it costs more CPU).
+CHUNK_DEALS = 32_000
 
 
 def default_chunk(portfolio: Portfolio) -> int:
@@ -48,7 +49,7 @@ def default_chunk(portfolio: Portfolio) -> int:
     not depend on it, only the memory and a little the time).
 
     >>> default_chunk(load_portfolio("article")), default_chunk(load_portfolio("middle-tier"))
-    (2000, 104)
+    (2000, 209)
     """
     return max(50, min(CHUNK, CHUNK_DEALS // max(1, len(portfolio.deals))))
 SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
