@@ -1,6 +1,6 @@
 """The shared-budget allocation before and after its exact stage: shortfall and time.
 
-    python benchmarks/bench_allocation.py [--draws 10000]
+    python benchmarks/bench_allocation.py [--draws 10000] [--middle-tier 100 [--repeat 3]]
 
 Prints, for the decomposition alone (``exact=False``, what allocate did before) and with the
 exact stage (the default): on 2,000 random small instances (2-4 problems of 2-5 options,
@@ -8,6 +8,11 @@ volumes from {0, 1, 2, 4} or continuous), how often and by how much each falls s
 brute-force optimum; then CPU seconds on --draws draws of 8 problems of 26 options (the
 article portfolio's size) and on 300 draws of 40 and 150 problems of 11 options, with the
 share of draws the exact stage had to solve and the largest certified gap.
+
+``--middle-tier N`` instead times the allocation the full-information bound of the 153-partner
+middle tier solves first (the partners' offers at the no-deal state, N draws of seed 0),
+without and with the branch on the break problem (both exact): the median CPU seconds of
+``--repeat`` interleaved runs each, and the largest difference in value between the two.
 """
 
 from __future__ import annotations
@@ -48,10 +53,57 @@ def instances(rng, n, problems, options, volume_set=None):
     return values, volumes
 
 
+def middle_tier_instance(draws: int):
+    """The middle tier's first allocation: every partner's offers at the no-deal state."""
+    import deals
+    from deals.portfolio.policy import split
+    from deals.portfolio.regimes import Chunk
+    from deals.portfolio.result import portfolio_sample
+
+    p = deals.load_portfolio("middle-tier")
+    chunk = Chunk(p, *split(portfolio_sample(p, draws, 0), len(p.deals)), True, 8)
+    start = chunk._state(chunk.sq_flows["volume"], np.zeros((chunk.n, len(p.deals)), bool),
+                         chunk.sq_flows["blocked"])
+    rows = np.arange(chunk.n)
+    options = [chunk.memo.options(k, d, start.values(chunk.values, k), rows,
+                                  start.reservation[:, k], chunk.cap)
+               for k, d in enumerate(p.deals)]
+    return ([o.value for o in options], [o.volume * t for o, t in zip(options, chunk.tier2)],
+            chunk.budget, chunk.q)
+
+
+def middle_tier(draws: int, repeat: int) -> None:
+    """Median CPU seconds of the middle tier's allocation without and with the branch."""
+    import os
+
+    values, volumes, budget, q = middle_tier_instance(draws)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    got = {}
+    for _ in range(repeat):                         # interleaved: the load hits both alike
+        for branch in (False, True):
+            start = time.process_time()
+            got[branch] = allocate(values, volumes, budget, q, branch=branch)
+            times[branch].append(time.process_time() - start)
+    diff = np.max(np.abs(got[True].value - got[False].value) / np.abs(got[False].value))
+    print(f"middle tier, {draws} draws x {len(values)} problems (load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores), median of {repeat} runs:")
+    for branch in (False, True):
+        rel = got[branch].gap / np.maximum(np.abs(got[branch].bound), 1e-12)
+        print(f"  {'with' if branch else 'without'} the branch: "
+              f"{np.median(times[branch]):6.2f} s CPU ({1000 * np.median(times[branch]) / draws:.1f}"
+              f" ms a draw), largest certified gap {rel.max():.1e} of the objective")
+    print(f"  largest relative difference in value between the two: {diff:.1e}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--middle-tier", type=int, metavar="N")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
+    if args.middle_tier:
+        middle_tier(args.middle_tier, args.repeat)
+        return
     rng = np.random.default_rng(0)
 
     short = {False: [], True: []}

@@ -1,7 +1,7 @@
 """Time the article's options (``chipdeals portfolio``) over Monte Carlo draws, part by part.
 
     python benchmarks/bench_portfolio_policy.py [--portfolio article] [--draws 10000]
-        [--dask-draws 1000000 [--workers 2]]
+        [--dask-draws 1000000 [--workers 2]] [--json FILE]
 
 Prints the CPU seconds (the 2 cores are shared: wall time scales with the load, CPU time much
 less) of ``deals.solve_policy`` after the expressions are compiled once, split into the ex-ante
@@ -12,19 +12,22 @@ regimes. The brief's target: the article portfolio at 10,000 draws under 5 s.
 ``--dask-draws N`` instead solves N draws on a dask LocalCluster of ``--workers`` processes
 (the executor path of ``solve_policy``: chunks drawn and solved on the workers, only their
 summaries come back; the same bytes as one process, tests/deals/test_portfolio_policy.py) and
-prints the wall time, with a line every 10% of the chunks.
+prints the wall time, with a line every 10% of the chunks. ``--json FILE`` writes the result's
+JSON (``PolicyResult.to_json``) of the one-process run of --draws draws, or of the dask run,
+so the two can be compared with ``cmp``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 
 import deals
 from deals.portfolio.policy import split
 from deals.portfolio.policy_draws import Regimes
-from deals.portfolio.policy_result import CHUNK
+from deals.portfolio.policy_result import default_chunk
 from deals.portfolio.regimes import Chunk
 from deals.portfolio.result import portfolio_sample
 
@@ -56,18 +59,26 @@ class Logged:
         return Result()
 
 
-def on_dask(portfolio, draws: int, workers: int) -> None:
+def write_json(result, path: str | None) -> None:
+    """The result's JSON to ``path`` (nothing without one)."""
+    if path:
+        with open(path, "w") as out:
+            out.write(json.dumps(result.to_json()))
+
+
+def on_dask(portfolio, draws: int, workers: int, path: str | None = None) -> None:
     from dask.distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        chunks = -(-draws // CHUNK)
+        chunks = -(-draws // default_chunk(portfolio))
         wall = time.perf_counter()
         r = deals.solve_policy(portfolio, draws=draws, seed=0,
                                executor=Logged(client, chunks))
         wall = time.perf_counter() - wall
     print(f"solve_policy on dask ({workers} worker processes), {draws:,} draws: {wall:.0f} s "
           f"wall; quantiles on {r.kept:,} draws")
+    write_json(r, path)
     print(r.regimes().round(2).to_string())
 
 
@@ -77,18 +88,22 @@ def main() -> None:
     parser.add_argument("--draws", type=int, default=10_000)
     parser.add_argument("--dask-draws", type=int)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", help="write the result's JSON to this file")
     args = parser.parse_args()
     portfolio = deals.load_portfolio(args.portfolio)
     if args.dask_draws:
-        on_dask(portfolio, args.dask_draws, args.workers)
+        on_dask(portfolio, args.dask_draws, args.workers, args.json)
         return
     warm = deals.solve_policy(portfolio, draws=50)          # compile the expressions once
     print(f"portfolio {portfolio.name}: {len(portfolio.deals)} deals, load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     wall = time.perf_counter()
-    total, _ = cpu(lambda: deals.solve_policy(portfolio, draws=args.draws, seed=0))
+    total, result = cpu(lambda: deals.solve_policy(portfolio, draws=args.draws, seed=0))
     wall = time.perf_counter() - wall
     print(f"solve_policy, {args.draws:,} draws: {total:.1f} s CPU ({wall:.1f} s wall)")
+    write_json(result, args.json)
+    if args.json:
+        return
     sample = portfolio_sample(portfolio, min(args.draws, 2_500), 0)
     chunk = Chunk(portfolio, *split(sample, len(portfolio.deals)), True, 8)
     regimes = Regimes(chunk, warm.plan, frozenset())

@@ -358,18 +358,30 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
     believed_bilateral = float(a.value[0])
     cache: dict = {}
     rules = shares(off)
-    gains = [uniform(chunk, s, c, cache=cache) for s, c in rules]
-    best = int(np.argmax([np.mean(g["gain"]) for g in gains]))
+    # Each rule's means only (its per-draw columns go as the next rule comes), and the
+    # partners' options without the tier's conditions go once the rules with them are done:
+    # with 153 partners these were most of the plan's memory.
+    gains = []
+    for s, c in rules:
+        if c:
+            cache.pop(("options", False), None)
+        gains.append(mean_gains(uniform(chunk, s, c, cache=cache), count))
+    best = int(np.argmax([g[0] for g in gains]))
     share, security = rules[best]
     upgraded: tuple[int, ...] = ()
     if "upgrades" not in off and portfolio.policy.upgrades:
-        lift = [expected[k][picks[k]] - np.mean(gains[best]["deal_gain"][:, k])
+        lift = [expected[k][picks[k]] - gains[best][1][k]
                 if bilateral[k] is not None else -np.inf for k in range(count)]
         order = [k for k in np.argsort(lift)[::-1] if lift[k] > 1e-9]
         upgraded = tuple(sorted(int(k) for k in order[:portfolio.policy.upgrades]))
     return Plan(belief, bilateral, nonchip, share, security, upgraded,
-                {"framework": float(np.mean(gains[best]["gain"])),
-                 "bilateral": believed_bilateral}, rounds, gap <= PLAN_TOLERANCE, gap)
+                {"framework": float(gains[best][0]), "bilateral": believed_bilateral},
+                rounds, gap <= PLAN_TOLERANCE, gap)
+
+
+def mean_gains(rec: Mapping[str, np.ndarray], count: int) -> tuple[Any, list[Any]]:
+    """A rule's mean gain over the belief's draws and each deal's mean gain."""
+    return np.mean(rec["gain"]), [np.mean(rec["deal_gain"][:, k]) for k in range(count)]
 
 
 def price_menus(portfolio: Portfolio, chunk: Chunk, refusal: np.ndarray,

@@ -38,13 +38,27 @@ CHIP_VALUE = "value_multiple"
 #: libraries' own (the bound's remembered offers, 8 deals), so 2,000 keeps a run near 270 MiB
 #: whatever the number of draws; larger chunks are a little faster.
 CHUNK = 2_000
+#: Draws x deals solved at once when the portfolio has more than 16 deals (the memory of a
+#: chunk grows with both: the 153-partner middle tier takes about 2 MiB a draw; at 209 draws
+#: a chunk is no larger than the plan's 1,000 belief draws, at 104 it costs more CPU).
+CHUNK_DEALS = 32_000
+
+
+def default_chunk(portfolio: Portfolio) -> int:
+    """Draws per chunk: :data:`CHUNK`, fewer for a portfolio of many deals (the results do
+    not depend on it, only the memory and a little the time).
+
+    >>> default_chunk(load_portfolio("article")), default_chunk(load_portfolio("middle-tier"))
+    (2000, 209)
+    """
+    return max(50, min(CHUNK, CHUNK_DEALS // max(1, len(portfolio.deals))))
 SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
          "bilateral": "bilateral"}
 
 
 def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
                  belief: SupplierBelief | None = None, off: Sequence[str] = (),
-                 executor: Executor | None = None, chunk_size: int = CHUNK,
+                 executor: Executor | None = None, chunk_size: int | None = None,
                  progress: bool | None = False, given: str | None = None) -> "PolicyResult":
     """The article's four options over ``draws`` draws: terms chosen on ``belief`` (default
     the analyst's distribution), mechanisms in ``off`` switched off (see
@@ -69,8 +83,9 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
     executor : concurrent.futures.Executor or None, default None
         Spreads the chunks of draws over its workers (a process pool, or a dask client's
         executor); the results do not depend on it. None: here, in this process.
-    chunk_size : int, default 2,500
+    chunk_size : int or None, default None
         Draws solved at a time (memory grows with it); the results do not depend on it.
+        None: :func:`default_chunk` (2,000; fewer for a portfolio of many deals).
     progress : bool or None, default False
         Show a progress bar on standard error (None: only when the run takes more than a
         second).
@@ -96,6 +111,8 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
     unknown = sorted(off - set(MECHANISMS))
     if unknown:
         raise DealError(f"no mechanism {unknown[0]!r}; the mechanisms are {sorted(MECHANISMS)}")
+    if chunk_size is None:
+        chunk_size = default_chunk(portfolio)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) \
             or chunk_size < 1:
         raise DealError(f"chunk_size must be a positive whole number, got {chunk_size!r}")

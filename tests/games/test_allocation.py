@@ -203,17 +203,19 @@ def random_instances(rng, n, problems, options, volume_set=None):
     return values, volumes
 
 
+@pytest.mark.parametrize("branch", [False, True])
 @pytest.mark.parametrize("seed", range(8))
-def test_equals_brute_force_on_hundreds_of_small_instances(seed):
+def test_equals_brute_force_on_hundreds_of_small_instances(seed, branch):
     # 8 x 150 draws of 1-4 problems with 2-5 options, volumes continuous or from {0,1,2,4},
-    # budgets from tight to slack, with and without the quadratic cost.
+    # budgets from tight to slack, with and without the quadratic cost; with and without
+    # the branch on the break problem before the dynamic programme.
     rng = np.random.default_rng(seed)
     n = 150
     volume_set = None if seed % 2 else np.array([0.0, 1.0, 2.0, 4.0])
     values, volumes = random_instances(rng, n, int(rng.integers(1, 5)), 5, volume_set)
     budget = rng.uniform(0.0, 5.0, n)
     q = np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0.0, 1.0, n))
-    a = allocate(values, volumes, budget, q)
+    a = allocate(values, volumes, budget, q, branch=branch)
     exact = brute_force(values, volumes, budget, q)
     assert np.all(a.value <= exact + 1e-9)
     assert np.all(a.value >= exact - 1e-6 * np.abs(exact) - 1e-12)
@@ -428,3 +430,76 @@ def test_the_uniform_cap_equals_the_plain_mask_search_bit_for_bit(seed):
     want_cap, want_choice = largest_uniform_cap_by_masks(prefs, vols, budget, capped)
     assert cap.tobytes() == want_cap.tobytes()
     np.testing.assert_array_equal(choice, want_choice)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_reported_bound_is_at_least_the_brute_force_optimum(seed):
+    # The gap is a bound, not an estimate: the Lagrangian stage alone, a loose tolerance and
+    # the branch each report a bound at least the true optimum in every draw, and a value
+    # at most it; the loose tolerance keeps its gap within it.
+    rng = np.random.default_rng(100 + seed)
+    n = 200
+    values, volumes = random_instances(rng, n, 4, 5, None if seed % 2 else
+                                       np.array([0.0, 1.0, 2.0, 4.0]))
+    budget = rng.uniform(0.5, 4.0, n)
+    q = np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0.0, 1.0, n))
+    exact = brute_force(values, volumes, budget, q)
+    for kw in (dict(exact=False), dict(tolerance=1e-3), dict(tolerance=1e-3, branch=True),
+               dict(tolerance=0.05, branch=True)):
+        a = allocate(values, volumes, budget, q, **kw)
+        assert np.all(a.bound >= exact - 1e-9), kw
+        assert np.all(a.value <= exact + 1e-9), kw
+        if "tolerance" in kw:
+            assert np.all(a.gap <= kw["tolerance"] * np.abs(a.bound) + 1e-12), kw
+
+
+def middle_tier_like(rng, n, small=60):
+    """Many small problems (no deal, or one saturated volume, its option repeated as a
+    table of volume levels repeats it) and two large ones with a ladder of volumes under a
+    budget that binds and a cost on the total: the shape where the Lagrangian gap is a
+    large problem's fraction."""
+    values, volumes = [], []
+    for _ in range(small):
+        w = rng.uniform(0.01, 0.1, (n, 1)) * np.r_[0.0, np.ones(6)]
+        v = w * rng.uniform(2.0, 12.0, (n, 1))
+        values.append(v)
+        volumes.append(w)
+    for _ in range(2):
+        w = np.broadcast_to(np.linspace(0.0, 2.5, 11), (n, 11)).copy()
+        v = 4.5 * w + rng.normal(0, 0.3, (n, 11)) * (w > 0)
+        v[:, 1:][rng.random((n, 10)) < 0.3] = -np.inf
+        values.append(v)
+        volumes.append(w)
+    return values, volumes
+
+
+def test_the_branch_on_the_break_problem_equals_a_milp_on_many_small_problems():
+    # 62 problems (beyond brute force): with and without the branch the answers agree, and
+    # on a few draws they equal scipy's MILP (formulated in this file).
+    rng = np.random.default_rng(4)
+    n = 30
+    values, volumes = middle_tier_like(rng, n)
+    budget = rng.uniform(2.0, 4.0, n)
+    plain = allocate(values, volumes, budget, branch=False)
+    branched = allocate(values, volumes, budget, branch=True)
+    assert np.allclose(branched.value, plain.value, rtol=1e-6, atol=1e-9)
+    assert np.all(branched.gap <= 1e-6 * np.abs(branched.bound) + 1e-12)
+    for i in range(0, n, 6):
+        best = milp_optimum([v[i] for v in values], [w[i] for w in volumes], budget[i])
+        assert branched.value[i] == pytest.approx(best, rel=1e-6, abs=1e-9)
+        assert branched.bound[i] >= best - 1e-6 * abs(best)
+
+
+def test_dominated_options_are_the_ones_another_option_beats():
+    from games.decisions.allocation import _undominated
+    rng = np.random.default_rng(0)
+    v = rng.integers(0, 4, (300, 6)).astype(float)
+    w = rng.integers(0, 4, (300, 6)).astype(float)
+    v[rng.random((300, 6)) < 0.1] = -np.inf
+    keep = _undominated(v, w)
+    for i in range(300):
+        for a in range(6):
+            beaten = any((w[i, b] <= w[i, a] and v[i, b] >= v[i, a])
+                         and (b < a or w[i, b] < w[i, a] or v[i, b] > v[i, a])
+                         for b in range(6) if b != a)
+            assert keep[i, a] == (np.isfinite(v[i, a]) and not beaten)
