@@ -168,3 +168,28 @@ def test_notebook_06_quotes_the_acceptance_of_the_gulf_licences():
     uae = deals.assess(deals.load("gulf-divestment-uae"), terms="outcome", draws=2_000, seed=0,
                        progress=False, summaries=False)
     assert uae.acceptance["partner"] > 0.5
+
+
+def test_notebook_01_states_the_offer_trees_play():
+    from deals.deal.stances import tree_outcome
+
+    nb = "01-gulf-divestment.ipynb"
+    said(r"the subgame-perfect offer is the framework's volume, not the cap", nb)
+    said(r"the UAE counters with the hedge and the US accepts", nb)
+    path = tree_outcome(deals.load("gulf-divestment-uae")).path
+    assert path[0].startswith("framework") and path[-1] == "accept"
+    assert "hedge" in " ".join(path) and "cap" not in path[0]
+
+
+@pytest.mark.slow
+def test_notebook_11_says_the_h200_decision_moves_only_malaysia_and_undoes_october():
+    nb = "11-the-record.ipynb"
+    said(r"The suspension on 7 November undoes it, and the H200 decision of 8 December moves "
+         r"only Malaysia's file: its verdict keeps its label", nb)
+    december = {c.deal: c for c in deals.diff("2025-12-01", "2025-12-10", draws=1_000).changes}
+    assert {k for k, c in december.items() if c.moved} == {"malaysia-anti-smuggling"}
+    malaysia = december["malaysia-anti-smuggling"]
+    assert malaysia.before.verdicts["supplier"] == malaysia.after.verdicts["supplier"]
+    november = {c.deal: c for c in deals.diff("2025-10-01", "2025-11-10", draws=1_000).changes}
+    g42 = november["microsoft-g42"]
+    assert g42.before.verdicts["supplier"] == g42.after.verdicts["supplier"]
