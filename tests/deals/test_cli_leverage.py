@@ -253,7 +253,7 @@ def test_a_progress_bar_at_a_terminal_only():
     assert "deal/s" in child.before or "s/deal" in child.before  # tqdm's rate, in deals
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["negotiate", "--help"], ["compare", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"]] + [[c.name, "--help"] for c in COMMANDS])
 def test_help_fits_80_columns_and_states_only_real_defaults(capsys, monkeypatch, argv):
     monkeypatch.setenv("COLUMNS", "80")
     try:
