@@ -13,6 +13,7 @@ from deals.cli import deal_json
 from deals.cli.arguments import deal_from_args
 from deals.deal.model import Deal
 from deals.audit.verdicts import terms_text
+from deals.errors import DealError
 from deals.numbers import people
 from deals.views.output import Report, Section
 from deals.deal.stances import tree_outcome
@@ -33,8 +34,20 @@ def levels_text(levels: Sequence[float]) -> str:
 
 # ---- show -----------------------------------------------------------------------------------
 
+def _finite_gains(deal: Deal, label: str, values: dict[str, float], at: Deal | None = None
+                  ) -> tuple[float, float]:
+    """The gains of ``values`` at point values; a gain that is not a number is the file's
+    fault (solve and assess refuse it too), so it is refused, never printed as n/a."""
+    g = (at or deal).gains(values)
+    for side, party, gain in zip(("supplier", "partner"), (deal.supplier, deal.partner), g):
+        if not np.isfinite(gain):
+            raise DealError(f"utility.{side}: {party}'s gain at the {label} is {gain} at point "
+                            "values; utilities must be finite over the whole outcome space")
+    return g
+
+
 def _gains_row(deal: Deal, label: str, values: dict[str, float]) -> dict[str, Any]:
-    g = deal.gains(values)
+    g = _finite_gains(deal, label, values)
     return {"terms": label, "issues": terms_text(deal, values),
             f"{deal.supplier} gain": g[0], f"{deal.partner} gain": g[1]}
 
@@ -83,10 +96,11 @@ def cmd_show(args: argparse.Namespace) -> Report:
                               for k, v in deal.belief.values.items()]).set_index("parameter")
         at = deal.at_belief()
         terms = deal.proposal.values if deal.proposal else {}
-        g = at.gains(terms)
+        g = _finite_gains(deal, "proposal (drafter's belief)", dict(terms), at)
         sections.append(Section("drafter's belief", frame, deal.belief.description
-                                + f"; at these values the proposal's gains are {g[0]:.4g} "
-                                f"({deal.supplier}) and {g[1]:.4g} ({deal.partner})"))
+                                + f"; at these values the proposal's gains are {people(g[0])} "
+                                f"({deal.supplier}) and {people(g[1])} ({deal.partner}), $bn "
+                                "per year"))
     rows = deal_json.show_rows(deal)
     rows["deal"] = [{"field": f, "value": v} for f, v in (
         ("title", deal.title), ("supplier", deal.supplier), ("partner", deal.partner),

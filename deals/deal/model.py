@@ -90,6 +90,14 @@ def _evaluate(expr: Expression, scope: Mapping[str, Any]) -> Any:
                         "must be comparisons, e.g. where(chips > 0, 1, 0)") from None
 
 
+def _span(value: Any) -> str:
+    """A value for an error line: the number, or the range over draws (never a dumped array)."""
+    a = np.asarray(value, dtype=float)
+    if a.ndim == 0 or a.size == 1 or np.nanmin(a) == np.nanmax(a):
+        return f"{float(a.reshape(-1)[0]):g}"
+    return f"values from {np.nanmin(a):g} to {np.nanmax(a):g} over the draws"
+
+
 @dataclass(frozen=True, eq=False)
 class Deal:
     """A bilateral chip deal: parties, issues, sourced parameters, utilities and outside options.
@@ -454,13 +462,13 @@ class Deal:
         for side, d in zip(SIDES, monthly):
             if not np.all((np.asarray(d) > 0) & (np.asarray(d) < 1)):
                 raise DealError(f"discount.{side}: the monthly discount factor must lie in "
-                                f"(0, 1), got {d}")
+                                f"(0, 1), got {_span(d)}")
         factors = tuple(d ** self.months_between_offers for d in monthly)
         for side, f in zip(SIDES, factors):
             if not np.all((np.asarray(f) > 0) & (np.asarray(f) < 1)):
                 raise DealError(f"deal.months_between_offers: with {self.months_between_offers:g} "
                                 f"months between offers the {side}'s discount factor per round "
-                                f"is {f}, not strictly between 0 and 1; use fewer months")
+                                f"is {_span(f)}, not strictly between 0 and 1; use fewer months")
         return factors  # type: ignore[return-value]
 
     # ---- views through the engine (deals.deal.analysis, deals.deal.stances) ----------------------------

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
+from deals.errors import DealFileError
+from deals.numbers import people
 from deals.portfolio.draws import (ACCEPT_TOLERANCE, LinkState, deal_options,
                                    evaluate,
                                    issue_levels, link_state, outcome_at, smuggled_to_china,
@@ -79,8 +81,8 @@ class Chunk:
         cost = portfolio.total_cost
         self.values = [{**b, cost: np.zeros(n)} if cost and cost in b else dict(b) for b in base]
         self.q = top[cost] if cost else np.zeros(n)
-        self.budget = self._top(portfolio.budget, np.inf)
-        self.cap = self._top(portfolio.per_country, None)
+        self.budget = self._limit(portfolio.budget, np.inf, "budget.total")
+        self.cap = self._limit(portfolio.per_country, None, "budget.per_country")
         self.tier2 = np.array([d.tier == 2 for d in portfolio.deals])
         self.sq = [status_quo(d, n) for d in portfolio.deals]
         self.demand = np.column_stack([evaluate(d.demand, v, sq, (n,)) for d, v, sq
@@ -108,6 +110,16 @@ class Chunk:
             return default if default is None else np.full(self.n, default)
         return np.broadcast_to(np.asarray(expr(**{m: self.top[m] for m in expr.names}),
                                           dtype=float), (self.n,)).copy()
+
+    def _limit(self, expr: Any, default: Any, field: str) -> Any:
+        """A chip limit over the draws; one below 0 or not a number is the file's error."""
+        limit = self._top(expr, default)
+        if limit is not None and not np.all(limit >= 0):
+            bad = limit[~(limit >= 0)]
+            raise DealFileError(f"the limit is {people(float(bad[0]))} (100k H100e per year) in "
+                                f"{bad.size:,} of {limit.size:,} draws; a chip limit must be a "
+                                "number of 0 or more", path=self.p.path, field=field)
+        return limit
 
     def _state(self, volume, struck, blocked, *, precedent: bool = True,
                links: bool | None = None) -> LinkState:

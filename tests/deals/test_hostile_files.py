@@ -9,6 +9,7 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import deals
@@ -185,3 +186,25 @@ def test_an_error_listing_60000_levels_is_one_short_line():
     with pytest.raises(DealError) as info:
         deals.loads(text, path="levels.toml")
     assert len(str(info.value)) < 300 and "59,991 more" in str(info.value)
+
+
+def test_a_discount_drawn_outside_0_1_is_one_short_line_not_an_array():
+    # A drawn discount factor used to be printed as the whole array of draws.
+    text = MINIMAL.replace('[parameters.v]', '[parameters.d]\nvalue = -0.5\nrange = [-0.9, -0.1]\n'
+                           'unit = "per month"\nsource = "modelling judgement"\n\n[parameters.v]'
+                           ).replace('supplier = "0.99"', 'supplier = "d"')
+    deal = deals.loads(text, path="discount.toml")
+    values = {"d": np.linspace(-0.9, -0.1, 500)}
+    with pytest.raises(DealError) as info:
+        deal.discount_factors(values)
+    message = str(info.value)
+    assert "from -0.9 to -0.1" in message and "[" not in message and len(message) < 200
+
+
+def test_show_refuses_a_utility_that_is_not_a_number_at_the_proposal(tmp_path):
+    # solve and assess refuse a NaN utility; show used to print its gain as 'nan'.
+    path = tmp_path / "nan.toml"
+    path.write_text(MINIMAL.replace('partner = "v * chips - pay"',
+                                    'partner = "v * chips - pay + sqrt(pay - 2)"'))
+    from deals.cli import main
+    assert main(["show", str(path)]) == 2

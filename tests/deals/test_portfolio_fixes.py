@@ -70,3 +70,18 @@ def test_a_bad_setting_is_refused_naming_the_field():
         assert "deals[0].setting" in str(exc) and "bad.toml" in str(exc)
     else:
         raise AssertionError("accepted an unknown setting")
+
+
+def test_a_negative_chip_limit_is_one_line_naming_the_file_and_field():
+    # A budget below 0 used to reach the allocation and fail there, naming neither the file
+    # nor the field ("allocate: the budget is below the least total volume in some draws").
+    import pytest
+    from deals.errors import DealFileError
+    for field, expr in (("total", "-1"), ("per_country", "0.07 * compute - 100")):
+        doc = teaching_doc()
+        doc["budget"][field] = expr
+        p = portfolio_from_dict(doc, path="negative.toml", base=PORTFOLIOS)
+        with pytest.raises(DealFileError) as info:
+            deals.solve_portfolio(p, draws=20, seed=0)
+        message = str(info.value)
+        assert message.startswith(f"negative.toml: budget.{field}: ") and "\n" not in message
