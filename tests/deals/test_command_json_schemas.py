@@ -1,7 +1,9 @@
 """Issue 26 for the remaining commands: each command's JSON validates against its versioned
 schema (deals/<command>.schema.json) for every library deal or bundled file, numbers are
-numbers, and keys do not depend on the deal. One run per deal and command (module fixtures),
-at small draw counts."""
+numbers, every numeric field's description names its unit, and keys do not depend on the deal
+(for show, solve and frontier: no key is a side, stance or issue of the deal, and each table
+has one key set across the library; both checks fail on version 1's output). One run per deal
+and command (module fixtures), at small draw counts."""
 
 from __future__ import annotations
 
