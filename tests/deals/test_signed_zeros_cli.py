@@ -13,12 +13,13 @@ from deals.cli import main
 from tests.games.test_signed_zeros import SIGNED_ZERO
 
 
+@pytest.mark.parametrize("detail", [[], ["--detail"]])  # --detail: the threats' payoffs too
 @pytest.mark.parametrize("name", ["gulf-divestment-uae", "gulf-divestment-saudi"])
-def test_solve_prints_no_signed_zero_and_fits_80_columns(name, monkeypatch):
+def test_solve_prints_no_signed_zero_and_fits_80_columns(name, detail, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["solve", name]) == 0
+        assert main(["solve", name, *detail]) == 0
     text = out.getvalue()
     assert "outside option" in text and "disagreement" in text  # the lines that printed -0
     assert SIGNED_ZERO.findall(text) == []

@@ -30,3 +30,10 @@ def test_the_zone_message_prints_a_minus_zero_disagreement_as_zero():
         zone = zone_of_agreement(BargainingProblem.from_points([(0, 1), (1, 0)], (-0.0, -0.0),
                                                                convex=convex))
         assert not SIGNED_ZERO.search(zone.message), zone.message
+
+
+def test_a_threat_reads_a_minus_zero_payoff_as_zero():
+    from games.trees.credibility import Threat
+
+    t = Threat("US", "deny", ("framework",), -0.0, "accept", 7.453)
+    assert not SIGNED_ZERO.search(str(t)) and "deny gives 0," in str(t)
