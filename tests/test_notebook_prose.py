@@ -1,7 +1,7 @@
 """Notebook prose that quotes a result is checked against the result (issue 26: notebook 10
 said the US opens with 400,000 H100e while the table under it showed 800,000; notebook 01
 described a flag map over parameters the map no longer used). Each notebook whose prose
-states a result has its claims checked here: 01, 02, 06, 08, 09, 10 and 11; the others quote
+states a result has its claims checked here: 01, 02, 03, 06, 08, 09, 10 and 11; the others quote
 only the files' inputs, the record, or textbook games checked in tests/games."""
 
 from __future__ import annotations
@@ -193,3 +193,18 @@ def test_notebook_11_says_the_h200_decision_moves_only_malaysia_and_undoes_octob
     november = {c.deal: c for c in deals.diff("2025-10-01", "2025-11-10", draws=1_000).changes}
     g42 = november["microsoft-g42"]
     assert g42.before.verdicts["supplier"] == g42.after.verdicts["supplier"]
+
+
+@pytest.mark.slow
+def test_notebook_03_states_the_flags_its_india_table_shows():
+    nb = "03-concession-explorer.ipynb"
+    said(r"asking no cut leaves the US claiming too little \(flagged \*under\*\)", nb)
+    over = int(said(r"from a cut of about (\d+) points the ask is flagged \*over\*", nb).group(1))
+    india = deals.ConcessionExplorer("india-energy-trade",
+                                     parameters=["russian_volume", "value_multiple"],
+                                     draws=300, seed=0)
+    flags = {cut: india.update(chips=300_000, us_tariff_relief=20, oil_shift=1.0,
+                               enforcement=1.0, tariff_cut=cut).flag for cut in (0, 3, 6, 10)}
+    assert flags[0] == "under"
+    assert [cut for cut, flag in flags.items() if flag == "over"] == [c for c in flags
+                                                                       if c >= over]
