@@ -288,3 +288,11 @@ def test_calibrate_json_keys_do_not_depend_on_the_deal(per_deal):
               for table, t in per_deal["calibrate", n]["tables"].items() for row in t["rows"]}
     assert shapes == {("what_would_have_to_be_true",
                        ("to_be", "parameter", "from", "to", "moved", "unit"))}
+
+
+def test_the_json_reference_page_includes_every_schema():
+    page = ROOT.parent / "docs" / "reference" / "json.md"
+    if not page.exists():
+        pytest.skip("docs not in this checkout")
+    included = set(re.findall(r"literalinclude} \.\./\.\./deals/([\w.]+)", page.read_text()))
+    assert included == {p.name for p in ROOT.glob("*.schema.json")}
