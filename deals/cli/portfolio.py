@@ -26,12 +26,13 @@ PORTFOLIO_DRAWS = 2_000
 def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
     """``chipdeals portfolio [FILE]``: the article's options (:func:`cmd_policy`); with
     ``--links`` or ``--plot`` the coordination report (regimes, deals, verdicts, plot)."""
-    given = given_from(args)
     if not args.links and not args.plot:
-        if given is not None:
-            raise DealError("--given: conditioning on the record applies to the coordination "
-                            "report; add --links")
+        if args.given not in (None, "record"):
+            raise DealError(f"--given {args.given}: the options condition on the portfolio's "
+                            "own struck deals (--given record); a record file applies to the "
+                            "coordination report, add --links")
         return cmd_policy(args)
+    given = given_from(args)
     result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed,
                              given=given)
     out = sections(result, detail=args.detail) + given_section(given)
@@ -78,7 +79,8 @@ def cmd_policy(args: argparse.Namespace) -> Report:
                             "0.3 for 30%")
         bias["value_multiple"] = 1 + args.overrate
     result = solve_policy(args.portfolio, draws=args.draws, seed=args.seed,
-                          belief=SupplierBelief(args.belief, bias), off=args.off or ())
+                          belief=SupplierBelief(args.belief, bias), off=args.off or (),
+                          given=getattr(args, "given", None))
     sections = policy_sections(result)
     data = result.to_json()
     if args.what_if:

@@ -197,6 +197,7 @@ class Deal:
                     if name not in set(self.parameters):
                         raise DealError(f"{label}.rests_on: {name!r} is not a parameter of the "
                                         "deal; name the parameters the verdict rests on")
+                self._check_record_fields(terms, label)
         if self.belief is not None:
             self._check_values(self.belief.values, "belief.values")
         for section in SECTIONS:  # the optional tables, each checked by its own class
@@ -269,6 +270,22 @@ class Deal:
             if self.stances and not own:
                 raise DealError(f"stances.{side}: give at least one stance for each side "
                                 "(or none at all)")
+
+    def _check_record_fields(self, terms: Terms, label: str) -> None:
+        """``unsettled`` and ``explained`` name issues; ``first_tranche`` needs ``[stages]``."""
+        issues = [i.name for i in self.issues]
+        for part in ("unsettled", "explained"):
+            for name in getattr(terms, part):
+                if name not in issues:
+                    raise DealError(f"{label}.{part}: {name!r} is not an issue of the deal; "
+                                    f"use one of {issues}")
+        for name, reason in terms.explained.items():
+            if not reason.strip():
+                raise DealError(f"{label}.explained.{name}: give the sourced reason, citing "
+                                "the record (e.g. \"record f22: ...\")")
+        if terms.first_tranche and self.stages is None:
+            raise DealError(f"{label}.first_tranche: the deal has no [stages] table whose first "
+                            "tranche the struck terms could be")
 
     def _check_terms(self, values: Mapping[str, float], where: str) -> None:
         issues = self._issue_map

@@ -40,7 +40,8 @@ _PARAMETER_KEYS = {"value": "number"}
 _PARAMETER_OPTIONAL = {"range": "pair", "distribution": str, "unit": str, "source": str}
 _ISSUE_KEYS = {"range": "pair", "giver": str}
 _ISSUE_OPTIONAL = {"unit": str, "description": str, "levels": "numbers", "default": "number"}
-_TERMS_OPTIONAL = {"description": str, "source": str, "imposed": str, "rests_on": "list"}
+_TERMS_OPTIONAL = {"description": str, "source": str, "imposed": str, "rests_on": "list",
+                   "unsettled": "list", "first_tranche": "bool"}
 _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_option", "discount",
         "stances", "proposal", "belief", "outcome", *(s.key for s in SECTIONS))
 _STANCE_RESERVED = ("walk_away", "description")
@@ -163,7 +164,10 @@ def _terms(reader: DocumentReader, doc: Mapping[str, Any], key: str) -> Terms | 
     for part in ("setting", "disputed"):
         extra[part] = {k: reader.number(v, f"{key}.{part}.{k}")
                        for k, v in reader.table(table, part, key, required=False).items()}
-    rest = reader.keys({k: v for k, v in table.items() if k not in ("terms",) + TERMS_TABLES},
+    explained = {k: reader.typed(v, str, f"{key}.explained.{k}")
+                 for k, v in reader.table(table, "explained", key, required=False).items()}
+    rest = reader.keys({k: v for k, v in table.items()
+                        if k not in ("terms", "explained") + TERMS_TABLES},
                        key, {}, _TERMS_OPTIONAL)
     terms = {k: reader.number(v, f"{key}.terms.{k}") for k, v in values.items()}
     if "imposed" in rest and (key != "outcome" or rest["imposed"] not in SIDES):
@@ -173,8 +177,18 @@ def _terms(reader: DocumentReader, doc: Mapping[str, Any], key: str) -> Terms | 
     rests_on = rest.get("rests_on", [])
     if not all(isinstance(n, str) for n in rests_on):
         raise reader.fail(f"{key}.rests_on", "expected a list of parameter names in quotes")
+    unsettled = rest.get("unsettled", [])
+    if not all(isinstance(n, str) for n in unsettled):
+        raise reader.fail(f"{key}.unsettled", "expected a list of issue names in quotes")
+    if key != "outcome" and (unsettled or explained or "first_tranche" in rest):
+        field = next(f for f in ("unsettled", "explained", "first_tranche")
+                     if f in rest or (f == "explained" and explained))
+        raise reader.fail(f"{key}.{field}", "only the deal as struck ([outcome]) says what the "
+                          "record shows of it; remove the field")
     return Terms(terms, description=rest.get("description", ""), source=rest.get("source", ""),
-                 imposed=rest.get("imposed", ""), rests_on=tuple(rests_on), **extra)
+                 imposed=rest.get("imposed", ""), rests_on=tuple(rests_on),
+                 unsettled=tuple(unsettled), first_tranche=rest.get("first_tranche", False),
+                 explained=explained, **extra)
 
 
 def parameter_from_spec(r: DocumentReader, name: str, spec: Any, table: str) -> Parameter:

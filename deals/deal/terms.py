@@ -163,7 +163,12 @@ class Terms:
     ``disputed`` gives another reading of some issues (e.g. a commitment one side denies).
     ``imposed`` names the side that set the terms alone (``"supplier"`` or ``"partner"``; empty
     when they were bargained): imposed terms are not audited as a bargain. ``rests_on`` names
-    the parameters (judgements) the verdict on these terms rests on.
+    the parameters (judgements) the verdict on these terms rests on. For the deal as struck,
+    what the record shows of it (read by :func:`deals.backtest`): ``unsettled`` names issues
+    the struck deal did not settle (set by other instruments, e.g. other firms' licences);
+    ``first_tranche`` says the terms are the first tranche of the deal's ``[stages]`` plan, not
+    its end state; ``explained`` maps an issue to the sourced reason (citing the record) why
+    the struck level lies where the model's benchmark does not go.
 
     >>> Terms({"oil_shift": 1.0}, disputed={"oil_shift": 0.3}).reading(disputed=True)
     {'oil_shift': 0.3}
@@ -176,11 +181,16 @@ class Terms:
     disputed: Mapping[str, float] = field(default_factory=dict)
     imposed: str = ""
     rests_on: tuple[str, ...] = ()
+    unsettled: tuple[str, ...] = ()
+    first_tranche: bool = False
+    explained: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for key in ("values", "setting", "disputed"):
             object.__setattr__(self, key, {k: float(v) for k, v in getattr(self, key).items()})
         object.__setattr__(self, "rests_on", tuple(self.rests_on))
+        object.__setattr__(self, "unsettled", tuple(self.unsettled))
+        object.__setattr__(self, "explained", {k: str(v) for k, v in self.explained.items()})
         if self.imposed:
             check_side(self.imposed, "imposed")
 

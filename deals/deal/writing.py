@@ -58,6 +58,12 @@ def deal_to_dict(deal: Deal) -> dict[str, Any]:
                     if getattr(terms, k)}
             if terms.rests_on:
                 spec["rests_on"] = list(terms.rests_on)
+            if terms.unsettled:
+                spec["unsettled"] = list(terms.unsettled)
+            if terms.first_tranche:
+                spec["first_tranche"] = True
+            if terms.explained:
+                spec["explained"] = dict(terms.explained)
             spec["terms"] = dict(terms.values)
             for part in TERMS_TABLES:
                 if getattr(terms, part):

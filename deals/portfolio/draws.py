@@ -228,14 +228,18 @@ def capacity_curve(portfolio: Portfolio, year: float) -> float:
 def link_state(portfolio: Portfolio, base: Sequence[Mapping[str, np.ndarray]],
                top: Mapping[str, np.ndarray], volume: np.ndarray, struck: np.ndarray,
                blocked: np.ndarray, demand: np.ndarray, *, links: bool = True,
-               precedent: bool = True) -> LinkState:
+               precedent: bool = True, off: frozenset = frozenset(),
+               reference: np.ndarray | None = None) -> LinkState:
     """The links' state given each deal's volume, whether it was struck and what it blocks.
 
     Precedent: partner j's reservation rises by strength x the volume licensed to i.
-    China's response: every listed partner's Huawei parameter is set to curve(year) x scale +
-    response x (chips denied: demand minus volume, summed over the deals). Displacement: the
+    China's response: Huawei's export capacity is curve(year) x scale + response x the change
+    in the chips denied (demand minus volume, summed over the deals) from the status quo's
+    volumes ``reference`` (:func:`china_capacity`), and each listed partner's Huawei
+    parameter is its share of that one capacity (:func:`huawei_shares`). Displacement: the
     source deal's parameter is set to the share, and the target's inflow parameter rises by
-    share x the flow blocked at the source.
+    share x the flow blocked at the source. ``off`` may switch off "precedent" and
+    "china_response" (Huawei's capacity is then the curve alone, whatever the US denies).
     """
     n, count = volume.shape
     keys = [d.key for d in portfolio.deals]
@@ -247,7 +251,7 @@ def link_state(portfolio: Portfolio, base: Sequence[Mapping[str, np.ndarray]],
         amount = _link_amount(link, top, n)
         i = keys.index(link.source)
         if link.kind == "precedent":
-            if precedent:
+            if precedent and "precedent" not in off:
                 reservation[:, keys.index(link.target)] += amount * volume[:, i] * struck[:, i]
             continue
         if link.parameter:
@@ -257,14 +261,59 @@ def link_state(portfolio: Portfolio, base: Sequence[Mapping[str, np.ndarray]],
             overrides[j][link.inflow] = base[j][link.inflow] + amount * blocked[:, i]
     china = portfolio.china
     if china is not None:
-        denied = np.maximum(demand - volume, 0.0).sum(axis=1)
-        scale = china.scale(**{m: top[m] for m in china.scale.names})
-        response = china.response(**{m: top[m] for m in china.response.names})
-        capacity = np.broadcast_to(capacity_curve(portfolio, portfolio.year) * scale
-                                   + response * denied, (n,)).astype(float)
-        for key in china.deals:
-            overrides[keys.index(key)][china.parameter] = capacity.copy()
+        capacity = china_capacity(portfolio, top, demand, volume, reference, off)
+        listed = [keys.index(key) for key in china.deals]
+        for k, supply in zip(listed, huawei_shares(capacity, demand[:, listed],
+                                                   struck[:, listed])):
+            overrides[k][china.parameter] = supply
     return LinkState(tuple(overrides), reservation)
+
+
+def china_capacity(portfolio: Portfolio, top: Mapping[str, np.ndarray], demand: np.ndarray,
+                   volume: np.ndarray, reference: np.ndarray | None,
+                   off: frozenset = frozenset()) -> np.ndarray:
+    """Huawei's export capacity per draw (100k H100e/yr): the curve at the portfolio's year
+    times the scale, plus the response times the chips the US denies beyond those it denies
+    at the status quo volumes ``reference`` (None: all the chips it denies), at least 0.
+
+    The curve is the record's capacity under the status quo (record d6 for 2025: about 0,
+    while the Gulf licences were pending), so the status quo's own denial is already in it;
+    counting it again would give every partner an alternative the record does not show.
+    """
+    china = portfolio.china
+    n = volume.shape[0]
+    denied = np.maximum(demand - volume, 0.0).sum(axis=1)
+    if reference is not None:
+        denied = denied - np.maximum(demand - reference, 0.0).sum(axis=1)
+    scale = china.scale(**{m: top[m] for m in china.scale.names})
+    response = 0.0 if "china_response" in off else china.response(
+        **{m: top[m] for m in china.response.names})
+    return np.maximum(np.broadcast_to(capacity_curve(portfolio, portfolio.year) * scale
+                                      + response * denied, (n,)).astype(float), 0.0)
+
+
+def huawei_shares(capacity: np.ndarray, demand: np.ndarray, struck: np.ndarray
+                  ) -> list[np.ndarray]:
+    """Each listed partner's share of one export capacity, per draw: what it could buy if it
+    walked away, shared in proportion to demand with the listed partners that have no deal
+    (they buy from the same capacity). Over the partners without a deal the shares add up to
+    the capacity, so no chip is counted as two partners' alternative.
+
+    >>> [float(s[0]) for s in huawei_shares(np.array([1.0]), np.array([[3.0, 1.0]]),
+    ...                                     np.array([[False, False]]))]
+    [0.75, 0.25]
+    >>> [float(s[0]) for s in huawei_shares(np.array([1.0]), np.array([[3.0, 1.0]]),
+    ...                                     np.array([[True, False]]))]
+    [0.75, 1.0]
+    """
+    demand = np.maximum(np.asarray(demand, dtype=float), 0.0)
+    rivals = (demand * ~np.asarray(struck, bool)).sum(axis=1)
+    out = []
+    for k in range(demand.shape[1]):
+        claim = demand[:, k] + rivals - demand[:, k] * ~struck[:, k]
+        share = np.divide(demand[:, k], claim, out=np.ones_like(claim), where=claim > 0)
+        out.append(capacity * share)
+    return out
 
 
 def _link_amount(link: Any, top: Mapping[str, np.ndarray], n: int) -> np.ndarray:

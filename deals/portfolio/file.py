@@ -72,6 +72,7 @@ class PortfolioDeal:
     hold: Mapping[str, float] = field(default_factory=dict)
     setting: str = ""
     security: tuple[str, ...] = ()
+    row: bool = False       # a row of a partners table, priced by its archetype's deal
 
 
 @dataclass(frozen=True)

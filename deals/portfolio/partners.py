@@ -307,7 +307,7 @@ def partner_entries(r, doc: Mapping[str, object], base, limited: bool, entry, re
         except Exception as exc:                     # a scaled range a parameter refuses
             raise DealFileError(str(exc), path=shown, field=row.where) from None
         deal = replace(t.deal, partner=row.country, parameters=params)
-        deals.append(replace(t, key=row.key, deal=deal))
+        deals.append(replace(t, key=row.key, deal=deal, row=True))
     outside = [(f"{len(names)} Tier-{tier} "
                 f"{'country' if len(names) == 1 else 'countries'} ({', '.join(names)})",
                 f"Tier {tier} of the January 2025 rule: "

@@ -62,7 +62,11 @@ MECHANISMS = {
     "retaliation": "allies do not retaliate against a monopoly",
     "cloud": "a monopoly loses US clouds no foreign market",
     "links": "precedent, displacement and China's response are off",
+    "precedent": "no partner reads another's licence as the terms it can expect",
+    "china_response": "Huawei's export capacity does not grow with the chips the US denies",
 }
+#: The mechanisms that switch off one link, not all of them.
+LINK_MECHANISMS = frozenset({"precedent", "china_response"})
 #: The parts of a regime's gain, in the order they are shown.
 PARTS = ("chip leverage", "non-chip trades", "refusals", "delay and bandwidth",
          "leakage to China")
@@ -210,6 +214,9 @@ class Plan:
     security: bool
     upgraded: tuple[int, ...]
     expected: Mapping[str, float]
+    rounds: int = 0
+    converged: bool = True
+    gap: float = 0.0
 
 
 def with_security(entry: PortfolioDeal, on: bool) -> PortfolioDeal:
@@ -244,7 +251,8 @@ def no_deal_values(chunk: Chunk, k: int) -> dict[str, np.ndarray]:
     """Deal k's values with the links in their no-deal state."""
     state = link_state(chunk.p, chunk.values, chunk.top, chunk.sq_flows["volume"],
                        np.zeros_like(chunk.sq_flows["volume"], bool), chunk.sq_flows["blocked"],
-                       chunk.demand, links=chunk.links)
+                       chunk.demand, links=chunk.links, off=chunk.links_off,
+                       reference=chunk.sq_flows["volume"])
     return state.values(chunk.values, k)
 
 
@@ -296,41 +304,57 @@ def shares(off: frozenset[str]) -> list[tuple[float, bool]]:
     return [(float(s), c) for c in conditions for s in np.linspace(0.0, 1.0, CAP_STEPS)]
 
 
+#: Rounds of re-pricing the bilateral menus against the denial the plan itself brings about.
+PLAN_ROUNDS = 8
+#: The plan has settled when the links' state it brings about moves by at most this much
+#: (mean over the belief's draws, largest over the deals: 100k H100e/yr of a parameter the
+#: links set, or $bn/yr of reservation) from the state it was priced against.
+PLAN_TOLERANCE = 0.01
+
+
+def state_gap(old, new) -> float:
+    """How far two links' states (per deal: values and reservation) lie apart: the largest
+    mean absolute change of a value the links set or of a reservation."""
+    gap = 0.0
+    for (v0, r0), (v1, r1) in zip(old, new):
+        gap = max(gap, float(np.mean(np.abs(r1 - r0))))
+        for name, v in v1.items():
+            if v is not v0.get(name):
+                gap = max(gap, float(np.mean(np.abs(v - v0[name]))))
+    return gap
+
+
 def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str, np.ndarray],
                off: frozenset[str], seed: int | None) -> Plan:
-    """Choose every regime's terms on the belief's draws ``sample`` (already believed)."""
+    """Choose every regime's terms on the belief's draws ``sample`` (already believed).
+
+    The bilateral menus are priced at a fixed point: first against every other partner at
+    no deal, then against the links' state (China's response to the chips denied, the
+    precedent) that the chosen bilateral terms themselves bring about, until the terms stop
+    changing (at most :data:`PLAN_ROUNDS` rounds; ``Plan.rounds`` and ``Plan.converged``)."""
     count = len(portfolio.deals)
     base, top = split(sample, count)
-    chunk = Chunk(portfolio, base, top, "links" not in off, 8)
+    chunk = Chunk(portfolio, base, top, "links" not in off, 8, off & LINK_MECHANISMS)
     refusal = refusal_cost(portfolio, chunk, off)
-    expected, volumes, menus, nonchip = [], [], [], []
-    for k, entry in enumerate(portfolio.deals):
-        values = no_deal_values(chunk, k)
-        menu = candidate_terms(entry, values, issue_levels(entry))
-        us, partner, volume = menu_outcomes(entry, values, menu)
-        accept = partner >= -ACCEPT_TOLERANCE
-        pay = np.where(accept, us, -refusal[:, [k]]).mean(axis=0)
-        if chunk.cap is not None and entry.tier == 2:   # over the per-country limit: not offered
-            pay = np.where(np.median(volume, axis=0) > np.median(chunk.cap) * (1 + 1e-12),
-                           -np.inf, pay)
-        pay[0] = 0.0
-        expected.append(pay)
-        volumes.append(np.maximum(volume.mean(axis=0), 0.0) * (entry.tier == 2))
-        menus.append(menu)
-        if "nonchip" in off:
-            nonchip.append(None)
-            continue
-        sq_level = np.array([float(entry.deal.outcome_values()[entry.issue])])
-        trade = candidate_terms(entry, values, sq_level)
-        t_us, t_partner, _ = menu_outcomes(entry, values, trade)
-        c = choose_ex_ante(t_us, t_partner >= -ACCEPT_TOLERANCE)
-        nonchip.append(None if c.index == 0 or c.expected <= 0 else
-                       {n: float(v[c.index]) for n, v in trade.items()})
-    a = allocate([e[None, :] for e in expected], [w[None, :] for w in volumes],
-                 float(np.mean(chunk.budget)), float(np.mean(chunk.q)))
-    picks = a.choice[0]
-    bilateral = tuple(None if c == 0 else {n: float(v[c]) for n, v in m.items()}
-                      for c, m in zip(picks, menus))
+    nonchip = tuple(nonchip_trade(entry, no_deal_values(chunk, k), off)
+                    for k, entry in enumerate(portfolio.deals))
+    state = [(no_deal_values(chunk, k), np.zeros(chunk.n)) for k in range(count)]
+    gap = np.inf
+    for rounds in range(1, PLAN_ROUNDS + 1):
+        expected, volumes, menus = price_menus(portfolio, chunk, refusal, state)
+        a = allocate([e[None, :] for e in expected], [w[None, :] for w in volumes],
+                     float(np.mean(chunk.budget)), float(np.mean(chunk.q)))
+        picks = a.choice[0]
+        bilateral = tuple(None if c == 0 else {n: float(v[c]) for n, v in m.items()}
+                          for c, m in zip(picks, menus))
+        if "links" in off:
+            gap = 0.0
+            break
+        new = regime_state(chunk, bilateral)
+        gap = state_gap(state, new)
+        state = new
+        if gap <= PLAN_TOLERANCE:
+            break
     believed_bilateral = float(a.value[0])
     cache: dict = {}
     rules = shares(off)
@@ -343,6 +367,67 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
                 if bilateral[k] is not None else -np.inf for k in range(count)]
         order = [k for k in np.argsort(lift)[::-1] if lift[k] > 1e-9]
         upgraded = tuple(sorted(int(k) for k in order[:portfolio.policy.upgrades]))
-    return Plan(belief, bilateral, tuple(nonchip), share, security, upgraded,
+    return Plan(belief, bilateral, nonchip, share, security, upgraded,
                 {"framework": float(np.mean(gains[best]["gain"])),
-                 "bilateral": believed_bilateral})
+                 "bilateral": believed_bilateral}, rounds, gap <= PLAN_TOLERANCE, gap)
+
+
+def price_menus(portfolio: Portfolio, chunk: Chunk, refusal: np.ndarray,
+                state: list[tuple[dict[str, np.ndarray], np.ndarray]]):
+    """Each deal's menu of candidate terms and, per candidate, the US's expected gain and the
+    mean volume, the partner judging each against ``state[k]``: its values and reservation
+    with the others as the links leave them and itself at no deal."""
+    expected, volumes, menus = [], [], []
+    for k, entry in enumerate(portfolio.deals):
+        values, reservation = state[k]
+        menu = candidate_terms(entry, values, issue_levels(entry))
+        us, partner, volume = menu_outcomes(entry, values, menu)
+        accept = partner >= reservation[:, None] - ACCEPT_TOLERANCE
+        pay = np.where(accept, us, -refusal[:, [k]]).mean(axis=0)
+        if chunk.cap is not None and entry.tier == 2:   # over the per-country limit: not offered
+            pay = np.where(np.median(volume, axis=0) > np.median(chunk.cap) * (1 + 1e-12),
+                           -np.inf, pay)
+        pay[0] = 0.0
+        expected.append(pay)
+        volumes.append(np.maximum(volume.mean(axis=0), 0.0) * (entry.tier == 2))
+        menus.append(menu)
+    return expected, volumes, menus
+
+
+def nonchip_trade(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
+                  off: frozenset[str]) -> dict[str, float] | None:
+    """The deal's non-chip trade (chips at the status quo) chosen ex ante, or None."""
+    if "nonchip" in off:
+        return None
+    sq_level = np.array([float(entry.deal.outcome_values()[entry.issue])])
+    trade = candidate_terms(entry, values, sq_level)
+    t_us, t_partner, _ = menu_outcomes(entry, values, trade)
+    c = choose_ex_ante(t_us, t_partner >= -ACCEPT_TOLERANCE)
+    return (None if c.index == 0 or c.expected <= 0 else
+            {n: float(v[c.index]) for n, v in trade.items()})
+
+
+def regime_state(chunk: Chunk, bilateral: tuple[dict[str, float] | None, ...]
+                 ) -> list[tuple[dict[str, np.ndarray], np.ndarray]]:
+    """Per deal: its values and reservation in the links' state the ``bilateral`` terms bring
+    about (settled in the chunk's draws), with the deal itself at no deal (what a partner
+    weighing the offer gets by walking away)."""
+    n, p = chunk.n, chunk.p
+    terms = [{k: np.full(n, float(v)) for k, v in (t or e.deal.outcome_values()).items()}
+             for t, e in zip(bilateral, p.deals)]
+    offered = np.array([t is not None for t in bilateral])[None, :].repeat(n, axis=0)
+    rec = chunk.settle(terms, offered)
+    struck = rec["struck"] > 0
+    blocked = np.column_stack([np.where(struck[:, k], chunk.outcome(k, chunk.values[k], t)
+                                        ["blocked"], chunk.sq_flows["blocked"][:, k])
+                               for k, t in enumerate(terms)])
+    out = []
+    for k in range(len(p.deals)):
+        s, v, b = struck.copy(), rec["volume"].copy(), blocked.copy()
+        s[:, k], v[:, k], b[:, k] = False, chunk.sq_flows["volume"][:, k], \
+            chunk.sq_flows["blocked"][:, k]
+        state = link_state(p, chunk.values, chunk.top, v, s, b, chunk.demand,
+                           links=chunk.links, off=chunk.links_off,
+                           reference=chunk.sq_flows["volume"])
+        out.append((state.values(chunk.values, k), state.reservation[:, k]))
+    return out

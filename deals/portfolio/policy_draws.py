@@ -22,8 +22,9 @@ import numpy as np
 
 from deals.portfolio.draws import ACCEPT_TOLERANCE
 from deals.portfolio.file import Portfolio
-from deals.portfolio.policy import (Plan, check_policy, no_deal_values, offer_problem,
+from deals.portfolio.policy import (LINK_MECHANISMS, Plan, check_policy, no_deal_values, offer_problem,
                                     refusal_cost, shares, split, top_value, uniform)
+from deals.portfolio.policy_record import record_check
 from deals.portfolio.policy_stream import QUEUE_FIELDS
 from deals.portfolio.regimes import Chunk
 from games.bargaining.proposer import best_offers
@@ -46,7 +47,8 @@ class PolicyDraws:
     def __call__(self, **flat: np.ndarray) -> dict[str, np.ndarray]:
         check_policy(self.portfolio, flat, self.off)
         base, top = split(flat, len(self.portfolio.deals))
-        chunk = Chunk(self.portfolio, base, top, "links" not in self.off, self.max_rounds)
+        chunk = Chunk(self.portfolio, base, top, "links" not in self.off, self.max_rounds,
+                      self.off & LINK_MECHANISMS)
         return Regimes(chunk, self.plan, self.off).solve()
 
 
@@ -310,6 +312,7 @@ class Regimes:
         self.bilateral(informed_rec)
         for k in range(self.count):
             self.out[f"nonchip|{k}|gain"] = self.nonchip[:, k]
+        self.out.update(record_check(self.c))
         pol = self.p.policy
         if pol.bandwidth and "bandwidth" not in self.off:   # to re-price the queue later
             for name in QUEUE_FIELDS:

@@ -20,10 +20,12 @@ import pandas as pd
 from deals.errors import DealError
 from deals.portfolio.result import THOUSANDS, portfolio_sample
 from deals.portfolio.file import Portfolio, load_portfolio
-from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, MECHANISMS, OPTIONS, PARTS,
-                                    SupplierBelief, Plan, believed_sample, check_policy,
-                                    plan_terms)
+from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, LINK_MECHANISMS, MECHANISMS,
+                                    OPTIONS, PARTS, SupplierBelief, Plan, believed_sample,
+                                    check_policy, plan_terms)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
+from deals.portfolio.policy_record import record_deals, record_given
+from deals.record.condition import RecordConflict
 from deals.portfolio.policy_stream import (CAPACITY_FACTORS, KEEP, PolicySummary, best_option,
                                            queue_gain)
 from deals.portfolio.stream import ChunkOfDraws, portfolio_slice, stream_chunks
@@ -43,7 +45,7 @@ SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
 def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
                  belief: SupplierBelief | None = None, off: Sequence[str] = (),
                  executor: Executor | None = None, chunk_size: int = CHUNK,
-                 progress: bool | None = False) -> "PolicyResult":
+                 progress: bool | None = False, given: str | None = None) -> "PolicyResult":
     """The article's four options over ``draws`` draws: terms chosen on ``belief`` (default
     the analyst's distribution), mechanisms in ``off`` switched off (see
     :data:`deals.portfolio.policy.MECHANISMS`).
@@ -72,6 +74,11 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
     progress : bool or None, default False
         Show a progress bar on standard error (None: only when the run takes more than a
         second).
+    given : {None, "record"}, default None
+        ``"record"``: the draws (the true ones and the US's belief) given the portfolio's
+        record, the draws in which every struck deal is accepted by both sides inside the
+        portfolio (:func:`deals.portfolio.policy_record.record_given`); refused with the
+        parameters in conflict when the effective sample falls below its floor.
 
     Examples
     --------
@@ -93,19 +100,24 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
             or chunk_size < 1:
         raise DealError(f"chunk_size must be a positive whole number, got {chunk_size!r}")
     draws = int(draws)
-    streamed = seed is not None and not progress
+    conditioned = None
+    if given is not None:
+        conditioned = conditioned_draws(portfolio, draws, seed, off, given)
+    streamed = seed is not None and not progress and conditioned is None
     # The draws chunk by chunk, each drawing its own slice (the same bytes as drawing them
     # all at once): a bad [policy] quantity is refused on the first chunk, before any work.
     first = (portfolio_slice(portfolio, 0, min(draws, int(chunk_size)), seed) if streamed
-             else portfolio_sample(portfolio, draws, seed))
+             else conditioned["sample"] if conditioned else portfolio_sample(portfolio, draws,
+                                                                             seed))
     check_policy(portfolio, first, off)
     count = len(portfolio.deals)
     if belief.kind == "truth" or "misjudging" in off:
         plan = Plan(belief, (None,) * count, (None,) * count, 0.0, False, (), {})
     else:
         b_seed = None if seed is None else seed + BELIEF_SEED_OFFSET
-        seen = believed_sample(portfolio, belief, portfolio_sample(
-            portfolio, min(draws, BELIEF_DRAWS), b_seed), b_seed)
+        prior = conditioned["belief"] if conditioned else portfolio_sample(
+            portfolio, min(draws, BELIEF_DRAWS), b_seed)
+        seen = believed_sample(portfolio, belief, prior, b_seed)
         plan = plan_terms(portfolio, belief, seen, off, b_seed)
     solver = PolicyDraws(portfolio, plan, off)
     summary = PolicySummary(draws, seed, portfolio.policy.bandwidth and "bandwidth" not in off)
@@ -117,7 +129,37 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
         out = sweep(solver, sample=first, executor=executor, chunk_size=chunk_size,
                     vectorised=True, progress=progress, description="policy").outputs
         summary.add(0, draws, out)
-    return PolicyResult(portfolio, plan, summary.columns, draws, seed, off, summary)
+    return PolicyResult(portfolio, plan, summary.columns, draws, seed, off, summary,
+                        conditioned["summary"] if conditioned else None)
+
+
+def conditioned_draws(portfolio: Portfolio, draws: int, seed: int | None, off: frozenset,
+                      given: str) -> dict[str, Any]:
+    """The true draws and the belief's draws given the record (``given="record"``), resampled
+    from the conditioned pool, and a summary of the conditioning; one line naming the
+    parameters in conflict when the record cannot be rationalised."""
+    if given != "record":
+        raise DealError(f"given {given!r}: the options condition on the portfolio's own struck "
+                        "deals, 'record' (a record file applies to the coordination report, "
+                        "--links)")
+    if not record_deals(portfolio):
+        raise DealError(f"given 'record': no deal of portfolio {portfolio.name!r} records "
+                        "struck terms")
+    c, pool = record_given(portfolio, draws, seed, off)
+    if not c.rationalised:
+        raise RecordConflict(f"portfolio {portfolio.name}: " + c.refusal().replace(
+            "the events cannot", "the record cannot"))
+    b_seed = None if seed is None else seed + BELIEF_SEED_OFFSET
+
+    def rows(n: int, s: int | None) -> dict[str, np.ndarray]:
+        at = c.resample(n, s)
+        return {k: v[at] for k, v in pool.items()}
+
+    return {"sample": rows(draws, seed), "belief": rows(min(draws, BELIEF_DRAWS), b_seed),
+            "summary": {"record": "the portfolio's struck deals, signed by both sides inside "
+                        "it", "pool": c.draws, "effective_sample": float(c.ess),
+                        "floor": float(c.floor), "all_hold": float(c.joint),
+                        "holds": dict(c.holds)}}
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,6 +176,7 @@ class PolicyResult:
     seed: int | None
     off: frozenset = field(default_factory=frozenset)
     summary: PolicySummary | None = None
+    given: Mapping[str, Any] | None = None
 
     @property
     def complete(self) -> bool:
@@ -255,6 +298,23 @@ class PolicyResult:
                                         for k in range(len(keys))] for r in OPTIONS},
                             index=pd.Index(keys, name="deal"))
 
+    def record(self) -> pd.DataFrame:
+        """The record check (:mod:`deals.portfolio.policy_record`): for each deal whose file
+        records struck terms, the share of draws in which the partner, the US and both accept
+        those terms inside the portfolio (every struck deal at its terms, the links in
+        force), next to the share in which both accept them alone (the standalone audit's
+        question on the same draws), and the share with a deal under bilateral deals."""
+        keys = [d.key for d in self.portfolio.deals]
+        rows = {keys[k]: {"alone": self.mean("record", "alone", k),
+                          "partner": self.mean("record", "partner", k),
+                          "US": self.mean("record", "us", k),
+                          "both": self.mean("record", "both", k),
+                          "bilateral": self.mean("bilateral", "struck", k)}
+                for k in record_deals(self.portfolio)}
+        frame = pd.DataFrame(rows, index=["alone", "partner", "US", "both", "bilateral"]).T
+        frame.index.name = "deal"
+        return frame
+
     def carried_by(self, better: str | None = None, than: str | None = None) -> tuple[str, float]:
         """The part that carries most of one option's lead over another (default: the
         first over the second of the ranking), and its share of the lead."""
@@ -323,8 +383,11 @@ class PolicyResult:
             rows.append({"condition": f"the US {label}", "draws": n, "lead": r.lead()})
         for label, mechanism in [("non-chip trades only inside chip deals", "nonchip"),
                                  ("deals and licences take no time", "bandwidth"),
-                                 ("refused partners are not alienated", "alienation")]:
-            if mechanism in self.off:
+                                 ("refused partners are not alienated", "alienation"),
+                                 ("Huawei's capacity ignores what the US denies",
+                                  "china_response"),
+                                 ("no partner reads another's licence", "precedent")]:
+            if mechanism in self.off or (mechanism in LINK_MECHANISMS and "links" in self.off):
                 continue
             r = solve_policy(self.portfolio, draws=n, seed=self.seed, belief=self.plan.belief,
                              off=self.off | {mechanism})
@@ -365,16 +428,16 @@ class PolicyResult:
         scale = sorted(leads)
         if leads[1.0] < 0:
             more = [m for m in scale if m > 1 and leads[m] > 0]
-            return (f"Bilateral deals would overtake the framework with {more[0]:.2g} times the "
-                    "agencies' capacity." if more else
+            return (f"Bilateral deals would overtake the framework if the agencies had "
+                    f"{more[0]:.2g} times the capacity assumed here." if more else
                     f"Even {scale[-1]:g} times the agencies' capacity would not make bilateral "
                     "deals overtake the framework: the queue is not what holds them back."
                     if leads[scale[-1]] < 0 else "")
         less = [m for m in scale if m < 1 and leads[m] < 0]
-        return (f"The framework would overtake bilateral deals with {less[-1]:.2g} of the "
-                "agencies' capacity." if less else
-                f"Bilateral deals keep their lead even with {scale[0]:.2g} of the agencies' "
-                "capacity.")
+        return (f"The framework would overtake bilateral deals if the agencies had "
+                f"{less[-1]:.0%} of the capacity assumed here." if less else
+                f"Bilateral deals keep their lead even if the agencies had {scale[0]:.0%} of "
+                "the capacity assumed here.")
 
     def why(self) -> str:
         """One paragraph in plain words: the ranking, what carries it, and how much rests
@@ -386,9 +449,9 @@ class PolicyResult:
         knowing = {r: float(self.mean(r, "knowing")) for r in OPTIONS}
         bound = float(self.mean("informed", "gain"))
         amount = share * lead if np.isfinite(share) else 0.0
-        words = [f"On these draws the {LABELS[order[0]]} gives the US most "
-                 f"(${mean[order[0]]:.1f}bn a year on average), ${lead:.1f}bn more than the "
-                 f"{LABELS[order[1]]}; the part that carries the lead is '{part}' "
+        words = [f"On these draws the US gains most from '{LABELS[order[0]]}' "
+                 f"(${mean[order[0]]:.1f}bn a year on average), ${lead:.1f}bn more than from "
+                 f"'{LABELS[order[1]]}'; the part that carries the lead is '{part}' "
                  f"(${amount:.1f}bn" + (", more than the whole lead: other parts pull the "
                                         "other way)." if share > 1 else ").")]
         if self.plan.belief.kind != "truth" and "misjudging" not in self.off:
@@ -401,7 +464,7 @@ class PolicyResult:
         table = self.bandwidth()
         if len(table):
             busy = table["utilisation"].idxmax()
-            words.append(f"The busiest option for the agencies is the {busy} "
+            words.append(f"The option that keeps the agencies busiest is '{busy}' "
                          f"({table.loc[busy, 'deals/yr']:.1f} deals and "
                          f"{table.loc[busy, 'licences/yr']:.0f} licences a year, "
                          f"{table.loc[busy, 'utilisation']:.0%} of capacity); delay and the "
@@ -431,10 +494,24 @@ class PolicyResult:
                      "framework_security": self.plan.security,
                      "framework_upgrades": [keys[k] for k in self.plan.upgraded],
                      "bilateral_offers": [k for k, t in zip(keys, self.plan.bilateral)
-                                          if t is not None]},
+                                          if t is not None],
+                     "bilateral_rounds": self.plan.rounds,
+                     "bilateral_converged": self.plan.converged,
+                     "bilateral_state_gap": num(self.plan.gap)},
             "regimes": {}}
+        rec = self.record()
+        out["record_check"] = {
+            "deals": [{"deal": key, "alone_both": num(row["alone"]),
+                       "portfolio_partner": num(row["partner"]),
+                       "portfolio_us": num(row["US"]), "portfolio_both": num(row["both"]),
+                       "bilateral_deal": num(row["bilateral"])}
+                      for key, row in rec.iterrows()],
+            "all_both": num(self.mean("record", "all")) if len(rec) else None}
         if not self.complete:
             out["quantiles_on_draws"] = self.kept
+        if self.given is not None:
+            out["given"] = {**self.given, "holds": [
+                {"event": e, "share": num(s)} for e, s in self.given["holds"].items()]}
         for r in ("none", *OPTIONS, "informed"):
             row = reg.loc[LABELS[r]]
             entry: dict[str, Any] = {

@@ -88,6 +88,27 @@ def policy_sections(result: PolicyResult) -> list[Section]:
         "Mean $bn/yr the US would gain by knowing each draw (full information) over the terms "
         "it chose on its belief; refused: mean number (per deal: share of draws) of offers "
         "refused."]), name="value_of_knowing", display=shown_k))
+    rec = result.record()
+    if len(rec):
+        out.append(Section("The record: do the struck deals strike here?", rec, wrap([
+            "Share of draws in which each side accepts the terms its file records as struck: "
+            "alone: both sides, the deal audited alone (no links); partner, US, both: inside "
+            "the portfolio, every struck deal at its terms with the links in force (the US "
+            "counting the control cost its chips add to the total); bilateral: share with a "
+            "deal under bilateral deals. All struck deals accepted by both sides at once in "
+            f"{result.mean('record', 'all'):.0%} of draws. A struck deal is evidence: "
+            "a share far below 'alone' points at the portfolio's links."]),
+            name="record_check", display=rec.map("{:.0%}".format)))
+    if result.given is not None:
+        g = result.given
+        holds = pd.DataFrame({"alone": list(g["holds"].values())},
+                             index=pd.Index(list(g["holds"]), name="event"))
+        out.append(Section("Given the record", holds, wrap([
+            f"Every draw above is given the record: {g['pool']:,} prior draws weighted by "
+            f"whether every struck deal is signed by both sides inside the portfolio (all "
+            f"hold in {g['all_hold']:.1%}), resampled; effective sample {g['effective_sample']:.0f} "
+            f"(floor {g['floor']:g}). alone: share of the prior draws in which each event "
+            "holds on its own."]), name="given", display=holds.map("{:.0%}".format)))
     acc = result.acceptance()
     out.append(Section("Each partner: share of draws with a deal", acc, "",
                        name="acceptance", display=acc.map("{:.0%}".format)))
@@ -105,7 +126,8 @@ def what_if_section(result: PolicyResult) -> Section:
     return Section("What would have to be true", frame, wrap([
         "Bilateral deals' mean lead over the repaired framework, $bn/yr (above 0: bilateral "
         "ahead), changing one thing at a time: how well the US judges each partner's "
-        "leverage (terms chosen again), and the agencies' capacity (the queue priced again)."]),
+        "leverage (terms chosen again), one mechanism switched off (--off), and the "
+        "agencies' capacity (the queue priced again)."]),
         name="what_if", display=shown)
 
 

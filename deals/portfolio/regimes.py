@@ -74,8 +74,10 @@ class Chunk:
     """One chunk of draws: the deals' values, the reference (no deals) and the regimes."""
 
     def __init__(self, portfolio: Portfolio, base: Sequence[Mapping[str, np.ndarray]],
-                 top: Mapping[str, np.ndarray], links: bool, max_rounds: int) -> None:
+                 top: Mapping[str, np.ndarray], links: bool, max_rounds: int,
+                 links_off: frozenset = frozenset()) -> None:
         self.p, self.top, self.links, self.max_rounds = portfolio, top, links, max_rounds
+        self.links_off = links_off          # single links switched off ("precedent", ...)
         self.n = n = len(next(iter(base[0].values())))
         self.alone_values = [dict(b) for b in base]     # each deal's own view (own cost)
         cost = portfolio.total_cost
@@ -124,7 +126,8 @@ class Chunk:
     def _state(self, volume, struck, blocked, *, precedent: bool = True,
                links: bool | None = None) -> LinkState:
         return link_state(self.p, self.values, self.top, volume, struck, blocked, self.demand,
-                          links=self.links if links is None else links, precedent=precedent)
+                          links=self.links if links is None else links, precedent=precedent,
+                          off=self.links_off, reference=self.sq_flows["volume"])
 
     # ---- fixed terms under the links -------------------------------------------------------
 
@@ -338,7 +341,8 @@ class Chunk:
         blocked = np.column_stack([o.blocked[at, c] for o, c in zip(options, a.choice.T)])
         return link_state(self.p, self.sliced(rows), {k: v[rows] for k, v in self.top.items()},
                           volume, a.choice > 0, blocked, self.demand[rows],
-                          links=links and self.links)
+                          links=links and self.links, off=self.links_off,
+                          reference=self.sq_flows["volume"][rows])
 
     def coordinated(self, links: bool = True) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """The joint optimum; with ``links=False`` the links are ignored while choosing.

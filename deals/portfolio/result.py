@@ -291,7 +291,8 @@ class PortfolioResult:
                 f"not what is licensed: cut to the limit they keep asks priced for the larger "
                 f"volume, and an offer struck alone leaves the partner at exactly its unlinked "
                 f"alternative, which precedent and Huawei's capacity (growing with the chips "
-                f"denied) then raise; the partner refuses in {share:.0%} of these draws.")
+                f"denied beyond the status quo's) can raise; the partner refuses in "
+                f"{share:.0%} of these draws.")
 
     def cost_of_ignoring_links(self) -> str:
         """One sentence: what choosing terms as if the links did not exist costs the US."""

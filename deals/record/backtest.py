@@ -19,7 +19,7 @@ benchmark gain less the struck gain) is largest over the draws.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 import numpy as np
@@ -31,7 +31,7 @@ from deals.audit.leverage import (accepts, audit_settings, batch_problem, not_fi
 from deals.audit.verdicts import amount, the
 from deals.deal.files import load
 from deals.deal.reading import library_names
-from deals.deal.model import SIDES, Deal
+from deals.deal.model import SIDES, Deal, Terms
 from deals.errors import DealError
 from deals.record.condition import POOL, check_pool, evaluate
 from deals.record.events import Record, library_record
@@ -58,6 +58,7 @@ class Check:
     inside: bool
     turns_on: str | None = None
     correlation: float = 0.0
+    explained: str = ""    # a miss: the sourced reason the deal file gives for it
 
     def words(self, deal: Deal) -> str:
         """The failed check in a sentence, in the issue's own units or $bn per year."""
@@ -72,12 +73,15 @@ class Check:
             text += f" (turns on {self.turns_on}, rank correlation {self.correlation:+.2f})"
         elif self.p10 == self.p90:
             text += " (the benchmark is the same in every draw: no parameter in range moves it)"
+        if self.explained:
+            text += f"; sourced miss: {self.explained}"
         return text
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "name": self.name, "struck": self.struck, "p10": self.p10,
                 "p90": self.p90, "inside": self.inside, "turns_on": self.turns_on,
-                "correlation": self.correlation if self.turns_on else None}
+                "correlation": self.correlation if self.turns_on else None,
+                "explained": self.explained or None}
 
 
 @dataclass(frozen=True)
@@ -98,15 +102,24 @@ class Phase:
     def failed(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if not c.inside)
 
+    @property
+    def sourced(self) -> bool:
+        """Outside the band, but every miss has the sourced reason the deal file gives."""
+        return bool(not self.conflict and self.failed and all(c.explained for c in self.failed))
+
     def cell(self) -> str:
-        """'in', 'out (2 of 6)' or 'no sample'."""
+        """'in', 'out (2 of 6)', 'sourced (2/6)' (every miss has a sourced reason) or
+        'no sample'."""
         if self.conflict:
             return "no sample"
         n = len(self.failed)
+        if self.sourced:
+            return f"sourced ({n}/{len(self.checks)})"
         return "in" if not n else f"out ({n} of {len(self.checks)})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"inside": self.inside, "effective_sample": self.effective_sample,
+        return {"inside": self.inside, "sourced_miss": self.sourced,
+                "effective_sample": self.effective_sample,
                 "conflict": self.conflict or None, "acceptance": dict(self.acceptance),
                 "checks": [c.to_dict() for c in self.checks]}
 
@@ -133,6 +146,11 @@ class Backtest:
     def count(self, phase: str) -> int:
         """How many struck deals are inside the band in ``phase``."""
         return sum(1 for r in self.rows if r.phases[phase].inside)
+
+    def sourced(self, phase: str) -> int:
+        """How many struck deals are outside the band in ``phase`` for reasons their files
+        source (every miss explained by the record)."""
+        return sum(1 for r in self.rows if r.phases[phase].sourced)
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
@@ -183,7 +201,9 @@ class Backtest:
         (b, m), (a, k) = self.checks_inside("before"), self.checks_inside("after")
         return (f"{self.count('before')} of {n} struck deals inside the benchmark's p10-p90 band "
                 f"on the files' ranges, {self.count('after')} of {n} given the other deals' "
-                f"records (leave one out); single checks inside: {b} of {m} before, {a} of {k} "
+                f"records (leave one out); outside for a sourced reason (every miss explained "
+                f"by the record, 'sourced'): {self.sourced('before')} before, "
+                f"{self.sourced('after')} after; single checks inside: {b} of {m} before, {a} of {k} "
                 f"after (a calibrated model: about 80%); {self.draws:,} draws, seed {self.seed}; "
                 "conditioning "
                 f"pool {self.pool:,} draws, effective sample floor {self.floor:g}; partner "
@@ -194,6 +214,7 @@ class Backtest:
             "schema_version": SCHEMA_VERSION, "draws": self.draws, "seed": self.seed,
             "pool": self.pool, "floor": self.floor, "band": list(BAND),
             "inside": {"before": self.count("before"), "after": self.count("after")},
+            "sourced_miss": {"before": self.sourced("before"), "after": self.sourced("after")},
             "checks_inside": {p: list(self.checks_inside(p)) for p in ("before", "after")},
             "struck_deals": len(self.rows),
             "deals": [{"deal": r.deal, "before": r.phases["before"].to_dict(),
@@ -213,19 +234,26 @@ def _sources(deal: Deal, failed: Iterable[Check]) -> list[str]:
 @dataclass(frozen=True)
 class Benchmarked:
     """Per draw: the benchmark's terms (NaN without agreement), each side's gain there and at
-    the struck terms, and whether each side accepts the struck terms."""
+    the struck terms, and whether each side accepts the struck terms. ``at_explained``: each
+    side's gain at the struck terms with the issues the file explains (``[outcome]
+    explained``) moved to the benchmark's level, to see which gain misses they account for."""
 
     issues: tuple[str, ...]
     benchmark: np.ndarray
     at_benchmark: Mapping[str, np.ndarray]
     at_struck: Mapping[str, np.ndarray]
     accepts: Mapping[str, np.ndarray]
+    at_explained: Mapping[str, np.ndarray] = field(default_factory=dict)
 
 
-def benchmarked(setting: Deal, terms: Mapping[str, float], values: Mapping[str, np.ndarray]
-                ) -> Benchmarked:
+def benchmarked(setting: Deal, terms: Mapping[str, float], values: Mapping[str, np.ndarray],
+                struck: Terms | None = None) -> Benchmarked:
     """The engine's benchmark at every draw, each distinct draw solved once (a resampled
-    sample repeats draws)."""
+    sample repeats draws). ``struck`` (the deal's ``[outcome]``) says what the record shows of
+    the deal: its ``unsettled`` issues take the benchmark's level at the struck terms too
+    (the struck deal did not set them), and with ``first_tranche`` the benchmark's gains are
+    those of its own first tranche of the struck size (the staged benchmark: its end state with
+    the ``[stages]`` issue at the struck tranche, or at its end state where that is smaller)."""
     names = list(values)
     matrix = np.column_stack([np.asarray(values[k], dtype=float) for k in names])
     rows, back = np.unique(matrix, axis=0, return_inverse=True)
@@ -237,17 +265,51 @@ def benchmarked(setting: Deal, terms: Mapping[str, float], values: Mapping[str, 
     zone = zone_test(problem, grid=grid, **settings, enough=GAIN_TOLERANCE)
     nash = nash_benchmark(problem, supplier_power(setting, unique, None),
                           grid=grid, zone=zone, **settings)
-    at = {k: np.full((1, 1), v) for k, v in setting.outcome_values(terms).items()}
-    struck = [g[:, 0] for g in problem.gains(at)]
     issues = problem.box.names
     bench = np.column_stack([np.where(nash.agreement, nash.points[k], np.nan) for k in issues])
     bench = _as_struck_where_indifferent(setting, terms, bench, issues, unique)
+    struck = Terms(dict(terms)) if struck is None else struck
+    at_bench = nash.gains
+    if struck.first_tranche:
+        at_bench = _gains(problem, _first_tranche(setting, terms, bench, issues), terms, issues)
+    at_struck = _gains(problem, _moved(bench, issues, struck.unsettled), terms, issues)
+    literal = _gains(problem, np.full(bench.shape, np.nan), terms, issues)  # as the file says
+    moved = _moved(bench, issues, (*struck.unsettled, *struck.explained))
+    at_explained = _gains(problem, moved, terms, issues) if struck.explained else ()
     sides = dict(zip(SIDES, range(2)))
     return Benchmarked(
         issues, bench[back],
-        {s: np.where(nash.agreement, nash.gains[i], np.nan)[back] for s, i in sides.items()},
-        {s: struck[i][back] for s, i in sides.items()},
-        {s: accepts(struck[i], problem.disagreement[i])[back] for s, i in sides.items()})
+        {s: np.where(nash.agreement, at_bench[i], np.nan)[back] for s, i in sides.items()},
+        {s: at_struck[i][back] for s, i in sides.items()},
+        {s: accepts(literal[i], problem.disagreement[i])[back] for s, i in sides.items()},
+        {s: at_explained[i][back] for s, i in sides.items()} if struck.explained else {})
+
+
+def _moved(bench: np.ndarray, issues: tuple[str, ...], names: Iterable[str]) -> np.ndarray:
+    """Per draw, the struck level of every issue (NaN), except ``names`` at the benchmark's."""
+    out = np.full(bench.shape, np.nan)
+    for k in set(names):
+        out[:, issues.index(k)] = bench[:, issues.index(k)]
+    return out
+
+
+def _first_tranche(setting: Deal, terms: Mapping[str, float], bench: np.ndarray,
+                   issues: tuple[str, ...]) -> np.ndarray:
+    """The staged benchmark's first tranche: the benchmark with the ``[stages]`` issue at the
+    struck tranche, or at the benchmark's end state where that is smaller."""
+    out = bench.copy()
+    k = issues.index(setting.stages.issue)
+    out[:, k] = np.fmin(bench[:, k], float(terms[setting.stages.issue]))
+    return out
+
+
+def _gains(problem: Any, levels: np.ndarray, terms: Mapping[str, float],
+           issues: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Each side's gain per draw at ``levels`` where finite, else at the struck level (a draw
+    without agreement keeps the struck terms)."""
+    point = {k: np.where(np.isfinite(levels[:, j]), levels[:, j], float(terms[k]))[:, None]
+             for j, k in enumerate(issues)}
+    return tuple(g[:, 0] for g in problem.gains(point))
 
 
 def _as_struck_where_indifferent(setting: Deal, terms: Mapping[str, float], bench: np.ndarray,
@@ -271,29 +333,51 @@ def _as_struck_where_indifferent(setting: Deal, terms: Mapping[str, float], benc
 
 
 def phase(deal: Deal, values: Mapping[str, np.ndarray], ess: float) -> Phase:
-    """The checks of ``deal``'s struck terms over ``values``."""
+    """The checks of ``deal``'s struck terms over ``values``: each issue the struck deal
+    settled, then each side's gain (see :func:`benchmarked` for what the record says of the
+    struck deal, and :class:`Check` for the sourced reasons a file gives for a miss)."""
     setting, terms = deal.at_terms("outcome")
+    struck = deal.outcome
     try:
-        result = benchmarked(setting, terms, values)
+        result = benchmarked(setting, terms, values, struck)
     except NotFiniteError as exc:
         raise not_finite(setting, exc) from None
     names = [k for k, v in values.items() if np.ptp(v) > 0]
     checks = []
     for k, issue in enumerate(result.issues):
+        if issue in struck.unsettled:
+            continue
         level = result.benchmark[:, k]
         lo, hi = _band(level)
-        struck = float(terms[issue])
+        if struck.first_tranche and issue == setting.stages.issue:
+            lo = min(lo, setting.stages.candidates()[0])  # a first tranche: up to the end state
+        value = float(terms[issue])
         i = setting.issue(issue)
         slack = 1e-9 * max(1.0, abs(i.range[1] - i.range[0]))
-        checks.append(_check("issue", issue, struck, lo, hi, slack, level, values, names))
+        checks.append(_check("issue", issue, value, lo, hi, slack, level, values, names,
+                             struck.explained.get(issue, "")))
     for side in SIDES:
         at_struck, at_benchmark = result.at_struck[side], result.at_benchmark[side]
         lo, hi = _band(at_benchmark)
-        struck = float(np.median(at_struck))
-        checks.append(_check("gain", side, struck, lo, hi, 1e-9, at_benchmark - at_struck,
-                             values, names))
+        value = float(np.median(at_struck))
+        check = _check("gain", side, value, lo, hi, 1e-9, at_benchmark - at_struck,
+                       values, names)
+        checks.append(_gain_explained(check, result, side, struck))
     acceptance = {s: float(result.accepts[s].mean()) for s in SIDES}
     return Phase(tuple(checks), acceptance, ess)
+
+
+def _gain_explained(check: Check, result: Benchmarked, side: str, struck: Terms) -> Check:
+    """A failed gain check is explained when the side's median gain lands inside the band once
+    the explained issues are moved to the benchmark's level: the reason is theirs."""
+    if check.inside or side not in result.at_explained:
+        return check
+    moved = float(np.median(result.at_explained[side]))
+    if not check.p10 - 1e-9 <= moved <= check.p90 + 1e-9:
+        return check
+    names = ", ".join(struck.explained)
+    return replace(check, explained=f"the miss on {names} (with {names} at the benchmark's "
+                   f"level this gain is {people(moved)} $bn/yr, inside)")
 
 
 def _band(values: np.ndarray) -> tuple[float, float]:
@@ -305,15 +389,17 @@ def _band(values: np.ndarray) -> tuple[float, float]:
 
 
 def _check(kind: str, name: str, struck: float, lo: float, hi: float, slack: float,
-           quantity: np.ndarray, values: Mapping[str, np.ndarray], names: list[str]) -> Check:
+           quantity: np.ndarray, values: Mapping[str, np.ndarray], names: list[str],
+           explained: str = "") -> Check:
     inside = bool(np.isfinite(lo) and lo - slack <= struck <= hi + slack)
+    explained = "" if inside else explained
     if inside or not names:
-        return Check(kind, name, struck, lo, hi, inside)
+        return Check(kind, name, struck, lo, hi, inside, explained=explained)
     corr = rank_correlations(values, names, {"q": quantity})["q"]
     top = corr.abs().idxmax()
     if not np.isfinite(corr[top]) or corr[top] == 0:
-        return Check(kind, name, struck, lo, hi, inside)
-    return Check(kind, name, struck, lo, hi, inside, str(top), float(corr[top]))
+        return Check(kind, name, struck, lo, hi, inside, explained=explained)
+    return Check(kind, name, struck, lo, hi, inside, str(top), float(corr[top]), explained)
 
 
 def backtest(names: Iterable[str | Deal] | None = None, *, draws: int = 2_000,

@@ -128,10 +128,10 @@ HOSTILE = [
 def test_hostile_expressions_are_refused_fast(text):
     toml_text = TOY.replace('"pay - 0.5 * chips"', repr(text).replace("'", '"')
                             if "'" not in text else '"""' + text + '"""')
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(DealFileError) as info:
         deals.loads(toml_text, path="evil.toml")
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
     assert "utility.supplier" in str(info.value) or "(file)" in str(info.value)
     assert not Path("/tmp/chipdeals-pwned").exists()
 
@@ -143,10 +143,10 @@ def test_definitions_that_double_at_each_step_are_refused_fast():
                                          for k in range(1, 40)])
     text = TOY.replace("[utility]", f"[definitions]\n{chain}\n\n[utility]").replace(
         '"pay - 0.5 * chips"', '"d39 - chips"')
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(DealFileError, match="utility.supplier: with its definitions written out"):
         deals.loads(text, path="chain.toml")
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 def test_a_number_where_a_condition_belongs_is_an_error_naming_the_field():
@@ -158,20 +158,20 @@ def test_a_number_where_a_condition_belongs_is_an_error_naming_the_field():
 def test_thousands_of_stances_are_refused_at_load():
     # 3,000 a side would make a stance game of 9 million cells, each evaluated in Python.
     many = "\n".join(f"s{i} = {{ pay = 0.5 }}" for i in range(3_000))
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(DealFileError, match="stances.partner: 3001 stances, more than"):
         deals.loads(TOY.replace("pay = { pay = 0.5 }", "pay = { pay = 0.5 }\n" + many))
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 2.0
 
 
 def test_big_file_is_refused_before_reading(tmp_path):
     path = tmp_path / "big.toml"
     with open(path, "wb") as handle:
         handle.write(b"# " + b"x" * (50 * 1024 * 1024))
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(DealFileError, match="over the .*byte limit"):
         deals.load(path)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_big_text_is_refused():
@@ -190,10 +190,10 @@ def test_invalid_utf8_names_line(tmp_path):
                                   "[" + ".".join(["a"] * 100_000) + "]"])
 def test_long_dotted_keys_are_refused_before_parsing(text):
     # tomllib takes time quadratic in a dotted key's parts: this one would take minutes.
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(DealFileError, match="dots in keys and numbers"):
         deals.loads(TOY + text)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def test_dots_inside_strings_and_comments_are_not_counted():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -119,3 +120,75 @@ def test_a_struck_level_the_benchmark_is_indifferent_to_counts_as_the_benchmarks
     short = deals.loads(SATURATED.replace("chips = 2.0", "chips = 0.5"))
     c = checks(backtest([short], draws=1_000, record=Record()).rows[0].phases["before"])
     assert not c[("issue", "chips")].inside
+
+
+# ---- what the record shows of a struck deal: unsettled issues, a first tranche, sourced misses --
+
+def test_an_issue_the_struck_deal_did_not_settle_takes_the_benchmarks_level_on_both_sides():
+    """The struck deal set chips but not pay (paid under another instrument): pay is not
+    checked, and each side's gain at the struck terms is its gain at the benchmark in every
+    draw (chips = 1 is the benchmark's), so both gain checks are inside. The old comparison,
+    pay read as 0, put every check but chips outside the band."""
+    text = LINEAR.format(pay=0.0, name="unsettled")
+    old = backtest([deals.loads(text)], draws=1_000, record=Record()).rows[0].phases["before"]
+    assert {(c.kind, c.name) for c in old.failed} == {("issue", "pay"), ("gain", "supplier"),
+                                                      ("gain", "partner")}
+    deal = deals.loads(text.replace("[outcome]\n", "[outcome]\nunsettled = [\"pay\"]\n"))
+    new = backtest([deal], draws=1_000, record=Record()).rows[0].phases["before"]
+    assert new.inside is True and ("issue", "pay") not in checks(new)
+    for side in ("supplier", "partner"):
+        gain = checks(new)[("gain", side)]
+        assert gain.struck == pytest.approx((2.0 - 0.5) / 2, abs=0.03)  # (v - 0.5) / 2 at v = 2
+        assert gain.p10 < gain.struck < gain.p90
+
+
+def test_a_sourced_miss_is_named_and_counted_apart_from_the_deals_inside():
+    """A struck pay of 0.6 is below the band (p10 0.85); with a sourced reason for pay the miss
+    is named, the gain misses it causes are traced to it (with pay at the benchmark's level
+    the struck terms are the benchmark's), and the deal counts as a sourced miss, not inside."""
+    text = LINEAR.format(pay=0.6, name="explained").replace(
+        "[outcome]\n", '[outcome]\nexplained = { pay = "record b1: paid in kind" }\n')
+    bt = backtest([deals.loads(text)], draws=1_000, record=Record())
+    before = bt.rows[0].phases["before"]
+    assert before.inside is False and before.sourced is True
+    assert bt.count("before") == 0 and bt.sourced("before") == 1
+    assert checks(before)[("issue", "pay")].explained == "record b1: paid in kind"
+    assert all(c.explained for c in before.failed) and len(before.failed) == 3
+    assert "sourced miss: record b1" in "\n".join(bt.notes())
+    assert "sourced (3/4)" in bt.display()["before"].tolist()
+
+
+def test_a_miss_without_a_reason_for_every_check_is_not_sourced():
+    text = LINEAR.format(pay=0.6, name="half").replace(
+        "[outcome]\n", '[outcome]\nexplained = { chips = "record b1: not the reason" }\n')
+    before = backtest([deals.loads(text)], draws=500, record=Record()).rows[0].phases["before"]
+    assert before.inside is False and before.sourced is False
+    assert not any(c.explained for c in before.failed)  # chips is inside: its reason is unused
+
+
+def test_the_gulf_licences_are_compared_as_first_tranches_not_as_a_years_demand():
+    """Record b5: the Nov 2025 licences are 'the first licences of the Gulf frameworks'; the
+    US-run licences are other firms' (record f4). Compared with the benchmark's whole year
+    (the old comparison: US-run chips 0 against a benchmark of ~350k-900k, gains a fraction
+    of the benchmark's) the UAE's licence is outside the band; compared with the staged
+    benchmark's first tranche of the struck size, inside."""
+    for name in ("gulf-divestment-uae", "gulf-divestment-saudi"):
+        deal = deals.load(name)
+        old = replace(deal, outcome=replace(deal.outcome, first_tranche=False, unsettled=()))
+        rows = backtest([deal, old], draws=1_000, record=Record()).rows
+        new_phase, old_phase = rows[0].phases["before"], rows[1].phases["before"]
+        assert old_phase.inside is False and new_phase.inside is True
+        assert ("issue", "chips_us") not in checks(new_phase)
+        # a first tranche is checked against the end state: up to the benchmark's p90
+        chips = checks(new_phase)[("issue", "chips")]
+        assert chips.p10 <= chips.struck <= chips.p90
+
+
+def test_outcome_record_fields_are_checked_in_one_line():
+    bad = LINEAR.format(pay=1.0, name="bad")
+    for extra, field in (('unsettled = ["gold"]\n', "outcome.unsettled"),
+                         ('explained = { gold = "record b1" }\n', "outcome.explained"),
+                         ('explained = { pay = " " }\n', "outcome.explained.pay"),
+                         ("first_tranche = true\n", "outcome.first_tranche")):
+        with pytest.raises(deals.DealError, match=field.replace(".", r"\.")):
+            deals.loads(bad.replace("[outcome]\n", "[outcome]\n" + extra))
