@@ -115,15 +115,18 @@ def test_notebook_08_quotes_the_staged_plans_it_prints():
     india = stage_plan(deals.load("india-energy-trade"), 1_000, 0).to_data()
     assert india["best_by_expected_gain"] == 0
     g42 = deals.load("microsoft-g42")
-    signs = said(r"about (\d+)k H100e a year, G42 signs in about half of the worlds", nb)
+    signs = said(r"about (\d+)k H100e a year, G42 signs in about (\w+ worlds\s+in \w+), and every "
+                 r"staged plan is signed less often and gains the US less than the one-shot "
+                 r"licence", nb)
     assert g42.outcome.values["chips_us"] == pytest.approx(float(signs.group(1)) * 1e3, rel=0.1)
     audit = deals.assess(g42, terms="outcome", draws=2_000, seed=0, progress=False,
                          summaries=False)
-    assert abs(audit.acceptance["partner"] - 0.5) <= ABOUT
-    assert "staging does not pay" in markdown(nb)
+    assert abs(audit.acceptance["partner"] - share(" ".join(signs.group(2).split()))) <= ABOUT
     plan = stage_plan(g42, 1_000, 0).to_data()
-    best = max(o["supplier_gain"] for o in plan["options"] if not o["one_shot"])
-    assert best < next(o for o in plan["options"] if o["one_shot"])["supplier_gain"]
+    one = next(o for o in plan["options"] if o["one_shot"])
+    staged = [o for o in plan["options"] if not o["one_shot"]]
+    assert all(o["supplier_gain"] < one["supplier_gain"] for o in staged)
+    assert all(o["p_accepted"] < one["p_accepted"] for o in staged)
 
 
 @pytest.mark.slow
@@ -161,10 +164,10 @@ def test_notebook_09_quotes_ratification_and_the_power_it_costs():
 @pytest.mark.slow
 def test_notebook_06_quotes_the_acceptance_of_the_gulf_licences():
     nb = "06-struck-deals.ipynb"
-    said(r"puts G42's acceptance near one world in two", nb)
+    signs = share(said(r"puts G42's acceptance at about (\w+ worlds in \w+)", nb).group(1))
     g42 = deals.assess(deals.load("microsoft-g42"), terms="outcome", draws=2_000, seed=0,
                        progress=False, summaries=False)
-    assert abs(g42.acceptance["partner"] - 0.5) <= ABOUT
+    assert abs(g42.acceptance["partner"] - signs) <= ABOUT
     said(r"the UAE accepts the licence in most worlds", nb)
     uae = deals.assess(deals.load("gulf-divestment-uae"), terms="outcome", draws=2_000, seed=0,
                        progress=False, summaries=False)
