@@ -24,3 +24,14 @@ def test_solve_prints_no_signed_zero_and_fits_80_columns(name, detail, monkeypat
     assert "outside option" in text and "disagreement" in text  # the lines that printed -0
     assert SIGNED_ZERO.findall(text) == []
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+@pytest.mark.slow
+def test_calibrate_prints_small_moves_without_a_signed_zero(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["calibrate", "microsoft-g42"]) == 0
+    text = out.getvalue()
+    assert SIGNED_ZERO.findall(text.replace("%", "")) == []  # "-0%" was printed here
+    assert max(len(line) for line in text.splitlines()) <= 80
