@@ -1,13 +1,16 @@
-"""`chipdeals compare` as whole processes: medians of interleaved runs, one or more checkouts.
+"""`chipdeals compare` as whole processes: medians of interleaved runs, one or more builds.
 
-    python setup.py build_ext --inplace                 # the compiled kernels, in each checkout
-    python benchmarks/bench_compare.py                  # this checkout, 5 rounds
-    python benchmarks/bench_compare.py --tree ../main --rounds 7    # against another checkout
+    pip install --no-deps --target /tmp/site-new .      # the installed package, kernels built
+    python benchmarks/bench_compare.py --site /tmp/site-new              # it alone, 5 rounds
+    python benchmarks/bench_compare.py --site /tmp/site-new --site /tmp/site-old --rounds 7
+    python benchmarks/bench_compare.py --tree ../main   # a checkout (no build step: NumPy path
+                                                        # unless build_ext --inplace was run)
 
-Each checkout runs ``python -m deals compare`` (all cores) and ``... --jobs 1`` in a fresh
-process, from an empty folder, with the checkout alone on PYTHONPATH; the checkouts and the
-commands take turns within each round, so a slow minute of the shared machine falls on all of
-them. A child's output is checked: every checkout must print the same JSON (``--format
+Each build (an install made by ``pip install --target``, or a checkout) runs
+``python -m deals compare`` (all cores) and ``... --jobs 1`` in a fresh process, from an empty
+folder, with that build alone on PYTHONPATH (this checkout taken off it); without ``--site``
+or ``--tree`` it times this checkout. The builds and the commands take turns within each
+round, so a slow minute of the shared machine falls on all of them. A child's output is checked: every checkout must print the same JSON (``--format
 json``), else the script stops, since a faster wrong answer is no result. The figures are
 medians of wall and CPU seconds (user + system, of the command and its workers) and the peak
 resident memory of the largest process. The load average before and after is recorded: on a
@@ -37,9 +40,11 @@ COMMANDS = {"compare": ["compare"], "compare --jobs 1": ["compare", "--jobs", "1
 
 
 def environment(tree: Path) -> dict:
-    """The environment of a child: ``tree`` alone on PYTHONPATH, the expression cache kept."""
+    """The environment of a child: ``tree`` (a checkout or a ``pip install --target``
+    folder) alone on PYTHONPATH, the expression cache kept."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(tree)
+    env.pop("CHIPDEALS_PURE", None)
     return env
 
 
@@ -82,12 +87,14 @@ def measure(trees: list[Path], rounds: int) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--site", action="append", default=[],
+                        help="a folder made by pip install --target (repeatable)")
     parser.add_argument("--tree", action="append", default=[],
-                        help="another checkout to time beside this one (repeatable)")
+                        help="a checkout to time (repeatable)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
-    trees = [HERE.parent] + [Path(t).resolve() for t in args.tree]
+    trees = [Path(t).resolve() for t in args.site + args.tree] or [HERE.parent]
     answers = {str(t): answer(t) for t in trees}  # also the warm-up of each expression cache
     if len(set(answers.values())) > 1:
         sys.exit(f"the checkouts print different JSON: {answers}")

@@ -439,14 +439,26 @@ def _describe(node: ast.AST) -> str:
 _FLOAT = np.dtype(float)
 
 
+#: Broadcast shapes already worked out, by the operands' shapes (a search evaluates the same
+#: shapes thousands of times); bounded, so odd shapes cannot grow it without end.
+_SHAPES: dict[tuple[tuple[int, ...], ...], tuple[int, ...]] = {}
+
+
 def _broadcast_shape(arrays: list[np.ndarray]) -> tuple[int, ...]:
     # np.broadcast is one C call (up to 32 operands); np.broadcast_shapes builds arrays in
-    # Python, a tenth of an audit's time in its many small evaluations.
+    # Python, a tenth of an audit's time in its many small evaluations. Reading the shapes
+    # and looking them up costs a third of either.
+    shapes = tuple([a.shape for a in arrays])
+    found = _SHAPES.get(shapes)
+    if found is not None:
+        return found
     if not arrays:
         return ()
-    if len(arrays) <= 32:
-        return np.broadcast(*arrays).shape
-    return np.broadcast_shapes(*(a.shape for a in arrays))
+    found = (np.broadcast(*arrays).shape if len(arrays) <= 32
+             else np.broadcast_shapes(*shapes))
+    if len(_SHAPES) < 4096:
+        _SHAPES[shapes] = found
+    return found
 
 
 @lru_cache(maxsize=4096)

@@ -19,13 +19,13 @@ import pandas as pd
 
 from deals.audit.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
                               audited_terms)
-from deals.audit.work import summary
+from deals.audit.work import Summaries, summary
 from deals.audit.benchmark_memo import shared_benchmarks
 from deals.deal.files import load
 from deals.deal.reading import library_names
 from deals.deal.model import Deal
 from deals.audit.verdicts import FLAG_WORDS, FLAGS, label, verdict
-from games.parallel import jobs_for, process_map, progress_ticks
+from games.parallel import can_fork, jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 
 
@@ -197,8 +197,8 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
 
     summaries = options.pop("summaries", True)  # compare asks for them as tasks of their own
     detail = options.get("detail", True) and summaries
-    # Each deal's audit, staged plan and two-level summary are separate tasks (the audit
-    # attaches the last two when it is done): more, smaller tasks keep the workers even.
+    # Each deal's audit and two-level summary are separate tasks (the audit attaches the
+    # second when it is done): more, smaller tasks keep the workers even.
     tasks = _tasks(audited, summaries=detail and terms == "proposal")
 
     def run(task: tuple[str, int]) -> Any:
@@ -218,6 +218,8 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
         return main, outcome
 
     workers = 1 if executor is not None else jobs_for(jobs, len(tasks))
+    if workers > 1:
+        _before_forking()
     # The costliest tasks start first, so the workers finish together.
     tasks.sort(key=lambda task: -task_cost(task[0], audited[task[1]]) if workers > 1 else 0)
     remaining = Counter(k for _, k in tasks)
@@ -229,11 +231,19 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
                 tick(index)
 
         results = dict(zip(tasks, process_map(run, tasks, workers, done=finished)))
-    found = _found(results, len(audited), summaries=detail and terms == "proposal")
+    found = _found(results, audited, terms, draws, seed,
+                   summaries=detail and terms == "proposal")
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
                       tuple(o for _, o in found), skipped=tuple(skipped),
                       imposed=tuple(d.name for d in audited
                                     if d.outcome is not None and d.outcome.imposed))
+
+
+def _before_forking() -> None:
+    """What every worker of :func:`compare` would do again, done once before they are forked:
+    every audit's optimal ask needs scipy.optimize (about 0.4 s of CPU to import)."""
+    if can_fork():
+        import scipy.optimize  # noqa: F401  start-up time: once here, not once per worker
 
 
 def _auditable(chosen: Sequence[Deal | str], terms: str, *, named: bool
@@ -253,26 +263,28 @@ def _auditable(chosen: Sequence[Deal | str], terms: str, *, named: bool
 
 
 def _tasks(audited: Sequence[Deal], *, summaries: bool) -> list[tuple[str, int]]:
-    """The tasks of :func:`compare`: each deal's audit, and with ``summaries`` its staged
-    plan and two-level summary where it has them."""
+    """The tasks of :func:`compare`: each deal's audit, and with ``summaries`` its two-level
+    summary where it has one (the JSON and the tables show it). The staged plan is shown
+    only in the frame (``to_frame()``, ``--format csv``): it is found when that is read."""
     tasks = [("audit", k) for k in range(len(audited))]
     if summaries:
-        tasks += [(kind, k) for k, deal in enumerate(audited) for kind, needed in
-                  (("staged", deal.stages is not None),
-                   ("two_level", deal.actors is not None or deal.beliefs is not None)) if needed]
+        tasks += [("two_level", k) for k, deal in enumerate(audited)
+                  if deal.actors is not None or deal.beliefs is not None]
     return tasks
 
 
-def _found(results: Mapping[tuple[str, int], Any], count: int, *, summaries: bool
+def _found(results: Mapping[tuple[str, int], Any], audited: Sequence[Deal], terms: str,
+           draws: int, seed: int | None, *, summaries: bool
            ) -> list[tuple[Assessment, Assessment | None]]:
-    """Each deal's audit (with its summaries attached) and struck-deal audit, the worst
-    first."""
+    """Each deal's audit (with its two-level summary attached, and its staged plan to be
+    found when first read) and struck-deal audit, the worst first."""
     found = []
-    for k in range(count):
+    for k, deal in enumerate(audited):
         main, outcome = results[("audit", k)]
-        extra = {kind: results.get((kind, k)) for kind in ("staged", "two_level")}
         if summaries:
-            main = replace(main, **extra)
+            later = Summaries(audited_terms(deal, terms)[0], terms, draws, seed)
+            main = replace(main, staged=later if deal.stages is not None else None,
+                           two_level=results.get(("two_level", k)))
         found.append((main, outcome))
     found.sort(key=lambda pair: pair[0].sort_key())
     return found
@@ -287,7 +299,7 @@ def main_driver(a: Assessment) -> str | None:
 def task_cost(kind: str, deal: Deal) -> int:
     """A rough rank of how long a task of :func:`compare` takes (only the order in which the
     tasks start depends on it): an audit and a two-level summary grow with the issues."""
-    return len(deal.issues) * {"audit": 3, "two_level": 2, "staged": 1}[kind]
+    return len(deal.issues) * {"audit": 3, "two_level": 2}[kind]
 
 
 def has_terms(deal: Deal, terms: str) -> bool:

@@ -192,7 +192,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
                f"struck ([outcome]), {NOT_STRUCK} where none was struck"
                + edge_caption([*comparison, *comparison.struck])
                + ("" if getattr(args, "detail", False) else "; --detail for terms and money"))
-    sections = [Section("leverage of each deal's terms", comparison.to_frame(), caption,
+    sections = [Section("leverage of each deal's terms", comparison.to_frame, caption,
                         name="compare", display=compare_display(comparison, width),
                         notes=compare_notes(comparison, getattr(args, "detail", False)))]
     if args.plot:

@@ -22,7 +22,8 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -96,7 +97,7 @@ class TwoLevel(TabularResult):
     @property
     def unratified_at_home(self) -> bool:
         """True when the supplier's own side ratifies its proposal in under half the draws."""
-        return "supplier" in self.sides and self.sides["supplier"].ratified < RATIFY_THRESHOLD
+        return "supplier" in self.sides and self.ratified["supplier"] < RATIFY_THRESHOLD
 
     def to_frame(self) -> pd.DataFrame:
         rows = []
@@ -256,7 +257,12 @@ def power_with_latency(deal: Any, values: Mapping[str, np.ndarray], months: Mapp
 
 def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
               power: float | None = None, grid_points: int = 350) -> TwoLevel:
-    """Ratification, latency, power and Schelling's shift of a deal's proposal, per draw."""
+    """Ratification, latency, power and Schelling's shift of a deal's proposal, per draw.
+
+    Each side's Schelling half (its win-set's share of the zone and the benchmark over it)
+    is found the first time ``sides`` is read (:class:`HomeSides`): the headline
+    probabilities (:meth:`TwoLevel.rows`, what ``chipdeals compare`` shows) do not need it.
+    """
     if deal.actors is None and deal.beliefs is None:
         raise DealError(f"deal {deal.name!r} has neither [actors] nor [beliefs]; add "
                         "[actors.supplier] or [beliefs.supplier] (docs/deal-files.md)")
@@ -265,11 +271,9 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     given = deal
     deal, proposal = deal.at_terms("proposal")  # in the proposal's own setting
     values = sample_values(deal, draws, seed)
-    problem = all_values_problem(deal, values)
-    grid = scan(problem, grid_points)
     beta = supplier_power(deal, values, power)
-    sides, ratified, months, free_nash = {}, {}, {}, None
-    for k, side in enumerate(deal.actors or {}):
+    homes, ratified, months = {}, {}, {}
+    for side in deal.actors or {}:
         home = deal.actors[side]
         gains_each = member_gains(deal, side, proposal, values)
         ratified_each = home.ratification().ratifies(gains_each)
@@ -278,23 +282,7 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
         blockers = {m.name: float(np.mean(objects[j] & ~ratified[side]))
                     for j, m in enumerate(home.members)}
         months[side] = np.broadcast_to(latency(deal, side, proposal, values), (draws,))
-        slack = side_slack(deal, side)
-        # The benchmark without a win-set is the same for both sides: found once.
-        shift = schelling_shift(problem, slack, beta, grid=grid, free=free_nash)
-        free_nash = shift.free
-        player = SIDES.index(side)
-        free = shift.free.agreement
-        share = win_set(problem, slack, grid=grid)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            inside = np.where(share.zone_share > 0, share.share_in_zone / share.zone_share, np.nan)
-        moved = shift.shift_of(player)
-        sides[side] = SideOfTwoLevel(
-            side, deal.party(side), float(ratified[side].mean()),
-            float(np.median(months[side])),
-            float(np.nanmedian(inside)) if np.isfinite(inside).any() else float("nan"),
-            float(np.mean(shift.toward(player))), float(np.mean(shift.killed & free)),
-            float(np.nanmean(moved)) if np.isfinite(moved).any() else float("nan"),
-            blockers)
+        homes[side] = (float(ratified[side].mean()), float(np.median(months[side])), blockers)
     shares = {s: float(v.mean()) for s, v in ratified.items()}
     if ratified:
         shares["both"] = float(np.mean(np.logical_and.reduce(list(ratified.values()))))
@@ -303,11 +291,71 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
         breakdown = mutual_optimism_of(given, draws, seed, power=power).probability
         if "partner" in deal.beliefs and deal.beliefs["partner"].resolve is not None:
             threat = threat_under_doubt(given, draws, seed)
-    return TwoLevel(deal.name, {s: deal.party(s) for s in SIDES}, draws, seed, sides, shares,
+    return TwoLevel(deal.name, {s: deal.party(s) for s in SIDES}, draws, seed,
+                    HomeSides(deal, values, beta, grid_points, homes), shares,
                     float(np.median(beta)),
                     float(np.median(power_with_latency(deal, values, months)))
                     if power is None else float(power), breakdown, threat,
                     settings={"grid_points": grid_points, "power": power})
+
+
+@dataclass(frozen=True, eq=False)
+class HomeSides(Mapping):
+    """Each side's :class:`SideOfTwoLevel` by side, the Schelling half of every side found
+    (once, for all sides) the first time a side is read; which sides there are is known at
+    once. It keeps the draws it was made from, so a pickled copy finds the same answer.
+
+    ``homes`` maps each side with actors to its (P(ratifies), median latency, blockers).
+    """
+
+    deal: Any
+    parameters: Mapping[str, np.ndarray] = field(repr=False)
+    beta: np.ndarray = field(repr=False)
+    grid_points: int
+    homes: Mapping[str, tuple[float, float, Mapping[str, float]]]
+    found: dict = field(default_factory=dict, repr=False)
+
+    def __getitem__(self, side: str) -> SideOfTwoLevel:
+        if side not in self.homes:
+            raise KeyError(side)
+        if not self.found:
+            self.found.update(self._schelling())
+        return self.found[side]
+
+    def __iter__(self):
+        return iter(self.homes)
+
+    def __len__(self) -> int:
+        return len(self.homes)
+
+    def __contains__(self, side: object) -> bool:
+        return side in self.homes
+
+    def _schelling(self) -> dict[str, SideOfTwoLevel]:
+        """Every side's record: its win-set's share of the zone and Schelling's shift."""
+        deal = self.deal
+        problem = all_values_problem(deal, self.parameters)
+        grid = scan(problem, self.grid_points)
+        sides, free_nash = {}, None
+        for side, (ratified, months, blockers) in self.homes.items():
+            slack = side_slack(deal, side)
+            # The benchmark without a win-set is the same for both sides: found once.
+            shift = schelling_shift(problem, slack, self.beta, grid=grid, free=free_nash)
+            free_nash = shift.free
+            player = SIDES.index(side)
+            share = win_set(problem, slack, grid=grid)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                inside = np.where(share.zone_share > 0,
+                                  share.share_in_zone / share.zone_share, np.nan)
+            moved = shift.shift_of(player)
+            sides[side] = SideOfTwoLevel(
+                side, deal.party(side), ratified, months,
+                float(np.nanmedian(inside)) if np.isfinite(inside).any() else float("nan"),
+                float(np.mean(shift.toward(player))),
+                float(np.mean(shift.killed & shift.free.agreement)),
+                float(np.nanmean(moved)) if np.isfinite(moved).any() else float("nan"),
+                blockers)
+        return sides
 
 
 def schelling_curve(deal: Any, side: str, parameter: str, levels: Any, draws: int = 500,

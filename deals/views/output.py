@@ -76,18 +76,46 @@ class Rows:
         return len(self.rows)
 
 
+class BuiltWhenRead:
+    """A dataclass field that may be given a function of no arguments instead of its value:
+    the function runs the first time the field is read (once), so a value that only some
+    output formats print costs nothing in the others."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}_value"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:  # no class-level default: the dataclass field stays required
+            raise AttributeError(self.slot)
+        value = obj.__dict__[self.slot]
+        if callable(value):
+            value = obj.__dict__[self.slot] = value()
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class Section:
     """One titled table of a command's output.
 
-    ``frame`` holds the data (raw numbers, a named index); ``display`` optionally replaces it in
-    the human formats (table, markdown) with columns made for reading; ``formats`` marks
-    columns of ``frame`` as ``"percent"`` or ``"text"``; ``notes`` are long lines printed under
-    the table; ``name`` is the snake_case key for JSON and the CSV file name.
+    ``frame`` holds the data (raw numbers, a named index), or a function of no arguments
+    that builds it the first time it is read (only the csv, spreadsheet and table-file
+    outputs and a report without its own JSON read it when ``display`` is given);
+    ``display`` optionally replaces it in the human formats (table, markdown) with columns
+    made for reading; ``formats`` marks columns of ``frame`` as ``"percent"`` or ``"text"``;
+    ``notes`` are long lines printed under the table; ``name`` is the snake_case key for
+    JSON and the CSV file name.
+
+    >>> built = []
+    >>> s = Section("demo", lambda: built.append(1) or Rows(("deal",), (("uae",),)))
+    >>> len(built), len(s.frame), len(s.frame), len(built)
+    (0, 1, 1, 1)
     """
 
     title: str
-    frame: pd.DataFrame | Rows
+    frame: pd.DataFrame | Rows = BuiltWhenRead()  # type: ignore[assignment]
     caption: str = ""
     name: str = ""
     display: pd.DataFrame | None = None

@@ -147,17 +147,24 @@ class BatchProblem:
         shape (r, 1) one outcome per draw.
         """
         pick = slice(None) if rows is None else rows
-        count = self.draws if rows is None else (
-            len(range(self.draws)[rows]) if isinstance(rows, slice) else len(rows))
-        width = max((np.shape(v)[1] for v in outcome.values() if np.ndim(v) == 2), default=1)
-        if width > 1 and count > 1 and count * width > BLOCK_CELLS:
-            return self._gains_by_blocks(outcome, pick, count, width)
+        width = _width(outcome)
+        if width > 1:
+            count = self.draws if rows is None else (
+                len(range(self.draws)[rows]) if isinstance(rows, slice) else len(rows))
+            if count > 1 and count * width > BLOCK_CELLS:
+                return self._gains_by_blocks(outcome, pick, count, width)
         params, d_1, d_2 = self._columns(pick)
         with np.errstate(all="ignore"):  # a NaN or inf is refused below, naming where
             u_1, u_2 = self.utilities(outcome, params)
-        g_1, g_2 = np.broadcast_arrays(np.asarray(u_1, dtype=float) - d_1,
-                                       np.asarray(u_2, dtype=float) - d_2)
-        if not (np.isfinite(g_1).all() and np.isfinite(g_2).all()):
+            g_1 = np.asarray(u_1, dtype=float) - d_1
+            g_2 = np.asarray(u_2, dtype=float) - d_2
+            # One pass each: a sum is finite only if every term is (an overflow of the sum
+            # of finite terms only sends it to the exact check below, which finds nothing).
+            finite = np.isfinite(np.add.reduce(g_1, axis=None)
+                                 + np.add.reduce(g_2, axis=None))
+        if g_1.shape != g_2.shape:
+            g_1, g_2 = np.broadcast_arrays(g_1, g_2)
+        if not finite:
             # Wherever a scan or a search step finds one, not only on a grid: a search must
             # not step on through NaN (a utility is finite over the whole box, or refused).
             # An outcome that is itself NaN (a draw with no agreement) is not a step.
@@ -216,6 +223,17 @@ def scan(problem: BatchProblem, grid_points: int = 350) -> GridScan:
     g_1, g_2 = np.broadcast_to(g_1, shape), np.broadcast_to(g_2, shape)  # finite: gains checks
     units = tuple(np.maximum(np.ptp(g, axis=1), 1e-12) for g in (g_1, g_2))
     return GridScan(grid, (g_1, g_2), units, grid_points)  # type: ignore[arg-type]
+
+
+def _width(outcome: Mapping[str, ArrayLike]) -> int:
+    """The most outcomes per draw among ``outcome``'s 2-D issue arrays (1 if none is 2-D
+    or wider)."""
+    width = 1
+    for v in outcome.values():
+        shape = v.shape if type(v) is np.ndarray else np.shape(v)
+        if len(shape) == 2 and shape[1] > width:
+            width = shape[1]
+    return width
 
 
 def require_finite(problem: BatchProblem, player: int, gains: np.ndarray,

@@ -53,3 +53,19 @@ def test_summaries_are_found_when_read_with_the_same_json():
     assert dict(alone.rows()) == dict(lazy.two_level.rows())
     left_out = assess(deal, draws=200, seed=1, progress=False, summaries=False)
     assert left_out.staged is None and left_out.two_level is None
+
+
+def test_compare_finds_a_staged_plan_only_for_the_frame_that_shows_it(monkeypatch):
+    import deals.audit.work as work_module
+
+    found = []
+    real = work_module.stage_summary
+    monkeypatch.setattr(work_module, "stage_summary",
+                        lambda *a, **k: found.append(a[0].name) or real(*a, **k))
+    deal = deals.load("gulf-divestment-uae")  # it has [stages], [actors] and an [outcome]
+    c = deals.compare([deal], draws=120, seed=2, progress=False)
+    assert c.to_dict()["deals"][0]["two_level"] is not None and not found  # the JSON: none
+    frame = c.to_frame()
+    assert found == ["gulf-divestment-uae"]
+    alone = summary("staged", deal.at_terms("proposal")[0], "proposal", 120, 2)
+    assert frame["staged_plan"].iloc[0] == str(alone) != "None"

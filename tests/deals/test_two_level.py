@@ -56,6 +56,29 @@ def test_two_members_ratification_and_schelling_have_their_closed_form():
     assert side.toward == pytest.approx(0.125, abs=4 * se)
 
 
+def test_the_schelling_half_is_found_only_when_read_and_the_same_after_pickling(monkeypatch):
+    import pickle
+
+    import deals.two_level.ratification as ratification
+
+    deal = pie(actors=HAWK_AND_DOVE)
+    eager = two_level(deal, 400, seed=None, grid_points=101)  # fresh draws: kept, not redrawn
+    expected = dict(eager.sides)  # read: the Schelling half is found now
+    calls = []
+    real = ratification.schelling_shift
+    monkeypatch.setattr(ratification, "schelling_shift",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    t = two_level(deal, 400, seed=1, grid_points=101)
+    assert t.rows() and t.short() and t.unratified_at_home in (True, False)
+    assert list(t.sides) == ["supplier"] and "supplier" in t.sides and not calls
+    copy_of = pickle.loads(pickle.dumps(t))
+    assert not calls
+    assert copy_of.sides["supplier"] == t.sides["supplier"]
+    assert len(calls) == 2  # once for each copy, not once per read
+    assert t.sides["supplier"].ratified == t.ratified["supplier"]
+    assert pickle.loads(pickle.dumps(eager)).sides == expected
+
+
 def test_a_veto_member_who_is_the_negotiator_changes_nothing():
     deal = deals.load("chips-for-farm-purchases")
     doc = deal_to_dict(deal)

@@ -236,3 +236,28 @@ def test_a_table_evaluated_by_blocks_of_draws_equals_one_call(draws, width, bloc
     for one, by_blocks in zip(whole, blocked):
         for g, h in zip(one, by_blocks):
             np.testing.assert_array_equal(np.broadcast_to(g, h.shape), h)
+
+
+def test_gains_refuse_one_non_finite_cell_and_accept_finite_gains_whose_sum_overflows():
+    from games.errors import NotFiniteError
+    from games.expressions import _broadcast_shape
+
+    big = np.array([1e308, 1e308, -1e308, 5.0])  # finite, but their sum overflows
+    p = BatchProblem(lambda x, q: (q["c"] * x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}),
+                     {"c": big}, (0.0, 0.0))
+    g_1, g_2 = p.gains({"s": np.array([[1.0], [1.0], [1.0], [1.0]])})
+    assert np.array_equal(g_1[:, 0], big) and np.isfinite(g_2).all()
+    for bad in (np.inf, -np.inf, np.nan):
+        c = big.copy()
+        c[2] = bad
+        q = BatchProblem(lambda x, q: (q["c"] * x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}),
+                         {"c": c}, (0.0, 0.0))
+        with pytest.raises(NotFiniteError, match="player 1"):
+            q.gains({"s": np.full((4, 1), 0.5)})
+        # A NaN outcome (a draw with no agreement) is not a step: not refused.
+        g_1, _ = q.gains({"s": np.array([[0.5], [0.5], [np.nan], [0.5]])})
+        assert np.isnan(g_1[2, 0]) and np.isfinite(g_1[[0, 1, 3], 0]).all()
+    # Broadcast shapes remembered by the operands' shapes stay right for other shapes.
+    for shapes in [((3, 1), (1, 4)), ((3, 1), (3, 1)), ((1, 4), (2, 1, 1)), ((3, 1), (1, 4))]:
+        arrays = [np.zeros(s) for s in shapes]
+        assert _broadcast_shape(arrays) == np.broadcast_shapes(*shapes)
