@@ -25,6 +25,19 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
 
 
+def moved_text(share: float) -> str:
+    """A move as a signed share of the parameter's range, never a signed zero.
+
+    >>> [moved_text(v) for v in (0.05, -0.004, -0.00001, float("nan"))]
+    ['+5%', '-0.4%', '0%', '']
+    """
+    if not np.isfinite(share):
+        return ""
+    if abs(share) >= 0.005:
+        return f"{share:+.0%}"
+    return f"{share:+.1%}" if abs(share) >= 0.0005 else "0%"  # "-0%" would read as a sign
+
+
 def calibration_sections(deal: Deal, args: Any) -> list:
     """``chipdeals calibrate DEAL``: the table of moved parameters, with the sentences."""
     if not 0 < args.tolerance < 1:
@@ -32,7 +45,7 @@ def calibration_sections(deal: Deal, args: Any) -> list:
     result = calibrate(deal, args.terms, disputed=args.disputed, tolerance=args.tolerance,
                        seed=args.seed)
     frame = result.to_frame()
-    shown = frame.assign(moved=[f"{v:+.0%}" if np.isfinite(v) else "" for v in frame["moved"]])
+    shown = frame.assign(moved=[moved_text(v) for v in frame["moved"]])
     return [Section(f"{deal.name}: what would have to be true", frame, result.caption(),
                     name="what_would_have_to_be_true", display=shown)]
 

@@ -122,6 +122,19 @@ COMMANDS: tuple[Command, ...] = (
 )
 
 
+#: Commands that solve many draws: at a terminal they say so at once, before their solvers load
+#: (a second or more on a busy machine), so a long run is visibly under way from its first second.
+LONG_RUNNING = frozenset({"compare", "assess", "calibrate", "stages", "ratify", "backtest",
+                          "diff", "portfolio"})
+
+
+def _starting(words: Sequence[str]) -> None:
+    name = next((w for w in words if not w.startswith("-")), "")
+    if name in LONG_RUNNING and not {"-h", "--help"} & set(words) and sys.stderr.isatty():
+        sys.stderr.write(f"chipdeals {name}: loading the solvers ...\n")
+        sys.stderr.flush()
+
+
 def resolve(name: str) -> Callable[..., Any]:
     """The function a ``"module:function"`` name points to."""
     module, _, function = name.partition(":")
@@ -250,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
     words = sys.argv[1:] if argv is None else list(argv)
     args = None
+    _starting(words)
     try:
         parser = build_parser(only=next((w for w in words if not w.startswith("-")), ""))
         args = parser.parse_args(argv)

@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from deals.cli import deal_json
 from deals.cli.arguments import deal_from_args
 from deals.deal.model import Deal
 from deals.audit.verdicts import terms_text
 from deals.errors import DealError
 from deals.numbers import people
-from deals.views.output import Section
+from deals.views.output import Report, Section
 from deals.deal.stances import tree_outcome
 from games import equilibria
 
@@ -51,7 +52,7 @@ def _gains_row(deal: Deal, label: str, values: dict[str, float]) -> dict[str, An
             f"{deal.supplier} gain": g[0], f"{deal.partner} gain": g[1]}
 
 
-def cmd_show(args: argparse.Namespace) -> list[Section]:
+def cmd_show(args: argparse.Namespace) -> Report:
     deal = deal_from_args(args)
     head = pd.DataFrame({"value": [deal.title, deal.supplier, deal.partner,
                                    f"{deal.bargaining_power():.3g}"]},
@@ -100,14 +101,19 @@ def cmd_show(args: argparse.Namespace) -> list[Section]:
                                 + f"; at these values the proposal's gains are {people(g[0])} "
                                 f"({deal.supplier}) and {people(g[1])} ({deal.partner}), $bn "
                                 "per year"))
-    return sections
+    rows = deal_json.show_rows(deal)
+    rows["deal"] = [{"field": f, "value": v} for f, v in (
+        ("title", deal.title), ("supplier", deal.supplier), ("partner", deal.partner),
+        ("supplier's bargaining power", deal.bargaining_power()))]
+    return Report(tuple(sections), deal_json.envelope("show", deal, sections, rows))
 
 
 # ---- solve ----------------------------------------------------------------------------------
 
-def cmd_solve(args: argparse.Namespace) -> list[Section]:
+def cmd_solve(args: argparse.Namespace) -> Report:
     deal = deal_from_args(args)
     sections = []
+    rows: dict[str, list[dict[str, Any]]] = {}
     if deal.stances:
         game = deal.game()
         found = equilibria(game)
@@ -121,6 +127,8 @@ def cmd_solve(args: argparse.Namespace) -> list[Section]:
                        "these rows are their corners (--detail for the solver's notes; the "
                        "terms in docs/glossary.md)")
         sections.append(Section("stance game equilibria", found.to_frame(), caption))
+        rows["stance_game"] = deal_json.stance_game_rows(game)
+        rows["stance_game_equilibria"] = deal_json.equilibrium_rows(found)
         outcome = tree_outcome(deal)
         tree = outcome.to_frame()
         tree_caption = outcome.caption()
@@ -131,6 +139,7 @@ def cmd_solve(args: argparse.Namespace) -> list[Section]:
                             "out if tested (--detail lists them; 'non-credible threat' in "
                             "docs/glossary.md)")
         sections.append(Section("offer tree", tree, tree_caption))
+        rows["offer_tree"] = deal_json.offer_tree_rows(deal, outcome)
     sols = deal.solutions(resolution=args.resolution)
     sections.append(Section("bargaining solutions", sols.to_frame(), sols.caption()))
     zone = deal.zone_of_agreement(resolution=args.resolution)
@@ -139,12 +148,14 @@ def cmd_solve(args: argparse.Namespace) -> list[Section]:
                          columns=["issue", "low", "high"]).set_index("issue")
     sections.append(Section("zone of agreement", frame,
                             zone.message + "; issue ranges over the zone's frontier outcomes"))
-    return sections
+    rows["bargaining_solutions"] = deal_json.solution_rows(deal, sols)
+    rows["zone_of_agreement"] = deal_json.zone_rows(deal, ranges)
+    return Report(tuple(sections), deal_json.envelope("solve", deal, sections, rows))
 
 
 # ---- frontier -------------------------------------------------------------------------------
 
-def cmd_frontier(args: argparse.Namespace) -> list[Section]:
+def cmd_frontier(args: argparse.Namespace) -> Report:
     deal = deal_from_args(args)
     front = deal.frontier(resolution=args.resolution)
     frame = front.to_frame()
@@ -164,7 +175,8 @@ def cmd_frontier(args: argparse.Namespace) -> list[Section]:
                         name="frontier")]
     if args.plot:
         _plot(deal, args)
-    return sections
+    return Report(tuple(sections), deal_json.envelope(
+        "frontier", deal, sections, {"frontier": deal_json.frontier_rows(deal, shown)}))
 
 
 def _plot(deal: Deal, args: argparse.Namespace) -> None:

@@ -179,7 +179,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
     comparison = deals.compare([d if isinstance(d, deals.Deal) else deals.load(d)
                                 for d in chosen] if chosen else None,
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                               progress=None, terms=args.terms, jobs=args.jobs,
+                               progress=_progress(), terms=args.terms, jobs=args.jobs,
                                **({} if given is None else {"given": given}))
     width = terminal_width()
     caption = (comparison.caption() + f"; gains in {comparison.gain_unit}, supplier gain and "
@@ -288,7 +288,7 @@ def cmd_assess(args: argparse.Namespace) -> Report:
     given = given_from(args)
     announce(f"chipdeals assess: auditing {deal.name}, {args.draws:,} draws ...")
     a = deals.assess(deal, draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
-                     progress=None, terms=args.terms, jobs=args.jobs, given=given,
+                     progress=_progress(), terms=args.terms, jobs=args.jobs, given=given,
                      summaries="now",  # the report shows them: find them with the rest
                      keep_draws=bool(args.keep_draws))
     if args.keep_draws:

@@ -101,7 +101,9 @@ def policy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bias", type=_bias, action="append", metavar="NAME=FACTOR",
                         help="multiply a parameter in the US's belief (repeatable)")
     parser.add_argument("--off", action="append", choices=sorted(MECHANISMS),
-                        help="switch a mechanism off (repeatable)")
+                        metavar="MECHANISM",  # the choices listed in the help, wrapped at 80
+                        help="switch a mechanism off (repeatable): "
+                        + ", ".join(sorted(MECHANISMS)))
     parser.add_argument("--what-if", action="store_true",
                         help="also: what would have to be true for bilateral deals to win")
     parser.add_argument("--links", action="store_true",

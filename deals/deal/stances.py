@@ -191,7 +191,9 @@ class TreeOutcome(TabularResult):
     def to_frame(self) -> pd.DataFrame:
         rows = [{"": "subgame-perfect play", "value": " > ".join(self.path)}]
         for who, u, d in zip(self.players, self.payoffs, self.disagreement):
-            rows.append({"": f"{who} payoff", "value": f"{u:.4g} (outside option {d:.4g})"})
+            # + 0.0: an outside option of -0.0 (nothing bought at a negative price) prints as 0
+            rows.append({"": f"{who} payoff",
+                         "value": f"{u + 0.0:.4g} (outside option {d + 0.0:.4g})"})
         for t in self.threats:
             rows.append({"": "non-credible threat", "value": t})
         return pd.DataFrame(rows).set_index("")

@@ -32,6 +32,9 @@ from deals.portfolio.stream import ChunkOfDraws, portfolio_slice, stream_chunks
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
 from games.sweeps import sweep
 
+#: Version of ``chipdeals portfolio --format json`` (deals/portfolio.schema.json).
+POLICY_SCHEMA_VERSION = 1
+
 #: The deals' parameter for what a partner values US chips at (a multiple of their price).
 CHIP_VALUE = "value_multiple"
 #: Draws solved at once: the peak memory is about 60 KB per draw of the chunk over the
@@ -503,6 +506,7 @@ class PolicyResult:
         reg, parts, band = self.regimes(), self.parts(), self.bandwidth()
         keys = [d.key for d in self.portfolio.deals]
         out: dict[str, Any] = {
+            "schema_version": POLICY_SCHEMA_VERSION,
             "portfolio": self.portfolio.name, "draws": self.draws, "seed": self.seed,
             "belief": {"kind": self.plan.belief.kind, "bias": dict(self.plan.belief.bias)},
             "off": sorted(self.off), "ranking": self.ranking(),

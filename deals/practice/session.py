@@ -334,8 +334,9 @@ def play_in_terminal(session: PracticeSession, read: Callable[[str], str] = inpu
     """
     deal, me = session.deal, session.person
     sides = session.problem.sides
-    write(f"{deal.title}\nYou are {sides[me]} against {sides[1 - me]} playing "
-          f"'{session.agent.name}'. {session.rounds} rounds; the supplier opens.")
+    write(textwrap.fill(deal.title, 79) + "\n" + textwrap.fill(
+        f"You are {sides[me]} against {sides[1 - me]} playing '{session.agent.name}'. "
+        f"{session.rounds} rounds; the supplier opens.", 79))
     write(textwrap.fill(
         f"Your outside option is worth {session.my_reservation:.3g} ({UNIT}). Issues: " +
         "; ".join(f"{i.name} {number_text(i.range[0])} to {number_text(i.range[1])} {i.unit}"
@@ -363,5 +364,5 @@ def play_in_terminal(session: PracticeSession, read: Callable[[str], str] = inpu
         try:
             write(session.respond(text))
         except DealError as exc:
-            write(f"Not taken: {exc}. Try again.")
+            write(textwrap.fill(f"Not taken: {exc}. Try again.", 79))
     return session.debrief()

@@ -43,7 +43,7 @@ def cmd_facts(args: argparse.Namespace) -> Report:
         columns=["fact", "date", "value", "kind", "confidence", "measures"]).set_index("fact")
     caption = (f"{len(rows)} facts in deals/record/facts.toml; one in full, with its source: "
                "chipdeals facts ID. Judgements are modelling choices with wide ranges.")
-    data = {"facts": [_as_dict(f) for f in rows]}
+    data = {"schema_version": 1, "facts": [_as_dict(f) for f in rows]}  # facts.schema.json
     return Report((Section("the record", frame, caption, name="facts",
                            display=frame.assign(measures=[_short(f.measures) for f in rows]),
                            formats={"value": "text", "measures": "text"}),), data=data)

@@ -340,8 +340,15 @@ def csv_text(section: Section) -> str:
 def _json(report: Report) -> str:
     if report.data is not None:
         return json.dumps(json_value(report.data), indent=2, ensure_ascii=False)
+    return json.dumps({"schema_version": SCHEMA_VERSION, "tables": tables_data(report.sections)},
+                      indent=2, ensure_ascii=False)
+
+
+def tables_data(sections: Sequence[Section]) -> dict[str, Any]:
+    """The sections as JSON tables: ``{key: {"title", "caption", "rows"}}``, column keys in
+    snake_case (a command whose columns name the deal replaces those rows: issue 26)."""
     tables: dict[str, Any] = {}
-    for s in report.sections:
+    for s in sections:
         key, n = s.key, 2
         while key in tables:  # two sections of one name keep both
             key, n = f"{s.key}_{n}", n + 1
@@ -354,8 +361,7 @@ def _json(report: Report) -> str:
             rows = [{k: json_value(v) for k, v in row.items()}
                     for row in frame.astype(object).to_dict(orient="records")]
         tables[key] = {"title": s.title, "caption": s.caption, "rows": rows}
-    return json.dumps({"schema_version": SCHEMA_VERSION, "tables": tables}, indent=2,
-                      ensure_ascii=False)
+    return tables
 
 
 def render(report: Report | Sequence[Section], fmt: str = "table", width: int | None = None

@@ -285,14 +285,16 @@ def zone_of_agreement(problem: BargainingProblem, *, tol: float | None = None) -
         zone = _dedupe(zone, utility_range(problem))
         outcomes = None  # interpolated ends are lotteries, not single outcomes
     players = problem.players
+    shown = np.asarray(d, dtype=float) + 0.0  # + 0.0: a disagreement of -0.0 prints as 0
     if len(zone) == 0:
         message = (f"zone of agreement is empty: no feasible outcome gives both {players[0]} "
-                   f"(>= {d[0]:g}) and {players[1]} (>= {d[1]:g}) their disagreement payoffs")
+                   f"(>= {shown[0]:g}) and {players[1]} (>= {shown[1]:g}) their disagreement "
+                   "payoffs")
     else:
-        lo, hi = zone.min(axis=0), zone.max(axis=0)
+        lo, hi = zone.min(axis=0) + 0.0, zone.max(axis=0) + 0.0
         message = (f"zone of agreement: {len(zone)} frontier points; {players[0]} gets "
                    f"{lo[0]:.4g} to {hi[0]:.4g}, {players[1]} gets {lo[1]:.4g} to {hi[1]:.4g} "
-                   f"(disagreement {d[0]:.4g}, {d[1]:.4g})")
+                   f"(disagreement {shown[0]:.4g}, {shown[1]:.4g})")
     return ZoneOfAgreement(zone, outcomes, players, (float(d[0]), float(d[1])), message)
 
 

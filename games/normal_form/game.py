@@ -264,7 +264,7 @@ class NormalFormGame(TabularResult):
             parts = [e.text if hasattr(e, "text") else f"{e:g}"
                      for e in (array[index] for array in self._expressions)]
         else:
-            parts = [f"{float(array[index]):.4g}" for array in self._payoffs]
+            parts = [f"{float(array[index]) + 0.0:.4g}" for array in self._payoffs]
         return ", ".join(parts)
 
     def to_frame(self) -> pd.DataFrame:

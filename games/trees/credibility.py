@@ -90,7 +90,8 @@ class Threat(str):
     def __new__(cls, player: str, action: str, history: History, value: float,
                 best_action: str, best_value: float) -> Threat:
         text = (f"{player}: {action} {describe(history)} is not a best response there "
-                f"({action} gives {value:.4g}, {best_action} gives {best_value:.4g})")
+                f"({action} gives {value + 0.0:.4g}, {best_action} gives "  # + 0.0: no "-0"
+                f"{best_value + 0.0:.4g})")
         self = super().__new__(cls, text)
         self.player, self.action, self.history = player, action, tuple(history)
         self.value, self.best_action, self.best_value = value, best_action, best_value

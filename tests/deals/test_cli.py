@@ -35,10 +35,11 @@ def test_show_json_reports_the_proposal_gains(capsys):
     code, out, _ = run(capsys, "show", "gulf-divestment-uae", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     terms = {r["terms"]: r for r in data["tables"]["terms_on_the_table"]["rows"]}
     deal = deals.load("gulf-divestment-uae")
-    assert terms["proposal"]["us_gain"] == pytest.approx(deal.gains(deal.proposal.values)[0])
+    assert terms["proposal"]["supplier_gain"] == pytest.approx(
+        deal.gains(deal.proposal.values)[0])
     assert {r["parameter"] for r in data["tables"]["parameters"]["rows"]} == set(deal.parameters)
 
 
@@ -62,8 +63,8 @@ def test_solve_reports_the_tree_and_the_solutions(capsys):
                        "--format", "json")
     assert code == 0
     data = json.loads(out)["tables"]
-    tree = {r["name"]: r["value"] for r in data["offer_tree"]["rows"]}
-    assert tree["subgame-perfect play"] == "fdpr for refuse > accept"
+    (tree,) = data["offer_tree"]["rows"]
+    assert tree["play"] == ["fdpr for refuse", "accept"] and tree["agreement"]
     names = [r["solution"] for r in data["bargaining_solutions"]["rows"]]
     assert "Nash" in names and "Kalai-Smorodinsky" in names and "Rubinstein" in names
     assert all(r["regret"] <= 1e-7 for r in data["stance_game_equilibria"]["rows"])
@@ -161,7 +162,7 @@ def test_set_binds_parameters(capsys):
     assert code == 0
     rows = {r["terms"]: r for r in json.loads(out)["tables"]["terms_on_the_table"]["rows"]}
     expected = deal.bind(china_retaliation=8.0).gains(deal.proposal.values)[1]
-    assert rows["proposal"]["saudi_arabia_gain"] == pytest.approx(expected)
+    assert rows["proposal"]["partner_gain"] == pytest.approx(expected)
     assert expected < 0  # at the top of its range, full divestment is rejected
 
 

@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 
 import deals
+import deals.cli.commands as commands
 from deals.cli.commands import COMMANDS, main
 
 TWO = ["chips-for-farm-purchases", "tier-upgrade-poland"]
@@ -252,7 +253,7 @@ def test_a_progress_bar_at_a_terminal_only():
     assert "deal/s" in child.before or "s/deal" in child.before  # tqdm's rate, in deals
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["negotiate", "--help"], ["compare", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"]] + [[c.name, "--help"] for c in COMMANDS])
 def test_help_fits_80_columns_and_states_only_real_defaults(capsys, monkeypatch, argv):
     monkeypatch.setenv("COLUMNS", "80")
     try:
@@ -281,18 +282,26 @@ class _Terminal(io.StringIO):
 def test_a_long_run_says_so_at_once_on_a_terminal(monkeypatch, capsys):
     """At a terminal the first stderr line names the work before any audit runs (issue 26:
     compare showed a blank pane for 20 s); in a pipe stderr stays empty."""
-    said = []
-    real = deals.compare
+    said, bars, parsing = [], [], []
+    real, build = deals.compare, commands.build_parser
 
     def spy(*args, **kwargs):  # what stderr holds when the audits begin
         said.append(err.getvalue())
+        bars.append(kwargs["progress"])
         return real(*args, **kwargs)
+
+    def parser(*args, **kwargs):  # ... and before the solvers load (the parser imports them)
+        parsing.append(err.getvalue())
+        return build(*args, **kwargs)
 
     err = _Terminal()
     monkeypatch.setattr("sys.stderr", err)
     monkeypatch.setattr(deals, "compare", spy)
+    monkeypatch.setattr(commands, "build_parser", parser)
     assert main(["compare", "tier-upgrade-poland", "--draws", "50"]) == 0
-    assert said[0].startswith("chipdeals compare: auditing 1 deal, 50 draws each")
+    assert parsing[0] == "chipdeals compare: loading the solvers ...\n"
+    assert said[0].splitlines()[1].startswith("chipdeals compare: auditing 1 deal, 50 draws each")
+    assert bars == [True]  # the bar is drawn at 0 from the start, not after the first deal
     monkeypatch.setattr("sys.stderr", io.StringIO())
     assert main(["compare", "tier-upgrade-poland", "--draws", "50"]) == 0
     assert sys.stderr.getvalue() == ""

@@ -126,3 +126,15 @@ def test_the_draws_to_settle_put_the_threshold_two_standard_errors_away(p):
     assert BORDERLINE_SE * (p * (1 - p) / n) ** 0.5 <= gap + 1e-12
     assert BORDERLINE_SE * (p * (1 - p) / max(n - 1, 1)) ** 0.5 > gap - 1e-12 or n == 1
     assert borderline(1.0, p, 1.0, 0.0, Thresholds(), draws=n + 1) is None
+
+
+def test_every_schema_that_carries_a_verdict_code_takes_it_from_the_vocabulary():
+    """The audit's and compare's schema (above) and diff's: a verdict code outside the
+    vocabulary fails validation wherever a command writes one."""
+    diff = json.loads((ROOT / "diff.schema.json").read_text())
+    for which in ("before", "after"):
+        alternatives = diff["properties"]["deals"]["items"]["properties"][which]["anyOf"]
+        verdicts = next(a for a in alternatives if a.get("type") == "object")["properties"][
+            "verdicts"]["properties"]
+        assert verdicts["supplier"]["enum"] == list(all_codes("supplier"))
+        assert verdicts["partner"]["enum"] == list(all_codes("partner"))
