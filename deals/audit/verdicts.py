@@ -121,6 +121,40 @@ FLAG_COLOURS = {"over": "#c44e52", "under": "#4c72b0", "inefficient": "#8172b2",
 _BY_CODE = {c: v for v in VOCABULARY for c in v.codes()}
 
 
+@dataclass(frozen=True)
+class VolumeVerdict:
+    """A portfolio's verdict on one deal's proposed volume against the US's best volume
+    (``chipdeals portfolio --links``): its code for the JSON, its words for the table and
+    its meaning, defined here once like the audit's :class:`Verdict` records."""
+
+    code: str
+    words: str
+    meaning: str
+
+
+#: The portfolio's verdicts on a proposal's volume, in the order they are tried.
+VOLUME_VERDICTS = (
+    VolumeVerdict("no_proposal", "no proposal",
+                  "the portfolio gives the deal no proposal to judge"),
+    VolumeVerdict("refused", "refused", "the partner refuses the proposal in most draws"),
+    VolumeVerdict("too_many", "too many chips",
+                  "the proposal licenses more chips than the US's best volume in most draws"),
+    VolumeVerdict("too_few", "too few chips",
+                  "the proposal licenses fewer chips than the US's best volume in most draws"),
+    VolumeVerdict("about_right", "about right",
+                  "the proposal's volume is the US's best in most draws"),
+)
+_VOLUME_BY_CODE = {v.code: v for v in VOLUME_VERDICTS}
+
+
+def volume_verdict(code: str) -> VolumeVerdict:
+    """The record of a portfolio volume verdict code (``'too_many'``)."""
+    try:
+        return _VOLUME_BY_CODE[code]
+    except KeyError:
+        raise KeyError(f"no volume verdict {code!r}; they are {sorted(_VOLUME_BY_CODE)}"
+                       ) from None
+
 def verdict(code: str) -> Verdict:
     """The record of a verdict code, either side's (``'over_reach'``, ``'too_generous'``)."""
     try:

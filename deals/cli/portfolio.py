@@ -17,13 +17,15 @@ from deals.portfolio.policy_result import solve_policy
 from deals.portfolio.policy_view import policy_sections, what_if_section
 from deals.portfolio.result import solve_portfolio
 from deals.portfolio.view import save_plot, sections
-from deals.views.output import Report, Section
+from deals.views.output import Report, Section, tables_data
 
+#: The version of ``portfolio --links``'s JSON (deals/portfolio_links.schema.json).
+LINKS_SCHEMA_VERSION = 2
 #: Monte Carlo draws of ``chipdeals portfolio`` by default.
 PORTFOLIO_DRAWS = 2_000
 
 
-def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
+def cmd_portfolio(args: argparse.Namespace) -> list[Section] | Report:
     """``chipdeals portfolio [FILE]``: the article's options (:func:`cmd_policy`); with
     ``--links`` or ``--plot`` the coordination report (regimes, deals, verdicts, plot)."""
     if not args.links and not args.plot:
@@ -40,7 +42,9 @@ def cmd_portfolio(args: argparse.Namespace) -> list[Section]:
         save_plot(result, args.plot)
         out.append(Section("plot", pd.DataFrame({"file": [args.plot]}),
                            "US gain by regime, and each deal's chips by regime"))
-    return out
+    # Version 2: the verdicts are codes of one vocabulary and `changed` is true or false.
+    return Report(tuple(out), data={"schema_version": LINKS_SCHEMA_VERSION,
+                                    "tables": tables_data(out)})
 
 
 def portfolio_options(parser: argparse.ArgumentParser) -> None:

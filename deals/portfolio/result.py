@@ -199,15 +199,14 @@ class PortfolioResult:
         return frame
 
     def verdict(self, k: int, *, linked: bool) -> str:
-        """The deal's proposal judged against the US's best terms, alone or linked.
-
-        'refused' when the partner would refuse it in most draws; otherwise 'too many' or
-        'too few' (chips) when its volume is above or below the US's best volume in most
-        draws, and 'about right' else.
+        """The deal's proposal judged against the US's best terms, alone or linked: a code of
+        :data:`deals.audit.verdicts.VOLUME_VERDICTS` ('refused' when the partner would refuse
+        it in most draws; otherwise 'too_many' or 'too_few' when its volume is above or below
+        the US's best volume in most draws, and 'about_right' else).
         """
         key = f"proposal|{k}|volume"
         if key not in self.columns:
-            return "(no proposal)"
+            return "no_proposal"
         volume = np.asarray(self.columns[key])
         best = self.column("coordinated" if linked else "alone_terms", "volume", k)
         accept = self.columns[f"proposal|{k}|accept_{'linked' if linked else 'alone'}"]
@@ -215,10 +214,10 @@ class PortfolioResult:
             return "refused"
         slack = 1e-6 * (1 + np.abs(best))
         if np.mean(volume > best + slack) >= 0.5:
-            return "too many"
+            return "too_many"
         if np.mean(volume < best - slack) >= 0.5:
-            return "too few"
-        return "about right"
+            return "too_few"
+        return "about_right"
 
     def changed(self) -> pd.DataFrame:
         """The deals whose verdict changes once linked, and why."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from deals.audit.verdicts import VOLUME_VERDICTS, volume_verdict
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS
 from deals.views.output import Section, render
 from games import markup
@@ -59,15 +60,25 @@ def deals_frame(result: PortfolioResult) -> pd.DataFrame:
         index=d.index)
 
 
-def verdicts_frame(result: PortfolioResult) -> tuple[pd.DataFrame, list[str]]:
-    """Each deal's verdict alone and linked, and one line per change saying why."""
+def verdicts_frame(result: PortfolioResult
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Each deal's verdict alone and linked: the data (codes of
+    :data:`deals.audit.verdicts.VOLUME_VERDICTS`, ``changed`` true or false), the same in
+    words for people, and one line per change saying why."""
     d = result.deals()
     changed = result.changed()
     frame = pd.DataFrame({"alone": d["verdict alone"], "linked": d["verdict linked"],
-                          "changed": ["yes" if k in changed.index else "" for k in d.index]},
+                          "changed": [bool(k in changed.index) for k in d.index]},
                          index=d.index)
-    return frame, [f"{k}: {row['alone']} -> {row['linked']}: {row['why']}."
-                   for k, row in changed.iterrows()]
+    said = pd.DataFrame({"alone": frame["alone"].map(_said), "linked": frame["linked"].map(_said),
+                         "changed": frame["changed"].map({True: "yes", False: ""})},
+                        index=d.index)
+    return frame, said, [f"{k}: {_said(row['alone'])} -> {_said(row['linked'])}: {row['why']}."
+                         for k, row in changed.iterrows()]
+
+
+def _said(code: str) -> str:
+    return volume_verdict(code).words
 
 
 def _wrap(lines: list[str]) -> str:
@@ -88,7 +99,7 @@ def sections(result: PortfolioResult, detail: bool = True) -> list[Section]:
     notes = [result.caption() if detail else plain_caption(result),
              result.cost_of_ignoring_links()]
     notes += [f"Skipped: {name} ({why})." for name, why in p.skipped]
-    verdicts, why = verdicts_frame(result)
+    verdicts, said, why = verdicts_frame(result)
     return [Section(f"US gain by regime ({p.name})", regimes_numbers(result), _wrap(
                 ["gain: the US's gain over no deals, median and p10-p90, $bn/yr; licensed "
                  "and smuggled to China: median thousand H100e/yr; P(best): share of draws "
@@ -102,9 +113,10 @@ def sections(result: PortfolioResult, detail: bool = True) -> list[Section]:
                  *filter(None, [result.why_alone_refused()])]), name="deals",
                     display=deals_frame(result)),
             Section("verdicts on each deal's proposal", verdicts, _wrap(
-                ["The proposal against the US's best terms, alone and linked: refused (by "
-                 "the partner in most draws), too many / too few chips (than the US's best "
-                 "volume in most draws), or about right.", *why]), name="verdicts")]
+                ["The proposal against the US's best terms, alone and linked: "
+                 + "; ".join(f"{v.words}: {v.meaning}" for v in VOLUME_VERDICTS[1:]) + ".",
+                 *why]), name="verdicts",
+                    display=said)]
 
 
 def text_report(result: PortfolioResult) -> str:

@@ -138,3 +138,25 @@ def test_every_schema_that_carries_a_verdict_code_takes_it_from_the_vocabulary()
             "verdicts"]["properties"]
         assert verdicts["supplier"]["enum"] == list(all_codes("supplier"))
         assert verdicts["partner"]["enum"] == list(all_codes("partner"))
+
+
+def test_the_portfolio_volume_verdicts_are_one_set_of_records():
+    """portfolio --links' verdicts (issue 26: 'too many / refused' was a vocabulary of its
+    own): every code the result can give has a record, the table says its words, and the
+    schema's enum is the records' codes."""
+    from deals.audit.verdicts import VOLUME_VERDICTS, volume_verdict
+    from deals.portfolio.view import verdicts_frame
+
+    codes = [v.code for v in VOLUME_VERDICTS]
+    assert len(set(codes)) == len(codes) and all(volume_verdict(c).code == c for c in codes)
+    result = deals.solve_portfolio(deals.load_portfolio("teaching"), draws=60, seed=1)
+    frame, said, _ = verdicts_frame(result)
+    assert set(frame["alone"]) | set(frame["linked"]) <= set(codes)
+    assert frame["changed"].map(type).eq(bool).all()
+    assert list(said["alone"]) == [volume_verdict(c).words for c in frame["alone"]]
+    schema = json.loads((ROOT / "portfolio_links.schema.json").read_text())
+    row = schema["properties"]["tables"]["properties"]["verdicts"]["properties"]["rows"]
+    assert row["items"]["properties"]["alone"]["enum"] == codes
+    assert row["items"]["properties"]["linked"]["enum"] == codes
+    with pytest.raises(KeyError):
+        volume_verdict("too many")  # the words are not a code
