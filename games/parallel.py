@@ -105,6 +105,9 @@ def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any 
     _RUNNING = (function, tasks)
     try:  # the workers are forked during these submits, each with a copy of _RUNNING
         futures = {pool.submit(_run, index): index for index in range(len(tasks))}
+    except BaseException:  # Ctrl-C between two forks: the workers already started have
+        _stop(pool)        # their tasks and ignore SIGINT, and exit would wait for them
+        raise
     finally:
         _RUNNING = None
     failed: dict[int, BaseException] = {}

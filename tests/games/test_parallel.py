@@ -200,3 +200,36 @@ def test_a_progress_bar_only_where_a_person_watches(monkeypatch):
         assert tick is not None
     with progress_ticks(10, False, "draws", "chunk") as tick:
         assert tick is None
+
+
+def _sleep_then(item):
+    time.sleep(item)
+    return item
+
+
+@pytest.mark.slow  # starts worker processes
+@needs_fork
+def test_ctrl_c_between_two_forks_stops_the_workers_already_started(monkeypatch):
+    # Ctrl-C landed while the tasks were being handed out: the workers forked for the first
+    # tasks ignore SIGINT and had their work, and the caller's exit waited for them (a compare
+    # of 200,000 draws then ran on for minutes after Ctrl-C).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    real = ProcessPoolExecutor.submit
+    calls = []
+
+    def submit(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
+    with pytest.raises(KeyboardInterrupt):
+        process_map(_sleep_then, [600, 600, 600], jobs=2)
+    for _ in range(300):  # a guard against a hang, not a speed limit: the workers are killed
+        if not multiprocessing.active_children():
+            break
+        time.sleep(0.1)
+    assert not multiprocessing.active_children()
