@@ -25,6 +25,7 @@ from deals.deal.files import load
 from deals.deal.reading import library_names
 from deals.deal.model import Deal
 from deals.audit.verdicts import FLAG_WORDS, FLAGS, label, verdict
+from games.bargaining.batch import load_optimiser
 from games.parallel import can_fork, jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 
@@ -241,9 +242,9 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
 
 def _before_forking() -> None:
     """What every worker of :func:`compare` would do again, done once before they are forked:
-    every audit's optimal ask needs scipy.optimize (about 0.4 s of CPU to import)."""
+    every audit's optimal ask loads the engine's optimiser."""
     if can_fork():
-        import scipy.optimize  # noqa: F401  start-up time: once here, not once per worker
+        load_optimiser()
 
 
 def _auditable(chosen: Sequence[Deal | str], terms: str, *, named: bool

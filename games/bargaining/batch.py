@@ -54,7 +54,7 @@ __all__ = [
     "GAIN_TOLERANCE", "AFFINE_TOLERANCE", "EXACT_NASH", "BLOCK_CELLS", "LP_ROUNDS",
     "BatchProblem", "GridScan", "scan",
     "require_finite", "BatchNash", "BatchMaximin", "TakeItOrLeaveIt", "nash_benchmark",
-    "zone_test", "better_for_both", "optimal_ask", "affine_gains",
+    "zone_test", "better_for_both", "optimal_ask", "affine_gains", "load_optimiser",
 ]
 
 #: Relative slack (in units of a player's range of gains) under which a gain counts as zero.
@@ -584,6 +584,13 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
 def _spans(box: Box, name: str) -> bool:
     lo, hi = box.bounds(name)
     return hi > lo
+
+
+def load_optimiser() -> None:
+    """Import the optimiser :func:`optimal_ask` calls (scipy.optimize, about 0.4 s of CPU)
+    now: a caller about to fork workers (:func:`games.parallel.process_map`) pays it once
+    instead of once in every worker. Importing it is all this does; answers do not change."""
+    import scipy.optimize  # noqa: F401  # start-up time: when asked, not at import
 
 
 def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
