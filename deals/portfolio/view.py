@@ -114,7 +114,8 @@ def sections(result: PortfolioResult, detail: bool = True) -> list[Section]:
                     display=deals_frame(result)),
             Section("verdicts on each deal's proposal", verdicts, _wrap(
                 ["The proposal against the US's best terms, alone and linked: "
-                 + "; ".join(f"{v.words}: {v.meaning}" for v in VOLUME_VERDICTS[1:]) + ".",
+                 + "; ".join(f"{v.words}: {v.meaning}" for v in VOLUME_VERDICTS
+                             if v.code != "no_proposal") + ".",
                  *why]), name="verdicts",
                     display=said)]
 
