@@ -126,7 +126,7 @@ _PARENT = textwrap.dedent("""
     import os, sys, time
     from games.parallel import process_map
     def task(i):
-        print(os.getpid(), flush=True)
+        os.write(1, f"{os.getpid()}\\n".encode())  # one write: two workers' lines never mix
         time.sleep(600)
     process_map(task, range(2), jobs=2)
 """)
@@ -148,7 +148,10 @@ def test_workers_die_when_their_parent_is_killed():
                               text=True, env=env)
     workers = []
     try:
-        workers = [int(parent.stdout.readline()) for _ in range(2)]
+        while len(workers) < 2:  # each worker's pid on a line of its own
+            line = parent.stdout.readline()
+            assert line, "the parent ended before both workers started"
+            workers += [int(word) for word in line.split()]
         assert all(_alive(w) for w in workers)
         parent.kill()
         parent.wait()
