@@ -22,6 +22,7 @@ from deals.audit.leverage import sample_values
 from deals.portfolio.file import Portfolio, load_portfolio, portfolio_names
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS, PortfolioDraws
 from deals.portfolio.stream import solve_in_chunks
+from games.ranks import spearman
 from games.sweeps import sweep
 
 __all__ = ["Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names",
@@ -246,8 +247,6 @@ class PortfolioResult:
     def drivers(self, better: str = "coordinated", than: str = "framework") -> pd.DataFrame:
         """What drives one regime's lead over another: Spearman rank correlation of every
         sampled parameter with the difference in the US's gain, largest first."""
-        from scipy.stats import spearmanr
-
         lead = self.column(better, "gain") - self.column(than, "gain")
         keys = [d.key for d in self.portfolio.deals]
         sample = portfolio_sample(self.portfolio, self.draws, self.seed)
@@ -261,7 +260,7 @@ class PortfolioResult:
                 continue
             label = param if where == "@" else f"{param} ({keys[int(where)]})"
             rows.append({"parameter": label,
-                         "rank correlation": float(spearmanr(draws, lead).statistic)})
+                         "rank correlation": spearman(draws, lead)})
         frame = pd.DataFrame(rows, columns=["parameter", "rank correlation"])
         frame = frame.reindex(frame["rank correlation"].abs().sort_values(
             ascending=False).index).set_index("parameter")

@@ -50,7 +50,7 @@ SUBMODULES = (
     "games.normal_form", "games.normal_form.equilibria", "games.trees", "games.bargaining",
     "games.bargaining.batch", "games.bargaining.winset", "games.bargaining.proposer",
     "games.negotiation", "games.gambit", "games.teaching", "games.optimise", "games.decisions",
-    "games.parameters", "games.expressions", "games.sweeps", "games.parallel", "games.reservoir",
+    "games.parameters", "games.expressions", "games.sweeps", "games.parallel", "games.reservoir", "games.ranks",
     "games.results",
     "games.errors", "games.exports", "games.markup", "games.writing",
 )
