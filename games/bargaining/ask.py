@@ -49,11 +49,10 @@ def line_candidates(t: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
     which the objective approaches as closely as rounding allows.
     """
     accepted = g_2 >= 0
-    at_points = np.where(accepted, g_1, 0.0).sum(axis=0)
+    at_points = (g_1 * accepted).sum(axis=0)  # gains are finite (BatchProblem.gains checks)
     h = np.diff(t)
-    enter = ~accepted[:, :-1] & accepted[:, 1:]
-    leave = accepted[:, :-1] & ~accepted[:, 1:]
-    rows, cols = np.nonzero(enter | leave)
+    left, right = accepted[:, :-1], accepted[:, 1:]
+    rows, cols = np.nonzero(left != right)
     if rows.size == 0:
         return t, at_points
     a, b = g_2[rows, cols], g_2[rows, cols + 1]
@@ -64,13 +63,12 @@ def line_candidates(t: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
     slope = (g_1[rows, cols + 1] - g_1[rows, cols]) / h[cols]
     alpha = g_1[rows, cols] - slope * t[cols]
     # The draws accepting at both ends of an interval, summed per interval.
-    both = accepted[:, :-1] & accepted[:, 1:]
-    slopes = np.diff(g_1, axis=1) / h
-    base_b = np.where(both, slopes, 0.0).sum(axis=0)
-    base_a = np.where(both, g_1[:, :-1] - slopes * t[:-1], 0.0).sum(axis=0)
+    both = left & right
+    base_b = ((g_1[:, 1:] - g_1[:, :-1]) * both).sum(axis=0) / h
+    base_a = (g_1[:, :-1] * both).sum(axis=0) - base_b * t[:-1]
     order = np.lexsort((root, cols))
     rows, cols, root, alpha, slope = rows[order], cols[order], root[order], alpha[order], slope[order]
-    entering = enter[rows, cols]
+    entering = accepted[rows, cols + 1]
     # Within each interval: entering draws count from their crossing on (prefix sums),
     # leaving draws up to theirs (suffix sums).
     start = np.searchsorted(cols, cols, side="left")
@@ -109,9 +107,12 @@ def _lines(x: np.ndarray, lows: np.ndarray, highs: np.ndarray, zoom: float, poin
 
 def _affine(t: np.ndarray, g: np.ndarray) -> bool:
     """Whether every draw's gains ``g`` (draws, positions) lie on a line through its ends."""
-    predicted = g[:, :1] + (g[:, -1:] - g[:, :1]) * ((t - t[0]) / (t[-1] - t[0]))
-    scale = np.abs(g).max() + 1e-300
-    return bool(np.all(np.abs(predicted - g) <= AFFINE_SLACK * scale))
+    if t.size < 3:
+        return False  # nothing to check the line against
+    inner = g[:, 1:-1]
+    predicted = g[:, :1] + (g[:, -1:] - g[:, :1]) * ((t[1:-1] - t[0]) / (t[-1] - t[0]))
+    scale = max(np.abs(g[:, 0]).max(), np.abs(g[:, -1]).max(), np.abs(inner).max()) + 1e-300
+    return bool((np.abs(predicted - inner) <= AFFINE_SLACK * scale).all())
 
 
 def _packages(x: np.ndarray, k: int, t: np.ndarray) -> np.ndarray:
