@@ -589,8 +589,22 @@ def _spans(box: Box, name: str) -> bool:
     return hi > lo
 
 
+def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list[str]
+                 ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Both gains (draws, c) at c packages (c, len(moving)) of the ``moving`` issues, the
+    others at ``fixed``: what :func:`games.bargaining.ask.coordinate_ascent` evaluates."""
+    def evaluate(packages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        outcome = {k: np.full((1, len(packages)), v) for k, v in fixed.items()}
+        outcome.update({k: packages[None, :, j] for j, k in enumerate(moving)})
+        # gains refuses a non-finite value wherever the search steps
+        return tuple(np.broadcast_to(g, (problem.draws, len(packages)))  # type: ignore
+                     for g in problem.gains(outcome))
+    return evaluate
+
+
 def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
-                resolution: float = 1e-3, search_draws: int = 2_000) -> TakeItOrLeaveIt:
+                resolution: float = 1e-3, search_draws: int = 2_000,
+                polish_draws: int = 20_000) -> TakeItOrLeaveIt:
     """Player 1's best take-it-or-leave-it package when player 2's type is one of the draws.
 
     Maximises the expected gain E[g_1(x) 1{g_2(x) >= 0}] over the draws (each equally likely):
@@ -605,7 +619,9 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     ``resolution`` of each range where the gains curve, and the ridges where a threshold runs
     across the issues are followed. The answer is then evaluated on all draws. A local search:
     it never ends below the grid's best package, and along every issue where the gains are
-    affine no move improves it. One draw gives the full-information ask.
+    affine no move improves it. With more draws than ``search_draws``, the search goes on from
+    its answer over the first ``polish_draws`` of them (at most), so the answer is not fitted to
+    the first sample alone. One draw gives the full-information ask.
 
     >>> import numpy as np
     >>> reserve = np.array([0.1, 0.2, 0.6])         # player 2 needs at least this share
@@ -632,17 +648,17 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
         if not moving:
             candidates.append((total[index] / n, fixed))
             continue
-
-        def evaluate(packages, fixed=fixed):  # gains refuses a non-finite value where it steps
-            outcome = {k: np.full((1, len(packages)), v) for k, v in fixed.items()}
-            outcome.update({k: packages[None, :, j] for j, k in enumerate(moving)})
-            return tuple(np.broadcast_to(g, (search.draws, len(packages)))
-                         for g in search.gains(outcome))
-
-        x, value, _ = coordinate_ascent(evaluate, lows, highs, [fixed[k] for k in moving],
-                                        resolution=resolution, memo=memo)
+        x, value, _ = coordinate_ascent(_packages_of(search, fixed, moving), lows, highs,
+                                        [fixed[k] for k in moving], resolution=resolution,
+                                        memo=memo)
         candidates.append((value, {**fixed, **{k: float(v) for k, v in zip(moving, x)}}))
     package = max(candidates, key=lambda c: c[0])[1]
+    polish = problem.take(slice(0, max(search.draws, min(n, polish_draws))))
+    if moving and polish.draws > search.draws:
+        # The search's sample is not all the draws: go on from its answer on more of them.
+        x, _, _ = coordinate_ascent(_packages_of(polish, package, moving), lows, highs,
+                                    [package[k] for k in moving], resolution=resolution)
+        package = {**package, **{k: float(v) for k, v in zip(moving, x)}}
     g_1, g_2 = (g[:, 0] for g in problem.gains({k: np.full((1, 1), v)
                                                 for k, v in package.items()}))
     accepted = g_2 >= 0
@@ -651,4 +667,5 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
                            "grid scan over all draws, then coordinate line searches through every draw's "
                            "acceptance threshold, from the best two",
                            {"grid_points": grid_points, "resolution": resolution,
-                            "search_draws": search.draws, "chunk": chunk})
+                            "search_draws": search.draws, "polish_draws": polish.draws,
+                            "chunk": chunk})

@@ -2,7 +2,8 @@
 
 The reference below is the former method, kept here as an independent check: a grid scan over
 the draws, then scipy's Nelder-Mead from the two best grid packages. The line search must end
-at an expected gain at least as high on every library deal, at the audit's draws and seed.
+at an expected gain at least as high on every library deal, at compare's and assess's draws and seed (with more draws than
+the search's sample, over all the draws).
 """
 
 from __future__ import annotations
@@ -47,9 +48,10 @@ def nelder_mead_ask(problem, grid_points=150, resolution=1e-3):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("draws", [2_000, 10_000])   # compare's and assess's
 @pytest.mark.parametrize("name", library_names())
-def test_the_ask_is_at_least_as_good_as_nelder_mead_on_every_library_deal(name):
+def test_the_ask_is_at_least_as_good_as_nelder_mead_on_every_library_deal(name, draws):
     deal = audited_terms(deals.load(name), "proposal")[0]
-    values = sample_values(deal, 2_000, 0)
+    values = sample_values(deal, draws, 0)
     ask = optimal_ask(deal, values)
     assert ask.expected_gain >= nelder_mead_ask(batch_problem(deal, values, linear=False)) - 1e-12
