@@ -166,13 +166,14 @@ def _ridges(x: np.ndarray, lows: np.ndarray, highs: np.ndarray, zoom: float, poi
         origin, direction = np.clip(origin, 0.0, 1.0), direction / size
         with np.errstate(divide="ignore", invalid="ignore"):
             ends = np.stack([(0.0 - origin) / direction, (1.0 - origin) / direction])
-        reach = zoom * np.sqrt(x.size)
-        a = max(-reach, np.max(np.where(direction != 0, ends.min(axis=0), -np.inf)))
-        b = min(reach, np.min(np.where(direction != 0, ends.max(axis=0), np.inf)))
-        if not b > a:
-            continue
-        t = np.unique(np.append(np.linspace(a, b, points), 0.0 if a <= 0 <= b else a))
-        out.append((t, lows + np.clip(origin + t[:, None] * direction, 0.0, 1.0) * span))
+        low = np.max(np.where(direction != 0, ends.min(axis=0), -np.inf))
+        high = np.min(np.where(direction != 0, ends.max(axis=0), np.inf))
+        # Across the whole box (a ridge may run far), and within the zoom (where it curves).
+        for reach in {np.inf, zoom * np.sqrt(x.size)}:
+            a, b = max(-reach, low), min(reach, high)
+            if b > a:
+                t = np.unique(np.append(np.linspace(a, b, points), 0.0 if a <= 0 <= b else a))
+                out.append((t, lows + np.clip(origin + t[:, None] * direction, 0, 1) * span))
     return out
 
 
