@@ -44,6 +44,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
+from games.bargaining.ask import coordinate_ascent
 from games.optimise.box_search import maximise
 from games.optimise.outcome_space import Box
 from games.errors import BargainingError, NotFiniteError
@@ -54,13 +55,15 @@ __all__ = [
     "GAIN_TOLERANCE", "AFFINE_TOLERANCE", "EXACT_NASH", "BLOCK_CELLS", "LP_ROUNDS",
     "BatchProblem", "GridScan", "scan",
     "require_finite", "BatchNash", "BatchMaximin", "TakeItOrLeaveIt", "nash_benchmark",
-    "zone_test", "better_for_both", "optimal_ask", "affine_gains", "load_optimiser",
+    "zone_test", "better_for_both", "optimal_ask", "affine_gains",
 ]
 
 #: Relative slack (in units of a player's range of gains) under which a gain counts as zero.
 GAIN_TOLERANCE = 1e-9
 #: Most draws x outcomes evaluated in one call of the utilities (a table is split by draws).
 BLOCK_CELLS = 65_536
+#: Grid packages the take-it-or-leave-it search starts from (the best ones of its scan).
+STARTS = 2
 #: Most rounds of LP steps (each at least quarters the trust region or gains; they converge in
 #: far fewer on smooth problems).
 LP_ROUNDS = 60
@@ -586,15 +589,22 @@ def _spans(box: Box, name: str) -> bool:
     return hi > lo
 
 
-def load_optimiser() -> None:
-    """Import the optimiser :func:`optimal_ask` calls (scipy.optimize, about 0.4 s of CPU)
-    now: a caller about to fork workers (:func:`games.parallel.process_map`) pays it once
-    instead of once in every worker. Importing it is all this does; answers do not change."""
-    import scipy.optimize  # noqa: F401  # start-up time: when asked, not at import
+def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list[str]
+                 ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Both gains (draws, c) at c packages (c, len(moving)) of the ``moving`` issues, the
+    others at ``fixed``: what :func:`games.bargaining.ask.coordinate_ascent` evaluates."""
+    def evaluate(packages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        outcome = {k: np.full((1, len(packages)), v) for k, v in fixed.items()}
+        outcome.update({k: packages[None, :, j] for j, k in enumerate(moving)})
+        # gains refuses a non-finite value wherever the search steps
+        return tuple(np.broadcast_to(g, (problem.draws, len(packages)))  # type: ignore
+                     for g in problem.gains(outcome))
+    return evaluate
 
 
 def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
-                resolution: float = 1e-3, search_draws: int = 2_000) -> TakeItOrLeaveIt:
+                resolution: float = 1e-3, search_draws: int = 2_000,
+                polish_draws: int = 20_000) -> TakeItOrLeaveIt:
     """Player 1's best take-it-or-leave-it package when player 2's type is one of the draws.
 
     Maximises the expected gain E[g_1(x) 1{g_2(x) >= 0}] over the draws (each equally likely):
@@ -602,9 +612,16 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     any package that leaves it no worse than disagreement (the monopoly-pricing trade-off of
     the ultimatum game, Osborne, *An Introduction to Game Theory*, 2004, ch. 6). A grid scan
     over all draws (in chunks of ``chunk``, so memory does not grow with the draws) picks the
-    two best grid packages; a Nelder-Mead simplex, which follows the ridges where a draw stops
-    accepting, refines each on the first ``search_draws`` draws to ``resolution`` of each
-    range; the answer is then evaluated on all draws. One draw gives the full-information ask.
+    two best grid packages; a coordinate search refines each on the first ``search_draws``
+    draws (:func:`games.bargaining.ask.coordinate_ascent`): along each issue the objective
+    only jumps where a draw stops or starts accepting, so every draw's threshold on the line is
+    a candidate (exact where the gains are affine along the issue), the lines zoom in to
+    ``resolution`` of each range where the gains curve, and the ridges where a threshold runs
+    across the issues are followed. The answer is then evaluated on all draws. A local search:
+    it never ends below the grid's best package, and along every issue where the gains are
+    affine no move improves it. With more draws than ``search_draws``, the search goes on from
+    its answer over the first ``polish_draws`` of them (at most), so the answer is not fitted to
+    the first sample alone. One draw gives the full-information ask.
 
     >>> import numpy as np
     >>> reserve = np.array([0.1, 0.2, 0.6])         # player 2 needs at least this share
@@ -614,8 +631,6 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     >>> round(ask.package["s"], 3), round(ask.acceptance, 3), round(ask.expected_gain, 3)
     (0.2, 0.667, 0.533)
     """
-    from scipy.optimize import minimize
-
     box, n = problem.box, problem.draws
     grid = box.grid(grid_points)
     size = len(next(iter(grid.values())))
@@ -624,43 +639,33 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
         g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()}, slice(a, a + chunk))
         total += np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
     search = problem.take(slice(0, search_draws))
-
-    def expected(x):  # gains refuses a non-finite value where the simplex steps
-        g_1, g_2 = search.gains({k: np.full((1, 1), v) for k, v in x.items()})
-        return float(np.mean(np.where(g_2 >= 0, g_1, 0.0)))
-
     moving = [k for k in box.names if box.is_continuous(k)]
     lows = np.array([box.bounds(k)[0] for k in moving])
-    spans = np.array([box.bounds(k)[1] - box.bounds(k)[0] for k in moving])
-    step = 1.0 / max(2, round(size ** (1 / max(1, len(box.names)))))
-    candidates = []
-    for index in np.argsort(-total, kind="stable")[:2]:
+    highs = np.array([box.bounds(k)[1] for k in moving])
+    candidates, memo = [], {}
+    for index in np.argsort(-total, kind="stable")[:STARTS]:
         fixed = {k: float(grid[k][index]) for k in box.names}
         if not moving:
             candidates.append((total[index] / n, fixed))
             continue
-
-        def negative(z, fixed=fixed):
-            return -expected({**fixed, **{k: lo + zi * sp for k, lo, sp, zi
-                                          in zip(moving, lows, spans, z)}})
-
-        z0 = np.array([(fixed[k] - lo) / sp for k, lo, sp in zip(moving, lows, spans)])
-        simplex = np.vstack([z0] + [np.clip(z0 + step * e, 0, 1) if z0 @ e + step <= 1
-                                    else np.clip(z0 - step * e, 0, 1)
-                                    for e in np.eye(len(moving))])
-        found = minimize(negative, z0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(moving),
-                         options={"initial_simplex": simplex, "xatol": resolution,
-                                  "fatol": 1e-12, "maxfev": 200 * len(moving)})
-        point = dict(fixed)
-        point.update({k: float(lo + zi * sp) for k, lo, sp, zi
-                      in zip(moving, lows, spans, found.x)})
-        candidates.append((-found.fun, point))
+        x, value, _ = coordinate_ascent(_packages_of(search, fixed, moving), lows, highs,
+                                        [fixed[k] for k in moving], resolution=resolution,
+                                        memo=memo)
+        candidates.append((value, {**fixed, **{k: float(v) for k, v in zip(moving, x)}}))
     package = max(candidates, key=lambda c: c[0])[1]
+    polish = problem.take(slice(0, max(search.draws, min(n, polish_draws))))
+    if moving and polish.draws > search.draws:
+        # The search's sample is not all the draws: go on from its answer on more of them.
+        x, _, _ = coordinate_ascent(_packages_of(polish, package, moving), lows, highs,
+                                    [package[k] for k in moving], resolution=resolution)
+        package = {**package, **{k: float(v) for k, v in zip(moving, x)}}
     g_1, g_2 = (g[:, 0] for g in problem.gains({k: np.full((1, 1), v)
                                                 for k, v in package.items()}))
     accepted = g_2 >= 0
     return TakeItOrLeaveIt(package, float(np.mean(accepted)),
                            float(np.mean(np.where(accepted, g_1, 0.0))), (g_1, g_2),
-                           "grid scan over all draws, then Nelder-Mead from the best two",
+                           "grid scan over all draws, then coordinate line searches through every draw's "
+                           "acceptance threshold, from the best two",
                            {"grid_points": grid_points, "resolution": resolution,
-                            "search_draws": search.draws, "chunk": chunk})
+                            "search_draws": search.draws, "polish_draws": polish.draws,
+                            "chunk": chunk})
