@@ -453,15 +453,9 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     inc_step = np.full(r, -1)
     inc_state = np.zeros(r, dtype=np.int64)
     for step, j in enumerate(order):
-        vj = np.where(alive[j], values[j][rows], -np.inf)
-        wj = volumes[j][rows]
-        m = vj.shape[1]
-        d = np.repeat(draw, m)
-        w_new = (W[:, None] + wj[draw]).ravel()
-        v_new = (V[:, None] + vj[draw]).ravel()
-        parent = np.repeat(np.arange(W.size), m)
-        option = np.tile(np.arange(m), W.size)
-        fits = np.isfinite(v_new) & (w_new <= Bs[d] * (1 + 1e-12))
+        d, w_new, v_new, parent, option = _children(draw, W, V, Bs,
+                                                    *_alive_options(alive[j], values[j][rows],
+                                                                    volumes[j][rows]))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             room = np.maximum(Bs[d] - w_new, 0.0)
             qd, pd = qs[d], ps[d]
@@ -469,8 +463,8 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
                             np.where(pd > 0, room, 0.0))
             more = np.where(np.isfinite(more), more, 0.0)
             ub = v_new + tail[d, step + 1] + pd * more - qd * (w_new + more) ** 2 / 2
-        keep = fits & (ub > best[d] + slack[d])
-        lost = fits & ~keep
+        keep = ub > best[d] + slack[d]
+        lost = ~keep
         np.maximum.at(dropped, d[lost], ub[lost])
         d, w_new, v_new = d[keep], w_new[keep], v_new[keep]
         parent, option = parent[keep], option[keep]
@@ -510,6 +504,31 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     value[rows[ok]] = best[ok]
     bound[rows[ok]] = np.maximum(best, np.minimum(top, dropped))[ok]
     return rows[failed]
+
+
+def _alive_options(alive, v, w):
+    """For :func:`_frontier`: one problem's options alive in each draw, side by side in
+    their own order (as few columns as the draw with most of them needs; the rest value
+    -inf), their values, volumes and indices among the problem's options."""
+    width = max(1, int(alive.sum(axis=1).max()))
+    index = np.argsort(~alive, axis=1, kind="stable")[:, :width]
+    live = np.take_along_axis(alive, index, axis=1)
+    return (np.where(live, np.take_along_axis(v, index, axis=1), -np.inf),
+            np.take_along_axis(w, index, axis=1), index)
+
+
+def _children(draw, W, V, Bs, vj, wj, index):
+    """For :func:`_frontier`: every state (``draw``, volume ``W``, value ``V``) extended by
+    each alive option of the next problem, only the children that fit the budget, in the
+    order of their parents and then of the options: their draws, volumes, values, parents
+    and options."""
+    m = vj.shape[1]
+    v_new = (V[:, None] + vj[draw]).ravel()
+    w_new = (W[:, None] + wj[draw]).ravel()
+    d = np.repeat(draw, m)
+    fit = np.flatnonzero(np.isfinite(v_new) & (w_new <= Bs[d] * (1 + 1e-12)))
+    d = d[fit]
+    return d, w_new[fit], v_new[fit], fit // m, index[d, fit % m]
 
 
 def _undominated(v, w):
