@@ -74,6 +74,10 @@ PARTS = ("chip leverage", "non-chip trades", "refusals", "delay and bandwidth",
 BELIEF_DRAWS = 1_000
 #: Worlds per volume level whose best terms enter the menu of candidate terms.
 MENU_ROWS = 6
+#: Draws x deals solved at once (the memory of a chunk grows with both: the 153-partner
+#: middle tier takes about 2 MiB a draw; at 209 draws a chunk is no larger than the plan's
+#: 1,000 belief draws, at 104 it costs more CPU).
+CHUNK_DEALS = 32_000
 
 
 @dataclass(frozen=True)
@@ -356,16 +360,11 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
         if gap <= PLAN_TOLERANCE:
             break
     believed_bilateral = float(a.value[0])
-    cache: dict = {}
+    # The belief's states and its chunk go before the rules are evaluated (memory).
+    state = new = None  # type: ignore[assignment]
+    del chunk
     rules = shares(off)
-    # Each rule's means only (its per-draw columns go as the next rule comes), and the
-    # partners' options without the tier's conditions go once the rules with them are done:
-    # with 153 partners these were most of the plan's memory.
-    gains = []
-    for s, c in rules:
-        if c:
-            cache.pop(("options", False), None)
-        gains.append(mean_gains(uniform(chunk, s, c, cache=cache), count))
+    gains = rule_gains(portfolio, base, top, off, rules)
     best = int(np.argmax([g[0] for g in gains]))
     share, security = rules[best]
     upgraded: tuple[int, ...] = ()
@@ -382,6 +381,40 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
 def mean_gains(rec: Mapping[str, np.ndarray], count: int) -> tuple[Any, list[Any]]:
     """A rule's mean gain over the belief's draws and each deal's mean gain."""
     return np.mean(rec["gain"]), [np.mean(rec["deal_gain"][:, k]) for k in range(count)]
+
+
+def rule_draws(count: int) -> int:
+    """The belief's draws on which the framework's rules are evaluated at once: the
+    partners' options under a rule take about 2 MiB a draw with 153 partners (1,000 draws at
+    once were 310 MiB of the plan's peak), so as many as :data:`CHUNK_DEALS` draws x deals."""
+    return max(50, CHUNK_DEALS // max(1, count))
+
+
+def rule_gains(portfolio: Portfolio, base: list, top: Mapping[str, np.ndarray],
+               off: frozenset[str], rules: list[tuple[float, bool]]):
+    """Each rule's :func:`mean_gains` on the belief's draws (per deal ``base``, the
+    portfolio's ``top``), evaluated :func:`rule_draws` draws at a time. Each draw settles on
+    its own, so the per-draw gains are those of all draws at once, and the means are taken
+    over all of them together (the same bytes). The partners' options without the tier's
+    conditions go once the rules with them are done."""
+    count = len(portfolio.deals)
+    n = len(next(iter(top.values()))) if top else len(next(iter(base[0].values())))
+    size = rule_draws(count)
+    columns: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in rules]
+    for a in range(0, n, size):
+        part = slice(a, min(n, a + size))
+        chunk = Chunk(portfolio, [{k: v[part] for k, v in b.items()} for b in base],
+                      {k: v[part] for k, v in top.items()}, "links" not in off, 8,
+                      off & LINK_MECHANISMS)
+        cache: dict = {}
+        for r, (s, c) in enumerate(rules):
+            if c:
+                cache.pop(("options", False), None)
+            rec = uniform(chunk, s, c, cache=cache)
+            columns[r].append((rec["gain"], rec["deal_gain"]))
+    return [mean_gains({"gain": np.concatenate([g for g, _ in cols]),
+                        "deal_gain": np.concatenate([d for _, d in cols])}, count)
+            for cols in columns]
 
 
 def price_menus(portfolio: Portfolio, chunk: Chunk, refusal: np.ndarray,
@@ -441,5 +474,7 @@ def regime_state(chunk: Chunk, bilateral: tuple[dict[str, float] | None, ...]
         state = link_state(p, chunk.values, chunk.top, v, s, b, chunk.demand,
                            links=chunk.links, off=chunk.links_off,
                            reference=chunk.sq_flows["volume"])
-        out.append((state.values(chunk.values, k), state.reservation[:, k]))
+        # A copy: a column of the (draws, deals) reservations would keep the whole array
+        # alive, once per deal (153 deals x 1,000 draws: 180 MiB a state).
+        out.append((state.values(chunk.values, k), state.reservation[:, k].copy()))
     return out
