@@ -503,3 +503,46 @@ def test_dominated_options_are_the_ones_another_option_beats():
                          and (b < a or w[i, b] < w[i, a] or v[i, b] > v[i, a])
                          for b in range(6) if b != a)
             assert keep[i, a] == (np.isfinite(v[i, a]) and not beaten)
+
+
+@pytest.mark.parametrize("chunk", [3, 512])
+def test_each_draw_over_its_own_open_problems_equals_an_unpruned_enumeration(monkeypatch, chunk):
+    # The middle tier's shape, smaller: many problems of "no deal or one of a few deals",
+    # draws whose budgets differ so that reduced-cost fixing leaves each a different number
+    # of problems open. The exact stage then solves each draw over its own open problems,
+    # draws with as many together: the answer must be the optimum, and the groups must
+    # really differ in size (else the shortcut is not exercised).
+    import games.decisions.allocation as allocation
+    monkeypatch.setattr(allocation, "DP_CHUNK", chunk)
+    groups = []
+    original = allocation._open_problems
+
+    def spy(values, volumes, alive, open_, *rest):
+        group = rest[-1]
+        groups.append(int(open_[group].sum(axis=1).max()))
+        return original(values, volumes, alive, open_, *rest)
+
+    monkeypatch.setattr(allocation, "_open_problems", spy)
+    rng = np.random.default_rng(7)
+    n, K = 40, 30
+    values, volumes = [], []
+    for _ in range(K):
+        m = int(rng.integers(2, 4))
+        w = np.sort(rng.uniform(0.2, 2.0, (n, m)), axis=1)
+        w[:, 0] = 0.0
+        v = w * rng.uniform(0.5, 1.5, (n, 1)) + rng.normal(0.0, 0.1, (n, m))
+        v[:, 0] = 0.0
+        values.append(v)
+        volumes.append(w)
+    budget = rng.uniform(2.0, 15.0, n)
+    q = np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0.0, 0.1, n))
+    a = allocate(values, volumes, budget, q, branch=False)
+    assert len(set(groups)) > 1
+    for i in range(n):
+        best = pareto_optimum([v[i] for v in values], [w[i] for w in volumes], budget[i], q[i])
+        assert a.value[i] == pytest.approx(best, rel=1e-6, abs=1e-9)
+        assert a.bound[i] >= best - 1e-9
+        got = sum(v[i, c] for v, c in zip(values, a.choice[i]))
+        total = sum(w[i, c] for w, c in zip(volumes, a.choice[i]))
+        assert total <= budget[i] * (1 + 1e-12)
+        assert got - q[i] * total ** 2 / 2 == pytest.approx(a.value[i], rel=1e-9, abs=1e-9)
