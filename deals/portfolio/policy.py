@@ -344,8 +344,9 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
                     for k, entry in enumerate(portfolio.deals))
     state = [(no_deal_values(chunk, k), np.zeros(chunk.n)) for k in range(count)]
     gap = np.inf
+    priced: dict = {}
     for rounds in range(1, PLAN_ROUNDS + 1):
-        expected, volumes, menus = price_menus(portfolio, chunk, refusal, state)
+        expected, volumes, menus = price_menus(portfolio, chunk, refusal, state, priced)
         a = allocate([e[None, :] for e in expected], [w[None, :] for w in volumes],
                      float(np.mean(chunk.budget)), float(np.mean(chunk.q)))
         picks = a.choice[0]
@@ -361,7 +362,7 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
             break
     believed_bilateral = float(a.value[0])
     # The belief's states and its chunk go before the rules are evaluated (memory).
-    state = new = None  # type: ignore[assignment]
+    state = new = priced = None  # type: ignore[assignment]
     del chunk
     rules = shares(off)
     gains = rule_gains(portfolio, base, top, off, rules)
@@ -417,13 +418,31 @@ def rule_gains(portfolio: Portfolio, base: list, top: Mapping[str, np.ndarray],
             for cols in columns]
 
 
+def same_state(a: tuple[Mapping[str, np.ndarray], np.ndarray],
+               b: tuple[Mapping[str, np.ndarray], np.ndarray]) -> bool:
+    """Whether two of a deal's states (values, reservation) hold the same numbers."""
+    return a[0].keys() == b[0].keys() and np.array_equal(a[1], b[1]) and all(
+        a[0][n] is b[0][n] or np.array_equal(a[0][n], b[0][n]) for n in a[0])
+
+
 def price_menus(portfolio: Portfolio, chunk: Chunk, refusal: np.ndarray,
-                state: list[tuple[dict[str, np.ndarray], np.ndarray]]):
+                state: list[tuple[dict[str, np.ndarray], np.ndarray]],
+                memo: dict | None = None):
     """Each deal's menu of candidate terms and, per candidate, the US's expected gain and the
     mean volume, the partner judging each against ``state[k]``: its values and reservation
-    with the others as the links leave them and itself at no deal."""
+    with the others as the links leave them and itself at no deal. ``memo`` keeps each
+    deal's last state and answer: a deal whose state has not moved since the last round
+    (on the article, the five partners China's response does not reach) is not priced
+    again."""
     expected, volumes, menus = [], [], []
+    memo = {} if memo is None else memo
     for k, entry in enumerate(portfolio.deals):
+        if k in memo and same_state(memo[k][0], state[k]):
+            pay, volume, menu = memo[k][1]
+            expected.append(pay)
+            volumes.append(volume)
+            menus.append(menu)
+            continue
         values, reservation = state[k]
         menu = candidate_terms(entry, values, issue_levels(entry))
         us, partner, volume = menu_outcomes(entry, values, menu)
@@ -436,6 +455,7 @@ def price_menus(portfolio: Portfolio, chunk: Chunk, refusal: np.ndarray,
         expected.append(pay)
         volumes.append(np.maximum(volume.mean(axis=0), 0.0) * (entry.tier == 2))
         menus.append(menu)
+        memo[k] = (state[k], (pay, volumes[-1], menu))
     return expected, volumes, menus
 
 
