@@ -465,25 +465,21 @@ def _open_problems(values, volumes, alive, open_, Bs, qs, ps, choice, value, bou
         single[k] = c
         fixed_v = fixed_v + np.where(one, values[k][sub, c], 0.0)
         fixed_w = fixed_w + np.where(one, volumes[k][sub, c], 0.0)
-    width = max(v.shape[1] for v in values)
+    stacked_v, stacked_w = _stack([np.where(a[group], v[sub], -np.inf)
+                                   for a, v in zip(alive, values)], [w[sub] for w in volumes])
     steps = int(open_[group].sum(axis=1).max())
-    problem = np.full((g, steps), -1)
-    for i, j in enumerate(group):
-        own = np.flatnonzero(open_[j])
-        problem[i, :own.size] = own
+    # Each draw's open problems first, in their own order (a stable sort of "not open").
+    problem = np.argsort(~open_[group], axis=1, kind="stable")[:, :steps]
+    real = np.take_along_axis(open_[group], problem, axis=1)
     v_values, v_volumes = [fixed_v[:, None]], [fixed_w[:, None]]
     for t in range(steps):
-        V = np.full((g, width), -np.inf)
-        W = np.zeros((g, width))
-        real = problem[:, t] >= 0
-        V[~real, 0] = 0.0                 # past a draw's own problems: nothing to choose
-        for k in np.unique(problem[real, t]):
-            mine = np.flatnonzero(problem[:, t] == k)
-            m = values[k].shape[1]
-            V[mine, :m] = np.where(alive[k][group[mine]], values[k][sub[mine]], -np.inf)
-            W[mine, :m] = volumes[k][sub[mine]]
+        V, W = stacked_v[at, problem[:, t]], stacked_w[at, problem[:, t]]
+        V[~real[:, t]] = -np.inf          # past a draw's own problems: nothing to choose
+        V[~real[:, t], 0] = 0.0
+        W[~real[:, t]] = 0.0
         v_values.append(V)
         v_volumes.append(W)
+    problem = np.where(real, problem, -1)
     v_choice = np.full((g, steps + 1), -1)
     v_value, v_bound = value[sub].copy(), bound[sub].copy()
     failed = _frontier(v_values, v_volumes, Bs[group], qs[group], ps[group], v_choice, v_value,
