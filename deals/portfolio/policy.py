@@ -316,6 +316,32 @@ PLAN_ROUNDS = 8
 PLAN_TOLERANCE = 0.01
 
 
+def identical_state(a, b) -> bool:
+    """Whether two links' states (per deal: values and reservation) are the same bit for
+    bit (not merely equal: a zero's sign or a NaN could steer what is computed from them)."""
+    def same(x, y):
+        x, y = np.asarray(x), np.asarray(y)
+        return x is y or (x.shape == y.shape and x.dtype == y.dtype
+                          and np.ascontiguousarray(x).tobytes()
+                          == np.ascontiguousarray(y).tobytes())
+
+    return all(v0.keys() == v1.keys() and same(r0, r1) and all(same(v0[n], v1[n]) for n in v0)
+               for (v0, r0), (v1, r1) in zip(a, b))
+
+
+def repeated_round(past: list, state, rounds: int):
+    """For :func:`plan_terms`: when the state round ``rounds`` would price against is bit
+    for bit the one of p = 2 or 3 rounds before, the plan cycles (each round's answer
+    depends on its state alone, so the rounds repeat with period p, and none of them
+    settled, else the plan would have stopped): what its last round, :data:`PLAN_ROUNDS`,
+    would give, from the round it repeats; None if the state is new. (On the article the
+    plan alternates between two states from its second round: rounds 5 to 8 were repeats.)"""
+    for p in (2, 3):
+        if len(past) >= p and identical_state(state, past[-p][0]):
+            return past[-p + (PLAN_ROUNDS - rounds) % p][1]
+    return None
+
+
 def state_gap(old, new) -> float:
     """How far two links' states (per deal: values and reservation) lie apart: the largest
     mean absolute change of a value the links set or of a reservation."""
@@ -345,7 +371,13 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
     state = [(no_deal_values(chunk, k), np.zeros(chunk.n)) for k in range(count)]
     gap = np.inf
     priced: dict = {}
+    past: list = []          # each round's state priced against, and what it gave
     for rounds in range(1, PLAN_ROUNDS + 1):
+        again = repeated_round(past, state, rounds)
+        if again is not None:
+            expected, picks, bilateral, a, gap = again
+            rounds = PLAN_ROUNDS
+            break
         expected, volumes, menus = price_menus(portfolio, chunk, refusal, state, priced)
         a = allocate([e[None, :] for e in expected], [w[None, :] for w in volumes],
                      float(np.mean(chunk.budget)), float(np.mean(chunk.q)))
@@ -357,9 +389,11 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
             break
         new = regime_state(chunk, bilateral)
         gap = state_gap(state, new)
+        past.append((state, (expected, picks, bilateral, a, gap)))
         state = new
         if gap <= PLAN_TOLERANCE:
             break
+    past.clear()
     believed_bilateral = float(a.value[0])
     # The belief's states and its chunk go before the rules are evaluated (memory).
     state = new = priced = None  # type: ignore[assignment]
