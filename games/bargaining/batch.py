@@ -49,9 +49,11 @@ from games.optimise.outcome_space import Box
 from games.errors import BargainingError, NotFiniteError
 from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
 from games.optimise.nash_product import linear_nash_product
+from games.bargaining.affine_split import split_maximin, split_method, split_nash
 
 __all__ = [
     "GAIN_TOLERANCE", "AFFINE_TOLERANCE", "EXACT_NASH", "BLOCK_CELLS", "LP_ROUNDS",
+    "SPLIT_RESOLUTION",
     "BatchProblem", "GridScan", "scan",
     "require_finite", "BatchNash", "BatchMaximin", "TakeItOrLeaveIt", "nash_benchmark",
     "zone_test", "better_for_both", "optimal_ask", "affine_gains", "load_optimiser",
@@ -61,6 +63,11 @@ __all__ = [
 GAIN_TOLERANCE = 1e-9
 #: Most draws x outcomes evaluated in one call of the utilities (a table is split by draws).
 BLOCK_CELLS = 65_536
+#: The split search's resolution over the searched issue, as a share of the ``resolution``
+#: asked for: (Nash product, max-min). A round of the stencil costs one evaluation, so finer
+#: is cheap; a max-min peaks on a kink (where the exact inner solve meets a bound), where the
+#: value is off by the slope times the step, so it goes further.
+SPLIT_RESOLUTION = (1e-2, 1e-4)
 #: Most rounds of LP steps (each at least quarters the trust region or gains; they converge in
 #: far fewer on smooth problems).
 LP_ROUNDS = 60
@@ -77,6 +84,10 @@ class BatchProblem:
     parameter as a 2-D array (draws down the first axis) and must broadcast them. ``parameters``
     and the two ``disagreement`` payoffs hold one value per draw. ``linear=True`` declares both
     utilities affine in the issues (it is checked), which makes the max-min problems LPs.
+    ``affine`` names issues in which both utilities are affine once the other issues are fixed
+    (checked at every answer): those are solved exactly and only the rest searched
+    (:mod:`games.bargaining.affine_split`); ``constant_slopes``: those of them whose slopes
+    depend on no issue (the parameters only), found once per draw instead of per candidate.
 
     >>> import numpy as np
     >>> p = BatchProblem(lambda x, q: (x["a"], q["c"] - x["a"]), Box({"a": (0.0, 1.0)}),
@@ -90,6 +101,8 @@ class BatchProblem:
     parameters: Mapping[str, ArrayLike]
     disagreement: tuple[ArrayLike, ArrayLike]
     linear: bool = False
+    affine: tuple[str, ...] = ()
+    constant_slopes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         params = {k: np.asarray(v, dtype=float).ravel() for k, v in self.parameters.items()}
@@ -112,6 +125,17 @@ class BatchProblem:
                                      player, {}, at, float(payoff[bad[0]]))
         object.__setattr__(self, "parameters", params)
         object.__setattr__(self, "disagreement", d)
+        affine = tuple(self.affine or ())
+        unknown = [k for k in affine if k not in self.box.names]
+        if unknown:
+            raise BargainingError(f"batch problem: affine issues {unknown} are not in the box "
+                                  f"{list(self.box.names)}")
+        object.__setattr__(self, "affine", affine)
+        constant = tuple(self.constant_slopes or ())
+        if set(constant) - set(affine):
+            raise BargainingError(f"batch problem: constant_slopes {sorted(set(constant) - set(affine))}"
+                                  " must be affine issues")
+        object.__setattr__(self, "constant_slopes", constant)
         object.__setattr__(self, "_draws", n)
         object.__setattr__(self, "_last", [(None, None)])
 
@@ -137,7 +161,8 @@ class BatchProblem:
         """The stack of the draws ``rows`` only (indices or a slice)."""
         return BatchProblem(self.utilities, self.box,
                             {k: v[rows] for k, v in self.parameters.items()},
-                            (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear)
+                            (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear,
+                            self.affine, self.constant_slopes)
 
     def gains(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | slice | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
@@ -363,6 +388,16 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
             start[k][missed] = zone.points[k][missed]
         found = found | (~zone.empty & ~exact)
     todo = rows[found]
+    split = np.zeros(n, dtype=bool)
+    if todo.size:
+        answer = split_nash(problem, todo, beta, {k: v[todo] for k, v in start.items()},
+                            resolution * SPLIT_RESOLUTION[0])
+        if answer is not None:
+            held = todo[answer.exact]
+            for k in points:
+                points[k][held] = answer.points[k][answer.exact]
+            split[held] = True
+            todo = todo[~answer.exact]
     if todo.size:
         result = maximise(_objective_rows(problem, log_product, todo), problem.box, todo.size,
                           start={k: v[todo] for k, v in start.items()}, resolution=resolution,
@@ -372,13 +407,23 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
             points[k][todo] = result.points[k]
     g_1, g_2 = (g[:, 0] for g in problem.gains({k: v[:, None] for k, v in points.items()}))
     agreement = ((g_1 > GAIN_TOLERANCE * grid.units[0]) & (g_2 > GAIN_TOLERANCE * grid.units[1]))
-    search = "grid scan, then compass search on the log Nash product"
-    method = (EXACT_NASH if exact.all() else search if not exact.any()
-              else f"{EXACT_NASH} where affine, else {search}")
-    return BatchNash(points, (g_1, g_2), agreement, beta, method,
+    return BatchNash(points, (g_1, g_2), agreement, beta, _nash_method(problem, exact, split),
                      {"grid_points": grid.grid_points, "resolution": resolution,
                       "max_rounds": max_rounds, "tolerance": GAIN_TOLERANCE,
-                      "exact_draws": int(exact.sum())})
+                      "exact_draws": int(exact.sum()), "split_draws": int(split.sum())})
+
+
+def _nash_method(problem: BatchProblem, exact: np.ndarray, split: np.ndarray) -> str:
+    """The method string of :func:`nash_benchmark`: one part per way draws were solved."""
+    parts = []
+    if exact.any():
+        parts.append(EXACT_NASH + ("" if exact.all() else " where affine"))
+    if split.any():
+        parts.append(split_method(problem, "the Nash product on the Pareto frontier's edges"))
+    if not (exact | split).all():
+        parts.append("grid scan, then compass search on the log Nash product"
+                     + (" elsewhere" if parts else ""))
+    return "; ".join(parts)
 
 
 #: The method of :func:`nash_benchmark` on draws whose utilities are affine in the issues.
@@ -551,6 +596,19 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
             points[k][chosen[better]] = found[k][better]
 
     step = _first_step(problem.box, grid)
+    split = np.zeros(n, dtype=bool)
+    if todo.size and not linear:
+        answer = split_maximin(problem, todo, offsets, (r_1, r_2),
+                               {k: v[todo] for k, v in points.items()},
+                               resolution * SPLIT_RESOLUTION[1])
+        if answer is not None:
+            keep(todo[answer.exact], {k: v[answer.exact] for k, v in answer.points.items()},
+                 answer.values[answer.exact])
+            split[todo[answer.exact]] = True
+            todo = todo[~answer.exact]
+            if split.any():
+                method = split_method(problem, "a linear programme by its dual") + (
+                    "" if not todo.size else f"; elsewhere {method}")
     if todo.size and not linear:
         # better for both: a compass search (it steps across kinks along the issues); the zone
         # test: a smooth homotopy (it enters thin wedges the grid missed).
