@@ -10,9 +10,10 @@ of :mod:`games.bargaining.batch` are then solved over w exactly:
 - the max-min of two affine margins over w by the LP's dual
   (:func:`games.optimise.maximin.linear_maximin`).
 
-So F(v) = max_w f(v, w) is known exactly at every v, and only the few issues in v are
-searched (:func:`games.optimise.box_search.maximise_by_stencil`: a grid, then a stencil that
-polls every neighbour of every draw in one evaluation of the utilities per round). The
+So F(v) = max_w f(v, w) is known exactly at every v, and only the issue in v is searched
+(:func:`games.optimise.box_search.maximise_by_stencil`: a grid, then a bracketed parabolic and
+golden-section search from its best local maxima, every draw in one evaluation of the
+utilities per round). The
 coefficients of w come from the gains at the lower corner of w and one step up each
 coordinate of w: exact for affine gains up to rounding, and checked again at the answer (a
 draw where the model and the gains disagree is reported, and the caller searches it the old
@@ -42,10 +43,11 @@ from games.optimise.maximin import linear_maximin
 from games.optimise.nash_product import linear_nash_product
 from games.optimise.outcome_space import Box
 
-__all__ = ["SPLIT_GRID", "SPLIT_PEAKS", "MAX_SEARCHED", "MODEL_TOLERANCE", "SplitAnswer", "split_box", "split_method",
-           "affine_model", "split_nash", "split_maximin"]
+__all__ = ["SPLIT_GRID", "SPLIT_PEAKS", "MAX_SEARCHED", "MODEL_TOLERANCE", "SplitAnswer",
+           "split_box", "split_method", "affine_model", "constant_part", "split_nash",
+           "split_maximin"]
 
-#: Grid points over the searched issues v before the stencil search (per draw).
+#: Grid points over the searched issue v before the line search (per draw).
 SPLIT_GRID = 9
 #: Most local maxima of the grid over the searched issue climbed from (separated peaks: a
 #: volume capped by demand can make one at the cap and one at the top of its range).
@@ -91,14 +93,16 @@ def split_method(problem: Any, inner: str) -> str:
 
     >>> from types import SimpleNamespace
     >>> p = SimpleNamespace(box=Box({"v": (0.0, 1.0), "w": (0.0, 1.0)}), affine=("w",))
-    >>> split_method(p, "an LP")
-    'exact in w (an LP; the utilities are affine in it once v is fixed), grid and stencil search over v'
+    >>> print(split_method(p, "an LP"))  # doctest: +NORMALIZE_WHITESPACE
+    exact in w (an LP; the utilities are affine in it once v is fixed), searched over v (a
+    grid, then a bracketed parabolic and golden-section search from its best peaks)
     """
     v, w = split_box(problem) or ([], [])
+    how = ("a grid, then a bracketed parabolic and golden-section search from its best peaks"
+           if len(v) == 1 else "a grid, then a stencil search")
     return (f"exact in {', '.join(w)} ({inner}; the utilities are affine in "
             f"{'it' if len(w) == 1 else 'them'} once {', '.join(v)} "
-            f"{'is' if len(v) == 1 else 'are'} fixed), grid and stencil search over "
-            f"{', '.join(v)}")
+            f"{'is' if len(v) == 1 else 'are'} fixed), searched over {', '.join(v)} ({how})")
 
 
 def affine_model(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w: list[str],

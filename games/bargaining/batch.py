@@ -19,9 +19,12 @@ box, and per-draw parameters and disagreement points. Per draw it gives:
 Measuring gains in units of their ranges keeps the margins invariant to rescaling a utility.
 The max-min problems are solved exactly when both utilities are affine in the issues (declare
 ``linear=True``): a linear programme per draw, all draws at once (:func:`games.optimise.
-linear_maximin`). Otherwise sequential linear programming with a trust region: the two gains
-are linearised around the current point and the exact LP step is taken, so the search follows
-the crease where the two gains are equal instead of stalling on it as a compass search does.
+linear_maximin`). When they are affine in all issues but one once that one is fixed (declare
+``affine``), every problem here is solved exactly in those issues and searched in the one left
+(:mod:`games.bargaining.affine_split`). Otherwise sequential linear programming with a trust
+region: the two gains are linearised around the current point and the exact LP step is taken,
+so the search follows the crease where the two gains are equal instead of stalling on it as a
+compass search does.
 
 >>> import numpy as np
 >>> from games.optimise.outcome_space import Box
@@ -133,8 +136,8 @@ class BatchProblem:
         object.__setattr__(self, "affine", affine)
         constant = tuple(self.constant_slopes or ())
         if set(constant) - set(affine):
-            raise BargainingError(f"batch problem: constant_slopes {sorted(set(constant) - set(affine))}"
-                                  " must be affine issues")
+            raise BargainingError(f"batch problem: constant_slopes "
+                                  f"{sorted(set(constant) - set(affine))} must be affine issues")
         object.__setattr__(self, "constant_slopes", constant)
         object.__setattr__(self, "_draws", n)
         object.__setattr__(self, "_last", [(None, None)])
@@ -354,7 +357,11 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
     outcome is refined by a vectorised compass search on the (smooth) log Nash product until
     its step is below ``resolution`` of each range; where the grid holds no outcome with both
     gains positive the search starts from the :func:`zone_test` outcome, and a draw whose zone
-    is empty has no agreement (points NaN). Nash (1950), Kalai (1977).
+    is empty has no agreement (points NaN). Draws whose gains are affine in every issue are
+    solved exactly (``linear``); with the problem's ``affine`` issues and one issue left, the
+    affine issues are solved exactly for each value of the one left, which is searched to
+    ``resolution`` x SPLIT_RESOLUTION[0] of its range (:func:`games.bargaining.affine_split.
+    split_nash`); ``method`` says which. Nash (1950), Kalai (1977).
 
     >>> import numpy as np
     >>> p = BatchProblem(lambda x, q: (x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}), {},
@@ -563,7 +570,9 @@ def _first_step(box: Box, grid: GridScan) -> float:
 def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid: GridScan,
              resolution: float, max_rounds: int, enough: float | None,
              package: Mapping[str, ArrayLike] | None = None) -> BatchMaximin:
-    """max_x min((g_1 - o_1) / r_1, (g_2 - o_2) / r_2) per draw: grid scan, then LP steps.
+    """max_x min((g_1 - o_1) / r_1, (g_2 - o_2) / r_2) per draw: grid scan, then LP steps (or,
+    with the problem's ``affine`` issues and one issue left, an LP in those per value of the
+    one left, which is searched: :func:`games.bargaining.affine_split.split_maximin`).
 
     With ``package`` (whose margin is 0 by definition), a draw where nothing better was found
     reports the package itself and margin 0.

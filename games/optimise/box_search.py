@@ -171,8 +171,9 @@ def maximise_by_stencil(objective: Objective, box: Box, draws: int, *, grid_poin
     draw's best grid point, and from ``start`` (one point per draw, if given and elsewhere),
     each round polls the 3^d - 1 neighbours of the point at its step (one call for all),
     moves to the best neighbour that improves, or halves the step, until the step is below
-    ``resolution`` of each range; the better of the two ends is the answer (with
-    ``climb_from_start=False`` the start is one more candidate of the grid). On one coordinate
+    ``resolution`` of each range (on one coordinate: a bracketed parabolic and golden-section
+    search to that resolution, one point a round); the better of the two ends is the answer
+    (with ``climb_from_start=False`` the start is one more candidate of the grid). On one coordinate
     it also climbs from the next best ``peaks - 1`` local maxima of the grid (an objective
     with separated peaks). ``objective``
     receives the draws ``rows`` asked (indices, possibly repeated) and each coordinate as an
@@ -255,7 +256,10 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
     search does)."""
     lo, hi = box.bounds(name)
     tol = resolution * (hi - lo)
-    f = lambda rows, z: _values(objective(owner[rows], **{name: z[:, None]}), rows.size)[:, 0]  # noqa: E731
+
+    def f(rows: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return _values(objective(owner[rows], **{name: z[:, None]}), rows.size)[:, 0]
+
     every = np.arange(owner.size)
     a, b = np.maximum(x - step, lo), np.minimum(x + step, hi)
     both = f(np.concatenate([every, every]), np.concatenate([a, b]))
