@@ -1,6 +1,7 @@
 """The shared-budget allocation before and after its exact stage: shortfall and time.
 
     python benchmarks/bench_allocation.py [--draws 10000] [--middle-tier 100 [--repeat 3]]
+        [--bound-rounds 209]
 
 Prints, for the decomposition alone (``exact=False``, what allocate did before) and with the
 exact stage (the default): on 2,000 random small instances (2-4 problems of 2-5 options,
@@ -13,6 +14,9 @@ share of draws the exact stage had to solve and the largest certified gap.
 middle tier solves first (the partners' offers at the no-deal state, N draws of seed 0),
 without and with the branch on the break problem (both exact): the median CPU seconds of
 ``--repeat`` interleaved runs each, and the largest difference in value between the two.
+``--bound-rounds N`` times every allocation the middle tier's full-information bound makes on
+one chunk of N draws (209 is the policy command's chunk): its fixed point's rounds re-allocate
+the draws whose links' state moved, so this is the allocation's share of a draw's cost.
 """
 
 from __future__ import annotations
@@ -95,14 +99,55 @@ def middle_tier(draws: int, repeat: int) -> None:
     print(f"  largest relative difference in value between the two: {diff:.1e}")
 
 
+def bound_rounds(draws: int) -> None:
+    """CPU of every allocation the middle tier's full-information bound makes on one chunk
+    of ``draws`` draws (its fixed point's rounds, then the final solve), as they come."""
+    import os
+
+    import deals
+    import deals.portfolio.regimes as regimes
+    from deals.portfolio.policy import split
+    from deals.portfolio.regimes import Chunk
+    from deals.portfolio.stream import portfolio_slice
+
+    p = deals.load_portfolio("middle-tier")
+    chunk = Chunk(p, *split(portfolio_slice(p, 0, draws, 0), len(p.deals)), True, 8)
+    calls: list[tuple[int, float]] = []
+    original = regimes.allocate
+
+    def timed(values, volumes, *a, **k):
+        start = time.process_time()
+        out = original(values, volumes, *a, **k)
+        calls.append((values[0].shape[0], time.process_time() - start))
+        return out
+
+    regimes.allocate = timed
+    start = time.process_time()
+    try:
+        chunk.coordinated()
+    finally:
+        regimes.allocate = original
+    total = time.process_time() - start
+    spent = sum(c for _, c in calls)
+    print(f"middle tier's bound on {draws} draws (load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} cores): {total:.2f} s CPU, of which {len(calls)} allocations "
+          f"{spent:.2f} s ({1000 * spent / draws:.1f} ms a draw)")
+    print("  draws and CPU seconds per allocation: "
+          + ", ".join(f"{n} {c:.2f}" for n, c in calls))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=10_000)
     parser.add_argument("--middle-tier", type=int, metavar="N")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--bound-rounds", type=int, metavar="N")
     args = parser.parse_args()
     if args.middle_tier:
         middle_tier(args.middle_tier, args.repeat)
+        return
+    if args.bound_rounds:
+        bound_rounds(args.bound_rounds)
         return
     rng = np.random.default_rng(0)
 

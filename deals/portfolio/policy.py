@@ -74,6 +74,10 @@ PARTS = ("chip leverage", "non-chip trades", "refusals", "delay and bandwidth",
 BELIEF_DRAWS = 1_000
 #: Worlds per volume level whose best terms enter the menu of candidate terms.
 MENU_ROWS = 6
+#: Draws x deals solved at once (the memory of a chunk grows with both: the 153-partner
+#: middle tier takes about 2 MiB a draw; at 209 draws a chunk is no larger than the plan's
+#: 1,000 belief draws, at 104 it costs more CPU).
+CHUNK_DEALS = 32_000
 
 
 @dataclass(frozen=True)
@@ -312,6 +316,32 @@ PLAN_ROUNDS = 8
 PLAN_TOLERANCE = 0.01
 
 
+def identical_state(a, b) -> bool:
+    """Whether two links' states (per deal: values and reservation) are the same bit for
+    bit (not merely equal: a zero's sign or a NaN could steer what is computed from them)."""
+    def same(x, y):
+        x, y = np.asarray(x), np.asarray(y)
+        return x is y or (x.shape == y.shape and x.dtype == y.dtype
+                          and np.ascontiguousarray(x).tobytes()
+                          == np.ascontiguousarray(y).tobytes())
+
+    return all(v0.keys() == v1.keys() and same(r0, r1) and all(same(v0[n], v1[n]) for n in v0)
+               for (v0, r0), (v1, r1) in zip(a, b))
+
+
+def repeated_round(past: list, state, rounds: int):
+    """For :func:`plan_terms`: when the state round ``rounds`` would price against is bit
+    for bit the one of p = 2 or 3 rounds before, the plan cycles (each round's answer
+    depends on its state alone, so the rounds repeat with period p, and none of them
+    settled, else the plan would have stopped): what its last round, :data:`PLAN_ROUNDS`,
+    would give, from the round it repeats; None if the state is new. (On the article the
+    plan alternates between two states from its second round: rounds 5 to 8 were repeats.)"""
+    for p in (2, 3):
+        if len(past) >= p and identical_state(state, past[-p][0]):
+            return past[-p + (PLAN_ROUNDS - rounds) % p][1]
+    return None
+
+
 def state_gap(old, new) -> float:
     """How far two links' states (per deal: values and reservation) lie apart: the largest
     mean absolute change of a value the links set or of a reservation."""
@@ -340,8 +370,15 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
                     for k, entry in enumerate(portfolio.deals))
     state = [(no_deal_values(chunk, k), np.zeros(chunk.n)) for k in range(count)]
     gap = np.inf
+    priced: dict = {}
+    past: list = []          # each round's state priced against, and what it gave
     for rounds in range(1, PLAN_ROUNDS + 1):
-        expected, volumes, menus = price_menus(portfolio, chunk, refusal, state)
+        again = repeated_round(past, state, rounds)
+        if again is not None:
+            expected, picks, bilateral, a, gap = again
+            rounds = PLAN_ROUNDS
+            break
+        expected, volumes, menus = price_menus(portfolio, chunk, refusal, state, priced)
         a = allocate([e[None, :] for e in expected], [w[None, :] for w in volumes],
                      float(np.mean(chunk.budget)), float(np.mean(chunk.q)))
         picks = a.choice[0]
@@ -352,20 +389,17 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
             break
         new = regime_state(chunk, bilateral)
         gap = state_gap(state, new)
+        past.append((state, (expected, picks, bilateral, a, gap)))
         state = new
         if gap <= PLAN_TOLERANCE:
             break
+    past.clear()
     believed_bilateral = float(a.value[0])
-    cache: dict = {}
+    # The belief's states and its chunk go before the rules are evaluated (memory).
+    state = new = priced = None  # type: ignore[assignment]
+    del chunk
     rules = shares(off)
-    # Each rule's means only (its per-draw columns go as the next rule comes), and the
-    # partners' options without the tier's conditions go once the rules with them are done:
-    # with 153 partners these were most of the plan's memory.
-    gains = []
-    for s, c in rules:
-        if c:
-            cache.pop(("options", False), None)
-        gains.append(mean_gains(uniform(chunk, s, c, cache=cache), count))
+    gains = rule_gains(portfolio, base, top, off, rules)
     best = int(np.argmax([g[0] for g in gains]))
     share, security = rules[best]
     upgraded: tuple[int, ...] = ()
@@ -384,13 +418,65 @@ def mean_gains(rec: Mapping[str, np.ndarray], count: int) -> tuple[Any, list[Any
     return np.mean(rec["gain"]), [np.mean(rec["deal_gain"][:, k]) for k in range(count)]
 
 
+def rule_draws(count: int) -> int:
+    """The belief's draws on which the framework's rules are evaluated at once: the
+    partners' options under a rule take about 2 MiB a draw with 153 partners (1,000 draws at
+    once were 310 MiB of the plan's peak), so as many as :data:`CHUNK_DEALS` draws x deals."""
+    return max(50, CHUNK_DEALS // max(1, count))
+
+
+def rule_gains(portfolio: Portfolio, base: list, top: Mapping[str, np.ndarray],
+               off: frozenset[str], rules: list[tuple[float, bool]]):
+    """Each rule's :func:`mean_gains` on the belief's draws (per deal ``base``, the
+    portfolio's ``top``), evaluated :func:`rule_draws` draws at a time. Each draw settles on
+    its own, so the per-draw gains are those of all draws at once, and the means are taken
+    over all of them together (the same bytes). The partners' options without the tier's
+    conditions go once the rules with them are done."""
+    count = len(portfolio.deals)
+    n = len(next(iter(top.values()))) if top else len(next(iter(base[0].values())))
+    size = rule_draws(count)
+    columns: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in rules]
+    for a in range(0, n, size):
+        part = slice(a, min(n, a + size))
+        chunk = Chunk(portfolio, [{k: v[part] for k, v in b.items()} for b in base],
+                      {k: v[part] for k, v in top.items()}, "links" not in off, 8,
+                      off & LINK_MECHANISMS)
+        cache: dict = {}
+        for r, (s, c) in enumerate(rules):
+            if c:
+                cache.pop(("options", False), None)
+            rec = uniform(chunk, s, c, cache=cache)
+            columns[r].append((rec["gain"], rec["deal_gain"]))
+    return [mean_gains({"gain": np.concatenate([g for g, _ in cols]),
+                        "deal_gain": np.concatenate([d for _, d in cols])}, count)
+            for cols in columns]
+
+
+def same_state(a: tuple[Mapping[str, np.ndarray], np.ndarray],
+               b: tuple[Mapping[str, np.ndarray], np.ndarray]) -> bool:
+    """Whether two of a deal's states (values, reservation) hold the same numbers."""
+    return a[0].keys() == b[0].keys() and np.array_equal(a[1], b[1]) and all(
+        a[0][n] is b[0][n] or np.array_equal(a[0][n], b[0][n]) for n in a[0])
+
+
 def price_menus(portfolio: Portfolio, chunk: Chunk, refusal: np.ndarray,
-                state: list[tuple[dict[str, np.ndarray], np.ndarray]]):
+                state: list[tuple[dict[str, np.ndarray], np.ndarray]],
+                memo: dict | None = None):
     """Each deal's menu of candidate terms and, per candidate, the US's expected gain and the
     mean volume, the partner judging each against ``state[k]``: its values and reservation
-    with the others as the links leave them and itself at no deal."""
+    with the others as the links leave them and itself at no deal. ``memo`` keeps each
+    deal's last state and answer: a deal whose state has not moved since the last round
+    (on the article, the five partners China's response does not reach) is not priced
+    again."""
     expected, volumes, menus = [], [], []
+    memo = {} if memo is None else memo
     for k, entry in enumerate(portfolio.deals):
+        if k in memo and same_state(memo[k][0], state[k]):
+            pay, volume, menu = memo[k][1]
+            expected.append(pay)
+            volumes.append(volume)
+            menus.append(menu)
+            continue
         values, reservation = state[k]
         menu = candidate_terms(entry, values, issue_levels(entry))
         us, partner, volume = menu_outcomes(entry, values, menu)
@@ -403,6 +489,7 @@ def price_menus(portfolio: Portfolio, chunk: Chunk, refusal: np.ndarray,
         expected.append(pay)
         volumes.append(np.maximum(volume.mean(axis=0), 0.0) * (entry.tier == 2))
         menus.append(menu)
+        memo[k] = (state[k], (pay, volumes[-1], menu))
     return expected, volumes, menus
 
 
@@ -441,5 +528,7 @@ def regime_state(chunk: Chunk, bilateral: tuple[dict[str, float] | None, ...]
         state = link_state(p, chunk.values, chunk.top, v, s, b, chunk.demand,
                            links=chunk.links, off=chunk.links_off,
                            reference=chunk.sq_flows["volume"])
-        out.append((state.values(chunk.values, k), state.reservation[:, k]))
+        # A copy: a column of the (draws, deals) reservations would keep the whole array
+        # alive, once per deal (153 deals x 1,000 draws: 180 MiB a state).
+        out.append((state.values(chunk.values, k), state.reservation[:, k].copy()))
     return out

@@ -20,9 +20,9 @@ import pandas as pd
 from deals.errors import DealError
 from deals.portfolio.result import THOUSANDS, portfolio_sample
 from deals.portfolio.file import Portfolio, load_portfolio
-from deals.portfolio.policy import (BELIEF_DRAWS, LABELS, LINK_MECHANISMS, MECHANISMS,
-                                    OPTIONS, PARTS, SupplierBelief, Plan, believed_sample,
-                                    check_policy, plan_terms)
+from deals.portfolio.policy import (BELIEF_DRAWS, CHUNK_DEALS, LABELS, LINK_MECHANISMS,
+                                    MECHANISMS, OPTIONS, PARTS, SupplierBelief, Plan,
+                                    believed_sample, check_policy, plan_terms)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
 from deals.portfolio.policy_record import record_deals, record_given
 from deals.record.condition import RecordConflict
@@ -41,10 +41,6 @@ CHIP_VALUE = "value_multiple"
 #: libraries' own (the bound's remembered offers, 8 deals), so 2,000 keeps a run near 270 MiB
 #: whatever the number of draws; larger chunks are a little faster.
 CHUNK = 2_000
-#: Draws x deals solved at once when the portfolio has more than 16 deals (the memory of a
-#: chunk grows with both: the 153-partner middle tier takes about 2 MiB a draw; at 209 draws
-#: a chunk is no larger than the plan's 1,000 belief draws, at 104 it costs more CPU).
-CHUNK_DEALS = 32_000
 
 
 def default_chunk(portfolio: Portfolio) -> int:

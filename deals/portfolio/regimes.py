@@ -138,14 +138,21 @@ class Chunk:
         at = [self.outcome(k, v, o) for k, (v, o) in enumerate(zip(self.values, outcomes))]
         flows = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
                                                                      "diverted")}
+        plain = {}          # a deal the links leave alone: its outcome at its own values
         for _ in range(SETTLE_ROUNDS):
             # The state from the current terms and acceptances; stop once neither moves
             # (a draw that has settled computes the same again, whatever its chunk holds).
             volume = np.where(struck, flows["volume"], self.sq_flows["volume"])
             blocked = np.where(struck, flows["blocked"], self.sq_flows["blocked"])
             state = self._state(volume, struck, blocked, precedent=precedent)
-            at = [self.outcome(k, state.values(self.values, k), o)
-                  for k, o in enumerate(outcomes)]
+            at = []
+            for k, o in enumerate(outcomes):
+                if state.overrides[k]:
+                    at.append(self.outcome(k, state.values(self.values, k), o))
+                    continue
+                if k not in plain:
+                    plain[k] = self.outcome(k, self.values[k], o)
+                at.append(plain[k])
             new = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
                                                                        "diverted")}
             partner = np.column_stack([a["partner"] for a in at])

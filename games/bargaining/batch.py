@@ -19,9 +19,12 @@ box, and per-draw parameters and disagreement points. Per draw it gives:
 Measuring gains in units of their ranges keeps the margins invariant to rescaling a utility.
 The max-min problems are solved exactly when both utilities are affine in the issues (declare
 ``linear=True``): a linear programme per draw, all draws at once (:func:`games.optimise.
-linear_maximin`). Otherwise sequential linear programming with a trust region: the two gains
-are linearised around the current point and the exact LP step is taken, so the search follows
-the crease where the two gains are equal instead of stalling on it as a compass search does.
+linear_maximin`). When they are affine in all issues but one once that one is fixed (declare
+``affine``), every problem here is solved exactly in those issues and searched in the one left
+(:mod:`games.bargaining.affine_split`). Otherwise sequential linear programming with a trust
+region: the two gains are linearised around the current point and the exact LP step is taken,
+so the search follows the crease where the two gains are equal instead of stalling on it as a
+compass search does.
 
 >>> import numpy as np
 >>> from games.optimise.outcome_space import Box
@@ -50,9 +53,11 @@ from games.optimise.outcome_space import Box
 from games.errors import BargainingError, NotFiniteError
 from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
 from games.optimise.nash_product import linear_nash_product
+from games.bargaining.affine_split import split_maximin, split_method, split_nash
 
 __all__ = [
     "GAIN_TOLERANCE", "AFFINE_TOLERANCE", "EXACT_NASH", "BLOCK_CELLS", "LP_ROUNDS",
+    "SPLIT_RESOLUTION",
     "BatchProblem", "GridScan", "scan",
     "require_finite", "BatchNash", "BatchMaximin", "TakeItOrLeaveIt", "nash_benchmark",
     "zone_test", "better_for_both", "optimal_ask", "affine_gains",
@@ -64,6 +69,11 @@ GAIN_TOLERANCE = 1e-9
 BLOCK_CELLS = 65_536
 #: Grid packages the take-it-or-leave-it search starts from (the best ones of its scan).
 STARTS = 2
+#: The split search's resolution over the searched issue, as a share of the ``resolution``
+#: asked for: (Nash product, max-min). A round of the stencil costs one evaluation, so finer
+#: is cheap; a max-min peaks on a kink (where the exact inner solve meets a bound), where the
+#: value is off by the slope times the step, so it goes further.
+SPLIT_RESOLUTION = (1e-2, 1e-4)
 #: Most rounds of LP steps (each at least quarters the trust region or gains; they converge in
 #: far fewer on smooth problems).
 LP_ROUNDS = 60
@@ -80,6 +90,10 @@ class BatchProblem:
     parameter as a 2-D array (draws down the first axis) and must broadcast them. ``parameters``
     and the two ``disagreement`` payoffs hold one value per draw. ``linear=True`` declares both
     utilities affine in the issues (it is checked), which makes the max-min problems LPs.
+    ``affine`` names issues in which both utilities are affine once the other issues are fixed
+    (checked at every answer): those are solved exactly and only the rest searched
+    (:mod:`games.bargaining.affine_split`); ``constant_slopes``: those of them whose slopes
+    depend on no issue (the parameters only), found once per draw instead of per candidate.
 
     >>> import numpy as np
     >>> p = BatchProblem(lambda x, q: (x["a"], q["c"] - x["a"]), Box({"a": (0.0, 1.0)}),
@@ -93,6 +107,8 @@ class BatchProblem:
     parameters: Mapping[str, ArrayLike]
     disagreement: tuple[ArrayLike, ArrayLike]
     linear: bool = False
+    affine: tuple[str, ...] = ()
+    constant_slopes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         params = {k: np.asarray(v, dtype=float).ravel() for k, v in self.parameters.items()}
@@ -115,6 +131,17 @@ class BatchProblem:
                                      player, {}, at, float(payoff[bad[0]]))
         object.__setattr__(self, "parameters", params)
         object.__setattr__(self, "disagreement", d)
+        affine = tuple(self.affine or ())
+        unknown = [k for k in affine if k not in self.box.names]
+        if unknown:
+            raise BargainingError(f"batch problem: affine issues {unknown} are not in the box "
+                                  f"{list(self.box.names)}")
+        object.__setattr__(self, "affine", affine)
+        constant = tuple(self.constant_slopes or ())
+        if set(constant) - set(affine):
+            raise BargainingError(f"batch problem: constant_slopes "
+                                  f"{sorted(set(constant) - set(affine))} must be affine issues")
+        object.__setattr__(self, "constant_slopes", constant)
         object.__setattr__(self, "_draws", n)
         object.__setattr__(self, "_last", [(None, None)])
 
@@ -140,7 +167,8 @@ class BatchProblem:
         """The stack of the draws ``rows`` only (indices or a slice)."""
         return BatchProblem(self.utilities, self.box,
                             {k: v[rows] for k, v in self.parameters.items()},
-                            (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear)
+                            (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear,
+                            self.affine, self.constant_slopes)
 
     def gains(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | slice | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
@@ -332,7 +360,11 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
     outcome is refined by a vectorised compass search on the (smooth) log Nash product until
     its step is below ``resolution`` of each range; where the grid holds no outcome with both
     gains positive the search starts from the :func:`zone_test` outcome, and a draw whose zone
-    is empty has no agreement (points NaN). Nash (1950), Kalai (1977).
+    is empty has no agreement (points NaN). Draws whose gains are affine in every issue are
+    solved exactly (``linear``); with the problem's ``affine`` issues and one issue left, the
+    affine issues are solved exactly for each value of the one left, which is searched to
+    ``resolution`` x SPLIT_RESOLUTION[0] of its range (:func:`games.bargaining.affine_split.
+    split_nash`); ``method`` says which. Nash (1950), Kalai (1977).
 
     >>> import numpy as np
     >>> p = BatchProblem(lambda x, q: (x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}), {},
@@ -366,6 +398,16 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
             start[k][missed] = zone.points[k][missed]
         found = found | (~zone.empty & ~exact)
     todo = rows[found]
+    split = np.zeros(n, dtype=bool)
+    if todo.size:
+        answer = split_nash(problem, todo, beta, {k: v[todo] for k, v in start.items()},
+                            resolution * SPLIT_RESOLUTION[0])
+        if answer is not None:
+            held = todo[answer.exact]
+            for k in points:
+                points[k][held] = answer.points[k][answer.exact]
+            split[held] = True
+            todo = todo[~answer.exact]
     if todo.size:
         result = maximise(_objective_rows(problem, log_product, todo), problem.box, todo.size,
                           start={k: v[todo] for k, v in start.items()}, resolution=resolution,
@@ -375,13 +417,23 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
             points[k][todo] = result.points[k]
     g_1, g_2 = (g[:, 0] for g in problem.gains({k: v[:, None] for k, v in points.items()}))
     agreement = ((g_1 > GAIN_TOLERANCE * grid.units[0]) & (g_2 > GAIN_TOLERANCE * grid.units[1]))
-    search = "grid scan, then compass search on the log Nash product"
-    method = (EXACT_NASH if exact.all() else search if not exact.any()
-              else f"{EXACT_NASH} where affine, else {search}")
-    return BatchNash(points, (g_1, g_2), agreement, beta, method,
+    return BatchNash(points, (g_1, g_2), agreement, beta, _nash_method(problem, exact, split),
                      {"grid_points": grid.grid_points, "resolution": resolution,
                       "max_rounds": max_rounds, "tolerance": GAIN_TOLERANCE,
-                      "exact_draws": int(exact.sum())})
+                      "exact_draws": int(exact.sum()), "split_draws": int(split.sum())})
+
+
+def _nash_method(problem: BatchProblem, exact: np.ndarray, split: np.ndarray) -> str:
+    """The method string of :func:`nash_benchmark`: one part per way draws were solved."""
+    parts = []
+    if exact.any():
+        parts.append(EXACT_NASH + ("" if exact.all() else " where affine"))
+    if split.any():
+        parts.append(split_method(problem, "the Nash product on the Pareto frontier's edges"))
+    if not (exact | split).all():
+        parts.append("grid scan, then compass search on the log Nash product"
+                     + (" elsewhere" if parts else ""))
+    return "; ".join(parts)
 
 
 #: The method of :func:`nash_benchmark` on draws whose utilities are affine in the issues.
@@ -521,7 +573,9 @@ def _first_step(box: Box, grid: GridScan) -> float:
 def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid: GridScan,
              resolution: float, max_rounds: int, enough: float | None,
              package: Mapping[str, ArrayLike] | None = None) -> BatchMaximin:
-    """max_x min((g_1 - o_1) / r_1, (g_2 - o_2) / r_2) per draw: grid scan, then LP steps.
+    """max_x min((g_1 - o_1) / r_1, (g_2 - o_2) / r_2) per draw: grid scan, then LP steps (or,
+    with the problem's ``affine`` issues and one issue left, an LP in those per value of the
+    one left, which is searched: :func:`games.bargaining.affine_split.split_maximin`).
 
     With ``package`` (whose margin is 0 by definition), a draw where nothing better was found
     reports the package itself and margin 0.
@@ -554,6 +608,19 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
             points[k][chosen[better]] = found[k][better]
 
     step = _first_step(problem.box, grid)
+    split = np.zeros(n, dtype=bool)
+    if todo.size and not linear:
+        answer = split_maximin(problem, todo, offsets, (r_1, r_2),
+                               {k: v[todo] for k, v in points.items()},
+                               resolution * SPLIT_RESOLUTION[1])
+        if answer is not None:
+            keep(todo[answer.exact], {k: v[answer.exact] for k, v in answer.points.items()},
+                 answer.values[answer.exact])
+            split[todo[answer.exact]] = True
+            todo = todo[~answer.exact]
+            if split.any():
+                method = split_method(problem, "a linear programme by its dual") + (
+                    "" if not todo.size else f"; elsewhere {method}")
     if todo.size and not linear:
         # better for both: a compass search (it steps across kinks along the issues); the zone
         # test: a smooth homotopy (it enters thin wedges the grid missed).

@@ -215,8 +215,8 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
             wide = _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound,
                            tolerance, wide, bisections, sweeps)
         for part in np.array_split(wide, max(1, -(-wide.size // DP_CHUNK))):
-            rest = _frontier(values, volumes, B, q, best_price, choice, value, bound,
-                             tolerance, part)
+            rest = _exact(values, volumes, B, q, best_price, choice, value, bound,
+                          tolerance, part)
             for i in rest:                       # too many states: the solver instead
                 found = _milp_draw([v[i] for v in values], [w[i] for w in volumes], B[i],
                                    q[i], choice[i], value[i], bound[i], tolerance)
@@ -311,8 +311,8 @@ def _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound, tolera
     scale = tolerance * np.maximum(np.abs(best), np.abs(np.maximum(top, best)))
     open_ = np.flatnonzero(b_bound - b_value > scale[rows])
     for part in np.array_split(open_, max(1, -(-open_.size // DP_CHUNK))):
-        _frontier(b_values, b_volumes, B[draw], q[draw], b_price, b_choice, b_value, b_bound,
-                  tolerance, part)          # a branch past MAX_STATES keeps its bound
+        _exact(b_values, b_volumes, B[draw], q[draw], b_price, b_choice, b_value, b_bound,
+               tolerance, part)             # a branch past MAX_STATES keeps its bound
     best, bound_w = value[wide].copy(), np.full(wide.size, -np.inf)
     np.maximum.at(bound_w, rows, np.maximum(b_bound, b_value))
     for r in np.argsort(b_value, kind="stable"):
@@ -412,6 +412,89 @@ def _checked(values, volumes, budget, quadratic):
     return values, out, B, q
 
 
+def _exact(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
+    """:func:`_frontier` on the draws ``rows``, each over its own open problems only.
+
+    Reduced-cost fixing (:func:`_fixing`) leaves most problems of a draw with one option
+    that can still matter (on the middle tier a draw keeps a median of 18 of 153 open).
+    Those are summed into one fixed part per draw, and each draw's open problems become
+    the programme's problems in their own order (a draw with fewer has problems of one
+    option of value and volume 0 after them); draws with about as many open problems are
+    solved together (:data:`DP_CHUNK` at most), so a draw with few does not wait through
+    the steps of one with many. The programme is the same (each state is a choice of the
+    open problems on top of the fixed part, its bound the dual bound over the problems
+    left open), so the answer is exact and its bound certified as before. Same arguments
+    as :func:`_frontier`; returns the rows past ``MAX_STATES`` states."""
+    if not rows.size:
+        return rows
+    Bs, qs, ps = B[rows], q[rows], p[rows]
+    best, top = value[rows], bound[rows]
+    slack = tolerance * np.minimum(np.abs(best), np.abs(top))
+    _, _, alive, _, _ = _fixing(values, volumes, rows, Bs, qs, ps, best, slack)
+    counts = np.column_stack([a.sum(axis=1) for a in alive])
+    open_ = counts != 1
+    sizes = open_.sum(axis=1)
+    order = np.argsort(sizes, kind="stable")
+    failed = []
+    start = 0
+    while start < order.size:            # groups of draws with about as many open problems
+        stop = start + 1
+        limit = 2 * sizes[order[start]] + 8
+        while stop < order.size and stop - start < DP_CHUNK and sizes[order[stop]] <= limit:
+            stop += 1
+        group = order[start:stop]
+        start = stop
+        failed.extend(rows[group[_open_problems(values, volumes, alive, open_, Bs, qs, ps,
+                                                choice, value, bound, tolerance, rows, group)]])
+    return np.array(sorted(failed), dtype=rows.dtype)
+
+
+def _open_problems(values, volumes, alive, open_, Bs, qs, ps, choice, value, bound, tolerance,
+                   rows, group):
+    """For :func:`_exact`: the draws ``rows[group]`` by :func:`_frontier` over a fixed part
+    (the one option left of every other problem, summed) and their open problems; writes
+    back the choice, value and bound; returns the positions in ``group`` that failed."""
+    g = group.size
+    at = np.arange(g)
+    sub = rows[group]
+    fixed_v, fixed_w = np.zeros(g), np.zeros(g)
+    single = {}
+    for k, a in enumerate(alive):
+        one = ~open_[group, k]
+        c = np.argmax(a[group], axis=1)
+        single[k] = c
+        fixed_v = fixed_v + np.where(one, values[k][sub, c], 0.0)
+        fixed_w = fixed_w + np.where(one, volumes[k][sub, c], 0.0)
+    stacked_v, stacked_w = _stack([np.where(a[group], v[sub], -np.inf)
+                                   for a, v in zip(alive, values)], [w[sub] for w in volumes])
+    steps = int(open_[group].sum(axis=1).max())
+    # Each draw's open problems first, in their own order (a stable sort of "not open").
+    problem = np.argsort(~open_[group], axis=1, kind="stable")[:, :steps]
+    real = np.take_along_axis(open_[group], problem, axis=1)
+    v_values, v_volumes = [fixed_v[:, None]], [fixed_w[:, None]]
+    for t in range(steps):
+        V, W = stacked_v[at, problem[:, t]], stacked_w[at, problem[:, t]]
+        V[~real[:, t]] = -np.inf          # past a draw's own problems: nothing to choose
+        V[~real[:, t], 0] = 0.0
+        W[~real[:, t]] = 0.0
+        v_values.append(V)
+        v_volumes.append(W)
+    problem = np.where(real, problem, -1)
+    v_choice = np.full((g, steps + 1), -1)
+    v_value, v_bound = value[sub].copy(), bound[sub].copy()
+    failed = _frontier(v_values, v_volumes, Bs[group], qs[group], ps[group], v_choice, v_value,
+                       v_bound, tolerance, at)
+    ok = np.ones(g, bool)
+    ok[failed] = False
+    value[sub[ok]], bound[sub[ok]] = v_value[ok], v_bound[ok]
+    for i in np.flatnonzero(ok & (v_choice[:, 0] >= 0)):       # the programme's own answer
+        picks = np.array([single[k][i] for k in range(len(values))])
+        real = problem[i] >= 0
+        picks[problem[i, real]] = v_choice[i, 1:][real]
+        choice[sub[i]] = picks
+    return failed
+
+
 def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     """The draws ``rows`` exactly, all at once, by a dynamic programme over the problems
     (Nemhauser and Ullmann 1969). A draw's states after problem j are its non-dominated pairs
@@ -453,15 +536,9 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     inc_step = np.full(r, -1)
     inc_state = np.zeros(r, dtype=np.int64)
     for step, j in enumerate(order):
-        vj = np.where(alive[j], values[j][rows], -np.inf)
-        wj = volumes[j][rows]
-        m = vj.shape[1]
-        d = np.repeat(draw, m)
-        w_new = (W[:, None] + wj[draw]).ravel()
-        v_new = (V[:, None] + vj[draw]).ravel()
-        parent = np.repeat(np.arange(W.size), m)
-        option = np.tile(np.arange(m), W.size)
-        fits = np.isfinite(v_new) & (w_new <= Bs[d] * (1 + 1e-12))
+        d, w_new, v_new, parent, option = _children(draw, W, V, Bs,
+                                                    *_alive_options(alive[j], values[j][rows],
+                                                                    volumes[j][rows]))
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             room = np.maximum(Bs[d] - w_new, 0.0)
             qd, pd = qs[d], ps[d]
@@ -469,8 +546,8 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
                             np.where(pd > 0, room, 0.0))
             more = np.where(np.isfinite(more), more, 0.0)
             ub = v_new + tail[d, step + 1] + pd * more - qd * (w_new + more) ** 2 / 2
-        keep = fits & (ub > best[d] + slack[d])
-        lost = fits & ~keep
+        keep = ub > best[d] + slack[d]
+        lost = ~keep
         np.maximum.at(dropped, d[lost], ub[lost])
         d, w_new, v_new = d[keep], w_new[keep], v_new[keep]
         parent, option = parent[keep], option[keep]
@@ -510,6 +587,31 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     value[rows[ok]] = best[ok]
     bound[rows[ok]] = np.maximum(best, np.minimum(top, dropped))[ok]
     return rows[failed]
+
+
+def _alive_options(alive, v, w):
+    """For :func:`_frontier`: one problem's options alive in each draw, side by side in
+    their own order (as few columns as the draw with most of them needs; the rest value
+    -inf), their values, volumes and indices among the problem's options."""
+    width = max(1, int(alive.sum(axis=1).max()))
+    index = np.argsort(~alive, axis=1, kind="stable")[:, :width]
+    live = np.take_along_axis(alive, index, axis=1)
+    return (np.where(live, np.take_along_axis(v, index, axis=1), -np.inf),
+            np.take_along_axis(w, index, axis=1), index)
+
+
+def _children(draw, W, V, Bs, vj, wj, index):
+    """For :func:`_frontier`: every state (``draw``, volume ``W``, value ``V``) extended by
+    each alive option of the next problem, only the children that fit the budget, in the
+    order of their parents and then of the options: their draws, volumes, values, parents
+    and options."""
+    m = vj.shape[1]
+    v_new = (V[:, None] + vj[draw]).ravel()
+    w_new = (W[:, None] + wj[draw]).ravel()
+    d = np.repeat(draw, m)
+    fit = np.flatnonzero(np.isfinite(v_new) & (w_new <= Bs[d] * (1 + 1e-12)))
+    d = d[fit]
+    return d, w_new[fit], v_new[fit], fit // m, index[d, fit % m]
 
 
 def _undominated(v, w):
@@ -845,7 +947,10 @@ def fixed_point(step: Callable[..., Mapping[str, np.ndarray]],
     of convergence (largest change below ``tol`` times 1 + ``|x|``) and the rounds used. A draw
     stops moving once it has converged, so its answer does not depend on the other draws.
     ``by_rows``: ``step(x, rows)`` is called with only the draws still moving (``rows``
-    their indices), which saves the work on the others.
+    their indices), which saves the work on the others; then a draw whose state comes back
+    bit for bit after 2 or 3 rounds (a cycle: it would never converge) is not stepped again
+    but set to the state it would reach at ``max_rounds`` (the answers are those of the
+    plain loop, ``step`` answering each draw from its own state alone, as by_rows asks).
 
     >>> import numpy as np
     >>> x, ok, _ = fixed_point(lambda x: {"a": np.cos(x["a"])}, {"a": np.zeros(2)})
@@ -855,9 +960,12 @@ def fixed_point(step: Callable[..., Mapping[str, np.ndarray]],
     x = {k: np.asarray(v, dtype=float).copy() for k, v in start.items()}
     n = len(next(iter(x.values()))) if x else 0
     converged = np.zeros(n, dtype=bool)
+    finish = np.full(n, np.inf)          # the round in which each draw converged
+    cycling = np.zeros(n, dtype=bool)    # followed to the end along its cycle
+    past: list[dict[str, np.ndarray]] = []
     rounds = 0
     for rounds in range(1, max_rounds + 1):
-        rows = np.flatnonzero(~converged)
+        rows = np.flatnonzero(~converged & ~cycling)
         if not rows.size:
             break
         now = {k: v[rows] for k, v in x.items()}
@@ -869,4 +977,42 @@ def fixed_point(step: Callable[..., Mapping[str, np.ndarray]],
             change = np.maximum(change, np.abs(moved - now[k]) / (1 + np.abs(now[k])))
             x[k][rows] = moved
         converged[rows] = change <= tol
+        finish[rows[change <= tol]] = rounds
+        if by_rows:
+            _follow_cycles(x, past, rows[change > tol], rounds, max_rounds, cycling)
+            past.insert(0, {k: v.copy() for k, v in x.items()})
+            del past[CYCLE:]
+    if n and (np.isinf(finish).any() or finish.max() >= max_rounds):
+        rounds = max_rounds
+    elif n:
+        rounds = int(finish.max()) + 1
     return x, converged, rounds
+
+
+#: Longest cycle :func:`fixed_point` recognises: a draw whose state comes back bit for bit
+#: after this many rounds or fewer is followed along its cycle without calling ``step``.
+CYCLE = 3
+
+
+def _follow_cycles(x, past, rows, rounds, max_rounds, cycling):
+    """For :func:`fixed_point` (with ``by_rows``): the draws ``rows``, still moving after
+    round ``rounds``, whose state is bit for bit the one of p = 2 or 3 rounds before
+    (``past[p - 1]``; ``past[0]`` is the last round's). ``step`` answers a draw from its own
+    state alone, so such a draw repeats those p states for ever, by the same moves, none of
+    which was within the tolerance (else the draw would have stopped): it never converges.
+    Each is set to the state the loop would have left it in at ``max_rounds`` and marked in
+    ``cycling``, so that ``step`` is not asked again. Updates the arrays in place."""
+    for p in range(2, CYCLE + 1):
+        if len(past) < p or not rows.size:
+            continue
+        same = np.ones(rows.size, bool)
+        for k in x:
+            same &= x[k][rows].view(np.int64) == past[p - 1][k][rows].view(np.int64)
+        # The cycle's states: this round's, then those of p - 1, ..., 1 rounds ago; after
+        # the rounds left the draw is at the state (rounds left) mod p along it.
+        j = (max_rounds - rounds) % p
+        if j:
+            for k in x:
+                x[k][rows[same]] = past[p - 1 - j][k][rows[same]]
+        cycling[rows[same]] = True
+        rows = rows[~same]

@@ -283,3 +283,36 @@ def test_the_article_on_a_dask_cluster_gives_the_bytes_of_one_process(monkeypatc
     assert json.dumps(here.to_json()) == json.dumps(there.to_json())
     for key, column in here.columns.items():
         assert column.tobytes() == there.columns[key].tobytes(), key
+
+
+def test_the_plan_is_the_same_when_priced_afresh_every_round_and_in_one_chunk(monkeypatch):
+    # Three shortcuts of the plan: a deal whose state has not moved since the last round is
+    # not priced again, rounds that repeat an earlier one (the plan cycles) are not run, and
+    # the framework's rules are evaluated a few belief draws at a time. None may change the
+    # plan: every round priced afresh, all draws at once, it must be the same to the last
+    # bit; and the shortcuts must really skip work on the article (China's response reaches
+    # three of its eight partners, and its plan alternates between two states).
+    import deals.portfolio.policy as policy
+    p = load_portfolio("article")
+    seen = portfolio_sample(p, 500, 7_919)      # the belief's draws of seed 0 (fewer settle)
+    calls = []
+    original = policy.candidate_terms
+
+    def counted(*a, **k):
+        calls.append(1)
+        return original(*a, **k)
+
+    monkeypatch.setattr(policy, "candidate_terms", counted)
+    monkeypatch.setattr(policy, "rule_draws", lambda count: 7)
+    quick = policy.plan_terms(p, SupplierBelief(), seen, frozenset(), 7_919)
+    skipped = len(calls)
+    calls.clear()
+    monkeypatch.setattr(policy, "same_state", lambda a, b: False)
+    monkeypatch.setattr(policy, "repeated_round", lambda past, state, rounds: None)
+    monkeypatch.setattr(policy, "rule_draws", lambda count: 10_000)
+    afresh = policy.plan_terms(p, SupplierBelief(), seen, frozenset(), 7_919)
+    assert quick.rounds == policy.PLAN_ROUNDS and not quick.converged
+    assert skipped < len(calls)
+    for field in ("bilateral", "nonchip", "share", "security", "upgraded", "rounds", "gap"):
+        assert getattr(quick, field) == getattr(afresh, field), field
+    assert dict(quick.expected) == dict(afresh.expected)

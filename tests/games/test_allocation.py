@@ -503,3 +503,97 @@ def test_dominated_options_are_the_ones_another_option_beats():
                          and (b < a or w[i, b] < w[i, a] or v[i, b] > v[i, a])
                          for b in range(6) if b != a)
             assert keep[i, a] == (np.isfinite(v[i, a]) and not beaten)
+
+
+@pytest.mark.parametrize("chunk", [3, 512])
+def test_each_draw_over_its_own_open_problems_equals_an_unpruned_enumeration(monkeypatch, chunk):
+    # The middle tier's shape, smaller: many problems of "no deal or one of a few deals",
+    # draws whose budgets differ so that reduced-cost fixing leaves each a different number
+    # of problems open. The exact stage then solves each draw over its own open problems,
+    # draws with as many together: the answer must be the optimum, and the groups must
+    # really differ in size (else the shortcut is not exercised).
+    import games.decisions.allocation as allocation
+    monkeypatch.setattr(allocation, "DP_CHUNK", chunk)
+    groups = []
+    original = allocation._open_problems
+
+    def spy(values, volumes, alive, open_, *rest):
+        group = rest[-1]
+        groups.append(int(open_[group].sum(axis=1).max()))
+        return original(values, volumes, alive, open_, *rest)
+
+    monkeypatch.setattr(allocation, "_open_problems", spy)
+    rng = np.random.default_rng(7)
+    n, K = 40, 30
+    values, volumes = [], []
+    for _ in range(K):
+        m = int(rng.integers(2, 4))
+        w = np.sort(rng.uniform(0.2, 2.0, (n, m)), axis=1)
+        w[:, 0] = 0.0
+        v = w * rng.uniform(0.5, 1.5, (n, 1)) + rng.normal(0.0, 0.1, (n, m))
+        v[:, 0] = 0.0
+        values.append(v)
+        volumes.append(w)
+    budget = rng.uniform(2.0, 15.0, n)
+    q = np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0.0, 0.1, n))
+    a = allocate(values, volumes, budget, q, branch=False)
+    assert len(set(groups)) > 1
+    for i in range(n):
+        best = pareto_optimum([v[i] for v in values], [w[i] for w in volumes], budget[i], q[i])
+        assert a.value[i] == pytest.approx(best, rel=1e-6, abs=1e-9)
+        assert a.bound[i] >= best - 1e-9
+        got = sum(v[i, c] for v, c in zip(values, a.choice[i]))
+        total = sum(w[i, c] for w, c in zip(volumes, a.choice[i]))
+        assert total <= budget[i] * (1 + 1e-12)
+        assert got - q[i] * total ** 2 / 2 == pytest.approx(a.value[i], rel=1e-9, abs=1e-9)
+
+
+def plain_fixed_point(step, start, damping, tol, max_rounds):
+    """The fixed-point loop written plainly: every draw still moving is stepped every round."""
+    x = {k: np.asarray(v, dtype=float).copy() for k, v in start.items()}
+    n = len(next(iter(x.values())))
+    converged = np.zeros(n, bool)
+    for _ in range(max_rounds):
+        rows = np.flatnonzero(~converged)
+        if not rows.size:
+            break
+        now = {k: v[rows] for k, v in x.items()}
+        new = step(now, rows)
+        change = np.zeros(rows.size)
+        for k in x:
+            moved = (1 - damping) * now[k] + damping * new[k]
+            change = np.maximum(change, np.abs(moved - now[k]) / (1 + np.abs(now[k])))
+            x[k][rows] = moved
+        converged[rows] = change <= tol
+    return x, converged
+
+
+@pytest.mark.parametrize("max_rounds", [5, 6, 7, 8, 30])
+def test_a_fixed_point_that_cycles_ends_where_the_plain_loop_ends(max_rounds):
+    # Draws 0-2 cycle with period 2 (from round 1 or later), draws 3-5 with period 3, draws
+    # 6-7 converge, draw 8 cycles in one key only. Cycles are followed without stepping them
+    # again; the states and flags must be those of the plain loop, bit for bit.
+    def step(x, rows):
+        a, b = x["a"], x["b"]
+        kind = rows % 9
+        out_a = np.where(kind < 3, 1.0 - a, a)
+        out_a = np.where((kind >= 3) & (kind < 6), (a + 1.0) % 3.0, out_a)
+        out_a = np.where((kind == 6) | (kind == 7), 0.5 * a + 1.0, out_a)
+        out_b = np.where(kind == 8, -b, b * 0.0 + 2.0)
+        calls.append(rows.size)
+        return {"a": out_a, "b": out_b}
+
+    n = 27
+    start = {"a": np.linspace(0.1, 0.9, n), "b": np.ones(n)}
+    calls: list[int] = []
+    want, ok_want = plain_fixed_point(step, start, 1.0, 1e-9, max_rounds)
+    plain_calls = sum(calls)
+    calls.clear()
+    got, ok, rounds = fixed_point(step, start, damping=1.0, tol=1e-9, max_rounds=max_rounds,
+                                  by_rows=True)
+    for k in want:
+        assert np.array_equal(got[k].view(np.int64), want[k].view(np.int64)), k
+    assert np.array_equal(ok, ok_want)
+    assert rounds == max_rounds                          # some draws never converge
+    if max_rounds > 4:
+        assert sum(calls) < plain_calls                  # the cycles were not stepped again
