@@ -55,3 +55,21 @@ def test_the_ask_is_at_least_as_good_as_nelder_mead_on_every_library_deal(name, 
     values = sample_values(deal, draws, 0)
     ask = optimal_ask(deal, values)
     assert ask.expected_gain >= nelder_mead_ask(batch_problem(deal, values, linear=False)) - 1e-12
+
+
+@pytest.mark.slow  # starts a subprocess
+def test_compare_loads_no_optimiser():
+    """The ask needs no scipy.optimize (about 0.4 s of CPU to import), and nothing else in
+    compare does: a fresh process running compare never imports it."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import runpy, sys; sys.argv = ['chipdeals', 'compare', '--draws', '100', "
+            "'--jobs', '1']\ntry:\n    runpy.run_module('deals', run_name='__main__')\n"
+            "except SystemExit:\n    pass\nprint('scipy.optimize' in sys.modules, file=sys.stderr)")
+    root = str(Path(__file__).resolve().parents[2])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": root})
+    assert done.stderr.strip().splitlines()[-1] == "False"
