@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import cmath
 import difflib
+import itertools
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from games.errors import MAX_LISTED, ExpressionError
 __all__ = [
     "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_POWER_DIGITS", "MAX_EXACT_BITS",
     "MAX_EXACT_EXPONENT", "is_condition", "FUNCTIONS", "symbol", "shown", "compiled",
-    "Expression", "parse_expression", "check_finite_constants",
+    "Expression", "parse_expression", "check_finite_constants", "largest_affine_set",
 ]
 
 #: Longest expression text accepted, in characters.
@@ -519,8 +520,23 @@ class Expression:
         False
         """
         wanted = set(names)
-        chosen = {s for s in self.sympy.free_symbols if s.name in wanted}
-        return not any(sympy.diff(self.sympy, x).free_symbols & chosen for x in chosen)
+        moves = self.derivative_names(tuple(sorted(n for n in wanted if n in self.names)))
+        return not any(used & wanted for used in moves.values())
+
+    def derivative_names(self, names: Iterable[str]) -> dict[str, frozenset[str]]:
+        """For each of ``names``, the names among them that its first derivative depends on.
+
+        The expression is affine in a set W of names (the others held fixed) exactly when no
+        name of W appears in the derivative with respect to a name of W (its Hessian's W block
+        is zero). Differentiated once per expression and set of names in a process.
+
+        >>> e = parse_expression("x * y + min(z, 1) + w")
+        >>> {k: sorted(v) for k, v in e.derivative_names(["w", "x", "y", "z"]).items()}
+        {'w': [], 'x': ['y'], 'y': ['x'], 'z': ['z']}
+        """
+        names = tuple(names)
+        found = dict(_derivative_names(self.sympy, tuple(sorted(set(names)))))
+        return {n: found[n] & frozenset(names) for n in names}
 
     def __call__(self, **values: Any) -> Any:
         return self.evaluate(values)
@@ -579,6 +595,58 @@ class Expression:
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
+
+
+@lru_cache(maxsize=1024)
+def _derivative_names(expression: Any, names: tuple[str, ...]
+                      ) -> tuple[tuple[str, frozenset[str]], ...]:
+    present = {s.name: s for s in expression.free_symbols}
+    out = []
+    for name in names:
+        if name not in present:
+            out.append((name, frozenset()))
+            continue
+        used = {s.name for s in sympy.diff(expression, present[name]).free_symbols}
+        out.append((name, frozenset(n for n in names if n in used)))
+    return tuple(out)
+
+
+def largest_affine_set(expressions: Iterable[Expression], names: Iterable[str]
+                       ) -> tuple[str, ...]:
+    """The largest set W of ``names`` in which every expression is affine when the other names
+    are held fixed (the block of each Hessian for W is zero), in the order of ``names``.
+
+    Exact and symbolic (:meth:`Expression.derivative_names`). Among sets of the same size the
+    first in the order of ``names`` is taken. A name whose derivative depends on itself (a
+    kink ``min(x, c)``, a square, a log) is never in W; two names multiplied together are
+    never both in it.
+
+    >>> u = parse_expression("log(1 + x) * a + y - y * z")
+    >>> v = parse_expression("x - z")
+    >>> largest_affine_set([u, v], ["x", "y", "z"])
+    ('y',)
+    >>> largest_affine_set([parse_expression("x * y + z")], ["x", "y", "z"])
+    ('x', 'z')
+    """
+    names = tuple(names)
+    blocked = {n: set() for n in names}
+    for expression in expressions:
+        for name, used in expression.derivative_names(names).items():
+            blocked[name] |= used
+            for other in used:
+                blocked[other].add(name)
+    candidates = [n for n in names if n not in blocked[n]]
+    if len(candidates) > 20:  # too many sets to try: add names greedily, in order
+        chosen: list[str] = []
+        for n in candidates:
+            if not blocked[n] & set(chosen):
+                chosen.append(n)
+        return tuple(chosen)
+    for size in range(len(candidates), 0, -1):
+        for subset in itertools.combinations(candidates, size):
+            if all(not blocked[n] & set(subset) for n in subset):
+                return subset
+    return ()
 
 
 def parse_expression(text: str | int | float | Expression,

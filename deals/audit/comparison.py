@@ -25,8 +25,7 @@ from deals.deal.files import load
 from deals.deal.reading import library_names
 from deals.deal.model import Deal
 from deals.audit.verdicts import FLAG_WORDS, FLAGS, label, verdict
-from games.bargaining.batch import load_optimiser
-from games.parallel import can_fork, jobs_for, process_map, progress_ticks
+from games.parallel import jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 
 
@@ -219,8 +218,6 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
         return main, outcome
 
     workers = 1 if executor is not None else jobs_for(jobs, len(tasks))
-    if workers > 1:
-        _before_forking()
     # The costliest tasks start first, so the workers finish together.
     tasks.sort(key=lambda task: -task_cost(task[0], audited[task[1]]) if workers > 1 else 0)
     remaining = Counter(k for _, k in tasks)
@@ -238,13 +235,6 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
                       tuple(o for _, o in found), skipped=tuple(skipped),
                       imposed=tuple(d.name for d in audited
                                     if d.outcome is not None and d.outcome.imposed))
-
-
-def _before_forking() -> None:
-    """What every worker of :func:`compare` would do again, done once before they are forked:
-    every audit's optimal ask loads the engine's optimiser."""
-    if can_fork():
-        load_optimiser()
 
 
 def _auditable(chosen: Sequence[Deal | str], terms: str, *, named: bool

@@ -25,6 +25,7 @@ import pandas as pd
 
 from deals.audit.leverage import gains
 from deals.deal.model import Deal
+from games.ranks import centred_ranks, spearman
 
 COLUMNS = ["low", "high", "unit", "supplier gain at low", "supplier gain at high",
            "partner gain at low", "partner gain at high", "supplier swing", "partner swing",
@@ -72,24 +73,6 @@ def tornado(deal: Deal, proposal: Mapping[str, float]) -> pd.DataFrame:
     return frame
 
 
-def rankdata(values: np.ndarray) -> np.ndarray:
-    """Ranks from 1, ties sharing their average rank (as ``scipy.stats.rankdata``, whose import
-    alone costs the command line more than all its rank correlations).
-
-    >>> rankdata(np.array([3.0, 1.0, 3.0, 2.0])).tolist()
-    [3.5, 1.0, 3.5, 2.0]
-    """
-    a = np.ravel(np.asarray(values))
-    order = np.argsort(a, kind="mergesort")
-    inverse = np.empty(order.size, dtype=np.intp)
-    inverse[order] = np.arange(order.size)
-    ordered = a[order]
-    starts = np.r_[True, ordered[1:] != ordered[:-1]]
-    dense = starts.cumsum()[inverse]
-    count = np.r_[np.nonzero(starts)[0], len(starts)]
-    return 0.5 * (count[dense] + count[dense - 1] + 1)
-
-
 def parameter_ranks(values: Mapping[str, np.ndarray], names: list[str]) -> dict[str, np.ndarray]:
     """Each parameter's ranks over all draws, centred on their mean (what
     :func:`rank_correlations` needs of the parameters; found once, before the targets are known).
@@ -97,17 +80,14 @@ def parameter_ranks(values: Mapping[str, np.ndarray], names: list[str]) -> dict[
     >>> parameter_ranks({"a": np.array([3.0, 1.0, 2.0])}, ["a"])["a"].tolist()
     [1.0, -1.0, 0.0]
     """
-    out = {}
-    for name in names:
-        r = rankdata(np.asarray(values[name]))
-        out[name] = r - r.mean()
-    return out
+    return {name: centred_ranks(np.asarray(values[name])) for name in names}
 
 
 def rank_correlations(values: Mapping[str, np.ndarray], names: list[str],
                       targets: Mapping[str, np.ndarray],
                       ranked: Mapping[str, np.ndarray] | None = None) -> pd.DataFrame:
-    """Spearman rank correlation of each parameter in ``names`` with each target array.
+    """Spearman rank correlation (:func:`games.ranks.spearman`) of each parameter in ``names``
+    with each target array.
 
     ``ranked``: :func:`parameter_ranks` of ``values``, when already found; they serve every
     target that is finite in all draws (a target that is not is ranked over its finite draws).
@@ -118,20 +98,14 @@ def rank_correlations(values: Mapping[str, np.ndarray], names: list[str],
         ok = np.isfinite(target)
         if ok.sum() < 3 or np.ptp(target[ok]) == 0:
             continue
-        t = rankdata(target[ok])
-        t = t - t.mean()
         every = bool(ok.all())
         for name in names:
             r = ranked.get(name) if every else None
             if r is None:
-                r = rankdata(np.asarray(values[name])[ok])
-                r = r - r.mean()
+                r = centred_ranks(np.asarray(values[name])[ok])
                 if every:
                     ranked[name] = r
-            # Sums, not BLAS dot products: on a busy machine a threaded dot of 100,000 draws
-            # spends seconds waiting for its threads.
-            denominator = np.sqrt(np.sum(r * r) * np.sum(t * t))
-            out.loc[name, label] = float(np.sum(r * t) / denominator) if denominator > 0 else 0.0
+            out.loc[name, label] = spearman(r, target[ok], x_ranks=r)
     return out
 
 

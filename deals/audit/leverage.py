@@ -35,6 +35,7 @@ from games.bargaining.batch import (GAIN_TOLERANCE, BatchProblem, TakeItOrLeaveI
 from games.bargaining.batch import optimal_ask as engine_optimal_ask
 from games.optimise.outcome_space import Box
 from games.errors import GameError, NotFiniteError
+from games.expressions import largest_affine_set
 from games.parameters import check_seed
 from games.sweeps import sweep
 
@@ -171,6 +172,31 @@ def is_linear(deal: Deal) -> bool:
     return all(deal.inlined(side).is_affine_in(names) for side in ("supplier", "partner"))
 
 
+def affine_issues(deal: Deal) -> tuple[str, ...]:
+    """The most issues in which both utilities are affine once the other issues are fixed
+    (found symbolically: their block of each Hessian is zero); the engine solves those
+    exactly and searches only the rest (:mod:`games.bargaining.affine_split`).
+
+    >>> import deals
+    >>> affine_issues(deals.load("chips-for-farm-purchases"))   # chips: min(chips, demand)
+    ('soy',)
+    """
+    names = [i.name for i in deal.issues]
+    return largest_affine_set([deal.inlined(side) for side in ("supplier", "partner")], names)
+
+
+def constant_slopes(deal: Deal) -> tuple[str, ...]:
+    """Of :func:`affine_issues`, those whose slopes depend on no issue (parameters only).
+
+    >>> import deals
+    >>> constant_slopes(deals.load("gulf-divestment-uae"))   # safeguards scale with exposure
+    ('divest', 'invest_us')
+    """
+    names = [i.name for i in deal.issues]
+    moves = [deal.inlined(side).derivative_names(names) for side in ("supplier", "partner")]
+    return tuple(n for n in affine_issues(deal) if not any(m[n] for m in moves))
+
+
 @dataclass(frozen=True)
 class DealUtilities:
     """The deal's two utilities as the engine's vectorised callable (picklable for executors)."""
@@ -182,11 +208,13 @@ class DealUtilities:
         return utilities(self.deal, outcome, parameters)
 
 
-def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], *, linear: bool | None = None
-                  ) -> BatchProblem:
+def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], *, linear: bool | None = None,
+                  affine: tuple[str, ...] | None = None) -> BatchProblem:
     """The deal as one bargaining problem per draw of ``values`` (supplier is player 1).
 
-    ``linear``: whether both utilities are affine in the issues (default: :func:`is_linear`).
+    ``linear``: whether both utilities are affine in the issues (default: :func:`is_linear`);
+    ``affine``: the issues solved exactly once the others are fixed (default:
+    :func:`affine_issues`; ``()`` searches every issue).
 
     >>> import deals
     >>> deal = deals.load("chips-for-farm-purchases")
@@ -200,7 +228,10 @@ def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], *, linear: bool 
     return BatchProblem(DealUtilities(deal), outcome_box(deal),
                         {k: np.asarray(v, dtype=float) for k, v in values.items() if k in used},
                         (np.broadcast_to(d_s, (n, 1))[:, 0], np.broadcast_to(d_p, (n, 1))[:, 0]),
-                        linear=is_linear(deal) if linear is None else linear)
+                        linear=is_linear(deal) if linear is None else linear,
+                        affine=affine_issues(deal) if affine is None else affine,
+                        constant_slopes=constant_slopes(deal) if affine is None else tuple(
+                            n for n in constant_slopes(deal) if n in affine))
 
 
 @dataclass(frozen=True, eq=False)
@@ -270,10 +301,13 @@ class DrawSolver:
     efficiency_margin: float = 0.02
     exhaustive: bool = False
     linear: bool | None = None
+    affine: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.linear is None:  # decided once per solver, not once per chunk of draws
             object.__setattr__(self, "linear", is_linear(self.deal))
+        if self.affine is None:
+            object.__setattr__(self, "affine", affine_issues(self.deal))
 
     def solve(self, values: Mapping[str, np.ndarray]) -> DrawLeverage:
         try:
@@ -282,7 +316,7 @@ class DrawSolver:
             raise not_finite(self.deal, exc) from None
 
     def _solve(self, values: Mapping[str, np.ndarray]) -> DrawLeverage:
-        problem = batch_problem(self.deal, values, linear=self.linear)
+        problem = batch_problem(self.deal, values, linear=self.linear, affine=self.affine)
         settings = {"resolution": self.resolution, "max_rounds": self.max_rounds}
         grid, zone, nash = self._benchmark(problem, values, settings)
         proposal = self.deal.outcome_values(self.proposal)
@@ -315,7 +349,7 @@ class DrawSolver:
         d = self.deal
         key = ((d.issues, d.utility, d.outside_option, d.definitions, d.discount),
                tuple(sorted(d.bound.items())), self.power, self.grid_points, self.resolution,
-               self.max_rounds, self.linear)
+               self.max_rounds, self.linear, self.affine)
         found = recall(key, values)
         if found is None:
             grid = scan(problem, self.grid_points)

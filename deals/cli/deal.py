@@ -36,14 +36,9 @@ def levels_text(levels: Sequence[float]) -> str:
 
 def _finite_gains(deal: Deal, label: str, values: dict[str, float], at: Deal | None = None
                   ) -> tuple[float, float]:
-    """The gains of ``values`` at point values; a gain that is not a number is the file's
-    fault (solve and assess refuse it too), so it is refused, never printed as n/a."""
-    g = (at or deal).gains(values)
-    for side, party, gain in zip(("supplier", "partner"), (deal.supplier, deal.partner), g):
-        if not np.isfinite(gain):
-            raise DealError(f"utility.{side}: {party}'s gain at the {label} is {gain} at point "
-                            "values; utilities must be finite over the whole outcome space")
-    return g
+    """The gains of ``values`` at point values (of ``at``, the deal at another belief), named
+    after ``deal``'s parties; refused where one is not a number (:meth:`Deal.finite_gains`)."""
+    return (at or deal).finite_gains(values, label)
 
 
 def _gains_row(deal: Deal, label: str, values: dict[str, float]) -> dict[str, Any]:

@@ -468,6 +468,26 @@ class Deal:
         d = self.disagreement(values)
         return (u[0] - d[0], u[1] - d[1])
 
+    def finite_gains(self, terms: Mapping[str, Any] | None = None, label: str = "terms"
+                     ) -> tuple[float, float]:
+        """:meth:`gains` of ``terms`` at point values, refused (:class:`DealError` naming the
+        side's utility) where either is not a finite number: the file's fault, as in the
+        audit, never a gain to print as n/a. ``label`` names the terms in the message.
+
+        >>> import deals
+        >>> deal = deals.load("chips-for-farm-purchases")
+        >>> [round(g, 3) for g in deal.finite_gains(deal.proposal.values)] == [
+        ...     round(float(g), 3) for g in deal.gains(deal.proposal.values)]
+        True
+        """
+        gains = tuple(float(g) for g in self.gains(terms))
+        for side, party, gain in zip(SIDES, (self.supplier, self.partner), gains):
+            if not np.isfinite(gain):
+                raise DealError(f"utility.{side}: {party}'s gain at the {label} is {gain} at "
+                                "point values; utilities must be finite over the whole outcome "
+                                "space")
+        return gains  # type: ignore[return-value]
+
     def discount_factors(self, values: Mapping[str, Any] | None = None
                          ) -> tuple[float, float] | None:
         """(supplier, partner) discount factor per round of offers, or None if not stated."""

@@ -23,7 +23,7 @@ import numpy as np
 from deals.portfolio.draws import ACCEPT_TOLERANCE, link_state, outcome_at
 from deals.portfolio.policy import LINK_MECHANISMS, split
 from deals.portfolio.regimes import Chunk
-from deals.portfolio.result import portfolio_sample
+from deals.portfolio.result import portfolio_sample, readable
 from games.decisions.conditioning import condition
 
 #: The per-deal columns of the check (``record|k|<name>``), shares of draws when averaged.
@@ -115,19 +115,3 @@ def record_given(portfolio, draws: int, seed: int | None, off: frozenset = froze
     return condition(readable(flat, keys), events), flat
 
 
-def readable(flat, keys: list[str]) -> dict[str, np.ndarray]:
-    """The sample's uncertain parameters by readable names: a parameter shared by every deal
-    that has it (one draw of the world) under its own name, a partner's own as ``name (key)``."""
-    by_name: dict[str, dict[str, np.ndarray]] = {}
-    for key, v in flat.items():
-        where, name = key.split("|", 1)
-        if np.ptp(v) > 0:
-            by_name.setdefault(name, {})["portfolio" if where == "@" else keys[int(where)]] = v
-    named = {}
-    for name, copies in by_name.items():
-        first = next(iter(copies.values()))
-        if all(np.array_equal(v, first) for v in copies.values()):
-            named[name] = first
-        else:
-            named.update({f"{name} ({owner})": v for owner, v in copies.items()})
-    return named

@@ -22,6 +22,7 @@ from deals.audit.leverage import sample_values
 from deals.portfolio.file import Portfolio, load_portfolio, portfolio_names
 from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS, PortfolioDraws
 from deals.portfolio.stream import solve_in_chunks
+from games.ranks import spearman
 from games.sweeps import sweep
 
 __all__ = ["Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names",
@@ -60,6 +61,29 @@ def portfolio_sample(portfolio: Portfolio, draws: int, seed: int | None, given: 
         flat.update({f"{k}|{n}": v for n, v in values.items()})
     flat.update({f"@|{n}": v for n, v in {**own, **shared}.items()})
     return flat
+
+
+def readable(flat: Mapping[str, np.ndarray], keys: list[str]) -> dict[str, np.ndarray]:
+    """The sample's uncertain parameters by readable names: the portfolio's own and its shared
+    parameters (one draw of the world, whose copies in the deals are left out) under their own
+    names, every other as ``name (key)`` for the partner it belongs to; a parameter that does
+    not vary is left out.
+
+    >>> s = portfolio_sample(load_portfolio("teaching"), 50, 0)
+    >>> named = readable(s, [d.key for d in load_portfolio("teaching").deals])
+    >>> "harm" in named, "harm (uae)" in named, "demand (uae)" in named
+    (True, False, True)
+    """
+    named = {}
+    for key, v in flat.items():
+        where, name = key.split("|", 1)
+        if np.ptp(v) == 0:
+            continue
+        if where == "@":
+            named[name] = v
+        elif not np.array_equal(flat.get(f"@|{name}", ()), v):
+            named[f"{name} ({keys[int(where)]})"] = v
+    return named
 
 
 def solve_portfolio(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
@@ -246,22 +270,11 @@ class PortfolioResult:
     def drivers(self, better: str = "coordinated", than: str = "framework") -> pd.DataFrame:
         """What drives one regime's lead over another: Spearman rank correlation of every
         sampled parameter with the difference in the US's gain, largest first."""
-        from scipy.stats import spearmanr
-
         lead = self.column(better, "gain") - self.column(than, "gain")
-        keys = [d.key for d in self.portfolio.deals]
         sample = portfolio_sample(self.portfolio, self.draws, self.seed)
-        # A shared parameter is one row (the deals hold copies of it); every other parameter
-        # is drawn per deal, so each deal's is a row of its own, named with the deal's key.
-        shared = set(self.portfolio.shared)
-        rows = []
-        for name, draws in sample.items():
-            where, param = name.split("|", 1)
-            if np.ptp(draws) == 0 or (where != "@" and param in shared):
-                continue
-            label = param if where == "@" else f"{param} ({keys[int(where)]})"
-            rows.append({"parameter": label,
-                         "rank correlation": float(spearmanr(draws, lead).statistic)})
+        named = readable(sample, [d.key for d in self.portfolio.deals])
+        rows = [{"parameter": label, "rank correlation": spearman(draws, lead)}
+                for label, draws in named.items()]
         frame = pd.DataFrame(rows, columns=["parameter", "rank correlation"])
         frame = frame.reindex(frame["rank correlation"].abs().sort_values(
             ascending=False).index).set_index("parameter")

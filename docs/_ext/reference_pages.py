@@ -48,9 +48,10 @@ def cli_page() -> str:
 #: the engine's subpackages and its substrate modules (names a domain layer builds on).
 SUBMODULES = (
     "games.normal_form", "games.normal_form.equilibria", "games.trees", "games.bargaining",
-    "games.bargaining.batch", "games.bargaining.winset", "games.bargaining.proposer",
+    "games.bargaining.batch", "games.bargaining.affine_split", "games.bargaining.winset",
+    "games.bargaining.proposer",
     "games.negotiation", "games.gambit", "games.teaching", "games.optimise", "games.decisions",
-    "games.parameters", "games.expressions", "games.sweeps", "games.parallel", "games.reservoir",
+    "games.parameters", "games.expressions", "games.sweeps", "games.parallel", "games.reservoir", "games.ranks",
     "games.results",
     "games.errors", "games.exports", "games.markup", "games.writing",
 )

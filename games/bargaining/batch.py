@@ -19,9 +19,12 @@ box, and per-draw parameters and disagreement points. Per draw it gives:
 Measuring gains in units of their ranges keeps the margins invariant to rescaling a utility.
 The max-min problems are solved exactly when both utilities are affine in the issues (declare
 ``linear=True``): a linear programme per draw, all draws at once (:func:`games.optimise.
-linear_maximin`). Otherwise sequential linear programming with a trust region: the two gains
-are linearised around the current point and the exact LP step is taken, so the search follows
-the crease where the two gains are equal instead of stalling on it as a compass search does.
+linear_maximin`). When they are affine in all issues but one once that one is fixed (declare
+``affine``), every problem here is solved exactly in those issues and searched in the one left
+(:mod:`games.bargaining.affine_split`). Otherwise sequential linear programming with a trust
+region: the two gains are linearised around the current point and the exact LP step is taken,
+so the search follows the crease where the two gains are equal instead of stalling on it as a
+compass search does.
 
 >>> import numpy as np
 >>> from games.optimise.outcome_space import Box
@@ -44,23 +47,33 @@ from typing import Any, Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
+from games.bargaining.ask import coordinate_ascent
 from games.optimise.box_search import maximise
 from games.optimise.outcome_space import Box
 from games.errors import BargainingError, NotFiniteError
 from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
 from games.optimise.nash_product import linear_nash_product
+from games.bargaining.affine_split import split_maximin, split_method, split_nash
 
 __all__ = [
     "GAIN_TOLERANCE", "AFFINE_TOLERANCE", "EXACT_NASH", "BLOCK_CELLS", "LP_ROUNDS",
+    "SPLIT_RESOLUTION",
     "BatchProblem", "GridScan", "scan",
     "require_finite", "BatchNash", "BatchMaximin", "TakeItOrLeaveIt", "nash_benchmark",
-    "zone_test", "better_for_both", "optimal_ask", "affine_gains", "load_optimiser",
+    "zone_test", "better_for_both", "optimal_ask", "affine_gains",
 ]
 
 #: Relative slack (in units of a player's range of gains) under which a gain counts as zero.
 GAIN_TOLERANCE = 1e-9
 #: Most draws x outcomes evaluated in one call of the utilities (a table is split by draws).
 BLOCK_CELLS = 65_536
+#: Grid packages the take-it-or-leave-it search starts from (the best ones of its scan).
+STARTS = 2
+#: The split search's resolution over the searched issue, as a share of the ``resolution``
+#: asked for: (Nash product, max-min). A round of the stencil costs one evaluation, so finer
+#: is cheap; a max-min peaks on a kink (where the exact inner solve meets a bound), where the
+#: value is off by the slope times the step, so it goes further.
+SPLIT_RESOLUTION = (1e-2, 1e-4)
 #: Most rounds of LP steps (each at least quarters the trust region or gains; they converge in
 #: far fewer on smooth problems).
 LP_ROUNDS = 60
@@ -77,6 +90,10 @@ class BatchProblem:
     parameter as a 2-D array (draws down the first axis) and must broadcast them. ``parameters``
     and the two ``disagreement`` payoffs hold one value per draw. ``linear=True`` declares both
     utilities affine in the issues (it is checked), which makes the max-min problems LPs.
+    ``affine`` names issues in which both utilities are affine once the other issues are fixed
+    (checked at every answer): those are solved exactly and only the rest searched
+    (:mod:`games.bargaining.affine_split`); ``constant_slopes``: those of them whose slopes
+    depend on no issue (the parameters only), found once per draw instead of per candidate.
 
     >>> import numpy as np
     >>> p = BatchProblem(lambda x, q: (x["a"], q["c"] - x["a"]), Box({"a": (0.0, 1.0)}),
@@ -90,6 +107,8 @@ class BatchProblem:
     parameters: Mapping[str, ArrayLike]
     disagreement: tuple[ArrayLike, ArrayLike]
     linear: bool = False
+    affine: tuple[str, ...] = ()
+    constant_slopes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         params = {k: np.asarray(v, dtype=float).ravel() for k, v in self.parameters.items()}
@@ -112,6 +131,17 @@ class BatchProblem:
                                      player, {}, at, float(payoff[bad[0]]))
         object.__setattr__(self, "parameters", params)
         object.__setattr__(self, "disagreement", d)
+        affine = tuple(self.affine or ())
+        unknown = [k for k in affine if k not in self.box.names]
+        if unknown:
+            raise BargainingError(f"batch problem: affine issues {unknown} are not in the box "
+                                  f"{list(self.box.names)}")
+        object.__setattr__(self, "affine", affine)
+        constant = tuple(self.constant_slopes or ())
+        if set(constant) - set(affine):
+            raise BargainingError(f"batch problem: constant_slopes "
+                                  f"{sorted(set(constant) - set(affine))} must be affine issues")
+        object.__setattr__(self, "constant_slopes", constant)
         object.__setattr__(self, "_draws", n)
         object.__setattr__(self, "_last", [(None, None)])
 
@@ -137,7 +167,8 @@ class BatchProblem:
         """The stack of the draws ``rows`` only (indices or a slice)."""
         return BatchProblem(self.utilities, self.box,
                             {k: v[rows] for k, v in self.parameters.items()},
-                            (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear)
+                            (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear,
+                            self.affine, self.constant_slopes)
 
     def gains(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | slice | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
@@ -329,7 +360,11 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
     outcome is refined by a vectorised compass search on the (smooth) log Nash product until
     its step is below ``resolution`` of each range; where the grid holds no outcome with both
     gains positive the search starts from the :func:`zone_test` outcome, and a draw whose zone
-    is empty has no agreement (points NaN). Nash (1950), Kalai (1977).
+    is empty has no agreement (points NaN). Draws whose gains are affine in every issue are
+    solved exactly (``linear``); with the problem's ``affine`` issues and one issue left, the
+    affine issues are solved exactly for each value of the one left, which is searched to
+    ``resolution`` x SPLIT_RESOLUTION[0] of its range (:func:`games.bargaining.affine_split.
+    split_nash`); ``method`` says which. Nash (1950), Kalai (1977).
 
     >>> import numpy as np
     >>> p = BatchProblem(lambda x, q: (x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}), {},
@@ -363,6 +398,16 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
             start[k][missed] = zone.points[k][missed]
         found = found | (~zone.empty & ~exact)
     todo = rows[found]
+    split = np.zeros(n, dtype=bool)
+    if todo.size:
+        answer = split_nash(problem, todo, beta, {k: v[todo] for k, v in start.items()},
+                            resolution * SPLIT_RESOLUTION[0])
+        if answer is not None:
+            held = todo[answer.exact]
+            for k in points:
+                points[k][held] = answer.points[k][answer.exact]
+            split[held] = True
+            todo = todo[~answer.exact]
     if todo.size:
         result = maximise(_objective_rows(problem, log_product, todo), problem.box, todo.size,
                           start={k: v[todo] for k, v in start.items()}, resolution=resolution,
@@ -372,13 +417,23 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
             points[k][todo] = result.points[k]
     g_1, g_2 = (g[:, 0] for g in problem.gains({k: v[:, None] for k, v in points.items()}))
     agreement = ((g_1 > GAIN_TOLERANCE * grid.units[0]) & (g_2 > GAIN_TOLERANCE * grid.units[1]))
-    search = "grid scan, then compass search on the log Nash product"
-    method = (EXACT_NASH if exact.all() else search if not exact.any()
-              else f"{EXACT_NASH} where affine, else {search}")
-    return BatchNash(points, (g_1, g_2), agreement, beta, method,
+    return BatchNash(points, (g_1, g_2), agreement, beta, _nash_method(problem, exact, split),
                      {"grid_points": grid.grid_points, "resolution": resolution,
                       "max_rounds": max_rounds, "tolerance": GAIN_TOLERANCE,
-                      "exact_draws": int(exact.sum())})
+                      "exact_draws": int(exact.sum()), "split_draws": int(split.sum())})
+
+
+def _nash_method(problem: BatchProblem, exact: np.ndarray, split: np.ndarray) -> str:
+    """The method string of :func:`nash_benchmark`: one part per way draws were solved."""
+    parts = []
+    if exact.any():
+        parts.append(EXACT_NASH + ("" if exact.all() else " where affine"))
+    if split.any():
+        parts.append(split_method(problem, "the Nash product on the Pareto frontier's edges"))
+    if not (exact | split).all():
+        parts.append("grid scan, then compass search on the log Nash product"
+                     + (" elsewhere" if parts else ""))
+    return "; ".join(parts)
 
 
 #: The method of :func:`nash_benchmark` on draws whose utilities are affine in the issues.
@@ -518,7 +573,9 @@ def _first_step(box: Box, grid: GridScan) -> float:
 def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid: GridScan,
              resolution: float, max_rounds: int, enough: float | None,
              package: Mapping[str, ArrayLike] | None = None) -> BatchMaximin:
-    """max_x min((g_1 - o_1) / r_1, (g_2 - o_2) / r_2) per draw: grid scan, then LP steps.
+    """max_x min((g_1 - o_1) / r_1, (g_2 - o_2) / r_2) per draw: grid scan, then LP steps (or,
+    with the problem's ``affine`` issues and one issue left, an LP in those per value of the
+    one left, which is searched: :func:`games.bargaining.affine_split.split_maximin`).
 
     With ``package`` (whose margin is 0 by definition), a draw where nothing better was found
     reports the package itself and margin 0.
@@ -551,6 +608,19 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
             points[k][chosen[better]] = found[k][better]
 
     step = _first_step(problem.box, grid)
+    split = np.zeros(n, dtype=bool)
+    if todo.size and not linear:
+        answer = split_maximin(problem, todo, offsets, (r_1, r_2),
+                               {k: v[todo] for k, v in points.items()},
+                               resolution * SPLIT_RESOLUTION[1])
+        if answer is not None:
+            keep(todo[answer.exact], {k: v[answer.exact] for k, v in answer.points.items()},
+                 answer.values[answer.exact])
+            split[todo[answer.exact]] = True
+            todo = todo[~answer.exact]
+            if split.any():
+                method = split_method(problem, "a linear programme by its dual") + (
+                    "" if not todo.size else f"; elsewhere {method}")
     if todo.size and not linear:
         # better for both: a compass search (it steps across kinks along the issues); the zone
         # test: a smooth homotopy (it enters thin wedges the grid missed).
@@ -586,15 +656,22 @@ def _spans(box: Box, name: str) -> bool:
     return hi > lo
 
 
-def load_optimiser() -> None:
-    """Import the optimiser :func:`optimal_ask` calls (scipy.optimize, about 0.4 s of CPU)
-    now: a caller about to fork workers (:func:`games.parallel.process_map`) pays it once
-    instead of once in every worker. Importing it is all this does; answers do not change."""
-    import scipy.optimize  # noqa: F401  # start-up time: when asked, not at import
+def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list[str]
+                 ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Both gains (draws, c) at c packages (c, len(moving)) of the ``moving`` issues, the
+    others at ``fixed``: what :func:`games.bargaining.ask.coordinate_ascent` evaluates."""
+    def evaluate(packages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        outcome = {k: np.full((1, len(packages)), v) for k, v in fixed.items()}
+        outcome.update({k: packages[None, :, j] for j, k in enumerate(moving)})
+        # gains refuses a non-finite value wherever the search steps
+        return tuple(np.broadcast_to(g, (problem.draws, len(packages)))  # type: ignore
+                     for g in problem.gains(outcome))
+    return evaluate
 
 
 def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
-                resolution: float = 1e-3, search_draws: int = 2_000) -> TakeItOrLeaveIt:
+                resolution: float = 1e-3, search_draws: int = 2_000,
+                polish_draws: int = 20_000) -> TakeItOrLeaveIt:
     """Player 1's best take-it-or-leave-it package when player 2's type is one of the draws.
 
     Maximises the expected gain E[g_1(x) 1{g_2(x) >= 0}] over the draws (each equally likely):
@@ -602,9 +679,16 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     any package that leaves it no worse than disagreement (the monopoly-pricing trade-off of
     the ultimatum game, Osborne, *An Introduction to Game Theory*, 2004, ch. 6). A grid scan
     over all draws (in chunks of ``chunk``, so memory does not grow with the draws) picks the
-    two best grid packages; a Nelder-Mead simplex, which follows the ridges where a draw stops
-    accepting, refines each on the first ``search_draws`` draws to ``resolution`` of each
-    range; the answer is then evaluated on all draws. One draw gives the full-information ask.
+    two best grid packages; a coordinate search refines each on the first ``search_draws``
+    draws (:func:`games.bargaining.ask.coordinate_ascent`): along each issue the objective
+    only jumps where a draw stops or starts accepting, so every draw's threshold on the line is
+    a candidate (exact where the gains are affine along the issue), the lines zoom in to
+    ``resolution`` of each range where the gains curve, and the ridges where a threshold runs
+    across the issues are followed. The answer is then evaluated on all draws. A local search:
+    it never ends below the grid's best package, and along every issue where the gains are
+    affine no move improves it. With more draws than ``search_draws``, the search goes on from
+    its answer over the first ``polish_draws`` of them (at most), so the answer is not fitted to
+    the first sample alone. One draw gives the full-information ask.
 
     >>> import numpy as np
     >>> reserve = np.array([0.1, 0.2, 0.6])         # player 2 needs at least this share
@@ -614,8 +698,6 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     >>> round(ask.package["s"], 3), round(ask.acceptance, 3), round(ask.expected_gain, 3)
     (0.2, 0.667, 0.533)
     """
-    from scipy.optimize import minimize
-
     box, n = problem.box, problem.draws
     grid = box.grid(grid_points)
     size = len(next(iter(grid.values())))
@@ -624,43 +706,33 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
         g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()}, slice(a, a + chunk))
         total += np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
     search = problem.take(slice(0, search_draws))
-
-    def expected(x):  # gains refuses a non-finite value where the simplex steps
-        g_1, g_2 = search.gains({k: np.full((1, 1), v) for k, v in x.items()})
-        return float(np.mean(np.where(g_2 >= 0, g_1, 0.0)))
-
     moving = [k for k in box.names if box.is_continuous(k)]
     lows = np.array([box.bounds(k)[0] for k in moving])
-    spans = np.array([box.bounds(k)[1] - box.bounds(k)[0] for k in moving])
-    step = 1.0 / max(2, round(size ** (1 / max(1, len(box.names)))))
-    candidates = []
-    for index in np.argsort(-total, kind="stable")[:2]:
+    highs = np.array([box.bounds(k)[1] for k in moving])
+    candidates, memo = [], {}
+    for index in np.argsort(-total, kind="stable")[:STARTS]:
         fixed = {k: float(grid[k][index]) for k in box.names}
         if not moving:
             candidates.append((total[index] / n, fixed))
             continue
-
-        def negative(z, fixed=fixed):
-            return -expected({**fixed, **{k: lo + zi * sp for k, lo, sp, zi
-                                          in zip(moving, lows, spans, z)}})
-
-        z0 = np.array([(fixed[k] - lo) / sp for k, lo, sp in zip(moving, lows, spans)])
-        simplex = np.vstack([z0] + [np.clip(z0 + step * e, 0, 1) if z0 @ e + step <= 1
-                                    else np.clip(z0 - step * e, 0, 1)
-                                    for e in np.eye(len(moving))])
-        found = minimize(negative, z0, method="Nelder-Mead", bounds=[(0.0, 1.0)] * len(moving),
-                         options={"initial_simplex": simplex, "xatol": resolution,
-                                  "fatol": 1e-12, "maxfev": 200 * len(moving)})
-        point = dict(fixed)
-        point.update({k: float(lo + zi * sp) for k, lo, sp, zi
-                      in zip(moving, lows, spans, found.x)})
-        candidates.append((-found.fun, point))
+        x, value, _ = coordinate_ascent(_packages_of(search, fixed, moving), lows, highs,
+                                        [fixed[k] for k in moving], resolution=resolution,
+                                        memo=memo)
+        candidates.append((value, {**fixed, **{k: float(v) for k, v in zip(moving, x)}}))
     package = max(candidates, key=lambda c: c[0])[1]
+    polish = problem.take(slice(0, max(search.draws, min(n, polish_draws))))
+    if moving and polish.draws > search.draws:
+        # The search's sample is not all the draws: go on from its answer on more of them.
+        x, _, _ = coordinate_ascent(_packages_of(polish, package, moving), lows, highs,
+                                    [package[k] for k in moving], resolution=resolution)
+        package = {**package, **{k: float(v) for k, v in zip(moving, x)}}
     g_1, g_2 = (g[:, 0] for g in problem.gains({k: np.full((1, 1), v)
                                                 for k, v in package.items()}))
     accepted = g_2 >= 0
     return TakeItOrLeaveIt(package, float(np.mean(accepted)),
                            float(np.mean(np.where(accepted, g_1, 0.0))), (g_1, g_2),
-                           "grid scan over all draws, then Nelder-Mead from the best two",
+                           "grid scan over all draws, then coordinate line searches through every draw's "
+                           "acceptance threshold, from the best two",
                            {"grid_points": grid_points, "resolution": resolution,
-                            "search_draws": search.draws, "chunk": chunk})
+                            "search_draws": search.draws, "polish_draws": polish.draws,
+                            "chunk": chunk})

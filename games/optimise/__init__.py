@@ -15,7 +15,7 @@ from games.exports import lazy_exports
 #: Where each public name lives (loaded on first use).
 _EXPORTS: dict[str, tuple[str, ...]] = {
     "games.optimise.outcome_space": ("Box",),
-    "games.optimise.box_search": ("SearchResult", "maximise", "scan"),
+    "games.optimise.box_search": ("SearchResult", "maximise", "maximise_by_stencil", "scan"),
     "games.optimise.maximin": ("LinearMaximin", "linear_maximin", "maximin_by_homotopy",
                                "maximin_by_lp_steps"),
     "games.optimise.nash_product": ("LinearNash", "linear_nash_product", "log_nash_product"),

@@ -158,3 +158,230 @@ def _evaluate(objective: Objective, points: Mapping[str, np.ndarray], rows: np.n
     value = objective(rows, **coords) if by_rows else objective(**coords)
     value = np.broadcast_to(np.asarray(value, dtype=float), (len(rows), 1))[:, 0]
     return np.where(np.isnan(value), -np.inf, value)
+
+
+def maximise_by_stencil(objective: Objective, box: Box, draws: int, *, grid_points: int = 65,
+                        resolution: float = 1e-6, max_rounds: int = 200,
+                        start: Mapping[str, np.ndarray] | None = None,
+                        climb_from_start: bool = True, peaks: int = 1) -> SearchResult:
+    """Maximise ``objective(rows, **coords)`` over a small continuous ``box``, per draw, with
+    every candidate of every draw in one call.
+
+    A grid of about ``grid_points`` points is evaluated for all draws at once. From each
+    draw's best grid point, and from ``start`` (one point per draw, if given and elsewhere),
+    each round polls the 3^d - 1 neighbours of the point at its step (one call for all),
+    moves to the best neighbour that improves, or halves the step, until the step is below
+    ``resolution`` of each range (on one coordinate: a bracketed parabolic and golden-section
+    search to that resolution, one point a round); the better of the two ends is the answer
+    (with ``climb_from_start=False`` the start is one more candidate of the grid). On one coordinate
+    it also climbs from the next best ``peaks - 1`` local maxima of the grid (an objective
+    with separated peaks). ``objective``
+    receives the draws ``rows`` asked (indices, possibly repeated) and each coordinate as an
+    array of shape (len(rows), m) or (1, m), and returns values of shape (len(rows), m); NaN
+    counts as minus infinity. Meant for the one to three coordinates left once the rest are
+    solved exactly; the answer is at least as good as ``start`` and as every grid point.
+
+    >>> import numpy as np
+    >>> c = np.array([0.25, 0.6])
+    >>> def f(rows, x):
+    ...     return -np.abs(x - c[rows][:, None])
+    >>> r = maximise_by_stencil(f, Box({"x": (0.0, 1.0)}), 2)
+    >>> np.round(r.points["x"], 4).tolist()
+    [0.25, 0.6]
+    """
+    names = [k for k in box.names if box.is_continuous(k)]
+    every = np.arange(draws)
+    grid = box.grid(grid_points)
+    values = _values(objective(every, **{k: v[None, :] for k, v in grid.items()}), draws)
+    best = np.argmax(values, axis=1)
+    current = values[every, best]
+    points = {k: grid[k][best].astype(float) for k in box.names}
+    owner = every
+    if peaks > 1 and len(names) == 1 and len(box.names) == 1 and values.shape[1] > 2:
+        owner, points, current = _other_peaks(values, best, grid[names[0]], names[0], peaks - 1,
+                                              points, current)
+    if start is not None:
+        began = {k: np.broadcast_to(np.asarray(start[k], dtype=float), (draws,))
+                 for k in box.names}
+        other = every[np.any([began[k] != points[k][:draws] for k in box.names], axis=0)]
+        value = _values(objective(other, **{k: v[other][:, None] for k, v in began.items()}),
+                        other.size)[:, 0]
+        if climb_from_start:
+            owner = np.concatenate([owner, other])
+            points = {k: np.concatenate([points[k], began[k][other]]) for k in box.names}
+            current = np.concatenate([current, value])
+        else:
+            ahead = value > current[other]
+            for k in box.names:
+                points[k][other[ahead]] = began[k][other[ahead]]
+            current[other[ahead]] = value[ahead]
+    per_axis = [len(np.unique(grid[k])) for k in names]
+    spans = np.array([box.bounds(k)[1] - box.bounds(k)[0] for k in names])
+    step = np.tile(spans / np.maximum(1, np.array(per_axis) - 1), (owner.size, 1))
+    if len(names) == 1 and len(box.names) == 1:
+        _line_climb(objective, box, names[0], owner, points[names[0]], current, step[:, 0],
+                    resolution, max_rounds)
+    else:
+        _climb(objective, box, names, owner, points, current, step, resolution, max_rounds)
+    # The best end per draw: the search from the grid's best (rows < draws) or from another
+    # start (its other peaks, ``start``), the first of equals.
+    extra = np.arange(draws, owner.size)
+    ranked = extra[np.lexsort((extra, -current[extra], owner[extra]))]   # by draw, best first
+    ranked = ranked[np.r_[True, owner[ranked][1:] != owner[ranked][:-1]]] if ranked.size else ranked
+    won = ranked[current[ranked] > current[owner[ranked]]]
+    for k in box.names:
+        points[k][owner[won]] = points[k][won]
+    current[owner[won]] = current[won]
+    reached = {k: float(np.max(step[:, i]) / spans[i]) if draws else 0.0
+               for i, k in enumerate(names)}
+    return SearchResult(points={k: v[:draws] for k, v in points.items()},
+                        values=current[:draws], grid_size=int(values.shape[1]),
+                        resolution=reached)
+
+
+#: Relative difference under which two values of the 1-D search count as equal.
+_TIES = 1e-12
+#: The golden section's share of a bracket (its smaller part).
+_GOLDEN = (3 - 5 ** 0.5) / 2
+
+
+def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x: np.ndarray,
+                fx: np.ndarray, step: np.ndarray, resolution: float, max_rounds: int) -> None:
+    """One coordinate: bracket a local maximum around each row's point ``x`` (moving by
+    ``step`` while an end is better), then shrink the bracket by parabolic interpolation
+    through its three points, with a golden-section step where the parabola is not concave,
+    falls outside, or shrank the bracket less than half in two rounds (Brent, *Algorithms for
+    Minimization without Derivatives*, 1973, ch. 5). One point per row and round; in place.
+    Equal values go to the lower point (a plateau is left at its lower end, as the compass
+    search does)."""
+    lo, hi = box.bounds(name)
+    tol = resolution * (hi - lo)
+
+    def f(rows: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return _values(objective(owner[rows], **{name: z[:, None]}), rows.size)[:, 0]
+
+    every = np.arange(owner.size)
+    a, b = np.maximum(x - step, lo), np.minimum(x + step, hi)
+    both = f(np.concatenate([every, every]), np.concatenate([a, b]))
+    fa, fb = both[:owner.size], both[owner.size:]
+    fa[a == x], fb[b == x] = -np.inf, -np.inf
+    # Values this close count as equal: a plateau's rounding noise must not walk the point
+    # along it, away from a peak at its edge.
+    same = lambda f, g: np.abs(f - g) <= _TIES * np.maximum(1.0, np.abs(g))  # noqa: E731
+    for _ in range(max_rounds):                       # bracketing: walk uphill by the step
+        up = (fb > fx) & (fb >= fa) & ~same(fb, fx)
+        down = (((fa > fx) | same(fa, fx)) & (a < x)) & ~up   # on a plateau, slide down
+        walking = np.flatnonzero(up | down)
+        if not walking.size:
+            break
+        u, d = walking[up[walking]], walking[down[walking]]
+        a[u], fa[u], x[u], fx[u] = x[u], fx[u], b[u], fb[u]
+        b[d], fb[d], x[d], fx[d] = x[d], fx[d], a[d], fa[d]
+        b[u] = np.minimum(x[u] + step[u], hi)
+        a[d] = np.maximum(x[d] - step[d], lo)
+        ends = np.concatenate([b[u], a[d]])
+        got = f(np.concatenate([u, d]), ends) if ends.size else ends
+        fb[u], fa[d] = got[:u.size], got[u.size:]
+        fb[u[b[u] == x[u]]], fa[d[a[d] == x[d]]] = -np.inf, -np.inf
+    width = np.stack([b - a, b - a], axis=1)          # the bracket's width 1 and 2 rounds ago
+    active = np.flatnonzero(b - a > 3 * tol)   # two points tol either side of x: done
+    for _ in range(max_rounds):
+        if not active.size:
+            break
+        xa, xx, xb = a[active], x[active], b[active]
+        pa, px, pb = fa[active], fx[active], fb[active]
+        with np.errstate(all="ignore"):
+            p = (xx - xa) ** 2 * (px - pb) - (xx - xb) ** 2 * (px - pa)
+            q = (xx - xa) * (px - pb) - (xx - xb) * (px - pa)
+            u = xx - 0.5 * p / q
+        golden = np.where(xb - xx > xx - xa, xx + _GOLDEN * (xb - xx), xx - _GOLDEN * (xx - xa))
+        slow = (xb - xa) > 0.5 * width[active, 1]
+        bad = ~np.isfinite(u) | (u <= xa) | (u >= xb) | ~np.isfinite(pa + pb) | slow
+        u = np.where(bad, golden, u)
+        # Never closer to x than the tolerance (the comparison would be rounding).
+        near = np.abs(u - xx) < tol
+        u = np.where(near, np.where(xb - xx > xx - xa, xx + tol, xx - tol), u)
+        u = np.clip(u, xa, xb)
+        fu = f(active, u)
+        width[active] = np.column_stack([xb - xa, width[active, 0]])
+        tie = same(fu, px)
+        better = ((fu > px) & ~tie) | (tie & (u < xx))
+        left = u < xx
+        # Better: u is the new point, x an end; else u is the new end on its side.
+        na = np.where(better, np.where(left, xa, xx), np.where(left, u, xa))
+        nfa = np.where(better, np.where(left, pa, px), np.where(left, fu, pa))
+        nb = np.where(better, np.where(left, xx, xb), np.where(left, xb, u))
+        nfb = np.where(better, np.where(left, px, pb), np.where(left, pb, fu))
+        a[active], fa[active], b[active], fb[active] = na, nfa, nb, nfb
+        x[active] = np.where(better, u, xx)
+        fx[active] = np.where(better, fu, px)
+        step[active] = (nb - na) / 2
+        active = active[nb - na > 3 * tol]
+    step[:] = np.minimum(step, (b - a) / 2)
+
+
+def _other_peaks(values: np.ndarray, best: np.ndarray, axis: np.ndarray, name: str, count: int,
+                 points: dict[str, np.ndarray], current: np.ndarray
+                 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Extra starting rows at the best ``count`` local maxima of a 1-D grid other than each
+    draw's best point (a plateau counts once, at its left end)."""
+    draws = values.shape[0]
+    edge = np.full((draws, 1), -np.inf)
+    left = np.concatenate([edge, values[:, :-1]], axis=1)
+    right = np.concatenate([values[:, 1:], edge], axis=1)
+    peak = (values > left) & (values >= right) & np.isfinite(values)
+    peak[np.arange(draws), best] = False
+    ranked = np.argsort(np.where(peak, -values, np.inf), axis=1, kind="stable")[:, :count]
+    taken = np.take_along_axis(peak, ranked, axis=1)
+    owner, column = np.nonzero(taken)
+    index = ranked[owner, column]
+    return (np.concatenate([np.arange(draws), owner]),
+            {name: np.concatenate([points[name], axis[index].astype(float)])},
+            np.concatenate([current, values[owner, index]]))
+
+
+def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
+           points: dict[str, np.ndarray], current: np.ndarray, step: np.ndarray,
+           resolution: float, max_rounds: int) -> None:
+    """The stencil rounds of :func:`maximise_by_stencil`, in place: row i of ``points``
+    belongs to draw ``owner[i]``."""
+    lo = np.array([box.bounds(k)[0] for k in names])
+    hi = np.array([box.bounds(k)[1] for k in names])
+    span = hi - lo
+    moves = np.array([m for m in np.ndindex(*(3,) * len(names)) if any(i != 1 for i in m)],
+                     dtype=float).reshape(-1, len(names)) - 1   # every neighbour, not the centre
+    downhill = np.flatnonzero(np.all(moves <= 0, axis=1))
+    for _ in range(max_rounds):
+        active = np.flatnonzero(np.any(step > resolution * span, axis=1))
+        if not active.size:
+            break
+        trial = {k: points[k][active][:, None] for k in box.names}
+        for i, k in enumerate(names):
+            trial[k] = np.clip(trial[k] + moves[None, :, i] * step[active, i:i + 1], lo[i], hi[i])
+        value = _values(objective(owner[active], **trial), active.size)
+        pick = np.argmax(value, axis=1)
+        better = value[np.arange(active.size), pick] > current[active]
+        # On a plateau (the objective exactly flat, e.g. a volume beyond demand that buys
+        # nothing) slide down, keeping the step: every neighbour ties there, and the better
+        # points past the plateau's near edge would never be polled. Only downward (no
+        # coordinate up, one down and inside the box), so it cannot cycle.
+        tied = (value[:, downhill] == current[active][:, None]) & ~better[:, None]
+        lower = np.zeros_like(tied)
+        for k in names:
+            tied &= trial[k][:, downhill] <= points[k][active][:, None]
+            lower |= trial[k][:, downhill] < points[k][active][:, None]
+        tied &= lower
+        slide = tied.any(axis=1)
+        pick = np.where(slide, downhill[np.argmax(tied, axis=1)], pick)
+        chosen = better | slide
+        moved = active[chosen]
+        for k in names:
+            points[k][moved] = trial[k][chosen, pick[chosen]]
+        current[moved] = value[np.arange(active.size), pick][chosen]
+        step[active[~chosen]] /= 2
+
+
+def _values(value: np.ndarray, rows: int) -> np.ndarray:
+    value = np.asarray(value, dtype=float)
+    value = np.broadcast_to(value, (rows, value.shape[-1] if value.ndim else 1))
+    return np.where(np.isnan(value), -np.inf, value)

@@ -141,6 +141,15 @@ def test_portfolio_links_json_validates_with_numbers_and_fixed_names():
     assert keys(runs[0]["tables"]) == keys(runs[1]["tables"])  # not named after the portfolio
 
 
+def test_portfolio_plot_json_validates_and_names_the_file(tmp_path):
+    figure = tmp_path / "links.png"
+    data = run_json("portfolio", "teaching", "--plot", str(figure), "--draws", "50",
+                    "--format", "json")
+    jsonschema.validate(data, SCHEMAS["portfolio_links"])  # the plot table was not allowed
+    assert data["tables"]["plot"]["rows"] == [{"file": str(figure)}]
+    assert figure.stat().st_size > 0
+
+
 def test_facts_json_validates_whole_and_one():
     data = run_json("facts", "--format", "json")
     jsonschema.validate(data, SCHEMAS["facts"])

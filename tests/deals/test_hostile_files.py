@@ -208,3 +208,14 @@ def test_show_refuses_a_utility_that_is_not_a_number_at_the_proposal(tmp_path):
                                     'partner = "v * chips - pay + sqrt(pay - 2)"'))
     from deals.cli import main
     assert main(["show", str(path)]) == 2
+
+
+def test_a_deal_refuses_a_gain_that_is_not_a_number_in_the_library_too(tmp_path):
+    # The check lives on the deal (Deal.finite_gains), not only in the show command.
+    text = MINIMAL.replace('partner = "v * chips - pay"',
+                           'partner = "v * chips - pay + sqrt(pay - 2)"')
+    deal = deals.loads(text, path="nan.toml")
+    terms = {i.name: i.range[1] for i in deal.issues}
+    with pytest.raises(DealError, match=r"^utility\.partner: .* gain at the top is nan"):
+        deal.finite_gains(terms, "top")
+    assert np.isnan(deal.gains(terms)[1])        # gains itself stays the raw arithmetic

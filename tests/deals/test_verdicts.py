@@ -133,20 +133,6 @@ def test_surplus_too_small_to_matter_is_not_surplus_left():
         assert (slope < MATERIAL * gain_scale(values["a"])) is not listed
 
 
-def test_driver_ranks_match_scipy_with_ties():
-    """The drivers' own average ranks (no scipy.stats import on the command line) equal
-    scipy.stats.rankdata, ties included."""
-    import numpy as np
-    from scipy.stats import rankdata as reference
-
-    from deals.audit.drivers import rankdata
-
-    rng = np.random.default_rng(7)
-    for size, levels in ((1, 1), (7, 2), (200, 5), (500, 10_000)):
-        a = rng.integers(0, levels, size=size).astype(float)
-        assert np.array_equal(rankdata(a), reference(a))
-
-
 def test_surplus_scan_does_not_depend_on_its_block_size(monkeypatch):
     """The surplus scan evaluates levels in blocks to bound memory; the findings are the same
     for any block size (one level at a time, a few, or all at once)."""

@@ -1,0 +1,269 @@
+"""Problems affine in some issues once the others are fixed: exact inner solves, a short search.
+
+Write an outcome as x = (v, w), where both utilities are affine in w for every fixed v (the
+caller declares w, :attr:`games.bargaining.batch.BatchProblem.affine`; a deal's utilities are
+checked symbolically, :func:`games.expressions.largest_affine_set`). For each v the problems
+of :mod:`games.bargaining.batch` are then solved over w exactly:
+
+- the asymmetric Nash product over w on the edges of the Pareto frontier of a zonotope
+  (:func:`games.optimise.nash_product.linear_nash_product`);
+- the max-min of two affine margins over w by the LP's dual
+  (:func:`games.optimise.maximin.linear_maximin`).
+
+So F(v) = max_w f(v, w) is known exactly at every v, and only the issue in v is searched
+(:func:`games.optimise.box_search.maximise_by_stencil`: a grid, then a bracketed parabolic and
+golden-section search from its best local maxima, every draw in one evaluation of the
+utilities per round). The
+coefficients of w come from the gains at the lower corner of w and one step up each
+coordinate of w: exact for affine gains up to rounding, and checked again at the answer (a
+draw where the model and the gains disagree is reported, and the caller searches it the old
+way).
+
+>>> import numpy as np
+>>> from games.bargaining.batch import BatchProblem, nash_benchmark
+>>> from games.optimise.outcome_space import Box
+>>> def u(x, p):                # a concave volume v, a linear transfer w
+...     return np.log1p(x["v"]) - x["w"], x["w"] - 0.5 * x["v"]
+>>> p = BatchProblem(u, Box({"v": (0.0, 4.0), "w": (0.0, 2.0)}), {}, (0.0, 0.0),
+...                  affine=("w",))
+>>> n = nash_benchmark(p)        # max log(g1) + log(g2): v = 1 (g1 + g2 = log(1+v) - v/2)
+>>> round(float(n.points["v"][0]), 5), n.method.startswith("exact in w")
+(1.0, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from games.optimise.box_search import maximise_by_stencil
+from games.optimise.maximin import linear_maximin
+from games.optimise.nash_product import linear_nash_product
+from games.optimise.outcome_space import Box
+
+__all__ = ["SPLIT_GRID", "SPLIT_PEAKS", "MAX_SEARCHED", "MODEL_TOLERANCE", "SplitAnswer",
+           "split_box", "split_method", "affine_model", "constant_part", "split_nash",
+           "split_maximin"]
+
+#: Grid points over the searched issue v before the line search (per draw).
+SPLIT_GRID = 9
+#: Most local maxima of the grid over the searched issue climbed from (separated peaks: a
+#: volume capped by demand can make one at the cap and one at the top of its range).
+SPLIT_PEAKS = 3
+#: Most issues left to search. With two (a deal's two chip volumes) the stencil polls eight
+#: neighbours a round and the crease of a max-min in them; measured on the library it cost
+#: 2-4x the general search and found smaller margins in some draws, so those problems are
+#: searched the general way.
+MAX_SEARCHED = 1
+#: Relative error (of the largest gain met) under which the affine model of w counts as exact
+#: at the answer; a draw beyond it is handed back to the general search.
+MODEL_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class SplitAnswer:
+    """Per draw: the outcome found, the objective there, and whether the affine model held."""
+
+    points: Mapping[str, np.ndarray]
+    values: np.ndarray
+    exact: np.ndarray
+
+
+def split_box(problem: Any) -> tuple[list[str], list[str]] | None:
+    """(v, w): the searched issues and the declared affine ones, or None where the split does
+    not apply (nothing declared, a discrete issue with several levels, or no issue left to
+    search: an all-affine problem is the ``linear`` case, or more than :data:`MAX_SEARCHED`)."""
+    box: Box = problem.box
+    declared = set(getattr(problem, "affine", ()) or ())
+    if not declared:
+        return None
+    if any(not box.is_continuous(k) and box.bounds(k)[1] > box.bounds(k)[0] for k in box.names):
+        return None
+    w = [k for k in box.names if k in declared and box.is_continuous(k)]
+    v = [k for k in box.names if k not in declared and box.is_continuous(k)]
+    if not w or not v or len(v) > MAX_SEARCHED:
+        return None
+    return v, w
+
+
+def split_method(problem: Any, inner: str) -> str:
+    """The method string of a split solve: what is exact, over which issues, what is searched.
+
+    >>> from types import SimpleNamespace
+    >>> p = SimpleNamespace(box=Box({"v": (0.0, 1.0), "w": (0.0, 1.0)}), affine=("w",))
+    >>> print(split_method(p, "an LP"))  # doctest: +NORMALIZE_WHITESPACE
+    exact in w (an LP; the utilities are affine in it once v is fixed), searched over v (a
+    grid, then a bracketed parabolic and golden-section search from its best peaks)
+    """
+    v, w = split_box(problem) or ([], [])
+    how = ("a grid, then a bracketed parabolic and golden-section search from its best peaks"
+           if len(v) == 1 else "a grid, then a stencil search")
+    return (f"exact in {', '.join(w)} ({inner}; the utilities are affine in "
+            f"{'it' if len(w) == 1 else 'them'} once {', '.join(v)} "
+            f"{'is' if len(v) == 1 else 'are'} fixed), searched over {', '.join(v)} ({how})")
+
+
+def affine_model(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w: list[str],
+                 known: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Both gains as affine functions of w at the searched values ``v`` (each (r, m)).
+
+    Returns (a, a0, b, b0, scale): g_1 = a . w + a0 and g_2 = b . w + b0, with a, b of shape
+    (r, m, k) and a0, b0 of shape (r, m); ``scale`` (r, m) is the largest |gain| met, the
+    yardstick of :data:`MODEL_TOLERANCE`. One evaluation of the utilities: the lower corner of
+    w and one step up each coordinate, every candidate side by side. ``known``: the slopes
+    of the problem's ``constant_slopes`` (in the order of w), one row per draw, found once;
+    those coordinates are then not stepped.
+    """
+    box: Box = problem.box
+    constant = [n for n in w if n in problem.constant_slopes] if known is not None else []
+    probed = [n for n in w if n not in constant]
+    k = len(probed)
+    lo = np.array([box.bounds(n)[0] for n in w])
+    hi = np.array([box.bounds(n)[1] for n in w])
+    r, m = len(rows), np.broadcast_shapes(*(np.shape(x) for x in v.values()))[-1]
+    outcome = {n: np.tile(np.broadcast_to(x, (r, m)), (1, k + 1)) for n, x in v.items()}
+    for j, n in enumerate(w):
+        low, high = box.bounds(n)
+        if n in constant:
+            outcome[n] = np.full((1, 1), low)
+        else:
+            step = np.arange(k + 1) == probed.index(n) + 1
+            outcome[n] = np.repeat(np.where(step, high, low), m)[None, :]
+    for n in box.names:
+        if n not in outcome:
+            outcome[n] = np.full((1, 1), box.bounds(n)[0])
+    g_1, g_2 = problem.gains(outcome, rows)
+    out = []
+    scale = np.zeros((r, m))
+    where = [w.index(n) for n in probed]
+    fixed = [w.index(n) for n in constant]
+    for player, g in enumerate((g_1, g_2)):
+        g = np.broadcast_to(g, (r, (k + 1) * m)).reshape(r, k + 1, m)
+        slope = np.empty((r, m, len(w)))
+        slope[:, :, where] = np.moveaxis((g[:, 1:, :] - g[:, :1, :])
+                                         / (hi - lo)[where][None, :, None], 1, 2)
+        if fixed:
+            slope[:, :, fixed] = known[player][:, None, :]  # type: ignore[index]
+        out += [slope, g[:, 0, :] - slope @ lo]
+        scale = np.maximum(scale, np.max(np.abs(g), axis=1))
+    return (*out, scale)
+
+
+def constant_part(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w: list[str]
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The slopes of the problem's ``constant_slopes`` for each of ``rows`` (found at ``v``,
+    one point per row): what :func:`affine_model` takes as ``known``; None if it has none."""
+    if not any(n in problem.constant_slopes for n in w):
+        return None
+    a, _, b, _, _ = affine_model(problem, rows, {n: x[:, None] for n, x in v.items()}, w)
+    fixed = [w.index(n) for n in w if n in problem.constant_slopes]
+    return a[:, 0, fixed], b[:, 0, fixed]
+
+
+def _rows(known: tuple[np.ndarray, np.ndarray] | None, r: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray] | None:
+    return None if known is None else (known[0][r], known[1][r])
+
+
+def _flat(x: np.ndarray) -> np.ndarray:
+    return x.reshape(-1, *x.shape[2:])
+
+
+def split_nash(problem: Any, rows: np.ndarray, beta: np.ndarray,
+               start: Mapping[str, np.ndarray], resolution: float,
+               max_rounds: int = 200) -> SplitAnswer | None:
+    """The asymmetric Nash solution of the draws ``rows``: exact in w, searched in v.
+
+    ``start``: one outcome per draw (e.g. the best of a grid scan over all issues); its v is
+    polled with the grid, so the answer is at least as good as the start. Objective values are
+    beta log g_1 + (1 - beta) log g_2 (minus infinity where no w gives both gains positive).
+    """
+    def solve(picked, a, a0, b, b0, lo, hi):
+        found = linear_nash_product(a, a0, b, b0, lo, hi, beta[picked])
+        return found.values, found.points
+
+    return _split_search(problem, rows, solve, start, resolution, max_rounds, False)
+
+
+def split_maximin(problem: Any, rows: np.ndarray, offsets: tuple[np.ndarray, np.ndarray],
+                  units: tuple[np.ndarray, np.ndarray], start: Mapping[str, np.ndarray],
+                  resolution: float, max_rounds: int = 200) -> SplitAnswer | None:
+    """max_x min((g_1 - o_1) / r_1, (g_2 - o_2) / r_2) for the draws ``rows``: exact in w (an
+    LP per candidate v, by its dual), searched in v. ``offsets`` and ``units`` hold one value
+    per draw of the problem; ``start`` one outcome per row of ``rows``."""
+    (o_1, o_2), (r_1, r_2) = offsets, units
+
+    def solve(picked, a, a0, b, b0, lo, hi):
+        found = linear_maximin(a / r_1[picked][:, None], (a0 - o_1[picked]) / r_1[picked],
+                               b / r_2[picked][:, None], (b0 - o_2[picked]) / r_2[picked],
+                               lo, hi)
+        return found.values, found.points
+
+    return _split_search(problem, rows, solve, start, resolution, max_rounds, True)
+
+
+#: ``solve(draws, a, a0, b, b0, low, high)``: the exact inner problem, one row per candidate
+#: (``draws`` says whose), returning its values and maximisers over w.
+Solve = Callable[..., tuple[np.ndarray, np.ndarray]]
+
+
+def _split_search(problem: Any, rows: np.ndarray, solve: Solve,
+                  start: Mapping[str, np.ndarray], resolution: float, max_rounds: int,
+                  climb_from_start: bool) -> SplitAnswer | None:
+    split = split_box(problem)
+    if split is None:
+        return None
+    v, w = split
+    box: Box = problem.box
+    lo = [box.bounds(n)[0] for n in w]
+    hi = [box.bounds(n)[1] for n in w]
+    known = constant_part(problem, rows, {n: start[n] for n in v}, w)
+
+    def inner(r: np.ndarray, x: Mapping[str, np.ndarray], full: bool = False):
+        a, a0, b, b0, _ = affine_model(problem, rows[r], x, w, None if full else _rows(known, r))
+        value, at = solve(np.repeat(rows[r], a0.shape[1]), _flat(a), a0.ravel(), _flat(b),
+                          b0.ravel(), lo, hi)
+        return value.reshape(a0.shape), at.reshape(*a0.shape, len(w))
+
+    searched = Box({n: box.bounds(n) for n in v})
+    found = maximise_by_stencil(lambda r, **x: inner(r, x)[0], searched, rows.size,
+                                grid_points=SPLIT_GRID, resolution=resolution,
+                                start={n: start[n] for n in v}, max_rounds=max_rounds,
+                                climb_from_start=climb_from_start, peaks=SPLIT_PEAKS)
+    # At the answer every slope is stepped again (none taken as known), so the check below
+    # tests the whole model.
+    values, inner_points = inner(np.arange(rows.size),
+                                 {n: found.points[n][:, None] for n in v}, True)
+    points = {n: found.points[n].copy() for n in v}
+    for j, n in enumerate(w):
+        points[n] = inner_points[:, 0, j]
+    for n in box.names:
+        if n not in points:
+            points[n] = np.full(rows.size, box.bounds(n)[0])
+    exact = _model_holds(problem, rows, points, v, w) | ~np.isfinite(values[:, 0])
+    return SplitAnswer(points, values[:, 0], exact)
+
+
+def _model_holds(problem: Any, rows: np.ndarray, points: Mapping[str, np.ndarray],
+                 v: list[str], w: list[str]) -> np.ndarray:
+    """Whether the affine model of w at each answer's v predicts the gains at the answer, at
+    the upper corner of w and at an off-centre inner point (none of them a point the model was
+    made from, but the answer when it lies on a probe), within :data:`MODEL_TOLERANCE`."""
+    box: Box = problem.box
+    lo = np.array([box.bounds(n)[0] for n in w])
+    hi = np.array([box.bounds(n)[1] for n in w])
+    inner = lo + (hi - lo) * (0.5 + 0.25 * np.sin(np.arange(1, len(w) + 1)))
+    a, a0, b, b0, scale = affine_model(problem, rows, {n: points[n][:, None] for n in v}, w)
+    answer = np.column_stack([points[n] for n in w])
+    checks = np.stack([answer, np.broadcast_to(hi, answer.shape),
+                       np.broadcast_to(inner, answer.shape)], axis=1)       # (r, 3, k)
+    outcome = {n: points[n][:, None] for n in box.names if n not in w}
+    outcome.update({n: checks[:, :, j] for j, n in enumerate(w)})
+    g_1, g_2 = problem.gains(outcome, rows)
+    slack = MODEL_TOLERANCE * np.maximum(scale[:, 0], 1e-300)[:, None]
+    fit_1 = np.abs(np.einsum("rck,rk->rc", checks, a[:, 0]) + a0 - g_1) <= slack
+    fit_2 = np.abs(np.einsum("rck,rk->rc", checks, b[:, 0]) + b0 - g_2) <= slack
+    return np.all(fit_1 & fit_2, axis=1)
