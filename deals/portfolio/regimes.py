@@ -94,6 +94,7 @@ class Chunk:
                          for k in ("volume", "blocked", "diverted")}
         none = self._state(self.sq_flows["volume"], np.zeros((n, len(at_sq)), bool),
                            self.sq_flows["blocked"])
+        self.no_deal = none                 # the links' state with no deal struck
         self.reference = np.column_stack([
             outcome_at(d, none.values(self.values, k), sq)["outside"]
             for k, (d, sq) in enumerate(zip(portfolio.deals, self.sq))])
