@@ -252,7 +252,11 @@ def calibrate(deal: Deal, terms: str = "outcome", *, disputed: bool = False,
     start = np.clip((np.array([point[n] for n in free]) - low) / (high - low), 0.0, 1.0)
     found = {}
     for solution, power in (("benchmark", None), ("ask", ASK_POWER)):
-        solver = DrawSolver(bound, values, power=power, grid_points=grid_points)
+        # affine=(): the compass search over every issue. The split solves (exact in the
+        # affine issues) pay a fixed cost per search round that thousands of draws share;
+        # calibration solves a handful of points some 300 times, where the split took about
+        # twice the CPU (microsoft-g42: 30 s against 16.5 s).
+        solver = DrawSolver(bound, values, power=power, grid_points=grid_points, affine=())
         nearest = nearest_feasible(_miss(solver, point, free, low, high), start,
                                    tolerance=tolerance, directions=directions, seed=seed)
         found[solution] = _revealed(solution, nearest, bound, point, free, low, high)

@@ -115,9 +115,9 @@ def test_bilateral_terms_are_priced_against_the_regimes_own_denial():
     priced = []
     original = policy.price_menus
 
-    def spy(portfolio, chunk, refusal, state):
+    def spy(portfolio, chunk, refusal, state, memo=None):
         priced.append((chunk, state))
-        return original(portfolio, chunk, refusal, state)
+        return original(portfolio, chunk, refusal, state, memo)
 
     policy.price_menus = spy
     try:
