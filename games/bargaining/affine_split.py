@@ -111,7 +111,7 @@ def affine_model(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w:
     """Both gains as affine functions of w at the searched values ``v`` (each (r, m)).
 
     Returns (a, a0, b, b0, scale): g_1 = a . w + a0 and g_2 = b . w + b0, with a, b of shape
-    (r, m, k) and a0, b0 of shape (r, m); ``scale`` (r, m) is the largest |gain| met, the
+    (r, m, k) and a0, b0 of shape (r, m); ``scale`` (r, m) is the largest absolute gain met, the
     yardstick of :data:`MODEL_TOLERANCE`. One evaluation of the utilities: the lower corner of
     w and one step up each coordinate, every candidate side by side. ``known``: the slopes
     of the problem's ``constant_slopes`` (in the order of w), one row per draw, found once;
