@@ -34,15 +34,8 @@ def levels_text(levels: Sequence[float]) -> str:
 
 # ---- show -----------------------------------------------------------------------------------
 
-def _finite_gains(deal: Deal, label: str, values: dict[str, float], at: Deal | None = None
-                  ) -> tuple[float, float]:
-    """The gains of ``values`` at point values (of ``at``, the deal at another belief), named
-    after ``deal``'s parties; refused where one is not a number (:meth:`Deal.finite_gains`)."""
-    return (at or deal).finite_gains(values, label)
-
-
 def _gains_row(deal: Deal, label: str, values: dict[str, float]) -> dict[str, Any]:
-    g = _finite_gains(deal, label, values)
+    g = deal.finite_gains(values, label)
     return {"terms": label, "issues": terms_text(deal, values),
             f"{deal.supplier} gain": g[0], f"{deal.partner} gain": g[1]}
 
@@ -91,7 +84,7 @@ def cmd_show(args: argparse.Namespace) -> Report:
                               for k, v in deal.belief.values.items()]).set_index("parameter")
         at = deal.at_belief()
         terms = deal.proposal.values if deal.proposal else {}
-        g = _finite_gains(deal, "proposal (drafter's belief)", dict(terms), at)
+        g = at.finite_gains(dict(terms), "proposal (drafter's belief)")
         sections.append(Section("drafter's belief", frame, deal.belief.description
                                 + f"; at these values the proposal's gains are {people(g[0])} "
                                 f"({deal.supplier}) and {people(g[1])} ({deal.partner}), $bn "
