@@ -31,7 +31,7 @@ from games.errors import GameError
 
 __all__ = [
     "available_cores", "jobs_for", "can_fork", "process_map", "progress_ticks", "watched",
-    "WATCHDOG_SECONDS", "die_with_parent", "call_limited",
+    "WATCHDOG_SECONDS", "die_with_parent", "call_limited", "result_of",
 ]
 
 #: The tasks of the process_map running in this process: set before the workers are forked,
@@ -39,6 +39,10 @@ __all__ = [
 _RUNNING: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 #: True in a worker process of process_map: a map inside a task runs in turn there.
 _IN_WORKER = False
+#: Longest wait of the calling thread without a look at its signals (Ctrl-C): a signal the
+#: kernel delivers to another thread of the process only marks it, and the main thread runs
+#: the handler when it next wakes.
+_POLL_SECONDS = 0.2
 
 
 def available_cores() -> int:
@@ -114,7 +118,10 @@ def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any 
     try:
         pending = set(futures)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            # A timeout, so that this thread wakes to take Ctrl-C: the kernel may hand SIGINT
+            # to the pool's own threads, and a wait without one sleeps until a task ends.
+            finished, pending = wait(pending, timeout=_POLL_SECONDS,
+                                     return_when=FIRST_EXCEPTION)
             for future in sorted(finished, key=futures.__getitem__):
                 index = futures[future]
                 error = future.exception()
@@ -137,6 +144,29 @@ def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any 
         raise failed[min(failed)]
     pool.shutdown()
     return answers
+
+
+def result_of(future: Any) -> Any:
+    """``future.result()``, waking every :data:`_POLL_SECONDS` so that Ctrl-C is taken at once.
+
+    Any executor's future works (a process pool's, a ``dask.distributed`` client's): while a
+    pool's threads run, the kernel may hand SIGINT to one of them, and a thread blocked in
+    ``result()`` with no timeout would sleep through it until the task ends.
+
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor(1) as pool:
+    ...     result_of(pool.submit(pow, 2, 5))
+    32
+    """
+    from concurrent.futures import Future, wait
+
+    if isinstance(future, Future):
+        while not future.done():
+            wait([future], timeout=_POLL_SECONDS)
+    elif callable(getattr(future, "done", None)):
+        while not future.done():
+            time.sleep(_POLL_SECONDS / 4)
+    return future.result()
 
 
 def _stop(pool: Any) -> None:
@@ -277,8 +307,10 @@ def call_limited(function: Callable[..., Any], *args: Any, cpu_seconds: int,
         with os.fdopen(read_end, "rb", buffering=0) as pipe:
             while True:
                 left = deadline - time.monotonic()
-                if left <= 0 or not select.select([pipe], [], [], left)[0]:
+                if left <= 0:
                     break
+                if not select.select([pipe], [], [], min(left, _POLL_SECONDS))[0]:
+                    continue  # wake now and then for Ctrl-C (see _POLL_SECONDS)
                 chunk = pipe.read(1 << 16)
                 if not chunk:
                     finished = True

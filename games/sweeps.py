@@ -26,7 +26,7 @@ import numpy as np
 
 from games.errors import ParameterError
 from games.markup import text
-from games.parallel import jobs_for, process_map, progress_ticks
+from games.parallel import jobs_for, process_map, progress_ticks, result_of
 from games.parameters import ParameterSet
 from games.results import TabularResult
 
@@ -177,7 +177,7 @@ def sweep(function: Callable[..., Any], parameters: ParameterSet | None = None, 
                        for piece in pieces]
             results = []
             for index, future in enumerate(futures):
-                results.append(future.result())
+                results.append(result_of(future))
                 if tick is not None:
                     tick(index)
     outputs = {k: np.concatenate([r[k] for r in results]) for k in results[0]}

@@ -37,7 +37,7 @@ from deals.audit.sides import Summary
 from deals.audit.work import AuditWork, Draws, Task
 from deals.deal.model import Deal
 from deals.errors import DealError
-from games.parallel import jobs_for, process_map, progress_ticks
+from games.parallel import jobs_for, process_map, progress_ticks, result_of
 from games.reservoir import Reservoir
 
 if TYPE_CHECKING:
@@ -211,9 +211,9 @@ def solved_in_order(chunks: Sequence[DrawChunk], *, jobs: Any = 1,
             futures.append((chunk, executor.submit(chunk)))
             if len(futures) >= window:
                 done, future = futures.pop(0)
-                yield done, future.result()
+                yield done, result_of(future)
         for done, future in futures:
-            yield done, future.result()
+            yield done, result_of(future)
         return
     wave = min(window, 4 * jobs_for(jobs, len(chunks)))
     for a in range(0, len(chunks), wave):

@@ -19,6 +19,7 @@ import numpy as np
 
 from deals.portfolio.regimes import PortfolioDraws
 from games.errors import ParameterError
+from games.parallel import result_of
 
 if TYPE_CHECKING:  # the portfolio is passed in
     from deals.portfolio.file import Portfolio
@@ -117,7 +118,7 @@ def stream_chunks(task: Any, draws: int, chunk_size: int, consume: Any, *,
         pending.append((a, b, executor.submit(task, a, b)))
         if len(pending) > window:
             x, y, future = pending.popleft()
-            consume(x, y, future.result())
+            consume(x, y, result_of(future))
     while pending:
         x, y, future = pending.popleft()
-        consume(x, y, future.result())
+        consume(x, y, result_of(future))

@@ -32,6 +32,7 @@ import pandas as pd
 
 from games.negotiation.problem import NegotiationError, NegotiationProblem
 from games.negotiation.protocol import NegotiationTrace, Negotiator, negotiate
+from games.parallel import result_of
 from games.results import TabularResult
 
 METRICS = ("agreement rate", "A gain", "B gain", "A share of benchmark gain",
@@ -145,6 +146,6 @@ def tournament(problem: NegotiationProblem, negotiators: Sequence[Negotiator], *
     else:
         futures = [executor.submit(play_match, problem, a, b, deadline, seed, first)
                    for a, b in pairs]
-        rows = [f.result() for f in futures]
+        rows = [result_of(f) for f in futures]
     scores = pd.DataFrame(rows).set_index(["A", "B"])
     return TournamentResult(scores, problem.sides, problem.unit, problem.draws, deadline, seed)

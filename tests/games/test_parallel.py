@@ -236,3 +236,44 @@ def test_ctrl_c_between_two_forks_stops_the_workers_already_started(monkeypatch)
             break
         time.sleep(0.1)
     assert not multiprocessing.active_children()
+
+
+_SIGNAL_TO_ANOTHER_THREAD = textwrap.dedent("""
+    import signal, sys, threading, time
+    from games.parallel import process_map, result_of
+
+    def to_a_side_thread():  # the kernel's choice when SIGINT reaches the process: any thread
+        time.sleep(1.0)
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+    threading.Thread(target=to_a_side_thread, daemon=True).start()
+    try:
+        if sys.argv[1] == "map":
+            process_map(time.sleep, [600, 600], jobs=2)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+            pool = ThreadPoolExecutor(1)
+            result_of(pool.submit(time.sleep, 600))
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        import os
+        os._exit(0)  # not waiting for the thread pool's sleeping task
+""")
+
+
+@pytest.mark.slow
+@needs_fork
+@pytest.mark.parametrize("how", ["map", "result"])
+def test_ctrl_c_taken_by_another_thread_still_stops_the_wait(how):
+    # A compare of 200,000 draws ran on after Ctrl-C in CI: SIGINT had gone to one of the
+    # pool's threads, and the main thread slept in its wait until a task ended (minutes).
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    child = subprocess.Popen([sys.executable, "-c", _SIGNAL_TO_ANOTHER_THREAD, how],
+                             stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        out, _ = child.communicate(timeout=120)  # a guard against a hang: the tasks take 600 s
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert out.strip() == "interrupted"
