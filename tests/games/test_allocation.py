@@ -433,6 +433,36 @@ def test_the_uniform_cap_equals_the_plain_mask_search_bit_for_bit(seed):
 
 
 @pytest.mark.parametrize("seed", range(4))
+def test_the_uniform_cap_found_from_the_volumes_equals_the_plain_bisection(seed):
+    # The cap's bisection asks whether the total fits only where the answer can change (at
+    # the options' volumes) and repeats it in between: continuous and dyadic volumes,
+    # budgets set at some totals exactly, budgets no cap meets, and problems all exempt
+    # give the plain search's bytes.
+    rng = np.random.default_rng(40 + seed)
+    n, K = 400, 6
+    prefs, vols = [], []
+    for k in range(K):
+        m = int(rng.integers(1, 9))
+        v = rng.normal(size=(n, m))
+        v[rng.random((n, m)) < 0.15] = -np.inf
+        v[:, 0] = np.where(np.isfinite(v).any(axis=1), v[:, 0], 0.0)
+        prefs.append(v)
+        dyadic = rng.integers(0, 9, (n, m)) / 4           # caps the bisection meets exactly
+        vols.append(np.where(rng.random((n, m)) < 0.5, dyadic, rng.exponential(1.0, (n, m))))
+    capped = [bool(c) for c in rng.random(K) < 0.8]
+    budget = rng.uniform(-0.5, 8.0, n)
+    exact = rng.random(n) < 0.3                       # a budget equal to some pick's total
+    budget[exact] = sum(w[exact, 0] for w in vols)
+    cap, choice = largest_uniform_cap(prefs, vols, budget, capped=capped)
+    want_cap, want_choice = largest_uniform_cap_by_masks(prefs, vols, budget, capped)
+    assert cap.tobytes() == want_cap.tobytes()
+    np.testing.assert_array_equal(choice, want_choice)
+    none = largest_uniform_cap(prefs, vols, budget, capped=[False] * K)
+    plain = largest_uniform_cap_by_masks(prefs, vols, budget, [False] * K)
+    assert none[0].tobytes() == plain[0].tobytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
 def test_every_reported_bound_is_at_least_the_brute_force_optimum(seed):
     # The gap is a bound, not an estimate: the Lagrangian stage alone, a loose tolerance and
     # the branch each report a bound at least the true optimum in every draw, and a value
