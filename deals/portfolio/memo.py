@@ -108,6 +108,7 @@ class UtilityMemo:
         r = len(rows)
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
         if (len(shape) != 2 or shape[1] > MAX_REMEMBERED_COLUMNS
+                or any(np.size(v) != r for v in parameters.values())     # a block of rows
                 or any(a.shape[0] != 1 and np.any(a != a[:1]) for a in arrays.values())):
             return leverage.utilities(self.deal, outcome, parameters)
         key = tuple((k, a.shape[1:], a[0].tobytes()) for k, a in sorted(arrays.items()))

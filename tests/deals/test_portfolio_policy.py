@@ -215,6 +215,19 @@ def test_the_same_seed_gives_the_same_bytes_in_chunks_on_a_thread_pool():
         np.testing.assert_array_equal(one.columns[key], many.columns[key], err_msg=key)
 
 
+def test_a_chunk_whose_offer_tables_are_split_into_blocks_gives_the_same_bytes(monkeypatch):
+    # A chunk of draws x outcomes above BLOCK_CELLS is evaluated a block of draws at a time
+    # (on the article from chunks of 2,622 draws): the remembered utilities were asked for
+    # a block's draws as if for the whole chunk and failed with a traceback.
+    import games.bargaining.batch as batch
+
+    one = solve_policy("teaching", draws=24, seed=7)
+    monkeypatch.setattr(batch, "BLOCK_CELLS", 40)
+    blocks = solve_policy("teaching", draws=24, seed=7)
+    for key in one.columns:
+        np.testing.assert_array_equal(one.columns[key], blocks.columns[key], err_msg=key)
+
+
 def test_without_links_no_option_beats_full_information_bespoke_deals():
     # Every option's packages (a rule's purchase with the partner's trade folded in, an
     # upgrade, a fallback trade) are feasible bespoke offers at the same volume levels under
