@@ -106,8 +106,12 @@ def best_offers(problem: BatchProblem, issue: str, levels: ArrayLike,
     discrete = [k for k in others if k not in moving and np.unique(corners[k]).size > 1]
     base = {issue: np.broadcast_to(levels[None, :], (n, m)), **{
         k: np.full((n, m), v) for k, v in fixed.items()}}
+    # The same outcomes one row high (the levels) or one cell (a fixed issue): the utilities
+    # broadcast them against the draws' parameters, computing each term no larger than it
+    # needs (the same numbers, element by element).
+    thin = {issue: levels[None, :], **{k: np.full((1, 1), v) for k, v in fixed.items()}}
     if not discrete and not moving:                  # nothing to choose but the level
-        g_1, g_2 = (np.broadcast_to(g, (n, m)) for g in problem.gains(base))
+        g_1, g_2 = (np.broadcast_to(g, (n, m)) for g in problem.gains(thin))
         ok = g_2 >= r
         return OfferTable(levels, np.where(ok, g_1, -np.inf), np.where(ok, g_2, np.nan),
                           {k: v.copy() for k, v in base.items()}, True,
@@ -118,7 +122,8 @@ def best_offers(problem: BatchProblem, issue: str, levels: ArrayLike,
         best = None
         for combo in combos:
             fixed_base = {**base, **{k: np.full((n, m), v) for k, v in zip(discrete, combo)}}
-            table = _linear_offers(problem, fixed_base, moving, r)
+            table = _linear_offers(problem, fixed_base, moving, r, {
+                **thin, **{k: np.full((1, 1), v) for k, v in zip(discrete, combo)}})
             if table is None:
                 best = None
                 break
@@ -141,16 +146,18 @@ def best_offers(problem: BatchProblem, issue: str, levels: ArrayLike,
 
 
 def _linear_offers(problem: BatchProblem, base: dict[str, np.ndarray], moving: list[str],
-                   r: np.ndarray):
-    """The exact LP answer, or None where a utility is not affine in the moving issues."""
+                   r: np.ndarray, thin: dict[str, np.ndarray]):
+    """The exact LP answer, or None where a utility is not affine in the moving issues.
+    ``thin``: ``base`` with arrays that broadcast to it (one row, or one cell), given to the
+    utilities."""
     box = problem.box
     lo = np.array([box.bounds(k)[0] for k in moving])
     width = np.array([box.bounds(k)[1] - box.bounds(k)[0] for k in moving])
     shape = next(iter(base.values())).shape
 
     def at(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        outcome = dict(base)
-        outcome.update({k: np.full(shape, lo[j] + z[j] * width[j]) for j, k in enumerate(moving)})
+        outcome = dict(thin)
+        outcome.update({k: np.full((1, 1), lo[j] + z[j] * width[j]) for j, k in enumerate(moving)})
         return tuple(np.broadcast_to(g, shape) for g in problem.gains(outcome))
 
     k = len(moving)
@@ -224,7 +231,7 @@ def _grid_offers(problem: BatchProblem, issue: str, levels: np.ndarray, others: 
     gain = np.full((n, m), np.nan)
     points = {k: np.full((n, m), np.nan) for k in [issue, *others]}
     for j, level in enumerate(levels):
-        outcome = {issue: np.full((1, size), level), **{k: v[None, :] for k, v in grid.items()}}
+        outcome = {issue: np.full((1, 1), level), **{k: v[None, :] for k, v in grid.items()}}
         g_1, g_2 = (np.broadcast_to(g, (n, size)) for g in problem.gains(outcome))
         ok = g_2 >= r
         best = np.argmax(np.where(ok, g_1, -np.inf), axis=1)
