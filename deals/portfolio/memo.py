@@ -40,7 +40,8 @@ class OfferMemo:
                 rows: np.ndarray, reservation: np.ndarray | float = 0.0,
                 cap: np.ndarray | None = None, *, bespoke: bool = True) -> Options:
         """:func:`deal_options` for the draws ``rows`` of the chunk (``values`` etc. hold
-        only those draws), computed only where the inputs differ from the last call's."""
+        only those draws), computed only where the inputs differ from the last call's. For
+        every draw the answer shares the memory's arrays: read it before the next call."""
         m = len(rows)
         key = (key, bespoke)
         inputs = {f"v|{k}": np.asarray(v, dtype=float) for k, v in values.items()}
@@ -59,11 +60,22 @@ class OfferMemo:
                                inputs["reservation"][local], bespoke=bespoke,
                                utilities=memo.at(rows[local]))
             saved = self._store(key, saved, inputs, rows[local], local, new)
-        return capped(entry, saved["options"].take(rows), cap, bespoke=bespoke)
+        whole = m == self.n and m and rows[0] == 0 and rows[-1] == m - 1   # every draw, in order
+        # Every draw: the memory's own arrays (no copy); read before the next call, which may
+        # write into them.
+        return capped(entry, saved["options"] if whole else saved["options"].take(rows), cap,
+                      bespoke=bespoke)
 
     def _store(self, key, saved, inputs, where, local, new: Options) -> dict[str, Any]:
         n = self.n
-        if saved is None or saved["inputs"].keys() != inputs.keys():
+        fresh = saved is None or saved["inputs"].keys() != inputs.keys()
+        if fresh and where.size == n and np.array_equal(where, np.arange(n)):
+            # Every draw at once: the new answer's own arrays (made for this call) are kept.
+            self.saved[key] = {"inputs": {k: np.array(v, dtype=float) for k, v in
+                                          inputs.items()},
+                               "valid": np.ones(n, bool), "options": new}
+            return self.saved[key]
+        if fresh:
             def blank(a):
                 return np.full((n,) + a.shape[1:], np.nan)
             o = new
@@ -133,6 +145,8 @@ class UtilityMemo:
             for k, v in params.items():
                 saved["params"][k][where] = v[local]
             saved["have"][where] = True
+        if r == self.n and r and rows[0] == 0 and rows[-1] == r - 1:   # every draw, in order
+            return saved["u"][0], saved["u"][1]         # (read at once, never kept)
         return saved["u"][0][rows], saved["u"][1][rows]
 
 

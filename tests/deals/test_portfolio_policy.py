@@ -299,9 +299,10 @@ def test_the_article_on_a_dask_cluster_gives_the_bytes_of_one_process(monkeypatc
 
 
 def test_the_plan_is_the_same_when_priced_afresh_every_round_and_in_one_chunk(monkeypatch):
-    # Three shortcuts of the plan: a deal whose state has not moved since the last round is
-    # not priced again, rounds that repeat an earlier one (the plan cycles) are not run, and
-    # the framework's rules are evaluated a few belief draws at a time. None may change the
+    # Four shortcuts of the plan: a deal whose state has not moved since the last round is
+    # not priced again, rounds that repeat an earlier one (the plan cycles) are not run, the
+    # utilities at the offers' outcomes are remembered from round to round, and the
+    # framework's rules are evaluated a few belief draws at a time. None may change the
     # plan: every round priced afresh, all draws at once, it must be the same to the last
     # bit; and the shortcuts must really skip work on the article (China's response reaches
     # three of its eight partners, and its plan alternates between two states).
@@ -323,6 +324,8 @@ def test_the_plan_is_the_same_when_priced_afresh_every_round_and_in_one_chunk(mo
     monkeypatch.setattr(policy, "same_state", lambda a, b: False)
     monkeypatch.setattr(policy, "repeated_round", lambda past, state, rounds: None)
     monkeypatch.setattr(policy, "rule_draws", lambda count: 10_000)
+    forgetful = type("Forgetful", (), {"at": lambda self, rows: None})   # the deal's own
+    monkeypatch.setattr(policy, "UtilityMemo", lambda entry, n: forgetful())
     afresh = policy.plan_terms(p, SupplierBelief(), seen, frozenset(), 7_919)
     assert quick.rounds == policy.PLAN_ROUNDS and not quick.converged
     assert skipped < len(calls)
