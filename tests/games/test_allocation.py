@@ -109,6 +109,24 @@ def test_knapsack_equals_linprog(seed):
         assert b @ z + b0 >= r - 1e-9
 
 
+def test_a_stack_of_knapsacks_gives_each_ones_own_answer_bit_for_bit():
+    # The LPs whose objective-best point already meets the constraint are answered without
+    # the greedy's sort, the rest sorted together: a stack mixing both (and infeasible ones,
+    # ties, zero slopes) gives each LP the bytes it gets alone.
+    rng = np.random.default_rng(11)
+    n, m, k = 60, 4, 3
+    a, b = rng.normal(size=(n, m, k)), rng.normal(size=(n, m, k))
+    a[rng.random(a.shape) < 0.15], b[rng.random(b.shape) < 0.15] = 0.0, 0.0
+    a0, b0 = rng.normal(size=(n, m)), rng.normal(size=(n, m)) * 2
+    r = rng.choice([0.0, -2.0, 3.0], size=(n, m))
+    z = knapsack(a, a0, b, b0, r)
+    assert np.isnan(z).any() and (~np.isnan(z)).any()
+    for i in range(n):
+        for j in range(m):
+            alone = knapsack(a[i, j][None], a0[i, j], b[i, j][None], b0[i, j], r[i, j])[0]
+            assert z[i, j].tobytes() == alone.tobytes(), (i, j)
+
+
 def test_best_offers_against_linprog_per_level():
     rng = np.random.default_rng(3)
     c1, c2 = rng.normal(size=3), rng.normal(size=3)
