@@ -24,6 +24,12 @@ if TYPE_CHECKING:  # the portfolio is passed in; the file module does not need t
 MAX_REMEMBERED_COLUMNS = 64
 
 
+def _every_draw(rows: np.ndarray, n: int) -> bool:
+    """Whether the draws ``rows`` (distinct, rising, as the callers' indices are) are all n
+    draws of the chunk, in order."""
+    return len(rows) == n and n > 0 and rows[0] == 0 and rows[-1] == n - 1
+
+
 class OfferMemo:
     """Each deal's options per draw, kept between calls on one chunk: a draw whose inputs (the
     deal's parameter values with the links' overrides, its reservation) are the same
@@ -49,6 +55,10 @@ class OfferMemo:
         saved = self.saved.get(key)
         if saved is None or saved["inputs"].keys() != inputs.keys():
             miss = np.ones(m, bool)
+        elif _every_draw(rows, self.n):
+            miss = ~saved["valid"]
+            for name, v in inputs.items():
+                miss |= saved["inputs"][name] != v
         else:
             miss = ~saved["valid"][rows]
             for name, v in inputs.items():
@@ -60,16 +70,16 @@ class OfferMemo:
                                inputs["reservation"][local], bespoke=bespoke,
                                utilities=memo.at(rows[local]))
             saved = self._store(key, saved, inputs, rows[local], local, new)
-        whole = m == self.n and m and rows[0] == 0 and rows[-1] == m - 1   # every draw, in order
         # Every draw: the memory's own arrays (no copy); read before the next call, which may
         # write into them.
+        whole = _every_draw(rows, self.n)
         return capped(entry, saved["options"] if whole else saved["options"].take(rows), cap,
                       bespoke=bespoke)
 
     def _store(self, key, saved, inputs, where, local, new: Options) -> dict[str, Any]:
         n = self.n
         fresh = saved is None or saved["inputs"].keys() != inputs.keys()
-        if fresh and where.size == n and np.array_equal(where, np.arange(n)):
+        if fresh and _every_draw(where, n):
             # Every draw at once: the new answer's own arrays (made for this call) are kept.
             self.saved[key] = {"inputs": {k: np.array(v, dtype=float) for k, v in
                                           inputs.items()},
@@ -126,14 +136,21 @@ class UtilityMemo:
         key = tuple((k, a.shape[1:], a[0].tobytes()) for k, a in sorted(arrays.items()))
         params = {k: np.asarray(v, dtype=float).reshape(r) for k, v in parameters.items()}
         saved = self.saved.get(key)
+        whole = _every_draw(rows, self.n)
         if saved is None:
             saved = self.saved[key] = {
                 "params": {k: np.full(self.n, np.nan) for k in params},
                 "have": np.zeros(self.n, bool),
                 "u": (np.full((self.n, shape[1]), np.nan), np.full((self.n, shape[1]), np.nan))}
-        miss = ~saved["have"][rows]
-        for k, v in params.items():
-            miss |= saved["params"][k][rows] != v
+            miss = np.ones(r, bool)
+        elif whole:                  # (no copy of every parameter's draws to compare them)
+            miss = ~saved["have"]
+            for k, v in params.items():
+                miss |= saved["params"][k] != v
+        else:
+            miss = ~saved["have"][rows]
+            for k, v in params.items():
+                miss |= saved["params"][k][rows] != v
         if miss.any():
             local = np.flatnonzero(miss)
             first = {k: a[:1] for k, a in arrays.items()}   # one row: issue-only terms once
@@ -145,7 +162,7 @@ class UtilityMemo:
             for k, v in params.items():
                 saved["params"][k][where] = v[local]
             saved["have"][where] = True
-        if r == self.n and r and rows[0] == 0 and rows[-1] == r - 1:   # every draw, in order
+        if whole:
             return saved["u"][0], saved["u"][1]         # (read at once, never kept)
         return saved["u"][0][rows], saved["u"][1][rows]
 
