@@ -30,6 +30,17 @@ def _every_draw(rows: np.ndarray, n: int) -> bool:
     return len(rows) == n and n > 0 and rows[0] == 0 and rows[-1] == n - 1
 
 
+def _changed(have: np.ndarray, saved: Mapping[str, np.ndarray], given: Mapping[str, np.ndarray],
+             rows: np.ndarray, n: int) -> np.ndarray:
+    """Per draw of ``rows``: nothing remembered yet, or one of the ``given`` inputs differs
+    from the ``saved`` one (for every draw compared in place, without copies)."""
+    every = _every_draw(rows, n)
+    miss = ~have if every else ~have[rows]
+    for k, v in given.items():
+        miss |= (saved[k] if every else saved[k][rows]) != v
+    return miss
+
+
 class OfferMemo:
     """Each deal's options per draw, kept between calls on one chunk: a draw whose inputs (the
     deal's parameter values with the links' overrides, its reservation) are the same
@@ -55,14 +66,8 @@ class OfferMemo:
         saved = self.saved.get(key)
         if saved is None or saved["inputs"].keys() != inputs.keys():
             miss = np.ones(m, bool)
-        elif _every_draw(rows, self.n):
-            miss = ~saved["valid"]
-            for name, v in inputs.items():
-                miss |= saved["inputs"][name] != v
         else:
-            miss = ~saved["valid"][rows]
-            for name, v in inputs.items():
-                miss |= saved["inputs"][name][rows] != v
+            miss = _changed(saved["valid"], saved["inputs"], inputs, rows, self.n)
         if miss.any():
             local = np.flatnonzero(miss)
             memo = self.utilities.setdefault(key, UtilityMemo(entry, self.n))
@@ -143,14 +148,8 @@ class UtilityMemo:
                 "have": np.zeros(self.n, bool),
                 "u": (np.full((self.n, shape[1]), np.nan), np.full((self.n, shape[1]), np.nan))}
             miss = np.ones(r, bool)
-        elif whole:                  # (no copy of every parameter's draws to compare them)
-            miss = ~saved["have"]
-            for k, v in params.items():
-                miss |= saved["params"][k] != v
         else:
-            miss = ~saved["have"][rows]
-            for k, v in params.items():
-                miss |= saved["params"][k][rows] != v
+            miss = _changed(saved["have"], saved["params"], params, rows, self.n)
         if miss.any():
             local = np.flatnonzero(miss)
             first = {k: a[:1] for k, a in arrays.items()}   # one row: issue-only terms once
