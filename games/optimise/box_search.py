@@ -172,7 +172,8 @@ def maximise_by_stencil(objective: Objective, box: Box, draws: int, *, grid_poin
     each round polls the 3^d - 1 neighbours of the point at its step (one call for all),
     moves to the best neighbour that improves, or halves the step, until the step is below
     ``resolution`` of each range (on one coordinate: a bracketed parabolic and golden-section
-    search to that resolution, one point a round); the better of the two ends is the answer
+    search to that resolution, one point a round, with secant steps to a plateau's lower
+    end); the better of the two ends is the answer
     (with ``climb_from_start=False`` the start is one more candidate of the grid). On one coordinate
     it also climbs from the next best ``peaks - 1`` local maxima of the grid (an objective
     with separated peaks). ``objective``
