@@ -1,8 +1,21 @@
 """``python -m deals``: the ``chipdeals`` command line (:func:`deals.cli.commands.main`)."""
 
+import os
 import sys
 
 from deals.cli import main
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    status = main()
+    if status == 130:
+        # Ctrl-C, already reported in one line. Under ``python -m``, CPython 3.11-3.12 turn any
+        # exit into death by SIGINT (status -2) when the interrupt landed inside code run by
+        # exec() of a string (dataclasses and sympy build functions so), even though it was
+        # caught: leave at once with the status we chose.
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(status)
+    sys.exit(status)

@@ -320,8 +320,15 @@ class DrawSolver:
         settings = {"resolution": self.resolution, "max_rounds": self.max_rounds}
         grid, zone, nash = self._benchmark(problem, values, settings)
         proposal = self.deal.outcome_values(self.proposal)
-        better = better_for_both(problem, proposal, grid=grid, **settings,
-                                 enough=None if self.exhaustive else self.efficiency_margin)
+        # The best package for both depends on the terms too: shared between audits of equal
+        # terms (a struck deal that is its proposal).
+        key = (self._setting(), "better", tuple(sorted(proposal.items())), self.exhaustive,
+               self.efficiency_margin)
+        better = recall(key, values)
+        if better is None:
+            better = better_for_both(problem, proposal, grid=grid, **settings,
+                                     enough=None if self.exhaustive else self.efficiency_margin)
+            remember(key, values, better)
         at = {k: np.full((1, 1), v) for k, v in proposal.items()}
         g_s, g_p = (g[:, 0] for g in problem.gains(at))  # finite, or gains refuses
         (s_s, s_p), (n_s, n_p) = grid.units, nash.gains
@@ -347,9 +354,7 @@ class DrawSolver:
         # The grid scan, zone test and Nash benchmark do not depend on the proposal: within
         # shared_benchmarks(), a second audit at the same deal setting and draws reuses them.
         d = self.deal
-        key = ((d.issues, d.utility, d.outside_option, d.definitions, d.discount),
-               tuple(sorted(d.bound.items())), self.power, self.grid_points, self.resolution,
-               self.max_rounds, self.linear, self.affine)
+        key = self._setting()
         found = recall(key, values)
         if found is None:
             grid = scan(problem, self.grid_points)
@@ -359,6 +364,14 @@ class DrawSolver:
             found = grid, zone, nash
             remember(key, values, found)
         return found
+
+    def _setting(self) -> tuple:
+        """What the shared solves depend on besides the draws: the deal's setting (not its
+        terms) and the solver's settings."""
+        d = self.deal
+        return ((d.issues, d.utility, d.outside_option, d.definitions, d.discount),
+                tuple(sorted(d.bound.items())), self.power, self.grid_points, self.resolution,
+                self.max_rounds, self.linear, self.affine)
 
     def __call__(self, **values: np.ndarray) -> dict[str, np.ndarray]:
         return self.solve(values).columns()

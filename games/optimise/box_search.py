@@ -172,7 +172,8 @@ def maximise_by_stencil(objective: Objective, box: Box, draws: int, *, grid_poin
     each round polls the 3^d - 1 neighbours of the point at its step (one call for all),
     moves to the best neighbour that improves, or halves the step, until the step is below
     ``resolution`` of each range (on one coordinate: a bracketed parabolic and golden-section
-    search to that resolution, one point a round); the better of the two ends is the answer
+    search to that resolution, one point a round, with secant steps to a plateau's lower
+    end); the better of the two ends is the answer
     (with ``climb_from_start=False`` the start is one more candidate of the grid). On one coordinate
     it also climbs from the next best ``peaks - 1`` local maxima of the grid (an objective
     with separated peaks). ``objective``
@@ -253,7 +254,9 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
     falls outside, or shrank the bracket less than half in two rounds (Brent, *Algorithms for
     Minimization without Derivatives*, 1973, ch. 5). One point per row and round; in place.
     Equal values go to the lower point (a plateau is left at its lower end, as the compass
-    search does)."""
+    search does). Where an end is exactly as good as the point, the point is on a plateau and
+    the plateau's lower end is found by secants through the rising side (:func:`_edge_step`),
+    not by golden sections."""
     lo, hi = box.bounds(name)
     tol = resolution * (hi - lo)
 
@@ -284,8 +287,16 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
         fb[u], fa[d] = got[:u.size], got[u.size:]
         fb[u[b[u] == x[u]]], fa[d[a[d] == x[d]]] = -np.inf, -np.inf
     width = np.stack([b - a, b - a], axis=1)          # the bracket's width 1 and 2 rounds ago
+    # The point left of a on the rising side, and the last edge estimate (see _edge_step).
+    a2, fa2, guess = np.full_like(a, np.nan), np.full_like(a, np.nan), np.full_like(a, np.nan)
     active = np.flatnonzero(b - a > 3 * tol)   # two points tol either side of x: done
     for _ in range(max_rounds):
+        # An end exactly as good as x (a plateau, e.g. a volume beyond demand that buys
+        # nothing): the answer is the plateau's lower end, in [a, x], so x is the new upper
+        # end. Only exact equality: a slope within the ties could still rise past x.
+        flat = active[(fb[active] == fx[active]) & (b[active] > x[active])]
+        b[flat] = x[flat]
+        active = active[b[active] - a[active] > 3 * tol]
         if not active.size:
             break
         xa, xx, xb = a[active], x[active], b[active]
@@ -298,13 +309,20 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
         slow = (xb - xa) > 0.5 * width[active, 1]
         bad = ~np.isfinite(u) | (u <= xa) | (u >= xb) | ~np.isfinite(pa + pb) | slow
         u = np.where(bad, golden, u)
+        edge = xb == xx
+        if edge.any():
+            e = active[edge]
+            u[edge], guess[e] = _edge_step(xa[edge], pa[edge], xx[edge], px[edge], a2[e], fa2[e],
+                                           guess[e], slow[edge], tol)
         # Never closer to x than the tolerance (the comparison would be rounding).
         near = np.abs(u - xx) < tol
         u = np.where(near, np.where(xb - xx > xx - xa, xx + tol, xx - tol), u)
         u = np.clip(u, xa, xb)
         fu = f(active, u)
         width[active] = np.column_stack([xb - xa, width[active, 0]])
-        tie = same(fu, px)
+        # On a plateau's edge only its exact level counts as the plateau: within the ties,
+        # a chain of points each just below the last would creep down the rising side.
+        tie = np.where(xb == xx, fu == px, same(fu, px))
         better = ((fu > px) & ~tie) | (tie & (u < xx))
         left = u < xx
         # Better: u is the new point, x an end; else u is the new end on its side.
@@ -312,12 +330,32 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
         nfa = np.where(better, np.where(left, pa, px), np.where(left, fu, pa))
         nb = np.where(better, np.where(left, xx, xb), np.where(left, xb, u))
         nfb = np.where(better, np.where(left, px, pb), np.where(left, pb, fu))
+        moved = na != xa
+        a2[active[moved]], fa2[active[moved]] = xa[moved], pa[moved]
         a[active], fa[active], b[active], fb[active] = na, nfa, nb, nfb
         x[active] = np.where(better, u, xx)
         fx[active] = np.where(better, fu, px)
         step[active] = (nb - na) / 2
         active = active[nb - na > 3 * tol]
     step[:] = np.minimum(step, (b - a) / 2)
+
+
+def _edge_step(a: np.ndarray, fa: np.ndarray, x: np.ndarray, fx: np.ndarray, a2: np.ndarray,
+               fa2: np.ndarray, guess: np.ndarray, slow: np.ndarray, tol: float
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The next point for rows whose x is the lowest point known on a plateau, with a < x
+    rising: where the secant through the rising points (a2, a) reaches the plateau's level,
+    pushed past it by the change since the last estimate (at least ``tol``), so it lands on
+    the plateau once the secant has converged (the error of a secant estimate is below its
+    last change); the middle of [a, x] where there is no rising secant or the bracket shrank
+    less than half in two rounds. Returns the points and the estimates."""
+    with np.errstate(all="ignore"):
+        slope = (fa - fa2) / (a - a2)
+        estimate = a + (fx - fa) / slope
+        push = np.maximum(tol, np.nan_to_num(np.abs(estimate - guess), nan=tol))
+    usable = (a2 < a) & (slope > 0) & np.isfinite(estimate) & (estimate < x) & ~slow
+    point = np.where(usable, np.minimum(estimate + push, x), (a + x) / 2)
+    return point, np.where(usable, estimate, np.nan)
 
 
 def _other_peaks(values: np.ndarray, best: np.ndarray, axis: np.ndarray, name: str, count: int,

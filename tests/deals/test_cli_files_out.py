@@ -87,3 +87,30 @@ def test_a_worker_that_dies_gives_one_line_and_exit_1(monkeypatch, capsys):
     assert main(["compare"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("chipdeals: error: a worker process stopped") and "\n" not in err
+
+
+_INTERRUPT_INSIDE_EXEC = '''
+import sys
+import deals.cli
+
+def interrupted_inside_exec(argv=None):  # as when Ctrl-C lands while dataclasses build a class
+    try:
+        exec("raise KeyboardInterrupt")
+    except KeyboardInterrupt:
+        print("chipdeals: interrupted", file=sys.stderr)
+        return 130
+
+deals.cli.main = interrupted_inside_exec
+'''
+
+
+def test_python_m_deals_exits_130_when_the_interrupt_landed_inside_exec(tmp_path):
+    # CPython (3.11, 3.12) flags a KeyboardInterrupt that ends code run by exec() of a string,
+    # even one caught afterwards, and then `python -m` dies by SIGINT (-2) instead of the
+    # status chosen: seen once in CI, Ctrl-C while the command table's dataclasses were built.
+    (tmp_path / "sitecustomize.py").write_text(_INTERRUPT_INSIDE_EXEC)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    done = subprocess.run([sys.executable, "-m", "deals", "compare"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.stderr.strip() == "chipdeals: interrupted"
+    assert done.returncode == 130
