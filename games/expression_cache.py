@@ -175,10 +175,12 @@ def store(folder: Path, key: str, function: Callable[..., Any]) -> None:
         return
 
 
-def bundle_key(*parts: str) -> str:
+def bundle_key(*parts: str | bytes | bytearray) -> str:
     """A bundle's name: a hash of ``parts`` (a deal file's text, ...), the bundle format and
     the sympy version."""
-    text = json.dumps([BUNDLE_FORMAT, sympy_version(), list(parts)])
+    digests = [hashlib.sha256(p if isinstance(p, (bytes, bytearray)) else p.encode()).hexdigest()
+               for p in parts]
+    text = json.dumps([BUNDLE_FORMAT, sympy_version(), digests])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -98,16 +98,15 @@ def loads(data: str | bytes, path: str = "<text>", as_of: Any = None) -> Deal:
     deals.errors.DealFileError: <text>: (file): expected the TOML text of a deal (str or bytes), got int; to read a file, use deals.load(path)
     """
     date = None if as_of is None else parse_date(as_of, "as_of", path)
+    doc = as_stood(parse_toml(data, path), date, path)  # (refuses what is not a deal's text)
     # What the run needs to know about the file's expressions, kept between runs under a key
     # made of its text (games.expression_cache): with it, nothing is built in sympy.
-    key = (expression_cache.bundle_key("deal", data if isinstance(data, str) else
-                                       data.hex(), str(date))
-           if isinstance(data, (str, bytes)) else None)
-    facts = None if key is None else expression_cache.load_bundle(key)
+    key = expression_cache.bundle_key("deal", data, str(date))
+    facts = expression_cache.load_bundle(key)
     if facts is not None:
         learn_facts(facts)
-    deal = deal_from_dict(as_stood(parse_toml(data, path), date, path), path=path)
-    if key is not None and facts is None and expression_cache.cache_folder() is not None:
+    deal = deal_from_dict(doc, path=path)
+    if facts is None and expression_cache.cache_folder() is not None:
         expression_cache.store_bundle(key, compiled_facts(deal))
     return deal
 
