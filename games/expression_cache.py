@@ -176,11 +176,11 @@ def store(folder: Path, key: str, function: Callable[..., Any]) -> None:
 
 
 def bundle_key(*parts: str | bytes | bytearray) -> str:
-    """A bundle's name: a hash of ``parts`` (a deal file's text, ...), the bundle format and
-    the sympy version."""
+    """A bundle's name: a hash of ``parts`` (a deal file's text, ...), the formats of bundles
+    and of generated code, and the sympy version (a new sympy may write other code)."""
     digests = [hashlib.sha256(p if isinstance(p, (bytes, bytearray)) else p.encode()).hexdigest()
                for p in parts]
-    text = json.dumps([BUNDLE_FORMAT, sympy_version(), digests])
+    text = json.dumps([BUNDLE_FORMAT, FORMAT, sympy_version(), digests])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -241,9 +241,9 @@ def compiled(names: tuple[str, ...], expression: Any,
 def load_facts(identity: str) -> dict[str, Any] | None:
     """The facts kept for one expression (by its identity), or None (cache off, absent,
     damaged or not ours)."""
-    return _load_facts("facts", identity)
+    return _load_facts("facts", bundle_key("facts", identity))
 
 
 def store_facts(identity: str, facts: dict[str, Any]) -> None:
     """Keep the facts of one expression (atomically); any failure leaves the cache as it was."""
-    _store_facts("facts", identity, facts)
+    _store_facts("facts", bundle_key("facts", identity), facts)
