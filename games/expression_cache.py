@@ -12,6 +12,14 @@ timestamps are compared. An entry is written to a temporary file in the same fol
 renamed into place, so concurrent runs (``--jobs``, two shells) read either nothing or a
 whole entry; a damaged or foreign entry is ignored and written again.
 
+A *bundle* holds, for one deal file, every fact its run needs about its expressions (names,
+generated code, derivatives; :func:`games.expressions.expression_facts`) under a key made of
+the file's text: a warm run reads one file and never imports sympy (:func:`load_bundle`,
+:func:`store_bundle`). Its facts are filed by what each expression is (its text, and for a
+written-out utility the texts it was made of), so even a bundle read for the wrong file could
+only miss, never mislead. An expression outside any bundle (the engine's own texts, such as
+a game tree's payoff names) keeps its facts in an entry of its own (:func:`load_facts`).
+
 Only code that names nothing beyond numpy's functions, ``functools.reduce`` and Python's
 builtins is stored, and only from a folder owned by this user is code read back. The folder
 is ``$CHIPDEALS_CACHE_DIR`` if set (empty or ``off`` turns the cache off), else
@@ -29,18 +37,21 @@ from __future__ import annotations
 import builtins
 import functools
 import hashlib
+import importlib.metadata
 import inspect
 import json
+import linecache
 import os
 import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import sympy
 
 #: Bumped when the stored layout or the way code is generated changes.
 FORMAT = 1
+#: Bumped when a bundle's layout or the facts it holds change.
+BUNDLE_FORMAT = 1
 
 
 def cache_folder() -> Path | None:
@@ -52,8 +63,19 @@ def cache_folder() -> Path | None:
     return Path(base) / "chipdeals" / "expressions"
 
 
+@functools.lru_cache(maxsize=1)
+def sympy_version() -> str:
+    """The installed sympy's version, read without importing sympy (start-up time)."""
+    try:
+        return importlib.metadata.version("sympy")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def key_of(names: tuple[str, ...], expression: Any) -> str:
     """The entry's name: a hash of what the generated code depends on."""
+    import sympy  # start-up time: sympy loads only where an expression is built
+
     text = json.dumps([FORMAT, sympy.__version__, list(names), sympy.srepr(expression)])
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -76,17 +98,33 @@ def _global_names(code: Any) -> set[str]:
     return names
 
 
-def load(folder: Path, key: str) -> Callable[..., Any] | None:
-    """The function of entry ``key``, or None (absent, damaged, foreign or not allowed)."""
-    path = folder / f"{key}.json"
+def _read_own(folder: Path, path: Path) -> Any:
+    """The JSON in ``path``, if it and ``folder`` belong to this user (else OSError)."""
+    if hasattr(os, "getuid") and (path.stat().st_uid != os.getuid()
+                                  or folder.stat().st_uid != os.getuid()):
+        raise OSError(f"{path} is not ours")
+    return json.loads(path.read_text())
+
+
+def _write_atomically(folder: Path, name: str, data: Any) -> None:
+    """Write ``data`` as JSON to ``folder / name`` through a temporary file and a rename."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as out:
+        out.write(json.dumps(data))
+    os.replace(out.name, folder / name)
+
+
+def function_of(entry: Any) -> Callable[..., Any] | None:
+    """The function an entry's source defines (``{"function", "source"}``), or None when the
+    entry is damaged or names anything beyond numpy, ``reduce`` and the builtins."""
     try:
-        if hasattr(os, "getuid") and (path.stat().st_uid != os.getuid()
-                                      or folder.stat().st_uid != os.getuid()):
-            return None
-        entry = json.loads(path.read_text())
-        if entry.get("format") != FORMAT:
-            return None
-        code = compile(entry["source"], f"<chipdeals cached expression {key[:12]}>", "exec")
+        source = entry["source"]
+        # Named by its text, and its lines kept where inspect finds them: the function can be
+        # stored again (entry_of) and a traceback shows its code.
+        filename = (f"<chipdeals cached expression "
+                    f"{hashlib.sha256(source.encode()).hexdigest()[:16]}>")
+        code = compile(source, filename, "exec")
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         namespace = {}
         for name in _global_names(code) - {entry["function"]}:
             value = _resolve(name)
@@ -95,27 +133,95 @@ def load(folder: Path, key: str) -> Callable[..., Any] | None:
             namespace[name] = value
         exec(code, namespace)  # noqa: S102 - our own generated code, from our own folder
         function = namespace[entry["function"]]
-    except (OSError, ValueError, KeyError, TypeError, SyntaxError):
+    except (ValueError, KeyError, TypeError, SyntaxError, AttributeError):
         return None
     return function if callable(function) else None
+
+
+def entry_of(function: Callable[..., Any]) -> dict[str, str] | None:
+    """A generated function as an entry (``{"function", "source"}``), or None if its code
+    names anything :func:`function_of` would not resolve (or has no source)."""
+    try:
+        source = inspect.getsource(function)
+        names = _global_names(function.__code__)
+    except (OSError, TypeError):
+        return None
+    if any(function.__globals__.get(n, getattr(builtins, n, None)) is not _resolve(n)
+           for n in names):
+        return None
+    return {"function": function.__name__, "source": source}
+
+
+def load(folder: Path, key: str) -> Callable[..., Any] | None:
+    """The function of entry ``key``, or None (absent, damaged, foreign or not allowed)."""
+    try:
+        entry = _read_own(folder, folder / f"{key}.json")
+        if entry.get("format") != FORMAT:
+            return None
+    except (OSError, ValueError, AttributeError):
+        return None
+    return function_of(entry)
 
 
 def store(folder: Path, key: str, function: Callable[..., Any]) -> None:
     """Write ``function``'s source as entry ``key`` (atomically), if it names only what
     :func:`load` may resolve; any failure leaves the cache as it was."""
+    entry = entry_of(function)
+    if entry is None:
+        return
     try:
-        source = inspect.getsource(function)
-        names = _global_names(function.__code__)
-        if any(function.__globals__.get(n, getattr(builtins, n, None)) is not _resolve(n)
-               for n in names):
-            return
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        text = json.dumps({"format": FORMAT, "function": function.__name__, "source": source})
-        with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as out:
-            out.write(text)
-        os.replace(out.name, folder / f"{key}.json")
+        _write_atomically(folder, f"{key}.json", {"format": FORMAT, **entry})
     except (OSError, TypeError):
         return
+
+
+def bundle_key(*parts: str | bytes | bytearray) -> str:
+    """A bundle's name: a hash of ``parts`` (a deal file's text, ...), the formats of bundles
+    and of generated code, and the sympy version (a new sympy may write other code)."""
+    digests = [hashlib.sha256(p if isinstance(p, (bytes, bytearray)) else p.encode()).hexdigest()
+               for p in parts]
+    text = json.dumps([BUNDLE_FORMAT, FORMAT, sympy_version(), digests])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _load_facts(kind: str, key: str) -> dict[str, Any] | None:
+    """The facts in entry ``key`` of the folder ``kind``, or None (cache off, absent, damaged
+    or not ours)."""
+    folder = cache_folder()
+    if folder is None:
+        return None
+    folder = folder / kind
+    try:
+        entry = _read_own(folder, folder / f"{key}.json")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("format") != BUNDLE_FORMAT:
+        return None
+    facts = entry.get("facts")
+    return facts if isinstance(facts, dict) else None
+
+
+def _store_facts(kind: str, key: str, facts: dict[str, Any]) -> None:
+    """Write the facts as entry ``key`` of the folder ``kind`` (atomically); any failure
+    leaves the cache as it was."""
+    folder = cache_folder()
+    if folder is None:
+        return
+    try:
+        _write_atomically(folder / kind, f"{key}.json", {"format": BUNDLE_FORMAT, "facts": facts})
+    except (OSError, TypeError, ValueError):
+        return
+
+
+def load_bundle(key: str) -> dict[str, Any] | None:
+    """The facts of bundle ``key`` (a dict by expression identity), or None when the cache
+    is off or the bundle is absent, damaged or not ours."""
+    return _load_facts("bundles", key)
+
+
+def store_bundle(key: str, facts: dict[str, Any]) -> None:
+    """Write the facts as bundle ``key`` (atomically); any failure leaves the cache as it was."""
+    _store_facts("bundles", key, facts)
 
 
 def compiled(names: tuple[str, ...], expression: Any,
@@ -130,3 +236,14 @@ def compiled(names: tuple[str, ...], expression: Any,
         function = make()
         store(folder, key, function)
     return function
+
+
+def load_facts(identity: str) -> dict[str, Any] | None:
+    """The facts kept for one expression (by its identity), or None (cache off, absent,
+    damaged or not ours)."""
+    return _load_facts("facts", bundle_key("facts", identity))
+
+
+def store_facts(identity: str, facts: dict[str, Any]) -> None:
+    """Keep the facts of one expression (atomically); any failure leaves the cache as it was."""
+    _store_facts("facts", bundle_key("facts", identity), facts)

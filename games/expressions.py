@@ -22,16 +22,15 @@ from __future__ import annotations
 import ast
 import cmath
 import difflib
+import hashlib
 import itertools
+import json
 import math
 import warnings
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
-import sympy
-from sympy.printing.numpy import NumPyPrinter
 
 from games import expression_cache
 from games.errors import MAX_LISTED, ExpressionError
@@ -40,7 +39,23 @@ __all__ = [
     "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_POWER_DIGITS", "MAX_EXACT_BITS",
     "MAX_EXACT_EXPONENT", "is_condition", "FUNCTIONS", "symbol", "shown", "compiled",
     "Expression", "parse_expression", "check_finite_constants", "largest_affine_set",
+    "expression_facts", "learn_facts", "with_definitions",
 ]
+
+
+class _LazySympy:
+    """sympy, imported the first time one of its names is used: importing it takes about half
+    a second, and a run whose expressions are all known from a bundle
+    (:func:`learn_facts`) never needs it. The first use puts the module itself in its place."""
+
+    def __getattr__(self, name: str) -> Any:
+        import sympy as module  # start-up time: sympy loads only when an expression is built
+
+        globals()["sympy"] = module
+        return getattr(module, name)
+
+
+sympy: Any = _LazySympy()
 
 #: Longest expression text accepted, in characters.
 MAX_LENGTH = 10_000
@@ -85,27 +100,34 @@ _LAMBDIFY_SETTINGS = {"fully_qualified_modules": False, "inline": True,
                       "allow_unknown_functions": True, "user_functions": {}}
 
 
-class _ElementwisePrinter(NumPyPrinter):
-    """numpy code in which and/or work elementwise on arrays of different shapes.
+@lru_cache(maxsize=1)
+def _printer_class() -> type:
+    """The printer of :func:`compiled` (its base class is sympy's, so it is made on first use)."""
+    from sympy.printing.numpy import NumPyPrinter  # start-up time: sympy loads on first use
 
-    sympy prints ``a & b`` as ``logical_and.reduce((a, b))``, which stacks its operands into
-    one array and so fails when they broadcast (parameters (n, 1) against outcomes (1, k)).
-    Nested two-argument calls broadcast like every other operator.
-    """
+    class _ElementwisePrinter(NumPyPrinter):
+        """numpy code in which and/or work elementwise on arrays of different shapes.
 
-    def _nested(self, function: str, args: Any) -> str:
-        name = self._module_format(f"{self._module}.{function}")
-        printed = [self._print(a) for a in args]
-        result = printed[0]
-        for other in printed[1:]:
-            result = f"{name}({result}, {other})"
-        return result
+        sympy prints ``a & b`` as ``logical_and.reduce((a, b))``, which stacks its operands into
+        one array and so fails when they broadcast (parameters (n, 1) against outcomes (1, k)).
+        Nested two-argument calls broadcast like every other operator.
+        """
 
-    def _print_And(self, expr: Any) -> str:
-        return self._nested("logical_and", expr.args)
+        def _nested(self, function: str, args: Any) -> str:
+            name = self._module_format(f"{self._module}.{function}")
+            printed = [self._print(a) for a in args]
+            result = printed[0]
+            for other in printed[1:]:
+                result = f"{name}({result}, {other})"
+            return result
 
-    def _print_Or(self, expr: Any) -> str:
-        return self._nested("logical_or", expr.args)
+        def _print_And(self, expr: Any) -> str:
+            return self._nested("logical_and", expr.args)
+
+        def _print_Or(self, expr: Any) -> str:
+            return self._nested("logical_or", expr.args)
+
+    return _ElementwisePrinter
 
 
 def _log(x: Any, base: Any = None) -> sympy.Expr:
@@ -114,12 +136,12 @@ def _log(x: Any, base: Any = None) -> sympy.Expr:
 
 #: The functions an expression may call: name -> (sympy builder, allowed argument counts).
 FUNCTIONS: dict[str, tuple[Callable[..., Any], tuple[int, ...]]] = {
-    "min": (sympy.Min, (2, 3, 4, 5, 6, 7, 8)),
-    "max": (sympy.Max, (2, 3, 4, 5, 6, 7, 8)),
-    "abs": (sympy.Abs, (1,)),
-    "exp": (sympy.exp, (1,)),
+    "min": (lambda *a: sympy.Min(*a), (2, 3, 4, 5, 6, 7, 8)),
+    "max": (lambda *a: sympy.Max(*a), (2, 3, 4, 5, 6, 7, 8)),
+    "abs": (lambda x: sympy.Abs(x), (1,)),
+    "exp": (lambda x: sympy.exp(x), (1,)),
     "log": (_log, (1, 2)),
-    "sqrt": (sympy.sqrt, (1,)),
+    "sqrt": (lambda x: sympy.sqrt(x), (1,)),
     "where": (_where, (3,)),
 }
 
@@ -131,12 +153,12 @@ _BINARY = {
     ast.Pow: lambda a, b: a**b,
 }
 _COMPARE = {
-    ast.Lt: sympy.Lt,
-    ast.LtE: sympy.Le,
-    ast.Gt: sympy.Gt,
-    ast.GtE: sympy.Ge,
-    ast.Eq: sympy.Eq,
-    ast.NotEq: sympy.Ne,
+    ast.Lt: lambda a, b: sympy.Lt(a, b),
+    ast.LtE: lambda a, b: sympy.Le(a, b),
+    ast.Gt: lambda a, b: sympy.Gt(a, b),
+    ast.GtE: lambda a, b: sympy.Ge(a, b),
+    ast.Eq: lambda a, b: sympy.Eq(a, b),
+    ast.NotEq: lambda a, b: sympy.Ne(a, b),
 }
 _SYMBOLS: dict[str, sympy.Symbol] = {}
 
@@ -478,17 +500,52 @@ def compiled(names: tuple[str, ...], expression: Any) -> Callable[..., Any]:
         arguments = [symbol(n) for n in names]
         # Common subexpressions (a definition inlined in several places) are computed once.
         return sympy.lambdify(arguments, expression, modules="numpy", cse=True,
-                              printer=_ElementwisePrinter(_LAMBDIFY_SETTINGS))
+                              printer=_printer_class()(_LAMBDIFY_SETTINGS))
     return expression_cache.compiled(names, expression, make)
 
 
-@dataclass(frozen=True, eq=False)
+#: What is known about expressions, by identity (:func:`_identity`, from what an expression is
+#: made of): "names" (the names it uses), "code" (its generated numpy function, an entry of
+#: :func:`games.expression_cache.entry_of`), "derivatives" (for a name, the names its first
+#: derivative depends on) and "counts" (:meth:`Expression.node_counts`). Filled as the facts
+#: are found, and from bundles (:func:`learn_facts`): a fact is about what the expression is,
+#: so it holds wherever it was found, and an expression known here is never built in sympy.
+_FACTS: dict[str, dict[str, Any]] = {}
+
+
+def _identity(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:40]
+
+
+def _known(identity: str | None) -> dict[str, Any] | None:
+    """The facts of ``identity``: found in this process or a bundle, else kept on disk for
+    this one expression (:func:`games.expression_cache.load_facts`), else None."""
+    if identity is None:
+        return None
+    facts = _FACTS.get(identity)
+    if facts is None:
+        learn_facts({identity: expression_cache.load_facts(identity) or {}})
+        facts = _FACTS[identity]
+    return facts
+
+
+def _found(identity: str | None, kind: str, value: Any) -> None:
+    """Keep a fact just worked out: in this process, and on disk for the next run."""
+    if identity is None:
+        return
+    facts = _FACTS.setdefault(identity, {})
+    facts[kind] = value
+    expression_cache.store_facts(identity, facts)
+
+
 class Expression:
     """A parsed, safe expression of named quantities, compiled once to a numpy function.
 
     Build one with :func:`parse_expression`. Call it with keyword values (numbers or arrays,
     which broadcast) to evaluate it; extra keywords are ignored, so a whole parameter set can
-    be passed.
+    be passed. Immutable. Its ``sympy`` form is built the first time it is asked for when the
+    expression's facts are already known (:func:`learn_facts`), so a run that only evaluates
+    known expressions never imports sympy.
 
     >>> e = parse_expression("a * x if x > 1 else 0", names=["a", "x"])
     >>> e(a=2, x=[0.5, 3.0]).tolist()
@@ -496,18 +553,79 @@ class Expression:
     """
 
     text: str
-    sympy: Any
     names: tuple[str, ...]
-    where: str = field(default="", compare=False)
+    where: str
+    #: What the expression is made of, hashed (None for one built from a sympy value alone).
+    identity: str | None
+
+    def __init__(self, text: str, sympy: Any, names: Iterable[str], where: str = "", *,
+                 identity: str | None = None, origin: tuple[Any, ...] | None = None) -> None:
+        if sympy is None and origin is None:
+            raise TypeError("an Expression needs its sympy value or what to build it from")
+        state = self.__dict__
+        state.update(text=text, names=tuple(names), where=where, identity=identity,
+                     _origin=origin)
+        if sympy is not None:
+            state["sympy"] = sympy
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"an Expression is immutable: cannot set {name!r}")
+
+    @cached_property
+    def sympy(self) -> Any:
+        """The sympy expression (built from what the expression is made of on first use)."""
+        kind, *parts = self._origin
+        if kind == "parse":
+            return _parsed(parts[0], None, "", parts[1])[0]
+        return _inlined(*parts)
 
     @cached_property
     def _compiled(self) -> Callable[..., Any]:
-        return compiled(self.names, self.sympy)
+        facts = _known(self.identity)
+        if facts is not None and "code" in facts:
+            function = expression_cache.function_of(facts["code"])
+            if function is not None:
+                return function
+        function = compiled(self.names, self.sympy)
+        entry = expression_cache.entry_of(function)
+        if entry is not None:
+            _found(self.identity, "code", entry)
+        return function
 
     @property
     def is_constant(self) -> bool:
         """True when the expression names no quantity."""
         return not self.names
+
+    @property
+    def is_name(self) -> bool:
+        """True when the text is one bare name (its value is that quantity's, unchanged).
+
+        >>> parse_expression("x").is_name, parse_expression("2 * x").is_name
+        (True, False)
+        """
+        return len(self.names) == 1 and self.text.strip() == self.names[0]
+
+    def node_counts(self) -> tuple[int, dict[str, int]]:
+        """The size of the expression tree: its nodes that are not names, and how often each
+        name occurs (a definition written out in its place adds its own size that often).
+
+        >>> parse_expression("x * y + x").node_counts()
+        (2, {'x': 2, 'y': 1})
+        """
+        facts = _known(self.identity)
+        if facts is not None and "counts" in facts:
+            others, tally = facts["counts"]
+            return others, dict(tally)
+        others, tally = 0, {}
+        for node in sympy.preorder_traversal(self.sympy):
+            if isinstance(node, sympy.Symbol):
+                tally[node.name] = tally.get(node.name, 0) + 1
+            else:
+                others += 1
+        tally = dict(sorted(tally.items()))
+        _found(self.identity, "counts", [others, tally])
+        return others, dict(tally)
 
     def is_affine_in(self, names: Iterable[str]) -> bool:
         """True when the expression is affine in the quantities ``names`` (the rest held fixed):
@@ -528,15 +646,22 @@ class Expression:
 
         The expression is affine in a set W of names (the others held fixed) exactly when no
         name of W appears in the derivative with respect to a name of W (its Hessian's W block
-        is zero). Differentiated once per expression and set of names in a process.
+        is zero). Differentiated once per expression and name in a process (and kept with the
+        expression's facts).
 
         >>> e = parse_expression("x * y + min(z, 1) + w")
         >>> {k: sorted(v) for k, v in e.derivative_names(["w", "x", "y", "z"]).items()}
         {'w': [], 'x': ['y'], 'y': ['x'], 'z': ['z']}
         """
         names = tuple(names)
-        found = dict(_derivative_names(self.sympy, tuple(sorted(set(names)))))
-        return {n: found[n] & frozenset(names) for n in names}
+        facts = _known(self.identity)
+        known = dict((facts or {}).get("derivatives", {}))
+        missing = tuple(sorted({n for n in names if n not in known}))
+        if missing:
+            known.update({n: sorted(used) for n, used in _derivative_names(self.sympy, missing)})
+            _found(self.identity, "derivatives", dict(sorted(known.items())))
+        wanted = frozenset(names)
+        return {n: frozenset(known[n]) & wanted for n in names}
 
     def __call__(self, **values: Any) -> Any:
         return self.evaluate(values)
@@ -585,10 +710,13 @@ class Expression:
         self.__dict__.update(state)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Expression) and self.text == other.text and self.sympy == other.sympy
+        if not isinstance(other, Expression) or self.text != other.text:
+            return False
+        return ((self.identity is not None and self.identity == other.identity)
+                or self.sympy == other.sympy)
 
     def __hash__(self) -> int:
-        return hash((self.text, self.sympy))
+        return hash(self.text)
 
     def __str__(self) -> str:
         return self.text
@@ -600,15 +728,104 @@ class Expression:
 @lru_cache(maxsize=1024)
 def _derivative_names(expression: Any, names: tuple[str, ...]
                       ) -> tuple[tuple[str, frozenset[str]], ...]:
+    """For each of ``names``, every name the first derivative of ``expression`` uses."""
     present = {s.name: s for s in expression.free_symbols}
     out = []
     for name in names:
         if name not in present:
             out.append((name, frozenset()))
             continue
-        used = {s.name for s in sympy.diff(expression, present[name]).free_symbols}
-        out.append((name, frozenset(n for n in names if n in used)))
+        out.append((name, frozenset(s.name for s in sympy.diff(expression, present[name]).free_symbols)))
     return tuple(out)
+
+
+def _inlined(expression: Expression, definitions: tuple[tuple[str, Expression], ...]) -> Any:
+    """The sympy form of ``expression`` with ``definitions`` written out, the last first
+    (a later definition may use an earlier one)."""
+    expr = expression.sympy
+    for name, definition in reversed(definitions):
+        expr = expr.subs(symbol(name), definition.sympy)
+    return expr
+
+
+def with_definitions(expression: Expression, definitions: Iterable[tuple[str, Expression]]
+                     ) -> Expression:
+    """``expression`` with the named ``definitions`` written out in its place, the last
+    first (a later definition may use an earlier one): an expression of what the definitions
+    are made of. Its names come from the known facts when this was done before.
+
+    >>> a = parse_expression("x + 1")
+    >>> with_definitions(parse_expression("2 * a + y"), [("a", a)]).names
+    ('x', 'y')
+    """
+    definitions = tuple((name, d) for name, d in definitions)
+    parts = [expression.identity, *[[n, d.identity] for n, d in definitions]]
+    identity = None if None in [expression.identity, *[d.identity for _, d in definitions]] \
+        else _identity("inline", *parts)
+    origin = ("inline", expression, definitions)
+    known = _known(identity)
+    if known is not None and "names" in known:
+        return Expression(expression.text, None, known["names"], expression.where,
+                          identity=identity, origin=origin)
+    expr = _inlined(expression, definitions)
+    names = tuple(sorted(str(s) for s in expr.free_symbols))
+    _found(identity, "names", list(names))
+    return Expression(expression.text, expr, names, expression.where, identity=identity,
+                      origin=origin)
+
+
+def expression_facts(expressions: Iterable[Expression]) -> dict[str, dict[str, Any]]:
+    """What is known about ``expressions`` (names, generated code, derivatives, sizes), by
+    identity, as plain data for a bundle (:func:`games.expression_cache.store_bundle`).
+
+    >>> e = parse_expression("2 * x")
+    >>> facts = expression_facts([e])
+    >>> facts[e.identity]["names"]
+    ['x']
+    """
+    found: dict[str, Expression] = {}
+    todo = list(expressions)
+    while todo:  # a written-out expression brings what it is made of (to build it again)
+        e = todo.pop()
+        if e.identity is not None and e.identity not in found:
+            found[e.identity] = e
+            if e._origin is not None and e._origin[0] == "inline":
+                todo += [e._origin[1], *(d for _, d in e._origin[2])]
+    return {identity: json.loads(json.dumps(_FACTS[identity])) for identity in found
+            if identity in _FACTS}
+
+
+def _fact_ok(kind: str, value: Any) -> bool:
+    """Whether a fact read from a bundle has the shape :data:`_FACTS` gives it."""
+    def names(v: Any) -> bool:
+        return isinstance(v, list) and all(isinstance(n, str) for n in v)
+    if kind == "names":
+        return names(value)
+    if kind == "code":
+        return (isinstance(value, dict) and isinstance(value.get("function"), str)
+                and isinstance(value.get("source"), str))
+    if kind == "derivatives":
+        return isinstance(value, dict) and all(names(v) for v in value.values())
+    if kind == "counts":
+        return (isinstance(value, list) and len(value) == 2 and type(value[0]) is int
+                and isinstance(value[1], dict)
+                and all(isinstance(k, str) and type(c) is int for k, c in value[1].items()))
+    return False
+
+
+def learn_facts(facts: Mapping[str, Any]) -> None:
+    """Take the facts of a bundle (:func:`expression_facts`, as read back from disk): the
+    expressions they describe are then built without sympy. A fact of the wrong shape is
+    skipped (its expression is then built in sympy, as without a bundle)."""
+    if not isinstance(facts, Mapping):
+        return
+    for identity, known in facts.items():
+        if not isinstance(identity, str) or not isinstance(known, Mapping):
+            continue
+        mine = _FACTS.setdefault(identity, {})
+        for kind, value in known.items():
+            if kind not in mine and _fact_ok(kind, value):
+                mine[kind] = value
 
 
 def largest_affine_set(expressions: Iterable[Expression], names: Iterable[str]
@@ -689,7 +906,24 @@ def parse_expression(text: str | int | float | Expression,
 def _parse_text(text: str, allowed: frozenset[str] | None, where: str,
                 condition: bool = False) -> Expression:
     """Parse checked text once per process (a deal set at other terms parses the same texts
-    again; an :class:`Expression` is immutable, so equal requests share one)."""
+    again; an :class:`Expression` is immutable, so equal requests share one). Text whose
+    names are known (:func:`learn_facts`) parsed before, so only its names are checked, and
+    its sympy form is built when first asked for."""
+    identity = _identity("parse", text, condition)
+    origin = ("parse", text, condition)
+    known = _known(identity)
+    if known is not None and "names" in known:
+        _check_names(known["names"], allowed, text, where)
+        return Expression(text, None, known["names"], where, identity=identity, origin=origin)
+    value, used = _parsed(text, allowed, where, condition)
+    _found(identity, "names", list(used))
+    return Expression(text, value, used, where, identity=identity, origin=origin)
+
+
+def _parsed(text: str, allowed: frozenset[str] | None, where: str, condition: bool
+            ) -> tuple[Any, tuple[str, ...]]:
+    """The sympy value of checked text and the names it uses (refused with an
+    :class:`ExpressionError` naming ``where``)."""
     if not text.strip():
         raise ExpressionError(f"expression{_located(where)} is empty")
     try:
@@ -724,7 +958,7 @@ def _parse_text(text: str, allowed: frozenset[str] | None, where: str,
     check_finite_constants(value, text, where)
     used = tuple(sorted(builder.used))
     _check_names(used, allowed, text, where)
-    return Expression(text, value, used, where)
+    return value, used
 
 
 def check_finite_constants(value: Any, text: str = "", where: str = "") -> None:

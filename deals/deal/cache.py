@@ -2,12 +2,18 @@
 
 A deal is immutable, so whatever is built from it alone (and from hashable arguments) can be
 built once; :func:`deal_view` marks such a function, and the deal keeps its result.
+:func:`compiled_facts` is what a run needs to know about a deal's expressions, kept between
+runs in a bundle keyed by the deal file's text (:func:`deals.deal.files.loads`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from games.expressions import Expression, expression_facts
 
 if TYPE_CHECKING:
     from deals.deal.model import Deal
@@ -40,3 +46,46 @@ def deal_view(build: Callable[..., View]) -> Callable[..., View]:
         return deal._cache[key]
 
     return view
+
+
+def _expressions_in(value: Any, found: dict[int, Expression]) -> None:
+    """Every :class:`Expression` inside ``value`` (fields, mappings, sequences), by id."""
+    if isinstance(value, Expression):
+        found[id(value)] = value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _expressions_in(item, found)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _expressions_in(item, found)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            if not f.name.startswith("_"):
+                _expressions_in(getattr(value, f.name), found)
+
+
+def compiled_facts(deal: Deal) -> dict[str, Any]:
+    """What a run needs to know about the deal's expressions, for a bundle
+    (:func:`games.expression_cache.store_bundle`): every expression of the deal and its two
+    utilities with the definitions written out, each compiled, with the sizes the model
+    checks and, for the written-out utilities, which issues each derivative depends on (the
+    audit's affine structure). With these known (:func:`games.expressions.learn_facts`), loading
+    the deal and auditing it build nothing in sympy.
+
+    >>> import deals
+    >>> deal = deals.load("chips-for-farm-purchases")
+    >>> facts = compiled_facts(deal)
+    >>> all("code" in f for f in facts.values()), deal.inlined("supplier").identity in facts
+    (True, True)
+    """
+    found: dict[int, Expression] = {}
+    _expressions_in(deal, found)
+    issues = [i.name for i in deal.issues]
+    for side in ("supplier", "partner"):
+        inlined = deal.inlined(side)
+        inlined.derivative_names(issues)
+        found[id(inlined)] = inlined
+    for expression in found.values():
+        expression.node_counts()
+        expression._compiled  # noqa: B018 - compiled now, so its code is among the facts
+    return expression_facts(found.values())

@@ -18,11 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from deals.errors import DealFileError
+from deals.deal.cache import compiled_facts
 from deals.deal.dates import as_stood, parse_date
 from deals.deal.model import Deal
 from deals.deal.schema import deal_from_dict
 from deals.deal.reading import library_path, parse_toml, read_file
 from deals.deal.writing import deal_to_dict
+from games import expression_cache
+from games.expressions import learn_facts
 from games.writing import write_text
 
 
@@ -95,7 +98,17 @@ def loads(data: str | bytes, path: str = "<text>", as_of: Any = None) -> Deal:
     deals.errors.DealFileError: <text>: (file): expected the TOML text of a deal (str or bytes), got int; to read a file, use deals.load(path)
     """
     date = None if as_of is None else parse_date(as_of, "as_of", path)
-    return deal_from_dict(as_stood(parse_toml(data, path), date, path), path=path)
+    doc = as_stood(parse_toml(data, path), date, path)  # (refuses what is not a deal's text)
+    # What the run needs to know about the file's expressions, kept between runs under a key
+    # made of its text (games.expression_cache): with it, nothing is built in sympy.
+    key = expression_cache.bundle_key("deal", data, str(date))
+    facts = expression_cache.load_bundle(key)
+    if facts is not None:
+        learn_facts(facts)
+    deal = deal_from_dict(doc, path=path)
+    if facts is None and expression_cache.cache_folder() is not None:
+        expression_cache.store_bundle(key, compiled_facts(deal))
+    return deal
 
 
 def dump(deal: Deal, path: str | os.PathLike[str]) -> None:

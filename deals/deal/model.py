@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import sympy
 
 from deals.deal.cache import deal_view
 from deals.errors import DealError
@@ -26,7 +25,7 @@ from deals.deal.sections import SECTIONS
 from deals.deal.terms import SIDES, Belief, Issue, Stance, Terms, check_side
 from deals.deal.writing import deal_to_dict
 from games.errors import GameError, ParameterError, listing
-from games.expressions import FUNCTIONS, Expression, parse_expression, symbol
+from games.expressions import FUNCTIONS, Expression, parse_expression, with_definitions
 from games.parameters import ParameterSet
 
 __all__ = ["SIDES", "Belief", "Deal", "Issue", "Stance", "Terms"]
@@ -232,8 +231,8 @@ class Deal:
         terms: dict[str, int] = {}
 
         def written_out(expr: Expression) -> int:
-            return sum(terms.get(node.name, 1) if isinstance(node, sympy.Symbol) else 1
-                       for node in sympy.preorder_traversal(expr.sympy))
+            others, tally = expr.node_counts()
+            return others + sum(count * terms.get(name, 1) for name, count in tally.items())
 
         for name, expr in self.definitions.items():
             terms[name] = written_out(expr)
@@ -438,12 +437,7 @@ class Deal:
         ...     i.name for i in deal.issues}
         True
         """
-        expr = expression.sympy
-        # Substitute the last definition first: later ones may use earlier ones.
-        for name, definition in reversed(list(self.definitions.items())):
-            expr = expr.subs(symbol(name), definition.sympy)
-        names = tuple(sorted(str(s) for s in expr.free_symbols))
-        return Expression(expression.text, expr, names, expression.where)
+        return with_definitions(expression, self.definitions.items())
 
     def utility_functions(self) -> tuple[Expression, Expression]:
         """(supplier, partner) utilities as expressions of the issues alone, parameters bound.

@@ -63,7 +63,7 @@ def _sample(tree: GameTree, values: dict[str, Any]) -> tuple[dict[str, np.ndarra
 
 
 def _evaluate(value: Any, sample: dict[str, np.ndarray], draws: int) -> np.ndarray:
-    if isinstance(value, Expression) and value.sympy.is_Symbol:
+    if isinstance(value, Expression) and value.is_name:
         # A bare name (a compiled tree passes precomputed arrays this way): no compiling.
         return sample[value.names[0]]
     if isinstance(value, Expression):
