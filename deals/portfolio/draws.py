@@ -174,13 +174,34 @@ def outcome_at(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
                outcome: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Both gains, the US's outside option and the chip flows at fixed terms, per draw."""
     n = len(next(iter(values.values())))
-    problem = batch_problem(entry.deal, values)
     out = {k: np.asarray(v, dtype=float)[:, None] for k, v in outcome.items()}
-    g_1, g_2 = (np.broadcast_to(g, (n, 1))[:, 0] for g in problem.gains(out))
+    gains = _plain_gains(entry.deal, values, out)
+    if gains is None:       # something not finite: the bargaining problem says what, or allows it
+        problem = batch_problem(entry.deal, values)
+        gains = (problem.gains(out), problem.disagreement[0])
+    (g_1, g_2), outside = (np.broadcast_to(g, (n, 1))[:, 0] for g in gains[0]), gains[1]
     column = {k: np.asarray(v)[:, None] for k, v in values.items()}
     flows = {name: evaluate(getattr(entry, name), column, out, (n, 1))[:, 0]
              for name in ("volume", "blocked", "diverted")}
-    return {"us": g_1, "partner": g_2, "outside": problem.disagreement[0], **flows}
+    return {"us": g_1, "partner": g_2, "outside": outside, **flows}
+
+
+def _plain_gains(deal: Deal, values: Mapping[str, np.ndarray], outcome: Mapping[str, np.ndarray]):
+    """For :func:`outcome_at`: both gains at one outcome per draw and the US's outside option,
+    the numbers :meth:`BatchProblem.gains` gives, without building the problem (most of the
+    cost of a settling round on a few draws); None where anything is not finite."""
+    d = outside_options(deal, values)
+    used = _utility_names(deal)
+    params = {k: np.asarray(v, dtype=float).ravel()[:, None] for k, v in values.items()
+              if k in used}
+    with np.errstate(all="ignore"):
+        u_1, u_2 = leverage.utilities(deal, outcome, params)
+        g_1 = np.asarray(u_1, dtype=float) - d[0][:, None]
+        g_2 = np.asarray(u_2, dtype=float) - d[1][:, None]
+        finite = np.isfinite(np.add.reduce(g_1, axis=None) + np.add.reduce(g_2, axis=None))
+    if not finite or g_1.shape != g_2.shape:
+        return None
+    return (g_1, g_2), d[0]
 
 
 # ---- the links' state ----------------------------------------------------------------------

@@ -24,6 +24,23 @@ if TYPE_CHECKING:  # the portfolio is passed in; the file module does not need t
 MAX_REMEMBERED_COLUMNS = 64
 
 
+def _every_draw(rows: np.ndarray, n: int) -> bool:
+    """Whether the draws ``rows`` (distinct, rising, as the callers' indices are) are all n
+    draws of the chunk, in order."""
+    return len(rows) == n and n > 0 and rows[0] == 0 and rows[-1] == n - 1
+
+
+def _changed(have: np.ndarray, saved: Mapping[str, np.ndarray], given: Mapping[str, np.ndarray],
+             rows: np.ndarray, n: int) -> np.ndarray:
+    """Per draw of ``rows``: nothing remembered yet, or one of the ``given`` inputs differs
+    from the ``saved`` one (for every draw compared in place, without copies)."""
+    every = _every_draw(rows, n)
+    miss = ~have if every else ~have[rows]
+    for k, v in given.items():
+        miss |= (saved[k] if every else saved[k][rows]) != v
+    return miss
+
+
 class OfferMemo:
     """Each deal's options per draw, kept between calls on one chunk: a draw whose inputs (the
     deal's parameter values with the links' overrides, its reservation) are the same
@@ -40,7 +57,8 @@ class OfferMemo:
                 rows: np.ndarray, reservation: np.ndarray | float = 0.0,
                 cap: np.ndarray | None = None, *, bespoke: bool = True) -> Options:
         """:func:`deal_options` for the draws ``rows`` of the chunk (``values`` etc. hold
-        only those draws), computed only where the inputs differ from the last call's."""
+        only those draws), computed only where the inputs differ from the last call's. For
+        every draw the answer shares the memory's arrays: read it before the next call."""
         m = len(rows)
         key = (key, bespoke)
         inputs = {f"v|{k}": np.asarray(v, dtype=float) for k, v in values.items()}
@@ -49,9 +67,7 @@ class OfferMemo:
         if saved is None or saved["inputs"].keys() != inputs.keys():
             miss = np.ones(m, bool)
         else:
-            miss = ~saved["valid"][rows]
-            for name, v in inputs.items():
-                miss |= saved["inputs"][name][rows] != v
+            miss = _changed(saved["valid"], saved["inputs"], inputs, rows, self.n)
         if miss.any():
             local = np.flatnonzero(miss)
             memo = self.utilities.setdefault(key, UtilityMemo(entry, self.n))
@@ -59,11 +75,22 @@ class OfferMemo:
                                inputs["reservation"][local], bespoke=bespoke,
                                utilities=memo.at(rows[local]))
             saved = self._store(key, saved, inputs, rows[local], local, new)
-        return capped(entry, saved["options"].take(rows), cap, bespoke=bespoke)
+        # Every draw: the memory's own arrays (no copy); read before the next call, which may
+        # write into them.
+        whole = _every_draw(rows, self.n)
+        return capped(entry, saved["options"] if whole else saved["options"].take(rows), cap,
+                      bespoke=bespoke)
 
     def _store(self, key, saved, inputs, where, local, new: Options) -> dict[str, Any]:
         n = self.n
-        if saved is None or saved["inputs"].keys() != inputs.keys():
+        fresh = saved is None or saved["inputs"].keys() != inputs.keys()
+        if fresh and _every_draw(where, n):
+            # Every draw at once: the new answer's own arrays (made for this call) are kept.
+            self.saved[key] = {"inputs": {k: np.array(v, dtype=float) for k, v in
+                                          inputs.items()},
+                               "valid": np.ones(n, bool), "options": new}
+            return self.saved[key]
+        if fresh:
             def blank(a):
                 return np.full((n,) + a.shape[1:], np.nan)
             o = new
@@ -108,19 +135,21 @@ class UtilityMemo:
         r = len(rows)
         shape = np.broadcast_shapes(*(a.shape for a in arrays.values()))
         if (len(shape) != 2 or shape[1] > MAX_REMEMBERED_COLUMNS
+                or any(np.size(v) != r for v in parameters.values())     # a block of rows
                 or any(a.shape[0] != 1 and np.any(a != a[:1]) for a in arrays.values())):
             return leverage.utilities(self.deal, outcome, parameters)
         key = tuple((k, a.shape[1:], a[0].tobytes()) for k, a in sorted(arrays.items()))
         params = {k: np.asarray(v, dtype=float).reshape(r) for k, v in parameters.items()}
         saved = self.saved.get(key)
+        whole = _every_draw(rows, self.n)
         if saved is None:
             saved = self.saved[key] = {
                 "params": {k: np.full(self.n, np.nan) for k in params},
                 "have": np.zeros(self.n, bool),
                 "u": (np.full((self.n, shape[1]), np.nan), np.full((self.n, shape[1]), np.nan))}
-        miss = ~saved["have"][rows]
-        for k, v in params.items():
-            miss |= saved["params"][k][rows] != v
+            miss = np.ones(r, bool)
+        else:
+            miss = _changed(saved["have"], saved["params"], params, rows, self.n)
         if miss.any():
             local = np.flatnonzero(miss)
             first = {k: a[:1] for k, a in arrays.items()}   # one row: issue-only terms once
@@ -132,6 +161,8 @@ class UtilityMemo:
             for k, v in params.items():
                 saved["params"][k][where] = v[local]
             saved["have"][where] = True
+        if whole:
+            return saved["u"][0], saved["u"][1]         # (read at once, never kept)
         return saved["u"][0][rows], saved["u"][1][rows]
 
 

@@ -37,6 +37,7 @@ from deals.audit.leverage import batch_problem
 from deals.portfolio.draws import (ACCEPT_TOLERANCE, evaluate, issue_levels, link_state,
                                    deal_options)
 from deals.portfolio.file import Portfolio, PortfolioDeal
+from deals.portfolio.memo import UtilityMemo
 from deals.portfolio.regimes import CAP_STEPS, Chunk
 from games.decisions.allocation import allocate, largest_uniform_cap
 from games.bargaining.batch import BatchProblem
@@ -157,9 +158,15 @@ def believed_sample(portfolio: Portfolio, belief: SupplierBelief, sample: Mappin
 # ---- menus of candidate terms ------------------------------------------------------------
 
 def offer_problem(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
-                  fixed: Mapping[str, float]) -> BatchProblem:
-    """The deal's bargaining problem with the entry's held issues and ``fixed`` ones fixed."""
+                  fixed: Mapping[str, float], utilities: Any = None) -> BatchProblem:
+    """The deal's bargaining problem with the entry's held issues and ``fixed`` ones fixed.
+    ``utilities``: a callable to use instead of the deal's own (the same function, e.g.
+    remembering its answers)."""
     problem = batch_problem(entry.deal, values)
+    if utilities is not None:
+        problem = BatchProblem(utilities, problem.box, problem.parameters, problem.disagreement,
+                               linear=problem.linear, affine=problem.affine,
+                               constant_slopes=problem.constant_slopes)
     hold = {**entry.hold, **fixed}
     if not hold:
         return problem
@@ -170,11 +177,13 @@ def offer_problem(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
 
 
 def candidate_terms(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
-                    levels: np.ndarray, rows: int = MENU_ROWS) -> dict[str, np.ndarray]:
+                    levels: np.ndarray, rows: int = MENU_ROWS, utilities: Any = None
+                    ) -> dict[str, np.ndarray]:
     """A menu of complete terms: the US's best terms at each level of the volume issue in a
-    few of the belief's worlds (spread evenly by the US's gain there), status quo first."""
+    few of the belief's worlds (spread evenly by the US's gain there), status quo first.
+    ``utilities`` as in :func:`offer_problem`."""
     sq = entry.deal.outcome_values()
-    problem = offer_problem(entry, values, {})
+    problem = offer_problem(entry, values, {}, utilities)
     table = best_offers(problem, entry.issue, levels, 0.0)
     columns: dict[str, list[np.ndarray]] = {k: [np.array([float(sq[k])])] for k in table.points}
     for level in range(len(levels)):
@@ -475,7 +484,11 @@ def price_menus(portfolio: Portfolio, chunk: Chunk, refusal: np.ndarray,
             menus.append(menu)
             continue
         values, reservation = state[k]
-        menu = candidate_terms(entry, values, issue_levels(entry))
+        # The utilities at the offers' outcomes are remembered from round to round: the
+        # links move the partners' alternatives, seldom what the utilities read.
+        remembered = memo.setdefault(("utilities", k), UtilityMemo(entry, chunk.n))
+        menu = candidate_terms(entry, values, issue_levels(entry),
+                               utilities=remembered.at(np.arange(chunk.n)))
         us, partner, volume = menu_outcomes(entry, values, menu)
         accept = partner >= reservation[:, None] - ACCEPT_TOLERANCE
         pay = np.where(accept, us, -refusal[:, [k]]).mean(axis=0)

@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import replace
 import numpy as np
 
+from deals.deal.cache import deal_view
+from deals.deal.model import Deal
 from deals.portfolio.draws import ACCEPT_TOLERANCE, link_state, outcome_at
 from deals.portfolio.policy import LINK_MECHANISMS, split
 from deals.portfolio.regimes import Chunk
@@ -39,10 +41,17 @@ def record_deals(portfolio) -> list[int]:
 
 def struck_entry(entry):
     """The entry with its deal in the setting its ``[outcome]`` was struck in, and the terms."""
-    deal, terms = entry.deal.at_terms("outcome")
+    deal, terms = _struck(entry.deal)
     if entry.setting == "outcome" or not entry.deal.outcome.setting:
         deal = entry.deal
     return replace(entry, deal=deal), {k: float(v) for k, v in terms.items()}
+
+
+@deal_view
+def _struck(deal: Deal):
+    """The deal in its ``[outcome]``'s setting and the struck terms, made once per deal (and
+    so its expressions inlined once, not in every chunk of draws)."""
+    return deal.at_terms("outcome")
 
 
 def record_check(chunk: Chunk) -> dict[str, np.ndarray]:

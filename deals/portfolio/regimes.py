@@ -42,6 +42,8 @@ LABELS = {"none": "no deals", "framework": "tiered framework",
 THOUSANDS = 100.0
 #: Rounds of re-evaluation when fixed terms meet the links (acceptances settle in a few).
 SETTLE_ROUNDS = 12
+#: The chip flows a deal's outcome carries, per draw (100k H100e per year).
+FLOWS = ("volume", "blocked", "diverted")
 #: What an allocation holds per draw, in the order :class:`games.decisions.allocation.Allocation` takes.
 ALLOCATION_FIELDS = ("choice", "volumes", "price", "shadow_price", "value", "bound")
 #: Uniform caps the tiered framework tries, evenly spaced from 0 to the per-country limit.
@@ -91,7 +93,7 @@ class Chunk:
                                        in zip(portfolio.deals, self.values, self.sq)])
         at_sq = [outcome_at(d, v, sq) for d, v, sq in zip(portfolio.deals, self.values, self.sq)]
         self.sq_flows = {k: np.column_stack([a[k] for a in at_sq])
-                         for k in ("volume", "blocked", "diverted")}
+                         for k in FLOWS}
         none = self._state(self.sq_flows["volume"], np.zeros((n, len(at_sq)), bool),
                            self.sq_flows["blocked"])
         self.no_deal = none                 # the links' state with no deal struck
@@ -134,38 +136,50 @@ class Chunk:
 
     def settle(self, outcomes: Sequence[Mapping[str, np.ndarray]], offered: np.ndarray, *,
                precedent: bool = True) -> dict[str, np.ndarray]:
-        """Fixed terms evaluated with the links in force, until acceptances stop changing."""
-        struck = offered.copy()
+        """Fixed terms evaluated with the links in force, until acceptances stop changing.
+
+        A draw's next round depends on its own terms, acceptances and flows alone, so after
+        the first round only the draws still moving are evaluated (:class:`_Settling`): a
+        draw whose state came back bit for bit keeps it, and one that cycles through 2 or 3
+        states gets the state the loop would leave it in. The answers are those of
+        evaluating every draw in every round until none moves (at most
+        :data:`SETTLE_ROUNDS`)."""
         at = [self.outcome(k, v, o) for k, (v, o) in enumerate(zip(self.values, outcomes))]
-        flows = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
-                                                                     "diverted")}
-        plain = {}          # a deal the links leave alone: its outcome at its own values
+        run = _Settling(offered.copy(), {k: np.column_stack([a[k] for a in at]) for k in FLOWS})
+        plain = at          # a deal the links leave alone: its outcome at its own values
         for _ in range(SETTLE_ROUNDS):
-            # The state from the current terms and acceptances; stop once neither moves
-            # (a draw that has settled computes the same again, whatever its chunk holds).
-            volume = np.where(struck, flows["volume"], self.sq_flows["volume"])
-            blocked = np.where(struck, flows["blocked"], self.sq_flows["blocked"])
-            state = self._state(volume, struck, blocked, precedent=precedent)
-            at = []
+            rows = run.rows
+            full = rows.size == self.n
+            struck, flows = run.struck[rows], {k: v[rows] for k, v in run.flows.items()}
+            volume = np.where(struck, flows["volume"], self.sq_flows["volume"][rows])
+            blocked = np.where(struck, flows["blocked"], self.sq_flows["blocked"][rows])
+            state = self._state(volume, struck, blocked, precedent=precedent) if full else \
+                self._state_rows(rows, volume, struck, blocked, precedent)
+            base = self.sliced(rows)
+            now = []
             for k, o in enumerate(outcomes):
-                if state.overrides[k]:
-                    at.append(self.outcome(k, state.values(self.values, k), o))
-                    continue
-                if k not in plain:
-                    plain[k] = self.outcome(k, self.values[k], o)
-                at.append(plain[k])
-            new = {k: np.column_stack([a[k] for a in at]) for k in ("volume", "blocked",
-                                                                       "diverted")}
-            partner = np.column_stack([a["partner"] for a in at])
-            accept = offered & (partner >= state.reservation - ACCEPT_TOLERANCE)
-            still = np.array_equal(accept, struck) and all(
-                np.array_equal(new[k], flows[k]) for k in flows)
-            struck, flows = accept, new
-            if still:
+                if not state.overrides[k]:
+                    now.append(plain[k] if full else {n: v[rows] for n, v in plain[k].items()})
+                elif full:
+                    now.append(self.outcome(k, state.values(self.values, k), o))
+                else:
+                    now.append(outcome_at(self.p.deals[k], state.values(base, k),
+                                          {n: v[rows] for n, v in o.items()}))
+            new = {k: np.column_stack([a[k] for a in now]) for k in FLOWS}
+            partner = np.column_stack([a["partner"] for a in now])
+            accept = offered[rows] & (partner >= state.reservation - ACCEPT_TOLERANCE)
+            if run.step(accept, new, np.column_stack([a["us"] for a in now]),
+                        np.column_stack([a["outside"] for a in now])):
                 break
-        us = np.column_stack([a["us"] for a in at])
-        outside = np.column_stack([a["outside"] for a in at])
-        return self.record(struck, us, outside, flows)
+        return self.record(run.struck, run.us, run.outside, run.flows)
+
+    def _state_rows(self, rows: np.ndarray, volume, struck, blocked, precedent: bool
+                    ) -> LinkState:
+        """:meth:`_state` for the draws ``rows`` only (the arrays given hold those draws)."""
+        return link_state(self.p, self.sliced(rows), {k: v[rows] for k, v in self.top.items()},
+                          volume, struck, blocked, self.demand[rows], links=self.links,
+                          precedent=precedent, off=self.links_off,
+                          reference=self.sq_flows["volume"][rows])
 
     def outcome(self, k: int, values: Mapping[str, np.ndarray],
                 terms: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -421,3 +435,81 @@ class Chunk:
             out["ignoring|gain"] = ignoring["gain"]
         out.update(self.proposals(state))
         return out
+
+
+
+class _Settling:
+    """For :meth:`Chunk.settle`: the acceptances and flows of every draw, the US's gain and
+    outside option of the round that produced them, and the draws still moving (``rows``).
+
+    Each round hands in the answers for ``rows``; :meth:`step` keeps them, drops the draws
+    whose state came back bit for bit (every later round computes the same), and follows a
+    draw whose state is bit for bit that of p = 2 or 3 rounds before, its last p states
+    each different from the next: it cycles for ever, the loop runs all
+    :data:`SETTLE_ROUNDS` rounds, and the draw is set to what the last one gives it."""
+
+    def __init__(self, struck: np.ndarray, flows: dict[str, np.ndarray]) -> None:
+        n = struck.shape[0]
+        self.struck, self.flows = struck, flows
+        self.us, self.outside = np.zeros(struck.shape), np.zeros(struck.shape)
+        self.rows = np.arange(n)
+        self.round, self.cycled = 0, False
+        self.past = [self._copy()]          # the states of the rounds before, latest first
+
+    def _copy(self) -> tuple:
+        return (self.struck.copy(), {k: v.copy() for k, v in self.flows.items()},
+                self.us.copy(), self.outside.copy())
+
+    def step(self, accept: np.ndarray, new: dict[str, np.ndarray], us: np.ndarray,
+             outside: np.ndarray) -> bool:
+        """Keep one round's answers for ``rows``; True once the loop would stop."""
+        self.round += 1
+        rows = self.rows
+        value = (accept == self.struck[rows]).all(axis=1)
+        bits = value.copy()
+        for k, v in new.items():
+            old = self.flows[k][rows]
+            value &= (v == old).all(axis=1)
+            bits &= (v.view(np.int64) == old.view(np.int64)).all(axis=1)
+        bits &= value
+        self.struck[rows] = accept
+        for k, v in new.items():
+            self.flows[k][rows] = v
+        self.us[rows], self.outside[rows] = us, outside
+        self.past.insert(0, self._copy())
+        del self.past[4:]
+        moving = ~bits
+        for p in (2, 3):
+            if len(self.past) <= p:
+                continue
+            cycle = moving & ~value & self._same_bits(rows, 0, p)
+            if p == 3:
+                cycle &= ~self._same_values(rows, 1, 2) & ~self._same_values(rows, 0, 2)
+            if cycle.any():
+                where = rows[cycle]
+                struck, flows, us_, outside_ = self.past[(self.round - SETTLE_ROUNDS) % p]
+                self.struck[where] = struck[where]
+                for k in self.flows:
+                    self.flows[k][where] = flows[k][where]
+                self.us[where], self.outside[where] = us_[where], outside_[where]
+                moving &= ~cycle
+                self.cycled = True
+        self.rows = rows[moving]
+        return not self.rows.size or (bool(value.all()) and not self.cycled)
+
+    def _same_bits(self, rows: np.ndarray, i: int, j: int) -> np.ndarray:
+        """Per draw of ``rows``: the states ``past[i]`` and ``past[j]`` bit for bit equal."""
+        a, b = self.past[i], self.past[j]
+        same = (a[0][rows] == b[0][rows]).all(axis=1)
+        for k in a[1]:
+            same &= (a[1][k][rows].view(np.int64) == b[1][k][rows].view(np.int64)).all(axis=1)
+        return same
+
+    def _same_values(self, rows: np.ndarray, i: int, j: int) -> np.ndarray:
+        """Per draw of ``rows``: the states ``past[i]`` and ``past[j]`` equal in value (the
+        loop's own test)."""
+        a, b = self.past[i], self.past[j]
+        same = (a[0][rows] == b[0][rows]).all(axis=1)
+        for k in a[1]:
+            same &= (a[1][k][rows] == b[1][k][rows]).all(axis=1)
+        return same

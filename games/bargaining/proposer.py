@@ -106,11 +106,15 @@ def best_offers(problem: BatchProblem, issue: str, levels: ArrayLike,
     discrete = [k for k in others if k not in moving and np.unique(corners[k]).size > 1]
     base = {issue: np.broadcast_to(levels[None, :], (n, m)), **{
         k: np.full((n, m), v) for k, v in fixed.items()}}
+    # The same outcomes one row high (the levels) or one cell (a fixed issue): the utilities
+    # broadcast them against the draws' parameters, computing each term no larger than it
+    # needs (the same numbers, element by element).
+    thin = {issue: levels[None, :], **{k: np.full((1, 1), v) for k, v in fixed.items()}}
     if not discrete and not moving:                  # nothing to choose but the level
-        g_1, g_2 = (np.broadcast_to(g, (n, m)) for g in problem.gains(base))
+        g_1, g_2 = (np.broadcast_to(g, (n, m)) for g in problem.gains(thin))
         ok = g_2 >= r
         return OfferTable(levels, np.where(ok, g_1, -np.inf), np.where(ok, g_2, np.nan),
-                          {k: v.copy() for k, v in base.items()}, True,
+                          {k: v.copy() if k == issue else v for k, v in base.items()}, True,
                           "the outcome at each level (no other issue to choose)", {})
     combos = list(itertools.product(*[np.unique(corners[k]) for k in discrete]))
     if len(combos) <= MAX_COMBINATIONS:
@@ -118,7 +122,8 @@ def best_offers(problem: BatchProblem, issue: str, levels: ArrayLike,
         best = None
         for combo in combos:
             fixed_base = {**base, **{k: np.full((n, m), v) for k, v in zip(discrete, combo)}}
-            table = _linear_offers(problem, fixed_base, moving, r)
+            table = _linear_offers(problem, fixed_base, moving, r, {
+                **thin, **{k: np.full((1, 1), v) for k, v in zip(discrete, combo)}})
             if table is None:
                 best = None
                 break
@@ -141,16 +146,18 @@ def best_offers(problem: BatchProblem, issue: str, levels: ArrayLike,
 
 
 def _linear_offers(problem: BatchProblem, base: dict[str, np.ndarray], moving: list[str],
-                   r: np.ndarray):
-    """The exact LP answer, or None where a utility is not affine in the moving issues."""
+                   r: np.ndarray, thin: dict[str, np.ndarray]):
+    """The exact LP answer, or None where a utility is not affine in the moving issues.
+    ``thin``: ``base`` with arrays that broadcast to it (one row, or one cell), given to the
+    utilities."""
     box = problem.box
     lo = np.array([box.bounds(k)[0] for k in moving])
     width = np.array([box.bounds(k)[1] - box.bounds(k)[0] for k in moving])
     shape = next(iter(base.values())).shape
 
     def at(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        outcome = dict(base)
-        outcome.update({k: np.full(shape, lo[j] + z[j] * width[j]) for j, k in enumerate(moving)})
+        outcome = dict(thin)
+        outcome.update({k: np.full((1, 1), lo[j] + z[j] * width[j]) for j, k in enumerate(moving)})
         return tuple(np.broadcast_to(g, shape) for g in problem.gains(outcome))
 
     k = len(moving)
@@ -159,8 +166,10 @@ def _linear_offers(problem: BatchProblem, base: dict[str, np.ndarray], moving: l
         ok = b0 >= r
         return (np.where(ok, a0, -np.inf), np.where(ok, b0, np.nan),
                 {key: v.copy() for key, v in base.items()})
-    a = np.stack([at(np.eye(k)[j])[0] - a0 for j in range(k)], axis=-1)   # (n, m, k) per unit z
-    b = np.stack([at(np.eye(k)[j])[1] - b0 for j in range(k)], axis=-1)
+    units = [at(np.eye(k)[j]) for j in range(k)]      # both gains at each unit step, once
+    a = np.stack([u[0] - a0 for u in units], axis=-1)   # (n, m, k) per unit z
+    b = np.stack([u[1] - b0 for u in units], axis=-1)
+    del units
     probe = np.array([_PROBE[j % len(_PROBE)] for j in range(k)])
     pa, pb = at(probe)
     scale = 1 + np.abs(a0) + np.abs(b0) + np.abs(a).sum(-1) + np.abs(b).sum(-1)
@@ -195,8 +204,26 @@ def knapsack(a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray, r: Ar
     need = np.asarray(r, dtype=float) - np.asarray(b0, dtype=float) - np.sum(b * z, axis=-1)
     need = np.broadcast_to(need, a.shape[:-1])
     gain = np.where(z == 0, b, -b)                   # constraint bought by moving coordinate j
-    cost = np.where(z == 0, -a, a)                   # objective given up by it (>= 0)
     useful = gain > 0
+    # Where the objective's best z meets the constraint with room to spare, no coordinate
+    # moves (each one's share of the way is below 0, so 0, and not so far below that it
+    # rounds to -0): z is the answer, and only the other LPs are sorted.
+    with np.errstate(invalid="ignore"):
+        met = need < -1e-300 * (1 + np.where(useful, gain, 0.0).max(axis=-1))
+    if not met.any():
+        return _greedy(a, z, need, gain, useful)
+    out = z.copy()
+    if not met.all():
+        rest = ~met
+        out[rest] = _greedy(a[rest], z[rest], need[rest], gain[rest], useful[rest])
+    return out
+
+
+def _greedy(a: np.ndarray, z: np.ndarray, need: np.ndarray, gain: np.ndarray,
+            useful: np.ndarray) -> np.ndarray:
+    """For :func:`knapsack`: move the coordinates in order of objective lost per unit of
+    constraint bought until ``need`` is met (NaN where it cannot be)."""
+    cost = np.where(z == 0, -a, a)                   # objective given up by it (>= 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(useful, cost / gain, np.inf)
     order = np.argsort(ratio, axis=-1, kind="stable")
@@ -224,7 +251,7 @@ def _grid_offers(problem: BatchProblem, issue: str, levels: np.ndarray, others: 
     gain = np.full((n, m), np.nan)
     points = {k: np.full((n, m), np.nan) for k in [issue, *others]}
     for j, level in enumerate(levels):
-        outcome = {issue: np.full((1, size), level), **{k: v[None, :] for k, v in grid.items()}}
+        outcome = {issue: np.full((1, 1), level), **{k: v[None, :] for k, v in grid.items()}}
         g_1, g_2 = (np.broadcast_to(g, (n, size)) for g in problem.gains(outcome))
         ok = g_2 >= r
         best = np.argmax(np.where(ok, g_1, -np.inf), axis=1)

@@ -215,6 +215,19 @@ def test_the_same_seed_gives_the_same_bytes_in_chunks_on_a_thread_pool():
         np.testing.assert_array_equal(one.columns[key], many.columns[key], err_msg=key)
 
 
+def test_a_chunk_whose_offer_tables_are_split_into_blocks_gives_the_same_bytes(monkeypatch):
+    # A chunk of draws x outcomes above BLOCK_CELLS is evaluated a block of draws at a time
+    # (on the article from chunks of 2,622 draws): the remembered utilities were asked for
+    # a block's draws as if for the whole chunk and failed with a traceback.
+    import games.bargaining.batch as batch
+
+    one = solve_policy("teaching", draws=24, seed=7)
+    monkeypatch.setattr(batch, "BLOCK_CELLS", 40)
+    blocks = solve_policy("teaching", draws=24, seed=7)
+    for key in one.columns:
+        np.testing.assert_array_equal(one.columns[key], blocks.columns[key], err_msg=key)
+
+
 def test_without_links_no_option_beats_full_information_bespoke_deals():
     # Every option's packages (a rule's purchase with the partner's trade folded in, an
     # upgrade, a fallback trade) are feasible bespoke offers at the same volume levels under
@@ -286,9 +299,10 @@ def test_the_article_on_a_dask_cluster_gives_the_bytes_of_one_process(monkeypatc
 
 
 def test_the_plan_is_the_same_when_priced_afresh_every_round_and_in_one_chunk(monkeypatch):
-    # Three shortcuts of the plan: a deal whose state has not moved since the last round is
-    # not priced again, rounds that repeat an earlier one (the plan cycles) are not run, and
-    # the framework's rules are evaluated a few belief draws at a time. None may change the
+    # Four shortcuts of the plan: a deal whose state has not moved since the last round is
+    # not priced again, rounds that repeat an earlier one (the plan cycles) are not run, the
+    # utilities at the offers' outcomes are remembered from round to round, and the
+    # framework's rules are evaluated a few belief draws at a time. None may change the
     # plan: every round priced afresh, all draws at once, it must be the same to the last
     # bit; and the shortcuts must really skip work on the article (China's response reaches
     # three of its eight partners, and its plan alternates between two states).
@@ -310,9 +324,68 @@ def test_the_plan_is_the_same_when_priced_afresh_every_round_and_in_one_chunk(mo
     monkeypatch.setattr(policy, "same_state", lambda a, b: False)
     monkeypatch.setattr(policy, "repeated_round", lambda past, state, rounds: None)
     monkeypatch.setattr(policy, "rule_draws", lambda count: 10_000)
+    forgetful = type("Forgetful", (), {"at": lambda self, rows: None})   # the deal's own
+    monkeypatch.setattr(policy, "UtilityMemo", lambda entry, n: forgetful())
     afresh = policy.plan_terms(p, SupplierBelief(), seen, frozenset(), 7_919)
     assert quick.rounds == policy.PLAN_ROUNDS and not quick.converged
     assert skipped < len(calls)
     for field in ("bilateral", "nonchip", "share", "security", "upgraded", "rounds", "gap"):
         assert getattr(quick, field) == getattr(afresh, field), field
     assert dict(quick.expected) == dict(afresh.expected)
+
+
+def _settle_every_draw(chunk, outcomes, offered, *, precedent=True):
+    """Chunk.settle written plainly: every draw evaluated in every round until none moves."""
+    from deals.portfolio.draws import ACCEPT_TOLERANCE, outcome_at
+    from deals.portfolio.regimes import FLOWS, SETTLE_ROUNDS
+
+    struck = offered.copy()
+    at = [outcome_at(d, v, o) for d, v, o in zip(chunk.p.deals, chunk.values, outcomes)]
+    flows = {k: np.column_stack([a[k] for a in at]) for k in FLOWS}
+    for _ in range(SETTLE_ROUNDS):
+        volume = np.where(struck, flows["volume"], chunk.sq_flows["volume"])
+        blocked = np.where(struck, flows["blocked"], chunk.sq_flows["blocked"])
+        state = chunk._state(volume, struck, blocked, precedent=precedent)
+        at = [outcome_at(d, state.values(chunk.values, k), o)
+              for k, (d, o) in enumerate(zip(chunk.p.deals, outcomes))]
+        new = {k: np.column_stack([a[k] for a in at]) for k in FLOWS}
+        partner = np.column_stack([a["partner"] for a in at])
+        accept = offered & (partner >= state.reservation - ACCEPT_TOLERANCE)
+        still = np.array_equal(accept, struck) and all(
+            np.array_equal(new[k], flows[k]) for k in flows)
+        struck, flows = accept, new
+        if still:
+            break
+    us = np.column_stack([a["us"] for a in at])
+    outside = np.column_stack([a["outside"] for a in at])
+    return chunk.record(struck, us, outside, flows)
+
+
+def test_settling_only_the_moving_draws_gives_the_bytes_of_settling_every_draw(monkeypatch):
+    # Chunk.settle evaluates only the draws still moving after its first round and sets a
+    # draw that cycles through 2 or 3 states to what the last round would give it. On the
+    # article's rules (acceptance flips with Huawei's share in some draws, so the plain loop
+    # runs all its rounds) every rule's record must be the plain loop's to the last bit.
+    import deals.portfolio.regimes as regimes
+
+    p = load_portfolio("article")
+    base, top = split(portfolio_sample(p, 600, 0), len(p.deals))
+    cycled = []
+    step = regimes._Settling.step
+
+    def watched(self, *a):
+        done = step(self, *a)
+        cycled.append(self.cycled)
+        return done
+
+    monkeypatch.setattr(regimes._Settling, "step", watched)
+    fast = [uniform(Chunk(p, base, top, True, 8), s, c) for s, c in
+            [(0.5, False), (1.0, False), (0.5, True), (1.0, True), (None, False)]]
+    assert any(cycled)
+    monkeypatch.setattr(regimes.Chunk, "settle", _settle_every_draw)
+    plain = [uniform(Chunk(p, base, top, True, 8), s, c) for s, c in
+             [(0.5, False), (1.0, False), (0.5, True), (1.0, True), (None, False)]]
+    for a, b in zip(fast, plain):
+        assert a.keys() == b.keys()
+        for key in a:
+            assert np.asarray(a[key]).tobytes() == np.asarray(b[key]).tobytes(), key

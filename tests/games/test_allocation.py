@@ -109,6 +109,24 @@ def test_knapsack_equals_linprog(seed):
         assert b @ z + b0 >= r - 1e-9
 
 
+def test_a_stack_of_knapsacks_gives_each_ones_own_answer_bit_for_bit():
+    # The LPs whose objective-best point already meets the constraint are answered without
+    # the greedy's sort, the rest sorted together: a stack mixing both (and infeasible ones,
+    # ties, zero slopes) gives each LP the bytes it gets alone.
+    rng = np.random.default_rng(11)
+    n, m, k = 60, 4, 3
+    a, b = rng.normal(size=(n, m, k)), rng.normal(size=(n, m, k))
+    a[rng.random(a.shape) < 0.15], b[rng.random(b.shape) < 0.15] = 0.0, 0.0
+    a0, b0 = rng.normal(size=(n, m)), rng.normal(size=(n, m)) * 2
+    r = rng.choice([0.0, -2.0, 3.0], size=(n, m))
+    z = knapsack(a, a0, b, b0, r)
+    assert np.isnan(z).any() and (~np.isnan(z)).any()
+    for i in range(n):
+        for j in range(m):
+            alone = knapsack(a[i, j][None], a0[i, j], b[i, j][None], b0[i, j], r[i, j])[0]
+            assert z[i, j].tobytes() == alone.tobytes(), (i, j)
+
+
 def test_best_offers_against_linprog_per_level():
     rng = np.random.default_rng(3)
     c1, c2 = rng.normal(size=3), rng.normal(size=3)
@@ -430,6 +448,36 @@ def test_the_uniform_cap_equals_the_plain_mask_search_bit_for_bit(seed):
     want_cap, want_choice = largest_uniform_cap_by_masks(prefs, vols, budget, capped)
     assert cap.tobytes() == want_cap.tobytes()
     np.testing.assert_array_equal(choice, want_choice)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_uniform_cap_found_from_the_volumes_equals_the_plain_bisection(seed):
+    # The cap's bisection asks whether the total fits only where the answer can change (at
+    # the options' volumes) and repeats it in between: continuous and dyadic volumes,
+    # budgets set at some totals exactly, budgets no cap meets, and problems all exempt
+    # give the plain search's bytes.
+    rng = np.random.default_rng(40 + seed)
+    n, K = 400, 6
+    prefs, vols = [], []
+    for k in range(K):
+        m = int(rng.integers(1, 9))
+        v = rng.normal(size=(n, m))
+        v[rng.random((n, m)) < 0.15] = -np.inf
+        v[:, 0] = np.where(np.isfinite(v).any(axis=1), v[:, 0], 0.0)
+        prefs.append(v)
+        dyadic = rng.integers(0, 9, (n, m)) / 4           # caps the bisection meets exactly
+        vols.append(np.where(rng.random((n, m)) < 0.5, dyadic, rng.exponential(1.0, (n, m))))
+    capped = [bool(c) for c in rng.random(K) < 0.8]
+    budget = rng.uniform(-0.5, 8.0, n)
+    exact = rng.random(n) < 0.3                       # a budget equal to some pick's total
+    budget[exact] = sum(w[exact, 0] for w in vols)
+    cap, choice = largest_uniform_cap(prefs, vols, budget, capped=capped)
+    want_cap, want_choice = largest_uniform_cap_by_masks(prefs, vols, budget, capped)
+    assert cap.tobytes() == want_cap.tobytes()
+    np.testing.assert_array_equal(choice, want_choice)
+    none = largest_uniform_cap(prefs, vols, budget, capped=[False] * K)
+    plain = largest_uniform_cap_by_masks(prefs, vols, budget, [False] * K)
+    assert none[0].tobytes() == plain[0].tobytes()
 
 
 @pytest.mark.parametrize("seed", range(4))
