@@ -437,7 +437,6 @@ class Chunk:
         return out
 
 
-
 class _Settling:
     """For :meth:`Chunk.settle`: the acceptances and flows of every draw, the US's gain and
     outside option of the round that produced them, and the draws still moving (``rows``).
