@@ -21,7 +21,10 @@ nbclient = pytest.importorskip("nbclient")
 psutil = pytest.importorskip("psutil")
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
-CPU_LIMIT = 60
+#: CPU seconds a notebook may use: a guard against a notebook asking for many draws, not a
+#: speed target. CPU time grows on a busy machine (06-struck-deals: 44 s alone, 61 s in CI
+#: beside another job on the 2 cores), so the guard sits well above the heaviest notebook.
+CPU_LIMIT = 90
 HANG = 1800
 
 
