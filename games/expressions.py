@@ -592,6 +592,16 @@ class Expression:
             _found(self.identity, "code", entry)
         return function
 
+    def compile(self) -> Callable[..., Any]:
+        """The expression's numpy function (positional arguments in the order of ``names``),
+        compiled now if it was not yet: its code is then among the facts kept for the next run
+        (:func:`expression_facts`).
+
+        >>> parse_expression("2 * x", names=["x"]).compile()(3.0)
+        6.0
+        """
+        return self._compiled
+
     @property
     def is_constant(self) -> bool:
         """True when the expression names no quantity."""

@@ -87,5 +87,5 @@ def compiled_facts(deal: Deal) -> dict[str, Any]:
         found[id(inlined)] = inlined
     for expression in found.values():
         expression.node_counts()
-        expression._compiled  # noqa: B018 - compiled now, so its code is among the facts
+        expression.compile()  # compiled now, so its code is among the facts
     return expression_facts(found.values())
