@@ -75,6 +75,24 @@ DP_CHUNK = 512
 BRANCH_PROBLEMS = 24
 
 
+def _load_compiled():
+    """The optional compiled loops (games/decisions/_allocation.c: the price bisection and the
+    dynamic programme's steps, the same arithmetic as the NumPy code here, so the same
+    numbers bit for bit), or None: not built, or ``CHIPDEALS_PURE`` set, as for the
+    equilibrium kernels."""
+    if os.environ.get("CHIPDEALS_PURE", "").strip() not in ("", "0"):
+        return None
+    try:
+        from games.decisions import _allocation
+    except ImportError:
+        return None
+    return _allocation
+
+
+#: The compiled loops in use (None: the NumPy path). Tests set it to None to compare.
+_COMPILED = _load_compiled()
+
+
 @dataclass(frozen=True, eq=False)
 class Allocation:
     """Per draw: the option chosen in each problem, the price of volume, value and bound.
@@ -337,6 +355,17 @@ def _critical_prices(respond, V, W, B, q, bisections, n):
     """Per draw, prices ``lo`` (too low, or 0) and ``hi`` (high enough) around the critical
     one, for the ``n`` draws: 0 where it already serves, else by doubling, then
     ``bisections`` halvings."""
+    if _COMPILED is not None:
+        lo, hi = np.zeros(n), np.ones(n)
+        # Each problem's options up to its last one available in some draw (the kernel
+        # skips the rest, -inf at every finite price).
+        cols = np.isfinite(V).any(axis=0)
+        widths = (V.shape[2] - np.argmax(cols[:, ::-1], axis=1)).astype(np.int64)
+        _COMPILED.critical_prices(np.ascontiguousarray(V), np.ascontiguousarray(W), widths,
+                                  np.ascontiguousarray(B, dtype=float),
+                                  np.ascontiguousarray(q, dtype=float), lo, hi, n,
+                                  V.shape[1], V.shape[2], bisections)
+        return lo, hi
     lo, hi = np.zeros(n), np.ones(n)
     done = _serves(lo, respond, B, q)
     hi[done] = 0.0
@@ -523,16 +552,32 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     order = [k for k in range(K) if k not in fixed_pick]
     tail = np.concatenate([np.cumsum(reduced[:, order][:, ::-1], axis=1)[:, ::-1],
                            np.zeros((r, 1))], axis=1)
-    draw = at.copy()
     keep0 = W <= Bs * (1 + 1e-12)
-    draw, W, V = draw[keep0], W[keep0], V[keep0]
-    back: list[tuple[np.ndarray, np.ndarray]] = []
-    failed = np.zeros(r, bool)
     # Each state completed by the Lagrangian choice of the problems after it is an answer;
     # the best such raises the incumbent as the programme runs, so later states are pruned
     # against it (branch and bound's incumbent). Where it is kept, its stage and state are
     # remembered to rebuild its choice.
     lagr, g_w, g_v = _completions(values, volumes, rows, red, order)
+    steps = _steps if _COMPILED is None else _compiled_steps
+    failed = steps(values, volumes, rows, alive, order, W, V, keep0, Bs, qs, ps, slack, best,
+                   dropped, tail, g_w, g_v, choice, fixed_pick, lagr)
+    ok = ~failed
+    value[rows[ok]] = best[ok]
+    bound[rows[ok]] = np.maximum(best, np.minimum(top, dropped))[ok]
+    return rows[failed]
+
+
+def _steps(values, volumes, rows, alive, order, W, V, keep0, Bs, qs, ps, slack, best, dropped,
+           tail, g_w, g_v, choice, fixed_pick, lagr):
+    """For :func:`_frontier`, in NumPy: the programme's steps over the problems ``order``
+    from the states (``W``, ``V``) of the draws ``keep0``, all draws at once. Updates
+    ``best`` (the incumbents and the best final states), ``dropped`` (the largest bound of
+    a pruned state) and the rows' ``choice`` in place; returns the draws that passed
+    ``MAX_STATES`` states."""
+    r = rows.size
+    draw, W, V = np.flatnonzero(keep0), W[keep0], V[keep0]
+    back: list[tuple[np.ndarray, np.ndarray]] = []
+    failed = np.zeros(r, bool)
     inc_step = np.full(r, -1)
     inc_state = np.zeros(r, dtype=np.int64)
     for step, j in enumerate(order):
@@ -583,10 +628,38 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
                                      int(inc_step[i]), int(inc_state[i]))
     if draw.size:
         _best_last_states(draw, W, V, qs, best, choice, rows, fixed_pick, order, back)
-    ok = ~failed
-    value[rows[ok]] = best[ok]
-    bound[rows[ok]] = np.maximum(best, np.minimum(top, dropped))[ok]
-    return rows[failed]
+    return failed
+
+
+def _compiled_steps(values, volumes, rows, alive, order, W, V, keep0, Bs, qs, ps, slack, best,
+                    dropped, tail, g_w, g_v, choice, fixed_pick, lagr):
+    """:func:`_steps` by the compiled loop (games/decisions/_allocation.c), draw by draw:
+    the same states, bounds and answers, bit for bit. Same arguments and result."""
+    r, S = rows.size, len(order)
+    options = [_alive_options(alive[j], values[j][rows], volumes[j][rows]) for j in order]
+    M = max([o[0].shape[1] for o in options], default=1)
+    ov, ow = np.full((S, r, M), -np.inf), np.zeros((S, r, M))
+    oi = np.zeros((S, r, M), dtype=np.int64)
+    for s, (v, w, i) in enumerate(options):
+        ov[s, :, :v.shape[1]], ow[s, :, :v.shape[1]], oi[s, :, :v.shape[1]] = v, w, i
+    pick, upto = np.zeros((r, S), dtype=np.int64), np.zeros(r, dtype=np.int64)
+    failed = np.zeros(r, dtype=np.int64)
+
+    def flat(x):
+        return np.ascontiguousarray(x, dtype=float)
+
+    _COMPILED.frontier(flat(W), flat(V), keep0.astype(np.int64), flat(Bs), flat(qs), flat(ps),
+                       flat(slack), best, dropped, flat(tail), flat(g_w), flat(g_v), ov, ow, oi,
+                       pick, upto, failed, r, S, M, MAX_STATES)
+    new = np.flatnonzero(upto >= -1)       # a new answer: its steps up to upto, then Lagrangian
+    if new.size:
+        picks = np.empty((new.size, len(values)), dtype=choice.dtype)
+        for k, c in fixed_pick.items():
+            picks[:, k] = c[new]
+        for s, j in enumerate(order):
+            picks[:, j] = np.where(s <= upto[new], pick[new, s], lagr[j][new])
+        choice[rows[new]] = picks
+    return failed.astype(bool)
 
 
 def _alive_options(alive, v, w):
