@@ -3,6 +3,8 @@
  *   critical_prices  _critical_prices: per draw, the doubling and the bisection on the price
  *                    (each problem's best option at a price by argmax, ties and NaN as NumPy's
  *                    argmax; the total volume by NumPy's pairwise summation)
+ *   ascend, fill     _ascend and _fill: each problem in turn to its best option given the
+ *                    others', or to its largest tied option that fits
  *   frontier         the step loop of _frontier: the dynamic programme over non-dominated
  *                    (volume, value) states of one draw after another, pruned by the dual
  *                    bound, with the incumbents of completed states
@@ -80,18 +82,46 @@ static Py_ssize_t argmax_of(const double *x, Py_ssize_t m) {
     return at;
 }
 
-/* _serves for one draw: V, W its (K, M) stacked options; vols and work scratch. */
-static int serves(const double *V, const double *W, const int64_t *widths, Py_ssize_t K,
-                  Py_ssize_t M, double p, double B, double q, double *vols, double *work) {
-    Py_ssize_t k, j, m;
+/* For serves: per problem of one draw, the options that can be the first largest of
+ * v - w p at a finite price p >= 0: available, and no earlier option with at most the
+ * volume and at least the value (that one's v - w p is then at least as large, rounding
+ * included: a product and a difference are monotone in each argument). keep[k * M ...]
+ * lists them, count[k] how many. */
+static void candidates(const double *V, const double *W, const int64_t *widths, Py_ssize_t K,
+                       Py_ssize_t M, int32_t *keep, int32_t *count) {
+    Py_ssize_t k, i, j;
+    for (k = 0; k < K; k++) {
+        const double *v = V + k * M, *w = W + k * M;
+        int32_t c = 0;
+        for (j = 0; j < (Py_ssize_t)widths[k]; j++) {
+            int beaten = !(v[j] > -INFINITY);
+            for (i = 0; i < j && !beaten; i++)
+                beaten = w[i] <= w[j] && v[i] >= v[j];
+            if (!beaten) keep[k * M + c++] = (int32_t)j;
+        }
+        count[k] = c;
+    }
+}
+
+/* _serves for one draw: V, W its (K, M) stacked options; vols and work scratch. At a finite
+ * price only the candidates are compared (the first largest is among them, in their order);
+ * else every entry, padding included, as NumPy's argmax over the stacked row. */
+static int serves(const double *V, const double *W, const int32_t *keep, const int32_t *count,
+                  Py_ssize_t K, Py_ssize_t M, double p, double B, double q, double *vols,
+                  double *work) {
+    Py_ssize_t k, j;
     double total;
     for (k = 0; k < K; k++) {
         const double *v = V + k * M, *w = W + k * M;
-        /* Past a problem's own options the entries are -inf - 0 p = -inf, never the first
-         * largest while p is finite (a problem has an available option); else all count. */
-        m = isfinite(p) ? (Py_ssize_t)widths[k] : M;
-        for (j = 0; j < m; j++) work[j] = v[j] - w[j] * p;
-        vols[k] = w[argmax_of(work, m)];
+        if (isfinite(p) && count[k] > 0) {
+            const int32_t *c = keep + k * M;
+            for (j = 0; j < count[k]; j++) work[j] = v[c[j]] - w[c[j]] * p;
+            vols[k] = w[c[argmax_of(work, count[k])]];
+        }
+        else {
+            for (j = 0; j < M; j++) work[j] = v[j] - w[j] * p;
+            vols[k] = w[argmax_of(work, M)];
+        }
     }
     total = pairwise_sum(vols, K);
     return (total <= B * FIT) && (q * total <= p * FIT + 1e-300);
@@ -105,6 +135,7 @@ static PyObject *critical_prices(PyObject *self, PyObject *args) {
     Py_ssize_t n, K, M, d;
     int bisections, i, got = 0, it;
     double *vols = NULL, *work = NULL;
+    int32_t *keep = NULL, *count = NULL;
     if (!PyArg_ParseTuple(args, "OOOOOOOnnni", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
                           &n, &K, &M, &bisections))
         return NULL;
@@ -120,7 +151,9 @@ static PyObject *critical_prices(PyObject *self, PyObject *args) {
     }
     vols = malloc(sizeof(double) * K);
     work = malloc(sizeof(double) * M);
-    if (!vols || !work) { PyErr_NoMemory(); goto done; }
+    keep = malloc(sizeof(int32_t) * K * M);
+    count = malloc(sizeof(int32_t) * K);
+    if (!vols || !work || !keep || !count) { PyErr_NoMemory(); goto done; }
     {
         const double *V = b[0].buf, *W = b[1].buf, *B = b[3].buf, *q = b[4].buf;
         const int64_t *widths = b[2].buf;
@@ -128,19 +161,20 @@ static PyObject *critical_prices(PyObject *self, PyObject *args) {
         for (d = 0; d < n; d++) {
             const double *v = V + d * K * M, *w = W + d * K * M;
             double l = 0.0, h = 1.0, mid;
-            if (serves(v, w, widths, K, M, 0.0, B[d], q[d], vols, work)) {
+            candidates(v, w, widths, K, M, keep, count);
+            if (serves(v, w, keep, count, K, M, 0.0, B[d], q[d], vols, work)) {
                 lo[d] = 0.0;
                 hi[d] = 0.0;
                 continue;
             }
             for (it = 0; it < 1100; it++) {          /* a feasible price by doubling */
-                if (serves(v, w, widths, K, M, h, B[d], q[d], vols, work)) break;
+                if (serves(v, w, keep, count, K, M, h, B[d], q[d], vols, work)) break;
                 l = h;
                 h = h * 2;
             }
             for (i = 0; i < bisections; i++) {
                 mid = (l + h) / 2;
-                if (serves(v, w, widths, K, M, mid, B[d], q[d], vols, work)) h = mid;
+                if (serves(v, w, keep, count, K, M, mid, B[d], q[d], vols, work)) h = mid;
                 else l = mid;
             }
             lo[d] = l;
@@ -150,10 +184,125 @@ static PyObject *critical_prices(PyObject *self, PyObject *args) {
 done:
     free(vols);
     free(work);
+    free(keep);
+    free(count);
     for (i = 0; i < got; i++) PyBuffer_Release(&b[i]);
     if (PyErr_Occurred()) return NULL;
     Py_RETURN_NONE;
 }
+
+/* The stacked options' arrays of ascend and fill, and one draw's view of them. */
+typedef struct {
+    const double *V, *W, *B, *q, *p;
+    const int64_t *widths;
+    int64_t *choice;
+    double *vols, *score;
+    Py_ssize_t n, K, M;
+} Options;
+
+/* _ascend for draw d: each problem in turn to its best option given the others'. */
+static void ascend_draw(Options *o, Py_ssize_t d, int sweeps) {
+    Py_ssize_t K = o->K, M = o->M, k, j, m, pick;
+    double *vols = o->vols + d * K, fit = o->B[d] * FIT, q = o->q[d];
+    int64_t *choice = o->choice + d * K;
+    int sweep;
+    for (sweep = 0; sweep < sweeps; sweep++)
+        for (k = 0; k < K; k++) {
+            const double *v = o->V + (d * K + k) * M, *w = o->W + (d * K + k) * M;
+            double others = pairwise_sum(vols, K) - vols[k], current;
+            m = (Py_ssize_t)o->widths[k];
+            for (j = 0; j < m; j++) {
+                double total = others + w[j];
+                o->score[j] = total <= fit ? v[j] - q * (total * total) / 2 : -INFINITY;
+            }
+            current = o->score[choice[k]];
+            pick = argmax_of(o->score, m);
+            if (o->score[pick] > current + 1e-12 * (1 + fabs(current))) {
+                choice[k] = pick;
+                vols[k] = w[pick];
+            }
+        }
+}
+
+/* _fill for draw d: each problem in turn to its largest tied option that still fits. */
+static void fill_draw(Options *o, Py_ssize_t d) {
+    Py_ssize_t K = o->K, M = o->M, k, j, m, pick;
+    double *vols = o->vols + d * K, p = o->p[d];
+    int64_t *choice = o->choice + d * K;
+    for (k = 0; k < K; k++) {
+        const double *v = o->V + (d * K + k) * M, *w = o->W + (d * K + k) * M;
+        double top, room;
+        int has = 0;
+        m = (Py_ssize_t)o->widths[k];
+        for (j = 0; j < m; j++) o->score[j] = v[j] - p * w[j];
+        top = o->score[0];                       /* np.max: a NaN wins */
+        for (j = 1; j < m && !isnan(top); j++)
+            if (isnan(o->score[j]) || o->score[j] > top) top = o->score[j];
+        room = o->B[d] - pairwise_sum(vols, K) + vols[k];
+        for (j = 0; j < m; j++) {
+            int fits = o->score[j] >= top - 1e-9 * (1 + fabs(top)) && w[j] <= room * FIT;
+            o->score[M + j] = fits ? w[j] : -INFINITY;
+            has |= fits;
+        }
+        if (has) {
+            pick = argmax_of(o->score + M, m);
+            choice[k] = pick;
+            vols[k] = w[pick];
+        }
+    }
+}
+
+/* ascend(V, W, widths, B, q, choice, vols, n, K, M, sweeps) and fill(V, W, widths, B, p,
+ * choice, vols, n, K, M): allocation._ascend and _fill on the stacked options, draw by draw,
+ * choice (int64) and vols updated in place. */
+static PyObject *options_loop(PyObject *args, int is_fill) {
+    PyObject *o[7];
+    Py_buffer b[7];
+    Py_ssize_t n, K, M, d, k;
+    int sweeps = 0, i, got = 0;
+    Options opt;
+    memset(&opt, 0, sizeof opt);
+    if (!PyArg_ParseTuple(args, "OOOOOOOnnni", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
+                          &n, &K, &M, &sweeps))
+        return NULL;
+    if (n < 0 || K < 1 || M < 1) { PyErr_SetString(PyExc_ValueError, "bad shape"); return NULL; }
+    {
+        Py_ssize_t sizes[7] = {n * K * M, n * K * M, K, n, n, n * K, n * K};
+        int integer[7] = {0, 0, 1, 0, 0, 1, 0}, writable[7] = {0, 0, 0, 0, 0, 1, 1};
+        const char *names[7] = {"V", "W", "widths", "B", is_fill ? "p" : "q", "choice", "vols"};
+        for (got = 0; got < 7; got++)
+            if (get_array(o[got], &b[got], sizes[got], integer[got], writable[got],
+                          names[got]) < 0)
+                goto done;
+    }
+    opt.V = b[0].buf; opt.W = b[1].buf; opt.widths = b[2].buf; opt.B = b[3].buf;
+    if (is_fill) opt.p = b[4].buf; else opt.q = b[4].buf;
+    opt.choice = b[5].buf; opt.vols = b[6].buf; opt.n = n; opt.K = K; opt.M = M;
+    for (k = 0; k < K; k++)
+        if (opt.widths[k] < 1 || opt.widths[k] > M) {
+            PyErr_SetString(PyExc_ValueError, "bad widths");
+            goto done;
+        }
+    for (d = 0; d < n * K; d++)
+        if (opt.choice[d] < 0 || opt.choice[d] >= opt.widths[d % K]) {
+            PyErr_SetString(PyExc_ValueError, "a choice out of range");
+            goto done;
+        }
+    opt.score = malloc(sizeof(double) * 2 * M);
+    if (!opt.score) { PyErr_NoMemory(); goto done; }
+    for (d = 0; d < n; d++) {
+        if (is_fill) fill_draw(&opt, d);
+        else ascend_draw(&opt, d, sweeps);
+    }
+done:
+    free(opt.score);
+    for (i = 0; i < got; i++) PyBuffer_Release(&b[i]);
+    if (PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *ascend(PyObject *self, PyObject *args) { return options_loop(args, 0); }
+static PyObject *fill(PyObject *self, PyObject *args) { return options_loop(args, 1); }
 
 /* A child state: volume, value, its place among the children as NumPy lists them (parent by
  * parent, option by option), its parent's index and the option's index in its problem. */
@@ -331,6 +480,8 @@ done:
 static PyMethodDef methods[] = {
     {"critical_prices", critical_prices, METH_VARARGS,
      "Per draw, the prices around the critical one (see allocation._critical_prices)."},
+    {"ascend", ascend, METH_VARARGS, "Coordinate ascent (see allocation._ascend)."},
+    {"fill", fill, METH_VARARGS, "The budget filled with tied options (see allocation._fill)."},
     {"frontier", frontier, METH_VARARGS,
      "The dynamic programme's loop, draw by draw (see allocation._frontier)."},
     {NULL, NULL, 0, NULL},

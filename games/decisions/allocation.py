@@ -259,12 +259,12 @@ def _lagrangian(values, volumes, B, q, V, W, respond, bisections, sweeps):
     lo, hi = _critical_prices(respond, V, W, B, q, bisections, n)
     choice, vols, _ = respond(hi, reduced=False)
     best = _objective(values, choice, vols, q)
-    filled, fvols = _fill(values, volumes, hi, choice, vols, B)
+    filled, fvols = _fill(values, volumes, hi, choice, vols, B, (V, W))
     fbest = _objective(values, filled, fvols, q)
     better = fbest > best
     choice = np.where(better[:, None], filled, choice)
     vols = np.where(better[:, None], fvols, vols)
-    choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps)
+    choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps, (V, W))
     value = _objective(values, choice, vols, q)
     d_hi, d_lo = _dual(respond, hi, B, q), _dual(respond, lo, B, q)
     bound = np.minimum(d_hi, d_lo)
@@ -907,8 +907,24 @@ def _shed(values, volumes, choice, vols, B):
     return choice, vols
 
 
-def _ascend(values, volumes, choice, vols, B, q, sweeps):
-    """Each problem in turn moves to its best option given the others' (budget respected)."""
+def _stacked_loop(name, values, stacked, per_draw, B, choice, vols, sweeps=0):
+    """The compiled ``ascend`` or ``fill`` on the options stacked by :func:`_stack` (V, W):
+    the same arithmetic draw by draw, on copies of ``choice`` and ``vols``."""
+    V, W = stacked
+    choice = np.ascontiguousarray(choice, dtype=np.int64).copy()
+    vols = np.ascontiguousarray(vols, dtype=float).copy()
+    widths = np.array([v.shape[1] for v in values], dtype=np.int64)
+    getattr(_COMPILED, name)(V, W, widths, np.ascontiguousarray(B, dtype=float),
+                             np.ascontiguousarray(per_draw, dtype=float), choice, vols,
+                             V.shape[0], V.shape[1], V.shape[2], sweeps)
+    return choice, vols
+
+
+def _ascend(values, volumes, choice, vols, B, q, sweeps, stacked=None):
+    """Each problem in turn moves to its best option given the others' (budget respected).
+    ``stacked``: the options as :func:`_stack` gives them, for the compiled loop."""
+    if _COMPILED is not None and stacked is not None:
+        return _stacked_loop("ascend", values, stacked, q, B, choice, vols, sweeps)
     choice, vols = choice.copy(), vols.copy()
     for _ in range(sweeps):
         for k, (v, w) in enumerate(zip(values, volumes)):
@@ -924,8 +940,11 @@ def _ascend(values, volumes, choice, vols, B, q, sweeps):
     return choice, vols
 
 
-def _fill(values, volumes, p, choice, vols, B):
-    """Move each problem, in turn, to its largest tied option that still fits the budget."""
+def _fill(values, volumes, p, choice, vols, B, stacked=None):
+    """Move each problem, in turn, to its largest tied option that still fits the budget.
+    ``stacked``: the options as :func:`_stack` gives them, for the compiled loop."""
+    if _COMPILED is not None and stacked is not None:
+        return _stacked_loop("fill", values, stacked, p, B, choice, vols)
     choice, vols = choice.copy(), vols.copy()
     for k, (v, w) in enumerate(zip(values, volumes)):
         reduced = v - p[:, None] * w
