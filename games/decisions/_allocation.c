@@ -5,6 +5,7 @@
  *                    argmax; the total volume by NumPy's pairwise summation)
  *   ascend, fill     _ascend and _fill: each problem in turn to its best option given the
  *                    others', or to its largest tied option that fits
+ *   undominated      _undominated: the options no other option beats
  *   frontier         the step loop of _frontier: the dynamic programme over non-dominated
  *                    (volume, value) states of one draw after another, pruned by the dual
  *                    bound, with the incumbents of completed states
@@ -304,6 +305,40 @@ done:
 static PyObject *ascend(PyObject *self, PyObject *args) { return options_loop(args, 0); }
 static PyObject *fill(PyObject *self, PyObject *args) { return options_loop(args, 1); }
 
+/* undominated(v, w, out, r, m): allocation._undominated, row by row. out[i, j] = 1 where
+ * option j is available and no other option has at most its volume and at least its value
+ * (of identical options the first is kept), else 0. */
+static PyObject *undominated(PyObject *self, PyObject *args) {
+    PyObject *o[3];
+    Py_buffer b[3];
+    Py_ssize_t r, m, i, j, l;
+    int got = 0, k;
+    if (!PyArg_ParseTuple(args, "OOOnn", &o[0], &o[1], &o[2], &r, &m)) return NULL;
+    if (r < 0 || m < 0) { PyErr_SetString(PyExc_ValueError, "bad shape"); return NULL; }
+    {
+        int integer[3] = {0, 0, 1}, writable[3] = {0, 0, 1};
+        const char *names[3] = {"v", "w", "out"};
+        for (got = 0; got < 3; got++)
+            if (get_array(o[got], &b[got], r * m, integer[got], writable[got], names[got]) < 0)
+                goto done;
+    }
+    for (i = 0; i < r; i++) {
+        const double *v = (const double *)b[0].buf + i * m, *w = (const double *)b[1].buf + i * m;
+        int64_t *out = (int64_t *)b[2].buf + i * m;
+        for (j = 0; j < m; j++) {
+            int beaten = !(v[j] > -INFINITY);
+            for (l = 0; l < m && !beaten; l++)
+                beaten = l != j && w[l] <= w[j] && v[l] >= v[j] &&
+                         (l < j || w[l] < w[j] || v[l] > v[j]);
+            out[j] = !beaten;
+        }
+    }
+done:
+    for (k = 0; k < got; k++) PyBuffer_Release(&b[k]);
+    if (PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
+}
+
 /* A child state: volume, value, its place among the children as NumPy lists them (parent by
  * parent, option by option), its parent's index and the option's index in its problem. */
 typedef struct { double w, v; int64_t place, option; int32_t parent; } Child;
@@ -482,6 +517,8 @@ static PyMethodDef methods[] = {
      "Per draw, the prices around the critical one (see allocation._critical_prices)."},
     {"ascend", ascend, METH_VARARGS, "Coordinate ascent (see allocation._ascend)."},
     {"fill", fill, METH_VARARGS, "The budget filled with tied options (see allocation._fill)."},
+    {"undominated", undominated, METH_VARARGS,
+     "The options no other beats (see allocation._undominated)."},
     {"frontier", frontier, METH_VARARGS,
      "The dynamic programme's loop, draw by draw (see allocation._frontier)."},
     {NULL, NULL, 0, NULL},

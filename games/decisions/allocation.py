@@ -698,6 +698,11 @@ def _undominated(v, w):
     [[True, True, False, False, False]]
     """
     r, m = v.shape
+    if _COMPILED is not None:
+        out = np.empty((r, m), dtype=np.int64)
+        _COMPILED.undominated(np.ascontiguousarray(v, dtype=float),
+                              np.ascontiguousarray(w, dtype=float), out, r, m)
+        return out.astype(bool)
     order = np.lexsort((np.broadcast_to(np.arange(m), (r, m)), -v, w), axis=1)
     sv = np.take_along_axis(v, order, axis=1)
     before = np.concatenate([np.full((r, 1), -np.inf),
