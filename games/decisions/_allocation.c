@@ -494,7 +494,7 @@ static PyObject *frontier(PyObject *self, PyObject *args) {
     f.oi = b[14].buf; f.pick = b[15].buf; f.upto = b[16].buf; f.failed = b[17].buf;
     f.sw = malloc(sizeof(double) * (cap + 1));
     f.sv = malloc(sizeof(double) * (cap + 1));
-    f.kids = malloc(sizeof(Child) * cap * M + sizeof(Child));
+    f.kids = malloc(sizeof(Child) * (cap > 0 ? cap : 1) * M);   /* states (1 at first) x M */
     f.parent = malloc(sizeof(int32_t) * (S * cap + 1));
     f.option = malloc(sizeof(int64_t) * (S * cap + 1));
     if (!f.sw || !f.sv || !f.kids || !f.parent || !f.option) { PyErr_NoMemory(); goto done; }
