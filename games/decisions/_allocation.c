@@ -150,6 +150,11 @@ static PyObject *critical_prices(PyObject *self, PyObject *args) {
                           names[got]) < 0)
                 goto done;
     }
+    for (d = 0; d < K; d++)
+        if (((const int64_t *)b[2].buf)[d] < 1 || ((const int64_t *)b[2].buf)[d] > M) {
+            PyErr_SetString(PyExc_ValueError, "bad widths");
+            goto done;
+        }
     vols = malloc(sizeof(double) * K);
     work = malloc(sizeof(double) * M);
     keep = malloc(sizeof(int32_t) * K * M);
