@@ -154,8 +154,18 @@ class _Responses:
         return pick.reshape(n, k), vols, best
 
 
-def _objective(values, choice, vols, q):
-    own = sum(np.take_along_axis(v, choice[:, [k]], axis=1)[:, 0] for k, v in enumerate(values))
+def _objective(values, choice, vols, q, stacked=None):
+    """The objective of the choices: the options' values summed problem by problem (from 0,
+    in order), less the quadratic cost on the total volume. ``stacked``: the values as
+    :func:`_stack` gives them, for one gather instead of one per problem (the same sums:
+    an accumulation runs in the same order)."""
+    if stacked is not None:
+        picked = np.take_along_axis(stacked, choice[:, :, None], axis=2)[:, :, 0]
+        own = np.add.accumulate(np.concatenate([np.zeros((len(picked), 1)), picked], axis=1),
+                                axis=1)[:, -1]
+    else:
+        own = sum(np.take_along_axis(v, choice[:, [k]], axis=1)[:, 0]
+                  for k, v in enumerate(values))
     total = vols.sum(axis=1)
     return own - q * total ** 2 / 2
 
@@ -258,14 +268,14 @@ def _lagrangian(values, volumes, B, q, V, W, respond, bisections, sweeps):
     n = len(B)
     lo, hi = _critical_prices(respond, V, W, B, q, bisections, n)
     choice, vols, _ = respond(hi, reduced=False)
-    best = _objective(values, choice, vols, q)
+    best = _objective(values, choice, vols, q, V)
     filled, fvols = _fill(values, volumes, hi, choice, vols, B, (V, W))
-    fbest = _objective(values, filled, fvols, q)
+    fbest = _objective(values, filled, fvols, q, V)
     better = fbest > best
     choice = np.where(better[:, None], filled, choice)
     vols = np.where(better[:, None], fvols, vols)
     choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps, (V, W))
-    value = _objective(values, choice, vols, q)
+    value = _objective(values, choice, vols, q, V)
     d_hi, d_lo = _dual(respond, hi, B, q), _dual(respond, lo, B, q)
     bound = np.minimum(d_hi, d_lo)
     best_price = np.where(d_hi <= d_lo, hi, lo)      # the price of the tighter bound
