@@ -348,12 +348,36 @@ done:
  * parent, option by option), its parent's index and the option's index in its problem. */
 typedef struct { double w, v; int64_t place, option; int32_t parent; } Child;
 
-/* Rising volume, then falling value, then the NumPy order (np.lexsort is stable). */
-static int child_order(const void *a, const void *b) {
-    const Child *x = a, *y = b;
-    if (x->w != y->w) return x->w < y->w ? -1 : 1;
-    if (x->v != y->v) return x->v > y->v ? -1 : 1;
-    return x->place < y->place ? -1 : (x->place > y->place);
+/* Rising volume, then falling value, then the NumPy order (np.lexsort is stable): whether
+ * x comes before y (places differ, so this is a total order). */
+static int child_before(const Child *x, const Child *y) {
+    if (x->w != y->w) return x->w < y->w;
+    if (x->v != y->v) return x->v > y->v;
+    return x->place < y->place;
+}
+
+/* Merge sort of the children by child_before (tmp: room for n / 2 + 1 of them). Each
+ * parent's children come in the order of its options, mostly rising in volume already, so
+ * a half already in order after the other is not merged. */
+static void sort_children(Child *a, Child *tmp, Py_ssize_t n) {
+    Py_ssize_t mid, i, j, k;
+    if (n < 16) {
+        for (i = 1; i < n; i++) {
+            Child x = a[i];
+            for (j = i; j > 0 && child_before(&x, &a[j - 1]); j--) a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return;
+    }
+    mid = n / 2;
+    sort_children(a, tmp, mid);
+    sort_children(a + mid, tmp, n - mid);
+    if (!child_before(&a[mid], &a[mid - 1])) return;
+    memcpy(tmp, a, sizeof(Child) * mid);
+    for (i = 0, j = mid, k = 0; i < mid; k++) {
+        if (j < n && child_before(&a[j], &tmp[i])) a[k] = a[j++];
+        else a[k] = tmp[i++];
+    }
 }
 
 /* np.maximum's rule: a NaN on either side wins. */
@@ -387,7 +411,7 @@ typedef struct {
     double *best, *dropped;
     int64_t *pick, *upto, *failed;
     double *sw, *sv;                              /* the states, cap + 1 of each */
-    Child *kids;                                  /* cap * M */
+    Child *kids, *tmp;                            /* cap * M, and half as many */
     int32_t *parent; int64_t *option;             /* S * cap: the states' back links */
 } Frontier;
 
@@ -416,7 +440,7 @@ static void frontier_draw(Frontier *f, Py_ssize_t d) {
                 }
                 else drop = nan_max(drop, ub);
             }
-        qsort(f->kids, (size_t)c, sizeof(Child), child_order);
+        sort_children(f->kids, f->tmp, c);
         kept = 0;
         for (i = 0; i < c; i++) {          /* non-dominated: more value than every lighter */
             if (!(f->kids[i].v > vmax)) continue;
@@ -500,9 +524,13 @@ static PyObject *frontier(PyObject *self, PyObject *args) {
     f.sw = malloc(sizeof(double) * (cap + 1));
     f.sv = malloc(sizeof(double) * (cap + 1));
     f.kids = malloc(sizeof(Child) * (cap > 0 ? cap : 1) * M);   /* states (1 at first) x M */
+    f.tmp = malloc(sizeof(Child) * ((cap > 0 ? cap : 1) * M / 2 + 1));
     f.parent = malloc(sizeof(int32_t) * (S * cap + 1));
     f.option = malloc(sizeof(int64_t) * (S * cap + 1));
-    if (!f.sw || !f.sv || !f.kids || !f.parent || !f.option) { PyErr_NoMemory(); goto done; }
+    if (!f.sw || !f.sv || !f.kids || !f.tmp || !f.parent || !f.option) {
+        PyErr_NoMemory();
+        goto done;
+    }
     Py_BEGIN_ALLOW_THREADS
     for (d = 0; d < r; d++) {
         f.failed[d] = 0;
@@ -511,7 +539,7 @@ static PyObject *frontier(PyObject *self, PyObject *args) {
     }
     Py_END_ALLOW_THREADS
 done:
-    free(f.sw); free(f.sv); free(f.kids); free(f.parent); free(f.option);
+    free(f.sw); free(f.sv); free(f.kids); free(f.tmp); free(f.parent); free(f.option);
     for (i = 0; i < got; i++) PyBuffer_Release(&b[i]);
     if (PyErr_Occurred()) return NULL;
     Py_RETURN_NONE;

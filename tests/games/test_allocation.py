@@ -710,3 +710,22 @@ def test_the_compiled_loops_give_the_numpy_answers_bit_for_bit(monkeypatch, seed
             for f in ("choice", "volumes", "price", "shadow_price", "value", "bound"):
                 assert getattr(compiled, f).tobytes() == getattr(plain, f).tobytes(), (f, kw)
             monkeypatch.setattr(allocation_module, "MAX_STATES", limit)
+
+
+def test_the_objective_from_the_stacked_options_is_the_sum_problem_by_problem_bit_for_bit():
+    # One gather and an accumulation from 0 give what summing problem by problem gives (the
+    # same additions in the same order), negative zeros and unavailable options included.
+    from games.decisions.allocation import _objective, _stack
+    rng = np.random.default_rng(3)
+    n = 500
+    values, volumes = random_instances(rng, n, 40, 6)
+    values[0][:, 0] = -0.0
+    V, _ = _stack(values, volumes)
+    choice = np.column_stack([rng.integers(0, v.shape[1], n) for v in values])
+    vols = np.column_stack([w[np.arange(n), c] for w, c in zip(volumes, choice.T)])
+    q = rng.uniform(0.0, 1.0, n)
+    plain = _objective(values, choice, vols, q)
+    assert _objective(values, choice, vols, q, V).tobytes() == plain.tobytes()
+    one = _objective(values[:1], choice[:, :1], vols[:, :1], np.zeros(n))
+    assert one.tobytes() == _objective(values[:1], choice[:, :1], vols[:, :1], np.zeros(n),
+                                       V[:, :1]).tobytes()
