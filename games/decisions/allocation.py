@@ -33,6 +33,12 @@ there are finitely many totals). The solver's own dual bound then replaces the L
 one, so ``gap`` is certified: at most ``tolerance`` times the objective, or (if the solver
 stopped at its node limit) the most that is left.
 
+The inner loops (the price bisection, the budget fill, coordinate ascent, the undominated
+options and the dynamic programme's steps) run compiled where the optional extension
+games/decisions/_allocation.c is built (``pip install .``); it repeats the NumPy arithmetic
+here operation for operation, so the answers are the same bit for bit, and
+``CHIPDEALS_PURE=1`` (or no compiler) runs this module's NumPy code.
+
 >>> import numpy as np
 >>> values = [np.array([[0.0, 1.0, 2.0]]), np.array([[0.0, 0.5, 1.0]])]   # 2 and 1 per unit
 >>> volumes = [np.array([[0.0, 0.5, 1.0]]), np.array([[0.0, 0.5, 1.0]])]
@@ -83,7 +89,7 @@ def _load_compiled():
     if os.environ.get("CHIPDEALS_PURE", "").strip() not in ("", "0"):
         return None
     try:
-        from games.decisions import _allocation
+        from games.decisions import _allocation  # optional: built only where a compiler is
     except ImportError:
         return None
     return _allocation
