@@ -32,7 +32,7 @@ from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
 
-from deals.audit.drivers import parameter_ranks, tornado as tornado_table
+from deals.audit.drivers import parameter_ranks, swing_table
 from deals.audit.leverage import DrawLeverage, DrawSolver, optimal_ask, outcome_box, point_values
 from deals.deal.model import SIDES, Deal
 from deals.stages.values import stage_summary
@@ -164,8 +164,8 @@ class AuditWork:
 
     def swings(self) -> tuple[Any, dict[str, np.ndarray]]:
         """The tornado, and the ranks over the draws of the parameters it lists."""
-        frame = tornado_table(self.deal, self.proposal)
-        return frame, parameter_ranks(self.values, list(frame.index))
+        table = swing_table(self.deal, self.proposal)
+        return table, parameter_ranks(self.values, list(table.index))
 
     def staged(self) -> Any:
         return summary("staged", self.deal, self.terms, self.size, self.seed)

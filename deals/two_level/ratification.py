@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from deals.deal.sections.actors import WinSetSlack, latency, member_gains
 from deals.two_level.beliefs import in_proposal_setting, mutual_optimism_of
@@ -38,6 +37,10 @@ from games import markup
 from games.bargaining.batch import scan
 from games.bargaining.winset import delayed_power, schelling_shift, win_set
 from games.results import TabularResult
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
+
 
 def _change(value: float) -> str:
     """A signed change to two decimals, '0' where it rounds to nothing (never '-0.00')."""
@@ -100,6 +103,8 @@ class TwoLevel(TabularResult):
         return "supplier" in self.sides and self.ratified["supplier"] < RATIFY_THRESHOLD
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         rows = []
         for s in self.sides.values():
             rows += [(f"{s.party}: P(ratifies the proposal)", f"{s.ratified:.0%}"),
@@ -372,6 +377,8 @@ def schelling_curve(deal: Any, side: str, parameter: str, levels: Any, draws: in
     >>> list(curve.columns)[:2]
     ['P(ratifies proposal)', 'win-set / zone']
     """
+    import pandas as pd  # start-up time: only a frame asked for needs pandas
+
     rows = []
     deal = in_proposal_setting(deal)
     for level in levels:
