@@ -55,6 +55,7 @@ from games.errors import BargainingError
 __all__ = [
     "RULES", "OPTIMISM_TOLERANCE", "Ratification", "delayed_power", "WinSetScan", "win_set",
     "constrained_nash", "SchellingShift", "schelling_shift", "MutualOptimism", "mutual_optimism",
+    "scan_from",
 ]
 
 RULES = ("veto", "majority", "chair")
@@ -368,7 +369,8 @@ def scan_from(utilities: GridScan, disagreement: tuple[np.ndarray, np.ndarray]) 
 def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
                     packages: Sequence[Mapping[str, ArrayLike]] = (),
                     tolerance: float = OPTIMISM_TOLERANCE, grid_points: int = 350,
-                    enough: float | None = None) -> MutualOptimism:
+                    enough: float | None = None, utilities: GridScan | None = None
+                    ) -> MutualOptimism:
     """Where each side expects more than the other will concede: talks break down.
 
     ``expected`` holds each player's expected gain over its disagreement payoff per draw
@@ -380,6 +382,8 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     e_1 + e_2 > surplus. ``enough``: draws whose grid scan already shows a margin at least this
     large are not refined (their margin is then only a lower bound); any ``enough >= -tolerance``
     leaves :attr:`MutualOptimism.breakdown` unchanged, since refining only raises a margin.
+    ``utilities``: the problem's scan with a zero disagreement point (:func:`scan_from`), if
+    already made (both zone tests start from it).
 
     >>> import numpy as np
     >>> from games.optimise.outcome_space import Box
@@ -392,7 +396,8 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     shifted = replace(problem, disagreement=(problem.disagreement[0] + e_1,
                                              problem.disagreement[1] + e_2))
     # Both zone tests scan the same utilities: evaluated once, each disagreement point after.
-    utilities = scan(replace(problem, disagreement=(np.zeros(problem.draws),) * 2), grid_points)
+    utilities = utilities or scan(replace(problem, disagreement=(np.zeros(problem.draws),) * 2),
+                                  grid_points)
     zone = zone_test(shifted, grid=scan_from(utilities, shifted.disagreement), enough=enough)
     margin = zone.margin.copy()
     # The margin is a maximum over packages, so any package gives a lower bound: the packages
