@@ -32,11 +32,12 @@ from games import markup
 from games.parallel import can_fork, jobs_for, process_map
 from games.results import TabularResult
 from deals.deal.files import load
-from deals.stages.values import StageSummary
 from deals.two_level.ratification import TwoLevel
 
-if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+if TYPE_CHECKING:  # pandas and the staged plan load only when asked for (start-up time)
     import pandas as pd
+
+    from deals.stages.values import StageSummary
 
 #: What ``terms=`` audits: the terms on the table, the deal as struck, the drafter's belief.
 TERMS = ("proposal", "outcome", "belief")

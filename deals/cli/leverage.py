@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import deals
 from deals.cli.arguments import add_draws, deal_from_args
 from deals.cli.given import given_from, given_option, given_section
-from deals.record.timeline import library_as_of
 from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
 from deals.audit.comparison import has_terms, main_driver
 from deals.numbers import people
@@ -173,6 +172,8 @@ def cmd_compare(args: argparse.Namespace) -> Report:
     chosen = args.deals or None
     given = given_from(args)
     if args.as_of:  # the library as it stood then: deals without these terms yet are skipped
+        from deals.record.timeline import library_as_of  # start-up time: only with --as-of
+
         then = library_as_of(args.as_of, chosen)
         chosen = then if args.deals else [d for d in then if has_terms(d, args.terms)]
     count = len(chosen) if chosen else len(deals.library_names())

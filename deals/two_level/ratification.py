@@ -29,7 +29,6 @@ import numpy as np
 
 from deals.deal.sections.actors import WinSetSlack, latency, member_gains
 from deals.two_level.beliefs import in_proposal_setting, mutual_optimism_of
-from deals.two_level.doubt import threat_under_doubt
 from deals.errors import DealError
 from deals.audit.leverage import batch_problem, sample_values, supplier_power
 from deals.deal.terms import SIDES
@@ -295,6 +294,8 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     if deal.beliefs is not None:
         breakdown = mutual_optimism_of(given, draws, seed, power=power).probability
         if "partner" in deal.beliefs and deal.beliefs["partner"].resolve is not None:
+            from deals.two_level.doubt import threat_under_doubt  # start-up time: games.trees
+
             threat = threat_under_doubt(given, draws, seed)
     return TwoLevel(deal.name, {s: deal.party(s) for s in SIDES}, draws, seed,
                     HomeSides(deal, values, beta, grid_points, homes), shares,

@@ -93,3 +93,16 @@ def test_compare_never_imports_pandas(tmp_path, fmt):
                               env=env, check=True)
     assert done.stdout.strip()
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.slow  # starts a subprocess
+def test_the_compare_command_loads_none_of_what_it_does_not_use():
+    """The staged plan's game trees and the normal-form solvers, the record and pandas load
+    only where they are used (a doubted threat, --stages, --given, a frame)."""
+    code = ("import sys, deals.cli.leverage, deals.cli.commands\n"
+            "print(sorted({m.split('.')[0] if m.startswith('pandas') else '.'.join(m.split('.')[:2])"
+            " for m in sys.modules if m.startswith(('pandas', 'games.trees', 'games.normal_form', "
+            "'games.decisions', 'deals.record', 'deals.stages'))}))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.stdout.strip() == "[]"
