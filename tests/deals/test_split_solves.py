@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 import deals
-from deals.audit.leverage import DrawSolver, affine_issues, constant_slopes, sample_values
+from deals.audit.leverage import (DrawSolver, affine_issues, constant_slopes, piecewise_issues,
+                                  sample_values)
 from deals.deal.reading import library_names
 
 
@@ -35,7 +36,8 @@ def _compare(name: str, draws: int) -> None:
     assert np.all(new.better_for_both[changed] > old.better_for_both[changed] + 1e-6)
 
 
-@pytest.mark.parametrize("name", ["chips-for-farm-purchases", "microsoft-g42"])
+@pytest.mark.parametrize("name", ["chips-for-farm-purchases", "microsoft-g42",
+                                  "allied-sme-netherlands"])
 def test_split_at_least_the_general_search(name):
     _compare(name, 150)
 
@@ -52,6 +54,9 @@ def test_affine_issues_of_the_library():
     assert affine_issues(deals.load("india-energy-trade")) == (
         "us_tariff_relief", "oil_shift", "tariff_cut", "purchase", "enforcement")
     assert affine_issues(deals.load("allied-sme-netherlands")) == ()
+    # max(sme_controls, fdpr_reach * fdpr): piecewise affine in both once access is fixed
+    assert piecewise_issues(deals.load("allied-sme-netherlands")) == ("fdpr", "sme_controls")
+    assert piecewise_issues(deals.load("gulf-divestment-uae")) == ()   # a log, a square
     assert affine_issues(deals.load("gulf-divestment-uae")) == ("divest", "safeguards", "invest_us")
     # enforcement scales the diverted chips, so its slope moves with the volume
     assert "enforcement" not in constant_slopes(deals.load("india-energy-trade"))
