@@ -8,7 +8,7 @@ min(g_1, g_2) and the Nash product g_1^beta g_2^(1 - beta) grow with both gains,
 largest on that boundary: on some segment between two vertices of one cell. Along a segment
 both gains are affine in its parameter t, so the best t has a closed form (where the two gains
 cross for the max-min; the stationary point of a concave function for the Nash product,
-:func:`games.optimise.nash_product.nash_on_segments`).
+the same closed form as :func:`games.optimise.nash_product.nash_on_segments`).
 
 So: the vertices of every cell (each one where k of the box's faces and the hyperplanes meet,
 k coordinates), the gains at each vertex, and the best of every pair of vertices that no
@@ -29,7 +29,7 @@ import itertools
 
 import numpy as np
 
-from games.optimise.nash_product import nash_on_segments
+from games.optimise.nash_product import log_nash_product
 
 __all__ = ["MAX_VERTEX_SYSTEMS", "vertex_systems", "cell_vertices", "unseparated",
            "best_on_segments"]
@@ -124,6 +124,8 @@ def best_on_segments(g_1: np.ndarray, g_2: np.ndarray, pairs: np.ndarray,
     [0.5, 0.0, 1.0, 0.5]
     """
     n, p = g_1.shape
+    at_vertex = (np.minimum(g_1, g_2) if power is None else
+                 log_nash_product(g_1, g_2, np.asarray(power, dtype=float)[:, None]))
     first, second = np.triu_indices(p, 1)
     allowed = pairs[:, first, second]                                   # (n, pairs)
     used = np.flatnonzero(allowed.any(axis=0))
@@ -133,18 +135,23 @@ def best_on_segments(g_1: np.ndarray, g_2: np.ndarray, pairs: np.ndarray,
     first, second, allowed = first[used], second[used], allowed[:, used]
     e_1, e_2 = g_1[:, first], g_2[:, first]
     d_1, d_2 = g_1[:, second] - e_1, g_2[:, second] - e_2
-    if power is None:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cross = np.clip(np.where(d_1 != d_2, (e_2 - e_1) / (d_1 - d_2), 0.0), 0.0, 1.0)
-        # min(e_1 + t d_1, e_2 + t d_2) is concave in t: its best is an end or the crossing
-        ends = [np.minimum(e_1, e_2), np.minimum(e_1 + d_1, e_2 + d_2),
-                np.minimum(e_1 + cross * d_1, e_2 + cross * d_2)]
-        pick = np.argmax(np.stack(ends), axis=0)
-        value = np.choose(pick, ends)
-        t = np.choose(pick, [np.zeros_like(cross), np.ones_like(cross), cross])
-    else:
-        beta = np.broadcast_to(np.asarray(power, dtype=float), (n,))[:, None]
-        t, value = nash_on_segments(e_1, e_2, d_1, d_2, np.broadcast_to(beta, e_1.shape))
+    # Each segment's ends are vertices (valued once each); inside, the objective is concave
+    # in t (where defined), so only its stationary point (max-min: where the gains cross)
+    # can beat both ends.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if power is None:
+            inside = (e_2 - e_1) / (d_1 - d_2)
+        else:
+            beta = np.asarray(power, dtype=float)[:, None]
+            inside = -(beta * d_1 * e_2 + (1 - beta) * d_2 * e_1) / (d_1 * d_2)
+    inside = np.where(np.isfinite(inside) & (inside > 0) & (inside < 1), inside, 0.0)
+    h_1, h_2 = e_1 + inside * d_1, e_2 + inside * d_2
+    middle = (np.minimum(h_1, h_2) if power is None else
+              log_nash_product(h_1, h_2, np.asarray(power, dtype=float)[:, None]))
+    ends = np.stack([at_vertex[:, first], at_vertex[:, second], middle])
+    pick = np.argmax(ends, axis=0)
+    value = np.choose(pick, ends)
+    t = np.choose(pick, [np.zeros_like(inside), np.ones_like(inside), inside])
     value = np.where(allowed, value, -np.inf)
     best = np.argmax(value, axis=1)
     rows = np.arange(n)
