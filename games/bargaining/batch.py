@@ -53,7 +53,8 @@ from games.optimise.outcome_space import Box
 from games.errors import BargainingError, NotFiniteError
 from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
 from games.optimise.nash_product import linear_nash_product
-from games.bargaining.affine_split import split_maximin, split_method, split_nash
+from games.bargaining.affine_split import (MAX_SEARCHED_NASH, split_maximin, split_method,
+                                          split_nash)
 
 __all__ = [
     "GAIN_TOLERANCE", "AFFINE_TOLERANCE", "EXACT_NASH", "BLOCK_CELLS", "LP_ROUNDS",
@@ -447,7 +448,8 @@ def _nash_method(problem: BatchProblem, exact: np.ndarray, split: np.ndarray) ->
     if exact.any():
         parts.append(EXACT_NASH + ("" if exact.all() else " where affine"))
     if split.any():
-        parts.append(split_method(problem, "the Nash product on the Pareto frontier's edges"))
+        parts.append(split_method(problem, "the Nash product on the Pareto frontier's edges",
+                                  MAX_SEARCHED_NASH))
     if not (exact | split).all():
         parts.append("grid scan, then compass search on the log Nash product"
                      + (" elsewhere" if parts else ""))
