@@ -166,7 +166,7 @@ def offer_problem(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
     if utilities is not None:
         problem = BatchProblem(utilities, problem.box, problem.parameters, problem.disagreement,
                                linear=problem.linear, affine=problem.affine,
-                               constant_slopes=problem.constant_slopes)
+                               constant_slopes=problem.constant_slopes, kinks=problem.kinks)
     hold = {**entry.hold, **fixed}
     if not hold:
         return problem
