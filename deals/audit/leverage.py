@@ -122,9 +122,16 @@ def gains(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any],
     return u_s - np.asarray(d_s, dtype=float), u_p - np.asarray(d_p, dtype=float)
 
 
+def issue_span(issue: Any) -> tuple[float, float] | list[float]:
+    """An issue's coordinate of the outcome :class:`Box`: its range ``(low, high)``, or the
+    list of its levels if it is discrete (a list: the Box reads any 2-tuple as a range, so a
+    two-level issue given as a tuple would be searched between its levels)."""
+    return [float(v) for v in issue.levels] if issue.discrete else tuple(issue.range)
+
+
 def outcome_box(deal: Deal) -> Box:
     """The deal's outcome space: each issue's range, or its levels if it is discrete."""
-    return Box({i.name: (tuple(i.levels) if i.discrete else i.range) for i in deal.issues})
+    return Box({i.name: issue_span(i) for i in deal.issues})
 
 
 def sample_values(deal: Deal, draws: int, seed: int | None, *, scope: str | None = None

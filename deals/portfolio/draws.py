@@ -134,7 +134,7 @@ def deal_options(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
             if i.name in entry.hold:
                 return (entry.hold[i.name], entry.hold[i.name])
             if bespoke or i.name == entry.issue:
-                return tuple(i.levels) if i.discrete else i.range
+                return leverage.issue_span(i)
             return (float(sq[i.name]), float(sq[i.name]))
 
         problem = BatchProblem(problem.utilities, Box({i.name: span(i) for i in deal.issues}),

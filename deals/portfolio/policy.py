@@ -33,7 +33,7 @@ import numpy as np
 
 from deals.two_level.beliefs import believed_values
 from deals.errors import DealError, DealFileError
-from deals.audit.leverage import batch_problem
+from deals.audit.leverage import batch_problem, issue_span
 from deals.portfolio.draws import (ACCEPT_TOLERANCE, evaluate, issue_levels, link_state,
                                    deal_options)
 from deals.portfolio.file import Portfolio, PortfolioDeal
@@ -171,7 +171,7 @@ def offer_problem(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
     if not hold:
         return problem
     box = Box({i.name: (hold[i.name], hold[i.name]) if i.name in hold else
-               (tuple(i.levels) if i.discrete else i.range) for i in entry.deal.issues})
+               issue_span(i) for i in entry.deal.issues})
     return BatchProblem(problem.utilities, box, problem.parameters, problem.disagreement,
                         linear=problem.linear)
 
