@@ -11,6 +11,7 @@ chunk; at most ``window`` chunks are in flight on an executor.
 from __future__ import annotations
 
 from collections import deque
+from contextlib import closing
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ import numpy as np
 
 from deals.portfolio.regimes import PortfolioDraws
 from games.errors import ParameterError
-from games.parallel import result_of
+from games.parallel import process_stream, result_of
 
 if TYPE_CHECKING:  # the portfolio is passed in
     from deals.portfolio.file import Portfolio
@@ -103,15 +104,19 @@ def solve_in_chunks(portfolio: Portfolio, draws: int, seed: int, *,
 
 
 def stream_chunks(task: Any, draws: int, chunk_size: int, consume: Any, *,
-                  executor: Executor | None = None, window: int = WINDOW) -> None:
-    """Call ``task(start, stop)`` for every chunk of ``draws`` (here, or on ``executor`` with
-    at most ``window`` chunks ahead) and hand each answer to ``consume(start, stop, answer)``
-    in the order of the draws, so that the caller keeps what it needs of each chunk and
-    nothing else."""
+                  executor: Executor | None = None, window: int = WINDOW,
+                  jobs: Any = 1) -> None:
+    """Call ``task(start, stop)`` for every chunk of ``draws`` (here, on ``jobs`` forked
+    worker processes, or on ``executor``, with at most ``window`` chunks ahead) and hand each
+    answer to ``consume(start, stop, answer)`` in the order of the draws, so that the caller
+    keeps what it needs of each chunk and nothing else. On forked workers (0: one per core,
+    :func:`games.parallel.process_stream`) nothing is pickled but the answers."""
     bounds = [(a, min(a + int(chunk_size), draws)) for a in range(0, draws, int(chunk_size))]
     if executor is None:
-        for a, b in bounds:
-            consume(a, b, task(a, b))
+        with closing(process_stream(lambda ab: task(*ab), bounds, jobs,
+                                    ahead=window)) as answers:
+            for (a, b), answer in zip(bounds, answers):
+                consume(a, b, answer)
         return
     pending: deque = deque()
     for a, b in bounds:
