@@ -32,9 +32,10 @@ def _same(one, many) -> None:
 
 @pytest.mark.slow  # starts worker processes
 @needs_fork
-@pytest.mark.parametrize("chunk_size", [40, 70])
+@pytest.mark.parametrize("chunk_size", [50, 70])
 def test_the_article_on_two_workers_gives_the_bytes_of_one_process(chunk_size):
-    # 240 draws in chunks of 40 (six, even) or 70 (four, the last short).
+    # 240 draws in chunks of 50 (five: the last cut in two, one half per worker) or 70
+    # (four, the last short).
     one = solve_policy("article", draws=240, seed=3, chunk_size=chunk_size)
     many = solve_policy("article", draws=240, seed=3, chunk_size=chunk_size, jobs=2)
     _same(one, many)
@@ -121,3 +122,21 @@ def test_ctrl_c_while_the_workers_solve_exits_130_and_ends_them():
             break
         time.sleep(0.1)
     assert not any(_alive(w) for w in workers)
+
+
+@pytest.mark.parametrize("draws, size, workers", [(10_000, 2_000, 2), (2_000, 2_000, 2),
+                                                  (7, 2, 3), (240, 70, 2), (9, 3, 3),
+                                                  (5, 5, 8), (100, 7, 1)])
+def test_the_pieces_cover_every_draw_once_and_share_the_tail_among_the_workers(
+        draws, size, workers):
+    from deals.portfolio.stream import pieces
+
+    bounds = [(a, min(a + size, draws)) for a in range(0, draws, size)]
+    tasks = pieces(bounds, workers)
+    assert [a for _, a, _ in tasks] == [0] + [b for _, _, b in tasks[:-1]]
+    assert tasks[-1][2] == draws and all(a < b for _, a, b in tasks)
+    tail = len(bounds) % workers  # the chunks after those that go round the workers evenly
+    for k, (a, b) in enumerate(bounds):  # each chunk's pieces in order, inside it
+        mine = [(x, y) for j, x, y in tasks if j == k]
+        assert mine[0][0] == a and mine[-1][1] == b
+        assert len(mine) == (min(workers, b - a) if k >= len(bounds) - tail else 1)
