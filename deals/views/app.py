@@ -126,11 +126,11 @@ class ExplorerPage:
         self.choices = deal_choices(folder, deal if isinstance(deal, str) else None)
         first = deal if deal is not None else "gulf-divestment-uae"
         label = next((k for k, v in self.choices.items() if v == first), None)
-        self.picker = pn.widgets.Select(name="Deal", options=list(self.choices),
+        self.picker = pn.widgets.Select(label="Deal", options=list(self.choices),
                                         value=label or list(self.choices)[0],
                                         sizing_mode="stretch_width")
-        self.upload = pn.widgets.FileInput(accept=".toml", name="or open a deal file")
-        self.reset_button = pn.widgets.Button(name="Reset", width=100)
+        self.upload = pn.widgets.FileInput(accept=".toml", label="or open a deal file")
+        self.reset_button = pn.widgets.Button(label="Reset", width=100)
         self.save = pn.widgets.FileDownload(callback=self._deal_file, filename="deal.toml",
                                             label="Save these terms", width=170)
         self.message = pn.pane.Alert("", alert_type="danger", visible=False,
@@ -254,17 +254,17 @@ class ExplorerPage:
             if c.levels is not None:
                 names = _level_names(ex.deal, c)
                 slider = pn.widgets.DiscreteSlider(
-                    name=label, options={names.get(v, f"{v:g}"): v for v in c.levels},
+                    label=label, options={names.get(v, f"{v:g}"): v for v in c.levels},
                     value=value, sizing_mode="stretch_width")
             else:
                 slider = pn.widgets.FloatSlider(
-                    name=label, start=c.low, end=c.high, step=c.step, value=value,
+                    label=label, start=c.low, end=c.high, step=c.step, value=value,
                     format=_numeral(c), sizing_mode="stretch_width")
             slider.param.watch(self._moved(c), "value_throttled"
                                if c.levels is None else "value")
             self.sliders[c.name] = slider
             if c.kind != "issue":
-                box = pn.widgets.Checkbox(name=f"hold {c.name.replace('_', ' ')} at the value "
+                box = pn.widgets.Checkbox(label=f"hold {c.name.replace('_', ' ')} at the value "
                                           "below", value=False,
                                           css_classes=["hold"])
                 box.param.watch(self._held(c), "value")
@@ -334,15 +334,15 @@ class NegotiationTab:
         pn = _panel()
         self.page = page
         self.session: Any = None
-        self.side = pn.widgets.Select(name="You play", options={"the partner": "partner",
+        self.side = pn.widgets.Select(label="You play", options={"the partner": "partner",
                                                                 "the supplier": "supplier"},
                                       value="partner", width=170)
-        self.against = pn.widgets.Select(name="against", options=list(STANDARD),
+        self.against = pn.widgets.Select(label="against", options=list(STANDARD),
                                          value="boulware", width=170)
-        self.start = pn.widgets.Button(name="Start a new game", button_type="primary", width=170)
-        self.move = pn.widgets.TextInput(name="Your move", placeholder="accept, walk, or e.g. "
+        self.start = pn.widgets.Button(label="Start a new game", color="primary", width=170)
+        self.move = pn.widgets.TextInput(label="Your move", placeholder="accept, walk, or e.g. "
                                          "chips=150000", sizing_mode="stretch_width")
-        self.send = pn.widgets.Button(name="Send", width=100)
+        self.send = pn.widgets.Button(label="Send", width=100)
         self.log = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["transcript"])
         self.start.on_click(lambda _: self.new_game())
         self.send.on_click(lambda _: self.play(self.move.value))

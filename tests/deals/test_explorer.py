@@ -297,3 +297,20 @@ def test_by_default_every_parameter_is_drawn_as_in_the_audit():
     assert ex.release(name).acceptance == a.acceptance["partner"]
     ex.update(**{name: ex.values[name]})
     assert ex.reset().held == ()
+
+
+def test_the_page_builds_its_widgets_without_panel_deprecation_warnings():
+    # Panel 1.9 (the oldest the project allows) has Widget.label and warns on name= for a
+    # widget's caption; the page, its sliders, hold boxes and negotiation tab use label=.
+    import warnings
+
+    pytest.importorskip("panel")
+    from deals.views import app
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        page = app.ExplorerPage(toy(), draws=50)
+    assert page.picker.label == "Deal" and page.negotiation.send.label == "Send"
+    assert page.sliders and all(s.label for s in page.sliders.values())
+    said = [str(w.message) for w in caught if "deprecat" in str(w.message).lower()]
+    assert not said, said[:3]
