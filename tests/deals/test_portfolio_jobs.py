@@ -140,3 +140,28 @@ def test_the_pieces_cover_every_draw_once_and_share_the_tail_among_the_workers(
         mine = [(x, y) for j, x, y in tasks if j == k]
         assert mine[0][0] == a and mine[-1][1] == b
         assert len(mine) == (min(workers, b - a) if k >= len(bounds) - tail else 1)
+
+
+def _bad_file(x):
+    from deals.errors import DealFileError
+
+    raise DealFileError(f"the limit is -{x} in some draws", path="p.toml", field="budget.total")
+
+
+@pytest.mark.slow  # starts worker processes
+@needs_fork
+def test_a_file_error_raised_in_a_worker_reads_as_in_one_process():
+    # The error crosses from the worker pickled: it read "<text>: p.toml: budget.total: ..."
+    # (rebuilt from its message alone, as if the message were the reason and no file given).
+    from deals.errors import DealFileError, RecordError
+    from games.parallel import process_stream
+
+    for jobs in (1, 2):
+        with pytest.raises(DealFileError) as caught:
+            list(process_stream(_bad_file, [1, 2], jobs=jobs))
+        assert str(caught.value) == "p.toml: budget.total: the limit is -1 in some draws"
+        assert (caught.value.path, caught.value.field) == ("p.toml", "budget.total")
+    import pickle
+
+    again = pickle.loads(pickle.dumps(RecordError("no fact 'b9'", path="f.toml", field="b9")))
+    assert type(again) is RecordError and str(again) == "f.toml: b9: no fact 'b9'"
