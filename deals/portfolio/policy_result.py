@@ -87,7 +87,8 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
     jobs : int or None, default 1
         Spreads the chunks of draws over that many forked worker processes (0 or None: one
         per core; :func:`games.parallel.process_stream`), each solving a chunk and sending
-        back its columns; the results do not depend on it. Ignored beside an ``executor``.
+        back its columns, and the plan's two parts (the bilateral menus, the framework's
+        rules) over two; the results do not depend on it. Ignored beside an ``executor``.
     chunk_size : int or None, default None
         Draws solved at a time (memory grows with it); the results do not depend on it.
         None: :func:`default_chunk` (2,000; fewer for a portfolio of many deals).
@@ -141,7 +142,7 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
         prior = conditioned["belief"] if conditioned else portfolio_sample(
             portfolio, min(draws, BELIEF_DRAWS), b_seed)
         seen = believed_sample(portfolio, belief, prior, b_seed)
-        plan = plan_terms(portfolio, belief, seen, off, b_seed)
+        plan = plan_terms(portfolio, belief, seen, off, b_seed, jobs=jobs if executor is None else 1)
     solver = PolicyDraws(portfolio, plan, off)
     summary = PolicySummary(draws, seed, portfolio.policy.bandwidth and "bandwidth" not in off)
     if streamed:
