@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import deals
-from deals.cli.arguments import add_draws, deal_from_args
+from deals.cli.arguments import add_draws, add_jobs, deal_from_args
 from deals.cli.given import given_from, given_option, given_section
 from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
 from deals.audit.comparison import has_terms, main_driver
@@ -330,25 +330,19 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
                         help="inefficient when another package is this much better for both")
 
 
-def _jobs(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--jobs", type=int, metavar="N", default=0,
-                        help=f"{what} (default 0: one per core; 1: all in this process); the "
-                        "results do not depend on it")
-
-
 def compare_options(parser: argparse.ArgumentParser) -> None:
     """``compare``'s arguments: deals, terms, draws, thresholds."""
     parser.add_argument("deals", nargs="*", metavar="DEAL", help="library names or .toml files")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD",
                         help="the library as it stood on this date (dated deal files)")
     _common(parser, COMPARE_DRAWS)
-    _jobs(parser, "audit N deals at once in worker processes")
+    add_jobs(parser, "audit N deals at once in worker processes")
 
 
 def assess_options(parser: argparse.ArgumentParser) -> None:
     """``assess``'s arguments: terms, draws, thresholds."""
     _common(parser, ASSESS_DRAWS)
-    _jobs(parser, "spread the draws and the rest of the audit over N worker processes")
+    add_jobs(parser, "spread the draws and the rest of the audit over N worker processes")
     parser.add_argument("--keep-draws", metavar="FILE.csv",
                         help="also write every draw's parameters and results to a CSV file "
                         f"(at most {MAX_KEPT_DRAWS:,} draws; without it the draws are streamed "
