@@ -1,7 +1,7 @@
 """Time the article's options (``chipdeals portfolio``) over Monte Carlo draws, part by part.
 
     python benchmarks/bench_portfolio_policy.py [--portfolio article] [--draws 10000]
-        [--dask-draws 1000000 [--workers 2]] [--json FILE]
+        [--dask-draws 1000000 [--workers 2]] [--json FILE] [--pairs 3]
 
 Prints the CPU seconds (the 2 cores are shared: wall time scales with the load, CPU time much
 less) of ``deals.solve_policy`` after the expressions are compiled once, split into the ex-ante
@@ -15,6 +15,12 @@ summaries come back; the same bytes as one process, tests/deals/test_portfolio_p
 prints the wall time, with a line every 10% of the chunks. ``--json FILE`` writes the result's
 JSON (``PolicyResult.to_json``) of the one-process run of --draws draws, or of the dask run,
 so the two can be compared with ``cmp``.
+
+Then the whole command, ``python -m deals portfolio PORTFOLIO --draws N --format json`` with
+``--jobs 1`` and ``--jobs 2``, as the user runs it (start-up, loading, the plan, the chunks
+and the output), ``--pairs`` times each, interleaved: the median wall time and user CPU (of
+the process and its workers), and the load average beside them (the 2 cores are shared).
+``--pairs 0`` leaves it out.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
+import sys
 import time
 
 import deals
@@ -31,7 +39,7 @@ from deals.portfolio.policy_draws import Regimes
 from deals.portfolio.policy_result import default_chunk
 from deals.portfolio.regimes import Chunk
 from deals.portfolio.result import portfolio_sample
-from timing import Spent  # benchmarks/timing.py, beside this script
+from timing import Spent, whole_commands  # benchmarks/timing.py, beside this script
 
 
 def cpu(function):
@@ -84,6 +92,21 @@ def on_dask(portfolio, draws: int, workers: int, path: str | None = None) -> Non
     print(r.regimes().round(2).to_string())
 
 
+def whole_command(portfolio: str, draws: int, pairs: int) -> None:
+    """The whole command at --jobs 1 and --jobs 2, interleaved: median wall and user CPU."""
+    argv = [sys.executable, "-m", "deals", "portfolio", portfolio, "--draws", str(draws),
+            "--format", "json", "--jobs"]
+    load = os.getloadavg()[0]
+    runs = whole_commands({f"--jobs {j}": argv + [str(j)] for j in (1, 2)}, pairs)
+    print(f"the whole command, {draws:,} draws, {pairs} interleaved runs each (load average "
+          f"{load:.1f} before, {os.getloadavg()[0]:.1f} after):")
+    for name, got in runs.items():
+        walls, users = [w for w, _ in got], [u for _, u in got]
+        print(f"  {name}: {statistics.median(walls):.2f} s wall, "
+              f"{statistics.median(users):.2f} s user CPU (median; wall "
+              + " / ".join(f"{w:.2f}" for w in walls) + ")")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--portfolio", default="article")
@@ -91,6 +114,8 @@ def main() -> None:
     parser.add_argument("--dask-draws", type=int)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", help="write the result's JSON to this file")
+    parser.add_argument("--pairs", type=int, default=3,
+                        help="interleaved runs of the whole command at --jobs 1 and 2")
     args = parser.parse_args()
     portfolio = deals.load_portfolio(args.portfolio)
     if args.dask_draws:
@@ -120,6 +145,8 @@ def main() -> None:
     print(f"one chunk of {len(next(iter(sample.values()))):,} draws: full-information bound "
           f"{bound:.2f} s, the four options {rest:.2f} s CPU "
           f"({bound / (bound + rest):.0%} in the bound)")
+    if args.pairs > 0:
+        whole_command(args.portfolio, args.draws, args.pairs)
 
 
 if __name__ == "__main__":

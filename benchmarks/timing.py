@@ -40,3 +40,25 @@ class Spent:
     def __exit__(self, *exc) -> None:
         for name, (module, attr) in self.targets.items():
             setattr(module, attr, self.saved[name])
+
+
+def whole_commands(commands: dict[str, list[str]], pairs: int = 3
+                   ) -> dict[str, list[tuple[float, float]]]:
+    """Each command run as a whole process ``pairs`` times, the commands in turn (A B A B
+    ...: a change in the machine's load falls on both); per command, each run's (wall, user
+    CPU) seconds, the user CPU of the process and its children (worker processes) together.
+    Output is discarded; a run that fails raises."""
+    import os
+    import subprocess
+
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(pairs):
+        for name, argv in commands.items():
+            start = time.perf_counter()
+            child = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+            _, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - start
+            if status != 0:
+                raise RuntimeError(f"{name}: {' '.join(argv)} ended with status {status}")
+            runs[name].append((wall, usage.ru_utime))
+    return runs

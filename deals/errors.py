@@ -42,6 +42,13 @@ class DealFileError(DealError):
         where = f"{self.path}: {field}: " if field else f"{self.path}: "
         super().__init__(where + message)
 
+    def __reduce__(self):  # raised in a worker process (--jobs), it reads the same here
+        return _file_error, (type(self), self.reason, self.path, self.field)
+
+
+def _file_error(kind: type, reason: str, path: str, field: str) -> DealFileError:
+    return kind(reason, path=path, field=field)
+
 
 class RecordError(DealFileError):
     """The record of facts (``deals/record/facts.toml``) is malformed, or a citation names a

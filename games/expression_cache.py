@@ -51,7 +51,7 @@ import numpy as np
 #: Bumped when the stored layout or the way code is generated changes.
 FORMAT = 1
 #: Bumped when a bundle's layout or the facts it holds change.
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2
 
 
 def cache_folder() -> Path | None:

@@ -39,7 +39,7 @@ __all__ = [
     "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_POWER_DIGITS", "MAX_EXACT_BITS",
     "MAX_EXACT_EXPONENT", "is_condition", "FUNCTIONS", "symbol", "shown", "compiled",
     "Expression", "parse_expression", "check_finite_constants", "largest_affine_set",
-    "expression_facts", "learn_facts", "with_definitions",
+    "expression_facts", "learn_facts", "with_definitions", "MAX_KINKS",
 ]
 
 
@@ -673,6 +673,32 @@ class Expression:
         wanted = frozenset(names)
         return {n: frozenset(known[n]) & wanted for n in names}
 
+    def kinks(self, names: Iterable[str]) -> list[str] | None:
+        """Where the expression is piecewise affine in ``names`` (the rest held fixed): the
+        differences of the arguments of each ``min``/``max`` that moves with them, as texts (the
+        expression is affine in ``names`` on each cell cut out by the hyperplanes where those are
+        zero), or None when it is not piecewise affine that way (a curve such as a log or a
+        square, a product of two of ``names``, a kink nested in another, a condition, or more
+        than :data:`MAX_KINKS` kinks). Found symbolically once and kept with the expression's
+        facts.
+
+        >>> parse_expression("a * max(x, r * y) - 2 * y + min(c, 3)").kinks(["x", "y"])
+        ['-r*y + x']
+        >>> parse_expression("x * y").kinks(["x", "y"]) is None
+        True
+        >>> parse_expression("3 * x - y").kinks(["x", "y"])
+        []
+        """
+        names = tuple(sorted(set(names)))
+        facts = _known(self.identity)
+        known = dict((facts or {}).get("kinks", {}))
+        key = ",".join(names)
+        if key not in known:
+            found = _kinks(self.sympy, names)
+            known[key] = None if found is None else list(found)
+            _found(self.identity, "kinks", dict(sorted(known.items())))
+        return None if known[key] is None else list(known[key])
+
     def __call__(self, **values: Any) -> Any:
         return self.evaluate(values)
 
@@ -749,6 +775,46 @@ def _derivative_names(expression: Any, names: tuple[str, ...]
     return tuple(out)
 
 
+#: Most kinks (``min``/``max`` nodes moving with the issues) :meth:`Expression.kinks` splits
+#: an expression at: each doubles the pieces checked for being affine.
+MAX_KINKS = 4
+
+
+def _kinks(expression: Any, names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The kink hyperplanes of ``expression`` in ``names`` (see :meth:`Expression.kinks`)."""
+    wanted = {symbol(n) for n in names}
+    moving = [node for node in sympy.preorder_traversal(expression)
+              if isinstance(node, (sympy.Min, sympy.Max)) and node.free_symbols & wanted]
+    if len(moving) > MAX_KINKS:
+        return None
+    nested = any(inner is not outer and outer.has(inner) for outer in moving for inner in moving)
+    if nested:
+        return None
+    cuts: list[str] = []
+    for node in moving:
+        for left, right in itertools.combinations(node.args, 2):
+            if not _affine(left - right, wanted):
+                return None
+            cut = str(sympy.expand(left - right))
+            if cut not in cuts:
+                cuts.append(cut)
+    for choice in itertools.product(*(node.args for node in moving)):
+        piece = expression.xreplace(dict(zip(moving, choice)))
+        if not _affine(piece, wanted):
+            return None
+    return tuple(cuts)
+
+
+def _affine(expression: Any, wanted: set) -> bool:
+    """Whether ``expression`` is affine in the symbols ``wanted`` (no derivative in them uses
+    any of them; a condition or a step in one is not affine)."""
+    if any(not isinstance(node, (sympy.Expr, sympy.Tuple)) for node in
+           sympy.preorder_traversal(expression)):
+        return False
+    return not any(sympy.diff(expression, s).free_symbols & wanted
+                   for s in wanted & expression.free_symbols)
+
+
 def _inlined(expression: Expression, definitions: tuple[tuple[str, Expression], ...]) -> Any:
     """The sympy form of ``expression`` with ``definitions`` written out, the last first
     (a later definition may use an earlier one)."""
@@ -816,6 +882,8 @@ def _fact_ok(kind: str, value: Any) -> bool:
                 and isinstance(value.get("source"), str))
     if kind == "derivatives":
         return isinstance(value, dict) and all(names(v) for v in value.values())
+    if kind == "kinks":
+        return isinstance(value, dict) and all(v is None or names(v) for v in value.values())
     if kind == "counts":
         return (isinstance(value, list) and len(value) == 2 and type(value[0]) is int
                 and isinstance(value[1], dict)

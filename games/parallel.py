@@ -25,12 +25,14 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from collections import deque
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from games.errors import GameError
 
 __all__ = [
-    "available_cores", "jobs_for", "can_fork", "process_map", "progress_ticks", "watched",
+    "available_cores", "jobs_for", "can_fork", "process_map", "process_stream",
+    "progress_ticks", "watched",
     "WATCHDOG_SECONDS", "die_with_parent", "call_limited", "result_of",
 ]
 
@@ -91,7 +93,6 @@ def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any 
     >>> process_map(abs, [-3, 1, -2], jobs=2)
     [3, 1, 2]
     """
-    global _RUNNING
     tasks = list(items)
     workers = jobs_for(jobs, len(tasks))
     if workers == 1 or not can_fork():
@@ -101,19 +102,11 @@ def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any 
             if done is not None:
                 done(index)
         return answers
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_EXCEPTION, wait
 
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=_start_worker, initargs=(os.getpid(),))
     answers: list[Any] = [None] * len(tasks)
-    _RUNNING = (function, tasks)
-    try:  # the workers are forked during these submits, each with a copy of _RUNNING
-        futures = {pool.submit(_run, index): index for index in range(len(tasks))}
-    except BaseException:  # Ctrl-C between two forks: the workers already started have
-        _stop(pool)        # their tasks and ignore SIGINT, and exit would wait for them
-        raise
-    finally:
-        _RUNNING = None
+    pool, submitted = _forked_pool(workers, function, tasks, range(len(tasks)))
+    futures = {future: index for index, future in enumerate(submitted)}
     failed: dict[int, BaseException] = {}
     try:
         pending = set(futures)
@@ -144,6 +137,63 @@ def process_map(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any 
         raise failed[min(failed)]
     pool.shutdown()
     return answers
+
+
+def process_stream(function: Callable[[Any], Any], items: Iterable[Any], jobs: Any = 0, *,
+                   ahead: int | None = None) -> Iterator[Any]:
+    """``function(item)`` for each item, yielded in the order of the items, computed on up to
+    ``jobs`` forked processes (as :func:`process_map`) with at most ``ahead`` tasks (default
+    twice the workers) handed out beyond the one yielded: the answers waiting for the caller
+    are bounded by ``ahead``, not by the number of items, so a caller that folds each answer
+    into a summary holds a few answers at a time.
+
+    An exception in a task is raised here when its turn comes (the tasks after it are
+    stopped); Ctrl-C stops the workers at once; so does closing the generator early (use
+    ``contextlib.closing`` or run it to the end).
+
+    >>> list(process_stream(abs, [-3, 1, -2], jobs=2))
+    [3, 1, 2]
+    """
+    tasks = list(items)
+    workers = jobs_for(jobs, len(tasks))
+    if workers == 1 or not can_fork():
+        for item in tasks:
+            yield function(item)
+        return
+    ahead = 2 * workers if ahead is None else max(int(ahead), workers)
+    pool, first = _forked_pool(workers, function, tasks, range(min(ahead, len(tasks))))
+    futures, handed = deque(first), len(first)
+    try:
+        for _ in range(len(tasks)):
+            answer = result_of(futures.popleft())
+            if handed < len(tasks):  # the next task goes out before the caller takes this one
+                futures.append(pool.submit(_run, handed))
+                handed += 1
+            yield answer
+    except BaseException:  # a task failed, Ctrl-C, or the caller closed the generator
+        _stop(pool)
+        raise
+    pool.shutdown()
+
+
+def _forked_pool(workers: int, function: Callable[[Any], Any], tasks: Sequence[Any],
+                 first: Iterable[int]) -> tuple[Any, list[Any]]:
+    """A pool of ``workers`` forked processes that run ``function(tasks[i])`` given ``i``,
+    and the futures of the tasks ``first`` handed out to it (all the workers are forked
+    during the first submit, each with a copy of the tasks)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _RUNNING
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker, initargs=(os.getpid(),))
+    _RUNNING = (function, tasks)
+    try:  # the workers are forked during these submits, each with a copy of _RUNNING
+        return pool, [pool.submit(_run, index) for index in first]
+    except BaseException:  # Ctrl-C between two forks: the workers already started have
+        _stop(pool)        # their tasks and ignore SIGINT, and exit would wait for them
+        raise
+    finally:
+        _RUNNING = None
 
 
 def result_of(future: Any) -> Any:

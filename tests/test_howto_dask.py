@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 PAGE = Path(__file__).resolve().parent.parent / "docs" / "howto" / "dask.md"
-SMALL = {"draws=100_000": "draws=300", "draws=1_000_000": "draws=900", "draws=2_000": "draws=40"}
+SMALL = {"draws=100_000": "draws=300", "draws=1_000_000": "draws=900", "draws=2_000": "draws=40",
+         "draws=10_000": "draws=40"}
 #: The reservoir of the small run (the page's million streams through one of 100,000).
 RESERVOIR = 300
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import pandas as pd
 
 from deals.audit.work import AuditWork, Job, Surplus, SummaryField, Task
-from deals.audit.drivers import drivers as driver_table
+from deals.audit.drivers import EMPTY, ParameterTable, drivers as driver_table
 from deals.errors import DealError
 from deals.audit.leverage import (DrawLeverage, DrawSolver, audit_settings, optimal_ask,
                                   point_values)
@@ -32,8 +32,12 @@ from games import markup
 from games.parallel import can_fork, jobs_for, process_map
 from games.results import TabularResult
 from deals.deal.files import load
-from deals.stages.values import StageSummary
 from deals.two_level.ratification import TwoLevel
+
+if TYPE_CHECKING:  # pandas and the staged plan load only when asked for (start-up time)
+    import pandas as pd
+
+    from deals.stages.values import StageSummary
 
 #: What ``terms=`` audits: the terms on the table, the deal as struck, the drafter's belief.
 TERMS = ("proposal", "outcome", "belief")
@@ -148,8 +152,9 @@ class Assessment(TabularResult):
     frontier_distance: float
     better_package: Mapping[str, float] | None
     records: TermsRecords = field(repr=False, compare=False)
-    drivers: pd.DataFrame = field(repr=False, compare=False)
-    tornado: pd.DataFrame = field(repr=False, compare=False)
+    #: The drivers and tornado tables without pandas (``drivers`` and ``tornado``: as frames).
+    driver_table: ParameterTable = field(repr=False, compare=False)
+    tornado_table: ParameterTable = field(repr=False, compare=False)
     units: Mapping[str, str] = field(default_factory=dict)
     settings: Mapping[str, Any] = field(default_factory=dict)
     terms: str = "proposal"
@@ -298,16 +303,30 @@ class Assessment(TabularResult):
         if self.better_package:
             lines.append(f"Better for both at point values: "
                          f"{terms_text_of(self, self.better_package)}.")
-        if len(self.drivers):
+        if len(self.driver_table):
             lines.append("Drivers (swing of the gains at these terms): "
-                         + ", ".join(self.drivers.index[:3]) + ".")
+                         + ", ".join(self.driver_table.index[:3]) + ".")
         if self.staged is not None:
             lines.append(f"One shot as audited above; {self.staged}.")
         if self.two_level is not None:
             lines.extend(self.two_level.summary(detail=detail))
         return "\n".join(lines)
 
+    @cached_property
+    def drivers(self) -> pd.DataFrame:
+        """What moves each side's gain at these terms: the swings and rank correlations by
+        parameter, largest swing first (:func:`deals.audit.drivers.drivers`)."""
+        return self.driver_table.to_frame()
+
+    @cached_property
+    def tornado(self) -> pd.DataFrame:
+        """Each side's gain with each parameter at its range's ends, the others at point
+        values (:func:`deals.audit.drivers.tornado`; the point values' gains in ``attrs``)."""
+        return self.tornado_table.to_frame()
+
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         g = self.gains
         rows = [("verdict (supplier)", self.verdicts["supplier"]),
                 ("verdict (partner)", self.verdicts["partner"]),
@@ -374,7 +393,7 @@ class Assessment(TabularResult):
             "verdict_sets": {k: list(v) for k, v in self.verdict_sets.items()},
             "verdict_text": dict(self.verdict_text),
             "borderline": {k: (None if v is None else dict(v)) for k, v in self.borderline.items()},
-            "drivers": _records(self.drivers), "tornado": _records(self.tornado),
+            "drivers": self.driver_table.records(), "tornado": self.tornado_table.records(),
             "settings": dict(self.settings),
         }
         data["two_level"] = None if self.two_level is None else dict(self.two_level.rows())
@@ -400,12 +419,6 @@ def terms_text_of(a: Assessment, terms: Mapping[str, float]) -> str:
     """Terms of an assessment's deal in words ('chips 1,100,000 H100e per year; ...')."""
     issues = a.records["issues"]
     return "; ".join(issue_text(issues[k], v) for k, v in terms.items())
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = frame.reset_index()
-    out.columns = [str(c).replace(" ", "_") for c in out.columns]
-    return out.astype(object).to_dict(orient="records")
 
 
 def audited_terms(deal: Deal, terms: str = "proposal") -> tuple[Deal, dict[str, float], str]:
@@ -588,7 +601,7 @@ def _audit(work: AuditWork, summary: DrawSummary, source: str, executor: Executo
         zone_empty=summary.share("zone_empty"), rho_ask=rho_ask,
         benchmark=benchmark, ask=ask,
         dominated_share=dominated, frontier_distance=distance, better_package=better,
-        records=records, drivers=drivers, tornado=swings,
+        records=records, driver_table=drivers, tornado_table=swings,
         units={i.name: i.unit for i in deal.issues},
         settings={"grid_points": grid_points, "power": power,
                   "benchmark": "asymmetric Nash (power from delay costs)"
@@ -641,7 +654,7 @@ def _explanation(work: AuditWork, done: dict[Task, Any], result: DrawLeverage,
     else:
         ask = Ask.none()
         rho_ask, point, benchmark = percentiles(np.array([np.nan])), None, {}
-        swings = drivers = pd.DataFrame(index=pd.Index([], name="parameter"))
+        swings = drivers = EMPTY
     better = better_gains = None
     if point is not None and point.better_for_both[0] >= t.efficiency_margin:
         better = point.better_terms()

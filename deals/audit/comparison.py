@@ -13,9 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Iterable, Mapping, Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from deals.audit.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
                               audited_terms)
@@ -27,6 +25,9 @@ from deals.deal.model import Deal
 from deals.audit.verdicts import FLAG_WORDS, FLAGS, label, verdict
 from games.parallel import jobs_for, process_map, progress_ticks
 from games.results import TabularResult
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,8 @@ class Comparison(TabularResult):
 
     def to_frame(self) -> pd.DataFrame:
         """One row per deal, snake_case columns, raw numbers (gains in ``gain_unit``)."""
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         rows = []
         for a in self.assessments:
             g = a.gains
@@ -284,7 +287,7 @@ def _found(results: Mapping[tuple[str, int], Any], audited: Sequence[Deal], term
 def main_driver(a: Assessment) -> str | None:
     """The top of the audit's tornado: the parameter that moves the gains at the terms most
     (None for an audit without drivers)."""
-    return str(a.drivers.index[0]) if len(a.drivers) else None
+    return str(a.driver_table.index[0]) if len(a.driver_table) else None
 
 
 def task_cost(kind: str, deal: Deal) -> int:

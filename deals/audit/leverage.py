@@ -35,7 +35,7 @@ from games.bargaining.batch import (GAIN_TOLERANCE, BatchProblem, TakeItOrLeaveI
 from games.bargaining.batch import optimal_ask as engine_optimal_ask
 from games.optimise.outcome_space import Box
 from games.errors import GameError, NotFiniteError
-from games.expressions import largest_affine_set
+from games.expressions import Expression, largest_affine_set, parse_expression
 from games.parameters import check_seed
 from games.sweeps import sweep
 
@@ -122,9 +122,16 @@ def gains(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any],
     return u_s - np.asarray(d_s, dtype=float), u_p - np.asarray(d_p, dtype=float)
 
 
+def issue_span(issue: Any) -> tuple[float, float] | list[float]:
+    """An issue's coordinate of the outcome :class:`Box`: its range ``(low, high)``, or the
+    list of its levels if it is discrete (a list: the Box reads any 2-tuple as a range, so a
+    two-level issue given as a tuple would be searched between its levels)."""
+    return [float(v) for v in issue.levels] if issue.discrete else tuple(issue.range)
+
+
 def outcome_box(deal: Deal) -> Box:
     """The deal's outcome space: each issue's range, or its levels if it is discrete."""
-    return Box({i.name: (tuple(i.levels) if i.discrete else i.range) for i in deal.issues})
+    return Box({i.name: issue_span(i) for i in deal.issues})
 
 
 def sample_values(deal: Deal, draws: int, seed: int | None, *, scope: str | None = None
@@ -197,6 +204,72 @@ def constant_slopes(deal: Deal) -> tuple[str, ...]:
     return tuple(n for n in affine_issues(deal) if not any(m[n] for m in moves))
 
 
+def piecewise_issues(deal: Deal) -> tuple[str, ...]:
+    """The most issues, all but one, in which both utilities are piecewise affine once the one
+    left is fixed (affine on each cell cut out by the kinks of ``min``/``max`` terms with
+    arguments affine in them: :meth:`games.expressions.Expression.kinks`), when that leaves
+    fewer issues to search than :func:`affine_issues`; else ``()``. The engine then solves those
+    exactly too (:mod:`games.optimise.piecewise`).
+
+    >>> import deals
+    >>> piecewise_issues(deals.load("allied-sme-netherlands"))  # max(sme_controls, reach * fdpr)
+    ('fdpr', 'sme_controls')
+    """
+    names = [i.name for i in deal.issues]
+    if len(names) - len(affine_issues(deal)) <= 1:
+        return ()
+    for left in names:
+        rest = [n for n in names if n != left]
+        if kink_texts(deal, tuple(rest)) is not None:
+            return tuple(rest)
+    return ()
+
+
+def kink_texts(deal: Deal, issues: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The kinks of both utilities in ``issues`` (:meth:`games.expressions.Expression.kinks`),
+    or None where either is not piecewise affine in them."""
+    found: list[str] = []
+    for side in ("supplier", "partner"):
+        kinks = deal.inlined(side).kinks(issues)
+        if kinks is None:
+            return None
+        found += [k for k in kinks if k not in found]
+    return tuple(found)
+
+
+def exact_issues(deal: Deal) -> tuple[str, ...]:
+    """The issues the engine solves exactly once the others are fixed: the piecewise-affine
+    ones where they leave fewer issues to search (:func:`piecewise_issues`), else the affine
+    ones (:func:`affine_issues`)."""
+    return piecewise_issues(deal) or affine_issues(deal)
+
+
+@dataclass(frozen=True)
+class DealKinks:
+    """The deal's kinks in its piecewise-affine issues as the engine's vectorised callable
+    (:attr:`games.bargaining.batch.BatchProblem.kinks`; picklable for executors)."""
+
+    deal: Deal
+    texts: tuple[str, ...]
+
+    def __call__(self, outcome: Mapping[str, np.ndarray], parameters: Mapping[str, np.ndarray]
+                 ) -> list[np.ndarray]:
+        scope = {**parameters, **outcome}
+        return [e.evaluate(scope) for e in _kink_expressions(self.deal, self.texts)]
+
+
+@deal_view
+def _kink_expressions(deal: Deal, texts: tuple[str, ...]) -> tuple[Expression, ...]:
+    return tuple(parse_expression(t, names=utility_names(deal)) for t in texts)
+
+
+def deal_kinks(deal: Deal, issues: tuple[str, ...]) -> DealKinks | None:
+    """The kinks the engine needs to solve ``issues`` exactly: None where both utilities are
+    affine in them (no kinks) or they are not piecewise affine."""
+    texts = kink_texts(deal, tuple(issues)) if issues else None
+    return DealKinks(deal, texts) if texts else None
+
+
 @dataclass(frozen=True)
 class DealUtilities:
     """The deal's two utilities as the engine's vectorised callable (picklable for executors)."""
@@ -214,7 +287,8 @@ def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], *, linear: bool 
 
     ``linear``: whether both utilities are affine in the issues (default: :func:`is_linear`);
     ``affine``: the issues solved exactly once the others are fixed (default:
-    :func:`affine_issues`; ``()`` searches every issue).
+    :func:`exact_issues`; ``()`` searches every issue); where the utilities are only piecewise
+    affine in them, the problem carries their kinks (:func:`deal_kinks`).
 
     >>> import deals
     >>> deal = deals.load("chips-for-farm-purchases")
@@ -223,15 +297,16 @@ def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], *, linear: bool 
     """
     column = {k: np.asarray(v, dtype=float)[:, None] for k, v in values.items()}
     d_s, d_p = (np.asarray(d, dtype=float) for d in deal.disagreement(column))
+    exact = exact_issues(deal) if affine is None else affine
     n = len(next(iter(values.values())))
     used = utility_names(deal)
     return BatchProblem(DealUtilities(deal), outcome_box(deal),
                         {k: np.asarray(v, dtype=float) for k, v in values.items() if k in used},
                         (np.broadcast_to(d_s, (n, 1))[:, 0], np.broadcast_to(d_p, (n, 1))[:, 0]),
                         linear=is_linear(deal) if linear is None else linear,
-                        affine=affine_issues(deal) if affine is None else affine,
-                        constant_slopes=constant_slopes(deal) if affine is None else tuple(
-                            n for n in constant_slopes(deal) if n in affine))
+                        affine=exact, constant_slopes=tuple(
+                            n for n in constant_slopes(deal) if n in exact),
+                        kinks=deal_kinks(deal, exact))
 
 
 @dataclass(frozen=True, eq=False)
@@ -307,7 +382,7 @@ class DrawSolver:
         if self.linear is None:  # decided once per solver, not once per chunk of draws
             object.__setattr__(self, "linear", is_linear(self.deal))
         if self.affine is None:
-            object.__setattr__(self, "affine", affine_issues(self.deal))
+            object.__setattr__(self, "affine", exact_issues(self.deal))
 
     def solve(self, values: Mapping[str, np.ndarray]) -> DrawLeverage:
         try:

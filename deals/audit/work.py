@@ -32,10 +32,9 @@ from typing import Any, Mapping, Sequence, Union
 
 import numpy as np
 
-from deals.audit.drivers import parameter_ranks, tornado as tornado_table
+from deals.audit.drivers import parameter_ranks, swing_table
 from deals.audit.leverage import DrawLeverage, DrawSolver, optimal_ask, outcome_box, point_values
 from deals.deal.model import SIDES, Deal
-from deals.stages.values import stage_summary
 from deals.audit.surplus import surplus_on
 from deals.two_level.ratification import two_level_summary
 
@@ -94,8 +93,11 @@ def summary(kind: str, deal: Deal, terms: str, draws: int, seed: int | None) -> 
     """
     if terms != "proposal":
         return None
-    found = {"staged": stage_summary, "two_level": two_level_summary}[kind]
-    return found(deal, min(draws, SUMMARY_DRAWS), seed)
+    if kind == "staged":
+        from deals.stages.values import stage_summary  # start-up time: games.trees, decisions
+
+        return stage_summary(deal, min(draws, SUMMARY_DRAWS), seed)
+    return two_level_summary(deal, min(draws, SUMMARY_DRAWS), seed)
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,8 +166,8 @@ class AuditWork:
 
     def swings(self) -> tuple[Any, dict[str, np.ndarray]]:
         """The tornado, and the ranks over the draws of the parameters it lists."""
-        frame = tornado_table(self.deal, self.proposal)
-        return frame, parameter_ranks(self.values, list(frame.index))
+        table = swing_table(self.deal, self.proposal)
+        return table, parameter_ranks(self.values, list(table.index))
 
     def staged(self) -> Any:
         return summary("staged", self.deal, self.terms, self.size, self.seed)

@@ -1,4 +1,5 @@
-"""What every command shares: the DEAL argument with ``--set``, ``--draws``, and the usage error.
+"""What every command shares: the DEAL argument with ``--set``, ``--draws``, ``--jobs``, and the
+usage error.
 
 Each option is checked once, where it is parsed: a bad value is a :class:`UsageError` (one
 line, exit 2) before any work starts.
@@ -76,6 +77,14 @@ def add_draws(parser: argparse.ArgumentParser, default: int, help: str = "Monte 
     streams its draws, so it takes up to ``MAX_DRAWS``)."""
     parser.add_argument("--draws", type=streamed_draws_count if streamed else draws_count,
                         default=default, help=help)
+
+
+def add_jobs(parser: argparse.ArgumentParser, what: str) -> None:
+    """The ``--jobs N`` option (default 0: one worker process per core), ``what`` saying
+    what the workers do."""
+    parser.add_argument("--jobs", type=at_least(0), metavar="N", default=0,
+                        help=f"{what} (default 0: one per core; 1: all in this process); the "
+                        "results do not depend on it")
 
 
 def at_least(low: int) -> Callable[[str], int]:

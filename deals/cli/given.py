@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 
-from deals.record.condition import Conditioned, condition
-from deals.record.events import library_record, load_record
-from deals.record.timeline import date_of, library_as_of
-from deals.record.conditioning_view import conditioning_section
+from typing import TYPE_CHECKING
+
 from deals.views.output import Section
+
+if TYPE_CHECKING:  # the record loads only when --given asks for it (start-up time)
+    from deals.record.condition import Conditioned
 
 
 def given_option(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +30,10 @@ def given_from(args: argparse.Namespace) -> Conditioned | None:
     the library's record as it stood then."""
     if not getattr(args, "given", None):
         return None
+    from deals.record.condition import condition  # start-up time: the record, when asked for
+    from deals.record.events import library_record, load_record  # start-up time: as above
+    from deals.record.timeline import date_of, library_as_of  # start-up time: as above
+
     as_of = getattr(args, "as_of", None)
     if args.given == "record" and as_of:
         return condition(library_record(library_as_of(as_of)), seed=args.seed)
@@ -41,4 +46,6 @@ def given_section(given: Conditioned | None) -> list[Section]:
     """What the record did to the parameters: a table of the ones that moved, if any."""
     if given is None or given.empty:
         return []
+    from deals.record.conditioning_view import conditioning_section  # start-up time: as above
+
     return [conditioning_section(given)]

@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 import deals
-from deals.cli.arguments import add_draws, deal_from_args
+from deals.cli.arguments import add_draws, add_jobs, deal_from_args
 from deals.cli.given import given_from, given_option, given_section
-from deals.record.timeline import library_as_of
 from deals.audit.assessment import TERMS, Assessment, Thresholds, terms_text_of
 from deals.audit.comparison import has_terms, main_driver
 from deals.numbers import people
-from deals.views.output import GLOSSARY_LINE, Report, Section, terminal_width
+from deals.views.output import GLOSSARY_LINE, Report, Rows, Section, terminal_width
 from deals.audit.surplus import MATERIAL
 from deals.audit.streaming import MAX_KEPT_DRAWS
 from games.writing import replacing
 from deals.audit.verdicts import FLAG_WORDS, amount, edge_words, label, sentence_case, the, verdict, verdict_prose
+
+if TYPE_CHECKING:  # pandas loads only for assess's tables (start-up time)
+    import pandas as pd
 
 #: Monte Carlo draws per deal by default: enough for acceptance shares to +-1 point (2 s.e.).
 COMPARE_DRAWS = 2_000
@@ -101,7 +101,7 @@ def leverage_reading(a: Assessment) -> str:
 
 # ---- compare --------------------------------------------------------------------------------
 
-def compare_display(comparison: "deals.Comparison", width: int) -> pd.DataFrame:
+def compare_display(comparison: "deals.Comparison", width: int) -> Rows:
     """The comparison for people: verdict, leverage ratio and its reading, acceptance, the
     main driver, the struck deal's verdict; wider terminals add the money."""
     rows = []
@@ -123,7 +123,8 @@ def compare_display(comparison: "deals.Comparison", width: int) -> pd.DataFrame:
         row["struck deal"] = ("imposed" if a.deal in comparison.imposed
                               else _short(comparison.struck_of(a.deal)))
         rows.append(row)
-    return pd.DataFrame(rows)
+    columns = tuple(rows[0]) if rows else ()
+    return Rows(columns, tuple(tuple(row[c] for c in columns) for row in rows))
 
 
 def compare_notes(comparison: "deals.Comparison", detail: bool = False) -> tuple[str, ...]:
@@ -144,9 +145,9 @@ def compare_notes(comparison: "deals.Comparison", detail: bool = False) -> tuple
         if struck is not None and struck.borderline.get("supplier"):
             text.append(f"As struck: {label(struck.verdicts['supplier'], 'supplier', a.parties)}"
                         f"{edge_words(struck.borderline['supplier'], 'supplier', a.parties)}.")
-        if len(a.drivers):
-            top = a.drivers.iloc[0]
-            swing = max(float(top.get("supplier swing", 0.0)), float(top.get("partner swing", 0.0)))
+        if len(a.driver_table):
+            top = a.driver_table.columns
+            swing = max(float(top["supplier swing"][0]), float(top["partner swing"][0]))
             text.append(f"Main driver {_driver(a)}: up to {people(swing)} {u}.")
         text.append(f"Best take-it-or-leave-it ask accepted in "
                     f"{people(a.ask['acceptance'], 'percent')}, expected gain "
@@ -171,6 +172,8 @@ def cmd_compare(args: argparse.Namespace) -> Report:
     chosen = args.deals or None
     given = given_from(args)
     if args.as_of:  # the library as it stood then: deals without these terms yet are skipped
+        from deals.record.timeline import library_as_of  # start-up time: only with --as-of
+
         then = library_as_of(args.as_of, chosen)
         chosen = then if args.deals else [d for d in then if has_terms(d, args.terms)]
     count = len(chosen) if chosen else len(deals.library_names())
@@ -205,6 +208,8 @@ def cmd_compare(args: argparse.Namespace) -> Report:
 
 def assess_sections(a: Assessment, detail: bool = False) -> tuple[Section, ...]:
     """Every table of one audit: verdict, figures, drivers, one-at-a-time, surplus."""
+    import pandas as pd  # start-up time: only assess's tables need pandas
+
     u = a.gain_unit
     verdict = pd.DataFrame([{
         "side": side, "party": a.parties[side], "verdict": a.verdicts[side],
@@ -325,25 +330,19 @@ def _common(parser: argparse.ArgumentParser, draws: int) -> None:
                         help="inefficient when another package is this much better for both")
 
 
-def _jobs(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument("--jobs", type=int, metavar="N", default=0,
-                        help=f"{what} (default 0: one per core; 1: all in this process); the "
-                        "results do not depend on it")
-
-
 def compare_options(parser: argparse.ArgumentParser) -> None:
     """``compare``'s arguments: deals, terms, draws, thresholds."""
     parser.add_argument("deals", nargs="*", metavar="DEAL", help="library names or .toml files")
     parser.add_argument("--as-of", metavar="YYYY-MM-DD",
                         help="the library as it stood on this date (dated deal files)")
     _common(parser, COMPARE_DRAWS)
-    _jobs(parser, "audit N deals at once in worker processes")
+    add_jobs(parser, "audit N deals at once in worker processes")
 
 
 def assess_options(parser: argparse.ArgumentParser) -> None:
     """``assess``'s arguments: terms, draws, thresholds."""
     _common(parser, ASSESS_DRAWS)
-    _jobs(parser, "spread the draws and the rest of the audit over N worker processes")
+    add_jobs(parser, "spread the draws and the rest of the audit over N worker processes")
     parser.add_argument("--keep-draws", metavar="FILE.csv",
                         help="also write every draw's parameters and results to a CSV file "
                         f"(at most {MAX_KEPT_DRAWS:,} draws; without it the draws are streamed "

@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from deals.cli.arguments import add_draws
+from deals.cli.arguments import add_draws, add_jobs
 from deals.cli.given import given_from, given_option, given_section
 from deals.errors import DealError
 from deals.portfolio.file import load_portfolio
@@ -53,6 +53,8 @@ def portfolio_options(parser: argparse.ArgumentParser) -> None:
                         help="a bundled portfolio (article, teaching) or a .toml file")
     add_draws(parser, PORTFOLIO_DRAWS, streamed=True)  # solve_policy streams; --links refuses
     parser.add_argument("--seed", type=int, default=0, help="random seed")
+    add_jobs(parser, "solve the article's options a chunk of draws at a time on N worker "
+             "processes")
     parser.add_argument("--plot", metavar="FILE.png", help="the coordination report's chart, "
                         "drawn to a file")
     policy_options(parser)
@@ -84,7 +86,7 @@ def cmd_policy(args: argparse.Namespace) -> Report:
         bias["value_multiple"] = 1 + args.overrate
     result = solve_policy(args.portfolio, draws=args.draws, seed=args.seed,
                           belief=SupplierBelief(args.belief, bias), off=args.off or (),
-                          given=getattr(args, "given", None))
+                          given=getattr(args, "given", None), jobs=args.jobs)
     sections = policy_sections(result)
     data = result.to_json()
     if args.what_if:

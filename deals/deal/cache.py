@@ -68,8 +68,8 @@ def compiled_facts(deal: Deal) -> dict[str, Any]:
     """What a run needs to know about the deal's expressions, for a bundle
     (:func:`games.expression_cache.store_bundle`): every expression of the deal and its two
     utilities with the definitions written out, each compiled, with the sizes the model
-    checks and, for the written-out utilities, which issues each derivative depends on (the
-    audit's affine structure). With these known (:func:`games.expressions.learn_facts`), loading
+    checks and, for the written-out utilities, which issues each derivative depends on and their
+    kinks in all issues but one (the audit's affine and piecewise-affine structure). With these known (:func:`games.expressions.learn_facts`), loading
     the deal and auditing it build nothing in sympy.
 
     >>> import deals
@@ -84,6 +84,8 @@ def compiled_facts(deal: Deal) -> dict[str, Any]:
     for side in ("supplier", "partner"):
         inlined = deal.inlined(side)
         inlined.derivative_names(issues)
+        for left in issues:  # the piecewise-affine sets the audit asks about
+            inlined.kinks([n for n in issues if n != left])
         found[id(inlined)] = inlined
     for expression in found.values():
         expression.node_counts()

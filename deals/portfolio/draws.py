@@ -33,8 +33,30 @@ def outside_options(deal: Deal, values: Mapping[str, np.ndarray]) -> tuple[np.nd
     written out (compiled once per deal): only the definitions they use are computed."""
     n = len(next(iter(values.values())))
     exprs = _outside_expressions(deal)
-    return tuple(np.broadcast_to(np.asarray(e(**{k: values[k] for k in e.names}), dtype=float),
-                                 (n,)).copy() for e in exprs)
+    used = [values[k] for e in exprs for k in e.names]
+    recent = _OUTSIDE.setdefault(id(deal), [])
+    for deal_, arrays, answer in recent:
+        if deal_ is deal and answer[0].shape == (n,) and len(arrays) == len(used) and all(
+                a is b for a, b in zip(arrays, used)):
+            return tuple(a.copy() for a in answer)
+    answer = tuple(_fresh(e.evaluate(values), (n,)) for e in exprs)
+    recent.insert(0, (deal, used, answer))
+    del recent[_OUTSIDE_KEPT:]
+    return tuple(a.copy() for a in answer)
+
+
+#: The last few outside options worked out per deal, with the very arrays they were worked out
+#: from (compared by identity: arrays of parameter values are never changed in place). A
+#: settling round or the next rule of the framework asks again at the same values.
+_OUTSIDE: dict[int, list] = {}
+_OUTSIDE_KEPT = 2
+
+
+def _fresh(value: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """``value`` as a new float array of ``shape`` (broadcast where it is not that shape; a
+    copy even where it is: an expression of one name gives back the array it was given)."""
+    value = np.asarray(value, dtype=float)
+    return value.copy() if value.shape == shape else np.broadcast_to(value, shape).copy()
 
 
 def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], utilities: Any = None
@@ -69,9 +91,7 @@ def evaluate(expr: Expression | None, values: Mapping[str, np.ndarray],
     """An expression of a deal's names at ``outcome`` (arrays broadcast to ``shape``)."""
     if expr is None:
         return np.zeros(shape)
-    scope = {**values, **outcome}
-    return np.broadcast_to(np.asarray(expr(**{n: scope[n] for n in expr.names}), dtype=float),
-                           shape).copy()
+    return _fresh(expr.evaluate({**values, **outcome}), shape)
 
 
 def issue_levels(entry: PortfolioDeal) -> np.ndarray:
@@ -134,7 +154,7 @@ def deal_options(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
             if i.name in entry.hold:
                 return (entry.hold[i.name], entry.hold[i.name])
             if bespoke or i.name == entry.issue:
-                return tuple(i.levels) if i.discrete else i.range
+                return leverage.issue_span(i)
             return (float(sq[i.name]), float(sq[i.name]))
 
         problem = BatchProblem(problem.utilities, Box({i.name: span(i) for i in deal.issues}),
@@ -179,7 +199,8 @@ def outcome_at(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
     if gains is None:       # something not finite: the bargaining problem says what, or allows it
         problem = batch_problem(entry.deal, values)
         gains = (problem.gains(out), problem.disagreement[0])
-    (g_1, g_2), outside = (np.broadcast_to(g, (n, 1))[:, 0] for g in gains[0]), gains[1]
+    (g_1, g_2), outside = (g[:, 0] if np.shape(g) == (n, 1) else np.broadcast_to(g, (n, 1))[:, 0]
+                           for g in gains[0]), gains[1]
     column = {k: np.asarray(v)[:, None] for k, v in values.items()}
     flows = {name: evaluate(getattr(entry, name), column, out, (n, 1))[:, 0]
              for name in ("volume", "blocked", "diverted")}

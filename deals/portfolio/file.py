@@ -25,7 +25,7 @@ from deals.deal.schema import DocumentReader, parameter_from_spec
 from deals.portfolio.partners import partner_entries
 from deals.portfolio.policy_file import Policy, policy_from_table
 from games.errors import GameError, listing
-from games.expressions import Expression, parse_expression, symbol
+from games.expressions import Expression, parse_expression, with_definitions
 from games.parameters import Parameter, ParameterSet
 
 #: Where the bundled portfolios live.
@@ -198,12 +198,11 @@ def load_portfolio(name_or_path: str | os.PathLike[str]) -> Portfolio:
 
 
 def _deal_expression(r: DocumentReader, deal: Deal, text: str, field: str) -> Expression:
+    """The expression of a portfolio field over the deal's names, its definitions written out
+    (:func:`games.expressions.with_definitions`: built in sympy only the first time, after
+    that from the facts kept of it, so a warm run does not import sympy)."""
     names = set(deal.parameters) | {i.name for i in deal.issues} | set(deal.definitions)
-    expr = _expression(r, text, names, field)
-    sym = expr.sympy
-    for name, definition in reversed(list(deal.definitions.items())):
-        sym = sym.subs(symbol(name), definition.sympy)
-    return Expression(expr.text, sym, tuple(sorted(str(s) for s in sym.free_symbols)), field)
+    return with_definitions(_expression(r, text, names, field), deal.definitions.items())
 
 
 def _expression(r: DocumentReader, text: str, names: set[str], field: str) -> Expression:
@@ -214,11 +213,8 @@ def _expression(r: DocumentReader, text: str, names: set[str], field: str) -> Ex
 
 
 def _issues_used(deal: Deal, expr: Expression) -> set[str]:
-    """The deal's issues an expression depends on, through the deal's definitions."""
-    sym = expr.sympy
-    for name, definition in reversed(list(deal.definitions.items())):
-        sym = sym.subs(symbol(name), definition.sympy)
-    return {str(x) for x in sym.free_symbols} & {i.name for i in deal.issues}
+    """The deal's issues an expression with the deal's definitions written out uses."""
+    return set(expr.names) & {i.name for i in deal.issues}
 
 
 def _entry(r: DocumentReader, spec: Any, i: int, base: Path, limited: bool = False, *,

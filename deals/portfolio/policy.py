@@ -33,13 +33,14 @@ import numpy as np
 
 from deals.two_level.beliefs import believed_values
 from deals.errors import DealError, DealFileError
-from deals.audit.leverage import batch_problem
+from deals.audit.leverage import batch_problem, issue_span
 from deals.portfolio.draws import (ACCEPT_TOLERANCE, evaluate, issue_levels, link_state,
                                    deal_options)
 from deals.portfolio.file import Portfolio, PortfolioDeal
 from deals.portfolio.memo import UtilityMemo
 from deals.portfolio.regimes import CAP_STEPS, Chunk
 from games.decisions.allocation import allocate, largest_uniform_cap
+from games.parallel import can_fork, jobs_for, process_map
 from games.bargaining.batch import BatchProblem
 from games.bargaining.proposer import best_offers
 from games.decisions.ex_ante import choose_ex_ante
@@ -166,12 +167,12 @@ def offer_problem(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
     if utilities is not None:
         problem = BatchProblem(utilities, problem.box, problem.parameters, problem.disagreement,
                                linear=problem.linear, affine=problem.affine,
-                               constant_slopes=problem.constant_slopes)
+                               constant_slopes=problem.constant_slopes, kinks=problem.kinks)
     hold = {**entry.hold, **fixed}
     if not hold:
         return problem
     box = Box({i.name: (hold[i.name], hold[i.name]) if i.name in hold else
-               (tuple(i.levels) if i.discrete else i.range) for i in entry.deal.issues})
+               issue_span(i) for i in entry.deal.issues})
     return BatchProblem(problem.utilities, box, problem.parameters, problem.disagreement,
                         linear=problem.linear)
 
@@ -361,15 +362,46 @@ def state_gap(old, new) -> float:
 
 
 def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str, np.ndarray],
-               off: frozenset[str], seed: int | None) -> Plan:
+               off: frozenset[str], seed: int | None, jobs: Any = 1) -> Plan:
     """Choose every regime's terms on the belief's draws ``sample`` (already believed).
 
     The bilateral menus are priced at a fixed point: first against every other partner at
     no deal, then against the links' state (China's response to the chips denied, the
     precedent) that the chosen bilateral terms themselves bring about, until the terms stop
-    changing (at most :data:`PLAN_ROUNDS` rounds; ``Plan.rounds`` and ``Plan.converged``)."""
+    changing (at most :data:`PLAN_ROUNDS` rounds; ``Plan.rounds`` and ``Plan.converged``).
+    The framework's rules are judged on the same draws and need nothing of the menus: with
+    ``jobs`` of 2 or more (:func:`games.parallel.process_map`) the two run on two worker
+    processes at once, each as it runs here."""
     count = len(portfolio.deals)
     base, top = split(sample, count)
+    rules = shares(off)
+    if jobs_for(jobs, 2) > 1 and can_fork():
+        (nonchip, priced), gains = process_map(lambda task: task(), [
+            lambda: bilateral_rounds(portfolio, base, top, off),
+            lambda: rule_gains(portfolio, base, top, off, rules)], jobs)
+    else:  # in turn; the belief's chunk goes before the rules are evaluated (memory)
+        nonchip, priced = bilateral_rounds(portfolio, base, top, off)
+        gains = rule_gains(portfolio, base, top, off, rules)
+    expected, picks, bilateral, a, gap, rounds = priced
+    best = int(np.argmax([g[0] for g in gains]))
+    share, security = rules[best]
+    upgraded: tuple[int, ...] = ()
+    if "upgrades" not in off and portfolio.policy.upgrades:
+        lift = [expected[k][picks[k]] - gains[best][1][k]
+                if bilateral[k] is not None else -np.inf for k in range(count)]
+        order = [k for k in np.argsort(lift)[::-1] if lift[k] > 1e-9]
+        upgraded = tuple(sorted(int(k) for k in order[:portfolio.policy.upgrades]))
+    return Plan(belief, bilateral, nonchip, share, security, upgraded,
+                {"framework": float(gains[best][0]), "bilateral": float(a.value[0])},
+                rounds, gap <= PLAN_TOLERANCE, gap)
+
+
+def bilateral_rounds(portfolio: Portfolio, base: list, top: Mapping[str, np.ndarray],
+                     off: frozenset[str]) -> tuple[tuple, tuple]:
+    """For :func:`plan_terms`: each deal's non-chip trade, and the bilateral menus priced to
+    their fixed point on the belief's draws (per deal ``base``, the portfolio's ``top``):
+    ``(expected, picks, bilateral, allocation, gap, rounds)``."""
+    count = len(portfolio.deals)
     chunk = Chunk(portfolio, base, top, "links" not in off, 8, off & LINK_MECHANISMS)
     refusal = refusal_cost(portfolio, chunk, off)
     nonchip = tuple(nonchip_trade(entry, no_deal_values(chunk, k), off)
@@ -399,24 +431,7 @@ def plan_terms(portfolio: Portfolio, belief: SupplierBelief, sample: Mapping[str
         state = new
         if gap <= PLAN_TOLERANCE:
             break
-    past.clear()
-    believed_bilateral = float(a.value[0])
-    # The belief's states and its chunk go before the rules are evaluated (memory).
-    state = new = priced = None  # type: ignore[assignment]
-    del chunk
-    rules = shares(off)
-    gains = rule_gains(portfolio, base, top, off, rules)
-    best = int(np.argmax([g[0] for g in gains]))
-    share, security = rules[best]
-    upgraded: tuple[int, ...] = ()
-    if "upgrades" not in off and portfolio.policy.upgrades:
-        lift = [expected[k][picks[k]] - gains[best][1][k]
-                if bilateral[k] is not None else -np.inf for k in range(count)]
-        order = [k for k in np.argsort(lift)[::-1] if lift[k] > 1e-9]
-        upgraded = tuple(sorted(int(k) for k in order[:portfolio.policy.upgrades]))
-    return Plan(belief, bilateral, nonchip, share, security, upgraded,
-                {"framework": float(gains[best][0]), "bilateral": believed_bilateral},
-                rounds, gap <= PLAN_TOLERANCE, gap)
+    return nonchip, (expected, picks, bilateral, a, gap, rounds)
 
 
 def mean_gains(rec: Mapping[str, np.ndarray], count: int) -> tuple[Any, list[Any]]:

@@ -30,6 +30,7 @@ from deals.portfolio.policy_stream import (CAPACITY_FACTORS, KEEP, PolicySummary
                                            queue_gain)
 from deals.portfolio.stream import ChunkOfDraws, portfolio_slice, stream_chunks
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
+from games.parallel import jobs_for
 from games.sweeps import sweep
 
 #: Version of ``chipdeals portfolio --format json`` (deals/portfolio.schema.json).
@@ -58,7 +59,8 @@ SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
 def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
                  belief: SupplierBelief | None = None, off: Sequence[str] = (),
                  executor: Executor | None = None, chunk_size: int | None = None,
-                 progress: bool | None = False, given: str | None = None) -> "PolicyResult":
+                 progress: bool | None = False, given: str | None = None,
+                 jobs: int | None = 1) -> "PolicyResult":
     """The article's four options over ``draws`` draws: terms chosen on ``belief`` (default
     the analyst's distribution), mechanisms in ``off`` switched off (see
     :data:`deals.portfolio.policy.MECHANISMS`).
@@ -82,6 +84,11 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
     executor : concurrent.futures.Executor or None, default None
         Spreads the chunks of draws over its workers (a process pool, or a dask client's
         executor); the results do not depend on it. None: here, in this process.
+    jobs : int or None, default 1
+        Spreads the chunks of draws over that many forked worker processes (0 or None: one
+        per core; :func:`games.parallel.process_stream`), each solving a chunk and sending
+        back its columns, and the plan's two parts (the bilateral menus, the framework's
+        rules) over two; the results do not depend on it. Ignored beside an ``executor``.
     chunk_size : int or None, default None
         Draws solved at a time (memory grows with it); the results do not depend on it.
         None: :func:`default_chunk` (2,000; fewer for a portfolio of many deals).
@@ -101,6 +108,7 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
     >>> bool(abs(r.parts()["total"] - r.regimes()["mean"].iloc[1:5].values).max() < 1e-9)
     True
     """
+    jobs_for(jobs, 1)  # a bad ``jobs`` is refused before any work
     if isinstance(portfolio, str):
         portfolio = load_portfolio(portfolio)
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 1:
@@ -134,16 +142,17 @@ def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | 
         prior = conditioned["belief"] if conditioned else portfolio_sample(
             portfolio, min(draws, BELIEF_DRAWS), b_seed)
         seen = believed_sample(portfolio, belief, prior, b_seed)
-        plan = plan_terms(portfolio, belief, seen, off, b_seed)
+        plan = plan_terms(portfolio, belief, seen, off, b_seed, jobs=jobs if executor is None else 1)
     solver = PolicyDraws(portfolio, plan, off)
     summary = PolicySummary(draws, seed, portfolio.policy.bandwidth and "bandwidth" not in off)
     if streamed:
         del first
         stream_chunks(ChunkOfDraws(portfolio, seed, solver), draws, int(chunk_size),
-                      summary.add, executor=executor)
+                      summary.add, executor=executor, jobs=jobs)
     else:
         out = sweep(solver, sample=first, executor=executor, chunk_size=chunk_size,
-                    vectorised=True, progress=progress, description="policy").outputs
+                    vectorised=True, progress=progress, description="policy",
+                    jobs=jobs).outputs
         summary.add(0, draws, out)
     return PolicyResult(portfolio, plan, summary.columns, draws, seed, off, summary,
                         conditioned["summary"] if conditioned else None)

@@ -11,6 +11,7 @@ chunk; at most ``window`` chunks are in flight on an executor.
 from __future__ import annotations
 
 from collections import deque
+from contextlib import closing
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ import numpy as np
 
 from deals.portfolio.regimes import PortfolioDraws
 from games.errors import ParameterError
-from games.parallel import result_of
+from games.parallel import can_fork, jobs_for, process_stream, result_of
 
 if TYPE_CHECKING:  # the portfolio is passed in
     from deals.portfolio.file import Portfolio
@@ -102,16 +103,52 @@ def solve_in_chunks(portfolio: Portfolio, draws: int, seed: int, *,
     return out
 
 
+def pieces(bounds: list[tuple[int, int]], workers: int) -> list[tuple[int, int, int]]:
+    """The tasks ``(chunk, start, stop)`` that solve the chunks ``bounds`` on ``workers``
+    processes: whole chunks, but the last ``len(bounds) % workers`` each cut into ``workers``
+    pieces, so that the workers finish together (5 chunks on 2 workers: 4 whole and 2 halves,
+    not 3 chunks on one worker while the other waits).
+
+    >>> pieces([(0, 4), (4, 8), (8, 10)], 2)
+    [(0, 0, 4), (1, 4, 8), (2, 8, 9), (2, 9, 10)]
+    >>> pieces([(0, 4), (4, 8)], 2) == [(0, 0, 4), (1, 4, 8)]
+    True
+    """
+    tail = len(bounds) % workers if workers > 1 else 0
+    out = []
+    for k, (a, b) in enumerate(bounds):
+        cuts = min(workers, b - a) if k >= len(bounds) - tail else 1
+        edges = [a + (b - a) * i // cuts for i in range(cuts + 1)]
+        out += [(k, x, y) for x, y in zip(edges, edges[1:])]
+    return out
+
+
+def joined(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The answers of a chunk's pieces as the chunk's answer (each draw is solved on its own,
+    so these are the chunk's numbers bit for bit)."""
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
 def stream_chunks(task: Any, draws: int, chunk_size: int, consume: Any, *,
-                  executor: Executor | None = None, window: int = WINDOW) -> None:
-    """Call ``task(start, stop)`` for every chunk of ``draws`` (here, or on ``executor`` with
-    at most ``window`` chunks ahead) and hand each answer to ``consume(start, stop, answer)``
-    in the order of the draws, so that the caller keeps what it needs of each chunk and
-    nothing else."""
+                  executor: Executor | None = None, window: int = WINDOW,
+                  jobs: Any = 1) -> None:
+    """Call ``task(start, stop)`` for every chunk of ``draws`` (here, on ``jobs`` forked
+    worker processes, or on ``executor``, with at most ``window`` chunks ahead) and hand each
+    answer to ``consume(start, stop, answer)`` in the order of the draws, so that the caller
+    keeps what it needs of each chunk and nothing else. On forked workers (0: one per core,
+    :func:`games.parallel.process_stream`) nothing is pickled but the answers."""
     bounds = [(a, min(a + int(chunk_size), draws)) for a in range(0, draws, int(chunk_size))]
     if executor is None:
-        for a, b in bounds:
-            consume(a, b, task(a, b))
+        workers = jobs_for(jobs, draws) if can_fork() else 1
+        tasks = pieces(bounds, workers)
+        with closing(process_stream(lambda t: task(*t[1:]), tasks, workers,
+                                    ahead=max(window, workers))) as answers:
+            parts: list = []
+            for (k, a, b), answer in zip(tasks, answers):
+                parts.append(answer)
+                if b == bounds[k][1]:  # the chunk's last piece: the chunk whole, as in turn
+                    consume(*bounds[k], parts[0] if len(parts) == 1 else joined(parts))
+                    parts = []
         return
     pending: deque = deque()
     for a, b in bounds:

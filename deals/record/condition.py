@@ -36,10 +36,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from deals.audit.leverage import accepts, gains, sample_values
 from deals.deal.model import Deal
@@ -49,6 +48,9 @@ from games.decisions.conditioning import ESS_FLOOR, Conditioning
 from games.decisions.conditioning import condition as condition_sample
 from games.errors import ParameterError
 from games.results import TabularResult
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
 
 #: Parameters that describe one partner, not the world: drawn per deal, never shared.
 PER_PARTNER = frozenset({
@@ -201,6 +203,8 @@ class Conditioned(TabularResult):
                           in zip(self.holds.items(), owners)]}
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         if self.empty:
             return pd.DataFrame()
         return self.conditioning.to_frame()

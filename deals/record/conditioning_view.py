@@ -8,11 +8,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from deals.views.output import Section, people
 from deals.record.condition import Conditioned
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
 
 #: Parameters listed (those the record moved most, in shares of their prior range of ranks).
 SHOWN = 10
@@ -21,6 +25,8 @@ SHOWN = 10
 def moved(given: Conditioned) -> pd.DataFrame:
     """Every parameter's prior and conditional median and p10-p90, and its shift: where the
     conditional median sits among the prior draws, minus 1/2 (0: unmoved; +-0.5: at an end)."""
+    import pandas as pd  # start-up time: only a frame asked for needs pandas
+
     c = given.conditioning
     rows = []
     for name, values in c.sample.items():
@@ -40,6 +46,8 @@ def moved(given: Conditioned) -> pd.DataFrame:
 def conditioning_section(given: Conditioned) -> Section:
     """One table: the parameters the record moved most, with the events and the effective
     sample as notes (or the conflict, when the record cannot be rationalised)."""
+    import pandas as pd  # start-up time: only a frame asked for needs pandas
+
     frame = moved(given)
     shown = frame.head(SHOWN)
     display = pd.DataFrame({

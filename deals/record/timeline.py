@@ -15,9 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-import pandas as pd
 
 from deals.audit.assessment import Assessment, assess
 from deals.audit.comparison import has_terms
@@ -28,6 +27,9 @@ from deals.deal.model import Deal
 from deals.errors import DealError, DealFileError
 from deals.views.output import json_value, people
 from games.parameters import ParameterSet
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
 
 SCHEMA_VERSION = 1
 
@@ -138,6 +140,8 @@ class LibraryDiff:
     seed: int | None
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         rows = []
         for c in self.changes:
             rows.append({"deal": c.deal, "moved": ", ".join(c.moved) or "-",
@@ -150,6 +154,8 @@ class LibraryDiff:
 
     def display(self) -> pd.DataFrame:
         """The table for people (80 columns): verdicts, acceptance change, the top mover."""
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         rows = []
         for c in self.changes:
             top = max(c.by_parameter.items(), key=lambda kv: abs(kv[1]["acceptance"]),

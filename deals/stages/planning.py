@@ -18,16 +18,18 @@ engine (:func:`games.trees.screening_offer_batch`) solves every draw, with its r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from deals.errors import DealError
 from deals.audit.leverage import sample_values
 from deals.deal.model import Deal
 from games.results import TabularResult
 from games.trees import GameTree, chance, decision, screening_offer_batch, terminal
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
 
 ONE_SHOT = "one shot"
 
@@ -307,6 +309,8 @@ class StagePlan(TabularResult):
                 "options": options, "regret": float(self.regret)}
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         rows = [{"first tranche": ONE_SHOT + f" ({self.one_shot:,.0f})", "safe": np.nan,
                  "accepted": float(self.accepted[0].mean()),
                  "supplier gain": float((self.supplier[0] - self.outside).mean()),

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from deals.errors import DealError
 from deals.audit.leverage import sample_values
@@ -31,6 +30,9 @@ from deals.stages.planning import (ONE_SHOT, offer_labels, stage_plan, stage_tre
 from games.decisions.information import InformationValues, value_of_information
 from games.results import TabularResult
 from games.trees import screening_offer_batch
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class LeverCurve(TabularResult):
         return ax
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         return pd.DataFrame({self.lever: self.levels, "US gain": self.value,
                              "worth vs now": [max(0.0, v - self.current) for v in self.value],
                              "best first tranche": self.best_first}).set_index(self.lever)

@@ -23,7 +23,7 @@ truth: two sides with equal tables believe the same in every draw).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -32,8 +32,9 @@ from deals.audit.leverage import batch_problem, sample_values, supplier_power
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
 from deals.errors import DealError
 from deals.deal.terms import SIDES
-from games.bargaining.batch import BatchProblem, nash_benchmark, optimal_ask
-from games.bargaining.winset import MutualOptimism, mutual_optimism
+from games.bargaining.batch import (GAIN_TOLERANCE, BatchNash, BatchProblem, GridScan,
+                                    nash_benchmark, optimal_ask, scan, zone_test)
+from games.bargaining.winset import MutualOptimism, mutual_optimism, scan_from
 
 
 def in_proposal_setting(deal: Any) -> Any:
@@ -87,16 +88,72 @@ def _problem(deal: Any, values: Mapping[str, np.ndarray], side: str) -> BatchPro
                         problem.disagreement[::-1], linear=problem.linear)
 
 
+@dataclass(frozen=True)
+class _SideUtilities:
+    """The utilities of the ``sides`` named only, the others' zero (what a scan of one side's
+    utility evaluates)."""
+
+    deal: Any
+    sides: tuple[str, ...]
+
+    def __call__(self, outcome: Mapping[str, np.ndarray], parameters: Mapping[str, np.ndarray]):
+        scope = {**parameters, **outcome}
+        return tuple(np.asarray(self.deal.inlined(s).evaluate(scope), dtype=float)
+                     if s in self.sides else np.zeros(()) for s in SIDES)
+
+
+def utility_scan(deal: Any, values: Mapping[str, np.ndarray],
+                 sides: tuple[str, ...] = SIDES) -> GridScan:
+    """The grid scan of the deal's utilities at ``values`` (a zero disagreement point; see
+    :func:`games.bargaining.winset.scan_from`), only the ``sides``' evaluated (others zero).
+
+    >>> import deals
+    >>> deal = deals.load("chips-for-farm-purchases")
+    >>> u = utility_scan(deal, sample_values(deal, 3, 0), ("partner",))
+    >>> u.gains[0].shape == u.gains[1].shape, bool((u.gains[0] == 0).all())
+    (True, True)
+    """
+    problem = batch_problem(deal, values)
+    zero = np.zeros(problem.draws)
+    return scan(replace(problem, utilities=_SideUtilities(deal, sides), disagreement=(zero, zero)))
+
+
+def _benchmark(problem: BatchProblem, power: np.ndarray, grid: GridScan | None = None
+               ) -> BatchNash:
+    """:func:`nash_benchmark` of ``problem`` (``grid``: its scan, if made). It starts a draw
+    whose grid holds no outcome good for both from that draw's zone test; as in the audit
+    (:class:`deals.audit.leverage.DrawSolver`), the zone test refines only the draws its grid
+    does not already show inside the zone, and it is run only where the grid misses a draw
+    (the same benchmark, less work)."""
+    grid = grid or scan(problem)
+    inside = np.any((grid.gains[0] > 0) & (grid.gains[1] > 0), axis=1)
+    zone = None if inside.all() else zone_test(problem, grid=grid, enough=GAIN_TOLERANCE)
+    return nash_benchmark(problem, power, grid=grid, zone=zone)
+
+
 def expected_gains(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
-                   power: float | None = None
+                   power: float | None = None, utilities: GridScan | None = None
                    ) -> tuple[tuple[np.ndarray, np.ndarray], list[dict[str, np.ndarray]]]:
     """Each side's true gain at the benchmark it computes from its own beliefs, per draw, and
-    those benchmarks. A side that sees no zone of agreement expects its outside option (0)."""
+    those benchmarks. A side that sees no zone of agreement expects its outside option (0).
+
+    ``utilities``: :func:`utility_scan` of ``values``, if made: a side's belief changes only
+    the utilities that use the parameters it is about, so only those are scanned again.
+    """
     truth = batch_problem(deal, values)
+    utilities = utilities or utility_scan(deal, values)
     gains, packages = [], []
     for k, side in enumerate(SIDES):
         seen = believed_values(deal, side, values, seed)
-        nash = nash_benchmark(batch_problem(deal, seen), supplier_power(deal, seen, power))
+        about = set(deal.beliefs[side].about) if deal.beliefs and side in deal.beliefs else set()
+        moved = tuple(s for s in SIDES if about & set(deal.inlined(s).names))
+        own = utility_scan(deal, seen, moved) if moved else utilities
+        table = GridScan(utilities.grid, tuple(own.gains[j] if s in moved else utilities.gains[j]
+                                               for j, s in enumerate(SIDES)),
+                         utilities.units, utilities.grid_points)  # type: ignore[arg-type]
+        problem = batch_problem(deal, seen)
+        nash = _benchmark(problem, supplier_power(deal, seen, power),
+                          scan_from(table, problem.disagreement))
         package = {name: np.nan_to_num(v) for name, v in nash.points.items()}
         gain = truth.gains({name: v[:, None] for name, v in package.items()})[k][:, 0]
         gains.append(np.where(nash.agreement, gain, 0.0))
@@ -132,9 +189,11 @@ def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     """
     deal = in_proposal_setting(deal)
     values = sample_values(deal, draws, seed)
-    expected, packages = expected_gains(deal, values, seed, power)
+    utilities = utility_scan(deal, values)  # the believed scans and both zone tests start here
+    expected, packages = expected_gains(deal, values, seed, power, utilities)
     # Only the breakdown is reported: a draw whose grid already meets both expectations is settled.
-    return mutual_optimism(batch_problem(deal, values), expected, packages=packages, enough=0.0)
+    return mutual_optimism(batch_problem(deal, values), expected, packages=packages, enough=0.0,
+                           utilities=utilities)
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,9 @@ ignored and the answer is that of the deal's offer tree after the proposal (subg
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import pandas as pd
 
 from deals.deal.sections.beliefs import RESOLVE
 from deals.two_level.beliefs import in_proposal_setting
@@ -31,6 +30,9 @@ from deals.errors import DealError
 from deals.audit.leverage import sample_values
 from games.results import TabularResult
 from games.trees import GameTree, chance, decision, screening_offer_batch, terminal
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
 
 ACCEPT = "accept"
 RESOLUTE = "carries out the threat"
@@ -144,6 +146,8 @@ class ThreatUnderDoubt(TabularResult):
         return self._share(self.answer_if_certain, ACCEPT) > self.accepts + 0.05
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         rows = []
         for label, answers in (("at its belief", self.answer),
                                ("believing the threat fully", self.answer_if_certain),

@@ -23,14 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from deals.deal.sections.actors import WinSetSlack, latency, member_gains
 from deals.two_level.beliefs import in_proposal_setting, mutual_optimism_of
-from deals.two_level.doubt import threat_under_doubt
 from deals.errors import DealError
 from deals.audit.leverage import batch_problem, sample_values, supplier_power
 from deals.deal.terms import SIDES
@@ -38,6 +36,10 @@ from games import markup
 from games.bargaining.batch import scan
 from games.bargaining.winset import delayed_power, schelling_shift, win_set
 from games.results import TabularResult
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
+
 
 def _change(value: float) -> str:
     """A signed change to two decimals, '0' where it rounds to nothing (never '-0.00')."""
@@ -100,6 +102,8 @@ class TwoLevel(TabularResult):
         return "supplier" in self.sides and self.ratified["supplier"] < RATIFY_THRESHOLD
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         rows = []
         for s in self.sides.values():
             rows += [(f"{s.party}: P(ratifies the proposal)", f"{s.ratified:.0%}"),
@@ -290,6 +294,8 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     if deal.beliefs is not None:
         breakdown = mutual_optimism_of(given, draws, seed, power=power).probability
         if "partner" in deal.beliefs and deal.beliefs["partner"].resolve is not None:
+            from deals.two_level.doubt import threat_under_doubt  # start-up time: games.trees
+
             threat = threat_under_doubt(given, draws, seed)
     return TwoLevel(deal.name, {s: deal.party(s) for s in SIDES}, draws, seed,
                     HomeSides(deal, values, beta, grid_points, homes), shares,
@@ -372,6 +378,8 @@ def schelling_curve(deal: Any, side: str, parameter: str, levels: Any, draws: in
     >>> list(curve.columns)[:2]
     ['P(ratifies proposal)', 'win-set / zone']
     """
+    import pandas as pd  # start-up time: only a frame asked for needs pandas
+
     rows = []
     deal = in_proposal_setting(deal)
     for level in levels:

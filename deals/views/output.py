@@ -104,7 +104,7 @@ class Section:
     that builds it the first time it is read (only the csv, spreadsheet and table-file
     outputs and a report without its own JSON read it when ``display`` is given);
     ``display`` optionally replaces it in the human formats (table, markdown) with columns
-    made for reading; ``formats`` marks columns of ``frame`` as ``"percent"`` or ``"text"``;
+    made for reading (a DataFrame, or :class:`Rows` where pandas is not needed); ``formats`` marks columns of ``frame`` as ``"percent"`` or ``"text"``;
     ``notes`` are long lines printed under the table; ``name`` is the snake_case key for
     JSON and the CSV file name.
 
@@ -118,7 +118,7 @@ class Section:
     frame: pd.DataFrame | Rows = BuiltWhenRead()  # type: ignore[assignment]
     caption: str = ""
     name: str = ""
-    display: pd.DataFrame | None = None
+    display: pd.DataFrame | Rows | None = None
     notes: tuple[str, ...] = ()
     formats: Mapping[str, str] = field(default_factory=dict)
 
@@ -167,11 +167,11 @@ def display_frame(section: Section) -> pd.DataFrame:
 
 def _cells(section: Section) -> tuple[list[str], list[list[str]]]:
     """The section for people as column names and string cells, column by column."""
-    if isinstance(section.frame, Rows) and section.display is None:
-        columns = [str(c) for c in section.frame.columns]
+    shown = section.frame if section.display is None else section.display
+    if isinstance(shown, Rows):
+        columns = [str(c) for c in shown.columns]
         cells = [[v if isinstance(v, str) else _cell_text(v, "text") for v in column]
-                 for column in zip(*section.frame.rows)] if section.frame.rows else \
-            [[] for _ in columns]
+                 for column in zip(*shown.rows)] if shown.rows else [[] for _ in columns]
         return columns, cells
     frame = display_frame(section)
     return [str(c) for c in frame.columns], [[str(v) for v in frame[c]] for c in frame.columns]

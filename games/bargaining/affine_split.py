@@ -42,10 +42,13 @@ from games.optimise.box_search import maximise_by_stencil
 from games.optimise.maximin import linear_maximin
 from games.optimise.nash_product import linear_nash_product
 from games.optimise.outcome_space import Box
+from games.optimise.piecewise import (MAX_VERTEX_SYSTEMS, best_on_segments, cell_vertices,
+                                     unseparated, vertex_systems)
 
-__all__ = ["SPLIT_GRID", "SPLIT_PEAKS", "MAX_SEARCHED", "MODEL_TOLERANCE", "SplitAnswer",
+__all__ = ["SPLIT_GRID", "SPLIT_PEAKS", "MAX_SEARCHED", "MAX_SEARCHED_NASH", "MODEL_TOLERANCE",
+           "SplitAnswer",
            "split_box", "split_method", "affine_model", "constant_part", "split_nash",
-           "split_maximin"]
+           "split_maximin", "piecewise_model", "known_cells"]
 
 #: Grid points over the searched issue v before the line search (per draw).
 SPLIT_GRID = 9
@@ -57,6 +60,12 @@ SPLIT_PEAKS = 3
 #: 2-4x the general search and found smaller margins in some draws, so those problems are
 #: searched the general way.
 MAX_SEARCHED = 1
+#: Most issues left to search for the Nash product (:func:`split_nash`). With the Gulf deals'
+#: two chip volumes left, the stencil search exact in the other three issues was never below
+#: the compass search over all five (2,000 draws) and above it by up to 9% of the log Nash
+#: product where the compass stalled; a brute-force grid over the two volumes, exact in the
+#: rest, never beat it (tests/deals/test_split_solves.py).
+MAX_SEARCHED_NASH = 2
 #: Relative error (of the largest gain met) under which the affine model of w counts as exact
 #: at the answer; a draw beyond it is handed back to the general search.
 MODEL_TOLERANCE = 1e-9
@@ -71,10 +80,10 @@ class SplitAnswer:
     exact: np.ndarray
 
 
-def split_box(problem: Any) -> tuple[list[str], list[str]] | None:
+def split_box(problem: Any, most: int = MAX_SEARCHED) -> tuple[list[str], list[str]] | None:
     """(v, w): the searched issues and the declared affine ones, or None where the split does
     not apply (nothing declared, a discrete issue with several levels, or no issue left to
-    search: an all-affine problem is the ``linear`` case, or more than :data:`MAX_SEARCHED`)."""
+    search: an all-affine problem is the ``linear`` case, or more than ``most``)."""
     box: Box = problem.box
     declared = set(getattr(problem, "affine", ()) or ())
     if not declared:
@@ -83,12 +92,12 @@ def split_box(problem: Any) -> tuple[list[str], list[str]] | None:
         return None
     w = [k for k in box.names if k in declared and box.is_continuous(k)]
     v = [k for k in box.names if k not in declared and box.is_continuous(k)]
-    if not w or not v or len(v) > MAX_SEARCHED:
+    if not w or not v or len(v) > most:
         return None
     return v, w
 
 
-def split_method(problem: Any, inner: str) -> str:
+def split_method(problem: Any, inner: str, most: int = MAX_SEARCHED) -> str:
     """The method string of a split solve: what is exact, over which issues, what is searched.
 
     >>> from types import SimpleNamespace
@@ -97,10 +106,14 @@ def split_method(problem: Any, inner: str) -> str:
     exact in w (an LP; the utilities are affine in it once v is fixed), searched over v (a
     grid, then a bracketed parabolic and golden-section search from its best peaks)
     """
-    v, w = split_box(problem) or ([], [])
+    v, w = split_box(problem, most) or ([], [])
+    if getattr(problem, "kinks", None) is not None:
+        inner = ("both gains on the segments between the vertices of the cells their kinks "
+                 "cut out, exact")
     how = ("a grid, then a bracketed parabolic and golden-section search from its best peaks"
            if len(v) == 1 else "a grid, then a stencil search")
-    return (f"exact in {', '.join(w)} ({inner}; the utilities are affine in "
+    kind = "piecewise affine" if getattr(problem, "kinks", None) is not None else "affine"
+    return (f"exact in {', '.join(w)} ({inner}; the utilities are {kind} in "
             f"{'it' if len(w) == 1 else 'them'} once {', '.join(v)} "
             f"{'is' if len(v) == 1 else 'are'} fixed), searched over {', '.join(v)} ({how})")
 
@@ -175,7 +188,8 @@ def _flat(x: np.ndarray) -> np.ndarray:
 def split_nash(problem: Any, rows: np.ndarray, beta: np.ndarray,
                start: Mapping[str, np.ndarray], resolution: float,
                max_rounds: int = 200) -> SplitAnswer | None:
-    """The asymmetric Nash solution of the draws ``rows``: exact in w, searched in v.
+    """The asymmetric Nash solution of the draws ``rows``: exact in w, searched in v (at most
+    :data:`MAX_SEARCHED_NASH` issues).
 
     ``start``: one outcome per draw (e.g. the best of a grid scan over all issues); its v is
     polled with the grid, so the answer is at least as good as the start. Objective values are
@@ -185,7 +199,11 @@ def split_nash(problem: Any, rows: np.ndarray, beta: np.ndarray,
         found = linear_nash_product(a, a0, b, b0, lo, hi, beta[picked])
         return found.values, found.points
 
-    return _split_search(problem, rows, solve, start, resolution, max_rounds, False)
+    def pieces(picked, g_1, g_2):
+        return g_1, g_2, beta[picked]
+
+    return _split_search(problem, rows, (solve, pieces), start, resolution, max_rounds, False,
+                         MAX_SEARCHED_NASH)
 
 
 def split_maximin(problem: Any, rows: np.ndarray, offsets: tuple[np.ndarray, np.ndarray],
@@ -202,24 +220,35 @@ def split_maximin(problem: Any, rows: np.ndarray, offsets: tuple[np.ndarray, np.
                                lo, hi)
         return found.values, found.points
 
-    return _split_search(problem, rows, solve, start, resolution, max_rounds, True)
+    def pieces(picked, g_1, g_2):
+        return ((g_1 - o_1[picked][:, None]) / r_1[picked][:, None],
+                (g_2 - o_2[picked][:, None]) / r_2[picked][:, None], None)
+
+    return _split_search(problem, rows, (solve, pieces), start, resolution, max_rounds, True)
 
 
 #: ``solve(draws, a, a0, b, b0, low, high)``: the exact inner problem, one row per candidate
 #: (``draws`` says whose), returning its values and maximisers over w.
 Solve = Callable[..., tuple[np.ndarray, np.ndarray]]
+#: ``pieces(draws, g_1, g_2)``: for the piecewise-affine inner problem, the two functions to
+#: combine (from the gains, one row per draw of ``draws``) and the Nash power (None: max-min).
+Pieces = Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray | None]]
 
 
-def _split_search(problem: Any, rows: np.ndarray, solve: Solve,
+def _split_search(problem: Any, rows: np.ndarray, solvers: tuple[Solve, Pieces],
                   start: Mapping[str, np.ndarray], resolution: float, max_rounds: int,
-                  climb_from_start: bool) -> SplitAnswer | None:
-    split = split_box(problem)
+                  climb_from_start: bool, most: int = MAX_SEARCHED) -> SplitAnswer | None:
+    split = split_box(problem, most)
     if split is None:
         return None
     v, w = split
     box: Box = problem.box
     lo = [box.bounds(n)[0] for n in w]
     hi = [box.bounds(n)[1] for n in w]
+    solve, pieces = solvers
+    if getattr(problem, "kinks", None) is not None:
+        return _piecewise_search(problem, rows, pieces, start, resolution, max_rounds,
+                                 climb_from_start, (v, w))
     known = constant_part(problem, rows, {n: start[n] for n in v}, w)
 
     def inner(r: np.ndarray, x: Mapping[str, np.ndarray], full: bool = False):
@@ -267,3 +296,156 @@ def _model_holds(problem: Any, rows: np.ndarray, points: Mapping[str, np.ndarray
     fit_1 = np.abs(np.einsum("rck,rk->rc", checks, a[:, 0]) + a0 - g_1) <= slack
     fit_2 = np.abs(np.einsum("rck,rk->rc", checks, b[:, 0]) + b0 - g_2) <= slack
     return np.all(fit_1 & fit_2, axis=1)
+
+
+def piecewise_model(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w: list[str],
+                    known: tuple[np.ndarray, ...] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The cells of w at the searched values ``v`` (each (r, m)), for a problem whose gains are
+    affine in w on each cell cut out by its kinks (:attr:`games.bargaining.batch.BatchProblem.
+    kinks`): per candidate (r * m rows), every vertex (rows, p, k), whether it is one, which
+    pairs of vertices share a cell (rows, p, p), and both gains at the vertices (rows, p).
+
+    The kinks' hyperplanes come from their values at the lower corner of w and one step up each
+    coordinate (exact for kinks affine in w, as :meth:`games.expressions.Expression.kinks`
+    finds them); the vertices from :func:`games.optimise.piecewise.cell_vertices`. ``known``:
+    one draw's kinks and cells per row (slopes, offsets, points, valid, pairs, as
+    :func:`known_cells` gives them), reused where the kinks are the same.
+    """
+    box: Box = problem.box
+    k = len(w)
+    lo = np.array([box.bounds(n)[0] for n in w])
+    hi = np.array([box.bounds(n)[1] for n in w])
+    r, m = len(rows), np.broadcast_shapes(*(np.shape(x) for x in v.values()))[-1]
+    probes = np.tile(lo, (k + 1, 1))
+    probes[1:][np.arange(k), np.arange(k)] = hi
+    outcome = {n: np.tile(np.broadcast_to(x, (r, m)), (1, k + 1)) for n, x in v.items()}
+    outcome.update({n: np.repeat(probes[:, j], m)[None, :] for j, n in enumerate(w)})
+    _fill(box, outcome)
+    h = problem.kink_values(outcome, rows)
+    h = h.reshape(r, k + 1, m, h.shape[-1])                           # (r, k + 1, m, kinks)
+    slopes = np.moveaxis((h[:, 1:] - h[:, :1]) / (hi - lo)[None, :, None, None], 1, 3)
+    offsets = h[:, 0] - slopes @ lo                                    # (r, m, kinks)
+    if known is None:
+        known = (slopes[:, 0], offsets[:, 0], *_cells(slopes[:, 0], offsets[:, 0], lo, hi))
+    # Where the kinks are those of the draw's known cells (they do not move with v), the
+    # cells are too: only the others are worked out.
+    same = (np.all(slopes == known[0][:, None], axis=(2, 3))
+            & np.all(offsets == known[1][:, None], axis=2)).ravel()         # (r * m,)
+    points, valid, pairs = (np.repeat(z, m, axis=0) for z in known[2:])
+    if not same.all():
+        fresh = np.flatnonzero(~same)
+        found = _cells(slopes.reshape(r * m, h.shape[-1], k)[fresh],
+                       offsets.reshape(r * m, h.shape[-1])[fresh], lo, hi)
+        for whole, part in zip((points, valid, pairs), found):
+            whole[fresh] = part
+    p = points.shape[1]
+    at = {n: np.repeat(np.broadcast_to(x, (r, m)), p, axis=1) for n, x in v.items()}
+    at.update({n: points[:, :, j].reshape(r, m * p) for j, n in enumerate(w)})
+    _fill(box, at)
+    g_1, g_2 = (np.broadcast_to(g, (r, m * p)).reshape(r * m, p) for g in problem.gains(at, rows))
+    return points, valid, pairs, g_1, g_2
+
+
+def known_cells(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w: list[str]
+                ) -> tuple[np.ndarray, ...]:
+    """The kinks and cells of w at one value of v per row (each of ``v`` of shape (r,)), for
+    :func:`piecewise_model` to reuse."""
+    box: Box = problem.box
+    k = len(w)
+    lo = np.array([box.bounds(n)[0] for n in w])
+    hi = np.array([box.bounds(n)[1] for n in w])
+    probes = np.tile(lo, (k + 1, 1))
+    probes[1:][np.arange(k), np.arange(k)] = hi
+    outcome = {n: np.repeat(np.asarray(x, dtype=float)[:, None], k + 1, axis=1)
+               for n, x in v.items()}
+    outcome.update({n: probes[None, :, j] for j, n in enumerate(w)})
+    _fill(box, outcome)
+    h = problem.kink_values(outcome, rows)                             # (r, k + 1, kinks)
+    slopes = np.moveaxis((h[:, 1:] - h[:, :1]) / (hi - lo)[None, :, None], 1, 2)
+    offsets = h[:, 0] - slopes @ lo
+    return (slopes, offsets, *_cells(slopes, offsets, lo, hi))
+
+
+def _cells(slopes: np.ndarray, offsets: np.ndarray, lo: np.ndarray, hi: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    low, high = np.broadcast_to(lo, (len(offsets), len(lo))), np.broadcast_to(hi, (len(offsets), len(lo)))
+    points, valid = cell_vertices(low, high, slopes, offsets)
+    return points, valid, unseparated(points, valid, slopes, offsets, low, high)
+
+
+def _fill(box: Box, outcome: dict[str, Any]) -> None:
+    for n in box.names:
+        if n not in outcome:
+            outcome[n] = np.full((1, 1), box.bounds(n)[0])
+
+
+def _piecewise_search(problem: Any, rows: np.ndarray, pieces: Pieces,
+                      start: Mapping[str, np.ndarray], resolution: float, max_rounds: int,
+                      climb_from_start: bool, split: tuple[list[str], list[str]]
+                      ) -> SplitAnswer | None:
+    """:func:`_split_search` for gains piecewise affine in w: each candidate v's problem over w
+    solved exactly on the segments between its cells' vertices
+    (:func:`games.optimise.piecewise.best_on_segments`), v searched as there. None where the
+    cells have too many vertices to enumerate (:data:`games.optimise.piecewise.
+    MAX_VERTEX_SYSTEMS`)."""
+    v, w = split
+    box: Box = problem.box
+
+    cells = known_cells(problem, rows, {n: start[n] for n in v}, w)
+    if vertex_systems(len(w), cells[1].shape[-1]) > MAX_VERTEX_SYSTEMS:
+        return None
+
+    def inner(r: np.ndarray, x: Mapping[str, np.ndarray]):
+        points, valid, pairs, g_1, g_2 = piecewise_model(problem, rows[r], x, w,
+                                                         tuple(z[r] for z in cells))
+        m = np.broadcast_shapes(*(np.shape(z) for z in x.values()))[-1]
+        f_1, f_2, power = pieces(np.repeat(rows[r], m), g_1, g_2)
+        value, i, j, t = best_on_segments(f_1, f_2, pairs, power)
+        n = np.arange(len(value))
+        at = (1 - t)[:, None] * points[n, i] + t[:, None] * points[n, j]
+        return value.reshape(len(r), m), at.reshape(len(r), m, len(w)), (g_1, g_2, i, j, t,
+                                                                           pairs, points)
+
+    searched = Box({n: box.bounds(n) for n in v})
+    found = maximise_by_stencil(lambda r, **x: inner(r, x)[0], searched, rows.size,
+                                grid_points=SPLIT_GRID, resolution=resolution,
+                                start={n: start[n] for n in v}, max_rounds=max_rounds,
+                                climb_from_start=climb_from_start, peaks=SPLIT_PEAKS)
+    every = np.arange(rows.size)
+    values, inner_points, model = inner(every, {n: found.points[n][:, None] for n in v})
+    points = {n: found.points[n].copy() for n in v}
+    for j, n in enumerate(w):
+        points[n] = inner_points[:, 0, j]
+    _fill(box, points)
+    points = {n: np.broadcast_to(x, (rows.size,)).astype(float) if np.ndim(x) != 1 else x
+              for n, x in points.items()}
+    exact = _pieces_hold(problem, rows, points, v, w, model) | ~np.isfinite(values[:, 0])
+    return SplitAnswer(points, values[:, 0], exact)
+
+
+def _pieces_hold(problem: Any, rows: np.ndarray, points: Mapping[str, np.ndarray],
+                 v: list[str], w: list[str], model: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Whether the piecewise-affine model holds at each answer: the gains at the answer and at
+    the midpoint of every segment searched are those the vertices' gains predict, within
+    :data:`MODEL_TOLERANCE` of the largest gain at a vertex."""
+    g_1, g_2, i, j, t, pairs, vertices = model
+    r, p = g_1.shape
+    n = np.arange(r)
+    middle = (vertices[:, :, None, :] + vertices[:, None, :, :]) / 2        # (r, p, p, k)
+    check = np.concatenate([middle.reshape(r, p * p, -1),
+                            np.stack([points[x] for x in w], axis=1)[:, None, :]], axis=1)
+    outcome = {x: points[x][:, None] for x in v}
+    outcome.update({x: check[:, :, c] for c, x in enumerate(w)})
+    _fill(problem.box, outcome)
+    h_1, h_2 = (np.broadcast_to(g, check.shape[:2]) for g in problem.gains(outcome, rows))
+    scale = np.maximum(np.max(np.abs(g_1), axis=1), np.max(np.abs(g_2), axis=1))
+    slack = MODEL_TOLERANCE * np.maximum(scale, 1e-300)[:, None]
+    holds = np.ones(r, dtype=bool)
+    for g, h in ((g_1, h_1), (g_2, h_2)):
+        mid = ((g[:, :, None] + g[:, None, :]) / 2).reshape(r, p * p)
+        at = (1 - t) * g[n, i] + t * g[n, j]
+        predicted = np.concatenate([mid, at[:, None]], axis=1)
+        used = np.concatenate([pairs.reshape(r, p * p), np.ones((r, 1), dtype=bool)], axis=1)
+        holds &= np.all(~used | (np.abs(predicted - h) <= slack), axis=1)
+    return holds

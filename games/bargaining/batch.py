@@ -53,7 +53,8 @@ from games.optimise.outcome_space import Box
 from games.errors import BargainingError, NotFiniteError
 from games.optimise import maximin_by_homotopy, maximin_by_lp_steps
 from games.optimise.nash_product import linear_nash_product
-from games.bargaining.affine_split import split_maximin, split_method, split_nash
+from games.bargaining.affine_split import (MAX_SEARCHED_NASH, split_maximin, split_method,
+                                          split_nash)
 
 __all__ = [
     "GAIN_TOLERANCE", "AFFINE_TOLERANCE", "EXACT_NASH", "BLOCK_CELLS", "LP_ROUNDS",
@@ -94,6 +95,10 @@ class BatchProblem:
     (checked at every answer): those are solved exactly and only the rest searched
     (:mod:`games.bargaining.affine_split`); ``constant_slopes``: those of them whose slopes
     depend on no issue (the parameters only), found once per draw instead of per candidate.
+    ``kinks(outcome, parameters)``: with it, the ``affine`` issues are only piecewise affine:
+    both utilities are affine in them on each cell cut out by the hyperplanes where one of
+    these functions (each affine in them, returned as a sequence, broadcast like the
+    utilities) is zero (:mod:`games.optimise.piecewise`; checked at every answer).
 
     >>> import numpy as np
     >>> p = BatchProblem(lambda x, q: (x["a"], q["c"] - x["a"]), Box({"a": (0.0, 1.0)}),
@@ -109,6 +114,7 @@ class BatchProblem:
     linear: bool = False
     affine: tuple[str, ...] = ()
     constant_slopes: tuple[str, ...] = ()
+    kinks: Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]], Any] | None = None
 
     def __post_init__(self) -> None:
         params = {k: np.asarray(v, dtype=float).ravel() for k, v in self.parameters.items()}
@@ -168,7 +174,20 @@ class BatchProblem:
         return BatchProblem(self.utilities, self.box,
                             {k: v[rows] for k, v in self.parameters.items()},
                             (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear,
-                            self.affine, self.constant_slopes)
+                            self.affine, self.constant_slopes, self.kinks)
+
+    def kink_values(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | slice
+                    ) -> np.ndarray:
+        """The ``kinks`` functions at ``outcome`` for the draws ``rows``: (rows, outcomes,
+        kinks), an outcome per column as in :meth:`gains` (no kinks: a last axis of 0)."""
+        params = self._columns(rows)[0]
+        width = _width(outcome)
+        count = len(range(self.draws)[rows]) if isinstance(rows, slice) else len(rows)
+        with np.errstate(all="ignore"):
+            found = list(self.kinks(outcome, params)) if self.kinks is not None else []
+        shape = (count, width)
+        return np.stack([np.broadcast_to(np.asarray(h, dtype=float), shape) for h in found]
+                        or [np.zeros(shape)], axis=2)[:, :, :len(found)]
 
     def gains(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | slice | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
@@ -429,7 +448,8 @@ def _nash_method(problem: BatchProblem, exact: np.ndarray, split: np.ndarray) ->
     if exact.any():
         parts.append(EXACT_NASH + ("" if exact.all() else " where affine"))
     if split.any():
-        parts.append(split_method(problem, "the Nash product on the Pareto frontier's edges"))
+        parts.append(split_method(problem, "the Nash product on the Pareto frontier's edges",
+                                  MAX_SEARCHED_NASH))
     if not (exact | split).all():
         parts.append("grid scan, then compass search on the log Nash product"
                      + (" elsewhere" if parts else ""))

@@ -20,7 +20,6 @@ import numpy as np
 
 from games.bargaining.hull import skyline, upper_hull
 from games.errors import BargainingError, ExpressionError, GameTooLargeError, finite_number
-from games.normal_form.equilibria.zero_sum import maximin_strategy
 from games.parameters import read_parameters
 
 #: Largest number of grid outcomes an issue space may expand to.
@@ -415,6 +414,8 @@ def maximin_value(payoffs: np.ndarray) -> float:
     >>> round(maximin_value(np.array([[1.0, -1.0], [-1.0, 1.0]])), 12) + 0.0  # matching pennies
     0.0
     """
+    from games.normal_form.equilibria.zero_sum import maximin_strategy  # start-up time: the solvers
+
     low, spread = float(payoffs.min()), float(np.ptp(payoffs))
     if spread == 0:
         return low

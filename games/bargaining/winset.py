@@ -55,6 +55,7 @@ from games.errors import BargainingError
 __all__ = [
     "RULES", "OPTIMISM_TOLERANCE", "Ratification", "delayed_power", "WinSetScan", "win_set",
     "constrained_nash", "SchellingShift", "schelling_shift", "MutualOptimism", "mutual_optimism",
+    "scan_from",
 ]
 
 RULES = ("veto", "majority", "chair")
@@ -344,10 +345,32 @@ class MutualOptimism:
         return float(np.mean(self.breakdown))
 
 
+def scan_from(utilities: GridScan, disagreement: tuple[np.ndarray, np.ndarray]) -> GridScan:
+    """The :func:`games.bargaining.batch.scan` of a problem from the scan of its utilities (the
+    same problem with a zero disagreement point): each gain is the utility minus the
+    disagreement payoff, the same subtraction :meth:`BatchProblem.gains` makes, so the scan is
+    the same to the bit.
+
+    >>> import numpy as np
+    >>> from games.optimise.outcome_space import Box
+    >>> p = BatchProblem(lambda x, q: (x["s"], 1 - x["s"]), Box({"s": (0.0, 1.0)}), {},
+    ...                  (np.zeros(2), np.zeros(2)))
+    >>> d = (np.array([0.1, 0.3]), np.array([0.2, 0.0]))
+    >>> direct = scan(replace(p, disagreement=d))
+    >>> all(np.array_equal(a, b) for a, b in zip(scan_from(scan(p), d).gains, direct.gains))
+    True
+    """
+    gains = tuple(g - np.asarray(d, dtype=float)[:, None]
+                  for g, d in zip(utilities.gains, disagreement))
+    units = tuple(np.maximum(np.ptp(g, axis=1), 1e-12) for g in gains)
+    return GridScan(utilities.grid, gains, units, utilities.grid_points)  # type: ignore[arg-type]
+
+
 def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
                     packages: Sequence[Mapping[str, ArrayLike]] = (),
                     tolerance: float = OPTIMISM_TOLERANCE, grid_points: int = 350,
-                    enough: float | None = None) -> MutualOptimism:
+                    enough: float | None = None, utilities: GridScan | None = None
+                    ) -> MutualOptimism:
     """Where each side expects more than the other will concede: talks break down.
 
     ``expected`` holds each player's expected gain over its disagreement payoff per draw
@@ -359,6 +382,8 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     e_1 + e_2 > surplus. ``enough``: draws whose grid scan already shows a margin at least this
     large are not refined (their margin is then only a lower bound); any ``enough >= -tolerance``
     leaves :attr:`MutualOptimism.breakdown` unchanged, since refining only raises a margin.
+    ``utilities``: the problem's scan with a zero disagreement point (:func:`scan_from`), if
+    already made (both zone tests start from it).
 
     >>> import numpy as np
     >>> from games.optimise.outcome_space import Box
@@ -370,7 +395,10 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     e_1, e_2 = (np.broadcast_to(np.asarray(e, dtype=float), (problem.draws,)) for e in expected)
     shifted = replace(problem, disagreement=(problem.disagreement[0] + e_1,
                                              problem.disagreement[1] + e_2))
-    zone = zone_test(shifted, grid_points=grid_points, enough=enough)
+    # Both zone tests scan the same utilities: evaluated once, each disagreement point after.
+    utilities = utilities or scan(replace(problem, disagreement=(np.zeros(problem.draws),) * 2),
+                                  grid_points)
+    zone = zone_test(shifted, grid=scan_from(utilities, shifted.disagreement), enough=enough)
     margin = zone.margin.copy()
     # The margin is a maximum over packages, so any package gives a lower bound: the packages
     # the sides expect (e.g. their benchmarks) settle the case of equal expectations exactly,
@@ -383,7 +411,8 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
             at = np.minimum(g_1 / zone.units[0], g_2 / zone.units[1])
         margin = np.fmax(margin, at)
     # Only emptiness is kept: a draw the grid already shows non-empty needs no refinement.
-    empty = zone_test(problem, grid_points=grid_points, enough=GAIN_TOLERANCE).empty
+    empty = zone_test(problem, grid=scan_from(utilities, problem.disagreement),
+                      enough=GAIN_TOLERANCE).empty
     return MutualOptimism(margin, (e_1.copy(), e_2.copy()), empty, tolerance,
                           settings={"grid_points": grid_points, "packages": len(packages),
                                     "enough": enough})

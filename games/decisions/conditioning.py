@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from games.errors import ParameterError
 from games.results import TabularResult
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
 
 __all__ = ["ESS_FLOOR", "Conditioning", "Conflict", "condition", "effective_sample_size",
            "systematic_resample", "weighted_quantile"]
@@ -181,6 +183,8 @@ class Conditioning(TabularResult):
                 f"{self.draws:,} draws (floor {self.floor:g}); in conflict: {named}{rare}")
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         rows = []
         for name, values in self.sample.items():
             row = {"parameter": name}

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from games.errors import ParameterError
 from games.results import TabularResult
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (start-up time)
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class InformationValues(TabularResult):
         return sorted(self.by_parameter.items(), key=lambda kv: -kv[1])
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # start-up time: only a frame asked for needs pandas
+
         rows = [{"parameter": n, "value of perfect information": v,
                  "share of total": v / self.total if self.total > 0 else 0.0}
                 for n, v in self.ranking()]

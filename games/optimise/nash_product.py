@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["LinearNash", "linear_nash_product", "log_nash_product"]
+__all__ = ["LinearNash", "linear_nash_product", "log_nash_product", "nash_on_segments"]
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,23 @@ def log_nash_product(g_1: np.ndarray, g_2: np.ndarray, power: np.ndarray) -> np.
         value = (np.where(power > 0, power * np.log(g_1), 0.0)
                  + np.where(power < 1, (1 - power) * np.log(g_2), 0.0))
     return np.where((g_1 > 0) & (g_2 > 0), value, -np.inf)
+
+
+def nash_on_segments(e1: np.ndarray, e2: np.ndarray, d1: np.ndarray, d2: np.ndarray,
+                     beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per segment P + t d (t in [0, 1]) of gain pairs: the t maximising the log Nash product
+    beta log g_1 + (1 - beta) log g_2 and its value (minus infinity where no point of the
+    segment has both gains positive); all arrays of one shape. On a segment the product is
+    concave where positive, so the clipped stationary point and both ends decide.
+
+    >>> t, v = nash_on_segments(*(np.array([x]) for x in (0.0, 1.0, 1.0, -1.0, 0.3)))
+    >>> round(float(t[0]), 12)
+    0.3
+    """
+    shape = np.broadcast_shapes(*(np.shape(z) for z in (e1, e2, d1, d2, beta)))
+    flat = [np.broadcast_to(z, shape).reshape(-1, 1) for z in (e1, e2, d1, d2, beta)]
+    t, value = _best_on_edges(*flat, np.ones_like(flat[0], dtype=bool))
+    return t.reshape(shape), value.reshape(shape)
 
 
 def _best_on_edges(e1: np.ndarray, e2: np.ndarray, d1: np.ndarray, d2: np.ndarray,

@@ -56,11 +56,11 @@ def test_summaries_are_found_when_read_with_the_same_json():
 
 
 def test_compare_finds_a_staged_plan_only_for_the_frame_that_shows_it(monkeypatch):
-    import deals.audit.work as work_module
+    import deals.stages.values as values_module  # the audit imports it when it is asked for
 
     found = []
-    real = work_module.stage_summary
-    monkeypatch.setattr(work_module, "stage_summary",
+    real = values_module.stage_summary
+    monkeypatch.setattr(values_module, "stage_summary",
                         lambda *a, **k: found.append(a[0].name) or real(*a, **k))
     deal = deals.load("gulf-divestment-uae")  # it has [stages], [actors] and an [outcome]
     c = deals.compare([deal], draws=120, seed=2, progress=False)

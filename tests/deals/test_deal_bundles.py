@@ -115,10 +115,14 @@ def test_no_bundle_with_the_cache_off(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow  # starts subprocesses
-def test_a_warm_compare_never_imports_sympy(tmp_path):
-    """compare's JSON is the same with a cold and a warm cache and with the cache off, and a
-    warm run never imports sympy (about 0.35 s of CPU, and the parsing it does)."""
-    code = ("import runpy, sys; sys.argv = ['chipdeals', 'compare', '--draws', '20', "
+@pytest.mark.parametrize("command", [["compare", "--draws", "20"],
+                                     ["portfolio", "teaching", "--draws", "20"]])
+def test_a_warm_run_never_imports_sympy(tmp_path, command):
+    """compare's and portfolio's JSON is the same with a cold and a warm cache and with the
+    cache off, and a warm run never imports sympy (about 0.35 s of CPU, and the parsing it
+    does; the portfolio's volume and flow expressions, with the deal's definitions written
+    out, once rebuilt them in sympy at every load)."""
+    code = (f"import runpy, sys; sys.argv = ['chipdeals', *{command!r}, "
             "'--jobs', '1', '--format', 'json']\ntry:\n    runpy.run_module('deals', "
             "run_name='__main__')\nexcept SystemExit:\n    pass\n"
             "print('sympy' in sys.modules, file=sys.stderr)")

@@ -385,3 +385,34 @@ def test_a_portfolio_year_outside_the_capacity_curve_is_refused(year):
         portfolio_from_dict(doc, path="bad.toml")
     with pytest.raises(DealError, match="portfolio.year"):
         capacity_curve(replace(deals.load_portfolio("teaching"), year=year), year)
+
+
+def test_outside_options_remembered_by_the_arrays_they_read_are_those_worked_afresh():
+    # outside_options keeps its last answers per deal with the arrays they were read from: the
+    # same arrays give the same numbers, new arrays (a link's override, another chunk, another
+    # size of chunk) are worked out again, and a caller that writes into an answer does not
+    # change the next one.
+    import deals.portfolio.draws as draws
+
+    deal = deals.load("india-energy-trade")
+    names = {n for e in draws._outside_expressions(deal) for n in e.names}
+    assert names  # otherwise this test reads nothing
+
+    def values(n, scale=1.0):
+        return {name: np.linspace(0.5, 1.5, n) * scale for name in deal.parameters}
+
+    def afresh(v):
+        n = len(next(iter(v.values())))
+        return [np.broadcast_to(np.asarray(e(**v), dtype=float), (n,))
+                for e in draws._outside_expressions(deal)]
+
+    small, large = values(3), values(5, 2.0)
+    for v in (small, large, small, large):
+        got = draws.outside_options(deal, v)
+        for a, b in zip(got, afresh(v)):
+            assert a.shape == b.shape and a.tobytes() == b.tobytes()
+        got[0][:] = np.nan                       # the caller's own copy
+    moved = dict(small)
+    moved[sorted(names)[0]] = small[sorted(names)[0]] + 1.0     # a new array for one name
+    for a, b in zip(draws.outside_options(deal, moved), afresh(moved)):
+        assert a.tobytes() == b.tobytes()

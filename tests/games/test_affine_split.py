@@ -118,11 +118,13 @@ def test_a_wrong_declaration_is_caught_and_searched():
     assert np.all(mine[both] >= theirs[both] - 1e-9)
 
 
-def test_split_only_with_one_issue_left(monkeypatch):
+def test_split_only_with_one_issue_left():
     problem = _random_problem(0, draws=3, affine=("w2",))
     assert split_box(problem) is None                   # v and w1 left: two searched issues
-    monkeypatch.setattr(affine_split, "MAX_SEARCHED", 2)
-    assert split_box(problem) == (["v", "w1"], ["w2"])
+    assert split_box(problem, 2) == (["v", "w1"], ["w2"])
+    # the Nash product takes two (MAX_SEARCHED_NASH), the max-min problems one
+    assert affine_split.MAX_SEARCHED_NASH == 2
+    assert "searched over v, w1" in nash_benchmark(problem, power=0.5).method
 
 
 def test_largest_affine_set():

@@ -1,5 +1,5 @@
-"""games.parallel: the answers of process_map are those of a plain loop, in order, and its
-failures reach the caller instead of a hang."""
+"""games.parallel: the answers of process_map and process_stream are those of a plain loop,
+in order, and their failures reach the caller instead of a hang."""
 
 import os
 import signal
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from games.errors import GameError
-from games.parallel import available_cores, can_fork, jobs_for, process_map
+from games.parallel import available_cores, can_fork, jobs_for, process_map, process_stream
 
 needs_fork = pytest.mark.skipif(not can_fork(), reason="worker processes are forked on Linux")
 
@@ -105,6 +105,81 @@ def test_a_map_inside_a_worker_runs_in_turn_in_that_worker():
     for worker, inner in process_map(_nested, [1, 2], jobs=2):
         assert worker != os.getpid()
         assert [pid for _, pid in inner] == [worker, worker]
+
+
+@pytest.mark.slow  # starts worker processes
+@needs_fork
+def test_a_stream_yields_the_answers_in_order_from_other_processes():
+    items = [(k, 200 - 20 * k) for k in range(8)]
+    answers = list(process_stream(_square_after, items, jobs=2))
+    assert [a for a, _ in answers] == [k * k for k in range(8)]
+    assert os.getpid() not in {pid for _, pid in answers}
+    assert list(process_stream(_closure_over(10), [1, 2, 3], jobs=2)) == [11, 12, 13]
+
+
+def test_a_stream_of_one_job_runs_in_this_process_one_task_at_a_time():
+    started = []
+
+    def task(x):
+        started.append(x)
+        return x, os.getpid()
+
+    for x, (y, pid) in zip(range(4), process_stream(task, range(4), jobs=1)):
+        assert y == x and pid == os.getpid() and started == list(range(x + 1))
+
+
+@pytest.mark.slow  # starts worker processes
+@needs_fork
+def test_a_stream_hands_out_at_most_ahead_tasks_beyond_the_one_taken():
+    # Quick tasks and a slow caller: handed out all at once, every task would have started
+    # by the time the caller takes the second answer.
+    import multiprocessing
+
+    started = multiprocessing.get_context("fork").Value("i", 0)  # inherited by the workers
+
+    def task(x):
+        with started.get_lock():
+            started.value += 1
+        return x
+
+    for index, x in enumerate(process_stream(task, range(20), jobs=2, ahead=3)):
+        assert x == index
+        with started.get_lock():
+            assert started.value <= index + 1 + 3, (index, started.value)
+        time.sleep(0.05)
+    assert started.value == 20
+
+
+@pytest.mark.slow  # starts worker processes
+@needs_fork
+def test_a_streams_error_is_raised_in_its_turn_after_the_answers_before_it():
+    for jobs in (1, 2):
+        got = []
+        with pytest.raises(GameError, match="the second task"):
+            for x in process_stream(_second_fails_slowly, range(5), jobs=jobs):
+                got.append(x)
+        assert got == [0], jobs
+
+
+def _quick_then_sleep(x):
+    if x:
+        time.sleep(600)
+    return x
+
+
+@pytest.mark.slow  # starts worker processes
+@needs_fork
+def test_closing_a_stream_early_stops_its_workers():
+    import multiprocessing
+    from contextlib import closing
+
+    with closing(process_stream(_quick_then_sleep, range(4), jobs=2)) as answers:
+        assert next(answers) == 0
+    for _ in range(300):  # a guard against a hang, not a speed limit: the workers are killed
+        if not multiprocessing.active_children():
+            break
+        time.sleep(0.1)
+    assert not multiprocessing.active_children()
 
 
 @pytest.mark.parametrize("jobs", [-1, 1.5, True, "2"])
@@ -240,7 +315,7 @@ def test_ctrl_c_between_two_forks_stops_the_workers_already_started(monkeypatch)
 
 _SIGNAL_TO_ANOTHER_THREAD = textwrap.dedent("""
     import signal, sys, threading, time
-    from games.parallel import process_map, result_of
+    from games.parallel import process_map, process_stream, result_of
 
     def to_a_side_thread():  # the kernel's choice when SIGINT reaches the process: any thread
         time.sleep(1.0)
@@ -250,6 +325,8 @@ _SIGNAL_TO_ANOTHER_THREAD = textwrap.dedent("""
     try:
         if sys.argv[1] == "map":
             process_map(time.sleep, [600, 600], jobs=2)
+        elif sys.argv[1] == "stream":
+            list(process_stream(time.sleep, [600, 600, 600], jobs=2))
         else:
             from concurrent.futures import ThreadPoolExecutor
             pool = ThreadPoolExecutor(1)
@@ -263,7 +340,7 @@ _SIGNAL_TO_ANOTHER_THREAD = textwrap.dedent("""
 
 @pytest.mark.slow
 @needs_fork
-@pytest.mark.parametrize("how", ["map", "result"])
+@pytest.mark.parametrize("how", ["map", "stream", "result"])
 def test_ctrl_c_taken_by_another_thread_still_stops_the_wait(how):
     # A compare of 200,000 draws ran on after Ctrl-C in CI: SIGINT had gone to one of the
     # pool's threads, and the main thread slept in its wait until a task ended (minutes).
