@@ -1,9 +1,11 @@
 """Build of the optional compiled kernels; everything else is declared in pyproject.toml.
 
-games/normal_form/equilibria/_*.c need only a C compiler and the Python headers (arrays
-pass through the buffer protocol, so no NumPy headers). The extension is optional: if it
-does not build, ``pip install .`` still installs the package and the solvers use their
-pure-NumPy paths (games.normal_form.equilibria.kernels says which one is in use).
+games/normal_form/equilibria/_*.c and games/decisions/_allocation.c need only a C compiler
+and the Python headers (arrays pass through the buffer protocol, so no NumPy headers). The
+extensions are optional: if one does not build, ``pip install .`` still installs the package
+and the solvers use their pure-NumPy paths (games.normal_form.equilibria.kernels says which
+one is in use for the equilibria; games.decisions.allocation.kernel_in_use for the budget
+allocation).
 For a source checkout:  python setup.py build_ext --inplace
 """
 
@@ -28,6 +30,8 @@ setup(
         "games.normal_form.equilibria._kernels",
         [HERE + name for name in ("_kernels.c", "_pivoting.c", "_polytope.c", "_vertex_pairs.c",
                                   "_envelope.c", "_checked.c")],
-        depends=[HERE + "_kernels.h"], optional=True)],
+        depends=[HERE + "_kernels.h"], optional=True),
+        Extension("games.decisions._allocation", ["games/decisions/_allocation.c"],
+                  optional=True)],
     cmdclass={"build_ext": BuildKernels},
 )

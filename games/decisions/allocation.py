@@ -33,6 +33,12 @@ there are finitely many totals). The solver's own dual bound then replaces the L
 one, so ``gap`` is certified: at most ``tolerance`` times the objective, or (if the solver
 stopped at its node limit) the most that is left.
 
+The inner loops (the price bisection, the budget fill, coordinate ascent, the undominated
+options and the dynamic programme's steps) run compiled where the optional extension
+games/decisions/_allocation.c is built (``pip install .``); it repeats the NumPy arithmetic
+here operation for operation, so the answers are the same bit for bit, and
+``CHIPDEALS_PURE=1`` (or no compiler) runs this module's NumPy code.
+
 >>> import numpy as np
 >>> values = [np.array([[0.0, 1.0, 2.0]]), np.array([[0.0, 0.5, 1.0]])]   # 2 and 1 per unit
 >>> volumes = [np.array([[0.0, 0.5, 1.0]]), np.array([[0.0, 0.5, 1.0]])]
@@ -73,6 +79,24 @@ DP_CHUNK = 512
 #: Problems from which :func:`allocate` branches on the break problem before the dynamic
 #: programme (153 problems: 2-3 times faster; a handful: no gain).
 BRANCH_PROBLEMS = 24
+
+
+def _load_compiled():
+    """The optional compiled loops (games/decisions/_allocation.c: the price bisection and the
+    dynamic programme's steps, the same arithmetic as the NumPy code here, so the same
+    numbers bit for bit), or None: not built, or ``CHIPDEALS_PURE`` set, as for the
+    equilibrium kernels."""
+    if os.environ.get("CHIPDEALS_PURE", "").strip() not in ("", "0"):
+        return None
+    try:
+        from games.decisions import _allocation  # optional: built only where a compiler is
+    except ImportError:
+        return None
+    return _allocation
+
+
+#: The compiled loops in use (None: the NumPy path). Tests set it to None to compare.
+_COMPILED = _load_compiled()
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,8 +160,18 @@ class _Responses:
         return pick.reshape(n, k), vols, best
 
 
-def _objective(values, choice, vols, q):
-    own = sum(np.take_along_axis(v, choice[:, [k]], axis=1)[:, 0] for k, v in enumerate(values))
+def _objective(values, choice, vols, q, stacked=None):
+    """The objective of the choices: the options' values summed problem by problem (from 0,
+    in order), less the quadratic cost on the total volume. ``stacked``: the values as
+    :func:`_stack` gives them, for one gather instead of one per problem (the same sums:
+    an accumulation runs in the same order)."""
+    if stacked is not None:
+        picked = np.take_along_axis(stacked, choice[:, :, None], axis=2)[:, :, 0]
+        own = np.add.accumulate(np.concatenate([np.zeros((len(picked), 1)), picked], axis=1),
+                                axis=1)[:, -1]
+    else:
+        own = sum(np.take_along_axis(v, choice[:, [k]], axis=1)[:, 0]
+                  for k, v in enumerate(values))
     total = vols.sum(axis=1)
     return own - q * total ** 2 / 2
 
@@ -240,14 +274,14 @@ def _lagrangian(values, volumes, B, q, V, W, respond, bisections, sweeps):
     n = len(B)
     lo, hi = _critical_prices(respond, V, W, B, q, bisections, n)
     choice, vols, _ = respond(hi, reduced=False)
-    best = _objective(values, choice, vols, q)
-    filled, fvols = _fill(values, volumes, hi, choice, vols, B)
-    fbest = _objective(values, filled, fvols, q)
+    best = _objective(values, choice, vols, q, V)
+    filled, fvols = _fill(values, volumes, hi, choice, vols, B, (V, W))
+    fbest = _objective(values, filled, fvols, q, V)
     better = fbest > best
     choice = np.where(better[:, None], filled, choice)
     vols = np.where(better[:, None], fvols, vols)
-    choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps)
-    value = _objective(values, choice, vols, q)
+    choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps, (V, W))
+    value = _objective(values, choice, vols, q, V)
     d_hi, d_lo = _dual(respond, hi, B, q), _dual(respond, lo, B, q)
     bound = np.minimum(d_hi, d_lo)
     best_price = np.where(d_hi <= d_lo, hi, lo)      # the price of the tighter bound
@@ -337,6 +371,17 @@ def _critical_prices(respond, V, W, B, q, bisections, n):
     """Per draw, prices ``lo`` (too low, or 0) and ``hi`` (high enough) around the critical
     one, for the ``n`` draws: 0 where it already serves, else by doubling, then
     ``bisections`` halvings."""
+    if _COMPILED is not None:
+        lo, hi = np.zeros(n), np.ones(n)
+        # Each problem's options up to its last one available in some draw (the kernel
+        # skips the rest, -inf at every finite price).
+        cols = np.isfinite(V).any(axis=0)
+        widths = (V.shape[2] - np.argmax(cols[:, ::-1], axis=1)).astype(np.int64)
+        _COMPILED.critical_prices(np.ascontiguousarray(V), np.ascontiguousarray(W), widths,
+                                  np.ascontiguousarray(B, dtype=float),
+                                  np.ascontiguousarray(q, dtype=float), lo, hi, n,
+                                  V.shape[1], V.shape[2], bisections)
+        return lo, hi
     lo, hi = np.zeros(n), np.ones(n)
     done = _serves(lo, respond, B, q)
     hi[done] = 0.0
@@ -523,16 +568,32 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     order = [k for k in range(K) if k not in fixed_pick]
     tail = np.concatenate([np.cumsum(reduced[:, order][:, ::-1], axis=1)[:, ::-1],
                            np.zeros((r, 1))], axis=1)
-    draw = at.copy()
     keep0 = W <= Bs * (1 + 1e-12)
-    draw, W, V = draw[keep0], W[keep0], V[keep0]
-    back: list[tuple[np.ndarray, np.ndarray]] = []
-    failed = np.zeros(r, bool)
     # Each state completed by the Lagrangian choice of the problems after it is an answer;
     # the best such raises the incumbent as the programme runs, so later states are pruned
     # against it (branch and bound's incumbent). Where it is kept, its stage and state are
     # remembered to rebuild its choice.
     lagr, g_w, g_v = _completions(values, volumes, rows, red, order)
+    steps = _steps if _COMPILED is None else _compiled_steps
+    failed = steps(values, volumes, rows, alive, order, W, V, keep0, Bs, qs, ps, slack, best,
+                   dropped, tail, g_w, g_v, choice, fixed_pick, lagr)
+    ok = ~failed
+    value[rows[ok]] = best[ok]
+    bound[rows[ok]] = np.maximum(best, np.minimum(top, dropped))[ok]
+    return rows[failed]
+
+
+def _steps(values, volumes, rows, alive, order, W, V, keep0, Bs, qs, ps, slack, best, dropped,
+           tail, g_w, g_v, choice, fixed_pick, lagr):
+    """For :func:`_frontier`, in NumPy: the programme's steps over the problems ``order``
+    from the states (``W``, ``V``) of the draws ``keep0``, all draws at once. Updates
+    ``best`` (the incumbents and the best final states), ``dropped`` (the largest bound of
+    a pruned state) and the rows' ``choice`` in place; returns the draws that passed
+    ``MAX_STATES`` states."""
+    r = rows.size
+    draw, W, V = np.flatnonzero(keep0), W[keep0], V[keep0]
+    back: list[tuple[np.ndarray, np.ndarray]] = []
+    failed = np.zeros(r, bool)
     inc_step = np.full(r, -1)
     inc_state = np.zeros(r, dtype=np.int64)
     for step, j in enumerate(order):
@@ -583,10 +644,38 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
                                      int(inc_step[i]), int(inc_state[i]))
     if draw.size:
         _best_last_states(draw, W, V, qs, best, choice, rows, fixed_pick, order, back)
-    ok = ~failed
-    value[rows[ok]] = best[ok]
-    bound[rows[ok]] = np.maximum(best, np.minimum(top, dropped))[ok]
-    return rows[failed]
+    return failed
+
+
+def _compiled_steps(values, volumes, rows, alive, order, W, V, keep0, Bs, qs, ps, slack, best,
+                    dropped, tail, g_w, g_v, choice, fixed_pick, lagr):
+    """:func:`_steps` by the compiled loop (games/decisions/_allocation.c), draw by draw:
+    the same states, bounds and answers, bit for bit. Same arguments and result."""
+    r, S = rows.size, len(order)
+    options = [_alive_options(alive[j], values[j][rows], volumes[j][rows]) for j in order]
+    M = max([o[0].shape[1] for o in options], default=1)
+    ov, ow = np.full((S, r, M), -np.inf), np.zeros((S, r, M))
+    oi = np.zeros((S, r, M), dtype=np.int64)
+    for s, (v, w, i) in enumerate(options):
+        ov[s, :, :v.shape[1]], ow[s, :, :v.shape[1]], oi[s, :, :v.shape[1]] = v, w, i
+    pick, upto = np.zeros((r, S), dtype=np.int64), np.zeros(r, dtype=np.int64)
+    failed = np.zeros(r, dtype=np.int64)
+
+    def flat(x):
+        return np.ascontiguousarray(x, dtype=float)
+
+    _COMPILED.frontier(flat(W), flat(V), keep0.astype(np.int64), flat(Bs), flat(qs), flat(ps),
+                       flat(slack), best, dropped, flat(tail), flat(g_w), flat(g_v), ov, ow, oi,
+                       pick, upto, failed, r, S, M, MAX_STATES)
+    new = np.flatnonzero(upto >= -1)       # a new answer: its steps up to upto, then Lagrangian
+    if new.size:
+        picks = np.empty((new.size, len(values)), dtype=choice.dtype)
+        for k, c in fixed_pick.items():
+            picks[:, k] = c[new]
+        for s, j in enumerate(order):
+            picks[:, j] = np.where(s <= upto[new], pick[new, s], lagr[j][new])
+        choice[rows[new]] = picks
+    return failed.astype(bool)
 
 
 def _alive_options(alive, v, w):
@@ -625,6 +714,11 @@ def _undominated(v, w):
     [[True, True, False, False, False]]
     """
     r, m = v.shape
+    if _COMPILED is not None:
+        out = np.empty((r, m), dtype=np.int64)
+        _COMPILED.undominated(np.ascontiguousarray(v, dtype=float),
+                              np.ascontiguousarray(w, dtype=float), out, r, m)
+        return out.astype(bool)
     order = np.lexsort((np.broadcast_to(np.arange(m), (r, m)), -v, w), axis=1)
     sv = np.take_along_axis(v, order, axis=1)
     before = np.concatenate([np.full((r, 1), -np.inf),
@@ -834,8 +928,24 @@ def _shed(values, volumes, choice, vols, B):
     return choice, vols
 
 
-def _ascend(values, volumes, choice, vols, B, q, sweeps):
-    """Each problem in turn moves to its best option given the others' (budget respected)."""
+def _stacked_loop(name, values, stacked, per_draw, B, choice, vols, sweeps=0):
+    """The compiled ``ascend`` or ``fill`` on the options stacked by :func:`_stack` (V, W):
+    the same arithmetic draw by draw, on copies of ``choice`` and ``vols``."""
+    V, W = stacked
+    choice = np.ascontiguousarray(choice, dtype=np.int64).copy()
+    vols = np.ascontiguousarray(vols, dtype=float).copy()
+    widths = np.array([v.shape[1] for v in values], dtype=np.int64)
+    getattr(_COMPILED, name)(V, W, widths, np.ascontiguousarray(B, dtype=float),
+                             np.ascontiguousarray(per_draw, dtype=float), choice, vols,
+                             V.shape[0], V.shape[1], V.shape[2], sweeps)
+    return choice, vols
+
+
+def _ascend(values, volumes, choice, vols, B, q, sweeps, stacked=None):
+    """Each problem in turn moves to its best option given the others' (budget respected).
+    ``stacked``: the options as :func:`_stack` gives them, for the compiled loop."""
+    if _COMPILED is not None and stacked is not None:
+        return _stacked_loop("ascend", values, stacked, q, B, choice, vols, sweeps)
     choice, vols = choice.copy(), vols.copy()
     for _ in range(sweeps):
         for k, (v, w) in enumerate(zip(values, volumes)):
@@ -851,8 +961,11 @@ def _ascend(values, volumes, choice, vols, B, q, sweeps):
     return choice, vols
 
 
-def _fill(values, volumes, p, choice, vols, B):
-    """Move each problem, in turn, to its largest tied option that still fits the budget."""
+def _fill(values, volumes, p, choice, vols, B, stacked=None):
+    """Move each problem, in turn, to its largest tied option that still fits the budget.
+    ``stacked``: the options as :func:`_stack` gives them, for the compiled loop."""
+    if _COMPILED is not None and stacked is not None:
+        return _stacked_loop("fill", values, stacked, p, B, choice, vols)
     choice, vols = choice.copy(), vols.copy()
     for k, (v, w) in enumerate(zip(values, volumes)):
         reduced = v - p[:, None] * w

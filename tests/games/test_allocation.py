@@ -14,6 +14,20 @@ from games.optimise.box_search import Box
 from games.errors import GameError
 
 
+import games.decisions.allocation as allocation_module
+
+PATHS = ["pure", pytest.param("compiled", marks=pytest.mark.skipif(
+    allocation_module._COMPILED is None, reason="the compiled allocation loops are not built"))]
+
+
+@pytest.fixture(params=PATHS)
+def path(request, monkeypatch):
+    """Each test that asks for it runs twice: on the NumPy path and on the compiled loops."""
+    if request.param == "pure":
+        monkeypatch.setattr(allocation_module, "_COMPILED", None)
+    return request.param
+
+
 def brute_force(values, volumes, budget, q):
     """The best choice per draw by enumerating every combination of options."""
     n = values[0].shape[0]
@@ -194,7 +208,7 @@ def test_each_draw_is_allocated_on_its_own():
 
 # --- exactness (issue 24, 5d and 6) and input checks (issue 27, 7) ---------------------------
 
-def test_the_known_shortfall_two_problems_volumes_0_1_2_4_budget_1():
+def test_the_known_shortfall_two_problems_volumes_0_1_2_4_budget_1(path):
     # Only volume-1 options fit; the second problem's is worth 1.0, the first's 0.1. The
     # price that clears the budget sends both to 0, and the fill used to take the 0.1.
     w = np.array([[0.0, 1.0, 2.0, 4.0]])
@@ -223,7 +237,7 @@ def random_instances(rng, n, problems, options, volume_set=None):
 
 @pytest.mark.parametrize("branch", [False, True])
 @pytest.mark.parametrize("seed", range(8))
-def test_equals_brute_force_on_hundreds_of_small_instances(seed, branch):
+def test_equals_brute_force_on_hundreds_of_small_instances(seed, branch, path):
     # 8 x 150 draws of 1-4 problems with 2-5 options, volumes continuous or from {0,1,2,4},
     # budgets from tight to slack, with and without the quadratic cost; with and without
     # the branch on the break problem before the dynamic programme.
@@ -280,7 +294,7 @@ def milp_optimum(values, volumes, budget):
     return -res.fun
 
 
-def test_equals_a_milp_where_brute_force_is_out_of_reach():
+def test_equals_a_milp_where_brute_force_is_out_of_reach(path):
     # 12 problems of up to 8 options: 8^12 combinations; HiGHS with a zero relative gap.
     rng = np.random.default_rng(5)
     n = 25
@@ -293,7 +307,8 @@ def test_equals_a_milp_where_brute_force_is_out_of_reach():
         assert a.bound[i] >= best - 1e-6 * abs(best)
 
 
-def test_the_milp_fallback_is_exact_with_and_without_the_quadratic_cost(monkeypatch, capfd):
+def test_the_milp_fallback_is_exact_with_and_without_the_quadratic_cost(monkeypatch, capfd,
+                                                                         path):
     # Past MAX_STATES states a draw goes to the MILP (the quadratic cost by cutting planes);
     # forced here for every draw, it matches brute force, and prints nothing.
     import games.decisions.allocation as module
@@ -310,7 +325,7 @@ def test_the_milp_fallback_is_exact_with_and_without_the_quadratic_cost(monkeypa
     assert capfd.readouterr().out == ""
 
 
-def test_the_gap_stays_within_the_tolerance_on_many_problems():
+def test_the_gap_stays_within_the_tolerance_on_many_problems(path):
     # 40 problems of 11 options (beyond brute force and slow for a MILP): the certified gap
     # is at most the tolerance times the objective in every draw.
     rng = np.random.default_rng(2)
@@ -369,7 +384,7 @@ def pareto_optimum(values, volumes, budget, q):
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 512])
-def test_portfolio_sized_problems_equal_an_unpruned_enumeration(monkeypatch, chunk):
+def test_portfolio_sized_problems_equal_an_unpruned_enumeration(monkeypatch, chunk, path):
     # The article portfolio's shape: 8 problems, up to 26 options by rising volume, a budget
     # and a quadratic cost on the total. 26^8 combinations are out of reach of brute force;
     # an unpruned merge of non-dominated sums is not. The answer must not depend on how many
@@ -481,7 +496,7 @@ def test_the_uniform_cap_found_from_the_volumes_equals_the_plain_bisection(seed)
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_every_reported_bound_is_at_least_the_brute_force_optimum(seed):
+def test_every_reported_bound_is_at_least_the_brute_force_optimum(seed, path):
     # The gap is a bound, not an estimate: the Lagrangian stage alone, a loose tolerance and
     # the branch each report a bound at least the true optimum in every draw, and a value
     # at most it; the loose tolerance keeps its gap within it.
@@ -521,7 +536,7 @@ def middle_tier_like(rng, n, small=60):
     return values, volumes
 
 
-def test_the_branch_on_the_break_problem_equals_a_milp_on_many_small_problems():
+def test_the_branch_on_the_break_problem_equals_a_milp_on_many_small_problems(path):
     # 62 problems (beyond brute force): with and without the branch the answers agree, and
     # on a few draws they equal scipy's MILP (formulated in this file).
     rng = np.random.default_rng(4)
@@ -554,7 +569,8 @@ def test_dominated_options_are_the_ones_another_option_beats():
 
 
 @pytest.mark.parametrize("chunk", [3, 512])
-def test_each_draw_over_its_own_open_problems_equals_an_unpruned_enumeration(monkeypatch, chunk):
+def test_each_draw_over_its_own_open_problems_equals_an_unpruned_enumeration(monkeypatch, chunk,
+                                                                           path):
     # The middle tier's shape, smaller: many problems of "no deal or one of a few deals",
     # draws whose budgets differ so that reduced-cost fixing leaves each a different number
     # of problems open. The exact stage then solves each draw over its own open problems,
@@ -645,3 +661,71 @@ def test_a_fixed_point_that_cycles_ends_where_the_plain_loop_ends(max_rounds):
     assert rounds == max_rounds                          # some draws never converge
     if max_rounds > 4:
         assert sum(calls) < plain_calls                  # the cycles were not stepped again
+
+
+def tied_instances(rng, n, problems, options):
+    """Small integer values and volumes: many ties in value, volume and reduced value, so the
+    order in which ties are broken shows in the answer."""
+    values, volumes = [], []
+    for _ in range(problems):
+        m = int(rng.integers(1, options + 1))
+        w = np.sort(rng.integers(0, 4, (n, m)), axis=1).astype(float)
+        v = rng.integers(-2, 5, (n, m)).astype(float)
+        v[:, 1:][rng.random((n, m - 1)) < 0.15] = -np.inf
+        values.append(v)
+        volumes.append(w)
+    return values, volumes
+
+
+@pytest.mark.skipif(allocation_module._COMPILED is None,
+                    reason="the compiled allocation loops are not built")
+@pytest.mark.parametrize("seed", range(4))
+def test_the_compiled_loops_give_the_numpy_answers_bit_for_bit(monkeypatch, seed):
+    # The compiled price bisection and dynamic programme repeat the NumPy arithmetic: the
+    # same choices, prices, values and bounds to the last bit, on instances with many ties,
+    # unavailable options, an infinite or binding budget, with and without the quadratic
+    # cost, with the branch, on the middle tier's shape (over 128 problems: NumPy's pairwise
+    # summation of the total in all its cases), and with a state limit some draws pass.
+    rng = np.random.default_rng(300 + seed)
+    n, limit = 60, allocation_module.MAX_STATES
+    cases = [tied_instances(rng, n, int(rng.integers(1, 12)), 6),
+             random_instances(rng, n, 9, 7),
+             middle_tier_like(rng, n, small=int(rng.integers(20, 140)))]
+    for values, volumes in cases:
+        budget = np.where(rng.random(n) < 0.1, np.inf, rng.uniform(0.0, 6.0, n))
+        least = sum(np.min(np.where(np.isfinite(v), w, np.inf), axis=1)
+                    for v, w in zip(values, volumes))
+        budget = np.maximum(budget, least)
+        q = np.where(rng.random(n) < 0.4, 0.0, rng.uniform(0.0, 2.0, n))
+        for kw, states in ((dict(), None), (dict(branch=True), None), (dict(exact=False), None),
+                           (dict(tolerance=1e-3), None), (dict(), 6)):
+            if states:              # a state limit that some draws pass (they go to the MILP)
+                monkeypatch.setattr(allocation_module, "MAX_STATES", states)
+                values, volumes = [v[:8] for v in values], [w[:8] for w in volumes]
+                budget, q = budget[:8], q[:8]
+            compiled = allocate(values, volumes, budget, q, **kw)
+            with monkeypatch.context() as m:
+                m.setattr(allocation_module, "_COMPILED", None)
+                plain = allocate(values, volumes, budget, q, **kw)
+            for f in ("choice", "volumes", "price", "shadow_price", "value", "bound"):
+                assert getattr(compiled, f).tobytes() == getattr(plain, f).tobytes(), (f, kw)
+            monkeypatch.setattr(allocation_module, "MAX_STATES", limit)
+
+
+def test_the_objective_from_the_stacked_options_is_the_sum_problem_by_problem_bit_for_bit():
+    # One gather and an accumulation from 0 give what summing problem by problem gives (the
+    # same additions in the same order), negative zeros and unavailable options included.
+    from games.decisions.allocation import _objective, _stack
+    rng = np.random.default_rng(3)
+    n = 500
+    values, volumes = random_instances(rng, n, 40, 6)
+    values[0][:, 0] = -0.0
+    V, _ = _stack(values, volumes)
+    choice = np.column_stack([rng.integers(0, v.shape[1], n) for v in values])
+    vols = np.column_stack([w[np.arange(n), c] for w, c in zip(volumes, choice.T)])
+    q = rng.uniform(0.0, 1.0, n)
+    plain = _objective(values, choice, vols, q)
+    assert _objective(values, choice, vols, q, V).tobytes() == plain.tobytes()
+    one = _objective(values[:1], choice[:, :1], vols[:, :1], np.zeros(n))
+    assert one.tobytes() == _objective(values[:1], choice[:, :1], vols[:, :1], np.zeros(n),
+                                       V[:, :1]).tobytes()
