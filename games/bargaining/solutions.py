@@ -32,6 +32,11 @@ from games.results import TabularResult
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Frontier points of the grid, the best first, from which the continuous refinement starts
+#: (the best answer kept): a deal's utilities need not be concave, and from the best grid point
+#: alone a local search can stop on a lower peak (the Saudi deal's Nash benchmark did).
+REFINE_STARTS = 8
+
 
 @dataclass(frozen=True, eq=False)
 class BargainingSolution(TabularResult):
@@ -292,16 +297,49 @@ def _solve(problem: BargainingProblem, name: str,
         goal, constraint, extra, extra_bounds, *score = refined(d, scale)
         if extra is None:  # epigraph level starts at the grid value
             extra = [float(top)]
-        found = refine_outcome(problem, i, goal, constraint, extra, extra_bounds or (),
-                               score=score[0] if score else None)
+        found = _best_refined(problem, _starts(i, j, idx, values[:k]), top, objective, goal,
+                              constraint, extra, extra_bounds or (),
+                              score[0] if score else None)
         method = (f"grid of {problem.resolution} levels per continuous issue, then SLSQP "
-                  "from the best grid point")
+                  f"from each of the best {REFINE_STARTS} grid points on the frontier, the "
+                  "best kept")
         if found is not None:
             outcome, u, _ = found
             method += " (refined)"
         else:
             method += " (grid point kept: no improvement)"
     return _agreement(problem, name, u, outcome, lottery, method, settings)
+
+
+def _starts(i: int, j: int, idx: np.ndarray, values: np.ndarray) -> list[int]:
+    """The outcomes the refinement starts from: the chosen grid point's ends ``i`` and ``j``,
+    then the frontier's best points by the grid's objective (``values``, one per frontier
+    point ``idx``), at most :data:`REFINE_STARTS` in all."""
+    starts = [i] + ([j] if j != i else [])
+    for r in np.argsort(-values, kind="stable"):
+        if len(starts) >= REFINE_STARTS or not np.isfinite(values[r]):
+            break
+        if int(idx[r]) not in starts:
+            starts.append(int(idx[r]))
+    return starts
+
+
+def _best_refined(problem: BargainingProblem, starts: list[int], top: float, objective: Callable,
+                  goal: Any, constraint: Any, extra: Any, extra_bounds: Any, score: Any) -> Any:
+    """The best of the refinements from ``starts`` by ``objective`` on their gains, if it beats
+    the grid's best value ``top`` (else None: the grid point is kept)."""
+    best, best_value = None, top
+    d = problem.disagreement
+    for start in starts:
+        found = refine_outcome(problem, start, goal, constraint, extra, extra_bounds,
+                               score=score)
+        if found is None:
+            continue
+        gains = (np.asarray(found[1], dtype=float) - d)[:, None]
+        value = float(objective(gains, gain_tolerance(problem, found[1][None, :]).T)[0])
+        if value > best_value:
+            best, best_value = found, value
+    return best
 
 
 def _hull_beats(problem: BargainingProblem, f: np.ndarray) -> bool:
