@@ -266,7 +266,9 @@ def _kink_expressions(deal: Deal, texts: tuple[str, ...]) -> tuple[Expression, .
 def deal_kinks(deal: Deal, issues: tuple[str, ...]) -> DealKinks | None:
     """The kinks the engine needs to solve ``issues`` exactly: None where both utilities are
     affine in them (no kinks) or they are not piecewise affine."""
-    texts = kink_texts(deal, tuple(issues)) if issues else None
+    if not issues or set(issues) <= set(affine_issues(deal)):
+        return None  # affine in all of them: no kinks (and none to find in sympy on a warm run)
+    texts = kink_texts(deal, tuple(issues))
     return DealKinks(deal, texts) if texts else None
 
 
