@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -84,3 +85,24 @@ class TextLayout:
 def layout():
     """``layout(ax)``: a :class:`TextLayout` of the drawn Axes."""
     return TextLayout
+
+
+@pytest.fixture
+def interrupt():
+    """Ctrl-C to a command started with ``subprocess.Popen``: ``interrupt(child, ready)`` waits
+    for ``ready()`` to return, sends SIGINT and gives the command's (returncode, stderr). The
+    command is killed at the end of the test if it is still running, whether it passed or not."""
+    started = []
+
+    def send(child, ready):
+        started.append(child)
+        ready()
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=120)
+        return child.returncode, err
+
+    yield send
+    for child in started:
+        if child.poll() is None:
+            child.kill()
+            child.wait()

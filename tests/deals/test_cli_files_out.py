@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -52,25 +51,22 @@ def _loading(pid: int, library: str) -> bool:
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and sends SIGINT")
 @pytest.mark.parametrize("delay", [0.0, 0.3, 1.0, 5.0])
-def test_ctrl_c_during_compare_exits_130_with_one_line(delay):
+def test_ctrl_c_during_compare_exits_130_with_one_line(delay, interrupt):
     """Ctrl-C at any moment once ``import deals`` is done (while the command table and numpy
     load, the deals load, the workers start and work): one line, status 130; and the compare
     (200,000 draws) is never left running, whether the test passes or fails."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen([sys.executable, "-m", "deals", "compare", "--draws", "200000"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
+
+    def ready():
         while not _loading(child.pid, "numpy") and child.poll() is None:
             time.sleep(0.01)
         time.sleep(delay)
-        child.send_signal(signal.SIGINT)
-        _, err = child.communicate(timeout=120)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
+
+    code, err = interrupt(child, ready)
     assert "Traceback" not in err
-    assert child.returncode == 130, err
+    assert code == 130, err
     assert err.strip() == "chipdeals: interrupted"
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -95,27 +94,24 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow  # starts worker processes
 @needs_fork
-def test_ctrl_c_while_the_workers_solve_exits_130_and_ends_them():
+def test_ctrl_c_while_the_workers_solve_exits_130_and_ends_them(interrupt):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     child = subprocess.Popen([sys.executable, "-m", "deals", "portfolio", "article", "--draws",
                               "200000", "--jobs", "2"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=env)
     workers: set[int] = set()
-    try:
+
+    def ready():
         for _ in range(1200):  # a guard against a hang: the plan takes a few seconds
-            workers = _children(child.pid)
+            workers.update(_children(child.pid))
             if len(workers) >= 2 or child.poll() is not None:
                 break
             time.sleep(0.1)
         assert len(workers) >= 2, "the workers never started"
         time.sleep(0.5)
-        child.send_signal(signal.SIGINT)
-        _, err = child.communicate(timeout=120)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-    assert child.returncode == 130, err
+
+    code, err = interrupt(child, ready)
+    assert code == 130, err
     assert err.strip() == "chipdeals: interrupted"
     for _ in range(100):
         if not any(_alive(w) for w in workers):
