@@ -79,6 +79,10 @@ DP_CHUNK = 512
 #: Problems from which :func:`allocate` branches on the break problem before the dynamic
 #: programme (153 problems: 2-3 times faster; a handful: no gain).
 BRANCH_PROBLEMS = 24
+#: Draws :func:`_branch` takes at once: each branch copies every problem's options (about 3
+#: branches a draw, 160 KB each with 153 problems of 26 options), so its memory is set by
+#: this and not by the draws of the call (each draw is branched on its own: same answers).
+BRANCH_DRAWS = 128
 
 
 def _load_compiled():
@@ -246,8 +250,10 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
         if branch is None:
             branch = len(values) >= BRANCH_PROBLEMS
         if wide.size and branch:
-            wide = _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound,
-                           tolerance, wide, bisections, sweeps)
+            wide = np.concatenate([
+                _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound,
+                        tolerance, part, bisections, sweeps)
+                for part in np.array_split(wide, -(-wide.size // BRANCH_DRAWS))])
         for part in np.array_split(wide, max(1, -(-wide.size // DP_CHUNK))):
             rest = _exact(values, volumes, B, q, best_price, choice, value, bound,
                           tolerance, part)
