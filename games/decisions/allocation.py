@@ -82,7 +82,10 @@ BRANCH_PROBLEMS = 24
 #: Draws :func:`_branch` takes at once: each branch copies every problem's options (about 3
 #: branches a draw, 160 KB each with 153 problems of 26 options), so its memory is set by
 #: this and not by the draws of the call (each draw is branched on its own: same answers).
-BRANCH_DRAWS = 128
+BRANCH_DRAWS = 64
+#: Draws :func:`largest_uniform_cap` takes at once (it keeps about 8 arrays of draws x
+#: problems x options; each draw's cap is found on its own: same answers).
+CAP_DRAWS = 128
 
 
 def _load_compiled():
@@ -1009,7 +1012,18 @@ def largest_uniform_cap(preference: Sequence[ArrayLike], volumes: Sequence[Array
     n = prefs[0].shape[0]
     capped = list(capped) if capped is not None else [True] * len(prefs)
     B = np.broadcast_to(np.asarray(budget, dtype=float), (n,))
+    if n > CAP_DRAWS:           # each draw on its own: the same numbers, less memory at once
+        parts = [largest_uniform_cap([v[rows] for v in prefs], [w[rows] for w in vols],
+                                     B[rows], capped=capped, bisections=bisections)
+                 for rows in np.array_split(np.arange(n), -(-n // CAP_DRAWS))]
+        return (np.concatenate([c for c, _ in parts]),
+                np.concatenate([pick for _, pick in parts]))
+    return _uniform_cap(prefs, vols, B, capped, bisections)
 
+
+def _uniform_cap(prefs, vols, B, capped, bisections):
+    """:func:`largest_uniform_cap` on draws few enough to stack at once."""
+    n = prefs[0].shape[0]
     V, W = _stack(prefs, vols)
     finite = np.isfinite(V)
     least = np.argmin(np.where(finite, W, np.inf), axis=2)
@@ -1038,10 +1052,9 @@ def largest_uniform_cap(preference: Sequence[ArrayLike], volumes: Sequence[Array
 
     def total(choice):
         picked = np.take_along_axis(W, choice[..., None], axis=2)[..., 0]
-        out = picked[:, 0]
-        for k in range(1, picked.shape[1]):          # in order, as the deals are listed
-            out = out + picked[:, k]
-        return out
+        # In order, as the deals are listed: a running sum adds one problem at a time (a
+        # sum over the axis would add in pairs, other last digits).
+        return np.add.accumulate(picked, axis=1)[:, -1]
 
     def good(c):
         return total(pick(c)) <= B * (1 + 1e-12)

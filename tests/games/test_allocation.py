@@ -445,8 +445,12 @@ def largest_uniform_cap_by_masks(preference, volumes, budget, capped, bisections
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_uniform_cap_equals_the_plain_mask_search_bit_for_bit(seed):
-    # Tied preferences, tied and repeated volumes, unavailable options and exempt problems.
+@pytest.mark.parametrize("block", [7, 10_000])
+def test_the_uniform_cap_equals_the_plain_mask_search_bit_for_bit(monkeypatch, seed, block):
+    # Tied preferences, tied and repeated volumes, unavailable options and exempt problems;
+    # the draws in blocks of 7 (CAP_DRAWS, memory) or all at once: the same bytes.
+    import games.decisions.allocation as allocation
+    monkeypatch.setattr(allocation, "CAP_DRAWS", block)
     rng = np.random.default_rng(seed)
     n, K = 300, 5
     prefs, vols = [], []
