@@ -80,9 +80,9 @@ DP_CHUNK = 512
 #: programme (153 problems: 2-3 times faster; a handful: no gain).
 BRANCH_PROBLEMS = 24
 #: Draws :func:`_branch` takes at once: each branch copies every problem's options (about 3
-#: branches a draw, 160 KB each with 153 problems of 26 options), so its memory is set by
+#: branches a draw, 100 KB each with 153 problems of 26 options), so its memory is set by
 #: this and not by the draws of the call (each draw is branched on its own: same answers).
-BRANCH_DRAWS = 64
+BRANCH_DRAWS = 128
 #: Draws :func:`largest_uniform_cap` takes at once (it keeps about 8 arrays of draws x
 #: problems x options; each draw's cap is found on its own: same answers).
 CAP_DRAWS = 128
@@ -330,14 +330,16 @@ def _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound, tolera
         return wide
     rows, option = np.array(rows), np.array(option)
     draw = wide[rows]
-    b_values = [v[draw] for v in values]
-    b_volumes = [w[draw] for w in volumes]
+    # The branches' options stacked (as :func:`_stack` would stack them: copies of the
+    # draws' rows), and each problem's as a view of them.
+    bV, bW = respond.V[draw], respond.W[draw]
     for j in np.unique(pivot[rows]):             # the pivot held at the branch's option
         at = np.flatnonzero(pivot[rows] == j)
-        keep = b_values[j][at, option[at]]
-        b_values[j][at] = -np.inf
-        b_values[j][at, option[at]] = keep
-    bV, bW = _stack(b_values, b_volumes)
+        keep = bV[at, j, option[at]]
+        bV[at, j] = -np.inf                      # (past its own options: -inf already)
+        bV[at, j, option[at]] = keep
+    b_values = [bV[:, k, :v.shape[1]] for k, v in enumerate(values)]
+    b_volumes = [bW[:, k, :v.shape[1]] for k, v in enumerate(values)]
     b_respond = _Responses(bV, bW)
     _, _, b_choice, _, b_value, b_bound, b_price = _lagrangian(
         b_values, b_volumes, B[draw], q[draw], bV, bW, b_respond, bisections, sweeps)
@@ -511,16 +513,16 @@ def _open_problems(values, volumes, alive, open_, Bs, qs, ps, choice, value, bou
     g = group.size
     at = np.arange(g)
     sub = rows[group]
-    fixed_v, fixed_w = np.zeros(g), np.zeros(g)
-    single = {}
-    for k, a in enumerate(alive):
-        one = ~open_[group, k]
-        c = np.argmax(a[group], axis=1)
-        single[k] = c
-        fixed_v = fixed_v + np.where(one, values[k][sub, c], 0.0)
-        fixed_w = fixed_w + np.where(one, volumes[k][sub, c], 0.0)
     stacked_v, stacked_w = _stack([np.where(a[group], v[sub], -np.inf)
                                    for a, v in zip(alive, values)], [w[sub] for w in volumes])
+    # Each problem's first alive option (an alive option's value is finite; the padding's
+    # is not), and the fixed part: the one option left of every problem that has one,
+    # summed problem by problem from 0 in order (a running sum: the loop's additions).
+    single = np.argmax(np.isfinite(stacked_v), axis=2)
+    one = ~open_[group]
+    fixed_v, fixed_w = (np.add.accumulate(np.concatenate([np.zeros((g, 1)), np.where(
+        one, np.take_along_axis(x, single[..., None], axis=2)[..., 0], 0.0)], axis=1),
+        axis=1)[:, -1] for x in (stacked_v, stacked_w))
     steps = int(open_[group].sum(axis=1).max())
     # Each draw's open problems first, in their own order (a stable sort of "not open").
     problem = np.argsort(~open_[group], axis=1, kind="stable")[:, :steps]
@@ -542,7 +544,7 @@ def _open_problems(values, volumes, alive, open_, Bs, qs, ps, choice, value, bou
     ok[failed] = False
     value[sub[ok]], bound[sub[ok]] = v_value[ok], v_bound[ok]
     for i in np.flatnonzero(ok & (v_choice[:, 0] >= 0)):       # the programme's own answer
-        picks = np.array([single[k][i] for k in range(len(values))])
+        picks = single[i].copy()
         real = problem[i] >= 0
         picks[problem[i, real]] = v_choice[i, 1:][real]
         choice[sub[i]] = picks
