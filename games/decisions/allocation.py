@@ -745,25 +745,31 @@ def _fixing(values, volumes, rows, Bs, qs, ps, best, slack):
     cannot beat the best answer is dropped (its bound kept in ``dropped``), and a problem
     left with one option in every draw is ``fixed`` before the programme runs. Also returns
     the reduced values (``red``, and their maxima ``reduced``) and the options ``alive``."""
-    dropped = np.full(rows.size, -np.inf)
+    # All problems at once, stacked (draws, problems, options); past a problem's own
+    # options nothing is alive and nothing is dropped.
+    V, W = _stack([v[rows] for v in values], [w[rows] for w in volumes])
+    widths = np.array([v.shape[1] for v in values])
+    own = np.arange(V.shape[2])[None, :] < widths[:, None]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        red = [v[rows] - ps[:, None] * w[rows] for v, w in zip(values, volumes)]
-        reduced = np.column_stack([np.max(x, axis=1) for x in red])
+        stacked = np.where(own, V - ps[:, None, None] * W, -np.inf)
+        reduced = np.max(stacked, axis=2)
         room = np.where(qs > 0, np.clip(ps / np.where(qs > 0, qs, 1.0), 0.0, Bs),
                         np.where(ps > 0, Bs, 0.0))
         room = np.where(np.isfinite(room), room, 0.0)
         dual = reduced.sum(axis=1) + ps * room - qs * room ** 2 / 2
-    alive, fixed = [], []
-    for k, x in enumerate(red):
-        ub = dual[:, None] - (reduced[:, [k]] - x)
-        keep = np.isfinite(x) & (ub > (best + slack)[:, None])
-        lost = np.isfinite(x) & ~keep
-        ok = keep & _undominated(values[k][rows], volumes[k][rows])
-        if lost.any():
-            dropped = np.maximum(dropped, np.max(np.where(lost, ub, -np.inf), axis=1))
-        alive.append(ok)
-        if np.all(ok.sum(axis=1) == 1):
-            fixed.append(k)
+        ub = dual[:, None, None] - (reduced[:, :, None] - stacked)
+    finite = np.isfinite(stacked)
+    keep = finite & (ub > (best + slack)[:, None, None])
+    lost = finite & ~keep
+    r, K, m = V.shape
+    ok = keep & _undominated(V.reshape(r * K, m), W.reshape(r * K, m)).reshape(r, K, m)
+    if lost.any():
+        dropped = np.max(np.where(lost, ub, -np.inf), axis=(1, 2))
+    else:
+        dropped = np.full(rows.size, -np.inf)
+    red = [stacked[:, k, :w] for k, w in enumerate(widths)]
+    alive = [ok[:, k, :w] for k, w in enumerate(widths)]
+    fixed = [int(k) for k in np.flatnonzero(np.all(ok.sum(axis=2) == 1, axis=0))]
     return red, reduced, alive, fixed, dropped
 
 
