@@ -486,9 +486,8 @@ def _exact(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     Bs, qs, ps = B[rows], q[rows], p[rows]
     best, top = value[rows], bound[rows]
     slack = tolerance * np.minimum(np.abs(best), np.abs(top))
-    _, _, alive, _, _ = _fixing(values, volumes, rows, Bs, qs, ps, best, slack)
-    counts = np.column_stack([a.sum(axis=1) for a in alive])
-    open_ = counts != 1
+    stacked = _fixing(values, volumes, rows, Bs, qs, ps, best, slack)[5]
+    open_ = stacked[2].sum(axis=2) != 1      # problems with other than one option alive
     sizes = open_.sum(axis=1)
     order = np.argsort(sizes, kind="stable")
     failed = []
@@ -500,12 +499,12 @@ def _exact(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
             stop += 1
         group = order[start:stop]
         start = stop
-        failed.extend(rows[group[_open_problems(values, volumes, alive, open_, Bs, qs, ps,
+        failed.extend(rows[group[_open_problems(values, volumes, stacked, open_, Bs, qs, ps,
                                                 choice, value, bound, tolerance, rows, group)]])
     return np.array(sorted(failed), dtype=rows.dtype)
 
 
-def _open_problems(values, volumes, alive, open_, Bs, qs, ps, choice, value, bound, tolerance,
+def _open_problems(values, volumes, stacked, open_, Bs, qs, ps, choice, value, bound, tolerance,
                    rows, group):
     """For :func:`_exact`: the draws ``rows[group]`` by :func:`_frontier` over a fixed part
     (the one option left of every other problem, summed) and their open problems; writes
@@ -513,8 +512,8 @@ def _open_problems(values, volumes, alive, open_, Bs, qs, ps, choice, value, bou
     g = group.size
     at = np.arange(g)
     sub = rows[group]
-    stacked_v, stacked_w = _stack([np.where(a[group], v[sub], -np.inf)
-                                   for a, v in zip(alive, values)], [w[sub] for w in volumes])
+    V, W, alive = stacked                 # the draws ``rows``' options, stacked, and alive
+    stacked_v, stacked_w = np.where(alive[group], V[group], -np.inf), W[group]
     # Each problem's first alive option (an alive option's value is finite; the padding's
     # is not), and the fixed part: the one option left of every problem that has one,
     # summed problem by problem from 0 in order (a running sum: the loop's additions).
@@ -567,7 +566,8 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     # |bound| now, so the final gap is within the tolerance of the final objective (which
     # lies between them) whenever the two have one sign.
     slack = tolerance * np.minimum(np.abs(best), np.abs(top))
-    red, reduced, alive, fixed, dropped = _fixing(values, volumes, rows, Bs, qs, ps, best, slack)
+    red, reduced, alive, fixed, dropped, _ = _fixing(values, volumes, rows, Bs, qs, ps, best,
+                                                     slack)
     at = np.arange(r)
     W, V = np.zeros(r), np.zeros(r)
     fixed_pick = {}
@@ -744,7 +744,9 @@ def _fixing(values, volumes, rows, Bs, qs, ps, best, slack):
     bound falls by the option's shortfall from the best reduced value; an option whose bound
     cannot beat the best answer is dropped (its bound kept in ``dropped``), and a problem
     left with one option in every draw is ``fixed`` before the programme runs. Also returns
-    the reduced values (``red``, and their maxima ``reduced``) and the options ``alive``."""
+    the reduced values (``red``, and their maxima ``reduced``), the options ``alive``, and
+    the draws' options stacked as :func:`_stack` stacks them with which are alive (values,
+    volumes, alive: (draws, problems, options) each)."""
     # All problems at once, stacked (draws, problems, options); past a problem's own
     # options nothing is alive and nothing is dropped.
     V, W = _stack([v[rows] for v in values], [w[rows] for w in volumes])
@@ -770,7 +772,7 @@ def _fixing(values, volumes, rows, Bs, qs, ps, best, slack):
     red = [stacked[:, k, :w] for k, w in enumerate(widths)]
     alive = [ok[:, k, :w] for k, w in enumerate(widths)]
     fixed = [int(k) for k in np.flatnonzero(np.all(ok.sum(axis=2) == 1, axis=0))]
-    return red, reduced, alive, fixed, dropped
+    return red, reduced, alive, fixed, dropped, (V, W, ok)
 
 
 def _completions(values, volumes, rows, red, order):
