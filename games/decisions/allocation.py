@@ -282,7 +282,7 @@ def _lagrangian(values, volumes, B, q, V, W, respond, bisections, sweeps):
     volumes and value), the dual bound and the price that gives it."""
     n = len(B)
     lo, hi = _critical_prices(respond, V, W, B, q, bisections, n)
-    choice, vols, _ = respond(hi, reduced=False)
+    choice, vols, reduced_hi = respond(hi)          # its reduced values give the bound too
     best = _objective(values, choice, vols, q, V)
     filled, fvols = _fill(values, volumes, hi, choice, vols, B, (V, W))
     fbest = _objective(values, filled, fvols, q, V)
@@ -291,7 +291,7 @@ def _lagrangian(values, volumes, B, q, V, W, respond, bisections, sweeps):
     vols = np.where(better[:, None], fvols, vols)
     choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps, (V, W))
     value = _objective(values, choice, vols, q, V)
-    d_hi, d_lo = _dual(respond, hi, B, q), _dual(respond, lo, B, q)
+    d_hi, d_lo = _dual(respond, hi, B, q, reduced_hi), _dual(respond, lo, B, q)
     bound = np.minimum(d_hi, d_lo)
     best_price = np.where(d_hi <= d_lo, hi, lo)      # the price of the tighter bound
     return lo, hi, choice, vols, value, bound, best_price
@@ -315,20 +315,21 @@ def _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound, tolera
     moved = np.abs(w_lo - w_hi)
     pivot = np.argmax(moved, axis=1)
     has = moved[np.arange(wide.size), pivot] > 0
-    least = [np.min(np.where(np.isfinite(v[wide]), w[wide], np.inf), axis=1)
-             for v, w in zip(values, volumes)]
-    others = sum(least)
-    rows, option = [], []
-    for j in np.flatnonzero(has):
-        i, k = wide[j], pivot[j]
-        free = B[i] * (1 + 1e-12) - (others[j] - least[k][j])
-        ok = _undominated(values[k][[i]], volumes[k][[i]])[0] & (volumes[k][i] <= free)
-        for l in np.flatnonzero(ok):
-            rows.append(j)
-            option.append(l)
-    if not rows:
+    # Each problem's least volume (the stack's padding is unavailable), summed problem by
+    # problem from 0 in order; the room the pivot has beside the others' least.
+    least = np.min(np.where(np.isfinite(respond.V[wide]), respond.W[wide], np.inf), axis=2)
+    others = np.add.accumulate(np.concatenate([np.zeros((wide.size, 1)), least], axis=1),
+                               axis=1)[:, -1]
+    at = np.arange(wide.size)
+    free = B[wide] * (1 + 1e-12) - (others - least[at, pivot])
+    branches = np.zeros((wide.size, respond.V.shape[2]), bool)
+    for k in np.unique(pivot[has]):          # the undominated options of each pivot that fit
+        js = np.flatnonzero(has & (pivot == k))
+        v, w = values[k][wide[js]], volumes[k][wide[js]]
+        branches[js, :v.shape[1]] = _undominated(v, w) & (w <= free[js, None])
+    rows, option = np.nonzero(branches)      # by draw, then by option, as a loop would list
+    if not rows.size:
         return wide
-    rows, option = np.array(rows), np.array(option)
     draw = wide[rows]
     # The branches' options stacked (as :func:`_stack` would stack them: copies of the
     # draws' rows), and each problem's as a view of them.
@@ -347,9 +348,7 @@ def _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound, tolera
     # The best branch answer of each draw as every branch's incumbent.
     best = value[wide].copy()
     pick = choice[wide].copy()
-    for r in np.argsort(b_value, kind="stable"):        # rising: the best written last
-        if b_value[r] > best[rows[r]]:
-            best[rows[r]], pick[rows[r]] = b_value[r], b_choice[r]
+    _best_branch(b_value, b_choice, rows, best, pick)
     b_value, b_choice = best[rows].copy(), pick[rows].copy()
     top = np.full(wide.size, -np.inf)
     np.maximum.at(top, rows, b_bound)
@@ -360,14 +359,34 @@ def _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound, tolera
                tolerance, part)             # a branch past MAX_STATES keeps its bound
     best, bound_w = value[wide].copy(), np.full(wide.size, -np.inf)
     np.maximum.at(bound_w, rows, np.maximum(b_bound, b_value))
-    for r in np.argsort(b_value, kind="stable"):
-        if b_value[r] > best[rows[r]]:
-            best[rows[r]], pick[rows[r]] = b_value[r], b_choice[r]
+    _best_branch(b_value, b_choice, rows, best, pick)
     bound_w = np.where(has, np.minimum(bound[wide], np.maximum(bound_w, best)), bound[wide])
     value[wide], choice[wide], bound[wide] = best, pick, np.maximum(bound_w, best)
     still = bound[wide] - value[wide] > tolerance * np.maximum(np.abs(value[wide]),
                                                                np.abs(bound[wide]))
     return wide[still]
+
+
+def _best_branch(b_value, b_choice, rows, best, pick):
+    """For :func:`_branch`: each draw's best branch, where it beats the draw's ``best``, into
+    ``best`` and ``pick`` (in place). As a loop over the branches by rising value keeping
+    each one that beats the best so far: the highest value wins, among equal ones the
+    first listed; a NaN never does.
+
+    >>> best, pick = np.array([1.0, 5.0]), np.zeros((2, 1), int)
+    >>> _best_branch(np.array([2.0, 3.0, 3.0, 4.0]), np.array([[1], [2], [3], [4]]),
+    ...              np.array([0, 0, 0, 1]), best, pick)
+    >>> best.tolist(), pick.ravel().tolist()
+    ([3.0, 5.0], [2, 0])
+    """
+    v = np.where(np.isnan(b_value), -np.inf, b_value)
+    top = np.full(best.size, -np.inf)
+    np.maximum.at(top, rows, v)
+    wins = (v == top[rows]) & (v > best[rows])
+    first = np.full(best.size, rows.size)
+    np.minimum.at(first, rows[wins], np.flatnonzero(wins))
+    won = np.flatnonzero(first < rows.size)
+    best[won], pick[won] = b_value[first[won]], b_choice[first[won]]
 
 
 def _serves(p, respond, B, q):
@@ -928,8 +947,11 @@ def _milp_draw(values, volumes, B, q, choice, value, bound, tolerance):
     return best_choice, best_value, max(best_bound, best_value)
 
 
-def _dual(respond, p, B, q):
-    _, _, best = respond(p)
+def _dual(respond, p, B, q, best=None):
+    """The dual function at prices ``p`` (see the module docstring); ``best``: the
+    responses' reduced values at ``p`` where they are already known."""
+    if best is None:
+        _, _, best = respond(p)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         w = np.where(q > 0, np.clip(p / np.where(q > 0, q, 1.0), 0, B), np.where(p > 0, B, 0.0))
         conj = np.where(w > 0, p * w - q * w ** 2 / 2, 0.0)
