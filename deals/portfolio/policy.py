@@ -80,11 +80,11 @@ MENU_ROWS = 6
 #: (:func:`rule_draws`; the 153-partner middle tier takes about 2 MiB a draw there).
 CHUNK_DEALS = 32_000
 #: Draws x deals of the true draws solved at once, a chunk (its memory grows with both: the
-#: middle tier's 153 partners take about 1 MiB a draw, most of it the full-information
+#: middle tier's 153 partners take about 0.6 MiB a draw, most of it the full-information
 #: bound's remembered offers; each chunk also pays a fixed cost per deal in NumPy calls on
 #: small arrays, about as much as its 209 draws' own work at 32,000, so larger chunks cost
-#: less CPU a draw).
-TRUE_CHUNK_DEALS = 64_000
+#: less CPU a draw; 627 draws keep the middle tier's run under 500 MiB).
+TRUE_CHUNK_DEALS = 96_000
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def default_chunk(portfolio: Portfolio) -> int:
     not depend on it, only the memory and a little the time).
 
     >>> default_chunk(load_portfolio("article")), default_chunk(load_portfolio("middle-tier"))
-    (2000, 418)
+    (2000, 627)
     """
     return max(50, min(CHUNK, TRUE_CHUNK_DEALS // max(1, len(portfolio.deals))))
 SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",

@@ -80,9 +80,10 @@ DP_CHUNK = 512
 #: programme (153 problems: 2-3 times faster; a handful: no gain).
 BRANCH_PROBLEMS = 24
 #: Draws :func:`_branch` takes at once: each branch copies every problem's options (about 3
-#: branches a draw, 100 KB each with 153 problems of 26 options), so its memory is set by
-#: this and not by the draws of the call (each draw is branched on its own: same answers).
-BRANCH_DRAWS = 128
+#: branches a draw, 100 KB each with 153 problems of 26 options, and its exact stage as
+#: much again), so its memory is set by this and not by the draws of the call (each draw is
+#: branched on its own: same answers).
+BRANCH_DRAWS = 64
 #: Draws :func:`largest_uniform_cap` takes at once (it keeps about 8 arrays of draws x
 #: problems x options; each draw's cap is found on its own: same answers).
 CAP_DRAWS = 128
