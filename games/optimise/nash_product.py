@@ -59,11 +59,11 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
     a, b = np.atleast_2d(np.asarray(a, dtype=float)), np.atleast_2d(np.asarray(b, dtype=float))
     n, k = a.shape
     a0, b0, beta = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (a0, b0, power))
-    lo = np.broadcast_to(np.asarray(low, dtype=float), (n, k))
-    span = np.broadcast_to(np.asarray(high, dtype=float), (n, k)) - lo
     # One row per coordinate, (k, n): every step below is a short loop over the coordinates
     # on whole rows (sums left to right, as numpy sums fewer than eight terms).
-    a_t, b_t, lo_t, span_t = (np.ascontiguousarray(z.T) for z in (a, b, lo, span))
+    a_t, b_t = np.ascontiguousarray(a.T), np.ascontiguousarray(b.T)
+    lo_t = _by_coordinate(low, n, k)
+    span_t = _by_coordinate(high, n, k) - lo_t
     va, vb = a_t * span_t, b_t * span_t             # the generators
     trade = ((va > 0) & (vb < 0)) | ((va < 0) & (vb > 0))
     start = np.where(trade, va > 0, (va > 0) | ((va == 0) & (vb > 0))).astype(float)
@@ -109,6 +109,15 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
                       log_nash_product(g_1, g_2, beta))
 
 
+def _by_coordinate(bound: ArrayLike, n: int, k: int) -> np.ndarray:
+    """A bound of shape (k,) or (n, k) as rows of coordinates: (k, 1) if it is the same for
+    every row, else (k, n)."""
+    bound = np.asarray(bound, dtype=float)
+    if bound.ndim < 2 or bound.shape[0] == 1:
+        return np.broadcast_to(bound, (1, k)).T
+    return np.ascontiguousarray(np.broadcast_to(bound, (n, k)).T)
+
+
 def _sum(rows: np.ndarray) -> np.ndarray:
     """The sum of the rows of a (k, n) array, left to right."""
     total = rows[0].copy()
@@ -125,8 +134,11 @@ def log_nash_product(g_1: np.ndarray, g_2: np.ndarray, power: np.ndarray) -> np.
     [-inf, 0.6931471805599453]
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = (np.where(power > 0, power * np.log(g_1), 0.0)
-                 + np.where(power < 1, (1 - power) * np.log(g_2), 0.0))
+        if np.all((power > 0) & (power < 1)):   # the same numbers as below, fewer passes
+            value = power * np.log(g_1) + (1 - power) * np.log(g_2)
+        else:
+            value = (np.where(power > 0, power * np.log(g_1), 0.0)
+                     + np.where(power < 1, (1 - power) * np.log(g_2), 0.0))
     return np.where((g_1 > 0) & (g_2 > 0), value, -np.inf)
 
 
