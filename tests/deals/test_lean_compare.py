@@ -80,11 +80,12 @@ def test_an_audit_keeps_the_drivers_as_pandas_would_show_them():
 
 
 def heavy_modules_loaded(words, tmp_path):
-    """Which of pandas, matplotlib, sympy and scipy a warm ``chipdeals WORDS`` run loads."""
+    """Which of pandas, matplotlib, sympy, scipy and importlib.metadata (with the email and
+    zip modules it loads: only --version needs it) a warm ``chipdeals WORDS`` run loads."""
     code = (f"import runpy, sys; sys.argv = ['chipdeals', *{list(words)!r}]\ntry:\n"
             "    runpy.run_module('deals', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('pandas', 'matplotlib', 'sympy', 'scipy') "
-            "if m in sys.modules), file=sys.stderr)")
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'sympy', 'scipy', "
+            "'importlib.metadata') if m in sys.modules), file=sys.stderr)")
     env = {**os.environ, "CHIPDEALS_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(ROOT)}
     for _ in range(2):  # the first run fills the cache (a cold run parses with sympy)
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
