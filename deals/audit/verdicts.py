@@ -119,6 +119,18 @@ FLAG_WORDS = {
 FLAG_COLOURS = {"over": "#c44e52", "under": "#4c72b0", "inefficient": "#8172b2",
                 "sound": "#55a868"}
 _BY_CODE = {c: v for v in VOCABULARY for c in v.codes()}
+#: One colour per verdict (the supplier's code; a partner's code takes its record's): the
+#: charts show each deal in the verdict the tables print, so the two cannot disagree. The
+#: flags' colours where a verdict is its flag's only one; the risk band and underpriced
+#: between them (a risk band's flag is sound, an underpriced deal's is under).
+VERDICT_COLOURS = {"over_reach": FLAG_COLOURS["over"], "self_defeating": FLAG_COLOURS["under"],
+                   "risk_band": "#dd8452", "underpriced": "#64b5cd",
+                   "inefficient": FLAG_COLOURS["inefficient"], "sound": FLAG_COLOURS["sound"]}
+
+
+def verdict_colour(code: str) -> str:
+    """The chart colour of a verdict, by either side's code (:data:`VERDICT_COLOURS`)."""
+    return VERDICT_COLOURS[verdict(code).code]
 
 
 @dataclass(frozen=True)

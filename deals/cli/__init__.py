@@ -16,6 +16,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     like any other (one line, status 130), not a traceback, so the import happens here.
     """
     try:
+        from games.parallel import keep_freed_memory  # inside the try, as the next import
+
+        keep_freed_memory()  # this process's own: NumPy's temporaries reuse freed memory
         from deals.cli.commands import main as run  # inside the try: Ctrl-C while importing
     except KeyboardInterrupt:
         print("chipdeals: interrupted", file=sys.stderr)

@@ -33,7 +33,6 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -186,8 +185,8 @@ def build_parser(commands: Sequence[Command] | None = None, only: str | None = N
                      epilog="examples:\n  " + "\n  ".join(c.example for c in commands
                                                            if c.example),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version",
-                        version=f"chipdeals {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, default=argparse.SUPPRESS,
+                        help="show program's version number and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for command in commands:
         p = sub.add_parser(command.name, help=command.help, description=command.help,
@@ -207,7 +206,19 @@ def build_parser(commands: Sequence[Command] | None = None, only: str | None = N
     return parser
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked for (the metadata
+    machinery costs every command's start 20-40 ms)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> NoReturn:
+        print(f"chipdeals {_version()}")
+        parser.exit()
+
+
 def _version() -> str:
+    from importlib.metadata import version  # start-up time: only --version reads it
+
     try:
         return version("chipdeals")
     except Exception:  # not installed (run from a checkout)

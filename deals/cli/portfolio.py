@@ -6,17 +6,12 @@ from __future__ import annotations
 import argparse
 import math
 
-import pandas as pd
-
 from deals.cli.arguments import add_draws, add_jobs
 from deals.cli.given import given_from, given_option, given_section
 from deals.errors import DealError
 from deals.portfolio.file import load_portfolio
 from deals.portfolio.policy import MECHANISMS, SupplierBelief
 from deals.portfolio.policy_result import solve_policy
-from deals.portfolio.policy_view import policy_sections, what_if_section
-from deals.portfolio.result import solve_portfolio
-from deals.portfolio.view import save_plot, sections
 from deals.views.output import Report, Section, tables_data
 
 #: The version of ``portfolio --links``'s JSON (deals/portfolio_links.schema.json).
@@ -34,6 +29,11 @@ def cmd_portfolio(args: argparse.Namespace) -> list[Section] | Report:
                             "own struck deals (--given record); a record file applies to the "
                             "coordination report, add --links")
         return cmd_policy(args)
+    # start-up time: the coordination report's tables and chart load pandas and matplotlib
+    import pandas as pd
+    from deals.portfolio.result import solve_portfolio
+    from deals.portfolio.view import save_plot, sections
+
     given = given_from(args)
     result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed,
                              given=given)
@@ -87,15 +87,23 @@ def cmd_policy(args: argparse.Namespace) -> Report:
     result = solve_policy(args.portfolio, draws=args.draws, seed=args.seed,
                           belief=SupplierBelief(args.belief, bias), off=args.off or (),
                           given=getattr(args, "given", None), jobs=args.jobs)
-    sections = policy_sections(result)
     data = result.to_json()
+    extra = []
     if args.what_if:
-        section = what_if_section(result)
-        sections.insert(-1, section)
-        data["what_if"] = {"lead": section.frame.attrs["lead"], "rows": [
+        from deals.portfolio.policy_view import what_if_section  # start-up time: loads pandas
+
+        extra.append(what_if_section(result))
+        data["what_if"] = {"lead": extra[0].frame.attrs["lead"], "rows": [
             {"condition": c, "draws": int(r["draws"]), "lead_bn": float(r["lead"])}
-            for c, r in section.frame.iterrows()]}
-    return Report(tuple(sections), data=data)
+            for c, r in extra[0].frame.iterrows()]}
+
+    def tables() -> tuple[Section, ...]:  # built only for the formats that print them
+        from deals.portfolio.policy_view import policy_sections  # start-up time: loads pandas
+
+        out = policy_sections(result)
+        return tuple(out[:-1] + extra + out[-1:])
+
+    return Report(tables, data=data)
 
 
 def policy_options(parser: argparse.ArgumentParser) -> None:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from deals.errors import DealError
 from deals.portfolio.result import THOUSANDS, portfolio_sample
@@ -32,6 +31,9 @@ from deals.portfolio.stream import ChunkOfDraws, portfolio_slice, stream_chunks
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
 from games.parallel import jobs_for
 from games.sweeps import sweep
+
+if TYPE_CHECKING:  # pandas loads only where a table is asked for (start-up time: --format json)
+    import pandas as pd
 
 #: Version of ``chipdeals portfolio --format json`` (deals/portfolio.schema.json).
 POLICY_SCHEMA_VERSION = 1
@@ -54,6 +56,20 @@ def default_chunk(portfolio: Portfolio) -> int:
     return max(50, min(CHUNK, TRUE_CHUNK_DEALS // max(1, len(portfolio.deals))))
 SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
          "bilateral": "bilateral"}
+
+
+#: The record check's columns (:meth:`PolicyResult.record`).
+RECORD_COLUMNS = ("alone", "partner", "US", "both", "bilateral")
+
+
+def _frame(rows: Mapping[str, Mapping[str, float]], name: str,
+           columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """``rows`` (row label to column to value) as a DataFrame with a named index."""
+    import pandas as pd  # start-up time: only a table for people needs it
+
+    frame = pd.DataFrame(rows, index=None if columns is None else list(columns)).T
+    frame.index.name = name
+    return frame
 
 
 def solve_policy(portfolio: Portfolio | str, *, draws: int = 2_000, seed: int | None = 0,
@@ -253,6 +269,9 @@ class PolicyResult:
     def regimes(self) -> pd.DataFrame:
         """Per regime: US gain ($bn/yr) median, p10, p90, mean; P(best) among the four
         options; chips licensed and reaching China (thousand H100e/yr, median)."""
+        return _frame(self._regime_rows(), "regime")
+
+    def _regime_rows(self) -> dict[str, dict[str, float]]:
         rows = {}
         for r in ("none", *OPTIONS, "informed"):
             g = self.column(r, "gain")
@@ -262,25 +281,26 @@ class PolicyResult:
                 "P(best)": self.p_best(r) if r in OPTIONS else np.nan,
                 "licensed k": np.median(self.column(r, "licensed")) * THOUSANDS,
                 "to China k": np.median(self.column(r, "smuggled")) * THOUSANDS}
-        frame = pd.DataFrame(rows).T
-        frame.index.name = "regime"
-        return frame
+        return rows
 
     def parts(self) -> pd.DataFrame:
         """Each option's mean gain split into its parts ($bn/yr; they add up to the total in
         every draw, so their means add up to the mean)."""
-        rows = {LABELS[r]: {**{name: self.mean(r, f"part|{key}")
+        return _frame(self._part_rows(), "regime")
+
+    def _part_rows(self) -> dict[str, dict[str, float]]:
+        return {LABELS[r]: {**{name: self.mean(r, f"part|{key}")
                                for name, key in zip(PARTS, PART_KEYS)},
                             "total": self.mean(r, "gain")} for r in OPTIONS}
-        frame = pd.DataFrame(rows).T
-        frame.index.name = "regime"
-        return frame
 
     def bandwidth(self) -> pd.DataFrame:
         """Per option: bespoke deals and licence decisions a year, utilisation of the
         agencies, mean wait (months), queue length, backlog at the horizon (staff-months),
         and the mean gain before and once the queue is paid for (medians of per-draw values
         except the gains)."""
+        return _frame(self._band_rows(), "regime")
+
+    def _band_rows(self) -> dict[str, dict[str, float]]:
         rows = {}
         for r in OPTIONS:
             if f"{r}|utilisation" not in self.columns:
@@ -294,9 +314,7 @@ class PolicyResult:
                 "backlog": np.median(self.column(r, "backlog")),
                 "before queue": self.mean(r, "before_queue"),
                 "after queue": self.mean(r, "gain")}
-        frame = pd.DataFrame(rows).T
-        frame.index.name = "regime"
-        return frame
+        return rows
 
     def knowing(self) -> pd.DataFrame:
         """The value of knowing ($bn/yr, mean): full information minus the terms chosen on
@@ -312,12 +330,12 @@ class PolicyResult:
                 "value of knowing": self.mean("bilateral", "knowing", k),
                 "refused offers": self.mean("bilateral", "refused", k)
                 if offered else np.nan}
-        frame = pd.DataFrame(rows).T
-        frame.index.name = "regime / deal"
-        return frame
+        return _frame(rows, "regime / deal")
 
     def acceptance(self) -> pd.DataFrame:
         """Each deal's share of draws with a deal, per option."""
+        import pandas as pd  # start-up time: only a table for people needs it
+
         keys = [d.key for d in self.portfolio.deals]
         return pd.DataFrame({SHORT[r]: [self.mean(r, "struck", k)
                                         for k in range(len(keys))] for r in OPTIONS},
@@ -329,16 +347,16 @@ class PolicyResult:
         those terms inside the portfolio (every struck deal at its terms, the links in
         force), next to the share in which both accept them alone (the standalone audit's
         question on the same draws), and the share with a deal under bilateral deals."""
+        return _frame(self._record_rows(), "deal", RECORD_COLUMNS)
+
+    def _record_rows(self) -> dict[str, dict[str, float]]:
         keys = [d.key for d in self.portfolio.deals]
-        rows = {keys[k]: {"alone": self.mean("record", "alone", k),
+        return {keys[k]: {"alone": self.mean("record", "alone", k),
                           "partner": self.mean("record", "partner", k),
                           "US": self.mean("record", "us", k),
                           "both": self.mean("record", "both", k),
                           "bilateral": self.mean("bilateral", "struck", k)}
                 for k in record_deals(self.portfolio)}
-        frame = pd.DataFrame(rows, index=["alone", "partner", "US", "both", "bilateral"]).T
-        frame.index.name = "deal"
-        return frame
 
     def carried_by(self, better: str | None = None, than: str | None = None) -> tuple[str, float]:
         """The part that carries most of one option's lead over another (default: the
@@ -428,6 +446,8 @@ class PolicyResult:
                      "capacity from which bilateral deals lead")
             rows.append({"condition": f"{words}: x{turn:.2g}", "draws": self.draws,
                          "lead": leads[turn]})
+        import pandas as pd  # start-up time: only a table for people needs it
+
         frame = pd.DataFrame(rows).set_index("condition")
         frame.attrs["lead"] = "bilateral deals minus the repaired framework, mean $bn/yr"
         return frame
@@ -508,7 +528,7 @@ class PolicyResult:
             x = float(x)
             return x if np.isfinite(x) else None
 
-        reg, parts, band = self.regimes(), self.parts(), self.bandwidth()
+        reg, parts, band = self._regime_rows(), self._part_rows(), self._band_rows()
         keys = [d.key for d in self.portfolio.deals]
         out: dict[str, Any] = {
             "schema_version": POLICY_SCHEMA_VERSION,
@@ -525,13 +545,13 @@ class PolicyResult:
                      "bilateral_converged": self.plan.converged,
                      "bilateral_state_gap": num(self.plan.gap)},
             "regimes": {}}
-        rec = self.record()
+        rec = self._record_rows()
         out["record_check"] = {
             "deals": [{"deal": key, "alone_both": num(row["alone"]),
                        "portfolio_partner": num(row["partner"]),
                        "portfolio_us": num(row["US"]), "portfolio_both": num(row["both"]),
                        "bilateral_deal": num(row["bilateral"])}
-                      for key, row in rec.iterrows()],
+                      for key, row in rec.items()],
             "all_both": num(self.mean("record", "all")) if len(rec) else None}
         if not self.complete:
             out["quantiles_on_draws"] = self.kept
@@ -539,7 +559,7 @@ class PolicyResult:
             out["given"] = {**self.given, "holds": [
                 {"event": e, "share": num(s)} for e, s in self.given["holds"].items()]}
         for r in ("none", *OPTIONS, "informed"):
-            row = reg.loc[LABELS[r]]
+            row = reg[LABELS[r]]
             entry: dict[str, Any] = {
                 "label": LABELS[r], "gain_bn_median": num(row["median"]),
                 "gain_bn_p10": num(row["p10"]), "gain_bn_p90": num(row["p90"]),
@@ -547,15 +567,15 @@ class PolicyResult:
                 "licensed_k_median": num(row["licensed k"]),
                 "to_china_k_median": num(row["to China k"])}
             if r in OPTIONS:
-                entry["parts_bn_mean"] = {key: num(parts.loc[LABELS[r], name])
+                entry["parts_bn_mean"] = {key: num(parts[LABELS[r]][name])
                                           for name, key in zip(PARTS, PART_KEYS)}
                 entry["value_of_knowing_bn_mean"] = num(self.mean(r, "knowing"))
                 entry["deals"] = [{"deal": key,
                                    "acceptance": num(self.mean(r, "struck", k)),
                                    "refused": num(self.mean(r, "refused", k))}
                                   for k, key in enumerate(keys)]
-                if LABELS[r] in band.index:
-                    b = band.loc[LABELS[r]]
+                if LABELS[r] in band:
+                    b = band[LABELS[r]]
                     entry["bandwidth"] = {
                         "deals_per_year": num(b["deals/yr"]),
                         "licences_per_year": num(b["licences/yr"]),

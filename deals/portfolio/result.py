@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
-import pandas as pd
 
 from deals.errors import DealError
 from deals.audit.leverage import sample_values
@@ -24,6 +23,9 @@ from deals.portfolio.regimes import LABELS, REGIMES, THOUSANDS, PortfolioDraws
 from deals.portfolio.stream import solve_in_chunks
 from games.ranks import spearman
 from games.sweeps import sweep
+
+if TYPE_CHECKING:  # pandas loads only where a table is asked for (start-up time)
+    import pandas as pd
 
 __all__ = ["Portfolio", "PortfolioResult", "load_portfolio", "portfolio_names",
            "solve_portfolio"]
@@ -185,6 +187,8 @@ class PortfolioResult:
 
     def regimes(self) -> pd.DataFrame:
         """The regimes side by side: US gain ($bn/yr), chips licensed and smuggled, P(best)."""
+        import pandas as pd  # start-up time: only a table for people needs it
+
         best = self.best()
         rows = {}
         for i, r in enumerate(REGIMES):
@@ -201,6 +205,8 @@ class PortfolioResult:
 
     def acceptance(self) -> pd.DataFrame:
         """Each partner's acceptance (share of draws with a deal) under each regime."""
+        import pandas as pd  # start-up time: only a table for people needs it
+
         return pd.DataFrame({LABELS[r]: [np.mean(self.column(r, "struck", k))
                                          for k in range(len(self.portfolio.deals))]
                              for r in REGIMES[1:]},
@@ -208,6 +214,8 @@ class PortfolioResult:
 
     def deals(self) -> pd.DataFrame:
         """Per deal: median chips (k H100e/yr) alone and coordinated, acceptance, verdicts."""
+        import pandas as pd  # start-up time: only a table for people needs it
+
         rows = {}
         for k, d in enumerate(self.portfolio.deals):
             alone_v = self.column("alone_terms", "volume", k)
@@ -245,6 +253,8 @@ class PortfolioResult:
 
     def changed(self) -> pd.DataFrame:
         """The deals whose verdict changes once linked, and why."""
+        import pandas as pd  # start-up time: only a table for people needs it
+
         rows = []
         price = np.median(self.column("coordinated", "price"))
         china = self.portfolio.china
@@ -270,6 +280,8 @@ class PortfolioResult:
     def drivers(self, better: str = "coordinated", than: str = "framework") -> pd.DataFrame:
         """What drives one regime's lead over another: Spearman rank correlation of every
         sampled parameter with the difference in the US's gain, largest first."""
+        import pandas as pd  # start-up time: only a table for people needs it
+
         lead = self.column(better, "gain") - self.column(than, "gain")
         sample = portfolio_sample(self.portfolio, self.draws, self.seed)
         named = readable(sample, [d.key for d in self.portfolio.deals])

@@ -339,17 +339,19 @@ class NegotiationTab:
                                       value="partner", width=170)
         self.against = pn.widgets.Select(label="against", options=list(STANDARD),
                                          value="boulware", width=170)
-        self.start = pn.widgets.Button(label="Start a new game", color="primary", width=170)
+        # align="end": the buttons sit level with the boxes beside them, not with their labels
+        self.start = pn.widgets.Button(label="Start a new game", color="primary", width=170,
+                                       align="end")
         self.move = pn.widgets.TextInput(label="Your move", placeholder="accept, walk, or e.g. "
                                          "chips=150000", sizing_mode="stretch_width")
-        self.send = pn.widgets.Button(label="Send", width=100)
+        self.send = pn.widgets.Button(label="Send", width=100, align="end")
         self.log = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["transcript"])
         self.start.on_click(lambda _: self.new_game())
         self.send.on_click(lambda _: self.play(self.move.value))
         self.layout = pn.Column(
             pn.pane.Markdown("Play one side of this deal against an agent; after the game you "
                              "see what you got against the gain your position supports."),
-            pn.FlexBox(self.side, self.against, self.start, flex_wrap="wrap"),
+            pn.FlexBox(self.side, self.against, self.start, flex_wrap="wrap", align_items="flex-end"),
             pn.Row(self.move, self.send, sizing_mode="stretch_width"),
             self.log, sizing_mode="stretch_width", max_width=LEFT + RIGHT)
 

@@ -34,7 +34,7 @@ from deals.errors import DealError
 from deals.deal.files import load
 from deals.deal.model import Deal
 from deals.audit.sensitivity import proposal_terms
-from deals.audit.verdicts import FLAG_COLOURS, FLAG_WORDS, label, sentence_case, the
+from deals.audit.verdicts import label, sentence_case, the, verdict_colour
 from deals.deal.terms import Terms
 from games.errors import listing
 from games.markup import lines
@@ -356,8 +356,9 @@ class ConcessionExplorer:
         ax.axhline(st.disagreement[1], color="0.6", lw=0.8, ls=":")
         # Filled star under hollow markers: a benchmark or struck deal on top of the proposal
         # shows as a ring around the star instead of hiding it.
-        ax.scatter(*st.proposal_point, marker="*", s=200, color=FLAG_COLOURS.get(st.flag, "gold"),
-                   edgecolor="black", label=f"these terms: {FLAG_WORDS['supplier'][st.flag]}",
+        said = st.assessment.verdicts["supplier"]  # the verdict the audit's table prints
+        ax.scatter(*st.proposal_point, marker="*", s=200, color=verdict_colour(said),
+                   edgecolor="black", label="these terms: " + label(said, "supplier", {"supplier": st.players[0]}),
                    zorder=5)
         if np.all(np.isfinite(st.benchmark_point)):  # none where the zone is empty at these values
             ax.scatter(*st.benchmark_point, marker="D", s=130, facecolor="none", edgecolor="C1",

@@ -130,9 +130,13 @@ class Section:
 
 @dataclass(frozen=True)
 class Report:
-    """What a command prints: sections, and its JSON object when it has a schema of its own."""
+    """What a command prints: sections, and its JSON object when it has a schema of its own.
 
-    sections: tuple[Section, ...]
+    ``sections`` may be given as a function of no arguments that builds them the first time
+    they are read, so a report whose JSON is ``data`` builds no tables for ``--format json``.
+    """
+
+    sections: tuple[Section, ...] = BuiltWhenRead()  # type: ignore[assignment]
     data: Mapping[str, Any] | None = None
 
 

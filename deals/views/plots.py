@@ -11,7 +11,7 @@ import numpy as np
 from deals.errors import DealError
 from games.writing import replacing
 
-from deals.audit.verdicts import FLAG_COLOURS, FLAG_WORDS
+from deals.audit.verdicts import VOCABULARY, verdict, verdict_colour
 
 if TYPE_CHECKING:  # pragma: no cover
     from deals.audit.assessment import Assessment
@@ -130,7 +130,6 @@ def comparison_plot(comparison: "Comparison", ax=None):
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(8, 5))
-    colours = FLAG_COLOURS
     t = comparison.thresholds
     points, labels, seen, spans = [], [], [], []
     for a in comparison:
@@ -139,12 +138,12 @@ def comparison_plot(comparison: "Comparison", ax=None):
         y = r["median"] if np.isfinite(r["median"]) else 0.0
         ax.errorbar(x, y, yerr=[[max(0.0, y - r["p10"])] if np.isfinite(r["p10"]) else [0.0],
                                 [max(0.0, r["p90"] - y)] if np.isfinite(r["p90"]) else [0.0]],
-                    fmt="o", color=colours.get(a.flag, "black"), capsize=3, zorder=3)
+                    fmt="o", color=verdict_colour(a.verdicts["supplier"]), capsize=3, zorder=3)
         points.append((x, y))
         spans.append((x, r["p10"] if np.isfinite(r["p10"]) else y,
                       r["p90"] if np.isfinite(r["p90"]) else y))
         labels.append(a.deal)
-        seen.append(a.flag)
+        seen.append(a.verdicts["supplier"])  # the verdict the table prints, not the flag
     ax.axvline(t.over_acceptance, color="#c44e52", ls=":", lw=1,
                label=f"over-reach if acceptance < {t.over_acceptance:.0%}")
     ax.axvline(t.under_acceptance, color="#4c72b0", ls=":", lw=1,
@@ -152,9 +151,9 @@ def comparison_plot(comparison: "Comparison", ax=None):
     ax.axhline(t.under_rho, color="#4c72b0", ls="--", lw=0.8,
                label=f"... and rho <= {t.under_rho:g}")
     ax.axhline(1.0, color="black", lw=0.8, label="rho = 1: the bargaining benchmark")
-    for flag, colour in colours.items():
-        if flag in seen:
-            ax.plot([], [], "o", color=colour, label=FLAG_WORDS["supplier"][flag])
+    for v in VOCABULARY:
+        if v.code in seen:
+            ax.plot([], [], "o", color=verdict_colour(v.code), label=verdict(v.code).label("supplier"))
     # A proposal that leaves the supplier worse than its outside option has rho far below 0:
     # a symmetric log scale keeps those readable next to the ones near 1.
     ax.set_yscale("symlog", linthresh=1.0)

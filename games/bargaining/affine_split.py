@@ -137,7 +137,10 @@ def affine_model(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w:
     lo = np.array([box.bounds(n)[0] for n in w])
     hi = np.array([box.bounds(n)[1] for n in w])
     r, m = len(rows), np.broadcast_shapes(*(np.shape(x) for x in v.values()))[-1]
-    outcome = {n: np.tile(np.broadcast_to(x, (r, m)), (1, k + 1)) for n, x in v.items()}
+    # One candidate a row: v stays one column and broadcasts against the probes of w, so the
+    # utilities' terms in v alone are worked out once, not once a probe (the same numbers).
+    outcome = {n: (np.broadcast_to(x, (r, 1)) if m == 1 else
+                   np.tile(np.broadcast_to(x, (r, m)), (1, k + 1))) for n, x in v.items()}
     for j, n in enumerate(w):
         low, high = box.bounds(n)
         if n in constant:

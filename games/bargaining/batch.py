@@ -235,12 +235,17 @@ class BatchProblem:
         # utility's temporaries then stay in the processor's cache (2-3x faster on a scan),
         # and each draw's values are the same as in one call (utilities act per draw).
         chosen = np.arange(self.draws)[pick] if isinstance(pick, slice) else np.asarray(pick)
+        # Consecutive draws are taken as slices: views of the parameters, not copies.
+        first = (range(self.draws)[pick].start
+                 if isinstance(pick, slice) and pick.step in (None, 1) else None)
         step = max(1, BLOCK_CELLS // width)
         out = (np.empty((count, width)), np.empty((count, width)))
         for a in range(0, count, step):
             part = {k: v[a:a + step] if np.ndim(v) == 2 and np.shape(v)[0] == count else v
                     for k, v in outcome.items()}
-            for whole, g in zip(out, self.gains(part, chosen[a:a + step])):
+            rows = chosen[a:a + step] if first is None else slice(first + a,
+                                                                  first + min(a + step, count))
+            for whole, g in zip(out, self.gains(part, rows)):
                 whole[a:a + step] = g
         return out
 

@@ -59,6 +59,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
+from games.compiled import optional_module
 from games.errors import GameError, InvalidGameError
 
 #: Multiples of the critical price whose Lagrangian answers also seed the search.
@@ -89,22 +90,11 @@ BRANCH_DRAWS = 64
 CAP_DRAWS = 128
 
 
-def _load_compiled():
-    """The optional compiled loops (games/decisions/_allocation.c: the price bisection and the
-    dynamic programme's steps, the same arithmetic as the NumPy code here, so the same
-    numbers bit for bit), or None: not built, or ``CHIPDEALS_PURE`` set, as for the
-    equilibrium kernels."""
-    if os.environ.get("CHIPDEALS_PURE", "").strip() not in ("", "0"):
-        return None
-    try:
-        from games.decisions import _allocation  # optional: built only where a compiler is
-    except ImportError:
-        return None
-    return _allocation
-
-
-#: The compiled loops in use (None: the NumPy path). Tests set it to None to compare.
-_COMPILED = _load_compiled()
+#: The compiled loops in use (games/decisions/_allocation.c: the price bisection and the
+#: dynamic programme's steps, the same arithmetic as the NumPy code here, so the same numbers
+#: bit for bit), or None: not built, or CHIPDEALS_PURE set (:mod:`games.compiled`). Tests set
+#: it to None to compare.
+_COMPILED = optional_module("games.decisions._allocation")
 
 
 @dataclass(frozen=True, eq=False)

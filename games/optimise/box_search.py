@@ -169,7 +169,8 @@ def maximise_by_stencil(objective: Objective, box: Box, draws: int, *, grid_poin
 
     A grid of about ``grid_points`` points is evaluated for all draws at once. From each
     draw's best grid point, and from ``start`` (one point per draw, if given and elsewhere),
-    each round polls the 3^d - 1 neighbours of the point at its step (one call for all),
+    each round polls the 3^d - 1 neighbours of the point at its step (one call for all,
+    each distinct point once),
     moves to the best neighbour that improves, or halves the step, until the step is below
     ``resolution`` of each range (on one coordinate: a bracketed parabolic and golden-section
     search to that resolution, one point a round, with secant steps to a plateau's lower
@@ -396,7 +397,8 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
         trial = {k: points[k][active][:, None] for k in box.names}
         for i, k in enumerate(names):
             trial[k] = np.clip(trial[k] + moves[None, :, i] * step[active, i:i + 1], lo[i], hi[i])
-        value = _values(objective(owner[active], **trial), active.size)
+        value = _poll(objective, owner[active], trial, names,
+                      {k: points[k][active] for k in names})
         pick = np.argmax(value, axis=1)
         better = value[np.arange(active.size), pick] > current[active]
         # On a plateau (the objective exactly flat, e.g. a volume beyond demand that buys
@@ -417,6 +419,28 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
             points[k][moved] = trial[k][chosen, pick[chosen]]
         current[moved] = value[np.arange(active.size), pick][chosen]
         step[active[~chosen]] /= 2
+
+
+def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray],
+          names: list[str], centre: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The objective at each row's neighbours ``trial`` (len(rows), m), each distinct point
+    evaluated once, one point a row of the call. A neighbour clipped onto the centre (a row
+    on the box's edge) is minus infinity: its value is the centre's, so it can be neither
+    better nor a slide down, as if evaluated. One clipped onto an earlier neighbour takes
+    that one's value."""
+    r, m = len(rows), trial[names[0]].shape[1]
+    coords = [np.broadcast_to(trial[k], (r, m)) for k in names]
+    on_centre = np.logical_and.reduce([c == centre[k][:, None] for c, k in zip(coords, names)])
+    source = np.tile(np.arange(m), (r, 1))         # the first neighbour at the same point
+    for i in range(1, m):
+        for j in range(i - 1, -1, -1):
+            source[np.logical_and.reduce([c[:, i] == c[:, j] for c in coords]), i] = j
+    at, column = np.nonzero((source == np.arange(m)) & ~on_centre)
+    asked = {k: v[at] for k, v in trial.items() if k not in names}
+    asked.update({k: c[at, column][:, None] for k, c in zip(names, coords)})
+    value = np.full((r, m), -np.inf)
+    value[at, column] = _values(objective(rows[at], **asked), at.size)[:, 0]
+    return np.take_along_axis(value, source, axis=1)
 
 
 def _values(value: np.ndarray, rows: int) -> np.ndarray:

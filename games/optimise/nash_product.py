@@ -59,35 +59,71 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
     a, b = np.atleast_2d(np.asarray(a, dtype=float)), np.atleast_2d(np.asarray(b, dtype=float))
     n, k = a.shape
     a0, b0, beta = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (a0, b0, power))
-    lo = np.broadcast_to(np.asarray(low, dtype=float), (n, k))
-    span = np.broadcast_to(np.asarray(high, dtype=float), (n, k)) - lo
-    va, vb = a * span, b * span                     # the generators
+    # One row per coordinate, (k, n): every step below is a short loop over the coordinates
+    # on whole rows (sums left to right, as numpy sums fewer than eight terms).
+    a_t, b_t = np.ascontiguousarray(a.T), np.ascontiguousarray(b.T)
+    lo_t = _by_coordinate(low, n, k)
+    span_t = _by_coordinate(high, n, k) - lo_t
+    va, vb = a_t * span_t, b_t * span_t             # the generators
     trade = ((va > 0) & (vb < 0)) | ((va < 0) & (vb > 0))
     start = np.where(trade, va > 0, (va > 0) | ((va == 0) & (vb > 0))).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(trade, np.abs(va) / np.abs(vb), np.inf)
-    order = np.argsort(ratio, axis=1, kind="stable")          # the edges, frontier order
-    rows = np.arange(n)[:, None]
+    ratio[np.isnan(ratio)] = np.inf
+    # The edges in frontier order: each generator's place in a stable sort of the ratios.
+    position = np.zeros((k, n), dtype=np.intp)
+    for i in range(k):
+        for j in range(k):
+            if j != i:
+                position[i] += (ratio[j] < ratio[i]) | ((ratio[j] == ratio[i]) & (j < i))
+    order = np.zeros((k, n), dtype=np.intp)
+    for i in range(1, k):
+        order[position[i], np.arange(n)] = i
+    pick = order * n + np.arange(n)
     # Each edge flips one trade-off generator: d = -v from its upper end, +v from its lower.
-    sign = np.where(start[rows, order] > 0, -1.0, 1.0) * trade[rows, order]
-    d1, d2 = sign * va[rows, order], sign * vb[rows, order]
-    p1 = a0 + np.sum(a * lo, axis=1) + np.sum(va * start, axis=1)
-    p2 = b0 + np.sum(b * lo, axis=1) + np.sum(vb * start, axis=1)
-    e1 = p1[:, None] + np.concatenate([np.zeros((n, 1)), np.cumsum(d1, axis=1)[:, :-1]], axis=1)
-    e2 = p2[:, None] + np.concatenate([np.zeros((n, 1)), np.cumsum(d2, axis=1)[:, :-1]], axis=1)
-    t, value = _best_on_edges(e1, e2, d1, d2, beta[:, None], trade[rows, order])
-    edge = np.argmax(value, axis=1)
-    best_t = t[np.arange(n), edge]
+    real = trade.ravel()[pick]
+    sign = np.where(start.ravel()[pick] > 0, -1.0, 1.0) * real
+    d1, d2 = sign * va.ravel()[pick], sign * vb.ravel()[pick]
+    p1 = a0 + _sum(a_t * lo_t) + _sum(va * start)
+    p2 = b0 + _sum(b_t * lo_t) + _sum(vb * start)
+    e1, e2 = np.empty((k, n)), np.empty((k, n))
+    e1[0], e2[0] = p1 + 0.0, p2 + 0.0
+    c1, c2 = d1[0], d2[0]
+    for j in range(1, k):
+        e1[j], e2[j] = p1 + c1, p2 + c2
+        c1, c2 = c1 + d1[j], c2 + d2[j]
+    t, value = _best_on_edges(e1, e2, d1, d2, beta[None, :], real)
+    # The best edge (the first of equals, a NaN counting as the largest, as an argmax).
+    edge, best, best_t = np.zeros(n, dtype=np.intp), value[0], t[0]
+    for j in range(1, k):
+        take = (value[j] > best) | (np.isnan(value[j]) & ~np.isnan(best))
+        edge, best, best_t = (np.where(take, j, edge), np.where(take, value[j], best),
+                              np.where(take, t[j], best_t))
     # The state of each generator at the best point: flipped before the edge, part-way on it.
-    position = np.empty_like(order)
-    position[rows, order] = np.arange(k)[None, :]
-    on = np.where(position < edge[:, None], 1 - start,
-                  np.where(position == edge[:, None],
-                           np.where(start > 0, 1 - best_t[:, None], best_t[:, None]), start))
+    on = np.where(position < edge, 1 - start,
+                  np.where(position == edge, np.where(start > 0, 1 - best_t, best_t), start))
     on = np.where(trade, on, start)
-    points = lo + on * span
-    g_1, g_2 = np.sum(a * points, axis=1) + a0, np.sum(b * points, axis=1) + b0
-    return LinearNash(points, (g_1, g_2), log_nash_product(g_1, g_2, beta))
+    points = lo_t + on * span_t
+    g_1, g_2 = _sum(a_t * points) + a0, _sum(b_t * points) + b0
+    return LinearNash(np.ascontiguousarray(points.T), (g_1, g_2),
+                      log_nash_product(g_1, g_2, beta))
+
+
+def _by_coordinate(bound: ArrayLike, n: int, k: int) -> np.ndarray:
+    """A bound of shape (k,) or (n, k) as rows of coordinates: (k, 1) if it is the same for
+    every row, else (k, n)."""
+    bound = np.asarray(bound, dtype=float)
+    if bound.ndim < 2 or bound.shape[0] == 1:
+        return np.broadcast_to(bound, (1, k)).T
+    return np.ascontiguousarray(np.broadcast_to(bound, (n, k)).T)
+
+
+def _sum(rows: np.ndarray) -> np.ndarray:
+    """The sum of the rows of a (k, n) array, left to right."""
+    total = rows[0].copy()
+    for row in rows[1:]:
+        total += row
+    return total
 
 
 def log_nash_product(g_1: np.ndarray, g_2: np.ndarray, power: np.ndarray) -> np.ndarray:
@@ -98,8 +134,11 @@ def log_nash_product(g_1: np.ndarray, g_2: np.ndarray, power: np.ndarray) -> np.
     [-inf, 0.6931471805599453]
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        value = (np.where(power > 0, power * np.log(g_1), 0.0)
-                 + np.where(power < 1, (1 - power) * np.log(g_2), 0.0))
+        if np.all((power > 0) & (power < 1)):   # the same numbers as below, fewer passes
+            value = power * np.log(g_1) + (1 - power) * np.log(g_2)
+        else:
+            value = (np.where(power > 0, power * np.log(g_1), 0.0)
+                     + np.where(power < 1, (1 - power) * np.log(g_2), 0.0))
     return np.where((g_1 > 0) & (g_2 > 0), value, -np.inf)
 
 
@@ -122,18 +161,35 @@ def nash_on_segments(e1: np.ndarray, e2: np.ndarray, d1: np.ndarray, d2: np.ndar
 
 def _best_on_edges(e1: np.ndarray, e2: np.ndarray, d1: np.ndarray, d2: np.ndarray,
                    beta: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per edge P + t d (t in [0, 1]): the best t and the objective there (n, k).
+    """Per edge P + t d (t in [0, 1]): the best t and the objective there (arrays of one
+    shape).
 
-    The candidates are the clipped stationary point and both ends; an edge that is not a
+    The candidates are the start, the end and the clipped stationary point, the first of
+    equals (a NaN counting as the largest, as an argmax over them); an edge that is not a
     trade-off (``real`` False) has d = 0 and is its start vertex only.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         stationary = -(beta * d1 * e2 + (1 - beta) * d2 * e1) / (d1 * d2)
     stationary = np.clip(np.nan_to_num(stationary, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
-    candidates = np.stack([np.zeros_like(e1), np.where(real, 1.0, 0.0), stationary], axis=2)
-    g1 = e1[..., None] + candidates * d1[..., None]
-    g2 = e2[..., None] + candidates * d2[..., None]
-    value = log_nash_product(g1, g2, beta[..., None])
-    pick = np.argmax(value, axis=2)
-    take = lambda z: np.take_along_axis(z, pick[..., None], axis=2)[..., 0]  # noqa: E731
-    return take(candidates), take(value)
+    t = np.zeros_like(e1)
+    best = log_nash_product(e1, e2, beta)
+    end = np.where(real, 1.0, 0.0)
+    t, best = _better(t, best, end, log_nash_product(e1 + end * d1, e2 + end * d2, beta))
+    # A stationary point clipped to an end is that end again (the same numbers): only the
+    # interior ones are candidates of their own.
+    inside = np.flatnonzero((stationary > 0) & (stationary < 1))
+    if inside.size:
+        e1, e2, d1, d2, s, b = (np.broadcast_to(z, t.shape).ravel()[inside]
+                                for z in (e1, e2, d1, d2, stationary, beta))
+        flat_t, flat_best = t.ravel(), best.ravel()      # views of t and best: in place
+        flat_t[inside], flat_best[inside] = _better(flat_t[inside], flat_best[inside], s,
+                                                    log_nash_product(e1 + s * d1, e2 + s * d2, b))
+    return t, best
+
+
+def _better(t: np.ndarray, best: np.ndarray, at: np.ndarray, value: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate ``at`` where its ``value`` beats ``best`` (a NaN beats a number, as in
+    an argmax), else ``t``; and the better value."""
+    take = (value > best) | (np.isnan(value) & ~np.isnan(best))
+    return np.where(take, at, t), np.where(take, value, best)

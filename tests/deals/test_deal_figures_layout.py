@@ -17,7 +17,7 @@ import pytest
 
 from deals.audit.assessment import Thresholds
 from deals.views.plots import comparison_plot
-from deals.audit.verdicts import FLAG_WORDS
+from deals.audit.verdicts import VOCABULARY, verdict, verdict_colour
 
 
 class FakeComparison(list):
@@ -33,6 +33,7 @@ def crowd(n: int, seed: int) -> FakeComparison:
         m = float(rng.choice([rng.uniform(0.6, 1.4), rng.uniform(-12, 3)]))
         out.append(SimpleNamespace(
             deal=f"deal-number-{k}-{'long-name' if k % 2 else 'x'}", flag="sound",
+            verdicts={"supplier": "sound"},
             acceptance={"partner": x}, rho={"supplier": {"median": m, "p10": m - 0.5,
                                                          "p90": m + 0.3}}))
     return out
@@ -55,11 +56,30 @@ def test_leverage_axis_reads_as_plain_numbers(layout):
     ticks = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert {"-10", "-1", "0", "1"} <= set(ticks)
     assert not any("^" in t or "$" in t for t in ticks)
-    # Every line in the chart is explained in the legend; only the flags that occur are listed.
+    # Every line in the chart is explained in the legend; only the verdicts that occur are listed.
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert sum("acceptance" in t for t in legend) == 2 and any("rho <=" in t for t in legend)
-    flags = set(FLAG_WORDS["supplier"].values())
-    assert [t for t in legend if t in flags] == [FLAG_WORDS["supplier"]["sound"]]
+    words = {v.supplier_words for v in VOCABULARY}
+    assert [t for t in legend if t in words] == ["sound"]
+    plt.close(ax.figure)
+
+
+def test_the_comparison_chart_shows_the_verdict_the_table_prints():
+    """A deal whose headline flag differs from its verdict (a risk band that is also
+    inefficient: flag 'inefficient', verdict 'risk_band') is drawn and named in the legend
+    by the verdict, as the compare table prints it; every verdict has a colour of its own."""
+    deals_ = crowd(3, 0)
+    deals_[0].flag, deals_[0].verdicts = "inefficient", {"supplier": "risk_band"}
+    ax = comparison_plot(deals_)
+    legend = dict(zip([t.get_text() for t in ax.get_legend().get_texts()],
+                      ax.get_legend().legend_handles))
+    assert "risk band" in legend and "inefficient" not in legend and "sound" in legend
+    colour = matplotlib.colors.to_hex(legend["risk band"].get_color())
+    assert colour == verdict_colour("risk_band") == verdict_colour("generous_at_risk")
+    assert len({verdict_colour(v.code) for v in VOCABULARY}) == len(VOCABULARY)
+    drawn = {matplotlib.colors.to_hex(line.get_color()) for line in ax.lines
+             if line.get_marker() == "o" and len(line.get_xdata())}
+    assert verdict_colour("risk_band") in drawn and verdict("risk_band").flag == "sound"
     plt.close(ax.figure)
 
 

@@ -238,6 +238,28 @@ def test_a_table_evaluated_by_blocks_of_draws_equals_one_call(draws, width, bloc
             np.testing.assert_array_equal(np.broadcast_to(g, h.shape), h)
 
 
+def test_blocks_of_consecutive_draws_see_views_of_the_parameters_not_copies():
+    import games.bargaining.batch as batch
+
+    c = np.linspace(0.0, 1.0, 50)
+    seen = []
+
+    def utilities(x, q):
+        seen.append(q["c"])
+        return x["a"] * q["c"], x["a"] - q["c"]
+
+    problem = BatchProblem(utilities, Box({"a": (0.0, 1.0)}), {"c": c}, (0.0, 0.0))
+    outcome = {"a": np.linspace(0.0, 1.0, 7)[None, :]}
+    whole = problem.gains(outcome, slice(5, 45))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch, "BLOCK_CELLS", 30)  # four draws a block
+        seen.clear()
+        blocked = problem.gains(outcome, slice(5, 45))
+    assert len(seen) == 10 and all(np.shares_memory(q, c) for q in seen)
+    for g, h in zip(whole, blocked):
+        np.testing.assert_array_equal(g, h)
+
+
 def test_gains_refuse_one_non_finite_cell_and_accept_finite_gains_whose_sum_overflows():
     from games.errors import NotFiniteError
     from games.expressions import _broadcast_shape

@@ -97,3 +97,27 @@ def test_a_plateau_edge_is_found_exactly_and_in_fewer_evaluations():
     assert np.all(x - kink <= 3e-6)
     assert np.all((x >= kink) | (slope * np.maximum(kink - x, 0) ** power <= 1e-15 * np.maximum(1, abs(top))))
     assert sum(asked) < 10_000
+
+
+def test_the_stencil_asks_each_point_once_and_still_reaches_the_corner():
+    # A maximum on the box's edge or corner: the stencil's neighbours clip onto the centre
+    # and onto each other there. Each distinct point is asked at most once per call, and the
+    # answer is still the maximiser in closed form: x at its upper bound, y at the draw's c.
+    from games.optimise.box_search import maximise_by_stencil
+    c = np.array([0.0, 0.3, 0.55, 1.0])
+    asked = []
+
+    def f(rows, x, y):
+        if np.shape(x)[0] == len(rows):  # a poll (not the grid, shared by every draw)
+            x, y = np.broadcast_arrays(x, y)
+            points = list(zip(np.repeat(rows, x.shape[1]).tolist(), x.ravel().tolist(),
+                              y.ravel().tolist()))
+            asked.append(len(set(points)) == len(points))
+        return -(x - 2.0) ** 2 - (y - c[rows][:, None]) ** 2
+
+    found = maximise_by_stencil(f, Box({"x": (0.0, 1.0), "y": (0.0, 1.0)}), 4, grid_points=9,
+                                resolution=1e-7)
+    assert found.points["x"].tolist() == [1.0] * 4
+    assert found.points["y"] == pytest.approx(c, abs=1e-6)
+    assert found.values == pytest.approx(-1.0, abs=1e-10)
+    assert len(asked) > 10 and all(asked)

@@ -99,3 +99,36 @@ def test_a_wrong_declaration_is_caught_and_searched():
     # Where the kink binds, min(s, k) (1 - s) peaks at s = k for k <= 1/2.
     assert nash.points["s"][[1, 3]] == pytest.approx([0.5, 0.25], abs=1e-3)
     assert nash.points["s"][[0, 2]] == pytest.approx([0.5, 0.5], abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_degenerate_stacks_against_every_edge_of_the_box(seed):
+    # Zero, tied and same-signed coefficients (generators good or bad for both, trade-offs
+    # at equal rates, coordinates that move nothing) and an empty span: the
+    # maximum of the log Nash product lies on the image of an edge of the box, so sampling
+    # every edge finely brackets the exact answer from below, within the sampling's step.
+    rng = np.random.default_rng(seed)
+    n, k = 30, 3
+    a = rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0, 2.0], size=(n, k))
+    b = rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0, 2.0], size=(n, k))
+    b[::3, 0] = -2 * a[::3, 0]
+    b[::3, 1] = -2 * a[::3, 1]                   # equal rates of trade
+    a0, b0 = rng.uniform(-0.5, 1.5, size=n), rng.uniform(-0.5, 1.5, size=n)
+    lo, hi = np.array([0.0, -1.0, 0.5]), np.array([1.0, 1.0, 0.5])   # the last span empty
+    beta = rng.choice([0.05, 0.3, 0.5, 0.95], size=n)
+    exact = linear_nash_product(a, a0, b, b0, lo, hi, beta)
+    t = np.linspace(0.0, 1.0, 4001)
+    for i in range(n):
+        best = -np.inf
+        for corner in np.ndindex(*(2,) * k):
+            start = np.where(np.array(corner) > 0, hi, lo)
+            for j in range(k):
+                x = np.tile(start, (t.size, 1))
+                x[:, j] = lo[j] + t * (hi[j] - lo[j])
+                best = max(best, log_nash_product(x @ a[i] + a0[i], x @ b[i] + b0[i],
+                                                  beta[i]).max())
+        assert best <= exact.values[i] + 1e-12
+        assert np.isfinite(best) == np.isfinite(exact.values[i])
+        if np.isfinite(best):
+            assert exact.values[i] - best <= 1e-3
+        assert np.all((exact.points[i] >= lo) & (exact.points[i] <= hi))

@@ -27,24 +27,15 @@ True
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
 
-
-def _load() -> ModuleType | None:
-    if os.environ.get("CHIPDEALS_PURE", "").strip() not in ("", "0"):
-        return None
-    try:
-        import games.normal_form.equilibria._kernels as _kernels
-    except ImportError:
-        return None
-    return _kernels
+from games.compiled import optional_module
 
 
 #: The compiled module, or None (not built, or CHIPDEALS_PURE set).
-LOADED = _load()
+LOADED = optional_module("games.normal_form.equilibria._kernels")
 _state = {"active": LOADED}
 
 
