@@ -76,10 +76,15 @@ PARTS = ("chip leverage", "non-chip trades", "refusals", "delay and bandwidth",
 BELIEF_DRAWS = 1_000
 #: Worlds per volume level whose best terms enter the menu of candidate terms.
 MENU_ROWS = 6
-#: Draws x deals solved at once (the memory of a chunk grows with both: the 153-partner
-#: middle tier takes about 2 MiB a draw; at 209 draws a chunk is no larger than the plan's
-#: 1,000 belief draws, at 104 it costs more CPU).
+#: Draws x deals of the belief's draws on which the framework's rules are evaluated at once
+#: (:func:`rule_draws`; the 153-partner middle tier takes about 2 MiB a draw there).
 CHUNK_DEALS = 32_000
+#: Draws x deals of the true draws solved at once, a chunk (its memory grows with both: the
+#: middle tier's 153 partners take about 0.6 MiB a draw, most of it the full-information
+#: bound's remembered offers; each chunk also pays a fixed cost per deal in NumPy calls on
+#: small arrays, about as much as its 209 draws' own work at 32,000, so larger chunks cost
+#: less CPU a draw; 627 draws keep the middle tier's run under 500 MiB).
+TRUE_CHUNK_DEALS = 96_000
 
 
 @dataclass(frozen=True)

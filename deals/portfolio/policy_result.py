@@ -19,7 +19,7 @@ import numpy as np
 from deals.errors import DealError
 from deals.portfolio.result import THOUSANDS, portfolio_sample
 from deals.portfolio.file import Portfolio, load_portfolio
-from deals.portfolio.policy import (BELIEF_DRAWS, CHUNK_DEALS, LABELS, LINK_MECHANISMS,
+from deals.portfolio.policy import (BELIEF_DRAWS, TRUE_CHUNK_DEALS, LABELS, LINK_MECHANISMS,
                                     MECHANISMS, OPTIONS, PARTS, SupplierBelief, Plan,
                                     believed_sample, check_policy, plan_terms)
 from deals.portfolio.policy_draws import PART_KEYS, PolicyDraws
@@ -51,9 +51,9 @@ def default_chunk(portfolio: Portfolio) -> int:
     not depend on it, only the memory and a little the time).
 
     >>> default_chunk(load_portfolio("article")), default_chunk(load_portfolio("middle-tier"))
-    (2000, 209)
+    (2000, 627)
     """
-    return max(50, min(CHUNK, CHUNK_DEALS // max(1, len(portfolio.deals))))
+    return max(50, min(CHUNK, TRUE_CHUNK_DEALS // max(1, len(portfolio.deals))))
 SHORT = {"framework": "tiered", "monopoly": "monopoly", "repeal": "repeal",
          "bilateral": "bilateral"}
 

@@ -48,6 +48,9 @@ FLOWS = ("volume", "blocked", "diverted")
 ALLOCATION_FIELDS = ("choice", "volumes", "price", "shadow_price", "value", "bound")
 #: Uniform caps the tiered framework tries, evenly spaced from 0 to the per-country limit.
 CAP_STEPS = 7
+#: Draws allocated at once (the allocation's memory grows with them; each draw is
+#: allocated on its own, so the answers do not depend on it).
+ALLOCATE_DRAWS = 256
 
 
 @dataclass(frozen=True)
@@ -328,8 +331,8 @@ class Chunk:
                           & (saved["offered volumes"][k][rows] == w).all(axis=1))
         if miss.any():
             local = np.flatnonzero(miss)
-            a = allocate([v[local] for v in values], [w[local] for w in volumes],
-                         self.budget[rows][local], self.q[rows][local])
+            a = self._allocate_in_parts(rows[local], [v[local] for v in values],
+                                        [w[local] for w in volumes])
             if saved is None:
                 saved = self._allocation = {
                     "have": np.zeros(self.n, bool), "method": a.method, "settings": a.settings,
@@ -346,6 +349,20 @@ class Chunk:
             saved["have"][where] = True
         return Allocation(*(saved[f][rows] for f in ALLOCATION_FIELDS), saved["method"],
                           saved["settings"])
+
+    def _allocate_in_parts(self, where: np.ndarray, values: list[np.ndarray],
+                           volumes: list[np.ndarray]) -> Allocation:
+        """:func:`allocate` for the chunk's draws ``where`` (``values`` and ``volumes`` hold
+        only those), :data:`ALLOCATE_DRAWS` at a time: the allocation stacks every problem's
+        options a few times over, and each draw is allocated on its own (the same answers)."""
+        if where.size <= ALLOCATE_DRAWS:
+            return allocate(values, volumes, self.budget[where], self.q[where])
+        parts = [allocate([v[at] for v in values], [w[at] for w in volumes],
+                          self.budget[where[at]], self.q[where[at]])
+                 for at in np.array_split(np.arange(where.size),
+                                          -(-where.size // ALLOCATE_DRAWS))]
+        return Allocation(*(np.concatenate([getattr(a, f) for a in parts])
+                            for f in ALLOCATION_FIELDS), parts[0].method, parts[0].settings)
 
     def sliced(self, rows: np.ndarray) -> list[dict[str, np.ndarray]]:
         """The deals' values (portfolio view) for some draws."""

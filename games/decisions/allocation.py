@@ -80,6 +80,14 @@ DP_CHUNK = 512
 #: Problems from which :func:`allocate` branches on the break problem before the dynamic
 #: programme (153 problems: 2-3 times faster; a handful: no gain).
 BRANCH_PROBLEMS = 24
+#: Draws :func:`_branch` takes at once: each branch copies every problem's options (about 3
+#: branches a draw, 100 KB each with 153 problems of 26 options, and its exact stage as
+#: much again), so its memory is set by this and not by the draws of the call (each draw is
+#: branched on its own: same answers).
+BRANCH_DRAWS = 64
+#: Draws :func:`largest_uniform_cap` takes at once (it keeps about 8 arrays of draws x
+#: problems x options; each draw's cap is found on its own: same answers).
+CAP_DRAWS = 128
 
 
 #: The compiled loops in use (games/decisions/_allocation.c: the price bisection and the
@@ -236,8 +244,10 @@ def allocate(values: Sequence[ArrayLike], volumes: Sequence[ArrayLike], budget: 
         if branch is None:
             branch = len(values) >= BRANCH_PROBLEMS
         if wide.size and branch:
-            wide = _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound,
-                           tolerance, wide, bisections, sweeps)
+            wide = np.concatenate([
+                _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound,
+                        tolerance, part, bisections, sweeps)
+                for part in np.array_split(wide, -(-wide.size // BRANCH_DRAWS))])
         for part in np.array_split(wide, max(1, -(-wide.size // DP_CHUNK))):
             rest = _exact(values, volumes, B, q, best_price, choice, value, bound,
                           tolerance, part)
@@ -263,7 +273,7 @@ def _lagrangian(values, volumes, B, q, V, W, respond, bisections, sweeps):
     volumes and value), the dual bound and the price that gives it."""
     n = len(B)
     lo, hi = _critical_prices(respond, V, W, B, q, bisections, n)
-    choice, vols, _ = respond(hi, reduced=False)
+    choice, vols, reduced_hi = respond(hi)          # its reduced values give the bound too
     best = _objective(values, choice, vols, q, V)
     filled, fvols = _fill(values, volumes, hi, choice, vols, B, (V, W))
     fbest = _objective(values, filled, fvols, q, V)
@@ -272,7 +282,7 @@ def _lagrangian(values, volumes, B, q, V, W, respond, bisections, sweeps):
     vols = np.where(better[:, None], fvols, vols)
     choice, vols = _ascend(values, volumes, choice, vols, B, q, sweeps, (V, W))
     value = _objective(values, choice, vols, q, V)
-    d_hi, d_lo = _dual(respond, hi, B, q), _dual(respond, lo, B, q)
+    d_hi, d_lo = _dual(respond, hi, B, q, reduced_hi), _dual(respond, lo, B, q)
     bound = np.minimum(d_hi, d_lo)
     best_price = np.where(d_hi <= d_lo, hi, lo)      # the price of the tighter bound
     return lo, hi, choice, vols, value, bound, best_price
@@ -296,29 +306,32 @@ def _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound, tolera
     moved = np.abs(w_lo - w_hi)
     pivot = np.argmax(moved, axis=1)
     has = moved[np.arange(wide.size), pivot] > 0
-    least = [np.min(np.where(np.isfinite(v[wide]), w[wide], np.inf), axis=1)
-             for v, w in zip(values, volumes)]
-    others = sum(least)
-    rows, option = [], []
-    for j in np.flatnonzero(has):
-        i, k = wide[j], pivot[j]
-        free = B[i] * (1 + 1e-12) - (others[j] - least[k][j])
-        ok = _undominated(values[k][[i]], volumes[k][[i]])[0] & (volumes[k][i] <= free)
-        for l in np.flatnonzero(ok):
-            rows.append(j)
-            option.append(l)
-    if not rows:
+    # Each problem's least volume (the stack's padding is unavailable), summed problem by
+    # problem from 0 in order; the room the pivot has beside the others' least.
+    least = np.min(np.where(np.isfinite(respond.V[wide]), respond.W[wide], np.inf), axis=2)
+    others = np.add.accumulate(np.concatenate([np.zeros((wide.size, 1)), least], axis=1),
+                               axis=1)[:, -1]
+    at = np.arange(wide.size)
+    free = B[wide] * (1 + 1e-12) - (others - least[at, pivot])
+    branches = np.zeros((wide.size, respond.V.shape[2]), bool)
+    for k in np.unique(pivot[has]):          # the undominated options of each pivot that fit
+        js = np.flatnonzero(has & (pivot == k))
+        v, w = values[k][wide[js]], volumes[k][wide[js]]
+        branches[js, :v.shape[1]] = _undominated(v, w) & (w <= free[js, None])
+    rows, option = np.nonzero(branches)      # by draw, then by option, as a loop would list
+    if not rows.size:
         return wide
-    rows, option = np.array(rows), np.array(option)
     draw = wide[rows]
-    b_values = [v[draw] for v in values]
-    b_volumes = [w[draw] for w in volumes]
+    # The branches' options stacked (as :func:`_stack` would stack them: copies of the
+    # draws' rows), and each problem's as a view of them.
+    bV, bW = respond.V[draw], respond.W[draw]
     for j in np.unique(pivot[rows]):             # the pivot held at the branch's option
         at = np.flatnonzero(pivot[rows] == j)
-        keep = b_values[j][at, option[at]]
-        b_values[j][at] = -np.inf
-        b_values[j][at, option[at]] = keep
-    bV, bW = _stack(b_values, b_volumes)
+        keep = bV[at, j, option[at]]
+        bV[at, j] = -np.inf                      # (past its own options: -inf already)
+        bV[at, j, option[at]] = keep
+    b_values = [bV[:, k, :v.shape[1]] for k, v in enumerate(values)]
+    b_volumes = [bW[:, k, :v.shape[1]] for k, v in enumerate(values)]
     b_respond = _Responses(bV, bW)
     _, _, b_choice, _, b_value, b_bound, b_price = _lagrangian(
         b_values, b_volumes, B[draw], q[draw], bV, bW, b_respond, bisections, sweeps)
@@ -326,9 +339,7 @@ def _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound, tolera
     # The best branch answer of each draw as every branch's incumbent.
     best = value[wide].copy()
     pick = choice[wide].copy()
-    for r in np.argsort(b_value, kind="stable"):        # rising: the best written last
-        if b_value[r] > best[rows[r]]:
-            best[rows[r]], pick[rows[r]] = b_value[r], b_choice[r]
+    _best_branch(b_value, b_choice, rows, best, pick)
     b_value, b_choice = best[rows].copy(), pick[rows].copy()
     top = np.full(wide.size, -np.inf)
     np.maximum.at(top, rows, b_bound)
@@ -339,14 +350,34 @@ def _branch(values, volumes, B, q, respond, lo, hi, choice, value, bound, tolera
                tolerance, part)             # a branch past MAX_STATES keeps its bound
     best, bound_w = value[wide].copy(), np.full(wide.size, -np.inf)
     np.maximum.at(bound_w, rows, np.maximum(b_bound, b_value))
-    for r in np.argsort(b_value, kind="stable"):
-        if b_value[r] > best[rows[r]]:
-            best[rows[r]], pick[rows[r]] = b_value[r], b_choice[r]
+    _best_branch(b_value, b_choice, rows, best, pick)
     bound_w = np.where(has, np.minimum(bound[wide], np.maximum(bound_w, best)), bound[wide])
     value[wide], choice[wide], bound[wide] = best, pick, np.maximum(bound_w, best)
     still = bound[wide] - value[wide] > tolerance * np.maximum(np.abs(value[wide]),
                                                                np.abs(bound[wide]))
     return wide[still]
+
+
+def _best_branch(b_value, b_choice, rows, best, pick):
+    """For :func:`_branch`: each draw's best branch, where it beats the draw's ``best``, into
+    ``best`` and ``pick`` (in place). As a loop over the branches by rising value keeping
+    each one that beats the best so far: the highest value wins, among equal ones the
+    first listed; a NaN never does.
+
+    >>> best, pick = np.array([1.0, 5.0]), np.zeros((2, 1), int)
+    >>> _best_branch(np.array([2.0, 3.0, 3.0, 4.0]), np.array([[1], [2], [3], [4]]),
+    ...              np.array([0, 0, 0, 1]), best, pick)
+    >>> best.tolist(), pick.ravel().tolist()
+    ([3.0, 5.0], [2, 0])
+    """
+    v = np.where(np.isnan(b_value), -np.inf, b_value)
+    top = np.full(best.size, -np.inf)
+    np.maximum.at(top, rows, v)
+    wins = (v == top[rows]) & (v > best[rows])
+    first = np.full(best.size, rows.size)
+    np.minimum.at(first, rows[wins], np.flatnonzero(wins))
+    won = np.flatnonzero(first < rows.size)
+    best[won], pick[won] = b_value[first[won]], b_choice[first[won]]
 
 
 def _serves(p, respond, B, q):
@@ -465,9 +496,8 @@ def _exact(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     Bs, qs, ps = B[rows], q[rows], p[rows]
     best, top = value[rows], bound[rows]
     slack = tolerance * np.minimum(np.abs(best), np.abs(top))
-    _, _, alive, _, _ = _fixing(values, volumes, rows, Bs, qs, ps, best, slack)
-    counts = np.column_stack([a.sum(axis=1) for a in alive])
-    open_ = counts != 1
+    stacked = _fixing(values, volumes, rows, Bs, qs, ps, best, slack)[5]
+    open_ = stacked[2].sum(axis=2) != 1      # problems with other than one option alive
     sizes = open_.sum(axis=1)
     order = np.argsort(sizes, kind="stable")
     failed = []
@@ -479,12 +509,12 @@ def _exact(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
             stop += 1
         group = order[start:stop]
         start = stop
-        failed.extend(rows[group[_open_problems(values, volumes, alive, open_, Bs, qs, ps,
+        failed.extend(rows[group[_open_problems(values, volumes, stacked, open_, Bs, qs, ps,
                                                 choice, value, bound, tolerance, rows, group)]])
     return np.array(sorted(failed), dtype=rows.dtype)
 
 
-def _open_problems(values, volumes, alive, open_, Bs, qs, ps, choice, value, bound, tolerance,
+def _open_problems(values, volumes, stacked, open_, Bs, qs, ps, choice, value, bound, tolerance,
                    rows, group):
     """For :func:`_exact`: the draws ``rows[group]`` by :func:`_frontier` over a fixed part
     (the one option left of every other problem, summed) and their open problems; writes
@@ -492,16 +522,16 @@ def _open_problems(values, volumes, alive, open_, Bs, qs, ps, choice, value, bou
     g = group.size
     at = np.arange(g)
     sub = rows[group]
-    fixed_v, fixed_w = np.zeros(g), np.zeros(g)
-    single = {}
-    for k, a in enumerate(alive):
-        one = ~open_[group, k]
-        c = np.argmax(a[group], axis=1)
-        single[k] = c
-        fixed_v = fixed_v + np.where(one, values[k][sub, c], 0.0)
-        fixed_w = fixed_w + np.where(one, volumes[k][sub, c], 0.0)
-    stacked_v, stacked_w = _stack([np.where(a[group], v[sub], -np.inf)
-                                   for a, v in zip(alive, values)], [w[sub] for w in volumes])
+    V, W, alive = stacked                 # the draws ``rows``' options, stacked, and alive
+    stacked_v, stacked_w = np.where(alive[group], V[group], -np.inf), W[group]
+    # Each problem's first alive option (an alive option's value is finite; the padding's
+    # is not), and the fixed part: the one option left of every problem that has one,
+    # summed problem by problem from 0 in order (a running sum: the loop's additions).
+    single = np.argmax(np.isfinite(stacked_v), axis=2)
+    one = ~open_[group]
+    fixed_v, fixed_w = (np.add.accumulate(np.concatenate([np.zeros((g, 1)), np.where(
+        one, np.take_along_axis(x, single[..., None], axis=2)[..., 0], 0.0)], axis=1),
+        axis=1)[:, -1] for x in (stacked_v, stacked_w))
     steps = int(open_[group].sum(axis=1).max())
     # Each draw's open problems first, in their own order (a stable sort of "not open").
     problem = np.argsort(~open_[group], axis=1, kind="stable")[:, :steps]
@@ -523,7 +553,7 @@ def _open_problems(values, volumes, alive, open_, Bs, qs, ps, choice, value, bou
     ok[failed] = False
     value[sub[ok]], bound[sub[ok]] = v_value[ok], v_bound[ok]
     for i in np.flatnonzero(ok & (v_choice[:, 0] >= 0)):       # the programme's own answer
-        picks = np.array([single[k][i] for k in range(len(values))])
+        picks = single[i].copy()
         real = problem[i] >= 0
         picks[problem[i, real]] = v_choice[i, 1:][real]
         choice[sub[i]] = picks
@@ -546,7 +576,8 @@ def _frontier(values, volumes, B, q, p, choice, value, bound, tolerance, rows):
     # |bound| now, so the final gap is within the tolerance of the final objective (which
     # lies between them) whenever the two have one sign.
     slack = tolerance * np.minimum(np.abs(best), np.abs(top))
-    red, reduced, alive, fixed, dropped = _fixing(values, volumes, rows, Bs, qs, ps, best, slack)
+    red, reduced, alive, fixed, dropped, _ = _fixing(values, volumes, rows, Bs, qs, ps, best,
+                                                     slack)
     at = np.arange(r)
     W, V = np.zeros(r), np.zeros(r)
     fixed_pick = {}
@@ -723,27 +754,35 @@ def _fixing(values, volumes, rows, Bs, qs, ps, best, slack):
     bound falls by the option's shortfall from the best reduced value; an option whose bound
     cannot beat the best answer is dropped (its bound kept in ``dropped``), and a problem
     left with one option in every draw is ``fixed`` before the programme runs. Also returns
-    the reduced values (``red``, and their maxima ``reduced``) and the options ``alive``."""
-    dropped = np.full(rows.size, -np.inf)
+    the reduced values (``red``, and their maxima ``reduced``), the options ``alive``, and
+    the draws' options stacked as :func:`_stack` stacks them with which are alive (values,
+    volumes, alive: (draws, problems, options) each)."""
+    # All problems at once, stacked (draws, problems, options); past a problem's own
+    # options nothing is alive and nothing is dropped.
+    V, W = _stack([v[rows] for v in values], [w[rows] for w in volumes])
+    widths = np.array([v.shape[1] for v in values])
+    own = np.arange(V.shape[2])[None, :] < widths[:, None]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        red = [v[rows] - ps[:, None] * w[rows] for v, w in zip(values, volumes)]
-        reduced = np.column_stack([np.max(x, axis=1) for x in red])
+        stacked = np.where(own, V - ps[:, None, None] * W, -np.inf)
+        reduced = np.max(stacked, axis=2)
         room = np.where(qs > 0, np.clip(ps / np.where(qs > 0, qs, 1.0), 0.0, Bs),
                         np.where(ps > 0, Bs, 0.0))
         room = np.where(np.isfinite(room), room, 0.0)
         dual = reduced.sum(axis=1) + ps * room - qs * room ** 2 / 2
-    alive, fixed = [], []
-    for k, x in enumerate(red):
-        ub = dual[:, None] - (reduced[:, [k]] - x)
-        keep = np.isfinite(x) & (ub > (best + slack)[:, None])
-        lost = np.isfinite(x) & ~keep
-        ok = keep & _undominated(values[k][rows], volumes[k][rows])
-        if lost.any():
-            dropped = np.maximum(dropped, np.max(np.where(lost, ub, -np.inf), axis=1))
-        alive.append(ok)
-        if np.all(ok.sum(axis=1) == 1):
-            fixed.append(k)
-    return red, reduced, alive, fixed, dropped
+        ub = dual[:, None, None] - (reduced[:, :, None] - stacked)
+    finite = np.isfinite(stacked)
+    keep = finite & (ub > (best + slack)[:, None, None])
+    lost = finite & ~keep
+    r, K, m = V.shape
+    ok = keep & _undominated(V.reshape(r * K, m), W.reshape(r * K, m)).reshape(r, K, m)
+    if lost.any():
+        dropped = np.max(np.where(lost, ub, -np.inf), axis=(1, 2))
+    else:
+        dropped = np.full(rows.size, -np.inf)
+    red = [stacked[:, k, :w] for k, w in enumerate(widths)]
+    alive = [ok[:, k, :w] for k, w in enumerate(widths)]
+    fixed = [int(k) for k in np.flatnonzero(np.all(ok.sum(axis=2) == 1, axis=0))]
+    return red, reduced, alive, fixed, dropped, (V, W, ok)
 
 
 def _completions(values, volumes, rows, red, order):
@@ -899,8 +938,11 @@ def _milp_draw(values, volumes, B, q, choice, value, bound, tolerance):
     return best_choice, best_value, max(best_bound, best_value)
 
 
-def _dual(respond, p, B, q):
-    _, _, best = respond(p)
+def _dual(respond, p, B, q, best=None):
+    """The dual function at prices ``p`` (see the module docstring); ``best``: the
+    responses' reduced values at ``p`` where they are already known."""
+    if best is None:
+        _, _, best = respond(p)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         w = np.where(q > 0, np.clip(p / np.where(q > 0, q, 1.0), 0, B), np.where(p > 0, B, 0.0))
         conj = np.where(w > 0, p * w - q * w ** 2 / 2, 0.0)
@@ -993,7 +1035,18 @@ def largest_uniform_cap(preference: Sequence[ArrayLike], volumes: Sequence[Array
     n = prefs[0].shape[0]
     capped = list(capped) if capped is not None else [True] * len(prefs)
     B = np.broadcast_to(np.asarray(budget, dtype=float), (n,))
+    if n > CAP_DRAWS:           # each draw on its own: the same numbers, less memory at once
+        parts = [largest_uniform_cap([v[rows] for v in prefs], [w[rows] for w in vols],
+                                     B[rows], capped=capped, bisections=bisections)
+                 for rows in np.array_split(np.arange(n), -(-n // CAP_DRAWS))]
+        return (np.concatenate([c for c, _ in parts]),
+                np.concatenate([pick for _, pick in parts]))
+    return _uniform_cap(prefs, vols, B, capped, bisections)
 
+
+def _uniform_cap(prefs, vols, B, capped, bisections):
+    """:func:`largest_uniform_cap` on draws few enough to stack at once."""
+    n = prefs[0].shape[0]
     V, W = _stack(prefs, vols)
     finite = np.isfinite(V)
     least = np.argmin(np.where(finite, W, np.inf), axis=2)
@@ -1022,10 +1075,9 @@ def largest_uniform_cap(preference: Sequence[ArrayLike], volumes: Sequence[Array
 
     def total(choice):
         picked = np.take_along_axis(W, choice[..., None], axis=2)[..., 0]
-        out = picked[:, 0]
-        for k in range(1, picked.shape[1]):          # in order, as the deals are listed
-            out = out + picked[:, k]
-        return out
+        # In order, as the deals are listed: a running sum adds one problem at a time (a
+        # sum over the axis would add in pairs, other last digits).
+        return np.add.accumulate(picked, axis=1)[:, -1]
 
     def good(c):
         return total(pick(c)) <= B * (1 + 1e-12)

@@ -228,6 +228,28 @@ def test_a_chunk_whose_offer_tables_are_split_into_blocks_gives_the_same_bytes(m
         np.testing.assert_array_equal(one.columns[key], blocks.columns[key], err_msg=key)
 
 
+
+def test_allocating_a_chunk_a_few_draws_at_a_time_gives_the_same_bytes(monkeypatch):
+    # A chunk's budget allocations are made ALLOCATE_DRAWS draws at a time (memory); each
+    # draw is allocated on its own, so 3 at a time must give the bytes of all at once, and
+    # the chunk must really be cut (else nothing is tested).
+    import deals.portfolio.regimes as regimes
+
+    one = solve_policy("teaching", draws=24, seed=7)
+    sizes = []
+    original = regimes.allocate
+
+    def counted(values, *rest, **options):
+        sizes.append(len(values[0]))
+        return original(values, *rest, **options)
+
+    monkeypatch.setattr(regimes, "ALLOCATE_DRAWS", 3)
+    monkeypatch.setattr(regimes, "allocate", counted)
+    parts = solve_policy("teaching", draws=24, seed=7)
+    assert max(sizes) <= 3 and len(sizes) > 8
+    for key in one.columns:
+        np.testing.assert_array_equal(one.columns[key], parts.columns[key], err_msg=key)
+
 def test_without_links_no_option_beats_full_information_bespoke_deals():
     # Every option's packages (a rule's purchase with the partner's trade folded in, an
     # upgrade, a fallback trade) are feasible bespoke offers at the same volume levels under

@@ -445,8 +445,12 @@ def largest_uniform_cap_by_masks(preference, volumes, budget, capped, bisections
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_the_uniform_cap_equals_the_plain_mask_search_bit_for_bit(seed):
-    # Tied preferences, tied and repeated volumes, unavailable options and exempt problems.
+@pytest.mark.parametrize("block", [7, 10_000])
+def test_the_uniform_cap_equals_the_plain_mask_search_bit_for_bit(monkeypatch, seed, block):
+    # Tied preferences, tied and repeated volumes, unavailable options and exempt problems;
+    # the draws in blocks of 7 (CAP_DRAWS, memory) or all at once: the same bytes.
+    import games.decisions.allocation as allocation
+    monkeypatch.setattr(allocation, "CAP_DRAWS", block)
     rng = np.random.default_rng(seed)
     n, K = 300, 5
     prefs, vols = [], []
@@ -568,6 +572,24 @@ def test_dominated_options_are_the_ones_another_option_beats():
             assert keep[i, a] == (np.isfinite(v[i, a]) and not beaten)
 
 
+def few_deal_problems(rng, n, count, most, noise):
+    """The middle tier's shape, smaller: ``count`` problems of "no deal or one of a few
+    deals" (2 to ``most`` - 1 options, volume rising, value about proportional plus
+    ``noise``) over ``n`` draws with budgets and quadratic costs that differ by draw."""
+    values, volumes = [], []
+    for _ in range(count):
+        m = int(rng.integers(2, most))
+        w = np.sort(rng.uniform(0.2, 2.0, (n, m)), axis=1)
+        w[:, 0] = 0.0
+        v = w * rng.uniform(0.5, 1.5, (n, 1)) + rng.normal(0.0, noise, (n, m))
+        v[:, 0] = 0.0
+        values.append(v)
+        volumes.append(w)
+    budget = rng.uniform(2.0, 15.0, n)
+    q = np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0.0, 0.1, n))
+    return values, volumes, budget, q
+
+
 @pytest.mark.parametrize("chunk", [3, 512])
 def test_each_draw_over_its_own_open_problems_equals_an_unpruned_enumeration(monkeypatch, chunk,
                                                                            path):
@@ -587,19 +609,8 @@ def test_each_draw_over_its_own_open_problems_equals_an_unpruned_enumeration(mon
         return original(values, volumes, alive, open_, *rest)
 
     monkeypatch.setattr(allocation, "_open_problems", spy)
-    rng = np.random.default_rng(7)
-    n, K = 40, 30
-    values, volumes = [], []
-    for _ in range(K):
-        m = int(rng.integers(2, 4))
-        w = np.sort(rng.uniform(0.2, 2.0, (n, m)), axis=1)
-        w[:, 0] = 0.0
-        v = w * rng.uniform(0.5, 1.5, (n, 1)) + rng.normal(0.0, 0.1, (n, m))
-        v[:, 0] = 0.0
-        values.append(v)
-        volumes.append(w)
-    budget = rng.uniform(2.0, 15.0, n)
-    q = np.where(rng.random(n) < 0.5, 0.0, rng.uniform(0.0, 0.1, n))
+    n = 40
+    values, volumes, budget, q = few_deal_problems(np.random.default_rng(7), n, 30, 4, 0.1)
     a = allocate(values, volumes, budget, q, branch=False)
     assert len(set(groups)) > 1
     for i in range(n):
@@ -611,6 +622,31 @@ def test_each_draw_over_its_own_open_problems_equals_an_unpruned_enumeration(mon
         assert total <= budget[i] * (1 + 1e-12)
         assert got - q[i] * total ** 2 / 2 == pytest.approx(a.value[i], rel=1e-9, abs=1e-9)
 
+
+
+@pytest.mark.parametrize("block", [1, 7])
+def test_branching_in_blocks_of_draws_changes_no_answer(monkeypatch, block, path):
+    # The branch stage copies every problem's options once per branch, so it takes the open
+    # draws BRANCH_DRAWS at a time (memory). Each draw is branched on its own: in blocks of
+    # 1 or 7 draws every number must be the one of all draws at once, bit for bit, and the
+    # blocks must really be several (else nothing is tested).
+    import games.decisions.allocation as allocation
+    # 30 problems, at least BRANCH_PROBLEMS: the branch stage runs.
+    values, volumes, budget, q = few_deal_problems(np.random.default_rng(11), 40, 30, 6, 0.2)
+    whole = allocate(values, volumes, budget, q, branch=True)
+    calls = []
+    original = allocation._branch
+
+    def spy(*args):
+        calls.append(args[11].size)
+        return original(*args)
+
+    monkeypatch.setattr(allocation, "_branch", spy)
+    monkeypatch.setattr(allocation, "BRANCH_DRAWS", block)
+    parts = allocate(values, volumes, budget, q, branch=True)
+    assert len(calls) > 1 and max(calls) <= block
+    for name in ("choice", "volumes", "price", "shadow_price", "value", "bound"):
+        assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
 
 def plain_fixed_point(step, start, damping, tol, max_rounds):
     """The fixed-point loop written plainly: every draw still moving is stepped every round."""
