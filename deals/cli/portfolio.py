@@ -29,10 +29,9 @@ def cmd_portfolio(args: argparse.Namespace) -> list[Section] | Report:
                             "own struck deals (--given record); a record file applies to the "
                             "coordination report, add --links")
         return cmd_policy(args)
-    # start-up time: the coordination report's tables and chart load pandas and matplotlib
-    import pandas as pd
-    from deals.portfolio.result import solve_portfolio
-    from deals.portfolio.view import save_plot, sections
+    import pandas as pd  # start-up time: only the coordination report's tables need it
+    from deals.portfolio.result import solve_portfolio  # start-up time: as pandas, above
+    from deals.portfolio.view import save_plot, sections  # start-up time: loads matplotlib
 
     given = given_from(args)
     result = solve_portfolio(load_portfolio(args.portfolio), draws=args.draws, seed=args.seed,
