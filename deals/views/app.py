@@ -351,7 +351,8 @@ class NegotiationTab:
         self.layout = pn.Column(
             pn.pane.Markdown("Play one side of this deal against an agent; after the game you "
                              "see what you got against the gain your position supports."),
-            pn.FlexBox(self.side, self.against, self.start, flex_wrap="wrap", align_items="flex-end"),
+            pn.FlexBox(self.side, self.against, self.start, flex_wrap="wrap",
+                       align_items="flex-end"),
             pn.Row(self.move, self.send, sizing_mode="stretch_width"),
             self.log, sizing_mode="stretch_width", max_width=LEFT + RIGHT)
 

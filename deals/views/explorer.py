@@ -358,7 +358,8 @@ class ConcessionExplorer:
         # shows as a ring around the star instead of hiding it.
         said = st.assessment.verdicts["supplier"]  # the verdict the audit's table prints
         ax.scatter(*st.proposal_point, marker="*", s=200, color=verdict_colour(said),
-                   edgecolor="black", label="these terms: " + label(said, "supplier", {"supplier": st.players[0]}),
+                   edgecolor="black",
+                   label="these terms: " + label(said, "supplier", {"supplier": st.players[0]}),
                    zorder=5)
         if np.all(np.isfinite(st.benchmark_point)):  # none where the zone is empty at these values
             ax.scatter(*st.benchmark_point, marker="D", s=130, facecolor="none", edgecolor="C1",

@@ -11,7 +11,7 @@ import numpy as np
 from deals.errors import DealError
 from games.writing import replacing
 
-from deals.audit.verdicts import VOCABULARY, verdict, verdict_colour
+from deals.audit.verdicts import VOCABULARY, verdict_colour
 
 if TYPE_CHECKING:  # pragma: no cover
     from deals.audit.assessment import Assessment
@@ -153,7 +153,7 @@ def comparison_plot(comparison: "Comparison", ax=None):
     ax.axhline(1.0, color="black", lw=0.8, label="rho = 1: the bargaining benchmark")
     for v in VOCABULARY:
         if v.code in seen:
-            ax.plot([], [], "o", color=verdict_colour(v.code), label=verdict(v.code).label("supplier"))
+            ax.plot([], [], "o", color=verdict_colour(v.code), label=v.label("supplier"))
     # A proposal that leaves the supplier worse than its outside option has rho far below 0:
     # a symmetric log scale keeps those readable next to the ones near 1.
     ax.set_yscale("symlog", linthresh=1.0)
