@@ -153,15 +153,18 @@ static inline __attribute__((always_inline)) void judge(
 }
 
 /* Does z = num / det have an entry below -LABEL_TOL? Asked before dividing (most bases fail
- * here): num_a < -LABEL_TOL det when det > 0, num_a > -LABEL_TOL det when det < 0. */
+ * here): num_a < -LABEL_TOL det when det > 0, num_a > -LABEL_TOL det when det < 0, that is
+ * (flipping signs, which is exact) sign(det) num_a < -LABEL_TOL |det| for some a: the
+ * smallest entry decides. det is finite and not zero (the basis passed the test of
+ * near-singularity), and so are the entries. */
 static inline __attribute__((always_inline)) int negative(const double *num, int k, double det) {
-    double limit = -LABEL_TOL * det;
-    int below = 0, above = 0, a;
-    for (a = 0; a < k; a++) {
-        below |= num[a] < limit;
-        above |= num[a] > limit;
+    double sign = copysign(1.0, det), low = sign * num[0];
+    int a;
+    for (a = 1; a < k; a++) {
+        double v = sign * num[a];
+        low = v < low ? v : low;
     }
-    return det > 0 ? below : above;
+    return low < -LABEL_TOL * fabs(det);
 }
 
 /* Judge the bases whose bits are set in ``pass`` (their entries num / det, or 1 / num when
