@@ -127,27 +127,48 @@ typedef struct {
     double z[SMALL][SLOTS * SLOTS][SMALL];
 } Bases;
 
+/* Two doubles operated on at once, entry by entry (GCC's vector extensions: SSE2 on x86-64),
+ * and the masks their comparisons give (all bits set where true). */
+typedef double Pair __attribute__((vector_size(16)));
+typedef long long PairMask __attribute__((vector_size(16)));
+
 /* The rest of the walk's judgement of a solved basis (polytope_vertices) with rows r[0..k-1]:
  * z >= 0 (within LABEL_TOL), not all zero, M^T z <= 1 on every column; then its labels (zero
  * entries, tight columns, the d - k rows left out): a vertex when they are d, degenerate when
- * more. Computed without branches on the outcomes, which are random from basis to basis. */
+ * more. Computed without branches on the outcomes, which are random from basis to basis.
+ * The walk also refuses an infinite or NaN z; here that needs no test of its own: the rows'
+ * entries lie in [1, 2] (or are NaN), so such a z has an entry below -LABEL_TOL, a NaN total
+ * or a column sum that is not <= 1 + LABEL_TOL. */
 static inline __attribute__((always_inline)) void judge(
         const double *const *r, int k, int d, int e, const double *z, int *vertex,
         int *degenerate) {
+    const Pair zero = {0.0, 0.0};
+    PairMask over = {0, 0}, tight = {0, 0};
     double total = 0.0;
     int a, j, bad = 0, labels = d - k;
     for (a = 0; a < k; a++) {
-        bad |= !isfinite(z[a]) | (z[a] < -LABEL_TOL);
+        bad |= z[a] < -LABEL_TOL;
         total += z[a];
     }
     bad |= !(total > LABEL_TOL);
     for (a = 0; a < k; a++) labels += fabs(z[a]) <= LABEL_TOL;
-    for (j = 0; j < e; j++) {  /* the same sums, term by term */
+    for (j = 0; j + 2 <= e; j += 2) {  /* the same sums, term by term, two columns at once */
+        Pair sum = zero, row;
+        for (a = 0; a < k; a++) {
+            memcpy(&row, r[a] + j, sizeof row);
+            sum += z[a] * row;
+        }
+        over |= ~(sum <= 1.0 + LABEL_TOL);
+        tight -= sum >= 1.0 - LABEL_TOL;
+    }
+    if (j < e) {
         double sum = 0.0;
         for (a = 0; a < k; a++) sum += z[a] * r[a][j];
         bad |= !(sum <= 1.0 + LABEL_TOL);
         labels += sum >= 1.0 - LABEL_TOL;
     }
+    bad |= (over[0] | over[1]) != 0;
+    labels += (int)(tight[0] + tight[1]);
     *vertex = !bad & (labels <= d);
     *degenerate = !bad & (labels > d);
 }
