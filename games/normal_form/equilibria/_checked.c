@@ -36,55 +36,49 @@ static void rescaled(const double *a, int m, int n, int flip, double low, double
         }
 }
 
-/* Solve sum_a z[a] M[rows[a], cols[b]] = 1 (b < k) for M (d x e) by Gaussian elimination
- * with partial pivoting. 0: solved; 1: singular or nearly (|det| <= SINGULAR x Hadamard's
- * bound), so the caller cannot trust this basis. */
-static int solve_basis(const double *M, int e, const int *rows, const int *cols, int k,
-                       double *z) {
-    double work[SMALL][SMALL + 1], det = 1.0, norms = 1.0;
-    int a, b, c, r, best;
-    if (k == 1) {
-        z[0] = 1.0 / M[rows[0] * e + cols[0]];
-        return 0;  /* entries are in [1, 2] */
+/* Solve sum_a z[a] M[a, b] = 1 (b < 4) for the one basis of a 4 x 4 polytope (all rows,
+ * all columns) by Gaussian elimination with partial pivoting, rows exchanged through
+ * pointers, without branches on the choice of pivot; the determinant's sign flips are
+ * counted and applied at the end (negation commutes with rounding: the same bits). 0:
+ * solved; 1: singular or nearly (|det| <= SINGULAR x Hadamard's bound), so the caller cannot
+ * trust this basis. */
+static inline __attribute__((always_inline)) int solve_four(const double *M, double *z) {
+    double work[4][5], *row[4], det = 1.0, norms = 1.0;
+    int a, b, c, r, flips = 0;
+    for (b = 0; b < 4; b++) {
+        for (a = 0; a < 4; a++) work[b][a] = M[a * 4 + b];
+        work[b][4] = 1.0;
+        row[b] = work[b];
     }
-    for (b = 0; b < k; b++) {
-        for (a = 0; a < k; a++) work[b][a] = M[rows[a] * e + cols[b]];
-        work[b][k] = 1.0;
-    }
-    for (c = 0; c < k; c++) {
-        double pivot;
-        best = c;
-        for (r = c + 1; r < k; r++)
-            if (fabs(work[r][c]) > fabs(work[best][c])) best = r;
-        if (best != c) {
-            det = -det;
-            for (a = 0; a <= k; a++) {
-                double t = work[c][a]; work[c][a] = work[best][a]; work[best][a] = t;
-            }
-        }
-        pivot = work[c][c];
+    for (c = 0; c < 4; c++) {
+        double *swap, pivot;
+        int best = c;
+        for (r = c + 1; r < 4; r++) best = fabs(row[r][c]) > fabs(row[best][c]) ? r : best;
+        flips += best != c;
+        swap = row[c]; row[c] = row[best]; row[best] = swap;
+        pivot = row[c][c];
         det *= pivot;
         if (pivot == 0.0) return 1;
-        for (r = c + 1; r < k; r++) {
-            double factor = work[r][c] / pivot;
-            for (a = c; a <= k; a++) work[r][a] -= factor * work[c][a];
+        for (r = c + 1; r < 4; r++) {  /* column c itself is not read again */
+            double factor = row[r][c] / pivot;
+            for (a = c + 1; a <= 4; a++) row[r][a] -= factor * row[c][a];
         }
     }
-    /* entries in [1, 2]: each column's norm is at most 2 sqrt(k), their product at most
-     * (4k)^(k/2) <= 256 for k <= SMALL = 4, so a determinant past SINGULAR x 256 passes
-     * Hadamard's test without computing the norms */
+    if (flips & 1) det = -det;
+    /* entries in [1, 2]: each column's norm is at most 4, their product at most 256, so a
+     * determinant past SINGULAR x 256 passes Hadamard's test without computing the norms */
     if (!(fabs(det) > SINGULAR * 256.0)) {
-        for (b = 0; b < k; b++) {
+        for (b = 0; b < 4; b++) {
             double norm = 0.0;
-            for (a = 0; a < k; a++) norm += M[rows[a] * e + cols[b]] * M[rows[a] * e + cols[b]];
+            for (a = 0; a < 4; a++) norm += M[a * 4 + b] * M[a * 4 + b];
             norms *= sqrt(norm);
         }
         if (!(fabs(det) > SINGULAR * norms)) return 1;
     }
-    for (c = k - 1; c >= 0; c--) {
-        double value = work[c][k];
-        for (a = c + 1; a < k; a++) value -= work[c][a] * z[a];
-        z[c] = value / work[c][c];
+    for (c = 3; c >= 0; c--) {
+        double value = row[c][4];
+        for (a = c + 1; a < 4; a++) value -= row[c][a] * z[a];
+        z[c] = value / row[c][c];
     }
     return 0;
 }
@@ -296,7 +290,7 @@ static inline __attribute__((always_inline)) int polytope_bases(
         const double *r[SMALL] = {M, M + e, M + 2 * e, M + 3 * e};
         double *z = out->z[3][0];
         int vertex, degenerate;
-        if (solve_basis(M, e, SUBSETS[3], SUBSETS[3], 4, z)) return 1;
+        if (solve_four(M, z)) return 1;
         judge(r, 4, d, e, z, &vertex, &degenerate);
         out->vertex[3] = (uint64_t)vertex;
         return degenerate;
