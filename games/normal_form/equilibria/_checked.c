@@ -316,6 +316,8 @@ static int small_pairs(const double *P, const double *Q, int m, int n, Bytes *ou
         if (polytope_bases(P, 4, 4, p_max, &X) || polytope_bases(Q, 4, 4, q_max, &Y)) return 1;
     } else if (m == 3 && n == 3) {
         if (polytope_bases(P, 3, 3, p_max, &X) || polytope_bases(Q, 3, 3, q_max, &Y)) return 1;
+    } else if (m == 2 && n == 2) {
+        if (polytope_bases(P, 2, 2, p_max, &X) || polytope_bases(Q, 2, 2, q_max, &Y)) return 1;
     } else if (polytope_bases(P, m, n, p_max, &X) || polytope_bases(Q, n, m, q_max, &Y)) {
         return 1;
     }
