@@ -125,6 +125,8 @@ typedef struct {
  * and the masks their comparisons give (all bits set where true). */
 typedef double Pair __attribute__((vector_size(16)));
 typedef long long PairMask __attribute__((vector_size(16)));
+/* The sign bit of each entry of a Pair. */
+static const PairMask SIGN_BIT = {INT64_MIN, INT64_MIN};
 
 /* The rest of the walk's judgement of a solved basis (polytope_vertices) with rows r[0..k-1]:
  * z >= 0 (within LABEL_TOL), not all zero, M^T z <= 1 on every column; then its labels (zero
@@ -167,19 +169,21 @@ static inline __attribute__((always_inline)) void judge(
     *degenerate = !bad & (labels > d);
 }
 
-/* Does z = num / det have an entry below -LABEL_TOL? Asked before dividing (most bases fail
- * here): num_a < -LABEL_TOL det when det > 0, num_a > -LABEL_TOL det when det < 0, that is
- * (flipping signs, which is exact) sign(det) num_a < -LABEL_TOL |det| for some a: the
- * smallest entry decides. det is finite and not zero (the basis passed the test of
- * near-singularity), and so are the entries. */
-static inline __attribute__((always_inline)) int negative(const double *num, int k, double det) {
-    double sign = copysign(1.0, det), low = sign * num[0];
+/* Does z = num / det have an entry below -LABEL_TOL? Asked of two bases at once, before
+ * dividing (most bases fail here): num_a < -LABEL_TOL det when det > 0, num_a > -LABEL_TOL det
+ * when det < 0, that is (flipping signs, which is exact) sign(det) num_a < -LABEL_TOL |det|
+ * for some a: the smallest entry decides. det is finite and not zero (the basis passed the
+ * test of near-singularity), and so are the entries. All bits set where the answer is yes. */
+static inline __attribute__((always_inline)) PairMask negative(const Pair *num, int k, Pair det) {
+    PairMask sign = (PairMask)det & SIGN_BIT;
+    Pair low = (Pair)((PairMask)num[0] ^ sign);
     int a;
     for (a = 1; a < k; a++) {
-        double v = sign * num[a];
-        low = v < low ? v : low;
+        Pair v = (Pair)((PairMask)num[a] ^ sign);
+        PairMask smaller = v < low;
+        low = (Pair)(((PairMask)v & smaller) | ((PairMask)low & ~smaller));
     }
-    return low < -LABEL_TOL * fabs(det);
+    return low < -LABEL_TOL * (Pair)((PairMask)det & ~SIGN_BIT);
 }
 
 /* Judge the bases whose bits are set in ``pass`` (their entries num / det, or 1 / num when
@@ -219,7 +223,7 @@ static inline __attribute__((always_inline)) int polytope_bases(
     double num[SLOTS * SLOTS][3], det[SLOTS * SLOTS];
     const int *sets;
     uint64_t pass = 0;
-    int top = d < e ? d : e, a, b, i, j;
+    int top = d < e ? d : e, a, b, c, i, j;
     /* k = 1: a best response of its row, else not a vertex */
     for (a = 0; a < d; a++)
         for (b = 0; b < e; b++) {
@@ -236,19 +240,27 @@ static inline __attribute__((always_inline)) int polytope_bases(
     for (i = 1; i <= WITHIN[1][d][0]; i++) {
         const int *I = sets + 2 * (a = WITHIN[1][d][i]);
         const double *r0 = M + I[0] * e, *r1 = M + I[1] * e;
-        for (j = 1; j <= WITHIN[1][e][0]; j++) {
-            const int *J = sets + 2 * (b = WITHIN[1][e][j]);
-            double s00, s01, s10, s11, dt;
-            int bit = a * SLOTS + b;
-            s00 = r0[J[0]]; s01 = r1[J[0]]; s10 = r0[J[1]]; s11 = r1[J[1]];
-            dt = s00 * s11 - s01 * s10;
-            if (!(dt * dt > CLEAR2) &&
-                    !(dt * dt > SINGULAR * SINGULAR * (s00 * s00 + s01 * s01) * (s10 * s10 + s11 * s11)))
-                return 1;
-            num[bit][0] = s11 - s01;
-            num[bit][1] = s00 - s10;
-            det[bit] = dt;
-            pass |= (uint64_t)!negative(num[bit], 2, dt) << bit;
+        for (j = 1; j <= WITHIN[1][e][0]; j += 2) {  /* two bases at once (the last twice) */
+            int b2 = WITHIN[1][e][j < WITHIN[1][e][0] ? j + 1 : j];
+            const int *J = sets + 2 * (b = WITHIN[1][e][j]), *K = sets + 2 * b2;
+            int bit = a * SLOTS + b, bit2 = a * SLOTS + b2;
+            Pair s00 = {r0[J[0]], r0[K[0]]}, s01 = {r1[J[0]], r1[K[0]]};
+            Pair s10 = {r0[J[1]], r0[K[1]]}, s11 = {r1[J[1]], r1[K[1]]}, n[2];
+            Pair dt = s00 * s11 - s01 * s10;
+            PairMask clear = dt * dt > CLEAR2, fail;
+            if (!(clear[0] & clear[1])) {
+                for (c = 0; c < 2; c++)
+                    if (!clear[c] && !(dt[c] * dt[c] > SINGULAR * SINGULAR *
+                                       (s00[c] * s00[c] + s01[c] * s01[c]) *
+                                       (s10[c] * s10[c] + s11[c] * s11[c])))
+                        return 1;
+            }
+            n[0] = s11 - s01;
+            n[1] = s00 - s10;
+            fail = negative(n, 2, dt);
+            num[bit][0] = n[0][0]; num[bit][1] = n[1][0]; det[bit] = dt[0];
+            num[bit2][0] = n[0][1]; num[bit2][1] = n[1][1]; det[bit2] = dt[1];
+            pass |= (uint64_t)!fail[0] << bit | (uint64_t)!fail[1] << bit2;
         }
     }
     if (judge_passed(M, d, e, 2, pass, num, det, out)) return 1;
@@ -259,28 +271,44 @@ static inline __attribute__((always_inline)) int polytope_bases(
     for (i = 1; i <= WITHIN[2][d][0]; i++) {
         const int *I = sets + 3 * (a = WITHIN[2][d][i]);
         const double *r0 = M + I[0] * e, *r1 = M + I[1] * e, *r2 = M + I[2] * e;
-        for (j = 1; j <= WITHIN[2][e][0]; j++) {
-            const int *J = sets + 3 * (b = WITHIN[2][e][j]);
-            double s[3][3], c0, c1, c2, dt, norms = 1.0, *z;
-            int bit = a * SLOTS + b, c;
+        for (j = 1; j <= WITHIN[2][e][0]; j += 2) {  /* two bases at once (the last twice) */
+            int b2 = WITHIN[2][e][j < WITHIN[2][e][0] ? j + 1 : j];
+            const int *J = sets + 3 * (b = WITHIN[2][e][j]), *K = sets + 3 * b2;
+            int bit = a * SLOTS + b, bit2 = a * SLOTS + b2;
+            Pair s[3][3], c0, c1, c2, dt, z[3];
+            PairMask clear, fail;
             for (c = 0; c < 3; c++) {
-                s[c][0] = r0[J[c]]; s[c][1] = r1[J[c]]; s[c][2] = r2[J[c]];
+                s[c][0] = (Pair){r0[J[c]], r0[K[c]]};
+                s[c][1] = (Pair){r1[J[c]], r1[K[c]]};
+                s[c][2] = (Pair){r2[J[c]], r2[K[c]]};
             }
             c0 = s[1][1] * s[2][2] - s[1][2] * s[2][1];
             c1 = s[1][2] * s[2][0] - s[1][0] * s[2][2];
             c2 = s[1][0] * s[2][1] - s[1][1] * s[2][0];
             dt = s[0][0] * c0 + s[0][1] * c1 + s[0][2] * c2;
-            if (!(dt * dt > CLEAR3)) {
-                for (c = 0; c < 3; c++)
-                    norms *= s[c][0] * s[c][0] + s[c][1] * s[c][1] + s[c][2] * s[c][2];
-                if (!(dt * dt > SINGULAR * SINGULAR * norms)) return 1;
+            clear = dt * dt > CLEAR3;
+            if (!(clear[0] & clear[1])) {
+                int lane;
+                for (lane = 0; lane < 2; lane++) {
+                    double norms = 1.0;
+                    if (clear[lane]) continue;
+                    for (c = 0; c < 3; c++)
+                        norms *= s[c][0][lane] * s[c][0][lane] + s[c][1][lane] * s[c][1][lane] +
+                                 s[c][2][lane] * s[c][2][lane];
+                    if (!(dt[lane] * dt[lane] > SINGULAR * SINGULAR * norms)) return 1;
+                }
             }
-            z = num[bit];
             z[0] = c0 + (s[0][2] * s[2][1] - s[0][1] * s[2][2]) + (s[0][1] * s[1][2] - s[0][2] * s[1][1]);
             z[1] = c1 + (s[0][0] * s[2][2] - s[0][2] * s[2][0]) + (s[0][2] * s[1][0] - s[0][0] * s[1][2]);
             z[2] = c2 + (s[0][1] * s[2][0] - s[0][0] * s[2][1]) + (s[0][0] * s[1][1] - s[0][1] * s[1][0]);
-            det[bit] = dt;
-            pass |= (uint64_t)!negative(z, 3, dt) << bit;
+            fail = negative(z, 3, dt);
+            for (c = 0; c < 3; c++) {
+                num[bit][c] = z[c][0];
+                num[bit2][c] = z[c][1];
+            }
+            det[bit] = dt[0];
+            det[bit2] = dt[1];
+            pass |= (uint64_t)!fail[0] << bit | (uint64_t)!fail[1] << bit2;
         }
     }
     if (judge_passed(M, d, e, 3, pass, num, det, out)) return 1;
