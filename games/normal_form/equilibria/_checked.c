@@ -1,10 +1,11 @@
 /* From a game's payoffs to its verified equilibria in one call (vertex_enumeration.py,
  * equilibrium.verified_set, batch.equilibria_batch).
  *
- * Small games (at most SMALL strategies per player) enumerate the bases of both
- * best-response polytopes pair by pair: the basis of P with rows I and tight columns J and
- * the basis of Q with rows J and tight columns I are solved together, so a nondegenerate
- * game's completely labeled vertex pairs are the pairs (I, J) whose two bases are both
+ * Small games (at most SMALL strategies per player) solve every basis of both best-response
+ * polytopes, polytope by polytope (the sign tests of all bases first, without branches on
+ * their random outcomes, then the rest for the bases that pass), and then pair them: a
+ * nondegenerate game's completely labeled vertex pairs are the pairs (I, J) whose basis of P
+ * with rows I and tight columns J and basis of Q with rows J and tight columns I are both
  * feasible vertices (support enumeration, von Stengel 2002, section 3). Every basis is
  * solved, so every vertex is seen and degeneracy (a vertex with more labels than its
  * dimension) is tested exactly, as by the walk. A degenerate game, a nearly singular basis
@@ -186,8 +187,8 @@ static inline __attribute__((always_inline)) PairMask negative(const Pair *num, 
     return low < -LABEL_TOL * (Pair)((PairMask)det & ~SIGN_BIT);
 }
 
-/* Judge the bases whose bits are set in ``pass`` (their entries num / det, or 1 / num when
- * det is null) into out->vertex[k - 1] and out->z; 1 when one is degenerate. */
+/* Judge the bases of size k whose bits are set in ``pass`` (entries num / det; 1 / num for
+ * k = 1) into out->vertex[k - 1] and out->z; 1 when one is degenerate. */
 static inline __attribute__((always_inline)) int judge_passed(
         const double *M, int d, int e, int k, uint64_t pass, const double (*num)[3],
         const double *det, Bases *out) {
@@ -298,9 +299,12 @@ static inline __attribute__((always_inline)) int polytope_bases(
                     if (!(dt[lane] * dt[lane] > SINGULAR * SINGULAR * norms)) return 1;
                 }
             }
-            z[0] = c0 + (s[0][2] * s[2][1] - s[0][1] * s[2][2]) + (s[0][1] * s[1][2] - s[0][2] * s[1][1]);
-            z[1] = c1 + (s[0][0] * s[2][2] - s[0][2] * s[2][0]) + (s[0][2] * s[1][0] - s[0][0] * s[1][2]);
-            z[2] = c2 + (s[0][1] * s[2][0] - s[0][0] * s[2][1]) + (s[0][0] * s[1][1] - s[0][1] * s[1][0]);
+            z[0] = c0 + (s[0][2] * s[2][1] - s[0][1] * s[2][2]) +
+                   (s[0][1] * s[1][2] - s[0][2] * s[1][1]);
+            z[1] = c1 + (s[0][0] * s[2][2] - s[0][2] * s[2][0]) +
+                   (s[0][2] * s[1][0] - s[0][0] * s[1][2]);
+            z[2] = c2 + (s[0][1] * s[2][0] - s[0][0] * s[2][1]) +
+                   (s[0][0] * s[1][1] - s[0][1] * s[1][0]);
             fail = negative(z, 3, dt);
             for (c = 0; c < 3; c++) {
                 num[bit][c] = z[c][0];
