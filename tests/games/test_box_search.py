@@ -121,3 +121,39 @@ def test_the_stencil_asks_each_point_once_and_still_reaches_the_corner():
     assert found.points["y"] == pytest.approx(c, abs=1e-6)
     assert found.values == pytest.approx(-1.0, abs=1e-10)
     assert len(asked) > 10 and all(asked)
+
+
+def test_the_stencil_reuses_the_last_polls_values_with_the_same_answers(monkeypatch):
+    # After a move most new neighbours were neighbours of the old centre: their values are
+    # taken from the last poll. Held to the search that asks them again, bit for bit, on
+    # random bumpy objectives (several local maxima, plateaus, edges), with fewer points asked.
+    import games.optimise.box_search as box_search
+    rng = np.random.default_rng(7)
+    draws = 300
+    c, d, w = rng.uniform(-0.2, 1.2, (3, draws))
+    flat = rng.uniform(0, 1, draws) < 0.3
+
+    def run():
+        asked = []
+
+        def f(rows, x, y):
+            asked.append(np.broadcast_shapes(np.shape(x), (len(rows), 1)))
+            value = (-(x - c[rows][:, None]) ** 2 - (y - d[rows][:, None]) ** 2
+                     + 0.05 * np.sin(9 * w[rows][:, None] * x) * np.cos(7 * y))
+            return np.where(flat[rows][:, None] & (x > 0.8), np.minimum(value, -1.0), value)
+
+        start = {"x": rng_start[0], "y": rng_start[1]}
+        found = box_search.maximise_by_stencil(f, Box({"x": (0.0, 1.0), "y": (-1.0, 1.0)}),
+                                               draws, grid_points=9, resolution=1e-6,
+                                               start=start)
+        return found, sum(int(np.prod(s)) for s in asked[1:])
+
+    rng_start = rng.uniform(0, 1, (2, draws))
+    cached, fewer = run()
+    poll = box_search._poll
+    monkeypatch.setattr(box_search, "_poll", lambda *a, seen=None: poll(*a[:5]))
+    again, more = run()
+    for k in ("x", "y"):
+        assert cached.points[k].tobytes() == again.points[k].tobytes()
+    assert cached.values.tobytes() == again.values.tobytes()
+    assert fewer < 0.9 * more
