@@ -390,12 +390,15 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
     moves = np.array([m for m in np.ndindex(*(3,) * len(names)) if any(i != 1 for i in m)],
                      dtype=float).reshape(-1, len(names)) - 1   # every neighbour, not the centre
     downhill = np.flatnonzero(np.all(moves <= 0, axis=1))
-    # Each row's neighbours at its last poll and their values (NaN: none). After a move most
-    # of the new neighbours were neighbours of the old centre: where one is the same point,
-    # bit for bit, its value is taken, not asked again (the objective is a function of the
-    # draw and the point alone, so it is the same number).
-    seen = np.full((owner.size, moves.shape[0], len(names)), np.nan)
-    seen_value = np.full((owner.size, moves.shape[0]), -np.inf)
+    # Each row's neighbours at its last poll and their values (NaN: none), and after a move
+    # the old centre (last; only where its value came from a poll too, not from the grid or
+    # the start, asked in another layout). After a move most of the new neighbours are among
+    # them: where one is the same point, bit for bit, its value is taken, not asked again
+    # (the objective is a function of the draw and the point alone: the same number).
+    m = moves.shape[0]
+    seen = np.full((owner.size, m + 1, len(names)), np.nan)
+    seen_value = np.full((owner.size, m + 1), -np.inf)
+    polled = np.zeros(owner.size, dtype=bool)
     for _ in range(max_rounds):
         active = np.flatnonzero(np.any(step > resolution * span, axis=1))
         if not active.size:
@@ -403,10 +406,11 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
         trial = {k: points[k][active][:, None] for k in box.names}
         for i, k in enumerate(names):
             trial[k] = np.clip(trial[k] + moves[None, :, i] * step[active, i:i + 1], lo[i], hi[i])
-        value, seen[active] = _poll(objective, owner[active], trial, names,
-                                    {k: points[k][active] for k in names},
-                                    (seen[active], seen_value[active]))
-        seen_value[active] = value
+        value, seen[active, :m] = _poll(objective, owner[active], trial, names,
+                                        {k: points[k][active] for k in names},
+                                        (seen[active], seen_value[active]))
+        seen_value[active, :m] = value
+        seen[active, m] = np.nan
         pick = np.argmax(value, axis=1)
         better = value[np.arange(active.size), pick] > current[active]
         # On a plateau (the objective exactly flat, e.g. a volume beyond demand that buys
@@ -423,6 +427,10 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
         pick = np.where(slide, downhill[np.argmax(tied, axis=1)], pick)
         chosen = better | slide
         moved = active[chosen]
+        again = moved[polled[moved]]
+        seen[again, m] = np.column_stack([points[k][again] for k in names])
+        seen_value[again, m] = current[again]
+        polled[moved] = True
         for k in names:
             points[k][moved] = trial[k][chosen, pick[chosen]]
         current[moved] = value[np.arange(active.size), pick][chosen]
