@@ -450,10 +450,9 @@ def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray
     r, m = len(rows), trial[names[0]].shape[1]
     coords = [np.broadcast_to(trial[k], (r, m)) for k in names]
     on_centre = np.logical_and.reduce([c == centre[k][:, None] for c, k in zip(coords, names)])
-    source = np.tile(np.arange(m), (r, 1))         # the first neighbour at the same point
-    for i in range(1, m):
-        for j in range(i - 1, -1, -1):
-            source[np.logical_and.reduce([c[:, i] == c[:, j] for c in coords]), i] = j
+    # The first neighbour at the same point (itself if none before it).
+    same = np.logical_and.reduce([c[:, :, None] == c[:, None, :] for c in coords])
+    source = np.argmax(same | np.eye(m, dtype=bool), axis=2)
     points = np.stack(coords, axis=2)
     points[on_centre] = np.nan
     ask = (source == np.arange(m)) & ~on_centre

@@ -157,3 +157,31 @@ def test_the_stencil_reuses_the_last_polls_values_with_the_same_answers(monkeypa
         assert cached.points[k].tobytes() == again.points[k].tobytes()
     assert cached.values.tobytes() == again.values.tobytes()
     assert fewer < 0.9 * more
+
+
+def test_a_poll_gives_each_neighbour_its_own_value():
+    # Neighbours clipped onto each other, onto the centre (minus infinity) or equal to a point
+    # of the last poll: each value is, bit for bit, the objective asked at that point alone.
+    from games.optimise.box_search import _poll
+    rng = np.random.default_rng(3)
+    r, m = 200, 8
+    c = rng.uniform(0, 1, r)
+    x = np.clip(rng.choice([0.0, 0.25, 0.5, 1.0, 1.5], (r, m)), 0.0, 1.0)
+    y = np.clip(rng.choice([-0.5, 0.0, 0.5, 0.75], (r, m)), 0.0, 1.0)
+    centre = {"x": x[:, 3].copy(), "y": y[:, 3].copy()}
+    seen = np.stack([np.clip(rng.choice([0.0, 0.5, 1.0, np.nan], (r, 9)), 0, 1),
+                     np.clip(rng.choice([0.0, 0.5, 0.75], (r, 9)), 0, 1)], axis=2)
+
+    def f(rows, x, y):
+        return np.sin(3 * x + c[rows][:, None]) * np.cos(2 * y) + x * y
+
+    value, points = _poll(f, np.arange(r), {"x": x, "y": y}, ["x", "y"], centre,
+                          (seen, f(np.arange(r), seen[:, :, 0], seen[:, :, 1])))
+    alone = np.array([[f(np.array([i]), x[i:i + 1, j:j + 1], y[i:i + 1, j:j + 1])[0, 0]
+                       for j in range(m)] for i in range(r)])
+    on_centre = (x == centre["x"][:, None]) & (y == centre["y"][:, None])
+    assert on_centre.any() and (~on_centre).any()
+    assert np.all(value[on_centre] == -np.inf)
+    assert value[~on_centre].tobytes() == alone[~on_centre].tobytes()
+    assert np.isnan(points[on_centre]).all() and points[~on_centre].tobytes() == np.stack(
+        [x, y], axis=2)[~on_centre].tobytes()
