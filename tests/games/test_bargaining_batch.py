@@ -16,8 +16,8 @@ from hypothesis import given, settings, strategies as st
 from scipy.optimize import linprog, minimize
 
 from games.bargaining import ultimatum_offer
-from games.bargaining.batch import (BatchProblem, better_for_both, nash_benchmark,
-                                    optimal_ask, scan, zone_test)
+from games.bargaining.batch import (BatchProblem, _best_on_grid, better_for_both,
+                                    nash_benchmark, optimal_ask, scan, zone_test)
 from games.optimise.box_search import Box
 from games.optimise import linear_maximin
 
@@ -283,3 +283,39 @@ def test_gains_refuse_one_non_finite_cell_and_accept_finite_gains_whose_sum_over
     for shapes in [((3, 1), (1, 4)), ((3, 1), (3, 1)), ((1, 4), (2, 1, 1)), ((3, 1), (1, 4))]:
         arrays = [np.zeros(s) for s in shapes]
         assert _broadcast_shape(arrays) == np.broadcast_shapes(*shapes)
+
+
+def _log_product_table(beta, g_1, g_2):
+    """nash_benchmark's log Nash product over a whole scan, as it was computed before
+    :func:`_best_on_grid` (one expression over the table)."""
+    b = beta[:, None]
+    with np.errstate(all="ignore"):
+        value = b * np.log(g_1) + (1 - b) * np.log(g_2)
+    return np.where((g_1 > 0) & (g_2 > 0), value, -np.inf)
+
+
+@pytest.mark.parametrize("inside", [0.02, 0.1, 0.5, 0.95])
+@pytest.mark.parametrize("width", [7, 243, 729, 70_000])
+def test_best_on_grid_is_the_argmax_of_the_whole_table_bit_for_bit(inside, width):
+    # Narrow zones take the masked logs, wide ones the in-place ones; the tables are split
+    # into blocks of rows (one row a block at the widest). Either way the same column as the
+    # whole table's argmax (the first of equals), and the same finiteness.
+    rng = np.random.default_rng(width + int(inside * 100))
+    n = 300 if width < 70_000 else 3
+    g_1 = np.where(rng.random((n, width)) < inside ** 0.5, rng.exponential(1.0, (n, width)),
+                   -rng.exponential(1.0, (n, width)))
+    g_2 = np.where(rng.random((n, width)) < inside ** 0.5, rng.exponential(1.0, (n, width)),
+                   -rng.exponential(1.0, (n, width)))
+    g_1[:, ::5] = 0.0                       # zero gains: log 0 is -inf, outside the zone
+    g_2[::7] = np.round(g_2[::7], 1)        # ties between columns: the first one wins
+    g_1[::11] = -1.0                        # rows with no zone at all
+    beta = rng.random(n)
+    beta[::3], beta[1::3] = 0.0, 1.0        # a power of 0 or 1: 0 * log g is exact there
+    table = _log_product_table(beta, g_1, g_2)
+    best, finite = _best_on_grid(beta, g_1, g_2)
+    assert np.array_equal(best, np.argmax(table, axis=1))
+    assert np.array_equal(finite, np.isfinite(table[np.arange(n), best]))
+    assert not finite[::11].any() and finite.any()
+    view = np.broadcast_to(g_1[:1], (n, width))            # a scan's broadcast rows
+    assert np.array_equal(_best_on_grid(beta, view, g_2)[0],
+                          np.argmax(_log_product_table(beta, view, g_2), axis=1))
