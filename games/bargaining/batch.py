@@ -99,6 +99,10 @@ class BatchProblem:
     both utilities are affine in them on each cell cut out by the hyperplanes where one of
     these functions (each affine in them, returned as a sequence, broadcast like the
     utilities) is zero (:mod:`games.optimise.piecewise`; checked at every answer).
+    ``elementwise=True`` declares that the utilities act element by element on arrays of any
+    number of axes that broadcast (NumPy ufuncs, as compiled expressions are): :func:`scan`
+    then gives each issue an axis of its own, so a term in one issue is worked out once per
+    level, not once per grid point (the same numbers).
 
     >>> import numpy as np
     >>> p = BatchProblem(lambda x, q: (x["a"], q["c"] - x["a"]), Box({"a": (0.0, 1.0)}),
@@ -115,6 +119,7 @@ class BatchProblem:
     affine: tuple[str, ...] = ()
     constant_slopes: tuple[str, ...] = ()
     kinks: Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]], Any] | None = None
+    elementwise: bool = False
 
     def __post_init__(self) -> None:
         params = {k: np.asarray(v, dtype=float).ravel() for k, v in self.parameters.items()}
@@ -174,7 +179,7 @@ class BatchProblem:
         return BatchProblem(self.utilities, self.box,
                             {k: v[rows] for k, v in self.parameters.items()},
                             (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear,
-                            self.affine, self.constant_slopes, self.kinks)
+                            self.affine, self.constant_slopes, self.kinks, self.elementwise)
 
     def kink_values(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | slice
                     ) -> np.ndarray:
@@ -273,11 +278,41 @@ def scan(problem: BatchProblem, grid_points: int = 350) -> GridScan:
     [1.0, 2.0]
     """
     grid = problem.box.grid(grid_points)
-    g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()})
     shape = (problem.draws, len(next(iter(grid.values()))))
+    found = _product_gains(problem, problem.box.grid_axes(grid_points), shape) \
+        if problem.elementwise and problem.box.names else None
+    g_1, g_2 = found or problem.gains({k: v[None, :] for k, v in grid.items()})
     g_1, g_2 = np.broadcast_to(g_1, shape), np.broadcast_to(g_2, shape)  # finite: gains checks
     units = tuple(np.maximum(np.ptp(g, axis=1), 1e-12) for g in (g_1, g_2))
     return GridScan(grid, (g_1, g_2), units, grid_points)  # type: ignore[arg-type]
+
+
+def _product_gains(problem: BatchProblem, axes: Mapping[str, np.ndarray],
+                   shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both gains on the grid ``axes`` spans (every combination, the first issue slowest, as
+    :meth:`Box.grid` lists them) for every draw, shape ``shape``: the utilities called with
+    issue j along axis j + 1 and the draws along axis 0, a block of draws at a time, so each
+    term is worked out on the axes it uses only. Each gain is the same sequence of element
+    operations as :meth:`BatchProblem.gains` on the flat grid (broadcasting repeats operands,
+    it changes no arithmetic), so the same numbers. None where a gain is not finite: the flat
+    evaluation then finds it and says where."""
+    sizes = tuple(len(a) for a in axes.values())
+    ones = (1,) * len(sizes)
+    outcome = {k: a.reshape(ones[:j] + (len(a),) + ones[j + 1:])[None]
+               for j, (k, a) in enumerate(axes.items())}
+    out = (np.empty(shape), np.empty(shape))
+    step = max(1, BLOCK_CELLS // max(1, shape[1]))
+    for a in range(0, shape[0], step):
+        rows = slice(a, min(a + step, shape[0]))
+        params = {k: v[rows].reshape((-1,) + ones) for k, v in problem.parameters.items()}
+        with np.errstate(all="ignore"):
+            u = problem.utilities(outcome, params)
+            for whole, u_i, d_i in zip(out, u, problem.disagreement):
+                g = np.asarray(u_i, dtype=float) - d_i[rows].reshape((-1,) + ones)
+                if not np.isfinite(np.add.reduce(g, axis=None)):
+                    return None
+                np.copyto(whole[rows].reshape((-1,) + sizes), g)
+    return out
 
 
 def _width(outcome: Mapping[str, ArrayLike]) -> int:

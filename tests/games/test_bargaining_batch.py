@@ -10,6 +10,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import reduce
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -18,6 +21,7 @@ from scipy.optimize import linprog, minimize
 from games.bargaining import ultimatum_offer
 from games.bargaining.batch import (BatchProblem, _best_on_grid, better_for_both,
                                     nash_benchmark, optimal_ask, scan, zone_test)
+from games.errors import NotFiniteError
 from games.optimise.box_search import Box
 from games.optimise import linear_maximin
 
@@ -319,3 +323,43 @@ def test_best_on_grid_is_the_argmax_of_the_whole_table_bit_for_bit(inside, width
     view = np.broadcast_to(g_1[:1], (n, width))            # a scan's broadcast rows
     assert np.array_equal(_best_on_grid(beta, view, g_2)[0],
                           np.argmax(_log_product_table(beta, view, g_2), axis=1))
+
+
+def _curved(x, q):
+    """Utilities with terms in one issue, in two, in parameters only, a log, a min and a max
+    (what compiled deal expressions hold), u_2 not using the discrete issue."""
+    low = reduce(np.minimum, [q["d"], x["v"] * 0.5])
+    u_1 = q["p"] * q["m"] * low - 0.5 * q["c"] * low ** 2 + x["w"] * (q["a"] + x["t"]) \
+        - q["h"] * low * (q["s"] + (1 - x["w"]) * q["a"]) + x["fixed"] * 3.0
+    u_2 = q["d"] * np.log(1 + low * q["a"] / q["d"]) - q["p"] * low \
+        + reduce(np.maximum, [x["w"], q["s"]]) - 0.365 * x["w"] * q["c"]
+    return u_1, u_2
+
+
+@pytest.mark.parametrize("draws", [1, 7, 400])
+def test_scan_of_elementwise_utilities_is_the_flat_scan_bit_for_bit(draws):
+    # Issue j on an axis of its own (a term in one issue worked out per level): the same
+    # element operations as on the flat grid, so the same gains and units to the bit, in
+    # blocks of draws and in one.
+    rng = np.random.default_rng(draws)
+    q = {k: rng.uniform(0.5, 3.0, draws) for k in "pmcdahs"}
+    box = Box({"v": (0.0, 4.0), "w": (0.0, 1.0), "t": [0.0, 1.0, 2.5], "fixed": (2.0, 2.0)})
+    flat = BatchProblem(_curved, box, q, (rng.normal(size=draws), rng.normal(size=draws)))
+    for points in (350, 2_000):
+        a, b = scan(flat, points), scan(replace(flat, elementwise=True), points)
+        assert b.gains[0].shape == (draws, len(box.grid(points)["v"]))
+        for x, y in zip(a.gains + a.units, b.gains + b.units):
+            assert np.array_equal(x, y)
+    assert replace(flat, elementwise=True).take(np.arange(min(draws, 3))).elementwise
+
+
+def test_scan_of_elementwise_utilities_refuses_a_non_finite_gain_as_the_flat_one():
+    q = {"k": np.array([1.0, 0.0, 2.0])}
+    p = BatchProblem(lambda x, q: (x["a"] / q["k"], x["b"]), Box({"a": (0.0, 1.0),
+                     "b": (0.0, 1.0)}), q, (0.0, 0.0))
+    messages = []
+    for problem in (p, replace(p, elementwise=True)):
+        with pytest.raises(NotFiniteError) as caught:
+            scan(problem, 9)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "player 1" in messages[0]
