@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from scipy.optimize import minimize
@@ -185,3 +187,12 @@ def test_a_poll_gives_each_neighbour_its_own_value():
     assert value[~on_centre].tobytes() == alone[~on_centre].tobytes()
     assert np.isnan(points[on_centre]).all() and points[~on_centre].tobytes() == np.stack(
         [x, y], axis=2)[~on_centre].tobytes()
+
+
+def test_box_bounds_found_once_are_the_levels_extremes_and_survive_pickling():
+    box = Box({"a": (-1.5, 2.0), "b": [3, 1, 2], "c": (0.25, 0.25)})
+    for b in (box, pickle.loads(pickle.dumps(box))):
+        assert [b.bounds(k) for k in "abc"] == [(-1.5, 2.0), (1.0, 3.0), (0.25, 0.25)]
+        assert all(type(x) is float for k in "abc" for x in b.bounds(k))
+    with pytest.raises(KeyError):
+        box.bounds("d")
