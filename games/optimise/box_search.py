@@ -390,6 +390,15 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
     moves = np.array([m for m in np.ndindex(*(3,) * len(names)) if any(i != 1 for i in m)],
                      dtype=float).reshape(-1, len(names)) - 1   # every neighbour, not the centre
     downhill = np.flatnonzero(np.all(moves <= 0, axis=1))
+    # Each row's neighbours at its last poll and their values (NaN: none), and after a move
+    # the old centre (last; only where its value came from a poll too, not from the grid or
+    # the start, asked in another layout). After a move most of the new neighbours are among
+    # them: where one is the same point, bit for bit, its value is taken, not asked again
+    # (the objective is a function of the draw and the point alone: the same number).
+    m = moves.shape[0]
+    seen = np.full((owner.size, m + 1, len(names)), np.nan)
+    seen_value = np.full((owner.size, m + 1), -np.inf)
+    polled = np.zeros(owner.size, dtype=bool)
     for _ in range(max_rounds):
         active = np.flatnonzero(np.any(step > resolution * span, axis=1))
         if not active.size:
@@ -397,8 +406,11 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
         trial = {k: points[k][active][:, None] for k in box.names}
         for i, k in enumerate(names):
             trial[k] = np.clip(trial[k] + moves[None, :, i] * step[active, i:i + 1], lo[i], hi[i])
-        value = _poll(objective, owner[active], trial, names,
-                      {k: points[k][active] for k in names})
+        value, seen[active, :m] = _poll(objective, owner[active], trial, names,
+                                        {k: points[k][active] for k in names},
+                                        (seen[active], seen_value[active]))
+        seen_value[active, :m] = value
+        seen[active, m] = np.nan
         pick = np.argmax(value, axis=1)
         better = value[np.arange(active.size), pick] > current[active]
         # On a plateau (the objective exactly flat, e.g. a volume beyond demand that buys
@@ -415,6 +427,10 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
         pick = np.where(slide, downhill[np.argmax(tied, axis=1)], pick)
         chosen = better | slide
         moved = active[chosen]
+        again = moved[polled[moved]]
+        seen[again, m] = np.column_stack([points[k][again] for k in names])
+        seen_value[again, m] = current[again]
+        polled[moved] = True
         for k in names:
             points[k][moved] = trial[k][chosen, pick[chosen]]
         current[moved] = value[np.arange(active.size), pick][chosen]
@@ -422,25 +438,38 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
 
 
 def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray],
-          names: list[str], centre: Mapping[str, np.ndarray]) -> np.ndarray:
+          names: list[str], centre: Mapping[str, np.ndarray],
+          seen: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The objective at each row's neighbours ``trial`` (len(rows), m), each distinct point
     evaluated once, one point a row of the call. A neighbour clipped onto the centre (a row
     on the box's edge) is minus infinity: its value is the centre's, so it can be neither
     better nor a slide down, as if evaluated. One clipped onto an earlier neighbour takes
-    that one's value."""
+    that one's value, and so does one equal to a point of ``seen`` (per row: points
+    (len(rows), s, d) in the order of ``names``, NaN for none, and their values (len(rows),
+    s)). Returns the values and the points (len(rows), m, d), NaN where on the centre."""
     r, m = len(rows), trial[names[0]].shape[1]
     coords = [np.broadcast_to(trial[k], (r, m)) for k in names]
     on_centre = np.logical_and.reduce([c == centre[k][:, None] for c, k in zip(coords, names)])
-    source = np.tile(np.arange(m), (r, 1))         # the first neighbour at the same point
-    for i in range(1, m):
-        for j in range(i - 1, -1, -1):
-            source[np.logical_and.reduce([c[:, i] == c[:, j] for c in coords]), i] = j
-    at, column = np.nonzero((source == np.arange(m)) & ~on_centre)
-    asked = {k: v[at] for k, v in trial.items() if k not in names}
-    asked.update({k: c[at, column][:, None] for k, c in zip(names, coords)})
+    # The first neighbour at the same point (itself if none before it).
+    same = np.logical_and.reduce([c[:, :, None] == c[:, None, :] for c in coords])
+    source = np.argmax(same | np.eye(m, dtype=bool), axis=2)
+    points = np.stack(coords, axis=2)
+    points[on_centre] = np.nan
+    ask = (source == np.arange(m)) & ~on_centre
     value = np.full((r, m), -np.inf)
-    value[at, column] = _values(objective(rows[at], **asked), at.size)[:, 0]
-    return np.take_along_axis(value, source, axis=1)
+    if seen is not None:
+        match = np.logical_and.reduce([c[:, :, None] == seen[0][:, None, :, i]
+                                       for i, c in enumerate(coords)])      # (r, m, s)
+        known = ask & match.any(axis=2)
+        kr, kc = np.nonzero(known)
+        value[kr, kc] = seen[1][kr, np.argmax(match[kr, kc], axis=1)]
+        ask &= ~known
+    at, column = np.nonzero(ask)
+    if at.size:
+        asked = {k: v[at] for k, v in trial.items() if k not in names}
+        asked.update({k: c[at, column][:, None] for k, c in zip(names, coords)})
+        value[at, column] = _values(objective(rows[at], **asked), at.size)[:, 0]
+    return np.take_along_axis(value, source, axis=1), points
 
 
 def _values(value: np.ndarray, rows: int) -> np.ndarray:

@@ -71,11 +71,12 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
         ratio = np.where(trade, np.abs(va) / np.abs(vb), np.inf)
     ratio[np.isnan(ratio)] = np.inf
     # The edges in frontier order: each generator's place in a stable sort of the ratios.
+    # (A generator before i counts where its ratio is at most i's, one after where below.)
     position = np.zeros((k, n), dtype=np.intp)
     for i in range(k):
         for j in range(k):
             if j != i:
-                position[i] += (ratio[j] < ratio[i]) | ((ratio[j] == ratio[i]) & (j < i))
+                position[i] += ratio[j] <= ratio[i] if j < i else ratio[j] < ratio[i]
     order = np.zeros((k, n), dtype=np.intp)
     for i in range(1, k):
         order[position[i], np.arange(n)] = i
@@ -170,16 +171,17 @@ def _best_on_edges(e1: np.ndarray, e2: np.ndarray, d1: np.ndarray, d2: np.ndarra
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         stationary = -(beta * d1 * e2 + (1 - beta) * d2 * e1) / (d1 * d2)
-    stationary = np.clip(np.nan_to_num(stationary, nan=0.0, posinf=1.0, neginf=0.0), 0.0, 1.0)
     t = np.zeros_like(e1)
     best = log_nash_product(e1, e2, beta)
     end = np.where(real, 1.0, 0.0)
-    t, best = _better(t, best, end, log_nash_product(e1 + end * d1, e2 + end * d2, beta))
+    # end * d = d bit for bit: where not ``real``, d is a signed zero (or NaN) already.
+    t, best = _better(t, best, end, log_nash_product(e1 + d1, e2 + d2, beta))
     # A stationary point clipped to an end is that end again (the same numbers): only the
-    # interior ones are candidates of their own.
+    # interior ones (0 < t* < 1: not NaN or infinite either) are candidates of their own.
     inside = np.flatnonzero((stationary > 0) & (stationary < 1))
     if inside.size:
-        e1, e2, d1, d2, s, b = (np.broadcast_to(z, t.shape).ravel()[inside]
+        at = np.unravel_index(inside, t.shape)
+        e1, e2, d1, d2, s, b = (np.broadcast_to(z, t.shape)[at]
                                 for z in (e1, e2, d1, d2, stationary, beta))
         flat_t, flat_best = t.ravel(), best.ravel()      # views of t and best: in place
         flat_t[inside], flat_best[inside] = _better(flat_t[inside], flat_best[inside], s,

@@ -125,6 +125,70 @@ def test_the_stencil_asks_each_point_once_and_still_reaches_the_corner():
     assert len(asked) > 10 and all(asked)
 
 
+def test_the_stencil_reuses_the_last_polls_values_with_the_same_answers(monkeypatch):
+    # After a move most new neighbours were neighbours of the old centre: their values are
+    # taken from the last poll. Held to the search that asks them again, bit for bit, on
+    # random bumpy objectives (several local maxima, plateaus, edges), with fewer points asked.
+    import games.optimise.box_search as box_search
+    rng = np.random.default_rng(7)
+    draws = 300
+    c, d, w = rng.uniform(-0.2, 1.2, (3, draws))
+    flat = rng.uniform(0, 1, draws) < 0.3
+
+    def run():
+        asked = []
+
+        def f(rows, x, y):
+            asked.append(np.broadcast_shapes(np.shape(x), (len(rows), 1)))
+            value = (-(x - c[rows][:, None]) ** 2 - (y - d[rows][:, None]) ** 2
+                     + 0.05 * np.sin(9 * w[rows][:, None] * x) * np.cos(7 * y))
+            return np.where(flat[rows][:, None] & (x > 0.8), np.minimum(value, -1.0), value)
+
+        start = {"x": rng_start[0], "y": rng_start[1]}
+        found = box_search.maximise_by_stencil(f, Box({"x": (0.0, 1.0), "y": (-1.0, 1.0)}),
+                                               draws, grid_points=9, resolution=1e-6,
+                                               start=start)
+        return found, sum(int(np.prod(s)) for s in asked[1:])
+
+    rng_start = rng.uniform(0, 1, (2, draws))
+    cached, fewer = run()
+    poll = box_search._poll
+    monkeypatch.setattr(box_search, "_poll", lambda *a, seen=None: poll(*a[:5]))
+    again, more = run()
+    for k in ("x", "y"):
+        assert cached.points[k].tobytes() == again.points[k].tobytes()
+    assert cached.values.tobytes() == again.values.tobytes()
+    assert fewer < 0.9 * more
+
+
+def test_a_poll_gives_each_neighbour_its_own_value():
+    # Neighbours clipped onto each other, onto the centre (minus infinity) or equal to a point
+    # of the last poll: each value is, bit for bit, the objective asked at that point alone.
+    from games.optimise.box_search import _poll
+    rng = np.random.default_rng(3)
+    r, m = 200, 8
+    c = rng.uniform(0, 1, r)
+    x = np.clip(rng.choice([0.0, 0.25, 0.5, 1.0, 1.5], (r, m)), 0.0, 1.0)
+    y = np.clip(rng.choice([-0.5, 0.0, 0.5, 0.75], (r, m)), 0.0, 1.0)
+    centre = {"x": x[:, 3].copy(), "y": y[:, 3].copy()}
+    seen = np.stack([np.clip(rng.choice([0.0, 0.5, 1.0, np.nan], (r, 9)), 0, 1),
+                     np.clip(rng.choice([0.0, 0.5, 0.75], (r, 9)), 0, 1)], axis=2)
+
+    def f(rows, x, y):
+        return np.sin(3 * x + c[rows][:, None]) * np.cos(2 * y) + x * y
+
+    value, points = _poll(f, np.arange(r), {"x": x, "y": y}, ["x", "y"], centre,
+                          (seen, f(np.arange(r), seen[:, :, 0], seen[:, :, 1])))
+    alone = np.array([[f(np.array([i]), x[i:i + 1, j:j + 1], y[i:i + 1, j:j + 1])[0, 0]
+                       for j in range(m)] for i in range(r)])
+    on_centre = (x == centre["x"][:, None]) & (y == centre["y"][:, None])
+    assert on_centre.any() and (~on_centre).any()
+    assert np.all(value[on_centre] == -np.inf)
+    assert value[~on_centre].tobytes() == alone[~on_centre].tobytes()
+    assert np.isnan(points[on_centre]).all() and points[~on_centre].tobytes() == np.stack(
+        [x, y], axis=2)[~on_centre].tobytes()
+
+
 def test_box_bounds_found_once_are_the_levels_extremes_and_survive_pickling():
     box = Box({"a": (-1.5, 2.0), "b": [3, 1, 2], "c": (0.25, 0.25)})
     for b in (box, pickle.loads(pickle.dumps(box))):

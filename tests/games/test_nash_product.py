@@ -132,3 +132,67 @@ def test_degenerate_stacks_against_every_edge_of_the_box(seed):
         if np.isfinite(best):
             assert exact.values[i] - best <= 1e-3
         assert np.all((exact.points[i] >= lo) & (exact.points[i] <= hi))
+
+
+def _chain_reference(a, a0, b, b0, lo, hi, beta):
+    """One row the long way: the trade-offs sorted by Python's stable sort, the chain's edges
+    summed left to right, each edge solved by nash_on_segments, the first best edge."""
+    from games.optimise.nash_product import nash_on_segments
+    k = len(a)
+
+    def total(terms):             # left to right from the first term (sum() starts at +0)
+        terms = list(terms)
+        for x in terms[1:]:
+            terms[0] += x
+        return terms[0]
+    va = [a[i] * (hi[i] - lo[i]) for i in range(k)]
+    vb = [b[i] * (hi[i] - lo[i]) for i in range(k)]
+    trade = [(x > 0 > y) or (x < 0 < y) for x, y in zip(va, vb)]
+    start = [float(x > 0) if t else float(x > 0 or (x == 0 and y > 0))
+             for x, y, t in zip(va, vb, trade)]
+    ratio = []
+    for x, y, t in zip(va, vb, trade):
+        with np.errstate(all="ignore"):
+            r = np.float64(abs(x)) / np.float64(abs(y)) if t else np.inf
+        ratio.append(np.inf if np.isnan(r) else r)
+    order = sorted(range(k), key=lambda i: ratio[i])
+    sign = [(-1.0 if start[i] > 0 else 1.0) * trade[i] for i in order]
+    d1, d2 = [s * va[i] for s, i in zip(sign, order)], [s * vb[i] for s, i in zip(sign, order)]
+    p1 = a0 + total(a[i] * lo[i] for i in range(k)) + total(va[i] * start[i] for i in range(k))
+    p2 = b0 + total(b[i] * lo[i] for i in range(k)) + total(vb[i] * start[i] for i in range(k))
+    e1, e2, c1, c2 = [p1 + 0.0], [p2 + 0.0], d1[0], d2[0]
+    for j in range(1, k):
+        e1.append(p1 + c1), e2.append(p2 + c2)
+        c1, c2 = c1 + d1[j], c2 + d2[j]
+    with np.errstate(all="ignore"):
+        t, value = nash_on_segments(*(np.array(z, dtype=float) for z in (e1, e2, d1, d2)),
+                                    np.full(k, beta))
+    edge = int(np.argmax(value))
+    on = [0.0] * k
+    for place, i in enumerate(order):
+        on[i] = (start[i] if not trade[i] or place > edge else 1 - start[i] if place < edge
+                 else 1 - t[edge] if start[i] > 0 else t[edge])
+    point = [lo[i] + on[i] * (hi[i] - lo[i]) for i in range(k)]
+    return point, (total(a[i] * point[i] for i in range(k)) + a0,
+                   total(b[i] * point[i] for i in range(k)) + b0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_stack_is_the_chain_solved_row_by_row_bit_for_bit(seed):
+    # Rows with ties of ratios (repeated generators), zero and signed-zero slopes and gains,
+    # generators good or bad for both: each row's maximiser and gains, bit for bit, those of
+    # the chain built row by row with a stable sort (ties in coordinate order).
+    rng = np.random.default_rng(seed)
+    n, k = 400, 4
+    pool = np.array([1.0, -1.0, 0.5, -2.0, 0.0, -0.0, 3.0, -0.25])
+    a, b = rng.choice(pool, (n, k)), rng.choice(pool, (n, k))
+    a[:, 1], b[:, 1] = np.where(rng.uniform(size=n) < 0.3, (a[:, 0], b[:, 0]), (a[:, 1], b[:, 1]))
+    a0, b0 = rng.choice([0.0, -0.0, 1.0, 2.5, -0.5], (2, n))
+    lo, hi = np.array([0.0, 0.0, -1.0, 0.5]), np.array([1.0, 1.0, 140.0, 2.0])
+    beta = rng.uniform(0.05, 0.95, n)
+    found = linear_nash_product(a, a0, b, b0, lo, hi, beta)
+    for i in range(n):
+        point, gains = _chain_reference(a[i].tolist(), a0[i], b[i].tolist(), b0[i], lo, hi,
+                                        beta[i])
+        assert np.array(point).tobytes() == found.points[i].tobytes(), i
+        assert np.array(gains).tobytes() == np.array([g[i] for g in found.gains]).tobytes()
