@@ -42,6 +42,9 @@ class Box:
             else:
                 clean[name] = ("discrete", np.unique(values))
         object.__setattr__(self, "_coordinates", clean)
+        # Asked in every round of every search: found once.
+        object.__setattr__(self, "_bounds", {name: (float(values.min()), float(values.max()))
+                                             for name, (_, values) in clean.items()})
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -52,8 +55,7 @@ class Box:
         return kind == "continuous" and values[1] > values[0]
 
     def bounds(self, name: str) -> tuple[float, float]:
-        values = self._coordinates[name][1]  # type: ignore[attr-defined]
-        return float(values.min()), float(values.max())
+        return self._bounds[name]  # type: ignore[attr-defined]
 
     def grid(self, points: int = 2_000) -> dict[str, np.ndarray]:
         """About ``points`` grid points, spread evenly over the continuous coordinates."""
