@@ -681,17 +681,58 @@ def _spans(box: Box, name: str) -> bool:
     return hi > lo
 
 
-def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list[str]
-                 ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list[str],
+                 kept: list | None = None) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Both gains (draws, c) at c packages (c, len(moving)) of the ``moving`` issues, the
-    others at ``fixed``: what :func:`games.bargaining.ask.coordinate_ascent` evaluates."""
+    others at ``fixed``: what :func:`games.bargaining.ask.coordinate_ascent` evaluates.
+
+    Each distinct package is evaluated once a call, and a package one of the last calls
+    evaluated (``kept``, a list shared by the searches of one problem, at most KEPT_CELLS
+    gains) is taken from there: a line search asks again its point on every line and, after
+    zooming in, the same straight lines. Each package's gains are those of its own call (the
+    utilities act per draw and package)."""
+    others = tuple(float(v) for k, v in fixed.items() if k not in moving)
+    kept = [] if kept is None else kept
+
     def evaluate(packages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        outcome = {k: np.full((1, len(packages)), v) for k, v in fixed.items()}
-        outcome.update({k: packages[None, :, j] for j, k in enumerate(moving)})
-        # gains refuses a non-finite value wherever the search steps
-        return tuple(np.broadcast_to(g, (problem.draws, len(packages)))  # type: ignore
-                     for g in problem.gains(outcome))
+        keys = [p.tobytes() for p in np.asarray(packages, dtype=float)]
+        wanted, found = set(keys), {}
+        for tag, index, tables in kept:
+            if tag == others:
+                found.update({key: (tables, j) for key, j in index.items() if key in wanted})
+        fresh = list(dict.fromkeys(key for key in keys if key not in found))
+        if fresh:
+            first = {key: c for c, key in reversed(list(enumerate(keys)))}
+            new = packages[[first[key] for key in fresh]]
+            outcome = {k: np.full((1, len(new)), v) for k, v in fixed.items()}
+            outcome.update({k: new[None, :, j] for j, k in enumerate(moving)})
+            # gains refuses a non-finite value wherever the search steps
+            made = tuple(np.broadcast_to(g, (problem.draws, len(new)))
+                         for g in problem.gains(outcome))
+            index = {key: j for j, key in enumerate(fresh)}
+            found.update({key: (made, j) for key, j in index.items()})
+            kept.append((others, index, made))
+            while len(kept) > 1 and sum(len(e[1]) for e in kept) * problem.draws > KEPT_CELLS:
+                kept.pop(0)
+        if len(fresh) == len(keys):
+            return made  # nothing known, nothing twice: as evaluated
+        out = (np.empty((problem.draws, len(keys))), np.empty((problem.draws, len(keys))))
+        groups: dict[int, tuple[tuple, list, list]] = {}   # by the call that has them
+        for c, key in enumerate(keys):
+            tables, j = found[key]
+            group = groups.setdefault(id(tables), (tables, [], []))
+            group[1].append(c)
+            group[2].append(j)
+        for tables, columns, taken in groups.values():
+            for whole, table in zip(out, tables):
+                whole[:, columns] = table[:, taken]
+        return out
     return evaluate
+
+
+#: Most gains (draws x packages) the take-it-or-leave-it search keeps from its last calls
+#: (both players': 16 bytes each).
+KEPT_CELLS = 1 << 20
 
 
 def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
@@ -734,13 +775,13 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     moving = [k for k in box.names if box.is_continuous(k)]
     lows = np.array([box.bounds(k)[0] for k in moving])
     highs = np.array([box.bounds(k)[1] for k in moving])
-    candidates, memo = [], {}
+    candidates, memo, kept = [], {}, []
     for index in np.argsort(-total, kind="stable")[:STARTS]:
         fixed = {k: float(grid[k][index]) for k in box.names}
         if not moving:
             candidates.append((total[index] / n, fixed))
             continue
-        x, value, _ = coordinate_ascent(_packages_of(search, fixed, moving), lows, highs,
+        x, value, _ = coordinate_ascent(_packages_of(search, fixed, moving, kept), lows, highs,
                                         [fixed[k] for k in moving], resolution=resolution,
                                         memo=memo)
         candidates.append((value, {**fixed, **{k: float(v) for k, v in zip(moving, x)}}))
