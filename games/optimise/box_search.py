@@ -189,29 +189,28 @@ def _sweep(objective: Objective, box: Box, moving: list[str], points: dict[str, 
     stay as they were, so that move is found at once, and the trials after it, now stale,
     wait for the next wave, asked from the new point. Each row meets the trials, values and
     moves of the sweep in turn; a wave per move instead of a call per trial."""
-    lo = np.array([box.bounds(k)[0] for k in moving])
-    hi = np.array([box.bounds(k)[1] for k in moving])
     trials = 2 * len(moving)                # trial 2 i: coordinate i up, 2 i + 1: down
-    down = np.arange(trials) % 2 == 1
+    lo = np.repeat([box.bounds(k)[0] for k in moving], 2)
+    hi = np.repeat([box.bounds(k)[1] for k in moving], 2)
+    sign = np.tile([1.0, -1.0], len(moving))
+    down = sign < 0
+    column, axis = np.arange(trials), np.arange(trials) // 2
     done = np.zeros(rows.size, dtype=int)   # each row's trials met so far
     waiting = np.arange(rows.size)
     while waiting.size:
         r = rows[waiting]
-        ask = np.arange(trials) >= done[waiting][:, None]             # (rows, trials)
-        at = np.repeat(np.stack([points[k][r] for k in moving], axis=1), 2, axis=1)
-        tried = at.copy()                   # each trial's value of the coordinate it moves
-        for i, k in enumerate(moving):
-            for sign, j in ((1.0, 2 * i), (-1.0, 2 * i + 1)):
-                tried[:, j] = np.clip(at[:, j] + sign * step[k][r], lo[i], hi[i])
-        asked = {}
-        for k, v in points.items():
-            whole = np.repeat(v[r][:, None], trials, axis=1)
-            if k in moving:
-                i = moving.index(k)
-                whole[:, 2 * i:2 * i + 2] = tried[:, 2 * i:2 * i + 2]
-            asked[k] = whole[ask]
+        ask = column >= done[waiting][:, None]                          # (rows, trials)
+        here = np.stack([points[k][r] for k in moving], axis=1)         # (rows, coordinates)
+        at = np.repeat(here, 2, axis=1)
+        tried = np.clip(at + sign * np.repeat(np.stack([step[k][r] for k in moving], axis=1),
+                                              2, axis=1), lo, hi)
+        moved = np.repeat(here[:, None, :], trials, axis=1)             # each trial's point
+        moved[:, column, axis] = tried
+        drawn = np.repeat(r, trials - done[waiting])
+        asked = {k: moved[:, :, moving.index(k)][ask] if k in moving else v[drawn]
+                 for k, v in points.items()}
         value = np.full(ask.shape, -np.inf)
-        value[ask] = _evaluate(objective, asked, np.repeat(r, trials - done[waiting]), True)
+        value[ask] = _evaluate(objective, asked, drawn, True)
         held = current[r][:, None]
         moves = ask & ((value > held) | (down & ~improved[r][:, None] & (value == held)
                                          & (tried < at)))
@@ -219,13 +218,13 @@ def _sweep(objective: Objective, box: Box, moving: list[str], points: dict[str, 
         first = np.argmax(moves[some], axis=1)
         done[waiting] = trials
         done[waiting[some]] = first + 1
-        moved, v, t = r[some], value[some, first], tried[some, first]
-        better = v > current[moved]
-        current[moved[better]] = v[better]
-        improved[moved[better]] = True
+        going, v, t = r[some], value[some, first], tried[some, first]
+        better = v > current[going]
+        current[going[better]] = v[better]
+        improved[going[better]] = True
         for i, k in enumerate(moving):
-            here = first // 2 == i
-            points[k][moved[here]] = t[here]
+            on = axis[first] == i
+            points[k][going[on]] = t[on]
         waiting = waiting[done[waiting] < trials]
 
 
