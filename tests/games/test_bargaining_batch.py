@@ -283,3 +283,21 @@ def test_gains_refuse_one_non_finite_cell_and_accept_finite_gains_whose_sum_over
     for shapes in [((3, 1), (1, 4)), ((3, 1), (3, 1)), ((1, 4), (2, 1, 1)), ((3, 1), (1, 4))]:
         arrays = [np.zeros(s) for s in shapes]
         assert _broadcast_shape(arrays) == np.broadcast_shapes(*shapes)
+
+
+def test_the_grid_margins_by_blocks_are_those_of_the_whole_table():
+    """_maximin's start: each draw's best grid outcome for the max-min margin, found
+    GRID_BLOCK draws at a time, is bit for bit the whole table's (values and first of equal
+    maxima), for a number of draws that is not a multiple of the block."""
+    from games.bargaining.batch import GRID_BLOCK, GridScan, _best_on_grid
+    rng = np.random.default_rng(5)
+    n, m = 3 * GRID_BLOCK + 17, 41
+    g_1 = np.round(rng.normal(size=(n, m)), 1)     # rounded: many ties
+    g_2 = np.broadcast_to(np.round(rng.normal(size=(1, m)), 1), (n, m))
+    units = (rng.uniform(0.5, 2, n), rng.uniform(0.5, 2, n))
+    offsets = (rng.normal(size=n), np.zeros(n))
+    best, margin = _best_on_grid(GridScan({}, (g_1, g_2), units, m), offsets)
+    table = np.minimum((g_1 - offsets[0][:, None]) / units[0][:, None],
+                       (g_2 - offsets[1][:, None]) / units[1][:, None])
+    assert np.array_equal(best, np.argmax(table, axis=1))
+    assert margin.tobytes() == table[np.arange(n), best].tobytes()
