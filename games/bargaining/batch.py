@@ -735,7 +735,7 @@ def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list
             index = {key: j for j, key in enumerate(fresh)}
             found.update({key: (made, j) for key, j in index.items()})
             kept.append((others, index, made))
-            while len(kept) > 1 and sum(len(e[1]) for e in kept) * problem.draws > KEPT_CELLS:
+            while kept and sum(len(e[1]) for e in kept) * problem.draws > KEPT_CELLS:
                 kept.pop(0)
         if len(fresh) == len(keys):
             return made  # nothing known, nothing twice: as evaluated
@@ -754,7 +754,8 @@ def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list
 
 
 #: Most gains (draws x packages) the take-it-or-leave-it search keeps from its last calls
-#: (both players': 16 bytes each).
+#: (16 bytes each, both players': 16 MiB); a call with more is not kept, so memory stays
+#: set by one call at any number of draws.
 KEPT_CELLS = 1 << 20
 
 
