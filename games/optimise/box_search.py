@@ -239,8 +239,8 @@ def _strides(objective: Objective, box: Box, moving: list[str], points: dict[str
     for _ in range(MAX_STRIDES):
         at = {k: np.clip(2 * at[k] - base[k][ahead], *box.bounds(k)) for k in moving}
         chain.append(at)
-    asked = {k: np.concatenate([c[k] for c in chain]) if k in moving else np.tile(v[ahead], len(chain))
-             for k, v in points.items()}
+    asked = {k: np.concatenate([c[k] for c in chain]) if k in moving
+             else np.tile(v[ahead], len(chain)) for k, v in points.items()}
     value = _evaluate(objective, asked, np.tile(ahead, len(chain)), True).reshape(len(chain), -1)
     going = np.arange(ahead.size)
     for stride, at in zip(value, chain):

@@ -351,10 +351,12 @@ def test_linear_maximin_moves_the_free_coordinates_as_before(k):
     b = np.where(rng.uniform(size=(n, k)) < 0.2, a, np.round(rng.normal(size=(n, k)), 1))
     a[rng.uniform(size=(n, k)) < 0.1] = 0.0
     low = np.round(rng.uniform(-1, 0, (n, k)), 1)
-    high = np.where(rng.uniform(size=(n, k)) < 0.1, low, low + np.round(rng.uniform(0, 2, (n, k)), 1))
+    high = np.where(rng.uniform(size=(n, k)) < 0.1, low,
+                    low + np.round(rng.uniform(0, 2, (n, k)), 1))
     a0, b0 = np.round(rng.normal(size=n), 1), np.round(rng.normal(size=n), 1)
     found = linear_maximin(a, a0, b, b0, low, high)
     x, values, bounds, weights = _linear_maximin_by_every_coordinate(a, a0, b, b0, low, high)
     assert found.points.tobytes() == x.tobytes()
     assert found.values.tobytes() == values.tobytes()
-    assert found.bounds.tobytes() == bounds.tobytes() and found.weights.tobytes() == weights.tobytes()
+    assert found.bounds.tobytes() == bounds.tobytes()
+    assert found.weights.tobytes() == weights.tobytes()

@@ -141,7 +141,8 @@ def test_the_compass_over_rows_meets_the_same_points_as_the_compass_over_every_d
     box = Box({"x": (0.0, 1.0), "level": [0.0, 2.0], "y": (0.0, 2.0), "z": (-1.0, 1.0)})
 
     def value(rows, x, level, y, z):
-        d = (weight[rows, :1] * np.abs(x - centre[rows, :1]) + weight[rows, 1:2] * (y - centre[rows, 1:2]) ** 2
+        d = (weight[rows, :1] * np.abs(x - centre[rows, :1])
+             + weight[rows, 1:2] * (y - centre[rows, 1:2]) ** 2
              + weight[rows, 2:] * np.abs(z - centre[rows, 2:]) ** 1.5)
         out = np.minimum(-d - 0.1 * level, cap[rows])           # a plateau at the cap
         return np.where(np.abs(x - hole[rows]) < 0.02, np.nan, out)  # a NaN gap
