@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from scipy.optimize import minimize
@@ -166,3 +168,12 @@ def test_the_compass_over_rows_meets_the_same_points_as_the_compass_over_every_d
     assert np.all(rows.values > -np.inf)
     if wave_rows:  # a call a wave: at most as many as trials and strides
         assert len(asked) < 80 * (2 * 3 + 1)
+
+
+def test_box_bounds_found_once_are_the_levels_extremes_and_survive_pickling():
+    box = Box({"a": (-1.5, 2.0), "b": [3, 1, 2], "c": (0.25, 0.25)})
+    for b in (box, pickle.loads(pickle.dumps(box))):
+        assert [b.bounds(k) for k in "abc"] == [(-1.5, 2.0), (1.0, 3.0), (0.25, 0.25)]
+        assert all(type(x) is float for k in "abc" for x in b.bounds(k))
+    with pytest.raises(KeyError):
+        box.bounds("d")
