@@ -684,11 +684,8 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
     """
     n = problem.draws
     r_1, r_2 = grid.units
-    on_grid = np.minimum((grid.gains[0] - offsets[0][:, None]) / r_1[:, None],
-                         (grid.gains[1] - offsets[1][:, None]) / r_2[:, None])
     rows = np.arange(n)
-    best = np.argmax(on_grid, axis=1)
-    margin = on_grid[rows, best].copy()
+    best, margin = _best_margin_on_grid(grid, offsets)
     points = {k: v[best].astype(float) for k, v in grid.grid.items()}
     linear = problem.linear and all(problem.box.is_continuous(k) or not _spans(problem.box, k)
                                     for k in problem.box.names)
@@ -753,22 +750,90 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
                          "enough": enough})
 
 
+#: Draws whose margins over the grid are worked out at once (a block stays in the cache).
+GRID_BLOCK = 128
+
+
+def _best_margin_on_grid(grid: GridScan, offsets: tuple[np.ndarray, np.ndarray]
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Each draw's best grid outcome for min((g_1 - o_1) / r_1, (g_2 - o_2) / r_2) (the first
+    of equals) and that margin, GRID_BLOCK draws at a time: the same numbers as over the whole
+    table, with its temporaries in the processor's cache."""
+    (g_1, g_2), (r_1, r_2) = grid.gains, grid.units
+    n, size = g_1.shape
+    best, margin = np.empty(n, dtype=np.intp), np.empty(n)
+    first, second = np.empty((GRID_BLOCK, size)), np.empty((GRID_BLOCK, size))
+    for a in range(0, n, GRID_BLOCK):
+        b = min(n, a + GRID_BLOCK)
+        one, two = first[:b - a], second[:b - a]
+        np.subtract(g_1[a:b], offsets[0][a:b, None], out=one)
+        one /= r_1[a:b, None]
+        np.subtract(g_2[a:b], offsets[1][a:b, None], out=two)
+        two /= r_2[a:b, None]
+        np.minimum(one, two, out=one)
+        best[a:b] = np.argmax(one, axis=1)
+        margin[a:b] = one[np.arange(b - a), best[a:b]]
+    return best, margin
+
+
 def _spans(box: Box, name: str) -> bool:
     lo, hi = box.bounds(name)
     return hi > lo
 
 
-def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list[str]
-                 ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list[str],
+                 kept: list | None = None) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Both gains (draws, c) at c packages (c, len(moving)) of the ``moving`` issues, the
-    others at ``fixed``: what :func:`games.bargaining.ask.coordinate_ascent` evaluates."""
+    others at ``fixed``: what :func:`games.bargaining.ask.coordinate_ascent` evaluates.
+
+    Each distinct package is evaluated once a call, and a package one of the last calls
+    evaluated (``kept``, a list shared by the searches of one problem, at most KEPT_CELLS
+    gains) is taken from there: a line search asks again its point on every line and, after
+    zooming in, the same straight lines. Each package's gains are those of its own call (the
+    utilities act per draw and package)."""
+    others = tuple(float(v) for k, v in fixed.items() if k not in moving)
+    kept = [] if kept is None else kept
+
     def evaluate(packages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        outcome = {k: np.full((1, len(packages)), v) for k, v in fixed.items()}
-        outcome.update({k: packages[None, :, j] for j, k in enumerate(moving)})
-        # gains refuses a non-finite value wherever the search steps
-        return tuple(np.broadcast_to(g, (problem.draws, len(packages)))  # type: ignore
-                     for g in problem.gains(outcome))
+        keys = [p.tobytes() for p in np.asarray(packages, dtype=float)]
+        wanted, found = set(keys), {}
+        for tag, index, tables in kept:
+            if tag == others:
+                found.update({key: (tables, j) for key, j in index.items() if key in wanted})
+        fresh = list(dict.fromkeys(key for key in keys if key not in found))
+        if fresh:
+            first = {key: c for c, key in reversed(list(enumerate(keys)))}
+            new = packages[[first[key] for key in fresh]]
+            outcome = {k: np.full((1, len(new)), v) for k, v in fixed.items()}
+            outcome.update({k: new[None, :, j] for j, k in enumerate(moving)})
+            # gains refuses a non-finite value wherever the search steps
+            made = tuple(np.broadcast_to(g, (problem.draws, len(new)))
+                         for g in problem.gains(outcome))
+            index = {key: j for j, key in enumerate(fresh)}
+            found.update({key: (made, j) for key, j in index.items()})
+            kept.append((others, index, made))
+            while kept and sum(len(e[1]) for e in kept) * problem.draws > KEPT_CELLS:
+                kept.pop(0)
+        if len(fresh) == len(keys):
+            return made  # nothing known, nothing twice: as evaluated
+        out = (np.empty((problem.draws, len(keys))), np.empty((problem.draws, len(keys))))
+        groups: dict[int, tuple[tuple, list, list]] = {}   # by the call that has them
+        for c, key in enumerate(keys):
+            tables, j = found[key]
+            group = groups.setdefault(id(tables), (tables, [], []))
+            group[1].append(c)
+            group[2].append(j)
+        for tables, columns, taken in groups.values():
+            for whole, table in zip(out, tables):
+                whole[:, columns] = table[:, taken]
+        return out
     return evaluate
+
+
+#: Most gains (draws x packages) the take-it-or-leave-it search keeps from its last calls
+#: (16 bytes each, both players': 16 MiB); a call with more is not kept, so memory stays
+#: set by one call at any number of draws.
+KEPT_CELLS = 1 << 20
 
 
 def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
@@ -811,13 +876,13 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     moving = [k for k in box.names if box.is_continuous(k)]
     lows = np.array([box.bounds(k)[0] for k in moving])
     highs = np.array([box.bounds(k)[1] for k in moving])
-    candidates, memo = [], {}
+    candidates, memo, kept = [], {}, []
     for index in np.argsort(-total, kind="stable")[:STARTS]:
         fixed = {k: float(grid[k][index]) for k in box.names}
         if not moving:
             candidates.append((total[index] / n, fixed))
             continue
-        x, value, _ = coordinate_ascent(_packages_of(search, fixed, moving), lows, highs,
+        x, value, _ = coordinate_ascent(_packages_of(search, fixed, moving, kept), lows, highs,
                                         [fixed[k] for k in moving], resolution=resolution,
                                         memo=memo)
         candidates.append((value, {**fixed, **{k: float(v) for k, v in zip(moving, x)}}))

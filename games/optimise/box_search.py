@@ -32,6 +32,9 @@ from games.optimise.outcome_space import Box
 
 #: Most pattern moves (each twice as long as the one before) after one round of polling.
 MAX_STRIDES = 4
+#: Most rows x coordinates for which a compass round asks each row's trials in one call
+#: (:func:`_sweep`); above it, one call a trial (fewer points asked, the cost being in them).
+WAVE_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -97,58 +100,157 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
         improved = np.zeros(draws, dtype=bool)
         rows = np.flatnonzero(active) if by_rows else np.arange(draws)
         base = {k: points[k].copy() for k in moving}
-        for k in moving:
-            lo, hi = box.bounds(k)
-            for sign in (1.0, -1.0):
-                trial = {name: v[rows] for name, v in points.items()}
-                trial[k] = np.clip(trial[k] + sign * step[k][rows], lo, hi)
-                value = _evaluate(objective, trial, rows, by_rows)
-                better = active[rows] & (value > current[rows])
-                if better.any():
-                    chosen = rows[better]
-                    points[k][chosen] = trial[k][better]
-                    current[chosen] = value[better]
-                    improved[chosen] = True
-                if sign < 0:
-                    # On a plateau (the objective exactly flat, e.g. a licence above demand that
-                    # buys nothing) slide toward the lower bound: from the plateau's far side
-                    # every step of the sweep ties, and the better points past its near edge
-                    # would never be tried. Only downward, so it cannot cycle; the step still
-                    # halves, so it ends.
-                    flat = (active[rows] & ~improved[rows] & (value == current[rows])
-                            & (trial[k] < points[k][rows]))
-                    if flat.any():
-                        points[k][rows[flat]] = trial[k][flat]
-        # Hooke-Jeeves pattern move: where the sweep moved, try going as far again in the same
-        # direction, and on success twice as far (at most MAX_STRIDES doublings a round), so a
-        # narrow ridge is followed in a few rounds instead of step by step.
-        ahead = rows[improved[rows]]
-        for _ in range(MAX_STRIDES):
-            if not ahead.size:
-                break
-            asked = ahead if by_rows else np.arange(draws)
-            trial = {name: v[asked].copy() for name, v in points.items()}
-            for k in moving:
-                lo, hi = box.bounds(k)
-                stride = np.clip(2 * points[k][ahead] - base[k][ahead], lo, hi)
-                if by_rows:
-                    trial[k] = stride
-                else:
-                    trial[k][ahead] = stride
-            value = _evaluate(objective, trial, asked, by_rows)
-            if not by_rows:
-                value = value[ahead]
-                trial = {name: v[ahead] for name, v in trial.items()}
-            better = value > current[ahead]
-            chosen = ahead[better]
-            for k in moving:
-                points[k][chosen] = trial[k][better]
-            current[chosen] = value[better]
-            ahead = chosen
+        if by_rows and rows.size * len(moving) <= WAVE_ROWS:
+            # Few rows: the cost is in the calls, not the points. The same trials and moves
+            # in fewer calls: each row's trials at once (below).
+            _sweep(objective, box, moving, points, current, step, rows, improved)
+            _strides(objective, box, moving, points, current, base, rows[improved[rows]])
+        else:
+            _sweep_in_turn(objective, box, moving, points, current, step, active, rows,
+                           improved, by_rows)
+            _strides_in_turn(objective, box, moving, points, current, base,
+                             rows[improved[rows]], by_rows)
         for k in moving:
             step[k] = np.where(improved, step[k], step[k] / 2)
     return SearchResult(points=points, values=current, grid_size=int(grid_size),
                         resolution={k: float(np.max(step[k]) / spans[k]) for k in moving})
+
+
+def _sweep_in_turn(objective: Objective, box: Box, moving: list[str],
+                   points: dict[str, np.ndarray], current: np.ndarray,
+                   step: Mapping[str, np.ndarray], active: np.ndarray, rows: np.ndarray,
+                   improved: np.ndarray, by_rows: bool) -> None:
+    """The compass sweep of one round, in place, one call a trial: along each coordinate in
+    turn a step up, then down; a draw still ``active`` moves to the first trial that improves
+    on it, or slides down a plateau. ``rows``: the draws asked (with ``by_rows``, the
+    active ones; else all)."""
+    for k in moving:
+        lo, hi = box.bounds(k)
+        for sign in (1.0, -1.0):
+            trial = {name: v[rows] for name, v in points.items()}
+            trial[k] = np.clip(trial[k] + sign * step[k][rows], lo, hi)
+            value = _evaluate(objective, trial, rows, by_rows)
+            better = active[rows] & (value > current[rows])
+            if better.any():
+                chosen = rows[better]
+                points[k][chosen] = trial[k][better]
+                current[chosen] = value[better]
+                improved[chosen] = True
+            if sign < 0:
+                # On a plateau (the objective exactly flat, e.g. a licence above demand that
+                # buys nothing) slide toward the lower bound: from the plateau's far side
+                # every step of the sweep ties, and the better points past its near edge
+                # would never be tried. Only downward, so it cannot cycle; the step still
+                # halves, so it ends.
+                flat = (active[rows] & ~improved[rows] & (value == current[rows])
+                        & (trial[k] < points[k][rows]))
+                if flat.any():
+                    points[k][rows[flat]] = trial[k][flat]
+
+
+def _strides_in_turn(objective: Objective, box: Box, moving: list[str],
+                     points: dict[str, np.ndarray], current: np.ndarray,
+                     base: Mapping[str, np.ndarray], ahead: np.ndarray, by_rows: bool) -> None:
+    """Hooke-Jeeves pattern moves, in place, one call a stride: where the sweep moved
+    (``ahead``, from ``base``), go as far again in the same direction, and on success twice
+    as far (at most MAX_STRIDES doublings a round), so a narrow ridge is followed in a few
+    rounds instead of step by step. Without ``by_rows`` every draw is asked."""
+    draws = current.size
+    for _ in range(MAX_STRIDES):
+        if not ahead.size:
+            break
+        asked = ahead if by_rows else np.arange(draws)
+        trial = {name: v[asked].copy() for name, v in points.items()}
+        for k in moving:
+            lo, hi = box.bounds(k)
+            stride = np.clip(2 * points[k][ahead] - base[k][ahead], lo, hi)
+            if by_rows:
+                trial[k] = stride
+            else:
+                trial[k][ahead] = stride
+        value = _evaluate(objective, trial, asked, by_rows)
+        if not by_rows:
+            value = value[ahead]
+            trial = {name: v[ahead] for name, v in trial.items()}
+        better = value > current[ahead]
+        chosen = ahead[better]
+        for k in moving:
+            points[k][chosen] = trial[k][better]
+        current[chosen] = value[better]
+        ahead = chosen
+
+
+def _sweep(objective: Objective, box: Box, moving: list[str], points: dict[str, np.ndarray],
+           current: np.ndarray, step: Mapping[str, np.ndarray], rows: np.ndarray,
+           improved: np.ndarray) -> None:
+    """:func:`_sweep_in_turn` for the draws ``rows`` only, in waves of one call each: a wave
+    asks every waiting row's remaining trials (2 per coordinate) from its point; up to its
+    first move (an improvement or a slide down a plateau) the row's point, value and flag
+    stay as they were, so that move is found at once, and the trials after it, now stale,
+    wait for the next wave, asked from the new point. Each row meets the trials, values and
+    moves of the sweep in turn; a wave per move instead of a call per trial."""
+    trials = 2 * len(moving)                # trial 2 i: coordinate i up, 2 i + 1: down
+    lo = np.repeat([box.bounds(k)[0] for k in moving], 2)
+    hi = np.repeat([box.bounds(k)[1] for k in moving], 2)
+    sign = np.tile([1.0, -1.0], len(moving))
+    down = sign < 0
+    column, axis = np.arange(trials), np.arange(trials) // 2
+    done = np.zeros(rows.size, dtype=int)   # each row's trials met so far
+    waiting = np.arange(rows.size)
+    while waiting.size:
+        r = rows[waiting]
+        ask = column >= done[waiting][:, None]                          # (rows, trials)
+        here = np.stack([points[k][r] for k in moving], axis=1)         # (rows, coordinates)
+        at = np.repeat(here, 2, axis=1)
+        tried = np.clip(at + sign * np.repeat(np.stack([step[k][r] for k in moving], axis=1),
+                                              2, axis=1), lo, hi)
+        moved = np.repeat(here[:, None, :], trials, axis=1)             # each trial's point
+        moved[:, column, axis] = tried
+        drawn = np.repeat(r, trials - done[waiting])
+        asked = {k: moved[:, :, moving.index(k)][ask] if k in moving else v[drawn]
+                 for k, v in points.items()}
+        value = np.full(ask.shape, -np.inf)
+        value[ask] = _evaluate(objective, asked, drawn, True)
+        held = current[r][:, None]
+        moves = ask & ((value > held) | (down & ~improved[r][:, None] & (value == held)
+                                         & (tried < at)))
+        some = np.flatnonzero(moves.any(axis=1))
+        first = np.argmax(moves[some], axis=1)
+        done[waiting] = trials
+        done[waiting[some]] = first + 1
+        going, v, t = r[some], value[some, first], tried[some, first]
+        better = v > current[going]
+        current[going[better]] = v[better]
+        improved[going[better]] = True
+        for i, k in enumerate(moving):
+            on = axis[first] == i
+            points[k][going[on]] = t[on]
+        waiting = waiting[done[waiting] < trials]
+
+
+def _strides(objective: Objective, box: Box, moving: list[str], points: dict[str, np.ndarray],
+             current: np.ndarray, base: Mapping[str, np.ndarray], ahead: np.ndarray) -> None:
+    """:func:`_strides_in_turn` for the draws ``ahead`` only, in one call: each stride is
+    where the one before leads if it succeeds, so all are asked at once and each row stops
+    at its first that does not improve (the same points and values as one call a stride)."""
+    if not ahead.size:
+        return
+    chain, at = [], {k: points[k][ahead] for k in moving}
+    for _ in range(MAX_STRIDES):
+        at = {k: np.clip(2 * at[k] - base[k][ahead], *box.bounds(k)) for k in moving}
+        chain.append(at)
+    asked = {k: np.concatenate([c[k] for c in chain]) if k in moving
+             else np.tile(v[ahead], len(chain)) for k, v in points.items()}
+    value = _evaluate(objective, asked, np.tile(ahead, len(chain)), True).reshape(len(chain), -1)
+    going = np.arange(ahead.size)
+    for stride, at in zip(value, chain):
+        better = stride[going] > current[ahead[going]]
+        going = going[better]
+        for k in moving:
+            points[k][ahead[going]] = at[k][going]
+        current[ahead[going]] = stride[going]
+        if not going.size:
+            break
 
 
 def _evaluate(objective: Objective, points: Mapping[str, np.ndarray], rows: np.ndarray,

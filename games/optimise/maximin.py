@@ -88,14 +88,19 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
     x = np.where(free, np.where(slope > 0, lo, hi), x)
     gap = a0 - b0 + np.sum(slope * x, axis=1)           # (a - b) . x + a0 - b0, at its least
     need = np.maximum(-gap, 0.0)
-    for i in range(k):
-        reach = np.where(free[:, i], np.abs(slope[:, i]) * (hi[:, i] - lo[:, i]), 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = np.where(reach > 0, np.clip(need / reach, 0.0, 1.0), 0.0)
-        moved = np.where(slope[:, i] > 0, lo[:, i] + share * (hi[:, i] - lo[:, i]),
-                         hi[:, i] - share * (hi[:, i] - lo[:, i]))
-        x[:, i] = np.where(free[:, i], moved, x[:, i])
-        need = need - share * reach
+    # Only free coordinates move (elsewhere the share and reach are 0, leaving x and need
+    # as they are): each coordinate's rows where it is free.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in range(k):
+            on = np.flatnonzero(free[:, i])
+            if not on.size:
+                continue
+            width = hi[on, i] - lo[on, i]
+            reach = np.abs(slope[on, i]) * width
+            share = np.where(reach > 0, np.clip(need[on] / reach, 0.0, 1.0), 0.0)
+            x[on, i] = np.where(slope[on, i] > 0, lo[on, i] + share * width,
+                                hi[on, i] - share * width)
+            need[on] = need[on] - share * reach
     values = np.minimum(np.sum(a * x, axis=1) + a0, np.sum(b * x, axis=1) + b0)
     return LinearMaximin(points=x, values=values, bounds=bound, weights=lam)
 
@@ -103,7 +108,7 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
 def _dual(lams: np.ndarray, a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray,
           lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """h(lam) for every candidate weight: shape (n, candidates)."""
-    lam = np.nan_to_num(lams)[:, :, None]
+    lam = np.where(np.isnan(lams), 0.0, lams)[:, :, None]  # lams hold no infinities
     c = lam * a[:, None, :] + (1 - lam) * b[:, None, :]
     top = np.maximum(c * lo[:, None, :], c * hi[:, None, :]).sum(axis=2)
     return lams * a0[:, None] + (1 - lams) * b0[:, None] + top

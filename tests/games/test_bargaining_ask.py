@@ -93,3 +93,38 @@ def test_no_issue_alone_raises_the_ask_and_no_package_of_its_grid_beats_it(seed)
         assert along <= ask.expected_gain + 1e-9
     g_1, g_2 = scan(problem, ask.settings["grid_points"]).gains  # where the search starts
     assert np.where(g_2 >= 0, g_1, 0.0).mean(axis=0).max() <= ask.expected_gain + 1e-12
+
+
+def test_the_ask_asks_each_package_once_and_gets_the_gains_of_asking_every_time():
+    """The search's evaluator keeps its last calls' gains: every package asked again (the
+    point on each line, a straight line after zooming in) comes from there, bit for bit what
+    evaluating it again gives, and no package reaches the utilities twice while kept (a
+    package of the same moving issues at another level of a fixed one is another package)."""
+    from games.bargaining.batch import _packages_of
+    rng = np.random.default_rng(3)
+    reserve = rng.uniform(0, 1, 500)
+    asked, counting = [], [True]
+
+    def u(x, q):
+        if counting[0]:
+            row = lambda v: np.broadcast_to(v, (1, np.shape(x["s"])[-1]))[0].tolist()  # noqa
+            asked.extend(zip(row(x["s"]), row(x["t"]), row(x["k"])))
+        return (1 - x["s"] + np.log1p(x["t"]) * q["r"] * x["k"],
+                x["s"] * np.sqrt(x["t"] + q["r"]) - q["r"])
+
+    p = BatchProblem(u, Box({"s": (0.0, 1.0), "t": (0.0, 2.0), "k": [1.0, 2.0]}),
+                     {"r": reserve}, (0.0, 0.0))
+    kept = []
+    levels = [(k, _packages_of(p, {"s": 0.0, "t": 0.0, "k": k}, ["s", "t"], kept),
+               _packages_of(p, {"s": 0.0, "t": 0.0, "k": k}, ["s", "t"])) for k in (1.0, 2.0)]
+    pool = rng.uniform(0, 1, (40, 2)) * [1.0, 2.0]
+    for _ in range(12):
+        packages = pool[rng.integers(0, 40, rng.integers(1, 30))]
+        for k, memo, fresh in levels:
+            counting[0] = True
+            got = memo(packages)
+            counting[0] = False
+            want = fresh(packages)
+            for g, h in zip(got, want):
+                assert g.shape == h.shape == (500, len(packages)) and g.tobytes() == h.tobytes()
+    assert len(asked) == len(set(asked)) > 40

@@ -289,6 +289,83 @@ def test_gains_refuse_one_non_finite_cell_and_accept_finite_gains_whose_sum_over
         assert _broadcast_shape(arrays) == np.broadcast_shapes(*shapes)
 
 
+def test_the_grid_margins_by_blocks_are_those_of_the_whole_table():
+    """_maximin's start: each draw's best grid outcome for the max-min margin, found
+    GRID_BLOCK draws at a time, is bit for bit the whole table's (values and first of equal
+    maxima), for a number of draws that is not a multiple of the block."""
+    from games.bargaining.batch import GRID_BLOCK, GridScan, _best_margin_on_grid
+    rng = np.random.default_rng(5)
+    n, m = 3 * GRID_BLOCK + 17, 41
+    g_1 = np.round(rng.normal(size=(n, m)), 1)     # rounded: many ties
+    g_2 = np.broadcast_to(np.round(rng.normal(size=(1, m)), 1), (n, m))
+    units = (rng.uniform(0.5, 2, n), rng.uniform(0.5, 2, n))
+    offsets = (rng.normal(size=n), np.zeros(n))
+    best, margin = _best_margin_on_grid(GridScan({}, (g_1, g_2), units, m), offsets)
+    table = np.minimum((g_1 - offsets[0][:, None]) / units[0][:, None],
+                       (g_2 - offsets[1][:, None]) / units[1][:, None])
+    assert np.array_equal(best, np.argmax(table, axis=1))
+    assert margin.tobytes() == table[np.arange(n), best].tobytes()
+
+
+def _linear_maximin_by_every_coordinate(a, a0, b, b0, low, high):
+    """linear_maximin as it was before it moved only each coordinate's free rows (every row
+    through every coordinate): the reference the faster one must equal bit for bit."""
+    a, b = np.atleast_2d(np.asarray(a, dtype=float)), np.atleast_2d(np.asarray(b, dtype=float))
+    n, k = a.shape
+    a0, b0 = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (a0, b0))
+    lo = np.broadcast_to(np.asarray(low, dtype=float), (n, k))
+    hi = np.broadcast_to(np.asarray(high, dtype=float), (n, k))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        breaks = np.where(a != b, b / (b - a), np.nan)
+    breaks = np.where((breaks >= 0) & (breaks <= 1), breaks, np.nan)
+    lams = np.concatenate([np.zeros((n, 1)), np.ones((n, 1)), breaks], axis=1)
+    lam3 = np.nan_to_num(lams)[:, :, None]
+    c3 = lam3 * a[:, None, :] + (1 - lam3) * b[:, None, :]
+    top = np.maximum(c3 * lo[:, None, :], c3 * hi[:, None, :]).sum(axis=2)
+    h = lams * a0[:, None] + (1 - lams) * b0[:, None] + top
+    best = np.nanargmin(np.where(np.isnan(lams), np.inf, h), axis=1)
+    rows = np.arange(n)
+    lam = lams[rows, best]
+    c = lam[:, None] * a + (1 - lam[:, None]) * b
+    free = np.abs(c) <= 1e-12 * np.maximum(np.abs(a) + np.abs(b), 1e-300)
+    free[rows, np.maximum(best - 2, 0)] |= best >= 2
+    slope = a - b
+    x = np.where(free, np.where(slope > 0, lo, hi), np.where(c > 0, hi, lo))
+    need = np.maximum(-(a0 - b0 + np.sum(slope * x, axis=1)), 0.0)
+    for i in range(k):
+        reach = np.where(free[:, i], np.abs(slope[:, i]) * (hi[:, i] - lo[:, i]), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(reach > 0, np.clip(need / reach, 0.0, 1.0), 0.0)
+        moved = np.where(slope[:, i] > 0, lo[:, i] + share * (hi[:, i] - lo[:, i]),
+                         hi[:, i] - share * (hi[:, i] - lo[:, i]))
+        x[:, i] = np.where(free[:, i], moved, x[:, i])
+        need = need - share * reach
+    values = np.minimum(np.sum(a * x, axis=1) + a0, np.sum(b * x, axis=1) + b0)
+    return x, values, h[rows, best], lam
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 10])
+def test_linear_maximin_moves_the_free_coordinates_as_before(k):
+    """The LP step moves only each coordinate's free rows now; on random problems with ties
+    (equal slopes, zero slopes, a flat coordinate's range) its points, values, bounds and
+    weights are bit for bit those of moving every row through every coordinate."""
+    rng = np.random.default_rng(k)
+    n = 400
+    a = np.round(rng.normal(size=(n, k)), 1)
+    b = np.where(rng.uniform(size=(n, k)) < 0.2, a, np.round(rng.normal(size=(n, k)), 1))
+    a[rng.uniform(size=(n, k)) < 0.1] = 0.0
+    low = np.round(rng.uniform(-1, 0, (n, k)), 1)
+    high = np.where(rng.uniform(size=(n, k)) < 0.1, low,
+                    low + np.round(rng.uniform(0, 2, (n, k)), 1))
+    a0, b0 = np.round(rng.normal(size=n), 1), np.round(rng.normal(size=n), 1)
+    found = linear_maximin(a, a0, b, b0, low, high)
+    x, values, bounds, weights = _linear_maximin_by_every_coordinate(a, a0, b, b0, low, high)
+    assert found.points.tobytes() == x.tobytes()
+    assert found.values.tobytes() == values.tobytes()
+    assert found.bounds.tobytes() == bounds.tobytes()
+    assert found.weights.tobytes() == weights.tobytes()
+
+
 def _log_product_table(beta, g_1, g_2):
     """nash_benchmark's log Nash product over a whole scan, as it was computed before
     :func:`_best_on_grid` (one expression over the table)."""

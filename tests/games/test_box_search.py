@@ -189,6 +189,51 @@ def test_a_poll_gives_each_neighbour_its_own_value():
         [x, y], axis=2)[~on_centre].tobytes()
 
 
+@pytest.mark.parametrize("wave_rows", [0, 10**9])
+def test_the_compass_over_rows_meets_the_same_points_as_the_compass_over_every_draw(
+        wave_rows, monkeypatch):
+    """maximise(by_rows=True) asks each row's trials of a round in one call (few rows) or one
+    call a trial (many); both must find, bit for bit, what the trial-by-trial sweep over
+    every draw finds (by_rows=False): the same moves, plateau slides, clipped steps at the
+    box's edges, strides and NaN regions, here on rough objectives with all of them."""
+    import games.optimise.box_search as search
+    monkeypatch.setattr(search, "WAVE_ROWS", wave_rows)
+    rng = np.random.default_rng(7)
+    n = 60
+    centre = rng.uniform(-0.2, 1.2, (n, 3))
+    cap = rng.uniform(-0.6, 0.0, (n, 1))
+    hole = rng.uniform(0, 1, (n, 1))
+    weight = rng.choice([0.0, 1.0, 3.0], (n, 3))
+    box = Box({"x": (0.0, 1.0), "level": [0.0, 2.0], "y": (0.0, 2.0), "z": (-1.0, 1.0)})
+
+    def value(rows, x, level, y, z):
+        d = (weight[rows, :1] * np.abs(x - centre[rows, :1])
+             + weight[rows, 1:2] * (y - centre[rows, 1:2]) ** 2
+             + weight[rows, 2:] * np.abs(z - centre[rows, 2:]) ** 1.5)
+        out = np.minimum(-d - 0.1 * level, cap[rows])           # a plateau at the cap
+        return np.where(np.abs(x - hole[rows]) < 0.02, np.nan, out)  # a NaN gap
+
+    asked = []
+
+    def by_rows(rows, **x):
+        asked.append(rows.size)
+        return value(rows, **x)
+
+    start = {"x": rng.uniform(0, 1, n), "level": rng.choice([0.0, 2.0], n),
+             "y": rng.uniform(0, 2, n), "z": rng.uniform(-1, 1, n)}
+    every = maximise(lambda **x: value(np.arange(n), **x), box, n, start=start,
+                     resolution=1e-7, max_rounds=80, first_step=0.25)
+    rows = maximise(by_rows, box, n, start=start, resolution=1e-7, max_rounds=80,
+                    first_step=0.25, by_rows=True)
+    assert np.array_equal(rows.values, every.values)
+    for k in box.names:
+        assert rows.points[k].tobytes() == every.points[k].tobytes()
+    assert rows.resolution == every.resolution
+    assert np.all(rows.values > -np.inf)
+    if wave_rows:  # a call a wave: at most as many as trials and strides
+        assert len(asked) < 80 * (2 * 3 + 1)
+
+
 def test_box_bounds_found_once_are_the_levels_extremes_and_survive_pickling():
     box = Box({"a": (-1.5, 2.0), "b": [3, 1, 2], "c": (0.25, 0.25)})
     for b in (box, pickle.loads(pickle.dumps(box))):
