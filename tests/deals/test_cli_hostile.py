@@ -36,3 +36,81 @@ def test_a_portfolio_error_found_while_solving_names_the_portfolio_file(tmp_path
                     encoding="utf-8")
     err = one_line(*run(["portfolio", path, "--draws", "20", "--jobs", "1"], capsys)[::2])
     assert err.startswith(f"chipdeals: error: {path}: links.precedent"), err
+
+
+MINIMAL = """\
+[deal]
+name = "kiwi-gpus"
+title = "Kiwi fruit for GPUs"
+supplier = "Ruritania"
+partner = "Zembla"
+
+[parameters.worth]
+value = 3.0
+range = [1.0, 6.0]
+source = "modelling judgement"
+
+[issues.gpus]
+range = [0, 2]
+giver = "supplier"
+
+[issues.kiwi]
+range = [0, 3]
+giver = "partner"
+
+[utility]
+supplier = "kiwi - 0.4 * gpus"
+partner = "worth * gpus - kiwi"
+
+[outside_option]
+supplier = "0"
+partner = "0.1"
+
+[proposal]
+terms = { gpus = 1.5, kiwi = 1.2 }
+"""
+
+
+@pytest.mark.parametrize("field, old, new", [
+    ("deal.title", 'title = "Kiwi fruit for GPUs"', r'title = "Kiwi \u001b[2J\u001b[31m"'),
+    ("deal.name", 'name = "kiwi-gpus"', r'name = "kiwi\rgpus"'),
+    ("deal.partner", 'partner = "Zembla"', r'partner = "Zem\u0007bla"'),
+    ("parameters.worth.source", 'source = "modelling judgement"', r'source = "x\u009b2J"'),
+])
+def test_terminal_control_codes_in_text_are_refused_naming_the_field(tmp_path, capsys, field,
+                                                                     old, new):
+    # A title holding ESC [2J cleared the reader's terminal when `show` printed it.
+    path = tmp_path / "deal.toml"
+    path.write_text(MINIMAL.replace(old, new), encoding="utf-8")
+    code, out, err = run(["show", path], capsys)
+    err = one_line(code, err)
+    assert f"{path}: {field}:" in err and "\x1b" not in err and "\x9b" not in err, err
+    assert not any(c in out for c in "\x1b\x07\x9b\r"), out
+
+
+def test_a_portfolio_title_with_control_codes_is_refused(tmp_path, capsys):
+    path = tmp_path / "mine.toml"
+    path.write_text(TEACHING.replace('title = "Two Gulf', r'title = "\u001b[2JTwo Gulf', 1),
+                    encoding="utf-8")
+    err = one_line(*run(["portfolio", path, "--draws", "20", "--jobs", "1"], capsys)[::2])
+    assert f"{path}: portfolio.title:" in err, err
+
+
+def test_a_description_may_span_lines_and_hold_tabs(tmp_path, capsys):
+    path = tmp_path / "deal.toml"
+    path.write_text(MINIMAL.replace('partner = "Zembla"\n', 'partner = "Zembla"\n'
+                                    'description = """two\n\tlines"""\n'), encoding="utf-8")
+    assert run(["show", path], capsys)[0] == 0
+
+
+def test_a_deal_whose_two_sides_share_a_name_is_refused_on_reading(tmp_path, capsys):
+    # show, solve and assess printed tables in which "Ruritania accepts" meant either side;
+    # only frontier and negotiate refused it, in words that named no field.
+    path = tmp_path / "deal.toml"
+    path.write_text(MINIMAL.replace('partner = "Zembla"', 'partner = "Ruritania"'),
+                    encoding="utf-8")
+    for command in ("show", "assess"):
+        err = one_line(*run([command, path, "--draws", "20", "--jobs", "1"][:2 if command ==
+                                                                               "show" else 6],
+                            capsys)[::2])
+        assert f"{path}: deal.partner:" in err, err
