@@ -114,3 +114,31 @@ def test_a_deal_whose_two_sides_share_a_name_is_refused_on_reading(tmp_path, cap
                                                                                "show" else 6],
                             capsys)[::2])
         assert f"{path}: deal.partner:" in err, err
+
+
+ACTORS = MINIMAL + """
+[actors.supplier]
+rule = "veto"
+review_months = "REVIEW"
+
+[actors.supplier.members.Ministry]
+utility = "UTILITY"
+"""
+
+
+@pytest.mark.parametrize("review, utility, field", [
+    ("-5", "kiwi - 0.4 * gpus", "actors.supplier.review_months"),
+    ("log(worth - 2)", "kiwi - 0.4 * gpus", "actors.supplier.review_months"),
+    ("1", "kiwi / (gpus - 1)", "actors.supplier.members.Ministry.utility"),
+])
+@pytest.mark.parametrize("command", ["ratify", "assess"])
+def test_a_bad_delay_or_member_utility_names_its_field(tmp_path, capsys, review, utility, field,
+                                                       command):
+    # Before: "delta_1 must hold discount factors strictly between 0 and 1; 60 do not" and
+    # "the ratification constraint has no value (NaN) at some packages of draw 0".
+    path = tmp_path / "deal.toml"
+    path.write_text(ACTORS.replace("REVIEW", review).replace("UTILITY", utility),
+                    encoding="utf-8")
+    extra = ["--jobs", "1"] if command == "assess" else []
+    err = one_line(*run([command, path, "--draws", "40", *extra], capsys)[::2])
+    assert f"{path}: {field}:" in err, err
