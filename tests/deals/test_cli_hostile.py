@@ -142,3 +142,19 @@ def test_a_bad_delay_or_member_utility_names_its_field(tmp_path, capsys, review,
     extra = ["--jobs", "1"] if command == "assess" else []
     err = one_line(*run([command, path, "--draws", "40", *extra], capsys)[::2])
     assert f"{path}: {field}:" in err, err
+
+
+@pytest.mark.parametrize("field, old, new", [
+    ("volume", 'volume = "bought"\nblocked', 'volume = "log(bought - 0.5)"\nblocked'),
+    ("volume", 'volume = "bought"\nblocked', 'volume = "-bought"\nblocked'),
+    ("demand", 'demand = "demand"\n\n[shared', 'demand = "-demand"\n\n[shared'),
+])
+def test_a_flow_of_chips_that_is_not_a_number_or_below_0_names_the_deal_and_field(
+        tmp_path, capsys, field, old, new):
+    # Before: "allocate: problem 0's volumes are not finite in draw 0", "allocate: volumes
+    # must be at least 0" (no file, no field), and a negative demand was solved as given.
+    assert old in TEACHING
+    path = tmp_path / "mine.toml"
+    path.write_text(TEACHING.replace(old, new, 1), encoding="utf-8")
+    err = one_line(*run(["portfolio", path, "--draws", "20", "--jobs", "1"], capsys)[::2])
+    assert f"{path}: deals (malaysia).{field}:" in err, err
