@@ -158,3 +158,18 @@ def test_a_flow_of_chips_that_is_not_a_number_or_below_0_names_the_deal_and_fiel
     path.write_text(TEACHING.replace(old, new, 1), encoding="utf-8")
     err = one_line(*run(["portfolio", path, "--draws", "20", "--jobs", "1"], capsys)[::2])
     assert f"{path}: deals (malaysia).{field}:" in err, err
+
+
+@pytest.mark.parametrize("field, old, new", [
+    ("parameters.worth", "range = [1.0, 6.0]", "range = [1.0, 1e300]"),
+    ("issues.gpus.range", "range = [0, 2]", "range = [0, 1e300]"),
+])
+def test_a_range_too_wide_to_compute_with_is_refused_on_reading(tmp_path, capsys, field, old,
+                                                                new):
+    # Before: the parameter's draws overflowed (RuntimeWarning lines, then an error about a
+    # draw of -inf); the issue's range ran to a printed audit with a benchmark of n/a and a
+    # best ask of 0 accepted in 0% of worlds, the overflow said only in warnings.
+    path = tmp_path / "deal.toml"
+    path.write_text(MINIMAL.replace(old, new, 1), encoding="utf-8")
+    err = one_line(*run(["assess", path, "--draws", "40", "--jobs", "1"], capsys)[::2])
+    assert f"{path}: {field}" in err and "Warning" not in err, err
