@@ -173,3 +173,15 @@ def test_a_range_too_wide_to_compute_with_is_refused_on_reading(tmp_path, capsys
     path.write_text(MINIMAL.replace(old, new, 1), encoding="utf-8")
     err = one_line(*run(["assess", path, "--draws", "40", "--jobs", "1"], capsys)[::2])
     assert f"{path}: {field}" in err and "Warning" not in err, err
+
+
+def test_list_writes_a_workbook(tmp_path, capsys):
+    # `chipdeals list --output deals.xlsx` ended in a traceback ('Rows' object has no
+    # attribute 'index'): list builds its table without pandas, and the workbook wanted one.
+    openpyxl = pytest.importorskip("openpyxl")
+    path = tmp_path / "deals.xlsx"
+    code, out, err = run(["list", "--output", path], capsys)
+    assert code == 0, err
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    cells = [c.value for row in sheet.iter_rows() for c in row]
+    assert "gulf-divestment-uae" in cells and "deal" in cells
