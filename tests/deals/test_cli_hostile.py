@@ -185,3 +185,14 @@ def test_list_writes_a_workbook(tmp_path, capsys):
     sheet = openpyxl.load_workbook(path).worksheets[0]
     cells = [c.value for row in sheet.iter_rows() for c in row]
     assert "gulf-divestment-uae" in cells and "deal" in cells
+
+
+def test_a_library_deal_read_before_its_proposal_leaves_out_the_stages_that_stage_it():
+    # compare and backtest --as-of 1900-01-01 refused the bundled UAE deal: its [stages]
+    # stages the proposal by default (no `terms` key), and only an explicit terms = "proposal"
+    # was left out with the proposal.
+    import deals
+
+    deal = deals.load("gulf-divestment-uae", as_of="1900-01-01")
+    assert deal.proposal is None and deal.stages is None
+    assert deals.load("gulf-divestment-uae").stages is not None
