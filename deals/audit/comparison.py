@@ -20,9 +20,11 @@ from deals.audit.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thres
 from deals.audit.work import Summaries, summary
 from deals.audit.benchmark_memo import shared_benchmarks
 from deals.deal.files import load
+from deals.errors import DealFileError
 from deals.deal.reading import library_names
 from deals.deal.model import Deal
 from deals.audit.verdicts import FLAG_WORDS, FLAGS, label, verdict
+from games.errors import GameError
 from games.parallel import jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 
@@ -205,6 +207,15 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
     tasks = _tasks(audited, summaries=detail and terms == "proposal")
 
     def run(task: tuple[str, int]) -> Any:
+        try:
+            return run_task(task)
+        except GameError as error:  # among many deals, say which one (its file is its name)
+            deal = audited[task[1]]
+            if deal.name not in str(error):
+                _prefix(error, f"deal {deal.name!r}: ")
+            raise
+
+    def run_task(task: tuple[str, int]) -> Any:
         kind, k = task
         deal = audited[k]
         if kind != "audit":
@@ -238,6 +249,15 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
                       tuple(o for _, o in found), skipped=tuple(skipped),
                       imposed=tuple(d.name for d in audited
                                     if d.outcome is not None and d.outcome.imposed))
+
+
+def _prefix(error: GameError, text: str) -> None:
+    """Put ``text`` before the error's message, in this process and in the copy a worker
+    process sends back (a DealFileError is rebuilt there from its reason)."""
+    if isinstance(error, DealFileError):
+        error.reason = text + error.reason
+    if error.args and isinstance(error.args[0], str):
+        error.args = (text + error.args[0], *error.args[1:])
 
 
 def _auditable(chosen: Sequence[Deal | str], terms: str, *, named: bool

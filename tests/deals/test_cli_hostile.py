@@ -196,3 +196,14 @@ def test_a_library_deal_read_before_its_proposal_leaves_out_the_stages_that_stag
     deal = deals.load("gulf-divestment-uae", as_of="1900-01-01")
     assert deal.proposal is None and deal.stages is None
     assert deals.load("gulf-divestment-uae").stages is not None
+
+
+@pytest.mark.parametrize("jobs", ["1", pytest.param("2", marks=pytest.mark.slow)])
+def test_compare_says_which_deal_an_error_found_while_auditing_is_in(tmp_path, capsys, jobs):
+    # compare of several files said "utility.supplier: inf at gpus=0, ..." and not which.
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(MINIMAL, encoding="utf-8")
+    bad.write_text(MINIMAL.replace('name = "kiwi-gpus"', 'name = "overflowing"').replace(
+        'supplier = "kiwi - 0.4 * gpus"', 'supplier = "kiwi ** (worth * 200)"'), encoding="utf-8")
+    err = one_line(*run(["compare", good, bad, "--draws", "40", "--jobs", jobs], capsys)[::2])
+    assert "deal 'overflowing': utility.supplier:" in err, err
