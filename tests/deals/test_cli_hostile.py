@@ -6,7 +6,7 @@ terminal control codes passed through from a file, no wrong answer printed.
 
 from __future__ import annotations
 
-from pathlib import Path
+import warnings
 
 import pytest
 
@@ -207,3 +207,19 @@ def test_compare_says_which_deal_an_error_found_while_auditing_is_in(tmp_path, c
         'supplier = "kiwi - 0.4 * gpus"', 'supplier = "kiwi ** (worth * 200)"'), encoding="utf-8")
     err = one_line(*run(["compare", good, bad, "--draws", "40", "--jobs", jobs], capsys)[::2])
     assert "deal 'overflowing': utility.supplier:" in err, err
+
+
+def test_a_chart_of_a_deal_named_in_emoji_and_cjk_says_nothing_on_stderr(tmp_path, capsys):
+    # Six lines of "UserWarning: Glyph 129373 (\N{KIWIFRUIT}) missing from font(s)" followed
+    # a successful --plot: stderr is for one line on errors.
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "deal.toml"
+    path.write_text(MINIMAL.replace('partner = "Zembla"', 'partner = "Zembla 🥝 日本"'),
+                    encoding="utf-8")
+    image = tmp_path / "chart.png"
+    with warnings.catch_warnings(record=True) as caught:  # what python -m deals prints
+        warnings.simplefilter("always")
+        code, out, err = run(["assess", path, "--draws", "40", "--jobs", "1", "--plot",
+                              image], capsys)
+    assert code == 0 and image.stat().st_size > 0, err
+    assert not [w for w in caught if "Glyph" in str(w.message)], caught[:2]
