@@ -38,6 +38,7 @@ from games.bargaining import (
     zone_of_agreement as _zone_of_agreement,
 )
 from games.bargaining import Issue as EngineIssue
+from games.bargaining.problem import MAX_OUTCOMES
 
 if TYPE_CHECKING:  # a deal is passed in; the model calls this module, not the reverse
     from deals.deal.model import Deal
@@ -73,6 +74,8 @@ def default_resolution(deal: Deal) -> int:
     if continuous == 0:
         return 2
     per_issue = (GRID_BUDGET / discrete) ** (1.0 / continuous)
+    if discrete * 5.0 ** continuous > MAX_OUTCOMES:  # eleven issues or more: the engine's
+        return max(2, int(per_issue))                # cap, not the floor of 5, decides
     return int(min(201, max(5, per_issue)))
 
 

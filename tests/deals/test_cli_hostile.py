@@ -223,3 +223,23 @@ def test_a_chart_of_a_deal_named_in_emoji_and_cjk_says_nothing_on_stderr(tmp_pat
                               image], capsys)
     assert code == 0 and image.stat().st_size > 0, err
     assert not [w for w in caught if "Glyph" in str(w.message)], caught[:2]
+
+
+@pytest.mark.slow  # a few seconds: the stance game and the frontier of twelve issues
+def test_a_deal_of_twelve_continuous_issues_solves_with_the_default_resolution(tmp_path,
+                                                                              capsys):
+    # solve refused a valid file of many issues: "the issue grid has 244,140,625 outcomes
+    # (more than 20,000,000); lower resolution=5", a resolution the user never gave.
+    extra = "".join(f'[issues.x{i}]\nrange = [0, 1]\ngiver = "{("supplier", "partner")[i % 2]}"'
+                    "\n\n" for i in range(10))
+    text = MINIMAL.replace("[utility]", extra + "[utility]").replace(
+        '"kiwi - 0.4 * gpus"', '"kiwi - 0.4 * gpus + ' + " + ".join(
+            f"{(-0.1, 0.1)[i % 2]} * x{i}" for i in range(10)) + '"')
+    path = tmp_path / "deal.toml"
+    path.write_text(text, encoding="utf-8")
+    import deals
+    from deals.deal.analysis import default_resolution
+
+    assert default_resolution(deals.load(path)) ** 12 <= 20_000_000
+    code, out, err = run(["solve", path, "--format", "json"], capsys)
+    assert code == 0, err
