@@ -243,3 +243,20 @@ def test_a_deal_of_twelve_continuous_issues_solves_with_the_default_resolution(t
     assert default_resolution(deals.load(path)) ** 12 <= 20_000_000
     code, out, err = run(["solve", path, "--format", "json"], capsys)
     assert code == 0, err
+
+
+@pytest.mark.parametrize("country", ["Zem\x1b[2Jbla", "Zem\x9b2Jbla", "Zem\x7fbla"])
+def test_a_country_holding_control_characters_is_refused_without_printing_them(tmp_path,
+                                                                             capsys, country):
+    # The error line quoted the country as read: ESC [2J cleared the terminal showing it, and
+    # DEL and CSI (C1) passed the check of characters below 32.
+    doc = (PORTFOLIOS / "middle-tier.toml").read_text(encoding="utf-8")
+    table = (PORTFOLIOS / "ai-diffusion-countries.csv").read_text(encoding="utf-8")
+    header = table.splitlines()[0]
+    row = next(r for r in table.splitlines() if r.startswith("Albania,"))
+    (tmp_path / "ai-diffusion-countries.csv").write_text(
+        header + "\n" + row.replace("Albania", country, 1) + "\n", encoding="utf-8")
+    path = tmp_path / "mine.toml"
+    path.write_text(doc, encoding="utf-8")
+    err = one_line(*run(["portfolio", path, "--draws", "20", "--jobs", "1"], capsys)[::2])
+    assert "column country" in err and not any(c in err for c in "\x1b\x9b\x7f"), err
