@@ -260,3 +260,21 @@ def test_a_country_holding_control_characters_is_refused_without_printing_them(t
     path.write_text(doc, encoding="utf-8")
     err = one_line(*run(["portfolio", path, "--draws", "20", "--jobs", "1"], capsys)[::2])
     assert "column country" in err and not any(c in err for c in "\x1b\x9b\x7f"), err
+
+
+@pytest.mark.parametrize("extra, field", [
+    ('[actors.supplier]\nrule = "veto"\n[actors.supplier.members."Mini\\u001b[31mstry"]\n'
+     'utility = "kiwi"\n', "actors.supplier.members.'Mini\\x1b[31mstry'"),
+    ('[actors.supplier]\nrule = "veto"\n[actors.supplier.members.Ministry]\nutility = "kiwi"\n'
+     'description = "\\u001b[2J"\n', "actors.supplier.members.Ministry.description"),
+    ('[beliefs.partner.worth]\nvalue = 3.0\nsource = "x\\u009b2J"\n',
+     "beliefs.partner.worth.source"),
+])
+def test_control_characters_anywhere_in_a_file_are_refused_naming_the_field(tmp_path, capsys,
+                                                                             extra, field):
+    # A member's name is a key, not a text field: ratify printed "Who blocks on the Ruritania
+    # side: Mini" in red, and any text after it too.
+    path = tmp_path / "deal.toml"
+    path.write_text(MINIMAL + "\n" + extra, encoding="utf-8")
+    err = one_line(*run(["ratify", path, "--draws", "20"], capsys)[::2])
+    assert f"{path}: {field}:" in err and "\x1b" not in err and "\x9b" not in err, err
