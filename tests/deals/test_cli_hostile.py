@@ -278,3 +278,12 @@ def test_control_characters_anywhere_in_a_file_are_refused_naming_the_field(tmp_
     path.write_text(MINIMAL + "\n" + extra, encoding="utf-8")
     err = one_line(*run(["ratify", path, "--draws", "20"], capsys)[::2])
     assert f"{path}: {field}:" in err and "\x1b" not in err and "\x9b" not in err, err
+
+
+def test_assessing_a_belief_the_file_lacks_says_to_add_a_belief(tmp_path, capsys):
+    # It said "add the terms on the table as [proposal]" to a file that has a proposal.
+    path = tmp_path / "deal.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    err = one_line(*run(["assess", path, "--terms", "belief", "--draws", "20", "--jobs", "1"],
+                        capsys)[::2])
+    assert "add [belief] values" in err and "as [proposal]" not in err, err
