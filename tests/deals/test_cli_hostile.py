@@ -287,3 +287,18 @@ def test_assessing_a_belief_the_file_lacks_says_to_add_a_belief(tmp_path, capsys
     err = one_line(*run(["assess", path, "--terms", "belief", "--draws", "20", "--jobs", "1"],
                         capsys)[::2])
     assert "add [belief] values" in err and "as [proposal]" not in err, err
+
+
+def test_a_side_that_can_only_walk_away_is_named_by_solve(tmp_path, capsys):
+    # One issue, given by the supplier: the partner's only stance is to walk away. The line
+    # said "the offer tree needs a stance for each side" without saying which side's table.
+    text = MINIMAL.replace('[issues.kiwi]\nrange = [0, 3]\ngiver = "partner"\n\n', "").replace(
+        '"kiwi - 0.4 * gpus"', '"1 - 0.4 * gpus"').replace('"worth * gpus - kiwi"',
+                                                         '"worth * gpus - 1"').replace(
+        "terms = { gpus = 1.5, kiwi = 1.2 }", "terms = { gpus = 1.5 }")
+    text += ('\n[stances.supplier]\ngive = { gpus = 2 }\n\n'
+             '[stances.partner]\nno = { walk_away = true }\n')
+    path = tmp_path / "deal.toml"
+    path.write_text(text, encoding="utf-8")
+    err = one_line(*run(["solve", path], capsys)[::2])
+    assert f"{path}: stances.partner:" in err, err
