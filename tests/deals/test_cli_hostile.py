@@ -7,6 +7,7 @@ terminal control codes passed through from a file, no wrong answer printed.
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -302,3 +303,29 @@ def test_a_side_that_can_only_walk_away_is_named_by_solve(tmp_path, capsys):
     path.write_text(text, encoding="utf-8")
     err = one_line(*run(["solve", path], capsys)[::2])
     assert f"{path}: stances.partner:" in err, err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("option", ["--keep-draws", "--plot"])
+def test_an_output_path_that_is_a_device_is_refused_not_replaced(tmp_path, capsys, option,
+                                                                  monkeypatch):
+    # The atomic write renamed its temporary file over the path: run as root, --keep-draws
+    # /dev/full replaced the device with a regular file of the draws (exit 0). A device that
+    # cannot be renamed over stands for it here when not root: a FIFO in a folder of ours.
+    import os
+    import stat as stats
+
+    from games.writing import check_writable, replacing
+
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    assert check_writable(fifo) is not None and check_writable("/dev/full") is not None
+    with pytest.raises(OSError):
+        with replacing(fifo) as out:
+            out.write(b"x")
+    assert stats.S_ISFIFO(fifo.stat().st_mode)
+    path = tmp_path / "deal.toml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    err = one_line(*run(["assess", path, "--draws", "20", "--jobs", "1", option, fifo],
+                        capsys)[::2])
+    assert "not a regular file" in err and stats.S_ISFIFO(fifo.stat().st_mode), err
