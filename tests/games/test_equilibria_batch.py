@@ -80,6 +80,35 @@ def test_stacked_support_enumeration_agrees_with_vertex_enumeration(seed, shape,
     assert_matches_enumeration(A, B, found)
 
 
+def planted_games(rng, count, m, n, size):
+    """Games with a known equilibrium (x*, y*) of support ``size``: every row in x*'s support
+    earns 0 against y*, every other row -1, and every column in y*'s support earns 0 against x*,
+    every other column -1 (payoffs otherwise random)."""
+    A, B = rng.normal(size=(count, m, n)), rng.normal(size=(count, m, n))
+    xs, ys = np.zeros((count, m)), np.zeros((count, n))
+    for k in range(count):
+        rows, cols = rng.permutation(m)[:size], rng.permutation(n)[:size]
+        xs[k, rows], ys[k, cols] = rng.dirichlet(np.ones(size)), rng.dirichlet(np.ones(size))
+        A[k] -= (A[k] @ ys[k])[:, None] + np.isin(np.arange(m), rows, invert=True)[:, None]
+        B[k] -= (xs[k] @ B[k])[None, :] + np.isin(np.arange(n), cols, invert=True)[None, :]
+    return A, B, xs, ys
+
+
+@pytest.mark.parametrize("m, n, size", [(3, 3, 3), (4, 4, 4), (4, 4, 3), (4, 4, 2), (3, 4, 2),
+                                        (4, 3, 3), (4, 4, 1)])
+def test_planted_equilibria_are_found(m, n, size):
+    # The answer is known by construction (not from our own output): in every game of the
+    # stack, one equilibrium is (x*, y*), whichever basis sizes the kernel solves it with.
+    rng = np.random.default_rng(100 * m + 10 * n + size)
+    A, B, xs, ys = planted_games(rng, 300, m, n, size)
+    found = equilibria_batch(A, B)
+    assert not found.degenerate.any()
+    for k in range(len(A)):
+        assert any(np.allclose(x, xs[k], atol=1e-9) and np.allclose(y, ys[k], atol=1e-9)
+                   for x, y in found.equilibria_of(k)), k
+    assert_matches_enumeration(A[:40], B[:40], equilibria_batch(A[:40], B[:40]))
+
+
 def test_large_shapes_fall_back_to_one_by_one_and_say_so():
     rng = np.random.default_rng(3)
     A, B = rng.normal(size=(2, 8, 8)), rng.normal(size=(2, 8, 8))

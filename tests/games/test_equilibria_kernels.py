@@ -174,7 +174,8 @@ def test_zero_sum_answers_the_same_on_both_paths(A):
 
 
 @compiled_only
-@pytest.mark.parametrize("shape", [(2, 2), (2, 4), (4, 2), (3, 3), (3, 4), (5, 5)])
+@pytest.mark.parametrize("shape", [(2, 2), (2, 4), (4, 2), (3, 3), (3, 4), (4, 3), (4, 4),
+                                   (1, 4), (4, 1), (5, 5)])
 @pytest.mark.parametrize("degenerate", [False, True])
 def test_batches_answer_the_same_on_both_paths(shape, degenerate):
     """Same games flagged degenerate, same equilibria in the same rows: bit for bit where both

@@ -1,10 +1,11 @@
 /* From a game's payoffs to its verified equilibria in one call (vertex_enumeration.py,
  * equilibrium.verified_set, batch.equilibria_batch).
  *
- * Small games (at most SMALL strategies per player) enumerate the bases of both
- * best-response polytopes pair by pair: the basis of P with rows I and tight columns J and
- * the basis of Q with rows J and tight columns I are solved together, so a nondegenerate
- * game's completely labeled vertex pairs are the pairs (I, J) whose two bases are both
+ * Small games (at most SMALL strategies per player) solve every basis of both best-response
+ * polytopes, polytope by polytope (the sign tests of all bases first, without branches on
+ * their random outcomes, then the rest for the bases that pass), and then pair them: a
+ * nondegenerate game's completely labeled vertex pairs are the pairs (I, J) whose basis of P
+ * with rows I and tight columns J and basis of Q with rows J and tight columns I are both
  * feasible vertices (support enumeration, von Stengel 2002, section 3). Every basis is
  * solved, so every vertex is seen and degeneracy (a vertex with more labels than its
  * dimension) is tested exactly, as by the walk. A degenerate game, a nearly singular basis
@@ -36,145 +37,51 @@ static void rescaled(const double *a, int m, int n, int flip, double low, double
         }
 }
 
-/* Solve sum_a z[a] M[rows[a], cols[b]] = 1 (b < k) for M (d x e) by Gaussian elimination
- * with partial pivoting. 0: solved; 1: singular or nearly (|det| <= SINGULAR x Hadamard's
- * bound), so the caller cannot trust this basis. */
-static int solve_basis(const double *M, int e, const int *rows, const int *cols, int k,
-                       double *z) {
-    double work[SMALL][SMALL + 1], det = 1.0, norms = 1.0;
-    int a, b, c, r, best;
-    if (k == 1) {
-        z[0] = 1.0 / M[rows[0] * e + cols[0]];
-        return 0;  /* entries are in [1, 2] */
+/* Solve sum_a z[a] M[a, b] = 1 (b < 4) for the one basis of a 4 x 4 polytope (all rows,
+ * all columns) by Gaussian elimination with partial pivoting, rows exchanged through
+ * pointers, without branches on the choice of pivot; the determinant's sign flips are
+ * counted and applied at the end (negation commutes with rounding: the same bits). 0:
+ * solved; 1: singular or nearly (|det| <= SINGULAR x Hadamard's bound), so the caller cannot
+ * trust this basis. */
+static inline __attribute__((always_inline)) int solve_four(const double *M, double *z) {
+    double work[4][5], *row[4], det = 1.0, norms = 1.0;
+    int a, b, c, r, flips = 0;
+    for (b = 0; b < 4; b++) {
+        for (a = 0; a < 4; a++) work[b][a] = M[a * 4 + b];
+        work[b][4] = 1.0;
+        row[b] = work[b];
     }
-    for (b = 0; b < k; b++) {
-        for (a = 0; a < k; a++) work[b][a] = M[rows[a] * e + cols[b]];
-        work[b][k] = 1.0;
-    }
-    for (c = 0; c < k; c++) {
-        double pivot;
-        best = c;
-        for (r = c + 1; r < k; r++)
-            if (fabs(work[r][c]) > fabs(work[best][c])) best = r;
-        if (best != c) {
-            det = -det;
-            for (a = 0; a <= k; a++) {
-                double t = work[c][a]; work[c][a] = work[best][a]; work[best][a] = t;
-            }
-        }
-        pivot = work[c][c];
+    for (c = 0; c < 4; c++) {
+        double *swap, pivot;
+        int best = c;
+        for (r = c + 1; r < 4; r++) best = fabs(row[r][c]) > fabs(row[best][c]) ? r : best;
+        flips += best != c;
+        swap = row[c]; row[c] = row[best]; row[best] = swap;
+        pivot = row[c][c];
         det *= pivot;
         if (pivot == 0.0) return 1;
-        for (r = c + 1; r < k; r++) {
-            double factor = work[r][c] / pivot;
-            for (a = c; a <= k; a++) work[r][a] -= factor * work[c][a];
+        for (r = c + 1; r < 4; r++) {  /* column c itself is not read again */
+            double factor = row[r][c] / pivot;
+            for (a = c + 1; a <= 4; a++) row[r][a] -= factor * row[c][a];
         }
     }
-    /* entries in [1, 2]: each column's norm is at most 2 sqrt(k), their product at most
-     * (4k)^(k/2) <= 256 for k <= SMALL = 4, so a determinant past SINGULAR x 256 passes
-     * Hadamard's test without computing the norms */
+    if (flips & 1) det = -det;
+    /* entries in [1, 2]: each column's norm is at most 4, their product at most 256, so a
+     * determinant past SINGULAR x 256 passes Hadamard's test without computing the norms */
     if (!(fabs(det) > SINGULAR * 256.0)) {
-        for (b = 0; b < k; b++) {
+        for (b = 0; b < 4; b++) {
             double norm = 0.0;
-            for (a = 0; a < k; a++) norm += M[rows[a] * e + cols[b]] * M[rows[a] * e + cols[b]];
+            for (a = 0; a < 4; a++) norm += M[a * 4 + b] * M[a * 4 + b];
             norms *= sqrt(norm);
         }
         if (!(fabs(det) > SINGULAR * norms)) return 1;
     }
-    for (c = k - 1; c >= 0; c--) {
-        double value = work[c][k];
-        for (a = c + 1; a < k; a++) value -= work[c][a] * z[a];
-        z[c] = value / work[c][c];
+    for (c = 3; c >= 0; c--) {
+        double value = row[c][4];
+        for (a = c + 1; a < 4; a++) value -= row[c][a] * z[a];
+        z[c] = value / row[c][c];
     }
     return 0;
-}
-
-/* Is the basis (rows, cols) of {z >= 0, M^T z <= 1} (M is d x e) a vertex, as the walk
- * judges it (polytope_vertices)? 1: a vertex with d labels; 0: not a vertex; -1: a vertex
- * with more labels (the game is degenerate) or a basis that cannot be trusted. The vertex's
- * k entries in the rows go to ``z``. Closed forms for k <= 3 (Cramer's rule; the same
- * Hadamard test of near-singularity, squared), elimination above. ``row_max``: each row's
- * largest entry. Inlined into the loop over support pairs, where it is called 138 times per
- * 4 x 4 game: the call itself cost a fifth of the time. */
-static inline __attribute__((always_inline)) int basis_vertex(
-        const double *M, int d, int e, const int *rows, const int *cols, int k,
-        const double *row_max, double *z) {
-    const double *r0 = M + rows[0] * e, *r1, *r2;
-    double total = 0.0;
-    int a, j, labels;
-    if (k == 1) {  /* a best response of the row, else not a vertex: a quick test first */
-        double v = r0[cols[0]], limit = v * (1.0 + 2 * LABEL_TOL);
-        if (row_max[rows[0]] > limit) return 0;  /* some entry of the row is above the limit */
-        z[0] = 1.0 / v;
-    } else if (k == 2) {
-        /* sum_a z_a M[rows[a], cols[b]] = 1: S[b][a] = M[rows[a]][cols[b]] */
-        double s00, s01, s10, s11, det;
-        r1 = M + rows[1] * e;
-        s00 = r0[cols[0]]; s01 = r1[cols[0]]; s10 = r0[cols[1]]; s11 = r1[cols[1]];
-        det = s00 * s11 - s01 * s10;
-        if (!(det * det > CLEAR2) &&
-                !(det * det > SINGULAR * SINGULAR * (s00 * s00 + s01 * s01) * (s10 * s10 + s11 * s11)))
-            return -1;
-        z[0] = s11 - s01;
-        z[1] = s00 - s10;
-        /* most bases fail the sign test: make it before dividing (z = numerator / det) */
-        if (det > 0 ? (z[0] < -LABEL_TOL * det || z[1] < -LABEL_TOL * det)
-                    : (z[0] > -LABEL_TOL * det || z[1] > -LABEL_TOL * det)) return 0;
-        z[0] /= det;
-        z[1] /= det;
-    } else if (k == 3) {
-        double s[3][3], c0, c1, c2, det, norms = 1.0;
-        int b;
-        r1 = M + rows[1] * e; r2 = M + rows[2] * e;
-        for (b = 0; b < 3; b++) {
-            s[b][0] = r0[cols[b]]; s[b][1] = r1[cols[b]]; s[b][2] = r2[cols[b]];
-        }
-        /* cofactors of the first row, then the inverse applied to (1, 1, 1) */
-        c0 = s[1][1] * s[2][2] - s[1][2] * s[2][1];
-        c1 = s[1][2] * s[2][0] - s[1][0] * s[2][2];
-        c2 = s[1][0] * s[2][1] - s[1][1] * s[2][0];
-        det = s[0][0] * c0 + s[0][1] * c1 + s[0][2] * c2;
-        if (!(det * det > CLEAR3)) {
-            for (b = 0; b < 3; b++)
-                norms *= s[b][0] * s[b][0] + s[b][1] * s[b][1] + s[b][2] * s[b][2];
-            if (!(det * det > SINGULAR * SINGULAR * norms)) return -1;
-        }
-        z[0] = c0 + (s[0][2] * s[2][1] - s[0][1] * s[2][2]) + (s[0][1] * s[1][2] - s[0][2] * s[1][1]);
-        z[1] = c1 + (s[0][0] * s[2][2] - s[0][2] * s[2][0]) + (s[0][2] * s[1][0] - s[0][0] * s[1][2]);
-        z[2] = c2 + (s[0][1] * s[2][0] - s[0][0] * s[2][1]) + (s[0][0] * s[1][1] - s[0][1] * s[1][0]);
-        if (det > 0 ? (z[0] < -LABEL_TOL * det || z[1] < -LABEL_TOL * det || z[2] < -LABEL_TOL * det)
-                    : (z[0] > -LABEL_TOL * det || z[1] > -LABEL_TOL * det || z[2] > -LABEL_TOL * det))
-            return 0;
-        z[0] /= det; z[1] /= det; z[2] /= det;
-    } else if (solve_basis(M, e, rows, cols, k, z)) {
-        return -1;
-    }
-    for (a = 0; a < k; a++) {
-        if (!isfinite(z[a]) || z[a] < -LABEL_TOL) return 0;
-        total += z[a];
-    }
-    if (!(total > LABEL_TOL)) return 0;
-    labels = d - k;
-    for (a = 0; a < k; a++) if (fabs(z[a]) <= LABEL_TOL) labels++;
-    if (k <= 3) {  /* the same sums, term by term, through row pointers */
-        const double *q1 = M + rows[k > 1 ? 1 : 0] * e, *q2 = M + rows[k > 2 ? 2 : 0] * e;
-        for (j = 0; j < e; j++) {
-            double sum = 0.0;
-            sum += z[0] * r0[j];
-            if (k > 1) sum += z[1] * q1[j];
-            if (k > 2) sum += z[2] * q2[j];
-            if (!(sum <= 1.0 + LABEL_TOL)) return 0;
-            if (sum >= 1.0 - LABEL_TOL) labels++;
-        }
-        return labels > d ? -1 : 1;
-    }
-    for (j = 0; j < e; j++) {
-        double sum = 0.0;
-        for (a = 0; a < k; a++) sum += z[a] * M[rows[a] * e + j];
-        if (!(sum <= 1.0 + LABEL_TOL)) return 0;
-        if (sum >= 1.0 - LABEL_TOL) labels++;
-    }
-    return labels > d ? -1 : 1;
 }
 
 /* The vertex of a basis as a mixed strategy: z spread over the rows, normalised. */
@@ -187,78 +94,283 @@ static void strategy(const double *z, const int *rows, int k, int d, double *out
     for (i = 0; i < d; i++) out[i] /= total;
 }
 
-/* The next k-subset of 0..n-1 in lexicographic order; 0 after the last. */
-static int next_subset(int *s, int k, int n) {
-    int i = k - 1;
-    while (i >= 0 && s[i] == n - k + i) i--;
-    if (i < 0) return 0;
-    s[i]++;
-    for (i++; i < k; i++) s[i] = s[i - 1] + 1;
-    return 1;
-}
-
-/* The k-subsets of 0..3 in lexicographic order, k = 1..4 (SUBSETS[k - 1]: SUBSET_COUNT[k - 1]
- * of them, k ints each); those of 0..n-1 are the ones whose last element is below n, in the
- * same order. A table, not next_subset: the loop below runs once per game. */
+/* The k-subsets of 0..3 in lexicographic order, k = 1..4 (SUBSETS[k - 1]: 4, 6, 4, 1 of them,
+ * k ints each); those of 0..n-1 are the ones whose last element is below n, in the same
+ * order (WITHIN below). */
 static const int SUBSETS[SMALL][6 * SMALL] = {
     {0, 1, 2, 3},
     {0, 1, 0, 2, 0, 3, 1, 2, 1, 3, 2, 3},
     {0, 1, 2, 0, 1, 3, 0, 2, 3, 1, 2, 3},
     {0, 1, 2, 3},
 };
-static const int SUBSET_COUNT[SMALL] = {4, 6, 4, 1};
+/* A basis of size k is bit a * SLOTS + b of a 64-bit mask: rows SUBSETS[k - 1] + a k, tight
+ * columns SUBSETS[k - 1] + b k (so the bits run in the order of the support pairs). */
+#define SLOTS 6
+/* WITHIN[k - 1][d]: how many k-subsets of 0..d-1 there are, then their indices in
+ * SUBSETS[k - 1] (k = 2, 3; k = 1 and 4 need no table). */
+static const int WITHIN[3][SMALL + 1][7] = {
+    {{0}, {0}, {0}, {0}, {0}},
+    {{0}, {0}, {1, 0}, {3, 0, 1, 3}, {6, 0, 1, 2, 3, 4, 5}},
+    {{0}, {0}, {0}, {1, 0}, {4, 0, 1, 2, 3}},
+};
 
-/* The equilibria of a small game by its support pairs, in support order (size, rows,
- * columns), appended to ``out`` (m + n doubles each). 0: done (a nondegenerate game);
- * 1: degenerate or untrusted (use the walk); -2: out of memory. */
-/* The support pairs of size k (small_pairs' loop for one size): inlined once per size with
- * k a constant, so the compiler drops the branches on k and unrolls the loops over it. */
-static inline __attribute__((always_inline)) int pairs_of_size(
-        int k, const double *P, const double *Q, int m, int n, const double *p_max,
-        const double *q_max, Bytes *out, Py_ssize_t *x_count, Py_ssize_t *y_count) {
-    const int *sets = SUBSETS[k - 1];
-    double x[SMALL], y[SMALL];
-    int a, b;
-    for (a = 0; a < SUBSET_COUNT[k - 1]; a++) {
-        const int *I = sets + a * k;
-        if (I[k - 1] >= m) continue;
-        for (b = 0; b < SUBSET_COUNT[k - 1]; b++) {
-            const int *J = sets + b * k;
-            int found_x, found_y;
-            if (J[k - 1] >= n) continue;
-            found_x = basis_vertex(P, m, n, I, J, k, p_max, x);
-            if (found_x < 0) return 1;
-            found_y = basis_vertex(Q, n, m, J, I, k, q_max, y);
-            if (found_y < 0) return 1;
-            *x_count += found_x; *y_count += found_y;
-            if (found_x && found_y) {
-                double *row = bytes_extend(out, sizeof(double) * (m + n));
-                if (!row) return -2;
-                strategy(x, I, k, m, row);
-                strategy(y, J, k, n, row + m);
-            }
-        }
+/* The vertices of a small polytope {z >= 0, M^T z <= 1} (M is d x e), basis by basis: bit
+ * a * SLOTS + b of vertex[k - 1] is set when that basis of size k is a vertex with d labels;
+ * its entries in z[k - 1][a * SLOTS + b]. */
+typedef struct {
+    uint64_t vertex[SMALL];
+    double z[SMALL][SLOTS * SLOTS][SMALL];
+} Bases;
+
+/* Two doubles operated on at once, entry by entry (GCC's vector extensions: SSE2 on x86-64),
+ * and the masks their comparisons give (all bits set where true). */
+typedef double Pair __attribute__((vector_size(16)));
+typedef long long PairMask __attribute__((vector_size(16)));
+/* The sign bit of each entry of a Pair. */
+static const PairMask SIGN_BIT = {INT64_MIN, INT64_MIN};
+
+/* The rest of the walk's judgement of a solved basis (polytope_vertices) with rows r[0..k-1]:
+ * z >= 0 (within LABEL_TOL), not all zero, M^T z <= 1 on every column; then its labels (zero
+ * entries, tight columns, the d - k rows left out): a vertex when they are d, degenerate when
+ * more. Computed without branches on the outcomes, which are random from basis to basis.
+ * The walk also refuses an infinite or NaN z; here that needs no test of its own: the rows'
+ * entries lie in [1, 2] (or are NaN), so such a z has an entry below -LABEL_TOL, a NaN total
+ * or a column sum that is not <= 1 + LABEL_TOL. */
+static inline __attribute__((always_inline)) void judge(
+        const double *const *r, int k, int d, int e, const double *z, int *vertex,
+        int *degenerate) {
+    const Pair zero = {0.0, 0.0};
+    PairMask over = {0, 0}, tight = {0, 0};
+    double total = 0.0;
+    int a, j, bad = 0, labels = d - k;
+    for (a = 0; a < k; a++) {
+        bad |= z[a] < -LABEL_TOL;
+        total += z[a];
     }
-    return 0;
+    bad |= !(total > LABEL_TOL);
+    for (a = 0; a < k; a++) labels += fabs(z[a]) <= LABEL_TOL;
+    for (j = 0; j + 2 <= e; j += 2) {  /* the same sums, term by term, two columns at once */
+        Pair sum = zero, row;
+        for (a = 0; a < k; a++) {
+            memcpy(&row, r[a] + j, sizeof row);
+            sum += z[a] * row;
+        }
+        over |= ~(sum <= 1.0 + LABEL_TOL);
+        tight -= sum >= 1.0 - LABEL_TOL;
+    }
+    if (j < e) {
+        double sum = 0.0;
+        for (a = 0; a < k; a++) sum += z[a] * r[a][j];
+        bad |= !(sum <= 1.0 + LABEL_TOL);
+        labels += sum >= 1.0 - LABEL_TOL;
+    }
+    bad |= (over[0] | over[1]) != 0;
+    labels += (int)(tight[0] + tight[1]);
+    *vertex = !bad & (labels <= d);
+    *degenerate = !bad & (labels > d);
 }
 
+/* Does z = num / det have an entry below -LABEL_TOL? Asked of two bases at once, before
+ * dividing (most bases fail here): num_a < -LABEL_TOL det when det > 0, num_a > -LABEL_TOL det
+ * when det < 0, that is (flipping signs, which is exact) sign(det) num_a < -LABEL_TOL |det|
+ * for some a: the smallest entry decides. det is finite and not zero (the basis passed the
+ * test of near-singularity), and so are the entries. All bits set where the answer is yes. */
+static inline __attribute__((always_inline)) PairMask negative(const Pair *num, int k, Pair det) {
+    PairMask sign = (PairMask)det & SIGN_BIT;
+    Pair low = (Pair)((PairMask)num[0] ^ sign);
+    int a;
+    for (a = 1; a < k; a++) {
+        Pair v = (Pair)((PairMask)num[a] ^ sign);
+        PairMask smaller = v < low;
+        low = (Pair)(((PairMask)v & smaller) | ((PairMask)low & ~smaller));
+    }
+    return low < -LABEL_TOL * (Pair)((PairMask)det & ~SIGN_BIT);
+}
+
+/* Judge the bases of size k whose bits are set in ``pass`` (entries num / det; 1 / num for
+ * k = 1) into out->vertex[k - 1] and out->z; 1 when one is degenerate. */
+static inline __attribute__((always_inline)) int judge_passed(
+        const double *M, int d, int e, int k, uint64_t pass, const double (*num)[3],
+        const double *det, Bases *out) {
+    const int *sets = SUBSETS[k - 1];
+    uint64_t found = 0;
+    int degenerate = 0;
+    while (pass) {
+        int bit = __builtin_ctzll(pass), a, vertex, bad;
+        const int *I = sets + (bit / SLOTS) * k;
+        const double *r[SMALL];
+        double *z = out->z[k - 1][bit];
+        pass &= pass - 1;
+        for (a = 0; a < k; a++) r[a] = M + I[a] * e;
+        if (k == 1) z[0] = 1.0 / num[bit][0];
+        else for (a = 0; a < k; a++) z[a] = num[bit][a] / det[bit];
+        judge(r, k, d, e, z, &vertex, &bad);
+        found |= (uint64_t)vertex << bit;
+        degenerate |= bad;
+    }
+    out->vertex[k - 1] = found;
+    return degenerate;
+}
+
+/* Every basis of a small polytope {z >= 0, M^T z <= 1} (M is d x e, d, e <= SMALL) with k
+ * rows and k tight columns, k up to min(d, e), solved and judged as the walk judges it
+ * (polytope_vertices): 0, or 1 when one is a vertex with more labels than d (the game is
+ * degenerate) or is nearly singular (it cannot be trusted). Closed forms for k <= 3
+ * (Cramer's rule; the Hadamard test of near-singularity, squared), elimination for k = 4.
+ * First every basis's sign test, without branches on its outcome, then the rest for the
+ * bases that pass (a third of them). ``row_max``: each row's largest entry. */
+static inline __attribute__((always_inline)) int polytope_bases(
+        const double *M, int d, int e, const double *row_max, Bases *out) {
+    double num[SLOTS * SLOTS][3], det[SLOTS * SLOTS];
+    const int *sets;
+    uint64_t pass = 0;
+    int top = d < e ? d : e, a, b, c, i, j;
+    /* k = 1: a best response of its row, else not a vertex */
+    for (a = 0; a < d; a++)
+        for (b = 0; b < e; b++) {
+            double v = M[a * e + b], limit = v * (1.0 + 2 * LABEL_TOL);
+            num[a * SLOTS + b][0] = v;
+            pass |= (uint64_t)!(row_max[a] > limit) << (a * SLOTS + b);
+        }
+    if (judge_passed(M, d, e, 1, pass, num, det, out)) return 1;
+    out->vertex[1] = out->vertex[2] = out->vertex[3] = 0;
+    if (top < 2) return 0;
+    /* k = 2: sum_a z_a M[I[a], J[b]] = 1, S[b][a] = M[I[a]][J[b]] */
+    sets = SUBSETS[1];
+    pass = 0;
+    for (i = 1; i <= WITHIN[1][d][0]; i++) {
+        const int *I = sets + 2 * (a = WITHIN[1][d][i]);
+        const double *r0 = M + I[0] * e, *r1 = M + I[1] * e;
+        for (j = 1; j <= WITHIN[1][e][0]; j += 2) {  /* two bases at once (the last twice) */
+            int b2 = WITHIN[1][e][j < WITHIN[1][e][0] ? j + 1 : j];
+            const int *J = sets + 2 * (b = WITHIN[1][e][j]), *K = sets + 2 * b2;
+            int bit = a * SLOTS + b, bit2 = a * SLOTS + b2;
+            Pair s00 = {r0[J[0]], r0[K[0]]}, s01 = {r1[J[0]], r1[K[0]]};
+            Pair s10 = {r0[J[1]], r0[K[1]]}, s11 = {r1[J[1]], r1[K[1]]}, n[2];
+            Pair dt = s00 * s11 - s01 * s10;
+            PairMask clear = dt * dt > CLEAR2, fail;
+            if (!(clear[0] & clear[1])) {
+                for (c = 0; c < 2; c++)
+                    if (!clear[c] && !(dt[c] * dt[c] > SINGULAR * SINGULAR *
+                                       (s00[c] * s00[c] + s01[c] * s01[c]) *
+                                       (s10[c] * s10[c] + s11[c] * s11[c])))
+                        return 1;
+            }
+            n[0] = s11 - s01;
+            n[1] = s00 - s10;
+            fail = negative(n, 2, dt);
+            num[bit][0] = n[0][0]; num[bit][1] = n[1][0]; det[bit] = dt[0];
+            num[bit2][0] = n[0][1]; num[bit2][1] = n[1][1]; det[bit2] = dt[1];
+            pass |= (uint64_t)!fail[0] << bit | (uint64_t)!fail[1] << bit2;
+        }
+    }
+    if (judge_passed(M, d, e, 2, pass, num, det, out)) return 1;
+    if (top < 3) return 0;
+    /* k = 3: cofactors of the first row, then the inverse applied to (1, 1, 1) */
+    sets = SUBSETS[2];
+    pass = 0;
+    for (i = 1; i <= WITHIN[2][d][0]; i++) {
+        const int *I = sets + 3 * (a = WITHIN[2][d][i]);
+        const double *r0 = M + I[0] * e, *r1 = M + I[1] * e, *r2 = M + I[2] * e;
+        for (j = 1; j <= WITHIN[2][e][0]; j += 2) {  /* two bases at once (the last twice) */
+            int b2 = WITHIN[2][e][j < WITHIN[2][e][0] ? j + 1 : j];
+            const int *J = sets + 3 * (b = WITHIN[2][e][j]), *K = sets + 3 * b2;
+            int bit = a * SLOTS + b, bit2 = a * SLOTS + b2;
+            Pair s[3][3], c0, c1, c2, dt, z[3];
+            PairMask clear, fail;
+            for (c = 0; c < 3; c++) {
+                s[c][0] = (Pair){r0[J[c]], r0[K[c]]};
+                s[c][1] = (Pair){r1[J[c]], r1[K[c]]};
+                s[c][2] = (Pair){r2[J[c]], r2[K[c]]};
+            }
+            c0 = s[1][1] * s[2][2] - s[1][2] * s[2][1];
+            c1 = s[1][2] * s[2][0] - s[1][0] * s[2][2];
+            c2 = s[1][0] * s[2][1] - s[1][1] * s[2][0];
+            dt = s[0][0] * c0 + s[0][1] * c1 + s[0][2] * c2;
+            clear = dt * dt > CLEAR3;
+            if (!(clear[0] & clear[1])) {
+                int lane;
+                for (lane = 0; lane < 2; lane++) {
+                    double norms = 1.0;
+                    if (clear[lane]) continue;
+                    for (c = 0; c < 3; c++)
+                        norms *= s[c][0][lane] * s[c][0][lane] + s[c][1][lane] * s[c][1][lane] +
+                                 s[c][2][lane] * s[c][2][lane];
+                    if (!(dt[lane] * dt[lane] > SINGULAR * SINGULAR * norms)) return 1;
+                }
+            }
+            z[0] = c0 + (s[0][2] * s[2][1] - s[0][1] * s[2][2]) +
+                   (s[0][1] * s[1][2] - s[0][2] * s[1][1]);
+            z[1] = c1 + (s[0][0] * s[2][2] - s[0][2] * s[2][0]) +
+                   (s[0][2] * s[1][0] - s[0][0] * s[1][2]);
+            z[2] = c2 + (s[0][1] * s[2][0] - s[0][0] * s[2][1]) +
+                   (s[0][0] * s[1][1] - s[0][1] * s[1][0]);
+            fail = negative(z, 3, dt);
+            for (c = 0; c < 3; c++) {
+                num[bit][c] = z[c][0];
+                num[bit2][c] = z[c][1];
+            }
+            det[bit] = dt[0];
+            det[bit2] = dt[1];
+            pass |= (uint64_t)!fail[0] << bit | (uint64_t)!fail[1] << bit2;
+        }
+    }
+    if (judge_passed(M, d, e, 3, pass, num, det, out)) return 1;
+    if (top < 4) return 0;
+    /* k = 4 (d = e = 4): the one basis, by elimination */
+    {
+        const double *r[SMALL] = {M, M + e, M + 2 * e, M + 3 * e};
+        double *z = out->z[3][0];
+        int vertex, degenerate;
+        if (solve_four(M, z)) return 1;
+        judge(r, 4, d, e, z, &vertex, &degenerate);
+        out->vertex[3] = (uint64_t)vertex;
+        return degenerate;
+    }
+}
+
+/* The equilibria of a small game by its support pairs, in support order (size, rows,
+ * columns), appended to ``out`` (m + n doubles each): the pairs (I, J) whose basis of P (rows
+ * I, tight columns J) and of Q (rows J, tight columns I) are both vertices (support
+ * enumeration, von Stengel 2002, section 3). 0: done (a nondegenerate game); 1: degenerate
+ * or untrusted (use the walk); -2: out of memory. */
 static int small_pairs(const double *P, const double *Q, int m, int n, Bytes *out,
                        Py_ssize_t *x_count, Py_ssize_t *y_count) {
-    int i, j, status, top = m < n ? m : n;
+    int i, j, k, top = m < n ? m : n;
     double p_max[SMALL], q_max[SMALL];
+    Bases X, Y;
     for (i = 0; i < m; i++)
         for (p_max[i] = P[i * n], j = 1; j < n; j++) p_max[i] = fmax(p_max[i], P[i * n + j]);
     for (j = 0; j < n; j++)
         for (q_max[j] = Q[j * m], i = 1; i < m; i++) q_max[j] = fmax(q_max[j], Q[j * m + i]);
+    /* square shapes written out, so the loops over rows and columns have constant bounds */
+    if (m == 4 && n == 4) {
+        if (polytope_bases(P, 4, 4, p_max, &X) || polytope_bases(Q, 4, 4, q_max, &Y)) return 1;
+    } else if (m == 3 && n == 3) {
+        if (polytope_bases(P, 3, 3, p_max, &X) || polytope_bases(Q, 3, 3, q_max, &Y)) return 1;
+    } else if (m == 2 && n == 2) {
+        if (polytope_bases(P, 2, 2, p_max, &X) || polytope_bases(Q, 2, 2, q_max, &Y)) return 1;
+    } else if (polytope_bases(P, m, n, p_max, &X) || polytope_bases(Q, n, m, q_max, &Y)) {
+        return 1;
+    }
     *x_count = *y_count = 0;
-    status = pairs_of_size(1, P, Q, m, n, p_max, q_max, out, x_count, y_count);
-    if (status == 0 && top >= 2)
-        status = pairs_of_size(2, P, Q, m, n, p_max, q_max, out, x_count, y_count);
-    if (status == 0 && top >= 3)
-        status = pairs_of_size(3, P, Q, m, n, p_max, q_max, out, x_count, y_count);
-    if (status == 0 && top >= 4)
-        status = pairs_of_size(4, P, Q, m, n, p_max, q_max, out, x_count, y_count);
-    return status;
+    for (k = 1; k <= top; k++) {
+        const int *sets = SUBSETS[k - 1];
+        uint64_t x = X.vertex[k - 1], y = Y.vertex[k - 1];
+        *x_count += __builtin_popcountll(x);
+        *y_count += __builtin_popcountll(y);
+        while (x) {  /* P's vertices in the order of the pairs; Q's basis (J, I): bit b, a */
+            int bit = __builtin_ctzll(x), a = bit / SLOTS, b = bit % SLOTS;
+            x &= x - 1;
+            if (y >> (b * SLOTS + a) & 1) {
+                double *row = bytes_extend(out, sizeof(double) * (m + n));
+                if (!row) return -2;
+                strategy(X.z[k - 1][bit], sets + a * k, k, m, row);
+                strategy(Y.z[k - 1][b * SLOTS + a], sets + b * k, k, n, row + m);
+            }
+        }
+    }
+    return 0;
 }
 
 /* Support order of support enumeration (size, then rows, then columns, lexicographically):
