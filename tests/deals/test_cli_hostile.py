@@ -329,3 +329,18 @@ def test_an_output_path_that_is_a_device_is_refused_not_replaced(tmp_path, capsy
     err = one_line(*run(["assess", path, "--draws", "20", "--jobs", "1", option, fifo],
                         capsys)[::2])
     assert "not a regular file" in err and stats.S_ISFIFO(fifo.stat().st_mode), err
+
+
+@pytest.mark.parametrize("value, said", [("nan", "nan is outside the range"),
+                                         ("1e30", "1e+30 is outside the range"),
+                                         ("9" * 400, "inf is outside the range")])
+def test_record_terms_outside_the_issue_range_are_refused_naming_the_field(tmp_path, capsys,
+                                                                             value, said):
+    # A refusal at chips = 1e30 was conditioned on as given (exit 0); at NaN the line said the
+    # record "cannot be rationalised: effective sample 0".
+    record = tmp_path / "record.toml"
+    record.write_text('[[event]]\ndeal = "chips-for-farm-purchases"\n'
+                      f'terms = {{ chips = {value} }}\nrefused = ["partner"]\n', encoding="utf-8")
+    err = one_line(*run(["assess", "chips-for-farm-purchases", "--given", record, "--draws",
+                         "50", "--jobs", "1"], capsys)[::2])
+    assert f"{record}: event[0].terms.chips: {said}" in err, err
