@@ -344,3 +344,13 @@ def test_record_terms_outside_the_issue_range_are_refused_naming_the_field(tmp_p
     err = one_line(*run(["assess", "chips-for-farm-purchases", "--given", record, "--draws",
                          "50", "--jobs", "1"], capsys)[::2])
     assert f"{record}: event[0].terms.chips: {said}" in err, err
+
+
+def test_negotiate_does_not_echo_a_pasted_megabyte(capsys, monkeypatch):
+    # "Not taken: 'xxxx...'" printed the whole line back: 25,000 lines for 2 MB.
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("x" * 2_000_000 + "\n"))
+    code, out, err = run(["negotiate", "chips-for-farm-purchases", "--rounds", "2"], capsys)
+    assert code == 0 and len(out) + len(err) < 20_000, (len(out), len(err))
+    assert "Not taken: 'xxxxxxxx" in out + err
