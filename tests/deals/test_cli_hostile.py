@@ -354,3 +354,27 @@ def test_negotiate_does_not_echo_a_pasted_megabyte(capsys, monkeypatch):
     code, out, err = run(["negotiate", "chips-for-farm-purchases", "--rounds", "2"], capsys)
     assert code == 0 and len(out) + len(err) < 20_000, (len(out), len(err))
     assert "Not taken: 'xxxxxxxx" in out + err
+
+
+STAGES = MINIMAL + """
+[stages]
+issue = "gpus"
+tranches = [0.5, 1.5]
+detection = "0.6"
+
+[stages.types.good]
+prior = "0.7"
+comply = [0.99, 0.99]
+
+[stages.types.bad]
+prior = "0.3"
+comply = [0.5, COMPLY]
+"""
+
+
+def test_a_compliance_probability_out_of_0_1_names_its_type_and_stage(tmp_path, capsys):
+    # The line said "stages.types (keep 1 1)", a name of the solver's columns, not the file's.
+    path = tmp_path / "deal.toml"
+    path.write_text(STAGES.replace("COMPLY", '"worth - 1"'), encoding="utf-8")
+    err = one_line(*run(["stages", path, "--draws", "50"], capsys)[::2])
+    assert f"{path}: stages.types.bad.comply[1]:" in err, err
