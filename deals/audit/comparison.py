@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from deals.audit.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
                               audited_terms)
@@ -207,15 +207,6 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
     tasks = _tasks(audited, summaries=detail and terms == "proposal")
 
     def run(task: tuple[str, int]) -> Any:
-        try:
-            return run_task(task)
-        except GameError as error:  # among many deals, say which one (its file is its name)
-            deal = audited[task[1]]
-            if deal.name not in str(error):
-                _prefix(error, f"deal {deal.name!r}: ")
-            raise
-
-    def run_task(task: tuple[str, int]) -> Any:
         kind, k = task
         deal = audited[k]
         if kind != "audit":
@@ -242,13 +233,28 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
             if tick is not None and not remaining[tasks[index][1]]:
                 tick(index)
 
-        results = dict(zip(tasks, process_map(run, tasks, workers, done=finished)))
+        results = dict(zip(tasks, process_map(_naming(run, audited), tasks, workers,
+                                              done=finished)))
     found = _found(results, audited, terms, draws, seed,
                    summaries=detail and terms == "proposal")
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
                       tuple(o for _, o in found), skipped=tuple(skipped),
                       imposed=tuple(d.name for d in audited
                                     if d.outcome is not None and d.outcome.imposed))
+
+
+def _naming(run: Callable[[tuple[str, int]], Any], audited: Sequence[Deal]
+            ) -> Callable[[tuple[str, int]], Any]:
+    """``run`` of one task, whose error says which of the deals it was found in."""
+    def named(task: tuple[str, int]) -> Any:
+        try:
+            return run(task)
+        except GameError as error:  # among many deals, say which one (its file is its name)
+            deal = audited[task[1]]
+            if deal.name not in str(error):
+                _prefix(error, f"deal {deal.name!r}: ")
+            raise
+    return named
 
 
 def _prefix(error: GameError, text: str) -> None:

@@ -38,7 +38,6 @@ from games.bargaining import (
     zone_of_agreement as _zone_of_agreement,
 )
 from games.bargaining import Issue as EngineIssue
-from games.bargaining.problem import MAX_OUTCOMES
 
 if TYPE_CHECKING:  # a deal is passed in; the model calls this module, not the reverse
     from deals.deal.model import Deal
@@ -47,6 +46,8 @@ from games.results import TabularResult
 #: About how many grid outcomes a deal's bargaining problem evaluates (solutions on
 #: continuous issues are then refined by the engine's optimiser).
 GRID_BUDGET = 60_000
+#: The most grid outcomes the engine's bargaining problem builds (its own refusal past it).
+MAX_OUTCOMES = 20_000_000
 
 
 def default_resolution(deal: Deal) -> int:

@@ -241,7 +241,11 @@ def test_a_deal_of_twelve_continuous_issues_solves_with_the_default_resolution(t
     import deals
     from deals.deal.analysis import default_resolution
 
-    assert default_resolution(deals.load(path)) ** 12 <= 20_000_000
+    from deals.deal.analysis import MAX_OUTCOMES
+    from games.bargaining.problem import MAX_OUTCOMES as ENGINE_CAP
+
+    assert MAX_OUTCOMES == ENGINE_CAP  # the deal layer's copy of the engine's cap
+    assert default_resolution(deals.load(path)) ** 12 <= MAX_OUTCOMES
     code, out, err = run(["solve", path, "--format", "json"], capsys)
     assert code == 0, err
 
