@@ -308,7 +308,8 @@ def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], *, linear: bool 
                         linear=is_linear(deal) if linear is None else linear,
                         affine=exact, constant_slopes=tuple(
                             n for n in constant_slopes(deal) if n in exact),
-                        kinks=deal_kinks(deal, exact))
+                        kinks=deal_kinks(deal, exact),
+                        elementwise=True)  # compiled expressions: NumPy ufuncs only
 
 
 @dataclass(frozen=True, eq=False)

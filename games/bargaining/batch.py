@@ -99,6 +99,10 @@ class BatchProblem:
     both utilities are affine in them on each cell cut out by the hyperplanes where one of
     these functions (each affine in them, returned as a sequence, broadcast like the
     utilities) is zero (:mod:`games.optimise.piecewise`; checked at every answer).
+    ``elementwise=True`` declares that the utilities act element by element on arrays of any
+    number of axes that broadcast (NumPy ufuncs, as compiled expressions are): :func:`scan`
+    then gives each issue an axis of its own, so a term in one issue is worked out once per
+    level, not once per grid point (the same numbers).
 
     >>> import numpy as np
     >>> p = BatchProblem(lambda x, q: (x["a"], q["c"] - x["a"]), Box({"a": (0.0, 1.0)}),
@@ -115,6 +119,7 @@ class BatchProblem:
     affine: tuple[str, ...] = ()
     constant_slopes: tuple[str, ...] = ()
     kinks: Callable[[Mapping[str, np.ndarray], Mapping[str, np.ndarray]], Any] | None = None
+    elementwise: bool = False
 
     def __post_init__(self) -> None:
         params = {k: np.asarray(v, dtype=float).ravel() for k, v in self.parameters.items()}
@@ -174,7 +179,7 @@ class BatchProblem:
         return BatchProblem(self.utilities, self.box,
                             {k: v[rows] for k, v in self.parameters.items()},
                             (self.disagreement[0][rows], self.disagreement[1][rows]), self.linear,
-                            self.affine, self.constant_slopes, self.kinks)
+                            self.affine, self.constant_slopes, self.kinks, self.elementwise)
 
     def kink_values(self, outcome: Mapping[str, ArrayLike], rows: np.ndarray | slice
                     ) -> np.ndarray:
@@ -273,11 +278,41 @@ def scan(problem: BatchProblem, grid_points: int = 350) -> GridScan:
     [1.0, 2.0]
     """
     grid = problem.box.grid(grid_points)
-    g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()})
     shape = (problem.draws, len(next(iter(grid.values()))))
+    found = _product_gains(problem, problem.box.grid_axes(grid_points), shape) \
+        if problem.elementwise and problem.box.names else None
+    g_1, g_2 = found or problem.gains({k: v[None, :] for k, v in grid.items()})
     g_1, g_2 = np.broadcast_to(g_1, shape), np.broadcast_to(g_2, shape)  # finite: gains checks
     units = tuple(np.maximum(np.ptp(g, axis=1), 1e-12) for g in (g_1, g_2))
     return GridScan(grid, (g_1, g_2), units, grid_points)  # type: ignore[arg-type]
+
+
+def _product_gains(problem: BatchProblem, axes: Mapping[str, np.ndarray],
+                   shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both gains on the grid ``axes`` spans (every combination, the first issue slowest, as
+    :meth:`Box.grid` lists them) for every draw, shape ``shape``: the utilities called with
+    issue j along axis j + 1 and the draws along axis 0, a block of draws at a time, so each
+    term is worked out on the axes it uses only. Each gain is the same sequence of element
+    operations as :meth:`BatchProblem.gains` on the flat grid (broadcasting repeats operands,
+    it changes no arithmetic), so the same numbers. None where a gain is not finite: the flat
+    evaluation then finds it and says where."""
+    sizes = tuple(len(a) for a in axes.values())
+    ones = (1,) * len(sizes)
+    outcome = {k: a.reshape(ones[:j] + (len(a),) + ones[j + 1:])[None]
+               for j, (k, a) in enumerate(axes.items())}
+    out = (np.empty(shape), np.empty(shape))
+    step = max(1, BLOCK_CELLS // max(1, shape[1]))
+    for a in range(0, shape[0], step):
+        rows = slice(a, min(a + step, shape[0]))
+        params = {k: v[rows].reshape((-1,) + ones) for k, v in problem.parameters.items()}
+        with np.errstate(all="ignore"):
+            u = problem.utilities(outcome, params)
+            for whole, u_i, d_i in zip(out, u, problem.disagreement):
+                g = np.asarray(u_i, dtype=float) - d_i[rows].reshape((-1,) + ones)
+                if not np.isfinite(np.add.reduce(g, axis=None)):
+                    return None
+                np.copyto(whole[rows].reshape((-1,) + sizes), g)
+    return out
 
 
 def _width(outcome: Mapping[str, ArrayLike]) -> int:
@@ -411,9 +446,8 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
     rows = np.arange(n)
     points = {k: np.full(n, np.nan) for k in problem.box.names}
     exact = _exact_nash(problem, beta, points)
-    on_grid = log_product(rows, *grid.gains)
-    best = np.argmax(on_grid, axis=1)
-    found = np.isfinite(on_grid[rows, best]) & ~exact
+    best, found = _best_on_grid(beta, *grid.gains)
+    found &= ~exact
     start = {k: v[best].astype(float) for k, v in grid.grid.items()}
     missed = rows[~found & ~exact]
     if missed.size:
@@ -445,6 +479,49 @@ def nash_benchmark(problem: BatchProblem, power: ArrayLike = 0.5, *,
                      {"grid_points": grid.grid_points, "resolution": resolution,
                       "max_rounds": max_rounds, "tolerance": GAIN_TOLERANCE,
                       "exact_draws": int(exact.sum()), "split_draws": int(split.sum())})
+
+
+def _best_on_grid(beta: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Per draw (row), the column of the largest log Nash product beta log g_1 + (1 - beta)
+    log g_2 over a grid scan (minus infinity where a gain is not positive; the first of
+    equals) and whether it is finite: the argmax of :func:`nash_benchmark`'s ``log_product``
+    over the whole table, the same numbers. The table is reduced a block of rows at a time
+    (its temporaries stay in the processor's cache), and where few cells have both gains
+    positive (a narrow zone) the logs are taken there only.
+
+    >>> g = np.array([[1.0, 2.0, -1.0], [0.0, -2.0, 3.0], [-1.0, 0.0, -1.0]])
+    >>> best, finite = _best_on_grid(np.array([0.5, 0.5, 0.5]), g, g)
+    >>> best.tolist(), finite.tolist()
+    ([1, 2, 0], [True, True, False])
+    """
+    n, m = g_1.shape
+    best, finite = np.empty(n, dtype=np.intp), np.empty(n, dtype=bool)
+    step = max(1, BLOCK_CELLS // max(1, m))
+    with np.errstate(all="ignore"):
+        for a in range(0, n, step):
+            h_1, h_2 = g_1[a:a + step], g_2[a:a + step]
+            b = beta[a:a + step][:, None]
+            inside = h_1 > 0
+            inside &= h_2 > 0
+            if np.count_nonzero(inside) < inside.size // 4:  # the logs where both are > 0
+                value, other = np.full(inside.shape, -np.inf), np.empty(inside.shape)
+                np.log(h_1, out=value, where=inside)
+                np.multiply(value, b, out=value, where=inside)
+                np.log(h_2, out=other, where=inside)
+                np.multiply(other, 1 - b, out=other, where=inside)
+                np.add(value, other, out=value, where=inside)
+            else:  # b * log(g_1) + (1 - b) * log(g_2) in place, -inf outside
+                value = np.log(h_1)
+                value *= b
+                other = np.log(h_2)
+                other *= 1 - b
+                value += other
+                np.copyto(value, -np.inf, where=~inside)
+            at = np.argmax(value, axis=1)
+            best[a:a + step] = at
+            finite[a:a + step] = np.isfinite(value[np.arange(len(at)), at])
+    return best, finite
 
 
 def _nash_method(problem: BatchProblem, exact: np.ndarray, split: np.ndarray) -> str:

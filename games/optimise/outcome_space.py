@@ -42,6 +42,9 @@ class Box:
             else:
                 clean[name] = ("discrete", np.unique(values))
         object.__setattr__(self, "_coordinates", clean)
+        # Asked for once per coordinate and candidate by the searches: found once here.
+        object.__setattr__(self, "_bounds", {name: (float(values.min()), float(values.max()))
+                                             for name, (_, values) in clean.items()})
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -52,11 +55,25 @@ class Box:
         return kind == "continuous" and values[1] > values[0]
 
     def bounds(self, name: str) -> tuple[float, float]:
-        values = self._coordinates[name][1]  # type: ignore[attr-defined]
-        return float(values.min()), float(values.max())
+        return self._bounds[name]  # type: ignore[attr-defined]
 
     def grid(self, points: int = 2_000) -> dict[str, np.ndarray]:
-        """About ``points`` grid points, spread evenly over the continuous coordinates."""
+        """About ``points`` grid points, spread evenly over the continuous coordinates: the
+        product of :meth:`grid_axes`, the first coordinate varying slowest.
+
+        >>> Box({"a": (0.0, 1.0), "b": [5, 6]}).grid(6)["a"].tolist()
+        [0.0, 0.0, 0.5, 0.5, 1.0, 1.0]
+        """
+        axes = self.grid_axes(points)
+        mesh = np.meshgrid(*axes.values(), indexing="ij")
+        return {name: m.ravel() for name, m in zip(axes, mesh)}
+
+    def grid_axes(self, points: int = 2_000) -> dict[str, np.ndarray]:
+        """Each coordinate's values in :meth:`grid` (its points are every combination).
+
+        >>> {k: v.tolist() for k, v in Box({"a": (0.0, 1.0), "b": [5, 6]}).grid_axes(6).items()}
+        {'a': [0.0, 0.5, 1.0], 'b': [5.0, 6.0]}
+        """
         coords = self._coordinates  # type: ignore[attr-defined]
         discrete = int(np.prod([len(v) for k, v in coords.values() if k == "discrete"] or [1]))
         continuous = [n for n in coords if self.is_continuous(n)]
@@ -66,12 +83,11 @@ class Box:
             if self.is_continuous(name):
                 axes.append(np.linspace(values[0], values[1], per_axis))
             elif kind == "continuous":
-                axes.append(values[:1])
+                axes.append(values[:1].copy())
             else:
-                axes.append(values)
+                axes.append(values.copy())
         size = int(np.prod([len(a) for a in axes]))
         if size > MAX_GRID:
             raise GameTooLargeError(f"a grid of {size:,} outcomes exceeds {MAX_GRID:,}; use "
                                     "fewer discrete levels or issues")
-        mesh = np.meshgrid(*axes, indexing="ij")
-        return {name: m.ravel() for name, m in zip(coords, mesh)}
+        return dict(zip(coords, axes))

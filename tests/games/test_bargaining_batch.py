@@ -10,14 +10,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import reduce
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 from scipy.optimize import linprog, minimize
 
 from games.bargaining import ultimatum_offer
-from games.bargaining.batch import (BatchProblem, better_for_both, nash_benchmark,
-                                    optimal_ask, scan, zone_test)
+from games.bargaining.batch import (BatchProblem, _best_on_grid, better_for_both,
+                                    nash_benchmark, optimal_ask, scan, zone_test)
+from games.errors import NotFiniteError
 from games.optimise.box_search import Box
 from games.optimise import linear_maximin
 
@@ -283,3 +287,79 @@ def test_gains_refuse_one_non_finite_cell_and_accept_finite_gains_whose_sum_over
     for shapes in [((3, 1), (1, 4)), ((3, 1), (3, 1)), ((1, 4), (2, 1, 1)), ((3, 1), (1, 4))]:
         arrays = [np.zeros(s) for s in shapes]
         assert _broadcast_shape(arrays) == np.broadcast_shapes(*shapes)
+
+
+def _log_product_table(beta, g_1, g_2):
+    """nash_benchmark's log Nash product over a whole scan, as it was computed before
+    :func:`_best_on_grid` (one expression over the table)."""
+    b = beta[:, None]
+    with np.errstate(all="ignore"):
+        value = b * np.log(g_1) + (1 - b) * np.log(g_2)
+    return np.where((g_1 > 0) & (g_2 > 0), value, -np.inf)
+
+
+@pytest.mark.parametrize("inside", [0.02, 0.1, 0.5, 0.95])
+@pytest.mark.parametrize("width", [7, 243, 729, 70_000])
+def test_best_on_grid_is_the_argmax_of_the_whole_table_bit_for_bit(inside, width):
+    # Narrow zones take the masked logs, wide ones the in-place ones; the tables are split
+    # into blocks of rows (one row a block at the widest). Either way the same column as the
+    # whole table's argmax (the first of equals), and the same finiteness.
+    rng = np.random.default_rng(width + int(inside * 100))
+    n = 300 if width < 70_000 else 3
+    g_1 = np.where(rng.random((n, width)) < inside ** 0.5, rng.exponential(1.0, (n, width)),
+                   -rng.exponential(1.0, (n, width)))
+    g_2 = np.where(rng.random((n, width)) < inside ** 0.5, rng.exponential(1.0, (n, width)),
+                   -rng.exponential(1.0, (n, width)))
+    g_1[:, ::5] = 0.0                       # zero gains: log 0 is -inf, outside the zone
+    g_2[::7] = np.round(g_2[::7], 1)        # ties between columns: the first one wins
+    g_1[::11] = -1.0                        # rows with no zone at all
+    beta = rng.random(n)
+    beta[::3], beta[1::3] = 0.0, 1.0        # a power of 0 or 1: 0 * log g is exact there
+    table = _log_product_table(beta, g_1, g_2)
+    best, finite = _best_on_grid(beta, g_1, g_2)
+    assert np.array_equal(best, np.argmax(table, axis=1))
+    assert np.array_equal(finite, np.isfinite(table[np.arange(n), best]))
+    assert not finite[::11].any() and finite.any()
+    view = np.broadcast_to(g_1[:1], (n, width))            # a scan's broadcast rows
+    assert np.array_equal(_best_on_grid(beta, view, g_2)[0],
+                          np.argmax(_log_product_table(beta, view, g_2), axis=1))
+
+
+def _curved(x, q):
+    """Utilities with terms in one issue, in two, in parameters only, a log, a min and a max
+    (what compiled deal expressions hold), u_2 not using the discrete issue."""
+    low = reduce(np.minimum, [q["d"], x["v"] * 0.5])
+    u_1 = q["p"] * q["m"] * low - 0.5 * q["c"] * low ** 2 + x["w"] * (q["a"] + x["t"]) \
+        - q["h"] * low * (q["s"] + (1 - x["w"]) * q["a"]) + x["fixed"] * 3.0
+    u_2 = q["d"] * np.log(1 + low * q["a"] / q["d"]) - q["p"] * low \
+        + reduce(np.maximum, [x["w"], q["s"]]) - 0.365 * x["w"] * q["c"]
+    return u_1, u_2
+
+
+@pytest.mark.parametrize("draws", [1, 7, 400])
+def test_scan_of_elementwise_utilities_is_the_flat_scan_bit_for_bit(draws):
+    # Issue j on an axis of its own (a term in one issue worked out per level): the same
+    # element operations as on the flat grid, so the same gains and units to the bit, in
+    # blocks of draws and in one.
+    rng = np.random.default_rng(draws)
+    q = {k: rng.uniform(0.5, 3.0, draws) for k in "pmcdahs"}
+    box = Box({"v": (0.0, 4.0), "w": (0.0, 1.0), "t": [0.0, 1.0, 2.5], "fixed": (2.0, 2.0)})
+    flat = BatchProblem(_curved, box, q, (rng.normal(size=draws), rng.normal(size=draws)))
+    for points in (350, 2_000):
+        a, b = scan(flat, points), scan(replace(flat, elementwise=True), points)
+        assert b.gains[0].shape == (draws, len(box.grid(points)["v"]))
+        for x, y in zip(a.gains + a.units, b.gains + b.units):
+            assert np.array_equal(x, y)
+    assert replace(flat, elementwise=True).take(np.arange(min(draws, 3))).elementwise
+
+
+def test_scan_of_elementwise_utilities_refuses_a_non_finite_gain_as_the_flat_one():
+    q = {"k": np.array([1.0, 0.0, 2.0])}
+    p = BatchProblem(lambda x, q: (x["a"] / q["k"], x["b"]), Box({"a": (0.0, 1.0),
+                     "b": (0.0, 1.0)}), q, (0.0, 0.0))
+    messages = []
+    for problem in (p, replace(p, elementwise=True)):
+        with pytest.raises(NotFiniteError) as caught:
+            scan(problem, 9)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "player 1" in messages[0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from scipy.optimize import minimize
@@ -121,3 +123,12 @@ def test_the_stencil_asks_each_point_once_and_still_reaches_the_corner():
     assert found.points["y"] == pytest.approx(c, abs=1e-6)
     assert found.values == pytest.approx(-1.0, abs=1e-10)
     assert len(asked) > 10 and all(asked)
+
+
+def test_box_bounds_found_once_are_the_levels_extremes_and_survive_pickling():
+    box = Box({"a": (-1.5, 2.0), "b": [3, 1, 2], "c": (0.25, 0.25)})
+    for b in (box, pickle.loads(pickle.dumps(box))):
+        assert [b.bounds(k) for k in "abc"] == [(-1.5, 2.0), (1.0, 3.0), (0.25, 0.25)]
+        assert all(type(x) is float for k in "abc" for x in b.bounds(k))
+    with pytest.raises(KeyError):
+        box.bounds("d")
