@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 #: Distributions a parameter may declare over its range.
 DISTRIBUTIONS = ("uniform", "triangular", "normal", "lognormal", "loguniform")
+_WIDEST = 1e150  # the widest range drawn from: the triangular law squares its width
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,10 @@ class Parameter:
             if lo > hi:
                 raise ParameterError(f"parameter {self.name!r}: range [{lo:g}, {hi:g}] is the wrong "
                                      f"way round; write [{hi:g}, {lo:g}]")
+            if not hi - lo <= _WIDEST:  # the triangular law multiplies width by width
+                raise ParameterError(f"parameter {self.name!r}: range [{lo:g}, {hi:g}] is more "
+                                     f"than {_WIDEST:g} wide, too wide to draw from; use a "
+                                     "larger unit")
             slack = 1e-9 * max(1.0, abs(lo), abs(hi))
             if not lo - slack <= value <= hi + slack:
                 raise ParameterError(f"parameter {self.name!r}: value {value:g} is outside its "

@@ -24,8 +24,10 @@ could not be written before any work is done.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -56,6 +58,9 @@ def replacing(path: str | os.PathLike[str], mode: str = "wb", **options: Any) ->
     ``mode`` and ``options`` are those of :func:`open` (``"w", encoding="utf-8"`` for text).
     """
     target = Path(path)
+    if _special(target):  # renamed over, /dev/full would become a regular file of our bytes
+        raise OSError(errno.EINVAL, "not a regular file (a device or a pipe); give the name "
+                      "of a file to write", str(target))
     handle, temporary = _temporary_beside(target)
     try:
         with os.fdopen(handle, mode, **options) as out:
@@ -69,6 +74,15 @@ def replacing(path: str | os.PathLike[str], mode: str = "wb", **options: Any) ->
         except FileNotFoundError:
             pass
         raise
+
+
+def _special(target: Path) -> bool:
+    """Whether ``target`` exists and is neither a regular file nor a folder."""
+    try:
+        mode = target.stat().st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
@@ -137,6 +151,8 @@ def check_writable(path: str | os.PathLike[str], *, folder: bool = False) -> str
             return "it is a file, not a folder"
         if not folder and target.is_dir():
             return "it is a folder"
+        if not folder and _special(target):
+            return "it is not a regular file (a device or a pipe)"
         # a file is replaced by a rename in its folder; a folder gets new files
         where = target if folder else target.parent
         if not os.access(where, os.W_OK | os.X_OK):

@@ -447,9 +447,10 @@ def audited_terms(deal: Deal, terms: str = "proposal") -> tuple[Deal, dict[str, 
                             "is no acceptance to audit; audit the proposal (--terms proposal)")
         return (*deal.at_terms("outcome"), "the deal as struck")
     if deal.belief is None:
-        missing = "[belief]" if terms == "belief" else "[proposal] nor a [belief]"
-        raise DealError(f"deal {deal.name!r} has no {missing} to assess; add the terms on "
-                        "the table as [proposal]")
+        missing, fix = (("[belief]", "add [belief] values = { parameter = value, ... }, what "
+                         "the proposal's drafter assumed") if terms == "belief" else
+                        ("[proposal] nor a [belief]", "add the terms on the table as [proposal]"))
+        raise DealError(f"deal {deal.name!r} has no {missing} to assess; {fix}")
     believed = point_values(deal.at_belief())
     return deal, dict(optimal_ask(deal, believed).package), "optimal ask under the belief"
 

@@ -13,16 +13,18 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, replace
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from deals.audit.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thresholds, assess,
                               audited_terms)
 from deals.audit.work import Summaries, summary
 from deals.audit.benchmark_memo import shared_benchmarks
 from deals.deal.files import load
+from deals.errors import DealFileError
 from deals.deal.reading import library_names
 from deals.deal.model import Deal
 from deals.audit.verdicts import FLAG_WORDS, FLAGS, label, verdict
+from games.errors import GameError
 from games.parallel import jobs_for, process_map, progress_ticks
 from games.results import TabularResult
 
@@ -231,13 +233,37 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
             if tick is not None and not remaining[tasks[index][1]]:
                 tick(index)
 
-        results = dict(zip(tasks, process_map(run, tasks, workers, done=finished)))
+        results = dict(zip(tasks, process_map(_naming(run, audited), tasks, workers,
+                                              done=finished)))
     found = _found(results, audited, terms, draws, seed,
                    summaries=detail and terms == "proposal")
     return Comparison(tuple(a for a, _ in found), t, draws, seed, terms,
                       tuple(o for _, o in found), skipped=tuple(skipped),
                       imposed=tuple(d.name for d in audited
                                     if d.outcome is not None and d.outcome.imposed))
+
+
+def _naming(run: Callable[[tuple[str, int]], Any], audited: Sequence[Deal]
+            ) -> Callable[[tuple[str, int]], Any]:
+    """``run`` of one task, whose error says which of the deals it was found in."""
+    def named(task: tuple[str, int]) -> Any:
+        try:
+            return run(task)
+        except GameError as error:  # among many deals, say which one (its file is its name)
+            deal = audited[task[1]]
+            if deal.name not in str(error):
+                _prefix(error, f"deal {deal.name!r}: ")
+            raise
+    return named
+
+
+def _prefix(error: GameError, text: str) -> None:
+    """Put ``text`` before the error's message, in this process and in the copy a worker
+    process sends back (a DealFileError is rebuilt there from its reason)."""
+    if isinstance(error, DealFileError):
+        error.reason = text + error.reason
+    if error.args and isinstance(error.args[0], str):
+        error.args = (text + error.args[0], *error.args[1:])
 
 
 def _auditable(chosen: Sequence[Deal | str], terms: str, *, named: bool

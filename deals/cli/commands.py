@@ -226,9 +226,10 @@ def _version() -> str:
 
 
 def _message(exc: GameError, args: argparse.Namespace | None) -> str:
-    """The error in one line; one found after the deal was read also names the deal's file."""
+    """The error in one line; one found after the deal (or portfolio) was read also names its
+    file."""
     text = " ".join(str(exc).split())
-    deal = getattr(args, "deal", None)
+    deal = getattr(args, "deal", None) or getattr(args, "portfolio", None)
     if deal and not text.startswith((f"{deal}:", "--")):
         text = f"{deal}: {text}"
     return text

@@ -46,6 +46,8 @@ from games.results import TabularResult
 #: About how many grid outcomes a deal's bargaining problem evaluates (solutions on
 #: continuous issues are then refined by the engine's optimiser).
 GRID_BUDGET = 60_000
+#: The most grid outcomes the engine's bargaining problem builds (its own refusal past it).
+MAX_OUTCOMES = 20_000_000
 
 
 def default_resolution(deal: Deal) -> int:
@@ -73,6 +75,8 @@ def default_resolution(deal: Deal) -> int:
     if continuous == 0:
         return 2
     per_issue = (GRID_BUDGET / discrete) ** (1.0 / continuous)
+    if discrete * 5.0 ** continuous > MAX_OUTCOMES:  # eleven issues or more: the engine's
+        return max(2, int(per_issue))                # cap, not the floor of 5, decides
     return int(min(201, max(5, per_issue)))
 
 

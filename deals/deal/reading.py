@@ -149,4 +149,34 @@ def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
     except RecursionError:
         raise DealFileError("not a deal file: nested too deeply", path=path,
                             field="(file)") from None
+    _refuse_control_characters(doc, path)
     return doc
+
+
+#: Control characters (C0, DEL, C1) but the tab and the line feed: text from a file is printed.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _refuse_control_characters(doc: dict[str, Any], path: str) -> None:
+    """Refuse a key or text holding a control character, naming the field: every key and text
+    of a file may reach a terminal (ESC [2J in a member's name cleared it) or a page."""
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            found = _CONTROL.search(value)
+            if found:
+                raise DealFileError(f"holds the control character {found.group()!r} at "
+                                    f"character {found.start() + 1}; text may use tabs and line "
+                                    "breaks, no other control characters", path=path,
+                                    field=where or "(document)")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                shown = ascii(key) if _CONTROL.search(key) else key
+                if shown != key:
+                    raise DealFileError("a name holding a control character; use letters, "
+                                        "digits, spaces and punctuation", path=path,
+                                        field=f"{where}.{shown}" if where else shown)
+                stack.append((f"{where}.{key}" if where else key, item))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))

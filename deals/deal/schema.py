@@ -46,6 +46,8 @@ _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_optio
         "stances", "proposal", "belief", "outcome", *(s.key for s in SECTIONS))
 _STANCE_RESERVED = ("walk_away", "description")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+#: Control characters (C0, DEL, C1) but the tab and the line feed: text is printed and shown.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class DocumentReader:
@@ -85,6 +87,11 @@ class DocumentReader:
         if kind is str:
             if not isinstance(value, str):
                 raise self.fail(field, f"expected text in quotes, got {_kind(value)}")
+            control = _CONTROL.search(value)
+            if control:  # ESC [2J in a title would clear the terminal that prints it
+                raise self.fail(field, f"holds the control character {control.group()!r} at "
+                                f"character {control.start() + 1}; text may use tabs and line "
+                                "breaks, no other control characters")
             return value
         if kind == "number":
             return self.number(value, field)
@@ -217,6 +224,9 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
             raise r.fail(key, "unknown table" + _suggest(key, _TOP)
                          + f"; the tables are {list(_TOP)}")
     head = r.keys(r.table(doc, "deal", ""), "deal", _DEAL_KEYS, _DEAL_OPTIONAL)
+    if head["supplier"].strip() == head["partner"].strip():
+        raise r.fail("deal.partner", f"the same name as the supplier ({head['partner']!r}); "
+                     "give the two sides different names")
     parameters = []
     for name, spec in r.table(doc, "parameters", "", required=False).items():
         parameters.append(parameter_from_spec(r, name, spec, "parameters"))

@@ -139,8 +139,10 @@ def _offer_tree(deal: Deal) -> GameTree:
     offers = [s for s in ours if not s.walk_away]
     answers = [p for p in theirs if not p.walk_away]
     if not offers or not answers:
-        raise DealError(f"deal {deal.name!r}: the offer tree needs a stance for each side that "
-                        "does not walk away")
+        side = "partner" if offers else "supplier"
+        raise DealError(f"stances.{side}: deal {deal.name!r}: the offer tree needs a stance for "
+                        f"each side that does not walk away; give the {side} one that sets an "
+                        "issue it gives")
     root: dict[str, Any] = {}
     for s in offers:
         for p in answers:

@@ -21,6 +21,7 @@ from games.errors import listing
 
 SIDES = ("supplier", "partner")
 _TOL = 1e-9
+_WIDEST = 1e150  # the widest issue range: its square is a number
 
 
 def check_side(side: str, where: str) -> None:
@@ -78,10 +79,11 @@ class Issue:
         except (TypeError, ValueError):
             raise DealError(f"{where}.range: give [low, high] as two numbers, got "
                             f"{self.range!r}") from None
-        # The grids of the solvers need hi - lo as a number too.
-        if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(hi - lo)):
-            raise DealError(f"{where}.range: bounds must be finite numbers less than about "
-                            f"1e308 apart, got {self.range}; use a larger unit")
+        # The grids and the offers of the solvers multiply widths by widths: past 1e150 apart
+        # that overflowed into a benchmark of n/a and a best ask of 0, said in warnings only.
+        if not (math.isfinite(lo) and math.isfinite(hi) and hi - lo <= _WIDEST):
+            raise DealError(f"{where}.range: bounds must be finite numbers at most "
+                            f"{_WIDEST:g} apart, got {self.range}; use a larger unit")
         if lo > hi:
             raise DealError(f"{where}.range: lower bound {lo:g} is above upper bound {hi:g}; "
                             "swap them")

@@ -94,6 +94,20 @@ def evaluate(expr: Expression | None, values: Mapping[str, np.ndarray],
     return _fresh(expr.evaluate({**values, **outcome}), shape)
 
 
+def chips(entry: PortfolioDeal, name: str, values: Mapping[str, np.ndarray],
+          outcome: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """:func:`evaluate` of a flow of chips (``volume``, ``blocked``, ``diverted``,
+    ``demand``), refused naming the deal's field where it is not a finite number of at least
+    0 (the allocation said only "problem 0's volumes are not finite")."""
+    flow = evaluate(getattr(entry, name), values, outcome, shape)
+    bad = ~(flow >= -1e-9) | ~np.isfinite(flow)
+    if bad.any():
+        raise DealError(f"deals ({entry.key}).{name}: {float(flow[bad].flat[0]):g} at some "
+                        "terms or draws; a flow of chips must be a finite number of at least 0 "
+                        "(100k H100e per year) over the issues' and parameters' ranges")
+    return flow
+
+
 def issue_levels(entry: PortfolioDeal) -> np.ndarray:
     """The levels of the volume issue at which the deal is solved."""
     issue = entry.deal.issue(entry.issue)
@@ -167,12 +181,12 @@ def deal_options(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
     points = {k: np.concatenate([sq[k], np.where(np.isnan(v), sq[k], v)], axis=1)
               for k, v in table.points.items()}
     shape = points[entry.issue].shape
-    volume = evaluate(entry.volume, column, points, shape)
+    volume = chips(entry, "volume", column, points, shape)
     value = np.concatenate([np.zeros((n, 1)), table.value], axis=1)
     partner = np.concatenate([np.zeros((n, 1)), table.partner_gain], axis=1)
     return capped(entry, Options(value, partner, volume,
-                                 evaluate(entry.blocked, column, points, shape),
-                                 evaluate(entry.diverted, column, points, shape), points,
+                                 chips(entry, "blocked", column, points, shape),
+                                 chips(entry, "diverted", column, points, shape), points,
                                  problem.disagreement[0], table.exact), cap, bespoke=bespoke)
 
 
@@ -202,7 +216,7 @@ def outcome_at(entry: PortfolioDeal, values: Mapping[str, np.ndarray],
     (g_1, g_2), outside = (g[:, 0] if np.shape(g) == (n, 1) else np.broadcast_to(g, (n, 1))[:, 0]
                            for g in gains[0]), gains[1]
     column = {k: np.asarray(v)[:, None] for k, v in values.items()}
-    flows = {name: evaluate(getattr(entry, name), column, out, (n, 1))[:, 0]
+    flows = {name: chips(entry, name, column, out, (n, 1))[:, 0]
              for name in ("volume", "blocked", "diverted")}
     return {"us": g_1, "partner": g_2, "outside": outside, **flows}
 

@@ -150,14 +150,15 @@ def read_partners(data: bytes, path: str, archetypes: Sequence[str]) -> list[Par
 def _row(cells: Mapping[str, str], line: int, path: str, archetypes: Sequence[str]
          ) -> PartnerRow:
     country = cells["country"]
-    where = f"row {line} ({country or 'no country'})"
+    control = any(unicodedata.category(c) == "Cc" for c in country)  # ESC, DEL, CSI
+    where = f"row {line} ({ascii(country) if control else country or 'no country'})"
 
     def fail(column: str, message: str) -> DealFileError:
         return DealFileError(message, path=path, field=f"{where}, column {column}")
 
     if not country:
         raise fail("country", "empty; name the country")
-    if len(country) > 80 or any(ord(c) < 32 for c in country):
+    if len(country) > 80 or control:
         raise fail("country", "give a plain name of at most 80 characters")
     tier = cells["tier"]
     if tier not in ("1", "2", "3"):

@@ -26,7 +26,7 @@ import numpy as np
 from deals.errors import DealFileError
 from deals.numbers import people
 from deals.portfolio.draws import (ACCEPT_TOLERANCE, LinkState, deal_options,
-                                   evaluate,
+                                   chips,
                                    issue_levels, link_state, outcome_at, smuggled_to_china,
                                    status_quo)
 from deals.portfolio.memo import OfferMemo
@@ -92,7 +92,7 @@ class Chunk:
         self.cap = self._limit(portfolio.per_country, None, "budget.per_country")
         self.tier2 = np.array([d.tier == 2 for d in portfolio.deals])
         self.sq = [status_quo(d, n) for d in portfolio.deals]
-        self.demand = np.column_stack([evaluate(d.demand, v, sq, (n,)) for d, v, sq
+        self.demand = np.column_stack([chips(d, "demand", v, sq, (n,)) for d, v, sq
                                        in zip(portfolio.deals, self.values, self.sq)])
         at_sq = [outcome_at(d, v, sq) for d, v, sq in zip(portfolio.deals, self.values, self.sq)]
         self.sq_flows = {k: np.column_stack([a[k] for a in at_sq])
@@ -289,7 +289,7 @@ class Chunk:
             points[d.issue] = np.concatenate([self.sq[k][d.issue][:, None], np.broadcast_to(
                 levels, (self.n, levels.size))], axis=1)
             column = {name: v[:, None] for name, v in self.values[k].items()}
-            volume = evaluate(d.volume, column, points, points[d.issue].shape)
+            volume = chips(d, "volume", column, points, points[d.issue].shape)
             rank = np.arange(levels.size + 1)[None, :].astype(float)
             allowed = rank <= choice[:, [k]]
             if self.cap is not None and d.tier == 2:

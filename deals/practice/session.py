@@ -132,20 +132,20 @@ class PracticeSession:
         for pair in pairs:
             match = PAIR.match(pair.rstrip(","))
             if not match:
-                raise DealError(f"{pair!r}: write issue=value, e.g. "
+                raise DealError(f"{_said(pair)}: write issue=value, e.g. "
                                 f"{self.deal.issues[0].name}={number_text(self.deal.issues[0].range[1])}")
             name, raw = match.groups()
             if name not in values:
-                raise DealError(f"unknown issue {name!r}; the issues are "
+                raise DealError(f"unknown issue {_said(name)}; the issues are "
                                 f"{', '.join(i.name for i in self.deal.issues)}")
             issue = self.deal.issue(name)
             try:
                 value = float(raw.replace(",", "").replace("_", ""))
             except ValueError:
-                raise DealError(f"{name}: {raw!r} is not a number") from None
+                raise DealError(f"{name}: {_said(raw)} is not a number") from None
             lo, hi = issue.range
             if not np.isfinite(value) or not lo <= value <= hi:
-                raise DealError(f"{name}: {raw} is outside its range, {number_text(lo)} to "
+                raise DealError(f"{name}: {_said(raw)[1:-1]} is outside its range, {number_text(lo)} to "
                                 f"{number_text(hi)} {issue.unit}".rstrip())
             if issue.levels is not None and not np.any(np.isclose(issue.levels, value)):
                 raise DealError(f"{name}: choose one of the levels "
@@ -366,3 +366,9 @@ def play_in_terminal(session: PracticeSession, read: Callable[[str], str] = inpu
         except DealError as exc:
             write(textwrap.fill(f"Not taken: {exc}. Try again.", 79))
     return session.debrief()
+
+
+def _said(text: str, most: int = 40) -> str:
+    """What the player typed, quoted and cut to ``most`` characters (a pasted megabyte is
+    not echoed back whole)."""
+    return repr(text if len(text) <= most else text[:most - 3] + "...")

@@ -25,6 +25,7 @@ record file adds refusals or other terms (:func:`load_record`)::
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -197,6 +198,12 @@ def load_record(path: str | os.PathLike[str]) -> Record:
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     raise DealFileError(f"expected a number, got {value!r}", path=text,
                                         field=f"{where}.terms.{issue}")
+                try:  # inside the issue's range (NaN is not): the audit bound terms outside it
+                    deal.issue(issue).check(value if isinstance(value, float) or abs(value)
+                                            < 10**300 else math.inf, "")
+                except DealError as exc:
+                    raise DealFileError(str(exc).removeprefix(": "), path=text,
+                                        field=f"{where}.terms.{issue}") from None
         else:
             raise DealFileError("terms: write \"outcome\" or a table of issue values", path=text,
                                 field=f"{where}.terms")

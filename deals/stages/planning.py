@@ -170,13 +170,19 @@ def _in_range(v: np.ndarray, field: str, what: str, low: float, high: float) -> 
     return v
 
 
+def _type_field(deal: Deal, name: str) -> str:
+    """The file's field of a column ``prior_T`` or ``keep_T_K``: stages.types.NAME.comply[K]."""
+    _, t, *k = name.split("_")
+    kind = stages_of(deal).types[int(t)]
+    return f"stages.types.{kind.name}." + (f"comply[{k[0]}]" if k else "prior")
+
+
 def _check_probabilities(deal: Deal, out: dict[str, np.ndarray]) -> None:
     for name, v in out.items():
         if name == "detect" or name.startswith(("keep_", "prior_")):
             if np.any((v < -1e-9) | (v > 1 + 1e-9)) or not np.all(np.isfinite(v)):
                 bad = float(v[~((v >= -1e-9) & (v <= 1 + 1e-9))][0])
-                field = ("stages.detection" if name == "detect" else
-                         f"stages.types ({name.replace('_', ' ')})")
+                field = "stages.detection" if name == "detect" else _type_field(deal, name)
                 raise DealError(f"{field}: a probability evaluates to {bad:g} at some draws; "
                                 "it must lie in [0, 1] over the parameters' ranges")
         elif not np.all(np.isfinite(v)):

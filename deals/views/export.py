@@ -21,7 +21,7 @@ import pandas as pd
 
 from deals.audit.verdicts import FLAG_WORDS, all_codes, verdict
 from deals.errors import DealError
-from deals.views.output import Section
+from deals.views.output import Rows, Section
 from games.writing import replacing
 
 __all__ = ["assessment_sections", "sheet_name", "write_xlsx"]
@@ -148,6 +148,9 @@ def write_xlsx(sections: Sequence[Section], path: str | os.PathLike[str]) -> Non
             sheet.cell(row=i, column=1, value=line).font = Font(italic=True)
         top = 3 + len(section.caption.splitlines())
         frame = section.frame
+        if isinstance(frame, Rows):  # `list`'s table, built without pandas: the first column
+            frame = pd.DataFrame(list(frame.rows), columns=list(frame.columns)).set_index(
+                frame.columns[0])   # is its index, as Rows renders everywhere else
         plain = frame.index.name is None and frame.index.equals(pd.RangeIndex(len(frame)))
         frame = frame.reset_index(drop=plain)
         for j, name in enumerate(frame.columns, start=1):

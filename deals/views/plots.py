@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import os
+import warnings
 
 import numpy as np
 
@@ -226,7 +227,10 @@ def save_figure(figure, path: str, option: str = "--plot") -> None:
     try:
         suffix = image_format(path, option)
         try:
-            with replacing(path) as out:  # a kill mid-write leaves the old image, not half
+            with replacing(path) as out, warnings.catch_warnings():  # a kill mid-write
+                # leaves the old image, not half; a name in a script the font lacks (a deal
+                # file's 'Zembla 🥝') is drawn as boxes, not reported once per glyph on stderr
+                warnings.filterwarnings("ignore", "Glyph .* missing from font")
                 figure.savefig(out, format=suffix, dpi=120, bbox_inches="tight")
         except (OSError, ValueError) as exc:
             raise DealError(f"{option} {path}: cannot write the image ({exc}); give a writable "

@@ -151,10 +151,24 @@ def member_gains(deal: Any, side: str, outcome: Mapping[str, Any], values: Mappi
     scope = {**deal.values(), **values, **{i.name: i.status_quo for i in deal.issues}, **outcome}
     rows = []
     for m in deal.actors[side].members:
-        u = m.utility(**{n: scope[n] for n in m.utility.names})
-        d = m.outside_option(**{n: scope[n] for n in m.outside_option.names})
-        rows.append(np.asarray(u, dtype=float) - np.asarray(d, dtype=float))
+        u = np.asarray(m.utility(**{n: scope[n] for n in m.utility.names}), dtype=float)
+        d = np.asarray(m.outside_option(**{n: scope[n] for n in m.outside_option.names}),
+                       dtype=float)
+        for key, value in (("utility", u), ("outside_option", d)):
+            _finite(value, f"actors.{side}.members.{m.name}.{key}")
+        rows.append(u - d)
     return np.stack(np.broadcast_arrays(*rows))
+
+
+def _finite(value: np.ndarray, field: str, least: float = -np.inf) -> None:
+    """Refuse a value with no finite real value (or below ``least``) at some package or draw,
+    naming the field: the engine would only say its constraint or discount factor is bad."""
+    bad = ~(np.isfinite(value) & (value >= least))
+    if bad.any():
+        shown = float(np.asarray(value)[bad].flat[0])
+        need = "a finite number" + (f" of at least {least:g}" if least > -np.inf else "")
+        raise DealError(f"{field}: {shown:g} at some packages or draws; it must be {need} "
+                        "over the issues' and parameters' ranges")
 
 
 def latency(deal: Any, side: str, outcome: Mapping[str, Any], values: Mapping[str, Any]
@@ -165,6 +179,8 @@ def latency(deal: Any, side: str, outcome: Mapping[str, Any], values: Mapping[st
     dissent = home.ratification().dissent(member_gains(deal, side, outcome, values))
     review, dispute = (np.asarray(e(**{n: scope[n] for n in e.names}), dtype=float)
                        for e in (home.review_months, home.dispute_months))
+    for key, value in (("review_months", review), ("dispute_months", dispute)):
+        _finite(value, f"actors.{side}.{key}", least=0.0)
     return review + dispute * dissent
 
 
