@@ -442,8 +442,8 @@ def audited_terms(deal: Deal, terms: str = "proposal") -> tuple[Deal, dict[str, 
             raise DealError(f"deal {deal.name!r} has no [outcome] (the deal as struck) to audit; "
                             "use --terms proposal")
         if deal.outcome.imposed:
-            raise DealError(f"outcome.imposed: the struck terms were set by the "
-                            f"{deal.party(deal.outcome.imposed)} alone, not bargained, so there "
+            raise DealError(f"outcome.imposed: the struck terms were set by "
+                            f"{the(deal.party(deal.outcome.imposed))} alone, not bargained, so there "
                             "is no acceptance to audit; audit the proposal (--terms proposal)")
         return (*deal.at_terms("outcome"), "the deal as struck")
     if deal.belief is None:
