@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from deals.deal.cache import deal_view
+from deals.deal.reading import CONTROL_CHARACTERS
 from deals.errors import DealError
 from deals.deal.sections import SECTIONS
 from deals.deal.terms import SIDES, Belief, Issue, Stance, Terms, check_side
@@ -144,6 +145,7 @@ class Deal:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
         if not isinstance(self.name, str) or not self.name.strip():
             raise DealError("deal.name: give the deal a non-empty name")
+        self._check_parties()
         set_("issues", tuple(self.issues))
         set_("parameters", ParameterSet.coerce(self.parameters))
         set_("stances", tuple(self.stances))
@@ -210,6 +212,21 @@ class Deal:
     @property
     def _issue_map(self) -> dict[str, Issue]:
         return {i.name: i for i in self.issues}
+
+    def _check_parties(self) -> None:
+        """What a deal file's [deal] table must hold, asked of a deal built in Python too (else
+        :func:`deals.dumps` would write a file that :func:`deals.loads` refuses): texts without
+        control characters, and two sides of different names."""
+        for key in ("name", "title", "supplier", "partner", "description"):
+            value = getattr(self, key)
+            found = CONTROL_CHARACTERS.search(value) if isinstance(value, str) else None
+            if found:
+                raise DealError(f"deal.{key}: holds the control character {found.group()!r} at "
+                                f"character {found.start() + 1}; text may use tabs and line "
+                                "breaks, no other control characters")
+        if str(self.supplier).strip() == str(self.partner).strip():
+            raise DealError(f"deal.partner: the same name as the supplier ({self.partner!r}); "
+                            "give the two sides different names")
 
     def _check_names(self) -> None:
         seen: dict[str, str] = {}
