@@ -145,10 +145,10 @@ class Deal:
         set_ = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen dataclass)
         if not isinstance(self.name, str) or not self.name.strip():
             raise DealError("deal.name: give the deal a non-empty name")
-        self._check_parties()
         set_("issues", tuple(self.issues))
         set_("parameters", ParameterSet.coerce(self.parameters))
         set_("stances", tuple(self.stances))
+        self._check_texts()
         if not self.issues:
             raise DealError("issues: a deal needs at least one issue")
         self._check_names()
@@ -213,16 +213,29 @@ class Deal:
     def _issue_map(self) -> dict[str, Issue]:
         return {i.name: i for i in self.issues}
 
-    def _check_parties(self) -> None:
-        """What a deal file's [deal] table must hold, asked of a deal built in Python too (else
+    def _check_texts(self) -> None:
+        """What a deal file must hold, asked of a deal built in Python too (else
         :func:`deals.dumps` would write a file that :func:`deals.loads` refuses): texts without
         control characters, and two sides of different names."""
-        for key in ("name", "title", "supplier", "partner", "description"):
-            value = getattr(self, key)
-            found = CONTROL_CHARACTERS.search(value) if isinstance(value, str) else None
+        texts = [(f"deal.{k}", getattr(self, k))
+                 for k in ("name", "title", "supplier", "partner", "description")]
+        texts += [(f"issues.{i.name}.{k}", getattr(i, k, ""))
+                  for i in self.issues for k in ("unit", "description")]
+        texts += [(f"parameters.{n}.{k}", getattr(p, k, ""))
+                  for n, p in self.parameters.items() for k in ("unit", "source")]
+        texts += [(f"stances.{s.side}.{s.name}.description", s.description)
+                  for s in self.stances]
+        texts += [(f"{t}.{k}", getattr(getattr(self, t), k, ""))
+                  for t in ("proposal", "belief", "outcome") if getattr(self, t) is not None
+                  for k in ("description", "source")]
+        strings = [(f, v) for f, v in texts if isinstance(v, str)]
+        if not CONTROL_CHARACTERS.search("\n".join(v for _, v in strings)):  # one pass: fast
+            strings = []
+        for field_name, value in strings:
+            found = CONTROL_CHARACTERS.search(value)
             if found:
-                raise DealError(f"deal.{key}: holds the control character {found.group()!r} at "
-                                f"character {found.start() + 1}; text may use tabs and line "
+                raise DealError(f"{field_name}: holds the control character {found.group()!r} "
+                                f"at character {found.start() + 1}; text may use tabs and line "
                                 "breaks, no other control characters")
         if str(self.supplier).strip() == str(self.partner).strip():
             raise DealError(f"deal.partner: the same name as the supplier ({self.partner!r}); "

@@ -369,5 +369,8 @@ def test_a_deal_built_in_python_is_held_to_what_its_file_must_hold(change):
     field = next(iter(change))
     with pytest.raises(deals.DealError, match=f"deal.{field}: "):
         replace(deal, **change)
+    issue = replace(deal.issues[0], unit="H100e\x1b[31m")
+    with pytest.raises(deals.DealError, match=f"issues.{issue.name}.unit: "):
+        replace(deal, issues=(issue, *deal.issues[1:]))
     kept = replace(deal, title="Tabs\tand\nline breaks are text")
     assert deals.loads(deals.dumps(kept)).title == kept.title
