@@ -442,9 +442,10 @@ def audited_terms(deal: Deal, terms: str = "proposal") -> tuple[Deal, dict[str, 
             raise DealError(f"deal {deal.name!r} has no [outcome] (the deal as struck) to audit; "
                             "use --terms proposal")
         if deal.outcome.imposed:
-            raise DealError(f"outcome.imposed: the struck terms were set by the "
-                            f"{deal.party(deal.outcome.imposed)} alone, not bargained, so there "
-                            "is no acceptance to audit; audit the proposal (--terms proposal)")
+            who = the(deal.party(deal.outcome.imposed))
+            raise DealError(f"outcome.imposed: the struck terms were set by {who} alone, not "
+                            "bargained, so there is no acceptance to audit; audit the proposal "
+                            "(--terms proposal)")
         return (*deal.at_terms("outcome"), "the deal as struck")
     if deal.belief is None:
         missing, fix = (("[belief]", "add [belief] values = { parameter = value, ... }, what "

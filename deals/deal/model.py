@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from deals.deal.cache import deal_view
+from deals.deal.reading import CONTROL_CHARACTERS
 from deals.errors import DealError
 from deals.deal.sections import SECTIONS
 from deals.deal.terms import SIDES, Belief, Issue, Stance, Terms, check_side
@@ -147,6 +148,7 @@ class Deal:
         set_("issues", tuple(self.issues))
         set_("parameters", ParameterSet.coerce(self.parameters))
         set_("stances", tuple(self.stances))
+        self._check_texts()
         if not self.issues:
             raise DealError("issues: a deal needs at least one issue")
         self._check_names()
@@ -210,6 +212,34 @@ class Deal:
     @property
     def _issue_map(self) -> dict[str, Issue]:
         return {i.name: i for i in self.issues}
+
+    def _check_texts(self) -> None:
+        """What a deal file must hold, asked of a deal built in Python too (else
+        :func:`deals.dumps` would write a file that :func:`deals.loads` refuses): texts without
+        control characters, and two sides of different names."""
+        texts = [(f"deal.{k}", getattr(self, k))
+                 for k in ("name", "title", "supplier", "partner", "description")]
+        texts += [(f"issues.{i.name}.{k}", getattr(i, k, ""))
+                  for i in self.issues for k in ("unit", "description")]
+        texts += [(f"parameters.{n}.{k}", getattr(p, k, ""))
+                  for n, p in self.parameters.items() for k in ("unit", "source")]
+        texts += [(f"stances.{s.side}.{s.name}.description", s.description)
+                  for s in self.stances]
+        texts += [(f"{t}.{k}", getattr(getattr(self, t), k, ""))
+                  for t in ("proposal", "belief", "outcome") if getattr(self, t) is not None
+                  for k in ("description", "source")]
+        strings = [(f, v) for f, v in texts if isinstance(v, str)]
+        if not CONTROL_CHARACTERS.search("\n".join(v for _, v in strings)):  # one pass: fast
+            strings = []
+        for field_name, value in strings:
+            found = CONTROL_CHARACTERS.search(value)
+            if found:
+                raise DealError(f"{field_name}: holds the control character {found.group()!r} "
+                                f"at character {found.start() + 1}; text may use tabs and line "
+                                "breaks, no other control characters")
+        if str(self.supplier).strip() == str(self.partner).strip():
+            raise DealError(f"deal.partner: the same name as the supplier ({self.partner!r}); "
+                            "give the two sides different names")
 
     def _check_names(self) -> None:
         seen: dict[str, str] = {}

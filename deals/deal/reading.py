@@ -153,8 +153,9 @@ def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
     return doc
 
 
-#: Control characters (C0, DEL, C1) but the tab and the line feed: text from a file is printed.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: Control characters (C0, DEL, C1) but the tab and the line feed: no text of a deal may hold
+#: one (a file's text is printed and shown: ESC [2J in a member's name cleared the terminal).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def _refuse_control_characters(doc: dict[str, Any], path: str) -> None:
@@ -164,7 +165,7 @@ def _refuse_control_characters(doc: dict[str, Any], path: str) -> None:
     while stack:
         where, value = stack.pop()
         if isinstance(value, str):
-            found = _CONTROL.search(value)
+            found = CONTROL_CHARACTERS.search(value)
             if found:
                 raise DealFileError(f"holds the control character {found.group()!r} at "
                                     f"character {found.start() + 1}; text may use tabs and line "
@@ -172,7 +173,7 @@ def _refuse_control_characters(doc: dict[str, Any], path: str) -> None:
                                     field=where or "(document)")
         elif isinstance(value, dict):
             for key, item in value.items():
-                shown = ascii(key) if _CONTROL.search(key) else key
+                shown = ascii(key) if CONTROL_CHARACTERS.search(key) else key
                 if shown != key:
                     raise DealFileError("a name holding a control character; use letters, "
                                         "digits, spaces and punctuation", path=path,

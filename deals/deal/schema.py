@@ -29,6 +29,7 @@ from typing import Any
 from deals.errors import DealFileError
 from deals.deal.writing import TERMS_TABLES
 from deals.deal.model import SIDES, Belief, Deal, Issue, Stance, Terms
+from deals.deal.reading import CONTROL_CHARACTERS
 from deals.deal.sections import SECTIONS
 from games.errors import GameError
 from games.parameters import Parameter
@@ -46,8 +47,6 @@ _TOP = ("deal", "parameters", "issues", "definitions", "utility", "outside_optio
         "stances", "proposal", "belief", "outcome", *(s.key for s in SECTIONS))
 _STANCE_RESERVED = ("walk_away", "description")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-#: Control characters (C0, DEL, C1) but the tab and the line feed: text is printed and shown.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class DocumentReader:
@@ -87,7 +86,7 @@ class DocumentReader:
         if kind is str:
             if not isinstance(value, str):
                 raise self.fail(field, f"expected text in quotes, got {_kind(value)}")
-            control = _CONTROL.search(value)
+            control = CONTROL_CHARACTERS.search(value)
             if control:  # ESC [2J in a title would clear the terminal that prints it
                 raise self.fail(field, f"holds the control character {control.group()!r} at "
                                 f"character {control.start() + 1}; text may use tabs and line "

@@ -145,8 +145,8 @@ class PracticeSession:
                 raise DealError(f"{name}: {_said(raw)} is not a number") from None
             lo, hi = issue.range
             if not np.isfinite(value) or not lo <= value <= hi:
-                raise DealError(f"{name}: {_said(raw)[1:-1]} is outside its range, {number_text(lo)} to "
-                                f"{number_text(hi)} {issue.unit}".rstrip())
+                raise DealError(f"{name}: {_said(raw)[1:-1]} is outside its range, "
+                                f"{number_text(lo)} to {number_text(hi)} {issue.unit}".rstrip())
             if issue.levels is not None and not np.any(np.isclose(issue.levels, value)):
                 raise DealError(f"{name}: choose one of the levels "
                                 f"{', '.join(number_text(v) for v in issue.levels)}")

@@ -77,7 +77,11 @@ class Box:
         coords = self._coordinates  # type: ignore[attr-defined]
         discrete = int(np.prod([len(v) for k, v in coords.values() if k == "discrete"] or [1]))
         continuous = [n for n in coords if self.is_continuous(n)]
-        per_axis = max(3, int(round((points / discrete) ** (1 / max(1, len(continuous))))))
+        # At least 3 levels an axis (its ends and middle); with so many continuous coordinates
+        # that 3 each would pass MAX_GRID, their ends only (2 each), so a problem of 12 to 17
+        # continuous coordinates is still scanned, not refused.
+        floor = 3 if discrete * 3.0 ** len(continuous) <= MAX_GRID else 2
+        per_axis = max(floor, int(round((points / discrete) ** (1 / max(1, len(continuous))))))
         axes = []
         for name, (kind, values) in coords.items():
             if self.is_continuous(name):

@@ -382,3 +382,19 @@ def test_a_compliance_probability_out_of_0_1_names_its_type_and_stage(tmp_path, 
     path.write_text(STAGES.replace("COMPLY", '"worth - 1"'), encoding="utf-8")
     err = one_line(*run(["stages", path, "--draws", "50"], capsys)[::2])
     assert f"{path}: stages.types.bad.comply[1]:" in err, err
+
+
+def test_a_deal_of_twelve_continuous_issues_is_audited(tmp_path, capsys):
+    # assess refused a valid file of twelve continuous issues: "a grid of 531,441 outcomes
+    # exceeds 200,000; use fewer discrete levels or issues" (3 levels an issue, the scan's
+    # floor, never a choice of the user's). The scan now takes each issue's ends there.
+    extra = "".join(f'[issues.x{i}]\nrange = [0, 1]\ngiver = "{("supplier", "partner")[i % 2]}"'
+                    "\n\n" for i in range(10))
+    text = MINIMAL.replace("[utility]", extra + "[utility]").replace(
+        '"kiwi - 0.4 * gpus"', '"kiwi - 0.4 * gpus + ' + " + ".join(
+            f"{(-0.1, 0.1)[i % 2]} * x{i}" for i in range(10)) + '"')
+    path = tmp_path / "deal.toml"
+    path.write_text(text, encoding="utf-8")
+    code, out, err = run(["assess", path, "--draws", "100", "--jobs", "1", "--format", "json"],
+                         capsys)
+    assert code == 0, err

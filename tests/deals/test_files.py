@@ -355,3 +355,22 @@ def test_text_python_warns_about_loads_without_a_warning():
         with pytest.raises(DealFileError, match="utility.supplier"):
             deals.loads(TOY.replace('"pay - 0.5 * chips"', '"pay if 1else 0"'))
     assert not [w for w in caught if issubclass(w.category, SyntaxWarning)]
+
+
+@pytest.mark.parametrize("change", [{"partner": "US"}, {"partner": " US "},
+                                    {"title": "chips\x1b[2J"}, {"supplier": "U\x07S"},
+                                    {"description": "a\x00b"}])
+def test_a_deal_built_in_python_is_held_to_what_its_file_must_hold(change):
+    # A file refuses two sides of one name and control characters in its texts; a deal built
+    # in Python took them, and dumps then wrote a file that loads refused.
+    from dataclasses import replace
+
+    deal = deals.load("tier-upgrade-poland")
+    field = next(iter(change))
+    with pytest.raises(deals.DealError, match=f"deal.{field}: "):
+        replace(deal, **change)
+    issue = replace(deal.issues[0], unit="H100e\x1b[31m")
+    with pytest.raises(deals.DealError, match=f"issues.{issue.name}.unit: "):
+        replace(deal, issues=(issue, *deal.issues[1:]))
+    kept = replace(deal, title="Tabs\tand\nline breaks are text")
+    assert deals.loads(deals.dumps(kept)).title == kept.title

@@ -171,6 +171,19 @@ def test_malaysia_struck_deal_is_the_reciprocal_trade_agreement():
 
 # ---- Poland: imposed, not bargained ----------------------------------------------------------------
 
+def test_an_imposed_deal_names_the_side_that_imposed_it_as_a_sentence_does(tmp_path):
+    # "set by the Ruritania alone": the article was typed before the name, not chosen for it
+    # (deals.audit.verdicts.the: 'the US', 'the UAE', but 'India', 'Ruritania').
+    from deals.deal.reading import library_path
+
+    text = library_path("tier-upgrade-poland").read_text(encoding="utf-8")
+    path = tmp_path / "ruritania.toml"
+    path.write_text(text.replace('supplier = "US"', 'supplier = "Ruritania"', 1),
+                    encoding="utf-8")
+    with pytest.raises(DealError, match="set by Ruritania alone"):
+        deals.assess(deals.load(path), draws=50, terms="outcome", progress=False)
+
+
 def test_poland_rescission_is_marked_imposed_and_not_audited_as_a_bargain():
     deal = load("tier-upgrade-poland")
     assert deal.outcome.imposed == "supplier"

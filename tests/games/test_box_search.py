@@ -9,7 +9,7 @@ import pytest
 from scipy.optimize import minimize
 
 from games.optimise.box_search import Box, maximise
-from games.errors import InvalidGameError
+from games.errors import GameTooLargeError, InvalidGameError
 
 
 def _nash_objective(a, b):
@@ -241,3 +241,17 @@ def test_box_bounds_found_once_are_the_levels_extremes_and_survive_pickling():
         assert all(type(x) is float for k in "abc" for x in b.bounds(k))
     with pytest.raises(KeyError):
         box.bounds("d")
+
+
+def test_a_box_of_twelve_to_seventeen_continuous_coordinates_is_scanned_at_its_ends():
+    # 3 levels on each of 12 coordinates is 531,441 points, past MAX_GRID (200,000): the
+    # audit of a deal with 12 continuous issues was refused. Its ends (2 each) still fit.
+    def box(k):
+        return Box({f"x{i}": (0.0, 1.0) for i in range(k)})
+    assert all(len(v) == 3 for v in box(11).grid_axes(350).values())   # 3^11 fits: unchanged
+    for k in (12, 17):
+        axes = box(k).grid_axes(350)
+        assert all(v.tolist() == [0.0, 1.0] for v in axes.values())
+        assert len(box(k).grid(350)["x0"]) == 2 ** k
+    with pytest.raises(GameTooLargeError):
+        box(18).grid_axes(350)                                        # 2^18 does not
