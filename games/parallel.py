@@ -292,9 +292,9 @@ def keep_freed_memory() -> bool:
     settings, so each is zero-filled page by page anew: most of a compare's system time
     was these page faults. Here blocks up to 32 MiB come from the heap, which keeps up to
     128 MiB free for the next one (the peak resident memory rises a little: heap blocks
-    are reused rather than returned). Only the
-    allocator changes, never a number computed. The command line sets it for its own
-    process; a library caller decides for its own. Returns whether it took (glibc only).
+    are reused rather than returned). Only the allocator changes, never a number computed.
+    The command line sets it for its own process; a library caller decides for its own.
+    Returns whether it took (glibc only).
 
     >>> import platform
     >>> keep_freed_memory() == (platform.libc_ver()[0] == "glibc")  # takes wherever glibc runs

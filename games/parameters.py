@@ -27,7 +27,7 @@ from games.errors import ParameterError, finite_number
 from games.results import TabularResult
 
 __all__ = [
-    "DISTRIBUTIONS", "Parameter", "check_seed", "ParameterSet", "read_parameters",
+    "DISTRIBUTIONS", "WIDEST_RANGE", "Parameter", "check_seed", "ParameterSet", "read_parameters",
 ]
 
 if TYPE_CHECKING:
@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 
 #: Distributions a parameter may declare over its range.
 DISTRIBUTIONS = ("uniform", "triangular", "normal", "lognormal", "loguniform")
-_WIDEST = 1e150  # the widest range drawn from: the triangular law squares its width
+#: The widest range a parameter (or an issue) may span: the triangular law and the solvers
+#: multiply a width by a width, which past this is no longer a number.
+WIDEST_RANGE = 1e150
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,9 @@ class Parameter:
             if lo > hi:
                 raise ParameterError(f"parameter {self.name!r}: range [{lo:g}, {hi:g}] is the wrong "
                                      f"way round; write [{hi:g}, {lo:g}]")
-            if not hi - lo <= _WIDEST:  # the triangular law multiplies width by width
+            if not hi - lo <= WIDEST_RANGE:  # the triangular law multiplies width by width
                 raise ParameterError(f"parameter {self.name!r}: range [{lo:g}, {hi:g}] is more "
-                                     f"than {_WIDEST:g} wide, too wide to draw from; use a "
+                                     f"than {WIDEST_RANGE:g} wide, too wide to draw from; use a "
                                      "larger unit")
             slack = 1e-9 * max(1.0, abs(lo), abs(hi))
             if not lo - slack <= value <= hi + slack:

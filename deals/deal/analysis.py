@@ -24,6 +24,7 @@ import pandas as pd
 from deals.deal.cache import deal_view
 from deals.errors import DealError
 from games.bargaining import (
+    MAX_OUTCOMES,
     BargainingProblem,
     BargainingSolution,
     ConcessionCurve,
@@ -46,8 +47,6 @@ from games.results import TabularResult
 #: About how many grid outcomes a deal's bargaining problem evaluates (solutions on
 #: continuous issues are then refined by the engine's optimiser).
 GRID_BUDGET = 60_000
-#: The most grid outcomes the engine's bargaining problem builds (its own refusal past it).
-MAX_OUTCOMES = 20_000_000
 
 
 def default_resolution(deal: Deal) -> int:

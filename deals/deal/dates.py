@@ -148,7 +148,7 @@ def as_stood(doc: Mapping[str, Any], date: dt.date | None = None, path: str = "<
             if date is not None and since > date:
                 del out[key]
     stages = out.get("stages")
-    if isinstance(stages, dict) and stages.get("terms", "proposal") in DATED_TERMS \
-            and stages.get("terms", "proposal") not in out:
+    staged = stages.get("terms", "proposal") if isinstance(stages, dict) else None
+    if staged in DATED_TERMS and staged not in out:
         del out["stages"]  # staged terms not yet made or struck: no plan to stage them then
     return out

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from deals.deal.cache import deal_view
-from deals.deal.reading import CONTROL_CHARACTERS
+from deals.deal.reading import CONTROL_CHARACTERS, control_problem
 from deals.errors import DealError
 from deals.deal.sections import SECTIONS
 from deals.deal.terms import SIDES, Belief, Issue, Stance, Terms, check_side
@@ -229,14 +229,9 @@ class Deal:
                   for t in ("proposal", "belief", "outcome") if getattr(self, t) is not None
                   for k in ("description", "source")]
         strings = [(f, v) for f, v in texts if isinstance(v, str)]
-        if not CONTROL_CHARACTERS.search("\n".join(v for _, v in strings)):  # one pass: fast
-            strings = []
-        for field_name, value in strings:
-            found = CONTROL_CHARACTERS.search(value)
-            if found:
-                raise DealError(f"{field_name}: holds the control character {found.group()!r} "
-                                f"at character {found.start() + 1}; text may use tabs and line "
-                                "breaks, no other control characters")
+        if CONTROL_CHARACTERS.search("\n".join(v for _, v in strings)):  # one pass, then which
+            field_name, problem = next((f, p) for f, v in strings if (p := control_problem(v)))
+            raise DealError(f"{field_name}: {problem}")
         if str(self.supplier).strip() == str(self.partner).strip():
             raise DealError(f"deal.partner: the same name as the supplier ({self.partner!r}); "
                             "give the two sides different names")

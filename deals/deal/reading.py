@@ -158,6 +158,22 @@ def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def control_problem(text: str) -> str | None:
+    """What is wrong with ``text`` if it holds a control character (None if nothing is): the
+    words every reader of deal and portfolio texts refuses it in.
+
+    >>> control_problem("two\\tcolumns,\\ntwo lines") is None
+    True
+    >>> print(control_problem("red" + chr(27) + "[31m"))  # doctest: +ELLIPSIS
+    holds the control character '\\x1b' at character 4; text may use tabs and line breaks, ...
+    """
+    found = CONTROL_CHARACTERS.search(text)
+    if found is None:
+        return None
+    return (f"holds the control character {found.group()!r} at character {found.start() + 1}; "
+            "text may use tabs and line breaks, no other control characters")
+
+
 def _refuse_control_characters(doc: dict[str, Any], path: str) -> None:
     """Refuse a key or text holding a control character, naming the field: every key and text
     of a file may reach a terminal (ESC [2J in a member's name cleared it) or a page."""
@@ -165,12 +181,9 @@ def _refuse_control_characters(doc: dict[str, Any], path: str) -> None:
     while stack:
         where, value = stack.pop()
         if isinstance(value, str):
-            found = CONTROL_CHARACTERS.search(value)
-            if found:
-                raise DealFileError(f"holds the control character {found.group()!r} at "
-                                    f"character {found.start() + 1}; text may use tabs and line "
-                                    "breaks, no other control characters", path=path,
-                                    field=where or "(document)")
+            problem = control_problem(value)
+            if problem:
+                raise DealFileError(problem, path=path, field=where or "(document)")
         elif isinstance(value, dict):
             for key, item in value.items():
                 shown = ascii(key) if CONTROL_CHARACTERS.search(key) else key

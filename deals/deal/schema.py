@@ -29,7 +29,7 @@ from typing import Any
 from deals.errors import DealFileError
 from deals.deal.writing import TERMS_TABLES
 from deals.deal.model import SIDES, Belief, Deal, Issue, Stance, Terms
-from deals.deal.reading import CONTROL_CHARACTERS
+from deals.deal.reading import control_problem
 from deals.deal.sections import SECTIONS
 from games.errors import GameError
 from games.parameters import Parameter
@@ -86,11 +86,9 @@ class DocumentReader:
         if kind is str:
             if not isinstance(value, str):
                 raise self.fail(field, f"expected text in quotes, got {_kind(value)}")
-            control = CONTROL_CHARACTERS.search(value)
-            if control:  # ESC [2J in a title would clear the terminal that prints it
-                raise self.fail(field, f"holds the control character {control.group()!r} at "
-                                f"character {control.start() + 1}; text may use tabs and line "
-                                "breaks, no other control characters")
+            problem = control_problem(value)
+            if problem:  # ESC [2J in a title would clear the terminal that prints it
+                raise self.fail(field, problem)
             return value
         if kind == "number":
             return self.number(value, field)
@@ -223,9 +221,6 @@ def deal_from_dict(doc: Mapping[str, Any], path: str = "<dict>") -> Deal:
             raise r.fail(key, "unknown table" + _suggest(key, _TOP)
                          + f"; the tables are {list(_TOP)}")
     head = r.keys(r.table(doc, "deal", ""), "deal", _DEAL_KEYS, _DEAL_OPTIONAL)
-    if head["supplier"].strip() == head["partner"].strip():
-        raise r.fail("deal.partner", f"the same name as the supplier ({head['partner']!r}); "
-                     "give the two sides different names")
     parameters = []
     for name, spec in r.table(doc, "parameters", "", required=False).items():
         parameters.append(parameter_from_spec(r, name, spec, "parameters"))

@@ -18,10 +18,10 @@ from typing import Any
 
 from deals.errors import DealError
 from games.errors import listing
+from games.parameters import WIDEST_RANGE
 
 SIDES = ("supplier", "partner")
 _TOL = 1e-9
-_WIDEST = 1e150  # the widest issue range: its square is a number
 
 
 def check_side(side: str, where: str) -> None:
@@ -81,9 +81,9 @@ class Issue:
                             f"{self.range!r}") from None
         # The grids and the offers of the solvers multiply widths by widths: past 1e150 apart
         # that overflowed into a benchmark of n/a and a best ask of 0, said in warnings only.
-        if not (math.isfinite(lo) and math.isfinite(hi) and hi - lo <= _WIDEST):
+        if not (math.isfinite(lo) and math.isfinite(hi) and hi - lo <= WIDEST_RANGE):
             raise DealError(f"{where}.range: bounds must be finite numbers at most "
-                            f"{_WIDEST:g} apart, got {self.range}; use a larger unit")
+                            f"{WIDEST_RANGE:g} apart, got {self.range}; use a larger unit")
         if lo > hi:
             raise DealError(f"{where}.range: lower bound {lo:g} is above upper bound {hi:g}; "
                             "swap them")

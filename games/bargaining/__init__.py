@@ -26,7 +26,7 @@ from games.bargaining.frontier import (
     zone_of_agreement,
 )
 from games.bargaining.plots import plot_concession_curves, plot_frontier
-from games.bargaining.problem import BargainingProblem, Issue
+from games.bargaining.problem import MAX_OUTCOMES, BargainingProblem, Issue
 from games.bargaining.rubinstein import (
     RubinsteinAgreement,
     RubinsteinSplit,
@@ -47,7 +47,7 @@ from games.bargaining.ultimatum import (UltimatumOffer, best_within_reach, offer
                                        ultimatum_offer, ultimatum_on_frontier)
 
 __all__ = [
-    "BargainingProblem", "Issue", "BargainingSolution", "nash_solution", "kalai_smorodinsky",
+    "BargainingProblem", "Issue", "MAX_OUTCOMES", "BargainingSolution", "nash_solution", "kalai_smorodinsky",
     "egalitarian", "utilitarian", "ideal_point", "ParetoFrontier", "ZoneOfAgreement",
     "ConcessionCurve", "pareto_frontier", "zone_of_agreement", "concession_curve",
     "concession_curves", "RubinsteinSplit", "RubinsteinAgreement", "rubinstein_split",

@@ -814,7 +814,7 @@ def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list
             kept.append((others, index, made))
             while kept and sum(len(e[1]) for e in kept) * problem.draws > KEPT_CELLS:
                 kept.pop(0)
-        if len(fresh) == len(keys):
+        if fresh and len(fresh) == len(keys):
             return made  # nothing known, nothing twice: as evaluated
         out = (np.empty((problem.draws, len(keys))), np.empty((problem.draws, len(keys))))
         groups: dict[int, tuple[tuple, list, list]] = {}   # by the call that has them

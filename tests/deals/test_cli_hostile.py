@@ -226,11 +226,8 @@ def test_a_chart_of_a_deal_named_in_emoji_and_cjk_says_nothing_on_stderr(tmp_pat
     assert not [w for w in caught if "Glyph" in str(w.message)], caught[:2]
 
 
-@pytest.mark.slow  # a few seconds: the stance game and the frontier of twelve issues
-def test_a_deal_of_twelve_continuous_issues_solves_with_the_default_resolution(tmp_path,
-                                                                              capsys):
-    # solve refused a valid file of many issues: "the issue grid has 244,140,625 outcomes
-    # (more than 20,000,000); lower resolution=5", a resolution the user never gave.
+def _twelve_issues(tmp_path):
+    """MINIMAL with ten more continuous issues (twelve in all), each worth 0.1 to one side."""
     extra = "".join(f'[issues.x{i}]\nrange = [0, 1]\ngiver = "{("supplier", "partner")[i % 2]}"'
                     "\n\n" for i in range(10))
     text = MINIMAL.replace("[utility]", extra + "[utility]").replace(
@@ -238,13 +235,19 @@ def test_a_deal_of_twelve_continuous_issues_solves_with_the_default_resolution(t
             f"{(-0.1, 0.1)[i % 2]} * x{i}" for i in range(10)) + '"')
     path = tmp_path / "deal.toml"
     path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.slow  # a few seconds: the stance game and the frontier of twelve issues
+def test_a_deal_of_twelve_continuous_issues_solves_with_the_default_resolution(tmp_path,
+                                                                              capsys):
+    # solve refused a valid file of many issues: "the issue grid has 244,140,625 outcomes
+    # (more than 20,000,000); lower resolution=5", a resolution the user never gave.
     import deals
     from deals.deal.analysis import default_resolution
+    from games.bargaining import MAX_OUTCOMES
 
-    from deals.deal.analysis import MAX_OUTCOMES
-    from games.bargaining.problem import MAX_OUTCOMES as ENGINE_CAP
-
-    assert MAX_OUTCOMES == ENGINE_CAP  # the deal layer's copy of the engine's cap
+    path = _twelve_issues(tmp_path)
     assert default_resolution(deals.load(path)) ** 12 <= MAX_OUTCOMES
     code, out, err = run(["solve", path, "--format", "json"], capsys)
     assert code == 0, err
@@ -388,13 +391,6 @@ def test_a_deal_of_twelve_continuous_issues_is_audited(tmp_path, capsys):
     # assess refused a valid file of twelve continuous issues: "a grid of 531,441 outcomes
     # exceeds 200,000; use fewer discrete levels or issues" (3 levels an issue, the scan's
     # floor, never a choice of the user's). The scan now takes each issue's ends there.
-    extra = "".join(f'[issues.x{i}]\nrange = [0, 1]\ngiver = "{("supplier", "partner")[i % 2]}"'
-                    "\n\n" for i in range(10))
-    text = MINIMAL.replace("[utility]", extra + "[utility]").replace(
-        '"kiwi - 0.4 * gpus"', '"kiwi - 0.4 * gpus + ' + " + ".join(
-            f"{(-0.1, 0.1)[i % 2]} * x{i}" for i in range(10)) + '"')
-    path = tmp_path / "deal.toml"
-    path.write_text(text, encoding="utf-8")
-    code, out, err = run(["assess", path, "--draws", "100", "--jobs", "1", "--format", "json"],
-                         capsys)
+    code, out, err = run(["assess", _twelve_issues(tmp_path), "--draws", "100", "--jobs", "1",
+                          "--format", "json"], capsys)
     assert code == 0, err

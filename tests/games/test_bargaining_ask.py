@@ -128,3 +128,5 @@ def test_the_ask_asks_each_package_once_and_gets_the_gains_of_asking_every_time(
             for g, h in zip(got, want):
                 assert g.shape == h.shape == (500, len(packages)) and g.tobytes() == h.tobytes()
     assert len(asked) == len(set(asked)) > 40
+    for _, memo, fresh in levels:  # no packages: no gains (it raised NameError when fresh)
+        assert all(g.shape == (500, 0) for g in (*memo(pool[:0]), *fresh(pool[:0])))
