@@ -552,9 +552,7 @@ def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray
     r, m = len(rows), trial[names[0]].shape[1]
     coords = [np.broadcast_to(trial[k], (r, m)) for k in names]
     on_centre = np.logical_and.reduce([c == centre[k][:, None] for c, k in zip(coords, names)])
-    # The first neighbour at the same point (itself if none before it).
-    same = np.logical_and.reduce([c[:, :, None] == c[:, None, :] for c in coords])
-    source = np.argmax(same | np.eye(m, dtype=bool), axis=2)
+    source = _first_same(coords)
     points = np.stack(coords, axis=2)
     points[on_centre] = np.nan
     ask = (source == np.arange(m)) & ~on_centre
@@ -562,9 +560,11 @@ def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray
     if seen is not None:
         match = np.logical_and.reduce([c[:, :, None] == seen[0][:, None, :, i]
                                        for i, c in enumerate(coords)])      # (r, m, s)
-        known = ask & match.any(axis=2)
+        # The first point of ``seen`` equal to each neighbour (the first of all if none).
+        first = np.argmax(match, axis=2)
+        known = ask & np.take_along_axis(match, first[:, :, None], axis=2)[:, :, 0]
         kr, kc = np.nonzero(known)
-        value[kr, kc] = seen[1][kr, np.argmax(match[kr, kc], axis=1)]
+        value[kr, kc] = seen[1][kr, first[kr, kc]]
         ask &= ~known
     at, column = np.nonzero(ask)
     if at.size:
@@ -572,6 +572,19 @@ def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray
         asked.update({k: c[at, column][:, None] for k, c in zip(names, coords)})
         value[at, column] = _values(objective(rows[at], **asked), at.size)[:, 0]
     return np.take_along_axis(value, source, axis=1), points
+
+
+def _first_same(coords: list[np.ndarray]) -> np.ndarray:
+    """Per row of the points with coordinates ``coords`` (each (r, m)): for each point, the
+    first of the row's points equal to it (itself if none before it). Worked out with the
+    rows along the last axis, (m, m, r), so each comparison runs along the long axis."""
+    m = coords[0].shape[1]
+    by_column = [np.ascontiguousarray(c.T) for c in coords]
+    same = by_column[0][:, None, :] == by_column[0][None, :, :]
+    for c in by_column[1:]:
+        same &= c[:, None, :] == c[None, :, :]
+    same |= np.eye(m, dtype=bool)[:, :, None]
+    return np.argmax(same, axis=1).T
 
 
 def _values(value: np.ndarray, rows: int) -> np.ndarray:
