@@ -64,3 +64,78 @@ def test_a_poll_finds_what_the_tables_of_every_pair_found(d, seed):
         new = box_search._poll(f, rows, trial, names, centre, given)
         old = _poll_before(f, rows, trial, names, centre, given)
         assert new[0].tobytes() == old[0].tobytes() and new[1].tobytes() == old[1].tobytes()
+
+
+def _log_nash_product_before(g_1, g_2, power):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if np.all((power > 0) & (power < 1)):
+            value = power * np.log(g_1) + (1 - power) * np.log(g_2)
+        else:
+            value = (np.where(power > 0, power * np.log(g_1), 0.0)
+                     + np.where(power < 1, (1 - power) * np.log(g_2), 0.0))
+    return np.where((g_1 > 0) & (g_2 > 0), value, -np.inf)
+
+
+def _best_on_edges_before(e1, e2, d1, d2, beta, real, *ignored):
+    """nash_product._best_on_edges as it was: every end asked, 2-D gathers of the inside."""
+    from games.optimise.nash_product import _better
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stationary = -(beta * d1 * e2 + (1 - beta) * d2 * e1) / (d1 * d2)
+    t = np.zeros_like(e1)
+    best = _log_nash_product_before(e1, e2, beta)
+    end = np.where(real, 1.0, 0.0)
+    t, best = _better(t, best, end, _log_nash_product_before(e1 + d1, e2 + d2, beta))
+    inside = np.flatnonzero((stationary > 0) & (stationary < 1))
+    if inside.size:
+        at = np.unravel_index(inside, t.shape)
+        e1, e2, d1, d2, s, b = (np.broadcast_to(z, t.shape)[at]
+                                for z in (e1, e2, d1, d2, stationary, beta))
+        flat_t, flat_best = t.ravel(), best.ravel()
+        flat_t[inside], flat_best[inside] = _better(
+            flat_t[inside], flat_best[inside], s,
+            _log_nash_product_before(e1 + s * d1, e2 + s * d2, b))
+    return t, best
+
+
+def _slopes(rng, shape):
+    # Slopes with ties, exact and signed zeros, and both signs: trade-offs, goods, bads.
+    return rng.choice([-2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 3.0], shape) * np.where(
+        rng.uniform(size=shape) < 0.5, 1.0, rng.uniform(0.5, 2.0, shape))
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+@pytest.mark.parametrize("seed", range(3))
+def test_the_exact_nash_product_is_what_it_was(k, seed, monkeypatch):
+    from games.optimise import nash_product
+    rng = np.random.default_rng(100 * k + seed)
+    n = 2000
+    a, b = _slopes(rng, (n, k)), _slopes(rng, (n, k))
+    a0, b0 = rng.choice([-1.0, -0.0, 0.0, 0.3, 1.0], n), rng.choice([-0.5, 0.0, 0.2, 2.0], n)
+    low = rng.choice([0.0, -1.0], (n, k))
+    high = low + rng.choice([1.0, 2.0, 0.0], (n, k), p=[0.5, 0.4, 0.1])
+    cases = [(a, a0, b, b0, *bounds, power)
+             for power in (rng.uniform(0.05, 0.95, n), rng.choice([0.0, 0.3, 1.0], n), 0.5)
+             for bounds in ((low, high), (low[0], high[0]))]
+    now = [nash_product.linear_nash_product(*case) for case in cases]
+    monkeypatch.setattr(nash_product, "_best_on_edges", _best_on_edges_before)
+    monkeypatch.setattr(nash_product, "log_nash_product",
+                        lambda g_1, g_2, power, *ignored: _log_nash_product_before(g_1, g_2,
+                                                                                   power))
+    for new, case in zip(now, cases):
+        old = nash_product.linear_nash_product(*case)
+        assert np.isfinite(old.values).any() and np.isinf(old.values).any()
+        assert new.points.tobytes() == old.points.tobytes()
+        assert new.values.tobytes() == old.values.tobytes()
+        assert all(x.tobytes() == y.tobytes() for x, y in zip(new.gains, old.gains))
+
+
+def test_the_nash_product_on_segments_is_what_it_was(monkeypatch):
+    from games.optimise import nash_product
+    rng = np.random.default_rng(5)
+    e1, e2, d1, d2 = (rng.choice([-1.0, -0.0, 0.0, 0.5, 2.0], (400, 3)) for _ in range(4))
+    cases = [(e1, e2, d1, d2, beta) for beta in (rng.uniform(size=(400, 3)), 0.5, 0.0)]
+    now = [nash_product.nash_on_segments(*case) for case in cases]
+    monkeypatch.setattr(nash_product, "_best_on_edges", _best_on_edges_before)
+    for new, case in zip(now, cases):
+        old = nash_product.nash_on_segments(*case)
+        assert all(x.tobytes() == y.tobytes() for x, y in zip(new, old))
