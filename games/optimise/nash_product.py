@@ -66,7 +66,9 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
     span_t = _by_coordinate(high, n, k) - lo_t
     va, vb = a_t * span_t, b_t * span_t             # the generators
     trade = ((va > 0) & (vb < 0)) | ((va < 0) & (vb > 0))
-    start = np.where(trade, va > 0, (va > 0) | ((va == 0) & (vb > 0))).astype(float)
+    # Each generator's end at the frontier's start (weight on g_1 alone): its upper end where
+    # it raises g_1, or leaves g_1 be and raises g_2 (a trade-off has va != 0: va > 0 alone).
+    start = ((va > 0) | ((va == 0) & (vb > 0))).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(trade, np.abs(va) / np.abs(vb), np.inf)
     ratio[np.isnan(ratio)] = np.inf
@@ -98,7 +100,7 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
     # The best edge (the first of equals, a NaN counting as the largest, as an argmax).
     edge, best, best_t = np.zeros(n, dtype=np.intp), value[0], t[0]
     for j in range(1, k):
-        take = (value[j] > best) | (np.isnan(value[j]) & ~np.isnan(best))
+        take = _beats(value[j], best, interior)
         edge, best, best_t = (np.where(take, j, edge), np.where(take, value[j], best),
                               np.where(take, t[j], best_t))
     # The state of each generator at the best point: flipped before the edge, part-way on it.
@@ -191,7 +193,7 @@ def _best_on_edges(e1: np.ndarray, e2: np.ndarray, d1: np.ndarray, d2: np.ndarra
         at_end[1:] = log_nash_product(e1[1:] + d1[1:], e2[1:] + d2[1:], beta, interior)
     else:
         at_end = log_nash_product(e1 + d1, e2 + d2, beta, interior)
-    t, best = _better(t, best, end, at_end)
+    t, best = _better(t, best, end, at_end, interior)
     # A stationary point clipped to an end is that end again (the same numbers): only the
     # interior ones (0 < t* < 1: not NaN or infinite either) are candidates of their own.
     inside = np.flatnonzero((stationary > 0) & (stationary < 1))
@@ -201,7 +203,7 @@ def _best_on_edges(e1: np.ndarray, e2: np.ndarray, d1: np.ndarray, d2: np.ndarra
         flat_t, flat_best = t.ravel(), best.ravel()      # views of t and best: in place
         flat_t[inside], flat_best[inside] = _better(flat_t[inside], flat_best[inside], s,
                                                     log_nash_product(e1 + s * d1, e2 + s * d2, b,
-                                                                     interior))
+                                                                     interior), interior)
     return t, best
 
 
@@ -214,9 +216,19 @@ def _at(values: np.ndarray, shape: tuple[int, ...], flat: np.ndarray) -> np.ndar
     return np.broadcast_to(values, shape)[np.unravel_index(flat, shape)]
 
 
-def _better(t: np.ndarray, best: np.ndarray, at: np.ndarray, value: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _better(t: np.ndarray, best: np.ndarray, at: np.ndarray, value: np.ndarray,
+            numbers: bool | None = False) -> tuple[np.ndarray, np.ndarray]:
     """The candidate ``at`` where its ``value`` beats ``best`` (a NaN beats a number, as in
-    an argmax), else ``t``; and the better value."""
-    take = (value > best) | (np.isnan(value) & ~np.isnan(best))
+    an argmax), else ``t``; and the better value. ``numbers``: as for :func:`_beats`."""
+    take = _beats(value, best, numbers)
     return np.where(take, at, t), np.where(take, value, best)
+
+
+def _beats(value: np.ndarray, best: np.ndarray, numbers: bool | None) -> np.ndarray:
+    """Where ``value`` beats ``best``, a NaN beating a number (as in an argmax). With
+    ``numbers`` True, neither holds a NaN (a log Nash product with every power strictly
+    between 0 and 1: a sum of finite or plus infinite terms, else minus infinity), and the
+    comparison alone says the same."""
+    if numbers:
+        return value > best
+    return (value > best) | (np.isnan(value) & ~np.isnan(best))

@@ -110,7 +110,8 @@ def test_the_exact_nash_product_is_what_it_was(k, seed, monkeypatch):
     rng = np.random.default_rng(100 * k + seed)
     n = 2000
     a, b = _slopes(rng, (n, k)), _slopes(rng, (n, k))
-    a0, b0 = rng.choice([-1.0, -0.0, 0.0, 0.3, 1.0], n), rng.choice([-0.5, 0.0, 0.2, 2.0], n)
+    a0 = rng.choice([-1.0, -0.0, 0.0, 0.3, 1.0, np.inf], n, p=[0.2, 0.2, 0.2, 0.2, 0.19, 0.01])
+    b0 = rng.choice([-0.5, 0.0, 0.2, 2.0], n)
     low = rng.choice([0.0, -1.0], (n, k))
     high = low + rng.choice([1.0, 2.0, 0.0], (n, k), p=[0.5, 0.4, 0.1])
     cases = [(a, a0, b, b0, *bounds, power)
