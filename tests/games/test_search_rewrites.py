@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from games.optimise import box_search
+from games.optimise.outcome_space import Box
 
 
 def _poll_before(objective, rows, trial, names, centre, seen=None):
@@ -140,3 +141,92 @@ def test_the_nash_product_on_segments_is_what_it_was(monkeypatch):
     for new, case in zip(now, cases):
         old = nash_product.nash_on_segments(*case)
         assert all(x.tobytes() == y.tobytes() for x, y in zip(new, old))
+
+
+def _climb_before(objective, box, names, owner, points, current, step, resolution,
+                  max_rounds):
+    """box_search._climb as it was: every row's state in whole arrays, gathered and
+    scattered by the active rows each round."""
+    lo = np.array([box.bounds(k)[0] for k in names])
+    hi = np.array([box.bounds(k)[1] for k in names])
+    span = hi - lo
+    moves = np.array([m for m in np.ndindex(*(3,) * len(names)) if any(i != 1 for i in m)],
+                     dtype=float).reshape(-1, len(names)) - 1
+    downhill = np.flatnonzero(np.all(moves <= 0, axis=1))
+    m = moves.shape[0]
+    seen = np.full((owner.size, m + 1, len(names)), np.nan)
+    seen_value = np.full((owner.size, m + 1), -np.inf)
+    polled = np.zeros(owner.size, dtype=bool)
+    for _ in range(max_rounds):
+        active = np.flatnonzero(np.any(step > resolution * span, axis=1))
+        if not active.size:
+            break
+        trial = {k: points[k][active][:, None] for k in box.names}
+        for i, k in enumerate(names):
+            trial[k] = np.clip(trial[k] + moves[None, :, i] * step[active, i:i + 1], lo[i],
+                               hi[i])
+        value, seen[active, :m] = box_search._poll(objective, owner[active], trial, names,
+                                                   {k: points[k][active] for k in names},
+                                                   (seen[active], seen_value[active]))
+        seen_value[active, :m] = value
+        seen[active, m] = np.nan
+        pick = np.argmax(value, axis=1)
+        better = value[np.arange(active.size), pick] > current[active]
+        tied = (value[:, downhill] == current[active][:, None]) & ~better[:, None]
+        lower = np.zeros_like(tied)
+        for k in names:
+            tied &= trial[k][:, downhill] <= points[k][active][:, None]
+            lower |= trial[k][:, downhill] < points[k][active][:, None]
+        tied &= lower
+        slide = tied.any(axis=1)
+        pick = np.where(slide, downhill[np.argmax(tied, axis=1)], pick)
+        chosen = better | slide
+        moved = active[chosen]
+        again = moved[polled[moved]]
+        seen[again, m] = np.column_stack([points[k][again] for k in names])
+        seen_value[again, m] = current[again]
+        polled[moved] = True
+        for k in names:
+            points[k][moved] = trial[k][chosen, pick[chosen]]
+        current[moved] = value[np.arange(active.size), pick][chosen]
+        step[active[~chosen]] /= 2
+
+
+@pytest.mark.parametrize("d", [2, 3])
+@pytest.mark.parametrize("max_rounds", [200, 7])
+def test_the_stencil_rounds_ask_and_find_what_they_did(d, max_rounds, monkeypatch):
+    # Bumpy objectives with plateaus and optima on the box's edges; every call's rows and
+    # points are recorded, and must be the same, call by call, as the answers.
+    rng = np.random.default_rng(11 * d + max_rounds)
+    draws = 400
+    centre = rng.uniform(-0.3, 1.3, (d, draws))
+    wiggle = rng.uniform(0, 12, draws)
+    flat = rng.uniform(size=draws) < 0.3
+    names = ["x", "y", "z"][:d]
+    box = Box({k: (0.0, 1.0) for k in names})
+    start = {k: rng.uniform(0, 1, draws) for k in names}
+
+    def run():
+        calls = []
+
+        def f(rows, **x):
+            calls.append((rows.copy(), {k: np.array(v) for k, v in x.items()}))
+            value = sum(-(x[k] - centre[i][rows][:, None]) ** 2 for i, k in enumerate(names))
+            value = value + 0.05 * np.sin(wiggle[rows][:, None] * x["x"]) * np.cos(5 * x["y"])
+            return np.where(flat[rows][:, None] & (x["x"] > 0.7), np.minimum(value, -2.0), value)
+
+        found = box_search.maximise_by_stencil(f, box, draws, grid_points=9, resolution=1e-6,
+                                               start=start, max_rounds=max_rounds)
+        return found, calls
+
+    new, new_calls = run()
+    monkeypatch.setattr(box_search, "_climb", _climb_before)
+    old, old_calls = run()
+    assert len(new_calls) == len(old_calls) > 5
+    for (r_new, x_new), (r_old, x_old) in zip(new_calls, old_calls):
+        assert r_new.tobytes() == r_old.tobytes()
+        assert all(x_new[k].tobytes() == x_old[k].tobytes() for k in names)
+    for k in names:
+        assert new.points[k].tobytes() == old.points[k].tobytes()
+    assert new.values.tobytes() == old.values.tobytes()
+    assert new.resolution == old.resolution
