@@ -78,8 +78,12 @@ def _log_nash_product_before(g_1, g_2, power):
 
 
 def _best_on_edges_before(e1, e2, d1, d2, beta, real, *ignored):
-    """nash_product._best_on_edges as it was: every end asked, 2-D gathers of the inside."""
-    from games.optimise.nash_product import _better
+    """nash_product._best_on_edges as it was: every end asked, 2-D gathers of the inside,
+    NaN looked for in every comparison."""
+    def _better(t, best, at, value):
+        take = (value > best) | (np.isnan(value) & ~np.isnan(best))
+        return np.where(take, at, t), np.where(take, value, best)
+
     with np.errstate(divide="ignore", invalid="ignore"):
         stationary = -(beta * d1 * e2 + (1 - beta) * d2 * e1) / (d1 * d2)
     t = np.zeros_like(e1)
@@ -120,6 +124,8 @@ def test_the_exact_nash_product_is_what_it_was(k, seed, monkeypatch):
              for bounds in ((low, high), (low[0], high[0]))]
     now = [nash_product.linear_nash_product(*case) for case in cases]
     monkeypatch.setattr(nash_product, "_best_on_edges", _best_on_edges_before)
+    monkeypatch.setattr(nash_product, "_beats", lambda value, best, numbers: (
+        (value > best) | (np.isnan(value) & ~np.isnan(best))))
     monkeypatch.setattr(nash_product, "log_nash_product",
                         lambda g_1, g_2, power, *ignored: _log_nash_product_before(g_1, g_2,
                                                                                    power))
