@@ -119,16 +119,17 @@ def split_method(problem: Any, inner: str, most: int = MAX_SEARCHED) -> str:
 
 
 def affine_model(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w: list[str],
-                 known: tuple[np.ndarray, np.ndarray] | None = None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                 known: tuple[np.ndarray, np.ndarray] | None = None, scaled: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Both gains as affine functions of w at the searched values ``v`` (each (r, m)).
 
     Returns (a, a0, b, b0, scale): g_1 = a . w + a0 and g_2 = b . w + b0, with a, b of shape
     (r, m, k) and a0, b0 of shape (r, m); ``scale`` (r, m) is the largest absolute gain met, the
-    yardstick of :data:`MODEL_TOLERANCE`. One evaluation of the utilities: the lower corner of
-    w and one step up each coordinate, every candidate side by side. ``known``: the slopes
-    of the problem's ``constant_slopes`` (in the order of w), one row per draw, found once;
-    those coordinates are then not stepped.
+    yardstick of :data:`MODEL_TOLERANCE` (None with ``scaled=False``, for a caller that does
+    not check the model). One evaluation of the utilities: the lower corner of w and one step
+    up each coordinate, every candidate side by side. ``known``: the slopes of the problem's
+    ``constant_slopes`` (in the order of w), one row per draw, found once; those coordinates
+    are then not stepped.
     """
     box: Box = problem.box
     constant = [n for n in w if n in problem.constant_slopes] if known is not None else []
@@ -153,7 +154,7 @@ def affine_model(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w:
             outcome[n] = np.full((1, 1), box.bounds(n)[0])
     g_1, g_2 = problem.gains(outcome, rows)
     out = []
-    scale = np.zeros((r, m))
+    scale = np.zeros((r, m)) if scaled else None
     where = [w.index(n) for n in probed]
     fixed = [w.index(n) for n in constant]
     for player, g in enumerate((g_1, g_2)):
@@ -164,7 +165,8 @@ def affine_model(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w:
         if fixed:
             slope[:, :, fixed] = known[player][:, None, :]  # type: ignore[index]
         out += [slope, g[:, 0, :] - slope @ lo]
-        scale = np.maximum(scale, np.max(np.abs(g), axis=1))
+        if scaled:
+            scale = np.maximum(scale, np.max(np.abs(g), axis=1))
     return (*out, scale)
 
 
@@ -174,7 +176,8 @@ def constant_part(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w
     one point per row): what :func:`affine_model` takes as ``known``; None if it has none."""
     if not any(n in problem.constant_slopes for n in w):
         return None
-    a, _, b, _, _ = affine_model(problem, rows, {n: x[:, None] for n, x in v.items()}, w)
+    a, _, b, _, _ = affine_model(problem, rows, {n: x[:, None] for n, x in v.items()}, w,
+                                 scaled=False)
     fixed = [w.index(n) for n in w if n in problem.constant_slopes]
     return a[:, 0, fixed], b[:, 0, fixed]
 
@@ -255,7 +258,8 @@ def _split_search(problem: Any, rows: np.ndarray, solvers: tuple[Solve, Pieces],
     known = constant_part(problem, rows, {n: start[n] for n in v}, w)
 
     def inner(r: np.ndarray, x: Mapping[str, np.ndarray], full: bool = False):
-        a, a0, b, b0, _ = affine_model(problem, rows[r], x, w, None if full else _rows(known, r))
+        a, a0, b, b0, _ = affine_model(problem, rows[r], x, w, None if full else _rows(known, r),
+                                       scaled=False)
         value, at = solve(np.repeat(rows[r], a0.shape[1]), _flat(a), a0.ravel(), _flat(b),
                           b0.ravel(), lo, hi)
         return value.reshape(a0.shape), at.reshape(*a0.shape, len(w))

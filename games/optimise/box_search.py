@@ -485,7 +485,9 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
            points: dict[str, np.ndarray], current: np.ndarray, step: np.ndarray,
            resolution: float, max_rounds: int) -> None:
     """The stencil rounds of :func:`maximise_by_stencil`, in place: row i of ``points``
-    belongs to draw ``owner[i]``."""
+    belongs to draw ``owner[i]``. The rows still moving are kept side by side (points,
+    values, steps, last polls); a row whose step falls below the resolution never moves
+    again, so it is written back and dropped."""
     lo = np.array([box.bounds(k)[0] for k in names])
     hi = np.array([box.bounds(k)[1] for k in names])
     span = hi - lo
@@ -498,45 +500,64 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
     # them: where one is the same point, bit for bit, its value is taken, not asked again
     # (the objective is a function of the draw and the point alone: the same number).
     m = moves.shape[0]
+    live = np.arange(owner.size)
+    here = {k: points[k].copy() for k in box.names}
+    value_here, step_here = current.copy(), step.copy()
     seen = np.full((owner.size, m + 1, len(names)), np.nan)
     seen_value = np.full((owner.size, m + 1), -np.inf)
     polled = np.zeros(owner.size, dtype=bool)
     for _ in range(max_rounds):
-        active = np.flatnonzero(np.any(step > resolution * span, axis=1))
-        if not active.size:
+        going = np.any(step_here > resolution * span, axis=1)
+        if not going.all():
+            _write_back(live[~going], ~going, names, here, value_here, step_here, points,
+                        current, step)
+            live = live[going]
+            here = {k: v[going] for k, v in here.items()}
+            value_here, step_here = value_here[going], step_here[going]
+            seen, seen_value, polled = seen[going], seen_value[going], polled[going]
+        if not live.size:
             break
-        trial = {k: points[k][active][:, None] for k in box.names}
+        trial = {k: here[k][:, None] for k in box.names}
         for i, k in enumerate(names):
-            trial[k] = np.clip(trial[k] + moves[None, :, i] * step[active, i:i + 1], lo[i], hi[i])
-        value, seen[active, :m] = _poll(objective, owner[active], trial, names,
-                                        {k: points[k][active] for k in names},
-                                        (seen[active], seen_value[active]))
-        seen_value[active, :m] = value
-        seen[active, m] = np.nan
+            trial[k] = np.clip(trial[k] + moves[None, :, i] * step_here[:, i:i + 1], lo[i], hi[i])
+        value, seen[:, :m] = _poll(objective, owner[live], trial, names,
+                                   {k: here[k] for k in names}, (seen, seen_value))
+        seen_value[:, :m] = value
+        seen[:, m] = np.nan
         pick = np.argmax(value, axis=1)
-        better = value[np.arange(active.size), pick] > current[active]
+        better = value[np.arange(live.size), pick] > value_here
         # On a plateau (the objective exactly flat, e.g. a volume beyond demand that buys
         # nothing) slide down, keeping the step: every neighbour ties there, and the better
         # points past the plateau's near edge would never be polled. Only downward (no
         # coordinate up, one down and inside the box), so it cannot cycle.
-        tied = (value[:, downhill] == current[active][:, None]) & ~better[:, None]
+        tied = (value[:, downhill] == value_here[:, None]) & ~better[:, None]
         lower = np.zeros_like(tied)
         for k in names:
-            tied &= trial[k][:, downhill] <= points[k][active][:, None]
-            lower |= trial[k][:, downhill] < points[k][active][:, None]
+            tied &= trial[k][:, downhill] <= here[k][:, None]
+            lower |= trial[k][:, downhill] < here[k][:, None]
         tied &= lower
         slide = tied.any(axis=1)
         pick = np.where(slide, downhill[np.argmax(tied, axis=1)], pick)
         chosen = better | slide
-        moved = active[chosen]
-        again = moved[polled[moved]]
-        seen[again, m] = np.column_stack([points[k][again] for k in names])
-        seen_value[again, m] = current[again]
-        polled[moved] = True
+        again = chosen & polled
+        seen[again, m] = np.column_stack([here[k][again] for k in names])
+        seen_value[again, m] = value_here[again]
+        polled |= chosen
         for k in names:
-            points[k][moved] = trial[k][chosen, pick[chosen]]
-        current[moved] = value[np.arange(active.size), pick][chosen]
-        step[active[~chosen]] /= 2
+            here[k][chosen] = trial[k][chosen, pick[chosen]]
+        value_here[chosen] = value[np.arange(live.size), pick][chosen]
+        step_here[~chosen] /= 2
+    _write_back(live, slice(None), names, here, value_here, step_here, points, current, step)
+
+
+def _write_back(rows: np.ndarray, which: np.ndarray | slice, names: list[str],
+                here: Mapping[str, np.ndarray], value_here: np.ndarray, step_here: np.ndarray,
+                points: dict[str, np.ndarray], current: np.ndarray, step: np.ndarray) -> None:
+    """The state of the live rows ``which`` (rows ``rows`` of the whole) into the whole."""
+    for k in names:
+        points[k][rows] = here[k][which]
+    current[rows] = value_here[which]
+    step[rows] = step_here[which]
 
 
 def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray],
@@ -552,19 +573,19 @@ def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray
     r, m = len(rows), trial[names[0]].shape[1]
     coords = [np.broadcast_to(trial[k], (r, m)) for k in names]
     on_centre = np.logical_and.reduce([c == centre[k][:, None] for c, k in zip(coords, names)])
-    # The first neighbour at the same point (itself if none before it).
-    same = np.logical_and.reduce([c[:, :, None] == c[:, None, :] for c in coords])
-    source = np.argmax(same | np.eye(m, dtype=bool), axis=2)
+    # Each coordinate with the rows along the last axis, (m, r): the comparisons below then
+    # run along the long axis.
+    by_column = [np.ascontiguousarray(c.T) for c in coords]
+    source = _first_same(by_column)
     points = np.stack(coords, axis=2)
     points[on_centre] = np.nan
     ask = (source == np.arange(m)) & ~on_centre
     value = np.full((r, m), -np.inf)
     if seen is not None:
-        match = np.logical_and.reduce([c[:, :, None] == seen[0][:, None, :, i]
-                                       for i, c in enumerate(coords)])      # (r, m, s)
-        known = ask & match.any(axis=2)
+        first, found = _first_seen(by_column, seen[0])
+        known = ask & found
         kr, kc = np.nonzero(known)
-        value[kr, kc] = seen[1][kr, np.argmax(match[kr, kc], axis=1)]
+        value[kr, kc] = seen[1][kr, first[kr, kc]]
         ask &= ~known
     at, column = np.nonzero(ask)
     if at.size:
@@ -572,6 +593,37 @@ def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray
         asked.update({k: c[at, column][:, None] for k, c in zip(names, coords)})
         value[at, column] = _values(objective(rows[at], **asked), at.size)[:, 0]
     return np.take_along_axis(value, source, axis=1), points
+
+
+def _first_same(by_column: list[np.ndarray]) -> np.ndarray:
+    """Per row of the points with coordinates ``by_column`` (each (m, r): a point per row of
+    it, the rows along the last axis): for each point, the first of the row's points equal to
+    it (itself if none before it), shape (r, m)."""
+    m, r = by_column[0].shape
+    same = by_column[0][:, None, :] == by_column[0][None, :, :]       # (m, m, r)
+    for c in by_column[1:]:
+        same &= c[:, None, :] == c[None, :, :]
+    source = np.repeat(np.arange(m)[:, None], r, axis=1)
+    for j in range(m - 2, -1, -1):           # the last written, the first equal, wins
+        np.putmask(source, same[:, j, :], j)
+    return source.T
+
+
+def _first_seen(by_column: list[np.ndarray], seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each point of ``by_column`` (as for :func:`_first_same`), the first of its row's
+    points ``seen`` ((r, s, d), NaN for none) equal to it, and whether there is one; each
+    (r, m), the first 0 where none."""
+    m, r = by_column[0].shape
+    seen_by_column = np.ascontiguousarray(seen.transpose(2, 1, 0))    # (d, s, r)
+    first = np.zeros((m, r), dtype=np.intp)
+    found = np.zeros((m, r), dtype=bool)
+    for j in range(seen.shape[1] - 1, -1, -1):
+        equal = by_column[0] == seen_by_column[0, j]
+        for c, at in zip(by_column[1:], seen_by_column[1:]):
+            equal &= c == at[j]
+        np.putmask(first, equal, j)
+        found |= equal
+    return first.T, found.T
 
 
 def _values(value: np.ndarray, rows: int) -> np.ndarray:

@@ -66,7 +66,9 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
     span_t = _by_coordinate(high, n, k) - lo_t
     va, vb = a_t * span_t, b_t * span_t             # the generators
     trade = ((va > 0) & (vb < 0)) | ((va < 0) & (vb > 0))
-    start = np.where(trade, va > 0, (va > 0) | ((va == 0) & (vb > 0))).astype(float)
+    # Each generator's end at the frontier's start (weight on g_1 alone): its upper end where
+    # it raises g_1, or leaves g_1 be and raises g_2 (a trade-off has va != 0: va > 0 alone).
+    start = ((va > 0) | ((va == 0) & (vb > 0))).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(trade, np.abs(va) / np.abs(vb), np.inf)
     ratio[np.isnan(ratio)] = np.inf
@@ -93,11 +95,12 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
     for j in range(1, k):
         e1[j], e2[j] = p1 + c1, p2 + c2
         c1, c2 = c1 + d1[j], c2 + d2[j]
-    t, value = _best_on_edges(e1, e2, d1, d2, beta[None, :], real)
+    interior = bool(np.all((beta > 0) & (beta < 1)))
+    t, value = _best_on_edges(e1, e2, d1, d2, beta[None, :], real, True, interior)
     # The best edge (the first of equals, a NaN counting as the largest, as an argmax).
     edge, best, best_t = np.zeros(n, dtype=np.intp), value[0], t[0]
     for j in range(1, k):
-        take = (value[j] > best) | (np.isnan(value[j]) & ~np.isnan(best))
+        take = _beats(value[j], best, interior)
         edge, best, best_t = (np.where(take, j, edge), np.where(take, value[j], best),
                               np.where(take, t[j], best_t))
     # The state of each generator at the best point: flipped before the edge, part-way on it.
@@ -107,7 +110,7 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
     points = lo_t + on * span_t
     g_1, g_2 = _sum(a_t * points) + a0, _sum(b_t * points) + b0
     return LinearNash(np.ascontiguousarray(points.T), (g_1, g_2),
-                      log_nash_product(g_1, g_2, beta))
+                      log_nash_product(g_1, g_2, beta, interior))
 
 
 def _by_coordinate(bound: ArrayLike, n: int, k: int) -> np.ndarray:
@@ -127,15 +130,19 @@ def _sum(rows: np.ndarray) -> np.ndarray:
     return total
 
 
-def log_nash_product(g_1: np.ndarray, g_2: np.ndarray, power: np.ndarray) -> np.ndarray:
+def log_nash_product(g_1: np.ndarray, g_2: np.ndarray, power: np.ndarray,
+                     interior: bool | None = None) -> np.ndarray:
     """power log g_1 + (1 - power) log g_2 where both gains are positive, else minus infinity
-    (a power of 0 or 1 ignores that gain's logarithm, not its sign).
+    (a power of 0 or 1 ignores that gain's logarithm, not its sign). ``interior``: whether
+    every power is known to lie strictly between 0 and 1 (None: look).
 
     >>> log_nash_product(np.array([1.0, 2.0]), np.array([-1.0, 1.0]), np.array(1.0)).tolist()
     [-inf, 0.6931471805599453]
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        if np.all((power > 0) & (power < 1)):   # the same numbers as below, fewer passes
+        if interior is None:
+            interior = bool(np.all((power > 0) & (power < 1)))
+        if interior:                            # the same numbers as below, fewer passes
             value = power * np.log(g_1) + (1 - power) * np.log(g_2)
         else:
             value = (np.where(power > 0, power * np.log(g_1), 0.0)
@@ -161,37 +168,67 @@ def nash_on_segments(e1: np.ndarray, e2: np.ndarray, d1: np.ndarray, d2: np.ndar
 
 
 def _best_on_edges(e1: np.ndarray, e2: np.ndarray, d1: np.ndarray, d2: np.ndarray,
-                   beta: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   beta: np.ndarray, real: np.ndarray, chain: bool = False,
+                   interior: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per edge P + t d (t in [0, 1]): the best t and the objective there (arrays of one
     shape).
 
     The candidates are the start, the end and the clipped stationary point, the first of
     equals (a NaN counting as the largest, as an argmax over them); an edge that is not a
-    trade-off (``real`` False) has d = 0 and is its start vertex only.
+    trade-off (``real`` False) has d = 0 and is its start vertex only. ``chain``: the edges
+    are the rows of (k, n) arrays, one chain per column, whose second edge starts where the
+    first ends: e[1] = P + d[0] with e[0] = P + 0.0, so e[0] + d[0] is e[1] bit for bit (up
+    to the sign of a zero, a gain that is not positive either way). ``interior``: as for
+    :func:`log_nash_product`.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         stationary = -(beta * d1 * e2 + (1 - beta) * d2 * e1) / (d1 * d2)
     t = np.zeros_like(e1)
-    best = log_nash_product(e1, e2, beta)
+    best = log_nash_product(e1, e2, beta, interior)
     end = np.where(real, 1.0, 0.0)
     # end * d = d bit for bit: where not ``real``, d is a signed zero (or NaN) already.
-    t, best = _better(t, best, end, log_nash_product(e1 + d1, e2 + d2, beta))
+    if chain and len(e1) > 1:
+        at_end = np.empty_like(best)
+        at_end[0] = best[1]                  # the first edge's end is the second's start
+        at_end[1:] = log_nash_product(e1[1:] + d1[1:], e2[1:] + d2[1:], beta, interior)
+    else:
+        at_end = log_nash_product(e1 + d1, e2 + d2, beta, interior)
+    t, best = _better(t, best, end, at_end, interior)
     # A stationary point clipped to an end is that end again (the same numbers): only the
     # interior ones (0 < t* < 1: not NaN or infinite either) are candidates of their own.
     inside = np.flatnonzero((stationary > 0) & (stationary < 1))
     if inside.size:
-        at = np.unravel_index(inside, t.shape)
-        e1, e2, d1, d2, s, b = (np.broadcast_to(z, t.shape)[at]
+        e1, e2, d1, d2, s, b = (_at(z, t.shape, inside)
                                 for z in (e1, e2, d1, d2, stationary, beta))
         flat_t, flat_best = t.ravel(), best.ravel()      # views of t and best: in place
         flat_t[inside], flat_best[inside] = _better(flat_t[inside], flat_best[inside], s,
-                                                    log_nash_product(e1 + s * d1, e2 + s * d2, b))
+                                                    log_nash_product(e1 + s * d1, e2 + s * d2, b,
+                                                                     interior), interior)
     return t, best
 
 
-def _better(t: np.ndarray, best: np.ndarray, at: np.ndarray, value: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _at(values: np.ndarray, shape: tuple[int, ...], flat: np.ndarray) -> np.ndarray:
+    """``values`` broadcast to ``shape`` (2-D), at the flat (C-order) indices ``flat``."""
+    if values.shape == shape:
+        return values.ravel()[flat]
+    if values.shape == (1, shape[1]):
+        return values[0][flat % shape[1]]
+    return np.broadcast_to(values, shape)[np.unravel_index(flat, shape)]
+
+
+def _better(t: np.ndarray, best: np.ndarray, at: np.ndarray, value: np.ndarray,
+            numbers: bool | None = False) -> tuple[np.ndarray, np.ndarray]:
     """The candidate ``at`` where its ``value`` beats ``best`` (a NaN beats a number, as in
-    an argmax), else ``t``; and the better value."""
-    take = (value > best) | (np.isnan(value) & ~np.isnan(best))
+    an argmax), else ``t``; and the better value. ``numbers``: as for :func:`_beats`."""
+    take = _beats(value, best, numbers)
     return np.where(take, at, t), np.where(take, value, best)
+
+
+def _beats(value: np.ndarray, best: np.ndarray, numbers: bool | None) -> np.ndarray:
+    """Where ``value`` beats ``best``, a NaN beating a number (as in an argmax). With
+    ``numbers`` True, neither holds a NaN (a log Nash product with every power strictly
+    between 0 and 1: a sum of finite or plus infinite terms, else minus infinity), and the
+    comparison alone says the same."""
+    if numbers:
+        return value > best
+    return (value > best) | (np.isnan(value) & ~np.isnan(best))

@@ -1,0 +1,238 @@
+"""The Nash split search's faster formulations held to the ones they replace, bit for bit, on
+random inputs with the ties, signed zeros, NaNs and box edges that make them differ if wrong."""
+
+import numpy as np
+import pytest
+
+from games.optimise import box_search
+from games.optimise.outcome_space import Box
+
+
+def _poll_before(objective, rows, trial, names, centre, seen=None):
+    """box_search._poll as it was: every comparison of a row's points as an (r, m, m) or
+    (r, m, s) table, any() over the last axis."""
+    r, m = len(rows), trial[names[0]].shape[1]
+    coords = [np.broadcast_to(trial[k], (r, m)) for k in names]
+    on_centre = np.logical_and.reduce([c == centre[k][:, None] for c, k in zip(coords, names)])
+    same = np.logical_and.reduce([c[:, :, None] == c[:, None, :] for c in coords])
+    source = np.argmax(same | np.eye(m, dtype=bool), axis=2)
+    points = np.stack(coords, axis=2)
+    points[on_centre] = np.nan
+    ask = (source == np.arange(m)) & ~on_centre
+    value = np.full((r, m), -np.inf)
+    if seen is not None:
+        match = np.logical_and.reduce([c[:, :, None] == seen[0][:, None, :, i]
+                                       for i, c in enumerate(coords)])
+        known = ask & match.any(axis=2)
+        kr, kc = np.nonzero(known)
+        value[kr, kc] = seen[1][kr, np.argmax(match[kr, kc], axis=1)]
+        ask &= ~known
+    at, column = np.nonzero(ask)
+    if at.size:
+        asked = {k: v[at] for k, v in trial.items() if k not in names}
+        asked.update({k: c[at, column][:, None] for k, c in zip(names, coords)})
+        value[at, column] = box_search._values(objective(rows[at], **asked), at.size)[:, 0]
+    return np.take_along_axis(value, source, axis=1), points
+
+
+def _levels(rng, shape):
+    # Few distinct levels (many equal points), signed zeros and, rarely, NaN.
+    return rng.choice([0.0, -0.0, 0.25, 0.5, 1.0, np.nan], shape,
+                      p=[0.25, 0.15, 0.2, 0.2, 0.15, 0.05])
+
+
+@pytest.mark.parametrize("d", [1, 2, 3])
+@pytest.mark.parametrize("seed", range(4))
+def test_a_poll_finds_what_the_tables_of_every_pair_found(d, seed):
+    rng = np.random.default_rng(seed)
+    r, m, s = 300, 3 ** d - 1, 3 ** d
+    names = ["x", "y", "z"][:d]
+    trial = {k: _levels(rng, (r, m)) for k in names}
+    trial["fixed"] = rng.uniform(0, 1, (r, 1))           # an issue not searched
+    centre = {k: np.where(rng.uniform(size=r) < 0.5, trial[k][:, 0], _levels(rng, r))
+              for k in names}
+    seen = (np.stack([_levels(rng, (r, s)) for _ in names], axis=2), rng.normal(size=(r, s)))
+    c = rng.normal(size=1000)
+
+    def f(rows, fixed, **x):
+        # Hangs on the place of each point in the call too: a point asked that should not
+        # be, or asked in another order, shows in the values.
+        return (c[rows][:, None] + fixed + sum((j + 1.5) * v for j, v in enumerate(x.values()))
+                + 1e-3 * np.arange(len(rows))[:, None])
+
+    rows = rng.permutation(1000)[:r]
+    for given in (seen, None):
+        new = box_search._poll(f, rows, trial, names, centre, given)
+        old = _poll_before(f, rows, trial, names, centre, given)
+        assert new[0].tobytes() == old[0].tobytes() and new[1].tobytes() == old[1].tobytes()
+
+
+def _log_nash_product_before(g_1, g_2, power):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if np.all((power > 0) & (power < 1)):
+            value = power * np.log(g_1) + (1 - power) * np.log(g_2)
+        else:
+            value = (np.where(power > 0, power * np.log(g_1), 0.0)
+                     + np.where(power < 1, (1 - power) * np.log(g_2), 0.0))
+    return np.where((g_1 > 0) & (g_2 > 0), value, -np.inf)
+
+
+def _best_on_edges_before(e1, e2, d1, d2, beta, real, *ignored):
+    """nash_product._best_on_edges as it was: every end asked, 2-D gathers of the inside,
+    NaN looked for in every comparison."""
+    def _better(t, best, at, value):
+        take = (value > best) | (np.isnan(value) & ~np.isnan(best))
+        return np.where(take, at, t), np.where(take, value, best)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stationary = -(beta * d1 * e2 + (1 - beta) * d2 * e1) / (d1 * d2)
+    t = np.zeros_like(e1)
+    best = _log_nash_product_before(e1, e2, beta)
+    end = np.where(real, 1.0, 0.0)
+    t, best = _better(t, best, end, _log_nash_product_before(e1 + d1, e2 + d2, beta))
+    inside = np.flatnonzero((stationary > 0) & (stationary < 1))
+    if inside.size:
+        at = np.unravel_index(inside, t.shape)
+        e1, e2, d1, d2, s, b = (np.broadcast_to(z, t.shape)[at]
+                                for z in (e1, e2, d1, d2, stationary, beta))
+        flat_t, flat_best = t.ravel(), best.ravel()
+        flat_t[inside], flat_best[inside] = _better(
+            flat_t[inside], flat_best[inside], s,
+            _log_nash_product_before(e1 + s * d1, e2 + s * d2, b))
+    return t, best
+
+
+def _slopes(rng, shape):
+    # Slopes with ties, exact and signed zeros, and both signs: trade-offs, goods, bads.
+    return rng.choice([-2.0, -1.0, -0.5, -0.0, 0.0, 0.5, 1.0, 3.0], shape) * np.where(
+        rng.uniform(size=shape) < 0.5, 1.0, rng.uniform(0.5, 2.0, shape))
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5])
+@pytest.mark.parametrize("seed", range(3))
+def test_the_exact_nash_product_is_what_it_was(k, seed, monkeypatch):
+    from games.optimise import nash_product
+    rng = np.random.default_rng(100 * k + seed)
+    n = 2000
+    a, b = _slopes(rng, (n, k)), _slopes(rng, (n, k))
+    a0 = rng.choice([-1.0, -0.0, 0.0, 0.3, 1.0, np.inf], n, p=[0.2, 0.2, 0.2, 0.2, 0.19, 0.01])
+    b0 = rng.choice([-0.5, 0.0, 0.2, 2.0], n)
+    low = rng.choice([0.0, -1.0], (n, k))
+    high = low + rng.choice([1.0, 2.0, 0.0], (n, k), p=[0.5, 0.4, 0.1])
+    cases = [(a, a0, b, b0, *bounds, power)
+             for power in (rng.uniform(0.05, 0.95, n), rng.choice([0.0, 0.3, 1.0], n), 0.5)
+             for bounds in ((low, high), (low[0], high[0]))]
+    now = [nash_product.linear_nash_product(*case) for case in cases]
+    monkeypatch.setattr(nash_product, "_best_on_edges", _best_on_edges_before)
+    monkeypatch.setattr(nash_product, "_beats", lambda value, best, numbers: (
+        (value > best) | (np.isnan(value) & ~np.isnan(best))))
+    monkeypatch.setattr(nash_product, "log_nash_product",
+                        lambda g_1, g_2, power, *ignored: _log_nash_product_before(g_1, g_2,
+                                                                                   power))
+    for new, case in zip(now, cases):
+        old = nash_product.linear_nash_product(*case)
+        assert np.isfinite(old.values).any() and np.isinf(old.values).any()
+        assert new.points.tobytes() == old.points.tobytes()
+        assert new.values.tobytes() == old.values.tobytes()
+        assert all(x.tobytes() == y.tobytes() for x, y in zip(new.gains, old.gains))
+
+
+def test_the_nash_product_on_segments_is_what_it_was(monkeypatch):
+    from games.optimise import nash_product
+    rng = np.random.default_rng(5)
+    e1, e2, d1, d2 = (rng.choice([-1.0, -0.0, 0.0, 0.5, 2.0], (400, 3)) for _ in range(4))
+    cases = [(e1, e2, d1, d2, beta) for beta in (rng.uniform(size=(400, 3)), 0.5, 0.0)]
+    now = [nash_product.nash_on_segments(*case) for case in cases]
+    monkeypatch.setattr(nash_product, "_best_on_edges", _best_on_edges_before)
+    for new, case in zip(now, cases):
+        old = nash_product.nash_on_segments(*case)
+        assert all(x.tobytes() == y.tobytes() for x, y in zip(new, old))
+
+
+def _climb_before(objective, box, names, owner, points, current, step, resolution,
+                  max_rounds):
+    """box_search._climb as it was: every row's state in whole arrays, gathered and
+    scattered by the active rows each round."""
+    lo = np.array([box.bounds(k)[0] for k in names])
+    hi = np.array([box.bounds(k)[1] for k in names])
+    span = hi - lo
+    moves = np.array([m for m in np.ndindex(*(3,) * len(names)) if any(i != 1 for i in m)],
+                     dtype=float).reshape(-1, len(names)) - 1
+    downhill = np.flatnonzero(np.all(moves <= 0, axis=1))
+    m = moves.shape[0]
+    seen = np.full((owner.size, m + 1, len(names)), np.nan)
+    seen_value = np.full((owner.size, m + 1), -np.inf)
+    polled = np.zeros(owner.size, dtype=bool)
+    for _ in range(max_rounds):
+        active = np.flatnonzero(np.any(step > resolution * span, axis=1))
+        if not active.size:
+            break
+        trial = {k: points[k][active][:, None] for k in box.names}
+        for i, k in enumerate(names):
+            trial[k] = np.clip(trial[k] + moves[None, :, i] * step[active, i:i + 1], lo[i],
+                               hi[i])
+        value, seen[active, :m] = box_search._poll(objective, owner[active], trial, names,
+                                                   {k: points[k][active] for k in names},
+                                                   (seen[active], seen_value[active]))
+        seen_value[active, :m] = value
+        seen[active, m] = np.nan
+        pick = np.argmax(value, axis=1)
+        better = value[np.arange(active.size), pick] > current[active]
+        tied = (value[:, downhill] == current[active][:, None]) & ~better[:, None]
+        lower = np.zeros_like(tied)
+        for k in names:
+            tied &= trial[k][:, downhill] <= points[k][active][:, None]
+            lower |= trial[k][:, downhill] < points[k][active][:, None]
+        tied &= lower
+        slide = tied.any(axis=1)
+        pick = np.where(slide, downhill[np.argmax(tied, axis=1)], pick)
+        chosen = better | slide
+        moved = active[chosen]
+        again = moved[polled[moved]]
+        seen[again, m] = np.column_stack([points[k][again] for k in names])
+        seen_value[again, m] = current[again]
+        polled[moved] = True
+        for k in names:
+            points[k][moved] = trial[k][chosen, pick[chosen]]
+        current[moved] = value[np.arange(active.size), pick][chosen]
+        step[active[~chosen]] /= 2
+
+
+@pytest.mark.parametrize("d", [2, 3])
+@pytest.mark.parametrize("max_rounds", [200, 7])
+def test_the_stencil_rounds_ask_and_find_what_they_did(d, max_rounds, monkeypatch):
+    # Bumpy objectives with plateaus and optima on the box's edges; every call's rows and
+    # points are recorded, and must be the same, call by call, as the answers.
+    rng = np.random.default_rng(11 * d + max_rounds)
+    draws = 400
+    centre = rng.uniform(-0.3, 1.3, (d, draws))
+    wiggle = rng.uniform(0, 12, draws)
+    flat = rng.uniform(size=draws) < 0.3
+    names = ["x", "y", "z"][:d]
+    box = Box({k: (0.0, 1.0) for k in names})
+    start = {k: rng.uniform(0, 1, draws) for k in names}
+
+    def run():
+        calls = []
+
+        def f(rows, **x):
+            calls.append((rows.copy(), {k: np.array(v) for k, v in x.items()}))
+            value = sum(-(x[k] - centre[i][rows][:, None]) ** 2 for i, k in enumerate(names))
+            value = value + 0.05 * np.sin(wiggle[rows][:, None] * x["x"]) * np.cos(5 * x["y"])
+            return np.where(flat[rows][:, None] & (x["x"] > 0.7), np.minimum(value, -2.0), value)
+
+        found = box_search.maximise_by_stencil(f, box, draws, grid_points=9, resolution=1e-6,
+                                               start=start, max_rounds=max_rounds)
+        return found, calls
+
+    new, new_calls = run()
+    monkeypatch.setattr(box_search, "_climb", _climb_before)
+    old, old_calls = run()
+    assert len(new_calls) == len(old_calls) > 5
+    for (r_new, x_new), (r_old, x_old) in zip(new_calls, old_calls):
+        assert r_new.tobytes() == r_old.tobytes()
+        assert all(x_new[k].tobytes() == x_old[k].tobytes() for k in names)
+    for k in names:
+        assert new.points[k].tobytes() == old.points[k].tobytes()
+    assert new.values.tobytes() == old.values.tobytes()
+    assert new.resolution == old.resolution
