@@ -66,18 +66,23 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
     a, b = np.atleast_2d(np.asarray(a, dtype=float)), np.atleast_2d(np.asarray(b, dtype=float))
     n, k = a.shape
     a0, b0 = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (a0, b0))
-    lo = np.broadcast_to(np.asarray(low, dtype=float), (n, k))
-    hi = np.broadcast_to(np.asarray(high, dtype=float), (n, k))
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    lo, hi = np.broadcast_to(low, (n, k)), np.broadcast_to(high, (n, k))
+    # b / (b - a) is +-inf or NaN where a == b: outside [0, 1] there as where there is no
+    # breakpoint in it.
     with np.errstate(divide="ignore", invalid="ignore"):
-        breaks = np.where(a != b, b / (b - a), np.nan)
-    breaks = np.where((breaks >= 0) & (breaks <= 1), breaks, np.nan)
-    lams = np.concatenate([np.zeros((n, 1)), np.ones((n, 1)), breaks], axis=1)
-    h = _dual(lams, a, a0, b, b0, lo, hi)
+        breaks = b / (b - a)
+    lams = np.empty((n, k + 2))
+    lams[:, 0], lams[:, 1] = 0.0, 1.0
+    lams[:, 2:] = np.where((breaks >= 0) & (breaks <= 1), breaks, np.nan)
+    h, slopes = _dual(lams, a, a0, b, b0, lo, hi)
     best = np.nanargmin(np.where(np.isnan(lams), np.inf, h), axis=1)
     rows = np.arange(n)
     lam = lams[rows, best]
     bound = h[rows, best]
-    c = lam[:, None] * a + (1 - lam[:, None]) * b
+    # lam a + (1 - lam) b: the best candidate is never a missing breakpoint (those count as
+    # +inf, and lam = 0 comes first), so its slopes are the dual's.
+    c = slopes[rows, best]
     scale = np.abs(a) + np.abs(b)
     free = np.abs(c) <= 1e-12 * np.maximum(scale, 1e-300)
     free[rows, np.maximum(best - 2, 0)] |= best >= 2  # the coordinate whose breakpoint it is
@@ -87,31 +92,121 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
     slope = a - b
     x = np.where(free, np.where(slope > 0, lo, hi), x)
     gap = a0 - b0 + np.sum(slope * x, axis=1)           # (a - b) . x + a0 - b0, at its least
-    need = np.maximum(-gap, 0.0)
-    # Only free coordinates move (elsewhere the share and reach are 0, leaving x and need
-    # as they are): each coordinate's rows where it is free.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for i in range(k):
-            on = np.flatnonzero(free[:, i])
-            if not on.size:
-                continue
-            width = hi[on, i] - lo[on, i]
-            reach = np.abs(slope[on, i]) * width
-            share = np.where(reach > 0, np.clip(need[on] / reach, 0.0, 1.0), 0.0)
-            x[on, i] = np.where(slope[on, i] > 0, lo[on, i] + share * width,
-                                hi[on, i] - share * width)
-            need[on] = need[on] - share * reach
+    _share_out(x, np.maximum(-gap, 0.0), free, slope, low, high,
+               _no_negative_zero(low) and _no_negative_zero(high))
     values = np.minimum(np.sum(a * x, axis=1) + a0, np.sum(b * x, axis=1) + b0)
     return LinearMaximin(points=x, values=values, bounds=bound, weights=lam)
 
 
+def _share_out(x: np.ndarray, need: np.ndarray, free: np.ndarray, slope: np.ndarray,
+               lo: np.ndarray, hi: np.ndarray, settle: bool) -> None:
+    """Move each row's free coordinates in turn (in their order) from the end where they
+    widen the gap towards the other, until the gap ``need`` is closed; writes ``x``.
+
+    Rows are independent, so the rows' first free coordinates move at once, then their second
+    ones, and so on. ``settle``: no end of a range is -0.0. Then, once a row's need is not
+    positive, a step moves it by a share of +-0 and, where its reach is finite, leaves x and
+    the need as they are, bit for bit: when no row of a step has a positive need, neither has
+    any row of the later steps, and they are skipped.
+    """
+    n, k = free.shape
+    flat = np.flatnonzero(free)                        # row by row, coordinates in order
+    if not flat.size:
+        return
+    counts = np.count_nonzero(free, axis=1)
+    rank = np.arange(flat.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    if counts.max() > 1:       # group the pairs by rank: each row's first, second, ... ones
+        flat = flat[np.argsort(rank.astype(np.int16) if k < 1 << 15 else rank, kind="stable")]
+    deep = np.cumsum(np.bincount(counts)[:0:-1])[::-1]        # rows with more than j
+    ends = np.concatenate([[0], np.cumsum(deep)])
+    i_all = flat % k
+    low, high = ((v[i_all] if v.shape == (k,) else np.broadcast_to(v, (n, k)).reshape(-1)[flat])
+                 for v in (lo, hi))
+    step = slope.take(flat)                             # flat indices, in C order
+    up, width = step > 0, high - low
+    reach = np.abs(step) * width
+    r_all = flat // k
+    settle = settle and bool(np.isfinite(reach).all())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j in range(len(ends) - 1):
+            part = slice(ends[j], ends[j + 1])
+            r, w, m = r_all[part], width[part], reach[part]
+            wanted = need[r]
+            if settle and (wanted <= 0).all():
+                break
+            share = np.where(m > 0, np.clip(wanted / m, 0.0, 1.0), 0.0)
+            np.put(x, flat[part], np.where(up[part], low[part] + share * w,
+                                           high[part] - share * w))
+            need[r] = wanted - share * m
+
+
+def _no_negative_zero(v: np.ndarray) -> bool:
+    return not np.any(np.signbit(v) & (v == 0))
+
+
+#: Fewer problems than this: the dual is laid out problem first and summed in one call.
+FEW_PROBLEMS = 64
+
+
 def _dual(lams: np.ndarray, a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray,
-          lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """h(lam) for every candidate weight: shape (n, candidates)."""
-    lam = np.where(np.isnan(lams), 0.0, lams)[:, :, None]  # lams hold no infinities
-    c = lam * a[:, None, :] + (1 - lam) * b[:, None, :]
-    top = np.maximum(c * lo[:, None, :], c * hi[:, None, :]).sum(axis=2)
-    return lams * a0[:, None] + (1 - lams) * b0[:, None] + top
+          lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """h(lam) for every candidate weight, shape (n, candidates), and the weighted slopes
+    c = lam a + (1 - lam) b, shape (n, candidates, k) (those of a NaN weight: b).
+
+    For many problems the terms are laid out coordinate first, so every array operation runs
+    along the n problems (long runs, not the k coordinates of one candidate); each element is
+    the same product or sum, and the sum over coordinates is taken in NumPy's own order
+    (:func:`_sum_as_numpy`).
+    """
+    lam = np.where(np.isnan(lams), 0.0, lams)                  # lams hold no infinities
+    if len(lams) < FEW_PROBLEMS:
+        c = lam[:, :, None] * a[:, None, :]
+        c += (1 - lam[:, :, None]) * b[:, None, :]
+        top = c * lo[:, None, :]
+        np.maximum(top, c * hi[:, None, :], out=top)
+        return lams * a0[:, None] + (1 - lams) * b0[:, None] + top.sum(axis=2), c
+    lam = lam.T.copy()                                          # (candidates, n)
+    c = lam * a.T.copy()[:, None, :]
+    c += (1 - lam) * b.T.copy()[:, None, :]
+    top = c * lo.T[:, None, :]
+    np.maximum(top, c * hi.T[:, None, :], out=top)
+    return (lams * a0[:, None] + (1 - lams) * b0[:, None] + _sum_as_numpy(top).T,
+            c.transpose(2, 1, 0))
+
+
+def _sum_as_numpy(t: np.ndarray) -> np.ndarray:
+    """The sum over the first axis, each element as ``np.sum`` adds a contiguous run of k
+    numbers: 0.0 plus their pairwise sum (in order from -0.0 below 8 numbers; with eight
+    running sums, joined in pairs, then the rest in order, up to 128; halves beyond).
+
+    >>> import numpy as np
+    >>> t = np.random.default_rng(1).normal(size=(10, 3)) * 1e8
+    >>> _sum_as_numpy(t).tobytes() == t.T.copy().sum(axis=1).tobytes()
+    True
+    """
+    return 0.0 + _pairwise(t)
+
+
+def _pairwise(t: np.ndarray) -> np.ndarray:
+    k = len(t)
+    if k < 8:
+        res = -0.0 + t[0] if k else np.full(t.shape[1:], -0.0)
+        for i in range(1, k):
+            res += t[i]
+        return res
+    if k <= 128:
+        r = [t[j].copy() for j in range(8)]
+        whole = k - k % 8
+        for i in range(8, whole, 8):
+            for j in range(8):
+                r[j] += t[i + j]
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for i in range(whole, k):
+            res += t[i]
+        return res
+    half = k // 2
+    half -= half % 8
+    return _pairwise(t[:half]) + _pairwise(t[half:])
 
 
 #: Shifts of the homotopy that looks for points where both functions are positive.
