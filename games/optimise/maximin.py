@@ -302,18 +302,21 @@ def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray
     span = hi - lo
     radius = np.full(m, 1.0 if whole_box else 0.25)
     active = np.arange(m)
+    k_ = len(moving)
+    place = {k: i for i, k in enumerate(moving)}
+    each, no_move = np.arange(k_), np.zeros(2 * k_)
     for _ in range(max_rounds):
         if not active.size:
             break
         x = np.column_stack([points[k][active] for k in moving])          # (r, k)
         width = radius[active][:, None] * span
         up, down = np.minimum(x + width, hi), np.maximum(x - width, lo)
-        probes = np.concatenate([x[:, None, :]] + [
-            np.where(np.arange(len(moving)) == i, end[:, i:i + 1], x)[:, None, :]
-            for i in range(len(moving)) for end in (up, down)], axis=1)   # (r, 1 + 2k, k)
-        scope = {k: points[k][active][:, None] for k in points}
-        scope.update({k: probes[:, :, i] for i, k in enumerate(moving)})
-        a, b = pair(active, scope)
+        # x, then x with coordinate i at its end up, then down, for each i: (r, 1 + 2k, k)
+        probes = np.repeat(x[:, None, :], 1 + 2 * k_, axis=1)
+        probes[:, 1 + 2 * each, each] = up
+        probes[:, 2 + 2 * each, each] = down
+        a, b = pair(active, {k: probes[:, :, place[k]] if k in place else
+                             points[k][active][:, None] for k in points})
         a, b = np.broadcast_to(a, probes.shape[:2]), np.broadcast_to(b, probes.shape[:2])
         # One secant per side of x and per coordinate: the model is affine in the moves up
         # (d+ in [0, up - x]) and down (d- in [0, x - down]), so a kink at x is kept, and for
@@ -324,12 +327,10 @@ def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray
                        np.where(fall > 0, (f[:, :1] - f[:, 2::2]) / fall, 0.0)) for f in (a, b)]
         (a_up, a_down), (b_up, b_down) = slopes
         lp = linear_maximin(np.hstack([a_up, -a_down]), a[:, 0], np.hstack([b_up, -b_down]),
-                            b[:, 0], np.zeros(2 * len(moving)), np.hstack([rise, fall]))
-        k_ = len(moving)
+                            b[:, 0], no_move, np.hstack([rise, fall]))
         moved = np.clip(x + lp.points[:, :k_] - lp.points[:, k_:], lo, hi)
-        trial = {k: points[k][active][:, None] for k in points}
-        trial.update({k: moved[:, i:i + 1] for i, k in enumerate(moving)})
-        ta, tb = pair(active, trial)
+        ta, tb = pair(active, {k: moved[:, place[k]:place[k] + 1] if k in place else
+                               points[k][active][:, None] for k in points})
         got = np.broadcast_to(np.minimum(ta, tb), (active.size, 1))[:, 0]
         got = np.where(np.isnan(got), -np.inf, got)
         better = got > current[active]
@@ -343,7 +344,7 @@ def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray
         radius[active[~better]] /= 4
         # After a step, the next region is twice the step taken (shrinking at most fourfold):
         # secants over a region much wider than the step misjudge a curved function.
-        taken = np.max(np.abs(moved - x) / span, axis=1)
+        taken = (np.abs(moved - x) / span).max(axis=1)
         radius[chosen] = np.clip(2 * taken[better], radius[chosen] / 4, 1.0)
         done = (radius[active] < resolution) | (better & (promised <= 1e-12))
         if whole_box:  # over the whole box an exact model (affine functions) gives the optimum
