@@ -290,17 +290,23 @@ def test_gains_refuse_one_non_finite_cell_and_accept_finite_gains_whose_sum_over
         assert _broadcast_shape(arrays) == np.broadcast_shapes(*shapes)
 
 
-def test_the_grid_margins_by_blocks_are_those_of_the_whole_table():
+@pytest.mark.parametrize("offset", ["normal", "zero", "minus zero"])
+def test_the_grid_margins_by_blocks_are_those_of_the_whole_table(offset):
     """_maximin's start: each draw's best grid outcome for the max-min margin, found
     GRID_BLOCK draws at a time, is bit for bit the whole table's (values and first of equal
-    maxima), for a number of draws that is not a multiple of the block."""
+    maxima), for a number of draws that is not a multiple of the block; gains with -0.0 and
+    offsets of +0.0 (not subtracted) or -0.0 (subtracted) included."""
     from games.bargaining.batch import GRID_BLOCK, GridScan, _best_margin_on_grid
     rng = np.random.default_rng(5)
     n, m = 3 * GRID_BLOCK + 17, 41
     g_1 = np.round(rng.normal(size=(n, m)), 1)     # rounded: many ties
+    g_1[rng.uniform(size=(n, m)) < 0.1] = -0.0
+    g_1[:5] = -0.0                                 # a margin of zero: its sign shows
     g_2 = np.broadcast_to(np.round(rng.normal(size=(1, m)), 1), (n, m))
     units = (rng.uniform(0.5, 2, n), rng.uniform(0.5, 2, n))
-    offsets = (rng.normal(size=n), np.zeros(n))
+    first = {"normal": rng.normal(size=n), "zero": np.zeros(n),
+             "minus zero": np.where(rng.uniform(size=n) < 0.5, -0.0, 0.0)}[offset]
+    offsets = (first, np.zeros(n))
     best, margin = _best_margin_on_grid(GridScan({}, (g_1, g_2), units, m), offsets)
     table = np.minimum((g_1 - offsets[0][:, None]) / units[0][:, None],
                        (g_2 - offsets[1][:, None]) / units[1][:, None])
