@@ -244,6 +244,7 @@ def maximin_by_homotopy(pair: Callable, box: Box, start: Mapping[str, np.ndarray
 
     offset = np.maximum(0.0, -np.asarray(value, dtype=float))
     todo = np.arange(m)
+    gap = None                                   # min(A, B) at the points, once worked out
     for shift in ZONE_SHIFTS:
         e = offset + shift
         if not todo.size or not np.any(e[todo] > 0):
@@ -264,7 +265,7 @@ def maximin_by_homotopy(pair: Callable, box: Box, start: Mapping[str, np.ndarray
         gap = worse_off(np.arange(m), points)
         offset = np.maximum(0.0, -gap) * 0.5
         todo = todo[gap[todo] <= tolerance]  # rows with a point in the zone are done
-    return points, worse_off(np.arange(m), points)
+    return points, worse_off(np.arange(m), points) if gap is None else gap
 
 
 def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray],
