@@ -151,7 +151,7 @@ FEW_PROBLEMS = 64
 def _dual(lams: np.ndarray, a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray,
           lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """h(lam) for every candidate weight, shape (n, candidates), and the weighted slopes
-    c = lam a + (1 - lam) b, shape (n, candidates, k) (those of a NaN weight: b).
+    c = lam a + (1 - lam) b, shape (n, candidates, k) (a NaN weight taken as 0).
 
     For many problems the terms are laid out coordinate first, so every array operation runs
     along the n problems (long runs, not the k coordinates of one candidate); each element is
@@ -177,7 +177,8 @@ def _dual(lams: np.ndarray, a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np
 def _sum_as_numpy(t: np.ndarray) -> np.ndarray:
     """The sum over the first axis, each element as ``np.sum`` adds a contiguous run of k
     numbers: 0.0 plus their pairwise sum (in order from -0.0 below 8 numbers; with eight
-    running sums, joined in pairs, then the rest in order, up to 128; halves beyond).
+    running sums, joined in pairs, then the rest in order, up to 128; halves beyond). A test
+    holds it to np.sum bit for bit, so a NumPy that sums otherwise is caught there.
 
     >>> import numpy as np
     >>> t = np.random.default_rng(1).normal(size=(10, 3)) * 1e8
