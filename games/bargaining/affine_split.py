@@ -221,9 +221,9 @@ def split_maximin(problem: Any, rows: np.ndarray, offsets: tuple[np.ndarray, np.
     (o_1, o_2), (r_1, r_2) = offsets, units
 
     def solve(picked, a, a0, b, b0, lo, hi):
-        found = linear_maximin(a / r_1[picked][:, None], (a0 - o_1[picked]) / r_1[picked],
-                               b / r_2[picked][:, None], (b0 - o_2[picked]) / r_2[picked],
-                               lo, hi)
+        unit_1, unit_2 = r_1[picked], r_2[picked]
+        found = linear_maximin(a / unit_1[:, None], (a0 - o_1[picked]) / unit_1,
+                               b / unit_2[:, None], (b0 - o_2[picked]) / unit_2, lo, hi)
         return found.values, found.points
 
     def pieces(picked, g_1, g_2):

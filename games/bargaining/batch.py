@@ -763,17 +763,26 @@ def _best_margin_on_grid(grid: GridScan, offsets: tuple[np.ndarray, np.ndarray]
     n, size = g_1.shape
     best, margin = np.empty(n, dtype=np.intp), np.empty(n)
     first, second = np.empty((GRID_BLOCK, size)), np.empty((GRID_BLOCK, size))
+    # g - (+0.0) is g, bit for bit (-0.0, infinities and NaN included): no offset, no subtraction
+    shift = [not _all_positive_zero(o) for o in offsets]
     for a in range(0, n, GRID_BLOCK):
         b = min(n, a + GRID_BLOCK)
         one, two = first[:b - a], second[:b - a]
-        np.subtract(g_1[a:b], offsets[0][a:b, None], out=one)
-        one /= r_1[a:b, None]
-        np.subtract(g_2[a:b], offsets[1][a:b, None], out=two)
-        two /= r_2[a:b, None]
+        for out, g, o, r, moved in ((one, g_1, offsets[0], r_1, shift[0]),
+                                    (two, g_2, offsets[1], r_2, shift[1])):
+            if moved:
+                np.subtract(g[a:b], o[a:b, None], out=out)
+                out /= r[a:b, None]
+            else:
+                np.divide(g[a:b], r[a:b, None], out=out)
         np.minimum(one, two, out=one)
         best[a:b] = np.argmax(one, axis=1)
         margin[a:b] = one[np.arange(b - a), best[a:b]]
     return best, margin
+
+
+def _all_positive_zero(v: np.ndarray) -> bool:
+    return not (np.any(v) or np.any(np.signbit(v)))
 
 
 def _spans(box: Box, name: str) -> bool:

@@ -66,18 +66,23 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
     a, b = np.atleast_2d(np.asarray(a, dtype=float)), np.atleast_2d(np.asarray(b, dtype=float))
     n, k = a.shape
     a0, b0 = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (a0, b0))
-    lo = np.broadcast_to(np.asarray(low, dtype=float), (n, k))
-    hi = np.broadcast_to(np.asarray(high, dtype=float), (n, k))
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    lo, hi = np.broadcast_to(low, (n, k)), np.broadcast_to(high, (n, k))
+    # b / (b - a) is +-inf or NaN where a == b: outside [0, 1] there as where there is no
+    # breakpoint in it.
     with np.errstate(divide="ignore", invalid="ignore"):
-        breaks = np.where(a != b, b / (b - a), np.nan)
-    breaks = np.where((breaks >= 0) & (breaks <= 1), breaks, np.nan)
-    lams = np.concatenate([np.zeros((n, 1)), np.ones((n, 1)), breaks], axis=1)
-    h = _dual(lams, a, a0, b, b0, lo, hi)
+        breaks = b / (b - a)
+    lams = np.empty((n, k + 2))
+    lams[:, 0], lams[:, 1] = 0.0, 1.0
+    lams[:, 2:] = np.where((breaks >= 0) & (breaks <= 1), breaks, np.nan)
+    h, slopes = _dual(lams, a, a0, b, b0, lo, hi)
     best = np.nanargmin(np.where(np.isnan(lams), np.inf, h), axis=1)
     rows = np.arange(n)
     lam = lams[rows, best]
     bound = h[rows, best]
-    c = lam[:, None] * a + (1 - lam[:, None]) * b
+    # lam a + (1 - lam) b: the best candidate is never a missing breakpoint (those count as
+    # +inf, and lam = 0 comes first), so its slopes are the dual's.
+    c = slopes[rows, best]
     scale = np.abs(a) + np.abs(b)
     free = np.abs(c) <= 1e-12 * np.maximum(scale, 1e-300)
     free[rows, np.maximum(best - 2, 0)] |= best >= 2  # the coordinate whose breakpoint it is
@@ -87,31 +92,122 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
     slope = a - b
     x = np.where(free, np.where(slope > 0, lo, hi), x)
     gap = a0 - b0 + np.sum(slope * x, axis=1)           # (a - b) . x + a0 - b0, at its least
-    need = np.maximum(-gap, 0.0)
-    # Only free coordinates move (elsewhere the share and reach are 0, leaving x and need
-    # as they are): each coordinate's rows where it is free.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for i in range(k):
-            on = np.flatnonzero(free[:, i])
-            if not on.size:
-                continue
-            width = hi[on, i] - lo[on, i]
-            reach = np.abs(slope[on, i]) * width
-            share = np.where(reach > 0, np.clip(need[on] / reach, 0.0, 1.0), 0.0)
-            x[on, i] = np.where(slope[on, i] > 0, lo[on, i] + share * width,
-                                hi[on, i] - share * width)
-            need[on] = need[on] - share * reach
+    _share_out(x, np.maximum(-gap, 0.0), free, slope, low, high,
+               _no_negative_zero(low) and _no_negative_zero(high))
     values = np.minimum(np.sum(a * x, axis=1) + a0, np.sum(b * x, axis=1) + b0)
     return LinearMaximin(points=x, values=values, bounds=bound, weights=lam)
 
 
+def _share_out(x: np.ndarray, need: np.ndarray, free: np.ndarray, slope: np.ndarray,
+               lo: np.ndarray, hi: np.ndarray, settle: bool) -> None:
+    """Move each row's free coordinates in turn (in their order) from the end where they
+    widen the gap towards the other, until the gap ``need`` is closed; writes ``x``.
+
+    Rows are independent, so the rows' first free coordinates move at once, then their second
+    ones, and so on. ``settle``: no end of a range is -0.0. Then, once a row's need is not
+    positive, a step moves it by a share of +-0 and, where its reach is finite, leaves x and
+    the need as they are, bit for bit: when no row of a step has a positive need, neither has
+    any row of the later steps, and they are skipped.
+    """
+    n, k = free.shape
+    flat = np.flatnonzero(free)                        # row by row, coordinates in order
+    if not flat.size:
+        return
+    counts = np.count_nonzero(free, axis=1)
+    rank = np.arange(flat.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    if counts.max() > 1:       # group the pairs by rank: each row's first, second, ... ones
+        flat = flat[np.argsort(rank.astype(np.int16) if k < 1 << 15 else rank, kind="stable")]
+    deep = np.cumsum(np.bincount(counts)[:0:-1])[::-1]        # rows with more than j
+    ends = np.concatenate([[0], np.cumsum(deep)])
+    i_all = flat % k
+    low, high = ((v[i_all] if v.shape == (k,) else np.broadcast_to(v, (n, k)).reshape(-1)[flat])
+                 for v in (lo, hi))
+    step = slope.take(flat)                             # flat indices, in C order
+    up, width = step > 0, high - low
+    reach = np.abs(step) * width
+    r_all = flat // k
+    settle = settle and bool(np.isfinite(reach).all())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j in range(len(ends) - 1):
+            part = slice(ends[j], ends[j + 1])
+            r, w, m = r_all[part], width[part], reach[part]
+            wanted = need[r]
+            if settle and (wanted <= 0).all():
+                break
+            share = np.where(m > 0, np.clip(wanted / m, 0.0, 1.0), 0.0)
+            np.put(x, flat[part], np.where(up[part], low[part] + share * w,
+                                           high[part] - share * w))
+            need[r] = wanted - share * m
+
+
+def _no_negative_zero(v: np.ndarray) -> bool:
+    return not np.any(np.signbit(v) & (v == 0))
+
+
+#: Fewer problems than this: the dual is laid out problem first and summed in one call.
+FEW_PROBLEMS = 64
+
+
 def _dual(lams: np.ndarray, a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray,
-          lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """h(lam) for every candidate weight: shape (n, candidates)."""
-    lam = np.where(np.isnan(lams), 0.0, lams)[:, :, None]  # lams hold no infinities
-    c = lam * a[:, None, :] + (1 - lam) * b[:, None, :]
-    top = np.maximum(c * lo[:, None, :], c * hi[:, None, :]).sum(axis=2)
-    return lams * a0[:, None] + (1 - lams) * b0[:, None] + top
+          lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """h(lam) for every candidate weight, shape (n, candidates), and the weighted slopes
+    c = lam a + (1 - lam) b, shape (n, candidates, k) (a NaN weight taken as 0).
+
+    For many problems the terms are laid out coordinate first, so every array operation runs
+    along the n problems (long runs, not the k coordinates of one candidate); each element is
+    the same product or sum, and the sum over coordinates is taken in NumPy's own order
+    (:func:`_sum_as_numpy`).
+    """
+    lam = np.where(np.isnan(lams), 0.0, lams)                  # lams hold no infinities
+    if len(lams) < FEW_PROBLEMS:
+        c = lam[:, :, None] * a[:, None, :]
+        c += (1 - lam[:, :, None]) * b[:, None, :]
+        top = c * lo[:, None, :]
+        np.maximum(top, c * hi[:, None, :], out=top)
+        return lams * a0[:, None] + (1 - lams) * b0[:, None] + top.sum(axis=2), c
+    lam = lam.T.copy()                                          # (candidates, n)
+    c = lam * a.T.copy()[:, None, :]
+    c += (1 - lam) * b.T.copy()[:, None, :]
+    top = c * lo.T[:, None, :]
+    np.maximum(top, c * hi.T[:, None, :], out=top)
+    return (lams * a0[:, None] + (1 - lams) * b0[:, None] + _sum_as_numpy(top).T,
+            c.transpose(2, 1, 0))
+
+
+def _sum_as_numpy(t: np.ndarray) -> np.ndarray:
+    """The sum over the first axis, each element as ``np.sum`` adds a contiguous run of k
+    numbers: 0.0 plus their pairwise sum (in order from -0.0 below 8 numbers; with eight
+    running sums, joined in pairs, then the rest in order, up to 128; halves beyond). A test
+    holds it to np.sum bit for bit, so a NumPy that sums otherwise is caught there.
+
+    >>> import numpy as np
+    >>> t = np.random.default_rng(1).normal(size=(10, 3)) * 1e8
+    >>> _sum_as_numpy(t).tobytes() == t.T.copy().sum(axis=1).tobytes()
+    True
+    """
+    return 0.0 + _pairwise(t)
+
+
+def _pairwise(t: np.ndarray) -> np.ndarray:
+    k = len(t)
+    if k < 8:
+        res = -0.0 + t[0] if k else np.full(t.shape[1:], -0.0)
+        for i in range(1, k):
+            res += t[i]
+        return res
+    if k <= 128:
+        r = [t[j].copy() for j in range(8)]
+        whole = k - k % 8
+        for i in range(8, whole, 8):
+            for j in range(8):
+                r[j] += t[i + j]
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for i in range(whole, k):
+            res += t[i]
+        return res
+    half = k // 2
+    half -= half % 8
+    return _pairwise(t[:half]) + _pairwise(t[half:])
 
 
 #: Shifts of the homotopy that looks for points where both functions are positive.
@@ -149,6 +245,7 @@ def maximin_by_homotopy(pair: Callable, box: Box, start: Mapping[str, np.ndarray
 
     offset = np.maximum(0.0, -np.asarray(value, dtype=float))
     todo = np.arange(m)
+    gap = None                                   # min(A, B) at the points, once worked out
     for shift in ZONE_SHIFTS:
         e = offset + shift
         if not todo.size or not np.any(e[todo] > 0):
@@ -169,7 +266,7 @@ def maximin_by_homotopy(pair: Callable, box: Box, start: Mapping[str, np.ndarray
         gap = worse_off(np.arange(m), points)
         offset = np.maximum(0.0, -gap) * 0.5
         todo = todo[gap[todo] <= tolerance]  # rows with a point in the zone are done
-    return points, worse_off(np.arange(m), points)
+    return points, worse_off(np.arange(m), points) if gap is None else gap
 
 
 def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray],
@@ -207,18 +304,21 @@ def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray
     span = hi - lo
     radius = np.full(m, 1.0 if whole_box else 0.25)
     active = np.arange(m)
+    k_ = len(moving)
+    place = {k: i for i, k in enumerate(moving)}
+    each, no_move = np.arange(k_), np.zeros(2 * k_)
     for _ in range(max_rounds):
         if not active.size:
             break
         x = np.column_stack([points[k][active] for k in moving])          # (r, k)
         width = radius[active][:, None] * span
         up, down = np.minimum(x + width, hi), np.maximum(x - width, lo)
-        probes = np.concatenate([x[:, None, :]] + [
-            np.where(np.arange(len(moving)) == i, end[:, i:i + 1], x)[:, None, :]
-            for i in range(len(moving)) for end in (up, down)], axis=1)   # (r, 1 + 2k, k)
-        scope = {k: points[k][active][:, None] for k in points}
-        scope.update({k: probes[:, :, i] for i, k in enumerate(moving)})
-        a, b = pair(active, scope)
+        # x, then x with coordinate i at its end up, then down, for each i: (r, 1 + 2k, k)
+        probes = np.repeat(x[:, None, :], 1 + 2 * k_, axis=1)
+        probes[:, 1 + 2 * each, each] = up
+        probes[:, 2 + 2 * each, each] = down
+        a, b = pair(active, {k: probes[:, :, place[k]] if k in place else
+                             points[k][active][:, None] for k in points})
         a, b = np.broadcast_to(a, probes.shape[:2]), np.broadcast_to(b, probes.shape[:2])
         # One secant per side of x and per coordinate: the model is affine in the moves up
         # (d+ in [0, up - x]) and down (d- in [0, x - down]), so a kink at x is kept, and for
@@ -229,12 +329,10 @@ def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray
                        np.where(fall > 0, (f[:, :1] - f[:, 2::2]) / fall, 0.0)) for f in (a, b)]
         (a_up, a_down), (b_up, b_down) = slopes
         lp = linear_maximin(np.hstack([a_up, -a_down]), a[:, 0], np.hstack([b_up, -b_down]),
-                            b[:, 0], np.zeros(2 * len(moving)), np.hstack([rise, fall]))
-        k_ = len(moving)
+                            b[:, 0], no_move, np.hstack([rise, fall]))
         moved = np.clip(x + lp.points[:, :k_] - lp.points[:, k_:], lo, hi)
-        trial = {k: points[k][active][:, None] for k in points}
-        trial.update({k: moved[:, i:i + 1] for i, k in enumerate(moving)})
-        ta, tb = pair(active, trial)
+        ta, tb = pair(active, {k: moved[:, place[k]:place[k] + 1] if k in place else
+                               points[k][active][:, None] for k in points})
         got = np.broadcast_to(np.minimum(ta, tb), (active.size, 1))[:, 0]
         got = np.where(np.isnan(got), -np.inf, got)
         better = got > current[active]
@@ -248,7 +346,7 @@ def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray
         radius[active[~better]] /= 4
         # After a step, the next region is twice the step taken (shrinking at most fourfold):
         # secants over a region much wider than the step misjudge a curved function.
-        taken = np.max(np.abs(moved - x) / span, axis=1)
+        taken = (np.abs(moved - x) / span).max(axis=1)
         radius[chosen] = np.clip(2 * taken[better], radius[chosen] / 4, 1.0)
         done = (radius[active] < resolution) | (better & (promised <= 1e-12))
         if whole_box:  # over the whole box an exact model (affine functions) gives the optimum

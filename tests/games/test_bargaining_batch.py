@@ -24,6 +24,7 @@ from games.bargaining.batch import (BatchProblem, _best_on_grid, better_for_both
 from games.errors import NotFiniteError
 from games.optimise.box_search import Box
 from games.optimise import linear_maximin
+from games.optimise.maximin import _sum_as_numpy
 
 DRAWS = 12
 
@@ -289,17 +290,23 @@ def test_gains_refuse_one_non_finite_cell_and_accept_finite_gains_whose_sum_over
         assert _broadcast_shape(arrays) == np.broadcast_shapes(*shapes)
 
 
-def test_the_grid_margins_by_blocks_are_those_of_the_whole_table():
+@pytest.mark.parametrize("offset", ["normal", "zero", "minus zero"])
+def test_the_grid_margins_by_blocks_are_those_of_the_whole_table(offset):
     """_maximin's start: each draw's best grid outcome for the max-min margin, found
     GRID_BLOCK draws at a time, is bit for bit the whole table's (values and first of equal
-    maxima), for a number of draws that is not a multiple of the block."""
+    maxima), for a number of draws that is not a multiple of the block; gains with -0.0 and
+    offsets of +0.0 (not subtracted) or -0.0 (subtracted) included."""
     from games.bargaining.batch import GRID_BLOCK, GridScan, _best_margin_on_grid
     rng = np.random.default_rng(5)
     n, m = 3 * GRID_BLOCK + 17, 41
     g_1 = np.round(rng.normal(size=(n, m)), 1)     # rounded: many ties
+    g_1[rng.uniform(size=(n, m)) < 0.1] = -0.0
+    g_1[:5] = -0.0                                 # a margin of zero: its sign shows
     g_2 = np.broadcast_to(np.round(rng.normal(size=(1, m)), 1), (n, m))
     units = (rng.uniform(0.5, 2, n), rng.uniform(0.5, 2, n))
-    offsets = (rng.normal(size=n), np.zeros(n))
+    first = {"normal": rng.normal(size=n), "zero": np.zeros(n),
+             "minus zero": np.where(rng.uniform(size=n) < 0.5, -0.0, 0.0)}[offset]
+    offsets = (first, np.zeros(n))
     best, margin = _best_margin_on_grid(GridScan({}, (g_1, g_2), units, m), offsets)
     table = np.minimum((g_1 - offsets[0][:, None]) / units[0][:, None],
                        (g_2 - offsets[1][:, None]) / units[1][:, None])
@@ -364,6 +371,66 @@ def test_linear_maximin_moves_the_free_coordinates_as_before(k):
     assert found.values.tobytes() == values.tobytes()
     assert found.bounds.tobytes() == bounds.tobytes()
     assert found.weights.tobytes() == weights.tobytes()
+
+
+def _edgy_linear_problem(rng, n, k, shared_box):
+    """Random LP steps' inputs with the awkward cases: equal and zero slopes, flat and
+    -0.0-ended ranges, slopes whose reach overflows, ranges of (k,) or (n, k)."""
+    a = np.round(rng.normal(size=(n, k)), 1) * 10.0 ** rng.integers(-3, 4, (n, k))
+    b = np.where(rng.uniform(size=(n, k)) < 0.2, a, np.round(rng.normal(size=(n, k)), 1))
+    a[rng.uniform(size=(n, k)) < 0.2] = 0.0
+    b[rng.uniform(size=(n, k)) < 0.1] = 0.0
+    shape = (k,) if shared_box else (n, k)
+    low = np.round(rng.uniform(-1, 0, shape), 1)
+    high = np.where(rng.uniform(size=shape) < 0.1, low, low + np.round(rng.uniform(0, 2, shape), 1))
+    if rng.uniform() < 0.5:
+        low[rng.uniform(size=shape) < 0.2] = -0.0
+        high[rng.uniform(size=shape) < 0.1] = -0.0
+        high = np.maximum(low, high)
+    if rng.uniform() < 0.3:
+        a[rng.uniform(size=(n, k)) < 0.05] = 1e308     # a reach of inf
+    a0, b0 = np.round(rng.normal(size=n), 1), np.round(rng.normal(size=n), 1)
+    return a, a0, b, b0, low, high
+
+
+@pytest.mark.parametrize("shared_box", [True, False])
+@pytest.mark.parametrize("k", [1, 3, 7, 8, 9, 10, 17, 130])
+def test_linear_maximin_equals_the_plain_construction_on_awkward_problems(k, shared_box):
+    """The dual laid out coordinate first (its sum over coordinates in NumPy's order), the
+    slopes at the optimum taken from it, and the free coordinates moved a rank at a time (rows
+    whose gap is closed left alone): points, values, bounds and weights are bit for bit those
+    of the plain construction, on problems with ties, zeros of either sign and overflow."""
+    for seed in range(6):
+        rng = np.random.default_rng(1000 * k + seed)
+        n = int(rng.choice([0, 1, 3, 40, 700]))
+        args = _edgy_linear_problem(rng, n, k, shared_box)
+        with np.errstate(all="ignore"):
+            found = linear_maximin(*args)
+            x, values, bounds, weights = _linear_maximin_by_every_coordinate(*args)
+        assert found.points.tobytes() == x.tobytes()
+        assert found.values.tobytes() == values.tobytes()
+        assert found.bounds.tobytes() == bounds.tobytes()
+        assert found.weights.tobytes() == weights.tobytes()
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 5, 7, 8, 9, 15, 16, 17, 100, 128, 129, 300, 1000])
+def test_sum_over_the_first_axis_is_numpys_sum_bit_for_bit(k):
+    """The dual's sum over coordinates (laid out first) equals np.sum along a contiguous last
+    axis, including -0.0 sums, infinities and NaN, and magnitudes that make the order count."""
+    rng = np.random.default_rng(k)
+    t = rng.normal(size=(k, 3, 50)) * 10.0 ** rng.integers(-12, 13, (k, 3, 50))
+    pick = rng.uniform(size=t.shape)
+    t[pick < 0.1] = -0.0
+    t[(pick > 0.1) & (pick < 0.15)] = 0.0
+    t[:, 0, :5] = -0.0
+    t[:, 1, 0] = np.inf
+    t[:, 1, 1] = -np.inf
+    if k:
+        t[k // 2, 1, 2] = np.nan
+        t[0, 1, 3], t[-1, 1, 3] = np.inf, -np.inf
+    with np.errstate(invalid="ignore"):
+        expected = np.moveaxis(t, 0, -1).copy().sum(axis=-1)
+        assert _sum_as_numpy(t).tobytes() == expected.tobytes()
 
 
 def _log_product_table(beta, g_1, g_2):
