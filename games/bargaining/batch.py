@@ -308,11 +308,23 @@ def _product_gains(problem: BatchProblem, axes: Mapping[str, np.ndarray],
         with np.errstate(all="ignore"):
             u = problem.utilities(outcome, params)
             for whole, u_i, d_i in zip(out, u, problem.disagreement):
-                g = np.asarray(u_i, dtype=float) - d_i[rows].reshape((-1,) + ones)
-                if not np.isfinite(np.add.reduce(g, axis=None)):
+                if not _block_gains(np.asarray(u_i, dtype=float),
+                                    d_i[rows].reshape((-1,) + ones),
+                                    whole[rows].reshape((-1,) + sizes)):
                     return None
-                np.copyto(whole[rows].reshape((-1,) + sizes), g)
     return out
+
+
+def _block_gains(u: np.ndarray, d: np.ndarray, into: np.ndarray) -> bool:
+    """Write the gains u - d into ``into`` (a view of a scan's rows, the full block shape);
+    False where a gain is not finite. A utility that spans the whole block is subtracted in
+    place (no temporary); a smaller one at its own shape, then repeated into the block."""
+    g = np.subtract(u, d, out=into) if u.shape == into.shape else u - d
+    if not np.isfinite(np.add.reduce(g, axis=None)):
+        return False
+    if g is not into:
+        np.copyto(into, g)
+    return True
 
 
 def _width(outcome: Mapping[str, ArrayLike]) -> int:
