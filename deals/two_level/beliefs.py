@@ -113,7 +113,11 @@ def utility_scan(deal: Any, values: Mapping[str, np.ndarray],
     >>> u.gains[0].shape == u.gains[1].shape, bool((u.gains[0] == 0).all())
     (True, True)
     """
-    problem = batch_problem(deal, values)
+    return _scan_of_utilities(deal, batch_problem(deal, values), sides)
+
+
+def _scan_of_utilities(deal: Any, problem: BatchProblem, sides: tuple[str, ...]) -> GridScan:
+    """:func:`utility_scan` of the draws ``problem`` (the deal's batch problem) holds."""
     zero = np.zeros(problem.draws)
     return scan(replace(problem, utilities=_SideUtilities(deal, sides), disagreement=(zero, zero)))
 
@@ -159,28 +163,29 @@ def expected_gains(deal: Any, values: Mapping[str, np.ndarray], seed: int | None
     ``utilities``: :func:`utility_scan` of ``values``, if made: a side's belief changes only
     the utilities that use the parameters it is about, so only those are scanned again.
     """
-    gains, packages, _ = _believed_benchmarks(deal, values, seed, power, utilities)
+    gains, packages, _ = _believed_benchmarks(deal, values, seed, power, utilities,
+                                              batch_problem(deal, values))
     return gains, packages
 
 
 def _believed_benchmarks(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
-                         power: float | None, utilities: GridScan | None
+                         power: float | None, utilities: GridScan | None, truth: BatchProblem
                          ) -> tuple[tuple[np.ndarray, np.ndarray], list[dict[str, np.ndarray]],
                                     list[GridScan | None]]:
-    """:func:`expected_gains`, and per player the scan of its true gains (its row of the
-    truth's scan) where a side's believed scan already holds it (else None)."""
-    truth = batch_problem(deal, values)
-    utilities = utilities or utility_scan(deal, values)
+    """:func:`expected_gains` (``truth``: the deal's batch problem at ``values``), and per
+    player the scan of its true gains (its row of the truth's scan) where a side's believed
+    scan already holds it (else None)."""
+    utilities = utilities or _scan_of_utilities(deal, truth, SIDES)
     gains, packages, true_rows = [], [], [None, None]
     for k, side in enumerate(SIDES):
         seen = believed_values(deal, side, values, seed)
         about = set(deal.beliefs[side].about) if deal.beliefs and side in deal.beliefs else set()
         moved = tuple(s for s in SIDES if about & set(deal.inlined(s).names))
-        own = utility_scan(deal, seen, moved) if moved else utilities
+        problem = batch_problem(deal, seen)
+        own = _scan_of_utilities(deal, problem, moved) if moved else utilities
         table = GridScan(utilities.grid, tuple(own.gains[j] if s in moved else utilities.gains[j]
                                                for j, s in enumerate(SIDES)),
                          utilities.units, utilities.grid_points)  # type: ignore[arg-type]
-        problem = batch_problem(deal, seen)
         grid = scan_from(table, problem.disagreement)
         for j, s in enumerate(SIDES):
             if s not in moved and _same_bits(problem.disagreement[j], truth.disagreement[j]):
@@ -238,9 +243,10 @@ def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     """
     deal = in_proposal_setting(deal)
     values = sample_values(deal, draws, seed)
-    utilities = utility_scan(deal, values)  # the believed scans and both zone tests start here
-    expected, packages, rows = _believed_benchmarks(deal, values, seed, power, utilities)
     truth = batch_problem(deal, values)
+    # the believed scans and both zone tests start from the scan of the utilities
+    utilities = _scan_of_utilities(deal, truth, SIDES)
+    expected, packages, rows = _believed_benchmarks(deal, values, seed, power, utilities, truth)
     # Only the breakdown is reported: a draw whose grid already meets both expectations is settled.
     return mutual_optimism(truth, expected, packages=packages, enough=0.0, utilities=utilities,
                            grid=_truth_scan(utilities, rows, truth.disagreement))

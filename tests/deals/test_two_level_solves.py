@@ -70,7 +70,7 @@ def test_the_truth_scan_taken_from_the_believed_scans_is_the_direct_one(name):
     deal = in_proposal_setting(deals.load(name))
     values = sample_values(deal, 300, 3)
     utilities, truth = utility_scan(deal, values), batch_problem(deal, values)
-    expected, packages, rows = _believed_benchmarks(deal, values, 3, None, utilities)
+    expected, packages, rows = _believed_benchmarks(deal, values, 3, None, utilities, truth)
     assert any(r is not None for r in rows)  # the reuse is exercised
     shared, direct = _truth_scan(utilities, rows, truth.disagreement), scan(truth)
     assert all(np.array_equal(a, b) for a, b in zip(shared.gains + shared.units,
