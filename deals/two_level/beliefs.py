@@ -155,28 +155,19 @@ def _grid_in_zone(grid: GridScan) -> np.ndarray:
 
 
 def expected_gains(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
-                   power: float | None = None, utilities: GridScan | None = None
+                   power: float | None = None, utilities: GridScan | None = None,
+                   truth: BatchProblem | None = None
                    ) -> tuple[tuple[np.ndarray, np.ndarray], list[dict[str, np.ndarray]]]:
     """Each side's true gain at the benchmark it computes from its own beliefs, per draw, and
     those benchmarks. A side that sees no zone of agreement expects its outside option (0).
 
     ``utilities``: :func:`utility_scan` of ``values``, if made: a side's belief changes only
     the utilities that use the parameters it is about, so only those are scanned again.
+    ``truth``: the deal's batch problem at ``values``, if made.
     """
-    gains, packages, _ = _believed_benchmarks(deal, values, seed, power, utilities,
-                                              batch_problem(deal, values))
-    return gains, packages
-
-
-def _believed_benchmarks(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
-                         power: float | None, utilities: GridScan | None, truth: BatchProblem
-                         ) -> tuple[tuple[np.ndarray, np.ndarray], list[dict[str, np.ndarray]],
-                                    list[GridScan | None]]:
-    """:func:`expected_gains` (``truth``: the deal's batch problem at ``values``), and per
-    player the scan of its true gains (its row of the truth's scan) where a side's believed
-    scan already holds it (else None)."""
+    truth = truth or batch_problem(deal, values)
     utilities = utilities or _scan_of_utilities(deal, truth, SIDES)
-    gains, packages, true_rows = [], [], [None, None]
+    gains, packages = [], []
     for k, side in enumerate(SIDES):
         seen = believed_values(deal, side, values, seed)
         about = set(deal.beliefs[side].about) if deal.beliefs and side in deal.beliefs else set()
@@ -186,33 +177,13 @@ def _believed_benchmarks(deal: Any, values: Mapping[str, np.ndarray], seed: int 
         table = GridScan(utilities.grid, tuple(own.gains[j] if s in moved else utilities.gains[j]
                                                for j, s in enumerate(SIDES)),
                          utilities.units, utilities.grid_points)  # type: ignore[arg-type]
-        grid = scan_from(table, problem.disagreement)
-        for j, s in enumerate(SIDES):
-            if s not in moved and _same_bits(problem.disagreement[j], truth.disagreement[j]):
-                true_rows[j] = grid
-        nash = _benchmark(problem, supplier_power(deal, seen, power), grid)
+        nash = _benchmark(problem, supplier_power(deal, seen, power),
+                          scan_from(table, problem.disagreement))
         package = {name: np.nan_to_num(v) for name, v in nash.points.items()}
         gain = truth.gains({name: v[:, None] for name, v in package.items()})[k][:, 0]
         gains.append(np.where(nash.agreement, gain, 0.0))
         packages.append(package)
-    return (gains[0], gains[1]), packages, true_rows
-
-
-def _same_bits(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether two arrays hold the same numbers to the bit (signed zeros and NaNs included)."""
-    return a.shape == b.shape and a.tobytes() == b.tobytes()
-
-
-def _truth_scan(utilities: GridScan, rows: list[GridScan | None], disagreement: tuple
-                ) -> GridScan:
-    """The truth's scan: each player's gains and unit from a believed scan that holds them
-    (its utility and outside option unmoved by that belief: the same subtraction, the same
-    numbers), the others from the scan of the utilities (:func:`scan_from`)."""
-    if any(r is None for r in rows):
-        whole = scan_from(utilities, disagreement)
-        rows = [whole if r is None else r for r in rows]
-    return GridScan(utilities.grid, (rows[0].gains[0], rows[1].gains[1]),
-                    (rows[0].units[0], rows[1].units[1]), utilities.grid_points)
+    return (gains[0], gains[1]), packages
 
 
 def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
@@ -246,10 +217,9 @@ def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     truth = batch_problem(deal, values)
     # the believed scans and both zone tests start from the scan of the utilities
     utilities = _scan_of_utilities(deal, truth, SIDES)
-    expected, packages, rows = _believed_benchmarks(deal, values, seed, power, utilities, truth)
+    expected, packages = expected_gains(deal, values, seed, power, utilities, truth)
     # Only the breakdown is reported: a draw whose grid already meets both expectations is settled.
-    return mutual_optimism(truth, expected, packages=packages, enough=0.0, utilities=utilities,
-                           grid=_truth_scan(utilities, rows, truth.disagreement))
+    return mutual_optimism(truth, expected, packages=packages, enough=0.0, utilities=utilities)
 
 
 @dataclass(frozen=True)

@@ -369,8 +369,8 @@ def scan_from(utilities: GridScan, disagreement: tuple[np.ndarray, np.ndarray]) 
 def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
                     packages: Sequence[Mapping[str, ArrayLike]] = (),
                     tolerance: float = OPTIMISM_TOLERANCE, grid_points: int = 350,
-                    enough: float | None = None, utilities: GridScan | None = None,
-                    grid: GridScan | None = None) -> MutualOptimism:
+                    enough: float | None = None, utilities: GridScan | None = None
+                    ) -> MutualOptimism:
     """Where each side expects more than the other will concede: talks break down.
 
     ``expected`` holds each player's expected gain over its disagreement payoff per draw
@@ -383,8 +383,7 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     large are not refined (their margin is then only a lower bound); any ``enough >= -tolerance``
     leaves :attr:`MutualOptimism.breakdown` unchanged, since refining only raises a margin.
     ``utilities``: the problem's scan with a zero disagreement point (:func:`scan_from`), if
-    already made (both zone tests start from it); ``grid``: the problem's own scan (its
-    disagreement point), if made.
+    already made (both zone tests start from it).
 
     >>> import numpy as np
     >>> from games.optimise.outcome_space import Box
@@ -412,7 +411,7 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
             at = np.minimum(g_1 / zone.units[0], g_2 / zone.units[1])
         margin = np.fmax(margin, at)
     # Only emptiness is kept: a draw the grid already shows non-empty needs no refinement.
-    empty = zone_test(problem, grid=grid or scan_from(utilities, problem.disagreement),
+    empty = zone_test(problem, grid=scan_from(utilities, problem.disagreement),
                       enough=GAIN_TOLERANCE).empty
     return MutualOptimism(margin, (e_1.copy(), e_2.copy()), empty, tolerance,
                           settings={"grid_points": grid_points, "packages": len(packages),

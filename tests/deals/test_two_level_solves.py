@@ -10,11 +10,10 @@ import pytest
 import deals
 from deals.audit.leverage import batch_problem, sample_values, supplier_power
 from deals.deal.terms import SIDES
-from deals.two_level.beliefs import (_believed_benchmarks, _benchmark, _truth_scan,
-                                     believed_values, expected_gains, in_proposal_setting,
-                                     mutual_optimism_of, utility_scan)
+from deals.two_level.beliefs import (_benchmark, believed_values, expected_gains,
+                                     in_proposal_setting)
 from games.bargaining.batch import nash_benchmark, scan, zone_test
-from games.bargaining.winset import mutual_optimism, scan_from
+from games.bargaining.winset import scan_from
 
 
 def test_a_believed_benchmark_is_the_full_nash_benchmark_where_the_grid_misses_draws():
@@ -61,21 +60,3 @@ def test_expected_gains_from_shared_scans_are_those_of_each_sides_own_benchmark(
         gain = truth.gains({n: v[:, None] for n, v in package.items()})[k][:, 0]
         assert np.array_equal(np.where(nash.agreement, gain, 0.0), (e_1, e_2)[k])
         assert all(np.array_equal(package[n], packages[k][n]) for n in package)
-
-
-@pytest.mark.parametrize("name", ["india-energy-trade", "allied-sme-netherlands"])
-def test_the_truth_scan_taken_from_the_believed_scans_is_the_direct_one(name):
-    """Where a belief leaves a side's utility and outside option alone, the believed scan
-    holds that side's true gains: the breakdown test reuses them, to the bit."""
-    deal = in_proposal_setting(deals.load(name))
-    values = sample_values(deal, 300, 3)
-    utilities, truth = utility_scan(deal, values), batch_problem(deal, values)
-    expected, packages, rows = _believed_benchmarks(deal, values, 3, None, utilities, truth)
-    assert any(r is not None for r in rows)  # the reuse is exercised
-    shared, direct = _truth_scan(utilities, rows, truth.disagreement), scan(truth)
-    assert all(np.array_equal(a, b) for a, b in zip(shared.gains + shared.units,
-                                                    direct.gains + direct.units))
-    plain = mutual_optimism(truth, expected, packages=packages, enough=0.0)
-    found = mutual_optimism_of(deal, 300, 3)
-    assert np.array_equal(plain.margin, found.margin)
-    assert np.array_equal(plain.zone_empty, found.zone_empty)
