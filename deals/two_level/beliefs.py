@@ -32,8 +32,8 @@ from deals.audit.leverage import batch_problem, sample_values, supplier_power
 from deals.deal.sections.beliefs import BELIEF_SEED_OFFSET
 from deals.errors import DealError
 from deals.deal.terms import SIDES
-from games.bargaining.batch import (GAIN_TOLERANCE, BatchNash, BatchProblem, GridScan,
-                                    nash_benchmark, optimal_ask, scan, zone_test)
+from games.bargaining.batch import (BLOCK_CELLS, GAIN_TOLERANCE, BatchNash, BatchProblem,
+                                    GridScan, nash_benchmark, optimal_ask, scan, zone_test)
 from games.bargaining.winset import MutualOptimism, mutual_optimism, scan_from
 
 
@@ -113,7 +113,11 @@ def utility_scan(deal: Any, values: Mapping[str, np.ndarray],
     >>> u.gains[0].shape == u.gains[1].shape, bool((u.gains[0] == 0).all())
     (True, True)
     """
-    problem = batch_problem(deal, values)
+    return _scan_of_utilities(deal, batch_problem(deal, values), sides)
+
+
+def _scan_of_utilities(deal: Any, problem: BatchProblem, sides: tuple[str, ...]) -> GridScan:
+    """:func:`utility_scan` of the draws ``problem`` (the deal's batch problem) holds."""
     zero = np.zeros(problem.draws)
     return scan(replace(problem, utilities=_SideUtilities(deal, sides), disagreement=(zero, zero)))
 
@@ -126,32 +130,53 @@ def _benchmark(problem: BatchProblem, power: np.ndarray, grid: GridScan | None =
     does not already show inside the zone, and it is run only where the grid misses a draw
     (the same benchmark, less work)."""
     grid = grid or scan(problem)
-    inside = np.any((grid.gains[0] > 0) & (grid.gains[1] > 0), axis=1)
-    zone = None if inside.all() else zone_test(problem, grid=grid, enough=GAIN_TOLERANCE)
+    zone = None if _grid_in_zone(grid).all() else zone_test(problem, grid=grid,
+                                                             enough=GAIN_TOLERANCE)
     return nash_benchmark(problem, power, grid=grid, zone=zone)
 
 
+def _grid_in_zone(grid: GridScan) -> np.ndarray:
+    """Per draw, whether the scan holds an outcome with both gains positive (a block of draws
+    at a time: its comparisons stay in the processor's cache).
+
+    >>> g = np.array([[1.0, -1.0], [-1.0, 0.0]])
+    >>> _grid_in_zone(GridScan({}, (g, g), (g[:, 0], g[:, 0]), 2)).tolist()
+    [True, False]
+    """
+    g_1, g_2 = grid.gains
+    n, m = g_1.shape
+    found = np.empty(n, dtype=bool)
+    step = max(1, BLOCK_CELLS // max(1, m))
+    for a in range(0, n, step):
+        both = g_1[a:a + step] > 0
+        both &= g_2[a:a + step] > 0
+        found[a:a + step] = both.any(axis=1)
+    return found
+
+
 def expected_gains(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
-                   power: float | None = None, utilities: GridScan | None = None
+                   power: float | None = None, utilities: GridScan | None = None,
+                   truth: BatchProblem | None = None
                    ) -> tuple[tuple[np.ndarray, np.ndarray], list[dict[str, np.ndarray]]]:
     """Each side's true gain at the benchmark it computes from its own beliefs, per draw, and
     those benchmarks. A side that sees no zone of agreement expects its outside option (0).
 
     ``utilities``: :func:`utility_scan` of ``values``, if made: a side's belief changes only
     the utilities that use the parameters it is about, so only those are scanned again.
+    ``truth``: the deal's batch problem at ``values``, if made.
     """
-    truth = batch_problem(deal, values)
-    utilities = utilities or utility_scan(deal, values)
+    truth = truth or batch_problem(deal, values)
+    utilities = utilities or _scan_of_utilities(deal, truth, SIDES)
     gains, packages = [], []
     for k, side in enumerate(SIDES):
         seen = believed_values(deal, side, values, seed)
         about = set(deal.beliefs[side].about) if deal.beliefs and side in deal.beliefs else set()
         moved = tuple(s for s in SIDES if about & set(deal.inlined(s).names))
-        own = utility_scan(deal, seen, moved) if moved else utilities
+        problem = batch_problem(deal, seen)
+        own = _scan_of_utilities(deal, problem, moved) if moved else utilities
         table = GridScan(utilities.grid, tuple(own.gains[j] if s in moved else utilities.gains[j]
                                                for j, s in enumerate(SIDES)),
                          utilities.units, utilities.grid_points)  # type: ignore[arg-type]
-        problem = batch_problem(deal, seen)
         nash = _benchmark(problem, supplier_power(deal, seen, power),
                           scan_from(table, problem.disagreement))
         package = {name: np.nan_to_num(v) for name, v in nash.points.items()}
@@ -189,11 +214,12 @@ def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     """
     deal = in_proposal_setting(deal)
     values = sample_values(deal, draws, seed)
-    utilities = utility_scan(deal, values)  # the believed scans and both zone tests start here
-    expected, packages = expected_gains(deal, values, seed, power, utilities)
+    truth = batch_problem(deal, values)
+    # the believed scans and both zone tests start from the scan of the utilities
+    utilities = _scan_of_utilities(deal, truth, SIDES)
+    expected, packages = expected_gains(deal, values, seed, power, utilities, truth)
     # Only the breakdown is reported: a draw whose grid already meets both expectations is settled.
-    return mutual_optimism(batch_problem(deal, values), expected, packages=packages, enough=0.0,
-                           utilities=utilities)
+    return mutual_optimism(truth, expected, packages=packages, enough=0.0, utilities=utilities)
 
 
 @dataclass(frozen=True)

@@ -308,11 +308,23 @@ def _product_gains(problem: BatchProblem, axes: Mapping[str, np.ndarray],
         with np.errstate(all="ignore"):
             u = problem.utilities(outcome, params)
             for whole, u_i, d_i in zip(out, u, problem.disagreement):
-                g = np.asarray(u_i, dtype=float) - d_i[rows].reshape((-1,) + ones)
-                if not np.isfinite(np.add.reduce(g, axis=None)):
+                if not _block_gains(np.asarray(u_i, dtype=float),
+                                    d_i[rows].reshape((-1,) + ones),
+                                    whole[rows].reshape((-1,) + sizes)):
                     return None
-                np.copyto(whole[rows].reshape((-1,) + sizes), g)
     return out
+
+
+def _block_gains(u: np.ndarray, d: np.ndarray, into: np.ndarray) -> bool:
+    """Write the gains u - d into ``into`` (a view of a scan's rows, the full block shape);
+    False where a gain is not finite. A utility that spans the whole block is subtracted in
+    place (no temporary); a smaller one at its own shape, then repeated into the block."""
+    g = np.subtract(u, d, out=into) if u.shape == into.shape else u - d
+    if not np.isfinite(np.add.reduce(g, axis=None)):
+        return False
+    if g is not into:
+        np.copyto(into, g)
+    return True
 
 
 def _width(outcome: Mapping[str, ArrayLike]) -> int:
@@ -505,6 +517,9 @@ def _best_on_grid(beta: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
             inside = h_1 > 0
             inside &= h_2 > 0
             if np.count_nonzero(inside) < inside.size // 4:  # the logs where both are > 0
+                if _best_of_few(h_1, h_2, b[:, 0], inside, best[a:a + step],
+                                finite[a:a + step]):
+                    continue
                 value, other = np.full(inside.shape, -np.inf), np.empty(inside.shape)
                 np.log(h_1, out=value, where=inside)
                 np.multiply(value, b, out=value, where=inside)
@@ -522,6 +537,34 @@ def _best_on_grid(beta: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
             best[a:a + step] = at
             finite[a:a + step] = np.isfinite(value[np.arange(len(at)), at])
     return best, finite
+
+
+def _best_of_few(h_1: np.ndarray, h_2: np.ndarray, b: np.ndarray, inside: np.ndarray,
+                 best: np.ndarray, finite: np.ndarray) -> bool:
+    """:func:`_best_on_grid` of one block whose few cells ``inside`` have both gains positive,
+    working on those cells only: each cell's b log g_1 + (1 - b) log g_2 is the same sequence
+    of operations, and a row's first cell holding its largest value is the argmax of the row
+    with minus infinity elsewhere (a row with no such cell: column 0, not finite). Writes
+    ``best`` and ``finite``; False (nothing written) if a value is not finite (NaN would win
+    an argmax), for the caller's plain path."""
+    cells = np.flatnonzero(inside)                  # row by row, columns in order
+    rows = cells // inside.shape[1]
+    cols = cells - rows * inside.shape[1]
+    value = np.log(h_1.reshape(-1)[cells])
+    value *= b[rows]
+    other = np.log(h_2.reshape(-1)[cells])
+    other *= (1 - b)[rows]
+    value += other
+    if not np.isfinite(np.add.reduce(value)):
+        return False
+    best[:], finite[:] = 0, False
+    if rows.size:
+        starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+        top = np.maximum.reduceat(value, starts)
+        hits = np.flatnonzero(value == np.repeat(top, np.diff(np.append(starts, rows.size))))
+        first = hits[np.concatenate(([True], rows[hits[1:]] != rows[hits[:-1]]))]
+        best[rows[first]], finite[rows[first]] = cols[first], True
+    return True
 
 
 def _nash_method(problem: BatchProblem, exact: np.ndarray, split: np.ndarray) -> str:

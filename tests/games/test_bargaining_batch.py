@@ -469,6 +469,21 @@ def test_best_on_grid_is_the_argmax_of_the_whole_table_bit_for_bit(inside, width
                           np.argmax(_log_product_table(beta, view, g_2), axis=1))
 
 
+def test_best_on_grid_of_a_narrow_zone_with_an_infinite_gain_is_the_whole_tables_argmax():
+    # An infinite gain makes a NaN (power 0) or infinite product, which the cells-only path
+    # hands back to the masked logs: still the whole table's argmax.
+    rng = np.random.default_rng(5)
+    g_1, g_2 = -rng.exponential(1.0, (40, 50)), rng.exponential(1.0, (40, 50))
+    g_1[:, 3:6] = rng.exponential(1.0, (40, 3))
+    g_1[::4, 4] = np.inf
+    beta = rng.random(40)
+    beta[::8] = 0.0
+    table = _log_product_table(beta, g_1, g_2)
+    best, finite = _best_on_grid(beta, g_1, g_2)
+    assert np.array_equal(best, np.argmax(table, axis=1))
+    assert np.array_equal(finite, np.isfinite(table[np.arange(40), best]))
+
+
 def _curved(x, q):
     """Utilities with terms in one issue, in two, in parameters only, a log, a min and a max
     (what compiled deal expressions hold), u_2 not using the discrete issue."""
