@@ -804,11 +804,7 @@ def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list
         if fresh:
             first = {key: c for c, key in reversed(list(enumerate(keys)))}
             new = packages[[first[key] for key in fresh]]
-            # An issue held fixed is one number for all packages: with utilities acting element
-            # by element, its terms are then worked out once per draw (the same numbers).
-            outcome = {k: np.full((1, 1 if problem.elementwise else len(new)), v)
-                       for k, v in fixed.items()}
-            outcome.update({k: new[None, :, j] for j, k in enumerate(moving)})
+            outcome = _outcome_of(fixed, moving, new, problem.elementwise)
             # gains refuses a non-finite value wherever the search steps
             made = tuple(np.broadcast_to(g, (problem.draws, len(new)))
                          for g in problem.gains(outcome))
@@ -827,6 +823,24 @@ def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list
             group[2].append(j)
         return _gathered(list(groups.values()), problem.draws)
     return evaluate
+
+
+def _outcome_of(fixed: Mapping[str, float], moving: list[str], packages: np.ndarray,
+                elementwise: bool) -> dict[str, np.ndarray]:
+    """The issues at ``packages`` (c, len(moving)), the others at ``fixed``, as arrays (1, c).
+    With utilities acting element by element, an issue that is one number for all the
+    packages (a fixed one, or a moving one the packages share to the bit) is passed as that
+    number (1, 1), so its terms are worked out once per draw: the same numbers."""
+    if not elementwise:
+        outcome = {k: np.full((1, len(packages)), v) for k, v in fixed.items()}
+        outcome.update({k: packages[None, :, j] for j, k in enumerate(moving)})
+        return outcome
+    bits = np.ascontiguousarray(packages).view(np.int64)
+    shared = (bits == bits[:1]).all(axis=0)
+    outcome = {k: np.full((1, 1), v) for k, v in fixed.items()}
+    outcome.update({k: np.full((1, 1), packages[0, j]) if shared[j] else packages[None, :, j]
+                    for j, k in enumerate(moving)})
+    return outcome
 
 
 def _gathered(groups: list[tuple[tuple, list, list]], draws: int

@@ -469,8 +469,8 @@ def test_gathered_columns_equal_assigning_each_group_into_its_columns():
 @pytest.mark.parametrize("draws, chunk", [(1, 2_000), (7, 3), (400, 2_000), (400, 150)])
 def test_the_ask_of_elementwise_utilities_is_the_flat_ask_bit_for_bit(draws, chunk):
     # Element by element, the ask's grid puts each issue on an axis of its own and its search
-    # holds a fixed issue at one number for all packages: the same gains to the bit as the
-    # flat tables, so the same answer; and the evaluator gives the same tables either way.
+    # passes an issue all its packages share (a fixed one, or a moving one along a line) as
+    # one number: the same gains to the bit as the flat tables, so the same answer.
     from games.bargaining.batch import _grid_gains, _packages_of
     rng = np.random.default_rng(draws + chunk)
     q = {k: rng.uniform(0.5, 3.0, draws) for k in "pmcdahs"}
@@ -486,9 +486,11 @@ def test_the_ask_of_elementwise_utilities_is_the_flat_ask_bit_for_bit(draws, chu
             assert g.shape == w.shape and g.tobytes() == w.tobytes()
     fixed = {"v": 1.0, "w": 0.5, "t": 2.5, "fixed": 2.0}
     packages = rng.uniform(0, 1, (33, 2)) * [4.0, 1.0]
-    for g, w in zip(_packages_of(both, fixed, ["v", "w"])(packages),
-                    _packages_of(flat, fixed, ["v", "w"])(packages)):
-        assert g.shape == w.shape == (draws, 33) and g.tobytes() == w.tobytes()
+    line = np.column_stack([np.linspace(0.0, 4.0, 17), np.full(17, -0.0)])  # w shared
+    for asked in (packages, line, line[3:4], np.vstack([line, packages])):
+        for g, w in zip(_packages_of(both, fixed, ["v", "w"])(asked),
+                        _packages_of(flat, fixed, ["v", "w"])(asked)):
+            assert g.shape == w.shape == (draws, len(asked)) and g.tobytes() == w.tobytes()
     a, b = optimal_ask(flat, chunk=chunk), optimal_ask(both, chunk=chunk)
     assert a.package == b.package and (a.acceptance, a.expected_gain) == (
         b.acceptance, b.expected_gain)
