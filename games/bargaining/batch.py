@@ -835,7 +835,7 @@ def _outcome_of(fixed: Mapping[str, float], moving: list[str], packages: np.ndar
         outcome = {k: np.full((1, len(packages)), v) for k, v in fixed.items()}
         outcome.update({k: packages[None, :, j] for j, k in enumerate(moving)})
         return outcome
-    bits = np.ascontiguousarray(packages).view(np.int64)
+    bits = np.ascontiguousarray(packages, dtype=float).view(np.int64)
     shared = (bits == bits[:1]).all(axis=0)
     outcome = {k: np.full((1, 1), v) for k, v in fixed.items()}
     outcome.update({k: np.full((1, 1), packages[0, j]) if shared[j] else packages[None, :, j]
