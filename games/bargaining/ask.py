@@ -52,7 +52,8 @@ def line_candidates(t: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
     at_points = (g_1 * accepted).sum(axis=0)  # gains are finite (BatchProblem.gains checks)
     h = np.diff(t)
     left, right = accepted[:, :-1], accepted[:, 1:]
-    rows, cols = np.nonzero(left != right)
+    # The crossings row by row (np.nonzero's order), from flat indices: quicker in 2-D.
+    rows, cols = np.divmod(np.flatnonzero(left != right), max(t.size - 1, 1))
     if rows.size == 0:
         return t, at_points
     a, b = g_2[rows, cols], g_2[rows, cols + 1]

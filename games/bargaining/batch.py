@@ -856,8 +856,7 @@ def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list
         if fresh:
             first = {key: c for c, key in reversed(list(enumerate(keys)))}
             new = packages[[first[key] for key in fresh]]
-            outcome = {k: np.full((1, len(new)), v) for k, v in fixed.items()}
-            outcome.update({k: new[None, :, j] for j, k in enumerate(moving)})
+            outcome = _outcome_of(fixed, moving, new, problem.elementwise)
             # gains refuses a non-finite value wherever the search steps
             made = tuple(np.broadcast_to(g, (problem.draws, len(new)))
                          for g in problem.gains(outcome))
@@ -868,24 +867,74 @@ def _packages_of(problem: BatchProblem, fixed: Mapping[str, float], moving: list
                 kept.pop(0)
         if fresh and len(fresh) == len(keys):
             return made  # nothing known, nothing twice: as evaluated
-        out = (np.empty((problem.draws, len(keys))), np.empty((problem.draws, len(keys))))
         groups: dict[int, tuple[tuple, list, list]] = {}   # by the call that has them
         for c, key in enumerate(keys):
             tables, j = found[key]
             group = groups.setdefault(id(tables), (tables, [], []))
             group[1].append(c)
             group[2].append(j)
-        for tables, columns, taken in groups.values():
-            for whole, table in zip(out, tables):
-                whole[:, columns] = table[:, taken]
-        return out
+        return _gathered(list(groups.values()), problem.draws)
     return evaluate
+
+
+def _outcome_of(fixed: Mapping[str, float], moving: list[str], packages: np.ndarray,
+                elementwise: bool) -> dict[str, np.ndarray]:
+    """The issues at ``packages`` (c, len(moving)), the others at ``fixed``, as arrays (1, c).
+    With utilities acting element by element, an issue that is one number for all the
+    packages (a fixed one, or a moving one the packages share to the bit) is passed as that
+    number (1, 1), so its terms are worked out once per draw: the same numbers."""
+    if not elementwise:
+        outcome = {k: np.full((1, len(packages)), v) for k, v in fixed.items()}
+        outcome.update({k: packages[None, :, j] for j, k in enumerate(moving)})
+        return outcome
+    bits = np.ascontiguousarray(packages, dtype=float).view(np.int64)
+    shared = (bits == bits[:1]).all(axis=0)
+    outcome = {k: np.full((1, 1), v) for k, v in fixed.items()}
+    outcome.update({k: np.full((1, 1), packages[0, j]) if shared[j] else packages[None, :, j]
+                    for j, k in enumerate(moving)})
+    return outcome
+
+
+def _gathered(groups: list[tuple[tuple, list, list]], draws: int
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Both gains (draws, c) gathered from the tables of several calls: a group (tables,
+    columns, taken) puts the columns ``taken`` of its two tables at ``columns`` of the result.
+
+    Only copies: each table's columns are taken at once and set side by side, then put in
+    order by one more take, which is quicker than assigning into scattered columns."""
+    if not groups:
+        return np.empty((draws, 0)), np.empty((draws, 0))
+    order = np.concatenate([columns for _, columns, _ in groups])
+    place = np.empty_like(order)
+    place[order] = np.arange(order.size)  # where each column of the result is, side by side
+    in_order = bool((place == np.arange(place.size)).all())
+    out = []
+    for player in (0, 1):
+        parts = [np.take(tables[player], taken, axis=1) for tables, _, taken in groups]
+        whole = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        out.append(whole if in_order else np.take(whole, place, axis=1))
+    return out[0], out[1]
 
 
 #: Most gains (draws x packages) the take-it-or-leave-it search keeps from its last calls
 #: (16 bytes each, both players': 16 MiB); a call with more is not kept, so memory stays
 #: set by one call at any number of draws.
 KEPT_CELLS = 1 << 20
+
+
+def _grid_gains(problem: BatchProblem, grid: Mapping[str, np.ndarray],
+                axes: Mapping[str, np.ndarray] | None, rows: slice
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Both gains at every package of ``grid`` for the draws ``rows``: with the grid's
+    ``axes`` (utilities acting element by element), each issue on an axis of its own
+    (:func:`_product_gains`: the same numbers, a term worked out once per level), else as
+    one flat table."""
+    if axes is not None:
+        part = problem if rows.start == 0 and rows.stop >= problem.draws else problem.take(rows)
+        found = _product_gains(part, axes, (part.draws, len(next(iter(grid.values())))))
+        if found is not None:
+            return found
+    return problem.gains({k: v[None, :] for k, v in grid.items()}, rows)
 
 
 def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
@@ -921,8 +970,9 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     grid = box.grid(grid_points)
     size = len(next(iter(grid.values())))
     total = np.zeros(size)
+    axes = box.grid_axes(grid_points) if problem.elementwise and box.names else None
     for a in range(0, n, chunk):
-        g_1, g_2 = problem.gains({k: v[None, :] for k, v in grid.items()}, slice(a, a + chunk))
+        g_1, g_2 = _grid_gains(problem, grid, axes, slice(a, a + chunk))
         total += np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
     search = problem.take(slice(0, search_draws))
     moving = [k for k in box.names if box.is_continuous(k)]

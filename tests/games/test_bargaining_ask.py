@@ -130,3 +130,43 @@ def test_the_ask_asks_each_package_once_and_gets_the_gains_of_asking_every_time(
     assert len(asked) == len(set(asked)) > 40
     for _, memo, fresh in levels:  # no packages: no gains (it raised NameError when fresh)
         assert all(g.shape == (500, 0) for g in (*memo(pool[:0]), *fresh(pool[:0])))
+
+
+def test_line_candidates_find_the_crossings_in_the_order_of_a_two_dimensional_nonzero():
+    # The crossings come from flat indices of the (draws, intervals) table, split by divmod:
+    # the same rows and columns, in the same order, as np.nonzero gave, so the same
+    # candidates bit for bit, on random lines with ties, exact zeros, -0.0 and one position.
+    import games.bargaining.ask as ask
+
+    class TwoDimensional:
+        """numpy as the module sees it, but np.flatnonzero + np.divmod answered by np.nonzero
+        (the previous formulation)."""
+
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        @staticmethod
+        def flatnonzero(a):
+            return np.nonzero(a)
+
+        @staticmethod
+        def divmod(found, width):
+            return found
+
+    rng = np.random.default_rng(11)
+    for trial in range(400):
+        n, m = int(rng.integers(1, 50)), int(rng.integers(1, 19))
+        t = np.unique(np.round(rng.uniform(-2, 2, m), 1))
+        g_1 = rng.normal(size=(n, t.size + 3))[:, 1:t.size + 1]
+        g_2 = np.round(rng.normal(size=(n, t.size)), int(rng.integers(0, 3)))
+        g_1[rng.random(g_1.shape) < 0.2] = -0.0
+        if trial % 4 == 0:  # affine along the line
+            g_2 = rng.normal(size=(n, 1)) + rng.normal(size=(n, 1)) * t
+        got = line_candidates(t, g_1, g_2)
+        ask.np = TwoDimensional()
+        try:
+            want = line_candidates(t, g_1, g_2)
+        finally:
+            ask.np = np
+        for a, b in zip(got, want):
+            assert a.shape == b.shape and a.tobytes() == b.tobytes()

@@ -522,3 +522,58 @@ def test_scan_of_elementwise_utilities_refuses_a_non_finite_gain_as_the_flat_one
             scan(problem, 9)
         messages.append(str(caught.value))
     assert messages[0] == messages[1] and "player 1" in messages[0]
+
+
+def test_gathered_columns_equal_assigning_each_group_into_its_columns():
+    # The ask's evaluator puts columns of earlier calls' tables side by side: the same values
+    # as assigning each table's columns into place one group at a time, the way it was done.
+    from games.bargaining.batch import _gathered
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        draws, width = int(rng.integers(1, 40)), int(rng.integers(1, 30))
+        owner = rng.integers(0, int(rng.integers(1, 5)), width)
+        groups = []
+        for g in np.unique(owner):
+            columns = np.flatnonzero(owner == g).tolist()
+            size = int(rng.integers(len(columns), 2 * len(columns) + 3))
+            tables = (rng.normal(size=(draws, size)), rng.normal(size=(draws, size)))
+            groups.append((tables, columns, rng.integers(0, size, len(columns)).tolist()))
+        want = (np.empty((draws, width)), np.empty((draws, width)))
+        for tables, columns, taken in groups:
+            for whole, table in zip(want, tables):
+                whole[:, columns] = table[:, taken]
+        got = _gathered(groups, draws)
+        for g, w in zip(got, want):
+            assert g.shape == w.shape and g.flags.c_contiguous and g.tobytes() == w.tobytes()
+    assert all(g.shape == (3, 0) for g in _gathered([], 3))
+
+
+@pytest.mark.parametrize("draws, chunk", [(1, 2_000), (7, 3), (400, 2_000), (400, 150)])
+def test_the_ask_of_elementwise_utilities_is_the_flat_ask_bit_for_bit(draws, chunk):
+    # Element by element, the ask's grid puts each issue on an axis of its own and its search
+    # passes an issue all its packages share (a fixed one, or a moving one along a line) as
+    # one number: the same gains to the bit as the flat tables, so the same answer.
+    from games.bargaining.batch import _grid_gains, _packages_of
+    rng = np.random.default_rng(draws + chunk)
+    q = {k: rng.uniform(0.5, 3.0, draws) for k in "pmcdahs"}
+    box = Box({"v": (0.0, 4.0), "w": (0.0, 1.0), "t": [0.0, 1.0, 2.5], "fixed": (2.0, 2.0)})
+    flat = BatchProblem(_curved, box, q, (rng.normal(size=draws), rng.normal(size=draws)))
+    both = replace(flat, elementwise=True)
+    grid = box.grid(150)
+    for a in range(0, draws, chunk):
+        rows = slice(a, a + chunk)
+        want = flat.gains({k: v[None, :] for k, v in grid.items()}, rows)
+        got = _grid_gains(both, grid, box.grid_axes(150), rows)
+        for g, w in zip(got, want):
+            assert g.shape == w.shape and g.tobytes() == w.tobytes()
+    fixed = {"v": 1.0, "w": 0.5, "t": 2.5, "fixed": 2.0}
+    packages = rng.uniform(0, 1, (33, 2)) * [4.0, 1.0]
+    line = np.column_stack([np.linspace(0.0, 4.0, 17), np.full(17, -0.0)])  # w shared
+    for asked in (packages, line, line[3:4], np.vstack([line, packages])):
+        for g, w in zip(_packages_of(both, fixed, ["v", "w"])(asked),
+                        _packages_of(flat, fixed, ["v", "w"])(asked)):
+            assert g.shape == w.shape == (draws, len(asked)) and g.tobytes() == w.tobytes()
+    a, b = optimal_ask(flat, chunk=chunk), optimal_ask(both, chunk=chunk)
+    assert a.package == b.package and (a.acceptance, a.expected_gain) == (
+        b.acceptance, b.expected_gain)
+    assert all(x.tobytes() == y.tobytes() for x, y in zip(a.gains, b.gains))
