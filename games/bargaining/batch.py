@@ -155,6 +155,7 @@ class BatchProblem:
         object.__setattr__(self, "constant_slopes", constant)
         object.__setattr__(self, "_draws", n)
         object.__setattr__(self, "_last", [(None, None)])
+        object.__setattr__(self, "_stack", [None])
 
     def _columns(self, pick: np.ndarray | slice) -> tuple[dict, np.ndarray, np.ndarray]:
         # A search polls the same draws several times a round: slice the data once per set.
@@ -164,10 +165,22 @@ class BatchProblem:
                 isinstance(pick, np.ndarray) and isinstance(seen, np.ndarray)
                 and seen.shape == pick.shape and np.array_equal(seen, pick)):
             return columns
-        columns = ({k: v[pick][:, None] for k, v in self.parameters.items()},
-                   self.disagreement[0][pick][:, None], self.disagreement[1][pick][:, None])
+        if type(pick) is not np.ndarray or pick.dtype.kind not in "iu":
+            # a slice: views of the parameters, not copies (or a mask: indexed as given)
+            columns = ({k: v[pick][:, None] for k, v in self.parameters.items()},
+                       self.disagreement[0][pick][:, None], self.disagreement[1][pick][:, None])
+        else:
+            columns = _gathered_columns(self._stacked(), list(self.parameters), pick)
         self._last[0] = (pick, columns)  # type: ignore[attr-defined]
         return columns
+
+    def _stacked(self) -> np.ndarray:
+        # Every parameter, then both disagreement payoffs, one row each: a set of draws is
+        # then gathered by one take instead of one per parameter. Made on first use.
+        stack = self._stack  # type: ignore[attr-defined]
+        if stack[0] is None:
+            stack[0] = np.stack([*self.parameters.values(), *self.disagreement])
+        return stack[0]
 
     @property
     def draws(self) -> int:
@@ -253,6 +266,15 @@ class BatchProblem:
             for whole, g in zip(out, self.gains(part, rows)):
                 whole[a:a + step] = g
         return out
+
+
+def _gathered_columns(stack: np.ndarray, names: list[str], pick: np.ndarray
+                      ) -> tuple[dict, np.ndarray, np.ndarray]:
+    """The parameters and both disagreement payoffs (the rows of ``stack``, in that order) at
+    the draws ``pick``, each a column (len(pick), 1): the same values as indexing each array
+    by ``pick``, each column contiguous, from one take."""
+    columns = list(np.take(stack, pick, axis=1)[:, :, None])
+    return dict(zip(names, columns)), columns[-2], columns[-1]
 
 
 @dataclass(frozen=True, eq=False)
