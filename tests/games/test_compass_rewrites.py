@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from games.optimise import box_search
-from games.optimise.box_search import Box, Objective, Mapping, MAX_STRIDES, _evaluate
+from games.optimise.box_search import Box, Objective, Mapping, _evaluate
 
 
 def _sweep_before(objective: Objective, box: Box, moving: list[str],
@@ -53,31 +53,6 @@ def _sweep_before(objective: Objective, box: Box, moving: list[str],
         waiting = waiting[done[waiting] < trials]
 
 
-def _strides_before(objective: Objective, box: Box, moving: list[str],
-                    points: dict[str, np.ndarray], current: np.ndarray,
-                    base: Mapping[str, np.ndarray], ahead: np.ndarray) -> None:
-    """box_search._strides as it was: each stride slices the base and bounds anew."""
-    if not ahead.size:
-        return
-    chain, at = [], {k: points[k][ahead] for k in moving}
-    for _ in range(MAX_STRIDES):
-        at = {k: np.clip(2 * at[k] - base[k][ahead], *box.bounds(k)) for k in moving}
-        chain.append(at)
-    asked = {k: np.concatenate([c[k] for c in chain]) if k in moving
-             else np.tile(v[ahead], len(chain)) for k, v in points.items()}
-    value = _evaluate(objective, asked, np.tile(ahead, len(chain)), True).reshape(len(chain), -1)
-    going = np.arange(ahead.size)
-    for stride, at in zip(value, chain):
-        better = stride[going] > current[ahead[going]]
-        going = going[better]
-        for k in moving:
-            points[k][ahead[going]] = at[k][going]
-        current[ahead[going]] = stride[going]
-        if not going.size:
-            break
-
-
-
 def _bumpy(rng, draws, names, calls):
     """Per draw a bowl rounded to a few levels (plateaus and ties), plus the coordinate not
     searched; every call's rows and points are logged, so a point asked in another call or
@@ -102,14 +77,13 @@ def _state(rng, draws, names):
 
 @pytest.mark.parametrize("d", [1, 2, 3, 5])
 @pytest.mark.parametrize("seed", range(3))
-def test_a_sweep_and_its_strides_ask_and_move_as_they_did(d, seed):
+def test_a_sweep_asks_and_moves_as_it_did(d, seed):
     rng = np.random.default_rng(seed)
     names, draws = ["x", "y", "z", "u", "v"][:d], 200
     box, points, step = _state(rng, draws, names)
     rows = np.sort(rng.choice(draws, 150, replace=False))
     found = []
-    for sweep, strides in ((box_search._sweep, box_search._strides),
-                           (_sweep_before, _strides_before)):
+    for sweep in (box_search._sweep, _sweep_before):
         calls = []
         f = _bumpy(np.random.default_rng(seed + 100), draws, names, calls)
         p = {k: v.copy() for k, v in points.items()}
@@ -117,7 +91,7 @@ def test_a_sweep_and_its_strides_ask_and_move_as_they_did(d, seed):
         improved = np.zeros(draws, dtype=bool)
         base = {k: p[k].copy() for k in names}
         sweep(f, box, names, p, current, step, rows, improved)
-        strides(f, box, names, p, current, base, rows[improved[rows]])
+        box_search._strides(f, box, names, p, current, base, rows[improved[rows]])
         found.append((calls, [p[k].tobytes() for k in p], current.tobytes(), improved.tobytes()))
     assert improved[rows].any() and found[0] == found[1]
 
@@ -131,7 +105,6 @@ def test_the_compass_search_is_what_it_was(d, monkeypatch):
     for before in (False, True):
         if before:
             monkeypatch.setattr(box_search, "_sweep", _sweep_before)
-            monkeypatch.setattr(box_search, "_strides", _strides_before)
         calls = []
         f = _bumpy(np.random.default_rng(7), draws, names, calls)
         result = box_search.maximise(f, box, draws, start=points, resolution=1e-6,
