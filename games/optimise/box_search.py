@@ -188,26 +188,30 @@ def _sweep(objective: Objective, box: Box, moving: list[str], points: dict[str, 
     first move (an improvement or a slide down a plateau) the row's point, value and flag
     stay as they were, so that move is found at once, and the trials after it, now stale,
     wait for the next wave, asked from the new point. Each row meets the trials, values and
-    moves of the sweep in turn; a wave per move instead of a call per trial."""
+    moves of the sweep in turn; a wave per move instead of a call per trial. The rows'
+    points and signed steps are held side by side, (rows, coordinates) and (rows, trials),
+    for the whole sweep (the steps do not change in it), and written back at its end."""
     trials = 2 * len(moving)                # trial 2 i: coordinate i up, 2 i + 1: down
     lo = np.repeat([box.bounds(k)[0] for k in moving], 2)
     hi = np.repeat([box.bounds(k)[1] for k in moving], 2)
     sign = np.tile([1.0, -1.0], len(moving))
     down = sign < 0
     column, axis = np.arange(trials), np.arange(trials) // 2
+    place = {k: i for i, k in enumerate(moving)}
+    held_at = np.stack([points[k][rows] for k in moving], axis=1)       # (rows, coordinates)
+    signed = sign * np.repeat(np.stack([step[k][rows] for k in moving], axis=1), 2, axis=1)
     done = np.zeros(rows.size, dtype=int)   # each row's trials met so far
     waiting = np.arange(rows.size)
     while waiting.size:
         r = rows[waiting]
         ask = column >= done[waiting][:, None]                          # (rows, trials)
-        here = np.stack([points[k][r] for k in moving], axis=1)         # (rows, coordinates)
+        here = held_at[waiting]
         at = np.repeat(here, 2, axis=1)
-        tried = np.clip(at + sign * np.repeat(np.stack([step[k][r] for k in moving], axis=1),
-                                              2, axis=1), lo, hi)
+        tried = np.clip(at + signed[waiting], lo, hi)
         moved = np.repeat(here[:, None, :], trials, axis=1)             # each trial's point
         moved[:, column, axis] = tried
         drawn = np.repeat(r, trials - done[waiting])
-        asked = {k: moved[:, :, moving.index(k)][ask] if k in moving else v[drawn]
+        asked = {k: moved[:, :, place[k]][ask] if k in place else v[drawn]
                  for k, v in points.items()}
         value = np.full(ask.shape, -np.inf)
         value[ask] = _evaluate(objective, asked, drawn, True)
@@ -218,14 +222,14 @@ def _sweep(objective: Objective, box: Box, moving: list[str], points: dict[str, 
         first = np.argmax(moves[some], axis=1)
         done[waiting] = trials
         done[waiting[some]] = first + 1
-        going, v, t = r[some], value[some, first], tried[some, first]
+        going, v = r[some], value[some, first]
         better = v > current[going]
         current[going[better]] = v[better]
         improved[going[better]] = True
-        for i, k in enumerate(moving):
-            on = axis[first] == i
-            points[k][going[on]] = t[on]
+        held_at[waiting[some], axis[first]] = tried[some, first]
         waiting = waiting[done[waiting] < trials]
+    for k, i in place.items():
+        points[k][rows] = held_at[:, i]
 
 
 def _strides(objective: Objective, box: Box, moving: list[str], points: dict[str, np.ndarray],
@@ -236,8 +240,10 @@ def _strides(objective: Objective, box: Box, moving: list[str], points: dict[str
     if not ahead.size:
         return
     chain, at = [], {k: points[k][ahead] for k in moving}
+    behind = {k: base[k][ahead] for k in moving}
+    bounds = {k: box.bounds(k) for k in moving}
     for _ in range(MAX_STRIDES):
-        at = {k: np.clip(2 * at[k] - base[k][ahead], *box.bounds(k)) for k in moving}
+        at = {k: np.clip(2 * at[k] - behind[k], *bounds[k]) for k in moving}
         chain.append(at)
     asked = {k: np.concatenate([c[k] for c in chain]) if k in moving
              else np.tile(v[ahead], len(chain)) for k, v in points.items()}
@@ -258,7 +264,10 @@ def _evaluate(objective: Objective, points: Mapping[str, np.ndarray], rows: np.n
     # Same layout as the scan: draws down the first axis, one candidate per draw.
     coords = {k: v[:, None] for k, v in points.items()}
     value = objective(rows, **coords) if by_rows else objective(**coords)
-    value = np.broadcast_to(np.asarray(value, dtype=float), (len(rows), 1))[:, 0]
+    value = np.asarray(value, dtype=float)
+    if value.shape != (len(rows), 1):        # one value for all draws, or one a draw
+        value = np.broadcast_to(value, (len(rows), 1))
+    value = value[:, 0]
     return np.where(np.isnan(value), -np.inf, value)
 
 
@@ -628,5 +637,6 @@ def _first_seen(by_column: list[np.ndarray], seen: np.ndarray) -> tuple[np.ndarr
 
 def _values(value: np.ndarray, rows: int) -> np.ndarray:
     value = np.asarray(value, dtype=float)
-    value = np.broadcast_to(value, (rows, value.shape[-1] if value.ndim else 1))
+    if value.ndim != 2 or value.shape[0] != rows:      # not yet a row of values a row
+        value = np.broadcast_to(value, (rows, value.shape[-1] if value.ndim else 1))
     return np.where(np.isnan(value), -np.inf, value)

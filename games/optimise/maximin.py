@@ -254,7 +254,8 @@ def maximin_by_homotopy(pair: Callable, box: Box, start: Mapping[str, np.ndarray
         def objective(r, todo=todo, e=e, **x):
             rows = todo[r]
             a, b = pair(rows, x)
-            a, b = a + e[rows][:, None], b + e[rows][:, None]
+            shifted = e[rows][:, None]
+            a, b = a + shifted, b + shifted
             with np.errstate(all="ignore"):
                 return np.where((a > 0) & (b > 0), np.log(a) + np.log(b), -np.inf)
 
