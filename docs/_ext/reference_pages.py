@@ -51,6 +51,7 @@ SUBMODULES = (
     "games.bargaining.batch", "games.bargaining.affine_split", "games.bargaining.winset",
     "games.bargaining.proposer",
     "games.negotiation", "games.gambit", "games.teaching", "games.optimise", "games.decisions",
+    "games.decisions.allocation",
     "games.parameters", "games.expressions", "games.sweeps", "games.parallel", "games.reservoir", "games.ranks",
     "games.results",
     "games.errors", "games.exports", "games.markup", "games.writing",

@@ -219,10 +219,11 @@ def test_a_chunk_whose_offer_tables_are_split_into_blocks_gives_the_same_bytes(m
     # A chunk of draws x outcomes above BLOCK_CELLS is evaluated a block of draws at a time
     # (on the article from chunks of 2,622 draws): the remembered utilities were asked for
     # a block's draws as if for the whole chunk and failed with a traceback.
-    import games.bargaining.batch as batch
+    from games.bargaining.batch import nash, stack
 
     one = solve_policy("teaching", draws=24, seed=7)
-    monkeypatch.setattr(batch, "BLOCK_CELLS", 40)
+    for module in (stack, nash):  # the gains' blocks, and the Nash product's over a scan
+        monkeypatch.setattr(module, "BLOCK_CELLS", 40)
     blocks = solve_policy("teaching", draws=24, seed=7)
     for key in one.columns:
         np.testing.assert_array_equal(one.columns[key], blocks.columns[key], err_msg=key)

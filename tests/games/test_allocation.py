@@ -14,17 +14,24 @@ from games.optimise.box_search import Box
 from games.errors import GameError
 
 
-import games.decisions.allocation as allocation_module
+from games.decisions.allocation import (branching, decomposition, dynamic_programme,
+                                        shared_budget, uniform_cap)
+
+#: The modules that hold the compiled loops (each its own handle on them).
+COMPILED_HOMES = (decomposition, dynamic_programme)
+#: The modules that read DP_CHUNK (each its own binding of it).
+DP_CHUNK_READERS = (shared_budget, branching, dynamic_programme)
 
 PATHS = ["pure", pytest.param("compiled", marks=pytest.mark.skipif(
-    allocation_module._COMPILED is None, reason="the compiled allocation loops are not built"))]
+    dynamic_programme._COMPILED is None, reason="the compiled allocation loops are not built"))]
 
 
 @pytest.fixture(params=PATHS)
 def path(request, monkeypatch):
     """Each test that asks for it runs twice: on the NumPy path and on the compiled loops."""
     if request.param == "pure":
-        monkeypatch.setattr(allocation_module, "_COMPILED", None)
+        for home in COMPILED_HOMES:
+            monkeypatch.setattr(home, "_COMPILED", None)
     return request.param
 
 
@@ -311,8 +318,7 @@ def test_the_milp_fallback_is_exact_with_and_without_the_quadratic_cost(monkeypa
                                                                          path):
     # Past MAX_STATES states a draw goes to the MILP (the quadratic cost by cutting planes);
     # forced here for every draw, it matches brute force, and prints nothing.
-    import games.decisions.allocation as module
-    monkeypatch.setattr(module, "MAX_STATES", 0)
+    monkeypatch.setattr(dynamic_programme, "MAX_STATES", 0)
     rng = np.random.default_rng(8)
     n = 60
     values, volumes = random_instances(rng, n, 3, 5)
@@ -389,8 +395,8 @@ def test_portfolio_sized_problems_equal_an_unpruned_enumeration(monkeypatch, chu
     # and a quadratic cost on the total. 26^8 combinations are out of reach of brute force;
     # an unpruned merge of non-dominated sums is not. The answer must not depend on how many
     # draws the dynamic programme takes at once.
-    import games.decisions.allocation as allocation
-    monkeypatch.setattr(allocation, "DP_CHUNK", chunk)
+    for module in DP_CHUNK_READERS:
+        monkeypatch.setattr(module, "DP_CHUNK", chunk)
     rng = np.random.default_rng(24)
     n = 30
     values, volumes = [], []
@@ -449,8 +455,7 @@ def largest_uniform_cap_by_masks(preference, volumes, budget, capped, bisections
 def test_the_uniform_cap_equals_the_plain_mask_search_bit_for_bit(monkeypatch, seed, block):
     # Tied preferences, tied and repeated volumes, unavailable options and exempt problems;
     # the draws in blocks of 7 (CAP_DRAWS, memory) or all at once: the same bytes.
-    import games.decisions.allocation as allocation
-    monkeypatch.setattr(allocation, "CAP_DRAWS", block)
+    monkeypatch.setattr(uniform_cap, "CAP_DRAWS", block)
     rng = np.random.default_rng(seed)
     n, K = 300, 5
     prefs, vols = [], []
@@ -558,12 +563,11 @@ def test_the_branch_on_the_break_problem_equals_a_milp_on_many_small_problems(pa
 
 
 def test_dominated_options_are_the_ones_another_option_beats():
-    from games.decisions.allocation import _undominated
     rng = np.random.default_rng(0)
     v = rng.integers(0, 4, (300, 6)).astype(float)
     w = rng.integers(0, 4, (300, 6)).astype(float)
     v[rng.random((300, 6)) < 0.1] = -np.inf
-    keep = _undominated(v, w)
+    keep = dynamic_programme.undominated(v, w)
     for i in range(300):
         for a in range(6):
             beaten = any((w[i, b] <= w[i, a] and v[i, b] >= v[i, a])
@@ -598,17 +602,17 @@ def test_each_draw_over_its_own_open_problems_equals_an_unpruned_enumeration(mon
     # of problems open. The exact stage then solves each draw over its own open problems,
     # draws with as many together: the answer must be the optimum, and the groups must
     # really differ in size (else the shortcut is not exercised).
-    import games.decisions.allocation as allocation
-    monkeypatch.setattr(allocation, "DP_CHUNK", chunk)
+    for module in DP_CHUNK_READERS:
+        monkeypatch.setattr(module, "DP_CHUNK", chunk)
     groups = []
-    original = allocation._open_problems
+    original = dynamic_programme._open_problems
 
     def spy(values, volumes, alive, open_, *rest):
         group = rest[-1]
         groups.append(int(open_[group].sum(axis=1).max()))
         return original(values, volumes, alive, open_, *rest)
 
-    monkeypatch.setattr(allocation, "_open_problems", spy)
+    monkeypatch.setattr(dynamic_programme, "_open_problems", spy)
     n = 40
     values, volumes, budget, q = few_deal_problems(np.random.default_rng(7), n, 30, 4, 0.1)
     a = allocate(values, volumes, budget, q, branch=False)
@@ -630,19 +634,18 @@ def test_branching_in_blocks_of_draws_changes_no_answer(monkeypatch, block, path
     # draws BRANCH_DRAWS at a time (memory). Each draw is branched on its own: in blocks of
     # 1 or 7 draws every number must be the one of all draws at once, bit for bit, and the
     # blocks must really be several (else nothing is tested).
-    import games.decisions.allocation as allocation
     # 30 problems, at least BRANCH_PROBLEMS: the branch stage runs.
     values, volumes, budget, q = few_deal_problems(np.random.default_rng(11), 40, 30, 6, 0.2)
     whole = allocate(values, volumes, budget, q, branch=True)
     calls = []
-    original = allocation._branch
+    original = shared_budget.branch_on_break
 
     def spy(*args):
         calls.append(args[11].size)
         return original(*args)
 
-    monkeypatch.setattr(allocation, "_branch", spy)
-    monkeypatch.setattr(allocation, "BRANCH_DRAWS", block)
+    monkeypatch.setattr(shared_budget, "branch_on_break", spy)
+    monkeypatch.setattr(shared_budget, "BRANCH_DRAWS", block)
     parts = allocate(values, volumes, budget, q, branch=True)
     assert len(calls) > 1 and max(calls) <= block
     for name in ("choice", "volumes", "price", "shadow_price", "value", "bound"):
@@ -713,7 +716,7 @@ def tied_instances(rng, n, problems, options):
     return values, volumes
 
 
-@pytest.mark.skipif(allocation_module._COMPILED is None,
+@pytest.mark.skipif(dynamic_programme._COMPILED is None,
                     reason="the compiled allocation loops are not built")
 @pytest.mark.parametrize("seed", range(4))
 def test_the_compiled_loops_give_the_numpy_answers_bit_for_bit(monkeypatch, seed):
@@ -723,7 +726,7 @@ def test_the_compiled_loops_give_the_numpy_answers_bit_for_bit(monkeypatch, seed
     # cost, with the branch, on the middle tier's shape (over 128 problems: NumPy's pairwise
     # summation of the total in all its cases), and with a state limit some draws pass.
     rng = np.random.default_rng(300 + seed)
-    n, limit = 60, allocation_module.MAX_STATES
+    n, limit = 60, dynamic_programme.MAX_STATES
     cases = [tied_instances(rng, n, int(rng.integers(1, 12)), 6),
              random_instances(rng, n, 9, 7),
              middle_tier_like(rng, n, small=int(rng.integers(20, 140)))]
@@ -736,32 +739,33 @@ def test_the_compiled_loops_give_the_numpy_answers_bit_for_bit(monkeypatch, seed
         for kw, states in ((dict(), None), (dict(branch=True), None), (dict(exact=False), None),
                            (dict(tolerance=1e-3), None), (dict(), 6)):
             if states:              # a state limit that some draws pass (they go to the MILP)
-                monkeypatch.setattr(allocation_module, "MAX_STATES", states)
+                monkeypatch.setattr(dynamic_programme, "MAX_STATES", states)
                 values, volumes = [v[:8] for v in values], [w[:8] for w in volumes]
                 budget, q = budget[:8], q[:8]
             compiled = allocate(values, volumes, budget, q, **kw)
             with monkeypatch.context() as m:
-                m.setattr(allocation_module, "_COMPILED", None)
+                for home in COMPILED_HOMES:
+                    m.setattr(home, "_COMPILED", None)
                 plain = allocate(values, volumes, budget, q, **kw)
             for f in ("choice", "volumes", "price", "shadow_price", "value", "bound"):
                 assert getattr(compiled, f).tobytes() == getattr(plain, f).tobytes(), (f, kw)
-            monkeypatch.setattr(allocation_module, "MAX_STATES", limit)
+            monkeypatch.setattr(dynamic_programme, "MAX_STATES", limit)
 
 
 def test_the_objective_from_the_stacked_options_is_the_sum_problem_by_problem_bit_for_bit():
     # One gather and an accumulation from 0 give what summing problem by problem gives (the
     # same additions in the same order), negative zeros and unavailable options included.
-    from games.decisions.allocation import _objective, _stack
+    from games.decisions.allocation.decomposition import objective, stack_options
     rng = np.random.default_rng(3)
     n = 500
     values, volumes = random_instances(rng, n, 40, 6)
     values[0][:, 0] = -0.0
-    V, _ = _stack(values, volumes)
+    V, _ = stack_options(values, volumes)
     choice = np.column_stack([rng.integers(0, v.shape[1], n) for v in values])
     vols = np.column_stack([w[np.arange(n), c] for w, c in zip(volumes, choice.T)])
     q = rng.uniform(0.0, 1.0, n)
-    plain = _objective(values, choice, vols, q)
-    assert _objective(values, choice, vols, q, V).tobytes() == plain.tobytes()
-    one = _objective(values[:1], choice[:, :1], vols[:, :1], np.zeros(n))
-    assert one.tobytes() == _objective(values[:1], choice[:, :1], vols[:, :1], np.zeros(n),
+    plain = objective(values, choice, vols, q)
+    assert objective(values, choice, vols, q, V).tobytes() == plain.tobytes()
+    one = objective(values[:1], choice[:, :1], vols[:, :1], np.zeros(n))
+    assert one.tobytes() == objective(values[:1], choice[:, :1], vols[:, :1], np.zeros(n),
                                        V[:, :1]).tobytes()

@@ -100,7 +100,7 @@ def test_the_ask_asks_each_package_once_and_gets_the_gains_of_asking_every_time(
     point on each line, a straight line after zooming in) comes from there, bit for bit what
     evaluating it again gives, and no package reaches the utilities twice while kept (a
     package of the same moving issues at another level of a fixed one is another package)."""
-    from games.bargaining.batch import _packages_of
+    from games.bargaining.batch.take_it_or_leave_it import _packages_of
     rng = np.random.default_rng(3)
     reserve = rng.uniform(0, 1, 500)
     asked, counting = [], [True]

@@ -19,8 +19,9 @@ from hypothesis import given, settings, strategies as st
 from scipy.optimize import linprog, minimize
 
 from games.bargaining import ultimatum_offer
-from games.bargaining.batch import (BatchProblem, _best_on_grid, better_for_both,
-                                    nash_benchmark, optimal_ask, scan, zone_test)
+from games.bargaining.batch import (BatchProblem, better_for_both, nash_benchmark, optimal_ask,
+                                    scan, zone_test)
+from games.bargaining.batch.nash import _best_on_grid
 from games.errors import NotFiniteError
 from games.optimise.box_search import Box
 from games.optimise import linear_maximin
@@ -221,7 +222,7 @@ def test_best_within_reach_matches_its_definition(acceptance, threshold, seed):
 @given(draws=st.integers(1, 60), width=st.integers(1, 40), block=st.integers(1, 200),
        seed=st.integers(0, 2**32 - 1))
 def test_a_table_evaluated_by_blocks_of_draws_equals_one_call(draws, width, block, seed):
-    import games.bargaining.batch as batch
+    import games.bargaining.batch.stack as stack
 
     rng = np.random.default_rng(seed)
     c = rng.normal(size=draws)
@@ -235,7 +236,7 @@ def test_a_table_evaluated_by_blocks_of_draws_equals_one_call(draws, width, bloc
     rows = rng.permutation(draws)[: max(1, draws // 2)]
     whole = [problem.gains(outcome), problem.gains({**outcome, "b": outcome["b"][rows]}, rows)]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batch, "BLOCK_CELLS", block)
+        patch.setattr(stack, "BLOCK_CELLS", block)
         blocked = [problem.gains(outcome),
                    problem.gains({**outcome, "b": outcome["b"][rows]}, rows)]
     for one, by_blocks in zip(whole, blocked):
@@ -244,7 +245,7 @@ def test_a_table_evaluated_by_blocks_of_draws_equals_one_call(draws, width, bloc
 
 
 def test_blocks_of_consecutive_draws_see_views_of_the_parameters_not_copies():
-    import games.bargaining.batch as batch
+    import games.bargaining.batch.stack as stack
 
     c = np.linspace(0.0, 1.0, 50)
     seen = []
@@ -257,7 +258,7 @@ def test_blocks_of_consecutive_draws_see_views_of_the_parameters_not_copies():
     outcome = {"a": np.linspace(0.0, 1.0, 7)[None, :]}
     whole = problem.gains(outcome, slice(5, 45))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batch, "BLOCK_CELLS", 30)  # four draws a block
+        patch.setattr(stack, "BLOCK_CELLS", 30)  # four draws a block
         seen.clear()
         blocked = problem.gains(outcome, slice(5, 45))
     assert len(seen) == 10 and all(np.shares_memory(q, c) for q in seen)
@@ -296,7 +297,8 @@ def test_the_grid_margins_by_blocks_are_those_of_the_whole_table(offset):
     GRID_BLOCK draws at a time, is bit for bit the whole table's (values and first of equal
     maxima), for a number of draws that is not a multiple of the block; gains with -0.0 and
     offsets of +0.0 (not subtracted) or -0.0 (subtracted) included."""
-    from games.bargaining.batch import GRID_BLOCK, GridScan, _best_margin_on_grid
+    from games.bargaining.batch import GRID_BLOCK, GridScan
+    from games.bargaining.batch.maximin import _best_margin_on_grid
     rng = np.random.default_rng(5)
     n, m = 3 * GRID_BLOCK + 17, 41
     g_1 = np.round(rng.normal(size=(n, m)), 1)     # rounded: many ties
@@ -527,7 +529,7 @@ def test_scan_of_elementwise_utilities_refuses_a_non_finite_gain_as_the_flat_one
 def test_gathered_columns_equal_assigning_each_group_into_its_columns():
     # The ask's evaluator puts columns of earlier calls' tables side by side: the same values
     # as assigning each table's columns into place one group at a time, the way it was done.
-    from games.bargaining.batch import _gathered
+    from games.bargaining.batch.take_it_or_leave_it import _gathered
     rng = np.random.default_rng(5)
     for _ in range(200):
         draws, width = int(rng.integers(1, 40)), int(rng.integers(1, 30))
@@ -553,7 +555,8 @@ def test_the_ask_of_elementwise_utilities_is_the_flat_ask_bit_for_bit(draws, chu
     # Element by element, the ask's grid puts each issue on an axis of its own and its search
     # passes an issue all its packages share (a fixed one, or a moving one along a line) as
     # one number: the same gains to the bit as the flat tables, so the same answer.
-    from games.bargaining.batch import _grid_gains, _packages_of
+    from games.bargaining.batch.stack import grid_gains
+    from games.bargaining.batch.take_it_or_leave_it import _packages_of
     rng = np.random.default_rng(draws + chunk)
     q = {k: rng.uniform(0.5, 3.0, draws) for k in "pmcdahs"}
     box = Box({"v": (0.0, 4.0), "w": (0.0, 1.0), "t": [0.0, 1.0, 2.5], "fixed": (2.0, 2.0)})
@@ -563,7 +566,7 @@ def test_the_ask_of_elementwise_utilities_is_the_flat_ask_bit_for_bit(draws, chu
     for a in range(0, draws, chunk):
         rows = slice(a, a + chunk)
         want = flat.gains({k: v[None, :] for k, v in grid.items()}, rows)
-        got = _grid_gains(both, grid, box.grid_axes(150), rows)
+        got = grid_gains(both, grid, box.grid_axes(150), rows)
         for g, w in zip(got, want):
             assert g.shape == w.shape and g.tobytes() == w.tobytes()
     fixed = {"v": 1.0, "w": 0.5, "t": 2.5, "fixed": 2.0}
