@@ -4,8 +4,8 @@ games/normal_form/equilibria/_*.c and games/decisions/_allocation.c need only a 
 and the Python headers (arrays pass through the buffer protocol, so no NumPy headers). The
 extensions are optional: if one does not build, ``pip install .`` still installs the package
 and the solvers use their pure-NumPy paths (games.normal_form.equilibria.kernels says which
-one is in use for the equilibria; games.decisions.allocation.kernel_in_use for the budget
-allocation).
+one is in use for the equilibria; the budget allocation's modules fall back on their NumPy
+loops where games.decisions._allocation is missing).
 For a source checkout:  python setup.py build_ext --inplace
 """
 
