@@ -66,19 +66,26 @@ def public_names(package: str) -> list[tuple[str, object]]:
     return [(name, getattr(module, name)) for name in getattr(module, "__all__", [])]
 
 
-def documented_elsewhere(package: str) -> set[int]:
+def documented_elsewhere(package: str) -> set[object]:
     """Objects of ``package`` already documented on a page before it (the top level's, or an
     earlier submodule's): each object gets one entry, so cross-references stay unambiguous."""
     top = "games" if package.startswith("games") else "deals"
     before = [top] + [m for m in SUBMODULES[: SUBMODULES.index(package)]] if package in SUBMODULES else []
-    return {id(obj) for name in before for _, obj in public_names(name)}
+    return {entry_key(name, obj) for module in before for name, obj in public_names(module)}
+
+
+def entry_key(name: str, obj: object) -> object:
+    """What makes a documented object the same one: its identity for a class or function (a
+    re-export under any name), its name too for a constant (Python shares one object for
+    equal small numbers and short strings, so 64 on one page is not another page's 64)."""
+    return id(obj) if inspect.isclass(obj) or callable(obj) else (name, id(obj))
 
 
 def api_page(package: str) -> str:
     """One autodoc entry per public name of ``package`` (its ``__all__``) not on an earlier page."""
     module = __import__(package, fromlist=["__all__"])
     seen = documented_elsewhere(package)
-    names = [name for name, obj in public_names(package) if id(obj) not in seen]
+    names = [name for name, obj in public_names(package) if entry_key(name, obj) not in seen]
     lines = [f"# `{package}` API", "",
              f"Every public name of `{package}` (its `__all__`), with its docstring"
              + (" (names also on an earlier page are documented there)." if seen else "."), "",
@@ -92,9 +99,15 @@ def api_page(package: str) -> str:
         else:  # a constant: its type and size (a dict's own docstring is not about it)
             size = f" of {len(obj)} entries" if hasattr(obj, "__len__") else ""
             lines += [f".. py:data:: {package}.{name}", "",
-                      f"   A {type(obj).__name__}{size}; see the examples that use it.", ""]
+                      f"   {_article(type(obj).__name__)} {type(obj).__name__}{size}; see the "
+                      "examples that use it.", ""]
     lines += ["```", ""]
     return "\n".join(lines)
+
+
+def _article(word: str) -> str:
+    """'An' before a word that opens with a vowel ('an int'), else 'A' ('a float')."""
+    return "An" if word[:1].lower() in "aeiou" else "A"
 
 
 def engine_index() -> str:
