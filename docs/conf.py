@@ -74,3 +74,5 @@ doctest_test_doctest_blocks = ""
 
 html_theme = "furo"
 html_title = "chipdeals"
+html_static_path = ["_static"]
+html_css_files = ["chipdeals.css"]
