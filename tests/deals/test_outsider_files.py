@@ -1,0 +1,279 @@
+"""Deal and portfolio files written from the docs alone (tests/data/outsider/), checked against
+answers worked out here by hand or by brute force, never against the library's own output.
+
+The deals are linear (or piecewise linear) in their issues, so each bargaining solution, each
+acceptance share and each equilibrium has a closed form or a small search that does not use the
+library's solvers."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize
+
+import deals
+from deals.cli import main
+from games import equilibria
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "outsider"
+VIETNAM = DATA / "vietnam-enforcement.toml"
+INDONESIA = DATA / "indonesia-nickel.toml"
+PHILIPPINES = DATA / "philippines-staged.toml"
+
+
+def power(delta_supplier: float, delta_partner: float) -> float:
+    """Rubinstein's limit power of the supplier (docs/leverage.md)."""
+    return math.log(delta_partner) / (math.log(delta_supplier) + math.log(delta_partner))
+
+
+def run_json(capsys, *argv: str) -> dict:
+    assert main([*argv, "--format", "json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+# ---- Vietnam: two linear issues -------------------------------------------------------------
+# u_S = 2 e - c, u_P = v c - 1.5 e on c in [0, 2], e in [0, 1], outside options 0. Every
+# Pareto-efficient package with both gains positive has e = 1, so the asymmetric Nash solution
+# maximises b log(2 - c) + (1 - b) log(v c - 1.5): c* = 2 (1 - b) + 1.5 b / v.
+
+BETA_VN = power(0.99, 0.95)
+
+
+def test_vietnam_bargaining_solutions_match_the_closed_form():
+    found = deals.load(VIETNAM).solutions()
+    by_kind = {"Nash": found["Nash"], "asymmetric": found.benchmark,
+               "Kalai": found["Kalai-Smorodinsky"]}
+    c_nash = 1.375                        # argmax (2 - c)(2c - 1.5)
+    c_asym = 2 * (1 - BETA_VN) + 0.75 * BETA_VN
+    for kind, c in (("Nash", c_nash), ("asymmetric", c_asym), ("Kalai", c_nash)):
+        s = by_kind[kind]
+        assert s.outcome["enforcement"] == pytest.approx(1.0, abs=1e-3)
+        assert s.outcome["chips"] == pytest.approx(c, abs=2e-3)
+        assert tuple(s.gains) == pytest.approx((2 - c, 2 * c - 1.5), abs=2e-3)
+
+
+def test_vietnam_disagreement_and_power():
+    deal = deals.load(VIETNAM)
+    assert tuple(deal.disagreement()) == (0.0, 0.0)
+    assert deal.bargaining_power() == pytest.approx(BETA_VN, rel=1e-12)
+
+
+def test_vietnam_audit_matches_the_uniform_draws():
+    """The partner accepts chips 1 for enforcement 0.8 when v >= 1.2: P = 0.9 for v uniform on
+    [1, 3]. The benchmark gain of the US is b (2 - 1.5 / v), its median at v = 2; the best
+    take-it-or-leave-it ask maximises (2 - c) P(v >= 1.5 / c) = (2 - c)(3 - 1.5 / c) / 2: c = 1,
+    accepted in 75%, expected gain 0.75."""
+    draws = 20_000
+    a = deals.assess(VIETNAM, draws=draws, seed=3)
+    se = math.sqrt(0.9 * 0.1 / draws)
+    assert a.acceptance["partner"] == pytest.approx(0.9, abs=4 * se)
+    assert a.acceptance["supplier"] == 1.0
+    assert a.gains["proposal"]["supplier"]["median"] == pytest.approx(0.6, abs=1e-9)
+    assert a.gains["benchmark"]["supplier"]["median"] == pytest.approx(
+        BETA_VN * (2 - 1.5 / 2.0), abs=0.01)
+    assert a.gains["benchmark"]["supplier"]["p10"] == pytest.approx(
+        BETA_VN * (2 - 1.5 / 1.2), abs=0.01)
+    assert a.rho["supplier"].median == pytest.approx(0.6 / (BETA_VN * 1.25), abs=0.01)
+    assert a.ask["expected_gain"] == pytest.approx(0.75, abs=0.02)
+    assert a.ask["acceptance"] == pytest.approx(0.75, abs=0.03)
+    assert a.ask["terms"]["chips"] == pytest.approx(1.0, abs=0.05)
+    assert a.ask["terms"]["enforcement"] == pytest.approx(1.0, abs=1e-3)
+
+
+def pure_equilibria(a: np.ndarray, b: np.ndarray) -> set[tuple[int, int]]:
+    """Every pure Nash equilibrium of a bimatrix game, by checking each cell."""
+    return {(i, j) for i, j in itertools.product(range(a.shape[0]), range(a.shape[1]))
+            if a[i, j] >= a[:, j].max() - 1e-12 and b[i, j] >= b[i, :].max() - 1e-12}
+
+
+def stance_payoffs(deal, utility) -> tuple[np.ndarray, np.ndarray]:
+    """The stance game's payoffs worked out here: a walk-away stance on either side gives both
+    their outside options, otherwise the two stances' issues (the rest at the status quo)."""
+    sup = [s for s in deal.stances if s.side == "supplier"]
+    par = [s for s in deal.stances if s.side == "partner"]
+    quo = {i.name: i.status_quo for i in deal.issues}
+    a, b = np.zeros((len(sup), len(par))), np.zeros((len(sup), len(par)))
+    d = tuple(float(x) for x in deal.disagreement())
+    for (i, s), (j, p) in itertools.product(enumerate(sup), enumerate(par)):
+        if s.walk_away or p.walk_away:
+            a[i, j], b[i, j] = d
+        else:
+            a[i, j], b[i, j] = utility({**quo, **dict(s.fixes), **dict(p.fixes)})
+    return a, b
+
+
+def test_vietnam_stance_game_equilibria_by_brute_force():
+    deal = deals.load(VIETNAM)
+    a, b = stance_payoffs(deal, lambda x: (2 * x["enforcement"] - x["chips"],
+                                           2 * x["chips"] - 1.5 * x["enforcement"]))
+    game = deal.game()
+    assert np.allclose(np.asarray(game.payoffs[0], float), a)
+    assert np.allclose(np.asarray(game.payoffs[1], float), b)
+    found = equilibria(game)
+    pure = pure_equilibria(a, b)
+    assert pure == {(0, 0), (0, 1)}   # deny against none or half (full: US 'some' gains 1)
+    listed = set()
+    for eq in found.equilibria:       # each listed profile is an equilibrium, checked here
+        x, y = (np.asarray(s, float) for s in eq.strategies)
+        assert (a @ y).max() - x @ a @ y <= 1e-9 and (x @ b).max() - x @ b @ y <= 1e-9
+        if x.max() == 1 and y.max() == 1:
+            listed.add((int(x.argmax()), int(y.argmax())))
+    assert listed == pure
+
+
+# ---- Indonesia: a discrete tier, a demand cap, a setting -----------------------------------
+
+def indonesia_utilities(x: dict, sanctions_on: float = 0.0) -> tuple[float, float]:
+    """The file's utilities at its point values, written out again."""
+    bought = np.minimum(np.asarray(x["chips"]) / 100_000, 1.5)
+    tier_risk = 0.2 * (1 - 0.4 * np.asarray(x["tier"]))
+    us = (0.3 * 3.0 * bought - tier_risk * bought + 1.2 * x["offtake"] + 0.5 * x["ownership"]
+          - 0.1 * sanctions_on * x["ownership"])
+    them = 0.5 * 3.0 * bought + 0.4 * x["tier"] - 0.9 * x["offtake"] - 0.6 * x["ownership"]
+    return us, them
+
+
+def test_indonesia_asymmetric_nash_by_brute_force():
+    """The asymmetric Nash solution searched on a fine grid of every issue (the tier's three
+    levels), against the library's: the same gains to 0.01 $bn per year."""
+    beta = power(0.99, 0.98)
+    chips, off, own = np.meshgrid(np.linspace(0, 300_000, 61), np.linspace(0, 1, 201),
+                                  np.linspace(0, 1, 201), indexing="ij")
+    best = (-np.inf, None)
+    for tier in (0, 1, 2):
+        us, them = indonesia_utilities({"chips": chips, "tier": tier, "offtake": off,
+                                        "ownership": own})
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where((us > 0) & (them > 0),
+                             beta * np.log(us) + (1 - beta) * np.log(them), -np.inf)
+        k = np.unravel_index(np.argmax(value), value.shape)
+        if value[k] > best[0]:
+            best = (value[k], (float(us[k]), float(them[k]), tier))
+    asym = deals.load(INDONESIA).solutions().benchmark
+    assert asym.outcome["tier"] == best[1][2] == 2
+    assert tuple(asym.gains) == pytest.approx(best[1][:2], abs=0.01)
+
+
+def test_indonesia_stance_game_and_its_only_equilibrium():
+    deal = deals.load(INDONESIA)
+    a, b = stance_payoffs(deal, lambda x: tuple(float(v) for v in indonesia_utilities(x)))
+    game = deal.game()
+    assert np.allclose(np.asarray(game.payoffs[0], float), a)
+    assert np.allclose(np.asarray(game.payoffs[1], float), b)
+    assert pure_equilibria(a, b) == {(3, 0)}       # tier_one against token
+    (eq,) = equilibria(game).equilibria
+    assert [int(np.argmax(s)) for s in eq.strategies] == [3, 0]
+
+
+def test_show_gives_the_proposal_gains_in_its_own_setting(capsys):
+    """The proposal is written for sanctions_on = 1 ([proposal.setting]): the US's gain loses
+    0.1 per unit of ownership there. `show` used to give the gains at the file's point values,
+    which for the library's India deal told a reader India gains 1.28 from a proposal every
+    audit finds it rejects."""
+    rows = {r["terms"]: r for r in run_json(capsys, "show", str(INDONESIA))
+            ["tables"]["terms_on_the_table"]["rows"]}
+    terms = {"chips": 200_000, "tier": 1, "offtake": 0.6, "ownership": 1.0}
+    assert (rows["proposal"]["supplier_gain"], rows["proposal"]["partner_gain"]) == \
+        pytest.approx(indonesia_utilities(terms, sanctions_on=1.0))
+    struck = {"chips": 150_000, "tier": 0, "offtake": 0.4, "ownership": 0.2}  # default 0.2
+    assert (rows["real outcome"]["supplier_gain"], rows["real outcome"]["partner_gain"]) == \
+        pytest.approx(indonesia_utilities(struck))
+    india = {r["terms"]: r for r in run_json(capsys, "show", "india-energy-trade")
+             ["tables"]["terms_on_the_table"]["rows"]}
+    audit = deals.assess("india-energy-trade", draws=300, seed=0)
+    assert audit.acceptance["partner"] < 0.5 and india["proposal"]["partner_gain"] < 0
+
+
+def test_indonesia_outcome_audit_sees_the_default_and_the_disputed_reading():
+    deal = deals.load(INDONESIA)
+    _, terms = deal.at_terms("outcome")
+    assert terms["ownership"] == 0.2                   # the issue's `default`, not its low end
+    _, disputed = deal.at_terms("outcome", disputed=True)
+    assert disputed["offtake"] == 0.25
+
+
+# ---- the Philippines: six issues, lopsided patience ----------------------------------------
+
+def test_philippines_asymmetric_nash_by_local_search():
+    """Maximise the asymmetric Nash product with scipy from many starts, for each level of the
+    discrete issue; the library's solution has the same gains to 0.01."""
+    beta = power(0.999 ** 3, 0.9 ** 3)
+
+    def gains(z, hx):
+        chips, credits, training, audits, kyc = z
+        us = 0.9 * audits + 0.6 * kyc + 0.5 * hx - 0.8 * chips - credits - 0.1 * training
+        them = 2.5 * chips + credits + 0.2 * training - 0.3 * audits - 0.4 * kyc - 0.7 * hx
+        return us, them - 0.2
+
+    def objective(z, hx):
+        us, them = gains(z, hx)
+        return -(beta * math.log(max(us, 1e-300)) + (1 - beta) * math.log(max(them, 1e-300)))
+
+    bounds = [(0, 2), (0, 0.5), (0, 1), (0, 1), (0, 1)]
+    positive = [{"type": "ineq", "fun": lambda z, hx=hx, k=k: gains(z, hx)[k] - 1e-9}
+                for hx in (0, 1) for k in (0, 1)]
+    rng = np.random.default_rng(0)
+    best = (np.inf, None)
+    for hx in (0, 1):
+        for _ in range(20):
+            z0 = np.array([rng.uniform(lo, hi) for lo, hi in bounds])
+            r = minimize(objective, z0, args=(hx,), bounds=bounds, method="SLSQP",
+                         constraints=positive[2 * hx:2 * hx + 2],
+                         options={"ftol": 1e-14, "maxiter": 1_000})
+            if r.success and min(gains(r.x, hx)) > 0 and r.fun < best[0]:
+                best = (r.fun, gains(r.x, hx))
+    asym = deals.load(PHILIPPINES).solutions().benchmark
+    assert tuple(asym.gains) == pytest.approx(best[1], abs=0.01)
+    assert asym.outcome["chips"] == pytest.approx(2.5 * (1 - beta) + 0.64 * beta, abs=0.01)
+
+
+def test_ratify_names_a_party_called_the_something_with_one_article(capsys):
+    main(["ratify", str(PHILIPPINES), "--draws", "200"])
+    out = capsys.readouterr().out
+    assert "the Philippine government side" in out
+    assert "the the" not in out.replace("\n  ", " ")
+
+
+def test_stages_print_the_tranches_as_they_are(capsys):
+    """The plan weighs first tranches 0, 0.25, ..., 1.5 (7 points) and a one-shot release of
+    1.5: printed '0.25', not '0.2', and 'one shot (1.5)', not '(2)'."""
+    main(["stages", str(PHILIPPINES), "--draws", "200"])
+    out = capsys.readouterr().out
+    assert "one shot (1.5)" in out
+    rows = [line.split()[0] for line in out.splitlines() if line[:1].isdigit()]
+    assert rows[:7] == ["0.00", "0.25", "0.50", "0.75", "1.00", "1.25", "1.50"]
+
+
+def test_assess_explains_its_edge_mark(capsys):
+    """At 2,000 draws the partner's acceptance (0.9 in truth) sits on the risk band's threshold,
+    so the US's verdict carries the mark; the table must say what the mark means."""
+    main(["assess", str(VIETNAM), "--draws", "2000"])
+    out = capsys.readouterr().out
+    assert "underpriced*" in out
+    assert "*: on" in out and "The US's verdict is on the edge of risk band" in out
+
+
+# ---- the portfolios --------------------------------------------------------------------------
+
+def test_minimal_portfolio_repeal_costs_what_unconditioned_chips_cost(capsys):
+    """With no budget and no conditions each partner buys all the chips it can (both value
+    chips above nothing and pay nothing for them): the US loses 1 per 100k to Vietnam (2) and
+    0.8 per 100k to the Philippines (2), -3.6 $bn a year in every draw, before the non-chip
+    trades."""
+    data = run_json(capsys, "portfolio", str(DATA / "portfolio-minimal.toml"), "--draws", "100",
+                    "--jobs", "1")
+    repeal = data["regimes"]["repeal"]
+    assert repeal["licensed_k_median"] == pytest.approx(400.0)      # 2 + 2 hundred thousand
+    assert repeal["parts_bn_mean"]["chips"] == pytest.approx(-3.6, abs=1e-9)
+
+
+def test_linked_portfolio_runs_on_every_report(capsys):
+    path = str(DATA / "portfolio-linked.toml")
+    for extra in ((), ("--links",), ("--off", "bandwidth", "--off", "precedent")):
+        assert main(["portfolio", path, "--draws", "60", "--jobs", "1", *extra]) == 0
+    assert "Traceback" not in capsys.readouterr().err
