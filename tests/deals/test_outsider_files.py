@@ -277,3 +277,19 @@ def test_linked_portfolio_runs_on_every_report(capsys):
     for extra in ((), ("--links",), ("--off", "bandwidth", "--off", "precedent")):
         assert main(["portfolio", path, "--draws", "60", "--jobs", "1", *extra]) == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_negotiate_rubinstein_agent_opens_with_rubinsteins_split():
+    """The US agent offers Vietnam what waiting a round to make its own offer is worth to it:
+    on the line b = 2.5 - 2a, a* = 1.25 (1 - 0.95) / (1 - 0.99 * 0.95) = 1.0504 for the US, and
+    the grid's best for the US giving Vietnam at least 0.95 (2.5 - 2 * 0.99 a*). It opened with
+    1.16 for the US (Vietnam 0.18) before the agent read its frontier between frontier points."""
+    from deals.practice.session import PracticeSession
+    session = PracticeSession(deals.load(VIETNAM), side="partner", against="rubinstein",
+                              rounds=5)
+    offer = session.offer_on_table
+    us, them = 2 * offer["enforcement"] - offer["chips"], \
+        2 * offer["chips"] - 1.5 * offer["enforcement"]
+    a_star = 1.25 * 0.05 / (1 - 0.99 * 0.95)
+    assert them >= 0.95 * (2.5 - 2 * 0.99 * a_star) - 1e-9
+    assert us == pytest.approx(a_star, abs=2 / 31)      # one step of the chips grid
