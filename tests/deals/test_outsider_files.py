@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 from scipy.optimize import minimize
 
 import deals
@@ -293,3 +294,26 @@ def test_negotiate_rubinstein_agent_opens_with_rubinsteins_split():
     a_star = 1.25 * 0.05 / (1 - 0.99 * 0.95)
     assert them >= 0.95 * (2.5 - 2 * 0.99 * a_star) - 1e-9
     assert us == pytest.approx(a_star, abs=2 / 31)      # one step of the chips grid
+
+
+@pytest.mark.parametrize("name, cdf", [
+    # lognormal: median at the value, the range the central 95% in logs, cut to the range
+    ("demand", lambda x: _cut(stats.norm(math.log(1.5), math.log(3 / 0.5) / 3.919928).cdf,
+                              np.log(x), math.log(0.5), math.log(3.0))),
+    # loguniform on [0.4, 3] (the reading in force today)
+    ("nickel_worth", lambda x: np.log(x / 0.4) / math.log(3.0 / 0.4)),
+    # normal centred on 0.9, the range [0.5, 1.5] its central 95%, cut to it
+    ("nickel_cost", lambda x: _cut(stats.norm(0.9, 1.0 / 3.919928).cdf, x, 0.5, 1.5)),
+    ("margin", lambda x: (x - 0.2) / 0.2),                           # uniform
+    ("price", lambda x: stats.triang(1 / 3, loc=2.5, scale=1.5).cdf(x)),   # mode at 3.0
+])
+def test_indonesia_parameters_are_drawn_as_the_docs_say(name, cdf):
+    """Each distribution of docs/deal-files.md, drawn by the library, against scipy's CDF:
+    a Kolmogorov-Smirnov test at the 0.1% level."""
+    x = deals.load(INDONESIA).parameters[name].sample(20_000, seed=5)
+    assert stats.kstest(x, cdf).pvalue > 1e-3
+
+
+def _cut(cdf, x, lo, hi):
+    """A distribution's CDF cut to [lo, hi] (x in the same scale)."""
+    return (cdf(np.clip(x, lo, hi)) - cdf(lo)) / (cdf(hi) - cdf(lo))
