@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy import stats
-from scipy.optimize import minimize
+from scipy.optimize import brentq, minimize
 
 import deals
 from deals.cli import main
@@ -317,3 +317,33 @@ def test_indonesia_parameters_are_drawn_as_the_docs_say(name, cdf):
 def _cut(cdf, x, lo, hi):
     """A distribution's CDF cut to [lo, hi] (x in the same scale)."""
     return (cdf(np.clip(x, lo, hi)) - cdf(lo)) / (cdf(hi) - cdf(lo))
+
+
+def test_rubinstein_rows_solve_the_stationary_offers_per_round():
+    """Rubinstein's row at discount factors per round (months between offers: 1 for Vietnam,
+    2 for Indonesia): the supplier's opening gain x solves f(x) = d_P f(d_S x) on the frontier
+    f, worked out here from the utilities (Indonesia: tier 2, chips at demand, offtake first,
+    then ownership)."""
+    def indonesia_frontier(a):
+        if a <= 2.49:
+            return 3.05 - 0.9 * (a - 1.29) / 1.2
+        return 2.15 - 0.6 * (a - 2.49) / 0.5
+
+    for path, f, d_s, d_p, (lo, hi) in (
+            (VIETNAM, lambda a: 2.5 - 2 * a, 0.99, 0.95, (0.0, 1.25)),
+            (INDONESIA, indonesia_frontier, 0.99 ** 2, 0.98 ** 2, (1.3, 2.98))):
+        x = brentq(lambda a: f(a) - d_p * f(d_s * a), lo, hi)
+        row = deals.load(path).solutions()["Rubinstein"]
+        assert tuple(row.gains) == pytest.approx((x, f(x)), abs=5e-3)
+
+
+def test_ratify_power_and_majority_by_hand(capsys):
+    """Three US agencies, two must agree: Commerce and State gain at the proposal in every
+    draw (audit_worth >= 0.3), so the US side always ratifies, whatever Defense does; the
+    Senate's check holds (value >= 1.5). Two months of review lengthen the US's round from 3
+    to 5 months: power log(0.9^3) / (log(0.999^5) + log(0.9^3))."""
+    data = run_json(capsys, "ratify", str(PHILIPPINES), "--draws", "400")
+    assert data["ratified"] == {"supplier": 1.0, "partner": 1.0, "both": 1.0}
+    assert data["supplier_power"]["stated"] == pytest.approx(power(0.999 ** 3, 0.9 ** 3))
+    assert data["supplier_power"]["with_ratification_delays"] == pytest.approx(
+        power(0.999 ** 5, 0.9 ** 3))
