@@ -347,3 +347,11 @@ def test_ratify_power_and_majority_by_hand(capsys):
     assert data["supplier_power"]["stated"] == pytest.approx(power(0.999 ** 3, 0.9 ** 3))
     assert data["supplier_power"]["with_ratification_delays"] == pytest.approx(
         power(0.999 ** 5, 0.9 ** 3))
+
+
+def test_diff_names_verdicts_in_words_and_terms_not_yet_made(capsys):
+    """Indonesia's proposal is dated 2025-06-01: on 2025-04-01 no terms are on the record."""
+    main(["diff", "--from", "2025-04-01", "--to", "2025-11-01", "--draws", "200",
+          str(INDONESIA)])
+    out = capsys.readouterr().out
+    assert "no terms -> inefficient" in out and "none ->" not in out
