@@ -355,3 +355,15 @@ def test_diff_names_verdicts_in_words_and_terms_not_yet_made(capsys):
           str(INDONESIA)])
     out = capsys.readouterr().out
     assert "no terms -> inefficient" in out and "none ->" not in out
+
+
+def test_negotiate_lists_a_discrete_issue_by_its_levels(capsys, monkeypatch):
+    """The tier can only be 0, 1 or 2: the introduction said 'tier 0 to 2', and Poland's
+    example counter-offer was 'tier=0.5', which the session then refuses."""
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("walk\n"))
+    main(["negotiate", str(INDONESIA), "--as", "supplier", "--rounds", "3"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "tier 0, 1 or 2 (0 Tier 2, 1 Tier 2 with upgrade, 2 Tier 1)" in out
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("walk\n"))
+    main(["negotiate", "tier-upgrade-poland", "--rounds", "3"])
+    assert "such as 'tier=1'" in capsys.readouterr().out
