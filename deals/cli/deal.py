@@ -138,7 +138,9 @@ def cmd_solve(args: argparse.Namespace) -> Report:
                             f"{len(outcome.threats)} threats to walk away would not be carried "
                             "out if tested (--detail lists them; 'non-credible threat' in "
                             "docs/glossary.md)")
-        sections.append(Section("offer tree", tree, tree_caption))
+        note = outcome.tie_note()
+        sections.append(Section("offer tree", tree, tree_caption,
+                                notes=(note,) if note else ()))
         rows["offer_tree"] = deal_json.offer_tree_rows(deal, outcome)
     sols = deal.solutions(resolution=args.resolution)
     sections.append(Section("bargaining solutions", sols.to_frame(), sols.caption()))

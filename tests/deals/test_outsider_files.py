@@ -367,3 +367,58 @@ def test_negotiate_lists_a_discrete_issue_by_its_levels(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("walk\n"))
     main(["negotiate", "tier-upgrade-poland", "--rounds", "3"])
     assert "such as 'tier=1'" in capsys.readouterr().out
+
+
+def test_overrate_without_value_multiple_says_what_to_do(capsys):
+    """--overrate scales the deals' value_multiple; none of these deals has one."""
+    code = main(["portfolio", str(DATA / "portfolio-linked.toml"), "--draws", "50",
+                 "--overrate", "0.3"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--bias NAME=FACTOR" in err and "value_multiple" in err
+
+
+def test_zone_caption_puts_a_rounding_at_the_disagreement_point(capsys):
+    """The US's least utility in the Philippines' zone is its outside option, 0; it was
+    printed as -1.249e-16."""
+    main(["solve", str(PHILIPPINES)])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "US gets 0 to 1.467" in out and "e-16" not in out
+
+
+def spe_outcomes(node) -> set[tuple[float, float]]:
+    """Every subgame-perfect outcome of a small perfect-information tree, ties broken every
+    way: a node is a payoff pair or (mover, [children])."""
+    if isinstance(node[0], float):
+        return {node}
+    mover, children = node
+    out = set()
+    for pick in itertools.product(*(sorted(spe_outcomes(c)) for c in children)):
+        best = max(p[mover] for p in pick)
+        out |= {p for p in pick if p[mover] >= best - 1e-12}
+    return out
+
+
+def test_vietnam_offer_tree_ties_give_other_subgame_perfect_plays(capsys):
+    """The offer tree as docs/deal-files.md describes it, built here: the US offers one of its
+    stances for one of Vietnam's (or walks away); Vietnam accepts, counters with another of its
+    stances, or walks away; after a counter the US accepts or walks away. Movers are often
+    indifferent (the US gets 0 from many plays), and the subgame-perfect outcomes, ties broken
+    every way, range over US 0 to 1 and Vietnam 0 to 2.5: solve must not present its play as
+    the only one."""
+    chips = {"some": 1.0, "all": 2.0}
+    enforce = {"none": 0.0, "half": 0.5, "full": 1.0}
+
+    def u(s, p):
+        return (2 * enforce[p] - chips[s], 2 * chips[s] - 1.5 * enforce[p])
+
+    walk = (0.0, 0.0)
+    offers = [(1, [u(s, p), walk] + [(0, [u(s, q), walk]) for q in enforce if q != p])
+              for s in chips for p in enforce]
+    outcomes = spe_outcomes((0, offers + [walk]))
+    assert (0.0, 1.25) in outcomes and (1.0, 0.5) in outcomes and (0.0, 2.5) in outcomes
+    outcome = deals.tree_outcome(deals.load(VIETNAM))
+    assert set(outcome.tied_payoffs) == outcomes
+    assert outcome.payoffs in outcomes
+    main(["solve", str(VIETNAM)])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "subgame-perfect plays differ (US 0 to 1; Vietnam 0 to 2.5)" in out
