@@ -422,3 +422,31 @@ def test_vietnam_offer_tree_ties_give_other_subgame_perfect_plays(capsys):
     main(["solve", str(VIETNAM)])
     out = " ".join(capsys.readouterr().out.split())
     assert "subgame-perfect plays differ (US 0 to 1; Vietnam 0 to 2.5)" in out
+
+
+def test_an_optional_deal_that_is_missing_is_named_in_the_options_report(capsys, tmp_path):
+    """docs/portfolio.md: `optional = true` skips a missing deal "with a note"; the article's
+    options report (the default) gave none, only the --links report did."""
+    path = tmp_path / "p.toml"
+    path.write_text(f"""[portfolio]
+name = "p"
+title = "one deal and a missing one"
+year = 2026
+smuggling = "0"
+
+[[deals]]
+deal = "{INDONESIA.as_posix()}"
+key = "indonesia"
+issue = "chips"
+volume = "bought"
+levels = 2
+setting = "outcome"
+
+[[deals]]
+deal = "no-such-file.toml"
+optional = true
+issue = "chips"
+volume = "chips"
+""")
+    assert main(["portfolio", str(path), "--draws", "30", "--jobs", "1"]) == 0
+    assert "Skipped: no-such-file.toml" in capsys.readouterr().out
