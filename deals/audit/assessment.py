@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import os
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -544,10 +545,11 @@ def assess(deal: Deal, draws: int = 10_000, seed: int | None = 0, *,
     >>> again.acceptance == full.acceptance   # the same seed gives the same draws
     True
     """
-    if isinstance(deal, str):
+    if isinstance(deal, (str, os.PathLike)):  # a library name or a file, as deals.load takes
         deal = load(deal)
     if not isinstance(deal, Deal):
-        raise DealError(f"assess() takes a Deal or a library name, got {type(deal).__name__}")
+        raise DealError(f"assess() takes a Deal, a library name or a path, got "
+                        f"{type(deal).__name__}")
     draws, seed, power, grid_points, chunk_size = audit_settings(draws, seed, power, grid_points,
                                                                  chunk_size, executor)
     t = Thresholds.coerce(thresholds)

@@ -188,7 +188,8 @@ class Calibration(TabularResult):
         terms = self.terms_words or ", ".join(f"{k}={_number(v)}" for k, v in self.terms.items())
         lines = [f"{self.deal}: the {self.which} ({terms})"]
         lines += [r.sentence(self.supplier, self.which) for r in self]
-        lines.append(f"searched {len(self.free)} parameters with ranges; solution met when "
+        lines.append(f"searched {len(self.free)} parameter{'' if len(self.free) == 1 else 's'} "
+                     "with ranges; solution met when "
                      f"both gains are within {self.settings['tolerance']:.0%} of their range; "
                      f"optimal ask = asymmetric Nash at power {ASK_POWER}; seed "
                      f"{self.settings['seed']}")

@@ -318,6 +318,15 @@ def the(name: str) -> str:
     return name
 
 
+def side_of(name: str) -> str:
+    """A party's side at home as a sentence names it, with one "the" whatever the name holds.
+
+    >>> side_of("US"), side_of("India"), side_of("the Philippine government")
+    ('the US side', 'the India side', 'the Philippine government side')
+    """
+    return f"the {name[4:] if name.startswith('the ') else name} side"
+
+
 def sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 

@@ -289,10 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             sections = report.sections if isinstance(report, Report) else report
             write_xlsx(sections, args.output)
-            print(f"chipdeals: wrote {len(sections)} tables to {args.output}", file=sys.stderr)
+            print(f"chipdeals: wrote {_count(len(sections), 'table')} to {args.output}",
+                  file=sys.stderr)
         elif args.output:
             written = write_tables(report, args.output)
-            print(f"chipdeals: wrote {len(written)} tables to {args.output}", file=sys.stderr)
+            print(f"chipdeals: wrote {_count(len(written), 'table')} to {args.output}",
+                  file=sys.stderr)
         text = render(report, args.format)
     except SystemExit as exc:  # --help, --version
         return int(exc.code or 0)
@@ -333,6 +335,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("chipdeals: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 table', '3 tables'."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _silence_stdout() -> None:

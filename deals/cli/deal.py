@@ -34,10 +34,23 @@ def levels_text(levels: Sequence[float]) -> str:
 
 # ---- show -----------------------------------------------------------------------------------
 
-def _gains_row(deal: Deal, label: str, values: dict[str, float]) -> dict[str, Any]:
-    g = deal.finite_gains(values, label)
-    return {"terms": label, "issues": terms_text(deal, values),
+def _gains_row(deal: Deal, label: str, stated: dict[str, float], bound: Deal,
+               values: dict[str, float]) -> dict[str, Any]:
+    """A row of the terms on the table: the terms as stated, the gains in their setting."""
+    g = bound.finite_gains(values, label)
+    return {"terms": label, "issues": terms_text(deal, stated),
             f"{deal.supplier} gain": g[0], f"{deal.partner} gain": g[1]}
+
+
+def _terms_caption(tabled: list) -> str:
+    """What the terms table's gains are, each set of terms' setting and its description."""
+    settings = [f"{label} with " + ", ".join(f"{k} = {people(v)}" for k, v in t.setting.items())
+                for label, t, _, _ in tabled if t.setting]
+    notes = [f"{label}: {t.description}" + (f" [{t.source}]" if t.source else "")
+             for label, t, _, _ in tabled if t.description or t.source]
+    return ("gains over outside options, $bn per year at point values"
+            + (f" (in each terms' own setting: {'; '.join(settings)})" if settings else "")
+            + "".join(f"; {n}" for n in notes))
 
 
 def cmd_show(args: argparse.Namespace) -> Report:
@@ -67,24 +80,23 @@ def cmd_show(args: argparse.Namespace) -> Report:
                       "outside option": deal.outside_option[s].text}
                      for s in ("supplier", "partner")]).set_index("side"),
                     "definitions: " + "; ".join(f"{k} = {e.text}"
-                                                for k, e in deal.definitions.items())),
+                                                for k, e in deal.definitions.items())
+                    if deal.definitions else "no definitions"),
                 Section("stances", stances)]
-    rows = [_gains_row(deal, label, dict(t.values)) for label, t in
-            (("proposal", deal.proposal), ("real outcome", deal.outcome)) if t is not None]
-    if rows:
-        notes = "; ".join(f"{label}: {t.description} [{t.source}]" for label, t in
-                          (("proposal", deal.proposal), ("real outcome", deal.outcome))
-                          if t is not None)
+    tabled = deal_json.terms_on_the_table(deal)
+    if tabled:
+        rows = [_gains_row(deal, label, dict(t.values), bound, values)
+                for label, t, bound, values in tabled]
         sections.append(Section("terms on the table", pd.DataFrame(rows).set_index("terms"),
-                                "gains over outside options, $bn per year at point values; "
-                                + notes))
+                                _terms_caption(tabled)))
     if deal.belief is not None:
         point = deal.values()
         frame = pd.DataFrame([{"parameter": k, "point value": point[k], "drafter assumed": v}
                               for k, v in deal.belief.values.items()]).set_index("parameter")
-        at = deal.at_belief()
-        terms = deal.proposal.values if deal.proposal else {}
-        g = at.finite_gains(dict(terms), "proposal (drafter's belief)")
+        at, terms = deal.at_belief(), {}
+        if deal.proposal:  # in the proposal's setting, as the terms table
+            at, terms = at.at_terms("proposal")
+        g = at.finite_gains(terms, "proposal (drafter's belief)")
         sections.append(Section("drafter's belief", frame, deal.belief.description
                                 + f"; at these values the proposal's gains are {people(g[0])} "
                                 f"({deal.supplier}) and {people(g[1])} ({deal.partner}), $bn "
@@ -126,7 +138,9 @@ def cmd_solve(args: argparse.Namespace) -> Report:
                             f"{len(outcome.threats)} threats to walk away would not be carried "
                             "out if tested (--detail lists them; 'non-credible threat' in "
                             "docs/glossary.md)")
-        sections.append(Section("offer tree", tree, tree_caption))
+        note = outcome.tie_note()
+        sections.append(Section("offer tree", tree, tree_caption,
+                                notes=(note,) if note else ()))
         rows["offer_tree"] = deal_json.offer_tree_rows(deal, outcome)
     sols = deal.solutions(resolution=args.resolution)
     sections.append(Section("bargaining solutions", sols.to_frame(), sols.caption()))

@@ -61,13 +61,27 @@ def show_rows(deal: Deal) -> dict[str, list[dict[str, Any]]]:
         "stances": [{"side": s.side, "stance": s.name, "walk_away": bool(s.walk_away),
                      "issues": [] if s.walk_away else issue_records(deal, dict(s.fixes)),
                      "description": s.description} for s in deal.stances]}
-    terms = [("proposal", deal.proposal), ("real outcome", deal.outcome)]
-    if any(t is not None for _, t in terms):
+    tabled = terms_on_the_table(deal)
+    if tabled:
         rows["terms_on_the_table"] = [
             {"terms": label, "issues": issue_records(deal, dict(t.values)),
-             **{f"{s}_gain": float(g) for s, g in zip(SIDES, deal.gains(dict(t.values)))}}
-            for label, t in terms if t is not None]
+             **{f"{s}_gain": float(g) for s, g in zip(SIDES, bound.gains(values))}}
+            for label, t, bound, values in tabled]
     return rows
+
+
+def terms_on_the_table(deal: Deal) -> list[tuple[str, Any, Deal, dict[str, float]]]:
+    """The proposal and the deal as struck, each with the deal bound at its own setting (the
+    parameter values in force when those terms were on the table) and its complete terms.
+
+    >>> import deals
+    >>> [(label, bound.values()["cap_in_force"]) for label, _, bound, _ in
+    ...  terms_on_the_table(deals.load("tier-upgrade-poland"))]
+    [('proposal', 1.0), ('real outcome', 0.0)]
+    """
+    return [(label, t, *deal.at_terms(which)) for label, which, t in
+            (("proposal", "proposal", deal.proposal), ("real outcome", "outcome", deal.outcome))
+            if t is not None]
 
 
 # ---- solve ----------------------------------------------------------------------------------

@@ -89,6 +89,13 @@ def edge_caption(audits: list[Assessment | None]) -> str:
             "standard errors of its threshold (more draws settle it; see the notes)")
 
 
+def edge_notes(a: Assessment) -> tuple[str, ...]:
+    """One line per side whose verdict is marked on the edge: which verdict it is near."""
+    return tuple(f"{sentence_case(the(a.parties[side]))}'s verdict is {mark.strip()[1:-1]}."
+                 for side in ("supplier", "partner")
+                 if (mark := edge_words(a.borderline.get(side), side, a.parties)))
+
+
 def _driver(a: Assessment) -> str:
     return main_driver(a) or "-"
 
@@ -262,8 +269,10 @@ def assess_sections(a: Assessment, detail: bool = False) -> tuple[Section, ...]:
     return (
         Section(f"{a.deal}: leverage audit of {a.proposal_source}", verdict,
                 f"gains in {u} over no deal: median, 10th and 90th percentiles over {a.draws:,} "
-                "draws; at benchmark: the median gain at the bargaining benchmark" + GLOSSARY_LINE,
-                name="verdict", notes=tuple(a.explain(detail=detail).splitlines()[1:]),
+                "draws; at benchmark: the median gain at the bargaining benchmark"
+                + edge_caption([a]) + GLOSSARY_LINE,
+                name="verdict", notes=tuple(a.explain(detail=detail).splitlines()[1:])
+                + edge_notes(a),
                 display=shown_verdict),
         Section("figures", figures, "rho = the supplier's gain at these terms / its gain at the "
                 "bargaining benchmark: 1 claims what its position supports, below 1 less, below 0 "

@@ -11,7 +11,7 @@ from deals.cli.given import given_from, given_option, given_section
 from deals.errors import DealError
 from deals.portfolio.file import load_portfolio
 from deals.portfolio.policy import MECHANISMS, SupplierBelief
-from deals.portfolio.policy_result import solve_policy
+from deals.portfolio.policy_result import CHIP_VALUE, solve_policy
 from deals.views.output import Report, Section, tables_data
 
 #: The version of ``portfolio --links``'s JSON (deals/portfolio_links.schema.json).
@@ -82,7 +82,7 @@ def cmd_policy(args: argparse.Namespace) -> Report:
         if not math.isfinite(args.overrate) or args.overrate <= -1:
             raise DealError(f"--overrate {args.overrate}: give a finite share above -1, e.g. "
                             "0.3 for 30%")
-        bias["value_multiple"] = 1 + args.overrate
+        bias[CHIP_VALUE] = 1 + args.overrate
     result = solve_policy(args.portfolio, draws=args.draws, seed=args.seed,
                           belief=SupplierBelief(args.belief, bias), off=args.off or (),
                           given=getattr(args, "given", None), jobs=args.jobs)
@@ -110,7 +110,8 @@ def policy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--belief", choices=("analyst", "supplier", "truth"),
                         default="analyst", help="what the US chooses its terms on")
     parser.add_argument("--overrate", type=float, metavar="SHARE",
-                        help="the US over-rates the value of its chips by SHARE (0.3: 30%%)")
+                        help="the US over-rates the value of its chips by SHARE (0.3: "
+                        "30%%): the deals' value_multiple times 1 + SHARE in its belief")
     parser.add_argument("--bias", type=_bias, action="append", metavar="NAME=FACTOR",
                         help="multiply a parameter in the US's belief (repeatable)")
     parser.add_argument("--off", action="append", choices=sorted(MECHANISMS),

@@ -40,7 +40,8 @@ def cmd_backtest(args: argparse.Namespace) -> Report:
     start, cpu = time.perf_counter(), time.process_time()
     bt = backtest(chosen, draws=args.draws, seed=args.seed, pool=args.pool, floor=args.floor,
                   record=record)
-    print(f"chipdeals: backtest of {len(bt.rows)} struck deals took "
+    print(f"chipdeals: backtest of {len(bt.rows)} struck "
+          f"deal{'' if len(bt.rows) == 1 else 's'} took "
           f"{time.perf_counter() - start:.1f} s ({time.process_time() - cpu:.1f} s of CPU)",
           file=sys.stderr)
     section = Section("the struck deals against the bargaining benchmark", bt.to_frame(),

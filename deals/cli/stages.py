@@ -15,7 +15,7 @@ from deals.cli.given import given_from, given_option, given_section
 from deals.errors import DealError
 from deals.numbers import people
 from deals.views.output import GLOSSARY_LINE, Report, Section
-from deals.stages.planning import stage_plan
+from deals.stages.planning import level_text, stage_plan
 from deals.stages.values import information_value, snapback_value, verification_value
 
 
@@ -66,7 +66,7 @@ def cmd_stages(args: argparse.Namespace) -> Report:
               snapback_value(deal, draws=args.curve_draws, seed=args.seed, given=given))
     for curve in curves:
         frame = curve.to_frame().copy()
-        frame["best first tranche"] = [f"{x:,.0f}" for x in frame["best first tranche"]]
+        frame["best first tranche"] = [level_text(x) for x in frame["best first tranche"]]
         for col in ("US gain", "worth vs now"):
             frame[col] = [people(round(float(x), 3)) for x in frame[col]]
         frame = frame.rename(columns={"US gain": "supplier gain ($bn/yr)",

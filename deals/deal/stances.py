@@ -29,6 +29,7 @@ import pandas as pd
 
 from deals.deal.cache import deal_view
 from deals.errors import DealError
+from deals.numbers import people
 from games.errors import GameTooLargeError
 from deals.deal.terms import Stance
 from games.normal_form import NormalFormGame
@@ -184,6 +185,21 @@ class TreeOutcome(TabularResult):
     non_credible: int | None  # None: the tree's normal form is too large to check them all
     method: str = "backward induction over the offer tree; non-credible threats from its reduced normal form"
     settings: Mapping[str, Any] = field(default_factory=dict)
+    #: The payoffs of every pure subgame-perfect play, ties broken every way (the reported
+    #: play's among them).
+    tied_payoffs: tuple[tuple[float, float], ...] = ()
+
+    def tie_note(self) -> str:
+        """A sentence when indifferent movers leave subgame-perfect plays with other payoffs
+        than the one shown (which breaks ties by the first listed move), else ''."""
+        spread = [sorted({round(p[k], 12) for p in self.tied_payoffs}) for k in (0, 1)]
+        if all(len(v) <= 1 for v in spread):
+            return ""
+        said = "; ".join(f"{who} {people(v[0])} to {people(v[-1])}"
+                         for who, v in zip(self.players, spread) if len(v) > 1)
+        return (f"Ties: some movers are indifferent between moves that leave the other side "
+                f"different payoffs, so subgame-perfect plays differ ({said}); the play shown "
+                "takes the first listed move at each tie.")
 
     @property
     def agreement(self) -> bool:
@@ -250,4 +266,29 @@ def tree_outcome(deal: Deal) -> TreeOutcome:
     return TreeOutcome(deal.name, (deal.supplier, deal.partner), tuple(spe.path),
                        (float(spe.payoffs[0]), float(spe.payoffs[1])), d,  # type: ignore[arg-type]
                        float(spe.regret), float(spe.tolerance), tuple(threats),
-                       None if shaky is None else len(shaky))
+                       None if shaky is None else len(shaky), tied_payoffs=_tied_payoffs(spe))
+
+
+def _tied_payoffs(spe: Any) -> tuple[tuple[float, float], ...]:
+    """The payoffs of every pure subgame-perfect play, ties broken every way (within the
+    solver's tolerance), found bottom-up on payoffs rather than profiles.
+
+    An outcome of child c is reachable when the mover can be made to pick c: some tie-break
+    in every other child gives the mover no more, i.e. its payoff is at least the largest,
+    over the other children, of the least the mover gets there. The offer tree has no chance
+    moves, so every node's set is a set of its ends.
+    """
+    flat, tol = spe.flat, spe.tolerance
+    ends: dict[int, set[tuple[float, float]]] = {}
+    for start, stop in reversed(flat.levels):
+        for i in range(start, stop):
+            if flat.kind[i] == 0:
+                ends[i] = {(float(flat.payoff[i, 0]), float(flat.payoff[i, 1]))}
+                continue
+            first, count = int(flat.child_start[i]), int(flat.child_count[i])
+            kids = [ends.pop(first + k) for k in range(count)]
+            mover = int(flat.player[i])
+            least = [min(o[mover] for o in kid) for kid in kids]
+            ends[i] = {o for k, kid in enumerate(kids) for o in kid
+                       if o[mover] >= max(least[:k] + least[k + 1:], default=-np.inf) - tol}
+    return tuple(sorted(ends[0]))

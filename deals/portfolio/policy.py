@@ -154,7 +154,9 @@ def believed_sample(portfolio: Portfolio, belief: SupplierBelief, sample: Mappin
     known = {key.split("|", 1)[1] for key in out}
     for name, factor in belief.bias.items():
         if name not in known:
-            raise DealError(f"belief bias {name}: no deal or portfolio parameter of that name")
+            raise DealError(f"belief bias {name}: no deal or portfolio parameter of that name; "
+                            "bias one the deals have (--bias NAME=FACTOR; --overrate scales "
+                            "value_multiple)")
         for key in out:
             if key.split("|", 1)[1] == name:
                 out[key] = out[key] * factor

@@ -110,8 +110,9 @@ def policy_sections(result: PolicyResult) -> list[Section]:
             f"(floor {g['floor']:g}). alone: share of the prior draws in which each event "
             "holds on its own."]), name="given", display=holds.map("{:.0%}".format)))
     acc = result.acceptance()
+    skipped = tuple(f"Skipped: {name} ({why})." for name, why in result.portfolio.skipped)
     out.append(Section("Each partner: share of draws with a deal", acc, "",
-                       name="acceptance", display=acc.map("{:.0%}".format)))
+                       name="acceptance", display=acc.map("{:.0%}".format), notes=skipped))
     out.append(Section("Why this ranking", pd.DataFrame({"ranking": [
         LABELS[r] for r in result.ranking()]}, index=pd.Index(range(1, 5), name="rank")),
         wrap([result.why()]), name="why"))

@@ -48,6 +48,23 @@ def number_text(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1_000 else f"{value:.3g}"
 
 
+def issue_text(issue: Any) -> str:
+    """What a person may offer of an issue, unit in brackets: 'chips 0 to 300,000 (H100e per
+    year)', 'tier 0, 1 or 2 (0 Tier 2, 1 Tier 1)' for a discrete issue."""
+    if issue.levels is None:
+        values = f"{number_text(issue.range[0])} to {number_text(issue.range[1])}"
+    else:
+        said = [number_text(float(v)) for v in issue.levels]
+        values = " or ".join([", ".join(said[:-1]), said[-1]]) if len(said) > 1 else said[0]
+    return f"{issue.name} {values}" + (f" ({issue.unit})" if issue.unit else "")
+
+
+def example_value(issue: Any) -> float:
+    """A value a person may offer, for the example: half the top of a continuous issue's
+    range, a discrete issue's top level (never a value between its levels)."""
+    return float(issue.levels[-1]) if issue.levels is not None else issue.range[1] / 2
+
+
 class PracticeSession:
     """One negotiation between a person (``side``) and a standard agent, round by round."""
 
@@ -339,11 +356,10 @@ def play_in_terminal(session: PracticeSession, read: Callable[[str], str] = inpu
         f"{session.rounds} rounds; the supplier opens.", 79))
     write(textwrap.fill(
         f"Your outside option is worth {session.my_reservation:.3g} ({UNIT}). Issues: " +
-        "; ".join(f"{i.name} {number_text(i.range[0])} to {number_text(i.range[1])} {i.unit}"
-                  .rstrip() for i in deal.issues) + ".", 79))
+        "; ".join(issue_text(i) for i in deal.issues) + ".", 79))
     write(textwrap.fill(
         "Reply with 'accept', 'walk', or a counter-offer such as "
-        f"'{deal.issues[0].name}={deal.issues[0].range[1] / 2:g}' "
+        f"'{deal.issues[0].name}={example_value(deal.issues[0]):g}' "
         "(issues you leave out keep their value in the offer on the table).", 79))
     while session.status == "open":
         if session.offers:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from deals.audit.assessment import Assessment, assess
 from deals.audit.comparison import has_terms
+from deals.audit.verdicts import label
 from deals.deal.dates import parse_date
 from deals.deal.files import load
 from deals.deal.reading import library_names
@@ -162,8 +163,7 @@ class LibraryDiff:
                       default=(None, None))[0]
             rows.append({
                 "deal": c.deal,
-                "verdict": (f"{c.before.verdicts['supplier'] if c.before else 'none'} -> "
-                            f"{c.after.verdicts['supplier'] if c.after else 'none'}")
+                "verdict": f"{_verdict_word(c.before)} -> {_verdict_word(c.after)}"
                 if c.moved or c.terms_changed else "unchanged",
                 "accepts": _points(c.delta["acceptance"]),
                 "moved most": top or ("-" if not c.terms_changed else "terms")})
@@ -200,6 +200,14 @@ class LibraryDiff:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True, allow_nan=False)
+
+
+def _verdict_word(audit: Assessment | None) -> str:
+    """The supplier's verdict in the words of every other table ('over-reach'), or 'no
+    terms' at a date before any terms were on the record."""
+    if audit is None:
+        return "no terms"
+    return label(audit.verdicts["supplier"], "supplier", audit.parties)
 
 
 def _points(share: float) -> str:

@@ -48,18 +48,30 @@ def staged_terms(deal: Deal) -> dict[str, float]:
 
 
 def tranche_texts(levels: Any) -> list[str]:
-    """First tranches as text, with as few decimals as keep them apart: ``88,000`` for chips,
-    ``0.25`` for a share; the tree's offers and the plan's rows are named by them.
+    """First tranches as text, with as few decimals as keep them apart and each within a
+    thousandth of their span (of the level itself when there is one): ``88,000`` for chips,
+    ``0.25`` for a share, never ``0.2``; the tree's offers and the plan's rows are named by them.
 
     >>> tranche_texts([0, 88_000.4]), tranche_texts([0.0, 0.5, 1.0])
     (['0', '88,000'], ['0.0', '0.5', '1.0'])
+    >>> tranche_texts([0.0, 0.25, 0.5]), tranche_texts([1.5]), tranche_texts([220_000])
+    (['0.00', '0.25', '0.50'], ['1.5'], ['220,000'])
     """
     levels = [float(a) for a in levels]
+    span = max(levels) - min(levels) if levels else 0.0
+    slack = 1e-3 * (span or max((abs(a) for a in levels), default=0.0))
     for decimals in range(16):
         texts = [f"{a:,.{decimals}f}" for a in levels]
-        if len(set(texts)) == len(texts):
+        if len(set(texts)) == len(texts) and all(
+                abs(round(a, decimals) - a) <= slack for a in levels):
             return texts
     return [repr(a) for a in levels]
+
+
+def level_text(level: float) -> str:
+    """One level of the staged issue as text: ``88,000``, ``0.25``, ``1.5`` (see
+    :func:`tranche_texts`)."""
+    return tranche_texts([level])[0]
 
 
 def offer_labels(levels: Any) -> list[str]:
@@ -317,7 +329,7 @@ class StagePlan(TabularResult):
     def to_frame(self) -> pd.DataFrame:
         import pandas as pd  # start-up time: only a frame asked for needs pandas
 
-        rows = [{"first tranche": ONE_SHOT + f" ({self.one_shot:,.0f})", "safe": np.nan,
+        rows = [{"first tranche": ONE_SHOT + f" ({level_text(self.one_shot)})", "safe": np.nan,
                  "accepted": float(self.accepted[0].mean()),
                  "supplier gain": float((self.supplier[0] - self.outside).mean()),
                  "vs worse type": float((self.worse[0] - self.outside).mean())}]
@@ -358,11 +370,11 @@ class StagePlan(TabularResult):
             lines.append(f"No first tranche is safe in {self.confidence:.0%} of draws: {why}.")
         else:
             gain = round(self.gain_vs_one_shot(), 2) + 0.0
-            lines.append(f"Plan: first tranche {plan:,.0f} {self.unit} (largest safe in >= "
+            lines.append(f"Plan: first tranche {level_text(plan)} {self.unit} (largest safe in >= "
                          f"{self.confidence:.0%} of draws); gain over one shot "
                          + ("0" if gain == 0 else f"{gain:+.2f}") + " $bn per year.")
-        lines.append(f"Best by expected gain: {self.best:,.0f} {self.unit}. Chance that a breach "
-                     "is under way and undetected, by stage: "
+        lines.append(f"Best by expected gain: {level_text(self.best)} {self.unit}. Chance that a "
+                     "breach is under way and undetected, by stage: "
                      + ", ".join(f"{p:.1%}" for p in self.reach.mean(axis=1)))
         if detail:
             lines.append(f"Solved by screening backward induction, regret <= {self.regret:.2g}.")

@@ -31,6 +31,7 @@ from deals.deal.sections.actors import WinSetSlack, latency, member_gains
 from deals.two_level.beliefs import in_proposal_setting, mutual_optimism_of
 from deals.errors import DealError
 from deals.audit.leverage import batch_problem, sample_values, supplier_power
+from deals.audit.verdicts import side_of
 from deals.deal.terms import SIDES
 from games import markup
 from games.bargaining.batch import scan
@@ -129,17 +130,17 @@ class TwoLevel(TabularResult):
         lines = []
         if "both" in self.ratified:
             lines.append(f"The proposal is ratified at home in {self.ratified['both']:.0%} of "
-                         "draws" + "".join(f"; by the {self.parties[s]} side in "
+                         "draws" + "".join(f"; by {side_of(self.parties[s])} in "
                                            f"{self.ratified[s]:.0%}" for s in self.sides) + ".")
         for s in self.sides.values():
             blocking = sorted(((n, p) for n, p in s.blockers.items() if p >= 0.005),
                               key=lambda kv: -kv[1])
             if blocking:
-                lines.append(f"Who blocks on the {s.party} side (it refuses in "
+                lines.append(f"Who blocks on {side_of(s.party)} (it refuses in "
                              f"{1 - s.ratified:.0%} of draws): " + ", ".join(
                                  f"{n} objects in {p:.0%}" for n, p in blocking) + ".")
         if self.unratified_at_home:
-            lines.append(f"FLAG: the {self.parties['supplier']} side would not ratify its own "
+            lines.append(f"FLAG: {side_of(self.parties['supplier'])} would not ratify its own "
                          "proposal in most draws.")
         if self.breakdown is not None:
             lines.append(f"Talks may break down: each side expects more than the other will "
@@ -157,14 +158,14 @@ class TwoLevel(TabularResult):
         t = self.threat
         if t is not None:
             certain = float(np.mean(t.answer_if_certain == t.replies.index("accept")))
-            lines.append(f"Threat under doubt: the {self.parties['partner']} side accepts the "
+            lines.append(f"Threat under doubt: {side_of(self.parties['partner'])} accepts the "
                          f"proposal in {t.accepts:.0%} of draws at its belief in the threat "
                          f"(median {np.median(t.resolve):.2f} of 1), in {certain:.0%} if it "
                          f"believed it fully; the threat is tested in {t.tested:.0%} and "
                          f"carried out in {t.carried:.0%}.")
             if t.rests_on_doubted_threat:
-                lines.append(f"FLAG: the proposal's leverage rests on a threat the "
-                             f"{self.parties['partner']} side doubts.")
+                lines.append(f"FLAG: the proposal's leverage rests on a threat "
+                             f"{side_of(self.parties['partner'])} doubts.")
         return lines
 
     def to_data(self) -> dict[str, Any]:

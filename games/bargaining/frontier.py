@@ -43,6 +43,17 @@ def require_problem(problem: Any, what: str) -> BargainingProblem:
     return problem
 
 
+def _at_disagreement(values: np.ndarray, d: np.ndarray, unit: float) -> np.ndarray:
+    """Utilities for a caption: within a billionth of the utility range of the disagreement
+    payoff, the payoff itself (a zone's end computed as -1.2e-16 is the disagreement's 0).
+
+    >>> _at_disagreement(np.array([-1.249e-16, 0.2667]), np.array([0.0, 0.2]), 4.0).tolist()
+    [0.0, 0.2667]
+    """
+    near = np.abs(values - d) <= 1e-9 * unit
+    return np.where(near, d, values) + 0.0
+
+
 def utility_range(problem: BargainingProblem) -> float:
     """The unit of a problem's utilities: the larger of the two players' utility spreads.
 
@@ -291,7 +302,8 @@ def zone_of_agreement(problem: BargainingProblem, *, tol: float | None = None) -
                    f"(>= {shown[0]:g}) and {players[1]} (>= {shown[1]:g}) their disagreement "
                    "payoffs")
     else:
-        lo, hi = zone.min(axis=0) + 0.0, zone.max(axis=0) + 0.0
+        lo, hi = (_at_disagreement(x, shown, utility_range(problem))
+                  for x in (zone.min(axis=0), zone.max(axis=0)))
         message = (f"zone of agreement: {len(zone)} frontier points; {players[0]} gets "
                    f"{lo[0]:.4g} to {hi[0]:.4g}, {players[1]} gets {lo[1]:.4g} to {hi[1]:.4g} "
                    f"(disagreement {shown[0]:.4g}, {shown[1]:.4g})")

@@ -120,6 +120,39 @@ class TitForTat:
         return order[best_at[view.rows, pos]]
 
 
+def _frontier_neighbours(gains: np.ndarray, suffix: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """For each position of a falling staircase (per row), the frontier points around it.
+
+    ``gains`` are this side's gains, sorted per row; ``suffix[:, k]`` is the other side's best
+    gain among outcomes giving this side at least ``gains[:, k]`` (the last column -inf). A
+    column is a frontier point where the staircase steps down after it, unless its gain is
+    the previous point's up to rounding (1e-9 of the row's span): two outcomes a rounding
+    apart are one point, the better for the other side. Returns, per position, the last
+    frontier point strictly before it (-1: none) and the first at or after it (the last
+    column: none).
+
+    >>> gains = np.array([[0.0, 1.0, 1.0 + 1e-15, 3.0, 4.0]])   # 1 and 1 + 1e-15: one point
+    >>> before, after = _frontier_neighbours(gains, np.array([[3.0, 2.5, 2.0, 1.0, -np.inf]]))
+    >>> before.tolist(), after.tolist()
+    ([[-1, 0, 1, 1, 3]], [[0, 1, 3, 3, 4]])
+    """
+    draws, width = suffix.shape
+    index = np.arange(width)
+    step = np.zeros(suffix.shape, dtype=bool)
+    step[:, :-1] = suffix[:, :-1] > suffix[:, 1:]
+    previous = np.maximum.accumulate(np.where(step, index, -1), axis=1)[:, :-1]
+    finite = np.where(np.isfinite(suffix), gains, np.nan)
+    span = np.nanmax(finite, axis=1, initial=0.0) - np.nanmin(finite, axis=1, initial=0.0)
+    apart = gains[:, 1:] - np.take_along_axis(gains, np.maximum(previous, 0), axis=1) \
+        > 1e-9 * span[:, None]
+    step[:, 1:] &= (previous < 0) | apart
+    upto = np.maximum.accumulate(np.where(step, index, -1), axis=1)
+    before = np.column_stack([np.full(draws, -1), upto[:, :-1]])
+    after = np.minimum.accumulate(np.where(step, index, width - 1)[:, ::-1], axis=1)[:, ::-1]
+    return before, after
+
+
 @dataclass(frozen=True)
 class RubinsteinOptimal:
     """Offer the subgame-perfect split of alternating offers on the believed frontier.
@@ -148,18 +181,20 @@ class RubinsteinOptimal:
                                        axis=1)[:, ::-1]
         suffix = np.column_stack([suffix, np.full(view.draws, -np.inf)])
         a_sorted = np.column_stack([a_sorted, a_sorted[:, -1:] + 1.0])
+        before, after = _frontier_neighbours(a_sorted, suffix)
 
         def f(g):
-            # Interpolated between neighbouring outcomes, so a fine grid of outcomes gives the
-            # continuous frontier's answer rather than a staircase's.
+            # Interpolated between neighbouring points of the frontier (not of the sorted
+            # outcomes, most of which lie inside it when there are several issues), so a fine
+            # grid of outcomes gives the continuous frontier's answer rather than a staircase's.
             pos = view.index.position(g + view.reservation)
-            below = np.maximum(pos - 1, 0)
-            a0, a1 = a_sorted[view.rows, below], a_sorted[view.rows, pos]
-            f0, f1 = suffix[view.rows, below], suffix[view.rows, pos]
+            low, high = before[view.rows, pos], after[view.rows, pos]
+            a0, a1 = a_sorted[view.rows, np.maximum(low, 0)], a_sorted[view.rows, high]
+            f0, f1 = suffix[view.rows, np.maximum(low, 0)], suffix[view.rows, high]
             w = np.clip((g - a0) / np.maximum(a1 - a0, 1e-300), 0.0, 1.0)
             with np.errstate(invalid="ignore"):
                 value = np.where(np.isfinite(f1), f0 + w * (f1 - f0), -np.inf)
-            return np.where(pos == 0, suffix[:, 0], value)
+            return np.where(low < 0, f1, value)
 
         def surplus(g):  # >= 0 while the other is offered at least its continuation
             with np.errstate(invalid="ignore"):

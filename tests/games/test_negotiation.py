@@ -230,3 +230,24 @@ def test_tit_for_tat_gives_back_each_concession_in_kind():
     b_share = 1 - GRID[trace.offers[:, 0]]
     assert np.allclose(b_share[[0, 2, 4, 6, 8, 10]], [0, 0, 0.1, 0.2, 0.3, 0.4], atol=0.005)  # grid: 1/1000
     assert trace.round[0] == 12 and trace.utilities[0, 0] == pytest.approx(0.55, abs=0.002)
+
+
+@pytest.mark.parametrize("d_a, d_b", [(0.99, 0.95), (0.9, 0.8), (0.95, 0.6)])
+def test_rubinstein_split_on_a_two_issue_grid(d_a, d_b):
+    """Two issues whose Pareto frontier is a line, b = 2.5 - 2a for A's gains a in [0, 1.25]:
+    most grid outcomes lie inside it. Rubinstein's stationary split solves
+    f(a) = d_b f(d_a a), so A opens with a* = 1.25 (1 - d_b) / (1 - d_a d_b). The agent once
+    interpolated between neighbouring outcomes in A's order, which on such a grid is a
+    staircase with near-vertical drops, and its bisection stopped at a wrong crossing (1.16
+    for 1.05 at the first discounts)."""
+    c, e = (g.ravel() for g in np.meshgrid(np.linspace(0, 2, 101), np.linspace(0, 1, 41)))
+    problem = NegotiationProblem({"c": c, "e": e}, 2 * e - c, 2 * c - 1.5 * e,
+                                 discount_a=d_a, discount_b=d_b)
+    rubinstein = STANDARD["rubinstein"]
+    trace = negotiate(problem, rubinstein, rubinstein, deadline=50)
+    a_star = 1.25 * (1 - d_b) / (1 - d_a * d_b)
+    assert trace.round[0] == 1
+    # The offer is the grid outcome best for A among those giving B its continuation:
+    # within one grid step of c (0.02, A's gain 0.02) below the line's answer.
+    assert trace.utilities[0, 0] == pytest.approx(a_star, abs=0.025)
+    assert trace.utilities[1, 0] >= d_b * (2.5 - 2 * d_a * a_star) - 1e-9
