@@ -304,9 +304,11 @@ def zone_of_agreement(problem: BargainingProblem, *, tol: float | None = None) -
     else:
         lo, hi = (_at_disagreement(x, shown, utility_range(problem))
                   for x in (zone.min(axis=0), zone.max(axis=0)))
-        message = (f"zone of agreement: {len(zone)} frontier points; {players[0]} gets "
-                   f"{lo[0]:.4g} to {hi[0]:.4g}, {players[1]} gets {lo[1]:.4g} to {hi[1]:.4g} "
-                   f"(disagreement {shown[0]:.4g}, {shown[1]:.4g})")
+        gets = [f"{a:.4g}" if f"{a:.4g}" == f"{b:.4g}" else f"{a:.4g} to {b:.4g}"
+                for a, b in zip(lo, hi)]
+        message = (f"zone of agreement: {len(zone)} frontier point"
+                   f"{'' if len(zone) == 1 else 's'}; {players[0]} gets {gets[0]}, "
+                   f"{players[1]} gets {gets[1]} (disagreement {shown[0]:.4g}, {shown[1]:.4g})")
     return ZoneOfAgreement(zone, outcomes, players, (float(d[0]), float(d[1])), message)
 
 

@@ -151,3 +151,14 @@ def test_plots_mark_the_solutions_and_proposal():
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def test_a_zone_of_one_point_says_one_point_and_each_gain_once():
+    """A zone that is a single frontier point reads '1 frontier point; A gets 1' (it read
+    '1 frontier points; A gets 1 to 1')."""
+    from games.bargaining.frontier import zone_of_agreement
+    from games.bargaining.problem import BargainingProblem
+
+    zone = zone_of_agreement(BargainingProblem.from_points([(1, 2), (0, 3), (3, 0)], (1, 2)))
+    assert "1 frontier point;" in zone.message
+    assert " to " not in zone.message.split("(")[0]
