@@ -100,8 +100,8 @@ VOCABULARY = (
             "at least efficiency_margin"),
     Verdict("sound", "fair", "sound", "about right",
             "sound", "fair to {who}",
-            "accepted almost surely, and {who} claims about what its position supports",
-            "accepted almost surely, and {who} claims about what its position supports",
+            "accepted in nearly all worlds, and {who} gets at least close to what its position supports",
+            "accepted in nearly all worlds, and {who} gets at least close to what its position supports",
             "none of the above"),
 )
 #: The verdicts' rule names (the supplier's codes), in the order they are tried.

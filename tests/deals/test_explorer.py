@@ -210,7 +210,7 @@ def test_the_verdict_says_in_words_what_each_flag_means():
     assert "P accepts these terms in 100%" in under[1]
     assert under[2].startswith("S: underpriced (S gains, but well under what its position")
     sound = verdict(ex.update(pay=(2.0 + C) / 2))
-    assert sound[2].startswith("S: sound (accepted almost surely, and S claims about what its")
+    assert sound[2].startswith("S: sound (accepted in nearly all worlds, and S gets at least close to")
 
 
 _CLIENT_VALUES = [-5.0, -1e308, 1e200, 1e308, float("nan"), float("inf"), -float("inf"), "abc",
