@@ -91,6 +91,13 @@ INSTRUCTION = ("Move the terms; the verdict for each side (beside them, or above
                "otherwise every parameter is drawn, as in `chipdeals assess`.")
 #: Width of the sliders' column and of the verdict's column (px): side by side at 1280.
 LEFT, RIGHT = 500, 660
+#: A slider's caption wraps inside its column (Bokeh's and Panel's keep it on one line, which
+#: on a phone pushed a long unit or level name past the screen's edge).
+WRAP = {"white-space": "normal", "overflow-wrap": "anywhere"}
+
+
+def _css(styles: Mapping[str, str]) -> str:
+    return " ".join(f"{k}: {v};" for k, v in styles.items())
 
 
 def control_label(c: Control, deal: deals.Deal) -> str:
@@ -101,14 +108,26 @@ def control_label(c: Control, deal: deals.Deal) -> str:
         what = deal.issue(c.name).description
     for stop in (" (", ":", ";", ", "):
         what = what.split(stop)[0]
-    what = what.strip() or c.name.replace("_", " ")
-    if len(what) > 48:
-        what = what[:what.rfind(" ", 0, 46)] + "..."
+    what = _clipped(what.strip() or c.name.replace("_", " "), 48)
     unit = c.unit.replace(" per year", "/yr").replace("per year", "/yr")
     if unit.startswith("0 ") or "," in unit:  # named levels or a note: too long for a label
         unit = ""
     words = what[:1].upper() + what[1:]
-    return f"{words} ({unit})" if unit else words
+    return f"{words} ({_clipped(unit, 100)})" if unit else words
+
+
+def _clipped(words: str, most: int) -> str:
+    """``words`` cut at a space to at most ``most`` characters, with '...' where cut (the
+    readouts table under the sliders shows every unit in full); a caption longer than its
+    column wraps.
+
+    >>> _clipped("share of sales not made elsewhere", 20)
+    'share of sales...'
+    """
+    if len(words) <= most:
+        return words
+    cut = words.rfind(" ", 0, most - 2)
+    return words[:cut if cut > 0 else most - 3] + "..."
 
 
 class ExplorerPage:
@@ -252,14 +271,18 @@ class ExplorerPage:
             value = ex.terms.get(c.name, ex.values.get(c.name))
             label = control_label(c, ex.deal)
             if c.levels is not None:
+                # Panel writes a discrete slider's caption and level names into HTML (its
+                # StaticText), where a float slider's title is text: escaped here, not there.
                 names = _level_names(ex.deal, c)
                 slider = pn.widgets.DiscreteSlider(
-                    label=label, options={names.get(v, f"{v:g}"): v for v in c.levels},
-                    value=value, sizing_mode="stretch_width")
+                    label=text(label), options={text(names.get(v, f"{v:g}")): v
+                                                for v in c.levels},
+                    value=value, sizing_mode="stretch_width", styles=WRAP)
             else:
                 slider = pn.widgets.FloatSlider(
                     label=label, start=c.low, end=c.high, step=c.step, value=value,
-                    format=_numeral(c), sizing_mode="stretch_width")
+                    format=_numeral(c), sizing_mode="stretch_width",
+                    stylesheets=[f".bk-slider-title {{ {_css(WRAP)} }}"])
             slider.param.watch(self._moved(c), "value_throttled"
                                if c.levels is None else "value")
             self.sliders[c.name] = slider

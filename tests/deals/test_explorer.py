@@ -314,3 +314,51 @@ def test_the_page_builds_its_widgets_without_panel_deprecation_warnings():
     assert page.sliders and all(s.label for s in page.sliders.values())
     said = [str(w.message) for w in caught if "deprecat" in str(w.message).lower()]
     assert not said, said[:3]
+
+
+MARKUP = '<script>alert(1)</script> "><img src=x onerror=alert(1)> \'q\''
+
+
+def hostile_levels() -> Deal:
+    """The toy deal with a discrete issue whose description and level names are markup."""
+    from dataclasses import replace
+
+    tier = Issue("tier", (0.0, 1.0), giver="supplier", levels=[0.0, 1.0],
+                 unit=f"0 {MARKUP}, 1 {MARKUP} b", description=f"{MARKUP} tier")
+    return replace(toy(), issues=[*toy().issues, tier],
+                   utility={"supplier": "pay - c * chips - 0.1 * tier",
+                            "partner": "v * chips - pay + 0.2 * tier"})
+
+
+def test_a_discrete_sliders_caption_and_level_names_reach_its_html_escaped():
+    """Panel writes a DiscreteSlider's caption and level names into HTML (a float slider's
+    title is text): a level named '<img src=x onerror=...>' ran its script on the page."""
+    pytest.importorskip("panel")
+    from deals.views import app
+
+    page = app.ExplorerPage(hostile_levels(), draws=50)
+    slider = page.sliders["tier"]
+    html = [slider._text.value, *slider.labels]
+    assert all("<script" not in h and "<img" not in h for h in html), html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in slider._text.value
+    assert page.sliders["chips"].label == "Chips (units)"  # text: shown as written, unescaped
+
+
+def test_slider_captions_are_short_and_wrap_inside_their_column():
+    """A long unit made a caption wider than a phone (Bokeh keeps it on one line): the page
+    scrolled sideways. Captions are cut to a few words (the readouts table has the units in
+    full) and may wrap."""
+    from dataclasses import replace
+
+    pytest.importorskip("panel")
+    from deals.views import app
+
+    long = "dollars " * 30 + "Z" * 200
+    chips = replace(toy().issues[0], unit=long, description=long)
+    page = app.ExplorerPage(replace(hostile_levels(), issues=[chips, *hostile_levels().issues[1:]]),
+                            draws=50)
+    caption = page.sliders["chips"].label
+    assert len(caption) <= 48 + 100 + 3 and caption.endswith("...)"), caption
+    assert "white-space: normal" in page.sliders["chips"].stylesheets[0]
+    assert page.sliders["tier"].styles["white-space"] == "normal"
+    assert app._clipped("Z" * 200, 40) == "Z" * 37 + "..."
