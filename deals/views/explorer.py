@@ -390,7 +390,9 @@ class ConcessionExplorer:
         where = ("held values, others at point values" if st.held else "the file's point values")
         ax.set_title(f"{p} accepts in {st.acceptance:.0%}; leverage ratio {st.rho['median']:.2f}"
                      f"\n(frontier at {where}; the verdict is over the draws)", fontsize=9)
-        ax.legend(fontsize=8, loc="best", framealpha=0.9)
+        legend = ax.legend(fontsize=8, loc="best", framealpha=0.9)
+        for t in (ax.title, ax.xaxis.label, ax.yaxis.label, *legend.get_texts()):
+            t.set_parse_math(False)  # names from the file as written: '$x$' is not maths
         return ax
 
     def controls(self) -> list[Control]:

@@ -362,3 +362,16 @@ def test_slider_captions_are_short_and_wrap_inside_their_column():
     assert "white-space: normal" in page.sliders["chips"].stylesheets[0]
     assert page.sliders["tier"].styles["white-space"] == "normal"
     assert app._clipped("Z" * 200, 40) == "Z" * 37 + "..."
+
+
+def test_names_with_dollar_signs_are_drawn_as_written_not_as_maths():
+    from dataclasses import replace
+
+    from matplotlib.figure import Figure
+
+    deal = replace(toy(), supplier="$S$ corp", partner="P $x^2$")
+    ax = ConcessionExplorer(deal, parameters=["c"], draws=50).plot(Figure().add_subplot())
+    ax.figure.canvas.draw()
+    texts = [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts()]
+    assert "$S$ corp utility, $bn per year" == ax.xaxis.label.get_text()
+    assert all(not t.get_parse_math() for t in texts)
