@@ -21,6 +21,8 @@ ipywidgets sliders to :meth:`update` and redraws :meth:`~ConcessionExplorer.plot
 from __future__ import annotations
 
 import copy
+import math
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -140,8 +142,10 @@ class Control:
         """
         try:
             v = float(value)
-        except (TypeError, ValueError, OverflowError):
-            raise DealError(f"explorer.{self.name}: {value!r} is not a number") from None
+        except OverflowError:  # a whole number past the float range: past the slider's too
+            v = np.inf if value > 0 else -np.inf
+        except (TypeError, ValueError):
+            raise DealError(f"explorer.{self.name}: {shown(value)} is not a number") from None
         if not self.low <= v <= self.high:  # False for NaN too
             raise DealError(f"explorer.{self.name}: {v:g} is outside the slider's range "
                             f"[{self.low:g}, {self.high:g}]")
@@ -151,6 +155,20 @@ class Control:
         """The value as the readout shows it, with the unit: '1,100,000 H100e per year'."""
         shown = format(value, self.readout_format)
         return f"{shown} {self.unit}".strip()
+
+
+def shown(value: Any) -> str:
+    """A value a page's client sent, short enough for one line of an error message (a client
+    can send a string of megabytes, or a whole number too long for ``repr``).
+
+    >>> shown("x" * 1000), shown(10 ** 5000), shown([1.5])
+    ("'xxxxxxxxxxxx...xxxxxxxxxxxxx'", 'a whole number of 5,001 digits', '[1.5]')
+    """
+    if isinstance(value, int) and value.bit_length() > 64:
+        size = abs(value)
+        digits = int((size.bit_length() - 1) * math.log10(2)) + 1  # exact, or one short
+        return f"a whole number of {digits + (size >= 10 ** digits):,} digits"
+    return reprlib.repr(value)
 
 
 def verdict(state: ExplorerState) -> list[str]:
@@ -266,8 +284,10 @@ class ConcessionExplorer:
         # what no deal can be evaluated at is a value that is not a finite number.
         try:
             v = float(value)
-        except (TypeError, ValueError, OverflowError):
-            raise DealError(f"explorer.{name}: {value!r} is not a number") from None
+        except OverflowError:
+            v = np.inf
+        except (TypeError, ValueError):
+            raise DealError(f"explorer.{name}: {shown(value)} is not a number") from None
         if not np.isfinite(v):
             raise DealError(f"explorer.{name}: {v} is not a finite number")
         return v

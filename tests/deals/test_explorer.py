@@ -375,3 +375,20 @@ def test_names_with_dollar_signs_are_drawn_as_written_not_as_maths():
     texts = [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.get_legend().get_texts()]
     assert "$S$ corp utility, $bn per year" == ax.xaxis.label.get_text()
     assert all(not t.get_parse_math() for t in texts)
+
+
+@pytest.mark.parametrize("value", [10 ** 5000, -10 ** 400, "9" * 100_000, "x" * 100_000,
+                                   {"a": [1] * 10_000}],
+                         ids=["5001 digits", "-401 digits", "nines", "letters", "dict"])
+def test_a_huge_value_from_a_client_is_refused_in_one_short_line(value):
+    """A whole number past 4,300 digits made the check's own message raise ValueError (a
+    traceback in the server's log, nothing on the page); a long string was echoed whole."""
+    ex = ConcessionExplorer(toy(), parameters=["v"], draws=50)
+    for control in ex.controls():
+        with pytest.raises(DealError) as info:
+            control.check(value)
+        said = str(info.value)
+        assert said.startswith(f"explorer.{control.name}: ") and len(said) < 120, said
+    with pytest.raises(DealError, match=r"^explorer\.v: ") as info:
+        ex.update(v=value)
+    assert len(str(info.value)) < 120
