@@ -24,7 +24,7 @@ import copy
 import math
 import reprlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -42,7 +42,7 @@ from games.errors import listing
 from games.markup import lines
 from games.results import TabularResult
 
-__all__ = ["ConcessionExplorer", "Control", "ExplorerState", "verdict"]
+__all__ = ["ConcessionExplorer", "Control", "ExplorerState", "assess_command", "verdict"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -193,14 +193,32 @@ def verdict(state: ExplorerState) -> list[str]:
         lines.insert(0, f"Holding {held}; every other parameter drawn.")
         full = state.all_drawn
         if full is not None:
-            lines.append(f"With every parameter drawn (as chipdeals assess): {the(s)} "
+            lines.append(f"With every parameter drawn (as {assess_command(full)}): {the(s)} "
                          f"{label(full.verdicts['supplier'], 'supplier', full.parties)}; "
                          f"{the(p)} accepts in {full.acceptance['partner']:.0%}, {the(s)} in "
                          f"{full.acceptance['supplier']:.0%}.")
     else:
-        lines.insert(0, f"Every parameter drawn over {a.draws:,} plausible worlds: the same "
-                        "numbers as chipdeals assess for these terms.")
+        lines.insert(0, f"Every parameter drawn over {a.draws:,} plausible worlds: the "
+                        f"numbers {assess_command(a)} gives for these terms.")
     return lines
+
+
+def assess_command(a: Assessment) -> str:
+    """The ``chipdeals assess`` command line that gives audit ``a``'s numbers: its draws (the
+    page runs fewer than the command's default), and its seed and thresholds where they are
+    not the command's.
+
+    >>> a = assess(load("chips-for-farm-purchases"), draws=50, progress=False)
+    >>> assess_command(a), assess_command(replace(a, seed=3, thresholds=Thresholds(under_rho=0.7)))
+    ('chipdeals assess --draws 50', 'chipdeals assess --draws 50 --seed 3 --under-rho 0.7')
+    """
+    words = [f"chipdeals assess --draws {a.draws}"]
+    if a.seed != 0:
+        words.append(f"--seed {a.seed}" if a.seed is not None else "(other random draws)")
+    default = Thresholds()
+    words += [f"--{k.replace('_', '-')} {v:g}" for k, v in asdict(a.thresholds).items()
+              if v != getattr(default, k) and k != "inefficient_share"]
+    return " ".join(words)
 
 
 class ConcessionExplorer:

@@ -205,7 +205,8 @@ def test_the_verdict_says_in_words_what_each_flag_means():
     assert over[0].startswith("Holding v at 2, c at 0.2")  # the page says what it holds
     assert "P accepts these terms in 0%" in over[1]
     assert over[2] == "S: over-reach (P rejects it in most worlds)."
-    assert over[-1].startswith("With every parameter drawn (as chipdeals assess)")
+    assert over[-1].startswith("With every parameter drawn (as chipdeals assess --draws 400 "
+                               "--seed 1): ")
     under = verdict(ex.update(pay=0.6))    # S gains 0.4 of the 0.9 the benchmark gives it
     assert "P accepts these terms in 100%" in under[1]
     assert under[2].startswith("S: underpriced (S gains, but well under what its position")
@@ -392,3 +393,25 @@ def test_a_huge_value_from_a_client_is_refused_in_one_short_line(value):
     with pytest.raises(DealError, match=r"^explorer\.v: ") as info:
         ex.update(v=value)
     assert len(str(info.value)) < 120
+
+
+def test_the_verdict_names_the_assess_command_that_gives_its_numbers(tmp_path, capsys):
+    """The page runs 500 draws where `chipdeals assess` runs 10,000 by default, so 'the same
+    numbers as chipdeals assess' was false (the UAE deal: the US accepts in 97% on the page,
+    96% from the command): the page names the command line that gives its numbers."""
+    import json
+
+    from deals import dumps
+    from deals.cli.commands import main
+    from deals.views.explorer import verdict
+
+    ex = ConcessionExplorer(toy(), parameters=["c"], draws=300)
+    said = verdict(ex.update(pay=2.0))[0]
+    assert said.endswith("the numbers chipdeals assess --draws 300 gives for these terms.")
+    path = tmp_path / "saved.toml"
+    path.write_text(dumps(ex.proposal_deal()))
+    capsys.readouterr()
+    assert main(["assess", str(path), "--draws", "300", "--format", "json", "--jobs", "1"]) == 0
+    audit = json.loads(capsys.readouterr().out)
+    assert audit["acceptance"] == {"partner": ex.state.acceptance,
+                                   "supplier": ex.state.supplier_acceptance}
