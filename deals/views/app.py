@@ -29,8 +29,8 @@ from typing import Any
 import deals
 from deals.audit.streaming import MAX_KEPT_DRAWS  # the page keeps every draw
 from deals.errors import DealError
-from deals.audit.verdicts import level_names, the
-from deals.practice.session import PracticeSession, number_text
+from deals.audit.verdicts import level_names, terms_text, the
+from deals.practice.session import PracticeSession
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
 from games.errors import GameError
 from games.markup import markdown, text
@@ -417,7 +417,7 @@ class NegotiationTab:
         table = s.offer_on_table
         if table is not None:
             u = s.my_utility(s.offers[-1][1])
-            offer = "; ".join(f"{markdown(k)} {number_text(v)}" for k, v in table.items())
+            offer = markdown(terms_text(s.deal, table))  # each term with its unit
             lines.append(f"**Round {s.round} of {s.rounds}**: their offer ({offer}) is worth "
                          f"{u:.3g} $bn a year to you.")
         if s.status != "open":

@@ -415,3 +415,16 @@ def test_the_verdict_names_the_assess_command_that_gives_its_numbers(tmp_path, c
     audit = json.loads(capsys.readouterr().out)
     assert audit["acceptance"] == {"partner": ex.state.acceptance,
                                    "supplier": ex.state.supplier_acceptance}
+
+
+def test_the_negotiation_tab_gives_each_term_of_an_offer_with_its_unit():
+    """The tab once read 'their offer (chips 220,000; divest 1; safeguards 1)': numbers
+    without units, where `chipdeals assess` says 'divest 100%; safeguards full strength'."""
+    pytest.importorskip("panel")
+    from deals.views import app
+
+    page = app.ExplorerPage("gulf-divestment-uae", draws=50)
+    page.negotiation.new_game()
+    said = page.negotiation.log.object
+    offer = said.split("their offer (")[1].split(") is worth")[0]
+    assert "H100e per year" in offer and "full strength" in offer, offer
