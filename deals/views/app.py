@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import signal
 import socket
 import sys
+import threading
 import webbrowser
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -513,13 +515,30 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
     print(f"chipdeals explorer at {url} (Ctrl-C stops it)", flush=True)
     if open_browser:
         webbrowser.open(url)
+    previous = _stop_on_sigterm()
     try:
         server.io_loop.start()
     except KeyboardInterrupt:
         pass
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         server.stop()
         print("chipdeals explorer stopped", file=sys.stderr, flush=True)
+
+
+def _stop_on_sigterm() -> Any:
+    """Make SIGTERM (``kill``, a service manager, a closed terminal's job control) stop the
+    server as Ctrl-C does: sessions closed, one line said, exit status 0, where Python's
+    default ends the process at once. Returns the previous handler (None off the main thread,
+    where no handler can be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _quiet_closed_sockets(loop: Any, context: dict) -> None:

@@ -428,3 +428,47 @@ def test_the_negotiation_tab_gives_each_term_of_an_offer_with_its_unit():
     said = page.negotiation.log.object
     offer = said.split("their offer (")[1].split(") is worth")[0]
     assert "H100e per year" in offer and "full strength" in offer, offer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_the_server_refuses_bad_requests_in_words_and_stops_cleanly_on_a_signal(stop, tmp_path):
+    """`kill` (SIGTERM) ended the server at once, without closing its sessions or saying so;
+    now it stops as Ctrl-C does. Bad requests get a status and no traceback."""
+    import os
+    import re
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    pytest.importorskip("panel")
+    from deals import dumps
+
+    (tmp_path / "toy.toml").write_text(dumps(toy()))
+    root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from deals.cli.commands import main; sys.exit(main())",
+         "explore", "toy.toml", "--no-browser", "--draws", "50"], cwd=tmp_path, env=env,
+        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    found: list[str] = []
+    reader = threading.Thread(target=lambda: found.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(120)
+    try:
+        url = re.search(r"http://127\.0\.0\.1:\d+/\?token=[\w-]+", found[0]).group(0)
+        base, token = url.split("/?token=")
+        for path, status in [(f"/no-such-page?token={token}", 404), ("/?token=%00%ff", 400),
+                             (f"/?token={token}x", 403)]:
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(base + path, timeout=60)
+            assert info.value.code == status
+    finally:
+        proc.send_signal(getattr(signal, stop))
+        code = proc.wait(60)
+    err = proc.stderr.read()
+    assert code == 0 and "chipdeals explorer stopped" in err and "Traceback" not in err, err
