@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import signal
 import socket
 import sys
@@ -31,7 +32,7 @@ from typing import Any
 import deals
 from deals.audit.streaming import MAX_KEPT_DRAWS  # the page keeps every draw
 from deals.errors import DealError
-from deals.audit.verdicts import level_names, terms_text, the
+from deals.audit.verdicts import SCALE, level_names, terms_text, the
 from deals.practice.session import PracticeSession
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
 from games.errors import GameError
@@ -112,8 +113,10 @@ def control_label(c: Control, deal: deals.Deal) -> str:
         what = what.split(stop)[0]
     what = _clipped(what.strip() or c.name.replace("_", " "), 48)
     unit = c.unit.replace(" per year", "/yr").replace("per year", "/yr")
-    if unit.startswith("0 ") or "," in unit:  # named levels or a note: too long for a label
+    if re.match(r"-?\d+(\.\d+)? ", unit):  # named levels ('0 capped, 1 free') or a 0/1 switch
         unit = ""
+    elif not SCALE.match(unit):  # a scale ('strength, 0-1') stays whole; a note is cut off
+        unit = unit.split(",")[0].strip()
     words = what[:1].upper() + what[1:]
     return f"{words} ({_clipped(unit, 100)})" if unit else words
 

@@ -472,3 +472,28 @@ def test_the_server_refuses_bad_requests_in_words_and_stops_cleanly_on_a_signal(
         code = proc.wait(60)
     err = proc.stderr.read()
     assert code == 0 and "chipdeals explorer stopped" in err and "Traceback" not in err, err
+
+
+def test_every_library_sliders_caption_carries_its_unit_unless_its_values_are_named():
+    """'US-operator control: 1.00' and 'Own run premium: 0.30' read as bare numbers: a unit
+    with a comma ('strength, 0-1', 'share of price, per H100e ...') was dropped whole. A scale
+    now stays whole and a note is cut at its comma; only named levels ('0 capped, 1
+    unrestricted', shown by name on a discrete slider) and 0/1 switches go without."""
+    import re
+
+    pytest.importorskip("panel")
+    from deals import library_names
+    from deals.views.app import control_label
+    from deals.views.explorer import Control
+
+    for name in library_names():
+        deal = load(name)
+        controls = [Control(i.name, "issue", *i.range, i.unit) for i in deal.issues]
+        controls += [Control(k, "parameter", 0, 1, p.unit) for k, p in deal.parameters.items()]
+        for c in controls:
+            caption = control_label(c, deal)
+            if c.unit and not re.match(r"-?\d+(\.\d+)? ", c.unit):
+                assert caption.endswith(")") and "(" in caption, (name, c.name, caption)
+    gulf = load("gulf-divestment-uae")
+    assert control_label(Control("safeguards", "issue", 0, 1, "strength, 0-1"), gulf) == \
+        "US-operator control (strength, 0-1)"
