@@ -340,9 +340,16 @@ class ConcessionExplorer:
         >>> deals.loads(deals.dumps(ex.proposal_deal())).proposal.values == ex.terms
         True
         """
-        return replace(self.deal, proposal=Terms(
-            dict(self.terms), source="explorer",
+        return replace(self.deal, proposal=self._proposal(
             description="terms set in the concession explorer"))
+
+    def _proposal(self, description: str = "") -> Terms:
+        """The explorer's terms as a proposal in the setting of the file's proposal (parameter
+        values in force when it was on the table, e.g. a threat carried out): the audit judges
+        the file's proposal in that setting, so the explorer and a saved file do too."""
+        setting = self.deal.proposal.setting if self.deal.proposal is not None else {}
+        return Terms(dict(self.terms), description=description, source="explorer",
+                     setting=dict(setting))
 
     def _assess(self, deal: Deal) -> Assessment:
         return assess(deal, draws=self.draws, seed=self.seed, thresholds=self.thresholds,
@@ -360,12 +367,14 @@ class ConcessionExplorer:
     def _compute(self) -> ExplorerState:
         held = {k: self.values[k] for k in self.parameters if k in self.held}
         bound = self.deal.bind(**held) if held else self.deal
-        proposal = Terms(dict(self.terms), source="explorer")
-        a = self._assess(replace(bound, proposal=proposal))
+        proposal = self._proposal()
+        judged = replace(bound, proposal=proposal)
+        a = self._assess(judged)
         full = self._assess(replace(self.deal, proposal=proposal)) if held else None
-        front, d = self._frontier(bound)
-        u = tuple(float(v) for v in bound.utilities(self.terms))
-        ub = tuple(float(v) for v in bound.utilities(a.benchmark))
+        framed = judged.at_terms("proposal")[0] if proposal.setting else bound  # as the audit
+        front, d = self._frontier(framed)
+        u = tuple(float(v) for v in framed.utilities(self.terms))
+        ub = tuple(float(v) for v in framed.utilities(a.benchmark))
         return ExplorerState(
             deal=self.deal.name, players=(self.deal.supplier, self.deal.partner),
             terms=dict(self.terms), values=dict(self.values),

@@ -497,3 +497,22 @@ def test_every_library_sliders_caption_carries_its_unit_unless_its_values_are_na
     gulf = load("gulf-divestment-uae")
     assert control_label(Control("safeguards", "issue", 0, 1, "strength, 0-1"), gulf) == \
         "US-operator control (strength, 0-1)"
+
+
+@pytest.mark.parametrize("name", ["allied-sme-netherlands", "india-energy-trade",
+                                  "tier-upgrade-poland"])
+def test_the_explorer_audits_a_library_proposal_in_its_own_setting_as_assess_does(name):
+    """Three library proposals carry a setting (the Dutch one is audited with the US threat
+    carried out, cap_threat = 1). The explorer dropped it: its page said the Netherlands accepts
+    in 0% with a leverage ratio of 'nan' where `chipdeals assess --draws 500` says 33% and
+    1.97, and a saved file audited the terms without the threat too."""
+    from deals import dumps, loads
+
+    ex = ConcessionExplorer(name, draws=300)
+    a = assess(load(name), draws=300, seed=0, progress=False)
+    shown = ex.state.assessment
+    assert (shown.acceptance, shown.verdicts, shown.rho) == (a.acceptance, a.verdicts, a.rho)
+    saved = loads(dumps(ex.proposal_deal()))
+    assert saved.proposal.setting == load(name).proposal.setting
+    again = assess(saved, draws=300, seed=0, progress=False)
+    assert (again.acceptance, again.verdicts) == (a.acceptance, a.verdicts)

@@ -105,7 +105,8 @@ def expected(values: dict[str, float], name: str = DEAL) -> deals.Assessment:
     terms = {k: v for k, v in values.items() if k in {i.name for i in deal.issues}}
     keys = {k: v for k, v in values.items() if k not in terms}
     bound = deal.bind(**keys) if keys else deal
-    judged = replace(bound, proposal=Terms(deal.outcome_values(terms)))
+    setting = deal.proposal.setting if deal.proposal is not None else {}  # as assess reads it
+    judged = replace(bound, proposal=Terms(deal.outcome_values(terms), setting=setting))
     return deals.assess(judged, draws=DRAWS, seed=0, progress=False)
 
 
