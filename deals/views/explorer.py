@@ -435,7 +435,9 @@ class ConcessionExplorer:
             ax.set_xlim(low[0], high[0])
             ax.set_ylim(low[1], high[1])
         where = ("held values, others at point values" if st.held else "the file's point values")
-        ax.set_title(f"{p} accepts in {st.acceptance:.0%}; leverage ratio {st.rho['median']:.2f}"
+        rho = st.rho["median"]  # NaN where the audit finds the ratio undefined (no zone)
+        ratio = f"leverage ratio {rho:.2f}" if np.isfinite(rho) else "leverage ratio undefined"
+        ax.set_title(f"{p} accepts in {st.acceptance:.0%}; {ratio}"
                      f"\n(frontier at {where}; the verdict is over the draws)", fontsize=9)
         legend = ax.legend(fontsize=8, loc="best", framealpha=0.9)
         for t in (ax.title, ax.xaxis.label, ax.yaxis.label, *legend.get_texts()):

@@ -516,3 +516,20 @@ def test_the_explorer_audits_a_library_proposal_in_its_own_setting_as_assess_doe
     assert saved.proposal.setting == load(name).proposal.setting
     again = assess(saved, draws=300, seed=0, progress=False)
     assert (again.acceptance, again.verdicts) == (a.acceptance, a.verdicts)
+
+
+def test_a_leverage_ratio_the_audit_cannot_define_reads_as_words_not_nan():
+    """The chart's title read 'leverage ratio nan' where no draw has a zone of agreement."""
+    import re
+    from dataclasses import replace
+
+    from matplotlib.figure import Figure
+
+    no_zone = replace(toy(), parameters=[Parameter("v", 0.03, range=(0.01, 0.05)),
+                                         Parameter("c", C, range=(0.1, 0.3))])
+    ex = ConcessionExplorer(no_zone, parameters=["c"], draws=50)
+    assert ex.state.rho["defined"] == 0.0
+    title = ex.plot(Figure().add_subplot()).get_title()
+    assert "leverage ratio undefined" in title and "nan" not in title
+    zone = ConcessionExplorer(toy(), parameters=["c"], draws=50).plot(Figure().add_subplot())
+    assert re.search(r"; leverage ratio \d+\.\d\d\n", zone.get_title())
