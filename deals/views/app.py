@@ -32,7 +32,7 @@ from typing import Any
 import deals
 from deals.audit.streaming import MAX_KEPT_DRAWS  # the page keeps every draw
 from deals.errors import DealError
-from deals.audit.verdicts import SCALE, level_names, terms_text, the
+from deals.audit.verdicts import SCALE, amount, level_names, terms_text, the
 from deals.practice.session import PracticeSession
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
 from games.errors import GameError
@@ -97,6 +97,8 @@ LEFT, RIGHT = 500, 660
 #: A slider's caption wraps inside its column (Bokeh's and Panel's keep it on one line, which
 #: on a phone pushed a long unit or level name past the screen's edge).
 WRAP = {"white-space": "normal", "overflow-wrap": "anywhere"}
+#: A unit that names values ('0 capped, 1 unrestricted') or a 0/1 switch ('1 if ..., 0 if not').
+NAMED = re.compile(r"-?\d+(\.\d+)? ")
 
 
 def _css(styles: Mapping[str, str]) -> str:
@@ -113,7 +115,7 @@ def control_label(c: Control, deal: deals.Deal) -> str:
         what = what.split(stop)[0]
     what = _clipped(what.strip() or c.name.replace("_", " "), 48)
     unit = c.unit.replace(" per year", "/yr").replace("per year", "/yr")
-    if re.match(r"-?\d+(\.\d+)? ", unit):  # named levels ('0 capped, 1 free') or a 0/1 switch
+    if NAMED.match(unit):  # named levels ('0 capped, 1 free') or a 0/1 switch
         unit = ""
     elif not SCALE.match(unit):  # a scale ('strength, 0-1') stays whole; a note is cut off
         unit = unit.split(",")[0].strip()
@@ -343,7 +345,7 @@ class ExplorerPage:
         finally:
             self._syncing = False
         self.title.object = f"### {markdown(ex.deal.title)}"
-        self.readouts.object = _readouts(ex.controls(), st)
+        self.readouts.object = _readouts(ex.controls(), st, ex.deal)
         said = [markdown(line) for line in verdict(st)]
         self.verdict.object = f"**Verdict**: *{said[0]}*\n\n" + "\n\n".join(said[1:])
         self.figure.object = _figure(ex)
@@ -454,7 +456,22 @@ def _numeral(c: Control) -> str:
     return "0,0" + ("." + "0" * decimals if decimals else "")
 
 
-def _readouts(controls: list[Control], st: ExplorerState) -> str:
+def value_text(c: Control, value: float, deal: deals.Deal) -> str:
+    """A readout: the value with its unit, or for an issue whose unit names its values, the
+    value and its name as the audit words it ('1.00 (unrestricted)', not '1.00 0 capped, 1
+    unrestricted').
+
+    >>> d = deals.load("allied-sme-netherlands")
+    >>> [value_text(Control("fdpr", "issue", 0, 1, d.issue("fdpr").unit), v, d) for v in (0, 1)]
+    ['0.00 (not applied)', '1.00 (applied)']
+    """
+    if c.kind != "issue" or not NAMED.match(c.unit):
+        return c.text(value)
+    said = amount(deal.issue(c.name), value)
+    return f"{format(value, c.readout_format)} ({c.unit if NAMED.match(said) else said})"
+
+
+def _readouts(controls: list[Control], st: ExplorerState, deal: deals.Deal) -> str:
     values: Mapping[str, float] = {**st.terms, **st.values}
     lines = ["| term or parameter | value | |", "|---|---|---|"]
     for c in controls:
@@ -464,7 +481,7 @@ def _readouts(controls: list[Control], st: ExplorerState) -> str:
                                                  "value)")
         lines.append(f"| {markdown(c.name)} | <span class='readout' data-name='{text(c.name)}' "
                      f"data-held='{'yes' if held else 'no'}'>"
-                     f"{markdown(c.text(values[c.name]))}</span> | {markdown(role)} |")
+                     f"{markdown(value_text(c, values[c.name], deal))}</span> | {markdown(role)} |")
     return "\n".join(lines)
 
 

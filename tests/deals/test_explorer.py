@@ -533,3 +533,15 @@ def test_a_leverage_ratio_the_audit_cannot_define_reads_as_words_not_nan():
     assert "leverage ratio undefined" in title and "nan" not in title
     zone = ConcessionExplorer(toy(), parameters=["c"], draws=50).plot(Figure().add_subplot())
     assert re.search(r"; leverage ratio \d+\.\d\d\n", zone.get_title())
+
+
+def test_a_readout_names_a_value_its_unit_names():
+    """The readouts table once read '1.00 0 capped, 1 unrestricted' and '0.00 0 not applied, 1
+    applied': the whole unit after the number. A named value now reads by its name."""
+    pytest.importorskip("panel")
+    from deals.views import app
+
+    page = app.ExplorerPage("allied-sme-netherlands", draws=50)
+    table = page.readouts.object
+    assert "1\\.00 \\(unrestricted\\)" in table and "0\\.00 \\(not applied\\)" in table, table
+    assert "0 capped" not in table
