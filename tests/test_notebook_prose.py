@@ -7,6 +7,7 @@ only the files' inputs, the record, or textbook games checked in tests/games."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -204,9 +205,13 @@ def test_notebook_03_states_the_flags_its_india_table_shows():
     nb = "03-concession-explorer.ipynb"
     said(r"asking no cut leaves the US claiming too little \(flagged \*under\*\)", nb)
     over = int(said(r"from a cut of about (\d+) points the ask is flagged \*over\*", nb).group(1))
-    india = deals.ConcessionExplorer("india-energy-trade",
-                                     parameters=["russian_volume", "value_multiple"],
+    said(r"The asks below are read at today's values instead", nb)
+    said(r"There India accepts\s+such a package in 0% of plausible worlds", nb)
+    india_file = deals.load("india-energy-trade")  # as the notebook: its proposal's setting out
+    today = replace(india_file, proposal=replace(india_file.proposal, setting={}))
+    india = deals.ConcessionExplorer(today, parameters=["russian_volume", "value_multiple"],
                                      draws=300, seed=0)
+    assert deals.ConcessionExplorer(india_file, draws=300).state.acceptance == 0.0
     flags = {cut: india.update(chips=300_000, us_tariff_relief=20, oil_shift=1.0,
                                enforcement=1.0, tariff_cut=cut).flag for cut in (0, 3, 6, 10)}
     assert flags[0] == "under"

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
+import signal
 import socket
 import sys
+import threading
 import webbrowser
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -29,8 +32,8 @@ from typing import Any
 import deals
 from deals.audit.streaming import MAX_KEPT_DRAWS  # the page keeps every draw
 from deals.errors import DealError
-from deals.audit.verdicts import level_names, the
-from deals.practice.session import PracticeSession, number_text
+from deals.audit.verdicts import SCALE, amount, level_names, terms_text, the
+from deals.practice.session import PracticeSession
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
 from games.errors import GameError
 from games.markup import markdown, text
@@ -91,6 +94,15 @@ INSTRUCTION = ("Move the terms; the verdict for each side (beside them, or above
                "otherwise every parameter is drawn, as in `chipdeals assess`.")
 #: Width of the sliders' column and of the verdict's column (px): side by side at 1280.
 LEFT, RIGHT = 500, 660
+#: A slider's caption wraps inside its column (Bokeh's and Panel's keep it on one line, which
+#: on a phone pushed a long unit or level name past the screen's edge).
+WRAP = {"white-space": "normal", "overflow-wrap": "anywhere"}
+#: A unit that names values ('0 capped, 1 unrestricted') or a 0/1 switch ('1 if ..., 0 if not').
+NAMED = re.compile(r"-?\d+(\.\d+)? ")
+
+
+def _css(styles: Mapping[str, str]) -> str:
+    return " ".join(f"{k}: {v};" for k, v in styles.items())
 
 
 def control_label(c: Control, deal: deals.Deal) -> str:
@@ -101,14 +113,28 @@ def control_label(c: Control, deal: deals.Deal) -> str:
         what = deal.issue(c.name).description
     for stop in (" (", ":", ";", ", "):
         what = what.split(stop)[0]
-    what = what.strip() or c.name.replace("_", " ")
-    if len(what) > 48:
-        what = what[:what.rfind(" ", 0, 46)] + "..."
+    what = _clipped(what.strip() or c.name.replace("_", " "), 48)
     unit = c.unit.replace(" per year", "/yr").replace("per year", "/yr")
-    if unit.startswith("0 ") or "," in unit:  # named levels or a note: too long for a label
+    if NAMED.match(unit):  # named levels ('0 capped, 1 free') or a 0/1 switch
         unit = ""
+    elif not SCALE.match(unit):  # a scale ('strength, 0-1') stays whole; a note is cut off
+        unit = unit.split(",")[0].strip()
     words = what[:1].upper() + what[1:]
-    return f"{words} ({unit})" if unit else words
+    return f"{words} ({_clipped(unit, 100)})" if unit else words
+
+
+def _clipped(words: str, most: int) -> str:
+    """``words`` cut at a space to at most ``most`` characters, with '...' where cut (the
+    readouts table under the sliders shows every unit in full); a caption longer than its
+    column wraps.
+
+    >>> _clipped("share of sales not made elsewhere", 20)
+    'share of sales...'
+    """
+    if len(words) <= most:
+        return words
+    cut = words.rfind(" ", 0, most - 2)
+    return words[:cut if cut > 0 else most - 3] + "..."
 
 
 class ExplorerPage:
@@ -252,14 +278,18 @@ class ExplorerPage:
             value = ex.terms.get(c.name, ex.values.get(c.name))
             label = control_label(c, ex.deal)
             if c.levels is not None:
+                # Panel writes a discrete slider's caption and level names into HTML (its
+                # StaticText), where a float slider's title is text: escaped here, not there.
                 names = _level_names(ex.deal, c)
                 slider = pn.widgets.DiscreteSlider(
-                    label=label, options={names.get(v, f"{v:g}"): v for v in c.levels},
-                    value=value, sizing_mode="stretch_width")
+                    label=text(label), options={text(names.get(v, f"{v:g}")): v
+                                                for v in c.levels},
+                    value=value, sizing_mode="stretch_width", styles=WRAP)
             else:
                 slider = pn.widgets.FloatSlider(
                     label=label, start=c.low, end=c.high, step=c.step, value=value,
-                    format=_numeral(c), sizing_mode="stretch_width")
+                    format=_numeral(c), sizing_mode="stretch_width",
+                    stylesheets=[f".bk-slider-title {{ {_css(WRAP)} }}"])
             slider.param.watch(self._moved(c), "value_throttled"
                                if c.levels is None else "value")
             self.sliders[c.name] = slider
@@ -315,7 +345,7 @@ class ExplorerPage:
         finally:
             self._syncing = False
         self.title.object = f"### {markdown(ex.deal.title)}"
-        self.readouts.object = _readouts(ex.controls(), st)
+        self.readouts.object = _readouts(ex.controls(), st, ex.deal)
         said = [markdown(line) for line in verdict(st)]
         self.verdict.object = f"**Verdict**: *{said[0]}*\n\n" + "\n\n".join(said[1:])
         self.figure.object = _figure(ex)
@@ -394,7 +424,7 @@ class NegotiationTab:
         table = s.offer_on_table
         if table is not None:
             u = s.my_utility(s.offers[-1][1])
-            offer = "; ".join(f"{markdown(k)} {number_text(v)}" for k, v in table.items())
+            offer = markdown(terms_text(s.deal, table))  # each term with its unit
             lines.append(f"**Round {s.round} of {s.rounds}**: their offer ({offer}) is worth "
                          f"{u:.3g} $bn a year to you.")
         if s.status != "open":
@@ -426,7 +456,22 @@ def _numeral(c: Control) -> str:
     return "0,0" + ("." + "0" * decimals if decimals else "")
 
 
-def _readouts(controls: list[Control], st: ExplorerState) -> str:
+def value_text(c: Control, value: float, deal: deals.Deal) -> str:
+    """A readout: the value with its unit, or for an issue whose unit names its values, the
+    value and its name as the audit words it ('1.00 (unrestricted)', not '1.00 0 capped, 1
+    unrestricted').
+
+    >>> d = deals.load("allied-sme-netherlands")
+    >>> [value_text(Control("fdpr", "issue", 0, 1, d.issue("fdpr").unit), v, d) for v in (0, 1)]
+    ['0.00 (not applied)', '1.00 (applied)']
+    """
+    if c.kind != "issue" or not NAMED.match(c.unit):
+        return c.text(value)
+    said = amount(deal.issue(c.name), value)
+    return f"{format(value, c.readout_format)} ({c.unit if NAMED.match(said) else said})"
+
+
+def _readouts(controls: list[Control], st: ExplorerState, deal: deals.Deal) -> str:
     values: Mapping[str, float] = {**st.terms, **st.values}
     lines = ["| term or parameter | value | |", "|---|---|---|"]
     for c in controls:
@@ -436,7 +481,7 @@ def _readouts(controls: list[Control], st: ExplorerState) -> str:
                                                  "value)")
         lines.append(f"| {markdown(c.name)} | <span class='readout' data-name='{text(c.name)}' "
                      f"data-held='{'yes' if held else 'no'}'>"
-                     f"{markdown(c.text(values[c.name]))}</span> | {markdown(role)} |")
+                     f"{markdown(value_text(c, values[c.name], deal))}</span> | {markdown(role)} |")
     return "\n".join(lines)
 
 
@@ -490,13 +535,30 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
     print(f"chipdeals explorer at {url} (Ctrl-C stops it)", flush=True)
     if open_browser:
         webbrowser.open(url)
+    previous = _stop_on_sigterm()
     try:
         server.io_loop.start()
     except KeyboardInterrupt:
         pass
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
         server.stop()
         print("chipdeals explorer stopped", file=sys.stderr, flush=True)
+
+
+def _stop_on_sigterm() -> Any:
+    """Make SIGTERM (``kill``, a service manager, a closed terminal's job control) stop the
+    server as Ctrl-C does: sessions closed, one line said, exit status 0, where Python's
+    default ends the process at once. Returns the previous handler (None off the main thread,
+    where no handler can be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 def _quiet_closed_sockets(loop: Any, context: dict) -> None:

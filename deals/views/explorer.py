@@ -21,8 +21,10 @@ ipywidgets sliders to :meth:`update` and redraws :meth:`~ConcessionExplorer.plot
 from __future__ import annotations
 
 import copy
+import math
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -40,7 +42,7 @@ from games.errors import listing
 from games.markup import lines
 from games.results import TabularResult
 
-__all__ = ["ConcessionExplorer", "Control", "ExplorerState", "verdict"]
+__all__ = ["ConcessionExplorer", "Control", "ExplorerState", "assess_command", "verdict"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,8 +142,10 @@ class Control:
         """
         try:
             v = float(value)
-        except (TypeError, ValueError, OverflowError):
-            raise DealError(f"explorer.{self.name}: {value!r} is not a number") from None
+        except OverflowError:  # a whole number past the float range: past the slider's too
+            v = np.inf if value > 0 else -np.inf
+        except (TypeError, ValueError):
+            raise DealError(f"explorer.{self.name}: {shown(value)} is not a number") from None
         if not self.low <= v <= self.high:  # False for NaN too
             raise DealError(f"explorer.{self.name}: {v:g} is outside the slider's range "
                             f"[{self.low:g}, {self.high:g}]")
@@ -151,6 +155,20 @@ class Control:
         """The value as the readout shows it, with the unit: '1,100,000 H100e per year'."""
         shown = format(value, self.readout_format)
         return f"{shown} {self.unit}".strip()
+
+
+def shown(value: Any) -> str:
+    """A value a page's client sent, short enough for one line of an error message (a client
+    can send a string of megabytes, or a whole number too long for ``repr``).
+
+    >>> shown("x" * 1000), shown(10 ** 5000), shown([1.5])
+    ("'xxxxxxxxxxxx...xxxxxxxxxxxxx'", 'a whole number of 5,001 digits', '[1.5]')
+    """
+    if isinstance(value, int) and value.bit_length() > 64:
+        size = abs(value)
+        digits = int((size.bit_length() - 1) * math.log10(2)) + 1  # exact, or one short
+        return f"a whole number of {digits + (size >= 10 ** digits):,} digits"
+    return reprlib.repr(value)
 
 
 def verdict(state: ExplorerState) -> list[str]:
@@ -175,14 +193,32 @@ def verdict(state: ExplorerState) -> list[str]:
         lines.insert(0, f"Holding {held}; every other parameter drawn.")
         full = state.all_drawn
         if full is not None:
-            lines.append(f"With every parameter drawn (as chipdeals assess): {the(s)} "
+            lines.append(f"With every parameter drawn (as {assess_command(full)}): {the(s)} "
                          f"{label(full.verdicts['supplier'], 'supplier', full.parties)}; "
                          f"{the(p)} accepts in {full.acceptance['partner']:.0%}, {the(s)} in "
                          f"{full.acceptance['supplier']:.0%}.")
     else:
-        lines.insert(0, f"Every parameter drawn over {a.draws:,} plausible worlds: the same "
-                        "numbers as chipdeals assess for these terms.")
+        lines.insert(0, f"Every parameter drawn over {a.draws:,} plausible worlds: the "
+                        f"numbers {assess_command(a)} gives for these terms.")
     return lines
+
+
+def assess_command(a: Assessment) -> str:
+    """The ``chipdeals assess`` command line that gives audit ``a``'s numbers: its draws (the
+    page runs fewer than the command's default), and its seed and thresholds where they are
+    not the command's.
+
+    >>> a = assess(load("chips-for-farm-purchases"), draws=50, progress=False)
+    >>> assess_command(a), assess_command(replace(a, seed=3, thresholds=Thresholds(under_rho=0.7)))
+    ('chipdeals assess --draws 50', 'chipdeals assess --draws 50 --seed 3 --under-rho 0.7')
+    """
+    words = [f"chipdeals assess --draws {a.draws}"]
+    if a.seed != 0:
+        words.append(f"--seed {a.seed}" if a.seed is not None else "(other random draws)")
+    default = Thresholds()
+    words += [f"--{k.replace('_', '-')} {v:g}" for k, v in asdict(a.thresholds).items()
+              if v != getattr(default, k) and k != "inefficient_share"]
+    return " ".join(words)
 
 
 class ConcessionExplorer:
@@ -266,8 +302,10 @@ class ConcessionExplorer:
         # what no deal can be evaluated at is a value that is not a finite number.
         try:
             v = float(value)
-        except (TypeError, ValueError, OverflowError):
-            raise DealError(f"explorer.{name}: {value!r} is not a number") from None
+        except OverflowError:
+            v = np.inf
+        except (TypeError, ValueError):
+            raise DealError(f"explorer.{name}: {shown(value)} is not a number") from None
         if not np.isfinite(v):
             raise DealError(f"explorer.{name}: {v} is not a finite number")
         return v
@@ -302,9 +340,16 @@ class ConcessionExplorer:
         >>> deals.loads(deals.dumps(ex.proposal_deal())).proposal.values == ex.terms
         True
         """
-        return replace(self.deal, proposal=Terms(
-            dict(self.terms), source="explorer",
+        return replace(self.deal, proposal=self._proposal(
             description="terms set in the concession explorer"))
+
+    def _proposal(self, description: str = "") -> Terms:
+        """The explorer's terms as a proposal in the setting of the file's proposal (parameter
+        values in force when it was on the table, e.g. a threat carried out): the audit judges
+        the file's proposal in that setting, so the explorer and a saved file do too."""
+        setting = self.deal.proposal.setting if self.deal.proposal is not None else {}
+        return Terms(dict(self.terms), description=description, source="explorer",
+                     setting=dict(setting))
 
     def _assess(self, deal: Deal) -> Assessment:
         return assess(deal, draws=self.draws, seed=self.seed, thresholds=self.thresholds,
@@ -322,12 +367,14 @@ class ConcessionExplorer:
     def _compute(self) -> ExplorerState:
         held = {k: self.values[k] for k in self.parameters if k in self.held}
         bound = self.deal.bind(**held) if held else self.deal
-        proposal = Terms(dict(self.terms), source="explorer")
-        a = self._assess(replace(bound, proposal=proposal))
+        proposal = self._proposal()
+        judged = replace(bound, proposal=proposal)
+        a = self._assess(judged)
         full = self._assess(replace(self.deal, proposal=proposal)) if held else None
-        front, d = self._frontier(bound)
-        u = tuple(float(v) for v in bound.utilities(self.terms))
-        ub = tuple(float(v) for v in bound.utilities(a.benchmark))
+        framed = judged.at_terms("proposal")[0] if proposal.setting else bound  # as the audit
+        front, d = self._frontier(framed)
+        u = tuple(float(v) for v in framed.utilities(self.terms))
+        ub = tuple(float(v) for v in framed.utilities(a.benchmark))
         return ExplorerState(
             deal=self.deal.name, players=(self.deal.supplier, self.deal.partner),
             terms=dict(self.terms), values=dict(self.values),
@@ -388,9 +435,13 @@ class ConcessionExplorer:
             ax.set_xlim(low[0], high[0])
             ax.set_ylim(low[1], high[1])
         where = ("held values, others at point values" if st.held else "the file's point values")
-        ax.set_title(f"{p} accepts in {st.acceptance:.0%}; leverage ratio {st.rho['median']:.2f}"
+        rho = st.rho["median"]  # NaN where the audit finds the ratio undefined (no zone)
+        ratio = f"leverage ratio {rho:.2f}" if np.isfinite(rho) else "leverage ratio undefined"
+        ax.set_title(f"{p} accepts in {st.acceptance:.0%}; {ratio}"
                      f"\n(frontier at {where}; the verdict is over the draws)", fontsize=9)
-        ax.legend(fontsize=8, loc="best", framealpha=0.9)
+        legend = ax.legend(fontsize=8, loc="best", framealpha=0.9)
+        for t in (ax.title, ax.xaxis.label, ax.yaxis.label, *legend.get_texts()):
+            t.set_parse_math(False)  # names from the file as written: '$x$' is not maths
         return ax
 
     def controls(self) -> list[Control]:

@@ -105,7 +105,8 @@ def expected(values: dict[str, float], name: str = DEAL) -> deals.Assessment:
     terms = {k: v for k, v in values.items() if k in {i.name for i in deal.issues}}
     keys = {k: v for k, v in values.items() if k not in terms}
     bound = deal.bind(**keys) if keys else deal
-    judged = replace(bound, proposal=Terms(deal.outcome_values(terms)))
+    setting = deal.proposal.setting if deal.proposal is not None else {}  # as assess reads it
+    judged = replace(bound, proposal=Terms(deal.outcome_values(terms), setting=setting))
     return deals.assess(judged, draws=DRAWS, seed=0, progress=False)
 
 
@@ -299,3 +300,55 @@ def test_the_second_tab_plays_negotiate_against_an_agent(page):
     page.get_by_role("button", name="Send").click()
     page.wait_for_selector(".transcript >> text=No agreement")
     page.get_by_text("Explore the terms").click()
+
+
+MARKUP = '<script>alert(1)</script> "><img src=x onerror=alert(1)> \'q\' "qq"'
+#: Elements a file's text must never become, in the page or any of its shadow roots.
+FROM_THE_FILE = """() => { let n = 0; const walk = (root) => {
+    n += root.querySelectorAll('img[src=x], img[onerror]').length;
+    root.querySelectorAll('*').forEach(e => { if (e.shadowRoot) walk(e.shadowRoot); }); };
+    walk(document); return n; }"""
+
+
+def markup_everywhere() -> deals.Deal:
+    """The Poland deal (a discrete issue with named levels) with markup in every text field."""
+    from games.parameters import ParameterSet
+
+    deal = deals.load("tier-upgrade-poland")
+    issues = [replace(i, unit=f"0 {MARKUP}, 1 {MARKUP} b" if i.discrete else f"{MARKUP} unit",
+                      description=f"{MARKUP} {i.name}") for i in deal.issues]
+    parameters = ParameterSet([replace(p, unit=f"{MARKUP} u", source=f"{MARKUP} s")
+                               for p in deal.parameters.values()])
+    notes = {t: replace(getattr(deal, t), description=f"{MARKUP} {t}", source=f"{MARKUP} {t}")
+             for t in ("proposal", "belief", "outcome") if getattr(deal, t) is not None}
+    return replace(deal, title=f"{MARKUP} title", supplier=f"S {MARKUP}", partner=f"P {MARKUP}",
+                   description=MARKUP, issues=issues, parameters=parameters, **notes,
+                   stances=type(deal.stances)(replace(s, description=MARKUP)
+                                              for s in deal.stances))
+
+
+def test_markup_in_every_text_field_runs_nothing_and_the_page_still_fits_a_phone(page, tmp_path):
+    """A level name '<img src=x onerror=...>' once ran its script (Panel writes a discrete
+    slider's caption as HTML), and the file's long units pushed a 390 px page to 862 px."""
+    path = tmp_path / "markup.toml"
+    path.write_text(deals.dumps(markup_everywhere()))
+    dialogs: list[str] = []
+
+    def dismiss(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    try:
+        page.set_input_files("input[type=file]", str(path))
+        page.wait_for_selector("h3 >> text=onerror")
+        page.wait_for_selector(".verdict >> text=accepts these terms")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_timeout(1500)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.evaluate(FROM_THE_FILE) == 0 and dialogs == []
+        assert page.get_by_text("<script>alert(1)</script>").count() > 0  # as characters
+    finally:
+        page.remove_listener("dialog", dismiss)
+        page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_timeout(800)
