@@ -51,6 +51,8 @@ class Command:
     ``handler`` and ``options`` are ``"module:function"`` names, imported when needed:
     ``handler(args)`` returns a Report or a list of Sections; ``options(parser)`` adds the
     command's own arguments. ``deal``: the command takes a DEAL argument and ``--set``.
+    ``tables``: it prints tables, so it takes ``--format`` and ``--output`` (a command that
+    serves a page prints none).
     """
 
     name: str
@@ -59,6 +61,7 @@ class Command:
     options: str | None = None
     deal: bool = True
     example: str = ""
+    tables: bool = True
 
 
 #: Every command of ``chipdeals``, in the order ``--help`` lists them.
@@ -96,7 +99,7 @@ COMMANDS: tuple[Command, ...] = (
             example="chipdeals negotiate india-energy-trade --as partner --against boulware"),
     Command("explore", "deals.cli.explore:cmd_explore", "the concession explorer as a local web page "
             "(127.0.0.1; Ctrl-C stops it)", options="deals.cli.explore:explore_options", deal=False,
-            example="chipdeals explore gulf-divestment-uae"),
+            example="chipdeals explore gulf-divestment-uae", tables=False),
     Command("portfolio", "deals.cli.portfolio:cmd_portfolio", "the article's four options "
             "(tiered framework repaired, US monopoly, repeal, bilateral deals) under misjudged "
             "leverage and limited bandwidth; --links: linked deals under one chip budget",
@@ -196,10 +199,13 @@ def build_parser(commands: Sequence[Command] | None = None, only: str | None = N
             p.add_argument("deal", metavar="DEAL", help="a library name or a .toml file")
             p.add_argument("--set", action="append", metavar="NAME=VALUE",
                            help="use another value for a parameter (repeatable)")
-        p.add_argument("--format", choices=FORMATS, default="table", help="output format")
-        p.add_argument("--output", metavar="DIR|FILE.xlsx",
-                       help="also write every table as its own CSV file in DIR, or as one "
-                       "sheet each of an Excel workbook FILE.xlsx (needs openpyxl)")
+        if command.tables:
+            p.add_argument("--format", choices=FORMATS, default="table", help="output format")
+            p.add_argument("--output", metavar="DIR|FILE.xlsx",
+                           help="also write every table as its own CSV file in DIR, or as one "
+                           "sheet each of an Excel workbook FILE.xlsx (needs openpyxl)")
+        else:
+            p.set_defaults(format="table", output=None)
         if command.options and only in (None, command.name):
             resolve(command.options)(p)
         p.set_defaults(handler=command.handler)

@@ -394,3 +394,13 @@ def test_a_deal_of_twelve_continuous_issues_is_audited(tmp_path, capsys):
     code, out, err = run(["assess", _twelve_issues(tmp_path), "--draws", "100", "--jobs", "1",
                           "--format", "json"], capsys)
     assert code == 0, err
+
+
+def test_explore_takes_no_table_options():
+    """explore serves a page and prints no tables: --format and --output, which it ignored,
+    are refused in one line with exit 2 and are not in its help."""
+    from deals.cli.commands import EXIT_BAD_INPUT, build_parser, main
+
+    assert main(["explore", "--format", "json"]) == EXIT_BAD_INPUT
+    sub = build_parser()._subparsers._group_actions[0].choices["explore"]
+    assert "--format" not in sub.format_help() and "--output" not in sub.format_help()
