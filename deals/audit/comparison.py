@@ -20,7 +20,7 @@ from deals.audit.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thres
 from deals.audit.work import Summaries, summary
 from deals.audit.benchmark_memo import shared_benchmarks
 from deals.deal.files import load
-from deals.errors import DealFileError
+from deals.errors import DealError, DealFileError
 from deals.deal.reading import library_names
 from deals.deal.model import Deal
 from deals.audit.verdicts import FLAG_WORDS, FLAGS, label, verdict
@@ -279,7 +279,19 @@ def _auditable(chosen: Sequence[Deal | str], terms: str, *, named: bool
             skipped.append(deal.name)
             continue
         audited.append(deal)
+    _one_row_each(audited)
     return audited, skipped
+
+
+def _one_row_each(audited: Sequence[Deal]) -> None:
+    """Refuse two deals of one name: the comparison's rows (and its JSON) are found by name."""
+    seen: set[str] = set()
+    for deal in audited:
+        if deal.name in seen:
+            raise DealError(f"deal {deal.name!r} is given twice: the comparison has one row "
+                            "per deal name, so give each deal once (two different files of "
+                            "one name: change one's [deal] name)")
+        seen.add(deal.name)
 
 
 def _tasks(audited: Sequence[Deal], *, summaries: bool) -> list[tuple[str, int]]:

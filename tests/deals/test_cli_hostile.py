@@ -404,3 +404,17 @@ def test_explore_takes_no_table_options():
     assert main(["explore", "--format", "json"]) == EXIT_BAD_INPUT
     sub = build_parser()._subparsers._group_actions[0].choices["explore"]
     assert "--format" not in sub.format_help() and "--output" not in sub.format_help()
+
+
+def test_compare_refuses_one_deal_twice(tmp_path, capsys):
+    """compare listed a deal given twice (by name, or as a copy of its file) as two rows of one
+    name, which its JSON and ``Comparison[name]`` cannot tell apart."""
+    from deals.cli.commands import EXIT_BAD_INPUT, main
+    from deals.deal.reading import library_path
+
+    copy = tmp_path / "copy.toml"
+    copy.write_text(library_path("tier-upgrade-poland").read_text())
+    for second in ("tier-upgrade-poland", str(copy)):
+        assert main(["compare", "tier-upgrade-poland", second, "--draws", "50"]) == EXIT_BAD_INPUT
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "given twice" in err
