@@ -274,8 +274,13 @@ def _auditable(chosen: Sequence[Deal | str], terms: str, *, named: bool
     for item in chosen:
         deal = item if isinstance(item, Deal) else load(item)
         if not has_terms(deal, terms):
-            if named:  # asked for by name: say why it cannot be audited
-                audited_terms(deal, terms)
+            if named:  # asked for by name: say why it cannot be audited (and in which file)
+                try:
+                    audited_terms(deal, terms)
+                except GameError as error:
+                    if not isinstance(item, Deal) and str(item) != deal.name:
+                        _prefix(error, f"{item}: ")
+                    raise
             skipped.append(deal.name)
             continue
         audited.append(deal)

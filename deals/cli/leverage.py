@@ -186,8 +186,7 @@ def cmd_compare(args: argparse.Namespace) -> Report:
     count = len(chosen) if chosen else len(deals.library_names())
     announce(f"chipdeals compare: auditing {count} deal{'s' if count != 1 else ''}, "
              f"{args.draws:,} draws each ...")
-    comparison = deals.compare([d if isinstance(d, deals.Deal) else deals.load(d)
-                                for d in chosen] if chosen else None,
+    comparison = deals.compare(list(chosen) if chosen else None,  # a file's errors name it
                                draws=args.draws, seed=args.seed, thresholds=_thresholds(args),
                                progress=_progress(), terms=args.terms, jobs=args.jobs,
                                **({} if given is None else {"given": given}))

@@ -418,3 +418,16 @@ def test_compare_refuses_one_deal_twice(tmp_path, capsys):
         assert main(["compare", "tier-upgrade-poland", second, "--draws", "50"]) == EXIT_BAD_INPUT
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and "given twice" in err
+
+
+def test_compare_names_the_file_of_a_deal_without_the_terms(tmp_path, capsys):
+    """compare --terms belief on a file without a [belief] named the deal but not its file
+    (assess named both)."""
+    from deals.cli.commands import EXIT_BAD_INPUT, main
+    from deals.deal.reading import library_path
+
+    path = tmp_path / "mine.toml"
+    path.write_text(library_path("tier-upgrade-poland").read_text())
+    assert main(["compare", str(path), "--terms", "belief", "--draws", "50"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"chipdeals: error: {path}: ") and "[belief]" in err
