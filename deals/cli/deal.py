@@ -143,7 +143,8 @@ def cmd_solve(args: argparse.Namespace) -> Report:
                                 notes=(note,) if note else ()))
         rows["offer_tree"] = deal_json.offer_tree_rows(deal, outcome)
     sols = deal.solutions(resolution=args.resolution)
-    sections.append(Section("bargaining solutions", sols.to_frame(), sols.caption()))
+    sections.append(Section("bargaining solutions", _at_ends(sols.to_frame(), deal),
+                            sols.caption()))
     zone = deal.zone_of_agreement(resolution=args.resolution)
     ranges = zone.issue_ranges()
     frame = pd.DataFrame([{"issue": k, "low": lo, "high": hi} for k, (lo, hi) in ranges.items()],
@@ -218,3 +219,23 @@ def frontier_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="FILE.png", help="also draw the frontier to a file")
     parser.add_argument("--points", type=int, default=30,
                         help="frontier points to print, evenly spaced (0: all; default 30)")
+
+
+#: Share of an issue's range within which a solution's value is shown as the range's end: the
+#: continuous refinement stops a rounding step from it (2.8e-09 of a 0-to-1 issue is 0).
+END_SNAP = 1e-6
+
+
+def _at_ends(frame: pd.DataFrame, deal: Deal) -> pd.DataFrame:
+    """The solutions' table for people: an issue's value within :data:`END_SNAP` of its
+    range's span of an end is shown as that end (the JSON keeps the solver's numbers)."""
+    frame = frame.copy()
+    for issue in deal.issues:
+        if issue.name in frame.columns:
+            lo, hi = (float(v) for v in issue.range)
+            near = END_SNAP * (hi - lo)
+            column = frame[issue.name].astype(float)
+            column = column.mask((column - lo).abs() <= near, lo)
+            frame[issue.name] = column.mask((column - hi).abs() <= near, hi)
+    return frame
+

@@ -187,3 +187,20 @@ def test_absurd_parameter_values_solve_or_exit_2_not_a_traceback(capsys):
 def test_bad_set_exits_2(capsys, setting, needle):
     code, out, err = run(capsys, "show", "gulf-divestment-saudi", "--set", setting)
     assert code == 2 and needle in err and err.count("\n") == 1
+
+
+def test_solve_shows_a_value_a_rounding_step_from_an_issue_end_as_the_end():
+    """The Rubinstein row of solve printed 'cloud_credits 2.78e-09' on a 0-to-1 issue."""
+    import pandas as pd
+
+    import deals
+    from deals.cli.deal import END_SNAP, _at_ends
+
+    deal = deals.load("gulf-divestment-uae")
+    issue = next(i for i in deal.issues if i.range[1] - i.range[0] > 0)
+    lo, hi = (float(v) for v in issue.range)
+    span = hi - lo
+    raw = [lo + 0.3 * END_SNAP * span, lo + 0.5 * span, hi - 0.3 * END_SNAP * span,
+           lo + 10 * END_SNAP * span, float("nan")]
+    shown = _at_ends(pd.DataFrame({issue.name: raw}), deal)[issue.name].tolist()
+    assert shown[:4] == [lo, raw[1], hi, raw[3]] and shown[4] != shown[4]

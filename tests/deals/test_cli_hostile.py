@@ -431,3 +431,4 @@ def test_compare_names_the_file_of_a_deal_without_the_terms(tmp_path, capsys):
     assert main(["compare", str(path), "--terms", "belief", "--draws", "50"]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"chipdeals: error: {path}: ") and "[belief]" in err
+
