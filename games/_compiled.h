@@ -1,7 +1,7 @@
-/* What the compiled loops of games/decisions/_allocation.c and games/optimise/_maximin.c
- * share: arrays in through the buffer protocol (C-contiguous float64 or int64 buffers, so no
- * NumPy headers), and NumPy's pairwise summation. Each of those files includes this once; its
- * functions are static, so each extension holds its own copy. */
+/* What the compiled loops of games/decisions/_allocation.c, games/optimise/_maximin.c and
+ * games/bargaining/_ask.c share: arrays in through the buffer protocol (C-contiguous float64
+ * or int64 buffers, so no NumPy headers), and NumPy's pairwise summation. Each of those files
+ * includes this once; its functions are static inline, so each extension holds its own copy. */
 #ifndef CHIPDEALS_COMPILED_H
 #define CHIPDEALS_COMPILED_H
 
@@ -11,8 +11,8 @@
 
 /* The buffer of obj as count C-contiguous float64 (or, integer, int64) entries, writable if
  * asked; on a mismatch a ValueError naming the array, and -1. */
-static int get_array(PyObject *obj, Py_buffer *view, Py_ssize_t count, int integer,
-                     int writable, const char *name) {
+static inline int get_array(PyObject *obj, Py_buffer *view, Py_ssize_t count, int integer,
+                            int writable, const char *name) {
     const char *f;
     if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT |
                            (writable ? PyBUF_WRITABLE : 0)) < 0)
@@ -32,7 +32,7 @@ static int get_array(PyObject *obj, Py_buffer *view, Py_ssize_t count, int integ
 /* NumPy's pairwise summation (add.reduce over a contiguous run), term for term: below 8
  * terms in order from start (NumPy 2 starts from -0.0), up to 128 with eight running sums
  * joined in pairs and the rest in order, halves beyond. */
-static double pairwise_sum(const double *a, Py_ssize_t n, double start) {
+static inline double pairwise_sum(const double *a, Py_ssize_t n, double start) {
     if (n < 8) {
         double res = start;
         Py_ssize_t i;
