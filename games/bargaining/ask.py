@@ -28,6 +28,8 @@ from typing import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from games.compiled import optional_module
+
 __all__ = ["AFFINE_SLACK", "line_candidates", "coordinate_ascent"]
 
 #: Relative slack (of the largest gain on a line) under which tabulated gains count as affine.
@@ -35,6 +37,10 @@ AFFINE_SLACK = 1e-9
 #: Offsets (of a coordinate's range) from a computed crossing at which the gains are checked:
 #: the computed position may sit a rounding error on the refusing side of the true one.
 NUDGES = np.array([0.0, -1e-15, 1e-15, -1e-14, 1e-14, -1e-13, 1e-13, -1e-12, 1e-12, -1e-10, 1e-10])
+#: The compiled loop of :func:`line_candidates` (games/bargaining/_ask.c: the same operations
+#: as the NumPy code here, so the same numbers bit for bit), or None: not built, or
+#: CHIPDEALS_PURE set (:mod:`games.compiled`). Tests set it to None to compare the two.
+_COMPILED = optional_module("games.bargaining._ask")
 
 
 def line_candidates(t: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
@@ -46,8 +52,14 @@ def line_candidates(t: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
     between neighbouring positions (both gains taken as linear in between: exact for gains
     affine along the line, an estimate otherwise). A crossing's value is the larger of the
     objective there (the draw accepts at its crossing) and its limit beside it (the draw out),
-    which the objective approaches as closely as rounding allows.
+    which the objective approaches as closely as rounding allows. Where the compiled loop is
+    built (``_COMPILED``), it gives the same numbers; the NumPy code below answers where it
+    declines.
     """
+    if _COMPILED is not None:
+        found = _by_kernel(t, g_1, g_2)
+        if found is not None:
+            return found
     accepted = g_2 >= 0
     at_points = (g_1 * accepted).sum(axis=0)  # gains are finite (BatchProblem.gains checks)
     h = np.diff(t)
@@ -87,6 +99,25 @@ def line_candidates(t: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
     # too (a draw that accepts at a loss to player 1 makes the best ask sit just short of it).
     value = np.maximum(value, value - (alpha + slope * root))
     return np.concatenate([t, root]), np.concatenate([at_points, value])
+
+
+def _by_kernel(t: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`line_candidates` by the compiled loop, or None where the NumPy code answers:
+    arrays not of float64 and shapes (m,), (n, m) with m >= 3 (NumPy sums a table of one
+    interval over the draws in another order), a position of -0.0, a crossing at NaN, or an
+    answer needing a NaN or np.maximum's choice between zeros (the kernel says which)."""
+    m = t.shape[0] if t.ndim == 1 else 0
+    if m < 3 or not all(v.dtype == np.float64 for v in (t, g_1, g_2)) or \
+            g_1.ndim != 2 or g_1.shape != g_2.shape or g_1.shape[1] != m:
+        return None
+    n = g_1.shape[0]
+    at, value = np.empty(m + n * (m - 1)), np.empty(m + n * (m - 1))
+    count = _COMPILED.line_candidates(*(np.ascontiguousarray(v) for v in (t, g_1, g_2)), at,
+                                      value, n, m)
+    if count < 0:
+        return None
+    return (t, value[:m]) if count == 0 else (at[:m + count], value[:m + count])
 
 
 def _lines(x: np.ndarray, lows: np.ndarray, highs: np.ndarray, zoom: float, points: int,

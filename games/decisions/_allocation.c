@@ -22,52 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../_compiled.h"
+
 /* A total fits the budget B when it is at most B * FIT (as allocation.py's B * (1 + 1e-12)). */
 #define FIT (1 + 1e-12)
-
-static int get_array(PyObject *obj, Py_buffer *view, Py_ssize_t count, int integer,
-                     int writable, const char *name) {
-    const char *f;
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT |
-                           (writable ? PyBUF_WRITABLE : 0)) < 0)
-        return -1;
-    f = view->format ? view->format : "B";
-    if (*f == '=' || *f == '<' || *f == '@') f++;
-    if (view->itemsize != 8 || view->len != count * 8 ||
-        (integer ? (strcmp(f, "l") != 0 && strcmp(f, "q") != 0) : strcmp(f, "d") != 0)) {
-        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous %s array of %zd entries",
-                     name, integer ? "int64" : "float64", count);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
-}
-
-/* NumPy's pairwise summation (add.reduce over a contiguous axis), term for term. */
-static double pairwise_sum(const double *a, Py_ssize_t n) {
-    if (n < 8) {
-        double res = 0.;
-        Py_ssize_t i;
-        for (i = 0; i < n; i++) res += a[i];
-        return res;
-    }
-    else if (n <= 128) {
-        double r[8], res;
-        Py_ssize_t i;
-        int j;
-        for (j = 0; j < 8; j++) r[j] = a[j];
-        for (i = 8; i < n - (n % 8); i += 8)
-            for (j = 0; j < 8; j++) r[j] += a[i + j];
-        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for (; i < n; i++) res += a[i];
-        return res;
-    }
-    else {
-        Py_ssize_t n2 = n / 2;
-        n2 -= n2 % 8;
-        return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
-    }
-}
 
 /* The first index of the largest entry of x[0..m-1] (a NaN counts as largest), as argmax. */
 static Py_ssize_t argmax_of(const double *x, Py_ssize_t m) {
@@ -124,7 +82,7 @@ static int serves(const double *V, const double *W, const int32_t *keep, const i
             vols[k] = w[argmax_of(work, M)];
         }
     }
-    total = pairwise_sum(vols, K);
+    total = pairwise_sum(vols, K, 0.);
     return (total <= B * FIT) && (q * total <= p * FIT + 1e-300);
 }
 
@@ -215,7 +173,7 @@ static void ascend_draw(Options *o, Py_ssize_t d, int sweeps) {
     for (sweep = 0; sweep < sweeps; sweep++)
         for (k = 0; k < K; k++) {
             const double *v = o->V + (d * K + k) * M, *w = o->W + (d * K + k) * M;
-            double others = pairwise_sum(vols, K) - vols[k], current;
+            double others = pairwise_sum(vols, K, 0.) - vols[k], current;
             m = (Py_ssize_t)o->widths[k];
             for (j = 0; j < m; j++) {
                 double total = others + w[j];
@@ -244,7 +202,7 @@ static void fill_draw(Options *o, Py_ssize_t d) {
         top = o->score[0];                       /* np.max: a NaN wins */
         for (j = 1; j < m && !isnan(top); j++)
             if (isnan(o->score[j]) || o->score[j] > top) top = o->score[j];
-        room = o->B[d] - pairwise_sum(vols, K) + vols[k];
+        room = o->B[d] - pairwise_sum(vols, K, 0.) + vols[k];
         for (j = 0; j < m; j++) {
             int fits = o->score[j] >= top - 1e-9 * (1 + fabs(top)) && w[j] <= room * FIT;
             o->score[M + j] = fits ? w[j] : -INFINITY;

@@ -34,7 +34,13 @@ from typing import Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
+from games.compiled import optional_module
 from games.optimise.box_search import Box, maximise
+
+#: The compiled loop of :func:`linear_maximin` (games/optimise/_maximin.c: the same operations
+#: as the NumPy code here, row by row, so the same numbers bit for bit), or None: not built, or
+#: CHIPDEALS_PURE set (:mod:`games.compiled`). Tests set it to None to compare the two.
+_COMPILED = optional_module("games.optimise._maximin")
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
 
     ``a``, ``b``: shape (n, k) (n problems, k coordinates); ``a0``, ``b0``: shape (n,);
     ``low``, ``high``: shape (k,) or (n, k). Returns the maximisers, values and dual weights.
+    Where the compiled loop is built (``_COMPILED``), it solves the stack row by row with the
+    same operations, so the same numbers; the NumPy code below answers where it declines.
 
     >>> m = linear_maximin([[1.0, 0.0]], [0.0], [[0.0, 1.0]], [0.0], [0.0, 0.0], [2.0, 1.0])
     >>> float(m.values[0]), m.points[0].tolist()          # max min(x, y) on [0,2] x [0,1]
@@ -67,6 +75,10 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
     n, k = a.shape
     a0, b0 = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (a0, b0))
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    if _COMPILED is not None:
+        found = _by_kernel(a, a0, b, b0, low, high)
+        if found is not None:
+            return found
     lo, hi = np.broadcast_to(low, (n, k)), np.broadcast_to(high, (n, k))
     # b / (b - a) is +-inf or NaN where a == b: outside [0, 1] there as where there is no
     # breakpoint in it.
@@ -96,6 +108,24 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
                _no_negative_zero(low) and _no_negative_zero(high))
     values = np.minimum(np.sum(a * x, axis=1) + a0, np.sum(b * x, axis=1) + b0)
     return LinearMaximin(points=x, values=values, bounds=bound, weights=lam)
+
+
+def _by_kernel(a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray, low: np.ndarray,
+               high: np.ndarray) -> LinearMaximin | None:
+    """:func:`linear_maximin` by the compiled loop, or None where the NumPy code answers: no
+    coordinates, ``b`` or a range not shaped as the kernel takes them, a bound of -0.0, a NaN
+    in the answer, or a dual that is NaN at every candidate (the kernel says which). In those
+    cases the sign of a zero from np.maximum or np.clip (NumPy versions differ) or a NaN's
+    bits could reach the answer, or NumPy raises."""
+    n, k = a.shape
+    if not k or b.shape != (n, k) or not all(v.shape in ((k,), (n, k)) for v in (low, high)):
+        return None
+    x, values, bounds, weights = np.empty((n, k)), np.empty(n), np.empty(n), np.empty(n)
+    a, a0, b, b0, low, high = (np.ascontiguousarray(v) for v in (a, a0, b, b0, low, high))
+    if _COMPILED.linear_maximin(a, a0, b, b0, low, high, x, values, bounds, weights, n, k,
+                                low.ndim == 1, high.ndim == 1):
+        return None
+    return LinearMaximin(points=x, values=values, bounds=bounds, weights=weights)
 
 
 def _share_out(x: np.ndarray, need: np.ndarray, free: np.ndarray, slope: np.ndarray,

@@ -1,0 +1,231 @@
+/* Compiled loop of games.bargaining.ask.line_candidates; the NumPy code there stays the
+ * reference.
+ *
+ *   line_candidates  the candidate positions along a line and the objective summed over the
+ *                    draws at each: the positions themselves, and every draw's crossing of
+ *                    g_2 = 0 between neighbours, sorted along the line (interval by interval,
+ *                    by position, ties in the order of the draws, as np.lexsort)
+ *
+ * Each number is the same floating-point operation, in the same order, as in the NumPy code
+ * (the build turns off contraction into fused multiply-adds): a sum over the draws (axis 0 of
+ * a C-contiguous table of at least two columns) runs in order from 0.0, as NumPy reduces it,
+ * and a cumulative sum in order from its first term. Arrays come in through the buffer
+ * protocol, so no NumPy headers are needed.
+ *
+ * Left to the NumPy code (the call returns -1): a position of -0.0, a crossing at NaN, and an
+ * answer holding a NaN or needing np.maximum's choice between 0.0 and -0.0 (finite gains,
+ * as BatchProblem.gains checks, give no NaN). Only there can
+ * the sign of a zero from np.clip or np.maximum (which NumPy versions choose differently) or
+ * the order np.lexsort gives NaN reach the answer.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../_compiled.h"
+
+/* One crossing: where along the line, and its place in np.nonzero's order (the tie break). */
+typedef struct {
+    double root;
+    Py_ssize_t at;
+} Crossing;
+
+static int by_root(const void *p, const void *q) {
+    const Crossing *x = p, *y = q;
+    if (x->root < y->root) return -1;
+    if (x->root > y->root) return 1;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
+/* The work arrays of one call. */
+typedef struct {
+    const double *t, *g1, *g2;
+    Py_ssize_t n, m, count;
+    double *h, *base_a, *base_b;             /* per interval (m - 1) */
+    Py_ssize_t *row, *col, *first;           /* per crossing; first: per interval + 1 */
+    Crossing *sorted;
+    double *pre_a, *suf_a, *pre_s, *suf_s;   /* count + 1 each */
+} Work;
+
+#define ACCEPTS(w, r, j) ((w)->g2[(r) * (w)->m + (j)] >= 0)
+
+/* Sums over the draws, in order from 0.0 (np.sum over axis 0): the objective at each position
+ * (into at_points), and per interval the draws accepting at both ends (base_a, base_b). */
+static void column_sums(Work *w, double *at_points) {
+    Py_ssize_t r, j, m = w->m;
+    for (j = 0; j < m; j++) at_points[j] = 0.0;
+    for (j = 0; j < m - 1; j++) w->base_a[j] = w->base_b[j] = 0.0;
+    for (r = 0; r < w->n; r++) {
+        const double *g = w->g1 + r * m;
+        for (j = 0; j < m; j++) at_points[j] = at_points[j] + g[j] * (ACCEPTS(w, r, j) ? 1.0 : 0.0);
+        for (j = 0; j < m - 1; j++) {
+            double both = ACCEPTS(w, r, j) && ACCEPTS(w, r, j + 1) ? 1.0 : 0.0;
+            w->base_b[j] = w->base_b[j] + (g[j + 1] - g[j]) * both;
+            w->base_a[j] = w->base_a[j] + g[j] * both;
+        }
+    }
+    for (j = 0; j < m - 1; j++) {
+        w->base_b[j] = w->base_b[j] / w->h[j];
+        w->base_a[j] = w->base_a[j] - w->base_b[j] * w->t[j];
+    }
+}
+
+/* The crossings in np.flatnonzero's order (draw by draw), counted per interval, then sorted
+ * interval by interval (a stable counting sort) and by position within one. Returns -1 if a
+ * crossing is at NaN. */
+static int crossings(Work *w, double *roots) {
+    Py_ssize_t r, j, i, m = w->m;
+    w->count = 0;
+    for (j = 0; j <= m - 1; j++) w->first[j] = 0;
+    for (r = 0; r < w->n; r++)
+        for (j = 0; j < m - 1; j++)
+            if (ACCEPTS(w, r, j) != ACCEPTS(w, r, j + 1)) {
+                double a = w->g2[r * m + j], b = w->g2[r * m + j + 1];
+                double frac = a / (a - b);
+                frac = frac < 0.0 ? 0.0 : (frac > 1.0 ? 1.0 : frac);   /* not NaN: see below */
+                roots[w->count] = w->t[j] + frac * w->h[j];
+                if (isnan(frac) || isnan(roots[w->count])) return -1;
+                w->row[w->count] = r;
+                w->col[w->count++] = j;
+                w->first[j + 1]++;
+            }
+    for (j = 0; j < m - 1; j++) w->first[j + 1] += w->first[j];
+    {
+        Py_ssize_t *next = malloc(sizeof(Py_ssize_t) * (m > 1 ? m - 1 : 1));
+        if (!next) return -2;
+        memcpy(next, w->first, sizeof(Py_ssize_t) * (m - 1));
+        for (i = 0; i < w->count; i++) {
+            Crossing *c = &w->sorted[next[w->col[i]]++];
+            c->root = roots[i];
+            c->at = i;
+        }
+        free(next);
+    }
+    for (j = 0; j < m - 1; j++)
+        qsort(w->sorted + w->first[j], w->first[j + 1] - w->first[j], sizeof(Crossing), by_root);
+    return 0;
+}
+
+/* np.concatenate([[0.0], np.cumsum(weight * entering)]) and the same of the leaving draws,
+ * over the crossings in sorted order; weight is alpha (slope 0) or the slope (slope 1). */
+static void running_sums(Work *w, const double *alpha, const double *slope) {
+    Py_ssize_t k;
+    w->pre_a[0] = w->suf_a[0] = w->pre_s[0] = w->suf_s[0] = 0.0;
+    for (k = 0; k < w->count; k++) {
+        Py_ssize_t i = w->sorted[k].at;
+        int entering = ACCEPTS(w, w->row[i], w->col[i] + 1);
+        double in = entering ? 1.0 : 0.0, out = entering ? 0.0 : 1.0;
+        double pa = alpha[i] * in, ga = alpha[i] * out, ps = slope[i] * in, gs = slope[i] * out;
+        w->pre_a[k + 1] = k ? w->pre_a[k] + pa : pa;
+        w->suf_a[k + 1] = k ? w->suf_a[k] + ga : ga;
+        w->pre_s[k + 1] = k ? w->pre_s[k] + ps : ps;
+        w->suf_s[k + 1] = k ? w->suf_s[k] + gs : gs;
+    }
+}
+
+/* Each crossing's value (sorted order) into value[k] and its position into at[k]; -1 where
+ * the NumPy code must answer. alpha, slope: scratch of count entries, by np.nonzero's order. */
+static int crossing_values(Work *w, const double *roots, double *alpha, double *slope,
+                           double *at, double *value) {
+    Py_ssize_t i, k, m = w->m;
+    for (i = 0; i < w->count; i++) {
+        Py_ssize_t r = w->row[i], j = w->col[i];
+        const double *g = w->g1 + r * m;
+        slope[i] = (g[j + 1] - g[j]) / w->h[j];
+        alpha[i] = g[j] - slope[i] * w->t[j];
+    }
+    running_sums(w, alpha, slope);
+    for (k = 0; k < w->count; k++) {
+        Py_ssize_t i = w->sorted[k].at, j = w->col[i];
+        Py_ssize_t start = w->first[j], stop = w->first[j + 1];
+        double root = roots[i], v, beside;
+        double total_a = w->pre_a[k + 1] - w->pre_a[start] + w->suf_a[stop] - w->suf_a[k];
+        double total_s = w->pre_s[k + 1] - w->pre_s[start] + w->suf_s[stop] - w->suf_s[k];
+        v = w->base_a[j] + w->base_b[j] * root;
+        v = v + total_a;
+        v = v + total_s * root;
+        beside = v - (alpha[i] + slope[i] * root);
+        if (isnan(v) || isnan(beside) || (v == 0 && beside == 0 && signbit(v) != signbit(beside)))
+            return -1;
+        at[k] = root;
+        value[k] = v > beside ? v : beside;       /* np.maximum: the second of equals */
+    }
+    return 0;
+}
+
+/* line_candidates(t, g1, g2, at, value, n, m): t (m,) positions, g1 and g2 (n, m) gains, at
+ * and value (m + n (m - 1),) written: the positions and their values, then the crossings'.
+ * Returns how many crossings, or -1 where the NumPy code must answer (see the top). */
+static PyObject *line_candidates(PyObject *self, PyObject *args) {
+    PyObject *o[5];
+    Py_buffer v[5];
+    Py_ssize_t n, m, cap, j;
+    int got = 0, i, status = 0;
+    Work w;
+    double *roots = NULL, *alpha = NULL, *slope = NULL;
+    memset(&w, 0, sizeof w);
+    if (!PyArg_ParseTuple(args, "OOOOOnn", &o[0], &o[1], &o[2], &o[3], &o[4], &n, &m))
+        return NULL;
+    if (n < 0 || m < 2) { PyErr_SetString(PyExc_ValueError, "bad shape"); return NULL; }
+    cap = n * (m - 1);
+    {
+        Py_ssize_t sizes[5] = {m, n * m, n * m, m + cap, m + cap};
+        const char *names[5] = {"t", "g1", "g2", "at", "value"};
+        for (got = 0; got < 5; got++)
+            if (get_array(o[got], &v[got], sizes[got], 0, got >= 3, names[got]) < 0) goto done;
+    }
+    w.t = v[0].buf; w.g1 = v[1].buf; w.g2 = v[2].buf; w.n = n; w.m = m;
+    w.h = malloc(sizeof(double) * 3 * (m - 1));
+    w.first = malloc(sizeof(Py_ssize_t) * m);
+    w.row = malloc(sizeof(Py_ssize_t) * (cap + 1));
+    w.col = malloc(sizeof(Py_ssize_t) * (cap + 1));
+    w.sorted = malloc(sizeof(Crossing) * (cap + 1));
+    w.pre_a = malloc(sizeof(double) * 4 * (cap + 1));
+    roots = malloc(sizeof(double) * 3 * (cap + 1));
+    if (!w.h || !w.first || !w.row || !w.col || !w.sorted || !w.pre_a || !roots) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    w.base_a = w.h + (m - 1); w.base_b = w.base_a + (m - 1);
+    w.suf_a = w.pre_a + (cap + 1); w.pre_s = w.suf_a + (cap + 1); w.suf_s = w.pre_s + (cap + 1);
+    alpha = roots + (cap + 1); slope = alpha + (cap + 1);
+    {
+        double *at = v[3].buf, *value = v[4].buf;
+        for (j = 0; j < m; j++)
+            if (w.t[j] == 0 && signbit(w.t[j])) status = -1;
+        if (status == 0) {
+            memcpy(at, w.t, sizeof(double) * m);
+            for (j = 0; j < m - 1; j++) w.h[j] = w.t[j + 1] - w.t[j];
+            column_sums(&w, value);
+            for (j = 0; j < m; j++)
+                if (isnan(value[j])) status = -1;
+            if (status == 0) status = crossings(&w, roots);
+        }
+        if (status == -2) PyErr_NoMemory();
+        else if (status == 0 && w.count)
+            status = crossing_values(&w, roots, alpha, slope, at + m, value + m);
+    }
+done:
+    free(w.h); free(w.first); free(w.row); free(w.col); free(w.sorted); free(w.pre_a);
+    free(roots);
+    for (i = 0; i < got; i++) PyBuffer_Release(&v[i]);
+    if (PyErr_Occurred()) return NULL;
+    return PyLong_FromSsize_t(status < 0 ? -1 : w.count);
+}
+
+static PyMethodDef methods[] = {
+    {"line_candidates", line_candidates, METH_VARARGS,
+     "Candidate positions along a line and their values (see ask.line_candidates); -1: the "
+     "NumPy code must answer."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_ask",
+    "Compiled loop of games.bargaining.ask (the NumPy code is the reference).", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__ask(void) { return PyModule_Create(&module); }
