@@ -1,0 +1,53 @@
+"""Hostile deal files and options found by a third sweep, run through the command line.
+
+Each test failed before its fix: a traceback, a warning on stderr, a run of minutes, or an
+answer with a column missing. Now each gives one line naming the file and field, with exit
+code 2, or the answer with nothing on stderr.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.deals.test_cli_hostile import MINIMAL, one_line, run
+
+
+def _with_fixed_issues(count: int) -> str:
+    """MINIMAL with ``count`` more issues, each fixed at 0 (a range of one point)."""
+    return MINIMAL + "".join(f'\n[issues.fixed{i}]\nrange = [0, 0]\ngiver = "partner"\n'
+                             for i in range(count))
+
+
+@pytest.mark.parametrize("command", [["show"], ["solve"], ["assess", "--draws", "50"]])
+def test_a_deal_of_more_issues_than_numpy_has_axes_is_refused_on_reading(tmp_path, capsys,
+                                                                          command):
+    # 32 issues: assess and solve ended in a traceback (NumPy's "only supports up to 32
+    # dimensions", exit 1); 2,000 issues kept show busy for minutes filling the expression
+    # cache with hundreds of megabytes.
+    path = tmp_path / "wide.toml"
+    path.write_text(_with_fixed_issues(30), encoding="utf-8")
+    err = one_line(*run([command[0], path, *command[1:]], capsys)[::2])
+    assert err.startswith(f"chipdeals: error: {path}: issues: 32 issues, more than 31"), err
+
+
+def test_a_deal_of_31_issues_is_still_audited(tmp_path, capsys):
+    path = tmp_path / "wide.toml"
+    path.write_text(_with_fixed_issues(29), encoding="utf-8")
+    code, out, err = run(["assess", path, "--draws", "50", "--jobs", "1"], capsys)
+    assert code == 0 and err == "", err
+
+
+@pytest.mark.parametrize("table, entry, count", [
+    ("parameters", "p{i} = {{ value = 1, range = [0, 2] }}", 1_000),
+    ("definitions", "d{i} = 'worth + {i}'", 1_001),
+])
+def test_a_deal_of_thousands_of_parameters_or_definitions_is_refused_on_reading(
+        tmp_path, capsys, table, entry, count):
+    # Each definition is compiled on reading (a few ms): 6,000 of them kept show busy 20 s,
+    # and a megabyte of them for minutes; 20,000 parameters took assess 42 s.
+    lines = "\n".join(entry.format(i=i) for i in range(count))
+    path = tmp_path / "long.toml"
+    path.write_text(MINIMAL.replace("[parameters.worth]", f"[{table}]\n{lines}\n\n"
+                                    "[parameters.worth]"), encoding="utf-8")
+    err = one_line(*run(["show", path], capsys)[::2])
+    assert err.startswith(f"chipdeals: error: {path}: {table}: 1,001 {table}, more than 1,000"), err
