@@ -7,8 +7,12 @@ code 2, or the answer with nothing on stderr.
 
 from __future__ import annotations
 
+import warnings
+
+import pandas as pd
 import pytest
 
+from deals.views.output import Section, tables_data
 from tests.deals.test_cli_hostile import MINIMAL, one_line, run
 
 
@@ -51,3 +55,25 @@ def test_a_deal_of_thousands_of_parameters_or_definitions_is_refused_on_reading(
                                     "[parameters.worth]"), encoding="utf-8")
     err = one_line(*run(["show", path], capsys)[::2])
     assert err.startswith(f"chipdeals: error: {path}: {table}: 1,001 {table}, more than 1,000"), err
+
+
+@pytest.mark.parametrize("supplier, partner", [("中国", "日本"), ("Ruritania", "ruritania")])
+@pytest.mark.parametrize("command", ["show", "solve", "frontier"])
+def test_sides_whose_names_read_alike_in_snake_case_say_nothing_on_stderr(
+        tmp_path, capsys, supplier, partner, command):
+    # The JSON keys of columns are snake_case: 'US gain' and 'us gain', or two names in a
+    # script snake_case drops, gave one key, and pandas warned on stderr that it dropped a
+    # column ("DataFrame columns are not unique, some columns will be omitted").
+    path = tmp_path / "names.toml"
+    path.write_text(MINIMAL.replace('supplier = "Ruritania"', f'supplier = "{supplier}"')
+                    .replace('partner = "Zembla"', f'partner = "{partner}"'), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, out, err = run([command, path, "--format", "json"], capsys)
+    assert code == 0 and err == "", err
+
+
+def test_every_column_keeps_its_own_json_key():
+    frame = pd.DataFrame([[1.0, 2.0]], columns=["中国 gain", "日本 gain"])
+    rows = tables_data([Section("gains", frame)])["gains"]["rows"]
+    assert rows == [{"gain": 1.0, "gain_2": 2.0}]
