@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import deals
+from deals.audit.drivers import swing_table
 from deals.views.output import Section, tables_data
 from tests.deals.test_cli_hostile import MINIMAL, one_line, run
 
@@ -77,3 +80,24 @@ def test_every_column_keeps_its_own_json_key():
     frame = pd.DataFrame([[1.0, 2.0]], columns=["中国 gain", "日本 gain"])
     rows = tables_data([Section("gains", frame)])["gains"]["rows"]
     assert rows == [{"gain": 1.0, "gain_2": 2.0}]
+
+
+def test_a_gain_infinite_at_both_ends_of_a_range_gives_a_swing_of_nan_silently():
+    # assess refuses the utility in one line, but a worker computing the drivers at the same
+    # time printed NumPy's "invalid value encountered in subtract" (inf - inf) above it.
+    deal = deals.loads(MINIMAL.replace('partner = "worth * gpus - kiwi"',
+                                       'partner = "exp(1000 * worth) * gpus - kiwi"'))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = swing_table(deal, deal.proposal.values)
+    swing = table.columns["partner swing"]
+    assert swing.size == 0 or np.isnan(swing).all()
+
+
+def test_assess_of_a_utility_infinite_at_the_proposal_is_one_line(tmp_path, capsys):
+    path = tmp_path / "inf.toml"
+    path.write_text(MINIMAL.replace('partner = "worth * gpus - kiwi"',
+                                    'partner = "exp(1000 * worth) * gpus - kiwi"'),
+                    encoding="utf-8")
+    err = one_line(*run(["assess", path, "--draws", "50"], capsys)[::2])
+    assert f"{path}: utility.partner:" in err, err
