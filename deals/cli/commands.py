@@ -245,9 +245,10 @@ def _check(args: argparse.Namespace) -> None:
 
         check_seed(args.seed)  # every command's --seed: numpy refuses negatives with a traceback
     if getattr(args, "plot", None):
-        from deals.views.plots import image_format  # start-up time: plots load matplotlib
+        from deals.views import plots  # start-up time: plots load matplotlib
 
-        image_format(args.plot)  # refused before the work, not after
+        plots.image_format(args.plot)  # refused before the work, not after
+        plots.text_as_written()  # a '$' in a deal's title is a dollar, not TeX
         _check_writable(args.plot, "--plot")
     if getattr(args, "output", None):
         _check_output(args.output)

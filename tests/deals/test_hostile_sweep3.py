@@ -7,8 +7,11 @@ code 2, or the answer with nothing on stderr.
 
 from __future__ import annotations
 
+import io
 import warnings
 
+import matplotlib
+import matplotlib.figure
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,3 +104,31 @@ def test_assess_of_a_utility_infinite_at_the_proposal_is_one_line(tmp_path, caps
                     encoding="utf-8")
     err = one_line(*run(["assess", path, "--draws", "50"], capsys)[::2])
     assert f"{path}: utility.partner:" in err, err
+
+
+@pytest.mark.parametrize("command", [["assess", "--draws", "50", "--jobs", "1"], ["frontier"]])
+def test_dollars_in_a_deals_texts_are_drawn_as_dollars_not_read_as_tex(tmp_path, capsys,
+                                                                       command):
+    # matplotlib reads the text between two '$' as TeX: 'Zem$\frac{x$bla' stopped --plot
+    # with "cannot write the image (... ParseSyntaxException ...); give a writable path", and
+    # the UAE deal's unit '$bn-eq per year per $bn' was drawn as 'bn-eqperyearperbn'.
+    path = tmp_path / "dollars.toml"
+    path.write_text(MINIMAL.replace('partner = "Zembla"', r'partner = "Zem$\\frac{x$bla"')
+                    .replace('title = "Kiwi fruit for GPUs"', r'title = "Kiwi $\\nosuch$ ^_"'),
+                    encoding="utf-8")
+    with matplotlib.rc_context():
+        code, out, err = run([command[0], path, *command[1:], "--plot", tmp_path / "c.png"],
+                             capsys)
+    assert code == 0 and err == "", err
+    assert (tmp_path / "c.png").stat().st_size > 0
+
+
+def test_a_figure_drawn_after_text_as_written_shows_the_dollars():
+    from deals.views.plots import text_as_written
+
+    with matplotlib.rc_context():
+        text_as_written()
+        figure = matplotlib.figure.Figure()
+        label = figure.subplots().set_xlabel("$bn-eq per year per $bn")
+        figure.savefig(io.BytesIO(), format="png")
+    assert label.get_parse_math() is False
