@@ -132,3 +132,15 @@ def test_a_figure_drawn_after_text_as_written_shows_the_dollars():
         label = figure.subplots().set_xlabel("$bn-eq per year per $bn")
         figure.savefig(io.BytesIO(), format="png")
     assert label.get_parse_math() is False
+
+
+def test_a_record_file_of_thousands_of_events_is_refused_on_reading(tmp_path, capsys):
+    # Each event is weighed in every world of the pool (about 30 ms); 3,000 copies of one
+    # event kept assess --given busy for minutes.
+    event = ('[[event]]\ndeal = "tier-upgrade-poland"\nterms = "outcome"\n'
+             'signed = ["supplier", "partner"]\n\n')
+    path = tmp_path / "record.toml"
+    path.write_text(event * 501, encoding="utf-8")
+    err = one_line(*run(["assess", "tier-upgrade-poland", "--given", path, "--draws", "50",
+                         "--jobs", "1"], capsys)[::2])
+    assert f"{path}: event: 501 events, more than 500" in err, err
