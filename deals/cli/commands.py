@@ -30,8 +30,10 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -235,6 +237,24 @@ def _message(exc: GameError, args: argparse.Namespace | None) -> str:
     return text
 
 
+#: Commands that run until stopped (a server): their warnings are shown as they come.
+_SERVING = ("deals.cli.explore:cmd_explore",)
+
+
+@contextmanager
+def _warnings_unless_refused(handler: str) -> Iterator[None]:
+    """Hold the warnings a command gives (NumPy's overflows on numbers of 1e308, say): shown
+    when it ends with an answer, dropped when it ends refusing its input, whose one line then
+    says what is wrong. A worker process forked meanwhile drops its own."""
+    if handler in _SERVING:
+        yield
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        yield
+    for w in caught:  # reached only when the command did not raise
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
+
+
 def _check(args: argparse.Namespace) -> None:
     if getattr(args, "resolution", None) is not None and args.resolution < 2:
         raise UsageError("chipdeals: --resolution must be at least 2")
@@ -284,7 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_OK
         _check(args)
-        report = resolve(args.handler)(args)
+        with _warnings_unless_refused(args.handler):
+            report = resolve(args.handler)(args)
         if args.output and str(args.output).lower().endswith(".xlsx"):
             from deals.views.export import write_xlsx  # start-up time: the spreadsheet needs openpyxl
 

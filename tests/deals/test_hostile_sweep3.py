@@ -144,3 +144,39 @@ def test_a_record_file_of_thousands_of_events_is_refused_on_reading(tmp_path, ca
     err = one_line(*run(["assess", "tier-upgrade-poland", "--given", path, "--draws", "50",
                          "--jobs", "1"], capsys)[::2])
     assert f"{path}: event: 501 events, more than 500" in err, err
+
+
+HOME = """
+[discount]
+supplier = "0.95"
+partner = "0.9"
+
+[actors.partner]
+rule = "veto"
+review_months = "REVIEW"
+
+[actors.partner.members.Cabinet]
+utility = "worth * gpus - kiwi"
+"""
+
+
+def test_warnings_of_a_run_that_ends_refusing_its_input_are_not_printed(tmp_path, capsys):
+    # Home reviews of 1e308 months: NumPy's "overflow encountered in reduce" (two lines)
+    # came before the one line that says what is wrong (the discount factors leave (0, 1)).
+    path = tmp_path / "slow.toml"
+    path.write_text(MINIMAL + HOME.replace("REVIEW", "1e308"), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as shown:  # what would reach stderr
+        warnings.simplefilter("always")
+        err = one_line(*run(["ratify", path, "--draws", "50"], capsys)[::2])
+    assert err.startswith(f"chipdeals: error: {path}: "), err
+    assert [str(w.message) for w in shown] == []
+
+
+def test_warnings_of_a_run_that_answers_are_still_printed(tmp_path, capsys):
+    path = tmp_path / "deal.toml"
+    path.write_text(MINIMAL.replace('partner = "worth * gpus - kiwi"',
+                                    'partner = "1e300 * worth * gpus - kiwi"'), encoding="utf-8")
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        code, out, err = run(["assess", path, "--draws", "50", "--jobs", "1"], capsys)
+    assert code == 0 and any(w.category is RuntimeWarning for w in shown), err
