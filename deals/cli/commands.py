@@ -234,7 +234,19 @@ def _message(exc: GameError, args: argparse.Namespace | None) -> str:
     deal = getattr(args, "deal", None) or getattr(args, "portfolio", None)
     if deal and not text.startswith((f"{deal}:", "--")):
         text = f"{deal}: {text}"
-    return text
+    return _visible(text)
+
+
+def _visible(text: str) -> str:
+    """``text`` with its control characters written as escapes: an error quotes names from
+    the command line and from files, and ESC [2J in a file's name would clear the terminal.
+
+    >>> print(_visible("no deal 'a" + chr(27) + "[2Jb'"))
+    no deal 'a\\x1b[2Jb'
+    """
+    from deals.deal.reading import CONTROL_CHARACTERS  # start-up time: only errors need it
+
+    return CONTROL_CHARACTERS.sub(lambda found: repr(found.group())[1:-1], text)
 
 
 #: Commands that run until stopped (a server): their warnings are shown as they come.
@@ -322,13 +334,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("chipdeals: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_visible(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except GameError as exc:
         print("chipdeals: error: " + _message(exc, args), file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:  # --output to a place that cannot be written
-        print(f"chipdeals: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(_visible(f"chipdeals: error: {exc.filename or ''}: {exc.strerror or exc}"),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenExecutor:  # a worker of --jobs was killed (out of memory, or by a signal)
         print("chipdeals: error: a worker process stopped before its work was done (out of "

@@ -180,3 +180,14 @@ def test_warnings_of_a_run_that_answers_are_still_printed(tmp_path, capsys):
         warnings.simplefilter("always")
         code, out, err = run(["assess", path, "--draws", "50", "--jobs", "1"], capsys)
     assert code == 0 and any(w.category is RuntimeWarning for w in shown), err
+
+
+@pytest.mark.parametrize("argv", [["show", "NAME"], ["facts", "b5\x1b[2J"],
+                                  ["assess", "tier-upgrade-poland", "--given", "NAME"]])
+def test_an_error_quoting_a_name_with_control_codes_escapes_them(tmp_path, capsys, argv):
+    # A file named 'evil<ESC>[2J.toml' that is not a deal, or a fact id typed with an escape
+    # sequence, was quoted as it is: the terminal printing the error was cleared.
+    path = tmp_path / "evil\x1b[2J\x07.toml"
+    path.write_text("not [ a deal", encoding="utf-8")
+    err = one_line(*run([str(path) if a == "NAME" else a for a in argv], capsys)[::2])
+    assert "\x1b" not in err and "\x07" not in err and "\\x1b[2J" in err, err
