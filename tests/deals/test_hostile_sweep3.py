@@ -191,3 +191,12 @@ def test_an_error_quoting_a_name_with_control_codes_escapes_them(tmp_path, capsy
     path.write_text("not [ a deal", encoding="utf-8")
     err = one_line(*run([str(path) if a == "NAME" else a for a in argv], capsys)[::2])
     assert "\x1b" not in err and "\x07" not in err and "\\x1b[2J" in err, err
+
+
+def test_a_grid_too_large_at_the_least_resolution_does_not_ask_to_lower_it(tmp_path, capsys):
+    # 31 issues that vary: "lower resolution=2 or fix some issues", but 2 is the least.
+    path = tmp_path / "wide.toml"
+    path.write_text(MINIMAL + "".join(f'\n[issues.more{i}]\nrange = [0, 1]\ngiver = "partner"\n'
+                                      for i in range(29)), encoding="utf-8")
+    err = one_line(*run(["solve", path], capsys)[::2])
+    assert "lower resolution" not in err and "give fewer issues that vary" in err, err
