@@ -19,6 +19,7 @@ import pytest
 import deals
 from deals.audit.drivers import swing_table
 from deals.views.output import Section, tables_data
+from games.expressions import parse_expression
 from tests.deals.test_cli_hostile import MINIMAL, one_line, run
 
 
@@ -200,3 +201,22 @@ def test_a_grid_too_large_at_the_least_resolution_does_not_ask_to_lower_it(tmp_p
                                       for i in range(29)), encoding="utf-8")
     err = one_line(*run(["solve", path], capsys)[::2])
     assert "lower resolution" not in err and "give fewer issues that vary" in err, err
+
+
+def test_the_root_of_a_negative_bound_parameter_has_no_real_value():
+    # sympy makes sqrt(0.3 - 0.4) the constant 0.316*I once p is bound; the value was cast to
+    # float with NumPy's ComplexWarning, keeping the real part: 1.0 here, not "no value".
+    bound = parse_expression("sqrt(p - 0.4) + x", names=["p", "x"]).substitute(p=0.3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(bound.evaluate({"x": 1.0}))
+
+
+def test_frontier_refuses_a_utility_with_no_real_value_at_the_point_values(tmp_path, capsys):
+    # frontier drew the Pareto frontier of the real parts (exit 0, a ComplexWarning on stderr).
+    path = tmp_path / "root.toml"
+    path.write_text(MINIMAL.replace('partner = "worth * gpus - kiwi"',
+                                    'partner = "sqrt(worth - 4) + worth * gpus - kiwi"'),
+                    encoding="utf-8")
+    err = one_line(*run(["frontier", path, "--points", "10"], capsys)[::2])
+    assert "nan" in err and "Zembla" in err, err
