@@ -23,6 +23,11 @@ from games.expressions import parse_expression
 from tests.deals.test_cli_hostile import MINIMAL, one_line, run
 
 
+def _with_partner(utility: str) -> str:
+    """MINIMAL with the partner's utility ``utility``."""
+    return MINIMAL.replace('partner = "worth * gpus - kiwi"', f'partner = "{utility}"')
+
+
 def _with_fixed_issues(count: int) -> str:
     """MINIMAL with ``count`` more issues, each fixed at 0 (a range of one point)."""
     return MINIMAL + "".join(f'\n[issues.fixed{i}]\nrange = [0, 0]\ngiver = "partner"\n'
@@ -89,8 +94,7 @@ def test_every_column_keeps_its_own_json_key():
 def test_a_gain_infinite_at_both_ends_of_a_range_gives_a_swing_of_nan_silently():
     # assess refuses the utility in one line, but a worker computing the drivers at the same
     # time printed NumPy's "invalid value encountered in subtract" (inf - inf) above it.
-    deal = deals.loads(MINIMAL.replace('partner = "worth * gpus - kiwi"',
-                                       'partner = "exp(1000 * worth) * gpus - kiwi"'))
+    deal = deals.loads(_with_partner("exp(1000 * worth) * gpus - kiwi"))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         table = swing_table(deal, deal.proposal.values)
@@ -100,9 +104,7 @@ def test_a_gain_infinite_at_both_ends_of_a_range_gives_a_swing_of_nan_silently()
 
 def test_assess_of_a_utility_infinite_at_the_proposal_is_one_line(tmp_path, capsys):
     path = tmp_path / "inf.toml"
-    path.write_text(MINIMAL.replace('partner = "worth * gpus - kiwi"',
-                                    'partner = "exp(1000 * worth) * gpus - kiwi"'),
-                    encoding="utf-8")
+    path.write_text(_with_partner("exp(1000 * worth) * gpus - kiwi"), encoding="utf-8")
     err = one_line(*run(["assess", path, "--draws", "50"], capsys)[::2])
     assert f"{path}: utility.partner:" in err, err
 
@@ -175,8 +177,7 @@ def test_warnings_of_a_run_that_ends_refusing_its_input_are_not_printed(tmp_path
 
 def test_warnings_of_a_run_that_answers_are_still_printed(tmp_path, capsys):
     path = tmp_path / "deal.toml"
-    path.write_text(MINIMAL.replace('partner = "worth * gpus - kiwi"',
-                                    'partner = "1e300 * worth * gpus - kiwi"'), encoding="utf-8")
+    path.write_text(_with_partner("1e300 * worth * gpus - kiwi"), encoding="utf-8")
     with warnings.catch_warnings(record=True) as shown:
         warnings.simplefilter("always")
         code, out, err = run(["assess", path, "--draws", "50", "--jobs", "1"], capsys)
@@ -215,8 +216,6 @@ def test_the_root_of_a_negative_bound_parameter_has_no_real_value():
 def test_frontier_refuses_a_utility_with_no_real_value_at_the_point_values(tmp_path, capsys):
     # frontier drew the Pareto frontier of the real parts (exit 0, a ComplexWarning on stderr).
     path = tmp_path / "root.toml"
-    path.write_text(MINIMAL.replace('partner = "worth * gpus - kiwi"',
-                                    'partner = "sqrt(worth - 4) + worth * gpus - kiwi"'),
-                    encoding="utf-8")
+    path.write_text(_with_partner("sqrt(worth - 4) + worth * gpus - kiwi"), encoding="utf-8")
     err = one_line(*run(["frontier", path, "--points", "10"], capsys)[::2])
     assert "nan" in err and "Zembla" in err, err
