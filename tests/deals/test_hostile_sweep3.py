@@ -219,3 +219,19 @@ def test_frontier_refuses_a_utility_with_no_real_value_at_the_point_values(tmp_p
     path.write_text(_with_partner("sqrt(worth - 4) + worth * gpus - kiwi"), encoding="utf-8")
     err = one_line(*run(["frontier", path, "--points", "10"], capsys)[::2])
     assert "nan" in err and "Zembla" in err, err
+
+
+def test_output_into_a_folder_holding_a_folder_of_a_tables_name_writes_nothing(tmp_path,
+                                                                                capsys):
+    # --output DIR where DIR/utilities.csv is a folder: deal.csv, issues.csv and
+    # parameters.csv were put in place, then the error named the staging folder
+    # ('DIR/.DIR.x1y2.tmp/utilities.csv: Is a directory'): half the tables replaced.
+    out = tmp_path / "tables"
+    (out / "utilities.csv").mkdir(parents=True)
+    (out / "issues.csv").write_text("old", encoding="utf-8")
+    deal = tmp_path / "deal.toml"
+    deal.write_text(MINIMAL, encoding="utf-8")
+    err = one_line(*run(["show", deal, "--output", out], capsys)[::2])
+    assert err.startswith(f"chipdeals: error: {out / 'utilities.csv'}: is a folder"), err
+    assert sorted(p.name for p in out.iterdir()) == ["issues.csv", "utilities.csv"]
+    assert (out / "issues.csv").read_text(encoding="utf-8") == "old"
