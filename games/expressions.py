@@ -538,6 +538,19 @@ def _found(identity: str | None, kind: str, value: Any) -> None:
     expression_cache.store_facts(identity, facts)
 
 
+def _real(result: Any) -> np.ndarray:
+    """``result`` as floats; a complex value (the root of a negative number once a parameter
+    is bound, sqrt(0.3 - 0.4)) has no real value and is NaN, not its real part.
+
+    >>> _real(np.array([4.0 + 0j, 2j])).tolist()
+    [4.0, nan]
+    """
+    if np.iscomplexobj(result):
+        result = np.asarray(result)
+        return np.where(result.imag == 0, result.real, np.nan)
+    return np.asarray(result, dtype=float)
+
+
 class Expression:
     """A parsed, safe expression of named quantities, compiled once to a numpy function.
 
@@ -722,7 +735,7 @@ class Expression:
         with np.errstate(all="ignore"):
             result = self._compiled(*arrays)
         if type(result) is not np.ndarray or result.dtype != _FLOAT:
-            result = np.asarray(result, dtype=float)
+            result = _real(result)
         shape = _broadcast_shape(arrays)
         if result.shape != shape:
             result = np.broadcast_to(result, shape).copy()

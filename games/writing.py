@@ -110,6 +110,10 @@ def replacing_files(folder: str | os.PathLike[str],
     """
     target = Path(folder)
     fresh = not target.exists()
+    for name in files if not fresh else ():  # a folder of a file's name cannot be replaced:
+        if (target / name).is_dir():         # refused before any file is put in place
+            raise OSError(errno.EISDIR, "is a folder, where a table's file goes; move it or "
+                          "give another folder", str(target / name))
     parent = target.parent if fresh else target
     parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))

@@ -143,10 +143,12 @@ def swing_table(deal: Deal, proposal: Mapping[str, float]) -> ParameterTable:
         "unit": [deal.parameters[n].unit for n in names],
         "supplier gain at low": g_s[0:-1:2].copy(), "supplier gain at high": g_s[1::2].copy(),
         "partner gain at low": g_p[0:-1:2].copy(), "partner gain at high": g_p[1::2].copy()}
-    columns["supplier swing"] = np.abs(columns["supplier gain at high"]
-                                       - columns["supplier gain at low"])
-    columns["partner swing"] = np.abs(columns["partner gain at high"]
-                                      - columns["partner gain at low"])
+    with np.errstate(invalid="ignore", over="ignore"):  # a gain of inf at both ends
+        # (the audit refuses it in one line, maybe while a worker still computes this): NaN
+        columns["supplier swing"] = np.abs(columns["supplier gain at high"]
+                                           - columns["supplier gain at low"])
+        columns["partner swing"] = np.abs(columns["partner gain at high"]
+                                          - columns["partner gain at low"])
     # pandas' row-wise max skips NaN, as fmax does
     columns["largest swing"] = np.fmax(columns["supplier swing"], columns["partner swing"])
     scale = max(1.0, float(np.nanmax(np.abs(np.concatenate([g_s, g_p]))))) if rows else 1.0

@@ -30,8 +30,10 @@ import importlib
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -238,7 +240,37 @@ def _message(exc: GameError, args: argparse.Namespace | None) -> str:
     deal = getattr(args, "deal", None) or getattr(args, "portfolio", None)
     if deal and not text.startswith((f"{deal}:", "--")):
         text = f"{deal}: {text}"
-    return text
+    return _visible(text)
+
+
+def _visible(text: str) -> str:
+    """``text`` with its control characters written as escapes: an error quotes names from
+    the command line and from files, and ESC [2J in a file's name would clear the terminal.
+
+    >>> print(_visible("no deal 'a" + chr(27) + "[2Jb'"))
+    no deal 'a\\x1b[2Jb'
+    """
+    from deals.deal.reading import CONTROL_CHARACTERS  # start-up time: only errors need it
+
+    return CONTROL_CHARACTERS.sub(lambda found: repr(found.group())[1:-1], text)
+
+
+#: Commands that run until stopped (a server): their warnings are shown as they come.
+_SERVING = ("deals.cli.explore:cmd_explore",)
+
+
+@contextmanager
+def _warnings_unless_refused(handler: str) -> Iterator[None]:
+    """Hold the warnings a command gives (NumPy's overflows on numbers of 1e308, say): shown
+    when it ends with an answer, dropped when it ends refusing its input, whose one line then
+    says what is wrong. A worker process forked meanwhile drops its own."""
+    if handler in _SERVING:
+        yield
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        yield
+    for w in caught:  # reached only when the command did not raise
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
 
 
 def _check(args: argparse.Namespace) -> None:
@@ -251,9 +283,10 @@ def _check(args: argparse.Namespace) -> None:
 
         check_seed(args.seed)  # every command's --seed: numpy refuses negatives with a traceback
     if getattr(args, "plot", None):
-        from deals.views.plots import image_format  # start-up time: plots load matplotlib
+        from deals.views import plots  # start-up time: plots load matplotlib
 
-        image_format(args.plot)  # refused before the work, not after
+        plots.image_format(args.plot)  # refused before the work, not after
+        plots.text_as_written()  # a '$' in a deal's title is a dollar, not TeX
         _check_writable(args.plot, "--plot")
     if getattr(args, "output", None):
         _check_output(args.output)
@@ -289,7 +322,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_OK
         _check(args)
-        report = resolve(args.handler)(args)
+        with _warnings_unless_refused(args.handler):
+            report = resolve(args.handler)(args)
         if args.output and str(args.output).lower().endswith(".xlsx"):
             from deals.views.export import write_xlsx  # start-up time: the spreadsheet needs openpyxl
 
@@ -308,13 +342,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("chipdeals: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except UsageError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_visible(str(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     except GameError as exc:
         print("chipdeals: error: " + _message(exc, args), file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:  # --output to a place that cannot be written
-        print(f"chipdeals: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(_visible(f"chipdeals: error: {exc.filename or ''}: {exc.strerror or exc}"),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenExecutor:  # a worker of --jobs was killed (out of memory, or by a signal)
         print("chipdeals: error: a worker process stopped before its work was done (out of "

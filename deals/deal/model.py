@@ -38,6 +38,15 @@ MAX_INLINED_TERMS = 50_000
 #: Most stances a side may have: the stance game has a cell, the offer tree a node, for each
 #: pair (and the equilibrium solvers take about 60 strategies in all).
 MAX_STANCES = 100
+#: Most issues a deal may have. The audit's arrays hold one axis per issue and one for the
+#: draws, and NumPy's functions take at most 32 axes; the grids of the solvers are capped at
+#: far fewer continuous issues anyway (``games.bargaining.MAX_OUTCOMES``).
+MAX_ISSUES = 31
+#: Most parameters, and most definitions, a deal may have. Library deals have at most 40 and
+#: 12; every definition is compiled when the file is read (a few milliseconds each), so a
+#: megabyte of them kept ``show`` busy for minutes.
+MAX_PARAMETERS = 1_000
+MAX_DEFINITIONS = 1_000
 
 
 def _parse(text: Any, names: Iterable[str], where: str) -> Expression:
@@ -151,6 +160,7 @@ class Deal:
         self._check_texts()
         if not self.issues:
             raise DealError("issues: a deal needs at least one issue")
+        self._check_counts()
         self._check_names()
         known = set(self.parameters) | {i.name for i in self.issues}
         definitions: dict[str, Expression] = {}
@@ -235,6 +245,18 @@ class Deal:
         if str(self.supplier).strip() == str(self.partner).strip():
             raise DealError(f"deal.partner: the same name as the supplier ({self.partner!r}); "
                             "give the two sides different names")
+
+    def _check_counts(self) -> None:
+        """Refuse more issues, parameters or definitions than the solvers can take in time."""
+        counts = (("issues", len(self.issues), MAX_ISSUES,
+                   "keep the terms that are negotiated and write the rest as parameters"),
+                  ("parameters", len(self.parameters), MAX_PARAMETERS,
+                   "keep the ones the utilities use"),
+                  ("definitions", len(dict(self.definitions)), MAX_DEFINITIONS,
+                   "keep the ones the utilities use"))
+        for table, count, most, advice in counts:
+            if count > most:
+                raise DealError(f"{table}: {count:,} {table}, more than {most:,}; {advice}")
 
     def _check_names(self) -> None:
         seen: dict[str, str] = {}

@@ -40,6 +40,10 @@ from deals.errors import DealError, DealFileError
 from deals.views.output import people
 
 _EVENT_KEYS = ("deal", "terms", "signed", "refused", "as_of", "note")
+#: Most events a record file may hold. Each is weighed in every world of the pool (about 30 ms
+#: an event); the library's record has one per struck deal, 7, and a megabyte of events kept
+#: assess busy for minutes.
+MAX_EVENTS = 500
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,6 +168,9 @@ def load_record(path: str | os.PathLike[str]) -> Record:
     items = doc.get("event", [])
     if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
         raise DealFileError("write each event as an [[event]] table", path=text, field="event")
+    if len(items) > MAX_EVENTS:
+        raise DealFileError(f"{len(items):,} events, more than {MAX_EVENTS}; keep the signatures "
+                            "and refusals that inform the audit", path=text, field="event")
     events = []
     for k, item in enumerate(items):
         where = f"event[{k}]"

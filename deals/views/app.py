@@ -35,6 +35,7 @@ from deals.errors import DealError
 from deals.audit.verdicts import SCALE, amount, level_names, terms_text, the
 from deals.practice.session import PracticeSession
 from deals.views.explorer import ConcessionExplorer, Control, ExplorerState, verdict
+from deals.views.plots import text_as_written
 from games.errors import GameError
 from games.markup import markdown, text
 from games.negotiation import STANDARD
@@ -512,6 +513,7 @@ def serve(deal: str | None = None, *, port: int | None = None, open_browser: boo
                         f"per update (default {PAGE_DRAWS})")
     if port is not None and not 0 < port < 65536:
         raise DealError(f"--port {port}: give a port between 1 and 65535, or none for a free one")
+    text_as_written()  # a '$' in a side's name is drawn as a dollar, not read as TeX
     from bokeh.util.token import generate_secret_key
 
     from deals.views.page_gate import TokenGate, new_token  # start-up time: the gate loads tornado

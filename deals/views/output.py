@@ -357,15 +357,32 @@ def tables_data(sections: Sequence[Section]) -> dict[str, Any]:
         while key in tables:  # two sections of one name keep both
             key, n = f"{s.key}_{n}", n + 1
         if isinstance(s.frame, Rows):
-            keys = [snake_case(str(c)) for c in s.frame.columns]
+            keys = _column_keys(s.frame.columns)
             rows = [{k: json_value(v) for k, v in zip(keys, row)} for row in s.frame.rows]
         else:
             frame = _with_index(s.frame)
-            frame.columns = [snake_case(str(c)) for c in frame.columns]
+            frame.columns = _column_keys(frame.columns)
             rows = [{k: json_value(v) for k, v in row.items()}
                     for row in frame.astype(object).to_dict(orient="records")]
         tables[key] = {"title": s.title, "caption": s.caption, "rows": rows}
     return tables
+
+
+def _column_keys(columns: Sequence[Any]) -> list[str]:
+    """The JSON keys of a table's columns, in snake_case, each once: two columns that read
+    the same in snake_case (sides named 'US' and 'us', or in a script snake_case drops, such
+    as '中国' and '日本') keep both, the second as ``key_2``.
+
+    >>> _column_keys(["中国 gain", "日本 gain", "P(accepts)"])
+    ['gain', 'gain_2', 'p_accepts']
+    """
+    keys: list[str] = []
+    for column in columns:
+        key, n = snake_case(str(column)), 2
+        while key in keys:
+            key, n = f"{snake_case(str(column))}_{n}", n + 1
+        keys.append(key)
+    return keys
 
 
 def render(report: Report | Sequence[Section], fmt: str = "table", width: int | None = None

@@ -197,6 +197,19 @@ def mark_struck(ax, deal, problem, *, benchmark: bool = True):
     return ax
 
 
+def text_as_written() -> None:
+    """Have matplotlib draw every text of the figures made from now on as written.
+
+    Titles, sides' names, parameters' labels and units come from deal files; with two ``$``
+    in them matplotlib reads what lies between as TeX, so 'Cost $5 to $8bn' was drawn in
+    italics without its dollars and '$\\frac{x$' stopped the command ('cannot write the
+    image'). Our own labels use no TeX.
+    """
+    import matplotlib  # start-up time: only a command that draws loads matplotlib
+
+    matplotlib.rcParams["text.parse_math"] = False
+
+
 #: Image formats ``save_figure`` writes, by file suffix.
 IMAGE_FORMATS = ("png", "pdf", "svg")
 

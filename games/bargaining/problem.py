@@ -224,9 +224,11 @@ class BargainingProblem:
         size = int(np.prod([resolution if i.bounds is not None else len(i.values)
                             for i in found], dtype=float))
         if size > MAX_OUTCOMES:
+            fix = (f"lower resolution={resolution} or fix some issues to discrete levels"
+                   if resolution > 2 else "even at the least resolution, 2; give fewer issues "
+                   "that vary, or fix some to one level")
             raise GameTooLargeError(f"the issue grid has {size:,} outcomes (more than "
-                                    f"{MAX_OUTCOMES:,}); lower resolution={resolution} or fix "
-                                    "some issues to discrete levels")
+                                    f"{MAX_OUTCOMES:,}); {fix}")
         levels = [i.grid(int(resolution)) for i in found]
         mesh = np.meshgrid(*levels, indexing="ij")
         outcomes = {n: m.ravel() for n, m in zip(names, mesh)}

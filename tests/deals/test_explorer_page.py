@@ -111,13 +111,17 @@ def expected(values: dict[str, float], name: str = DEAL) -> deals.Assessment:
 
 
 def shown_for(pg, deal: deals.Deal) -> None:
-    """Wait until the page shows ``deal``: every readout is one of its issues or parameters
-    and every movable issue has one."""
+    """Wait until the page shows ``deal``: every readout is one of its issues or parameters,
+    every movable issue has one, and each issue's lies in its range (the two Gulf deals share
+    their issues' names, not all their ranges)."""
     names = {i.name for i in deal.issues} | set(deal.parameters)
     movable = {i.name for i in deal.issues if i.range[0] != i.range[1]}
+    ranges = {i.name: i.range for i in deal.issues}
     for _ in range(240):
         shown = set(pg.locator(".readout").evaluate_all("els => els.map(e => e.dataset.name)"))
-        if shown and shown <= names and movable <= shown:
+        inside = all(ranges[k][0] <= v <= ranges[k][1]
+                     for k, v in readouts(pg).items() if k in ranges)
+        if shown and shown <= names and movable <= shown and inside:
             pg.wait_for_timeout(300)
             return
         pg.wait_for_timeout(250)
