@@ -162,18 +162,25 @@ def process_stream(function: Callable[[Any], Any], items: Iterable[Any], jobs: A
         return
     ahead = 2 * workers if ahead is None else max(int(ahead), workers)
     pool, first = _forked_pool(workers, function, tasks, range(min(ahead, len(tasks))))
-    futures, handed = deque(first), len(first)
+    futures, handed, ended = deque(first), len(first), False
     try:
-        for _ in range(len(tasks)):
+        for index in range(len(tasks)):
             answer = result_of(futures.popleft())
             if handed < len(tasks):  # the next task goes out before the caller takes this one
                 futures.append(pool.submit(_run, handed))
                 handed += 1
+            if index == len(tasks) - 1:
+                # Every answer is in: the workers end now, not when the caller asks past the
+                # last one. A caller that zips the answers with its tasks closes the generator
+                # here instead, and stopping the pool then left its manager thread to race the
+                # interpreter's exit ("Exception ignored ... Bad file descriptor").
+                pool.shutdown()
+                ended = True
             yield answer
-    except BaseException:  # a task failed, Ctrl-C, or the caller closed the generator
-        _stop(pool)
+    except BaseException:  # a task failed, Ctrl-C, or the caller closed the generator early
+        if not ended:
+            _stop(pool)
         raise
-    pool.shutdown()
 
 
 def _forked_pool(workers: int, function: Callable[[Any], Any], tasks: Sequence[Any],

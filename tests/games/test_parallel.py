@@ -182,6 +182,24 @@ def test_closing_a_stream_early_stops_its_workers():
     assert not multiprocessing.active_children()
 
 
+@pytest.mark.slow  # starts worker processes
+@needs_fork
+def test_a_stream_zipped_with_its_tasks_ends_its_pool_in_the_normal_way(monkeypatch):
+    """zip(tasks, stream) stops at the last task and leaves the stream at its last answer; the
+    caller's close came as an early stop (the workers killed, the pool's manager thread left
+    to race the interpreter's exit: 'Exception ignored ... Bad file descriptor' on stderr of
+    one portfolio run in a few)."""
+    import games.parallel as parallel
+    from contextlib import closing
+
+    stopped = []
+    monkeypatch.setattr(parallel, "_stop", lambda pool: stopped.append(pool))
+    tasks = list(range(6))
+    with closing(process_stream(abs, tasks, jobs=2)) as answers:
+        assert [a for _, a in zip(tasks, answers)] == tasks
+    assert stopped == []
+
+
 @pytest.mark.parametrize("jobs", [-1, 1.5, True, "2"])
 def test_bad_jobs_are_refused(jobs):
     with pytest.raises(GameError, match="jobs"):
