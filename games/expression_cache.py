@@ -10,7 +10,10 @@ expression itself (``sympy.srepr``), the sympy version and :data:`FORMAT`. A dea
 text changes produces other expressions and so other keys: nothing goes stale, and no
 timestamps are compared. An entry is written to a temporary file in the same folder and
 renamed into place, so concurrent runs (``--jobs``, two shells) read either nothing or a
-whole entry; a damaged or foreign entry is ignored and written again.
+whole entry; a damaged or foreign entry is ignored and written again. The folder stays small:
+an entry above :data:`MAX_ENTRY_BYTES` is not written (it is made again on the next run), and
+once a process has written to a folder above :data:`MAX_FOLDER_BYTES`, the entries least
+recently used go (each read refreshes its entry's time) until it is below three quarters of it.
 
 A *bundle* holds, for one deal file, every fact its run needs about its expressions (names,
 generated code, derivatives; :func:`games.expressions.expression_facts`) under a key made of
@@ -44,6 +47,7 @@ import linecache
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -53,6 +57,14 @@ import numpy as np
 FORMAT = 1
 #: Bumped when a bundle's layout or the facts it holds change.
 BUNDLE_FORMAT = 2
+#: Largest entry written, in bytes of JSON. A library deal's bundle takes 20-150 KB; an
+#: expression that expands to megabytes of code is made again on each run instead.
+MAX_ENTRY_BYTES = 4 << 20
+#: Most bytes the folder keeps: editing and exploring deal files writes a bundle per version of
+#: each file, and without a bound the folder grows for as long as the tool is used.
+MAX_FOLDER_BYTES = 128 << 20
+#: Folders this process has written to and checked against MAX_FOLDER_BYTES (once each).
+_CHECKED: set[Path] = set()
 
 
 def cache_folder() -> Path | None:
@@ -117,15 +129,59 @@ def _read_own(folder: Path, path: Path) -> Any:
     if hasattr(os, "getuid") and (path.stat().st_uid != os.getuid()
                                   or folder.stat().st_uid != os.getuid()):
         raise OSError(f"{path} is not ours")
-    return json.loads(path.read_text())
+    entry = json.loads(path.read_text())
+    try:
+        os.utime(path)  # used now: the last entry to go when the folder is trimmed
+    except OSError:
+        pass
+    return entry
 
 
 def _write_atomically(folder: Path, name: str, data: Any) -> None:
-    """Write ``data`` as JSON to ``folder / name`` through a temporary file and a rename."""
+    """Write ``data`` as JSON to ``folder / name`` through a temporary file and a rename
+    (nothing if it is above MAX_ENTRY_BYTES); then, once per process, trim the cache."""
+    text = json.dumps(data)
+    if len(text) > MAX_ENTRY_BYTES:
+        return
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as out:
-        out.write(json.dumps(data))
+        out.write(text)
     os.replace(out.name, folder / name)
+    root = cache_folder()
+    if root is not None and root not in _CHECKED:
+        _CHECKED.add(root)
+        trim(root)
+
+
+def trim(root: Path, most: int | None = None) -> int:
+    """Remove the least recently used entries of the cache folder ``root`` (and its bundles
+    and facts) while it holds more than ``most`` bytes (default MAX_FOLDER_BYTES), down to
+    three quarters of it; a temporary file left by a writer that died an hour ago or more
+    goes too. Returns the bytes removed. Files another process removes first are skipped."""
+    most = MAX_FOLDER_BYTES if most is None else most
+    files, now = [], time.time()
+    for folder in (root, root / "bundles", root / "facts"):
+        try:
+            with os.scandir(folder) as found:
+                for item in found:
+                    if item.name.endswith((".json", ".tmp")) and item.is_file(follow_symlinks=False):
+                        info = item.stat(follow_symlinks=False)
+                        stale = item.name.endswith(".tmp") and now - info.st_mtime > 3600
+                        files.append((-1.0 if stale else info.st_mtime, info.st_size, item.path))
+        except OSError:
+            continue
+    total = sum(size for _, size, _ in files)
+    target = most * 3 // 4 if total > most else None   # None: only stale temporary files go
+    removed = 0
+    for when, size, path in sorted(files):
+        if when >= 0 and (target is None or total - removed <= target):
+            break
+        try:
+            os.unlink(path)
+            removed += size
+        except OSError:
+            continue
+    return removed
 
 
 def function_of(entry: Any) -> Callable[..., Any] | None:

@@ -2,7 +2,8 @@
 
 A result class implements ``to_frame()`` (a pandas DataFrame) and, optionally, ``caption()``
 (one or more lines that say how the result was made: method, tolerance, seed). This mixin
-turns those two into ``__str__`` and ``_repr_html_``.
+turns those two into ``__str__`` and ``_repr_html_``, where a missing value (a fixed
+parameter's range, a ratio with no benchmark) reads as a dash, not as pandas' "NaN".
 
 Every result records how it was made, under the same two names: ``method`` (the algorithm, in
 words) and ``settings`` (a dict of the inputs that changed the answer and have no field of
@@ -17,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 from games import markup
 
 __all__ = [
-    "TabularResult", "EquilibriumSequence",
+    "TabularResult", "EquilibriumSequence", "MISSING",
 ]
+
+#: How a table shows a missing value (pandas' NaN or None).
+MISSING = "\u2013"
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +48,7 @@ class TabularResult:
         frame = self.to_frame()
         with pd.option_context("display.width", 120, "display.max_columns", 30,
                                "display.float_format", "{:.6g}".format):
-            body = frame.to_string() if len(frame) else "(empty)"
+            body = frame.to_string(na_rep=MISSING) if len(frame) else "(empty)"
         caption = self.caption()
         return f"{body}\n{caption}" if caption else body
 
@@ -52,7 +56,7 @@ class TabularResult:
         import pandas as pd
         frame = self.to_frame()
         with pd.option_context("display.float_format", "{:.6g}".format):
-            table = frame.to_html()
+            table = frame.to_html(na_rep=MISSING)
         caption = self.caption()
         if caption:
             table += "<p><small>" + markup.text(caption).replace("\n", "<br>") + "</small></p>"

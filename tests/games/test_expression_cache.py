@@ -109,3 +109,33 @@ def test_a_second_process_reads_what_the_first_wrote(tmp_path):
                      for _ in range(2))
     assert first[0] == second[0]
     assert first[1] is True and second[1] is False
+
+
+def test_the_folder_is_trimmed_to_its_bound_least_recently_used_first(folder, monkeypatch):
+    """Past MAX_FOLDER_BYTES, the oldest entries go, down to three quarters of it; an entry
+    read recently counts as new; a temporary file left by a dead writer goes too."""
+    folder.mkdir(parents=True)
+    (folder / "bundles").mkdir()
+    sizes = {}
+    for i in range(10):  # ten entries of 1,000 bytes, entry i last used at time 1000 + i
+        path = (folder / "bundles" if i % 2 else folder) / f"{i:02d}.json"
+        path.write_text(json.dumps({"pad": "x" * 988}))
+        sizes[path.name] = path.stat().st_size
+        os.utime(path, (1000 + i, 1000 + i))
+    stale = folder / "dead.tmp"
+    stale.write_text("half")
+    os.utime(stale, (0, 0))
+    assert expression_cache.trim(folder, most=20_000) == 4   # under the bound: only the stale file
+    assert not stale.exists() and len(list(folder.rglob("*.json"))) == 10
+    expression_cache._read_own(folder, folder / "00.json")   # the oldest is read: now the newest
+    removed = expression_cache.trim(folder, most=8_000)      # 9,990 bytes: down to 6,000
+    left = sorted(p.name for p in folder.rglob("*.json"))
+    assert set(sizes.values()) == {999}                        # so four go, 01 to 04
+    assert left == ["00.json", "05.json", "06.json", "07.json", "08.json", "09.json"]
+    assert removed == 4 * 999
+
+
+def test_an_entry_above_the_size_bound_is_made_again_not_stored(folder, monkeypatch):
+    monkeypatch.setattr(expression_cache, "MAX_ENTRY_BYTES", 10)
+    np.testing.assert_allclose(evaluate(TEXT), expected(), rtol=1e-15)
+    assert not folder.exists() or not list(folder.rglob("*.json"))

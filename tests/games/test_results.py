@@ -43,3 +43,16 @@ def test_every_result_records_method_and_settings():
 def test_caption_is_public_and_says_the_method():
     found = games.backward_induction(games.trees.textbook.entry_deterrence())
     assert found.method and found.method.split()[0] in found.caption()
+
+
+def test_a_missing_value_reads_as_a_dash_in_text_and_html():
+    """A fixed parameter has no range: its low and high show as a dash, never as NaN."""
+    from games.parameters import Parameter, ParameterSet
+    from games.results import MISSING
+
+    params = ParameterSet([Parameter("fixed_one", 2.0), Parameter("ranged", 1.0, (0.5, 3.0))])
+    text, html = str(params), params._repr_html_()
+    assert "NaN" not in text and "NaN" not in html and "nan" not in text.lower()
+    row = next(line for line in text.splitlines() if line.startswith("fixed_one"))
+    assert row.split()[2:4] == [MISSING, MISSING]
+    assert f"<td>{MISSING}</td>" in html
