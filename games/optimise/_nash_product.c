@@ -15,6 +15,7 @@
  *                edge, the point there and both gains at it; returns 1 where the NumPy code
  *                must answer instead (a NaN in a point or a gain, whose bits NumPy may set
  *                otherwise), else 0
+ *   nash_values  the log Nash product at those gains, given their logs (one more np.log)
  *
  * Each row goes through the same floating-point operations, in the same order, as the NumPy
  * code's elementwise passes over the whole stack, so both give the same numbers bit for bit
@@ -227,10 +228,10 @@ INLINE int best_point(const double *a, double a0, const double *b, double b0,
     return nan | (*g_1 != *g_1) | (*g_2 != *g_2);
 }
 
-/* The arrays of a call: a, a0, b, b0, beta, lo, hi, kept, logs, points, g_1, g_2. */
+/* The arrays of a call: a, a0, b, b0, beta, lo, hi, kept, logs, points, g_1, g_2, finals. */
 typedef struct {
     const double *a, *a0, *b, *b0, *beta, *lo, *hi;
-    double *kept, *logs, *x, *g_1, *g_2;
+    double *kept, *logs, *x, *g_1, *g_2, *finals;
     Py_ssize_t n;
     int lo_shared, hi_shared;
 } Rows;
@@ -287,9 +288,16 @@ INLINE Py_ssize_t solve_rows(const Rows *rows, Py_ssize_t k, const int reading) 
             keep(&c, k, rows->kept + r * KEPT * k);
         }
         best_on_edges(&c, rows->beta[r], k, &logs, reading, t, value);
-        if (reading && best_point(a, rows->a0[r], b, rows->b0[r], lo, hi, k, &c, t, value,
-                                  rows->x + r * k, rows->g_1 + r, rows->g_2 + r))
-            return -1;
+        if (reading) {
+            double *g_1 = rows->g_1 + r, *g_2 = rows->g_2 + r;
+            int positive;
+            if (best_point(a, rows->a0[r], b, rows->b0[r], lo, hi, k, &c, t, value,
+                           rows->x + r * k, g_1, g_2))
+                return -1;
+            positive = (*g_1 > 0) & (*g_2 > 0);     /* the others' logs are not used */
+            rows->finals[2 * r] = positive ? *g_1 : 1.0;
+            rows->finals[2 * r + 1] = positive ? *g_2 : 1.0;
+        }
     }
     return logs.at;
 }
@@ -304,34 +312,35 @@ static Py_ssize_t dispatch(const Rows *rows, Py_ssize_t k, const int reading) {
 #undef CASE
 }
 
-/* Both functions: (a, a0, b, b0, beta, lo, hi, kept, logs, points, g_1, g_2, n, k,
+/* Both functions: (a, a0, b, b0, beta, lo, hi, kept, logs, points, g_1, g_2, finals, n, k,
  * lo_shared, hi_shared, count): a, b, points (n, k); a0, b0, beta, g_1, g_2 (n,); lo, hi
  * (k,) where shared, else (n, k); kept (n, KEPT k); logs 6 k n + 2 numbers, room for every
- * pair of every row and one more. Writing (nash_gains): writes kept and the pairs, returns
- * how many numbers of logs it used. Reading (nash_points): logs holds the logs of the first
- * `count` of them; writes points, g_1 and g_2 and returns 1 where the NumPy code must
- * answer, else 0. */
+ * pair of every row and one more; finals (n, 2). Writing (nash_gains): writes kept and the
+ * pairs, returns how many numbers of logs it used. Reading (nash_points): logs holds the
+ * logs of the first `count` of them; writes points, g_1 and g_2, and in finals the gains
+ * again where both are positive (else 1.0) for their logs; returns 1 where the NumPy code
+ * must answer, else 0. */
 static PyObject *run(PyObject *args, int reading) {
-    PyObject *o[12];
-    Py_buffer v[12];
+    PyObject *o[13];
+    Py_buffer v[13];
     Py_ssize_t k, count, used = 0;
     Rows rows;
     int got = 0, i;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOnnppn", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
-                          &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &rows.n, &k,
-                          &rows.lo_shared, &rows.hi_shared, &count))
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOOOnnppn", &o[0], &o[1], &o[2], &o[3], &o[4],
+                          &o[5], &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &o[12], &rows.n,
+                          &k, &rows.lo_shared, &rows.hi_shared, &count))
         return NULL;
     if (rows.n < 0 || k < 1 || k > MAX_COORDINATES) {
         PyErr_SetString(PyExc_ValueError, "bad shape");
         return NULL;
     }
     {
-        Py_ssize_t n = rows.n, sizes[12] = {n * k, n, n * k, n, n, rows.lo_shared ? k : n * k,
+        Py_ssize_t n = rows.n, sizes[13] = {n * k, n, n * k, n, n, rows.lo_shared ? k : n * k,
                                             rows.hi_shared ? k : n * k, KEPT * k * n,
-                                            6 * k * n + 2, n * k, n, n};
-        const char *names[12] = {"a", "a0", "b", "b0", "beta", "lo", "hi", "kept", "logs",
-                                 "points", "g_1", "g_2"};
-        for (got = 0; got < 12; got++)
+                                            6 * k * n + 2, n * k, n, n, 2 * n};
+        const char *names[13] = {"a", "a0", "b", "b0", "beta", "lo", "hi", "kept", "logs",
+                                 "points", "g_1", "g_2", "finals"};
+        for (got = 0; got < 13; got++)
             if (get_array(o[got], &v[got], sizes[got], 0,
                           reading ? got >= 9 : got == 7 || got == 8, names[got]) < 0)
                 goto done;
@@ -339,6 +348,7 @@ static PyObject *run(PyObject *args, int reading) {
     rows.a = v[0].buf; rows.a0 = v[1].buf; rows.b = v[2].buf; rows.b0 = v[3].buf;
     rows.beta = v[4].buf; rows.lo = v[5].buf; rows.hi = v[6].buf; rows.kept = v[7].buf;
     rows.logs = v[8].buf; rows.x = v[9].buf; rows.g_1 = v[10].buf; rows.g_2 = v[11].buf;
+    rows.finals = v[12].buf;
     Py_BEGIN_ALLOW_THREADS
     used = dispatch(&rows, k, reading);
     Py_END_ALLOW_THREADS
@@ -348,6 +358,36 @@ done:
     for (i = 0; i < got; i++) PyBuffer_Release(&v[i]);
     if (PyErr_Occurred()) return NULL;
     return PyLong_FromSsize_t(reading ? used < 0 : used);
+}
+
+/* nash_values(g_1, g_2, beta, finals, values, n): all (n,) but finals (n, 2), the logs of
+ * nash_points' finals. Writes the log Nash product at the gains, as log_nash_product. */
+static PyObject *nash_values(PyObject *self, PyObject *args) {
+    PyObject *o[5];
+    Py_buffer v[5];
+    Py_ssize_t n, r;
+    int got;
+    if (!PyArg_ParseTuple(args, "OOOOOn", &o[0], &o[1], &o[2], &o[3], &o[4], &n))
+        return NULL;
+    {
+        Py_ssize_t sizes[5] = {n, n, n, 2 * n, n};
+        const char *names[5] = {"g_1", "g_2", "beta", "finals", "values"};
+        for (got = 0; got < 5; got++)
+            if (get_array(o[got], &v[got], sizes[got], 0, got == 4, names[got]) < 0)
+                goto done;
+    }
+    {
+        const double *g_1 = v[0].buf, *g_2 = v[1].buf, *beta = v[2].buf, *logs = v[3].buf;
+        double *values = v[4].buf;
+        for (r = 0; r < n; r++) {
+            Logs one = {(double *)logs + 2 * r, 0};
+            values[r] = log_nash(g_1[r], g_2[r], beta[r], 1, &one, 1);
+        }
+    }
+done:
+    for (r = 0; r < got; r++) PyBuffer_Release(&v[r]);
+    if (PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
 }
 
 static PyObject *nash_gains(PyObject *self, PyObject *args) { return run(args, 0); }
@@ -360,6 +400,8 @@ static PyMethodDef methods[] = {
     {"nash_points", nash_points, METH_VARARGS,
      "The rows' maximisers and gains, given the logs of nash_gains' pairs; 1: the NumPy code "
      "must answer."},
+    {"nash_values", nash_values, METH_VARARGS,
+     "The log Nash product at the rows' gains, given the logs of nash_points' finals."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -139,8 +139,8 @@ def _by_kernel(a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray,
     The first loop writes every pair of gains whose logarithms the NumPy code uses, both
     positive, into one buffer; np.log takes them all at once (its SIMD loop rounds a few
     values otherwise than the C library's log, and each value alike wherever it stands in an
-    array); the second loop finishes each row with them. The values come from
-    :func:`log_nash_product` at the gains, as in the NumPy code."""
+    array); the second loop finishes each row with them. The values at the gains take one
+    more np.log and one more loop, with :func:`log_nash_product`'s arithmetic."""
     n, k = a.shape
     bounds = [np.asarray(v, dtype=float) for v in (low, high)]
     bounds = [v.reshape(k) if v.shape in ((k,), (1, k)) else v for v in bounds]
@@ -149,17 +149,18 @@ def _by_kernel(a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray,
         return None
     a, a0, b, b0, beta, low, high = (np.ascontiguousarray(v)
                                      for v in (a, a0, b, b0, beta, *bounds))
-    points, g_1, g_2 = np.empty((n, k)), np.empty(n), np.empty(n)
-    kept, gains = np.empty(6 * k * n), np.empty(6 * k * n + 2)
+    points, g_1, g_2, finals = np.empty((n, k)), np.empty(n), np.empty(n), np.empty((n, 2))
+    kept, logs = np.empty(6 * k * n), np.empty(6 * k * n + 2)
+    arrays = (a, a0, b, b0, beta, low, high, kept, logs, points, g_1, g_2, finals)
     shape = (n, k, low.ndim == 1, high.ndim == 1)
-    count = _COMPILED.nash_gains(a, a0, b, b0, beta, low, high, kept, gains, points, g_1, g_2,
-                                 *shape, 0)
-    np.log(gains[:count], out=gains[:count])
-    if _COMPILED.nash_points(a, a0, b, b0, beta, low, high, kept, gains, points, g_1, g_2,
-                             *shape, count):
+    count = _COMPILED.nash_gains(*arrays, *shape, 0)
+    np.log(logs[:count], out=logs[:count])
+    if _COMPILED.nash_points(*arrays, *shape, count):
         return None
-    interior = bool(np.all((beta > 0) & (beta < 1)))
-    return LinearNash(points, (g_1, g_2), log_nash_product(g_1, g_2, beta, interior))
+    np.log(finals, out=finals)
+    values = np.empty(n)
+    _COMPILED.nash_values(g_1, g_2, beta, finals, values, n)
+    return LinearNash(points, (g_1, g_2), values)
 
 
 def _by_coordinate(bound: ArrayLike, n: int, k: int) -> np.ndarray:
