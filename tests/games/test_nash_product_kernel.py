@@ -39,14 +39,15 @@ def _numbers(rng, shape, style):
 
 
 def _powers(rng, n, style):
-    """One power per row: inside (0, 1), near its ends, at them, or a mix of all."""
+    """One power per row: inside (0, 1), near its ends, at them, or a mix of those and of
+    powers outside [0, 1], infinite or NaN."""
     if style == "inside":
         return rng.uniform(0.05, 0.95, n)
     if style == "near":
         return np.where(rng.uniform(size=n) < 0.5, 1e-12, 1 - 1e-12) * rng.uniform(0.5, 1.5, n)
     if style == "ends":
         return rng.integers(0, 2, n).astype(float)
-    return rng.choice([0.0, 1.0, 0.5, 1e-300, 1 - 2 ** -53, 0.3, 2.0, -0.5], n)
+    return rng.choice([0.0, 1.0, 0.5, 1e-300, 1 - 2 ** -53, 0.3, 2.0, -0.5, np.inf, np.nan], n)
 
 
 def _stack(rng, n, k, style, shared_box, power_style="inside"):
