@@ -1,13 +1,15 @@
 """Build of the optional compiled kernels; everything else is declared in pyproject.toml.
 
-games/normal_form/equilibria/_*.c, games/decisions/_allocation.c, games/optimise/_maximin.c
-and games/bargaining/_ask.c need only a C compiler and the Python headers (arrays pass through
-the buffer protocol, so no NumPy headers). The extensions are optional: if one does not build,
-``pip install .`` still installs the package and the solvers use their pure-NumPy paths
-(games.normal_form.equilibria.kernels says which one is in use for the equilibria; the budget
-allocation's modules fall back on their NumPy loops where games.decisions._allocation is
-missing, games.optimise.maximin.linear_maximin and games.bargaining.ask.line_candidates on
-their NumPy code where games.optimise._maximin or games.bargaining._ask is).
+games/normal_form/equilibria/_*.c, games/decisions/_allocation.c, games/optimise/_maximin.c,
+games/optimise/_nash_product.c and games/bargaining/_ask.c need only a C compiler and the Python
+headers (arrays pass through the buffer protocol, so no NumPy headers). The extensions are
+optional: if one does not build, ``pip install .`` still installs the package and the solvers
+use their pure-NumPy paths (games.normal_form.equilibria.kernels says which one is in use for
+the equilibria; the budget allocation's modules fall back on their NumPy loops where
+games.decisions._allocation is missing, games.optimise.maximin.linear_maximin,
+games.optimise.nash_product.linear_nash_product and games.bargaining.ask.line_candidates on
+their NumPy code where games.optimise._maximin, games.optimise._nash_product or
+games.bargaining._ask is).
 For a source checkout:  python setup.py build_ext --inplace
 """
 
@@ -36,6 +38,8 @@ setup(
         Extension("games.decisions._allocation", ["games/decisions/_allocation.c"],
                   depends=["games/_compiled.h"], optional=True),
         Extension("games.optimise._maximin", ["games/optimise/_maximin.c"],
+                  depends=["games/_compiled.h"], optional=True),
+        Extension("games.optimise._nash_product", ["games/optimise/_nash_product.c"],
                   depends=["games/_compiled.h"], optional=True),
         Extension("games.bargaining._ask", ["games/bargaining/_ask.c"],
                   depends=["games/_compiled.h"], optional=True)],

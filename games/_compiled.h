@@ -1,7 +1,8 @@
-/* What the compiled loops of games/decisions/_allocation.c, games/optimise/_maximin.c and
- * games/bargaining/_ask.c share: arrays in through the buffer protocol (C-contiguous float64
- * or int64 buffers, so no NumPy headers), and NumPy's pairwise summation. Each of those files
- * includes this once; its functions are static inline, so each extension holds its own copy. */
+/* What the compiled loops of games/decisions/_allocation.c, games/optimise/_maximin.c,
+ * games/optimise/_nash_product.c and games/bargaining/_ask.c share: arrays in through the
+ * buffer protocol (C-contiguous float64 or int64 buffers, so no NumPy headers), and NumPy's
+ * pairwise summation. Each of those files includes this once; its functions are static
+ * inline, so each extension holds its own copy. */
 #ifndef CHIPDEALS_COMPILED_H
 #define CHIPDEALS_COMPILED_H
 

@@ -3,10 +3,11 @@
 chipdeals builds a few C extensions where a compiler is present (the equilibrium kernels,
 :mod:`games.normal_form.equilibria.kernels`; the budget allocation's loops,
 :mod:`games.decisions.allocation`; the exact max-min of two affine functions,
-:func:`games.optimise.maximin.linear_maximin`; the optimal ask's candidates along a line,
-:func:`games.bargaining.ask.line_candidates`). Each does the same arithmetic as the NumPy code beside
-it, so the answers are the same bytes either way; ``CHIPDEALS_PURE=1`` in the environment
-runs the NumPy code everywhere (to compare the two, or to rule the compiled code out).
+:func:`games.optimise.maximin.linear_maximin`; the exact Nash product of two affine functions,
+:func:`games.optimise.nash_product.linear_nash_product`; the optimal ask's candidates along a
+line, :func:`games.bargaining.ask.line_candidates`). Each does the same arithmetic as the NumPy
+code beside it, so the answers are the same bytes either way; ``CHIPDEALS_PURE=1`` in the
+environment runs the NumPy code everywhere (to compare the two, or to rule the compiled code out).
 
 >>> optional_module("games.no_such_module") is None
 True

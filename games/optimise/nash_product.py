@@ -30,7 +30,18 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from games.compiled import optional_module
+
 __all__ = ["LinearNash", "linear_nash_product", "log_nash_product", "nash_on_segments"]
+
+#: The compiled loops of :func:`linear_nash_product` (games/optimise/_nash_product.c: the same
+#: operations as the NumPy code here, row by row, with the logarithms left to np.log, so the
+#: same numbers bit for bit), or None: not built, or CHIPDEALS_PURE set (:mod:`games.compiled`).
+#: Tests set it to None to compare the two.
+_COMPILED = optional_module("games.optimise._nash_product")
+
+#: The most coordinates the compiled loops take (MAX_COORDINATES in _nash_product.c).
+MAX_COORDINATES = 16
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,9 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
 
     ``a``, ``b``: shape (n, k) (n rows, k coordinates); ``a0``, ``b0``, ``power``: one number
     or one per row; ``low``, ``high``: shape (k,) or (n, k). A coordinate that moves neither
-    gain is left at ``low``.
+    gain is left at ``low``. Where the compiled loops are built (``_COMPILED``), they solve the
+    stack row by row with the same operations, so the same numbers; the NumPy code below
+    answers where they decline.
 
     >>> n = linear_nash_product([[1.0, 1.0]], [0.0], [[-1.0, 0.0]], [1.0], [0, 0], [1, 1])
     >>> n.points[0].tolist(), [round(float(g[0]), 12) for g in n.gains]  # y free for both
@@ -59,6 +72,10 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
     a, b = np.atleast_2d(np.asarray(a, dtype=float)), np.atleast_2d(np.asarray(b, dtype=float))
     n, k = a.shape
     a0, b0, beta = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (a0, b0, power))
+    if _COMPILED is not None:
+        found = _by_kernel(a, a0, b, b0, beta, low, high)
+        if found is not None:
+            return found
     # One row per coordinate, (k, n): every step below is a short loop over the coordinates
     # on whole rows (sums left to right, as numpy sums fewer than eight terms).
     a_t, b_t = np.ascontiguousarray(a.T), np.ascontiguousarray(b.T)
@@ -111,6 +128,39 @@ def linear_nash_product(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike
     g_1, g_2 = _sum(a_t * points) + a0, _sum(b_t * points) + b0
     return LinearNash(np.ascontiguousarray(points.T), (g_1, g_2),
                       log_nash_product(g_1, g_2, beta, interior))
+
+
+def _by_kernel(a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray,
+               beta: np.ndarray, low: ArrayLike, high: ArrayLike) -> LinearNash | None:
+    """:func:`linear_nash_product` by the compiled loops, or None where the NumPy code answers:
+    no coordinates or more than :data:`MAX_COORDINATES`, ``b`` or a bound not shaped as the
+    kernel takes them, or a NaN in a point or a gain (whose bits NumPy may set otherwise).
+
+    The first loop writes every pair of gains whose logarithms the NumPy code uses, both
+    positive, into one buffer; np.log takes them all at once (its SIMD loop rounds a few
+    values otherwise than the C library's log, and each value alike wherever it stands in an
+    array); the second loop finishes each row with them. The values at the gains take one
+    more np.log and one more loop, with :func:`log_nash_product`'s arithmetic."""
+    n, k = a.shape
+    bounds = [np.asarray(v, dtype=float) for v in (low, high)]
+    bounds = [v.reshape(k) if v.shape in ((k,), (1, k)) else v for v in bounds]
+    if (not 0 < k <= MAX_COORDINATES or b.shape != (n, k)
+            or not all(v.shape in ((k,), (n, k)) for v in bounds)):
+        return None
+    a, a0, b, b0, beta, low, high = (np.ascontiguousarray(v)
+                                     for v in (a, a0, b, b0, beta, *bounds))
+    points, g_1, g_2, finals = np.empty((n, k)), np.empty(n), np.empty(n), np.empty((n, 2))
+    kept, logs = np.empty(6 * k * n), np.empty(6 * k * n + 2)
+    arrays = (a, a0, b, b0, beta, low, high, kept, logs, points, g_1, g_2, finals)
+    shape = (n, k, low.ndim == 1, high.ndim == 1)
+    count = _COMPILED.nash_gains(*arrays, *shape, 0)
+    np.log(logs[:count], out=logs[:count])
+    if _COMPILED.nash_points(*arrays, *shape, count):
+        return None
+    np.log(finals, out=finals)
+    values = np.empty(n)
+    _COMPILED.nash_values(g_1, g_2, beta, finals, values, n)
+    return LinearNash(points, (g_1, g_2), values)
 
 
 def _by_coordinate(bound: ArrayLike, n: int, k: int) -> np.ndarray:
