@@ -79,3 +79,58 @@ def test_a_line_without_crossings_and_the_lines_left_to_numpy(monkeypatch):
     g[3, 2] = np.inf                                  # inf x 0 (a draw out there): NaN
     assert ask._by_kernel(t, g, -np.abs(g)) is None
     _check(monkeypatch, t, g, -np.abs(g))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_block_of_columns_of_a_wider_table_reads_as_its_copy(monkeypatch, seed):
+    """A line's gains are a block of columns of the round's table: the kernel reads the block
+    in place (rows apart by the whole table's width) and answers as for a contiguous copy."""
+    rng = np.random.default_rng([seed, 77])
+    for style in ("normal", "integer", "wide"):
+        n, m = int(rng.integers(1, 2500)), int(rng.integers(3, 21))
+        t, g_1, g_2 = _line(rng, n, m, style)
+        left, right = (int(k) for k in rng.integers(0, 30, 2))
+        wide = [np.hstack([_gains(rng, (n, left), style), g, _gains(rng, (n, right), style)])
+                for g in (g_1, g_2)]
+        block_1, block_2 = (w[:, left:left + m] for w in wide)
+        assert not block_1.flags.c_contiguous or left + right == 0
+        with np.errstate(all="ignore"):
+            in_place = ask._by_kernel(t, block_1, block_2)
+            copied = ask._by_kernel(t, g_1.copy(), g_2.copy())
+        assert (in_place is None) == (copied is None)
+        if in_place is not None:
+            for a, b in zip(in_place, copied):
+                assert a.tobytes() == b.tobytes()
+        _check(monkeypatch, t, block_1, block_2)
+
+
+def _affine_numpy(monkeypatch, t, g):
+    with monkeypatch.context() as mp:
+        mp.setattr(ask, "_COMPILED", None)
+        return ask._affine(t, g)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_compiled_affine_check_decides_as_numpy(monkeypatch, seed):
+    """Lines through their ends give or take noise near the slack (each side of it), rows of
+    every scale, blocks of wider tables: the compiled check and the NumPy code agree on each,
+    and both answers occur."""
+    rng = np.random.default_rng([seed, 91])
+    answers = set()
+    for _ in range(60):
+        n, m = int(rng.integers(1, 400)), int(rng.integers(3, 18))
+        t = np.sort(rng.uniform(-2, 5, m))
+        scale = 10.0 ** rng.integers(-5, 6)
+        g = scale * (rng.normal(size=(n, 1)) + rng.normal(size=(n, 1)) * t[None, :])
+        noise = ask.AFFINE_SLACK * scale * rng.choice([0.0, 0.5, 1.0, 2.0, 10.0, 1e6])
+        g = g + noise * rng.uniform(-1, 1, (n, m)) * (rng.uniform(size=(n, m)) < 0.1)
+        if rng.uniform() < 0.3:
+            g = np.hstack([rng.normal(size=(n, 3)), g, rng.normal(size=(n, 2))])[:, 3:3 + m]
+        expected = _affine_numpy(monkeypatch, t, g)
+        assert ask._affine(t, g) is expected
+        assert ask._COMPILED.affine(t, g, n, m, ask.AFFINE_SLACK) == int(expected)
+        answers.add(expected)
+    assert answers == {True, False}
+    tiny = np.array([[1.0, 2.0]])
+    assert ask._COMPILED.affine(np.array([0.0, 1.0]), tiny, 1, 2, ask.AFFINE_SLACK) == -1
+    assert ask._affine(np.array([0.0, 1.0]), tiny) is False
