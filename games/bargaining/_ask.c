@@ -1,11 +1,13 @@
-/* Compiled loops of games.bargaining.ask.line_candidates and ask._affine; the NumPy code
- * there stays the reference.
+/* Compiled loops of games.bargaining.ask.line_candidates and ask._affine, and the copy of
+ * games.bargaining.batch.take_it_or_leave_it._gathered; the NumPy code there stays the
+ * reference.
  *
  *   line_candidates  the candidate positions along a line and the objective summed over the
  *                    draws at each: the positions themselves, and every draw's crossing of
  *                    g_2 = 0 between neighbours, sorted along the line (interval by interval,
  *                    by position, ties in the order of the draws, as np.lexsort)
  *   affine           whether every draw's gains along a line lie on the line through its ends
+ *   gather           columns of several tables of both gains into one table each (copies)
  *
  * The gains come in as a block of columns of a round's table (rows contiguous, one row stride),
  * so a line's part of the table is read in place, not copied.
@@ -299,6 +301,89 @@ static PyObject *affine(PyObject *self, PyObject *args) {
     return PyLong_FromLong(answer);
 }
 
+/* The float64 buffer of obj as a table of n rows (any row and column strides, as NumPy views
+ * and broadcasts give), its width into *width; on a mismatch a ValueError, and -1. */
+static int get_strided(PyObject *obj, Py_buffer *view, Py_ssize_t n, Py_ssize_t *width) {
+    const char *f;
+    if (PyObject_GetBuffer(obj, view, PyBUF_STRIDES | PyBUF_FORMAT) < 0)
+        return -1;
+    f = view->format ? view->format : "B";
+    if (*f == '=' || *f == '<' || *f == '@') f++;
+    if (view->itemsize != 8 || strcmp(f, "d") != 0 || view->ndim != 2 || view->shape[0] != n ||
+        view->strides[0] % 8 != 0 || view->strides[1] % 8 != 0) {
+        PyErr_Format(PyExc_ValueError, "tables must be float64 of %zd rows", n);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    *width = view->shape[1];
+    return 0;
+}
+
+/* gather(out1, out2, tables1, tables2, which, column, n, c): column a of out1 and out2 (n, c,
+ * C-contiguous, written) is column column[a] of tables1[which[a]] and tables2[which[a]]
+ * (tuples of tables of n rows). Only copies, row by row: one pass over the result. */
+static PyObject *gather(PyObject *self, PyObject *args) {
+    PyObject *o[6];
+    Py_buffer v[4], *t = NULL;
+    Py_ssize_t n, c, k = 0, i, a, r, got = 0, held = 0, *width = NULL;
+    const double **src = NULL;
+    Py_ssize_t *step = NULL;
+    if (!PyArg_ParseTuple(args, "OOO!O!OOnn", &o[0], &o[1], &PyTuple_Type, &o[2],
+                          &PyTuple_Type, &o[3], &o[4], &o[5], &n, &c))
+        return NULL;
+    if (n < 0 || c < 0) { PyErr_SetString(PyExc_ValueError, "bad shape"); return NULL; }
+    k = PyTuple_GET_SIZE(o[2]);
+    if (PyTuple_GET_SIZE(o[3]) != k) {
+        PyErr_SetString(PyExc_ValueError, "tables1 and tables2 must be as many");
+        return NULL;
+    }
+    for (got = 0; got < 4; got++)
+        if (get_array(o[got < 2 ? got : got + 2], &v[got], got < 2 ? n * c : c, got >= 2,
+                      got < 2, got < 2 ? "out" : "which or column") < 0)
+            goto done;
+    t = malloc(sizeof(Py_buffer) * (2 * k + 1));
+    width = malloc(sizeof(Py_ssize_t) * (2 * k + 1));
+    src = malloc(sizeof(double *) * (2 * c + 1));
+    step = malloc(sizeof(Py_ssize_t) * (2 * c + 1));
+    if (!t || !width || !src || !step) { PyErr_NoMemory(); goto done; }
+    for (held = 0; held < 2 * k; held++)
+        if (get_strided(PyTuple_GET_ITEM(o[2 + held / k], held % k), &t[held], n,
+                        &width[held]) < 0)
+            goto done;
+    {
+        const int64_t *which = v[2].buf, *column = v[3].buf;
+        for (a = 0; a < c; a++) {
+            if (which[a] < 0 || which[a] >= k) {
+                PyErr_SetString(PyExc_ValueError, "which out of range");
+                goto done;
+            }
+            for (i = 0; i < 2; i++) {
+                Py_buffer *b = &t[i * k + which[a]];
+                if (column[a] < 0 || column[a] >= width[i * k + which[a]]) {
+                    PyErr_SetString(PyExc_ValueError, "column out of range");
+                    goto done;
+                }
+                src[i * c + a] = (const double *)b->buf + column[a] * (b->strides[1] / 8);
+                step[i * c + a] = b->strides[0] / 8;
+            }
+        }
+    }
+    for (i = 0; i < 2; i++) {
+        double *out = v[i].buf;
+        const double **from = src + i * c;
+        const Py_ssize_t *by = step + i * c;
+        for (r = 0; r < n; r++)
+            for (a = 0; a < c; a++)
+                out[r * c + a] = from[a][r * by[a]];
+    }
+done:
+    for (i = 0; i < held; i++) PyBuffer_Release(&t[i]);
+    for (i = 0; i < got; i++) PyBuffer_Release(&v[i]);
+    free(t); free(width); free(src); free(step);
+    if (PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"line_candidates", line_candidates, METH_VARARGS,
      "Candidate positions along a line and their values (see ask.line_candidates); -1: the "
@@ -306,6 +391,9 @@ static PyMethodDef methods[] = {
     {"affine", affine, METH_VARARGS,
      "Whether every row lies on the line through its ends (see ask._affine); -1: the NumPy "
      "code must answer."},
+    {"gather", gather, METH_VARARGS,
+     "Columns of several pairs of tables into one pair (see "
+     "batch.take_it_or_leave_it._gathered)."},
     {NULL, NULL, 0, NULL},
 };
 

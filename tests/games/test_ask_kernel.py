@@ -134,3 +134,32 @@ def test_the_compiled_affine_check_decides_as_numpy(monkeypatch, seed):
     tiny = np.array([[1.0, 2.0]])
     assert ask._COMPILED.affine(np.array([0.0, 1.0]), tiny, 1, 2, ask.AFFINE_SLACK) == -1
     assert ask._affine(np.array([0.0, 1.0]), tiny) is False
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_whole_ask_is_the_same_with_and_without_the_compiled_loops(monkeypatch, seed):
+    """The compiled candidates, affine check and gather change no number of the ask: on random
+    problems (a kink, a square, a discrete issue; a search on part of the draws, then all of
+    them) the same package, acceptance and gains."""
+    from games.bargaining.batch import BatchProblem, optimal_ask, take_it_or_leave_it
+    from games.optimise.outcome_space import Box
+    rng = np.random.default_rng([seed, 13])
+    draws = int(rng.integers(50, 1500))
+    q = {k: rng.uniform(0.2, 2.0, draws) for k in "abc"}
+
+    def u(x, p):
+        return (p["a"] * np.minimum(x["s"], p["b"]) - x["t"] ** 2 * p["c"] + x["k"],
+                x["t"] * p["b"] - x["s"] * p["a"] + 0.3 * x["k"] * p["c"] - 0.2)
+
+    problem = BatchProblem(u, Box({"s": (0.0, 2.0), "t": (0.0, 1.5), "k": [0.0, 1.0]}), q,
+                           (np.zeros(len(q["a"])), np.zeros(len(q["a"]))), elementwise=True)
+    answers = []
+    for compiled in (True, False):
+        with monkeypatch.context() as mp:
+            if not compiled:
+                mp.setattr(ask, "_COMPILED", None)
+                mp.setattr(take_it_or_leave_it, "_COMPILED", None)
+            found = optimal_ask(problem, search_draws=int(len(q["a"]) * 0.6))
+        answers.append((sorted(found.package.items()), found.acceptance, found.expected_gain,
+                        found.gains[0].tobytes(), found.gains[1].tobytes()))
+    assert answers[0] == answers[1]
