@@ -1,6 +1,6 @@
-/* Compiled loops of games.bargaining.ask.line_candidates and ask._affine, and the copy of
- * games.bargaining.batch.take_it_or_leave_it._gathered; the NumPy code there stays the
- * reference.
+/* Compiled loops of games.bargaining.ask.line_candidates and ask._affine, and of
+ * games.bargaining.batch.take_it_or_leave_it._gathered and _accepted_sums; the NumPy code
+ * there stays the reference.
  *
  *   line_candidates  the candidate positions along a line and the objective summed over the
  *                    draws at each: the positions themselves, and every draw's crossing of
@@ -8,6 +8,7 @@
  *                    by position, ties in the order of the draws, as np.lexsort)
  *   affine           whether every draw's gains along a line lie on the line through its ends
  *   gather           columns of several tables of both gains into one table each (copies)
+ *   accepted_sums    player 1's gains summed over the accepting draws, per package (a scan)
  *
  * The gains come in as a block of columns of a round's table (rows contiguous, one row stride),
  * so a line's part of the table is read in place, not copied.
@@ -384,6 +385,55 @@ done:
     Py_RETURN_NONE;
 }
 
+/* accepted_sums(g1, g2, out, n, m): out[j] = the sum over the draws r, in order from 0.0, of
+ * g1[r, j] where g2[r, j] >= 0 and 0.0 elsewhere (tables of n rows and m columns, any strides):
+ * np.where(g2 >= 0, g1, 0.0).sum(axis=0) of a table of at least two columns, which NumPy sums
+ * row after row (from the first row: the two differ at most in the sign of a zero sum). */
+static PyObject *accepted_sums(PyObject *self, PyObject *args) {
+    PyObject *o[3];
+    Py_buffer v[3];
+    Py_ssize_t n, m, width[2], r, j, s1[2], s0[2];
+    int got = 0, i;
+    if (!PyArg_ParseTuple(args, "OOOnn", &o[0], &o[1], &o[2], &n, &m))
+        return NULL;
+    if (n < 0 || m < 0) { PyErr_SetString(PyExc_ValueError, "bad shape"); return NULL; }
+    for (got = 0; got < 2; got++) {
+        if (get_strided(o[got], &v[got], n, &width[got]) < 0) goto done;
+        if (width[got] != m) {
+            PyErr_SetString(PyExc_ValueError, "g1 and g2 must have m columns");
+            got++;
+            goto done;
+        }
+        s0[got] = v[got].strides[0] / 8;
+        s1[got] = v[got].strides[1] / 8;
+    }
+    if (get_array(o[2], &v[2], m, 0, 1, "out") < 0) goto done;
+    got = 3;
+    {
+        const double *g1 = v[0].buf, *g2 = v[1].buf;
+        double *restrict out = v[2].buf;
+        for (j = 0; j < m; j++) out[j] = 0.0;
+        if (s1[0] == 1 && s1[1] == 1) {     /* rows contiguous: a loop the compiler vectorises */
+            for (r = 0; r < n; r++) {
+                const double *restrict a = g1 + r * s0[0], *restrict b = g2 + r * s0[1];
+                for (j = 0; j < m; j++) {
+                    double gain = a[j];
+                    out[j] = out[j] + (b[j] >= 0 ? gain : 0.0);
+                }
+            }
+        } else {
+            for (r = 0; r < n; r++)
+                for (j = 0; j < m; j++)
+                    out[j] = out[j] + (g2[r * s0[1] + j * s1[1]] >= 0
+                                       ? g1[r * s0[0] + j * s1[0]] : 0.0);
+        }
+    }
+done:
+    for (i = 0; i < got; i++) PyBuffer_Release(&v[i]);
+    if (PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"line_candidates", line_candidates, METH_VARARGS,
      "Candidate positions along a line and their values (see ask.line_candidates); -1: the "
@@ -391,6 +441,9 @@ static PyMethodDef methods[] = {
     {"affine", affine, METH_VARARGS,
      "Whether every row lies on the line through its ends (see ask._affine); -1: the NumPy "
      "code must answer."},
+    {"accepted_sums", accepted_sums, METH_VARARGS,
+     "Player 1's gains summed over the draws that accept, per column (see "
+     "batch.take_it_or_leave_it.optimal_ask's grid scan)."},
     {"gather", gather, METH_VARARGS,
      "Columns of several pairs of tables into one pair (see "
      "batch.take_it_or_leave_it._gathered)."},

@@ -163,3 +163,26 @@ def test_the_whole_ask_is_the_same_with_and_without_the_compiled_loops(monkeypat
         answers.append((sorted(found.package.items()), found.acceptance, found.expected_gain,
                         found.gains[0].tobytes(), found.gains[1].tobytes()))
     assert answers[0] == answers[1]
+
+
+def test_the_compiled_scan_sums_add_to_the_numpy_totals(monkeypatch):
+    """The grid scan's sums of player 1's accepted gains, chunk after chunk into a running
+    total from 0.0: the same totals to the bit by the compiled loop and by NumPy, on tables
+    with exact zeros of either sign, whole, sliced or broadcast, of 1 to 3,000 draws."""
+    from games.bargaining.batch import take_it_or_leave_it
+    rng = np.random.default_rng(41)
+    for _ in range(60):
+        columns = int(rng.integers(1, 300))
+        totals = [np.zeros(columns), np.zeros(columns)]     # compiled, NumPy
+        for _ in range(int(rng.integers(1, 4))):
+            n = int(rng.integers(1, 3000))
+            g_1 = _gains(rng, (n, columns + 3), "integer" if rng.uniform() < 0.4 else "normal")
+            g_1 = g_1[:, 1:1 + columns]
+            g_2 = np.broadcast_to(_gains(rng, (1, columns), "integer"), (n, columns)) \
+                if rng.uniform() < 0.2 else _gains(rng, (n, columns), "integer")
+            for compiled, total in zip((True, False), totals):
+                with monkeypatch.context() as mp:
+                    if not compiled:
+                        mp.setattr(take_it_or_leave_it, "_COMPILED", None)
+                    total += take_it_or_leave_it._accepted_sums(g_1, g_2)
+        assert totals[0].tobytes() == totals[1].tobytes()
