@@ -1,6 +1,6 @@
-/* Compiled loops of games.bargaining.ask.line_candidates and ask._affine, and of
- * games.bargaining.batch.take_it_or_leave_it._gathered and _accepted_sums; the NumPy code
- * there stays the reference.
+/* Compiled loops of games.bargaining.ask.line_candidates, ask._affine and ask.accepted_sums,
+ * and of games.bargaining.batch.take_it_or_leave_it._gathered; the NumPy code there stays the
+ * reference.
  *
  *   line_candidates  the candidate positions along a line and the objective summed over the
  *                    draws at each: the positions themselves, and every draw's crossing of
@@ -387,8 +387,8 @@ done:
 
 /* accepted_sums(g1, g2, out, n, m): out[j] = the sum over the draws r, in order from 0.0, of
  * g1[r, j] where g2[r, j] >= 0 and 0.0 elsewhere (tables of n rows and m columns, any strides):
- * np.where(g2 >= 0, g1, 0.0).sum(axis=0) of a table of at least two columns, which NumPy sums
- * row after row (from the first row: the two differ at most in the sign of a zero sum). */
+ * np.where(g2 >= 0, g1, 0.0).sum(axis=0), which NumPy sums so, row after row from 0.0, where
+ * that table is C-contiguous with at least two columns. */
 static PyObject *accepted_sums(PyObject *self, PyObject *args) {
     PyObject *o[3];
     Py_buffer v[3];
@@ -443,7 +443,7 @@ static PyMethodDef methods[] = {
      "code must answer."},
     {"accepted_sums", accepted_sums, METH_VARARGS,
      "Player 1's gains summed over the draws that accept, per column (see "
-     "batch.take_it_or_leave_it.optimal_ask's grid scan)."},
+     "ask.accepted_sums)."},
     {"gather", gather, METH_VARARGS,
      "Columns of several pairs of tables into one pair (see "
      "batch.take_it_or_leave_it._gathered)."},

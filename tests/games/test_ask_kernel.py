@@ -165,11 +165,11 @@ def test_the_whole_ask_is_the_same_with_and_without_the_compiled_loops(monkeypat
     assert answers[0] == answers[1]
 
 
-def test_the_compiled_scan_sums_add_to_the_numpy_totals(monkeypatch):
-    """The grid scan's sums of player 1's accepted gains, chunk after chunk into a running
-    total from 0.0: the same totals to the bit by the compiled loop and by NumPy, on tables
-    with exact zeros of either sign, whole, sliced or broadcast, of 1 to 3,000 draws."""
-    from games.bargaining.batch import take_it_or_leave_it
+def test_the_compiled_accepted_sums_are_the_numpy_sums(monkeypatch):
+    """Player 1's accepted gains summed per package (the grid scan's and the checked
+    crossings'): the same sums to the bit by the compiled loop and by NumPy, and the same
+    totals added chunk after chunk from 0.0, on tables with exact zeros of either sign, whole,
+    sliced or broadcast, of 1 to 3,000 draws and 1 to 300 packages."""
     rng = np.random.default_rng(41)
     for _ in range(60):
         columns = int(rng.integers(1, 300))
@@ -177,12 +177,17 @@ def test_the_compiled_scan_sums_add_to_the_numpy_totals(monkeypatch):
         for _ in range(int(rng.integers(1, 4))):
             n = int(rng.integers(1, 3000))
             g_1 = _gains(rng, (n, columns + 3), "integer" if rng.uniform() < 0.4 else "normal")
-            g_1 = g_1[:, 1:1 + columns]
+            g_1 = g_1[:, 1:1 + columns] if rng.uniform() < 0.2 else g_1[:, :columns].copy()
             g_2 = np.broadcast_to(_gains(rng, (1, columns), "integer"), (n, columns)) \
                 if rng.uniform() < 0.2 else _gains(rng, (n, columns), "integer")
+            sums = []
             for compiled, total in zip((True, False), totals):
                 with monkeypatch.context() as mp:
                     if not compiled:
-                        mp.setattr(take_it_or_leave_it, "_COMPILED", None)
-                    total += take_it_or_leave_it._accepted_sums(g_1, g_2)
+                        mp.setattr(ask, "_COMPILED", None)
+                    sums.append(ask.accepted_sums(g_1, g_2))
+                total += sums[-1]
+            assert sums[0].tobytes() == sums[1].tobytes()
         assert totals[0].tobytes() == totals[1].tobytes()
+    zeros = np.full((5, 3), -0.0)                        # a sum of -0.0 terms is 0.0
+    assert ask.accepted_sums(zeros, zeros).tobytes() == np.zeros(3).tobytes()

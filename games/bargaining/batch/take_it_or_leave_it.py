@@ -19,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from games.bargaining.ask import coordinate_ascent
+from games.bargaining.ask import accepted_sums, coordinate_ascent
 from games.bargaining.batch.stack import BatchProblem, grid_gains
 from games.compiled import optional_module
 from games.optimise.outcome_space import Box
@@ -32,8 +32,8 @@ STARTS = 2
 #: (16 bytes each, both players': 16 MiB); a call with more is not kept, so memory stays
 #: set by one call at any number of draws.
 KEPT_CELLS = 1 << 20
-#: The compiled loops of :func:`_gathered` and :func:`_accepted_sums` (games/bargaining/_ask.c),
-#: or None: not built, or CHIPDEALS_PURE set (:mod:`games.compiled`). Tests set it to None to compare the two.
+#: The compiled copy of :func:`_gathered` (games/bargaining/_ask.c), or None: not built, or
+#: CHIPDEALS_PURE set (:mod:`games.compiled`). Tests set it to None to compare the two.
 _COMPILED = optional_module("games.bargaining._ask")
 
 
@@ -149,19 +149,6 @@ def _gathered_by_kernel(groups: list[tuple[tuple, list, list]], draws: int
     return out
 
 
-def _accepted_sums(g_1: np.ndarray, g_2: np.ndarray) -> np.ndarray:
-    """Player 1's gains summed over the draws that accept (g_2 >= 0), per column of the
-    tables: np.where(g_2 >= 0, g_1, 0.0).sum(axis=0), by the compiled loop where built (in
-    the same order, row after row; it may differ only in the sign of a zero sum, which adding
-    it to a running total from 0.0 does not keep)."""
-    if _COMPILED is not None and g_1.ndim == 2 and g_1.shape == g_2.shape \
-            and g_1.shape[1] >= 2 and g_1.dtype == g_2.dtype == np.float64:
-        out = np.empty(g_1.shape[1])
-        _COMPILED.accepted_sums(g_1, g_2, out, *g_1.shape)
-        return out
-    return np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
-
-
 def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
                 resolution: float = 1e-3, search_draws: int = 2_000,
                 polish_draws: int = 20_000) -> TakeItOrLeaveIt:
@@ -198,7 +185,7 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     axes = box.grid_axes(grid_points) if problem.elementwise and box.names else None
     for a in range(0, n, chunk):
         g_1, g_2 = grid_gains(problem, grid, axes, slice(a, a + chunk))
-        total += _accepted_sums(g_1, g_2)
+        total += accepted_sums(g_1, g_2)
     search = problem.take(slice(0, search_draws))
     moving = [k for k in box.names if box.is_continuous(k)]
     lows = np.array([box.bounds(k)[0] for k in moving])
