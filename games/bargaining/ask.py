@@ -30,16 +30,17 @@ from numpy.typing import ArrayLike
 
 from games.compiled import optional_module
 
-__all__ = ["AFFINE_SLACK", "line_candidates", "coordinate_ascent"]
+__all__ = ["AFFINE_SLACK", "line_candidates", "accepted_sums", "coordinate_ascent"]
 
 #: Relative slack (of the largest gain on a line) under which tabulated gains count as affine.
 AFFINE_SLACK = 1e-9
 #: Offsets (of a coordinate's range) from a computed crossing at which the gains are checked:
 #: the computed position may sit a rounding error on the refusing side of the true one.
 NUDGES = np.array([0.0, -1e-15, 1e-15, -1e-14, 1e-14, -1e-13, 1e-13, -1e-12, 1e-12, -1e-10, 1e-10])
-#: The compiled loop of :func:`line_candidates` (games/bargaining/_ask.c: the same operations
-#: as the NumPy code here, so the same numbers bit for bit), or None: not built, or
-#: CHIPDEALS_PURE set (:mod:`games.compiled`). Tests set it to None to compare the two.
+#: The compiled loops of :func:`line_candidates`, :func:`_affine` and :func:`accepted_sums`
+#: (games/bargaining/_ask.c: the same operations as the NumPy code here, so the same numbers
+#: bit for bit), or None: not built, or CHIPDEALS_PURE set (:mod:`games.compiled`). Tests set
+#: it to None to compare the two.
 _COMPILED = optional_module("games.bargaining._ask")
 
 
@@ -113,11 +114,39 @@ def _by_kernel(t: np.ndarray, g_1: np.ndarray, g_2: np.ndarray
         return None
     n = g_1.shape[0]
     at, value = np.empty(m + n * (m - 1)), np.empty(m + n * (m - 1))
-    count = _COMPILED.line_candidates(*(np.ascontiguousarray(v) for v in (t, g_1, g_2)), at,
-                                      value, n, m)
+    g_1, g_2 = _rows_contiguous(g_1, g_2)
+    count = _COMPILED.line_candidates(np.ascontiguousarray(t), g_1, g_2, at, value, n, m)
     if count < 0:
         return None
     return (t, value[:m]) if count == 0 else (at[:m + count], value[:m + count])
+
+
+def _rows_contiguous(*tables: np.ndarray) -> list[np.ndarray]:
+    """The 2-D float64 ``tables`` as the compiled loops read them: each row contiguous, all at
+    one row stride; a block of columns of a C-contiguous table (a line's part of the gains)
+    passes as it is, anything else is copied to C order."""
+    if all(v.strides[1] == 8 and v.strides[0] >= 0 and v.strides[0] % 8 == 0
+           and v.strides[0] == tables[0].strides[0] for v in tables):
+        return list(tables)
+    return [np.ascontiguousarray(v) for v in tables]
+
+
+def accepted_sums(g_1: np.ndarray, g_2: np.ndarray) -> np.ndarray:
+    """Player 1's gains summed over the draws that accept (g_2 >= 0), per column of the
+    tables (draws, packages): np.where(g_2 >= 0, g_1, 0.0).sum(axis=0), by the compiled loop
+    where built and both tables are C-contiguous of at least two columns: NumPy then sums the
+    table row after row from 0.0, as the loop does, so the same numbers.
+
+    >>> accepted_sums(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.0, -1.0], [1.0, 1.0]]))
+    array([4., 4.])
+    """
+    if _COMPILED is not None and g_1.ndim == 2 and g_1.shape == g_2.shape \
+            and g_1.shape[1] >= 2 and g_1.dtype == g_2.dtype == np.float64 \
+            and g_1.flags.c_contiguous and g_2.flags.c_contiguous:
+        out = np.empty(g_1.shape[1])
+        _COMPILED.accepted_sums(g_1, g_2, out, *g_1.shape)
+        return out
+    return np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
 
 
 def _lines(x: np.ndarray, lows: np.ndarray, highs: np.ndarray, zoom: float, points: int,
@@ -141,6 +170,12 @@ def _affine(t: np.ndarray, g: np.ndarray) -> bool:
     """Whether every draw's gains ``g`` (draws, positions) lie on a line through its ends."""
     if t.size < 3:
         return False  # nothing to check the line against
+    if _COMPILED is not None and t.dtype == g.dtype == np.float64 and g.ndim == 2 \
+            and g.shape[1] == t.size:
+        found = _COMPILED.affine(np.ascontiguousarray(t), _rows_contiguous(g)[0], g.shape[0],
+                                 t.size, AFFINE_SLACK)
+        if found >= 0:
+            return bool(found)
     inner = g[:, 1:-1]
     predicted = g[:, :1] + (g[:, -1:] - g[:, :1]) * ((t[1:-1] - t[0]) / (t[-1] - t[0]))
     scale = max(np.abs(g[:, 0]).max(), np.abs(g[:, -1]).max(), np.abs(inner).max()) + 1e-300
@@ -238,7 +273,7 @@ def _checked(evaluate: Callable, tried: list[np.ndarray], found: np.ndarray | No
     if tried:
         packages = np.vstack(tried)
         c_1, c_2 = evaluate(packages)
-        sums = np.where(c_2 >= 0, c_1, 0.0).sum(axis=0)
+        sums = accepted_sums(c_1, c_2)
         j = int(np.argmax(sums))
         if sums[j] > value:
             return packages[j], float(sums[j])

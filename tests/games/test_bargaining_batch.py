@@ -526,10 +526,30 @@ def test_scan_of_elementwise_utilities_refuses_a_non_finite_gain_as_the_flat_one
     assert messages[0] == messages[1] and "player 1" in messages[0]
 
 
-def test_gathered_columns_equal_assigning_each_group_into_its_columns():
+def _table(rng, draws, size):
+    # A table as the evaluator keeps one: whole, a block of a wider one's columns, or a
+    # gain broadcast along the draws or the packages.
+    kind = rng.integers(0, 4)
+    if kind == 1:
+        return rng.normal(size=(draws, size + 5))[:, 2:2 + size]
+    if kind == 2:
+        return np.broadcast_to(rng.normal(size=(draws, 1)), (draws, size))
+    if kind == 3:
+        return np.broadcast_to(rng.normal(size=(1, size)), (draws, size))
+    return rng.normal(size=(draws, size))
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+def test_gathered_columns_equal_assigning_each_group_into_its_columns(monkeypatch, compiled):
     # The ask's evaluator puts columns of earlier calls' tables side by side: the same values
-    # as assigning each table's columns into place one group at a time, the way it was done.
+    # as assigning each table's columns into place one group at a time, the way it was done,
+    # by the compiled copy (where built) and by NumPy.
+    from games.bargaining.batch import take_it_or_leave_it
     from games.bargaining.batch.take_it_or_leave_it import _gathered
+    if compiled and take_it_or_leave_it._COMPILED is None:
+        pytest.skip("the compiled ask loops are not built")
+    if not compiled:
+        monkeypatch.setattr(take_it_or_leave_it, "_COMPILED", None)
     rng = np.random.default_rng(5)
     for _ in range(200):
         draws, width = int(rng.integers(1, 40)), int(rng.integers(1, 30))
@@ -538,7 +558,7 @@ def test_gathered_columns_equal_assigning_each_group_into_its_columns():
         for g in np.unique(owner):
             columns = np.flatnonzero(owner == g).tolist()
             size = int(rng.integers(len(columns), 2 * len(columns) + 3))
-            tables = (rng.normal(size=(draws, size)), rng.normal(size=(draws, size)))
+            tables = (_table(rng, draws, size), _table(rng, draws, size))
             groups.append((tables, columns, rng.integers(0, size, len(columns)).tolist()))
         want = (np.empty((draws, width)), np.empty((draws, width)))
         for tables, columns, taken in groups:

@@ -19,8 +19,9 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from games.bargaining.ask import coordinate_ascent
+from games.bargaining.ask import accepted_sums, coordinate_ascent
 from games.bargaining.batch.stack import BatchProblem, grid_gains
+from games.compiled import optional_module
 from games.optimise.outcome_space import Box
 
 __all__ = ["STARTS", "KEPT_CELLS", "TakeItOrLeaveIt", "optimal_ask"]
@@ -31,6 +32,9 @@ STARTS = 2
 #: (16 bytes each, both players': 16 MiB); a call with more is not kept, so memory stays
 #: set by one call at any number of draws.
 KEPT_CELLS = 1 << 20
+#: The compiled copy of :func:`_gathered` (games/bargaining/_ask.c), or None: not built, or
+#: CHIPDEALS_PURE set (:mod:`games.compiled`). Tests set it to None to compare the two.
+_COMPILED = optional_module("games.bargaining._ask")
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,6 +120,8 @@ def _gathered(groups: list[tuple[tuple, list, list]], draws: int
     order by one more take, which is quicker than assigning into scattered columns."""
     if not groups:
         return np.empty((draws, 0)), np.empty((draws, 0))
+    if _COMPILED is not None:
+        return _gathered_by_kernel(groups, draws)
     order = np.concatenate([columns for _, columns, _ in groups])
     place = np.empty_like(order)
     place[order] = np.arange(order.size)  # where each column of the result is, side by side
@@ -126,6 +132,21 @@ def _gathered(groups: list[tuple[tuple, list, list]], draws: int
         whole = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
         out.append(whole if in_order else np.take(whole, place, axis=1))
     return out[0], out[1]
+
+
+def _gathered_by_kernel(groups: list[tuple[tuple, list, list]], draws: int
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_gathered` by the compiled loop: each column of the result copied from its table,
+    row by row, in one pass (the same values)."""
+    size = sum(len(columns) for _, columns, _ in groups)
+    which, column = np.empty(size, dtype=np.int64), np.empty(size, dtype=np.int64)
+    for g, (_, columns, taken) in enumerate(groups):
+        which[columns] = g
+        column[columns] = taken
+    out = np.empty((draws, size)), np.empty((draws, size))
+    _COMPILED.gather(*out, tuple(tables[0] for tables, _, _ in groups),
+                     tuple(tables[1] for tables, _, _ in groups), which, column, draws, size)
+    return out
 
 
 def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2_000,
@@ -164,7 +185,7 @@ def optimal_ask(problem: BatchProblem, *, grid_points: int = 150, chunk: int = 2
     axes = box.grid_axes(grid_points) if problem.elementwise and box.names else None
     for a in range(0, n, chunk):
         g_1, g_2 = grid_gains(problem, grid, axes, slice(a, a + chunk))
-        total += np.where(g_2 >= 0, g_1, 0.0).sum(axis=0)
+        total += accepted_sums(g_1, g_2)
     search = problem.take(slice(0, search_draws))
     moving = [k for k in box.names if box.is_continuous(k)]
     lows = np.array([box.bounds(k)[0] for k in moving])
