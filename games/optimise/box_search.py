@@ -89,6 +89,7 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
     moving = [k for k in box.names if box.is_continuous(k)]
     spans = {k: box.bounds(k)[1] - box.bounds(k)[0] for k in moving}
     step = {k: np.full(draws, spans[k] / max(2, per_axis[k] - 1)) for k in moving}
+    compass = None
     for _ in range(max_rounds):
         if not moving:
             break
@@ -103,7 +104,8 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
         if by_rows and rows.size * len(moving) <= WAVE_ROWS:
             # Few rows: the cost is in the calls, not the points. The same trials and moves
             # in fewer calls: each row's trials at once (below).
-            _sweep(objective, box, moving, points, current, step, rows, improved)
+            compass = compass or _Compass.of(box, moving)
+            _sweep(objective, box, moving, points, current, step, rows, improved, compass)
             _strides(objective, box, moving, points, current, base, rows[improved[rows]])
         else:
             _sweep_in_turn(objective, box, moving, points, current, step, active, rows,
@@ -180,9 +182,34 @@ def _strides_in_turn(objective: Objective, box: Box, moving: list[str],
         ahead = chosen
 
 
+@dataclass(frozen=True, eq=False)
+class _Compass:
+    """The trials of a compass sweep over the coordinates ``moving``, the same every round:
+    trial 2 i is coordinate i up, 2 i + 1 down; each trial's bounds, sign, column and
+    coordinate, and each coordinate's place."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    sign: np.ndarray
+    down: np.ndarray
+    column: np.ndarray
+    axis: np.ndarray
+    place: dict[str, int]
+
+    @staticmethod
+    def of(box: Box, moving: list[str]) -> "_Compass":
+        """The sweep's trials over ``moving`` in ``box``."""
+        trials = 2 * len(moving)
+        sign = np.tile([1.0, -1.0], len(moving))
+        return _Compass(np.repeat([box.bounds(k)[0] for k in moving], 2),
+                        np.repeat([box.bounds(k)[1] for k in moving], 2), sign, sign < 0,
+                        np.arange(trials), np.arange(trials) // 2,
+                        {k: i for i, k in enumerate(moving)})
+
+
 def _sweep(objective: Objective, box: Box, moving: list[str], points: dict[str, np.ndarray],
            current: np.ndarray, step: Mapping[str, np.ndarray], rows: np.ndarray,
-           improved: np.ndarray) -> None:
+           improved: np.ndarray, compass: _Compass | None = None) -> None:
     """:func:`_sweep_in_turn` for the draws ``rows`` only, in waves of one call each: a wave
     asks every waiting row's remaining trials (2 per coordinate) from its point; up to its
     first move (an improvement or a slide down a plateau) the row's point, value and flag
@@ -190,14 +217,12 @@ def _sweep(objective: Objective, box: Box, moving: list[str], points: dict[str, 
     wait for the next wave, asked from the new point. Each row meets the trials, values and
     moves of the sweep in turn; a wave per move instead of a call per trial. The rows'
     points and signed steps are held side by side, (rows, coordinates) and (rows, trials),
-    for the whole sweep (the steps do not change in it), and written back at its end."""
+    for the whole sweep (the steps do not change in it), and written back at its end.
+    ``compass``: the trials over ``moving`` in ``box``, if already worked out."""
     trials = 2 * len(moving)                # trial 2 i: coordinate i up, 2 i + 1: down
-    lo = np.repeat([box.bounds(k)[0] for k in moving], 2)
-    hi = np.repeat([box.bounds(k)[1] for k in moving], 2)
-    sign = np.tile([1.0, -1.0], len(moving))
-    down = sign < 0
-    column, axis = np.arange(trials), np.arange(trials) // 2
-    place = {k: i for i, k in enumerate(moving)}
+    compass = compass or _Compass.of(box, moving)
+    lo, hi, sign, down = compass.lo, compass.hi, compass.sign, compass.down
+    column, axis, place = compass.column, compass.axis, compass.place
     held_at = np.stack([points[k][rows] for k in moving], axis=1)       # (rows, coordinates)
     signed = sign * np.repeat(np.stack([step[k][rows] for k in moving], axis=1), 2, axis=1)
     done = np.zeros(rows.size, dtype=int)   # each row's trials met so far
