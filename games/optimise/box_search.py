@@ -438,12 +438,16 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
             break
         xa, xx, xb = a[active], x[active], b[active]
         pa, px, pb = fa[active], fx[active], fb[active]
+        # Each difference once (every use below is the same operation on the same numbers).
+        below, above, span = xx - xa, xb - xx, xb - xa
+        wider = above > below                        # the upper part of the bracket
         with np.errstate(all="ignore"):
-            p = (xx - xa) ** 2 * (px - pb) - (xx - xb) ** 2 * (px - pa)
-            q = (xx - xa) * (px - pb) - (xx - xb) * (px - pa)
+            from_a, from_b, beyond = px - pa, px - pb, xx - xb
+            p = below ** 2 * from_b - beyond ** 2 * from_a
+            q = below * from_b - beyond * from_a
             u = xx - 0.5 * p / q
-        golden = np.where(xb - xx > xx - xa, xx + _GOLDEN * (xb - xx), xx - _GOLDEN * (xx - xa))
-        slow = (xb - xa) > 0.5 * width[active, 1]
+        golden = np.where(wider, xx + _GOLDEN * above, xx - _GOLDEN * below)
+        slow = span > 0.5 * width[active, 1]
         bad = ~np.isfinite(u) | (u <= xa) | (u >= xb) | ~np.isfinite(pa + pb) | slow
         u = np.where(bad, golden, u)
         edge = xb == xx
@@ -453,27 +457,30 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
                                            guess[e], slow[edge], tol)
         # Never closer to x than the tolerance (the comparison would be rounding).
         near = np.abs(u - xx) < tol
-        u = np.where(near, np.where(xb - xx > xx - xa, xx + tol, xx - tol), u)
+        u = np.where(near, np.where(wider, xx + tol, xx - tol), u)
         u = np.clip(u, xa, xb)
         fu = f(active, u)
-        width[active] = np.column_stack([xb - xa, width[active, 0]])
+        width[active, 1] = width[active, 0]
+        width[active, 0] = span
         # On a plateau's edge only its exact level counts as the plateau: within the ties,
         # a chain of points each just below the last would creep down the rising side.
-        tie = np.where(xb == xx, fu == px, same(fu, px))
-        better = ((fu > px) & ~tie) | (tie & (u < xx))
+        tie = np.where(edge, fu == px, same(fu, px))
         left = u < xx
+        better = ((fu > px) & ~tie) | (tie & left)
         # Better: u is the new point, x an end; else u is the new end on its side.
         na = np.where(better, np.where(left, xa, xx), np.where(left, u, xa))
         nfa = np.where(better, np.where(left, pa, px), np.where(left, fu, pa))
         nb = np.where(better, np.where(left, xx, xb), np.where(left, xb, u))
         nfb = np.where(better, np.where(left, px, pb), np.where(left, pb, fu))
         moved = na != xa
-        a2[active[moved]], fa2[active[moved]] = xa[moved], pa[moved]
+        shifted = active[moved]
+        a2[shifted], fa2[shifted] = xa[moved], pa[moved]
         a[active], fa[active], b[active], fb[active] = na, nfa, nb, nfb
         x[active] = np.where(better, u, xx)
         fx[active] = np.where(better, fu, px)
-        step[active] = (nb - na) / 2
-        active = active[nb - na > 3 * tol]
+        gap = nb - na
+        step[active] = gap / 2
+        active = active[gap > 3 * tol]
     step[:] = np.minimum(step, (b - a) / 2)
 
 
