@@ -639,14 +639,15 @@ def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray
 def _first_same(by_column: list[np.ndarray]) -> np.ndarray:
     """Per row of the points with coordinates ``by_column`` (each (m, r): a point per row of
     it, the rows along the last axis): for each point, the first of the row's points equal to
-    it (itself if none before it), shape (r, m)."""
+    it (itself if none before it), shape (r, m). Each pair is compared once, the later point
+    against the earlier."""
     m, r = by_column[0].shape
-    same = by_column[0][:, None, :] == by_column[0][None, :, :]       # (m, m, r)
-    for c in by_column[1:]:
-        same &= c[:, None, :] == c[None, :, :]
     source = np.repeat(np.arange(m)[:, None], r, axis=1)
     for j in range(m - 2, -1, -1):           # the last written, the first equal, wins
-        np.putmask(source, same[:, j, :], j)
+        later = by_column[0][j + 1:] == by_column[0][j]                  # (m - j - 1, r)
+        for c in by_column[1:]:
+            later &= c[j + 1:] == c[j]
+        np.putmask(source[j + 1:], later, j)
     return source.T
 
 
