@@ -423,7 +423,8 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
         got = f(np.concatenate([u, d]), ends) if ends.size else ends
         fb[u], fa[d] = got[:u.size], got[u.size:]
         fb[u[b[u] == x[u]]], fa[d[a[d] == x[d]]] = -np.inf, -np.inf
-    width = np.stack([b - a, b - a], axis=1)          # the bracket's width 1 and 2 rounds ago
+    width = b - a                      # the bracket's width a round ago, and two rounds ago
+    earlier = width.copy()
     # The point left of a on the rising side, and the last edge estimate (see _edge_step).
     a2, fa2, guess = np.full_like(a, np.nan), np.full_like(a, np.nan), np.full_like(a, np.nan)
     active = np.flatnonzero(b - a > 3 * tol)   # two points tol either side of x: done
@@ -447,7 +448,7 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
             q = below * from_b - beyond * from_a
             u = xx - 0.5 * p / q
         golden = np.where(wider, xx + _GOLDEN * above, xx - _GOLDEN * below)
-        slow = span > 0.5 * width[active, 1]
+        slow = span > 0.5 * earlier[active]
         bad = ~np.isfinite(u) | (u <= xa) | (u >= xb) | ~np.isfinite(pa + pb) | slow
         u = np.where(bad, golden, u)
         edge = xb == xx
@@ -460,8 +461,8 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
         u = np.where(near, np.where(wider, xx + tol, xx - tol), u)
         u = np.clip(u, xa, xb)
         fu = f(active, u)
-        width[active, 1] = width[active, 0]
-        width[active, 0] = span
+        earlier[active] = width[active]
+        width[active] = span
         # On a plateau's edge only its exact level counts as the plateau: within the ties,
         # a chain of points each just below the last would creep down the rising side.
         tie = np.where(edge, fu == px, same(fu, px))
@@ -565,17 +566,20 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
                                    {k: here[k] for k in names}, (seen, seen_value))
         seen_value[:, :m] = value
         seen[:, m] = np.nan
+        # A row's neighbour by its flat position in the (rows, m) tables, row * m + pick.
+        row_start = np.arange(0, live.size * m, m)
         pick = np.argmax(value, axis=1)
-        better = value[np.arange(live.size), pick] > value_here
+        better = np.take(value, row_start + pick) > value_here
         # On a plateau (the objective exactly flat, e.g. a volume beyond demand that buys
         # nothing) slide down, keeping the step: every neighbour ties there, and the better
         # points past the plateau's near edge would never be polled. Only downward (no
         # coordinate up, one down and inside the box), so it cannot cycle.
-        tied = (value[:, downhill] == value_here[:, None]) & ~better[:, None]
+        tied = (np.take(value, downhill, axis=1) == value_here[:, None]) & ~better[:, None]
         lower = np.zeros_like(tied)
         for k in names:
-            tied &= trial[k][:, downhill] <= here[k][:, None]
-            lower |= trial[k][:, downhill] < here[k][:, None]
+            below = np.take(trial[k], downhill, axis=1)
+            tied &= below <= here[k][:, None]
+            lower |= below < here[k][:, None]
         tied &= lower
         slide = tied.any(axis=1)
         pick = np.where(slide, downhill[np.argmax(tied, axis=1)], pick)
@@ -584,9 +588,10 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
         seen[again, m] = np.column_stack([here[k][again] for k in names])
         seen_value[again, m] = value_here[again]
         polled |= chosen
+        cell = (row_start + pick)[chosen]
         for k in names:
-            here[k][chosen] = trial[k][chosen, pick[chosen]]
-        value_here[chosen] = value[np.arange(live.size), pick][chosen]
+            here[k][chosen] = np.take(trial[k], cell)
+        value_here[chosen] = np.take(value, cell)
         step_here[~chosen] /= 2
     _write_back(live, slice(None), names, here, value_here, step_here, points, current, step)
 
@@ -621,19 +626,22 @@ def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray
     points = np.stack(coords, axis=2)
     points[on_centre] = np.nan
     ask = (source == np.arange(m)) & ~on_centre
+    # Cells of the (r, m) tables by their flat positions (row * m + column): a gather or
+    # scatter by one index array, not by a pair.
     value = np.full((r, m), -np.inf)
     if seen is not None:
         first, found = _first_seen(by_column, seen[0])
         known = ask & found
-        kr, kc = np.nonzero(known)
-        value[kr, kc] = seen[1][kr, first[kr, kc]]
+        cell = np.flatnonzero(known)
+        np.put(value, cell, np.take(seen[1], cell // m * seen[1].shape[1] + np.take(first, cell)))
         ask &= ~known
-    at, column = np.nonzero(ask)
-    if at.size:
+    cell = np.flatnonzero(ask)
+    if cell.size:
+        at = cell // m
         asked = {k: v[at] for k, v in trial.items() if k not in names}
-        asked.update({k: c[at, column][:, None] for k, c in zip(names, coords)})
-        value[at, column] = _values(objective(rows[at], **asked), at.size)[:, 0]
-    return np.take_along_axis(value, source, axis=1), points
+        asked.update({k: np.take(c, cell)[:, None] for k, c in zip(names, coords)})
+        np.put(value, cell, _values(objective(rows[at], **asked), at.size)[:, 0])
+    return np.take(value, source + np.arange(0, r * m, m)[:, None]), points
 
 
 def _first_same(by_column: list[np.ndarray]) -> np.ndarray:
