@@ -137,7 +137,7 @@ def affine_model(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w:
 @dataclass(frozen=True, eq=False)
 class _Probes:
     """What :func:`affine_model` needs of the box and w, the same for every call of a search:
-    the probed and the known coordinates (each a slice where they are adjacent in w), the
+    the probed and the known coordinates (each a slice where one or all of w), the
     corners of w, and the probes' issue values for one candidate a row."""
 
     w: int
@@ -172,16 +172,19 @@ class _Probes:
         for n in box.names:
             if n not in single:
                 single[n] = np.full((1, 1), box.bounds(n)[0])
-        return _Probes(len(w), probed, constant, _adjacent(where),
-                       _adjacent([w.index(n) for n in constant]), lo, (hi - lo)[where], steps,
-                       single)
+        return _Probes(len(w), probed, constant, _sliced(where, len(w)),
+                       _sliced([w.index(n) for n in constant], len(w)), lo, (hi - lo)[where],
+                       steps, single)
 
 
-def _adjacent(index: list[int]) -> slice | list[int]:
-    """``index`` as a slice where it is a run of adjacent positions (the same elements, a
-    cheaper assignment), else as it is."""
-    if index and index == list(range(index[0], index[0] + len(index))):
-        return slice(index[0], index[0] + len(index))
+def _sliced(index: list[int], total: int) -> slice | list[int]:
+    """``index`` (positions in w, of ``total``) as a slice where it is one position or all of
+    them (the same elements; there a slice is the cheaper assignment, measured), else as it
+    is."""
+    if len(index) == 1:
+        return slice(index[0], index[0] + 1)
+    if index == list(range(total)):
+        return slice(0, total)
     return index
 
 
@@ -249,7 +252,7 @@ def _rows(known: np.ndarray | None, r: np.ndarray) -> tuple[np.ndarray, np.ndarr
     2, k): one gather instead of two)."""
     if known is None:
         return None
-    picked = known[r]
+    picked = np.take(known, r, axis=0)
     return picked[:, 0], picked[:, 1]
 
 
