@@ -55,7 +55,7 @@ def scan(objective: Objective, grid: Mapping[str, np.ndarray], draws: int) -> tu
     values = np.asarray(objective(**{k: v[None, :] for k, v in grid.items()}), dtype=float)
     size = len(next(iter(grid.values())))
     values = np.broadcast_to(values, (draws, size))
-    values = np.where(np.isnan(values), -np.inf, values)
+    values = np.fmax(values, -np.inf)        # NaN to minus infinity, the rest as they are
     return values, np.argmax(values, axis=1)
 
 
@@ -293,7 +293,7 @@ def _evaluate(objective: Objective, points: Mapping[str, np.ndarray], rows: np.n
     if value.shape != (len(rows), 1):        # one value for all draws, or one a draw
         value = np.broadcast_to(value, (len(rows), 1))
     value = value[:, 0]
-    return np.where(np.isnan(value), -np.inf, value)
+    return np.fmax(value, -np.inf)           # NaN to minus infinity, the rest as they are
 
 
 def maximise_by_stencil(objective: Objective, box: Box, draws: int, *, grid_points: int = 65,
@@ -680,4 +680,4 @@ def _values(value: np.ndarray, rows: int) -> np.ndarray:
     value = np.asarray(value, dtype=float)
     if value.ndim != 2 or value.shape[0] != rows:      # not yet a row of values a row
         value = np.broadcast_to(value, (rows, value.shape[-1] if value.ndim else 1))
-    return np.where(np.isnan(value), -np.inf, value)
+    return np.fmax(value, -np.inf)           # NaN to minus infinity, the rest as they are

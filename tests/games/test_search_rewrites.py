@@ -358,3 +358,14 @@ def test_the_line_search_asks_and_finds_what_it_did(seed, monkeypatch):
     assert new.points["x"].tobytes() == old.points["x"].tobytes()
     assert new.values.tobytes() == old.values.tobytes()
     assert new.resolution == old.resolution
+
+
+def test_nan_counts_as_minus_infinity_and_nothing_else_moves():
+    # The values' NaN become minus infinity by fmax: the same array, bit for bit, as picking
+    # minus infinity where the value is NaN (signed zeros and infinities included).
+    rng = np.random.default_rng(3)
+    value = rng.choice([np.nan, -0.0, 0.0, np.inf, -np.inf, 1.5, -2.0], (40, 3))
+    before = np.where(np.isnan(value), -np.inf, value)
+    assert box_search._values(value, 40).tobytes() == before.tobytes()
+    assert box_search._evaluate(lambda x: value[:, :1], {"x": np.zeros(40)}, np.arange(40),
+                                False).tobytes() == before[:, 0].tobytes()
