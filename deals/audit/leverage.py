@@ -35,7 +35,8 @@ from games.bargaining.batch import (GAIN_TOLERANCE, BatchProblem, TakeItOrLeaveI
 from games.bargaining.batch import optimal_ask as engine_optimal_ask
 from games.optimise.outcome_space import Box
 from games.errors import GameError, NotFiniteError
-from games.expressions import Expression, largest_affine_set, parse_expression
+from games.expressions import (Expression, evaluate_together, largest_affine_set,
+                               parse_expression)
 from games.parameters import check_seed
 from games.sweeps import sweep
 
@@ -99,10 +100,9 @@ def utilities(deal: Deal, outcome: Mapping[str, Any], values: Mapping[str, Any]
     One compiled function per side instead of one per definition: the hot path of the audit.
     ``values`` must hold every parameter and ``outcome`` every issue (arrays broadcast).
     """
-    scope = {**values, **outcome}
-    u_s, u_p = deal.inlined("supplier"), deal.inlined("partner")
-    return (np.asarray(u_s.evaluate(scope), dtype=float),
-            np.asarray(u_p.evaluate(scope), dtype=float))
+    u_s, u_p = evaluate_together((deal.inlined("supplier"), deal.inlined("partner")),
+                                 {**values, **outcome})
+    return np.asarray(u_s, dtype=float), np.asarray(u_p, dtype=float)
 
 
 def utility_names(deal: Deal) -> frozenset[str]:

@@ -131,43 +131,108 @@ def affine_model(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w:
     ``constant_slopes`` (in the order of w), one row per draw, found once; those coordinates
     are then not stepped.
     """
-    box: Box = problem.box
-    constant = [n for n in w if n in problem.constant_slopes] if known is not None else []
-    probed = [n for n in w if n not in constant]
-    k = len(probed)
-    lo = np.array([box.bounds(n)[0] for n in w])
-    hi = np.array([box.bounds(n)[1] for n in w])
-    r, m = len(rows), np.broadcast_shapes(*(np.shape(x) for x in v.values()))[-1]
+    return _modelled(_Probes.of(problem, w, known is not None), problem, rows, v, known, scaled)
+
+
+@dataclass(frozen=True, eq=False)
+class _Probes:
+    """What :func:`affine_model` needs of the box and w, the same for every call of a search:
+    the probed and the known coordinates (each a slice where one or all of w), the
+    corners of w, and the probes' issue values for one candidate a row."""
+
+    w: int
+    probed: list[str]
+    constant: list[str]
+    where: slice | list[int]
+    fixed: slice | list[int]
+    lo: np.ndarray
+    width: np.ndarray
+    steps: dict[str, tuple[np.ndarray, float, float]]
+    single: dict[str, np.ndarray]
+
+    @staticmethod
+    def of(problem: Any, w: list[str], known: bool) -> "_Probes":
+        """The probes of w for ``problem`` (``known``: its constant slopes are given)."""
+        box: Box = problem.box
+        constant = [n for n in w if n in problem.constant_slopes] if known else []
+        probed = [n for n in w if n not in constant]
+        k = len(probed)
+        lo = np.array([box.bounds(n)[0] for n in w])
+        hi = np.array([box.bounds(n)[1] for n in w])
+        where = [w.index(n) for n in probed]
+        steps, single = {}, {}         # w in its order, then the other issues
+        for n in w:
+            low, high = box.bounds(n)
+            if n in constant:
+                single[n] = np.full((1, 1), low)
+            else:
+                step = np.arange(k + 1) == probed.index(n) + 1
+                steps[n] = (step, high, low)
+                single[n] = np.where(step, high, low)[None, :]
+        for n in box.names:
+            if n not in single:
+                single[n] = np.full((1, 1), box.bounds(n)[0])
+        return _Probes(len(w), probed, constant, _sliced(where, len(w)),
+                       _sliced([w.index(n) for n in constant], len(w)), lo, (hi - lo)[where],
+                       steps, single)
+
+
+def _sliced(index: list[int], total: int) -> slice | list[int]:
+    """``index`` (positions in w, of ``total``) as a slice where it is one position or all of
+    them (the same elements; there a slice is the cheaper assignment, measured), else as it
+    is."""
+    if len(index) == 1:
+        return slice(index[0], index[0] + 1)
+    if index == list(range(total)):
+        return slice(0, total)
+    return index
+
+
+def _modelled(probes: _Probes, problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray],
+              known: tuple[np.ndarray, np.ndarray] | None, scaled: bool
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`affine_model` with its probes worked out (the same arithmetic)."""
+    k = len(probes.probed)
+    r, m = len(rows), _columns(v)
     # One candidate a row: v stays one column and broadcasts against the probes of w, so the
     # utilities' terms in v alone are worked out once, not once a probe (the same numbers).
-    outcome = {n: (np.broadcast_to(x, (r, 1)) if m == 1 else
-                   np.tile(np.broadcast_to(x, (r, m)), (1, k + 1))) for n, x in v.items()}
-    for j, n in enumerate(w):
-        low, high = box.bounds(n)
-        if n in constant:
-            outcome[n] = np.full((1, 1), low)
-        else:
-            step = np.arange(k + 1) == probed.index(n) + 1
-            outcome[n] = np.repeat(np.where(step, high, low), m)[None, :]
-    for n in box.names:
+    if m == 1:
+        outcome = {n: x if np.shape(x) == (r, 1) else np.broadcast_to(x, (r, 1))
+                   for n, x in v.items()}
+    else:
+        outcome = {n: np.tile(np.broadcast_to(x, (r, m)), (1, k + 1)) for n, x in v.items()}
+    for n, issue in probes.single.items():
         if n not in outcome:
-            outcome[n] = np.full((1, 1), box.bounds(n)[0])
+            step, high, low = probes.steps.get(n, (None, 0.0, 0.0))
+            outcome[n] = issue if m == 1 or step is None else np.repeat(
+                np.where(step, high, low), m)[None, :]
     g_1, g_2 = problem.gains(outcome, rows)
     out = []
     scale = np.zeros((r, m)) if scaled else None
-    where = [w.index(n) for n in probed]
-    fixed = [w.index(n) for n in constant]
     for player, g in enumerate((g_1, g_2)):
-        g = np.broadcast_to(g, (r, (k + 1) * m)).reshape(r, k + 1, m)
-        slope = np.empty((r, m, len(w)))
-        slope[:, :, where] = np.moveaxis((g[:, 1:, :] - g[:, :1, :])
-                                         / (hi - lo)[where][None, :, None], 1, 2)
-        if fixed:
-            slope[:, :, fixed] = known[player][:, None, :]  # type: ignore[index]
-        out += [slope, g[:, 0, :] - slope @ lo]
+        if np.shape(g) != (r, (k + 1) * m):
+            g = np.broadcast_to(g, (r, (k + 1) * m))
+        g = g.reshape(r, k + 1, m)
+        slope = np.empty((r, m, probes.w))
+        if m == 1:
+            slope[:, 0, probes.where] = (g[:, 1:, 0] - g[:, :1, 0]) / probes.width
+        else:
+            slope[:, :, probes.where] = np.moveaxis((g[:, 1:, :] - g[:, :1, :])
+                                                    / probes.width[None, :, None], 1, 2)
+        if probes.constant:
+            slope[:, :, probes.fixed] = known[player][:, None, :]  # type: ignore[index]
+        out += [slope, g[:, 0, :] - slope @ probes.lo]
         if scaled:
             scale = np.maximum(scale, np.max(np.abs(g), axis=1))
     return (*out, scale)
+
+
+def _columns(v: Mapping[str, np.ndarray]) -> int:
+    """The candidates per row of the searched values ``v`` (the last axis they broadcast to)."""
+    shapes = [np.shape(x) for x in v.values()]
+    if all(len(s) == 2 for s in shapes) and len({s[1] for s in shapes} - {1}) <= 1:
+        return max(s[1] for s in shapes)
+    return np.broadcast_shapes(*shapes)[-1]
 
 
 def constant_part(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w: list[str]
@@ -182,9 +247,13 @@ def constant_part(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w
     return a[:, 0, fixed], b[:, 0, fixed]
 
 
-def _rows(known: tuple[np.ndarray, np.ndarray] | None, r: np.ndarray
-          ) -> tuple[np.ndarray, np.ndarray] | None:
-    return None if known is None else (known[0][r], known[1][r])
+def _rows(known: np.ndarray | None, r: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both players' known slopes at the rows ``r`` of ``known`` (both side by side, (draws,
+    2, k): one gather instead of two)."""
+    if known is None:
+        return None
+    picked = np.take(known, r, axis=0)
+    return picked[:, 0], picked[:, 1]
 
 
 def _flat(x: np.ndarray) -> np.ndarray:
@@ -256,12 +325,16 @@ def _split_search(problem: Any, rows: np.ndarray, solvers: tuple[Solve, Pieces],
         return _piecewise_search(problem, rows, pieces, start, resolution, max_rounds,
                                  climb_from_start, (v, w))
     known = constant_part(problem, rows, {n: start[n] for n in v}, w)
+    known = None if known is None else np.stack(known, axis=1)
+
+    probes = {given: _Probes.of(problem, w, given) for given in (False, True)}
 
     def inner(r: np.ndarray, x: Mapping[str, np.ndarray], full: bool = False):
-        a, a0, b, b0, _ = affine_model(problem, rows[r], x, w, None if full else _rows(known, r),
-                                       scaled=False)
-        value, at = solve(np.repeat(rows[r], a0.shape[1]), _flat(a), a0.ravel(), _flat(b),
-                          b0.ravel(), lo, hi)
+        given, draws = None if full else _rows(known, r), rows[r]
+        a, a0, b, b0, _ = _modelled(probes[given is not None], problem, draws, x, given,
+                                    scaled=False)
+        value, at = solve(draws if a0.shape[1] == 1 else np.repeat(draws, a0.shape[1]),
+                          _flat(a), a0.ravel(), _flat(b), b0.ravel(), lo, hi)
         return value.reshape(a0.shape), at.reshape(*a0.shape, len(w))
 
     searched = Box({n: box.bounds(n) for n in v})

@@ -55,7 +55,7 @@ def scan(objective: Objective, grid: Mapping[str, np.ndarray], draws: int) -> tu
     values = np.asarray(objective(**{k: v[None, :] for k, v in grid.items()}), dtype=float)
     size = len(next(iter(grid.values())))
     values = np.broadcast_to(values, (draws, size))
-    values = np.where(np.isnan(values), -np.inf, values)
+    values = np.fmax(values, -np.inf)        # NaN to minus infinity, the rest as they are
     return values, np.argmax(values, axis=1)
 
 
@@ -89,6 +89,7 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
     moving = [k for k in box.names if box.is_continuous(k)]
     spans = {k: box.bounds(k)[1] - box.bounds(k)[0] for k in moving}
     step = {k: np.full(draws, spans[k] / max(2, per_axis[k] - 1)) for k in moving}
+    compass = None
     for _ in range(max_rounds):
         if not moving:
             break
@@ -103,7 +104,8 @@ def maximise(objective: Objective, box: Box, draws: int, *, grid_points: int = 2
         if by_rows and rows.size * len(moving) <= WAVE_ROWS:
             # Few rows: the cost is in the calls, not the points. The same trials and moves
             # in fewer calls: each row's trials at once (below).
-            _sweep(objective, box, moving, points, current, step, rows, improved)
+            compass = compass or _Compass.of(box, moving)
+            _sweep(objective, box, moving, points, current, step, rows, improved, compass)
             _strides(objective, box, moving, points, current, base, rows[improved[rows]])
         else:
             _sweep_in_turn(objective, box, moving, points, current, step, active, rows,
@@ -180,9 +182,34 @@ def _strides_in_turn(objective: Objective, box: Box, moving: list[str],
         ahead = chosen
 
 
+@dataclass(frozen=True, eq=False)
+class _Compass:
+    """The trials of a compass sweep over the coordinates ``moving``, the same every round:
+    trial 2 i is coordinate i up, 2 i + 1 down; each trial's bounds, sign, column and
+    coordinate, and each coordinate's place."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    sign: np.ndarray
+    down: np.ndarray
+    column: np.ndarray
+    axis: np.ndarray
+    place: dict[str, int]
+
+    @staticmethod
+    def of(box: Box, moving: list[str]) -> "_Compass":
+        """The sweep's trials over ``moving`` in ``box``."""
+        trials = 2 * len(moving)
+        sign = np.tile([1.0, -1.0], len(moving))
+        return _Compass(np.repeat([box.bounds(k)[0] for k in moving], 2),
+                        np.repeat([box.bounds(k)[1] for k in moving], 2), sign, sign < 0,
+                        np.arange(trials), np.arange(trials) // 2,
+                        {k: i for i, k in enumerate(moving)})
+
+
 def _sweep(objective: Objective, box: Box, moving: list[str], points: dict[str, np.ndarray],
            current: np.ndarray, step: Mapping[str, np.ndarray], rows: np.ndarray,
-           improved: np.ndarray) -> None:
+           improved: np.ndarray, compass: _Compass | None = None) -> None:
     """:func:`_sweep_in_turn` for the draws ``rows`` only, in waves of one call each: a wave
     asks every waiting row's remaining trials (2 per coordinate) from its point; up to its
     first move (an improvement or a slide down a plateau) the row's point, value and flag
@@ -190,14 +217,12 @@ def _sweep(objective: Objective, box: Box, moving: list[str], points: dict[str, 
     wait for the next wave, asked from the new point. Each row meets the trials, values and
     moves of the sweep in turn; a wave per move instead of a call per trial. The rows'
     points and signed steps are held side by side, (rows, coordinates) and (rows, trials),
-    for the whole sweep (the steps do not change in it), and written back at its end."""
+    for the whole sweep (the steps do not change in it), and written back at its end.
+    ``compass``: the trials over ``moving`` in ``box``, if already worked out."""
     trials = 2 * len(moving)                # trial 2 i: coordinate i up, 2 i + 1: down
-    lo = np.repeat([box.bounds(k)[0] for k in moving], 2)
-    hi = np.repeat([box.bounds(k)[1] for k in moving], 2)
-    sign = np.tile([1.0, -1.0], len(moving))
-    down = sign < 0
-    column, axis = np.arange(trials), np.arange(trials) // 2
-    place = {k: i for i, k in enumerate(moving)}
+    compass = compass or _Compass.of(box, moving)
+    lo, hi, sign, down = compass.lo, compass.hi, compass.sign, compass.down
+    column, axis, place = compass.column, compass.axis, compass.place
     held_at = np.stack([points[k][rows] for k in moving], axis=1)       # (rows, coordinates)
     signed = sign * np.repeat(np.stack([step[k][rows] for k in moving], axis=1), 2, axis=1)
     done = np.zeros(rows.size, dtype=int)   # each row's trials met so far
@@ -268,7 +293,7 @@ def _evaluate(objective: Objective, points: Mapping[str, np.ndarray], rows: np.n
     if value.shape != (len(rows), 1):        # one value for all draws, or one a draw
         value = np.broadcast_to(value, (len(rows), 1))
     value = value[:, 0]
-    return np.where(np.isnan(value), -np.inf, value)
+    return np.fmax(value, -np.inf)           # NaN to minus infinity, the rest as they are
 
 
 def maximise_by_stencil(objective: Objective, box: Box, draws: int, *, grid_points: int = 65,
@@ -398,7 +423,8 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
         got = f(np.concatenate([u, d]), ends) if ends.size else ends
         fb[u], fa[d] = got[:u.size], got[u.size:]
         fb[u[b[u] == x[u]]], fa[d[a[d] == x[d]]] = -np.inf, -np.inf
-    width = np.stack([b - a, b - a], axis=1)          # the bracket's width 1 and 2 rounds ago
+    width = b - a                      # the bracket's width a round ago, and two rounds ago
+    earlier = width.copy()
     # The point left of a on the rising side, and the last edge estimate (see _edge_step).
     a2, fa2, guess = np.full_like(a, np.nan), np.full_like(a, np.nan), np.full_like(a, np.nan)
     active = np.flatnonzero(b - a > 3 * tol)   # two points tol either side of x: done
@@ -413,12 +439,16 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
             break
         xa, xx, xb = a[active], x[active], b[active]
         pa, px, pb = fa[active], fx[active], fb[active]
+        # Each difference once (every use below is the same operation on the same numbers).
+        below, above, span = xx - xa, xb - xx, xb - xa
+        wider = above > below                        # the upper part of the bracket
         with np.errstate(all="ignore"):
-            p = (xx - xa) ** 2 * (px - pb) - (xx - xb) ** 2 * (px - pa)
-            q = (xx - xa) * (px - pb) - (xx - xb) * (px - pa)
+            from_a, from_b, beyond = px - pa, px - pb, xx - xb
+            p = below ** 2 * from_b - beyond ** 2 * from_a
+            q = below * from_b - beyond * from_a
             u = xx - 0.5 * p / q
-        golden = np.where(xb - xx > xx - xa, xx + _GOLDEN * (xb - xx), xx - _GOLDEN * (xx - xa))
-        slow = (xb - xa) > 0.5 * width[active, 1]
+        golden = np.where(wider, xx + _GOLDEN * above, xx - _GOLDEN * below)
+        slow = span > 0.5 * earlier[active]
         bad = ~np.isfinite(u) | (u <= xa) | (u >= xb) | ~np.isfinite(pa + pb) | slow
         u = np.where(bad, golden, u)
         edge = xb == xx
@@ -428,27 +458,30 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
                                            guess[e], slow[edge], tol)
         # Never closer to x than the tolerance (the comparison would be rounding).
         near = np.abs(u - xx) < tol
-        u = np.where(near, np.where(xb - xx > xx - xa, xx + tol, xx - tol), u)
+        u = np.where(near, np.where(wider, xx + tol, xx - tol), u)
         u = np.clip(u, xa, xb)
         fu = f(active, u)
-        width[active] = np.column_stack([xb - xa, width[active, 0]])
+        earlier[active] = width[active]
+        width[active] = span
         # On a plateau's edge only its exact level counts as the plateau: within the ties,
         # a chain of points each just below the last would creep down the rising side.
-        tie = np.where(xb == xx, fu == px, same(fu, px))
-        better = ((fu > px) & ~tie) | (tie & (u < xx))
+        tie = np.where(edge, fu == px, same(fu, px))
         left = u < xx
+        better = ((fu > px) & ~tie) | (tie & left)
         # Better: u is the new point, x an end; else u is the new end on its side.
         na = np.where(better, np.where(left, xa, xx), np.where(left, u, xa))
         nfa = np.where(better, np.where(left, pa, px), np.where(left, fu, pa))
         nb = np.where(better, np.where(left, xx, xb), np.where(left, xb, u))
         nfb = np.where(better, np.where(left, px, pb), np.where(left, pb, fu))
         moved = na != xa
-        a2[active[moved]], fa2[active[moved]] = xa[moved], pa[moved]
+        shifted = active[moved]
+        a2[shifted], fa2[shifted] = xa[moved], pa[moved]
         a[active], fa[active], b[active], fb[active] = na, nfa, nb, nfb
         x[active] = np.where(better, u, xx)
         fx[active] = np.where(better, fu, px)
-        step[active] = (nb - na) / 2
-        active = active[nb - na > 3 * tol]
+        gap = nb - na
+        step[active] = gap / 2
+        active = active[gap > 3 * tol]
     step[:] = np.minimum(step, (b - a) / 2)
 
 
@@ -533,17 +566,20 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
                                    {k: here[k] for k in names}, (seen, seen_value))
         seen_value[:, :m] = value
         seen[:, m] = np.nan
+        # A row's neighbour by its flat position in the (rows, m) tables, row * m + pick.
+        row_start = np.arange(0, live.size * m, m)
         pick = np.argmax(value, axis=1)
-        better = value[np.arange(live.size), pick] > value_here
+        better = np.take(value, row_start + pick) > value_here
         # On a plateau (the objective exactly flat, e.g. a volume beyond demand that buys
         # nothing) slide down, keeping the step: every neighbour ties there, and the better
         # points past the plateau's near edge would never be polled. Only downward (no
         # coordinate up, one down and inside the box), so it cannot cycle.
-        tied = (value[:, downhill] == value_here[:, None]) & ~better[:, None]
+        tied = (np.take(value, downhill, axis=1) == value_here[:, None]) & ~better[:, None]
         lower = np.zeros_like(tied)
         for k in names:
-            tied &= trial[k][:, downhill] <= here[k][:, None]
-            lower |= trial[k][:, downhill] < here[k][:, None]
+            below = np.take(trial[k], downhill, axis=1)
+            tied &= below <= here[k][:, None]
+            lower |= below < here[k][:, None]
         tied &= lower
         slide = tied.any(axis=1)
         pick = np.where(slide, downhill[np.argmax(tied, axis=1)], pick)
@@ -552,9 +588,10 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
         seen[again, m] = np.column_stack([here[k][again] for k in names])
         seen_value[again, m] = value_here[again]
         polled |= chosen
+        cell = (row_start + pick)[chosen]
         for k in names:
-            here[k][chosen] = trial[k][chosen, pick[chosen]]
-        value_here[chosen] = value[np.arange(live.size), pick][chosen]
+            here[k][chosen] = np.take(trial[k], cell)
+        value_here[chosen] = np.take(value, cell)
         step_here[~chosen] /= 2
     _write_back(live, slice(None), names, here, value_here, step_here, points, current, step)
 
@@ -589,32 +626,36 @@ def _poll(objective: Objective, rows: np.ndarray, trial: Mapping[str, np.ndarray
     points = np.stack(coords, axis=2)
     points[on_centre] = np.nan
     ask = (source == np.arange(m)) & ~on_centre
+    # Cells of the (r, m) tables by their flat positions (row * m + column): a gather or
+    # scatter by one index array, not by a pair.
     value = np.full((r, m), -np.inf)
     if seen is not None:
         first, found = _first_seen(by_column, seen[0])
         known = ask & found
-        kr, kc = np.nonzero(known)
-        value[kr, kc] = seen[1][kr, first[kr, kc]]
+        cell = np.flatnonzero(known)
+        np.put(value, cell, np.take(seen[1], cell // m * seen[1].shape[1] + np.take(first, cell)))
         ask &= ~known
-    at, column = np.nonzero(ask)
-    if at.size:
+    cell = np.flatnonzero(ask)
+    if cell.size:
+        at = cell // m
         asked = {k: v[at] for k, v in trial.items() if k not in names}
-        asked.update({k: c[at, column][:, None] for k, c in zip(names, coords)})
-        value[at, column] = _values(objective(rows[at], **asked), at.size)[:, 0]
-    return np.take_along_axis(value, source, axis=1), points
+        asked.update({k: np.take(c, cell)[:, None] for k, c in zip(names, coords)})
+        np.put(value, cell, _values(objective(rows[at], **asked), at.size)[:, 0])
+    return np.take(value, source + np.arange(0, r * m, m)[:, None]), points
 
 
 def _first_same(by_column: list[np.ndarray]) -> np.ndarray:
     """Per row of the points with coordinates ``by_column`` (each (m, r): a point per row of
     it, the rows along the last axis): for each point, the first of the row's points equal to
-    it (itself if none before it), shape (r, m)."""
+    it (itself if none before it), shape (r, m). Each pair is compared once, the later point
+    against the earlier."""
     m, r = by_column[0].shape
-    same = by_column[0][:, None, :] == by_column[0][None, :, :]       # (m, m, r)
-    for c in by_column[1:]:
-        same &= c[:, None, :] == c[None, :, :]
     source = np.repeat(np.arange(m)[:, None], r, axis=1)
     for j in range(m - 2, -1, -1):           # the last written, the first equal, wins
-        np.putmask(source, same[:, j, :], j)
+        later = by_column[0][j + 1:] == by_column[0][j]                  # (m - j - 1, r)
+        for c in by_column[1:]:
+            later &= c[j + 1:] == c[j]
+        np.putmask(source[j + 1:], later, j)
     return source.T
 
 
@@ -639,4 +680,4 @@ def _values(value: np.ndarray, rows: int) -> np.ndarray:
     value = np.asarray(value, dtype=float)
     if value.ndim != 2 or value.shape[0] != rows:      # not yet a row of values a row
         value = np.broadcast_to(value, (rows, value.shape[-1] if value.ndim else 1))
-    return np.where(np.isnan(value), -np.inf, value)
+    return np.fmax(value, -np.inf)           # NaN to minus infinity, the rest as they are

@@ -1,6 +1,8 @@
 """The split solves (exact in the affine issues, searched in the rest) against the general
 search and against brute force on fine grids; and the symbolic choice of the affine issues."""
 
+from typing import Any, Mapping
+
 import numpy as np
 import pytest
 
@@ -135,3 +137,79 @@ def test_largest_affine_set():
     assert largest_affine_set([parse_expression("x * y + z")], ["x", "y", "z"]) == ("x", "z")
     assert largest_affine_set([parse_expression("max(x, y)")], ["x", "y"]) == ()
     assert largest_affine_set([parse_expression("a * x")], ["x", "y"]) == ("x", "y")
+
+
+def _affine_model_before(problem: Any, rows: np.ndarray, v: Mapping[str, np.ndarray], w: list[str],
+                 known: tuple[np.ndarray, np.ndarray] | None = None, scaled: bool = True
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """affine_split.affine_model as it was: its probes and indices worked out on every call,
+    the slopes written through index lists."""
+    box: Box = problem.box
+    constant = [n for n in w if n in problem.constant_slopes] if known is not None else []
+    probed = [n for n in w if n not in constant]
+    k = len(probed)
+    lo = np.array([box.bounds(n)[0] for n in w])
+    hi = np.array([box.bounds(n)[1] for n in w])
+    r, m = len(rows), np.broadcast_shapes(*(np.shape(x) for x in v.values()))[-1]
+    # One candidate a row: v stays one column and broadcasts against the probes of w, so the
+    # utilities' terms in v alone are worked out once, not once a probe (the same numbers).
+    outcome = {n: (np.broadcast_to(x, (r, 1)) if m == 1 else
+                   np.tile(np.broadcast_to(x, (r, m)), (1, k + 1))) for n, x in v.items()}
+    for j, n in enumerate(w):
+        low, high = box.bounds(n)
+        if n in constant:
+            outcome[n] = np.full((1, 1), low)
+        else:
+            step = np.arange(k + 1) == probed.index(n) + 1
+            outcome[n] = np.repeat(np.where(step, high, low), m)[None, :]
+    for n in box.names:
+        if n not in outcome:
+            outcome[n] = np.full((1, 1), box.bounds(n)[0])
+    g_1, g_2 = problem.gains(outcome, rows)
+    out = []
+    scale = np.zeros((r, m)) if scaled else None
+    where = [w.index(n) for n in probed]
+    fixed = [w.index(n) for n in constant]
+    for player, g in enumerate((g_1, g_2)):
+        g = np.broadcast_to(g, (r, (k + 1) * m)).reshape(r, k + 1, m)
+        slope = np.empty((r, m, len(w)))
+        slope[:, :, where] = np.moveaxis((g[:, 1:, :] - g[:, :1, :])
+                                         / (hi - lo)[where][None, :, None], 1, 2)
+        if fixed:
+            slope[:, :, fixed] = known[player][:, None, :]  # type: ignore[index]
+        out += [slope, g[:, 0, :] - slope @ lo]
+        if scaled:
+            scale = np.maximum(scale, np.max(np.abs(g), axis=1))
+    return (*out, scale)
+
+
+@pytest.mark.parametrize("constant", [("w1", "w3"), ("w2",), ()])
+def test_affine_model_is_what_it_was(constant):
+    # Known slopes apart (w1, w3) and side by side, one candidate a row and several, the
+    # searched issue as one column a row or as one row for all: every array bit for bit.
+    rng = np.random.default_rng(len(constant))
+    draws = 50
+    q = {k: rng.uniform(0.2, 2.0, draws) for k in "abcde"}
+
+    def u(x, p):
+        bought = np.minimum(x["v"], p["e"])
+        return (p["a"] * x["w1"] + p["b"] * np.log1p(bought) * x["w2"] - x["w3"] * p["c"]
+                + 0.3 * x["z"] - 0.1 * bought ** 2,
+                p["d"] * np.sqrt(bought) - p["a"] * x["w1"] + x["v"] * x["w2"] * p["c"]
+                + p["b"] * x["w3"])
+
+    box = Box({"v": (0.0, 2.0), "w1": (0.0, 0.7), "w2": (-1.0, 1.3), "z": (0.5, 0.5),
+               "w3": (1.0, 3.9)})
+    problem = BatchProblem(u, box, q, (0.1, -0.2), affine=("w1", "w2", "w3"),
+                           constant_slopes=constant)
+    w = ["w1", "w2", "w3"]
+    rows = rng.choice(draws, 30)
+    fixed = len(constant)
+    known = (rng.uniform(-1, 1, (30, fixed)), rng.uniform(-1, 1, (30, fixed))) if fixed else None
+    cases = [rng.uniform(0, 2, (30, 1)), rng.uniform(0, 2, (30, 4)), rng.uniform(0, 2, (1, 4))]
+    for v in cases:
+        for scaled in (True, False):
+            new = affine_model(problem, rows, {"v": v}, w, known, scaled)
+            old = _affine_model_before(problem, rows, {"v": v}, w, known, scaled)
+            assert [None if x is None else (x.shape, x.tobytes()) for x in new] == \
+                [None if x is None else (x.shape, x.tobytes()) for x in old]

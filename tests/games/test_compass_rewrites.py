@@ -12,8 +12,9 @@ from games.optimise.box_search import Box, Objective, Mapping, _evaluate
 def _sweep_before(objective: Objective, box: Box, moving: list[str],
                   points: dict[str, np.ndarray], current: np.ndarray,
                   step: Mapping[str, np.ndarray], rows: np.ndarray,
-                  improved: np.ndarray) -> None:
-    """box_search._sweep as it was: each wave stacks the rows' points and steps anew."""
+                  improved: np.ndarray, compass: object = None) -> None:
+    """box_search._sweep as it was: each wave stacks the rows' points and steps anew (and
+    works out its trials itself: ``compass`` is not used)."""
     trials = 2 * len(moving)                # trial 2 i: coordinate i up, 2 i + 1: down
     lo = np.repeat([box.bounds(k)[0] for k in moving], 2)
     hi = np.repeat([box.bounds(k)[1] for k in moving], 2)

@@ -236,3 +236,136 @@ def test_the_stencil_rounds_ask_and_find_what_they_did(d, max_rounds, monkeypatc
         assert new.points[k].tobytes() == old.points[k].tobytes()
     assert new.values.tobytes() == old.values.tobytes()
     assert new.resolution == old.resolution
+
+
+def _line_climb_before(objective, box, name, owner, x, fx, step, resolution, max_rounds):
+    """box_search._line_climb as it was: each difference of the bracket worked out where
+    it is used."""
+    lo, hi = box.bounds(name)
+    tol = resolution * (hi - lo)
+
+    def f(rows: np.ndarray, z: np.ndarray) -> np.ndarray:
+        return box_search._values(objective(owner[rows], **{name: z[:, None]}), rows.size)[:, 0]
+
+    every = np.arange(owner.size)
+    a, b = np.maximum(x - step, lo), np.minimum(x + step, hi)
+    both = f(np.concatenate([every, every]), np.concatenate([a, b]))
+    fa, fb = both[:owner.size], both[owner.size:]
+    fa[a == x], fb[b == x] = -np.inf, -np.inf
+    # Values this close count as equal: a plateau's rounding noise must not walk the point
+    # along it, away from a peak at its edge.
+    same = lambda f, g: np.abs(f - g) <= box_search._TIES * np.maximum(1.0, np.abs(g))  # noqa: E731
+    for _ in range(max_rounds):                       # bracketing: walk uphill by the step
+        up = (fb > fx) & (fb >= fa) & ~same(fb, fx)
+        down = (((fa > fx) | same(fa, fx)) & (a < x)) & ~up   # on a plateau, slide down
+        walking = np.flatnonzero(up | down)
+        if not walking.size:
+            break
+        u, d = walking[up[walking]], walking[down[walking]]
+        a[u], fa[u], x[u], fx[u] = x[u], fx[u], b[u], fb[u]
+        b[d], fb[d], x[d], fx[d] = x[d], fx[d], a[d], fa[d]
+        b[u] = np.minimum(x[u] + step[u], hi)
+        a[d] = np.maximum(x[d] - step[d], lo)
+        ends = np.concatenate([b[u], a[d]])
+        got = f(np.concatenate([u, d]), ends) if ends.size else ends
+        fb[u], fa[d] = got[:u.size], got[u.size:]
+        fb[u[b[u] == x[u]]], fa[d[a[d] == x[d]]] = -np.inf, -np.inf
+    width = np.stack([b - a, b - a], axis=1)          # the bracket's width 1 and 2 rounds ago
+    # The point left of a on the rising side, and the last edge estimate.
+    a2, fa2, guess = np.full_like(a, np.nan), np.full_like(a, np.nan), np.full_like(a, np.nan)
+    active = np.flatnonzero(b - a > 3 * tol)   # two points tol either side of x: done
+    for _ in range(max_rounds):
+        # An end exactly as good as x (a plateau, e.g. a volume beyond demand that buys
+        # nothing): the answer is the plateau's lower end, in [a, x], so x is the new upper
+        # end. Only exact equality: a slope within the ties could still rise past x.
+        flat = active[(fb[active] == fx[active]) & (b[active] > x[active])]
+        b[flat] = x[flat]
+        active = active[b[active] - a[active] > 3 * tol]
+        if not active.size:
+            break
+        xa, xx, xb = a[active], x[active], b[active]
+        pa, px, pb = fa[active], fx[active], fb[active]
+        with np.errstate(all="ignore"):
+            p = (xx - xa) ** 2 * (px - pb) - (xx - xb) ** 2 * (px - pa)
+            q = (xx - xa) * (px - pb) - (xx - xb) * (px - pa)
+            u = xx - 0.5 * p / q
+        golden = np.where(xb - xx > xx - xa, xx + box_search._GOLDEN * (xb - xx),
+                          xx - box_search._GOLDEN * (xx - xa))
+        slow = (xb - xa) > 0.5 * width[active, 1]
+        bad = ~np.isfinite(u) | (u <= xa) | (u >= xb) | ~np.isfinite(pa + pb) | slow
+        u = np.where(bad, golden, u)
+        edge = xb == xx
+        if edge.any():
+            e = active[edge]
+            u[edge], guess[e] = box_search._edge_step(xa[edge], pa[edge], xx[edge], px[edge],
+                                                      a2[e], fa2[e], guess[e], slow[edge], tol)
+        # Never closer to x than the tolerance (the comparison would be rounding).
+        near = np.abs(u - xx) < tol
+        u = np.where(near, np.where(xb - xx > xx - xa, xx + tol, xx - tol), u)
+        u = np.clip(u, xa, xb)
+        fu = f(active, u)
+        width[active] = np.column_stack([xb - xa, width[active, 0]])
+        # On a plateau's edge only its exact level counts as the plateau: within the ties,
+        # a chain of points each just below the last would creep down the rising side.
+        tie = np.where(xb == xx, fu == px, same(fu, px))
+        better = ((fu > px) & ~tie) | (tie & (u < xx))
+        left = u < xx
+        # Better: u is the new point, x an end; else u is the new end on its side.
+        na = np.where(better, np.where(left, xa, xx), np.where(left, u, xa))
+        nfa = np.where(better, np.where(left, pa, px), np.where(left, fu, pa))
+        nb = np.where(better, np.where(left, xx, xb), np.where(left, xb, u))
+        nfb = np.where(better, np.where(left, px, pb), np.where(left, pb, fu))
+        moved = na != xa
+        a2[active[moved]], fa2[active[moved]] = xa[moved], pa[moved]
+        a[active], fa[active], b[active], fb[active] = na, nfa, nb, nfb
+        x[active] = np.where(better, u, xx)
+        fx[active] = np.where(better, fu, px)
+        step[active] = (nb - na) / 2
+        active = active[nb - na > 3 * tol]
+    step[:] = np.minimum(step, (b - a) / 2)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_line_search_asks_and_finds_what_it_did(seed, monkeypatch):
+    # One coordinate: bumps, plateaus (a level beyond a cap, on which the search slides to
+    # the lower end) and optima on the box's edges; every call's rows and points recorded.
+    rng = np.random.default_rng(seed)
+    draws = 300
+    centre = rng.uniform(-0.3, 1.3, draws)
+    cap = np.where(rng.uniform(size=draws) < 0.4, rng.uniform(0.2, 0.9, draws), np.inf)
+    wiggle = rng.uniform(0, 12, draws)
+    box = Box({"x": (0.0, 1.0)})
+    start = {"x": rng.choice([0.0, 1.0, 0.5, rng.uniform()], draws)}
+
+    def run():
+        calls = []
+
+        def f(rows, x):
+            calls.append((rows.copy(), np.array(x)))
+            at = np.minimum(x, cap[rows][:, None])
+            return -(at - centre[rows][:, None]) ** 2 + 0.05 * np.sin(wiggle[rows][:, None] * at)
+
+        found = box_search.maximise_by_stencil(f, box, draws, grid_points=9, resolution=1e-6,
+                                               start=start, peaks=3)
+        return found, calls
+
+    new, new_calls = run()
+    monkeypatch.setattr(box_search, "_line_climb", _line_climb_before)
+    old, old_calls = run()
+    assert len(new_calls) == len(old_calls) > 5
+    for (r_new, x_new), (r_old, x_old) in zip(new_calls, old_calls):
+        assert r_new.tobytes() == r_old.tobytes() and x_new.tobytes() == x_old.tobytes()
+    assert new.points["x"].tobytes() == old.points["x"].tobytes()
+    assert new.values.tobytes() == old.values.tobytes()
+    assert new.resolution == old.resolution
+
+
+def test_nan_counts_as_minus_infinity_and_nothing_else_moves():
+    # The values' NaN become minus infinity by fmax: the same array, bit for bit, as picking
+    # minus infinity where the value is NaN (signed zeros and infinities included).
+    rng = np.random.default_rng(3)
+    value = rng.choice([np.nan, -0.0, 0.0, np.inf, -np.inf, 1.5, -2.0], (40, 3))
+    before = np.where(np.isnan(value), -np.inf, value)
+    assert box_search._values(value, 40).tobytes() == before.tobytes()
+    assert box_search._evaluate(lambda x: value[:, :1], {"x": np.zeros(40)}, np.arange(40),
+                                False).tobytes() == before[:, 0].tobytes()
