@@ -367,9 +367,10 @@ def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray
         # (d+ in [0, up - x]) and down (d- in [0, x - down]), so a kink at x is kept, and for
         # functions concave along each coordinate the model lies below them in the region.
         rise, fall = up - x, x - down
+        room_up, room_down = rise > 0, fall > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            slopes = [(np.where(rise > 0, (f[:, 1::2] - f[:, :1]) / rise, 0.0),
-                       np.where(fall > 0, (f[:, :1] - f[:, 2::2]) / fall, 0.0)) for f in (a, b)]
+            slopes = [(np.where(room_up, (f[:, 1::2] - f[:, :1]) / rise, 0.0),
+                       np.where(room_down, (f[:, :1] - f[:, 2::2]) / fall, 0.0)) for f in (a, b)]
         (a_up, a_down), (b_up, b_down) = slopes
         lp = linear_maximin(np.concatenate((a_up, -a_down), axis=1), a[:, 0],
                             np.concatenate((b_up, -b_down), axis=1), b[:, 0], no_move,
@@ -378,19 +379,21 @@ def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray
         ta, tb = pair(active, {k: moved[:, place[k]:place[k] + 1] if k in place else
                                points[k][active][:, None] for k in points})
         got = _shaped(np.minimum(ta, tb), (active.size, 1))[:, 0]
-        got = np.where(np.isnan(got), -np.inf, got)
+        got = np.fmax(got, -np.inf)                  # NaN to -inf, all else as it is
         better = got > current[active]
         chosen = active[better]
-        at[chosen] = moved[better]
-        current[chosen] = got[better]
         # Trust region: shrink after a step that gained nothing; converged when the model
         # promises nothing more.
         promised = lp.values - np.minimum(a[:, 0], b[:, 0])
         radius[active[~better]] /= 4
-        # After a step, the next region is twice the step taken (shrinking at most fourfold):
-        # secants over a region much wider than the step misjudge a curved function.
-        taken = (np.abs(moved - x) / span).max(axis=1)
-        radius[chosen] = np.clip(2 * taken[better], radius[chosen] / 4, 1.0)
+        if chosen.size:
+            at[chosen] = moved[better]
+            current[chosen] = got[better]
+            # After a step, the next region is twice the step taken (shrinking at most
+            # fourfold): secants over a region much wider than the step misjudge a curved
+            # function.
+            taken = (np.abs(moved - x) / span).max(axis=1)
+            radius[chosen] = np.clip(2 * taken[better], radius[chosen] / 4, 1.0)
         done = (radius[active] < resolution) | (better & (promised <= 1e-12))
         if whole_box:  # over the whole box an exact model (affine functions) gives the optimum
             exact = np.abs(got - lp.values) <= 1e-12 * (1 + np.abs(lp.values))

@@ -55,3 +55,12 @@ def test_steps_answer_the_same_whatever_shape_the_pair_returns(seed):
     assert v_1.tobytes() == v_2.tobytes()
     assert all(p_1[k].tobytes() == p_2[k].tobytes() for k in p_1)
     assert np.all(v_1 > -np.inf)
+
+
+def test_fmax_with_minus_infinity_only_turns_nan_to_minus_infinity():
+    """The steps take a NaN value as -inf by np.fmax(got, -inf): the bytes of the np.where."""
+    rng = np.random.default_rng(3)
+    got = rng.normal(size=200) * 10.0 ** rng.integers(-320, 300, 200)
+    got[::7], got[1::11], got[2::13], got[3::17] = np.nan, -0.0, np.inf, -np.inf
+    plain = np.where(np.isnan(got), -np.inf, got)
+    assert np.fmax(got, -np.inf).tobytes() == plain.tobytes()
