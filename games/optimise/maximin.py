@@ -73,7 +73,7 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
     """
     a, b = np.atleast_2d(np.asarray(a, dtype=float)), np.atleast_2d(np.asarray(b, dtype=float))
     n, k = a.shape
-    a0, b0 = (np.broadcast_to(np.asarray(v, dtype=float), (n,)) for v in (a0, b0))
+    a0, b0 = _per_row(a0, n), _per_row(b0, n)
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     if _COMPILED is not None:
         found = _by_kernel(a, a0, b, b0, low, high)
@@ -108,6 +108,18 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
                _no_negative_zero(low) and _no_negative_zero(high))
     values = np.minimum(np.sum(a * x, axis=1) + a0, np.sum(b * x, axis=1) + b0)
     return LinearMaximin(points=x, values=values, bounds=bound, weights=lam)
+
+
+def _per_row(v: ArrayLike, n: int) -> np.ndarray:
+    """``v`` as n floats: itself when it already is (no new view), else broadcast."""
+    if isinstance(v, np.ndarray) and v.shape == (n,) and v.dtype == np.float64:
+        return v
+    return np.broadcast_to(np.asarray(v, dtype=float), (n,))
+
+
+def _shaped(v: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:
+    """``v`` broadcast to ``shape``, or ``v`` itself when it has that shape already."""
+    return v if isinstance(v, np.ndarray) and v.shape == shape else np.broadcast_to(v, shape)
 
 
 def _by_kernel(a: np.ndarray, a0: np.ndarray, b: np.ndarray, b0: np.ndarray, low: np.ndarray,
@@ -337,51 +349,72 @@ def maximin_by_lp_steps(pair: Callable, box: Box, start: Mapping[str, np.ndarray
     active = np.arange(m)
     k_ = len(moving)
     place = {k: i for i, k in enumerate(moving)}
-    each, no_move = np.arange(k_), np.zeros(2 * k_)
+    no_move = np.zeros(2 * k_)
+    at = np.column_stack([points[k] for k in moving])        # the moving issues, (m, k)
     for _ in range(max_rounds):
         if not active.size:
             break
-        x = np.column_stack([points[k][active] for k in moving])          # (r, k)
+        x = at[active]                                                     # (r, k)
         width = radius[active][:, None] * span
         up, down = np.minimum(x + width, hi), np.maximum(x - width, lo)
         # x, then x with coordinate i at its end up, then down, for each i: (r, 1 + 2k, k)
         probes = np.repeat(x[:, None, :], 1 + 2 * k_, axis=1)
-        probes[:, 1 + 2 * each, each] = up
-        probes[:, 2 + 2 * each, each] = down
+        _set_ends(probes.reshape(active.size, -1), up, down)
         a, b = pair(active, {k: probes[:, :, place[k]] if k in place else
                              points[k][active][:, None] for k in points})
-        a, b = np.broadcast_to(a, probes.shape[:2]), np.broadcast_to(b, probes.shape[:2])
+        a, b = _shaped(a, probes.shape[:2]), _shaped(b, probes.shape[:2])
         # One secant per side of x and per coordinate: the model is affine in the moves up
         # (d+ in [0, up - x]) and down (d- in [0, x - down]), so a kink at x is kept, and for
         # functions concave along each coordinate the model lies below them in the region.
         rise, fall = up - x, x - down
+        room_up, room_down = rise > 0, fall > 0
         with np.errstate(divide="ignore", invalid="ignore"):
-            slopes = [(np.where(rise > 0, (f[:, 1::2] - f[:, :1]) / rise, 0.0),
-                       np.where(fall > 0, (f[:, :1] - f[:, 2::2]) / fall, 0.0)) for f in (a, b)]
+            slopes = [(np.where(room_up, (f[:, 1::2] - f[:, :1]) / rise, 0.0),
+                       np.where(room_down, (f[:, :1] - f[:, 2::2]) / fall, 0.0)) for f in (a, b)]
         (a_up, a_down), (b_up, b_down) = slopes
-        lp = linear_maximin(np.hstack([a_up, -a_down]), a[:, 0], np.hstack([b_up, -b_down]),
-                            b[:, 0], no_move, np.hstack([rise, fall]))
+        lp = linear_maximin(np.concatenate((a_up, -a_down), axis=1), a[:, 0],
+                            np.concatenate((b_up, -b_down), axis=1), b[:, 0], no_move,
+                            np.concatenate((rise, fall), axis=1))
         moved = np.clip(x + lp.points[:, :k_] - lp.points[:, k_:], lo, hi)
         ta, tb = pair(active, {k: moved[:, place[k]:place[k] + 1] if k in place else
                                points[k][active][:, None] for k in points})
-        got = np.broadcast_to(np.minimum(ta, tb), (active.size, 1))[:, 0]
-        got = np.where(np.isnan(got), -np.inf, got)
+        got = _shaped(np.minimum(ta, tb), (active.size, 1))[:, 0]
+        got = np.fmax(got, -np.inf)                  # NaN to -inf, all else as it is
         better = got > current[active]
         chosen = active[better]
-        for i, k in enumerate(moving):
-            points[k][chosen] = moved[better, i]
-        current[chosen] = got[better]
         # Trust region: shrink after a step that gained nothing; converged when the model
         # promises nothing more.
         promised = lp.values - np.minimum(a[:, 0], b[:, 0])
         radius[active[~better]] /= 4
-        # After a step, the next region is twice the step taken (shrinking at most fourfold):
-        # secants over a region much wider than the step misjudge a curved function.
-        taken = (np.abs(moved - x) / span).max(axis=1)
-        radius[chosen] = np.clip(2 * taken[better], radius[chosen] / 4, 1.0)
+        if chosen.size:
+            at[chosen] = moved[better]
+            current[chosen] = got[better]
+            # After a step, the next region is twice the step taken (shrinking at most
+            # fourfold): secants over a region much wider than the step misjudge a curved
+            # function.
+            taken = (np.abs(moved - x) / span).max(axis=1)
+            radius[chosen] = np.clip(2 * taken[better], radius[chosen] / 4, 1.0)
         done = (radius[active] < resolution) | (better & (promised <= 1e-12))
         if whole_box:  # over the whole box an exact model (affine functions) gives the optimum
             exact = np.abs(got - lp.values) <= 1e-12 * (1 + np.abs(lp.values))
             done |= exact & (radius[active] >= 1.0)
         active = active[~done]
+    for i, k in enumerate(moving):
+        points[k][:] = at[:, i]
     return points, current
+
+
+def _set_ends(flat: np.ndarray, up: np.ndarray, down: np.ndarray) -> None:
+    """Write ``up`` and ``down`` (r, k) into the probes (r, 1 + 2k, k), flattened to
+    (r, (1 + 2k) k): coordinate i of probe 1 + 2i is at k + i (2k + 1), of probe 2 + 2i at
+    2k + i (2k + 1), every 2k + 1 places, so two strided slices reach them (no index arrays).
+
+    >>> import numpy as np
+    >>> p = np.zeros((1, 5, 2)); _set_ends(p.reshape(1, -1), np.array([[1., 2.]]),
+    ...                                    np.array([[3., 4.]]))
+    >>> p[0].tolist()
+    [[0.0, 0.0], [1.0, 0.0], [3.0, 0.0], [0.0, 2.0], [0.0, 4.0]]
+    """
+    k = up.shape[1]
+    flat[:, k::2 * k + 1] = up
+    flat[:, 2 * k::2 * k + 1] = down

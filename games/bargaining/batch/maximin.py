@@ -127,12 +127,18 @@ def _maximin(problem: BatchProblem, offsets: tuple[np.ndarray, np.ndarray], grid
     todo = rows if enough is None or linear else rows[margin < enough]  # an LP is cheap
     method = ("linear programme per draw (exact), checked against a grid scan" if linear else
               "grid scan, compass search, then sequential linear programming (trust region)")
+    zero = [_all_positive_zero(o) for o in offsets]
+
     def pair_over(chosen: np.ndarray) -> Callable:
         def pair(r, x):
             picked = chosen[r]
             g_1, g_2 = problem.gains(x, picked)
-            return ((g_1 - offsets[0][picked][:, None]) / r_1[picked][:, None],
-                    (g_2 - offsets[1][picked][:, None]) / r_2[picked][:, None])
+            # g - (+0.0) is g, bit for bit: a zero offset is not subtracted
+            if not zero[0]:
+                g_1 = g_1 - offsets[0][picked][:, None]
+            if not zero[1]:
+                g_2 = g_2 - offsets[1][picked][:, None]
+            return g_1 / r_1[picked][:, None], g_2 / r_2[picked][:, None]
         return pair
 
     def keep(chosen: np.ndarray, found: Mapping[str, np.ndarray], value: np.ndarray) -> None:
