@@ -39,10 +39,14 @@ from deals.audit.sensitivity import proposal_terms
 from deals.audit.verdicts import label, sentence_case, the, verdict_colour
 from deals.deal.terms import Terms
 from games.errors import listing
-from games.markup import lines
+from games.markup import clipped, lines
 from games.results import TabularResult
 
 __all__ = ["ConcessionExplorer", "Control", "ExplorerState", "assess_command", "verdict"]
+
+#: Longest party name the chart writes in full (its axis labels, title and legend); a longer
+#: one is cut with an ellipsis so the plot keeps its room. The verdict's text names it in full.
+CHART_NAME = 32
 
 
 @dataclass(frozen=True, eq=False)
@@ -404,9 +408,10 @@ class ConcessionExplorer:
         # Filled star under hollow markers: a benchmark or struck deal on top of the proposal
         # shows as a ring around the star instead of hiding it.
         said = st.assessment.verdicts["supplier"]  # the verdict the audit's table prints
+        s, p = (clipped(name, CHART_NAME) for name in st.players)  # long names keep the plot's room
         ax.scatter(*st.proposal_point, marker="*", s=200, color=verdict_colour(said),
                    edgecolor="black",
-                   label="these terms: " + label(said, "supplier", {"supplier": st.players[0]}),
+                   label="these terms: " + label(said, "supplier", {"supplier": s}),
                    zorder=5)
         if np.all(np.isfinite(st.benchmark_point)):  # none where the zone is empty at these values
             ax.scatter(*st.benchmark_point, marker="D", s=130, facecolor="none", edgecolor="C1",
@@ -419,7 +424,6 @@ class ConcessionExplorer:
             extra = [tuple(float(v) for v in struck)]
         else:
             extra = []
-        s, p = st.players
         ax.set_xlabel(f"{s} utility, $bn per year")
         ax.set_ylabel(f"{p} utility, $bn per year")
         # Zoom on the part of the frontier both sides prefer to walking away, with the markers.
