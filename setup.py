@@ -10,7 +10,8 @@ games.decisions._allocation is missing, games.optimise.maximin.linear_maximin,
 games.optimise.nash_product.linear_nash_product and games.bargaining.ask.line_candidates on
 their NumPy code where games.optimise._maximin, games.optimise._nash_product or
 games.bargaining._ask is).
-For a source checkout:  python setup.py build_ext --inplace
+For a source checkout:  pip install -e .  (or, with setuptools 77 or newer, which reads
+pyproject.toml's licence field:  python setup.py build_ext --inplace)
 """
 
 from setuptools import Extension, setup

@@ -18,7 +18,7 @@ import html
 import string
 from typing import Any
 
-__all__ = ["text", "markdown", "lines"]
+__all__ = ["text", "markdown", "lines", "clipped"]
 
 #: Characters CommonMark lets a backslash make literal (every ASCII punctuation character);
 #: the five HTML specials are written as entities instead, which Markdown leaves literal.
@@ -55,3 +55,21 @@ def lines(values: Any, sep: str = "<br>") -> str:
     'a &lt; b<br>c'
     """
     return sep.join(text(v) for v in values)
+
+
+def clipped(value: Any, width: int = 40) -> str:
+    """``value`` on one line of at most ``width`` characters: a longer name (a party written
+    out in full in a deal file) loses its middle to an ellipsis, keeping its start and its end
+    (where two long names often differ), so a chart's labels and legend keep their room. Plain
+    text: escape it as well where it goes into HTML.
+
+    >>> clipped("United States")
+    'United States'
+    >>> clipped("The Kingdom of Saudi Arabia and its Public Investment Fund", 30)
+    'The Kingdom of Sa\u2026estment Fund'
+    """
+    one = " ".join(str(value).split())
+    if len(one) <= width:
+        return one
+    head = (width - 1) * 3 // 5
+    return one[:head] + "\u2026" + one[len(one) - (width - 1 - head):]

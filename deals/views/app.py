@@ -95,6 +95,9 @@ INSTRUCTION = ("Move the terms; the verdict for each side (beside them, or above
                "otherwise every parameter is drawn, as in `chipdeals assess`.")
 #: Width of the sliders' column and of the verdict's column (px): side by side at 1280.
 LEFT, RIGHT = 500, 660
+#: The chart's widest (px): about its drawn width (ConcessionExplorer.plot, 96 dpi, with the
+#: axis labels), so a desktop shows it at its own size and a phone scales it down.
+FIGURE = 540
 #: A slider's caption wraps inside its column (Bokeh's and Panel's keep it on one line, which
 #: on a phone pushed a long unit or level name past the screen's edge).
 WRAP = {"white-space": "normal", "overflow-wrap": "anywhere"}
@@ -166,8 +169,9 @@ class ExplorerPage:
         self.controls_box = pn.Column(sizing_mode="stretch_width")
         self.readouts = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["readouts"])
         self.verdict = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["verdict"])
+        # At most its drawn size (FIGURE px): wider, a desktop blew the chart up past the fold.
         self.figure = pn.pane.Matplotlib(None, dpi=96, tight=True, format="svg",
-                                         sizing_mode="stretch_width", max_width=RIGHT)
+                                         sizing_mode="stretch_width", max_width=FIGURE)
         self.drivers = pn.pane.Markdown("", sizing_mode="stretch_width", css_classes=["drivers"])
         self.sliders: dict[str, Any] = {}
         self.holds: dict[str, Any] = {}

@@ -39,10 +39,14 @@ from deals.audit.sensitivity import proposal_terms
 from deals.audit.verdicts import label, sentence_case, the, verdict_colour
 from deals.deal.terms import Terms
 from games.errors import listing
-from games.markup import lines
+from games.markup import clipped, lines
 from games.results import TabularResult
 
 __all__ = ["ConcessionExplorer", "Control", "ExplorerState", "assess_command", "verdict"]
+
+#: Longest party name the chart writes in full (its axis labels, title and legend); a longer
+#: one is cut with an ellipsis so the plot keeps its room. The verdict's text names it in full.
+CHART_NAME = 32
 
 
 @dataclass(frozen=True, eq=False)
@@ -392,8 +396,8 @@ class ConcessionExplorer:
         """The frontier at the key values, the outside options, the benchmark and the proposal."""
         import matplotlib.pyplot as plt
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6.5, 4.5))
+        if ax is None:  # small, so its text stays legible when a phone scales the figure down
+            _, ax = plt.subplots(figsize=(5.2, 3.9))
         st = self.state
         ax.plot(st.frontier[:, 0], st.frontier[:, 1], "-", color="C0", lw=2,
                 label="Pareto frontier")
@@ -404,9 +408,10 @@ class ConcessionExplorer:
         # Filled star under hollow markers: a benchmark or struck deal on top of the proposal
         # shows as a ring around the star instead of hiding it.
         said = st.assessment.verdicts["supplier"]  # the verdict the audit's table prints
+        s, p = (clipped(name, CHART_NAME) for name in st.players)  # long names keep the plot's room
         ax.scatter(*st.proposal_point, marker="*", s=200, color=verdict_colour(said),
                    edgecolor="black",
-                   label="these terms: " + label(said, "supplier", {"supplier": st.players[0]}),
+                   label="these terms: " + label(said, "supplier", {"supplier": s}),
                    zorder=5)
         if np.all(np.isfinite(st.benchmark_point)):  # none where the zone is empty at these values
             ax.scatter(*st.benchmark_point, marker="D", s=130, facecolor="none", edgecolor="C1",
@@ -419,7 +424,6 @@ class ConcessionExplorer:
             extra = [tuple(float(v) for v in struck)]
         else:
             extra = []
-        s, p = st.players
         ax.set_xlabel(f"{s} utility, $bn per year")
         ax.set_ylabel(f"{p} utility, $bn per year")
         # Zoom on the part of the frontier both sides prefer to walking away, with the markers.
@@ -439,7 +443,10 @@ class ConcessionExplorer:
         ratio = f"leverage ratio {rho:.2f}" if np.isfinite(rho) else "leverage ratio undefined"
         ax.set_title(f"{p} accepts in {st.acceptance:.0%}; {ratio}"
                      f"\n(frontier at {where}; the verdict is over the draws)", fontsize=9)
-        legend = ax.legend(fontsize=8, loc="best", framealpha=0.9)
+        # Below the axes, two columns: inside them it covered the frontier, and on a phone's
+        # width its 8-point text came out about 6 pixels tall.
+        legend = ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+                           frameon=False, handletextpad=0.4, columnspacing=1.2)
         for t in (ax.title, ax.xaxis.label, ax.yaxis.label, *legend.get_texts()):
             t.set_parse_math(False)  # names from the file as written: '$x$' is not maths
         return ax

@@ -25,6 +25,7 @@ from games.bargaining.solutions import (
     nash_solution,
     utilitarian,
 )
+from games.markup import clipped
 
 _MARKERS = {"Nash": "o", "Kalai-Smorodinsky": "s", "egalitarian": "^", "utilitarian": "D",
             "Rubinstein": "P"}
@@ -93,8 +94,9 @@ def plot_frontier(problem: BargainingProblem, *, solutions: bool | Sequence[Barg
         ax.scatter([s.utilities[0]], [s.utilities[1]], marker=_MARKERS.get(base, "o"),
                    s=_ring_size(k, len(shown)), facecolor="none", edgecolor=f"C{k + 1}",
                    linewidth=2, label=s.solution, zorder=6 + k)
-    ax.set_xlabel(f"{problem.players[0]} utility, {unit}" if unit else problem.players[0])
-    ax.set_ylabel(f"{problem.players[1]} utility, {unit}" if unit else problem.players[1])
+    first, second = (clipped(name, 32) for name in problem.players)  # long names keep the room
+    ax.set_xlabel(f"{first} utility, {unit}" if unit else first)
+    ax.set_ylabel(f"{second} utility, {unit}" if unit else second)
     ax.margins(0.08)  # room for the largest ring at the ends of the frontier
     ax.set_title("Bargaining frontier and solutions")
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, fontsize="small")

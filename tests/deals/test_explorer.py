@@ -13,6 +13,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import dataclasses
+
+import matplotlib.pyplot as plt
 import pytest
 
 from deals import Deal, DealError, Issue, Terms, assess, load
@@ -545,3 +548,22 @@ def test_a_readout_names_a_value_its_unit_names():
     table = page.readouts.object
     assert "1\\.00 \\(unrestricted\\)" in table and "0\\.00 \\(not applied\\)" in table, table
     assert "0 capped" not in table
+
+
+def test_long_party_names_are_clipped_on_the_chart_not_in_the_verdict():
+    """A party written out in full keeps the chart's room: its axis labels and title carry the
+    name cut in the middle (start and end kept, so two long names stay apart); the verdict's
+    sentences still name it in full."""
+    from deals.views.explorer import CHART_NAME, verdict
+
+    long = "The Government of the Republic of Somewhere and Its Sovereign Wealth Fund"
+    deal = dataclasses.replace(toy(), supplier=long + " (supplier)", partner=long + " (partner)")
+    ex = ConcessionExplorer(deal, parameters=["c"], draws=200, seed=1)
+    ax = ex.plot()
+    x_name = ax.get_xlabel().removesuffix(" utility, $bn per year")
+    y_name = ax.get_ylabel().removesuffix(" utility, $bn per year")
+    assert len(x_name) == len(y_name) == CHART_NAME and x_name != y_name
+    assert x_name.endswith("(supplier)") and y_name.endswith("(partner)") and "\u2026" in x_name
+    assert ax.get_title().startswith(y_name + " accepts")
+    assert any(long + " (partner)" in line for line in verdict(ex.state))
+    plt.close(ax.figure)
