@@ -156,14 +156,16 @@ def _grid_in_zone(grid: GridScan) -> np.ndarray:
 
 def expected_gains(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
                    power: float | None = None, utilities: GridScan | None = None,
-                   truth: BatchProblem | None = None
+                   truth: BatchProblem | None = None, made: dict | None = None
                    ) -> tuple[tuple[np.ndarray, np.ndarray], list[dict[str, np.ndarray]]]:
     """Each side's true gain at the benchmark it computes from its own beliefs, per draw, and
     those benchmarks. A side that sees no zone of agreement expects its outside option (0).
 
     ``utilities``: :func:`utility_scan` of ``values``, if made: a side's belief changes only
     the utilities that use the parameters it is about, so only those are scanned again.
-    ``truth``: the deal's batch problem at ``values``, if made.
+    ``truth``: the deal's batch problem at ``values``, if made. ``made``: the gain tables
+    already made from ``utilities``' arrays (:func:`games.bargaining.winset.scan_from`; it
+    is filled).
     """
     truth = truth or batch_problem(deal, values)
     utilities = utilities or _scan_of_utilities(deal, truth, SIDES)
@@ -178,7 +180,7 @@ def expected_gains(deal: Any, values: Mapping[str, np.ndarray], seed: int | None
                                                for j, s in enumerate(SIDES)),
                          utilities.units, utilities.grid_points)  # type: ignore[arg-type]
         nash = _benchmark(problem, supplier_power(deal, seen, power),
-                          scan_from(table, problem.disagreement))
+                          scan_from(table, problem.disagreement, made))
         package = {name: np.nan_to_num(v) for name, v in nash.points.items()}
         gain = truth.gains({name: v[:, None] for name, v in package.items()})[k][:, 0]
         gains.append(np.where(nash.agreement, gain, 0.0))
@@ -217,9 +219,13 @@ def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     truth = batch_problem(deal, values)
     # the believed scans and both zone tests start from the scan of the utilities
     utilities = _scan_of_utilities(deal, truth, SIDES)
-    expected, packages = expected_gains(deal, values, seed, power, utilities, truth)
+    # A side whose belief leaves a utility and the disagreement payoffs as they are scans the
+    # true gains of that utility: made once (for the benchmark and the zone test).
+    made: dict = {}
+    expected, packages = expected_gains(deal, values, seed, power, utilities, truth, made)
     # Only the breakdown is reported: a draw whose grid already meets both expectations is settled.
-    return mutual_optimism(truth, expected, packages=packages, enough=0.0, utilities=utilities)
+    return mutual_optimism(truth, expected, packages=packages, enough=0.0, utilities=utilities,
+                           made=made)
 
 
 @dataclass(frozen=True)

@@ -345,11 +345,17 @@ class MutualOptimism:
         return float(np.mean(self.breakdown))
 
 
-def scan_from(utilities: GridScan, disagreement: tuple[np.ndarray, np.ndarray]) -> GridScan:
+def scan_from(utilities: GridScan, disagreement: tuple[np.ndarray, np.ndarray],
+              made: dict | None = None) -> GridScan:
     """The :func:`games.bargaining.batch.scan` of a problem from the scan of its utilities (the
     same problem with a zero disagreement point): each gain is the utility minus the
     disagreement payoff, the same subtraction :meth:`BatchProblem.gains` makes, so the scan is
     the same to the bit.
+
+    ``made``: a dict this function reads and fills, shared by the scans made from the same
+    utility tables: a player's gains (and range) already made from the same utility table
+    (the same array object) and disagreement payoffs equal to the bit are taken from it, not
+    made again (the same subtraction would give the same numbers).
 
     >>> import numpy as np
     >>> from games.optimise.outcome_space import Box
@@ -360,17 +366,26 @@ def scan_from(utilities: GridScan, disagreement: tuple[np.ndarray, np.ndarray]) 
     >>> all(np.array_equal(a, b) for a, b in zip(scan_from(scan(p), d).gains, direct.gains))
     True
     """
-    gains = tuple(g - np.asarray(d, dtype=float)[:, None]
-                  for g, d in zip(utilities.gains, disagreement))
-    units = tuple(np.maximum(np.ptp(g, axis=1), 1e-12) for g in gains)
-    return GridScan(utilities.grid, gains, units, utilities.grid_points)  # type: ignore[arg-type]
+    made = {} if made is None else made
+    gains, units = [], []
+    for u, d in zip(utilities.gains, disagreement):
+        d = np.asarray(d, dtype=float)
+        key = (id(u), d.shape, d.tobytes())
+        if key not in made:
+            g = u - d[:, None]
+            # u is kept with its gains: its id then names no other array while ``made`` lives
+            made[key] = (u, g, np.maximum(np.ptp(g, axis=1), 1e-12))
+        gains.append(made[key][1])
+        units.append(made[key][2])
+    return GridScan(utilities.grid, tuple(gains), tuple(units),  # type: ignore[arg-type]
+                    utilities.grid_points)
 
 
 def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
                     packages: Sequence[Mapping[str, ArrayLike]] = (),
                     tolerance: float = OPTIMISM_TOLERANCE, grid_points: int = 350,
-                    enough: float | None = None, utilities: GridScan | None = None
-                    ) -> MutualOptimism:
+                    enough: float | None = None, utilities: GridScan | None = None,
+                    made: dict | None = None) -> MutualOptimism:
     """Where each side expects more than the other will concede: talks break down.
 
     ``expected`` holds each player's expected gain over its disagreement payoff per draw
@@ -383,7 +398,8 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     large are not refined (their margin is then only a lower bound); any ``enough >= -tolerance``
     leaves :attr:`MutualOptimism.breakdown` unchanged, since refining only raises a margin.
     ``utilities``: the problem's scan with a zero disagreement point (:func:`scan_from`), if
-    already made (both zone tests start from it).
+    already made (both zone tests start from it); ``made``: the tables already made from
+    its arrays (:func:`scan_from`).
 
     >>> import numpy as np
     >>> from games.optimise.outcome_space import Box
@@ -398,7 +414,8 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     # Both zone tests scan the same utilities: evaluated once, each disagreement point after.
     utilities = utilities or scan(replace(problem, disagreement=(np.zeros(problem.draws),) * 2),
                                   grid_points)
-    zone = zone_test(shifted, grid=scan_from(utilities, shifted.disagreement), enough=enough)
+    zone = zone_test(shifted, grid=scan_from(utilities, shifted.disagreement, made),
+                     enough=enough)
     margin = zone.margin.copy()
     # The margin is a maximum over packages, so any package gives a lower bound: the packages
     # the sides expect (e.g. their benchmarks) settle the case of equal expectations exactly,
@@ -411,7 +428,7 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
             at = np.minimum(g_1 / zone.units[0], g_2 / zone.units[1])
         margin = np.fmax(margin, at)
     # Only emptiness is kept: a draw the grid already shows non-empty needs no refinement.
-    empty = zone_test(problem, grid=scan_from(utilities, problem.disagreement),
+    empty = zone_test(problem, grid=scan_from(utilities, problem.disagreement, made),
                       enough=GAIN_TOLERANCE).empty
     return MutualOptimism(margin, (e_1.copy(), e_2.copy()), empty, tolerance,
                           settings={"grid_points": grid_points, "packages": len(packages),

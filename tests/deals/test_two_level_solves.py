@@ -10,10 +10,10 @@ import pytest
 import deals
 from deals.audit.leverage import batch_problem, sample_values, supplier_power
 from deals.deal.terms import SIDES
-from deals.two_level.beliefs import (_benchmark, believed_values, expected_gains,
-                                     in_proposal_setting)
-from games.bargaining.batch import nash_benchmark, scan, zone_test
-from games.bargaining.winset import scan_from
+from deals.two_level.beliefs import (_benchmark, _scan_of_utilities, believed_values,
+                                     expected_gains, in_proposal_setting)
+from games.bargaining.batch import GridScan, nash_benchmark, scan, zone_test
+from games.bargaining.winset import mutual_optimism, scan_from
 
 
 def test_a_believed_benchmark_is_the_full_nash_benchmark_where_the_grid_misses_draws():
@@ -60,3 +60,41 @@ def test_expected_gains_from_shared_scans_are_those_of_each_sides_own_benchmark(
         gain = truth.gains({n: v[:, None] for n, v in package.items()})[k][:, 0]
         assert np.array_equal(np.where(nash.agreement, gain, 0.0), (e_1, e_2)[k])
         assert all(np.array_equal(package[n], packages[k][n]) for n in package)
+
+
+@pytest.mark.parametrize("name, tables", [("india-energy-trade", 6),
+                                          ("allied-sme-netherlands", 7)])
+def test_gain_tables_made_once_per_summary_give_the_same_breakdown(name, tables):
+    """India's beliefs leave each side's utility and every disagreement payoff as they are for
+    the other side: its benchmark and the zone test share that side's true gains (six tables
+    of eight); the Netherlands' supplier belief moves its disagreement payoff (seven)."""
+    deal = in_proposal_setting(deals.load(name))
+    values = sample_values(deal, 300, 3)
+    truth = batch_problem(deal, values)
+    utilities = _scan_of_utilities(deal, truth, SIDES)
+    made: dict = {}
+    shared = expected_gains(deal, values, 3, None, utilities, truth, made)
+    alone = expected_gains(deal, values, 3, None, utilities, truth)
+    assert all(np.array_equal(a, b) for a, b in zip(shared[0], alone[0]))
+    got = mutual_optimism(truth, shared[0], packages=shared[1], enough=0.0,
+                          utilities=utilities, made=made)
+    want = mutual_optimism(truth, alone[0], packages=alone[1], enough=0.0, utilities=utilities)
+    assert len(made) == tables
+    assert np.array_equal(got.margin, want.margin, equal_nan=True)
+    assert np.array_equal(got.zone_empty, want.zone_empty)
+
+
+def test_a_gain_table_is_reused_only_for_the_same_utilities_and_equal_payoffs():
+    g = np.random.default_rng(4).normal(size=(5, 7))
+    ones = np.ones(5)
+    utilities = GridScan({"s": np.linspace(0, 1, 7)}, (g, g.copy()), (ones, ones), 7)
+    d = np.arange(5.0)
+    made: dict = {}
+    first = scan_from(utilities, (d, d), made)
+    again = scan_from(utilities, (d.copy(), d + 1e-12), made)
+    assert again.gains[0] is first.gains[0]              # equal payoffs, the same table
+    assert again.gains[1] is not first.gains[1]          # other payoffs: made anew
+    assert first.gains[1] is not first.gains[0]          # another utility array: its own
+    plain = scan_from(utilities, (d.copy(), d + 1e-12))
+    assert all(np.array_equal(a, b) for a, b in zip(plain.gains + plain.units,
+                                                    again.gains + again.units))
