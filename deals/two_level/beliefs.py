@@ -34,7 +34,8 @@ from deals.errors import DealError
 from deals.deal.terms import SIDES
 from games.bargaining.batch import (BLOCK_CELLS, GAIN_TOLERANCE, BatchNash, BatchProblem,
                                     GridScan, nash_benchmark, optimal_ask, scan, zone_test)
-from games.bargaining.winset import MutualOptimism, mutual_optimism, scan_from
+from games.bargaining.winset import (MutualOptimism, mutual_optimism, scan_from,
+                                     scan_keeping_ranges)
 
 
 def in_proposal_setting(deal: Any) -> Any:
@@ -116,10 +117,17 @@ def utility_scan(deal: Any, values: Mapping[str, np.ndarray],
     return _scan_of_utilities(deal, batch_problem(deal, values), sides)
 
 
-def _scan_of_utilities(deal: Any, problem: BatchProblem, sides: tuple[str, ...]) -> GridScan:
-    """:func:`utility_scan` of the draws ``problem`` (the deal's batch problem) holds."""
+def _scan_of_utilities(deal: Any, problem: BatchProblem, sides: tuple[str, ...],
+                       made: dict | None = None) -> GridScan:
+    """:func:`utility_scan` of the draws ``problem`` (the deal's batch problem) holds.
+
+    ``made``: each scanned utility's least and greatest value per draw are kept in it
+    (:func:`games.bargaining.winset.scan_keeping_ranges`), for the scans made from it."""
     zero = np.zeros(problem.draws)
-    return scan(replace(problem, utilities=_SideUtilities(deal, sides), disagreement=(zero, zero)))
+    zeroed = replace(problem, utilities=_SideUtilities(deal, sides), disagreement=(zero, zero))
+    if made is None:
+        return scan(zeroed)
+    return scan_keeping_ranges(zeroed, made, tuple(s not in sides for s in SIDES))
 
 
 def _benchmark(problem: BatchProblem, power: np.ndarray, grid: GridScan | None = None
@@ -175,7 +183,7 @@ def expected_gains(deal: Any, values: Mapping[str, np.ndarray], seed: int | None
         about = set(deal.beliefs[side].about) if deal.beliefs and side in deal.beliefs else set()
         moved = tuple(s for s in SIDES if about & set(deal.inlined(s).names))
         problem = batch_problem(deal, seen)
-        own = _scan_of_utilities(deal, problem, moved) if moved else utilities
+        own = _scan_of_utilities(deal, problem, moved, made) if moved else utilities
         table = GridScan(utilities.grid, tuple(own.gains[j] if s in moved else utilities.gains[j]
                                                for j, s in enumerate(SIDES)),
                          utilities.units, utilities.grid_points)  # type: ignore[arg-type]
@@ -217,11 +225,12 @@ def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     deal = in_proposal_setting(deal)
     values = sample_values(deal, draws, seed)
     truth = batch_problem(deal, values)
-    # the believed scans and both zone tests start from the scan of the utilities
-    utilities = _scan_of_utilities(deal, truth, SIDES)
     # A side whose belief leaves a utility and the disagreement payoffs as they are scans the
-    # true gains of that utility: made once (for the benchmark and the zone test).
+    # true gains of that utility: made once (for the benchmark and the zone test); each
+    # utility's range per draw is found once, for all the scans made from it.
     made: dict = {}
+    # the believed scans and both zone tests start from the scan of the utilities
+    utilities = _scan_of_utilities(deal, truth, SIDES, made)
     expected, packages = expected_gains(deal, values, seed, power, utilities, truth, made)
     # Only the breakdown is reported: a draw whose grid already meets both expectations is settled.
     return mutual_optimism(truth, expected, packages=packages, enough=0.0, utilities=utilities,

@@ -48,6 +48,7 @@ from numpy.typing import ArrayLike
 
 from games.bargaining.batch import (GAIN_TOLERANCE, BatchNash, BatchProblem, GridScan,
                                     nash_benchmark, scan, zone_test)
+from games.bargaining.batch.stack import grid_gains
 from games.bargaining.rubinstein import nash_power
 from games.optimise.box_search import maximise
 from games.errors import BargainingError
@@ -55,7 +56,7 @@ from games.errors import BargainingError
 __all__ = [
     "RULES", "OPTIMISM_TOLERANCE", "Ratification", "delayed_power", "WinSetScan", "win_set",
     "constrained_nash", "SchellingShift", "schelling_shift", "MutualOptimism", "mutual_optimism",
-    "scan_from",
+    "scan_from", "row_range", "scan_keeping_ranges",
 ]
 
 RULES = ("veto", "majority", "chair")
@@ -372,13 +373,55 @@ def scan_from(utilities: GridScan, disagreement: tuple[np.ndarray, np.ndarray],
         d = np.asarray(d, dtype=float)
         key = (id(u), d.shape, d.tobytes())
         if key not in made:
-            g = u - d[:, None]
-            # u is kept with its gains: its id then names no other array while ``made`` lives
-            made[key] = (u, g, np.maximum(np.ptp(g, axis=1), 1e-12))
+            low, high = row_range(u, made)
+            # x -> x - d rounds monotonically: the least and greatest gain of a row are its
+            # least and greatest utility minus d, rounded, so this is np.ptp of the gains to
+            # the bit (u is kept with them: its id names no other array while ``made`` lives)
+            made[key] = (u, u - d[:, None], np.maximum((high - d) - (low - d), 1e-12))
         gains.append(made[key][1])
         units.append(made[key][2])
     return GridScan(utilities.grid, tuple(gains), tuple(units),  # type: ignore[arg-type]
                     utilities.grid_points)
+
+
+def row_range(table: np.ndarray, made: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's least and greatest value in ``table``, found once per array while ``made``
+    (see :func:`scan_from`) lives.
+
+    >>> [v.tolist() for v in row_range(np.array([[2.0, -1.0, 3.0]]), {})]
+    [[-1.0], [3.0]]
+    """
+    key = ("range", id(table))
+    if key not in made:
+        made[key] = (table, np.min(table, axis=1), np.max(table, axis=1))
+    return made[key][1], made[key][2]
+
+
+def scan_keeping_ranges(problem: BatchProblem, made: dict,
+                        zero: tuple[bool, bool] = (False, False), grid_points: int = 350
+                        ) -> GridScan:
+    """:func:`games.bargaining.batch.scan` of ``problem`` (a zero disagreement point: its gains
+    are its utilities), each player's least and greatest gain per draw kept in ``made``
+    (:func:`row_range`), so the scans :func:`scan_from` makes from it need no range of their
+    own. Each unit is the greatest minus the least gain, what np.ptp finds in ``scan``, so the
+    same bits; a player ``zero`` names has utility 0 everywhere: range 0, unit 1e-12.
+
+    >>> import numpy as np
+    >>> from games.optimise.outcome_space import Box
+    >>> p = BatchProblem(lambda x, q: (x["s"], 0 * x["s"]), Box({"s": (0.0, 1.0)}), {},
+    ...                  (np.zeros(1), np.zeros(1)))
+    >>> [float(u[0]) for u in scan_keeping_ranges(p, {}, (False, True)).units]
+    [1.0, 1e-12]
+    """
+    box, n = problem.box, problem.draws
+    grid = box.grid(grid_points)
+    axes = box.grid_axes(grid_points) if problem.elementwise and box.names else None
+    shape = (n, len(next(iter(grid.values()))))
+    gains = tuple(np.broadcast_to(g, shape) for g in grid_gains(problem, grid, axes, slice(0, n)))
+    units = tuple(np.full(n, 1e-12) if flat else
+                  np.maximum(np.subtract(*row_range(g, made)[::-1]), 1e-12)
+                  for g, flat in zip(gains, zero))
+    return GridScan(grid, gains, units, grid_points)  # type: ignore[arg-type]
 
 
 def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,

@@ -79,7 +79,7 @@ def test_gain_tables_made_once_per_summary_give_the_same_breakdown(name, tables)
     got = mutual_optimism(truth, shared[0], packages=shared[1], enough=0.0,
                           utilities=utilities, made=made)
     want = mutual_optimism(truth, alone[0], packages=alone[1], enough=0.0, utilities=utilities)
-    assert len(made) == tables
+    assert sum(key[0] != "range" for key in made) == tables
     assert np.array_equal(got.margin, want.margin, equal_nan=True)
     assert np.array_equal(got.zone_empty, want.zone_empty)
 
@@ -98,3 +98,34 @@ def test_a_gain_table_is_reused_only_for_the_same_utilities_and_equal_payoffs():
     plain = scan_from(utilities, (d.copy(), d + 1e-12))
     assert all(np.array_equal(a, b) for a, b in zip(plain.gains + plain.units,
                                                     again.gains + again.units))
+
+
+@pytest.mark.parametrize("sides", [SIDES, ("partner",)])
+def test_a_utility_scan_keeping_its_ranges_is_the_plain_scan(sides):
+    deal = in_proposal_setting(deals.load("india-energy-trade"))
+    problem = batch_problem(deal, sample_values(deal, 200, 5))
+    made: dict = {}
+    kept, plain = _scan_of_utilities(deal, problem, sides, made), _scan_of_utilities(
+        deal, problem, sides)
+    assert all(np.array_equal(a, b) for a, b in zip(kept.gains + kept.units,
+                                                    plain.gains + plain.units))
+    assert kept.grid_points == plain.grid_points
+    assert all(np.array_equal(kept.grid[k], plain.grid[k]) for k in plain.grid)
+    assert sum(key[0] == "range" for key in made) == len(sides)   # a side not scanned: none
+
+
+def test_a_range_from_the_utilitys_range_is_the_range_of_the_gains():
+    """Rounding u - d is monotone in u, so each row's least and greatest gain are its least
+    and greatest utility minus d: the units agree with np.ptp of the gains to the bit, also
+    where the subtraction rounds (large payoffs), a row is flat or holds signed zeros."""
+    rng = np.random.default_rng(6)
+    u = rng.normal(size=(300, 40)) * 10.0 ** rng.integers(-3, 9, size=(300, 1))
+    u[:5] = 1.5
+    u[5:10, ::2], u[5:10, 1::2] = 0.0, -0.0
+    d = rng.normal(size=300) * 10.0 ** rng.integers(-3, 17, size=300)
+    d[5:10] = (0.0, -0.0, 0.0, -0.0, 0.0)
+    ones = np.ones(300)
+    scanned = scan_from(GridScan({"s": np.arange(40.0)}, (u, -u), (ones, ones), 40), (d, -d))
+    for g, unit in zip((u - d[:, None], -u + d[:, None]), scanned.units):
+        assert np.array_equal(unit, np.maximum(np.ptp(g, axis=1), 1e-12))
+    assert (scanned.units[0] > 1e-12).any() and (scanned.units[0] == 1e-12).any()
