@@ -207,7 +207,16 @@ def threat_under_doubt(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     q = np.broadcast_to(np.asarray(resolve, dtype=float), (n,))
     if not np.all((q >= 0) & (q <= 1)):
         raise DealError("resolve: the partner's belief must lie in [0, 1]")
-    solved = {label: screening_offer_batch(tree, **doubt_values(deal, values, level))
+    # The payoffs do not depend on the belief: worked out once, each solve given its own copy
+    # with its belief (what doubt_values would give it).
+    payoffs = doubt_values(deal, values, q)
+
+    def at(level: Any) -> dict[str, np.ndarray]:
+        own = {k: v.copy() for k, v in payoffs.items()}
+        own[RESOLVE] = np.broadcast_to(np.asarray(level, dtype=float), (n,)).copy()
+        return own
+
+    solved = {label: screening_offer_batch(tree, **at(level))
               for label, level in (("belief", q), ("certain", 1.0), ("ignored", 0.0))}
     main = solved["belief"]
     modelled = main.types.index(MODELLED)

@@ -129,3 +129,18 @@ def test_a_range_from_the_utilitys_range_is_the_range_of_the_gains():
     for g, unit in zip((u - d[:, None], -u + d[:, None]), scanned.units):
         assert np.array_equal(unit, np.maximum(np.ptp(g, axis=1), 1e-12))
     assert (scanned.units[0] > 1e-12).any() and (scanned.units[0] == 1e-12).any()
+
+
+@pytest.mark.parametrize("resolve", [None, 0.3])
+def test_the_doubt_payoffs_worked_out_once_solve_as_each_levels_own(resolve):
+    from deals.two_level.doubt import (doubt_tree, doubt_values,  # test-only: the direct path
+                                       threat_under_doubt)
+    from games.trees.bayesian import screening_offer_batch  # test-only: the direct path
+
+    deal = in_proposal_setting(deals.load("allied-sme-netherlands"))
+    found = threat_under_doubt(deal, 400, 4, resolve=resolve)
+    values = sample_values(deal, 400, 4)
+    for level, answer in ((found.resolve, found.answer), (1.0, found.answer_if_certain),
+                          (0.0, found.answer_if_ignored)):
+        direct = screening_offer_batch(doubt_tree(deal), **doubt_values(deal, values, level))
+        assert np.array_equal(direct.best, answer)
