@@ -223,7 +223,14 @@ def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     True
     """
     deal = in_proposal_setting(deal)
-    values = sample_values(deal, draws, seed)
+    return mutual_optimism_at(deal, sample_values(deal, draws, seed), seed, power)
+
+
+def mutual_optimism_at(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
+                       power: float | None = None) -> MutualOptimism:
+    """:func:`mutual_optimism_of` of ``deal``, already in its proposal's setting
+    (:func:`in_proposal_setting`), at its draws ``values`` (``sample_values(deal, draws,
+    seed)``; ``seed`` also seeds each side's believed draws)."""
     truth = batch_problem(deal, values)
     # A side whose belief leaves a utility and the disagreement payoffs as they are scans the
     # true gains of that utility: made once (for the benchmark and the zone test); each

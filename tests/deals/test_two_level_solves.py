@@ -11,7 +11,8 @@ import deals
 from deals.audit.leverage import batch_problem, sample_values, supplier_power
 from deals.deal.terms import SIDES
 from deals.two_level.beliefs import (_benchmark, _scan_of_utilities, believed_values,
-                                     expected_gains, in_proposal_setting)
+                                     expected_gains, in_proposal_setting,
+                                     mutual_optimism_of)
 from games.bargaining.batch import GridScan, nash_benchmark, scan, zone_test
 from games.bargaining.winset import mutual_optimism, scan_from
 
@@ -144,3 +145,17 @@ def test_the_doubt_payoffs_worked_out_once_solve_as_each_levels_own(resolve):
                           (0.0, found.answer_if_ignored)):
         direct = screening_offer_batch(doubt_tree(deal), **doubt_values(deal, values, level))
         assert np.array_equal(direct.best, answer)
+
+
+def test_the_summary_gives_its_draws_to_the_belief_analyses_as_they_would_draw_them():
+    from deals.two_level.doubt import threat_under_doubt  # test-only: the direct path
+    from deals.two_level.ratification import two_level  # test-only: the summary
+
+    deal = deals.load("allied-sme-netherlands")
+    summary = two_level(deal, 300, 6)
+    alone = mutual_optimism_of(deal, 300, 6)
+    assert summary.breakdown == alone.probability and 0 < alone.probability < 1
+    threat = threat_under_doubt(deal, 300, 6)
+    for name in ("answer", "answer_if_certain", "answer_if_ignored", "resolve", "carried_out"):
+        assert np.array_equal(getattr(summary.threat, name), getattr(threat, name))
+    assert summary.threat.settings == threat.settings
