@@ -34,8 +34,7 @@ from deals.errors import DealError
 from deals.deal.terms import SIDES
 from games.bargaining.batch import (BLOCK_CELLS, GAIN_TOLERANCE, BatchNash, BatchProblem,
                                     GridScan, nash_benchmark, optimal_ask, scan, zone_test)
-from games.bargaining.winset import (MutualOptimism, mutual_optimism, scan_from,
-                                     scan_keeping_ranges)
+from games.bargaining.winset import MutualOptimism, mutual_optimism, scan_from
 
 
 def in_proposal_setting(deal: Any) -> Any:
@@ -117,17 +116,10 @@ def utility_scan(deal: Any, values: Mapping[str, np.ndarray],
     return _scan_of_utilities(deal, batch_problem(deal, values), sides)
 
 
-def _scan_of_utilities(deal: Any, problem: BatchProblem, sides: tuple[str, ...],
-                       made: dict | None = None) -> GridScan:
-    """:func:`utility_scan` of the draws ``problem`` (the deal's batch problem) holds.
-
-    ``made``: each scanned utility's least and greatest value per draw are kept in it
-    (:func:`games.bargaining.winset.scan_keeping_ranges`), for the scans made from it."""
+def _scan_of_utilities(deal: Any, problem: BatchProblem, sides: tuple[str, ...]) -> GridScan:
+    """:func:`utility_scan` of the draws ``problem`` (the deal's batch problem) holds."""
     zero = np.zeros(problem.draws)
-    zeroed = replace(problem, utilities=_SideUtilities(deal, sides), disagreement=(zero, zero))
-    if made is None:
-        return scan(zeroed)
-    return scan_keeping_ranges(zeroed, made, tuple(s not in sides for s in SIDES))
+    return scan(replace(problem, utilities=_SideUtilities(deal, sides), disagreement=(zero, zero)))
 
 
 def _benchmark(problem: BatchProblem, power: np.ndarray, grid: GridScan | None = None
@@ -164,16 +156,14 @@ def _grid_in_zone(grid: GridScan) -> np.ndarray:
 
 def expected_gains(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
                    power: float | None = None, utilities: GridScan | None = None,
-                   truth: BatchProblem | None = None, made: dict | None = None
+                   truth: BatchProblem | None = None
                    ) -> tuple[tuple[np.ndarray, np.ndarray], list[dict[str, np.ndarray]]]:
     """Each side's true gain at the benchmark it computes from its own beliefs, per draw, and
     those benchmarks. A side that sees no zone of agreement expects its outside option (0).
 
     ``utilities``: :func:`utility_scan` of ``values``, if made: a side's belief changes only
     the utilities that use the parameters it is about, so only those are scanned again.
-    ``truth``: the deal's batch problem at ``values``, if made. ``made``: the gain tables
-    already made from ``utilities``' arrays (:func:`games.bargaining.winset.scan_from`; it
-    is filled).
+    ``truth``: the deal's batch problem at ``values``, if made.
     """
     truth = truth or batch_problem(deal, values)
     utilities = utilities or _scan_of_utilities(deal, truth, SIDES)
@@ -183,12 +173,12 @@ def expected_gains(deal: Any, values: Mapping[str, np.ndarray], seed: int | None
         about = set(deal.beliefs[side].about) if deal.beliefs and side in deal.beliefs else set()
         moved = tuple(s for s in SIDES if about & set(deal.inlined(s).names))
         problem = batch_problem(deal, seen)
-        own = _scan_of_utilities(deal, problem, moved, made) if moved else utilities
+        own = _scan_of_utilities(deal, problem, moved) if moved else utilities
         table = GridScan(utilities.grid, tuple(own.gains[j] if s in moved else utilities.gains[j]
                                                for j, s in enumerate(SIDES)),
                          utilities.units, utilities.grid_points)  # type: ignore[arg-type]
         nash = _benchmark(problem, supplier_power(deal, seen, power),
-                          scan_from(table, problem.disagreement, made))
+                          scan_from(table, problem.disagreement))
         package = {name: np.nan_to_num(v) for name, v in nash.points.items()}
         gain = truth.gains({name: v[:, None] for name, v in package.items()})[k][:, 0]
         gains.append(np.where(nash.agreement, gain, 0.0))
@@ -223,25 +213,13 @@ def mutual_optimism_of(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     True
     """
     deal = in_proposal_setting(deal)
-    return mutual_optimism_at(deal, sample_values(deal, draws, seed), seed, power)
-
-
-def mutual_optimism_at(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
-                       power: float | None = None) -> MutualOptimism:
-    """:func:`mutual_optimism_of` of ``deal``, already in its proposal's setting
-    (:func:`in_proposal_setting`), at its draws ``values`` (``sample_values(deal, draws,
-    seed)``; ``seed`` also seeds each side's believed draws)."""
+    values = sample_values(deal, draws, seed)
     truth = batch_problem(deal, values)
-    # A side whose belief leaves a utility and the disagreement payoffs as they are scans the
-    # true gains of that utility: made once (for the benchmark and the zone test); each
-    # utility's range per draw is found once, for all the scans made from it.
-    made: dict = {}
     # the believed scans and both zone tests start from the scan of the utilities
-    utilities = _scan_of_utilities(deal, truth, SIDES, made)
-    expected, packages = expected_gains(deal, values, seed, power, utilities, truth, made)
+    utilities = _scan_of_utilities(deal, truth, SIDES)
+    expected, packages = expected_gains(deal, values, seed, power, utilities, truth)
     # Only the breakdown is reported: a draw whose grid already meets both expectations is settled.
-    return mutual_optimism(truth, expected, packages=packages, enough=0.0, utilities=utilities,
-                           made=made)
+    return mutual_optimism(truth, expected, packages=packages, enough=0.0, utilities=utilities)
 
 
 @dataclass(frozen=True)

@@ -193,14 +193,7 @@ def threat_under_doubt(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     if deal.proposal is None:
         raise DealError(f"deal {deal.name!r} has no [proposal] whose threat could be doubted")
     deal = in_proposal_setting(deal)  # the proposal's own status quo: its threat carried out
-    return threat_at(deal, sample_values(deal, draws, seed), seed, resolve)
-
-
-def threat_at(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
-              resolve: Any = None) -> ThreatUnderDoubt:
-    """:func:`threat_under_doubt` of ``deal``, already in its proposal's setting
-    (:func:`deals.two_level.beliefs.in_proposal_setting`), at its draws ``values``
-    (``sample_values(deal, draws, seed)``; ``seed`` also seeds the partner's belief)."""
+    values = sample_values(deal, draws, seed)
     n = len(next(iter(values.values())))
     if resolve is None:
         belief = None if deal.beliefs is None or "partner" not in deal.beliefs \
@@ -214,16 +207,7 @@ def threat_at(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
     q = np.broadcast_to(np.asarray(resolve, dtype=float), (n,))
     if not np.all((q >= 0) & (q <= 1)):
         raise DealError("resolve: the partner's belief must lie in [0, 1]")
-    # The payoffs do not depend on the belief: worked out once, each solve given its own copy
-    # with its belief (what doubt_values would give it).
-    payoffs = doubt_values(deal, values, q)
-
-    def at(level: Any) -> dict[str, np.ndarray]:
-        own = {k: v.copy() for k, v in payoffs.items()}
-        own[RESOLVE] = np.broadcast_to(np.asarray(level, dtype=float), (n,)).copy()
-        return own
-
-    solved = {label: screening_offer_batch(tree, **at(level))
+    solved = {label: screening_offer_batch(tree, **doubt_values(deal, values, level))
               for label, level in (("belief", q), ("certain", 1.0), ("ignored", 0.0))}
     main = solved["belief"]
     modelled = main.types.index(MODELLED)
@@ -234,4 +218,4 @@ def threat_at(deal: Any, values: Mapping[str, np.ndarray], seed: int | None,
                             solved["certain"].best, solved["ignored"].best, q.copy(),
                             q + (1 - q) * chosen,
                             max(s.regret for s in solved.values()),
-                            settings={"draws": n, "seed": seed})
+                            settings={"draws": draws, "seed": seed})

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from deals.deal.sections.actors import WinSetSlack, latency, member_gains
-from deals.two_level.beliefs import in_proposal_setting, mutual_optimism_at, mutual_optimism_of
+from deals.two_level.beliefs import in_proposal_setting, mutual_optimism_of
 from deals.errors import DealError
 from deals.audit.leverage import batch_problem, sample_values, supplier_power
 from deals.audit.verdicts import side_of
@@ -260,11 +260,6 @@ def power_with_latency(deal: Any, values: Mapping[str, np.ndarray], months: Mapp
                                          t + months.get("partner", 0.0)), (n,))
 
 
-def _copies(values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """A copy of each array of ``values``, in the same order."""
-    return {k: v.copy() for k, v in values.items()}
-
-
 def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
               power: float | None = None, grid_points: int = 350) -> TwoLevel:
     """Ratification, latency, power and Schelling's shift of a deal's proposal, per draw.
@@ -281,9 +276,6 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
     given = deal
     deal, proposal = deal.at_terms("proposal")  # in the proposal's own setting
     values = sample_values(deal, draws, seed)
-    # Seeded, the belief analyses below draw these same values: each is given a copy of them
-    # as drawn (before anything reads them) instead of drawing them again.
-    drawn = None if seed is None or deal.beliefs is None else _copies(values)
     beta = supplier_power(deal, values, power)
     homes, ratified, months = {}, {}, {}
     for side in deal.actors or {}:
@@ -301,14 +293,11 @@ def two_level(deal: Any, draws: int = 2_000, seed: int | None = 0, *,
         shares["both"] = float(np.mean(np.logical_and.reduce(list(ratified.values()))))
     breakdown, threat = None, None
     if deal.beliefs is not None:
-        breakdown = (mutual_optimism_of(given, draws, seed, power=power) if drawn is None else
-                     mutual_optimism_at(deal, _copies(drawn), seed, power)).probability
+        breakdown = mutual_optimism_of(given, draws, seed, power=power).probability
         if "partner" in deal.beliefs and deal.beliefs["partner"].resolve is not None:
-            from deals.two_level.doubt import (  # start-up time: games.trees
-                threat_at, threat_under_doubt)
+            from deals.two_level.doubt import threat_under_doubt  # start-up time: games.trees
 
-            threat = (threat_under_doubt(given, draws, seed) if drawn is None else
-                      threat_at(deal, _copies(drawn), seed))
+            threat = threat_under_doubt(given, draws, seed)
     return TwoLevel(deal.name, {s: deal.party(s) for s in SIDES}, draws, seed,
                     HomeSides(deal, values, beta, grid_points, homes), shares,
                     float(np.median(beta)),

@@ -48,7 +48,6 @@ from numpy.typing import ArrayLike
 
 from games.bargaining.batch import (GAIN_TOLERANCE, BatchNash, BatchProblem, GridScan,
                                     nash_benchmark, scan, zone_test)
-from games.bargaining.batch.stack import grid_gains
 from games.bargaining.rubinstein import nash_power
 from games.optimise.box_search import maximise
 from games.errors import BargainingError
@@ -56,7 +55,7 @@ from games.errors import BargainingError
 __all__ = [
     "RULES", "OPTIMISM_TOLERANCE", "Ratification", "delayed_power", "WinSetScan", "win_set",
     "constrained_nash", "SchellingShift", "schelling_shift", "MutualOptimism", "mutual_optimism",
-    "scan_from", "row_range", "scan_keeping_ranges",
+    "scan_from",
 ]
 
 RULES = ("veto", "majority", "chair")
@@ -346,17 +345,11 @@ class MutualOptimism:
         return float(np.mean(self.breakdown))
 
 
-def scan_from(utilities: GridScan, disagreement: tuple[np.ndarray, np.ndarray],
-              made: dict | None = None) -> GridScan:
+def scan_from(utilities: GridScan, disagreement: tuple[np.ndarray, np.ndarray]) -> GridScan:
     """The :func:`games.bargaining.batch.scan` of a problem from the scan of its utilities (the
     same problem with a zero disagreement point): each gain is the utility minus the
     disagreement payoff, the same subtraction :meth:`BatchProblem.gains` makes, so the scan is
     the same to the bit.
-
-    ``made``: a dict this function reads and fills, shared by the scans made from the same
-    utility tables: a player's gains (and range) already made from the same utility table
-    (the same array object) and disagreement payoffs equal to the bit are taken from it, not
-    made again (the same subtraction would give the same numbers).
 
     >>> import numpy as np
     >>> from games.optimise.outcome_space import Box
@@ -367,68 +360,17 @@ def scan_from(utilities: GridScan, disagreement: tuple[np.ndarray, np.ndarray],
     >>> all(np.array_equal(a, b) for a, b in zip(scan_from(scan(p), d).gains, direct.gains))
     True
     """
-    made = {} if made is None else made
-    gains, units = [], []
-    for u, d in zip(utilities.gains, disagreement):
-        d = np.asarray(d, dtype=float)
-        key = (id(u), d.shape, d.tobytes())
-        if key not in made:
-            low, high = row_range(u, made)
-            # x -> x - d rounds monotonically: the least and greatest gain of a row are its
-            # least and greatest utility minus d, rounded, so this is np.ptp of the gains to
-            # the bit (u is kept with them: its id names no other array while ``made`` lives)
-            made[key] = (u, u - d[:, None], np.maximum((high - d) - (low - d), 1e-12))
-        gains.append(made[key][1])
-        units.append(made[key][2])
-    return GridScan(utilities.grid, tuple(gains), tuple(units),  # type: ignore[arg-type]
-                    utilities.grid_points)
-
-
-def row_range(table: np.ndarray, made: dict) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's least and greatest value in ``table``, found once per array while ``made``
-    (see :func:`scan_from`) lives.
-
-    >>> [v.tolist() for v in row_range(np.array([[2.0, -1.0, 3.0]]), {})]
-    [[-1.0], [3.0]]
-    """
-    key = ("range", id(table))
-    if key not in made:
-        made[key] = (table, np.min(table, axis=1), np.max(table, axis=1))
-    return made[key][1], made[key][2]
-
-
-def scan_keeping_ranges(problem: BatchProblem, made: dict,
-                        zero: tuple[bool, bool] = (False, False), grid_points: int = 350
-                        ) -> GridScan:
-    """:func:`games.bargaining.batch.scan` of ``problem`` (a zero disagreement point: its gains
-    are its utilities), each player's least and greatest gain per draw kept in ``made``
-    (:func:`row_range`), so the scans :func:`scan_from` makes from it need no range of their
-    own. Each unit is the greatest minus the least gain, what np.ptp finds in ``scan``, so the
-    same bits; a player ``zero`` names has utility 0 everywhere: range 0, unit 1e-12.
-
-    >>> import numpy as np
-    >>> from games.optimise.outcome_space import Box
-    >>> p = BatchProblem(lambda x, q: (x["s"], 0 * x["s"]), Box({"s": (0.0, 1.0)}), {},
-    ...                  (np.zeros(1), np.zeros(1)))
-    >>> [float(u[0]) for u in scan_keeping_ranges(p, {}, (False, True)).units]
-    [1.0, 1e-12]
-    """
-    box, n = problem.box, problem.draws
-    grid = box.grid(grid_points)
-    axes = box.grid_axes(grid_points) if problem.elementwise and box.names else None
-    shape = (n, len(next(iter(grid.values()))))
-    gains = tuple(np.broadcast_to(g, shape) for g in grid_gains(problem, grid, axes, slice(0, n)))
-    units = tuple(np.full(n, 1e-12) if flat else
-                  np.maximum(np.subtract(*row_range(g, made)[::-1]), 1e-12)
-                  for g, flat in zip(gains, zero))
-    return GridScan(grid, gains, units, grid_points)  # type: ignore[arg-type]
+    gains = tuple(g - np.asarray(d, dtype=float)[:, None]
+                  for g, d in zip(utilities.gains, disagreement))
+    units = tuple(np.maximum(np.ptp(g, axis=1), 1e-12) for g in gains)
+    return GridScan(utilities.grid, gains, units, utilities.grid_points)  # type: ignore[arg-type]
 
 
 def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
                     packages: Sequence[Mapping[str, ArrayLike]] = (),
                     tolerance: float = OPTIMISM_TOLERANCE, grid_points: int = 350,
-                    enough: float | None = None, utilities: GridScan | None = None,
-                    made: dict | None = None) -> MutualOptimism:
+                    enough: float | None = None, utilities: GridScan | None = None
+                    ) -> MutualOptimism:
     """Where each side expects more than the other will concede: talks break down.
 
     ``expected`` holds each player's expected gain over its disagreement payoff per draw
@@ -441,8 +383,7 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     large are not refined (their margin is then only a lower bound); any ``enough >= -tolerance``
     leaves :attr:`MutualOptimism.breakdown` unchanged, since refining only raises a margin.
     ``utilities``: the problem's scan with a zero disagreement point (:func:`scan_from`), if
-    already made (both zone tests start from it); ``made``: the tables already made from
-    its arrays (:func:`scan_from`).
+    already made (both zone tests start from it).
 
     >>> import numpy as np
     >>> from games.optimise.outcome_space import Box
@@ -457,8 +398,7 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
     # Both zone tests scan the same utilities: evaluated once, each disagreement point after.
     utilities = utilities or scan(replace(problem, disagreement=(np.zeros(problem.draws),) * 2),
                                   grid_points)
-    zone = zone_test(shifted, grid=scan_from(utilities, shifted.disagreement, made),
-                     enough=enough)
+    zone = zone_test(shifted, grid=scan_from(utilities, shifted.disagreement), enough=enough)
     margin = zone.margin.copy()
     # The margin is a maximum over packages, so any package gives a lower bound: the packages
     # the sides expect (e.g. their benchmarks) settle the case of equal expectations exactly,
@@ -471,7 +411,7 @@ def mutual_optimism(problem: BatchProblem, expected: Sequence[ArrayLike], *,
             at = np.minimum(g_1 / zone.units[0], g_2 / zone.units[1])
         margin = np.fmax(margin, at)
     # Only emptiness is kept: a draw the grid already shows non-empty needs no refinement.
-    empty = zone_test(problem, grid=scan_from(utilities, problem.disagreement, made),
+    empty = zone_test(problem, grid=scan_from(utilities, problem.disagreement),
                       enough=GAIN_TOLERANCE).empty
     return MutualOptimism(margin, (e_1.copy(), e_2.copy()), empty, tolerance,
                           settings={"grid_points": grid_points, "packages": len(packages),
