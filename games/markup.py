@@ -18,7 +18,11 @@ import html
 import string
 from typing import Any
 
-__all__ = ["text", "markdown", "lines", "clipped"]
+__all__ = ["text", "markdown", "lines", "clipped", "CHART_NAME"]
+
+#: Longest name a chart writes in full (axis labels, titles, legends): a longer one is cut by
+#: :func:`clipped`, so the plot keeps its room. Text around the chart names it in full.
+CHART_NAME = 32
 
 #: Characters CommonMark lets a backslash make literal (every ASCII punctuation character);
 #: the five HTML specials are written as entities instead, which Markdown leaves literal.
@@ -57,7 +61,7 @@ def lines(values: Any, sep: str = "<br>") -> str:
     return sep.join(text(v) for v in values)
 
 
-def clipped(value: Any, width: int = 40) -> str:
+def clipped(value: Any, width: int = CHART_NAME) -> str:
     """``value`` on one line of at most ``width`` characters: a longer name (a party written
     out in full in a deal file) loses its middle to an ellipsis, keeping its start and its end
     (where two long names often differ), so a chart's labels and legend keep their room. Plain

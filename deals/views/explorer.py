@@ -44,10 +44,6 @@ from games.results import TabularResult
 
 __all__ = ["ConcessionExplorer", "Control", "ExplorerState", "assess_command", "verdict"]
 
-#: Longest party name the chart writes in full (its axis labels, title and legend); a longer
-#: one is cut with an ellipsis so the plot keeps its room. The verdict's text names it in full.
-CHART_NAME = 32
-
 
 @dataclass(frozen=True, eq=False)
 class ExplorerState(TabularResult):
@@ -408,7 +404,7 @@ class ConcessionExplorer:
         # Filled star under hollow markers: a benchmark or struck deal on top of the proposal
         # shows as a ring around the star instead of hiding it.
         said = st.assessment.verdicts["supplier"]  # the verdict the audit's table prints
-        s, p = (clipped(name, CHART_NAME) for name in st.players)  # long names keep the plot's room
+        s, p = (clipped(name) for name in st.players)  # long names keep the plot's room
         ax.scatter(*st.proposal_point, marker="*", s=200, color=verdict_colour(said),
                    edgecolor="black",
                    label="these terms: " + label(said, "supplier", {"supplier": s}),

@@ -94,7 +94,7 @@ def plot_frontier(problem: BargainingProblem, *, solutions: bool | Sequence[Barg
         ax.scatter([s.utilities[0]], [s.utilities[1]], marker=_MARKERS.get(base, "o"),
                    s=_ring_size(k, len(shown)), facecolor="none", edgecolor=f"C{k + 1}",
                    linewidth=2, label=s.solution, zorder=6 + k)
-    first, second = (clipped(name, 32) for name in problem.players)  # long names keep the room
+    first, second = (clipped(name) for name in problem.players)  # long names keep the room
     ax.set_xlabel(f"{first} utility, {unit}" if unit else first)
     ax.set_ylabel(f"{second} utility, {unit}" if unit else second)
     ax.margins(0.08)  # room for the largest ring at the ends of the frontier

@@ -112,9 +112,7 @@ def linear_maximin(a: ArrayLike, a0: ArrayLike, b: ArrayLike, b0: ArrayLike,
 
 def _per_row(v: ArrayLike, n: int) -> np.ndarray:
     """``v`` as n floats: itself when it already is (no new view), else broadcast."""
-    if isinstance(v, np.ndarray) and v.shape == (n,) and v.dtype == np.float64:
-        return v
-    return np.broadcast_to(np.asarray(v, dtype=float), (n,))
+    return _shaped(np.asarray(v, dtype=float), (n,))
 
 
 def _shaped(v: ArrayLike, shape: tuple[int, ...]) -> np.ndarray:

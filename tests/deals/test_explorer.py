@@ -554,7 +554,8 @@ def test_long_party_names_are_clipped_on_the_chart_not_in_the_verdict():
     """A party written out in full keeps the chart's room: its axis labels and title carry the
     name cut in the middle (start and end kept, so two long names stay apart); the verdict's
     sentences still name it in full."""
-    from deals.views.explorer import CHART_NAME, verdict
+    from deals.views.explorer import verdict
+    from games.markup import CHART_NAME
 
     long = "The Government of the Republic of Somewhere and Its Sovereign Wealth Fund"
     deal = dataclasses.replace(toy(), supplier=long + " (supplier)", partner=long + " (partner)")
