@@ -19,6 +19,7 @@ from deals.audit.assessment import (GAIN_UNIT, SCHEMA_VERSION, Assessment, Thres
                               audited_terms)
 from deals.audit.work import Summaries, summary
 from deals.audit.benchmark_memo import shared_benchmarks
+from deals.audit.leverage import exact_issues
 from deals.deal.files import load
 from deals.errors import DealError, DealFileError
 from deals.deal.reading import library_names
@@ -224,7 +225,8 @@ def compare(deals: Iterable[Deal | str] | None = None, *, draws: int = 2_000, se
 
     workers = 1 if executor is not None else jobs_for(jobs, len(tasks))
     # The costliest tasks start first, so the workers finish together.
-    tasks.sort(key=lambda task: -task_cost(task[0], audited[task[1]]) if workers > 1 else 0)
+    tasks.sort(key=lambda task: -task_cost(task[0], audited[task[1]], terms,
+                                           struck=struck) if workers > 1 else 0)
     remaining = Counter(k for _, k in tasks)
 
     with progress_ticks(len(audited), progress, "compare", "deal") as tick:
@@ -333,10 +335,30 @@ def main_driver(a: Assessment) -> str | None:
     return str(a.driver_table.index[0]) if len(a.driver_table) else None
 
 
-def task_cost(kind: str, deal: Deal) -> int:
-    """A rough rank of how long a task of :func:`compare` takes (only the order in which the
-    tasks start depends on it): an audit and a two-level summary grow with the issues."""
-    return len(deal.issues) * {"audit": 3, "two_level": 2}[kind]
+def task_cost(kind: str, deal: Deal, terms: str = "proposal", *, struck: bool = True
+              ) -> float:
+    """A rough estimate of how long a task of :func:`compare` takes: only the order in which
+    the tasks start depends on it (the costliest first, so that the workers finish together).
+
+    Most of an audit is searches over the issues the engine cannot solve exactly (those not
+    affine or piecewise affine, :func:`deals.audit.leverage.exact_issues`): each round of a
+    search over d of them polls up to 3^d - 1 neighbours, and every poll evaluates the
+    utilities over all the issues. An audit of the struck deal adds about half (it shares the
+    proposal's benchmark); a two-level summary with beliefs solves about one audit's worth
+    of problems, one with actors only a few.
+
+    >>> import deals
+    >>> uae, poland = deals.load("gulf-divestment-uae"), deals.load("tier-upgrade-poland")
+    >>> task_cost("audit", uae) > task_cost("audit", poland) > task_cost("two_level", uae)
+    True
+    """
+    searched = len(deal.issues) - len(exact_issues(deal))
+    solve = len(deal.issues) * (1 + searched) ** 2
+    if kind == "two_level":
+        return solve * (1.0 if deal.beliefs is not None else 0.05)
+    struck_too = (struck and terms != "outcome" and has_terms(deal, "outcome")
+                  and audited_terms(deal, "outcome")[1] != audited_terms(deal, terms)[1])
+    return solve * (1.5 if struck_too else 1.0)
 
 
 def has_terms(deal: Deal, terms: str) -> bool:
