@@ -23,6 +23,10 @@ written-out utility the texts it was made of), so even a bundle read for the wro
 only miss, never mislead. An expression outside any bundle (the engine's own texts, such as
 a game tree's payoff names) keeps its facts in an entry of its own (:func:`load_facts`).
 
+A *document* is a deal, portfolio or record file as the TOML parser read it, kept under a
+hash of its text (:func:`load_document`, :func:`store_document`): a warm run does not parse
+the TOML again.
+
 Only code that names nothing beyond numpy's functions, ``functools.reduce`` and Python's
 builtins is stored, and only from a folder owned by this user is code read back. The folder
 is ``$CHIPDEALS_CACHE_DIR`` if set (empty or ``off`` turns the cache off), else
@@ -154,13 +158,13 @@ def _write_atomically(folder: Path, name: str, data: Any) -> None:
 
 
 def trim(root: Path, most: int | None = None) -> int:
-    """Remove the least recently used entries of the cache folder ``root`` (and its bundles
-    and facts) while it holds more than ``most`` bytes (default MAX_FOLDER_BYTES), down to
-    three quarters of it; a temporary file left by a writer that died an hour ago or more
+    """Remove the least recently used entries of the cache folder ``root`` (and its bundles,
+    facts and documents) while it holds more than ``most`` bytes (default MAX_FOLDER_BYTES),
+    down to three quarters of it; a temporary file left by a writer that died an hour ago or more
     goes too. Returns the bytes removed. Files another process removes first are skipped."""
     most = MAX_FOLDER_BYTES if most is None else most
     files, now = [], time.time()
-    for folder in (root, root / "bundles", root / "facts"):
+    for folder in (root, root / "bundles", root / "facts", root / "documents"):
         try:
             with os.scandir(folder) as found:
                 for item in found:
@@ -292,6 +296,19 @@ def load_bundle(key: str) -> dict[str, Any] | None:
 def store_bundle(key: str, facts: dict[str, Any]) -> None:
     """Write the facts as bundle ``key`` (atomically); any failure leaves the cache as it was."""
     _store_facts("bundles", key, facts)
+
+
+def load_document(key: str) -> dict[str, Any] | None:
+    """The parsed file kept as entry ``key`` of the documents folder (JSON values, as
+    :func:`store_document` was given them), or None (cache off, absent, damaged, not ours)."""
+    return _load_facts("documents", key)
+
+
+def store_document(key: str, document: dict[str, Any]) -> None:
+    """Keep a parsed file (a dict of JSON values) as entry ``key`` (atomically): reading it
+    back is some thirty times cheaper than parsing TOML again. Any failure leaves the cache as
+    it was."""
+    _store_facts("documents", key, document)
 
 
 def compiled(names: tuple[str, ...], expression: Any,

@@ -13,7 +13,9 @@ True
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import hashlib
 import os
 import re
 import stat
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from deals.errors import DealFileError
+from games import expression_cache
 
 #: Deal files above this size are refused before they are read: real ones are a few kB.
 MAX_FILE_BYTES = 1_000_000
@@ -137,6 +140,23 @@ def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
                             "few hundred at most. Is this really a deal file?", path=path,
                             field="(file)")
     data = data.removeprefix("\ufeff")
+    # A file read before is not parsed again: its document is kept under a hash of its text.
+    key = _document_key(data)
+    doc = _kept_document(key)
+    kept = doc is not None
+    if doc is None:
+        doc = _parsed(data, path)
+    _refuse_control_characters(doc, path)
+    if not kept and expression_cache.cache_folder() is not None:
+        try:
+            expression_cache.store_document(key, _to_kept(doc))
+        except RecursionError:  # nested deeper than JSON writes: parsed again next time
+            pass
+    return doc
+
+
+def _parsed(data: str, path: str) -> dict[str, Any]:
+    """The TOML text parsed, or the deal-file error that says what is wrong with it."""
     try:
         doc = tomllib.loads(data)
     except tomllib.TOMLDecodeError as exc:
@@ -149,8 +169,70 @@ def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
     except RecursionError:
         raise DealFileError("not a deal file: nested too deeply", path=path,
                             field="(file)") from None
-    _refuse_control_characters(doc, path)
     return doc
+
+
+#: Bumped when the way a parsed document is kept (:func:`_to_kept`) changes.
+DOCUMENT_FORMAT = 1
+#: The key of a kept value that JSON has no type for (a TOML date or time): a control
+#: character, which no key of a document that was kept can hold (they are refused).
+_TAG = "\x00"
+_TIMES = {"datetime": dt.datetime, "date": dt.date, "time": dt.time}
+
+
+def _document_key(text: str) -> str:
+    """The cache key of a file's parsed document: a hash of its text and the keeping format."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(f"toml {DOCUMENT_FORMAT} {sys.version_info[:2]} {digest}".encode()
+                          ).hexdigest()
+
+
+def _to_kept(value: Any) -> Any:
+    """A parsed TOML value as JSON values: the same, but each date, time or date-time as
+    ``{_TAG: [kind, ISO text]}`` (floats, infinities and NaN included, JSON as Python writes
+    it reads back to the same numbers).
+
+    >>> _from_kept(_to_kept({"a": [dt.date(2025, 5, 13), 1.5, -0.0], "b": {"c": True}}))
+    {'a': [datetime.date(2025, 5, 13), 1.5, -0.0], 'b': {'c': True}}
+    """
+    if isinstance(value, dict):
+        return {k: _to_kept(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_to_kept(v) for v in value]
+    for kind, type_ in _TIMES.items():  # datetime first: a datetime is also a date
+        if isinstance(value, type_):
+            return {_TAG: [kind, value.isoformat()]}
+    return value
+
+
+def _kept_document(key: str) -> dict[str, Any] | None:
+    """The document kept under ``key``, or None (none, or not one :func:`_to_kept` could
+    have written)."""
+    try:
+        return _from_kept(expression_cache.load_document(key))
+    except RecursionError:
+        return None
+
+
+def _from_kept(value: Any) -> Any:
+    """The parsed value :func:`_to_kept` made JSON of (None: not one it could have made)."""
+    try:
+        return _restored(value) if isinstance(value, dict) else None
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+def _restored(value: Any) -> Any:
+    if isinstance(value, dict):
+        if _TAG in value:
+            kind, text = value[_TAG]
+            return _TIMES[kind].fromisoformat(text)
+        return {k: _restored(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_restored(v) for v in value]
+    if value is None:
+        raise TypeError("JSON null is no TOML value")
+    return value
 
 
 #: Control characters (C0, DEL, C1) but the tab and the line feed: no text of a deal may hold
