@@ -13,7 +13,8 @@
  *
  * Returns True when the outputs are written, False when the caller must evaluate the
  * function itself (an input that is not float64 or does not broadcast to the outputs, or
- * that varies along both axes without being C-contiguous).
+ * that varies along both axes with its rows out of order, where NumPy may lay the result out
+ * column by column).
  *
  * As in NumPy, each operation is computed over the broadcast of its operands' shapes only:
  * a value that varies along the rows alone (a parameter per draw, (r, 1)), along the columns
@@ -48,16 +49,19 @@ enum { SCALAR = 0, ROWS = 1, COLUMNS = 2, FULL = 3 };
 
 typedef struct {
     Py_buffer view;
-    int held, kind;
+    int held, kind, direct; /* direct: FULL and C-contiguous */
     Py_ssize_t s0, s1; /* byte strides along the result's rows and columns (0: broadcast) */
 } Input;
 
 /* What the loop knows of a register: its kind, its values over its own extent (a value, a
- * row, a column; NULL for FULL), its block slot (-1: none) and its last use in a block. */
+ * row, a column; for a FULL input its buffer, for a FULL result NULL), its block slot (-1:
+ * none), its last use in a block, and for a FULL input that is not C-contiguous, the input
+ * (gathered into its slot through its strides). */
 typedef struct {
     int kind, slot;
     Py_ssize_t last;
     double *values;
+    const Input *gathered;
 } Register;
 
 /* Storage kept between calls (the GIL is held throughout a call). */
@@ -104,8 +108,10 @@ static int prepare(PyObject *obj, Input *in, int ndim, Py_ssize_t rows, Py_ssize
     in->s0 = strides[0];
     in->s1 = strides[1];
     in->kind = (shape[0] > 1 ? ROWS : 0) | (shape[1] > 1 ? COLUMNS : 0);
-    /* a table NumPy might lay out otherwise, or read slowly: the caller's */
-    if (in->kind == FULL && (in->s0 != 8 * columns || in->s1 != 8)) return 0;
+    /* a table whose rows do not follow one another: NumPy might lay the result out
+     * otherwise (column by column), so the caller's */
+    if (in->kind == FULL && (in->s1 <= 0 || in->s0 < in->s1 * columns)) return 0;
+    in->direct = in->kind == FULL && in->s0 == 8 * columns && in->s1 == 8;
     return 1;
 }
 
@@ -156,13 +162,19 @@ WIDE static void full(int op, double *restrict d, const double *restrict a,
     OPERATIONS(a[k], b[k])
 }
 
-/* The cells start .. start + n of a value of kind ROWS or COLUMNS spread into to. */
+/* The cells start .. start + n of a value of kind ROWS or COLUMNS, or of a FULL input read
+ * through its strides, spread into to. */
 static void spread(const Register *r, Py_ssize_t columns, Py_ssize_t start, Py_ssize_t n,
                    double *to) {
     Py_ssize_t row = start / columns, column = start % columns, k = 0;
     while (k < n) {
         Py_ssize_t j, m = columns - column < n - k ? columns - column : n - k;
-        if (r->kind == ROWS) {
+        if (r->gathered != NULL) {
+            const Input *in = r->gathered;
+            const char *at = (const char *)in->view.buf + row * in->s0 + column * in->s1;
+            for (j = 0; j < m; j++) to[k + j] = *(const double *)(at + j * in->s1);
+        }
+        else if (r->kind == ROWS) {
             double value = r->values[row];
             for (j = 0; j < m; j++) to[k + j] = value;
         }
@@ -208,7 +220,8 @@ static Py_ssize_t plan(const int32_t *code, Py_ssize_t length, Register *reg,
         if (c[0] == STORE || reg[c[1]].kind == FULL) reg[c[2]].last = reg[c[3]].last = i;
     }
     for (i = 0; i < registers; i++)
-        if (reg[i].last >= 0 && reg[i].kind != FULL) reg[i].slot = slots++;
+        if (reg[i].last >= 0 && (reg[i].kind != FULL || reg[i].gathered != NULL))
+            reg[i].slot = slots++;
     free_slots = PyMem_Malloc((registers + 1) * sizeof(Py_ssize_t));
     if (free_slots == NULL) return -1;
     for (i = 0; i < length; i++) {
@@ -264,8 +277,7 @@ static void run_cells(const int32_t *code, Py_ssize_t length, Register *reg, Py_
             if (c[0] != STORE && reg[c[1]].kind != FULL) continue;
             for (j = 0; j < 2; j++) {
                 const Register *r = &reg[c[2 + j]];
-                p[j] = r->kind == FULL && c[2 + j] < n_in ? r->values + start
-                                                         : slots + r->slot * BLOCK;
+                p[j] = r->slot < 0 ? r->values + start : slots + r->slot * BLOCK;
             }
             if (c[0] == STORE)
                 memcpy(out[c[1]] + start, p[0], (size_t)n * sizeof(double));
@@ -286,6 +298,7 @@ static Py_ssize_t place_inputs(Input *in, Register *reg, Py_ssize_t n_in, Py_ssi
         if (!in[r].held) continue;
         reg[r].kind = in[r].kind;
         reg[r].values = (double *)buf;
+        reg[r].gathered = in[r].kind == FULL && !in[r].direct ? &in[r] : NULL;
         if (in[r].kind != ROWS && in[r].kind != COLUMNS) continue;
         n = in[r].kind == ROWS ? rows : columns;
         step = in[r].kind == ROWS ? in[r].s0 : in[r].s1;
@@ -372,7 +385,7 @@ static PyObject *run(PyObject *self, PyObject *args) {
         double *block = storage + need;
         Py_ssize_t k, first = total < BLOCK ? total : BLOCK;
         for (i = 0; i < registers; i++) {
-            if (reg[i].slot < 0 || reg[i].kind == FULL) continue;
+            if (reg[i].slot < 0 || (reg[i].kind == FULL && reg[i].gathered == NULL)) continue;
             if (reg[i].kind == SCALAR)
                 for (k = 0; k < first; k++) block[reg[i].slot * BLOCK + k] = reg[i].values[0];
             else

@@ -42,6 +42,19 @@ def _numbers(rng, shape, special: float) -> np.ndarray:
     return np.asarray(np.where(mask, rng.choice(SPECIAL, shape), x), dtype=float)
 
 
+def _laid_out(rng, x: np.ndarray) -> np.ndarray:
+    """x as it is, or (a table) as a view of every other column, every third, or a
+    Fortran-order copy."""
+    style = int(rng.integers(0, 5))
+    if x.ndim != 2 or min(x.shape) == 1 or style < 2:
+        return x
+    if style == 4:
+        return np.asfortranarray(x)
+    wide = np.zeros((x.shape[0], x.shape[1] * style))
+    wide[:, ::style] = x
+    return wide[:, ::style]
+
+
 def _shapes(rng, count: int, rows: int, columns: int) -> list[tuple[int, ...]]:
     kinds = [(rows, 1), (1, columns), (rows, columns), (), (1, 1), (columns,)]
     two = rng.uniform() < 0.8
@@ -54,16 +67,19 @@ def _check(function, rng, trials: int) -> int:
     count, compiled = function.__code__.co_argcount, 0
     for trial in range(trials):
         rows, columns = int(rng.integers(1, 40)), int(rng.integers(1, 700 if trial % 4 else 40))
-        arrays = [_numbers(rng, s, [0.0, 0.1, 0.5][trial % 3])
+        arrays = [_laid_out(rng, _numbers(rng, s, [0.0, 0.1, 0.5][trial % 3]))
                   for s in _shapes(rng, count, rows, columns)]
         shape = np.broadcast_shapes(*[a.shape for a in arrays])
         with np.errstate(all="ignore"):
-            want = np.broadcast_to(function(*arrays), shape)
+            value = function(*arrays)
             got = fused.evaluate(function, arrays, shape)
         if got is not None:
             compiled += 1
             assert got.flags.c_contiguous and got.dtype == np.float64
-            assert _same(want, got), (function.__name__, [a.shape for a in arrays])
+            # the layout NumPy gives a table (a Fortran-order input would make its own)
+            assert np.shape(value) != shape or value.flags.c_contiguous
+            assert _same(np.broadcast_to(value, shape), got), (
+                function.__name__, [a.shape for a in arrays])
     return compiled
 
 
