@@ -9,28 +9,28 @@
  *             (each written once); STORE's destination is an output's number
  * constants   float64 values of the registers after the inputs'
  * inputs      float64 arrays broadcasting to the outputs' shape
- * outputs     C-contiguous float64 arrays of the result's shape (one or two dimensions)
+ * outputs     C-contiguous float64 arrays of the result's shape (1 to MAX_DIMS dimensions)
  *
  * Returns True when the outputs are written, False when the caller must evaluate the
- * function itself (an input that is not float64 or does not broadcast to the outputs, or
- * that varies along both axes with its rows out of order, where NumPy may lay the result out
- * column by column).
+ * function itself: an input that is not float64 or does not broadcast to the outputs, or
+ * that varies along two axes or more without its strides in row-major order (NumPy may then
+ * lay its result out otherwise).
  *
  * As in NumPy, each operation is computed over the broadcast of its operands' shapes only:
- * a value that varies along the rows alone (a parameter per draw, (r, 1)), along the columns
- * alone ((1, m)) or along neither is computed once per row, column or call, and only the
- * operations whose operands vary along both axes run over every cell. Those go in blocks of
- * BLOCK cells, one loop per operation over the block, with the values of fewer dimensions
- * spread over the block first and the temporaries in a buffer that stays in the first-level
- * cache.
+ * a value that varies along some axes of the result (its kind: a bit per axis; a parameter
+ * per draw varies along the rows, an issue along the columns) is computed once per index of
+ * those axes, and only the operations whose operands together vary along every axis of the
+ * result (FULL) run over every cell. Those go in blocks of BLOCK cells, one loop per
+ * operation over the block, with the values of fewer axes spread over the block first and
+ * the temporaries in a buffer that stays in the first-level cache.
  *
  * Each cell goes through the same floating-point operations as in NumPy's elementwise
  * loops, so the numbers are the same bit for bit: + - * / and negation are exact IEEE
  * operations (the build turns off contraction into fused multiply-adds), a square is x*x as
  * np.square, and minimum/maximum choose as NumPy's loops do: the first operand when it is
  * NaN or strictly smaller (larger), else the second (so a NaN second operand, and the second
- * of two equal ones, +0.0 and -0.0 included). Logarithms are NumPy's,
- * between passes (games.fused).
+ * of two equal ones, +0.0 and -0.0 included). Logarithms are NumPy's, between passes
+ * (games.fused).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -41,27 +41,30 @@
 #define BLOCK 512
 #define MAX_INPUTS 256
 #define MAX_OUTPUTS 64
+#define MAX_DIMS 8
 
 enum { ADD, SUB, MUL, DIV, NEG, SQUARE, MIN, MAX, STORE };
 
-/* Which axes of the result a value varies along (a bit each). */
-enum { SCALAR = 0, ROWS = 1, COLUMNS = 2, FULL = 3 };
+/* The result's shape, and the kind of a value that varies along all its axes. */
+typedef struct {
+    int ndim, full;
+    Py_ssize_t dims[MAX_DIMS], total;
+} Shape;
 
 typedef struct {
     Py_buffer view;
-    int held, kind, direct; /* direct: FULL and C-contiguous */
-    Py_ssize_t s0, s1; /* byte strides along the result's rows and columns (0: broadcast) */
+    int held, kind;
+    Py_ssize_t strides[MAX_DIMS]; /* bytes per axis of the result, 0 where broadcast */
 } Input;
 
-/* What the loop knows of a register: its kind, its values over its own extent (a value, a
- * row, a column; for a FULL input its buffer, for a FULL result NULL), its block slot (-1:
- * none), its last use in a block, and for a FULL input that is not C-contiguous, the input
- * (gathered into its slot through its strides). */
+/* What the loop knows of a register: its kind; where its values are and their byte strides
+ * along the result's axes (0 where it does not vary): its own array in the kind's C order,
+ * or an input's buffer; its block slot (-1: read in place) and its last use in a block. */
 typedef struct {
     int kind, slot;
     Py_ssize_t last;
-    double *values;
-    const Input *gathered;
+    const char *base;
+    Py_ssize_t strides[MAX_DIMS];
 } Register;
 
 /* Storage kept between calls (the GIL is held throughout a call). */
@@ -80,11 +83,40 @@ static double *storage_of(Py_ssize_t count) {
     return arena;
 }
 
-/* Checks input's buffer against the result's shape (rows, columns; ndim 1 or 2) and sets
- * its kind and strides; 0 when the caller must answer instead. */
-static int prepare(PyObject *obj, Input *in, int ndim, Py_ssize_t rows, Py_ssize_t columns) {
+/* How many values a kind has: the product of the result's lengths along its axes. */
+static Py_ssize_t extent(const Shape *shape, int kind) {
+    Py_ssize_t n = 1;
+    int a;
+    for (a = 0; a < shape->ndim; a++)
+        if (kind >> a & 1) n *= shape->dims[a];
+    return n;
+}
+
+/* The byte strides of a kind's own array (C order over its axes; 0 along the others). */
+static void own_strides(const Shape *shape, int kind, Py_ssize_t *strides) {
+    Py_ssize_t step = 8;
+    int a;
+    for (a = shape->ndim - 1; a >= 0; a--) {
+        strides[a] = kind >> a & 1 ? step : 0;
+        if (kind >> a & 1) step *= shape->dims[a];
+    }
+}
+
+/* Whether strides are those of the kind's own array. */
+static int in_own_order(const Shape *shape, int kind, const Py_ssize_t *strides) {
+    Py_ssize_t own[MAX_DIMS];
+    int a;
+    own_strides(shape, kind, own);
+    for (a = 0; a < shape->ndim; a++)
+        if (own[a] != strides[a]) return 0;
+    return 1;
+}
+
+/* Checks input's buffer against the result's shape and sets its kind and strides; 0 when
+ * the caller must answer instead. */
+static int prepare(PyObject *obj, Input *in, const Shape *shape) {
     const char *f;
-    Py_ssize_t shape[2] = {1, 1}, strides[2] = {0, 0};
+    Py_ssize_t last = -1;
     int d, off;
     if (PyObject_GetBuffer(obj, &in->view, PyBUF_RECORDS_RO) < 0) {
         PyErr_Clear();
@@ -93,26 +125,75 @@ static int prepare(PyObject *obj, Input *in, int ndim, Py_ssize_t rows, Py_ssize
     in->held = 1;
     f = in->view.format ? in->view.format : "B";
     if (*f == '=' || *f == '<' || *f == '@') f++;
-    if (in->view.itemsize != 8 || strcmp(f, "d") != 0 || in->view.ndim > ndim) return 0;
-    off = ndim - in->view.ndim;
-    for (d = 0; d < in->view.ndim; d++) {
-        shape[off + d] = in->view.shape[d];
-        strides[off + d] = in->view.shape[d] == 1 ? 0 : in->view.strides[d];
+    if (in->view.itemsize != 8 || strcmp(f, "d") != 0 || in->view.ndim > shape->ndim) return 0;
+    off = shape->ndim - in->view.ndim;
+    in->kind = 0;
+    for (d = 0; d < shape->ndim; d++) {
+        Py_ssize_t length = d < off ? 1 : in->view.shape[d - off];
+        in->strides[d] = 0;
+        if (length == 1) continue;
+        if (length != shape->dims[d]) return 0;
+        in->strides[d] = in->view.strides[d - off];
+        in->kind |= 1 << d;
+        /* row-major: each axis's stride covers the later axes' whole extent */
+        if (last >= 0 && in->strides[last] < in->strides[d] * shape->dims[d]) return 0;
+        last = d;
     }
-    if (ndim == 1) {
-        shape[1] = shape[0]; strides[1] = strides[0];
-        shape[0] = 1; strides[0] = 0;
+    return last < 0 || in->strides[last] > 0;
+}
+
+/* length values from at, step bytes apart (0: one value for all), into to. */
+static inline void segment(const char *at, Py_ssize_t step, Py_ssize_t length, double *to) {
+    Py_ssize_t j;
+    if (step == 0) {
+        double value = *(const double *)at;
+        for (j = 0; j < length; j++) to[j] = value;
     }
-    if ((shape[0] != 1 && shape[0] != rows) || (shape[1] != 1 && shape[1] != columns))
-        return 0;
-    in->s0 = strides[0];
-    in->s1 = strides[1];
-    in->kind = (shape[0] > 1 ? ROWS : 0) | (shape[1] > 1 ? COLUMNS : 0);
-    /* a table whose rows do not follow one another: NumPy might lay the result out
-     * otherwise (column by column), so the caller's */
-    if (in->kind == FULL && (in->s1 <= 0 || in->s0 < in->s1 * columns)) return 0;
-    in->direct = in->kind == FULL && in->s0 == 8 * columns && in->s1 == 8;
-    return 1;
+    else if (step == 8)
+        memcpy(to, at, (size_t)length * sizeof(double));
+    else
+        for (j = 0; j < length; j++) to[j] = *(const double *)(at + j * step);
+}
+
+/* Values start .. start + n (in C order over the axes of kind) of a value at base with
+ * strides (0 along axes it does not vary on), into to: a run along the last axis at a time,
+ * the index along the others kept as a counter. */
+static void expand(const char *base, const Py_ssize_t *strides, const Shape *shape, int kind,
+                   Py_ssize_t start, Py_ssize_t n, double *to) {
+    int axes[MAX_DIMS], m = 0, i;
+    Py_ssize_t index[MAX_DIMS], k = 0, inner, step;
+    const char *at;
+    for (i = 0; i < shape->ndim; i++)
+        if (kind >> i & 1) axes[m++] = i;
+    if (m == 0) {
+        segment(base, 0, n, to);
+        return;
+    }
+    inner = shape->dims[axes[m - 1]];
+    step = strides[axes[m - 1]];
+    if (m == 1) {
+        segment(base + start * step, step, n, to);
+        return;
+    }
+    for (i = m - 1; i >= 0; i--) {
+        index[i] = start % shape->dims[axes[i]];
+        start /= shape->dims[axes[i]];
+    }
+    at = base;
+    for (i = 0; i < m; i++) at += index[i] * strides[axes[i]];
+    while (k < n) {
+        Py_ssize_t length = inner - index[m - 1] < n - k ? inner - index[m - 1] : n - k;
+        segment(at, step, length, to + k);
+        k += length;
+        at -= index[m - 1] * step;
+        index[m - 1] = 0;
+        for (i = m - 2; i >= 0; i--) {
+            at += strides[axes[i]];
+            if (++index[i] < shape->dims[axes[i]]) break;
+            at -= index[i] * strides[axes[i]];
+            index[i] = 0;
+        }
+    }
 }
 
 #define LOOP(expression) \
@@ -155,35 +236,11 @@ WIDE static void scalar_second(int op, double *restrict d, const double *restric
     OPERATIONS(a[k], y)
 }
 
-/* One operation over n cells of a block. */
+/* One operation over n values. */
 WIDE static void full(int op, double *restrict d, const double *restrict a,
                  const double *restrict b, Py_ssize_t n) {
     Py_ssize_t k;
     OPERATIONS(a[k], b[k])
-}
-
-/* The cells start .. start + n of a value of kind ROWS or COLUMNS, or of a FULL input read
- * through its strides, spread into to. */
-static void spread(const Register *r, Py_ssize_t columns, Py_ssize_t start, Py_ssize_t n,
-                   double *to) {
-    Py_ssize_t row = start / columns, column = start % columns, k = 0;
-    while (k < n) {
-        Py_ssize_t j, m = columns - column < n - k ? columns - column : n - k;
-        if (r->gathered != NULL) {
-            const Input *in = r->gathered;
-            const char *at = (const char *)in->view.buf + row * in->s0 + column * in->s1;
-            for (j = 0; j < m; j++) to[k + j] = *(const double *)(at + j * in->s1);
-        }
-        else if (r->kind == ROWS) {
-            double value = r->values[row];
-            for (j = 0; j < m; j++) to[k + j] = value;
-        }
-        else
-            memcpy(to + k, r->values + column, (size_t)m * sizeof(double));
-        k += m;
-        row++;
-        column = 0;
-    }
 }
 
 /* Whether the program's code is well formed for these counts of inputs, constants and
@@ -201,37 +258,38 @@ static int valid(const int32_t *code, Py_ssize_t length, Py_ssize_t first, Py_ss
 }
 #define ROUNDED(n) (((n) + 7) & ~(Py_ssize_t)7)
 
-/* The extent of a kind: how many values it has. */
-static Py_ssize_t extent(int kind, Py_ssize_t rows, Py_ssize_t columns) {
-    return kind == SCALAR ? 1 : kind == ROWS ? rows : kind == COLUMNS ? columns : rows * columns;
-}
-
 /* Sets each register's kind, last use by a cell operation (or STORE) and block slot (the
- * registers of fewer dimensions that cell operations read get one each; the cell
- * operations' results share them as their lives allow); returns the number of slots, or -1
- * when out of memory. */
+ * registers that cell operations read and that are not a FULL array in C order get one
+ * each; the cell operations' results share them as their lives allow); returns the number
+ * of slots, or -1 when out of memory. */
 static Py_ssize_t plan(const int32_t *code, Py_ssize_t length, Register *reg,
-                       Py_ssize_t registers, Py_ssize_t n_in) {
+                       Py_ssize_t registers, Py_ssize_t first, const Shape *shape) {
     Py_ssize_t i, slots = 0, n_free = 0, *free_slots;
     for (i = 0; i < registers; i++) { reg[i].slot = -1; reg[i].last = -1; }
     for (i = 0; i < length; i++) {
         const int32_t *c = code + 4 * i;
         if (c[0] != STORE) reg[c[1]].kind = reg[c[2]].kind | reg[c[3]].kind;
-        if (c[0] == STORE || reg[c[1]].kind == FULL) reg[c[2]].last = reg[c[3]].last = i;
+        if (c[0] == STORE || reg[c[1]].kind == shape->full)
+            reg[c[2]].last = reg[c[3]].last = i;
     }
-    for (i = 0; i < registers; i++)
-        if (reg[i].last >= 0 && (reg[i].kind != FULL || reg[i].gathered != NULL))
+    for (i = 0; i < first; i++)
+        if (reg[i].last >= 0 && !(reg[i].kind == shape->full
+                                  && in_own_order(shape, reg[i].kind, reg[i].strides)))
             reg[i].slot = slots++;
     free_slots = PyMem_Malloc((registers + 1) * sizeof(Py_ssize_t));
     if (free_slots == NULL) return -1;
     for (i = 0; i < length; i++) {
         const int32_t *c = code + 4 * i;
         int j;
-        if (c[0] != STORE && reg[c[1]].kind != FULL) continue;
+        if (c[0] != STORE && reg[c[1]].kind != shape->full) continue;
+        for (j = 2; j < 4; j++) /* a result of fewer axes read here: spread each block */
+            if (c[j] >= first && reg[c[j]].kind != shape->full && reg[c[j]].slot < 0)
+                reg[c[j]].slot = slots++;
         if (c[0] != STORE) reg[c[1]].slot = n_free ? free_slots[--n_free] : slots++;
         for (j = 2; j < 4; j++) {
             Register *r = &reg[c[j]];
-            if (r->kind == FULL && c[j] >= n_in && r->last == i && (j == 2 || c[3] != c[2]))
+            if (r->kind == shape->full && c[j] >= first && r->last == i
+                && (j == 2 || c[3] != c[2]))
                 free_slots[n_free++] = r->slot;
         }
     }
@@ -239,45 +297,60 @@ static Py_ssize_t plan(const int32_t *code, Py_ssize_t length, Register *reg,
     return slots;
 }
 
-/* The operations of fewer dimensions, each over its own extent, in program order (an
- * operand of another kind than the result's is one value for all: a SCALAR). */
-static void run_lower(const int32_t *code, Py_ssize_t length, Register *reg, Py_ssize_t rows,
-                      Py_ssize_t columns) {
+/* The operations of fewer axes than the result's, each over its own kind's values, in
+ * program order; an operand of another kind is spread over them first (into spare). */
+static void run_lower(const int32_t *code, Py_ssize_t length, Register *reg,
+                      const Shape *shape, double *spare) {
     Py_ssize_t i;
     for (i = 0; i < length; i++) {
         const int32_t *c = code + 4 * i;
-        Register *d = &reg[c[1]], *a = &reg[c[2]], *b = &reg[c[3]];
-        Py_ssize_t n = extent(d->kind, rows, columns);
-        if (c[0] == STORE || d->kind == FULL) continue;
-        if (a->kind == d->kind && b->kind == d->kind)
-            full(c[0], d->values, a->values, b->values, n);
-        else if (a->kind == d->kind)
-            scalar_second(c[0], d->values, a->values, b->values, n);
+        Register *d = &reg[c[1]];
+        const double *p[2];
+        int j, scalar[2];
+        Py_ssize_t n;
+        if (c[0] == STORE || d->kind == shape->full) continue;
+        n = extent(shape, d->kind);
+        for (j = 0; j < 2; j++) {
+            const Register *r = &reg[c[2 + j]];
+            scalar[j] = r->kind == 0;
+            if (r->kind == 0 || (r->kind == d->kind && in_own_order(shape, r->kind, r->strides)))
+                p[j] = (const double *)r->base;
+            else {
+                expand(r->base, r->strides, shape, d->kind, 0, n, spare + j * shape->total);
+                p[j] = spare + j * shape->total;
+            }
+        }
+        if (scalar[0] == scalar[1])
+            full(c[0], (double *)d->base, p[0], p[1], n);
+        else if (scalar[1])
+            scalar_second(c[0], (double *)d->base, p[0], p[1], n);
         else
-            scalar_first(c[0], d->values, a->values, b->values, n);
+            scalar_first(c[0], (double *)d->base, p[0], p[1], n);
     }
 }
 
-/* The cell operations and stores over the blocks; spread: the registers with a slot that
- * vary along one axis. */
-static void run_cells(const int32_t *code, Py_ssize_t length, Register *reg, Py_ssize_t n_in,
-                      double *slots, const Py_ssize_t *spread_list, Py_ssize_t n_spread,
-                      Py_ssize_t columns, Py_ssize_t total, double **out) {
+/* The cell operations and stores over the blocks; spread: the registers with a slot read
+ * by them, spread over each block (those of kind 0 once for all blocks). */
+static void run_cells(const int32_t *code, Py_ssize_t length, Register *reg, double *slots,
+                      const Py_ssize_t *spread, Py_ssize_t n_spread, const Shape *shape,
+                      double **out) {
     Py_ssize_t start, i;
-    for (start = 0; start < total; start += BLOCK) {
-        Py_ssize_t n = total - start < BLOCK ? total - start : BLOCK;
+    for (start = 0; start < shape->total; start += BLOCK) {
+        Py_ssize_t n = shape->total - start < BLOCK ? shape->total - start : BLOCK;
         for (i = 0; i < n_spread; i++) {
-            Register *r = &reg[spread_list[i]];
-            spread(r, columns, start, n, slots + r->slot * BLOCK);
+            const Register *r = &reg[spread[i]];
+            if (r->kind != 0 || start == 0)
+                expand(r->base, r->strides, shape, shape->full, start, n,
+                       slots + r->slot * BLOCK);
         }
         for (i = 0; i < length; i++) {
             const int32_t *c = code + 4 * i;
             const double *p[2];
             int j;
-            if (c[0] != STORE && reg[c[1]].kind != FULL) continue;
+            if (c[0] != STORE && reg[c[1]].kind != shape->full) continue;
             for (j = 0; j < 2; j++) {
                 const Register *r = &reg[c[2 + j]];
-                p[j] = r->slot < 0 ? r->values + start : slots + r->slot * BLOCK;
+                p[j] = r->slot < 0 ? (const double *)r->base + start : slots + r->slot * BLOCK;
             }
             if (c[0] == STORE)
                 memcpy(out[c[1]] + start, p[0], (size_t)n * sizeof(double));
@@ -287,41 +360,77 @@ static void run_cells(const int32_t *code, Py_ssize_t length, Register *reg, Py_
     }
 }
 
-/* Each input's values over its own extent (copied into storage where they are strided);
- * returns how many numbers of storage that took, or with storage NULL would take. */
-static Py_ssize_t place_inputs(Input *in, Register *reg, Py_ssize_t n_in, Py_ssize_t rows,
-                               Py_ssize_t columns, double *storage) {
-    Py_ssize_t r, k, used = 0;
-    for (r = 0; r < n_in; r++) {
-        const char *buf = in[r].view.buf;
-        Py_ssize_t n, step;
-        if (!in[r].held) continue;
-        reg[r].kind = in[r].kind;
-        reg[r].values = (double *)buf;
-        reg[r].gathered = in[r].kind == FULL && !in[r].direct ? &in[r] : NULL;
-        if (in[r].kind != ROWS && in[r].kind != COLUMNS) continue;
-        n = in[r].kind == ROWS ? rows : columns;
-        step = in[r].kind == ROWS ? in[r].s0 : in[r].s1;
-        if (step == 8) continue;
-        if (storage != NULL) {
-            reg[r].values = storage + used;
-            for (k = 0; k < n; k++) reg[r].values[k] = *(const double *)(buf + k * step);
-        }
-        used += ROUNDED(n);
+/* The outputs' shape (the same for all); 0 if they are not C-contiguous float64 arrays of
+ * one shape of 1 to MAX_DIMS dimensions. */
+static int shape_of(Py_buffer *out_view, Py_ssize_t n_out, Shape *shape) {
+    Py_ssize_t i;
+    int a;
+    shape->ndim = out_view[0].ndim;
+    if (shape->ndim < 1 || shape->ndim > MAX_DIMS || out_view[0].itemsize != 8) return 0;
+    shape->full = 0;
+    shape->total = 1;
+    for (a = 0; a < shape->ndim; a++) {
+        shape->dims[a] = out_view[0].shape[a];
+        shape->total *= shape->dims[a];
+        if (shape->dims[a] > 1) shape->full |= 1 << a;
     }
-    return used;
+    for (i = 0; i < n_out; i++)
+        if (out_view[i].len != 8 * shape->total || out_view[i].ndim != shape->ndim) return 0;
+    return 1;
+}
+
+/* The program over the outputs' cells, once the inputs are prepared: 1 done, -1 error. */
+static int execute(const int32_t *code, Py_ssize_t length, Input *in, Py_ssize_t n_in,
+                   const double *constants, Py_ssize_t n_const, Py_ssize_t registers,
+                   const Shape *shape, double **out) {
+    Register *reg = PyMem_Calloc(registers, sizeof(Register));
+    Py_ssize_t *spread = PyMem_Malloc(registers * sizeof(Py_ssize_t));
+    Py_ssize_t i, slots, need = 0, n_spread = 0, first = n_in + n_const;
+    double *storage;
+    int done = -1;
+    if (reg == NULL || spread == NULL) { PyErr_NoMemory(); goto end; }
+    for (i = 0; i < n_in; i++)
+        if (in[i].held) {
+            reg[i].kind = in[i].kind;
+            reg[i].base = in[i].view.buf;
+            memcpy(reg[i].strides, in[i].strides, sizeof(in[i].strides));
+        }
+    for (i = 0; i < n_const; i++) reg[n_in + i].base = (const char *)(constants + i);
+    slots = plan(code, length, reg, registers, first, shape);
+    if (slots < 0) { PyErr_NoMemory(); goto end; }
+    for (i = first; i < registers; i++)
+        if (reg[i].kind != shape->full) need += ROUNDED(extent(shape, reg[i].kind));
+    storage = storage_of(need + slots * BLOCK + 2 * shape->total + 8);
+    if (storage == NULL) { PyErr_NoMemory(); goto end; }
+    need = 0;
+    for (i = first; i < registers; i++)
+        if (reg[i].kind != shape->full) {
+            reg[i].base = (const char *)(storage + need);
+            own_strides(shape, reg[i].kind, reg[i].strides);
+            need += ROUNDED(extent(shape, reg[i].kind));
+        }
+    run_lower(code, length, reg, shape, storage + need);
+    need += 2 * shape->total;
+    for (i = 0; i < registers; i++)
+        if (reg[i].slot >= 0 && !(i >= first && reg[i].kind == shape->full))
+            spread[n_spread++] = i;
+    run_cells(code, length, reg, storage + need, spread, n_spread, shape, out);
+    done = 1;
+end:
+    PyMem_Free(reg);
+    PyMem_Free(spread);
+    return done;
 }
 
 static PyObject *run(PyObject *self, PyObject *args) {
     Py_buffer code_view, constants_view, out_view[MAX_OUTPUTS];
     PyObject *inputs, *outputs, *answer;
-    Py_ssize_t n_in, n_out, n_const, length, registers, i, rows = 1, columns, total;
-    Py_ssize_t slots, need, n_spread = 0, *spread_list = NULL;
+    Py_ssize_t n_in, n_out, n_const, length, registers, i;
     const int32_t *code;
     Input *in = NULL;
-    Register *reg = NULL;
-    double *out[MAX_OUTPUTS], *storage;
-    int n_held = 0, ndim, ok = 0;
+    double *out[MAX_OUTPUTS];
+    Shape shape;
+    int n_held = 0, ok = 0;
     if (!PyArg_ParseTuple(args, "y*y*O!O!", &code_view, &constants_view, &PyTuple_Type,
                           &inputs, &PyTuple_Type, &outputs))
         return NULL;
@@ -338,70 +447,31 @@ static PyObject *run(PyObject *self, PyObject *args) {
         goto done;
     }
     in = PyMem_Calloc(n_in + 1, sizeof(Input));
-    reg = PyMem_Calloc(registers, sizeof(Register));
-    spread_list = PyMem_Malloc(registers * sizeof(Py_ssize_t));
-    if (in == NULL || reg == NULL || spread_list == NULL) { PyErr_NoMemory(); goto done; }
+    if (in == NULL) { PyErr_NoMemory(); goto done; }
     for (; n_held < n_out; n_held++) {
         if (PyObject_GetBuffer(PyTuple_GET_ITEM(outputs, n_held), &out_view[n_held],
                                PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0)
             goto done;
         out[n_held] = out_view[n_held].buf;
     }
-    ndim = out_view[0].ndim;
-    if (ndim < 1 || ndim > 2 || out_view[0].itemsize != 8) goto done;
-    columns = out_view[0].shape[ndim - 1];
-    if (ndim == 2) rows = out_view[0].shape[0];
-    total = rows * columns;
-    for (i = 0; i < n_out; i++)
-        if (out_view[i].len != 8 * total || out_view[i].ndim != ndim) goto done;
+    if (!shape_of(out_view, n_out, &shape)) goto done;
     for (i = 0; i < length; i++) {
         int j;
         for (j = 2; j < 4; j++) {
             int32_t r = code[4 * i + j];
-            if (r < n_in && !in[r].held
-                && prepare(PyTuple_GET_ITEM(inputs, r), &in[r], ndim, rows, columns) <= 0)
+            if (r < n_in && !in[r].held && !prepare(PyTuple_GET_ITEM(inputs, r), &in[r], &shape))
                 goto done;
         }
     }
-    for (i = 0; i < n_const; i++) {
-        reg[n_in + i].kind = SCALAR;
-        reg[n_in + i].values = (double *)constants_view.buf + i;
-    }
-    need = place_inputs(in, reg, n_in, rows, columns, NULL);
-    slots = plan(code, length, reg, registers, n_in);
-    if (slots < 0) { PyErr_NoMemory(); goto done; }
-    for (i = n_in + n_const; i < registers; i++)
-        if (reg[i].kind != FULL) need += ROUNDED(extent(reg[i].kind, rows, columns));
-    storage = storage_of(need + slots * BLOCK + 8);
-    if (storage == NULL) { PyErr_NoMemory(); goto done; }
-    need = place_inputs(in, reg, n_in, rows, columns, storage);
-    for (i = n_in + n_const; i < registers; i++)
-        if (reg[i].kind != FULL) {
-            reg[i].values = storage + need;
-            need += ROUNDED(extent(reg[i].kind, rows, columns));
-        }
-    run_lower(code, length, reg, rows, columns);
-    {
-        double *block = storage + need;
-        Py_ssize_t k, first = total < BLOCK ? total : BLOCK;
-        for (i = 0; i < registers; i++) {
-            if (reg[i].slot < 0 || (reg[i].kind == FULL && reg[i].gathered == NULL)) continue;
-            if (reg[i].kind == SCALAR)
-                for (k = 0; k < first; k++) block[reg[i].slot * BLOCK + k] = reg[i].values[0];
-            else
-                spread_list[n_spread++] = i;
-        }
-        run_cells(code, length, reg, n_in, block, spread_list, n_spread, columns, total, out);
-    }
-    ok = 1;
+    /* an empty result has nothing to compute (and no lengths to divide by) */
+    ok = shape.total == 0 || execute(code, length, in, n_in, constants_view.buf, n_const,
+                                     registers, &shape, out) > 0;
 done:
     for (i = 0; i < n_held; i++) PyBuffer_Release(&out_view[i]);
     if (in != NULL)
         for (i = 0; i < n_in; i++)
             if (in[i].held) PyBuffer_Release(&in[i].view);
     PyMem_Free(in);
-    PyMem_Free(reg);
-    PyMem_Free(spread_list);
     PyBuffer_Release(&code_view);
     PyBuffer_Release(&constants_view);
     if (PyErr_Occurred()) return NULL;

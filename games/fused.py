@@ -54,8 +54,14 @@ _FOLD = {ADD: lambda a, b: a + b, SUB: lambda a, b: a - b, MUL: lambda a, b: a *
 #: The functions a program may call, as the generated function's module names them.
 _CALLS = {"reduce": functools.reduce, "minimum": np.minimum, "maximum": np.maximum,
           "log": np.log}
-#: Limits of games/_fused.c: inputs (arguments and logarithm buffers) and outputs of a pass.
-MAX_INPUTS, MAX_OUTPUTS = 256, 64
+#: Limits of games/_fused.c: inputs (arguments and logarithm buffers) and outputs of a pass,
+#: dimensions of the result.
+MAX_INPUTS, MAX_OUTPUTS, MAX_DIMS = 256, 64, 8
+#: Most dimensions of a result evaluated here. The loop takes up to MAX_DIMS, but over the
+#: comparisons' tables of five to seven short axes, spreading each value over the cells costs
+#: more than NumPy's own broadcasting loops (measured 2-4 times slower); on tables of one or
+#: two axes it is faster.
+MOST_DIMS = 2
 #: Largest integer constant taken (it converts to float64 exactly).
 _EXACT_INTEGER = 2 ** 53
 
@@ -286,9 +292,10 @@ def evaluate(function: Callable[..., Any], arrays: list[np.ndarray],
              shape: tuple[int, ...]) -> np.ndarray | None:
     """``function(*arrays)`` broadcast to shape as a new C-contiguous array, bit for bit, by
     the compiled loop; None when the caller must call function itself (no extension, a
-    result of no or more than two dimensions, an operation the program does not do). The
+    result of no or more than MOST_DIMS dimensions, an operation the program does not do,
+    an input the loop does not take). The
     arrays are float64; the caller ignores floating-point errors (np.errstate)."""
-    if _fused is None or not 0 < len(shape) <= 2:
+    if _fused is None or not 0 < len(shape) <= MOST_DIMS:
         return None
     program = _PROGRAMS.get(function.__code__, False)
     if program is False:

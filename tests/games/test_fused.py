@@ -4,9 +4,10 @@ games/_fused.c runs an expression's generated function as one straight-line prog
 cells; the result must be the NumPy function's own, broadcast to the inputs' shape, to the
 last bit (NaN where it gives NaN). Checked on every generated function of the library's deals
 on random inputs of the shapes a comparison passes ((r, 1) per draw, (1, m) per issue, (r, m),
-0-d) with NaN, infinities, signed zeros and ties at the minima and maxima; on random
-expressions of the supported operations; on minimum/maximum's edge cases in every layout; and
-the fallback for what the program does not do. Skipped where the extension is not built (or
+0-d; three or four dimensions; column views and Fortran-order tables) with NaN, infinities,
+signed zeros and ties at the minima and maxima; on random expressions of the supported
+operations; on minimum/maximum's edge cases in every layout; and the fallback for what the
+program does not do. Skipped where the extension is not built (or
 CHIPDEALS_PURE is set).
 """
 
@@ -19,6 +20,13 @@ from games.errors import ExpressionError
 from games.expressions import parse_expression
 
 pytestmark = pytest.mark.skipif(fused._fused is None, reason="games._fused is not built")
+
+@pytest.fixture(autouse=True)
+def every_dimension(monkeypatch):
+    """The loop takes results of up to MAX_DIMS dimensions, checked here, though evaluate
+    leaves those of more than MOST_DIMS to NumPy (faster there)."""
+    monkeypatch.setattr(fused, "MOST_DIMS", fused.MAX_DIMS)
+
 
 SPECIAL = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 0.5, 2.0, 1e-5, 100.0])
 
@@ -46,20 +54,27 @@ def _laid_out(rng, x: np.ndarray) -> np.ndarray:
     """x as it is, or (a table) as a view of every other column, every third, or a
     Fortran-order copy."""
     style = int(rng.integers(0, 5))
-    if x.ndim != 2 or min(x.shape) == 1 or style < 2:
+    if x.ndim < 2 or min(x.shape[-2:]) == 1 or style < 2:
         return x
     if style == 4:
         return np.asfortranarray(x)
-    wide = np.zeros((x.shape[0], x.shape[1] * style))
-    wide[:, ::style] = x
-    return wide[:, ::style]
+    wide = np.zeros(x.shape[:-1] + (x.shape[-1] * style,))
+    wide[..., ::style] = x
+    return wide[..., ::style]
 
 
 def _shapes(rng, count: int, rows: int, columns: int) -> list[tuple[int, ...]]:
-    kinds = [(rows, 1), (1, columns), (rows, columns), (), (1, 1), (columns,)]
-    two = rng.uniform() < 0.8
-    return [kinds[rng.integers(0, 5 if two else 6)] if two
-            else [(), (columns,), (1,)][rng.integers(0, 3)] for _ in range(count)]
+    """Shapes of count inputs: mostly two-dimensional, (r, 1), (1, m), (r, m) or 0-d; else
+    one-dimensional, or three or four dimensions each input varying along some of them."""
+    style = rng.uniform()
+    if style < 0.7:
+        kinds = [(rows, 1), (1, columns), (rows, columns), (), (1, 1)]
+        return [kinds[rng.integers(0, 5)] for _ in range(count)]
+    if style < 0.8:
+        return [[(), (columns,), (1,)][rng.integers(0, 3)] for _ in range(count)]
+    dims = rng.integers(1, 9, 3 if style < 0.9 else 4)
+    return [tuple(int(d) if rng.uniform() < 0.4 else 1 for d in dims)
+            for _ in range(count)]
 
 
 def _check(function, rng, trials: int) -> int:
@@ -151,16 +166,23 @@ def test_minimum_maximum_edge_cases(function):
 def test_fallback_where_the_program_does_not_apply():
     where = parse_expression("a if a > b else b", names=["a", "b"]).compile()
     power = parse_expression("a ** 3 + b", names=["a", "b"]).compile()
-    square = parse_expression("(a * b) ** 2 + 1", names=["a", "b"]).compile()
     assert fused.program_of(where) is None and fused.program_of(power) is None
+    square = parse_expression("a ** 2 * b + 1", names=["a", "b"]).compile()
     table = np.ones((3, 4))
     assert fused.evaluate(square, [table, table], (3, 4)) is not None
-    # NumPy squares a product of 0-d arrays with pow(): left to the function
-    assert fused.evaluate(square, [np.array(3.0), np.array(2.0)], ()) is None
-    assert fused.evaluate(square, [np.array(3.0), np.array(2.0)], (1,)) is None
-    # more than two dimensions, and a table NumPy might lay out in Fortran order
-    assert fused.evaluate(square, [np.ones((2, 2, 2)), np.array(1.0)], (2, 2, 2)) is None
+    # NumPy may square a 0-d value with pow(): left to the function
+    assert fused.evaluate(square, [np.array(3.0), table], (3, 4)) is None
+    # more than MAX_DIMS dimensions, and a table NumPy might lay out in Fortran order
+    nine = (1,) * fused.MAX_DIMS + (2,)
+    assert fused.evaluate(square, [np.ones(nine), np.ones(nine)], nine) is None
     assert fused.evaluate(square, [np.ones((4, 3)).T, table], (3, 4)) is None
+
+
+def test_more_dimensions_than_most_left_to_numpy(monkeypatch):
+    monkeypatch.setattr(fused, "MOST_DIMS", 2)
+    f = parse_expression("a * b + 1", names=["a", "b"]).compile()
+    assert fused.evaluate(f, [np.ones((2, 1, 3)), np.ones((4, 1))], (2, 4, 3)) is None
+    assert fused.evaluate(f, [np.ones((2, 1)), np.ones((4,))], (2, 4)) is not None
 
 
 def test_expression_evaluate_is_unchanged(monkeypatch):
@@ -173,3 +195,12 @@ def test_expression_evaluate_is_unchanged(monkeypatch):
     with_pass = expression.evaluate(values)
     monkeypatch.setattr(fused, "_fused", None)
     assert _same(expression.evaluate(values), with_pass)
+
+
+def test_empty_results():
+    f = parse_expression("min(a * b, a - b) / (a + 1) + log(b)", names=["a", "b"]).compile()
+    for a, b in [((0, 1), (1, 3)), ((3, 0), ()), ((2, 1, 0), (4, 1)), ((0,), (1,))]:
+        x, y = np.ones(a), np.ones(b)
+        shape = np.broadcast_shapes(a, b)
+        got = fused.evaluate(f, [x, y], shape)
+        assert got is not None and got.shape == shape == f(x, y).shape
