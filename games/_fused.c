@@ -297,10 +297,33 @@ static Py_ssize_t plan(const int32_t *code, Py_ssize_t length, Register *reg,
     return slots;
 }
 
+/* Whether an operation of fewer axes than the result's reads r where it is: a value for
+ * all, or its values in the C order of the result's kind (else they are spread first). */
+static int read_in_place(const Register *r, int kind, const Shape *shape) {
+    return r->kind == 0 || (r->kind == kind && in_own_order(shape, r->kind, r->strides));
+}
+
+/* The room the operands spread for the operations of fewer axes take: the most values of
+ * one such operation's kind (two operands each). */
+static Py_ssize_t spare_needed(const int32_t *code, Py_ssize_t length, const Register *reg,
+                               const Shape *shape) {
+    Py_ssize_t i, most = 0;
+    for (i = 0; i < length; i++) {
+        const int32_t *c = code + 4 * i;
+        int kind = c[0] == STORE ? shape->full : reg[c[1]].kind;
+        if (kind != shape->full && !(read_in_place(&reg[c[2]], kind, shape)
+                                     && read_in_place(&reg[c[3]], kind, shape))
+            && extent(shape, kind) > most)
+            most = extent(shape, kind);
+    }
+    return most;
+}
+
 /* The operations of fewer axes than the result's, each over its own kind's values, in
- * program order; an operand of another kind is spread over them first (into spare). */
+ * program order; an operand of another kind is spread over them first (into spare, room
+ * for two operands of room values each). */
 static void run_lower(const int32_t *code, Py_ssize_t length, Register *reg,
-                      const Shape *shape, double *spare) {
+                      const Shape *shape, double *spare, Py_ssize_t room) {
     Py_ssize_t i;
     for (i = 0; i < length; i++) {
         const int32_t *c = code + 4 * i;
@@ -313,11 +336,11 @@ static void run_lower(const int32_t *code, Py_ssize_t length, Register *reg,
         for (j = 0; j < 2; j++) {
             const Register *r = &reg[c[2 + j]];
             scalar[j] = r->kind == 0;
-            if (r->kind == 0 || (r->kind == d->kind && in_own_order(shape, r->kind, r->strides)))
+            if (read_in_place(r, d->kind, shape))
                 p[j] = (const double *)r->base;
             else {
-                expand(r->base, r->strides, shape, d->kind, 0, n, spare + j * shape->total);
-                p[j] = spare + j * shape->total;
+                expand(r->base, r->strides, shape, d->kind, 0, n, spare + j * room);
+                p[j] = spare + j * room;
             }
         }
         if (scalar[0] == scalar[1])
@@ -385,7 +408,7 @@ static int execute(const int32_t *code, Py_ssize_t length, Input *in, Py_ssize_t
                    const Shape *shape, double **out) {
     Register *reg = PyMem_Calloc(registers, sizeof(Register));
     Py_ssize_t *spread = PyMem_Malloc(registers * sizeof(Py_ssize_t));
-    Py_ssize_t i, slots, need = 0, n_spread = 0, first = n_in + n_const;
+    Py_ssize_t i, slots, need = 0, n_spread = 0, first = n_in + n_const, spare;
     double *storage;
     int done = -1;
     if (reg == NULL || spread == NULL) { PyErr_NoMemory(); goto end; }
@@ -400,7 +423,8 @@ static int execute(const int32_t *code, Py_ssize_t length, Input *in, Py_ssize_t
     if (slots < 0) { PyErr_NoMemory(); goto end; }
     for (i = first; i < registers; i++)
         if (reg[i].kind != shape->full) need += ROUNDED(extent(shape, reg[i].kind));
-    storage = storage_of(need + slots * BLOCK + 2 * shape->total + 8);
+    spare = spare_needed(code, length, reg, shape);
+    storage = storage_of(need + slots * BLOCK + 2 * spare + 8);
     if (storage == NULL) { PyErr_NoMemory(); goto end; }
     need = 0;
     for (i = first; i < registers; i++)
@@ -409,8 +433,8 @@ static int execute(const int32_t *code, Py_ssize_t length, Input *in, Py_ssize_t
             own_strides(shape, reg[i].kind, reg[i].strides);
             need += ROUNDED(extent(shape, reg[i].kind));
         }
-    run_lower(code, length, reg, shape, storage + need);
-    need += 2 * shape->total;
+    run_lower(code, length, reg, shape, storage + need, spare);
+    need += 2 * spare;
     for (i = 0; i < registers; i++)
         if (reg[i].slot >= 0 && !(i >= first && reg[i].kind == shape->full))
             spread[n_spread++] = i;

@@ -51,13 +51,13 @@ def _numbers(rng, shape, special: float) -> np.ndarray:
 
 
 def _laid_out(rng, x: np.ndarray) -> np.ndarray:
-    """x as it is, or (a table) as a view of every other column, every third, or a
-    Fortran-order copy."""
+    """x as it is, or as a view of every other or every third entry of a wider array along
+    its last axis, or (a table) a Fortran-order copy."""
     style = int(rng.integers(0, 5))
-    if x.ndim < 2 or min(x.shape[-2:]) == 1 or style < 2:
+    if x.ndim == 0 or style < 2:
         return x
     if style == 4:
-        return np.asfortranarray(x)
+        return np.asfortranarray(x) if x.ndim >= 2 and min(x.shape[-2:]) > 1 else x
     wide = np.zeros(x.shape[:-1] + (x.shape[-1] * style,))
     wide[..., ::style] = x
     return wide[..., ::style]
