@@ -22,7 +22,9 @@
  * those axes, and only the operations whose operands together vary along every axis of the
  * result (FULL) run over every cell. Those go in blocks of BLOCK cells, one loop per
  * operation over the block, with the values of fewer axes spread over the block first and
- * the temporaries in a buffer that stays in the first-level cache.
+ * the temporaries in a buffer that stays in the first-level cache. A table of many short
+ * rows is taken column by column (its values per row are then read in place) and written
+ * back in C order.
  *
  * Each cell goes through the same floating-point operations as in NumPy's elementwise
  * loops, so the numbers are the same bit for bit: + - * / and negation are exact IEEE
@@ -42,12 +44,15 @@
 #define MAX_INPUTS 256
 #define MAX_OUTPUTS 64
 #define MAX_DIMS 8
+/* Two-axis results with rows shorter than this (and more rows than columns) are taken
+ * column by column. */
+#define TRANSPOSE_BELOW 64
 
 enum { ADD, SUB, MUL, DIV, NEG, SQUARE, MIN, MAX, STORE };
 
 /* The result's shape, and the kind of a value that varies along all its axes. */
 typedef struct {
-    int ndim, full;
+    int ndim, full, transposed; /* transposed: two axes, taken in the other order */
     Py_ssize_t dims[MAX_DIMS], total;
 } Shape;
 
@@ -352,6 +357,38 @@ static void run_lower(const int32_t *code, Py_ssize_t length, Register *reg,
     }
 }
 
+/* Cells start .. start + n of a transposed result (in the order taken) from from, into
+ * their places in the C-contiguous output. */
+static void scatter(const double *from, const Shape *shape, Py_ssize_t start, Py_ssize_t n,
+                    double *out) {
+    Py_ssize_t inner = shape->dims[1], row = start / inner, column = start % inner, k = 0, j;
+    while (k < n) {
+        Py_ssize_t length = inner - column < n - k ? inner - column : n - k;
+        double *at = out + column * shape->dims[0] + row;
+        for (j = 0; j < length; j++) at[j * shape->dims[0]] = from[k + j];
+        k += length;
+        row++;
+        column = 0;
+    }
+}
+
+/* Takes a two-axis result column by column when its rows are short and many: a value per
+ * row (a parameter per draw, the usual operand) is then read in place along the block
+ * instead of spread over it a short row at a time. */
+static void transpose(Shape *shape, Input *in, Py_ssize_t n_in) {
+    Py_ssize_t i, t;
+    shape->transposed = shape->ndim == 2 && shape->dims[1] < TRANSPOSE_BELOW
+                        && shape->dims[0] > shape->dims[1];
+    if (!shape->transposed) return;
+    t = shape->dims[0]; shape->dims[0] = shape->dims[1]; shape->dims[1] = t;
+    shape->full = (shape->full & 1) << 1 | (shape->full >> 1 & 1);
+    for (i = 0; i < n_in; i++) {
+        if (!in[i].held) continue;
+        t = in[i].strides[0]; in[i].strides[0] = in[i].strides[1]; in[i].strides[1] = t;
+        in[i].kind = (in[i].kind & 1) << 1 | (in[i].kind >> 1 & 1);
+    }
+}
+
 /* The cell operations and stores over the blocks; spread: the registers with a slot read
  * by them, spread over each block (those of kind 0 once for all blocks). */
 static void run_cells(const int32_t *code, Py_ssize_t length, Register *reg, double *slots,
@@ -375,7 +412,9 @@ static void run_cells(const int32_t *code, Py_ssize_t length, Register *reg, dou
                 const Register *r = &reg[c[2 + j]];
                 p[j] = r->slot < 0 ? (const double *)r->base + start : slots + r->slot * BLOCK;
             }
-            if (c[0] == STORE)
+            if (c[0] == STORE && shape->transposed)
+                scatter(p[0], shape, start, n, out[c[1]]);
+            else if (c[0] == STORE)
                 memcpy(out[c[1]] + start, p[0], (size_t)n * sizeof(double));
             else
                 full(c[0], slots + reg[c[1]].slot * BLOCK, p[0], p[1], n);
@@ -391,6 +430,7 @@ static int shape_of(Py_buffer *out_view, Py_ssize_t n_out, Shape *shape) {
     shape->ndim = out_view[0].ndim;
     if (shape->ndim < 1 || shape->ndim > MAX_DIMS || out_view[0].itemsize != 8) return 0;
     shape->full = 0;
+    shape->transposed = 0;
     shape->total = 1;
     for (a = 0; a < shape->ndim; a++) {
         shape->dims[a] = out_view[0].shape[a];
@@ -487,6 +527,7 @@ static PyObject *run(PyObject *self, PyObject *args) {
                 goto done;
         }
     }
+    transpose(&shape, in, n_in);
     /* an empty result has nothing to compute (and no lengths to divide by) */
     ok = shape.total == 0 || execute(code, length, in, n_in, constants_view.buf, n_const,
                                      registers, &shape, out) > 0;
