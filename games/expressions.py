@@ -740,8 +740,8 @@ class Expression:
         function = self._compiled
         try:
             shape = _broadcast_shape(arrays)
-        except ValueError:  # the function's own call says which arrays do not broadcast
-            shape = ()
+        except ValueError:  # the function's own call below says which arrays do not broadcast
+            pass
         else:
             # The same numbers in one compiled pass, where the function's operations allow.
             if (result := fused.evaluate(function, arrays, shape)) is not None:
