@@ -44,16 +44,16 @@
 #define MAX_INPUTS 256
 #define MAX_OUTPUTS 64
 #define MAX_DIMS 8
-/* Two-axis results with rows shorter than this (and more rows than columns) are taken
- * column by column. */
+/* Results whose last axis is shorter than this are taken with their longest axis last. */
 #define TRANSPOSE_BELOW 64
 
 enum { ADD, SUB, MUL, DIV, NEG, SQUARE, MIN, MAX, STORE };
 
 /* The result's shape, and the kind of a value that varies along all its axes. */
 typedef struct {
-    int ndim, full, transposed; /* transposed: two axes, taken in the other order */
+    int ndim, full, transposed; /* transposed: the axes taken in another order */
     Py_ssize_t dims[MAX_DIMS], total;
+    Py_ssize_t out_strides[MAX_DIMS]; /* where transposed: the output's, in values */
 } Shape;
 
 typedef struct {
@@ -361,31 +361,66 @@ static void run_lower(const int32_t *code, Py_ssize_t length, Register *reg,
  * their places in the C-contiguous output. */
 static void scatter(const double *from, const Shape *shape, Py_ssize_t start, Py_ssize_t n,
                     double *out) {
-    Py_ssize_t inner = shape->dims[1], row = start / inner, column = start % inner, k = 0, j;
+    int m = shape->ndim, i;
+    Py_ssize_t index[MAX_DIMS], k = 0, j, inner = shape->dims[m - 1];
+    Py_ssize_t step = shape->out_strides[m - 1];
+    double *at = out;
+    for (i = m - 1; i >= 0; i--) {
+        index[i] = start % shape->dims[i];
+        start /= shape->dims[i];
+        at += index[i] * shape->out_strides[i];
+    }
     while (k < n) {
-        Py_ssize_t length = inner - column < n - k ? inner - column : n - k;
-        double *at = out + column * shape->dims[0] + row;
-        for (j = 0; j < length; j++) at[j * shape->dims[0]] = from[k + j];
+        Py_ssize_t length = inner - index[m - 1] < n - k ? inner - index[m - 1] : n - k;
+        for (j = 0; j < length; j++) at[j * step] = from[k + j];
         k += length;
-        row++;
-        column = 0;
+        at -= index[m - 1] * step;
+        index[m - 1] = 0;
+        for (i = m - 2; i >= 0; i--) {
+            at += shape->out_strides[i];
+            if (++index[i] < shape->dims[i]) break;
+            at -= index[i] * shape->out_strides[i];
+            index[i] = 0;
+        }
     }
 }
 
-/* Takes a two-axis result column by column when its rows are short and many: a value per
- * row (a parameter per draw, the usual operand) is then read in place along the block
- * instead of spread over it a short row at a time. */
+/* A kind's bits after the axes are taken in order (new axis i is old axis order[i]). */
+static int reordered(int kind, const int *order, int ndim) {
+    int i, result = 0;
+    for (i = 0; i < ndim; i++) result |= (kind >> order[i] & 1) << i;
+    return result;
+}
+
+/* Takes a result whose last axis is short (fewer than TRANSPOSE_BELOW values) with its
+ * longest axis last instead (the others in order): a value per draw (the usual operand, and
+ * the draws the usual long axis) is then read in place along the block instead of spread
+ * over it a short run at a time. The output is written back in C order. */
 static void transpose(Shape *shape, Input *in, Py_ssize_t n_in) {
-    Py_ssize_t i, t;
-    shape->transposed = shape->ndim == 2 && shape->dims[1] < TRANSPOSE_BELOW
-                        && shape->dims[0] > shape->dims[1];
+    int order[MAX_DIMS], longest = 0, a, m = shape->ndim, k;
+    Py_ssize_t i, dims[MAX_DIMS], strides[MAX_DIMS], step = 1;
+    for (a = 1; a < m; a++)
+        if (shape->dims[a] > shape->dims[longest]) longest = a;
+    shape->transposed = shape->dims[m - 1] < TRANSPOSE_BELOW && longest != m - 1;
     if (!shape->transposed) return;
-    t = shape->dims[0]; shape->dims[0] = shape->dims[1]; shape->dims[1] = t;
-    shape->full = (shape->full & 1) << 1 | (shape->full >> 1 & 1);
+    for (a = 0, k = 0; a < m; a++)
+        if (a != longest) order[k++] = a;
+    order[m - 1] = longest;
+    for (a = m - 1; a >= 0; a--) {
+        strides[a] = step;
+        step *= shape->dims[a];
+    }
+    for (a = 0; a < m; a++) dims[a] = shape->dims[a];
+    for (a = 0; a < m; a++) {
+        shape->dims[a] = dims[order[a]];
+        shape->out_strides[a] = strides[order[a]];
+    }
+    shape->full = reordered(shape->full, order, m);
     for (i = 0; i < n_in; i++) {
         if (!in[i].held) continue;
-        t = in[i].strides[0]; in[i].strides[0] = in[i].strides[1]; in[i].strides[1] = t;
-        in[i].kind = (in[i].kind & 1) << 1 | (in[i].kind >> 1 & 1);
+        for (a = 0; a < m; a++) strides[a] = in[i].strides[a];
+        for (a = 0; a < m; a++) in[i].strides[a] = strides[order[a]];
+        in[i].kind = reordered(in[i].kind, order, m);
     }
 }
 
