@@ -22,9 +22,9 @@
  * those axes, and only the operations whose operands together vary along every axis of the
  * result (FULL) run over every cell. Those go in blocks of BLOCK cells, one loop per
  * operation over the block, with the values of fewer axes spread over the block first and
- * the temporaries in a buffer that stays in the first-level cache. A table of many short
- * rows is taken column by column (its values per row are then read in place) and written
- * back in C order.
+ * the temporaries in a buffer that stays in the first-level cache. A result whose last axis
+ * is short is taken with its longest axis last (a table of many short rows column by column,
+ * its values per row then read in place) and written back in C order.
  *
  * Each cell goes through the same floating-point operations as in NumPy's elementwise
  * loops, so the numbers are the same bit for bit: + - * / and negation are exact IEEE

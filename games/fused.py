@@ -15,8 +15,9 @@ needs into buffers of the result's shape, which ``np.log`` takes in place in bet
 Only ``+ - * /``, negation, ``** 2``, ``reduce(minimum | maximum, [...])`` and ``log`` of
 float64 arrays broadcasting to one or two dimensions are compiled; for anything else (another
 function or power, a condition, a constant that is not a real number, a square of values that
-are all 0-d, where NumPy would call ``pow``) :func:`evaluate` returns None and the caller runs
-the generated function itself, as it does where the extension is not built.
+are all 0-d, where NumPy would call ``pow``, a table laid out column by column, whose result
+NumPy would lay out so too) :func:`evaluate` returns None and the caller runs the generated
+function itself, as it does where the extension is not built.
 
 >>> from games.expressions import parse_expression
 >>> f = parse_expression("min(a / 2, b) * a - log(b)", names=["a", "b"]).compile()
