@@ -1,7 +1,7 @@
 """Build of the optional compiled kernels; everything else is declared in pyproject.toml.
 
 games/normal_form/equilibria/_*.c, games/decisions/_allocation.c, games/optimise/_maximin.c,
-games/optimise/_nash_product.c and games/bargaining/_ask.c need only a C compiler and the Python
+games/optimise/_nash_product.c, games/bargaining/_ask.c and games/_fused.c need only a C compiler and the Python
 headers (arrays pass through the buffer protocol, so no NumPy headers). The extensions are
 optional: if one does not build, ``pip install .`` still installs the package and the solvers
 use their pure-NumPy paths (games.normal_form.equilibria.kernels says which one is in use for
@@ -9,7 +9,8 @@ the equilibria; the budget allocation's modules fall back on their NumPy loops w
 games.decisions._allocation is missing, games.optimise.maximin.linear_maximin,
 games.optimise.nash_product.linear_nash_product and games.bargaining.ask.line_candidates on
 their NumPy code where games.optimise._maximin, games.optimise._nash_product or
-games.bargaining._ask is).
+games.bargaining._ask is; games.fused leaves the expressions' generated NumPy functions
+to run themselves where games._fused is).
 For a source checkout:  pip install -e .  (or, with setuptools 77 or newer, which reads
 pyproject.toml's licence field:  python setup.py build_ext --inplace)
 """
@@ -43,6 +44,7 @@ setup(
         Extension("games.optimise._nash_product", ["games/optimise/_nash_product.c"],
                   depends=["games/_compiled.h"], optional=True),
         Extension("games.bargaining._ask", ["games/bargaining/_ask.c"],
-                  depends=["games/_compiled.h"], optional=True)],
+                  depends=["games/_compiled.h"], optional=True),
+        Extension("games._fused", ["games/_fused.c"], optional=True)],
     cmdclass={"build_ext": BuildKernels},
 )

@@ -32,7 +32,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from games import expression_cache
+from games import expression_cache, fused
 from games.errors import MAX_LISTED, ExpressionError
 
 __all__ = [
@@ -737,7 +737,16 @@ class Expression:
             raise ExpressionError(
                 f"expression{_located(self.where)} {self.text!r} needs values for "
                 f"{', '.join(missing)}") from None
-        result = self._compiled(*arrays)
+        function = self._compiled
+        try:
+            shape = _broadcast_shape(arrays)
+        except ValueError:  # the function's own call below says which arrays do not broadcast
+            pass
+        else:
+            # The same numbers in one compiled pass, where the function's operations allow.
+            if (result := fused.evaluate(function, arrays, shape)) is not None:
+                return result
+        result = function(*arrays)
         if type(result) is not np.ndarray or result.dtype != _FLOAT:
             result = _real(result)
         shape = _broadcast_shape(arrays)
