@@ -43,17 +43,19 @@ def centred_ranks(values: ArrayLike) -> np.ndarray:
     return r - r.mean()
 
 
-def spearman(x: ArrayLike, y: ArrayLike, *, x_ranks: np.ndarray | None = None) -> float:
+def spearman(x: ArrayLike, y: ArrayLike, *, x_ranks: np.ndarray | None = None,
+             y_ranks: np.ndarray | None = None) -> float:
     """Spearman's rank correlation of ``x`` and ``y`` (ties at their average rank); 0.0 when
     either is constant (no ordering to correlate), where scipy returns NaN.
 
-    ``x_ranks``: :func:`centred_ranks` of ``x``, when already found.
+    ``x_ranks``, ``y_ranks``: :func:`centred_ranks` of ``x`` and ``y``, when already found
+    (one variable correlated with many is ranked once).
 
     >>> spearman([1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 15.0, 40.0])
     0.8
     """
     r = centred_ranks(x) if x_ranks is None else np.asarray(x_ranks, dtype=float)
-    t = centred_ranks(y)
+    t = centred_ranks(y) if y_ranks is None else np.asarray(y_ranks, dtype=float)
     if r.shape != t.shape:
         raise GameError(f"x and y must have the same length, got {r.size} and {t.size}")
     # Sums, not BLAS dot products: on a busy machine a threaded dot of 100,000 draws spends

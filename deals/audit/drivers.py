@@ -197,13 +197,14 @@ def correlation_columns(values: Mapping[str, np.ndarray], names: list[str],
         if ok.sum() < 3 or np.ptp(target[ok]) == 0:
             continue
         every = bool(ok.all())
+        t = centred_ranks(target[ok])   # once per target, not once per parameter
         for j, name in enumerate(names):
             r = ranked.get(name) if every else None
             if r is None:
                 r = centred_ranks(np.asarray(values[name])[ok])
                 if every:
                     ranked[name] = r
-            out[label][j] = spearman(r, target[ok], x_ranks=r)
+            out[label][j] = spearman(r, target[ok], x_ranks=r, y_ranks=t)
     return out
 
 

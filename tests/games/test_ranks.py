@@ -25,6 +25,9 @@ def test_spearman_matches_scipy_on_tied_and_untied_draws(seed):
     expected = spearmanr(x, y).statistic
     assert spearman(x, y) == pytest.approx(expected, abs=1e-12)
     assert spearman(x, y, x_ranks=centred_ranks(x)) == pytest.approx(expected, abs=1e-12)
+    # ranks given for either side are the ranks it would find: the same number, bit for bit
+    assert spearman(x, y, y_ranks=centred_ranks(y)) == spearman(x, y)
+    assert spearman(x, y, x_ranks=centred_ranks(x), y_ranks=centred_ranks(y)) == spearman(x, y)
 
 
 def test_spearman_is_one_for_any_increasing_map_and_zero_for_a_constant():
