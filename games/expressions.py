@@ -28,7 +28,7 @@ import json
 import math
 import warnings
 from functools import cached_property, lru_cache
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -38,7 +38,8 @@ from games.errors import MAX_LISTED, ExpressionError
 __all__ = [
     "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_POWER_DIGITS", "MAX_EXACT_BITS",
     "MAX_EXACT_EXPONENT", "is_condition", "FUNCTIONS", "symbol", "shown", "compiled",
-    "Expression", "evaluate_together", "parse_expression", "check_finite_constants",
+    "Expression", "evaluate_together", "gains_together", "parse_expression",
+    "check_finite_constants",
     "largest_affine_set", "expression_facts", "learn_facts", "with_definitions", "MAX_KINKS",
 ]
 
@@ -797,6 +798,39 @@ def evaluate_together(expressions: Iterable[Expression], values: Mapping[str, An
     """
     with np.errstate(all="ignore"):
         return [e._evaluate(values) for e in expressions]
+
+
+def gains_together(expressions: Sequence[Expression], values: Mapping[str, Any],
+                   offsets: Sequence[np.ndarray]) -> tuple[np.ndarray, ...] | None:
+    """Each expression's value at ``values`` minus its offset (an array that broadcasts with
+    it), all broadcast to one shape, in one compiled pass (:func:`games.fused.offset_program`):
+    the same numbers as ``np.asarray(e.evaluate(values), dtype=float) - offset``. None where
+    the pass cannot (no compiled loop, an operation or a shape it does not take, a missing
+    value): then evaluate them. The caller ignores floating-point errors (np.errstate).
+
+    >>> import numpy as np
+    >>> es = [parse_expression("a * b"), parse_expression("a - b")]
+    >>> v, d = {"a": np.array([[1.0], [2.0]]), "b": np.array([[3.0, 4.0]])}, np.ones((2, 1))
+    >>> found = gains_together(es, v, (d, d))
+    >>> found is None or all(np.array_equal(g, e.evaluate(v) - d) for g, e in zip(found, es))
+    True
+    """
+    found = fused.offset_program(tuple(e._compiled for e in expressions),
+                                 tuple(e.names for e in expressions))
+    if found is None:
+        return None
+    program, names = found
+    try:
+        arrays = [a if type(a := values[n]) is np.ndarray and a.dtype == _FLOAT
+                  else np.asarray(a, dtype=float) for n in names[:len(names) - len(offsets)]]
+    except KeyError:  # evaluate says which value is missing
+        return None
+    arrays += [np.asarray(o, dtype=float) for o in offsets]
+    try:
+        shape = _broadcast_shape(arrays)
+    except ValueError:
+        return None
+    return fused.evaluate_all(program, arrays, shape)
 
 
 @lru_cache(maxsize=1024)

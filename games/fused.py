@@ -44,7 +44,8 @@ from games.compiled import optional_module
 #: to compare the two.
 _fused = optional_module("games._fused")
 
-__all__ = ["evaluate", "program_of", "Program", "Unsupported"]
+__all__ = ["evaluate", "evaluate_all", "program_of", "offset_program", "Program",
+           "Unsupported"]
 
 #: Operation codes of games/_fused.c.
 ADD, SUB, MUL, DIV, NEG, SQUARE, MIN, MAX, STORE = range(9)
@@ -231,12 +232,15 @@ class Program:
     arguments under it as a bit mask (if all of them are 0-d, NumPy squares a NumPy scalar
     with pow, so the program is not used)."""
 
-    def __init__(self, root: tuple, arguments: int) -> None:
-        level = _levels(root)
-        logs = [n for n in _walk(root) if n[0] == "log"]
+    def __init__(self, roots: list[tuple], arguments: int) -> None:
+        # One program may compute several results (STORE k writes output k), over the
+        # arguments of all of them.
+        top = (MAX, *roots) if len(roots) > 1 else roots[0]  # a node over all, for the walks
+        level = _levels(top)
+        logs = [n for n in _walk(top) if n[0] == "log"]
         inputs = {("in", i): i for i in range(arguments)}
         self.passes: list[tuple[bytes, bytes, int]] = []
-        for depth in range(level[root]):
+        for depth in range(max(level[r] for r in roots)):
             targets = list(dict.fromkeys(n[1] for n in logs if level[n[1]] == depth))
             if len(targets) > MAX_OUTPUTS:
                 raise Unsupported("logarithms")
@@ -245,12 +249,20 @@ class Program:
             inputs.update({("log", t): start + k for k, t in enumerate(targets)})
         if len(inputs) > MAX_INPUTS:
             raise Unsupported("inputs")
-        self.passes.append(_pass([root], inputs) + (0,))
+        self.passes.append(_pass(list(roots), inputs) + (0,))
+        self.results = len(roots)
         self.squares = [sum(1 << i for i in set(_leaves(n)))
-                        for n in _walk(root) if n[0] == SQUARE]
+                        for n in _walk(top) if n[0] == SQUARE]
 
     def run(self, arrays: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray | None:
         """The function's value at arrays (float64, broadcasting to shape), or None."""
+        values = self.run_all(arrays, shape)
+        return None if values is None else values[0]
+
+    def run_all(self, arrays: list[np.ndarray], shape: tuple[int, ...]
+                ) -> tuple[np.ndarray, ...] | None:
+        """Every result at arrays (float64, broadcasting to shape), each a new C-contiguous
+        array of that shape, or None."""
         if self.squares:
             scalars = sum(1 << i for i, a in enumerate(arrays) if a.ndim == 0)
             if any(mask & ~scalars == 0 for mask in self.squares):
@@ -263,8 +275,8 @@ class Program:
             np.log(kept, out=kept)
             inputs += tuple(kept)
         code, constants, _ = self.passes[-1]
-        value = np.empty(shape)
-        return value if _fused.run(code, constants, inputs, (value,)) else None
+        values = tuple(np.empty(shape) for _ in range(self.results))
+        return values if _fused.run(code, constants, inputs, values) else None
 
 
 def _leaves(node: tuple) -> list[int]:
@@ -283,10 +295,68 @@ def program_of(function: Callable[..., Any]) -> Program | None:
     key = function.__code__
     if key not in _PROGRAMS:
         try:
-            _PROGRAMS[key] = Program(*_root(function))
+            root, arguments = _root(function)
+            _PROGRAMS[key] = Program([root], arguments)
         except (Unsupported, RecursionError):
             _PROGRAMS[key] = None
     return _PROGRAMS[key]
+
+
+#: Programs of functions minus offsets (:func:`offset_program`), by the functions' code and
+#: argument names.
+_OFFSET_PROGRAMS: dict[Any, tuple[Program, tuple[str, ...]] | None] = {}
+
+
+def offset_program(functions: tuple[Callable[..., Any], ...],
+                   names: tuple[tuple[str, ...], ...]) -> tuple[Program, tuple[str, ...]] | None:
+    """One program of ``f_k(its arguments) - offset_k`` for each generated function ``f_k``
+    (``names[k]``: its arguments' names, in order), and the names of the program's inputs:
+    every argument name once (in order of first use), then one input per offset (named by an
+    empty string). Each result is the same sequence of operations as the function's, then the
+    subtraction of its offset. None if a function uses anything the C loop does not do."""
+    key = (tuple(f.__code__ for f in functions), names)
+    if key not in _OFFSET_PROGRAMS:
+        _OFFSET_PROGRAMS[key] = _offset_program(functions, names)
+    return _OFFSET_PROGRAMS[key]
+
+
+def _offset_program(functions: tuple[Callable[..., Any], ...],
+                    names: tuple[tuple[str, ...], ...]
+                    ) -> tuple[Program, tuple[str, ...]] | None:
+    union = tuple(dict.fromkeys(n for each in names for n in each))
+    roots = []
+    try:
+        for k, (function, own) in enumerate(zip(functions, names)):
+            root, arguments = _root(function)
+            if arguments != len(own):
+                return None
+            position = {("in", i): ("in", union.index(n)) for i, n in enumerate(own)}
+            roots.append((SUB, _renamed(root, position, {}), ("in", len(union) + k)))
+        return Program(roots, len(union) + len(functions)), union + ("",) * len(functions)
+    except (Unsupported, RecursionError):
+        return None
+
+
+def _renamed(node: Any, position: dict[tuple, tuple], done: dict[tuple, tuple]) -> Any:
+    """``node`` with each argument ("in", i) replaced by ``position``'s node for it (the
+    shared subtrees of a common subexpression stay shared)."""
+    if node in position:
+        return position[node]
+    if node[0] in ("in", "const"):
+        return node
+    if node not in done:
+        done[node] = (node[0], *(_renamed(c, position, done) for c in node[1:]))
+    return done[node]
+
+
+def evaluate_all(program: Program, arrays: list[np.ndarray], shape: tuple[int, ...]
+                 ) -> tuple[np.ndarray, ...] | None:
+    """Every result of ``program`` at ``arrays`` (float64, broadcasting to ``shape``), each a
+    new C-contiguous array of that shape, or None where the caller must evaluate them itself
+    (as :func:`evaluate`). The caller ignores floating-point errors (np.errstate)."""
+    if _fused is None or not 0 < len(shape) <= MOST_DIMS:
+        return None
+    return program.run_all(arrays, shape)
 
 
 def evaluate(function: Callable[..., Any], arrays: list[np.ndarray],

@@ -35,7 +35,7 @@ from games.bargaining.batch import (GAIN_TOLERANCE, BatchProblem, TakeItOrLeaveI
 from games.bargaining.batch import optimal_ask as engine_optimal_ask
 from games.optimise.outcome_space import Box
 from games.errors import GameError, NotFiniteError
-from games.expressions import (Expression, evaluate_together, largest_affine_set,
+from games.expressions import (Expression, evaluate_together, gains_together, largest_affine_set,
                                parse_expression)
 from games.parameters import check_seed
 from games.sweeps import sweep
@@ -281,6 +281,13 @@ class DealUtilities:
     def __call__(self, outcome: Mapping[str, np.ndarray], parameters: Mapping[str, np.ndarray]
                  ) -> tuple[np.ndarray, np.ndarray]:
         return utilities(self.deal, outcome, parameters)
+
+    def gains(self, outcome: Mapping[str, np.ndarray], parameters: Mapping[str, np.ndarray],
+              d_1: np.ndarray, d_2: np.ndarray) -> tuple[np.ndarray, ...] | None:
+        """Both utilities less the disagreement payoffs, in one compiled pass where it can
+        (:func:`games.expressions.gains_together`; None: call the utilities)."""
+        return gains_together((self.deal.inlined("supplier"), self.deal.inlined("partner")),
+                              {**parameters, **outcome}, (d_1, d_2))
 
 
 def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], *, linear: bool | None = None,

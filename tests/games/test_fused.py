@@ -204,3 +204,68 @@ def test_empty_results():
         shape = np.broadcast_shapes(a, b)
         got = fused.evaluate(f, [x, y], shape)
         assert got is not None and got.shape == shape == f(x, y).shape
+
+
+def _gains_inputs(rng, names, rows, columns, special):
+    """Values for names (per draw, per issue, tables or 0-d) and two offsets, one per draw."""
+    kinds = [(rows, 1), (1, columns), (rows, columns), (), (1, 1)]
+    values = {n: _laid_out(rng, _numbers(rng, kinds[rng.integers(0, 5)], special))
+              for n in names}
+    return values, [_numbers(rng, (rows, 1), special) for _ in range(2)]
+
+
+def test_both_gains_in_one_pass_bit_for_bit():
+    """gains_together: each library deal's two utilities less an offset each, the same bits
+    as evaluating each and subtracting, at the shape of all of them."""
+    from games.expressions import gains_together
+
+    rng = np.random.default_rng(11)
+    compiled = 0
+    for name in deals.library_names():
+        deal = deals.load(name)
+        pair = (deal.inlined("supplier"), deal.inlined("partner"))
+        names = sorted(set(pair[0].names) | set(pair[1].names))
+        for trial in range(16):
+            rows, columns = int(rng.integers(1, 30)), int(rng.integers(1, 300))
+            values, offsets = _gains_inputs(rng, names, rows, columns, [0.0, 0.1][trial % 2])
+            with np.errstate(all="ignore"):
+                got = gains_together(pair, values, offsets)
+                want = [np.asarray(e.evaluate(values), dtype=float) - d
+                        for e, d in zip(pair, offsets)]
+            if got is None:
+                continue
+            compiled += 1
+            shape = np.broadcast_shapes(*(w.shape for w in want))
+            for g, w in zip(got, want):
+                assert g.flags.c_contiguous and _same(np.broadcast_to(w, shape), g), name
+    assert compiled > 4 * len(deals.library_names())
+
+
+def test_gains_fall_back_where_a_utility_has_no_program():
+    from games.expressions import gains_together
+
+    pair = (parse_expression("a if a > b else b", names=["a", "b"]),
+            parse_expression("a * b", names=["a", "b"]))
+    values, offsets = {"a": np.ones((3, 1)), "b": np.ones((1, 4))}, (np.zeros((3, 1)),) * 2
+    assert gains_together(pair, values, offsets) is None
+    assert gains_together(pair[1:] * 2, {"a": np.ones((3, 1))}, offsets) is None  # no b
+
+
+def test_batch_gains_are_the_same_with_and_without_the_pass(monkeypatch):
+    """A deal's batch problem gives the same gains, bit for bit, from the one-pass hook and
+    from its utilities less the disagreement payoffs."""
+    from deals.audit.leverage import batch_problem, sample_values
+
+    rng = np.random.default_rng(5)
+    for name in deals.library_names():
+        deal = deals.load(name)
+        problem = batch_problem(deal, sample_values(deal, 40, 0))
+        box = problem.box
+        outcome = {k: rng.uniform(*box.bounds(k), (1, 25)) for k in box.names}
+        rows = rng.choice(40, 17)
+        with_pass = problem.gains(outcome, rows)
+        monkeypatch.setattr(type(problem), "_fused_gains", lambda self, *a: None)
+        without = problem.gains(outcome, rows)
+        monkeypatch.undo()
+        monkeypatch.setattr(fused, "MOST_DIMS", fused.MAX_DIMS)
+        assert all(_same(a, b) for a, b in zip(with_pass, without)), name

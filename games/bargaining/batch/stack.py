@@ -55,7 +55,9 @@ class BatchProblem:
     ``elementwise=True`` declares that the utilities act element by element on arrays of any
     number of axes that broadcast (NumPy ufuncs, as compiled expressions are): :func:`scan`
     then gives each issue an axis of its own, so a term in one issue is worked out once per
-    level, not once per grid point (the same numbers).
+    level, not once per grid point (the same numbers). A ``utilities`` object with a method
+    ``gains(outcome, parameters, d_1, d_2)`` may work out both gains u - d at once (the same
+    numbers, broadcast to one shape; None where it cannot): :meth:`gains` then uses it.
 
     >>> import numpy as np
     >>> p = BatchProblem(lambda x, q: (x["a"], q["c"] - x["a"]), Box({"a": (0.0, 1.0)}),
@@ -176,9 +178,13 @@ class BatchProblem:
                 return self._gains_by_blocks(outcome, pick, count, width)
         params, d_1, d_2 = self._columns(pick)
         with np.errstate(all="ignore"):  # a NaN or inf is refused below, naming where
-            u_1, u_2 = self.utilities(outcome, params)
-            g_1 = np.asarray(u_1, dtype=float) - d_1
-            g_2 = np.asarray(u_2, dtype=float) - d_2
+            both = self._fused_gains(outcome, params, d_1, d_2)
+            if both is None:
+                u_1, u_2 = self.utilities(outcome, params)
+                g_1 = np.asarray(u_1, dtype=float) - d_1
+                g_2 = np.asarray(u_2, dtype=float) - d_2
+            else:
+                g_1, g_2 = both
             # One pass each: a sum is finite only if every term is (an overflow of the sum
             # of finite terms only sends it to the exact check below, which finds nothing).
             finite = np.isfinite(np.add.reduce(g_1, axis=None)
@@ -199,6 +205,13 @@ class BatchProblem:
                 require_finite(self, player, np.where(stepped, np.atleast_2d(g), 0.0), outcome,
                                rows)
         return g_1, g_2
+
+    def _fused_gains(self, outcome: Mapping[str, ArrayLike], params: Mapping[str, np.ndarray],
+                     d_1: np.ndarray, d_2: np.ndarray) -> tuple[np.ndarray, ...] | None:
+        # Utilities that can work out both gains at once (``gains(outcome, parameters, d_1,
+        # d_2)``, the same numbers as u - d; None where they cannot) save the subtractions.
+        gains = getattr(self.utilities, "gains", None)
+        return None if gains is None else gains(outcome, params, d_1, d_2)
 
     def _gains_by_blocks(self, outcome: Mapping[str, ArrayLike], pick: np.ndarray | slice,
                          count: int, width: int) -> tuple[np.ndarray, np.ndarray]:
