@@ -44,8 +44,8 @@ from games.compiled import optional_module
 #: to compare the two.
 _fused = optional_module("games._fused")
 
-__all__ = ["evaluate", "evaluate_all", "program_of", "offset_program", "Program",
-           "Unsupported"]
+__all__ = ["all_finite", "evaluate", "evaluate_all", "program_of", "offset_program",
+           "Program", "Unsupported"]
 
 #: Operation codes of games/_fused.c.
 ADD, SUB, MUL, DIV, NEG, SQUARE, MIN, MAX, STORE = range(9)
@@ -347,6 +347,18 @@ def _renamed(node: Any, position: dict[tuple, tuple], done: dict[tuple, tuple]) 
     if node not in done:
         done[node] = (node[0], *(_renamed(c, position, done) for c in node[1:]))
     return done[node]
+
+
+def all_finite(*arrays: np.ndarray) -> bool | None:
+    """Whether every value of ``arrays`` is finite, in one compiled pass over their bits
+    (no temporaries, unlike np.isfinite); None where the caller must check itself (no
+    extension, or an array that is not C-contiguous float64).
+
+    >>> import numpy as np
+    >>> all_finite(np.ones((2, 3)), np.array([1.0, np.inf])) in (False, None)
+    True
+    """
+    return None if _fused is None else _fused.finite(arrays)
 
 
 def evaluate_all(program: Program, arrays: list[np.ndarray], shape: tuple[int, ...]

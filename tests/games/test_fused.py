@@ -269,3 +269,21 @@ def test_batch_gains_are_the_same_with_and_without_the_pass(monkeypatch):
         monkeypatch.undo()
         monkeypatch.setattr(fused, "MOST_DIMS", fused.MAX_DIMS)
         assert all(_same(a, b) for a, b in zip(with_pass, without)), name
+
+
+def test_all_finite_is_numpys_answer():
+    rng = np.random.default_rng(17)
+    for trial in range(300):
+        shape = tuple(int(n) for n in rng.integers(0, 9, rng.integers(1, 4)))
+        arrays = [_numbers(rng, shape, [0.0, 0.002, 0.2][trial % 3]) for _ in range(2)]
+        assert fused.all_finite(*arrays) == all(np.isfinite(a).all() for a in arrays)
+    # every special value, wherever it sits in a block of the vectorised loop
+    for special in (np.nan, np.inf, -np.inf, np.float64(-np.nan)):
+        for where in range(0, 67, 5):
+            x = np.ones(67)
+            x[where] = special
+            assert fused.all_finite(np.ones(3), x) is False
+    assert fused.all_finite(np.array([np.finfo(float).max, -0.0, 5e-324])) is True
+    # not C-contiguous float64: the caller checks
+    assert fused.all_finite(np.ones((4, 3)).T) is None
+    assert fused.all_finite(np.ones(3, dtype=np.float32)) is None

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from games.errors import BargainingError, NotFiniteError
+from games.fused import all_finite
 from games.optimise.outcome_space import Box
 
 __all__ = ["GAIN_TOLERANCE", "BLOCK_CELLS", "Utilities", "BatchProblem", "GridScan", "scan",
@@ -185,10 +186,12 @@ class BatchProblem:
                 g_2 = np.asarray(u_2, dtype=float) - d_2
             else:
                 g_1, g_2 = both
-            # One pass each: a sum is finite only if every term is (an overflow of the sum
-            # of finite terms only sends it to the exact check below, which finds nothing).
-            finite = np.isfinite(np.add.reduce(g_1, axis=None)
-                                 + np.add.reduce(g_2, axis=None))
+            finite = all_finite(g_1, g_2)
+            if finite is None:
+                # One pass each: a sum is finite only if every term is (an overflow of the sum
+                # of finite terms only sends it to the exact check below, which finds nothing).
+                finite = np.isfinite(np.add.reduce(g_1, axis=None)
+                                     + np.add.reduce(g_2, axis=None))
         if g_1.shape != g_2.shape:
             g_1, g_2 = np.broadcast_arrays(g_1, g_2)
         if not finite:
@@ -308,7 +311,8 @@ def _block_gains(u: np.ndarray, d: np.ndarray, into: np.ndarray) -> bool:
     False where a gain is not finite. A utility that spans the whole block is subtracted in
     place (no temporary); a smaller one at its own shape, then repeated into the block."""
     g = np.subtract(u, d, out=into) if u.shape == into.shape else u - d
-    if not np.isfinite(np.add.reduce(g, axis=None)):
+    finite = all_finite(g)
+    if not (np.isfinite(np.add.reduce(g, axis=None)) if finite is None else finite):
         return False
     if g is not into:
         np.copyto(into, g)
