@@ -1,8 +1,8 @@
 """Build of the optional compiled kernels; everything else is declared in pyproject.toml.
 
 games/normal_form/equilibria/_*.c, games/decisions/_allocation.c, games/optimise/_maximin.c,
-games/optimise/_nash_product.c, games/bargaining/_ask.c and games/_fused.c need only a C compiler and the Python
-headers (arrays pass through the buffer protocol, so no NumPy headers). The extensions are
+games/optimise/_nash_product.c, games/bargaining/_ask.c and games/_fused.c need only a C
+compiler and the Python headers (arrays pass through the buffer protocol, so no NumPy headers). The extensions are
 optional: if one does not build, ``pip install .`` still installs the package and the solvers
 use their pure-NumPy paths (games.normal_form.equilibria.kernels says which one is in use for
 the equilibria; the budget allocation's modules fall back on their NumPy loops where

@@ -5,10 +5,10 @@ chipdeals builds a few C extensions where a compiler is present (the equilibrium
 :mod:`games.decisions.allocation`; the exact max-min of two affine functions,
 :func:`games.optimise.maximin.linear_maximin`; the exact Nash product of two affine functions,
 :func:`games.optimise.nash_product.linear_nash_product`; the optimal ask's candidates along a
-line, :func:`games.bargaining.ask.line_candidates`; an expression's generated NumPy function in one
-pass, :mod:`games.fused`). Each does the same arithmetic as the NumPy
-code beside it, so the answers are the same bytes either way; ``CHIPDEALS_PURE=1`` in the
-environment runs the NumPy code everywhere (to compare the two, or to rule the compiled code out).
+line, :func:`games.bargaining.ask.line_candidates`; an expression's generated NumPy function
+in one pass, :mod:`games.fused`). Each does the same arithmetic as the NumPy code beside it,
+so the answers are the same bytes either way; ``CHIPDEALS_PURE=1`` in the environment runs the
+NumPy code everywhere (to compare the two, or to rule the compiled code out).
 
 >>> optional_module("games.no_such_module") is None
 True

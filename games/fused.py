@@ -294,12 +294,23 @@ def program_of(function: Callable[..., Any]) -> Program | None:
     anything the C loop does not do."""
     key = function.__code__
     if key not in _PROGRAMS:
+        _bounded(_PROGRAMS)
         try:
             root, arguments = _root(function)
             _PROGRAMS[key] = Program([root], arguments)
         except (Unsupported, RecursionError):
             _PROGRAMS[key] = None
     return _PROGRAMS[key]
+
+
+#: Most programs kept by each memo: a long session that reads many edited deals starts the
+#: memo afresh past it (a program is made again in milliseconds).
+MAX_KEPT = 4096
+
+
+def _bounded(memo: dict) -> None:
+    if len(memo) >= MAX_KEPT:
+        memo.clear()
 
 
 #: Programs of functions minus offsets (:func:`offset_program`), by the functions' code and
@@ -316,6 +327,7 @@ def offset_program(functions: tuple[Callable[..., Any], ...],
     subtraction of its offset. None if a function uses anything the C loop does not do."""
     key = (tuple(f.__code__ for f in functions), names)
     if key not in _OFFSET_PROGRAMS:
+        _bounded(_OFFSET_PROGRAMS)
         _OFFSET_PROGRAMS[key] = _offset_program(functions, names)
     return _OFFSET_PROGRAMS[key]
 

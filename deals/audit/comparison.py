@@ -352,7 +352,10 @@ def task_cost(kind: str, deal: Deal, terms: str = "proposal", *, struck: bool = 
     >>> task_cost("audit", uae) > task_cost("audit", poland) > task_cost("two_level", uae)
     True
     """
-    searched = len(deal.issues) - len(exact_issues(deal))
+    try:
+        searched = len(deal.issues) - len(exact_issues(deal))
+    except (GameError, ArithmeticError, RecursionError, ValueError):
+        searched = len(deal.issues)  # the task itself says what is wrong, naming the deal
     solve = len(deal.issues) * (1 + searched) ** 2
     if kind == "two_level":
         return solve * (1.0 if deal.beliefs is not None else 0.05)
