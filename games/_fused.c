@@ -117,10 +117,16 @@ static int in_own_order(const Shape *shape, int kind, const Py_ssize_t *strides)
     return 1;
 }
 
+/* Whether a buffer holds float64 values (native byte order). */
+static int is_float64(const Py_buffer *view) {
+    const char *f = view->format ? view->format : "B";
+    if (*f == '=' || *f == '<' || *f == '@') f++;
+    return view->itemsize == 8 && strcmp(f, "d") == 0;
+}
+
 /* Checks input's buffer against the result's shape and sets its kind and strides; 0 when
  * the caller must answer instead. */
 static int prepare(PyObject *obj, Input *in, const Shape *shape) {
-    const char *f;
     Py_ssize_t last = -1;
     int d, off;
     if (PyObject_GetBuffer(obj, &in->view, PyBUF_RECORDS_RO) < 0) {
@@ -128,9 +134,7 @@ static int prepare(PyObject *obj, Input *in, const Shape *shape) {
         return 0;
     }
     in->held = 1;
-    f = in->view.format ? in->view.format : "B";
-    if (*f == '=' || *f == '<' || *f == '@') f++;
-    if (in->view.itemsize != 8 || strcmp(f, "d") != 0 || in->view.ndim > shape->ndim) return 0;
+    if (!is_float64(&in->view) || in->view.ndim > shape->ndim) return 0;
     off = shape->ndim - in->view.ndim;
     in->kind = 0;
     for (d = 0; d < shape->ndim; d++) {
@@ -599,15 +603,12 @@ static PyObject *finite_arrays(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!", &PyTuple_Type, &arrays)) return NULL;
     for (i = 0; i < PyTuple_GET_SIZE(arrays) && all; i++) {
         Py_buffer view;
-        const char *f;
         if (PyObject_GetBuffer(PyTuple_GET_ITEM(arrays, i), &view,
                                PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
             PyErr_Clear();
             Py_RETURN_NONE;
         }
-        f = view.format ? view.format : "B";
-        if (*f == '=' || *f == '<' || *f == '@') f++;
-        if (view.itemsize != 8 || strcmp(f, "d") != 0) {
+        if (!is_float64(&view)) {
             PyBuffer_Release(&view);
             Py_RETURN_NONE;
         }

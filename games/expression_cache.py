@@ -267,7 +267,7 @@ def _load_facts(kind: str, key: str) -> dict[str, Any] | None:
     folder = folder / kind
     try:
         entry = _read_own(folder, folder / f"{key}.json")
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: nested past JSON's reach
         return None
     if not isinstance(entry, dict) or entry.get("format") != BUNDLE_FORMAT:
         return None
@@ -283,7 +283,7 @@ def _store_facts(kind: str, key: str, facts: dict[str, Any]) -> None:
         return
     try:
         _write_atomically(folder / kind, f"{key}.json", {"format": BUNDLE_FORMAT, "facts": facts})
-    except (OSError, TypeError, ValueError):
+    except (OSError, TypeError, ValueError, RecursionError):
         return
 
 

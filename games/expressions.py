@@ -729,10 +729,7 @@ class Expression:
     def _evaluate(self, values: Mapping[str, Any]) -> Any:
         # :meth:`evaluate` for a caller that already ignores floating-point errors.
         try:
-            # Float arrays pass as they are (what np.asarray would return); the rest are
-            # converted.
-            arrays = [a if type(a := values[n]) is np.ndarray and a.dtype == _FLOAT
-                      else np.asarray(a, dtype=float) for n in self.names]
+            arrays = _float_arrays(values, self.names)
         except KeyError:
             missing = [n for n in self.names if n not in values]
             raise ExpressionError(
@@ -742,7 +739,7 @@ class Expression:
         try:
             shape = _broadcast_shape(arrays)
         except ValueError:  # the function's own call below says which arrays do not broadcast
-            pass
+            shape = None
         else:
             # The same numbers in one compiled pass, where the function's operations allow.
             if (result := fused.evaluate(function, arrays, shape)) is not None:
@@ -750,7 +747,8 @@ class Expression:
         result = function(*arrays)
         if type(result) is not np.ndarray or result.dtype != _FLOAT:
             result = _real(result)
-        shape = _broadcast_shape(arrays)
+        if shape is None:
+            shape = _broadcast_shape(arrays)
         if result.shape != shape:
             result = np.broadcast_to(result, shape).copy()
         return result if result.ndim else float(result)
@@ -800,6 +798,13 @@ def evaluate_together(expressions: Iterable[Expression], values: Mapping[str, An
         return [e._evaluate(values) for e in expressions]
 
 
+def _float_arrays(values: Mapping[str, Any], names: Iterable[str]) -> list[np.ndarray]:
+    """The values of ``names`` as float arrays: a float array passes as it is (what
+    np.asarray would return), the rest are converted. KeyError names a missing one."""
+    return [a if type(a := values[n]) is np.ndarray and a.dtype == _FLOAT
+            else np.asarray(a, dtype=float) for n in names]
+
+
 def gains_together(expressions: Sequence[Expression], values: Mapping[str, Any],
                    offsets: Sequence[np.ndarray]) -> tuple[np.ndarray, ...] | None:
     """Each expression's value at ``values`` minus its offset (an array that broadcasts with
@@ -821,8 +826,7 @@ def gains_together(expressions: Sequence[Expression], values: Mapping[str, Any],
         return None
     program, names = found
     try:
-        arrays = [a if type(a := values[n]) is np.ndarray and a.dtype == _FLOAT
-                  else np.asarray(a, dtype=float) for n in names[:len(names) - len(offsets)]]
+        arrays = _float_arrays(values, names[:len(names) - len(offsets)])
     except KeyError:  # evaluate says which value is missing
         return None
     arrays += [np.asarray(o, dtype=float) for o in offsets]

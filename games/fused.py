@@ -235,7 +235,7 @@ class Program:
     def __init__(self, roots: list[tuple], arguments: int) -> None:
         # One program may compute several results (STORE k writes output k), over the
         # arguments of all of them.
-        top = (MAX, *roots) if len(roots) > 1 else roots[0]  # a node over all, for the walks
+        top = ("all", *roots)  # a node over every result, for the walks (never computed)
         level = _levels(top)
         logs = [n for n in _walk(top) if n[0] == "log"]
         inputs = {("in", i): i for i in range(arguments)}
@@ -253,11 +253,6 @@ class Program:
         self.results = len(roots)
         self.squares = [sum(1 << i for i in set(_leaves(n)))
                         for n in _walk(top) if n[0] == SQUARE]
-
-    def run(self, arrays: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray | None:
-        """The function's value at arrays (float64, broadcasting to shape), or None."""
-        values = self.run_all(arrays, shape)
-        return None if values is None else values[0]
 
     def run_all(self, arrays: list[np.ndarray], shape: tuple[int, ...]
                 ) -> tuple[np.ndarray, ...] | None:
@@ -395,4 +390,5 @@ def evaluate(function: Callable[..., Any], arrays: list[np.ndarray],
     program = _PROGRAMS.get(function.__code__, False)
     if program is False:
         program = program_of(function)
-    return None if program is None else program.run(arrays, shape)
+    values = None if program is None else program.run_all(arrays, shape)
+    return None if values is None else values[0]

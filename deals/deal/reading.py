@@ -142,9 +142,9 @@ def parse_toml(data: str | bytes, path: str = "<text>") -> dict[str, Any]:
     data = data.removeprefix("\ufeff")
     # A file read before is not parsed again: its document is kept under a hash of its text.
     key = _document_key(data)
-    doc = _kept_document(key)
+    doc = _from_kept(expression_cache.load_document(key))
     kept = doc is not None
-    if doc is None:
+    if not kept:
         doc = _parsed(data, path)
     _refuse_control_characters(doc, path)
     if not kept and expression_cache.cache_folder() is not None:
@@ -205,20 +205,12 @@ def _to_kept(value: Any) -> Any:
     return value
 
 
-def _kept_document(key: str) -> dict[str, Any] | None:
-    """The document kept under ``key``, or None (none, or not one :func:`_to_kept` could
-    have written)."""
-    try:
-        return _from_kept(expression_cache.load_document(key))
-    except RecursionError:
-        return None
-
-
 def _from_kept(value: Any) -> Any:
-    """The parsed value :func:`_to_kept` made JSON of (None: not one it could have made)."""
+    """The parsed value :func:`_to_kept` made JSON of (None: none, or not one it could have
+    made)."""
     try:
         return _restored(value) if isinstance(value, dict) else None
-    except (TypeError, ValueError, KeyError):
+    except (TypeError, ValueError, KeyError, RecursionError):
         return None
 
 

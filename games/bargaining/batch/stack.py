@@ -186,12 +186,7 @@ class BatchProblem:
                 g_2 = np.asarray(u_2, dtype=float) - d_2
             else:
                 g_1, g_2 = both
-            finite = all_finite(g_1, g_2)
-            if finite is None:
-                # One pass each: a sum is finite only if every term is (an overflow of the sum
-                # of finite terms only sends it to the exact check below, which finds nothing).
-                finite = np.isfinite(np.add.reduce(g_1, axis=None)
-                                     + np.add.reduce(g_2, axis=None))
+            finite = _finite(g_1, g_2)
         if g_1.shape != g_2.shape:
             g_1, g_2 = np.broadcast_arrays(g_1, g_2)
         if not finite:
@@ -311,12 +306,22 @@ def _block_gains(u: np.ndarray, d: np.ndarray, into: np.ndarray) -> bool:
     False where a gain is not finite. A utility that spans the whole block is subtracted in
     place (no temporary); a smaller one at its own shape, then repeated into the block."""
     g = np.subtract(u, d, out=into) if u.shape == into.shape else u - d
-    finite = all_finite(g)
-    if not (np.isfinite(np.add.reduce(g, axis=None)) if finite is None else finite):
+    if not _finite(g):
         return False
     if g is not into:
         np.copyto(into, g)
     return True
+
+
+def _finite(*tables: np.ndarray) -> bool:
+    """Whether every gain in ``tables`` is finite, by one compiled pass over their bits
+    (:func:`games.fused.all_finite`), else by one sum each: a sum is finite only if every
+    term is (an overflow of a sum of finite terms says False, and the caller's exact check
+    then finds nothing)."""
+    found = all_finite(*tables)
+    if found is not None:
+        return found
+    return bool(np.isfinite(sum(np.add.reduce(g, axis=None) for g in tables)))
 
 
 def _width(outcome: Mapping[str, ArrayLike]) -> int:
