@@ -3,7 +3,7 @@
 import os
 import sys
 
-from deals.cli import main
+from deals.cli import leave, main
 
 if __name__ == "__main__":  # pragma: no cover
     status = main()
@@ -18,4 +18,6 @@ if __name__ == "__main__":  # pragma: no cover
             except (OSError, ValueError):
                 pass
         os._exit(status)
-    sys.exit(status)
+    if getattr(sys.modules.get("__main__"), "__dict__", None) is globals():
+        leave(status)  # the program itself (python -m deals): no teardown of the interpreter
+    sys.exit(status)  # run by another program (runpy.run_module): it goes on after us

@@ -16,6 +16,7 @@ failing task's, whichever finished first, as when they run in turn); a worker th
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import pickle
@@ -194,12 +195,18 @@ def _forked_pool(workers: int, function: Callable[[Any], Any], tasks: Sequence[A
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
                                initializer=_start_worker, initargs=(os.getpid(),))
     _RUNNING = (function, tasks)
+    # What the caller has made so far is set aside from the collector's passes while the
+    # workers are forked (gc.freeze, as Python's documentation advises before a fork): a
+    # worker's collections then walk only what it makes itself, not every object it was
+    # born with (each of those walks also wrote to the pages the parent shares with it).
+    gc.freeze()
     try:  # the workers are forked during these submits, each with a copy of _RUNNING
         return pool, [pool.submit(_run, index) for index in first]
     except BaseException:  # Ctrl-C between two forks: the workers already started have
         _stop(pool)        # their tasks and ignore SIGINT, and exit would wait for them
         raise
     finally:
+        gc.unfreeze()  # the caller's objects are collected as before
         _RUNNING = None
 
 

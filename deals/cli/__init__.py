@@ -3,10 +3,12 @@ the module of its feature, imported only when its command runs."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-__all__ = ["main"]
+__all__ = ["main", "run", "leave"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,3 +26,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("chipdeals: interrupted", file=sys.stderr)
         return 130
     return run(argv)
+
+
+def run() -> NoReturn:
+    """The ``chipdeals`` program: :func:`main` on the command line's words, then :func:`leave`
+    with its status."""
+    leave(main())
+
+
+def leave(status: int) -> NoReturn:
+    """End the program with ``status``: the exit handlers run and both streams are flushed, as
+    at any exit, but the interpreter is not taken apart object by object, since the process is
+    ending and the system takes its memory back at once (that took 30-50 ms of a 1.6 s
+    ``chipdeals compare``). While another thread is still running, or where the interpreter
+    offers no way to run its exit handlers, the ordinary exit waits for it instead.
+
+    If standard output cannot be flushed the status is 120, as Python's own exit makes it.
+    Only for a program's end: a caller that goes on after the command uses :func:`main`.
+    """
+    import atexit
+    import threading
+
+    run_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if threading.active_count() > 1 or run_handlers is None:
+        sys.exit(status)
+    run_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            if stream is sys.stdout and status == 0:
+                status = 120
+    os._exit(status)
