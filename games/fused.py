@@ -32,6 +32,7 @@ from __future__ import annotations
 import ast
 import functools
 import inspect
+import linecache
 import textwrap
 from typing import Any, Callable
 
@@ -148,12 +149,29 @@ def _operand(value: Any) -> Any:
     return ("const", float(value).hex())
 
 
-def _root(function: Callable[..., Any]) -> tuple[Any, int]:
-    """The node of the generated function's result, and its number of arguments."""
+def _tree(function: Callable[..., Any]) -> ast.Module:
+    """The generated function's source, parsed. sympy's lambdify and the expression cache
+    register each function's text with linecache as a file of its own: where that whole text
+    is one definition, of this name, from its first line, it is the source (inspect's
+    reading of it goes through the tokenizer, several times slower); else inspect reads it."""
+    code = getattr(function, "__code__", None)
+    if code is not None and code.co_firstlineno == 1:
+        try:
+            tree = ast.parse("".join(linecache.getlines(code.co_filename)))
+        except (SyntaxError, ValueError):
+            tree = None
+        if (tree is not None and len(tree.body) == 1 and isinstance(tree.body[0], ast.FunctionDef)
+                and tree.body[0].name == code.co_name and tree.body[0].lineno == 1):
+            return tree
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+        return ast.parse(textwrap.dedent(inspect.getsource(function)))
     except (OSError, TypeError, SyntaxError):
         raise Unsupported("source") from None
+
+
+def _root(function: Callable[..., Any]) -> tuple[Any, int]:
+    """The node of the generated function's result, and its number of arguments."""
+    tree = _tree(function)
     definition = tree.body[0] if len(tree.body) == 1 else None
     if (not isinstance(definition, ast.FunctionDef) or definition.decorator_list
             or definition.args.vararg or definition.args.kwarg or definition.args.kwonlyargs

@@ -287,3 +287,27 @@ def test_all_finite_is_numpys_answer():
     # not C-contiguous float64: the caller checks
     assert fused.all_finite(np.ones((4, 3)).T) is None
     assert fused.all_finite(np.ones(3, dtype=np.float32)) is None
+
+
+def test_source_read_from_linecache_is_inspects(monkeypatch):
+    """A generated function's file text (linecache) is read as its source only where it is
+    that one definition; the tree is then inspect's, node for node."""
+    import ast
+    import inspect
+    import textwrap
+
+    functions = {e.compile().__code__: e.compile() for e in _library_expressions()
+                 if not e.is_constant}
+    wants = {c: ast.dump(ast.parse(textwrap.dedent(inspect.getsource(f))))
+             for c, f in functions.items()}
+    with monkeypatch.context() as m:  # the generated functions never need inspect here
+        m.setattr(fused.inspect, "getsource", lambda f: (_ for _ in ()).throw(OSError()))
+        for c, f in functions.items():
+            assert ast.dump(fused._tree(f)) == wants[c]
+
+    def inner(a, b):  # not a file of its own: inspect reads it
+        return a * b - a
+
+    assert ast.dump(fused._tree(inner)) == ast.dump(
+        ast.parse(textwrap.dedent(inspect.getsource(inner))))
+    assert fused.program_of(inner) is not None
