@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -80,7 +81,12 @@ def json_value(value: Any) -> Any:
     >>> json_value({"p": np.float64(0.1 + 0.2), "n": float("nan"), "k": np.int64(3)})
     {'p': 0.3, 'n': None, 'k': 3}
     """
-    if isinstance(value, Mapping):
+    kind = type(value)  # the plain types first: a report holds thousands of them
+    if kind is str or kind is int or value is None:
+        return value
+    if kind is float:
+        return float(f"{value:.10g}") + 0.0 if math.isfinite(value) else None
+    if kind is dict or isinstance(value, Mapping):
         return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_value(v) for v in value]
