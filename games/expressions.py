@@ -820,8 +820,21 @@ def gains_together(expressions: Sequence[Expression], values: Mapping[str, Any],
     >>> found is None or all(np.array_equal(g, e.evaluate(v) - d) for g, e in zip(found, es))
     True
     """
-    found = fused.offset_program(tuple(e._compiled for e in expressions),
-                                 tuple(e.names for e in expressions))
+    return gains_of(gains_program(expressions), values, offsets)
+
+
+def gains_program(expressions: Sequence[Expression]
+                  ) -> tuple[fused.Program, tuple[str, ...]] | None:
+    """The one-pass program of :func:`gains_together` for ``expressions`` and the names of
+    its inputs (:func:`games.fused.offset_program`), or None where there is none: a caller
+    that evaluates the same expressions many times keeps it and calls :func:`gains_of`."""
+    return fused.offset_program(tuple(e._compiled for e in expressions),
+                                tuple(e.names for e in expressions))
+
+
+def gains_of(found: tuple[fused.Program, tuple[str, ...]] | None, values: Mapping[str, Any],
+             offsets: Sequence[np.ndarray]) -> tuple[np.ndarray, ...] | None:
+    """:func:`gains_together` by the program ``found`` (:func:`gains_program`)."""
     if found is None:
         return None
     program, names = found

@@ -247,8 +247,8 @@ def _pass(targets: list[tuple], inputs: dict[tuple, int]) -> tuple[bytes, bytes]
 class Program:
     """A generated function as passes of the C loop: each pass's code, constants and number
     of logarithms it keeps (the last pass writes the result), and for each square the
-    arguments under it as a bit mask (if all of them are 0-d, NumPy squares a NumPy scalar
-    with pow, so the program is not used)."""
+    arguments under it (if all of them are 0-d, NumPy squares a NumPy scalar with pow, so the
+    program is not used)."""
 
     def __init__(self, roots: list[tuple], arguments: int) -> None:
         # One program may compute several results (STORE k writes output k), over the
@@ -269,16 +269,14 @@ class Program:
             raise Unsupported("inputs")
         self.passes.append(_pass(list(roots), inputs) + (0,))
         self.results = len(roots)
-        self.squares = [sum(1 << i for i in set(_leaves(n)))
-                        for n in _walk(top) if n[0] == SQUARE]
+        self.squares = [sorted(set(_leaves(n))) for n in _walk(top) if n[0] == SQUARE]
 
     def run_all(self, arrays: list[np.ndarray], shape: tuple[int, ...]
                 ) -> tuple[np.ndarray, ...] | None:
         """Every result at arrays (float64, broadcasting to shape), each a new C-contiguous
         array of that shape, or None."""
-        if self.squares:
-            scalars = sum(1 << i for i, a in enumerate(arrays) if a.ndim == 0)
-            if any(mask & ~scalars == 0 for mask in self.squares):
+        for under in self.squares:  # usually settled by its first argument (an array)
+            if all(arrays[i].ndim == 0 for i in under):
                 return None
         inputs = tuple(arrays)
         for code, constants, count in self.passes[:-1]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from concurrent.futures import Executor
 from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import Any, Mapping
 
 import numpy as np
@@ -35,8 +36,8 @@ from games.bargaining.batch import (GAIN_TOLERANCE, BatchProblem, TakeItOrLeaveI
 from games.bargaining.batch import optimal_ask as engine_optimal_ask
 from games.optimise.outcome_space import Box
 from games.errors import GameError, NotFiniteError
-from games.expressions import (Expression, evaluate_together, gains_together, largest_affine_set,
-                               parse_expression)
+from games.expressions import (Expression, evaluate_together, gains_of, gains_program,
+                               largest_affine_set, parse_expression)
 from games.parameters import check_seed
 from games.sweeps import sweep
 
@@ -286,8 +287,15 @@ class DealUtilities:
               d_1: np.ndarray, d_2: np.ndarray) -> tuple[np.ndarray, ...] | None:
         """Both utilities less the disagreement payoffs, in one compiled pass where it can
         (:func:`games.expressions.gains_together`; None: call the utilities)."""
-        return gains_together((self.deal.inlined("supplier"), self.deal.inlined("partner")),
-                              {**parameters, **outcome}, (d_1, d_2))
+        return gains_of(self._gains_program, {**parameters, **outcome}, (d_1, d_2))
+
+    @cached_property
+    def _gains_program(self) -> Any:
+        # Made once per object: a search asks for the gains thousands of times.
+        return gains_program((self.deal.inlined("supplier"), self.deal.inlined("partner")))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"deal": self.deal}  # the program is made again where the object is unpickled
 
 
 def batch_problem(deal: Deal, values: Mapping[str, np.ndarray], *, linear: bool | None = None,

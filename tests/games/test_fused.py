@@ -269,6 +269,14 @@ def test_batch_gains_are_the_same_with_and_without_the_pass(monkeypatch):
             m.setattr(type(problem), "_fused_gains", lambda self, *a: None)
             without = problem.gains(outcome, rows)
         assert all(_same(a, b) for a, b in zip(with_pass, without)), name
+        # The utilities keep their program; a pickled copy (an executor's) makes its own.
+        import pickle
+        copy = pickle.loads(pickle.dumps(problem.utilities))
+        assert "_gains_program" not in vars(copy) and copy == problem.utilities
+        params, d_1, d_2 = problem._columns(rows)
+        with np.errstate(all="ignore"):
+            again = copy.gains(outcome, params, d_1, d_2)
+        assert all(_same(a, b) for a, b in zip(with_pass, again)), name
 
 
 def test_all_finite_is_numpys_answer():
