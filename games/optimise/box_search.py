@@ -30,6 +30,15 @@ import numpy as np
 
 from games.optimise.outcome_space import Box
 
+try:  # np.clip of float arrays is this ufunc, behind three layers of Python (fromnumeric,
+    # ndarray.clip, _methods._clip) that cost more than the clipping on a search's columns
+    from numpy._core.umath import clip as _clip
+except ImportError:  # NumPy 1.26
+    try:
+        from numpy.core.umath import clip as _clip
+    except ImportError:
+        _clip = np.clip
+
 #: Most pattern moves (each twice as long as the one before) after one round of polling.
 MAX_STRIDES = 4
 #: Most rows x coordinates for which a compass round asks each row's trials in one call
@@ -130,7 +139,7 @@ def _sweep_in_turn(objective: Objective, box: Box, moving: list[str],
         lo, hi = box.bounds(k)
         for sign in (1.0, -1.0):
             trial = {name: v[rows] for name, v in points.items()}
-            trial[k] = np.clip(trial[k] + sign * step[k][rows], lo, hi)
+            trial[k] = _clip(trial[k] + sign * step[k][rows], lo, hi)
             value = _evaluate(objective, trial, rows, by_rows)
             better = active[rows] & (value > current[rows])
             if better.any():
@@ -165,7 +174,7 @@ def _strides_in_turn(objective: Objective, box: Box, moving: list[str],
         trial = {name: v[asked].copy() for name, v in points.items()}
         for k in moving:
             lo, hi = box.bounds(k)
-            stride = np.clip(2 * points[k][ahead] - base[k][ahead], lo, hi)
+            stride = _clip(2 * points[k][ahead] - base[k][ahead], lo, hi)
             if by_rows:
                 trial[k] = stride
             else:
@@ -232,7 +241,7 @@ def _sweep(objective: Objective, box: Box, moving: list[str], points: dict[str, 
         ask = column >= done[waiting][:, None]                          # (rows, trials)
         here = held_at[waiting]
         at = np.repeat(here, 2, axis=1)
-        tried = np.clip(at + signed[waiting], lo, hi)
+        tried = _clip(at + signed[waiting], lo, hi)
         moved = np.repeat(here[:, None, :], trials, axis=1)             # each trial's point
         moved[:, column, axis] = tried
         drawn = np.repeat(r, trials - done[waiting])
@@ -268,7 +277,7 @@ def _strides(objective: Objective, box: Box, moving: list[str], points: dict[str
     behind = {k: base[k][ahead] for k in moving}
     bounds = {k: box.bounds(k) for k in moving}
     for _ in range(MAX_STRIDES):
-        at = {k: np.clip(2 * at[k] - behind[k], *bounds[k]) for k in moving}
+        at = {k: _clip(2 * at[k] - behind[k], *bounds[k]) for k in moving}
         chain.append(at)
     asked = {k: np.concatenate([c[k] for c in chain]) if k in moving
              else np.tile(v[ahead], len(chain)) for k, v in points.items()}
@@ -459,7 +468,7 @@ def _line_climb(objective: Objective, box: Box, name: str, owner: np.ndarray, x:
         # Never closer to x than the tolerance (the comparison would be rounding).
         near = np.abs(u - xx) < tol
         u = np.where(near, np.where(wider, xx + tol, xx - tol), u)
-        u = np.clip(u, xa, xb)
+        u = _clip(u, xa, xb)
         fu = f(active, u)
         earlier[active] = width[active]
         width[active] = span
@@ -561,7 +570,7 @@ def _climb(objective: Objective, box: Box, names: list[str], owner: np.ndarray,
             break
         trial = {k: here[k][:, None] for k in box.names}
         for i, k in enumerate(names):
-            trial[k] = np.clip(trial[k] + moves[None, :, i] * step_here[:, i:i + 1], lo[i], hi[i])
+            trial[k] = _clip(trial[k] + moves[None, :, i] * step_here[:, i:i + 1], lo[i], hi[i])
         value, seen[:, :m] = _poll(objective, owner[live], trial, names,
                                    {k: here[k] for k in names}, (seen, seen_value))
         seen_value[:, :m] = value
