@@ -54,7 +54,7 @@ SUBMODULES = (
     "games.decisions.allocation",
     "games.parameters", "games.expressions", "games.sweeps", "games.parallel", "games.reservoir", "games.ranks",
     "games.results",
-    "games.errors", "games.exports", "games.markup", "games.writing",
+    "games.errors", "games.exports", "games.markup", "games.writing", "games.startup",
 )
 
 
