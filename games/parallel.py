@@ -199,14 +199,18 @@ def _forked_pool(workers: int, function: Callable[[Any], Any], tasks: Sequence[A
     # workers are forked (gc.freeze, as Python's documentation advises before a fork): a
     # worker's collections then walk only what it makes itself, not every object it was
     # born with (each of those walks also wrote to the pages the parent shares with it).
-    gc.freeze()
+    # A caller that froze objects itself keeps its own arrangement.
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
     try:  # the workers are forked during these submits, each with a copy of _RUNNING
         return pool, [pool.submit(_run, index) for index in first]
     except BaseException:  # Ctrl-C between two forks: the workers already started have
         _stop(pool)        # their tasks and ignore SIGINT, and exit would wait for them
         raise
     finally:
-        gc.unfreeze()  # the caller's objects are collected as before
+        if freezing:
+            gc.unfreeze()  # the caller's objects are collected as before
         _RUNNING = None
 
 

@@ -400,3 +400,30 @@ def test_kept_freed_memory_is_reused_without_page_faults():
 
     default, kept = faults("default"), faults("kept")
     assert kept < 60 * 2048 / 10 < default
+
+
+def _collector_state(_):
+    import gc
+
+    return gc.get_freeze_count() > 0, gc.isenabled()
+
+
+def test_workers_start_with_the_callers_objects_frozen_and_the_caller_as_it_was():
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    frozen, enabled = zip(*process_map(_collector_state, range(4), jobs=2))
+    assert all(frozen) and all(enabled)  # forked with the caller's objects set aside
+    assert gc.get_freeze_count() == 0  # and the caller's own are collected again
+
+
+def test_a_caller_that_froze_objects_keeps_them_frozen():
+    import gc
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        process_map(abs, [-1, 2, -3], jobs=2)
+        assert gc.get_freeze_count() >= before > 0
+    finally:
+        gc.unfreeze()
