@@ -3,8 +3,10 @@ the module of its feature, imported only when its command runs."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -19,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     try:
         from games.parallel import keep_freed_memory  # inside the try, as the next import
-        from games.startup import kept_dataclass_code
+        from games.startup import kept_dataclass_code  # so too: Ctrl-C while importing
 
         keep_freed_memory()  # this process's own: NumPy's temporaries reuse freed memory
         # The command's imports (some only when it runs) reuse the compiled code of their
@@ -48,9 +50,6 @@ def leave(status: int) -> NoReturn:
     If standard output cannot be flushed the status is 120, as Python's own exit makes it.
     Only for a program's end: a caller that goes on after the command uses :func:`main`.
     """
-    import atexit
-    import threading
-
     run_handlers = getattr(atexit, "_run_exitfuncs", None)
     if threading.active_count() > 1 or run_handlers is None:
         sys.exit(status)
