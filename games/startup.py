@@ -18,8 +18,8 @@ rename, and is ignored and written again if damaged. With the cache off
 It works by giving the dataclasses module an ``exec`` of its own for the block's duration
 (the name through which it runs the texts; Python's own ``exec`` answers again after the
 block): a process that imports ``games`` or ``deals`` for its own use is never touched; the
-command line uses it for itself, as it sets its own allocator (:func:`games.parallel.
-keep_freed_memory`).
+command line uses it for itself, as it sets its own allocator
+(:func:`games.parallel.keep_freed_memory`).
 
 >>> import dataclasses
 >>> with kept_dataclass_code():
