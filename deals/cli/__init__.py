@@ -47,8 +47,9 @@ def leave(status: int) -> NoReturn:
     ``chipdeals compare``). While another thread is still running, or where the interpreter
     offers no way to run its exit handlers, the ordinary exit waits for it instead.
 
-    If standard output cannot be flushed the status is 120, as Python's own exit makes it.
-    Only for a program's end: a caller that goes on after the command uses :func:`main`.
+    If standard output cannot be flushed after a run that succeeded, the status is 120, as
+    Python's own exit makes it; a run that failed keeps its own status (2: bad input). Only
+    for a program's end: a caller that goes on after the command uses :func:`main`.
     """
     run_handlers = getattr(atexit, "_run_exitfuncs", None)
     if threading.active_count() > 1 or run_handlers is None:
