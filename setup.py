@@ -2,8 +2,9 @@
 
 games/normal_form/equilibria/_*.c, games/decisions/_allocation.c, games/optimise/_maximin.c,
 games/optimise/_nash_product.c, games/bargaining/_ask.c and games/_fused.c need only a C
-compiler and the Python headers (arrays pass through the buffer protocol, so no NumPy headers). The extensions are
-optional: if one does not build, ``pip install .`` still installs the package and the solvers
+compiler and the Python headers (arrays pass through the buffer protocol, so no NumPy
+headers). The extensions are optional: if one does not build, ``pip install .`` still
+installs the package and the solvers
 use their pure-NumPy paths (games.normal_form.equilibria.kernels says which one is in use for
 the equilibria; the budget allocation's modules fall back on their NumPy loops where
 games.decisions._allocation is missing, games.optimise.maximin.linear_maximin,
@@ -45,6 +46,7 @@ setup(
                   depends=["games/_compiled.h"], optional=True),
         Extension("games.bargaining._ask", ["games/bargaining/_ask.c"],
                   depends=["games/_compiled.h"], optional=True),
-        Extension("games._fused", ["games/_fused.c"], optional=True)],
+        Extension("games._fused", ["games/_fused.c"], depends=["games/_compiled.h"],
+                  optional=True)],
     cmdclass={"build_ext": BuildKernels},
 )

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from deals.cli import leave, main
+from deals.cli import flush_streams, leave, main
 
 if __name__ == "__main__":  # pragma: no cover
     status = main()
@@ -12,11 +12,7 @@ if __name__ == "__main__":  # pragma: no cover
         # exit into death by SIGINT (status -2) when the interrupt landed inside code run by
         # exec() of a string (dataclasses and sympy build functions so), even though it was
         # caught: leave at once with the status we chose.
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                pass
+        flush_streams()
         os._exit(status)
     if getattr(sys.modules.get("__main__"), "__dict__", None) is globals():
         leave(status)  # the program itself (python -m deals): no teardown of the interpreter

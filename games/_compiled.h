@@ -1,7 +1,7 @@
 /* What the compiled loops of games/decisions/_allocation.c, games/optimise/_maximin.c,
- * games/optimise/_nash_product.c and games/bargaining/_ask.c share: arrays in through the
- * buffer protocol (C-contiguous float64 or int64 buffers, so no NumPy headers), and NumPy's
- * pairwise summation. Each of those files includes this once; its functions are static
+ * games/optimise/_nash_product.c, games/bargaining/_ask.c and games/_fused.c share: arrays in
+ * through the buffer protocol (C-contiguous float64 or int64 buffers, so no NumPy headers),
+ * and NumPy's pairwise summation. Each of those files includes this once; its functions are static
  * inline, so each extension holds its own copy. */
 #ifndef CHIPDEALS_COMPILED_H
 #define CHIPDEALS_COMPILED_H
@@ -9,6 +9,18 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+
+/* A buffer's struct format without its byte-order prefix ("d": float64). */
+static inline const char *value_format(const Py_buffer *view) {
+    const char *f = view->format ? view->format : "B";
+    if (*f == '=' || *f == '<' || *f == '@') f++;
+    return f;
+}
+
+/* Whether a buffer holds float64 values. */
+static inline int is_float64(const Py_buffer *view) {
+    return view->itemsize == 8 && strcmp(value_format(view), "d") == 0;
+}
 
 /* The buffer of obj as count C-contiguous float64 (or, integer, int64) entries, writable if
  * asked; on a mismatch a ValueError naming the array, and -1. */
@@ -18,8 +30,7 @@ static inline int get_array(PyObject *obj, Py_buffer *view, Py_ssize_t count, in
     if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT |
                            (writable ? PyBUF_WRITABLE : 0)) < 0)
         return -1;
-    f = view->format ? view->format : "B";
-    if (*f == '=' || *f == '<' || *f == '@') f++;
+    f = value_format(view);
     if (view->itemsize != 8 || view->len != count * 8 ||
         (integer ? (strcmp(f, "l") != 0 && strcmp(f, "q") != 0) : strcmp(f, "d") != 0)) {
         PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous %s array of %zd entries",

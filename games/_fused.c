@@ -34,11 +34,9 @@
  * of two equal ones, +0.0 and -0.0 included). Logarithms are NumPy's, between passes
  * (games.fused).
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_compiled.h" /* Python.h, the buffers' float64 check */
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #define BLOCK 512
 #define MAX_INPUTS 256
@@ -115,13 +113,6 @@ static int in_own_order(const Shape *shape, int kind, const Py_ssize_t *strides)
     for (a = 0; a < shape->ndim; a++)
         if (own[a] != strides[a]) return 0;
     return 1;
-}
-
-/* Whether a buffer holds float64 values (native byte order). */
-static int is_float64(const Py_buffer *view) {
-    const char *f = view->format ? view->format : "B";
-    if (*f == '=' || *f == '<' || *f == '@') f++;
-    return view->itemsize == 8 && strcmp(f, "d") == 0;
 }
 
 /* Checks input's buffer against the result's shape and sets its kind and strides; 0 when

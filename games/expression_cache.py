@@ -67,6 +67,9 @@ MAX_ENTRY_BYTES = 4 << 20
 #: Most bytes the folder keeps: editing and exploring deal files writes a bundle per version of
 #: each file, and without a bound the folder grows for as long as the tool is used.
 MAX_FOLDER_BYTES = 128 << 20
+#: The files of the folder that trim counts and may remove: entries (JSON; marshalled code,
+#: :mod:`games.startup`) and the temporary files of writers.
+KEPT_SUFFIXES = (".json", ".marshal", ".tmp")
 #: Folders this process has written to and checked against MAX_FOLDER_BYTES (once each).
 _CHECKED: set[Path] = set()
 
@@ -128,33 +131,43 @@ def _global_names(code: Any) -> set[str]:
     return names
 
 
-def _read_own(folder: Path, path: Path) -> Any:
-    """The JSON in ``path``, if it and ``folder`` belong to this user (else OSError)."""
+def read_own(folder: Path, path: Path) -> bytes:
+    """The bytes of the cache entry ``path``, if it and ``folder`` belong to this user (else
+    OSError); the entry counts as used now (the last to go when the folder is trimmed)."""
     if hasattr(os, "getuid") and (path.stat().st_uid != os.getuid()
                                   or folder.stat().st_uid != os.getuid()):
         raise OSError(f"{path} is not ours")
-    entry = json.loads(path.read_text())
+    data = path.read_bytes()
     try:
-        os.utime(path)  # used now: the last entry to go when the folder is trimmed
+        os.utime(path)
     except OSError:
         pass
-    return entry
+    return data
 
 
-def _write_atomically(folder: Path, name: str, data: Any) -> None:
-    """Write ``data`` as JSON to ``folder / name`` through a temporary file and a rename
-    (nothing if it is above MAX_ENTRY_BYTES); then, once per process, trim the cache."""
-    text = json.dumps(data)
-    if len(text) > MAX_ENTRY_BYTES:
+def write_atomically(folder: Path, name: str, data: bytes) -> None:
+    """Write the cache entry ``folder / name`` through a temporary file and a rename (nothing
+    if it is above MAX_ENTRY_BYTES); then, once per process, trim the cache."""
+    if len(data) > MAX_ENTRY_BYTES:
         return
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with tempfile.NamedTemporaryFile("w", dir=folder, delete=False, suffix=".tmp") as out:
-        out.write(text)
+    with tempfile.NamedTemporaryFile("wb", dir=folder, delete=False, suffix=".tmp") as out:
+        out.write(data)
     os.replace(out.name, folder / name)
     root = cache_folder()
     if root is not None and root not in _CHECKED:
         _CHECKED.add(root)
         trim(root)
+
+
+def _read_own(folder: Path, path: Path) -> Any:
+    """The JSON in the cache entry ``path`` (:func:`read_own`)."""
+    return json.loads(read_own(folder, path))
+
+
+def _write_atomically(folder: Path, name: str, data: Any) -> None:
+    """Write ``data`` as JSON to the cache entry ``folder / name`` (:func:`write_atomically`)."""
+    write_atomically(folder, name, json.dumps(data).encode())
 
 
 def trim(root: Path, most: int | None = None) -> int:
@@ -168,7 +181,7 @@ def trim(root: Path, most: int | None = None) -> int:
         try:
             with os.scandir(folder) as found:
                 for item in found:
-                    if item.name.endswith((".json", ".tmp")) and item.is_file(follow_symlinks=False):
+                    if item.name.endswith(KEPT_SUFFIXES) and item.is_file(follow_symlinks=False):
                         info = item.stat(follow_symlinks=False)
                         stale = item.name.endswith(".tmp") and now - info.st_mtime > 3600
                         files.append((-1.0 if stale else info.st_mtime, info.st_size, item.path))

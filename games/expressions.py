@@ -39,9 +39,8 @@ __all__ = [
     "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_POWER_DIGITS", "MAX_EXACT_BITS",
     "MAX_EXACT_EXPONENT", "is_condition", "FUNCTIONS", "symbol", "shown", "compiled",
     "Expression", "evaluate_together", "gains_together", "gains_program", "gains_of",
-    "parse_expression",
-    "check_finite_constants",
-    "largest_affine_set", "expression_facts", "learn_facts", "with_definitions", "MAX_KINKS",
+    "parse_expression", "check_finite_constants", "largest_affine_set", "expression_facts",
+    "learn_facts", "with_definitions", "MAX_KINKS",
 ]
 
 

@@ -384,14 +384,17 @@ def all_finite(*arrays: np.ndarray) -> bool | None:
     return None if _fused is None else _fused.finite(arrays)
 
 
+def _takes(shape: tuple[int, ...]) -> bool:
+    """Whether the compiled loop is here and takes a result of this shape."""
+    return _fused is not None and 0 < len(shape) <= MOST_DIMS
+
+
 def evaluate_all(program: Program, arrays: list[np.ndarray], shape: tuple[int, ...]
                  ) -> tuple[np.ndarray, ...] | None:
     """Every result of ``program`` at ``arrays`` (float64, broadcasting to ``shape``), each a
     new C-contiguous array of that shape, or None where the caller must evaluate them itself
     (as :func:`evaluate`). The caller ignores floating-point errors (np.errstate)."""
-    if _fused is None or not 0 < len(shape) <= MOST_DIMS:
-        return None
-    return program.run_all(arrays, shape)
+    return program.run_all(arrays, shape) if _takes(shape) else None
 
 
 def evaluate(function: Callable[..., Any], arrays: list[np.ndarray],
@@ -399,12 +402,10 @@ def evaluate(function: Callable[..., Any], arrays: list[np.ndarray],
     """``function(*arrays)`` broadcast to shape as a new C-contiguous array, bit for bit, by
     the compiled loop; None when the caller must call function itself (no extension, a
     result of no or more than MOST_DIMS dimensions, an operation the program does not do,
-    an input the loop does not take). The
-    arrays are float64; the caller ignores floating-point errors (np.errstate)."""
-    if _fused is None or not 0 < len(shape) <= MOST_DIMS:
+    an input the loop does not take). The arrays are float64; the caller ignores
+    floating-point errors (np.errstate)."""
+    if not _takes(shape):  # before reading the program: nothing to read it for
         return None
-    program = _PROGRAMS.get(function.__code__, False)
-    if program is False:
-        program = program_of(function)
+    program = program_of(function)
     values = None if program is None else program.run_all(arrays, shape)
     return None if values is None else values[0]

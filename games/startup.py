@@ -10,10 +10,12 @@ anew are added to the file when the block ends.
 
 The code kept for a text is what Python compiles from that text as the dataclasses module
 does (file name ``<string>``, no future features), so the classes are the same, method for
-method. The file is named by the interpreter's cache tag (as ``__pycache__`` files are), is
-read only where this user owns it and the folder, is written through a temporary file and a
-rename, and is ignored and written again if damaged. With the cache off
-(``CHIPDEALS_CACHE_DIR=off``) nothing changes.
+method. The file is named by the interpreter's cache tag (as ``__pycache__`` files are). It
+is read and written as the folder's other entries are: only where this user owns it, through
+a temporary file and a rename, trimmed with the rest
+(:func:`games.expression_cache.read_own`, :func:`games.expression_cache.write_atomically`);
+a damaged one is ignored and written again. With the cache off (``CHIPDEALS_CACHE_DIR=off``)
+nothing changes.
 
 It works by giving the dataclasses module an ``exec`` of its own for the block's duration
 (the name through which it runs the texts; Python's own ``exec`` answers again after the
@@ -36,14 +38,12 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import marshal
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-from games.expression_cache import cache_folder
+from games.expression_cache import cache_folder, read_own, write_atomically
 
 __all__ = ["kept_dataclass_code", "MAX_KEPT_TEXTS"]
 
@@ -64,10 +64,7 @@ def _file() -> Path | None:
 def _read(path: Path) -> dict[str, Any]:
     """The kept code by text, or nothing (absent, damaged, or not this user's)."""
     try:
-        if hasattr(os, "getuid") and (path.stat().st_uid != os.getuid()
-                                      or path.parent.stat().st_uid != os.getuid()):
-            return {}
-        kept = marshal.loads(path.read_bytes())
+        kept = marshal.loads(read_own(path.parent, path))
     except (OSError, ValueError, EOFError, TypeError):
         return {}
     if not isinstance(kept, dict) or not all(type(k) is str and type(v) is _CODE
@@ -79,11 +76,7 @@ def _read(path: Path) -> dict[str, Any]:
 def _write(path: Path, kept: dict[str, Any]) -> None:
     """Write the kept code (atomically); any failure leaves the file as it was."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False,
-                                         suffix=".tmp") as out:
-            out.write(marshal.dumps(kept))
-        os.replace(out.name, path)
+        write_atomically(path.parent, path.name, marshal.dumps(kept))
     except (OSError, ValueError):
         return
 

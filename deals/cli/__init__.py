@@ -10,7 +10,7 @@ import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
-__all__ = ["main", "run", "leave"]
+__all__ = ["main", "run", "leave", "flush_streams"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,10 +55,18 @@ def leave(status: int) -> NoReturn:
     if threading.active_count() > 1 or run_handlers is None:
         sys.exit(status)
     run_handlers()
+    if not flush_streams() and status == 0:
+        status = 120
+    os._exit(status)
+
+
+def flush_streams() -> bool:
+    """Flush standard output and standard error before the process ends without Python's
+    own flush; False if standard output could not be flushed."""
+    written = True
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):
-            if stream is sys.stdout and status == 0:
-                status = 120
-    os._exit(status)
+            written = written and stream is not sys.stdout
+    return written

@@ -112,3 +112,13 @@ def test_the_file_is_bounded(folder, monkeypatch):
         _make("frozen")  # five or six method texts, two kept
     (path,) = folder.glob("dataclass-code.*.marshal")
     assert len(startup._read(path)) == 2
+
+
+def test_the_file_is_counted_and_trimmed_with_the_cache(folder):
+    from games import expression_cache
+
+    with startup.kept_dataclass_code():
+        _make("plain")
+    (path,) = folder.glob("dataclass-code.*.marshal")
+    size = path.stat().st_size
+    assert expression_cache.trim(folder, most=1) >= size and not path.exists()
