@@ -204,7 +204,9 @@ def _forked_pool(workers: int, function: Callable[[Any], Any], tasks: Sequence[A
     if freezing:
         gc.freeze()
     try:  # the workers are forked during these submits, each with a copy of _RUNNING
-        return pool, [pool.submit(_run, index) for index in first]
+        with _interrupts_held():
+            futures = [pool.submit(_run, index) for index in first]
+        return pool, futures
     except BaseException:  # Ctrl-C between two forks: the workers already started have
         _stop(pool)        # their tasks and ignore SIGINT, and exit would wait for them
         raise
@@ -212,6 +214,27 @@ def _forked_pool(workers: int, function: Callable[[Any], Any], tasks: Sequence[A
         if freezing:
             gc.unfreeze()  # the caller's objects are collected as before
         _RUNNING = None
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C during the block is raised when it ends, not where it lands. Python runs the
+    handlers registered for a fork (logging's, to release its lock) inside os.fork, and an
+    interrupt raised in one of them is only printed ("Exception ignored in ...") and lost:
+    the caller went on waiting for its workers. Only in the main thread and over Python's
+    own handler (another one is the caller's to keep)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    held: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if held:
+        raise KeyboardInterrupt
 
 
 def result_of(future: Any) -> Any:

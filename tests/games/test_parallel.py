@@ -374,6 +374,60 @@ def test_ctrl_c_taken_by_another_thread_still_stops_the_wait(how):
     assert out.strip() == "interrupted"
 
 
+_INTERRUPT_IN_A_FORK_HANDLER = textwrap.dedent("""
+    import os, signal, sys, time
+    from games.parallel import process_map, process_stream
+
+    # Python runs the handlers registered for a fork inside os.fork (logging registers one):
+    # Ctrl-C landing there was printed as "Exception ignored" and lost.
+    os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGINT))
+    try:
+        if sys.argv[1] == "map":
+            process_map(time.sleep, [600, 600], jobs=2)
+        else:
+            list(process_stream(time.sleep, [600, 600, 600], jobs=2))
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        os._exit(0)
+""")
+
+
+@pytest.mark.slow
+@needs_fork
+@pytest.mark.parametrize("how", ["map", "stream"])
+def test_ctrl_c_inside_a_fork_handler_is_raised_after_the_forks(how):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    child = subprocess.Popen([sys.executable, "-c", _INTERRUPT_IN_A_FORK_HANDLER, how],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        out, err = child.communicate(timeout=120)  # a guard against a hang: tasks take 600 s
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert out.strip() == "interrupted" and "Exception ignored" not in err
+
+
+def test_interrupts_are_held_only_over_pythons_own_handler():
+    import signal
+
+    from games import parallel
+
+    def mine(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGINT, mine)
+    try:
+        with parallel._interrupts_held():
+            assert signal.getsignal(signal.SIGINT) is mine  # the caller's handler stays
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    with pytest.raises(KeyboardInterrupt):
+        with parallel._interrupts_held():
+            signal.raise_signal(signal.SIGINT)  # taken, then raised when the block ends
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
 _FAULTS = """
 import resource, sys
 import numpy as np
